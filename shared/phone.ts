@@ -1,0 +1,59 @@
+/**
+ * Phone number normalisation (worker side; the snippet never bundles libphonenumber).
+ * Every number the API accepts becomes E.164 here, and every number it hands to the snippet
+ * is broken into the parts the snippet matches and writes with (PhoneParts).
+ */
+import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import type { PhoneParts } from "./protocol";
+
+export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
+
+const KEYPAD: Record<string, string> = {};
+"abc2def3ghi4jkl5mno6pqrs7tuv8wxyz9".replace(/([a-z]+)(\d)/g, (_m, letters: string, d: string) => {
+  for (const l of letters) KEYPAD[l] = d;
+  return "";
+});
+
+/** Digits of a written number, letters mapped to the keypad (1-800-FLOWERS → 18003569377). */
+export function keypadDigits(input: string): string {
+  let out = "";
+  for (const ch of input.toLowerCase()) {
+    if (ch >= "0" && ch <= "9") out += ch;
+    else if (KEYPAD[ch]) out += KEYPAD[ch];
+  }
+  return out;
+}
+
+/**
+ * Parse a number as a person or an API client writes it. International form (+44…, 0044…) always
+ * works; national form needs `country`. Only complete, valid numbers pass: a country code alone or
+ * a short prefix is refused, so a whitelist can never match "every number starting with +1".
+ */
+export function normalizePhone(input: unknown, country?: string): PhoneResult {
+  if (typeof input !== "string") return { ok: false, reason: "must be a string" };
+  const raw = input.trim();
+  if (raw.length < 3 || raw.length > 40) return { ok: false, reason: "must be 3 to 40 characters" };
+  if (!/^[+0-9A-Za-z ().\-/]+$/.test(raw)) return { ok: false, reason: "contains characters a phone number cannot" };
+  const letters = /[A-Za-z]/.test(raw);
+  const text = letters ? (raw.startsWith("+") ? "+" : "") + keypadDigits(raw) : raw;
+  const parsed = parsePhoneNumberFromString(text, country ? { defaultCountry: country as CountryCode } : undefined);
+  if (!parsed) return { ok: false, reason: country ? "is not a phone number" : "is not a phone number (use +<country code>… or set the pool's country)" };
+  if (!parsed.isValid()) return { ok: false, reason: "is not a valid, complete phone number" };
+  return { ok: true, e164: parsed.number };
+}
+
+/** True when the string is a normalised E.164 number we would have produced. */
+export function isE164(s: string): boolean {
+  return /^\+[1-9]\d{6,14}$/.test(s);
+}
+
+/** The parts the snippet needs for an E.164 number we stored (see PhoneParts). */
+export function phoneParts(e164: string): PhoneParts {
+  const parsed = parsePhoneNumberFromString(e164);
+  if (!parsed) throw new Error(`stored number ${e164} does not parse`);
+  const national = parsed.formatNational();
+  const nsn = parsed.nationalNumber;
+  const nationalDigits = national.replace(/\D/g, "");
+  const trunk = nationalDigits.endsWith(nsn) ? nationalDigits.slice(0, nationalDigits.length - nsn.length) : "";
+  return { e164: parsed.number, cc: parsed.countryCallingCode, nsn, trunk, national };
+}

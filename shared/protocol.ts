@@ -1,0 +1,73 @@
+/**
+ * Wire protocol between the snippet and the worker. Types only: the worker validates every field
+ * with zod (worker/schemas), the snippet imports nothing at run time from here.
+ */
+
+/** Characters allowed in a session id: 16 to 64 of [A-Za-z0-9_-]. */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+/** Pool ids: caller-chosen, 1 to 64 of [A-Za-z0-9_.-], starting with a letter or digit. */
+export const POOL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Most pools one allocation may name. */
+export const MAX_POOLS_PER_ALLOCATION = 5;
+
+/** First-touch context of a visit, as the snippet saw it. Every field optional and bounded. */
+export interface SourceContext {
+  /** The source rule's name that matched (e.g. "google-ads"), or "direct"/"referral". */
+  name?: string;
+  referrer?: string;
+  landing?: string;
+  utm?: Partial<Record<"source" | "medium" | "campaign" | "term" | "content", string>>;
+  clickIds?: Partial<Record<"gclid" | "msclkid" | "fbclid", string>>;
+  /** GA client id from the `_ga` cookie (e.g. "1234567890.1700000000"). */
+  gaClientId?: string;
+}
+
+/** POST /v1/allocate request body (sent as text/plain JSON, so no CORS preflight). */
+export interface AllocateRequest {
+  /** Public site key (pk_…). */
+  key: string;
+  /** Session id made by the snippet with crypto.getRandomValues. */
+  session: string;
+  /** Pools the visitor's source rule selects; omitted or empty means the account's default pool. */
+  pools?: string[];
+  source?: SourceContext;
+}
+
+/** A phone number in the pieces the snippet needs to find and to write it. */
+export interface PhoneParts {
+  /** E.164, e.g. "+442079460958". */
+  e164: string;
+  /** Country calling code digits, e.g. "44". */
+  cc: string;
+  /** National significant number digits, e.g. "2079460958". */
+  nsn: string;
+  /** National trunk prefix written before the nsn in national form ("0" in GB, "1" in NANP, "" if none). */
+  trunk: string;
+  /** National display form, e.g. "020 7946 0958" or "(800) 555-0199". */
+  national: string;
+}
+
+export interface PoolAllocation {
+  pool: string;
+  /** The destination numbers the snippet may replace on the page (the pool's whitelist). */
+  destinations: PhoneParts[];
+  /** The tracking number to show, or null when the pool gives none (policy `none`, exhausted). */
+  number: PhoneParts | null;
+  /** Lease expiry, ms since epoch; null when no number. */
+  expiresAt: number | null;
+  /** True when the number is the pool's shared overflow number (unattributed). */
+  overflow: boolean;
+}
+
+/** 200 answer of POST /v1/allocate. */
+export interface AllocateResponse {
+  session: string;
+  /** Server time (ms since epoch) so the snippet can correct a skewed clock. */
+  now: number;
+  pools: PoolAllocation[];
+}
+
+/** Every error the API returns has this shape. */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}

@@ -1,0 +1,132 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
+
+const DEST = "+12127365000";
+
+async function setup(size: number, extra: Record<string, unknown> = {}) {
+  const acct = await createAccount();
+  const tracking = freshNumbers(size);
+  await createPool(acct, { id: "web", name: "Web", trackingNumbers: tracking, destinations: [DEST], leaseSeconds: 60, graceSeconds: 0, isDefault: true, ...extra });
+  return { acct, tracking };
+}
+
+const numberOf = (r: { json: any }) => r.json.pools[0].number?.e164 ?? null; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe("allocation", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-01-01T00:00:00Z"));
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it("answers destinations, a tracking number with display parts and the expiry", async () => {
+    const { acct, tracking } = await setup(3);
+    const r = await allocate(acct.siteKey, sessionId());
+    expect(r.status).toBe(200);
+    expect(r.headers.get("Access-Control-Allow-Origin")).toBe("https://www.shop.example");
+    const entry = r.json.pools[0];
+    expect(entry.pool).toBe("web");
+    expect(entry.destinations).toEqual([{ e164: DEST, cc: "1", nsn: "2127365000", trunk: "", national: "(212) 736-5000" }]);
+    expect(tracking).toContain(entry.number.e164);
+    expect(entry.number.cc).toBe("1");
+    expect(entry.number.national).toMatch(/^\(888\) \d{3}-\d{4}$/);
+    expect(entry.expiresAt).toBe(Date.now() + 60_000);
+    expect(entry.overflow).toBe(false);
+  });
+
+  it("is sticky: the same session keeps its number and each allocation extends the lease", async () => {
+    const { acct } = await setup(5);
+    const s = sessionId();
+    const first = await allocate(acct.siteKey, s);
+    vi.setSystemTime(Date.now() + 40_000);
+    const second = await allocate(acct.siteKey, s);
+    expect(numberOf(second)).toBe(numberOf(first));
+    expect(second.json.pools[0].expiresAt).toBe(Date.now() + 60_000);
+    // 40 s later the original lease would have ended; the extension keeps it.
+    vi.setSystemTime(Date.now() + 40_000);
+    expect(numberOf(await allocate(acct.siteKey, s))).toBe(numberOf(first));
+    const other = await allocate(acct.siteKey, sessionId());
+    expect(numberOf(other)).not.toBe(numberOf(first));
+  });
+
+  it("expires leases through the alarm and hands the number to a new session", async () => {
+    const { acct } = await setup(1);
+    const a = sessionId("a");
+    const first = numberOf(await allocate(acct.siteKey, a));
+    const stub = poolStub(acct.accountId, "web");
+    expect(await stub.liveLeases(Date.now())).toHaveLength(1);
+    vi.setSystemTime(Date.now() + 61_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stub.liveLeases(Date.now())).toHaveLength(0);
+    const b = await allocate(acct.siteKey, sessionId("b"));
+    expect(numberOf(b)).toBe(first);
+    expect((await stub.counters()).recycled_early ?? 0).toBe(0);
+  });
+
+  it("picks the number that has been free longest", async () => {
+    const { acct, tracking } = await setup(3);
+    const sessions = [sessionId(), sessionId(), sessionId()];
+    const got: string[] = [];
+    for (const s of sessions) {
+      got.push(numberOf(await allocate(acct.siteKey, s)));
+      vi.setSystemTime(Date.now() + 1_000);
+    }
+    expect(new Set(got).size).toBe(3);
+    expect([...got].sort()).toEqual([...tracking].sort());
+    // All expire in leasing order; the first released is the first reused.
+    vi.setSystemTime(Date.now() + 120_000);
+    await runDurableObjectAlarm(poolStub(acct.accountId, "web"));
+    expect(numberOf(await allocate(acct.siteKey, sessionId()))).toBe(got[0]);
+  });
+
+  describe("when every number is leased", () => {
+    it("recycle: reuses the least recently renewed number, ending that lease early", async () => {
+      const { acct } = await setup(2, { exhaustionPolicy: "recycle" });
+      const a = sessionId("a");
+      const b = sessionId("b");
+      const na = numberOf(await allocate(acct.siteKey, a));
+      vi.setSystemTime(Date.now() + 5_000);
+      const nb = numberOf(await allocate(acct.siteKey, b));
+      vi.setSystemTime(Date.now() + 5_000);
+      await allocate(acct.siteKey, a); // a renews: b is now the least recently renewed
+      const c = await allocate(acct.siteKey, sessionId("c"));
+      expect(numberOf(c)).toBe(nb);
+      const stub = poolStub(acct.accountId, "web");
+      const live = await stub.liveLeases(Date.now());
+      expect(live.map((l) => l.number).sort()).toEqual([na, nb].sort());
+      expect(live.find((l) => l.number === nb)?.session).not.toBe(b);
+      expect((await stub.counters()).recycled_early).toBe(1);
+    });
+
+    it("overflow: one reserved number is shared by the extra visitors, marked overflow", async () => {
+      const acct = await createAccount();
+      const tracking = freshNumbers(3);
+      await createPool(acct, { id: "web", name: "Web", trackingNumbers: tracking, destinations: [DEST], leaseSeconds: 60, graceSeconds: 0, isDefault: true, exhaustionPolicy: "overflow", overflowNumber: tracking[1] });
+      const leased = [numberOf(await allocate(acct.siteKey, sessionId())), numberOf(await allocate(acct.siteKey, sessionId()))];
+      expect(leased.sort()).toEqual([tracking[0], tracking[2]].sort());
+      const extra1 = await allocate(acct.siteKey, sessionId());
+      const extra2 = await allocate(acct.siteKey, sessionId());
+      for (const r of [extra1, extra2]) expect(r.json.pools[0]).toMatchObject({ number: { e164: tracking[1] }, overflow: true });
+      const stub = poolStub(acct.accountId, "web");
+      expect((await stub.liveLeases(Date.now())).map((l) => l.number).sort()).toEqual([tracking[0], tracking[2]].sort());
+      expect((await stub.counters()).overflow).toBe(2);
+    });
+
+    it("overflow without an explicit number reserves the first tracking number", async () => {
+      const acct = await createAccount();
+      const tracking = freshNumbers(2);
+      const pool = await createPool(acct, { id: "web", name: "Web", trackingNumbers: tracking, destinations: [DEST], exhaustionPolicy: "overflow", isDefault: true });
+      expect(pool.overflowNumber).toBe(tracking[0]);
+      expect(numberOf(await allocate(acct.siteKey, sessionId()))).toBe(tracking[1]);
+    });
+
+    it("none: no number, the page keeps the original", async () => {
+      const { acct } = await setup(1, { exhaustionPolicy: "none" });
+      expect(numberOf(await allocate(acct.siteKey, sessionId()))).not.toBeNull();
+      const r = await allocate(acct.siteKey, sessionId());
+      expect(r.status).toBe(200);
+      expect(r.json.pools[0]).toMatchObject({ number: null, expiresAt: null, overflow: false });
+    });
+  });
+});

@@ -1,0 +1,92 @@
+/** Helpers for worker tests: everything goes through the real HTTP API of the worker in workerd. */
+import { SELF, env, runInDurableObject } from "cloudflare:test";
+
+export const OPERATOR = "test-operator-token";
+export const ORIGIN = "https://www.shop.example";
+export const BASE = "https://dni.test";
+
+export interface Created {
+  accountId: string;
+  adminKey: string;
+  siteKey: string;
+}
+
+export async function api(method: string, path: string, opts: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.key) headers.Authorization = `Bearer ${opts.key}`;
+  let body: string | undefined = opts.raw;
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers["Content-Type"] ??= "application/json";
+  }
+  const res = await SELF.fetch(`${BASE}${path}`, { method, headers, body });
+  const text = await res.text();
+  let json: any = null; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json, headers: res.headers };
+}
+
+export async function createAccount(origins: string[] = [ORIGIN], name = "Acme"): Promise<Created> {
+  const r = await api("POST", "/v1/accounts", { key: OPERATOR, body: { name, allowedOrigins: origins } });
+  if (r.status !== 201) throw new Error(`account create failed: ${r.status} ${JSON.stringify(r.json)}`);
+  return { accountId: r.json.account.id, adminKey: r.json.adminKey, siteKey: r.json.siteKey };
+}
+
+/** n distinct valid US toll-free numbers: +1 800 555 0000 + offset… */
+export function numbers(n: number, base = 8005550000): string[] {
+  return Array.from({ length: n }, (_, i) => `+1${base + i}`);
+}
+
+let rangeSeq = 0;
+/** A fresh range of tracking numbers per call, so pools in one file never collide. */
+export function freshNumbers(n: number): string[] {
+  rangeSeq += 1;
+  return numbers(n, 8882000000 + rangeSeq * 20_000);
+}
+
+export async function createPool(acct: Created, pool: Record<string, unknown>) {
+  const r = await api("POST", "/v1/pools", { key: acct.adminKey, body: pool });
+  if (r.status !== 201) throw new Error(`pool create failed: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json;
+}
+
+let sessionSeq = 0;
+export function sessionId(label = "s"): string {
+  sessionSeq += 1;
+  return `${label}${String(sessionSeq).padStart(6, "0")}${crypto.randomUUID().replace(/-/g, "")}`.slice(0, 40);
+}
+
+export async function allocate(siteKey: string, session: string, opts: { pools?: string[]; origin?: string | null; source?: unknown } = {}) {
+  const headers: Record<string, string> = { "Content-Type": "text/plain;charset=UTF-8" };
+  const origin = opts.origin === undefined ? ORIGIN : opts.origin;
+  if (origin) headers.Origin = origin;
+  const body: Record<string, unknown> = { key: siteKey, session };
+  if (opts.pools) body.pools = opts.pools;
+  if (opts.source) body.source = opts.source;
+  return api("POST", "/v1/allocate", { raw: JSON.stringify(body), headers });
+}
+
+export function poolStub(accountId: string, poolId: string) {
+  return env.POOLS.get(env.POOLS.idFromName(`${accountId}/${poolId}`));
+}
+
+export function accountStub(accountId: string) {
+  return env.ACCOUNTS.get(env.ACCOUNTS.idFromName(accountId));
+}
+
+/** Every row of every table of an object's SQLite storage: to prove a refusal stored nothing. */
+export async function dump(stub: DurableObjectStub): Promise<string> {
+  return runInDurableObject(stub, (_instance, state) => {
+    const sql = state.storage.sql;
+    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name").toArray();
+    return JSON.stringify(tables.map((t) => [t.name, sql.exec(`SELECT * FROM "${t.name}"`).toArray()]));
+  });
+}
+
+export function directoryStub() {
+  return env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
+}

@@ -1,0 +1,37 @@
+/** Key material: random ids and keys, SHA-256 hashing, constant-time comparison. */
+
+const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+/** A random id of `length` characters from [a-z0-9] (no "_", so keys can embed it). */
+export function randomId(length = 16): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  let out = "";
+  for (const b of bytes) out += ALPHABET[b % 36];
+  return out;
+}
+
+export function randomSecret(bytes = 32): string {
+  const raw = crypto.getRandomValues(new Uint8Array(bytes));
+  return btoa(String.fromCharCode(...raw)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Compare two strings in time independent of where they differ (hash first: equal lengths). */
+export async function safeEqual(a: string, b: string): Promise<boolean> {
+  const [da, db] = await Promise.all([
+    crypto.subtle.digest("SHA-256", new TextEncoder().encode(a)),
+    crypto.subtle.digest("SHA-256", new TextEncoder().encode(b)),
+  ]);
+  return crypto.subtle.timingSafeEqual(da, db);
+}
+
+/** Constant-time comparison of two hex digests of equal length. */
+export function safeEqualHex(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  const enc = new TextEncoder();
+  return crypto.subtle.timingSafeEqual(enc.encode(a), enc.encode(b));
+}

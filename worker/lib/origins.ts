@@ -1,0 +1,43 @@
+/**
+ * Allowed origins of an account: `https://www.example.com`, `http://localhost:8787`,
+ * `https://*.example.com` (any subdomain, not the bare domain). A bare host means https.
+ */
+export type OriginResult = { ok: true; origin: string } | { ok: false; reason: string };
+
+const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+export function normalizeOriginPattern(input: string): OriginResult {
+  let text = input.trim().toLowerCase();
+  if (!/^[a-z]+:\/\//.test(text)) text = `https://${text}`;
+  const m = /^(https?):\/\/(\*\.)?([^/:]+)(?::(\d{1,5}))?\/?$/.exec(text);
+  if (!m) return { ok: false, reason: "must be scheme://host[:port] with no path, e.g. https://www.example.com or https://*.example.com" };
+  const [, scheme, wildcard = "", host = "", port] = m;
+  const labels = host.split(".");
+  if (!labels.every((l) => HOST_LABEL.test(l))) return { ok: false, reason: "has an invalid host name" };
+  if (wildcard && labels.length < 2) return { ok: false, reason: "a wildcard needs a domain with at least two labels (*.example.com)" };
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return { ok: false, reason: "has an invalid port" };
+  const defaultPort = scheme === "https" ? "443" : "80";
+  const portPart = port && port !== defaultPort ? `:${Number(port)}` : "";
+  return { ok: true, origin: `${scheme}://${wildcard}${host}${portPart}` };
+}
+
+/** Whether a request's Origin header is one of the account's allowed origin patterns. */
+export function originAllowed(origin: string | null | undefined, patterns: readonly string[]): boolean {
+  if (!origin) return false;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return false;
+  const scheme = url.protocol.slice(0, -1);
+  const host = url.hostname.toLowerCase();
+  const portPart = url.port ? `:${url.port}` : "";
+  for (const p of patterns) {
+    if (p === `${scheme}://${host}${portPart}`) return true;
+    const wild = /^(https?):\/\/\*\.([^:]+)(:\d+)?$/.exec(p);
+    if (wild && wild[1] === scheme && (wild[3] ?? "") === portPart && host.endsWith(`.${wild[2]}`)) return true;
+  }
+  return false;
+}

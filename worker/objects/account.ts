@@ -1,0 +1,320 @@
+/**
+ * An account: its settings, keys, and the authoritative config of its pools. Admin writes are
+ * serialised (one at a time) because each spans the Directory's number index and the pool's own
+ * object; allocations are checked here (site key, Origin, pool) and handed to the pool objects.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { normalizeOriginPattern, originAllowed } from "../lib/origins";
+import { safeEqual, safeEqualHex } from "../lib/crypto";
+import { fail, ok, type Result } from "../lib/result";
+import type { Account, AccountPatch } from "../schemas/account";
+import type { Lease, NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
+import type { AllocateResponse, PoolAllocation } from "../../shared/protocol";
+import { phoneParts } from "../../shared/phone";
+import { hasSchema, migrate } from "./sql";
+import type { PoolSnapshot } from "./pool-config";
+import { buildPool, normalizeList, normalizeOrigins } from "./pool-rules";
+
+const MIGRATIONS = [
+  `CREATE TABLE account (
+     id TEXT PRIMARY KEY, name TEXT NOT NULL, admin_key_hash TEXT NOT NULL, site_key TEXT NOT NULL,
+     allowed_origins TEXT NOT NULL, default_pool TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+   CREATE TABLE pools (id TEXT PRIMARY KEY, config TEXT NOT NULL);
+   INSERT INTO meta (key, value) VALUES ('version_seq', '0');`,
+];
+
+type AccountRow = {
+  id: string;
+  name: string;
+  admin_key_hash: string;
+  site_key: string;
+  allowed_origins: string;
+  default_pool: string | null;
+  created_at: number;
+  updated_at: number;
+};
+
+export interface AllocateCall {
+  siteKey: string;
+  origin: string | null;
+  pools: string[] | undefined;
+  session: string;
+  source: string | null;
+  now: number;
+}
+
+const notFound = () => fail(404, "account_not_found", "No such account");
+
+export class AccountObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    // Only an account that was created has a schema: a stray key must not create storage.
+    ctx.blockConcurrencyWhile(async () => {
+      if (hasSchema(ctx.storage)) migrate(ctx.storage, MIGRATIONS);
+    });
+  }
+
+  async create(init: { id: string; name: string; allowedOrigins: string[]; adminKeyHash: string; siteKey: string; now: number }): Promise<Result<Account>> {
+    const origins = normalizeOrigins(init.allowedOrigins);
+    if (!origins.ok) return origins;
+    if (hasSchema(this.ctx.storage)) return fail(409, "account_exists", "Account already exists");
+    migrate(this.ctx.storage, MIGRATIONS);
+    this.sql.exec(
+      "INSERT INTO account (id, name, admin_key_hash, site_key, allowed_origins, default_pool, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
+      init.id, init.name, init.adminKeyHash, init.siteKey, JSON.stringify(origins.value), init.now, init.now,
+    );
+    return ok(this.view(this.row()!));
+  }
+
+  /** Whether `keyHash` is this account's admin key hash (constant time). */
+  checkAdmin(keyHash: string): boolean {
+    const row = this.row();
+    return !!row && safeEqualHex(row.admin_key_hash, keyHash);
+  }
+
+  getAccount(): Result<Account> {
+    const row = this.row();
+    return row ? ok(this.view(row)) : notFound();
+  }
+
+  updateAccount(patch: AccountPatch, now: number): Promise<Result<Account>> {
+    return this.serial(async () => {
+      const row = this.row();
+      if (!row) return notFound();
+      let origins = JSON.parse(row.allowed_origins) as string[];
+      if (patch.allowedOrigins) {
+        const n = normalizeOrigins(patch.allowedOrigins);
+        if (!n.ok) return n;
+        origins = n.value;
+      }
+      const name = patch.name ?? row.name;
+      this.sql.exec("UPDATE account SET name = ?, allowed_origins = ?, updated_at = ?", name, JSON.stringify(origins), now);
+      if (name !== row.name) await this.directory().renameAccount(row.id, name);
+      return ok(this.view(this.row()!));
+    });
+  }
+
+  /** Replace one key: the admin key by its hash (the route shows the key once), the site key as is. */
+  rotateKey(kind: "admin" | "site", value: string, now: number): Result<true> {
+    if (!this.row()) return notFound();
+    if (kind === "admin") this.sql.exec("UPDATE account SET admin_key_hash = ?, updated_at = ?", value, now);
+    else this.sql.exec("UPDATE account SET site_key = ?, updated_at = ?", value, now);
+    return ok(true);
+  }
+
+  listPools(): Result<Pool[]> {
+    const row = this.row();
+    if (!row) return notFound();
+    return ok(this.sql.exec<{ config: string }>("SELECT config FROM pools ORDER BY id").toArray().map((r) => this.poolView(JSON.parse(r.config) as Pool, row)));
+  }
+
+  getPool(id: string): Result<Pool> {
+    const row = this.row();
+    if (!row) return notFound();
+    const pool = this.pool(id);
+    return pool ? ok(this.poolView(pool, row)) : fail(404, "pool_not_found", `No pool ${id} in this account`);
+  }
+
+  createPool(input: PoolCreate, now: number): Promise<Result<Pool>> {
+    return this.serial(async () => {
+      if (!this.row()) return notFound();
+      if (this.pool(input.id)) return fail(409, "pool_exists", `Pool ${input.id} already exists`);
+      const built = buildPool(input, null, now);
+      if (!built.ok) return built;
+      return this.commitPool(built.value, null, input.isDefault);
+    });
+  }
+
+  updatePool(id: string, patch: PoolPatch, now: number): Promise<Result<Pool>> {
+    return this.serial(async () => {
+      if (!this.row()) return notFound();
+      const current = this.pool(id);
+      if (!current) return fail(404, "pool_not_found", `No pool ${id} in this account`);
+      const built = buildPool({ ...current, ...patch, id }, current, now);
+      if (!built.ok) return built;
+      return this.commitPool(built.value, current, patch.isDefault);
+    });
+  }
+
+  changeNumbers(id: string, change: NumbersChange, now: number): Promise<Result<Pool>> {
+    return this.serial(async () => {
+      if (!this.row()) return notFound();
+      const current = this.pool(id);
+      if (!current) return fail(404, "pool_not_found", `No pool ${id} in this account`);
+      const country = current.country ?? undefined;
+      const add = normalizeList(change.add ?? [], country, "add");
+      if (!add.ok) return add;
+      const remove = normalizeList(change.remove ?? [], country, "remove");
+      if (!remove.ok) return remove;
+      const missing = remove.value.filter((n) => !current.trackingNumbers.includes(n));
+      if (missing.length) return fail(404, "number_not_in_pool", "Some numbers to remove are not in this pool", { numbers: missing });
+      const drop = new Set(remove.value);
+      const next = [...current.trackingNumbers.filter((n) => !drop.has(n)), ...add.value.filter((n) => !current.trackingNumbers.includes(n))];
+      const built = buildPool({ ...current, trackingNumbers: next, overflowNumber: current.overflowNumber && drop.has(current.overflowNumber) ? null : current.overflowNumber }, current, now);
+      if (!built.ok) return built;
+      return this.commitPool(built.value, current, undefined);
+    });
+  }
+
+  deletePool(id: string, now: number): Promise<Result<true>> {
+    return this.serial(async () => {
+      const row = this.row();
+      if (!row) return notFound();
+      const current = this.pool(id);
+      if (!current) return fail(404, "pool_not_found", `No pool ${id} in this account`);
+      await this.directory().setPoolNumbers({ accountId: row.id, poolId: id, tracking: [], destinations: [], holdMs: holdMs(current), now });
+      const version = this.nextVersion();
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec("DELETE FROM pools WHERE id = ?", id);
+        if (row.default_pool === id) this.sql.exec("UPDATE account SET default_pool = NULL");
+      });
+      await this.push({ ...snapshot(row.id, current), version, active: false });
+      return ok(true);
+    });
+  }
+
+  /** Live leases of a pool (for support and for checking nothing acknowledged was lost). */
+  async leases(id: string, now: number): Promise<Result<Lease[]>> {
+    const row = this.row();
+    if (!row) return notFound();
+    if (!this.pool(id)) return fail(404, "pool_not_found", `No pool ${id} in this account`);
+    return ok(await this.poolStub(id).liveLeases(now));
+  }
+
+  /** The snippet's call: check site key, Origin and pools, then lease from each pool's object. */
+  async allocate(call: AllocateCall): Promise<Result<AllocateResponse>> {
+    const row = this.row();
+    if (!row || !(await safeEqual(row.site_key, call.siteKey))) return fail(401, "invalid_key", "Unknown or revoked site key");
+    if (!originAllowed(call.origin, JSON.parse(row.allowed_origins) as string[])) {
+      return fail(403, "origin_not_allowed", call.origin ? `Origin ${call.origin} is not allowed for this site key` : "An Origin header is required");
+    }
+    const ids = call.pools?.length ? [...new Set(call.pools)] : row.default_pool ? [row.default_pool] : [];
+    if (!ids.length) return fail(404, "no_default_pool", "No pool named and the account has no default pool");
+    const pools: Pool[] = [];
+    for (const id of ids) {
+      const pool = this.pool(id);
+      if (!pool) return fail(404, "pool_not_found", `No pool ${id} for this site key`);
+      pools.push(pool);
+    }
+    const answers = await Promise.all(pools.map((pool) => this.allocateIn(row.id, pool, call)));
+    return ok({ session: call.session, now: call.now, pools: answers });
+  }
+
+  private async allocateIn(accountId: string, pool: Pool, call: AllocateCall): Promise<PoolAllocation> {
+    const stub = this.poolStub(pool.id);
+    const args = { session: call.session, source: call.source, now: call.now, version: pool.version };
+    let out = await stub.allocate(args);
+    if (out.stale) {
+      await stub.configure(snapshot(accountId, pool));
+      out = await stub.allocate(args);
+    }
+    if (out.stale) throw new Error(`pool ${pool.id} did not take config version ${pool.version}`);
+    return {
+      pool: pool.id,
+      destinations: pool.destinations.map(phoneParts),
+      number: out.number ? phoneParts(out.number) : null,
+      expiresAt: out.expiresAt,
+      overflow: out.overflow,
+    };
+  }
+
+  /** Claim the numbers in the Directory, store the pool, push it to its object. */
+  private async commitPool(pool: Pool, previous: Pool | null, makeDefault: boolean | undefined): Promise<Result<Pool>> {
+    const row = this.row()!;
+    const claim = await this.directory().setPoolNumbers({
+      accountId: row.id,
+      poolId: pool.id,
+      tracking: pool.trackingNumbers,
+      destinations: pool.destinations,
+      holdMs: Math.max(holdMs(pool), previous ? holdMs(previous) : 0),
+      now: pool.updatedAt,
+    });
+    if (!claim.ok) return fail(409, "number_conflict", "Some numbers cannot be used in this pool", { conflicts: claim.conflicts });
+    const stored: Pool = { ...pool, version: this.nextVersion() };
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("INSERT OR REPLACE INTO pools (id, config) VALUES (?, ?)", stored.id, JSON.stringify(stored));
+      if (makeDefault === true) this.sql.exec("UPDATE account SET default_pool = ?", stored.id);
+      else if (makeDefault === false && row.default_pool === stored.id) this.sql.exec("UPDATE account SET default_pool = NULL");
+    });
+    await this.push(snapshot(row.id, stored));
+    return ok(this.poolView(stored, this.row()!));
+  }
+
+  /** Best effort: if this fails the pool object is brought up to date on its next allocation. */
+  private async push(s: PoolSnapshot): Promise<void> {
+    try {
+      await this.poolStub(s.poolId).configure(s);
+    } catch (err) {
+      console.warn(`config push to pool ${s.poolId} failed; it will sync on next use`, err);
+    }
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(fn, fn);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  private nextVersion(): number {
+    const next = Number(this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'version_seq'").one().value) + 1;
+    this.sql.exec("UPDATE meta SET value = ? WHERE key = 'version_seq'", String(next));
+    return next;
+  }
+
+  private row(): AccountRow | undefined {
+    if (!hasSchema(this.ctx.storage)) return undefined;
+    return this.sql.exec<AccountRow>("SELECT * FROM account").toArray()[0];
+  }
+
+  private pool(id: string): Pool | null {
+    const r = this.sql.exec<{ config: string }>("SELECT config FROM pools WHERE id = ?", id).toArray()[0];
+    return r ? (JSON.parse(r.config) as Pool) : null;
+  }
+
+  private view(row: AccountRow): Account {
+    return {
+      id: row.id,
+      name: row.name,
+      allowedOrigins: JSON.parse(row.allowed_origins) as string[],
+      siteKey: row.site_key,
+      defaultPool: row.default_pool,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  private poolView(pool: Pool, row: AccountRow): Pool {
+    return { ...pool, isDefault: row.default_pool === pool.id };
+  }
+
+  private poolStub(poolId: string) {
+    const row = this.row()!;
+    return this.env.POOLS.get(this.env.POOLS.idFromName(`${row.id}/${poolId}`));
+  }
+
+  private directory() {
+    return this.env.DIRECTORY.get(this.env.DIRECTORY.idFromName("directory"));
+  }
+}
+
+function holdMs(pool: Pool): number {
+  return (pool.leaseSeconds + pool.graceSeconds) * 1000;
+}
+
+function snapshot(accountId: string, pool: Pool): PoolSnapshot {
+  return {
+    accountId,
+    poolId: pool.id,
+    version: pool.version,
+    active: true,
+    trackingNumbers: pool.trackingNumbers,
+    overflowNumber: pool.overflowNumber,
+    leaseSeconds: pool.leaseSeconds,
+    graceSeconds: pool.graceSeconds,
+    exhaustionPolicy: pool.exhaustionPolicy,
+  };
+}

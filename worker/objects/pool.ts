@@ -1,0 +1,229 @@
+/**
+ * A pool's lease table. One object per pool serialises every allocation of that pool, so a
+ * number is never leased to two sessions at once. Storage (SQLite) is the source of truth; the
+ * only memory state is the config and the time the alarm is set for, both reloaded on start.
+ *
+ * Choosing a number uses partial indexes: a free number is the first row of `numbers_free`
+ * (longest free first), a recycle victim the first row of `numbers_expiry` — O(log n).
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Lease } from "../schemas/pool";
+import type { AllocateArgs, AllocateOutcome, LeaseGrant, PoolSnapshot } from "./pool-config";
+import { migrate } from "./sql";
+
+const MIGRATIONS = [
+  `CREATE TABLE numbers (
+     number TEXT PRIMARY KEY,
+     retiring INTEGER NOT NULL DEFAULT 0,    -- removed from the pool: goes when its lease ends
+     overflow INTEGER NOT NULL DEFAULT 0,    -- the shared overflow number: never leased
+     lease_id INTEGER, session TEXT, leased_at INTEGER, expires_at INTEGER,  -- current lease, all NULL when free
+     released_at INTEGER NOT NULL DEFAULT 0, -- when it last became free
+     last_shown_at INTEGER, last_called_at INTEGER,
+     sessions_served INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX numbers_free ON numbers (released_at) WHERE session IS NULL AND retiring = 0 AND overflow = 0;
+   CREATE INDEX numbers_expiry ON numbers (expires_at) WHERE session IS NOT NULL;
+   CREATE UNIQUE INDEX numbers_session ON numbers (session) WHERE session IS NOT NULL;
+   CREATE TABLE leases (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     number TEXT NOT NULL, session TEXT NOT NULL, source TEXT,
+     leased_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+     ended_at INTEGER, end_reason TEXT       -- expired | recycled
+   );
+   CREATE INDEX leases_number_time ON leases (number, leased_at);
+   CREATE INDEX leases_ended ON leases (ended_at) WHERE ended_at IS NOT NULL;
+   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
+];
+
+type NumberRow = {
+  number: string;
+  retiring: number;
+  lease_id: number | null;
+  session: string | null;
+  leased_at: number | null;
+  expires_at: number | null;
+};
+
+const DAY_MS = 86_400_000;
+
+/** The queries on the allocation path; each must be an index lookup (checked by a test). */
+export const QUERIES = {
+  own: "SELECT * FROM numbers WHERE session = ?",
+  free: "SELECT number FROM numbers WHERE session IS NULL AND retiring = 0 AND overflow = 0 ORDER BY released_at LIMIT 1",
+  victim: "SELECT * FROM numbers WHERE session IS NOT NULL AND retiring = 0 AND overflow = 0 ORDER BY expires_at LIMIT 1",
+  due: "SELECT * FROM numbers WHERE session IS NOT NULL AND expires_at <= ? ORDER BY expires_at",
+  nextExpiry: "SELECT MIN(expires_at) AS t FROM numbers WHERE session IS NOT NULL",
+  oldestEnded: "SELECT MIN(ended_at) AS t FROM leases WHERE ended_at IS NOT NULL",
+} as const;
+
+export class PoolObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private config: PoolSnapshot | null = null;
+  private alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => {
+      migrate(ctx.storage, MIGRATIONS);
+      const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'config'").toArray()[0];
+      this.config = row ? (JSON.parse(row.value) as PoolSnapshot) : null;
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  /** Apply a config snapshot (idempotent; older versions are ignored). */
+  async configure(snapshot: PoolSnapshot): Promise<{ version: number }> {
+    if (this.config && this.config.version >= snapshot.version) return { version: this.config.version };
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      const wanted = new Set(snapshot.active ? snapshot.trackingNumbers : []);
+      const rows = this.sql.exec<{ number: string; session: string | null }>("SELECT number, session FROM numbers").toArray();
+      for (const row of rows) {
+        if (wanted.has(row.number)) continue;
+        if (row.session === null) this.sql.exec("DELETE FROM numbers WHERE number = ?", row.number);
+        else this.sql.exec("UPDATE numbers SET retiring = 1 WHERE number = ?", row.number);
+      }
+      for (const number of wanted) {
+        this.sql.exec(
+          `INSERT INTO numbers (number, released_at) VALUES (?, 0)
+           ON CONFLICT (number) DO UPDATE SET retiring = 0`,
+          number,
+        );
+      }
+      this.sql.exec("UPDATE numbers SET overflow = (number IS ?)", snapshot.exhaustionPolicy === "overflow" ? snapshot.overflowNumber : null);
+      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('config', ?)", JSON.stringify(snapshot));
+      this.config = snapshot;
+      this.expireDue(now);
+    });
+    await this.scheduleAlarm(now);
+    return { version: snapshot.version };
+  }
+
+  /** Give `session` a number: its own while its lease lives (extended), else a free one, else the policy's answer. */
+  async allocate(args: AllocateArgs): Promise<AllocateOutcome> {
+    const config = this.config;
+    if (!config || config.version < args.version) return { stale: true };
+    if (!config.active) return { stale: false, number: null, expiresAt: null, overflow: false };
+    const grant = this.ctx.storage.transactionSync(() => this.grant(config, args));
+    await this.scheduleAlarm(args.now);
+    return { stale: false, ...grant };
+  }
+
+  /** Live leases, oldest first. */
+  liveLeases(now: number): Lease[] {
+    return this.sql
+      .exec<{ number: string; session: string; leased_at: number; expires_at: number; retiring: number }>(
+        "SELECT number, session, leased_at, expires_at, retiring FROM numbers WHERE session IS NOT NULL AND expires_at > ? ORDER BY leased_at, number",
+        now,
+      )
+      .toArray()
+      .map((r) => ({ number: r.number, session: r.session, leasedAt: r.leased_at, expiresAt: r.expires_at, retiring: r.retiring === 1 }));
+  }
+
+  counters(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.sql.exec<{ name: string; value: number }>("SELECT name, value FROM counters")) out[r.name] = r.value;
+    return out;
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    this.alarmAt = null;
+    this.ctx.storage.transactionSync(() => {
+      this.expireDue(now);
+      this.prune(now);
+    });
+    await this.scheduleAlarm(now);
+  }
+
+  private grant(config: PoolSnapshot, { session, source, now }: AllocateArgs): LeaseGrant {
+    this.expireDue(now);
+    const leaseMs = config.leaseSeconds * 1000;
+    const own = this.sql.exec<NumberRow>(QUERIES.own, session).toArray()[0];
+    if (own) {
+      // Sticky. A retiring number is kept until its lease ends, but not extended.
+      const expiresAt = own.retiring ? own.expires_at! : Math.max(own.expires_at!, now + leaseMs);
+      this.sql.exec("UPDATE numbers SET expires_at = ?, last_shown_at = ? WHERE number = ?", expiresAt, now, own.number);
+      this.sql.exec("UPDATE leases SET expires_at = ? WHERE id = ?", expiresAt, own.lease_id);
+      this.bump("renewals");
+      return { number: own.number, expiresAt, overflow: false };
+    }
+    const free = this.sql
+      .exec<{ number: string }>(QUERIES.free)
+      .toArray()[0];
+    if (free) return this.lease(free.number, session, source, now, now + leaseMs);
+    if (config.exhaustionPolicy === "recycle") {
+      const victim = this.sql
+        .exec<NumberRow>(QUERIES.victim)
+        .toArray()[0];
+      if (victim) {
+        this.endLease(victim, now, "recycled");
+        this.bump("recycled_early");
+        return this.lease(victim.number, session, source, now, now + leaseMs);
+      }
+    }
+    if (config.exhaustionPolicy === "overflow" && config.overflowNumber) {
+      // Only while nobody still holds it from before it became the overflow number.
+      const held = this.sql.exec("SELECT 1 FROM numbers WHERE number = ? AND session IS NOT NULL", config.overflowNumber).toArray().length > 0;
+      if (!held) {
+        this.bump("overflow");
+        this.sql.exec("UPDATE numbers SET last_shown_at = ? WHERE number = ?", now, config.overflowNumber);
+        return { number: config.overflowNumber, expiresAt: now + leaseMs, overflow: true };
+      }
+    }
+    this.bump("refused");
+    return { number: null, expiresAt: null, overflow: false };
+  }
+
+  private lease(number: string, session: string, source: string | null, now: number, expiresAt: number): LeaseGrant {
+    const id = this.sql
+      .exec<{ id: number }>("INSERT INTO leases (number, session, source, leased_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id", number, session, source, now, expiresAt)
+      .one().id;
+    this.sql.exec(
+      "UPDATE numbers SET lease_id = ?, session = ?, leased_at = ?, expires_at = ?, last_shown_at = ?, sessions_served = sessions_served + 1 WHERE number = ?",
+      id, session, now, expiresAt, now, number,
+    );
+    this.bump("allocations");
+    return { number, expiresAt, overflow: false };
+  }
+
+  private endLease(row: NumberRow, at: number, reason: "expired" | "recycled"): void {
+    this.sql.exec("UPDATE leases SET ended_at = ?, end_reason = ? WHERE id = ?", at, reason, row.lease_id);
+    if (row.retiring) this.sql.exec("DELETE FROM numbers WHERE number = ?", row.number);
+    else this.sql.exec("UPDATE numbers SET lease_id = NULL, session = NULL, leased_at = NULL, expires_at = NULL, released_at = ? WHERE number = ?", at, row.number);
+  }
+
+  /** End every lease whose time is up (also done on each allocation, so a late alarm never matters). */
+  private expireDue(now: number): void {
+    const due = this.sql.exec<NumberRow>(QUERIES.due, now).toArray();
+    for (const row of due) this.endLease(row, row.expires_at!, "expired");
+  }
+
+  /** Drop finished leases older than grace + retention: no call can be attributed to them any more. */
+  private prune(now: number): void {
+    this.sql.exec("DELETE FROM leases WHERE ended_at IS NOT NULL AND ended_at < ?", now - this.keepMs());
+  }
+
+  private keepMs(): number {
+    const retentionDays = Number(this.env.LEASE_RETENTION_DAYS) || 30;
+    return (this.config?.graceSeconds ?? 0) * 1000 + retentionDays * DAY_MS;
+  }
+
+  private bump(name: string): void {
+    this.sql.exec("INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1", name);
+  }
+
+  /** One alarm, at the earliest deadline: the next lease expiry or the next history prune. */
+  private async scheduleAlarm(now: number): Promise<void> {
+    const expiry = this.sql.exec<{ t: number | null }>(QUERIES.nextExpiry).one().t;
+    const oldestEnded = this.sql.exec<{ t: number | null }>(QUERIES.oldestEnded).one().t;
+    const prune = oldestEnded === null ? null : Math.max(now, oldestEnded + this.keepMs());
+    const candidates = [expiry, prune].filter((t): t is number => t !== null);
+    const next = candidates.length ? Math.min(...candidates) : null;
+    if (next === this.alarmAt) return;
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+    this.alarmAt = next;
+  }
+}

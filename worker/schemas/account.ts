@@ -1,0 +1,43 @@
+import { z } from "@hono/zod-openapi";
+
+const OriginsSchema = z
+  .array(z.string().min(1).max(260))
+  .max(50)
+  .openapi({ example: ["https://www.example.com", "https://*.staging.example.com"] });
+
+export const AccountCreateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100).openapi({ example: "Acme Plumbing" }),
+    allowedOrigins: OriginsSchema.default([]),
+  })
+  .strict()
+  .openapi("AccountCreate");
+
+export const AccountPatchSchema = z
+  .object({ name: z.string().trim().min(1).max(100).optional(), allowedOrigins: OriginsSchema.optional() })
+  .strict()
+  .openapi("AccountPatch");
+
+export const AccountSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    allowedOrigins: z.array(z.string()),
+    siteKey: z.string(),
+    defaultPool: z.string().nullable(),
+    createdAt: z.number(),
+    updatedAt: z.number(),
+  })
+  .openapi("Account");
+
+export const AccountCreatedSchema = z
+  .object({ account: AccountSchema, adminKey: z.string().openapi({ description: "Shown once; only its hash is stored." }), siteKey: z.string() })
+  .openapi("AccountCreated");
+
+export const RotateKeySchema = z.object({ key: z.enum(["admin", "site"]) }).strict().openapi("RotateKey");
+
+export const RotatedKeySchema = z.object({ key: z.enum(["admin", "site"]), value: z.string() }).openapi("RotatedKey");
+
+export type AccountCreate = z.infer<typeof AccountCreateSchema>;
+export type AccountPatch = z.infer<typeof AccountPatchSchema>;
+export type Account = z.infer<typeof AccountSchema>;

@@ -1,0 +1,51 @@
+import { z } from "@hono/zod-openapi";
+import { MAX_POOLS_PER_ALLOCATION, SESSION_ID_PATTERN } from "../../shared/protocol";
+import { PoolIdSchema } from "./common";
+
+const short = z.string().max(200);
+const url = z.string().max(2048);
+
+export const SourceSchema = z
+  .object({
+    name: z.string().max(64).optional(),
+    referrer: url.optional(),
+    landing: url.optional(),
+    utm: z.object({ source: short, medium: short, campaign: short, term: short, content: short }).partial().strict().optional(),
+    clickIds: z.object({ gclid: short, msclkid: short, fbclid: short }).partial().strict().optional(),
+    gaClientId: z.string().regex(/^\d{1,20}\.\d{1,20}$/).optional(),
+  })
+  .strict()
+  .openapi("SourceContext");
+
+export const AllocateRequestSchema = z
+  .object({
+    key: z.string().max(200).openapi({ description: "Public site key (pk_…)." }),
+    session: z.string().regex(SESSION_ID_PATTERN, "16-64 of A-Z a-z 0-9 _ -"),
+    pools: z.array(PoolIdSchema).max(MAX_POOLS_PER_ALLOCATION).optional(),
+    source: SourceSchema.optional(),
+  })
+  .strict()
+  .openapi("AllocateRequest");
+
+const PhonePartsSchema = z
+  .object({ e164: z.string(), cc: z.string(), nsn: z.string(), trunk: z.string(), national: z.string() })
+  .openapi("PhoneParts");
+
+export const AllocateResponseSchema = z
+  .object({
+    session: z.string(),
+    now: z.number(),
+    pools: z.array(
+      z.object({
+        pool: z.string(),
+        destinations: z.array(PhonePartsSchema),
+        number: PhonePartsSchema.nullable(),
+        expiresAt: z.number().nullable(),
+        overflow: z.boolean(),
+      }),
+    ),
+  })
+  .openapi("AllocateResponse");
+
+export type AllocateInput = z.infer<typeof AllocateRequestSchema>;
+export type Source = z.infer<typeof SourceSchema>;

@@ -1,0 +1,85 @@
+import { z } from "@hono/zod-openapi";
+import { PhoneInputSchema, PoolIdSchema } from "./common";
+
+export const EXHAUSTION_POLICIES = ["recycle", "overflow", "none"] as const;
+export const POOL_STATUSES = ["recycle", "warning"] as const;
+export const MAX_TRACKING_NUMBERS = 20_000;
+
+const fields = {
+  name: z.string().trim().min(1).max(100),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2, e.g. US")
+    .optional()
+    .openapi({ description: "Country for numbers written in national form (optional when all numbers are +international)." }),
+  trackingNumbers: z.array(PhoneInputSchema).min(1).max(MAX_TRACKING_NUMBERS),
+  destinations: z
+    .array(PhoneInputSchema)
+    .min(1)
+    .max(20)
+    .openapi({ description: "Numbers the snippet may replace; the first is where calls are forwarded." }),
+  leaseSeconds: z.number().int().min(30).max(30 * 86400).openapi({ description: "Guaranteed minimum hold of a number per session." }),
+  graceSeconds: z.number().int().min(0).max(30 * 86400).openapi({ description: "How long after a lease ends a call is still attributed to it." }),
+  exhaustionPolicy: z.enum(EXHAUSTION_POLICIES),
+  overflowNumber: PhoneInputSchema.nullable().openapi({ description: "With policy overflow: the reserved shared number (default: the first tracking number)." }),
+  status: z.enum(POOL_STATUSES),
+  isDefault: z.boolean(),
+};
+
+export const PoolCreateSchema = z
+  .object({
+    id: PoolIdSchema,
+    ...fields,
+    leaseSeconds: fields.leaseSeconds.default(1800),
+    graceSeconds: fields.graceSeconds.default(3600),
+    exhaustionPolicy: fields.exhaustionPolicy.default("recycle"),
+    overflowNumber: fields.overflowNumber.optional(),
+    status: fields.status.default("recycle"),
+    isDefault: fields.isDefault.default(false),
+  })
+  .strict()
+  .openapi("PoolCreate");
+
+export const PoolPatchSchema = z.object(fields).partial().strict().openapi("PoolPatch");
+
+export const NumbersChangeSchema = z
+  .object({ add: z.array(PhoneInputSchema).max(MAX_TRACKING_NUMBERS).optional(), remove: z.array(PhoneInputSchema).max(MAX_TRACKING_NUMBERS).optional() })
+  .strict()
+  .refine((v) => (v.add?.length ?? 0) + (v.remove?.length ?? 0) > 0, "give numbers to add or remove")
+  .openapi("NumbersChange");
+
+export const PoolSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    country: z.string().nullable(),
+    trackingNumbers: z.array(z.string()),
+    destinations: z.array(z.string()),
+    leaseSeconds: z.number(),
+    graceSeconds: z.number(),
+    exhaustionPolicy: z.enum(EXHAUSTION_POLICIES),
+    overflowNumber: z.string().nullable(),
+    status: z.enum(POOL_STATUSES),
+    isDefault: z.boolean(),
+    version: z.number(),
+    createdAt: z.number(),
+    updatedAt: z.number(),
+  })
+  .openapi("Pool");
+
+export const LeaseSchema = z
+  .object({
+    number: z.string(),
+    session: z.string(),
+    leasedAt: z.number(),
+    expiresAt: z.number(),
+    retiring: z.boolean(),
+  })
+  .openapi("Lease");
+
+export type PoolCreate = z.infer<typeof PoolCreateSchema>;
+export type PoolPatch = z.infer<typeof PoolPatchSchema>;
+export type NumbersChange = z.infer<typeof NumbersChangeSchema>;
+export type Pool = z.infer<typeof PoolSchema>;
+export type Lease = z.infer<typeof LeaseSchema>;
+export type ExhaustionPolicy = (typeof EXHAUSTION_POLICIES)[number];
