@@ -8,6 +8,7 @@ import accountRoutes from "./routes/account";
 import pools from "./routes/pools";
 import allocate from "./routes/allocate";
 import snippet from "./routes/snippet";
+import sizing from "./routes/sizing";
 
 export const ADMIN_MAX_BYTES = 1024 * 1024;
 
@@ -26,6 +27,7 @@ app.route("/", allocate);
 app.route("/", accounts);
 app.route("/", accountRoutes);
 app.route("/", pools);
+app.route("/", sizing);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "adminKey", { type: "http", scheme: "bearer", description: "Account admin key sk_…" });
 app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", { type: "http", scheme: "bearer", description: "Deployment operator token" });
