@@ -60,8 +60,16 @@ export function sessionId(label = "s"): string {
   return `${label}${String(sessionSeq).padStart(6, "0")}${crypto.randomUUID().replace(/-/g, "")}`.slice(0, 40);
 }
 
-export async function allocate(siteKey: string, session: string, opts: { pools?: string[]; origin?: string | null; source?: unknown } = {}) {
-  const headers: Record<string, string> = { "Content-Type": "text/plain;charset=UTF-8" };
+/** The headers a desktop browser's fetch() from a page sends. */
+export const BROWSER_HEADERS: Record<string, string> = {
+  "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+  "Accept-Language": "en-US,en;q=0.9",
+  "Sec-Fetch-Mode": "cors",
+  "Sec-Fetch-Site": "cross-site",
+};
+
+export async function allocate(siteKey: string, session: string, opts: { pools?: string[]; origin?: string | null; source?: unknown; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...BROWSER_HEADERS, "Content-Type": "text/plain;charset=UTF-8", ...opts.headers };
   const origin = opts.origin === undefined ? ORIGIN : opts.origin;
   if (origin) headers.Origin = origin;
   const body: Record<string, unknown> = { key: siteKey, session };

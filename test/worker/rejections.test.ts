@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accountStub, allocate, api, createAccount, createPool, directoryStub, dump, freshNumbers, poolStub, sessionId, ORIGIN } from "./helpers";
+import { BROWSER_HEADERS, accountStub, allocate, api, createAccount, createPool, directoryStub, dump, freshNumbers, poolStub, sessionId, ORIGIN } from "./helpers";
 
 const DEST = "+12127365000";
 
@@ -48,7 +48,7 @@ describe("allocation refusals change nothing", () => {
       expect(typeof r.json.error.message).toBe("string");
     }
     const raw = async (body: string, headers: Record<string, string> = {}) =>
-      api("POST", "/v1/allocate", { raw: body, headers: { Origin: ORIGIN, "Content-Type": "text/plain", ...headers } });
+      api("POST", "/v1/allocate", { raw: body, headers: { ...BROWSER_HEADERS, Origin: ORIGIN, "Content-Type": "text/plain", ...headers } });
     for (const [label, body, status, code] of [
       ["not JSON", "{nope", 400, "invalid_json"],
       ["JSON array", "[1,2]", 400, "invalid_request"],

@@ -8,6 +8,7 @@ import { errorBody } from "../errors";
 import { parseKey } from "../lib/keys";
 import { account } from "../lib/stubs";
 import { capBody } from "../middleware/limits";
+import { browserOnly } from "../middleware/browser-only";
 import { createRouter } from "../router";
 import { AllocateRequestSchema, AllocateResponseSchema } from "../schemas/allocate";
 import { errorResponses } from "../schemas/common";
@@ -49,7 +50,7 @@ app.options("/v1/allocate", (c) => {
   return c.body(null, 204);
 });
 
-app.post("/v1/allocate", capBody(ALLOCATE_MAX_BYTES), async (c) => {
+app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) => {
   const origin = c.req.header("Origin");
   c.header("Cache-Control", "no-store");
   let raw: unknown;

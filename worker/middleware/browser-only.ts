@@ -1,0 +1,33 @@
+/**
+ * Bots and crawlers get no lease: they keep seeing (and indexing) the real number, and cannot
+ * drain a pool. A request is refused when its User-Agent is a known bot (isbot) or when it lacks
+ * what every browser's fetch() sends: a User-Agent and an Accept-Language header, and, where the
+ * browser sends Fetch Metadata, a script-initiated request (not a navigation, not typed in).
+ * `navigator.webdriver` plays no part: automated test browsers with a normal UA are browsers.
+ */
+import { createMiddleware } from "hono/factory";
+import { isbot } from "isbot";
+import { errorBody } from "../errors";
+import type { AppEnv } from "../app-env";
+
+export function botReason(headers: Headers): string | null {
+  const ua = headers.get("User-Agent");
+  if (!ua) return "no User-Agent";
+  if (isbot(ua)) return "known bot or crawler";
+  if (!headers.get("Accept-Language")) return "no Accept-Language";
+  const mode = headers.get("Sec-Fetch-Mode") || null;
+  if (mode !== null && mode !== "cors" && mode !== "same-origin") return `Sec-Fetch-Mode ${mode}`;
+  const site = headers.get("Sec-Fetch-Site") || null;
+  if (site === "none") return "Sec-Fetch-Site none";
+  return null;
+}
+
+export const browserOnly = () =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const reason = botReason(c.req.raw.headers);
+    if (reason) {
+      c.header("Cache-Control", "no-store");
+      return c.json(errorBody("not_a_browser", `No number for automated clients (${reason}); the page keeps its own number`), 403);
+    }
+    await next();
+  });
