@@ -1,0 +1,131 @@
+/**
+ * Fuzzing the public endpoints and the admin API with fast-check: whatever arrives, the answer
+ * is a 4xx with the JSON error shape (never a 5xx) and nothing stored changes.
+ */
+import { SELF } from "cloudflare:test";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { BROWSER_HEADERS, accountStub, createAccount, createPool, directoryStub, dump, freshNumbers, poolStub, sessionId, ORIGIN } from "./helpers";
+
+const RUNS = 80;
+
+async function world() {
+  const acct = await createAccount();
+  await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(3), destinations: ["+12127365000"], isDefault: true });
+  const warm = await SELF.fetch("https://dni.test/v1/allocate", {
+    method: "POST",
+    headers: { ...BROWSER_HEADERS, Origin: ORIGIN, "Content-Type": "text/plain" },
+    body: JSON.stringify({ key: acct.siteKey, session: sessionId() }),
+  });
+  expect(warm.status).toBe(200);
+  const state = async () => [await dump(accountStub(acct.accountId)), await dump(poolStub(acct.accountId, "web")), await dump(directoryStub())].join("\n");
+  return { acct, state };
+}
+
+async function expectClientError(res: Response, label: unknown): Promise<void> {
+  const text = await res.text();
+  expect(res.status, `${JSON.stringify(label)} → ${res.status} ${text.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+  expect(res.status, `${JSON.stringify(label)} → ${text.slice(0, 200)}`).toBeLessThan(500);
+  const body = JSON.parse(text);
+  expect(typeof body.error.code).toBe("string");
+  expect(typeof body.error.message).toBe("string");
+}
+
+const weirdString = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: "grapheme", maxLength: 40 }),
+  fc.string({ minLength: 3000, maxLength: 5000 }),
+  fc.constantFrom("", " ", "\u0000", "+1", "+44", "00", "<script>alert(1)</script>", "../../etc/passwd", "%00", "☎️📞", "1-800-FLOWERS", "NaN", "__proto__", "constructor"),
+);
+const phoneish = fc.oneof(weirdString, fc.stringMatching(/^\+?[0-9 ()\-.]{0,20}$/));
+const jsonValue = fc.oneof(fc.json(), fc.jsonValue().map((v) => JSON.stringify(v)), weirdString);
+
+describe("fuzz: POST /v1/allocate", () => {
+  it("arbitrary bodies and origins never leak a 5xx or change storage", async () => {
+    const { acct, state } = await world();
+    const before = await state();
+    const body = fc.oneof(
+      jsonValue,
+      fc.record({ key: fc.oneof(weirdString, fc.constant(acct.siteKey), fc.constant(acct.adminKey)), session: weirdString, pools: fc.anything(), source: fc.anything() }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+      // Everything valid except the origin.
+      fc.constant(JSON.stringify({ key: acct.siteKey, session: "fuzzsession0000000000" })),
+    );
+    const origin = fc.oneof(fc.constant(undefined), weirdString.filter((s) => /^[\x21-\x7e]*$/.test(s)), fc.webUrl(), fc.constant("null"));
+    await fc.assert(
+      fc.asyncProperty(body, origin, async (b, o) => {
+        const headers: Record<string, string> = { ...BROWSER_HEADERS, "Content-Type": "text/plain" };
+        if (o !== undefined && o !== ORIGIN) headers.Origin = o;
+        const res = await SELF.fetch("https://dni.test/v1/allocate", { method: "POST", headers, body: b });
+        await expectClientError(res, { b: b.slice(0, 80), o });
+      }),
+      { numRuns: RUNS },
+    );
+    expect(await state()).toBe(before);
+  });
+});
+
+describe("fuzz: snippet serving and unknown routes", () => {
+  it("/dni.js answers 200 or 304 for any query or validator; other paths a JSON 404", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.webQueryParameters(), fc.option(weirdString.filter((s) => /^[\x20-\x7e]*$/.test(s))), fc.webPath(), async (q, inm, path) => {
+        const headers: Record<string, string> = {};
+        if (inm) headers["If-None-Match"] = inm;
+        const res = await SELF.fetch(`https://dni.test/dni.js?${q}`, { headers });
+        expect([200, 304]).toContain(res.status);
+        await res.arrayBuffer();
+        const p = path.startsWith("/") ? path : `/${path}`;
+        if (["/dni.js", "/healthz", "/openapi.json", "/docs", "/dashboard", "/"].includes(p)) return;
+        const other = await SELF.fetch(`https://dni.test/zz${p}`);
+        await expectClientError(other, p);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe("fuzz: admin API with a valid key", () => {
+  it("arbitrary bodies to every write route are refused with 4xx and change nothing", async () => {
+    const { acct, state } = await world();
+    const poolBody = fc.record(
+      {
+        id: fc.oneof(weirdString, fc.constant("web"), fc.constant("new-pool")),
+        name: fc.oneof(weirdString, fc.anything()),
+        country: fc.oneof(weirdString, fc.constant("US"), fc.constant("ZZ")),
+        trackingNumbers: fc.oneof(fc.array(phoneish, { maxLength: 5 }), fc.anything()),
+        destinations: fc.oneof(fc.array(phoneish, { maxLength: 3 }), fc.anything()),
+        leaseSeconds: fc.oneof(fc.integer(), fc.double(), fc.anything()),
+        exhaustionPolicy: fc.oneof(weirdString, fc.anything()),
+      },
+      { requiredKeys: [] },
+    );
+    const route = fc.constantFrom(
+      ["POST", "/v1/pools"],
+      ["PATCH", "/v1/pools/web"],
+      ["PATCH", "/v1/pools/nope"],
+      ["POST", "/v1/pools/web/numbers"],
+      ["DELETE", "/v1/pools/nope"],
+      ["PATCH", "/v1/account"],
+      ["POST", "/v1/account/keys/rotate"],
+      ["POST", "/v1/sizing"],
+      ["POST", "/v1/accounts"],
+    );
+    const body = fc.oneof(jsonValue, poolBody.map((v) => JSON.stringify(v)), fc.record({ add: fc.array(phoneish), remove: fc.array(phoneish) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)), fc.record({ allowedOrigins: fc.array(weirdString) }).map((v) => JSON.stringify(v)));
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(route, body, async ([method, path], b) => {
+        const prior = await state();
+        const res = await SELF.fetch(`https://dni.test${path}`, { method, headers: { Authorization: `Bearer ${acct.adminKey}`, "Content-Type": "application/json" }, body: b });
+        expect(res.status, `${method} ${path} ${b.slice(0, 120)}`).toBeLessThan(500);
+        // A generator can stumble on a valid request (an empty origins list, a plausible name):
+        // those may change things; every refusal must change nothing.
+        if (res.status >= 400) {
+          refused++;
+          await expectClientError(res, { method, path, b: b.slice(0, 120) });
+          expect(await state()).toBe(prior);
+        } else await res.arrayBuffer();
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    expect(refused).toBeGreaterThan(RUNS * 1.5);
+  });
+});
