@@ -8,6 +8,9 @@ import accountRoutes from "./routes/account";
 import pools from "./routes/pools";
 import allocate from "./routes/allocate";
 import snippet from "./routes/snippet";
+import voice from "./routes/voice";
+import calls from "./routes/calls";
+import accountVoice from "./routes/account-voice";
 import sizing from "./routes/sizing";
 import meta from "./routes/meta";
 
@@ -25,6 +28,9 @@ app.route("/", allocate);
 app.route("/", accounts);
 app.route("/", accountRoutes);
 app.route("/", pools);
+app.route("/", voice);
+app.route("/", calls);
+app.route("/", accountVoice);
 app.route("/", sizing);
 app.route("/", meta);
 

@@ -37,7 +37,7 @@ async function seed(env: Env, origin: string): Promise<void> {
   for (const p of POOLS) {
     const existing = await stub.getPool(p.id);
     if (!existing.ok) {
-      await stub.createPool({ ...p, destinations: DESTINATIONS, leaseSeconds: 1800, graceSeconds: 3600, exhaustionPolicy: "recycle", status: "warning" }, now);
+      await stub.createPool({ ...p, destinations: DESTINATIONS, leaseSeconds: 1800, graceSeconds: 3600, exhaustionPolicy: "recycle", status: "warning", whisper: false }, now);
     }
   }
 }

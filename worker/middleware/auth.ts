@@ -23,9 +23,13 @@ export const operatorAuth = (opts: { header?: string } = {}) =>
     await next();
   });
 
-/** Requests carrying an account's admin key (sk_…); sets `accountId`. A site key is refused. */
+/**
+ * Requests carrying an account's admin key (sk_…); sets `accountId`. A site key is refused.
+ * Runs once per request: sub-apps mounted on overlapping paths may each declare it.
+ */
 export const adminAuth = (opts: { header?: string } = {}) =>
   createMiddleware<AppEnv>(async (c, next) => {
+    if (c.get("accountId")) return next();
     const key = bearer(c.req.header(opts.header ?? "Authorization"));
     if (!key) throw unauthorized("Admin key required: Authorization: Bearer sk_…");
     const parsed = parseKey(key);

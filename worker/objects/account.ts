@@ -5,22 +5,37 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { normalizeOriginPattern, originAllowed } from "../lib/origins";
-import { safeEqual, safeEqualHex } from "../lib/crypto";
-import { fail, ok, type Result } from "../lib/result";
+import { randomSecret, safeEqual, safeEqualHex } from "../lib/crypto";
+import { fail, ok, type ApiErrorData, type Result } from "../lib/result";
+import { makeVoiceSecret, voiceAuthorized, type VoiceAuth } from "../lib/voice-auth";
+import type { InboundCall } from "../lib/voice-input";
 import type { Account, AccountPatch } from "../schemas/account";
+import type { Call, CallFilter, CallPage, CallPageQuery, CallStats } from "../schemas/calls";
 import type { Lease, NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
+import type { IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
 import type { AllocateResponse, PoolAllocation } from "../../shared/protocol";
-import { phoneParts } from "../../shared/phone";
+import { normalizePhone, phoneParts } from "../../shared/phone";
 import { hasSchema, migrate } from "./sql";
+import { CallDesk, routeOf, type DeskAccount, type VoiceReply } from "./call-desk";
+import { CALLS_MIGRATION } from "./call-store";
+import { OUTBOX_MIGRATION } from "./outbox";
 import type { PoolSnapshot } from "./pool-config";
 import { buildPool, normalizeList, normalizeOrigins } from "./pool-rules";
 
-const MIGRATIONS = [
+export const MIGRATIONS = [
   `CREATE TABLE account (
      id TEXT PRIMARY KEY, name TEXT NOT NULL, admin_key_hash TEXT NOT NULL, site_key TEXT NOT NULL,
      allowed_origins TEXT NOT NULL, default_pool TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
    CREATE TABLE pools (id TEXT PRIMARY KEY, config TEXT NOT NULL);
    INSERT INTO meta (key, value) VALUES ('version_seq', '0');`,
+  // The call path: voice secret, fallback, GA4 and webhook settings; the call log and its outbox.
+  `ALTER TABLE account ADD COLUMN voice_secret TEXT;
+   ALTER TABLE account ADD COLUMN fallback_number TEXT;
+   ALTER TABLE account ADD COLUMN ga4 TEXT;      -- JSON { measurementId, apiSecret } or NULL
+   ALTER TABLE account ADD COLUMN webhook TEXT;  -- JSON { url, secret } or NULL
+   UPDATE account SET voice_secret = 'vs_' || lower(hex(randomblob(32))) WHERE voice_secret IS NULL;
+   ${CALLS_MIGRATION}
+   ${OUTBOX_MIGRATION}`,
 ];
 
 type AccountRow = {
@@ -32,7 +47,17 @@ type AccountRow = {
   default_pool: string | null;
   created_at: number;
   updated_at: number;
+  voice_secret: string | null;
+  fallback_number: string | null;
+  ga4: string | null;
+  webhook: string | null;
 };
+
+/** The voice secret and fallback; the route turns the secret into callback URLs. */
+export interface VoiceSecrets {
+  secret: string;
+  fallbackNumber: string | null;
+}
 
 export interface AllocateCall {
   siteKey: string;
@@ -48,10 +73,12 @@ const notFound = () => fail(404, "account_not_found", "No such account");
 export class AccountObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private writes: Promise<unknown> = Promise.resolve();
+  private readonly desk: CallDesk;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.desk = new CallDesk(ctx, env);
     // Only an account that was created has a schema: a stray key must not create storage.
     ctx.blockConcurrencyWhile(async () => {
       if (hasSchema(ctx.storage)) migrate(ctx.storage, MIGRATIONS);
@@ -64,8 +91,8 @@ export class AccountObject extends DurableObject<Env> {
     if (hasSchema(this.ctx.storage)) return fail(409, "account_exists", "Account already exists");
     migrate(this.ctx.storage, MIGRATIONS);
     this.sql.exec(
-      "INSERT INTO account (id, name, admin_key_hash, site_key, allowed_origins, default_pool, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
-      init.id, init.name, init.adminKeyHash, init.siteKey, JSON.stringify(origins.value), init.now, init.now,
+      "INSERT INTO account (id, name, admin_key_hash, site_key, allowed_origins, default_pool, created_at, updated_at, voice_secret) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)",
+      init.id, init.name, init.adminKeyHash, init.siteKey, JSON.stringify(origins.value), init.now, init.now, makeVoiceSecret(),
     );
     return ok(this.view(this.row()!));
   }
@@ -229,7 +256,8 @@ export class AccountObject extends DurableObject<Env> {
       accountId: row.id,
       poolId: pool.id,
       tracking: pool.trackingNumbers,
-      destinations: pool.destinations,
+      // A whisper callerId starts a leg whose callback is ours: like a destination, never a tracking number.
+      destinations: pool.whisper && pool.callerId ? [...pool.destinations, pool.callerId] : pool.destinations,
       holdMs: Math.max(holdMs(pool), previous ? holdMs(previous) : 0),
       now: pool.updatedAt,
     });
@@ -242,6 +270,105 @@ export class AccountObject extends DurableObject<Env> {
     });
     await this.push(snapshot(row.id, stored));
     return ok(this.poolView(stored, this.row()!));
+  }
+
+  // ---- The call path (voice callbacks, settings, the call log; logic in CallDesk) ----
+
+  /** Whether `auth` carries this account's voice secret (for refusing a bad callback before reading it). */
+  async checkVoice(auth: VoiceAuth, now: number): Promise<boolean> {
+    const row = this.row();
+    return !!row?.voice_secret && (await voiceAuthorized(row.voice_secret, auth, now));
+  }
+
+  /** An inbound call callback: attribute, store once, answer with call flow actions. */
+  async answerInbound(auth: VoiceAuth, call: InboundCall, now: number): Promise<Result<VoiceReply>> {
+    if (!(await this.checkVoice(auth, now))) return voiceRefused(auth);
+    return ok(await this.desk.inbound(this.deskAccount(this.row()!), call, now));
+  }
+
+  /** The whisper agent leg's callback. */
+  async answerAgent(auth: VoiceAuth, conference: string | null, now: number): Promise<Result<VoiceReply>> {
+    if (!(await this.checkVoice(auth, now))) return voiceRefused(auth);
+    return ok(this.desk.agent(conference));
+  }
+
+  voiceSettings(): Result<VoiceSecrets> {
+    const row = this.row();
+    return row ? ok({ secret: row.voice_secret ?? "", fallbackNumber: row.fallback_number }) : notFound();
+  }
+
+  rotateVoiceSecret(now: number): Result<VoiceSecrets> {
+    if (!this.row()) return notFound();
+    this.sql.exec("UPDATE account SET voice_secret = ?, updated_at = ?", makeVoiceSecret(), now);
+    return this.voiceSettings();
+  }
+
+  /** The number calls on unknown numbers are forwarded to (null: HANGUP); never a tracking number. */
+  setFallback(input: string | null, now: number): Promise<Result<VoiceSecrets>> {
+    return this.serial(async () => {
+      const row = this.row();
+      if (!row) return notFound();
+      let number: string | null = null;
+      if (input !== null) {
+        const r = normalizePhone(input);
+        if (!r.ok) return fail(400, "invalid_number", `fallbackNumber ${r.reason}`);
+        number = r.e164;
+      }
+      const claim = await this.directory().setFallback(row.id, number, now);
+      if (!claim.ok) return fail(409, "number_conflict", "The fallback cannot be a tracking number", { conflicts: claim.conflicts });
+      this.sql.exec("UPDATE account SET fallback_number = ?, updated_at = ?", number, now);
+      return this.voiceSettings();
+    });
+  }
+
+  integrations(): Result<Integrations> {
+    const row = this.row();
+    if (!row) return notFound();
+    const c = integrationConfig(row);
+    return ok({
+      ga4: c.ga4 ? { measurementId: c.ga4.measurementId, apiSecretHint: `…${c.ga4.apiSecret.slice(-4)}` } : null,
+      webhook: c.webhook,
+    });
+  }
+
+  /** Set or clear GA4 and the webhook; a webhook without a secret keeps the current one or gets a new one. */
+  setIntegrations(patch: IntegrationsPatch, now: number): Result<Integrations> {
+    const row = this.row();
+    if (!row) return notFound();
+    const current = integrationConfig(row);
+    const ga4 = patch.ga4 === undefined ? current.ga4 : patch.ga4;
+    const webhook =
+      patch.webhook === undefined ? current.webhook
+      : patch.webhook === null ? null
+      : { url: patch.webhook.url, secret: patch.webhook.secret ?? current.webhook?.secret ?? `whsec_${randomSecret(32)}` };
+    this.sql.exec("UPDATE account SET ga4 = ?, webhook = ?, updated_at = ?", ga4 ? JSON.stringify(ga4) : null, webhook ? JSON.stringify(webhook) : null, now);
+    return this.integrations();
+  }
+
+  listCalls(q: CallPageQuery): Result<CallPage> {
+    if (!this.row()) return notFound();
+    const page = this.desk.page(q);
+    return page ? ok(page) : fail(400, "invalid_cursor", "cursor is not a nextCursor this API returned");
+  }
+
+  getCall(id: string): Result<Call> {
+    if (!this.row()) return notFound();
+    const call = this.desk.get(id);
+    return call ? ok(call) : fail(404, "call_not_found", `No call ${id} in this account`);
+  }
+
+  callStats(f: CallFilter): Result<CallStats> {
+    return this.row() ? ok(this.desk.stats(f)) : notFound();
+  }
+
+  /** The one alarm: outbound deliveries (GA4, webhook) that are due. */
+  override async alarm(): Promise<void> {
+    const row = this.row();
+    if (row) await this.desk.deliver(integrationConfig(row));
+  }
+
+  private deskAccount(row: AccountRow): DeskAccount {
+    return { id: row.id, fallback: row.fallback_number, integrations: integrationConfig(row), pool: (id) => this.pool(id) };
   }
 
   /** Best effort: if this fails the pool object is brought up to date on its next allocation. */
@@ -288,7 +415,8 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   private poolView(pool: Pool, row: AccountRow): Pool {
-    return { ...pool, isDefault: row.default_pool === pool.id };
+    // Pools stored before the call path have no callerId / whisper.
+    return { ...pool, callerId: pool.callerId ?? null, whisper: pool.whisper ?? false, isDefault: row.default_pool === pool.id };
   }
 
   private poolStub(poolId: string) {
@@ -316,5 +444,17 @@ function snapshot(accountId: string, pool: Pool): PoolSnapshot {
     leaseSeconds: pool.leaseSeconds,
     graceSeconds: pool.graceSeconds,
     exhaustionPolicy: pool.exhaustionPolicy,
+    route: routeOf(pool),
   };
+}
+
+function integrationConfig(row: AccountRow): IntegrationConfig {
+  return {
+    ga4: row.ga4 ? (JSON.parse(row.ga4) as IntegrationConfig["ga4"]) : null,
+    webhook: row.webhook ? (JSON.parse(row.webhook) as IntegrationConfig["webhook"]) : null,
+  };
+}
+
+function voiceRefused(auth: VoiceAuth): { ok: false; error: ApiErrorData } {
+  return fail(401, "unauthorized", auth.kind === "token" ? "Unknown account or wrong voice token" : "Missing, stale or wrong signature");
 }

@@ -101,6 +101,20 @@ export class Directory extends DurableObject<Env> {
     return { ok: true };
   }
 
+  /**
+   * An account's fallback number (where calls on unknown numbers go) is a forward target like a
+   * destination: it can never be a tracking number, nor become one while set. Stored in
+   * `destinations` under the pool id "" (no pool id can be empty).
+   */
+  setFallback(accountId: string, number: string | null, now: number): { ok: true } | { ok: false; conflicts: NumberConflict[] } {
+    if (number && this.owner(number, now)) return { ok: false, conflicts: [{ number, reason: "is a tracking number; calls can never be forwarded into one" }] };
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM destinations WHERE account_id = ? AND pool_id = ''", accountId);
+      if (number) this.sql.exec("INSERT INTO destinations (number, account_id, pool_id) VALUES (?, ?, '')", number, accountId);
+    });
+    return { ok: true };
+  }
+
   /** The pool a dialled tracking number belongs to (including one still retiring), or null. */
   lookup(number: string, now: number): { accountId: string; poolId: string } | null {
     const row = this.owner(number, now);

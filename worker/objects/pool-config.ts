@@ -13,6 +13,48 @@ export interface PoolSnapshot {
   leaseSeconds: number;
   graceSeconds: number;
   exhaustionPolicy: ExhaustionPolicy;
+  /** Call route (absent in snapshots written before the call path existed). Kept after delete so retiring numbers still route. */
+  route?: CallRoute;
+}
+
+/** Where a pool's calls go: always its first destination, never a number from the page or the callback. */
+export interface CallRoute {
+  poolName: string;
+  destination: string;
+  callerId: string | null;
+  whisper: boolean;
+}
+
+/** What the pool object knows about a ring on one of its numbers at a time. */
+export interface CallMatch {
+  /** The lease that held the number at that time (live, or ended within grace); null when none or overflow. */
+  lease: MatchedLease | null;
+  /** The number is the pool's shared overflow number: never attributed. */
+  overflow: boolean;
+  /** The route of the pool object's own (last) config, for pools the account no longer has. */
+  route: CallRoute | null;
+}
+
+export interface MatchedLease {
+  id: number;
+  session: string;
+  /** JSON of the session's source context, as stored at allocation. */
+  source: string | null;
+  leasedAt: number;
+  expiresAt: number;
+  endedAt: number | null;
+  endReason: string | null;
+  /** True when the call came after the lease had ended (inside the grace window). */
+  inGrace: boolean;
+}
+
+export interface CallQuery {
+  number: string;
+  /** The call's start time: the lease holding the number then wins. */
+  at: number;
+  /** The account's current grace and overflow number for this pool; absent for a deleted pool (use the object's own). */
+  graceSeconds?: number;
+  overflowNumber?: string | null;
 }
 
 export interface LeaseGrant {

@@ -21,9 +21,11 @@ export function normalizeList(list: readonly string[], country: string | undefin
   return problems.length ? fail(400, "invalid_number", "Some phone numbers are invalid", { problems }) : ok(out);
 }
 
-type PoolFields = Omit<Pool, "version" | "createdAt" | "updatedAt" | "isDefault" | "country" | "overflowNumber"> & {
+type PoolFields = Omit<Pool, "version" | "createdAt" | "updatedAt" | "isDefault" | "country" | "overflowNumber" | "callerId" | "whisper"> & {
   country?: string | null | undefined;
   overflowNumber?: string | null | undefined;
+  callerId?: string | null | undefined;
+  whisper?: boolean | undefined;
 };
 
 /** A complete, normalised pool from create input or a merged patch. */
@@ -44,6 +46,15 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
       overflowNumber = r.e164;
     } else overflowNumber = tracking.value[0]!;
   }
+  let callerId: string | null = null;
+  if (input.callerId) {
+    const r = normalizePhone(input.callerId, country);
+    if (!r.ok) return fail(400, "invalid_number", `callerId ${r.reason}`);
+    callerId = r.e164;
+  }
+  const whisper = input.whisper ?? false;
+  if (whisper && !callerId) return fail(400, "whisper_needs_caller_id", "whisper needs callerId: the number whose call flow callback is the agent URL");
+  if (whisper && tracking.value.includes(callerId!)) return fail(400, "invalid_number", "With whisper, callerId cannot be one of the pool's tracking numbers");
   return ok({
     id: input.id,
     name: input.name,
@@ -56,6 +67,8 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
     overflowNumber,
     status: input.status,
     isDefault: false,
+    callerId,
+    whisper,
     version: previous?.version ?? 0,
     createdAt: previous?.createdAt ?? now,
     updatedAt: now,

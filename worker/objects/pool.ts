@@ -8,7 +8,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Lease } from "../schemas/pool";
-import type { AllocateArgs, AllocateOutcome, LeaseGrant, PoolSnapshot } from "./pool-config";
+import type { AllocateArgs, AllocateOutcome, CallMatch, CallQuery, LeaseGrant, PoolSnapshot } from "./pool-config";
 import { migrate } from "./sql";
 
 const MIGRATIONS = [
@@ -55,6 +55,20 @@ export const QUERIES = {
   nextExpiry: "SELECT MIN(expires_at) AS t FROM numbers WHERE session IS NOT NULL",
   oldestEnded: "SELECT MIN(ended_at) AS t FROM leases WHERE ended_at IS NOT NULL",
 } as const;
+
+/** The call path's query: the last lease of a number begun at or before a time (the only one that can cover it). */
+export const LEASE_AT = "SELECT * FROM leases WHERE number = ? AND leased_at <= ? ORDER BY leased_at DESC, id DESC LIMIT 1";
+
+type LeaseRow = {
+  id: number;
+  number: string;
+  session: string;
+  source: string | null;
+  leased_at: number;
+  expires_at: number;
+  ended_at: number | null;
+  end_reason: string | null;
+};
 
 export class PoolObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -119,6 +133,42 @@ export class PoolObject extends DurableObject<Env> {
       )
       .toArray()
       .map((r) => ({ number: r.number, session: r.session, leasedAt: r.leased_at, expiresAt: r.expires_at, retiring: r.retiring === 1 }));
+  }
+
+  /**
+   * Which session held `number` at the call's start: the last lease begun by then, if it was live
+   * then or ended no more than grace before. Leases never overlap on a number, so after a recycle
+   * each call goes to the session that held the number at its start. The overflow number is never
+   * attributed. Records the ring on the number (last_called_at).
+   */
+  attributeCall(q: CallQuery): CallMatch {
+    const config = this.config;
+    const graceMs = (q.graceSeconds ?? config?.graceSeconds ?? 0) * 1000;
+    const overflowNumber = q.overflowNumber !== undefined ? q.overflowNumber : config?.exhaustionPolicy === "overflow" ? config.overflowNumber : null;
+    const overflow = overflowNumber === q.number;
+    let lease: CallMatch["lease"] = null;
+    if (!overflow) {
+      const row = this.sql.exec<LeaseRow>(LEASE_AT, q.number, q.at).toArray()[0];
+      // A lease the alarm has not ended yet ended at its expiry all the same.
+      const end = row ? (row.ended_at ?? row.expires_at) : 0;
+      if (row && end + graceMs >= q.at) {
+        lease = {
+          id: row.id,
+          session: row.session,
+          source: row.source,
+          leasedAt: row.leased_at,
+          expiresAt: row.expires_at,
+          endedAt: row.ended_at,
+          endReason: row.end_reason,
+          inGrace: end < q.at,
+        };
+      }
+    }
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE numbers SET last_called_at = MAX(COALESCE(last_called_at, 0), ?) WHERE number = ?", q.at, q.number);
+      this.bump(lease ? "calls_attributed" : "calls_unattributed");
+    });
+    return { lease, overflow, route: config?.route ?? null };
   }
 
   counters(): Record<string, number> {

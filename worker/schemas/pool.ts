@@ -24,6 +24,10 @@ const fields = {
   overflowNumber: PhoneInputSchema.nullable().openapi({ description: "With policy overflow: the reserved shared number (default: the first tracking number)." }),
   status: z.enum(POOL_STATUSES),
   isDefault: z.boolean(),
+  callerId: PhoneInputSchema.nullable().openapi({
+    description: "Number the forwarded call appears to come from (TRANSFER/DIAL caller_id_no). Omit to show the caller's own number. With whisper, the number whose call flow callback is our agent URL.",
+  }),
+  whisper: z.boolean().openapi({ description: "Two-leg whisper: the agent hears the call's source before being connected. Needs callerId." }),
 };
 
 export const PoolCreateSchema = z
@@ -36,6 +40,8 @@ export const PoolCreateSchema = z
     overflowNumber: fields.overflowNumber.optional(),
     status: fields.status.default("recycle"),
     isDefault: fields.isDefault.default(false),
+    callerId: fields.callerId.optional(),
+    whisper: fields.whisper.default(false),
   })
   .strict()
   .openapi("PoolCreate");
@@ -61,6 +67,8 @@ export const PoolSchema = z
     overflowNumber: z.string().nullable(),
     status: z.enum(POOL_STATUSES),
     isDefault: z.boolean(),
+    callerId: z.string().nullable(),
+    whisper: z.boolean(),
     version: z.number(),
     createdAt: z.number(),
     updatedAt: z.number(),

@@ -1,0 +1,154 @@
+import { runInDurableObject } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { LEASE_AT } from "../../worker/objects/pool";
+import { LIST_ORDER } from "../../worker/objects/call-store";
+import { accountStub, api, createPool, freshNumbers, poolStub } from "./helpers";
+import { DEST, GOOGLE, T0, at, callBody, callId, callWorld, getCall, ring, visit, voiceOf } from "./calls-helpers";
+
+const transferTo = (no: string) => ({ actions: [{ type: "TRANSFER", params: { no } }, { type: "HANGUP" }] });
+
+describe("attribution: the session that held the number at the call's start", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    at(T0);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it("a call inside the lease goes to that visit, with its full source, and is forwarded to the pool's destination", async () => {
+    const { acct, voice } = await callWorld(3);
+    const v = await visit(acct);
+    at(T0 + 30_000);
+    const id = callId();
+    const r = await ring(voice.callbackUrl, callBody(id, v.number, T0 + 30_000));
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual(transferTo(DEST));
+    const call = (await getCall(acct, id)).json;
+    expect(call).toMatchObject({
+      id,
+      pool: "web",
+      trackingNumber: v.number,
+      caller: "+13105550123",
+      startedAt: T0 + 30_000,
+      attributed: true,
+      reason: "live",
+      session: v.session,
+      source: {
+        name: "google-ads",
+        referrer: GOOGLE.referrer,
+        landing: GOOGLE.landing,
+        utm: { source: "google", medium: "cpc", campaign: "spring", term: null, content: null },
+        clickIds: { gclid: "abc", msclkid: null, fbclid: null },
+        gaClientId: GOOGLE.gaClientId,
+      },
+      lease: { leasedAt: T0, expiresAt: T0 + 60_000, endedAt: null, endReason: null },
+      route: { action: "transfer", to: DEST },
+    });
+    // The ring is recorded on the number.
+    const lastCalled = await runInDurableObject(poolStub(acct.accountId, "web"), (_i, s) =>
+      s.storage.sql.exec<{ t: number }>("SELECT last_called_at AS t FROM numbers WHERE number = ?", v.number).one().t,
+    );
+    expect(lastCalled).toBe(T0 + 30_000);
+  });
+
+  it("inside the grace window after expiry still attributed; after it, unattributed (never guessed)", async () => {
+    const { acct, voice } = await callWorld(1); // lease 60 s, grace 120 s
+    const v = await visit(acct);
+    const end = v.expiresAt;
+    at(end + 119_000);
+    const inGrace = callId("grace");
+    expect((await ring(voice.callbackUrl, callBody(inGrace, v.number, end + 119_000))).json).toEqual(transferTo(DEST));
+    expect((await getCall(acct, inGrace)).json).toMatchObject({ attributed: true, reason: "grace", session: v.session, lease: { leasedAt: T0, expiresAt: end } });
+    at(end + 121_000);
+    const late = callId("late");
+    expect((await ring(voice.callbackUrl, callBody(late, v.number, end + 121_000))).json).toEqual(transferTo(DEST));
+    const call = (await getCall(acct, late)).json;
+    expect(call).toMatchObject({ pool: "web", attributed: false, reason: "no_lease", session: null, source: null, lease: null, route: { action: "transfer", to: DEST } });
+  });
+
+  it("after the number is recycled to a second session, each call goes to the session that held it at its start", async () => {
+    const { acct, voice } = await callWorld(1, { exhaustionPolicy: "recycle" });
+    const first = await visit(acct, { ...GOOGLE });
+    at(T0 + 10_000);
+    const second = await visit(acct, { name: "newsletter", utm: { source: "newsletter", medium: "email" } });
+    expect(second.number).toBe(first.number);
+    at(T0 + 20_000);
+    // Delivered after the recycle, but started while the first session held the number.
+    const early = callId("early");
+    await ring(voice.callbackUrl, callBody(early, first.number, T0 + 5_000));
+    const later = callId("later");
+    await ring(voice.callbackUrl, callBody(later, first.number, T0 + 12_000));
+    expect((await getCall(acct, early)).json).toMatchObject({ session: first.session, reason: "live", source: { name: "google-ads" }, lease: { endedAt: T0 + 10_000, endReason: "recycled" } });
+    // Inside the first session's grace, but the second session held the number: it wins.
+    expect((await getCall(acct, later)).json).toMatchObject({ session: second.session, reason: "live", source: { name: "newsletter", utm: { medium: "email" } } });
+  });
+
+  it("a ring on the overflow number is recorded unattributed with its pool, and still forwarded", async () => {
+    const { acct, tracking, voice } = await callWorld(2, { exhaustionPolicy: "overflow" });
+    const leased = await visit(acct);
+    const extra = await visit(acct);
+    expect(extra.number).toBe(tracking[0]);
+    expect(leased.number).toBe(tracking[1]);
+    const id = callId();
+    expect((await ring(voice.callbackUrl, callBody(id, tracking[0]!, T0))).json).toEqual(transferTo(DEST));
+    expect((await getCall(acct, id)).json).toMatchObject({ pool: "web", attributed: false, reason: "overflow", session: null, source: null });
+    expect((await poolStub(acct.accountId, "web").counters()).calls_unattributed).toBe(1);
+  });
+
+  it("a number removed from its pool keeps routing to it (and attributing) while it retires; so does a deleted pool's", async () => {
+    const { acct, tracking, voice } = await callWorld(2);
+    const v = await visit(acct);
+    const other = tracking.find((n) => n !== v.number)!;
+    expect((await api("DELETE", "/v1/pools/web", { key: acct.adminKey })).status).toBe(204);
+    at(T0 + 30_000);
+    const id = callId();
+    expect((await ring(voice.callbackUrl, callBody(id, v.number, T0 + 30_000))).json).toEqual(transferTo(DEST));
+    expect((await getCall(acct, id)).json).toMatchObject({ pool: "web", attributed: true, session: v.session });
+    const free = callId();
+    expect((await ring(voice.callbackUrl, callBody(free, other, T0 + 30_000))).json).toEqual(transferTo(DEST));
+    expect((await getCall(acct, free)).json).toMatchObject({ pool: "web", attributed: false, reason: "no_lease" });
+  });
+
+  it("a call on another account's tracking number is not attributed across accounts", async () => {
+    const { acct: a } = await callWorld(1);
+    const { acct: b, tracking: theirs } = await callWorld(1);
+    const v = await visit(b);
+    expect(v.number).toBe(theirs[0]);
+    const id = callId();
+    const r = await ring((await voiceOf(a)).callbackUrl, callBody(id, theirs[0]!, T0));
+    expect(r.json).toEqual({ actions: [{ type: "HANGUP" }] });
+    expect((await getCall(a, id)).json).toMatchObject({ pool: null, attributed: false, reason: "unknown_number", session: null, route: { action: "hangup", to: null } });
+    expect((await getCall(b, id)).status).toBe(404);
+  });
+
+  it("two pools: each number finds its own pool and destination", async () => {
+    const { acct, voice } = await callWorld(1);
+    const ads = freshNumbers(1);
+    await createPool(acct, { id: "ads", name: "Ads", trackingNumbers: ads, destinations: ["+12127365009"] });
+    const v = await visit(acct, GOOGLE, ["ads"]);
+    expect(v.number).toBe(ads[0]);
+    const id = callId();
+    expect((await ring(voice.callbackUrl, callBody(id, ads[0]!, T0))).json).toEqual(transferTo("+12127365009"));
+    expect((await getCall(acct, id)).json).toMatchObject({ pool: "ads", session: v.session });
+  });
+});
+
+describe("the call path's queries are index lookups", () => {
+  it("the lease at a time, and every listing of calls", async () => {
+    const { acct } = await callWorld(1);
+    await visit(acct);
+    const leasePlan = await runInDurableObject(poolStub(acct.accountId, "web"), (_i, s) =>
+      s.storage.sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${LEASE_AT}`, "+18005550100", 0).toArray().map((r) => r.detail).join(" | "),
+    );
+    expect(leasePlan).toMatch(/USING INDEX leases_number_time/);
+    expect(leasePlan).not.toMatch(/TEMP B-TREE/);
+    const plans = await runInDurableObject(accountStub(acct.accountId), (_i, s) =>
+      ["", "WHERE pool_id = 'web'", "WHERE source_name = 'x'", "WHERE started_at >= 0 AND started_at < 5"].map((w) =>
+        s.storage.sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT * FROM calls ${w} ${LIST_ORDER} LIMIT 10`).toArray().map((r) => r.detail).join(" | "),
+      ),
+    );
+    for (const plan of plans) {
+      expect(plan).toMatch(/INDEX calls_/);
+      expect(plan).not.toMatch(/TEMP B-TREE/);
+    }
+  });
+});

@@ -1,0 +1,191 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { MAX_ATTEMPTS, retryDelayMs } from "../../worker/objects/outbox";
+import { accountStub, api, type Created } from "./helpers";
+import { DEST, GOOGLE, T0, at, callBody, callId, callWorld, getCall, hmacHex, mockNetwork, ring, visit, type Seen } from "./calls-helpers";
+
+const HOOK = "https://hooks.example/dni";
+
+async function integrate(acct: Created, body: Record<string, unknown> = { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef" }, webhook: { url: HOOK } }) {
+  const r = await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body });
+  if (r.status !== 200) throw new Error(`integrations: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json;
+}
+
+const byKind = (seen: Seen[]) => ({ ga4: seen.filter((s) => s.url.hostname === "www.google-analytics.com"), hook: seen.filter((s) => s.url.href === HOOK) });
+type DeliveryJson = { kind: string; status: string; attempts: number; lastError: string | null };
+const deliveries = async (acct: Created, id: string): Promise<Record<string, DeliveryJson>> =>
+  Object.fromEntries(((await getCall(acct, id)).json.deliveries as DeliveryJson[]).map((d) => [d.kind, d]));
+
+/** What a receiver does to check our signature (the docs/calls.md recipe). */
+async function verifies(secret: string, req: Seen, nowMs: number): Promise<boolean> {
+  const ts = req.headers.get("X-DNI-Timestamp") ?? "";
+  const sig = req.headers.get("X-DNI-Signature") ?? "";
+  const fresh = Math.abs(Number(ts) * 1000 - nowMs) <= 300_000;
+  return fresh && sig === `v1=${await hmacHex(secret, `${ts}.${req.body}`)}`;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  at(T0);
+  vi.spyOn(console, "warn").mockImplementation(() => undefined); // failed attempts are logged
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+describe("GA4 and webhook deliveries, at the network edge", () => {
+  it("an attributed call becomes a GA4 event and a signed webhook; a failing receiver is retried with backoff, then succeeds", async () => {
+    const { acct, voice } = await callWorld(1);
+    const settings = await integrate(acct);
+    expect(settings.ga4).toEqual({ measurementId: "G-TEST1234", apiSecretHint: "…cdef" });
+    expect(settings.webhook.url).toBe(HOOK);
+    expect(settings.webhook.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    let hookStatus = 500;
+    const net = mockNetwork((req) => new Response(req.url.href === HOOK ? "receiver down" : null, { status: req.url.href === HOOK ? hookStatus : 204 }));
+    const v = await visit(acct);
+    const id = callId();
+    const answer = await ring(voice.callbackUrl, callBody(id, v.number, T0));
+    // The answer never waits on a delivery: nothing has gone out yet.
+    expect(answer.status).toBe(200);
+    expect(net.seen).toHaveLength(0);
+    expect(await deliveries(acct, id)).toMatchObject({ ga4: { status: "pending", attempts: 0, nextAttemptAt: T0 }, webhook: { status: "pending", attempts: 0 } });
+
+    expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(true);
+    const first = byKind(net.seen);
+    expect(first.ga4).toHaveLength(1);
+    expect(first.hook).toHaveLength(1);
+    // GA4 Measurement Protocol: measurement id and API secret in the URL, the client id and the visit's source in the event.
+    const ga = first.ga4[0]!;
+    expect(ga.method).toBe("POST");
+    expect(ga.url.pathname).toBe("/mp/collect");
+    expect(Object.fromEntries(ga.url.searchParams)).toEqual({ measurement_id: "G-TEST1234", api_secret: "mp_secret_abcdef" });
+    expect(JSON.parse(ga.body)).toEqual({
+      client_id: GOOGLE.gaClientId,
+      timestamp_micros: T0 * 1000,
+      events: [
+        {
+          name: "phone_call",
+          params: { source: "google", medium: "cpc", campaign: "spring", dni_source: "google-ads", gclid: "abc", call_id: id, pool: "web", tracking_number: v.number, attribution: "live", engagement_time_msec: 1 },
+        },
+      ],
+    });
+    // The webhook: the call as JSON, verifiable with the account's webhook secret.
+    const hook = first.hook[0]!;
+    expect(hook.headers.get("Content-Type")).toBe("application/json");
+    expect(await verifies(settings.webhook.secret, hook, Date.now())).toBe(true);
+    expect(await verifies("whsec_someone_else_entirely_0000000000000000", hook, Date.now())).toBe(false);
+    const payload = JSON.parse(hook.body);
+    expect(payload).toMatchObject({ type: "call", accountId: acct.accountId, call: { id, pool: "web", attributed: true, session: v.session, source: { name: "google-ads" }, route: { action: "transfer", to: DEST } } });
+    expect(payload.call.deliveries).toBeUndefined();
+
+    // Status is visible: GA4 delivered, the webhook waiting for its retry.
+    expect(await deliveries(acct, id)).toMatchObject({
+      ga4: { status: "delivered", attempts: 1, lastStatus: 204, deliveredAt: T0, nextAttemptAt: null },
+      webhook: { status: "pending", attempts: 1, lastStatus: 500, lastError: "HTTP 500: receiver down", nextAttemptAt: T0 + retryDelayMs(1) },
+    });
+    // Not due yet: the alarm sends nothing early.
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(net.seen).toHaveLength(2);
+
+    hookStatus = 200;
+    at(T0 + retryDelayMs(1));
+    expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(true);
+    const retry = byKind(net.seen).hook;
+    expect(retry).toHaveLength(2);
+    expect(retry[1]!.body).toBe(hook.body); // the same body, signed afresh
+    expect(retry[1]!.headers.get("X-DNI-Timestamp")).toBe(String(Math.floor((T0 + retryDelayMs(1)) / 1000)));
+    expect(await verifies(settings.webhook.secret, retry[1]!, Date.now())).toBe(true);
+    expect(await deliveries(acct, id)).toMatchObject({ webhook: { status: "delivered", attempts: 2, lastStatus: 200, lastError: null } });
+    expect(byKind(net.seen).ga4).toHaveLength(1);
+    // Nothing left: no alarm.
+    expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(false);
+  });
+
+  it("a receiver that never recovers is given up on after the attempt limit (failed, with the last error)", async () => {
+    const { acct, voice } = await callWorld(1);
+    await integrate(acct, { webhook: { url: HOOK, secret: "a_webhook_secret_1234" } });
+    let calls = 0;
+    mockNetwork(() => {
+      calls++;
+      throw new TypeError("connection refused");
+    });
+    const v = await visit(acct);
+    const id = callId();
+    await ring(voice.callbackUrl, callBody(id, v.number, T0));
+    let now = T0;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(true);
+      expect(calls).toBe(attempt);
+      now += retryDelayMs(attempt);
+      at(now);
+    }
+    const d = (await deliveries(acct, id)).webhook!;
+    expect(d).toMatchObject({ kind: "webhook", status: "failed", attempts: MAX_ATTEMPTS, lastStatus: null, nextAttemptAt: null, deliveredAt: null });
+    expect(d.lastError).toContain("connection refused");
+    expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(false);
+    expect(calls).toBe(MAX_ATTEMPTS);
+  });
+
+  it("GA4 only for attributed calls with a GA client id; the webhook for every call; none when not configured", async () => {
+    const { acct, tracking, voice } = await callWorld(2);
+    const net = mockNetwork();
+    const quiet = callId("quiet");
+    await ring(voice.callbackUrl, callBody(quiet, tracking[0]!, T0));
+    expect((await getCall(acct, quiet)).json.deliveries).toEqual([]);
+    expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(false);
+
+    await integrate(acct);
+    const noGa = await visit(acct, { name: "bing", utm: { source: "bing" } });
+    const withoutClient = callId("no-ga");
+    await ring(voice.callbackUrl, callBody(withoutClient, noGa.number, T0));
+    const unattributed = callId("free");
+    const free = tracking.find((n) => n !== noGa.number)!;
+    await ring(voice.callbackUrl, callBody(unattributed, free, T0));
+    const unknown = callId("unknown");
+    await ring(voice.callbackUrl, callBody(unknown, "+14155550100", T0));
+    for (const id of [withoutClient, unattributed, unknown]) expect(Object.keys(await deliveries(acct, id))).toEqual(["webhook"]);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(byKind(net.seen)).toMatchObject({ ga4: [], hook: [{}, {}, {}] });
+    const bodies = byKind(net.seen).hook.map((h) => JSON.parse(h.body).call);
+    expect(bodies.find((b) => b.id === unknown)).toMatchObject({ pool: null, reason: "unknown_number", attributed: false });
+  });
+
+  it("a delivery whose integration was removed before it went out fails at once, without a request", async () => {
+    const { acct, voice } = await callWorld(1);
+    await integrate(acct);
+    const net = mockNetwork();
+    const v = await visit(acct);
+    const id = callId();
+    await ring(voice.callbackUrl, callBody(id, v.number, T0));
+    const cleared = await integrate(acct, { ga4: null, webhook: null });
+    expect(cleared).toEqual({ ga4: null, webhook: null });
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(net.seen).toHaveLength(0);
+    expect(await deliveries(acct, id)).toMatchObject({ ga4: { status: "failed", attempts: 1 }, webhook: { status: "failed", lastError: expect.stringContaining("no longer configured") } });
+  });
+
+  it("integration settings are validated and a refusal changes nothing", async () => {
+    const { acct } = await callWorld(1);
+    await integrate(acct, { webhook: { url: HOOK, secret: "first_secret_0123456789" } });
+    const before = await api("GET", "/v1/account/integrations", { key: acct.adminKey });
+    for (const body of [
+      { ga4: { measurementId: "UA-1234-5", apiSecret: "mp_secret_abcdef" } },
+      { ga4: { measurementId: "G-TEST1234" } },
+      { webhook: { url: "http://hooks.example/dni" } },
+      { webhook: { url: "not a url" } },
+      { webhook: { url: HOOK, secret: "short" } },
+      { webhook: { url: HOOK, extra: 1 } },
+      { colour: "red" },
+    ]) {
+      const r = await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body });
+      expect({ body, status: r.status, code: r.json.error.code }).toEqual({ body, status: 400, code: "invalid_request" });
+    }
+    expect(await api("GET", "/v1/account/integrations", { key: acct.adminKey })).toEqual(before);
+    // A new URL without a secret keeps the secret.
+    const moved = await integrate(acct, { webhook: { url: "https://hooks.example/v2" } });
+    expect(moved.webhook).toEqual({ url: "https://hooks.example/v2", secret: "first_secret_0123456789" });
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.siteKey, body: {} })).status).toBe(403);
+  });
+});

@@ -1,0 +1,113 @@
+/** Helpers for the call-path tests: callbacks as the provider sends them, and a fake network edge. */
+import { SELF } from "cloudflare:test";
+import { vi } from "vitest";
+import { accountStub, allocate, api, createAccount, createPool, dump, freshNumbers, poolStub, sessionId, type Created } from "./helpers";
+
+export const DEST = "+12127365000";
+/** A time far ahead of the real clock: alarms set at fake "now" never fire on their own, only through runDurableObjectAlarm. */
+export const T0 = Date.parse("2031-03-01T10:00:00Z");
+
+export interface Voice {
+  secret: string;
+  callbackUrl: string;
+  agentCallbackUrl: string;
+  signedCallbackUrl: string;
+  signedAgentCallbackUrl: string;
+  fallbackNumber: string | null;
+}
+
+export async function voiceOf(acct: Created): Promise<Voice> {
+  const r = await api("GET", "/v1/account/voice", { key: acct.adminKey });
+  if (r.status !== 200) throw new Error(`voice settings: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json;
+}
+
+/** POST a callback body, JSON by default or form-encoded, to a callback URL. */
+export async function ring(url: string, fields: Record<string, unknown>, opts: { form?: boolean; headers?: Record<string, string>; raw?: string } = {}) {
+  const body = opts.raw ?? (opts.form ? new URLSearchParams(fields as Record<string, string>).toString() : JSON.stringify(fields));
+  const headers = { "Content-Type": opts.form ? "application/x-www-form-urlencoded" : "application/json", ...opts.headers };
+  const res = await SELF.fetch(url, { method: "POST", headers, body });
+  const text = await res.text();
+  let json: any = null; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json, text, headers: res.headers };
+}
+
+/** A call as the reference provider names its fields. */
+export function callBody(id: string, calledNo: string, startTime: number, extra: Record<string, unknown> = {}) {
+  return { callId: id, callerNo: "+13105550123", calledNo, startTime, ...extra };
+}
+
+let callSeq = 0;
+export const callId = (label = "call") => `${label}-${++callSeq}-${crypto.randomUUID().slice(0, 8)}`;
+
+export const GOOGLE = {
+  name: "google-ads",
+  referrer: "https://www.google.com/",
+  landing: "https://www.shop.example/?gclid=abc&utm_source=google&utm_medium=cpc&utm_campaign=spring",
+  utm: { source: "google", medium: "cpc", campaign: "spring" },
+  clickIds: { gclid: "abc" },
+  gaClientId: "1234567890.1700000000",
+};
+
+/** An account with one pool `web` of `size` numbers and its voice settings. */
+export async function callWorld(size = 1, pool: Record<string, unknown> = {}) {
+  const acct = await createAccount();
+  const tracking = freshNumbers(size);
+  await createPool(acct, { id: "web", name: "Web", trackingNumbers: tracking, destinations: [DEST, "+12127365001"], leaseSeconds: 60, graceSeconds: 120, isDefault: true, ...pool });
+  return { acct, tracking, voice: await voiceOf(acct) };
+}
+
+export async function visit(acct: Created, source: unknown = GOOGLE, pools?: string[]) {
+  const session = sessionId();
+  const r = await allocate(acct.siteKey, session, { source, ...(pools ? { pools } : {}) });
+  if (r.status !== 200) throw new Error(`allocate: ${r.status} ${JSON.stringify(r.json)}`);
+  return { session, number: r.json.pools[0].number?.e164 as string, expiresAt: r.json.pools[0].expiresAt as number };
+}
+
+export const at = (ms: number) => vi.setSystemTime(new Date(ms));
+
+export async function getCall(acct: Created, id: string) {
+  return api("GET", `/v1/calls/${encodeURIComponent(id)}`, { key: acct.adminKey });
+}
+
+/** Everything an account and its pools store: proves a refused callback stored nothing. */
+export async function storage(acct: Created, pools: string[] = ["web"]) {
+  const parts = [await dump(accountStub(acct.accountId))];
+  for (const p of pools) parts.push(await dump(poolStub(acct.accountId, p)));
+  return parts.join("\n");
+}
+
+export interface Seen {
+  url: URL;
+  method: string;
+  headers: Headers;
+  body: string;
+}
+
+/**
+ * The network edge: outbound fetch (GA4, webhook receivers) answered by `respond`. The worker and
+ * its Durable Objects run in this isolate, so spying on the global fetch catches their requests;
+ * the tests' own requests go through SELF and are untouched.
+ */
+export function mockNetwork(respond: (req: Seen) => Response | Promise<Response> = () => new Response(null, { status: 204 })) {
+  const seen: Seen[] = [];
+  const net = { seen, respond };
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const req = new Request(input, init);
+    const entry = { url: new URL(req.url), method: req.method, headers: req.headers, body: await req.text() };
+    seen.push(entry);
+    return net.respond(entry);
+  });
+  return net;
+}
+
+export async function hmacHex(secret: string, message: string): Promise<string> {
+  const enc = new TextEncoder();
+  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return [...new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(message)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

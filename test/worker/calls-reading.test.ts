@@ -1,0 +1,189 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { SELF } from "cloudflare:test";
+import { api, createPool, freshNumbers, type Created } from "./helpers";
+import { DEST, GOOGLE, T0, at, callBody, callId, callWorld, ring, visit, type Voice } from "./calls-helpers";
+
+const DAY = 86_400_000;
+
+/** RFC 4180 parser (quoted fields, doubled quotes, CRLF), to read back what the export wrote. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") row.push(cell), (cell = "");
+    else if (ch === "\r" && text[i + 1] === "\n") {
+      row.push(cell), rows.push(row), (row = []), (cell = ""), i++;
+    } else cell += ch;
+  }
+  expect(cell).toBe("");
+  expect(row).toEqual([]);
+  return rows;
+}
+
+const HOSTILE = {
+  name: "=HYPERLINK(\"http://evil\")",
+  landing: 'https://www.shop.example/a,b?q="quoted"\nnext',
+  utm: { source: "+sum(1)", medium: "-cpc", campaign: "@spring" },
+};
+
+interface World {
+  acct: Created;
+  voice: Voice;
+  ids: { id: string; pool: string; source: string | null; startedAt: number }[];
+}
+
+/** Calls over three days from two pools and three sources, one unattributed. */
+async function seed(): Promise<World> {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  at(T0);
+  const { acct, voice } = await callWorld(6, { leaseSeconds: 3 * 86_400 });
+  const ads = freshNumbers(2);
+  await createPool(acct, { id: "ads", name: "Ads", trackingNumbers: ads, destinations: ["+12127365009"], leaseSeconds: 3 * 86_400 });
+  const google = await visit(acct, GOOGLE, ["ads"]);
+  const mail = await visit(acct, { name: "newsletter", utm: { source: "news", medium: "email" } });
+  const hostile = await visit(acct, HOSTILE);
+  const plan: [number, string, string | null, number][] = [
+    [0, google.number, "google-ads", 1_000],
+    [0, mail.number, "newsletter", 2_000],
+    [1, google.number, "google-ads", 3_000],
+    [1, hostile.number, HOSTILE.name, 4_000],
+    [1, google.number, "google-ads", 5_000],
+    [2, mail.number, "newsletter", 6_000],
+  ];
+  const ids: World["ids"] = [];
+  for (const [day, number, source, offset] of plan) {
+    const startedAt = T0 + day * DAY + offset;
+    at(startedAt);
+    const id = callId("r");
+    expect((await ring(voice.callbackUrl, callBody(id, number, startedAt))).status).toBe(200);
+    ids.push({ id, pool: number === google.number ? "ads" : "web", source, startedAt });
+  }
+  // A free number: unattributed, still counted.
+  const free = ads.find((n) => n !== google.number)!;
+  const id = callId("free");
+  await ring(voice.callbackUrl, callBody(id, free, T0 + 2 * DAY + 7_000));
+  ids.push({ id, pool: "ads", source: null, startedAt: T0 + 2 * DAY + 7_000 });
+  vi.useRealTimers();
+  return { acct, voice, ids };
+}
+
+describe("reading calls back", () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await seed();
+  });
+  afterEach(() => vi.useRealTimers());
+
+  const newestFirst = () => [...w.ids].sort((a, b) => b.startedAt - a.startedAt);
+
+  it("lists newest first, paged with a cursor, and filters by pool, source, attribution and time", async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const r = await api("GET", `/v1/calls?limit=3${cursor ? `&cursor=${cursor}` : ""}`, { key: w.acct.adminKey });
+      expect(r.status).toBe(200);
+      expect(r.json.calls.length).toBeLessThanOrEqual(3);
+      seen.push(...r.json.calls.map((c: { id: string }) => c.id));
+      cursor = r.json.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(newestFirst().map((c) => c.id));
+    const ids = async (q: string) => (await api("GET", `/v1/calls?${q}`, { key: w.acct.adminKey })).json.calls.map((c: { id: string }) => c.id);
+    expect(await ids("pool=ads")).toEqual(newestFirst().filter((c) => c.pool === "ads").map((c) => c.id));
+    expect(await ids("source=newsletter")).toEqual(newestFirst().filter((c) => c.source === "newsletter").map((c) => c.id));
+    expect(await ids("attributed=false")).toEqual(newestFirst().filter((c) => c.source === null).map((c) => c.id));
+    const from = new Date(T0 + DAY).toISOString();
+    expect(await ids(`from=${from}&to=${T0 + 2 * DAY}`)).toEqual(newestFirst().filter((c) => c.startedAt >= T0 + DAY && c.startedAt < T0 + 2 * DAY).map((c) => c.id));
+    expect(await ids("pool=ads&source=google-ads&limit=1")).toEqual([newestFirst().find((c) => c.source === "google-ads")!.id]);
+  });
+
+  it("one call in full; unknown ids and other accounts' calls are 404", async () => {
+    const first = w.ids[0]!;
+    const r = await api("GET", `/v1/calls/${first.id}`, { key: w.acct.adminKey });
+    expect(r.json).toMatchObject({ id: first.id, pool: "ads", attributed: true, source: { name: "google-ads" }, route: { action: "transfer", to: "+12127365009" }, deliveries: [] });
+    expect((await api("GET", "/v1/calls/nope", { key: w.acct.adminKey })).json.error.code).toBe("call_not_found");
+    const other = await callWorld(1);
+    expect((await api("GET", `/v1/calls/${first.id}`, { key: other.acct.adminKey })).status).toBe(404);
+    expect((await api("GET", "/v1/calls", { key: other.acct.adminKey })).json.calls).toEqual([]);
+    expect((await api("GET", "/v1/calls")).status).toBe(401);
+    expect((await api("GET", "/v1/calls", { key: w.acct.siteKey })).status).toBe(403);
+  });
+
+  it("the CSV export has every call, quoted properly, and no cell a spreadsheet would run", async () => {
+    const res = await SELF.fetch("https://dni.test/v1/calls.csv", { headers: { Authorization: `Bearer ${w.acct.adminKey}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
+    const rows = parseCsv(await res.text());
+    const [header, ...body] = rows;
+    expect(header!.slice(0, 4)).toEqual(["call_id", "started_at", "pool", "tracking_number"]);
+    const col = (name: string) => header!.indexOf(name);
+    expect(body.map((r) => r[col("call_id")])).toEqual(newestFirst().map((c) => c.id));
+    for (const row of body) {
+      expect(row).toHaveLength(header!.length);
+      for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    }
+    const list = (await api("GET", "/v1/calls?limit=500", { key: w.acct.adminKey })).json.calls;
+    for (const [i, call] of list.entries()) {
+      const row = body[i]!;
+      expect(row[col("started_at")]).toBe(new Date(call.startedAt).toISOString());
+      expect(row[col("pool")]).toBe(call.pool);
+      expect(row[col("tracking_number")]).toBe(`'${call.trackingNumber}`);
+      expect(row[col("attributed")]).toBe(String(call.attributed));
+      expect(row[col("session")]).toBe(call.session ?? "");
+      expect(row[col("routed_to")]).toBe(`'${call.route.to}`);
+    }
+    const hostile = body.find((r) => r[col("source")]!.includes("HYPERLINK"))!;
+    expect(hostile[col("source")]).toBe(`'${HOSTILE.name}`);
+    expect(hostile[col("landing")]).toBe(HOSTILE.landing);
+    expect([hostile[col("utm_source")], hostile[col("utm_medium")], hostile[col("utm_campaign")]]).toEqual(["'+sum(1)", "'-cpc", "'@spring"]);
+    // Filters apply to the export too.
+    const ads = await SELF.fetch("https://dni.test/v1/calls.csv?pool=ads", { headers: { Authorization: `Bearer ${w.acct.adminKey}` } });
+    expect(parseCsv(await ads.text())).toHaveLength(1 + w.ids.filter((c) => c.pool === "ads").length);
+  });
+
+  it("counts by source and UTC day match the stored calls", async () => {
+    const r = await api("GET", "/v1/stats/calls", { key: w.acct.adminKey });
+    expect(r.status).toBe(200);
+    const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+    const expected = new Map<string, { day: string; source: string | null; calls: number; attributed: number }>();
+    for (const c of w.ids) {
+      const key = `${day(c.startedAt)}|${c.source}`;
+      const e = expected.get(key) ?? { day: day(c.startedAt), source: c.source, calls: 0, attributed: 0 };
+      e.calls++;
+      if (c.source !== null) e.attributed++;
+      expected.set(key, e);
+    }
+    const sorted = [...expected.values()].sort((a, b) => (a.day + (a.source ?? "")).localeCompare(b.day + (b.source ?? "")));
+    expect([...r.json.days].sort((a, b) => (a.day + (a.source ?? "")).localeCompare(b.day + (b.source ?? "")))).toEqual(sorted);
+    expect(r.json.total).toEqual({ calls: w.ids.length, attributed: w.ids.filter((c) => c.source !== null).length });
+    const ads = await api("GET", `/v1/stats/calls?pool=ads&from=${T0 + DAY}`, { key: w.acct.adminKey });
+    expect(ads.json.total.calls).toBe(w.ids.filter((c) => c.pool === "ads" && c.startedAt >= T0 + DAY).length);
+  });
+
+  it("bad queries get a 400 JSON error", async () => {
+    for (const q of ["limit=0", "limit=501", "limit=x", "from=yesterday", "attributed=maybe", "pool=../x", "cursor=bm9wZQ", `source=${"x".repeat(65)}`]) {
+      const r = await api("GET", `/v1/calls?${q}`, { key: w.acct.adminKey });
+      expect({ q, status: r.status, code: r.json.error.code }).toMatchObject({ q, status: 400, code: expect.stringMatching(/^invalid_/) });
+    }
+    expect((await api("GET", "/v1/stats/calls?to=soon", { key: w.acct.adminKey })).status).toBe(400);
+    expect((await api("GET", "/v1/calls/a%20b", { key: w.acct.adminKey })).status).toBe(400);
+  });
+
+  it("the OpenAPI document describes the call path", async () => {
+    const doc = (await api("GET", "/openapi.json")).json;
+    for (const path of ["/v1/voice/{account}/{token}", "/v1/voice/{account}/{token}/agent", "/v1/calls", "/v1/calls/{id}", "/v1/calls.csv", "/v1/stats/calls", "/v1/account/voice", "/v1/account/integrations"]) {
+      expect(Object.keys(doc.paths), path).toContain(path);
+    }
+    expect(DEST).toBe("+12127365000");
+  });
+});

@@ -1,0 +1,120 @@
+import { z } from "@hono/zod-openapi";
+import { PoolIdSchema } from "./common";
+
+const text = z.string().nullable();
+
+export const CALL_REASONS = ["live", "grace", "overflow", "no_lease", "unknown_number"] as const;
+export const CALL_ACTIONS = ["transfer", "whisper", "fallback", "hangup"] as const;
+export const DELIVERY_KINDS = ["ga4", "webhook"] as const;
+export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
+
+export const DeliverySchema = z
+  .object({
+    kind: z.enum(DELIVERY_KINDS),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.number(),
+    lastStatus: z.number().nullable().openapi({ description: "HTTP status of the last attempt (null: no answer)." }),
+    lastError: text,
+    nextAttemptAt: z.number().nullable(),
+    deliveredAt: z.number().nullable(),
+    createdAt: z.number(),
+  })
+  .openapi("Delivery");
+
+export const CallSourceSchema = z
+  .object({
+    name: text,
+    referrer: text,
+    landing: text,
+    utm: z.object({ source: text, medium: text, campaign: text, term: text, content: text }),
+    clickIds: z.object({ gclid: text, msclkid: text, fbclid: text }),
+    gaClientId: text,
+  })
+  .openapi("CallSource");
+
+export const CallSchema = z
+  .object({
+    id: z.string().openapi({ description: "The provider's call id." }),
+    pool: text.openapi({ description: "Pool owning the dialled number; null when it is not this account's." }),
+    trackingNumber: z.string(),
+    caller: text,
+    startedAt: z.number(),
+    receivedAt: z.number(),
+    attributed: z.boolean(),
+    reason: z.enum(CALL_REASONS).openapi({ description: "live | grace (after the lease ended, inside the grace window) | overflow | no_lease | unknown_number" }),
+    session: text,
+    source: CallSourceSchema.nullable(),
+    lease: z.object({ leasedAt: z.number(), expiresAt: z.number(), endedAt: z.number().nullable(), endReason: text }).nullable(),
+    route: z.object({ action: z.enum(CALL_ACTIONS), to: text.openapi({ description: "Number the call was forwarded to." }) }),
+    deliveries: z.array(DeliverySchema),
+  })
+  .openapi("Call");
+
+/** ms since epoch, or an ISO 8601 date. */
+const TimeParam = z
+  .string()
+  .max(40)
+  .transform((v, ctx) => {
+    const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+    if (!Number.isFinite(n)) {
+      ctx.addIssue({ code: "custom", message: "ms since epoch or an ISO 8601 date" });
+      return z.NEVER;
+    }
+    return n;
+  })
+  .openapi({ type: "string", example: "2026-01-01T00:00:00Z" });
+
+const filters = {
+  pool: PoolIdSchema.optional(),
+  source: z.string().min(1).max(64).optional().openapi({ description: "Source name, e.g. google-ads." }),
+  attributed: z.enum(["true", "false"]).optional(),
+  from: TimeParam.optional().openapi({ description: "Calls started at or after (ms since epoch or ISO 8601)." }),
+  to: TimeParam.optional().openapi({ description: "Calls started before." }),
+};
+
+export const CallFilterQuerySchema = z.object(filters);
+export const CallListQuerySchema = z.object({
+  ...filters,
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional().openapi({ description: "nextCursor of the previous page." }),
+});
+
+export const CallListSchema = z.object({ calls: z.array(CallSchema), nextCursor: z.string().nullable() }).openapi("CallList");
+
+export const CallStatsSchema = z
+  .object({
+    days: z.array(z.object({ day: z.string().openapi({ example: "2026-01-31" }), source: text, calls: z.number(), attributed: z.number() })),
+    total: z.object({ calls: z.number(), attributed: z.number() }),
+  })
+  .openapi("CallStats");
+
+export const CallParamSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/).openapi({ param: { name: "id", in: "path" } }),
+});
+
+export type Call = z.infer<typeof CallSchema>;
+export type CallSource = z.infer<typeof CallSourceSchema>;
+export type Delivery = z.infer<typeof DeliverySchema>;
+export type CallStats = z.infer<typeof CallStatsSchema>;
+export type CallReason = (typeof CALL_REASONS)[number];
+export type CallAction = (typeof CALL_ACTIONS)[number];
+export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
+
+/** What the account object is asked for (plain data over RPC). */
+export interface CallFilter {
+  pool?: string;
+  source?: string;
+  attributed?: boolean;
+  from?: number;
+  to?: number;
+}
+export interface CallPageQuery extends CallFilter {
+  limit: number;
+  cursor?: string;
+  /** Leave out deliveries (the CSV export does not show them). */
+  withDeliveries?: boolean;
+}
+export interface CallPage {
+  calls: Call[];
+  nextCursor: string | null;
+}
