@@ -6,6 +6,7 @@ import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "./lib/crypto";
 import { account, directory } from "./lib/stubs";
 import type { AppEnv } from "./app-env";
+import { PoolCreateSchema } from "./schemas/pool";
 
 export const DEMO_ACCOUNT_ID = "demo000000000000";
 export const DEMO_SITE_KEY = `pk_${DEMO_ACCOUNT_ID}_demo-site-key-not-secret`;
@@ -37,7 +38,7 @@ async function seed(env: Env, origin: string): Promise<void> {
   for (const p of POOLS) {
     const existing = await stub.getPool(p.id);
     if (!existing.ok) {
-      await stub.createPool({ ...p, destinations: DESTINATIONS, leaseSeconds: 1800, graceSeconds: 3600, exhaustionPolicy: "recycle", status: "warning", whisper: false }, now);
+      await stub.createPool(PoolCreateSchema.parse({ ...p, destinations: DESTINATIONS, leaseSeconds: 1800, graceSeconds: 3600, exhaustionPolicy: "recycle", status: "warning" }), now);
     }
   }
 }

@@ -51,7 +51,7 @@ async function waitUp(url: string, child: ChildProcess, log: () => string): Prom
 }
 
 /** Start the worker with `wrangler dev` exactly as `npm start` does, on its own port and storage. */
-export async function startWorker(opts: { demo?: boolean; assets?: string; config?: string } = {}): Promise<RunningWorker> {
+export async function startWorker(opts: { demo?: boolean; assets?: string; config?: string; vars?: Record<string, string> } = {}): Promise<RunningWorker> {
   const port = await freePort();
   const persist = mkdtempSync(join(tmpdir(), "dni-e2e-"));
   const url = `http://127.0.0.1:${port}`;
@@ -61,6 +61,7 @@ export async function startWorker(opts: { demo?: boolean; assets?: string; confi
     const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--log-level", "warn", "--var", `OPERATOR_TOKEN:${OPERATOR_TOKEN}`, "--var", `DEMO:${opts.demo ? 1 : 0}`];
     if (opts.assets) args.push("--assets", opts.assets);
     if (opts.config) args.push("--config", opts.config);
+    for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
     child = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
       cwd: ROOT,
       detached: true,

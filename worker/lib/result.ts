@@ -12,6 +12,8 @@ export interface ApiErrorData {
   code: string;
   message: string;
   details?: Json;
+  /** With 429: seconds until a retry can succeed (sent as Retry-After). */
+  retryAfter?: number;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiErrorData };

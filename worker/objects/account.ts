@@ -228,10 +228,14 @@ export class AccountObject extends DurableObject<Env> {
       pools.push(pool);
     }
     const answers = await Promise.all(pools.map((pool) => this.allocateIn(row.id, pool, call)));
-    return ok({ session: call.session, now: call.now, pools: answers });
+    const limited = answers.find((a) => a.retryAfter !== undefined);
+    if (limited) {
+      return { ok: false, error: { status: 429, code: "rate_limited", message: `Pool ${limited.pool} is handing out new numbers faster than its limit; try later`, retryAfter: limited.retryAfter } };
+    }
+    return ok({ session: call.session, now: call.now, pools: answers.map(({ retryAfter: _r, ...a }) => a) });
   }
 
-  private async allocateIn(accountId: string, pool: Pool, call: AllocateCall): Promise<PoolAllocation> {
+  private async allocateIn(accountId: string, pool: Pool, call: AllocateCall): Promise<PoolAllocation & { retryAfter?: number }> {
     const stub = this.poolStub(pool.id);
     const args = { session: call.session, source: call.source, now: call.now, version: pool.version };
     let out = await stub.allocate(args);
@@ -246,6 +250,7 @@ export class AccountObject extends DurableObject<Env> {
       number: out.number ? phoneParts(out.number) : null,
       expiresAt: out.expiresAt,
       overflow: out.overflow,
+      ...(out.retryAfter === undefined ? {} : { retryAfter: out.retryAfter }),
     };
   }
 
@@ -444,6 +449,7 @@ function snapshot(accountId: string, pool: Pool): PoolSnapshot {
     leaseSeconds: pool.leaseSeconds,
     graceSeconds: pool.graceSeconds,
     exhaustionPolicy: pool.exhaustionPolicy,
+    maxNewLeasesPerMinute: pool.maxNewLeasesPerMinute,
     route: routeOf(pool),
   };
 }

@@ -13,6 +13,8 @@ export interface PoolSnapshot {
   leaseSeconds: number;
   graceSeconds: number;
   exhaustionPolicy: ExhaustionPolicy;
+  /** Most new leases per minute (drain backstop); absent in older snapshots: the default. */
+  maxNewLeasesPerMinute?: number | null;
   /** Call route (absent in snapshots written before the call path existed). Kept after delete so retiring numbers still route. */
   route?: CallRoute;
 }
@@ -61,6 +63,8 @@ export interface LeaseGrant {
   number: string | null;
   expiresAt: number | null;
   overflow: boolean;
+  /** Set when the pool's new-lease rate limit refused a new session: seconds to wait. */
+  retryAfter?: number;
 }
 
 export type AllocateOutcome = { stale: true } | ({ stale: false } & LeaseGrant);

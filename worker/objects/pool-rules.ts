@@ -21,7 +21,8 @@ export function normalizeList(list: readonly string[], country: string | undefin
   return problems.length ? fail(400, "invalid_number", "Some phone numbers are invalid", { problems }) : ok(out);
 }
 
-type PoolFields = Omit<Pool, "version" | "createdAt" | "updatedAt" | "isDefault" | "country" | "overflowNumber" | "callerId" | "whisper"> & {
+type PoolFields = Omit<Pool, "version" | "createdAt" | "updatedAt" | "isDefault" | "country" | "overflowNumber" | "callerId" | "whisper" | "maxNewLeasesPerMinute"> & {
+  maxNewLeasesPerMinute?: number | null | undefined;
   country?: string | null | undefined;
   overflowNumber?: string | null | undefined;
   callerId?: string | null | undefined;
@@ -69,6 +70,7 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
     isDefault: false,
     callerId,
     whisper,
+    maxNewLeasesPerMinute: input.maxNewLeasesPerMinute ?? null,
     version: previous?.version ?? 0,
     createdAt: previous?.createdAt ?? now,
     updatedAt: now,

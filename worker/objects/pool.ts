@@ -10,6 +10,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Lease } from "../schemas/pool";
 import type { AllocateArgs, AllocateOutcome, CallMatch, CallQuery, LeaseGrant, PoolSnapshot } from "./pool-config";
 import { migrate } from "./sql";
+import { RateWindow, defaultNewLeaseLimit } from "./rate-window";
 
 const MIGRATIONS = [
   `CREATE TABLE numbers (
@@ -74,6 +75,8 @@ export class PoolObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private config: PoolSnapshot | null = null;
   private alarmAt: number | null = null;
+  /** New leases in the last minute (drain backstop; see RateWindow). */
+  private readonly newLeases = new RateWindow();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -198,6 +201,13 @@ export class PoolObject extends DurableObject<Env> {
       this.sql.exec("UPDATE leases SET expires_at = ? WHERE id = ?", expiresAt, own.lease_id);
       this.bump("renewals");
       return { number: own.number, expiresAt, overflow: false };
+    }
+    // A new session: the drain backstop counts every number handed to a new session.
+    const limit = config.maxNewLeasesPerMinute ?? defaultNewLeaseLimit(config.trackingNumbers.length);
+    const admitted = this.newLeases.take(now, limit);
+    if (!admitted.ok) {
+      this.bump("rate_limited");
+      return { number: null, expiresAt: null, overflow: false, retryAfter: admitted.retryAfter };
     }
     const free = this.sql
       .exec<{ number: string }>(QUERIES.free)

@@ -6,6 +6,7 @@
 import type { Context } from "hono";
 import { errorBody } from "../errors";
 import { parseKey } from "../lib/keys";
+import { clientKey } from "../lib/client-key";
 import { account } from "../lib/stubs";
 import { capBody } from "../middleware/limits";
 import { browserOnly } from "../middleware/browser-only";
@@ -70,6 +71,15 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   const key = parseKey(body.key);
   if (!key) return c.json(errorBody("invalid_key", "Malformed site key"), 401);
   if (key.kind !== "site") return c.json(errorBody("wrong_key_kind", "An admin key must never be sent from a browser; use the site key (pk_…)"), 403);
+  const client = clientKey(c.req.raw.headers);
+  if (client && c.env.ALLOCATE_RATE_LIMIT !== "off" && c.env.ALLOCATE_PER_CLIENT) {
+    const { success } = await c.env.ALLOCATE_PER_CLIENT.limit({ key: `${key.accountId}|${client}` });
+    if (!success) {
+      cors(c, origin);
+      c.header("Retry-After", "60");
+      return c.json(errorBody("rate_limited", "Too many allocations from this address; the page keeps its own number"), 429);
+    }
+  }
   const result: Result<AllocateResponse> = await account(c.env, key.accountId).allocate({
     siteKey: body.key,
     origin: origin ?? null,
@@ -80,6 +90,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   });
   if (!result.ok) {
     if (result.error.code !== "origin_not_allowed") cors(c, origin);
+    if (result.error.retryAfter !== undefined) c.header("Retry-After", String(result.error.retryAfter));
     return c.json(errorBody(result.error.code, result.error.message, result.error.details), result.error.status);
   }
   cors(c, origin);

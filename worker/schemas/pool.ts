@@ -28,6 +28,13 @@ const fields = {
     description: "Number the forwarded call appears to come from (TRANSFER/DIAL caller_id_no). Omit to show the caller's own number. With whisper, the number whose call flow callback is our agent URL.",
   }),
   whisper: z.boolean().openapi({ description: "Two-leg whisper: the agent hears the call's source before being connected. Needs callerId." }),
+  maxNewLeasesPerMinute: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .nullable()
+    .openapi({ description: "Drain backstop: most new leases this pool hands out per minute (sticky renewals never count). null: 2 × its tracking numbers, at least 60." }),
 };
 
 export const PoolCreateSchema = z
@@ -42,6 +49,7 @@ export const PoolCreateSchema = z
     isDefault: fields.isDefault.default(false),
     callerId: fields.callerId.optional(),
     whisper: fields.whisper.default(false),
+    maxNewLeasesPerMinute: fields.maxNewLeasesPerMinute.default(null),
   })
   .strict()
   .openapi("PoolCreate");
@@ -69,6 +77,7 @@ export const PoolSchema = z
     isDefault: z.boolean(),
     callerId: z.string().nullable(),
     whisper: z.boolean(),
+    maxNewLeasesPerMinute: z.number().nullable(),
     version: z.number(),
     createdAt: z.number(),
     updatedAt: z.number(),

@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { clientKey } from "../../worker/lib/client-key";
+import { RateWindow } from "../../worker/objects/rate-window";
+import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
+
+const DEST = "+12127365000";
+const from = (ip: string) => ({ headers: { "CF-Connecting-IP": ip } });
+
+describe("pool draining", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("a script making new sessions in a loop from one address is cut off; the pool and other visitors are fine", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(200), destinations: [DEST], isDefault: true });
+    const answers = [];
+    for (let i = 0; i < 150; i++) answers.push(await allocate(acct.siteKey, sessionId("drain"), from("203.0.113.7")));
+    const ok = answers.filter((a) => a.status === 200).length;
+    const limited = answers.filter((a) => a.status === 429);
+    // 30 per minute per address (60 if the run straddles a window boundary).
+    expect(ok).toBeGreaterThanOrEqual(30);
+    expect(ok).toBeLessThanOrEqual(60);
+    expect(limited.length).toBe(150 - ok);
+    expect(limited[0]!.json.error.code).toBe("rate_limited");
+    expect(limited[0]!.headers.get("Retry-After")).toBe("60");
+    // The pool was not emptied and an honest visitor elsewhere still gets a number.
+    expect((await poolStub(acct.accountId, "web").liveLeases(Date.now())).length).toBe(ok);
+    const honest = await allocate(acct.siteKey, sessionId("honest"), from("198.51.100.20"));
+    expect(honest.status).toBe(200);
+    expect(honest.json.pools[0].number).not.toBeNull();
+    // The same address on IPv6 counts per /64.
+    expect(clientKey(new Headers({ "CF-Connecting-IP": "2001:db8:0:1:aaaa::1" }))).toBe("2001:db8:0:1::/64");
+    expect(clientKey(new Headers({ "CF-Connecting-IP": "2001:db8::1" }))).toBe("2001:db8:0:0::/64");
+  });
+
+  it("the per-pool backstop caps new leases per minute across addresses; renewals are never limited", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-05-01T10:00:05Z"));
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(100), destinations: [DEST], isDefault: true, maxNewLeasesPerMinute: 20 });
+    const sessions = Array.from({ length: 50 }, () => sessionId("d"));
+    const answers = [];
+    for (const [i, s] of sessions.entries()) answers.push(await allocate(acct.siteKey, s, from(`192.0.2.${i + 1}`)));
+    const admitted = sessions.filter((_, i) => answers[i]!.status === 200);
+    expect(admitted).toHaveLength(20);
+    const refused = answers.filter((a) => a.status === 429);
+    expect(refused).toHaveLength(30);
+    expect(Number(refused[0]!.headers.get("Retry-After"))).toBe(55);
+    expect((await poolStub(acct.accountId, "web").liveLeases(Date.now())).length).toBe(20);
+    expect((await poolStub(acct.accountId, "web").counters()).rate_limited).toBe(30);
+    // Visitors who already hold a number keep renewing it.
+    for (const s of admitted) expect((await allocate(acct.siteKey, s, from("198.51.100.1"))).status).toBe(200);
+    // Two minutes later the window has passed.
+    vi.setSystemTime(Date.now() + 120_000);
+    expect((await allocate(acct.siteKey, sessionId("later"), from("198.51.100.2"))).status).toBe(200);
+  });
+});
+
+describe("RateWindow", () => {
+  it("weights the previous window by its remaining overlap", () => {
+    const w = new RateWindow(60_000);
+    for (let i = 0; i < 10; i++) expect(w.take(1_000 + i, 10).ok).toBe(true);
+    expect(w.take(59_000, 10)).toEqual({ ok: false, retryAfter: 1 });
+    // 30 s into the next window half of the previous 10 still count: 5 more fit.
+    let more = 0;
+    while (w.take(90_000, 10).ok) more++;
+    expect(more).toBe(5);
+    // A window with nothing before it starts empty.
+    expect(new RateWindow(60_000).take(600_000, 1).ok).toBe(true);
+  });
+});
