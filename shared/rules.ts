@@ -1,0 +1,69 @@
+/**
+ * Source rules: the marketer's language, written in the snippet's `data-sources` attribute, that
+ * names a visitor's source and picks the pool(s) it draws from. Pure TS, no DOM: bundled into the
+ * snippet and usable by the worker. Documented, with examples, in snippet/README.md.
+ *
+ *   rules := rule (";" rule)*                         ordered; the first that matches wins
+ *   rule  := name ":" [or] ["->" pool ("," pool)*]    no conditions: always matches
+ *   or    := and ("|" and)*                           "&" binds tighter than "|"
+ *   and   := cond ("&" cond)*
+ *   cond  := "*" | key | key "=" glob                 key: a URL parameter, or "referrer"
+ *   name  := [A-Za-z0-9_.-]+ | "*"                    "*": let the snippet name it (direct/referral)
+ */
+
+export interface Rule {
+  /** Source name; "*" lets the snippet name the source ("direct" or "referral"). */
+  n: string;
+  /** Conditions, validated, without spaces around operators: an OR ("|") of ANDs ("&"); "*" if none. */
+  c: string;
+  /** Pools to draw from; none: the default pool. */
+  p?: string[];
+}
+
+/** Anything with URLSearchParams' get(). */
+export interface Params {
+  get(name: string): string | null;
+}
+
+/**
+ * A rule once the spaces around ":", "|", "&", "=", "," and "->" are removed: name ":" conditions
+ * (each `*`, `key` or `key=glob`; no "=" in a glob) "->" pools.
+ */
+const RULE = /^([\w.-]+|\*):((\*|[\w.-]+(=[^|&=]+?)?)([|&](\*|[\w.-]+(=[^|&=]+?)?))*)?(->([\w.-]+(,[\w.-]+)*))?$/;
+
+/** `*` matches any run of characters; case-insensitive; the whole value. */
+export const glob = (g: string, v: string): boolean =>
+  RegExp("^" + g.replace(/[^\w*]/g, "\\$&").replace(/\*/g, ".*") + "$", "i").test(v);
+
+/**
+ * Parses rules (separated by ";"). A malformed rule is reported once through `warn`, naming it, and
+ * skipped; the others still work.
+ */
+export const parseRules = (src: string, warn: (m: string) => void): Rule[] =>
+  src
+    .split(";")
+    .map((s, m?: any): any =>
+      (m = RULE.exec((s = s.trim()).replace(/\s*([:|&=,]|->)\s*/g, "$1")))
+        ? { n: m[1], c: m[2] || "*", p: m[9] && m[9].split(",") }
+        : s && warn("bad rule: " + s),
+    )
+    .filter((r) => r);
+
+/**
+ * One condition, [key, glob], against the landing URL's parameters and the external referrer's
+ * host h ("" when there is none or it is this site):
+ * - `*`: always; `key`: the parameter is present and not empty; `key=glob`: its value matches
+ *   (present, not empty); `key=none`: absent or empty; `key=any`: = `key`;
+ * - `referrer=none`: no referrer; `referrer=any` (or bare `referrer`): any; otherwise the host
+ *   contains the value (`referrer=google`: www.google.com, google.co.uk; `referrer=bing.com`:
+ *   www.bing.com), which may hold `*` globs.
+ */
+export const test = ([k, g]: string[], q: Params, h: string): boolean => {
+  const r = k == "referrer",
+    v = r ? h : q.get(k!);
+  return k == "*" || (g == "none" ? !v : !!v && (!g || g == "any" || glob(r ? "*" + g + "*" : g, v)));
+};
+
+/** The first rule whose conditions hold ("&" binds tighter than "|"), or undefined. */
+export const pick = (rules: Rule[], q: Params, h: string): Rule | undefined =>
+  rules.find((r) => r.c.split("|").some((a) => a.split("&").every((t) => test(t.split("="), q, h))));

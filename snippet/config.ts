@@ -1,0 +1,16 @@
+/** Configuration, from the script tag's data attributes. */
+export interface Config {
+  /** data-key: the public site key (pk_…). */
+  key: string;
+  /** data-api: the worker's origin (any path is ignored; default: the script's own origin). */
+  api: string;
+  /** data-pool: the default pool id(s), comma-separated. */
+  pool?: string;
+  /** data-sources: the source rules (snippet/README.md). */
+  sources?: string;
+  /** data-hide (present: on): anti-flicker, hides what looks like a number until swapped, 1 s at most. */
+  hide?: string;
+}
+
+export const config = (s: HTMLScriptElement): Config =>
+  ({ ...s.dataset, api: new URL(s.dataset.api || s.src).origin }) as Config;

@@ -1,0 +1,174 @@
+/** The core: start(config) ties the session, cache, request, scanning and observer together. */
+import type { AllocateRequest, AllocateResponse, PhoneParts, PoolAllocation } from "../shared/protocol";
+import { parseRules } from "../shared/rules";
+import { load, save } from "./cache";
+import type { Config } from "./config";
+import { write } from "./format";
+import { find, phoneLike, type Pair } from "./match";
+import { REVEAL, walk } from "./scan";
+import { session } from "./session";
+
+/** Defined (true) by scripts/build-snippet.mjs: the bundle leaves out what only tests use. */
+declare const DNI_BUILD: boolean | undefined;
+
+/** The cached answer (localStorage "dni:a"). */
+export interface Cached {
+  /** Session the numbers are leased to. */
+  s: string;
+  /** Site key and pools asked for. */
+  q: string;
+  /** The allocations. */
+  a: PoolAllocation[];
+  /**
+   * Expiry in client ms: the client's time at the answer plus the earliest lease's time left by the
+   * server's clock (expiresAt − now; 5 min for a pool without a number): the skew cancels out.
+   */
+  x: number;
+  /** Lease length at the answer, ms. */
+  l: number;
+}
+
+/** window.dni: call it with a command (`dni("number", destination, callback)`) or use its methods. */
+export interface Api {
+  (command: "number", destination?: string, callback?: (n: PhoneParts | null) => void): Promise<void>;
+  /** The tracking number shown in place of a destination (any format; none: the first), or null. */
+  number(destination?: string): Promise<PhoneParts | null>;
+  /** Stops observing, listening and renewing (tests only: not in the bundle). */
+  stop?(): void;
+}
+
+/**
+ * Starts the snippet on this page: session and first touch, then either a synchronous swap from a
+ * live cached lease (renewed in the background when a quarter of it is left) or, when the page shows
+ * a number (a known destination, or anything phone-like before the first answer), one request.
+ * Content added later is swapped by a MutationObserver.
+ */
+export const start = (c: Config): Api => {
+  const d = document,
+    warn = (m: unknown) => console.warn("dni:", m),
+    S = session(parseRules(c.sources || "", warn), c.pool),
+    P = S.p,
+    q = c.key + P,
+    seen: Record<string, 1> = {},
+    hid: CSSStyleDeclaration[] = [],
+    C: Cached | undefined = load("dni:a"),
+    /** An answer's pairs: each destination with its pool's number. */
+    of = (r: Cached) => r.a.flatMap((a) => a.destinations.map((x): Pair => [x, a.number])),
+    unhide = () => hid.splice((hide = 0)).forEach((s) => (s.visibility = "")),
+    /** The first swap of each destination: a `dni:swap` event and a dataLayer push, after the writes. */
+    swapped = ([x, t]: Pair) =>
+      seen[x.e164] ||
+      ((seen[x.e164] = 1),
+      setTimeout(
+        (detail: any, w: any = self) => {
+          d.dispatchEvent(new CustomEvent("dni:swap", { detail }));
+          (w.dataLayer = w.dataLayer || []).push({ event: "dni:swap", dni: detail });
+        },
+        0,
+        { destination: x.e164, number: t!.e164, source: S.s.name },
+      )),
+    /**
+     * Scans the roots and what was added (records, and those still queued): swaps what it finds, or
+     * before an answer asks for one; then drops the records of its own writes.
+     */
+    run = (ns: (Node | null)[], rs: MutationRecord[] = []) => {
+      try {
+        ns.concat(...rs.concat(mo.takeRecords()).map((r) => (r.type == "characterData" ? [r.target] : [...r.addedNodes])))
+          .map((n) => (n && n.nodeType != 1 ? n.parentElement : (n as Element)))
+          .forEach(
+            (n) =>
+              n &&
+              walk(n, (t: any, v, e, H = find(v, K), s?: any) =>
+                L
+                  ? // Last hit first: the offsets of the earlier ones stay right.
+                    H.reverse().forEach(
+                      ([a, b, p]) =>
+                        p[1] &&
+                        (e
+                          ? e.setAttribute("href", "tel:" + p[1].e164)
+                          : (t.data = t.data.slice(0, a) + write(v.slice(a, b), p[0], p[1]) + t.data.slice(b)),
+                        swapped(p)),
+                    )
+                  : (K[0] ? H[0] : e || phoneLike(v)) &&
+                    (req(),
+                    // Anti-flicker: hide the element of this text (unless styled inline) until the
+                    // answer, a failure or the cap.
+                    t && hide && !(s = t.parentElement.style).visibility && hid.push(s) && (s.visibility = "hidden")),
+              ),
+          );
+      } catch (e) {
+        warn(e);
+      }
+      mo.takeRecords();
+    },
+    mo = new MutationObserver((rs) => run([], rs)),
+    /**
+     * Takes an allocation into use, swaps the page, and renews when a quarter of the lease is left
+     * (at once if less is left).
+     */
+    use = (r: Cached) => {
+      K = of((L = r));
+      run([d.body]);
+      unhide();
+      timer = setTimeout(req, r.x - Date.now() - r.l / 4);
+    },
+    /**
+     * The one request (or a renewal): POST {api}/v1/allocate with a JSON body as text/plain (a CORS
+     * simple request), aborted after 2 s. On any failure or refusal the original numbers stay.
+     */
+    req = (a: any = new AbortController()): Promise<void> =>
+      busy ||
+      (setTimeout(() => a.abort(), 2e3),
+      (busy = fetch(c.api + "/v1/allocate", {
+        method: "POST",
+        body: JSON.stringify({ key: c.key, session: S.i, pools: P!, source: S.s } satisfies AllocateRequest),
+        signal: a.signal,
+      })
+        .then((r) => r.json())
+        .then((r: AllocateResponse, l?: any, o?: any) => {
+          // The lease length: the earliest lease's (5 min for a pool without a number; at most a
+          // day). A refusal's ErrorBody (anything without a time) fails here, and is warned.
+          l = Math.min(864e5, ...r.pools.map((a) => (a.expiresAt || r.now + 3e5) - r.now));
+          if (!(l > 0)) throw r;
+          save("dni:a", (o = { s: S.i, q, a: r.pools, x: Date.now() + l, l }));
+          busy = 0;
+          use(o);
+        })
+        .catch((e) => {
+          L = 1;
+          unhide();
+          warn(e);
+        }))),
+    need = () => Promise.resolve(L || req()),
+    /** Click-to-reveal: the first click on a [data-dni-reveal] element allocates and swaps inside it. */
+    click = (e: Event, t: any = e.target) =>
+      t.closest &&
+      (t = t.closest("[" + REVEAL + "]")) &&
+      (e.preventDefault(), t.removeAttribute(REVEAL), need().then(() => run([t])));
+  /** What to find: the destinations (of an answer or the cache) with their numbers. */
+  let K: Pair[] = [],
+    /** The allocation in use; 1 after a failure (nothing written) or when nothing is tracked; 0 before. */
+    L: Cached | 0 | 1 = 0,
+    /** The request in flight; after a failure it stays, settled: no second request. */
+    busy: Promise<void> | 0 = 0,
+    /** Anti-flicker (data-hide): on until the answer, or for at most a second. */
+    hide: any = c.hide != null,
+    timer: any;
+
+  if (P) {
+    mo.observe(d.documentElement, { childList: true, subtree: true, characterData: true });
+    d.addEventListener("click", click, true);
+    if (C && C.q == q) (K = of(C)), C.s == S.i && C.x > Date.now() && use(C);
+    if (!L) hide && setTimeout(unhide, 1e3), run([d.body]);
+  } else L = 1;
+
+  const api: Api = ((m: "number", x?: string, cb?: any) => api[m](x).then(cb)) as Api;
+  api.number = (x) => need().then(() => ((x ? (find(x, K)[0] || [])[2] : K[0]) || [])[1] || null);
+  if (typeof DNI_BUILD == "undefined")
+    api.stop = () => {
+      mo.disconnect();
+      d.removeEventListener("click", click, true);
+      clearTimeout(timer);
+    };
+  return api;
+};

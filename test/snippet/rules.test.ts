@@ -1,0 +1,128 @@
+import { describe, expect, it, vi } from "vitest";
+import { parseRules, pick, test as cond } from "../../shared/rules";
+
+const q = (s: string) => new URLSearchParams(s);
+/** The name of the rule that src picks for a query string and referrer host. */
+const name = (src: string, query = "", ref = "") => pick(parseRules(src, () => {}), q(query), ref)?.n;
+
+describe("parseRules", () => {
+  it("parses names, conditions and pools, spaces or not", () => {
+    expect(parseRules("google-ads: gclid | utm_source=google & utm_medium=cpc -> pool-ads, pool-b; email:utm_medium=email; *: -> pool-web", () => {})).toEqual([
+      { n: "google-ads", c: "gclid|utm_source=google&utm_medium=cpc", p: ["pool-ads", "pool-b"] },
+      { n: "email", c: "utm_medium=email", p: undefined },
+      { n: "*", c: "*", p: ["pool-web"] },
+    ]);
+  });
+
+  it("keeps spaces inside a value", () => {
+    expect(parseRules("x: utm_campaign = winter sale* -> p", () => {})[0]!.c).toBe("utm_campaign=winter sale*");
+  });
+
+  it("warns once per malformed rule, naming it, and keeps the others", () => {
+    const warn = vi.fn();
+    const rules = parseRules(
+      "google ads: gclid; bing: referrer=bing.com -> ads; no colon; a: gclid || b; b: -> ; c: gclid -> bad pool!; d: utm_source==x; e: *=x; f: & gclid; ok: * -> web;;",
+      warn,
+    );
+    expect(rules.map((r) => r.n)).toEqual(["bing", "ok"]);
+    expect(warn.mock.calls.map((c) => c[0])).toEqual([
+      "bad rule: google ads: gclid",
+      "bad rule: no colon",
+      "bad rule: a: gclid || b",
+      "bad rule: b: ->",
+      "bad rule: c: gclid -> bad pool!",
+      "bad rule: d: utm_source==x",
+      "bad rule: e: *=x",
+      "bad rule: f: & gclid",
+    ]);
+  });
+
+  it("accepts an empty attribute", () => {
+    const warn = vi.fn();
+    expect(parseRules("", warn)).toEqual([]);
+    expect(parseRules(" ; ", warn)).toEqual([]);
+    expect(warn).not.toHaveBeenCalled();
+  });
+});
+
+describe("conditions", () => {
+  it("present: the parameter is there and not empty", () => {
+    expect(cond(["gclid"], q("gclid=abc"), "")).toBe(true);
+    expect(cond(["gclid"], q("gclid="), "")).toBe(false);
+    expect(cond(["gclid"], q("x=1"), "")).toBe(false);
+  });
+
+  it("equals, case-insensitively", () => {
+    expect(cond(["utm_medium", "cpc"], q("utm_medium=cpc"), "")).toBe(true);
+    expect(cond(["utm_medium", "cpc"], q("utm_medium=CPC"), "")).toBe(true);
+    expect(cond(["utm_medium", "cpc"], q("utm_medium=cpc2"), "")).toBe(false);
+    expect(cond(["utm_medium", "cpc"], q(""), "")).toBe(false);
+  });
+
+  it("globs", () => {
+    expect(cond(["utm_campaign", "winter*"], q("utm_campaign=winter-sale"), "")).toBe(true);
+    expect(cond(["utm_campaign", "winter*"], q("utm_campaign=summer-winter"), "")).toBe(false);
+    expect(cond(["utm_campaign", "*sale*"], q("utm_campaign=big+sale+now"), "")).toBe(true);
+    expect(cond(["utm_campaign", "a.b*"], q("utm_campaign=axb"), "")).toBe(false);
+    expect(cond(["gclid", "*"], q("gclid=x"), "")).toBe(true);
+    expect(cond(["gclid", "*"], q(""), "")).toBe(false);
+  });
+
+  it("none: absent or empty", () => {
+    expect(cond(["utm_source", "none"], q(""), "")).toBe(true);
+    expect(cond(["utm_source", "none"], q("utm_source=x"), "")).toBe(false);
+  });
+
+  it("referrer: google, a domain, any, none, a glob", () => {
+    expect(cond(["referrer", "google"], q(""), "www.google.com")).toBe(true);
+    expect(cond(["referrer", "google"], q(""), "google.co.uk")).toBe(true);
+    expect(cond(["referrer", "google"], q(""), "www.bing.com")).toBe(false);
+    expect(cond(["referrer", "bing.com"], q(""), "www.bing.com")).toBe(true);
+    expect(cond(["referrer", "bing.com"], q(""), "bing.com")).toBe(true);
+    expect(cond(["referrer", "bing.com"], q(""), "www.google.com")).toBe(false);
+    expect(cond(["referrer", "any"], q(""), "t.co")).toBe(true);
+    expect(cond(["referrer"], q(""), "t.co")).toBe(true);
+    expect(cond(["referrer", "any"], q(""), "")).toBe(false);
+    expect(cond(["referrer", "none"], q(""), "")).toBe(true);
+    expect(cond(["referrer", "none"], q(""), "t.co")).toBe(false);
+    expect(cond(["referrer", "*.facebook.com"], q(""), "l.facebook.com")).toBe(true);
+    expect(cond(["referrer", "google"], q("referrer=google"), "")).toBe(false);
+  });
+
+  it("catch-all", () => {
+    expect(cond(["*"], q(""), "")).toBe(true);
+  });
+});
+
+describe("pick", () => {
+  const RULES = "google-ads: gclid | utm_source=google & utm_medium=cpc -> ads; bing: referrer=bing.com; email: utm_medium=email; *: -> web";
+
+  it("first match wins", () => {
+    expect(name(RULES, "gclid=1&utm_medium=email")).toBe("google-ads");
+    expect(name(RULES, "utm_medium=email", "www.bing.com")).toBe("bing");
+    expect(name(RULES, "utm_medium=email")).toBe("email");
+    expect(name(RULES, "")).toBe("*");
+  });
+
+  it("& binds tighter than |", () => {
+    expect(name(RULES, "utm_source=google&utm_medium=cpc")).toBe("google-ads");
+    expect(name(RULES, "utm_source=google")).toBe("*");
+    expect(name(RULES, "utm_medium=cpc")).toBe("*");
+    expect(name("a: x | y & z", "x=1")).toBe("a");
+    expect(name("a: x | y & z", "y=1")).toBeUndefined();
+    expect(name("a: x | y & z", "y=1&z=1")).toBe("a");
+    expect(name("a: x & y | z", "z=1")).toBe("a");
+  });
+
+  it("no match and no catch-all: undefined", () => {
+    expect(name("a: gclid; b: referrer=google", "")).toBeUndefined();
+  });
+
+  it("a rule without conditions always matches", () => {
+    expect(name("web: -> pool-web", "")).toBe("web");
+  });
+
+  it("a malformed rule is skipped, the rest still work", () => {
+    expect(name("bad rule; ads: gclid", "gclid=1")).toBe("ads");
+  });
+});

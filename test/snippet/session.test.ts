@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { SESSION_ID_PATTERN } from "../../shared/protocol";
+import { parseRules } from "../../shared/rules";
+import { session } from "../../snippet/session";
+import { page, reset } from "./helpers";
+
+const RULES = parseRules("google-ads: gclid -> ads; email: utm_medium=email; bing: referrer=bing.com -> ads", () => {});
+/** A page view at url from referrer. */
+const view = (url: string, referrer = "", rules = RULES, pool?: string) => {
+  page("", url, referrer);
+  return session(rules, pool);
+};
+
+afterEach(reset);
+
+describe("session", () => {
+  it("makes a random id in the protocol's format", () => {
+    const a = view("https://shop.example/");
+    localStorage.clear();
+    const b = view("https://shop.example/");
+    expect(a.i).toMatch(SESSION_ID_PATTERN);
+    expect(b.i).toMatch(SESSION_ID_PATTERN);
+    expect(a.i).not.toBe(b.i);
+  });
+
+  it("records the first touch: rule, landing URL, referrer, GA client id", () => {
+    document.cookie = "_ga=GA1.1.123456789.1700000000";
+    document.cookie = "_ga_ABC=GS1.1.999";
+    const s = view("https://shop.example/p?gclid=xyz&utm_source=google&utm_medium=cpc", "https://www.google.com/");
+    expect(s.s).toEqual({
+      name: "google-ads",
+      landing: "https://shop.example/p?gclid=xyz&utm_source=google&utm_medium=cpc",
+      referrer: "https://www.google.com/",
+      gaClientId: "123456789.1700000000",
+    });
+    expect(s.p).toEqual(["ads"]);
+  });
+
+  it("names unmatched visitors direct or referral (this site's own referrer is direct)", () => {
+    expect(view("https://shop.example/", "", [], "web").s.name).toBe("direct");
+    localStorage.clear();
+    expect(view("https://shop.example/", "https://news.example/a", [], "web").s.name).toBe("referral");
+    localStorage.clear();
+    expect(view("https://shop.example/b", "https://shop.example/a", [], "web").s.name).toBe("direct");
+    localStorage.clear();
+    expect(view("https://shop.example/", "https://www.bing.com/").s.name).toBe("bing");
+  });
+
+  it("picks pools: the rule's, else the default, else none when rules exist", () => {
+    expect(view("https://shop.example/?utm_medium=email", "", RULES, "web").p).toEqual(["web"]);
+    localStorage.clear();
+    expect(view("https://shop.example/?utm_medium=email", "", RULES).p).toEqual([]);
+    localStorage.clear();
+    expect(view("https://shop.example/", "", RULES).p).toBeNull();
+    localStorage.clear();
+    expect(view("https://shop.example/", "", RULES, "web,web2").p).toEqual(["web", "web2"]);
+    localStorage.clear();
+    expect(view("https://shop.example/", "", []).p).toEqual([]);
+  });
+
+  it("keeps the first touch on later page views and returns", () => {
+    const a = view("https://shop.example/?gclid=xyz&utm_source=google&utm_medium=cpc", "https://www.google.com/");
+    const b = view("https://shop.example/contact", "https://shop.example/");
+    const c = view("https://shop.example/?gclid=xyz", "https://www.google.com/");
+    const d = view("https://shop.example/?utm_source=google&utm_campaign=other", "https://news.example/");
+    expect([b.i, c.i, d.i]).toEqual([a.i, a.i, a.i]);
+    expect(d.s).toEqual(a.s);
+  });
+
+  it.each([
+    ["a new gclid", "?gclid=new"],
+    ["an msclkid", "?msclkid=m1"],
+    ["an fbclid", "?fbclid=f1"],
+    ["another utm_source", "?utm_source=newsletter"],
+    ["another utm_medium", "?utm_source=google&utm_medium=email"],
+  ])("starts a new session on %s", (_, query) => {
+    const a = view("https://shop.example/?gclid=xyz&utm_source=google&utm_medium=cpc");
+    const b = view("https://shop.example/" + query, "https://elsewhere.example/");
+    expect(b.i).not.toBe(a.i);
+    expect(b.s.landing).toBe("https://shop.example/" + query);
+    expect(b.s.referrer).toBe("https://elsewhere.example/");
+  });
+
+  it("starts a new session when a direct visitor comes back from a campaign", () => {
+    const a = view("https://shop.example/");
+    const b = view("https://shop.example/?utm_medium=email&utm_source=news");
+    expect(b.i).not.toBe(a.i);
+    expect(b.s.name).toBe("email");
+  });
+
+  it("works when storage is blocked (every view is a first view)", () => {
+    const get = Object.getOwnPropertyDescriptor(window, "localStorage")!;
+    Object.defineProperty(window, "localStorage", {
+      configurable: true,
+      get() {
+        throw new DOMException("blocked", "SecurityError");
+      },
+    });
+    try {
+      expect(() => localStorage.getItem("dni:s")).toThrow();
+      const s = view("https://shop.example/?gclid=1");
+      expect(s.i).toMatch(SESSION_ID_PATTERN);
+      expect(s.s.name).toBe("google-ads");
+    } finally {
+      Object.defineProperty(window, "localStorage", get);
+    }
+  });
+});

@@ -1,0 +1,464 @@
+import fc from "fast-check";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { SESSION_ID_PATTERN } from "../../shared/protocol";
+import { API, KEY, LEASE, UK, UK_9, UK_T, US, US_T, alloc, answer, flush, leave, page, reset, run, sent, stubFetch } from "./helpers";
+
+const text = (sel: string) => document.querySelector(sel)!.textContent;
+const href = (sel: string) => document.querySelector(sel)!.getAttribute("href");
+
+const PAGE = `
+  <header><p id="t">Call us: (800) 555-0199</p><a id="l" href="tel:+18005550199">800.555.0199</a></header>
+  <p id="o">Other office: (800) 555-0100, order 98005550199, $1,800.55, 2024-08-05</p>
+  <p id="u">UK: +44 (0)20 7946 0958</p>`;
+
+let warn: ReturnType<typeof vi.spyOn>, error: ReturnType<typeof vi.spyOn>;
+beforeEach(() => {
+  warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+  error = vi.spyOn(console, "error");
+});
+afterEach(async () => {
+  vi.useRealTimers();
+  await flush(); // pending events of this test fire now, not in the next one
+  expect(error).not.toHaveBeenCalled();
+  reset();
+});
+
+describe("first view", () => {
+  it("asks once, as a CORS simple request, and swaps text and tel: links in their shape", async () => {
+    const f = stubFetch(answer([alloc("web", [US], US_T), alloc("uk", [UK], UK_T)]));
+    page(PAGE, "https://shop.example/?utm_source=news", "https://news.example/");
+    const dni = run({ pool: "web,uk" });
+    expect(text("#t")).toBe("Call us: (800) 555-0199");
+    await dni.number();
+    expect(f).toHaveBeenCalledTimes(1);
+    const [url, init] = f.mock.calls[0]!;
+    expect(url).toBe(API + "/v1/allocate");
+    expect(init!.method).toBe("POST");
+    expect(init!.headers).toBeUndefined(); // a string body: text/plain;charset=UTF-8, no preflight
+    expect(typeof init!.body).toBe("string");
+    const body = sent(f);
+    expect(body).toEqual({
+      key: KEY,
+      session: expect.stringMatching(SESSION_ID_PATTERN),
+      pools: ["web", "uk"],
+      source: { name: "referral", landing: "https://shop.example/?utm_source=news", referrer: "https://news.example/" },
+    });
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+    expect(text("#l")).toBe("800.555.0123");
+    expect(href("#l")).toBe("tel:+18005550123");
+    expect(text("#u")).toBe("UK: +44 (0)20 7946 0111");
+    expect(text("#o")).toBe("Other office: (800) 555-0100, order 98005550199, $1,800.55, 2024-08-05");
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it("makes no request on a page without anything phone-like", async () => {
+    const f = stubFetch();
+    page("<p>Open 9-5. Prices from $1,299.</p><a href='/contact'>Contact</a>");
+    run();
+    await flush();
+    expect(f).not.toHaveBeenCalled();
+    expect(localStorage.getItem("dni:a")).toBeNull();
+  });
+
+  it("writes several numbers of one text, in the national form when the lengths differ", async () => {
+    stubFetch(answer([alloc("uk", [UK], UK_9), alloc("web", [US], US_T)]));
+    page("<p id='t'>Call 020 7946 0958, +44 (0)20 7946 0958 or (800) 555-0199 now</p>");
+    await run().number();
+    expect(text("#t")).toBe("Call 016977 2345, 016977 2345 or (800) 555-0123 now");
+  });
+
+  it("asks for a tel: link alone", async () => {
+    const f = stubFetch();
+    page("<a id='l' href='tel:1-800-555-0199'>Call</a>");
+    await run().number();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(href("#l")).toBe("tel:+18005550123");
+  });
+
+  it("keeps the originals of destinations whose pool has no number", async () => {
+    stubFetch(answer([alloc("web", [US], null)]));
+    page(PAGE);
+    const dni = run();
+    expect(await dni.number("+18005550199")).toBeNull();
+    expect(text("#t")).toBe("Call us: (800) 555-0199");
+    expect(href("#l")).toBe("tel:+18005550199");
+  });
+
+  it("does not treat navigator.webdriver as a bot", async () => {
+    Object.defineProperty(navigator, "webdriver", { value: true, configurable: true });
+    const f = stubFetch();
+    page(PAGE);
+    await run().number();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+  });
+
+  it("keeps the originals of a visitor no rule matches, without a default pool", async () => {
+    const f = stubFetch();
+    page(PAGE);
+    const dni = run({ sources: "ads: gclid -> ads" });
+    expect(await dni.number("+18005550199")).toBeNull();
+    expect(f).not.toHaveBeenCalled();
+    expect(text("#t")).toBe("Call us: (800) 555-0199");
+  });
+
+  it("asks for the pools of the matched rule, named after it", async () => {
+    const f = stubFetch();
+    page(PAGE, "https://shop.example/?gclid=abc");
+    await run({ sources: "ads: gclid -> ads; *: -> web", pool: "web" }).number();
+    expect(sent(f).pools).toEqual(["ads"]);
+    expect(sent(f).source.name).toBe("ads");
+  });
+});
+
+describe("repeat views", () => {
+  /** A first view that leased US_T, then a new page view (same storage) showing html. */
+  const again = async (html = PAGE, url = "https://shop.example/") => {
+    stubFetch();
+    page(PAGE);
+    await run().number();
+    leave();
+    const f = stubFetch();
+    page(html, url);
+    return f;
+  };
+
+  it("swap synchronously from the cache with no request", async () => {
+    const f = await again();
+    const dni = run();
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+    expect(href("#l")).toBe("tel:+18005550123");
+    expect(await dni.number("(800) 555-0199")).toEqual(US_T);
+    await flush();
+    expect(f).not.toHaveBeenCalled();
+  });
+
+  it("keep the session and its first touch", async () => {
+    stubFetch();
+    page(PAGE, "https://shop.example/?gclid=1");
+    await run({ sources: "ads: gclid" }).number();
+    const first = localStorage.getItem("dni:s");
+    leave();
+    page(PAGE, "https://shop.example/contact", "https://shop.example/");
+    run({ sources: "ads: gclid" });
+    expect(localStorage.getItem("dni:s")).toBe(first);
+  });
+
+  it("make no request on pages without the cached destinations", async () => {
+    const f = await again("<p>Other office: (800) 555-0100</p>");
+    vi.useFakeTimers();
+    vi.setSystemTime(Date.now() + 2 * LEASE); // the lease is over: only the destinations are known
+    run();
+    vi.useRealTimers();
+    await flush();
+    expect(f).not.toHaveBeenCalled();
+  });
+
+  it("ask again (same session) when the lease is over", async () => {
+    const f = await again();
+    const s = JSON.parse(localStorage.getItem("dni:s")!).i;
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 2 * LEASE);
+    const dni = run();
+    expect(text("#t")).toBe("Call us: (800) 555-0199");
+    await dni.number();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(sent(f).session).toBe(s);
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+  });
+
+  it("ask again in a new session after a different campaign click", async () => {
+    const f = await again(PAGE, "https://shop.example/?gclid=new");
+    const s = JSON.parse(localStorage.getItem("dni:s")!).i;
+    const dni = run();
+    expect(text("#t")).toBe("Call us: (800) 555-0199");
+    await dni.number();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(sent(f).session).not.toBe(s);
+    expect(sent(f).source.landing).toBe("https://shop.example/?gclid=new");
+  });
+
+  it("renew in the background when a quarter of the lease is left", async () => {
+    const f = await again();
+    vi.useFakeTimers();
+    vi.setSystemTime(Date.now() + LEASE * 0.8);
+    run();
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+    expect(f).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+  });
+
+  it("renew when a quarter of a fresh lease is left, while the page stays open", async () => {
+    vi.useFakeTimers();
+    const f = stubFetch();
+    page(PAGE);
+    await run().number();
+    expect(f).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(LEASE * 0.7);
+    expect(f).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(LEASE * 0.1);
+    expect(f).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("failures leave the originals, throw nothing, warn once", () => {
+  const cases: [string, () => void][] = [
+    ["a network error", () => vi.stubGlobal("fetch", vi.fn(async () => Promise.reject(new TypeError("Failed to fetch"))))],
+    ["a refusal", () => stubFetch({ error: { code: "forbidden_origin", message: "no" } }, 403)],
+    ["a server error", () => vi.stubGlobal("fetch", vi.fn(async () => new Response("oops", { status: 500 })))],
+    ["a malformed answer", () => stubFetch({ session: "s", now: 1, pools: "nope" })],
+    ["an answer that is not JSON", () => vi.stubGlobal("fetch", vi.fn(async () => new Response("<html>")))],
+  ];
+  it.each(cases)("on %s", async (_, stub) => {
+    stub();
+    page(PAGE);
+    const dni = run();
+    expect(await dni.number("+18005550199")).toBeNull();
+    await flush();
+    expect(text("#t")).toBe("Call us: (800) 555-0199");
+    expect(href("#l")).toBe("tel:+18005550199");
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    // Content added later makes no second request.
+    document.body.insertAdjacentHTML("beforeend", "<p>Call (800) 555-0199</p>");
+    await flush();
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it("on a timeout (2 s)", async () => {
+    vi.useFakeTimers();
+    const f = vi.fn(
+      (_: string, init: RequestInit) =>
+        new Promise<Response>((_, reject) => init.signal!.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")))),
+    );
+    vi.stubGlobal("fetch", f);
+    page(PAGE);
+    let got: unknown = "pending";
+    run().number().then((n) => (got = n));
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(got).toBe("pending");
+    await vi.advanceTimersByTimeAsync(1);
+    expect(got).toBeNull();
+    expect(text("#t")).toBe("Call us: (800) 555-0199");
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(f).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("what is never touched", () => {
+  // Random text whose digits (letters read on the keypad) never spell a destination stays as it was.
+  it("leaves random text without a destination's digits unchanged (property)", async () => {
+    stubFetch();
+    page(PAGE);
+    await run().number(); // a live cached lease: later views swap synchronously
+    leave();
+    const keypad = (s: string) =>
+      s.replace(/[A-Z]/g, (c) => String(",,ABC,DEF,GHI,JKL,MNO,PQRS,TUV,WXYZ".split(",").findIndex((k) => k.includes(c)))).replace(/\D/g, "");
+    const unit = fc.constantFrom(..."0123456789 .-()/+,$#:xX\nAFLOWERSab".split(""));
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 60 }), (s) => {
+        fc.pre(!keypad(s).includes(US.nsn));
+        page("<p id='p'></p><a id='a'></a>");
+        document.querySelector("#p")!.textContent = s;
+        document.querySelector("#a")!.setAttribute("href", "tel:" + s);
+        run();
+        leave();
+        expect(text("#p")).toBe(s);
+        expect(href("#a")).toBe("tel:" + s);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("skips code, form fields, editable content, opt-outs and their subtrees", async () => {
+    stubFetch();
+    page(`
+      <p id="t">(800) 555-0199</p>
+      <script>var n = "(800) 555-0199";</script>
+      <style>/* (800) 555-0199 */</style>
+      <noscript>(800) 555-0199</noscript>
+      <textarea>(800) 555-0199</textarea>
+      <input value="(800) 555-0199">
+      <select><option>(800) 555-0199</option></select>
+      <div contenteditable="true"><p>(800) 555-0199</p></div>
+      <div data-dni-ignore><p>(800) 555-0199 <a href="tel:8005550199">x</a></p></div>`);
+    await run().number();
+    expect(text("#t")).toBe("(800) 555-0123");
+    for (const sel of ["script", "style", "noscript", "textarea", "option", "[contenteditable] p", "[data-dni-ignore] p"])
+      expect(document.querySelector(sel)!.textContent).toContain("(800) 555-0199");
+    expect((document.querySelector("input") as HTMLInputElement).value).toBe("(800) 555-0199");
+    expect(href("[data-dni-ignore] a")).toBe("tel:8005550199");
+  });
+
+  it("writes text as text, never markup", async () => {
+    stubFetch(answer([alloc("web", [US], { ...US_T, national: "<b>x</b>" })]));
+    page("<p id='t'>1-800-FLOWERS or (800) 555-0199</p>");
+    await run().number();
+    expect(document.querySelector("#t b")).toBeNull();
+  });
+});
+
+describe("content added later (SPA)", () => {
+  it("swaps what is added, and what changes, once", async () => {
+    stubFetch();
+    page(PAGE);
+    await run().number();
+    const records: MutationRecord[] = [];
+    new MutationObserver((r) => records.push(...r)).observe(document.body, { childList: true, subtree: true, characterData: true });
+    const walks = vi.spyOn(document, "createTreeWalker");
+    document.body.insertAdjacentHTML("beforeend", "<div id='n'><span>New: 800-555-0199</span><a href='tel:(800)555-0199'>call</a></div>");
+    (document.querySelector("#o")!.firstChild as Text).data = "Changed: 1 (800) 555-0199";
+    await flush();
+    expect(text("#n span")).toBe("New: 800-555-0123");
+    expect(href("#n a")).toBe("tel:+18005550123");
+    expect(text("#o")).toBe("Changed: 1 (800) 555-0123");
+    // Only what was added or changed was scanned, in one batch...
+    expect(walks.mock.calls.map((c) => (c[0] as Element).id)).toEqual(["n", "o"]);
+    const n = records.length;
+    await flush(5);
+    // ...and its own writes made it scan nothing more.
+    expect(walks).toHaveBeenCalledTimes(2);
+    expect(records.length).toBe(n);
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it("leaves content added into an opt-out alone", async () => {
+    stubFetch();
+    page(PAGE + "<div id='i' data-dni-ignore></div>");
+    await run().number();
+    document.querySelector("#i")!.insertAdjacentHTML("beforeend", "<p>(800) 555-0199</p>");
+    await flush();
+    expect(text("#i")).toBe("(800) 555-0199");
+  });
+
+  it("asks when a number first appears later", async () => {
+    const f = stubFetch();
+    page("<main></main>");
+    const dni = run();
+    await flush();
+    expect(f).not.toHaveBeenCalled();
+    document.querySelector("main")!.innerHTML = "<p id='t'>Call (800) 555-0199</p>";
+    await flush();
+    expect(f).toHaveBeenCalledTimes(1);
+    await dni.number();
+    expect(text("#t")).toBe("Call (800) 555-0123");
+  });
+});
+
+describe("click-to-reveal", () => {
+  it("shows the original and allocates only on the first click", async () => {
+    const f = stubFetch();
+    page(`<p>Ask us: <button id="r" data-dni-reveal>(800) 555-0199</button></p>
+          <a id="a" data-dni-reveal href="tel:+18005550199">Show number</a>`);
+    run();
+    await flush();
+    expect(f).not.toHaveBeenCalled();
+    const ev = new MouseEvent("click", { bubbles: true, cancelable: true });
+    document.querySelector("#a")!.dispatchEvent(ev);
+    expect(ev.defaultPrevented).toBe(true);
+    await flush();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(href("#a")).toBe("tel:+18005550123");
+    expect(text("#r")).toBe("(800) 555-0199");
+    (document.querySelector("#r") as HTMLElement).click();
+    await flush();
+    expect(text("#r")).toBe("(800) 555-0123");
+    expect(f).toHaveBeenCalledTimes(1);
+    const again = new MouseEvent("click", { bubbles: true, cancelable: true });
+    document.querySelector("#a")!.dispatchEvent(again);
+    expect(again.defaultPrevented).toBe(false); // the second click dials
+  });
+});
+
+describe("JS API and integrations", () => {
+  it("gets the number for a destination, in any format", async () => {
+    stubFetch(answer([alloc("web", [US], US_T), alloc("uk", [UK], UK_T)]));
+    page(PAGE);
+    const dni = run();
+    expect(await dni.number("+18005550199")).toEqual(US_T);
+    expect(await dni.number("020 7946 0958")).toEqual(UK_T);
+    expect(await dni.number()).toEqual(US_T);
+    expect(await dni.number("+15550000000")).toBeNull();
+    const cb = vi.fn();
+    await dni("number", "+442079460958", cb);
+    expect(cb).toHaveBeenCalledWith(UK_T);
+  });
+
+  it("allocates when asked, even on a page without numbers", async () => {
+    const f = stubFetch();
+    page("<p>nothing</p>");
+    expect(await run().number("+18005550199")).toEqual(US_T);
+    expect(f).toHaveBeenCalledTimes(1);
+  });
+
+  it("fires dni:swap once per destination, and pushes to dataLayer", async () => {
+    stubFetch();
+    page(PAGE + "<p>Again: 800-555-0199</p>", "https://shop.example/?utm_medium=email");
+    const events: CustomEvent[] = [];
+    document.addEventListener("dni:swap", (e) => events.push(e as CustomEvent));
+    await run({ sources: "email: utm_medium=email" }).number();
+    await flush();
+    const detail = { destination: "+18005550199", number: "+18005550123", source: "email" };
+    expect(events.map((e) => e.detail)).toEqual([detail]);
+    expect((window as any).dataLayer).toEqual([{ event: "dni:swap", dni: detail }]);
+  });
+});
+
+describe("anti-flicker", () => {
+  it("hides what looks like a number until the answer", async () => {
+    let answerNow!: () => void;
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(() => new Promise<Response>((r) => (answerNow = () => r(new Response(JSON.stringify(answer([alloc("web", [US], US_T)]))))))),
+    );
+    page(PAGE);
+    const dni = run({ hide: "" });
+    const t = document.querySelector("#t") as HTMLElement;
+    expect(t.style.visibility).toBe("hidden");
+    expect((document.querySelector("header") as HTMLElement).style.visibility).toBe("");
+    answerNow();
+    await dni.number();
+    expect(t.style.visibility).toBe("");
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+  });
+
+  it("shows them again after a second at most", async () => {
+    vi.useFakeTimers();
+    vi.stubGlobal("fetch", vi.fn(() => new Promise<Response>(() => {})));
+    page(PAGE);
+    run({ hide: "" });
+    const t = document.querySelector("#t") as HTMLElement;
+    expect(t.style.visibility).toBe("hidden");
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(t.style.visibility).toBe("");
+  });
+
+  it("hides nothing when off", async () => {
+    vi.stubGlobal("fetch", vi.fn(() => new Promise<Response>(() => {})));
+    page(PAGE);
+    run();
+    expect((document.querySelector("#t") as HTMLElement).style.visibility).toBe("");
+  });
+
+  it("hides nothing when swapping from the cache", async () => {
+    stubFetch();
+    page(PAGE);
+    await run().number();
+    leave();
+    page(PAGE);
+    run({ hide: "" });
+    expect((document.querySelector("#t") as HTMLElement).style.visibility).toBe("");
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+  });
+
+  it("shows them again on a failure", async () => {
+    stubFetch({ error: { code: "x", message: "x" } }, 500);
+    page(PAGE);
+    const dni = run({ hide: "" });
+    expect((document.querySelector("#t") as HTMLElement).style.visibility).toBe("hidden");
+    await dni.number();
+    expect((document.querySelector("#t") as HTMLElement).style.visibility).toBe("");
+  });
+});
