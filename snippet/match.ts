@@ -31,7 +31,7 @@ export const find = (s: string, pairs: Pair[]): Hit[] => {
   if (pairs != last)
     (last = pairs),
       (re = RegExp(
-        "(?:^|[^\\w.,/+(-])(?:" +
+        "(?:^|[^\\w.,/+(#$-])(?:" +
           (pairs
             .map(
               ([p]) =>
