@@ -12,7 +12,7 @@ describe("pool draining", () => {
   it("a script making new sessions in a loop from one address is cut off; the pool and other visitors are fine", async () => {
     const acct = await createAccount();
     await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(200), destinations: [DEST], isDefault: true });
-    const answers = [];
+    const answers: Awaited<ReturnType<typeof allocate>>[] = [];
     for (let i = 0; i < 150; i++) answers.push(await allocate(acct.siteKey, sessionId("drain"), from("203.0.113.7")));
     const ok = answers.filter((a) => a.status === 200).length;
     const limited = answers.filter((a) => a.status === 429);
@@ -38,7 +38,7 @@ describe("pool draining", () => {
     const acct = await createAccount();
     await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(100), destinations: [DEST], isDefault: true, maxNewLeasesPerMinute: 20 });
     const sessions = Array.from({ length: 50 }, () => sessionId("d"));
-    const answers = [];
+    const answers: Awaited<ReturnType<typeof allocate>>[] = [];
     for (const [i, s] of sessions.entries()) answers.push(await allocate(acct.siteKey, s, from(`192.0.2.${i + 1}`)));
     const admitted = sessions.filter((_, i) => answers[i]!.status === 200);
     expect(admitted).toHaveLength(20);

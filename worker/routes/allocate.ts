@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { errorBody } from "../errors";
 import { parseKey } from "../lib/keys";
 import { clientKey } from "../lib/client-key";
+import { enrichSource } from "../lib/source";
 import { account } from "../lib/stubs";
 import { capBody } from "../middleware/limits";
 import { browserOnly } from "../middleware/browser-only";
@@ -85,7 +86,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
     origin: origin ?? null,
     pools: body.pools,
     session: body.session,
-    source: body.source ? JSON.stringify(body.source) : null,
+    source: body.source ? JSON.stringify(enrichSource(body.source)) : null,
     now: Date.now(),
   });
   if (!result.ok) {

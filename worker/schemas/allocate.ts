@@ -2,12 +2,13 @@ import { z } from "@hono/zod-openapi";
 import { MAX_POOLS_PER_ALLOCATION, SESSION_ID_PATTERN } from "../../shared/protocol";
 import { PoolIdSchema } from "./common";
 
-const short = z.string().max(200);
-const url = z.string().max(2048);
+// Generous caps here (the body itself is capped at 8 KiB); lib/source.ts cuts values to size.
+const short = z.string().max(1000);
+const url = z.string().max(8192);
 
 export const SourceSchema = z
   .object({
-    name: z.string().max(64).optional(),
+    name: z.string().max(1000).optional(),
     referrer: url.optional(),
     landing: url.optional(),
     utm: z.object({ source: short, medium: short, campaign: short, term: short, content: short }).partial().strict().optional(),
