@@ -12,6 +12,8 @@ import voice from "./routes/voice";
 import calls from "./routes/calls";
 import accountVoice from "./routes/account-voice";
 import sizing from "./routes/sizing";
+import poolHealth from "./routes/pool-health";
+import dashboard from "./routes/dashboard";
 import meta from "./routes/meta";
 
 export const ADMIN_MAX_BYTES = 1024 * 1024;
@@ -32,6 +34,8 @@ app.route("/", voice);
 app.route("/", calls);
 app.route("/", accountVoice);
 app.route("/", sizing);
+app.route("/", poolHealth);
+app.route("/", dashboard);
 app.route("/", meta);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "adminKey", { type: "http", scheme: "bearer", description: "Account admin key sk_…" });

@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
 
@@ -16,7 +16,7 @@ const numberOf = (r: { json: any }) => r.json.pools[0].number?.e164 ?? null; // 
 describe("allocation", () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(new Date("2026-01-01T00:00:00Z"));
+    vi.setSystemTime(new Date("2031-01-01T00:00:00Z"));
   });
   afterEach(() => vi.useRealTimers());
 
@@ -62,6 +62,25 @@ describe("allocation", () => {
     const b = await allocate(acct.siteKey, sessionId("b"));
     expect(numberOf(b)).toBe(first);
     expect((await stub.counters()).recycled_early ?? 0).toBe(0);
+  });
+
+  it("keeps finished leases for grace + retention, then the alarm prunes them", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(1), destinations: [DEST], leaseSeconds: 60, graceSeconds: 600, isDefault: true });
+    await allocate(acct.siteKey, sessionId());
+    const stub = poolStub(acct.accountId, "web");
+    const rows = () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM leases").one().n);
+    vi.setSystemTime(Date.now() + 61_000);
+    await runDurableObjectAlarm(stub);
+    expect(await rows()).toBe(1);
+    // Kept until end + grace + 30 days retention (LEASE_RETENTION_DAYS).
+    const endedAt = Date.now() - 1_000;
+    vi.setSystemTime(endedAt + 600_000 + 30 * 86_400_000 - 1_000);
+    await runDurableObjectAlarm(stub);
+    expect(await rows()).toBe(1);
+    vi.setSystemTime(endedAt + 600_000 + 30 * 86_400_000 + 1_000);
+    await runDurableObjectAlarm(stub);
+    expect(await rows()).toBe(0);
   });
 
   it("picks the number that has been free longest", async () => {

@@ -160,7 +160,7 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     const id = callId();
     await ring(voice.callbackUrl, callBody(id, v.number, T0));
     const cleared = await integrate(acct, { ga4: null, webhook: null });
-    expect(cleared).toEqual({ ga4: null, webhook: null });
+    expect(cleared).toEqual({ ga4: null, webhook: null, alertWebhook: null });
     await runDurableObjectAlarm(accountStub(acct.accountId));
     expect(net.seen).toHaveLength(0);
     expect(await deliveries(acct, id)).toMatchObject({ ga4: { status: "failed", attempts: 1 }, webhook: { status: "failed", lastError: expect.stringContaining("no longer configured") } });

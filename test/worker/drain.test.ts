@@ -34,7 +34,7 @@ describe("pool draining", () => {
 
   it("the per-pool backstop caps new leases per minute across addresses; renewals are never limited", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(new Date("2026-05-01T10:00:05Z"));
+    vi.setSystemTime(new Date("2031-05-01T10:00:05Z"));
     const acct = await createAccount();
     await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(100), destinations: [DEST], isDefault: true, maxNewLeasesPerMinute: 20 });
     const sessions = Array.from({ length: 50 }, () => sessionId("d"));

@@ -21,6 +21,10 @@ import { CALLS_MIGRATION } from "./call-store";
 import { OUTBOX_MIGRATION } from "./outbox";
 import type { PoolSnapshot } from "./pool-config";
 import { buildPool, normalizeList, normalizeOrigins } from "./pool-rules";
+import type { PendingAlert } from "./pool-alerts";
+import { healthView, mergeFigures, mergeNumberPages, thresholdOf, type NumberPageQuery } from "../lib/pool-figures";
+import { sizePool } from "../lib/pool-sizing";
+import type { HealthView, NumberFigures, PoolSizing, PoolSizingQuery } from "../schemas/health";
 
 export const MIGRATIONS = [
   `CREATE TABLE account (
@@ -36,6 +40,8 @@ export const MIGRATIONS = [
    UPDATE account SET voice_secret = 'vs_' || lower(hex(randomblob(32))) WHERE voice_secret IS NULL;
    ${CALLS_MIGRATION}
    ${OUTBOX_MIGRATION}`,
+  // Pool alerts: where they are sent (JSON { url, secret } or NULL).
+  `ALTER TABLE account ADD COLUMN alert_webhook TEXT;`,
 ];
 
 type AccountRow = {
@@ -51,6 +57,7 @@ type AccountRow = {
   fallback_number: string | null;
   ga4: string | null;
   webhook: string | null;
+  alert_webhook: string | null;
 };
 
 /** The voice secret and fallback; the route turns the secret into callback URLs. */
@@ -333,6 +340,7 @@ export class AccountObject extends DurableObject<Env> {
     return ok({
       ga4: c.ga4 ? { measurementId: c.ga4.measurementId, apiSecretHint: `…${c.ga4.apiSecret.slice(-4)}` } : null,
       webhook: c.webhook,
+      alertWebhook: c.alertWebhook,
     });
   }
 
@@ -342,11 +350,12 @@ export class AccountObject extends DurableObject<Env> {
     if (!row) return notFound();
     const current = integrationConfig(row);
     const ga4 = patch.ga4 === undefined ? current.ga4 : patch.ga4;
-    const webhook =
-      patch.webhook === undefined ? current.webhook
-      : patch.webhook === null ? null
-      : { url: patch.webhook.url, secret: patch.webhook.secret ?? current.webhook?.secret ?? `whsec_${randomSecret(32)}` };
-    this.sql.exec("UPDATE account SET ga4 = ?, webhook = ?, updated_at = ?", ga4 ? JSON.stringify(ga4) : null, webhook ? JSON.stringify(webhook) : null, now);
+    const webhook = hookSetting(patch.webhook, current.webhook);
+    const alertWebhook = hookSetting(patch.alertWebhook, current.alertWebhook);
+    this.sql.exec(
+      "UPDATE account SET ga4 = ?, webhook = ?, alert_webhook = ?, updated_at = ?",
+      ga4 ? JSON.stringify(ga4) : null, webhook ? JSON.stringify(webhook) : null, alertWebhook ? JSON.stringify(alertWebhook) : null, now,
+    );
     return this.integrations();
   }
 
@@ -366,7 +375,46 @@ export class AccountObject extends DurableObject<Env> {
     return this.row() ? ok(this.desk.stats(f)) : notFound();
   }
 
-  /** The one alarm: outbound deliveries (GA4, webhook) that are due. */
+  // ---- Pool health and alerts (figures from the pool's objects, merged here) ----
+
+  /** A pool's health: the figures of its objects, merged, `minutes` back in buckets of `step`. */
+  async poolHealth(id: string, q: { now: number; minutes: number; step: number }): Promise<Result<HealthView>> {
+    const row = this.row();
+    if (!row) return notFound();
+    const pool = this.pool(id);
+    if (!pool) return fail(404, "pool_not_found", `No pool ${id} in this account`);
+    const count = Math.ceil(q.minutes / q.step);
+    const parts = await Promise.all(this.poolObjects(pool.id).map((s) => s.healthFigures({ now: q.now, step: q.step, count })));
+    return ok(healthView(this.poolView(pool, row), mergeFigures(parts), q.now));
+  }
+
+  /** A page of a pool's numbers in E.164 order, with last shown, last called, sessions served. */
+  async poolNumbers(id: string, q: NumberPageQuery): Promise<Result<{ numbers: NumberFigures[]; nextCursor: string | null }>> {
+    if (!this.row()) return notFound();
+    if (!this.pool(id)) return fail(404, "pool_not_found", `No pool ${id} in this account`);
+    const pages = await Promise.all(this.poolObjects(id).map((s) => s.numberFigures(q)));
+    return ok(mergeNumberPages(pages, q.limit));
+  }
+
+  /** How many numbers a pool should have: from its observed peak, and from an estimate if given. */
+  async poolSizing(id: string, q: PoolSizingQuery, now: number): Promise<Result<PoolSizing>> {
+    const health = await this.poolHealth(id, { now, minutes: 0, step: 1 });
+    if (!health.ok) return health;
+    return ok(sizePool(this.pool(id)!, health.value, q));
+  }
+
+  /**
+   * A pool object hands over its alerts: each is queued once for the alert webhook (through the
+   * outbox, with retries); without an alert webhook they are dropped. Answers the ids taken.
+   */
+  async takePoolAlerts(poolId: string, alerts: PendingAlert[], now: number): Promise<number[]> {
+    const row = this.row();
+    const hook = row ? integrationConfig(row).alertWebhook : null;
+    if (hook) await this.desk.queueOnce(alerts.map((a) => ({ key: `pool-alert/${poolId}/${a.id}`, kind: "alert" as const, payload: a.payload })), now);
+    return alerts.map((a) => a.id);
+  }
+
+  /** The one alarm: outbound deliveries (GA4, webhook, pool alerts) that are due. */
   override async alarm(): Promise<void> {
     const row = this.row();
     if (row) await this.desk.deliver(integrationConfig(row));
@@ -421,12 +469,17 @@ export class AccountObject extends DurableObject<Env> {
 
   private poolView(pool: Pool, row: AccountRow): Pool {
     // Pools stored before the call path have no callerId / whisper.
-    return { ...pool, callerId: pool.callerId ?? null, whisper: pool.whisper ?? false, isDefault: row.default_pool === pool.id };
+    return { ...pool, callerId: pool.callerId ?? null, whisper: pool.whisper ?? false, alertThreshold: thresholdOf(pool), isDefault: row.default_pool === pool.id };
   }
 
   private poolStub(poolId: string) {
     const row = this.row()!;
     return this.env.POOLS.get(this.env.POOLS.idFromName(`${row.id}/${poolId}`));
+  }
+
+  /** The objects holding a pool's numbers (one today; the figures merge when there are several). */
+  private poolObjects(poolId: string) {
+    return [this.poolStub(poolId)];
   }
 
   private directory() {
@@ -450,6 +503,8 @@ function snapshot(accountId: string, pool: Pool): PoolSnapshot {
     graceSeconds: pool.graceSeconds,
     exhaustionPolicy: pool.exhaustionPolicy,
     maxNewLeasesPerMinute: pool.maxNewLeasesPerMinute,
+    status: pool.status,
+    alertThreshold: thresholdOf(pool),
     route: routeOf(pool),
   };
 }
@@ -458,7 +513,15 @@ function integrationConfig(row: AccountRow): IntegrationConfig {
   return {
     ga4: row.ga4 ? (JSON.parse(row.ga4) as IntegrationConfig["ga4"]) : null,
     webhook: row.webhook ? (JSON.parse(row.webhook) as IntegrationConfig["webhook"]) : null,
+    alertWebhook: row.alert_webhook ? (JSON.parse(row.alert_webhook) as IntegrationConfig["alertWebhook"]) : null,
   };
+}
+
+/** A webhook setting after a patch: unchanged, cleared, or a URL keeping (or getting) a secret. */
+function hookSetting(patch: { url: string; secret?: string | undefined } | null | undefined, current: { url: string; secret: string } | null): { url: string; secret: string } | null {
+  if (patch === undefined) return current;
+  if (patch === null) return null;
+  return { url: patch.url, secret: patch.secret ?? current?.secret ?? `whsec_${randomSecret(32)}` };
 }
 
 function voiceRefused(auth: VoiceAuth): { ok: false; error: ApiErrorData } {

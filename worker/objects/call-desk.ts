@@ -11,7 +11,7 @@ import type { IntegrationConfig } from "../schemas/voice";
 import { CallStore } from "./call-store";
 import { buildCallRow, callView, type CallRow } from "./call-record";
 import { attempt, ga4Payload, webhookPayload } from "./deliveries";
-import { Outbox } from "./outbox";
+import { Outbox, type OutboxKind } from "./outbox";
 import type { CallRoute } from "./pool-config";
 
 /** What the desk needs to know about the account (read fresh for each callback). */
@@ -116,6 +116,17 @@ export class CallDesk {
 
   stats(f: CallFilter): CallStats {
     return this.calls.stats(f);
+  }
+
+  /**
+   * Deliveries that are not about a call (pool alerts) go through the same outbox and alarm.
+   * A key already queued is skipped, so handing the same item over twice sends it once.
+   */
+  async queueOnce(items: readonly { key: string; kind: OutboxKind; payload: string }[], now: number): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      for (const i of items) this.outbox.enqueueOnce(i.key, i.kind, i.payload, now);
+    });
+    await this.schedule();
   }
 
   /** The alarm: send what is due with the account's current settings, then re-arm for the next. */

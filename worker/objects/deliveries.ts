@@ -49,16 +49,23 @@ async function request(row: OutboxRow, config: IntegrationConfig, now: number): 
     url.searchParams.set("api_secret", config.ga4.apiSecret);
     return new Request(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: row.payload });
   }
-  if (!config.webhook) return null;
+  if (row.kind === "alert") return config.alertWebhook ? signedPost(config.alertWebhook, alertType(row.payload), row, now) : null;
+  return config.webhook ? signedPost(config.webhook, "call", row, now) : null;
+}
+
+/** A webhook request: JSON body, X-DNI-Event, X-DNI-Delivery (the same on every retry), signed. */
+async function signedPost(hook: { url: string; secret: string }, event: string, row: OutboxRow, now: number): Promise<Request> {
   const headers = {
     "Content-Type": "application/json",
     "User-Agent": "edge-dni-webhook/1",
-    "X-DNI-Event": "call",
+    "X-DNI-Event": event,
     "X-DNI-Delivery": String(row.id),
-    ...(await signatureHeaders(config.webhook.secret, row.payload, now)),
+    ...(await signatureHeaders(hook.secret, row.payload, now)),
   };
-  return new Request(config.webhook.url, { method: "POST", headers, body: row.payload, redirect: "manual" });
+  return new Request(hook.url, { method: "POST", headers, body: row.payload, redirect: "manual" });
 }
+
+const alertType = (payload: string) => String((JSON.parse(payload) as { type?: unknown }).type ?? "pool.alert");
 
 /** One attempt: any 2xx is delivered; anything else (status, network error, timeout) is retried. */
 export async function attempt(row: OutboxRow, config: IntegrationConfig, now: number): Promise<Attempt> {

@@ -6,10 +6,13 @@
  */
 import type { Delivery, DeliveryKind } from "../schemas/calls";
 
+/** Call deliveries (ga4, webhook) and pool alerts (alert: keyed `pool-alert/<pool>/<id>`, never a call id). */
+export type OutboxKind = DeliveryKind | "alert";
+
 export const OUTBOX_MIGRATION = `
   CREATE TABLE outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    call_id TEXT NOT NULL, kind TEXT NOT NULL,        -- ga4 | webhook
+    call_id TEXT NOT NULL, kind TEXT NOT NULL,        -- ga4 | webhook | alert (call_id: the alert's key)
     payload TEXT NOT NULL,                            -- the body, identical on every attempt
     status TEXT NOT NULL DEFAULT 'pending',           -- pending | delivered | failed
     attempts INTEGER NOT NULL DEFAULT 0,
@@ -31,7 +34,7 @@ export function retryDelayMs(attempts: number): number {
 export type OutboxRow = {
   id: number;
   call_id: string;
-  kind: DeliveryKind;
+  kind: OutboxKind;
   payload: string;
   status: Delivery["status"];
   attempts: number;
@@ -45,8 +48,18 @@ export type OutboxRow = {
 export class Outbox {
   constructor(private readonly sql: SqlStorage) {}
 
-  enqueue(callId: string, kind: DeliveryKind, payload: string, now: number): void {
+  enqueue(callId: string, kind: OutboxKind, payload: string, now: number): void {
     this.sql.exec("INSERT INTO outbox (call_id, kind, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)", callId, kind, payload, now, now);
+  }
+
+  /** Enqueue unless a row with this key and kind exists (a repeated hand-over); true when enqueued. */
+  enqueueOnce(key: string, kind: OutboxKind, payload: string, now: number): boolean {
+    return (
+      this.sql.exec(
+        "INSERT INTO outbox (call_id, kind, payload, next_attempt_at, created_at) SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE call_id = ? AND kind = ?)",
+        key, kind, payload, now, now, key, kind,
+      ).rowsWritten > 0
+    );
   }
 
   due(now: number, limit: number): OutboxRow[] {
@@ -83,6 +96,7 @@ export class Outbox {
     // One JSON parameter: a page can name more calls than SQLite in a Durable Object may bind.
     const rows = this.sql.exec<OutboxRow>("SELECT * FROM outbox WHERE call_id IN (SELECT value FROM json_each(?)) ORDER BY id", JSON.stringify(ids)).toArray();
     for (const r of rows) {
+      if (r.kind === "alert") continue;
       out.get(r.call_id)?.push({
         kind: r.kind,
         status: r.status,

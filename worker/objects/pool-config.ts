@@ -1,4 +1,4 @@
-import type { ExhaustionPolicy } from "../schemas/pool";
+import type { ExhaustionPolicy, PoolStatus } from "../schemas/pool";
 
 /** What the account object pushes to a pool's object: everything allocation needs. */
 export interface PoolSnapshot {
@@ -13,6 +13,10 @@ export interface PoolSnapshot {
   leaseSeconds: number;
   graceSeconds: number;
   exhaustionPolicy: ExhaustionPolicy;
+  /** `warning` pools raise alerts (absent in older snapshots: `recycle`). */
+  status?: PoolStatus;
+  /** Utilization at which a `warning` pool raises an alert (absent: 0.8). */
+  alertThreshold?: number;
   /** Most new leases per minute (drain backstop); absent in older snapshots: the default. */
   maxNewLeasesPerMinute?: number | null;
   /** Call route (absent in snapshots written before the call path existed). Kept after delete so retiring numbers still route. */

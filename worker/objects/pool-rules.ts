@@ -1,6 +1,7 @@
 /** Validation of a pool's content beyond its JSON shape: numbers, overflow, duplicates. */
 import { normalizePhone } from "../../shared/phone";
 import { normalizeOriginPattern } from "../lib/origins";
+import { DEFAULT_ALERT_THRESHOLD } from "../lib/pool-figures";
 import { fail, ok, type Result } from "../lib/result";
 import type { Pool } from "../schemas/pool";
 
@@ -21,8 +22,9 @@ export function normalizeList(list: readonly string[], country: string | undefin
   return problems.length ? fail(400, "invalid_number", "Some phone numbers are invalid", { problems }) : ok(out);
 }
 
-type PoolFields = Omit<Pool, "version" | "createdAt" | "updatedAt" | "isDefault" | "country" | "overflowNumber" | "callerId" | "whisper" | "maxNewLeasesPerMinute"> & {
+type PoolFields = Omit<Pool, "version" | "createdAt" | "updatedAt" | "isDefault" | "country" | "overflowNumber" | "callerId" | "whisper" | "maxNewLeasesPerMinute" | "alertThreshold"> & {
   maxNewLeasesPerMinute?: number | null | undefined;
+  alertThreshold?: number | undefined;
   country?: string | null | undefined;
   overflowNumber?: string | null | undefined;
   callerId?: string | null | undefined;
@@ -70,6 +72,7 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
     isDefault: false,
     callerId,
     whisper,
+    alertThreshold: input.alertThreshold ?? DEFAULT_ALERT_THRESHOLD,
     maxNewLeasesPerMinute: input.maxNewLeasesPerMinute ?? null,
     version: previous?.version ?? 0,
     createdAt: previous?.createdAt ?? now,

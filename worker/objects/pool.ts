@@ -10,6 +10,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { Lease } from "../schemas/pool";
 import type { AllocateArgs, AllocateOutcome, CallMatch, CallQuery, LeaseGrant, PoolSnapshot } from "./pool-config";
 import { migrate } from "./sql";
+import { ALERTS_MIGRATION, PoolAlerts } from "./pool-alerts";
+import { HEALTH_MIGRATION, PoolHealth } from "./pool-health";
+import type { NumberPage, NumberPageQuery, PoolFigures } from "../lib/pool-figures";
 import { RateWindow, defaultNewLeaseLimit } from "./rate-window";
 
 const MIGRATIONS = [
@@ -34,11 +37,15 @@ const MIGRATIONS = [
    CREATE INDEX leases_number_time ON leases (number, leased_at);
    CREATE INDEX leases_ended ON leases (ended_at) WHERE ended_at IS NOT NULL;
    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
+  // Health: gauges kept on every lease change, per-minute peaks, warning episodes' alerts.
+  `${HEALTH_MIGRATION}
+   ${ALERTS_MIGRATION}`,
 ];
 
 type NumberRow = {
   number: string;
   retiring: number;
+  overflow: number;
   lease_id: number | null;
   session: string | null;
   leased_at: number | null;
@@ -77,10 +84,14 @@ export class PoolObject extends DurableObject<Env> {
   private alarmAt: number | null = null;
   /** New leases in the last minute (drain backstop; see RateWindow). */
   private readonly newLeases = new RateWindow();
+  private readonly health: PoolHealth;
+  private readonly alerts: PoolAlerts;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.health = new PoolHealth(this.sql);
+    this.alerts = new PoolAlerts(this.sql, this.health);
     ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage, MIGRATIONS);
       const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'config'").toArray()[0];
@@ -112,6 +123,8 @@ export class PoolObject extends DurableObject<Env> {
       this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('config', ?)", JSON.stringify(snapshot));
       this.config = snapshot;
       this.expireDue(now);
+      this.health.recount(now);
+      this.alerts.settle(snapshot, now);
     });
     await this.scheduleAlarm(now);
     return { version: snapshot.version };
@@ -122,7 +135,11 @@ export class PoolObject extends DurableObject<Env> {
     const config = this.config;
     if (!config || config.version < args.version) return { stale: true };
     if (!config.active) return { stale: false, number: null, expiresAt: null, overflow: false };
-    const grant = this.ctx.storage.transactionSync(() => this.grant(config, args));
+    const grant = this.ctx.storage.transactionSync(() => {
+      const granted = this.grant(config, args);
+      this.alerts.settle(config, args.now);
+      return granted;
+    });
     await this.scheduleAlarm(args.now);
     return { stale: false, ...grant };
   }
@@ -180,13 +197,34 @@ export class PoolObject extends DurableObject<Env> {
     return out;
   }
 
+  /**
+   * Health figures at `now` (raw, mergeable with other objects' of the same pool): gauges,
+   * counters, `count` buckets of `step` minutes, the week, the open episode. Ends due leases first.
+   */
+  async healthFigures(q: { now: number; step: number; count: number }): Promise<PoolFigures> {
+    this.ctx.storage.transactionSync(() => {
+      this.expireDue(q.now);
+      this.alerts.settle(this.config, q.now);
+    });
+    await this.scheduleAlarm(q.now);
+    return { ...this.health.figures(q.now, q.step, q.count), episode: this.alerts.episode() };
+  }
+
+  /** Numbers in E.164 order with last shown, last called, sessions served. */
+  numberFigures(q: NumberPageQuery): NumberPage {
+    return this.health.numbers(q);
+  }
+
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.alarmAt = null;
     this.ctx.storage.transactionSync(() => {
       this.expireDue(now);
       this.prune(now);
+      this.health.prune(now);
+      this.alerts.settle(this.config, now);
     });
+    await this.alerts.deliver(this.config ? this.env.ACCOUNTS.get(this.env.ACCOUNTS.idFromName(this.config.accountId)) : null, this.config?.poolId ?? "", now);
     await this.scheduleAlarm(now);
   }
 
@@ -213,6 +251,7 @@ export class PoolObject extends DurableObject<Env> {
       .exec<{ number: string }>(QUERIES.free)
       .toArray()[0];
     if (free) return this.lease(free.number, session, source, now, now + leaseMs);
+    this.alerts.ranDry(config, now);
     if (config.exhaustionPolicy === "recycle") {
       const victim = this.sql
         .exec<NumberRow>(QUERIES.victim)
@@ -245,6 +284,7 @@ export class PoolObject extends DurableObject<Env> {
       id, session, now, expiresAt, now, number,
     );
     this.bump("allocations");
+    this.health.leaseStarted(now);
     return { number, expiresAt, overflow: false };
   }
 
@@ -252,6 +292,7 @@ export class PoolObject extends DurableObject<Env> {
     this.sql.exec("UPDATE leases SET ended_at = ?, end_reason = ? WHERE id = ?", at, reason, row.lease_id);
     if (row.retiring) this.sql.exec("DELETE FROM numbers WHERE number = ?", row.number);
     else this.sql.exec("UPDATE numbers SET lease_id = NULL, session = NULL, leased_at = NULL, expires_at = NULL, released_at = ? WHERE number = ?", at, row.number);
+    this.health.leaseEnded(row, at);
   }
 
   /** End every lease whose time is up (also done on each allocation, so a late alarm never matters). */
@@ -274,12 +315,12 @@ export class PoolObject extends DurableObject<Env> {
     this.sql.exec("INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1", name);
   }
 
-  /** One alarm, at the earliest deadline: the next lease expiry or the next history prune. */
+  /** One alarm, at the earliest deadline: the next lease expiry, history or minutes prune, or alert hand-over. */
   private async scheduleAlarm(now: number): Promise<void> {
     const expiry = this.sql.exec<{ t: number | null }>(QUERIES.nextExpiry).one().t;
     const oldestEnded = this.sql.exec<{ t: number | null }>(QUERIES.oldestEnded).one().t;
     const prune = oldestEnded === null ? null : Math.max(now, oldestEnded + this.keepMs());
-    const candidates = [expiry, prune].filter((t): t is number => t !== null);
+    const candidates = [expiry, prune, this.health.nextPrune(now), this.alerts.nextDue()].filter((t): t is number => t !== null);
     const next = candidates.length ? Math.min(...candidates) : null;
     if (next === this.alarmAt) return;
     if (next === null) await this.ctx.storage.deleteAlarm();

@@ -28,6 +28,11 @@ const fields = {
     description: "Number the forwarded call appears to come from (TRANSFER/DIAL caller_id_no). Omit to show the caller's own number. With whisper, the number whose call flow callback is our agent URL.",
   }),
   whisper: z.boolean().openapi({ description: "Two-leg whisper: the agent hears the call's source before being connected. Needs callerId." }),
+  alertThreshold: z
+    .number()
+    .min(0.2)
+    .max(1)
+    .openapi({ description: "With status warning: the utilization (leased / numbers) that opens an alert episode; it ends at this minus 0.1. Default 0.8." }),
   maxNewLeasesPerMinute: z
     .number()
     .int()
@@ -49,6 +54,7 @@ export const PoolCreateSchema = z
     isDefault: fields.isDefault.default(false),
     callerId: fields.callerId.optional(),
     whisper: fields.whisper.default(false),
+    alertThreshold: fields.alertThreshold.default(0.8),
     maxNewLeasesPerMinute: fields.maxNewLeasesPerMinute.default(null),
   })
   .strict()
@@ -77,6 +83,7 @@ export const PoolSchema = z
     isDefault: z.boolean(),
     callerId: z.string().nullable(),
     whisper: z.boolean(),
+    alertThreshold: z.number(),
     maxNewLeasesPerMinute: z.number().nullable(),
     version: z.number(),
     createdAt: z.number(),
@@ -100,3 +107,4 @@ export type NumbersChange = z.infer<typeof NumbersChangeSchema>;
 export type Pool = z.infer<typeof PoolSchema>;
 export type Lease = z.infer<typeof LeaseSchema>;
 export type ExhaustionPolicy = (typeof EXHAUSTION_POLICIES)[number];
+export type PoolStatus = (typeof POOL_STATUSES)[number];

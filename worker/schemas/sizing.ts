@@ -13,11 +13,13 @@ export const SizingRequestSchema = z
 
 const Sized = z.object({ numbersPerPool: z.number(), totalNumbers: z.number(), earlyRecycleShare: z.number() });
 
-export const SizingResponseSchema = z
-  .object({
-    meanConcurrent: z.number(),
-    formula: Sized.openapi({ description: "visitors per hour / 60 × minutes × share: the mean; about half of new sessions find such a pool full" }),
-    target: Sized.extend({ maxEarlyRecycleShare: z.number(), approximation: z.number() }),
-    recommendation: z.string(),
-  })
-  .openapi("SizingResponse");
+const answer = {
+  meanConcurrent: z.number(),
+  formula: Sized.openapi({ description: "visitors per hour / 60 × minutes × share: the mean; about half of new sessions find such a pool full" }),
+  target: Sized.extend({ maxEarlyRecycleShare: z.number(), approximation: z.number() }),
+};
+
+/** Both sizes for a traffic estimate (also part of a pool's own sizing answer). */
+export const SizingAnswerSchema = z.object(answer).openapi("SizingAnswer");
+
+export const SizingResponseSchema = z.object({ ...answer, recommendation: z.string() }).openapi("SizingResponse");

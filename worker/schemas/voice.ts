@@ -26,6 +26,14 @@ const WebhookUrl = z
     }
   }, "must be an https URL (http only for localhost)");
 
+const HookPatch = z
+  .object({
+    url: WebhookUrl,
+    secret: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, "16-128 of A-Z a-z 0-9 _ -").optional().openapi({ description: "Signing secret; omitted: keep the current one, or generate one." }),
+  })
+  .strict()
+  .nullable();
+
 export const IntegrationsPatchSchema = z
   .object({
     ga4: z
@@ -36,14 +44,8 @@ export const IntegrationsPatchSchema = z
       .strict()
       .nullable()
       .optional(),
-    webhook: z
-      .object({
-        url: WebhookUrl,
-        secret: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, "16-128 of A-Z a-z 0-9 _ -").optional().openapi({ description: "Signing secret; omitted: keep the current one, or generate one." }),
-      })
-      .strict()
-      .nullable()
-      .optional(),
+    webhook: HookPatch.optional(),
+    alertWebhook: HookPatch.optional().openapi({ description: "Where pool alerts (status warning pools) are sent: pool.warning, pool.exhausted, pool.recovered." }),
   })
   .strict()
   .openapi("IntegrationsPatch");
@@ -52,6 +54,7 @@ export const IntegrationsSchema = z
   .object({
     ga4: z.object({ measurementId: z.string(), apiSecretHint: z.string().openapi({ description: "Last 4 characters; the secret is write-only." }) }).nullable(),
     webhook: z.object({ url: z.string(), secret: z.string().openapi({ description: "HMAC-SHA256 signing secret (see docs/calls.md)." }) }).nullable(),
+    alertWebhook: z.object({ url: z.string(), secret: z.string().openapi({ description: "HMAC-SHA256 signing secret, the same scheme as the calls webhook." }) }).nullable(),
   })
   .openapi("Integrations");
 
@@ -63,4 +66,6 @@ export type Integrations = z.infer<typeof IntegrationsSchema>;
 export interface IntegrationConfig {
   ga4: { measurementId: string; apiSecret: string } | null;
   webhook: { url: string; secret: string } | null;
+  /** Where pool alerts go. */
+  alertWebhook: { url: string; secret: string } | null;
 }
