@@ -21,6 +21,8 @@ import { CALLS_MIGRATION } from "./call-store";
 import { OUTBOX_MIGRATION } from "./outbox";
 import type { PoolSnapshot } from "./pool-config";
 import { buildPool, normalizeList, normalizeOrigins } from "./pool-rules";
+import { defaultNewLeaseLimit } from "./rate-window";
+import { movedUntil, numbersOfShard, shardName, shardOf } from "../lib/shards";
 import type { PendingAlert } from "./pool-alerts";
 import { healthView, mergeFigures, mergeNumberPages, thresholdOf, type NumberPageQuery } from "../lib/pool-figures";
 import { sizePool } from "../lib/pool-sizing";
@@ -206,7 +208,7 @@ export class AccountObject extends DurableObject<Env> {
         this.sql.exec("DELETE FROM pools WHERE id = ?", id);
         if (row.default_pool === id) this.sql.exec("UPDATE account SET default_pool = NULL");
       });
-      await this.push({ ...snapshot(row.id, current), version, active: false });
+      await this.pushAll({ ...current, version }, false);
       return ok(true);
     });
   }
@@ -216,7 +218,8 @@ export class AccountObject extends DurableObject<Env> {
     const row = this.row();
     if (!row) return notFound();
     if (!this.pool(id)) return fail(404, "pool_not_found", `No pool ${id} in this account`);
-    return ok(await this.poolStub(id).liveLeases(now));
+    const parts = await Promise.all(this.poolObjects(id).map((s) => s.liveLeases(now)));
+    return ok(parts.flat().sort((a, b) => a.leasedAt - b.leasedAt || (a.number < b.number ? -1 : 1)));
   }
 
   /** The snippet's call: check site key, Origin and pools, then lease from each pool's object. */
@@ -243,11 +246,13 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   private async allocateIn(accountId: string, pool: Pool, call: AllocateCall): Promise<PoolAllocation & { retryAfter?: number }> {
-    const stub = this.poolStub(pool.id);
+    // Sessions are routed by a stable hash, so a session always returns to the shard it leased from.
+    const shard = shardOf(call.session, shardsOf(pool));
+    const stub = this.shardStub(pool.id, shard);
     const args = { session: call.session, source: call.source, now: call.now, version: pool.version };
     let out = await stub.allocate(args);
     if (out.stale) {
-      await stub.configure(snapshot(accountId, pool));
+      await stub.configure(snapshot(accountId, pool, shard));
       out = await stub.allocate(args);
     }
     if (out.stale) throw new Error(`pool ${pool.id} did not take config version ${pool.version}`);
@@ -280,7 +285,7 @@ export class AccountObject extends DurableObject<Env> {
       if (makeDefault === true) this.sql.exec("UPDATE account SET default_pool = ?", stored.id);
       else if (makeDefault === false && row.default_pool === stored.id) this.sql.exec("UPDATE account SET default_pool = NULL");
     });
-    await this.push(snapshot(row.id, stored));
+    await this.pushAll(stored, true);
     return ok(this.poolView(stored, this.row()!));
   }
 
@@ -424,13 +429,22 @@ export class AccountObject extends DurableObject<Env> {
     return { id: row.id, fallback: row.fallback_number, integrations: integrationConfig(row), pool: (id) => this.pool(id) };
   }
 
-  /** Best effort: if this fails the pool object is brought up to date on its next allocation. */
-  private async push(s: PoolSnapshot): Promise<void> {
-    try {
-      await this.poolStub(s.poolId).configure(s);
-    } catch (err) {
-      console.warn(`config push to pool ${s.poolId} failed; it will sync on next use`, err);
-    }
+  /**
+   * Push a pool's config to each of its objects (every shard it has or had: a shard that lost its
+   * numbers must retire them). Best effort: an object that misses it is brought up to date on its
+   * next allocation (stale version).
+   */
+  private async pushAll(pool: Pool, active: boolean): Promise<void> {
+    const row = this.row()!;
+    await Promise.all(
+      this.shardIndexes(pool).map(async (shard) => {
+        try {
+          await this.shardStub(pool.id, shard).configure({ ...snapshot(row.id, pool, shard), active });
+        } catch (err) {
+          console.warn(`config push to pool ${pool.id} shard ${shard} failed; it will sync on next use`, err);
+        }
+      }),
+    );
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -469,17 +483,23 @@ export class AccountObject extends DurableObject<Env> {
 
   private poolView(pool: Pool, row: AccountRow): Pool {
     // Pools stored before the call path have no callerId / whisper.
-    return { ...pool, callerId: pool.callerId ?? null, whisper: pool.whisper ?? false, alertThreshold: thresholdOf(pool), isDefault: row.default_pool === pool.id };
+    return { ...pool, shards: shardsOf(pool), previousShards: pool.previousShards ?? null, reshardedAt: pool.reshardedAt ?? null, callerId: pool.callerId ?? null, whisper: pool.whisper ?? false, alertThreshold: thresholdOf(pool), isDefault: row.default_pool === pool.id };
   }
 
-  private poolStub(poolId: string) {
+  private shardStub(poolId: string, shard: number) {
     const row = this.row()!;
-    return this.env.POOLS.get(this.env.POOLS.idFromName(`${row.id}/${poolId}`));
+    return this.env.POOLS.get(this.env.POOLS.idFromName(shardName(row.id, poolId, shard)));
   }
 
-  /** The objects holding a pool's numbers (one today; the figures merge when there are several). */
+  /** Shards a pool has now, and those it had before its last change of shard count. */
+  private shardIndexes(pool: Pool | null): number[] {
+    const n = pool ? Math.max(shardsOf(pool), pool.previousShards ?? 1) : 1;
+    return Array.from({ length: n }, (_, i) => i);
+  }
+
+  /** The objects holding a pool's numbers and leases (their figures are merged). */
   private poolObjects(poolId: string) {
-    return [this.poolStub(poolId)];
+    return this.shardIndexes(this.pool(poolId)).map((shard) => this.shardStub(poolId, shard));
   }
 
   private directory() {
@@ -491,18 +511,34 @@ function holdMs(pool: Pool): number {
   return (pool.leaseSeconds + pool.graceSeconds) * 1000;
 }
 
-function snapshot(accountId: string, pool: Pool): PoolSnapshot {
+function shardsOf(pool: Pool): number {
+  return pool.shards ?? 1;
+}
+
+/** One shard's view of a pool: its share of the numbers (held a while if they just moved in) and of the new-lease limit. */
+function snapshot(accountId: string, pool: Pool, shard: number): PoolSnapshot {
+  const shards = shardsOf(pool);
+  const numbers = numbersOfShard(pool.trackingNumbers, shard, shards);
+  const heldUntil: Record<string, number> = {};
+  for (const n of numbers) {
+    const until = movedUntil(n, shard, shards, pool.previousShards ?? null, pool.reshardedAt ?? null, pool.leaseSeconds);
+    if (until !== null) heldUntil[n] = until;
+  }
+  const limit = pool.maxNewLeasesPerMinute ?? defaultNewLeaseLimit(pool.trackingNumbers.length);
   return {
     accountId,
     poolId: pool.id,
     version: pool.version,
     active: true,
-    trackingNumbers: pool.trackingNumbers,
+    shard,
+    shards,
+    heldUntil,
+    trackingNumbers: numbers,
     overflowNumber: pool.overflowNumber,
     leaseSeconds: pool.leaseSeconds,
     graceSeconds: pool.graceSeconds,
     exhaustionPolicy: pool.exhaustionPolicy,
-    maxNewLeasesPerMinute: pool.maxNewLeasesPerMinute,
+    maxNewLeasesPerMinute: Math.ceil(limit / shards),
     status: pool.status,
     alertThreshold: thresholdOf(pool),
     route: routeOf(pool),

@@ -12,7 +12,8 @@ import { CallStore } from "./call-store";
 import { buildCallRow, callView, type CallRow } from "./call-record";
 import { attempt, ga4Payload, webhookPayload } from "./deliveries";
 import { Outbox, type OutboxKind } from "./outbox";
-import type { CallRoute } from "./pool-config";
+import type { CallMatch, CallQuery, CallRoute } from "./pool-config";
+import { shardName, shardOf } from "../lib/shards";
 
 /** What the desk needs to know about the account (read fresh for each callback). */
 export interface DeskAccount {
@@ -70,6 +71,21 @@ export class CallDesk {
     return { answer: JSON.stringify(whisperAgentLeg(row.id, whisperText(row.attributed ? row.source_name : null))), duplicate: false };
   }
 
+  /**
+   * Ask the shard that holds the number. Right after the pool's shard count changed, the number may
+   * have been leased in its previous shard: look in both, record on the one whose lease began last.
+   */
+  private async attribute(accountId: string, poolId: string, pool: Pool | null, q: CallQuery): Promise<CallMatch> {
+    const stub = (shard: number) => this.env.POOLS.get(this.env.POOLS.idFromName(shardName(accountId, poolId, shard)));
+    const shards = pool?.shards ?? 1;
+    const primary = shardOf(q.number, shards);
+    const older = pool?.previousShards ? shardOf(q.number, pool.previousShards) : primary;
+    if (older === primary) return stub(primary).attributeCall(q);
+    const [a, b] = await Promise.all([stub(primary).attributeCall({ ...q, peek: true }), stub(older).attributeCall({ ...q, peek: true })]);
+    const useOlder = !!b.lease && (!a.lease || b.lease.leasedAt > a.lease.leasedAt);
+    return stub(useOlder ? older : primary).attributeCall(q);
+  }
+
   private async answerNew(acct: DeskAccount, call: InboundCall, now: number): Promise<VoiceReply> {
     const owner = await this.env.DIRECTORY.get(this.env.DIRECTORY.idFromName("directory")).lookup(call.dialled, call.startedAt);
     let row: CallRow;
@@ -78,8 +94,10 @@ export class CallDesk {
       row = buildCallRow({ call, poolId: null, match: null, route: null, fallback: acct.fallback, now });
     } else {
       const pool = acct.pool(owner.poolId);
-      const stub = this.env.POOLS.get(this.env.POOLS.idFromName(`${acct.id}/${owner.poolId}`));
-      const match = await stub.attributeCall(
+      const match = await this.attribute(
+        acct.id,
+        owner.poolId,
+        pool,
         pool
           ? { number: call.dialled, at: call.startedAt, graceSeconds: pool.graceSeconds, overflowNumber: pool.exhaustionPolicy === "overflow" ? pool.overflowNumber : null }
           : { number: call.dialled, at: call.startedAt },

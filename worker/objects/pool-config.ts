@@ -19,6 +19,11 @@ export interface PoolSnapshot {
   alertThreshold?: number;
   /** Most new leases per minute (drain backstop); absent in older snapshots: the default. */
   maxNewLeasesPerMinute?: number | null;
+  /** This object's shard of the pool and the pool's shard count (absent: 0 of 1). */
+  shard?: number;
+  shards?: number;
+  /** Numbers that moved here from another shard: not handed out before this time (ms). */
+  heldUntil?: Record<string, number>;
   /** Call route (absent in snapshots written before the call path existed). Kept after delete so retiring numbers still route. */
   route?: CallRoute;
 }
@@ -61,6 +66,8 @@ export interface CallQuery {
   /** The account's current grace and overflow number for this pool; absent for a deleted pool (use the object's own). */
   graceSeconds?: number;
   overflowNumber?: string | null;
+  /** Only look: record nothing (used to compare shards before recording on the one that held it). */
+  peek?: boolean;
 }
 
 export interface LeaseGrant {

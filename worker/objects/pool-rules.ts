@@ -22,7 +22,8 @@ export function normalizeList(list: readonly string[], country: string | undefin
   return problems.length ? fail(400, "invalid_number", "Some phone numbers are invalid", { problems }) : ok(out);
 }
 
-type PoolFields = Omit<Pool, "version" | "createdAt" | "updatedAt" | "isDefault" | "country" | "overflowNumber" | "callerId" | "whisper" | "maxNewLeasesPerMinute" | "alertThreshold"> & {
+type PoolFields = Omit<Pool, "version" | "createdAt" | "updatedAt" | "isDefault" | "country" | "overflowNumber" | "callerId" | "whisper" | "maxNewLeasesPerMinute" | "alertThreshold" | "shards" | "previousShards" | "reshardedAt"> & {
+  shards?: number | undefined;
   maxNewLeasesPerMinute?: number | null | undefined;
   alertThreshold?: number | undefined;
   country?: string | null | undefined;
@@ -74,6 +75,7 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
     whisper,
     alertThreshold: input.alertThreshold ?? DEFAULT_ALERT_THRESHOLD,
     maxNewLeasesPerMinute: input.maxNewLeasesPerMinute ?? null,
+    ...sharding(input.shards ?? 1, previous, now),
     version: previous?.version ?? 0,
     createdAt: previous?.createdAt ?? now,
     updatedAt: now,
@@ -89,4 +91,11 @@ export function normalizeOrigins(list: readonly string[]): Result<string[]> {
     else problems.push({ path: `allowedOrigins[${i}]`, value, reason: r.reason });
   });
   return problems.length ? fail(400, "invalid_origin", "Some allowed origins are invalid", { problems }) : ok([...out]);
+}
+
+/** Shard count, and when it changes the count it had and the time (moved numbers wait on these). */
+function sharding(shards: number, previous: Pool | null, now: number): Pick<Pool, "shards" | "previousShards" | "reshardedAt"> {
+  const before = previous?.shards ?? 1;
+  if (previous && before !== shards) return { shards, previousShards: before, reshardedAt: now };
+  return { shards, previousShards: previous?.previousShards ?? null, reshardedAt: previous?.reshardedAt ?? null };
 }

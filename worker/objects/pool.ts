@@ -57,7 +57,8 @@ const DAY_MS = 86_400_000;
 /** The queries on the allocation path; each must be an index lookup (checked by a test). */
 export const QUERIES = {
   own: "SELECT * FROM numbers WHERE session = ?",
-  free: "SELECT number FROM numbers WHERE session IS NULL AND retiring = 0 AND overflow = 0 ORDER BY released_at LIMIT 1",
+  // released_at is "free since", or for a number held after moving between shards "free from": in the future.
+  free: "SELECT number, released_at FROM numbers WHERE session IS NULL AND retiring = 0 AND overflow = 0 ORDER BY released_at LIMIT 1",
   victim: "SELECT * FROM numbers WHERE session IS NOT NULL AND retiring = 0 AND overflow = 0 ORDER BY expires_at LIMIT 1",
   due: "SELECT * FROM numbers WHERE session IS NOT NULL AND expires_at <= ? ORDER BY expires_at",
   nextExpiry: "SELECT MIN(expires_at) AS t FROM numbers WHERE session IS NOT NULL",
@@ -114,9 +115,11 @@ export class PoolObject extends DurableObject<Env> {
       }
       for (const number of wanted) {
         this.sql.exec(
-          `INSERT INTO numbers (number, released_at) VALUES (?, 0)
+          `INSERT INTO numbers (number, released_at) VALUES (?, ?)
            ON CONFLICT (number) DO UPDATE SET retiring = 0`,
           number,
+          // A number that moved here from another shard is free only once its lease there can have ended.
+          snapshot.heldUntil?.[number] ?? 0,
         );
       }
       this.sql.exec("UPDATE numbers SET overflow = (number IS ?)", snapshot.exhaustionPolicy === "overflow" ? snapshot.overflowNumber : null);
@@ -184,10 +187,12 @@ export class PoolObject extends DurableObject<Env> {
         };
       }
     }
-    this.ctx.storage.transactionSync(() => {
-      this.sql.exec("UPDATE numbers SET last_called_at = MAX(COALESCE(last_called_at, 0), ?) WHERE number = ?", q.at, q.number);
-      this.bump(lease ? "calls_attributed" : "calls_unattributed");
-    });
+    if (!q.peek) {
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec("UPDATE numbers SET last_called_at = MAX(COALESCE(last_called_at, 0), ?) WHERE number = ?", q.at, q.number);
+        this.bump(lease ? "calls_attributed" : "calls_unattributed");
+      });
+    }
     return { lease, overflow, route: config?.route ?? null };
   }
 
@@ -248,9 +253,9 @@ export class PoolObject extends DurableObject<Env> {
       return { number: null, expiresAt: null, overflow: false, retryAfter: admitted.retryAfter };
     }
     const free = this.sql
-      .exec<{ number: string }>(QUERIES.free)
+      .exec<{ number: string; released_at: number }>(QUERIES.free)
       .toArray()[0];
-    if (free) return this.lease(free.number, session, source, now, now + leaseMs);
+    if (free && free.released_at <= now) return this.lease(free.number, session, source, now, now + leaseMs);
     this.alerts.ranDry(config, now);
     if (config.exhaustionPolicy === "recycle") {
       const victim = this.sql

@@ -4,6 +4,7 @@ import { PhoneInputSchema, PoolIdSchema } from "./common";
 export const EXHAUSTION_POLICIES = ["recycle", "overflow", "none"] as const;
 export const POOL_STATUSES = ["recycle", "warning"] as const;
 export const MAX_TRACKING_NUMBERS = 20_000;
+export const MAX_SHARDS = 64;
 
 const fields = {
   name: z.string().trim().min(1).max(100),
@@ -40,6 +41,12 @@ const fields = {
     .max(1_000_000)
     .nullable()
     .openapi({ description: "Drain backstop: most new leases this pool hands out per minute (sticky renewals never count). null: 2 × its tracking numbers, at least 60." }),
+  shards: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_SHARDS)
+    .openapi({ description: "Durable Objects the pool is split across (numbers by a hash of the number, sessions by a hash of the session id). Default 1; see README: Scale." }),
 };
 
 export const PoolCreateSchema = z
@@ -56,6 +63,7 @@ export const PoolCreateSchema = z
     whisper: fields.whisper.default(false),
     alertThreshold: fields.alertThreshold.default(0.8),
     maxNewLeasesPerMinute: fields.maxNewLeasesPerMinute.default(null),
+    shards: fields.shards.default(1),
   })
   .strict()
   .openapi("PoolCreate");
@@ -85,6 +93,9 @@ export const PoolSchema = z
     whisper: z.boolean(),
     alertThreshold: z.number(),
     maxNewLeasesPerMinute: z.number().nullable(),
+    shards: z.number(),
+    previousShards: z.number().nullable().openapi({ description: "Shard count before the last change (its objects still answer for old leases)." }),
+    reshardedAt: z.number().nullable(),
     version: z.number(),
     createdAt: z.number(),
     updatedAt: z.number(),
