@@ -4,7 +4,7 @@
  * e.g. `dni("number", "+18005550199", callback)`).
  */
 import { config } from "./config";
-import { start } from "./main";
+import { start, warn } from "./main";
 
 const w = window as any;
 try {
@@ -14,5 +14,5 @@ try {
     q.forEach((a) => w.dni(...a));
   }
 } catch (e) {
-  console.warn("dni:", e);
+  warn(e);
 }

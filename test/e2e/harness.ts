@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type Browser, type BrowserContext } from "playwright-core";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 export const OPERATOR_TOKEN = "e2e-operator-token";
@@ -113,15 +113,16 @@ export async function startSite(pages: Record<string, string>): Promise<{ url: s
   return { url: `http://127.0.0.1:${port}`, server, stop: () => new Promise((r) => server.close(() => r())) };
 }
 
+const CHROMIUM = {
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+};
+
 /** Headless Debian Chromium with a fresh profile. */
 export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), "dni-chromium-"));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    headless: true,
-    userAgent: DESKTOP_UA,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const context = await chromium.launchPersistentContext(dir, { ...CHROMIUM, userAgent: DESKTOP_UA });
   return {
     context,
     close: async () => {
@@ -129,6 +130,15 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One headless Debian Chromium for a whole file (a launch takes seconds); each newContext() is a
+ * fresh visitor (its own storage, cache and cookies) with the same desktop user agent.
+ */
+export async function launchChromium(): Promise<{ browser: Browser; newContext(): Promise<BrowserContext>; close(): Promise<void> }> {
+  const browser = await chromium.launch(CHROMIUM);
+  return { browser, newContext: () => browser.newContext({ userAgent: DESKTOP_UA, locale: "en-US" }), close: () => browser.close() };
 }
 
 /** Operator + admin calls against a running worker. */

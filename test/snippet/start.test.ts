@@ -60,6 +60,24 @@ describe("first view", () => {
     expect(localStorage.getItem("dni:a")).toBeNull();
   });
 
+  it("makes one request and one AbortController however many texts look like numbers", async () => {
+    const f = stubFetch();
+    const made = vi.fn();
+    vi.stubGlobal(
+      "AbortController",
+      class extends AbortController {
+        constructor() {
+          super();
+          made();
+        }
+      },
+    );
+    page(Array.from({ length: 50 }, (_, i) => `<p>Order ${1000000 + i}, fax (212) 736-5${100 + i}</p>`).join("") + "<p>(800) 555-0199</p>");
+    await run().number();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(made).toHaveBeenCalledTimes(1);
+  });
+
   it("writes several numbers of one text, in the national form when the lengths differ", async () => {
     stubFetch(answer([alloc("uk", [UK], UK_9), alloc("web", [US], US_T)]));
     page("<p id='t'>Call 020 7946 0958, +44 (0)20 7946 0958 or (800) 555-0199 now</p>");
@@ -73,6 +91,18 @@ describe("first view", () => {
     await run().number();
     expect(f).toHaveBeenCalledTimes(1);
     expect(href("#l")).toBe("tel:+18005550123");
+  });
+
+  it("swaps percent-encoded tel: links (a URI's spaces, encodeURIComponent's %2B)", async () => {
+    stubFetch();
+    page(`<a id='a' href='tel:+1%20800%20555%200199'>(800) 555-0199</a><a id='b' href='tel:%2B18005550199'>Call</a>
+          <a id='c' href='tel:%2B1%20212%20736%205000'>Other</a><a id='d' href='tel:%E0%A4%A'>Broken</a>`);
+    await run().number();
+    expect(href("#a")).toBe("tel:+18005550123");
+    expect(text("#a")).toBe("(800) 555-0123");
+    expect(href("#b")).toBe("tel:+18005550123");
+    expect(href("#c")).toBe("tel:%2B1%20212%20736%205000");
+    expect(href("#d")).toBe("tel:%E0%A4%A");
   });
 
   it("keeps the originals of destinations whose pool has no number", async () => {
@@ -292,6 +322,26 @@ describe("what is never touched", () => {
     expect(href("[data-dni-ignore] a")).toBe("tel:8005550199");
   });
 
+  it("steps over skipped subtrees (nested ones too) and swaps what follows, walking without a NodeFilter", async () => {
+    stubFetch();
+    page(`
+      <div data-dni-ignore><div><p>(800) 555-0199</p><textarea>(800) 555-0199</textarea></div><a href="tel:+18005550199">a</a></div>
+      <p id="after">(800) 555-0199</p>
+      <section><div contenteditable><b><i>(800) 555-0199</i></b></div></section><a id="l" href="tel:+18005550199">b</a>
+      <div data-dni-ignore><p id="in">(800) 555-0199</p></div><div data-dni-ignore></div><span id="last">800.555.0199</span>`);
+    const walkers = vi.spyOn(document, "createTreeWalker");
+    await run().number();
+    expect(text("#after")).toBe("(800) 555-0123");
+    expect(href("#l")).toBe("tel:+18005550123");
+    expect(text("#last")).toBe("800.555.0123");
+    expect(text("#in")).toBe("(800) 555-0199");
+    expect(text("[contenteditable] i")).toBe("(800) 555-0199");
+    expect(href("[data-dni-ignore] a")).toBe("tel:+18005550199");
+    // A JS filter is called back for every node: many times slower in Chromium (bench/snippet.ts).
+    expect(walkers.mock.calls.length).toBeGreaterThan(0);
+    for (const c of walkers.mock.calls) expect(c[2]).toBeUndefined();
+  });
+
   it("writes text as text, never markup", async () => {
     stubFetch(answer([alloc("web", [US], { ...US_T, national: "<b>x</b>" })]));
     page("<p id='t'>1-800-FLOWERS or (800) 555-0199</p>");
@@ -321,6 +371,19 @@ describe("content added later (SPA)", () => {
     // ...and its own writes made it scan nothing more.
     expect(walks).toHaveBeenCalledTimes(2);
     expect(records.length).toBe(n);
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it("swaps a tel: link added on its own (the added node itself, not only inside it)", async () => {
+    stubFetch();
+    page(PAGE);
+    await run().number();
+    const a = document.createElement("a");
+    a.href = "tel:+1-800-555-0199";
+    a.textContent = "Call";
+    document.body.appendChild(a);
+    await flush();
+    expect(a.getAttribute("href")).toBe("tel:+18005550123");
     expect(fetch).toHaveBeenCalledTimes(1);
   });
 
@@ -369,6 +432,21 @@ describe("click-to-reveal", () => {
     const again = new MouseEvent("click", { bubbles: true, cancelable: true });
     document.querySelector("#a")!.dispatchEvent(again);
     expect(again.defaultPrevented).toBe(false); // the second click dials
+  });
+
+  it("swaps a revealed tel: link itself when the number is already known", async () => {
+    const f = stubFetch();
+    page(`<p>Ask us: <button id="r" data-dni-reveal>(800) 555-0199</button></p>
+          <a id="a" data-dni-reveal href="tel:+18005550199">Show number</a>`);
+    run();
+    (document.querySelector("#r") as HTMLElement).click();
+    await flush();
+    expect(text("#r")).toBe("(800) 555-0123");
+    // The second reveal is answered from the lease in use: only the clicked link is scanned.
+    (document.querySelector("#a") as HTMLElement).click();
+    await flush();
+    expect(href("#a")).toBe("tel:+18005550123");
+    expect(f).toHaveBeenCalledTimes(1);
   });
 });
 

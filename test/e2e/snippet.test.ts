@@ -1,0 +1,533 @@
+/**
+ * The snippet end to end: the built bundle, served by a real `wrangler dev` at /dni.js, on a
+ * customer's pages served from another origin (startSite), in Debian Chromium with a desktop user
+ * agent. Facts are read from the DOM, from the requests the page makes to /v1/allocate, and from
+ * the worker's leases API.
+ *
+ * One worker, one site and one browser for the file; a fresh browser context (a new visitor: empty
+ * storage, cache and cookies) per test. Allocations here stay well under the per-address limit
+ * (30/min), so the worker runs with its production setting.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { BrowserContext } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { SESSION_ID_PATTERN, type PhoneParts } from "../../shared/protocol";
+import { adminCall, createAccountWithPool, freePort, launchChromium, startSite, startWorker, type RunningWorker } from "./harness";
+import { answer, body, href, london, newView, numberOf, ready, settle, text, us, visit, type View } from "./visit";
+
+const range = (base: number, n: number) => Array.from({ length: n }, (_, i) => `+${base + i}`);
+/** Destinations: a US number, its vanity twin (1-800-FLOWERS), a London number. */
+const US = "+18005550199";
+const FLOWERS = "+18003569377";
+const UK = "+442079460958";
+
+let worker: RunningWorker;
+let site: Awaited<ReturnType<typeof startSite>>;
+let chrome: Awaited<ReturnType<typeof launchChromium>>;
+let adminKey: string;
+let siteKey: string;
+/** A port nobody listens on: the worker "down". */
+let closedPort: number;
+/** A page of the site streamed in chunks with pauses (its own origin, also allowed). */
+let stream: Server;
+let streamUrl: string;
+/** The customer's pages, filled in once the worker's address and the keys are known. */
+const pages: Record<string, string> = {};
+
+/** A page of the customer's site with the snippet's tag in its head (async, as pasted). */
+const html = (content: string, o: { attrs?: string; head?: string; title?: string } = {}) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${o.title ?? "Acme"}</title><link rel="icon" href="data:,">${o.head ?? ""}` +
+  `<script async src="${worker.url}/dni.js" data-key="${siteKey}" ${o.attrs ?? ""}></script></head><body>${content}</body></html>`;
+
+/** What is never swapped: form fields, code, editable content, opt-outs. */
+const FIELDS = `
+  <div id="fields">
+    <script>var phone = "(800) 555-0199";</script>
+    <textarea id="ta">(800) 555-0199</textarea>
+    <input id="in" value="(800) 555-0199">
+    <select id="sel"><option>(800) 555-0199</option></select>
+    <div id="ce" contenteditable>(800) 555-0199</div>
+    <noscript id="ns">(800) 555-0199</noscript>
+    <div id="ig" data-dni-ignore><p>Legal: <span id="ig-t">(800) 555-0199</span> <a id="ig-l" href="tel:+18005550199">call</a></p></div>
+  </div>`;
+/** Not a destination: prices, dates, ids, another business's number, digits of a longer run. */
+const NOT =
+  "Price $1,800.55 or $8005550199; date 2026-11-25; order #8005550199, ticket #18005550199; ref 98005550199, " +
+  "part 8005550199123, ID8005550199, 800-555-0199-12, v800.555.0199.5; fax (212) 736-5000; 0800 555 0199.";
+
+const HOME = `
+  <header><p id="a">Call (800) 555-0199 today</p><a id="tel" href="tel:+18005550199">Call us</a></header>
+  <p id="dots">800.555.0199</p>
+  <p id="intl">From abroad: +1 800 555 0199</p>
+  <p id="dashes">1-800-555-0199</p>
+  <p id="vanity">1-800-FLOWERS</p>
+  <a id="tel-paren" href="tel:(800) 555-0199">(800) 555-0199</a>
+  <a id="tel-enc" href="tel:+1%20800%20555%200199">Call</a>
+  <p id="uk-intl">London: +44 20 7946 0958</p>
+  <p id="uk-nat">From the UK: 020 7946 0958</p>
+  <p id="uk-trunk">+44 (0)20 7946 0958</p>
+  <a id="tel-uk" href="tel:02079460958">020 7946 0958</a>
+  <p id="not">${NOT}</p>
+  <a id="tel-other" href="tel:+12127365000">(212) 736-5000</a>
+  ${FIELDS}
+  <p id="spa-text">Or write to us.</p>
+  <a id="next" href="/contact">Contact</a>`;
+
+let ctx: BrowserContext;
+let views: View[];
+/** A recorded visit to a page of the site (checked for page and console errors after the test). */
+const open = async (path: string) => {
+  const v = await visit(ctx, site.url + path);
+  views.push(v);
+  return v;
+};
+const leases = async (pool: string): Promise<{ session: string; number: string }[]> => {
+  const r = await adminCall(worker.url, "GET", `/v1/pools/${pool}/leases`, adminKey);
+  expect(r.status).toBe(200);
+  return r.json.leases;
+};
+/** Waits until an element's text is no longer `was`. */
+const changed = (v: View, sel: string, was: string) =>
+  v.page.waitForFunction(([s, w]) => document.querySelector(s!)!.textContent !== w, [sel, was] as const, { timeout: 10_000 });
+
+beforeAll(async () => {
+  [worker, site, chrome, closedPort] = await Promise.all([startWorker(), startSite(pages), launchChromium(), freePort()]);
+  const acct = await createAccountWithPool(worker.url, site.url, {
+    id: "web",
+    name: "Website",
+    trackingNumbers: range(18885550100, 20),
+    destinations: [US, FLOWERS],
+    isDefault: true,
+  });
+  ({ adminKey, siteKey } = acct);
+  // A long page the server sends in chunks: the snippet runs (and on a repeat view swaps) before
+  // the rest is parsed, and a number is split over two chunks.
+  stream = createServer(async (req, res) => {
+    if (req.url !== "/") return void res.writeHead(404).end();
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
+    res.write(`<!doctype html><html><head><link rel="icon" href="data:,"><script async src="${worker.url}/dni.js" data-key="${siteKey}"></script></head>`);
+    res.write(`<body><p id="s1">Call (800) 555-0199</p><p id="s2">Or (800) 55`);
+    await pause(1_000);
+    res.write(`5-0199 today</p><p id="s3">Line 800.555.0199</p>`);
+    await pause(300);
+    res.end(`<a id="s4" href="tel:+18005550199">Call</a></body></html>`);
+  });
+  await new Promise<void>((r) => stream.listen(0, "127.0.0.1", r));
+  streamUrl = `http://127.0.0.1:${(stream.address() as AddressInfo).port}`;
+  const patched = await adminCall(worker.url, "PATCH", "/v1/account", adminKey, { allowedOrigins: [site.url, streamUrl] });
+  expect(patched.status).toBe(200);
+  for (const p of [
+    { id: "uk", name: "London", trackingNumbers: range(442079460100, 10), destinations: [UK] },
+    { id: "ads", name: "Paid search", trackingNumbers: range(18775550100, 10), destinations: [US] },
+  ]) {
+    const r = await adminCall(worker.url, "POST", "/v1/pools", adminKey, p);
+    expect(r.status).toBe(201);
+  }
+  const contact = `<p id="c">Sales: (800) 555-0199</p><a id="c-tel" href="tel:+18005550199">Call</a> <p id="c-uk">020 7946 0958</p>`;
+  Object.assign(pages, {
+    "/": html(HOME, { attrs: 'data-pool="web,uk"', title: "Acme — call (800) 555-0199" }),
+    "/contact": html(contact, { attrs: 'data-pool="web,uk"' }),
+    "/spa": html(`<div id="app">Loading…</div>`),
+    "/down": html(`<p id="a">Call (800) 555-0199</p><a id="tel" href="tel:+18005550199">Call</a>`, { attrs: `data-api="http://127.0.0.1:${closedPort}"` }),
+    "/reveal": html(`
+      <p>Opening hours 9-5.</p>
+      <div id="r" data-dni-reveal><p>Wedding desk: <span id="r-n">(800) 555-0199</span></p><a id="r-tel" href="tel:+18005550199">Call</a></div>
+      <p>Events: <a id="r2" data-dni-reveal href="tel:+18005550199">Show number</a></p>`),
+    "/landing": html(`<p id="a">Call (800) 555-0199</p>`, { attrs: 'data-sources="google-ads: gclid | utm_source=google & utm_medium=cpc -> ads; *:"' }),
+    "/about": html(`<p id="a">About us. Call (800) 555-0199</p>`, { attrs: 'data-sources="google-ads: gclid | utm_source=google & utm_medium=cpc -> ads; *:"' }),
+    "/api": html(`<p id="a">Call (800) 555-0199 or +44 20 7946 0958</p>`, {
+      attrs: 'data-pool="web,uk"',
+      // The queue stub a site pastes before the tag, a call queued through it, and listeners.
+      head: `<script>
+        window.dni = window.dni || function () { (dni.q = dni.q || []).push(arguments) };
+        dni("number", "+18005550199", function (n) { window.queued = n });
+        window.swaps = [];
+        document.addEventListener("dni:swap", function (e) { swaps.push(e.detail) });
+      </script>`,
+    }),
+    "/plain": html(`<h1>Acme</h1><p>Open 9-5, Monday to Friday. Prices from $1,299 (was $1,499). Order 12345 ships on Nov 25, 2026.</p>
+      <p>Call us any time!</p><a href="/contact">Contact</a><textarea>(800) 555-0199</textarea><p data-dni-ignore>(800) 555-0199</p>`),
+    "/twice": html(
+      `<p id="a">Call (800) 555-0199</p><script src="${worker.url}/dni.js" data-key="${siteKey}"></script><script async src="${worker.url}/dni.js?v=2" data-key="${siteKey}"></script>`,
+      { head: `<script>window.swaps = []; document.addEventListener("dni:swap", function (e) { swaps.push(e.detail) });</script>` },
+    ),
+  });
+});
+afterAll(async () => {
+  await new Promise((r) => (stream ? stream.close(r) : r(null)));
+  await chrome?.close();
+  await site?.stop();
+  await worker?.stop();
+});
+
+beforeEach(async () => {
+  ctx = await chrome.newContext();
+  views = [];
+});
+afterEach(async () => {
+  // Whatever the test did, the snippet threw nothing into the page and logged no error.
+  for (const v of views) {
+    expect(v.pageErrors).toEqual([]);
+    expect(v.consoleErrors).toEqual([]);
+  }
+  await ctx.close();
+});
+
+/** Every number on HOME, swapped: t the web pool's tracking number, u the London pool's. */
+async function expectHomeSwapped(v: View, t: PhoneParts, u: PhoneParts) {
+  const T = us(t.nsn);
+  const U = london(u.nsn);
+  expect(await text(v, "#a")).toBe(`Call ${T.paren} today`);
+  expect(await href(v, "#tel")).toBe(`tel:${t.e164}`);
+  expect(await text(v, "#tel")).toBe("Call us");
+  expect(await text(v, "#dots")).toBe(T.dots);
+  expect(await text(v, "#intl")).toBe(`From abroad: ${T.intl}`);
+  expect(await text(v, "#dashes")).toBe(T.dashes);
+  // A vanity original becomes the national form: a tracking number has no spelling.
+  expect(await text(v, "#vanity")).toBe(t.national);
+  expect(await href(v, "#tel-paren")).toBe(`tel:${t.e164}`);
+  expect(await text(v, "#tel-paren")).toBe(T.paren);
+  expect(await href(v, "#tel-enc")).toBe(`tel:${t.e164}`);
+  expect(await text(v, "#uk-intl")).toBe(`London: ${U.intl}`);
+  expect(await text(v, "#uk-nat")).toBe(`From the UK: ${U.national}`);
+  expect(await text(v, "#uk-trunk")).toBe(U.intlTrunk);
+  expect(await href(v, "#tel-uk")).toBe(`tel:${u.e164}`);
+  expect(await text(v, "#tel-uk")).toBe(U.national);
+  await expectUntouched(v);
+}
+
+/** What HOME must keep as it is. */
+async function expectUntouched(v: View) {
+  expect(await text(v, "#not")).toBe(NOT);
+  expect(await href(v, "#tel-other")).toBe("tel:+12127365000");
+  expect(await text(v, "#tel-other")).toBe("(212) 736-5000");
+  const f = await v.page.evaluate(() => ({
+    script: (window as any).phone, // eslint-disable-line @typescript-eslint/no-explicit-any
+    scriptText: document.querySelector("#fields script")!.textContent,
+    textarea: (document.querySelector("#ta") as HTMLTextAreaElement).value,
+    textareaText: document.querySelector("#ta")!.textContent,
+    input: (document.querySelector("#in") as HTMLInputElement).value,
+    option: document.querySelector("#sel option")!.textContent,
+    editable: document.querySelector("#ce")!.textContent,
+    noscript: document.querySelector("#ns")!.textContent,
+    ignored: document.querySelector("#ig-t")!.textContent,
+    ignoredTel: document.querySelector("#ig-l")!.getAttribute("href"),
+    title: document.title,
+  }));
+  expect(f).toEqual({
+    script: "(800) 555-0199",
+    scriptText: 'var phone = "(800) 555-0199";',
+    textarea: "(800) 555-0199",
+    textareaText: "(800) 555-0199",
+    input: "(800) 555-0199",
+    option: "(800) 555-0199",
+    editable: "(800) 555-0199",
+    noscript: "(800) 555-0199",
+    ignored: "(800) 555-0199",
+    ignoredTel: "tel:+18005550199",
+    title: "Acme — call (800) 555-0199",
+  });
+}
+
+describe("first view", () => {
+  it("swaps every written form after exactly one request, in the original's shape, and nothing else", async () => {
+    const v = await open("/");
+    await changed(v, "#uk-trunk", "+44 (0)20 7946 0958");
+    await settle(v);
+    expect(v.allocs).toHaveLength(1);
+    expect(v.allocs[0]!.url()).toBe(`${worker.url}/v1/allocate`);
+    // A CORS simple request (text/plain): no preflight went out before it.
+    expect(v.allocs[0]!.headers()["content-type"]).toMatch(/^text\/plain/);
+    const sent = body(v);
+    expect(sent).toEqual({
+      key: siteKey,
+      session: expect.stringMatching(SESSION_ID_PATTERN),
+      pools: ["web", "uk"],
+      source: { name: "direct", landing: `${site.url}/`, referrer: "" },
+    });
+    const a = await answer(v);
+    const t = numberOf(a, "web");
+    const u = numberOf(a, "uk");
+    expect(t.e164).toMatch(/^\+188855501[01]\d$/);
+    expect(u.e164).toMatch(/^\+44207946010\d$/);
+    await expectHomeSwapped(v, t, u);
+    // The worker leased exactly these numbers to this session.
+    expect((await leases("web")).filter((l) => l.session === sent.session).map((l) => l.number)).toEqual([t.e164]);
+    expect((await leases("uk")).filter((l) => l.session === sent.session).map((l) => l.number)).toEqual([u.e164]);
+    expect(v.warnings).toEqual([]);
+  });
+});
+
+describe("repeat views", () => {
+  it("swap from the cache with no request, on a reload and on another page of the site", async () => {
+    const v = await open("/");
+    await changed(v, "#uk-trunk", "+44 (0)20 7946 0958");
+    const a = await answer(v);
+    const t = numberOf(a, "web");
+    const u = numberOf(a, "uk");
+
+    await v.page.reload();
+    await ready(v.page);
+    // Synchronous from the cache: swapped by the time the page has loaded.
+    await expectHomeSwapped(v, t, u);
+
+    await v.page.click("#next");
+    await v.page.waitForURL(`${site.url}/contact`);
+    await ready(v.page);
+    expect(await text(v, "#c")).toBe(`Sales: ${us(t.nsn).paren}`);
+    expect(await href(v, "#c-tel")).toBe(`tel:${t.e164}`);
+    expect(await text(v, "#c-uk")).toBe(london(u.nsn).national);
+    await settle(v);
+    expect(v.allocs).toHaveLength(1);
+  });
+});
+
+describe("single-page apps", () => {
+  it("swap content added or changed after load, without a second request", async () => {
+    const v = await open("/");
+    await changed(v, "#a", "Call (800) 555-0199 today");
+    const t = numberOf(await answer(v), "web");
+    await v.page.evaluate(() => {
+      const p = document.createElement("p");
+      p.id = "added";
+      p.textContent = "Questions? Call (800) 555-0199.";
+      document.body.appendChild(p);
+      (document.querySelector("#spa-text") as HTMLElement).innerText = "Or call 800.555.0199";
+      const a = document.createElement("a");
+      a.id = "added-tel";
+      a.href = "tel:+1-800-555-0199";
+      a.textContent = "Call";
+      document.body.appendChild(a);
+    });
+    await changed(v, "#added", "Questions? Call (800) 555-0199.");
+    await changed(v, "#spa-text", "Or call 800.555.0199");
+    expect(await text(v, "#added")).toBe(`Questions? Call ${us(t.nsn).paren}.`);
+    expect(await text(v, "#spa-text")).toBe(`Or call ${us(t.nsn).dots}`);
+    expect(await href(v, "#added-tel")).toBe(`tel:${t.e164}`);
+    // A text node changed in place (characterData).
+    await v.page.evaluate(() => ((document.querySelector("#added")!.firstChild as Text).data = "New: +1 800 555 0199"));
+    await changed(v, "#added", "New: +1 800 555 0199");
+    expect(await text(v, "#added")).toBe(`New: ${us(t.nsn).intl}`);
+    await settle(v);
+    expect(v.allocs).toHaveLength(1);
+  });
+
+  it("ask once when a number first appears after load", async () => {
+    const v = await open("/spa");
+    await settle(v, 600);
+    expect(v.allocs).toHaveLength(0);
+    await v.page.evaluate(() => {
+      document.querySelector("#app")!.innerHTML = '<p id="n">Call (800) 555-0199</p><p id="m">or 800-555-0199</p>';
+    });
+    await changed(v, "#n", "Call (800) 555-0199");
+    const t = numberOf(await answer(v), "web");
+    expect(await text(v, "#n")).toBe(`Call ${us(t.nsn).paren}`);
+    expect(await text(v, "#m")).toBe(`or ${t.nsn.slice(0, 3)}-${t.nsn.slice(3, 6)}-${t.nsn.slice(6)}`);
+    await settle(v);
+    expect(v.allocs).toHaveLength(1);
+  });
+});
+
+describe("a page streamed in chunks", () => {
+  it("gets the numbers that arrive after the script ran swapped, one split across chunks too", async () => {
+    const v = await newView(ctx);
+    views.push(v);
+    let t: PhoneParts | undefined;
+    for (const view of ["first", "repeat"]) {
+      await v.page.goto(streamUrl + "/", { waitUntil: "commit" });
+      await ready(v.page);
+      // The snippet runs while the rest of the page is still on its way.
+      expect(await v.page.evaluate(() => document.querySelector("#s3"))).toBeNull();
+      await v.page.waitForLoadState("load");
+      await v.page.waitForFunction(() => document.querySelector("#s4")!.getAttribute("href") !== "tel:+18005550199");
+      t ??= numberOf(await answer(v), "web");
+      expect([view, await text(v, "#s1"), await text(v, "#s2"), await text(v, "#s3"), await href(v, "#s4")]).toEqual([
+        view,
+        `Call ${us(t.nsn).paren}`,
+        `Or ${us(t.nsn).paren} today`,
+        `Line ${us(t.nsn).dots}`,
+        `tel:${t.e164}`,
+      ]);
+    }
+    expect(v.allocs).toHaveLength(1); // the repeat view swapped from the cache
+  });
+});
+
+describe("the worker down or slow", () => {
+  it("down: the originals stay, nothing thrown, one warning, no second request", async () => {
+    const v = await open("/down");
+    await expect.poll(() => v.warnings.filter((w) => w.startsWith("dni:")).length).toBe(1);
+    expect(v.allocs).toHaveLength(1);
+    expect(v.allocs[0]!.url()).toBe(`http://127.0.0.1:${closedPort}/v1/allocate`);
+    expect(await text(v, "#a")).toBe("Call (800) 555-0199");
+    expect(await href(v, "#tel")).toBe("tel:+18005550199");
+    expect(await v.page.evaluate(() => (window as any).dni.number("+18005550199"))).toBeNull(); // eslint-disable-line @typescript-eslint/no-explicit-any
+    await settle(v);
+    expect(v.allocs).toHaveLength(1);
+  });
+
+  it("slow (answer after the ~2 s timeout): the originals stay, even when the late answer comes", async () => {
+    const v = await newView(ctx);
+    views.push(v);
+    let sentAt = 0;
+    let answered!: () => void;
+    const late = new Promise<void>((r) => (answered = r));
+    await v.page.route("**/v1/allocate", async (route) => {
+      sentAt = Date.now();
+      await new Promise((r) => setTimeout(r, 3_000));
+      await route.continue().catch(() => {}); // the page has given up on it by now
+      answered();
+    });
+    await v.page.goto(site.url + "/");
+    await ready(v.page);
+    await expect.poll(() => v.warnings.filter((w) => w.startsWith("dni:")).length, { timeout: 5_000 }).toBe(1);
+    // It gave up after its timeout, before the answer.
+    const gaveUp = Date.now() - sentAt;
+    expect(gaveUp).toBeGreaterThan(1_500);
+    expect(gaveUp).toBeLessThan(3_000);
+    await late;
+    await settle(v);
+    expect(v.allocs).toHaveLength(1);
+    expect(await text(v, "#a")).toBe("Call (800) 555-0199 today");
+    expect(await href(v, "#tel")).toBe("tel:+18005550199");
+    expect(await text(v, "#uk-nat")).toBe("From the UK: 020 7946 0958");
+    expect(await v.page.evaluate(() => (window as any).dni.number())).toBeNull(); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(v.allocs).toHaveLength(1);
+  });
+});
+
+describe("click-to-reveal", () => {
+  it("asks nothing until the click, then once, and swaps inside the element", async () => {
+    const v = await open("/reveal");
+    await settle(v, 600);
+    expect(v.allocs).toHaveLength(0);
+    expect(await text(v, "#r-n")).toBe("(800) 555-0199");
+    await v.page.click("#r-n");
+    await changed(v, "#r-n", "(800) 555-0199");
+    const t = numberOf(await answer(v), "web");
+    expect(await text(v, "#r-n")).toBe(us(t.nsn).paren);
+    expect(await href(v, "#r-tel")).toBe(`tel:${t.e164}`);
+    expect(await v.page.locator("#r").getAttribute("data-dni-reveal")).toBeNull();
+    // Another reveal, a tel: link itself, stays as it is until its own click; then it is swapped
+    // from the lease already held (its first click reveals, it does not dial).
+    expect(await href(v, "#r2")).toBe("tel:+18005550199");
+    await v.page.click("#r2");
+    await v.page.waitForFunction(() => document.querySelector("#r2")!.getAttribute("href") !== "tel:+18005550199");
+    expect(await href(v, "#r2")).toBe(`tel:${t.e164}`);
+    expect(await text(v, "#r2")).toBe("Show number");
+    expect(v.page.url()).toBe(`${site.url}/reveal`);
+    await settle(v);
+    expect(v.allocs).toHaveLength(1);
+  });
+});
+
+describe("source rules and sessions", () => {
+  it("draw an ad click from the ads pool, a direct visit from the default; a new click starts a new session", async () => {
+    // Direct: the catch-all, the account's default pool.
+    const direct = await open("/landing");
+    await changed(direct, "#a", "Call (800) 555-0199");
+    expect(body(direct)).toMatchObject({ pools: [], source: { name: "direct", referrer: "" } });
+    const web = numberOf(await answer(direct), "web");
+    expect(await text(direct, "#a")).toBe(`Call ${us(web.nsn).paren}`);
+
+    // A Google Ads click: a new session, from the ads pool.
+    const click1 = await open("/landing?gclid=AAA111&utm_source=google&utm_medium=cpc");
+    await changed(click1, "#a", "Call (800) 555-0199");
+    const s1 = body(click1);
+    expect(s1).toMatchObject({ pools: ["ads"], source: { name: "google-ads", landing: `${site.url}/landing?gclid=AAA111&utm_source=google&utm_medium=cpc` } });
+    expect(s1.session).not.toBe(body(direct).session);
+    const ads1 = numberOf(await answer(click1), "ads");
+    expect(ads1.e164).toMatch(/^\+1877555010\d$/);
+    expect(await text(click1, "#a")).toBe(`Call ${us(ads1.nsn).paren}`);
+
+    // The same click reloaded, then another page: same session and number, from the cache.
+    const again = await open("/landing?gclid=AAA111&utm_source=google&utm_medium=cpc");
+    const about = await open("/about");
+    expect(await text(again, "#a")).toBe(`Call ${us(ads1.nsn).paren}`);
+    expect(await text(about, "#a")).toBe(`About us. Call ${us(ads1.nsn).paren}`);
+    await settle(about);
+    expect(again.allocs).toHaveLength(0);
+    expect(about.allocs).toHaveLength(0);
+
+    // Another ad click inside the session: a new session, and its own number.
+    const click2 = await open("/landing?gclid=BBB222");
+    await changed(click2, "#a", "Call (800) 555-0199");
+    const s2 = body(click2);
+    expect(s2).toMatchObject({ pools: ["ads"], source: { name: "google-ads" } });
+    expect(s2.session).not.toBe(s1.session);
+    const ads2 = numberOf(await answer(click2), "ads");
+    expect(ads2.e164).not.toBe(ads1.e164);
+    expect(await text(click2, "#a")).toBe(`Call ${us(ads2.nsn).paren}`);
+
+    // The worker's lease table agrees: both ad sessions hold their numbers, the direct one its own.
+    const held = new Map((await leases("ads")).map((l) => [l.session, l.number]));
+    expect(held.get(s1.session)).toBe(ads1.e164);
+    expect(held.get(s2.session)).toBe(ads2.e164);
+    expect((await leases("web")).find((l) => l.session === body(direct).session)?.number).toBe(web.e164);
+    expect((await leases("web")).some((l) => l.session === s1.session || l.session === s2.session)).toBe(false);
+  });
+});
+
+describe("JS API", () => {
+  it("answers number() and a call queued before the script loaded; fires dni:swap and pushes to dataLayer", async () => {
+    const v = await open("/api");
+    await v.page.waitForFunction(() => (window as any).queued !== undefined); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const a = await answer(v);
+    const t = numberOf(a, "web");
+    const u = numberOf(a, "uk");
+    const r = await v.page.evaluate(async () => {
+      const w = window as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      return {
+        queued: w.queued,
+        byE164: await w.dni.number("+18005550199"),
+        written: await w.dni.number("(800) 555-0199"),
+        uk: await w.dni.number("+44 20 7946 0958"),
+        first: await w.dni.number(),
+        other: await w.dni.number("+12127365000"),
+        text: document.querySelector("#a")!.textContent,
+      };
+    });
+    expect(r).toEqual({ queued: t, byE164: t, written: t, uk: u, first: t, other: null, text: `Call ${us(t.nsn).paren} or ${london(u.nsn).intl}` });
+    await v.page.waitForFunction(() => (window as any).swaps.length === 2); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const events = await v.page.evaluate(() => {
+      const w = window as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      return { swaps: w.swaps, layer: w.dataLayer.filter((e: { event?: string }) => e.event === "dni:swap") };
+    });
+    const details = [
+      { destination: US, number: t.e164, source: "direct" },
+      { destination: UK, number: u.e164, source: "direct" },
+    ];
+    // One each, in no promised order.
+    expect(events.swaps).toHaveLength(2);
+    expect(events.swaps).toEqual(expect.arrayContaining(details));
+    expect(events.layer).toHaveLength(2);
+    expect(events.layer).toEqual(expect.arrayContaining(details.map((dni) => ({ event: "dni:swap", dni }))));
+    await settle(v);
+    expect(v.allocs).toHaveLength(1);
+  });
+});
+
+describe("pages without a number", () => {
+  it("make no request and lease nothing", async () => {
+    const before = await Promise.all(["web", "uk", "ads"].map(async (p) => (await leases(p)).length));
+    const v = await open("/plain");
+    await settle(v, 800);
+    expect(v.allocs).toHaveLength(0);
+    expect(await v.page.evaluate(() => localStorage.getItem("dni:a"))).toBeNull();
+    expect(await Promise.all(["web", "uk", "ads"].map(async (p) => (await leases(p)).length))).toEqual(before);
+  });
+});
+
+describe("the script twice on a page", () => {
+  it("runs once: one request, one event per destination", async () => {
+    const v = await open("/twice");
+    await changed(v, "#a", "Call (800) 555-0199");
+    await settle(v);
+    expect(v.allocs).toHaveLength(1);
+    const t = numberOf(await answer(v), "web");
+    expect(await text(v, "#a")).toBe(`Call ${us(t.nsn).paren}`);
+    expect(await v.page.evaluate(() => (window as any).swaps)).toEqual([{ destination: US, number: t.e164, source: "direct" }]); // eslint-disable-line @typescript-eslint/no-explicit-any
+  });
+});

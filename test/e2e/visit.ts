@@ -1,0 +1,86 @@
+/**
+ * A page view in Chromium, recorded for the snippet's end-to-end tests: every POST to
+ * /v1/allocate (request, body and, once answered, the answer), page errors, console errors and
+ * the snippet's warnings.
+ */
+import type { BrowserContext, Page, Request } from "playwright-core";
+import type { AllocateRequest, AllocateResponse, PhoneParts } from "../../shared/protocol";
+
+export interface View {
+  page: Page;
+  /** Every allocation request this page made, in order. */
+  allocs: Request[];
+  /** Uncaught exceptions in the page. */
+  pageErrors: string[];
+  /**
+   * console.error messages, without the browser's own network log ("Failed to load resource: …",
+   * which Chromium prints for any failed request and which no script can suppress).
+   */
+  consoleErrors: string[];
+  /** console.warn messages (the snippet reports a failure with one, "dni: …"). */
+  warnings: string[];
+}
+
+export const isAlloc = (r: Request) => r.method() === "POST" && new URL(r.url()).pathname === "/v1/allocate";
+
+/** Starts recording on a new page of the context (before anything is loaded). */
+export async function newView(context: BrowserContext): Promise<View> {
+  const page = await context.newPage();
+  const v: View = { page, allocs: [], pageErrors: [], consoleErrors: [], warnings: [] };
+  page.on("request", (r) => isAlloc(r) && v.allocs.push(r));
+  page.on("pageerror", (e) => v.pageErrors.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) v.consoleErrors.push(m.text());
+    if (m.type() === "warning") v.warnings.push(m.text());
+  });
+  return v;
+}
+
+/** Opens url in a new recorded page and waits until the snippet has defined window.dni. */
+export async function visit(context: BrowserContext, url: string): Promise<View> {
+  const v = await newView(context);
+  await v.page.goto(url);
+  await ready(v.page);
+  return v;
+}
+
+/** Waits for the snippet to be installed (its window.dni has number()). */
+export const ready = (page: Page) => page.waitForFunction(() => typeof (window as any).dni?.number === "function"); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The body of the n-th allocation request. */
+export const body = (v: View, n = 0): AllocateRequest => JSON.parse(v.allocs[n]!.postData()!);
+
+/** The answer to the n-th allocation request (waits for it). */
+export async function answer(v: View, n = 0): Promise<AllocateResponse> {
+  const res = await v.allocs[n]!.response();
+  if (!res) throw new Error("allocation request failed");
+  return (await res.json()) as AllocateResponse;
+}
+
+/** The tracking number an answer gives for a pool. */
+export const numberOf = (a: AllocateResponse, pool: string): PhoneParts => {
+  const n = a.pools.find((p) => p.pool === pool)?.number;
+  if (!n) throw new Error(`no number for pool ${pool} in ${JSON.stringify(a)}`);
+  return n;
+};
+
+export const text = (v: View, sel: string) => v.page.locator(sel).evaluate((e) => e.textContent);
+export const href = (v: View, sel: string) => v.page.locator(sel).getAttribute("href");
+
+/** Lets a page run a while, so that a request that should not happen would have happened. */
+export const settle = (v: View, ms = 400) => v.page.waitForTimeout(ms);
+
+/** A NANP number in the usual shapes. */
+export const us = (nsn: string) => ({
+  paren: `(${nsn.slice(0, 3)}) ${nsn.slice(3, 6)}-${nsn.slice(6)}`,
+  dots: `${nsn.slice(0, 3)}.${nsn.slice(3, 6)}.${nsn.slice(6)}`,
+  intl: `+1 ${nsn.slice(0, 3)} ${nsn.slice(3, 6)} ${nsn.slice(6)}`,
+  dashes: `1-${nsn.slice(0, 3)}-${nsn.slice(3, 6)}-${nsn.slice(6)}`,
+});
+
+/** A London (20 xxxx xxxx) number in the usual shapes. */
+export const london = (nsn: string) => ({
+  intl: `+44 ${nsn.slice(0, 2)} ${nsn.slice(2, 6)} ${nsn.slice(6)}`,
+  national: `0${nsn.slice(0, 2)} ${nsn.slice(2, 6)} ${nsn.slice(6)}`,
+  intlTrunk: `+44 (0)${nsn.slice(0, 2)} ${nsn.slice(2, 6)} ${nsn.slice(6)}`,
+});
