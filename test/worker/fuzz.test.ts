@@ -129,3 +129,79 @@ describe("fuzz: admin API with a valid key", () => {
     expect(refused).toBeGreaterThan(RUNS * 1.5);
   });
 });
+
+describe("fuzz: the voice provider's callback", () => {
+  it("arbitrary bodies, encodings and tokens: 4xx JSON errors for what is refused, never a 5xx, nothing stored on refusal", async () => {
+    const { acct, state } = await world();
+    const voice = (await (await SELF.fetch("https://dni.test/v1/account/voice", { headers: { Authorization: `Bearer ${acct.adminKey}` } })).json()) as { callbackUrl: string; signedCallbackUrl: string };
+    const url = fc.oneof(
+      fc.constant(voice.callbackUrl),
+      fc.constant(`${voice.callbackUrl}/agent`),
+      fc.constant(voice.signedCallbackUrl),
+      fc.constant(voice.callbackUrl.replace(/[^/]+$/, "vs_wrong")),
+      fc.constant(`https://dni.test/v1/voice/${acct.accountId.slice(0, 15)}x/${voice.callbackUrl.split("/").pop()}`),
+      fc.webPath().map((p) => `https://dni.test/v1/voice/${p.replace(/^\//, "")}`),
+    );
+    const fields = fc.record(
+      { callId: fc.oneof(weirdString, fc.integer()), callerNo: phoneish, calledNo: phoneish, startTime: fc.oneof(fc.integer(), fc.double(), weirdString, fc.date({ noInvalidDate: true }).map((d) => d.toISOString())), To: phoneish, From: phoneish },
+      { requiredKeys: [] },
+    );
+    const body = fc.oneof(
+      fields.map((f) => ({ type: "application/json", body: JSON.stringify(f) })),
+      fields.map((f) => ({ type: "application/x-www-form-urlencoded", body: new URLSearchParams(Object.entries(f).map(([k, v]) => [k, String(v)])).toString() })),
+      jsonValue.map((b) => ({ type: "application/json", body: b })),
+      weirdString.map((b) => ({ type: "text/plain", body: b })),
+    );
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(url, body, fc.option(fc.record({ ts: fc.string({ maxLength: 12 }), sig: weirdString.filter((s) => /^[\x20-\x7e]*$/.test(s)) })), async (u, b, signed) => {
+        const prior = await state();
+        const headers: Record<string, string> = { "Content-Type": b.type };
+        if (signed) Object.assign(headers, { "X-DNI-Timestamp": signed.ts.replace(/[^\x20-\x7e]/g, ""), "X-DNI-Signature": signed.sig });
+        const res = await SELF.fetch(u, { method: "POST", headers, body: b.body });
+        expect(res.status, `${u} ${b.body.slice(0, 100)}`).toBeLessThan(500);
+        if (res.status >= 400) {
+          refused++;
+          await expectClientError(res, { u, b: b.body.slice(0, 100) });
+          expect(await state()).toBe(prior);
+        } else await res.arrayBuffer();
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    expect(refused).toBeGreaterThan(RUNS);
+  });
+});
+
+describe("fuzz: admin reads and settings with a valid key", () => {
+  it("arbitrary queries and settings bodies: 4xx or a valid answer, never a 5xx", async () => {
+    const { acct, state } = await world();
+    const query = fc.webQueryParameters();
+    const read = fc.constantFrom("/v1/calls", "/v1/calls.csv", "/v1/stats/calls", "/v1/pools/web/health", "/v1/pools/web/numbers", "/v1/pools/web/sizing", "/v1/pools/nope/health", "/v1/calls/nope");
+    await fc.assert(
+      fc.asyncProperty(read, query, async (path, q) => {
+        const res = await SELF.fetch(`https://dni.test${path}?${q}`, { headers: { Authorization: `Bearer ${acct.adminKey}` } });
+        expect(res.status, `${path}?${q}`).toBeLessThan(500);
+        if (res.status >= 400) await expectClientError(res, `${path}?${q}`);
+        else await res.arrayBuffer();
+      }),
+      { numRuns: RUNS },
+    );
+    const write = fc.constantFrom("/v1/account/voice", "/v1/account/integrations");
+    const settings = fc.oneof(
+      jsonValue,
+      fc.record({ fallbackNumber: fc.oneof(phoneish, fc.constant(null)), ga4: fc.anything(), webhook: fc.oneof(fc.record({ url: weirdString }), fc.anything()), alertWebhook: fc.anything() }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+    );
+    await fc.assert(
+      fc.asyncProperty(write, settings, async (path, b) => {
+        const prior = await state();
+        const res = await SELF.fetch(`https://dni.test${path}`, { method: "PATCH", headers: { Authorization: `Bearer ${acct.adminKey}`, "Content-Type": "application/json" }, body: b });
+        expect(res.status, `${path} ${b.slice(0, 100)}`).toBeLessThan(500);
+        if (res.status >= 400) {
+          await expectClientError(res, { path, b: b.slice(0, 100) });
+          expect(await state()).toBe(prior);
+        } else await res.arrayBuffer();
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
