@@ -3,7 +3,8 @@
  * its threshold, once when it runs dry, once on recovery — not per request, not while an episode
  * lasts, never for status `recycle` — through the outbox (signed, retried).
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { shardName } from "../../worker/lib/shards";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { retryDelayMs } from "../../worker/objects/outbox";
 import { accountStub, allocate, api, createAccount, createPool, dump, freshNumbers, poolStub, sessionId, type Created } from "./helpers";
@@ -219,5 +220,17 @@ describe("pool alerts", () => {
     }
     expect((await api("PATCH", "/v1/pools/web", { key: acct.adminKey, body: { alertThreshold: 0.9 } })).json.alertThreshold).toBe(0.9);
     expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: "http://hooks.example/x" } } })).status).toBe(400);
+  });
+
+  it("each shard of a sharded pool reports its own episode, and their alerts never collide", async () => {
+    const { acct } = await world(40, { shards: 2, leaseSeconds: 600, maxNewLeasesPerMinute: 10_000 });
+    const net = mockNetwork();
+    // 80 new sessions on 40 numbers: both shards run past the threshold and dry.
+    await newSessions(acct, 80);
+    for (const shard of [0, 1]) await runDurableObjectAlarm(env.POOLS.get(env.POOLS.idFromName(shardName(acct.accountId, "web", shard))));
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const got = net.seen.filter((x) => x.url.href === HOOK).map((x) => JSON.parse(x.body) as { type: string });
+    // One warning and one exhaustion per shard: four alerts, none lost to the other's alert ids.
+    expect(types(got).sort()).toEqual(["pool.exhausted", "pool.exhausted", "pool.warning", "pool.warning"]);
   });
 });

@@ -229,7 +229,9 @@ export class PoolObject extends DurableObject<Env> {
       this.health.prune(now);
       this.alerts.settle(this.config, now);
     });
-    await this.alerts.deliver(this.config ? this.env.ACCOUNTS.get(this.env.ACCOUNTS.idFromName(this.config.accountId)) : null, this.config?.poolId ?? "", now);
+    // Alert ids are per object: a shard's alerts are keyed by the shard's name so they never collide.
+    const source = this.config ? (this.config.shard ? `${this.config.poolId}#${this.config.shard}` : this.config.poolId) : "";
+    await this.alerts.deliver(this.config ? this.env.ACCOUNTS.get(this.env.ACCOUNTS.idFromName(this.config.accountId)) : null, source, now);
     await this.scheduleAlarm(now);
   }
 
