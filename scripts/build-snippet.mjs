@@ -3,6 +3,7 @@
 // runtime dependencies), and worker/generated/snippet.ts (SNIPPET_JS + SNIPPET_ETAG) for the worker
 // to serve at /dni.js. Prints raw / gzip / brotli sizes.
 import { build } from "esbuild";
+import { minify } from "terser";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -26,8 +27,16 @@ const result = await build({
   logLevel: "warning",
   define: { DNI_BUILD: "true" },
 });
-// The bundle is an IIFE that relies on nothing strict mode gives: drop the directive.
-const js = result.outputFiles[0].text.replace(/^"use strict";/, "");
+// esbuild bundles and strips types; terser then compresses harder than esbuild's minifier (several
+// passes: about 5 % fewer gzip bytes). Property names are never mangled: the wire format, the
+// DOM and the public API use them. The bundle is an IIFE that relies on nothing strict mode gives.
+const squeezed = await minify(result.outputFiles[0].text, {
+  ecma: 2019,
+  compress: { passes: 3, ecma: 2019 },
+  mangle: true,
+  format: { comments: false },
+});
+const js = squeezed.code.replace(/^"use strict";/, "");
 
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, js);
