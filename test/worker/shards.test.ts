@@ -133,4 +133,22 @@ describe("a pool split across shards", () => {
     await ring(voice.callbackUrl, callBody(id, moved!.number, Date.now()));
     expect((await api("GET", `/v1/calls/${id}`, { key: acct.adminKey })).json).toMatchObject({ attributed: true, session: moved!.session });
   });
+
+  it("a deleted sharded pool's numbers still attribute to the right shard while they route", async () => {
+    const acct = await createAccount();
+    const tracking = freshNumbers(30);
+    await createPool(acct, { id: "gone", name: "Gone", trackingNumbers: tracking, destinations: [DEST], isDefault: true, shards: 3, leaseSeconds: 600, graceSeconds: 300, maxNewLeasesPerMinute: 100_000 });
+    const voice = await voiceOf(acct);
+    const visits = [];
+    for (let i = 0; i < 9; i++) {
+      const s = sessionId();
+      visits.push({ session: s, number: (await allocate(acct.siteKey, s)).json.pools[0].number.e164 as string });
+    }
+    const far = visits.find((v) => shardOf(v.number, 3) !== 0);
+    expect(far).toBeDefined();
+    expect((await api("DELETE", "/v1/pools/gone", { key: acct.adminKey })).status).toBe(204);
+    const id = callId();
+    await ring(voice.callbackUrl, callBody(id, far!.number, Date.now()));
+    expect((await api("GET", `/v1/calls/${id}`, { key: acct.adminKey })).json).toMatchObject({ attributed: true, session: far!.session, pool: "gone" });
+  });
 });

@@ -77,9 +77,14 @@ export class CallDesk {
    */
   private async attribute(accountId: string, poolId: string, pool: Pool | null, q: CallQuery): Promise<CallMatch> {
     const stub = (shard: number) => this.env.POOLS.get(this.env.POOLS.idFromName(shardName(accountId, poolId, shard)));
-    const shards = pool?.shards ?? 1;
+    if (!pool) {
+      // A deleted pool whose numbers still route for lease + grace: its shard 0 remembers the count.
+      const { shards: n = 1 } = await stub(0).attributeCall({ ...q, peek: true });
+      return stub(shardOf(q.number, n)).attributeCall(q);
+    }
+    const shards = pool.shards ?? 1;
     const primary = shardOf(q.number, shards);
-    const older = pool?.previousShards ? shardOf(q.number, pool.previousShards) : primary;
+    const older = pool.previousShards ? shardOf(q.number, pool.previousShards) : primary;
     if (older === primary) return stub(primary).attributeCall(q);
     const [a, b] = await Promise.all([stub(primary).attributeCall({ ...q, peek: true }), stub(older).attributeCall({ ...q, peek: true })]);
     const useOlder = !!b.lease && (!a.lease || b.lease.leasedAt > a.lease.leasedAt);

@@ -44,6 +44,8 @@ export interface CallMatch {
   overflow: boolean;
   /** The route of the pool object's own (last) config, for pools the account no longer has. */
   route: CallRoute | null;
+  /** The shard count in the object's own config (finds the right shard of a deleted pool). */
+  shards?: number;
 }
 
 export interface MatchedLease {

@@ -193,7 +193,7 @@ export class PoolObject extends DurableObject<Env> {
         this.bump(lease ? "calls_attributed" : "calls_unattributed");
       });
     }
-    return { lease, overflow, route: config?.route ?? null };
+    return { lease, overflow, route: config?.route ?? null, shards: config?.shards ?? 1 };
   }
 
   counters(): Record<string, number> {
