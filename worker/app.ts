@@ -25,18 +25,10 @@ app.use("*", demoSeed());
 // Every API body is capped; routes with smaller limits (allocation) add their own.
 app.use("/v1/*", capBody(ADMIN_MAX_BYTES));
 
-app.route("/", snippet);
-app.route("/", allocate);
-app.route("/", accounts);
-app.route("/", accountRoutes);
-app.route("/", pools);
-app.route("/", voice);
-app.route("/", calls);
-app.route("/", accountVoice);
-app.route("/", sizing);
-app.route("/", poolHealth);
-app.route("/", dashboard);
-app.route("/", meta);
+// Order matters where paths overlap: the first sub-app that matches handles the request.
+for (const routes of [snippet, allocate, accounts, accountRoutes, pools, voice, calls, accountVoice, sizing, poolHealth, dashboard, meta]) {
+  app.route("/", routes);
+}
 
 app.openAPIRegistry.registerComponent("securitySchemes", "adminKey", { type: "http", scheme: "bearer", description: "Account admin key sk_…" });
 app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", { type: "http", scheme: "bearer", description: "Deployment operator token" });
