@@ -16,13 +16,12 @@ import type { IntegrationConfig, Integrations, IntegrationsPatch } from "../sche
 import type { AllocateResponse, PoolAllocation } from "../../shared/protocol";
 import { normalizePhone, phoneParts } from "../../shared/phone";
 import { hasSchema, migrate } from "./sql";
-import { CallDesk, routeOf, type DeskAccount, type VoiceReply } from "./call-desk";
+import { CallDesk, type DeskAccount, type VoiceReply } from "./call-desk";
 import { CALLS_MIGRATION } from "./call-store";
 import { OUTBOX_MIGRATION } from "./outbox";
-import type { PoolSnapshot } from "./pool-config";
 import { buildPool, normalizeList, normalizeOrigins } from "./pool-rules";
-import { defaultNewLeaseLimit } from "./rate-window";
-import { movedUntil, numbersOfShard, shardName, shardOf } from "../lib/shards";
+import { shardName, shardOf } from "../lib/shards";
+import { holdMs, shardsOf, snapshot } from "./pool-snapshot";
 import type { PendingAlert } from "./pool-alerts";
 import { healthView, mergeFigures, mergeNumberPages, thresholdOf, type NumberPageQuery } from "../lib/pool-figures";
 import { sizePool } from "../lib/pool-sizing";
@@ -505,44 +504,6 @@ export class AccountObject extends DurableObject<Env> {
   private directory() {
     return this.env.DIRECTORY.get(this.env.DIRECTORY.idFromName("directory"));
   }
-}
-
-function holdMs(pool: Pool): number {
-  return (pool.leaseSeconds + pool.graceSeconds) * 1000;
-}
-
-function shardsOf(pool: Pool): number {
-  return pool.shards ?? 1;
-}
-
-/** One shard's view of a pool: its share of the numbers (held a while if they just moved in) and of the new-lease limit. */
-function snapshot(accountId: string, pool: Pool, shard: number): PoolSnapshot {
-  const shards = shardsOf(pool);
-  const numbers = numbersOfShard(pool.trackingNumbers, shard, shards);
-  const heldUntil: Record<string, number> = {};
-  for (const n of numbers) {
-    const until = movedUntil(n, shard, shards, pool.previousShards ?? null, pool.reshardedAt ?? null, pool.leaseSeconds);
-    if (until !== null) heldUntil[n] = until;
-  }
-  const limit = pool.maxNewLeasesPerMinute ?? defaultNewLeaseLimit(pool.trackingNumbers.length);
-  return {
-    accountId,
-    poolId: pool.id,
-    version: pool.version,
-    active: true,
-    shard,
-    shards,
-    heldUntil,
-    trackingNumbers: numbers,
-    overflowNumber: pool.overflowNumber,
-    leaseSeconds: pool.leaseSeconds,
-    graceSeconds: pool.graceSeconds,
-    exhaustionPolicy: pool.exhaustionPolicy,
-    maxNewLeasesPerMinute: Math.ceil(limit / shards),
-    status: pool.status,
-    alertThreshold: thresholdOf(pool),
-    route: routeOf(pool),
-  };
 }
 
 function integrationConfig(row: AccountRow): IntegrationConfig {
