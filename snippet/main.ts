@@ -81,22 +81,25 @@ export const start = (c: Config): Api => {
           .forEach(
             (n) =>
               n &&
-              walk(n, (t: any, v, e, H = find(v, K), s?: any) =>
-                L
-                  ? // Last hit first: the offsets of the earlier ones stay right.
-                    H.reverse().forEach(
-                      ([a, b, p]) =>
-                        p[1] &&
-                        (e
-                          ? e.setAttribute("href", "tel:" + p[1].e164)
-                          : (t.data = t.data.slice(0, a) + write(v.slice(a, b), p[0], p[1]) + t.data.slice(b)),
-                        swapped(p)),
-                    )
-                  : (K[0] ? H[0] : e || phoneLike(v)) &&
-                    (req(),
-                    // Anti-flicker: hide the element of this text (unless styled inline) until the
-                    // answer, a failure or the cap.
-                    t && hide && !(s = t.parentElement.style).visibility && hid.push(s) && (s.visibility = "hidden")),
+              walk(
+                n,
+                (T, v, e, H?: any, s?: any, P?: any) => (
+                  // Each destination found (H: one was): once there is an allocation (L), its
+                  // number (if its pool has one) is written in its place in v, or in the tel: link
+                  // (v, not used after for a link, is then spoiled).
+                  (v = find(v, K, (x, p) =>
+                    L && p[1] ? ((H = 1), swapped(p), e ? e.setAttribute("href", "tel:" + p[1].e164) : write(x, p[0], p[1])) : (H = x),
+                  )),
+                  L
+                    ? // Each text node of the run gets its part of v back: after a hit, and only if
+                      // no text held a "\0" of its own (it would shift the parts).
+                      H && (P = v.split("\0")).length == T.length && T.map((t, i) => (t.data = P[i]))
+                    : (K[0] ? H : e || phoneLike(v)) &&
+                      (req(),
+                      // Anti-flicker: hide the elements of these texts (unless styled inline) until
+                      // the answer, a failure or the cap.
+                      hide && T.forEach((t: any) => !(s = t.parentElement.style).visibility && hid.push(s) && (s.visibility = "hidden")))
+                ),
               ),
           );
       } catch (e) {
@@ -169,7 +172,7 @@ export const start = (c: Config): Api => {
   } else L = 1;
 
   const api: Api = ((m: "number", x?: string, cb?: any) => api[m](x).then(cb)) as Api;
-  api.number = (x) => need().then(() => ((x ? (find(x, K)[0] || [])[2] : K[0]) || [])[1] || null);
+  api.number = (x, p?: any) => need().then(() => ((x ? (find(x, K, (_, q) => (p = p || q)), p) : K[0]) || [])[1] || null);
   if (typeof DNI_BUILD == "undefined")
     api.stop = () => {
       mo.disconnect();

@@ -4,33 +4,59 @@
 export const REVEAL = "data-dni-reveal";
 /**
  * Never looked into, with everything inside: the head, code, form fields (an <input> has no text),
- * editable content, opt-outs, numbers not revealed yet.
+ * editable content, opt-outs, numbers not revealed yet. A text run ends at any of them, and at a
+ * <br>.
  */
-const SKIP = "head,script,style,noscript,textarea,select,template,[contenteditable],[data-dni-ignore],[" + REVEAL + "]";
+const SKIP = "head,script,style,noscript,textarea,select,template,[contenteditable],[data-dni-ignore],[" + REVEAL + "],br";
+/**
+ * Inline elements: a text run goes on across them (`<b>(800)</b> 555-0199`). A tag list:
+ * getComputedStyle is slow.
+ */
+const INLINE = "a,abbr,b,em,font,i,mark,small,span,strong,sub,sup,u";
 
 /**
  * Walks root and its subtree unless root is (inside) something never looked into. Calls f with each
- * text node and its text, and with each `tel:` link (root itself included: a link added on its own,
- * a revealed link): no node, its number percent-decoded (`tel:+1%20800%20555%200199`, as URIs write
- * spaces, and `%2B` from encodeURIComponent; unescape() never throws), the link. A number split over
- * several elements (`<b>(800)</b> 555-0199`) is not seen (its tel: link is).
+ * run of text, and with each `tel:` link (root itself included: a link added on its own, a revealed
+ * link): no texts ([]), its number percent-decoded (`tel:+1%20800%20555%200199`, as URIs write spaces,
+ * and `%2B` from encodeURIComponent; unescape() never throws), the link.
+ *
+ * A run is the text nodes (not empty) inside root that follow each other under the same block,
+ * their nearest ancestor that is not INLINE (`Call <strong>800</strong>.<strong>555</strong>.0199`):
+ * it ends at a text of another block (an outer one, or one inside), and at a skipped element or a
+ * <br>. An element without text between two texts (an <img>, an empty <div>) does not end it. f
+ * gets the nodes and their texts joined by "\0", which the HTML parser never leaves in a text:
+ * find() reads it as the border between two nodes. Most runs are one node.
  */
-export const walk = (root: Element, f: (t: Text | 0, v: string, a?: Element) => void) => {
+export const walk = (root: Element, f: (t: Text[], v: string, a?: Element) => void) => {
   // No NodeFilter: a JS filter is called back from native code for every node, which makes a walk
   // many times slower in Chromium. Inside a subtree never looked into (s), nodes are passed over.
-  const w = document.createTreeWalker(root, 5);
+  const w = document.createTreeWalker(root, 5),
+    /** Ends the run r (also called with none: f finds nothing in "", and it is rare). */
+    end = () => {
+      f(r, r.map((t) => t.data).join("\0"));
+      r = [];
+    };
   let n: any = root,
     s: any,
-    h: string | null;
+    h: string | null,
+    /** The run, its block (or the skipped element that ends it), a text's block. */
+    r: Text[] = [],
+    B: any,
+    b: any;
   if (!root.closest(SKIP))
     do
-      (s && s.contains(n)) ||
-        ((s = 0),
-        // An element (a text node has no matches()).
-        n.matches
-          ? n.matches(SKIP)
-            ? (s = n)
-            : (h = n.getAttribute("href")) && /^tel:/i.test(h) && f(0, unescape(h.slice(4)), n)
-          : f(n, n.data));
+      if (!(s && s.contains(n)))
+        if (((s = 0), n.matches))
+          // An element (a text node has no matches()). A skipped one (or <br>) ends the run: the
+          // next text's block is not it.
+          n.matches(SKIP) ? (s = B = n) : (h = n.getAttribute("href")) && /^tel:/i.test(h) && f([], unescape(h.slice(4)), n);
+        else if (n.data) {
+          // A text: its block (b), the run's (B).
+          for (b = n; (b = b.parentNode).matches(INLINE); );
+          b != B && end();
+          r.push(n);
+          B = b;
+        }
     while ((n = w.nextNode()));
+  end();
 };

@@ -130,6 +130,13 @@ beforeAll(async () => {
     "/": html(HOME, { attrs: 'data-pool="web,uk"', title: "Acme — call (800) 555-0199" }),
     "/contact": html(contact, { attrs: 'data-pool="web,uk"' }),
     "/spa": html(`<div id="app">Loading…</div>`),
+    // Numbers split over inline elements, and near misses: no text of it is phone-like on its own.
+    "/split": html(`
+      <p id="sp-strong">Call <strong>800</strong>.<strong>555</strong>.0199</p>
+      <p id="sp-long">Ref 9<b>800</b>555-01<i>99</i></p>
+      <div id="sp-blocks"><p>Fax: (800) 555-</p><p>0199</p></div>
+      <p id="sp-br">(800) 555<br>-0199</p>
+      <div id="sp-app"></div>`),
     "/down": html(`<p id="a">Call (800) 555-0199</p><a id="tel" href="tel:+18005550199">Call</a>`, { attrs: `data-api="http://127.0.0.1:${closedPort}"` }),
     "/reveal": html(`
       <p>Opening hours 9-5.</p>
@@ -327,6 +334,32 @@ describe("single-page apps", () => {
     expect(await text(v, "#m")).toBe(`or ${t.nsn.slice(0, 3)}-${t.nsn.slice(3, 6)}-${t.nsn.slice(6)}`);
     await settle(v);
     expect(v.allocs).toHaveLength(1);
+  });
+});
+
+describe("a number split over inline elements", () => {
+  it("is asked for on a first view and written back into its nodes, also when added later; never across blocks, a <br>, or out of a longer run", async () => {
+    const v = await open("/split");
+    await changed(v, "#sp-strong", "Call 800.555.0199");
+    const t = numberOf(await answer(v), "web");
+    const [a, b, c] = [t.nsn.slice(0, 3), t.nsn.slice(3, 6), t.nsn.slice(6)];
+    const inner = (sel: string) => v.page.locator(sel).innerHTML();
+    expect(await inner("#sp-strong")).toBe(`Call <strong>${a}</strong>.<strong>${b}</strong>.${c}`);
+    expect(await inner("#sp-long")).toBe("Ref 9<b>800</b>555-01<i>99</i>");
+    expect(await inner("#sp-blocks")).toBe("<p>Fax: (800) 555-</p><p>0199</p>");
+    expect(await inner("#sp-br")).toBe("(800) 555<br>-0199");
+    // Added later, as an SPA renders: swapped from the allocation already held.
+    await v.page.evaluate(() => {
+      document.querySelector("#sp-app")!.innerHTML =
+        '<p id="sp-b"><b>(800)</b> 555-0199</p><p><a id="sp-tel" href="tel:+18005550199"><span>800</span>-555-0199</a></p>';
+    });
+    await changed(v, "#sp-b", "(800) 555-0199");
+    expect(await inner("#sp-b")).toBe(`<b>(${a})</b> ${b}-${c}`);
+    expect(await inner("#sp-tel")).toBe(`<span>${a}</span>-${b}-${c}`);
+    expect(await href(v, "#sp-tel")).toBe(`tel:${t.e164}`);
+    await settle(v);
+    expect(v.allocs).toHaveLength(1);
+    expect(v.warnings).toEqual([]);
   });
 });
 

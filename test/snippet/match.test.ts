@@ -8,8 +8,16 @@ const PAIRS: Pair[] = [
   [UK, UK_T],
   [FLOWERS, US_T],
 ];
+/** The numbers find() finds in s: [start, end, pair] each, in order (s is returned unchanged). */
+const hits = (s: string, pairs = PAIRS) => {
+  const ps: Pair[] = [];
+  // Each number found is marked «…» in the result, which tells where it is.
+  const marked = find(s, pairs, (x, p) => (ps.push(p), "\u00ab" + x + "\u00bb"));
+  expect(marked.replace(/[\u00ab\u00bb]/g, "")).toBe(s);
+  return [...marked.matchAll(/\u00ab([^\u00bb]*)\u00bb/g)].map((m, i): [number, number, Pair] => [m.index - 2 * i, m.index - 2 * i + m[1]!.length, ps[i]!]);
+};
 /** The matched substrings. */
-const found = (s: string) => find(s, PAIRS).map(([a, b]) => s.slice(a, b));
+const found = (s: string) => hits(s).map(([a, b]) => s.slice(a, b));
 
 describe("find", () => {
   it.each([
@@ -29,26 +37,26 @@ describe("find", () => {
     "800/555-0199",
   ])("finds the NANP destination written %s", (s) => {
     expect(found(s)).toEqual([s]);
-    expect(find(s, PAIRS)[0]![2][0]).toBe(US);
+    expect(hits(s)[0]![2][0]).toBe(US);
   });
 
   it.each(["+44 20 7946 0958", "020 7946 0958", "+44 (0)20 7946 0958", "+44 (0) 20 7946 0958", "0044 20 7946 0958", "+442079460958", "44 20 7946 0958"])(
     "finds the GB destination written %s",
     (s) => {
       expect(found(s)).toEqual([s]);
-      expect(find(s, PAIRS)[0]![2][0]).toBe(UK);
+      expect(hits(s)[0]![2][0]).toBe(UK);
     },
   );
 
   it("finds a vanity number by its keypad digits", () => {
     expect(found("Call 1-800-FLOWERS now")).toEqual(["1-800-FLOWERS"]);
-    expect(find("1-800-FLOWERS", PAIRS)[0]![2][0]).toBe(FLOWERS);
+    expect(hits("1-800-FLOWERS")[0]![2][0]).toBe(FLOWERS);
     expect(found("800-FLOWERS")).toEqual(["800-FLOWERS"]);
   });
 
   it("finds numbers inside text, with the offsets of the number only", () => {
     const s = "Call us at (800) 555-0199 today, or +44 20 7946 0958.";
-    expect(find(s, PAIRS).map(([a, b]) => [a, b])).toEqual([
+    expect(hits(s).map(([a, b]) => [a, b])).toEqual([
       [11, 25],
       [36, 52],
     ]);
@@ -92,7 +100,7 @@ describe("find", () => {
   });
 
   it("matches nothing without destinations", () => {
-    expect(find("(800) 555-0199", [])).toEqual([]);
+    expect(hits("(800) 555-0199", [])).toEqual([]);
   });
 
   // Any text whose digits (letters read on the keypad) never spell a destination's nsn is left alone.
@@ -103,7 +111,7 @@ describe("find", () => {
     fc.assert(
       fc.property(fc.string({ unit, maxLength: 60 }), (s) => {
         fc.pre(![US, UK, FLOWERS].some((p) => keypad(s).includes(p.nsn)));
-        expect(find(s, PAIRS)).toEqual([]);
+        expect(hits(s)).toEqual([]);
       }),
       { numRuns: 2000 },
     );
@@ -120,6 +128,44 @@ describe("find", () => {
   });
 });
 
+describe("find, over text node borders (\\0: scan.ts joins a run's texts with it)", () => {
+  it.each([
+    ["(800)\x00 555-0199", "(800)\x00 555-0199"],
+    ["Call \x00800\x00.\x00555\x00.0199 now", "800\x00.\x00555\x00.0199"],
+    ["Tel:\x00800 555 0199", "800 555 0199"], // a border before it counts as the start of the text
+    ["Call us\x00(800) 555-0199\x00Mon-Fri", "(800) 555-0199"], // ... after it, as the end
+    ["+\x001 800 555 0199", "+\x001 800 555 0199"],
+    ["(\x00800) 555-0199", "(\x00800) 555-0199"],
+    ["1-800-\x00FLOWERS", "1-800-\x00FLOWERS"],
+    ["+44 (0)\x0020 7946 0958", "+44 (0)\x0020 7946 0958"],
+  ])("finds the destination in %j", (s, x) => {
+    expect(found(s)).toEqual([x]);
+  });
+
+  it.each(["9\x00800-555-0199", "800\x00555019\x009\x000", "8005550199\x001", "800-555-0199\x00.5", "8005550199\x00-5", "ID\x008005550199x", "$1,\x00800.555.0199", "9(\x00800) 555-0199", "v2.\x00800.555.0199"])(
+    "never finds a destination in a longer run over borders: %j",
+    (s) => {
+      expect(found(s)).toEqual([]);
+    },
+  );
+
+  it("finds a destination split anywhere by borders, never one glued to a digit over a border (property)", () => {
+    const cuts = fc.array(fc.boolean(), { minLength: 13, maxLength: 13 });
+    fc.assert(
+      fc.property(cuts, fc.constantFrom("", "9", "1", "x", " ", "9(", ":"), fc.constantFrom("", "0", ".5", "x", " "), (cut, before, after) => {
+        const n = [..."(800) 555-0199"].map((c, i) => (i && cut[i - 1] ? "\x00" : "") + c).join("");
+        // Borders as scan.ts makes them: between non-empty texts only.
+        const s = (before && before + "\x00") + n + (after && "\x00" + after);
+        // A digit before the border makes a longer run ("1": the trunk prefix, part of the number);
+        // so does a digit after it, or . and a digit.
+        const want = before[0] == "9" || /\d/.test(after) ? [] : [(before == "1" ? "1" : "") + "8005550199"];
+        expect(found(s).map((x) => x.replace(/\D/g, ""))).toEqual(want);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe("phoneLike", () => {
   it("sees runs of phone length", () => {
     expect(phoneLike("call (555) 123-4567")).toBe(true);
@@ -129,5 +175,36 @@ describe("phoneLike", () => {
   it("ignores short digit runs", () => {
     expect(phoneLike("Open 9-5, $1,299 or 3 for $20")).toBe(false);
     expect(phoneLike("")).toBe(false);
+  });
+
+  // Every form snippet/README.md lists (vanity aside: four digits are not phone-like).
+  const FORMS = ["(800) 555-0199", "800.555.0199", "1-800-555-0199", "+1 800 555 0199", "001 800 555 0199", "011 1 800 555 0199", "+44 20 7946 0958", "020 7946 0958", "+44 (0)20 7946 0958", "800/555-0199", "(800)555-0199", "8005550199", "555-0199", "01 23 45 67 89", "01.23.45.67.89"];
+  it.each(FORMS)("sees %s, alone, in text, and split over text nodes", (s) => {
+    expect(phoneLike(s)).toBe(true);
+    expect(phoneLike(`Call ${s}, Mon-Fri 9-5.`)).toBe(true);
+    expect(phoneLike(s.replace(/(\W+)/g, "\x00$1\x00"))).toBe(true);
+  });
+
+  it.each(["1,234,567", "$12,345,678.90", "Total: 1,234,567 views", "1,234 567", "12,345 or 67,890", "999,999,999,999"])("ignores the amount in %s", (s) => {
+    expect(phoneLike(s)).toBe(false);
+  });
+
+  it("ignores comma-grouped amounts, and sees phone numbers next to them (property)", () => {
+    const amount = fc.tuple(fc.integer({ min: 1, max: 999 }), fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 1, maxLength: 5 })).map(([h, t]) => [h, ...t.map((g) => String(g).padStart(3, "0"))].join(","));
+    const phone = fc.tuple(fc.constantFrom(...FORMS), fc.stringMatching(/^\d{10}$/)).map(([f, d]) => {
+      let i = 0;
+      return f.replace(/\d/g, () => d[i++ % 10]!);
+    });
+    fc.assert(
+      fc.property(fc.array(amount, { minLength: 1, maxLength: 4 }), fc.constantFrom(" ", ", ", " or $", "; "), (as, sep) => {
+        expect(phoneLike("$" + as.join(sep))).toBe(false);
+      }),
+    );
+    fc.assert(
+      fc.property(amount, phone, (a, p) => {
+        expect(phoneLike(`From $${a}. Call ${p}`)).toBe(true);
+        expect(phoneLike(`Call ${p}, from $${a}`)).toBe(true);
+      }),
+    );
   });
 });

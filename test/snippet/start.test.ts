@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SESSION_ID_PATTERN } from "../../shared/protocol";
-import { API, KEY, LEASE, UK, UK_9, UK_T, US, US_T, alloc, answer, flush, leave, page, reset, run, sent, stubFetch } from "./helpers";
+import { API, FLOWERS, KEY, LEASE, UK, UK_9, UK_T, US, US_T, alloc, answer, flush, leave, page, reset, run, sent, stubFetch } from "./helpers";
 
 const text = (sel: string) => document.querySelector(sel)!.textContent;
 const href = (sel: string) => document.querySelector(sel)!.getAttribute("href");
@@ -538,5 +538,114 @@ describe("anti-flicker", () => {
     expect((document.querySelector("#t") as HTMLElement).style.visibility).toBe("hidden");
     await dni.number();
     expect((document.querySelector("#t") as HTMLElement).style.visibility).toBe("");
+  });
+});
+
+describe("numbers split over inline elements", () => {
+  /** The page after a first view (one answer: US → US_T). */
+  const swapped = async (html: string) => {
+    const f = stubFetch();
+    page(html);
+    await run().number();
+    expect(f).toHaveBeenCalledTimes(1);
+    return document.body.innerHTML;
+  };
+
+  it.each([
+    ["<p><b>(800)</b> 555-0199</p>", "<p><b>(800)</b> 555-0123</p>"],
+    ['<p><a href="tel:+18005550199"><span>800</span>-555-0199</a></p>', '<p><a href="tel:+18005550123"><span>800</span>-555-0123</a></p>'],
+    ["<p>Call <strong>800</strong>.<strong>555</strong>.0199</p>", "<p>Call <strong>800</strong>.<strong>555</strong>.0123</p>"],
+    // The tracking number's digits land in the nodes that held the original's.
+    ["<p>Call <i>800-555-01</i><u>99</u> now</p>", "<p>Call <i>800-555-01</i><u>23</u> now</p>"],
+    ["<p>+1 <span>800 </span><span>55</span><em>5 01</em>99</p>", "<p>+1 <span>800 </span><span>55</span><em>5 01</em>23</p>"],
+    // Nested inline elements, a comment between, several numbers in one run.
+    ["<div><b><i>(800)</i></b><!-- x --> <font>555</font>-0199 or <small>800</small>.555.0199</div>", "<div><b><i>(800)</i></b><!-- x --> <font>555</font>-0123 or <small>800</small>.555.0123</div>"],
+    // A label glued to the number (JSX drops the whitespace between lines): found, as before.
+    ["<p><span>Call us</span><a>(800) 555-0199</a></p>", "<p><span>Call us</span><a>(800) 555-0123</a></p>"],
+    ["<p><span>Tel:</span><a>800.555.0199</a><span>Mon-Fri</span></p>", "<p><span>Tel:</span><a>800.555.0123</a><span>Mon-Fri</span></p>"],
+    // A number in one node next to a split one.
+    ["<p><b>(800)</b> 555-0199 or (800) 555-0199</p>", "<p><b>(800)</b> 555-0123 or (800) 555-0123</p>"],
+  ])("swaps %s", async (html, out) => {
+    expect(await swapped(html)).toBe(out);
+  });
+
+  it("writes the national form into the first node when the shapes differ", async () => {
+    stubFetch(answer([alloc("uk", [UK], UK_9), alloc("web", [FLOWERS], US_T)]));
+    page("<p id='a'>Call <b>020</b> 7946 0958 today</p><p id='b'>1-800-<b>FLOWERS</b>!</p>");
+    await run().number();
+    expect(document.querySelector("#a")!.innerHTML).toBe("Call <b>016977 2345</b> today");
+    expect(document.querySelector("#b")!.innerHTML).toBe("(800) 555-0123<b></b>!");
+  });
+
+  it.each([
+    ["across two paragraphs", "<p>(800)</p><p>555-0199</p>"],
+    ["across a <br>", "<p>(800)<br>555-0199</p>"],
+    ["across a block inside an inline element", "<span>(800) <div>x</div>555-0199</span>"],
+    ["out of a block into its parent's text", "<div><p>Call (800)</p> 555-0199</div>"],
+    ["across a table cell", "<table><tbody><tr><td>(800)</td><td>555-0199</td></tr></tbody></table>"],
+    ["across an element not in the inline list", "<p><button>(800)</button> 555-0199</p>"],
+    ["across an opt-out", '<p>(800) <span data-dni-ignore="">x</span>555-0199</p>'],
+    ["across an empty opt-out", '<p>(800) <b data-dni-ignore=""></b>555-0199</p>'],
+    ["across code", '<p>(800) <script>//</script>555-0199</p>'],
+    ["across an unrevealed number", '<p>(800) <span data-dni-reveal="">Show</span>555-0199</p>'],
+    ["a longer digit run (a digit before)", "<p>9<b>800</b>555-0199</p>"],
+    ["a longer digit run (a digit after)", "<p><b>800</b>555-0199<i>0</i></p>"],
+    ["a longer digit run, the destination in one node", "<p><b>9</b>8005550199</p>"],
+    ["a longer digit run, the destination in one node (after)", "<p>8005550199<b>1</b></p>"],
+    ["a longer digit run over many nodes", "<p><b>1</b>8<b>0</b>0555<i>0</i>19<u>9</u>0</p>"],
+    ["a longer digit run (. and a digit after)", "<p><b>800</b>.555.0199<i>.5</i></p>"],
+    ["a longer digit run (a digit and a parenthesis before)", "<p>9(<b>800</b>) 555-0199</p>"],
+    ["a price", "<p>$1,<b>800</b>.555.0199</p>"],
+  ])("leaves a number split %s", async (_, html) => {
+    stubFetch();
+    page(html + "<p>(800) 555-0199</p>"); // a destination elsewhere: an answer comes
+    await run().number();
+    expect(document.body.innerHTML).toBe(html + "<p>(800) 555-0123</p>");
+  });
+
+  it("asks on a first view where the only number is split, and hides its elements", async () => {
+    let answerNow!: () => void;
+    const f = vi.fn(() => new Promise<Response>((r) => (answerNow = () => r(new Response(JSON.stringify(answer([alloc("web", [US], US_T)])))))));
+    vi.stubGlobal("fetch", f);
+    page("<p id='t'>Call <strong>800</strong>.<strong>555</strong>.0199</p><p id='o'>Other</p>");
+    const dni = run({ hide: "" });
+    expect(f).toHaveBeenCalledTimes(1);
+    expect((document.querySelector("#t") as HTMLElement).style.visibility).toBe("hidden");
+    expect((document.querySelector("#t strong") as HTMLElement).style.visibility).toBe("hidden");
+    expect((document.querySelector("#o") as HTMLElement).style.visibility).toBe("");
+    answerNow();
+    await dni.number();
+    expect(text("#t")).toBe("Call 800.555.0123");
+    expect((document.querySelector("#t") as HTMLElement).style.visibility).toBe("");
+  });
+
+  it("swaps a split number from the cache, and one added later, without reacting to its own writes", async () => {
+    stubFetch();
+    page("<p>(800) 555-0199</p>");
+    await run().number();
+    leave();
+    const f = stubFetch();
+    page("<p id='t'><b>(800)</b> 555-0199</p><div id='app'></div>");
+    run();
+    expect(text("#t")).toBe("(800) 555-0123");
+    const walks = vi.spyOn(document, "createTreeWalker");
+    document.querySelector("#app")!.innerHTML = "<p id='n'>Call <span>800</span>-<span>555</span>-0199</p>";
+    document.querySelector("#t")!.insertAdjacentHTML("beforeend", " or <b>800</b>.555.0199");
+    await flush();
+    expect(text("#n")).toBe("Call 800-555-0123");
+    expect(text("#t")).toBe("(800) 555-0123 or 800.555.0123");
+    const n = walks.mock.calls.length;
+    await flush(5);
+    expect(walks).toHaveBeenCalledTimes(n); // its own writes made it scan nothing more
+    expect(f).not.toHaveBeenCalled();
+  });
+
+  it("leaves a run holding a \\0 of its own (never from HTML, only from scripts) unchanged", async () => {
+    stubFetch();
+    page("<p id='t'><b>x</b>(800) 555-0199</p><p id='u'><b>x</b>y</p><p>(800) 555-0199</p>");
+    for (const id of ["t", "u"]) (document.querySelector(`#${id} b`)!.firstChild as Text).data = "a\0b";
+    await run().number();
+    expect(text("#t")).toBe("a\0b(800) 555-0199");
+    expect(text("#u")).toBe("a\0by");
   });
 });
