@@ -17,3 +17,6 @@ export function createRouter() {
 /** OpenAPI security requirement names used by the routes. */
 export const ADMIN = [{ adminKey: [] }];
 export const OPERATOR = [{ operatorToken: [] }];
+
+/** An OpenAPI JSON body or response: `{ content: { "application/json": { schema } } }`. */
+export const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });

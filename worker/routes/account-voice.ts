@@ -4,7 +4,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { unwrap } from "../lib/result";
 import { account } from "../lib/stubs";
 import { adminAuth } from "../middleware/auth";
-import { ADMIN, createRouter } from "../router";
+import { ADMIN, createRouter, json } from "../router";
 import { errorResponses } from "../schemas/common";
 import { IntegrationsPatchSchema, IntegrationsSchema, VoicePatchSchema, VoiceSettingsSchema } from "../schemas/voice";
 import type { VoiceSecrets } from "../objects/account";
@@ -13,7 +13,6 @@ import type { AppEnv } from "../app-env";
 const app = createRouter();
 for (const path of ["/v1/account/voice", "/v1/account/voice/*", "/v1/account/integrations"]) app.use(path, adminAuth());
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 const tags = ["account"];
 
 /** The callback URLs the provider is given, on the origin this request came to. */

@@ -5,7 +5,7 @@ import { makeKey } from "../lib/keys";
 import { unwrap } from "../lib/result";
 import { account } from "../lib/stubs";
 import { adminAuth } from "../middleware/auth";
-import { ADMIN, createRouter } from "../router";
+import { ADMIN, createRouter, json } from "../router";
 import { AccountPatchSchema, AccountSchema, RotateKeySchema, RotatedKeySchema } from "../schemas/account";
 import { errorResponses } from "../schemas/common";
 
@@ -13,7 +13,6 @@ const app = createRouter();
 app.use("/v1/account", adminAuth());
 app.use("/v1/account/*", adminAuth());
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 
 app.openapi(
   createRoute({ method: "get", path: "/v1/account", tags: ["account"], summary: "The account of the admin key.", security: ADMIN, responses: { 200: { description: "Account", ...json(AccountSchema) }, ...errorResponses } }),

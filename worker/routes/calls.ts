@@ -5,7 +5,7 @@ import { csvRow } from "../lib/csv";
 import { unwrap } from "../lib/result";
 import { account } from "../lib/stubs";
 import { adminAuth } from "../middleware/auth";
-import { ADMIN, createRouter } from "../router";
+import { ADMIN, createRouter, json } from "../router";
 import { errorResponses } from "../schemas/common";
 import {
   CallFilterQuerySchema,
@@ -22,7 +22,6 @@ import type { AppEnv } from "../app-env";
 const app = createRouter();
 for (const path of ["/v1/calls", "/v1/calls/*", "/v1/calls.csv", "/v1/stats/*"]) app.use(path, adminAuth());
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 const tags = ["calls"];
 
 function filterOf(q: z.infer<typeof CallFilterQuerySchema>): CallFilter {

@@ -3,14 +3,13 @@ import { createRoute } from "@hono/zod-openapi";
 import { unwrap } from "../lib/result";
 import { account } from "../lib/stubs";
 import { adminAuth } from "../middleware/auth";
-import { ADMIN, createRouter } from "../router";
+import { ADMIN, createRouter, json } from "../router";
 import { PoolParamSchema, errorResponses } from "../schemas/common";
 import { HealthQuerySchema, HealthViewSchema, NumberListSchema, NumbersQuerySchema, PoolSizingQuerySchema, PoolSizingSchema } from "../schemas/health";
 
 const app = createRouter();
 app.use("/v1/pools/*", adminAuth());
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 const tags = ["pools"];
 
 app.openapi(

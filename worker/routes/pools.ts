@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { unwrap } from "../lib/result";
 import { account } from "../lib/stubs";
 import { adminAuth } from "../middleware/auth";
-import { ADMIN, createRouter } from "../router";
+import { ADMIN, createRouter, json } from "../router";
 import { PoolParamSchema, errorResponses } from "../schemas/common";
 import { LeaseSchema, NumbersChangeSchema, PoolCreateSchema, PoolPatchSchema, PoolSchema } from "../schemas/pool";
 
@@ -11,7 +11,6 @@ const app = createRouter();
 app.use("/v1/pools", adminAuth());
 app.use("/v1/pools/*", adminAuth());
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 const tags = ["pools"];
 
 app.openapi(
