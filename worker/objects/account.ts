@@ -20,7 +20,8 @@ import { CallDesk, type DeskAccount, type VoiceReply } from "./call-desk";
 import { CALLS_MIGRATION } from "./call-store";
 import { OUTBOX_MIGRATION } from "./outbox";
 import { buildPool, normalizeList, normalizeOrigins } from "./pool-rules";
-import { shardName, shardOf } from "../lib/shards";
+import { shardOf } from "../lib/shards";
+import { directory, poolShard } from "../lib/stubs";
 import { holdMs, shardsOf, snapshot } from "./pool-snapshot";
 import type { PendingAlert } from "./pool-alerts";
 import { healthView, mergeFigures, mergeNumberPages, thresholdOf, type NumberPageQuery } from "../lib/pool-figures";
@@ -487,7 +488,7 @@ export class AccountObject extends DurableObject<Env> {
 
   private shardStub(poolId: string, shard: number) {
     const row = this.row()!;
-    return this.env.POOLS.get(this.env.POOLS.idFromName(shardName(row.id, poolId, shard)));
+    return poolShard(this.env, row.id, poolId, shard);
   }
 
   /** Shards a pool has now, and those it had before its last change of shard count. */
@@ -502,7 +503,7 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   private directory() {
-    return this.env.DIRECTORY.get(this.env.DIRECTORY.idFromName("directory"));
+    return directory(this.env);
   }
 }
 

@@ -13,7 +13,8 @@ import { buildCallRow, callView, type CallRow } from "./call-record";
 import { attempt, ga4Payload, webhookPayload } from "./deliveries";
 import { Outbox, type OutboxKind } from "./outbox";
 import type { CallMatch, CallQuery, CallRoute } from "./pool-config";
-import { shardName, shardOf } from "../lib/shards";
+import { shardOf } from "../lib/shards";
+import { directory, poolShard } from "../lib/stubs";
 
 /** What the desk needs to know about the account (read fresh for each callback). */
 export interface DeskAccount {
@@ -76,7 +77,7 @@ export class CallDesk {
    * have been leased in its previous shard: look in both, record on the one whose lease began last.
    */
   private async attribute(accountId: string, poolId: string, pool: Pool | null, q: CallQuery): Promise<CallMatch> {
-    const stub = (shard: number) => this.env.POOLS.get(this.env.POOLS.idFromName(shardName(accountId, poolId, shard)));
+    const stub = (shard: number) => poolShard(this.env, accountId, poolId, shard);
     if (!pool) {
       // A deleted pool whose numbers still route for lease + grace: its shard 0 remembers the count.
       const { shards: n = 1 } = await stub(0).attributeCall({ ...q, peek: true });
@@ -92,7 +93,7 @@ export class CallDesk {
   }
 
   private async answerNew(acct: DeskAccount, call: InboundCall, now: number): Promise<VoiceReply> {
-    const owner = await this.env.DIRECTORY.get(this.env.DIRECTORY.idFromName("directory")).lookup(call.dialled, call.startedAt);
+    const owner = await directory(this.env).lookup(call.dialled, call.startedAt);
     let row: CallRow;
     if (!owner || owner.accountId !== acct.id) {
       console.warn("voice: call on a number this account does not own", { account: acct.id, number: call.dialled, call: call.id, fallback: acct.fallback });

@@ -10,6 +10,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Lease } from "../schemas/pool";
 import type { AllocateArgs, AllocateOutcome, CallMatch, CallQuery, LeaseGrant, PoolSnapshot } from "./pool-config";
 import { migrate } from "./sql";
+import { account } from "../lib/stubs";
 import { ALERTS_MIGRATION, PoolAlerts } from "./pool-alerts";
 import { HEALTH_MIGRATION, PoolHealth } from "./pool-health";
 import type { NumberPage, NumberPageQuery, PoolFigures } from "../lib/pool-figures";
@@ -231,7 +232,7 @@ export class PoolObject extends DurableObject<Env> {
     });
     // Alert ids are per object: a shard's alerts are keyed by the shard's name so they never collide.
     const source = this.config ? (this.config.shard ? `${this.config.poolId}#${this.config.shard}` : this.config.poolId) : "";
-    await this.alerts.deliver(this.config ? this.env.ACCOUNTS.get(this.env.ACCOUNTS.idFromName(this.config.accountId)) : null, source, now);
+    await this.alerts.deliver(this.config ? account(this.env, this.config.accountId) : null, source, now);
     await this.scheduleAlarm(now);
   }
 
