@@ -13,7 +13,7 @@ import type { Account, AccountPatch } from "../schemas/account";
 import type { Call, CallFilter, CallPage, CallPageQuery, CallStats } from "../schemas/calls";
 import type { Lease, NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
 import type { IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
-import type { AllocateResponse, PoolAllocation } from "../../shared/protocol";
+import type { AllocateResponse, PhoneParts, PoolAllocation } from "../../shared/protocol";
 import { normalizePhone, phoneParts } from "../../shared/phone";
 import { hasSchema, migrate } from "./sql";
 import { CallDesk, type DeskAccount, type VoiceReply } from "./call-desk";
@@ -82,6 +82,9 @@ const notFound = () => fail(404, "account_not_found", "No such account");
 export class AccountObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private writes: Promise<unknown> = Promise.resolve();
+  /** Parsed pool configs by id (null: known absent); see pool(). */
+  private readonly pools = new Map<string, Pool | null>();
+  private readonly parts = new WeakMap<Pool, PhoneParts[]>();
   private readonly desk: CallDesk;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -206,6 +209,7 @@ export class AccountObject extends DurableObject<Env> {
       const version = this.nextVersion();
       this.ctx.storage.transactionSync(() => {
         this.sql.exec("DELETE FROM pools WHERE id = ?", id);
+        this.pools.delete(id);
         if (row.default_pool === id) this.sql.exec("UPDATE account SET default_pool = NULL");
       });
       await this.pushAll({ ...current, version }, false);
@@ -258,7 +262,7 @@ export class AccountObject extends DurableObject<Env> {
     if (out.stale) throw new Error(`pool ${pool.id} did not take config version ${pool.version}`);
     return {
       pool: pool.id,
-      destinations: pool.destinations.map(phoneParts),
+      destinations: this.destinationParts(pool),
       number: out.number ? phoneParts(out.number) : null,
       expiresAt: out.expiresAt,
       overflow: out.overflow,
@@ -282,6 +286,7 @@ export class AccountObject extends DurableObject<Env> {
     const stored: Pool = { ...pool, version: this.nextVersion() };
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("INSERT OR REPLACE INTO pools (id, config) VALUES (?, ?)", stored.id, JSON.stringify(stored));
+      this.pools.delete(stored.id);
       if (makeDefault === true) this.sql.exec("UPDATE account SET default_pool = ?", stored.id);
       else if (makeDefault === false && row.default_pool === stored.id) this.sql.exec("UPDATE account SET default_pool = NULL");
     });
@@ -464,9 +469,25 @@ export class AccountObject extends DurableObject<Env> {
     return this.sql.exec<AccountRow>("SELECT * FROM account").toArray()[0];
   }
 
+  /**
+   * A pool's stored config, parsed once per object lifetime and change: allocations read it on
+   * every request, and a 10,000-number pool's JSON is ~170 KB. Storage stays the source of truth:
+   * the two writers (commitPool, deletePool) drop the entry.
+   */
   private pool(id: string): Pool | null {
+    const cached = this.pools.get(id);
+    if (cached !== undefined) return cached;
     const r = this.sql.exec<{ config: string }>("SELECT config FROM pools WHERE id = ?", id).toArray()[0];
-    return r ? (JSON.parse(r.config) as Pool) : null;
+    const pool = r ? (JSON.parse(r.config) as Pool) : null;
+    this.pools.set(id, pool);
+    return pool;
+  }
+
+  /** A pool's destinations as the snippet needs them (libphonenumber parsing, once per config). */
+  private destinationParts(pool: Pool): PhoneParts[] {
+    let parts = this.parts.get(pool);
+    if (!parts) this.parts.set(pool, (parts = pool.destinations.map(phoneParts)));
+    return parts;
   }
 
   private view(row: AccountRow): Account {
