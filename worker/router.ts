@@ -1,14 +1,13 @@
 /** Every sub-app is an OpenAPIHono whose request validation fails with the stable error shape. */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env";
-import { errorBody } from "./errors";
+import { invalidRequest } from "./errors";
 
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
-        const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-        return c.json(errorBody("invalid_request", "The request does not match the schema", issues), 400);
+        return c.json(invalidRequest(result.error.issues), 400);
       }
     },
   });

@@ -4,7 +4,7 @@
  * schema the OpenAPI document shows; CORS is granted to the account's allowed origins only.
  */
 import type { Context } from "hono";
-import { errorBody } from "../errors";
+import { errorBody, invalidRequest } from "../errors";
 import { parseKey } from "../lib/keys";
 import { clientKey } from "../lib/client-key";
 import { enrichSource } from "../lib/source";
@@ -65,8 +65,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   const parsed = AllocateRequestSchema.safeParse(raw);
   if (!parsed.success) {
     cors(c, origin);
-    const issues = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-    return c.json(errorBody("invalid_request", "The request does not match the schema", issues), 400);
+    return c.json(invalidRequest(parsed.error.issues), 400);
   }
   const body = parsed.data;
   const key = parseKey(body.key);
