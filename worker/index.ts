@@ -1,8 +1,8 @@
 /** Worker entry: the Hono app plus the Durable Object classes wrangler binds. */
-import app from "./app";
+import app from "./http/app";
 
-export { Directory } from "./objects/directory";
-export { AccountObject } from "./objects/account";
-export { PoolObject } from "./objects/pool";
+export { Directory } from "./directory/directory";
+export { AccountObject } from "./account/account";
+export { PoolObject } from "./pool/pool";
 
 export default app;

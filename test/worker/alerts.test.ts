@@ -4,9 +4,9 @@
  * lasts, never for status `recycle` — through the outbox (signed, retried).
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { shardName } from "../../worker/lib/shards";
+import { shardName } from "../../worker/domain/shards";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { retryDelayMs } from "../../worker/objects/outbox";
+import { retryDelayMs } from "../../worker/account/outbox";
 import { accountStub, allocate, api, createAccount, createPool, dump, freshNumbers, poolStub, sessionId, type Created } from "./helpers";
 import { T0, at, hmacHex, mockNetwork, type Seen } from "./calls-helpers";
 

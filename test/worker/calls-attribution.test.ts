@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { LEASE_AT } from "../../worker/objects/pool";
-import { LIST_ORDER } from "../../worker/objects/call-store";
+import { LEASE_AT } from "../../worker/pool/pool";
+import { LIST_ORDER } from "../../worker/account/call-store";
 import { accountStub, api, createPool, freshNumbers, poolStub } from "./helpers";
 import { DEST, GOOGLE, T0, at, callBody, callId, callWorld, getCall, ring, visit, voiceOf } from "./calls-helpers";
 

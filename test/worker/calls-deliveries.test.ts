@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { MAX_ATTEMPTS, retryDelayMs } from "../../worker/objects/outbox";
+import { MAX_ATTEMPTS, retryDelayMs } from "../../worker/account/outbox";
 import { accountStub, api, type Created } from "./helpers";
 import { DEST, GOOGLE, T0, at, callBody, callId, callWorld, getCall, hmacHex, mockNetwork, ring, visit, type Seen } from "./calls-helpers";
 

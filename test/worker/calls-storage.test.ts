@@ -1,9 +1,9 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MIGRATIONS } from "../../worker/objects/account";
-import { buildCallRow } from "../../worker/objects/call-record";
-import { CallStore } from "../../worker/objects/call-store";
-import { migrate } from "../../worker/objects/sql";
+import { MIGRATIONS } from "../../worker/account/account";
+import { buildCallRow } from "../../worker/account/call-record";
+import { CallStore } from "../../worker/account/call-store";
+import { migrate } from "../../worker/platform/sql";
 import { accountStub } from "./helpers";
 
 describe("call storage", () => {

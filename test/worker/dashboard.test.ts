@@ -1,6 +1,6 @@
 /** GET /dashboard: the page is served without a key, under a CSP that allows only its own script. */
 import { describe, expect, it } from "vitest";
-import { DASHBOARD_SCRIPT } from "../../worker/pages/dashboard";
+import { DASHBOARD_SCRIPT } from "../../worker/http/pages/dashboard";
 import { api } from "./helpers";
 
 describe("GET /dashboard", () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { clientKey } from "../../worker/lib/client-key";
-import { RateWindow } from "../../worker/objects/rate-window";
+import { clientKey } from "../../worker/platform/client-key";
+import { RateWindow } from "../../worker/pool/rate-window";
 import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
 
 const DEST = "+12127365000";

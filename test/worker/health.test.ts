@@ -4,7 +4,7 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { HEALTH_QUERIES, MINUTES_KEEP_MS } from "../../worker/objects/pool-health";
+import { HEALTH_QUERIES, MINUTES_KEEP_MS } from "../../worker/pool/health";
 import { allocate, api, createAccount, createPool, freshNumbers, poolStub, sessionId, type Created } from "./helpers";
 import { T0, at, callBody, callId, ring, voiceOf } from "./calls-helpers";
 

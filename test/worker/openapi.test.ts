@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import app from "../../worker/app";
+import app from "../../worker/http/app";
 import { api } from "./helpers";
 
 /** Pages and the document itself are not API operations. */

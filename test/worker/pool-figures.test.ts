@@ -1,6 +1,6 @@
 /** Health figures from several objects of one pool merge into the pool's (for sharded pools). */
 import { describe, expect, it } from "vitest";
-import { healthState, mergeFigures, mergeNumberPages, type PoolFigures } from "../../worker/lib/pool-figures";
+import { healthState, mergeFigures, mergeNumberPages, type PoolFigures } from "../../worker/domain/pool-figures";
 
 const part = (over: Partial<PoolFigures>): PoolFigures => ({
   end: 600_000,

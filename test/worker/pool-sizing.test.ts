@@ -1,6 +1,6 @@
 /** GET /v1/pools/{id}/sizing: the size from the pool's observed peak, beside an estimate, and which to buy. */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { sizeFromObserved, sizePools } from "../../worker/lib/sizing";
+import { sizeFromObserved, sizePools } from "../../worker/domain/sizing";
 import { allocate, api, createAccount, createPool, freshNumbers, sessionId, type Created } from "./helpers";
 import { T0, at } from "./calls-helpers";
 

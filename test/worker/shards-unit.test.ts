@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fnv1a, movedUntil, numbersOfShard, shardName, shardOf } from "../../worker/lib/shards";
+import { fnv1a, movedUntil, numbersOfShard, shardName, shardOf } from "../../worker/domain/shards";
 
 describe("shard routing", () => {
   it("FNV-1a matches its published test vectors", () => {

@@ -5,7 +5,7 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { shardName, shardOf } from "../../worker/lib/shards";
+import { shardName, shardOf } from "../../worker/domain/shards";
 import { T0, at, callBody, callId, ring, voiceOf } from "./calls-helpers";
 import { allocate, api, createAccount, createPool, freshNumbers, sessionId, type Created } from "./helpers";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { lnGamma, normalQuantile, poissonTail, sizeForTarget, sizePools } from "../../worker/lib/sizing";
+import { lnGamma, normalQuantile, poissonTail, sizeForTarget, sizePools } from "../../worker/domain/sizing";
 
 /** Direct Poisson tail by summing the pmf from 0 (slow, obviously right) for cross-checking. */
 function naiveTail(mean: number, c: number): number {

@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { enrichSource } from "../../worker/lib/source";
+import { enrichSource } from "../../worker/domain/source";
 import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
 
 describe("source context", () => {

@@ -1,0 +1,180 @@
+/**
+ * The call path inside an AccountObject: answer the provider's callbacks, store each call once,
+ * queue its GA4 event and webhook, and deliver those from the object's alarm. Answering never
+ * waits on an outbound delivery: the alarm sends them after the answer has gone.
+ */
+import type { InboundCall } from "../voice/input";
+import { hangupAnswer, whisperAgentLeg, whisperText } from "../voice/actions";
+import type { Call, CallFilter, CallPage, CallPageQuery, CallStats } from "../schemas/calls";
+import type { Pool } from "../schemas/pool";
+import type { IntegrationConfig } from "../schemas/voice";
+import { CallStore } from "./call-store";
+import { buildCallRow, callView, type CallRow } from "./call-record";
+import { attempt, ga4Payload, webhookPayload } from "./deliveries";
+import { Outbox, type OutboxKind } from "./outbox";
+import type { CallMatch, CallQuery, CallRoute } from "../pool/protocol";
+import { shardOf } from "../domain/shards";
+import { directory, poolShard } from "../platform/stubs";
+
+/** What the desk needs to know about the account (read fresh for each callback). */
+export interface DeskAccount {
+  id: string;
+  fallback: string | null;
+  integrations: IntegrationConfig;
+  pool(id: string): Pool | null;
+}
+
+export interface VoiceReply {
+  /** The actions JSON, byte for byte what the first delivery of this call got. */
+  answer: string;
+  duplicate: boolean;
+}
+
+/** Outbox rows sent per alarm run; more are picked up by the next run, set at once. */
+const BATCH = 25;
+
+export function routeOf(pool: Pool): CallRoute {
+  return { poolName: pool.name, destination: pool.destinations[0]!, callerId: pool.callerId ?? null, whisper: pool.whisper ?? false };
+}
+
+export class CallDesk {
+  private readonly calls: CallStore;
+  private readonly outbox: Outbox;
+  /** Callbacks being answered, by call id: a concurrent repeat waits for the first answer. */
+  private readonly inflight = new Map<string, Promise<VoiceReply>>();
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly env: Env,
+  ) {
+    this.calls = new CallStore(ctx.storage.sql);
+    this.outbox = new Outbox(ctx.storage.sql);
+  }
+
+  /** Answer an inbound call; a repeated call id gets the stored answer and stores nothing. */
+  inbound(acct: DeskAccount, call: InboundCall, now: number): Promise<VoiceReply> {
+    const stored = this.calls.answerOf(call.id);
+    if (stored !== null) return Promise.resolve({ answer: stored, duplicate: true });
+    const running = this.inflight.get(call.id);
+    if (running) return running.then((r) => ({ ...r, duplicate: true }));
+    const answering = this.answerNew(acct, call, now).finally(() => this.inflight.delete(call.id));
+    this.inflight.set(call.id, answering);
+    return answering;
+  }
+
+  /** Whisper agent leg: SAY the source of the call whose conference this is, then join it. */
+  agent(conference: string | null): VoiceReply {
+    const row = conference ? this.calls.get(conference) : null;
+    if (!row || row.action !== "whisper") {
+      console.warn("voice: agent leg for no whispered call; hanging up", { conference });
+      return { answer: JSON.stringify(hangupAnswer()), duplicate: false };
+    }
+    return { answer: JSON.stringify(whisperAgentLeg(row.id, whisperText(row.attributed ? row.source_name : null))), duplicate: false };
+  }
+
+  /**
+   * Ask the shard that holds the number. Right after the pool's shard count changed, the number may
+   * have been leased in its previous shard: look in both, record on the one whose lease began last.
+   */
+  private async attribute(accountId: string, poolId: string, pool: Pool | null, q: CallQuery): Promise<CallMatch> {
+    const stub = (shard: number) => poolShard(this.env, accountId, poolId, shard);
+    if (!pool) {
+      // A deleted pool whose numbers still route for lease + grace: its shard 0 remembers the count.
+      const { shards: n = 1 } = await stub(0).attributeCall({ ...q, peek: true });
+      return stub(shardOf(q.number, n)).attributeCall(q);
+    }
+    const shards = pool.shards ?? 1;
+    const primary = shardOf(q.number, shards);
+    const older = pool.previousShards ? shardOf(q.number, pool.previousShards) : primary;
+    if (older === primary) return stub(primary).attributeCall(q);
+    const [a, b] = await Promise.all([stub(primary).attributeCall({ ...q, peek: true }), stub(older).attributeCall({ ...q, peek: true })]);
+    const useOlder = !!b.lease && (!a.lease || b.lease.leasedAt > a.lease.leasedAt);
+    return stub(useOlder ? older : primary).attributeCall(q);
+  }
+
+  private async answerNew(acct: DeskAccount, call: InboundCall, now: number): Promise<VoiceReply> {
+    const owner = await directory(this.env).lookup(call.dialled, call.startedAt);
+    let row: CallRow;
+    if (!owner || owner.accountId !== acct.id) {
+      console.warn("voice: call on a number this account does not own", { account: acct.id, number: call.dialled, call: call.id, fallback: acct.fallback });
+      row = buildCallRow({ call, poolId: null, match: null, route: null, fallback: acct.fallback, now });
+    } else {
+      const pool = acct.pool(owner.poolId);
+      const match = await this.attribute(
+        acct.id,
+        owner.poolId,
+        pool,
+        pool
+          ? { number: call.dialled, at: call.startedAt, graceSeconds: pool.graceSeconds, overflowNumber: pool.exhaustionPolicy === "overflow" ? pool.overflowNumber : null }
+          : { number: call.dialled, at: call.startedAt },
+      );
+      const route = pool ? routeOf(pool) : match.route;
+      if (!route) console.warn("voice: pool has no route any more", { account: acct.id, pool: owner.poolId, call: call.id });
+      row = buildCallRow({ call, poolId: owner.poolId, match, route, fallback: acct.fallback, now });
+    }
+    const view = callView(row, []);
+    const stored = this.ctx.storage.transactionSync(() => {
+      if (!this.calls.insert(row)) return false;
+      if (acct.integrations.webhook) this.outbox.enqueue(row.id, "webhook", webhookPayload(acct.id, view), now);
+      const ga4 = acct.integrations.ga4 ? ga4Payload(view) : null;
+      if (ga4) this.outbox.enqueue(row.id, "ga4", ga4, now);
+      return true;
+    });
+    if (!stored) return { answer: this.calls.answerOf(call.id)!, duplicate: true };
+    await this.schedule();
+    return { answer: row.answer, duplicate: false };
+  }
+
+  get(id: string): Call | null {
+    const row = this.calls.get(id);
+    return row ? callView(row, this.outbox.forCalls([row.id]).get(row.id) ?? []) : null;
+  }
+
+  /** Null when the cursor is not one we issued. */
+  page(q: CallPageQuery): CallPage | null {
+    const page = this.calls.page(q);
+    if (!page) return null;
+    const deliveries = q.withDeliveries === false ? new Map<string, never[]>() : this.outbox.forCalls(page.rows.map((r) => r.id));
+    return { calls: page.rows.map((r) => callView(r, deliveries.get(r.id) ?? [])), nextCursor: page.nextCursor };
+  }
+
+  stats(f: CallFilter): CallStats {
+    return this.calls.stats(f);
+  }
+
+  /**
+   * Deliveries that are not about a call (pool alerts) go through the same outbox and alarm.
+   * A key already queued is skipped, so handing the same item over twice sends it once.
+   */
+  async queueOnce(items: readonly { key: string; kind: OutboxKind; payload: string }[], now: number): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      for (const i of items) this.outbox.enqueueOnce(i.key, i.kind, i.payload, now);
+    });
+    await this.schedule();
+  }
+
+  /** The alarm: send what is due with the account's current settings, then re-arm for the next. */
+  async deliver(config: IntegrationConfig): Promise<void> {
+    const now = Date.now();
+    const due = this.outbox.due(now, BATCH);
+    await Promise.all(
+      due.map(async (row) => {
+        const result = await attempt(row, config, now);
+        const at = Date.now();
+        if (result.ok) this.outbox.delivered(row.id, result.status, at);
+        else {
+          this.outbox.attemptFailed(row, result.status, result.error, at, result.final);
+          console.warn(`delivery ${row.kind} of call ${row.call_id} failed (attempt ${row.attempts + 1})`, result.error);
+        }
+      }),
+    );
+    await this.schedule();
+  }
+
+  /** The one alarm, at the earliest pending delivery (none: no alarm). */
+  private async schedule(): Promise<void> {
+    const next = this.outbox.nextDue();
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+  }
+}

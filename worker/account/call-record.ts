@@ -1,0 +1,146 @@
+/**
+ * One call, from the callback and what the pool object matched to the stored row, the API view,
+ * and the answer. Pure functions: the decision of where a call goes is made here and only here.
+ */
+import type { SourceContext } from "../../shared/protocol";
+import type { InboundCall } from "../voice/input";
+import { hangupAnswer, transferAnswer, whisperCallerLeg, type VoiceAnswer } from "../voice/actions";
+import type { Call, CallAction, CallReason, CallSource, Delivery } from "../schemas/calls";
+import type { CallMatch, CallRoute } from "../pool/protocol";
+
+type Text = string | null;
+type Time = number | null;
+
+export type CallRow = {
+  id: string;
+  pool_id: Text;
+  tracking_number: string;
+  caller: Text;
+  started_at: number;
+  received_at: number;
+  attributed: number;
+  reason: CallReason;
+  session: Text;
+  source_name: Text;
+  referrer: Text;
+  landing: Text;
+  utm_source: Text;
+  utm_medium: Text;
+  utm_campaign: Text;
+  utm_term: Text;
+  utm_content: Text;
+  gclid: Text;
+  msclkid: Text;
+  fbclid: Text;
+  ga_client_id: Text;
+  lease_id: number | null;
+  leased_at: Time;
+  lease_expires_at: Time;
+  lease_ended_at: Time;
+  lease_end_reason: Text;
+  action: CallAction;
+  routed_to: Text;
+  answer: string;
+};
+
+export interface CallFacts {
+  call: InboundCall;
+  /** The owning pool, or null when the number is not this account's. */
+  poolId: string | null;
+  match: CallMatch | null;
+  /** The pool's route (account config, or the pool object's last one for a deleted pool). */
+  route: CallRoute | null;
+  fallback: string | null;
+  now: number;
+}
+
+/** Where the call goes: the pool's first destination; else the account's fallback; else HANGUP. */
+export function decide(route: CallRoute | null, fallback: string | null, callId: string): { action: CallAction; to: string | null; answer: VoiceAnswer } {
+  if (route?.destination) {
+    if (route.whisper && route.callerId) return { action: "whisper", to: route.destination, answer: whisperCallerLeg(callId, route.destination, route.callerId) };
+    return { action: "transfer", to: route.destination, answer: transferAnswer(route.destination, route.callerId) };
+  }
+  if (fallback) return { action: "fallback", to: fallback, answer: transferAnswer(fallback, null) };
+  return { action: "hangup", to: null, answer: hangupAnswer() };
+}
+
+const str = (v: unknown, max = 2048): Text => (typeof v === "string" && v ? v.slice(0, max) : null);
+
+/** The source context stored with the lease (validated at allocation; read defensively all the same). */
+function sourceOf(json: string | null): SourceContext {
+  if (!json) return {};
+  try {
+    const v = JSON.parse(json) as unknown;
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as SourceContext) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function buildCallRow(f: CallFacts): CallRow {
+  const lease = f.match?.lease ?? null;
+  const reason: CallReason = f.poolId === null ? "unknown_number" : f.match?.overflow ? "overflow" : lease ? (lease.inGrace ? "grace" : "live") : "no_lease";
+  const s = sourceOf(lease?.source ?? null);
+  const utm = (s.utm ?? {}) as Record<string, unknown>;
+  const clicks = (s.clickIds ?? {}) as Record<string, unknown>;
+  const { action, to, answer } = decide(f.route, f.fallback, f.call.id);
+  return {
+    id: f.call.id,
+    pool_id: f.poolId,
+    tracking_number: f.call.dialled,
+    caller: f.call.caller,
+    started_at: f.call.startedAt,
+    received_at: f.now,
+    attributed: lease ? 1 : 0,
+    reason,
+    session: lease?.session ?? null,
+    source_name: lease ? str(s.name, 64) : null,
+    referrer: lease ? str(s.referrer) : null,
+    landing: lease ? str(s.landing) : null,
+    utm_source: str(utm.source, 200),
+    utm_medium: str(utm.medium, 200),
+    utm_campaign: str(utm.campaign, 200),
+    utm_term: str(utm.term, 200),
+    utm_content: str(utm.content, 200),
+    gclid: str(clicks.gclid, 200),
+    msclkid: str(clicks.msclkid, 200),
+    fbclid: str(clicks.fbclid, 200),
+    ga_client_id: lease ? str(s.gaClientId, 64) : null,
+    lease_id: lease?.id ?? null,
+    leased_at: lease?.leasedAt ?? null,
+    lease_expires_at: lease?.expiresAt ?? null,
+    lease_ended_at: lease?.endedAt ?? null,
+    lease_end_reason: lease?.endReason ?? null,
+    action,
+    routed_to: to,
+    answer: JSON.stringify(answer),
+  };
+}
+
+export function callView(r: CallRow, deliveries: Delivery[]): Call {
+  const source: CallSource | null = r.attributed
+    ? {
+        name: r.source_name,
+        referrer: r.referrer,
+        landing: r.landing,
+        utm: { source: r.utm_source, medium: r.utm_medium, campaign: r.utm_campaign, term: r.utm_term, content: r.utm_content },
+        clickIds: { gclid: r.gclid, msclkid: r.msclkid, fbclid: r.fbclid },
+        gaClientId: r.ga_client_id,
+      }
+    : null;
+  return {
+    id: r.id,
+    pool: r.pool_id,
+    trackingNumber: r.tracking_number,
+    caller: r.caller,
+    startedAt: r.started_at,
+    receivedAt: r.received_at,
+    attributed: r.attributed === 1,
+    reason: r.reason,
+    session: r.session,
+    source,
+    lease: r.leased_at !== null ? { leasedAt: r.leased_at, expiresAt: r.lease_expires_at!, endedAt: r.lease_ended_at, endReason: r.lease_end_reason } : null,
+    route: { action: r.action, to: r.routed_to },
+    deliveries,
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * What we send about a call, and one attempt at sending it: a GA4 Measurement Protocol event,
+ * and a signed JSON webhook. Bodies are built once, when the call is stored; secrets and URLs
+ * are read from the account's current settings at each attempt.
+ */
+import { signatureHeaders } from "../platform/signing";
+import type { Call } from "../schemas/calls";
+import type { IntegrationConfig } from "../schemas/voice";
+import type { OutboxRow } from "./outbox";
+
+export const GA4_ENDPOINT = "https://www.google-analytics.com/mp/collect";
+export const GA4_EVENT = "phone_call";
+const TIMEOUT_MS = 10_000;
+
+/** The Measurement Protocol body for an attributed call with a GA client id, else null. */
+export function ga4Payload(call: Call): string | null {
+  const s = call.source;
+  if (!call.attributed || !s?.gaClientId) return null;
+  const params: Record<string, string | number> = {
+    source: s.utm.source ?? s.name ?? "(direct)",
+    medium: s.utm.medium ?? "(none)",
+    campaign: s.utm.campaign ?? "(not set)",
+    call_id: call.id,
+    pool: call.pool ?? "",
+    tracking_number: call.trackingNumber,
+    attribution: call.reason,
+    engagement_time_msec: 1,
+  };
+  if (s.name) params.dni_source = s.name;
+  if (s.utm.term) params.term = s.utm.term;
+  if (s.utm.content) params.content = s.utm.content;
+  if (s.clickIds.gclid) params.gclid = s.clickIds.gclid;
+  return JSON.stringify({ client_id: s.gaClientId, timestamp_micros: call.startedAt * 1000, events: [{ name: GA4_EVENT, params }] });
+}
+
+/** The webhook body: the call as the API shows it (without delivery status). */
+export function webhookPayload(accountId: string, call: Call): string {
+  const { deliveries: _deliveries, ...rest } = call;
+  return JSON.stringify({ type: "call", accountId, call: rest });
+}
+
+export type Attempt = { ok: true; status: number } | { ok: false; status: number | null; error: string; final: boolean };
+
+async function request(row: OutboxRow, config: IntegrationConfig, now: number): Promise<Request | null> {
+  if (row.kind === "ga4") {
+    if (!config.ga4) return null;
+    const url = new URL(GA4_ENDPOINT);
+    url.searchParams.set("measurement_id", config.ga4.measurementId);
+    url.searchParams.set("api_secret", config.ga4.apiSecret);
+    return new Request(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: row.payload });
+  }
+  if (row.kind === "alert") return config.alertWebhook ? signedPost(config.alertWebhook, alertType(row.payload), row, now) : null;
+  return config.webhook ? signedPost(config.webhook, "call", row, now) : null;
+}
+
+/** A webhook request: JSON body, X-DNI-Event, X-DNI-Delivery (the same on every retry), signed. */
+async function signedPost(hook: { url: string; secret: string }, event: string, row: OutboxRow, now: number): Promise<Request> {
+  const headers = {
+    "Content-Type": "application/json",
+    "User-Agent": "edge-dni-webhook/1",
+    "X-DNI-Event": event,
+    "X-DNI-Delivery": String(row.id),
+    ...(await signatureHeaders(hook.secret, row.payload, now)),
+  };
+  return new Request(hook.url, { method: "POST", headers, body: row.payload, redirect: "manual" });
+}
+
+const alertType = (payload: string) => String((JSON.parse(payload) as { type?: unknown }).type ?? "pool.alert");
+
+/** One attempt: any 2xx is delivered; anything else (status, network error, timeout) is retried. */
+export async function attempt(row: OutboxRow, config: IntegrationConfig, now: number): Promise<Attempt> {
+  const req = await request(row, config, now);
+  if (!req) return { ok: false, status: null, error: `${row.kind} is no longer configured for this account`, final: true };
+  try {
+    const res = await fetch(req, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const text = await res.text().catch(() => "");
+    if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
+    return { ok: false, status: res.status, error: `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`, final: false };
+  } catch (err) {
+    return { ok: false, status: null, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), final: false };
+  }
+}

@@ -1,0 +1,101 @@
+/** Validation of a pool's content beyond its JSON shape: numbers, overflow, duplicates. */
+import { normalizePhone } from "../../shared/phone";
+import { normalizeOriginPattern } from "./origins";
+import { DEFAULT_ALERT_THRESHOLD } from "./pool-figures";
+import { fail, ok, type Result } from "../platform/result";
+import type { Pool } from "../schemas/pool";
+
+/** Normalise a list of written numbers to E.164; every bad or repeated one is reported by index. */
+export function normalizeList(list: readonly string[], country: string | undefined, field: string): Result<string[]> {
+  const out: string[] = [];
+  const problems: { path: string; value: string; reason: string }[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((value, i) => {
+    const r = normalizePhone(value, country);
+    if (!r.ok) problems.push({ path: `${field}[${i}]`, value, reason: r.reason });
+    else if (seen.has(r.e164)) problems.push({ path: `${field}[${i}]`, value, reason: `same number as ${field}[${seen.get(r.e164)}]` });
+    else {
+      seen.set(r.e164, i);
+      out.push(r.e164);
+    }
+  });
+  return problems.length ? fail(400, "invalid_number", "Some phone numbers are invalid", { problems }) : ok(out);
+}
+
+type PoolFields = Omit<Pool, "version" | "createdAt" | "updatedAt" | "isDefault" | "country" | "overflowNumber" | "callerId" | "whisper" | "maxNewLeasesPerMinute" | "alertThreshold" | "shards" | "previousShards" | "reshardedAt"> & {
+  shards?: number | undefined;
+  maxNewLeasesPerMinute?: number | null | undefined;
+  alertThreshold?: number | undefined;
+  country?: string | null | undefined;
+  overflowNumber?: string | null | undefined;
+  callerId?: string | null | undefined;
+  whisper?: boolean | undefined;
+};
+
+/** A complete, normalised pool from create input or a merged patch. */
+export function buildPool(input: PoolFields, previous: Pool | null, now: number): Result<Pool> {
+  const country = input.country ?? undefined;
+  const tracking = normalizeList(input.trackingNumbers, country, "trackingNumbers");
+  if (!tracking.ok) return tracking;
+  const destinations = normalizeList(input.destinations, country, "destinations");
+  if (!destinations.ok) return destinations;
+  const clash = destinations.value.filter((d) => tracking.value.includes(d));
+  if (clash.length) return fail(400, "invalid_number", "A number cannot be both a tracking number and a destination", { numbers: clash });
+  let overflowNumber: string | null = null;
+  if (input.exhaustionPolicy === "overflow") {
+    if (input.overflowNumber) {
+      const r = normalizePhone(input.overflowNumber, country);
+      if (!r.ok) return fail(400, "invalid_number", `overflowNumber ${r.reason}`);
+      if (!tracking.value.includes(r.e164)) return fail(400, "invalid_overflow_number", "overflowNumber must be one of the pool's tracking numbers");
+      overflowNumber = r.e164;
+    } else overflowNumber = tracking.value[0]!;
+  }
+  let callerId: string | null = null;
+  if (input.callerId) {
+    const r = normalizePhone(input.callerId, country);
+    if (!r.ok) return fail(400, "invalid_number", `callerId ${r.reason}`);
+    callerId = r.e164;
+  }
+  const whisper = input.whisper ?? false;
+  if (whisper && !callerId) return fail(400, "whisper_needs_caller_id", "whisper needs callerId: the number whose call flow callback is the agent URL");
+  if (whisper && tracking.value.includes(callerId!)) return fail(400, "invalid_number", "With whisper, callerId cannot be one of the pool's tracking numbers");
+  return ok({
+    id: input.id,
+    name: input.name,
+    country: country ?? null,
+    trackingNumbers: tracking.value,
+    destinations: destinations.value,
+    leaseSeconds: input.leaseSeconds,
+    graceSeconds: input.graceSeconds,
+    exhaustionPolicy: input.exhaustionPolicy,
+    overflowNumber,
+    status: input.status,
+    isDefault: false,
+    callerId,
+    whisper,
+    alertThreshold: input.alertThreshold ?? DEFAULT_ALERT_THRESHOLD,
+    maxNewLeasesPerMinute: input.maxNewLeasesPerMinute ?? null,
+    ...sharding(input.shards ?? 1, previous, now),
+    version: previous?.version ?? 0,
+    createdAt: previous?.createdAt ?? now,
+    updatedAt: now,
+  });
+}
+
+export function normalizeOrigins(list: readonly string[]): Result<string[]> {
+  const out = new Set<string>();
+  const problems: { path: string; value: string; reason: string }[] = [];
+  list.forEach((value, i) => {
+    const r = normalizeOriginPattern(value);
+    if (r.ok) out.add(r.origin);
+    else problems.push({ path: `allowedOrigins[${i}]`, value, reason: r.reason });
+  });
+  return problems.length ? fail(400, "invalid_origin", "Some allowed origins are invalid", { problems }) : ok([...out]);
+}
+
+/** Shard count, and when it changes the count it had and the time (moved numbers wait on these). */
+function sharding(shards: number, previous: Pool | null, now: number): Pick<Pool, "shards" | "previousShards" | "reshardedAt"> {
+  const before = previous?.shards ?? 1;
+  if (previous && before !== shards) return { shards, previousShards: before, reshardedAt: now };
+  return { shards, previousShards: previous?.previousShards ?? null, reshardedAt: previous?.reshardedAt ?? null };
+}

@@ -1,0 +1,100 @@
+/**
+ * POST /v1/allocate — the snippet's only call. The body is JSON sent as text/plain (a CORS simple
+ * request: no preflight, so a first view costs exactly one request). Validated with the same
+ * schema the OpenAPI document shows; CORS is granted to the account's allowed origins only.
+ */
+import type { Context } from "hono";
+import { errorBody, invalidRequest } from "../errors";
+import { parseKey } from "../../domain/keys";
+import { clientKey } from "../../platform/client-key";
+import { enrichSource } from "../../domain/source";
+import { account } from "../../platform/stubs";
+import { capBody } from "../middleware/limits";
+import { browserOnly } from "../middleware/browser-only";
+import { createRouter } from "../router";
+import { AllocateRequestSchema, AllocateResponseSchema } from "../../schemas/allocate";
+import { errorResponses } from "../../schemas/common";
+import type { AppEnv } from "../app-env";
+import type { Result } from "../../platform/result";
+import type { AllocateResponse } from "../../../shared/protocol";
+
+export const ALLOCATE_MAX_BYTES = 8 * 1024;
+
+const app = createRouter();
+
+app.openAPIRegistry.registerPath({
+  method: "post",
+  path: "/v1/allocate",
+  tags: ["allocation"],
+  summary: "Lease a tracking number per pool for a visitor session (site key; CORS for allowed origins only).",
+  request: {
+    body: {
+      required: true,
+      description: "JSON; sent as text/plain by the snippet to avoid a preflight (application/json also accepted).",
+      content: { "text/plain": { schema: AllocateRequestSchema }, "application/json": { schema: AllocateRequestSchema } },
+    },
+  },
+  responses: { 200: { description: "One entry per pool", content: { "application/json": { schema: AllocateResponseSchema } } }, ...errorResponses },
+});
+
+function cors(c: Context<AppEnv>, origin: string | undefined): void {
+  if (!origin) return;
+  c.header("Access-Control-Allow-Origin", origin);
+  c.header("Vary", "Origin");
+}
+
+app.options("/v1/allocate", (c) => {
+  c.header("Access-Control-Allow-Origin", c.req.header("Origin") ?? "*");
+  c.header("Access-Control-Allow-Methods", "POST");
+  c.header("Access-Control-Allow-Headers", "Content-Type");
+  c.header("Access-Control-Max-Age", "86400");
+  c.header("Vary", "Origin");
+  return c.body(null, 204);
+});
+
+app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) => {
+  const origin = c.req.header("Origin");
+  c.header("Cache-Control", "no-store");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await c.req.text());
+  } catch {
+    cors(c, origin);
+    return c.json(errorBody("invalid_json", "Body must be JSON"), 400);
+  }
+  const parsed = AllocateRequestSchema.safeParse(raw);
+  if (!parsed.success) {
+    cors(c, origin);
+    return c.json(invalidRequest(parsed.error.issues), 400);
+  }
+  const body = parsed.data;
+  const key = parseKey(body.key);
+  if (!key) return c.json(errorBody("invalid_key", "Malformed site key"), 401);
+  if (key.kind !== "site") return c.json(errorBody("wrong_key_kind", "An admin key must never be sent from a browser; use the site key (pk_…)"), 403);
+  const client = clientKey(c.req.raw.headers);
+  if (client && c.env.ALLOCATE_RATE_LIMIT !== "off" && c.env.ALLOCATE_PER_CLIENT) {
+    const { success } = await c.env.ALLOCATE_PER_CLIENT.limit({ key: `${key.accountId}|${client}` });
+    if (!success) {
+      cors(c, origin);
+      c.header("Retry-After", "60");
+      return c.json(errorBody("rate_limited", "Too many allocations from this address; the page keeps its own number"), 429);
+    }
+  }
+  const result: Result<AllocateResponse> = await account(c.env, key.accountId).allocate({
+    siteKey: body.key,
+    origin: origin ?? null,
+    pools: body.pools,
+    session: body.session,
+    source: body.source ? JSON.stringify(enrichSource(body.source)) : null,
+    now: Date.now(),
+  });
+  if (!result.ok) {
+    if (result.error.code !== "origin_not_allowed") cors(c, origin);
+    if (result.error.retryAfter !== undefined) c.header("Retry-After", String(result.error.retryAfter));
+    return c.json(errorBody(result.error.code, result.error.message, result.error.details), result.error.status);
+  }
+  cors(c, origin);
+  return c.json(result.value, 200);
+});
+
+export default app;

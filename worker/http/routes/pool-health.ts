@@ -1,0 +1,64 @@
+/** A pool's health, its numbers with their figures, and its own sizing answer (admin key). */
+import { createRoute } from "@hono/zod-openapi";
+import { unwrap } from "../../platform/result";
+import { account } from "../../platform/stubs";
+import { adminAuth } from "../middleware/auth";
+import { ADMIN, createRouter, json } from "../router";
+import { PoolParamSchema, errorResponses } from "../../schemas/common";
+import { HealthQuerySchema, HealthViewSchema, NumberListSchema, NumbersQuerySchema, PoolSizingQuerySchema, PoolSizingSchema } from "../../schemas/health";
+
+const app = createRouter();
+app.use("/v1/pools/*", adminAuth());
+
+const tags = ["pools"];
+
+app.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/pools/{id}/health",
+    tags,
+    summary:
+      "Pool health: numbers total / leased / free now, utilization, state (ok | warning | exhausted), peak concurrent leases per bucket of `step` minutes (up to 8 days back), the 7-day peak, counters, the open warning episode.",
+    security: ADMIN,
+    request: { params: PoolParamSchema, query: HealthQuerySchema },
+    responses: { 200: { description: "Health", ...json(HealthViewSchema) }, ...errorResponses },
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    c.header("Cache-Control", "no-store");
+    return c.json(unwrap(await account(c.env, c.var.accountId).poolHealth(c.req.valid("param").id, { now: Date.now(), minutes: q.minutes, step: q.step })), 200);
+  },
+);
+
+app.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/pools/{id}/numbers",
+    tags,
+    summary: "The pool's numbers in E.164 order, each with its state, last shown (allocated or renewed), last called and sessions served; paged with nextCursor.",
+    security: ADMIN,
+    request: { params: PoolParamSchema, query: NumbersQuerySchema },
+    responses: { 200: { description: "A page of numbers", ...json(NumberListSchema) }, ...errorResponses },
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    c.header("Cache-Control", "no-store");
+    const page = unwrap(await account(c.env, c.var.accountId).poolNumbers(c.req.valid("param").id, q.after === undefined ? { limit: q.limit } : { after: q.after, limit: q.limit }));
+    return c.json(page, 200);
+  },
+);
+
+app.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/pools/{id}/sizing",
+    tags,
+    summary: "How many numbers this pool should have: from its observed 7-day peak concurrency with Poisson headroom, and from a traffic estimate if given; says which to buy.",
+    security: ADMIN,
+    request: { params: PoolParamSchema, query: PoolSizingQuerySchema },
+    responses: { 200: { description: "Sizing", ...json(PoolSizingSchema) }, ...errorResponses },
+  }),
+  async (c) => c.json(unwrap(await account(c.env, c.var.accountId).poolSizing(c.req.valid("param").id, c.req.valid("query"), Date.now())), 200),
+);
+
+export default app;

@@ -1,0 +1,94 @@
+/** Pools of the signed-in account: CRUD, numbers, live leases (admin key). */
+import { createRoute, z } from "@hono/zod-openapi";
+import { unwrap } from "../../platform/result";
+import { account } from "../../platform/stubs";
+import { adminAuth } from "../middleware/auth";
+import { ADMIN, createRouter, json } from "../router";
+import { PoolParamSchema, errorResponses } from "../../schemas/common";
+import { LeaseSchema, NumbersChangeSchema, PoolCreateSchema, PoolPatchSchema, PoolSchema } from "../../schemas/pool";
+
+const app = createRouter();
+app.use("/v1/pools", adminAuth());
+app.use("/v1/pools/*", adminAuth());
+
+const tags = ["pools"];
+
+app.openapi(
+  createRoute({ method: "get", path: "/v1/pools", tags, summary: "List pools.", security: ADMIN, responses: { 200: { description: "Pools", ...json(z.object({ pools: z.array(PoolSchema) })) }, ...errorResponses } }),
+  async (c) => c.json({ pools: unwrap(await account(c.env, c.var.accountId).listPools()) }, 200),
+);
+
+app.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/pools",
+    tags,
+    summary: "Create a pool. Numbers are normalised to E.164; a tracking number belongs to one pool only and is never a destination.",
+    security: ADMIN,
+    request: { body: { required: true, ...json(PoolCreateSchema) } },
+    responses: { 201: { description: "Created", ...json(PoolSchema) }, ...errorResponses },
+  }),
+  async (c) => c.json(unwrap(await account(c.env, c.var.accountId).createPool(c.req.valid("json"), Date.now())), 201),
+);
+
+app.openapi(
+  createRoute({ method: "get", path: "/v1/pools/{id}", tags, summary: "One pool.", security: ADMIN, request: { params: PoolParamSchema }, responses: { 200: { description: "Pool", ...json(PoolSchema) }, ...errorResponses } }),
+  async (c) => c.json(unwrap(await account(c.env, c.var.accountId).getPool(c.req.valid("param").id)), 200),
+);
+
+app.openapi(
+  createRoute({
+    method: "patch",
+    path: "/v1/pools/{id}",
+    tags,
+    summary: "Change a pool. `trackingNumbers`, when given, replaces the whole list (removed numbers retire when their lease ends).",
+    security: ADMIN,
+    request: { params: PoolParamSchema, body: { required: true, ...json(PoolPatchSchema) } },
+    responses: { 200: { description: "Pool", ...json(PoolSchema) }, ...errorResponses },
+  }),
+  async (c) => c.json(unwrap(await account(c.env, c.var.accountId).updatePool(c.req.valid("param").id, c.req.valid("json"), Date.now())), 200),
+);
+
+app.openapi(
+  createRoute({
+    method: "delete",
+    path: "/v1/pools/{id}",
+    tags,
+    summary: "Delete a pool. Its numbers keep routing calls to it for lease + grace, then are free to reuse.",
+    security: ADMIN,
+    request: { params: PoolParamSchema },
+    responses: { 204: { description: "Deleted" }, ...errorResponses },
+  }),
+  async (c) => {
+    unwrap(await account(c.env, c.var.accountId).deletePool(c.req.valid("param").id, Date.now()));
+    return c.body(null, 204);
+  },
+);
+
+app.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/pools/{id}/numbers",
+    tags,
+    summary: "Add and/or remove tracking numbers without recreating the pool. A leased number being removed retires when its lease ends.",
+    security: ADMIN,
+    request: { params: PoolParamSchema, body: { required: true, ...json(NumbersChangeSchema) } },
+    responses: { 200: { description: "Pool", ...json(PoolSchema) }, ...errorResponses },
+  }),
+  async (c) => c.json(unwrap(await account(c.env, c.var.accountId).changeNumbers(c.req.valid("param").id, c.req.valid("json"), Date.now())), 200),
+);
+
+app.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/pools/{id}/leases",
+    tags,
+    summary: "Live leases of a pool.",
+    security: ADMIN,
+    request: { params: PoolParamSchema },
+    responses: { 200: { description: "Leases", ...json(z.object({ leases: z.array(LeaseSchema) })) }, ...errorResponses },
+  }),
+  async (c) => c.json({ leases: unwrap(await account(c.env, c.var.accountId).leases(c.req.valid("param").id, Date.now())) }, 200),
+);
+
+export default app;
