@@ -53,7 +53,13 @@ async function main(): Promise<void> {
 
     const small = await createAccountWithPool(ours.url, ORIGIN, pool("p10", 10, 8882100000));
     const big = await createAccountWithPool(ours.url, ORIGIN, pool("p10k", 10_000, 8882200000));
-    const headers = { "Content-Type": "text/plain", Origin: ORIGIN, "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36", "Accept-Language": "en", "Sec-Fetch-Mode": "cors" };
+    const headers = {
+      "Content-Type": "text/plain",
+      Origin: ORIGIN,
+      "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36",
+      "Accept-Language": "en",
+      "Sec-Fetch-Mode": "cors",
+    };
     const url = `${ours.url}/v1/allocate`;
     const first = (key: string) => () => JSON.stringify({ key, session: newSession() });
     rows.push(await load("first allocation, 10-number pool", url, first(small.siteKey), headers));
@@ -61,7 +67,9 @@ async function main(): Promise<void> {
     const known = Array.from({ length: 200 }, newSession);
     for (const s of known) await fetch(url, { method: "POST", headers, body: JSON.stringify({ key: big.siteKey, session: s }) });
     let i = 0;
-    rows.push(await load("sticky re-allocation, 10,000-number pool", url, () => JSON.stringify({ key: big.siteKey, session: known[i++ % known.length] }), headers));
+    rows.push(
+      await load("sticky re-allocation, 10,000-number pool", url, () => JSON.stringify({ key: big.siteKey, session: known[i++ % known.length] }), headers),
+    );
     table(rows);
     const [base, f10, f10k, sticky] = rows as [Figures, Figures, Figures, Figures];
     console.log("\nratios");

@@ -38,7 +38,7 @@ import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import type { BrowserContext } from "playwright-core";
 import type { AllocateResponse, PhoneParts } from "../shared/protocol.ts";
-import { DESKTOP_UA, adminCall, createAccountWithPool, launchChromium, startSite, startWorker } from "../test/e2e/harness.ts";
+import { adminCall, createAccountWithPool, DESKTOP_UA, launchChromium, startSite, startWorker } from "../test/e2e/harness.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const BUNDLE = readFileSync(join(ROOT, "snippet/dist/dni.js"), "utf8");
@@ -73,7 +73,16 @@ const WORDS =
     " ",
   );
 /** Destination forms a page may hold (text), and a tel: form. */
-const DEST_TEXT = ["(800) 555-0199", "800.555.0199", "+1 800 555 0199", "1-800-555-0199", "1-800-FLOWERS", "+44 20 7946 0958", "020 7946 0958", "+44 (0)20 7946 0958"];
+const DEST_TEXT = [
+  "(800) 555-0199",
+  "800.555.0199",
+  "+1 800 555 0199",
+  "1-800-555-0199",
+  "1-800-FLOWERS",
+  "+44 20 7946 0958",
+  "020 7946 0958",
+  "+44 (0)20 7946 0958",
+];
 const DEST_TEL = ["tel:+18005550199", "tel:1-800-555-0199", "tel:+442079460958"];
 
 interface Generated {
@@ -92,7 +101,8 @@ function generate(n: number, seed = 1): Generated {
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const words = (k: number) => Array.from({ length: k }, () => pick(WORDS)).join(" ");
   const price = () => `$${int(1, 2999).toLocaleString("en-US")}.${String(int(0, 99)).padStart(2, "0")}`;
-  const date = () => pick([`2026-${String(int(1, 12)).padStart(2, "0")}-${String(int(1, 28)).padStart(2, "0")}`, `${int(1, 28)}/${int(1, 12)}/2026`, `Nov ${int(1, 30)}, 2026`]);
+  const date = () =>
+    pick([`2026-${String(int(1, 12)).padStart(2, "0")}-${String(int(1, 28)).padStart(2, "0")}`, `${int(1, 28)}/${int(1, 12)}/2026`, `Nov ${int(1, 30)}, 2026`]);
   // Not destinations: other numbers, ids, near misses of a destination's digits.
   const noise = () =>
     pick([
@@ -108,8 +118,14 @@ function generate(n: number, seed = 1): Generated {
   let nodes = 0,
     destTexts = 0,
     destLinks = 0;
-  const el = (tag: string, inner: string, attrs = "") => (nodes++, `<${tag}${attrs}>${inner}</${tag}>`);
-  const txt = (s: string) => (nodes++, s);
+  const el = (tag: string, inner: string, attrs = "") => {
+    nodes++;
+    return `<${tag}${attrs}>${inner}</${tag}>`;
+  };
+  const txt = (s: string) => {
+    nodes++;
+    return s;
+  };
   /** A sentence: mostly words, often a non-destination number, about 1 in 33 a destination. */
   const sentence = () => {
     const x = r();
@@ -121,7 +137,11 @@ function generate(n: number, seed = 1): Generated {
   };
   const blocks: (() => string)[] = [
     // A paragraph with inline markup.
-    () => el("p", txt(sentence() + " ") + el("b", txt(words(2))) + txt(" " + sentence() + " ") + el("a", txt(words(2)), ` href="/p/${int(1, 999)}"`) + txt(" " + sentence())),
+    () =>
+      el(
+        "p",
+        txt(`${sentence()} `) + el("b", txt(words(2))) + txt(` ${sentence()} `) + el("a", txt(words(2)), ` href="/p/${int(1, 999)}"`) + txt(` ${sentence()}`),
+      ),
     // A table row of a product list.
     () => el("tr", el("td", txt(`SKU ${int(100_000, 999_999)}`)) + el("td", txt(price())) + el("td", txt(date())) + el("td", txt(String(int(1, 20))))),
     // A list item with a link.
@@ -140,7 +160,12 @@ function generate(n: number, seed = 1): Generated {
     const b = pick(blocks)();
     parts.push(b.startsWith("<tr") ? el("table", b) : b);
   }
-  return { html: `<!doctype html><html><head><meta charset="utf-8"><title>Bench</title></head><body>${parts.join("")}</body></html>`, nodes, destTexts, destLinks };
+  return {
+    html: `<!doctype html><html><head><meta charset="utf-8"><title>Bench</title></head><body>${parts.join("")}</body></html>`,
+    nodes,
+    destTexts,
+    destLinks,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,10 +181,12 @@ function treeWalkerPass(): { first: number; warm: number; nodes: number } {
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
     const w = document.createTreeWalker(document.body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
-    let n: Node | null,
-      count = 0,
-      chars = 0;
-    while ((n = w.nextNode())) (count++, n.nodeType === 3 && (chars += (n as Text).data.length));
+    let count = 0;
+    let chars = 0;
+    for (let n = w.nextNode(); n; n = w.nextNode()) {
+      count++;
+      if (n.nodeType === 3) chars += (n as Text).data.length;
+    }
     times.push(performance.now() - t0);
     nodes = count + (chars < 0 ? 1 : 0); // keeps the read of .data
   }
@@ -205,8 +232,7 @@ function runSnippet([code, data]: Tag): Timed {
 function snapshot(): string[] {
   const out: string[] = [];
   const w = document.createTreeWalker(document.body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
-  let n: Node | null;
-  while ((n = w.nextNode())) out.push(n.nodeType === 3 ? (n as Text).data : ((n as Element).getAttribute("href") ?? ""));
+  for (let n = w.nextNode(); n; n = w.nextNode()) out.push(n.nodeType === 3 ? (n as Text).data : ((n as Element).getAttribute("href") ?? ""));
   return out;
 }
 
@@ -220,7 +246,10 @@ function timeToSwap([code, data]: Tag): Promise<{ ms: number; request: number | 
     const mo = new MutationObserver(() => {
       const t1 = performance.now();
       mo.disconnect();
-      const req = performance.getEntriesByType("resource").filter((e) => e.name.endsWith("/v1/allocate")).pop() as PerformanceResourceTiming | undefined;
+      const req = performance
+        .getEntriesByType("resource")
+        .filter((e) => e.name.endsWith("/v1/allocate"))
+        .pop() as PerformanceResourceTiming | undefined;
       resolve({ ms: t1 - t0, request: req ? req.duration : null });
     });
     mo.observe(document.body, { characterData: true, subtree: true });
@@ -256,7 +285,12 @@ async function scanBench(ctx: BrowserContext): Promise<ScanRow[]> {
   let requests = 0;
   await ctx.route(`${ORIGIN}/**`, (route) => {
     const body = pages.get(new URL(route.request().url()).pathname) ?? "<!doctype html><title>blank</title><body></body>";
-    return route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", headers: { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp", "Cache-Control": "no-store" }, body });
+    return route.fulfill({
+      status: 200,
+      contentType: "text/html; charset=utf-8",
+      headers: { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp", "Cache-Control": "no-store" },
+      body,
+    });
   });
   await ctx.route(`${API}/**`, async (route) => {
     requests++;
@@ -278,7 +312,8 @@ async function scanBench(ctx: BrowserContext): Promise<ScanRow[]> {
   // Prime the cache: one first view on a small page, answered by the route above.
   pages.set("/prime", "<!doctype html><body><p>Call (800) 555-0199</p></body>");
   await page.goto(`${ORIGIN}/prime`);
-  if (!(await page.evaluate(() => self.crossOriginIsolated))) console.warn("note: the page is not cross-origin isolated; performance.now() is coarser (100 µs)");
+  if (!(await page.evaluate(() => self.crossOriginIsolated)))
+    console.warn("note: the page is not cross-origin isolated; performance.now() is coarser (100 µs)");
   await page.evaluate(runSnippet, TAG);
   await page.waitForFunction(() => document.body.textContent!.includes("(888) 555-0123"));
   const primed = await page.evaluate(() => localStorage.getItem("dni:a"));
@@ -303,7 +338,11 @@ async function scanBench(ctx: BrowserContext): Promise<ScanRow[]> {
       nodes = base.nodes;
       const c = await page.evaluate(runSnippet, TAG);
       if (i === 0) checkSwap(before, await page.evaluate(snapshot), g);
-      else walkerFirst.push(base.first), walkerWarm.push(base.warm), cached.push(c);
+      else {
+        walkerFirst.push(base.first);
+        walkerWarm.push(base.warm);
+        cached.push(c);
+      }
 
       // First view before the answer: no cache, the request held.
       mode = "hold";
@@ -343,7 +382,9 @@ function checkSwap(before: string[], after: string[], g: Generated): void {
   const odd = text.filter(([b]) => !DEST_TEXT.some((d) => b.includes(d)));
   if (odd.length) console.error("changed without a destination:", odd);
   if (text.length !== g.destTexts || tel.length !== g.destLinks || wrongTel.length || leftovers.length)
-    throw new Error(`wrong swap: ${text.length}/${g.destTexts} texts, ${tel.length}/${g.destLinks} links, ${wrongTel.length} wrong links, ${leftovers.length} destinations left`);
+    throw new Error(
+      `wrong swap: ${text.length}/${g.destTexts} texts, ${tel.length}/${g.destLinks} links, ${wrongTel.length} wrong links, ${leftovers.length} destinations left`,
+    );
 }
 
 interface ViewRow {
@@ -365,7 +406,12 @@ async function viewBench(ctx: BrowserContext): Promise<ViewRow[]> {
       isDefault: true,
       exhaustionPolicy: "recycle",
     });
-    const uk = await adminCall(worker.url, "POST", "/v1/pools", adminKey, { id: "uk", name: "UK", trackingNumbers: ["+442079460111", "+442079460112"], destinations: [UK.e164] });
+    const uk = await adminCall(worker.url, "POST", "/v1/pools", adminKey, {
+      id: "uk",
+      name: "UK",
+      trackingNumbers: ["+442079460111", "+442079460112"],
+      destinations: [UK.e164],
+    });
     if (uk.status !== 201) throw new Error(JSON.stringify(uk.json));
     // A ~1,000-node page of the customer's site; the snippet asks for both pools.
     pages["/"] = generate(1_000, 7).html;
@@ -439,7 +485,9 @@ async function main(): Promise<void> {
     console.log("\nScan and swap, repeat view (live cached lease: no network). The snippet's time is split where it starts");
     console.log("walking the page: start-up (parse, storage, session, rules, observer) | scan and swap (walk, match, write).");
     console.log("Ratio: the snippet's scan and swap / a bare TreeWalker pass on the same fresh page (first pass; warm = later passes).\n");
-    console.log("| page | nodes | destinations | TreeWalker ms (warm) | snippet total ms | start-up ms | scan + swap ms | scan / TreeWalker | total / TreeWalker | µs/node (scan) |");
+    console.log(
+      "| page | nodes | destinations | TreeWalker ms (warm) | snippet total ms | start-up ms | scan + swap ms | scan / TreeWalker | total / TreeWalker | µs/node (scan) |",
+    );
     console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const r of scan)
       console.log(
@@ -448,12 +496,17 @@ async function main(): Promise<void> {
     console.log("\nFirst view before the answer (no cache; the request is sent from within the pre-scan and held)\n");
     console.log("| page | snippet total ms | start-up ms | pre-scan ms | pre-scan / TreeWalker |");
     console.log("|---|---:|---:|---:|---:|");
-    for (const r of scan) console.log(`| ${f(r.target)} nodes | ${ms(r.prescan.total)} | ${ms(r.prescan.startup)} | ${ms(r.prescan.scan)} | ${(r.prescan.scan / r.walkerFirst).toFixed(1)}× |`);
+    for (const r of scan)
+      console.log(
+        `| ${f(r.target)} nodes | ${ms(r.prescan.total)} | ${ms(r.prescan.startup)} | ${ms(r.prescan.scan)} | ${(r.prescan.scan / r.walkerFirst).toFixed(1)}× |`,
+      );
     console.log("\nScript execution to numbers swapped (~1,000-node page, worker on loopback)\n");
     console.log("| view | runs | median ms | min ms | max ms | request ms (median) |");
     console.log("|---|---:|---:|---:|---:|---:|");
     for (const v of views)
-      console.log(`| ${v.name} | ${v.runs.length} | ${ms(median(v.runs))} | ${ms(Math.min(...v.runs))} | ${ms(Math.max(...v.runs))} | ${v.requests.length ? ms(median(v.requests)) : "—"} |`);
+      console.log(
+        `| ${v.name} | ${v.runs.length} | ${ms(median(v.runs))} | ${ms(Math.min(...v.runs))} | ${ms(Math.max(...v.runs))} | ${v.requests.length ? ms(median(v.requests)) : "—"} |`,
+      );
     const s = sizes();
     console.log("\nBundle snippet/dist/dni.js\n");
     console.log("| raw B | gzip B | brotli B | budget (gzip) |\n|---:|---:|---:|---:|");

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// Builds the browser snippet: snippet/index.ts -> snippet/dist/dni.js (minified IIFE, es2019, no
-// runtime dependencies), and worker/generated/snippet.ts (SNIPPET_JS + SNIPPET_ETAG) for the worker
-// to serve at /dni.js. Prints raw / gzip / brotli sizes.
-import { build } from "esbuild";
-import { minify } from "terser";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+// Builds the browser snippet: snippet/index.ts -> snippet/dist/dni.js (minified IIFE, es2019, no
+// runtime dependencies), and worker/generated/snippet.ts (SNIPPET_JS + SNIPPET_ETAG) for the worker
+// to serve at /dni.js. Prints raw / gzip / brotli sizes.
+import { build } from "esbuild";
+import { minify } from "terser";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "snippet/dist/dni.js");

@@ -3,7 +3,7 @@
  * Every number the API accepts becomes E.164 here, and every number it hands to the snippet
  * is broken into the parts the snippet matches and writes with (PhoneParts).
  */
-import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import type { PhoneParts } from "./protocol";
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };

@@ -12,5 +12,4 @@ export interface Config {
   hide?: string;
 }
 
-export const config = (s: HTMLScriptElement): Config =>
-  ({ ...s.dataset, api: new URL(s.dataset.api || s.src).origin }) as Config;
+export const config = (s: HTMLScriptElement): Config => ({ ...s.dataset, api: new URL(s.dataset.api || s.src).origin }) as Config;

@@ -4,7 +4,7 @@ import { parseRules } from "../shared/rules";
 import { load, save } from "./cache";
 import type { Config } from "./config";
 import { write } from "./format";
-import { find, phoneLike, type Pair } from "./match";
+import { find, type Pair, phoneLike } from "./match";
 import { REVEAL, walk } from "./scan";
 import { session } from "./session";
 
@@ -83,23 +83,24 @@ export const start = (c: Config): Api => {
               n &&
               walk(
                 n,
-                (T, v, e, H?: any, s?: any, P?: any) => (
-                  // Each destination found (H: one was): once there is an allocation (L), its
-                  // number (if its pool has one) is written in its place in v, or in the tel: link
-                  // (v, not used after for a link, is then spoiled).
-                  (v = find(v, K, (x, p) =>
-                    L && p[1] ? ((H = 1), swapped(p), e ? e.setAttribute("href", "tel:" + p[1].e164) : write(x, p[0], p[1])) : (H = x),
-                  )),
-                  L
-                    ? // Each text node of the run gets its part of v back: after a hit, and only if
-                      // no text held a "\0" of its own (it would shift the parts).
-                      H && (P = v.split("\0")).length == T.length && T.map((t, i) => (t.data = P[i]))
-                    : (K[0] ? H : e || phoneLike(v)) &&
-                      (req(),
-                      // Anti-flicker: hide the elements of these texts (unless styled inline) until
-                      // the answer, a failure or the cap.
-                      hide && T.forEach((t: any) => !(s = t.parentElement.style).visibility && hid.push(s) && (s.visibility = "hidden")))
-                ),
+                (T, v, e, H?: any, s?: any, P?: any) =>
+                  (
+                    // Each destination found (H: one was): once there is an allocation (L), its
+                    // number (if its pool has one) is written in its place in v, or in the tel: link
+                    // (v, not used after for a link, is then spoiled).
+                    (v = find(v, K, (x, p) =>
+                      L && p[1] ? ((H = 1), swapped(p), e ? e.setAttribute("href", `tel:${p[1].e164}`) : write(x, p[0], p[1])) : (H = x),
+                    )),
+                    L
+                      ? // Each text node of the run gets its part of v back: after a hit, and only if
+                        // no text held a "\0" of its own (it would shift the parts).
+                        H && (P = v.split("\0")).length == T.length && T.map((t, i) => (t.data = P[i]))
+                      : (K[0] ? H : e || phoneLike(v)) &&
+                        (req(),
+                        // Anti-flicker: hide the elements of these texts (unless styled inline) until
+                        // the answer, a failure or the cap.
+                        hide && T.forEach((t: any) => !(s = t.parentElement.style).visibility && hid.push(s) && (s.visibility = "hidden")))
+                  ),
               ),
           );
       } catch (e) {
@@ -128,7 +129,7 @@ export const start = (c: Config): Api => {
       busy ||
       ((a = new AbortController()),
       setTimeout(() => a.abort(), 2e3),
-      (busy = fetch(c.api + "/v1/allocate", {
+      (busy = fetch(`${c.api}/v1/allocate`, {
         method: "POST",
         body: JSON.stringify({ key: c.key, session: S.i, pools: P!, source: S.s } satisfies AllocateRequest),
         signal: a.signal,
@@ -151,9 +152,7 @@ export const start = (c: Config): Api => {
     need = () => Promise.resolve(L || req()),
     /** Click-to-reveal: the first click on a [data-dni-reveal] element allocates and swaps inside it. */
     click = (e: Event, t: any = e.target) =>
-      t.closest &&
-      (t = t.closest("[" + REVEAL + "]")) &&
-      (e.preventDefault(), t.removeAttribute(REVEAL), need().then(() => run([t])));
+      t.closest && (t = t.closest(`[${REVEAL}]`)) && (e.preventDefault(), t.removeAttribute(REVEAL), need().then(() => run([t])));
   /** What to find: the destinations (of an answer or the cache) with their numbers. */
   let K: Pair[] = [],
     /** The allocation in use; 1 after a failure (nothing written) or when nothing is tracked; 0 before. */

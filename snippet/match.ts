@@ -14,7 +14,7 @@ const SEP = "[\\s./()\\0-]*";
 let last: Pair[], re: RegExp;
 
 /** Digits (or their keypad letters) with separators between them. */
-const rx = (x: string) => [...x].map((d) => "[" + d + KEYPAD[d as any] + "]").join(SEP);
+const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[d as any]}]`).join(SEP);
 
 /**
  * s with every occurrence of a pair's first number replaced by what f gives for it (the number as
@@ -39,7 +39,20 @@ export const find = (s: string, pairs: Pair[], f: (x: string, p: Pair) => any): 
           (pairs
             .map(
               ([p]) =>
-                "([+(\\0]*(?:(?:(?:00|011)" + SEP + ")?" + rx(p.cc) + "(?:" + SEP + rx(p.trunk) + ")?" + SEP + "|" + (p.trunk && rx(p.trunk) + SEP) + ")?" + rx(p.nsn) + ")",
+                "([+(\\0]*(?:(?:(?:00|011)" +
+                SEP +
+                ")?" +
+                rx(p.cc) +
+                "(?:" +
+                SEP +
+                rx(p.trunk) +
+                ")?" +
+                SEP +
+                "|" +
+                (p.trunk && rx(p.trunk) + SEP) +
+                ")?" +
+                rx(p.nsn) +
+                ")",
             )
             .join("|") || "(?!)") +
           ")(?!\\w|\\0?[./-]?\\d)",

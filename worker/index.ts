@@ -1,8 +1,8 @@
 /** Worker entry: the Hono app plus the Durable Object classes wrangler binds. */
 import app from "./http/app";
 
-export { Directory } from "./directory/directory";
 export { AccountObject } from "./account/account";
+export { Directory } from "./directory/directory";
 export { PoolObject } from "./pool/pool";
 
 export default app;

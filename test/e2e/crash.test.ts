@@ -4,7 +4,7 @@
  * acknowledged before the kill is still leased, to the same session, after it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DESKTOP_UA, adminCall, createAccountWithPool, startWorker, type RunningWorker } from "./harness";
+import { adminCall, createAccountWithPool, DESKTOP_UA, type RunningWorker, startWorker } from "./harness";
 
 const ORIGIN = "http://shop.crash.test";
 let worker: RunningWorker;
@@ -18,7 +18,14 @@ afterAll(async () => worker?.stop());
 describe("a restart in the middle of a load run", () => {
   it("keeps every acknowledged lease", async () => {
     const numbers = Array.from({ length: 2000 }, (_, i) => `+1${8883000000 + i}`);
-    const { adminKey, siteKey } = await createAccountWithPool(worker.url, ORIGIN, { id: "load", name: "Load", trackingNumbers: numbers, destinations: ["+12127365000"], isDefault: true, leaseSeconds: 3600 });
+    const { adminKey, siteKey } = await createAccountWithPool(worker.url, ORIGIN, {
+      id: "load",
+      name: "Load",
+      trackingNumbers: numbers,
+      destinations: ["+12127365000"],
+      isDefault: true,
+      leaseSeconds: 3600,
+    });
     const acked = new Map<string, string>();
     let seq = 0;
     let stop = false;

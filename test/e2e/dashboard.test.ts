@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DESKTOP_UA, adminCall, launchBrowser, startWorker, type RunningWorker } from "./harness";
+import { adminCall, DESKTOP_UA, launchBrowser, type RunningWorker, startWorker } from "./harness";
 
 /** worker/demo.ts: the demo admin and site keys (documented in the README, local only). */
 const DEMO_ADMIN_KEY = "sk_demo000000000000_demo-admin-key-for-local-development-only";
@@ -30,7 +30,14 @@ async function visit(source: string, pools: string[]): Promise<string> {
   const session = `e2edash${crypto.randomUUID().replace(/-/g, "")}`;
   const r = await fetch(`${worker.url}/v1/allocate`, {
     method: "POST",
-    headers: { "Content-Type": "text/plain;charset=UTF-8", Origin: worker.url, "User-Agent": DESKTOP_UA, "Accept-Language": "en-US,en;q=0.9", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-origin" },
+    headers: {
+      "Content-Type": "text/plain;charset=UTF-8",
+      Origin: worker.url,
+      "User-Agent": DESKTOP_UA,
+      "Accept-Language": "en-US,en;q=0.9",
+      "Sec-Fetch-Mode": "cors",
+      "Sec-Fetch-Site": "same-origin",
+    },
     body: JSON.stringify({ key: DEMO_SITE_KEY, session, pools, source: { name: source } }),
   });
   expect(r.status).toBe(200);
@@ -45,7 +52,11 @@ describe("the dashboard", () => {
     // Two of the visitors call.
     const voice = await adminCall(worker.url, "GET", "/v1/account/voice", DEMO_ADMIN_KEY);
     for (const [i, number] of [web[0]!, web[1]!].entries()) {
-      const r = await fetch(voice.json.callbackUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ callId: `e2e-dash-${i}`, callerNo: "+13105550123", calledNo: number, startTime: Date.now() }) });
+      const r = await fetch(voice.json.callbackUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ callId: `e2e-dash-${i}`, callerNo: "+13105550123", calledNo: number, startTime: Date.now() }),
+      });
       expect(r.status).toBe(200);
     }
 
@@ -92,7 +103,9 @@ describe("the dashboard", () => {
     expect(errors).toEqual([]);
 
     await page.locator(".pool", { hasText: "Website visitors" }).click();
-    await page.waitForFunction(() => document.querySelector("#ntitle")?.textContent === "Numbers — Website visitors" && document.querySelectorAll("#numbers tbody tr").length === 20);
+    await page.waitForFunction(
+      () => document.querySelector("#ntitle")?.textContent === "Numbers — Website visitors" && document.querySelectorAll("#numbers tbody tr").length === 20,
+    );
     mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: join(RESULTS, "dashboard.png"), fullPage: true });
 

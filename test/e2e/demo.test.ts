@@ -3,7 +3,7 @@
  * worker/demo.ts) and examples/ as static assets at /, opened in Chromium as a newcomer would.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminCall, launchChromium, startWorker, type RunningWorker } from "./harness";
+import { adminCall, launchChromium, type RunningWorker, startWorker } from "./harness";
 import { answer, body, href, numberOf, text, us, visit } from "./visit";
 
 /** worker/demo.ts: the demo admin key (documented in the README, local only). */

@@ -3,18 +3,17 @@
  * a plain static site on another origin (the customer's website), and Debian Chromium driven by
  * playwright-core with a fresh profile and a normal desktop user agent.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import { type Browser, type BrowserContext, chromium } from "playwright-core";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 export const OPERATOR_TOKEN = "e2e-operator-token";
-export const DESKTOP_UA =
-  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+export const DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
 export function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -58,14 +57,34 @@ export async function startWorker(opts: { demo?: boolean; assets?: string; confi
   let child: ChildProcess;
   let output = "";
   const launch = async () => {
-    const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--log-level", "warn", "--var", `OPERATOR_TOKEN:${OPERATOR_TOKEN}`, "--var", `DEMO:${opts.demo ? 1 : 0}`];
+    const args = [
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      persist,
+      "--log-level",
+      "warn",
+      "--var",
+      `OPERATOR_TOKEN:${OPERATOR_TOKEN}`,
+      "--var",
+      `DEMO:${opts.demo ? 1 : 0}`,
+    ];
     if (opts.assets) args.push("--assets", opts.assets);
     if (opts.config) args.push("--config", opts.config);
     for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
     child = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
       cwd: ROOT,
       detached: true,
-      env: { ...process.env, PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}`, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", CI: "1" },
+      env: {
+        ...process.env,
+        PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}`,
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+        WRANGLER_SEND_METRICS: "false",
+        CI: "1",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout?.on("data", (d) => (output += d));
@@ -116,7 +135,15 @@ export async function startSite(pages: Record<string, string>): Promise<{ url: s
 const CHROMIUM = {
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
   headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
 };
 
 /** Headless Debian Chromium with a fresh profile. */
@@ -142,7 +169,8 @@ export async function launchChromium(): Promise<{ browser: Browser; newContext()
 }
 
 /** Operator + admin calls against a running worker. */
-export async function adminCall(base: string, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- arbitrary JSON answers
+export async function adminCall(base: string, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; json: any }> {
+
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },

@@ -1,6 +1,6 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWorker, type RunningWorker } from "./harness";
+import { type RunningWorker, startWorker } from "./harness";
 
 let worker: RunningWorker;
 beforeAll(async () => {

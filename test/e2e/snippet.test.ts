@@ -12,9 +12,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { SESSION_ID_PATTERN, type PhoneParts } from "../../shared/protocol";
-import { adminCall, createAccountWithPool, freePort, launchChromium, startSite, startWorker, type RunningWorker } from "./harness";
-import { answer, body, href, london, newView, numberOf, ready, settle, text, us, visit, type View } from "./visit";
+import { type PhoneParts, SESSION_ID_PATTERN } from "../../shared/protocol";
+import { adminCall, createAccountWithPool, freePort, launchChromium, type RunningWorker, startSite, startWorker } from "./harness";
+import { answer, body, href, london, newView, numberOf, ready, settle, text, us, type View, visit } from "./visit";
 
 const range = (base: number, n: number) => Array.from({ length: n }, (_, i) => `+${base + i}`);
 /** Destinations: a US number, its vanity twin (1-800-FLOWERS), a London number. */
@@ -143,7 +143,9 @@ beforeAll(async () => {
       <div id="r" data-dni-reveal><p>Wedding desk: <span id="r-n">(800) 555-0199</span></p><a id="r-tel" href="tel:+18005550199">Call</a></div>
       <p>Events: <a id="r2" data-dni-reveal href="tel:+18005550199">Show number</a></p>`),
     "/landing": html(`<p id="a">Call (800) 555-0199</p>`, { attrs: 'data-sources="google-ads: gclid | utm_source=google & utm_medium=cpc -> ads; *:"' }),
-    "/about": html(`<p id="a">About us. Call (800) 555-0199</p>`, { attrs: 'data-sources="google-ads: gclid | utm_source=google & utm_medium=cpc -> ads; *:"' }),
+    "/about": html(`<p id="a">About us. Call (800) 555-0199</p>`, {
+      attrs: 'data-sources="google-ads: gclid | utm_source=google & utm_medium=cpc -> ads; *:"',
+    }),
     "/api": html(`<p id="a">Call (800) 555-0199 or +44 20 7946 0958</p>`, {
       attrs: 'data-pool="web,uk"',
       // The queue stub a site pastes before the tag, a call queued through it, and listeners.
@@ -211,7 +213,7 @@ async function expectUntouched(v: View) {
   expect(await href(v, "#tel-other")).toBe("tel:+12127365000");
   expect(await text(v, "#tel-other")).toBe("(212) 736-5000");
   const f = await v.page.evaluate(() => ({
-    script: (window as any).phone, // eslint-disable-line @typescript-eslint/no-explicit-any
+    script: (window as any).phone,
     scriptText: document.querySelector("#fields script")!.textContent,
     textarea: (document.querySelector("#ta") as HTMLTextAreaElement).value,
     textareaText: document.querySelector("#ta")!.textContent,
@@ -369,7 +371,7 @@ describe("a page streamed in chunks", () => {
     views.push(v);
     let t: PhoneParts | undefined;
     for (const view of ["first", "repeat"]) {
-      await v.page.goto(streamUrl + "/", { waitUntil: "commit" });
+      await v.page.goto(`${streamUrl}/`, { waitUntil: "commit" });
       await ready(v.page);
       // The snippet runs while the rest of the page is still on its way.
       expect(await v.page.evaluate(() => document.querySelector("#s3"))).toBeNull();
@@ -396,7 +398,7 @@ describe("the worker down or slow", () => {
     expect(v.allocs[0]!.url()).toBe(`http://127.0.0.1:${closedPort}/v1/allocate`);
     expect(await text(v, "#a")).toBe("Call (800) 555-0199");
     expect(await href(v, "#tel")).toBe("tel:+18005550199");
-    expect(await v.page.evaluate(() => (window as any).dni.number("+18005550199"))).toBeNull(); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(await v.page.evaluate(() => (window as any).dni.number("+18005550199"))).toBeNull();
     await settle(v);
     expect(v.allocs).toHaveLength(1);
   });
@@ -413,7 +415,7 @@ describe("the worker down or slow", () => {
       await route.continue().catch(() => {}); // the page has given up on it by now
       answered();
     });
-    await v.page.goto(site.url + "/");
+    await v.page.goto(`${site.url}/`);
     await ready(v.page);
     await expect.poll(() => v.warnings.filter((w) => w.startsWith("dni:")).length, { timeout: 5_000 }).toBe(1);
     // It gave up after its timeout, before the answer.
@@ -426,7 +428,7 @@ describe("the worker down or slow", () => {
     expect(await text(v, "#a")).toBe("Call (800) 555-0199 today");
     expect(await href(v, "#tel")).toBe("tel:+18005550199");
     expect(await text(v, "#uk-nat")).toBe("From the UK: 020 7946 0958");
-    expect(await v.page.evaluate(() => (window as any).dni.number())).toBeNull(); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(await v.page.evaluate(() => (window as any).dni.number())).toBeNull();
     expect(v.allocs).toHaveLength(1);
   });
 });
@@ -506,12 +508,12 @@ describe("source rules and sessions", () => {
 describe("JS API", () => {
   it("answers number() and a call queued before the script loaded; fires dni:swap and pushes to dataLayer", async () => {
     const v = await open("/api");
-    await v.page.waitForFunction(() => (window as any).queued !== undefined); // eslint-disable-line @typescript-eslint/no-explicit-any
+    await v.page.waitForFunction(() => (window as any).queued !== undefined);
     const a = await answer(v);
     const t = numberOf(a, "web");
     const u = numberOf(a, "uk");
     const r = await v.page.evaluate(async () => {
-      const w = window as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const w = window as any;
       return {
         queued: w.queued,
         byE164: await w.dni.number("+18005550199"),
@@ -523,9 +525,9 @@ describe("JS API", () => {
       };
     });
     expect(r).toEqual({ queued: t, byE164: t, written: t, uk: u, first: t, other: null, text: `Call ${us(t.nsn).paren} or ${london(u.nsn).intl}` });
-    await v.page.waitForFunction(() => (window as any).swaps.length === 2); // eslint-disable-line @typescript-eslint/no-explicit-any
+    await v.page.waitForFunction(() => (window as any).swaps.length === 2);
     const events = await v.page.evaluate(() => {
-      const w = window as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const w = window as any;
       return { swaps: w.swaps, layer: w.dataLayer.filter((e: { event?: string }) => e.event === "dni:swap") };
     });
     const details = [
@@ -561,6 +563,6 @@ describe("the script twice on a page", () => {
     expect(v.allocs).toHaveLength(1);
     const t = numberOf(await answer(v), "web");
     expect(await text(v, "#a")).toBe(`Call ${us(t.nsn).paren}`);
-    expect(await v.page.evaluate(() => (window as any).swaps)).toEqual([{ destination: US, number: t.e164, source: "direct" }]); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(await v.page.evaluate(() => (window as any).swaps)).toEqual([{ destination: US, number: t.e164, source: "direct" }]);
   });
 });

@@ -45,7 +45,7 @@ export async function visit(context: BrowserContext, url: string): Promise<View>
 }
 
 /** Waits for the snippet to be installed (its window.dni has number()). */
-export const ready = (page: Page) => page.waitForFunction(() => typeof (window as any).dni?.number === "function"); // eslint-disable-line @typescript-eslint/no-explicit-any
+export const ready = (page: Page) => page.waitForFunction(() => typeof (window as any).dni?.number === "function");
 
 /** The body of the n-th allocation request. */
 export const body = (v: View, n = 0): AllocateRequest => JSON.parse(v.allocs[n]!.postData()!);

@@ -2,7 +2,7 @@
 import { vi } from "vitest";
 import type { AllocateResponse, PhoneParts, PoolAllocation } from "../../shared/protocol";
 import type { Config } from "../../snippet/config";
-import { start, type Api } from "../../snippet/main";
+import { type Api, start } from "../../snippet/main";
 
 /** A NANP destination and its tracking number. */
 export const US: PhoneParts = { e164: "+18005550199", cc: "1", nsn: "8005550199", trunk: "1", national: "(800) 555-0199" };
@@ -60,7 +60,7 @@ export const run = (c: Partial<Config> = {}) => {
 
 /** Stops every started snippet: the page view ends (storage stays). */
 export const leave = () => {
-  running.forEach((a) => a.stop!());
+  for (const a of running) a.stop?.();
   running = [];
 };
 
@@ -68,7 +68,10 @@ export const leave = () => {
 export const reset = () => {
   leave();
   localStorage.clear();
-  document.cookie.split(";").forEach((c) => (document.cookie = c.split("=")[0]!.trim() + "=; expires=Thu, 01 Jan 1970 00:00:00 GMT"));
+  for (const c of document.cookie.split(";")) {
+    // biome-ignore lint/suspicious/noDocumentCookie: happy-dom has no Cookie Store API; this clears the page's cookies.
+    document.cookie = `${c.split("=")[0]!.trim()}=; expires=Thu, 01 Jan 1970 00:00:00 GMT`;
+  }
   delete (window as any).dataLayer;
   delete (window as any).dni;
   vi.unstubAllGlobals();

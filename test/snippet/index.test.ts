@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { API, US_T, flush, page, reset, stubFetch } from "./helpers";
+import { API, flush, page, reset, stubFetch, US_T } from "./helpers";
 
 /** Runs the entry (snippet/index.ts) as if loaded by `<script src=... data-...>`. */
-const load = async (attrs: Record<string, string>, src = API + "/dni.js") => {
+const load = async (attrs: Record<string, string>, src = `${API}/dni.js`) => {
   const s = document.createElement("script");
   s.src = src;
-  for (const [k, v] of Object.entries(attrs)) s.setAttribute("data-" + k, v);
+  for (const [k, v] of Object.entries(attrs)) s.setAttribute(`data-${k}`, v);
   Object.defineProperty(document, "currentScript", { value: s, configurable: true });
   vi.resetModules();
   await import("../../snippet/index");
@@ -27,7 +27,7 @@ describe("the script tag", () => {
     page("<p id='t'>(800) 555-0199</p>", "https://shop.example/?gclid=1");
     await load({ key: "pk_live", pool: "web", sources: "ads: gclid -> ads" });
     expect(await (window as any).dni.number()).toEqual(US_T);
-    expect(f.mock.calls[0]![0]).toBe(API + "/v1/allocate");
+    expect(f.mock.calls[0]![0]).toBe(`${API}/v1/allocate`);
     expect(JSON.parse(f.mock.calls[0]![1]!.body as string)).toMatchObject({ key: "pk_live", pools: ["ads"], source: { name: "ads" } });
     expect(document.querySelector("#t")!.textContent).toBe("(800) 555-0123");
   });
@@ -45,7 +45,12 @@ describe("the script tag", () => {
     page("<p>(800) 555-0199</p>");
     const w = window as any;
     // The documented stub, pasted before the script tag.
-    w.dni = w.dni || function (...a: unknown[]) { (w.dni.q = w.dni.q || []).push(a); };
+    w.dni =
+      w.dni ||
+      ((...a: unknown[]) => {
+        w.dni.q = w.dni.q || [];
+        w.dni.q.push(a);
+      });
     const got = new Promise((r) => w.dni("number", "+18005550199", r));
     await load({ key: "pk_live" });
     expect(await got).toEqual(US_T);

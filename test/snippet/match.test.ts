@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { find, phoneLike, type Pair } from "../../snippet/match";
+import { find, type Pair, phoneLike } from "../../snippet/match";
 import { FLOWERS, UK, UK_T, US, US_T } from "./helpers";
 
 const PAIRS: Pair[] = [
@@ -12,7 +12,10 @@ const PAIRS: Pair[] = [
 const hits = (s: string, pairs = PAIRS) => {
   const ps: Pair[] = [];
   // Each number found is marked «…» in the result, which tells where it is.
-  const marked = find(s, pairs, (x, p) => (ps.push(p), "\u00ab" + x + "\u00bb"));
+  const marked = find(s, pairs, (x, p) => {
+    ps.push(p);
+    return `\u00ab${x}\u00bb`;
+  });
   expect(marked.replace(/[\u00ab\u00bb]/g, "")).toBe(s);
   return [...marked.matchAll(/\u00ab([^\u00bb]*)\u00bb/g)].map((m, i): [number, number, Pair] => [m.index - 2 * i, m.index - 2 * i + m[1]!.length, ps[i]!]);
 };
@@ -60,11 +63,7 @@ describe("find", () => {
       [11, 25],
       [36, 52],
     ]);
-    expect(found("Sales: 800-555-0199, support: 800.555.0199; fax (800) 555 0199!")).toEqual([
-      "800-555-0199",
-      "800.555.0199",
-      "(800) 555 0199",
-    ]);
+    expect(found("Sales: 800-555-0199, support: 800.555.0199; fax (800) 555 0199!")).toEqual(["800-555-0199", "800.555.0199", "(800) 555 0199"]);
     expect(found("(800) 555-0199 24/7")).toEqual(["(800) 555-0199"]);
     expect(found("phone:800-555-0199")).toEqual(["800-555-0199"]);
   });
@@ -122,7 +121,7 @@ describe("find", () => {
     fc.assert(
       fc.property(fc.array(sep, { minLength: 10, maxLength: 10 }), (seps) => {
         const s = [..."8005550199"].map((d, i) => (i ? seps[i]! : "") + d).join("");
-        expect(found("Tel " + s + " !")).toEqual([s]);
+        expect(found(`Tel ${s} !`)).toEqual([s]);
       }),
     );
   });
@@ -142,12 +141,19 @@ describe("find, over text node borders (\\0: scan.ts joins a run's texts with it
     expect(found(s)).toEqual([x]);
   });
 
-  it.each(["9\x00800-555-0199", "800\x00555019\x009\x000", "8005550199\x001", "800-555-0199\x00.5", "8005550199\x00-5", "ID\x008005550199x", "$1,\x00800.555.0199", "9(\x00800) 555-0199", "v2.\x00800.555.0199"])(
-    "never finds a destination in a longer run over borders: %j",
-    (s) => {
-      expect(found(s)).toEqual([]);
-    },
-  );
+  it.each([
+    "9\x00800-555-0199",
+    "800\x00555019\x009\x000",
+    "8005550199\x001",
+    "800-555-0199\x00.5",
+    "8005550199\x00-5",
+    "ID\x008005550199x",
+    "$1,\x00800.555.0199",
+    "9(\x00800) 555-0199",
+    "v2.\x00800.555.0199",
+  ])("never finds a destination in a longer run over borders: %j", (s) => {
+    expect(found(s)).toEqual([]);
+  });
 
   it("finds a destination split anywhere by borders, never one glued to a digit over a border (property)", () => {
     const cuts = fc.array(fc.boolean(), { minLength: 13, maxLength: 13 });
@@ -155,10 +161,10 @@ describe("find, over text node borders (\\0: scan.ts joins a run's texts with it
       fc.property(cuts, fc.constantFrom("", "9", "1", "x", " ", "9(", ":"), fc.constantFrom("", "0", ".5", "x", " "), (cut, before, after) => {
         const n = [..."(800) 555-0199"].map((c, i) => (i && cut[i - 1] ? "\x00" : "") + c).join("");
         // Borders as scan.ts makes them: between non-empty texts only.
-        const s = (before && before + "\x00") + n + (after && "\x00" + after);
+        const s = (before && `${before}\x00`) + n + (after && `\x00${after}`);
         // A digit before the border makes a longer run ("1": the trunk prefix, part of the number);
         // so does a digit after it, or . and a digit.
-        const want = before[0] == "9" || /\d/.test(after) ? [] : [(before == "1" ? "1" : "") + "8005550199"];
+        const want = before[0] === "9" || /\d/.test(after) ? [] : [`${before === "1" ? "1" : ""}8005550199`];
         expect(found(s).map((x) => x.replace(/\D/g, ""))).toEqual(want);
       }),
       { numRuns: 500 },
@@ -178,7 +184,23 @@ describe("phoneLike", () => {
   });
 
   // Every form snippet/README.md lists (vanity aside: four digits are not phone-like).
-  const FORMS = ["(800) 555-0199", "800.555.0199", "1-800-555-0199", "+1 800 555 0199", "001 800 555 0199", "011 1 800 555 0199", "+44 20 7946 0958", "020 7946 0958", "+44 (0)20 7946 0958", "800/555-0199", "(800)555-0199", "8005550199", "555-0199", "01 23 45 67 89", "01.23.45.67.89"];
+  const FORMS = [
+    "(800) 555-0199",
+    "800.555.0199",
+    "1-800-555-0199",
+    "+1 800 555 0199",
+    "001 800 555 0199",
+    "011 1 800 555 0199",
+    "+44 20 7946 0958",
+    "020 7946 0958",
+    "+44 (0)20 7946 0958",
+    "800/555-0199",
+    "(800)555-0199",
+    "8005550199",
+    "555-0199",
+    "01 23 45 67 89",
+    "01.23.45.67.89",
+  ];
   it.each(FORMS)("sees %s, alone, in text, and split over text nodes", (s) => {
     expect(phoneLike(s)).toBe(true);
     expect(phoneLike(`Call ${s}, Mon-Fri 9-5.`)).toBe(true);
@@ -190,14 +212,16 @@ describe("phoneLike", () => {
   });
 
   it("ignores comma-grouped amounts, and sees phone numbers next to them (property)", () => {
-    const amount = fc.tuple(fc.integer({ min: 1, max: 999 }), fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 1, maxLength: 5 })).map(([h, t]) => [h, ...t.map((g) => String(g).padStart(3, "0"))].join(","));
+    const amount = fc
+      .tuple(fc.integer({ min: 1, max: 999 }), fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 1, maxLength: 5 }))
+      .map(([h, t]) => [h, ...t.map((g) => String(g).padStart(3, "0"))].join(","));
     const phone = fc.tuple(fc.constantFrom(...FORMS), fc.stringMatching(/^\d{10}$/)).map(([f, d]) => {
       let i = 0;
       return f.replace(/\d/g, () => d[i++ % 10]!);
     });
     fc.assert(
       fc.property(fc.array(amount, { minLength: 1, maxLength: 4 }), fc.constantFrom(" ", ", ", " or $", "; "), (as, sep) => {
-        expect(phoneLike("$" + as.join(sep))).toBe(false);
+        expect(phoneLike(`$${as.join(sep)}`)).toBe(false);
       }),
     );
     fc.assert(

@@ -1,9 +1,14 @@
 import { describe, expect, it, vi } from "vitest";
-import { parseRules, pick, test as cond } from "../../shared/rules";
+import { test as cond, parseRules, pick } from "../../shared/rules";
 
 const q = (s: string) => new URLSearchParams(s);
 /** The name of the rule that src picks for a query string and referrer host. */
-const name = (src: string, query = "", ref = "") => pick(parseRules(src, () => {}), q(query), ref)?.n;
+const name = (src: string, query = "", ref = "") =>
+  pick(
+    parseRules(src, () => {}),
+    q(query),
+    ref,
+  )?.n;
 
 describe("parseRules", () => {
   it("parses names, conditions and pools, spaces or not", () => {

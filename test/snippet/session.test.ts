@@ -24,7 +24,9 @@ describe("session", () => {
   });
 
   it("records the first touch: rule, landing URL, referrer, GA client id", () => {
+    // biome-ignore lint/suspicious/noDocumentCookie: the GA cookie the snippet reads, as analytics.js writes it.
     document.cookie = "_ga=GA1.1.123456789.1700000000";
+    // biome-ignore lint/suspicious/noDocumentCookie: a second GA cookie that must not be mistaken for _ga.
     document.cookie = "_ga_ABC=GS1.1.999";
     const s = view("https://shop.example/p?gclid=xyz&utm_source=google&utm_medium=cpc", "https://www.google.com/");
     expect(s.s).toEqual({
@@ -75,9 +77,9 @@ describe("session", () => {
     ["another utm_medium", "?utm_source=google&utm_medium=email"],
   ])("starts a new session on %s", (_, query) => {
     const a = view("https://shop.example/?gclid=xyz&utm_source=google&utm_medium=cpc");
-    const b = view("https://shop.example/" + query, "https://elsewhere.example/");
+    const b = view(`https://shop.example/${query}`, "https://elsewhere.example/");
     expect(b.i).not.toBe(a.i);
-    expect(b.s.landing).toBe("https://shop.example/" + query);
+    expect(b.s.landing).toBe(`https://shop.example/${query}`);
     expect(b.s.referrer).toBe("https://elsewhere.example/");
   });
 

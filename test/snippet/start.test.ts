@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SESSION_ID_PATTERN } from "../../shared/protocol";
-import { API, FLOWERS, KEY, LEASE, UK, UK_9, UK_T, US, US_T, alloc, answer, flush, leave, page, reset, run, sent, stubFetch } from "./helpers";
+import { API, alloc, answer, FLOWERS, flush, KEY, LEASE, leave, page, reset, run, sent, stubFetch, UK, UK_9, UK_T, US, US_T } from "./helpers";
 
 const text = (sel: string) => document.querySelector(sel)!.textContent;
 const href = (sel: string) => document.querySelector(sel)!.getAttribute("href");
@@ -32,7 +32,7 @@ describe("first view", () => {
     await dni.number();
     expect(f).toHaveBeenCalledTimes(1);
     const [url, init] = f.mock.calls[0]!;
-    expect(url).toBe(API + "/v1/allocate");
+    expect(url).toBe(`${API}/v1/allocate`);
     expect(init!.method).toBe("POST");
     expect(init!.headers).toBeUndefined(); // a string body: text/plain;charset=UTF-8, no preflight
     expect(typeof init!.body).toBe("string");
@@ -72,7 +72,7 @@ describe("first view", () => {
         }
       },
     );
-    page(Array.from({ length: 50 }, (_, i) => `<p>Order ${1000000 + i}, fax (212) 736-5${100 + i}</p>`).join("") + "<p>(800) 555-0199</p>");
+    page(`${Array.from({ length: 50 }, (_, i) => `<p>Order ${1000000 + i}, fax (212) 736-5${100 + i}</p>`).join("")}<p>(800) 555-0199</p>`);
     await run().number();
     expect(f).toHaveBeenCalledTimes(1);
     expect(made).toHaveBeenCalledTimes(1);
@@ -235,11 +235,32 @@ describe("repeat views", () => {
 
 describe("failures leave the originals, throw nothing, warn once", () => {
   const cases: [string, () => void][] = [
-    ["a network error", () => vi.stubGlobal("fetch", vi.fn(async () => Promise.reject(new TypeError("Failed to fetch"))))],
+    [
+      "a network error",
+      () =>
+        vi.stubGlobal(
+          "fetch",
+          vi.fn(async () => Promise.reject(new TypeError("Failed to fetch"))),
+        ),
+    ],
     ["a refusal", () => stubFetch({ error: { code: "forbidden_origin", message: "no" } }, 403)],
-    ["a server error", () => vi.stubGlobal("fetch", vi.fn(async () => new Response("oops", { status: 500 })))],
+    [
+      "a server error",
+      () =>
+        vi.stubGlobal(
+          "fetch",
+          vi.fn(async () => new Response("oops", { status: 500 })),
+        ),
+    ],
     ["a malformed answer", () => stubFetch({ session: "s", now: 1, pools: "nope" })],
-    ["an answer that is not JSON", () => vi.stubGlobal("fetch", vi.fn(async () => new Response("<html>")))],
+    [
+      "an answer that is not JSON",
+      () =>
+        vi.stubGlobal(
+          "fetch",
+          vi.fn(async () => new Response("<html>")),
+        ),
+    ],
   ];
   it.each(cases)("on %s", async (_, stub) => {
     stub();
@@ -266,7 +287,9 @@ describe("failures leave the originals, throw nothing, warn once", () => {
     vi.stubGlobal("fetch", f);
     page(PAGE);
     let got: unknown = "pending";
-    run().number().then((n) => (got = n));
+    run()
+      .number()
+      .then((n) => (got = n));
     await vi.advanceTimersByTimeAsync(1999);
     expect(got).toBe("pending");
     await vi.advanceTimersByTimeAsync(1);
@@ -292,11 +315,11 @@ describe("what is never touched", () => {
         fc.pre(!keypad(s).includes(US.nsn));
         page("<p id='p'></p><a id='a'></a>");
         document.querySelector("#p")!.textContent = s;
-        document.querySelector("#a")!.setAttribute("href", "tel:" + s);
+        document.querySelector("#a")!.setAttribute("href", `tel:${s}`);
         run();
         leave();
         expect(text("#p")).toBe(s);
-        expect(href("#a")).toBe("tel:" + s);
+        expect(href("#a")).toBe(`tel:${s}`);
       }),
       { numRuns: 300 },
     );
@@ -389,7 +412,7 @@ describe("content added later (SPA)", () => {
 
   it("leaves content added into an opt-out alone", async () => {
     stubFetch();
-    page(PAGE + "<div id='i' data-dni-ignore></div>");
+    page(`${PAGE}<div id='i' data-dni-ignore></div>`);
     await run().number();
     document.querySelector("#i")!.insertAdjacentHTML("beforeend", "<p>(800) 555-0199</p>");
     await flush();
@@ -473,7 +496,7 @@ describe("JS API and integrations", () => {
 
   it("fires dni:swap once per destination, and pushes to dataLayer", async () => {
     stubFetch();
-    page(PAGE + "<p>Again: 800-555-0199</p>", "https://shop.example/?utm_medium=email");
+    page(`${PAGE}<p>Again: 800-555-0199</p>`, "https://shop.example/?utm_medium=email");
     const events: CustomEvent[] = [];
     document.addEventListener("dni:swap", (e) => events.push(e as CustomEvent));
     await run({ sources: "email: utm_medium=email" }).number();
@@ -504,7 +527,10 @@ describe("anti-flicker", () => {
 
   it("shows them again after a second at most", async () => {
     vi.useFakeTimers();
-    vi.stubGlobal("fetch", vi.fn(() => new Promise<Response>(() => {})));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(() => new Promise<Response>(() => {})),
+    );
     page(PAGE);
     run({ hide: "" });
     const t = document.querySelector("#t") as HTMLElement;
@@ -514,7 +540,10 @@ describe("anti-flicker", () => {
   });
 
   it("hides nothing when off", async () => {
-    vi.stubGlobal("fetch", vi.fn(() => new Promise<Response>(() => {})));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(() => new Promise<Response>(() => {})),
+    );
     page(PAGE);
     run();
     expect((document.querySelector("#t") as HTMLElement).style.visibility).toBe("");
@@ -559,7 +588,10 @@ describe("numbers split over inline elements", () => {
     ["<p>Call <i>800-555-01</i><u>99</u> now</p>", "<p>Call <i>800-555-01</i><u>23</u> now</p>"],
     ["<p>+1 <span>800 </span><span>55</span><em>5 01</em>99</p>", "<p>+1 <span>800 </span><span>55</span><em>5 01</em>23</p>"],
     // Nested inline elements, a comment between, several numbers in one run.
-    ["<div><b><i>(800)</i></b><!-- x --> <font>555</font>-0199 or <small>800</small>.555.0199</div>", "<div><b><i>(800)</i></b><!-- x --> <font>555</font>-0123 or <small>800</small>.555.0123</div>"],
+    [
+      "<div><b><i>(800)</i></b><!-- x --> <font>555</font>-0199 or <small>800</small>.555.0199</div>",
+      "<div><b><i>(800)</i></b><!-- x --> <font>555</font>-0123 or <small>800</small>.555.0123</div>",
+    ],
     // A label glued to the number (JSX drops the whitespace between lines): found, as before.
     ["<p><span>Call us</span><a>(800) 555-0199</a></p>", "<p><span>Call us</span><a>(800) 555-0123</a></p>"],
     ["<p><span>Tel:</span><a>800.555.0199</a><span>Mon-Fri</span></p>", "<p><span>Tel:</span><a>800.555.0123</a><span>Mon-Fri</span></p>"],
@@ -586,7 +618,7 @@ describe("numbers split over inline elements", () => {
     ["across an element not in the inline list", "<p><button>(800)</button> 555-0199</p>"],
     ["across an opt-out", '<p>(800) <span data-dni-ignore="">x</span>555-0199</p>'],
     ["across an empty opt-out", '<p>(800) <b data-dni-ignore=""></b>555-0199</p>'],
-    ["across code", '<p>(800) <script>//</script>555-0199</p>'],
+    ["across code", "<p>(800) <script>//</script>555-0199</p>"],
     ["across an unrevealed number", '<p>(800) <span data-dni-reveal="">Show</span>555-0199</p>'],
     ["a longer digit run (a digit before)", "<p>9<b>800</b>555-0199</p>"],
     ["a longer digit run (a digit after)", "<p><b>800</b>555-0199<i>0</i></p>"],
@@ -598,9 +630,9 @@ describe("numbers split over inline elements", () => {
     ["a price", "<p>$1,<b>800</b>.555.0199</p>"],
   ])("leaves a number split %s", async (_, html) => {
     stubFetch();
-    page(html + "<p>(800) 555-0199</p>"); // a destination elsewhere: an answer comes
+    page(`${html}<p>(800) 555-0199</p>`); // a destination elsewhere: an answer comes
     await run().number();
-    expect(document.body.innerHTML).toBe(html + "<p>(800) 555-0123</p>");
+    expect(document.body.innerHTML).toBe(`${html}<p>(800) 555-0123</p>`);
   });
 
   it("asks on a first view where the only number is split, and hides its elements", async () => {

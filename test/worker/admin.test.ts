@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { accountStub, allocate, api, createAccount, createPool, directoryStub, dump, freshNumbers, poolStub, sessionId, OPERATOR } from "./helpers";
+import { accountStub, allocate, api, createAccount, createPool, directoryStub, dump, freshNumbers, OPERATOR, poolStub, sessionId } from "./helpers";
 
 const DEST = "+12127365000";
 
@@ -8,7 +8,10 @@ describe("operator and accounts", () => {
   it("only the operator token creates accounts; the admin key is shown once and stored hashed", async () => {
     expect((await api("POST", "/v1/accounts", { body: { name: "x" } })).status).toBe(401);
     expect((await api("POST", "/v1/accounts", { key: "wrong", body: { name: "x" } })).json.error.code).toBe("unauthorized");
-    const r = await api("POST", "/v1/accounts", { key: OPERATOR, body: { name: "Acme", allowedOrigins: ["www.acme.example", "http://localhost:8787", "HTTPS://*.Acme.Example:443"] } });
+    const r = await api("POST", "/v1/accounts", {
+      key: OPERATOR,
+      body: { name: "Acme", allowedOrigins: ["www.acme.example", "http://localhost:8787", "HTTPS://*.Acme.Example:443"] },
+    });
     expect(r.status).toBe(201);
     expect(r.json.adminKey).toMatch(/^sk_[a-z0-9]{16}_[A-Za-z0-9_-]{43}$/);
     expect(r.json.siteKey).toMatch(/^pk_[a-z0-9]{16}_[A-Za-z0-9_-]{22}$/);
@@ -24,7 +27,14 @@ describe("operator and accounts", () => {
 
   it("refuses bad account input and stores nothing", async () => {
     const before = await dump(directoryStub());
-    for (const body of [{}, { name: "" }, { name: "x", allowedOrigins: ["https://a.example/path"] }, { name: "x", allowedOrigins: ["ftp://a.example"] }, { name: "x", extra: 1 }, { name: "x", allowedOrigins: ["*.com"] }]) {
+    for (const body of [
+      {},
+      { name: "" },
+      { name: "x", allowedOrigins: ["https://a.example/path"] },
+      { name: "x", allowedOrigins: ["ftp://a.example"] },
+      { name: "x", extra: 1 },
+      { name: "x", allowedOrigins: ["*.com"] },
+    ]) {
       const r = await api("POST", "/v1/accounts", { key: OPERATOR, body });
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(r.json.error.code).toMatch(/^invalid_/);
@@ -77,14 +87,20 @@ describe("pools", () => {
       overflowNumber: null,
       isDefault: false,
     });
-    expect((await api("POST", "/v1/pools", { key: acct.adminKey, body: { id: "uk-ads", name: "again", trackingNumbers: ["+18882000001"], destinations: [DEST] } })).status).toBe(409);
+    expect(
+      (await api("POST", "/v1/pools", { key: acct.adminKey, body: { id: "uk-ads", name: "again", trackingNumbers: ["+18882000001"], destinations: [DEST] } }))
+        .status,
+    ).toBe(409);
     expect((await api("GET", "/v1/pools/uk-ads", { key: acct.adminKey })).json.name).toBe("UK ads");
     const patched = await api("PATCH", "/v1/pools/uk-ads", { key: acct.adminKey, body: { leaseSeconds: 900, status: "warning", isDefault: true } });
     expect(patched.json).toMatchObject({ leaseSeconds: 900, status: "warning", isDefault: true });
     expect((await api("GET", "/v1/account", { key: acct.adminKey })).json.defaultPool).toBe("uk-ads");
     await createPool(acct, { id: "second", name: "Second", trackingNumbers: freshNumbers(1), destinations: [DEST], isDefault: true });
     const list = await api("GET", "/v1/pools", { key: acct.adminKey });
-    expect(list.json.pools.map((p: { id: string; isDefault: boolean }) => [p.id, p.isDefault])).toEqual([["second", true], ["uk-ads", false]]);
+    expect(list.json.pools.map((p: { id: string; isDefault: boolean }) => [p.id, p.isDefault])).toEqual([
+      ["second", true],
+      ["uk-ads", false],
+    ]);
     expect((await api("DELETE", "/v1/pools/uk-ads", { key: acct.adminKey })).status).toBe(204);
     expect((await api("GET", "/v1/pools/uk-ads", { key: acct.adminKey })).json.error.code).toBe("pool_not_found");
     expect((await api("DELETE", "/v1/pools/uk-ads", { key: acct.adminKey })).status).toBe(404);
@@ -125,7 +141,9 @@ describe("pools", () => {
     }
     const bad = await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...base, trackingNumbers: ["+18005550100", "nope"] } });
     expect(bad.json.error.details.problems[0]).toMatchObject({ path: "trackingNumbers[1]", value: "nope" });
-    expect((await api("POST", "/v1/pools", { key: acct.adminKey, raw: "{oops", headers: { "Content-Type": "application/json" } })).json.error.code).toBe("invalid_json");
+    expect((await api("POST", "/v1/pools", { key: acct.adminKey, raw: "{oops", headers: { "Content-Type": "application/json" } })).json.error.code).toBe(
+      "invalid_json",
+    );
     const huge = await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...base, name: "x".repeat(1_100_000) } });
     expect(huge.status).toBe(413);
     expect((await api("PATCH", "/v1/pools/a", { key: acct.adminKey, body: { destinations: ["+44"] } })).status).toBe(400);

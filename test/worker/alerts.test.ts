@@ -4,11 +4,11 @@
  * lasts, never for status `recycle` — through the outbox (signed, retried).
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { shardName } from "../../worker/domain/shards";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { retryDelayMs } from "../../worker/account/outbox";
-import { accountStub, allocate, api, createAccount, createPool, dump, freshNumbers, poolStub, sessionId, type Created } from "./helpers";
-import { T0, at, hmacHex, mockNetwork, type Seen } from "./calls-helpers";
+import { shardName } from "../../worker/domain/shards";
+import { at, hmacHex, mockNetwork, type Seen, T0 } from "./calls-helpers";
+import { accountStub, allocate, api, type Created, createAccount, createPool, dump, freshNumbers, poolStub, sessionId } from "./helpers";
 
 const HOOK = "https://hooks.example/alerts";
 const CALLS_HOOK = "https://hooks.example/calls";
@@ -27,7 +27,17 @@ afterEach(() => {
 
 async function world(size: number, pool: Record<string, unknown> = {}, hook = true) {
   const acct = await createAccount();
-  await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(size), destinations: [DEST], leaseSeconds: 120, graceSeconds: 0, status: "warning", isDefault: true, ...pool });
+  await createPool(acct, {
+    id: "web",
+    name: "Web",
+    trackingNumbers: freshNumbers(size),
+    destinations: [DEST],
+    leaseSeconds: 120,
+    graceSeconds: 0,
+    status: "warning",
+    isDefault: true,
+    ...pool,
+  });
   let secret = "";
   if (hook) {
     const r = await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: HOOK }, webhook: { url: CALLS_HOOK } } });
@@ -79,7 +89,15 @@ describe("pool alerts", () => {
       accountId: acct.accountId,
       pool: { id: "web", name: "Web", status: "warning" },
       at: T0 + 10 * S,
-      figures: { numbers: { total: 20, leased: 16, free: 4, retiring: 0 }, utilization: 0.8, alertThreshold: 0.8, recoveryThreshold: 0.7, peak7d: 16, leaseSeconds: 120, counters: { allocations: 16, recycledEarly: 0 } },
+      figures: {
+        numbers: { total: 20, leased: 16, free: 4, retiring: 0 },
+        utilization: 0.8,
+        alertThreshold: 0.8,
+        recoveryThreshold: 0.7,
+        peak7d: 16,
+        leaseSeconds: 120,
+        counters: { allocations: 16, recycledEarly: 0 },
+      },
       episode: { openedAt: T0 + 10 * S, cause: "threshold", exhaustedAt: null, endedAt: null },
     });
     expect(warning.message).toContain("80 % leased (16 of 20 numbers)");
@@ -100,7 +118,11 @@ describe("pool alerts", () => {
     // The first session's lease ends: 15 of 20 = 75 %, above the 70 % recovery line — still the same episode.
     at(T0 + 120 * S + 500);
     await flush(acct, net); // the alarm ends it
-    expect((await api("GET", "/v1/pools/web/health?minutes=0", { key: acct.adminKey })).json).toMatchObject({ state: "warning", numbers: { leased: 15 }, episode: { cause: "threshold" } });
+    expect((await api("GET", "/v1/pools/web/health?minutes=0", { key: acct.adminKey })).json).toMatchObject({
+      state: "warning",
+      numbers: { leased: 15 },
+      episode: { cause: "threshold" },
+    });
     await newSessions(acct, 1); // back to 80 %: no second warning
     expect(await flush(acct, net)).toHaveLength(1);
 
@@ -110,7 +132,11 @@ describe("pool alerts", () => {
     await newSessions(acct, 1);
     got = await flush(acct, net);
     expect(types(got)).toEqual(["pool.warning", "pool.exhausted"]);
-    expect(got[1]).toMatchObject({ type: "pool.exhausted", figures: { numbers: { leased: 20, free: 0 } }, episode: { openedAt: T0 + 10 * S, cause: "threshold", exhaustedAt: T0 + 120 * S + 500 } });
+    expect(got[1]).toMatchObject({
+      type: "pool.exhausted",
+      figures: { numbers: { leased: 20, free: 0 } },
+      episode: { openedAt: T0 + 10 * S, cause: "threshold", exhaustedAt: T0 + 120 * S + 500 },
+    });
     expect(got[1].message).toContain("recycled early");
     expect(got[1].remedies).toHaveLength(2);
     await newSessions(acct, 2);
@@ -124,7 +150,12 @@ describe("pool alerts", () => {
       type: "pool.recovered",
       at: T0 + 400 * S,
       figures: { numbers: { leased: 0, free: 20 }, utilization: 0 },
-      episode: { openedAt: T0 + 10 * S, exhaustedAt: T0 + 120 * S + 500, endedAt: T0 + 400 * S, sinceOpened: { recycledEarly: 3, refused: 0, overflow: 0, allocations: 8 } },
+      episode: {
+        openedAt: T0 + 10 * S,
+        exhaustedAt: T0 + 120 * S + 500,
+        endedAt: T0 + 400 * S,
+        sinceOpened: { recycledEarly: 3, refused: 0, overflow: 0, allocations: 8 },
+      },
       remedies: [],
     });
     expect(await flush(acct, net)).toHaveLength(3);
@@ -142,7 +173,11 @@ describe("pool alerts", () => {
     expect(await flush(acct, net)).toEqual([]);
     expect(await runInDurableObject(poolStub(acct.accountId, "web"), (_i, s) => s.storage.sql.exec("SELECT * FROM alerts").toArray())).toEqual([]);
     expect(await dump(accountStub(acct.accountId))).not.toContain("pool-alert/");
-    expect((await api("GET", "/v1/pools/web/health?minutes=0", { key: acct.adminKey })).json).toMatchObject({ state: "exhausted", episode: null, counters: { recycledEarly: 4 } });
+    expect((await api("GET", "/v1/pools/web/health?minutes=0", { key: acct.adminKey })).json).toMatchObject({
+      state: "exhausted",
+      episode: null,
+      counters: { recycledEarly: 4 },
+    });
   });
 
   it("the remedy works: adding numbers ends the episode (recovered), and switching to recycle ends one quietly", async () => {
@@ -219,7 +254,9 @@ describe("pool alerts", () => {
       expect((await api("PATCH", "/v1/pools/web", { key: acct.adminKey, body: { alertThreshold } })).status).toBe(400);
     }
     expect((await api("PATCH", "/v1/pools/web", { key: acct.adminKey, body: { alertThreshold: 0.9 } })).json.alertThreshold).toBe(0.9);
-    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: "http://hooks.example/x" } } })).status).toBe(400);
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: "http://hooks.example/x" } } })).status).toBe(
+      400,
+    );
   });
 
   it("each shard of a sharded pool reports its own episode, and their alerts never collide", async () => {

@@ -7,11 +7,20 @@ const DEST = "+12127365000";
 async function setup(size: number, extra: Record<string, unknown> = {}) {
   const acct = await createAccount();
   const tracking = freshNumbers(size);
-  await createPool(acct, { id: "web", name: "Web", trackingNumbers: tracking, destinations: [DEST], leaseSeconds: 60, graceSeconds: 0, isDefault: true, ...extra });
+  await createPool(acct, {
+    id: "web",
+    name: "Web",
+    trackingNumbers: tracking,
+    destinations: [DEST],
+    leaseSeconds: 60,
+    graceSeconds: 0,
+    isDefault: true,
+    ...extra,
+  });
   return { acct, tracking };
 }
 
-const numberOf = (r: { json: any }) => r.json.pools[0].number?.e164 ?? null; // eslint-disable-line @typescript-eslint/no-explicit-any
+const numberOf = (r: { json: any }) => r.json.pools[0].number?.e164 ?? null;
 
 describe("allocation", () => {
   beforeEach(() => {
@@ -66,7 +75,15 @@ describe("allocation", () => {
 
   it("keeps finished leases for grace + retention, then the alarm prunes them", async () => {
     const acct = await createAccount();
-    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(1), destinations: [DEST], leaseSeconds: 60, graceSeconds: 600, isDefault: true });
+    await createPool(acct, {
+      id: "web",
+      name: "Web",
+      trackingNumbers: freshNumbers(1),
+      destinations: [DEST],
+      leaseSeconds: 60,
+      graceSeconds: 600,
+      isDefault: true,
+    });
     await allocate(acct.siteKey, sessionId());
     const stub = poolStub(acct.accountId, "web");
     const rows = () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM leases").one().n);
@@ -121,7 +138,17 @@ describe("allocation", () => {
     it("overflow: one reserved number is shared by the extra visitors, marked overflow", async () => {
       const acct = await createAccount();
       const tracking = freshNumbers(3);
-      await createPool(acct, { id: "web", name: "Web", trackingNumbers: tracking, destinations: [DEST], leaseSeconds: 60, graceSeconds: 0, isDefault: true, exhaustionPolicy: "overflow", overflowNumber: tracking[1] });
+      await createPool(acct, {
+        id: "web",
+        name: "Web",
+        trackingNumbers: tracking,
+        destinations: [DEST],
+        leaseSeconds: 60,
+        graceSeconds: 0,
+        isDefault: true,
+        exhaustionPolicy: "overflow",
+        overflowNumber: tracking[1],
+      });
       const leased = [numberOf(await allocate(acct.siteKey, sessionId())), numberOf(await allocate(acct.siteKey, sessionId()))];
       expect(leased.sort()).toEqual([tracking[0], tracking[2]].sort());
       const extra1 = await allocate(acct.siteKey, sessionId());
@@ -135,7 +162,14 @@ describe("allocation", () => {
     it("overflow without an explicit number reserves the first tracking number", async () => {
       const acct = await createAccount();
       const tracking = freshNumbers(2);
-      const pool = await createPool(acct, { id: "web", name: "Web", trackingNumbers: tracking, destinations: [DEST], exhaustionPolicy: "overflow", isDefault: true });
+      const pool = await createPool(acct, {
+        id: "web",
+        name: "Web",
+        trackingNumbers: tracking,
+        destinations: [DEST],
+        exhaustionPolicy: "overflow",
+        isDefault: true,
+      });
       expect(pool.overflowNumber).toBe(tracking[0]);
       expect(numberOf(await allocate(acct.siteKey, sessionId()))).toBe(tracking[1]);
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BROWSER_HEADERS, accountStub, allocate, createAccount, createPool, dump, freshNumbers, poolStub, sessionId } from "./helpers";
+import { accountStub, allocate, BROWSER_HEADERS, createAccount, createPool, dump, freshNumbers, poolStub, sessionId } from "./helpers";
 
 const CRAWLERS = [
   "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
@@ -22,11 +22,7 @@ describe("bots and crawlers get no lease", () => {
     }
     const { "Accept-Language": _lang, ...noLanguage } = BROWSER_HEADERS;
     void _lang;
-    const variants: Record<string, string>[] = [
-      { "User-Agent": "" },
-      { "Sec-Fetch-Mode": "navigate" },
-      { "Sec-Fetch-Site": "none" },
-    ];
+    const variants: Record<string, string>[] = [{ "User-Agent": "" }, { "Sec-Fetch-Mode": "navigate" }, { "Sec-Fetch-Site": "none" }];
     for (const h of variants) expect((await allocate(acct.siteKey, sessionId(), { headers: h })).status).toBe(403);
     const bare = await (await import("cloudflare:test")).SELF.fetch("https://dni.test/v1/allocate", {
       method: "POST",
@@ -42,7 +38,11 @@ describe("bots and crawlers get no lease", () => {
     const acct = await createAccount();
     await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"], isDefault: true });
     const r = await allocate(acct.siteKey, sessionId(), {
-      headers: { "User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/15.6 Safari/605.1.15", "Sec-Fetch-Mode": "", "Sec-Fetch-Site": "" },
+      headers: {
+        "User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/15.6 Safari/605.1.15",
+        "Sec-Fetch-Mode": "",
+        "Sec-Fetch-Site": "",
+      },
     });
     expect(r.status).toBe(200);
   });

@@ -1,9 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { LEASE_AT } from "../../worker/pool/pool";
 import { LIST_ORDER } from "../../worker/account/call-store";
+import { LEASE_AT } from "../../worker/pool/pool";
+import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, ring, T0, visit, voiceOf } from "./calls-helpers";
 import { accountStub, api, createPool, freshNumbers, poolStub } from "./helpers";
-import { DEST, GOOGLE, T0, at, callBody, callId, callWorld, getCall, ring, visit, voiceOf } from "./calls-helpers";
 
 const transferTo = (no: string) => ({ actions: [{ type: "TRANSFER", params: { no } }, { type: "HANGUP" }] });
 
@@ -44,8 +44,9 @@ describe("attribution: the session that held the number at the call's start", ()
       route: { action: "transfer", to: DEST },
     });
     // The ring is recorded on the number.
-    const lastCalled = await runInDurableObject(poolStub(acct.accountId, "web"), (_i, s) =>
-      s.storage.sql.exec<{ t: number }>("SELECT last_called_at AS t FROM numbers WHERE number = ?", v.number).one().t,
+    const lastCalled = await runInDurableObject(
+      poolStub(acct.accountId, "web"),
+      (_i, s) => s.storage.sql.exec<{ t: number }>("SELECT last_called_at AS t FROM numbers WHERE number = ?", v.number).one().t,
     );
     expect(lastCalled).toBe(T0 + 30_000);
   });
@@ -57,12 +58,25 @@ describe("attribution: the session that held the number at the call's start", ()
     at(end + 119_000);
     const inGrace = callId("grace");
     expect((await ring(voice.callbackUrl, callBody(inGrace, v.number, end + 119_000))).json).toEqual(transferTo(DEST));
-    expect((await getCall(acct, inGrace)).json).toMatchObject({ attributed: true, reason: "grace", session: v.session, lease: { leasedAt: T0, expiresAt: end } });
+    expect((await getCall(acct, inGrace)).json).toMatchObject({
+      attributed: true,
+      reason: "grace",
+      session: v.session,
+      lease: { leasedAt: T0, expiresAt: end },
+    });
     at(end + 121_000);
     const late = callId("late");
     expect((await ring(voice.callbackUrl, callBody(late, v.number, end + 121_000))).json).toEqual(transferTo(DEST));
     const call = (await getCall(acct, late)).json;
-    expect(call).toMatchObject({ pool: "web", attributed: false, reason: "no_lease", session: null, source: null, lease: null, route: { action: "transfer", to: DEST } });
+    expect(call).toMatchObject({
+      pool: "web",
+      attributed: false,
+      reason: "no_lease",
+      session: null,
+      source: null,
+      lease: null,
+      route: { action: "transfer", to: DEST },
+    });
   });
 
   it("after the number is recycled to a second session, each call goes to the session that held it at its start", async () => {
@@ -77,9 +91,18 @@ describe("attribution: the session that held the number at the call's start", ()
     await ring(voice.callbackUrl, callBody(early, first.number, T0 + 5_000));
     const later = callId("later");
     await ring(voice.callbackUrl, callBody(later, first.number, T0 + 12_000));
-    expect((await getCall(acct, early)).json).toMatchObject({ session: first.session, reason: "live", source: { name: "google-ads" }, lease: { endedAt: T0 + 10_000, endReason: "recycled" } });
+    expect((await getCall(acct, early)).json).toMatchObject({
+      session: first.session,
+      reason: "live",
+      source: { name: "google-ads" },
+      lease: { endedAt: T0 + 10_000, endReason: "recycled" },
+    });
     // Inside the first session's grace, but the second session held the number: it wins.
-    expect((await getCall(acct, later)).json).toMatchObject({ session: second.session, reason: "live", source: { name: "newsletter", utm: { medium: "email" } } });
+    expect((await getCall(acct, later)).json).toMatchObject({
+      session: second.session,
+      reason: "live",
+      source: { name: "newsletter", utm: { medium: "email" } },
+    });
   });
 
   it("a ring on the overflow number is recorded unattributed with its pool, and still forwarded", async () => {
@@ -116,7 +139,13 @@ describe("attribution: the session that held the number at the call's start", ()
     const id = callId();
     const r = await ring((await voiceOf(a)).callbackUrl, callBody(id, theirs[0]!, T0));
     expect(r.json).toEqual({ actions: [{ type: "HANGUP" }] });
-    expect((await getCall(a, id)).json).toMatchObject({ pool: null, attributed: false, reason: "unknown_number", session: null, route: { action: "hangup", to: null } });
+    expect((await getCall(a, id)).json).toMatchObject({
+      pool: null,
+      attributed: false,
+      reason: "unknown_number",
+      session: null,
+      route: { action: "hangup", to: null },
+    });
     expect((await getCall(b, id)).status).toBe(404);
   });
 
@@ -137,13 +166,21 @@ describe("the call path's queries are index lookups", () => {
     const { acct } = await callWorld(1);
     await visit(acct);
     const leasePlan = await runInDurableObject(poolStub(acct.accountId, "web"), (_i, s) =>
-      s.storage.sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${LEASE_AT}`, "+18005550100", 0).toArray().map((r) => r.detail).join(" | "),
+      s.storage.sql
+        .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${LEASE_AT}`, "+18005550100", 0)
+        .toArray()
+        .map((r) => r.detail)
+        .join(" | "),
     );
     expect(leasePlan).toMatch(/USING INDEX leases_number_time/);
     expect(leasePlan).not.toMatch(/TEMP B-TREE/);
     const plans = await runInDurableObject(accountStub(acct.accountId), (_i, s) =>
       ["", "WHERE pool_id = 'web'", "WHERE source_name = 'x'", "WHERE started_at >= 0 AND started_at < 5"].map((w) =>
-        s.storage.sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT * FROM calls ${w} ${LIST_ORDER} LIMIT 10`).toArray().map((r) => r.detail).join(" | "),
+        s.storage.sql
+          .exec<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT * FROM calls ${w} ${LIST_ORDER} LIMIT 10`)
+          .toArray()
+          .map((r) => r.detail)
+          .join(" | "),
       ),
     );
     for (const plan of plans) {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, hmacHex, ring, storage, T0, visit, voiceOf } from "./calls-helpers";
 import { api, createPool, freshNumbers } from "./helpers";
-import { DEST, GOOGLE, T0, at, callBody, callId, callWorld, getCall, hmacHex, ring, storage, visit, voiceOf } from "./calls-helpers";
 
 const transferTo = (no: string, callerId?: string) => ({
   actions: [{ type: "TRANSFER", params: callerId ? { no, caller_id_no: callerId } : { no } }, { type: "HANGUP" }],
@@ -97,7 +97,14 @@ describe("answering", () => {
   it("the TRANSFER target is always the pool's first destination, whatever numbers the callback carries", async () => {
     const { acct, voice } = await callWorld(1);
     const v = await visit(acct);
-    const hostile = { no: "+19005550199", destination: "+19005550199", forwardTo: "+19005550199", transfer: "+19005550199", caller_id_no: "+19005550199", destinations: ["+19005550199"] };
+    const hostile = {
+      no: "+19005550199",
+      destination: "+19005550199",
+      forwardTo: "+19005550199",
+      transfer: "+19005550199",
+      caller_id_no: "+19005550199",
+      destinations: ["+19005550199"],
+    };
     for (const form of [false, true]) {
       const r = await ring(voice.callbackUrl, callBody(callId(), v.number, T0, form ? { no: "+19005550199", destination: "+19005550199" } : hostile), { form });
       expect(r.json).toEqual(transferTo(DEST));
@@ -132,7 +139,12 @@ describe("answering", () => {
     const id = callId();
     expect((await ring(voice.callbackUrl, callBody(id, stranger, T0))).json).toEqual({ actions: [{ type: "HANGUP" }] });
     expect(warn).toHaveBeenCalledWith(expect.stringContaining("does not own"), expect.objectContaining({ number: stranger }));
-    expect((await getCall(acct, id)).json).toMatchObject({ pool: null, trackingNumber: stranger, reason: "unknown_number", route: { action: "hangup", to: null } });
+    expect((await getCall(acct, id)).json).toMatchObject({
+      pool: null,
+      trackingNumber: stranger,
+      reason: "unknown_number",
+      route: { action: "hangup", to: null },
+    });
     // The fallback cannot be a tracking number (a call must never be forwarded into one).
     const bad = await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { fallbackNumber: tracking[0] } });
     expect({ status: bad.status, code: bad.json.error.code }).toEqual({ status: 409, code: "number_conflict" });
@@ -146,7 +158,9 @@ describe("answering", () => {
     const clash = await api("POST", "/v1/pools", { key: acct.adminKey, body: { id: "x", name: "X", trackingNumbers: ["+12125550177"], destinations: [DEST] } });
     expect(clash.status).toBe(409);
     expect((await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { fallbackNumber: null } })).json.fallbackNumber).toBeNull();
-    expect((await api("POST", "/v1/pools", { key: acct.adminKey, body: { id: "x", name: "X", trackingNumbers: ["+12125550177"], destinations: [DEST] } })).status).toBe(201);
+    expect(
+      (await api("POST", "/v1/pools", { key: acct.adminKey, body: { id: "x", name: "X", trackingNumbers: ["+12125550177"], destinations: [DEST] } })).status,
+    ).toBe(201);
   });
 
   it("bad callbacks (authenticated) get a 4xx JSON error and store nothing", async () => {
@@ -213,7 +227,10 @@ describe("whisper: the agent hears the source before being connected", () => {
     expect(agentForm.json).toEqual(agentAnswer);
     // Signed form of the agent leg.
     const raw = JSON.stringify({ callId: "agent-leg-3", sessionData: { conference_name: id } });
-    const headers = { "X-DNI-Timestamp": String(Math.floor(T0 / 1000)), "X-DNI-Signature": `v1=${await hmacHex(voice.secret, `${Math.floor(T0 / 1000)}.${raw}`)}` };
+    const headers = {
+      "X-DNI-Timestamp": String(Math.floor(T0 / 1000)),
+      "X-DNI-Signature": `v1=${await hmacHex(voice.secret, `${Math.floor(T0 / 1000)}.${raw}`)}`,
+    };
     expect((await ring(voice.signedAgentCallbackUrl, {}, { raw, headers })).json).toEqual(agentAnswer);
     // The agent legs are not calls.
     expect((await api("GET", "/v1/calls", { key: acct.adminKey })).json.calls).toHaveLength(1);
@@ -222,7 +239,9 @@ describe("whisper: the agent hears the source before being connected", () => {
   it("the agent leg of an unknown conference hangs up; a browser-made source name is never spoken as a template", async () => {
     const { acct, voice } = await callWorld(1, { whisper: true, callerId: "+12125550111" });
     const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
-    expect((await ring(voice.agentCallbackUrl, { callId: "x", sessionData: { conference_name: "no-such-call" } })).json).toEqual({ actions: [{ type: "HANGUP" }] });
+    expect((await ring(voice.agentCallbackUrl, { callId: "x", sessionData: { conference_name: "no-such-call" } })).json).toEqual({
+      actions: [{ type: "HANGUP" }],
+    });
     expect((await ring(voice.agentCallbackUrl, { callId: "x" })).json).toEqual({ actions: [{ type: "HANGUP" }] });
     expect(warn).toHaveBeenCalled();
     const v = await visit(acct, { name: "${callerNo}_$x{y}" });

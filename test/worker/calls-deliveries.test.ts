@@ -1,12 +1,15 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MAX_ATTEMPTS, retryDelayMs } from "../../worker/account/outbox";
+import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, hmacHex, mockNetwork, ring, type Seen, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created } from "./helpers";
-import { DEST, GOOGLE, T0, at, callBody, callId, callWorld, getCall, hmacHex, mockNetwork, ring, visit, type Seen } from "./calls-helpers";
 
 const HOOK = "https://hooks.example/dni";
 
-async function integrate(acct: Created, body: Record<string, unknown> = { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef" }, webhook: { url: HOOK } }) {
+async function integrate(
+  acct: Created,
+  body: Record<string, unknown> = { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef" }, webhook: { url: HOOK } },
+) {
   const r = await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body });
   if (r.status !== 200) throw new Error(`integrations: ${r.status} ${JSON.stringify(r.json)}`);
   return r.json;
@@ -50,7 +53,10 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     // The answer never waits on a delivery: nothing has gone out yet.
     expect(answer.status).toBe(200);
     expect(net.seen).toHaveLength(0);
-    expect(await deliveries(acct, id)).toMatchObject({ ga4: { status: "pending", attempts: 0, nextAttemptAt: T0 }, webhook: { status: "pending", attempts: 0 } });
+    expect(await deliveries(acct, id)).toMatchObject({
+      ga4: { status: "pending", attempts: 0, nextAttemptAt: T0 },
+      webhook: { status: "pending", attempts: 0 },
+    });
 
     expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(true);
     const first = byKind(net.seen);
@@ -67,7 +73,18 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
       events: [
         {
           name: "phone_call",
-          params: { source: "google", medium: "cpc", campaign: "spring", dni_source: "google-ads", gclid: "abc", call_id: id, pool: "web", tracking_number: v.number, attribution: "live", engagement_time_msec: 1 },
+          params: {
+            source: "google",
+            medium: "cpc",
+            campaign: "spring",
+            dni_source: "google-ads",
+            gclid: "abc",
+            call_id: id,
+            pool: "web",
+            tracking_number: v.number,
+            attribution: "live",
+            engagement_time_msec: 1,
+          },
         },
       ],
     });
@@ -77,7 +94,11 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     expect(await verifies(settings.webhook.secret, hook, Date.now())).toBe(true);
     expect(await verifies("whsec_someone_else_entirely_0000000000000000", hook, Date.now())).toBe(false);
     const payload = JSON.parse(hook.body);
-    expect(payload).toMatchObject({ type: "call", accountId: acct.accountId, call: { id, pool: "web", attributed: true, session: v.session, source: { name: "google-ads" }, route: { action: "transfer", to: DEST } } });
+    expect(payload).toMatchObject({
+      type: "call",
+      accountId: acct.accountId,
+      call: { id, pool: "web", attributed: true, session: v.session, source: { name: "google-ads" }, route: { action: "transfer", to: DEST } },
+    });
     expect(payload.call.deliveries).toBeUndefined();
 
     // Status is visible: GA4 delivered, the webhook waiting for its retry.
@@ -163,7 +184,10 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     expect(cleared).toEqual({ ga4: null, webhook: null, alertWebhook: null });
     await runDurableObjectAlarm(accountStub(acct.accountId));
     expect(net.seen).toHaveLength(0);
-    expect(await deliveries(acct, id)).toMatchObject({ ga4: { status: "failed", attempts: 1 }, webhook: { status: "failed", lastError: expect.stringContaining("no longer configured") } });
+    expect(await deliveries(acct, id)).toMatchObject({
+      ga4: { status: "failed", attempts: 1 },
+      webhook: { status: "failed", lastError: expect.stringContaining("no longer configured") },
+    });
   });
 
   it("integration settings are validated and a refusal changes nothing", async () => {

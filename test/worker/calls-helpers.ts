@@ -1,7 +1,7 @@
 /** Helpers for the call-path tests: callbacks as the provider sends them, and a fake network edge. */
 import { SELF } from "cloudflare:test";
 import { vi } from "vitest";
-import { accountStub, allocate, api, createAccount, createPool, dump, freshNumbers, poolStub, sessionId, type Created } from "./helpers";
+import { accountStub, allocate, api, type Created, createAccount, createPool, dump, freshNumbers, poolStub, sessionId } from "./helpers";
 
 export const DEST = "+12127365000";
 /** A time far ahead of the real clock: alarms set at fake "now" never fire on their own, only through runDurableObjectAlarm. */
@@ -28,7 +28,7 @@ export async function ring(url: string, fields: Record<string, unknown>, opts: {
   const headers = { "Content-Type": opts.form ? "application/x-www-form-urlencoded" : "application/json", ...opts.headers };
   const res = await SELF.fetch(url, { method: "POST", headers, body });
   const text = await res.text();
-  let json: any = null; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
+  let json: any = null;
   try {
     json = JSON.parse(text);
   } catch {
@@ -58,7 +58,16 @@ export const GOOGLE = {
 export async function callWorld(size = 1, pool: Record<string, unknown> = {}) {
   const acct = await createAccount();
   const tracking = freshNumbers(size);
-  await createPool(acct, { id: "web", name: "Web", trackingNumbers: tracking, destinations: [DEST, "+12127365001"], leaseSeconds: 60, graceSeconds: 120, isDefault: true, ...pool });
+  await createPool(acct, {
+    id: "web",
+    name: "Web",
+    trackingNumbers: tracking,
+    destinations: [DEST, "+12127365001"],
+    leaseSeconds: 60,
+    graceSeconds: 120,
+    isDefault: true,
+    ...pool,
+  });
   return { acct, tracking, voice: await voiceOf(acct) };
 }
 

@@ -1,7 +1,7 @@
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { SELF } from "cloudflare:test";
-import { api, createPool, freshNumbers, type Created } from "./helpers";
-import { DEST, GOOGLE, T0, at, callBody, callId, callWorld, ring, visit, type Voice } from "./calls-helpers";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { at, callBody, callId, callWorld, DEST, GOOGLE, ring, T0, type Voice, visit } from "./calls-helpers";
+import { api, type Created, createPool, freshNumbers } from "./helpers";
 
 const DAY = 86_400_000;
 
@@ -14,13 +14,21 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ",") row.push(cell), (cell = "");
-    else if (ch === "\r" && text[i + 1] === "\n") {
-      row.push(cell), rows.push(row), (row = []), (cell = ""), i++;
+    else if (ch === ",") {
+      row.push(cell);
+      cell = "";
+    } else if (ch === "\r" && text[i + 1] === "\n") {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+      i++;
     } else cell += ch;
   }
   expect(cell).toBe("");
@@ -29,7 +37,7 @@ function parseCsv(text: string): string[][] {
 }
 
 const HOSTILE = {
-  name: "=HYPERLINK(\"http://evil\")",
+  name: '=HYPERLINK("http://evil")',
   landing: 'https://www.shop.example/a,b?q="quoted"\nnext',
   utm: { source: "+sum(1)", medium: "-cpc", campaign: "@spring" },
 };
@@ -99,18 +107,41 @@ describe("reading calls back", () => {
     expect(pages).toBe(3);
     expect(seen).toEqual(newestFirst().map((c) => c.id));
     const ids = async (q: string) => (await api("GET", `/v1/calls?${q}`, { key: w.acct.adminKey })).json.calls.map((c: { id: string }) => c.id);
-    expect(await ids("pool=ads")).toEqual(newestFirst().filter((c) => c.pool === "ads").map((c) => c.id));
-    expect(await ids("source=newsletter")).toEqual(newestFirst().filter((c) => c.source === "newsletter").map((c) => c.id));
-    expect(await ids("attributed=false")).toEqual(newestFirst().filter((c) => c.source === null).map((c) => c.id));
+    expect(await ids("pool=ads")).toEqual(
+      newestFirst()
+        .filter((c) => c.pool === "ads")
+        .map((c) => c.id),
+    );
+    expect(await ids("source=newsletter")).toEqual(
+      newestFirst()
+        .filter((c) => c.source === "newsletter")
+        .map((c) => c.id),
+    );
+    expect(await ids("attributed=false")).toEqual(
+      newestFirst()
+        .filter((c) => c.source === null)
+        .map((c) => c.id),
+    );
     const from = new Date(T0 + DAY).toISOString();
-    expect(await ids(`from=${from}&to=${T0 + 2 * DAY}`)).toEqual(newestFirst().filter((c) => c.startedAt >= T0 + DAY && c.startedAt < T0 + 2 * DAY).map((c) => c.id));
+    expect(await ids(`from=${from}&to=${T0 + 2 * DAY}`)).toEqual(
+      newestFirst()
+        .filter((c) => c.startedAt >= T0 + DAY && c.startedAt < T0 + 2 * DAY)
+        .map((c) => c.id),
+    );
     expect(await ids("pool=ads&source=google-ads&limit=1")).toEqual([newestFirst().find((c) => c.source === "google-ads")!.id]);
   });
 
   it("one call in full; unknown ids and other accounts' calls are 404", async () => {
     const first = w.ids[0]!;
     const r = await api("GET", `/v1/calls/${first.id}`, { key: w.acct.adminKey });
-    expect(r.json).toMatchObject({ id: first.id, pool: "ads", attributed: true, source: { name: "google-ads" }, route: { action: "transfer", to: "+12127365009" }, deliveries: [] });
+    expect(r.json).toMatchObject({
+      id: first.id,
+      pool: "ads",
+      attributed: true,
+      source: { name: "google-ads" },
+      route: { action: "transfer", to: "+12127365009" },
+      deliveries: [],
+    });
     expect((await api("GET", "/v1/calls/nope", { key: w.acct.adminKey })).json.error.code).toBe("call_not_found");
     const other = await callWorld(1);
     expect((await api("GET", `/v1/calls/${first.id}`, { key: other.acct.adminKey })).status).toBe(404);
@@ -181,7 +212,16 @@ describe("reading calls back", () => {
 
   it("the OpenAPI document describes the call path", async () => {
     const doc = (await api("GET", "/openapi.json")).json;
-    for (const path of ["/v1/voice/{account}/{token}", "/v1/voice/{account}/{token}/agent", "/v1/calls", "/v1/calls/{id}", "/v1/calls.csv", "/v1/stats/calls", "/v1/account/voice", "/v1/account/integrations"]) {
+    for (const path of [
+      "/v1/voice/{account}/{token}",
+      "/v1/voice/{account}/{token}/agent",
+      "/v1/calls",
+      "/v1/calls/{id}",
+      "/v1/calls.csv",
+      "/v1/stats/calls",
+      "/v1/account/voice",
+      "/v1/account/integrations",
+    ]) {
       expect(Object.keys(doc.paths), path).toContain(path);
     }
     expect(DEST).toBe("+12127365000");

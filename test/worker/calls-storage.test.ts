@@ -34,7 +34,14 @@ describe("call storage", () => {
     const outcome = await runInDurableObject(stub, (_i, state) => {
       migrate(state.storage, MIGRATIONS);
       const store = new CallStore(state.storage.sql);
-      const row = buildCallRow({ call: { id: "c-1", caller: null, dialled: "+18005550100", startedAt: 1 }, poolId: null, match: null, route: null, fallback: null, now: 2 });
+      const row = buildCallRow({
+        call: { id: "c-1", caller: null, dialled: "+18005550100", startedAt: 1 },
+        poolId: null,
+        match: null,
+        route: null,
+        fallback: null,
+        now: 2,
+      });
       const first = store.insert(row);
       const second = store.insert({ ...row, answer: "changed" });
       return { first, second, answer: store.answerOf("c-1"), count: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM calls").one().n };

@@ -40,7 +40,11 @@ describe("choosing a number is an index lookup, not a scan", () => {
       const out: Record<string, string> = {};
       for (const [name, q] of Object.entries(QUERIES)) {
         const args = q.includes("?") ? [name === "due" ? 0 : "x"] : [];
-        out[name] = state.storage.sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`, ...args).toArray().map((r) => r.detail).join(" | ");
+        out[name] = state.storage.sql
+          .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`, ...args)
+          .toArray()
+          .map((r) => r.detail)
+          .join(" | ");
       }
       return out;
     });

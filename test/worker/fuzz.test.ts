@@ -5,7 +5,7 @@
 import { SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BROWSER_HEADERS, accountStub, createAccount, createPool, directoryStub, dump, freshNumbers, poolStub, sessionId, ORIGIN } from "./helpers";
+import { accountStub, BROWSER_HEADERS, createAccount, createPool, directoryStub, dump, freshNumbers, ORIGIN, poolStub, sessionId } from "./helpers";
 
 const RUNS = 80;
 
@@ -35,10 +35,29 @@ const weirdString = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: "grapheme", maxLength: 40 }),
   fc.string({ minLength: 3000, maxLength: 5000 }),
-  fc.constantFrom("", " ", "\u0000", "+1", "+44", "00", "<script>alert(1)</script>", "../../etc/passwd", "%00", "☎️📞", "1-800-FLOWERS", "NaN", "__proto__", "constructor"),
+  fc.constantFrom(
+    "",
+    " ",
+    "\u0000",
+    "+1",
+    "+44",
+    "00",
+    "<script>alert(1)</script>",
+    "../../etc/passwd",
+    "%00",
+    "☎️📞",
+    "1-800-FLOWERS",
+    "NaN",
+    "__proto__",
+    "constructor",
+  ),
 );
 const phoneish = fc.oneof(weirdString, fc.stringMatching(/^\+?[0-9 ()\-.]{0,20}$/));
-const jsonValue = fc.oneof(fc.json(), fc.jsonValue().map((v) => JSON.stringify(v)), weirdString);
+const jsonValue = fc.oneof(
+  fc.json(),
+  fc.jsonValue().map((v) => JSON.stringify(v)),
+  weirdString,
+);
 
 describe("fuzz: POST /v1/allocate", () => {
   it("arbitrary bodies and origins never leak a 5xx or change storage", async () => {
@@ -46,11 +65,26 @@ describe("fuzz: POST /v1/allocate", () => {
     const before = await state();
     const body = fc.oneof(
       jsonValue,
-      fc.record({ key: fc.oneof(weirdString, fc.constant(acct.siteKey), fc.constant(acct.adminKey)), session: weirdString, pools: fc.anything(), source: fc.anything() }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+      fc
+        .record(
+          {
+            key: fc.oneof(weirdString, fc.constant(acct.siteKey), fc.constant(acct.adminKey)),
+            session: weirdString,
+            pools: fc.anything(),
+            source: fc.anything(),
+          },
+          { requiredKeys: [] },
+        )
+        .map((v) => JSON.stringify(v)),
       // Everything valid except the origin.
       fc.constant(JSON.stringify({ key: acct.siteKey, session: "fuzzsession0000000000" })),
     );
-    const origin = fc.oneof(fc.constant(undefined), weirdString.filter((s) => /^[\x21-\x7e]*$/.test(s)), fc.webUrl(), fc.constant("null"));
+    const origin = fc.oneof(
+      fc.constant(undefined),
+      weirdString.filter((s) => /^[\x21-\x7e]*$/.test(s)),
+      fc.webUrl(),
+      fc.constant("null"),
+    );
     await fc.assert(
       fc.asyncProperty(body, origin, async (b, o) => {
         const headers: Record<string, string> = { ...BROWSER_HEADERS, "Content-Type": "text/plain" };
@@ -109,12 +143,21 @@ describe("fuzz: admin API with a valid key", () => {
       ["POST", "/v1/sizing"],
       ["POST", "/v1/accounts"],
     );
-    const body = fc.oneof(jsonValue, poolBody.map((v) => JSON.stringify(v)), fc.record({ add: fc.array(phoneish), remove: fc.array(phoneish) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)), fc.record({ allowedOrigins: fc.array(weirdString) }).map((v) => JSON.stringify(v)));
+    const body = fc.oneof(
+      jsonValue,
+      poolBody.map((v) => JSON.stringify(v)),
+      fc.record({ add: fc.array(phoneish), remove: fc.array(phoneish) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+      fc.record({ allowedOrigins: fc.array(weirdString) }).map((v) => JSON.stringify(v)),
+    );
     let refused = 0;
     await fc.assert(
       fc.asyncProperty(route, body, async ([method, path], b) => {
         const prior = await state();
-        const res = await SELF.fetch(`https://dni.test${path}`, { method, headers: { Authorization: `Bearer ${acct.adminKey}`, "Content-Type": "application/json" }, body: b });
+        const res = await SELF.fetch(`https://dni.test${path}`, {
+          method,
+          headers: { Authorization: `Bearer ${acct.adminKey}`, "Content-Type": "application/json" },
+          body: b,
+        });
         expect(res.status, `${method} ${path} ${b.slice(0, 120)}`).toBeLessThan(500);
         // A generator can stumble on a valid request (an empty origins list, a plausible name):
         // those may change things; every refusal must change nothing.
@@ -133,7 +176,10 @@ describe("fuzz: admin API with a valid key", () => {
 describe("fuzz: the voice provider's callback", () => {
   it("arbitrary bodies, encodings and tokens: 4xx JSON errors for what is refused, never a 5xx, nothing stored on refusal", async () => {
     const { acct, state } = await world();
-    const voice = (await (await SELF.fetch("https://dni.test/v1/account/voice", { headers: { Authorization: `Bearer ${acct.adminKey}` } })).json()) as { callbackUrl: string; signedCallbackUrl: string };
+    const voice = (await (await SELF.fetch("https://dni.test/v1/account/voice", { headers: { Authorization: `Bearer ${acct.adminKey}` } })).json()) as {
+      callbackUrl: string;
+      signedCallbackUrl: string;
+    };
     const url = fc.oneof(
       fc.constant(voice.callbackUrl),
       fc.constant(`${voice.callbackUrl}/agent`),
@@ -143,29 +189,49 @@ describe("fuzz: the voice provider's callback", () => {
       fc.webPath().map((p) => `https://dni.test/v1/voice/${p.replace(/^\//, "")}`),
     );
     const fields = fc.record(
-      { callId: fc.oneof(weirdString, fc.integer()), callerNo: phoneish, calledNo: phoneish, startTime: fc.oneof(fc.integer(), fc.double(), weirdString, fc.date({ noInvalidDate: true }).map((d) => d.toISOString())), To: phoneish, From: phoneish },
+      {
+        callId: fc.oneof(weirdString, fc.integer()),
+        callerNo: phoneish,
+        calledNo: phoneish,
+        startTime: fc.oneof(
+          fc.integer(),
+          fc.double(),
+          weirdString,
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        ),
+        To: phoneish,
+        From: phoneish,
+      },
       { requiredKeys: [] },
     );
     const body = fc.oneof(
       fields.map((f) => ({ type: "application/json", body: JSON.stringify(f) })),
-      fields.map((f) => ({ type: "application/x-www-form-urlencoded", body: new URLSearchParams(Object.entries(f).map(([k, v]) => [k, String(v)])).toString() })),
+      fields.map((f) => ({
+        type: "application/x-www-form-urlencoded",
+        body: new URLSearchParams(Object.entries(f).map(([k, v]) => [k, String(v)])).toString(),
+      })),
       jsonValue.map((b) => ({ type: "application/json", body: b })),
       weirdString.map((b) => ({ type: "text/plain", body: b })),
     );
     let refused = 0;
     await fc.assert(
-      fc.asyncProperty(url, body, fc.option(fc.record({ ts: fc.string({ maxLength: 12 }), sig: weirdString.filter((s) => /^[\x20-\x7e]*$/.test(s)) })), async (u, b, signed) => {
-        const prior = await state();
-        const headers: Record<string, string> = { "Content-Type": b.type };
-        if (signed) Object.assign(headers, { "X-DNI-Timestamp": signed.ts.replace(/[^\x20-\x7e]/g, ""), "X-DNI-Signature": signed.sig });
-        const res = await SELF.fetch(u, { method: "POST", headers, body: b.body });
-        expect(res.status, `${u} ${b.body.slice(0, 100)}`).toBeLessThan(500);
-        if (res.status >= 400) {
-          refused++;
-          await expectClientError(res, { u, b: b.body.slice(0, 100) });
-          expect(await state()).toBe(prior);
-        } else await res.arrayBuffer();
-      }),
+      fc.asyncProperty(
+        url,
+        body,
+        fc.option(fc.record({ ts: fc.string({ maxLength: 12 }), sig: weirdString.filter((s) => /^[\x20-\x7e]*$/.test(s)) })),
+        async (u, b, signed) => {
+          const prior = await state();
+          const headers: Record<string, string> = { "Content-Type": b.type };
+          if (signed) Object.assign(headers, { "X-DNI-Timestamp": signed.ts.replace(/[^\x20-\x7e]/g, ""), "X-DNI-Signature": signed.sig });
+          const res = await SELF.fetch(u, { method: "POST", headers, body: b.body });
+          expect(res.status, `${u} ${b.body.slice(0, 100)}`).toBeLessThan(500);
+          if (res.status >= 400) {
+            refused++;
+            await expectClientError(res, { u, b: b.body.slice(0, 100) });
+            expect(await state()).toBe(prior);
+          } else await res.arrayBuffer();
+        },
+      ),
       { numRuns: RUNS * 2 },
     );
     expect(refused).toBeGreaterThan(RUNS);
@@ -176,7 +242,16 @@ describe("fuzz: admin reads and settings with a valid key", () => {
   it("arbitrary queries and settings bodies: 4xx or a valid answer, never a 5xx", async () => {
     const { acct, state } = await world();
     const query = fc.webQueryParameters();
-    const read = fc.constantFrom("/v1/calls", "/v1/calls.csv", "/v1/stats/calls", "/v1/pools/web/health", "/v1/pools/web/numbers", "/v1/pools/web/sizing", "/v1/pools/nope/health", "/v1/calls/nope");
+    const read = fc.constantFrom(
+      "/v1/calls",
+      "/v1/calls.csv",
+      "/v1/stats/calls",
+      "/v1/pools/web/health",
+      "/v1/pools/web/numbers",
+      "/v1/pools/web/sizing",
+      "/v1/pools/nope/health",
+      "/v1/calls/nope",
+    );
     await fc.assert(
       fc.asyncProperty(read, query, async (path, q) => {
         const res = await SELF.fetch(`https://dni.test${path}?${q}`, { headers: { Authorization: `Bearer ${acct.adminKey}` } });
@@ -189,12 +264,26 @@ describe("fuzz: admin reads and settings with a valid key", () => {
     const write = fc.constantFrom("/v1/account/voice", "/v1/account/integrations");
     const settings = fc.oneof(
       jsonValue,
-      fc.record({ fallbackNumber: fc.oneof(phoneish, fc.constant(null)), ga4: fc.anything(), webhook: fc.oneof(fc.record({ url: weirdString }), fc.anything()), alertWebhook: fc.anything() }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+      fc
+        .record(
+          {
+            fallbackNumber: fc.oneof(phoneish, fc.constant(null)),
+            ga4: fc.anything(),
+            webhook: fc.oneof(fc.record({ url: weirdString }), fc.anything()),
+            alertWebhook: fc.anything(),
+          },
+          { requiredKeys: [] },
+        )
+        .map((v) => JSON.stringify(v)),
     );
     await fc.assert(
       fc.asyncProperty(write, settings, async (path, b) => {
         const prior = await state();
-        const res = await SELF.fetch(`https://dni.test${path}`, { method: "PATCH", headers: { Authorization: `Bearer ${acct.adminKey}`, "Content-Type": "application/json" }, body: b });
+        const res = await SELF.fetch(`https://dni.test${path}`, {
+          method: "PATCH",
+          headers: { Authorization: `Bearer ${acct.adminKey}`, "Content-Type": "application/json" },
+          body: b,
+        });
         expect(res.status, `${path} ${b.slice(0, 100)}`).toBeLessThan(500);
         if (res.status >= 400) {
           await expectClientError(res, { path, b: b.slice(0, 100) });

@@ -5,8 +5,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { HEALTH_QUERIES, MINUTES_KEEP_MS } from "../../worker/pool/health";
-import { allocate, api, createAccount, createPool, freshNumbers, poolStub, sessionId, type Created } from "./helpers";
-import { T0, at, callBody, callId, ring, voiceOf } from "./calls-helpers";
+import { at, callBody, callId, ring, T0, voiceOf } from "./calls-helpers";
+import { allocate, api, type Created, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
 
 const DEST = "+12127365000";
 const S = 1000;
@@ -32,7 +32,15 @@ const health = (acct: Created, query = "") => api("GET", `/v1/pools/web/health${
 describe("pool health figures", () => {
   it("match a scripted sequence of allocations, a renewal, a recycle, a call and expiries", async () => {
     const acct = await createAccount();
-    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(4), destinations: [DEST], leaseSeconds: 120, graceSeconds: 0, isDefault: true });
+    await createPool(acct, {
+      id: "web",
+      name: "Web",
+      trackingNumbers: freshNumbers(4),
+      destinations: [DEST],
+      leaseSeconds: 120,
+      graceSeconds: 0,
+      isDefault: true,
+    });
     // T0 is a minute boundary. Lease 120 s. Level after each change, in brackets.
     const [a, b, c, d, e] = ["a", "b", "c", "d", "e"].map((l) => sessionId(l)) as [string, string, string, string, string];
     const nA = await lease(acct, a); //                      0 s  [1]  A until 120 s
@@ -105,7 +113,16 @@ describe("pool health figures", () => {
   it("a leased number shows its expiry; removed numbers retire; counts stay right through config changes", async () => {
     const acct = await createAccount();
     const tracking = freshNumbers(3);
-    await createPool(acct, { id: "web", name: "Web", trackingNumbers: tracking, destinations: [DEST], leaseSeconds: 120, exhaustionPolicy: "overflow", overflowNumber: tracking[2], isDefault: true });
+    await createPool(acct, {
+      id: "web",
+      name: "Web",
+      trackingNumbers: tracking,
+      destinations: [DEST],
+      leaseSeconds: 120,
+      exhaustionPolicy: "overflow",
+      overflowNumber: tracking[2],
+      isDefault: true,
+    });
     const n = await lease(acct, sessionId());
     expect((await health(acct, "?minutes=0")).json.numbers).toEqual({ total: 2, leased: 1, free: 1, retiring: 0, overflow: 1 });
     const leased = (await api("GET", "/v1/pools/web/numbers", { key: acct.adminKey })).json.numbers.find((x: { number: string }) => x.number === n);
@@ -119,14 +136,24 @@ describe("pool health figures", () => {
     await lease(acct, sessionId());
     const over = await allocate(acct.siteKey, sessionId());
     expect(over.json.pools[0].overflow).toBe(true);
-    expect((await health(acct, "?minutes=0")).json).toMatchObject({ state: "exhausted", numbers: { total: 1, leased: 1, free: 0 }, counters: { allocations: 2, overflow: 1 } });
+    expect((await health(acct, "?minutes=0")).json).toMatchObject({
+      state: "exhausted",
+      numbers: { total: 1, leased: 1, free: 0 },
+      counters: { allocations: 2, overflow: 1 },
+    });
   });
 
   it("a quiet pool carries its level forward; minutes older than 8 days are pruned by the one alarm, keeping the row that carries in", async () => {
     const acct = await createAccount();
     await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(5), destinations: [DEST], leaseSeconds: 10 * 86_400, isDefault: true });
     const stub = poolStub(acct.accountId, "web");
-    const minutes = () => runInDurableObject(stub, (_i, s) => s.storage.sql.exec<{ t: number }>("SELECT t FROM minutes ORDER BY t").toArray().map((r) => r.t));
+    const minutes = () =>
+      runInDurableObject(stub, (_i, s) =>
+        s.storage.sql
+          .exec<{ t: number }>("SELECT t FROM minutes ORDER BY t")
+          .toArray()
+          .map((r) => r.t),
+      );
     // One long lease at T0, then a lease a day for 9 days.
     await lease(acct, sessionId());
     for (let day = 1; day <= 9; day++) {
@@ -163,7 +190,14 @@ describe("pool health figures", () => {
     await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: [DEST], isDefault: true });
     const plans = await runInDurableObject(poolStub(acct.accountId, "web"), (_i, s) =>
       Object.fromEntries(
-        Object.entries(HEALTH_QUERIES).map(([name, q]) => [name, s.storage.sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`, ...(name === "range" ? [0, 1] : name === "numbers" ? ["", 10] : [0])).toArray().map((r) => r.detail).join(" | ")]),
+        Object.entries(HEALTH_QUERIES).map(([name, q]) => [
+          name,
+          s.storage.sql
+            .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`, ...(name === "range" ? [0, 1] : name === "numbers" ? ["", 10] : [0]))
+            .toArray()
+            .map((r) => r.detail)
+            .join(" | "),
+        ]),
       ),
     );
     for (const [name, plan] of Object.entries(plans)) {

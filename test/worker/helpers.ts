@@ -1,5 +1,5 @@
 /** Helpers for worker tests: everything goes through the real HTTP API of the worker in workerd. */
-import { SELF, env, runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject, SELF } from "cloudflare:test";
 
 export const OPERATOR = "test-operator-token";
 export const ORIGIN = "https://www.shop.example";
@@ -21,7 +21,7 @@ export async function api(method: string, path: string, opts: { key?: string; bo
   }
   const res = await SELF.fetch(`${BASE}${path}`, { method, headers, body });
   const text = await res.text();
-  let json: any = null; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
+  let json: any = null;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {
@@ -68,7 +68,11 @@ export const BROWSER_HEADERS: Record<string, string> = {
   "Sec-Fetch-Site": "cross-site",
 };
 
-export async function allocate(siteKey: string, session: string, opts: { pools?: string[]; origin?: string | null; source?: unknown; headers?: Record<string, string> } = {}) {
+export async function allocate(
+  siteKey: string,
+  session: string,
+  opts: { pools?: string[]; origin?: string | null; source?: unknown; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...BROWSER_HEADERS, "Content-Type": "text/plain;charset=UTF-8", ...opts.headers };
   const origin = opts.origin === undefined ? ORIGIN : opts.origin;
   if (origin) headers.Origin = origin;
@@ -90,7 +94,9 @@ export function accountStub(accountId: string) {
 export async function dump(stub: DurableObjectStub): Promise<string> {
   return runInDurableObject(stub, (_instance, state) => {
     const sql = state.storage.sql;
-    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name").toArray();
+    const tables = sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name")
+      .toArray();
     return JSON.stringify(tables.map((t) => [t.name, sql.exec(`SELECT * FROM "${t.name}"`).toArray()]));
   });
 }

@@ -13,7 +13,9 @@ describe("OpenAPI document", () => {
       .filter((r) => r.method !== "ALL" && r.method !== "OPTIONS" && !NOT_API.has(r.path) && !r.path.startsWith("/dashboard"))
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
     expect(served.length).toBeGreaterThan(10);
-    const documented = new Set(Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)));
+    const documented = new Set(
+      Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)),
+    );
     const missing = [...new Set(served)].filter((r) => !documented.has(r));
     expect(missing).toEqual([]);
     // …and documents nothing that is not served.

@@ -39,7 +39,13 @@ describe("merging pool figures", () => {
 
   it("merges number pages in E.164 order with one cursor", () => {
     const n = (number: string) => ({ number, state: "free" as const, expiresAt: null, lastShownAt: null, lastCalledAt: null, sessionsServed: 0 });
-    const merged = mergeNumberPages([{ numbers: [n("+18885550101"), n("+18885550104")], more: true }, { numbers: [n("+18885550102"), n("+18885550103")], more: false }], 3);
+    const merged = mergeNumberPages(
+      [
+        { numbers: [n("+18885550101"), n("+18885550104")], more: true },
+        { numbers: [n("+18885550102"), n("+18885550103")], more: false },
+      ],
+      3,
+    );
     expect(merged.numbers.map((x) => x.number)).toEqual(["+18885550101", "+18885550102", "+18885550103"]);
     expect(merged.nextCursor).toBe("+18885550103");
     expect(mergeNumberPages([{ numbers: [n("+18885550101")], more: false }], 3).nextCursor).toBeNull();

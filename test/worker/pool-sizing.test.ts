@@ -1,8 +1,8 @@
 /** GET /v1/pools/{id}/sizing: the size from the pool's observed peak, beside an estimate, and which to buy. */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { sizeFromObserved, sizePools } from "../../worker/domain/sizing";
-import { allocate, api, createAccount, createPool, freshNumbers, sessionId, type Created } from "./helpers";
-import { T0, at } from "./calls-helpers";
+import { at, T0 } from "./calls-helpers";
+import { allocate, api, type Created, createAccount, createPool, freshNumbers, sessionId } from "./helpers";
 
 const DEST = "+12127365000";
 
@@ -31,7 +31,15 @@ describe("sizing a pool from its observed peak", () => {
     const s = await sizing(acct);
     const size = sizeFromObserved(6, 0.01);
     expect(size).toBeGreaterThan(10);
-    expect(s).toMatchObject({ pool: "web", numbers: 10, leaseSeconds: 600, observed: { peak7d: 6, numbersPerPool: size, saturated: false, recycledEarlyShare: 0 }, estimate: null, buy: size, basis: "observed" });
+    expect(s).toMatchObject({
+      pool: "web",
+      numbers: 10,
+      leaseSeconds: 600,
+      observed: { peak7d: 6, numbersPerPool: size, saturated: false, recycledEarlyShare: 0 },
+      estimate: null,
+      buy: size,
+      basis: "observed",
+    });
     expect(s.recommendation).toContain(`Buy ${size} numbers for pool web (add ${size - 10} to the 10 it has)`);
     // A laxer target needs fewer.
     expect((await sizing(acct, "?target=0.2")).observed.numbersPerPool).toBe(sizeFromObserved(6, 0.2));

@@ -1,5 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { BROWSER_HEADERS, accountStub, allocate, api, createAccount, createPool, directoryStub, dump, freshNumbers, poolStub, sessionId, ORIGIN } from "./helpers";
+import {
+  accountStub,
+  allocate,
+  api,
+  BROWSER_HEADERS,
+  createAccount,
+  createPool,
+  directoryStub,
+  dump,
+  freshNumbers,
+  ORIGIN,
+  poolStub,
+  sessionId,
+} from "./helpers";
 
 const DEST = "+12127365000";
 
@@ -80,7 +93,7 @@ describe("allocation refusals change nothing", () => {
   });
 
   it("a key for an account that does not exist creates no storage", async () => {
-    const fake = "sk_abcdefghij012345_" + "x".repeat(43);
+    const fake = `sk_abcdefghij012345_${"x".repeat(43)}`;
     const r = await api("GET", "/v1/pools", { key: fake });
     expect(r.status).toBe(401);
     expect(await dump(accountStub("abcdefghij012345"))).toBe("[]");

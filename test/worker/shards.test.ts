@@ -6,8 +6,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { shardName, shardOf } from "../../worker/domain/shards";
-import { T0, at, callBody, callId, ring, voiceOf } from "./calls-helpers";
-import { allocate, api, createAccount, createPool, freshNumbers, sessionId, type Created } from "./helpers";
+import { at, callBody, callId, ring, T0, voiceOf } from "./calls-helpers";
+import { allocate, api, type Created, createAccount, createPool, freshNumbers, sessionId } from "./helpers";
 
 const DEST = "+12127365000";
 
@@ -18,12 +18,18 @@ function shardStub(acct: Created, pool: string, shard: number) {
 /** Live leases in every shard object, read from each object itself (not through the merged API). */
 async function liveEverywhere(acct: Created, pool: string, objects: number) {
   const all: { shard: number; number: string; session: string }[] = [];
-  for (let s = 0; s < objects; s++) for (const l of await shardStub(acct, pool, s).liveLeases(Date.now())) all.push({ shard: s, number: l.number, session: l.session });
+  for (let s = 0; s < objects; s++)
+    for (const l of await shardStub(acct, pool, s).liveLeases(Date.now())) all.push({ shard: s, number: l.number, session: l.session });
   return all;
 }
 
 async function numbersIn(acct: Created, pool: string, shard: number): Promise<string[]> {
-  return runInDurableObject(shardStub(acct, pool, shard), (_i, state) => state.storage.sql.exec<{ number: string }>("SELECT number FROM numbers WHERE retiring = 0").toArray().map((r) => r.number));
+  return runInDurableObject(shardStub(acct, pool, shard), (_i, state) =>
+    state.storage.sql
+      .exec<{ number: string }>("SELECT number FROM numbers WHERE retiring = 0")
+      .toArray()
+      .map((r) => r.number),
+  );
 }
 
 function expectNoDoubleLease(live: { number: string; session: string }[]) {
@@ -41,7 +47,16 @@ describe("a pool split across shards", () => {
   it("partitions numbers by shard, routes sessions by hash, and never leases a number twice", async () => {
     const acct = await createAccount();
     const tracking = freshNumbers(120);
-    await createPool(acct, { id: "big", name: "Big", trackingNumbers: tracking, destinations: [DEST], isDefault: true, shards: 4, exhaustionPolicy: "none", maxNewLeasesPerMinute: 100_000 });
+    await createPool(acct, {
+      id: "big",
+      name: "Big",
+      trackingNumbers: tracking,
+      destinations: [DEST],
+      isDefault: true,
+      shards: 4,
+      exhaustionPolicy: "none",
+      maxNewLeasesPerMinute: 100_000,
+    });
     for (let s = 0; s < 4; s++) {
       const mine = await numbersIn(acct, "big", s);
       expect(mine.sort()).toEqual(tracking.filter((n) => shardOf(n, 4) === s).sort());
@@ -75,7 +90,17 @@ describe("a pool split across shards", () => {
   it("changing the shard count under live leases never hands a number to two sessions", async () => {
     const acct = await createAccount();
     const tracking = freshNumbers(60);
-    await createPool(acct, { id: "p", name: "P", trackingNumbers: tracking, destinations: [DEST], isDefault: true, shards: 4, leaseSeconds: 600, exhaustionPolicy: "none", maxNewLeasesPerMinute: 100_000 });
+    await createPool(acct, {
+      id: "p",
+      name: "P",
+      trackingNumbers: tracking,
+      destinations: [DEST],
+      isDefault: true,
+      shards: 4,
+      leaseSeconds: 600,
+      exhaustionPolicy: "none",
+      maxNewLeasesPerMinute: 100_000,
+    });
     const first = Array.from({ length: 80 }, () => sessionId("a"));
     await Promise.all(first.map((s) => allocate(acct.siteKey, s)));
     const before = await liveEverywhere(acct, "p", 4);
@@ -110,7 +135,17 @@ describe("a pool split across shards", () => {
   it("attributes a call to the session that held the number, in whichever shard", async () => {
     const acct = await createAccount();
     const tracking = freshNumbers(40);
-    await createPool(acct, { id: "web", name: "Web", trackingNumbers: tracking, destinations: [DEST], isDefault: true, shards: 3, leaseSeconds: 600, graceSeconds: 300, maxNewLeasesPerMinute: 100_000 });
+    await createPool(acct, {
+      id: "web",
+      name: "Web",
+      trackingNumbers: tracking,
+      destinations: [DEST],
+      isDefault: true,
+      shards: 3,
+      leaseSeconds: 600,
+      graceSeconds: 300,
+      maxNewLeasesPerMinute: 100_000,
+    });
     const voice = await voiceOf(acct);
     const visits = [];
     for (let i = 0; i < 12; i++) {
@@ -137,7 +172,17 @@ describe("a pool split across shards", () => {
   it("a deleted sharded pool's numbers still attribute to the right shard while they route", async () => {
     const acct = await createAccount();
     const tracking = freshNumbers(30);
-    await createPool(acct, { id: "gone", name: "Gone", trackingNumbers: tracking, destinations: [DEST], isDefault: true, shards: 3, leaseSeconds: 600, graceSeconds: 300, maxNewLeasesPerMinute: 100_000 });
+    await createPool(acct, {
+      id: "gone",
+      name: "Gone",
+      trackingNumbers: tracking,
+      destinations: [DEST],
+      isDefault: true,
+      shards: 3,
+      leaseSeconds: 600,
+      graceSeconds: 300,
+      maxNewLeasesPerMinute: 100_000,
+    });
     const voice = await voiceOf(acct);
     const visits = [];
     for (let i = 0; i < 9; i++) {

@@ -4,29 +4,29 @@
  * object; allocations are checked here (site key, Origin, pool) and handed to the pool objects.
  */
 import { DurableObject } from "cloudflare:workers";
-import { normalizeOriginPattern, originAllowed } from "../domain/origins";
+import { normalizePhone, phoneParts } from "../../shared/phone";
+import type { AllocateResponse, PhoneParts, PoolAllocation } from "../../shared/protocol";
+import { originAllowed } from "../domain/origins";
+import { healthView, mergeFigures, mergeNumberPages, type NumberPageQuery, thresholdOf } from "../domain/pool-figures";
+import { buildPool, normalizeList, normalizeOrigins } from "../domain/pool-rules";
+import { sizePool } from "../domain/pool-sizing";
+import { shardOf } from "../domain/shards";
 import { randomSecret, safeEqual, safeEqualHex } from "../platform/crypto";
-import { fail, ok, type ApiErrorData, type Result } from "../platform/result";
-import { makeVoiceSecret, voiceAuthorized, type VoiceAuth } from "../voice/auth";
-import type { InboundCall } from "../voice/input";
+import { type ApiErrorData, fail, ok, type Result } from "../platform/result";
+import { hasSchema, migrate } from "../platform/sql";
+import { directory, poolShard } from "../platform/stubs";
+import type { PendingAlert } from "../pool/alerts";
 import type { Account, AccountPatch } from "../schemas/account";
 import type { Call, CallFilter, CallPage, CallPageQuery, CallStats } from "../schemas/calls";
+import type { HealthView, NumberFigures, PoolSizing, PoolSizingQuery } from "../schemas/health";
 import type { Lease, NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
 import type { IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
-import type { AllocateResponse, PhoneParts, PoolAllocation } from "../../shared/protocol";
-import { normalizePhone, phoneParts } from "../../shared/phone";
-import { hasSchema, migrate } from "../platform/sql";
+import { makeVoiceSecret, type VoiceAuth, voiceAuthorized } from "../voice/auth";
+import type { InboundCall } from "../voice/input";
 import { CallDesk, type DeskAccount, type VoiceReply } from "./call-desk";
 import { CALLS_MIGRATION } from "./call-store";
 import { OUTBOX_MIGRATION } from "./outbox";
-import { buildPool, normalizeList, normalizeOrigins } from "../domain/pool-rules";
-import { shardOf } from "../domain/shards";
-import { directory, poolShard } from "../platform/stubs";
 import { holdMs, shardsOf, snapshot } from "./pool-snapshot";
-import type { PendingAlert } from "../pool/alerts";
-import { healthView, mergeFigures, mergeNumberPages, thresholdOf, type NumberPageQuery } from "../domain/pool-figures";
-import { sizePool } from "../domain/pool-sizing";
-import type { HealthView, NumberFigures, PoolSizing, PoolSizingQuery } from "../schemas/health";
 
 export const MIGRATIONS = [
   `CREATE TABLE account (
@@ -104,7 +104,14 @@ export class AccountObject extends DurableObject<Env> {
     migrate(this.ctx.storage, MIGRATIONS);
     this.sql.exec(
       "INSERT INTO account (id, name, admin_key_hash, site_key, allowed_origins, default_pool, created_at, updated_at, voice_secret) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)",
-      init.id, init.name, init.adminKeyHash, init.siteKey, JSON.stringify(origins.value), init.now, init.now, makeVoiceSecret(),
+      init.id,
+      init.name,
+      init.adminKeyHash,
+      init.siteKey,
+      JSON.stringify(origins.value),
+      init.now,
+      init.now,
+      makeVoiceSecret(),
     );
     return ok(this.view(this.row()!));
   }
@@ -148,7 +155,12 @@ export class AccountObject extends DurableObject<Env> {
   listPools(): Result<Pool[]> {
     const row = this.row();
     if (!row) return notFound();
-    return ok(this.sql.exec<{ config: string }>("SELECT config FROM pools ORDER BY id").toArray().map((r) => this.poolView(JSON.parse(r.config) as Pool, row)));
+    return ok(
+      this.sql
+        .exec<{ config: string }>("SELECT config FROM pools ORDER BY id")
+        .toArray()
+        .map((r) => this.poolView(JSON.parse(r.config) as Pool, row)),
+    );
   }
 
   getPool(id: string): Result<Pool> {
@@ -193,7 +205,11 @@ export class AccountObject extends DurableObject<Env> {
       if (missing.length) return fail(404, "number_not_in_pool", "Some numbers to remove are not in this pool", { numbers: missing });
       const drop = new Set(remove.value);
       const next = [...current.trackingNumbers.filter((n) => !drop.has(n)), ...add.value.filter((n) => !current.trackingNumbers.includes(n))];
-      const built = buildPool({ ...current, trackingNumbers: next, overflowNumber: current.overflowNumber && drop.has(current.overflowNumber) ? null : current.overflowNumber }, current, now);
+      const built = buildPool(
+        { ...current, trackingNumbers: next, overflowNumber: current.overflowNumber && drop.has(current.overflowNumber) ? null : current.overflowNumber },
+        current,
+        now,
+      );
       if (!built.ok) return built;
       return this.commitPool(built.value, current, undefined);
     });
@@ -244,7 +260,15 @@ export class AccountObject extends DurableObject<Env> {
     const answers = await Promise.all(pools.map((pool) => this.allocateIn(row.id, pool, call)));
     const limited = answers.find((a) => a.retryAfter !== undefined);
     if (limited) {
-      return { ok: false, error: { status: 429, code: "rate_limited", message: `Pool ${limited.pool} is handing out new numbers faster than its limit; try later`, retryAfter: limited.retryAfter } };
+      return {
+        ok: false,
+        error: {
+          status: 429,
+          code: "rate_limited",
+          message: `Pool ${limited.pool} is handing out new numbers faster than its limit; try later`,
+          retryAfter: limited.retryAfter,
+        },
+      };
     }
     return ok({ session: call.session, now: call.now, pools: answers.map(({ retryAfter: _r, ...a }) => a) });
   }
@@ -364,7 +388,10 @@ export class AccountObject extends DurableObject<Env> {
     const alertWebhook = hookSetting(patch.alertWebhook, current.alertWebhook);
     this.sql.exec(
       "UPDATE account SET ga4 = ?, webhook = ?, alert_webhook = ?, updated_at = ?",
-      ga4 ? JSON.stringify(ga4) : null, webhook ? JSON.stringify(webhook) : null, alertWebhook ? JSON.stringify(alertWebhook) : null, now,
+      ga4 ? JSON.stringify(ga4) : null,
+      webhook ? JSON.stringify(webhook) : null,
+      alertWebhook ? JSON.stringify(alertWebhook) : null,
+      now,
     );
     return this.integrations();
   }
@@ -420,7 +447,11 @@ export class AccountObject extends DurableObject<Env> {
   async takePoolAlerts(poolId: string, alerts: PendingAlert[], now: number): Promise<number[]> {
     const row = this.row();
     const hook = row ? integrationConfig(row).alertWebhook : null;
-    if (hook) await this.desk.queueOnce(alerts.map((a) => ({ key: `pool-alert/${poolId}/${a.id}`, kind: "alert" as const, payload: a.payload })), now);
+    if (hook)
+      await this.desk.queueOnce(
+        alerts.map((a) => ({ key: `pool-alert/${poolId}/${a.id}`, kind: "alert" as const, payload: a.payload })),
+        now,
+      );
     return alerts.map((a) => a.id);
   }
 
@@ -486,7 +517,10 @@ export class AccountObject extends DurableObject<Env> {
   /** A pool's destinations as the snippet needs them (libphonenumber parsing, once per config). */
   private destinationParts(pool: Pool): PhoneParts[] {
     let parts = this.parts.get(pool);
-    if (!parts) this.parts.set(pool, (parts = pool.destinations.map(phoneParts)));
+    if (!parts) {
+      parts = pool.destinations.map(phoneParts);
+      this.parts.set(pool, parts);
+    }
     return parts;
   }
 
@@ -504,7 +538,16 @@ export class AccountObject extends DurableObject<Env> {
 
   private poolView(pool: Pool, row: AccountRow): Pool {
     // Pools stored before the call path have no callerId / whisper.
-    return { ...pool, shards: shardsOf(pool), previousShards: pool.previousShards ?? null, reshardedAt: pool.reshardedAt ?? null, callerId: pool.callerId ?? null, whisper: pool.whisper ?? false, alertThreshold: thresholdOf(pool), isDefault: row.default_pool === pool.id };
+    return {
+      ...pool,
+      shards: shardsOf(pool),
+      previousShards: pool.previousShards ?? null,
+      reshardedAt: pool.reshardedAt ?? null,
+      callerId: pool.callerId ?? null,
+      whisper: pool.whisper ?? false,
+      alertThreshold: thresholdOf(pool),
+      isDefault: row.default_pool === pool.id,
+    };
   }
 
   private shardStub(poolId: string, shard: number) {
@@ -537,7 +580,10 @@ function integrationConfig(row: AccountRow): IntegrationConfig {
 }
 
 /** A webhook setting after a patch: unchanged, cleared, or a URL keeping (or getting) a secret. */
-function hookSetting(patch: { url: string; secret?: string | undefined } | null | undefined, current: { url: string; secret: string } | null): { url: string; secret: string } | null {
+function hookSetting(
+  patch: { url: string; secret?: string | undefined } | null | undefined,
+  current: { url: string; secret: string } | null,
+): { url: string; secret: string } | null {
   if (patch === undefined) return current;
   if (patch === null) return null;
   return { url: patch.url, secret: patch.secret ?? current?.secret ?? `whsec_${randomSecret(32)}` };

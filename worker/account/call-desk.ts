@@ -3,18 +3,19 @@
  * queue its GA4 event and webhook, and deliver those from the object's alarm. Answering never
  * waits on an outbound delivery: the alarm sends them after the answer has gone.
  */
-import type { InboundCall } from "../voice/input";
-import { hangupAnswer, whisperAgentLeg, whisperText } from "../voice/actions";
+
+import { shardOf } from "../domain/shards";
+import { directory, poolShard } from "../platform/stubs";
+import type { CallMatch, CallQuery, CallRoute } from "../pool/protocol";
 import type { Call, CallFilter, CallPage, CallPageQuery, CallStats } from "../schemas/calls";
 import type { Pool } from "../schemas/pool";
 import type { IntegrationConfig } from "../schemas/voice";
+import { hangupAnswer, whisperAgentLeg, whisperText } from "../voice/actions";
+import type { InboundCall } from "../voice/input";
+import { buildCallRow, type CallRow, callView } from "./call-record";
 import { CallStore } from "./call-store";
-import { buildCallRow, callView, type CallRow } from "./call-record";
 import { attempt, ga4Payload, webhookPayload } from "./deliveries";
 import { Outbox, type OutboxKind } from "./outbox";
-import type { CallMatch, CallQuery, CallRoute } from "../pool/protocol";
-import { shardOf } from "../domain/shards";
-import { directory, poolShard } from "../platform/stubs";
 
 /** What the desk needs to know about the account (read fresh for each callback). */
 export interface DeskAccount {
@@ -65,7 +66,7 @@ export class CallDesk {
   /** Whisper agent leg: SAY the source of the call whose conference this is, then join it. */
   agent(conference: string | null): VoiceReply {
     const row = conference ? this.calls.get(conference) : null;
-    if (!row || row.action !== "whisper") {
+    if (row?.action !== "whisper") {
       console.warn("voice: agent leg for no whispered call; hanging up", { conference });
       return { answer: JSON.stringify(hangupAnswer()), duplicate: false };
     }
@@ -105,7 +106,12 @@ export class CallDesk {
         owner.poolId,
         pool,
         pool
-          ? { number: call.dialled, at: call.startedAt, graceSeconds: pool.graceSeconds, overflowNumber: pool.exhaustionPolicy === "overflow" ? pool.overflowNumber : null }
+          ? {
+              number: call.dialled,
+              at: call.startedAt,
+              graceSeconds: pool.graceSeconds,
+              overflowNumber: pool.exhaustionPolicy === "overflow" ? pool.overflowNumber : null,
+            }
           : { number: call.dialled, at: call.startedAt },
       );
       const route = pool ? routeOf(pool) : match.route;

@@ -3,10 +3,10 @@
  * and the answer. Pure functions: the decision of where a call goes is made here and only here.
  */
 import type { SourceContext } from "../../shared/protocol";
-import type { InboundCall } from "../voice/input";
-import { hangupAnswer, transferAnswer, whisperCallerLeg, type VoiceAnswer } from "../voice/actions";
-import type { Call, CallAction, CallReason, CallSource, Delivery } from "../schemas/calls";
 import type { CallMatch, CallRoute } from "../pool/protocol";
+import type { Call, CallAction, CallReason, CallSource, Delivery } from "../schemas/calls";
+import { hangupAnswer, transferAnswer, type VoiceAnswer, whisperCallerLeg } from "../voice/actions";
+import type { InboundCall } from "../voice/input";
 
 type Text = string | null;
 type Time = number | null;
@@ -57,7 +57,8 @@ export interface CallFacts {
 /** Where the call goes: the pool's first destination; else the account's fallback; else HANGUP. */
 export function decide(route: CallRoute | null, fallback: string | null, callId: string): { action: CallAction; to: string | null; answer: VoiceAnswer } {
   if (route?.destination) {
-    if (route.whisper && route.callerId) return { action: "whisper", to: route.destination, answer: whisperCallerLeg(callId, route.destination, route.callerId) };
+    if (route.whisper && route.callerId)
+      return { action: "whisper", to: route.destination, answer: whisperCallerLeg(callId, route.destination, route.callerId) };
     return { action: "transfer", to: route.destination, answer: transferAnswer(route.destination, route.callerId) };
   }
   if (fallback) return { action: "fallback", to: fallback, answer: transferAnswer(fallback, null) };

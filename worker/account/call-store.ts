@@ -25,10 +25,35 @@ export const CALLS_MIGRATION = `
   CREATE INDEX calls_source_started ON calls (source_name, started_at, id);`;
 
 const COLUMNS = [
-  "id", "pool_id", "tracking_number", "caller", "started_at", "received_at", "attributed", "reason",
-  "session", "source_name", "referrer", "landing", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-  "gclid", "msclkid", "fbclid", "ga_client_id", "lease_id", "leased_at", "lease_expires_at", "lease_ended_at", "lease_end_reason",
-  "action", "routed_to", "answer",
+  "id",
+  "pool_id",
+  "tracking_number",
+  "caller",
+  "started_at",
+  "received_at",
+  "attributed",
+  "reason",
+  "session",
+  "source_name",
+  "referrer",
+  "landing",
+  "utm_source",
+  "utm_medium",
+  "utm_campaign",
+  "utm_term",
+  "utm_content",
+  "gclid",
+  "msclkid",
+  "fbclid",
+  "ga_client_id",
+  "lease_id",
+  "leased_at",
+  "lease_expires_at",
+  "lease_ended_at",
+  "lease_end_reason",
+  "action",
+  "routed_to",
+  "answer",
 ] as const satisfies readonly (keyof CallRow)[];
 
 /** The list query, exported so a test can check it uses an index. */
@@ -61,9 +86,7 @@ export class CallStore {
       where.push("(started_at < ? OR (started_at = ? AND id < ?))");
       args.push(at.startedAt, at.startedAt, at.id);
     }
-    const rows = this.sql
-      .exec<CallRow>(`SELECT * FROM calls ${whereClause(where)} ${LIST_ORDER} LIMIT ?`, ...args, q.limit + 1)
-      .toArray();
+    const rows = this.sql.exec<CallRow>(`SELECT * FROM calls ${whereClause(where)} ${LIST_ORDER} LIMIT ?`, ...args, q.limit + 1).toArray();
     const more = rows.length > q.limit;
     if (more) rows.pop();
     const last = rows[rows.length - 1];
@@ -88,11 +111,15 @@ export class CallStore {
 function conditions(f: CallFilter): { where: string[]; args: SqlStorageValue[] } {
   const where: string[] = [];
   const args: SqlStorageValue[] = [];
-  if (f.pool !== undefined) where.push("pool_id = ?"), args.push(f.pool);
-  if (f.source !== undefined) where.push("source_name = ?"), args.push(f.source);
-  if (f.attributed !== undefined) where.push("attributed = ?"), args.push(f.attributed ? 1 : 0);
-  if (f.from !== undefined) where.push("started_at >= ?"), args.push(f.from);
-  if (f.to !== undefined) where.push("started_at < ?"), args.push(f.to);
+  const add = (condition: string, value: SqlStorageValue) => {
+    where.push(condition);
+    args.push(value);
+  };
+  if (f.pool !== undefined) add("pool_id = ?", f.pool);
+  if (f.source !== undefined) add("source_name = ?", f.source);
+  if (f.attributed !== undefined) add("attributed = ?", f.attributed ? 1 : 0);
+  if (f.from !== undefined) add("started_at >= ?", f.from);
+  if (f.to !== undefined) add("started_at < ?", f.to);
   return { where, args };
 }
 

@@ -57,7 +57,13 @@ export class Outbox {
     return (
       this.sql.exec(
         "INSERT INTO outbox (call_id, kind, payload, next_attempt_at, created_at) SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE call_id = ? AND kind = ?)",
-        key, kind, payload, now, now, key, kind,
+        key,
+        kind,
+        payload,
+        now,
+        now,
+        key,
+        kind,
       ).rowsWritten > 0
     );
   }
@@ -71,7 +77,9 @@ export class Outbox {
   delivered(id: number, status: number, now: number): void {
     this.sql.exec(
       "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, next_attempt_at = NULL, delivered_at = ? WHERE id = ?",
-      status, now, id,
+      status,
+      now,
+      id,
     );
   }
 
@@ -81,7 +89,12 @@ export class Outbox {
     const giveUp = final || attempts >= MAX_ATTEMPTS;
     this.sql.exec(
       "UPDATE outbox SET status = ?, attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
-      giveUp ? "failed" : "pending", attempts, status, error.slice(0, 500), giveUp ? null : now + retryDelayMs(attempts), row.id,
+      giveUp ? "failed" : "pending",
+      attempts,
+      status,
+      error.slice(0, 500),
+      giveUp ? null : now + retryDelayMs(attempts),
+      row.id,
     );
   }
 

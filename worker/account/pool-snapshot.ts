@@ -1,10 +1,11 @@
 /** What the account object sends each pool object: one shard's view of a pool's config. */
-import { movedUntil, numbersOfShard } from "../domain/shards";
+
 import { thresholdOf } from "../domain/pool-figures";
-import type { Pool } from "../schemas/pool";
-import { routeOf } from "./call-desk";
+import { movedUntil, numbersOfShard } from "../domain/shards";
 import type { PoolSnapshot } from "../pool/protocol";
 import { defaultNewLeaseLimit } from "../pool/rate-window";
+import type { Pool } from "../schemas/pool";
+import { routeOf } from "./call-desk";
 
 /** How long a removed number keeps routing calls to its pool: a lease that may still run, then grace. */
 export function holdMs(pool: Pool): number {

@@ -66,7 +66,10 @@ export class Directory extends DurableObject<Env> {
     for (const number of p.tracking) {
       const owner = this.owner(number, p.now);
       if (owner && (owner.account_id !== p.accountId || owner.pool_id !== p.poolId)) {
-        conflicts.push({ number, reason: owner.account_id === p.accountId ? `already a tracking number of pool ${owner.pool_id}` : "already a tracking number of another account" });
+        conflicts.push({
+          number,
+          reason: owner.account_id === p.accountId ? `already a tracking number of pool ${owner.pool_id}` : "already a tracking number of another account",
+        });
       } else if (this.sql.exec("SELECT 1 FROM destinations WHERE number = ? LIMIT 1", number).toArray().length) {
         conflicts.push({ number, reason: "is a destination number; a tracking number cannot be one" });
       }
@@ -78,7 +81,11 @@ export class Directory extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       const keep = new Set(p.tracking);
       const current = this.sql
-        .exec<{ number: string; released_until: number | null }>("SELECT number, released_until FROM tracking WHERE account_id = ? AND pool_id = ?", p.accountId, p.poolId)
+        .exec<{ number: string; released_until: number | null }>(
+          "SELECT number, released_until FROM tracking WHERE account_id = ? AND pool_id = ?",
+          p.accountId,
+          p.poolId,
+        )
         .toArray();
       for (const row of current) {
         if (!keep.has(row.number) && row.released_until === null) {
@@ -89,7 +96,9 @@ export class Directory extends DurableObject<Env> {
         this.sql.exec(
           `INSERT INTO tracking (number, account_id, pool_id, released_until) VALUES (?, ?, ?, NULL)
            ON CONFLICT (number) DO UPDATE SET account_id = excluded.account_id, pool_id = excluded.pool_id, released_until = NULL`,
-          number, p.accountId, p.poolId,
+          number,
+          p.accountId,
+          p.poolId,
         );
       }
       this.sql.exec("DELETE FROM destinations WHERE account_id = ? AND pool_id = ?", p.accountId, p.poolId);
@@ -130,7 +139,8 @@ export class Directory extends DurableObject<Env> {
     return this.sql
       .exec<{ account_id: string; pool_id: string }>(
         "SELECT account_id, pool_id FROM tracking WHERE number = ? AND (released_until IS NULL OR released_until > ?)",
-        number, now,
+        number,
+        now,
       )
       .toArray()[0];
   }

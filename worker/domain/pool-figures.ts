@@ -81,7 +81,12 @@ export function mergeFigures(parts: readonly PoolFigures[]): PoolFigures {
     return {
       end: acc.end,
       step: acc.step,
-      numbers: { total: acc.numbers.total + f.numbers.total, leased: acc.numbers.leased + f.numbers.leased, retiring: acc.numbers.retiring + f.numbers.retiring, overflow: acc.numbers.overflow + f.numbers.overflow },
+      numbers: {
+        total: acc.numbers.total + f.numbers.total,
+        leased: acc.numbers.leased + f.numbers.leased,
+        retiring: acc.numbers.retiring + f.numbers.retiring,
+        overflow: acc.numbers.overflow + f.numbers.overflow,
+      },
       counters,
       series: addSeries(acc.series, f.series),
       week: addSeries(acc.week, f.week),

@@ -1,9 +1,9 @@
 /** Validation of a pool's content beyond its JSON shape: numbers, overflow, duplicates. */
 import { normalizePhone } from "../../shared/phone";
-import { normalizeOriginPattern } from "./origins";
-import { DEFAULT_ALERT_THRESHOLD } from "./pool-figures";
 import { fail, ok, type Result } from "../platform/result";
 import type { Pool } from "../schemas/pool";
+import { normalizeOriginPattern } from "./origins";
+import { DEFAULT_ALERT_THRESHOLD } from "./pool-figures";
 
 /** Normalise a list of written numbers to E.164; every bad or repeated one is reported by index. */
 export function normalizeList(list: readonly string[], country: string | undefined, field: string): Result<string[]> {
@@ -22,7 +22,22 @@ export function normalizeList(list: readonly string[], country: string | undefin
   return problems.length ? fail(400, "invalid_number", "Some phone numbers are invalid", { problems }) : ok(out);
 }
 
-type PoolFields = Omit<Pool, "version" | "createdAt" | "updatedAt" | "isDefault" | "country" | "overflowNumber" | "callerId" | "whisper" | "maxNewLeasesPerMinute" | "alertThreshold" | "shards" | "previousShards" | "reshardedAt"> & {
+type PoolFields = Omit<
+  Pool,
+  | "version"
+  | "createdAt"
+  | "updatedAt"
+  | "isDefault"
+  | "country"
+  | "overflowNumber"
+  | "callerId"
+  | "whisper"
+  | "maxNewLeasesPerMinute"
+  | "alertThreshold"
+  | "shards"
+  | "previousShards"
+  | "reshardedAt"
+> & {
   shards?: number | undefined;
   maxNewLeasesPerMinute?: number | null | undefined;
   alertThreshold?: number | undefined;

@@ -25,16 +25,21 @@ export function sizePool(pool: Pool, health: HealthView, q: PoolSizingQuery): Po
     recycledEarlyShare: allocations > 0 ? Math.round((health.counters.recycledEarly / allocations) * 10_000) / 10_000 : 0,
   };
   const estimate =
-    q.visitorsPerHour === undefined ? null : sizePools({ visitorsPerHour: q.visitorsPerHour, minutes: q.minutes ?? pool.leaseSeconds / 60, share: q.share, pools: 1, target: q.target });
+    q.visitorsPerHour === undefined
+      ? null
+      : sizePools({ visitorsPerHour: q.visitorsPerHour, minutes: q.minutes ?? pool.leaseSeconds / 60, share: q.share, pools: 1, target: q.target });
   const pct = `${Math.round(q.target * 1000) / 10} %`;
   const useEstimate = estimate !== null && (estimate.target.numbersPerPool > observedSize || peak === 0);
   const buy = useEstimate ? estimate.target.numbersPerPool : observedSize;
-  const change = buy > total ? `add ${buy - total} to the ${total} it has` : buy < total ? `it has ${total}, ${total - buy} more than needed` : "it has exactly that";
+  const change =
+    buy > total ? `add ${buy - total} to the ${total} it has` : buy < total ? `it has ${total}, ${total - buy} more than needed` : "it has exactly that";
   let recommendation: string;
   if (useEstimate) {
     recommendation =
       `Buy ${buy} numbers for pool ${pool.id} (${change}), from your estimate: at most ${pct} of new sessions then get a number recycled early. ` +
-      (peak === 0 ? "No traffic observed yet to compare with." : `The last 7 days peaked at ${peak} concurrent sessions, which would need only ${observedSize}; size for the busier of the two.`);
+      (peak === 0
+        ? "No traffic observed yet to compare with."
+        : `The last 7 days peaked at ${peak} concurrent sessions, which would need only ${observedSize}; size for the busier of the two.`);
   } else if (peak === 0) {
     recommendation = `No traffic observed in the last 7 days: keep the ${total} numbers, or give visitorsPerHour for an estimate.`;
   } else {
@@ -43,5 +48,14 @@ export function sizePool(pool: Pool, health: HealthView, q: PoolSizingQuery): Po
       (saturated ? ` The pool was full at that peak, so real demand was higher: this is a lower bound — give visitorsPerHour for an estimate.` : "") +
       (estimate ? ` Your estimate needs only ${estimate.target.numbersPerPool}.` : "");
   }
-  return { pool: pool.id, numbers: total, leaseSeconds: pool.leaseSeconds, observed, estimate, buy, basis: useEstimate ? "estimate" : "observed", recommendation };
+  return {
+    pool: pool.id,
+    numbers: total,
+    leaseSeconds: pool.leaseSeconds,
+    observed,
+    estimate,
+    buy,
+    basis: useEstimate ? "estimate" : "observed",
+    recommendation,
+  };
 }

@@ -34,7 +34,14 @@ export function numbersOfShard(numbers: readonly string[], shard: number, shards
  * it leased (it retires there, not extended). The new shard must not hand it out before that lease
  * can have ended: this is when it may, for a number that moved (null when it did not move).
  */
-export function movedUntil(number: string, shard: number, shards: number, previousShards: number | null, reshardedAt: number | null, leaseSeconds: number): number | null {
+export function movedUntil(
+  number: string,
+  shard: number,
+  shards: number,
+  previousShards: number | null,
+  reshardedAt: number | null,
+  leaseSeconds: number,
+): number | null {
   if (previousShards === null || reshardedAt === null || previousShards === shards) return null;
   if (shardOf(number, previousShards) === shard) return null;
   // A renewal already in flight when the change was committed may still extend the old lease by

@@ -1,20 +1,21 @@
 /** The Hono app: body caps, routes, the OpenAPI document, one error handler. */
-import { capBody } from "./middleware/limits";
+
 import { demoSeed } from "./demo";
-import { createRouter } from "./router";
 import { notFound, onError } from "./errors";
-import accounts from "./routes/accounts";
+import { capBody } from "./middleware/limits";
+import { createRouter } from "./router";
 import accountRoutes from "./routes/account";
-import pools from "./routes/pools";
-import allocate from "./routes/allocate";
-import snippet from "./routes/snippet";
-import voice from "./routes/voice";
-import calls from "./routes/calls";
 import accountVoice from "./routes/account-voice";
-import sizing from "./routes/sizing";
-import poolHealth from "./routes/pool-health";
+import accounts from "./routes/accounts";
+import allocate from "./routes/allocate";
+import calls from "./routes/calls";
 import dashboard from "./routes/dashboard";
 import meta from "./routes/meta";
+import poolHealth from "./routes/pool-health";
+import pools from "./routes/pools";
+import sizing from "./routes/sizing";
+import snippet from "./routes/snippet";
+import voice from "./routes/voice";
 
 export const ADMIN_MAX_BYTES = 1024 * 1024;
 

@@ -5,8 +5,8 @@
 import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../platform/crypto";
 import { account, directory } from "../platform/stubs";
-import type { AppEnv } from "./app-env";
 import { PoolCreateSchema } from "../schemas/pool";
+import type { AppEnv } from "./app-env";
 
 export const DEMO_ACCOUNT_ID = "demo000000000000";
 export const DEMO_SITE_KEY = `pk_${DEMO_ACCOUNT_ID}_demo-site-key-not-secret`;
@@ -27,7 +27,14 @@ async function seed(env: Env, origin: string): Promise<void> {
   const stub = account(env, DEMO_ACCOUNT_ID);
   const now = Date.now();
   const origins = [origin, "http://localhost:8787", "http://127.0.0.1:8787"];
-  const created = await stub.create({ id: DEMO_ACCOUNT_ID, name: "Demo", allowedOrigins: origins, adminKeyHash: await sha256Hex(DEMO_ADMIN_KEY), siteKey: DEMO_SITE_KEY, now });
+  const created = await stub.create({
+    id: DEMO_ACCOUNT_ID,
+    name: "Demo",
+    allowedOrigins: origins,
+    adminKeyHash: await sha256Hex(DEMO_ADMIN_KEY),
+    siteKey: DEMO_SITE_KEY,
+    now,
+  });
   if (created.ok) await directory(env).registerAccount(DEMO_ACCOUNT_ID, "Demo", now);
   else {
     const current = await stub.getAccount();
@@ -38,7 +45,10 @@ async function seed(env: Env, origin: string): Promise<void> {
   for (const p of POOLS) {
     const existing = await stub.getPool(p.id);
     if (!existing.ok) {
-      await stub.createPool(PoolCreateSchema.parse({ ...p, destinations: DESTINATIONS, leaseSeconds: 1800, graceSeconds: 3600, exhaustionPolicy: "recycle", status: "warning" }), now);
+      await stub.createPool(
+        PoolCreateSchema.parse({ ...p, destinations: DESTINATIONS, leaseSeconds: 1800, graceSeconds: 3600, exhaustionPolicy: "recycle", status: "warning" }),
+        now,
+      );
     }
   }
 }

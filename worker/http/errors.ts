@@ -10,7 +10,11 @@ export function errorBody(code: string, message: string, details?: unknown) {
 
 /** The body for a request that failed its zod schema: each issue's path and message. */
 export function invalidRequest(issues: readonly { path: readonly PropertyKey[]; message: string }[]) {
-  return errorBody("invalid_request", "The request does not match the schema", issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })));
+  return errorBody(
+    "invalid_request",
+    "The request does not match the schema",
+    issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
+  );
 }
 
 export function onError(err: Error, c: Context): Response {

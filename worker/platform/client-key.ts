@@ -10,8 +10,8 @@ export function clientKey(headers: Headers): string | null {
   const left = head ? head.split(":") : [];
   const right = tail ? tail.split(":") : [];
   const groups = ip.includes("::") ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right] : ip.split(":");
-  return groups
+  return `${groups
     .slice(0, 4)
     .map((g) => (g || "0").toLowerCase().replace(/^0+(?=.)/, ""))
-    .join(":") + "::/64";
+    .join(":")}::/64`;
 }

@@ -3,4 +3,5 @@ import { shardName } from "../domain/shards";
 
 export const directory = (env: Env) => env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
 export const account = (env: Env, accountId: string) => env.ACCOUNTS.get(env.ACCOUNTS.idFromName(accountId));
-export const poolShard = (env: Env, accountId: string, poolId: string, shard: number) => env.POOLS.get(env.POOLS.idFromName(shardName(accountId, poolId, shard)));
+export const poolShard = (env: Env, accountId: string, poolId: string, shard: number) =>
+  env.POOLS.get(env.POOLS.idFromName(shardName(accountId, poolId, shard)));

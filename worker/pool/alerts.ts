@@ -11,10 +11,10 @@
  * deletes them once the account answers; if the account cannot be reached, it tries again
  * later. The account ignores an alert it already has, so a lost answer never sends one twice.
  */
-import { counterView, recoveryOf, utilizationOf, DEFAULT_ALERT_THRESHOLD, type Episode, type EpisodeCause } from "../domain/pool-figures";
+import { counterView, DEFAULT_ALERT_THRESHOLD, type Episode, type EpisodeCause, recoveryOf, utilizationOf } from "../domain/pool-figures";
 import { remedies } from "../domain/remedies";
-import type { PoolSnapshot } from "./protocol";
 import type { PoolHealth } from "./health";
+import type { PoolSnapshot } from "./protocol";
 
 export const ALERTS_MIGRATION = `
   CREATE TABLE alerts (
@@ -91,7 +91,11 @@ export class PoolAlerts {
 
   due(now: number): PendingAlert[] {
     return this.sql
-      .exec<{ id: number; type: AlertType; payload: string; created_at: number }>("SELECT id, type, payload, created_at FROM alerts WHERE next_attempt_at <= ? ORDER BY id LIMIT ?", now, BATCH)
+      .exec<{ id: number; type: AlertType; payload: string; created_at: number }>(
+        "SELECT id, type, payload, created_at FROM alerts WHERE next_attempt_at <= ? ORDER BY id LIMIT ?",
+        now,
+        BATCH,
+      )
       .toArray()
       .map((r) => ({ id: r.id, type: r.type, payload: r.payload, createdAt: r.created_at }));
   }
@@ -114,7 +118,14 @@ export class PoolAlerts {
     const at = Date.now();
     for (const a of due) {
       if (done.has(a.id)) this.sql.exec("DELETE FROM alerts WHERE id = ?", a.id);
-      else this.sql.exec("UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ? + MIN(?, ? * (1 << MIN(attempts, 20))) WHERE id = ?", at, MAX_RETRY_MS, FIRST_RETRY_MS, a.id);
+      else
+        this.sql.exec(
+          "UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ? + MIN(?, ? * (1 << MIN(attempts, 20))) WHERE id = ?",
+          at,
+          MAX_RETRY_MS,
+          FIRST_RETRY_MS,
+          a.id,
+        );
     }
   }
 
@@ -130,7 +141,13 @@ export class PoolAlerts {
   }
 
   private raise(type: AlertType, config: PoolSnapshot, episode: Episode, now: number): void {
-    this.sql.exec("INSERT INTO alerts (type, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?)", type, JSON.stringify(this.payload(type, config, episode, now)), now, now);
+    this.sql.exec(
+      "INSERT INTO alerts (type, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?)",
+      type,
+      JSON.stringify(this.payload(type, config, episode, now)),
+      now,
+      now,
+    );
   }
 
   /** The webhook body: what happened, the figures, and what to do about it. */
@@ -143,12 +160,19 @@ export class PoolAlerts {
     const name = config.route?.poolName ?? config.poolId;
     const c = counterView(counters);
     const before = counterView(episode.countersAtOpen);
-    const during = { allocations: c.allocations - before.allocations, recycledEarly: c.recycledEarly - before.recycledEarly, overflow: c.overflow - before.overflow, refused: c.refused - before.refused };
+    const during = {
+      allocations: c.allocations - before.allocations,
+      recycledEarly: c.recycledEarly - before.recycledEarly,
+      overflow: c.overflow - before.overflow,
+      refused: c.refused - before.refused,
+    };
     const share = `${pct(utilization)} leased (${g.leased} of ${g.total} numbers)`;
     const message =
-      type === "pool.warning" ? `Pool "${name}" is ${share}, at or over its alert threshold of ${pct(threshold)}.`
-      : type === "pool.exhausted" ? `Pool "${name}" ran dry: a new session found no free number, so ${DRY[config.exhaustionPolicy]}.`
-      : `Pool "${name}" has recovered: ${share}, at or under ${pct(recoveryOf(threshold))}. During the episode: ${during.recycledEarly} recycled early, ${during.overflow} overflow, ${during.refused} refused.`;
+      type === "pool.warning"
+        ? `Pool "${name}" is ${share}, at or over its alert threshold of ${pct(threshold)}.`
+        : type === "pool.exhausted"
+          ? `Pool "${name}" ran dry: a new session found no free number, so ${DRY[config.exhaustionPolicy]}.`
+          : `Pool "${name}" has recovered: ${share}, at or under ${pct(recoveryOf(threshold))}. During the episode: ${during.recycledEarly} recycled early, ${during.overflow} overflow, ${during.refused} refused.`;
     return {
       type,
       accountId: config.accountId,
@@ -165,7 +189,13 @@ export class PoolAlerts {
         exhaustionPolicy: config.exhaustionPolicy,
         counters: { allocations: c.allocations, recycledEarly: c.recycledEarly, overflow: c.overflow, refused: c.refused },
       },
-      episode: { openedAt: episode.openedAt, cause: episode.cause, exhaustedAt: episode.exhaustedAt, endedAt: type === "pool.recovered" ? now : null, sinceOpened: during },
+      episode: {
+        openedAt: episode.openedAt,
+        cause: episode.cause,
+        exhaustedAt: episode.exhaustedAt,
+        endedAt: type === "pool.recovered" ? now : null,
+        sinceOpened: during,
+      },
       remedies: type === "pool.recovered" ? [] : remedies({ poolId: config.poolId, total: g.total, peak: peak7d, leaseSeconds: config.leaseSeconds }),
     };
   }

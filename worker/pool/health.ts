@@ -76,9 +76,7 @@ export class PoolHealth {
   /** After numbers were added, removed or flagged: count again (a scan, on admin changes only). */
   recount(at: number): void {
     const before = this.gauges();
-    this.sql.exec(
-      `UPDATE health SET (total, leased, retiring, overflow) = (SELECT ${COUNTS} FROM numbers)`,
-    );
+    this.sql.exec(`UPDATE health SET (total, leased, retiring, overflow) = (SELECT ${COUNTS} FROM numbers)`);
     const after = this.gauges();
     if (after.leased !== before.leased || after.total !== before.total) this.record(at, before.leased, after.leased, after.total);
   }
@@ -141,11 +139,16 @@ export class PoolHealth {
   /** Numbers in E.164 order after `after`, with their per-number figures. */
   numbers(q: NumberPageQuery): NumberPage {
     const rows = this.sql
-      .exec<{ number: string; retiring: number; overflow: number; leased: number; expires_at: number | null; last_shown_at: number | null; last_called_at: number | null; sessions_served: number }>(
-        HEALTH_QUERIES.numbers,
-        q.after ?? "",
-        q.limit + 1,
-      )
+      .exec<{
+        number: string;
+        retiring: number;
+        overflow: number;
+        leased: number;
+        expires_at: number | null;
+        last_shown_at: number | null;
+        last_called_at: number | null;
+        sessions_served: number;
+      }>(HEALTH_QUERIES.numbers, q.after ?? "", q.limit + 1)
       .toArray();
     const more = rows.length > q.limit;
     if (more) rows.pop();
@@ -184,7 +187,10 @@ export class PoolHealth {
     this.sql.exec(
       `INSERT INTO minutes (t, peak, last, total) VALUES (?, ?, ?, ?)
        ON CONFLICT (t) DO UPDATE SET peak = MAX(peak, excluded.peak), last = excluded.last, total = excluded.total`,
-      minuteOf(at), Math.max(before, after), after, total,
+      minuteOf(at),
+      Math.max(before, after),
+      after,
+      total,
     );
   }
 }

@@ -7,14 +7,14 @@
  * (longest free first), a recycle victim the first row of `numbers_expiry` — O(log n).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Lease } from "../schemas/pool";
-import type { AllocateArgs, AllocateOutcome, CallMatch, CallQuery, LeaseGrant, PoolSnapshot } from "./protocol";
+import type { NumberPage, NumberPageQuery, PoolFigures } from "../domain/pool-figures";
 import { migrate } from "../platform/sql";
 import { account } from "../platform/stubs";
+import type { Lease } from "../schemas/pool";
 import { ALERTS_MIGRATION, PoolAlerts } from "./alerts";
 import { HEALTH_MIGRATION, PoolHealth } from "./health";
-import type { NumberPage, NumberPageQuery, PoolFigures } from "../domain/pool-figures";
-import { RateWindow, defaultNewLeaseLimit } from "./rate-window";
+import type { AllocateArgs, AllocateOutcome, CallMatch, CallQuery, LeaseGrant, PoolSnapshot } from "./protocol";
+import { defaultNewLeaseLimit, RateWindow } from "./rate-window";
 
 const MIGRATIONS = [
   `CREATE TABLE numbers (
@@ -255,15 +255,11 @@ export class PoolObject extends DurableObject<Env> {
       this.bump("rate_limited");
       return { number: null, expiresAt: null, overflow: false, retryAfter: admitted.retryAfter };
     }
-    const free = this.sql
-      .exec<{ number: string; released_at: number }>(QUERIES.free)
-      .toArray()[0];
+    const free = this.sql.exec<{ number: string; released_at: number }>(QUERIES.free).toArray()[0];
     if (free && free.released_at <= now) return this.lease(free.number, session, source, now, now + leaseMs);
     this.alerts.ranDry(config, now);
     if (config.exhaustionPolicy === "recycle") {
-      const victim = this.sql
-        .exec<NumberRow>(QUERIES.victim)
-        .toArray()[0];
+      const victim = this.sql.exec<NumberRow>(QUERIES.victim).toArray()[0];
       if (victim) {
         this.endLease(victim, now, "recycled");
         this.bump("recycled_early");
@@ -285,11 +281,23 @@ export class PoolObject extends DurableObject<Env> {
 
   private lease(number: string, session: string, source: string | null, now: number, expiresAt: number): LeaseGrant {
     const id = this.sql
-      .exec<{ id: number }>("INSERT INTO leases (number, session, source, leased_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id", number, session, source, now, expiresAt)
+      .exec<{ id: number }>(
+        "INSERT INTO leases (number, session, source, leased_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        number,
+        session,
+        source,
+        now,
+        expiresAt,
+      )
       .one().id;
     this.sql.exec(
       "UPDATE numbers SET lease_id = ?, session = ?, leased_at = ?, expires_at = ?, last_shown_at = ?, sessions_served = sessions_served + 1 WHERE number = ?",
-      id, session, now, expiresAt, now, number,
+      id,
+      session,
+      now,
+      expiresAt,
+      now,
+      number,
     );
     this.bump("allocations");
     this.health.leaseStarted(now);
@@ -299,7 +307,12 @@ export class PoolObject extends DurableObject<Env> {
   private endLease(row: NumberRow, at: number, reason: "expired" | "recycled"): void {
     this.sql.exec("UPDATE leases SET ended_at = ?, end_reason = ? WHERE id = ?", at, reason, row.lease_id);
     if (row.retiring) this.sql.exec("DELETE FROM numbers WHERE number = ?", row.number);
-    else this.sql.exec("UPDATE numbers SET lease_id = NULL, session = NULL, leased_at = NULL, expires_at = NULL, released_at = ? WHERE number = ?", at, row.number);
+    else
+      this.sql.exec(
+        "UPDATE numbers SET lease_id = NULL, session = NULL, leased_at = NULL, expires_at = NULL, released_at = ? WHERE number = ?",
+        at,
+        row.number,
+      );
     this.health.leaseEnded(row, at);
   }
 

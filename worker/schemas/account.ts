@@ -34,7 +34,10 @@ export const AccountCreatedSchema = z
   .object({ account: AccountSchema, adminKey: z.string().openapi({ description: "Shown once; only its hash is stored." }), siteKey: z.string() })
   .openapi("AccountCreated");
 
-export const RotateKeySchema = z.object({ key: z.enum(["admin", "site"]) }).strict().openapi("RotateKey");
+export const RotateKeySchema = z
+  .object({ key: z.enum(["admin", "site"]) })
+  .strict()
+  .openapi("RotateKey");
 
 export const RotatedKeySchema = z.object({ key: z.enum(["admin", "site"]), value: z.string() }).openapi("RotatedKey");
 

@@ -13,7 +13,10 @@ export const SourceSchema = z
     landing: url.optional(),
     utm: z.object({ source: short, medium: short, campaign: short, term: short, content: short }).partial().strict().optional(),
     clickIds: z.object({ gclid: short, msclkid: short, fbclid: short }).partial().strict().optional(),
-    gaClientId: z.string().regex(/^\d{1,20}\.\d{1,20}$/).optional(),
+    gaClientId: z
+      .string()
+      .regex(/^\d{1,20}\.\d{1,20}$/)
+      .optional(),
   })
   .strict()
   .openapi("SourceContext");
@@ -28,9 +31,7 @@ export const AllocateRequestSchema = z
   .strict()
   .openapi("AllocateRequest");
 
-const PhonePartsSchema = z
-  .object({ e164: z.string(), cc: z.string(), nsn: z.string(), trunk: z.string(), national: z.string() })
-  .openapi("PhoneParts");
+const PhonePartsSchema = z.object({ e164: z.string(), cc: z.string(), nsn: z.string(), trunk: z.string(), national: z.string() }).openapi("PhoneParts");
 
 export const AllocateResponseSchema = z
   .object({

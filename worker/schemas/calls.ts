@@ -41,7 +41,9 @@ export const CallSchema = z
     startedAt: z.number(),
     receivedAt: z.number(),
     attributed: z.boolean(),
-    reason: z.enum(CALL_REASONS).openapi({ description: "live | grace (after the lease ended, inside the grace window) | overflow | no_lease | unknown_number" }),
+    reason: z
+      .enum(CALL_REASONS)
+      .openapi({ description: "live | grace (after the lease ended, inside the grace window) | overflow | no_lease | unknown_number" }),
     session: text,
     source: CallSourceSchema.nullable(),
     lease: z.object({ leasedAt: z.number(), expiresAt: z.number(), endedAt: z.number().nullable(), endReason: text }).nullable(),
@@ -89,7 +91,10 @@ export const CallStatsSchema = z
   .openapi("CallStats");
 
 export const CallParamSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/).openapi({ param: { name: "id", in: "path" } }),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/)
+    .openapi({ param: { name: "id", in: "path" } }),
 });
 
 export type Call = z.infer<typeof CallSchema>;

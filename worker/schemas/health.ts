@@ -9,8 +9,20 @@ export const MAX_MINUTES = 8 * 1440;
 
 export const HealthQuerySchema = z
   .object({
-    minutes: z.coerce.number().int().min(0).max(MAX_MINUTES).default(60).openapi({ description: "How far back the per-minute series goes (0: none; up to 8 days).", example: 1440 }),
-    step: z.coerce.number().int().min(1).max(1440).default(1).openapi({ description: "Minutes per bucket; a bucket's peak is the highest of its minutes.", example: 5 }),
+    minutes: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_MINUTES)
+      .default(60)
+      .openapi({ description: "How far back the per-minute series goes (0: none; up to 8 days).", example: 1440 }),
+    step: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1440)
+      .default(1)
+      .openapi({ description: "Minutes per bucket; a bucket's peak is the highest of its minutes.", example: 5 }),
   })
   .refine((q) => Math.ceil(q.minutes / q.step) <= MAX_BUCKETS, { message: `at most ${MAX_BUCKETS} buckets: raise step`, path: ["step"] });
 
@@ -33,7 +45,9 @@ export const HealthViewSchema = z
     alertThreshold: z.number(),
     recoveryThreshold: z.number().openapi({ description: "An episode ends when utilization falls to this (threshold − 0.1)." }),
     at: z.number(),
-    state: z.enum(HEALTH_STATES).openapi({ description: "exhausted: no number free now; warning: utilization at or over the threshold, or an episode not yet recovered; else ok." }),
+    state: z
+      .enum(HEALTH_STATES)
+      .openapi({ description: "exhausted: no number free now; warning: utilization at or over the threshold, or an episode not yet recovered; else ok." }),
     numbers: NumbersNow,
     utilization: z.number().openapi({ description: "leased / total now." }),
     peak7d: z.number().openapi({ description: "Highest number of concurrent leases in any minute of the last 7 days." }),
@@ -50,7 +64,9 @@ export const HealthViewSchema = z
     }),
     step: z.number(),
     minutes: z
-      .array(z.object({ t: z.number().openapi({ description: "Bucket start, ms since epoch." }), peak: z.number(), total: z.number(), utilization: z.number() }))
+      .array(
+        z.object({ t: z.number().openapi({ description: "Bucket start, ms since epoch." }), peak: z.number(), total: z.number(), utilization: z.number() }),
+      )
       .openapi({ description: "Peak concurrent leases and utilization per bucket of `step` minutes, oldest first, the last one holding now." }),
     episode: z
       .object({ openedAt: z.number(), cause: z.enum(EPISODE_CAUSES), exhaustedAt: z.number().nullable() })
@@ -84,7 +100,12 @@ export const NumbersQuerySchema = z.object({
 export const NumberListSchema = z.object({ numbers: z.array(NumberFiguresSchema), nextCursor: z.string().nullable() }).openapi("PoolNumberList");
 
 export const PoolSizingQuerySchema = z.object({
-  visitorsPerHour: z.coerce.number().positive().max(10_000_000).optional().openapi({ description: "Optional estimate of visitors per hour at peak: adds the formula's answer." }),
+  visitorsPerHour: z.coerce
+    .number()
+    .positive()
+    .max(10_000_000)
+    .optional()
+    .openapi({ description: "Optional estimate of visitors per hour at peak: adds the formula's answer." }),
   minutes: z.coerce.number().positive().max(1440).optional().openapi({ description: "Minutes a number stays with a visitor (default: the pool's lease)." }),
   share: z.coerce.number().gt(0).max(1).default(1),
   target: z.coerce.number().gt(0).max(0.5).default(0.01).openapi({ description: "Accepted share of new sessions getting a number recycled early." }),
@@ -97,7 +118,9 @@ export const PoolSizingSchema = z
     leaseSeconds: z.number(),
     observed: z.object({
       peak7d: z.number(),
-      numbersPerPool: z.number().openapi({ description: "The size for the target, taking the observed peak as the mean concurrency (peak + Poisson headroom)." }),
+      numbersPerPool: z
+        .number()
+        .openapi({ description: "The size for the target, taking the observed peak as the mean concurrency (peak + Poisson headroom)." }),
       saturated: z.boolean().openapi({ description: "The pool was full at its peak: real demand was higher than observed, so this size is a lower bound." }),
       recycledEarlyShare: z.number().openapi({ description: "Share of new leases so far that recycled a number early." }),
     }),

@@ -14,19 +14,28 @@ const fields = {
     .optional()
     .openapi({ description: "Country for numbers written in national form (optional when all numbers are +international)." }),
   trackingNumbers: z.array(PhoneInputSchema).min(1).max(MAX_TRACKING_NUMBERS),
-  destinations: z
-    .array(PhoneInputSchema)
-    .min(1)
-    .max(20)
-    .openapi({ description: "Numbers the snippet may replace; the first is where calls are forwarded." }),
-  leaseSeconds: z.number().int().min(30).max(30 * 86400).openapi({ description: "Guaranteed minimum hold of a number per session." }),
-  graceSeconds: z.number().int().min(0).max(30 * 86400).openapi({ description: "How long after a lease ends a call is still attributed to it." }),
+  destinations: z.array(PhoneInputSchema).min(1).max(20).openapi({ description: "Numbers the snippet may replace; the first is where calls are forwarded." }),
+  leaseSeconds: z
+    .number()
+    .int()
+    .min(30)
+    .max(30 * 86400)
+    .openapi({ description: "Guaranteed minimum hold of a number per session." }),
+  graceSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86400)
+    .openapi({ description: "How long after a lease ends a call is still attributed to it." }),
   exhaustionPolicy: z.enum(EXHAUSTION_POLICIES),
-  overflowNumber: PhoneInputSchema.nullable().openapi({ description: "With policy overflow: the reserved shared number (default: the first tracking number)." }),
+  overflowNumber: PhoneInputSchema.nullable().openapi({
+    description: "With policy overflow: the reserved shared number (default: the first tracking number).",
+  }),
   status: z.enum(POOL_STATUSES),
   isDefault: z.boolean(),
   callerId: PhoneInputSchema.nullable().openapi({
-    description: "Number the forwarded call appears to come from (TRANSFER/DIAL caller_id_no). Omit to show the caller's own number. With whisper, the number whose call flow callback is our agent URL.",
+    description:
+      "Number the forwarded call appears to come from (TRANSFER/DIAL caller_id_no). Omit to show the caller's own number. With whisper, the number whose call flow callback is our agent URL.",
   }),
   whisper: z.boolean().openapi({ description: "Two-leg whisper: the agent hears the call's source before being connected. Needs callerId." }),
   alertThreshold: z
@@ -34,19 +43,13 @@ const fields = {
     .min(0.2)
     .max(1)
     .openapi({ description: "With status warning: the utilization (leased / numbers) that opens an alert episode; it ends at this minus 0.1. Default 0.8." }),
-  maxNewLeasesPerMinute: z
-    .number()
-    .int()
-    .min(1)
-    .max(1_000_000)
-    .nullable()
-    .openapi({ description: "Drain backstop: most new leases this pool hands out per minute (sticky renewals never count). null: 2 × its tracking numbers, at least 60." }),
-  shards: z
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_SHARDS)
-    .openapi({ description: "Durable Objects the pool is split across (numbers by a hash of the number, sessions by a hash of the session id). Default 1; see README: Scale." }),
+  maxNewLeasesPerMinute: z.number().int().min(1).max(1_000_000).nullable().openapi({
+    description: "Drain backstop: most new leases this pool hands out per minute (sticky renewals never count). null: 2 × its tracking numbers, at least 60.",
+  }),
+  shards: z.number().int().min(1).max(MAX_SHARDS).openapi({
+    description:
+      "Durable Objects the pool is split across (numbers by a hash of the number, sessions by a hash of the session id). Default 1; see README: Scale.",
+  }),
 };
 
 export const PoolCreateSchema = z

@@ -29,7 +29,11 @@ const WebhookUrl = z
 const HookPatch = z
   .object({
     url: WebhookUrl,
-    secret: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, "16-128 of A-Z a-z 0-9 _ -").optional().openapi({ description: "Signing secret; omitted: keep the current one, or generate one." }),
+    secret: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,128}$/, "16-128 of A-Z a-z 0-9 _ -")
+      .optional()
+      .openapi({ description: "Signing secret; omitted: keep the current one, or generate one." }),
   })
   .strict()
   .nullable();
@@ -45,7 +49,9 @@ export const IntegrationsPatchSchema = z
       .nullable()
       .optional(),
     webhook: HookPatch.optional(),
-    alertWebhook: HookPatch.optional().openapi({ description: "Where pool alerts (status warning pools) are sent: pool.warning, pool.exhausted, pool.recovered." }),
+    alertWebhook: HookPatch.optional().openapi({
+      description: "Where pool alerts (status warning pools) are sent: pool.warning, pool.exhausted, pool.recovered.",
+    }),
   })
   .strict()
   .openapi("IntegrationsPatch");
@@ -54,7 +60,9 @@ export const IntegrationsSchema = z
   .object({
     ga4: z.object({ measurementId: z.string(), apiSecretHint: z.string().openapi({ description: "Last 4 characters; the secret is write-only." }) }).nullable(),
     webhook: z.object({ url: z.string(), secret: z.string().openapi({ description: "HMAC-SHA256 signing secret (see docs/calls.md)." }) }).nullable(),
-    alertWebhook: z.object({ url: z.string(), secret: z.string().openapi({ description: "HMAC-SHA256 signing secret, the same scheme as the calls webhook." }) }).nullable(),
+    alertWebhook: z
+      .object({ url: z.string(), secret: z.string().openapi({ description: "HMAC-SHA256 signing secret, the same scheme as the calls webhook." }) })
+      .nullable(),
   })
   .openapi("Integrations");
 

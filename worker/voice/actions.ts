@@ -32,6 +32,7 @@ export function whisperCallerLeg(conferenceName: string, destination: string, ca
       { "$sessionData.conference_name": conferenceName },
       {
         type: "CONFERENCE",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the voice API's own ${…} expression, evaluated by the provider.
         params: conference("${sessionData.conference_name}"),
         events: { on_enter: [{ type: "DIAL", session_data: "$sessionData", params: { no: destination, caller_id_no: callerId } }] },
       },

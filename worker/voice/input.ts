@@ -65,7 +65,10 @@ function pick(fields: Fields, names: readonly string[]): { name: string; value: 
 /** A provider's way of writing a number: E.164, digits with the country code, tel:/sip: URIs. */
 function phoneOf(value: unknown): string | null {
   if (typeof value !== "string" && typeof value !== "number") return null;
-  let text = String(value).trim().replace(/^(tel|sips?):/i, "").replace(/@.*$/, "");
+  let text = String(value)
+    .trim()
+    .replace(/^(tel|sips?):/i, "")
+    .replace(/@.*$/, "");
   if (/^00\d/.test(text)) text = `+${text.slice(2)}`;
   else if (/^\d{8,15}$/.test(text)) text = `+${text}`;
   const r = normalizePhone(text);
@@ -101,7 +104,13 @@ export function inboundCall(fields: Fields, nowMs: number): Parsed<InboundCall> 
   if (issues.length) return { ok: false, code: "invalid_request", message: "The callback does not carry a usable call", issues };
   const caller = pick(fields, FIELD_NAMES.caller);
   let callerText: string | null = null;
-  if (caller) callerText = phoneOf(caller.value) ?? (String(caller.value).replace(/[^A-Za-z0-9+@._:-]/g, "").slice(0, 64) || null);
+  if (caller)
+    callerText =
+      phoneOf(caller.value) ??
+      (String(caller.value)
+        .replace(/[^A-Za-z0-9+@._:-]/g, "")
+        .slice(0, 64) ||
+        null);
   return { ok: true, value: { id: idText, caller: callerText, dialled: dialledE164!, startedAt: startedAt! } };
 }
 

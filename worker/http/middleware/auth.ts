@@ -1,7 +1,7 @@
 /** Authentication middleware factories: the operator token, and an account's admin key. */
 import { createMiddleware } from "hono/factory";
-import { safeEqual, sha256Hex } from "../../platform/crypto";
 import { parseKey } from "../../domain/keys";
+import { safeEqual, sha256Hex } from "../../platform/crypto";
 import { ApiError } from "../../platform/result";
 import { account } from "../../platform/stubs";
 import type { AppEnv } from "../app-env";

@@ -7,8 +7,8 @@
  */
 import { createMiddleware } from "hono/factory";
 import { isbot } from "isbot";
-import { errorBody } from "../errors";
 import type { AppEnv } from "../app-env";
+import { errorBody } from "../errors";
 
 export function botReason(headers: Headers): string | null {
   const ua = headers.get("User-Agent");

@@ -1,14 +1,15 @@
 /** The account's call-path settings (admin key): voice secret and callback URLs, fallback, GA4, webhook. */
-import type { Context } from "hono";
+
 import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { VoiceSecrets } from "../../account/account";
 import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
-import { adminAuth } from "../middleware/auth";
-import { ADMIN, createRouter, json } from "../router";
 import { errorResponses } from "../../schemas/common";
 import { IntegrationsPatchSchema, IntegrationsSchema, VoicePatchSchema, VoiceSettingsSchema } from "../../schemas/voice";
-import type { VoiceSecrets } from "../../account/account";
 import type { AppEnv } from "../app-env";
+import { adminAuth } from "../middleware/auth";
+import { ADMIN, createRouter, json } from "../router";
 
 const app = createRouter();
 for (const path of ["/v1/account/voice", "/v1/account/voice/*", "/v1/account/integrations"]) app.use(path, adminAuth());
@@ -31,7 +32,14 @@ function voiceView(c: Context<AppEnv>, v: VoiceSecrets) {
 const voiceOk = { 200: { description: "Voice settings", ...json(VoiceSettingsSchema) }, ...errorResponses };
 
 app.openapi(
-  createRoute({ method: "get", path: "/v1/account/voice", tags, summary: "The voice secret, the callback URLs to give the provider, the fallback number.", security: ADMIN, responses: voiceOk }),
+  createRoute({
+    method: "get",
+    path: "/v1/account/voice",
+    tags,
+    summary: "The voice secret, the callback URLs to give the provider, the fallback number.",
+    security: ADMIN,
+    responses: voiceOk,
+  }),
   async (c) => c.json(voiceView(c, unwrap(await account(c.env, c.var.accountId).voiceSettings())), 200),
 );
 
@@ -49,14 +57,28 @@ app.openapi(
 );
 
 app.openapi(
-  createRoute({ method: "post", path: "/v1/account/voice/rotate", tags, summary: "New voice secret; the old callback URLs and signatures stop working at once.", security: ADMIN, responses: voiceOk }),
+  createRoute({
+    method: "post",
+    path: "/v1/account/voice/rotate",
+    tags,
+    summary: "New voice secret; the old callback URLs and signatures stop working at once.",
+    security: ADMIN,
+    responses: voiceOk,
+  }),
   async (c) => c.json(voiceView(c, unwrap(await account(c.env, c.var.accountId).rotateVoiceSecret(Date.now()))), 200),
 );
 
 const integrationsOk = { 200: { description: "Integrations", ...json(IntegrationsSchema) }, ...errorResponses };
 
 app.openapi(
-  createRoute({ method: "get", path: "/v1/account/integrations", tags, summary: "GA4 (Measurement Protocol) and webhook settings.", security: ADMIN, responses: integrationsOk }),
+  createRoute({
+    method: "get",
+    path: "/v1/account/integrations",
+    tags,
+    summary: "GA4 (Measurement Protocol) and webhook settings.",
+    security: ADMIN,
+    responses: integrationsOk,
+  }),
   async (c) => c.json(unwrap(await account(c.env, c.var.accountId).integrations()), 200),
 );
 

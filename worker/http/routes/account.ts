@@ -1,21 +1,27 @@
 /** The signed-in account: settings and key rotation (admin key). */
 import { createRoute } from "@hono/zod-openapi";
-import { sha256Hex } from "../../platform/crypto";
 import { makeKey } from "../../domain/keys";
+import { sha256Hex } from "../../platform/crypto";
 import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
+import { AccountPatchSchema, AccountSchema, RotatedKeySchema, RotateKeySchema } from "../../schemas/account";
+import { errorResponses } from "../../schemas/common";
 import { adminAuth } from "../middleware/auth";
 import { ADMIN, createRouter, json } from "../router";
-import { AccountPatchSchema, AccountSchema, RotateKeySchema, RotatedKeySchema } from "../../schemas/account";
-import { errorResponses } from "../../schemas/common";
 
 const app = createRouter();
 app.use("/v1/account", adminAuth());
 app.use("/v1/account/*", adminAuth());
 
-
 app.openapi(
-  createRoute({ method: "get", path: "/v1/account", tags: ["account"], summary: "The account of the admin key.", security: ADMIN, responses: { 200: { description: "Account", ...json(AccountSchema) }, ...errorResponses } }),
+  createRoute({
+    method: "get",
+    path: "/v1/account",
+    tags: ["account"],
+    summary: "The account of the admin key.",
+    security: ADMIN,
+    responses: { 200: { description: "Account", ...json(AccountSchema) }, ...errorResponses },
+  }),
   async (c) => c.json(unwrap(await account(c.env, c.var.accountId).getAccount()), 200),
 );
 

@@ -1,13 +1,13 @@
 /** Operator routes: create and list accounts. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { sha256Hex, randomId } from "../../platform/crypto";
 import { makeKey } from "../../domain/keys";
+import { randomId, sha256Hex } from "../../platform/crypto";
 import { unwrap } from "../../platform/result";
 import { account, directory } from "../../platform/stubs";
-import { operatorAuth } from "../middleware/auth";
-import { OPERATOR, createRouter } from "../router";
-import { AccountCreateSchema, AccountCreatedSchema } from "../../schemas/account";
+import { AccountCreatedSchema, AccountCreateSchema } from "../../schemas/account";
 import { errorResponses } from "../../schemas/common";
+import { operatorAuth } from "../middleware/auth";
+import { createRouter, OPERATOR } from "../router";
 
 const app = createRouter();
 app.use("/v1/accounts", operatorAuth());

@@ -4,19 +4,19 @@
  * schema the OpenAPI document shows; CORS is granted to the account's allowed origins only.
  */
 import type { Context } from "hono";
-import { errorBody, invalidRequest } from "../errors";
+import type { AllocateResponse } from "../../../shared/protocol";
 import { parseKey } from "../../domain/keys";
-import { clientKey } from "../../platform/client-key";
 import { enrichSource } from "../../domain/source";
+import { clientKey } from "../../platform/client-key";
+import type { Result } from "../../platform/result";
 import { account } from "../../platform/stubs";
-import { capBody } from "../middleware/limits";
-import { browserOnly } from "../middleware/browser-only";
-import { createRouter } from "../router";
 import { AllocateRequestSchema, AllocateResponseSchema } from "../../schemas/allocate";
 import { errorResponses } from "../../schemas/common";
 import type { AppEnv } from "../app-env";
-import type { Result } from "../../platform/result";
-import type { AllocateResponse } from "../../../shared/protocol";
+import { errorBody, invalidRequest } from "../errors";
+import { browserOnly } from "../middleware/browser-only";
+import { capBody } from "../middleware/limits";
+import { createRouter } from "../router";
 
 export const ALLOCATE_MAX_BYTES = 8 * 1024;
 

@@ -1,23 +1,24 @@
 /** Reading calls back (admin key): list, one call, CSV export, counts by source and day. */
-import type { Context } from "hono";
+
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { csvRow } from "../../platform/csv";
 import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
-import { adminAuth } from "../middleware/auth";
-import { ADMIN, createRouter, json } from "../router";
-import { errorResponses } from "../../schemas/common";
 import {
+  type Call,
+  type CallFilter,
   CallFilterQuerySchema,
   CallListQuerySchema,
   CallListSchema,
   CallParamSchema,
   CallSchema,
   CallStatsSchema,
-  type Call,
-  type CallFilter,
 } from "../../schemas/calls";
+import { errorResponses } from "../../schemas/common";
 import type { AppEnv } from "../app-env";
+import { adminAuth } from "../middleware/auth";
+import { ADMIN, createRouter, json } from "../router";
 
 const app = createRouter();
 for (const path of ["/v1/calls", "/v1/calls/*", "/v1/calls.csv", "/v1/stats/*"]) app.use(path, adminAuth());
@@ -65,9 +66,31 @@ app.openapi(
 );
 
 export const CSV_COLUMNS = [
-  "call_id", "started_at", "pool", "tracking_number", "caller", "attributed", "reason", "session",
-  "source", "referrer", "landing", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-  "gclid", "msclkid", "fbclid", "ga_client_id", "leased_at", "lease_expires_at", "lease_ended_at", "action", "routed_to",
+  "call_id",
+  "started_at",
+  "pool",
+  "tracking_number",
+  "caller",
+  "attributed",
+  "reason",
+  "session",
+  "source",
+  "referrer",
+  "landing",
+  "utm_source",
+  "utm_medium",
+  "utm_campaign",
+  "utm_term",
+  "utm_content",
+  "gclid",
+  "msclkid",
+  "fbclid",
+  "ga_client_id",
+  "leased_at",
+  "lease_expires_at",
+  "lease_ended_at",
+  "action",
+  "routed_to",
 ] as const;
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
@@ -75,10 +98,31 @@ const iso = (t: number | null | undefined) => (t === null || t === undefined ? n
 function csvLine(call: Call): string {
   const s = call.source;
   return csvRow([
-    call.id, iso(call.startedAt), call.pool, call.trackingNumber, call.caller, call.attributed, call.reason, call.session,
-    s?.name, s?.referrer, s?.landing, s?.utm.source, s?.utm.medium, s?.utm.campaign, s?.utm.term, s?.utm.content,
-    s?.clickIds.gclid, s?.clickIds.msclkid, s?.clickIds.fbclid, s?.gaClientId,
-    iso(call.lease?.leasedAt), iso(call.lease?.expiresAt), iso(call.lease?.endedAt), call.route.action, call.route.to,
+    call.id,
+    iso(call.startedAt),
+    call.pool,
+    call.trackingNumber,
+    call.caller,
+    call.attributed,
+    call.reason,
+    call.session,
+    s?.name,
+    s?.referrer,
+    s?.landing,
+    s?.utm.source,
+    s?.utm.medium,
+    s?.utm.campaign,
+    s?.utm.term,
+    s?.utm.content,
+    s?.clickIds.gclid,
+    s?.clickIds.msclkid,
+    s?.clickIds.fbclid,
+    s?.gaClientId,
+    iso(call.lease?.leasedAt),
+    iso(call.lease?.expiresAt),
+    iso(call.lease?.endedAt),
+    call.route.action,
+    call.route.to,
   ]);
 }
 

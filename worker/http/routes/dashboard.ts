@@ -26,7 +26,8 @@ async function contentSecurityPolicy(): Promise<string> {
 }
 
 app.get("/dashboard", async (c) => {
-  c.header("Content-Security-Policy", await (policy ??= contentSecurityPolicy()));
+  policy ??= contentSecurityPolicy();
+  c.header("Content-Security-Policy", await policy);
   c.header("Cache-Control", "no-cache");
   c.header("Referrer-Policy", "no-referrer");
   c.header("X-Content-Type-Options", "nosniff");

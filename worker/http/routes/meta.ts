@@ -6,7 +6,13 @@ import { createRouter } from "../router";
 const app = createRouter();
 
 app.openapi(
-  createRoute({ method: "get", path: "/healthz", tags: ["service"], summary: "Liveness.", responses: { 200: { description: "Up", content: { "application/json": { schema: z.object({ ok: z.boolean() }) } } } } }),
+  createRoute({
+    method: "get",
+    path: "/healthz",
+    tags: ["service"],
+    summary: "Liveness.",
+    responses: { 200: { description: "Up", content: { "application/json": { schema: z.object({ ok: z.boolean() }) } } } },
+  }),
   (c) => c.json({ ok: true }, 200),
 );
 

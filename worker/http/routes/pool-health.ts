@@ -2,10 +2,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
+import { errorResponses, PoolParamSchema } from "../../schemas/common";
+import { HealthQuerySchema, HealthViewSchema, NumberListSchema, NumbersQuerySchema, PoolSizingQuerySchema, PoolSizingSchema } from "../../schemas/health";
 import { adminAuth } from "../middleware/auth";
 import { ADMIN, createRouter, json } from "../router";
-import { PoolParamSchema, errorResponses } from "../../schemas/common";
-import { HealthQuerySchema, HealthViewSchema, NumberListSchema, NumbersQuerySchema, PoolSizingQuerySchema, PoolSizingSchema } from "../../schemas/health";
 
 const app = createRouter();
 app.use("/v1/pools/*", adminAuth());
@@ -26,7 +26,10 @@ app.openapi(
   async (c) => {
     const q = c.req.valid("query");
     c.header("Cache-Control", "no-store");
-    return c.json(unwrap(await account(c.env, c.var.accountId).poolHealth(c.req.valid("param").id, { now: Date.now(), minutes: q.minutes, step: q.step })), 200);
+    return c.json(
+      unwrap(await account(c.env, c.var.accountId).poolHealth(c.req.valid("param").id, { now: Date.now(), minutes: q.minutes, step: q.step })),
+      200,
+    );
   },
 );
 
@@ -35,7 +38,8 @@ app.openapi(
     method: "get",
     path: "/v1/pools/{id}/numbers",
     tags,
-    summary: "The pool's numbers in E.164 order, each with its state, last shown (allocated or renewed), last called and sessions served; paged with nextCursor.",
+    summary:
+      "The pool's numbers in E.164 order, each with its state, last shown (allocated or renewed), last called and sessions served; paged with nextCursor.",
     security: ADMIN,
     request: { params: PoolParamSchema, query: NumbersQuerySchema },
     responses: { 200: { description: "A page of numbers", ...json(NumberListSchema) }, ...errorResponses },
@@ -43,7 +47,12 @@ app.openapi(
   async (c) => {
     const q = c.req.valid("query");
     c.header("Cache-Control", "no-store");
-    const page = unwrap(await account(c.env, c.var.accountId).poolNumbers(c.req.valid("param").id, q.after === undefined ? { limit: q.limit } : { after: q.after, limit: q.limit }));
+    const page = unwrap(
+      await account(c.env, c.var.accountId).poolNumbers(
+        c.req.valid("param").id,
+        q.after === undefined ? { limit: q.limit } : { after: q.after, limit: q.limit },
+      ),
+    );
     return c.json(page, 200);
   },
 );
@@ -53,7 +62,8 @@ app.openapi(
     method: "get",
     path: "/v1/pools/{id}/sizing",
     tags,
-    summary: "How many numbers this pool should have: from its observed 7-day peak concurrency with Poisson headroom, and from a traffic estimate if given; says which to buy.",
+    summary:
+      "How many numbers this pool should have: from its observed 7-day peak concurrency with Poisson headroom, and from a traffic estimate if given; says which to buy.",
     security: ADMIN,
     request: { params: PoolParamSchema, query: PoolSizingQuerySchema },
     responses: { 200: { description: "Sizing", ...json(PoolSizingSchema) }, ...errorResponses },

@@ -2,10 +2,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
+import { errorResponses, PoolParamSchema } from "../../schemas/common";
+import { LeaseSchema, NumbersChangeSchema, PoolCreateSchema, PoolPatchSchema, PoolSchema } from "../../schemas/pool";
 import { adminAuth } from "../middleware/auth";
 import { ADMIN, createRouter, json } from "../router";
-import { PoolParamSchema, errorResponses } from "../../schemas/common";
-import { LeaseSchema, NumbersChangeSchema, PoolCreateSchema, PoolPatchSchema, PoolSchema } from "../../schemas/pool";
 
 const app = createRouter();
 app.use("/v1/pools", adminAuth());
@@ -14,7 +14,14 @@ app.use("/v1/pools/*", adminAuth());
 const tags = ["pools"];
 
 app.openapi(
-  createRoute({ method: "get", path: "/v1/pools", tags, summary: "List pools.", security: ADMIN, responses: { 200: { description: "Pools", ...json(z.object({ pools: z.array(PoolSchema) })) }, ...errorResponses } }),
+  createRoute({
+    method: "get",
+    path: "/v1/pools",
+    tags,
+    summary: "List pools.",
+    security: ADMIN,
+    responses: { 200: { description: "Pools", ...json(z.object({ pools: z.array(PoolSchema) })) }, ...errorResponses },
+  }),
   async (c) => c.json({ pools: unwrap(await account(c.env, c.var.accountId).listPools()) }, 200),
 );
 
@@ -32,7 +39,15 @@ app.openapi(
 );
 
 app.openapi(
-  createRoute({ method: "get", path: "/v1/pools/{id}", tags, summary: "One pool.", security: ADMIN, request: { params: PoolParamSchema }, responses: { 200: { description: "Pool", ...json(PoolSchema) }, ...errorResponses } }),
+  createRoute({
+    method: "get",
+    path: "/v1/pools/{id}",
+    tags,
+    summary: "One pool.",
+    security: ADMIN,
+    request: { params: PoolParamSchema },
+    responses: { 200: { description: "Pool", ...json(PoolSchema) }, ...errorResponses },
+  }),
   async (c) => c.json(unwrap(await account(c.env, c.var.accountId).getPool(c.req.valid("param").id)), 200),
 );
 

@@ -1,10 +1,10 @@
 /** POST /v1/sizing — how many numbers to buy, by the formula and by a target early-recycle rate. */
 import { createRoute } from "@hono/zod-openapi";
 import { sizePools } from "../../domain/sizing";
-import { adminAuth } from "../middleware/auth";
-import { ADMIN, createRouter } from "../router";
 import { errorResponses } from "../../schemas/common";
 import { SizingRequestSchema, SizingResponseSchema } from "../../schemas/sizing";
+import { adminAuth } from "../middleware/auth";
+import { ADMIN, createRouter } from "../router";
 
 const app = createRouter();
 app.use("/v1/sizing", adminAuth());

@@ -12,7 +12,7 @@ app.get("/dni.js", (c) => {
   c.header("Access-Control-Allow-Origin", "*");
   c.header("X-Content-Type-Options", "nosniff");
   const inm = c.req.header("If-None-Match");
-  if (inm && inm.split(",").some((t) => t.trim().replace(/^W\//, "") === SNIPPET_ETAG)) return c.body(null, 304);
+  if (inm?.split(",").some((t) => t.trim().replace(/^W\//, "") === SNIPPET_ETAG)) return c.body(null, 304);
   return c.body(SNIPPET_JS);
 });
 

@@ -6,18 +6,19 @@
  *   POST /v1/voice/{account}/agent                  whisper agent leg (signed)
  * The answer is `{ "actions": [...] }`. Anything refused (401, 4xx) stores nothing.
  */
-import type { Context } from "hono";
+
 import { z } from "@hono/zod-openapi";
-import { errorBody } from "../errors";
+import type { Context } from "hono";
 import { ApiError, unwrap } from "../../platform/result";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../../platform/signing";
 import { account } from "../../platform/stubs";
+import { errorResponses } from "../../schemas/common";
 import { VOICE_TOKEN_PATTERN, type VoiceAuth } from "../../voice/auth";
-import { agentConference, inboundCall, parseFields, type Issue } from "../../voice/input";
+import { agentConference, type Issue, inboundCall, parseFields } from "../../voice/input";
+import type { AppEnv } from "../app-env";
+import { errorBody } from "../errors";
 import { capBody } from "../middleware/limits";
 import { createRouter } from "../router";
-import { errorResponses } from "../../schemas/common";
-import type { AppEnv } from "../app-env";
 
 export const VOICE_MAX_BYTES = 64 * 1024;
 const ACCOUNT_ID = /^[a-z0-9]{16}$/;
@@ -35,7 +36,8 @@ const unauthorized = (message: string) => new ApiError({ status: 401, code: "una
 function signed(c: Context<AppEnv>): AuthIn {
   const timestamp = c.req.header(TIMESTAMP_HEADER);
   const signature = c.req.header(SIGNATURE_HEADER);
-  if (!timestamp || !signature) throw unauthorized(`Sign the callback (${TIMESTAMP_HEADER}, ${SIGNATURE_HEADER}) or use the callback URL with the voice secret`);
+  if (!timestamp || !signature)
+    throw unauthorized(`Sign the callback (${TIMESTAMP_HEADER}, ${SIGNATURE_HEADER}) or use the callback URL with the voice secret`);
   return { kind: "signature", timestamp, signature };
 }
 
@@ -59,8 +61,15 @@ async function handle(c: Context<AppEnv>, leg: Leg, auth: AuthIn): Promise<Respo
 }
 
 /** A body we cannot use: 401 unless the request is authenticated (say nothing to strangers), else 4xx. */
-async function refuse(c: Context<AppEnv>, stub: Stub, auth: VoiceAuth, now: number, bad: { code: string; message: string; issues?: Issue[] }): Promise<Response> {
-  if (!(await stub.checkVoice(auth, now))) throw unauthorized(auth.kind === "token" ? "Unknown account or wrong voice token" : "Missing, stale or wrong signature");
+async function refuse(
+  c: Context<AppEnv>,
+  stub: Stub,
+  auth: VoiceAuth,
+  now: number,
+  bad: { code: string; message: string; issues?: Issue[] },
+): Promise<Response> {
+  if (!(await stub.checkVoice(auth, now)))
+    throw unauthorized(auth.kind === "token" ? "Unknown account or wrong voice token" : "Missing, stale or wrong signature");
   return c.json(errorBody(bad.code, bad.message, bad.issues), bad.code === "unsupported_media_type" ? 415 : 400);
 }
 
@@ -85,7 +94,10 @@ const ActionsSchema = z.object({ actions: z.array(z.record(z.string(), z.unknown
 const body = {
   required: true,
   description: "The provider's callback: callId, callerNo, calledNo, startTime (or CallSid/From/To…), JSON or form-encoded.",
-  content: { "application/json": { schema: z.record(z.string(), z.unknown()) }, "application/x-www-form-urlencoded": { schema: z.record(z.string(), z.unknown()) } },
+  content: {
+    "application/json": { schema: z.record(z.string(), z.unknown()) },
+    "application/x-www-form-urlencoded": { schema: z.record(z.string(), z.unknown()) },
+  },
 };
 const responses = { 200: { description: "Call flow actions", content: { "application/json": { schema: ActionsSchema } } }, ...errorResponses };
 const params = (withToken: boolean) =>
@@ -94,7 +106,11 @@ const params = (withToken: boolean) =>
     ...(withToken ? { token: z.string().openapi({ param: { name: "token", in: "path" }, description: "The account's voice secret" }) } : {}),
   });
 for (const [path, summary, withToken] of [
-  ["/v1/voice/{account}/{token}", "Inbound call callback (voice secret in the path): attribute, store once, answer TRANSFER (or whisper, fallback, HANGUP).", true],
+  [
+    "/v1/voice/{account}/{token}",
+    "Inbound call callback (voice secret in the path): attribute, store once, answer TRANSFER (or whisper, fallback, HANGUP).",
+    true,
+  ],
   ["/v1/voice/{account}/{token}/agent", "Whisper agent-leg callback (voice secret in the path): SAY the source, join the caller's conference.", true],
   ["/v1/voice/{account}", "Inbound call callback, signed (X-DNI-Timestamp, X-DNI-Signature).", false],
   ["/v1/voice/{account}/agent", "Whisper agent-leg callback, signed.", false],
