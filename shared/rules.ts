@@ -32,7 +32,7 @@ export interface Params {
 const RULE = /^([\w.-]+|\*):((\*|[\w.-]+(=[^|&=]+?)?)([|&](\*|[\w.-]+(=[^|&=]+?)?))*)?(->([\w.-]+(,[\w.-]+)*))?$/;
 
 /** `*` matches any run of characters; case-insensitive; the whole value. */
-export const glob = (g: string, v: string): boolean => RegExp(`^${g.replace(/[^\w*]/g, "\\$&").replace(/\*/g, ".*")}$`, "i").test(v);
+export const glob = (g: string, v: string): boolean => RegExp("^" + g.replace(/[^\w*]/g, "\\$&").replace(/\*/g, ".*") + "$", "i").test(v);
 
 /**
  * Parses rules (separated by ";"). A malformed rule is reported once through `warn`, naming it, and
@@ -42,7 +42,9 @@ export const parseRules = (src: string, warn: (m: string) => void): Rule[] =>
   src
     .split(";")
     .map((s, m?: any): any =>
-      (m = RULE.exec((s = s.trim()).replace(/\s*([:|&=,]|->)\s*/g, "$1"))) ? { n: m[1], c: m[2] || "*", p: m[9]?.split(",") } : s && warn(`bad rule: ${s}`),
+      (m = RULE.exec((s = s.trim()).replace(/\s*([:|&=,]|->)\s*/g, "$1")))
+        ? { n: m[1], c: m[2] || "*", p: m[9] && m[9].split(",") }
+        : s && warn("bad rule: " + s),
     )
     .filter((r) => r);
 
@@ -58,7 +60,7 @@ export const parseRules = (src: string, warn: (m: string) => void): Rule[] =>
 export const test = ([k, g]: string[], q: Params, h: string): boolean => {
   const r = k == "referrer",
     v = r ? h : q.get(k!);
-  return k == "*" || (g == "none" ? !v : !!v && (!g || g == "any" || glob(r ? `*${g}*` : g, v)));
+  return k == "*" || (g == "none" ? !v : !!v && (!g || g == "any" || glob(r ? "*" + g + "*" : g, v)));
 };
 
 /** The first rule whose conditions hold ("&" binds tighter than "|"), or undefined. */

@@ -8,8 +8,8 @@ import { start, warn } from "./main";
 
 const w = window as any;
 try {
-  if (!w.dni?.number) {
-    const q: IArguments[] = w.dni?.q || [];
+  if (!(w.dni && w.dni.number)) {
+    const q: IArguments[] = (w.dni && w.dni.q) || [];
     w.dni = start(config(document.currentScript as HTMLScriptElement));
     q.forEach((a) => w.dni(...a));
   }

@@ -89,7 +89,7 @@ export const start = (c: Config): Api => {
                     // number (if its pool has one) is written in its place in v, or in the tel: link
                     // (v, not used after for a link, is then spoiled).
                     (v = find(v, K, (x, p) =>
-                      L && p[1] ? ((H = 1), swapped(p), e ? e.setAttribute("href", `tel:${p[1].e164}`) : write(x, p[0], p[1])) : (H = x),
+                      L && p[1] ? ((H = 1), swapped(p), e ? e.setAttribute("href", "tel:" + p[1].e164) : write(x, p[0], p[1])) : (H = x),
                     )),
                     L
                       ? // Each text node of the run gets its part of v back: after a hit, and only if
@@ -129,7 +129,7 @@ export const start = (c: Config): Api => {
       busy ||
       ((a = new AbortController()),
       setTimeout(() => a.abort(), 2e3),
-      (busy = fetch(`${c.api}/v1/allocate`, {
+      (busy = fetch(c.api + "/v1/allocate", {
         method: "POST",
         body: JSON.stringify({ key: c.key, session: S.i, pools: P!, source: S.s } satisfies AllocateRequest),
         signal: a.signal,
@@ -152,7 +152,7 @@ export const start = (c: Config): Api => {
     need = () => Promise.resolve(L || req()),
     /** Click-to-reveal: the first click on a [data-dni-reveal] element allocates and swaps inside it. */
     click = (e: Event, t: any = e.target) =>
-      t.closest && (t = t.closest(`[${REVEAL}]`)) && (e.preventDefault(), t.removeAttribute(REVEAL), need().then(() => run([t])));
+      t.closest && (t = t.closest("[" + REVEAL + "]")) && (e.preventDefault(), t.removeAttribute(REVEAL), need().then(() => run([t])));
   /** What to find: the destinations (of an answer or the cache) with their numbers. */
   let K: Pair[] = [],
     /** The allocation in use; 1 after a failure (nothing written) or when nothing is tracked; 0 before. */

@@ -14,7 +14,7 @@ const SEP = "[\\s./()\\0-]*";
 let last: Pair[], re: RegExp;
 
 /** Digits (or their keypad letters) with separators between them. */
-const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[d as any]}]`).join(SEP);
+const rx = (x: string) => [...x].map((d) => "[" + d + KEYPAD[d as any] + "]").join(SEP);
 
 /**
  * s with every occurrence of a pair's first number replaced by what f gives for it (the number as

@@ -7,7 +7,7 @@ export const REVEAL = "data-dni-reveal";
  * editable content, opt-outs, numbers not revealed yet. A text run ends at any of them, and at a
  * <br>.
  */
-const SKIP = `head,script,style,noscript,textarea,select,template,[contenteditable],[data-dni-ignore],[${REVEAL}],br`;
+const SKIP = "head,script,style,noscript,textarea,select,template,[contenteditable],[data-dni-ignore],[" + REVEAL + "],br";
 /**
  * Inline elements: a text run goes on across them (`<b>(800)</b> 555-0199`). A tag list:
  * getComputedStyle is slow.
@@ -45,7 +45,7 @@ export const walk = (root: Element, f: (t: Text[], v: string, a?: Element) => vo
     b: any;
   if (!root.closest(SKIP))
     do
-      if (!s?.contains(n))
+      if (!(s && s.contains(n)))
         if (((s = 0), n.matches))
           // An element (a text node has no matches()). A skipped one (or <br>) ends the run: the
           // next text's block is not it.

@@ -170,7 +170,6 @@ export async function launchChromium(): Promise<{ browser: Browser; newContext()
 
 /** Operator + admin calls against a running worker. */
 export async function adminCall(base: string, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; json: any }> {
-
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
