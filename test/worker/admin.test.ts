@@ -110,7 +110,7 @@ describe("pools", () => {
     const acct = await createAccount();
     const other = await createAccount(["https://o.example"]);
     const mine = freshNumbers(2);
-    await createPool(acct, { id: "a", name: "A", trackingNumbers: mine, destinations: [DEST] });
+    await createPool(acct, { id: "a", name: "A", trackingNumbers: mine, destinations: [DEST, "+12125550123"] });
     const theirs = freshNumbers(1);
     await createPool(other, { id: "t", name: "T", trackingNumbers: theirs, destinations: ["+12125550100"] });
     const before = [await dump(accountStub(acct.accountId)), await dump(directoryStub())].join();
@@ -127,7 +127,7 @@ describe("pools", () => {
       ["tracking number of my other pool", { ...base, trackingNumbers: [mine[0]] }, 409, "number_conflict"],
       ["tracking number of another account", { ...base, trackingNumbers: [theirs[0]] }, 409, "number_conflict"],
       ["destination is a tracking number", { ...base, destinations: [mine[1]] }, 409, "number_conflict"],
-      ["tracking is another pool's destination", { ...base, trackingNumbers: ["+12125550100"] }, 409, "number_conflict"],
+      ["tracking is another pool's destination", { ...base, trackingNumbers: ["+12125550123"] }, 409, "number_conflict"],
       ["lease too short", { ...base, leaseSeconds: 1 }, 400, "invalid_request"],
       ["bad policy", { ...base, exhaustionPolicy: "random" }, 400, "invalid_request"],
       ["overflow number not in pool", { ...base, exhaustionPolicy: "overflow", overflowNumber: "+18005550100" }, 400, "invalid_overflow_number"],
@@ -149,6 +149,11 @@ describe("pools", () => {
     expect((await api("PATCH", "/v1/pools/a", { key: acct.adminKey, body: { destinations: ["+44"] } })).status).toBe(400);
     expect((await api("PATCH", "/v1/pools/zzz", { key: acct.adminKey, body: { name: "n" } })).status).toBe(404);
     expect([await dump(accountStub(acct.accountId)), await dump(directoryStub())].join()).toBe(before);
+    // Another account's claim is only "not available": nothing about how that account uses it.
+    const taken = await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...base, trackingNumbers: [theirs[0]] } });
+    expect(taken.json.error.details.conflicts).toEqual([{ number: theirs[0], reason: "not available" }]);
+    // Destinations are not exclusive across accounts: another account's destination may be tracked here.
+    expect((await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...base, trackingNumbers: ["+12125550100"] } })).status).toBe(201);
   });
 
   it("adds and removes numbers; a leased number retires when its lease ends", async () => {

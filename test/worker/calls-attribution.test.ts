@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LIST_ORDER } from "../../worker/account/call-store";
-import { LEASE_AT } from "../../worker/pool/pool";
+import { LEASE_AT } from "../../worker/pool/leases";
 import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, ring, T0, visit, voiceOf } from "./calls-helpers";
 import { accountStub, api, createPool, freshNumbers, poolStub } from "./helpers";
 

@@ -1,179 +1,178 @@
 /**
- * An account: its settings, keys, and the authoritative config of its pools. Admin writes are
- * serialised (one at a time) because each spans the Directory's number index and the pool's own
- * object; allocations are checked here (site key, Origin, pool) and handed to the pool objects.
+ * An account's Durable Object: the RPC surface over its settings (settings.ts), its pools and
+ * numbers (registry.ts, pushed to the pool objects by pool-sync.ts) and its calls and outbound
+ * deliveries (call-desk.ts). Allocation never comes here: pool objects admit it themselves with
+ * the gate this object pushes to them. Admin writes are serialised (one at a time) because each
+ * spans the Directory and the pool objects.
  */
 import { DurableObject } from "cloudflare:workers";
-import { normalizePhone, phoneParts } from "../../shared/phone";
-import type { AllocateResponse, PhoneParts, PoolAllocation } from "../../shared/protocol";
+import { normalizePhone } from "../../shared/phone";
 import { originAllowed } from "../domain/origins";
-import { healthView, mergeFigures, mergeNumberPages, type NumberPageQuery, thresholdOf } from "../domain/pool-figures";
 import { buildPool, normalizeList, normalizeOrigins } from "../domain/pool-rules";
-import { sizePool } from "../domain/pool-sizing";
-import { shardOf } from "../domain/shards";
-import { randomSecret, safeEqual, safeEqualHex } from "../platform/crypto";
+import { safeEqualFixed } from "../platform/crypto";
 import { type ApiErrorData, fail, ok, type Result } from "../platform/result";
 import { hasSchema, migrate } from "../platform/sql";
-import { directory, poolShard } from "../platform/stubs";
+import { directory } from "../platform/stubs";
 import type { PendingAlert } from "../pool/alerts";
 import type { Account, AccountPatch } from "../schemas/account";
 import type { Call, CallFilter, CallPage, CallPageQuery, CallStats } from "../schemas/calls";
-import type { HealthView, NumberFigures, PoolSizing, PoolSizingQuery } from "../schemas/health";
-import type { Lease, NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
-import type { IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
-import { makeVoiceSecret, type VoiceAuth, voiceAuthorized } from "../voice/auth";
+import type { NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
+import type { Integrations, IntegrationsPatch } from "../schemas/voice";
+import { type VoiceAuth, voiceAuthorized } from "../voice/auth";
 import type { InboundCall } from "../voice/input";
 import { CallDesk, type DeskAccount, type VoiceReply } from "./call-desk";
 import { CALLS_MIGRATION } from "./call-store";
 import { OUTBOX_MIGRATION } from "./outbox";
-import { holdMs, shardsOf, snapshot } from "./pool-snapshot";
+import { type PoolState, PoolSync, SYNC_MIGRATION } from "./pool-sync";
+import { forwardTargetsOf, PoolRegistry, REGISTRY_MIGRATIONS, type Routing, type StoredPool } from "./registry";
+import {
+  type AccountInit,
+  type AccountRow,
+  AccountSettings,
+  accountNotFound,
+  accountView,
+  gateOf,
+  integrationConfig,
+  integrationsView,
+  SETTINGS_MIGRATIONS,
+  type VoiceSecrets,
+  voiceSecrets,
+} from "./settings";
 
 export const MIGRATIONS = [
-  `CREATE TABLE account (
-     id TEXT PRIMARY KEY, name TEXT NOT NULL, admin_key_hash TEXT NOT NULL, site_key TEXT NOT NULL,
-     allowed_origins TEXT NOT NULL, default_pool TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-   CREATE TABLE pools (id TEXT PRIMARY KEY, config TEXT NOT NULL);
-   INSERT INTO meta (key, value) VALUES ('version_seq', '0');`,
-  // The call path: voice secret, fallback, GA4 and webhook settings; the call log and its outbox.
-  `ALTER TABLE account ADD COLUMN voice_secret TEXT;
-   ALTER TABLE account ADD COLUMN fallback_number TEXT;
-   ALTER TABLE account ADD COLUMN ga4 TEXT;      -- JSON { measurementId, apiSecret } or NULL
-   ALTER TABLE account ADD COLUMN webhook TEXT;  -- JSON { url, secret } or NULL
-   UPDATE account SET voice_secret = 'vs_' || lower(hex(randomblob(32))) WHERE voice_secret IS NULL;
+  `${SETTINGS_MIGRATIONS.account}
+   ${REGISTRY_MIGRATIONS.pools}`,
+  `${SETTINGS_MIGRATIONS.callPath}
    ${CALLS_MIGRATION}
    ${OUTBOX_MIGRATION}`,
-  // Pool alerts: where they are sent (JSON { url, secret } or NULL).
-  `ALTER TABLE account ADD COLUMN alert_webhook TEXT;`,
+  SETTINGS_MIGRATIONS.alerts,
+  // One hop to the pool: the gate pool objects admit by, the account's own number index, push state.
+  `${SETTINGS_MIGRATIONS.gate}
+   ${REGISTRY_MIGRATIONS.numbers}
+   ${SYNC_MIGRATION}`,
 ];
 
-type AccountRow = {
-  id: string;
-  name: string;
-  admin_key_hash: string;
-  site_key: string;
-  allowed_origins: string;
-  default_pool: string | null;
-  created_at: number;
-  updated_at: number;
-  voice_secret: string | null;
-  fallback_number: string | null;
-  ga4: string | null;
-  webhook: string | null;
-  alert_webhook: string | null;
-};
+export type { VoiceSecrets };
 
-/** The voice secret and fallback; the route turns the secret into callback URLs. */
-export interface VoiceSecrets {
-  secret: string;
-  fallbackNumber: string | null;
-}
+const poolNotFound = (id: string) => fail(404, "pool_not_found", `No pool ${id} in this account`);
+const notPropagated = (what: string) =>
+  fail(503, "not_propagated", `${what} is saved, but some pool objects could not be reached yet; they are updated within seconds. Retry to confirm.`);
 
-export interface AllocateCall {
-  siteKey: string;
-  origin: string | null;
-  pools: string[] | undefined;
-  session: string;
-  source: string | null;
-  now: number;
-}
-
-const notFound = () => fail(404, "account_not_found", "No such account");
+/** How long a removed number keeps routing calls to its pool: a lease that may still run, then grace. */
+const holdMs = (pool: Pick<Pool, "leaseSeconds" | "graceSeconds">) => (pool.leaseSeconds + pool.graceSeconds) * 1000;
 
 export class AccountObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  private writes: Promise<unknown> = Promise.resolve();
-  /** Parsed pool configs by id (null: known absent); see pool(). */
-  private readonly pools = new Map<string, Pool | null>();
-  private readonly parts = new WeakMap<Pool, PhoneParts[]>();
+  private readonly settings: AccountSettings;
+  private readonly registry: PoolRegistry;
+  private readonly sync: PoolSync;
   private readonly desk: CallDesk;
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.desk = new CallDesk(ctx, env);
+    this.settings = new AccountSettings(this.sql);
+    this.registry = new PoolRegistry(this.sql);
+    this.sync = new PoolSync(this.sql, env);
+    this.desk = new CallDesk(ctx, env, () => this.schedule());
     // Only an account that was created has a schema: a stray key must not create storage.
     ctx.blockConcurrencyWhile(async () => {
       if (hasSchema(ctx.storage)) migrate(ctx.storage, MIGRATIONS);
     });
   }
 
-  async create(init: { id: string; name: string; allowedOrigins: string[]; adminKeyHash: string; siteKey: string; now: number }): Promise<Result<Account>> {
+  // ---- The account ----
+
+  async create(init: AccountInit): Promise<Result<Account>> {
     const origins = normalizeOrigins(init.allowedOrigins);
     if (!origins.ok) return origins;
     if (hasSchema(this.ctx.storage)) return fail(409, "account_exists", "Account already exists");
     migrate(this.ctx.storage, MIGRATIONS);
-    this.sql.exec(
-      "INSERT INTO account (id, name, admin_key_hash, site_key, allowed_origins, default_pool, created_at, updated_at, voice_secret) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)",
-      init.id,
-      init.name,
-      init.adminKeyHash,
-      init.siteKey,
-      JSON.stringify(origins.value),
-      init.now,
-      init.now,
-      makeVoiceSecret(),
-    );
-    return ok(this.view(this.row()!));
+    this.settings.insert(init, origins.value);
+    return ok(accountView(this.row()!));
   }
 
   /** Whether `keyHash` is this account's admin key hash (constant time). */
   checkAdmin(keyHash: string): boolean {
     const row = this.row();
-    return !!row && safeEqualHex(row.admin_key_hash, keyHash);
+    return !!row && this.settings.isAdmin(row, keyHash);
   }
 
   getAccount(): Result<Account> {
     const row = this.row();
-    return row ? ok(this.view(row)) : notFound();
+    return row ? ok(accountView(row)) : accountNotFound();
   }
 
+  /** Name and allowed origins; new origins are in force at every pool object before this returns. */
   updateAccount(patch: AccountPatch, now: number): Promise<Result<Account>> {
     return this.serial(async () => {
       const row = this.row();
-      if (!row) return notFound();
-      let origins = JSON.parse(row.allowed_origins) as string[];
-      if (patch.allowedOrigins) {
-        const n = normalizeOrigins(patch.allowedOrigins);
-        if (!n.ok) return n;
-        origins = n.value;
-      }
-      const name = patch.name ?? row.name;
-      this.sql.exec("UPDATE account SET name = ?, allowed_origins = ?, updated_at = ?", name, JSON.stringify(origins), now);
-      if (name !== row.name) await this.directory().renameAccount(row.id, name);
-      return ok(this.view(this.row()!));
+      if (!row) return accountNotFound();
+      const changed = this.settings.update(row, patch, now);
+      if (!changed.ok) return changed;
+      const after = this.row()!;
+      if (changed.value.renamed) await directory(this.env).renameAccount(row.id, after.name);
+      if (changed.value.gateChanged && !(await this.pushGate(after))) return notPropagated("The change of allowed origins");
+      return ok(accountView(after));
     });
   }
 
   /** Replace one key: the admin key by its hash (the route shows the key once), the site key as is. */
-  rotateKey(kind: "admin" | "site", value: string, now: number): Result<true> {
-    if (!this.row()) return notFound();
-    if (kind === "admin") this.sql.exec("UPDATE account SET admin_key_hash = ?, updated_at = ?", value, now);
-    else this.sql.exec("UPDATE account SET site_key = ?, updated_at = ?", value, now);
-    return ok(true);
+  rotateKey(kind: "admin" | "site", value: string, now: number): Promise<Result<true>> {
+    return this.serial(async () => {
+      if (!this.row()) return accountNotFound();
+      this.settings.rotateKey(kind, value, now);
+      if (kind === "site" && !(await this.pushGate(this.row()!))) return notPropagated("The new site key");
+      return ok(true);
+    });
   }
+
+  /**
+   * Where the worker sends allocations: the default pool and each pool's shard count (cached in the
+   * isolate; the pool objects refuse stale routing). With `check`, the site key and Origin are
+   * checked here first: the worker asks so when it cannot reach a pool object to check them.
+   */
+  routing(check?: { siteKey: string; origin: string | null }): Result<Routing> {
+    const row = this.row();
+    if (!row || (check && !safeEqualFixed(row.site_key, check.siteKey))) return fail(401, "invalid_key", "Unknown or revoked site key");
+    if (check && !originAllowed(check.origin, gateOf(row).origins)) {
+      return fail(403, "origin_not_allowed", check.origin ? `Origin ${check.origin} is not allowed for this site key` : "An Origin header is required");
+    }
+    return ok(this.registry.routing(row.default_pool));
+  }
+
+  /** Push a pool's config to its objects in full (one that answered `unsynced`). */
+  syncPool(id: string): Promise<Result<true>> {
+    return this.serial(async () => {
+      const row = this.row();
+      if (!row) return accountNotFound();
+      const found = this.registry.getAny(id);
+      if (!found) return poolNotFound(id);
+      const failed = await this.sync.push(row.id, this.state(found.pool, row, !found.deleted), gateOf(row), null);
+      return failed.length ? notPropagated(`Pool ${id}`) : ok(true);
+    });
+  }
+
+  // ---- Pools ----
 
   listPools(): Result<Pool[]> {
     const row = this.row();
-    if (!row) return notFound();
-    return ok(
-      this.sql
-        .exec<{ config: string }>("SELECT config FROM pools ORDER BY id")
-        .toArray()
-        .map((r) => this.poolView(JSON.parse(r.config) as Pool, row)),
-    );
+    if (!row) return accountNotFound();
+    return ok(this.registry.ids().map((id) => this.registry.view(id, row.default_pool)!));
   }
 
   getPool(id: string): Result<Pool> {
     const row = this.row();
-    if (!row) return notFound();
-    const pool = this.pool(id);
-    return pool ? ok(this.poolView(pool, row)) : fail(404, "pool_not_found", `No pool ${id} in this account`);
+    if (!row) return accountNotFound();
+    const pool = this.registry.view(id, row.default_pool);
+    return pool ? ok(pool) : poolNotFound(id);
   }
 
   createPool(input: PoolCreate, now: number): Promise<Result<Pool>> {
     return this.serial(async () => {
-      if (!this.row()) return notFound();
-      if (this.pool(input.id)) return fail(409, "pool_exists", `Pool ${input.id} already exists`);
+      if (!this.row()) return accountNotFound();
+      if (this.registry.get(input.id)) return fail(409, "pool_exists", `Pool ${input.id} already exists`);
       const built = buildPool(input, null, now);
       if (!built.ok) return built;
       return this.commitPool(built.value, null, input.isDefault);
@@ -182,9 +181,10 @@ export class AccountObject extends DurableObject<Env> {
 
   updatePool(id: string, patch: PoolPatch, now: number): Promise<Result<Pool>> {
     return this.serial(async () => {
-      if (!this.row()) return notFound();
-      const current = this.pool(id);
-      if (!current) return fail(404, "pool_not_found", `No pool ${id} in this account`);
+      const row = this.row();
+      if (!row) return accountNotFound();
+      const current = this.registry.view(id, row.default_pool);
+      if (!current) return poolNotFound(id);
       const built = buildPool({ ...current, ...patch, id }, current, now);
       if (!built.ok) return built;
       return this.commitPool(built.value, current, patch.isDefault);
@@ -193,9 +193,10 @@ export class AccountObject extends DurableObject<Env> {
 
   changeNumbers(id: string, change: NumbersChange, now: number): Promise<Result<Pool>> {
     return this.serial(async () => {
-      if (!this.row()) return notFound();
-      const current = this.pool(id);
-      if (!current) return fail(404, "pool_not_found", `No pool ${id} in this account`);
+      const row = this.row();
+      if (!row) return accountNotFound();
+      const current = this.registry.view(id, row.default_pool);
+      if (!current) return poolNotFound(id);
       const country = current.country ?? undefined;
       const add = normalizeList(change.add ?? [], country, "add");
       if (!add.ok) return add;
@@ -205,117 +206,30 @@ export class AccountObject extends DurableObject<Env> {
       if (missing.length) return fail(404, "number_not_in_pool", "Some numbers to remove are not in this pool", { numbers: missing });
       const drop = new Set(remove.value);
       const next = [...current.trackingNumbers.filter((n) => !drop.has(n)), ...add.value.filter((n) => !current.trackingNumbers.includes(n))];
-      const built = buildPool(
-        { ...current, trackingNumbers: next, overflowNumber: current.overflowNumber && drop.has(current.overflowNumber) ? null : current.overflowNumber },
-        current,
-        now,
-      );
+      const overflowNumber = current.overflowNumber && drop.has(current.overflowNumber) ? null : current.overflowNumber;
+      const built = buildPool({ ...current, trackingNumbers: next, overflowNumber }, current, now);
       if (!built.ok) return built;
       return this.commitPool(built.value, current, undefined);
     });
   }
 
+  /** Delete a pool: its numbers keep routing calls to it for lease + grace, then are free to reuse. */
   deletePool(id: string, now: number): Promise<Result<true>> {
     return this.serial(async () => {
       const row = this.row();
-      if (!row) return notFound();
-      const current = this.pool(id);
-      if (!current) return fail(404, "pool_not_found", `No pool ${id} in this account`);
-      await this.directory().setPoolNumbers({ accountId: row.id, poolId: id, tracking: [], destinations: [], holdMs: holdMs(current), now });
-      const version = this.nextVersion();
-      this.ctx.storage.transactionSync(() => {
-        this.sql.exec("DELETE FROM pools WHERE id = ?", id);
-        this.pools.delete(id);
-        if (row.default_pool === id) this.sql.exec("UPDATE account SET default_pool = NULL");
+      if (!row) return accountNotFound();
+      const current = this.registry.get(id);
+      if (!current) return poolNotFound(id);
+      const deleted: StoredPool = { ...current, version: this.registry.nextVersion(), updatedAt: now };
+      const numbers = this.ctx.storage.transactionSync(() => {
+        if (row.default_pool === id) this.settings.setDefaultPool(null);
+        return this.registry.markDeleted(deleted, holdMs(current), now);
       });
-      await this.pushAll({ ...current, version }, false);
-      return ok(true);
+      await directory(this.env).release(row.id, numbers, now + holdMs(current));
+      const failed = await this.sync.push(row.id, this.state(deleted, this.row()!, false), gateOf(row), null);
+      await this.schedule();
+      return failed.length ? notPropagated(`Deleting pool ${id}`) : ok(true);
     });
-  }
-
-  /** Live leases of a pool (for support and for checking nothing acknowledged was lost). */
-  async leases(id: string, now: number): Promise<Result<Lease[]>> {
-    const row = this.row();
-    if (!row) return notFound();
-    if (!this.pool(id)) return fail(404, "pool_not_found", `No pool ${id} in this account`);
-    const parts = await Promise.all(this.poolObjects(id).map((s) => s.liveLeases(now)));
-    return ok(parts.flat().sort((a, b) => a.leasedAt - b.leasedAt || (a.number < b.number ? -1 : 1)));
-  }
-
-  /** The snippet's call: check site key, Origin and pools, then lease from each pool's object. */
-  async allocate(call: AllocateCall): Promise<Result<AllocateResponse>> {
-    const row = this.row();
-    if (!row || !(await safeEqual(row.site_key, call.siteKey))) return fail(401, "invalid_key", "Unknown or revoked site key");
-    if (!originAllowed(call.origin, JSON.parse(row.allowed_origins) as string[])) {
-      return fail(403, "origin_not_allowed", call.origin ? `Origin ${call.origin} is not allowed for this site key` : "An Origin header is required");
-    }
-    const ids = call.pools?.length ? [...new Set(call.pools)] : row.default_pool ? [row.default_pool] : [];
-    if (!ids.length) return fail(404, "no_default_pool", "No pool named and the account has no default pool");
-    const pools: Pool[] = [];
-    for (const id of ids) {
-      const pool = this.pool(id);
-      if (!pool) return fail(404, "pool_not_found", `No pool ${id} for this site key`);
-      pools.push(pool);
-    }
-    const answers = await Promise.all(pools.map((pool) => this.allocateIn(row.id, pool, call)));
-    const limited = answers.find((a) => a.retryAfter !== undefined);
-    if (limited) {
-      return {
-        ok: false,
-        error: {
-          status: 429,
-          code: "rate_limited",
-          message: `Pool ${limited.pool} is handing out new numbers faster than its limit; try later`,
-          retryAfter: limited.retryAfter,
-        },
-      };
-    }
-    return ok({ session: call.session, now: call.now, pools: answers.map(({ retryAfter: _r, ...a }) => a) });
-  }
-
-  private async allocateIn(accountId: string, pool: Pool, call: AllocateCall): Promise<PoolAllocation & { retryAfter?: number }> {
-    // Sessions are routed by a stable hash, so a session always returns to the shard it leased from.
-    const shard = shardOf(call.session, shardsOf(pool));
-    const stub = this.shardStub(pool.id, shard);
-    const args = { session: call.session, source: call.source, now: call.now, version: pool.version };
-    let out = await stub.allocate(args);
-    if (out.stale) {
-      await stub.configure(snapshot(accountId, pool, shard));
-      out = await stub.allocate(args);
-    }
-    if (out.stale) throw new Error(`pool ${pool.id} did not take config version ${pool.version}`);
-    return {
-      pool: pool.id,
-      destinations: this.destinationParts(pool),
-      number: out.number ? phoneParts(out.number) : null,
-      expiresAt: out.expiresAt,
-      overflow: out.overflow,
-      ...(out.retryAfter === undefined ? {} : { retryAfter: out.retryAfter }),
-    };
-  }
-
-  /** Claim the numbers in the Directory, store the pool, push it to its object. */
-  private async commitPool(pool: Pool, previous: Pool | null, makeDefault: boolean | undefined): Promise<Result<Pool>> {
-    const row = this.row()!;
-    const claim = await this.directory().setPoolNumbers({
-      accountId: row.id,
-      poolId: pool.id,
-      tracking: pool.trackingNumbers,
-      // A whisper callerId starts a leg whose callback is ours: like a destination, never a tracking number.
-      destinations: pool.whisper && pool.callerId ? [...pool.destinations, pool.callerId] : pool.destinations,
-      holdMs: Math.max(holdMs(pool), previous ? holdMs(previous) : 0),
-      now: pool.updatedAt,
-    });
-    if (!claim.ok) return fail(409, "number_conflict", "Some numbers cannot be used in this pool", { conflicts: claim.conflicts });
-    const stored: Pool = { ...pool, version: this.nextVersion() };
-    this.ctx.storage.transactionSync(() => {
-      this.sql.exec("INSERT OR REPLACE INTO pools (id, config) VALUES (?, ?)", stored.id, JSON.stringify(stored));
-      this.pools.delete(stored.id);
-      if (makeDefault === true) this.sql.exec("UPDATE account SET default_pool = ?", stored.id);
-      else if (makeDefault === false && row.default_pool === stored.id) this.sql.exec("UPDATE account SET default_pool = NULL");
-    });
-    await this.pushAll(stored, true);
-    return ok(this.poolView(stored, this.row()!));
   }
 
   // ---- The call path (voice callbacks, settings, the call log; logic in CallDesk) ----
@@ -340,104 +254,61 @@ export class AccountObject extends DurableObject<Env> {
 
   voiceSettings(): Result<VoiceSecrets> {
     const row = this.row();
-    return row ? ok({ secret: row.voice_secret ?? "", fallbackNumber: row.fallback_number }) : notFound();
+    return row ? ok(voiceSecrets(row)) : accountNotFound();
   }
 
   rotateVoiceSecret(now: number): Result<VoiceSecrets> {
-    if (!this.row()) return notFound();
-    this.sql.exec("UPDATE account SET voice_secret = ?, updated_at = ?", makeVoiceSecret(), now);
-    return this.voiceSettings();
+    if (!this.row()) return accountNotFound();
+    this.settings.rotateVoiceSecret(now);
+    return ok(voiceSecrets(this.row()!));
   }
 
   /** The number calls on unknown numbers are forwarded to (null: HANGUP); never a tracking number. */
   setFallback(input: string | null, now: number): Promise<Result<VoiceSecrets>> {
     return this.serial(async () => {
-      const row = this.row();
-      if (!row) return notFound();
+      if (!this.row()) return accountNotFound();
       let number: string | null = null;
       if (input !== null) {
         const r = normalizePhone(input);
         if (!r.ok) return fail(400, "invalid_number", `fallbackNumber ${r.reason}`);
         number = r.e164;
       }
-      const claim = await this.directory().setFallback(row.id, number, now);
-      if (!claim.ok) return fail(409, "number_conflict", "The fallback cannot be a tracking number", { conflicts: claim.conflicts });
-      this.sql.exec("UPDATE account SET fallback_number = ?, updated_at = ?", number, now);
-      return this.voiceSettings();
+      if (number && this.registry.trackingAt([number], now).length) {
+        return fail(409, "number_conflict", "The fallback cannot be a tracking number", {
+          conflicts: [{ number, reason: "is a tracking number; calls can never be forwarded into one" }],
+        });
+      }
+      this.settings.setFallback(number, now);
+      return ok(voiceSecrets(this.row()!));
     });
   }
 
   integrations(): Result<Integrations> {
     const row = this.row();
-    if (!row) return notFound();
-    const c = integrationConfig(row);
-    return ok({
-      ga4: c.ga4 ? { measurementId: c.ga4.measurementId, apiSecretHint: `…${c.ga4.apiSecret.slice(-4)}` } : null,
-      webhook: c.webhook,
-      alertWebhook: c.alertWebhook,
-    });
+    return row ? ok(integrationsView(row)) : accountNotFound();
   }
 
-  /** Set or clear GA4 and the webhook; a webhook without a secret keeps the current one or gets a new one. */
   setIntegrations(patch: IntegrationsPatch, now: number): Result<Integrations> {
     const row = this.row();
-    if (!row) return notFound();
-    const current = integrationConfig(row);
-    const ga4 = patch.ga4 === undefined ? current.ga4 : patch.ga4;
-    const webhook = hookSetting(patch.webhook, current.webhook);
-    const alertWebhook = hookSetting(patch.alertWebhook, current.alertWebhook);
-    this.sql.exec(
-      "UPDATE account SET ga4 = ?, webhook = ?, alert_webhook = ?, updated_at = ?",
-      ga4 ? JSON.stringify(ga4) : null,
-      webhook ? JSON.stringify(webhook) : null,
-      alertWebhook ? JSON.stringify(alertWebhook) : null,
-      now,
-    );
-    return this.integrations();
+    if (!row) return accountNotFound();
+    this.settings.setIntegrations(row, patch, now);
+    return ok(integrationsView(this.row()!));
   }
 
   listCalls(q: CallPageQuery): Result<CallPage> {
-    if (!this.row()) return notFound();
+    if (!this.row()) return accountNotFound();
     const page = this.desk.page(q);
     return page ? ok(page) : fail(400, "invalid_cursor", "cursor is not a nextCursor this API returned");
   }
 
   getCall(id: string): Result<Call> {
-    if (!this.row()) return notFound();
+    if (!this.row()) return accountNotFound();
     const call = this.desk.get(id);
     return call ? ok(call) : fail(404, "call_not_found", `No call ${id} in this account`);
   }
 
   callStats(f: CallFilter): Result<CallStats> {
-    return this.row() ? ok(this.desk.stats(f)) : notFound();
-  }
-
-  // ---- Pool health and alerts (figures from the pool's objects, merged here) ----
-
-  /** A pool's health: the figures of its objects, merged, `minutes` back in buckets of `step`. */
-  async poolHealth(id: string, q: { now: number; minutes: number; step: number }): Promise<Result<HealthView>> {
-    const row = this.row();
-    if (!row) return notFound();
-    const pool = this.pool(id);
-    if (!pool) return fail(404, "pool_not_found", `No pool ${id} in this account`);
-    const count = Math.ceil(q.minutes / q.step);
-    const parts = await Promise.all(this.poolObjects(pool.id).map((s) => s.healthFigures({ now: q.now, step: q.step, count })));
-    return ok(healthView(this.poolView(pool, row), mergeFigures(parts), q.now));
-  }
-
-  /** A page of a pool's numbers in E.164 order, with last shown, last called, sessions served. */
-  async poolNumbers(id: string, q: NumberPageQuery): Promise<Result<{ numbers: NumberFigures[]; nextCursor: string | null }>> {
-    if (!this.row()) return notFound();
-    if (!this.pool(id)) return fail(404, "pool_not_found", `No pool ${id} in this account`);
-    const pages = await Promise.all(this.poolObjects(id).map((s) => s.numberFigures(q)));
-    return ok(mergeNumberPages(pages, q.limit));
-  }
-
-  /** How many numbers a pool should have: from its observed peak, and from an estimate if given. */
-  async poolSizing(id: string, q: PoolSizingQuery, now: number): Promise<Result<PoolSizing>> {
-    const health = await this.poolHealth(id, { now, minutes: 0, step: 1 });
-    if (!health.ok) return health;
-    return ok(sizePool(this.pool(id)!, health.value, q));
+    return this.row() ? ok(this.desk.stats(f)) : accountNotFound();
   }
 
   /**
@@ -455,32 +326,88 @@ export class AccountObject extends DurableObject<Env> {
     return alerts.map((a) => a.id);
   }
 
-  /** The one alarm: outbound deliveries (GA4, webhook, pool alerts) that are due. */
+  /** The one alarm: outbound deliveries that are due, pushes that failed, numbers whose routing time is over. */
   override async alarm(): Promise<void> {
     const row = this.row();
-    if (row) await this.desk.deliver(integrationConfig(row));
+    if (!row) return;
+    const now = Date.now();
+    this.registry.purge(now);
+    for (const id of this.sync.due(now)) {
+      const found = this.registry.getAny(id);
+      if (found) await this.sync.push(row.id, this.state(found.pool, row, !found.deleted), gateOf(row), null);
+      else this.sync.forget(id);
+    }
+    await this.desk.deliver(integrationConfig(row));
+  }
+
+  // ---- Internals ----
+
+  /** Check the pool's numbers in the account and across accounts, store it, push it to its objects. */
+  private async commitPool(built: Pool, previous: Pool | null, makeDefault: boolean | undefined): Promise<Result<Pool>> {
+    const row = this.row()!;
+    const now = built.updatedAt;
+    const tracking = built.trackingNumbers;
+    const inAccount = this.registry.conflicts(built.id, tracking, forwardTargetsOf(built), row.fallback_number, now);
+    if (inAccount.length) return fail(409, "number_conflict", "Some numbers cannot be used in this pool", { conflicts: inAccount });
+    const had = new Set(previous?.trackingNumbers ?? []);
+    const claim = await directory(this.env).claim(
+      row.id,
+      tracking.filter((n) => !had.has(n)),
+      now,
+    );
+    if (!claim.ok) return fail(409, "number_conflict", "Some numbers cannot be used in this pool", { conflicts: claim.conflicts });
+    const { trackingNumbers: _numbers, isDefault: _default, ...rest } = built;
+    const stored: StoredPool = { ...rest, version: this.registry.nextVersion() };
+    const hold = Math.max(holdMs(built), previous ? holdMs(previous) : 0);
+    const oldDefault = row.default_pool;
+    const change = this.ctx.storage.transactionSync(() => {
+      const saved = this.registry.save(stored, tracking, hold, now);
+      if (makeDefault === true) this.settings.setDefaultPool(stored.id);
+      else if (makeDefault === false && oldDefault === stored.id) this.settings.setDefaultPool(null);
+      return saved;
+    });
+    if (change.removed.length) await directory(this.env).release(row.id, change.removed, now + hold);
+    const after = this.row()!;
+    const resharded = !!previous && previous.shards !== stored.shards;
+    const failed = await this.sync.push(row.id, this.state(stored, after, true), gateOf(after), resharded ? null : change);
+    // The pool that stopped being the default must refuse requests that name no pool.
+    const other = oldDefault !== after.default_pool && oldDefault !== stored.id ? this.registry.get(oldDefault ?? "") : null;
+    if (other) failed.push(...(await this.sync.push(row.id, this.state(other, after, true), gateOf(after), { added: [], removed: [] })));
+    await this.schedule();
+    if (failed.length) return notPropagated(`Pool ${stored.id}`);
+    return ok(this.registry.view(stored.id, after.default_pool)!);
+  }
+
+  /** A new gate to every pool object; false when some could not be reached (the alarm retries). */
+  private async pushGate(row: AccountRow): Promise<boolean> {
+    const pools = this.registry.ids().map((id) => this.registry.get(id)!);
+    const failed = await this.sync.pushGate(row.id, pools, gateOf(row));
+    if (failed) await this.schedule();
+    return failed === 0;
+  }
+
+  private state(pool: StoredPool, row: AccountRow, active: boolean): PoolState {
+    return { pool, numbers: active ? this.registry.numbers(pool.id) : [], isDefault: row.default_pool === pool.id, active };
   }
 
   private deskAccount(row: AccountRow): DeskAccount {
-    return { id: row.id, fallback: row.fallback_number, integrations: integrationConfig(row), pool: (id) => this.pool(id) };
+    return {
+      id: row.id,
+      fallback: row.fallback_number,
+      integrations: integrationConfig(row),
+      ownerAt: (number, at) => this.registry.ownerAt(number, at),
+      pool: (id) => this.registry.getAny(id)?.pool ?? null,
+      sync: async (id) => {
+        await this.syncPool(id);
+      },
+    };
   }
 
-  /**
-   * Push a pool's config to each of its objects (every shard it has or had: a shard that lost its
-   * numbers must retire them). Best effort: an object that misses it is brought up to date on its
-   * next allocation (stale version).
-   */
-  private async pushAll(pool: Pool, active: boolean): Promise<void> {
-    const row = this.row()!;
-    await Promise.all(
-      this.shardIndexes(pool).map(async (shard) => {
-        try {
-          await this.shardStub(pool.id, shard).configure({ ...snapshot(row.id, pool, shard), active });
-        } catch (err) {
-          console.warn(`config push to pool ${pool.id} shard ${shard} failed; it will sync on next use`, err);
-        }
-      }),
-    );
+  /** The one alarm at the earliest deadline: a delivery, a push retry, a number's routing time ending. */
+  private async schedule(): Promise<void> {
+    const candidates = [this.desk.nextDue(), this.sync.nextDue(), this.registry.nextPurge()].filter((t): t is number => t !== null);
+    if (!candidates.length) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.min(...candidates));
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -489,104 +416,9 @@ export class AccountObject extends DurableObject<Env> {
     return run;
   }
 
-  private nextVersion(): number {
-    const next = Number(this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'version_seq'").one().value) + 1;
-    this.sql.exec("UPDATE meta SET value = ? WHERE key = 'version_seq'", String(next));
-    return next;
-  }
-
   private row(): AccountRow | undefined {
-    if (!hasSchema(this.ctx.storage)) return undefined;
-    return this.sql.exec<AccountRow>("SELECT * FROM account").toArray()[0];
+    return hasSchema(this.ctx.storage) ? this.settings.row() : undefined;
   }
-
-  /**
-   * A pool's stored config, parsed once per object lifetime and change: allocations read it on
-   * every request, and a 10,000-number pool's JSON is ~170 KB. Storage stays the source of truth:
-   * the two writers (commitPool, deletePool) drop the entry.
-   */
-  private pool(id: string): Pool | null {
-    const cached = this.pools.get(id);
-    if (cached !== undefined) return cached;
-    const r = this.sql.exec<{ config: string }>("SELECT config FROM pools WHERE id = ?", id).toArray()[0];
-    const pool = r ? (JSON.parse(r.config) as Pool) : null;
-    this.pools.set(id, pool);
-    return pool;
-  }
-
-  /** A pool's destinations as the snippet needs them (libphonenumber parsing, once per config). */
-  private destinationParts(pool: Pool): PhoneParts[] {
-    let parts = this.parts.get(pool);
-    if (!parts) {
-      parts = pool.destinations.map(phoneParts);
-      this.parts.set(pool, parts);
-    }
-    return parts;
-  }
-
-  private view(row: AccountRow): Account {
-    return {
-      id: row.id,
-      name: row.name,
-      allowedOrigins: JSON.parse(row.allowed_origins) as string[],
-      siteKey: row.site_key,
-      defaultPool: row.default_pool,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    };
-  }
-
-  private poolView(pool: Pool, row: AccountRow): Pool {
-    // Pools stored before the call path have no callerId / whisper.
-    return {
-      ...pool,
-      shards: shardsOf(pool),
-      previousShards: pool.previousShards ?? null,
-      reshardedAt: pool.reshardedAt ?? null,
-      callerId: pool.callerId ?? null,
-      whisper: pool.whisper ?? false,
-      alertThreshold: thresholdOf(pool),
-      isDefault: row.default_pool === pool.id,
-    };
-  }
-
-  private shardStub(poolId: string, shard: number) {
-    const row = this.row()!;
-    return poolShard(this.env, row.id, poolId, shard);
-  }
-
-  /** Shards a pool has now, and those it had before its last change of shard count. */
-  private shardIndexes(pool: Pool | null): number[] {
-    const n = pool ? Math.max(shardsOf(pool), pool.previousShards ?? 1) : 1;
-    return Array.from({ length: n }, (_, i) => i);
-  }
-
-  /** The objects holding a pool's numbers and leases (their figures are merged). */
-  private poolObjects(poolId: string) {
-    return this.shardIndexes(this.pool(poolId)).map((shard) => this.shardStub(poolId, shard));
-  }
-
-  private directory() {
-    return directory(this.env);
-  }
-}
-
-function integrationConfig(row: AccountRow): IntegrationConfig {
-  return {
-    ga4: row.ga4 ? (JSON.parse(row.ga4) as IntegrationConfig["ga4"]) : null,
-    webhook: row.webhook ? (JSON.parse(row.webhook) as IntegrationConfig["webhook"]) : null,
-    alertWebhook: row.alert_webhook ? (JSON.parse(row.alert_webhook) as IntegrationConfig["alertWebhook"]) : null,
-  };
-}
-
-/** A webhook setting after a patch: unchanged, cleared, or a URL keeping (or getting) a secret. */
-function hookSetting(
-  patch: { url: string; secret?: string | undefined } | null | undefined,
-  current: { url: string; secret: string } | null,
-): { url: string; secret: string } | null {
-  if (patch === undefined) return current;
-  if (patch === null) return null;
-  return { url: patch.url, secret: patch.secret ?? current?.secret ?? `whsec_${randomSecret(32)}` };
 }
 
 function voiceRefused(auth: VoiceAuth): { ok: false; error: ApiErrorData } {

@@ -5,24 +5,29 @@
  */
 
 import { shardOf } from "../domain/shards";
-import { directory, poolShard } from "../platform/stubs";
-import type { CallMatch, CallQuery, CallRoute } from "../pool/protocol";
+import { poolShard } from "../platform/stubs";
+import type { CallMatch, CallQuery } from "../pool/protocol";
 import type { Call, CallFilter, CallPage, CallPageQuery, CallStats } from "../schemas/calls";
-import type { Pool } from "../schemas/pool";
 import type { IntegrationConfig } from "../schemas/voice";
 import { hangupAnswer, whisperAgentLeg, whisperText } from "../voice/actions";
 import type { InboundCall } from "../voice/input";
-import { buildCallRow, type CallRow, callView } from "./call-record";
+import { buildCallRow, type CallRow, callView, routeOf } from "./call-record";
 import { CallStore } from "./call-store";
 import { attempt, ga4Payload, webhookPayload } from "./deliveries";
 import { Outbox, type OutboxKind } from "./outbox";
+import type { StoredPool } from "./registry";
 
 /** What the desk needs to know about the account (read fresh for each callback). */
 export interface DeskAccount {
   id: string;
   fallback: string | null;
   integrations: IntegrationConfig;
-  pool(id: string): Pool | null;
+  /** The pool a tracking number of the account routed to at a time (removed numbers route for lease + grace). */
+  ownerAt(number: string, at: number): string | null;
+  /** A pool's config, also a deleted pool's while its numbers still route. */
+  pool(id: string): StoredPool | null;
+  /** Push a pool's config to its objects (one that was never configured answers nothing). */
+  sync(poolId: string): Promise<void>;
 }
 
 export interface VoiceReply {
@@ -34,10 +39,6 @@ export interface VoiceReply {
 /** Outbox rows sent per alarm run; more are picked up by the next run, set at once. */
 const BATCH = 25;
 
-export function routeOf(pool: Pool): CallRoute {
-  return { poolName: pool.name, destination: pool.destinations[0]!, callerId: pool.callerId ?? null, whisper: pool.whisper ?? false };
-}
-
 export class CallDesk {
   private readonly calls: CallStore;
   private readonly outbox: Outbox;
@@ -47,6 +48,8 @@ export class CallDesk {
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
+    /** Sets the account object's one alarm at its earliest deadline (deliveries are one of them). */
+    private readonly schedule: () => Promise<void>,
   ) {
     this.calls = new CallStore(ctx.storage.sql);
     this.outbox = new Outbox(ctx.storage.sql);
@@ -77,46 +80,35 @@ export class CallDesk {
    * Ask the shard that holds the number. Right after the pool's shard count changed, the number may
    * have been leased in its previous shard: look in both, record on the one whose lease began last.
    */
-  private async attribute(accountId: string, poolId: string, pool: Pool | null, q: CallQuery): Promise<CallMatch> {
-    const stub = (shard: number) => poolShard(this.env, accountId, poolId, shard);
-    if (!pool) {
-      // A deleted pool whose numbers still route for lease + grace: its shard 0 remembers the count.
-      const { shards: n = 1 } = await stub(0).attributeCall({ ...q, peek: true });
-      return stub(shardOf(q.number, n)).attributeCall(q);
-    }
-    const shards = pool.shards ?? 1;
-    const primary = shardOf(q.number, shards);
+  private async attribute(acct: DeskAccount, pool: StoredPool, q: CallQuery): Promise<CallMatch> {
+    const ask = async (shard: number, query: CallQuery): Promise<CallMatch> => {
+      const stub = poolShard(this.env, acct.id, pool.id, shard);
+      let match = await stub.attributeCall(query);
+      if (!match) {
+        // Never configured (an object from before the account kept its sync state): push, ask again.
+        await acct.sync(pool.id);
+        match = await stub.attributeCall(query);
+      }
+      return match ?? { lease: null, overflow: false };
+    };
+    const primary = shardOf(q.number, pool.shards);
     const older = pool.previousShards ? shardOf(q.number, pool.previousShards) : primary;
-    if (older === primary) return stub(primary).attributeCall(q);
-    const [a, b] = await Promise.all([stub(primary).attributeCall({ ...q, peek: true }), stub(older).attributeCall({ ...q, peek: true })]);
+    if (older === primary) return ask(primary, q);
+    const [a, b] = await Promise.all([ask(primary, { ...q, peek: true }), ask(older, { ...q, peek: true })]);
     const useOlder = !!b.lease && (!a.lease || b.lease.leasedAt > a.lease.leasedAt);
-    return stub(useOlder ? older : primary).attributeCall(q);
+    return ask(useOlder ? older : primary, q);
   }
 
   private async answerNew(acct: DeskAccount, call: InboundCall, now: number): Promise<VoiceReply> {
-    const owner = await directory(this.env).lookup(call.dialled, call.startedAt);
+    const poolId = acct.ownerAt(call.dialled, call.startedAt);
+    const pool = poolId === null ? null : acct.pool(poolId);
     let row: CallRow;
-    if (!owner || owner.accountId !== acct.id) {
+    if (!pool) {
       console.warn("voice: call on a number this account does not own", { account: acct.id, number: call.dialled, call: call.id, fallback: acct.fallback });
       row = buildCallRow({ call, poolId: null, match: null, route: null, fallback: acct.fallback, now });
     } else {
-      const pool = acct.pool(owner.poolId);
-      const match = await this.attribute(
-        acct.id,
-        owner.poolId,
-        pool,
-        pool
-          ? {
-              number: call.dialled,
-              at: call.startedAt,
-              graceSeconds: pool.graceSeconds,
-              overflowNumber: pool.exhaustionPolicy === "overflow" ? pool.overflowNumber : null,
-            }
-          : { number: call.dialled, at: call.startedAt },
-      );
-      const route = pool ? routeOf(pool) : match.route;
-      if (!route) console.warn("voice: pool has no route any more", { account: acct.id, pool: owner.poolId, call: call.id });
-      row = buildCallRow({ call, poolId: owner.poolId, match, route, fallback: acct.fallback, now });
+      const match = await this.attribute(acct, pool, { number: call.dialled, at: call.startedAt });
+      row = buildCallRow({ call, poolId: pool.id, match, route: routeOf(pool), fallback: acct.fallback, now });
     }
     const view = callView(row, []);
     const stored = this.ctx.storage.transactionSync(() => {
@@ -177,10 +169,8 @@ export class CallDesk {
     await this.schedule();
   }
 
-  /** The one alarm, at the earliest pending delivery (none: no alarm). */
-  private async schedule(): Promise<void> {
-    const next = this.outbox.nextDue();
-    if (next === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(next);
+  /** When the next delivery is due (null: none pending). */
+  nextDue(): number | null {
+    return this.outbox.nextDue();
   }
 }

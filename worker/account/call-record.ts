@@ -3,7 +3,21 @@
  * and the answer. Pure functions: the decision of where a call goes is made here and only here.
  */
 import type { SourceContext } from "../../shared/protocol";
-import type { CallMatch, CallRoute } from "../pool/protocol";
+import type { CallMatch } from "../pool/protocol";
+import type { StoredPool } from "./registry";
+
+/** Where a pool's calls go: always its first destination, never a number from the page or the callback. */
+export interface CallRoute {
+  poolName: string;
+  destination: string;
+  callerId: string | null;
+  whisper: boolean;
+}
+
+export function routeOf(pool: Pick<StoredPool, "name" | "destinations" | "callerId" | "whisper">): CallRoute {
+  return { poolName: pool.name, destination: pool.destinations[0]!, callerId: pool.callerId ?? null, whisper: pool.whisper ?? false };
+}
+
 import type { Call, CallAction, CallReason, CallSource, Delivery } from "../schemas/calls";
 import { hangupAnswer, transferAnswer, type VoiceAnswer, whisperCallerLeg } from "../voice/actions";
 import type { InboundCall } from "../voice/input";
@@ -48,7 +62,7 @@ export interface CallFacts {
   /** The owning pool, or null when the number is not this account's. */
   poolId: string | null;
   match: CallMatch | null;
-  /** The pool's route (account config, or the pool object's last one for a deleted pool). */
+  /** The pool's route (its config, also a deleted pool's last one while its numbers still route). */
   route: CallRoute | null;
   fallback: string | null;
   now: number;

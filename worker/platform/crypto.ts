@@ -32,8 +32,11 @@ export async function safeEqual(a: string, b: string): Promise<boolean> {
   return crypto.subtle.timingSafeEqual(da, db);
 }
 
-/** Constant-time comparison of two hex digests of equal length. */
-export function safeEqualHex(a: string, b: string): boolean {
+/**
+ * Constant-time comparison of two strings of a fixed, public length (hex digests, our keys): only
+ * the length may leak, never where they differ.
+ */
+export function safeEqualFixed(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   const enc = new TextEncoder();
   return crypto.subtle.timingSafeEqual(enc.encode(a), enc.encode(b));

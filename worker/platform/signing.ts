@@ -5,7 +5,7 @@
  *   X-DNI-Timestamp: <unix seconds>
  *   X-DNI-Signature: v1=<hex HMAC-SHA256(secret, `${timestamp}.${raw body}`)>
  */
-import { safeEqualHex } from "./crypto";
+import { safeEqualFixed } from "./crypto";
 
 export const TIMESTAMP_HEADER = "X-DNI-Timestamp";
 export const SIGNATURE_HEADER = "X-DNI-Signature";
@@ -31,5 +31,5 @@ export async function verifySignature(secret: string, body: string, timestamp: s
   if (Math.abs(Number(timestamp) * 1000 - nowMs) > SIGNATURE_TOLERANCE_SECONDS * 1000) return false;
   const m = /^v1=([0-9a-f]{64})$/.exec(signature.trim());
   if (!m) return false;
-  return safeEqualHex(await hmacSha256Hex(secret, `${timestamp}.${body}`), m[1]!);
+  return safeEqualFixed(await hmacSha256Hex(secret, `${timestamp}.${body}`), m[1]!);
 }

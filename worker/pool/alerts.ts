@@ -11,10 +11,10 @@
  * deletes them once the account answers; if the account cannot be reached, it tries again
  * later. The account ignores an alert it already has, so a lost answer never sends one twice.
  */
-import { counterView, DEFAULT_ALERT_THRESHOLD, type Episode, type EpisodeCause, recoveryOf, utilizationOf } from "../domain/pool-figures";
+import { counterView, type Episode, type EpisodeCause, recoveryOf, utilizationOf } from "../domain/pool-figures";
 import { remedies } from "../domain/remedies";
 import type { PoolHealth } from "./health";
-import type { PoolSnapshot } from "./protocol";
+import type { PoolSettings } from "./protocol";
 
 export const ALERTS_MIGRATION = `
   CREATE TABLE alerts (
@@ -59,14 +59,14 @@ export class PoolAlerts {
   }
 
   /** After a change of the lease table: open an episode at the threshold, close it at recovery. */
-  settle(config: PoolSnapshot | null, now: number): void {
+  settle(config: PoolSettings | null, now: number): void {
     const episode = this.episode();
     if (!config || !watched(config)) {
       if (episode) this.save(null); // status changed or pool deleted: the episode ends quietly
       return;
     }
     const { total, leased } = this.health.gauges();
-    const threshold = config.alertThreshold ?? DEFAULT_ALERT_THRESHOLD;
+    const threshold = config.alertThreshold;
     const utilization = utilizationOf(leased, total);
     if (!episode && total > 0 && utilization >= threshold) {
       const opened = this.open("threshold", now, null);
@@ -78,7 +78,7 @@ export class PoolAlerts {
   }
 
   /** A new session found no free number. */
-  ranDry(config: PoolSnapshot, now: number): void {
+  ranDry(config: PoolSettings, now: number): void {
     if (!watched(config)) return;
     const episode = this.episode();
     if (!episode) this.raise("pool.exhausted", config, this.open("exhausted", now, now), now);
@@ -140,7 +140,7 @@ export class PoolAlerts {
     else this.sql.exec("DELETE FROM meta WHERE key = 'episode'");
   }
 
-  private raise(type: AlertType, config: PoolSnapshot, episode: Episode, now: number): void {
+  private raise(type: AlertType, config: PoolSettings, episode: Episode, now: number): void {
     this.sql.exec(
       "INSERT INTO alerts (type, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?)",
       type,
@@ -151,13 +151,13 @@ export class PoolAlerts {
   }
 
   /** The webhook body: what happened, the figures, and what to do about it. */
-  private payload(type: AlertType, config: PoolSnapshot, episode: Episode, now: number) {
+  private payload(type: AlertType, config: PoolSettings, episode: Episode, now: number) {
     const g = this.health.gauges();
     const counters = this.health.counters();
-    const threshold = config.alertThreshold ?? DEFAULT_ALERT_THRESHOLD;
+    const threshold = config.alertThreshold;
     const utilization = utilizationOf(g.leased, g.total);
     const peak7d = Math.max(this.health.peak7d(now), g.leased);
-    const name = config.route?.poolName ?? config.poolId;
+    const name = config.name;
     const c = counterView(counters);
     const before = counterView(episode.countersAtOpen);
     const during = {
@@ -201,10 +201,10 @@ export class PoolAlerts {
   }
 }
 
-const DRY: Record<PoolSnapshot["exhaustionPolicy"], string> = {
+const DRY: Record<PoolSettings["exhaustionPolicy"], string> = {
   recycle: "a number was recycled early from another visitor (their calls may be misattributed)",
   overflow: "the shared overflow number was shown (its calls are not attributed)",
   none: "the page kept the original number (its calls are not attributed)",
 };
 
-const watched = (config: PoolSnapshot) => config.active && config.status === "warning";
+const watched = (config: PoolSettings) => config.active && config.status === "warning";

@@ -1,206 +1,154 @@
 /**
- * A pool's lease table. One object per pool serialises every allocation of that pool, so a
- * number is never leased to two sessions at once. Storage (SQLite) is the source of truth; the
- * only memory state is the config and the time the alarm is set for, both reloaded on start.
- *
- * Choosing a number uses partial indexes: a free number is the first row of `numbers_free`
- * (longest free first), a recycle victim the first row of `numbers_expiry` — O(log n).
+ * One shard of a pool (one object per pool unless the pool is sharded): its lease table, health
+ * figures, warning episodes and new-lease rate window. Allocations come straight from the worker
+ * and are admitted here (gate.ts), so `POST /v1/allocate` touches exactly one object per pool.
+ * Storage (SQLite) is the source of truth; memory holds the parsed settings, the gate and the time
+ * the alarm is set for, all reloaded on start.
  */
 import { DurableObject } from "cloudflare:workers";
+import { phoneParts } from "../../shared/phone";
+import type { PhoneParts } from "../../shared/protocol";
 import type { NumberPage, NumberPageQuery, PoolFigures } from "../domain/pool-figures";
-import { migrate } from "../platform/sql";
+import { shardOf } from "../domain/shards";
+import { hasSchema, migrate } from "../platform/sql";
 import { account } from "../platform/stubs";
 import type { Lease } from "../schemas/pool";
 import { ALERTS_MIGRATION, PoolAlerts } from "./alerts";
+import { admit } from "./gate";
 import { HEALTH_MIGRATION, PoolHealth } from "./health";
-import type { AllocateArgs, AllocateOutcome, CallMatch, CallQuery, LeaseGrant, PoolSnapshot } from "./protocol";
-import { defaultNewLeaseLimit, RateWindow } from "./rate-window";
+import { LEASES_MIGRATION, LeaseTable } from "./leases";
+import type { AccountGate, AllocateArgs, AllocateReply, CallMatch, CallQuery, PoolPush, PoolSettings, PushResult } from "./protocol";
+import { RateWindow } from "./rate-window";
 
-const MIGRATIONS = [
-  `CREATE TABLE numbers (
-     number TEXT PRIMARY KEY,
-     retiring INTEGER NOT NULL DEFAULT 0,    -- removed from the pool: goes when its lease ends
-     overflow INTEGER NOT NULL DEFAULT 0,    -- the shared overflow number: never leased
-     lease_id INTEGER, session TEXT, leased_at INTEGER, expires_at INTEGER,  -- current lease, all NULL when free
-     released_at INTEGER NOT NULL DEFAULT 0, -- when it last became free
-     last_shown_at INTEGER, last_called_at INTEGER,
-     sessions_served INTEGER NOT NULL DEFAULT 0
-   );
-   CREATE INDEX numbers_free ON numbers (released_at) WHERE session IS NULL AND retiring = 0 AND overflow = 0;
-   CREATE INDEX numbers_expiry ON numbers (expires_at) WHERE session IS NOT NULL;
-   CREATE UNIQUE INDEX numbers_session ON numbers (session) WHERE session IS NOT NULL;
-   CREATE TABLE leases (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     number TEXT NOT NULL, session TEXT NOT NULL, source TEXT,
-     leased_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-     ended_at INTEGER, end_reason TEXT       -- expired | recycled
-   );
-   CREATE INDEX leases_number_time ON leases (number, leased_at);
-   CREATE INDEX leases_ended ON leases (ended_at) WHERE ended_at IS NOT NULL;
-   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
+export const MIGRATIONS = [
+  LEASES_MIGRATION,
   // Health: gauges kept on every lease change, per-minute peaks, warning episodes' alerts.
   `${HEALTH_MIGRATION}
    ${ALERTS_MIGRATION}`,
+  // Settings, gate and version replace the single pushed snapshot (meta 'config').
+  `DELETE FROM meta WHERE key = 'config';`,
 ];
-
-type NumberRow = {
-  number: string;
-  retiring: number;
-  overflow: number;
-  lease_id: number | null;
-  session: string | null;
-  leased_at: number | null;
-  expires_at: number | null;
-};
 
 const DAY_MS = 86_400_000;
 
-/** The queries on the allocation path; each must be an index lookup (checked by a test). */
-export const QUERIES = {
-  own: "SELECT * FROM numbers WHERE session = ?",
-  // released_at is "free since", or for a number held after moving between shards "free from": in the future.
-  free: "SELECT number, released_at FROM numbers WHERE session IS NULL AND retiring = 0 AND overflow = 0 ORDER BY released_at LIMIT 1",
-  victim: "SELECT * FROM numbers WHERE session IS NOT NULL AND retiring = 0 AND overflow = 0 ORDER BY expires_at LIMIT 1",
-  due: "SELECT * FROM numbers WHERE session IS NOT NULL AND expires_at <= ? ORDER BY expires_at",
-  nextExpiry: "SELECT MIN(expires_at) AS t FROM numbers WHERE session IS NOT NULL",
-  oldestEnded: "SELECT MIN(ended_at) AS t FROM leases WHERE ended_at IS NOT NULL",
-} as const;
-
-/** The call path's query: the last lease of a number begun at or before a time (the only one that can cover it). */
-export const LEASE_AT = "SELECT * FROM leases WHERE number = ? AND leased_at <= ? ORDER BY leased_at DESC, id DESC LIMIT 1";
-
-type LeaseRow = {
-  id: number;
-  number: string;
-  session: string;
-  source: string | null;
-  leased_at: number;
-  expires_at: number;
-  ended_at: number | null;
-  end_reason: string | null;
-};
-
 export class PoolObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  private config: PoolSnapshot | null = null;
+  private settings: PoolSettings | null = null;
+  private gate: AccountGate | null = null;
+  /** The config version this shard holds (null: never configured). */
+  private version: number | null = null;
   private alarmAt: number | null = null;
   /** New leases in the last minute (drain backstop; see RateWindow). */
   private readonly newLeases = new RateWindow();
+  private readonly leases: LeaseTable;
   private readonly health: PoolHealth;
   private readonly alerts: PoolAlerts;
+  /** Tracking numbers in the parts the snippet writes with (libphonenumber, once per number). */
+  private readonly parts = new Map<string, PhoneParts>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.health = new PoolHealth(this.sql);
+    this.leases = new LeaseTable(this.sql, this.health);
     this.alerts = new PoolAlerts(this.sql, this.health);
+    // Only a pool the account has configured has a schema: a stray name must not create storage.
     ctx.blockConcurrencyWhile(async () => {
+      if (!hasSchema(ctx.storage)) return;
       migrate(ctx.storage, MIGRATIONS);
-      const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'config'").toArray()[0];
-      this.config = row ? (JSON.parse(row.value) as PoolSnapshot) : null;
+      this.settings = this.meta<PoolSettings>("settings");
+      this.gate = this.meta<AccountGate>("gate");
+      this.version = this.meta<number>("version");
       this.alarmAt = await ctx.storage.getAlarm();
     });
   }
 
-  /** Apply a config snapshot (idempotent; older versions are ignored). */
-  async configure(snapshot: PoolSnapshot): Promise<{ version: number }> {
-    if (this.config && this.config.version >= snapshot.version) return { version: this.config.version };
+  /** Apply a config push from the account object (idempotent; an older version is ignored). */
+  async sync(push: PoolPush): Promise<PushResult> {
+    if (this.version !== null && push.version < this.version) return { ok: true, version: this.version };
+    const diff = "add" in push.numbers ? push.numbers : null;
+    if (diff && push.base !== this.version) return { ok: false, resync: true };
     const now = Date.now();
+    migrate(this.ctx.storage, MIGRATIONS);
     this.ctx.storage.transactionSync(() => {
-      const wanted = new Set(snapshot.active ? snapshot.trackingNumbers : []);
-      const rows = this.sql.exec<{ number: string; session: string | null }>("SELECT number, session FROM numbers").toArray();
-      for (const row of rows) {
-        if (wanted.has(row.number)) continue;
-        if (row.session === null) this.sql.exec("DELETE FROM numbers WHERE number = ?", row.number);
-        else this.sql.exec("UPDATE numbers SET retiring = 1 WHERE number = ?", row.number);
+      const numbers = push.settings.active ? push.numbers : { all: [] };
+      if ("all" in numbers) this.leases.replaceNumbers(numbers.all);
+      else {
+        this.leases.removeNumbers(numbers.remove);
+        this.leases.addNumbers(numbers.add);
       }
-      for (const number of wanted) {
-        this.sql.exec(
-          `INSERT INTO numbers (number, released_at) VALUES (?, ?)
-           ON CONFLICT (number) DO UPDATE SET retiring = 0`,
-          number,
-          // A number that moved here from another shard is free only once its lease there can have ended.
-          snapshot.heldUntil?.[number] ?? 0,
-        );
-      }
-      this.sql.exec("UPDATE numbers SET overflow = (number IS ?)", snapshot.exhaustionPolicy === "overflow" ? snapshot.overflowNumber : null);
-      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('config', ?)", JSON.stringify(snapshot));
-      this.config = snapshot;
-      this.expireDue(now);
+      this.leases.setOverflow(push.settings.exhaustionPolicy === "overflow" ? push.settings.overflowNumber : null);
+      this.save("settings", push.settings);
+      this.save("version", push.version);
+      this.settings = push.settings;
+      this.version = push.version;
+      this.takeGate(push.gate);
+      this.leases.expireDue(now);
       this.health.recount(now);
-      this.alerts.settle(snapshot, now);
+      this.alerts.settle(this.settings, now);
     });
     await this.scheduleAlarm(now);
-    return { version: snapshot.version };
+    return { ok: true, version: push.version };
   }
 
-  /** Give `session` a number: its own while its lease lives (extended), else a free one, else the policy's answer. */
-  async allocate(args: AllocateArgs): Promise<AllocateOutcome> {
-    const config = this.config;
-    if (!config || config.version < args.version) return { stale: true };
-    if (!config.active) return { stale: false, number: null, expiresAt: null, overflow: false };
+  /** A new site key or allowed origins (older gates are ignored). */
+  setGate(gate: AccountGate): void {
+    if (!hasSchema(this.ctx.storage)) return;
+    this.takeGate(gate);
+  }
+
+  /** Admit the request (key, origin, routing), then lease: the session's own number, a free one, or the policy's answer. */
+  async allocate(args: AllocateArgs): Promise<AllocateReply> {
+    const settings = this.settings;
+    if (!settings || !this.gate) return { ok: false, kind: "unsynced" };
+    const refused = admit(this.gate, args.siteKey, args.origin);
+    if (refused) return { ok: false, kind: "refused", error: refused };
+    if (!settings.active || (args.asDefault && !settings.isDefault) || shardOf(args.session, settings.shards) !== settings.shard) {
+      return { ok: false, kind: "reroute" };
+    }
     const grant = this.ctx.storage.transactionSync(() => {
-      const granted = this.grant(config, args);
-      this.alerts.settle(config, args.now);
+      const granted = this.leases.grant(settings, args.session, args.source, args.now, {
+        admitNew: (now) => this.newLeases.take(now, settings.maxNewLeasesPerMinute),
+        ranDry: (now) => this.alerts.ranDry(settings, now),
+      });
+      this.alerts.settle(settings, args.now);
       return granted;
     });
     await this.scheduleAlarm(args.now);
-    return { stale: false, ...grant };
+    if (grant.retryAfter !== undefined) return { ok: false, kind: "rate_limited", retryAfter: grant.retryAfter };
+    return {
+      ok: true,
+      allocation: {
+        pool: settings.poolId,
+        destinations: settings.destinations,
+        number: grant.number ? this.partsOf(grant.number) : null,
+        expiresAt: grant.expiresAt,
+        overflow: grant.overflow,
+      },
+    };
   }
 
   /** Live leases, oldest first. */
   liveLeases(now: number): Lease[] {
-    return this.sql
-      .exec<{ number: string; session: string; leased_at: number; expires_at: number; retiring: number }>(
-        "SELECT number, session, leased_at, expires_at, retiring FROM numbers WHERE session IS NOT NULL AND expires_at > ? ORDER BY leased_at, number",
-        now,
-      )
-      .toArray()
-      .map((r) => ({ number: r.number, session: r.session, leasedAt: r.leased_at, expiresAt: r.expires_at, retiring: r.retiring === 1 }));
+    return this.leases.live(now);
   }
 
   /**
-   * Which session held `number` at the call's start: the last lease begun by then, if it was live
-   * then or ended no more than grace before. Leases never overlap on a number, so after a recycle
-   * each call goes to the session that held the number at its start. The overflow number is never
-   * attributed. Records the ring on the number (last_called_at).
+   * Which session held `q.number` at the call's start (within the pool's grace), and records the
+   * ring on the number unless `peek`. The overflow number is never attributed. Null when this
+   * object has never been configured.
    */
-  attributeCall(q: CallQuery): CallMatch {
-    const config = this.config;
-    const graceMs = (q.graceSeconds ?? config?.graceSeconds ?? 0) * 1000;
-    const overflowNumber = q.overflowNumber !== undefined ? q.overflowNumber : config?.exhaustionPolicy === "overflow" ? config.overflowNumber : null;
-    const overflow = overflowNumber === q.number;
-    let lease: CallMatch["lease"] = null;
-    if (!overflow) {
-      const row = this.sql.exec<LeaseRow>(LEASE_AT, q.number, q.at).toArray()[0];
-      // A lease the alarm has not ended yet ended at its expiry all the same.
-      const end = row ? (row.ended_at ?? row.expires_at) : 0;
-      if (row && end + graceMs >= q.at) {
-        lease = {
-          id: row.id,
-          session: row.session,
-          source: row.source,
-          leasedAt: row.leased_at,
-          expiresAt: row.expires_at,
-          endedAt: row.ended_at,
-          endReason: row.end_reason,
-          inGrace: end < q.at,
-        };
-      }
-    }
-    if (!q.peek) {
-      this.ctx.storage.transactionSync(() => {
-        this.sql.exec("UPDATE numbers SET last_called_at = MAX(COALESCE(last_called_at, 0), ?) WHERE number = ?", q.at, q.number);
-        this.bump(lease ? "calls_attributed" : "calls_unattributed");
-      });
-    }
-    return { lease, overflow, route: config?.route ?? null, shards: config?.shards ?? 1 };
+  attributeCall(q: CallQuery): CallMatch | null {
+    const settings = this.settings;
+    if (!settings) return null;
+    const overflow = settings.exhaustionPolicy === "overflow" && settings.overflowNumber === q.number;
+    const lease = overflow ? null : this.leases.leaseAt(q.number, q.at, settings.graceSeconds * 1000);
+    if (!q.peek) this.ctx.storage.transactionSync(() => this.leases.recordCall(q.number, q.at, lease !== null));
+    return { lease, overflow };
   }
 
   counters(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const r of this.sql.exec<{ name: string; value: number }>("SELECT name, value FROM counters")) out[r.name] = r.value;
-    return out;
+    return this.hasTables() ? this.health.counters() : {};
   }
 
   /**
@@ -208,9 +156,10 @@ export class PoolObject extends DurableObject<Env> {
    * counters, `count` buckets of `step` minutes, the week, the open episode. Ends due leases first.
    */
   async healthFigures(q: { now: number; step: number; count: number }): Promise<PoolFigures> {
+    migrate(this.ctx.storage, MIGRATIONS);
     this.ctx.storage.transactionSync(() => {
-      this.expireDue(q.now);
-      this.alerts.settle(this.config, q.now);
+      this.leases.expireDue(q.now);
+      this.alerts.settle(this.settings, q.now);
     });
     await this.scheduleAlarm(q.now);
     return { ...this.health.figures(q.now, q.step, q.count), episode: this.alerts.episode() };
@@ -218,130 +167,65 @@ export class PoolObject extends DurableObject<Env> {
 
   /** Numbers in E.164 order with last shown, last called, sessions served. */
   numberFigures(q: NumberPageQuery): NumberPage {
-    return this.health.numbers(q);
+    return this.hasTables() ? this.health.numbers(q) : { numbers: [], more: false };
   }
 
   override async alarm(): Promise<void> {
+    if (!this.hasTables()) return;
     const now = Date.now();
     this.alarmAt = null;
     this.ctx.storage.transactionSync(() => {
-      this.expireDue(now);
-      this.prune(now);
+      this.leases.expireDue(now);
+      this.leases.prune(now - this.keepMs());
       this.health.prune(now);
-      this.alerts.settle(this.config, now);
+      this.alerts.settle(this.settings, now);
     });
+    const s = this.settings;
     // Alert ids are per object: a shard's alerts are keyed by the shard's name so they never collide.
-    const source = this.config ? (this.config.shard ? `${this.config.poolId}#${this.config.shard}` : this.config.poolId) : "";
-    await this.alerts.deliver(this.config ? account(this.env, this.config.accountId) : null, source, now);
+    const source = s ? (s.shard ? `${s.poolId}#${s.shard}` : s.poolId) : "";
+    await this.alerts.deliver(s ? account(this.env, s.accountId) : null, source, now);
     await this.scheduleAlarm(now);
   }
 
-  private grant(config: PoolSnapshot, { session, source, now }: AllocateArgs): LeaseGrant {
-    this.expireDue(now);
-    const leaseMs = config.leaseSeconds * 1000;
-    const own = this.sql.exec<NumberRow>(QUERIES.own, session).toArray()[0];
-    if (own) {
-      // Sticky. A retiring number is kept until its lease ends, but not extended.
-      const expiresAt = own.retiring ? own.expires_at! : Math.max(own.expires_at!, now + leaseMs);
-      this.sql.exec("UPDATE numbers SET expires_at = ?, last_shown_at = ? WHERE number = ?", expiresAt, now, own.number);
-      this.sql.exec("UPDATE leases SET expires_at = ? WHERE id = ?", expiresAt, own.lease_id);
-      this.bump("renewals");
-      return { number: own.number, expiresAt, overflow: false };
+  private takeGate(gate: AccountGate): void {
+    if (this.gate && this.gate.version > gate.version) return;
+    this.save("gate", gate);
+    this.gate = gate;
+  }
+
+  private partsOf(number: string): PhoneParts {
+    let p = this.parts.get(number);
+    if (!p) {
+      p = phoneParts(number);
+      this.parts.set(number, p);
     }
-    // A new session: the drain backstop counts every number handed to a new session.
-    const limit = config.maxNewLeasesPerMinute ?? defaultNewLeaseLimit(config.trackingNumbers.length);
-    const admitted = this.newLeases.take(now, limit);
-    if (!admitted.ok) {
-      this.bump("rate_limited");
-      return { number: null, expiresAt: null, overflow: false, retryAfter: admitted.retryAfter };
-    }
-    const free = this.sql.exec<{ number: string; released_at: number }>(QUERIES.free).toArray()[0];
-    if (free && free.released_at <= now) return this.lease(free.number, session, source, now, now + leaseMs);
-    this.alerts.ranDry(config, now);
-    if (config.exhaustionPolicy === "recycle") {
-      const victim = this.sql.exec<NumberRow>(QUERIES.victim).toArray()[0];
-      if (victim) {
-        this.endLease(victim, now, "recycled");
-        this.bump("recycled_early");
-        return this.lease(victim.number, session, source, now, now + leaseMs);
-      }
-    }
-    if (config.exhaustionPolicy === "overflow" && config.overflowNumber) {
-      // Only while nobody still holds it from before it became the overflow number.
-      const held = this.sql.exec("SELECT 1 FROM numbers WHERE number = ? AND session IS NOT NULL", config.overflowNumber).toArray().length > 0;
-      if (!held) {
-        this.bump("overflow");
-        this.sql.exec("UPDATE numbers SET last_shown_at = ? WHERE number = ?", now, config.overflowNumber);
-        return { number: config.overflowNumber, expiresAt: now + leaseMs, overflow: true };
-      }
-    }
-    this.bump("refused");
-    return { number: null, expiresAt: null, overflow: false };
+    return p;
   }
 
-  private lease(number: string, session: string, source: string | null, now: number, expiresAt: number): LeaseGrant {
-    const id = this.sql
-      .exec<{ id: number }>(
-        "INSERT INTO leases (number, session, source, leased_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-        number,
-        session,
-        source,
-        now,
-        expiresAt,
-      )
-      .one().id;
-    this.sql.exec(
-      "UPDATE numbers SET lease_id = ?, session = ?, leased_at = ?, expires_at = ?, last_shown_at = ?, sessions_served = sessions_served + 1 WHERE number = ?",
-      id,
-      session,
-      now,
-      expiresAt,
-      now,
-      number,
-    );
-    this.bump("allocations");
-    this.health.leaseStarted(now);
-    return { number, expiresAt, overflow: false };
+  private hasTables(): boolean {
+    return this.version !== null || hasSchema(this.ctx.storage);
   }
 
-  private endLease(row: NumberRow, at: number, reason: "expired" | "recycled"): void {
-    this.sql.exec("UPDATE leases SET ended_at = ?, end_reason = ? WHERE id = ?", at, reason, row.lease_id);
-    if (row.retiring) this.sql.exec("DELETE FROM numbers WHERE number = ?", row.number);
-    else
-      this.sql.exec(
-        "UPDATE numbers SET lease_id = NULL, session = NULL, leased_at = NULL, expires_at = NULL, released_at = ? WHERE number = ?",
-        at,
-        row.number,
-      );
-    this.health.leaseEnded(row, at);
+  private meta<T>(key: string): T | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : null;
   }
 
-  /** End every lease whose time is up (also done on each allocation, so a late alarm never matters). */
-  private expireDue(now: number): void {
-    const due = this.sql.exec<NumberRow>(QUERIES.due, now).toArray();
-    for (const row of due) this.endLease(row, row.expires_at!, "expired");
+  private save(key: string, value: unknown): void {
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, JSON.stringify(value));
   }
 
-  /** Drop finished leases older than grace + retention: no call can be attributed to them any more. */
-  private prune(now: number): void {
-    this.sql.exec("DELETE FROM leases WHERE ended_at IS NOT NULL AND ended_at < ?", now - this.keepMs());
-  }
-
+  /** Finished leases are kept grace + retention: a late call can still find them. */
   private keepMs(): number {
     const retentionDays = Number(this.env.LEASE_RETENTION_DAYS) || 30;
-    return (this.config?.graceSeconds ?? 0) * 1000 + retentionDays * DAY_MS;
-  }
-
-  private bump(name: string): void {
-    this.sql.exec("INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1", name);
+    return (this.settings?.graceSeconds ?? 0) * 1000 + retentionDays * DAY_MS;
   }
 
   /** One alarm, at the earliest deadline: the next lease expiry, history or minutes prune, or alert hand-over. */
   private async scheduleAlarm(now: number): Promise<void> {
-    const expiry = this.sql.exec<{ t: number | null }>(QUERIES.nextExpiry).one().t;
-    const oldestEnded = this.sql.exec<{ t: number | null }>(QUERIES.oldestEnded).one().t;
+    const oldestEnded = this.leases.oldestEnded();
     const prune = oldestEnded === null ? null : Math.max(now, oldestEnded + this.keepMs());
-    const candidates = [expiry, prune, this.health.nextPrune(now), this.alerts.nextDue()].filter((t): t is number => t !== null);
+    const candidates = [this.leases.nextExpiry(), prune, this.health.nextPrune(now), this.alerts.nextDue()].filter((t): t is number => t !== null);
     const next = candidates.length ? Math.min(...candidates) : null;
     if (next === this.alarmAt) return;
     if (next === null) await this.ctx.storage.deleteAlarm();

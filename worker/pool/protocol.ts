@@ -1,51 +1,96 @@
+/**
+ * What crosses the boundary of a pool object (plain data over Durable Object RPC): the config the
+ * account object pushes to it, the allocation the worker asks of it, and what it tells the call
+ * path about a ring on one of its numbers.
+ */
+import type { PhoneParts, PoolAllocation } from "../../shared/protocol";
+import type { ApiErrorData } from "../platform/result";
 import type { ExhaustionPolicy, PoolStatus } from "../schemas/pool";
 
-/** What the account object pushes to a pool's object: everything allocation needs. */
-export interface PoolSnapshot {
+/** One shard's settings of a pool: everything allocation needs except the numbers themselves. */
+export interface PoolSettings {
   accountId: string;
   poolId: string;
-  /** Increases on every change; an object ignores a snapshot older than the one it has. */
-  version: number;
-  /** False once the pool is deleted: all its numbers retire. */
+  /** Display name (alerts). */
+  name: string;
+  /** This object's shard of the pool, and the pool's shard count. */
+  shard: number;
+  shards: number;
+  /** False once the pool is deleted: all its numbers retire, no allocation. */
   active: boolean;
-  trackingNumbers: string[];
+  /** The account's default pool: allocations that name no pool come here. */
+  isDefault: boolean;
+  /** Numbers the snippet may replace, in the parts it matches and writes with. */
+  destinations: PhoneParts[];
   overflowNumber: string | null;
   leaseSeconds: number;
   graceSeconds: number;
   exhaustionPolicy: ExhaustionPolicy;
-  /** `warning` pools raise alerts (absent in older snapshots: `recycle`). */
-  status?: PoolStatus;
-  /** Utilization at which a `warning` pool raises an alert (absent: 0.8). */
-  alertThreshold?: number;
-  /** Most new leases per minute (drain backstop); absent in older snapshots: the default. */
-  maxNewLeasesPerMinute?: number | null;
-  /** This object's shard of the pool and the pool's shard count (absent: 0 of 1). */
-  shard?: number;
-  shards?: number;
-  /** Numbers that moved here from another shard: not handed out before this time (ms). */
-  heldUntil?: Record<string, number>;
-  /** Call route (absent in snapshots written before the call path existed). Kept after delete so retiring numbers still route. */
-  route?: CallRoute;
+  status: PoolStatus;
+  alertThreshold: number;
+  /** This shard's share of the pool's new-lease limit per minute (drain backstop). */
+  maxNewLeasesPerMinute: number;
 }
 
-/** Where a pool's calls go: always its first destination, never a number from the page or the callback. */
-export interface CallRoute {
-  poolName: string;
-  destination: string;
-  callerId: string | null;
-  whisper: boolean;
+/** What a pool object needs of its account to admit an allocation without asking it. */
+export interface AccountGate {
+  /** Increases on every change of the site key or origins; an older gate is ignored. */
+  version: number;
+  siteKey: string;
+  /** Normalised allowed-origin patterns (domain/origins.ts). */
+  origins: string[];
 }
 
-/** What the pool object knows about a ring on one of its numbers at a time. */
+/** A tracking number as pushed to its shard; `heldUntil`: not handed out before then (it just moved here). */
+export interface NumberSpec {
+  number: string;
+  heldUntil?: number;
+}
+
+/**
+ * A config push. `version` is the pool's config version after it. Numbers come either in full
+ * (`base` null: the shard's whole list) or as a change against `base`, the version the account
+ * last saw this shard take; an object at another version answers `resync` and gets the full list.
+ */
+export interface PoolPush {
+  version: number;
+  base: number | null;
+  settings: PoolSettings;
+  gate: AccountGate;
+  numbers: { all: NumberSpec[] } | { add: NumberSpec[]; remove: string[] };
+}
+
+export type PushResult = { ok: true; version: number } | { ok: false; resync: true };
+
+/** The worker's allocation request to one shard of a pool. */
+export interface AllocateArgs {
+  siteKey: string;
+  origin: string | null;
+  session: string;
+  /** JSON of the session's source context, stored with the lease for attribution. */
+  source: string | null;
+  now: number;
+  /** The request named no pool: only the account's default pool may answer it. */
+  asDefault: boolean;
+}
+
+export type AllocateReply =
+  | { ok: true; allocation: PoolAllocation }
+  /** The new-lease limit refused a new session: seconds to wait. */
+  | { ok: false; kind: "rate_limited"; retryAfter: number }
+  /** The caller's routing is stale (not the default any more, another shard count, deleted). */
+  | { ok: false; kind: "reroute" }
+  /** This object has never been given its config (the account pushes it, then the caller retries). */
+  | { ok: false; kind: "unsynced" }
+  /** Refused: wrong key or origin. */
+  | { ok: false; kind: "refused"; error: ApiErrorData };
+
+/** What a pool object knows about a ring on one of its numbers at a time. */
 export interface CallMatch {
   /** The lease that held the number at that time (live, or ended within grace); null when none or overflow. */
   lease: MatchedLease | null;
   /** The number is the pool's shared overflow number: never attributed. */
   overflow: boolean;
-  /** The route of the pool object's own (last) config, for pools the account no longer has. */
-  route: CallRoute | null;
-  /** The shard count in the object's own config (finds the right shard of a deleted pool). */
-  shards?: number;
 }
 
 export interface MatchedLease {
@@ -65,9 +110,6 @@ export interface CallQuery {
   number: string;
   /** The call's start time: the lease holding the number then wins. */
   at: number;
-  /** The account's current grace and overflow number for this pool; absent for a deleted pool (use the object's own). */
-  graceSeconds?: number;
-  overflowNumber?: string | null;
   /** Only look: record nothing (used to compare shards before recording on the one that held it). */
   peek?: boolean;
 }
@@ -78,15 +120,4 @@ export interface LeaseGrant {
   overflow: boolean;
   /** Set when the pool's new-lease rate limit refused a new session: seconds to wait. */
   retryAfter?: number;
-}
-
-export type AllocateOutcome = { stale: true } | ({ stale: false } & LeaseGrant);
-
-export interface AllocateArgs {
-  session: string;
-  /** JSON of the session's source context, stored with the lease for attribution. */
-  source: string | null;
-  now: number;
-  /** The config version the account object holds; a lower local version means "push me the config". */
-  version: number;
 }

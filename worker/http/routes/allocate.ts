@@ -4,14 +4,12 @@
  * schema the OpenAPI document shows; CORS is granted to the account's allowed origins only.
  */
 import type { Context } from "hono";
-import type { AllocateResponse } from "../../../shared/protocol";
 import { parseKey } from "../../domain/keys";
 import { enrichSource } from "../../domain/source";
 import { clientKey } from "../../platform/client-key";
-import type { Result } from "../../platform/result";
-import { account } from "../../platform/stubs";
 import { AllocateRequestSchema, AllocateResponseSchema } from "../../schemas/allocate";
 import { errorResponses } from "../../schemas/common";
+import { allocateFromPools } from "../allocation";
 import type { AppEnv } from "../app-env";
 import { errorBody, invalidRequest } from "../errors";
 import { browserOnly } from "../middleware/browser-only";
@@ -80,7 +78,8 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
       return c.json(errorBody("rate_limited", "Too many allocations from this address; the page keeps its own number"), 429);
     }
   }
-  const result: Result<AllocateResponse> = await account(c.env, key.accountId).allocate({
+  const result = await allocateFromPools(c.env, {
+    accountId: key.accountId,
     siteKey: body.key,
     origin: origin ?? null,
     pools: body.pools,

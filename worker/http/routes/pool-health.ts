@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
+import { poolHealth, poolNumbers, poolSizing } from "../../pool/fan-out";
 import { errorResponses, PoolParamSchema } from "../../schemas/common";
 import { HealthQuerySchema, HealthViewSchema, NumberListSchema, NumbersQuerySchema, PoolSizingQuerySchema, PoolSizingSchema } from "../../schemas/health";
 import { adminAuth } from "../middleware/auth";
@@ -26,10 +27,8 @@ app.openapi(
   async (c) => {
     const q = c.req.valid("query");
     c.header("Cache-Control", "no-store");
-    return c.json(
-      unwrap(await account(c.env, c.var.accountId).poolHealth(c.req.valid("param").id, { now: Date.now(), minutes: q.minutes, step: q.step })),
-      200,
-    );
+    const pool = unwrap(await account(c.env, c.var.accountId).getPool(c.req.valid("param").id));
+    return c.json(await poolHealth(c.env, c.var.accountId, pool, { now: Date.now(), minutes: q.minutes, step: q.step }), 200);
   },
 );
 
@@ -47,12 +46,8 @@ app.openapi(
   async (c) => {
     const q = c.req.valid("query");
     c.header("Cache-Control", "no-store");
-    const page = unwrap(
-      await account(c.env, c.var.accountId).poolNumbers(
-        c.req.valid("param").id,
-        q.after === undefined ? { limit: q.limit } : { after: q.after, limit: q.limit },
-      ),
-    );
+    const pool = unwrap(await account(c.env, c.var.accountId).getPool(c.req.valid("param").id));
+    const page = await poolNumbers(c.env, c.var.accountId, pool, q.after === undefined ? { limit: q.limit } : { after: q.after, limit: q.limit });
     return c.json(page, 200);
   },
 );
@@ -68,7 +63,10 @@ app.openapi(
     request: { params: PoolParamSchema, query: PoolSizingQuerySchema },
     responses: { 200: { description: "Sizing", ...json(PoolSizingSchema) }, ...errorResponses },
   }),
-  async (c) => c.json(unwrap(await account(c.env, c.var.accountId).poolSizing(c.req.valid("param").id, c.req.valid("query"), Date.now())), 200),
+  async (c) => {
+    const pool = unwrap(await account(c.env, c.var.accountId).getPool(c.req.valid("param").id));
+    return c.json(await poolSizing(c.env, c.var.accountId, pool, c.req.valid("query"), Date.now()), 200);
+  },
 );
 
 export default app;

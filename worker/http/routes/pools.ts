@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
+import { poolLeases } from "../../pool/fan-out";
 import { errorResponses, PoolParamSchema } from "../../schemas/common";
 import { LeaseSchema, NumbersChangeSchema, PoolCreateSchema, PoolPatchSchema, PoolSchema } from "../../schemas/pool";
 import { adminAuth } from "../middleware/auth";
@@ -103,7 +104,10 @@ app.openapi(
     request: { params: PoolParamSchema },
     responses: { 200: { description: "Leases", ...json(z.object({ leases: z.array(LeaseSchema) })) }, ...errorResponses },
   }),
-  async (c) => c.json({ leases: unwrap(await account(c.env, c.var.accountId).leases(c.req.valid("param").id, Date.now())) }, 200),
+  async (c) => {
+    const pool = unwrap(await account(c.env, c.var.accountId).getPool(c.req.valid("param").id));
+    return c.json({ leases: await poolLeases(c.env, c.var.accountId, pool, Date.now()) }, 200);
+  },
 );
 
 export default app;

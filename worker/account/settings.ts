@@ -1,0 +1,196 @@
+/**
+ * The account's own row: name, keys, allowed origins, default pool, voice secret, fallback number,
+ * integrations. Synchronous SQL only; the account object decides what a change must push out
+ * (a new site key or origins go to every pool object as a new AccountGate).
+ */
+import { normalizeOrigins } from "../domain/pool-rules";
+import { randomSecret, safeEqualFixed } from "../platform/crypto";
+import { fail, ok, type Result } from "../platform/result";
+import type { AccountGate } from "../pool/protocol";
+import type { Account } from "../schemas/account";
+import type { IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
+import { makeVoiceSecret } from "../voice/auth";
+
+export const SETTINGS_MIGRATIONS = {
+  account: `CREATE TABLE account (
+     id TEXT PRIMARY KEY, name TEXT NOT NULL, admin_key_hash TEXT NOT NULL, site_key TEXT NOT NULL,
+     allowed_origins TEXT NOT NULL, default_pool TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);`,
+  // The call path: voice secret, fallback, GA4 and webhook settings.
+  callPath: `ALTER TABLE account ADD COLUMN voice_secret TEXT;
+   ALTER TABLE account ADD COLUMN fallback_number TEXT;
+   ALTER TABLE account ADD COLUMN ga4 TEXT;      -- JSON { measurementId, apiSecret } or NULL
+   ALTER TABLE account ADD COLUMN webhook TEXT;  -- JSON { url, secret } or NULL
+   UPDATE account SET voice_secret = 'vs_' || lower(hex(randomblob(32))) WHERE voice_secret IS NULL;`,
+  // Pool alerts: where they are sent (JSON { url, secret } or NULL).
+  alerts: "ALTER TABLE account ADD COLUMN alert_webhook TEXT;",
+  // The gate pool objects admit allocations by: its version increases with every key or origin change.
+  gate: "ALTER TABLE account ADD COLUMN gate_version INTEGER NOT NULL DEFAULT 1;",
+};
+
+export type AccountRow = {
+  id: string;
+  name: string;
+  admin_key_hash: string;
+  site_key: string;
+  allowed_origins: string;
+  default_pool: string | null;
+  created_at: number;
+  updated_at: number;
+  voice_secret: string | null;
+  fallback_number: string | null;
+  ga4: string | null;
+  webhook: string | null;
+  alert_webhook: string | null;
+  gate_version: number;
+};
+
+export interface AccountInit {
+  id: string;
+  name: string;
+  allowedOrigins: string[];
+  adminKeyHash: string;
+  siteKey: string;
+  now: number;
+}
+
+/** The voice secret and fallback; the route turns the secret into callback URLs. */
+export interface VoiceSecrets {
+  secret: string;
+  fallbackNumber: string | null;
+}
+
+export class AccountSettings {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** The row, or undefined before the account was created (call only once the schema exists). */
+  row(): AccountRow | undefined {
+    return this.sql.exec<AccountRow>("SELECT * FROM account").toArray()[0];
+  }
+
+  insert(init: AccountInit, origins: string[]): void {
+    this.sql.exec(
+      "INSERT INTO account (id, name, admin_key_hash, site_key, allowed_origins, default_pool, created_at, updated_at, voice_secret) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)",
+      init.id,
+      init.name,
+      init.adminKeyHash,
+      init.siteKey,
+      JSON.stringify(origins),
+      init.now,
+      init.now,
+      makeVoiceSecret(),
+    );
+  }
+
+  /** Whether `keyHash` is the admin key's hash (constant time). */
+  isAdmin(row: AccountRow, keyHash: string): boolean {
+    return safeEqualFixed(row.admin_key_hash, keyHash);
+  }
+
+  /** Name and/or origins; a change of origins is a new gate. */
+  update(
+    row: AccountRow,
+    patch: { name?: string | undefined; allowedOrigins?: string[] | undefined },
+    now: number,
+  ): Result<{ renamed: boolean; gateChanged: boolean }> {
+    let origins = JSON.parse(row.allowed_origins) as string[];
+    if (patch.allowedOrigins) {
+      const n = normalizeOrigins(patch.allowedOrigins);
+      if (!n.ok) return n;
+      origins = n.value;
+    }
+    const name = patch.name ?? row.name;
+    const gateChanged = JSON.stringify(origins) !== row.allowed_origins;
+    this.sql.exec(
+      "UPDATE account SET name = ?, allowed_origins = ?, gate_version = gate_version + ?, updated_at = ?",
+      name,
+      JSON.stringify(origins),
+      gateChanged ? 1 : 0,
+      now,
+    );
+    return ok({ renamed: name !== row.name, gateChanged });
+  }
+
+  /** Replace one key: the admin key by its hash, the site key as is (a new gate). */
+  rotateKey(kind: "admin" | "site", value: string, now: number): void {
+    if (kind === "admin") this.sql.exec("UPDATE account SET admin_key_hash = ?, updated_at = ?", value, now);
+    else this.sql.exec("UPDATE account SET site_key = ?, gate_version = gate_version + 1, updated_at = ?", value, now);
+  }
+
+  setDefaultPool(id: string | null): void {
+    this.sql.exec("UPDATE account SET default_pool = ?", id);
+  }
+
+  rotateVoiceSecret(now: number): void {
+    this.sql.exec("UPDATE account SET voice_secret = ?, updated_at = ?", makeVoiceSecret(), now);
+  }
+
+  setFallback(number: string | null, now: number): void {
+    this.sql.exec("UPDATE account SET fallback_number = ?, updated_at = ?", number, now);
+  }
+
+  /** Set or clear GA4 and the webhooks; a webhook without a secret keeps the current one or gets a new one. */
+  setIntegrations(row: AccountRow, patch: IntegrationsPatch, now: number): void {
+    const current = integrationConfig(row);
+    const ga4 = patch.ga4 === undefined ? current.ga4 : patch.ga4;
+    const webhook = hookSetting(patch.webhook, current.webhook);
+    const alertWebhook = hookSetting(patch.alertWebhook, current.alertWebhook);
+    this.sql.exec(
+      "UPDATE account SET ga4 = ?, webhook = ?, alert_webhook = ?, updated_at = ?",
+      ga4 ? JSON.stringify(ga4) : null,
+      webhook ? JSON.stringify(webhook) : null,
+      alertWebhook ? JSON.stringify(alertWebhook) : null,
+      now,
+    );
+  }
+}
+
+export function accountView(row: AccountRow): Account {
+  return {
+    id: row.id,
+    name: row.name,
+    allowedOrigins: JSON.parse(row.allowed_origins) as string[],
+    siteKey: row.site_key,
+    defaultPool: row.default_pool,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** What every pool object of the account admits allocations by. */
+export function gateOf(row: AccountRow): AccountGate {
+  return { version: row.gate_version, siteKey: row.site_key, origins: JSON.parse(row.allowed_origins) as string[] };
+}
+
+export function voiceSecrets(row: AccountRow): VoiceSecrets {
+  return { secret: row.voice_secret ?? "", fallbackNumber: row.fallback_number };
+}
+
+export function integrationConfig(row: AccountRow): IntegrationConfig {
+  return {
+    ga4: row.ga4 ? (JSON.parse(row.ga4) as IntegrationConfig["ga4"]) : null,
+    webhook: row.webhook ? (JSON.parse(row.webhook) as IntegrationConfig["webhook"]) : null,
+    alertWebhook: row.alert_webhook ? (JSON.parse(row.alert_webhook) as IntegrationConfig["alertWebhook"]) : null,
+  };
+}
+
+/** The API's view of the integrations: the GA4 secret is write-only (a hint of it is shown). */
+export function integrationsView(row: AccountRow): Integrations {
+  const c = integrationConfig(row);
+  return {
+    ga4: c.ga4 ? { measurementId: c.ga4.measurementId, apiSecretHint: `…${c.ga4.apiSecret.slice(-4)}` } : null,
+    webhook: c.webhook,
+    alertWebhook: c.alertWebhook,
+  };
+}
+
+/** A webhook setting after a patch: unchanged, cleared, or a URL keeping (or getting) a secret. */
+function hookSetting(
+  patch: { url: string; secret?: string | undefined } | null | undefined,
+  current: { url: string; secret: string } | null,
+): { url: string; secret: string } | null {
+  if (patch === undefined) return current;
+  if (patch === null) return null;
+  return { url: patch.url, secret: patch.secret ?? current?.secret ?? `whsec_${randomSecret(32)}` };
+}
+
+export const accountNotFound = () => fail(404, "account_not_found", "No such account");

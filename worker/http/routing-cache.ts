@@ -1,0 +1,39 @@
+/**
+ * The worker's memory of where an account's allocations go (its default pool, each pool's shard
+ * count), per isolate, so an allocation goes straight to the pool object. It is only a hint: the
+ * pool object refuses a request routed by a stale entry (`reroute`), and the worker then asks the
+ * account object afresh. Entries expire, and unknown pool names are never remembered.
+ */
+import type { Routing } from "../account/registry";
+import type { ApiErrorData } from "../platform/result";
+import { account } from "../platform/stubs";
+
+/** How long an entry is used without asking the account object again. */
+const TTL_MS = 60_000;
+/** Accounts remembered per isolate; the oldest entry goes first. */
+const MAX_ACCOUNTS = 1000;
+
+const cache = new Map<string, { routing: Routing; at: number }>();
+
+export type RoutingAnswer = { ok: true; routing: Routing } | { ok: false; error: ApiErrorData };
+
+/**
+ * The routing of an account: from memory, or (when `fresh`, missing or expired) from its object,
+ * which also checks the site key and Origin when asked fresh.
+ */
+export async function routingOf(env: Env, accountId: string, check: { siteKey: string; origin: string | null }, fresh = false): Promise<RoutingAnswer> {
+  const now = Date.now();
+  const hit = cache.get(accountId);
+  if (!fresh && hit && now - hit.at < TTL_MS && now >= hit.at) return { ok: true, routing: hit.routing };
+  const answer = await account(env, accountId).routing(check);
+  cache.delete(accountId);
+  if (!answer.ok) return answer;
+  if (cache.size >= MAX_ACCOUNTS) cache.delete(cache.keys().next().value!);
+  cache.set(accountId, { routing: answer.value, at: now });
+  return { ok: true, routing: answer.value };
+}
+
+/** Forget an account's routing (a pool object said it is stale). */
+export function forgetRouting(accountId: string): void {
+  cache.delete(accountId);
+}

@@ -1,0 +1,42 @@
+/**
+ * Reads that ask every object of a pool (each shard it has, and those it had before its last
+ * change of shard count) and merge their answers: live leases, health figures, numbers, sizing.
+ * The pool's config comes from its account; the figures only from its objects.
+ */
+import { shardIndexes } from "../account/pool-sync";
+import { healthView, mergeFigures, mergeNumberPages, type NumberPageQuery } from "../domain/pool-figures";
+import { sizePool } from "../domain/pool-sizing";
+import { poolShard } from "../platform/stubs";
+import type { HealthView, NumberFigures, PoolSizing, PoolSizingQuery } from "../schemas/health";
+import type { Lease, Pool } from "../schemas/pool";
+
+const objectsOf = (env: Env, accountId: string, pool: Pool) => shardIndexes(pool).map((shard) => poolShard(env, accountId, pool.id, shard));
+
+/** Live leases of a pool, oldest first. */
+export async function poolLeases(env: Env, accountId: string, pool: Pool, now: number): Promise<Lease[]> {
+  const parts = await Promise.all(objectsOf(env, accountId, pool).map((s) => s.liveLeases(now)));
+  return parts.flat().sort((a, b) => a.leasedAt - b.leasedAt || (a.number < b.number ? -1 : 1));
+}
+
+/** A pool's health: the figures of its objects, merged, `minutes` back in buckets of `step`. */
+export async function poolHealth(env: Env, accountId: string, pool: Pool, q: { now: number; minutes: number; step: number }): Promise<HealthView> {
+  const count = Math.ceil(q.minutes / q.step);
+  const parts = await Promise.all(objectsOf(env, accountId, pool).map((s) => s.healthFigures({ now: q.now, step: q.step, count })));
+  return healthView(pool, mergeFigures(parts), q.now);
+}
+
+/** A page of a pool's numbers in E.164 order, with last shown, last called, sessions served. */
+export async function poolNumbers(
+  env: Env,
+  accountId: string,
+  pool: Pool,
+  q: NumberPageQuery,
+): Promise<{ numbers: NumberFigures[]; nextCursor: string | null }> {
+  const pages = await Promise.all(objectsOf(env, accountId, pool).map((s) => s.numberFigures(q)));
+  return mergeNumberPages(pages, q.limit);
+}
+
+/** How many numbers a pool should have: from its observed peak, and from an estimate if given. */
+export async function poolSizing(env: Env, accountId: string, pool: Pool, q: PoolSizingQuery, now: number): Promise<PoolSizing> {
+  return sizePool(pool, await poolHealth(env, accountId, pool, { now, minutes: 0, step: 1 }), q);
+}
