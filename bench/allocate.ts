@@ -1,46 +1,57 @@
 /**
- * Allocation benchmark under `wrangler dev` on loopback (bounded load with autocannon):
- * our POST /v1/allocate beside a trivial Durable Object that only increments a SQLite counter,
- * measured in the same run, on a 10-number and a 10,000-number pool, first allocations
- * (a new session each request) and sticky re-allocations (known sessions) separately.
- * Prints figures and ratios; asserts nothing.
+ * Allocation benchmark under `wrangler dev` on loopback (bounded closed-loop load with autocannon):
+ * POST /v1/allocate beside a trivial Durable Object that only increments a SQLite counter, on a
+ * 10-number and a 10,000-number pool, first allocations (a new session each request) and sticky
+ * re-allocations (known sessions).
+ *
+ * Honest figures: the scenarios run interleaved, round after round, so a noisy phase of the machine
+ * hits every scenario alike; each ratio is taken within a round and the median over rounds is
+ * printed with its spread. Throughput comes from latency (Little's law: connections / mean latency),
+ * not from autocannon's per-second buckets, which a short run quantizes. Asserts nothing.
  */
 import autocannon from "autocannon";
 import { createAccountWithPool, startWorker } from "../test/e2e/harness.ts";
 
 const ORIGIN = "http://bench.local";
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
-const AMOUNT = Number(process.env.BENCH_REQUESTS ?? 4000);
+const AMOUNT = Number(process.env.BENCH_REQUESTS ?? 2000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
-interface Figures {
-  name: string;
+interface Run {
   rps: number;
   p50: number;
   p99: number;
   errors: number;
 }
 
+interface Scenario {
+  name: string;
+  url: string;
+  body: () => string | undefined;
+  headers: Record<string, string>;
+}
+
 let seq = 0;
 const newSession = () => `bench${process.pid}x${(seq++).toString(36).padStart(12, "0")}`;
 
-async function load(name: string, url: string, body: () => string | undefined, headers: Record<string, string> = {}): Promise<Figures> {
-  // Warm-up so isolates and objects are loaded before measuring.
-  await autocannon({ url, method: "POST", connections: 4, amount: 200, headers, requests: [{ setupRequest: (r) => ({ ...r, body: body() }) }] });
+async function run(s: Scenario, amount: number): Promise<Run> {
   const result = await autocannon({
-    url,
+    url: s.url,
     method: "POST",
     connections: CONNECTIONS,
-    amount: AMOUNT,
-    headers,
-    requests: [{ setupRequest: (r) => ({ ...r, body: body() }) }],
+    amount,
+    headers: s.headers,
+    requests: [{ setupRequest: (r) => ({ ...r, body: s.body() }) }],
   });
-  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+  return { rps: (CONNECTIONS / result.latency.mean) * 1000, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
-function table(rows: Figures[]): void {
-  console.log("\n| scenario | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|");
-  for (const r of rows) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} |`);
-}
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const spread = (xs: number[], digits: number) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 
 async function main(): Promise<void> {
   const trivial = await startWorker({ config: "bench/trivial/wrangler.toml" });
@@ -48,9 +59,6 @@ async function main(): Promise<void> {
   // per-pool backstop), so the figures measure allocation itself.
   const ours = await startWorker({ vars: { ALLOCATE_RATE_LIMIT: "off" } });
   try {
-    const rows: Figures[] = [];
-    rows.push(await load("trivial DO counter (baseline)", `${trivial.url}/`, () => undefined));
-
     const small = await createAccountWithPool(ours.url, ORIGIN, pool("p10", 10, 8882100000));
     const big = await createAccountWithPool(ours.url, ORIGIN, pool("p10k", 10_000, 8882200000));
     const headers = {
@@ -62,20 +70,45 @@ async function main(): Promise<void> {
     };
     const url = `${ours.url}/v1/allocate`;
     const first = (key: string) => () => JSON.stringify({ key, session: newSession() });
-    rows.push(await load("first allocation, 10-number pool", url, first(small.siteKey), headers));
-    rows.push(await load("first allocation, 10,000-number pool", url, first(big.siteKey), headers));
     const known = Array.from({ length: 200 }, newSession);
     for (const s of known) await fetch(url, { method: "POST", headers, body: JSON.stringify({ key: big.siteKey, session: s }) });
     let i = 0;
-    rows.push(
-      await load("sticky re-allocation, 10,000-number pool", url, () => JSON.stringify({ key: big.siteKey, session: known[i++ % known.length] }), headers),
-    );
-    table(rows);
-    const [base, f10, f10k, sticky] = rows as [Figures, Figures, Figures, Figures];
-    console.log("\nratios");
-    console.log(`  first allocation (10k pool) / trivial: throughput ${(f10k.rps / base.rps).toFixed(2)}, p50 latency ${(f10k.p50 / base.p50).toFixed(2)}`);
-    console.log(`  sticky re-allocation / trivial:       throughput ${(sticky.rps / base.rps).toFixed(2)}, p50 latency ${(sticky.p50 / base.p50).toFixed(2)}`);
-    console.log(`  10,000-number pool / 10-number pool:  throughput ${(f10k.rps / f10.rps).toFixed(2)}, p50 latency ${(f10k.p50 / f10.p50).toFixed(2)}`);
+    const scenarios: Scenario[] = [
+      { name: "trivial DO counter (baseline)", url: `${trivial.url}/`, body: () => undefined, headers: {} },
+      { name: "first allocation, 10-number pool", url, body: first(small.siteKey), headers },
+      { name: "first allocation, 10,000-number pool", url, body: first(big.siteKey), headers },
+      { name: "sticky re-allocation, 10,000-number pool", url, body: () => JSON.stringify({ key: big.siteKey, session: known[i++ % known.length] }), headers },
+    ];
+    // Warm-up: isolates and objects loaded before anything is measured.
+    for (const s of scenarios) await run(s, 300);
+    const runs: Run[][] = scenarios.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [k, s] of scenarios.entries()) runs[k]!.push(await run(s, AMOUNT));
+      process.stdout.write(`round ${round + 1}/${ROUNDS} done\n`);
+    }
+
+    console.log(`\n${ROUNDS} interleaved rounds of ${AMOUNT} requests, ${CONNECTIONS} connections; median (min–max over rounds)\n`);
+    console.log("| scenario | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|");
+    for (const [k, s] of scenarios.entries()) {
+      const r = runs[k]!;
+      const rps = r.map((x) => x.rps);
+      const p50 = r.map((x) => x.p50);
+      const p99 = r.map((x) => x.p99);
+      console.log(
+        `| ${s.name} | ${median(rps).toFixed(0)} (${spread(rps, 0)}) | ${median(p50)} (${spread(p50, 0)}) | ${median(p99)} (${spread(p99, 0)}) | ${r.reduce((t, x) => t + x.errors, 0)} |`,
+      );
+    }
+    const ratio = (a: number, b: number, f: (x: Run) => number) => runs[a]!.map((x, round) => f(x) / f(runs[b]![round]!));
+    const line = (label: string, a: number, b: number) => {
+      const t = ratio(a, b, (x) => x.rps);
+      const l = ratio(a, b, (x) => x.p50);
+      console.log(`  ${label} throughput ${median(t).toFixed(2)} (${spread(t, 2)}), p50 latency ${median(l).toFixed(2)} (${spread(l, 2)})`);
+    };
+    console.log("\nratios (per round, then the median over rounds)");
+    line("first allocation, 10k pool / trivial:   ", 2, 0);
+    line("first allocation, 10 pool / trivial:    ", 1, 0);
+    line("sticky re-allocation / trivial:         ", 3, 0);
+    line("10,000-number pool / 10-number pool:    ", 2, 1);
   } finally {
     await trivial.stop();
     await ours.stop();

@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LIST_ORDER } from "../../worker/account/call-store";
 import { LEASE_AT } from "../../worker/pool/leases";
@@ -13,6 +13,35 @@ describe("attribution: the session that held the number at the call's start", ()
     at(T0);
   });
   afterEach(() => vi.useRealTimers());
+
+  it("a renewal extends the lease a call is matched against (its end lives on the number while it runs)", async () => {
+    const { acct, voice } = await callWorld(2, { leaseSeconds: 600, graceSeconds: 0 });
+    const v = await visit(acct);
+    // Renewed at T0 + 500 s: the lease now ends at T0 + 1,100 s, not T0 + 600 s.
+    at(T0 + 500_000);
+    await visit(acct, GOOGLE, undefined, v.session);
+    at(T0 + 900_000);
+    const id = callId();
+    await ring(voice.callbackUrl, callBody(id, v.number, T0 + 900_000));
+    expect((await getCall(acct, id)).json).toMatchObject({
+      attributed: true,
+      reason: "live",
+      session: v.session,
+      lease: { expiresAt: T0 + 1_100_000, endedAt: null },
+    });
+    // Once it ended, its history row carries the renewed end, and grace 0 means no later call matches.
+    at(T0 + 1_200_000);
+    expect(await runDurableObjectAlarm(poolStub(acct.accountId, "web"))).toBe(true);
+    const late = callId();
+    await ring(voice.callbackUrl, callBody(late, v.number, T0 + 1_150_000));
+    expect((await getCall(acct, late)).json).toMatchObject({ attributed: false, reason: "no_lease" });
+    const during = callId();
+    await ring(voice.callbackUrl, callBody(during, v.number, T0 + 1_050_000));
+    expect((await getCall(acct, during)).json).toMatchObject({
+      attributed: true,
+      lease: { expiresAt: T0 + 1_100_000, endedAt: T0 + 1_100_000, endReason: "expired" },
+    });
+  });
 
   it("a call inside the lease goes to that visit, with its full source, and is forwarded to the pool's destination", async () => {
     const { acct, voice } = await callWorld(3);

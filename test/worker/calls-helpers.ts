@@ -71,8 +71,8 @@ export async function callWorld(size = 1, pool: Record<string, unknown> = {}) {
   return { acct, tracking, voice: await voiceOf(acct) };
 }
 
-export async function visit(acct: Created, source: unknown = GOOGLE, pools?: string[]) {
-  const session = sessionId();
+/** A visit (a new session, or `session` coming back) that allocates; its number and lease end. */
+export async function visit(acct: Created, source: unknown = GOOGLE, pools?: string[], session = sessionId()) {
   const r = await allocate(acct.siteKey, session, { source, ...(pools ? { pools } : {}) });
   if (r.status !== 200) throw new Error(`allocate: ${r.status} ${JSON.stringify(r.json)}`);
   return { session, number: r.json.pools[0].number?.e164 as string, expiresAt: r.json.pools[0].expiresAt as number };

@@ -185,6 +185,36 @@ describe("pool health figures", () => {
     expect(next! - alarm!).toBeGreaterThan(DAY / 2);
   });
 
+  it("an allocation writes only its lease; the minute's figures are written when the minute ends, by the alarm", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(3), destinations: [DEST], leaseSeconds: 3600, isDefault: true });
+    const stub = poolStub(acct.accountId, "web");
+    const stored = () =>
+      runInDurableObject(stub, (_i, s) => ({
+        minutes: s.storage.sql.exec<{ t: number; peak: number }>("SELECT t, peak FROM minutes ORDER BY t").toArray(),
+        counters: s.storage.sql.exec<{ name: string; value: number }>("SELECT name, value FROM counters ORDER BY name").toArray(),
+      }));
+    at(T0 + 10 * S);
+    await lease(acct, sessionId());
+    await lease(acct, sessionId());
+    // The minute's peak and the counters are held until the minute ends: nothing written yet.
+    expect(await stored()).toEqual({ minutes: [], counters: [] });
+    const alarm = await runInDurableObject(stub, (_i, s) => s.storage.getAlarm());
+    expect(alarm).toBe(T0 + 60 * S);
+    at(alarm!);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stored()).toEqual({ minutes: [{ t: T0, peak: 2 }], counters: [{ name: "allocations", value: 2 }] });
+    // A read never misses what is held: it writes first.
+    await lease(acct, sessionId());
+    expect((await health(acct, "?minutes=2")).json).toMatchObject({
+      counters: { allocations: 3 },
+      minutes: [
+        { t: T0, peak: 2 },
+        { t: T0 + 60 * S, peak: 3 },
+      ],
+    });
+  });
+
   it("health reads use indexes", async () => {
     const acct = await createAccount();
     await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: [DEST], isDefault: true });

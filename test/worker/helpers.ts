@@ -1,5 +1,6 @@
 /** Helpers for worker tests: everything goes through the real HTTP API of the worker in workerd. */
 import { env, runInDurableObject, SELF } from "cloudflare:test";
+import { PoolObject } from "../../worker/pool/pool";
 
 export const OPERATOR = "test-operator-token";
 export const ORIGIN = "https://www.shop.example";
@@ -90,8 +91,15 @@ export function accountStub(accountId: string) {
   return env.ACCOUNTS.get(env.ACCOUNTS.idFromName(accountId));
 }
 
-/** Every row of every table of an object's SQLite storage: to prove a refusal stored nothing. */
+/**
+ * Every row of every table of an object's SQLite storage: to prove a refusal stored nothing. A pool
+ * object first writes what it defers (the current minute's figures, due expiries), so a snapshot
+ * never depends on whether its alarm happened to run in between.
+ */
 export async function dump(stub: DurableObjectStub): Promise<string> {
+  await runInDurableObject(stub, async (instance) => {
+    if (instance instanceof PoolObject) await instance.healthFigures({ now: Date.now(), step: 1, count: 0 });
+  });
   return runInDurableObject(stub, (_instance, state) => {
     const sql = state.storage.sql;
     const tables = sql

@@ -48,14 +48,35 @@ const MAX_RETRY_MS = 3_600_000;
 const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
 
 export class PoolAlerts {
+  /** The stored episode, once read (undefined: not read yet). Storage writes keep it current. */
+  private open_: Episode | null | undefined;
+  private raised = false;
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly health: PoolHealth,
   ) {}
 
+  /** The open episode as stored (read once; every change goes through save()). */
   episode(): Episode | null {
-    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'episode'").toArray()[0];
-    return row ? (JSON.parse(row.value) as Episode) : null;
+    if (this.open_ === undefined) {
+      const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'episode'").toArray()[0];
+      this.open_ = row ? (JSON.parse(row.value) as Episode) : null;
+    }
+    return this.open_;
+  }
+
+  /** Forget the episode held in memory (a transaction failed: storage is read again). */
+  reset(): void {
+    this.open_ = undefined;
+    this.raised = false;
+  }
+
+  /** Whether an alert was raised since the last call (the object then sets its alarm for the hand-over). */
+  takeRaised(): boolean {
+    const r = this.raised;
+    this.raised = false;
+    return r;
   }
 
   /** After a change of the lease table: open an episode at the threshold, close it at recovery. */
@@ -138,9 +159,11 @@ export class PoolAlerts {
   private save(episode: Episode | null): void {
     if (episode) this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('episode', ?)", JSON.stringify(episode));
     else this.sql.exec("DELETE FROM meta WHERE key = 'episode'");
+    this.open_ = episode;
   }
 
   private raise(type: AlertType, config: PoolSettings, episode: Episode, now: number): void {
+    this.raised = true;
     this.sql.exec(
       "INSERT INTO alerts (type, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?)",
       type,

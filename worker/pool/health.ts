@@ -1,18 +1,23 @@
 /**
  * A pool object's health figures, kept as leases start and end:
  *
- * - `health`: one row of gauges — numbers that can be leased (`total`: not retiring, not the
- *   overflow number), how many of those hold a live lease (`leased`), retiring and overflow
- *   numbers. Kept up to date on every lease change, so reading them is O(1); recounted on
- *   configure (an admin change, the only time numbers come and go).
+ * - gauges: numbers that can be leased (`total`: not retiring, not the overflow number), how many
+ *   of those hold a live lease (`leased`), retiring and overflow numbers. Counted from the lease
+ *   table when the object loads and on every configure, then kept in memory by each lease change
+ *   (the lease table is the truth; the gauges are a view of it).
  * - `minutes`: one row per minute with a lease change: the highest `leased` seen in it (`peak`),
  *   the value after its last change (`last`) and `total`. A minute without a row carries the
  *   previous row's `last`, so a quiet pool costs nothing. Rows older than MINUTES_KEEP_MS are
  *   pruned by the object's alarm (the newest of them is kept: it carries into the window), so
  *   storage stays bounded at about 9 days × 1,440 rows.
+ * - `counters`: allocations, renewals, recycled_early, overflow, refused, calls….
+ *
+ * The current minute's row and the counters' increments are written once, when the minute ends
+ * (the object's alarm is set for it), and before any read: an allocation writes its lease and
+ * nothing else. A crash loses at most the last minute of figures, never a lease.
  *
  * Every figure read here is a sum or an element-wise sum over the same minute grid, so the
- * figures of several objects of one pool can be merged (lib/pool-figures.ts).
+ * figures of several objects of one pool can be merged (domain/pool-figures.ts).
  */
 import type { Gauges, NumberPage, NumberPageQuery, PoolFigures, Series } from "../domain/pool-figures";
 
@@ -55,11 +60,34 @@ export type CountedRow = { retiring: number; overflow: number };
 
 export const minuteOf = (at: number) => Math.floor(at / MINUTE_MS) * MINUTE_MS;
 
+/** The figures of an object with no numbers and no history, on the grid of `now`, `step`, `count`. */
+export function emptyFigures(now: number, step: number, count: number): Omit<PoolFigures, "episode"> {
+  const zeros = (n: number) => ({ peak: Array<number>(n).fill(0), total: Array<number>(n).fill(0) });
+  return {
+    end: minuteOf(now) + MINUTE_MS,
+    numbers: { total: 0, leased: 0, retiring: 0, overflow: 0 },
+    counters: {},
+    step,
+    series: zeros(count),
+    week: zeros(WEEK_BUCKETS),
+  };
+}
+
 export class PoolHealth {
+  /** The gauges, counted from the lease table on first use (null: not yet). */
+  private g: Gauges | null = null;
+  /** The current minute's figures, not yet written. */
+  private minute: MinuteRow | null = null;
+  /** Counter increments not yet written. */
+  private increments: Record<string, number> = {};
+  /** When something was first left unwritten since the last flush (null: nothing is). */
+  private dirtyAt: number | null = null;
+
   constructor(private readonly sql: SqlStorage) {}
 
   gauges(): Gauges {
-    return this.sql.exec<Gauges>("SELECT total, leased, retiring, overflow FROM health").one();
+    this.g ??= this.count();
+    return this.g;
   }
 
   /** A counted number was leased (free or recycled numbers only: never retiring or overflow). */
@@ -69,23 +97,54 @@ export class PoolHealth {
 
   /** A lease ended at `at`: a retiring number goes away, any other counted number becomes free. */
   leaseEnded(row: CountedRow, at: number): void {
-    if (row.retiring) this.sql.exec("UPDATE health SET retiring = retiring - 1");
+    if (row.retiring) this.gauges().retiring -= 1;
     else if (!row.overflow) this.move(at, -1);
   }
 
   /** After numbers were added, removed or flagged: count again (a scan, on admin changes only). */
   recount(at: number): void {
     const before = this.gauges();
-    this.sql.exec(`UPDATE health SET (total, leased, retiring, overflow) = (SELECT ${COUNTS} FROM numbers)`);
-    const after = this.gauges();
-    if (after.leased !== before.leased || after.total !== before.total) this.record(at, before.leased, after.leased, after.total);
+    const after = this.count();
+    this.g = after;
+    if (after.leased !== before.leased || after.total !== before.total) this.note(at, before.leased, after.leased, after.total);
   }
 
-  /** Counters kept by the pool object (allocations, renewals, recycled_early, overflow, refused, …). */
+  /** Count one event (allocations, renewals, recycled_early, overflow, refused, calls_…). */
+  bump(name: string, at: number): void {
+    this.increments[name] = (this.increments[name] ?? 0) + 1;
+    this.dirtyAt ??= at;
+  }
+
+  /** Counters kept by the pool object, with the increments not yet written. */
   counters(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const r of this.sql.exec<{ name: string; value: number }>("SELECT name, value FROM counters")) out[r.name] = r.value;
+    for (const [name, n] of Object.entries(this.increments)) out[name] = (out[name] ?? 0) + n;
     return out;
+  }
+
+  /** Write the current minute's row and the counter increments. */
+  flush(): void {
+    if (this.minute) this.write(this.minute);
+    for (const [name, n] of Object.entries(this.increments)) {
+      this.sql.exec("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value", name, n);
+    }
+    this.minute = null;
+    this.increments = {};
+    this.dirtyAt = null;
+  }
+
+  /** When the unwritten figures must be written: the end of the minute they began in (null: none). */
+  flushDue(): number | null {
+    return this.dirtyAt === null ? null : minuteOf(this.dirtyAt) + MINUTE_MS;
+  }
+
+  /** Forget everything held in memory (a transaction failed: storage is read again). */
+  reset(): void {
+    this.g = null;
+    this.minute = null;
+    this.increments = {};
+    this.dirtyAt = null;
   }
 
   /**
@@ -120,6 +179,7 @@ export class PoolHealth {
 
   /** The raw, mergeable figures at `now`: gauges, counters, the asked-for series and the week. */
   figures(now: number, step: number, count: number): Omit<PoolFigures, "episode"> {
+    this.flush();
     const end = minuteOf(now) + MINUTE_MS;
     return {
       end,
@@ -133,6 +193,7 @@ export class PoolHealth {
 
   /** The highest concurrency over the last 7 days (for alerts and sizing). */
   peak7d(now: number): number {
+    this.flush();
     return Math.max(0, ...this.series(minuteOf(now) + MINUTE_MS, 60, WEEK_BUCKETS).peak);
   }
 
@@ -178,19 +239,42 @@ export class PoolHealth {
   }
 
   private move(at: number, delta: number): void {
-    const { leased, total } = this.sql.exec<{ leased: number; total: number }>("UPDATE health SET leased = leased + ? RETURNING leased, total", delta).one();
-    this.record(at, leased - delta, leased, total);
+    const g = this.gauges();
+    const before = g.leased;
+    g.leased += delta;
+    this.note(at, before, g.leased, g.total);
   }
 
   /** The level went from `before` to `after` at `at`: the minute's peak is the higher of both. */
-  private record(at: number, before: number, after: number, total: number): void {
+  private note(at: number, before: number, after: number, total: number): void {
+    const t = minuteOf(at);
+    if (this.minute && this.minute.t !== t) {
+      // A new minute: the last one is complete.
+      this.write(this.minute);
+      this.minute = null;
+    }
+    if (!this.minute) this.minute = { t, peak: Math.max(before, after), last: after, total };
+    else {
+      this.minute.peak = Math.max(this.minute.peak, before, after);
+      this.minute.last = after;
+      this.minute.total = total;
+    }
+    this.dirtyAt ??= at;
+  }
+
+  private write(m: MinuteRow): void {
     this.sql.exec(
       `INSERT INTO minutes (t, peak, last, total) VALUES (?, ?, ?, ?)
        ON CONFLICT (t) DO UPDATE SET peak = MAX(peak, excluded.peak), last = excluded.last, total = excluded.total`,
-      minuteOf(at),
-      Math.max(before, after),
-      after,
-      total,
+      m.t,
+      m.peak,
+      m.last,
+      m.total,
     );
+  }
+
+  private count(): Gauges {
+    const [total = 0, leased = 0, retiring = 0, overflow = 0] = this.sql.exec(`SELECT ${COUNTS} FROM numbers`).raw().next().value as number[];
+    return { total, leased, retiring, overflow };
   }
 }

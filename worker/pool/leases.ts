@@ -1,6 +1,8 @@
 /**
  * Where a lease is chosen: a pool shard's lease table. Every number of the shard is a row of
  * `numbers` holding its current lease (if any); `leases` keeps each lease's history for late calls.
+ * A live lease's end is kept on its number only (a renewal writes one row); its history row gets
+ * the final end when the lease ends.
  * The object serialises every call, so a number is never leased to two sessions at once.
  *
  * Choosing a number uses partial indexes: a free number is the first row of `numbers_free`
@@ -126,15 +128,15 @@ export class LeaseTable {
     if (own) {
       // Sticky. A retiring number is kept until its lease ends, but not extended.
       const expiresAt = own.retiring ? own.expires_at! : Math.max(own.expires_at!, now + leaseMs);
+      // One row written: a live lease's current end is on its number (the history row gets it when the lease ends).
       this.sql.exec("UPDATE numbers SET expires_at = ?, last_shown_at = ? WHERE number = ?", expiresAt, now, own.number);
-      this.sql.exec("UPDATE leases SET expires_at = ? WHERE id = ?", expiresAt, own.lease_id);
-      this.bump("renewals");
+      this.health.bump("renewals", now);
       return { number: own.number, expiresAt, overflow: false };
     }
     // A new session: the drain backstop counts every number handed to a new session.
     const admitted = hooks.admitNew(now);
     if (!admitted.ok) {
-      this.bump("rate_limited");
+      this.health.bump("rate_limited", now);
       return { number: null, expiresAt: null, overflow: false, retryAfter: admitted.retryAfter };
     }
     const free = this.sql.exec<{ number: string; released_at: number }>(QUERIES.free).toArray()[0];
@@ -144,7 +146,7 @@ export class LeaseTable {
       const victim = this.sql.exec<NumberRow>(QUERIES.victim).toArray()[0];
       if (victim) {
         this.endLease(victim, now, "recycled");
-        this.bump("recycled_early");
+        this.health.bump("recycled_early", now);
         return this.lease(victim.number, session, source, now, now + leaseMs);
       }
     }
@@ -152,12 +154,12 @@ export class LeaseTable {
       // Only while nobody still holds it from before it became the overflow number.
       const held = this.sql.exec("SELECT 1 FROM numbers WHERE number = ? AND session IS NOT NULL", settings.overflowNumber).toArray().length > 0;
       if (!held) {
-        this.bump("overflow");
+        this.health.bump("overflow", now);
         this.sql.exec("UPDATE numbers SET last_shown_at = ? WHERE number = ?", now, settings.overflowNumber);
         return { number: settings.overflowNumber, expiresAt: now + leaseMs, overflow: true };
       }
     }
-    this.bump("refused");
+    this.health.bump("refused", now);
     return { number: null, expiresAt: null, overflow: false };
   }
 
@@ -179,9 +181,15 @@ export class LeaseTable {
    */
   leaseAt(number: string, at: number, graceMs: number): CallMatch["lease"] {
     const row = this.sql.exec<LeaseRow>(LEASE_AT, number, at).toArray()[0];
+    if (!row) return null;
+    // A live lease's current end is on its number (renewals extend it there).
+    if (row.ended_at === null) {
+      const current = this.sql.exec<{ expires_at: number }>("SELECT expires_at FROM numbers WHERE number = ? AND lease_id = ?", number, row.id).toArray()[0];
+      if (current) row.expires_at = current.expires_at;
+    }
     // A lease the alarm has not ended yet ended at its expiry all the same.
-    const end = row ? (row.ended_at ?? row.expires_at) : 0;
-    if (!row || end + graceMs < at) return null;
+    const end = row.ended_at ?? row.expires_at;
+    if (end + graceMs < at) return null;
     return {
       id: row.id,
       session: row.session,
@@ -197,7 +205,7 @@ export class LeaseTable {
   /** Record a ring on a number (last_called_at) and count it. */
   recordCall(number: string, at: number, attributed: boolean): void {
     this.sql.exec("UPDATE numbers SET last_called_at = MAX(COALESCE(last_called_at, 0), ?) WHERE number = ?", at, number);
-    this.bump(attributed ? "calls_attributed" : "calls_unattributed");
+    this.health.bump(attributed ? "calls_attributed" : "calls_unattributed", at);
   }
 
   /** End every lease whose time is up. */
@@ -239,13 +247,13 @@ export class LeaseTable {
       now,
       number,
     );
-    this.bump("allocations");
+    this.health.bump("allocations", now);
     this.health.leaseStarted(now);
     return { number, expiresAt, overflow: false };
   }
 
   private endLease(row: NumberRow, at: number, reason: "expired" | "recycled"): void {
-    this.sql.exec("UPDATE leases SET ended_at = ?, end_reason = ? WHERE id = ?", at, reason, row.lease_id);
+    this.sql.exec("UPDATE leases SET ended_at = ?, end_reason = ?, expires_at = ? WHERE id = ?", at, reason, row.expires_at, row.lease_id);
     if (row.retiring) this.sql.exec("DELETE FROM numbers WHERE number = ?", row.number);
     else
       this.sql.exec(
@@ -254,9 +262,5 @@ export class LeaseTable {
         row.number,
       );
     this.health.leaseEnded(row, at);
-  }
-
-  private bump(name: string): void {
-    this.sql.exec("INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1", name);
   }
 }

@@ -15,7 +15,7 @@ import { account } from "../platform/stubs";
 import type { Lease } from "../schemas/pool";
 import { ALERTS_MIGRATION, PoolAlerts } from "./alerts";
 import { admit } from "./gate";
-import { HEALTH_MIGRATION, PoolHealth } from "./health";
+import { emptyFigures, HEALTH_MIGRATION, PoolHealth } from "./health";
 import { LEASES_MIGRATION, LeaseTable } from "./leases";
 import type { AccountGate, AllocateArgs, AllocateReply, CallMatch, CallQuery, PoolPush, PoolSettings, PushResult } from "./protocol";
 import { RateWindow } from "./rate-window";
@@ -25,8 +25,10 @@ export const MIGRATIONS = [
   // Health: gauges kept on every lease change, per-minute peaks, warning episodes' alerts.
   `${HEALTH_MIGRATION}
    ${ALERTS_MIGRATION}`,
-  // Settings, gate and version replace the single pushed snapshot (meta 'config').
-  `DELETE FROM meta WHERE key = 'config';`,
+  // Settings, gate and version replace the single pushed snapshot (meta 'config'); the gauges are
+  // counted from the lease table, not stored.
+  `DELETE FROM meta WHERE key = 'config';
+   DROP TABLE health;`,
 ];
 
 const DAY_MS = 86_400_000;
@@ -70,7 +72,7 @@ export class PoolObject extends DurableObject<Env> {
     if (diff && push.base !== this.version) return { ok: false, resync: true };
     const now = Date.now();
     migrate(this.ctx.storage, MIGRATIONS);
-    this.ctx.storage.transactionSync(() => {
+    this.transaction(() => {
       const numbers = push.settings.active ? push.numbers : { all: [] };
       if ("all" in numbers) this.leases.replaceNumbers(numbers.all);
       else {
@@ -106,7 +108,7 @@ export class PoolObject extends DurableObject<Env> {
     if (!settings.active || (args.asDefault && !settings.isDefault) || shardOf(args.session, settings.shards) !== settings.shard) {
       return { ok: false, kind: "reroute" };
     }
-    const grant = this.ctx.storage.transactionSync(() => {
+    const grant = this.transaction(() => {
       const granted = this.leases.grant(settings, args.session, args.source, args.now, {
         admitNew: (now) => this.newLeases.take(now, settings.maxNewLeasesPerMinute),
         ranDry: (now) => this.alerts.ranDry(settings, now),
@@ -114,7 +116,10 @@ export class PoolObject extends DurableObject<Env> {
       this.alerts.settle(settings, args.now);
       return granted;
     });
-    await this.scheduleAlarm(args.now);
+    // A grant only adds deadlines (a lease's end, an alert to hand over): the alarm moves earlier if
+    // one of them comes first. It never needs to move later here; the alarm itself recomputes.
+    const due = [this.alerts.takeRaised() ? args.now : grant.expiresAt, this.health.flushDue()].filter((t): t is number => t !== null);
+    if (due.length && (this.alarmAt === null || Math.min(...due) < this.alarmAt)) await this.setAlarm(Math.min(...due));
     if (grant.retryAfter !== undefined) return { ok: false, kind: "rate_limited", retryAfter: grant.retryAfter };
     return {
       ok: true,
@@ -143,7 +148,7 @@ export class PoolObject extends DurableObject<Env> {
     if (!settings) return null;
     const overflow = settings.exhaustionPolicy === "overflow" && settings.overflowNumber === q.number;
     const lease = overflow ? null : this.leases.leaseAt(q.number, q.at, settings.graceSeconds * 1000);
-    if (!q.peek) this.ctx.storage.transactionSync(() => this.leases.recordCall(q.number, q.at, lease !== null));
+    if (!q.peek) this.transaction(() => this.leases.recordCall(q.number, q.at, lease !== null));
     return { lease, overflow };
   }
 
@@ -156,10 +161,12 @@ export class PoolObject extends DurableObject<Env> {
    * counters, `count` buckets of `step` minutes, the week, the open episode. Ends due leases first.
    */
   async healthFigures(q: { now: number; step: number; count: number }): Promise<PoolFigures> {
-    migrate(this.ctx.storage, MIGRATIONS);
-    this.ctx.storage.transactionSync(() => {
+    // A shard never configured (its push failed) has nothing to show and must not get storage for it.
+    if (!this.hasTables()) return { ...emptyFigures(q.now, q.step, q.count), episode: null };
+    this.transaction(() => {
       this.leases.expireDue(q.now);
       this.alerts.settle(this.settings, q.now);
+      this.health.flush();
     });
     await this.scheduleAlarm(q.now);
     return { ...this.health.figures(q.now, q.step, q.count), episode: this.alerts.episode() };
@@ -174,17 +181,29 @@ export class PoolObject extends DurableObject<Env> {
     if (!this.hasTables()) return;
     const now = Date.now();
     this.alarmAt = null;
-    this.ctx.storage.transactionSync(() => {
+    this.transaction(() => {
       this.leases.expireDue(now);
       this.leases.prune(now - this.keepMs());
       this.health.prune(now);
       this.alerts.settle(this.settings, now);
+      this.health.flush();
     });
     const s = this.settings;
     // Alert ids are per object: a shard's alerts are keyed by the shard's name so they never collide.
     const source = s ? (s.shard ? `${s.poolId}#${s.shard}` : s.poolId) : "";
     await this.alerts.deliver(s ? account(this.env, s.accountId) : null, source, now);
     await this.scheduleAlarm(now);
+  }
+
+  /** A storage transaction; if it fails, what memory holds of storage is read again. */
+  private transaction<T>(fn: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(fn);
+    } catch (err) {
+      this.health.reset();
+      this.alerts.reset();
+      throw err;
+    }
   }
 
   private takeGate(gate: AccountGate): void {
@@ -225,11 +244,16 @@ export class PoolObject extends DurableObject<Env> {
   private async scheduleAlarm(now: number): Promise<void> {
     const oldestEnded = this.leases.oldestEnded();
     const prune = oldestEnded === null ? null : Math.max(now, oldestEnded + this.keepMs());
-    const candidates = [this.leases.nextExpiry(), prune, this.health.nextPrune(now), this.alerts.nextDue()].filter((t): t is number => t !== null);
-    const next = candidates.length ? Math.min(...candidates) : null;
-    if (next === this.alarmAt) return;
-    if (next === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(next);
-    this.alarmAt = next;
+    const candidates = [this.leases.nextExpiry(), prune, this.health.nextPrune(now), this.health.flushDue(), this.alerts.nextDue()].filter(
+      (t): t is number => t !== null,
+    );
+    await this.setAlarm(candidates.length ? Math.min(...candidates) : null);
+  }
+
+  private async setAlarm(at: number | null): Promise<void> {
+    if (at === this.alarmAt) return;
+    if (at === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
   }
 }
