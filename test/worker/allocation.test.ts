@@ -62,11 +62,21 @@ describe("allocation", () => {
   it("expires leases through the alarm and hands the number to a new session", async () => {
     const { acct } = await setup(1);
     const a = sessionId("a");
-    const first = numberOf(await allocate(acct.siteKey, a));
+    const granted = await allocate(acct.siteKey, a);
+    const first = numberOf(granted);
     const stub = poolStub(acct.accountId, "web");
     expect(await stub.liveLeases(Date.now())).toHaveLength(1);
+    // The alarm is set for the lease's end, and it is the alarm (no request) that ends it in storage.
+    expect(await runInDurableObject(stub, (_i, s) => s.storage.getAlarm())).toBe(granted.json.pools[0].expiresAt);
+    const stored = () =>
+      runInDurableObject(stub, (_i, s) => ({
+        number: s.storage.sql.exec<{ session: string | null }>("SELECT session FROM numbers").one().session,
+        lease: s.storage.sql.exec<{ ended_at: number | null; end_reason: string | null }>("SELECT ended_at, end_reason FROM leases").one(),
+      }));
+    expect(await stored()).toEqual({ number: a, lease: { ended_at: null, end_reason: null } });
     vi.setSystemTime(Date.now() + 61_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stored()).toEqual({ number: null, lease: { ended_at: granted.json.pools[0].expiresAt, end_reason: "expired" } });
     expect(await stub.liveLeases(Date.now())).toHaveLength(0);
     const b = await allocate(acct.siteKey, sessionId("b"));
     expect(numberOf(b)).toBe(first);

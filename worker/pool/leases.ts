@@ -198,7 +198,8 @@ export class LeaseTable {
       expiresAt: row.expires_at,
       endedAt: row.ended_at,
       endReason: row.end_reason,
-      inGrace: end < at,
+      // A lease is over at its end (expireDue frees it then): a call at that instant is in grace.
+      inGrace: end <= at,
     };
   }
 

@@ -1,0 +1,43 @@
+/**
+ * Allowed origins as patterns: exact origins and one wildcard level, matched with scheme and port.
+ * The unit cases pin the matcher; the API cases show the same through an allocation.
+ */
+import { describe, expect, it } from "vitest";
+import { normalizeOriginPattern, originAllowed } from "../../worker/domain/origins";
+import { allocate, createAccount, createPool, freshNumbers, sessionId } from "./helpers";
+
+const patterns = (...p: string[]) =>
+  p.map((x) => {
+    const r = normalizeOriginPattern(x);
+    if (!r.ok) throw new Error(r.reason);
+    return r.origin;
+  });
+
+describe("origin patterns", () => {
+  it.each([
+    ["https://*.example.com", "https://a.example.com", true],
+    ["https://*.example.com", "https://a.b.example.com", true],
+    ["https://*.example.com", "https://example.com", false],
+    ["https://*.example.com", "http://a.example.com", false],
+    // A wildcard is for one port: another port on a matching host is another origin.
+    ["https://*.example.com", "https://a.example.com:8443", false],
+    ["https://*.example.com:8443", "https://a.example.com:8443", true],
+    ["https://*.example.com:8443", "https://a.example.com", false],
+    ["https://*.example.com", "https://a.example.com:443", true],
+    ["https://www.example.com", "https://www.example.com:444", false],
+    ["http://localhost:8787", "http://localhost:8787", true],
+    ["http://localhost:8787", "http://localhost:8788", false],
+    ["https://*.example.com", "https://evil-example.com", false],
+    ["https://*.example.com", "https://a.example.com.evil.test", false],
+  ])("%s allows %s: %s", (pattern, origin, allowed) => {
+    expect(originAllowed(origin, patterns(pattern))).toBe(allowed);
+  });
+
+  it("a wildcard origin with another port is refused at allocation", async () => {
+    const acct = await createAccount(["https://*.shop.example"]);
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"], isDefault: true });
+    expect((await allocate(acct.siteKey, sessionId(), { origin: "https://m.shop.example" })).status).toBe(200);
+    const other = await allocate(acct.siteKey, sessionId(), { origin: "https://m.shop.example:8443" });
+    expect({ status: other.status, code: other.json.error.code }).toEqual({ status: 403, code: "origin_not_allowed" });
+  });
+});
