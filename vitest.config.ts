@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 // end-to-end tests that drive Debian Chromium against a real `wrangler dev`.
 export default defineConfig({
   test: {
+    // Builds what the tests import if stale; stops any wrangler dev an e2e test left running.
+    globalSetup: ["./test/global-setup.ts"],
     projects: [
       {
         plugins: [

@@ -4,12 +4,14 @@
  * playwright-core with a fresh profile and a normal desktop user agent.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import { inject } from "vitest";
+import { findChromium } from "../../scripts/chromium.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 export const OPERATOR_TOKEN = "e2e-operator-token";
@@ -47,6 +49,40 @@ async function waitUp(url: string, child: ChildProcess, log: () => string): Prom
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`wrangler dev did not come up:\n${log()}`);
+}
+
+/**
+ * Process groups this process started and has not stopped: killed when it exits however it exits,
+ * and recorded for the test run's global teardown (test/global-setup.ts) in case it is killed.
+ */
+const groups = new Set<number>();
+let recordDir: string | undefined;
+try {
+  recordDir = inject("processGroups");
+} catch {
+  recordDir = undefined; // not inside a vitest run (the benchmarks)
+}
+process.once("exit", () => {
+  for (const g of groups) {
+    try {
+      process.kill(-g, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+function track(pgid: number, on: boolean): void {
+  if (on) groups.add(pgid);
+  else groups.delete(pgid);
+  if (!recordDir) return;
+  const file = join(recordDir, String(pgid));
+  try {
+    if (on) writeFileSync(file, "");
+    else unlinkSync(file);
+  } catch {
+    /* the run's teardown already cleared it */
+  }
 }
 
 /** Start the worker with `wrangler dev` exactly as `npm start` does, on its own port and storage. */
@@ -87,6 +123,7 @@ export async function startWorker(opts: { demo?: boolean; assets?: string; confi
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    if (child.pid !== undefined) track(child.pid, true);
     child.stdout?.on("data", (d) => (output += d));
     child.stderr?.on("data", (d) => (output += d));
     await waitUp(url, child, () => output);
@@ -100,6 +137,7 @@ export async function startWorker(opts: { demo?: boolean; assets?: string; confi
       /* already gone */
     }
     await exited;
+    track(child.pid, false);
   };
   await launch();
   return {
@@ -133,7 +171,7 @@ export async function startSite(pages: Record<string, string>): Promise<{ url: s
 }
 
 const CHROMIUM = {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  executablePath: findChromium() ?? "chromium (not found: see scripts/chromium.mjs)",
   headless: true,
   args: [
     "--no-sandbox",
