@@ -1,0 +1,129 @@
+/**
+ * Business hours by the clock: range boundaries, holidays and special hours, and both
+ * daylight-saving changes in two time zones — the schedule follows local wall time.
+ */
+import { describe, expect, it } from "vitest";
+import { localTime, type Schedule, scheduleProblems, stepsAt } from "../../worker/domain/schedule";
+
+const Z = (iso: string) => Date.parse(iso);
+const everyDay = (from: string, to: string, steps = "open") =>
+  Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ from, to, steps }]]));
+const schedule = (timeZone: string, extra: Partial<Schedule> = {}): Schedule => ({
+  timeZone,
+  weekly: everyDay("09:00", "17:00"),
+  exceptions: [],
+  otherwise: "closed",
+  ...extra,
+});
+const at = (s: Schedule, iso: string) => stepsAt(s, Z(iso)).steps;
+
+describe("business hours", () => {
+  const ny = schedule("America/New_York", {
+    weekly: {
+      ...everyDay("09:00", "17:00"),
+      fri: [
+        { from: "09:00", to: "12:00", steps: "open" },
+        { from: "13:00", to: "24:00", steps: "late" },
+      ],
+    },
+  });
+
+  it("opens at `from`, closes at `to` exactly (local time)", () => {
+    // Wednesday 2031-01-08, EST (UTC-5).
+    expect(at(ny, "2031-01-08T13:59:59Z")).toBe("closed");
+    expect(at(ny, "2031-01-08T14:00:00Z")).toBe("open");
+    expect(at(ny, "2031-01-08T21:59:59Z")).toBe("open");
+    expect(at(ny, "2031-01-08T22:00:00Z")).toBe("closed");
+  });
+
+  it("several ranges a day, each to its own step list; a range may end at midnight", () => {
+    // Friday 2031-01-10.
+    expect(at(ny, "2031-01-10T16:59:00Z")).toBe("open"); // 11:59
+    expect(at(ny, "2031-01-10T17:30:00Z")).toBe("closed"); // 12:30, the lunch gap
+    expect(at(ny, "2031-01-10T18:00:00Z")).toBe("late"); // 13:00
+    expect(at(ny, "2031-01-11T04:59:00Z")).toBe("late"); // 23:59
+    expect(at(ny, "2031-01-11T05:00:00Z")).toBe("closed"); // Saturday 00:00 — Saturday's ranges apply
+  });
+
+  it("a holiday closes a working day; special hours replace its ranges", () => {
+    const s = schedule("America/New_York", {
+      exceptions: [
+        { date: "2031-12-25", hours: [], name: "Christmas Day" },
+        { date: "2031-12-24", hours: [{ from: "09:00", to: "12:00", steps: "open" }] },
+      ],
+    });
+    expect(stepsAt(s, Z("2031-12-25T15:00:00Z"))).toMatchObject({ steps: "closed", by: "otherwise", exception: "Christmas Day" });
+    expect(stepsAt(s, Z("2031-12-24T15:00:00Z"))).toMatchObject({ steps: "open", by: "exception" });
+    expect(at(s, "2031-12-24T18:00:00Z")).toBe("closed"); // 13:00 on Christmas Eve
+    expect(at(s, "2031-12-26T18:00:00Z")).toBe("open"); // the day after: weekly hours again
+  });
+
+  describe.each([
+    // [zone, day before spring, spring day, day before autumn, autumn day, UTC minute checked]
+    ["America/New_York", "2031-03-08", "2031-03-09", "2031-11-01", "2031-11-02", "13:30"],
+    ["Europe/London", "2031-03-29", "2031-03-30", "2031-10-25", "2031-10-26", "08:30"],
+  ])("daylight saving in %s", (zone, beforeSpring, spring, beforeAutumn, autumn, utc) => {
+    const s = schedule(zone);
+    it("clocks go forward: the same UTC instant is an hour later on the wall, so it is open", () => {
+      expect(at(s, `${beforeSpring}T${utc}:00Z`)).toBe("closed"); // 08:30 standard time
+      expect(at(s, `${spring}T${utc}:00Z`)).toBe("open"); // 09:30 summer time
+      expect(localTime(Z(`${spring}T${utc}:00Z`), zone).minute).toBe(9 * 60 + 30);
+    });
+    it("clocks go back: the same UTC instant is an hour earlier on the wall, so it is closed", () => {
+      expect(at(s, `${beforeAutumn}T${utc}:00Z`)).toBe("open"); // 09:30 summer time
+      expect(at(s, `${autumn}T${utc}:00Z`)).toBe("closed"); // 08:30 standard time
+    });
+  });
+
+  it("the skipped hour never matches; the repeated hour matches both times", () => {
+    const s = schedule("America/New_York", {
+      weekly: {
+        sun: [
+          { from: "01:00", to: "01:30", steps: "night" },
+          { from: "02:00", to: "02:30", steps: "skipped" },
+        ],
+      },
+    });
+    // 2031-03-09: 01:59 EST is 06:59Z, the next minute is 03:00 EDT.
+    expect(at(s, "2031-03-09T06:15:00Z")).toBe("night");
+    expect(at(s, "2031-03-09T07:00:00Z")).toBe("closed");
+    expect(localTime(Z("2031-03-09T07:00:00Z"), "America/New_York").minute).toBe(180);
+    // 2031-11-02: 01:15 happens at 05:15Z (EDT) and again at 06:15Z (EST).
+    expect(at(s, "2031-11-02T05:15:00Z")).toBe("night");
+    expect(at(s, "2031-11-02T06:15:00Z")).toBe("night");
+    expect(at(s, "2031-11-02T06:45:00Z")).toBe("closed");
+  });
+
+  it("refuses what cannot be meant, saying where", () => {
+    const lists = new Set(["open", "closed"]);
+    expect(scheduleProblems(schedule("America/New_York"), lists)).toEqual([]);
+    const bad: Schedule = {
+      timeZone: "Mars/Olympus",
+      weekly: {
+        mon: [
+          { from: "09:00", to: "17:00", steps: "open" },
+          { from: "16:00", to: "18:00", steps: "open" },
+        ],
+        tue: [{ from: "22:00", to: "06:00", steps: "open" }],
+        wed: [{ from: "9:00", to: "25:00", steps: "nope" }],
+      },
+      exceptions: [
+        { date: "2031-02-30", hours: [] },
+        { date: "2031-12-25", hours: [] },
+        { date: "2031-12-25", hours: [] },
+      ],
+      otherwise: "missing",
+    };
+    expect(scheduleProblems(bad, lists).map((p) => p.path)).toEqual([
+      "timeZone",
+      "weekly.mon[1]",
+      "weekly.tue[0]",
+      "weekly.wed[0].from",
+      "weekly.wed[0].to",
+      "weekly.wed[0].steps",
+      "exceptions[0].date",
+      "exceptions[2].date",
+      "otherwise",
+    ]);
+  });
+});
