@@ -5,7 +5,7 @@
  * also built there, allows exactly those two by hash and requests to this origin only.
  */
 import { DASHBOARD_CSP, DASHBOARD_ETAG, DASHBOARD_HTML } from "../../generated/dashboard";
-import { matchesEtag } from "../etag";
+import { matchesEtag } from "../negotiation";
 import { createRouter } from "../router";
 
 const app = createRouter();

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { SNIPPET_ETAG, SNIPPET_JS } from "../../generated/snippet";
 import type { AppEnv } from "../app-env";
-import { matchesEtag } from "../etag";
+import { matchesEtag } from "../negotiation";
 
 const app = new Hono<AppEnv>();
 
