@@ -9,7 +9,7 @@ import type { CallStats } from "../worker/schemas/calls";
 import type { HealthView, NumberFigures } from "../worker/schemas/health";
 import type { Pool } from "../worker/schemas/pool";
 
-export type { Account, CallStats, HealthView, NumberFigures, Pool };
+export type { CallStats, HealthView, NumberFigures, Pool };
 
 export interface NumberPage {
   numbers: NumberFigures[];
@@ -30,7 +30,7 @@ export class ApiError extends Error {
 }
 
 /** GET a path with query parameters; `key` is read on every call (sign-out takes effect at once). */
-export type Get = <T>(path: string, query?: Record<string, string | number | undefined>) => Promise<T>;
+type Get = <T>(path: string, query?: Record<string, string | number | undefined>) => Promise<T>;
 
 export function createClient(key: () => string | null, fetcher: typeof fetch = (...a) => fetch(...a)): Get {
   return async <T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> => {

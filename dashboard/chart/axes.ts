@@ -2,7 +2,7 @@
 import { svg } from "../dom";
 import { type Frame, frame, gridValues, HEIGHT } from "./scale";
 
-export interface AxisFormat {
+interface AxisFormat {
   y: (v: number) => string;
   x: (v: number) => string;
 }

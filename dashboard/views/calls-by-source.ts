@@ -13,7 +13,7 @@ export const MIN_DAYS_SHOWN = 14;
 export const COLORS = ["#1565c0", "#2f7d32", "#c77700", "#6a1b9a", "#b3261e", "#00838f", "#5d4037", "#546e7a"];
 export const UNATTRIBUTED = "(unattributed)";
 
-export interface Stacked {
+interface Stacked {
   /** UTC days with calls, oldest first. */
   days: string[];
   /** Source names, sorted; the colour of source i is COLORS[i % COLORS.length]. */

@@ -7,7 +7,7 @@
 import { SCALAR_VERSION } from "../../generated/api-reference";
 
 /** Scalar's options (the `data-configuration` JSON): no fonts, telemetry, AI agent or MCP from Scalar's servers; no proxy. */
-export const SCALAR_CONFIG = {
+const SCALAR_CONFIG = {
   withDefaultFonts: false,
   telemetry: false,
   agent: { disabled: true },
