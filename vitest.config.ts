@@ -1,8 +1,8 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Three suites: the worker inside workerd (Vitest plugin), snippet units in happy-dom, and
-// end-to-end tests that drive Debian Chromium against a real `wrangler dev`.
+// Four suites: the worker inside workerd (Vitest plugin), snippet and dashboard units in happy-dom,
+// and end-to-end tests that drive Debian Chromium against a real `wrangler dev`.
 export default defineConfig({
   test: {
     // Builds what the tests import if stale; stops any wrangler dev an e2e test left running.
@@ -19,6 +19,9 @@ export default defineConfig({
       },
       {
         test: { name: "snippet", environment: "happy-dom", include: ["test/snippet/**/*.test.ts"] },
+      },
+      {
+        test: { name: "dashboard", environment: "happy-dom", include: ["test/dashboard/**/*.test.ts"] },
       },
       {
         test: {

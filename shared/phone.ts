@@ -6,7 +6,7 @@
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import type { PhoneParts } from "./protocol";
 
-export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
+type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
 
 const KEYPAD: Record<string, string> = {};
 "abc2def3ghi4jkl5mno6pqrs7tuv8wxyz9".replace(/([a-z]+)(\d)/g, (_m, letters: string, d: string) => {
@@ -15,7 +15,7 @@ const KEYPAD: Record<string, string> = {};
 });
 
 /** Digits of a written number, letters mapped to the keypad (1-800-FLOWERS → 18003569377). */
-export function keypadDigits(input: string): string {
+function keypadDigits(input: string): string {
   let out = "";
   for (const ch of input.toLowerCase()) {
     if (ch >= "0" && ch <= "9") out += ch;
@@ -40,11 +40,6 @@ export function normalizePhone(input: unknown, country?: string): PhoneResult {
   if (!parsed) return { ok: false, reason: country ? "is not a phone number" : "is not a phone number (use +<country code>… or set the pool's country)" };
   if (!parsed.isValid()) return { ok: false, reason: "is not a valid, complete phone number" };
   return { ok: true, e164: parsed.number };
-}
-
-/** True when the string is a normalised E.164 number we would have produced. */
-export function isE164(s: string): boolean {
-  return /^\+[1-9]\d{6,14}$/.test(s);
 }
 
 /** The parts the snippet needs for an E.164 number we stored (see PhoneParts). */

@@ -1,6 +1,6 @@
 /**
  * Once per `vitest run`: builds what the tests import when it is missing or older than its
- * sources (the snippet bundle the worker serves), and afterwards stops every `wrangler dev` the
+ * sources (the snippet, dashboard and API reference bundles the worker serves), and afterwards stops every `wrangler dev` the
  * end-to-end harness started and did not stop — also when a test failed or timed out.
  */
 import { execFileSync } from "node:child_process";
@@ -22,10 +22,10 @@ const newest = (dir: string): number =>
   Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
 
 function buildIfStale(): void {
-  const generated = join(ROOT, "worker/generated/snippet.ts");
-  const sources = Math.max(newest(join(ROOT, "snippet")), newest(join(ROOT, "shared")));
-  if (existsSync(generated) && statSync(generated).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [join(ROOT, "scripts/build-snippet.mjs")], { stdio: "inherit" });
+  const outputs = ["snippet.ts", "dashboard.ts", "api-reference.js.gz"].map((f) => join(ROOT, "worker/generated", f));
+  const sources = Math.max(...["snippet", "shared", "dashboard"].map((d) => newest(join(ROOT, d))));
+  if (outputs.every((f) => existsSync(f) && statSync(f).mtimeMs >= sources)) return;
+  execFileSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
 }
 
 /** Kill every recorded process group (its wrangler and workerd), and forget them. */

@@ -184,19 +184,6 @@ const CHROMIUM = {
   ],
 };
 
-/** Headless Debian Chromium with a fresh profile. */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), "dni-chromium-"));
-  const context = await chromium.launchPersistentContext(dir, { ...CHROMIUM, userAgent: DESKTOP_UA });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 /**
  * One headless Debian Chromium for a whole file (a launch takes seconds); each newContext() is a
  * fresh visitor (its own storage, cache and cookies) with the same desktop user agent.

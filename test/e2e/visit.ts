@@ -21,7 +21,7 @@ export interface View {
   warnings: string[];
 }
 
-export const isAlloc = (r: Request) => r.method() === "POST" && new URL(r.url()).pathname === "/v1/allocate";
+const isAlloc = (r: Request) => r.method() === "POST" && new URL(r.url()).pathname === "/v1/allocate";
 
 /** Starts recording on a new page of the context (before anything is loaded). */
 export async function newView(context: BrowserContext): Promise<View> {

@@ -38,7 +38,7 @@ export async function createAccount(origins: string[] = [ORIGIN], name = "Acme")
 }
 
 /** n distinct valid US toll-free numbers: +1 800 555 0000 + offset… */
-export function numbers(n: number, base = 8005550000): string[] {
+function numbers(n: number, base = 8005550000): string[] {
   return Array.from({ length: n }, (_, i) => `+1${base + i}`);
 }
 

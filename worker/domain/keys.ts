@@ -6,7 +6,7 @@
  */
 import { randomSecret } from "../platform/crypto";
 
-export type KeyKind = "admin" | "site";
+type KeyKind = "admin" | "site";
 
 const PREFIX: Record<KeyKind, string> = { admin: "sk", site: "pk" };
 const KEY_PATTERN = /^(sk|pk)_([a-z0-9]{16})_([A-Za-z0-9_-]{20,64})$/;

@@ -2,7 +2,7 @@
  * Allowed origins of an account: `https://www.example.com`, `http://localhost:8787`,
  * `https://*.example.com` (any subdomain, not the bare domain). A bare host means https.
  */
-export type OriginResult = { ok: true; origin: string } | { ok: false; reason: string };
+type OriginResult = { ok: true; origin: string } | { ok: false; reason: string };
 
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 

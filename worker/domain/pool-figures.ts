@@ -12,7 +12,7 @@ import type { Pool } from "../schemas/pool";
 
 export const DEFAULT_ALERT_THRESHOLD = 0.8;
 /** Hysteresis: an episode ends when utilization falls to the threshold minus this. */
-export const RECOVERY_MARGIN = 0.1;
+const RECOVERY_MARGIN = 0.1;
 
 export interface Series {
   peak: number[];

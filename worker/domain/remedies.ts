@@ -5,7 +5,7 @@
  */
 import { sizeFromObserved } from "./sizing";
 
-export interface Remedy {
+interface Remedy {
   action: "add_numbers" | "shorten_lease";
   message: string;
   /** add_numbers: the pool size to reach. */
@@ -15,7 +15,7 @@ export interface Remedy {
 }
 
 /** Shortest lease the API accepts. */
-export const MIN_LEASE_SECONDS = 30;
+const MIN_LEASE_SECONDS = 30;
 
 export function remedies(p: { poolId: string; total: number; peak: number; leaseSeconds: number; target?: number }): Remedy[] {
   const target = p.target ?? 0.01;

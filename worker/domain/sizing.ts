@@ -43,7 +43,7 @@ export function sizeForTarget(mean: number, target: number): number {
   return c;
 }
 
-export interface SizingInput {
+interface SizingInput {
   visitorsPerHour: number;
   minutes: number;
   /** Share of visitors who see a number: 1 when shown to all, lower with click-to-reveal. */
@@ -53,7 +53,7 @@ export interface SizingInput {
   target: number;
 }
 
-export interface SizingAnswer {
+interface SizingAnswer {
   meanConcurrent: number;
   formula: { numbersPerPool: number; totalNumbers: number; earlyRecycleShare: number };
   target: { maxEarlyRecycleShare: number; numbersPerPool: number; totalNumbers: number; earlyRecycleShare: number; approximation: number };

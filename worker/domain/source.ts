@@ -6,9 +6,9 @@
  */
 import type { Source } from "../schemas/allocate";
 
-export const URL_MAX = 2048;
-export const VALUE_MAX = 200;
-export const NAME_MAX = 64;
+const URL_MAX = 2048;
+const VALUE_MAX = 200;
+const NAME_MAX = 64;
 
 const UTM = ["source", "medium", "campaign", "term", "content"] as const;
 const CLICK_IDS = ["gclid", "msclkid", "fbclid"] as const;

@@ -11,7 +11,7 @@ import { account, poolShard } from "../platform/stubs";
 import type { AllocateReply } from "../pool/protocol";
 import { forgetRouting, routingOf } from "./routing-cache";
 
-export interface AllocationRequest {
+interface AllocationRequest {
   accountId: string;
   siteKey: string;
   origin: string | null;

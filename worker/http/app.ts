@@ -17,7 +17,7 @@ import sizing from "./routes/sizing";
 import snippet from "./routes/snippet";
 import voice from "./routes/voice";
 
-export const ADMIN_MAX_BYTES = 1024 * 1024;
+const ADMIN_MAX_BYTES = 1024 * 1024;
 
 const app = createRouter();
 

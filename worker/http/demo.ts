@@ -8,9 +8,9 @@ import { account, directory } from "../platform/stubs";
 import { PoolCreateSchema } from "../schemas/pool";
 import type { AppEnv } from "./app-env";
 
-export const DEMO_ACCOUNT_ID = "demo000000000000";
-export const DEMO_SITE_KEY = `pk_${DEMO_ACCOUNT_ID}_demo-site-key-not-secret`;
-export const DEMO_ADMIN_KEY = `sk_${DEMO_ACCOUNT_ID}_demo-admin-key-for-local-development-only`;
+const DEMO_ACCOUNT_ID = "demo000000000000";
+const DEMO_SITE_KEY = `pk_${DEMO_ACCOUNT_ID}_demo-site-key-not-secret`;
+const DEMO_ADMIN_KEY = `sk_${DEMO_ACCOUNT_ID}_demo-admin-key-for-local-development-only`;
 
 const DESTINATIONS = ["+18005550199", "+18003569377"];
 const range = (base: number, n: number) => Array.from({ length: n }, (_, i) => `+1${base + i}`);

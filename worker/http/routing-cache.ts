@@ -15,7 +15,7 @@ const MAX_ACCOUNTS = 1000;
 
 const cache = new Map<string, { routing: Routing; at: number }>();
 
-export type RoutingAnswer = { ok: true; routing: Routing } | { ok: false; error: ApiErrorData };
+type RoutingAnswer = { ok: true; routing: Routing } | { ok: false; error: ApiErrorData };
 
 /**
  * The routing of an account: from memory, or (when `fresh`, missing or expired) from its object,

@@ -1,11 +1,11 @@
 /** CSV (RFC 4180, CRLF) that a spreadsheet cannot be tricked into running as a formula. */
 
-export type Cell = string | number | boolean | null | undefined;
+type Cell = string | number | boolean | null | undefined;
 
 /** Cells a spreadsheet would evaluate (OWASP CSV injection): prefixed with a quote. */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-export function csvCell(value: Cell): string {
+function csvCell(value: Cell): string {
   if (value === null || value === undefined) return "";
   let text = String(value);
   if (typeof value === "string" && FORMULA_START.test(text)) text = `'${text}`;

@@ -10,9 +10,9 @@ import { safeEqualFixed } from "./crypto";
 export const TIMESTAMP_HEADER = "X-DNI-Timestamp";
 export const SIGNATURE_HEADER = "X-DNI-Signature";
 /** How far a signed request's timestamp may be from our clock. */
-export const SIGNATURE_TOLERANCE_SECONDS = 300;
+const SIGNATURE_TOLERANCE_SECONDS = 300;
 
-export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
+async function hmacSha256Hex(secret: string, message: string): Promise<string> {
   const enc = new TextEncoder();
   const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const mac = await crypto.subtle.sign("HMAC", key, enc.encode(message));

@@ -41,6 +41,5 @@ export const RotateKeySchema = z
 
 export const RotatedKeySchema = z.object({ key: z.enum(["admin", "site"]), value: z.string() }).openapi("RotatedKey");
 
-export type AccountCreate = z.infer<typeof AccountCreateSchema>;
 export type AccountPatch = z.infer<typeof AccountPatchSchema>;
 export type Account = z.infer<typeof AccountSchema>;

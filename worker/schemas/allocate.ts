@@ -49,5 +49,4 @@ export const AllocateResponseSchema = z
   })
   .openapi("AllocateResponse");
 
-export type AllocateInput = z.infer<typeof AllocateRequestSchema>;
 export type Source = z.infer<typeof SourceSchema>;

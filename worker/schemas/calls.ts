@@ -6,7 +6,7 @@ const text = z.string().nullable();
 export const CALL_REASONS = ["live", "grace", "overflow", "no_lease", "unknown_number"] as const;
 export const CALL_ACTIONS = ["transfer", "whisper", "fallback", "hangup"] as const;
 export const DELIVERY_KINDS = ["ga4", "webhook"] as const;
-export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
+const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
 
 export const DeliverySchema = z
   .object({

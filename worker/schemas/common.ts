@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { POOL_ID_PATTERN } from "../../shared/protocol";
 
 /** The stable error shape every failure uses. */
-export const ErrorSchema = z
+const ErrorSchema = z
   .object({
     error: z.object({
       code: z.string().openapi({ example: "invalid_request" }),

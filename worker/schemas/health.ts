@@ -3,9 +3,9 @@ import { POOL_STATUSES } from "./pool";
 import { SizingAnswerSchema } from "./sizing";
 
 /** Most buckets one health answer carries (raise `step` for longer spans). */
-export const MAX_BUCKETS = 1440;
+const MAX_BUCKETS = 1440;
 /** Minutes of history kept per pool (8 days); the week figures use the last 7. */
-export const MAX_MINUTES = 8 * 1440;
+const MAX_MINUTES = 8 * 1440;
 
 export const HealthQuerySchema = z
   .object({
@@ -34,8 +34,8 @@ const NumbersNow = z.object({
   overflow: z.number().openapi({ description: "1 when the pool has a shared overflow number." }),
 });
 
-export const HEALTH_STATES = ["ok", "warning", "exhausted"] as const;
-export const EPISODE_CAUSES = ["threshold", "exhausted"] as const;
+const HEALTH_STATES = ["ok", "warning", "exhausted"] as const;
+const EPISODE_CAUSES = ["threshold", "exhausted"] as const;
 
 export const HealthViewSchema = z
   .object({
@@ -75,7 +75,7 @@ export const HealthViewSchema = z
   })
   .openapi("PoolHealth");
 
-export const NUMBER_STATES = ["free", "leased", "retiring", "overflow"] as const;
+const NUMBER_STATES = ["free", "leased", "retiring", "overflow"] as const;
 
 export const NumberFiguresSchema = z
   .object({
@@ -131,7 +131,6 @@ export const PoolSizingSchema = z
   })
   .openapi("PoolSizing");
 
-export type HealthQuery = z.infer<typeof HealthQuerySchema>;
 export type HealthView = z.infer<typeof HealthViewSchema>;
 export type NumberFigures = z.infer<typeof NumberFiguresSchema>;
 export type PoolSizing = z.infer<typeof PoolSizingSchema>;

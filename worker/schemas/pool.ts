@@ -3,8 +3,8 @@ import { PhoneInputSchema, PoolIdSchema } from "./common";
 
 export const EXHAUSTION_POLICIES = ["recycle", "overflow", "none"] as const;
 export const POOL_STATUSES = ["recycle", "warning"] as const;
-export const MAX_TRACKING_NUMBERS = 20_000;
-export const MAX_SHARDS = 64;
+const MAX_TRACKING_NUMBERS = 20_000;
+const MAX_SHARDS = 64;
 
 const fields = {
   name: z.string().trim().min(1).max(100),

@@ -66,7 +66,6 @@ export const IntegrationsSchema = z
   })
   .openapi("Integrations");
 
-export type VoicePatch = z.infer<typeof VoicePatchSchema>;
 export type IntegrationsPatch = z.infer<typeof IntegrationsPatchSchema>;
 export type Integrations = z.infer<typeof IntegrationsSchema>;
 

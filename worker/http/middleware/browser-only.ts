@@ -10,7 +10,7 @@ import { isbot } from "isbot";
 import type { AppEnv } from "../app-env";
 import { errorBody } from "../errors";
 
-export function botReason(headers: Headers): string | null {
+function botReason(headers: Headers): string | null {
   const ua = headers.get("User-Agent");
   if (!ua) return "no User-Agent";
   if (isbot(ua)) return "known bot or crawler";

@@ -16,7 +16,7 @@ import { browserOnly } from "../middleware/browser-only";
 import { capBody } from "../middleware/limits";
 import { createRouter } from "../router";
 
-export const ALLOCATE_MAX_BYTES = 8 * 1024;
+const ALLOCATE_MAX_BYTES = 8 * 1024;
 
 const app = createRouter();
 

@@ -65,7 +65,7 @@ app.openapi(
   async (c) => c.json(unwrap(await account(c.env, c.var.accountId).getCall(c.req.valid("param").id)), 200),
 );
 
-export const CSV_COLUMNS = [
+const CSV_COLUMNS = [
   "call_id",
   "started_at",
   "pool",

@@ -1,6 +1,9 @@
-/** Service routes: health, the API reference page. */
+/** Service routes: health, the API reference page and its renderer. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { DOCS_HTML } from "../pages/docs";
+import { SCALAR_ETAG } from "../../generated/api-reference";
+import SCALAR_GZ from "../../generated/api-reference.js.gz";
+import { acceptsGzip, matchesEtag } from "../negotiation";
+import { DOCS_CSP, docsPage } from "../pages/docs";
 import { createRouter } from "../router";
 
 const app = createRouter();
@@ -25,8 +28,31 @@ app.openAPIRegistry.registerPath({
 });
 
 app.get("/docs", (c) => {
+  c.header("Content-Security-Policy", DOCS_CSP);
   c.header("Cache-Control", "public, max-age=300");
-  return c.html(DOCS_HTML);
+  c.header("Referrer-Policy", "no-referrer");
+  c.header("X-Content-Type-Options", "nosniff");
+  return c.html(docsPage(new URL(c.req.url).origin));
+});
+
+/**
+ * The renderer, stored gzipped: sent as is to a client that accepts gzip (every browser), else
+ * decompressed on the way out.
+ */
+app.get("/docs/scalar.js", (c) => {
+  const headers = new Headers({
+    "Content-Type": "application/javascript; charset=utf-8",
+    "Cache-Control": "public, max-age=86400",
+    ETag: SCALAR_ETAG,
+    Vary: "Accept-Encoding",
+    "X-Content-Type-Options": "nosniff",
+  });
+  if (matchesEtag(c.req.header("If-None-Match"), SCALAR_ETAG)) return new Response(null, { status: 304, headers });
+  if (acceptsGzip(c.req.header("Accept-Encoding"))) {
+    headers.set("Content-Encoding", "gzip");
+    return new Response(SCALAR_GZ, { headers, encodeBody: "manual" });
+  }
+  return new Response(new Blob([SCALAR_GZ]).stream().pipeThrough(new DecompressionStream("gzip")), { headers });
 });
 
 export default app;

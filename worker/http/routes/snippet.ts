@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { SNIPPET_ETAG, SNIPPET_JS } from "../../generated/snippet";
 import type { AppEnv } from "../app-env";
+import { matchesEtag } from "../negotiation";
 
 const app = new Hono<AppEnv>();
 
@@ -11,8 +12,7 @@ app.get("/dni.js", (c) => {
   c.header("ETag", SNIPPET_ETAG);
   c.header("Access-Control-Allow-Origin", "*");
   c.header("X-Content-Type-Options", "nosniff");
-  const inm = c.req.header("If-None-Match");
-  if (inm?.split(",").some((t) => t.trim().replace(/^W\//, "") === SNIPPET_ETAG)) return c.body(null, 304);
+  if (matchesEtag(c.req.header("If-None-Match"), SNIPPET_ETAG)) return c.body(null, 304);
   return c.body(SNIPPET_JS);
 });
 

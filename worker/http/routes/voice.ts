@@ -20,7 +20,7 @@ import { errorBody } from "../errors";
 import { capBody } from "../middleware/limits";
 import { createRouter } from "../router";
 
-export const VOICE_MAX_BYTES = 64 * 1024;
+const VOICE_MAX_BYTES = 64 * 1024;
 const ACCOUNT_ID = /^[a-z0-9]{16}$/;
 const TOKEN = new RegExp(`^${VOICE_TOKEN_PATTERN}$`);
 

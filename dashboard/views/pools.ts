@@ -1,0 +1,56 @@
+/**
+ * Pools at a glance: one card per pool with its health state, how full it is now, the 7-day peak,
+ * the counters, and the open warning episode. A click selects the pool.
+ */
+import type { HealthView, Pool } from "../api";
+import { el } from "../dom";
+import { pct, when } from "../format";
+
+/** The width of a card's fill bar, in %: utilization, capped at 100. */
+export const barPercent = (utilization: number): number => Math.min(100, Math.max(0, Math.round(utilization * 100)));
+
+/** The card's summary lines, in order. */
+export function cardLines(p: Pool, h: HealthView): { ids: string; fill: string; counters: string; episode: string | null } {
+  const n = h.numbers;
+  const c = h.counters;
+  const e = h.episode;
+  return {
+    ids: `${p.id} · status ${p.status} · alert at ${pct(h.alertThreshold)}`,
+    fill: `${n.leased} of ${n.total} leased (${pct(h.utilization)}) · ${n.free} free · 7-day peak ${h.peak7d}`,
+    counters: `${c.allocations} allocations · ${c.recycledEarly} recycled early · ${c.overflow} overflow · ${c.refused} refused`,
+    episode: e ? `Warning since ${when(e.openedAt)}${e.exhaustedAt ? ` · ran dry ${when(e.exhaustedAt)}` : ""}` : null,
+  };
+}
+
+function card(p: Pool, h: HealthView, onSelect: (id: string) => void): HTMLButtonElement {
+  const lines = cardLines(p, h);
+  const fill = el("i");
+  fill.style.width = `${barPercent(h.utilization)}%`;
+  const c = el(
+    "button",
+    { className: `card pool ${h.state}`, type: "button", dataset: { id: p.id } },
+    el("span", { className: "row" }, el("strong", { textContent: p.name }), el("span", { className: "tag", textContent: h.state })),
+    el("span", { className: "muted", textContent: lines.ids }),
+    el("span", { className: "bar" }, fill),
+    el("span", { textContent: lines.fill }),
+    el("span", { className: "muted", textContent: lines.counters }),
+  );
+  if (lines.episode) c.append(el("span", { className: "warnline", textContent: lines.episode }));
+  c.addEventListener("click", () => onSelect(p.id));
+  return c;
+}
+
+/** Fills `grid` with a card per pool (`health[i]` is `pools[i]`'s). */
+export function renderPools(grid: HTMLElement, pools: Pool[], health: HealthView[], onSelect: (id: string) => void): void {
+  grid.textContent = "";
+  if (!pools.length) grid.append(el("p", { className: "muted", textContent: "No pools yet: create one with POST /v1/pools." }));
+  pools.forEach((p, i) => {
+    const h = health[i];
+    if (h) grid.append(card(p, h, onSelect));
+  });
+}
+
+/** Outlines the selected pool's card. */
+export function markSelected(grid: HTMLElement, id: string | null): void {
+  for (const node of grid.querySelectorAll<HTMLElement>(".pool")) node.classList.toggle("sel", node.dataset.id === id);
+}

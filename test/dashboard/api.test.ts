@@ -1,0 +1,72 @@
+/** The dashboard's API client against a recorded stand-in for the network (fetch). */
+import { describe, expect, it } from "vitest";
+import { ApiError, createClient, endpoints } from "../../dashboard/api";
+
+interface Sent {
+  url: string;
+  init: RequestInit | undefined;
+}
+
+function network(answer: () => Response) {
+  const sent: Sent[] = [];
+  const fetcher = (async (url: RequestInfo | URL, init?: RequestInit) => {
+    sent.push({ url: String(url), init });
+    return answer();
+  }) as typeof fetch;
+  return { sent, fetcher };
+}
+
+const ok = (body: unknown) => () => new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } });
+
+describe("dashboard API client", () => {
+  it("sends the current key as a bearer header, never in the URL, and bypasses the cache", async () => {
+    let key: string | null = "sk_first";
+    const net = network(ok({ pools: [] }));
+    const api = endpoints(createClient(() => key, net.fetcher));
+    await api.pools();
+    key = "sk_second";
+    await api.health("pool a/b", 60, 5);
+    expect(net.sent.map((s) => new Headers(s.init?.headers).get("Authorization"))).toEqual(["Bearer sk_first", "Bearer sk_second"]);
+    expect(net.sent.map((s) => s.init?.cache)).toEqual(["no-store", "no-store"]);
+    expect(net.sent.map((s) => s.url)).toEqual(["/v1/pools", "/v1/pools/pool%20a%2Fb/health?minutes=60&step=5"]);
+    for (const s of net.sent) expect(s.url).not.toContain("sk_");
+  });
+
+  it("leaves out parameters it does not have, and encodes the ones it has", async () => {
+    const net = network(ok({ numbers: [], nextCursor: null }));
+    const api = endpoints(createClient(() => "k", net.fetcher));
+    await api.health("web", 0);
+    await api.numbers("web", null, 200);
+    await api.numbers("web", "+18885550199", 200);
+    await api.callStats(Date.UTC(2031, 0, 1));
+    expect(net.sent.map((s) => s.url)).toEqual([
+      "/v1/pools/web/health?minutes=0",
+      "/v1/pools/web/numbers?limit=200",
+      "/v1/pools/web/numbers?limit=200&after=%2B18885550199",
+      "/v1/stats/calls?from=2031-01-01T00%3A00%3A00.000Z",
+    ]);
+  });
+
+  it("fails with the API's message and status; 401 and 403 mean the key was refused", async () => {
+    const refused = network(() => Response.json({ error: { code: "unauthorized", message: "Unknown admin key." } }, { status: 401 }));
+    const err = await endpoints(createClient(() => "k", refused.fetcher))
+      .account()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(401);
+    expect((err as ApiError).message).toBe("Unknown admin key.");
+    expect((err as ApiError).unauthorized).toBe(true);
+    expect(new ApiError(403, "").unauthorized).toBe(true);
+    expect(new ApiError(500, "").unauthorized).toBe(false);
+  });
+
+  it("falls back to the status text when the error body is not the API's", async () => {
+    const broken = network(() => new Response("<html>bad gateway</html>", { status: 502, statusText: "Bad Gateway" }));
+    const err = await endpoints(createClient(() => "k", broken.fetcher))
+      .pools()
+      .catch((e: unknown) => e);
+    expect((err as ApiError).status).toBe(502);
+    expect((err as ApiError).message).toBe("Bad Gateway");
+    expect((err as ApiError).unauthorized).toBe(false);
+  });
+});

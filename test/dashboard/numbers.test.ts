@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import type { Api, NumberPage } from "../../dashboard/api";
+import { numbersTable, PAGE_SIZE } from "../../dashboard/views/numbers";
+
+const figure = (number: string) => ({ number, state: "free" as const, expiresAt: null, lastShownAt: null, lastCalledAt: null, sessionsServed: 0 });
+
+/** The numbers endpoint over a fixed list, paged as the API pages it (after the cursor, limit at a time). */
+function numbersApi(all: Record<string, string[]>, pending?: Map<string, () => void>) {
+  const asked: [string, string | null, number][] = [];
+  const numbers = async (pool: string, after: string | null, limit: number): Promise<NumberPage> => {
+    asked.push([pool, after, limit]);
+    if (pending) await new Promise<void>((r) => pending.set(pool, r));
+    const list = all[pool] ?? [];
+    const start = after ? list.indexOf(after) + 1 : 0;
+    const page = list.slice(start, start + limit);
+    return { numbers: page.map(figure), nextCursor: start + limit < list.length ? page[page.length - 1]! : null };
+  };
+  return { api: { numbers } as unknown as Api, asked };
+}
+
+function dom() {
+  const table = document.createElement("table");
+  const body = table.createTBody();
+  const more = document.createElement("button");
+  return { body, more, rows: () => [...body.querySelectorAll("tr")].map((r) => r.querySelector("td")?.textContent) };
+}
+
+const range = (n: number, base = 18885550000) => Array.from({ length: n }, (_, i) => `+${base + i}`);
+
+describe("numbers table", () => {
+  it("shows a page, offers more while there are more, and appends the next page after the last shown", async () => {
+    const list = range(PAGE_SIZE + 5);
+    const { api, asked } = numbersApi({ web: list });
+    const d = dom();
+    const t = numbersTable(api, d.body, d.more);
+    await t.show("web");
+    expect(d.rows()).toEqual(list.slice(0, PAGE_SIZE));
+    expect(d.more.hidden).toBe(false);
+    await t.more();
+    expect(d.rows()).toEqual(list);
+    expect(d.more.hidden).toBe(true);
+    expect(asked).toEqual([
+      ["web", null, PAGE_SIZE],
+      ["web", list[PAGE_SIZE - 1], PAGE_SIZE],
+    ]);
+  });
+
+  it("replaces the rows when another pool is shown", async () => {
+    const { api } = numbersApi({ a: range(3), b: range(2, 18775550000) });
+    const d = dom();
+    const t = numbersTable(api, d.body, d.more);
+    await t.show("a");
+    await t.show("b");
+    expect(d.rows()).toEqual(range(2, 18775550000));
+    expect(d.more.hidden).toBe(true);
+  });
+
+  it("drops a page that arrives after another pool was chosen", async () => {
+    const pending = new Map<string, () => void>();
+    const { api } = numbersApi({ a: range(3), b: range(2, 18775550000) }, pending);
+    const d = dom();
+    const t = numbersTable(api, d.body, d.more);
+    const first = t.show("a");
+    const second = t.show("b");
+    await Promise.resolve();
+    pending.get("b")!();
+    await second;
+    pending.get("a")!();
+    await first;
+    expect(d.rows()).toEqual(range(2, 18775550000));
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { barPercent, cardLines, markSelected, renderPools } from "../../dashboard/views/pools";
+import { health, pool } from "./fixtures";
+
+describe("pool cards", () => {
+  it("fills the bar by utilization, capped to 0..100 %", () => {
+    expect(barPercent(0.304)).toBe(30);
+    expect(barPercent(1.4)).toBe(100);
+    expect(barPercent(-0.1)).toBe(0);
+  });
+
+  it("sums a pool up in its lines, with the open episode when there is one", () => {
+    const opened = Date.UTC(2031, 0, 5, 9);
+    const lines = cardLines(pool({ id: "web", status: "warning" }), health({ episode: { openedAt: opened, cause: "threshold", exhaustedAt: null } }));
+    expect(lines.ids).toBe("web · status warning · alert at 80 %");
+    expect(lines.fill).toBe("6 of 20 leased (30 %) · 14 free · 7-day peak 9");
+    expect(lines.counters).toBe("12 allocations · 1 recycled early · 0 overflow · 2 refused");
+    expect(lines.episode).toBe(`Warning since ${new Date(opened).toLocaleString()}`);
+    const dry = cardLines(pool(), health({ episode: { openedAt: opened, cause: "exhausted", exhaustedAt: opened + 60_000 } }));
+    expect(dry.episode).toBe(`Warning since ${new Date(opened).toLocaleString()} · ran dry ${new Date(opened + 60_000).toLocaleString()}`);
+    expect(cardLines(pool(), health()).episode).toBeNull();
+  });
+
+  it("renders a card per pool with its state, shows names as text, and selects on click", () => {
+    const grid = document.createElement("section");
+    const chosen: string[] = [];
+    const evil = '<img src=x onerror="alert(1)">';
+    renderPools(grid, [pool({ id: "a", name: evil }), pool({ id: "b", name: "Ads" })], [health({ state: "warning" }), health({ state: "exhausted" })], (id) =>
+      chosen.push(id),
+    );
+    const cards = [...grid.querySelectorAll<HTMLButtonElement>(".pool")];
+    expect(cards.map((c) => c.className)).toEqual(["card pool warning", "card pool exhausted"]);
+    expect(cards[0]!.querySelector("strong")?.textContent).toBe(evil);
+    expect(grid.querySelector("img")).toBeNull();
+    expect(cards[0]!.querySelector<HTMLElement>(".bar i")?.style.width).toBe("30%");
+    cards[1]!.click();
+    expect(chosen).toEqual(["b"]);
+    markSelected(grid, "b");
+    expect(cards.map((c) => c.classList.contains("sel"))).toEqual([false, true]);
+  });
+
+  it("says how to create a pool when there is none", () => {
+    const grid = document.createElement("section");
+    grid.textContent = "old";
+    renderPools(grid, [], [], () => {});
+    expect(grid.textContent).toBe("No pools yet: create one with POST /v1/pools.");
+  });
+});
