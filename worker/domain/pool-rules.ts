@@ -32,6 +32,7 @@ type PoolFields = Omit<
   | "overflowNumber"
   | "callerId"
   | "whisper"
+  | "provider"
   | "maxNewLeasesPerMinute"
   | "alertThreshold"
   | "shards"
@@ -45,6 +46,7 @@ type PoolFields = Omit<
   overflowNumber?: string | null | undefined;
   callerId?: string | null | undefined;
   whisper?: boolean | undefined;
+  provider?: Pool["provider"] | undefined;
 };
 
 /** A complete, normalised pool from create input or a merged patch. */
@@ -88,6 +90,7 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
     isDefault: false,
     callerId,
     whisper,
+    provider: input.provider ?? null,
     alertThreshold: input.alertThreshold ?? DEFAULT_ALERT_THRESHOLD,
     maxNewLeasesPerMinute: input.maxNewLeasesPerMinute ?? null,
     ...sharding(input.shards ?? 1, previous, now),

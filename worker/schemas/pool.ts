@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { VOICE_PROVIDERS } from "./calls";
 import { PhoneInputSchema, PoolIdSchema } from "./common";
 
 export const EXHAUSTION_POLICIES = ["recycle", "overflow", "none"] as const;
@@ -37,6 +38,9 @@ const fields = {
     description:
       "Number the forwarded call appears to come from (TRANSFER/DIAL caller_id_no). Omit to show the caller's own number. With whisper, the number whose call flow callback is our agent URL.",
   }),
+  provider: z.enum(VOICE_PROVIDERS).nullable().openapi({
+    description: "The voice provider of this pool's numbers, when not the account's (a business with numbers at two carriers). null: the account's.",
+  }),
   whisper: z.boolean().openapi({ description: "Two-leg whisper: the agent hears the call's source before being connected. Needs callerId." }),
   alertThreshold: z
     .number()
@@ -64,6 +68,7 @@ export const PoolCreateSchema = z
     isDefault: fields.isDefault.default(false),
     callerId: fields.callerId.optional(),
     whisper: fields.whisper.default(false),
+    provider: fields.provider.default(null),
     alertThreshold: fields.alertThreshold.default(0.8),
     maxNewLeasesPerMinute: fields.maxNewLeasesPerMinute.default(null),
     shards: fields.shards.default(1),
@@ -94,6 +99,7 @@ export const PoolSchema = z
     isDefault: z.boolean(),
     callerId: z.string().nullable(),
     whisper: z.boolean(),
+    provider: z.enum(VOICE_PROVIDERS).nullable(),
     alertThreshold: z.number(),
     maxNewLeasesPerMinute: z.number().nullable(),
     shards: z.number(),
