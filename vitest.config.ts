@@ -1,7 +1,8 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Three suites: the worker inside workerd (Vitest plugin), snippet units in happy-dom, and
+// Four suites: the worker inside workerd (Vitest plugin), snippet units in happy-dom, the voice
+// providers' SDKs against our signature checks in Node, and
 // end-to-end tests that drive Debian Chromium against a real `wrangler dev`.
 export default defineConfig({
   test: {
@@ -10,13 +11,24 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { OPERATOR_TOKEN: "test-operator-token", DEMO: "0" } },
+            // SECRETS_KEY: two test keys (k2 seals, k1 still opens), so rotation is exercised too.
+            miniflare: {
+              bindings: {
+                OPERATOR_TOKEN: "test-operator-token",
+                DEMO: "0",
+                SECRETS_KEY: "k2:dGVzdC1zZWNyZXRzLWtleS0yLTMyLWJ5dGVzLW9rISE=,k1:dGVzdC1zZWNyZXRzLWtleS0xLTMyLWJ5dGVzLW9rISE=",
+              },
+            },
           }),
         ],
         test: { name: "worker", include: ["test/worker/**/*.test.ts"], testTimeout: 30_000 },
       },
       {
         test: { name: "snippet", environment: "happy-dom", include: ["test/snippet/**/*.test.ts"] },
+      },
+      {
+        // The voice providers' official SDKs (Node-only) as the independent check of our signature schemes.
+        test: { name: "providers", environment: "node", include: ["test/providers/**/*.test.ts"] },
       },
       {
         test: {

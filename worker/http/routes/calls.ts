@@ -30,6 +30,7 @@ function filterOf(q: z.infer<typeof CallFilterQuerySchema>): CallFilter {
   if (q.pool !== undefined) f.pool = q.pool;
   if (q.source !== undefined) f.source = q.source;
   if (q.attributed !== undefined) f.attributed = q.attributed === "true";
+  if (q.outcome !== undefined) f.outcome = q.outcome;
   if (q.from !== undefined) f.from = q.from;
   if (q.to !== undefined) f.to = q.to;
   return f;
@@ -91,6 +92,10 @@ export const CSV_COLUMNS = [
   "lease_ended_at",
   "action",
   "routed_to",
+  "provider",
+  "outcome",
+  "talk_seconds",
+  "ended_at",
 ] as const;
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
@@ -123,6 +128,10 @@ function csvLine(call: Call): string {
     iso(call.lease?.endedAt),
     call.route.action,
     call.route.to,
+    call.provider,
+    call.outcome,
+    call.talkSeconds,
+    iso(call.endedAt),
   ]);
 }
 

@@ -44,7 +44,7 @@ function json(part: string): Record<string, unknown> | null {
   }
 }
 
-function pemBody(pem: string): Uint8Array | null {
+function pemBody(pem: string): Uint8Array<ArrayBuffer> | null {
   const m = /-----BEGIN PUBLIC KEY-----([\s\S]+?)-----END PUBLIC KEY-----/.exec(pem);
   return m ? fromBase64(m[1]!.replace(/\s+/g, "")) : null;
 }
