@@ -65,7 +65,8 @@ async function handle(c: Context<AppEnv>, provider: Provider, leg: Leg, token?: 
 }
 
 const nativeProvider = (c: Context<AppEnv>) => c.req.param("provider") as (typeof NATIVE)[number];
-const providerPath = `:provider{${NATIVE.join("|")}}`;
+// A group: Hono puts the pattern into its route regex as is, and a bare alternation would match "plivo/status".
+const providerPath = `:provider{(?:${NATIVE.join("|")})}`;
 for (const [suffix, leg] of [
   ["", "inbound"],
   ["/status", "status"],

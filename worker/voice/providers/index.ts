@@ -7,7 +7,7 @@ import { vonage } from "./vonage";
 
 export type { PlivoCredentials } from "./plivo";
 export type { ReferenceCredentials } from "./reference";
-export type { TelnyxCredentials, TwilioCredentials } from "./twilio";
+export type { SignalWireCredentials, TelnyxCredentials, TwilioCredentials } from "./twilio";
 export type { VonageCredentials } from "./vonage";
 
 // biome-ignore lint/suspicious/noExplicitAny: each adapter takes its own provider's credentials; the account object pairs them.

@@ -40,8 +40,12 @@ import {
 import type { Adapter, RenderContext, Reply, StatusReport, Verdict, VoiceRequest } from "./types";
 
 export interface TwilioCredentials {
-  /** Twilio: the Auth Token; SignalWire: the Signing Key. */
+  /** The account's Auth Token. */
   authToken: string;
+}
+export interface SignalWireCredentials {
+  /** The project's Signing Key. */
+  signingKey: string;
 }
 export interface TelnyxCredentials {
   /** The account's Ed25519 public key (base64, 32 bytes), from the Mission Control portal. */
@@ -172,8 +176,8 @@ function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Ad
 }
 
 export const twilio = twimlFamily<TwilioCredentials>("twilio", (req, c) => verifyTwilioScheme(req, c.authToken, req.headers["x-twilio-signature"]));
-export const signalwire = twimlFamily<TwilioCredentials>("signalwire", (req, c) =>
-  verifyTwilioScheme(req, c.authToken, req.headers["x-signalwire-signature"] ?? req.headers["x-twilio-signature"]),
+export const signalwire = twimlFamily<SignalWireCredentials>("signalwire", (req, c) =>
+  verifyTwilioScheme(req, c.signingKey, req.headers["x-signalwire-signature"] ?? req.headers["x-twilio-signature"]),
 );
 export const telnyx = twimlFamily<TelnyxCredentials>("telnyx", (req, c, now) => verifyTelnyx(req, c.publicKey, now));
 
