@@ -120,7 +120,8 @@ export class CallDesk {
     });
     if (state === "orphan")
       console.warn("voice: status report for a call not stored (yet); kept to merge", { account: acct.id, call: r.callId, status: r.status });
-    if (state === "merged") await this.schedule();
+    // A merge may have queued call.completed; an orphan is forgotten after its time.
+    if (state !== "duplicate") await this.schedule();
     return state;
   }
 
