@@ -83,11 +83,11 @@ describe("Twilio (X-Twilio-Signature)", () => {
   it("SignalWire signs the same way with its Signing Key, in X-SignalWire-Signature", async () => {
     const sig = twilioSdk.getExpectedTwilioSignature("PSKsigningkey", "https://x.test/v1/voice/a/signalwire", example);
     expect(
-      (await signalwire.verify(post("https://x.test/v1/voice/a/signalwire", example, { "x-signalwire-signature": sig }), { authToken: "PSKsigningkey" }, NOW))
+      (await signalwire.verify(post("https://x.test/v1/voice/a/signalwire", example, { "x-signalwire-signature": sig }), { signingKey: "PSKsigningkey" }, NOW))
         .ok,
     ).toBe(true);
     expect(
-      (await signalwire.verify(post("https://x.test/v1/voice/a/signalwire", example, { "x-signalwire-signature": sig }), { authToken: "PSKsigningkeY" }, NOW))
+      (await signalwire.verify(post("https://x.test/v1/voice/a/signalwire", example, { "x-signalwire-signature": sig }), { signingKey: "PSKsigningkeY" }, NOW))
         .ok,
     ).toBe(false);
   });
