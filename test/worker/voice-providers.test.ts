@@ -360,6 +360,25 @@ describe("provider settings", () => {
     expect(refused.status).toBe(401);
   });
 
+  it("a tracking number can be held at another provider than its pool's; it must be one of the pool's numbers", async () => {
+    const w = await providerWorld("twilio", {}, 2);
+    const [a, b] = w.tracking as [string, string];
+    const set = await api("PATCH", "/v1/pools/web", { key: w.acct.adminKey, body: { numberProviders: { [`${a.slice(0, 2)} ${a.slice(2)}`]: "telnyx" } } });
+    expect(set.status).toBe(200);
+    expect(set.json.numberProviders).toEqual({ [a]: "telnyx" });
+    const voice = (await api("GET", "/v1/account/voice", { key: w.acct.adminKey })).json;
+    expect(voice.providers.telnyx.numbers).toEqual([a]);
+    expect(voice.providers.twilio).toMatchObject({ pools: ["web"], numbers: [] });
+    const bad = await api("PATCH", "/v1/pools/web", { key: w.acct.adminKey, body: { numberProviders: { "+12127365000": "telnyx" } } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/not a tracking number of this pool/);
+    // Removing the number removes its override.
+    const removed = await api("POST", "/v1/pools/web/numbers", { key: w.acct.adminKey, body: { remove: [a] } });
+    expect(removed.status).toBe(200);
+    expect(removed.json.numberProviders).toEqual({});
+    expect(removed.json.trackingNumbers).toEqual([b]);
+  });
+
   it("bad provider settings are refused with 400 and change nothing", async () => {
     const w = await providerWorld("twilio", {}, 1);
     const before = await storage(w.acct);

@@ -71,6 +71,8 @@ export interface VoiceSetup extends VoiceSecrets {
   credentials: Partial<Record<Provider, StoredCredential>>;
   /** Pools by the provider their calls come through. */
   pools: Partial<Record<Provider, string[]>>;
+  /** Tracking numbers set to a provider one by one (a pool's numberProviders). */
+  numbers: Partial<Record<Provider, string[]>>;
 }
 
 const poolNotFound = (id: string) => fail(404, "pool_not_found", `No pool ${id} in this account`);
@@ -228,7 +230,9 @@ export class AccountObject extends DurableObject<Env> {
       const drop = new Set(remove.value);
       const next = [...current.trackingNumbers.filter((n) => !drop.has(n)), ...add.value.filter((n) => !current.trackingNumbers.includes(n))];
       const overflowNumber = current.overflowNumber && drop.has(current.overflowNumber) ? null : current.overflowNumber;
-      const built = buildPool({ ...current, trackingNumbers: next, overflowNumber }, current, now);
+      // A removed number's own provider goes with it.
+      const numberProviders = Object.fromEntries(Object.entries(current.numberProviders).filter(([n]) => !drop.has(n)));
+      const built = buildPool({ ...current, trackingNumbers: next, overflowNumber, numberProviders }, current, now);
       if (!built.ok) return built;
       return this.commitPool(built.value, current, undefined);
     });
@@ -433,11 +437,14 @@ export class AccountObject extends DurableObject<Env> {
   private voiceSetup(row: AccountRow): VoiceSetup {
     const provider = this.providers.provider();
     const pools: Partial<Record<Provider, string[]>> = {};
+    const numbers: Partial<Record<Provider, string[]>> = {};
     for (const id of this.registry.ids()) {
-      const p = this.registry.get(id)?.provider ?? provider;
+      const pool = this.registry.get(id)!;
+      const p = pool.provider ?? provider;
       pools[p] = [...(pools[p] ?? []), id];
+      for (const [n, np] of Object.entries(pool.numberProviders ?? {})) numbers[np] = [...(numbers[np] ?? []), n];
     }
-    return { ...voiceSecrets(row), provider, credentials: this.providers.stored(), pools };
+    return { ...voiceSecrets(row), provider, credentials: this.providers.stored(), pools, numbers };
   }
 
   private deskAccount(row: AccountRow): DeskAccount {

@@ -168,7 +168,7 @@ export class CallDesk {
       console.warn("voice: call on a number this account does not own", { account: acct.id, number: call.dialled, call: call.id, fallback: acct.fallback });
       row = buildCallRow({ call, poolId: null, match: null, route: null, fallback: acct.fallback, now, provider, render });
     } else {
-      const expected = pool.provider ?? acct.provider;
+      const expected = pool.numberProviders?.[call.dialled] ?? pool.provider ?? acct.provider;
       if (expected !== provider)
         console.warn("voice: call came through another provider than its pool's; answered in the caller's format", {
           account: acct.id,

@@ -41,6 +41,13 @@ const fields = {
   provider: z.enum(VOICE_PROVIDERS).nullable().openapi({
     description: "The voice provider of this pool's numbers, when not the account's (a business with numbers at two carriers). null: the account's.",
   }),
+  numberProviders: z
+    .record(PhoneInputSchema, z.enum(VOICE_PROVIDERS))
+    .refine((v) => Object.keys(v).length <= MAX_TRACKING_NUMBERS, "too many numbers")
+    .openapi({
+      description:
+        'Tracking numbers held at another provider than the pool\'s, one by one: { "+1 888 555 0100": "telnyx" }. Each must be a tracking number of the pool.',
+    }),
   whisper: z.boolean().openapi({ description: "Two-leg whisper: the agent hears the call's source before being connected. Needs callerId." }),
   alertThreshold: z
     .number()
@@ -69,6 +76,7 @@ export const PoolCreateSchema = z
     callerId: fields.callerId.optional(),
     whisper: fields.whisper.default(false),
     provider: fields.provider.default(null),
+    numberProviders: fields.numberProviders.default({}),
     alertThreshold: fields.alertThreshold.default(0.8),
     maxNewLeasesPerMinute: fields.maxNewLeasesPerMinute.default(null),
     shards: fields.shards.default(1),
@@ -100,6 +108,7 @@ export const PoolSchema = z
     callerId: z.string().nullable(),
     whisper: z.boolean(),
     provider: z.enum(VOICE_PROVIDERS).nullable(),
+    numberProviders: z.record(z.string(), z.enum(VOICE_PROVIDERS)),
     alertThreshold: z.number(),
     maxNewLeasesPerMinute: z.number().nullable(),
     shards: z.number(),

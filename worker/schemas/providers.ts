@@ -85,6 +85,7 @@ export const ProviderSetupSchema = z.object({
   hints: z.record(z.string(), z.string()).openapi({ description: "The last 4 characters of each stored credential." }),
   updatedAt: z.number().nullable(),
   pools: z.array(z.string()).openapi({ description: "Pools whose calls come through this provider." }),
+  numbers: z.array(z.string()).openapi({ description: "Tracking numbers set to this provider one by one (their pool's numberProviders)." }),
   where: z.string().openapi({ description: "Where in the provider's console these go." }),
   console: z.array(ConsoleField),
 });

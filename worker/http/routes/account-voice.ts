@@ -36,6 +36,7 @@ function voiceView(c: Context<AppEnv>, v: VoiceSetup) {
           hints: stored?.hints ?? {},
           updatedAt: stored?.updatedAt ?? null,
           pools: v.pools[p] ?? [],
+          numbers: v.numbers[p] ?? [],
           ...consoleSetup(p, base, callbackUrl),
         },
       ];
