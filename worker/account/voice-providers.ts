@@ -26,6 +26,13 @@ export interface StoredCredential {
   updatedAt: number;
 }
 
+/** The last 4 characters of a credential (of a PEM key's body, not its armour). */
+const hintOf = (v: string) =>
+  `…${v
+    .replace(/-----[A-Z ]+-----/g, "")
+    .replace(/\s+/g, "")
+    .slice(-4)}`;
+
 const context = (accountId: string, provider: string) => `edge-dni/voice-credentials/${accountId}/${provider}`;
 
 const keysUnavailable = (reason: string) => fail(503, "secrets_unavailable", `Provider credentials cannot be stored or read: ${reason}`);
@@ -81,7 +88,7 @@ export class VoiceProviders {
         ring = r.value;
       }
       const hints: Record<string, string> = {};
-      for (const [k, v] of Object.entries(value)) if (typeof v === "string") hints[k] = `…${v.replace(/\s+/g, "").slice(-4)}`;
+      for (const [k, v] of Object.entries(value)) if (typeof v === "string") hints[k] = hintOf(v);
       writes.push({ provider, sealed: await seal(ring, JSON.stringify(value), context(accountId, provider)), hints: JSON.stringify(hints) });
     }
     return ok(writes);

@@ -9,7 +9,7 @@
 import { safeEqual } from "../../platform/crypto";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../platform/signing";
 import type { CallOutcome } from "../../schemas/calls";
-import { type Action, hangupAnswer, transferAnswer, whisperAgentLeg, whisperCallerLeg } from "../actions";
+import { type Action, hangupAnswer, transferAnswer, whisperCallerLeg } from "../actions";
 import { agentConference, inboundCall } from "../input";
 import type { CallPlan } from "../plan";
 import { callParam, instant, jsonReply, report, requestFields, seconds } from "./common";
@@ -49,7 +49,7 @@ function answer(plan: CallPlan, ctx: RenderContext): Reply {
   return jsonReply({ actions });
 }
 
-export const reference: Adapter<ReferenceCredentials> & { agentConference: typeof agentConference; agentAnswer: typeof whisperAgentLeg } = {
+export const reference: Adapter<ReferenceCredentials> & { agentConference: typeof agentConference } = {
   provider: "reference",
   verify,
   fields: requestFields,
@@ -70,5 +70,4 @@ export const reference: Adapter<ReferenceCredentials> & { agentConference: typeo
   whisper: (text) => jsonReply({ actions: [{ type: "SAY", params: { text } }] }),
   statusReply: () => jsonReply({ actions: [] }),
   agentConference,
-  agentAnswer: whisperAgentLeg,
 };
