@@ -5,6 +5,7 @@
  * callbacks recorded as the call's outcome.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { twilio } from "../../worker/voice/providers/twilio";
 import { at, DEST, GOOGLE, getCall, storage, T0, visit } from "./calls-helpers";
 import { api } from "./helpers";
 import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, xml } from "./voice-helpers";
@@ -282,6 +283,28 @@ describe.each(NATIVE)("%s", (p) => {
     const call = (await getCall(w.acct, id)).json;
     expect(call).toMatchObject({ outcome: "answered", talkSeconds: 42, provider: p });
     expect(call.endedAt).toBe(Date.parse("2031-03-01T10:00:52Z"));
+  });
+});
+
+describe("Twilio's published example, in workerd", () => {
+  it("token 12345, https://mycompany.com/myapp.php?foo=1&bar=2 and its five fields verify with 0/KCTR6DLpKmkAf8muzZqo1nDgQ=", async () => {
+    const body = new URLSearchParams({
+      To: "+18005551212",
+      CallSid: "CA1234567890ABCDE",
+      Digits: "1234",
+      From: "+12349013030",
+      Caller: "+12349013030",
+    }).toString();
+    const req = {
+      method: "POST",
+      url: "https://mycompany.com/myapp.php?foo=1&bar=2",
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": "0/KCTR6DLpKmkAf8muzZqo1nDgQ=" },
+      body,
+    };
+    expect(await twilio.verify(req, { authToken: "12345" }, T0)).toEqual({ ok: true });
+    expect((await twilio.verify({ ...req, body: body.replace("1234&", "1235&") }, { authToken: "12345" }, T0)).ok).toBe(false);
+    expect((await twilio.verify({ ...req, url: req.url.replace("bar=2", "bar=3") }, { authToken: "12345" }, T0)).ok).toBe(false);
+    expect((await twilio.verify(req, { authToken: "12346" }, T0)).ok).toBe(false);
   });
 });
 
