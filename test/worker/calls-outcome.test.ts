@@ -104,6 +104,22 @@ describe("outcomes from status callbacks", () => {
     const count = () =>
       runInDurableObject(accountStub(c.acct.accountId), (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM call_events").one().n);
     expect(await count()).toBe(1);
+    const orphans = await api("GET", "/v1/call-reports/orphans", { key: c.acct.adminKey });
+    expect(orphans.json.reports).toEqual([
+      {
+        callId: c.id,
+        provider: "twilio",
+        level: "call",
+        status: "completed",
+        outcome: "answered",
+        talkSeconds: 12,
+        endedAt: null,
+        receivedAt: T0,
+        reason: expect.stringMatching(/No inbound callback/),
+        expiresAt: T0 + ORPHAN_TTL_MS,
+      },
+    ]);
+    expect((await api("GET", "/v1/call-reports/orphans", { key: c.acct.siteKey })).status).toBe(403);
     at(T0 + 60_000 + ORPHAN_TTL_MS + 1);
     expect(await runDurableObjectAlarm(accountStub(c.acct.accountId))).toBe(true);
     expect(await count()).toBe(0);

@@ -376,6 +376,7 @@ describe("fuzz: admin reads and settings with a valid key", () => {
       "/v1/pools/web/sizing",
       "/v1/pools/nope/health",
       "/v1/calls/nope",
+      "/v1/call-reports/orphans",
     );
     await fc.assert(
       fc.asyncProperty(read, query, async (path, q) => {

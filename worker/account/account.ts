@@ -18,7 +18,7 @@ import { hasSchema, migrate } from "../platform/sql";
 import { directory } from "../platform/stubs";
 import type { PendingAlert } from "../pool/alerts";
 import type { Account, AccountPatch } from "../schemas/account";
-import type { Call, CallFilter, CallPage, CallPageQuery, CallStats } from "../schemas/calls";
+import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
 import { CREDENTIAL_PROVIDERS, type VoicePatch } from "../schemas/providers";
 import type { Integrations, IntegrationsPatch } from "../schemas/voice";
@@ -349,6 +349,11 @@ export class AccountObject extends DurableObject<Env> {
     if (!this.row()) return accountNotFound();
     const call = this.desk.get(id);
     return call ? ok(call) : fail(404, "call_not_found", `No call ${id} in this account`);
+  }
+
+  /** Status reports kept for calls that have not arrived (newest first). */
+  orphanReports(limit: number): Result<OrphanReport[]> {
+    return this.row() ? ok(this.desk.orphanReports(limit)) : accountNotFound();
   }
 
   callStats(f: CallFilter): Result<CallStats> {

@@ -8,7 +8,7 @@
 import { shardOf } from "../domain/shards";
 import { poolShard } from "../platform/stubs";
 import type { CallMatch, CallQuery } from "../pool/protocol";
-import type { Call, CallFilter, CallPage, CallPageQuery, CallStats } from "../schemas/calls";
+import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { IntegrationConfig } from "../schemas/voice";
 import { hangupAnswer, whisperAgentLeg, whisperText } from "../voice/actions";
 import type { InboundCall } from "../voice/input";
@@ -205,6 +205,10 @@ export class CallDesk {
     if (!page) return null;
     const deliveries = q.withDeliveries === false ? new Map<string, never[]>() : this.outbox.forCalls(page.rows.map((r) => r.id));
     return { calls: page.rows.map((r) => callView(r, deliveries.get(r.id) ?? [])), nextCursor: page.nextCursor };
+  }
+
+  orphanReports(limit: number): OrphanReport[] {
+    return this.events.orphans(limit);
   }
 
   stats(f: CallFilter): CallStats {

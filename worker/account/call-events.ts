@@ -5,7 +5,7 @@
  * (an orphan, with its reason) and are merged when the call arrives; orphans are forgotten after
  * ORPHAN_TTL_MS. The replay memory of signature schemes with a nonce or timestamp lives here too.
  */
-import type { CallOutcome } from "../schemas/calls";
+import type { CallOutcome, OrphanReport } from "../schemas/calls";
 import type { Provider, StatusReport } from "../voice/providers/types";
 
 export const CALL_EVENTS_MIGRATION = `
@@ -91,6 +91,28 @@ export class CallEvents {
       return { outcome: at[at.length - 1]!.outcome, talkSeconds: 0, endedAt, ended };
     }
     return { outcome: null, talkSeconds: null, endedAt, ended };
+  }
+
+  /** Reports whose call has not arrived (newest first), with why they wait and until when. */
+  orphans(limit: number): OrphanReport[] {
+    return this.sql
+      .exec<EventRow>(
+        "SELECT * FROM call_events WHERE NOT EXISTS (SELECT 1 FROM calls WHERE calls.id = call_events.call_id) ORDER BY received_at DESC, call_id LIMIT ?",
+        limit,
+      )
+      .toArray()
+      .map((r) => ({
+        callId: r.call_id,
+        provider: r.provider,
+        level: r.level,
+        status: r.status,
+        outcome: r.outcome,
+        talkSeconds: r.talk_seconds,
+        endedAt: r.ended_at,
+        receivedAt: r.received_at,
+        reason: "No inbound callback with this call id has arrived (yet): kept to merge when it does.",
+        expiresAt: r.received_at + ORPHAN_TTL_MS,
+      }));
   }
 
   /** A replay key seen before (still remembered): the request is a replay. */

@@ -115,6 +115,24 @@ export const CallStatsSchema = z
   })
   .openapi("CallStats");
 
+export const OrphanReportSchema = z
+  .object({
+    callId: z.string(),
+    provider: z.enum(VOICE_PROVIDERS),
+    level: z.enum(["dial", "call"]).openapi({ description: "dial: about the forwarded leg; call: about the caller's call." }),
+    status: z.string().openapi({ description: "The provider's status word, as sent." }),
+    outcome: z.enum(CALL_OUTCOMES).nullable(),
+    talkSeconds: z.number().nullable(),
+    endedAt: z.number().nullable(),
+    receivedAt: z.number(),
+    reason: z.string(),
+    expiresAt: z.number().openapi({ description: "When it is forgotten if its call never arrives." }),
+  })
+  .openapi("OrphanReport");
+
+export const OrphanReportsSchema = z.object({ reports: z.array(OrphanReportSchema) }).openapi("OrphanReports");
+export type OrphanReport = z.infer<typeof OrphanReportSchema>;
+
 export const CallParamSchema = z.object({
   id: z
     .string()
