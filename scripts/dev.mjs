@@ -8,6 +8,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** The local-only key `npm start` seals provider credentials with (never used by a deployment; test/e2e/harness.ts uses the same). */
+const DEV_SECRETS_KEY = "dev:ex7Jdl54x/acNMpmBUy7yUrT5ebnPNOmQDeMihpHsA8=";
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const build = () => spawnSync(npm, ["run", "--silent", "build"], { cwd: root, stdio: "inherit" }).status === 0;
 
@@ -15,7 +17,18 @@ if (!build()) process.exit(1);
 
 const wrangler = spawn(
   join(root, "node_modules/.bin/wrangler"),
-  ["dev", "--var", "DEMO:1", "--var", "OPERATOR_TOKEN:dev-operator-token", "--assets", "examples", ...process.argv.slice(2)],
+  [
+    "dev",
+    "--var",
+    "DEMO:1",
+    "--var",
+    "OPERATOR_TOKEN:dev-operator-token",
+    "--var",
+    `SECRETS_KEY:${DEV_SECRETS_KEY}`,
+    "--assets",
+    "examples",
+    ...process.argv.slice(2),
+  ],
   { cwd: root, stdio: "inherit", env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
 );
 

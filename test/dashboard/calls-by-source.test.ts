@@ -5,10 +5,10 @@ import { svgNode } from "./fixtures";
 const DAY = 86_400_000;
 const NOW = Date.UTC(2031, 0, 20, 15);
 const rows = [
-  { day: "2031-01-19", source: "newsletter", calls: 2, attributed: 2 },
-  { day: "2031-01-18", source: "google-ads", calls: 3, attributed: 3 },
-  { day: "2031-01-19", source: null, calls: 1, attributed: 0 },
-  { day: "2031-01-19", source: "google-ads", calls: 4, attributed: 4 },
+  { day: "2031-01-19", source: "newsletter", calls: 2, attributed: 2, answered: 0, talkSeconds: 0 },
+  { day: "2031-01-18", source: "google-ads", calls: 3, attributed: 3, answered: 0, talkSeconds: 0 },
+  { day: "2031-01-19", source: null, calls: 1, attributed: 0, answered: 0, talkSeconds: 0 },
+  { day: "2031-01-19", source: "google-ads", calls: 4, attributed: 4, answered: 0, talkSeconds: 0 },
 ];
 
 describe("calls by source", () => {
@@ -31,7 +31,7 @@ describe("calls by source", () => {
   it("draws one titled bar segment per day and source, stacked, and a legend in the bars' colours", () => {
     const node = svgNode();
     const legend = document.createElement("div");
-    renderCallsBySource(node, legend, { days: rows, total: { calls: 10, attributed: 9 } }, NOW);
+    renderCallsBySource(node, legend, { days: rows, total: { calls: 10, attributed: 9, answered: 0, talkSeconds: 0 } }, NOW);
     const rects = [...node.querySelectorAll("rect")];
     expect(rects.map((r) => r.querySelector("title")?.textContent).sort()).toEqual([
       "2031-01-18 google-ads: 3",
@@ -55,7 +55,7 @@ describe("calls by source", () => {
     const node = svgNode();
     const legend = document.createElement("div");
     legend.textContent = "stale";
-    renderCallsBySource(node, legend, { days: [], total: { calls: 0, attributed: 0 } }, NOW);
+    renderCallsBySource(node, legend, { days: [], total: { calls: 0, attributed: 0, answered: 0, talkSeconds: 0 } }, NOW);
     expect(node.textContent).toBe("No calls in the last 30 days.");
     expect(legend.textContent).toBe("");
   });

@@ -38,6 +38,8 @@ export function pool(over: Partial<Pool> = {}): Pool {
     callerId: null,
     whisper: false,
     alertThreshold: 0.8,
+    provider: null,
+    numberProviders: {},
     maxNewLeasesPerMinute: null,
     shards: 1,
     previousShards: null,

@@ -85,6 +85,9 @@ function track(pgid: number, on: boolean): void {
   }
 }
 
+/** The local-only key `npm start` seals provider credentials with (scripts/dev.mjs). */
+export const DEV_SECRETS_KEY = "dev:ex7Jdl54x/acNMpmBUy7yUrT5ebnPNOmQDeMihpHsA8=";
+
 /** Start the worker with `wrangler dev` exactly as `npm start` does, on its own port and storage. */
 export async function startWorker(opts: { demo?: boolean; assets?: string; config?: string; vars?: Record<string, string> } = {}): Promise<RunningWorker> {
   const port = await freePort();
@@ -107,6 +110,8 @@ export async function startWorker(opts: { demo?: boolean; assets?: string; confi
       `OPERATOR_TOKEN:${OPERATOR_TOKEN}`,
       "--var",
       `DEMO:${opts.demo ? 1 : 0}`,
+      "--var",
+      `SECRETS_KEY:${DEV_SECRETS_KEY}`,
     ];
     if (opts.assets) args.push("--assets", opts.assets);
     if (opts.config) args.push("--config", opts.config);

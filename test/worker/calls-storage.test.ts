@@ -4,6 +4,7 @@ import { MIGRATIONS } from "../../worker/account/account";
 import { buildCallRow } from "../../worker/account/call-record";
 import { CallStore } from "../../worker/account/call-store";
 import { migrate } from "../../worker/platform/sql";
+import { reference } from "../../worker/voice/providers";
 import { accountStub } from "./helpers";
 
 describe("call storage", () => {
@@ -41,11 +42,18 @@ describe("call storage", () => {
         route: null,
         fallback: null,
         now: 2,
+        provider: "reference",
+        render: (plan) => reference.answer(plan, { base: "https://dni.test/v1/voice/x", callId: "c-1", dialled: "+18005550100" }).body,
       });
       const first = store.insert(row);
       const second = store.insert({ ...row, answer: "changed" });
       return { first, second, answer: store.answerOf("c-1"), count: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM calls").one().n };
     });
-    expect(outcome).toEqual({ first: true, second: false, answer: JSON.stringify({ actions: [{ type: "HANGUP" }] }), count: 1 });
+    expect(outcome).toEqual({
+      first: true,
+      second: false,
+      answer: { answer: JSON.stringify({ actions: [{ type: "HANGUP" }] }), provider: "reference" },
+      count: 1,
+    });
   });
 });

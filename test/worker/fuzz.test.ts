@@ -5,7 +5,8 @@
 import { SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { accountStub, BROWSER_HEADERS, createAccount, createPool, directoryStub, dump, freshNumbers, ORIGIN, poolStub, sessionId } from "./helpers";
+import { accountStub, api, BROWSER_HEADERS, createAccount, createPool, directoryStub, dump, freshNumbers, ORIGIN, poolStub, sessionId } from "./helpers";
+import { credentialsOf, makeKeys, NATIVE, signed } from "./voice-helpers";
 
 const RUNS = 80;
 
@@ -238,6 +239,130 @@ describe("fuzz: the voice provider's callback", () => {
   });
 });
 
+describe("fuzz: the native providers' callbacks", () => {
+  it("any method, body, signature headers and path under each provider: 4xx JSON for what is refused, never a 5xx, nothing stored on refusal", async () => {
+    const { acct, state } = await world();
+    const keys = await makeKeys();
+    const credentials = Object.fromEntries(NATIVE.map((p) => [p, credentialsOf(p, keys)]));
+    expect((await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { provider: "twilio", credentials } })).status).toBe(200);
+    const base = `https://dni.test/v1/voice/${acct.accountId}`;
+    const path = fc.oneof(
+      fc
+        .constantFrom(...NATIVE)
+        .chain((p) => fc.constantFrom(`/${p}`, `/${p}/status`, `/${p}/whisper?call=x`, `/${p}/whisper?call=${"%00".repeat(3)}`, `/${p}/nope`)),
+      fc.constantFrom("/status", "/agent", "/twilio/status/extra"),
+    );
+    const fields = fc.dictionary(
+      fc.constantFrom(
+        "CallSid",
+        "To",
+        "From",
+        "CallStatus",
+        "DialCallStatus",
+        "DialCallDuration",
+        "CallUUID",
+        "DialStatus",
+        "DialAction",
+        "DialBLegDuration",
+        "uuid",
+        "to",
+        "from",
+        "status",
+        "duration",
+        "Duration",
+        "EndTime",
+        "callId",
+      ),
+      fc.oneof(weirdString, phoneish, fc.constantFrom("completed", "busy", "no-answer", "answered", "hangup", "42", "-1", "1e309")),
+      { maxKeys: 8 },
+    );
+    const printable = weirdString.filter((x) => /^[\x20-\x7e]*$/.test(x));
+    const headers = fc.record(
+      {
+        "X-Twilio-Signature": printable,
+        "X-SignalWire-Signature": printable,
+        "telnyx-signature-ed25519": printable,
+        "telnyx-timestamp": fc.oneof(printable, fc.constant(String(Math.floor(Date.now() / 1000)))),
+        "X-Plivo-Signature-V3": printable,
+        "X-Plivo-Signature-V3-Nonce": printable,
+        Authorization: fc.oneof(
+          printable,
+          printable.map((x) => `Bearer ${x}.${x}.${x}`),
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    const body = fc.oneof(
+      fields.map((f) => ({ type: "application/x-www-form-urlencoded", body: new URLSearchParams(f).toString() })),
+      fields.map((f) => ({ type: "application/json", body: JSON.stringify(f) })),
+      jsonValue.map((b) => ({ type: "application/json", body: b })),
+      weirdString.map((b) => ({ type: "text/plain", body: b })),
+    );
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(path, fc.constantFrom("GET", "POST", "PUT"), body, headers, async (p, method, b, h) => {
+        const prior = await state();
+        const res = await SELF.fetch(`${base}${p}`, { method, headers: { "Content-Type": b.type, ...h }, ...(method === "GET" ? {} : { body: b.body }) });
+        expect(res.status, `${method} ${p} ${b.body.slice(0, 80)}`).toBeLessThan(500);
+        if (res.status >= 400) {
+          refused++;
+          await expectClientError(res, { method, p, b: b.body.slice(0, 80) });
+          expect(await state()).toBe(prior);
+        } else await res.arrayBuffer();
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    expect(refused).toBeGreaterThan(RUNS);
+  });
+
+  it("validly signed but arbitrary fields: 400 or an answer, never a 5xx; nothing stored on refusal", async () => {
+    const { acct, state } = await world();
+    const keys = await makeKeys();
+    const credentials = Object.fromEntries(NATIVE.map((p) => [p, credentialsOf(p, keys)]));
+    expect((await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { credentials } })).status).toBe(200);
+    const base = `https://dni.test/v1/voice/${acct.accountId}`;
+    const fields = fc.dictionary(
+      fc.constantFrom(
+        "CallSid",
+        "To",
+        "From",
+        "CallStatus",
+        "DialCallStatus",
+        "DialCallDuration",
+        "CallUUID",
+        "DialStatus",
+        "DialAction",
+        "DialALegUUID",
+        "uuid",
+        "to",
+        "from",
+        "status",
+        "duration",
+        "EndTime",
+      ),
+      fc.oneof(
+        weirdString.filter((x) => !x.includes("\u0000")),
+        phoneish,
+        fc.constantFrom("completed", "busy", "no-answer", "+18005550100", "CA123", "99999999999"),
+      ),
+      { maxKeys: 6 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...NATIVE), fc.constantFrom("", "/status", "/whisper?call=CA1"), fields, async (p, leg, f) => {
+        const prior = await state();
+        const req = await signed(p, keys, `${base}/${p}${leg}`, f, Date.now(), { get: p === "vonage" && leg !== "/status" });
+        const res = await SELF.fetch(req.url, { method: req.method, headers: req.headers, ...(req.body !== null ? { body: req.body } : {}) });
+        expect(res.status, `${p}${leg} ${JSON.stringify(f).slice(0, 120)}`).toBeLessThan(500);
+        if (res.status >= 400) {
+          await expectClientError(res, { p, leg, f });
+          expect(await state()).toBe(prior);
+        } else await res.arrayBuffer();
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
 describe("fuzz: admin reads and settings with a valid key", () => {
   it("arbitrary queries and settings bodies: 4xx or a valid answer, never a 5xx", async () => {
     const { acct, state } = await world();
@@ -251,6 +376,7 @@ describe("fuzz: admin reads and settings with a valid key", () => {
       "/v1/pools/web/sizing",
       "/v1/pools/nope/health",
       "/v1/calls/nope",
+      "/v1/call-reports/orphans",
     );
     await fc.assert(
       fc.asyncProperty(read, query, async (path, q) => {
@@ -268,6 +394,18 @@ describe("fuzz: admin reads and settings with a valid key", () => {
         .record(
           {
             fallbackNumber: fc.oneof(phoneish, fc.constant(null)),
+            provider: fc.oneof(weirdString, fc.constantFrom("twilio", "vonage", "reference")),
+            credentials: fc.oneof(
+              fc.anything(),
+              fc.record(
+                {
+                  twilio: fc.oneof(fc.anything(), fc.record({ authToken: weirdString })),
+                  telnyx: fc.record({ publicKey: weirdString }),
+                  vonage: fc.anything(),
+                },
+                { requiredKeys: [] },
+              ),
+            ),
             ga4: fc.anything(),
             webhook: fc.oneof(fc.record({ url: weirdString }), fc.anything()),
             alertWebhook: fc.anything(),

@@ -1,4 +1,7 @@
 /**
+ * (Over 300 lines: it is the object's whole RPC surface, each method a thin wrapper over the modules
+ * below; splitting it would split one class.)
+ *
  * An account's Durable Object: the RPC surface over its settings (settings.ts), its pools and
  * numbers (registry.ts, pushed to the pool objects by pool-sync.ts) and its calls and outbound
  * deliveries (call-desk.ts). Allocation never comes here: pool objects admit it themselves with
@@ -10,19 +13,20 @@ import { normalizePhone } from "../../shared/phone";
 import { originAllowed } from "../domain/origins";
 import { buildPool, normalizeList, normalizeOrigins } from "../domain/pool-rules";
 import { safeEqualFixed } from "../platform/crypto";
-import { type ApiErrorData, fail, ok, type Result } from "../platform/result";
+import { fail, ok, type Result } from "../platform/result";
 import { hasSchema, migrate } from "../platform/sql";
 import { directory } from "../platform/stubs";
 import type { PendingAlert } from "../pool/alerts";
 import type { Account, AccountPatch } from "../schemas/account";
-import type { Call, CallFilter, CallPage, CallPageQuery, CallStats } from "../schemas/calls";
+import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
+import { CREDENTIAL_PROVIDERS, type VoicePatch } from "../schemas/providers";
 import type { Integrations, IntegrationsPatch } from "../schemas/voice";
-import { type VoiceAuth, voiceAuthorized } from "../voice/auth";
-import type { InboundCall } from "../voice/input";
-import { CallDesk, type DeskAccount, type VoiceReply } from "./call-desk";
-import { CALLS_MIGRATION } from "./call-store";
-import { OUTBOX_MIGRATION } from "./outbox";
+import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
+import { CallDesk, type DeskAccount } from "./call-desk";
+import { CALL_EVENTS_MIGRATION } from "./call-events";
+import { CALLS_MIGRATION, CALLS_OUTCOME_MIGRATION } from "./call-store";
+import { OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION } from "./outbox";
 import { type PoolState, PoolSync, SYNC_MIGRATION } from "./pool-sync";
 import { forwardTargetsOf, PoolRegistry, REGISTRY_MIGRATIONS, type Routing, type StoredPool } from "./registry";
 import {
@@ -38,6 +42,8 @@ import {
   type VoiceSecrets,
   voiceSecrets,
 } from "./settings";
+import { type CallbackReply, handleCallback } from "./voice-callback";
+import { type StoredCredential, VOICE_PROVIDERS_MIGRATION, VoiceProviders } from "./voice-providers";
 
 export const MIGRATIONS = [
   `${SETTINGS_MIGRATIONS.account}
@@ -50,9 +56,24 @@ export const MIGRATIONS = [
   `${SETTINGS_MIGRATIONS.gate}
    ${REGISTRY_MIGRATIONS.numbers}
    ${SYNC_MIGRATION}`,
+  // Real voice providers: credentials, the call's provider and outcome, status reports, call.completed.
+  `${VOICE_PROVIDERS_MIGRATION}
+   ${CALLS_OUTCOME_MIGRATION}
+   ${CALL_EVENTS_MIGRATION}
+   ${OUTBOX_EVENT_MIGRATION}`,
 ];
 
 export type { VoiceSecrets };
+
+/** The voice settings as the route shows them (it adds the URLs). */
+export interface VoiceSetup extends VoiceSecrets {
+  provider: Provider;
+  credentials: Partial<Record<Provider, StoredCredential>>;
+  /** Pools by the provider their calls come through. */
+  pools: Partial<Record<Provider, string[]>>;
+  /** Tracking numbers set to a provider one by one (a pool's numberProviders). */
+  numbers: Partial<Record<Provider, string[]>>;
+}
 
 const poolNotFound = (id: string) => fail(404, "pool_not_found", `No pool ${id} in this account`);
 const notPropagated = (what: string) =>
@@ -67,6 +88,7 @@ export class AccountObject extends DurableObject<Env> {
   private readonly registry: PoolRegistry;
   private readonly sync: PoolSync;
   private readonly desk: CallDesk;
+  private readonly providers: VoiceProviders;
   private writes: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -76,6 +98,7 @@ export class AccountObject extends DurableObject<Env> {
     this.registry = new PoolRegistry(this.sql);
     this.sync = new PoolSync(this.sql, env);
     this.desk = new CallDesk(ctx, env, () => this.schedule());
+    this.providers = new VoiceProviders(this.sql, env.SECRETS_KEY);
     // Only an account that was created has a schema: a stray key must not create storage.
     ctx.blockConcurrencyWhile(async () => {
       if (hasSchema(ctx.storage)) migrate(ctx.storage, MIGRATIONS);
@@ -207,7 +230,9 @@ export class AccountObject extends DurableObject<Env> {
       const drop = new Set(remove.value);
       const next = [...current.trackingNumbers.filter((n) => !drop.has(n)), ...add.value.filter((n) => !current.trackingNumbers.includes(n))];
       const overflowNumber = current.overflowNumber && drop.has(current.overflowNumber) ? null : current.overflowNumber;
-      const built = buildPool({ ...current, trackingNumbers: next, overflowNumber }, current, now);
+      // A removed number's own provider goes with it.
+      const numberProviders = Object.fromEntries(Object.entries(current.numberProviders).filter(([n]) => !drop.has(n)));
+      const built = buildPool({ ...current, trackingNumbers: next, overflowNumber, numberProviders }, current, now);
       if (!built.ok) return built;
       return this.commitPool(built.value, current, undefined);
     });
@@ -234,52 +259,71 @@ export class AccountObject extends DurableObject<Env> {
 
   // ---- The call path (voice callbacks, settings, the call log; logic in CallDesk) ----
 
-  /** Whether `auth` carries this account's voice secret (for refusing a bad callback before reading it). */
-  async checkVoice(auth: VoiceAuth, now: number): Promise<boolean> {
+  /**
+   * A provider callback (inbound call, status report, whisper or agent leg): verified with the
+   * provider's signature and this account's credentials, then answered in the provider's format.
+   */
+  async voiceCallback(provider: Provider, leg: Leg, req: VoiceRequest, now: number): Promise<Result<CallbackReply>> {
     const row = this.row();
-    return !!row?.voice_secret && (await voiceAuthorized(row.voice_secret, auth, now));
+    if (!row) return fail(401, "unauthorized", "Unknown account, wrong voice token or signature");
+    return handleCallback(
+      {
+        desk: this.desk,
+        account: this.deskAccount(row),
+        credentials: async (p) => (p === "reference" ? ok(row.voice_secret ? { secret: row.voice_secret } : null) : this.providers.credentials(row.id, p)),
+      },
+      provider,
+      leg,
+      req,
+      now,
+    );
   }
 
-  /** An inbound call callback: attribute, store once, answer with call flow actions. */
-  async answerInbound(auth: VoiceAuth, call: InboundCall, now: number): Promise<Result<VoiceReply>> {
-    if (!(await this.checkVoice(auth, now))) return voiceRefused(auth);
-    return ok(await this.desk.inbound(this.deskAccount(this.row()!), call, now));
-  }
-
-  /** The whisper agent leg's callback. */
-  async answerAgent(auth: VoiceAuth, conference: string | null, now: number): Promise<Result<VoiceReply>> {
-    if (!(await this.checkVoice(auth, now))) return voiceRefused(auth);
-    return ok(this.desk.agent(conference));
-  }
-
-  voiceSettings(): Result<VoiceSecrets> {
+  async voiceSettings(): Promise<Result<VoiceSetup>> {
     const row = this.row();
-    return row ? ok(voiceSecrets(row)) : accountNotFound();
+    if (!row) return accountNotFound();
+    await this.providers.reseal(row.id);
+    return ok(this.voiceSetup(row));
   }
 
-  rotateVoiceSecret(now: number): Result<VoiceSecrets> {
+  rotateVoiceSecret(now: number): Result<VoiceSetup> {
     if (!this.row()) return accountNotFound();
     this.settings.rotateVoiceSecret(now);
-    return ok(voiceSecrets(this.row()!));
+    return ok(this.voiceSetup(this.row()!));
   }
 
-  /** The number calls on unknown numbers are forwarded to (null: HANGUP); never a tracking number. */
-  setFallback(input: string | null, now: number): Promise<Result<VoiceSecrets>> {
+  /**
+   * The account's provider, provider credentials (sealed before anything is written) and the
+   * fallback number for calls on numbers it does not own (null: hang up; never a tracking number).
+   */
+  updateVoice(patch: VoicePatch, now: number): Promise<Result<VoiceSetup>> {
     return this.serial(async () => {
-      if (!this.row()) return accountNotFound();
-      let number: string | null = null;
-      if (input !== null) {
-        const r = normalizePhone(input);
-        if (!r.ok) return fail(400, "invalid_number", `fallbackNumber ${r.reason}`);
-        number = r.e164;
+      const row = this.row();
+      if (!row) return accountNotFound();
+      let number: string | null | undefined;
+      if (patch.fallbackNumber !== undefined) {
+        number = null;
+        if (patch.fallbackNumber !== null) {
+          const r = normalizePhone(patch.fallbackNumber);
+          if (!r.ok) return fail(400, "invalid_number", `fallbackNumber ${r.reason}`);
+          number = r.e164;
+        }
+        if (number && this.registry.trackingAt([number], now).length) {
+          return fail(409, "number_conflict", "The fallback cannot be a tracking number", {
+            conflicts: [{ number, reason: "is a tracking number; calls can never be forwarded into one" }],
+          });
+        }
       }
-      if (number && this.registry.trackingAt([number], now).length) {
-        return fail(409, "number_conflict", "The fallback cannot be a tracking number", {
-          conflicts: [{ number, reason: "is a tracking number; calls can never be forwarded into one" }],
-        });
-      }
-      this.settings.setFallback(number, now);
-      return ok(voiceSecrets(this.row()!));
+      // Seal first: nothing is written when the secrets key is missing.
+      const sealed = await this.providers.sealPatch(row.id, patch.credentials);
+      if (!sealed.ok) return sealed;
+      this.ctx.storage.transactionSync(() => {
+        this.providers.write(sealed.value, now);
+        if (patch.provider !== undefined) this.providers.setProvider(patch.provider);
+        if (number !== undefined) this.settings.setFallback(number, now);
+        else if (patch.provider !== undefined || patch.credentials !== undefined) this.settings.touch(now);
+      });
+      return ok(this.voiceSetup(this.row()!));
     });
   }
 
@@ -305,6 +349,11 @@ export class AccountObject extends DurableObject<Env> {
     if (!this.row()) return accountNotFound();
     const call = this.desk.get(id);
     return call ? ok(call) : fail(404, "call_not_found", `No call ${id} in this account`);
+  }
+
+  /** Status reports kept for calls that have not arrived (newest first). */
+  orphanReports(limit: number): Result<OrphanReport[]> {
+    return this.row() ? ok(this.desk.orphanReports(limit)) : accountNotFound();
   }
 
   callStats(f: CallFilter): Result<CallStats> {
@@ -390,9 +439,23 @@ export class AccountObject extends DurableObject<Env> {
     return { pool, numbers: active ? this.registry.numbers(pool.id) : [], isDefault: row.default_pool === pool.id, active };
   }
 
+  private voiceSetup(row: AccountRow): VoiceSetup {
+    const provider = this.providers.provider();
+    const pools: Partial<Record<Provider, string[]>> = {};
+    const numbers: Partial<Record<Provider, string[]>> = {};
+    for (const id of this.registry.ids()) {
+      const pool = this.registry.get(id)!;
+      const p = pool.provider ?? provider;
+      pools[p] = [...(pools[p] ?? []), id];
+      for (const [n, np] of Object.entries(pool.numberProviders ?? {})) numbers[np] = [...(numbers[np] ?? []), n];
+    }
+    return { ...voiceSecrets(row), provider, credentials: this.providers.stored(), pools, numbers };
+  }
+
   private deskAccount(row: AccountRow): DeskAccount {
     return {
       id: row.id,
+      provider: this.providers.provider(),
       fallback: row.fallback_number,
       integrations: integrationConfig(row),
       ownerAt: (number, at) => this.registry.ownerAt(number, at),
@@ -421,6 +484,5 @@ export class AccountObject extends DurableObject<Env> {
   }
 }
 
-function voiceRefused(auth: VoiceAuth): { ok: false; error: ApiErrorData } {
-  return fail(401, "unauthorized", auth.kind === "token" ? "Unknown account or wrong voice token" : "Missing, stale or wrong signature");
-}
+/** Every provider that takes credentials (for the API's view). */
+export const CREDENTIALED = CREDENTIAL_PROVIDERS;

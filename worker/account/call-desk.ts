@@ -1,16 +1,20 @@
 /**
  * The call path inside an AccountObject: answer the provider's callbacks, store each call once,
- * queue its GA4 event and webhook, and deliver those from the object's alarm. Answering never
- * waits on an outbound delivery: the alarm sends them after the answer has gone.
+ * merge its status reports into its outcome, queue its GA4 events and webhooks (the ring, then
+ * `call.completed`), and deliver those from the object's alarm. Answering never waits on an
+ * outbound delivery: the alarm sends them after the answer has gone.
  */
 
 import { shardOf } from "../domain/shards";
 import { poolShard } from "../platform/stubs";
 import type { CallMatch, CallQuery } from "../pool/protocol";
-import type { Call, CallFilter, CallPage, CallPageQuery, CallStats } from "../schemas/calls";
+import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { IntegrationConfig } from "../schemas/voice";
 import { hangupAnswer, whisperAgentLeg, whisperText } from "../voice/actions";
 import type { InboundCall } from "../voice/input";
+import type { CallPlan } from "../voice/plan";
+import type { Provider, StatusReport } from "../voice/providers/types";
+import { CallEvents } from "./call-events";
 import { buildCallRow, type CallRow, callView, routeOf } from "./call-record";
 import { CallStore } from "./call-store";
 import { attempt, ga4Payload, webhookPayload } from "./deliveries";
@@ -20,6 +24,8 @@ import type { StoredPool } from "./registry";
 /** What the desk needs to know about the account (read fresh for each callback). */
 export interface DeskAccount {
   id: string;
+  /** The account's voice provider (a pool may name another). */
+  provider: Provider;
   fallback: string | null;
   integrations: IntegrationConfig;
   /** The pool a tracking number of the account routed to at a time (removed numbers route for lease + grace). */
@@ -31,13 +37,20 @@ export interface DeskAccount {
 }
 
 export interface VoiceReply {
-  /** The actions JSON, byte for byte what the first delivery of this call got. */
+  /** The answer, byte for byte what the first delivery of this call got, in its provider's format. */
   answer: string;
+  /** The provider whose format `answer` is in. */
+  provider: Provider;
   duplicate: boolean;
 }
 
+/** What became of a status report: merged into its call, kept until the call arrives, or a repeat. */
+export type ReportState = "merged" | "orphan" | "duplicate";
+
 /** Outbox rows sent per alarm run; more are picked up by the next run, set at once. */
 const BATCH = 25;
+/** `call.completed` goes out this long after the first report that the call ended: a more precise one may follow. */
+export const COMPLETED_SETTLE_MS = 10_000;
 
 export class CallDesk {
   private readonly calls: CallStore;
@@ -53,27 +66,75 @@ export class CallDesk {
   ) {
     this.calls = new CallStore(ctx.storage.sql);
     this.outbox = new Outbox(ctx.storage.sql);
+    this.events = new CallEvents(ctx.storage.sql);
   }
 
-  /** Answer an inbound call; a repeated call id gets the stored answer and stores nothing. */
-  inbound(acct: DeskAccount, call: InboundCall, now: number): Promise<VoiceReply> {
+  readonly events: CallEvents;
+
+  /**
+   * Answer an inbound call through `provider`, whose adapter renders the plan (`render`); a
+   * repeated call id gets the stored answer and stores nothing.
+   */
+  inbound(acct: DeskAccount, provider: Provider, call: InboundCall, now: number, render: (plan: CallPlan) => string): Promise<VoiceReply> {
     const stored = this.calls.answerOf(call.id);
-    if (stored !== null) return Promise.resolve({ answer: stored, duplicate: true });
+    if (stored !== null) return Promise.resolve({ ...stored, duplicate: true });
     const running = this.inflight.get(call.id);
     if (running) return running.then((r) => ({ ...r, duplicate: true }));
-    const answering = this.answerNew(acct, call, now).finally(() => this.inflight.delete(call.id));
+    const answering = this.answerNew(acct, provider, call, now, render).finally(() => this.inflight.delete(call.id));
     this.inflight.set(call.id, answering);
     return answering;
   }
 
-  /** Whisper agent leg: SAY the source of the call whose conference this is, then join it. */
+  /** Reference whisper agent leg: SAY the source of the call whose conference this is, then join it. */
   agent(conference: string | null): VoiceReply {
     const row = conference ? this.calls.get(conference) : null;
     if (row?.action !== "whisper") {
       console.warn("voice: agent leg for no whispered call; hanging up", { conference });
-      return { answer: JSON.stringify(hangupAnswer()), duplicate: false };
+      return { answer: JSON.stringify(hangupAnswer()), provider: "reference", duplicate: false };
     }
-    return { answer: JSON.stringify(whisperAgentLeg(row.id, whisperText(row.attributed ? row.source_name : null))), duplicate: false };
+    return {
+      answer: JSON.stringify(whisperAgentLeg(row.id, whisperText(row.attributed ? row.source_name : null))),
+      provider: "reference",
+      duplicate: false,
+    };
+  }
+
+  /** What the agent of a whispered call hears: its source ("Google Ads call"); null for no whispered call of ours. */
+  whisperText(callId: string | null): string | null {
+    const row = callId ? this.calls.get(callId) : null;
+    if (row?.action !== "whisper") return null;
+    return whisperText(row.attributed ? row.source_name : null);
+  }
+
+  /**
+   * A status report: stored once, merged into its call's outcome (a report for a call not stored
+   * yet waits for it). When the call has ended, `call.completed` is queued.
+   */
+  async report(acct: DeskAccount, provider: Provider, r: StatusReport, now: number): Promise<ReportState> {
+    const state = this.ctx.storage.transactionSync((): ReportState => {
+      if (!this.events.add(r, provider, now)) return "duplicate";
+      const row = this.calls.get(r.callId);
+      if (!row) return "orphan";
+      this.mergeOutcome(acct, row, now);
+      return "merged";
+    });
+    if (state === "orphan")
+      console.warn("voice: status report for a call not stored (yet); kept to merge", { account: acct.id, call: r.callId, status: r.status });
+    // A merge may have queued call.completed; an orphan is forgotten after its time.
+    if (state !== "duplicate") await this.schedule();
+    return state;
+  }
+
+  /** Recompute a stored call's outcome from its reports; once it has ended, queue (or refresh) call.completed. */
+  private mergeOutcome(acct: DeskAccount, row: CallRow, now: number): void {
+    const o = this.events.outcomeOf(row.id, row.action !== "hangup");
+    this.calls.setOutcome(row.id, o);
+    if (!o.ended || o.outcome === null) return;
+    const view = callView({ ...row, outcome: o.outcome, talk_seconds: o.talkSeconds, ended_at: o.endedAt }, []);
+    const due = now + COMPLETED_SETTLE_MS;
+    if (acct.integrations.webhook) this.outbox.upsertPending(row.id, "webhook", "call.completed", webhookPayload(acct.id, view, "call.completed"), due, now);
+    const ga4 = acct.integrations.ga4 ? ga4Payload(view, true) : null;
+    if (ga4) this.outbox.upsertPending(row.id, "ga4", "call.completed", ga4, due, now);
   }
 
   /**
@@ -99,16 +160,24 @@ export class CallDesk {
     return ask(useOlder ? older : primary, q);
   }
 
-  private async answerNew(acct: DeskAccount, call: InboundCall, now: number): Promise<VoiceReply> {
+  private async answerNew(acct: DeskAccount, provider: Provider, call: InboundCall, now: number, render: (plan: CallPlan) => string): Promise<VoiceReply> {
     const poolId = acct.ownerAt(call.dialled, call.startedAt);
     const pool = poolId === null ? null : acct.pool(poolId);
     let row: CallRow;
     if (!pool) {
       console.warn("voice: call on a number this account does not own", { account: acct.id, number: call.dialled, call: call.id, fallback: acct.fallback });
-      row = buildCallRow({ call, poolId: null, match: null, route: null, fallback: acct.fallback, now });
+      row = buildCallRow({ call, poolId: null, match: null, route: null, fallback: acct.fallback, now, provider, render });
     } else {
+      const expected = pool.numberProviders?.[call.dialled] ?? pool.provider ?? acct.provider;
+      if (expected !== provider)
+        console.warn("voice: call came through another provider than its pool's; answered in the caller's format", {
+          account: acct.id,
+          pool: pool.id,
+          expected,
+          provider,
+        });
       const match = await this.attribute(acct, pool, { number: call.dialled, at: call.startedAt });
-      row = buildCallRow({ call, poolId: pool.id, match, route: routeOf(pool), fallback: acct.fallback, now });
+      row = buildCallRow({ call, poolId: pool.id, match, route: routeOf(pool), fallback: acct.fallback, now, provider, render });
     }
     const view = callView(row, []);
     const stored = this.ctx.storage.transactionSync(() => {
@@ -116,11 +185,13 @@ export class CallDesk {
       if (acct.integrations.webhook) this.outbox.enqueue(row.id, "webhook", webhookPayload(acct.id, view), now);
       const ga4 = acct.integrations.ga4 ? ga4Payload(view) : null;
       if (ga4) this.outbox.enqueue(row.id, "ga4", ga4, now);
+      // Status reports that came first are merged now.
+      if (this.events.has(row.id)) this.mergeOutcome(acct, row, now);
       return true;
     });
-    if (!stored) return { answer: this.calls.answerOf(call.id)!, duplicate: true };
+    if (!stored) return { ...this.calls.answerOf(call.id)!, duplicate: true };
     await this.schedule();
-    return { answer: row.answer, duplicate: false };
+    return { answer: row.answer, provider, duplicate: false };
   }
 
   get(id: string): Call | null {
@@ -134,6 +205,10 @@ export class CallDesk {
     if (!page) return null;
     const deliveries = q.withDeliveries === false ? new Map<string, never[]>() : this.outbox.forCalls(page.rows.map((r) => r.id));
     return { calls: page.rows.map((r) => callView(r, deliveries.get(r.id) ?? [])), nextCursor: page.nextCursor };
+  }
+
+  orphanReports(limit: number): OrphanReport[] {
+    return this.events.orphans(limit);
   }
 
   stats(f: CallFilter): CallStats {
@@ -154,6 +229,7 @@ export class CallDesk {
   /** The alarm: send what is due with the account's current settings, then re-arm for the next. */
   async deliver(config: IntegrationConfig): Promise<void> {
     const now = Date.now();
+    this.events.purge(now);
     const due = this.outbox.due(now, BATCH);
     await Promise.all(
       due.map(async (row) => {
@@ -171,6 +247,7 @@ export class CallDesk {
 
   /** When the next delivery is due (null: none pending). */
   nextDue(): number | null {
-    return this.outbox.nextDue();
+    const times = [this.outbox.nextDue(), this.events.nextPurge()].filter((t): t is number => t !== null);
+    return times.length ? Math.min(...times) : null;
   }
 }

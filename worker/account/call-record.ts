@@ -18,9 +18,10 @@ export function routeOf(pool: Pick<StoredPool, "name" | "destinations" | "caller
   return { poolName: pool.name, destination: pool.destinations[0]!, callerId: pool.callerId ?? null, whisper: pool.whisper ?? false };
 }
 
-import type { Call, CallAction, CallReason, CallSource, Delivery } from "../schemas/calls";
-import { hangupAnswer, transferAnswer, type VoiceAnswer, whisperCallerLeg } from "../voice/actions";
+import type { Call, CallAction, CallOutcome, CallReason, CallSource, Delivery } from "../schemas/calls";
 import type { InboundCall } from "../voice/input";
+import type { CallPlan } from "../voice/plan";
+import type { Provider } from "../voice/providers/types";
 
 type Text = string | null;
 type Time = number | null;
@@ -55,6 +56,10 @@ export type CallRow = {
   action: CallAction;
   routed_to: Text;
   answer: string;
+  provider: Provider;
+  outcome: CallOutcome | null;
+  talk_seconds: number | null;
+  ended_at: Time;
 };
 
 export interface CallFacts {
@@ -66,18 +71,26 @@ export interface CallFacts {
   route: CallRoute | null;
   fallback: string | null;
   now: number;
+  provider: Provider;
+  /** The plan in the provider's format: the answer stored and replayed to repeats. */
+  render: (plan: CallPlan) => string;
 }
 
-/** Where the call goes: the pool's first destination; else the account's fallback; else HANGUP. */
-export function decide(route: CallRoute | null, fallback: string | null, callId: string): { action: CallAction; to: string | null; answer: VoiceAnswer } {
+/**
+ * Where the call goes: the pool's first destination (with its whisper); else the account's
+ * fallback; else hang up. The only place that decides; adapters render the plan as it is.
+ */
+export function decide(route: CallRoute | null, fallback: string | null): CallPlan {
   if (route?.destination) {
-    if (route.whisper && route.callerId)
-      return { action: "whisper", to: route.destination, answer: whisperCallerLeg(callId, route.destination, route.callerId) };
-    return { action: "transfer", to: route.destination, answer: transferAnswer(route.destination, route.callerId) };
+    const whisper = route.whisper && !!route.callerId;
+    return { action: whisper ? "whisper" : "transfer", steps: [{ kind: "dial", to: route.destination, callerId: route.callerId, whisper }] };
   }
-  if (fallback) return { action: "fallback", to: fallback, answer: transferAnswer(fallback, null) };
-  return { action: "hangup", to: null, answer: hangupAnswer() };
+  if (fallback) return { action: "fallback", steps: [{ kind: "dial", to: fallback, callerId: null, whisper: false }] };
+  return { action: "hangup", steps: [{ kind: "hangup" }] };
 }
+
+/** The number a plan forwards to first (stored as the call's `routed_to`). */
+const firstTarget = (plan: CallPlan) => plan.steps.find((s) => s.kind === "dial")?.to ?? null;
 
 const str = (v: unknown, max = 2048): Text => (typeof v === "string" && v ? v.slice(0, max) : null);
 
@@ -98,7 +111,7 @@ export function buildCallRow(f: CallFacts): CallRow {
   const s = sourceOf(lease?.source ?? null);
   const utm = (s.utm ?? {}) as Record<string, unknown>;
   const clicks = (s.clickIds ?? {}) as Record<string, unknown>;
-  const { action, to, answer } = decide(f.route, f.fallback, f.call.id);
+  const plan = decide(f.route, f.fallback);
   return {
     id: f.call.id,
     pool_id: f.poolId,
@@ -126,9 +139,13 @@ export function buildCallRow(f: CallFacts): CallRow {
     lease_expires_at: lease?.expiresAt ?? null,
     lease_ended_at: lease?.endedAt ?? null,
     lease_end_reason: lease?.endReason ?? null,
-    action,
-    routed_to: to,
-    answer: JSON.stringify(answer),
+    action: plan.action,
+    routed_to: firstTarget(plan),
+    answer: f.render(plan),
+    provider: f.provider,
+    outcome: null,
+    talk_seconds: null,
+    ended_at: null,
   };
 }
 
@@ -156,6 +173,10 @@ export function callView(r: CallRow, deliveries: Delivery[]): Call {
     source,
     lease: r.leased_at !== null ? { leasedAt: r.leased_at, expiresAt: r.lease_expires_at!, endedAt: r.lease_ended_at, endReason: r.lease_end_reason } : null,
     route: { action: r.action, to: r.routed_to },
+    provider: r.provider,
+    outcome: r.outcome,
+    talkSeconds: r.talk_seconds,
+    endedAt: r.ended_at,
     deliveries,
   };
 }

@@ -24,6 +24,13 @@ export const CALLS_MIGRATION = `
   CREATE INDEX calls_pool_started ON calls (pool_id, started_at, id);
   CREATE INDEX calls_source_started ON calls (source_name, started_at, id);`;
 
+/** Real providers: which one brought the call (its answer's format) and the call's outcome. */
+export const CALLS_OUTCOME_MIGRATION = `
+  ALTER TABLE calls ADD COLUMN provider TEXT NOT NULL DEFAULT 'reference';
+  ALTER TABLE calls ADD COLUMN outcome TEXT;         -- answered | busy | no-answer | failed | canceled, NULL: none yet
+  ALTER TABLE calls ADD COLUMN talk_seconds INTEGER;
+  ALTER TABLE calls ADD COLUMN ended_at INTEGER;`;
+
 const COLUMNS = [
   "id",
   "pool_id",
@@ -54,6 +61,10 @@ const COLUMNS = [
   "action",
   "routed_to",
   "answer",
+  "provider",
+  "outcome",
+  "talk_seconds",
+  "ended_at",
 ] as const satisfies readonly (keyof CallRow)[];
 
 /** The list query, exported so a test can check it uses an index. */
@@ -69,8 +80,14 @@ export class CallStore {
     return this.sql.exec(`INSERT INTO calls (${COLUMNS.join(", ")}) VALUES (${placeholders}) ON CONFLICT (id) DO NOTHING`, ...values).rowsWritten > 0;
   }
 
-  answerOf(id: string): string | null {
-    return this.sql.exec<{ answer: string }>("SELECT answer FROM calls WHERE id = ?", id).toArray()[0]?.answer ?? null;
+  /** The answer a stored call got, in its provider's format. */
+  answerOf(id: string): { answer: string; provider: CallRow["provider"] } | null {
+    return this.sql.exec<{ answer: string; provider: CallRow["provider"] }>("SELECT answer, provider FROM calls WHERE id = ?", id).toArray()[0] ?? null;
+  }
+
+  /** Record the outcome merged from the call's status reports. */
+  setOutcome(id: string, o: { outcome: CallRow["outcome"]; talkSeconds: number | null; endedAt: number | null }): void {
+    this.sql.exec("UPDATE calls SET outcome = ?, talk_seconds = ?, ended_at = ? WHERE id = ?", o.outcome, o.talkSeconds, o.endedAt, id);
   }
 
   get(id: string): CallRow | null {
@@ -93,17 +110,26 @@ export class CallStore {
     return { rows, nextCursor: more && last ? encodeCursor(last.started_at, last.id) : null };
   }
 
-  /** Calls and attributed calls per UTC day and source name (null: no source). */
+  /** Calls, attributed and answered calls and talk time per UTC day and source name (null: no source). */
   stats(f: CallFilter): CallStats {
     const { where, args } = conditions(f);
     const days = this.sql
-      .exec<{ day: string; source: string | null; calls: number; attributed: number }>(
-        `SELECT strftime('%Y-%m-%d', started_at / 1000, 'unixepoch') AS day, source_name AS source, COUNT(*) AS calls, SUM(attributed) AS attributed
+      .exec<CallStats["days"][number]>(
+        `SELECT strftime('%Y-%m-%d', started_at / 1000, 'unixepoch') AS day, source_name AS source, COUNT(*) AS calls, SUM(attributed) AS attributed,
+           SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END) AS answered, COALESCE(SUM(CASE WHEN outcome = 'answered' THEN talk_seconds END), 0) AS talkSeconds
          FROM calls ${whereClause(where)} GROUP BY day, source_name ORDER BY day, source_name`,
         ...args,
       )
       .toArray();
-    const total = days.reduce((t, d) => ({ calls: t.calls + d.calls, attributed: t.attributed + d.attributed }), { calls: 0, attributed: 0 });
+    const total = days.reduce(
+      (t, d) => ({
+        calls: t.calls + d.calls,
+        attributed: t.attributed + d.attributed,
+        answered: t.answered + d.answered,
+        talkSeconds: t.talkSeconds + d.talkSeconds,
+      }),
+      { calls: 0, attributed: 0, answered: 0, talkSeconds: 0 },
+    );
     return { days, total };
   }
 }
@@ -118,6 +144,8 @@ function conditions(f: CallFilter): { where: string[]; args: SqlStorageValue[] }
   if (f.pool !== undefined) add("pool_id = ?", f.pool);
   if (f.source !== undefined) add("source_name = ?", f.source);
   if (f.attributed !== undefined) add("attributed = ?", f.attributed ? 1 : 0);
+  if (f.outcome === "pending") where.push("outcome IS NULL");
+  else if (f.outcome !== undefined) add("outcome = ?", f.outcome);
   if (f.from !== undefined) add("started_at >= ?", f.from);
   if (f.to !== undefined) add("started_at < ?", f.to);
   return { where, args };

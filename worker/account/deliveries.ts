@@ -10,10 +10,16 @@ import type { OutboxRow } from "./outbox";
 
 export const GA4_ENDPOINT = "https://www.google-analytics.com/mp/collect";
 export const GA4_EVENT = "phone_call";
+/** Sent when the call's outcome is known, with `call_outcome` and `call_duration` (talk seconds). */
+export const GA4_COMPLETED_EVENT = "phone_call_completed";
 const TIMEOUT_MS = 10_000;
 
-/** The Measurement Protocol body for an attributed call with a GA client id, else null. */
-export function ga4Payload(call: Call): string | null {
+/**
+ * The Measurement Protocol body for an attributed call with a GA client id, else null: the ring
+ * (`phone_call`), or with `completed` the outcome (`phone_call_completed`: `call_outcome`,
+ * `call_duration` in seconds, `call_answered` 1/0).
+ */
+export function ga4Payload(call: Call, completed = false): string | null {
   const s = call.source;
   if (!call.attributed || !s?.gaClientId) return null;
   const params: Record<string, string | number> = {
@@ -30,13 +36,20 @@ export function ga4Payload(call: Call): string | null {
   if (s.utm.term) params.term = s.utm.term;
   if (s.utm.content) params.content = s.utm.content;
   if (s.clickIds.gclid) params.gclid = s.clickIds.gclid;
-  return JSON.stringify({ client_id: s.gaClientId, timestamp_micros: call.startedAt * 1000, events: [{ name: GA4_EVENT, params }] });
+  if (completed) {
+    params.call_outcome = call.outcome ?? "unknown";
+    params.call_duration = call.talkSeconds ?? 0;
+    params.call_answered = call.outcome === "answered" ? 1 : 0;
+  }
+  // GA4 takes timestamps up to 72 h old; the outcome's is when the call ended.
+  const at = completed ? (call.endedAt ?? call.startedAt) : call.startedAt;
+  return JSON.stringify({ client_id: s.gaClientId, timestamp_micros: at * 1000, events: [{ name: completed ? GA4_COMPLETED_EVENT : GA4_EVENT, params }] });
 }
 
-/** The webhook body: the call as the API shows it (without delivery status). */
-export function webhookPayload(accountId: string, call: Call): string {
+/** The webhook body: the call as the API shows it (without delivery status); type `call` or `call.completed`. */
+export function webhookPayload(accountId: string, call: Call, type: "call" | "call.completed" = "call"): string {
   const { deliveries: _deliveries, ...rest } = call;
-  return JSON.stringify({ type: "call", accountId, call: rest });
+  return JSON.stringify({ type, accountId, call: rest });
 }
 
 export type Attempt = { ok: true; status: number } | { ok: false; status: number | null; error: string; final: boolean };
@@ -50,7 +63,7 @@ async function request(row: OutboxRow, config: IntegrationConfig, now: number): 
     return new Request(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: row.payload });
   }
   if (row.kind === "alert") return config.alertWebhook ? signedPost(config.alertWebhook, alertType(row.payload), row, now) : null;
-  return config.webhook ? signedPost(config.webhook, "call", row, now) : null;
+  return config.webhook ? signedPost(config.webhook, row.event, row, now) : null;
 }
 
 /** A webhook request: JSON body, X-DNI-Event, X-DNI-Delivery (the same on every retry), signed. */

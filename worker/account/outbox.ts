@@ -4,7 +4,7 @@
  * lost; the object's one alarm is set to the earliest `next_attempt_at`. A failed attempt is
  * retried with exponential backoff until MAX_ATTEMPTS, then the row is `failed`.
  */
-import type { Delivery, DeliveryKind } from "../schemas/calls";
+import type { Delivery, DeliveryEvent, DeliveryKind } from "../schemas/calls";
 
 /** Call deliveries (ga4, webhook) and pool alerts (alert: keyed `pool-alert/<pool>/<id>`, never a call id). */
 export type OutboxKind = DeliveryKind | "alert";
@@ -22,6 +22,9 @@ export const OUTBOX_MIGRATION = `
   CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
   CREATE INDEX outbox_call ON outbox (call_id);`;
 
+/** What a call delivery is about: the ring (`call`) or the call's outcome (`call.completed`). */
+export const OUTBOX_EVENT_MIGRATION = "ALTER TABLE outbox ADD COLUMN event TEXT NOT NULL DEFAULT 'call';";
+
 export const MAX_ATTEMPTS = 10;
 const FIRST_RETRY_MS = 30_000;
 const MAX_RETRY_MS = 6 * 3_600_000;
@@ -35,6 +38,7 @@ export type OutboxRow = {
   id: number;
   call_id: string;
   kind: OutboxKind;
+  event: DeliveryEvent;
   payload: string;
   status: Delivery["status"];
   attempts: number;
@@ -48,8 +52,42 @@ export type OutboxRow = {
 export class Outbox {
   constructor(private readonly sql: SqlStorage) {}
 
-  enqueue(callId: string, kind: OutboxKind, payload: string, now: number): void {
-    this.sql.exec("INSERT INTO outbox (call_id, kind, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)", callId, kind, payload, now, now);
+  enqueue(callId: string, kind: OutboxKind, payload: string, now: number, event: DeliveryEvent = "call"): void {
+    this.sql.exec(
+      "INSERT INTO outbox (call_id, kind, event, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      callId,
+      kind,
+      event,
+      payload,
+      now,
+      now,
+    );
+  }
+
+  /**
+   * Queue a call's `event` delivery of `kind` once, due at `dueAt`; while it has not been tried yet,
+   * a later call replaces its body (the outcome became more precise before it went out).
+   */
+  upsertPending(callId: string, kind: DeliveryKind, event: DeliveryEvent, payload: string, dueAt: number, now: number): void {
+    const row = this.sql
+      .exec<{ id: number; attempts: number; status: string }>(
+        "SELECT id, attempts, status FROM outbox WHERE call_id = ? AND kind = ? AND event = ?",
+        callId,
+        kind,
+        event,
+      )
+      .toArray()[0];
+    if (!row)
+      this.sql.exec(
+        "INSERT INTO outbox (call_id, kind, event, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        callId,
+        kind,
+        event,
+        payload,
+        dueAt,
+        now,
+      );
+    else if (row.status === "pending" && row.attempts === 0) this.sql.exec("UPDATE outbox SET payload = ? WHERE id = ?", payload, row.id);
   }
 
   /** Enqueue unless a row with this key and kind exists (a repeated hand-over); true when enqueued. */
@@ -112,6 +150,7 @@ export class Outbox {
       if (r.kind === "alert") continue;
       out.get(r.call_id)?.push({
         kind: r.kind,
+        event: r.event,
         status: r.status,
         attempts: r.attempts,
         lastStatus: r.last_status,

@@ -77,7 +77,15 @@ export class PoolRegistry {
   /** The API view of a live pool. */
   view(id: string, defaultPool: string | null): Pool | null {
     const pool = this.get(id);
-    return pool ? { ...pool, trackingNumbers: this.numbers(id), isDefault: defaultPool === id } : null;
+    return pool
+      ? {
+          ...pool,
+          provider: pool.provider ?? null,
+          numberProviders: pool.numberProviders ?? {},
+          trackingNumbers: this.numbers(id),
+          isDefault: defaultPool === id,
+        }
+      : null;
   }
 
   routing(defaultPool: string | null): Routing {

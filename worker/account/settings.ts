@@ -124,6 +124,10 @@ export class AccountSettings {
     this.sql.exec("UPDATE account SET voice_secret = ?, updated_at = ?", makeVoiceSecret(), now);
   }
 
+  touch(now: number): void {
+    this.sql.exec("UPDATE account SET updated_at = ?", now);
+  }
+
   setFallback(number: string | null, now: number): void {
     this.sql.exec("UPDATE account SET fallback_number = ?, updated_at = ?", number, now);
   }

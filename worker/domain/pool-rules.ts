@@ -32,6 +32,8 @@ type PoolFields = Omit<
   | "overflowNumber"
   | "callerId"
   | "whisper"
+  | "provider"
+  | "numberProviders"
   | "maxNewLeasesPerMinute"
   | "alertThreshold"
   | "shards"
@@ -45,6 +47,8 @@ type PoolFields = Omit<
   overflowNumber?: string | null | undefined;
   callerId?: string | null | undefined;
   whisper?: boolean | undefined;
+  provider?: Pool["provider"] | undefined;
+  numberProviders?: Pool["numberProviders"] | undefined;
 };
 
 /** A complete, normalised pool from create input or a merged patch. */
@@ -74,6 +78,13 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
   const whisper = input.whisper ?? false;
   if (whisper && !callerId) return fail(400, "whisper_needs_caller_id", "whisper needs callerId: the number whose call flow callback is the agent URL");
   if (whisper && tracking.value.includes(callerId!)) return fail(400, "invalid_number", "With whisper, callerId cannot be one of the pool's tracking numbers");
+  const numberProviders: Pool["numberProviders"] = {};
+  for (const [written, provider] of Object.entries(input.numberProviders ?? {})) {
+    const r = normalizePhone(written, country);
+    if (!r.ok) return fail(400, "invalid_number", `numberProviders: ${written} ${r.reason}`);
+    if (!tracking.value.includes(r.e164)) return fail(400, "invalid_number", `numberProviders: ${r.e164} is not a tracking number of this pool`);
+    numberProviders[r.e164] = provider;
+  }
   return ok({
     id: input.id,
     name: input.name,
@@ -88,6 +99,8 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
     isDefault: false,
     callerId,
     whisper,
+    provider: input.provider ?? null,
+    numberProviders,
     alertThreshold: input.alertThreshold ?? DEFAULT_ALERT_THRESHOLD,
     maxNewLeasesPerMinute: input.maxNewLeasesPerMinute ?? null,
     ...sharding(input.shards ?? 1, previous, now),

@@ -21,6 +21,17 @@ const POOLS = [
   { id: "demo-email", name: "Newsletter", trackingNumbers: range(8665550100, 5), isDefault: false },
 ];
 
+/**
+ * The demo account's voice providers: documented, not secret, for simulating each provider's
+ * webhook with curl (README: Voice providers). Telnyx needs a key pair: the README makes one.
+ */
+export const DEMO_VOICE_CREDENTIALS = {
+  twilio: { authToken: "demo-twilio-auth-token-not-secret" },
+  signalwire: { signingKey: "PSK_demo-signalwire-signing-key" },
+  plivo: { authToken: "demo-plivo-auth-token-not-secret" },
+  vonage: { signatureSecret: "demo-vonage-signature-secret-not-secret" },
+};
+
 const seeded = new Set<string>();
 
 async function seed(env: Env, origin: string): Promise<void> {
@@ -41,6 +52,11 @@ async function seed(env: Env, origin: string): Promise<void> {
     if (current.ok && !current.value.allowedOrigins.includes(origin)) {
       await stub.updateAccount({ allowedOrigins: [...current.value.allowedOrigins, origin] }, now);
     }
+  }
+  const voice = await stub.voiceSettings();
+  if (voice.ok && !voice.value.credentials.twilio) {
+    const set = await stub.updateVoice({ provider: "twilio", credentials: DEMO_VOICE_CREDENTIALS }, now);
+    if (!set.ok) console.warn("demo: provider credentials not seeded", set.error.message);
   }
   for (const p of POOLS) {
     const existing = await stub.getPool(p.id);

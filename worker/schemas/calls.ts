@@ -5,12 +5,17 @@ const text = z.string().nullable();
 
 export const CALL_REASONS = ["live", "grace", "overflow", "no_lease", "unknown_number"] as const;
 export const CALL_ACTIONS = ["transfer", "whisper", "fallback", "hangup"] as const;
+export const CALL_OUTCOMES = ["answered", "busy", "no-answer", "failed", "canceled"] as const;
+export const VOICE_PROVIDERS = ["reference", "twilio", "signalwire", "telnyx", "plivo", "vonage"] as const;
 export const DELIVERY_KINDS = ["ga4", "webhook"] as const;
-const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
+/** A call's deliveries: `call` when it rang (stored), `call.completed` when its outcome is known. */
+export const DELIVERY_EVENTS = ["call", "call.completed"] as const;
+export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
 
 export const DeliverySchema = z
   .object({
     kind: z.enum(DELIVERY_KINDS),
+    event: z.enum(DELIVERY_EVENTS),
     status: z.enum(DELIVERY_STATUSES),
     attempts: z.number(),
     lastStatus: z.number().nullable().openapi({ description: "HTTP status of the last attempt (null: no answer)." }),
@@ -48,6 +53,13 @@ export const CallSchema = z
     source: CallSourceSchema.nullable(),
     lease: z.object({ leasedAt: z.number(), expiresAt: z.number(), endedAt: z.number().nullable(), endReason: text }).nullable(),
     route: z.object({ action: z.enum(CALL_ACTIONS), to: text.openapi({ description: "Number the call was forwarded to." }) }),
+    provider: z.enum(VOICE_PROVIDERS).openapi({ description: "The voice provider whose callback brought the call." }),
+    outcome: z.enum(CALL_OUTCOMES).nullable().openapi({
+      description:
+        "From the provider's status callbacks: answered (the forwarded call was picked up) | busy | no-answer | failed | canceled; null until one arrives.",
+    }),
+    talkSeconds: z.number().nullable().openapi({ description: "Talk time of the forwarded call, seconds (0 when not answered; null when not reported)." }),
+    endedAt: z.number().nullable().openapi({ description: "When the call ended (ms since epoch), as the provider reported it." }),
     deliveries: z.array(DeliverySchema),
   })
   .openapi("Call");
@@ -70,6 +82,10 @@ const filters = {
   pool: PoolIdSchema.optional(),
   source: z.string().min(1).max(64).optional().openapi({ description: "Source name, e.g. google-ads." }),
   attributed: z.enum(["true", "false"]).optional(),
+  outcome: z
+    .enum([...CALL_OUTCOMES, "pending"])
+    .optional()
+    .openapi({ description: "Outcome, or pending for calls with none yet." }),
   from: TimeParam.optional().openapi({ description: "Calls started at or after (ms since epoch or ISO 8601)." }),
   to: TimeParam.optional().openapi({ description: "Calls started before." }),
 };
@@ -85,10 +101,37 @@ export const CallListSchema = z.object({ calls: z.array(CallSchema), nextCursor:
 
 export const CallStatsSchema = z
   .object({
-    days: z.array(z.object({ day: z.string().openapi({ example: "2026-01-31" }), source: text, calls: z.number(), attributed: z.number() })),
-    total: z.object({ calls: z.number(), attributed: z.number() }),
+    days: z.array(
+      z.object({
+        day: z.string().openapi({ example: "2026-01-31" }),
+        source: text,
+        calls: z.number(),
+        attributed: z.number(),
+        answered: z.number(),
+        talkSeconds: z.number().openapi({ description: "Total talk time of the answered calls." }),
+      }),
+    ),
+    total: z.object({ calls: z.number(), attributed: z.number(), answered: z.number(), talkSeconds: z.number() }),
   })
   .openapi("CallStats");
+
+export const OrphanReportSchema = z
+  .object({
+    callId: z.string(),
+    provider: z.enum(VOICE_PROVIDERS),
+    level: z.enum(["dial", "call"]).openapi({ description: "dial: about the forwarded leg; call: about the caller's call." }),
+    status: z.string().openapi({ description: "The provider's status word, as sent." }),
+    outcome: z.enum(CALL_OUTCOMES).nullable(),
+    talkSeconds: z.number().nullable(),
+    endedAt: z.number().nullable(),
+    receivedAt: z.number(),
+    reason: z.string(),
+    expiresAt: z.number().openapi({ description: "When it is forgotten if its call never arrives." }),
+  })
+  .openapi("OrphanReport");
+
+export const OrphanReportsSchema = z.object({ reports: z.array(OrphanReportSchema) }).openapi("OrphanReports");
+export type OrphanReport = z.infer<typeof OrphanReportSchema>;
 
 export const CallParamSchema = z.object({
   id: z
@@ -104,12 +147,15 @@ export type CallStats = z.infer<typeof CallStatsSchema>;
 export type CallReason = (typeof CALL_REASONS)[number];
 export type CallAction = (typeof CALL_ACTIONS)[number];
 export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
+export type DeliveryEvent = (typeof DELIVERY_EVENTS)[number];
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 /** What the account object is asked for (plain data over RPC). */
 export interface CallFilter {
   pool?: string;
   source?: string;
   attributed?: boolean;
+  outcome?: CallOutcome | "pending";
   from?: number;
   to?: number;
 }

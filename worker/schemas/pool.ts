@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { VOICE_PROVIDERS } from "./calls";
 import { PhoneInputSchema, PoolIdSchema } from "./common";
 
 export const EXHAUSTION_POLICIES = ["recycle", "overflow", "none"] as const;
@@ -37,6 +38,16 @@ const fields = {
     description:
       "Number the forwarded call appears to come from (TRANSFER/DIAL caller_id_no). Omit to show the caller's own number. With whisper, the number whose call flow callback is our agent URL.",
   }),
+  provider: z.enum(VOICE_PROVIDERS).nullable().openapi({
+    description: "The voice provider of this pool's numbers, when not the account's (a business with numbers at two carriers). null: the account's.",
+  }),
+  numberProviders: z
+    .record(PhoneInputSchema, z.enum(VOICE_PROVIDERS))
+    .refine((v) => Object.keys(v).length <= MAX_TRACKING_NUMBERS, "too many numbers")
+    .openapi({
+      description:
+        'Tracking numbers held at another provider than the pool\'s, one by one: { "+1 888 555 0100": "telnyx" }. Each must be a tracking number of the pool.',
+    }),
   whisper: z.boolean().openapi({ description: "Two-leg whisper: the agent hears the call's source before being connected. Needs callerId." }),
   alertThreshold: z
     .number()
@@ -64,6 +75,8 @@ export const PoolCreateSchema = z
     isDefault: fields.isDefault.default(false),
     callerId: fields.callerId.optional(),
     whisper: fields.whisper.default(false),
+    provider: fields.provider.default(null),
+    numberProviders: fields.numberProviders.default({}),
     alertThreshold: fields.alertThreshold.default(0.8),
     maxNewLeasesPerMinute: fields.maxNewLeasesPerMinute.default(null),
     shards: fields.shards.default(1),
@@ -94,6 +107,8 @@ export const PoolSchema = z
     isDefault: z.boolean(),
     callerId: z.string().nullable(),
     whisper: z.boolean(),
+    provider: z.enum(VOICE_PROVIDERS).nullable(),
+    numberProviders: z.record(z.string(), z.enum(VOICE_PROVIDERS)),
     alertThreshold: z.number(),
     maxNewLeasesPerMinute: z.number().nullable(),
     shards: z.number(),

@@ -1,18 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { PhoneInputSchema } from "./common";
-
-export const VoiceSettingsSchema = z
-  .object({
-    secret: z.string().openapi({ description: "The account's voice secret: the path token of the callback URLs and the HMAC key of signed callbacks." }),
-    callbackUrl: z.string().openapi({ description: "Inbound callback (token form): set it as the call flow callback of every tracking number." }),
-    agentCallbackUrl: z.string().openapi({ description: "Whisper agent-leg callback (token form): set it on the pools' callerId number." }),
-    signedCallbackUrl: z.string().openapi({ description: "Inbound callback for signed requests (X-DNI-Timestamp, X-DNI-Signature)." }),
-    signedAgentCallbackUrl: z.string(),
-    fallbackNumber: z.string().nullable().openapi({ description: "Where calls on numbers that are not this account's go; null: HANGUP." }),
-  })
-  .openapi("VoiceSettings");
-
-export const VoicePatchSchema = z.object({ fallbackNumber: PhoneInputSchema.nullable() }).strict().openapi("VoicePatch");
 
 const WebhookUrl = z
   .string()

@@ -31,7 +31,7 @@ export const FIELD_NAMES = {
   startTime: ["startTime", "start_time", "StartTime", "timestamp"],
 } as const;
 
-const CALL_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const CALL_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** A start time may be this far ahead of our clock (provider clock skew), no more. */
 const MAX_FUTURE_MS = 5 * 60_000;
 
@@ -63,7 +63,7 @@ function pick(fields: Fields, names: readonly string[]): { name: string; value: 
 }
 
 /** A provider's way of writing a number: E.164, digits with the country code, tel:/sip: URIs. */
-function phoneOf(value: unknown): string | null {
+export function phoneOf(value: unknown): string | null {
   if (typeof value !== "string" && typeof value !== "number") return null;
   let text = String(value)
     .trim()

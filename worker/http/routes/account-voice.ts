@@ -1,31 +1,56 @@
-/** The account's call-path settings (admin key): voice secret and callback URLs, fallback, GA4, webhook. */
+/** The account's call-path settings (admin key): voice provider and credentials, callback URLs, fallback, GA4, webhook. */
 
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { VoiceSecrets } from "../../account/account";
+import type { VoiceSetup } from "../../account/account";
 import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
 import { errorResponses } from "../../schemas/common";
-import { IntegrationsPatchSchema, IntegrationsSchema, VoicePatchSchema, VoiceSettingsSchema } from "../../schemas/voice";
+import { type ProviderSetupSchema, VoicePatchSchema, VoiceSettingsSchema } from "../../schemas/providers";
+import { IntegrationsPatchSchema, IntegrationsSchema } from "../../schemas/voice";
+import { PROVIDERS } from "../../voice/providers/types";
+import { consoleSetup } from "../../voice/setup";
 import type { AppEnv } from "../app-env";
 import { adminAuth } from "../middleware/auth";
 import { ADMIN, createRouter, json } from "../router";
+
+type ProviderSetup = z.infer<typeof ProviderSetupSchema>;
 
 const app = createRouter();
 for (const path of ["/v1/account/voice", "/v1/account/voice/*", "/v1/account/integrations"]) app.use(path, adminAuth());
 
 const tags = ["account"];
 
-/** The callback URLs the provider is given, on the origin this request came to. */
-function voiceView(c: Context<AppEnv>, v: VoiceSecrets) {
+/** The callback URLs the provider is given, on the origin this request came to. Credentials are never shown. */
+function voiceView(c: Context<AppEnv>, v: VoiceSetup) {
+  c.header("Cache-Control", "no-store");
   const base = `${new URL(c.req.url).origin}/v1/voice/${c.var.accountId}`;
+  const callbackUrl = `${base}/${v.secret}`;
+  const providers = Object.fromEntries(
+    PROVIDERS.map((p) => {
+      const stored = p === "reference" ? { hints: {}, updatedAt: null } : v.credentials[p];
+      return [
+        p,
+        {
+          configured: p === "reference" || !!stored,
+          hints: stored?.hints ?? {},
+          updatedAt: stored?.updatedAt ?? null,
+          pools: v.pools[p] ?? [],
+          numbers: v.numbers[p] ?? [],
+          ...consoleSetup(p, base, callbackUrl),
+        },
+      ];
+    }),
+  ) as Record<(typeof PROVIDERS)[number], ProviderSetup>;
   return {
     secret: v.secret,
-    callbackUrl: `${base}/${v.secret}`,
-    agentCallbackUrl: `${base}/${v.secret}/agent`,
+    callbackUrl,
+    agentCallbackUrl: `${callbackUrl}/agent`,
     signedCallbackUrl: base,
     signedAgentCallbackUrl: `${base}/agent`,
     fallbackNumber: v.fallbackNumber,
+    provider: v.provider,
+    providers,
   };
 }
 
@@ -36,7 +61,7 @@ app.openapi(
     method: "get",
     path: "/v1/account/voice",
     tags,
-    summary: "The voice secret, the callback URLs to give the provider, the fallback number.",
+    summary: "The voice provider, what to paste where in each provider's console, the voice secret, the fallback number. Credentials are write-only.",
     security: ADMIN,
     responses: voiceOk,
   }),
@@ -48,12 +73,13 @@ app.openapi(
     method: "patch",
     path: "/v1/account/voice",
     tags,
-    summary: "Set (or clear with null) the fallback number for calls on numbers this account does not own. Never a tracking number.",
+    summary:
+      "Set the voice provider, a provider's credentials (null removes them; stored encrypted, never returned), or the fallback number (null: hang up; never a tracking number).",
     security: ADMIN,
     request: { body: { required: true, ...json(VoicePatchSchema) } },
     responses: voiceOk,
   }),
-  async (c) => c.json(voiceView(c, unwrap(await account(c.env, c.var.accountId).setFallback(c.req.valid("json").fallbackNumber, Date.now()))), 200),
+  async (c) => c.json(voiceView(c, unwrap(await account(c.env, c.var.accountId).updateVoice(c.req.valid("json"), Date.now()))), 200),
 );
 
 app.openapi(
@@ -61,7 +87,7 @@ app.openapi(
     method: "post",
     path: "/v1/account/voice/rotate",
     tags,
-    summary: "New voice secret; the old callback URLs and signatures stop working at once.",
+    summary: "New voice secret; the old reference callback URLs and signatures stop working at once.",
     security: ADMIN,
     responses: voiceOk,
   }),

@@ -14,6 +14,7 @@ import {
   CallParamSchema,
   CallSchema,
   CallStatsSchema,
+  OrphanReportsSchema,
 } from "../../schemas/calls";
 import { errorResponses } from "../../schemas/common";
 import type { AppEnv } from "../app-env";
@@ -21,7 +22,7 @@ import { adminAuth } from "../middleware/auth";
 import { ADMIN, createRouter, json } from "../router";
 
 const app = createRouter();
-for (const path of ["/v1/calls", "/v1/calls/*", "/v1/calls.csv", "/v1/stats/*"]) app.use(path, adminAuth());
+for (const path of ["/v1/calls", "/v1/calls/*", "/v1/calls.csv", "/v1/stats/*", "/v1/call-reports/*"]) app.use(path, adminAuth());
 
 const tags = ["calls"];
 
@@ -30,6 +31,7 @@ function filterOf(q: z.infer<typeof CallFilterQuerySchema>): CallFilter {
   if (q.pool !== undefined) f.pool = q.pool;
   if (q.source !== undefined) f.source = q.source;
   if (q.attributed !== undefined) f.attributed = q.attributed === "true";
+  if (q.outcome !== undefined) f.outcome = q.outcome;
   if (q.from !== undefined) f.from = q.from;
   if (q.to !== undefined) f.to = q.to;
   return f;
@@ -91,6 +93,10 @@ const CSV_COLUMNS = [
   "lease_ended_at",
   "action",
   "routed_to",
+  "provider",
+  "outcome",
+  "talk_seconds",
+  "ended_at",
 ] as const;
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
@@ -123,6 +129,10 @@ function csvLine(call: Call): string {
     iso(call.lease?.endedAt),
     call.route.action,
     call.route.to,
+    call.provider,
+    call.outcome,
+    call.talkSeconds,
+    iso(call.endedAt),
   ]);
 }
 
@@ -176,6 +186,20 @@ app.openapi(
     responses: { 200: { description: "Counts", ...json(CallStatsSchema) }, ...errorResponses },
   }),
   async (c) => c.json(unwrap(await account(c.env, c.var.accountId).callStats(filterOf(c.req.valid("query")))), 200),
+);
+
+app.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/call-reports/orphans",
+    tags,
+    summary:
+      "Status reports kept for calls that have not arrived (a report before its inbound callback, or for an unknown call id), newest first, with why and until when.",
+    security: ADMIN,
+    request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) },
+    responses: { 200: { description: "Orphan reports", ...json(OrphanReportsSchema) }, ...errorResponses },
+  }),
+  async (c) => c.json({ reports: unwrap(await account(c.env, c.var.accountId).orphanReports(c.req.valid("query").limit)) }, 200),
 );
 
 export default app;

@@ -1,121 +1,144 @@
 /**
- * The voice provider's callbacks (see docs/calls.md). Two legs, each in two authenticated forms:
- *   POST /v1/voice/{account}/{voice secret}         inbound call   (secret path token)
- *   POST /v1/voice/{account}/{voice secret}/agent   whisper agent leg
- *   POST /v1/voice/{account}                        inbound call   (X-DNI-Timestamp + X-DNI-Signature)
- *   POST /v1/voice/{account}/agent                  whisper agent leg (signed)
- * The answer is `{ "actions": [...] }`. Anything refused (401, 4xx) stores nothing.
+ * The voice providers' callbacks (see docs/calls.md). Each provider has its own URLs, verified
+ * with its own signature scheme and the account's credentials for it:
+ *   GET|POST /v1/voice/{account}/{provider}           inbound call (twilio, signalwire, telnyx, plivo, vonage)
+ *   GET|POST /v1/voice/{account}/{provider}/status    status, hangup and dial-action callbacks
+ *   GET|POST /v1/voice/{account}/{provider}/whisper   the agent's leg before it is bridged (URLs we hand out)
+ * The reference voice API, with the voice secret in the path or an X-DNI-Signature:
+ *   POST /v1/voice/{account}/{voice secret}[/agent|/status]
+ *   POST /v1/voice/{account}[/agent|/status]          signed (X-DNI-Timestamp, X-DNI-Signature)
+ * The answer is in the provider's format. Anything refused (401, 4xx) stores nothing.
  */
 
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ApiError, unwrap } from "../../platform/result";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../../platform/signing";
 import { account } from "../../platform/stubs";
 import { errorResponses } from "../../schemas/common";
-import { VOICE_TOKEN_PATTERN, type VoiceAuth } from "../../voice/auth";
-import { agentConference, type Issue, inboundCall, parseFields } from "../../voice/input";
+import { VOICE_TOKEN_PATTERN } from "../../voice/auth";
+import type { Leg, Provider, VoiceRequest } from "../../voice/providers/types";
 import type { AppEnv } from "../app-env";
-import { errorBody } from "../errors";
 import { capBody } from "../middleware/limits";
 import { createRouter } from "../router";
 
 const VOICE_MAX_BYTES = 64 * 1024;
 const ACCOUNT_ID = /^[a-z0-9]{16}$/;
 const TOKEN = new RegExp(`^${VOICE_TOKEN_PATTERN}$`);
-
-type Leg = "inbound" | "agent";
-type AuthIn = { kind: "token"; token: string } | Omit<Extract<VoiceAuth, { kind: "signature" }>, "body">;
-type Stub = ReturnType<typeof account>;
+const NATIVE = ["twilio", "signalwire", "telnyx", "plivo", "vonage"] as const;
+/** The request headers a verification reads (nothing else crosses to the account object). */
+const AUTH_HEADERS = [
+  "content-type",
+  "x-twilio-signature",
+  "x-signalwire-signature",
+  "telnyx-signature-ed25519",
+  "telnyx-timestamp",
+  "x-plivo-signature-v3",
+  "x-plivo-signature-v3-nonce",
+  "authorization",
+  "x-dni-timestamp",
+  "x-dni-signature",
+];
 
 const app = createRouter();
 app.use("/v1/voice/*", capBody(VOICE_MAX_BYTES));
 
 const unauthorized = (message: string) => new ApiError({ status: 401, code: "unauthorized", message });
 
-function signed(c: Context<AppEnv>): AuthIn {
-  const timestamp = c.req.header(TIMESTAMP_HEADER);
-  const signature = c.req.header(SIGNATURE_HEADER);
-  if (!timestamp || !signature)
-    throw unauthorized(`Sign the callback (${TIMESTAMP_HEADER}, ${SIGNATURE_HEADER}) or use the callback URL with the voice secret`);
-  return { kind: "signature", timestamp, signature };
-}
-
-async function handle(c: Context<AppEnv>, leg: Leg, auth: AuthIn): Promise<Response> {
+async function handle(c: Context<AppEnv>, provider: Provider, leg: Leg, token?: string): Promise<Response> {
   c.header("Cache-Control", "no-store");
   const accountId = c.req.param("account") ?? "";
-  if (!ACCOUNT_ID.test(accountId)) throw unauthorized("Unknown account or wrong voice token");
-  // Bytes, decoded as UTF-8: the raw body is what a signature covers (and .text() warns on forms).
-  const raw = new TextDecoder().decode(await c.req.arrayBuffer());
-  const full: VoiceAuth = auth.kind === "token" ? auth : { ...auth, body: raw };
-  const stub = account(c.env, accountId);
-  const now = Date.now();
-  const fields = parseFields(c.req.header("Content-Type"), raw);
-  if (leg === "agent") {
-    if (!fields.ok) return refuse(c, stub, full, now, fields);
-    return answer(c, unwrap(await stub.answerAgent(full, agentConference(fields.value), now)));
+  if (!ACCOUNT_ID.test(accountId)) throw unauthorized("Unknown account or wrong credentials");
+  if (token !== undefined && !TOKEN.test(token)) throw unauthorized("Unknown account or wrong voice token");
+  const headers: Record<string, string> = {};
+  for (const name of AUTH_HEADERS) {
+    const v = c.req.header(name);
+    if (v !== undefined) headers[name] = v.slice(0, 4096);
   }
-  const call = fields.ok ? inboundCall(fields.value, now) : fields;
-  if (!call.ok) return refuse(c, stub, full, now, call);
-  return answer(c, unwrap(await stub.answerInbound(full, call.value, now)));
+  // Bytes, decoded as UTF-8: the raw body is what a signature covers (and .text() warns on forms).
+  const body = c.req.method === "GET" ? "" : new TextDecoder().decode(await c.req.arrayBuffer());
+  const req: VoiceRequest = { method: c.req.method, url: c.req.url, headers, body, ...(token !== undefined ? { token } : {}) };
+  const reply = unwrap(await account(c.env, accountId).voiceCallback(provider, leg, req, Date.now()));
+  if (reply.duplicate !== undefined) c.header("X-DNI-Duplicate", reply.duplicate ? "1" : "0");
+  if (reply.report) c.header("X-DNI-Report", reply.report);
+  if (reply.status === 204) return c.body(null, 204);
+  return c.body(reply.body, 200, { "Content-Type": reply.contentType });
 }
 
-/** A body we cannot use: 401 unless the request is authenticated (say nothing to strangers), else 4xx. */
-async function refuse(
-  c: Context<AppEnv>,
-  stub: Stub,
-  auth: VoiceAuth,
-  now: number,
-  bad: { code: string; message: string; issues?: Issue[] },
-): Promise<Response> {
-  if (!(await stub.checkVoice(auth, now)))
-    throw unauthorized(auth.kind === "token" ? "Unknown account or wrong voice token" : "Missing, stale or wrong signature");
-  return c.json(errorBody(bad.code, bad.message, bad.issues), bad.code === "unsupported_media_type" ? 415 : 400);
+const nativeProvider = (c: Context<AppEnv>) => c.req.param("provider") as (typeof NATIVE)[number];
+// A group: Hono puts the pattern into its route regex as is, and a bare alternation would match "plivo/status".
+const providerPath = `:provider{(?:${NATIVE.join("|")})}`;
+for (const [suffix, leg] of [
+  ["", "inbound"],
+  ["/status", "status"],
+  ["/whisper", "whisper"],
+] as const) {
+  app.on(["GET", "POST"], `/v1/voice/:account/${providerPath}${suffix}`, (c) => handle(c, nativeProvider(c), leg));
 }
+// The reference provider, signed: "agent" and "status" are never a voice secret (those are 20+ characters).
+app.post("/v1/voice/:account/agent", (c) => handle(c, "reference", "agent"));
+app.post("/v1/voice/:account/status", (c) => handle(c, "reference", "status"));
+app.post("/v1/voice/:account", (c) => handle(c, "reference", "inbound"));
+app.post("/v1/voice/:account/:token", (c) => handle(c, "reference", "inbound", c.req.param("token")));
+app.post("/v1/voice/:account/:token/agent", (c) => handle(c, "reference", "agent", c.req.param("token")));
+app.post("/v1/voice/:account/:token/status", (c) => handle(c, "reference", "status", c.req.param("token")));
 
-function answer(c: Context<AppEnv>, reply: { answer: string; duplicate: boolean }): Response {
-  c.header("X-DNI-Duplicate", reply.duplicate ? "1" : "0");
-  return c.body(reply.answer, 200, { "Content-Type": "application/json; charset=utf-8" });
-}
+// ---- OpenAPI ----
 
-function token(c: Context<AppEnv>): AuthIn {
-  const value = c.req.param("token") ?? "";
-  if (!TOKEN.test(value)) throw unauthorized("Unknown account or wrong voice token");
-  return { kind: "token", token: value };
-}
-
-// The signed agent leg first: "agent" is never a voice secret (those are 20+ characters).
-app.post("/v1/voice/:account/agent", (c) => handle(c, "agent", signed(c)));
-app.post("/v1/voice/:account", (c) => handle(c, "inbound", signed(c)));
-app.post("/v1/voice/:account/:token", (c) => handle(c, "inbound", token(c)));
-app.post("/v1/voice/:account/:token/agent", (c) => handle(c, "agent", token(c)));
-
-const ActionsSchema = z.object({ actions: z.array(z.record(z.string(), z.unknown())) }).openapi("VoiceActions");
+const anyBody = z.record(z.string(), z.unknown());
 const body = {
-  required: true,
-  description: "The provider's callback: callId, callerNo, calledNo, startTime (or CallSid/From/To…), JSON or form-encoded.",
-  content: {
-    "application/json": { schema: z.record(z.string(), z.unknown()) },
-    "application/x-www-form-urlencoded": { schema: z.record(z.string(), z.unknown()) },
-  },
+  required: false,
+  description:
+    "The provider's callback as it sends it: form fields (Twilio, SignalWire, Telnyx TeXML, Plivo), JSON (Vonage events, the reference API), or none (GET).",
+  content: { "application/x-www-form-urlencoded": { schema: anyBody }, "application/json": { schema: anyBody } },
 };
-const responses = { 200: { description: "Call flow actions", content: { "application/json": { schema: ActionsSchema } } }, ...errorResponses };
-const params = (withToken: boolean) =>
-  z.object({
-    account: z.string().openapi({ param: { name: "account", in: "path" } }),
-    ...(withToken ? { token: z.string().openapi({ param: { name: "token", in: "path" }, description: "The account's voice secret" }) } : {}),
-  });
+const responses = {
+  200: {
+    description: "The answer in the provider's format: TwiML / cXML / TeXML or Plivo XML, a Vonage NCCO, or the reference `{ actions }`.",
+    content: { "application/xml": { schema: z.string() }, "application/json": { schema: anyBody } },
+  },
+  204: { description: "A Vonage event was recorded." },
+  ...errorResponses,
+};
+const accountParam = { account: z.string().openapi({ param: { name: "account", in: "path" } }) };
+const providerParam = { provider: z.enum(NATIVE).openapi({ param: { name: "provider", in: "path" } }) };
+const tokenParam = { token: z.string().openapi({ param: { name: "token", in: "path" }, description: "The account's voice secret" }) };
+const native: [string, string][] = [
+  ["", "Inbound call, in the provider's native webhook (signed by the provider): attribute, store once, answer with the pool's route."],
+  ["/status", "Status, hangup and dial-action callbacks: merged into the call's outcome (answered, busy, no-answer, failed, canceled; talk time)."],
+  ["/whisper", "The agent's leg of a whispered call (a URL we hand out in the answer): what the agent hears before being connected."],
+];
+for (const [suffix, summary] of native) {
+  for (const method of ["get", "post"] as const) {
+    app.openAPIRegistry.registerPath({
+      method,
+      path: `/v1/voice/{account}/{provider}${suffix}`,
+      tags: ["voice"],
+      summary,
+      request: { params: z.object({ ...accountParam, ...providerParam }), ...(method === "post" ? { body } : {}) },
+      responses,
+    });
+  }
+}
 for (const [path, summary, withToken] of [
   [
     "/v1/voice/{account}/{token}",
-    "Inbound call callback (voice secret in the path): attribute, store once, answer TRANSFER (or whisper, fallback, HANGUP).",
+    "Reference API inbound call (voice secret in the path): attribute, store once, answer TRANSFER (or whisper, fallback, HANGUP).",
     true,
   ],
-  ["/v1/voice/{account}/{token}/agent", "Whisper agent-leg callback (voice secret in the path): SAY the source, join the caller's conference.", true],
-  ["/v1/voice/{account}", "Inbound call callback, signed (X-DNI-Timestamp, X-DNI-Signature).", false],
-  ["/v1/voice/{account}/agent", "Whisper agent-leg callback, signed.", false],
+  ["/v1/voice/{account}/{token}/agent", "Reference API whisper agent leg (voice secret in the path): SAY the source, join the caller's conference.", true],
+  ["/v1/voice/{account}/{token}/status", "Reference API status (ours: callId, status, duration, endTime), voice secret in the path.", true],
+  ["/v1/voice/{account}", "Reference API inbound call, signed (X-DNI-Timestamp, X-DNI-Signature).", false],
+  ["/v1/voice/{account}/agent", "Reference API whisper agent leg, signed.", false],
+  ["/v1/voice/{account}/status", "Reference API status, signed.", false],
 ] as const) {
-  app.openAPIRegistry.registerPath({ method: "post", path, tags: ["voice"], summary, request: { params: params(withToken), body }, responses });
+  app.openAPIRegistry.registerPath({
+    method: "post",
+    path,
+    tags: ["voice"],
+    summary,
+    request: { params: z.object({ ...accountParam, ...(withToken ? tokenParam : {}) }), body },
+    responses,
+  });
 }
 
 export default app;

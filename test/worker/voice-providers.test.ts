@@ -1,0 +1,422 @@
+/**
+ * Each provider's native webhook, end to end in workerd: its documented inbound request, signed
+ * with its own scheme, answered in its own format (XML parsed strictly, NCCO as JSON) for forward,
+ * whisper, fallback and hang-up; any altered byte refused with 401 and nothing stored; its status
+ * callbacks recorded as the call's outcome.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { twilio } from "../../worker/voice/providers/twilio";
+import { at, DEST, GOOGLE, getCall, storage, T0, visit } from "./calls-helpers";
+import { api } from "./helpers";
+import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, xml } from "./voice-helpers";
+
+const CALLER_ID = "+12127365099";
+const FALLBACK = "+12127365055";
+const bare = (n: string) => n.replace(/^\+/, "");
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  at(T0);
+});
+afterEach(() => vi.useRealTimers());
+
+interface Dial {
+  to: string;
+  callerId: string | null;
+  statusUrl: string | null;
+  whisperUrl: string | null;
+}
+
+/** The one forward in an answer, read the way the provider reads it; throws on anything else. */
+function dialOf(p: Native, res: { text: string; headers: Headers }): Dial {
+  if (p === "vonage") {
+    expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
+    const ncco = JSON.parse(res.text);
+    expect(Array.isArray(ncco)).toBe(true);
+    expect(ncco).toHaveLength(1);
+    const [connect] = ncco;
+    expect(connect).toMatchObject({ action: "connect", eventMethod: "POST" });
+    expect(connect.endpoint).toHaveLength(1);
+    expect(connect.endpoint[0].type).toBe("phone");
+    expect(connect.eventUrl).toHaveLength(1);
+    return { to: connect.endpoint[0].number, callerId: connect.from, statusUrl: connect.eventUrl[0], whisperUrl: connect.endpoint[0].onAnswer?.url ?? null };
+  }
+  expect(res.headers.get("Content-Type")).toMatch(/^application\/xml/);
+  const doc = xml(res.text);
+  expect(doc.documentElement?.nodeName).toBe("Response");
+  const dials = elements(doc, "Dial");
+  expect(dials).toHaveLength(1);
+  const dial = dials[0]!;
+  const numbers = elements(doc, "Number");
+  expect(numbers).toHaveLength(1);
+  const number = numbers[0]!;
+  expect(dial.getAttribute("method")).toBe("POST");
+  if (p === "plivo") {
+    expect(dial.getAttribute("callbackUrl")).toBe(dial.getAttribute("action"));
+    return {
+      to: number.textContent!,
+      callerId: dial.getAttribute("callerId"),
+      statusUrl: dial.getAttribute("action"),
+      whisperUrl: dial.getAttribute("confirmSound"),
+    };
+  }
+  if (number.getAttribute("url")) expect(number.getAttribute("method")).toBe("POST");
+  return { to: number.textContent!, callerId: dial.getAttribute("callerId"), statusUrl: dial.getAttribute("action"), whisperUrl: number.getAttribute("url") };
+}
+
+/** A hang-up in the provider's format. */
+function expectHangup(p: Native, text: string) {
+  if (p === "vonage") expect(JSON.parse(text)).toEqual([]);
+  else {
+    const doc = xml(text);
+    expect(doc.documentElement?.nodeName).toBe("Response");
+    expect(elements(doc, "Hangup")).toHaveLength(1);
+    expect(elements(doc, "Dial")).toHaveLength(0);
+  }
+}
+
+/** Every phone-number-like run of digits in an answer. */
+const numbersIn = (text: string) => new Set([...text.matchAll(/\+?\d{10,15}/g)].map((m) => bare(m[0])));
+
+describe.each(NATIVE)("%s", (p) => {
+  const num = (n: string) => (p === "plivo" || p === "vonage" ? bare(n) : n);
+
+  it("answers its documented inbound webhook with the pool's destination only, in its own format", async () => {
+    const w = await providerWorld(p, { callerId: CALLER_ID });
+    const v = await visit(w.acct);
+    const id = nativeId(p);
+    // Numbers a hostile request might carry: never used.
+    const fields = { ...inboundFields(p, id, v.number), ForwardTo: "+19005550199", no: "+19005550199", destination: "+19005550199" };
+    const res = await send(await signed(p, w.keys, w.base, fields, T0));
+    expect(res.status, res.text).toBe(200);
+    const dial = dialOf(p, res);
+    expect(dial).toEqual({
+      to: num(DEST),
+      callerId: num(CALLER_ID),
+      statusUrl: p === "vonage" ? `${w.base}/status?call=${encodeURIComponent(id)}` : `${w.base}/status`,
+      whisperUrl: null,
+    });
+    expect([...numbersIn(res.text)].sort()).toEqual([bare(CALLER_ID), bare(DEST)].sort());
+    const call = (await getCall(w.acct, id)).json;
+    expect(call).toMatchObject({
+      id,
+      provider: p,
+      trackingNumber: v.number,
+      caller: "+13105550123",
+      attributed: true,
+      route: { action: "transfer", to: DEST },
+      outcome: null,
+    });
+    // A repeat (the provider retrying) gets the same answer and stores nothing.
+    const again = await send(await signed(p, w.keys, w.base, fields, T0 + 1000));
+    expect(again.text).toBe(res.text);
+    expect(again.headers.get("X-DNI-Duplicate")).toBe("1");
+  });
+
+  it("whisper: the agent's leg hears the call's source, through the provider's own pre-bridge hook", async () => {
+    const w = await providerWorld(p, { callerId: CALLER_ID, whisper: true });
+    const v = await visit(w.acct, GOOGLE);
+    const id = nativeId(p);
+    const res = await send(await signed(p, w.keys, w.base, inboundFields(p, id, v.number), T0));
+    const dial = dialOf(p, res);
+    expect(dial.to).toBe(num(DEST));
+    expect(dial.whisperUrl).toBe(`${w.base}/whisper?call=${encodeURIComponent(id)}`);
+    expect((await getCall(w.acct, id)).json.route).toEqual({ action: "whisper", to: DEST });
+    // The provider fetches the whisper URL on the agent's leg (a child call of ours).
+    const agentLeg: Record<string, string> =
+      p === "vonage"
+        ? { to: bare(DEST), from: bare(CALLER_ID), uuid: crypto.randomUUID(), conversation_uuid: "CON-x" }
+        : p === "plivo"
+          ? { CallUUID: crypto.randomUUID(), From: bare(CALLER_ID), To: bare(DEST), CallStatus: "in-progress", Direction: "outbound" }
+          : { CallSid: nativeId(p), ParentCallSid: id, From: CALLER_ID, To: DEST, CallStatus: "in-progress", Direction: "outbound-dial" };
+    const whisper = await send(await signed(p, w.keys, dial.whisperUrl!, agentLeg, T0 + 5_000));
+    expect(whisper.status, whisper.text).toBe(200);
+    if (p === "vonage") expect(JSON.parse(whisper.text)).toEqual([{ action: "talk", text: "Google Ads call" }]);
+    else {
+      const doc = xml(whisper.text);
+      const say = elements(doc, p === "plivo" ? "Speak" : "Say");
+      expect(say.map((e) => e.textContent)).toEqual(["Google Ads call"]);
+      expect(elements(doc, "Dial")).toHaveLength(0);
+    }
+  });
+
+  it("a number the account does not own goes to the fallback, and without one the call is hung up", async () => {
+    const w = await providerWorld(p);
+    const stranger = "+18885559876";
+    const hung = await send(await signed(p, w.keys, w.base, inboundFields(p, nativeId(p), stranger), T0));
+    expect(hung.status, hung.text).toBe(200);
+    expectHangup(p, hung.text);
+    expect((await api("PATCH", "/v1/account/voice", { key: w.acct.adminKey, body: { fallbackNumber: FALLBACK } })).status).toBe(200);
+    const id = nativeId(p);
+    const fell = await send(await signed(p, w.keys, w.base, inboundFields(p, id, stranger), T0));
+    const dial = dialOf(p, fell);
+    expect(dial.to).toBe(num(FALLBACK));
+    expect(dial.whisperUrl).toBeNull();
+    expect((await getCall(w.acct, id)).json).toMatchObject({ reason: "unknown_number", route: { action: "fallback", to: FALLBACK }, provider: p });
+  });
+
+  it("one altered byte (URL, a parameter, the body, the timestamp or the key) or another provider's URL: 401 and nothing stored", async () => {
+    const w = await providerWorld(p);
+    const other = await providerWorld(p);
+    const v = await visit(w.acct);
+    const id = nativeId(p);
+    const fields = inboundFields(p, id, v.number);
+    const before = await storage(w.acct);
+    const good = await signed(p, w.keys, w.base, fields, T0);
+    const flipChar = (s: string, i: number) => s.slice(0, i) + (s[i] === "A" ? "B" : "A") + s.slice(i + 1);
+    const cases: [string, typeof good][] = [
+      ["signed with another account's key", await signed(p, other.keys, w.base, fields, T0)],
+      [
+        "a parameter changed after signing",
+        p === "vonage"
+          ? { ...good, url: good.url.replace(bare(v.number), bare(v.number).replace(/.$/, "9")) }
+          : { ...good, body: good.body!.replace("ringing", "ringinh") },
+      ],
+      [
+        "another call id",
+        p === "vonage"
+          ? { ...good, url: good.url.replace(id, nativeId(p)) }
+          : { ...good, body: good.body!.replace(encodeURIComponent(id), encodeURIComponent(nativeId(p))) },
+      ],
+      ["no signature", { ...good, headers: { "Content-Type": good.headers["Content-Type"] ?? "application/json" } }],
+      ["to another provider's URL", { ...good, url: good.url.replace(`/${p}`, p === "twilio" ? "/signalwire" : "/twilio") }],
+    ];
+    // Telnyx and Vonage sign the payload, not the URL: a wrong URL is just a request that does not parse there.
+    if (p !== "telnyx" && p !== "vonage")
+      cases.push(["another URL", { ...good, url: good.url.replace("/v1/voice/", "/v1/voice/").replace(`/${p}`, `/${p}/status`) }]);
+    if (p === "telnyx") {
+      const ts = good.headers["telnyx-timestamp"]!;
+      cases.push(["the timestamp", { ...good, headers: { ...good.headers, "telnyx-timestamp": String(Number(ts) + 1) } }]);
+      cases.push([
+        "the signature",
+        { ...good, headers: { ...good.headers, "telnyx-signature-ed25519": flipChar(good.headers["telnyx-signature-ed25519"]!, 10) } },
+      ]);
+    }
+    if (p === "plivo")
+      cases.push(["the nonce", { ...good, headers: { ...good.headers, "X-Plivo-Signature-V3-Nonce": `${good.headers["X-Plivo-Signature-V3-Nonce"]}1` } }]);
+    if (p === "twilio")
+      cases.push(["the signature", { ...good, headers: { ...good.headers, "X-Twilio-Signature": flipChar(good.headers["X-Twilio-Signature"]!, 5) } }]);
+    if (p === "vonage") {
+      const [h, c, s] = good.headers.Authorization!.slice(7).split(".");
+      cases.push(["the token's claims", { ...good, headers: { Authorization: `Bearer ${h}.${flipChar(c!, 12)}.${s}` } }]);
+    }
+    for (const [label, req] of cases) {
+      const res = await send(req);
+      expect({ label, status: res.status, code: res.json?.error?.code }).toEqual({ label, status: 401, code: "unauthorized" });
+    }
+    expect(await storage(w.acct)).toBe(before);
+    // The request as signed is accepted.
+    expect((await send(good)).status).toBe(200);
+  });
+
+  it("its status and dial-action callbacks record the outcome: answered, talk time, end", async () => {
+    const w = await providerWorld(p);
+    const v = await visit(w.acct);
+    const id = nativeId(p);
+    const res = await send(await signed(p, w.keys, w.base, inboundFields(p, id, v.number), T0));
+    const { statusUrl } = dialOf(p, res);
+    const reports: Record<string, string>[] =
+      p === "vonage"
+        ? [
+            { uuid: "b-leg-1", conversation_uuid: `CON-${id}`, status: "ringing", direction: "outbound", timestamp: "2031-03-01T10:00:05.000Z" },
+            { uuid: "b-leg-1", conversation_uuid: `CON-${id}`, status: "answered", direction: "outbound", timestamp: "2031-03-01T10:00:09.000Z" },
+            {
+              uuid: "b-leg-1",
+              conversation_uuid: `CON-${id}`,
+              status: "completed",
+              direction: "outbound",
+              duration: "42",
+              end_time: "2031-03-01T10:00:51.000Z",
+              timestamp: "2031-03-01T10:00:51.000Z",
+            },
+          ]
+        : p === "plivo"
+          ? [
+              {
+                CallUUID: id,
+                DialALegUUID: id,
+                DialBLegUUID: "b-leg-1",
+                DialAction: "hangup",
+                DialBLegStatus: "hangup",
+                DialBLegDuration: "42",
+                DialBLegHangupCause: "NORMAL_CLEARING",
+              },
+              { CallUUID: id, DialALegUUID: id, DialBLegUUID: "b-leg-1", DialStatus: "completed", DialRingStatus: "true", DialHangupCause: "NORMAL_CLEARING" },
+            ]
+          : [
+              {
+                CallSid: id,
+                AccountSid: "AC1",
+                From: "+13105550123",
+                To: v.number,
+                CallStatus: "in-progress",
+                DialCallSid: nativeId(p),
+                DialCallStatus: "completed",
+                DialCallDuration: "42",
+              },
+            ];
+    for (const [i, r] of reports.entries()) {
+      const sent = await send(await signed(p, w.keys, statusUrl!, r, T0 + 60_000 + i, { get: false }));
+      expect(sent.status, sent.text).toBe(p === "vonage" ? 204 : 200);
+      expect(sent.headers.get("X-DNI-Report")).toBe("merged");
+      if (p !== "vonage") expectHangup(p, sent.text);
+    }
+    // The call as a whole ends after the forwarded leg: that changes neither outcome nor talk time.
+    const callEnd: Record<string, string> =
+      p === "vonage"
+        ? { uuid: id, conversation_uuid: `CON-${id}`, status: "completed", direction: "inbound", duration: "50", end_time: "2031-03-01T10:00:52.000Z" }
+        : p === "plivo"
+          ? {
+              CallUUID: id,
+              From: "13105550123",
+              To: bare(v.number),
+              CallStatus: "completed",
+              Event: "Hangup",
+              Duration: "50",
+              BillDuration: "60",
+              HangupCause: "NORMAL_CLEARING",
+              EndTime: "2031-03-01 10:00:52",
+            }
+          : { CallSid: id, From: "+13105550123", To: v.number, CallStatus: "completed", CallDuration: "50", Timestamp: "Sat, 01 Mar 2031 10:00:52 +0000" };
+    // The number's own status callback (Vonage: the application's event URL), without our ?call=.
+    expect((await send(await signed(p, w.keys, `${w.base}/status`, callEnd, T0 + 61_000, { get: false }))).headers.get("X-DNI-Report")).toBe("merged");
+    const call = (await getCall(w.acct, id)).json;
+    expect(call).toMatchObject({ outcome: "answered", talkSeconds: 42, provider: p });
+    expect(call.endedAt).toBe(Date.parse("2031-03-01T10:00:52Z"));
+  });
+});
+
+describe("Twilio's published example, in workerd", () => {
+  it("token 12345, https://mycompany.com/myapp.php?foo=1&bar=2 and its five fields verify with 0/KCTR6DLpKmkAf8muzZqo1nDgQ=", async () => {
+    const body = new URLSearchParams({
+      To: "+18005551212",
+      CallSid: "CA1234567890ABCDE",
+      Digits: "1234",
+      From: "+12349013030",
+      Caller: "+12349013030",
+    }).toString();
+    const req = {
+      method: "POST",
+      url: "https://mycompany.com/myapp.php?foo=1&bar=2",
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": "0/KCTR6DLpKmkAf8muzZqo1nDgQ=" },
+      body,
+    };
+    expect(await twilio.verify(req, { authToken: "12345" }, T0)).toEqual({ ok: true });
+    expect((await twilio.verify({ ...req, body: body.replace("1234&", "1235&") }, { authToken: "12345" }, T0)).ok).toBe(false);
+    expect((await twilio.verify({ ...req, url: req.url.replace("bar=2", "bar=3") }, { authToken: "12345" }, T0)).ok).toBe(false);
+    expect((await twilio.verify(req, { authToken: "12346" }, T0)).ok).toBe(false);
+  });
+});
+
+describe("replays", () => {
+  it("Telnyx: outside the 5-minute window, or a second time inside it: 401", async () => {
+    const w = await providerWorld("telnyx");
+    const v = await visit(w.acct);
+    const good = await signed("telnyx", w.keys, w.base, inboundFields("telnyx", nativeId("telnyx"), v.number), T0);
+    expect((await send(good)).status).toBe(200);
+    const before = await storage(w.acct, []);
+    expect((await send(good)).status).toBe(401);
+    at(T0 + 6 * 60_000);
+    expect((await send(good)).status).toBe(401);
+    expect(await storage(w.acct, [])).toBe(before);
+  });
+
+  it("Plivo: a nonce is accepted once; the same signed request again is refused", async () => {
+    const w = await providerWorld("plivo");
+    const v = await visit(w.acct);
+    const good = await signed("plivo", w.keys, w.base, inboundFields("plivo", nativeId("plivo"), v.number), T0);
+    expect((await send(good)).status).toBe(200);
+    const before = await storage(w.acct, []);
+    at(T0 + 60 * 60_000);
+    const replay = await send(good);
+    expect(replay.status).toBe(401);
+    expect(replay.json.error.message).toMatch(/replay/);
+    expect(await storage(w.acct, [])).toBe(before);
+  });
+
+  it("Vonage: a token (jti) is accepted once, and not at all after 5 minutes", async () => {
+    const w = await providerWorld("vonage");
+    const v = await visit(w.acct);
+    const good = await signed("vonage", w.keys, w.base, inboundFields("vonage", nativeId("vonage"), v.number), T0);
+    expect((await send(good)).status).toBe(200);
+    expect((await send(good)).status).toBe(401);
+    const late = await signed("vonage", w.keys, w.base, inboundFields("vonage", nativeId("vonage"), v.number), T0);
+    at(T0 + 6 * 60_000);
+    expect((await send(late)).status).toBe(401);
+  });
+});
+
+describe("provider settings", () => {
+  it("credentials are write-only, sealed at rest, and GET /v1/account/voice says what to paste where", async () => {
+    const w = await providerWorld("twilio", {}, 1);
+    const r = await api("GET", "/v1/account/voice", { key: w.acct.adminKey });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("Cache-Control")).toBe("no-store");
+    expect(JSON.stringify(r.json)).not.toContain(w.keys.twilio);
+    expect(r.json.provider).toBe("twilio");
+    expect(r.json.providers.twilio).toMatchObject({
+      configured: true,
+      hints: { authToken: `…${w.keys.twilio.slice(-4)}` },
+      pools: ["web"],
+      console: [
+        { field: "A call comes in (Webhook)", url: w.base, method: "HTTP POST" },
+        { field: "Call status changes", url: `${w.base}/status`, method: "HTTP POST" },
+      ],
+    });
+    expect(r.json.providers.vonage).toMatchObject({
+      configured: false,
+      console: [
+        { field: "Answer URL", method: "HTTP GET" },
+        { field: "Event URL", method: "HTTP POST" },
+      ],
+    });
+    expect(r.json.providers.reference.console[0].url).toBe(r.json.callbackUrl);
+    // Nothing in the account's storage holds the token in clear.
+    expect(await storage(w.acct)).not.toContain(w.keys.twilio);
+    // A pool can name another provider; removing credentials refuses that provider's callbacks.
+    expect((await api("PATCH", "/v1/pools/web", { key: w.acct.adminKey, body: { provider: "plivo" } })).json.provider).toBe("plivo");
+    expect((await api("GET", "/v1/account/voice", { key: w.acct.adminKey })).json.providers.plivo.pools).toEqual(["web"]);
+    expect((await api("PATCH", "/v1/account/voice", { key: w.acct.adminKey, body: { credentials: { twilio: null } } })).json.providers.twilio.configured).toBe(
+      false,
+    );
+    const refused = await send(await signed("twilio", w.keys, w.base, inboundFields("twilio", nativeId("twilio"), w.tracking[0]!), T0));
+    expect(refused.status).toBe(401);
+  });
+
+  it("a tracking number can be held at another provider than its pool's; it must be one of the pool's numbers", async () => {
+    const w = await providerWorld("twilio", {}, 2);
+    const [a, b] = w.tracking as [string, string];
+    const set = await api("PATCH", "/v1/pools/web", { key: w.acct.adminKey, body: { numberProviders: { [`${a.slice(0, 2)} ${a.slice(2)}`]: "telnyx" } } });
+    expect(set.status).toBe(200);
+    expect(set.json.numberProviders).toEqual({ [a]: "telnyx" });
+    const voice = (await api("GET", "/v1/account/voice", { key: w.acct.adminKey })).json;
+    expect(voice.providers.telnyx.numbers).toEqual([a]);
+    expect(voice.providers.twilio).toMatchObject({ pools: ["web"], numbers: [] });
+    const bad = await api("PATCH", "/v1/pools/web", { key: w.acct.adminKey, body: { numberProviders: { "+12127365000": "telnyx" } } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/not a tracking number of this pool/);
+    // Removing the number removes its override.
+    const removed = await api("POST", "/v1/pools/web/numbers", { key: w.acct.adminKey, body: { remove: [a] } });
+    expect(removed.status).toBe(200);
+    expect(removed.json.numberProviders).toEqual({});
+    expect(removed.json.trackingNumbers).toEqual([b]);
+  });
+
+  it("bad provider settings are refused with 400 and change nothing", async () => {
+    const w = await providerWorld("twilio", {}, 1);
+    const before = await storage(w.acct);
+    for (const body of [
+      { provider: "skype" },
+      { credentials: { telnyx: { publicKey: "not-a-key" } } },
+      { credentials: { vonage: {} } },
+      { credentials: { twilio: { authToken: "short" } } },
+      { credentials: { twilio: { authToken: "0123456789abcdef", extra: 1 } } },
+      { credentials: { reference: { secret: "x" } } },
+      {},
+    ]) {
+      const r = await api("PATCH", "/v1/account/voice", { key: w.acct.adminKey, body });
+      expect({ body, status: r.status }).toEqual({ body, status: 400 });
+    }
+    expect(await storage(w.acct)).toBe(before);
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * The provider's status reports of the account's calls (SQLite in the AccountObject), and the
+ * outcome they add up to. One row per call, level and status word: a repeated report changes
+ * nothing. Reports may come in any order and before the inbound call is stored: they wait here
+ * (an orphan, with its reason) and are merged when the call arrives; orphans are forgotten after
+ * ORPHAN_TTL_MS. The replay memory of signature schemes with a nonce or timestamp lives here too.
+ */
+import type { CallOutcome, OrphanReport } from "../schemas/calls";
+import type { Provider, StatusReport } from "../voice/providers/types";
+
+export const CALL_EVENTS_MIGRATION = `
+  CREATE TABLE call_events (
+    call_id TEXT NOT NULL, level TEXT NOT NULL,     -- dial (the forwarded leg) | call (the caller's call)
+    status TEXT NOT NULL,                           -- the provider's word, as sent
+    provider TEXT NOT NULL, outcome TEXT, ended INTEGER NOT NULL,
+    talk_seconds INTEGER, ended_at INTEGER, received_at INTEGER NOT NULL,
+    PRIMARY KEY (call_id, level, status)
+  );
+  CREATE INDEX call_events_received ON call_events (received_at);
+  CREATE TABLE voice_replays (key TEXT PRIMARY KEY, until INTEGER NOT NULL);
+  CREATE INDEX voice_replays_until ON voice_replays (until);`;
+
+/** How long a report for a call we do not have is kept, waiting for its inbound callback. */
+export const ORPHAN_TTL_MS = 2 * 86_400_000;
+
+type EventRow = {
+  call_id: string;
+  level: "dial" | "call";
+  status: string;
+  provider: Provider;
+  outcome: CallOutcome | null;
+  ended: number;
+  talk_seconds: number | null;
+  ended_at: number | null;
+  received_at: number;
+};
+
+export interface Outcome {
+  outcome: CallOutcome | null;
+  talkSeconds: number | null;
+  endedAt: number | null;
+  /** Whether some report says the call (or its forwarded leg) is over. */
+  ended: boolean;
+}
+
+export class CallEvents {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Store a report; false when the same report (call, level, status) was stored before. */
+  add(r: StatusReport, provider: Provider, now: number): boolean {
+    return (
+      this.sql.exec(
+        `INSERT INTO call_events (call_id, level, status, provider, outcome, ended, talk_seconds, ended_at, received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        r.callId,
+        r.level,
+        r.status,
+        provider,
+        r.outcome,
+        r.ended ? 1 : 0,
+        r.talkSeconds,
+        r.endedAt,
+        now,
+      ).rowsWritten > 0
+    );
+  }
+
+  has(callId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM call_events WHERE call_id = ? LIMIT 1", callId).toArray().length > 0;
+  }
+
+  /**
+   * What a call's reports add up to. The forwarded leg's reports (dial) beat the call's own (call):
+   * the caller's call is "completed" even when nobody picked up at the destination. Within a level,
+   * any report of an answer means answered (with the longest talk time reported); otherwise the
+   * latest terminal word. `forwarded`: the plan rang someone (a call we hung up on is failed).
+   */
+  outcomeOf(callId: string, forwarded: boolean): Outcome {
+    const rows = this.sql.exec<EventRow>("SELECT * FROM call_events WHERE call_id = ? ORDER BY received_at, rowid", callId).toArray();
+    const ended = rows.some((r) => r.ended === 1);
+    const endedAt = rows.reduce<number | null>((t, r) => (r.ended_at !== null && (t === null || r.ended_at > t) ? r.ended_at : t), null);
+    for (const level of ["dial", "call"] as const) {
+      const at = rows.filter((r) => r.level === level && r.outcome !== null);
+      if (!at.length) continue;
+      const answered = at.filter((r) => r.outcome === "answered");
+      if (answered.length) {
+        if (level === "call" && !forwarded) return { outcome: "failed", talkSeconds: 0, endedAt, ended };
+        const talks = answered.map((r) => r.talk_seconds).filter((t): t is number => t !== null);
+        return { outcome: "answered", talkSeconds: talks.length ? Math.max(...talks) : null, endedAt, ended };
+      }
+      return { outcome: at[at.length - 1]!.outcome, talkSeconds: 0, endedAt, ended };
+    }
+    return { outcome: null, talkSeconds: null, endedAt, ended };
+  }
+
+  /** Reports whose call has not arrived (newest first), with why they wait and until when. */
+  orphans(limit: number): OrphanReport[] {
+    return this.sql
+      .exec<EventRow>(
+        "SELECT * FROM call_events WHERE NOT EXISTS (SELECT 1 FROM calls WHERE calls.id = call_events.call_id) ORDER BY received_at DESC, call_id LIMIT ?",
+        limit,
+      )
+      .toArray()
+      .map((r) => ({
+        callId: r.call_id,
+        provider: r.provider,
+        level: r.level,
+        status: r.status,
+        outcome: r.outcome,
+        talkSeconds: r.talk_seconds,
+        endedAt: r.ended_at,
+        receivedAt: r.received_at,
+        reason: "No inbound callback with this call id has arrived (yet): kept to merge when it does.",
+        expiresAt: r.received_at + ORPHAN_TTL_MS,
+      }));
+  }
+
+  /** A replay key seen before (still remembered): the request is a replay. */
+  replayed(key: string, now: number): boolean {
+    return this.sql.exec("SELECT 1 FROM voice_replays WHERE key = ? AND until > ?", key, now).toArray().length > 0;
+  }
+
+  remember(key: string, until: number): void {
+    this.sql.exec("INSERT INTO voice_replays (key, until) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET until = excluded.until", key, until);
+  }
+
+  /** Forget old orphans (reports of calls never stored) and expired replay keys. */
+  purge(now: number): void {
+    this.sql.exec(
+      "DELETE FROM call_events WHERE received_at <= ? AND NOT EXISTS (SELECT 1 FROM calls WHERE calls.id = call_events.call_id)",
+      now - ORPHAN_TTL_MS,
+    );
+    this.sql.exec("DELETE FROM voice_replays WHERE until <= ?", now);
+  }
+
+  /** When purge() next has something to do. */
+  nextPurge(): number | null {
+    const orphan = this.sql
+      .exec<{ t: number | null }>("SELECT MIN(received_at) AS t FROM call_events WHERE NOT EXISTS (SELECT 1 FROM calls WHERE calls.id = call_events.call_id)")
+      .one().t;
+    const replay = this.sql.exec<{ t: number | null }>("SELECT MIN(until) AS t FROM voice_replays").one().t;
+    const times = [orphan === null ? null : orphan + ORPHAN_TTL_MS, replay].filter((t): t is number => t !== null);
+    return times.length ? Math.min(...times) : null;
+  }
+}

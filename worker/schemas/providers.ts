@@ -1,0 +1,106 @@
+/** Voice provider settings: the account's provider, and each provider's credentials (write-only). */
+import { z } from "@hono/zod-openapi";
+import { VOICE_PROVIDERS } from "./calls";
+
+const secret = (description: string) =>
+  z
+    .string()
+    .regex(/^[\x21-\x7e]{8,256}$/, "8-256 printable characters")
+    .openapi({ description });
+
+const PEM = z
+  .string()
+  .max(4096)
+  .regex(/^-----BEGIN PUBLIC KEY-----[A-Za-z0-9+/=\s]+-----END PUBLIC KEY-----\s*$/, "a PEM public key (-----BEGIN PUBLIC KEY-----)");
+
+/** What each provider needs to verify its callbacks. */
+export const CredentialSchemas = {
+  twilio: z.object({ authToken: secret("The account's Auth Token (Console → Account → API keys & tokens).") }).strict(),
+  signalwire: z.object({ signingKey: secret("The project's Signing Key (API → Signing Key), which signs X-SignalWire-Signature.") }).strict(),
+  telnyx: z
+    .object({
+      publicKey: z
+        .string()
+        .regex(/^[A-Za-z0-9+/]{43}=$/, "the base64 Ed25519 public key (44 characters)")
+        .openapi({ description: "Mission Control → Account Settings → Keys & Credentials → Public Key." }),
+    })
+    .strict(),
+  plivo: z.object({ authToken: secret("The Auth Token of the account (or subaccount) that owns the numbers.") }).strict(),
+  vonage: z
+    .object({
+      signatureSecret: secret("Dashboard → API settings → Signature secret (signed webhooks, HS256).").optional(),
+      publicKey: PEM.optional().openapi({ description: "Or a PEM public key, for RS256-signed webhooks." }),
+      apiKey: z
+        .string()
+        .regex(/^[A-Za-z0-9]{4,40}$/)
+        .optional()
+        .openapi({ description: "When set, a token's api_key claim must be this." }),
+    })
+    .strict()
+    .refine((v) => v.signatureSecret || v.publicKey, "give signatureSecret or publicKey"),
+} as const;
+
+export type CredentialProvider = keyof typeof CredentialSchemas;
+export const CREDENTIAL_PROVIDERS = Object.keys(CredentialSchemas) as CredentialProvider[];
+export type ProviderCredentials = { [P in CredentialProvider]: z.infer<(typeof CredentialSchemas)[P]> };
+
+export const ProviderSchema = z.enum(VOICE_PROVIDERS);
+
+export const VoicePatchSchema = z
+  .object({
+    fallbackNumber: z
+      .string()
+      .min(1)
+      .max(40)
+      .nullable()
+      .optional()
+      .openapi({ description: "Where calls on numbers that are not this account's go; null: hang up." }),
+    provider: ProviderSchema.optional().openapi({ description: "The account's voice provider (pools may override it)." }),
+    credentials: z
+      .object({
+        twilio: CredentialSchemas.twilio.nullable().optional(),
+        signalwire: CredentialSchemas.signalwire.nullable().optional(),
+        telnyx: CredentialSchemas.telnyx.nullable().optional(),
+        plivo: CredentialSchemas.plivo.nullable().optional(),
+        vonage: CredentialSchemas.vonage.nullable().optional(),
+      })
+      .strict()
+      .optional()
+      .openapi({ description: "Per provider: its credentials (replacing the stored ones), or null to remove them. Write-only: never returned." }),
+  })
+  .strict()
+  .refine((v) => v.fallbackNumber !== undefined || v.provider !== undefined || v.credentials !== undefined, "give fallbackNumber, provider or credentials")
+  .openapi("VoicePatch");
+
+export type VoicePatch = z.infer<typeof VoicePatchSchema>;
+
+const ConsoleField = z.object({
+  field: z.string().openapi({ description: "The field of the provider's console, as it is labelled there." }),
+  url: z.string().nullable(),
+  method: z.string().nullable(),
+});
+
+export const ProviderSetupSchema = z.object({
+  configured: z.boolean().openapi({ description: "Whether credentials are stored (the reference provider uses the voice secret)." }),
+  hints: z.record(z.string(), z.string()).openapi({ description: "The last 4 characters of each stored credential." }),
+  updatedAt: z.number().nullable(),
+  pools: z.array(z.string()).openapi({ description: "Pools whose calls come through this provider." }),
+  numbers: z.array(z.string()).openapi({ description: "Tracking numbers set to this provider one by one (their pool's numberProviders)." }),
+  where: z.string().openapi({ description: "Where in the provider's console these go." }),
+  console: z.array(ConsoleField),
+});
+
+export const VoiceSettingsSchema = z
+  .object({
+    secret: z
+      .string()
+      .openapi({ description: "The account's voice secret: the path token of the reference callback URLs and the HMAC key of signed callbacks." }),
+    callbackUrl: z.string().openapi({ description: "Reference provider, inbound callback (token form)." }),
+    agentCallbackUrl: z.string().openapi({ description: "Reference provider, whisper agent-leg callback (token form): set it on the pools' callerId number." }),
+    signedCallbackUrl: z.string().openapi({ description: "Reference provider, inbound callback for signed requests (X-DNI-Timestamp, X-DNI-Signature)." }),
+    signedAgentCallbackUrl: z.string(),
+    fallbackNumber: z.string().nullable().openapi({ description: "Where calls on numbers that are not this account's go; null: hang up." }),
+    provider: ProviderSchema,
+    providers: z.record(ProviderSchema, ProviderSetupSchema).openapi({ description: "Per provider: what to paste where in its console." }),
+  })
+  .openapi("VoiceSettings");

@@ -1,0 +1,134 @@
+/**
+ * Plivo: the answer URL gets a POST form (`CallUUID`, `From`, `To` with the country code and no '+',
+ * `CallStatus`), and executes Plivo XML:
+ *
+ *   <Response><Dial callerId="1…" action="…/status" method="POST" callbackUrl="…/status" callbackMethod="POST"
+ *     confirmSound="…/whisper?call=…"><Number>1…</Number></Dial></Response>
+ *
+ * `confirmSound` is Plivo's whisper: XML (Speak) played to the called party when it answers.
+ * `<Dial action>` reports `DialStatus` (completed, busy, failed, timeout, no-answer); the Dial's
+ * `callbackUrl` reports `DialAction=hangup` with `DialBLegDuration` (talk time); the application's
+ * hangup URL reports the call as a whole (`CallStatus`, `Duration`, `HangupCause`, `EndTime`).
+ *
+ * Signature V3: X-Plivo-Signature-V3 (one or more, comma-separated) = base64 HMAC-SHA256(auth token,
+ * `${url with its query sorted}${sorted POST params as name+value}.${X-Plivo-Signature-V3-Nonce}`)
+ * (the URL gets '?' and, with both a query and POST params, a '.' before the params), as the Plivo
+ * SDK's validateV3Signature builds it. V3 has a nonce but no timestamp: each nonce is accepted once
+ * and remembered for NONCE_MEMORY_MS.
+ */
+import type { CallOutcome } from "../../schemas/calls";
+import type { CallPlan } from "../plan";
+import { base64, callParam, digits, hmac, instant, nativeInbound, report, requestFields, sameText, seconds, xmlEscape, xmlReply } from "./common";
+import type { Adapter, RenderContext, StatusReport, Verdict, VoiceRequest } from "./types";
+
+export interface PlivoCredentials {
+  authToken: string;
+}
+
+/** How long a Plivo nonce is remembered (a request replayed within it is refused). */
+export const NONCE_MEMORY_MS = 24 * 3_600_000;
+
+function groupSorted(pairs: Iterable<[string, string]>): [string, string[]][] {
+  const byName = new Map<string, string[]>();
+  for (const [k, v] of pairs) byName.set(k, [...(byName.get(k) ?? []), v]);
+  return [...byName.keys()].sort().map((k) => [k, byName.get(k)!.sort()]);
+}
+
+/** The string Plivo's V3 signature covers (before `.nonce`). */
+export function plivoSignedData(method: string, url: string, body: string): string {
+  const u = new URL(url);
+  const base = `${u.protocol}//${u.host}${u.pathname}`;
+  const query = groupSorted(u.searchParams)
+    .flatMap(([k, vs]) => vs.map((v) => `${k}=${v}`))
+    .join("&");
+  if (method === "GET") return query ? `${base}?${query}` : base;
+  const post = groupSorted(new URLSearchParams(body));
+  let out = base;
+  if (query || post.length) out += `?${query}`;
+  if (query && post.length) out += ".";
+  return out + post.flatMap(([k, vs]) => vs.map((v) => k + v)).join("");
+}
+
+export async function plivoSignature(authToken: string, method: string, url: string, body: string, nonce: string): Promise<string> {
+  return base64(await hmac("SHA-256", authToken, `${plivoSignedData(method, url, body)}.${nonce}`));
+}
+
+async function verify(req: VoiceRequest, c: PlivoCredentials, nowMs: number): Promise<Verdict> {
+  const nonce = req.headers["x-plivo-signature-v3-nonce"] ?? "";
+  const header = req.headers["x-plivo-signature-v3"] ?? "";
+  if (!c.authToken) return { ok: false, reason: "no credentials for this provider" };
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(nonce) || !header) return { ok: false, reason: "missing signature or nonce" };
+  if (req.method === "POST" && !(req.headers["content-type"] ?? "").toLowerCase().includes("application/x-www-form-urlencoded"))
+    return { ok: false, reason: "Plivo posts forms" };
+  const expected = await plivoSignature(c.authToken, req.method, req.url, req.body, nonce);
+  if (!header.split(",").some((s) => sameText(s.trim(), expected))) return { ok: false, reason: "signature mismatch" };
+  return { ok: true, replay: { key: `plivo:${nonce}`, until: nowMs + NONCE_MEMORY_MS } };
+}
+
+const DIAL_STATUS: Record<string, CallOutcome> = { completed: "answered", busy: "busy", failed: "failed", timeout: "no-answer", "no-answer": "no-answer" };
+const CALL_STATUS: Record<string, CallOutcome> = { ...DIAL_STATUS, cancel: "canceled" };
+
+function status(fields: Record<string, unknown>): ReturnType<typeof report> {
+  if (fields.DialAction !== undefined) {
+    // The Dial's callbackUrl: the forwarded leg's events; its hangup carries the talk time.
+    return report(
+      fields,
+      { id: "CallUUID", status: "DialAction" },
+      (action) => {
+        const talk = seconds(fields.DialBLegDuration);
+        const answered = action === "hangup" && talk !== null && talk > 0;
+        return { level: "dial", outcome: answered ? "answered" : null, ended: answered, talkSeconds: answered ? talk : null, endedAt: null };
+      },
+      typeof fields.DialALegUUID === "string" ? fields.DialALegUUID : undefined,
+    );
+  }
+  if (fields.DialStatus !== undefined) {
+    return report(
+      fields,
+      { id: "DialALegUUID", status: "DialStatus" },
+      (s) => {
+        const outcome = DIAL_STATUS[s] ?? null;
+        return { level: "dial", outcome, ended: outcome !== null, talkSeconds: outcome === "answered" ? null : 0, endedAt: null };
+      },
+      typeof fields.DialALegUUID === "string" ? fields.DialALegUUID : typeof fields.CallUUID === "string" ? fields.CallUUID : undefined,
+    );
+  }
+  return report(fields, { id: "CallUUID", status: "CallStatus" }, (s): Omit<StatusReport, "callId" | "status"> => {
+    const outcome = CALL_STATUS[s] ?? null;
+    const hungUp = fields.Event === "Hangup" || fields.HangupCause !== undefined || (outcome !== null && s !== "completed");
+    return {
+      level: "call",
+      outcome: hungUp ? outcome : null,
+      ended: hungUp && outcome !== null,
+      talkSeconds: outcome === "answered" ? seconds(fields.Duration) : 0,
+      endedAt: instant(fields.EndTime),
+    };
+  });
+}
+
+function answer(plan: CallPlan, ctx: RenderContext) {
+  let out = "<Response>";
+  for (const step of plan.steps) {
+    if (step.kind === "hangup") {
+      out += "<Hangup/>";
+      continue;
+    }
+    const status = xmlEscape(`${ctx.base}/status`);
+    const callerId = step.callerId ? ` callerId="${digits(step.callerId)}"` : "";
+    const whisper = step.whisper ? ` confirmSound="${xmlEscape(`${ctx.base}/whisper?call=${encodeURIComponent(ctx.callId)}`)}" confirmSoundMethod="POST"` : "";
+    out += `<Dial${callerId} action="${status}" method="POST" callbackUrl="${status}" callbackMethod="POST"${whisper}><Number>${digits(step.to)}</Number></Dial>`;
+  }
+  return xmlReply(`${out}</Response>`);
+}
+
+export const plivo: Adapter<PlivoCredentials> = {
+  provider: "plivo",
+  verify,
+  fields: requestFields,
+  inbound: (fields, now) => nativeInbound(fields, now, { id: "CallUUID", to: "To", from: "From" }),
+  status: (fields) => status(fields),
+  whisperCall: (_fields, req) => callParam(req),
+  answer,
+  whisper: (text) => xmlReply(`<Response><Speak>${xmlEscape(text)}</Speak></Response>`),
+  statusReply: () => xmlReply("<Response><Hangup/></Response>"),
+};

@@ -1,0 +1,73 @@
+/**
+ * The reference voice API (shared/reference/voice-callback-actions.txt): JSON or form callbacks
+ * (`callId`, `callerNo`, `calledNo`, `startTime`, or Twilio-style names), authenticated by the
+ * account's voice secret in the path or an X-DNI-Signature, answered with `{ "actions": [...] }`.
+ * Its documented format has no status callback: `…/status` takes ours (docs/calls.md):
+ * `callId`, `status` (answered | completed | busy | no-answer | failed | canceled), `duration`
+ * (talk seconds), `endTime`.
+ */
+import { safeEqual } from "../../platform/crypto";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../platform/signing";
+import type { CallOutcome } from "../../schemas/calls";
+import { type Action, hangupAnswer, transferAnswer, whisperCallerLeg } from "../actions";
+import { agentConference, inboundCall } from "../input";
+import type { CallPlan } from "../plan";
+import { callParam, instant, jsonReply, report, requestFields, seconds } from "./common";
+import type { Adapter, RenderContext, Reply, Verdict, VoiceRequest } from "./types";
+
+export interface ReferenceCredentials {
+  /** The account's voice secret. */
+  secret: string;
+}
+
+async function verify(req: VoiceRequest, c: ReferenceCredentials, nowMs: number): Promise<Verdict> {
+  if (!c.secret) return { ok: false, reason: "no voice secret" };
+  if (req.token !== undefined) return (await safeEqual(req.token, c.secret)) ? { ok: true } : { ok: false, reason: "wrong voice token" };
+  const ts = req.headers[TIMESTAMP_HEADER.toLowerCase()];
+  const sig = req.headers[SIGNATURE_HEADER.toLowerCase()];
+  if (!ts || !sig) return { ok: false, reason: "unsigned" };
+  return (await verifySignature(c.secret, req.body, ts, sig, nowMs)) ? { ok: true } : { ok: false, reason: "missing, stale or wrong signature" };
+}
+
+const OUTCOMES: Record<string, CallOutcome> = {
+  answered: "answered",
+  completed: "answered",
+  busy: "busy",
+  "no-answer": "no-answer",
+  failed: "failed",
+  canceled: "canceled",
+};
+
+function answer(plan: CallPlan, ctx: RenderContext): Reply {
+  const actions: Action[] = [];
+  for (const step of plan.steps) {
+    if (step.kind === "hangup") actions.push(...hangupAnswer().actions);
+    else if (step.whisper && step.callerId) return jsonReply(whisperCallerLeg(ctx.callId, step.to, step.callerId));
+    else actions.push(...transferAnswer(step.to, step.callerId).actions.filter((a) => a.type !== "HANGUP"));
+  }
+  if (actions.at(-1)?.type !== "HANGUP") actions.push(...hangupAnswer().actions);
+  return jsonReply({ actions });
+}
+
+export const reference: Adapter<ReferenceCredentials> & { agentConference: typeof agentConference } = {
+  provider: "reference",
+  verify,
+  fields: requestFields,
+  inbound: (fields, now) => inboundCall(fields, now),
+  status: (fields) =>
+    report({ ...fields, callId: fields.callId ?? fields.call_id ?? fields.CallSid }, { id: "callId", status: "status" }, (s) => {
+      const outcome = OUTCOMES[s] ?? null;
+      return {
+        level: "dial",
+        outcome,
+        ended: outcome !== null && s !== "answered",
+        talkSeconds: outcome === "answered" ? seconds(fields.duration) : outcome ? 0 : null,
+        endedAt: instant(fields.endTime ?? fields.end_time),
+      };
+    }),
+  whisperCall: (_fields, req) => callParam(req),
+  answer,
+  whisper: (text) => jsonReply({ actions: [{ type: "SAY", params: { text } }] }),
+  statusReply: () => jsonReply({ actions: [] }),
+  agentConference,
+};

@@ -1,0 +1,184 @@
+/**
+ * Twilio and the providers that speak its language: SignalWire (cXML, LaML) and Telnyx (TeXML).
+ * All three POST form fields `CallSid`, `From`, `To`, `CallStatus` and execute the same XML:
+ *
+ *   <Response><Dial callerId="…" action="…/status" method="POST">
+ *     <Number url="…/whisper?call=…" method="POST">+1…</Number></Dial></Response>
+ *
+ * `<Number url>` is each one's whisper: a document run on the agent's leg before it is bridged.
+ * `<Dial action>` reports `DialCallStatus` / `DialCallDuration` when the forwarded leg ends; the
+ * number's status callback (`CallStatus`, `CallDuration`) reports the call as a whole.
+ *
+ * They differ in the signature:
+ *   twilio      X-Twilio-Signature: base64 HMAC-SHA1(auth token, full URL + sorted form params);
+ *               a JSON body is signed through the URL's `bodySHA256` (hex SHA-256 of the body)
+ *   signalwire  X-SignalWire-Signature: the same scheme keyed with the project's Signing Key
+ *   telnyx      telnyx-signature-ed25519 (base64) over `${telnyx-timestamp}|${raw body}` with the
+ *               account's Ed25519 public key, timestamp within 5 minutes (replays are remembered)
+ * Written by hand on WebCrypto: the SDKs' verifiers need Node's crypto and url modules; the tests
+ * check these against the SDKs (test/providers).
+ */
+import type { Fields } from "../input";
+import type { CallPlan } from "../plan";
+import {
+  callParam,
+  fromBase64,
+  hex,
+  hmac,
+  instant,
+  nativeInbound,
+  report,
+  requestFields,
+  sameText,
+  seconds,
+  sha256,
+  twilioOutcome,
+  XML_DECL,
+  xmlEscape,
+  xmlReply,
+} from "./common";
+import type { Adapter, RenderContext, Reply, StatusReport, Verdict, VoiceRequest } from "./types";
+
+export interface TwilioCredentials {
+  /** The account's Auth Token. */
+  authToken: string;
+}
+export interface SignalWireCredentials {
+  /** The project's Signing Key. */
+  signingKey: string;
+}
+export interface TelnyxCredentials {
+  /** The account's Ed25519 public key (base64, 32 bytes), from the Mission Control portal. */
+  publicKey: string;
+}
+
+/** How far a Telnyx timestamp may be from our clock. */
+export const TELNYX_TOLERANCE_S = 300;
+
+// ---- Twilio's signature ----
+
+/** The URL as Twilio may have signed it: as received, and without / with the default port. */
+function urlCandidates(url: string): string[] {
+  const m = /^(https?):\/\/([^/?#]*)(.*)$/i.exec(url);
+  if (!m) return [url];
+  const [, scheme, authority, rest] = m as unknown as [string, string, string, string];
+  const host = authority.replace(/:\d+$/, "");
+  const port = scheme.toLowerCase() === "https" ? "443" : "80";
+  return [...new Set([url, `${scheme}://${host}${rest}`, `${scheme}://${host}:${port}${rest}`])];
+}
+
+/** Form params as Twilio signs them: names sorted, each name + value (repeated names: values sorted, deduplicated). */
+export function twilioSignedData(url: string, params: URLSearchParams | null): string {
+  if (!params) return url;
+  const byName = new Map<string, string[]>();
+  for (const [k, v] of params) byName.set(k, [...(byName.get(k) ?? []), v]);
+  let data = url;
+  for (const name of [...byName.keys()].sort()) {
+    const values = byName.get(name)!;
+    data +=
+      values.length > 1
+        ? [...new Set(values)]
+            .sort()
+            .map((v) => name + v)
+            .join("")
+        : name + values[0];
+  }
+  return data;
+}
+
+export async function twilioSignature(key: string, url: string, params: URLSearchParams | null): Promise<string> {
+  return btoa(String.fromCharCode(...(await hmac("SHA-1", key, twilioSignedData(url, params)))));
+}
+
+async function verifyTwilioScheme(req: VoiceRequest, key: string, header: string | undefined): Promise<Verdict> {
+  if (!key) return { ok: false, reason: "no credentials for this provider" };
+  if (!header) return { ok: false, reason: "no signature" };
+  const bodyHash = new URL(req.url).searchParams.get("bodySHA256");
+  const isForm = (req.headers["content-type"] ?? "").toLowerCase().includes("application/x-www-form-urlencoded");
+  let params: URLSearchParams | null = null;
+  if (bodyHash !== null) {
+    // A JSON (or other) body: the URL carries its hash, and the signature covers the URL alone.
+    if (!sameText(hex(await sha256(req.body)), bodyHash.toLowerCase())) return { ok: false, reason: "body does not match bodySHA256" };
+  } else if (req.method === "POST") {
+    if (!isForm) return { ok: false, reason: "an unsigned body (no bodySHA256)" };
+    params = new URLSearchParams(req.body);
+  }
+  for (const url of urlCandidates(req.url)) if (sameText(await twilioSignature(key, url, params), header.trim())) return { ok: true };
+  return { ok: false, reason: "signature mismatch" };
+}
+
+// ---- Telnyx's signature ----
+
+export async function verifyTelnyx(req: VoiceRequest, publicKey: string, nowMs: number): Promise<Verdict> {
+  const ts = req.headers["telnyx-timestamp"] ?? "";
+  const sigText = req.headers["telnyx-signature-ed25519"] ?? "";
+  const key = fromBase64(publicKey);
+  const sig = fromBase64(sigText);
+  if (key?.length !== 32) return { ok: false, reason: "no credentials for this provider" };
+  if (!/^\d{1,12}$/.test(ts) || !sig || sig.length !== 64) return { ok: false, reason: "missing or malformed signature" };
+  if (Math.abs(Number(ts) * 1000 - nowMs) > TELNYX_TOLERANCE_S * 1000) return { ok: false, reason: "timestamp outside the window" };
+  let valid = false;
+  try {
+    const k = await crypto.subtle.importKey("raw", key, { name: "Ed25519" }, false, ["verify"]);
+    valid = await crypto.subtle.verify({ name: "Ed25519" }, k, sig, new TextEncoder().encode(`${ts}|${req.body}`));
+  } catch {
+    valid = false;
+  }
+  if (!valid) return { ok: false, reason: "signature mismatch" };
+  return { ok: true, replay: { key: `telnyx:${sigText}`, until: (Number(ts) + TELNYX_TOLERANCE_S) * 1000 + 60_000 } };
+}
+
+// ---- TwiML ----
+
+function dialXml(plan: CallPlan, ctx: RenderContext): string {
+  let out = "<Response>";
+  for (const step of plan.steps) {
+    if (step.kind === "hangup") {
+      out += "<Hangup/>";
+      continue;
+    }
+    const callerId = step.callerId ? ` callerId="${xmlEscape(step.callerId)}"` : "";
+    const whisper = step.whisper ? ` url="${xmlEscape(`${ctx.base}/whisper?call=${encodeURIComponent(ctx.callId)}`)}" method="POST"` : "";
+    out += `<Dial${callerId} action="${xmlEscape(`${ctx.base}/status`)}" method="POST"><Number${whisper}>${xmlEscape(step.to)}</Number></Dial>`;
+  }
+  return `${out}</Response>`;
+}
+
+/** A TwiML-family status / dial-action callback: `DialCallStatus` (the forwarded leg) or `CallStatus` (the call). */
+function twimlStatus(fields: Fields): ReturnType<typeof report> {
+  const dial = fields.DialCallStatus !== undefined && fields.DialCallStatus !== "";
+  return report(fields, { id: "CallSid", status: dial ? "DialCallStatus" : "CallStatus" }, (status): Omit<StatusReport, "callId" | "status"> => {
+    const { outcome, ended } = twilioOutcome(status);
+    const talk = seconds(dial ? fields.DialCallDuration : fields.CallDuration);
+    return {
+      level: dial ? "dial" : "call",
+      outcome,
+      // The Dial action ends the forwarded leg whatever its word ("answered" is Telnyx/SignalWire's completed).
+      ended: dial ? outcome !== null : ended,
+      talkSeconds: outcome === "answered" ? talk : 0,
+      endedAt: instant(fields.EndTime) ?? instant(fields.Timestamp),
+    };
+  });
+}
+
+function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Adapter<C>["verify"]): Adapter<C> {
+  return {
+    provider,
+    verify,
+    fields: requestFields,
+    inbound: (fields, now) => nativeInbound(fields, now, { id: "CallSid", to: "To", from: "From" }),
+    status: (fields) => twimlStatus(fields),
+    whisperCall: (_fields, req) => callParam(req),
+    answer: (plan, ctx): Reply => xmlReply(dialXml(plan, ctx)),
+    whisper: (text) => xmlReply(`<Response><Say>${xmlEscape(text)}</Say></Response>`),
+    statusReply: () => xmlReply("<Response><Hangup/></Response>"),
+  };
+}
+
+export const twilio = twimlFamily<TwilioCredentials>("twilio", (req, c) => verifyTwilioScheme(req, c.authToken, req.headers["x-twilio-signature"]));
+export const signalwire = twimlFamily<SignalWireCredentials>("signalwire", (req, c) =>
+  verifyTwilioScheme(req, c.signingKey, req.headers["x-signalwire-signature"] ?? req.headers["x-twilio-signature"]),
+);
+export const telnyx = twimlFamily<TelnyxCredentials>("telnyx", (req, c, now) => verifyTelnyx(req, c.publicKey, now));
+
+export { XML_DECL };

@@ -1,0 +1,81 @@
+/**
+ * What every voice provider adapter provides: verify the provider's own signature, read its native
+ * callbacks (inbound call, status / dial action, whisper leg), and render a call plan in its format.
+ * Adapters are pure (WebCrypto only) and run inside the account object, which holds the credentials.
+ */
+import { type CallOutcome, VOICE_PROVIDERS } from "../../schemas/calls";
+import type { Fields, InboundCall, Parsed } from "../input";
+import type { CallPlan } from "../plan";
+
+export const PROVIDERS = VOICE_PROVIDERS;
+export type Provider = (typeof PROVIDERS)[number];
+
+/** A provider callback as received: plain data, so it crosses RPC to the account object. */
+export interface VoiceRequest {
+  method: string;
+  /** The full URL the provider requested, as it signed it. */
+  url: string;
+  /** Lower-case header names: only those a verification reads. */
+  headers: Record<string, string>;
+  /** The raw body (UTF-8). */
+  body: string;
+  /** The reference provider's path token (the voice secret in the URL), if any. */
+  token?: string;
+}
+
+/** Which callback of a call: the inbound call, its status / dial action, the agent's whisper leg. */
+export type Leg = "inbound" | "status" | "whisper" | "agent";
+
+/**
+ * A verified request; `replay` names it for the replay memory (a timestamp or nonce scheme): the
+ * same key again before `until` is a replay and refused.
+ */
+export type Verdict = { ok: true; replay?: { key: string; until: number } } | { ok: false; reason: string };
+
+/** What a status, hangup or dial-action callback says about a call. */
+export interface StatusReport {
+  /** Our call: the inbound call's id (a child leg's report names its parent). */
+  callId: string;
+  /** `dial`: about the forwarded leg (the agent); `call`: about the caller's call as a whole. */
+  level: "dial" | "call";
+  /** The provider's own status word, as sent (dedupes repeats: one report per call, level, status). */
+  status: string;
+  /** What it means for the call, null while it is not known (ringing, in progress). */
+  outcome: CallOutcome | null;
+  /** Whether this report says that leg is over. */
+  ended: boolean;
+  talkSeconds: number | null;
+  endedAt: number | null;
+}
+
+export interface Reply {
+  status: 200 | 204;
+  body: string;
+  contentType: string;
+}
+
+/** Where the adapter's answers point the provider back to (all on this account's voice URLs). */
+export interface RenderContext {
+  /** `https://host/v1/voice/{account}/{provider}` (reference: `…/{account}[/{token}]`). */
+  base: string;
+  callId: string;
+  /** The tracking number that was called. */
+  dialled: string;
+}
+
+export interface Adapter<C> {
+  provider: Provider;
+  /** Check the request's signature with the account's credentials for this provider. */
+  verify(req: VoiceRequest, creds: C, nowMs: number): Promise<Verdict>;
+  /** The callback's fields: its form or JSON body, or its query for a GET. */
+  fields(req: VoiceRequest): Parsed<Fields>;
+  inbound(fields: Fields, nowMs: number): Parsed<InboundCall>;
+  status(fields: Fields, req: VoiceRequest): Parsed<StatusReport>;
+  /** The call a whisper leg is for (the `call` query parameter of the URL we gave). */
+  whisperCall(fields: Fields, req: VoiceRequest): string | null;
+  answer(plan: CallPlan, ctx: RenderContext): Reply;
+  /** What the agent hears before being connected. */
+  whisper(text: string): Reply;
+  /** The answer to a status or dial-action callback. */
+  statusReply(): Reply;
+}
