@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
+import type { ZodType } from "zod";
 import app from "../../worker/http/app";
-import { api } from "./helpers";
+import { AccountCreateSchema, AccountPatchSchema, RotateKeySchema } from "../../worker/schemas/account";
+import { AllocateRequestSchema } from "../../worker/schemas/allocate";
+import { NumbersChangeSchema, PoolCreateSchema, PoolPatchSchema } from "../../worker/schemas/pool";
+import { VoicePatchSchema } from "../../worker/schemas/providers";
+import { SizingRequestSchema } from "../../worker/schemas/sizing";
+import { IntegrationsPatchSchema } from "../../worker/schemas/voice";
+import { api, BROWSER_HEADERS, createAccount, OPERATOR, ORIGIN } from "./helpers";
 
 /** Pages, the reference page's renderer and the document itself are not API operations. */
 const NOT_API = new Set(["/openapi.json", "/docs", "/docs/scalar.js", "/dashboard"]);
@@ -35,5 +42,113 @@ describe("OpenAPI document", () => {
     expect(r.status).toBe(200);
     expect(r.headers.get("Content-Type")).toContain("text/html");
     expect(String(r.json)).toContain("/openapi.json");
+  });
+});
+
+type Op = {
+  security?: object[];
+  requestBody?: { content: Record<string, unknown> };
+  parameters?: { in: string; name: string; description?: string }[];
+  responses: Record<string, unknown>;
+};
+const operations = async () => {
+  const doc = (await api("GET", "/openapi.json")).json;
+  return Object.entries(doc.paths as Record<string, Record<string, Op>>).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ path, method, op })),
+  );
+};
+const statuses = (op: Op) => Object.keys(op.responses).map(Number);
+/** A concrete path for a templated one: every parameter filled with a value nothing has. */
+const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => (name === "provider" ? "twilio" : `nothing-${name}`));
+
+describe("OpenAPI error responses, per operation", () => {
+  it("GETs document no 409, 413 or 415; every body documents 413 and 415; allocation documents 429", async () => {
+    const ops = await operations();
+    for (const { method, path, op } of ops) {
+      const s = statuses(op);
+      if (method === "get")
+        expect(
+          s.filter((x) => [409, 413, 415].includes(x)),
+          `${method} ${path}`,
+        ).toEqual([]);
+      if (op.requestBody) expect(s, `${method} ${path}`).toEqual(expect.arrayContaining([400, 413, 415]));
+    }
+    const allocate = ops.find((o) => o.path === "/v1/allocate")!.op;
+    expect(statuses(allocate)).toEqual(expect.arrayContaining([400, 401, 403, 404, 429]));
+  });
+
+  it("each documented 401, 403 and 404 of the admin API is what the route answers", async () => {
+    const acct = await createAccount();
+    const checked: string[] = [];
+    for (const { method, path, op } of await operations()) {
+      const secured = (op.security ?? []).some((s) => "adminKey" in s);
+      if (!secured) continue;
+      const url = concrete(path);
+      const body = op.requestBody ? {} : undefined;
+      expect(statuses(op), `${method} ${path}`).toEqual(expect.arrayContaining([401, 403]));
+      expect((await api(method.toUpperCase(), url, { body })).status, `${method} ${path} without a key`).toBe(401);
+      expect((await api(method.toUpperCase(), url, { key: acct.siteKey, body })).status, `${method} ${path} with a site key`).toBe(403);
+      if (path.includes("{") && method === "get") {
+        expect(statuses(op)).toContain(404);
+        expect((await api("GET", url, { key: acct.adminKey })).status, `${method} ${path} for nothing`).toBe(404);
+      }
+      if (!statuses(op).includes(404)) checked.push(`${method} ${path}`);
+    }
+    expect(checked.length).toBeGreaterThan(5);
+  });
+
+  it("each documented 400 and 413 of a body is what the route answers", async () => {
+    const acct = await createAccount();
+    const big = JSON.stringify({ name: "x".repeat(1024 * 1024 + 10) });
+    for (const { method, path, op } of await operations()) {
+      if (!op.requestBody || path.startsWith("/v1/voice/")) continue;
+      const key = path === "/v1/accounts" ? OPERATOR : path === "/v1/allocate" ? undefined : acct.adminKey;
+      const headers = path === "/v1/allocate" ? { ...BROWSER_HEADERS, Origin: ORIGIN, "Content-Type": "text/plain" } : { "Content-Type": "application/json" };
+      const url = concrete(path);
+      expect((await api(method.toUpperCase(), url, { key, raw: "{not json", headers })).status, `${method} ${path} bad JSON`).toBe(400);
+      expect((await api(method.toUpperCase(), url, { key, raw: big, headers })).status, `${method} ${path} too large`).toBe(413);
+    }
+  });
+});
+
+describe("OpenAPI document content", () => {
+  it("a nullable reference admits null: pools[].number is a PhoneParts or null", async () => {
+    const doc = (await api("GET", "/openapi.json")).json;
+    const number = doc.components.schemas.AllocateResponse.properties.pools.items.properties.number;
+    expect(number.allOf).toBeUndefined();
+    expect(number.anyOf).toEqual(expect.arrayContaining([{ $ref: "#/components/schemas/PhoneParts" }, { type: "null" }]));
+  });
+
+  it("every parameter is described", async () => {
+    const undescribed = (await operations()).flatMap(({ method, path, op }) =>
+      (op.parameters ?? []).filter((p) => !p.description).map((p) => `${method} ${path} ${p.in}:${p.name}`),
+    );
+    expect(undescribed).toEqual([]);
+  });
+
+  it("every JSON request body has an example its own schema accepts", async () => {
+    const doc = (await api("GET", "/openapi.json")).json;
+    const schemas: Record<string, ZodType> = {
+      AllocateRequest: AllocateRequestSchema,
+      AccountCreate: AccountCreateSchema,
+      AccountPatch: AccountPatchSchema,
+      RotateKey: RotateKeySchema,
+      PoolCreate: PoolCreateSchema,
+      PoolPatch: PoolPatchSchema,
+      NumbersChange: NumbersChangeSchema,
+      VoicePatch: VoicePatchSchema,
+      IntegrationsPatch: IntegrationsPatchSchema,
+      SizingRequest: SizingRequestSchema,
+    };
+    for (const { method, path, op } of await operations()) {
+      if (!op.requestBody || path.startsWith("/v1/voice/")) continue;
+      const ref = (Object.values(op.requestBody.content)[0] as { schema: { $ref?: string } }).schema.$ref;
+      const name = ref?.split("/").pop() ?? "";
+      expect(schemas[name], `${method} ${path}: ${name}`).toBeDefined();
+      const example = doc.components.schemas[name].example;
+      expect(example, `${name} example`).toBeDefined();
+      const parsed = schemas[name]!.safeParse(example);
+      expect(parsed.success, `${name}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+    }
   });
 });

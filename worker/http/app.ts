@@ -3,6 +3,7 @@
 import { demoSeed } from "./demo";
 import { notFound, onError } from "./errors";
 import { capBody } from "./middleware/limits";
+import { type OpenApiDocument, refineDocument } from "./openapi";
 import { createRouter } from "./router";
 import accountRoutes from "./routes/account";
 import accountVoice from "./routes/account-voice";
@@ -33,7 +34,12 @@ for (const routes of [snippet, allocate, accounts, accountRoutes, pools, voice, 
 
 app.openAPIRegistry.registerComponent("securitySchemes", "adminKey", { type: "http", scheme: "bearer", description: "Account admin key sk_…" });
 app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", { type: "http", scheme: "bearer", description: "Deployment operator token" });
-app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "edge-dni API", version: "1.0.0", description: "Dynamic number insertion at the edge." } });
+const DOC_CONFIG = { openapi: "3.1.0", info: { title: "edge-dni API", version: "1.0.0", description: "Dynamic number insertion at the edge." } };
+let document: OpenApiDocument | undefined;
+app.get("/openapi.json", (c) => {
+  document ??= refineDocument(app.getOpenAPI31Document(DOC_CONFIG) as unknown as OpenApiDocument);
+  return c.json(document);
+});
 
 app.notFound(notFound);
 app.onError(onError);

@@ -41,7 +41,8 @@ export const AllocateResponseSchema = z
       z.object({
         pool: z.string(),
         destinations: z.array(PhonePartsSchema),
-        number: PhonePartsSchema.nullable(),
+        // A union, not .nullable(): the latter documents allOf[$ref, null], which no null satisfies.
+        number: z.union([PhonePartsSchema, z.null()]),
         expiresAt: z.number().nullable(),
         overflow: z.boolean(),
       }),

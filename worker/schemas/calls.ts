@@ -79,9 +79,9 @@ const TimeParam = z
   .openapi({ type: "string", example: "2026-01-01T00:00:00Z" });
 
 const filters = {
-  pool: PoolIdSchema.optional(),
+  pool: PoolIdSchema.optional().openapi({ description: "Only calls to this pool's numbers." }),
   source: z.string().min(1).max(64).optional().openapi({ description: "Source name, e.g. google-ads." }),
-  attributed: z.enum(["true", "false"]).optional(),
+  attributed: z.enum(["true", "false"]).optional().openapi({ description: "true: only calls matched to a visit; false: only unattributed ones." }),
   outcome: z
     .enum([...CALL_OUTCOMES, "pending"])
     .optional()
@@ -93,7 +93,7 @@ const filters = {
 export const CallFilterQuerySchema = z.object(filters);
 export const CallListQuerySchema = z.object({
   ...filters,
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: "Calls per page, 1 to 500." }),
   cursor: z.string().max(200).optional().openapi({ description: "nextCursor of the previous page." }),
 });
 
@@ -137,7 +137,7 @@ export const CallParamSchema = z.object({
   id: z
     .string()
     .regex(/^[A-Za-z0-9._:-]{1,128}$/)
-    .openapi({ param: { name: "id", in: "path" } }),
+    .openapi({ param: { name: "id", in: "path" }, description: "The call id (the provider's call id)." }),
 });
 
 export type Call = z.infer<typeof CallSchema>;

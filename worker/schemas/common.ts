@@ -17,7 +17,7 @@ export const PoolIdSchema = z.string().regex(POOL_ID_PATTERN, "1-64 of A-Z a-z 0
 /** A phone number as written by an API client; normalised to E.164 by the account object. */
 export const PhoneInputSchema = z.string().min(3).max(40).openapi({ example: "+1 800 555 0199" });
 
-export const PoolParamSchema = z.object({ id: PoolIdSchema.openapi({ param: { name: "id", in: "path" } }) });
+export const PoolParamSchema = z.object({ id: PoolIdSchema.openapi({ param: { name: "id", in: "path" }, description: "The pool id." }) });
 
 export const errorResponses = {
   400: { description: "Invalid request", content: { "application/json": { schema: ErrorSchema } } },

@@ -94,7 +94,7 @@ export const NumbersQuerySchema = z.object({
     .regex(/^\+[1-9]\d{1,14}$/, "an E.164 number: the nextCursor of the previous page")
     .optional()
     .openapi({ description: "nextCursor of the previous page." }),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ description: "Numbers per page, 1 to 1,000." }),
 });
 
 export const NumberListSchema = z.object({ numbers: z.array(NumberFiguresSchema), nextCursor: z.string().nullable() }).openapi("PoolNumberList");
@@ -107,7 +107,7 @@ export const PoolSizingQuerySchema = z.object({
     .optional()
     .openapi({ description: "Optional estimate of visitors per hour at peak: adds the formula's answer." }),
   minutes: z.coerce.number().positive().max(1440).optional().openapi({ description: "Minutes a number stays with a visitor (default: the pool's lease)." }),
-  share: z.coerce.number().gt(0).max(1).default(1),
+  share: z.coerce.number().gt(0).max(1).default(1).openapi({ description: "Share of visitors who see a number: 1 = all, e.g. 0.15 with click-to-reveal." }),
   target: z.coerce.number().gt(0).max(0.5).default(0.01).openapi({ description: "Accepted share of new sessions getting a number recycled early." }),
 });
 

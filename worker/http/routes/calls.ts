@@ -196,7 +196,7 @@ app.openapi(
     summary:
       "Status reports kept for calls that have not arrived (a report before its inbound callback, or for an unknown call id), newest first, with why and until when.",
     security: ADMIN,
-    request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) },
+    request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ description: "Reports per page, 1 to 500." }) }) },
     responses: { 200: { description: "Orphan reports", ...json(OrphanReportsSchema) }, ...errorResponses },
   }),
   async (c) => c.json({ reports: unwrap(await account(c.env, c.var.accountId).orphanReports(c.req.valid("query").limit)) }, 200),

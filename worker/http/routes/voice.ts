@@ -99,8 +99,10 @@ const responses = {
   204: { description: "A Vonage event was recorded." },
   ...errorResponses,
 };
-const accountParam = { account: z.string().openapi({ param: { name: "account", in: "path" } }) };
-const providerParam = { provider: z.enum(NATIVE).openapi({ param: { name: "provider", in: "path" } }) };
+const accountParam = { account: z.string().openapi({ param: { name: "account", in: "path" }, description: "The account id the callback URL was made for." }) };
+const providerParam = {
+  provider: z.enum(NATIVE).openapi({ param: { name: "provider", in: "path" }, description: "The voice provider whose native webhook format this URL speaks." }),
+};
 const tokenParam = { token: z.string().openapi({ param: { name: "token", in: "path" }, description: "The account's voice secret" }) };
 const native: [string, string][] = [
   ["", "Inbound call, in the provider's native webhook (signed by the provider): attribute, store once, answer with the pool's route."],

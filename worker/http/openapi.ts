@@ -1,0 +1,107 @@
+/**
+ * The OpenAPI document, with each operation's error responses narrowed to what that operation can
+ * answer. Routes declare the full set (`errorResponses`) so a new route is never undocumented; the
+ * middleware that produces each status is known here, so the set is narrowed from facts about the
+ * operation — a request body, parameters, a security scheme, which resource it writes — instead of
+ * being repeated by hand in every route file, where it drifted (409 and 413 on GETs, no 429 on
+ * allocate). `test/worker/openapi.test.ts` checks the rules against the statuses the app produces.
+ */
+import { REQUEST_EXAMPLES } from "../schemas/examples";
+
+interface Parameter {
+  in: string;
+  name: string;
+  description?: string;
+}
+interface Operation {
+  security?: Record<string, unknown>[];
+  requestBody?: unknown;
+  parameters?: Parameter[];
+  responses: Record<string, { description: string; content?: unknown }>;
+}
+export interface OpenApiDocument {
+  paths: Record<string, Record<string, Operation>>;
+  [key: string]: unknown;
+}
+
+const WRITES = new Set(["post", "put", "patch", "delete"]);
+
+/** Error statuses an operation can answer, and the codes behind each, for its description. */
+export function errorStatuses(method: string, path: string, op: Operation): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  const add = (status: number, ...codes: string[]) => out.set(status, [...(out.get(status) ?? []), ...codes]);
+  const body = op.requestBody !== undefined;
+  const params = op.parameters ?? [];
+  const schemes = (op.security ?? []).flatMap((s) => Object.keys(s));
+  const allocate = path === "/v1/allocate";
+  const voice = path.startsWith("/v1/voice/");
+
+  if (body) add(400, "invalid_json", "invalid_request");
+  else if (params.some((p) => p.in === "query" || p.in === "path")) add(400, "invalid_request");
+  if (params.some((p) => p.name === "cursor" || p.name === "after")) add(400, "invalid_cursor");
+  if (schemes.includes("adminKey")) {
+    add(401, "unauthorized");
+    add(403, "wrong_key_kind");
+  }
+  if (schemes.includes("operatorToken")) {
+    add(401, "unauthorized");
+    add(503, "operator_disabled");
+  }
+  if (allocate) {
+    add(401, "invalid_key");
+    add(403, "not_a_browser", "origin_not_allowed");
+    add(404, "pool_not_found", "no_default_pool");
+    add(429, "rate_limited");
+    add(503, "routing_changed");
+  }
+  if (voice) {
+    add(401, "unauthorized");
+    add(404, "not_found");
+  }
+  if (!allocate && !voice && params.some((p) => p.in === "path")) add(404, "not_found");
+  if (WRITES.has(method) && (path === "/v1/accounts" || path.startsWith("/v1/pools"))) {
+    add(409, path === "/v1/accounts" ? "account_exists" : "pool_exists", "number_conflict");
+  }
+  if (WRITES.has(method) && path.startsWith("/v1/pools")) add(503, "not_propagated");
+  if (body) {
+    add(413, "payload_too_large");
+    add(415, "unsupported_media_type");
+  }
+  return out;
+}
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: "Invalid request",
+  401: "Missing or wrong credentials",
+  403: "Not allowed here",
+  404: "Not found",
+  405: "Method not allowed",
+  409: "Conflict",
+  413: "Body too large",
+  415: "Unsupported content type",
+  429: "Too many requests",
+  503: "Temporarily unavailable",
+};
+
+/** The served document: error responses narrowed per operation, request examples attached. */
+export function refineDocument(doc: OpenApiDocument): OpenApiDocument {
+  narrowErrorResponses(doc);
+  const schemas = (doc.components as { schemas?: Record<string, Record<string, unknown>> } | undefined)?.schemas ?? {};
+  for (const [name, example] of Object.entries(REQUEST_EXAMPLES)) if (schemas[name]) schemas[name].example = example;
+  return doc;
+}
+
+/** Replace every operation's error responses by the ones it can answer (in place; returns the doc). */
+export function narrowErrorResponses(doc: OpenApiDocument): OpenApiDocument {
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const declared = Object.entries(op.responses).find(([s]) => Number(s) >= 400)?.[1];
+      if (!declared?.content) continue;
+      for (const status of Object.keys(op.responses)) if (Number(status) >= 400) delete op.responses[status];
+      for (const [status, codes] of errorStatuses(method, path, op)) {
+        op.responses[status] = { description: `${DESCRIPTIONS[status] ?? "Error"} (${[...new Set(codes)].join(", ")})`, content: declared.content };
+      }
+    }
+  }
+  return doc;
+}

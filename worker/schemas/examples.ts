@@ -1,0 +1,47 @@
+/**
+ * One worked example per request body, by the component name its schema registers. Kept apart from
+ * the schemas so a field's definition reads without a page of sample data; attached to the
+ * document by `worker/http/openapi.ts`, and each is parsed by its own schema in
+ * `test/worker/openapi.test.ts`, so an example cannot drift from what the route accepts.
+ */
+export const REQUEST_EXAMPLES: Record<string, unknown> = {
+  AllocateRequest: {
+    key: "pk_acc_3f9a1c2e_5bd0c7f1a2e94c6b8d3e0f12",
+    session: "k3V9x0Qm2LcR7tWz8yHp",
+    pools: ["google-ads"],
+    source: {
+      name: "google-ads",
+      referrer: "https://www.google.com/",
+      landing: "https://www.example.com/plumbing?gclid=Cj0KCQiA&utm_source=google&utm_campaign=spring",
+      utm: { source: "google", medium: "cpc", campaign: "spring" },
+      clickIds: { gclid: "Cj0KCQiA" },
+      gaClientId: "1234567890.1700000000",
+    },
+  },
+  AccountCreate: { name: "Acme Plumbing", allowedOrigins: ["https://www.example.com", "https://*.staging.example.com"] },
+  AccountPatch: { allowedOrigins: ["https://www.example.com", "https://shop.example.com"] },
+  RotateKey: { key: "site" },
+  PoolCreate: {
+    id: "google-ads",
+    name: "Google Ads visitors",
+    country: "US",
+    trackingNumbers: ["+1 415 555 0101", "+1 415 555 0102", "+1 415 555 0103"],
+    destinations: ["+1 415 555 0100"],
+    leaseSeconds: 1800,
+    graceSeconds: 3600,
+    exhaustionPolicy: "recycle",
+    isDefault: true,
+  },
+  PoolPatch: { leaseSeconds: 2700, exhaustionPolicy: "overflow", overflowNumber: "+1 415 555 0101" },
+  NumbersChange: { add: ["+1 415 555 0104", "+1 415 555 0105"], remove: ["+1 415 555 0102"] },
+  VoicePatch: {
+    provider: "twilio",
+    fallbackNumber: "+1 415 555 0100",
+    credentials: { twilio: { authToken: "0123456789abcdef0123456789abcdef" } },
+  },
+  IntegrationsPatch: {
+    ga4: { measurementId: "G-ABC123XYZ", apiSecret: "Zx8_k2LmQ9" },
+    webhook: { url: "https://hooks.example.com/dni/calls" },
+  },
+  SizingRequest: { visitorsPerHour: 600, minutes: 30, share: 1, pools: 2, target: 0.01 },
+};
