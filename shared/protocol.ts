@@ -57,6 +57,14 @@ export interface PoolAllocation {
   expiresAt: number | null;
   /** True when the number is the pool's shared overflow number (unattributed). */
   overflow: boolean;
+  /**
+   * When to ask again (ms since epoch, server clock): the snippet renews in the background at this
+   * time and, on a page view after it, asks before trusting its cached number. Earlier than the
+   * lease's end for a pool that recycles numbers (a recycled visitor learns its new number then
+   * instead of showing the one another visitor now holds). Absent from older workers: then renew
+   * when a quarter of the lease is left.
+   */
+  renewAt?: number | null;
 }
 
 /** 200 answer of POST /v1/allocate. */

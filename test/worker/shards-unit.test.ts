@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fnv1a, movedUntil, numbersOfShard, shardName, shardOf } from "../../worker/domain/shards";
+import { earlierAfterChange, fnv1a, liveEarlier, movedUntil, numbersOfShard, objectCount, shardName, shardOf } from "../../worker/domain/shards";
+import { shardLimit } from "../../worker/pool/rate-window";
 
 describe("shard routing", () => {
   it("FNV-1a matches its published test vectors", () => {
@@ -30,13 +31,39 @@ describe("shard routing", () => {
     expect(shardName("acct", "web", 3)).toBe("acct/web#3");
   });
 
-  it("holds a moved number until the old shard's lease can have ended", () => {
+  it("holds a moved number until every old shard's lease can have ended", () => {
     const n = "+18882000001";
     const from = shardOf(n, 2);
     const to = shardOf(n, 3);
-    expect(movedUntil(n, to, 3, null, null, 60)).toBeNull();
-    expect(movedUntil(n, to, 3, 3, 1000, 60)).toBeNull();
-    if (from !== to) expect(movedUntil(n, to, 3, 2, 1_000, 60)).toBe(1_000 + 60_000 + 60_000);
-    else expect(movedUntil(n, to, 3, 2, 1_000, 60)).toBeNull();
+    const pool = { shards: 3, leaseSeconds: 60, graceSeconds: 30 };
+    expect(movedUntil(n, to, pool, 0)).toBeNull();
+    expect(movedUntil(n, to, { ...pool, earlierShards: [{ shards: 3, until: 5_000 }] }, 0)).toBeNull();
+    // A pool stored before earlierShards existed: its one previous count, until the change + lease + grace + margin.
+    const legacy = { ...pool, previousShards: 2, reshardedAt: 1_000 };
+    expect(movedUntil(n, to, legacy, 1_000)).toBe(from !== to ? 1_000 + 90_000 + 60_000 : null);
+    // Past that time the hold is over.
+    expect(movedUntil(n, to, legacy, 1_000 + 150_000)).toBeNull();
+  });
+
+  it("keeps every earlier shard count of changes within one lease", () => {
+    const p1 = { shards: 4, leaseSeconds: 600, graceSeconds: 60 };
+    const e1 = earlierAfterChange(p1, 2, 1_000);
+    expect(e1).toEqual([{ shards: 4, until: 1_000 + 660_000 + 60_000 }]);
+    const e2 = earlierAfterChange({ ...p1, shards: 2, earlierShards: e1 }, 1, 5_000);
+    expect(e2).toEqual([
+      { shards: 2, until: 5_000 + 720_000 },
+      { shards: 4, until: 1_000 + 720_000 },
+    ]);
+    // Back to a count it had: that count is the current one again, not an earlier one.
+    expect(earlierAfterChange({ ...p1, shards: 1, earlierShards: e2 }, 4, 9_000).map((e) => e.shards)).toEqual([1, 2]);
+    expect(liveEarlier({ ...p1, shards: 1, earlierShards: e2 }, 1_000 + 720_000)).toEqual([2]);
+    expect(objectCount({ ...p1, shards: 1, earlierShards: e2 })).toBe(4);
+  });
+
+  it("gives each shard room above its even share of the new-lease limit", () => {
+    expect(shardLimit(60, 1)).toBe(60);
+    expect(shardLimit(20, 4)).toBe(12);
+    expect(shardLimit(10, 10)).toBe(4);
+    expect(shardLimit(2, 4)).toBe(2);
   });
 });

@@ -122,8 +122,8 @@ describe("a pool split across shards", () => {
     // No shard beyond the new count takes new sessions; shard 3 only has its old leases.
     expect(during.filter((d) => d.shard === 3).every((d) => before.some((b) => b.session === d.session))).toBe(true);
 
-    // Once every old lease can have ended (lease + margin), the moved numbers are handed out again.
-    at(T0 + 600_000 + 61_000 + 1_000);
+    // Once every old lease has ended and its grace passed (lease + default grace 1 h), the moved numbers are handed out again.
+    at(T0 + 600_000 + 3_600_000 + 1_000);
     const third = Array.from({ length: 120 }, () => sessionId("c"));
     await Promise.all(third.map((s) => allocate(acct.siteKey, s)));
     const after = await liveEverywhere(acct, "p", 4);

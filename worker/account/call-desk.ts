@@ -5,7 +5,7 @@
  * outbound delivery: the alarm sends them after the answer has gone.
  */
 
-import { shardOf } from "../domain/shards";
+import { liveEarlier, shardOf } from "../domain/shards";
 import { poolShard } from "../platform/stubs";
 import type { CallMatch, CallQuery } from "../pool/protocol";
 import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
@@ -138,8 +138,10 @@ export class CallDesk {
   }
 
   /**
-   * Ask the shard that holds the number. Right after the pool's shard count changed, the number may
-   * have been leased in its previous shard: look in both, record on the one whose lease began last.
+   * Ask the shard that holds the number. After changes of the pool's shard count (any number of
+   * them within one lease), the number may have been leased in the shard it had under an earlier
+   * count: look in each, record on the one whose lease began last (leases of one number never
+   * overlap in time, so that is the one that held it at the call).
    */
   private async attribute(acct: DeskAccount, pool: StoredPool, q: CallQuery): Promise<CallMatch> {
     const ask = async (shard: number, query: CallQuery): Promise<CallMatch> => {
@@ -153,11 +155,15 @@ export class CallDesk {
       return match ?? { lease: null, overflow: false };
     };
     const primary = shardOf(q.number, pool.shards);
-    const older = pool.previousShards ? shardOf(q.number, pool.previousShards) : primary;
-    if (older === primary) return ask(primary, q);
-    const [a, b] = await Promise.all([ask(primary, { ...q, peek: true }), ask(older, { ...q, peek: true })]);
-    const useOlder = !!b.lease && (!a.lease || b.lease.leasedAt > a.lease.leasedAt);
-    return ask(useOlder ? older : primary, q);
+    const shards = [...new Set([primary, ...liveEarlier(pool, q.at).map((count) => shardOf(q.number, count))])];
+    if (shards.length === 1) return ask(primary, q);
+    const peeks = await Promise.all(shards.map((shard) => ask(shard, { ...q, peek: true })));
+    let best = 0;
+    peeks.forEach((m, i) => {
+      const top = peeks[best]!.lease;
+      if (m.lease && (!top || m.lease.leasedAt > top.leasedAt)) best = i;
+    });
+    return ask(shards[best]!, q);
   }
 
   private async answerNew(acct: DeskAccount, provider: Provider, call: InboundCall, now: number, render: (plan: CallPlan) => string): Promise<VoiceReply> {

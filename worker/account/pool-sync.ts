@@ -8,10 +8,10 @@
 import { phoneParts } from "../../shared/phone";
 import type { PhoneParts } from "../../shared/protocol";
 import { thresholdOf } from "../domain/pool-figures";
-import { movedUntil, numbersOfShard, shardOf } from "../domain/shards";
+import { liveEarlier, movedUntil, numbersOfShard, objectCount, shardOf } from "../domain/shards";
 import { poolShard } from "../platform/stubs";
-import type { AccountGate, NumberSpec, PoolPush, PoolSettings } from "../pool/protocol";
-import { defaultNewLeaseLimit } from "../pool/rate-window";
+import type { AccountGate, Departing, NumberSpec, PoolPush, PoolSettings } from "../pool/protocol";
+import { defaultNewLeaseLimit, shardLimit } from "../pool/rate-window";
 import type { StoredPool } from "./registry";
 
 export const SYNC_MIGRATION = `
@@ -46,16 +46,58 @@ export class PoolSync {
     private readonly env: Env,
   ) {}
 
-  /** Push a pool to every object it has or had; answers the shards that could not be reached. */
+  /**
+   * Push a pool to every object it has or had; answers the shards that could not be reached.
+   * While numbers moved between shards by a change of shard count are held, the holds are then
+   * settled from what the old shards report (see settleHolds).
+   */
   async push(accountId: string, state: PoolState, gate: AccountGate, change: NumbersChange): Promise<number[]> {
     const { pool } = state;
     const failed: number[] = [];
+    const departing: Departing[] = [];
     await Promise.all(
       shardIndexes(pool).map(async (shard) => {
-        if (!(await this.pushShard(accountId, state, gate, shard, change))) failed.push(shard);
+        const pushed = await this.pushShard(accountId, state, gate, shard, change);
+        if (pushed) departing.push(...pushed);
+        else failed.push(shard);
       }),
     );
+    if (state.active && liveEarlier(pool, Date.now()).length) await this.settleHolds(accountId, state, departing, failed);
     return failed;
+  }
+
+  /**
+   * Numbers that moved shard are pushed held until no old lease can be live (movedUntil). Once every
+   * shard a number was in has taken the new config (it retired the number there: a free one went at
+   * once, a leased one is never extended), the hold comes down to what they report: a number free
+   * there is free here now, a leased one from its lease's end + grace. A shard that could not be
+   * reached keeps its numbers' holds as they were (safe: later than any lease of it can end).
+   */
+  private async settleHolds(accountId: string, state: PoolState, departing: readonly Departing[], failed: readonly number[]): Promise<void> {
+    const { pool } = state;
+    const now = Date.now();
+    const earlier = liveEarlier(pool, now);
+    const leasedUntil = new Map<string, number>();
+    for (const d of departing) leasedUntil.set(d.number, Math.max(leasedUntil.get(d.number) ?? 0, d.until));
+    const byShard = new Map<number, NumberSpec[]>();
+    for (const number of state.numbers) {
+      const shard = shardOf(number, pool.shards);
+      if (failed.includes(shard) || movedUntil(number, shard, pool, now) === null) continue;
+      if (earlier.some((c) => failed.includes(shardOf(number, c)))) continue;
+      const list = byShard.get(shard) ?? [];
+      list.push({ number, heldUntil: leasedUntil.get(number) ?? 0 });
+      byShard.set(shard, list);
+    }
+    await Promise.all(
+      [...byShard].map(async ([shard, holds]) => {
+        try {
+          await poolShard(this.env, accountId, pool.id, shard).settleHolds(holds, now);
+        } catch (err) {
+          // The holds stay where the push put them: later than any old lease can end.
+          console.warn(`settling moved numbers' holds on pool ${pool.id} shard ${shard} failed; they wait their full hold`, err);
+        }
+      }),
+    );
   }
 
   /** A new gate to every object of the given pools; answers how many could not be reached. */
@@ -96,13 +138,19 @@ export class PoolSync {
   }
 
   /** One shard: the change if the shard is at the version the account knows, else (or if asked) everything. */
-  private async pushShard(accountId: string, state: PoolState, gate: AccountGate, shard: number, change: NumbersChange): Promise<boolean> {
+  private async pushShard(accountId: string, state: PoolState, gate: AccountGate, shard: number, change: NumbersChange): Promise<Departing[] | null> {
     const { pool } = state;
     const stub = poolShard(this.env, accountId, pool.id, shard);
     const settings = this.settings(accountId, state, shard);
     const base =
       this.sql.exec<{ version: number | null }>("SELECT version FROM pool_sync WHERE pool_id = ? AND shard = ?", pool.id, shard).toArray()[0]?.version ?? null;
-    const full = (): PoolPush => ({ version: pool.version, base: null, settings, gate, numbers: { all: shardNumbers(pool, state.numbers, shard) } });
+    const full = (): PoolPush => ({
+      version: pool.version,
+      base: null,
+      settings,
+      gate,
+      numbers: { all: shardNumbers(pool, state.numbers, shard, Date.now()) },
+    });
     try {
       let push: PoolPush = full();
       if (change && base !== null) {
@@ -118,11 +166,11 @@ export class PoolSync {
         shard,
         result.version,
       );
-      return true;
+      return result.departing ?? [];
     } catch (err) {
       this.markFailed(pool.id, shard, Date.now());
       console.warn(`config push to pool ${pool.id} shard ${shard} failed; retrying from the alarm`, err);
-      return false;
+      return null;
     }
   }
 
@@ -154,7 +202,7 @@ export class PoolSync {
       exhaustionPolicy: pool.exhaustionPolicy,
       status: pool.status,
       alertThreshold: thresholdOf(pool),
-      maxNewLeasesPerMinute: Math.ceil(limit / pool.shards),
+      maxNewLeasesPerMinute: shardLimit(limit, pool.shards),
     };
   }
 
@@ -169,16 +217,15 @@ export class PoolSync {
   }
 }
 
-/** Shards a pool has now, and those it had before its last change of shard count (they retire their numbers). */
-export function shardIndexes(pool: Pick<StoredPool, "shards" | "previousShards">): number[] {
-  const n = Math.max(pool.shards, pool.previousShards ?? 1);
-  return Array.from({ length: n }, (_, i) => i);
+/** Shards a pool has now, and every one it had before (they answer for their old leases, and their figures). */
+export function shardIndexes(pool: Parameters<typeof objectCount>[0]): number[] {
+  return Array.from({ length: objectCount(pool) }, (_, i) => i);
 }
 
-/** A shard's numbers, each held a while if it just moved in from another shard. */
-function shardNumbers(pool: StoredPool, numbers: readonly string[], shard: number): NumberSpec[] {
+/** A shard's numbers, each held a while if it just moved in from another shard (lowered by settleHolds). */
+function shardNumbers(pool: StoredPool, numbers: readonly string[], shard: number, now: number): NumberSpec[] {
   return numbersOfShard(numbers, shard, pool.shards).map((number) => {
-    const until = movedUntil(number, shard, pool.shards, pool.previousShards ?? null, pool.reshardedAt ?? null, pool.leaseSeconds);
+    const until = movedUntil(number, shard, pool, now);
     return until === null ? { number } : { number, heldUntil: until };
   });
 }

@@ -9,6 +9,7 @@
  * one is attributed with the pool's last config.
  */
 import type { NumberConflict } from "../directory/directory";
+import { liveEarlier } from "../domain/shards";
 import type { Pool } from "../schemas/pool";
 
 export const REGISTRY_MIGRATIONS = {
@@ -33,20 +34,26 @@ export type StoredPool = Omit<Pool, "trackingNumbers" | "isDefault">;
 export interface Routing {
   defaultPool: string | null;
   pools: Record<string, number>;
+  /** Earlier shard counts of a pool whose leases may still live: a session looks for its lease there first. */
+  earlier?: Record<string, number[]>;
 }
 
 export class PoolRegistry {
-  /** Parsed configs by id (null: known absent); dropped by every write. */
-  private readonly cache = new Map<string, StoredPool | null>();
+  /**
+   * Parsed configs of live pools by id; dropped by every write. An id with no pool is never
+   * remembered: ids come from requests, and remembering each would grow memory without bound.
+   */
+  private readonly cache = new Map<string, StoredPool>();
 
   constructor(private readonly sql: SqlStorage) {}
 
   /** A live pool's config, or null. */
   get(id: string): StoredPool | null {
     const cached = this.cache.get(id);
-    if (cached !== undefined) return cached;
+    if (cached) return cached;
     const r = this.sql.exec<{ config: string }>("SELECT config FROM pools WHERE id = ? AND deleted_at IS NULL", id).toArray()[0];
-    const pool = r ? (JSON.parse(r.config) as StoredPool) : null;
+    if (!r) return null;
+    const pool = JSON.parse(r.config) as StoredPool;
     this.cache.set(id, pool);
     return pool;
   }
@@ -88,12 +95,16 @@ export class PoolRegistry {
       : null;
   }
 
-  routing(defaultPool: string | null): Routing {
+  routing(defaultPool: string | null, now = Date.now()): Routing {
     const pools: Record<string, number> = {};
+    const earlier: Record<string, number[]> = {};
     for (const r of this.sql.exec<{ id: string; config: string }>("SELECT id, config FROM pools WHERE deleted_at IS NULL")) {
-      pools[r.id] = (JSON.parse(r.config) as StoredPool).shards;
+      const pool = JSON.parse(r.config) as StoredPool;
+      pools[r.id] = pool.shards;
+      const live = liveEarlier(pool, now);
+      if (live.length) earlier[r.id] = live;
     }
-    return { defaultPool, pools };
+    return { defaultPool, pools, earlier };
   }
 
   /** The pool a tracking number routed to at `at` (held ones included: removed numbers route for lease + grace). */

@@ -26,6 +26,8 @@ export type Gauges = {
   leased: number;
   retiring: number;
   overflow: number;
+  /** Of `total`, free but held: moved in from another shard, not handed out before an old lease there can have ended. */
+  held?: number;
 };
 
 export type EpisodeCause = "threshold" | "exhausted";
@@ -86,6 +88,7 @@ export function mergeFigures(parts: readonly PoolFigures[]): PoolFigures {
         leased: acc.numbers.leased + f.numbers.leased,
         retiring: acc.numbers.retiring + f.numbers.retiring,
         overflow: acc.numbers.overflow + f.numbers.overflow,
+        held: (acc.numbers.held ?? 0) + (f.numbers.held ?? 0),
       },
       counters,
       series: addSeries(acc.series, f.series),
@@ -113,9 +116,10 @@ export function mergeNumberPages(pages: readonly NumberPage[], limit: number): {
 export const utilizationOf = (leased: number, total: number) => (total > 0 ? round(leased / total) : leased > 0 ? 1 : 0);
 
 /** `exhausted`: no number free now; `warning`: at or over the threshold, or in an open episode. */
-export function healthState(g: Pick<Gauges, "total" | "leased">, threshold: number, episodeOpen: boolean): HealthView["state"] {
-  if (g.total - g.leased <= 0) return "exhausted";
-  return episodeOpen || utilizationOf(g.leased, g.total) >= threshold ? "warning" : "ok";
+export function healthState(g: Pick<Gauges, "total" | "leased" | "held">, threshold: number, episodeOpen: boolean): HealthView["state"] {
+  const used = g.leased + (g.held ?? 0);
+  if (g.total - used <= 0) return "exhausted";
+  return episodeOpen || utilizationOf(used, g.total) >= threshold ? "warning" : "ok";
 }
 
 export function counterView(c: Record<string, number>): HealthView["counters"] {
@@ -138,6 +142,7 @@ export const recoveryOf = (threshold: number) => round(Math.max(0, threshold - R
 export function healthView(pool: Pool, f: PoolFigures, now: number): HealthView {
   const threshold = thresholdOf(pool);
   const { total, leased, retiring, overflow } = f.numbers;
+  const held = f.numbers.held ?? 0;
   const stepMs = f.step * 60_000;
   const from = f.end - f.series.peak.length * stepMs;
   const peak7d = Math.max(0, ...f.week.peak);
@@ -150,7 +155,7 @@ export function healthView(pool: Pool, f: PoolFigures, now: number): HealthView 
     recoveryThreshold: recoveryOf(threshold),
     at: now,
     state: healthState(f.numbers, threshold, f.episode !== null),
-    numbers: { total, leased, free: Math.max(0, total - leased), retiring, overflow },
+    numbers: { total, leased, free: Math.max(0, total - leased - held), held, retiring, overflow },
     utilization: utilizationOf(leased, total),
     peak7d,
     peakUtilization7d,

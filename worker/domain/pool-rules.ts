@@ -4,6 +4,7 @@ import { fail, ok, type Result } from "../platform/result";
 import type { Pool } from "../schemas/pool";
 import { normalizeOriginPattern } from "./origins";
 import { DEFAULT_ALERT_THRESHOLD } from "./pool-figures";
+import { earlierAfterChange, earlierOf } from "./shards";
 
 /** Normalise a list of written numbers to E.164; every bad or repeated one is reported by index. */
 export function normalizeList(list: readonly string[], country: string | undefined, field: string): Result<string[]> {
@@ -39,6 +40,7 @@ type PoolFields = Omit<
   | "shards"
   | "previousShards"
   | "reshardedAt"
+  | "earlierShards"
 > & {
   shards?: number | undefined;
   maxNewLeasesPerMinute?: number | null | undefined;
@@ -121,9 +123,18 @@ export function normalizeOrigins(list: readonly string[]): Result<string[]> {
   return problems.length ? fail(400, "invalid_origin", "Some allowed origins are invalid", { problems }) : ok([...out]);
 }
 
-/** Shard count, and when it changes the count it had and the time (moved numbers wait on these). */
-function sharding(shards: number, previous: Pool | null, now: number): Pick<Pool, "shards" | "previousShards" | "reshardedAt"> {
+/**
+ * Shard count, and when it changes the count it had, the time, and every earlier count still
+ * answering for its leases (moved numbers and sessions' old shards go by these).
+ */
+function sharding(shards: number, previous: Pool | null, now: number): Pick<Pool, "shards" | "previousShards" | "reshardedAt" | "earlierShards"> {
   const before = previous?.shards ?? 1;
-  if (previous && before !== shards) return { shards, previousShards: before, reshardedAt: now };
-  return { shards, previousShards: previous?.previousShards ?? null, reshardedAt: previous?.reshardedAt ?? null };
+  if (previous && before !== shards) return { shards, previousShards: before, reshardedAt: now, earlierShards: earlierAfterChange(previous, shards, now) };
+  const kept = previous ? earlierOf(previous) : [];
+  return {
+    shards,
+    previousShards: previous?.previousShards ?? null,
+    reshardedAt: previous?.reshardedAt ?? null,
+    ...(kept.length ? { earlierShards: kept } : {}),
+  };
 }

@@ -29,22 +29,71 @@ export function numbersOfShard(numbers: readonly string[], shard: number, shards
   return numbers.filter((n) => shardOf(n, shards) === shard);
 }
 
+/** A shard count the pool had before, and until when leases made under it may still matter. */
+export interface EarlierShards {
+  shards: number;
+  /** The change away from this count + a lease + grace + margin: no lease of its era lives (or takes a call) after. */
+  until: number;
+}
+
+/** A renewal already in flight when a change was committed may extend an old lease once more: margin for it. */
+export const RESHARD_MARGIN_MS = 60_000;
+
+type Sharded = {
+  shards: number;
+  previousShards?: number | null;
+  reshardedAt?: number | null;
+  leaseSeconds: number;
+  graceSeconds: number;
+  earlierShards?: EarlierShards[] | undefined;
+};
+
 /**
- * When the shard count changes, a number may move to another shard while its old shard still has
- * it leased (it retires there, not extended). The new shard must not hand it out before that lease
- * can have ended: this is when it may, for a number that moved (null when it did not move).
+ * Every earlier shard count of a pool (one entry per count, the latest `until`), the current one
+ * excluded: what the shard count becomes after a change from `before` to `shards` at `now`. A pool
+ * stored before this list existed has its one previous count.
  */
-export function movedUntil(
-  number: string,
-  shard: number,
-  shards: number,
-  previousShards: number | null,
-  reshardedAt: number | null,
-  leaseSeconds: number,
-): number | null {
-  if (previousShards === null || reshardedAt === null || previousShards === shards) return null;
-  if (shardOf(number, previousShards) === shard) return null;
-  // A renewal already in flight when the change was committed may still extend the old lease by
-  // one lease from then: allow a minute of margin for it.
-  return reshardedAt + leaseSeconds * 1000 + 60_000;
+export function earlierAfterChange(pool: Sharded, shards: number, now: number): EarlierShards[] {
+  const until = now + (pool.leaseSeconds + pool.graceSeconds) * 1000 + RESHARD_MARGIN_MS;
+  const list = [...earlierOf(pool), { shards: pool.shards, until }];
+  const byCount = new Map<number, number>();
+  for (const e of list) if (e.shards !== shards) byCount.set(e.shards, Math.max(byCount.get(e.shards) ?? 0, e.until));
+  return [...byCount].map(([count, t]) => ({ shards: count, until: t })).sort((a, b) => a.shards - b.shards);
+}
+
+/** The pool's earlier shard counts (all of them, live or not). */
+export function earlierOf(pool: Sharded): EarlierShards[] {
+  if (pool.earlierShards) return pool.earlierShards;
+  if (pool.previousShards && pool.reshardedAt !== null && pool.reshardedAt !== undefined && pool.previousShards !== pool.shards) {
+    return [{ shards: pool.previousShards, until: pool.reshardedAt + (pool.leaseSeconds + pool.graceSeconds) * 1000 + RESHARD_MARGIN_MS }];
+  }
+  return [];
+}
+
+/** Earlier shard counts whose leases may still live (or take a call) at `at`. */
+export function liveEarlier(pool: Sharded, at: number): number[] {
+  return earlierOf(pool)
+    .filter((e) => e.until > at)
+    .map((e) => e.shards);
+}
+
+/** Every object a pool has or had: shards 0 … the largest count it ever had − 1 (reads merge them all). */
+export function objectCount(pool: Sharded): number {
+  return Math.max(pool.shards, ...earlierOf(pool).map((e) => e.shards));
+}
+
+/**
+ * A number that moved into `shard` with the last change(s) of shard count is held there (not
+ * handed out) until no lease of an earlier shard it was in can be live: the latest `until` of the
+ * live earlier counts under which it was elsewhere; null when it did not move. The account object
+ * then lowers the hold to what the old shards report (a free number at once, a leased one at its
+ * lease's end + grace).
+ */
+export function movedUntil(number: string, shard: number, pool: Sharded, now: number): number | null {
+  let until: number | null = null;
+  for (const e of earlierOf(pool)) {
+    if (e.until <= now || shardOf(number, e.shards) === shard) continue;
+    until = Math.max(until ?? 0, e.until);
+  }
+  return until;
 }

@@ -3,12 +3,21 @@
  * shard object the session belongs to, which admits the request itself (pool/gate.ts) and leases
  * (pool/leases.ts). The routing comes from the isolate's cache; a pool object that finds it stale
  * sends the worker back to the account object once.
+ *
+ * Right after a pool's shard count changed (until its old leases can have ended), a session may
+ * still hold its lease in the shard it hashed to before: those shards are asked first, only to
+ * find it (renewOnly), and the session's current shard only when none has it — two hops, and only
+ * for a session without a lease during that window.
+ *
+ * Across several pools an allocation is all or nothing on a rate limit: when one pool refuses a new
+ * session for its limit, the new leases the others just made are undone and the answer is 429.
  */
 import type { AllocateResponse, PoolAllocation } from "../../shared/protocol";
+import type { Routing } from "../account/registry";
 import { shardOf } from "../domain/shards";
 import { type ApiErrorData, fail, ok, type Result } from "../platform/result";
 import { account, poolShard } from "../platform/stubs";
-import type { AllocateReply } from "../pool/protocol";
+import type { AllocateArgs, AllocateReply, ClientKey } from "../pool/protocol";
 import { forgetRouting, routingOf } from "./routing-cache";
 
 interface AllocationRequest {
@@ -20,10 +29,14 @@ interface AllocationRequest {
   session: string;
   source: string | null;
   now: number;
+  /** From CF-Connecting-IP (never the body); null when absent. */
+  client: ClientKey | null;
 }
 
 /** Routing attempts: the cached one, then a fresh one from the account object. */
 const ATTEMPTS = 3;
+
+type Reply = { reply: AllocateReply; shard: number };
 
 export async function allocateFromPools(env: Env, req: AllocationRequest): Promise<Result<AllocateResponse>> {
   const check = { siteKey: req.siteKey, origin: req.origin };
@@ -45,39 +58,66 @@ export async function allocateFromPools(env: Env, req: AllocationRequest): Promi
         ? fail(404, "pool_not_found", `No pool ${unknown} for this site key`)
         : fail(404, "no_default_pool", "No pool named and the account has no default pool");
     }
-    const replies = await Promise.all(
-      ids.map((id) =>
-        poolShard(env, req.accountId, id, shardOf(req.session, routing.pools[id]!)).allocate({
-          siteKey: req.siteKey,
-          origin: req.origin,
-          session: req.session,
-          source: req.source,
-          now: req.now,
-          asDefault,
-        }),
-      ),
-    );
-    const refused = replies.find((r): r is Extract<AllocateReply, { kind: "refused" }> => !r.ok && r.kind === "refused");
-    if (refused) return { ok: false, error: refused.error };
+    const replies = await Promise.all(ids.map((id) => allocateIn(env, req, id, routing, asDefault)));
+    const refused = replies.find((r) => !r.reply.ok && r.reply.kind === "refused")?.reply;
+    if (refused && !refused.ok && refused.kind === "refused") return { ok: false, error: refused.error };
     const unsynced = ids.filter((_, i) => {
-      const r = replies[i]!;
+      const r = replies[i]!.reply;
       return !r.ok && r.kind === "unsynced";
     });
     if (unsynced.length) {
       await Promise.all(unsynced.map((id) => account(env, req.accountId).syncPool(id)));
       continue;
     }
-    if (replies.some((r) => !r.ok && r.kind === "reroute")) {
+    if (replies.some((r) => !r.reply.ok && r.reply.kind === "reroute")) {
       forgetRouting(req.accountId);
       fresh = true;
       continue;
     }
-    const limited = replies.map((r, i) => ({ r, id: ids[i]! })).find((x) => !x.r.ok && x.r.kind === "rate_limited");
-    if (limited && !limited.r.ok && limited.r.kind === "rate_limited") return rateLimited(limited.id, limited.r.retryAfter);
-    const pools = replies.map((r) => (r as Extract<AllocateReply, { ok: true }>).allocation satisfies PoolAllocation);
+    const limited = replies.findIndex((r) => !r.reply.ok && r.reply.kind === "rate_limited");
+    if (limited >= 0) {
+      const r = replies[limited]!.reply;
+      await undoNew(env, req, ids, replies);
+      return rateLimited(ids[limited]!, !r.ok && r.kind === "rate_limited" ? r.retryAfter : 60);
+    }
+    const pools = replies.map((r) => (r.reply as Extract<AllocateReply, { ok: true }>).allocation satisfies PoolAllocation);
     return ok({ session: req.session, now: req.now, pools });
   }
   return fail(503, "routing_changed", "The account's pools changed during this request; try again");
+}
+
+/** One pool: the session's lease in a shard of an earlier count if it still has one there, else its current shard. */
+async function allocateIn(env: Env, req: AllocationRequest, id: string, routing: Routing, asDefault: boolean): Promise<Reply> {
+  const shards = routing.pools[id]!;
+  const current = shardOf(req.session, shards);
+  const args: AllocateArgs = {
+    siteKey: req.siteKey,
+    origin: req.origin,
+    session: req.session,
+    source: req.source,
+    now: req.now,
+    asDefault,
+    client: req.client,
+    shards,
+  };
+  const older = [...new Set((routing.earlier?.[id] ?? []).map((count) => shardOf(req.session, count)))].filter((s) => s !== current);
+  if (older.length) {
+    const found = await Promise.all(older.map((shard) => poolShard(env, req.accountId, id, shard).allocate({ ...args, renewOnly: true })));
+    // A shard never configured holds no lease: the same as none.
+    const answer = found.findIndex((r) => r.ok || (r.kind !== "none" && r.kind !== "unsynced"));
+    if (answer >= 0) return { reply: found[answer]!, shard: older[answer]! };
+  }
+  return { reply: await poolShard(env, req.accountId, id, current).allocate(args), shard: current };
+}
+
+/** Undo the leases this request just began (never a renewal: a lease begun at this request's time). */
+async function undoNew(env: Env, req: AllocationRequest, ids: readonly string[], replies: readonly Reply[]): Promise<void> {
+  await Promise.all(
+    replies.map(async (r, i) => {
+      if (!r.reply.ok || !r.reply.allocation.number || r.reply.allocation.overflow) return;
+      await poolShard(env, req.accountId, ids[i]!, r.shard).cancelLease(req.session, req.now);
+    }),
+  );
 }
 
 function rateLimited(poolId: string, retryAfter: number): { ok: false; error: ApiErrorData } {

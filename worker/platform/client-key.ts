@@ -1,17 +1,28 @@
 /**
- * The client address a rate limit counts by: CF-Connecting-IP (set by Cloudflare, not the
- * client), an IPv6 address by its /64 (one subscriber's whole prefix). Null when absent.
+ * The client address a limit counts by: CF-Connecting-IP (set by Cloudflare, not the client), an
+ * IPv6 address by its /64 (one subscriber's whole prefix). Null when absent.
  */
+import type { ClientKey } from "../pool/protocol";
+
 export function clientKey(headers: Headers): string | null {
-  const ip = headers.get("CF-Connecting-IP");
+  return clientOf(headers)?.addr ?? null;
+}
+
+/** The address (IPv4, or IPv6 /64) and, for IPv6, its /48: what the pool shard counts leases by. */
+export function clientOf(headers: Headers): ClientKey | null {
+  const ip = headers.get("CF-Connecting-IP")?.trim();
   if (!ip) return null;
-  if (!ip.includes(":")) return ip;
+  if (!ip.includes(":")) return { addr: ip, block: null };
+  const groups = ipv6Groups(ip);
+  const prefix = (n: number) => groups.slice(0, n).join(":");
+  return { addr: `${prefix(4)}::/64`, block: `${prefix(3)}::/48` };
+}
+
+/** The first four groups of an IPv6 address, written without leading zeros. */
+function ipv6Groups(ip: string): string[] {
   const [head = "", tail = ""] = ip.split("::");
   const left = head ? head.split(":") : [];
   const right = tail ? tail.split(":") : [];
-  const groups = ip.includes("::") ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right] : ip.split(":");
-  return `${groups
-    .slice(0, 4)
-    .map((g) => (g || "0").toLowerCase().replace(/^0+(?=.)/, ""))
-    .join(":")}::/64`;
+  const groups = ip.includes("::") ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right] : ip.split(":");
+  return groups.slice(0, 4).map((g) => (g || "0").toLowerCase().replace(/^0+(?=.)/, ""));
 }

@@ -50,6 +50,7 @@ const WEEK_BUCKETS = 168;
 export const HEALTH_QUERIES = {
   carry: "SELECT t, peak, last, total FROM minutes WHERE t < ? ORDER BY t DESC LIMIT 1",
   range: "SELECT t, peak, last, total FROM minutes WHERE t >= ? AND t < ? ORDER BY t",
+  held: "SELECT COUNT(*) AS n FROM numbers WHERE session IS NULL AND retiring = 0 AND overflow = 0 AND released_at > ?",
   numbers:
     "SELECT number, retiring, overflow, session IS NOT NULL AS leased, expires_at, last_shown_at, last_called_at, sessions_served FROM numbers WHERE number > ? ORDER BY number LIMIT ?",
 } as const;
@@ -183,12 +184,17 @@ export class PoolHealth {
     const end = minuteOf(now) + MINUTE_MS;
     return {
       end,
-      numbers: this.gauges(),
+      numbers: { ...this.gauges(), held: this.held(now) },
       counters: this.counters(),
       step,
       series: this.series(end, step, count),
       week: this.series(end, 60, WEEK_BUCKETS),
     };
+  }
+
+  /** Free numbers held at `now` (moved in from another shard; released_at in the future). */
+  held(now: number): number {
+    return this.sql.exec<{ n: number }>(HEALTH_QUERIES.held, now).one().n;
   }
 
   /** The highest concurrency over the last 7 days (for alerts and sizing). */

@@ -6,11 +6,13 @@
  * The object serialises every call, so a number is never leased to two sessions at once.
  *
  * Choosing a number uses partial indexes: a free number is the first row of `numbers_free`
- * (longest free first), a recycle victim the first row of `numbers_expiry` — O(log n).
+ * (longest free first), a recycle victim the first row of `numbers_idle` (seen longest ago), a
+ * client's holding a count on `numbers_client` / `numbers_block` — O(log n) each.
  */
 import type { Lease } from "../schemas/pool";
+import { standing } from "./clients";
 import type { PoolHealth } from "./health";
-import type { CallMatch, LeaseGrant, NumberSpec, PoolSettings } from "./protocol";
+import type { CallMatch, ClientKey, LeaseGrant, NumberSpec, PoolSettings } from "./protocol";
 
 export const LEASES_MIGRATION = `
   CREATE TABLE numbers (
@@ -43,6 +45,9 @@ type NumberRow = {
   session: string | null;
   leased_at: number | null;
   expires_at: number | null;
+  last_shown_at: number | null;
+  client: string | null;
+  client_block: string | null;
 };
 
 type LeaseRow = {
@@ -61,7 +66,10 @@ export const QUERIES = {
   own: "SELECT * FROM numbers WHERE session = ?",
   // released_at is "free since", or for a number held after moving between shards "free from": in the future.
   free: "SELECT number, released_at FROM numbers WHERE session IS NULL AND retiring = 0 AND overflow = 0 ORDER BY released_at LIMIT 1",
-  victim: "SELECT * FROM numbers WHERE session IS NOT NULL AND retiring = 0 AND overflow = 0 ORDER BY expires_at LIMIT 1",
+  // The session seen longest ago (last lease or renewal): never one that asked more recently.
+  victim: "SELECT * FROM numbers WHERE session IS NOT NULL AND retiring = 0 AND overflow = 0 ORDER BY last_shown_at LIMIT 1",
+  byClient: "SELECT COUNT(*) AS n FROM numbers WHERE client = ? AND session IS NOT NULL",
+  byBlock: "SELECT COUNT(*) AS n FROM numbers WHERE client_block = ? AND session IS NOT NULL",
   due: "SELECT * FROM numbers WHERE session IS NOT NULL AND expires_at <= ? ORDER BY expires_at",
   nextExpiry: "SELECT MIN(expires_at) AS t FROM numbers WHERE session IS NOT NULL",
   oldestEnded: "SELECT MIN(ended_at) AS t FROM leases WHERE ended_at IS NOT NULL",
@@ -69,6 +77,35 @@ export const QUERIES = {
 
 /** The call path's query: the last lease of a number begun at or before a time (the only one that can cover it). */
 export const LEASE_AT = "SELECT * FROM leases WHERE number = ? AND leased_at <= ? ORDER BY leased_at DESC, id DESC LIMIT 1";
+
+/** Columns, indexes for the client caps and the recycle order (a later schema step). */
+export const CLIENTS_MIGRATION = `
+  ALTER TABLE numbers ADD COLUMN client TEXT;
+  ALTER TABLE numbers ADD COLUMN client_block TEXT;
+  CREATE INDEX numbers_client ON numbers (client) WHERE session IS NOT NULL;
+  CREATE INDEX numbers_block ON numbers (client_block) WHERE session IS NOT NULL;
+  CREATE INDEX numbers_idle ON numbers (last_shown_at) WHERE session IS NOT NULL AND retiring = 0 AND overflow = 0;`;
+
+/** A renewal sooner than this after the last one (or a quarter lease, if shorter) extends nothing. */
+export const RENEW_MIN_MS = 60_000;
+/** A pool that recycles has its visitors ask again this often (at most), so a recycled one learns soon. */
+export const RECYCLE_RECHECK_MS = 120_000;
+
+/** When the snippet should ask again: a quarter of the lease before its end, sooner in a recycling pool. */
+export function renewAt(settings: PoolSettings, now: number, expiresAt: number): number {
+  const leaseMs = settings.leaseSeconds * 1000;
+  const normal = expiresAt - leaseMs / 4;
+  return settings.exhaustionPolicy === "recycle" ? Math.min(normal, now + Math.min(RECYCLE_RECHECK_MS, (3 * leaseMs) / 4)) : normal;
+}
+
+/** One allocation as the lease table sees it. */
+export interface GrantRequest {
+  session: string;
+  source: string | null;
+  now: number;
+  client: ClientKey | null;
+  renewOnly?: boolean | undefined;
+}
 
 /** What grant() may do when the shard has no free number, and what it tells the caller. */
 export interface GrantHooks {
@@ -112,6 +149,36 @@ export class LeaseTable {
     }
   }
 
+  /** Retiring numbers a lease still holds, free elsewhere from its end + grace (the last push's answer). */
+  departing(graceMs: number): { number: string; until: number }[] {
+    return this.sql
+      .exec<{ number: string; expires_at: number }>("SELECT number, expires_at FROM numbers WHERE retiring = 1 AND session IS NOT NULL")
+      .toArray()
+      .map((r) => ({ number: r.number, until: r.expires_at + graceMs }));
+  }
+
+  /** Bring holds of moved-in numbers down to `heldUntil` (0 or past: free now); a hold is never raised. */
+  lowerHolds(holds: readonly NumberSpec[], now: number): void {
+    for (const h of holds) {
+      const until = Math.max(h.heldUntil ?? 0, now);
+      this.sql.exec("UPDATE numbers SET released_at = ? WHERE number = ? AND session IS NULL AND released_at > ?", until, h.number, until);
+    }
+  }
+
+  /** Undo a lease begun at `leasedAt` as if it never was (its history row goes too); false when there is none. */
+  cancel(session: string, leasedAt: number, now: number): boolean {
+    const own = this.sql.exec<NumberRow>(QUERIES.own, session).toArray()[0];
+    if (!own || own.leased_at !== leasedAt) return false;
+    this.sql.exec("DELETE FROM leases WHERE id = ?", own.lease_id);
+    this.sql.exec(
+      "UPDATE numbers SET lease_id = NULL, session = NULL, leased_at = NULL, expires_at = NULL, client = NULL, client_block = NULL, sessions_served = sessions_served - 1 WHERE number = ?",
+      own.number,
+    );
+    this.health.leaseEnded(own, now);
+    this.health.bump("cancelled", now);
+    return true;
+  }
+
   /** Mark the overflow number (only one, only with policy overflow). */
   setOverflow(number: string | null): void {
     this.sql.exec("UPDATE numbers SET overflow = (number IS ?)", number);
@@ -120,18 +187,22 @@ export class LeaseTable {
   /**
    * Give `session` a number: its own while its lease lives (extended), else a free one, else the
    * exhaustion policy's answer. Expired leases are ended first, so a late alarm never matters.
+   * What one client may hold is bounded (clients.ts): at its cap it gets the overflow number or
+   * none, and a draining client never recycles another session's lease.
    */
-  grant(settings: PoolSettings, session: string, source: string | null, now: number, hooks: GrantHooks): LeaseGrant {
+  grant(settings: PoolSettings, req: GrantRequest, hooks: GrantHooks): LeaseGrant {
+    const { session, now, client } = req;
     this.expireDue(now);
     const leaseMs = settings.leaseSeconds * 1000;
     const own = this.sql.exec<NumberRow>(QUERIES.own, session).toArray()[0];
-    if (own) {
-      // Sticky. A retiring number is kept until its lease ends, but not extended.
-      const expiresAt = own.retiring ? own.expires_at! : Math.max(own.expires_at!, now + leaseMs);
-      // One row written: a live lease's current end is on its number (the history row gets it when the lease ends).
-      this.sql.exec("UPDATE numbers SET expires_at = ?, last_shown_at = ? WHERE number = ?", expiresAt, now, own.number);
-      this.health.bump("renewals", now);
-      return { number: own.number, expiresAt, overflow: false };
+    if (own) return this.renew(settings, own, req);
+    if (req.renewOnly) return { number: null, expiresAt: null, overflow: false, none: true };
+    const numbers = this.health.gauges().total;
+    const held = client ? this.heldBy(client) : { addr: 0, block: 0 };
+    const stand = client ? standing(numbers, held) : { capped: false, draining: false };
+    if (stand.capped) {
+      this.health.bump("client_capped", now);
+      return this.exhausted(settings, now, leaseMs);
     }
     // A new session: the drain backstop counts every number handed to a new session.
     const admitted = hooks.admitNew(now);
@@ -140,27 +211,72 @@ export class LeaseTable {
       return { number: null, expiresAt: null, overflow: false, retryAfter: admitted.retryAfter };
     }
     const free = this.sql.exec<{ number: string; released_at: number }>(QUERIES.free).toArray()[0];
-    if (free && free.released_at <= now) return this.lease(free.number, session, source, now, now + leaseMs);
+    if (free && free.released_at <= now) return this.lease(settings, free.number, req, now + leaseMs);
     hooks.ranDry(now);
     if (settings.exhaustionPolicy === "recycle") {
-      const victim = this.sql.exec<NumberRow>(QUERIES.victim).toArray()[0];
-      if (victim) {
-        this.endLease(victim, now, "recycled");
-        this.health.bump("recycled_early", now);
-        return this.lease(victim.number, session, source, now, now + leaseMs);
+      if (stand.draining) this.health.bump("recycle_refused", now);
+      else {
+        // The session seen longest ago loses its number, never one that asked more recently.
+        const victim = this.sql.exec<NumberRow>(QUERIES.victim).toArray()[0];
+        if (victim) {
+          this.endLease(victim, now, "recycled");
+          this.health.bump("recycled_early", now);
+          return this.lease(settings, victim.number, req, now + leaseMs);
+        }
       }
     }
+    return this.exhausted(settings, now, leaseMs);
+  }
+
+  /** No number of its own for a new session: the overflow number, or none. */
+  private exhausted(settings: PoolSettings, now: number, leaseMs: number): LeaseGrant {
     if (settings.exhaustionPolicy === "overflow" && settings.overflowNumber) {
       // Only while nobody still holds it from before it became the overflow number.
       const held = this.sql.exec("SELECT 1 FROM numbers WHERE number = ? AND session IS NOT NULL", settings.overflowNumber).toArray().length > 0;
       if (!held) {
         this.health.bump("overflow", now);
         this.sql.exec("UPDATE numbers SET last_shown_at = ? WHERE number = ?", now, settings.overflowNumber);
-        return { number: settings.overflowNumber, expiresAt: now + leaseMs, overflow: true };
+        return { number: settings.overflowNumber, expiresAt: now + leaseMs, overflow: true, renewAt: renewAt(settings, now, now + leaseMs) };
       }
     }
     this.health.bump("refused", now);
     return { number: null, expiresAt: null, overflow: false };
+  }
+
+  /**
+   * The session's own live lease. Extended (one row written) at most once per RENEW_MIN_MS: a
+   * renewal sooner than the snippet needs changes nothing. A renewal moves the lease to the client
+   * that renews it, so it counts toward that client's cap; a client at its cap, a retiring number
+   * or a shard the session is no longer routed to (renewOnly) keeps the lease's end as it is.
+   */
+  private renew(settings: PoolSettings, own: NumberRow, req: GrantRequest): LeaseGrant {
+    const { now, client } = req;
+    const leaseMs = settings.leaseSeconds * 1000;
+    let expiresAt = own.expires_at!;
+    const due = now - (own.last_shown_at ?? 0) >= Math.min(leaseMs / 4, RENEW_MIN_MS);
+    if (!own.retiring && !req.renewOnly && due) {
+      const moved = client !== null && client.addr !== own.client;
+      const allowed = !moved || !standing(this.health.gauges().total, this.heldBy(client)).capped;
+      if (allowed) expiresAt = Math.max(expiresAt, now + leaseMs);
+      else this.health.bump("client_capped", now);
+      this.sql.exec(
+        "UPDATE numbers SET expires_at = ?, last_shown_at = ?, client = ?, client_block = ? WHERE number = ?",
+        expiresAt,
+        now,
+        allowed && client ? client.addr : own.client,
+        allowed && client ? client.block : own.client_block,
+        own.number,
+      );
+      this.health.bump("renewals", now);
+    } else if (!due) this.health.bump("renewals_early", now);
+    return { number: own.number, expiresAt, overflow: false, renewAt: renewAt(settings, now, expiresAt) };
+  }
+
+  /** Live leases a client holds here: by its address, and by its IPv6 /48. */
+  private heldBy(client: ClientKey): { addr: number; block: number } {
+    const addr = this.sql.exec<{ n: number }>(QUERIES.byClient, client.addr).one().n;
+    const block = client.block === null ? 0 : this.sql.exec<{ n: number }>(QUERIES.byBlock, client.block).one().n;
+    return { addr, block };
   }
 
   /** Live leases, oldest first. */
@@ -228,7 +344,8 @@ export class LeaseTable {
     return this.sql.exec<{ t: number | null }>(QUERIES.oldestEnded).one().t;
   }
 
-  private lease(number: string, session: string, source: string | null, now: number, expiresAt: number): LeaseGrant {
+  private lease(settings: PoolSettings, number: string, req: GrantRequest, expiresAt: number): LeaseGrant {
+    const { session, source, now, client } = req;
     const id = this.sql
       .exec<{ id: number }>(
         "INSERT INTO leases (number, session, source, leased_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -240,17 +357,19 @@ export class LeaseTable {
       )
       .one().id;
     this.sql.exec(
-      "UPDATE numbers SET lease_id = ?, session = ?, leased_at = ?, expires_at = ?, last_shown_at = ?, sessions_served = sessions_served + 1 WHERE number = ?",
+      "UPDATE numbers SET lease_id = ?, session = ?, leased_at = ?, expires_at = ?, last_shown_at = ?, client = ?, client_block = ?, sessions_served = sessions_served + 1 WHERE number = ?",
       id,
       session,
       now,
       expiresAt,
       now,
+      client?.addr ?? null,
+      client?.block ?? null,
       number,
     );
     this.health.bump("allocations", now);
     this.health.leaseStarted(now);
-    return { number, expiresAt, overflow: false };
+    return { number, expiresAt, overflow: false, renewAt: renewAt(settings, now, expiresAt) };
   }
 
   private endLease(row: NumberRow, at: number, reason: "expired" | "recycled"): void {
@@ -258,7 +377,7 @@ export class LeaseTable {
     if (row.retiring) this.sql.exec("DELETE FROM numbers WHERE number = ?", row.number);
     else
       this.sql.exec(
-        "UPDATE numbers SET lease_id = NULL, session = NULL, leased_at = NULL, expires_at = NULL, released_at = ? WHERE number = ?",
+        "UPDATE numbers SET lease_id = NULL, session = NULL, leased_at = NULL, expires_at = NULL, client = NULL, client_block = NULL, released_at = ? WHERE number = ?",
         at,
         row.number,
       );

@@ -16,8 +16,8 @@ import type { Lease } from "../schemas/pool";
 import { ALERTS_MIGRATION, PoolAlerts } from "./alerts";
 import { admit } from "./gate";
 import { emptyFigures, HEALTH_MIGRATION, PoolHealth } from "./health";
-import { LEASES_MIGRATION, LeaseTable } from "./leases";
-import type { AccountGate, AllocateArgs, AllocateReply, CallMatch, CallQuery, PoolPush, PoolSettings, PushResult } from "./protocol";
+import { CLIENTS_MIGRATION, LEASES_MIGRATION, LeaseTable } from "./leases";
+import type { AccountGate, AllocateArgs, AllocateReply, CallMatch, CallQuery, NumberSpec, PoolPush, PoolSettings, PushResult } from "./protocol";
 import { RateWindow } from "./rate-window";
 
 export const MIGRATIONS = [
@@ -29,6 +29,8 @@ export const MIGRATIONS = [
   // counted from the lease table, not stored.
   `DELETE FROM meta WHERE key = 'config';
    DROP TABLE health;`,
+  // Who holds each lease (client caps) and the recycle order by when a session was last seen.
+  CLIENTS_MIGRATION,
 ];
 
 const DAY_MS = 86_400_000;
@@ -90,7 +92,26 @@ export class PoolObject extends DurableObject<Env> {
       this.alerts.settle(this.settings, now);
     });
     await this.scheduleAlarm(now);
-    return { ok: true, version: push.version };
+    const graceMs = push.settings.graceSeconds * 1000;
+    return { ok: true, version: push.version, departing: this.leases.departing(graceMs) };
+  }
+
+  /**
+   * Lower the holds of numbers that moved here (never raise them): the account object has seen
+   * every shard they were in retire them, and tells when each is free (0: now).
+   */
+  settleHolds(holds: NumberSpec[], now: number): void {
+    if (!this.hasTables()) return;
+    this.transaction(() => this.leases.lowerHolds(holds, now));
+  }
+
+  /**
+   * Undo a lease this shard just made for `session` (an allocation across pools refused by another
+   * pool's limit answers no number at all). Only a lease begun at `leasedAt`: never a renewal.
+   */
+  cancelLease(session: string, leasedAt: number): boolean {
+    if (!this.hasTables()) return false;
+    return this.transaction(() => this.leases.cancel(session, leasedAt, leasedAt));
   }
 
   /** A new site key or allowed origins (older gates are ignored). */
@@ -105,11 +126,15 @@ export class PoolObject extends DurableObject<Env> {
     if (!settings || !this.gate) return { ok: false, kind: "unsynced" };
     const refused = admit(this.gate, args.siteKey, args.origin);
     if (refused) return { ok: false, kind: "refused", error: refused };
-    if (!settings.active || (args.asDefault && !settings.isDefault) || shardOf(args.session, settings.shards) !== settings.shard) {
+    // Stale routing: deleted, not the default any more, or another shard count than the worker used.
+    // A renewOnly request comes to a shard of an earlier count, which the session need not hash to now.
+    const routedHere = args.renewOnly || shardOf(args.session, settings.shards) === settings.shard;
+    if (!settings.active || (args.asDefault && !settings.isDefault) || args.shards !== settings.shards || !routedHere) {
       return { ok: false, kind: "reroute" };
     }
     const grant = this.transaction(() => {
-      const granted = this.leases.grant(settings, args.session, args.source, args.now, {
+      const request = { session: args.session, source: args.source, now: args.now, client: args.client, renewOnly: args.renewOnly };
+      const granted = this.leases.grant(settings, request, {
         admitNew: (now) => this.newLeases.take(now, settings.maxNewLeasesPerMinute),
         ranDry: (now) => this.alerts.ranDry(settings, now),
       });
@@ -121,6 +146,7 @@ export class PoolObject extends DurableObject<Env> {
     const due = [this.alerts.takeRaised() ? args.now : grant.expiresAt, this.health.flushDue()].filter((t): t is number => t !== null);
     if (due.length && (this.alarmAt === null || Math.min(...due) < this.alarmAt)) await this.setAlarm(Math.min(...due));
     if (grant.retryAfter !== undefined) return { ok: false, kind: "rate_limited", retryAfter: grant.retryAfter };
+    if (grant.none) return { ok: false, kind: "none" };
     return {
       ok: true,
       allocation: {
@@ -129,6 +155,7 @@ export class PoolObject extends DurableObject<Env> {
         number: grant.number ? this.partsOf(grant.number) : null,
         expiresAt: grant.expiresAt,
         overflow: grant.overflow,
+        renewAt: grant.renewAt ?? null,
       },
     };
   }

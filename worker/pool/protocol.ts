@@ -60,7 +60,13 @@ export interface PoolPush {
   numbers: { all: NumberSpec[] } | { add: NumberSpec[]; remove: string[] };
 }
 
-export type PushResult = { ok: true; version: number } | { ok: false; resync: true };
+/** A number this shard gives up (retiring) while a lease still holds it: free elsewhere only from `until` (its end + grace). */
+export interface Departing {
+  number: string;
+  until: number;
+}
+
+export type PushResult = { ok: true; version: number; departing?: Departing[] } | { ok: false; resync: true };
 
 /** The worker's allocation request to one shard of a pool. */
 export interface AllocateArgs {
@@ -72,6 +78,21 @@ export interface AllocateArgs {
   now: number;
   /** The request named no pool: only the account's default pool may answer it. */
   asDefault: boolean;
+  /** Where the request came from (CF-Connecting-IP); null when unknown (local development). */
+  client: ClientKey | null;
+  /** The shard count the worker routed by: another count than the shard's means stale routing. */
+  shards: number;
+  /**
+   * Only look for the session's live lease here (a shard it was routed to under an earlier shard
+   * count): answer it without extending, or `none`; never lease a new number.
+   */
+  renewOnly?: boolean;
+}
+
+/** A client address as the pool counts it: IPv4 address or IPv6 /64, and the IPv6 /48 (null for IPv4). */
+export interface ClientKey {
+  addr: string;
+  block: string | null;
 }
 
 export type AllocateReply =
@@ -82,6 +103,8 @@ export type AllocateReply =
   | { ok: false; kind: "reroute" }
   /** This object has never been given its config (the account pushes it, then the caller retries). */
   | { ok: false; kind: "unsynced" }
+  /** renewOnly: the session holds no live lease here. */
+  | { ok: false; kind: "none" }
   /** Refused: wrong key or origin. */
   | { ok: false; kind: "refused"; error: ApiErrorData };
 
@@ -118,6 +141,10 @@ export interface LeaseGrant {
   number: string | null;
   expiresAt: number | null;
   overflow: boolean;
+  /** When the snippet should ask again (null: no number). */
+  renewAt?: number | null;
+  /** renewOnly found no lease of the session. */
+  none?: boolean;
   /** Set when the pool's new-lease rate limit refused a new session: seconds to wait. */
   retryAfter?: number;
 }

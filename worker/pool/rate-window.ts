@@ -31,3 +31,15 @@ export class RateWindow {
 export function defaultNewLeaseLimit(numbers: number): number {
   return Math.max(60, 2 * numbers);
 }
+
+/**
+ * One shard's share of a pool's new-lease limit. Sessions hash to shards at random, so in any
+ * minute a shard sees its even share give or take a few standard deviations: the share has room
+ * for three (Poisson) standard deviations above it, so honest traffic at the pool's limit is never
+ * refused by an unlucky shard. The pool as a whole then admits at most shards × this.
+ */
+export function shardLimit(limit: number, shards: number): number {
+  if (shards <= 1) return limit;
+  const even = limit / shards;
+  return Math.min(limit, Math.ceil(even + 3 * Math.sqrt(even)));
+}

@@ -45,6 +45,9 @@ export const AllocateResponseSchema = z
         number: z.union([PhonePartsSchema, z.null()]),
         expiresAt: z.number().nullable(),
         overflow: z.boolean(),
+        renewAt: z.number().nullable().optional().openapi({
+          description: "When to ask again (ms since epoch): the snippet renews then, and a page view after it asks before showing its cached number.",
+        }),
       }),
     ),
   })

@@ -29,7 +29,10 @@ export const HealthQuerySchema = z
 const NumbersNow = z.object({
   total: z.number().openapi({ description: "Numbers that can be leased (not retiring, not the overflow number)." }),
   leased: z.number().openapi({ description: "Of those, holding a live lease." }),
-  free: z.number(),
+  free: z.number().openapi({ description: "Of those, neither leased nor held: what a new visitor can get now." }),
+  held: z.number().openapi({
+    description: "Free but held: moved in from another shard by a change of shard count, handed out once the lease that held it there has ended (+ grace).",
+  }),
   retiring: z.number().openapi({ description: "Removed from the pool, kept until their lease ends." }),
   overflow: z.number().openapi({ description: "1 when the pool has a shared overflow number." }),
 });

@@ -114,6 +114,13 @@ export const PoolSchema = z
     shards: z.number(),
     previousShards: z.number().nullable().openapi({ description: "Shard count before the last change (its objects still answer for old leases)." }),
     reshardedAt: z.number().nullable(),
+    earlierShards: z
+      .array(z.object({ shards: z.number(), until: z.number() }))
+      .optional()
+      .openapi({
+        description:
+          "Every earlier shard count and until when leases made under it may live or take a call (ms since epoch): until then a session finds its lease in its old shard.",
+      }),
     version: z.number(),
     createdAt: z.number(),
     updatedAt: z.number(),

@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { parseKey } from "../../domain/keys";
 import { enrichSource } from "../../domain/source";
-import { clientKey } from "../../platform/client-key";
+import { clientKey, clientOf } from "../../platform/client-key";
 import { AllocateRequestSchema, AllocateResponseSchema } from "../../schemas/allocate";
 import { errorResponses } from "../../schemas/common";
 import { allocateFromPools } from "../allocation";
@@ -86,6 +86,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
     session: body.session,
     source: body.source ? JSON.stringify(enrichSource(body.source)) : null,
     now: Date.now(),
+    client: clientOf(c.req.raw.headers),
   });
   if (!result.ok) {
     if (result.error.code !== "origin_not_allowed") cors(c, origin);

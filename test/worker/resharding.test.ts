@@ -1,0 +1,186 @@
+/**
+ * Changing a pool's shard count under live leases, up and down, twice within one lease, with
+ * visitors arriving and renewing meanwhile: every live lease stays reachable (its session gets it
+ * back) and every call on one is attributed to its session; free numbers move at once, leased ones
+ * wait for their lease + grace (counted as held); no number is ever leased to two sessions.
+ */
+import { env } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { shardName, shardOf } from "../../worker/domain/shards";
+import { at, callBody, callId, ring, T0, voiceOf } from "./calls-helpers";
+import { allocate, api, type Created, createAccount, createPool, freshNumbers, sessionId } from "./helpers";
+
+const DEST = "+12127365000";
+const LEASE_MS = 600_000;
+const GRACE_MS = 120_000;
+
+const shardStub = (acct: Created, pool: string, shard: number) => env.POOLS.get(env.POOLS.idFromName(shardName(acct.accountId, pool, shard)));
+
+/** Live leases in every object of the pool, read from each object itself. */
+async function liveEverywhere(acct: Created, pool: string, objects: number) {
+  const all: { shard: number; number: string; session: string }[] = [];
+  for (let s = 0; s < objects; s++)
+    for (const l of await shardStub(acct, pool, s).liveLeases(Date.now())) all.push({ shard: s, number: l.number, session: l.session });
+  expect(new Set(all.map((l) => l.number)).size).toBe(all.length);
+  expect(new Set(all.map((l) => l.session)).size).toBe(all.length);
+  return all;
+}
+
+/** Sessions asking at once; each answer's number (or null). */
+async function visit(acct: Created, sessions: readonly string[]): Promise<(string | null)[]> {
+  const answers = await Promise.all(sessions.map((s) => allocate(acct.siteKey, s)));
+  for (const a of answers) expect(a.status).toBe(200);
+  return answers.map((a) => a.json.pools[0].number?.e164 ?? null);
+}
+
+async function reshard(acct: Created, pool: string, shards: number) {
+  const r = await api("PATCH", `/v1/pools/${pool}`, { key: acct.adminKey, body: { shards } });
+  expect(r.status).toBe(200);
+  return r.json;
+}
+
+/** Ring every held number; how many calls were attributed to the session holding it. */
+async function callsOn(acct: Created, holds: { session: string; number: string }[]) {
+  const voice = await voiceOf(acct);
+  const results = await Promise.all(
+    holds.map(async (h) => {
+      const id = callId();
+      expect((await ring(voice.callbackUrl, callBody(id, h.number, Date.now()))).status).toBe(200);
+      const call = (await api("GET", `/v1/calls/${id}`, { key: acct.adminKey })).json;
+      return call.attributed === true && call.session === h.session;
+    }),
+  );
+  return results.filter(Boolean).length;
+}
+
+describe("resharding without loss", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    at(T0);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it("1 → 4 with half the numbers leased: every visitor keeps its number, free numbers serve new visitors at once, leased ones are held", async () => {
+    const acct = await createAccount();
+    const tracking = freshNumbers(40);
+    await createPool(acct, {
+      id: "p",
+      name: "P",
+      trackingNumbers: tracking,
+      destinations: [DEST],
+      isDefault: true,
+      leaseSeconds: LEASE_MS / 1000,
+      graceSeconds: GRACE_MS / 1000,
+      exhaustionPolicy: "none",
+      maxNewLeasesPerMinute: 100_000,
+    });
+    const first = Array.from({ length: 20 }, () => sessionId("a"));
+    const firstNumbers = await visit(acct, first);
+    expect(firstNumbers.every(Boolean)).toBe(true);
+    const leased = new Set(firstNumbers as string[]);
+
+    at(T0 + 1_000);
+    const pool = await reshard(acct, "p", 4);
+    expect(pool.earlierShards).toEqual([{ shards: 1, until: T0 + 1_000 + LEASE_MS + GRACE_MS + 60_000 }]);
+    // Health: a leased number that moved is held in its new shard (its lease lives on, retiring, in
+    // the old one), never free; the free ones moved and are free at once.
+    const movedLeased = [...leased].filter((n) => shardOf(n, 4) !== 0).length;
+    expect(movedLeased).toBeGreaterThan(5);
+    const health = (await api("GET", "/v1/pools/p/health?minutes=0", { key: acct.adminKey })).json;
+    expect(health.numbers).toMatchObject({ total: 40, leased: 20 - movedLeased, held: movedLeased, retiring: movedLeased, free: 20 });
+    expect(health.state).not.toBe("exhausted");
+
+    // Every returning visitor gets its own number (from its old shard), 20 of 20.
+    at(T0 + 2_000);
+    expect(await visit(acct, first)).toEqual(firstNumbers);
+    // New visitors: each shard serves from its free numbers at once.
+    const second = Array.from({ length: 40 }, () => sessionId("b"));
+    const secondNumbers = await visit(acct, second);
+    let expected = 0;
+    for (let s = 0; s < 4; s++) {
+      const free = tracking.filter((n) => shardOf(n, 4) === s && !leased.has(n)).length;
+      expected += Math.min(free, second.filter((x) => shardOf(x, 4) === s).length);
+    }
+    expect(secondNumbers.filter(Boolean)).toHaveLength(expected);
+    expect(expected).toBeGreaterThan(10);
+    for (const n of secondNumbers) if (n) expect(leased.has(n)).toBe(false);
+    await liveEverywhere(acct, "p", 4);
+    // Every call on a live lease is its session's.
+    const holds = [
+      ...first.map((s, i) => ({ session: s, number: firstNumbers[i]! })),
+      ...second.flatMap((s, i) => (secondNumbers[i] ? [{ session: s, number: secondNumbers[i]! }] : [])),
+    ];
+    expect(await callsOn(acct, holds)).toBe(holds.length);
+
+    // Once the old leases ended and their grace passed, nothing is held any more.
+    at(T0 + 2_000 + LEASE_MS + GRACE_MS + 1_000);
+    const later = (await api("GET", "/v1/pools/p/health?minutes=0", { key: acct.adminKey })).json;
+    expect(later.numbers).toMatchObject({ total: 40, held: 0 });
+  });
+
+  it("4 → 2 → 1 within one lease under load: every live lease reachable, every call attributed, no number leased twice; then 1 → 3", async () => {
+    const acct = await createAccount();
+    const tracking = freshNumbers(60);
+    await createPool(acct, {
+      id: "p",
+      name: "P",
+      trackingNumbers: tracking,
+      destinations: [DEST],
+      isDefault: true,
+      shards: 4,
+      leaseSeconds: LEASE_MS / 1000,
+      graceSeconds: GRACE_MS / 1000,
+      exhaustionPolicy: "none",
+      maxNewLeasesPerMinute: 100_000,
+    });
+    const holders = new Map<string, string>();
+    const wave = async (label: string, n: number) => {
+      const sessions = Array.from({ length: n }, () => sessionId(label));
+      // Renewals of everyone so far, at the same time as the new visitors.
+      const old = [...holders.keys()];
+      const [got, again] = await Promise.all([visit(acct, sessions), visit(acct, old)]);
+      old.forEach((s, i) => expect(again[i]).toBe(holders.get(s)));
+      sessions.forEach((s, i) => {
+        if (got[i]) holders.set(s, got[i]!);
+      });
+    };
+    await wave("a", 30);
+    expect(holders.size).toBeGreaterThan(15);
+    at(T0 + 60_000);
+    // Change while a wave is in flight.
+    await Promise.all([reshard(acct, "p", 2), wave("b", 10)]);
+    await wave("c", 10);
+    at(T0 + 120_000);
+    await Promise.all([reshard(acct, "p", 1), wave("d", 10)]);
+    at(T0 + 180_000);
+    await wave("e", 10);
+
+    // Every lease taken in any wave is live, in some object, with its session, and nothing twice.
+    const live = await liveEverywhere(acct, "p", 4);
+    expect(live).toHaveLength(holders.size);
+    for (const l of live) expect(holders.get(l.session)).toBe(l.number);
+    // The API's lease list merges every object, old ones included.
+    expect((await api("GET", "/v1/pools/p/leases", { key: acct.adminKey })).json.leases).toHaveLength(holders.size);
+    // Every session gets its number back, and every call on one is its session's.
+    const sessions = [...holders.keys()];
+    expect(await visit(acct, sessions)).toEqual(sessions.map((s) => holders.get(s)));
+    expect(
+      await callsOn(
+        acct,
+        sessions.map((s) => ({ session: s, number: holders.get(s)! })),
+      ),
+    ).toBe(holders.size);
+
+    // Up again while those leases live: 1 → 3, and they are still all reachable.
+    at(T0 + 240_000);
+    await Promise.all([reshard(acct, "p", 3), wave("f", 10)]);
+    const after = await liveEverywhere(acct, "p", 4);
+    expect(after).toHaveLength(holders.size);
+    expect(
+      await callsOn(
+        acct,
+        [...holders].map(([session, number]) => ({ session, number })),
+      ),
+    ).toBe(holders.size);
+  });
+});
