@@ -2,6 +2,7 @@
 import app from "./http/app";
 
 export { AccountObject } from "./account/account";
+export { CallLog } from "./calllog/call-log";
 export { Directory } from "./directory/directory";
 export { PoolObject } from "./pool/pool";
 

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MAX_ATTEMPTS, retryDelayMs } from "../../worker/account/outbox";
-import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, hmacHex, mockNetwork, ring, type Seen, T0, visit } from "./calls-helpers";
+import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, hmacHex, mockNetwork, onlyUpkeepDue, ring, type Seen, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created } from "./helpers";
 
 const HOOK = "https://hooks.example/dni";
@@ -120,8 +120,8 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     expect(await verifies(settings.webhook.secret, retry[1]!, Date.now())).toBe(true);
     expect(await deliveries(acct, id)).toMatchObject({ webhook: { status: "delivered", attempts: 2, lastStatus: 200, lastError: null } });
     expect(byKind(net.seen).ga4).toHaveLength(1);
-    // Nothing left: no alarm.
-    expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(false);
+    // Nothing left: no alarm but the daily storage upkeep.
+    expect(await onlyUpkeepDue(acct)).toBe(true);
   });
 
   it("a receiver that never recovers is given up on after the attempt limit (failed, with the last error)", async () => {
@@ -145,7 +145,8 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     const d = (await deliveries(acct, id)).webhook!;
     expect(d).toMatchObject({ kind: "webhook", status: "failed", attempts: MAX_ATTEMPTS, lastStatus: null, nextAttemptAt: null, deliveredAt: null });
     expect(d.lastError).toContain("connection refused");
-    expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(false);
+    expect(await onlyUpkeepDue(acct)).toBe(true);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
     expect(calls).toBe(MAX_ATTEMPTS);
   });
 
@@ -155,7 +156,7 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     const quiet = callId("quiet");
     await ring(voice.callbackUrl, callBody(quiet, tracking[0]!, T0));
     expect((await getCall(acct, quiet)).json.deliveries).toEqual([]);
-    expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(false);
+    expect(await onlyUpkeepDue(acct)).toBe(true);
 
     await integrate(acct);
     const noGa = await visit(acct, { name: "bing", utm: { source: "bing" } });

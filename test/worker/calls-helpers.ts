@@ -1,5 +1,5 @@
 /** Helpers for the call-path tests: callbacks as the provider sends them, and a fake network edge. */
-import { SELF } from "cloudflare:test";
+import { runInDurableObject, SELF } from "cloudflare:test";
 import { vi } from "vitest";
 import { accountStub, allocate, api, type Created, createAccount, createPool, dump, freshNumbers, poolStub, sessionId } from "./helpers";
 
@@ -119,4 +119,17 @@ export async function hmacHex(secret: string, message: string): Promise<string> 
   const enc = new TextEncoder();
   const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return [...new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(message)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Whether nothing is due at the account object but its daily call-storage upkeep: no alarm, or
+ * the alarm set exactly for that upkeep (a day after the last one).
+ */
+export async function onlyUpkeepDue(acct: Created): Promise<boolean> {
+  return runInDurableObject(accountStub(acct.accountId), async (_i, state) => {
+    const alarm = await state.storage.getAlarm();
+    if (alarm === null) return true;
+    const last = state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'upkeep_at'").toArray()[0];
+    return !!last && alarm === Number(last.value) + 86_400_000;
+  });
 }

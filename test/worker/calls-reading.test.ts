@@ -39,7 +39,7 @@ function parseCsv(text: string): string[][] {
 const HOSTILE = {
   name: '=HYPERLINK("http://evil")',
   landing: 'https://www.shop.example/a,b?q="quoted"\nnext',
-  utm: { source: "+sum(1)", medium: "-cpc", campaign: "@spring" },
+  utm: { source: "+sum(1)", medium: "-cpc", campaign: "@spring", term: "spring;=1+1", content: "a\t=2+2" },
 };
 
 interface World {
@@ -154,7 +154,8 @@ describe("reading calls back", () => {
     const res = await SELF.fetch("https://dni.test/v1/calls.csv", { headers: { Authorization: `Bearer ${w.acct.adminKey}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
-    const rows = parseCsv(await res.text());
+    const text = await res.text();
+    const rows = parseCsv(text);
     const [header, ...body] = rows;
     expect(header!.slice(0, 4)).toEqual(["call_id", "started_at", "pool", "tracking_number"]);
     const col = (name: string) => header!.indexOf(name);
@@ -173,6 +174,8 @@ describe("reading calls back", () => {
       expect(row[col("session")]).toBe(call.session ?? "");
       expect(row[col("routed_to")]).toBe(`'${call.route.to}`);
     }
+    // Where ";" (or a tab) separates cells, an unquoted "spring;=1+1" would put "=1+1" in a cell of its own.
+    expect(text).toContain(',"spring;=1+1","a\t=2+2",');
     const hostile = body.find((r) => r[col("source")]!.includes("HYPERLINK"))!;
     expect(hostile[col("source")]).toBe(`'${HOSTILE.name}`);
     expect(hostile[col("landing")]).toBe(HOSTILE.landing);

@@ -2,7 +2,7 @@ import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../worker/account/account";
 import { buildCallRow } from "../../worker/account/call-record";
-import { CallStore } from "../../worker/account/call-store";
+import { CALL_LOG_MIGRATIONS, CallStore } from "../../worker/account/call-store";
 import { migrate } from "../../worker/platform/sql";
 import { reference } from "../../worker/voice/providers";
 import { accountStub } from "./helpers";
@@ -55,5 +55,23 @@ describe("call storage", () => {
       answer: { answer: JSON.stringify({ actions: [{ type: "HANGUP" }] }), provider: "reference" },
       count: 1,
     });
+  });
+
+  it("a month's call log has exactly the account's calls columns (a new column must be added to both)", async () => {
+    const columns = (state: DurableObjectState) =>
+      state.storage.sql
+        .exec<{ name: string; type: string }>("SELECT name, type FROM pragma_table_info('calls') ORDER BY name")
+        .toArray()
+        .map((c) => `${c.name} ${c.type}`);
+    const account = await runInDurableObject(accountStub("legacy0000000003"), (_i, state) => {
+      migrate(state.storage, MIGRATIONS);
+      return columns(state);
+    });
+    const log = await runInDurableObject(env.CALL_LOGS.get(env.CALL_LOGS.idFromName("legacy0000000003/2031-03")), (_i, state) => {
+      migrate(state.storage, CALL_LOG_MIGRATIONS);
+      return columns(state);
+    });
+    expect(account.length).toBeGreaterThan(30);
+    expect(log).toEqual(account);
   });
 });

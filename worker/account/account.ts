@@ -25,6 +25,7 @@ import type { Integrations, IntegrationsPatch } from "../schemas/voice";
 import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
 import { CallDesk, type DeskAccount } from "./call-desk";
 import { CALL_EVENTS_MIGRATION } from "./call-events";
+import { CALL_MONTHS_MIGRATION } from "./call-months";
 import { CALLS_MIGRATION, CALLS_OUTCOME_MIGRATION } from "./call-store";
 import { OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION } from "./outbox";
 import { type PoolState, PoolSync, SYNC_MIGRATION } from "./pool-sync";
@@ -61,6 +62,9 @@ export const MIGRATIONS = [
    ${CALLS_OUTCOME_MIGRATION}
    ${CALL_EVENTS_MIGRATION}
    ${OUTBOX_EVENT_MIGRATION}`,
+  // Bounded storage: a retention setting, calls older than a few days in one CallLog object per month.
+  `${SETTINGS_MIGRATIONS.retention}
+   ${CALL_MONTHS_MIGRATION}`,
 ];
 
 export type { VoiceSecrets };
@@ -339,16 +343,25 @@ export class AccountObject extends DurableObject<Env> {
     return ok(integrationsView(this.row()!));
   }
 
-  listCalls(q: CallPageQuery): Result<CallPage> {
-    if (!this.row()) return accountNotFound();
-    const page = this.desk.page(q);
+  async listCalls(q: CallPageQuery): Promise<Result<CallPage>> {
+    const row = this.row();
+    if (!row) return accountNotFound();
+    const page = await this.desk.page(row.id, q);
     return page ? ok(page) : fail(400, "invalid_cursor", "cursor is not a nextCursor this API returned");
   }
 
-  getCall(id: string): Result<Call> {
-    if (!this.row()) return accountNotFound();
-    const call = this.desk.get(id);
+  async getCall(id: string): Promise<Result<Call>> {
+    const row = this.row();
+    if (!row) return accountNotFound();
+    const call = await this.desk.get(row.id, id);
     return call ? ok(call) : fail(404, "call_not_found", `No call ${id} in this account`);
+  }
+
+  /** Erasure: the call is deleted everywhere it is kept (this object, its month's log, the R2 archive). */
+  async eraseCall(id: string): Promise<Result<true>> {
+    const row = this.row();
+    if (!row) return accountNotFound();
+    return (await this.desk.erase(row.id, id)) ? ok(true) : fail(404, "call_not_found", `No call ${id} in this account`);
   }
 
   /** Status reports kept for calls that have not arrived (newest first). */
@@ -356,8 +369,9 @@ export class AccountObject extends DurableObject<Env> {
     return this.row() ? ok(this.desk.orphanReports(limit)) : accountNotFound();
   }
 
-  callStats(f: CallFilter): Result<CallStats> {
-    return this.row() ? ok(this.desk.stats(f)) : accountNotFound();
+  async callStats(f: CallFilter): Promise<Result<CallStats>> {
+    const row = this.row();
+    return row ? ok(await this.desk.stats(row.id, f)) : accountNotFound();
   }
 
   /**
@@ -375,7 +389,7 @@ export class AccountObject extends DurableObject<Env> {
     return alerts.map((a) => a.id);
   }
 
-  /** The one alarm: outbound deliveries that are due, pushes that failed, numbers whose routing time is over. */
+  /** The one alarm: outbound deliveries that are due, pushes that failed, numbers whose routing time is over, the calls' daily upkeep. */
   override async alarm(): Promise<void> {
     const row = this.row();
     if (!row) return;
@@ -386,7 +400,7 @@ export class AccountObject extends DurableObject<Env> {
       if (found) await this.sync.push(row.id, this.state(found.pool, row, !found.deleted), gateOf(row), null);
       else this.sync.forget(id);
     }
-    await this.desk.deliver(integrationConfig(row));
+    await this.desk.deliver(integrationConfig(row), { accountId: row.id, retentionDays: row.call_retention_days });
   }
 
   // ---- Internals ----

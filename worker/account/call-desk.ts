@@ -15,6 +15,7 @@ import type { InboundCall } from "../voice/input";
 import type { CallPlan } from "../voice/plan";
 import type { Provider, StatusReport } from "../voice/providers/types";
 import { CallEvents } from "./call-events";
+import { CallMonths } from "./call-months";
 import { buildCallRow, type CallRow, callView, routeOf } from "./call-record";
 import { CallStore } from "./call-store";
 import { attempt, ga4Payload, webhookPayload } from "./deliveries";
@@ -67,7 +68,11 @@ export class CallDesk {
     this.calls = new CallStore(ctx.storage.sql);
     this.outbox = new Outbox(ctx.storage.sql);
     this.events = new CallEvents(ctx.storage.sql);
+    this.months = new CallMonths(ctx.storage, env, this.calls);
   }
+
+  /** Where calls older than a few days live (one log per month), the archive, and the daily upkeep. */
+  private readonly months: CallMonths;
 
   readonly events: CallEvents;
 
@@ -200,25 +205,43 @@ export class CallDesk {
     return { answer: row.answer, provider, duplicate: false };
   }
 
-  get(id: string): Call | null {
-    const row = this.calls.get(id);
+  async get(accountId: string, id: string): Promise<Call | null> {
+    const row = await this.months.get(accountId, id);
     return row ? callView(row, this.outbox.forCalls([row.id]).get(row.id) ?? []) : null;
   }
 
   /** Null when the cursor is not one we issued. */
-  page(q: CallPageQuery): CallPage | null {
-    const page = this.calls.page(q);
+  async page(accountId: string, q: CallPageQuery): Promise<CallPage | null> {
+    const page = await this.months.page(accountId, q);
     if (!page) return null;
     const deliveries = q.withDeliveries === false ? new Map<string, never[]>() : this.outbox.forCalls(page.rows.map((r) => r.id));
     return { calls: page.rows.map((r) => callView(r, deliveries.get(r.id) ?? [])), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * Erase a call everywhere (an erasure request): this object's row, its status reports and
+   * deliveries (nothing more is sent about it), its month's log and the R2 archive. True when found.
+   */
+  async erase(accountId: string, id: string): Promise<boolean> {
+    const found = await this.months.exclusive(async () => {
+      const here = this.ctx.storage.transactionSync(() => {
+        const calls = this.calls.delete([id]);
+        const events = this.ctx.storage.sql.exec("DELETE FROM call_events WHERE call_id = ?", id).rowsWritten;
+        const deliveries = this.outbox.forget(id);
+        return calls + events + deliveries > 0;
+      });
+      return (await this.months.erase(accountId, id)) || here;
+    });
+    await this.schedule();
+    return found;
   }
 
   orphanReports(limit: number): OrphanReport[] {
     return this.events.orphans(limit);
   }
 
-  stats(f: CallFilter): CallStats {
-    return this.calls.stats(f);
+  stats(accountId: string, f: CallFilter): Promise<CallStats> {
+    return this.months.stats(accountId, f);
   }
 
   /**
@@ -232,10 +255,14 @@ export class CallDesk {
     await this.schedule();
   }
 
-  /** The alarm: send what is due with the account's current settings, then re-arm for the next. */
-  async deliver(config: IntegrationConfig): Promise<void> {
+  /**
+   * The alarm: send what is due with the account's current settings, run the daily upkeep of the
+   * call storage when due (moves, retention, pruning), then re-arm for the next.
+   */
+  async deliver(config: IntegrationConfig, upkeep: { accountId: string; retentionDays: number }): Promise<void> {
     const now = Date.now();
     this.events.purge(now);
+    await this.months.upkeep(upkeep.accountId, now, upkeep.retentionDays, (before) => this.outbox.prune(before));
     const due = this.outbox.due(now, BATCH);
     await Promise.all(
       due.map(async (row) => {
@@ -251,9 +278,9 @@ export class CallDesk {
     await this.schedule();
   }
 
-  /** When the next delivery is due (null: none pending). */
+  /** When the next delivery, purge or upkeep is due (null: none). */
   nextDue(): number | null {
-    const times = [this.outbox.nextDue(), this.events.nextPurge()].filter((t): t is number => t !== null);
+    const times = [this.outbox.nextDue(), this.events.nextPurge(), this.months.upkeepDue(Date.now())].filter((t): t is number => t !== null);
     return times.length ? Math.min(...times) : null;
   }
 }

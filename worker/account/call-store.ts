@@ -1,7 +1,8 @@
 /**
- * The account's call log (SQLite in the AccountObject): one row per provider call id, with its
- * full attribution and the exact answer we gave (replayed to repeated deliveries). Listing is
- * newest first with a keyset cursor on (started_at, id); every filter has an index.
+ * A calls table: one row per provider call id, with its full attribution and the exact answer we
+ * gave (replayed to repeated deliveries). The AccountObject keeps its recent calls in one; older
+ * calls live in one CallLog object per month (worker/calllog/), with the same table and this same
+ * class. Listing is newest first with a keyset cursor on (started_at, id); every filter has an index.
  */
 import type { CallFilter, CallPageQuery, CallStats } from "../schemas/calls";
 import type { CallRow } from "./call-record";
@@ -30,6 +31,15 @@ export const CALLS_OUTCOME_MIGRATION = `
   ALTER TABLE calls ADD COLUMN outcome TEXT;         -- answered | busy | no-answer | failed | canceled, NULL: none yet
   ALTER TABLE calls ADD COLUMN talk_seconds INTEGER;
   ALTER TABLE calls ADD COLUMN ended_at INTEGER;`;
+
+/**
+ * The calls table of a CallLog: the account's, in one step. A migration that adds a column to the
+ * account's calls table must be appended here too (a test compares both tables' columns).
+ */
+export const CALL_LOG_MIGRATIONS: string[] = [
+  `${CALLS_MIGRATION}
+   ${CALLS_OUTCOME_MIGRATION}`,
+];
 
 const COLUMNS = [
   "id",
@@ -96,6 +106,16 @@ export class CallStore {
 
   /** One page, newest first; `nextCursor` is null on the last page. Null when the cursor is not one of ours. */
   page(q: CallPageQuery): { rows: CallRow[]; nextCursor: string | null } | null {
+    const rows = this.after(q, q.limit + 1);
+    if (!rows) return null;
+    const more = rows.length > q.limit;
+    if (more) rows.pop();
+    const last = rows[rows.length - 1];
+    return { rows, nextCursor: more && last ? encodeCursor(last.started_at, last.id) : null };
+  }
+
+  /** Up to `n` matching calls after the query's cursor, newest first (null: not a cursor of ours). */
+  after(q: CallFilter & { cursor?: string | undefined }, n: number): CallRow[] | null {
     const { where, args } = conditions(q);
     if (q.cursor !== undefined) {
       const at = decodeCursor(q.cursor);
@@ -103,17 +123,18 @@ export class CallStore {
       where.push("(started_at < ? OR (started_at = ? AND id < ?))");
       args.push(at.startedAt, at.startedAt, at.id);
     }
-    const rows = this.sql.exec<CallRow>(`SELECT * FROM calls ${whereClause(where)} ${LIST_ORDER} LIMIT ?`, ...args, q.limit + 1).toArray();
-    const more = rows.length > q.limit;
-    if (more) rows.pop();
-    const last = rows[rows.length - 1];
-    return { rows, nextCursor: more && last ? encodeCursor(last.started_at, last.id) : null };
+    return this.sql.exec<CallRow>(`SELECT * FROM calls ${whereClause(where)} ${LIST_ORDER} LIMIT ?`, ...args, n).toArray();
   }
 
   /** Calls, attributed and answered calls and talk time per UTC day and source name (null: no source). */
   stats(f: CallFilter): CallStats {
+    return totalled(this.statDays(f));
+  }
+
+  /** stats() per day and source, without the total (to merge with other stores' days). */
+  statDays(f: CallFilter): CallStats["days"] {
     const { where, args } = conditions(f);
-    const days = this.sql
+    return this.sql
       .exec<CallStats["days"][number]>(
         `SELECT strftime('%Y-%m-%d', started_at / 1000, 'unixepoch') AS day, source_name AS source, COUNT(*) AS calls, SUM(attributed) AS attributed,
            SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END) AS answered, COALESCE(SUM(CASE WHEN outcome = 'answered' THEN talk_seconds END), 0) AS talkSeconds
@@ -121,17 +142,49 @@ export class CallStore {
         ...args,
       )
       .toArray();
-    const total = days.reduce(
-      (t, d) => ({
-        calls: t.calls + d.calls,
-        attributed: t.attributed + d.attributed,
-        answered: t.answered + d.answered,
-        talkSeconds: t.talkSeconds + d.talkSeconds,
-      }),
-      { calls: 0, attributed: 0, answered: 0, talkSeconds: 0 },
-    );
-    return { days, total };
   }
+
+  /** Calls received before `before` (oldest first): the ones that move to their month's call log. */
+  receivedBefore(before: number, limit: number): CallRow[] {
+    return this.sql.exec<CallRow>("SELECT * FROM calls WHERE received_at < ? ORDER BY received_at, id LIMIT ?", before, limit).toArray();
+  }
+
+  /** Delete calls by id (moved to a call log, archived, or erased); answers how many were deleted. */
+  delete(ids: readonly string[]): number {
+    if (!ids.length) return 0;
+    return this.sql.exec("DELETE FROM calls WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(ids)).rowsWritten;
+  }
+
+  count(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM calls").one().n;
+  }
+}
+
+/** Days of several stores merged (the same day and source summed), with their total. */
+export function totalled(days: CallStats["days"]): CallStats {
+  const merged = new Map<string, CallStats["days"][number]>();
+  for (const d of days) {
+    const key = `${d.day}\u0000${d.source ?? "\u0001"}`;
+    const m = merged.get(key);
+    if (!m) merged.set(key, { ...d });
+    else {
+      m.calls += d.calls;
+      m.attributed += d.attributed;
+      m.answered += d.answered;
+      m.talkSeconds += d.talkSeconds;
+    }
+  }
+  const out = [...merged.values()].sort((a, b) => (a.day === b.day ? (a.source ?? "").localeCompare(b.source ?? "") : a.day < b.day ? -1 : 1));
+  const total = out.reduce(
+    (t, d) => ({
+      calls: t.calls + d.calls,
+      attributed: t.attributed + d.attributed,
+      answered: t.answered + d.answered,
+      talkSeconds: t.talkSeconds + d.talkSeconds,
+    }),
+    { calls: 0, attributed: 0, answered: 0, talkSeconds: 0 },
+  );
+  return { days: out, total };
 }
 
 function conditions(f: CallFilter): { where: string[]; args: SqlStorageValue[] } {
@@ -153,11 +206,11 @@ function conditions(f: CallFilter): { where: string[]; args: SqlStorageValue[] }
 
 const whereClause = (where: string[]) => (where.length ? `WHERE ${where.join(" AND ")}` : "");
 
-function encodeCursor(startedAt: number, id: string): string {
+export function encodeCursor(startedAt: number, id: string): string {
   return btoa(`${startedAt}~${id}`).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-function decodeCursor(cursor: string): { startedAt: number; id: string } | null {
+export function decodeCursor(cursor: string): { startedAt: number; id: string } | null {
   let text: string;
   try {
     text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));

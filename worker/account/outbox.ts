@@ -162,4 +162,18 @@ export class Outbox {
     }
     return out;
   }
+
+  /** Prune rows that are done (delivered or given up) since before `before`; pending rows stay. */
+  prune(before: number): number {
+    return this.sql.exec(
+      "DELETE FROM outbox WHERE (status = 'delivered' AND delivered_at < ?) OR (status = 'failed' AND COALESCE(delivered_at, created_at) < ?)",
+      before,
+      before,
+    ).rowsWritten;
+  }
+
+  /** Forget every delivery of a call (erasure): nothing more is sent about it. */
+  forget(callId: string): number {
+    return this.sql.exec("DELETE FROM outbox WHERE call_id = ? AND kind <> 'alert'", callId).rowsWritten;
+  }
 }

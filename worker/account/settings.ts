@@ -10,6 +10,7 @@ import type { AccountGate } from "../pool/protocol";
 import type { Account } from "../schemas/account";
 import type { IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
 import { makeVoiceSecret } from "../voice/auth";
+import { DEFAULT_RETENTION_DAYS } from "./call-months";
 
 export const SETTINGS_MIGRATIONS = {
   account: `CREATE TABLE account (
@@ -25,6 +26,8 @@ export const SETTINGS_MIGRATIONS = {
   alerts: "ALTER TABLE account ADD COLUMN alert_webhook TEXT;",
   // The gate pool objects admit allocations by: its version increases with every key or origin change.
   gate: "ALTER TABLE account ADD COLUMN gate_version INTEGER NOT NULL DEFAULT 1;",
+  // Bounded storage: days a call is kept (then archived to R2 and deleted).
+  retention: `ALTER TABLE account ADD COLUMN call_retention_days INTEGER NOT NULL DEFAULT ${DEFAULT_RETENTION_DAYS};`,
 };
 
 export type AccountRow = {
@@ -42,6 +45,7 @@ export type AccountRow = {
   webhook: string | null;
   alert_webhook: string | null;
   gate_version: number;
+  call_retention_days: number;
 };
 
 export interface AccountInit {
@@ -89,7 +93,7 @@ export class AccountSettings {
   /** Name and/or origins; a change of origins is a new gate. */
   update(
     row: AccountRow,
-    patch: { name?: string | undefined; allowedOrigins?: string[] | undefined },
+    patch: { name?: string | undefined; allowedOrigins?: string[] | undefined; callRetentionDays?: number | undefined },
     now: number,
   ): Result<{ renamed: boolean; gateChanged: boolean }> {
     let origins = JSON.parse(row.allowed_origins) as string[];
@@ -101,10 +105,11 @@ export class AccountSettings {
     const name = patch.name ?? row.name;
     const gateChanged = JSON.stringify(origins) !== row.allowed_origins;
     this.sql.exec(
-      "UPDATE account SET name = ?, allowed_origins = ?, gate_version = gate_version + ?, updated_at = ?",
+      "UPDATE account SET name = ?, allowed_origins = ?, gate_version = gate_version + ?, call_retention_days = ?, updated_at = ?",
       name,
       JSON.stringify(origins),
       gateChanged ? 1 : 0,
+      patch.callRetentionDays ?? row.call_retention_days,
       now,
     );
     return ok({ renamed: name !== row.name, gateChanged });
@@ -155,6 +160,7 @@ export function accountView(row: AccountRow): Account {
     allowedOrigins: JSON.parse(row.allowed_origins) as string[],
     siteKey: row.site_key,
     defaultPool: row.default_pool,
+    callRetentionDays: row.call_retention_days,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -9,7 +9,9 @@ function csvCell(value: Cell): string {
   if (value === null || value === undefined) return "";
   let text = String(value);
   if (typeof value === "string" && FORMULA_START.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  // Quoted also with ";" or a tab: spreadsheets in locales that split cells on them would otherwise
+  // start a new cell there, one that may begin with a formula character.
+  return /[",;\t\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export function csvRow(cells: readonly Cell[]): string {

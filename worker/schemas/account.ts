@@ -13,8 +13,18 @@ export const AccountCreateSchema = z
   .strict()
   .openapi("AccountCreate");
 
+/** Days calls are kept before they are archived to R2 and deleted (an erasure request deletes one at once). */
+export const RetentionDaysSchema = z.number().int().min(7).max(3650).openapi({
+  description: "Days a call is kept (by its start, whole UTC days); older calls are archived to R2 as NDJSON per day, then deleted. Default 395 (13 months).",
+  example: 395,
+});
+
 export const AccountPatchSchema = z
-  .object({ name: z.string().trim().min(1).max(100).optional(), allowedOrigins: OriginsSchema.optional() })
+  .object({
+    name: z.string().trim().min(1).max(100).optional(),
+    allowedOrigins: OriginsSchema.optional(),
+    callRetentionDays: RetentionDaysSchema.optional(),
+  })
   .strict()
   .openapi("AccountPatch");
 
@@ -25,6 +35,7 @@ export const AccountSchema = z
     allowedOrigins: z.array(z.string()),
     siteKey: z.string(),
     defaultPool: z.string().nullable(),
+    callRetentionDays: RetentionDaysSchema,
     createdAt: z.number(),
     updatedAt: z.number(),
   })

@@ -67,6 +67,23 @@ app.openapi(
   async (c) => c.json(unwrap(await account(c.env, c.var.accountId).getCall(c.req.valid("param").id)), 200),
 );
 
+app.openapi(
+  createRoute({
+    method: "delete",
+    path: "/v1/calls/{id}",
+    tags,
+    summary:
+      "Erase a call (an erasure request): deleted everywhere it is kept — the call log, its status reports and pending deliveries, and the R2 archive. 404 when no copy is left anywhere.",
+    security: ADMIN,
+    request: { params: CallParamSchema },
+    responses: { 204: { description: "Erased" }, ...errorResponses },
+  }),
+  async (c) => {
+    unwrap(await account(c.env, c.var.accountId).eraseCall(c.req.valid("param").id));
+    return c.body(null, 204);
+  },
+);
+
 const CSV_COLUMNS = [
   "call_id",
   "started_at",

@@ -1,0 +1,222 @@
+/**
+ * Bounded call storage: 100 simulated days of steady traffic through the real callback routes and
+ * the objects' alarms (fake clock, years ahead of the real one, so alarms fire only when run here).
+ * Every table of the account object, its call logs and its pool stay bounded; calls past the
+ * retention are readable from the R2 archive; erasure removes a call everywhere.
+ */
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { callLogName, monthOf } from "../../worker/calllog/call-log";
+import { at, callBody, callId, callWorld, GOOGLE, getCall, mockNetwork, ring, T0, visit } from "./calls-helpers";
+import { accountStub, api, type Created, poolStub } from "./helpers";
+
+const DAY = 86_400_000;
+const HOOK = "https://hooks.example/dni";
+const CALLS_PER_DAY = 1;
+const RETENTION_DAYS = 30;
+const DAYS = 100;
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  at(T0);
+  vi.spyOn(console, "warn").mockImplementation(() => undefined);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+type Counts = Record<string, number>;
+
+/** Rows per table of a Durable Object (its own bookkeeping left out). */
+async function rowsPerTable(stub: DurableObjectStub): Promise<Counts> {
+  return runInDurableObject(stub, (_i, state) => {
+    const sql = state.storage.sql;
+    const tables = sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name")
+      .toArray();
+    return Object.fromEntries(tables.map((t) => [t.name, sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM "${t.name}"`).one().n]));
+  });
+}
+
+const logStub = (accountId: string, month: string) => env.CALL_LOGS.get(env.CALL_LOGS.idFromName(callLogName(accountId, month)));
+
+/** Calls held by each month's log that may exist over the run (an empty or deleted log holds none). */
+async function logCalls(accountId: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (let d = -31; d <= DAYS + 31; d += 28) {
+    const month = monthOf(T0 + d * DAY);
+    out[month] = await logStub(accountId, month).count();
+  }
+  return out;
+}
+
+async function archivedDays(acct: Created): Promise<string[]> {
+  const r = await api("GET", "/v1/archive/calls", { key: acct.adminKey });
+  expect(r.status).toBe(200);
+  return r.json.days.map((d: { day: string }) => d.day);
+}
+
+async function archivedDay(acct: Created, day: string): Promise<{ status: number; calls: { id: string; startedAt: number }[] }> {
+  const res = await api("GET", `/v1/archive/calls/${day}`, { key: acct.adminKey });
+  if (res.status !== 200) return { status: res.status, calls: [] };
+  expect(res.headers.get("Content-Type")).toContain("application/x-ndjson");
+  const text = typeof res.json === "string" ? res.json : `${JSON.stringify(res.json)}\n`;
+  return {
+    status: 200,
+    calls: text
+      .split("\n")
+      .filter((l: string) => l)
+      .map((l: string) => JSON.parse(l)),
+  };
+}
+
+const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+describe("bounded call storage", () => {
+  it(`${DAYS} days of steady traffic: every table bounded, old calls archived to R2 and readable, erasure everywhere`, { timeout: 90_000 }, async () => {
+    const { acct, voice } = await callWorld(CALLS_PER_DAY);
+    expect((await api("GET", "/v1/account", { key: acct.adminKey })).json.callRetentionDays).toBe(395);
+    const patched = await api("PATCH", "/v1/account", { key: acct.adminKey, body: { callRetentionDays: RETENTION_DAYS } });
+    expect(patched.status).toBe(200);
+    expect(patched.json.callRetentionDays).toBe(RETENTION_DAYS);
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: HOOK } } })).status).toBe(200);
+    const net = mockNetwork();
+
+    const account = accountStub(acct.accountId);
+    const pool = poolStub(acct.accountId, "web");
+    const callsByDay: string[][] = [];
+    const sizes: ({ account: Counts; pool: Counts; logs: Record<string, number> } | undefined)[] = [];
+    for (let day = 0; day < DAYS; day++) {
+      const dayStart = T0 + day * DAY;
+      const ids: string[] = [];
+      for (let k = 0; k < CALLS_PER_DAY; k++) {
+        at(dayStart + k * 60_000);
+        const v = await visit(acct, GOOGLE);
+        const id = callId(`d${day}`);
+        expect((await ring(voice.callbackUrl, callBody(id, v.number, Date.now()))).status).toBe(200);
+        // Its outcome: a status report (stored, merged into the call, then a call.completed webhook).
+        expect((await ring(`${voice.callbackUrl}/status`, { callId: id, status: "completed", duration: 42 })).status).toBe(200);
+        ids.push(id);
+      }
+      callsByDay.push(ids);
+      // Later that day: deliveries go out, the daily upkeep runs when due, leases end.
+      at(dayStart + DAY - 60_000);
+      await runDurableObjectAlarm(account);
+      // The pool's alarm ends leases and prunes old ones (every few days is enough to show its bound).
+      if (day % 5 === 4) await runDurableObjectAlarm(pool);
+      if (day >= 55 && day % 5 === 4)
+        sizes[day] = { account: await rowsPerTable(account), pool: await rowsPerTable(pool), logs: await logCalls(acct.accountId) };
+    }
+    const now = Date.now();
+    expect(net.seen.length).toBe(DAYS * CALLS_PER_DAY * 2); // every ring and every completion, once
+
+    // Every table is bounded: the last 40 days never hold more than the day-59 steady state, and
+    // the call tables hold a few days (account) or the retention (logs), not the 100 days.
+    const last = sizes[DAYS - 1]!;
+    const later = sizes.slice(60).filter((s) => s !== undefined);
+    for (const [name, n] of Object.entries(last.account)) {
+      const peak = Math.max(...later.map((s) => s.account[name] ?? 0));
+      expect(peak, `account table ${name}`).toBeLessThanOrEqual(Math.max(sizes[59]!.account[name] ?? 0, 3) + CALLS_PER_DAY * 2);
+      expect(n, `account table ${name}`).toBeLessThan(DAYS * CALLS_PER_DAY);
+    }
+    for (const [name, n] of Object.entries(last.pool)) expect(n, `pool table ${name}`).toBeLessThan(DAYS * CALLS_PER_DAY);
+    expect(last.account.calls).toBeLessThanOrEqual(CALLS_PER_DAY * 4);
+    expect(last.account.call_events).toBeLessThanOrEqual(CALLS_PER_DAY * 4);
+    expect(last.account.outbox).toBeLessThanOrEqual(CALLS_PER_DAY * 2 * 16);
+    expect(last.account.call_months).toBeLessThanOrEqual(3);
+    const inLogs = Object.values(last.logs).reduce((a, b) => a + b, 0);
+    expect(inLogs).toBeLessThanOrEqual(CALLS_PER_DAY * (RETENTION_DAYS + 1));
+    expect(Math.max(...Object.values(last.logs))).toBeLessThan(CALLS_PER_DAY * (RETENTION_DAYS + 1));
+    // Months wholly past the retention have no storage left.
+    expect(last.logs[monthOf(T0)]).toBe(0);
+
+    // The API still reads every call it keeps: list (merged across objects), stats, CSV, one call.
+    const cutoff = Math.floor((now - RETENTION_DAYS * DAY) / DAY) * DAY;
+    const kept = callsByDay.flatMap((ids, day) => (T0 + day * DAY >= cutoff ? ids : []));
+    const listed: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await api("GET", `/v1/calls?limit=37${cursor ? `&cursor=${cursor}` : ""}`, { key: acct.adminKey });
+      expect(page.status).toBe(200);
+      listed.push(...page.json.calls.map((c: { id: string }) => c.id));
+      cursor = page.json.nextCursor;
+    } while (cursor);
+    expect(listed).toEqual([...kept].reverse());
+    const stats = await api("GET", "/v1/stats/calls", { key: acct.adminKey });
+    expect(stats.json.total).toEqual({ calls: kept.length, attributed: kept.length, answered: kept.length, talkSeconds: 42 * kept.length });
+    const csv = await SELF.fetch("https://dni.test/v1/calls.csv", { headers: { Authorization: `Bearer ${acct.adminKey}` } });
+    expect((await csv.text()).trim().split("\r\n")).toHaveLength(kept.length + 1);
+    const oldKept = kept[0]!;
+    expect((await getCall(acct, oldKept)).json).toMatchObject({ id: oldKept, attributed: true, outcome: "answered", talkSeconds: 42 });
+
+    // Calls past the retention: gone from the API, readable from R2, one NDJSON object per day.
+    const days = await archivedDays(acct);
+    const archivedIds = callsByDay.flatMap((ids, day) => (T0 + day * DAY < cutoff ? ids : []));
+    expect(days).toEqual(callsByDay.flatMap((_ids, day) => (T0 + day * DAY < cutoff ? [dayOf(T0 + day * DAY)] : [])));
+    expect((await getCall(acct, archivedIds[0]!)).status).toBe(404);
+    const first = await archivedDay(acct, dayOf(T0));
+    expect(first.calls.map((c) => c.id)).toEqual(callsByDay[0]);
+    expect(first.calls[0]).toMatchObject({ attributed: true, source: { name: "google-ads" }, outcome: "answered", talkSeconds: 42 });
+    const direct = await env.ARCHIVE.get(`calls/${acct.accountId}/${dayOf(T0)}.ndjson`);
+    expect((await direct!.text()).split("\n").filter(Boolean)).toHaveLength(CALLS_PER_DAY);
+
+    // Erasure: an archived call, one in a month's log and one still in the account object.
+    const hot = callsByDay[DAYS - 1]![0]!;
+    const inLog = kept[0]!;
+    const archived = callsByDay[1]![CALLS_PER_DAY - 1]!;
+    for (const id of [archived, inLog, hot]) {
+      expect((await api("DELETE", `/v1/calls/${id}`, { key: acct.adminKey })).status).toBe(204);
+      expect((await getCall(acct, id)).status).toBe(404);
+      const again = await api("DELETE", `/v1/calls/${id}`, { key: acct.adminKey });
+      expect(again.status).toBe(404);
+      expect(again.json.error.code).toBe("call_not_found");
+    }
+    expect((await archivedDay(acct, dayOf(T0 + DAY))).calls.map((c) => c.id)).toEqual(callsByDay[1]!.filter((id) => id !== archived));
+    const everywhere = await runInDurableObject(
+      account,
+      (_i, state) =>
+        state.storage.sql
+          .exec<{ n: number }>(
+            "SELECT (SELECT COUNT(*) FROM calls WHERE id IN (?, ?, ?)) + (SELECT COUNT(*) FROM call_events WHERE call_id IN (?, ?, ?)) + (SELECT COUNT(*) FROM outbox WHERE call_id IN (?, ?, ?)) AS n",
+            hot,
+            inLog,
+            archived,
+            hot,
+            inLog,
+            archived,
+            hot,
+            inLog,
+            archived,
+          )
+          .one().n,
+    );
+    expect(everywhere).toBe(0);
+    expect(await logStub(acct.accountId, monthOf(T0 + Math.floor((cutoff - T0) / DAY) * DAY)).get(inLog)).toBeNull();
+    const listedAfter = (await api("GET", "/v1/calls?limit=500", { key: acct.adminKey })).json.calls.map((c: { id: string }) => c.id);
+    expect(listedAfter).not.toContain(inLog);
+    expect(listedAfter).not.toContain(hot);
+    expect(listedAfter).toHaveLength(kept.length - 2);
+  });
+
+  it("retention is validated: too short, too long or not a whole number is refused and nothing changes", async () => {
+    const { acct } = await callWorld(1);
+    for (const bad of [6, 3651, 30.5, "30", null]) {
+      const r = await api("PATCH", "/v1/account", { key: acct.adminKey, body: { callRetentionDays: bad } });
+      expect(r.status, String(bad)).toBe(400);
+      expect(r.json.error.code).toBe("invalid_request");
+    }
+    expect((await api("GET", "/v1/account", { key: acct.adminKey })).json.callRetentionDays).toBe(395);
+  });
+
+  it("archive routes: admin key only, a day that was never archived is 404, a malformed day is 400", async () => {
+    const { acct } = await callWorld(1);
+    expect((await api("GET", "/v1/archive/calls", { key: acct.siteKey })).status).toBe(403);
+    expect((await api("GET", "/v1/archive/calls")).status).toBe(401);
+    expect(await archivedDays(acct)).toEqual([]);
+    const none = await api("GET", "/v1/archive/calls/2031-01-01", { key: acct.adminKey });
+    expect(none.status).toBe(404);
+    expect(none.json.error.code).toBe("archive_not_found");
+    expect((await api("GET", "/v1/archive/calls/yesterday", { key: acct.adminKey })).status).toBe(400);
+  });
+});

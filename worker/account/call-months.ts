@@ -1,0 +1,199 @@
+/**
+ * Where an account's calls live over time, and the daily upkeep that keeps its storage bounded:
+ * - a call is written to the account object's own `calls` table (with its outbox rows, in one
+ *   transaction) and stays there while its status reports and repeats may still arrive;
+ * - after HOT_MS it moves to the CallLog object of its UTC month (`<account>/<YYYY-MM>`), so no
+ *   object holds all of a busy account's calls; `call_months` lists the months that have a log;
+ * - once its day is past the account's retention it is archived to R2 (NDJSON per day) and deleted;
+ * - delivered and given-up outbox rows are pruned after OUTBOX_KEEP_MS;
+ * - erasure deletes a call from all of these, the archive included.
+ * Reads (a page, one call, stats) merge the account's table with the months' logs.
+ */
+
+import { eraseArchived } from "../calllog/archive";
+import { callLogName, monthOf } from "../calllog/call-log";
+import type { CallFilter, CallPageQuery, CallStats } from "../schemas/calls";
+import type { CallRow } from "./call-record";
+import { type CallStore, decodeCursor, encodeCursor, totalled } from "./call-store";
+
+const DAY_MS = 86_400_000;
+/** How long a call stays in the account object: beyond the longest wait for its status reports (2 days). */
+export const HOT_MS = 3 * DAY_MS;
+/** Delivered (and given-up) outbox rows are kept this long to show on their call, then pruned. */
+export const OUTBOX_KEEP_MS = 14 * DAY_MS;
+/** Calls moved to call logs per upkeep run; more are moved by the next run, due at once. */
+const MOVE_BATCH = 500;
+
+export const CALL_MONTHS_MIGRATION = `
+  CREATE TABLE call_months (
+    month TEXT PRIMARY KEY,      -- YYYY-MM (UTC): a CallLog object holds calls of this month
+    oldest INTEGER NOT NULL      -- the earliest started_at it may hold (archiving starts there)
+  );`;
+
+export const DEFAULT_RETENTION_DAYS = 395;
+
+type MonthRow = { month: string; oldest: number };
+
+const monthEnd = (month: string) => {
+  const [y, m] = month.split("-").map(Number) as [number, number];
+  return Date.UTC(y, m, 1);
+};
+const startOfDay = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
+
+export class CallMonths {
+  private readonly sql: SqlStorage;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly env: Env,
+    private readonly hot: CallStore,
+  ) {
+    this.sql = storage.sql;
+  }
+
+  private log(accountId: string, month: string) {
+    return this.env.CALL_LOGS.get(this.env.CALL_LOGS.idFromName(callLogName(accountId, month)));
+  }
+
+  /** Months with a call log, newest first. */
+  months(): MonthRow[] {
+    return this.sql.exec<MonthRow>("SELECT month, oldest FROM call_months ORDER BY month DESC").toArray();
+  }
+
+  /** The months a filter (and a cursor's start time) can reach, newest first. */
+  private reachable(f: CallFilter, before?: number): MonthRow[] {
+    return this.months().filter((m) => {
+      const start = Date.parse(`${m.month}-01T00:00:00Z`);
+      if (f.from !== undefined && monthEnd(m.month) <= f.from) return false;
+      if (f.to !== undefined && start >= f.to) return false;
+      return before === undefined || start <= before;
+    });
+  }
+
+  /**
+   * One page over the account's table and the months' logs, newest first: the keyset cursor is the
+   * same everywhere. Logs are read newest month first, and only until the page is certain.
+   */
+  async page(accountId: string, q: CallPageQuery): Promise<{ rows: CallRow[]; nextCursor: string | null } | null> {
+    const want = q.limit + 1;
+    const hot = this.hot.after(q, want);
+    if (!hot) return null;
+    const at = q.cursor !== undefined ? decodeCursor(q.cursor) : null;
+    const byId = new Map(hot.map((r) => [r.id, r]));
+    for (const m of this.reachable(q, at?.startedAt)) {
+      // Rows at or after this month's end beat everything in it: stop once there are enough.
+      const end = monthEnd(m.month);
+      if ([...byId.values()].filter((r) => r.started_at >= end).length >= want) break;
+      const rows = (await this.log(accountId, m.month).after(q, want)) ?? [];
+      for (const r of rows) if (!byId.has(r.id)) byId.set(r.id, r);
+    }
+    const rows = [...byId.values()].sort((a, b) => b.started_at - a.started_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, want);
+    const more = rows.length > q.limit;
+    if (more) rows.pop();
+    const last = rows[rows.length - 1];
+    return { rows, nextCursor: more && last ? encodeCursor(last.started_at, last.id) : null };
+  }
+
+  async get(accountId: string, id: string): Promise<CallRow | null> {
+    const row = this.hot.get(id);
+    if (row) return row;
+    for (const m of this.months()) {
+      const found = await this.log(accountId, m.month).get(id);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  async stats(accountId: string, f: CallFilter): Promise<CallStats> {
+    const parts = await Promise.all(this.reachable(f).map((m) => this.log(accountId, m.month).statDays(f)));
+    return totalled([...this.hot.statDays(f), ...parts.flat()]);
+  }
+
+  /** Erase a call from its log(s) and the archive (the account's own tables are the caller's; run it exclusive()). */
+  async erase(accountId: string, id: string): Promise<boolean> {
+    let found = false;
+    for (const m of this.months()) if (await this.log(accountId, m.month).erase(id)) found = true;
+    if (await eraseArchived(this.env.ARCHIVE, accountId, id)) found = true;
+    return found;
+  }
+
+  /**
+   * Move calls received before `before` to their months' logs (written there first, then deleted
+   * here with their status reports, whose outcome is merged into the call). True when more remain.
+   */
+  async move(accountId: string, before: number): Promise<boolean> {
+    const rows = this.hot.receivedBefore(before, MOVE_BATCH);
+    const byMonth = new Map<string, CallRow[]>();
+    for (const r of rows) byMonth.set(monthOf(r.started_at), [...(byMonth.get(monthOf(r.started_at)) ?? []), r]);
+    for (const [month, list] of byMonth) {
+      const oldest = Math.min(...list.map((r) => r.started_at));
+      // Listed before the log is written: a crash in between leaves a month to look in, never a lost one.
+      this.sql.exec(
+        "INSERT INTO call_months (month, oldest) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET oldest = MIN(oldest, excluded.oldest)",
+        month,
+        oldest,
+      );
+      await this.log(accountId, month).put(list);
+      const ids = list.map((r) => r.id);
+      this.storage.transactionSync(() => {
+        this.hot.delete(ids);
+        this.sql.exec("DELETE FROM call_events WHERE call_id IN (SELECT value FROM json_each(?))", JSON.stringify(ids));
+      });
+    }
+    return rows.length === MOVE_BATCH;
+  }
+
+  /** Archive (to R2) and delete every call whose UTC day ended more than `retentionMs` ago. */
+  async expire(accountId: string, now: number, retentionMs: number): Promise<void> {
+    const cutoff = startOfDay(now - retentionMs);
+    for (const m of this.months()) {
+      if (m.oldest >= cutoff) continue;
+      const left = await this.log(accountId, m.month).archiveBefore(accountId, cutoff);
+      if (left.remaining === 0 && monthEnd(m.month) <= cutoff) this.sql.exec("DELETE FROM call_months WHERE month = ?", m.month);
+      else this.sql.exec("UPDATE call_months SET oldest = MAX(oldest, ?) WHERE month = ?", cutoff, m.month);
+    }
+  }
+
+  /** Whether upkeep has anything to look after: calls here or in logs, outbox rows that are done. */
+  private hasWork(): boolean {
+    return (
+      this.sql.exec("SELECT 1 FROM calls LIMIT 1").toArray().length > 0 ||
+      this.sql.exec("SELECT 1 FROM call_months LIMIT 1").toArray().length > 0 ||
+      this.sql.exec("SELECT 1 FROM outbox WHERE status <> 'pending' LIMIT 1").toArray().length > 0
+    );
+  }
+
+  /** When the next upkeep is due: a day after the last one (null: nothing to look after). */
+  upkeepDue(now: number): number | null {
+    if (!this.hasWork()) return null;
+    const last = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'upkeep_at'").toArray()[0];
+    if (last) return Number(last.value) + DAY_MS;
+    this.sql.exec("INSERT INTO meta (key, value) VALUES ('upkeep_at', ?)", String(now));
+    return now + DAY_MS;
+  }
+
+  /**
+   * The daily upkeep (from the alarm, when due): move calls older than HOT_MS to their logs,
+   * archive and delete those past retention, prune finished outbox rows (`prune`).
+   */
+  async upkeep(accountId: string, now: number, retentionDays: number, prune: (before: number) => void): Promise<void> {
+    const due = this.upkeepDue(now);
+    if (due === null || now < due) return;
+    await this.exclusive(async () => {
+      const more = await this.move(accountId, now - HOT_MS);
+      await this.expire(accountId, now, retentionDays * DAY_MS);
+      prune(now - OUTBOX_KEEP_MS);
+      // More to move: due again at once.
+      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('upkeep_at', ?)", String(more ? now - DAY_MS : now));
+    });
+  }
+
+  /** Moving, archiving and erasing one at a time: an erasure never races a call's move to its log. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private lock: Promise<unknown> = Promise.resolve();
+}

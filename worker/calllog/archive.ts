@@ -1,0 +1,57 @@
+/**
+ * The R2 archive of calls past an account's retention: one NDJSON object per account and UTC day,
+ * `calls/<account>/<YYYY-MM-DD>.ndjson`, one call per line as the API shows it (without delivery
+ * status), oldest first. Pure helpers; CallLog writes, the account object erases, the route reads.
+ */
+import type { Call } from "../schemas/calls";
+
+export type ArchivedCall = Omit<Call, "deliveries">;
+
+export const archivePrefix = (accountId: string) => `calls/${accountId}/`;
+export const archiveKey = (accountId: string, day: string) => `${archivePrefix(accountId)}${day}.ndjson`;
+
+function parse(ndjson: string): ArchivedCall[] {
+  return ndjson
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as ArchivedCall);
+}
+
+const render = (calls: ArchivedCall[]) => calls.map((c) => `${JSON.stringify(c)}\n`).join("");
+
+/** An archived day with `calls` added (a call archived before is replaced by its newer copy). */
+export function mergeArchive(existing: string, calls: Call[]): string {
+  const byId = new Map(parse(existing).map((c) => [c.id, c]));
+  for (const { deliveries: _d, ...c } of calls) byId.set(c.id, c);
+  return render([...byId.values()].sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+}
+
+/** An archived day without call `id`: null when it was not there; "" when nothing is left. */
+export function withoutCall(ndjson: string, id: string): string | null {
+  const calls = parse(ndjson);
+  const kept = calls.filter((c) => c.id !== id);
+  return kept.length === calls.length ? null : render(kept);
+}
+
+/** Remove a call from every archived day of the account; true when some day held it. */
+export async function eraseArchived(bucket: R2Bucket, accountId: string, id: string): Promise<boolean> {
+  let found = false;
+  let cursor: string | undefined;
+  do {
+    const list = await bucket.list({ prefix: archivePrefix(accountId), ...(cursor ? { cursor } : {}) });
+    for (const obj of list.objects) {
+      const body = await bucket.get(obj.key);
+      if (!body) continue;
+      const text = await body.text();
+      // Cheap test first: most days do not mention the id at all.
+      if (!text.includes(JSON.stringify(id))) continue;
+      const next = withoutCall(text, id);
+      if (next === null) continue;
+      found = true;
+      if (next) await bucket.put(obj.key, next, { httpMetadata: { contentType: "application/x-ndjson" } });
+      else await bucket.delete(obj.key);
+    }
+    cursor = list.truncated ? list.cursor : undefined;
+  } while (cursor);
+  return found;
+}

@@ -1,0 +1,101 @@
+/**
+ * A CallLog: one Durable Object per account and UTC month (`<account>/<YYYY-MM>`), holding that
+ * month's calls once they have left the account object (a few days after they were received), so
+ * no single object holds all of a busy account's calls. Its `calls` table is the account's own
+ * (the same CallStore and columns). Calls past the account's retention are archived from here to
+ * R2 (NDJSON, one object per account and day) and then deleted; erasure deletes a call here too.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { type CallRow, callView } from "../account/call-record";
+import { CALL_LOG_MIGRATIONS, CallStore } from "../account/call-store";
+import { hasSchema, migrate } from "../platform/sql";
+import type { CallFilter, CallStats } from "../schemas/calls";
+import { archiveKey, mergeArchive } from "./archive";
+
+export const callLogName = (accountId: string, month: string) => `${accountId}/${month}`;
+
+/** A call's month (UTC), the name part of its log. */
+export const monthOf = (t: number) => new Date(t).toISOString().slice(0, 7);
+
+export class CallLog extends DurableObject<Env> {
+  private readonly store: CallStore;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new CallStore(ctx.storage.sql);
+    ctx.blockConcurrencyWhile(async () => {
+      if (hasSchema(ctx.storage)) migrate(ctx.storage, CALL_LOG_MIGRATIONS);
+    });
+  }
+
+  /** Store calls moved from the account object (a call already here is left as it is). */
+  put(rows: CallRow[]): number {
+    if (!hasSchema(this.ctx.storage)) migrate(this.ctx.storage, CALL_LOG_MIGRATIONS);
+    let stored = 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const r of rows) if (this.store.insert(r)) stored++;
+    });
+    return stored;
+  }
+
+  /** Up to `n` matching calls after the cursor, newest first; null when the cursor is not ours. */
+  after(q: CallFilter & { cursor?: string | undefined }, n: number): CallRow[] | null {
+    return hasSchema(this.ctx.storage) ? this.store.after(q, n) : [];
+  }
+
+  get(id: string): CallRow | null {
+    return hasSchema(this.ctx.storage) ? this.store.get(id) : null;
+  }
+
+  statDays(f: CallFilter): CallStats["days"] {
+    return hasSchema(this.ctx.storage) ? this.store.statDays(f) : [];
+  }
+
+  count(): number {
+    return hasSchema(this.ctx.storage) ? this.store.count() : 0;
+  }
+
+  /** Erase one call; true when it was here. */
+  erase(id: string): boolean {
+    return hasSchema(this.ctx.storage) && this.store.delete([id]) > 0;
+  }
+
+  /**
+   * Archive every call that started before `cutoff` to R2, one NDJSON object per UTC day (merged
+   * with what an earlier run archived for that day), then delete them here. Answers how many were
+   * archived and how many calls stay; with none left the object's storage is deleted entirely.
+   */
+  async archiveBefore(accountId: string, cutoff: number): Promise<{ archived: number; remaining: number }> {
+    if (!hasSchema(this.ctx.storage)) return { archived: 0, remaining: 0 };
+    const sql = this.ctx.storage.sql;
+    const days = sql
+      .exec<{ day: string }>("SELECT DISTINCT strftime('%Y-%m-%d', started_at / 1000, 'unixepoch') AS day FROM calls WHERE started_at < ? ORDER BY day", cutoff)
+      .toArray()
+      .map((d) => d.day);
+    let archived = 0;
+    for (const day of days) {
+      const start = Date.parse(`${day}T00:00:00Z`);
+      const rows = sql
+        .exec<CallRow>(
+          "SELECT * FROM calls WHERE started_at >= ? AND started_at < ? AND started_at < ? ORDER BY started_at, id",
+          start,
+          start + 86_400_000,
+          cutoff,
+        )
+        .toArray();
+      if (!rows.length) continue;
+      const key = archiveKey(accountId, day);
+      const existing = await this.env.ARCHIVE.get(key);
+      const body = mergeArchive(
+        existing ? await existing.text() : "",
+        rows.map((r) => callView(r, [])),
+      );
+      // Written (and so readable) before anything is deleted: a crash in between archives them again.
+      await this.env.ARCHIVE.put(key, body, { httpMetadata: { contentType: "application/x-ndjson" } });
+      archived += this.store.delete(rows.map((r) => r.id));
+    }
+    const remaining = this.store.count();
+    if (remaining === 0) await this.ctx.storage.deleteAll();
+    return { archived, remaining };
+  }
+}
