@@ -21,12 +21,15 @@ import type { Account, AccountPatch } from "../schemas/account";
 import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
 import { CREDENTIAL_PROVIDERS, type VoicePatch } from "../schemas/providers";
+import type { DeliveryItem, DeliveryList } from "../schemas/deliveries";
 import type { Integrations, IntegrationsPatch } from "../schemas/voice";
 import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
 import { CallDesk, type DeskAccount } from "./call-desk";
 import { CALL_EVENTS_MIGRATION } from "./call-events";
 import { CALLS_MIGRATION, CALLS_OUTCOME_MIGRATION } from "./call-store";
-import { OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION } from "./outbox";
+import { deliveryItem } from "./deliveries";
+import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
+import { type DeliveryFilter, OUTBOX_DEAD_LETTER_MIGRATION, OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION, type OutboxKind } from "./outbox";
 import { type PoolState, PoolSync, SYNC_MIGRATION } from "./pool-sync";
 import { forwardTargetsOf, PoolRegistry, REGISTRY_MIGRATIONS, type Routing, type StoredPool } from "./registry";
 import {
@@ -61,6 +64,10 @@ export const MIGRATIONS = [
    ${CALLS_OUTCOME_MIGRATION}
    ${CALL_EVENTS_MIGRATION}
    ${OUTBOX_EVENT_MIGRATION}`,
+  // Dead letters and redelivery, failing-delivery episodes, alerts by email.
+  `${OUTBOX_DEAD_LETTER_MIGRATION}
+   ${DELIVERY_EPISODES_MIGRATION}
+   ${SETTINGS_MIGRATIONS.alertEmail}`,
 ];
 
 export type { VoiceSecrets };
@@ -335,7 +342,8 @@ export class AccountObject extends DurableObject<Env> {
   setIntegrations(patch: IntegrationsPatch, now: number): Result<Integrations> {
     const row = this.row();
     if (!row) return accountNotFound();
-    this.settings.setIntegrations(row, patch, now);
+    const set = this.settings.setIntegrations(row, patch, now);
+    if (!set.ok) return set;
     return ok(integrationsView(this.row()!));
   }
 
@@ -361,18 +369,51 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   /**
-   * A pool object hands over its alerts: each is queued once for the alert webhook (through the
-   * outbox, with retries); without an alert webhook they are dropped. Answers the ids taken.
+   * A pool object hands over its alerts: each is queued once for the alert webhook and the alert
+   * email (through the outbox, with retries); with neither configured they are dropped. Answers the ids taken.
    */
   async takePoolAlerts(poolId: string, alerts: PendingAlert[], now: number): Promise<number[]> {
     const row = this.row();
-    const hook = row ? integrationConfig(row).alertWebhook : null;
-    if (hook)
-      await this.desk.queueOnce(
-        alerts.map((a) => ({ key: `pool-alert/${poolId}/${a.id}`, kind: "alert" as const, payload: a.payload })),
+    if (row)
+      await this.desk.queueAlerts(
+        alerts.map((a) => ({ key: `pool-alert/${poolId}/${a.id}`, payload: a.payload })),
+        integrationConfig(row),
         now,
       );
     return alerts.map((a) => a.id);
+  }
+
+  /**
+   * An account-level alert (e.g. `pool.scaled` from autoscaling): `payload` is its JSON body with
+   * `type`, `accountId`, `at`, `message`; queued once per `key` to the alert webhook and email.
+   */
+  async raiseAlert(key: string, payload: string, now: number): Promise<Result<true>> {
+    const row = this.row();
+    if (!row) return accountNotFound();
+    await this.desk.queueAlerts([{ key: `account-alert/${key}`, payload }], integrationConfig(row), now);
+    return ok(true);
+  }
+
+  /** Outbound deliveries newest first; `cursor` is the last id of the previous page. */
+  listDeliveries(q: { status: DeliveryFilter; kind?: OutboxKind | undefined; cursor?: string | undefined; limit: number }): Result<DeliveryList> {
+    const row = this.row();
+    if (!row) return accountNotFound();
+    const rows = this.desk.deliveries(q.status, q.kind ?? null, q.cursor === undefined ? null : Number(q.cursor), q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    return ok({ deliveries: page.map((r) => deliveryItem(r, row.id)), nextCursor: rows.length > q.limit ? String(page[page.length - 1]!.id) : null });
+  }
+
+  /** One more copy of a delivery, with the same body and webhook-id, sent by the alarm now. */
+  async redeliver(id: number, now: number): Promise<Result<DeliveryItem>> {
+    const row = this.row();
+    if (!row) return accountNotFound();
+    const found = this.desk.delivery(id);
+    const config = integrationConfig(row);
+    const configured = { ga4: config.ga4, webhook: config.webhook, alert: config.alertWebhook, alert_email: config.alertEmail } as Record<string, unknown>;
+    if (found && !configured[found.kind])
+      return fail(409, "not_configured", `Delivery ${id} goes to ${found.kind}, which is not configured any more; set it in PATCH /v1/account/integrations first`);
+    const out = found ? await this.desk.redeliver(id, now) : null;
+    return out ? ok(deliveryItem(out, row.id)) : fail(404, "delivery_not_found", `No delivery ${id} in this account; list them with GET /v1/deliveries`);
   }
 
   /** The one alarm: outbound deliveries that are due, pushes that failed, numbers whose routing time is over. */
@@ -386,7 +427,7 @@ export class AccountObject extends DurableObject<Env> {
       if (found) await this.sync.push(row.id, this.state(found.pool, row, !found.deleted), gateOf(row), null);
       else this.sync.forget(id);
     }
-    await this.desk.deliver(integrationConfig(row));
+    await this.desk.deliver(integrationConfig(row), row.id);
   }
 
   // ---- Internals ----

@@ -18,7 +18,8 @@ import { CallEvents } from "./call-events";
 import { buildCallRow, type CallRow, callView, routeOf } from "./call-record";
 import { CallStore } from "./call-store";
 import { attempt, ga4Payload, webhookPayload } from "./deliveries";
-import { Outbox, type OutboxKind } from "./outbox";
+import { type AlertChannels, DeliveryAlerts } from "./delivery-alerts";
+import { type DeliveryFilter, Outbox, type OutboxKind, type OutboxRow } from "./outbox";
 import type { StoredPool } from "./registry";
 
 /** What the desk needs to know about the account (read fresh for each callback). */
@@ -67,7 +68,11 @@ export class CallDesk {
     this.calls = new CallStore(ctx.storage.sql);
     this.outbox = new Outbox(ctx.storage.sql);
     this.events = new CallEvents(ctx.storage.sql);
+    this.alerts = new DeliveryAlerts(ctx.storage.sql, () => this.accountId);
   }
+
+  private readonly alerts: DeliveryAlerts;
+  private accountId = "";
 
   readonly events: CallEvents;
 
@@ -216,33 +221,57 @@ export class CallDesk {
   }
 
   /**
-   * Deliveries that are not about a call (pool alerts) go through the same outbox and alarm.
-   * A key already queued is skipped, so handing the same item over twice sends it once.
+   * Alerts (pool alerts, scaling events) go through the same outbox and alarm, to the alert webhook
+   * and the alert email. A key already queued is skipped, so handing the same alert over twice sends it once.
    */
-  async queueOnce(items: readonly { key: string; kind: OutboxKind; payload: string }[], now: number): Promise<void> {
+  async queueAlerts(items: readonly { key: string; payload: string }[], config: IntegrationConfig, now: number): Promise<void> {
+    const channels = channelsOf(config);
     this.ctx.storage.transactionSync(() => {
-      for (const i of items) this.outbox.enqueueOnce(i.key, i.kind, i.payload, now);
+      for (const i of items) this.alerts.queue(i.key, i.payload, channels, now);
     });
     await this.schedule();
   }
 
   /** The alarm: send what is due with the account's current settings, then re-arm for the next. */
-  async deliver(config: IntegrationConfig): Promise<void> {
+  async deliver(config: IntegrationConfig, accountId: string): Promise<void> {
+    this.accountId = accountId;
     const now = Date.now();
     this.events.purge(now);
     const due = this.outbox.due(now, BATCH);
+    const channels = channelsOf(config);
     await Promise.all(
       due.map(async (row) => {
-        const result = await attempt(row, config, now);
+        const result = await attempt(row, config, accountId, now);
         const at = Date.now();
-        if (result.ok) this.outbox.delivered(row.id, result.status, at);
-        else {
-          this.outbox.attemptFailed(row, result.status, result.error, at, result.final);
-          console.warn(`delivery ${row.kind} of call ${row.call_id} failed (attempt ${row.attempts + 1})`, result.error);
-        }
+        this.ctx.storage.transactionSync(() => {
+          if (result.ok) {
+            this.outbox.delivered(row.id, result.status, at);
+            this.alerts.settle(row, { ok: true }, channels, at);
+          } else {
+            const state = this.outbox.attemptFailed(row, result.status, result.error, at, result.final);
+            this.alerts.settle(row, { ok: false, error: result.error, dead: state === "dead" }, channels, at);
+          }
+        });
+        if (!result.ok) console.warn(`delivery ${row.id} (${row.kind} for ${row.call_id}) failed (attempt ${row.attempts + 1})`, result.error);
       }),
     );
     await this.schedule();
+  }
+
+  /** Deliveries newest first (see Outbox.list). */
+  deliveries(filter: DeliveryFilter, kind: OutboxKind | null, beforeId: number | null, limit: number): OutboxRow[] {
+    return this.outbox.list(filter, kind, beforeId, limit);
+  }
+
+  delivery(id: number): OutboxRow | null {
+    return this.outbox.get(id);
+  }
+
+  /** Send a delivery once more with the same message id (null: no such delivery). */
+  async redeliver(id: number, now: number): Promise<OutboxRow | null> {
+    const row = this.outbox.redeliver(id, now);
+    if (row) await this.schedule();
+    return row;
   }
 
   /** When the next delivery is due (null: none pending). */
@@ -250,4 +279,9 @@ export class CallDesk {
     const times = [this.outbox.nextDue(), this.events.nextPurge()].filter((t): t is number => t !== null);
     return times.length ? Math.min(...times) : null;
   }
+}
+
+/** Where alerts can go with these settings. */
+export function channelsOf(config: IntegrationConfig): AlertChannels {
+  return { webhook: !!config.alertWebhook, email: !!config.alertEmail };
 }

@@ -4,11 +4,13 @@
  * (a new site key or origins go to every pool object as a new AccountGate).
  */
 import { normalizeOrigins } from "../domain/pool-rules";
-import { randomSecret, safeEqualFixed } from "../platform/crypto";
+import { safeEqualFixed } from "../platform/crypto";
+import { newWebhookSecret } from "../platform/standard-webhooks";
 import { fail, ok, type Result } from "../platform/result";
 import type { AccountGate } from "../pool/protocol";
 import type { Account } from "../schemas/account";
-import type { IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
+import type { AlertEmailConfig, IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
+import { DEFAULT_SUBJECT, DEFAULT_TEXT } from "./alert-email";
 import { makeVoiceSecret } from "../voice/auth";
 
 export const SETTINGS_MIGRATIONS = {
@@ -25,6 +27,8 @@ export const SETTINGS_MIGRATIONS = {
   alerts: "ALTER TABLE account ADD COLUMN alert_webhook TEXT;",
   // The gate pool objects admit allocations by: its version increases with every key or origin change.
   gate: "ALTER TABLE account ADD COLUMN gate_version INTEGER NOT NULL DEFAULT 1;",
+  // Alerts by email (JSON AlertEmailConfig or NULL).
+  alertEmail: "ALTER TABLE account ADD COLUMN alert_email TEXT;",
 };
 
 export type AccountRow = {
@@ -42,6 +46,7 @@ export type AccountRow = {
   webhook: string | null;
   alert_webhook: string | null;
   gate_version: number;
+  alert_email: string | null;
 };
 
 export interface AccountInit {
@@ -132,19 +137,35 @@ export class AccountSettings {
     this.sql.exec("UPDATE account SET fallback_number = ?, updated_at = ?", number, now);
   }
 
-  /** Set or clear GA4 and the webhooks; a webhook without a secret keeps the current one or gets a new one. */
-  setIntegrations(row: AccountRow, patch: IntegrationsPatch, now: number): void {
+  /**
+   * Set or clear GA4, the webhooks and the alert email; a webhook without a secret keeps the current
+   * one or gets a new one; the alert email keeps its API key unless a new one is given.
+   */
+  setIntegrations(row: AccountRow, patch: IntegrationsPatch, now: number): Result<true> {
     const current = integrationConfig(row);
     const ga4 = patch.ga4 === undefined ? current.ga4 : patch.ga4;
     const webhook = hookSetting(patch.webhook, current.webhook);
     const alertWebhook = hookSetting(patch.alertWebhook, current.alertWebhook);
+    let alertEmail = current.alertEmail;
+    if (patch.alertEmail === null) alertEmail = null;
+    else if (patch.alertEmail) {
+      const apiKey = patch.alertEmail.apiKey ?? current.alertEmail?.apiKey;
+      if (!apiKey)
+        return fail(400, "invalid_request", "alertEmail.apiKey is required the first time alert email is set", [
+          { path: "alertEmail.apiKey", message: "is required: a Resend API key re_…" },
+        ]);
+      const e = patch.alertEmail;
+      alertEmail = { provider: "resend", apiKey, from: e.from, to: e.to, subject: e.subject ?? null, text: e.text ?? null };
+    }
     this.sql.exec(
-      "UPDATE account SET ga4 = ?, webhook = ?, alert_webhook = ?, updated_at = ?",
+      "UPDATE account SET ga4 = ?, webhook = ?, alert_webhook = ?, alert_email = ?, updated_at = ?",
       ga4 ? JSON.stringify(ga4) : null,
       webhook ? JSON.stringify(webhook) : null,
       alertWebhook ? JSON.stringify(alertWebhook) : null,
+      alertEmail ? JSON.stringify(alertEmail) : null,
       now,
     );
+    return ok(true);
   }
 }
 
@@ -174,6 +195,7 @@ export function integrationConfig(row: AccountRow): IntegrationConfig {
     ga4: row.ga4 ? (JSON.parse(row.ga4) as IntegrationConfig["ga4"]) : null,
     webhook: row.webhook ? (JSON.parse(row.webhook) as IntegrationConfig["webhook"]) : null,
     alertWebhook: row.alert_webhook ? (JSON.parse(row.alert_webhook) as IntegrationConfig["alertWebhook"]) : null,
+    alertEmail: row.alert_email ? (JSON.parse(row.alert_email) as AlertEmailConfig) : null,
   };
 }
 
@@ -184,6 +206,16 @@ export function integrationsView(row: AccountRow): Integrations {
     ga4: c.ga4 ? { measurementId: c.ga4.measurementId, apiSecretHint: `…${c.ga4.apiSecret.slice(-4)}` } : null,
     webhook: c.webhook,
     alertWebhook: c.alertWebhook,
+    alertEmail: c.alertEmail
+      ? {
+          provider: c.alertEmail.provider,
+          apiKeyHint: `…${c.alertEmail.apiKey.slice(-4)}`,
+          from: c.alertEmail.from,
+          to: c.alertEmail.to,
+          subject: c.alertEmail.subject ?? DEFAULT_SUBJECT,
+          text: c.alertEmail.text ?? DEFAULT_TEXT,
+        }
+      : null,
   };
 }
 
@@ -194,7 +226,7 @@ function hookSetting(
 ): { url: string; secret: string } | null {
   if (patch === undefined) return current;
   if (patch === null) return null;
-  return { url: patch.url, secret: patch.secret ?? current?.secret ?? `whsec_${randomSecret(32)}` };
+  return { url: patch.url, secret: patch.secret ?? current?.secret ?? newWebhookSecret() };
 }
 
 export const accountNotFound = () => fail(404, "account_not_found", "No such account");

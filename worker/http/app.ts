@@ -1,7 +1,8 @@
 /** The Hono app: body caps, routes, the OpenAPI document, one error handler. */
 
 import { demoSeed } from "./demo";
-import { notFound, onError } from "./errors";
+import { notFound, onError, WWW_AUTHENTICATE } from "./errors";
+import { methodTable } from "./methods";
 import { capBody } from "./middleware/limits";
 import { createRouter } from "./router";
 import accountRoutes from "./routes/account";
@@ -9,6 +10,7 @@ import accountVoice from "./routes/account-voice";
 import accounts from "./routes/accounts";
 import allocate from "./routes/allocate";
 import calls from "./routes/calls";
+import deliveries from "./routes/deliveries";
 import dashboard from "./routes/dashboard";
 import meta from "./routes/meta";
 import poolHealth from "./routes/pool-health";
@@ -23,11 +25,17 @@ const app = createRouter();
 
 app.use("*", demoSeed());
 
+// Every 401 says how to authenticate (RFC 9110), whichever route raised it.
+app.use("*", async (c, next) => {
+  await next();
+  if (c.res.status === 401 && !c.res.headers.has("WWW-Authenticate")) c.res.headers.set("WWW-Authenticate", WWW_AUTHENTICATE);
+});
+
 // Every API body is capped; routes with smaller limits (allocation) add their own.
 app.use("/v1/*", capBody(ADMIN_MAX_BYTES));
 
 // Order matters where paths overlap: the first sub-app that matches handles the request.
-for (const routes of [snippet, allocate, accounts, accountRoutes, pools, voice, calls, accountVoice, sizing, poolHealth, dashboard, meta]) {
+for (const routes of [snippet, allocate, accounts, accountRoutes, pools, voice, calls, accountVoice, sizing, poolHealth, deliveries, dashboard, meta]) {
   app.route("/", routes);
 }
 
@@ -35,7 +43,8 @@ app.openAPIRegistry.registerComponent("securitySchemes", "adminKey", { type: "ht
 app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", { type: "http", scheme: "bearer", description: "Deployment operator token" });
 app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "edge-dni API", version: "1.0.0", description: "Dynamic number insertion at the edge." } });
 
-app.notFound(notFound);
+const allowedMethods = methodTable(app.routes);
+app.notFound((c) => notFound(c, allowedMethods));
 app.onError(onError);
 
 export default app;
