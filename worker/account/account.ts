@@ -19,9 +19,9 @@ import { directory } from "../platform/stubs";
 import type { PendingAlert } from "../pool/alerts";
 import type { Account, AccountPatch } from "../schemas/account";
 import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
+import type { DeliveryItem, DeliveryList } from "../schemas/deliveries";
 import type { NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
 import { CREDENTIAL_PROVIDERS, type VoicePatch } from "../schemas/providers";
-import type { DeliveryItem, DeliveryList } from "../schemas/deliveries";
 import type { Integrations, IntegrationsPatch } from "../schemas/voice";
 import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
 import { CallDesk, type DeskAccount } from "./call-desk";
@@ -411,7 +411,11 @@ export class AccountObject extends DurableObject<Env> {
     const config = integrationConfig(row);
     const configured = { ga4: config.ga4, webhook: config.webhook, alert: config.alertWebhook, alert_email: config.alertEmail } as Record<string, unknown>;
     if (found && !configured[found.kind])
-      return fail(409, "not_configured", `Delivery ${id} goes to ${found.kind}, which is not configured any more; set it in PATCH /v1/account/integrations first`);
+      return fail(
+        409,
+        "not_configured",
+        `Delivery ${id} goes to ${found.kind}, which is not configured any more; set it in PATCH /v1/account/integrations first`,
+      );
     const out = found ? await this.desk.redeliver(id, now) : null;
     return out ? ok(deliveryItem(out, row.id)) : fail(404, "delivery_not_found", `No delivery ${id} in this account; list them with GET /v1/deliveries`);
   }

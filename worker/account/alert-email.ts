@@ -69,7 +69,9 @@ export function emailRequest(config: AlertEmailConfig, key: string, payload: str
   const body = {
     from: config.from,
     to: config.to,
-    subject: render(config.subject ?? DEFAULT_SUBJECT, values).replace(/[\r\n]+/g, " ").slice(0, 250),
+    subject: render(config.subject ?? DEFAULT_SUBJECT, values)
+      .replace(/[\r\n]+/g, " ")
+      .slice(0, 250),
     text: render(config.text ?? DEFAULT_TEXT, values),
   };
   return new Request(RESEND_ENDPOINT, {

@@ -91,7 +91,8 @@ function request(row: OutboxRow, config: IntegrationConfig, accountId: string, n
     url.searchParams.set("api_secret", config.ga4.apiSecret);
     return { req: new Request(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: row.payload }), trusted: true };
   }
-  if (row.kind === "alert_email") return config.alertEmail ? { req: emailRequest(config.alertEmail, webhookId(accountId, row.id), row.payload), trusted: true } : null;
+  if (row.kind === "alert_email")
+    return config.alertEmail ? { req: emailRequest(config.alertEmail, webhookId(accountId, row.id), row.payload), trusted: true } : null;
   const hook = row.kind === "alert" ? config.alertWebhook : config.webhook;
   return hook ? signedPost(hook, row.kind === "alert" ? alertType(row.payload) : row.event, webhookId(accountId, row.id), row.payload, now) : null;
 }

@@ -47,7 +47,13 @@ export class DeliveryAlerts {
     if (result.ok) {
       if (!open) return;
       this.sql.exec("DELETE FROM delivery_episodes WHERE kind = ?", row.kind);
-      this.queue(`delivery-alert/${row.kind}/${open.opened_at}/recovered`, this.payload("delivery.recovered", row, open.opened_at, null, now), channels, now, row.kind);
+      this.queue(
+        `delivery-alert/${row.kind}/${open.opened_at}/recovered`,
+        this.payload("delivery.recovered", row, open.opened_at, null, now),
+        channels,
+        now,
+        row.kind,
+      );
       return;
     }
     if (open || (row.attempts + 1 < FAILING_AFTER && !result.dead)) return;

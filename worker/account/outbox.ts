@@ -42,7 +42,21 @@ export const OUTBOX_DEAD_LETTER_MIGRATION = `
 const MIN = 60_000;
 const HOUR = 3_600_000;
 /** The wait after each failed attempt, before jitter: 30 s … 8 h, then every 12 h; 75.7 h in all. */
-export const RETRY_DELAYS_MS = [MIN / 2, 2 * MIN, 10 * MIN, 30 * MIN, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR, 12 * HOUR, 12 * HOUR, 12 * HOUR, 12 * HOUR, 12 * HOUR];
+export const RETRY_DELAYS_MS = [
+  MIN / 2,
+  2 * MIN,
+  10 * MIN,
+  30 * MIN,
+  HOUR,
+  2 * HOUR,
+  4 * HOUR,
+  8 * HOUR,
+  12 * HOUR,
+  12 * HOUR,
+  12 * HOUR,
+  12 * HOUR,
+  12 * HOUR,
+];
 /** The first attempt and one per retry delay; the last failure makes the row dead. */
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 /** Jitter only ever lengthens a wait (by up to a quarter), so the retries span at least the schedule's 75.7 h. */

@@ -5,13 +5,13 @@
  */
 import { normalizeOrigins } from "../domain/pool-rules";
 import { safeEqualFixed } from "../platform/crypto";
-import { newWebhookSecret } from "../platform/standard-webhooks";
 import { fail, ok, type Result } from "../platform/result";
+import { newWebhookSecret } from "../platform/standard-webhooks";
 import type { AccountGate } from "../pool/protocol";
 import type { Account } from "../schemas/account";
 import type { AlertEmailConfig, IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
-import { DEFAULT_SUBJECT, DEFAULT_TEXT } from "./alert-email";
 import { makeVoiceSecret } from "../voice/auth";
+import { DEFAULT_SUBJECT, DEFAULT_TEXT } from "./alert-email";
 
 export const SETTINGS_MIGRATIONS = {
   account: `CREATE TABLE account (

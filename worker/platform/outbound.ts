@@ -158,7 +158,8 @@ async function resolve(host: string): Promise<{ ok: true; addresses: string[] } 
     } catch (err) {
       return { ok: false, reason: `DNS lookup of ${host} failed (${err instanceof Error ? err.message : String(err)})` };
     }
-    if (answer.Status !== undefined && answer.Status !== 0 && answer.Status !== 3) return { ok: false, reason: `DNS lookup of ${host} failed (rcode ${answer.Status})` };
+    if (answer.Status !== undefined && answer.Status !== 0 && answer.Status !== 3)
+      return { ok: false, reason: `DNS lookup of ${host} failed (rcode ${answer.Status})` };
     for (const rr of answer.Answer ?? []) if (rr.type === 1 || rr.type === 28) addresses.push(rr.data);
   }
   return addresses.length ? { ok: true, addresses } : { ok: false, reason: `${host} does not resolve to any address` };

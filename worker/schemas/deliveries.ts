@@ -7,7 +7,10 @@ export const DELIVERY_FILTERS = ["failing", "dead", "pending", "delivered", "all
 export const DeliveryItemSchema = z
   .object({
     id: z.string().openapi({ example: "42" }),
-    webhookId: z.string().nullable().openapi({ description: "The webhook-id header it is sent with (webhooks and alert webhooks); the same on every attempt." }),
+    webhookId: z
+      .string()
+      .nullable()
+      .openapi({ description: "The webhook-id header it is sent with (webhooks and alert webhooks); the same on every attempt." }),
     kind: z.enum(DELIVERY_LIST_KINDS).openapi({ description: "ga4 | webhook (calls) | alert (alert webhook) | alert_email" }),
     event: z.string().openapi({ description: "call | call.completed for calls; the alert type (pool.warning …) for alerts." }),
     callId: z.string().nullable().openapi({ description: "The call it is about (null for alerts)." }),

@@ -24,7 +24,10 @@ const HookPatch = z
   .strict()
   .nullable();
 
-const EmailAddress = z.string().max(320).regex(/^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/, "must be an email address like ops@example.com");
+const EmailAddress = z
+  .string()
+  .max(320)
+  .regex(/^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/, "must be an email address like ops@example.com");
 
 /** Alerts by email through Resend (https://resend.com/docs/api-reference/emails/send-email). */
 const AlertEmailPatch = z
@@ -51,7 +54,9 @@ export const IntegrationsPatchSchema = z
     ga4: z
       .object({
         measurementId: z.string().regex(/^G-[A-Z0-9]{4,20}$/, "a GA4 measurement id, e.g. G-ABC123XYZ"),
-        apiSecret: z.string().regex(/^[A-Za-z0-9_-]{8,100}$/, "must be 8 to 100 of A-Z a-z 0-9 _ - (GA4 Admin → Data streams → Measurement Protocol API secrets)"),
+        apiSecret: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{8,100}$/, "must be 8 to 100 of A-Z a-z 0-9 _ - (GA4 Admin → Data streams → Measurement Protocol API secrets)"),
       })
       .strict()
       .nullable()
@@ -61,7 +66,8 @@ export const IntegrationsPatchSchema = z
       description: "Where pool alerts (status warning pools) are sent: pool.warning, pool.exhausted, pool.recovered.",
     }),
     alertEmail: AlertEmailPatch.optional().openapi({
-      description: "Alerts by email as well (pool warning, exhausted, recovered, scaling, failing deliveries), through Resend. apiKey is required when first set.",
+      description:
+        "Alerts by email as well (pool warning, exhausted, recovered, scaling, failing deliveries), through Resend. apiKey is required when first set.",
     }),
   })
   .strict()
@@ -70,7 +76,9 @@ export const IntegrationsPatchSchema = z
 export const IntegrationsSchema = z
   .object({
     ga4: z.object({ measurementId: z.string(), apiSecretHint: z.string().openapi({ description: "Last 4 characters; the secret is write-only." }) }).nullable(),
-    webhook: z.object({ url: z.string(), secret: z.string().openapi({ description: "Standard Webhooks signing secret whsec_… (see docs/calls.md)." }) }).nullable(),
+    webhook: z
+      .object({ url: z.string(), secret: z.string().openapi({ description: "Standard Webhooks signing secret whsec_… (see docs/calls.md)." }) })
+      .nullable(),
     alertWebhook: z
       .object({ url: z.string(), secret: z.string().openapi({ description: "Standard Webhooks signing secret, the same scheme as the calls webhook." }) })
       .nullable(),

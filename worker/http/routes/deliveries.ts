@@ -39,7 +39,10 @@ app.openapi(
       "Send one more copy of a delivery now, with the same body and webhook-id (receivers deduplicate on it). A delivered or dead delivery gets one attempt; a pending one is tried now and keeps its retries.",
     security: ADMIN,
     request: { params: DeliveryParamSchema },
-    responses: { 202: { description: "Queued; the alarm sends it within seconds", ...json(DeliveryItemSchema) }, ...errorResponsesFor([400, 401, 403, 404, 409]) },
+    responses: {
+      202: { description: "Queued; the alarm sends it within seconds", ...json(DeliveryItemSchema) },
+      ...errorResponsesFor([400, 401, 403, 404, 409]),
+    },
   }),
   async (c) => c.json(unwrap(await account(c.env, c.var.accountId).redeliver(Number(c.req.valid("param").id), Date.now())), 202),
 );
