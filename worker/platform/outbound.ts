@@ -45,10 +45,10 @@ export function checkOutboundUrl(raw: string): UrlCheck {
     const why = ipv4Refusal(host);
     return why ? { ok: false, reason: `points at ${why} (${host})` } : { ok: true, url };
   }
-  if (!host.includes(".")) return { ok: false, reason: `must name a public host (${host} is a single-label name)` };
   if (host === "localhost" || INTERNAL_SUFFIXES.some((s) => host.endsWith(s)) || host === "metadata.google.internal") {
     return { ok: false, reason: `must name a public host (${host} is an internal name)` };
   }
+  if (!host.includes(".")) return { ok: false, reason: `must name a public host (${host} is a single-label name)` };
   return { ok: true, url };
 }
 
