@@ -60,7 +60,7 @@ export function endpoints(get: Get) {
     pools: async () => (await get<{ pools: Pool[] }>("/v1/pools")).pools,
     /** minutes 0: only the figures now (the cards); else buckets of `step` minutes over `minutes`. */
     health: (id: string, minutes: number, step?: number) => get<HealthView>(`${pool(id)}/health`, { minutes, step }),
-    numbers: (id: string, after: string | null, limit: number) => get<NumberPage>(`${pool(id)}/numbers`, { limit, after: after ?? undefined }),
+    numbers: (id: string, after: string | null, limit: number) => get<NumberPage>(`${pool(id)}/numbers`, { limit, cursor: after ?? undefined }),
     callStats: (from: number) => get<CallStats>("/v1/stats/calls", { from: new Date(from).toISOString() }),
   };
 }

@@ -42,7 +42,7 @@ describe("dashboard API client", () => {
     expect(net.sent.map((s) => s.url)).toEqual([
       "/v1/pools/web/health?minutes=0",
       "/v1/pools/web/numbers?limit=200",
-      "/v1/pools/web/numbers?limit=200&after=%2B18885550199",
+      "/v1/pools/web/numbers?limit=200&cursor=%2B18885550199",
       "/v1/stats/calls?from=2031-01-01T00%3A00%3A00.000Z",
     ]);
   });

@@ -1,8 +1,9 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { MAX_ATTEMPTS, retryDelayMs } from "../../worker/account/outbox";
-import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, hmacHex, mockNetwork, onlyUpkeepDue, ring, type Seen, T0, visit } from "./calls-helpers";
+import { JITTER, jitteredDelayMs, MAX_ATTEMPTS, retryDelayMs } from "../../worker/account/outbox";
+import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, mockNetwork, onlyUpkeepDue, ring, type Seen, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created } from "./helpers";
+import { verifies } from "./receiver";
 
 const HOOK = "https://hooks.example/dni";
 
@@ -20,13 +21,9 @@ type DeliveryJson = { kind: string; status: string; attempts: number; lastError:
 const deliveries = async (acct: Created, id: string): Promise<Record<string, DeliveryJson>> =>
   Object.fromEntries(((await getCall(acct, id)).json.deliveries as DeliveryJson[]).map((d) => [d.kind, d]));
 
-/** What a receiver does to check our signature (the docs/calls.md recipe). */
-async function verifies(secret: string, req: Seen, nowMs: number): Promise<boolean> {
-  const ts = req.headers.get("X-DNI-Timestamp") ?? "";
-  const sig = req.headers.get("X-DNI-Signature") ?? "";
-  const fresh = Math.abs(Number(ts) * 1000 - nowMs) <= 300_000;
-  return fresh && sig === `v1=${await hmacHex(secret, `${ts}.${req.body}`)}`;
-}
+/** Standard Webhooks secrets (whsec_ + base64 of 32 bytes). */
+const SECRET_A = `whsec_${btoa("a-webhook-secret-of-32-bytes-ok!")}`;
+const SECRET_B = `whsec_${btoa("b-webhook-secret-of-32-bytes-ok!")}`;
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["Date"] });
@@ -44,7 +41,7 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     const settings = await integrate(acct);
     expect(settings.ga4).toEqual({ measurementId: "G-TEST1234", apiSecretHint: "…cdef" });
     expect(settings.webhook.url).toBe(HOOK);
-    expect(settings.webhook.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(settings.webhook.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     let hookStatus = 500;
     const net = mockNetwork((req) => new Response(req.url.href === HOOK ? "receiver down" : null, { status: req.url.href === HOOK ? hookStatus : 204 }));
     const v = await visit(acct);
@@ -91,8 +88,10 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     // The webhook: the call as JSON, verifiable with the account's webhook secret.
     const hook = first.hook[0]!;
     expect(hook.headers.get("Content-Type")).toBe("application/json");
-    expect(await verifies(settings.webhook.secret, hook, Date.now())).toBe(true);
-    expect(await verifies("whsec_someone_else_entirely_0000000000000000", hook, Date.now())).toBe(false);
+    // Standard Webhooks: the reference library verifies it with the account's secret, and only with it.
+    expect(verifies(settings.webhook.secret, hook)).toBe(true);
+    expect(verifies(SECRET_B, hook)).toBe(false);
+    expect(verifies(settings.webhook.secret, { ...hook, body: hook.body.replace('"call"', '"call" ') })).toBe(false);
     const payload = JSON.parse(hook.body);
     expect(payload).toMatchObject({
       type: "call",
@@ -104,29 +103,35 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     // Status is visible: GA4 delivered, the webhook waiting for its retry.
     expect(await deliveries(acct, id)).toMatchObject({
       ga4: { status: "delivered", attempts: 1, lastStatus: 204, deliveredAt: T0, nextAttemptAt: null },
-      webhook: { status: "pending", attempts: 1, lastStatus: 500, lastError: "HTTP 500: receiver down", nextAttemptAt: T0 + retryDelayMs(1) },
+      webhook: { status: "pending", attempts: 1, lastStatus: 500, lastError: "HTTP 500" },
     });
+    // The receiver's answer body is never stored or shown; the wait is jittered, never shorter than the schedule.
+    const next = (await deliveries(acct, id)).webhook as unknown as { nextAttemptAt: number; lastError: string };
+    expect(next.lastError).not.toContain("receiver down");
+    expect(next.nextAttemptAt).toBeGreaterThanOrEqual(T0 + retryDelayMs(1));
+    expect(next.nextAttemptAt).toBeLessThanOrEqual(T0 + retryDelayMs(1) * (1 + JITTER));
     // Not due yet: the alarm sends nothing early.
     await runDurableObjectAlarm(accountStub(acct.accountId));
     expect(net.seen).toHaveLength(2);
 
     hookStatus = 200;
-    at(T0 + retryDelayMs(1));
+    at(next.nextAttemptAt);
     expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(true);
     const retry = byKind(net.seen).hook;
     expect(retry).toHaveLength(2);
-    expect(retry[1]!.body).toBe(hook.body); // the same body, signed afresh
-    expect(retry[1]!.headers.get("X-DNI-Timestamp")).toBe(String(Math.floor((T0 + retryDelayMs(1)) / 1000)));
-    expect(await verifies(settings.webhook.secret, retry[1]!, Date.now())).toBe(true);
+    expect(retry[1]!.body).toBe(hook.body); // the same body and message id, signed afresh
+    expect(retry[1]!.headers.get("webhook-id")).toBe(hook.headers.get("webhook-id"));
+    expect(retry[1]!.headers.get("webhook-timestamp")).toBe(String(Math.floor(next.nextAttemptAt / 1000)));
+    expect(verifies(settings.webhook.secret, retry[1]!)).toBe(true);
     expect(await deliveries(acct, id)).toMatchObject({ webhook: { status: "delivered", attempts: 2, lastStatus: 200, lastError: null } });
     expect(byKind(net.seen).ga4).toHaveLength(1);
     // Nothing left: no alarm but the daily storage upkeep.
     expect(await onlyUpkeepDue(acct)).toBe(true);
   });
 
-  it("a receiver that never recovers is given up on after the attempt limit (failed, with the last error)", async () => {
+  it("a receiver that never recovers is retried for more than 72 h, then dead-lettered with the last error", async () => {
     const { acct, voice } = await callWorld(1);
-    await integrate(acct, { webhook: { url: HOOK, secret: "a_webhook_secret_1234" } });
+    await integrate(acct, { webhook: { url: HOOK, secret: SECRET_A } });
     let calls = 0;
     mockNetwork(() => {
       calls++;
@@ -139,11 +144,13 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(true);
       expect(calls).toBe(attempt);
-      now += retryDelayMs(attempt);
+      now += jitteredDelayMs(attempt, 1);
       at(now);
     }
+    // The last attempt came more than 72 h after the first.
+    expect(now - jitteredDelayMs(MAX_ATTEMPTS, 1) - T0).toBeGreaterThan(72 * 3_600_000);
     const d = (await deliveries(acct, id)).webhook!;
-    expect(d).toMatchObject({ kind: "webhook", status: "failed", attempts: MAX_ATTEMPTS, lastStatus: null, nextAttemptAt: null, deliveredAt: null });
+    expect(d).toMatchObject({ kind: "webhook", status: "dead", attempts: MAX_ATTEMPTS, lastStatus: null, nextAttemptAt: null, deliveredAt: null });
     expect(d.lastError).toContain("connection refused");
     expect(await onlyUpkeepDue(acct)).toBe(true);
     await runDurableObjectAlarm(accountStub(acct.accountId));
@@ -182,18 +189,18 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     const id = callId();
     await ring(voice.callbackUrl, callBody(id, v.number, T0));
     const cleared = await integrate(acct, { ga4: null, webhook: null });
-    expect(cleared).toEqual({ ga4: null, webhook: null, alertWebhook: null });
+    expect(cleared).toEqual({ ga4: null, webhook: null, alertWebhook: null, alertEmail: null });
     await runDurableObjectAlarm(accountStub(acct.accountId));
     expect(net.seen).toHaveLength(0);
     expect(await deliveries(acct, id)).toMatchObject({
-      ga4: { status: "failed", attempts: 1 },
-      webhook: { status: "failed", lastError: expect.stringContaining("no longer configured") },
+      ga4: { status: "dead", attempts: 1 },
+      webhook: { status: "dead", lastError: expect.stringContaining("no longer configured") },
     });
   });
 
   it("integration settings are validated and a refusal changes nothing", async () => {
     const { acct } = await callWorld(1);
-    await integrate(acct, { webhook: { url: HOOK, secret: "first_secret_0123456789" } });
+    await integrate(acct, { webhook: { url: HOOK, secret: SECRET_A } });
     const before = await api("GET", "/v1/account/integrations", { key: acct.adminKey });
     for (const body of [
       { ga4: { measurementId: "UA-1234-5", apiSecret: "mp_secret_abcdef" } },
@@ -201,6 +208,8 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
       { webhook: { url: "http://hooks.example/dni" } },
       { webhook: { url: "not a url" } },
       { webhook: { url: HOOK, secret: "short" } },
+      { webhook: { url: HOOK, secret: "first_secret_0123456789" } }, // not whsec_ + base64
+      { webhook: { url: HOOK, secret: "whsec_c2hvcnQ=" } }, // decodes to 5 bytes
       { webhook: { url: HOOK, extra: 1 } },
       { colour: "red" },
     ]) {
@@ -210,7 +219,7 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     expect(await api("GET", "/v1/account/integrations", { key: acct.adminKey })).toEqual(before);
     // A new URL without a secret keeps the secret.
     const moved = await integrate(acct, { webhook: { url: "https://hooks.example/v2" } });
-    expect(moved.webhook).toEqual({ url: "https://hooks.example/v2", secret: "first_secret_0123456789" });
+    expect(moved.webhook).toEqual({ url: "https://hooks.example/v2", secret: SECRET_A });
     expect((await api("PATCH", "/v1/account/integrations", { key: acct.siteKey, body: {} })).status).toBe(403);
   });
 });

@@ -98,17 +98,34 @@ export interface Seen {
   body: string;
 }
 
+/** A public address (TEST-NET would be refused): what every mocked host name resolves to unless a test says otherwise. */
+export const PUBLIC_IP = "93.184.215.14";
+
 /**
- * The network edge: outbound fetch (GA4, webhook receivers) answered by `respond`. The worker and
- * its Durable Objects run in this isolate, so spying on the global fetch catches their requests;
- * the tests' own requests go through SELF and are untouched.
+ * The network edge: outbound fetch (GA4, webhook receivers, email API) answered by `respond`. The
+ * worker and its Durable Objects run in this isolate, so spying on the global fetch catches their
+ * requests; the tests' own requests go through SELF and are untouched.
+ *
+ * DNS-over-HTTPS lookups (the outbound policy resolves a receiver's host before sending) are
+ * answered here from `dns` — explicitly, and only in tests: every name resolves to PUBLIC_IP unless
+ * a test maps it elsewhere — and are kept out of `seen` (listed in `lookups`).
  */
 export function mockNetwork(respond: (req: Seen) => Response | Promise<Response> = () => new Response(null, { status: 204 })) {
   const seen: Seen[] = [];
-  const net = { seen, respond };
+  const lookups: string[] = [];
+  const dns = new Map<string, string[]>();
+  const net = { seen, respond, dns, lookups };
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
     const req = new Request(input, init);
-    const entry = { url: new URL(req.url), method: req.method, headers: req.headers, body: await req.text() };
+    const url = new URL(req.url);
+    if (url.origin === "https://cloudflare-dns.com" && url.pathname === "/dns-query") {
+      const name = url.searchParams.get("name") ?? "";
+      const type = url.searchParams.get("type") === "AAAA" ? 28 : 1;
+      lookups.push(`${name} ${type === 28 ? "AAAA" : "A"}`);
+      const addrs = (net.dns.get(name) ?? [PUBLIC_IP]).filter((a) => a.includes(":") === (type === 28));
+      return Response.json({ Status: 0, Answer: addrs.map((data) => ({ name, type, TTL: 60, data })) });
+    }
+    const entry = { url, method: req.method, headers: req.headers, body: await req.text() };
     seen.push(entry);
     return net.respond(entry);
   });

@@ -98,7 +98,7 @@ describe("pool health figures", () => {
     expect(first.status).toBe(200);
     expect(first.json.numbers).toHaveLength(2);
     expect(first.json.nextCursor).toBe(first.json.numbers[1].number);
-    const rest = await api("GET", `/v1/pools/web/numbers?limit=2&after=${encodeURIComponent(first.json.nextCursor)}`, { key: acct.adminKey });
+    const rest = await api("GET", `/v1/pools/web/numbers?limit=2&cursor=${encodeURIComponent(first.json.nextCursor)}`, { key: acct.adminKey });
     expect(rest.json.nextCursor).toBeNull();
     const byNumber = Object.fromEntries([...first.json.numbers, ...rest.json.numbers].map((n: { number: string }) => [n.number, n]));
     expect(Object.keys(byNumber)).toEqual([nA, nB, nC, nD].sort());
@@ -244,7 +244,7 @@ describe("pool health figures", () => {
       expect({ q, status: r.status, code: r.json.error?.code }).toEqual({ q, status: 400, code: "invalid_request" });
     }
     expect((await health(acct, "?minutes=10080&step=60")).json.minutes).toHaveLength(168);
-    expect((await api("GET", "/v1/pools/web/numbers?after=12345", { key: acct.adminKey })).status).toBe(400);
+    expect((await api("GET", "/v1/pools/web/numbers?cursor=12345", { key: acct.adminKey })).status).toBe(400);
     expect((await api("GET", "/v1/pools/nope/health", { key: acct.adminKey })).status).toBe(404);
     expect((await api("GET", "/v1/pools/web/health")).status).toBe(401);
     expect((await api("GET", "/v1/pools/web/numbers", { key: acct.siteKey })).status).toBe(403);

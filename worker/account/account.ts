@@ -19,6 +19,7 @@ import { directory } from "../platform/stubs";
 import type { PendingAlert } from "../pool/alerts";
 import type { Account, AccountPatch } from "../schemas/account";
 import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
+import type { DeliveryItem, DeliveryList } from "../schemas/deliveries";
 import type { NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
 import { CREDENTIAL_PROVIDERS, type VoicePatch } from "../schemas/providers";
 import type { Integrations, IntegrationsPatch } from "../schemas/voice";
@@ -27,7 +28,9 @@ import { CallDesk, type DeskAccount } from "./call-desk";
 import { CALL_EVENTS_MIGRATION } from "./call-events";
 import { CALL_MONTHS_MIGRATION } from "./call-months";
 import { CALLS_MIGRATION, CALLS_OUTCOME_MIGRATION } from "./call-store";
-import { OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION } from "./outbox";
+import { deliveryItem } from "./deliveries";
+import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
+import { type DeliveryFilter, OUTBOX_DEAD_LETTER_MIGRATION, OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION, type OutboxKind } from "./outbox";
 import { type PoolState, PoolSync, SYNC_MIGRATION } from "./pool-sync";
 import { forwardTargetsOf, PoolRegistry, REGISTRY_MIGRATIONS, type Routing, type StoredPool } from "./registry";
 import {
@@ -65,6 +68,10 @@ export const MIGRATIONS = [
   // Bounded storage: a retention setting, calls older than a few days in one CallLog object per month.
   `${SETTINGS_MIGRATIONS.retention}
    ${CALL_MONTHS_MIGRATION}`,
+  // Dead letters and redelivery, failing-delivery episodes, alerts by email.
+  `${OUTBOX_DEAD_LETTER_MIGRATION}
+   ${DELIVERY_EPISODES_MIGRATION}
+   ${SETTINGS_MIGRATIONS.alertEmail}`,
 ];
 
 export type { VoiceSecrets };
@@ -339,7 +346,8 @@ export class AccountObject extends DurableObject<Env> {
   setIntegrations(patch: IntegrationsPatch, now: number): Result<Integrations> {
     const row = this.row();
     if (!row) return accountNotFound();
-    this.settings.setIntegrations(row, patch, now);
+    const set = this.settings.setIntegrations(row, patch, now);
+    if (!set.ok) return set;
     return ok(integrationsView(this.row()!));
   }
 
@@ -375,18 +383,55 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   /**
-   * A pool object hands over its alerts: each is queued once for the alert webhook (through the
-   * outbox, with retries); without an alert webhook they are dropped. Answers the ids taken.
+   * A pool object hands over its alerts: each is queued once for the alert webhook and the alert
+   * email (through the outbox, with retries); with neither configured they are dropped. Answers the ids taken.
    */
   async takePoolAlerts(poolId: string, alerts: PendingAlert[], now: number): Promise<number[]> {
     const row = this.row();
-    const hook = row ? integrationConfig(row).alertWebhook : null;
-    if (hook)
-      await this.desk.queueOnce(
-        alerts.map((a) => ({ key: `pool-alert/${poolId}/${a.id}`, kind: "alert" as const, payload: a.payload })),
+    if (row)
+      await this.desk.queueAlerts(
+        alerts.map((a) => ({ key: `pool-alert/${poolId}/${a.id}`, payload: a.payload })),
+        integrationConfig(row),
         now,
       );
     return alerts.map((a) => a.id);
+  }
+
+  /**
+   * An account-level alert (e.g. `pool.scaled` from autoscaling): `payload` is its JSON body with
+   * `type`, `accountId`, `at`, `message`; queued once per `key` to the alert webhook and email.
+   */
+  async raiseAlert(key: string, payload: string, now: number): Promise<Result<true>> {
+    const row = this.row();
+    if (!row) return accountNotFound();
+    await this.desk.queueAlerts([{ key: `account-alert/${key}`, payload }], integrationConfig(row), now);
+    return ok(true);
+  }
+
+  /** Outbound deliveries newest first; `cursor` is the last id of the previous page. */
+  listDeliveries(q: { status: DeliveryFilter; kind?: OutboxKind | undefined; cursor?: string | undefined; limit: number }): Result<DeliveryList> {
+    const row = this.row();
+    if (!row) return accountNotFound();
+    const rows = this.desk.deliveries(q.status, q.kind ?? null, q.cursor === undefined ? null : Number(q.cursor), q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    return ok({ deliveries: page.map((r) => deliveryItem(r, row.id)), nextCursor: rows.length > q.limit ? String(page[page.length - 1]!.id) : null });
+  }
+
+  /** One more copy of a delivery, with the same body and webhook-id, sent by the alarm now. */
+  async redeliver(id: number, now: number): Promise<Result<DeliveryItem>> {
+    const row = this.row();
+    if (!row) return accountNotFound();
+    const found = this.desk.delivery(id);
+    const config = integrationConfig(row);
+    const configured = { ga4: config.ga4, webhook: config.webhook, alert: config.alertWebhook, alert_email: config.alertEmail } as Record<string, unknown>;
+    if (found && !configured[found.kind])
+      return fail(
+        409,
+        "not_configured",
+        `Delivery ${id} goes to ${found.kind}, which is not configured any more; set it in PATCH /v1/account/integrations first`,
+      );
+    const out = found ? await this.desk.redeliver(id, now) : null;
+    return out ? ok(deliveryItem(out, row.id)) : fail(404, "delivery_not_found", `No delivery ${id} in this account; list them with GET /v1/deliveries`);
   }
 
   /** The one alarm: outbound deliveries that are due, pushes that failed, numbers whose routing time is over, the calls' daily upkeep. */

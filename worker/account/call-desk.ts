@@ -19,7 +19,8 @@ import { CallMonths } from "./call-months";
 import { buildCallRow, type CallRow, callView, routeOf } from "./call-record";
 import { CallStore } from "./call-store";
 import { attempt, ga4Payload, webhookPayload } from "./deliveries";
-import { Outbox, type OutboxKind } from "./outbox";
+import { type AlertChannels, DeliveryAlerts } from "./delivery-alerts";
+import { type DeliveryFilter, Outbox, type OutboxKind, type OutboxRow } from "./outbox";
 import type { StoredPool } from "./registry";
 
 /** What the desk needs to know about the account (read fresh for each callback). */
@@ -69,10 +70,14 @@ export class CallDesk {
     this.outbox = new Outbox(ctx.storage.sql);
     this.events = new CallEvents(ctx.storage.sql);
     this.months = new CallMonths(ctx.storage, env, this.calls);
+    this.alerts = new DeliveryAlerts(ctx.storage.sql, () => this.accountId);
   }
 
   /** Where calls older than a few days live (one log per month), the archive, and the daily upkeep. */
   private readonly months: CallMonths;
+
+  private readonly alerts: DeliveryAlerts;
+  private accountId = "";
 
   readonly events: CallEvents;
 
@@ -245,12 +250,13 @@ export class CallDesk {
   }
 
   /**
-   * Deliveries that are not about a call (pool alerts) go through the same outbox and alarm.
-   * A key already queued is skipped, so handing the same item over twice sends it once.
+   * Alerts (pool alerts, scaling events) go through the same outbox and alarm, to the alert webhook
+   * and the alert email. A key already queued is skipped, so handing the same alert over twice sends it once.
    */
-  async queueOnce(items: readonly { key: string; kind: OutboxKind; payload: string }[], now: number): Promise<void> {
+  async queueAlerts(items: readonly { key: string; payload: string }[], config: IntegrationConfig, now: number): Promise<void> {
+    const channels = channelsOf(config);
     this.ctx.storage.transactionSync(() => {
-      for (const i of items) this.outbox.enqueueOnce(i.key, i.kind, i.payload, now);
+      for (const i of items) this.alerts.queue(i.key, i.payload, channels, now);
     });
     await this.schedule();
   }
@@ -260,22 +266,46 @@ export class CallDesk {
    * call storage when due (moves, retention, pruning), then re-arm for the next.
    */
   async deliver(config: IntegrationConfig, upkeep: { accountId: string; retentionDays: number }): Promise<void> {
+    const accountId = upkeep.accountId;
+    this.accountId = accountId;
     const now = Date.now();
     this.events.purge(now);
     await this.months.upkeep(upkeep.accountId, now, upkeep.retentionDays, (before) => this.outbox.prune(before));
     const due = this.outbox.due(now, BATCH);
+    const channels = channelsOf(config);
     await Promise.all(
       due.map(async (row) => {
-        const result = await attempt(row, config, now);
+        const result = await attempt(row, config, accountId, now);
         const at = Date.now();
-        if (result.ok) this.outbox.delivered(row.id, result.status, at);
-        else {
-          this.outbox.attemptFailed(row, result.status, result.error, at, result.final);
-          console.warn(`delivery ${row.kind} of call ${row.call_id} failed (attempt ${row.attempts + 1})`, result.error);
-        }
+        this.ctx.storage.transactionSync(() => {
+          if (result.ok) {
+            this.outbox.delivered(row.id, result.status, at);
+            this.alerts.settle(row, { ok: true }, channels, at);
+          } else {
+            const state = this.outbox.attemptFailed(row, result.status, result.error, at, result.final);
+            this.alerts.settle(row, { ok: false, error: result.error, dead: state === "dead" }, channels, at);
+          }
+        });
+        if (!result.ok) console.warn(`delivery ${row.id} (${row.kind} for ${row.call_id}) failed (attempt ${row.attempts + 1})`, result.error);
       }),
     );
     await this.schedule();
+  }
+
+  /** Deliveries newest first (see Outbox.list). */
+  deliveries(filter: DeliveryFilter, kind: OutboxKind | null, beforeId: number | null, limit: number): OutboxRow[] {
+    return this.outbox.list(filter, kind, beforeId, limit);
+  }
+
+  delivery(id: number): OutboxRow | null {
+    return this.outbox.get(id);
+  }
+
+  /** Send a delivery once more with the same message id (null: no such delivery). */
+  async redeliver(id: number, now: number): Promise<OutboxRow | null> {
+    const row = this.outbox.redeliver(id, now);
+    if (row) await this.schedule();
+    return row;
   }
 
   /** When the next delivery, purge or upkeep is due (null: none). */
@@ -283,4 +313,9 @@ export class CallDesk {
     const times = [this.outbox.nextDue(), this.events.nextPurge(), this.months.upkeepDue(Date.now())].filter((t): t is number => t !== null);
     return times.length ? Math.min(...times) : null;
   }
+}
+
+/** Where alerts can go with these settings. */
+export function channelsOf(config: IntegrationConfig): AlertChannels {
+  return { webhook: !!config.alertWebhook, email: !!config.alertEmail };
 }

@@ -1,11 +1,15 @@
 /**
- * What we send about a call, and one attempt at sending it: a GA4 Measurement Protocol event,
- * and a signed JSON webhook. Bodies are built once, when the call is stored; secrets and URLs
- * are read from the account's current settings at each attempt.
+ * What we send about a call, and one attempt at sending any outbox row: a GA4 Measurement Protocol
+ * event, a Standard Webhooks signed JSON webhook (calls and alerts), an alert email. Bodies are built
+ * once, when the row is queued; secrets and URLs are read from the account's current settings at
+ * each attempt.
  */
-import { signatureHeaders } from "../platform/signing";
+import { outboundFetch } from "../platform/outbound";
+import { standardWebhookHeaders } from "../platform/standard-webhooks";
 import type { Call } from "../schemas/calls";
+import type { DeliveryItem } from "../schemas/deliveries";
 import type { IntegrationConfig } from "../schemas/voice";
+import { emailRequest } from "./alert-email";
 import type { OutboxRow } from "./outbox";
 
 export const GA4_ENDPOINT = "https://www.google-analytics.com/mp/collect";
@@ -54,42 +58,69 @@ export function webhookPayload(accountId: string, call: Call, type: "call" | "ca
 
 export type Attempt = { ok: true; status: number } | { ok: false; status: number | null; error: string; final: boolean };
 
-async function request(row: OutboxRow, config: IntegrationConfig, now: number): Promise<Request | null> {
+/** The Standard Webhooks message id of a delivery: the same on every retry and redelivery, unique across accounts. */
+export const webhookId = (accountId: string, rowId: number) => `msg_${accountId}_${rowId}`;
+
+type Built = { req: Request; trusted: boolean } | null;
+
+/** A delivery as GET /v1/deliveries shows it. */
+export function deliveryItem(row: OutboxRow, accountId: string): DeliveryItem {
+  const alert = row.kind === "alert" || row.kind === "alert_email";
+  return {
+    id: String(row.id),
+    webhookId: row.kind === "webhook" || row.kind === "alert" ? webhookId(accountId, row.id) : null,
+    kind: row.kind as DeliveryItem["kind"],
+    event: alert ? alertType(row.payload) : row.event,
+    callId: alert ? null : row.call_id,
+    status: row.status,
+    attempts: row.attempts,
+    redeliveries: row.redeliveries,
+    lastStatus: row.last_status,
+    lastError: row.last_error,
+    nextAttemptAt: row.next_attempt_at,
+    deliveredAt: row.delivered_at,
+    createdAt: row.created_at,
+  };
+}
+
+function request(row: OutboxRow, config: IntegrationConfig, accountId: string, now: number): Promise<Built> | Built {
   if (row.kind === "ga4") {
     if (!config.ga4) return null;
     const url = new URL(GA4_ENDPOINT);
     url.searchParams.set("measurement_id", config.ga4.measurementId);
     url.searchParams.set("api_secret", config.ga4.apiSecret);
-    return new Request(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: row.payload });
+    return { req: new Request(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: row.payload }), trusted: true };
   }
-  if (row.kind === "alert") return config.alertWebhook ? signedPost(config.alertWebhook, alertType(row.payload), row, now) : null;
-  return config.webhook ? signedPost(config.webhook, row.event, row, now) : null;
+  if (row.kind === "alert_email")
+    return config.alertEmail ? { req: emailRequest(config.alertEmail, webhookId(accountId, row.id), row.payload), trusted: true } : null;
+  const hook = row.kind === "alert" ? config.alertWebhook : config.webhook;
+  return hook ? signedPost(hook, row.kind === "alert" ? alertType(row.payload) : row.event, webhookId(accountId, row.id), row.payload, now) : null;
 }
 
-/** A webhook request: JSON body, X-DNI-Event, X-DNI-Delivery (the same on every retry), signed. */
-async function signedPost(hook: { url: string; secret: string }, event: string, row: OutboxRow, now: number): Promise<Request> {
+/** A webhook request: JSON body, Standard Webhooks headers (webhook-id the same on every attempt), X-DNI-Event for routing. */
+async function signedPost(hook: { url: string; secret: string }, event: string, id: string, payload: string, now: number): Promise<Built> {
   const headers = {
     "Content-Type": "application/json",
-    "User-Agent": "edge-dni-webhook/1",
+    "User-Agent": "edge-dni-webhook/2",
     "X-DNI-Event": event,
-    "X-DNI-Delivery": String(row.id),
-    ...(await signatureHeaders(hook.secret, row.payload, now)),
+    ...(await standardWebhookHeaders(hook.secret, id, payload, now)),
   };
-  return new Request(hook.url, { method: "POST", headers, body: row.payload, redirect: "manual" });
+  return { req: new Request(hook.url, { method: "POST", headers, body: payload, redirect: "manual" }), trusted: false };
 }
 
 const alertType = (payload: string) => String((JSON.parse(payload) as { type?: unknown }).type ?? "pool.alert");
 
-/** One attempt: any 2xx is delivered; anything else (status, network error, timeout) is retried. */
-export async function attempt(row: OutboxRow, config: IntegrationConfig, now: number): Promise<Attempt> {
-  const req = await request(row, config, now);
-  if (!req) return { ok: false, status: null, error: `${row.kind} is no longer configured for this account`, final: true };
-  try {
-    const res = await fetch(req, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-    const text = await res.text().catch(() => "");
-    if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
-    return { ok: false, status: res.status, error: `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`, final: false };
-  } catch (err) {
-    return { ok: false, status: null, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), final: false };
-  }
+/**
+ * One attempt under the outbound policy (platform/outbound.ts): any 2xx is delivered; anything else
+ * (status, refusal, network error, timeout) is retried. Only the target's status is kept, never its body.
+ */
+export async function attempt(row: OutboxRow, config: IntegrationConfig, accountId: string, now: number): Promise<Attempt> {
+  const built = await request(row, config, accountId, now);
+  if (!built) return { ok: false, status: null, error: `${row.kind} is no longer configured for this account`, final: true };
+  const sent = await outboundFetch(built.req, { timeoutMs: TIMEOUT_MS, trusted: built.trusted });
+  if (!sent.ok) return { ok: false, status: null, error: sent.reason, final: false };
+  const status = sent.response.status;
+  if (status >= 200 && status < 300) return { ok: true, status };
+  const note = status >= 300 && status < 400 ? " (redirects are not followed)" : "";
+  return { ok: false, status, error: `HTTP ${status}${note}`, final: false };
 }

@@ -1,13 +1,17 @@
 /**
- * Outbound deliveries of calls (GA4 Measurement Protocol events, webhooks) waiting to be sent, in
- * the AccountObject's SQLite. A row is written in the same transaction as its call, so nothing is
- * lost; the object's one alarm is set to the earliest `next_attempt_at`. A failed attempt is
- * retried with exponential backoff until MAX_ATTEMPTS, then the row is `failed`.
+ * Outbound deliveries of calls (GA4 Measurement Protocol events, webhooks) and alerts waiting to be
+ * sent, in the AccountObject's SQLite. A row is written in the same transaction as its call, so
+ * nothing is lost; the object's one alarm is set to the earliest `next_attempt_at`. A failed attempt
+ * is retried on RETRY_DELAYS_MS (with jitter, over more than 72 h), then the row is `dead` (the
+ * dead letter): it stays listed until redelivered (`redeliver`), which sends one more copy.
  */
 import type { Delivery, DeliveryEvent, DeliveryKind } from "../schemas/calls";
 
-/** Call deliveries (ga4, webhook) and pool alerts (alert: keyed `pool-alert/<pool>/<id>`, never a call id). */
-export type OutboxKind = DeliveryKind | "alert";
+/**
+ * Call deliveries (ga4, webhook), pool and account alerts to the alert webhook (alert) and by email
+ * (alert_email); alert rows are keyed by the alert (`pool-alert/<pool>/<id>`), never a call id.
+ */
+export type OutboxKind = DeliveryKind | "alert" | "alert_email";
 
 export const OUTBOX_MIGRATION = `
   CREATE TABLE outbox (
@@ -25,13 +29,47 @@ export const OUTBOX_MIGRATION = `
 /** What a call delivery is about: the ring (`call`) or the call's outcome (`call.completed`). */
 export const OUTBOX_EVENT_MIGRATION = "ALTER TABLE outbox ADD COLUMN event TEXT NOT NULL DEFAULT 'call';";
 
-export const MAX_ATTEMPTS = 10;
-const FIRST_RETRY_MS = 30_000;
-const MAX_RETRY_MS = 6 * 3_600_000;
+/**
+ * Dead letters, redelivery and failing-delivery episodes: `failed` (the old give-up state) becomes
+ * `dead`; `one_shot` marks a redelivered row (one more attempt, then dead again if it fails).
+ */
+export const OUTBOX_DEAD_LETTER_MIGRATION = `
+  ALTER TABLE outbox ADD COLUMN one_shot INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE outbox ADD COLUMN redeliveries INTEGER NOT NULL DEFAULT 0;
+  UPDATE outbox SET status = 'dead' WHERE status = 'failed';
+  CREATE INDEX outbox_status ON outbox (status, id);`;
 
-/** Wait after the `attempts`-th failed attempt: 30 s, 1 min, 2 min … capped at 6 h. */
+const MIN = 60_000;
+const HOUR = 3_600_000;
+/** The wait after each failed attempt, before jitter: 30 s … 8 h, then every 12 h; 75.7 h in all. */
+export const RETRY_DELAYS_MS = [
+  MIN / 2,
+  2 * MIN,
+  10 * MIN,
+  30 * MIN,
+  HOUR,
+  2 * HOUR,
+  4 * HOUR,
+  8 * HOUR,
+  12 * HOUR,
+  12 * HOUR,
+  12 * HOUR,
+  12 * HOUR,
+  12 * HOUR,
+];
+/** The first attempt and one per retry delay; the last failure makes the row dead. */
+export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
+/** Jitter only ever lengthens a wait (by up to a quarter), so the retries span at least the schedule's 75.7 h. */
+export const JITTER = 0.25;
+
+/** Wait after the `attempts`-th failed attempt, before jitter. */
 export function retryDelayMs(attempts: number): number {
-  return Math.min(FIRST_RETRY_MS * 2 ** (attempts - 1), MAX_RETRY_MS);
+  return RETRY_DELAYS_MS[Math.min(attempts, RETRY_DELAYS_MS.length) - 1]!;
+}
+
+/** The wait with jitter: receivers that come back are not hit by every account's retries at once. */
+export function jitteredDelayMs(attempts: number, random: number = Math.random()): number {
+  return Math.round(retryDelayMs(attempts) * (1 + JITTER * random));
 }
 
 export type OutboxRow = {
@@ -47,7 +85,12 @@ export type OutboxRow = {
   last_error: string | null;
   created_at: number;
   delivered_at: number | null;
+  one_shot: number;
+  redeliveries: number;
 };
+
+/** Which deliveries a listing shows: `failing` (pending after a failed attempt), `dead`, or any status. */
+export type DeliveryFilter = "failing" | "dead" | "pending" | "delivered" | "all";
 
 export class Outbox {
   constructor(private readonly sql: SqlStorage) {}
@@ -121,19 +164,62 @@ export class Outbox {
     );
   }
 
-  /** Record a failed attempt: retry later, or give up (`final`, or after MAX_ATTEMPTS). */
-  attemptFailed(row: OutboxRow, status: number | null, error: string, now: number, final = false): void {
+  /** Record a failed attempt: retry later, or give up — dead letter (`final`, a redelivered copy, or after MAX_ATTEMPTS). */
+  attemptFailed(row: OutboxRow, status: number | null, error: string, now: number, final = false): "pending" | "dead" {
     const attempts = row.attempts + 1;
-    const giveUp = final || attempts >= MAX_ATTEMPTS;
+    const giveUp = final || row.one_shot === 1 || attempts >= MAX_ATTEMPTS;
     this.sql.exec(
-      "UPDATE outbox SET status = ?, attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
-      giveUp ? "failed" : "pending",
+      "UPDATE outbox SET status = ?, attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ?, one_shot = 0 WHERE id = ?",
+      giveUp ? "dead" : "pending",
       attempts,
       status,
       error.slice(0, 500),
-      giveUp ? null : now + retryDelayMs(attempts),
+      giveUp ? null : now + jitteredDelayMs(attempts),
       row.id,
     );
+    return giveUp ? "dead" : "pending";
+  }
+
+  get(id: number): OutboxRow | null {
+    return this.sql.exec<OutboxRow>("SELECT * FROM outbox WHERE id = ?", id).toArray()[0] ?? null;
+  }
+
+  /**
+   * Send a delivery again, with the same body and message id: a delivered or dead one gets one more
+   * attempt (dead again if it fails); a pending one is tried now, keeping its retry schedule.
+   */
+  redeliver(id: number, now: number): OutboxRow | null {
+    const row = this.get(id);
+    if (!row) return null;
+    const oneShot = row.status === "pending" ? 0 : 1;
+    this.sql.exec(
+      "UPDATE outbox SET status = 'pending', next_attempt_at = ?, one_shot = ?, redeliveries = redeliveries + 1, delivered_at = NULL WHERE id = ?",
+      now,
+      oneShot,
+      id,
+    );
+    return this.get(id);
+  }
+
+  /** Deliveries newest first, `limit` after the cursor id (exclusive); `failing`: pending after a failed attempt. */
+  list(filter: DeliveryFilter, kind: OutboxKind | null, beforeId: number | null, limit: number): OutboxRow[] {
+    const where = {
+      failing: "status = 'pending' AND attempts > 0",
+      dead: "status = 'dead'",
+      pending: "status = 'pending'",
+      delivered: "status = 'delivered'",
+      all: "1 = 1",
+    }[filter];
+    return this.sql
+      .exec<OutboxRow>(
+        `SELECT * FROM outbox WHERE ${where} AND (? IS NULL OR kind = ?) AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?`,
+        kind,
+        kind,
+        beforeId,
+        beforeId,
+        limit,
+      )
+      .toArray();
   }
 
   nextDue(): number | null {
@@ -147,8 +233,9 @@ export class Outbox {
     // One JSON parameter: a page can name more calls than SQLite in a Durable Object may bind.
     const rows = this.sql.exec<OutboxRow>("SELECT * FROM outbox WHERE call_id IN (SELECT value FROM json_each(?)) ORDER BY id", JSON.stringify(ids)).toArray();
     for (const r of rows) {
-      if (r.kind === "alert") continue;
+      if (r.kind === "alert" || r.kind === "alert_email") continue;
       out.get(r.call_id)?.push({
+        id: String(r.id),
         kind: r.kind,
         event: r.event,
         status: r.status,

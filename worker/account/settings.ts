@@ -4,13 +4,15 @@
  * (a new site key or origins go to every pool object as a new AccountGate).
  */
 import { normalizeOrigins } from "../domain/pool-rules";
-import { randomSecret, safeEqualFixed } from "../platform/crypto";
+import { safeEqualFixed } from "../platform/crypto";
 import { fail, ok, type Result } from "../platform/result";
+import { newWebhookSecret } from "../platform/standard-webhooks";
 import type { AccountGate } from "../pool/protocol";
 import type { Account } from "../schemas/account";
-import type { IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
+import type { AlertEmailConfig, IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
 import { makeVoiceSecret } from "../voice/auth";
 import { DEFAULT_RETENTION_DAYS } from "./call-months";
+import { DEFAULT_SUBJECT, DEFAULT_TEXT } from "./alert-email";
 
 export const SETTINGS_MIGRATIONS = {
   account: `CREATE TABLE account (
@@ -28,6 +30,8 @@ export const SETTINGS_MIGRATIONS = {
   gate: "ALTER TABLE account ADD COLUMN gate_version INTEGER NOT NULL DEFAULT 1;",
   // Bounded storage: days a call is kept (then archived to R2 and deleted).
   retention: `ALTER TABLE account ADD COLUMN call_retention_days INTEGER NOT NULL DEFAULT ${DEFAULT_RETENTION_DAYS};`,
+  // Alerts by email (JSON AlertEmailConfig or NULL).
+  alertEmail: "ALTER TABLE account ADD COLUMN alert_email TEXT;",
 };
 
 export type AccountRow = {
@@ -46,6 +50,7 @@ export type AccountRow = {
   alert_webhook: string | null;
   gate_version: number;
   call_retention_days: number;
+  alert_email: string | null;
 };
 
 export interface AccountInit {
@@ -137,19 +142,35 @@ export class AccountSettings {
     this.sql.exec("UPDATE account SET fallback_number = ?, updated_at = ?", number, now);
   }
 
-  /** Set or clear GA4 and the webhooks; a webhook without a secret keeps the current one or gets a new one. */
-  setIntegrations(row: AccountRow, patch: IntegrationsPatch, now: number): void {
+  /**
+   * Set or clear GA4, the webhooks and the alert email; a webhook without a secret keeps the current
+   * one or gets a new one; the alert email keeps its API key unless a new one is given.
+   */
+  setIntegrations(row: AccountRow, patch: IntegrationsPatch, now: number): Result<true> {
     const current = integrationConfig(row);
     const ga4 = patch.ga4 === undefined ? current.ga4 : patch.ga4;
     const webhook = hookSetting(patch.webhook, current.webhook);
     const alertWebhook = hookSetting(patch.alertWebhook, current.alertWebhook);
+    let alertEmail = current.alertEmail;
+    if (patch.alertEmail === null) alertEmail = null;
+    else if (patch.alertEmail) {
+      const apiKey = patch.alertEmail.apiKey ?? current.alertEmail?.apiKey;
+      if (!apiKey)
+        return fail(400, "invalid_request", "alertEmail.apiKey is required the first time alert email is set", [
+          { path: "alertEmail.apiKey", message: "is required: a Resend API key re_…" },
+        ]);
+      const e = patch.alertEmail;
+      alertEmail = { provider: "resend", apiKey, from: e.from, to: e.to, subject: e.subject ?? null, text: e.text ?? null };
+    }
     this.sql.exec(
-      "UPDATE account SET ga4 = ?, webhook = ?, alert_webhook = ?, updated_at = ?",
+      "UPDATE account SET ga4 = ?, webhook = ?, alert_webhook = ?, alert_email = ?, updated_at = ?",
       ga4 ? JSON.stringify(ga4) : null,
       webhook ? JSON.stringify(webhook) : null,
       alertWebhook ? JSON.stringify(alertWebhook) : null,
+      alertEmail ? JSON.stringify(alertEmail) : null,
       now,
     );
+    return ok(true);
   }
 }
 
@@ -180,6 +201,7 @@ export function integrationConfig(row: AccountRow): IntegrationConfig {
     ga4: row.ga4 ? (JSON.parse(row.ga4) as IntegrationConfig["ga4"]) : null,
     webhook: row.webhook ? (JSON.parse(row.webhook) as IntegrationConfig["webhook"]) : null,
     alertWebhook: row.alert_webhook ? (JSON.parse(row.alert_webhook) as IntegrationConfig["alertWebhook"]) : null,
+    alertEmail: row.alert_email ? (JSON.parse(row.alert_email) as AlertEmailConfig) : null,
   };
 }
 
@@ -190,6 +212,16 @@ export function integrationsView(row: AccountRow): Integrations {
     ga4: c.ga4 ? { measurementId: c.ga4.measurementId, apiSecretHint: `…${c.ga4.apiSecret.slice(-4)}` } : null,
     webhook: c.webhook,
     alertWebhook: c.alertWebhook,
+    alertEmail: c.alertEmail
+      ? {
+          provider: c.alertEmail.provider,
+          apiKeyHint: `…${c.alertEmail.apiKey.slice(-4)}`,
+          from: c.alertEmail.from,
+          to: c.alertEmail.to,
+          subject: c.alertEmail.subject ?? DEFAULT_SUBJECT,
+          text: c.alertEmail.text ?? DEFAULT_TEXT,
+        }
+      : null,
   };
 }
 
@@ -200,7 +232,7 @@ function hookSetting(
 ): { url: string; secret: string } | null {
   if (patch === undefined) return current;
   if (patch === null) return null;
-  return { url: patch.url, secret: patch.secret ?? current?.secret ?? `whsec_${randomSecret(32)}` };
+  return { url: patch.url, secret: patch.secret ?? current?.secret ?? newWebhookSecret() };
 }
 
 export const accountNotFound = () => fail(404, "account_not_found", "No such account");

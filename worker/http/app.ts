@@ -1,7 +1,8 @@
 /** The Hono app: body caps, routes, the OpenAPI document, one error handler. */
 
 import { demoSeed } from "./demo";
-import { notFound, onError } from "./errors";
+import { notFound, onError, WWW_AUTHENTICATE } from "./errors";
+import { methodTable } from "./methods";
 import { capBody } from "./middleware/limits";
 import { type OpenApiDocument, refineDocument } from "./openapi";
 import { createRouter } from "./router";
@@ -12,6 +13,7 @@ import allocate from "./routes/allocate";
 import archive from "./routes/archive";
 import calls from "./routes/calls";
 import dashboard from "./routes/dashboard";
+import deliveries from "./routes/deliveries";
 import meta from "./routes/meta";
 import poolHealth from "./routes/pool-health";
 import pools from "./routes/pools";
@@ -25,11 +27,17 @@ const app = createRouter();
 
 app.use("*", demoSeed());
 
+// Every 401 says how to authenticate (RFC 9110), whichever route raised it.
+app.use("*", async (c, next) => {
+  await next();
+  if (c.res.status === 401 && !c.res.headers.has("WWW-Authenticate")) c.res.headers.set("WWW-Authenticate", WWW_AUTHENTICATE);
+});
+
 // Every API body is capped; routes with smaller limits (allocation) add their own.
 app.use("/v1/*", capBody(ADMIN_MAX_BYTES));
 
 // Order matters where paths overlap: the first sub-app that matches handles the request.
-for (const routes of [snippet, allocate, accounts, accountRoutes, pools, voice, calls, archive, accountVoice, sizing, poolHealth, dashboard, meta]) {
+for (const routes of [snippet, allocate, accounts, accountRoutes, pools, voice, calls, archive, accountVoice, sizing, poolHealth, deliveries, dashboard, meta]) {
   app.route("/", routes);
 }
 
@@ -42,7 +50,8 @@ app.get("/openapi.json", (c) => {
   return c.json(document);
 });
 
-app.notFound(notFound);
+const allowedMethods = methodTable(app.routes);
+app.notFound((c) => notFound(c, allowedMethods));
 app.onError(onError);
 
 export default app;

@@ -10,10 +10,12 @@ export const VOICE_PROVIDERS = ["reference", "twilio", "signalwire", "telnyx", "
 export const DELIVERY_KINDS = ["ga4", "webhook"] as const;
 /** A call's deliveries: `call` when it rang (stored), `call.completed` when its outcome is known. */
 export const DELIVERY_EVENTS = ["call", "call.completed"] as const;
-export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
+/** pending (incl. retrying after a failure) | delivered | dead (the dead letter: retries ran out, or the integration was removed). */
+export const DELIVERY_STATUSES = ["pending", "delivered", "dead"] as const;
 
 export const DeliverySchema = z
   .object({
+    id: z.string().openapi({ description: "The delivery's id (POST /v1/deliveries/{id}/redeliver)." }),
     kind: z.enum(DELIVERY_KINDS),
     event: z.enum(DELIVERY_EVENTS),
     status: z.enum(DELIVERY_STATUSES),

@@ -92,7 +92,7 @@ export const NumberFiguresSchema = z
   .openapi("PoolNumber");
 
 export const NumbersQuerySchema = z.object({
-  after: z
+  cursor: z
     .string()
     .regex(/^\+[1-9]\d{1,14}$/, "an E.164 number: the nextCursor of the previous page")
     .optional()

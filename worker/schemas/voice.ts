@@ -1,25 +1,50 @@
 import { z } from "@hono/zod-openapi";
+import { checkOutboundUrl } from "../platform/outbound";
+import { SECRET_PATTERN } from "../platform/standard-webhooks";
 
-const WebhookUrl = z
+/** A URL we will send to: https to a public host (platform/outbound.ts; checked again at every send). */
+export const OutboundUrlSchema = z
   .string()
   .max(2048)
-  .refine((v) => {
-    try {
-      const u = new URL(v);
-      return u.protocol === "https:" || (u.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(u.hostname));
-    } catch {
-      return false;
-    }
-  }, "must be an https URL (http only for localhost)");
+  .superRefine((v, ctx) => {
+    const r = checkOutboundUrl(v);
+    if (!r.ok) ctx.addIssue({ code: "custom", message: `${v.slice(0, 100)} ${r.reason}; it must be an https URL on a public host` });
+  })
+  .openapi({ example: "https://crm.example.com/dni" });
 
 const HookPatch = z
   .object({
-    url: WebhookUrl,
+    url: OutboundUrlSchema,
     secret: z
       .string()
-      .regex(/^[A-Za-z0-9_-]{16,128}$/, "16-128 of A-Z a-z 0-9 _ -")
+      .regex(SECRET_PATTERN, "must be whsec_ followed by the base64 of 24 to 64 random bytes (Standard Webhooks); omit it to have one made")
       .optional()
-      .openapi({ description: "Signing secret; omitted: keep the current one, or generate one." }),
+      .openapi({ description: "Standard Webhooks signing secret whsec_<base64>; omitted: keep the current one, or generate one." }),
+  })
+  .strict()
+  .nullable();
+
+const EmailAddress = z
+  .string()
+  .max(320)
+  .regex(/^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/, "must be an email address like ops@example.com");
+
+/** Alerts by email through Resend (https://resend.com/docs/api-reference/emails/send-email). */
+const AlertEmailPatch = z
+  .object({
+    provider: z.literal("resend").default("resend").openapi({ description: "The email API: Resend (POST https://api.resend.com/emails)." }),
+    apiKey: z
+      .string()
+      .regex(/^re_[A-Za-z0-9_-]{8,200}$/, "must be a Resend API key (re_…)")
+      .optional()
+      .openapi({ description: "Resend API key (write-only); omitted: keep the current one." }),
+    from: z
+      .string()
+      .max(320)
+      .regex(/^([^<>\r\n]{1,100} )?<?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/, "must be a sender like Alerts <alerts@example.com> on a domain verified with Resend"),
+    to: z.array(EmailAddress).min(1).max(20),
+    subject: z.string().max(250).nullable().optional().openapi({ description: "Subject template ({{title}}, {{type}}, {{pool}}…); null: the default." }),
+    text: z.string().max(10_000).nullable().optional().openapi({ description: "Body template ({{message}}, {{remedies}}, {{at}}…); null: the default." }),
   })
   .strict()
   .nullable();
@@ -29,7 +54,9 @@ export const IntegrationsPatchSchema = z
     ga4: z
       .object({
         measurementId: z.string().regex(/^G-[A-Z0-9]{4,20}$/, "a GA4 measurement id, e.g. G-ABC123XYZ"),
-        apiSecret: z.string().regex(/^[A-Za-z0-9_-]{8,100}$/, "the Measurement Protocol API secret"),
+        apiSecret: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{8,100}$/, "must be 8 to 100 of A-Z a-z 0-9 _ - (GA4 Admin → Data streams → Measurement Protocol API secrets)"),
       })
       .strict()
       .nullable()
@@ -38,6 +65,10 @@ export const IntegrationsPatchSchema = z
     alertWebhook: HookPatch.optional().openapi({
       description: "Where pool alerts (status warning pools) are sent: pool.warning, pool.exhausted, pool.recovered.",
     }),
+    alertEmail: AlertEmailPatch.optional().openapi({
+      description:
+        "Alerts by email as well (pool warning, exhausted, recovered, scaling, failing deliveries), through Resend. apiKey is required when first set.",
+    }),
   })
   .strict()
   .openapi("IntegrationsPatch");
@@ -45,9 +76,21 @@ export const IntegrationsPatchSchema = z
 export const IntegrationsSchema = z
   .object({
     ga4: z.object({ measurementId: z.string(), apiSecretHint: z.string().openapi({ description: "Last 4 characters; the secret is write-only." }) }).nullable(),
-    webhook: z.object({ url: z.string(), secret: z.string().openapi({ description: "HMAC-SHA256 signing secret (see docs/calls.md)." }) }).nullable(),
+    webhook: z
+      .object({ url: z.string(), secret: z.string().openapi({ description: "Standard Webhooks signing secret whsec_… (see docs/calls.md)." }) })
+      .nullable(),
     alertWebhook: z
-      .object({ url: z.string(), secret: z.string().openapi({ description: "HMAC-SHA256 signing secret, the same scheme as the calls webhook." }) })
+      .object({ url: z.string(), secret: z.string().openapi({ description: "Standard Webhooks signing secret, the same scheme as the calls webhook." }) })
+      .nullable(),
+    alertEmail: z
+      .object({
+        provider: z.literal("resend"),
+        apiKeyHint: z.string().openapi({ description: "Last 4 characters; the key is write-only." }),
+        from: z.string(),
+        to: z.array(z.string()),
+        subject: z.string().openapi({ description: "The subject template in force." }),
+        text: z.string().openapi({ description: "The body template in force." }),
+      })
       .nullable(),
   })
   .openapi("Integrations");
@@ -61,4 +104,16 @@ export interface IntegrationConfig {
   webhook: { url: string; secret: string } | null;
   /** Where pool alerts go. */
   alertWebhook: { url: string; secret: string } | null;
+  /** Alerts by email too. */
+  alertEmail: AlertEmailConfig | null;
+}
+
+/** Alert email settings as stored (templates null: the defaults). */
+export interface AlertEmailConfig {
+  provider: "resend";
+  apiKey: string;
+  from: string;
+  to: string[];
+  subject: string | null;
+  text: string | null;
 }

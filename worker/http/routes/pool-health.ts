@@ -47,7 +47,7 @@ app.openapi(
     const q = c.req.valid("query");
     c.header("Cache-Control", "no-store");
     const pool = unwrap(await account(c.env, c.var.accountId).getPool(c.req.valid("param").id));
-    const page = await poolNumbers(c.env, c.var.accountId, pool, q.after === undefined ? { limit: q.limit } : { after: q.after, limit: q.limit });
+    const page = await poolNumbers(c.env, c.var.accountId, pool, q.cursor === undefined ? { limit: q.limit } : { after: q.cursor, limit: q.limit });
     return c.json(page, 200);
   },
 );

@@ -1,0 +1,170 @@
+/**
+ * Alerts by email through Resend's HTTP API, at the network edge: pool warning / exhausted /
+ * recovered, scaling and failing-delivery alerts, from the owner's template, once per episode,
+ * retried like webhooks with the same Idempotency-Key.
+ */
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_SUBJECT } from "../../worker/account/alert-email";
+import { FAILING_AFTER } from "../../worker/account/delivery-alerts";
+import { callBody, callId, callWorld, at, mockNetwork, ring, type Seen, T0 } from "./calls-helpers";
+import { accountStub, allocate, api, type Created, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
+
+const RESEND = "https://api.resend.com/emails";
+const KEY = "re_test_0123456789abcdef";
+const EMAIL = { apiKey: KEY, from: "DNI Alerts <alerts@shop.example>", to: ["ops@shop.example", "owner@shop.example"] };
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  at(T0);
+  vi.spyOn(console, "warn").mockImplementation(() => undefined);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+const emails = (seen: Seen[]) => seen.filter((s) => s.url.href === RESEND).map((s) => ({ ...(JSON.parse(s.body) as Record<string, unknown>), headers: s.headers }));
+
+async function setEmail(acct: Created, alertEmail: Record<string, unknown> | null) {
+  return api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertEmail } });
+}
+
+async function warningPool(size = 5) {
+  const acct = await createAccount();
+  await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(size), destinations: ["+12127365000"], leaseSeconds: 120, graceSeconds: 0, status: "warning", isDefault: true });
+  return acct;
+}
+
+async function flush(acct: Created) {
+  await runDurableObjectAlarm(poolStub(acct.accountId, "web"));
+  await runDurableObjectAlarm(accountStub(acct.accountId));
+}
+
+describe("alerts by email (Resend)", () => {
+  it("a pool episode sends one email per alert, from the default template, to every recipient; the key is write-only", async () => {
+    const acct = await warningPool(5);
+    const set = await setEmail(acct, EMAIL);
+    expect(set.status).toBe(200);
+    expect(set.json.alertEmail).toMatchObject({ provider: "resend", apiKeyHint: "…cdef", from: EMAIL.from, to: EMAIL.to, subject: DEFAULT_SUBJECT });
+    expect(JSON.stringify(set.json)).not.toContain(KEY);
+    const net = mockNetwork((req) => (req.url.href === RESEND ? Response.json({ id: "email-1" }) : new Response(null, { status: 204 })));
+    for (let i = 0; i < 4; i++) expect((await allocate(acct.siteKey, sessionId())).status).toBe(200); // 80 %
+    await flush(acct);
+    for (let i = 0; i < 3; i++) await allocate(acct.siteKey, sessionId()); // dry: the 6th finds none
+    await flush(acct);
+    // More traffic in the same episode: no more email.
+    await allocate(acct.siteKey, sessionId());
+    await flush(acct);
+    const sent = emails(net.seen);
+    expect(sent.map((e) => e.subject)).toEqual(["[edge-dni] Pool running low: Web", "[edge-dni] Pool ran dry: Web"]);
+    const [warning] = sent;
+    expect(warning).toMatchObject({ from: EMAIL.from, to: EMAIL.to });
+    expect(warning!.text).toContain('Pool "Web" is 80 % leased (4 of 5 numbers)');
+    expect(warning!.text).toContain("Alert: pool.warning");
+    expect(warning!.text).toContain("What to do:\n- ");
+    const req = net.seen.find((s) => s.url.href === RESEND)!;
+    expect(req.method).toBe("POST");
+    expect(req.headers.get("Authorization")).toBe(`Bearer ${KEY}`);
+    expect(req.headers.get("Content-Type")).toBe("application/json");
+    expect(req.headers.get("Idempotency-Key")).toMatch(/^msg_/);
+    // Recovery: the leases run out.
+    at(T0 + 200_000);
+    await allocate(acct.siteKey, sessionId());
+    await flush(acct);
+    expect(emails(net.seen).map((e) => e.subject)).toContain("[edge-dni] Pool recovered: Web");
+  });
+
+  it("the owner's template is used; a failed send is retried with the same Idempotency-Key", async () => {
+    const acct = await warningPool(5);
+    expect(
+      (await setEmail(acct, { ...EMAIL, subject: "DNI {{type}} on {{pool}}", text: "Hello,\n{{message}}\n({{at}})\n{{unknown}}." })).status,
+    ).toBe(200);
+    let status = 503;
+    const net = mockNetwork((req) => new Response(null, { status: req.url.href === RESEND ? status : 204 }));
+    for (let i = 0; i < 4; i++) await allocate(acct.siteKey, sessionId());
+    await flush(acct);
+    const first = net.seen.filter((s) => s.url.href === RESEND);
+    expect(first).toHaveLength(1);
+    const list = (await api("GET", "/v1/deliveries?kind=alert_email", { key: acct.adminKey })).json.deliveries;
+    expect(list).toMatchObject([{ kind: "alert_email", event: "pool.warning", status: "pending", attempts: 1, lastStatus: 503, callId: null }]);
+    status = 200;
+    at(list[0].nextAttemptAt);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const all = net.seen.filter((s) => s.url.href === RESEND);
+    expect(all).toHaveLength(2);
+    expect(all[1]!.headers.get("Idempotency-Key")).toBe(all[0]!.headers.get("Idempotency-Key"));
+    const body = JSON.parse(all[1]!.body);
+    expect(body.subject).toBe("DNI pool.warning on Web (web)");
+    expect(body.text).toBe(`Hello,\n${JSON.parse(all[0]!.body).text.split("\n")[1]}\n(${new Date(T0).toISOString()})\n.`);
+    expect(body.text).toContain('Pool "Web" is 80 % leased');
+  });
+
+  it("failing deliveries alert once per episode (and not through the failing channel); recovery is told too", async () => {
+    const { acct, voice, tracking } = await callWorld(1);
+    await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: "https://hooks.example/dni" } } });
+    expect((await setEmail(acct, EMAIL)).status).toBe(200);
+    let hookStatus = 500;
+    const net = mockNetwork((req) => new Response(null, { status: req.url.href === "https://hooks.example/dni" ? hookStatus : 200 }));
+    await ring(voice.callbackUrl, callBody(callId(), tracking[0]!, T0));
+    await ring(voice.callbackUrl, callBody(callId(), tracking[0]!, T0));
+    const stub = accountStub(acct.accountId);
+    for (let i = 0; i < FAILING_AFTER + 1; i++) {
+      const next = (await api("GET", "/v1/deliveries?kind=webhook", { key: acct.adminKey })).json.deliveries[0].nextAttemptAt;
+      at(Math.max(Date.now(), next));
+      await runDurableObjectAlarm(stub);
+      await runDurableObjectAlarm(stub); // the alert email queued by the failure
+    }
+    const failing = emails(net.seen).filter((e) => String(e.subject).includes("Deliveries failing"));
+    expect(failing).toHaveLength(1);
+    expect(failing[0]!.text).toContain(`Calls webhook deliveries are failing`);
+    expect(failing[0]!.text).toContain("HTTP 500");
+    hookStatus = 200;
+    const next = (await api("GET", "/v1/deliveries?kind=webhook", { key: acct.adminKey })).json.deliveries[0].nextAttemptAt;
+    at(next);
+    await runDurableObjectAlarm(stub);
+    await runDurableObjectAlarm(stub);
+    expect(emails(net.seen).map((e) => e.subject)).toEqual(["[edge-dni] Deliveries failing", "[edge-dni] Deliveries recovered"]);
+  });
+
+  it("a scaling event (raised by the account's autoscaling) goes out by email and alert webhook, once per key", async () => {
+    const acct = await createAccount();
+    await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: "https://hooks.example/alerts" } } });
+    await setEmail(acct, EMAIL);
+    const net = mockNetwork();
+    const stub = accountStub(acct.accountId);
+    const payload = JSON.stringify({ type: "pool.scaled", accountId: acct.accountId, at: T0, pool: { id: "web", name: "Web" }, message: "Pool Web grew from 10 to 14 numbers." });
+    expect(await stub.raiseAlert("scale/web/1", payload, T0)).toEqual({ ok: true, value: true });
+    expect(await stub.raiseAlert("scale/web/1", payload, T0)).toEqual({ ok: true, value: true });
+    await runDurableObjectAlarm(stub);
+    expect(emails(net.seen).map((e) => e.subject)).toEqual(["[edge-dni] Pool scaled: Web"]);
+    const hooks = net.seen.filter((s) => s.url.href === "https://hooks.example/alerts");
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]!.headers.get("X-DNI-Event")).toBe("pool.scaled");
+  });
+
+  it("settings are validated and a refusal changes nothing; null removes alert email", async () => {
+    const acct = await createAccount();
+    const first = await setEmail(acct, { from: EMAIL.from, to: EMAIL.to });
+    expect(first.status).toBe(400);
+    expect(first.json.error.details).toEqual([{ path: "alertEmail.apiKey", message: "is required: a Resend API key re_…" }]);
+    expect((await setEmail(acct, EMAIL)).status).toBe(200);
+    const before = await api("GET", "/v1/account/integrations", { key: acct.adminKey });
+    for (const bad of [
+      { ...EMAIL, apiKey: "sk_live_nope" },
+      { ...EMAIL, to: [] },
+      { ...EMAIL, to: ["not an address"] },
+      { ...EMAIL, from: "nobody" },
+      { ...EMAIL, provider: "sendgrid" },
+      { ...EMAIL, extra: true },
+    ]) {
+      const r = await setEmail(acct, bad);
+      expect({ bad, status: r.status, code: r.json.error.code }).toEqual({ bad, status: 400, code: "invalid_request" });
+    }
+    expect(await api("GET", "/v1/account/integrations", { key: acct.adminKey })).toEqual(before);
+    // A new recipient list without a key keeps the key.
+    const kept = await setEmail(acct, { from: EMAIL.from, to: ["new@shop.example"] });
+    expect(kept.json.alertEmail).toMatchObject({ apiKeyHint: "…cdef", to: ["new@shop.example"] });
+    expect((await setEmail(acct, null)).json.alertEmail).toBeNull();
+  });
+});

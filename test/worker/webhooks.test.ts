@@ -1,0 +1,180 @@
+/**
+ * Standard Webhooks end to end, with the `standardwebhooks` reference library as the receiver: a
+ * receiver down for 24 h of simulated time gets every event afterwards; dead letters are listed and
+ * redelivered with the same webhook-id; GET /v1/deliveries filters and pages with cursor.
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { at, callBody, callId, callWorld, mockNetwork, ring, type Seen, T0 } from "./calls-helpers";
+import { accountStub, api, type Created } from "./helpers";
+import { receive } from "./receiver";
+
+const HOOK = "https://hooks.example/dni";
+const HOUR = 3_600_000;
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  at(T0);
+  vi.spyOn(console, "warn").mockImplementation(() => undefined);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+async function hooked(size = 1) {
+  const world = await callWorld(size);
+  const r = await api("PATCH", "/v1/account/integrations", { key: world.acct.adminKey, body: { webhook: { url: HOOK } } });
+  expect(r.status).toBe(200);
+  return { ...world, secret: r.json.webhook.secret as string };
+}
+
+const list = async (acct: Created, query = "") => (await api("GET", `/v1/deliveries${query}`, { key: acct.adminKey })).json;
+
+describe("Standard Webhooks deliveries", () => {
+  it("a receiver down for 24 h of simulated time gets every event afterwards, each verified, each once delivered", async () => {
+    const { acct, voice, tracking, secret } = await hooked(1);
+    let up = false;
+    // The receiver verifies each request as it arrives (the library checks the timestamp against its clock).
+    const got = new Map<string, Seen>();
+    const net = mockNetwork((req) => {
+      if (req.url.href !== HOOK) return new Response(null, { status: 204 });
+      if (!up) throw new TypeError("connect ECONNREFUSED");
+      const verified = receive(secret, req);
+      if (!verified.ok) return new Response(verified.error, { status: 400 });
+      got.set((verified.payload as { call: { id: string } }).call.id, req);
+      return new Response("ok", { status: 200 });
+    });
+    const ids: string[] = [];
+    const stub = accountStub(acct.accountId);
+    // A call every 2 h while the receiver is down, the alarm run each time (it sends whatever is due).
+    for (let t = T0; t < T0 + 24 * HOUR; t += 2 * HOUR) {
+      at(t);
+      const id = callId("night");
+      ids.push(id);
+      expect((await ring(voice.callbackUrl, callBody(id, tracking[0]!, t))).status).toBe(200);
+      await runDurableObjectAlarm(stub);
+    }
+    // Still down after 24 h: nothing was lost, nothing given up on; every delivery is failing, none dead.
+    at(T0 + 24 * HOUR);
+    await runDurableObjectAlarm(stub);
+    expect((await list(acct, "?status=failing&limit=200")).deliveries).toHaveLength(ids.length);
+    expect((await list(acct, "?status=dead")).deliveries).toEqual([]);
+    up = true;
+    // From here the clock jumps to each alarm the object sets, as the runtime would fire it.
+    for (let i = 0; i < 40; i++) {
+      const next = await runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
+      if (next === null) break;
+      at(Math.max(Date.now(), next));
+      await runDurableObjectAlarm(stub);
+    }
+    // Within the longest jittered wait (12 h + 25 %) of coming back, everything arrived.
+    expect(Date.now()).toBeLessThanOrEqual(T0 + 24 * HOUR + 15 * HOUR);
+    expect(ids).toHaveLength(12);
+    expect([...got.keys()].sort()).toEqual([...ids].sort());
+    // Every copy of one event carries the same webhook-id; different events differ.
+    const byEvent = new Map<string, Set<string>>();
+    for (const s of net.seen.filter((x) => x.url.href === HOOK)) {
+      const call = (JSON.parse(s.body) as { call: { id: string } }).call.id;
+      byEvent.set(call, (byEvent.get(call) ?? new Set()).add(s.headers.get("webhook-id")!));
+    }
+    expect([...byEvent.values()].every((set) => set.size === 1)).toBe(true);
+    expect(new Set([...byEvent.values()].map((set) => [...set][0])).size).toBe(ids.length);
+    const all = await list(acct, "?kind=webhook&limit=200");
+    expect(all.deliveries.map((d: { status: string }) => d.status)).toEqual(Array(ids.length).fill("delivered"));
+  });
+
+  it("redeliver sends one more copy with the same webhook-id and body; a dead letter gets one attempt, then is dead again", async () => {
+    const { acct, voice, tracking, secret } = await hooked(1);
+    let status = 200;
+    const net = mockNetwork((req) => new Response(null, { status: req.url.href === HOOK ? status : 204 }));
+    const id = callId();
+    await ring(voice.callbackUrl, callBody(id, tracking[0]!, T0));
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const [first] = net.seen;
+    expect(receive(secret, first!).ok).toBe(true);
+    const [d] = (await list(acct)).deliveries;
+    expect(d).toMatchObject({
+      kind: "webhook",
+      event: "call",
+      callId: id,
+      status: "delivered",
+      attempts: 1,
+      redeliveries: 0,
+      webhookId: first!.headers.get("webhook-id"),
+    });
+
+    at(T0 + HOUR);
+    const r = await api("POST", `/v1/deliveries/${d.id}/redeliver`, { key: acct.adminKey });
+    expect(r.status).toBe(202);
+    expect(r.json).toMatchObject({ id: d.id, status: "pending", nextAttemptAt: T0 + HOUR, redeliveries: 1 });
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(net.seen).toHaveLength(2);
+    const copy = net.seen[1]!;
+    expect(copy.headers.get("webhook-id")).toBe(first!.headers.get("webhook-id"));
+    expect(copy.body).toBe(first!.body);
+    expect(copy.headers.get("webhook-timestamp")).toBe(String(Math.floor((T0 + HOUR) / 1000)));
+    expect(receive(secret, copy).ok).toBe(true);
+    expect((await list(acct)).deliveries[0]).toMatchObject({ status: "delivered", attempts: 2, redeliveries: 1 });
+
+    // Redelivering to a receiver that is down: one attempt, then dead again (no new 72 h of retries).
+    status = 500;
+    await api("POST", `/v1/deliveries/${d.id}/redeliver`, { key: acct.adminKey });
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(net.seen).toHaveLength(3);
+    const dead = await list(acct, "?status=dead");
+    expect(dead.deliveries).toMatchObject([{ id: d.id, status: "dead", attempts: 3, lastStatus: 500, lastError: "HTTP 500", nextAttemptAt: null }]);
+    expect((await list(acct, "?status=failing")).deliveries).toEqual([]);
+    expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(false);
+  });
+
+  it("redeliver refuses what it cannot send: unknown id 404, malformed id 400, removed integration 409 (nothing changes)", async () => {
+    const { acct, voice, tracking } = await hooked(1);
+    mockNetwork();
+    await ring(voice.callbackUrl, callBody(callId(), tracking[0]!, T0));
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const [d] = (await list(acct)).deliveries;
+    const unknown = await api("POST", "/v1/deliveries/999999/redeliver", { key: acct.adminKey });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error.code).toBe("delivery_not_found");
+    const bad = await api("POST", "/v1/deliveries/abc/redeliver", { key: acct.adminKey });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.details[0]).toMatchObject({ path: "id", message: "must be a delivery id from GET /v1/deliveries" });
+    await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: null } });
+    const gone = await api("POST", `/v1/deliveries/${d.id}/redeliver`, { key: acct.adminKey });
+    expect(gone.status).toBe(409);
+    expect(gone.json.error.code).toBe("not_configured");
+    expect((await list(acct)).deliveries[0]).toMatchObject({ status: "delivered", redeliveries: 0 });
+    expect((await api("GET", "/v1/deliveries", { key: acct.siteKey })).status).toBe(403);
+    expect((await api("GET", "/v1/deliveries")).status).toBe(401);
+  });
+
+  it("the list pages newest first with cursor / nextCursor and filters by status and kind", async () => {
+    const { acct, voice, tracking } = await hooked(1);
+    mockNetwork((req) => new Response(null, { status: req.url.href === HOOK ? 503 : 204 }));
+    const ids = [callId("a"), callId("b"), callId("c"), callId("d"), callId("e")];
+    for (const id of ids) await ring(voice.callbackUrl, callBody(id, tracking[0]!, T0));
+    expect((await list(acct, "?status=failing")).deliveries).toEqual([]);
+    expect((await list(acct, "?status=pending")).deliveries).toHaveLength(5);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { deliveries: { callId: string }[]; nextCursor: string | null } = await list(
+        acct,
+        `?status=failing&limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      seen.push(...page.deliveries.map((d) => d.callId));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([...ids].reverse());
+    expect((await list(acct, "?kind=ga4")).deliveries).toEqual([]);
+    for (const q of ["?status=broken", "?cursor=abc", "?limit=0", "?kind=sms"]) {
+      const r = await api("GET", `/v1/deliveries${q}`, { key: acct.adminKey });
+      expect({ q, status: r.status, code: r.json.error.code }).toEqual({ q, status: 400, code: "invalid_request" });
+    }
+  });
+});
