@@ -9,6 +9,7 @@ import accountVoice from "./routes/account-voice";
 import accounts from "./routes/accounts";
 import allocate from "./routes/allocate";
 import calls from "./routes/calls";
+import conversions from "./routes/conversions";
 import dashboard from "./routes/dashboard";
 import meta from "./routes/meta";
 import poolHealth from "./routes/pool-health";
@@ -27,7 +28,7 @@ app.use("*", demoSeed());
 app.use("/v1/*", capBody(ADMIN_MAX_BYTES));
 
 // Order matters where paths overlap: the first sub-app that matches handles the request.
-for (const routes of [snippet, allocate, accounts, accountRoutes, pools, voice, calls, accountVoice, sizing, poolHealth, dashboard, meta]) {
+for (const routes of [snippet, allocate, accounts, accountRoutes, pools, voice, calls, accountVoice, sizing, poolHealth, dashboard, meta, conversions]) {
   app.route("/", routes);
 }
 
