@@ -67,7 +67,7 @@ async function csv(acct: Created, query = "") {
 
 const alarm = (acct: Created) => runDurableObjectAlarm(accountStub(acct.accountId));
 const conversionOf = async (acct: Created, id: string, platform = "google_ads") =>
-  ((await getCall(acct, id)).json.conversions as { platform: string }[]).find((c) => c.platform === platform);
+  ((await getCall(acct, id)).json.conversions as { platform: string; reason: string | null }[]).find((c) => c.platform === platform);
 
 describe("conversion settings", () => {
   it("credentials are write-only (hints), refused without them, and nothing is stored on a bad request", async () => {
@@ -258,7 +258,7 @@ describe("Google Ads uploads", () => {
     expect(ads.googleTokens()).toHaveLength(1);
     expect(ads.googleUploads()).toHaveLength(0);
     expect(await conversionOf(acct, a)).toMatchObject({ status: "pending" });
-    expect(((await conversionOf(acct, a)) as { reason: string }).reason).toContain("invalid_grant");
+    expect((await conversionOf(acct, a))?.reason).toContain("invalid_grant");
     const view = (await api("GET", "/v1/account/conversions", { key: acct.adminKey })).json;
     expect(view.googleAds.auth).toMatchObject({ state: "auth_failed", since: T0 + COMPLETED_SETTLE_MS });
     // A second qualifying call, and time passing: no token request, no upload, one alert in all.
