@@ -5,11 +5,11 @@
  * bundled).
  */
 import type { Account } from "../worker/schemas/account";
-import type { CallStats } from "../worker/schemas/calls";
+import type { Call, CallStats } from "../worker/schemas/calls";
 import type { HealthView, NumberFigures } from "../worker/schemas/health";
 import type { Pool } from "../worker/schemas/pool";
 
-export type { CallStats, HealthView, NumberFigures, Pool };
+export type { Call, CallStats, HealthView, NumberFigures, Pool };
 
 export interface NumberPage {
   numbers: NumberFigures[];
@@ -62,6 +62,8 @@ export function endpoints(get: Get) {
     health: (id: string, minutes: number, step?: number) => get<HealthView>(`${pool(id)}/health`, { minutes, step }),
     numbers: (id: string, after: string | null, limit: number) => get<NumberPage>(`${pool(id)}/numbers`, { limit, cursor: after ?? undefined }),
     callStats: (from: number) => get<CallStats>("/v1/stats/calls", { from: new Date(from).toISOString() }),
+    /** The latest calls (newest first), for their ad conversion uploads. */
+    latestCalls: async (limit: number) => (await get<{ calls: Call[] }>("/v1/calls", { limit })).calls,
   };
 }
 

@@ -1,15 +1,18 @@
 /**
  * What the signed-in dashboard shows and when it reloads: the account, the pool cards, the selected
- * pool's utilization and numbers, and calls by source over the last 30 days.
+ * pool's utilization and numbers, calls by source over the last 30 days, the latest calls' ad conversions.
  */
 import type { Api, Pool } from "./api";
 import type { PageElements } from "./page";
 import { renderCallsBySource } from "./views/calls-by-source";
+import { renderConversions } from "./views/conversions";
 import { type NumbersTable, numbersTable } from "./views/numbers";
 import { markSelected, renderPools } from "./views/pools";
 import { RANGES, type RangeName, renderUtilization, utilizationLegend } from "./views/utilization";
 
 const CALLS_DAYS = 30;
+/** Calls whose ad conversion uploads are listed. */
+const LATEST_CALLS = 50;
 const DAY = 86_400_000;
 
 export class Overview {
@@ -39,6 +42,7 @@ export class Overview {
     const pick = [this.selected, account.defaultPool].find((id) => id && this.pools.some((p) => p.id === id)) ?? this.pools[0]?.id;
     if (pick) await this.showPool(pick);
     renderCallsBySource(page.callsChart, page.callsLegend, await api.callStats(Date.now() - CALLS_DAYS * DAY), Date.now());
+    renderConversions(page.conversionsBody, page.conversionsEmpty, await api.latestCalls(LATEST_CALLS));
     page.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
   }
 

@@ -20,6 +20,8 @@ export function pageElements() {
     numbersTitle: byId("ntitle"),
     numbersBody: byId<HTMLTableElement>("numbers").tBodies[0]!,
     moreNumbers: byId<HTMLButtonElement>("more"),
+    conversionsBody: byId<HTMLTableElement>("conversions").tBodies[0]!,
+    conversionsEmpty: byId("conv-empty"),
   };
 }
 

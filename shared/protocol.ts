@@ -17,9 +17,30 @@ export interface SourceContext {
   referrer?: string;
   landing?: string;
   utm?: Partial<Record<"source" | "medium" | "campaign" | "term" | "content", string>>;
-  clickIds?: Partial<Record<"gclid" | "msclkid" | "fbclid", string>>;
+  /**
+   * Ad click ids from the landing URL, and the raw `_gcl_aw` / `_gcl_gb` first-party cookie values
+   * ("GCL.<timestamp>.<click id>") when the page has them and consent allows.
+   */
+  clickIds?: Partial<Record<ClickIdKey, string>>;
   /** GA client id from the `_ga` cookie (e.g. "1234567890.1700000000"). */
   gaClientId?: string;
+  /** The visitor's consent state (Google Consent Mode v2 names), when the page has a consent signal. */
+  consent?: ConsentState;
+}
+
+/** Every ad click id a visit can carry in its landing URL. */
+export const CLICK_ID_PARAMS = ["gclid", "gbraid", "wbraid", "dclid", "msclkid", "fbclid", "ttclid", "li_fat_id"] as const;
+/** The Google first-party cookies the snippet may send: `_gcl_aw` (gclid) and `_gcl_gb` (gbraid). */
+export const CLICK_ID_COOKIES = ["gcl_aw", "gcl_gb"] as const;
+export type ClickIdKey = (typeof CLICK_ID_PARAMS)[number] | (typeof CLICK_ID_COOKIES)[number];
+
+export type ConsentValue = "granted" | "denied";
+/** Consent Mode v2 signals; a missing one is unknown. */
+export interface ConsentState {
+  adStorage?: ConsentValue;
+  adUserData?: ConsentValue;
+  adPersonalization?: ConsentValue;
+  analyticsStorage?: ConsentValue;
 }
 
 /** POST /v1/allocate request body (sent as text/plain JSON, so no CORS preflight). */

@@ -7,7 +7,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_SUBJECT } from "../../worker/account/alert-email";
 import { FAILING_AFTER } from "../../worker/account/delivery-alerts";
-import { callBody, callId, callWorld, at, mockNetwork, ring, type Seen, T0 } from "./calls-helpers";
+import { at, callBody, callId, callWorld, mockNetwork, ring, type Seen, T0 } from "./calls-helpers";
 import { accountStub, allocate, api, type Created, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
 
 const RESEND = "https://api.resend.com/emails";
@@ -24,7 +24,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const emails = (seen: Seen[]) => seen.filter((s) => s.url.href === RESEND).map((s) => ({ ...(JSON.parse(s.body) as Record<string, unknown>), headers: s.headers }));
+const emails = (seen: Seen[]) =>
+  seen.filter((s) => s.url.href === RESEND).map((s) => ({ ...(JSON.parse(s.body) as Record<string, unknown>), headers: s.headers }));
 
 async function setEmail(acct: Created, alertEmail: Record<string, unknown> | null) {
   return api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertEmail } });
@@ -32,7 +33,16 @@ async function setEmail(acct: Created, alertEmail: Record<string, unknown> | nul
 
 async function warningPool(size = 5) {
   const acct = await createAccount();
-  await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(size), destinations: ["+12127365000"], leaseSeconds: 120, graceSeconds: 0, status: "warning", isDefault: true });
+  await createPool(acct, {
+    id: "web",
+    name: "Web",
+    trackingNumbers: freshNumbers(size),
+    destinations: ["+12127365000"],
+    leaseSeconds: 120,
+    graceSeconds: 0,
+    status: "warning",
+    isDefault: true,
+  });
   return acct;
 }
 
@@ -77,9 +87,7 @@ describe("alerts by email (Resend)", () => {
 
   it("the owner's template is used; a failed send is retried with the same Idempotency-Key", async () => {
     const acct = await warningPool(5);
-    expect(
-      (await setEmail(acct, { ...EMAIL, subject: "DNI {{type}} on {{pool}}", text: "Hello,\n{{message}}\n({{at}})\n{{unknown}}." })).status,
-    ).toBe(200);
+    expect((await setEmail(acct, { ...EMAIL, subject: "DNI {{type}} on {{pool}}", text: "Hello,\n{{message}}\n({{at}})\n{{unknown}}." })).status).toBe(200);
     let status = 503;
     const net = mockNetwork((req) => new Response(null, { status: req.url.href === RESEND ? status : 204 }));
     for (let i = 0; i < 4; i++) await allocate(acct.siteKey, sessionId());
@@ -133,7 +141,13 @@ describe("alerts by email (Resend)", () => {
     await setEmail(acct, EMAIL);
     const net = mockNetwork();
     const stub = accountStub(acct.accountId);
-    const payload = JSON.stringify({ type: "pool.scaled", accountId: acct.accountId, at: T0, pool: { id: "web", name: "Web" }, message: "Pool Web grew from 10 to 14 numbers." });
+    const payload = JSON.stringify({
+      type: "pool.scaled",
+      accountId: acct.accountId,
+      at: T0,
+      pool: { id: "web", name: "Web" },
+      message: "Pool Web grew from 10 to 14 numbers.",
+    });
     expect(await stub.raiseAlert("scale/web/1", payload, T0)).toEqual({ ok: true, value: true });
     expect(await stub.raiseAlert("scale/web/1", payload, T0)).toEqual({ ok: true, value: true });
     await runDurableObjectAlarm(stub);

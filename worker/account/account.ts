@@ -19,18 +19,21 @@ import { directory } from "../platform/stubs";
 import type { PendingAlert } from "../pool/alerts";
 import type { Account, AccountPatch } from "../schemas/account";
 import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
+import type { Conversions, ConversionsPatch } from "../schemas/conversions";
 import type { DeliveryItem, DeliveryList } from "../schemas/deliveries";
 import type { NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
 import { CREDENTIAL_PROVIDERS, type VoicePatch } from "../schemas/providers";
 import type { Integrations, IntegrationsPatch } from "../schemas/voice";
 import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
+import type { AdsContext } from "./ad-delivery";
 import { CallDesk, type DeskAccount } from "./call-desk";
 import { CALL_EVENTS_MIGRATION } from "./call-events";
 import { CALL_MONTHS_MIGRATION } from "./call-months";
-import { CALLS_MIGRATION, CALLS_OUTCOME_MIGRATION } from "./call-store";
+import { CALLS_CLICK_IDS_MIGRATION, CALLS_MIGRATION, CALLS_OUTCOME_MIGRATION } from "./call-store";
+import { CONVERSION_SETTINGS_MIGRATION, ConversionSettings } from "./conversion-settings";
 import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
-import { type DeliveryFilter, OUTBOX_DEAD_LETTER_MIGRATION, OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION, type OutboxKind } from "./outbox";
+import { type DeliveryFilter, OUTBOX_DEAD_LETTER_MIGRATION, OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION, Outbox, type OutboxKind } from "./outbox";
 import { type PoolState, PoolSync, SYNC_MIGRATION } from "./pool-sync";
 import { forwardTargetsOf, PoolRegistry, REGISTRY_MIGRATIONS, type Routing, type StoredPool } from "./registry";
 import {
@@ -72,6 +75,9 @@ export const MIGRATIONS = [
   `${OUTBOX_DEAD_LETTER_MIGRATION}
    ${DELIVERY_EPISODES_MIGRATION}
    ${SETTINGS_MIGRATIONS.alertEmail}`,
+  // Conversions: every click id and the consent state on calls, ad platform settings.
+  `${CALLS_CLICK_IDS_MIGRATION}
+   ${CONVERSION_SETTINGS_MIGRATION}`,
 ];
 
 export type { VoiceSecrets };
@@ -100,6 +106,7 @@ export class AccountObject extends DurableObject<Env> {
   private readonly sync: PoolSync;
   private readonly desk: CallDesk;
   private readonly providers: VoiceProviders;
+  private readonly conversions: ConversionSettings;
   private writes: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -110,6 +117,7 @@ export class AccountObject extends DurableObject<Env> {
     this.sync = new PoolSync(this.sql, env);
     this.desk = new CallDesk(ctx, env, () => this.schedule());
     this.providers = new VoiceProviders(this.sql, env.SECRETS_KEY);
+    this.conversions = new ConversionSettings(this.sql, env.SECRETS_KEY);
     // Only an account that was created has a schema: a stray key must not create storage.
     ctx.blockConcurrencyWhile(async () => {
       if (hasSchema(ctx.storage)) migrate(ctx.storage, MIGRATIONS);
@@ -351,6 +359,28 @@ export class AccountObject extends DurableObject<Env> {
     return ok(integrationsView(this.row()!));
   }
 
+  /** Google Ads / Microsoft Ads conversion settings (credentials as hints) and the qualifying rules. */
+  conversionSettings(): Result<Conversions> {
+    return this.row() ? ok(this.conversions.view()) : accountNotFound();
+  }
+
+  /** Credentials are sealed before anything is written; new credentials resume paused uploads. */
+  setConversionSettings(patch: ConversionsPatch, now: number): Promise<Result<Conversions>> {
+    return this.serial(async () => {
+      const row = this.row();
+      if (!row) return accountNotFound();
+      const write = await this.conversions.apply(row.id, patch, now);
+      if (!write.ok) return write;
+      const outbox = new Outbox(this.sql);
+      this.ctx.storage.transactionSync(() => {
+        for (const platform of write.value()) outbox.resume(platform, now);
+        this.settings.touch(now);
+      });
+      await this.schedule();
+      return ok(this.conversions.view());
+    });
+  }
+
   async listCalls(q: CallPageQuery): Promise<Result<CallPage>> {
     const row = this.row();
     if (!row) return accountNotFound();
@@ -445,7 +475,17 @@ export class AccountObject extends DurableObject<Env> {
       if (found) await this.sync.push(row.id, this.state(found.pool, row, !found.deleted), gateOf(row), null);
       else this.sync.forget(id);
     }
-    await this.desk.deliver(integrationConfig(row), { accountId: row.id, retentionDays: row.call_retention_days });
+    await this.desk.deliver(integrationConfig(row), { accountId: row.id, retentionDays: row.call_retention_days }, this.adsContext(row));
+  }
+
+  private adsContext(row: AccountRow): AdsContext {
+    return {
+      accountId: row.id,
+      setup: this.conversions.setup(),
+      credentials: (platform) => this.conversions.credentials(row.id, platform),
+      markAuthFailed: (platform, reason, now) => this.conversions.markAuthFailed(platform, reason, now),
+      alerts: !!integrationConfig(row).alertWebhook,
+    };
   }
 
   // ---- Internals ----
@@ -517,6 +557,7 @@ export class AccountObject extends DurableObject<Env> {
       provider: this.providers.provider(),
       fallback: row.fallback_number,
       integrations: integrationConfig(row),
+      conversions: this.conversions.setup(),
       ownerAt: (number, at) => this.registry.ownerAt(number, at),
       pool: (id) => this.registry.getAny(id)?.pool ?? null,
       sync: async (id) => {

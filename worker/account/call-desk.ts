@@ -5,19 +5,24 @@
  * outbound delivery: the alarm sends them after the answer has gone.
  */
 
+import { qualify } from "../domain/conversions";
 import { liveEarlier, shardOf } from "../domain/shards";
 import { poolShard } from "../platform/stubs";
 import type { CallMatch, CallQuery } from "../pool/protocol";
 import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
+import type { AdPlatform } from "../schemas/conversions";
 import type { IntegrationConfig } from "../schemas/voice";
 import { hangupAnswer, whisperAgentLeg, whisperText } from "../voice/actions";
 import type { InboundCall } from "../voice/input";
 import type { CallPlan } from "../voice/plan";
 import type { Provider, StatusReport } from "../voice/providers/types";
+import { type AdsContext, deliverAds } from "./ad-delivery";
+import { AdUploader } from "./ad-uploads";
 import { CallEvents } from "./call-events";
 import { CallMonths } from "./call-months";
-import { buildCallRow, type CallRow, callView, routeOf } from "./call-record";
+import { buildCallRow, type CallRow, callView, conversionsOf, routeOf } from "./call-record";
 import { CallStore } from "./call-store";
+import type { ConversionSetup } from "./conversion-settings";
 import { attempt, ga4Payload, webhookPayload } from "./deliveries";
 import { type AlertChannels, DeliveryAlerts } from "./delivery-alerts";
 import { type DeliveryFilter, Outbox, type OutboxKind, type OutboxRow } from "./outbox";
@@ -30,6 +35,8 @@ export interface DeskAccount {
   provider: Provider;
   fallback: string | null;
   integrations: IntegrationConfig;
+  /** Ad platforms calls are uploaded to, and which calls qualify (no secrets). */
+  conversions: ConversionSetup;
   /** The pool a tracking number of the account routed to at a time (removed numbers route for lease + grace). */
   ownerAt(number: string, at: number): string | null;
   /** A pool's config, also a deleted pool's while its numbers still route. */
@@ -59,6 +66,8 @@ export class CallDesk {
   private readonly outbox: Outbox;
   /** Callbacks being answered, by call id: a concurrent repeat waits for the first answer. */
   private readonly inflight = new Map<string, Promise<VoiceReply>>();
+  /** OAuth access tokens of the ad platforms live as long as this object. */
+  private readonly uploader = new AdUploader();
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -145,6 +154,38 @@ export class CallDesk {
     if (acct.integrations.webhook) this.outbox.upsertPending(row.id, "webhook", "call.completed", webhookPayload(acct.id, view, "call.completed"), due, now);
     const ga4 = acct.integrations.ga4 ? ga4Payload(view, true) : null;
     if (ga4) this.outbox.upsertPending(row.id, "ga4", "call.completed", ga4, due, now);
+    this.queueConversions(acct.conversions, row, view, due, now);
+  }
+
+  /**
+   * A call whose outcome is known, for each configured ad platform: queue its upload once (an
+   * unsent one follows a more precise outcome), or record why it does not qualify. A call already
+   * uploaded or finally refused is never queued again.
+   */
+  private queueConversions(setup: ConversionSetup, row: CallRow, view: Call, due: number, now: number): void {
+    const states = conversionsOf(row.conversions);
+    for (const platform of ["google_ads", "microsoft_ads"] as const satisfies readonly AdPlatform[]) {
+      const cfg = setup[platform];
+      if (!cfg) continue;
+      const state = states[platform];
+      if (state && (state.status === "uploaded" || state.status === "failed")) continue;
+      const q = qualify(view, platform, setup.rules, cfg.enhancedConversions);
+      if (q.ok) {
+        this.outbox.upsertPending(row.id, platform, "call.completed", JSON.stringify(q.upload), due, now);
+        if (state?.status !== "pending")
+          this.calls.setConversion(row.id, platform, {
+            platform,
+            status: "pending",
+            clickIdType: q.upload.clickIdType,
+            orderId: q.upload.orderId,
+            reason: null,
+            updatedAt: now,
+          });
+      } else {
+        if (this.outbox.cancelUnsent(row.id, platform) === false && state?.status === "pending") continue;
+        this.calls.setConversion(row.id, platform, { platform, status: "skipped", clickIdType: null, orderId: null, reason: q.reason, updatedAt: now });
+      }
+    }
   }
 
   /**
@@ -265,14 +306,19 @@ export class CallDesk {
    * The alarm: send what is due with the account's current settings, run the daily upkeep of the
    * call storage when due (moves, retention, pruning), then re-arm for the next.
    */
-  async deliver(config: IntegrationConfig, upkeep: { accountId: string; retentionDays: number }): Promise<void> {
+  async deliver(config: IntegrationConfig, upkeep: { accountId: string; retentionDays: number }, ads?: AdsContext): Promise<void> {
     const accountId = upkeep.accountId;
     this.accountId = accountId;
     const now = Date.now();
     this.events.purge(now);
     await this.months.upkeep(upkeep.accountId, now, upkeep.retentionDays, (before) => this.outbox.prune(before));
-    const due = this.outbox.due(now, BATCH);
+    const all = this.outbox.due(now, BATCH);
     const channels = channelsOf(config);
+    const isAd = (kind: string) => kind === "google_ads" || kind === "microsoft_ads";
+    const due = all.filter((r) => !isAd(r.kind));
+    const adRows = all.filter((r) => isAd(r.kind));
+    if (adRows.length && ads)
+      await deliverAds({ outbox: this.outbox, calls: this.calls, uploader: this.uploader, queueOnce: (i, t) => this.queueAlerts(i, config, t) }, ads, adRows);
     await Promise.all(
       due.map(async (row) => {
         const result = await attempt(row, config, accountId, now);

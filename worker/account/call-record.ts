@@ -19,6 +19,7 @@ export function routeOf(pool: Pick<StoredPool, "name" | "destinations" | "caller
 }
 
 import type { Call, CallAction, CallOutcome, CallReason, CallSource, Delivery } from "../schemas/calls";
+import type { AdPlatform, CallConversion } from "../schemas/conversions";
 import type { InboundCall } from "../voice/input";
 import type { CallPlan } from "../voice/plan";
 import type { Provider } from "../voice/providers/types";
@@ -60,6 +61,16 @@ export type CallRow = {
   outcome: CallOutcome | null;
   talk_seconds: number | null;
   ended_at: Time;
+  // Every click id and the consent state (conversions); `conversions`: JSON { platform: CallConversion }.
+  gbraid: Text;
+  wbraid: Text;
+  dclid: Text;
+  ttclid: Text;
+  li_fat_id: Text;
+  gcl_aw: Text;
+  gcl_gb: Text;
+  consent: Text;
+  conversions: Text;
 };
 
 export interface CallFacts {
@@ -146,7 +157,45 @@ export function buildCallRow(f: CallFacts): CallRow {
     outcome: null,
     talk_seconds: null,
     ended_at: null,
+    gbraid: str(clicks.gbraid, 200),
+    wbraid: str(clicks.wbraid, 200),
+    dclid: str(clicks.dclid, 200),
+    ttclid: str(clicks.ttclid, 200),
+    li_fat_id: str(clicks.li_fat_id, 200),
+    gcl_aw: str(clicks.gcl_aw, 200),
+    gcl_gb: str(clicks.gcl_gb, 200),
+    consent: lease ? consentOf(s.consent) : null,
+    conversions: null,
   };
+}
+
+const CONSENT_KEYS = ["adStorage", "adUserData", "adPersonalization", "analyticsStorage"] as const;
+
+/** The consent state as stored (JSON with only granted/denied values), or null when the visit sent none. */
+function consentOf(v: unknown): Text {
+  if (!v || typeof v !== "object") return null;
+  const out: Record<string, string> = {};
+  for (const k of CONSENT_KEYS) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x === "granted" || x === "denied") out[k] = x;
+  }
+  return Object.keys(out).length ? JSON.stringify(out) : null;
+}
+
+function consentView(json: Text): CallSource["consent"] {
+  if (!json) return null;
+  const c = JSON.parse(json) as Record<string, "granted" | "denied" | undefined>;
+  return {
+    adStorage: c.adStorage ?? null,
+    adUserData: c.adUserData ?? null,
+    adPersonalization: c.adPersonalization ?? null,
+    analyticsStorage: c.analyticsStorage ?? null,
+  };
+}
+
+/** The call's uploads to ad platforms, as stored on its row. */
+export function conversionsOf(json: Text): Partial<Record<AdPlatform, CallConversion>> {
+  return json ? (JSON.parse(json) as Partial<Record<AdPlatform, CallConversion>>) : {};
 }
 
 export function callView(r: CallRow, deliveries: Delivery[]): Call {
@@ -156,8 +205,20 @@ export function callView(r: CallRow, deliveries: Delivery[]): Call {
         referrer: r.referrer,
         landing: r.landing,
         utm: { source: r.utm_source, medium: r.utm_medium, campaign: r.utm_campaign, term: r.utm_term, content: r.utm_content },
-        clickIds: { gclid: r.gclid, msclkid: r.msclkid, fbclid: r.fbclid },
+        clickIds: {
+          gclid: r.gclid,
+          gbraid: r.gbraid,
+          wbraid: r.wbraid,
+          dclid: r.dclid,
+          msclkid: r.msclkid,
+          fbclid: r.fbclid,
+          ttclid: r.ttclid,
+          li_fat_id: r.li_fat_id,
+          gcl_aw: r.gcl_aw,
+          gcl_gb: r.gcl_gb,
+        },
         gaClientId: r.ga_client_id,
+        consent: consentView(r.consent),
       }
     : null;
   return {
@@ -178,5 +239,6 @@ export function callView(r: CallRow, deliveries: Delivery[]): Call {
     talkSeconds: r.talk_seconds,
     endedAt: r.ended_at,
     deliveries,
+    conversions: Object.values(conversionsOf(r.conversions)),
   };
 }

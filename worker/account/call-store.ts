@@ -32,6 +32,17 @@ export const CALLS_OUTCOME_MIGRATION = `
   ALTER TABLE calls ADD COLUMN talk_seconds INTEGER;
   ALTER TABLE calls ADD COLUMN ended_at INTEGER;`;
 
+/** Every click id a visit can carry, the raw Google cookie values, the consent state, ad uploads. */
+export const CALLS_CLICK_IDS_MIGRATION = `
+  ALTER TABLE calls ADD COLUMN gbraid TEXT;
+  ALTER TABLE calls ADD COLUMN wbraid TEXT;
+  ALTER TABLE calls ADD COLUMN dclid TEXT;
+  ALTER TABLE calls ADD COLUMN ttclid TEXT;
+  ALTER TABLE calls ADD COLUMN li_fat_id TEXT;
+  ALTER TABLE calls ADD COLUMN gcl_aw TEXT;
+  ALTER TABLE calls ADD COLUMN gcl_gb TEXT;
+  ALTER TABLE calls ADD COLUMN consent TEXT;       -- JSON { adStorage, adUserData, … } or NULL: no signal
+  ALTER TABLE calls ADD COLUMN conversions TEXT;   -- JSON { google_ads: CallConversion, microsoft_ads: … }`;
 /**
  * The calls table of a CallLog: the account's, in one step. A migration that adds a column to the
  * account's calls table must be appended here too (a test compares both tables' columns).
@@ -39,6 +50,7 @@ export const CALLS_OUTCOME_MIGRATION = `
 export const CALL_LOG_MIGRATIONS: string[] = [
   `${CALLS_MIGRATION}
    ${CALLS_OUTCOME_MIGRATION}`,
+  CALLS_CLICK_IDS_MIGRATION,
 ];
 
 const COLUMNS = [
@@ -75,6 +87,15 @@ const COLUMNS = [
   "outcome",
   "talk_seconds",
   "ended_at",
+  "gbraid",
+  "wbraid",
+  "dclid",
+  "ttclid",
+  "li_fat_id",
+  "gcl_aw",
+  "gcl_gb",
+  "consent",
+  "conversions",
 ] as const satisfies readonly (keyof CallRow)[];
 
 /** The list query, exported so a test can check it uses an index. */
@@ -98,6 +119,11 @@ export class CallStore {
   /** Record the outcome merged from the call's status reports. */
   setOutcome(id: string, o: { outcome: CallRow["outcome"]; talkSeconds: number | null; endedAt: number | null }): void {
     this.sql.exec("UPDATE calls SET outcome = ?, talk_seconds = ?, ended_at = ? WHERE id = ?", o.outcome, o.talkSeconds, o.endedAt, id);
+  }
+
+  /** Record where a call's upload to one ad platform stands (merged into its `conversions` JSON). */
+  setConversion(id: string, platform: string, state: unknown): void {
+    this.sql.exec("UPDATE calls SET conversions = json_set(COALESCE(conversions, '{}'), ?, json(?)) WHERE id = ?", `$.${platform}`, JSON.stringify(state), id);
   }
 
   get(id: string): CallRow | null {

@@ -149,6 +149,29 @@ export class Outbox {
     );
   }
 
+  /**
+   * Drop a call's `kind` row that was never attempted (its call stopped qualifying); false when a
+   * row was already attempted (it stays), null when there is none.
+   */
+  cancelUnsent(callId: string, kind: OutboxKind): boolean | null {
+    const row = this.sql.exec<{ id: number; attempts: number }>("SELECT id, attempts FROM outbox WHERE call_id = ? AND kind = ?", callId, kind).toArray()[0];
+    if (!row) return null;
+    if (row.attempts > 0) return false;
+    this.sql.exec("DELETE FROM outbox WHERE id = ? AND status = 'pending'", row.id);
+    return true;
+  }
+
+  /** Stop trying rows until resume() (an ad platform's credentials no longer work): pending, not due. */
+  pause(ids: readonly number[], error: string): void {
+    for (const id of ids)
+      this.sql.exec("UPDATE outbox SET next_attempt_at = NULL, last_error = ? WHERE id = ? AND status = 'pending'", error.slice(0, 500), id);
+  }
+
+  /** Paused rows of `kind` are due again (new credentials). */
+  resume(kind: OutboxKind, now: number): void {
+    this.sql.exec("UPDATE outbox SET next_attempt_at = ? WHERE kind = ? AND status = 'pending' AND next_attempt_at IS NULL", now, kind);
+  }
+
   due(now: number, limit: number): OutboxRow[] {
     return this.sql
       .exec<OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", now, limit)

@@ -11,8 +11,8 @@ import type { AccountGate } from "../pool/protocol";
 import type { Account } from "../schemas/account";
 import type { AlertEmailConfig, IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
 import { makeVoiceSecret } from "../voice/auth";
-import { DEFAULT_RETENTION_DAYS } from "./call-months";
 import { DEFAULT_SUBJECT, DEFAULT_TEXT } from "./alert-email";
+import { DEFAULT_RETENTION_DAYS } from "./call-months";
 
 export const SETTINGS_MIGRATIONS = {
   account: `CREATE TABLE account (

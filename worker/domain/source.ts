@@ -1,9 +1,11 @@
 /**
  * The session's source context as stored with a lease. The snippet sends little (the rule's name,
- * the landing URL, the referrer, the GA client id) to stay small; utm_* and click ids are read
- * here from the landing URL when not sent. Over-long values are cut, not refused: losing a
- * visitor's attribution to a long URL would be worse than keeping its first 2 KB.
+ * the landing URL, the referrer, the GA client id, the `_gcl_aw`/`_gcl_gb` cookie values, the
+ * consent state) to stay small; utm_* and click ids are read here from the landing URL when not
+ * sent. Over-long values are cut, not refused: losing a visitor's attribution to a long URL would
+ * be worse than keeping its first 2 KB.
  */
+import { CLICK_ID_COOKIES, CLICK_ID_PARAMS, type ClickIdKey } from "../../shared/protocol";
 import type { Source } from "../schemas/allocate";
 
 const URL_MAX = 2048;
@@ -11,9 +13,18 @@ const VALUE_MAX = 200;
 const NAME_MAX = 64;
 
 const UTM = ["source", "medium", "campaign", "term", "content"] as const;
-const CLICK_IDS = ["gclid", "msclkid", "fbclid"] as const;
 
 const cut = (s: string | undefined, max: number) => (s === undefined ? undefined : s.slice(0, max));
+
+/**
+ * The click id inside a Google first-party cookie value: `_gcl_aw` and `_gcl_gb` hold
+ * "GCL.<unix seconds>.<click id>" (the id itself may contain dots); null for anything else.
+ */
+export function clickIdFromGclCookie(value: string | undefined): string | null {
+  if (!value) return null;
+  const m = /^GCL\.\d{1,12}\.([A-Za-z0-9_.-]{8,})$/.exec(value.trim());
+  return m ? m[1]! : null;
+}
 
 export function enrichSource(input: Source | undefined): Source | null {
   if (!input) return null;
@@ -22,6 +33,7 @@ export function enrichSource(input: Source | undefined): Source | null {
   if (input.referrer !== undefined) out.referrer = cut(input.referrer, URL_MAX)!;
   if (input.landing !== undefined) out.landing = cut(input.landing, URL_MAX)!;
   if (input.gaClientId !== undefined) out.gaClientId = input.gaClientId;
+  if (input.consent !== undefined && Object.keys(input.consent).length) out.consent = { ...input.consent };
   let params: URLSearchParams | null = null;
   try {
     if (input.landing) params = new URL(input.landing).searchParams;
@@ -34,11 +46,19 @@ export function enrichSource(input: Source | undefined): Source | null {
     if (v) utm[k] = cut(v, VALUE_MAX)!;
   }
   if (Object.keys(utm).length) out.utm = utm;
-  const clickIds: NonNullable<Source["clickIds"]> = {};
-  for (const k of CLICK_IDS) {
+  const clickIds: Partial<Record<ClickIdKey, string>> = {};
+  for (const k of CLICK_ID_PARAMS) {
     const v = input.clickIds?.[k] ?? params?.get(k) ?? undefined;
     if (v) clickIds[k] = cut(v, VALUE_MAX)!;
   }
+  for (const k of CLICK_ID_COOKIES) {
+    const v = input.clickIds?.[k];
+    if (v) clickIds[k] = cut(v, VALUE_MAX)!;
+  }
+  // The landing URL's click is the visit's own; the cookie's is the latest earlier ad click.
+  clickIds.gclid ??= cut(clickIdFromGclCookie(clickIds.gcl_aw) ?? undefined, VALUE_MAX);
+  clickIds.gbraid ??= cut(clickIdFromGclCookie(clickIds.gcl_gb) ?? undefined, VALUE_MAX);
+  for (const k of Object.keys(clickIds) as ClickIdKey[]) if (clickIds[k] === undefined) delete clickIds[k];
   if (Object.keys(clickIds).length) out.clickIds = clickIds;
   return out;
 }

@@ -12,6 +12,7 @@ import accounts from "./routes/accounts";
 import allocate from "./routes/allocate";
 import archive from "./routes/archive";
 import calls from "./routes/calls";
+import conversions from "./routes/conversions";
 import dashboard from "./routes/dashboard";
 import deliveries from "./routes/deliveries";
 import meta from "./routes/meta";
@@ -37,7 +38,23 @@ app.use("*", async (c, next) => {
 app.use("/v1/*", capBody(ADMIN_MAX_BYTES));
 
 // Order matters where paths overlap: the first sub-app that matches handles the request.
-for (const routes of [snippet, allocate, accounts, accountRoutes, pools, voice, calls, archive, accountVoice, sizing, poolHealth, deliveries, dashboard, meta]) {
+for (const routes of [
+  snippet,
+  allocate,
+  accounts,
+  accountRoutes,
+  pools,
+  voice,
+  calls,
+  archive,
+  accountVoice,
+  sizing,
+  poolHealth,
+  deliveries,
+  dashboard,
+  meta,
+  conversions,
+]) {
   app.route("/", routes);
 }
 

@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_POOLS_PER_ALLOCATION, SESSION_ID_PATTERN } from "../../shared/protocol";
+import { CLICK_ID_COOKIES, CLICK_ID_PARAMS, type ClickIdKey, MAX_POOLS_PER_ALLOCATION, SESSION_ID_PATTERN } from "../../shared/protocol";
 import { PoolIdSchema } from "./common";
 
 // Generous caps here (the body itself is capped at 8 KiB); lib/source.ts cuts values to size.
 const short = z.string().max(1000);
 const url = z.string().max(8192);
+const consentValue = z.enum(["granted", "denied"]);
 
 export const SourceSchema = z
   .object({
@@ -12,11 +13,25 @@ export const SourceSchema = z
     referrer: url.optional(),
     landing: url.optional(),
     utm: z.object({ source: short, medium: short, campaign: short, term: short, content: short }).partial().strict().optional(),
-    clickIds: z.object({ gclid: short, msclkid: short, fbclid: short }).partial().strict().optional(),
+    clickIds: z
+      .object(Object.fromEntries([...CLICK_ID_PARAMS, ...CLICK_ID_COOKIES].map((k) => [k, short])) as Record<ClickIdKey, typeof short>)
+      .partial()
+      .strict()
+      .optional()
+      .openapi({ description: "Click ids from the URL; gcl_aw / gcl_gb: the raw _gcl_aw / _gcl_gb cookie values (GCL.<ts>.<id>)." }),
     gaClientId: z
       .string()
       .regex(/^\d{1,20}\.\d{1,20}$/)
       .optional(),
+    consent: z
+      .object({ adStorage: consentValue, adUserData: consentValue, adPersonalization: consentValue, analyticsStorage: consentValue })
+      .partial()
+      .strict()
+      .optional()
+      .openapi({
+        description:
+          "Consent Mode v2 state when the page has a consent signal; click ids are uploaded to ad platforms only as the account's consent rule allows.",
+      }),
   })
   .strict()
   .openapi("SourceContext");

@@ -1,13 +1,16 @@
 import { z } from "@hono/zod-openapi";
 import { PoolIdSchema } from "./common";
+import { CallConversionSchema } from "./conversions";
 
 const text = z.string().nullable();
+const consentValue = z.enum(["granted", "denied"]).nullable();
 
 export const CALL_REASONS = ["live", "grace", "overflow", "no_lease", "unknown_number"] as const;
 export const CALL_ACTIONS = ["transfer", "whisper", "fallback", "hangup"] as const;
 export const CALL_OUTCOMES = ["answered", "busy", "no-answer", "failed", "canceled"] as const;
 export const VOICE_PROVIDERS = ["reference", "twilio", "signalwire", "telnyx", "plivo", "vonage"] as const;
-export const DELIVERY_KINDS = ["ga4", "webhook"] as const;
+/** google_ads / microsoft_ads: offline click conversion uploads (event call.completed). */
+export const DELIVERY_KINDS = ["ga4", "webhook", "google_ads", "microsoft_ads"] as const;
 /** A call's deliveries: `call` when it rang (stored), `call.completed` when its outcome is known. */
 export const DELIVERY_EVENTS = ["call", "call.completed"] as const;
 /** pending (incl. retrying after a failure) | delivered | dead (the dead letter: retries ran out, or the integration was removed). */
@@ -34,8 +37,23 @@ export const CallSourceSchema = z
     referrer: text,
     landing: text,
     utm: z.object({ source: text, medium: text, campaign: text, term: text, content: text }),
-    clickIds: z.object({ gclid: text, msclkid: text, fbclid: text }),
+    clickIds: z.object({
+      gclid: text,
+      gbraid: text,
+      wbraid: text,
+      dclid: text,
+      msclkid: text,
+      fbclid: text,
+      ttclid: text,
+      li_fat_id: text,
+      gcl_aw: text.openapi({ description: "The raw _gcl_aw cookie value the page had (GCL.<ts>.<gclid>)." }),
+      gcl_gb: text.openapi({ description: "The raw _gcl_gb cookie value the page had (GCL.<ts>.<gbraid>)." }),
+    }),
     gaClientId: text,
+    consent: z
+      .object({ adStorage: consentValue, adUserData: consentValue, adPersonalization: consentValue, analyticsStorage: consentValue })
+      .nullable()
+      .openapi({ description: "The visit's consent state as the snippet sent it (null: no consent signal)." }),
   })
   .openapi("CallSource");
 
@@ -63,6 +81,9 @@ export const CallSchema = z
     talkSeconds: z.number().nullable().openapi({ description: "Talk time of the forwarded call, seconds (0 when not answered; null when not reported)." }),
     endedAt: z.number().nullable().openapi({ description: "When the call ended (ms since epoch), as the provider reported it." }),
     deliveries: z.array(DeliverySchema),
+    conversions: z
+      .array(CallConversionSchema)
+      .openapi({ description: "Uploads to Google Ads / Microsoft Ads (configured platforms only): pending, uploaded, skipped or failed, with the reason." }),
   })
   .openapi("Call");
 

@@ -2,6 +2,8 @@
 
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { googleDateTime, qualify } from "../../domain/conversions";
+import { isTimeZone } from "../../domain/schedule";
 import { csvRow } from "../../platform/csv";
 import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
@@ -17,6 +19,7 @@ import {
   OrphanReportsSchema,
 } from "../../schemas/calls";
 import { errorResponses } from "../../schemas/common";
+import type { ConversionRules } from "../../schemas/conversions";
 import type { AppEnv } from "../app-env";
 import { adminAuth } from "../middleware/auth";
 import { ADMIN, createRouter, json } from "../router";
@@ -25,6 +28,25 @@ const app = createRouter();
 for (const path of ["/v1/calls", "/v1/calls/*", "/v1/calls.csv", "/v1/stats/*", "/v1/call-reports/*"]) app.use(path, adminAuth());
 
 const tags = ["calls"];
+
+const CsvQuerySchema = CallFilterQuerySchema.extend({
+  format: z.enum(["calls", "google_ads"]).optional().openapi({
+    description: "calls (default): every column; google_ads: only Google's conversions-from-clicks import template, qualifying calls with a gclid.",
+  }),
+  conversionName: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: "Conversion Name column (default: the Google Ads setting's conversionName)." }),
+  timeZone: z
+    .string()
+    .max(64)
+    .refine(isTimeZone, "an IANA time zone")
+    .optional()
+    .openapi({ description: "Time zone of Conversion Time (default: the Google Ads setting's, else UTC)." }),
+});
 
 function filterOf(q: z.infer<typeof CallFilterQuerySchema>): CallFilter {
   const f: CallFilter = {};
@@ -59,7 +81,8 @@ app.openapi(
     method: "get",
     path: "/v1/calls/{id}",
     tags,
-    summary: "One call in full, with its GA4 and webhook delivery status.",
+    summary:
+      "One call in full, with its GA4, webhook and ad platform delivery status and its conversion uploads (with the reason a call was skipped or refused).",
     security: ADMIN,
     request: { params: CallParamSchema },
     responses: { 200: { description: "Call", ...json(CallSchema) }, ...errorResponses },
@@ -83,6 +106,8 @@ app.openapi(
     return c.body(null, 204);
   },
 );
+/** The columns of Google Ads' "conversions from clicks" import template, in its order. */
+const GOOGLE_IMPORT_COLUMNS = ["Google Click ID", "Conversion Name", "Conversion Time", "Conversion Value", "Conversion Currency"] as const;
 
 const CSV_COLUMNS = [
   "call_id",
@@ -114,11 +139,33 @@ const CSV_COLUMNS = [
   "outcome",
   "talk_seconds",
   "ended_at",
+  "gbraid",
+  "wbraid",
+  "dclid",
+  "ttclid",
+  "li_fat_id",
+  "ad_user_data_consent",
+  // Google Ads offline conversion import (conversions from clicks), filled for qualifying calls with a gclid.
+  ...GOOGLE_IMPORT_COLUMNS,
 ] as const;
+
+/** How the Google import columns are filled: the account's rules, the action's name, its time zone. */
+interface ImportSetup {
+  rules: ConversionRules;
+  conversionName: string;
+  timeZone: string;
+}
+
+/** The Google import cells of a call: empty unless it qualifies (answered, long enough, consent) and has a gclid. */
+function googleImportCells(call: Call, setup: ImportSetup): (string | number | null)[] {
+  const q = qualify(call, "google_ads", setup.rules, false);
+  if (!q.ok || q.upload.clickIdType !== "gclid") return [null, null, null, null, null];
+  return [q.upload.clickId, setup.conversionName, googleDateTime(q.upload.at, setup.timeZone), q.upload.value, q.upload.currency];
+}
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
 
-function csvLine(call: Call): string {
+function csvLine(call: Call, setup: ImportSetup): string {
   const s = call.source;
   return csvRow([
     call.id,
@@ -150,24 +197,40 @@ function csvLine(call: Call): string {
     call.outcome,
     call.talkSeconds,
     iso(call.endedAt),
+    s?.clickIds.gbraid,
+    s?.clickIds.wbraid,
+    s?.clickIds.dclid,
+    s?.clickIds.ttclid,
+    s?.clickIds.li_fat_id,
+    s?.consent?.adUserData ?? s?.consent?.adStorage,
+    ...googleImportCells(call, setup),
   ]);
 }
 
-/** Streams every matching call, fetching a page from the account object per chunk. */
-function csvStream(c: Context<AppEnv>, filter: CallFilter): ReadableStream<Uint8Array> {
+/**
+ * Streams every matching call, fetching a page from the account object per chunk. `google_ads`:
+ * exactly Google's import template (a Parameters:TimeZone row, its five columns, qualifying calls only).
+ */
+function csvStream(c: Context<AppEnv>, filter: CallFilter, format: "calls" | "google_ads", setup: ImportSetup): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
   const stub = account(c.env, c.var.accountId);
   let cursor: string | undefined;
   let started = false;
+  const line = (call: Call) => {
+    if (format === "calls") return csvLine(call, setup);
+    const cells = googleImportCells(call, setup);
+    return cells[0] === null ? "" : csvRow(cells);
+  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (!started) {
         started = true;
-        controller.enqueue(enc.encode(csvRow(CSV_COLUMNS)));
+        const head = format === "calls" ? csvRow(CSV_COLUMNS) : `${csvRow([`Parameters:TimeZone=${setup.timeZone}`])}${csvRow(GOOGLE_IMPORT_COLUMNS)}`;
+        controller.enqueue(enc.encode(head));
         return;
       }
       const page = unwrap(await stub.listCalls({ ...filter, limit: 500, withDeliveries: false, ...(cursor ? { cursor } : {}) }));
-      if (page.calls.length) controller.enqueue(enc.encode(page.calls.map(csvLine).join("")));
+      if (page.calls.length) controller.enqueue(enc.encode(page.calls.map(line).join("")));
       if (page.nextCursor) cursor = page.nextCursor;
       else controller.close();
     },
@@ -181,13 +244,25 @@ app.openapi(
     tags,
     summary: "Every matching call as CSV (RFC 4180; cells starting with = + - @ are prefixed with ' so spreadsheets never run them).",
     security: ADMIN,
-    request: { query: CallFilterQuerySchema },
+    request: { query: CsvQuerySchema },
     responses: { 200: { description: "CSV", content: { "text/csv": { schema: z.string() } } }, ...errorResponses },
   }),
   async (c) => {
-    return new Response(csvStream(c, filterOf(c.req.valid("query"))), {
+    const q = c.req.valid("query");
+    const settings = unwrap(await account(c.env, c.var.accountId).conversionSettings());
+    const setup: ImportSetup = {
+      rules: settings.rules,
+      conversionName: q.conversionName ?? settings.googleAds?.conversionName ?? "",
+      timeZone: q.timeZone ?? settings.googleAds?.timeZone ?? "UTC",
+    };
+    const format = q.format ?? "calls";
+    return new Response(csvStream(c, filterOf(q), format, setup), {
       status: 200,
-      headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="calls.csv"', "Cache-Control": "no-store" },
+      headers: {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": `attachment; filename="${format === "calls" ? "calls" : "google-ads-conversions"}.csv"`,
+        "Cache-Control": "no-store",
+      },
     });
   },
 );

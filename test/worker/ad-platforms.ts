@@ -1,0 +1,155 @@
+/**
+ * Google Ads and Microsoft Advertising at the network edge, built from their documented requests
+ * and answers: OAuth token endpoints (refresh_token grant), Google Ads UploadClickConversions (REST,
+ * partialFailure, GoogleAdsFailure details indexed by fieldPathElements) and Microsoft
+ * ApplyOfflineConversions (PartialErrors by Index). Each checks what it is sent field by field.
+ */
+import { expect } from "vitest";
+import { mockNetwork, type Seen } from "./calls-helpers";
+
+export const GOOGLE_UPLOAD = /^\/v\d+\/customers\/(\d{10}):uploadClickConversions$/;
+/** Every field of a ClickConversion we may send (REST JSON names). */
+const CLICK_CONVERSION_FIELDS = new Set([
+  "gclid",
+  "gbraid",
+  "wbraid",
+  "conversionAction",
+  "conversionDateTime",
+  "conversionValue",
+  "currencyCode",
+  "orderId",
+  "consent",
+  "userIdentifiers",
+]);
+const OFFLINE_CONVERSION_FIELDS = new Set([
+  "ConversionName",
+  "ConversionTime",
+  "MicrosoftClickId",
+  "ConversionValue",
+  "ConversionCurrencyCode",
+  "HashedPhoneNumber",
+]);
+
+export interface Platforms {
+  seen: Seen[];
+  /** Requests by what they are. */
+  googleTokens(): Seen[];
+  googleUploads(): Seen[];
+  microsoftTokens(): Seen[];
+  microsoftUploads(): Seen[];
+  alerts(): Seen[];
+  /** Google's answer per gclid: an error code ({ conversionUploadError: "TOO_RECENT_EVENT" }) or none (accepted). */
+  googleErrors: Map<string, Record<string, string>>;
+  msErrors: Map<string, { ErrorCode: string; Code: number; Message: string }>;
+  /** The token endpoint refuses the refresh token (revoked). */
+  revoked: boolean;
+  /** The next upload is refused with 401 (the access token expired early). */
+  expireNextToken: boolean;
+  /** Tokens issued so far (the latest is the only valid one). */
+  issued: string[];
+}
+
+export const ALERT_HOOK = "https://hooks.example/alerts";
+
+export function mockPlatforms(): Platforms {
+  const p: Platforms = {
+    seen: [],
+    googleTokens: () => p.seen.filter((s) => s.url.href === "https://oauth2.googleapis.com/token"),
+    googleUploads: () => p.seen.filter((s) => s.url.hostname === "googleads.googleapis.com"),
+    microsoftTokens: () => p.seen.filter((s) => s.url.hostname === "login.microsoftonline.com"),
+    microsoftUploads: () => p.seen.filter((s) => s.url.hostname === "campaign.api.bingads.microsoft.com"),
+    alerts: () => p.seen.filter((s) => s.url.href === ALERT_HOOK),
+    googleErrors: new Map(),
+    msErrors: new Map(),
+    revoked: false,
+    expireNextToken: false,
+    issued: [],
+  };
+  const net = mockNetwork((req) => {
+    if (req.url.hostname === "oauth2.googleapis.com" || req.url.hostname === "login.microsoftonline.com") return token(p, req);
+    if (req.url.hostname === "googleads.googleapis.com") return google(p, req);
+    if (req.url.hostname === "campaign.api.bingads.microsoft.com") return microsoft(p, req);
+    return new Response(null, { status: 204 });
+  });
+  p.seen = net.seen;
+  return p;
+}
+
+function token(p: Platforms, req: Seen): Response {
+  expect(req.method).toBe("POST");
+  expect(req.headers.get("Content-Type")).toContain("application/x-www-form-urlencoded");
+  const form = new URLSearchParams(req.body);
+  expect(form.get("grant_type")).toBe("refresh_token");
+  expect(form.get("client_id")).toBeTruthy();
+  expect(form.get("refresh_token")).toBeTruthy();
+  if (req.url.hostname === "login.microsoftonline.com") expect(form.get("scope")).toContain("https://ads.microsoft.com/msads.manage");
+  if (p.revoked || form.get("refresh_token")?.includes("revoked"))
+    return Response.json({ error: "invalid_grant", error_description: "Token has been expired or revoked." }, { status: 400 });
+  const t = `ya29.token-${p.issued.length + 1}`;
+  p.issued.push(t);
+  return Response.json({ access_token: t, expires_in: 3599, token_type: "Bearer", scope: "https://www.googleapis.com/auth/adwords" });
+}
+
+function bearerOk(p: Platforms, req: Seen): boolean {
+  const auth = req.headers.get("Authorization");
+  if (p.expireNextToken) {
+    p.expireNextToken = false;
+    return false;
+  }
+  return auth === `Bearer ${p.issued[p.issued.length - 1]}`;
+}
+
+function google(p: Platforms, req: Seen): Response {
+  expect(req.method).toBe("POST");
+  expect(req.url.pathname).toMatch(GOOGLE_UPLOAD);
+  expect(req.headers.get("developer-token")).toBeTruthy();
+  if (!bearerOk(p, req))
+    return Response.json({ error: { code: 401, message: "Request had invalid authentication credentials.", status: "UNAUTHENTICATED" } }, { status: 401 });
+  const body = JSON.parse(req.body) as { conversions: Record<string, unknown>[]; partialFailure: boolean };
+  expect(Object.keys(body).sort()).toEqual(["conversions", "partialFailure"]);
+  expect(body.partialFailure).toBe(true);
+  const customer = GOOGLE_UPLOAD.exec(req.url.pathname)![1];
+  const errors: unknown[] = [];
+  const results = body.conversions.map((c, index) => {
+    for (const k of Object.keys(c)) expect(CLICK_CONVERSION_FIELDS.has(k), `unknown ClickConversion field ${k}`).toBe(true);
+    expect(c.conversionAction).toMatch(new RegExp(`^customers/${customer}/conversionActions/\\d+$`));
+    expect(c.conversionDateTime).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
+    expect(typeof c.orderId).toBe("string");
+    expect(["gclid", "gbraid", "wbraid"].filter((k) => k in c)).toHaveLength(1);
+    const id = String(c.gclid ?? c.gbraid ?? c.wbraid);
+    const code = p.googleErrors.get(id);
+    if (!code) return { gclid: c.gclid, conversionAction: c.conversionAction, conversionDateTime: c.conversionDateTime };
+    errors.push({
+      errorCode: code,
+      message: `Refused: ${Object.values(code)[0]}`,
+      trigger: { stringValue: id },
+      location: { fieldPathElements: [{ fieldName: "conversions", index }, { fieldName: "gclid" }] },
+    });
+    return {};
+  });
+  const partialFailureError = errors.length
+    ? {
+        code: 3,
+        message: "Partial failure",
+        details: [{ "@type": "type.googleapis.com/google.ads.googleads.v26.errors.GoogleAdsFailure", errors, requestId: "req-1" }],
+      }
+    : undefined;
+  return Response.json({ ...(partialFailureError ? { partialFailureError } : {}), results, jobId: "123456789" });
+}
+
+function microsoft(p: Platforms, req: Seen): Response {
+  expect(req.method).toBe("POST");
+  expect(req.url.pathname).toBe("/CampaignManagement/v13/OfflineConversions/Apply");
+  for (const h of ["DeveloperToken", "CustomerId", "CustomerAccountId"]) expect(req.headers.get(h), h).toBeTruthy();
+  if (!bearerOk(p, req)) return Response.json({ Message: "Authentication failed" }, { status: 401 });
+  const body = JSON.parse(req.body) as { OfflineConversions: Record<string, unknown>[] };
+  expect(Object.keys(body)).toEqual(["OfflineConversions"]);
+  const PartialErrors: unknown[] = [];
+  body.OfflineConversions.forEach((c, Index) => {
+    for (const k of Object.keys(c)) expect(OFFLINE_CONVERSION_FIELDS.has(k), `unknown OfflineConversion field ${k}`).toBe(true);
+    expect(c.ConversionTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    const e = p.msErrors.get(String(c.MicrosoftClickId));
+    if (e) PartialErrors.push({ ...e, Details: null, FieldPath: null, ForwardCompatibilityMap: null, Index, Type: "BatchError" });
+  });
+  return Response.json({ PartialErrors: PartialErrors.length ? PartialErrors : null });
+}

@@ -1,0 +1,381 @@
+/**
+ * Calls as ad conversions, with Google Ads and Microsoft Advertising mocked at the network edge
+ * (ad-platforms.ts): only qualifying calls are sent, each once across retries, repeated callbacks
+ * and alarms; a partial failure retries only the retryable rows and stores the final reasons on
+ * the call; an expired access token is refreshed once; a revoked refresh token stops uploads with
+ * one alert; a visit without consent is never uploaded.
+ */
+import { runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { COMPLETED_SETTLE_MS } from "../../worker/account/call-desk";
+import { retryDelayMs } from "../../worker/account/outbox";
+import { ALERT_HOOK, mockPlatforms } from "./ad-platforms";
+import { at, callBody, callId, callWorld, GOOGLE, getCall, ring, T0, type Voice, visit } from "./calls-helpers";
+import { accountStub, api, BASE, type Created } from "./helpers";
+
+const GOOGLE_SETTINGS = {
+  customerId: "123-456-7890",
+  conversionActionId: "987654321",
+  conversionName: "Phone call (DNI)",
+  timeZone: "America/New_York",
+  developerToken: "dev-token-AAAA1111",
+  clientId: "client-id-1234.apps.googleusercontent.com",
+  clientSecret: "client-secret-XYZW",
+  refreshToken: "1//refresh-token-abcd",
+};
+const MS_SETTINGS = {
+  customerId: "5550001",
+  accountId: "7770002",
+  conversionName: "Phone call",
+  developerToken: "ms-dev-token-9999",
+  clientId: "ms-client-id-0000",
+  refreshToken: "M.R3_refresh-token-efgh",
+};
+const GRANTED = { adUserData: "granted", adStorage: "granted", adPersonalization: "granted" };
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  at(T0);
+  vi.spyOn(console, "warn").mockImplementation(() => undefined);
+  vi.spyOn(console, "error").mockImplementation(() => undefined);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+async function conversions(acct: Created, body: unknown) {
+  return api("PATCH", "/v1/account/conversions", { key: acct.adminKey, body });
+}
+
+/** A visit from a Google (and Bing) ad with consent, a call, and its status report (answered, `talk` s). */
+async function adCall(acct: Created, voice: Voice, opts: { gclid: string; talk?: number; consent?: unknown; msclkid?: string; outcome?: string }) {
+  const source = { ...GOOGLE, clickIds: { gclid: opts.gclid, ...(opts.msclkid ? { msclkid: opts.msclkid } : {}) }, consent: opts.consent ?? GRANTED };
+  const v = await visit(acct, source);
+  const id = callId("ads");
+  const now = Date.now();
+  expect((await ring(voice.callbackUrl, callBody(id, v.number, now))).status).toBe(200);
+  const r = await ring(`${voice.callbackUrl}/status`, { callId: id, status: opts.outcome ?? "completed", duration: opts.talk ?? 95, endTime: now + 100_000 });
+  expect(r.status).toBe(200);
+  return id;
+}
+
+async function csv(acct: Created, query = "") {
+  const res = await SELF.fetch(`${BASE}/v1/calls.csv${query}`, { headers: { Authorization: `Bearer ${acct.adminKey}` } });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+const alarm = (acct: Created) => runDurableObjectAlarm(accountStub(acct.accountId));
+const conversionOf = async (acct: Created, id: string, platform = "google_ads") =>
+  ((await getCall(acct, id)).json.conversions as { platform: string; reason: string | null }[]).find((c) => c.platform === platform);
+
+describe("conversion settings", () => {
+  it("credentials are write-only (hints), refused without them, and nothing is stored on a bad request", async () => {
+    const { acct } = await callWorld(1);
+    const missing = await conversions(acct, { googleAds: { ...GOOGLE_SETTINGS, refreshToken: undefined } });
+    expect(missing.status).toBe(400);
+    expect(missing.json.error).toMatchObject({ code: "missing_credentials", details: { missing: ["refreshToken"] } });
+    const badTz = await conversions(acct, { googleAds: { ...GOOGLE_SETTINGS, timeZone: "Mars/Olympus" } });
+    expect(badTz.status).toBe(400);
+    expect(badTz.json.error.code).toBe("invalid_request");
+    const badId = await conversions(acct, { googleAds: { ...GOOGLE_SETTINGS, customerId: "12345" } });
+    expect(badId.status).toBe(400);
+    expect((await api("GET", "/v1/account/conversions", { key: acct.adminKey })).json).toEqual({
+      googleAds: null,
+      microsoftAds: null,
+      rules: { minSeconds: 60, value: null, currency: null, consent: "granted", pools: {} },
+    });
+
+    const set = await conversions(acct, { googleAds: GOOGLE_SETTINGS, rules: { value: 50, currency: "USD", pools: { web: { minSeconds: 90 } } } });
+    expect(set.status).toBe(200);
+    expect(set.headers.get("Cache-Control")).toBe("no-store");
+    expect(set.json.googleAds).toEqual({
+      customerId: "1234567890",
+      conversionActionId: "987654321",
+      conversionName: "Phone call (DNI)",
+      loginCustomerId: null,
+      timeZone: "America/New_York",
+      enhancedConversions: false,
+      credentials: { developerToken: "…1111", clientId: "….com", clientSecret: "…XYZW", refreshToken: "…abcd" },
+      auth: { state: "ok", reason: null, since: null },
+    });
+    expect(JSON.stringify(set.json)).not.toContain("refresh-token-abcd");
+    expect(set.json.rules).toEqual({ minSeconds: 60, value: 50, currency: "USD", consent: "granted", pools: { web: { minSeconds: 90 } } });
+    // Changing the config without credentials keeps the stored ones.
+    const again = await conversions(acct, {
+      googleAds: {
+        ...GOOGLE_SETTINGS,
+        developerToken: undefined,
+        clientId: undefined,
+        clientSecret: undefined,
+        refreshToken: undefined,
+        enhancedConversions: true,
+      },
+    });
+    expect(again.status).toBe(200);
+    expect(again.json.googleAds).toMatchObject({ enhancedConversions: true, credentials: { refreshToken: "…abcd" } });
+  });
+});
+
+describe("Google Ads uploads", () => {
+  it("sends only qualifying calls, field by field, once across alarms and repeated callbacks; skipped calls say why", async () => {
+    const { acct, voice } = await callWorld(5);
+    expect((await conversions(acct, { googleAds: GOOGLE_SETTINGS, rules: { value: 120.5, currency: "USD" } })).status).toBe(200);
+    const ads = mockPlatforms();
+    const good = await adCall(acct, voice, { gclid: "Cj0KCQ-good", talk: 95 });
+    const short = await adCall(acct, voice, { gclid: "Cj0KCQ-short", talk: 30 });
+    const denied = await adCall(acct, voice, { gclid: "Cj0KCQ-denied", consent: { adUserData: "denied", adStorage: "granted" } });
+    const noSignal = await adCall(acct, voice, { gclid: "Cj0KCQ-nosignal", consent: {} });
+    const busy = await adCall(acct, voice, { gclid: "Cj0KCQ-busy", outcome: "busy" });
+    // Nothing goes out before the outcome has settled.
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(0);
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    expect(ads.googleTokens()).toHaveLength(1);
+    const uploads = ads.googleUploads();
+    expect(uploads).toHaveLength(1);
+    const up = uploads[0]!;
+    expect(up.url.href).toBe("https://googleads.googleapis.com/v26/customers/1234567890:uploadClickConversions");
+    expect(up.headers.get("Authorization")).toBe("Bearer ya29.token-1");
+    expect(up.headers.get("developer-token")).toBe("dev-token-AAAA1111");
+    expect(up.headers.get("login-customer-id")).toBeNull();
+    expect(JSON.parse(up.body)).toEqual({
+      conversions: [
+        {
+          gclid: "Cj0KCQ-good",
+          conversionAction: "customers/1234567890/conversionActions/987654321",
+          // T0 is 2031-03-01T10:00:00Z: 05:00 in New York (EST, -05:00).
+          conversionDateTime: "2031-03-01 05:00:00-05:00",
+          conversionValue: 120.5,
+          currencyCode: "USD",
+          orderId: `dni-${good}`,
+          consent: { adUserData: "GRANTED", adPersonalization: "GRANTED" },
+        },
+      ],
+      partialFailure: true,
+    });
+    const token = new URLSearchParams(ads.googleTokens()[0]!.body);
+    expect(Object.fromEntries(token)).toEqual({
+      grant_type: "refresh_token",
+      client_id: GOOGLE_SETTINGS.clientId,
+      refresh_token: GOOGLE_SETTINGS.refreshToken,
+      client_secret: GOOGLE_SETTINGS.clientSecret,
+    });
+    expect(await conversionOf(acct, good)).toMatchObject({ status: "uploaded", clickIdType: "gclid", orderId: `dni-${good}`, reason: null });
+    expect(await conversionOf(acct, short)).toMatchObject({ status: "skipped", reason: "talk time 30 s is under the minimum of 60 s" });
+    expect(await conversionOf(acct, denied)).toMatchObject({ status: "skipped", reason: "the visitor denied ad_user_data consent" });
+    expect(await conversionOf(acct, noSignal)).toMatchObject({ status: "skipped", reason: "no ad_user_data consent signal (the account requires granted)" });
+    expect(await conversionOf(acct, busy)).toMatchObject({ status: "skipped", reason: "not answered (busy)" });
+    const call = (await getCall(acct, good)).json;
+    expect(call.deliveries).toContainEqual(expect.objectContaining({ kind: "google_ads", event: "call.completed", status: "delivered", attempts: 1 }));
+
+    // A repeated status report and a repeated inbound callback change nothing; no second upload ever.
+    await ring(`${voice.callbackUrl}/status`, { callId: good, status: "completed", duration: 95, endTime: T0 + 100_000 });
+    await ring(`${voice.callbackUrl}/status`, { callId: good, status: "in-progress", duration: 120, endTime: T0 + 130_000 });
+    at(T0 + 2 * COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    at(T0 + 3_600_000);
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(1);
+    // The cached access token was not refreshed again.
+    expect(ads.googleTokens()).toHaveLength(1);
+  });
+
+  it("a partial failure retries only the retryable row; a final refusal is stored on the call; the token is cached", async () => {
+    const { acct, voice } = await callWorld(3);
+    await conversions(acct, { googleAds: { ...GOOGLE_SETTINGS, loginCustomerId: "111-222-3333" } });
+    const ads = mockPlatforms();
+    ads.googleErrors.set("gclid-too-recent", { conversionUploadError: "TOO_RECENT_EVENT" });
+    ads.googleErrors.set("gclid-bad", { conversionUploadError: "UNPARSEABLE_GCLID" });
+    const ok = await adCall(acct, voice, { gclid: "gclid-fine" });
+    const recent = await adCall(acct, voice, { gclid: "gclid-too-recent" });
+    const bad = await adCall(acct, voice, { gclid: "gclid-bad" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(1);
+    expect(ads.googleUploads()[0]!.headers.get("login-customer-id")).toBe("1112223333");
+    expect(JSON.parse(ads.googleUploads()[0]!.body).conversions.map((c: { gclid: string }) => c.gclid)).toEqual([
+      "gclid-fine",
+      "gclid-too-recent",
+      "gclid-bad",
+    ]);
+    expect(await conversionOf(acct, ok)).toMatchObject({ status: "uploaded" });
+    expect(await conversionOf(acct, recent)).toMatchObject({ status: "pending", reason: "conversionUploadError.TOO_RECENT_EVENT: Refused: TOO_RECENT_EVENT" });
+    const refused = (await getCall(acct, bad)).json;
+    expect(refused.conversions[0]).toMatchObject({ status: "failed", reason: "conversionUploadError.UNPARSEABLE_GCLID: Refused: UNPARSEABLE_GCLID" });
+    expect(refused.deliveries).toContainEqual(expect.objectContaining({ kind: "google_ads", status: "failed", attempts: 1 }));
+
+    // The click is old enough now: only the retryable row goes again, with the cached token.
+    ads.googleErrors.delete("gclid-too-recent");
+    at(T0 + COMPLETED_SETTLE_MS + retryDelayMs(1));
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(2);
+    expect(JSON.parse(ads.googleUploads()[1]!.body).conversions.map((c: { gclid: string; orderId: string }) => [c.gclid, c.orderId])).toEqual([
+      ["gclid-too-recent", `dni-${recent}`],
+    ]);
+    expect(await conversionOf(acct, recent)).toMatchObject({ status: "uploaded", reason: null });
+    expect(ads.googleTokens()).toHaveLength(1);
+    expect(await alarm(acct)).toBe(false);
+  });
+
+  it("an upload Google says already exists (an earlier attempt went through) counts as uploaded", async () => {
+    const { acct, voice } = await callWorld(1);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    ads.googleErrors.set("gclid-dupe", { conversionUploadError: "CLICK_CONVERSION_ALREADY_EXISTS" });
+    const id = await adCall(acct, voice, { gclid: "gclid-dupe" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded" });
+  });
+
+  it("an expired access token is refreshed once and the upload goes through", async () => {
+    const { acct, voice } = await callWorld(1);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    const id = await adCall(acct, voice, { gclid: "gclid-expiry" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    ads.expireNextToken = true;
+    await alarm(acct);
+    expect(ads.googleTokens()).toHaveLength(2);
+    const [first, second] = ads.googleUploads();
+    expect(first!.headers.get("Authorization")).toBe("Bearer ya29.token-1");
+    expect(second!.headers.get("Authorization")).toBe("Bearer ya29.token-2");
+    expect(second!.body).toBe(first!.body);
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded" });
+  });
+
+  it("a revoked refresh token stops uploads with one alert and no retry storm; new credentials resume them", async () => {
+    const { acct, voice } = await callWorld(2);
+    await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: ALERT_HOOK } } });
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    ads.revoked = true;
+    const a = await adCall(acct, voice, { gclid: "gclid-a" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    expect(ads.googleTokens()).toHaveLength(1);
+    expect(ads.googleUploads()).toHaveLength(0);
+    expect(await conversionOf(acct, a)).toMatchObject({ status: "pending" });
+    expect((await conversionOf(acct, a))?.reason).toContain("invalid_grant");
+    const view = (await api("GET", "/v1/account/conversions", { key: acct.adminKey })).json;
+    expect(view.googleAds.auth).toMatchObject({ state: "auth_failed", since: T0 + COMPLETED_SETTLE_MS });
+    // A second qualifying call, and time passing: no token request, no upload, one alert in all.
+    const b = await adCall(acct, voice, { gclid: "gclid-b" });
+    for (const t of [1, 2, 3]) {
+      at(T0 + COMPLETED_SETTLE_MS + t * 3_600_000);
+      await alarm(acct);
+    }
+    expect(ads.googleTokens()).toHaveLength(1);
+    expect(ads.googleUploads()).toHaveLength(0);
+    const alerts = ads.alerts();
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.headers.get("X-DNI-Event")).toBe("conversions.auth_failed");
+    expect(JSON.parse(alerts[0]!.body)).toMatchObject({ type: "conversions.auth_failed", platform: "google_ads" });
+    expect(alerts[0]!.body).not.toContain(GOOGLE_SETTINGS.refreshToken);
+
+    // New credentials: both paused uploads go, in one request.
+    ads.revoked = false;
+    const fixed = await conversions(acct, { googleAds: { ...GOOGLE_SETTINGS, refreshToken: "1//a-new-refresh-token" } });
+    expect(fixed.json.googleAds.auth).toEqual({ state: "ok", reason: null, since: null });
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(1);
+    expect(
+      JSON.parse(ads.googleUploads()[0]!.body)
+        .conversions.map((c: { gclid: string }) => c.gclid)
+        .sort(),
+    ).toEqual(["gclid-a", "gclid-b"]);
+    expect(await conversionOf(acct, a)).toMatchObject({ status: "uploaded" });
+    expect(await conversionOf(acct, b)).toMatchObject({ status: "uploaded" });
+  });
+
+  it("enhanced conversions for leads (on request) add the SHA-256 of the caller's E.164 number; a pool override sets its own minimum", async () => {
+    const { acct, voice } = await callWorld(2);
+    await conversions(acct, { googleAds: { ...GOOGLE_SETTINGS, enhancedConversions: true }, rules: { pools: { web: { minSeconds: 120 } } } });
+    const ads = mockPlatforms();
+    const longer = await adCall(acct, voice, { gclid: "gclid-long", talk: 150 });
+    const shorter = await adCall(acct, voice, { gclid: "gclid-95", talk: 95 });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    const sent = JSON.parse(ads.googleUploads()[0]!.body).conversions;
+    expect(sent).toHaveLength(1);
+    // SHA-256 of "+13105550123" as Node's crypto computes it (the caller of callBody).
+    expect(sent[0].userIdentifiers).toEqual([{ hashedPhoneNumber: "1b86a2a9accd0342714a487c0cf6e0f91cec8763e7e6096776bc1e9f74d84584" }]);
+    expect(await conversionOf(acct, longer)).toMatchObject({ status: "uploaded" });
+    expect(await conversionOf(acct, shorter)).toMatchObject({ status: "skipped", reason: "talk time 95 s is under the minimum of 120 s" });
+  });
+});
+
+describe("Microsoft Advertising uploads", () => {
+  it("ApplyOfflineConversions with the msclkid, in UTC, with its headers; a partial error is final and stored", async () => {
+    const { acct, voice } = await callWorld(2);
+    await conversions(acct, { microsoftAds: MS_SETTINGS, rules: { value: 10, currency: "EUR" } });
+    const ads = mockPlatforms();
+    ads.msErrors.set("ms-bad", { Code: 4806, ErrorCode: "OfflineConversionMicrosoftClickIdInvalid", Message: "The click id is invalid." });
+    const good = await adCall(acct, voice, { gclid: "g1", msclkid: "ms-good" });
+    const bad = await adCall(acct, voice, { gclid: "g2", msclkid: "ms-bad" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(0);
+    expect(ads.microsoftTokens()).toHaveLength(1);
+    const [up] = ads.microsoftUploads();
+    expect(up!.headers.get("DeveloperToken")).toBe("ms-dev-token-9999");
+    expect(up!.headers.get("CustomerId")).toBe("5550001");
+    expect(up!.headers.get("CustomerAccountId")).toBe("7770002");
+    expect(JSON.parse(up!.body)).toEqual({
+      OfflineConversions: [
+        {
+          ConversionName: "Phone call",
+          ConversionTime: "2031-03-01T10:00:00Z",
+          MicrosoftClickId: "ms-good",
+          ConversionValue: 10,
+          ConversionCurrencyCode: "EUR",
+        },
+        {
+          ConversionName: "Phone call",
+          ConversionTime: "2031-03-01T10:00:00Z",
+          MicrosoftClickId: "ms-bad",
+          ConversionValue: 10,
+          ConversionCurrencyCode: "EUR",
+        },
+      ],
+    });
+    expect(await conversionOf(acct, good, "microsoft_ads")).toMatchObject({ status: "uploaded", clickIdType: "msclkid" });
+    expect(await conversionOf(acct, bad, "microsoft_ads")).toMatchObject({
+      status: "failed",
+      reason: "OfflineConversionMicrosoftClickIdInvalid: The click id is invalid.",
+    });
+    at(T0 + 86_400_000);
+    await alarm(acct);
+    expect(ads.microsoftUploads()).toHaveLength(1);
+  });
+});
+
+describe("the calls CSV for Google Ads' import", () => {
+  it("format=google_ads is the template: time zone row, its five columns, qualifying calls with a gclid only", async () => {
+    const { acct, voice } = await callWorld(2);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS, rules: { value: 75, currency: "USD" } });
+    mockPlatforms();
+    await adCall(acct, voice, { gclid: "gclid-csv" });
+    await adCall(acct, voice, { gclid: "gclid-short", talk: 10 });
+    const res = await csv(acct, "?format=google_ads");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
+    expect(res.text).toBe(
+      [
+        "Parameters:TimeZone=America/New_York",
+        "Google Click ID,Conversion Name,Conversion Time,Conversion Value,Conversion Currency",
+        "gclid-csv,Phone call (DNI),2031-03-01 05:00:00-05:00,75,USD",
+        "",
+      ].join("\r\n"),
+    );
+    const full = await csv(acct);
+    const [head, ...lines] = full.text.trim().split("\r\n");
+    expect(head!.split(",").slice(-5)).toEqual(["Google Click ID", "Conversion Name", "Conversion Time", "Conversion Value", "Conversion Currency"]);
+    expect(head!.split(",")).toEqual(expect.arrayContaining(["gbraid", "wbraid", "dclid", "ttclid", "li_fat_id", "ad_user_data_consent"]));
+    expect(lines.map((l) => l.split(",").slice(-5).join(","))).toEqual(
+      expect.arrayContaining(["gclid-csv,Phone call (DNI),2031-03-01 05:00:00-05:00,75,USD", ",,,,"]),
+    );
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * One alarm run's ad uploads: the due google_ads / microsoft_ads outbox rows go to their platform
+ * in one request each (partial failure), and each row's verdict is recorded on the outbox row and
+ * on its call (`conversions`, shown by GET /v1/calls/{id}). A platform whose credentials stopped
+ * working is marked (one alert) and its rows wait, paused, for new credentials: no retry storm.
+ */
+import type { AdUpload } from "../domain/conversions";
+import type { AdPlatform, CallConversion } from "../schemas/conversions";
+import type { AdUploader, BatchResult } from "./ad-uploads";
+import type { CallStore } from "./call-store";
+import type { AdCredentials, ConversionSetup } from "./conversion-settings";
+import { MAX_ATTEMPTS, type Outbox, type OutboxKind, type OutboxRow } from "./outbox";
+
+/** What the account object gives the alarm about its ad settings. */
+export interface AdsContext {
+  accountId: string;
+  setup: ConversionSetup;
+  credentials(platform: AdPlatform): Promise<AdCredentials | null>;
+  /** True the first time (the caller alerts once). */
+  markAuthFailed(platform: AdPlatform, reason: string, now: number): boolean;
+  /** Whether pool alerts have somewhere to go (the alert webhook). */
+  alerts: boolean;
+}
+
+export interface AdDeliveryDeps {
+  outbox: Outbox;
+  calls: CallStore;
+  uploader: AdUploader;
+  queueOnce(items: readonly { key: string; kind: OutboxKind; payload: string }[], now: number): Promise<void>;
+}
+
+export async function deliverAds(deps: AdDeliveryDeps, ads: AdsContext, rows: OutboxRow[]): Promise<void> {
+  for (const platform of ["google_ads", "microsoft_ads"] as const) {
+    const mine = rows.filter((r) => r.kind === platform);
+    if (mine.length) await deliverPlatform(deps, ads, platform, mine);
+  }
+}
+
+async function deliverPlatform(deps: AdDeliveryDeps, ads: AdsContext, platform: AdPlatform, rows: OutboxRow[]): Promise<void> {
+  const { outbox, calls } = deps;
+  const uploads = rows.map((r) => JSON.parse(r.payload) as AdUpload);
+  const state = (i: number, status: CallConversion["status"], reason: string | null, at: number) => {
+    const u = uploads[i]!;
+    calls.setConversion(rows[i]!.call_id, platform, { platform, status, clickIdType: u.clickIdType, orderId: u.orderId, reason, updatedAt: at });
+  };
+  const cfg = ads.setup[platform];
+  if (!cfg) {
+    const at = Date.now();
+    rows.forEach((r, i) => {
+      outbox.attemptFailed(r, null, `${platform} is no longer configured for this account`, at, true);
+      state(i, "failed", `${platform} is no longer configured for this account`, at);
+    });
+    return;
+  }
+  if (cfg.authFailed) {
+    outbox.pause(
+      rows.map((r) => r.id),
+      `${platform} credentials no longer work; waiting for new ones`,
+    );
+    return;
+  }
+  const creds = await ads.credentials(platform);
+  let result: BatchResult;
+  if (!creds) result = { authFailed: "the stored credentials do not open with SECRETS_KEY" };
+  else if (platform === "google_ads" && ads.setup.google_ads) result = await deps.uploader.google(ads.accountId, ads.setup.google_ads, creds, uploads);
+  else if (ads.setup.microsoft_ads) result = await deps.uploader.microsoft(ads.accountId, ads.setup.microsoft_ads, creds, uploads);
+  else return;
+  const at = Date.now();
+  if ("authFailed" in result) {
+    outbox.pause(
+      rows.map((r) => r.id),
+      `${platform}: ${result.authFailed}`,
+    );
+    rows.forEach((_, i) => {
+      state(i, "pending", `paused: ${platform} credentials no longer work (${result.authFailed}); set new ones to resume`, at);
+    });
+    console.error(`conversions: ${platform} credentials no longer work; uploads paused`, { account: ads.accountId, reason: result.authFailed });
+    if (ads.markAuthFailed(platform, result.authFailed, at) && ads.alerts) {
+      const payload = JSON.stringify({ type: "conversions.auth_failed", platform, reason: result.authFailed, at });
+      await deps.queueOnce([{ key: `conversions-auth/${platform}/${at}`, kind: "alert", payload }], at);
+    }
+    return;
+  }
+  result.rows.forEach((r, i) => {
+    const row = rows[i]!;
+    if (r.verdict === "uploaded") {
+      outbox.delivered(row.id, 200, at);
+      state(i, "uploaded", null, at);
+      return;
+    }
+    const final = r.verdict === "final" || row.attempts + 1 >= MAX_ATTEMPTS;
+    outbox.attemptFailed(row, r.status, r.error, at, r.verdict === "final");
+    state(i, final ? "failed" : "pending", r.error, at);
+    console.warn(`conversions: ${platform} upload of call ${row.call_id} ${final ? "refused" : "will be retried"}`, r.error);
+  });
+}

@@ -1,0 +1,190 @@
+/**
+ * Uploading calls to ad platforms, the network side: OAuth access tokens (refreshed from the stored
+ * refresh token, cached in the object until shortly before they expire, never logged), Google Ads
+ * UploadClickConversions with partialFailure and Microsoft Advertising ApplyOfflineConversions,
+ * and a verdict per row: uploaded, retry, or final with its reason. Hand-written over fetch: the
+ * platforms' SDKs are gRPC/SOAP clients for Node that do not run on Workers.
+ */
+import { type AdUpload, googleClickConversion, googleVerdict, microsoftOfflineConversion } from "../domain/conversions";
+import type { AdPlatform } from "../schemas/conversions";
+import type { AdCredentials, GoogleAdsConfig, MicrosoftAdsConfig } from "./conversion-settings";
+
+/** The Google Ads API version (v26: the latest active version when this was written). */
+export const GOOGLE_ADS_API = "https://googleads.googleapis.com/v26";
+export const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
+export const MICROSOFT_APPLY_URL = "https://campaign.api.bingads.microsoft.com/CampaignManagement/v13/OfflineConversions/Apply";
+export const MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/common/oauth2/v2.0/token";
+const MICROSOFT_SCOPE = "https://ads.microsoft.com/msads.manage offline_access";
+const TIMEOUT_MS = 15_000;
+/** Refresh a cached token this long before it expires. */
+const EARLY_MS = 120_000;
+
+export type RowResult = { verdict: "uploaded" } | { verdict: "retry" | "final"; status: number | null; error: string };
+/** Per row (same order as given), or the platform's credentials no longer work (stop, alert). */
+export type BatchResult = { rows: RowResult[] } | { authFailed: string };
+
+type Token = { ok: true; token: string } | { ok: false; revoked: boolean; error: string };
+
+const all = (n: number, r: RowResult): RowResult[] => Array.from({ length: n }, () => r);
+
+async function send(req: Request): Promise<{ status: number | null; json: unknown; error: string | null }> {
+  try {
+    const res = await fetch(req, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const text = await res.text().catch(() => "");
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = null;
+    }
+    return { status: res.status, json, error: res.ok ? null : `HTTP ${res.status}` };
+  } catch (err) {
+    return { status: null, json: null, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+  }
+}
+
+/** The platforms' own words for a refused request, without anything sent in it. */
+function describe(json: unknown): string {
+  const e = (json as { error?: unknown } | null)?.error;
+  if (e && typeof e === "object") {
+    const o = e as { status?: unknown; message?: unknown };
+    return `${String(o.status ?? "")} ${String(o.message ?? "")}`.trim().slice(0, 300);
+  }
+  if (typeof e === "string") return e;
+  return "";
+}
+
+export class AdUploader {
+  /** Access tokens by platform and account, in the object's memory only. */
+  private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
+
+  private async token(accountId: string, platform: AdPlatform, c: AdCredentials, refresh: boolean): Promise<Token> {
+    const key = `${accountId}/${platform}/${c.clientId}/${c.refreshToken.slice(-8)}`;
+    const cached = this.tokens.get(key);
+    if (!refresh && cached && cached.expiresAt - EARLY_MS > Date.now()) return { ok: true, token: cached.token };
+    this.tokens.delete(key);
+    const form = new URLSearchParams({ grant_type: "refresh_token", client_id: c.clientId, refresh_token: c.refreshToken });
+    if (c.clientSecret) form.set("client_secret", c.clientSecret);
+    if (platform === "microsoft_ads") form.set("scope", MICROSOFT_SCOPE);
+    const url = platform === "google_ads" ? GOOGLE_TOKEN_URL : MICROSOFT_TOKEN_URL;
+    const r = await send(new Request(url, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: form }));
+    const body = (r.json ?? {}) as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
+    if (r.status === 200 && typeof body.access_token === "string") {
+      const ttl = typeof body.expires_in === "number" ? body.expires_in : 3600;
+      this.tokens.set(key, { token: body.access_token, expiresAt: Date.now() + ttl * 1000 });
+      return { ok: true, token: body.access_token };
+    }
+    // invalid_grant: the refresh token was revoked or expired; invalid_client: the client is wrong. Neither heals by retrying.
+    const code = typeof body.error === "string" ? body.error : null;
+    const revoked = code === "invalid_grant" || code === "invalid_client" || code === "unauthorized_client";
+    return { ok: false, revoked, error: `token refresh failed: ${code ?? r.error ?? "no answer"}` };
+  }
+
+  /**
+   * Run `call` with an access token; a 401 (expired or revoked access token) refreshes the token
+   * once and tries again. Null result: the credentials no longer work.
+   */
+  private async authorized(
+    accountId: string,
+    platform: AdPlatform,
+    c: AdCredentials,
+    call: (token: string) => Promise<{ status: number | null; json: unknown; error: string | null }>,
+  ): Promise<{ authFailed: string } | { status: number | null; json: unknown; error: string | null }> {
+    let t = await this.token(accountId, platform, c, false);
+    for (let tries = 0; ; tries++) {
+      if (!t.ok) return t.revoked ? { authFailed: t.error } : { status: null, json: null, error: t.error };
+      const r = await call(t.token);
+      if (r.status !== 401 || tries === 1) return r.status === 401 ? { authFailed: `HTTP 401 after a fresh token: ${describe(r.json)}` } : r;
+      t = await this.token(accountId, platform, c, true);
+    }
+  }
+
+  /** Google Ads UploadClickConversions, partialFailure on: each row's verdict from its own error. */
+  async google(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
+    const conversions = await Promise.all(uploads.map((u) => googleClickConversion(u, cfg)));
+    const body = JSON.stringify({ conversions, partialFailure: true });
+    const r = await this.authorized(accountId, "google_ads", c, (token) =>
+      send(
+        new Request(`${GOOGLE_ADS_API}/customers/${cfg.customerId}:uploadClickConversions`, {
+          method: "POST",
+          headers: {
+            "Content-Type": "application/json",
+            Authorization: `Bearer ${token}`,
+            "developer-token": c.developerToken,
+            ...(cfg.loginCustomerId ? { "login-customer-id": cfg.loginCustomerId } : {}),
+          },
+          body,
+        }),
+      ),
+    );
+    if ("authFailed" in r) return r;
+    if (r.status === 403) return { authFailed: `HTTP 403: ${describe(r.json)}` };
+    if (r.status !== 200) {
+      const retry = r.status === null || r.status === 429 || r.status >= 500;
+      return { rows: all(uploads.length, { verdict: retry ? "retry" : "final", status: r.status, error: `${r.error}: ${describe(r.json)}`.slice(0, 400) }) };
+    }
+    const rows: RowResult[] = all(uploads.length, { verdict: "uploaded" });
+    const failure = (r.json as { partialFailureError?: { details?: { errors?: GoogleError[] }[] } } | null)?.partialFailureError;
+    for (const detail of failure?.details ?? []) {
+      for (const e of detail.errors ?? []) {
+        const index = e.location?.fieldPathElements?.find((f) => f.fieldName === "conversions")?.index;
+        if (typeof index !== "number" || !rows[index]) continue;
+        const v = googleVerdict(e.errorCode);
+        if (v.verdict === "already") continue;
+        // A row with several errors is final if any of them is.
+        if (rows[index]!.verdict === "final") continue;
+        rows[index] = { verdict: v.verdict, status: 200, error: `${v.code}: ${String(e.message ?? "")}`.slice(0, 400) };
+      }
+    }
+    return { rows };
+  }
+
+  /** Microsoft Advertising ApplyOfflineConversions: PartialErrors name the refused rows by Index. */
+  async microsoft(accountId: string, cfg: MicrosoftAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
+    const body = JSON.stringify({ OfflineConversions: await Promise.all(uploads.map((u) => microsoftOfflineConversion(u, cfg))) });
+    const r = await this.authorized(accountId, "microsoft_ads", c, (token) =>
+      send(
+        new Request(MICROSOFT_APPLY_URL, {
+          method: "POST",
+          headers: {
+            "Content-Type": "application/json",
+            Authorization: `Bearer ${token}`,
+            DeveloperToken: c.developerToken,
+            CustomerId: cfg.customerId,
+            CustomerAccountId: cfg.accountId,
+          },
+          body,
+        }),
+      ),
+    );
+    if ("authFailed" in r) return r;
+    if (r.status !== 200) {
+      const retry = r.status === null || r.status === 429 || r.status >= 500;
+      return { rows: all(uploads.length, { verdict: retry ? "retry" : "final", status: r.status, error: `${r.error}: ${msMessage(r.json)}`.slice(0, 400) }) };
+    }
+    const rows: RowResult[] = all(uploads.length, { verdict: "uploaded" });
+    for (const e of (r.json as { PartialErrors?: MsError[] | null } | null)?.PartialErrors ?? []) {
+      if (typeof e.Index !== "number" || !rows[e.Index]) continue;
+      const transient = e.ErrorCode === "InternalError" || e.Code === 0;
+      rows[e.Index] = { verdict: transient ? "retry" : "final", status: 200, error: `${e.ErrorCode ?? e.Code}: ${e.Message ?? ""}`.slice(0, 400) };
+    }
+    return { rows };
+  }
+}
+
+interface GoogleError {
+  errorCode?: Record<string, unknown>;
+  message?: unknown;
+  location?: { fieldPathElements?: { fieldName?: string; index?: number }[] };
+}
+interface MsError {
+  Code?: number;
+  ErrorCode?: string;
+  Index?: number;
+  Message?: string;
+}
+
+function msMessage(json: unknown): string {
+  const o = json as { OperationErrors?: MsError[]; Message?: string } | null;
+  return o?.OperationErrors?.map((e) => `${e.ErrorCode}: ${e.Message}`).join("; ") ?? o?.Message ?? "";
+}

@@ -1,0 +1,228 @@
+/**
+ * The account's ad conversion settings (SQLite in the AccountObject): per platform its public
+ * config, its credentials sealed with SECRETS_KEY (platform/secrets.ts, bound to the account and
+ * platform; write-only, shown as hints) and whether its credentials still work; and the rules of
+ * which calls qualify. A revoked refresh token stops the platform's uploads (auth_failed) until
+ * new credentials are set.
+ */
+import { fail, ok, type Result } from "../platform/result";
+import { type Keyring, keyring, open, seal } from "../platform/secrets";
+import type { AdPlatform, ConversionRules, Conversions, ConversionsPatch } from "../schemas/conversions";
+
+export const CONVERSION_SETTINGS_MIGRATION = `
+  CREATE TABLE conversion_settings (
+    platform TEXT PRIMARY KEY,          -- google_ads | microsoft_ads
+    config TEXT NOT NULL,               -- JSON: ids, names, time zone, enhanced (no secrets)
+    sealed TEXT NOT NULL,               -- AES-GCM JSON of the credentials
+    hints TEXT NOT NULL,                -- JSON { name: "…last4" }
+    auth_failed_at INTEGER, auth_reason TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE conversion_rules (id INTEGER PRIMARY KEY CHECK (id = 1), rules TEXT NOT NULL);`;
+
+export interface GoogleAdsConfig {
+  customerId: string;
+  conversionActionId: string;
+  conversionName: string | null;
+  loginCustomerId: string | null;
+  timeZone: string;
+  enhancedConversions: boolean;
+}
+export interface MicrosoftAdsConfig {
+  customerId: string;
+  accountId: string;
+  conversionName: string;
+  enhancedConversions: boolean;
+}
+export interface AdCredentials {
+  developerToken: string;
+  clientId: string;
+  clientSecret: string | null;
+  refreshToken: string;
+}
+export interface PlatformConfigs {
+  google_ads: GoogleAdsConfig;
+  microsoft_ads: MicrosoftAdsConfig;
+}
+
+/** What the call path needs (no secrets): which platforms are on and the rules. */
+export interface ConversionSetup {
+  google_ads: (GoogleAdsConfig & { authFailed: boolean }) | null;
+  microsoft_ads: (MicrosoftAdsConfig & { authFailed: boolean }) | null;
+  rules: ConversionRules;
+}
+
+type Row = {
+  platform: AdPlatform;
+  config: string;
+  sealed: string;
+  hints: string;
+  auth_failed_at: number | null;
+  auth_reason: string | null;
+  updated_at: number;
+};
+
+export const DEFAULT_RULES: ConversionRules = { minSeconds: 60, value: null, currency: null, consent: "granted", pools: {} };
+const SECRET_KEYS = ["developerToken", "clientId", "clientSecret", "refreshToken"] as const;
+const context = (accountId: string, platform: AdPlatform) => `edge-dni/ad-credentials/${accountId}/${platform}`;
+const hintOf = (v: string) => `…${v.slice(-4)}`;
+
+export class ConversionSettings {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly secretsKey: string | undefined,
+  ) {}
+
+  private rows(): Row[] {
+    return this.sql.exec<Row>("SELECT * FROM conversion_settings").toArray();
+  }
+
+  rules(): ConversionRules {
+    const r = this.sql.exec<{ rules: string }>("SELECT rules FROM conversion_rules").toArray()[0];
+    return r ? { ...DEFAULT_RULES, ...(JSON.parse(r.rules) as Partial<ConversionRules>) } : DEFAULT_RULES;
+  }
+
+  setup(): ConversionSetup {
+    const out: ConversionSetup = { google_ads: null, microsoft_ads: null, rules: this.rules() };
+    for (const r of this.rows()) {
+      const cfg = { ...JSON.parse(r.config), authFailed: r.auth_failed_at !== null };
+      if (r.platform === "google_ads") out.google_ads = cfg;
+      else out.microsoft_ads = cfg;
+    }
+    return out;
+  }
+
+  view(): Conversions {
+    const out: Conversions = { googleAds: null, microsoftAds: null, rules: this.rules() };
+    for (const r of this.rows()) {
+      const common = {
+        credentials: JSON.parse(r.hints) as Record<string, string>,
+        auth: { state: r.auth_failed_at === null ? ("ok" as const) : ("auth_failed" as const), reason: r.auth_reason, since: r.auth_failed_at },
+      };
+      if (r.platform === "google_ads") out.googleAds = { ...(JSON.parse(r.config) as GoogleAdsConfig), ...common };
+      else out.microsoftAds = { ...(JSON.parse(r.config) as MicrosoftAdsConfig), ...common };
+    }
+    return out;
+  }
+
+  /** A platform's credentials, opened; null when none are stored or they no longer open. */
+  async credentials(accountId: string, platform: AdPlatform): Promise<AdCredentials | null> {
+    const row = this.sql.exec<Row>("SELECT * FROM conversion_settings WHERE platform = ?", platform).toArray()[0];
+    if (!row) return null;
+    const ring = await keyring(this.secretsKey);
+    if (!ring.ok) return null;
+    const plain = await open(ring.keyring, row.sealed, context(accountId, platform));
+    return plain === null ? null : (JSON.parse(plain) as AdCredentials);
+  }
+
+  /**
+   * Apply a PATCH: seal first (nothing is written when SECRETS_KEY is missing or a credential is
+   * lacking). Answers the platforms whose credentials changed (their paused uploads resume).
+   */
+  async apply(accountId: string, patch: ConversionsPatch, now: number): Promise<Result<() => AdPlatform[]>> {
+    const writes: { platform: AdPlatform; row: Omit<Row, "platform" | "updated_at"> | null }[] = [];
+    const entries: [AdPlatform, ConversionsPatch["googleAds"] | ConversionsPatch["microsoftAds"]][] = [
+      ["google_ads", patch.googleAds],
+      ["microsoft_ads", patch.microsoftAds],
+    ];
+    let ring: Keyring | null = null;
+    const renewed: AdPlatform[] = [];
+    for (const [platform, p] of entries) {
+      if (p === undefined) continue;
+      if (p === null) {
+        writes.push({ platform, row: null });
+        continue;
+      }
+      const current = await this.credentials(accountId, platform);
+      const given = Object.fromEntries(SECRET_KEYS.filter((k) => p[k] !== undefined).map((k) => [k, p[k]!]));
+      const creds = { clientSecret: null, ...current, ...given } as Partial<AdCredentials>;
+      const missing = (["developerToken", "clientId", "refreshToken"] as const).filter((k) => !creds[k]);
+      if (missing.length)
+        return fail(400, "missing_credentials", `${platform} needs ${missing.join(", ")} (write-only: give them once, omit them later to keep them)`, {
+          missing,
+        });
+      if (!ring) {
+        const r = await keyring(this.secretsKey);
+        if (!r.ok) return fail(503, "secrets_unavailable", `Ad platform credentials cannot be stored: ${r.reason}`);
+        ring = r.keyring;
+      }
+      const config =
+        platform === "google_ads"
+          ? ((q) => ({
+              customerId: q.customerId,
+              conversionActionId: q.conversionActionId,
+              conversionName: q.conversionName ?? null,
+              loginCustomerId: q.loginCustomerId ?? null,
+              timeZone: q.timeZone,
+              enhancedConversions: q.enhancedConversions ?? false,
+            }))(p as NonNullable<ConversionsPatch["googleAds"]>)
+          : ((q) => ({
+              customerId: q.customerId,
+              accountId: q.accountId,
+              conversionName: q.conversionName,
+              enhancedConversions: q.enhancedConversions ?? false,
+            }))(p as NonNullable<ConversionsPatch["microsoftAds"]>);
+      const hints = Object.fromEntries(SECRET_KEYS.filter((k) => creds[k]).map((k) => [k, hintOf(creds[k]!)]));
+      const sealed = await seal(ring, JSON.stringify(creds), context(accountId, platform));
+      const old = this.sql.exec<Row>("SELECT * FROM conversion_settings WHERE platform = ?", platform).toArray()[0];
+      const credsChanged = Object.keys(given).length > 0;
+      if (credsChanged) renewed.push(platform);
+      writes.push({
+        platform,
+        row: {
+          config: JSON.stringify(config),
+          sealed,
+          hints: JSON.stringify(hints),
+          auth_failed_at: credsChanged ? null : (old?.auth_failed_at ?? null),
+          auth_reason: credsChanged ? null : (old?.auth_reason ?? null),
+        },
+      });
+    }
+    // The synchronous write, for the caller to run in its transaction.
+    return ok(() => {
+      for (const w of writes) {
+        if (!w.row) this.sql.exec("DELETE FROM conversion_settings WHERE platform = ?", w.platform);
+        else
+          this.sql.exec(
+            `INSERT INTO conversion_settings (platform, config, sealed, hints, auth_failed_at, auth_reason, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (platform) DO UPDATE SET config = excluded.config, sealed = excluded.sealed, hints = excluded.hints,
+               auth_failed_at = excluded.auth_failed_at, auth_reason = excluded.auth_reason, updated_at = excluded.updated_at`,
+            w.platform,
+            w.row.config,
+            w.row.sealed,
+            w.row.hints,
+            w.row.auth_failed_at,
+            w.row.auth_reason,
+            now,
+          );
+      }
+      if (patch.rules) this.setRules(patch.rules);
+      return renewed;
+    });
+  }
+
+  private setRules(p: NonNullable<ConversionsPatch["rules"]>): void {
+    const r = this.rules();
+    const pools = { ...r.pools };
+    for (const [id, o] of Object.entries(p.pools ?? {})) {
+      if (o === null) delete pools[id];
+      else pools[id] = { ...pools[id], ...o };
+    }
+    const next: ConversionRules = {
+      minSeconds: p.minSeconds ?? r.minSeconds,
+      value: p.value !== undefined ? p.value : r.value,
+      currency: p.currency !== undefined ? p.currency : r.currency,
+      consent: p.consent ?? r.consent,
+      pools,
+    };
+    this.sql.exec("INSERT INTO conversion_rules (id, rules) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET rules = excluded.rules", JSON.stringify(next));
+  }
+
+  /** The platform's credentials stopped working (revoked refresh token): true the first time (alert once). */
+  markAuthFailed(platform: AdPlatform, reason: string, now: number): boolean {
+    return (
+      this.sql.exec("UPDATE conversion_settings SET auth_failed_at = ?, auth_reason = ? WHERE platform = ? AND auth_failed_at IS NULL", now, reason, platform)
+        .rowsWritten > 0
+    );
+  }
+}

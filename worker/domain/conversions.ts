@@ -1,0 +1,173 @@
+/**
+ * Calls as ad conversions, the pure part: which calls qualify for which platform (and why not),
+ * the conversion time in the ad account's time zone, and the rows each platform's API takes.
+ * Field names follow Google Ads API ClickConversion (REST JSON, lowerCamelCase) and Microsoft
+ * Advertising Campaign Management v13 OfflineConversion.
+ */
+import type { Call } from "../schemas/calls";
+import type { AdPlatform, CallConversion, ConversionRules } from "../schemas/conversions";
+
+export type ClickIdType = NonNullable<CallConversion["clickIdType"]>;
+
+/** What an outbox row of kind google_ads / microsoft_ads carries: built once, when the outcome is known. */
+export interface AdUpload {
+  orderId: string;
+  clickIdType: ClickIdType;
+  clickId: string;
+  /** When the call started (ms since epoch): the conversion time. */
+  at: number;
+  value: number | null;
+  currency: string | null;
+  /** Consent Mode v2 ad_user_data / ad_personalization as known for the visit (null: no signal). */
+  adUserData: "granted" | "denied" | null;
+  adPersonalization: "granted" | "denied" | null;
+  /** The caller's E.164 number, only when enhanced conversions are on (hashed when sent). */
+  phone: string | null;
+}
+
+export type Qualified = { ok: true; upload: AdUpload } | { ok: false; reason: string };
+
+/** The rule for a call's pool: the account's, with the pool's override on top. */
+function ruleFor(rules: ConversionRules, pool: string | null) {
+  const o = pool ? rules.pools[pool] : undefined;
+  return {
+    enabled: o?.enabled ?? true,
+    minSeconds: o?.minSeconds ?? rules.minSeconds,
+    value: o?.value !== undefined ? o.value : rules.value,
+    currency: o?.currency !== undefined ? o.currency : rules.currency,
+  };
+}
+
+/** The click id a platform takes from a call: Google gclid, else gbraid, else wbraid; Microsoft msclkid. */
+export function clickIdOf(call: Call, platform: AdPlatform): { type: ClickIdType; id: string } | null {
+  const c = call.source?.clickIds;
+  if (!c) return null;
+  if (platform === "microsoft_ads") return c.msclkid ? { type: "msclkid", id: c.msclkid } : null;
+  if (c.gclid) return { type: "gclid", id: c.gclid };
+  if (c.gbraid) return { type: "gbraid", id: c.gbraid };
+  if (c.wbraid) return { type: "wbraid", id: c.wbraid };
+  return null;
+}
+
+/** The order id that makes re-uploads of a call idempotent on both platforms (≤ 64 characters). */
+export const orderIdOf = (callId: string) => `dni-${callId}`.slice(0, 64);
+
+/**
+ * Whether a call with a known outcome is uploaded to `platform`, and what is sent. The reason says
+ * why not, in the words an agency checks: click id, consent, answered, talk time.
+ */
+export function qualify(call: Call, platform: AdPlatform, rules: ConversionRules, enhanced: boolean): Qualified {
+  if (!call.attributed || !call.source) return { ok: false, reason: "not attributed to a visit" };
+  const click = clickIdOf(call, platform);
+  if (!click) return { ok: false, reason: platform === "google_ads" ? "the visit had no gclid, gbraid or wbraid" : "the visit had no msclkid" };
+  const consent = call.source.consent;
+  const adUserData = consent?.adUserData ?? consent?.adStorage ?? null;
+  if (adUserData === "denied") return { ok: false, reason: "the visitor denied ad_user_data consent" };
+  if (adUserData !== "granted" && rules.consent === "granted") return { ok: false, reason: "no ad_user_data consent signal (the account requires granted)" };
+  const rule = ruleFor(rules, call.pool);
+  if (!rule.enabled) return { ok: false, reason: `uploads are off for pool ${call.pool}` };
+  if (call.outcome !== "answered") return { ok: false, reason: `not answered (${call.outcome ?? "no outcome"})` };
+  const talk = call.talkSeconds ?? 0;
+  if (talk < rule.minSeconds) return { ok: false, reason: `talk time ${talk} s is under the minimum of ${rule.minSeconds} s` };
+  return {
+    ok: true,
+    upload: {
+      orderId: orderIdOf(call.id),
+      clickIdType: click.type,
+      clickId: click.id,
+      at: call.startedAt,
+      value: rule.value,
+      currency: rule.value === null ? null : (rule.currency ?? null),
+      adUserData,
+      adPersonalization: consent?.adPersonalization ?? null,
+      phone: enhanced && call.caller?.startsWith("+") ? call.caller : null,
+    },
+  };
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, "0");
+
+/** "yyyy-mm-dd hh:mm:ss+|-hh:mm" of `ms` in `timeZone` (Google Ads conversion_date_time). */
+export function googleDateTime(ms: number, timeZone: string): string {
+  let f = offsetFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    offsetFormats.set(timeZone, f);
+  }
+  const p: Record<string, number> = {};
+  for (const part of f.formatToParts(new Date(ms))) if (part.type !== "literal") p[part.type] = Number(part.value);
+  const whole = Math.floor(ms / 1000) * 1000;
+  const offsetMin = Math.round((Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - whole) / 60_000);
+  const sign = offsetMin < 0 ? "-" : "+";
+  return `${p.year}-${pad(p.month!)}-${pad(p.day!)} ${pad(p.hour!)}:${pad(p.minute!)}:${pad(p.second!)}${sign}${pad(Math.trunc(offsetMin / 60))}:${pad(offsetMin % 60)}`;
+}
+
+/** SHA-256 hex of an E.164 number (enhanced conversions for leads: hashed_phone_number). */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const CONSENT = { granted: "GRANTED", denied: "DENIED" } as const;
+
+/** One Google Ads ClickConversion (REST JSON). */
+export async function googleClickConversion(u: AdUpload, cfg: { customerId: string; conversionActionId: string; timeZone: string }) {
+  return {
+    [u.clickIdType]: u.clickId,
+    conversionAction: `customers/${cfg.customerId}/conversionActions/${cfg.conversionActionId}`,
+    conversionDateTime: googleDateTime(u.at, cfg.timeZone),
+    ...(u.value !== null ? { conversionValue: u.value } : {}),
+    ...(u.value !== null && u.currency ? { currencyCode: u.currency } : {}),
+    orderId: u.orderId,
+    consent: {
+      adUserData: u.adUserData ? CONSENT[u.adUserData] : "UNSPECIFIED",
+      ...(u.adPersonalization ? { adPersonalization: CONSENT[u.adPersonalization] } : {}),
+    },
+    ...(u.phone ? { userIdentifiers: [{ hashedPhoneNumber: await sha256Hex(u.phone) }] } : {}),
+  };
+}
+
+/** One Microsoft Advertising OfflineConversion (Campaign Management v13, REST JSON); times in UTC. */
+export async function microsoftOfflineConversion(u: AdUpload, cfg: { conversionName: string }) {
+  return {
+    ConversionName: cfg.conversionName,
+    ConversionTime: new Date(Math.floor(u.at / 1000) * 1000).toISOString().replace(".000Z", "Z"),
+    MicrosoftClickId: u.clickId,
+    ...(u.value !== null ? { ConversionValue: u.value } : {}),
+    ...(u.value !== null && u.currency ? { ConversionCurrencyCode: u.currency } : {}),
+    ...(u.phone ? { HashedPhoneNumber: await sha256Hex(u.phone) } : {}),
+  };
+}
+
+/** Google Ads error codes that mean the conversion is already there (an earlier attempt went through). */
+const GOOGLE_ALREADY = new Set(["CLICK_CONVERSION_ALREADY_EXISTS", "DUPLICATE_ORDER_ID", "ORDER_ID_ALREADY_IN_USE"]);
+/** Codes worth retrying: the click or action is too new to take conversions yet, or Google had a transient problem. */
+const GOOGLE_RETRY = new Set([
+  "TOO_RECENT_EVENT",
+  "TOO_RECENT_CONVERSION_ACTION",
+  "INTERNAL_ERROR",
+  "TRANSIENT_ERROR",
+  "RESOURCE_EXHAUSTED",
+  "DEADLINE_EXCEEDED",
+]);
+
+export type RowVerdict = "already" | "retry" | "final";
+
+/** What to do with a row Google refused, by its error code (`errorCode: { <kind>: <CODE> }`). */
+export function googleVerdict(errorCode: Record<string, unknown> | undefined): { verdict: RowVerdict; code: string } {
+  const [kind, value] = Object.entries(errorCode ?? {})[0] ?? ["unknown", "UNKNOWN"];
+  const code = String(value);
+  if (GOOGLE_ALREADY.has(code)) return { verdict: "already", code: `${kind}.${code}` };
+  if (GOOGLE_RETRY.has(code) || kind === "internalError" || kind === "quotaError") return { verdict: "retry", code: `${kind}.${code}` };
+  return { verdict: "final", code: `${kind}.${code}` };
+}

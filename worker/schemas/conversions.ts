@@ -1,0 +1,160 @@
+/**
+ * Ad conversion settings (GET/PATCH /v1/account/conversions): Google Ads and Microsoft Ads offline
+ * click conversions, which calls qualify (per account, per pool override), and the consent rule.
+ * Credentials are write-only: sealed with SECRETS_KEY, shown as their last 4 characters.
+ */
+import { z } from "@hono/zod-openapi";
+import { isTimeZone } from "../domain/schedule";
+import { PoolIdSchema } from "./common";
+
+export const AD_PLATFORMS = ["google_ads", "microsoft_ads"] as const;
+export type AdPlatform = (typeof AD_PLATFORMS)[number];
+
+const digits = (what: string, min: number, max: number) =>
+  z
+    .string()
+    .transform((v) => v.replace(/-/g, ""))
+    .pipe(z.string().regex(new RegExp(`^\\d{${min},${max}}$`), `${what}: ${min}-${max} digits (dashes allowed)`));
+
+const secret = (description: string) =>
+  z
+    .string()
+    .regex(/^[\x21-\x7e]{8,512}$/, "8-512 printable characters")
+    .openapi({ description });
+
+const TimeZone = z
+  .string()
+  .max(64)
+  .refine(isTimeZone, "an IANA time zone, e.g. America/New_York")
+  .openapi({ description: "The Google Ads account's time zone (conversion times are sent with its offset).", example: "America/New_York" });
+
+const Currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/, "an ISO 4217 code, e.g. USD")
+  .openapi({ example: "USD" });
+
+const GoogleAdsPatch = z
+  .object({
+    customerId: digits("customerId", 10, 10).openapi({ description: "The Google Ads account the conversions go to.", example: "123-456-7890" }),
+    conversionActionId: digits("conversionActionId", 1, 20).openapi({ description: "The id of an offline (import) conversion action." }),
+    conversionName: z.string().trim().min(1).max(100).optional().openapi({ description: "The action's name: the CSV's Conversion Name column." }),
+    loginCustomerId: digits("loginCustomerId", 10, 10).nullable().optional().openapi({ description: "The manager account, when access is through one." }),
+    timeZone: TimeZone,
+    enhancedConversions: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Also send the caller's number, SHA-256 of E.164 (enhanced conversions for leads). Off by default." }),
+    developerToken: secret("Google Ads API developer token.").optional(),
+    clientId: secret("OAuth client id.").optional(),
+    clientSecret: secret("OAuth client secret.").optional(),
+    refreshToken: secret("OAuth refresh token with the https://www.googleapis.com/auth/adwords scope.").optional(),
+  })
+  .strict()
+  .nullable();
+
+const MicrosoftAdsPatch = z
+  .object({
+    customerId: digits("customerId", 1, 20),
+    accountId: digits("accountId", 1, 20).openapi({ description: "The ad account (CustomerAccountId)." }),
+    conversionName: z.string().trim().min(1).max(100).openapi({ description: "The offline conversion goal's name." }),
+    enhancedConversions: z.boolean().optional().openapi({ description: "Also send HashedPhoneNumber (SHA-256 of E.164). Off by default." }),
+    developerToken: secret("Microsoft Advertising developer token.").optional(),
+    clientId: secret("OAuth application (client) id.").optional(),
+    clientSecret: secret("OAuth client secret (omit for a public client).").optional(),
+    refreshToken: secret("OAuth refresh token with the https://ads.microsoft.com/msads.manage scope.").optional(),
+  })
+  .strict()
+  .nullable();
+
+const PoolRule = z
+  .object({
+    enabled: z.boolean().optional().openapi({ description: "false: this pool's calls are never uploaded." }),
+    minSeconds: z.number().int().min(0).max(86_400).optional(),
+    value: z.number().min(0).max(1e9).nullable().optional(),
+    currency: Currency.nullable().optional(),
+  })
+  .strict();
+
+export const CONSENT_RULES = ["granted", "not_denied"] as const;
+
+const RulesPatch = z
+  .object({
+    minSeconds: z.number().int().min(0).max(86_400).optional().openapi({ description: "Least talk time of an answered call that counts. Default 60." }),
+    value: z.number().min(0).max(1e9).nullable().optional().openapi({ description: "Conversion value sent with each call (null: none)." }),
+    currency: Currency.nullable().optional(),
+    consent: z.enum(CONSENT_RULES).optional().openapi({
+      description:
+        "granted (default): upload only visits whose ad_user_data (or ad_storage) consent was granted; not_denied: also visits with no consent signal. A denied visit is never uploaded.",
+    }),
+    pools: z.record(PoolIdSchema, PoolRule.nullable()).optional().openapi({ description: "Per-pool overrides (null removes one)." }),
+  })
+  .strict();
+
+export const ConversionsPatchSchema = z
+  .object({ googleAds: GoogleAdsPatch.optional(), microsoftAds: MicrosoftAdsPatch.optional(), rules: RulesPatch.optional() })
+  .strict()
+  .openapi("ConversionsPatch");
+
+const AuthState = z
+  .object({
+    state: z.enum(["ok", "auth_failed"]),
+    reason: z.string().nullable().openapi({ description: "Why uploads are stopped (e.g. the refresh token was revoked); set new credentials to resume." }),
+    since: z.number().nullable(),
+  })
+  .openapi("AdAuthState");
+
+const hints = z.record(z.string(), z.string()).openapi({ description: "Last 4 characters of each stored credential." });
+
+export const ConversionsSchema = z
+  .object({
+    googleAds: z
+      .object({
+        customerId: z.string(),
+        conversionActionId: z.string(),
+        conversionName: z.string().nullable(),
+        loginCustomerId: z.string().nullable(),
+        timeZone: z.string(),
+        enhancedConversions: z.boolean(),
+        credentials: hints,
+        auth: AuthState,
+      })
+      .nullable(),
+    microsoftAds: z
+      .object({
+        customerId: z.string(),
+        accountId: z.string(),
+        conversionName: z.string(),
+        enhancedConversions: z.boolean(),
+        credentials: hints,
+        auth: AuthState,
+      })
+      .nullable(),
+    rules: z.object({
+      minSeconds: z.number(),
+      value: z.number().nullable(),
+      currency: z.string().nullable(),
+      consent: z.enum(CONSENT_RULES),
+      pools: z.record(z.string(), PoolRule),
+    }),
+  })
+  .openapi("Conversions");
+
+export type ConversionsPatch = z.infer<typeof ConversionsPatchSchema>;
+export type Conversions = z.infer<typeof ConversionsSchema>;
+export type ConversionRules = Conversions["rules"];
+export type PoolRuleSetting = z.infer<typeof PoolRule>;
+
+/** A call's upload to one ad platform, as GET /v1/calls/{id} shows it. */
+export const CallConversionSchema = z
+  .object({
+    platform: z.enum(AD_PLATFORMS),
+    status: z.enum(["skipped", "pending", "uploaded", "failed"]).openapi({
+      description: "skipped: the call does not qualify (see reason); pending: queued or being retried; uploaded; failed: final (see reason).",
+    }),
+    clickIdType: z.enum(["gclid", "gbraid", "wbraid", "msclkid"]).nullable(),
+    orderId: z.string().nullable(),
+    reason: z.string().nullable(),
+    updatedAt: z.number(),
+  })
+  .openapi("CallConversion");
+export type CallConversion = z.infer<typeof CallConversionSchema>;
