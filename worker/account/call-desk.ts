@@ -5,6 +5,7 @@
  * outbound delivery: the alarm sends them after the answer has gone.
  */
 
+import type { Turns } from "../domain/route";
 import { shardOf } from "../domain/shards";
 import { poolShard } from "../platform/stubs";
 import type { CallMatch, CallQuery } from "../pool/protocol";
@@ -16,6 +17,7 @@ import type { CallPlan } from "../voice/plan";
 import type { Provider, StatusReport } from "../voice/providers/types";
 import { CallEvents } from "./call-events";
 import { buildCallRow, type CallRow, callView, routeOf } from "./call-record";
+import { CallRouting, type RouteRef } from "./call-route";
 import { CallStore } from "./call-store";
 import { attempt, ga4Payload, webhookPayload } from "./deliveries";
 import { Outbox, type OutboxKind } from "./outbox";
@@ -67,9 +69,12 @@ export class CallDesk {
     this.calls = new CallStore(ctx.storage.sql);
     this.outbox = new Outbox(ctx.storage.sql);
     this.events = new CallEvents(ctx.storage.sql);
+    this.routing = new CallRouting(this.calls);
   }
 
   readonly events: CallEvents;
+  /** A routed call's callbacks after its answer (next attempt, who answered, press 1, recording). */
+  readonly routing: CallRouting;
 
   /**
    * Answer an inbound call through `provider`, whose adapter renders the plan (`render`); a
@@ -99,11 +104,20 @@ export class CallDesk {
     };
   }
 
-  /** What the agent of a whispered call hears: its source ("Google Ads call"); null for no whispered call of ours. */
-  whisperText(callId: string | null): string | null {
-    const row = callId ? this.calls.get(callId) : null;
+  /**
+   * What the agent of a whispered call hears: its source ("Google Ads call"), and whether they must
+   * press 1 to accept; null for no whispered call of ours. The attempt (`step`) says which one, from
+   * the call's stored plan; a URL without one is a pool whisper from before routes.
+   */
+  whisperText(ref: RouteRef | null): { text: string; confirm: boolean } | null {
+    if (ref?.step !== null && ref?.step !== undefined) {
+      const agent = this.routing.agentStep(ref);
+      if (!agent) return null;
+      return { text: whisperText(agent.row.attributed ? agent.row.source_name : null), confirm: agent.step.confirm };
+    }
+    const row = ref ? this.calls.get(ref.callId) : null;
     if (row?.action !== "whisper") return null;
-    return whisperText(row.attributed ? row.source_name : null);
+    return { text: whisperText(row.attributed ? row.source_name : null), confirm: false };
   }
 
   /**
@@ -177,7 +191,11 @@ export class CallDesk {
           provider,
         });
       const match = await this.attribute(acct, pool, { number: call.dialled, at: call.startedAt });
-      row = buildCallRow({ call, poolId: pool.id, match, route: routeOf(pool), fallback: acct.fallback, now, provider, render });
+      const turns: Turns = {
+        next: (key) => this.calls.nextTurn(key),
+        lastAgent: (agents) => this.calls.lastAgent(pool.id, call.caller, agents),
+      };
+      row = buildCallRow({ call, poolId: pool.id, match, route: routeOf(pool), fallback: acct.fallback, now, provider, render, turns });
     }
     const view = callView(row, []);
     const stored = this.ctx.storage.transactionSync(() => {
