@@ -107,7 +107,7 @@ describe.each(NATIVE)("%s", (p) => {
     expect(third.targets).toEqual([]);
     expect(third.said).toEqual(["Leave a message"]);
     expect(third.record).toContain("/recording?");
-    const rec =
+    const rec: Record<string, string> =
       p === "vonage"
         ? { recording_url: "https://api.nexmo.com/v1/files/aaaaaaaa-bbbb-cccc-dddd-0123456789ab", recording_uuid: "r1", conversation_uuid: `CON-${id}` }
         : p === "plivo"
@@ -166,7 +166,7 @@ describe("simultaneous ring, press 1 to accept (Twilio family and Plivo natively
       expect(answer.targets).toEqual([A, B, C]);
       if (p === "plivo") expect(xml(text).getElementsByTagName("Dial")[0]!.getAttribute("confirmKey")).toBe("1");
       // The agent's leg: the source, and (TwiML) a Gather whose action is our confirm URL.
-      const leg =
+      const leg: Record<string, string> =
         p === "plivo"
           ? { CallUUID: crypto.randomUUID(), To: B.slice(1), From: CALLER.slice(1) }
           : { CallSid: nativeId(p), ParentCallSid: id, To: B, From: CALLER };
@@ -179,7 +179,7 @@ describe("simultaneous ring, press 1 to accept (Twilio family and Plivo natively
         expect(xml((await post(p, w, confirm, { ...leg, Digits: "1" })).text).documentElement!.childNodes.length).toBe(0);
       }
       // Who picked up: a number's answered event (Plivo: the Dial callbackUrl's answer).
-      const answered =
+      const answered: Record<string, string> =
         p === "plivo"
           ? { DialAction: "answer", DialALegUUID: id, DialBLegUUID: "b1", DialBLegTo: B.slice(1), CallUUID: id }
           : { ...leg, CallStatus: "in-progress" };
