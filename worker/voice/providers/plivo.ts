@@ -142,7 +142,7 @@ function stepXml(plan: CallPlan, ctx: RenderContext): string {
   const record = plan.disclosure
     ? `<Record${attr("action", routeUrl(ctx, "recording"))} method="POST" startOnDialAnswer="true" redirect="false" maxLength="14400"/>`
     : "";
-  const sound = step.whisper || step.confirm ? `${attr("confirmSound", routeUrl(ctx, "whisper", ctx.step))} confirmSoundMethod="POST"` : "";
+  const sound = step.whisper || step.confirm ? `${attr("confirmSound", routeUrl(ctx, "whisper", ctx.step))}` : "";
   const answered = routeUrl(ctx, "answered", ctx.step);
   const numbers = step.to.map((n) => `<Number>${digits(n)}</Number>`).join("");
   return `${record}<Dial${attr("callerId", step.callerId ? digits(step.callerId) : null)}${attr("timeout", step.ringSeconds)}${attr("action", routeUrl(ctx, "next", ctx.step))} method="POST"${attr("callbackUrl", answered)} callbackMethod="POST"${sound}${step.confirm ? ' confirmKey="1"' : ""}>${numbers}</Dial>`;
