@@ -6,9 +6,9 @@
  * checked against the NCCO reference's documented options.
  */
 import { createRequire } from "node:module";
+import { DOMParser, type Element } from "@xmldom/xmldom";
 import twilioSdk from "twilio";
 import { describe, expect, it } from "vitest";
-import { parseStringPromise } from "xml2js";
 import type { CallPlan, CallStep } from "../../worker/voice/plan";
 import { plivo } from "../../worker/voice/providers/plivo";
 import { telnyx, twilio } from "../../worker/voice/providers/twilio";
@@ -42,11 +42,27 @@ const dial = (to: string[], over: Partial<Extract<CallStep, { kind: "dial" }>> =
   ...over,
 });
 const plan = (steps: CallStep[], disclosure: string | null = null): CallPlan => ({ action: "transfer", steps, disclosure });
-/** The document as a tree (attributes and text), and its elements in document order (xml2js groups children by name). */
-const canon = async (xml: string) => ({
-  tree: await parseStringPromise(xml, { explicitArray: true }),
-  order: [...xml.matchAll(/<([A-Za-z]+)/g)].map((m) => m[1]),
-});
+type Node = { name: string; attrs: Record<string, string>; text: string; children: Node[] };
+function tree(e: Element): Node {
+  const attrs: Record<string, string> = {};
+  for (let i = 0; i < e.attributes.length; i++) attrs[e.attributes[i]!.name] = e.attributes[i]!.value;
+  const children: Node[] = [];
+  let text = "";
+  for (let n = e.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 1) children.push(tree(n as Element));
+    else if (n.nodeType === 3) text += n.nodeValue ?? "";
+  }
+  return { name: e.tagName, attrs, text: text.trim(), children };
+}
+/** The document as elements in order, with their attributes (any order) and text: parsed strictly. */
+const canon = async (xml: string) => {
+  const doc = new DOMParser({
+    onError: (level: string, msg: string) => {
+      throw new Error(`XML ${level}: ${msg}`);
+    },
+  }).parseFromString(xml, "text/xml");
+  return tree(doc.documentElement!);
+};
 
 describe("TwiML (Twilio, SignalWire, Telnyx TeXML) against twilio's VoiceResponse", () => {
   const cases: [string, CallPlan, number, (r: InstanceType<typeof twilioSdk.twiml.VoiceResponse>) => void][] = [
