@@ -5,6 +5,7 @@
 import type { HealthView, Pool } from "../api";
 import { el } from "../dom";
 import { pct, when } from "../format";
+import { routeWords } from "../route-words";
 
 /** The width of a card's fill bar, in %: utilization, capped at 100. */
 export const barPercent = (utilization: number): number => Math.min(100, Math.max(0, Math.round(utilization * 100)));
@@ -36,6 +37,10 @@ function card(p: Pool, h: HealthView, onSelect: (id: string) => void): HTMLButto
     el("span", { className: "muted", textContent: lines.counters }),
   );
   if (lines.episode) c.append(el("span", { className: "warnline", textContent: lines.episode }));
+  // The route in words (docs/routing.md): one line per rule.
+  const route = el("span", { className: "route muted" });
+  for (const line of routeWords(p)) route.append(el("span", { textContent: line }));
+  c.append(route);
   c.addEventListener("click", () => onSelect(p.id));
   return c;
 }

@@ -42,6 +42,7 @@ export function pool(over: Partial<Pool> = {}): Pool {
     numberProviders: {},
     maxNewLeasesPerMinute: null,
     shards: 1,
+    route: null,
     previousShards: null,
     reshardedAt: null,
     version: 1,

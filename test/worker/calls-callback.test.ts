@@ -153,7 +153,7 @@ describe("answering", () => {
     expect(set.json.fallbackNumber).toBe("+12125550177");
     const id2 = callId();
     expect((await ring(voice.callbackUrl, callBody(id2, stranger, T0))).json).toEqual(transferTo("+12125550177"));
-    expect((await getCall(acct, id2)).json.route).toEqual({ action: "fallback", to: "+12125550177" });
+    expect((await getCall(acct, id2)).json.route).toMatchObject({ action: "fallback", to: "+12125550177" });
     // A set fallback can never become a tracking number later.
     const clash = await api("POST", "/v1/pools", { key: acct.adminKey, body: { id: "x", name: "X", trackingNumbers: ["+12125550177"], destinations: [DEST] } });
     expect(clash.status).toBe(409);
@@ -212,7 +212,7 @@ describe("whisper: the agent hears the source before being connected", () => {
         { type: "HANGUP" },
       ],
     });
-    expect((await getCall(acct, id)).json.route).toEqual({ action: "whisper", to: DEST });
+    expect((await getCall(acct, id)).json.route).toMatchObject({ action: "whisper", to: DEST });
     const agentAnswer = {
       actions: [
         { type: "SAY", params: { text: "Google Ads call" } },

@@ -43,7 +43,7 @@ describe("call storage", () => {
         fallback: null,
         now: 2,
         provider: "reference",
-        render: (plan) => reference.answer(plan, { base: "https://dni.test/v1/voice/x", callId: "c-1", dialled: "+18005550100" }).body,
+        render: (plan) => reference.answer(plan, { base: "https://dni.test/v1/voice/x", callId: "c-1", dialled: "+18005550100", step: 0 }).body,
       });
       const first = store.insert(row);
       const second = store.insert({ ...row, answer: "changed" });

@@ -52,7 +52,8 @@ function dialOf(p: Native, res: { text: string; headers: Headers }): Dial {
   const number = numbers[0]!;
   expect(dial.getAttribute("method")).toBe("POST");
   if (p === "plivo") {
-    expect(dial.getAttribute("callbackUrl")).toBe(dial.getAttribute("action"));
+    // The B leg's answer (who picked up) and hangup (talk time) come to our answered URL.
+    expect(dial.getAttribute("callbackUrl")).toBe(dial.getAttribute("action")!.replace("/next?", "/answered?"));
     return {
       to: number.textContent!,
       callerId: dial.getAttribute("callerId"),
@@ -93,7 +94,8 @@ describe.each(NATIVE)("%s", (p) => {
     expect(dial).toEqual({
       to: num(DEST),
       callerId: num(CALLER_ID),
-      statusUrl: p === "vonage" ? `${w.base}/status?call=${encodeURIComponent(id)}` : `${w.base}/status`,
+      // The dial action: continues the call when nobody answers (docs/routing.md).
+      statusUrl: `${w.base}/next?call=${encodeURIComponent(id)}&step=0`,
       whisperUrl: null,
     });
     expect([...numbersIn(res.text)].sort()).toEqual([bare(CALLER_ID), bare(DEST)].sort());
@@ -120,8 +122,8 @@ describe.each(NATIVE)("%s", (p) => {
     const res = await send(await signed(p, w.keys, w.base, inboundFields(p, id, v.number), T0));
     const dial = dialOf(p, res);
     expect(dial.to).toBe(num(DEST));
-    expect(dial.whisperUrl).toBe(`${w.base}/whisper?call=${encodeURIComponent(id)}`);
-    expect((await getCall(w.acct, id)).json.route).toEqual({ action: "whisper", to: DEST });
+    expect(dial.whisperUrl).toBe(`${w.base}/whisper?call=${encodeURIComponent(id)}&step=0`);
+    expect((await getCall(w.acct, id)).json.route).toMatchObject({ action: "whisper", to: DEST, list: null, answeredBy: null });
     // The provider fetches the whisper URL on the agent's leg (a child call of ours).
     const agentLeg: Record<string, string> =
       p === "vonage"

@@ -12,6 +12,7 @@ import { DurableObject } from "cloudflare:workers";
 import { normalizePhone } from "../../shared/phone";
 import { originAllowed } from "../domain/origins";
 import { buildPool, normalizeList, normalizeOrigins } from "../domain/pool-rules";
+import { providerRefusal } from "../domain/route";
 import { safeEqualFixed } from "../platform/crypto";
 import { fail, ok, type Result } from "../platform/result";
 import { hasSchema, migrate } from "../platform/sql";
@@ -29,7 +30,7 @@ import type { AdsContext } from "./ad-delivery";
 import { CallDesk, type DeskAccount } from "./call-desk";
 import { CALL_EVENTS_MIGRATION } from "./call-events";
 import { CALL_MONTHS_MIGRATION } from "./call-months";
-import { CALLS_CLICK_IDS_MIGRATION, CALLS_MIGRATION, CALLS_OUTCOME_MIGRATION } from "./call-store";
+import { CALLS_CLICK_IDS_MIGRATION, CALLS_MIGRATION, CALLS_OUTCOME_MIGRATION, CALLS_ROUTE_MIGRATION } from "./call-store";
 import { CONVERSION_SETTINGS_MIGRATION, ConversionSettings } from "./conversion-settings";
 import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
@@ -78,6 +79,8 @@ export const MIGRATIONS = [
   // Conversions: every click id and the consent state on calls, ad platform settings.
   `${CALLS_CLICK_IDS_MIGRATION}
    ${CONVERSION_SETTINGS_MIGRATION}`,
+  // Call routing: the route a call took, who answered, its recording; round robin turns.
+  CALLS_ROUTE_MIGRATION,
 ];
 
 export type { VoiceSecrets };
@@ -333,6 +336,16 @@ export class AccountObject extends DurableObject<Env> {
           });
         }
       }
+      if (patch.provider !== undefined) {
+        // Pools without their own provider take the account's: their routes must be renderable on it.
+        for (const id of this.registry.ids()) {
+          const pool = this.registry.get(id)!;
+          if (pool.provider) continue;
+          const refused = providerRefusal(pool.route ?? null, [patch.provider]);
+          if (!refused.ok)
+            return fail(422, "route_not_supported", `Pool ${id}'s route cannot run on ${patch.provider}; see docs/routing.md`, refused.error.details);
+        }
+      }
       // Seal first: nothing is written when the secrets key is missing.
       const sealed = await this.providers.sealPatch(row.id, patch.credentials);
       if (!sealed.ok) return sealed;
@@ -495,6 +508,8 @@ export class AccountObject extends DurableObject<Env> {
     const row = this.row()!;
     const now = built.updatedAt;
     const tracking = built.trackingNumbers;
+    const refused = providerRefusal(built.route, [built.provider ?? this.providers.provider(), ...Object.values(built.numberProviders)]);
+    if (!refused.ok) return refused;
     const inAccount = this.registry.conflicts(built.id, tracking, forwardTargetsOf(built), row.fallback_number, now);
     if (inAccount.length) return fail(409, "number_conflict", "Some numbers cannot be used in this pool", { conflicts: inAccount });
     const had = new Set(previous?.trackingNumbers ?? []);

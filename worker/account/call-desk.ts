@@ -6,6 +6,7 @@
  */
 
 import { qualify } from "../domain/conversions";
+import type { Turns } from "../domain/route";
 import { liveEarlier, shardOf } from "../domain/shards";
 import { poolShard } from "../platform/stubs";
 import type { CallMatch, CallQuery } from "../pool/protocol";
@@ -21,6 +22,7 @@ import { AdUploader } from "./ad-uploads";
 import { CallEvents } from "./call-events";
 import { CallMonths } from "./call-months";
 import { buildCallRow, type CallRow, callView, conversionsOf, routeOf } from "./call-record";
+import { CallRouting, type RouteRef } from "./call-route";
 import { CallStore } from "./call-store";
 import type { ConversionSetup } from "./conversion-settings";
 import { attempt, ga4Payload, webhookPayload } from "./deliveries";
@@ -80,6 +82,7 @@ export class CallDesk {
     this.events = new CallEvents(ctx.storage.sql);
     this.months = new CallMonths(ctx.storage, env, this.calls);
     this.alerts = new DeliveryAlerts(ctx.storage.sql, () => this.accountId);
+    this.routing = new CallRouting(this.calls);
   }
 
   /** Where calls older than a few days live (one log per month), the archive, and the daily upkeep. */
@@ -89,6 +92,8 @@ export class CallDesk {
   private accountId = "";
 
   readonly events: CallEvents;
+  /** A routed call's callbacks after its answer (next attempt, who answered, press 1, recording). */
+  readonly routing: CallRouting;
 
   /**
    * Answer an inbound call through `provider`, whose adapter renders the plan (`render`); a
@@ -118,11 +123,20 @@ export class CallDesk {
     };
   }
 
-  /** What the agent of a whispered call hears: its source ("Google Ads call"); null for no whispered call of ours. */
-  whisperText(callId: string | null): string | null {
-    const row = callId ? this.calls.get(callId) : null;
+  /**
+   * What the agent of a whispered call hears: its source ("Google Ads call"), and whether they must
+   * press 1 to accept; null for no whispered call of ours. The attempt (`step`) says which one, from
+   * the call's stored plan; a URL without one is a pool whisper from before routes.
+   */
+  whisperText(ref: RouteRef | null): { text: string; confirm: boolean } | null {
+    if (ref?.step !== null && ref?.step !== undefined) {
+      const agent = this.routing.agentStep(ref);
+      if (!agent) return null;
+      return { text: whisperText(agent.row.attributed ? agent.row.source_name : null), confirm: agent.step.confirm };
+    }
+    const row = ref ? this.calls.get(ref.callId) : null;
     if (row?.action !== "whisper") return null;
-    return whisperText(row.attributed ? row.source_name : null);
+    return { text: whisperText(row.attributed ? row.source_name : null), confirm: false };
   }
 
   /**
@@ -234,7 +248,11 @@ export class CallDesk {
           provider,
         });
       const match = await this.attribute(acct, pool, { number: call.dialled, at: call.startedAt });
-      row = buildCallRow({ call, poolId: pool.id, match, route: routeOf(pool), fallback: acct.fallback, now, provider, render });
+      const turns: Turns = {
+        next: (key) => this.calls.nextTurn(key),
+        lastAgent: (agents) => this.calls.lastAgent(pool.id, call.caller, agents),
+      };
+      row = buildCallRow({ call, poolId: pool.id, match, route: routeOf(pool), fallback: acct.fallback, now, provider, render, turns });
     }
     const view = callView(row, []);
     const stored = this.ctx.storage.transactionSync(() => {

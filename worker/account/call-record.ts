@@ -3,25 +3,39 @@
  * and the answer. Pure functions: the decision of where a call goes is made here and only here.
  */
 import type { SourceContext } from "../../shared/protocol";
+import { type RoutedPlan, routeCall, type Turns } from "../domain/route";
 import type { CallMatch } from "../pool/protocol";
+import type { Route } from "../schemas/route";
 import type { StoredPool } from "./registry";
 
-/** Where a pool's calls go: always its first destination, never a number from the page or the callback. */
+/**
+ * Where a pool's calls go: its route when it has one, else its first destination; never a number
+ * from the page or the callback.
+ */
 export interface CallRoute {
+  poolId: string;
   poolName: string;
   destination: string;
   callerId: string | null;
   whisper: boolean;
+  route: Route | null;
 }
 
-export function routeOf(pool: Pick<StoredPool, "name" | "destinations" | "callerId" | "whisper">): CallRoute {
-  return { poolName: pool.name, destination: pool.destinations[0]!, callerId: pool.callerId ?? null, whisper: pool.whisper ?? false };
+export function routeOf(pool: Pick<StoredPool, "id" | "name" | "destinations" | "callerId" | "whisper" | "route">): CallRoute {
+  return {
+    poolId: pool.id,
+    poolName: pool.name,
+    destination: pool.destinations[0]!,
+    callerId: pool.callerId ?? null,
+    whisper: pool.whisper ?? false,
+    route: pool.route ?? null,
+  };
 }
 
 import type { Call, CallAction, CallOutcome, CallReason, CallSource, Delivery } from "../schemas/calls";
 import type { AdPlatform, CallConversion } from "../schemas/conversions";
 import type { InboundCall } from "../voice/input";
-import type { CallPlan } from "../voice/plan";
+import type { CallPlan, CallStep } from "../voice/plan";
 import type { Provider } from "../voice/providers/types";
 
 type Text = string | null;
@@ -71,7 +85,31 @@ export type CallRow = {
   gcl_gb: Text;
   consent: Text;
   conversions: Text;
+  /** The step list the route chose (null: no route, the pool's first destination). */
+  route_list: Text;
+  /** JSON RouteTaken: the plan as decided and why. */
+  route_plan: Text;
+  /** JSON RouteAttempt[]: each attempt that ended, in order. */
+  route_log: string;
+  answered_by: Text;
+  recording_url: Text;
 };
+
+/** What the call record keeps of its route: the plan (every later attempt is rendered from it) and why. */
+export interface RouteTaken {
+  list: string | null;
+  by: "weekly" | "exception" | "otherwise" | "start" | null;
+  exception: string | null;
+  plan: CallPlan;
+}
+
+/** One attempt of the plan that ended: its index, the provider's word, what it means. */
+export interface RouteAttempt {
+  step: number;
+  status: string;
+  outcome: CallOutcome | null;
+  at: number;
+}
 
 export interface CallFacts {
   call: InboundCall;
@@ -85,23 +123,50 @@ export interface CallFacts {
   provider: Provider;
   /** The plan in the provider's format: the answer stored and replayed to repeats. */
   render: (plan: CallPlan) => string;
+  /** Round robin turns and sticky agents (the account's storage); none: every rotation starts at its first agent. */
+  turns?: Turns;
 }
 
+const NO_TURNS: Turns = { next: () => 0, lastAgent: () => null };
+
 /**
- * Where the call goes: the pool's first destination (with its whisper); else the account's
- * fallback; else hang up. The only place that decides; adapters render the plan as it is.
+ * Where the call goes: the pool's route (the list its schedule chooses now, or its start list); else
+ * its first destination (with its whisper); else the account's fallback; else hang up. The only
+ * place that decides; adapters render the plan as it is.
  */
-export function decide(route: CallRoute | null, fallback: string | null): CallPlan {
+export function decide(route: CallRoute | null, fallback: string | null, at = 0, turns: Turns = NO_TURNS): { plan: CallPlan; taken: RoutedPlan | null } {
+  if (route?.route) {
+    const taken = routeCall(route.route, route.poolId, at, turns);
+    const disclosure = route.route.recording?.disclosure ?? null;
+    return { plan: { action: actionOf(taken.steps[0]), steps: taken.steps.length ? taken.steps : [{ kind: "hangup" }], disclosure }, taken };
+  }
+  const dial = (to: string, callerId: string | null, whisper: boolean): CallStep => ({
+    kind: "dial",
+    to: [to],
+    callerId,
+    whisper,
+    confirm: false,
+    ringSeconds: null,
+  });
   if (route?.destination) {
     const whisper = route.whisper && !!route.callerId;
-    return { action: whisper ? "whisper" : "transfer", steps: [{ kind: "dial", to: route.destination, callerId: route.callerId, whisper }] };
+    return { plan: { action: whisper ? "whisper" : "transfer", steps: [dial(route.destination, route.callerId, whisper)], disclosure: null }, taken: null };
   }
-  if (fallback) return { action: "fallback", steps: [{ kind: "dial", to: fallback, callerId: null, whisper: false }] };
-  return { action: "hangup", steps: [{ kind: "hangup" }] };
+  if (fallback) return { plan: { action: "fallback", steps: [dial(fallback, null, false)], disclosure: null }, taken: null };
+  return { plan: { action: "hangup", steps: [{ kind: "hangup" }], disclosure: null }, taken: null };
+}
+
+function actionOf(step: CallStep | undefined): CallAction {
+  if (!step || step.kind === "hangup") return "hangup";
+  if (step.kind === "dial") return step.whisper ? "whisper" : "transfer";
+  return step.kind;
 }
 
 /** The number a plan forwards to first (stored as the call's `routed_to`). */
-const firstTarget = (plan: CallPlan) => plan.steps.find((s) => s.kind === "dial")?.to ?? null;
+const firstTarget = (plan: CallPlan) => {
+  const dial = plan.steps.find((s) => s.kind === "dial");
+  return dial?.kind === "dial" ? dial.to[0]! : null;
+};
 
 const str = (v: unknown, max = 2048): Text => (typeof v === "string" && v ? v.slice(0, max) : null);
 
@@ -122,7 +187,13 @@ export function buildCallRow(f: CallFacts): CallRow {
   const s = sourceOf(lease?.source ?? null);
   const utm = (s.utm ?? {}) as Record<string, unknown>;
   const clicks = (s.clickIds ?? {}) as Record<string, unknown>;
-  const plan = decide(f.route, f.fallback);
+  const { plan, taken } = decide(f.route, f.fallback, f.call.startedAt, f.turns);
+  const routeTaken: RouteTaken = {
+    list: taken?.list ?? null,
+    by: taken ? (taken.match?.by ?? "start") : null,
+    exception: taken?.match?.exception ?? null,
+    plan,
+  };
   return {
     id: f.call.id,
     pool_id: f.poolId,
@@ -166,6 +237,11 @@ export function buildCallRow(f: CallFacts): CallRow {
     gcl_gb: str(clicks.gcl_gb, 200),
     consent: lease ? consentOf(s.consent) : null,
     conversions: null,
+    route_list: routeTaken.list,
+    route_plan: JSON.stringify(routeTaken),
+    route_log: "[]",
+    answered_by: null,
+    recording_url: null,
   };
 }
 
@@ -196,6 +272,25 @@ function consentView(json: Text): CallSource["consent"] {
 /** The call's uploads to ad platforms, as stored on its row. */
 export function conversionsOf(json: Text): Partial<Record<AdPlatform, CallConversion>> {
   return json ? (JSON.parse(json) as Partial<Record<AdPlatform, CallConversion>>) : {};
+}
+
+/** The stored route of a call (older rows, from before routes: their plan is not kept). */
+export function takenOf(row: Pick<CallRow, "route_plan">): RouteTaken | null {
+  if (!row.route_plan) return null;
+  try {
+    return JSON.parse(row.route_plan) as RouteTaken;
+  } catch {
+    return null;
+  }
+}
+
+export function logOf(row: Pick<CallRow, "route_log">): RouteAttempt[] {
+  try {
+    const v = JSON.parse(row.route_log || "[]") as unknown;
+    return Array.isArray(v) ? (v as RouteAttempt[]) : [];
+  } catch {
+    return [];
+  }
 }
 
 export function callView(r: CallRow, deliveries: Delivery[]): Call {
@@ -233,12 +328,35 @@ export function callView(r: CallRow, deliveries: Delivery[]): Call {
     session: r.session,
     source,
     lease: r.leased_at !== null ? { leasedAt: r.leased_at, expiresAt: r.lease_expires_at!, endedAt: r.lease_ended_at, endReason: r.lease_end_reason } : null,
-    route: { action: r.action, to: r.routed_to },
+    route: routeView(r),
+    recordingUrl: r.recording_url ?? null,
     provider: r.provider,
     outcome: r.outcome,
     talkSeconds: r.talk_seconds,
     endedAt: r.ended_at,
     deliveries,
     conversions: Object.values(conversionsOf(r.conversions)),
+  };
+}
+
+/** The route a call took, for the API: the list, why, each attempt tried with its result, who answered. */
+function routeView(r: CallRow): Call["route"] {
+  const taken = takenOf(r);
+  const log = logOf(r);
+  const attempts = (taken?.plan.steps ?? []).flatMap((step, i) => {
+    const ended = log.filter((a) => a.step === i).at(-1);
+    const tried = i === 0 || log.some((a) => a.step === i - 1);
+    if (!tried) return [];
+    const to = step.kind === "dial" ? step.to : [];
+    return [{ step: i, kind: step.kind, to, status: ended?.status ?? null, outcome: ended?.outcome ?? null }];
+  });
+  return {
+    action: r.action,
+    to: r.routed_to,
+    list: taken?.list ?? null,
+    by: taken?.by ?? null,
+    exception: taken?.exception ?? null,
+    attempts,
+    answeredBy: r.answered_by ?? null,
   };
 }

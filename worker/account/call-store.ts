@@ -5,7 +5,7 @@
  * class. Listing is newest first with a keyset cursor on (started_at, id); every filter has an index.
  */
 import type { CallFilter, CallPageQuery, CallStats } from "../schemas/calls";
-import type { CallRow } from "./call-record";
+import { type CallRow, logOf, type RouteAttempt } from "./call-record";
 
 export const CALLS_MIGRATION = `
   CREATE TABLE calls (
@@ -32,6 +32,18 @@ export const CALLS_OUTCOME_MIGRATION = `
   ALTER TABLE calls ADD COLUMN talk_seconds INTEGER;
   ALTER TABLE calls ADD COLUMN ended_at INTEGER;`;
 
+/**
+ * Call routing (docs/routing.md): the route a call took (its plan, kept so every later attempt is
+ * rendered from it), each attempt's result, who answered, the recording; round robin turns.
+ */
+export const CALLS_ROUTE_MIGRATION = `
+  ALTER TABLE calls ADD COLUMN route_list TEXT;                -- the step list the route chose
+  ALTER TABLE calls ADD COLUMN route_plan TEXT;                -- JSON RouteTaken (call-record.ts)
+  ALTER TABLE calls ADD COLUMN route_log TEXT NOT NULL DEFAULT '[]';  -- JSON RouteAttempt[]
+  ALTER TABLE calls ADD COLUMN answered_by TEXT;
+  ALTER TABLE calls ADD COLUMN recording_url TEXT;
+  CREATE INDEX calls_pool_caller ON calls (pool_id, caller, started_at);
+  CREATE TABLE route_turns (key TEXT PRIMARY KEY, n INTEGER NOT NULL);`;
 /** Every click id a visit can carry, the raw Google cookie values, the consent state, ad uploads. */
 export const CALLS_CLICK_IDS_MIGRATION = `
   ALTER TABLE calls ADD COLUMN gbraid TEXT;
@@ -51,6 +63,7 @@ export const CALL_LOG_MIGRATIONS: string[] = [
   `${CALLS_MIGRATION}
    ${CALLS_OUTCOME_MIGRATION}`,
   CALLS_CLICK_IDS_MIGRATION,
+  CALLS_ROUTE_MIGRATION,
 ];
 
 const COLUMNS = [
@@ -96,6 +109,11 @@ const COLUMNS = [
   "gcl_gb",
   "consent",
   "conversions",
+  "route_list",
+  "route_plan",
+  "route_log",
+  "answered_by",
+  "recording_url",
 ] as const satisfies readonly (keyof CallRow)[];
 
 /** The list query, exported so a test can check it uses an index. */
@@ -124,6 +142,41 @@ export class CallStore {
   /** Record where a call's upload to one ad platform stands (merged into its `conversions` JSON). */
   setConversion(id: string, platform: string, state: unknown): void {
     this.sql.exec("UPDATE calls SET conversions = json_set(COALESCE(conversions, '{}'), ?, json(?)) WHERE id = ?", `$.${platform}`, JSON.stringify(state), id);
+  }
+
+  /** Append an attempt's end to the call's route log (once per attempt and status). */
+  logAttempt(id: string, attempt: RouteAttempt): void {
+    const row = this.sql.exec<{ route_log: string }>("SELECT route_log FROM calls WHERE id = ?", id).toArray()[0];
+    if (!row) return;
+    const log = logOf(row);
+    if (log.some((a) => a.step === attempt.step && a.status === attempt.status)) return;
+    this.sql.exec("UPDATE calls SET route_log = ? WHERE id = ?", JSON.stringify([...log, attempt]), id);
+  }
+
+  setAnsweredBy(id: string, number: string): void {
+    this.sql.exec("UPDATE calls SET answered_by = ? WHERE id = ?", number, id);
+  }
+
+  setRecording(id: string, url: string): void {
+    this.sql.exec("UPDATE calls SET recording_url = ? WHERE id = ?", url, id);
+  }
+
+  /** Who answered this caller's latest answered call in the pool, when it is one of `agents`. */
+  lastAgent(poolId: string, caller: string | null, agents: readonly string[]): string | null {
+    if (!caller) return null;
+    const r = this.sql
+      .exec<{ answered_by: string }>(
+        "SELECT answered_by FROM calls WHERE pool_id = ? AND caller = ? AND answered_by IS NOT NULL ORDER BY started_at DESC LIMIT 1",
+        poolId,
+        caller,
+      )
+      .toArray()[0];
+    return r && agents.includes(r.answered_by) ? r.answered_by : null;
+  }
+
+  /** A rotation's turn for this call (0, 1, 2…), counted. */
+  nextTurn(key: string): number {
+    return this.sql.exec<{ n: number }>("INSERT INTO route_turns (key, n) VALUES (?, 0) ON CONFLICT (key) DO UPDATE SET n = n + 1 RETURNING n", key).one().n;
   }
 
   get(id: string): CallRow | null {

@@ -9,6 +9,7 @@
  * one is attributed with the pool's last config.
  */
 import type { NumberConflict } from "../directory/directory";
+import { routeNumbers } from "../domain/route";
 import { liveEarlier } from "../domain/shards";
 import type { Pool } from "../schemas/pool";
 
@@ -89,6 +90,7 @@ export class PoolRegistry {
           ...pool,
           provider: pool.provider ?? null,
           numberProviders: pool.numberProviders ?? {},
+          route: pool.route ?? null,
           trackingNumbers: this.numbers(id),
           isDefault: defaultPool === id,
         }
@@ -206,7 +208,9 @@ export class PoolRegistry {
 }
 
 /** The numbers a pool's calls may be forwarded to or from which it dials: never a tracking number. */
-export function forwardTargetsOf(pool: Pick<Pool, "destinations" | "whisper" | "callerId">): string[] {
+export function forwardTargetsOf(pool: Pick<Pool, "destinations" | "whisper" | "callerId"> & { route?: Pool["route"] | undefined }): string[] {
   // A whisper callerId starts a leg whose callback is ours: like a destination, never a tracking number.
-  return pool.whisper && pool.callerId ? [...pool.destinations, pool.callerId] : [...pool.destinations];
+  const own = pool.whisper && pool.callerId ? [...pool.destinations, pool.callerId] : [...pool.destinations];
+  // The route's numbers too: ringing or showing one of them must never be a tracking number.
+  return [...new Set([...own, ...(pool.route ? routeNumbers(pool.route) : [])])];
 }

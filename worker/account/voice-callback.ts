@@ -7,8 +7,9 @@
 import { fail, ok, type Result } from "../platform/result";
 import type { Fields, Issue, Parsed } from "../voice/input";
 import { ADAPTERS, answerContentType, reference } from "../voice/providers";
-import type { Leg, Provider, Reply, VoiceRequest } from "../voice/providers/types";
+import { type Leg, type Provider, type Reply, routeUrl, type VoiceRequest } from "../voice/providers/types";
 import type { CallDesk, DeskAccount, ReportState } from "./call-desk";
+import { type RouteRef, routeRef } from "./call-route";
 
 export interface CallbackReply extends Reply {
   /** An inbound call already answered before (the stored answer was replayed). */
@@ -80,7 +81,7 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
       provider,
       call.value,
       now,
-      (plan) => adapter.answer(plan, { base, callId: call.value.id, dialled: call.value.dialled }).body,
+      (plan) => adapter.answer(plan, { base, callId: call.value.id, dialled: call.value.dialled, step: 0 }).body,
     );
     return ok({ status: 200, body: reply.answer, contentType: answerContentType(reply.provider), duplicate: reply.duplicate });
   }
@@ -96,9 +97,49 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     const reply = deps.desk.agent(reference.agentConference(fields.value));
     return ok({ status: 200, body: reply.answer, contentType: answerContentType("reference") });
   }
+  const ref = routeRef(req.url);
+  const base = renderBase(req, deps.account.id, provider);
+  if (leg === "next") {
+    // A dial attempt ended (the Dial action, Vonage's synchronous connect event): store it as a
+    // status report, then answer with the plan's next attempt when nobody took the call.
+    const report = adapter.status(fields.value, req);
+    if (!report.ok) return badRequest(report);
+    remember();
+    const state = await deps.desk.report(deps.account, provider, report.value, now);
+    const next = deps.desk.routing.ended(ref, report.value, adapter.continues(report.value), now);
+    if (!next) return ok({ ...adapter.doneReply(report.value), report: state });
+    return ok({ ...adapter.answer(next.plan, { base, callId: report.value.callId, dialled: next.dialled, step: next.next }), report: state });
+  }
+  if (leg === "answered") {
+    remember();
+    // Plivo's Dial callbackUrl is also the B leg's hangup (talk time): merged as a status report.
+    const report = adapter.status(fields.value, req);
+    const state = report.ok && ref && report.value.callId === ref.callId ? await deps.desk.report(deps.account, provider, report.value, now) : undefined;
+    const found = deps.desk.routing.answered(ref, adapter.answeredBy(fields.value));
+    if (!found) console.warn("voice: answered callback names no number of that attempt", { account: deps.account.id, provider, call: ref?.callId });
+    return ok({ ...adapter.statusReply(), ...(state ? { report: state } : {}) });
+  }
+  if (leg === "recording") {
+    remember();
+    const url = adapter.recordingUrl(fields.value);
+    if (!deps.desk.routing.recording(ref, url))
+      console.warn("voice: recording for no recording call of ours, or no https URL", { account: deps.account.id, provider });
+    return ok(adapter.recordingReply());
+  }
+  if (leg === "confirm") {
+    remember();
+    // The agent's keypress: only an attempt that asks for it can be accepted.
+    const accepted = !!deps.desk.routing.agentStep(ref)?.step.confirm && adapter.confirmed(fields.value);
+    return ok(adapter.confirmReply(accepted));
+  }
   remember();
-  const callId = adapter.whisperCall(fields.value, req);
-  const text = deps.desk.whisperText(callId);
-  if (text === null) console.warn("voice: whisper for no whispered call of this account", { account: deps.account.id, provider, call: callId });
-  return ok(adapter.whisper(text ?? "Untracked call"));
+  const whisper = deps.desk.whisperText(ref);
+  if (whisper === null) console.warn("voice: whisper for no whispered call of this account", { account: deps.account.id, provider, call: ref?.callId });
+  const confirm = whisper?.confirm ? { url: routeUrlFor(base, ref!) } : null;
+  return ok(adapter.whisper(whisper?.text ?? "Untracked call", confirm));
+}
+
+/** The confirm URL of the attempt a whisper leg belongs to. */
+function routeUrlFor(base: string, ref: RouteRef): string {
+  return routeUrl({ base, callId: ref.callId }, "confirm", ref.step ?? 0);
 }

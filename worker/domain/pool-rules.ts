@@ -4,6 +4,7 @@ import { fail, ok, type Result } from "../platform/result";
 import type { Pool } from "../schemas/pool";
 import { normalizeOriginPattern } from "./origins";
 import { DEFAULT_ALERT_THRESHOLD } from "./pool-figures";
+import { normalizeRoute, routeNumbers } from "./route";
 import { earlierAfterChange, earlierOf } from "./shards";
 
 /** Normalise a list of written numbers to E.164; every bad or repeated one is reported by index. */
@@ -41,7 +42,9 @@ type PoolFields = Omit<
   | "previousShards"
   | "reshardedAt"
   | "earlierShards"
+  | "route"
 > & {
+  route?: Pool["route"] | undefined;
   shards?: number | undefined;
   maxNewLeasesPerMinute?: number | null | undefined;
   alertThreshold?: number | undefined;
@@ -80,6 +83,14 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
   const whisper = input.whisper ?? false;
   if (whisper && !callerId) return fail(400, "whisper_needs_caller_id", "whisper needs callerId: the number whose call flow callback is the agent URL");
   if (whisper && tracking.value.includes(callerId!)) return fail(400, "invalid_number", "With whisper, callerId cannot be one of the pool's tracking numbers");
+  let route: Pool["route"] = null;
+  if (input.route) {
+    const r = normalizeRoute(input.route, country);
+    if (!r.ok) return r;
+    route = r.value;
+    const clash = routeNumbers(route).filter((n) => tracking.value.includes(n));
+    if (clash.length) return fail(400, "invalid_number", "The route cannot ring or show one of the pool's tracking numbers", { numbers: clash });
+  }
   const numberProviders: Pool["numberProviders"] = {};
   for (const [written, provider] of Object.entries(input.numberProviders ?? {})) {
     const r = normalizePhone(written, country);
@@ -106,6 +117,7 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
     alertThreshold: input.alertThreshold ?? DEFAULT_ALERT_THRESHOLD,
     maxNewLeasesPerMinute: input.maxNewLeasesPerMinute ?? null,
     ...sharding(input.shards ?? 1, previous, now),
+    route,
     version: previous?.version ?? 0,
     createdAt: previous?.createdAt ?? now,
     updatedAt: now,

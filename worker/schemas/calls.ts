@@ -6,7 +6,7 @@ const text = z.string().nullable();
 const consentValue = z.enum(["granted", "denied"]).nullable();
 
 export const CALL_REASONS = ["live", "grace", "overflow", "no_lease", "unknown_number"] as const;
-export const CALL_ACTIONS = ["transfer", "whisper", "fallback", "hangup"] as const;
+export const CALL_ACTIONS = ["transfer", "whisper", "fallback", "hangup", "message", "voicemail"] as const;
 export const CALL_OUTCOMES = ["answered", "busy", "no-answer", "failed", "canceled"] as const;
 export const VOICE_PROVIDERS = ["reference", "twilio", "signalwire", "telnyx", "plivo", "vonage"] as const;
 /** google_ads / microsoft_ads: offline click conversion uploads (event call.completed). */
@@ -72,7 +72,29 @@ export const CallSchema = z
     session: text,
     source: CallSourceSchema.nullable(),
     lease: z.object({ leasedAt: z.number(), expiresAt: z.number(), endedAt: z.number().nullable(), endReason: text }).nullable(),
-    route: z.object({ action: z.enum(CALL_ACTIONS), to: text.openapi({ description: "Number the call was forwarded to." }) }),
+    route: z.object({
+      action: z.enum(CALL_ACTIONS),
+      to: text.openapi({ description: "Number the call was forwarded to (first)." }),
+      list: text.openapi({ description: "The pool route's step list the call ran (null: no route, the pool's first destination)." }),
+      by: z
+        .enum(["weekly", "exception", "otherwise", "start"])
+        .nullable()
+        .openapi({ description: "Why that list: a weekly range, a dated exception, outside every range, or the route's start list (no schedule)." }),
+      exception: text.openapi({ description: "The dated exception (holiday) of that day, by name." }),
+      attempts: z
+        .array(
+          z.object({
+            step: z.number(),
+            kind: z.enum(["dial", "message", "voicemail", "hangup"]),
+            to: z.array(z.string()),
+            status: text.openapi({ description: "The provider's word when the attempt ended (null: still running, or it ended the call)." }),
+            outcome: z.enum(CALL_OUTCOMES).nullable(),
+          }),
+        )
+        .openapi({ description: "Each attempt of the route that ran, in order (failover: one per number)." }),
+      answeredBy: text.openapi({ description: "The destination that answered." }),
+    }),
+    recordingUrl: text.openapi({ description: "The provider's URL of the call's recording or voicemail." }),
     provider: z.enum(VOICE_PROVIDERS).openapi({ description: "The voice provider whose callback brought the call." }),
     outcome: z.enum(CALL_OUTCOMES).nullable().openapi({
       description:

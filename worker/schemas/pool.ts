@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { VOICE_PROVIDERS } from "./calls";
 import { PhoneInputSchema, PoolIdSchema } from "./common";
+import { RouteSchema } from "./route";
 
 export const EXHAUSTION_POLICIES = ["recycle", "overflow", "none"] as const;
 export const POOL_STATUSES = ["recycle", "warning"] as const;
@@ -57,6 +58,10 @@ const fields = {
   maxNewLeasesPerMinute: z.number().int().min(1).max(1_000_000).nullable().openapi({
     description: "Drain backstop: most new leases this pool hands out per minute (sticky renewals never count). null: 2 × its tracking numbers, at least 60.",
   }),
+  route: RouteSchema.nullable().openapi({
+    description:
+      "How calls are routed: schedule, step lists (forward, failover, simultaneous ring, round robin, message, voicemail), recording. null: every call goes to the first destination (docs/routing.md).",
+  }),
   shards: z.number().int().min(1).max(MAX_SHARDS).openapi({
     description:
       "Durable Objects the pool is split across (numbers by a hash of the number, sessions by a hash of the session id). Default 1; see README: Scale.",
@@ -80,6 +85,7 @@ export const PoolCreateSchema = z
     alertThreshold: fields.alertThreshold.default(0.8),
     maxNewLeasesPerMinute: fields.maxNewLeasesPerMinute.default(null),
     shards: fields.shards.default(1),
+    route: fields.route.default(null),
   })
   .strict()
   .openapi("PoolCreate");
@@ -112,6 +118,7 @@ export const PoolSchema = z
     alertThreshold: z.number(),
     maxNewLeasesPerMinute: z.number().nullable(),
     shards: z.number(),
+    route: RouteSchema.nullable(),
     previousShards: z.number().nullable().openapi({ description: "Shard count before the last change (its objects still answer for old leases)." }),
     reshardedAt: z.number().nullable(),
     earlierShards: z

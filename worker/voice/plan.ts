@@ -1,22 +1,41 @@
 /**
- * A call plan: where a call goes, as an ordered list of provider-neutral steps that each provider
+ * A call plan: where a call goes, as an ordered list of provider-neutral attempts that each provider
  * adapter renders in its own format (TwiML/cXML/TeXML, Plivo XML, NCCO, the reference actions).
- * Plans are made only in account/call-record.ts `decide()`, from stored configuration; routing
- * features (schedules, failover, simultaneous ring, voicemail) are new kinds of step.
+ * Plans are made only in account/call-record.ts `decide()`, from stored configuration, and stored
+ * with the call: the provider's dial-action callback names the attempt that ended, and the next
+ * one is rendered from the stored plan (never from the callback).
+ *
+ * The answer to the inbound call renders attempt 0; a dial that is not answered (no-answer, busy,
+ * failed, not accepted) reports to our `next` URL, answered with attempt k+1. A message or a
+ * voicemail ends the plan.
  */
 import type { CallAction } from "../schemas/calls";
 
 export type CallStep =
-  /** Ring `to` and bridge the caller; `whisper`: the agent first hears where the call came from. */
-  { kind: "dial"; to: string; callerId: string | null; whisper: boolean } | { kind: "hangup" };
+  /**
+   * Ring every number of `to` at once (one: a plain forward) and bridge the first to answer.
+   * `whisper`: the agent first hears where the call came from; `confirm`: and presses 1 to accept.
+   * `ringSeconds` null: the provider's default.
+   */
+  | { kind: "dial"; to: string[]; callerId: string | null; whisper: boolean; confirm: boolean; ringSeconds: number | null }
+  /** Say `text`, then hang up. */
+  | { kind: "message"; text: string }
+  /** Say `greeting`, record up to `maxSeconds`; the recording's URL comes to our `recording` URL. */
+  | { kind: "voicemail"; greeting: string; maxSeconds: number }
+  | { kind: "hangup" };
 
 export interface CallPlan {
-  /** What the plan does, as stored and reported: transfer | whisper | fallback | hangup. */
+  /** What the plan does first, as stored and reported. */
   action: CallAction;
   steps: CallStep[];
+  /** Record answered calls: said to the caller before anything else. Null: no recording. */
+  disclosure: string | null;
 }
 
-/** The numbers a plan may connect the call to (for checks: every one comes from stored config). */
+/** The numbers a plan may connect the call to or show (for checks: every one comes from stored config). */
 export function planTargets(plan: CallPlan): string[] {
-  return plan.steps.flatMap((s) => (s.kind === "dial" ? [s.to, ...(s.callerId ? [s.callerId] : [])] : []));
+  return plan.steps.flatMap((s) => (s.kind === "dial" ? [...s.to, ...(s.callerId ? [s.callerId] : [])] : []));
 }
+
+/** Whether the plan has an attempt k (0-based). */
+export const hasStep = (plan: CallPlan, k: number) => Number.isInteger(k) && k >= 0 && k < plan.steps.length;

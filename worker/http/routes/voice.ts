@@ -4,6 +4,7 @@
  *   GET|POST /v1/voice/{account}/{provider}           inbound call (twilio, signalwire, telnyx, plivo, vonage)
  *   GET|POST /v1/voice/{account}/{provider}/status    status, hangup and dial-action callbacks
  *   GET|POST /v1/voice/{account}/{provider}/whisper   the agent's leg before it is bridged (URLs we hand out)
+ *   GET|POST /v1/voice/{account}/{provider}/next|answered|confirm|recording   a route's callbacks (docs/routing.md)
  * The reference voice API, with the voice secret in the path or an X-DNI-Signature:
  *   POST /v1/voice/{account}/{voice secret}[/agent|/status]
  *   POST /v1/voice/{account}[/agent|/status]          signed (X-DNI-Timestamp, X-DNI-Signature)
@@ -71,6 +72,10 @@ for (const [suffix, leg] of [
   ["", "inbound"],
   ["/status", "status"],
   ["/whisper", "whisper"],
+  ["/next", "next"],
+  ["/answered", "answered"],
+  ["/confirm", "confirm"],
+  ["/recording", "recording"],
 ] as const) {
   app.on(["GET", "POST"], `/v1/voice/:account/${providerPath}${suffix}`, (c) => handle(c, nativeProvider(c), leg));
 }
@@ -108,6 +113,13 @@ const native: [string, string][] = [
   ["", "Inbound call, in the provider's native webhook (signed by the provider): attribute, store once, answer with the pool's route."],
   ["/status", "Status, hangup and dial-action callbacks: merged into the call's outcome (answered, busy, no-answer, failed, canceled; talk time)."],
   ["/whisper", "The agent's leg of a whispered call (a URL we hand out in the answer): what the agent hears before being connected."],
+  [
+    "/next",
+    "A route's dial attempt ended (Dial action, Vonage synchronous connect event): stored as a status report; answered with the next attempt when nobody took the call (docs/routing.md).",
+  ],
+  ["/answered", "Who picked up a simultaneous ring (a number's answered event; Plivo's Dial callbackUrl): recorded when it is a number of that attempt."],
+  ["/confirm", "The agent's keypress on a press-1-to-accept ring: 1 bridges the call, anything else hangs up that agent."],
+  ["/recording", "A voicemail or call recording is ready: its https URL is stored on the call."],
 ];
 for (const [suffix, summary] of native) {
   for (const method of ["get", "post"] as const) {

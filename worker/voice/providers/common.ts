@@ -129,3 +129,21 @@ export function twilioOutcome(status: string): { outcome: CallOutcome | null; en
 export const e164 = (v: unknown) => phoneOf(v);
 /** Digits without '+', as Plivo XML and Vonage NCCOs write numbers. */
 export const digits = (n: string) => n.replace(/^\+/, "");
+
+/** A dial attempt that ended with nobody taking the call: the plan goes on (canceled: the caller left). */
+export const continuesAfter = (r: StatusReport) =>
+  r.level === "dial" && r.ended && (r.outcome === "no-answer" || r.outcome === "busy" || r.outcome === "failed");
+
+/** A recording URL as a provider sends it: https only, bounded; anything else is not stored. */
+export function httpsUrl(v: unknown): string | null {
+  if (typeof v !== "string" || v.length > 2048) return null;
+  try {
+    const u = new URL(v);
+    return u.protocol === "https:" ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What an agent hears when the call waits for their keypress. */
+export const confirmPrompt = (text: string) => `${text}. Press 1 to accept the call.`;

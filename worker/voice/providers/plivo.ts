@@ -2,8 +2,9 @@
  * Plivo: the answer URL gets a POST form (`CallUUID`, `From`, `To` with the country code and no '+',
  * `CallStatus`), and executes Plivo XML:
  *
- *   <Response><Dial callerId="1…" action="…/status" method="POST" callbackUrl="…/status" callbackMethod="POST"
- *     confirmSound="…/whisper?call=…"><Number>1…</Number></Dial></Response>
+ *   <Response><Dial callerId="1…" timeout="20" action="…/next?call=…&step=0" method="POST"
+ *     callbackUrl="…/answered?call=…&step=0" callbackMethod="POST" confirmSound="…/whisper?call=…&step=0">
+ *     <Number>1…</Number></Dial></Response>
  *
  * `confirmSound` is Plivo's whisper: XML (Speak) played to the called party when it answers.
  * `<Dial action>` reports `DialStatus` (completed, busy, failed, timeout, no-answer); the Dial's
@@ -18,8 +19,25 @@
  */
 import type { CallOutcome } from "../../schemas/calls";
 import type { CallPlan } from "../plan";
-import { base64, callParam, digits, hmac, instant, nativeInbound, report, requestFields, sameText, seconds, xmlEscape, xmlReply } from "./common";
-import type { Adapter, RenderContext, StatusReport, Verdict, VoiceRequest } from "./types";
+import {
+  base64,
+  callParam,
+  confirmPrompt,
+  continuesAfter,
+  digits,
+  e164,
+  hmac,
+  httpsUrl,
+  instant,
+  nativeInbound,
+  report,
+  requestFields,
+  sameText,
+  seconds,
+  xmlEscape,
+  xmlReply,
+} from "./common";
+import { type Adapter, type RenderContext, routeUrl, type StatusReport, type Verdict, type VoiceRequest } from "./types";
 
 export interface PlivoCredentials {
   authToken: string;
@@ -106,19 +124,33 @@ function status(fields: Record<string, unknown>): ReturnType<typeof report> {
   });
 }
 
+const attr = (name: string, value: string | number | null | undefined) =>
+  value === null || value === undefined ? "" : ` ${name}="${xmlEscape(String(value))}"`;
+
+/**
+ * One attempt of the plan. `<Dial action>` gets `DialStatus` when it ends and its answer continues
+ * the call (failover); several `<Number>` ring at once; `confirmSound` + `confirmKey="1"` is the
+ * press-1 accept (confirmSound alone: the whisper); `callbackUrl` reports the B leg's answer
+ * (`DialBLegTo`: who picked up) and hangup (talk time). Recording: `<Record startOnDialAnswer>`.
+ */
+function stepXml(plan: CallPlan, ctx: RenderContext): string {
+  const step = plan.steps[ctx.step];
+  if (!step || step.kind === "hangup") return "<Hangup/>";
+  if (step.kind === "message") return `<Speak>${xmlEscape(step.text)}</Speak><Hangup/>`;
+  if (step.kind === "voicemail")
+    return `<Speak>${xmlEscape(step.greeting)}</Speak><Record${attr("action", routeUrl(ctx, "recording"))} method="POST"${attr("maxLength", step.maxSeconds)} playBeep="true" finishOnKey="#"/><Hangup/>`;
+  const record = plan.disclosure
+    ? `<Record${attr("action", routeUrl(ctx, "recording"))} method="POST" startOnDialAnswer="true" redirect="false" maxLength="14400"/>`
+    : "";
+  const sound = step.whisper || step.confirm ? `${attr("confirmSound", routeUrl(ctx, "whisper", ctx.step))}` : "";
+  const answered = routeUrl(ctx, "answered", ctx.step);
+  const numbers = step.to.map((n) => `<Number>${digits(n)}</Number>`).join("");
+  return `${record}<Dial${attr("callerId", step.callerId ? digits(step.callerId) : null)}${attr("timeout", step.ringSeconds)}${attr("action", routeUrl(ctx, "next", ctx.step))} method="POST"${attr("callbackUrl", answered)} callbackMethod="POST"${sound}${step.confirm ? ' confirmKey="1"' : ""}>${numbers}</Dial>`;
+}
+
 function answer(plan: CallPlan, ctx: RenderContext) {
-  let out = "<Response>";
-  for (const step of plan.steps) {
-    if (step.kind === "hangup") {
-      out += "<Hangup/>";
-      continue;
-    }
-    const status = xmlEscape(`${ctx.base}/status`);
-    const callerId = step.callerId ? ` callerId="${digits(step.callerId)}"` : "";
-    const whisper = step.whisper ? ` confirmSound="${xmlEscape(`${ctx.base}/whisper?call=${encodeURIComponent(ctx.callId)}`)}" confirmSoundMethod="POST"` : "";
-    out += `<Dial${callerId} action="${status}" method="POST" callbackUrl="${status}" callbackMethod="POST"${whisper}><Number>${digits(step.to)}</Number></Dial>`;
-  }
-  return xmlReply(`${out}</Response>`);
+  const disclosure = ctx.step === 0 && plan.disclosure ? `<Speak>${xmlEscape(plan.disclosure)}</Speak>` : "";
+  return xmlReply(`<Response>${disclosure}${stepXml(plan, ctx)}</Response>`);
 }
 
 export const plivo: Adapter<PlivoCredentials> = {
@@ -129,6 +161,15 @@ export const plivo: Adapter<PlivoCredentials> = {
   status: (fields) => status(fields),
   whisperCall: (_fields, req) => callParam(req),
   answer,
-  whisper: (text) => xmlReply(`<Response><Speak>${xmlEscape(text)}</Speak></Response>`),
+  // The confirmSound document: Plivo waits for confirmKey itself.
+  whisper: (text, confirm) => xmlReply(`<Response><Speak>${xmlEscape(confirm ? confirmPrompt(text) : text)}</Speak></Response>`),
   statusReply: () => xmlReply("<Response><Hangup/></Response>"),
+  continues: continuesAfter,
+  doneReply: () => xmlReply("<Response><Hangup/></Response>"),
+  answeredBy: (fields) => (fields.DialAction === "answer" ? e164(fields.DialBLegTo) : null),
+  // confirmKey is Plivo's own: no keypress callback reaches us.
+  confirmed: () => false,
+  confirmReply: () => xmlReply("<Response><Hangup/></Response>"),
+  recordingUrl: (fields) => httpsUrl(fields.RecordUrl),
+  recordingReply: () => xmlReply("<Response><Hangup/></Response>"),
 };

@@ -38,14 +38,18 @@ const OUTCOMES: Record<string, CallOutcome> = {
   canceled: "canceled",
 };
 
+/**
+ * The plan's first attempt (TRANSFER reports no result, so routes on this provider never have a
+ * second: domain/route.ts refuses them): TRANSFER, the whisper conference, or SAY then HANGUP.
+ */
 function answer(plan: CallPlan, ctx: RenderContext): Reply {
+  const step = plan.steps[ctx.step];
   const actions: Action[] = [];
-  for (const step of plan.steps) {
-    if (step.kind === "hangup") actions.push(...hangupAnswer().actions);
-    else if (step.whisper && step.callerId) return jsonReply(whisperCallerLeg(ctx.callId, step.to, step.callerId));
-    else actions.push(...transferAnswer(step.to, step.callerId).actions.filter((a) => a.type !== "HANGUP"));
-  }
-  if (actions.at(-1)?.type !== "HANGUP") actions.push(...hangupAnswer().actions);
+  if (step?.kind === "dial") {
+    if (step.whisper && step.callerId) return jsonReply(whisperCallerLeg(ctx.callId, step.to[0]!, step.callerId));
+    actions.push(...transferAnswer(step.to[0]!, step.callerId).actions);
+  } else if (step?.kind === "message") actions.push({ type: "SAY", params: { text: step.text } }, ...hangupAnswer().actions);
+  else actions.push(...hangupAnswer().actions);
   return jsonReply({ actions });
 }
 
@@ -69,5 +73,13 @@ export const reference: Adapter<ReferenceCredentials> & { agentConference: typeo
   answer,
   whisper: (text) => jsonReply({ actions: [{ type: "SAY", params: { text } }] }),
   statusReply: () => jsonReply({ actions: [] }),
+  // No dial-action callback, keypress or recording: none of those URLs are handed out here.
+  continues: () => false,
+  doneReply: () => jsonReply({ actions: [] }),
+  answeredBy: () => null,
+  confirmed: () => false,
+  confirmReply: () => jsonReply({ actions: [{ type: "HANGUP" }] }),
+  recordingUrl: () => null,
+  recordingReply: () => jsonReply({ actions: [] }),
   agentConference,
 };

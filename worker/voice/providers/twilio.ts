@@ -2,12 +2,13 @@
  * Twilio and the providers that speak its language: SignalWire (cXML, LaML) and Telnyx (TeXML).
  * All three POST form fields `CallSid`, `From`, `To`, `CallStatus` and execute the same XML:
  *
- *   <Response><Dial callerId="…" action="…/status" method="POST">
- *     <Number url="…/whisper?call=…" method="POST">+1…</Number></Dial></Response>
+ *   <Response><Dial callerId="…" timeout="20" action="…/next?call=…&step=0" method="POST">
+ *     <Number url="…/whisper?call=…&step=0" method="POST">+1…</Number></Dial></Response>
  *
  * `<Number url>` is each one's whisper: a document run on the agent's leg before it is bridged.
- * `<Dial action>` reports `DialCallStatus` / `DialCallDuration` when the forwarded leg ends; the
- * number's status callback (`CallStatus`, `CallDuration`) reports the call as a whole.
+ * `<Dial action>` reports `DialCallStatus` / `DialCallDuration` when the forwarded leg ends, and its
+ * answer continues the call: the route's next attempt (failover). The number's status callback
+ * (`CallStatus`, `CallDuration`) reports the call as a whole.
  *
  * They differ in the signature:
  *   twilio      X-Twilio-Signature: base64 HMAC-SHA1(auth token, full URL + sorted form params);
@@ -22,9 +23,13 @@ import type { Fields } from "../input";
 import type { CallPlan } from "../plan";
 import {
   callParam,
+  confirmPrompt,
+  continuesAfter,
+  e164,
   fromBase64,
   hex,
   hmac,
+  httpsUrl,
   instant,
   nativeInbound,
   report,
@@ -37,7 +42,7 @@ import {
   xmlEscape,
   xmlReply,
 } from "./common";
-import type { Adapter, RenderContext, Reply, StatusReport, Verdict, VoiceRequest } from "./types";
+import { type Adapter, type RenderContext, type Reply, routeUrl, type StatusReport, type Verdict, type VoiceRequest } from "./types";
 
 export interface TwilioCredentials {
   /** The account's Auth Token. */
@@ -130,18 +135,34 @@ export async function verifyTelnyx(req: VoiceRequest, publicKey: string, nowMs: 
 
 // ---- TwiML ----
 
+const attr = (name: string, value: string | number | null | undefined) =>
+  value === null || value === undefined ? "" : ` ${name}="${xmlEscape(String(value))}"`;
+
+/**
+ * One attempt of the plan. A dial reports to `next` when it ends (its `action`), which answers
+ * with the following attempt; several numbers ring at once and the first to answer wins, each
+ * number's answered event naming who did; `url` on a number is the whisper (and the press-1
+ * Gather), run on the agent's leg before the bridge. Recording: `record` on the Dial, from answer.
+ */
+function stepXml(plan: CallPlan, ctx: RenderContext): string {
+  const step = plan.steps[ctx.step];
+  if (!step || step.kind === "hangup") return "<Hangup/>";
+  if (step.kind === "message") return `<Say>${xmlEscape(step.text)}</Say><Hangup/>`;
+  if (step.kind === "voicemail")
+    return `<Say>${xmlEscape(step.greeting)}</Say><Record${attr("action", routeUrl(ctx, "recording"))} method="POST"${attr("maxLength", step.maxSeconds)} playBeep="true" finishOnKey="#"/><Hangup/>`;
+  const several = step.to.length > 1;
+  const leg = step.whisper || step.confirm ? `${attr("url", routeUrl(ctx, "whisper", ctx.step))} method="POST"` : "";
+  const answered = several ? `${attr("statusCallback", routeUrl(ctx, "answered", ctx.step))} statusCallbackEvent="answered" statusCallbackMethod="POST"` : "";
+  const record = plan.disclosure
+    ? ` record="record-from-answer-dual"${attr("recordingStatusCallback", routeUrl(ctx, "recording"))} recordingStatusCallbackMethod="POST"`
+    : "";
+  const numbers = step.to.map((n) => `<Number${leg}${answered}>${xmlEscape(n)}</Number>`).join("");
+  return `<Dial${attr("callerId", step.callerId)}${attr("timeout", step.ringSeconds)}${attr("action", routeUrl(ctx, "next", ctx.step))} method="POST"${record}>${numbers}</Dial>`;
+}
+
 function dialXml(plan: CallPlan, ctx: RenderContext): string {
-  let out = "<Response>";
-  for (const step of plan.steps) {
-    if (step.kind === "hangup") {
-      out += "<Hangup/>";
-      continue;
-    }
-    const callerId = step.callerId ? ` callerId="${xmlEscape(step.callerId)}"` : "";
-    const whisper = step.whisper ? ` url="${xmlEscape(`${ctx.base}/whisper?call=${encodeURIComponent(ctx.callId)}`)}" method="POST"` : "";
-    out += `<Dial${callerId} action="${xmlEscape(`${ctx.base}/status`)}" method="POST"><Number${whisper}>${xmlEscape(step.to)}</Number></Dial>`;
-  }
-  return `${out}</Response>`;
+  const disclosure = ctx.step === 0 && plan.disclosure ? `<Say>${xmlEscape(plan.disclosure)}</Say>` : "";
+  return `<Response>${disclosure}${stepXml(plan, ctx)}</Response>`;
 }
 
 /** A TwiML-family status / dial-action callback: `DialCallStatus` (the forwarded leg) or `CallStatus` (the call). */
@@ -170,8 +191,22 @@ function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Ad
     status: (fields) => twimlStatus(fields),
     whisperCall: (_fields, req) => callParam(req),
     answer: (plan, ctx): Reply => xmlReply(dialXml(plan, ctx)),
-    whisper: (text) => xmlReply(`<Response><Say>${xmlEscape(text)}</Say></Response>`),
+    whisper: (text, confirm) =>
+      xmlReply(
+        confirm
+          ? `<Response><Gather numDigits="1" timeout="10"${attr("action", confirm.url)} method="POST"><Say>${xmlEscape(confirmPrompt(text))}</Say></Gather><Hangup/></Response>`
+          : `<Response><Say>${xmlEscape(text)}</Say></Response>`,
+      ),
     statusReply: () => xmlReply("<Response><Hangup/></Response>"),
+    continues: continuesAfter,
+    doneReply: () => xmlReply("<Response><Hangup/></Response>"),
+    // The answered event of a number's leg: its To is the number that picked up.
+    answeredBy: (fields) => e164(fields.To ?? fields.Called),
+    confirmed: (fields) => String(fields.Digits ?? "").trim() === "1",
+    // An empty document ends the whisper: the agent is bridged. Hanging up leaves the others ringing.
+    confirmReply: (accepted) => xmlReply(accepted ? "<Response/>" : "<Response><Hangup/></Response>"),
+    recordingUrl: (fields) => httpsUrl(fields.RecordingUrl),
+    recordingReply: () => xmlReply("<Response><Hangup/></Response>"),
   };
 }
 

@@ -23,8 +23,12 @@ export interface VoiceRequest {
   token?: string;
 }
 
-/** Which callback of a call: the inbound call, its status / dial action, the agent's whisper leg. */
-export type Leg = "inbound" | "status" | "whisper" | "agent";
+/**
+ * Which callback of a call: the inbound call, its status, the agent's whisper leg (reference: agent);
+ * and the URLs a route's answers hand out: `next` (a dial attempt ended: continue), `answered`
+ * (who picked up a simultaneous ring), `confirm` (the agent's keypress), `recording` (its URL).
+ */
+export type Leg = "inbound" | "status" | "whisper" | "agent" | "next" | "answered" | "confirm" | "recording";
 
 /**
  * A verified request; `replay` names it for the replay memory (a timestamp or nonce scheme): the
@@ -61,6 +65,19 @@ export interface RenderContext {
   callId: string;
   /** The tracking number that was called. */
   dialled: string;
+  /** The plan's attempt to render (0: the answer to the inbound call, with the recording disclosure). */
+  step: number;
+}
+
+/** Our URLs in an answer: each carries the call and the attempt it is about (query `call`, `step`). */
+export function routeUrl(
+  ctx: Pick<RenderContext, "base" | "callId">,
+  leg: "next" | "answered" | "whisper" | "confirm" | "recording" | "status",
+  step?: number,
+): string {
+  const q = new URLSearchParams({ call: ctx.callId });
+  if (step !== undefined) q.set("step", String(step));
+  return `${ctx.base}/${leg}?${q}`;
 }
 
 export interface Adapter<C> {
@@ -73,9 +90,23 @@ export interface Adapter<C> {
   status(fields: Fields, req: VoiceRequest): Parsed<StatusReport>;
   /** The call a whisper leg is for (the `call` query parameter of the URL we gave). */
   whisperCall(fields: Fields, req: VoiceRequest): string | null;
+  /** The plan's attempt `ctx.step` in the provider's format (past the last attempt: hang up). */
   answer(plan: CallPlan, ctx: RenderContext): Reply;
-  /** What the agent hears before being connected. */
-  whisper(text: string): Reply;
-  /** The answer to a status or dial-action callback. */
+  /** What the agent hears before being connected; with `confirm`, they press 1 to accept (our confirm URL). */
+  whisper(text: string, confirm: { url: string } | null): Reply;
+  /** The answer to a status callback. */
   statusReply(): Reply;
+  /** Whether a dial-action callback says the attempt ended without anyone taking the call (go on to the next). */
+  continues(report: StatusReport): boolean;
+  /** The answer to a dial-action callback when the call does not go on (answered, or no attempt left). */
+  doneReply(report: StatusReport): Reply;
+  /** The number a callback says picked up (the agent's leg's called number), unchecked. */
+  answeredBy(fields: Fields): string | null;
+  /** Whether the agent's keypress accepts the call, and the answer for it (bridge, or hang up the agent). */
+  confirmed(fields: Fields): boolean;
+  confirmReply(accepted: boolean): Reply;
+  /** The recording's URL in a recording callback. */
+  recordingUrl(fields: Fields): string | null;
+  /** The answer to a recording callback (a voicemail's Record action continues here: hang up). */
+  recordingReply(): Reply;
 }

@@ -2,8 +2,9 @@
  * Vonage Voice API. The answer webhook is a GET by default with `uuid`, `conversation_uuid`, `to`
  * and `from` (numbers without '+') in the query; the answer is an NCCO (JSON array):
  *
- *   [{ "action": "connect", "from": "1…", "eventUrl": ["…/status?call=…"], "eventMethod": "POST",
- *      "endpoint": [{ "type": "phone", "number": "1…", "onAnswer": { "url": "…/whisper?call=…" } }] }]
+ *   [{ "action": "connect", "from": "1…", "timeout": 20, "eventType": "synchronous",
+ *      "eventUrl": ["…/next?call=…&step=0"], "eventMethod": "POST",
+ *      "endpoint": [{ "type": "phone", "number": "1…", "onAnswer": { "url": "…/whisper?call=…&step=0" } }] }]
  *
  * `onAnswer` is Vonage's whisper: an NCCO run for the connected party before it joins the call.
  * Events are POSTed as JSON: the connect's `eventUrl` gets the forwarded leg's (`status`: ringing,
@@ -17,8 +18,25 @@
  */
 import type { CallOutcome } from "../../schemas/calls";
 import type { CallPlan } from "../plan";
-import { callParam, digits, emptyReply, fromBase64, hex, instant, jsonReply, nativeInbound, report, requestFields, sameText, seconds, sha256 } from "./common";
-import type { Adapter, RenderContext, Verdict, VoiceRequest } from "./types";
+import {
+  callParam,
+  continuesAfter,
+  digits,
+  e164,
+  emptyReply,
+  fromBase64,
+  hex,
+  httpsUrl,
+  instant,
+  jsonReply,
+  nativeInbound,
+  report,
+  requestFields,
+  sameText,
+  seconds,
+  sha256,
+} from "./common";
+import { type Adapter, type RenderContext, routeUrl, type Verdict, type VoiceRequest } from "./types";
 
 export interface VonageCredentials {
   /** The account's signature secret (HS256). */
@@ -99,22 +117,42 @@ const STATUS: Record<string, { outcome: CallOutcome | null; ended: boolean }> = 
   cancelled: { outcome: "canceled", ended: true },
 };
 
+/**
+ * One attempt of the plan as an NCCO. A connect is synchronous with its own event URL (`next`):
+ * when its leg ends unanswered (timeout, busy, rejected, failed, unanswered) the NCCO we answer
+ * that event with replaces the call's (failover). `onAnswer` is the whisper. The connect rings one
+ * endpoint and has no accept-by-keypress, so simultaneous ring and press 1 are refused for Vonage
+ * pools (domain/route.ts). Recording: a `record` action before everything, for the conversation.
+ */
 function answer(plan: CallPlan, ctx: RenderContext) {
   const ncco: Record<string, unknown>[] = [];
-  const call = encodeURIComponent(ctx.callId);
-  for (const step of plan.steps) {
-    if (step.kind === "hangup") break; // An NCCO that runs out ends the call.
-    const endpoint: Record<string, unknown> = { type: "phone", number: digits(step.to) };
-    if (step.whisper) endpoint.onAnswer = { url: `${ctx.base}/whisper?call=${call}` };
+  if (ctx.step === 0 && plan.disclosure)
+    ncco.push(
+      { action: "talk", text: plan.disclosure },
+      { action: "record", split: "conversation", eventUrl: [routeUrl(ctx, "recording")], eventMethod: "POST" },
+    );
+  const step = plan.steps[ctx.step];
+  if (step?.kind === "message") ncco.push({ action: "talk", text: step.text });
+  else if (step?.kind === "voicemail")
+    ncco.push(
+      { action: "talk", text: step.greeting },
+      { action: "record", endOnKey: "#", timeOut: step.maxSeconds, beepStart: true, eventUrl: [routeUrl(ctx, "recording")], eventMethod: "POST" },
+    );
+  else if (step?.kind === "dial") {
+    const endpoint: Record<string, unknown> = { type: "phone", number: digits(step.to[0]!) };
+    if (step.whisper) endpoint.onAnswer = { url: routeUrl(ctx, "whisper", ctx.step) };
     ncco.push({
       action: "connect",
-      // Vonage shows a number of the account: the pool's callerId, else the tracking number called.
+      // Vonage shows a number of the account: the step's callerId, else the tracking number called.
       from: digits(step.callerId ?? ctx.dialled),
-      eventUrl: [`${ctx.base}/status?call=${call}`],
+      ...(step.ringSeconds !== null ? { timeout: step.ringSeconds } : {}),
+      eventType: "synchronous",
+      eventUrl: [routeUrl(ctx, "next", ctx.step)],
       eventMethod: "POST",
       endpoint: [endpoint],
     });
   }
+  // Nothing (a hangup, or past the last attempt): an NCCO that runs out ends the call.
   return jsonReply(ncco);
 }
 
@@ -148,4 +186,12 @@ export const vonage: Adapter<VonageCredentials> = {
   answer,
   whisper: (text) => jsonReply([{ action: "talk", text }]),
   statusReply: () => emptyReply,
+  continues: continuesAfter,
+  // 204: the call's NCCO goes on as it is (ringing, answered, completed).
+  doneReply: () => emptyReply,
+  answeredBy: (fields) => (fields.status === "answered" ? e164(fields.to) : null),
+  confirmed: () => false,
+  confirmReply: () => emptyReply,
+  recordingUrl: (fields) => httpsUrl(fields.recording_url),
+  recordingReply: () => emptyReply,
 };

@@ -1,0 +1,382 @@
+/**
+ * Call routing end to end in workerd (docs/routing.md): failover driven by each provider's own
+ * dial-action callback (no-answer, busy, answered), simultaneous ring with press 1, round robin
+ * spread and sticky callers, voicemail with its recording URL stored, the schedule choosing the
+ * list by the clock (a change applies to the next call only), providers refusing what they cannot
+ * render, and a property: whatever a callback sends, every number in every answer is the route's.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { at, getCall, T0 } from "./calls-helpers";
+import { api, createAccount, freshNumbers } from "./helpers";
+import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, xml } from "./voice-helpers";
+
+const A = "+12127365101";
+const B = "+12127365102";
+const C = "+12127365103";
+const CALLER = "+13105550123";
+const plus = (n: string) => (n.startsWith("+") ? n : `+${n}`);
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  at(T0);
+});
+afterEach(() => vi.useRealTimers());
+
+interface Read {
+  targets: string[];
+  next: string | null;
+  whisper: string | null;
+  answered: string | null;
+  record: string | null;
+  said: string[];
+  hangup: boolean;
+}
+
+/** An answer as the provider reads it: who it rings, where it reports, what it says or records. */
+function read(p: Native, text: string): Read {
+  if (p === "vonage") {
+    const ncco = text ? (JSON.parse(text) as Record<string, any>[]) : [];
+    const connect = ncco.find((a) => a.action === "connect");
+    const record = ncco.find((a) => a.action === "record");
+    return {
+      targets: connect ? connect.endpoint.map((e: { number: string }) => plus(e.number)) : [],
+      next: connect?.eventUrl[0] ?? null,
+      whisper: connect?.endpoint[0].onAnswer?.url ?? null,
+      answered: null,
+      record: record?.eventUrl[0] ?? null,
+      said: ncco.filter((a) => a.action === "talk").map((a) => a.text),
+      hangup: !connect,
+    };
+  }
+  const doc = xml(text);
+  const dial = elements(doc, "Dial")[0];
+  const numbers = elements(doc, "Number");
+  const rec = elements(doc, "Record")[0];
+  return {
+    targets: numbers.map((n) => plus(n.textContent!)),
+    next: dial?.getAttribute("action") ?? null,
+    whisper: (p === "plivo" ? dial?.getAttribute("confirmSound") : numbers[0]?.getAttribute("url")) || null,
+    answered: (p === "plivo" ? dial?.getAttribute("callbackUrl") : numbers[0]?.getAttribute("statusCallback")) || null,
+    record: rec?.getAttribute("action") ?? dial?.getAttribute("recordingStatusCallback") ?? null,
+    said: elements(doc, p === "plivo" ? "Speak" : "Say").map((e) => e.textContent!),
+    hangup: elements(doc, "Hangup").length > 0,
+  };
+}
+
+/** The provider's callback that a dial attempt ended: `status` is no-answer, busy or completed (answered). */
+function dialEnded(p: Native, id: string, status: "no-answer" | "busy" | "completed"): Record<string, string> {
+  if (p === "plivo") return { CallUUID: id, DialALegUUID: id, DialBLegUUID: crypto.randomUUID(), DialStatus: status, DialHangupCause: "NORMAL_CLEARING" };
+  if (p === "vonage") {
+    const word = { "no-answer": "timeout", busy: "busy", completed: "answered" }[status];
+    return { uuid: crypto.randomUUID(), conversation_uuid: `CON-${id}`, status: word, direction: "outbound" };
+  }
+  return { CallSid: id, CallStatus: "in-progress", DialCallSid: nativeId(p), DialCallStatus: status, DialCallDuration: status === "completed" ? "42" : "0" };
+}
+
+async function inbound(p: Native, w: Awaited<ReturnType<typeof providerWorld>>, caller = CALLER, dialled = w.tracking[0]!) {
+  const id = nativeId(p);
+  const res = await send(await signed(p, w.keys, w.base, inboundFields(p, id, dialled, caller), Date.now()));
+  expect(res.status, res.text).toBe(200);
+  return { id, answer: read(p, res.text), text: res.text };
+}
+
+const post = async (p: Native, w: Awaited<ReturnType<typeof providerWorld>>, url: string, fields: Record<string, string>) =>
+  send(await signed(p, w.keys, url, fields, Date.now(), { get: false }));
+
+const failoverRoute = {
+  start: "main",
+  lists: {
+    main: [
+      { type: "failover", to: [A, B], ringSeconds: 15 },
+      { type: "voicemail", greeting: "Leave a message", maxSeconds: 60 },
+    ],
+  },
+};
+
+describe.each(NATIVE)("%s", (p) => {
+  it("failover: no-answer and busy move to the next number, then voicemail; the recording URL is stored", async () => {
+    const w = await providerWorld(p, { provider: p, route: failoverRoute });
+    const { id, answer } = await inbound(p, w);
+    expect(answer.targets).toEqual([A]);
+    expect(answer.next).toContain("/next?");
+    const second = await post(p, w, answer.next!, dialEnded(p, id, "no-answer"));
+    expect(second.status, second.text).toBe(200);
+    const b = read(p, second.text);
+    expect(b.targets).toEqual([B]);
+    const third = read(p, (await post(p, w, b.next!, dialEnded(p, id, "busy"))).text);
+    expect(third.targets).toEqual([]);
+    expect(third.said).toEqual(["Leave a message"]);
+    expect(third.record).toContain("/recording?");
+    const rec: Record<string, string> =
+      p === "vonage"
+        ? { recording_url: "https://api.nexmo.com/v1/files/aaaaaaaa-bbbb-cccc-dddd-0123456789ab", recording_uuid: "r1", conversation_uuid: `CON-${id}` }
+        : p === "plivo"
+          ? { CallUUID: id, RecordUrl: "https://media.plivo.com/v1/Account/MA1/Recording/r1.mp3", RecordingID: "r1", RecordingDuration: "12" }
+          : { CallSid: id, RecordingUrl: "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1", RecordingSid: "RE1", RecordingDuration: "12" };
+    expect((await post(p, w, third.record!, rec)).status).toBeLessThan(300);
+    const call = (await getCall(w.acct, id)).json;
+    expect(call.route).toMatchObject({
+      action: "transfer",
+      to: A,
+      list: "main",
+      by: "start",
+      answeredBy: null,
+      attempts: [
+        { step: 0, kind: "dial", to: [A], outcome: "no-answer" },
+        { step: 1, kind: "dial", to: [B], outcome: "busy" },
+        { step: 2, kind: "voicemail", to: [] },
+      ],
+    });
+    expect(call.recordingUrl).toBe(Object.values(rec).find((v) => v.startsWith("https://")));
+  });
+
+  it("failover: the number that answers ends the route and is stored as answeredBy; a repeated action gets the same answer", async () => {
+    const w = await providerWorld(p, { provider: p, route: failoverRoute });
+    const { id, answer } = await inbound(p, w);
+    const noAnswer = dialEnded(p, id, "no-answer");
+    const second = await post(p, w, answer.next!, noAnswer);
+    // The provider retrying the same callback (a fresh signature): the same next attempt.
+    at(Date.now() + 1000);
+    expect(read(p, (await post(p, w, answer.next!, noAnswer)).text).targets).toEqual([B]);
+    const done = await post(p, w, read(p, second.text).next!, dialEnded(p, id, "completed"));
+    if (p === "vonage") expect(done.status).toBe(204);
+    else expect(read(p, done.text)).toMatchObject({ targets: [], hangup: true });
+    const call = (await getCall(w.acct, id)).json;
+    expect(call.route.answeredBy).toBe(B);
+    expect(call.outcome).toBe("answered");
+  });
+});
+
+describe("simultaneous ring, press 1 to accept (Twilio family and Plivo natively)", () => {
+  const route = {
+    start: "team",
+    lists: {
+      team: [
+        { type: "ring", to: [A, B, C], confirm: true, whisper: true },
+        { type: "message", text: "Sorry, nobody is free" },
+      ],
+    },
+  };
+
+  it.each(["twilio", "telnyx", "plivo"] as const)(
+    "%s: every agent rings at once; the answering one is recorded; a keypress other than 1 is not accepted",
+    async (p) => {
+      const w = await providerWorld(p, { provider: p, route });
+      const { id, answer, text } = await inbound(p, w);
+      expect(answer.targets).toEqual([A, B, C]);
+      if (p === "plivo") expect(xml(text).getElementsByTagName("Dial")[0]!.getAttribute("confirmKey")).toBe("1");
+      // The agent's leg: the source, and (TwiML) a Gather whose action is our confirm URL.
+      const leg: Record<string, string> =
+        p === "plivo"
+          ? { CallUUID: crypto.randomUUID(), To: B.slice(1), From: CALLER.slice(1) }
+          : { CallSid: nativeId(p), ParentCallSid: id, To: B, From: CALLER };
+      const whisper = await post(p, w, answer.whisper!, leg);
+      const doc = xml(whisper.text);
+      expect(elements(doc, p === "plivo" ? "Speak" : "Say")[0]!.textContent).toBe("Untracked call. Press 1 to accept the call.");
+      if (p !== "plivo") {
+        const confirm = elements(doc, "Gather")[0]!.getAttribute("action")!;
+        expect(elements(xml((await post(p, w, confirm, { ...leg, Digits: "2" })).text), "Hangup")).toHaveLength(1);
+        expect(xml((await post(p, w, confirm, { ...leg, Digits: "1" })).text).documentElement!.childNodes.length).toBe(0);
+      }
+      // Who picked up: a number's answered event (Plivo: the Dial callbackUrl's answer).
+      const answered: Record<string, string> =
+        p === "plivo"
+          ? { DialAction: "answer", DialALegUUID: id, DialBLegUUID: "b1", DialBLegTo: B.slice(1), CallUUID: id }
+          : { ...leg, CallStatus: "in-progress" };
+      expect((await post(p, w, answer.answered!, answered)).status).toBe(200);
+      // A number that is not one of the attempt's is never recorded.
+      await post(p, w, answer.answered!, { ...answered, To: "+19005550199", DialBLegTo: "19005550199" });
+      expect((await getCall(w.acct, id)).json.route.answeredBy).toBe(B);
+      // Nobody took it: the message, then hang up.
+      const after = read(p, (await post(p, w, answer.next!, dialEnded(p, id, "no-answer"))).text);
+      expect(after).toMatchObject({ targets: [], said: ["Sorry, nobody is free"], hangup: true });
+    },
+  );
+});
+
+describe("round robin", () => {
+  const agents = [A, B, C];
+  const route = { start: "rr", lists: { rr: [{ type: "roundRobin", to: agents, sticky: true, ringSeconds: 10 }] } };
+
+  it("spreads first rings evenly over many calls, and tries the others in turn", async () => {
+    const w = await providerWorld("twilio", { provider: "twilio", route });
+    const firsts = new Map<string, number>();
+    for (let i = 0; i < 30; i++) {
+      const caller = `+1310555${String(1000 + i)}`;
+      const { id, answer } = await inbound("twilio", w, caller);
+      firsts.set(answer.targets[0]!, (firsts.get(answer.targets[0]!) ?? 0) + 1);
+      if (i === 0) {
+        const second = read("twilio", (await post("twilio", w, answer.next!, dialEnded("twilio", id, "no-answer"))).text);
+        expect(second.targets).toEqual([B]);
+      }
+    }
+    const counts = agents.map((a) => firsts.get(a) ?? 0);
+    expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+    expect(counts.reduce((s, n) => s + n, 0)).toBe(30);
+  });
+
+  it("sticky: a repeat caller first rings the agent who answered them last time", async () => {
+    const w = await providerWorld("twilio", { provider: "twilio", route });
+    const first = await inbound("twilio", w, CALLER);
+    expect(first.answer.targets).toEqual([A]);
+    const second = read("twilio", (await post("twilio", w, first.answer.next!, dialEnded("twilio", first.id, "no-answer"))).text);
+    await post("twilio", w, second.next!, dialEnded("twilio", first.id, "completed"));
+    expect((await getCall(w.acct, first.id)).json.route.answeredBy).toBe(B);
+    const other = await inbound("twilio", w, "+13105550999");
+    expect(other.answer.targets).toEqual([B]); // the rotation's next turn
+    const again = await inbound("twilio", w, CALLER);
+    expect(again.answer.targets).toEqual([B]); // sticky
+    const newcomer = await inbound("twilio", w, "+13105550998");
+    expect(newcomer.answer.targets).toEqual([C]);
+  });
+});
+
+describe("schedule", () => {
+  // New York: weekdays 09:00–17:00 open (failover A then B), closed otherwise (C); Christmas closed.
+  const route = (open: string[]) => ({
+    schedule: {
+      timeZone: "America/New_York",
+      weekly: Object.fromEntries(["mon", "tue", "wed", "thu", "fri"].map((d) => [d, [{ from: "09:00", to: "17:00", steps: "open" }]])),
+      exceptions: [{ date: "2031-12-25", hours: [], name: "Christmas Day" }],
+      otherwise: "closed",
+    },
+    lists: { open: [{ type: "failover", to: open }], closed: [{ type: "forward", to: C }] },
+  });
+
+  it("routes by the local clock, a holiday closes a weekday, and a change applies from the next call only", async () => {
+    const w = await providerWorld("twilio", { provider: "twilio", route: route([A, B]) });
+    at(Date.parse("2031-12-24T14:00:00Z")); // Wednesday 09:00 EST
+    const open = await inbound("twilio", w);
+    expect(open.answer.targets).toEqual([A]);
+    expect((await getCall(w.acct, open.id)).json.route).toMatchObject({ list: "open", by: "weekly" });
+    at(Date.parse("2031-12-24T13:59:00Z")); // 08:59
+    expect((await inbound("twilio", w)).answer.targets).toEqual([C]);
+    at(Date.parse("2031-12-25T15:00:00Z")); // Thursday, Christmas Day, 10:00
+    const holiday = await inbound("twilio", w);
+    expect(holiday.answer.targets).toEqual([C]);
+    expect((await getCall(w.acct, holiday.id)).json.route).toMatchObject({ list: "closed", by: "otherwise", exception: "Christmas Day" });
+
+    at(Date.parse("2031-12-26T15:00:00Z")); // Friday 10:00
+    const before = await inbound("twilio", w);
+    expect(before.answer.targets).toEqual([A]);
+    const patched = await api("PATCH", "/v1/pools/web", { key: w.acct.adminKey, body: { route: route([C, B]) } });
+    expect(patched.status, JSON.stringify(patched.json)).toBe(200);
+    // The call already running keeps its plan: its next attempt is still B.
+    expect(read("twilio", (await post("twilio", w, before.answer.next!, dialEnded("twilio", before.id, "no-answer"))).text).targets).toEqual([B]);
+    expect((await inbound("twilio", w)).answer.targets).toEqual([C]);
+  });
+
+  it("follows daylight saving: 09:00 local opens at 14:00 UTC in winter and 13:00 UTC in summer", async () => {
+    const w = await providerWorld("twilio", { provider: "twilio", route: route([A, B]) });
+    at(Date.parse("2031-03-07T13:30:00Z")); // Friday before the change: 08:30 EST
+    expect((await inbound("twilio", w)).answer.targets).toEqual([C]);
+    at(Date.parse("2031-03-10T13:30:00Z")); // Monday after: 09:30 EDT
+    expect((await inbound("twilio", w)).answer.targets).toEqual([A]);
+  });
+});
+
+describe("what a provider cannot render is refused for its pools", () => {
+  const ring = { start: "t", lists: { t: [{ type: "ring", to: [A, B] }] } };
+
+  it("Vonage rings one endpoint: a simultaneous ring is 422 route_not_supported and nothing is stored", async () => {
+    const acct = await createAccount();
+    const r = await api("POST", "/v1/pools", {
+      key: acct.adminKey,
+      body: { id: "v", name: "V", trackingNumbers: freshNumbers(1), destinations: [A], provider: "vonage", route: ring },
+    });
+    expect(r.status).toBe(422);
+    expect(r.json.error).toMatchObject({ code: "route_not_supported", details: { problems: [{ path: "route.lists.t[0]" }] } });
+    expect((await api("GET", "/v1/pools/v", { key: acct.adminKey })).status).toBe(404);
+  });
+
+  it("the reference API has no dial result: failover is refused; moving the account to it under such a pool is refused too", async () => {
+    const acct = await createAccount();
+    const body = { id: "r", name: "R", trackingNumbers: freshNumbers(1), destinations: [A], route: failoverRoute };
+    const refused = await api("POST", "/v1/pools", { key: acct.adminKey, body });
+    expect(refused.status).toBe(422);
+    expect(refused.json.error.details.problems.map((x: { path: string }) => x.path)).toEqual(["route.lists.main[0]", "route.lists.main[1]"]);
+    expect((await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { provider: "twilio" } })).status).toBe(200);
+    expect((await api("POST", "/v1/pools", { key: acct.adminKey, body })).status).toBe(201);
+    const back = await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { provider: "reference" } });
+    expect(back.status).toBe(422);
+    expect((await api("GET", "/v1/account/voice", { key: acct.adminKey })).json.provider).toBe("twilio");
+  });
+
+  it("a malformed route is 400 invalid_route, saying where", async () => {
+    const acct = await createAccount();
+    const route = {
+      schedule: { timeZone: "Mars/Olympus", weekly: { mon: [{ from: "09:00", to: "08:00", steps: "nope" }] }, otherwise: "main" },
+      lists: {
+        main: [
+          { type: "message", text: "Closed" },
+          { type: "forward", to: "123" },
+        ],
+      },
+    };
+    const r = await api("POST", "/v1/pools", {
+      key: acct.adminKey,
+      body: { id: "bad", name: "Bad", trackingNumbers: freshNumbers(1), destinations: [A], provider: "twilio", route },
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(400);
+    const paths = r.json.error.details.problems.map((x: { path: string }) => x.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "route.lists.main[0]",
+        "route.lists.main[1].to",
+        "route.schedule.timeZone",
+        "route.schedule.weekly.mon[0]",
+        "route.schedule.weekly.mon[0].steps",
+      ]),
+    );
+  });
+});
+
+describe("property: every number in every answer comes from the pool's stored route", () => {
+  it("whatever the inbound and dial callbacks carry (numbers, statuses, steps)", async () => {
+    const route = {
+      start: "m",
+      lists: {
+        m: [
+          { type: "ring", to: [A, B] },
+          { type: "roundRobin", to: [B, C] },
+          { type: "forward", to: C, callerId: "+12127365199" },
+        ],
+      },
+    };
+    const w = await providerWorld("twilio", { provider: "twilio", route });
+    const allowed = new Set([A, B, C, "+12127365199"].map((n) => n.slice(1)));
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const hostile = ["+19005550199", "+447700900123", w.tracking[1]!, "12125550000"];
+    const statuses = ["no-answer", "busy", "failed", "completed", "canceled", "ringing", "bogus"];
+    for (let i = 0; i < 12; i++) {
+      const id = nativeId("twilio");
+      const fields = {
+        ...inboundFields("twilio", id, w.tracking[0]!, hostile[rand(4)]),
+        To: w.tracking[0]!,
+        ForwardTo: hostile[rand(4)]!,
+        Dial: hostile[rand(4)]!,
+      };
+      const res = await send(await signed("twilio", w.keys, w.base, fields, Date.now()));
+      let text = res.text;
+      for (let k = 0; k < 4; k++) {
+        // Numbers in the document (our own URLs carry the provider's call id, not numbers).
+        for (const m of text.replace(/https:\/\/[^"]*/g, "").matchAll(/\+?\d{10,15}/g))
+          expect(allowed.has(m[0].replace(/^\+/, "")), `${m[0]} in ${text}`).toBe(true);
+        const next = read("twilio", text).next;
+        if (!next) break;
+        // The callback may name any step; the answer is still the stored plan's.
+        const url = rand(3) === 0 ? next.replace(/step=\d+/, `step=${rand(12)}`) : next;
+        const r = await post("twilio", w, url, {
+          ...dialEnded("twilio", id, "no-answer"),
+          DialCallStatus: statuses[rand(statuses.length)]!,
+          To: hostile[rand(4)]!,
+        });
+        text = r.text;
+      }
+    }
+  });
+});

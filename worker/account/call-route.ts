@@ -1,0 +1,78 @@
+/**
+ * A routed call after its answer: the provider's callbacks on the URLs our answers hand out.
+ * Every one names the call and the attempt (`call`, `step` in our URL, signed by the provider);
+ * what happens next is read from the plan stored with the call, never from the callback: the next
+ * attempt after one nobody took (failover, round robin, the next step), who answered (only a
+ * number of that attempt), the agent's press 1, the recording's URL.
+ */
+import { CALL_ID } from "../voice/input";
+import { type CallPlan, type CallStep, hasStep } from "../voice/plan";
+import type { StatusReport } from "../voice/providers/types";
+import { type CallRow, takenOf } from "./call-record";
+import type { CallStore } from "./call-store";
+
+/** The call and attempt a URL of ours names. */
+export interface RouteRef {
+  callId: string;
+  step: number | null;
+}
+
+export function routeRef(url: string): RouteRef | null {
+  const q = new URL(url).searchParams;
+  const callId = q.get("call");
+  if (!callId || !CALL_ID.test(callId)) return null;
+  const raw = q.get("step");
+  if (raw === null) return { callId, step: null };
+  return /^\d{1,2}$/.test(raw) ? { callId, step: Number(raw) } : null;
+}
+
+type Dial = Extract<CallStep, { kind: "dial" }>;
+
+export class CallRouting {
+  constructor(private readonly calls: CallStore) {}
+
+  /** The stored call and its plan's attempt `step`. */
+  private attempt(ref: RouteRef | null): { row: CallRow; plan: CallPlan; step: CallStep; index: number } | null {
+    if (!ref || ref.step === null) return null;
+    const row = this.calls.get(ref.callId);
+    const plan = row ? takenOf(row)?.plan : null;
+    if (!row || !plan || !hasStep(plan, ref.step)) return null;
+    return { row, plan, step: plan.steps[ref.step]!, index: ref.step };
+  }
+
+  /**
+   * A dial attempt ended (its report already stored): log it, note who answered a one-number
+   * attempt, and say which attempt comes next (null: none, the call does not go on).
+   */
+  ended(ref: RouteRef | null, report: StatusReport, goesOn: boolean, now: number): { plan: CallPlan; next: number; dialled: string } | null {
+    const a = this.attempt(ref);
+    if (!a || report.callId !== a.row.id) return null;
+    this.calls.logAttempt(a.row.id, { step: a.index, status: report.status, outcome: report.outcome, at: now });
+    if (a.step.kind === "dial" && report.outcome === "answered" && a.step.to.length === 1) this.calls.setAnsweredBy(a.row.id, a.step.to[0]!);
+    if (!goesOn || !hasStep(a.plan, a.index + 1)) return null;
+    return { plan: a.plan, next: a.index + 1, dialled: a.row.tracking_number };
+  }
+
+  /** Who picked up an attempt: recorded only when it is one of that attempt's numbers. */
+  answered(ref: RouteRef | null, number: string | null): boolean {
+    const a = this.attempt(ref);
+    if (!a || a.step.kind !== "dial" || !number || !a.step.to.includes(number)) return false;
+    this.calls.setAnsweredBy(a.row.id, number);
+    return true;
+  }
+
+  /** The dial attempt whose agent leg this is (whisper or press 1), or null. */
+  agentStep(ref: RouteRef | null): { row: CallRow; step: Dial } | null {
+    const a = this.attempt(ref);
+    return a && a.step.kind === "dial" && (a.step.whisper || a.step.confirm) ? { row: a.row, step: a.step } : null;
+  }
+
+  /** A recording's URL, stored on a call whose plan records (a voicemail, or recording on). */
+  recording(ref: RouteRef | null, url: string | null): boolean {
+    const row = ref ? this.calls.get(ref.callId) : null;
+    const plan = row ? takenOf(row)?.plan : null;
+    if (!row || !plan || !url || !(plan.disclosure || plan.steps.some((s) => s.kind === "voicemail"))) return false;
+    this.calls.setRecording(row.id, url);
+    return true;
+  }
+}

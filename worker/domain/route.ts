@@ -1,0 +1,157 @@
+/**
+ * A pool's call route, beyond its shape (schemas/route.ts): numbers normalised, list names that
+ * exist, message and voicemail only last, the schedule's time zone and ranges; what each provider
+ * can render natively (anything else is refused for pools on it); and the plan for one call.
+ *
+ * The plan is decided from the stored route and the clock only. Round robin's turn and a sticky
+ * caller's agent come from the account's own storage (passed in as `turns`), never the callback.
+ */
+import { normalizePhone } from "../../shared/phone";
+import { fail, ok, type Result } from "../platform/result";
+import type { Route, RouteStep } from "../schemas/route";
+import type { CallStep } from "../voice/plan";
+import type { Provider } from "../voice/providers/types";
+import { type Schedule, type ScheduleMatch, scheduleProblems, stepsAt } from "./schedule";
+
+export type RouteProblem = {
+  path: string;
+  message: string;
+};
+
+const DIALING = new Set<RouteStep["type"]>(["forward", "failover", "ring", "roundRobin"]);
+const TERMINAL = new Set<RouteStep["type"]>(["message", "voicemail"]);
+
+type Dialing = Extract<RouteStep, { type: "forward" | "failover" | "ring" | "roundRobin" }>;
+const isDialing = (s: RouteStep): s is Dialing => DIALING.has(s.type);
+const agentsOf = (s: Dialing): string[] => (s.type === "forward" ? [s.to] : s.to);
+
+/** The route with every number in E.164, or what is wrong with it (400 invalid_route, with each problem's path). */
+export function normalizeRoute(route: Route, country: string | undefined): Result<Route> {
+  const problems: RouteProblem[] = [];
+  const phone = (v: string, path: string): string => {
+    const r = normalizePhone(v, country);
+    if (r.ok) return r.e164;
+    problems.push({ path, message: `"${v}" ${r.reason}` });
+    return v;
+  };
+  const lists: Route["lists"] = {};
+  for (const [name, steps] of Object.entries(route.lists)) {
+    lists[name] = steps.map((s, i): RouteStep => {
+      const at = `route.lists.${name}[${i}]`;
+      if (TERMINAL.has(s.type) && i !== steps.length - 1)
+        problems.push({ path: at, message: `a ${s.type} step ends the call: it must be the list's last step` });
+      if (!isDialing(s)) return s;
+      const callerId = s.callerId === null ? null : phone(s.callerId, `${at}.callerId`);
+      if (s.type === "forward") return { ...s, to: phone(s.to, `${at}.to`), callerId };
+      const to = s.to.map((n, k) => phone(n, `${at}.to[${k}]`));
+      const dupes = to.filter((n, k) => to.indexOf(n) !== k);
+      if (dupes.length) problems.push({ path: `${at}.to`, message: `${[...new Set(dupes)].join(", ")} given twice` });
+      return { ...s, to, callerId };
+    });
+  }
+  const names = new Set(Object.keys(lists));
+  if (route.schedule) {
+    for (const p of scheduleProblems(route.schedule as Schedule, names)) problems.push({ path: `route.schedule.${p.path}`, message: p.message });
+    if (route.start !== null && !names.has(route.start)) problems.push({ path: "route.start", message: `no step list named "${route.start}"` });
+  } else if (route.start === null) problems.push({ path: "route.start", message: "required without a schedule: the list every call runs" });
+  else if (!names.has(route.start)) problems.push({ path: "route.start", message: `no step list named "${route.start}"` });
+  if (problems.length) return fail(400, "invalid_route", "The route cannot be used as given", { problems });
+  return ok({ ...route, lists });
+}
+
+/** Every number a route may connect a call to or show as caller id (never a tracking number). */
+export function routeNumbers(route: Route): string[] {
+  const out = new Set<string>();
+  for (const steps of Object.values(route.lists))
+    for (const s of steps) {
+      if (!isDialing(s)) continue;
+      for (const n of agentsOf(s)) out.add(n);
+      if (s.callerId) out.add(s.callerId);
+    }
+  return [...out];
+}
+
+/**
+ * What `provider` cannot render natively in this route (docs/routing.md has the table). The
+ * reference API's TRANSFER reports no result, so nothing can follow a dialing step there; Vonage's
+ * connect action rings one endpoint and has no accept-by-keypress for the callee.
+ */
+export function providerProblems(route: Route, provider: Provider): RouteProblem[] {
+  const out: RouteProblem[] = [];
+  const no = (path: string, what: string, why: string) => out.push({ path, message: `${provider} cannot ${what}: ${why}` });
+  if (provider === "reference" && route.recording) no("route.recording", "record calls", "the reference call flow actions have no recording action");
+  for (const [name, steps] of Object.entries(route.lists)) {
+    steps.forEach((s, i) => {
+      const at = `route.lists.${name}[${i}]`;
+      if (provider === "reference") {
+        if (s.type === "failover" || s.type === "roundRobin" || s.type === "ring")
+          no(at, `run a ${s.type} step`, "TRANSFER reports no dial result to continue from (use forward)");
+        else if (s.type === "voicemail") no(at, "take voicemail", "the reference call flow actions have no recording action");
+        else if (s.type === "forward" && i !== steps.length - 1) no(at, "continue after a forward", "TRANSFER reports no dial result to continue from");
+        else if (s.type === "forward" && s.whisper && !s.callerId)
+          no(`${at}.callerId`, "whisper without callerId", "the whisper's agent leg is dialled from callerId, whose call flow callback is our agent URL");
+      }
+      if (provider === "vonage" && s.type === "ring") {
+        if (s.confirm) no(`${at}.confirm`, "ask the agent to press 1", "the connect action has no accept-by-keypress for the callee");
+        else no(at, "ring several numbers at once", "the connect action connects one endpoint");
+      }
+    });
+  }
+  return out;
+}
+
+/** The refusal for a route `provider` cannot render (422: the route is well formed, the provider is the problem). */
+export function providerRefusal(route: Route | null, providers: readonly Provider[]): Result<true> {
+  if (!route) return ok(true);
+  const problems = [...new Set(providers)].flatMap((p) => providerProblems(route, p));
+  if (!problems.length) return ok(true);
+  return fail(422, "route_not_supported", "The pool's voice provider cannot run this route natively; see docs/routing.md", { problems });
+}
+
+/** What the plan needs from the account's storage: round robin turns and a repeat caller's last agent. */
+export interface Turns {
+  /** The next turn of a rotation (0, 1, 2…), counted once per call that reaches it. */
+  next(key: string): number;
+  /** Who answered this caller's last answered call in this pool, if one of `agents`. */
+  lastAgent(agents: readonly string[]): string | null;
+}
+
+export interface RoutedPlan {
+  list: string;
+  match: Pick<ScheduleMatch, "by" | "exception"> | null;
+  steps: CallStep[];
+}
+
+/** The step list a call at `at` runs, and its steps as plan attempts. */
+export function routeCall(route: Route, poolId: string, at: number, turns: Turns): RoutedPlan {
+  const match = route.schedule ? stepsAt(route.schedule as Schedule, at) : null;
+  const list = match ? match.steps : route.start!;
+  const steps: CallStep[] = [];
+  (route.lists[list] ?? []).forEach((s, i) => {
+    if (s.type === "message") steps.push({ kind: "message", text: s.text });
+    else if (s.type === "voicemail") steps.push({ kind: "voicemail", greeting: s.greeting, maxSeconds: s.maxSeconds });
+    else {
+      const dial = (to: string[], confirm = false): CallStep => ({
+        kind: "dial",
+        to,
+        callerId: s.callerId,
+        whisper: s.whisper,
+        confirm,
+        ringSeconds: s.ringSeconds,
+      });
+      if (s.type === "forward") steps.push(dial([s.to]));
+      else if (s.type === "ring") steps.push(dial(s.to, s.confirm));
+      else if (s.type === "failover") for (const n of s.to) steps.push(dial([n]));
+      else for (const n of rotation(s, `${poolId}/${list}/${i}`, turns)) steps.push(dial([n]));
+    }
+  });
+  return { list, match: match ? { by: match.by, exception: match.exception } : null, steps };
+}
+
+/** Round robin: this call's order of agents, starting at the next turn (or the sticky agent). */
+function rotation(s: Extract<RouteStep, { type: "roundRobin" }>, key: string, turns: Turns): string[] {
+  const sticky = s.sticky ? turns.lastAgent(s.to) : null;
+  if (sticky) return [sticky, ...s.to.filter((n) => n !== sticky)];
+  const start = turns.next(key) % s.to.length;
+  return [...s.to.slice(start), ...s.to.slice(0, start)];
+}
