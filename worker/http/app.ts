@@ -11,6 +11,7 @@ import allocate from "./routes/allocate";
 import calls from "./routes/calls";
 import dashboard from "./routes/dashboard";
 import meta from "./routes/meta";
+import orders from "./routes/orders";
 import poolHealth from "./routes/pool-health";
 import pools from "./routes/pools";
 import sizing from "./routes/sizing";
@@ -27,7 +28,7 @@ app.use("*", demoSeed());
 app.use("/v1/*", capBody(ADMIN_MAX_BYTES));
 
 // Order matters where paths overlap: the first sub-app that matches handles the request.
-for (const routes of [snippet, allocate, accounts, accountRoutes, pools, voice, calls, accountVoice, sizing, poolHealth, dashboard, meta]) {
+for (const routes of [snippet, allocate, accounts, accountRoutes, pools, voice, calls, accountVoice, sizing, poolHealth, orders, dashboard, meta]) {
   app.route("/", routes);
 }
 
