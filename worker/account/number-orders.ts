@@ -19,6 +19,7 @@ export const NUMBER_ORDERS_MIGRATION = `
     status TEXT NOT NULL,                  -- pending | running | waiting | completed | failed
     prepared INTEGER NOT NULL DEFAULT 0,   -- the provider's application points at us
     searched INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0,
+    fallback_tries TEXT NOT NULL DEFAULT '[]', -- JSON: numbers a fallback search tried to buy (a reconciled one is marked so)
     attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, next_attempt_at INTEGER,
     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
   );
@@ -43,6 +44,7 @@ export type OrderRow = {
   prepared: number;
   searched: number;
   skipped: number;
+  fallback_tries: string;
   attempts: number;
   last_error: string | null;
   next_attempt_at: number | null;
@@ -108,7 +110,7 @@ export class NumberOrders {
 
   update(
     id: string,
-    fields: Partial<Pick<OrderRow, "status" | "prepared" | "searched" | "skipped" | "attempts" | "last_error" | "next_attempt_at">>,
+    fields: Partial<Pick<OrderRow, "status" | "prepared" | "searched" | "skipped" | "fallback_tries" | "attempts" | "last_error" | "next_attempt_at">>,
     now: number,
   ): void {
     const keys = Object.keys(fields) as (keyof typeof fields)[];

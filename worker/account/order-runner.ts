@@ -64,6 +64,7 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
   const request = JSON.parse(order.request) as NumberRequest;
   let searched = order.searched;
   let skipped = order.skipped;
+  const taken = new Set<string>();
   try {
     if (order.status === "pending") orders.update(order.id, { status: "running" }, now);
     if (!order.prepared) {
@@ -71,17 +72,22 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
       orders.update(order.id, { prepared: 1 }, now);
     }
     // 1. Reconcile.
-    for (const o of unwrap(await api.owned(order.id, urls))) orders.recordBought(order, o.number, o.providerId, o.configured, false, now);
+    const fallbackTries = new Set(JSON.parse(order.fallback_tries) as string[]);
+    for (const o of unwrap(await api.owned(order.id, urls))) {
+      orders.recordBought(order, o.number, o.providerId, o.configured, fallbackTries.has(o.number), now);
+    }
     await configureAndAdd(w, order);
 
     // 4. Buy what is missing.
     const live = () => orders.numbersOf(order.id).filter((n) => n.state !== "released");
-    const plan = searchPlan(
-      request,
-      order.provider,
-      live().map((n) => n.number),
-    );
-    for (const step of plan) {
+    // The plan is made again before each search: `nearest` searches near what the first one found.
+    for (let i = 0; ; i++) {
+      const step = searchPlan(
+        request,
+        order.provider,
+        live().map((n) => n.number),
+      )[i];
+      if (!step) break;
       const need = request.quantity - live().length;
       if (need <= 0) break;
       const found = unwrap(await api.search({ ...step.query, limit: Math.min(100, need * 2 + 5) }));
@@ -91,12 +97,25 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
       );
       for (const c of candidates) {
         if (request.quantity - live().length <= 0) break;
+        if (taken.has(c.number)) continue;
+        if (step.fallback && !fallbackTries.has(c.number)) {
+          fallbackTries.add(c.number);
+          orders.update(order.id, { fallback_tries: JSON.stringify([...fallbackTries]) }, now);
+        }
         const bought = await api.buy(c.number, order.id, urls);
         if (!bought.ok && bought.error.kind === "taken") {
+          taken.add(c.number);
           skipped++;
           continue;
         }
-        const o: Owned = unwrap(bought);
+        if (!bought.ok) {
+          // What was bought before the failure goes into use now; the retry buys the rest.
+          await configureAndAdd(w, order).catch((e) => {
+            if (!(e instanceof Stop)) throw e;
+          });
+          throw new Stop(bought.error);
+        }
+        const o: Owned = bought.value;
         orders.recordBought(order, o.number, o.providerId, o.configured, step.fallback, now);
       }
       orders.update(order.id, { searched, skipped }, now);
