@@ -18,12 +18,14 @@ export class NumberRelease {
 
   /** When the sweep next has something to do: a held number's routing end, or a retry. */
   nextDue(): number | null {
-    return this.sql
+    const t = this.sql
       .exec<{ t: number | null }>(
         `SELECT MIN(MAX(COALESCE(p.release_next_at, 0), COALESCE((SELECT n.released_until FROM pool_numbers n WHERE n.number = p.number), 0))) AS t
          FROM provider_numbers p WHERE p.state = 'added' AND NOT EXISTS (SELECT 1 FROM pool_numbers n WHERE n.number = p.number AND n.released_until IS NULL)`,
       )
       .one().t;
+    // 0: no hold and no retry pending (its pool row is already purged): due now.
+    return t === null ? null : Math.max(t, Date.now());
   }
 
   /** Release every number that is due; `api` is null when the provider's credentials are gone. */
