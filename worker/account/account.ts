@@ -19,13 +19,17 @@ import { fail, ok, type Result } from "../platform/result";
 import { hasSchema, migrate } from "../platform/sql";
 import { directory } from "../platform/stubs";
 import type { PendingAlert } from "../pool/alerts";
+import { poolHealth, poolNumbers } from "../pool/fan-out";
 import type { Account, AccountPatch } from "../schemas/account";
+import type { AutoscaleConfig, AutoscaleView } from "../schemas/autoscale";
 import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
-import { type NumberRequest, ORDERING_PROVIDERS, type Order, type OrderingProvider } from "../schemas/orders";
+import type { NumberFigures } from "../schemas/health";
+import { MAX_ORDER_QUANTITY, type NumberRequest, ORDERING_PROVIDERS, type Order, type OrderingProvider } from "../schemas/orders";
 import type { NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
 import { CREDENTIAL_PROVIDERS, type VoicePatch } from "../schemas/providers";
 import type { Integrations, IntegrationsPatch } from "../schemas/voice";
 import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
+import { AUTOSCALE_MIGRATION, Autoscaler } from "./autoscale";
 import { CallDesk, type DeskAccount } from "./call-desk";
 import { CALL_EVENTS_MIGRATION } from "./call-events";
 import { CALLS_MIGRATION, CALLS_OUTCOME_MIGRATION } from "./call-store";
@@ -68,7 +72,9 @@ export const MIGRATIONS = [
    ${CALL_EVENTS_MIGRATION}
    ${OUTBOX_EVENT_MIGRATION}`,
   // Numbers bought from the provider: orders, and every number bought (until released).
-  NUMBER_ORDERS_MIGRATION,
+  // …and pools that size themselves.
+  `${NUMBER_ORDERS_MIGRATION}
+   ${AUTOSCALE_MIGRATION}`,
 ];
 
 export type { VoiceSecrets };
@@ -99,6 +105,7 @@ export class AccountObject extends DurableObject<Env> {
   private readonly providers: VoiceProviders;
   private readonly orders: NumberOrders;
   private readonly release: NumberRelease;
+  private readonly autoscaler: Autoscaler;
   private writes: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -111,6 +118,7 @@ export class AccountObject extends DurableObject<Env> {
     this.providers = new VoiceProviders(this.sql, env.SECRETS_KEY);
     this.orders = new NumberOrders(this.sql);
     this.release = new NumberRelease(this.sql);
+    this.autoscaler = new Autoscaler(this.sql);
     // Only an account that was created has a schema: a stray key must not create storage.
     ctx.blockConcurrencyWhile(async () => {
       if (hasSchema(ctx.storage)) migrate(ctx.storage, MIGRATIONS);
@@ -399,6 +407,7 @@ export class AccountObject extends DurableObject<Env> {
       else this.sync.forget(id);
     }
     await this.desk.deliver(integrationConfig(row));
+    await this.runAutoscale(row, now);
     await this.runOrders(row, now);
     await this.schedule();
   }
@@ -437,6 +446,11 @@ export class AccountObject extends DurableObject<Env> {
       if (!pool) return poolNotFound(poolId);
       const provider = await this.checkOrder(row, pool, request);
       if (!provider.ok) return provider;
+      const budget = this.autoscaler.config(poolId)?.max;
+      const after = this.registry.numbers(poolId).length + this.orders.onOrder(poolId) + request.quantity;
+      if (budget !== undefined && after > budget) {
+        return fail(400, "over_budget", `The pool would have ${after} numbers with this order, over its autoscale max of ${budget}`);
+      }
       const order = this.orders.create(poolId, provider.value, request, origin, now);
       await this.schedule();
       return ok(this.orders.view(order));
@@ -515,6 +529,66 @@ export class AccountObject extends DurableObject<Env> {
       if (!saved.ok && saved.error.code !== "not_propagated")
         return { ok: false, reason: `${saved.error.message} ${JSON.stringify(saved.error.details ?? "")}` };
       return { ok: true };
+    });
+  }
+
+  // ---- Autoscaling ----
+
+  /** Turn autoscaling on (or change it): what it buys is checked like an order first. */
+  putAutoscale(poolId: string, config: AutoscaleConfig, origin: string, now: number): Promise<Result<AutoscaleView>> {
+    return this.serial(async () => {
+      const row = this.row();
+      if (!row) return accountNotFound();
+      const pool = this.registry.get(poolId);
+      if (!pool) return poolNotFound(poolId);
+      const provider = await this.checkOrder(row, pool, { ...config.numbers, quantity: 1 });
+      if (!provider.ok) return provider;
+      this.autoscaler.put(poolId, config, provider.value, origin, now);
+      await this.schedule();
+      return ok(this.autoscaler.view(poolId, this.registry.numbers(poolId).length, this.orders.onOrder(poolId))!);
+    });
+  }
+
+  getAutoscale(poolId: string): Result<AutoscaleView> {
+    if (!this.row()) return accountNotFound();
+    if (!this.registry.get(poolId)) return poolNotFound(poolId);
+    const view = this.autoscaler.view(poolId, this.registry.numbers(poolId).length, this.orders.onOrder(poolId));
+    return view ? ok(view) : fail(404, "autoscale_not_set", `Pool ${poolId} does not autoscale`);
+  }
+
+  deleteAutoscale(poolId: string): Result<true> {
+    if (!this.row()) return accountNotFound();
+    if (!this.registry.get(poolId)) return poolNotFound(poolId);
+    return this.autoscaler.remove(poolId) ? ok(true) : fail(404, "autoscale_not_set", `Pool ${poolId} does not autoscale`);
+  }
+
+  private async runAutoscale(row: AccountRow, now: number): Promise<void> {
+    const view = (id: string) => this.registry.view(id, this.row()!.default_pool);
+    await this.autoscaler.run({
+      pool: view,
+      onOrder: (id) => this.orders.onOrder(id),
+      bought: (id) => this.orders.boughtIn(id),
+      health: (pool, minutes, step) => poolHealth(this.env, row.id, pool, { now, minutes, step }),
+      figures: async (pool) => {
+        const out: NumberFigures[] = [];
+        let after: string | undefined;
+        do {
+          const page = await poolNumbers(this.env, row.id, pool, after ? { after, limit: 1000 } : { limit: 1000 });
+          out.push(...page.numbers);
+          after = page.nextCursor ?? undefined;
+        } while (after);
+        return out;
+      },
+      order: (poolId, quantity, a) =>
+        this.orders.create(poolId, a.provider as OrderingProvider, { ...a.config.numbers, quantity: Math.min(quantity, MAX_ORDER_QUANTITY) }, a.origin, now).id,
+      remove: async (poolId, numbers) => {
+        const r = await this.changeNumbers(poolId, { remove: numbers }, now);
+        return r.ok || r.error.code === "not_propagated";
+      },
+      alert: async (key, payload) => {
+        if (integrationConfig(row).alertWebhook) await this.desk.queueOnce([{ key, kind: "alert", payload: JSON.stringify(payload) }], now);
+      },
+      now,
     });
   }
 
@@ -597,9 +671,14 @@ export class AccountObject extends DurableObject<Env> {
 
   /** The one alarm at the earliest deadline: a delivery, a push retry, a number's routing time ending. */
   private async schedule(): Promise<void> {
-    const candidates = [this.desk.nextDue(), this.sync.nextDue(), this.registry.nextPurge(), this.orders.nextDue(), this.release.nextDue()].filter(
-      (t): t is number => t !== null,
-    );
+    const candidates = [
+      this.desk.nextDue(),
+      this.sync.nextDue(),
+      this.registry.nextPurge(),
+      this.orders.nextDue(),
+      this.release.nextDue(),
+      this.autoscaler.nextDue(),
+    ].filter((t): t is number => t !== null);
     if (!candidates.length) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.min(...candidates));
   }

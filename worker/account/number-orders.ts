@@ -123,6 +123,28 @@ export class NumberOrders {
     );
   }
 
+  /** Numbers still to come into a pool from its open orders. */
+  onOrder(poolId: string): number {
+    let n = 0;
+    for (const o of this.sql
+      .exec<OrderRow>("SELECT * FROM number_orders WHERE pool_id = ? AND status IN ('pending', 'running', 'waiting')", poolId)
+      .toArray()) {
+      const live = this.numbersOf(o.id).filter((r) => r.state !== "released").length;
+      n += Math.max(0, (JSON.parse(o.request) as NumberRequest).quantity - live);
+    }
+    return n;
+  }
+
+  /** The bought numbers a pool holds (the only ones the autoscaler removes). */
+  boughtIn(poolId: string): Set<string> {
+    return new Set(
+      this.sql
+        .exec<{ number: string }>("SELECT number FROM provider_numbers WHERE pool_id = ? AND state = 'added'", poolId)
+        .toArray()
+        .map((r) => r.number),
+    );
+  }
+
   numbersOf(orderId: string): ProviderNumberRow[] {
     return this.sql.exec<ProviderNumberRow>("SELECT * FROM provider_numbers WHERE order_id = ? ORDER BY created_at, number", orderId).toArray();
   }

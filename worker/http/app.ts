@@ -8,6 +8,7 @@ import accountRoutes from "./routes/account";
 import accountVoice from "./routes/account-voice";
 import accounts from "./routes/accounts";
 import allocate from "./routes/allocate";
+import autoscale from "./routes/autoscale";
 import calls from "./routes/calls";
 import dashboard from "./routes/dashboard";
 import meta from "./routes/meta";
@@ -28,7 +29,7 @@ app.use("*", demoSeed());
 app.use("/v1/*", capBody(ADMIN_MAX_BYTES));
 
 // Order matters where paths overlap: the first sub-app that matches handles the request.
-for (const routes of [snippet, allocate, accounts, accountRoutes, pools, voice, calls, accountVoice, sizing, poolHealth, orders, dashboard, meta]) {
+for (const routes of [snippet, allocate, accounts, accountRoutes, pools, voice, calls, accountVoice, sizing, poolHealth, orders, autoscale, dashboard, meta]) {
   app.route("/", routes);
 }
 
