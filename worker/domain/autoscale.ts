@@ -7,8 +7,8 @@
  *   - grow: the recent peak wants more numbers than the pool has (with those on order), or the pool
  *     was full at its peak (then demand was higher than it could show: grow by a quarter). Steps
  *     are at most half the pool (at least 5 numbers), never past max;
- *   - shrink: the peak over the whole cooldown wants fewer numbers, and the last step and the
- *     pool's creation are at least a cooldown ago; never below min.
+ *   - shrink: the peak over the whole cooldown wants fewer numbers (by a tenth of the pool at
+ *     least), and the last step and the pool's creation are at least a cooldown ago; never below min.
  * Nothing is decided while an order is still buying.
  */
 import { sizeFromObserved } from "./sizing";
@@ -57,7 +57,8 @@ export function decideScale(s: ScaleSettings, o: Observed): Decision {
   if (have < s.min) return { action: "grow", to: s.min, peak: o.recentPeak, reason: `under min ${s.min}` };
   const cooled = o.now - o.since >= s.cooldownMinutes * 60_000;
   const low = clamp(sizeFromObserved(o.windowPeak, s.target), s);
-  if (cooled && low < have) {
+  // A margin of a tenth (at least one number) so that noise in the peak does not churn numbers.
+  if (cooled && low <= have - Math.max(1, Math.ceil(have / 10))) {
     return {
       action: "shrink",
       to: low,
