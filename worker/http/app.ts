@@ -11,11 +11,13 @@ import accountVoice from "./routes/account-voice";
 import accounts from "./routes/accounts";
 import allocate from "./routes/allocate";
 import archive from "./routes/archive";
+import autoscale from "./routes/autoscale";
 import calls from "./routes/calls";
 import conversions from "./routes/conversions";
 import dashboard from "./routes/dashboard";
 import deliveries from "./routes/deliveries";
 import meta from "./routes/meta";
+import orders from "./routes/orders";
 import poolHealth from "./routes/pool-health";
 import pools from "./routes/pools";
 import sizing from "./routes/sizing";
@@ -54,6 +56,8 @@ for (const routes of [
   dashboard,
   meta,
   conversions,
+  orders,
+  autoscale,
 ]) {
   app.route("/", routes);
 }

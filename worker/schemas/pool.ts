@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { VOICE_PROVIDERS } from "./calls";
 import { PhoneInputSchema, PoolIdSchema } from "./common";
+import { NumberRequestSchema } from "./orders";
 import { RouteSchema } from "./route";
 
 export const EXHAUSTION_POLICIES = ["recycle", "overflow", "none"] as const;
@@ -72,6 +73,11 @@ export const PoolCreateSchema = z
   .object({
     id: PoolIdSchema,
     ...fields,
+    // With an order, the pool may start empty: the ordered numbers join it as they are bought.
+    trackingNumbers: z.array(PhoneInputSchema).max(MAX_TRACKING_NUMBERS).default([]),
+    order: NumberRequestSchema.optional().openapi({
+      description: "Numbers to buy from the voice provider into this pool (asynchronous: the answer carries the order; GET /v1/orders/{id}).",
+    }),
     leaseSeconds: fields.leaseSeconds.default(1800),
     graceSeconds: fields.graceSeconds.default(3600),
     exhaustionPolicy: fields.exhaustionPolicy.default("recycle"),
@@ -88,14 +94,19 @@ export const PoolCreateSchema = z
     route: fields.route.default(null),
   })
   .strict()
+  .refine((v) => v.trackingNumbers.length > 0 || v.order !== undefined, { message: "give trackingNumbers, an order, or both", path: ["trackingNumbers"] })
   .openapi("PoolCreate");
 
 export const PoolPatchSchema = z.object(fields).partial().strict().openapi("PoolPatch");
 
 export const NumbersChangeSchema = z
-  .object({ add: z.array(PhoneInputSchema).max(MAX_TRACKING_NUMBERS).optional(), remove: z.array(PhoneInputSchema).max(MAX_TRACKING_NUMBERS).optional() })
+  .object({
+    add: z.array(PhoneInputSchema).max(MAX_TRACKING_NUMBERS).optional(),
+    remove: z.array(PhoneInputSchema).max(MAX_TRACKING_NUMBERS).optional(),
+    order: NumberRequestSchema.optional().openapi({ description: "Numbers to buy from the voice provider into this pool (asynchronous)." }),
+  })
   .strict()
-  .refine((v) => (v.add?.length ?? 0) + (v.remove?.length ?? 0) > 0, "give numbers to add or remove")
+  .refine((v) => (v.add?.length ?? 0) + (v.remove?.length ?? 0) > 0 || v.order !== undefined, "give numbers to add or remove, or an order")
   .openapi("NumbersChange");
 
 export const PoolSchema = z

@@ -15,7 +15,16 @@ const PEM = z
 
 /** What each provider needs to verify its callbacks. */
 export const CredentialSchemas = {
-  twilio: z.object({ authToken: secret("The account's Auth Token (Console → Account → API keys & tokens).") }).strict(),
+  twilio: z
+    .object({
+      authToken: secret("The account's Auth Token (Console → Account → API keys & tokens)."),
+      accountSid: z
+        .string()
+        .regex(/^AC[0-9a-fA-F]{32}$/, "AC followed by 32 hex digits")
+        .optional()
+        .openapi({ description: "The Account SID: needed to buy numbers through Twilio's REST API (number orders)." }),
+    })
+    .strict(),
   signalwire: z.object({ signingKey: secret("The project's Signing Key (API → Signing Key), which signs X-SignalWire-Signature.") }).strict(),
   telnyx: z
     .object({
@@ -23,6 +32,12 @@ export const CredentialSchemas = {
         .string()
         .regex(/^[A-Za-z0-9+/]{43}=$/, "the base64 Ed25519 public key (44 characters)")
         .openapi({ description: "Mission Control → Account Settings → Keys & Credentials → Public Key." }),
+      apiKey: secret("An API key (Mission Control → Account Settings → Keys & Credentials → API Keys): needed to buy numbers.").optional(),
+      texmlApplicationId: z
+        .string()
+        .regex(/^[A-Za-z0-9-]{1,64}$/)
+        .optional()
+        .openapi({ description: "The TeXML application bought numbers are assigned to (its voice URLs are set to this account's)." }),
     })
     .strict(),
   plivo: z.object({ authToken: secret("The Auth Token of the account (or subaccount) that owns the numbers.") }).strict(),

@@ -4,6 +4,7 @@ import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
 import { poolLeases } from "../../pool/fan-out";
 import { errorResponses, PoolParamSchema } from "../../schemas/common";
+import { OrderSchema } from "../../schemas/orders";
 import { LeaseSchema, NumbersChangeSchema, PoolCreateSchema, PoolPatchSchema, PoolSchema } from "../../schemas/pool";
 import { adminAuth } from "../middleware/auth";
 import { ADMIN, createRouter, json } from "../router";
@@ -31,12 +32,19 @@ app.openapi(
     method: "post",
     path: "/v1/pools",
     tags,
-    summary: "Create a pool. Numbers are normalised to E.164; a tracking number belongs to one pool only and is never a destination.",
+    summary:
+      "Create a pool. Numbers are normalised to E.164; a tracking number belongs to one pool only and is never a destination. With `order`, numbers are bought from the voice provider into it (the answer's `order`; GET /v1/orders/{id}).",
     security: ADMIN,
     request: { body: { required: true, ...json(PoolCreateSchema) } },
-    responses: { 201: { description: "Created", ...json(PoolSchema) }, ...errorResponses },
+    responses: { 201: { description: "Created", ...json(PoolSchema.extend({ order: OrderSchema.optional() })) }, ...errorResponses },
   }),
-  async (c) => c.json(unwrap(await account(c.env, c.var.accountId).createPool(c.req.valid("json"), Date.now())), 201),
+  async (c) => {
+    const { order, ...input } = c.req.valid("json");
+    const stub = account(c.env, c.var.accountId);
+    if (!order) return c.json(unwrap(await stub.createPool(input, Date.now())), 201);
+    const made = unwrap(await stub.createPoolWithOrder(input, order, new URL(c.req.url).origin, Date.now()));
+    return c.json({ ...made.pool, order: made.order }, 201);
+  },
 );
 
 app.openapi(
@@ -86,12 +94,26 @@ app.openapi(
     method: "post",
     path: "/v1/pools/{id}/numbers",
     tags,
-    summary: "Add and/or remove tracking numbers without recreating the pool. A leased number being removed retires when its lease ends.",
+    summary:
+      "Add and/or remove tracking numbers without recreating the pool. A leased number being removed retires when its lease ends; a number bought through an order is released at the provider after lease + grace, unless a pool has it again. With `order`, numbers are bought into the pool (202 with the order).",
     security: ADMIN,
     request: { params: PoolParamSchema, body: { required: true, ...json(NumbersChangeSchema) } },
-    responses: { 200: { description: "Pool", ...json(PoolSchema) }, ...errorResponses },
+    responses: {
+      200: { description: "Pool", ...json(PoolSchema) },
+      202: { description: "Numbers changed and an order queued", ...json(PoolSchema.extend({ order: OrderSchema })) },
+      ...errorResponses,
+    },
   }),
-  async (c) => c.json(unwrap(await account(c.env, c.var.accountId).changeNumbers(c.req.valid("param").id, c.req.valid("json"), Date.now())), 200),
+  async (c) => {
+    const { order, ...change } = c.req.valid("json");
+    const id = c.req.valid("param").id;
+    const stub = account(c.env, c.var.accountId);
+    if (!order) return c.json(unwrap(await stub.changeNumbers(id, change, Date.now())), 200);
+    // The order is checked (and queued) first: a refused order changes nothing.
+    const queued = unwrap(await stub.orderNumbers(id, order, new URL(c.req.url).origin, Date.now()));
+    const pool = change.add?.length || change.remove?.length ? unwrap(await stub.changeNumbers(id, change, Date.now())) : unwrap(await stub.getPool(id));
+    return c.json({ ...pool, order: queued }, 202);
+  },
 );
 
 app.openapi(

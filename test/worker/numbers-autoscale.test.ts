@@ -1,0 +1,192 @@
+/**
+ * Autoscaling driven through the account's alarm with simulated Poisson traffic (a seeded
+ * generator, so a run is reproducible): new sessions arrive at random times each minute and hold
+ * a number for the lease. Numbers are bought from a fake Twilio at the network edge.
+ */
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { decideScale } from "../../worker/domain/autoscale";
+import { sizeFromObserved } from "../../worker/domain/sizing";
+import { at, DEST, mockNetwork, T0 } from "./calls-helpers";
+import { accountStub, allocate, api, type Created, createAccount, sessionId } from "./helpers";
+import { FakeTwilio, stock, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
+
+const HOOK = "https://alerts.example/dni";
+const MIN = 60_000;
+
+/** mulberry32: a small seeded generator. */
+function rng(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function poisson(rand: () => number, mean: number): number {
+  const l = Math.exp(-mean);
+  let k = 0;
+  let p = 1;
+  do {
+    k++;
+    p *= rand();
+  } while (p > l);
+  return k - 1;
+}
+
+async function scaledWorld(autoscale: Record<string, unknown>) {
+  const acct = await createAccount();
+  await api("PATCH", "/v1/account/voice", {
+    key: acct.adminKey,
+    body: { provider: "twilio", credentials: { twilio: { authToken: TWILIO_TOKEN, accountSid: TWILIO_SID } } },
+  });
+  await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: HOOK } } });
+  const twilio = new FakeTwilio(stock("510", 80));
+  const net = mockNetwork((req) => (twilio.handles(req) ? twilio.handle(req) : new Response(null, { status: 204 })));
+  const r = await api("POST", "/v1/pools", {
+    key: acct.adminKey,
+    body: {
+      id: "web",
+      name: "Web",
+      destinations: [DEST],
+      leaseSeconds: 60,
+      graceSeconds: 60,
+      isDefault: true,
+      order: { country: "US", areaCode: "510", quantity: 1 },
+    },
+  });
+  expect(r.status).toBe(201);
+  await runDurableObjectAlarm(accountStub(acct.accountId));
+  const put = await api("PUT", "/v1/pools/web/autoscale", { key: acct.adminKey, body: { numbers: { country: "US", areaCode: "510" }, ...autoscale } });
+  expect(put.status).toBe(200);
+  return { acct, twilio, net };
+}
+
+const size = async (acct: Created) => (await api("GET", "/v1/pools/web", { key: acct.adminKey })).json.trackingNumbers.length as number;
+const counters = async (acct: Created) => (await api("GET", "/v1/pools/web/health", { key: acct.adminKey })).json.counters;
+
+/**
+ * `minutes` of traffic from `start` at `perMinute` new sessions a minute (lease 60 s, so the mean
+ * concurrency is `perMinute`); the account's alarm runs every 5 minutes. Answers the pool's size after each run.
+ */
+async function traffic(acct: Created, rand: () => number, start: number, minutes: number, perMinute: number): Promise<number[]> {
+  const sizes: number[] = [];
+  for (let m = 0; m < minutes; m++) {
+    const t0 = start + m * MIN;
+    const times = Array.from({ length: poisson(rand, perMinute) }, () => t0 + Math.floor(rand() * MIN)).sort((a, b) => a - b);
+    for (const t of times) {
+      at(t);
+      const r = await allocate(acct.siteKey, sessionId());
+      expect(r.status).toBe(200);
+    }
+    if ((m + 1) % 5 === 0) {
+      at(t0 + MIN);
+      await runDurableObjectAlarm(accountStub(acct.accountId));
+      sizes.push(await size(acct));
+    }
+  }
+  return sizes;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  at(T0);
+  vi.spyOn(console, "warn").mockImplementation(() => undefined);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+describe("autoscaling with Poisson traffic", () => {
+  it("first fill, grows to the target size and stops there, meets the target, shrinks after cooldown to no less than min, releases what it removed", async () => {
+    const target = 0.05;
+    const { acct, twilio, net } = await scaledWorld({ min: 3, max: 40, target, cooldownMinutes: 60 });
+    const rand = rng(7);
+    // Busy: 4 new sessions a minute holding 60 s.
+    const busy = await traffic(acct, rand, T0, 35, 4);
+    const view = (await api("GET", "/v1/pools/web/autoscale", { key: acct.adminKey })).json;
+    const events = [...view.events].reverse();
+    expect(events[0]).toMatchObject({ action: "first_fill", from: 1, to: 4, dryRun: false });
+    expect(events.slice(1).every((e: { action: string }) => e.action === "grow")).toBe(true);
+    const final = busy.at(-1)!;
+    // It stopped: the size of the last 15 minutes did not change, and it is what the target asks at the peak it saw.
+    expect(busy.slice(-3)).toEqual([final, final, final]);
+    expect(final).toBeGreaterThanOrEqual(sizeFromObserved(events.at(-1).peak, target));
+    expect(Math.max(...busy)).toBeLessThanOrEqual(40);
+    // From the moment it stopped growing, new sessions found the pool full no more often than the target.
+    const before = await counters(acct);
+    const steady = await traffic(acct, rand, T0 + 35 * MIN, 25, 4);
+    const after = await counters(acct);
+    const share = (after.recycledEarly - before.recycledEarly) / (after.allocations - before.allocations);
+    expect(after.allocations - before.allocations).toBeGreaterThan(80);
+    expect(share).toBeLessThanOrEqual(target);
+    // While busy it never gives numbers back; it only grows again for a higher peak, to that peak's size.
+    const all = [...busy, ...steady];
+    expect(all.every((n, i) => i === 0 || n >= all[i - 1]!)).toBe(true);
+    const grown = ((await api("GET", "/v1/pools/web/autoscale", { key: acct.adminKey })).json.events as { action: string; to: number; peak: number }[]).filter(
+      (e) => e.action === "grow",
+    );
+    for (const e of grown) expect(e.to).toBeLessThanOrEqual(Math.max(sizeFromObserved(e.peak, target), e.peak + Math.ceil(e.peak / 4)));
+    const settled = steady.at(-1)!;
+
+    // Quiet: one session a minute. Nothing shrinks before the cooldown; then it shrinks, never under min.
+    const quiet = await traffic(acct, rand, T0 + 60 * MIN, 80, 1);
+    expect(quiet.slice(0, 3).every((s) => s === settled)).toBe(true);
+    expect(quiet.at(-1)!).toBeLessThan(settled);
+    expect(Math.min(...quiet)).toBeGreaterThanOrEqual(3);
+    const shrinks = ((await api("GET", "/v1/pools/web/autoscale", { key: acct.adminKey })).json.events as { action: string; removed: string[] }[]).filter(
+      (e) => e.action === "shrink",
+    );
+    expect(shrinks.length).toBeGreaterThan(0);
+    const removed = shrinks.flatMap((e) => e.removed);
+    // Removed numbers go back to the provider once their lease + grace is over.
+    at(T0 + 200 * MIN);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(twilio.released.slice().sort()).toEqual(removed.slice().sort());
+    // Every step went out as a pool.scaled alert.
+    const alerts = net.seen.filter((s) => s.url.href === HOOK).map((s) => JSON.parse(s.body));
+    expect(alerts.length).toBeGreaterThanOrEqual(events.length);
+    expect(alerts.every((a: { type: string }) => a.type === "pool.scaled")).toBe(true);
+  });
+
+  it("never past max (a hard budget, orders included); dryRun only recommends", async () => {
+    const { acct, twilio } = await scaledWorld({ min: 1, max: 5, target: 0.01, cooldownMinutes: 20 });
+    const sizes = await traffic(acct, rng(11), T0, 15, 5);
+    expect(Math.max(...sizes)).toBe(5);
+    expect(twilio.purchases).toHaveLength(5);
+    const over = await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { order: { country: "US", areaCode: "510", quantity: 1 } } });
+    expect([over.status, over.json.error.code]).toEqual([400, "over_budget"]);
+
+    const dry = await scaledWorld({ min: 1, max: 30, target: 0.01, cooldownMinutes: 20, dryRun: true });
+    const drySizes = await traffic(dry.acct, rng(3), Date.now(), 10, 3);
+    expect(drySizes.every((s) => s === 1)).toBe(true);
+    expect(dry.twilio.purchases).toHaveLength(1);
+    const events = (await api("GET", "/v1/pools/web/autoscale", { key: dry.acct.adminKey })).json.events;
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e: { dryRun: boolean; orderId: string | null }) => e.dryRun && e.orderId === null)).toBe(true);
+  });
+});
+
+describe("the autoscaler's decision", () => {
+  const s = { min: 2, max: 20, target: 0.01, cooldownMinutes: 60 };
+  const base = { size: 10, onOrder: 0, recentPeak: 3, windowPeak: 3, since: 0, scaledBefore: true, now: 3_600_000 };
+  it("waits for an open order, first-fills, grows in steps to the target, shrinks only after the cooldown", () => {
+    expect(decideScale(s, { ...base, onOrder: 2, recentPeak: 50 })).toBeNull();
+    expect(decideScale(s, { ...base, size: 0, scaledBefore: false })).toMatchObject({ action: "first_fill", to: 2 });
+    expect(decideScale({ ...s, max: 100 }, { ...base, size: 1, scaledBefore: false })).toMatchObject({ action: "first_fill", to: 10 });
+    // Peak 9 wants sizeFromObserved(9, 0.01) = 18 (P(N ≥ 18) ≤ 1 % for N ~ Poisson(9)): steps of at most max(5, half the pool).
+    expect(sizeFromObserved(9, 0.01)).toBe(18);
+    expect(decideScale(s, { ...base, recentPeak: 9 })).toMatchObject({ action: "grow", to: 15 });
+    expect(decideScale(s, { ...base, size: 15, recentPeak: 9 })).toMatchObject({ action: "grow", to: 18 });
+    expect(decideScale(s, { ...base, size: 18, recentPeak: 9, windowPeak: 9 })).toBeNull();
+    // Full at its peak: demand was higher than it could show; never past max.
+    expect(decideScale(s, { ...base, size: 18, recentPeak: 18, windowPeak: 18 })).toMatchObject({ action: "grow", to: 20 });
+    expect(decideScale(s, { ...base, size: 20, recentPeak: 20, windowPeak: 20 })).toBeNull();
+    // Shrink: not before the cooldown since the last step, not for a number or two of noise, never below min.
+    expect(decideScale(s, { ...base, size: 18, recentPeak: 0, windowPeak: 0, since: base.now - 59 * MIN })).toBeNull();
+    expect(decideScale(s, { ...base, size: 18, recentPeak: 8, windowPeak: 8, since: 0 })).toMatchObject({ action: "shrink", to: sizeFromObserved(8, 0.01) });
+    expect(decideScale(s, { ...base, size: 18, recentPeak: 0, windowPeak: 0, since: base.now - 60 * MIN })).toMatchObject({ action: "shrink", to: 2 });
+  });
+});

@@ -1,0 +1,343 @@
+/**
+ * Twilio's and Telnyx's number APIs at the network edge, answering with the request and response
+ * shapes of their API references (AvailablePhoneNumbers / IncomingPhoneNumbers; available_phone_numbers,
+ * number_orders, phone_numbers, texml_applications). Each keeps an inventory and the numbers the
+ * account holds, so a test can check that nothing was bought twice. `faults` script failures:
+ * a Response answers instead of the provider; "lost" lets the provider act, then drops its answer.
+ */
+import type { Seen } from "./calls-helpers";
+
+export interface Stock {
+  number: string;
+  region: string;
+  locality: string;
+  lat: number;
+  lng: number;
+  type: "local" | "tollfree" | "mobile" | "national";
+}
+
+/** `answer` makes its Response when used: a Response belongs to the object whose request made it. */
+export type Fault = { match: (req: Seen) => boolean; answer: (() => Response) | "lost" };
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
+
+/** Great-circle distance in miles. */
+function miles(a: { lat: number; lng: number }, b: { lat: number; lng: number }): number {
+  const rad = Math.PI / 180;
+  const h = Math.sin(((b.lat - a.lat) * rad) / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(((b.lng - a.lng) * rad) / 2) ** 2;
+  return 3958.8 * 2 * Math.asin(Math.sqrt(h));
+}
+
+abstract class FakeProvider {
+  seen: Seen[] = [];
+  faults: Fault[] = [];
+  /** Every purchase the provider made (a number bought twice would appear twice). */
+  purchases: string[] = [];
+  released: string[] = [];
+  constructor(public inventory: Stock[]) {}
+
+  abstract host: string;
+  protected abstract route(req: Seen): Response;
+
+  handles(req: Seen): boolean {
+    return req.url.hostname === this.host;
+  }
+
+  handle(req: Seen): Response {
+    this.seen.push(req);
+    const i = this.faults.findIndex((f) => f.match(req));
+    if (i >= 0) {
+      const [fault] = this.faults.splice(i, 1);
+      if (fault!.answer === "lost") {
+        this.route(req);
+        throw new TypeError("Network connection lost.");
+      }
+      return fault!.answer();
+    }
+    return this.route(req);
+  }
+
+  protected take(number: string): Stock | null {
+    const i = this.inventory.findIndex((s) => s.number === number);
+    if (i < 0) return null;
+    this.purchases.push(number);
+    return this.inventory.splice(i, 1)[0]!;
+  }
+
+  requests(method: string, path: RegExp): Seen[] {
+    return this.seen.filter((s) => s.method === method && path.test(s.url.pathname));
+  }
+}
+
+export const TWILIO_SID = `AC${"0123456789abcdef".repeat(2)}`;
+export const TWILIO_TOKEN = "twilio-auth-token-0123456789";
+
+interface TwilioNumber {
+  sid: string;
+  stock: Stock;
+  friendly_name: string;
+  voice_url: string | null;
+  status_callback: string | null;
+}
+
+export class FakeTwilio extends FakeProvider {
+  host = "api.twilio.com";
+  owned = new Map<string, TwilioNumber>();
+  private seq = 0;
+
+  private resource(n: TwilioNumber) {
+    return {
+      sid: n.sid,
+      account_sid: TWILIO_SID,
+      friendly_name: n.friendly_name,
+      phone_number: n.stock.number,
+      voice_url: n.voice_url,
+      voice_method: "POST",
+      status_callback: n.status_callback,
+      status_callback_method: "POST",
+      capabilities: { voice: true, sms: true, mms: true, fax: false },
+      api_version: "2010-04-01",
+      date_created: "Thu, 30 Jul 2015 23:19:04 +0000",
+      uri: `/2010-04-01/Accounts/${TWILIO_SID}/IncomingPhoneNumbers/${n.sid}.json`,
+    };
+  }
+
+  protected route(req: Seen): Response {
+    if (req.headers.get("Authorization") !== `Basic ${btoa(`${TWILIO_SID}:${TWILIO_TOKEN}`)}`) {
+      return json({ code: 20003, message: "Authenticate", more_info: "https://www.twilio.com/docs/errors/20003", status: 401 }, 401);
+    }
+    const base = `/2010-04-01/Accounts/${TWILIO_SID}`;
+    const path = req.url.pathname;
+    const q = req.url.searchParams;
+    const search = path.match(new RegExp(`^${base}/AvailablePhoneNumbers/([A-Z]{2})/(Local|TollFree|Mobile|National)\\.json$`));
+    if (search && req.method === "GET") {
+      const type = { Local: "local", TollFree: "tollfree", Mobile: "mobile", National: "national" }[search[2]!]!;
+      const near = q.get("NearLatLong")?.split(",").map(Number);
+      const nearNumber = q.get("NearNumber");
+      const from = nearNumber ? [...this.owned.values()].find((n) => n.stock.number === nearNumber)?.stock : undefined;
+      const distance = Number(q.get("Distance") ?? 25);
+      const list = this.inventory
+        .filter((s) => s.type === type)
+        .filter((s) => !q.get("AreaCode") || s.number.startsWith(`+1${q.get("AreaCode")}`))
+        .filter((s) => !q.get("InLocality") || s.locality === q.get("InLocality"))
+        .filter((s) => !q.get("InRegion") || s.region === q.get("InRegion"))
+        .filter((s) => !near || miles({ lat: near[0]!, lng: near[1]! }, s) <= distance)
+        .filter((s) => !nearNumber || (from !== undefined && miles(from, s) <= distance))
+        .slice(0, Number(q.get("PageSize") ?? 50));
+      return json({
+        available_phone_numbers: list.map((s) => ({
+          friendly_name: s.number,
+          phone_number: s.number,
+          lata: "722",
+          locality: s.locality,
+          rate_center: s.locality.toUpperCase(),
+          latitude: s.lat.toFixed(6),
+          longitude: s.lng.toFixed(6),
+          region: s.region,
+          postal_code: "94703",
+          iso_country: search[1],
+          address_requirements: "none",
+          beta: false,
+          capabilities: { voice: true, SMS: true, MMS: true },
+        })),
+        uri: `${path}?${q}`,
+      });
+    }
+    if (path === `${base}/IncomingPhoneNumbers.json` && req.method === "GET") {
+      const name = q.get("FriendlyName");
+      const list = [...this.owned.values()].filter((n) => !name || n.friendly_name === name);
+      return json({ incoming_phone_numbers: list.map((n) => this.resource(n)), page: 0, page_size: 50, uri: path });
+    }
+    if (path === `${base}/IncomingPhoneNumbers.json` && req.method === "POST") {
+      const f = new URLSearchParams(req.body);
+      const stock = this.take(f.get("PhoneNumber") ?? "");
+      if (!stock) {
+        return json(
+          { code: 21422, message: "PhoneNumber requested is not available", more_info: "https://www.twilio.com/docs/errors/21422", status: 400 },
+          400,
+        );
+      }
+      const sid = `PN${(++this.seq).toString(16).padStart(32, "0")}`;
+      const n: TwilioNumber = {
+        sid,
+        stock,
+        friendly_name: f.get("FriendlyName") ?? stock.number,
+        voice_url: f.get("VoiceUrl"),
+        status_callback: f.get("StatusCallback"),
+      };
+      this.owned.set(sid, n);
+      return json(this.resource(n), 201);
+    }
+    const one = path.match(new RegExp(`^${base}/IncomingPhoneNumbers/(PN[0-9a-f]{32})\\.json$`));
+    const n = one ? this.owned.get(one[1]!) : undefined;
+    if (one && !n) return json({ code: 20404, message: "The requested resource was not found", status: 404 }, 404);
+    if (n && req.method === "POST") {
+      const f = new URLSearchParams(req.body);
+      n.voice_url = f.get("VoiceUrl") ?? n.voice_url;
+      n.status_callback = f.get("StatusCallback") ?? n.status_callback;
+      return json(this.resource(n));
+    }
+    if (n && req.method === "DELETE") {
+      this.owned.delete(n.sid);
+      this.released.push(n.stock.number);
+      return new Response(null, { status: 204 });
+    }
+    return json({ code: 20404, message: "The requested resource was not found", status: 404 }, 404);
+  }
+
+  numbers(): string[] {
+    return [...this.owned.values()].map((n) => n.stock.number);
+  }
+}
+
+export const TELNYX_KEY = "KEY0123456789ABCDEF_telnyx";
+export const TELNYX_APP = "1293384261075731499";
+
+interface TelnyxNumber {
+  id: string;
+  stock: Stock;
+  connection_id: string | null;
+  customer_reference: string | null;
+}
+
+export class FakeTelnyx extends FakeProvider {
+  host = "api.telnyx.com";
+  owned = new Map<string, TelnyxNumber>();
+  app = { voice_url: null as string | null, status_callback: null as string | null };
+  /** Numbers near an area, given only to a best-effort search. */
+  nearby: Stock[] = [];
+  private seq = 0;
+
+  private resource(n: TelnyxNumber) {
+    return {
+      id: n.id,
+      record_type: "phone_number",
+      phone_number: n.stock.number,
+      status: "active",
+      connection_id: n.connection_id,
+      customer_reference: n.customer_reference,
+      tags: [],
+      created_at: "2019-10-23T18:10:00.000Z",
+    };
+  }
+
+  protected route(req: Seen): Response {
+    if (req.headers.get("Authorization") !== `Bearer ${TELNYX_KEY}`) {
+      return json({ errors: [{ code: "10009", title: "Authentication failed", detail: "The API key is invalid" }] }, 401);
+    }
+    const path = req.url.pathname;
+    const q = req.url.searchParams;
+    if (path === "/v2/available_phone_numbers" && req.method === "GET") {
+      const type = { local: "local", toll_free: "tollfree", mobile: "mobile", national: "national" }[q.get("filter[phone_number_type]") ?? "local"];
+      const match = (s: Stock) =>
+        s.type === type &&
+        (!q.get("filter[national_destination_code]") || s.number.startsWith(`+1${q.get("filter[national_destination_code]")}`)) &&
+        (!q.get("filter[locality]") || s.locality === q.get("filter[locality]")) &&
+        (!q.get("filter[administrative_area]") || s.region === q.get("filter[administrative_area]"));
+      const exact = this.inventory.filter(match).map((s) => ({ s, best: false }));
+      const extra = q.get("filter[best_effort]") === "true" ? this.nearby.filter((s) => s.type === type).map((s) => ({ s, best: true })) : [];
+      const list = [...exact, ...extra].slice(0, Number(q.get("filter[limit]") ?? 20));
+      return json({
+        data: list.map(({ s, best }) => ({
+          record_type: "available_phone_number",
+          phone_number: s.number,
+          vanity_format: "",
+          best_effort: best,
+          quickship: true,
+          reservable: true,
+          region_information: [
+            { region_type: "rate_center", region_name: s.locality.toUpperCase() },
+            { region_type: "state", region_name: s.region },
+            { region_type: "country_code", region_name: "US" },
+          ],
+          cost_information: { upfront_cost: "1.00", monthly_cost: "1.00", currency: "USD" },
+          features: [{ name: "voice" }, { name: "sms" }],
+        })),
+        meta: { total_results: list.length, best_effort_results: extra.length },
+      });
+    }
+    if (path === "/v2/number_orders" && req.method === "POST") {
+      const body = JSON.parse(req.body) as { phone_numbers: { phone_number: string }[]; connection_id?: string; customer_reference?: string };
+      const wanted = body.phone_numbers.map((p) => p.phone_number);
+      const stocks = wanted.map((w) => this.inventory.find((s) => s.number === w) ?? this.nearby.find((s) => s.number === w));
+      if (stocks.some((s) => !s)) {
+        return json({ errors: [{ title: "Unprocessable Entity", detail: `Number ${wanted.join(", ")} is not available for purchase` }] }, 422);
+      }
+      const lines = stocks.map((s) => {
+        this.inventory = this.inventory.filter((x) => x !== s);
+        this.nearby = this.nearby.filter((x) => x !== s);
+        this.purchases.push(s!.number);
+        const id = `${(++this.seq).toString().padStart(19, "1")}`;
+        this.owned.set(id, { id, stock: s!, connection_id: body.connection_id ?? null, customer_reference: body.customer_reference ?? null });
+        return {
+          id: crypto.randomUUID(),
+          record_type: "number_order_phone_number",
+          phone_number: s!.number,
+          regulatory_requirements: [],
+          requirements_met: true,
+          status: "success",
+        };
+      });
+      return json({
+        data: {
+          id: crypto.randomUUID(),
+          record_type: "number_order",
+          phone_numbers_count: lines.length,
+          connection_id: body.connection_id ?? null,
+          phone_numbers: lines,
+          status: "success",
+          customer_reference: body.customer_reference ?? null,
+          created_at: "2018-01-01T00:00:00.000000Z",
+          updated_at: "2018-01-01T00:00:00.000000Z",
+          requirements_met: true,
+        },
+      });
+    }
+    if (path === "/v2/phone_numbers" && req.method === "GET") {
+      const ref = q.get("filter[customer_reference]");
+      const list = [...this.owned.values()].filter((n) => !ref || n.customer_reference === ref);
+      return json({ data: list.map((n) => this.resource(n)), meta: { total_pages: 1, total_results: list.length, page_number: 1, page_size: 250 } });
+    }
+    const one = path.match(/^\/v2\/phone_numbers\/(\d+)$/);
+    const n = one ? this.owned.get(one[1]!) : undefined;
+    if (n && req.method === "PATCH") {
+      n.connection_id = (JSON.parse(req.body) as { connection_id?: string }).connection_id ?? n.connection_id;
+      return json({ data: this.resource(n) });
+    }
+    if (n && req.method === "DELETE") {
+      this.owned.delete(n.id);
+      this.released.push(n.stock.number);
+      return json({ data: this.resource(n) });
+    }
+    if (path === `/v2/texml_applications/${TELNYX_APP}` && req.method === "PATCH") {
+      const b = JSON.parse(req.body) as { voice_url: string; status_callback: string };
+      this.app = { voice_url: b.voice_url, status_callback: b.status_callback };
+      return json({ data: { id: TELNYX_APP, record_type: "texml_application", ...b } });
+    }
+    return json({ errors: [{ code: "10005", title: "Resource not found", detail: "The requested resource or URL could not be found." }] }, 404);
+  }
+
+  numbers(): string[] {
+    return [...this.owned.values()].map((n) => n.stock.number);
+  }
+}
+
+let stockSeq = 2000;
+/**
+ * `count` local numbers in an area code, all in one city (Berkeley, CA around 37.87,-122.27 by
+ * default); never the same number twice in a run (the Directory claims numbers across accounts).
+ */
+export function stock(areaCode: string, count: number, over: Partial<Stock> = {}): Stock[] {
+  const first = stockSeq;
+  stockSeq += count;
+  return Array.from({ length: count }, (_, i) => ({
+    number: `+1${areaCode}${String(2000000 + first + i)}`,
+    region: "CA",
+    locality: "Berkeley",
+    lat: 37.87,
+    lng: -122.27,
+    type: "local" as const,
+    ...over,
+  }));
+}

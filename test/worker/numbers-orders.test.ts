@@ -1,0 +1,373 @@
+/**
+ * Number orders against Twilio's and Telnyx's number APIs, mocked at the network edge from their
+ * documented shapes (numbers-fakes.ts). The account's alarm does the work (runDurableObjectAlarm),
+ * with the clock faked far ahead so an alarm only runs when a test runs it.
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { WAIT_MS } from "../../worker/account/order-runner";
+import { at, DEST, mockNetwork, T0 } from "./calls-helpers";
+import { accountStub, allocate, api, type Created, createAccount, dump, sessionId } from "./helpers";
+import { FakeTelnyx, FakeTwilio, stock, TELNYX_APP, TELNYX_KEY, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
+
+type Fake = FakeTwilio | FakeTelnyx;
+
+async function world(provider: "twilio" | "telnyx") {
+  const acct = await createAccount();
+  const credentials =
+    provider === "twilio"
+      ? { twilio: { authToken: TWILIO_TOKEN, accountSid: TWILIO_SID } }
+      : { telnyx: { publicKey: `${"A".repeat(43)}=`, apiKey: TELNYX_KEY, texmlApplicationId: TELNYX_APP } };
+  const r = await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { provider, credentials } });
+  if (r.status !== 200) throw new Error(`voice: ${r.status} ${JSON.stringify(r.json)}`);
+  return acct;
+}
+
+function edge(...fakes: Fake[]) {
+  return mockNetwork((req) => {
+    const fake = fakes.find((f) => f.handles(req));
+    return fake ? fake.handle(req) : new Response("unexpected host", { status: 599 });
+  });
+}
+
+const poolBody = (order: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  id: "ads",
+  name: "Ads",
+  destinations: [DEST],
+  leaseSeconds: 60,
+  graceSeconds: 120,
+  isDefault: true,
+  order,
+  ...extra,
+});
+
+/** Run the account's alarm (the order's step) at `ms`. */
+async function work(acct: Created, ms = Date.now()) {
+  at(ms);
+  return runDurableObjectAlarm(accountStub(acct.accountId));
+}
+
+const getOrder = async (acct: Created, id: string) => (await api("GET", `/v1/orders/${id}`, { key: acct.adminKey })).json;
+const getPool = async (acct: Created, id = "ads") => (await api("GET", `/v1/pools/${id}`, { key: acct.adminKey })).json;
+
+async function order(acct: Created, body: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  const r = await api("POST", "/v1/pools", { key: acct.adminKey, body: poolBody(body, extra) });
+  if (r.status !== 201) throw new Error(`pool: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json.order.id as string;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  at(T0);
+  vi.spyOn(console, "warn").mockImplementation(() => undefined);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+describe("Twilio number orders", () => {
+  it("by area code: answers at once, then the alarm searches, buys, points each number at our URLs and adds it to the pool", async () => {
+    const acct = await world("twilio");
+    const twilio = new FakeTwilio([...stock("510", 5), ...stock("415", 3)]);
+    const net = edge(twilio);
+    const r = await api("POST", "/v1/pools", { key: acct.adminKey, body: poolBody({ country: "US", areaCode: "510", quantity: 3 }) });
+    expect(r.status).toBe(201);
+    expect(r.json.trackingNumbers).toEqual([]);
+    expect(r.json.order).toMatchObject({ poolId: "ads", provider: "twilio", status: "pending", progress: { bought: 0 } });
+    expect(net.seen).toHaveLength(0); // nothing is bought by the request itself
+    // An empty pool answers allocations without a number until its numbers arrive.
+    const before = await allocate(acct.siteKey, sessionId());
+    expect(before.status).toBe(200);
+    expect(before.json.pools[0].number).toBeNull();
+
+    await work(acct);
+    const o = await getOrder(acct, r.json.order.id);
+    expect(o.status).toBe("completed");
+    expect(o.progress).toEqual({ searched: 5, bought: 3, configured: 3, added: 3, skipped: 0 });
+    expect(o.numbers.every((n: { state: string }) => n.state === "added")).toBe(true);
+
+    const search = twilio.requests("GET", /AvailablePhoneNumbers\/US\/Local\.json$/)[0]!;
+    expect(search.url.searchParams.get("AreaCode")).toBe("510");
+    expect(search.url.searchParams.get("VoiceEnabled")).toBe("true");
+    const buys = twilio.requests("POST", /IncomingPhoneNumbers\.json$/);
+    expect(buys).toHaveLength(3);
+    const form = new URLSearchParams(buys[0]!.body);
+    expect(form.get("VoiceUrl")).toBe(`https://dni.test/v1/voice/${acct.accountId}/twilio`);
+    expect(form.get("StatusCallback")).toBe(`https://dni.test/v1/voice/${acct.accountId}/twilio/status`);
+    expect(form.get("VoiceMethod")).toBe("POST");
+    expect(form.get("FriendlyName")).toBe(o.id);
+
+    const pool = await getPool(acct);
+    expect(pool.trackingNumbers).toEqual(twilio.numbers());
+    expect(pool.trackingNumbers.every((n: string) => n.startsWith("+1510"))).toBe(true);
+    const after = await allocate(acct.siteKey, sessionId());
+    expect(pool.trackingNumbers).toContain(after.json.pools[0].number.e164);
+    // A completed order sets no alarm of its own: a second run buys nothing.
+    await work(acct, T0 + 10 * WAIT_MS);
+    expect(twilio.purchases).toHaveLength(3);
+  });
+
+  it("by city and state, and near a point within a radius with same state only", async () => {
+    const acct = await world("twilio");
+    const oakland = stock("510", 2, { locality: "Oakland" });
+    const tahoeNV = stock("775", 3, { region: "NV", locality: "Stateline", lat: 38.96, lng: -119.94 });
+    const tahoeCA = stock("530", 2, { region: "CA", locality: "South Lake Tahoe", lat: 38.94, lng: -119.98 });
+    const twilio = new FakeTwilio([...stock("510", 3), ...oakland, ...tahoeNV, ...tahoeCA]);
+    edge(twilio);
+    const byCity = await order(acct, { country: "US", city: "Oakland", region: "CA", quantity: 2 });
+    await work(acct);
+    expect((await getOrder(acct, byCity)).status).toBe("completed");
+    expect((await getPool(acct)).trackingNumbers.sort()).toEqual(oakland.map((s) => s.number).sort());
+    const q = twilio.requests("GET", /Local\.json$/)[0]!.url.searchParams;
+    expect([q.get("InLocality"), q.get("InRegion")]).toEqual(["Oakland", "CA"]);
+
+    const r = await api("POST", "/v1/pools/ads/numbers", {
+      key: acct.adminKey,
+      body: { order: { country: "US", near: { lat: 38.95, lng: -119.96, radiusMiles: 10 }, region: "CA", sameStateOnly: true, quantity: 2 } },
+    });
+    expect(r.status).toBe(202);
+    await work(acct);
+    expect((await getOrder(acct, r.json.order.id)).status).toBe("completed");
+    const near = twilio.requests("GET", /Local\.json$/)[1]!.url.searchParams;
+    expect([near.get("NearLatLong"), near.get("Distance"), near.get("InRegion")]).toEqual(["38.95,-119.96", "10", "CA"]);
+    const pool = await getPool(acct);
+    expect(pool.trackingNumbers).toHaveLength(4);
+    expect(pool.trackingNumbers).toEqual(expect.arrayContaining(tahoeCA.map((s) => s.number)));
+    expect(pool.trackingNumbers.some((n: string) => n.startsWith("+1775"))).toBe(false);
+  });
+
+  it("too few in the area: the tollfree fallback buys toll-free numbers for the rest", async () => {
+    const acct = await world("twilio");
+    const free = stock("833", 4, { type: "tollfree" });
+    const twilio = new FakeTwilio([...stock("209", 1), ...free]);
+    edge(twilio);
+    const id = await order(acct, { country: "US", areaCode: "209", quantity: 3, fallback: "tollfree" });
+    await work(acct);
+    const o = await getOrder(acct, id);
+    expect(o.status).toBe("completed");
+    expect(o.numbers.map((n: { fallback: boolean }) => n.fallback)).toEqual([false, true, true]);
+    expect(twilio.requests("GET", /TollFree\.json$/)).toHaveLength(1);
+    expect((await getPool(acct)).trackingNumbers.filter((n: string) => n.startsWith("+1833"))).toHaveLength(2);
+  });
+
+  it("too few in the area: nearest searches near what it found; wait searches again an hour later", async () => {
+    const acct = await world("twilio");
+    const near = stock("925", 2, { lat: 37.9, lng: -122.06, locality: "Walnut Creek" });
+    const far = stock("619", 2, { lat: 32.72, lng: -117.16, locality: "San Diego" });
+    const twilio = new FakeTwilio([...stock("510", 1), ...near, ...far]);
+    edge(twilio);
+    const nearest = await order(acct, { country: "US", areaCode: "510", quantity: 3, fallback: "nearest" });
+    await work(acct);
+    expect((await getOrder(acct, nearest)).status).toBe("completed");
+    const wide = twilio.requests("GET", /Local\.json$/)[1]!.url.searchParams;
+    expect(wide.get("AreaCode")).toBeNull();
+    expect(wide.get("NearNumber")).toBe(twilio.numbers()[0]);
+    expect(twilio.numbers().some((n) => n.startsWith("+1619"))).toBe(false);
+
+    // wait: short now, completes once the provider has numbers again.
+    const r = await api("POST", "/v1/pools/ads/numbers", {
+      key: acct.adminKey,
+      body: { order: { country: "US", areaCode: "707", quantity: 2, fallback: "wait" } },
+    });
+    await work(acct);
+    let o = await getOrder(acct, r.json.order.id);
+    expect(o).toMatchObject({ status: "waiting", nextAttemptAt: T0 + WAIT_MS, progress: { bought: 0 } });
+    expect(o.lastError).toContain("0 of 2");
+    twilio.inventory.push(...stock("707", 2));
+    await work(acct, T0 + WAIT_MS - 1); // not due yet
+    expect((await getOrder(acct, o.id)).status).toBe("waiting");
+    await work(acct, T0 + WAIT_MS);
+    o = await getOrder(acct, o.id);
+    expect(o.status).toBe("completed");
+    expect((await getPool(acct)).trackingNumbers.filter((n: string) => n.startsWith("+1707"))).toHaveLength(2);
+  });
+
+  it("a number taken between search and order is skipped and another bought", async () => {
+    const acct = await world("twilio");
+    const twilio = new FakeTwilio(stock("510", 4));
+    edge(twilio);
+    const gone = twilio.inventory[0]!.number;
+    const listing = JSON.stringify({
+      available_phone_numbers: twilio.inventory.map((s) => ({ phone_number: s.number, region: s.region, locality: s.locality })),
+    });
+    twilio.faults.push({
+      match: (req) => req.method === "GET" && req.url.pathname.endsWith("Local.json"),
+      answer: () => new Response(listing, { headers: { "Content-Type": "application/json" } }),
+    });
+    twilio.inventory.shift(); // someone else bought it after the search answered
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 2 });
+    await work(acct);
+    const o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "completed", progress: { bought: 2, skipped: 1 } });
+    expect(o.numbers.map((n: { number: string }) => n.number)).not.toContain(gone);
+  });
+
+  it("a 429 (Retry-After) and a 5xx are retried with backoff; nothing is bought twice", async () => {
+    const acct = await world("twilio");
+    const twilio = new FakeTwilio(stock("510", 5));
+    edge(twilio);
+    let buys = 0;
+    twilio.faults.push(
+      {
+        match: (req) => req.method === "POST" && req.url.pathname.endsWith("IncomingPhoneNumbers.json") && ++buys === 2,
+        answer: () =>
+          new Response(JSON.stringify({ code: 20429, message: "Too Many Requests", status: 429 }), { status: 429, headers: { "Retry-After": "120" } }),
+      },
+      {
+        match: (req) => req.method === "GET" && req.url.pathname.endsWith("IncomingPhoneNumbers.json") && twilio.purchases.length === 1,
+        answer: () => new Response(JSON.stringify({ code: 20500, message: "Internal Server Error", status: 500 }), { status: 500 }),
+      },
+    );
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 3 });
+    await work(acct);
+    let o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "running", attempts: 1, nextAttemptAt: T0 + 120_000, progress: { bought: 1, added: 1 } });
+    expect(o.lastError).toBe("429: Too Many Requests (Twilio 20429)");
+    expect((await getPool(acct)).trackingNumbers).toHaveLength(1); // what was bought is already in use
+    await work(acct, T0 + 120_000); // the reconcile listing answers 500
+    o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "running", attempts: 2, nextAttemptAt: T0 + 120_000 + 60_000 });
+    expect(o.lastError).toContain("500: Internal Server Error");
+    await work(acct, T0 + 180_000);
+    o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "completed", attempts: 0, lastError: null, progress: { bought: 3, added: 3 } });
+    expect(twilio.purchases).toHaveLength(3);
+    expect(new Set(twilio.purchases).size).toBe(3);
+  });
+
+  it("an answer lost mid-order and a restart: the order resumes, nothing is bought twice, every number configured and in the pool once", async () => {
+    const acct = await world("twilio");
+    const twilio = new FakeTwilio(stock("510", 6));
+    edge(twilio);
+    let buys = 0;
+    // Twilio buys the 2nd number, but its answer never arrives (connection dropped, or the object was evicted).
+    twilio.faults.push({ match: (req) => req.method === "POST" && req.url.pathname.endsWith("IncomingPhoneNumbers.json") && ++buys === 2, answer: "lost" });
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 3 });
+    await work(acct);
+    let o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "running", attempts: 1, progress: { bought: 1 } });
+    expect(o.lastError).toContain("network");
+    expect(twilio.purchases).toHaveLength(2);
+    // The object restarts: nothing held in memory survives, only its storage.
+    await runInDurableObject(accountStub(acct.accountId), (_i, state) => {
+      state.abort?.("restart");
+    }).catch(() => undefined);
+    await work(acct, o.nextAttemptAt);
+    o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "completed", progress: { bought: 3, configured: 3, added: 3 } });
+    expect(twilio.purchases).toHaveLength(3);
+    expect(new Set(twilio.purchases).size).toBe(3);
+    const pool = await getPool(acct);
+    expect(pool.trackingNumbers.slice().sort()).toEqual(twilio.numbers().sort());
+    for (const n of twilio.owned.values()) expect(n.voice_url).toBe(`https://dni.test/v1/voice/${acct.accountId}/twilio`);
+  });
+});
+
+describe("Telnyx number orders", () => {
+  it("points the TeXML application at our URLs, orders each number on it under the order id, and adds them", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(stock("312", 3, { region: "IL", locality: "Chicago" }));
+    edge(telnyx);
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 2 });
+    await work(acct);
+    const o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "completed", provider: "telnyx", progress: { bought: 2, configured: 2, added: 2 } });
+    expect(telnyx.app).toEqual({
+      voice_url: `https://dni.test/v1/voice/${acct.accountId}/telnyx`,
+      status_callback: `https://dni.test/v1/voice/${acct.accountId}/telnyx/status`,
+    });
+    const q = telnyx.requests("GET", /available_phone_numbers$/)[0]!.url.searchParams;
+    expect([
+      q.get("filter[country_code]"),
+      q.get("filter[national_destination_code]"),
+      q.get("filter[phone_number_type]"),
+      q.get("filter[best_effort]"),
+    ]).toEqual(["US", "312", "local", "false"]);
+    const body = JSON.parse(telnyx.requests("POST", /number_orders$/)[0]!.body);
+    expect(body).toMatchObject({ connection_id: TELNYX_APP, customer_reference: id });
+    expect(body.phone_numbers).toHaveLength(1);
+    expect([...telnyx.owned.values()].every((n) => n.connection_id === TELNYX_APP)).toBe(true);
+    expect((await getPool(acct)).trackingNumbers.sort()).toEqual(telnyx.numbers().sort());
+  });
+
+  it("nearest asks for best-effort numbers; a 422 on a taken number skips it; a lost answer is reconciled by customer_reference", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(stock("312", 2, { region: "IL", locality: "Chicago" }));
+    telnyx.nearby = stock("773", 3, { region: "IL", locality: "Chicago" });
+    edge(telnyx);
+    const taken = telnyx.inventory[0]!.number;
+    let orders = 0;
+    telnyx.faults.push(
+      {
+        match: (req) => req.method === "POST" && req.url.pathname.endsWith("number_orders") && req.body.includes(taken),
+        // Someone else bought it after our search: gone from the inventory too.
+        answer: () => {
+          telnyx.inventory = telnyx.inventory.filter((s) => s.number !== taken);
+          return new Response(JSON.stringify({ errors: [{ title: "Unprocessable Entity", detail: `Number ${taken} is not available for purchase` }] }), {
+            status: 422,
+          });
+        },
+      },
+      { match: (req) => req.method === "POST" && req.url.pathname.endsWith("number_orders") && ++orders === 2, answer: "lost" },
+    );
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 3, fallback: "nearest" });
+    await work(acct);
+    let o = await getOrder(acct, id);
+    expect(o.status).toBe("running");
+    await work(acct, o.nextAttemptAt);
+    o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "completed", progress: { bought: 3, added: 3, skipped: 1 } });
+    expect(new Set(telnyx.purchases).size).toBe(telnyx.purchases.length);
+    expect(telnyx.purchases).toHaveLength(3);
+    const wide = telnyx.requests("GET", /available_phone_numbers$/).map((r) => r.url.searchParams.get("filter[best_effort]"));
+    expect(wide).toContain("true");
+    expect(o.numbers.filter((n: { fallback: boolean }) => n.fallback)).toHaveLength(2);
+  });
+});
+
+describe("refused number requests buy nothing and store nothing", () => {
+  it.each([
+    ["unknown country", { country: "XX", quantity: 1 }, 400, "unknown_country"],
+    ["an area code of another country", { country: "US", areaCode: "416", quantity: 1 }, 400, "invalid_area_code"],
+    ["an area code that is none", { country: "US", areaCode: "999", quantity: 1 }, 400, "invalid_area_code"],
+    ["a quantity over the most one order may buy", { country: "US", areaCode: "510", quantity: 101 }, 400, "invalid_request"],
+    ["two ways to say where", { country: "US", areaCode: "510", city: "Oakland", quantity: 1 }, 400, "invalid_number_request"],
+    ["a city for toll-free numbers", { country: "US", type: "tollfree", city: "Oakland", quantity: 1 }, 400, "invalid_number_request"],
+    ["same state only without a point", { country: "US", areaCode: "510", sameStateOnly: true, quantity: 1 }, 400, "invalid_number_request"],
+    [
+      "a point on Telnyx (no coordinates in its search)",
+      { country: "US", near: { lat: 41.88, lng: -87.63 }, quantity: 1, provider: "telnyx" },
+      400,
+      "unsupported_search",
+    ],
+    ["a provider without a number API", { country: "US", areaCode: "510", quantity: 1, provider: "plivo" }, 400, "invalid_request"],
+  ])("%s", async (_label, request, status, code) => {
+    const acct = await world("twilio");
+    const net = edge(new FakeTwilio(stock("510", 2)));
+    const before = await dump(accountStub(acct.accountId));
+    const r = await api("POST", "/v1/pools", { key: acct.adminKey, body: poolBody(request) });
+    expect([r.status, r.json.error.code]).toEqual([status, code]);
+    expect(await dump(accountStub(acct.accountId))).toBe(before);
+    await work(acct);
+    expect(net.seen).toHaveLength(0);
+  });
+
+  it("a point on Telnyx with credentials is refused as unsupported; Twilio without an AccountSid cannot buy", async () => {
+    const acct = await world("telnyx");
+    const r = await api("POST", "/v1/pools", { key: acct.adminKey, body: poolBody({ country: "US", near: { lat: 41.88, lng: -87.63 }, quantity: 1 }) });
+    expect([r.status, r.json.error.code]).toEqual([400, "unsupported_search"]);
+    const tw = await createAccount();
+    await api("PATCH", "/v1/account/voice", { key: tw.adminKey, body: { provider: "twilio", credentials: { twilio: { authToken: TWILIO_TOKEN } } } });
+    const before = await dump(accountStub(tw.accountId));
+    const r2 = await api("POST", "/v1/pools", { key: tw.adminKey, body: poolBody({ country: "US", areaCode: "510", quantity: 1 }) });
+    expect([r2.status, r2.json.error.code]).toEqual([409, "numbers_not_configured"]);
+    expect(r2.json.error.message).toContain("accountSid");
+    expect(await dump(accountStub(tw.accountId))).toBe(before);
+    // Adding an order to a pool that does not exist.
+    const r3 = await api("POST", "/v1/pools/nope/numbers", { key: tw.adminKey, body: { order: { country: "US", quantity: 1 } } });
+    expect(r3.status).toBe(404);
+    expect((await api("GET", "/v1/orders/ord_00000000000000000000", { key: tw.adminKey })).status).toBe(404);
+    expect((await api("GET", "/v1/orders/nope", { key: tw.adminKey })).status).toBe(400);
+  });
+});

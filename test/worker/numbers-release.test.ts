@@ -1,0 +1,108 @@
+/**
+ * Bought numbers are given back at the provider only once no pool of the account routes them:
+ * removed (or their pool deleted), then the last lease + grace over, and not put back meanwhile.
+ * A call in between still routes to the pool and is attributed.
+ */
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { at, callBody, callId, DEST, GOOGLE, getCall, mockNetwork, ring, T0, visit, voiceOf } from "./calls-helpers";
+import { accountStub, api, type Created, createAccount } from "./helpers";
+import { FakeTwilio, stock, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
+
+const HOLD = (60 + 120) * 1000; // lease + grace of the pool below
+
+async function boughtPool(quantity: number) {
+  const acct = await createAccount();
+  // The account answers calls with the reference provider; its numbers are bought from Twilio.
+  await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { credentials: { twilio: { authToken: TWILIO_TOKEN, accountSid: TWILIO_SID } } } });
+  const twilio = new FakeTwilio(stock("510", quantity));
+  mockNetwork((req) => (twilio.handles(req) ? twilio.handle(req) : new Response(null, { status: 204 })));
+  const r = await api("POST", "/v1/pools", {
+    key: acct.adminKey,
+    body: {
+      id: "web",
+      name: "Web",
+      destinations: [DEST],
+      leaseSeconds: 60,
+      graceSeconds: 120,
+      isDefault: true,
+      order: { country: "US", areaCode: "510", quantity, provider: "twilio" },
+    },
+  });
+  expect(r.status).toBe(201);
+  await runDurableObjectAlarm(accountStub(acct.accountId));
+  const pool = (await api("GET", "/v1/pools/web", { key: acct.adminKey })).json;
+  expect(pool.trackingNumbers).toHaveLength(quantity);
+  expect(pool.numberProviders).toEqual(Object.fromEntries(pool.trackingNumbers.map((n: string) => [n, "twilio"])));
+  return { acct, twilio, orderId: r.json.order.id as string, voice: await voiceOf(acct) };
+}
+
+const sweep = async (acct: Created, ms: number) => {
+  at(ms);
+  await runDurableObjectAlarm(accountStub(acct.accountId));
+};
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  at(T0);
+  vi.spyOn(console, "warn").mockImplementation(() => undefined);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+describe("releasing bought numbers", () => {
+  it("a removed number keeps routing and attributing until lease + grace, then is released at the provider", async () => {
+    const { acct, twilio, orderId, voice } = await boughtPool(2);
+    const v = await visit(acct);
+    const removedAt = T0 + 10_000;
+    at(removedAt);
+    const r = await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { remove: [v.number] } });
+    expect(r.status).toBe(200);
+    // Before lease + grace: not released, and a call on it is still the visit's.
+    await sweep(acct, removedAt + HOLD - 1);
+    expect(twilio.released).toEqual([]);
+    const id = callId();
+    at(removedAt + 100_000);
+    const answer = await ring(voice.callbackUrl, callBody(id, v.number, removedAt + 100_000));
+    expect(answer.status).toBe(200);
+    expect((await getCall(acct, id)).json).toMatchObject({ pool: "web", attributed: true, session: v.session, source: { name: GOOGLE.name } });
+    // After: released, exactly once; the other number stays.
+    await sweep(acct, removedAt + HOLD);
+    expect(twilio.released).toEqual([v.number]);
+    await sweep(acct, removedAt + 2 * HOLD);
+    expect(twilio.released).toEqual([v.number]);
+    expect(twilio.requests("DELETE", /IncomingPhoneNumbers/)).toHaveLength(1);
+    const order = (await api("GET", `/v1/orders/${orderId}`, { key: acct.adminKey })).json;
+    expect(Object.fromEntries(order.numbers.map((n: { number: string; state: string }) => [n.number, n.state]))).toMatchObject({ [v.number]: "released" });
+    expect(order.numbers.filter((n: { state: string }) => n.state === "added")).toHaveLength(1);
+  });
+
+  it("a number put back into a pool before its hold ends is not released; a failed release is retried", async () => {
+    const { acct, twilio } = await boughtPool(3);
+    const [a, b] = (await api("GET", "/v1/pools/web", { key: acct.adminKey })).json.trackingNumbers as string[];
+    await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { remove: [a, b] } });
+    at(T0 + 60_000);
+    await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { add: [a] } });
+    twilio.faults.push({
+      match: (req) => req.method === "DELETE",
+      answer: () => new Response(JSON.stringify({ code: 20500, message: "Internal Server Error", status: 500 }), { status: 500 }),
+    });
+    await sweep(acct, T0 + HOLD);
+    expect(twilio.released).toEqual([]); // b's release failed; a is in the pool again
+    await sweep(acct, T0 + HOLD + 30_000);
+    expect(twilio.released).toEqual([b]);
+    expect(twilio.numbers()).toContain(a);
+  });
+
+  it("deleting the pool releases its bought numbers once their hold is over", async () => {
+    const { acct, twilio } = await boughtPool(2);
+    expect((await api("DELETE", "/v1/pools/web", { key: acct.adminKey })).status).toBe(204);
+    await sweep(acct, T0 + HOLD - 1);
+    expect(twilio.released).toEqual([]);
+    await sweep(acct, T0 + HOLD);
+    expect(twilio.released.sort()).toEqual(twilio.purchases.slice().sort());
+    expect(twilio.numbers()).toEqual([]);
+  });
+});

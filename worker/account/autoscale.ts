@@ -1,0 +1,165 @@
+/**
+ * Pools that size themselves: each enabled pool is checked from the account's alarm every
+ * CHECK_MS. Its objects' figures (peak concurrency per minute) feed domain/autoscale.ts; a grow
+ * step is a number order, a shrink step removes the pool's longest-idle bought numbers (never one
+ * shown or called within lease + grace, never one leased), which are then released at the provider
+ * after lease + grace (number-release.ts). Every step, applied or only recommended (dryRun), is
+ * written to the pool's history and queued as a `pool.scaled` alert through the outbox.
+ */
+import { decideScale } from "../domain/autoscale";
+import type { AutoscaleConfig, AutoscaleView, ScaleEvent } from "../schemas/autoscale";
+import type { HealthView, NumberFigures } from "../schemas/health";
+import type { Pool } from "../schemas/pool";
+
+export const AUTOSCALE_MIGRATION = `
+  CREATE TABLE autoscale (
+    pool_id TEXT PRIMARY KEY, config TEXT NOT NULL,  -- JSON AutoscaleConfig
+    provider TEXT NOT NULL, origin TEXT NOT NULL,    -- where grow orders buy, and our callback URLs' origin
+    next_check_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE scale_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, pool_id TEXT NOT NULL, at INTEGER NOT NULL,
+    event TEXT NOT NULL                              -- JSON ScaleEvent
+  );
+  CREATE INDEX scale_events_pool ON scale_events (pool_id, id);`;
+
+/** How often an autoscaled pool is looked at. */
+export const CHECK_MS = 5 * 60_000;
+/** The recent peak is taken over this many minutes. */
+const RECENT_MINUTES = 5;
+
+type Row = { pool_id: string; config: string; provider: string; origin: string; next_check_at: number; updated_at: number };
+
+/** What the autoscaler needs from the account object. */
+export interface ScaleWorld {
+  pool: (id: string) => Pool | null;
+  onOrder: (poolId: string) => number;
+  /** The pool's numbers bought through orders (only those are ever removed). */
+  bought: (poolId: string) => Set<string>;
+  health: (pool: Pool, minutes: number, step: number) => Promise<HealthView>;
+  figures: (pool: Pool) => Promise<NumberFigures[]>;
+  order: (poolId: string, quantity: number, row: { config: AutoscaleConfig; provider: string; origin: string }) => string;
+  remove: (poolId: string, numbers: string[]) => Promise<boolean>;
+  alert: (key: string, payload: unknown) => Promise<void>;
+  now: number;
+}
+
+export class Autoscaler {
+  constructor(private readonly sql: SqlStorage) {}
+
+  put(poolId: string, config: AutoscaleConfig, provider: string, origin: string, now: number): void {
+    this.sql.exec(
+      `INSERT INTO autoscale (pool_id, config, provider, origin, next_check_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (pool_id) DO UPDATE SET config = excluded.config, provider = excluded.provider, origin = excluded.origin,
+         next_check_at = excluded.next_check_at, updated_at = excluded.updated_at`,
+      poolId,
+      JSON.stringify(config),
+      provider,
+      origin,
+      now,
+      now,
+    );
+  }
+
+  remove(poolId: string): boolean {
+    return this.sql.exec("DELETE FROM autoscale WHERE pool_id = ?", poolId).rowsWritten > 0;
+  }
+
+  config(poolId: string): AutoscaleConfig | null {
+    const r = this.sql.exec<Row>("SELECT * FROM autoscale WHERE pool_id = ?", poolId).toArray()[0];
+    return r ? (JSON.parse(r.config) as AutoscaleConfig) : null;
+  }
+
+  nextDue(): number | null {
+    return this.sql.exec<{ t: number | null }>("SELECT MIN(next_check_at) AS t FROM autoscale").one().t;
+  }
+
+  events(poolId: string, limit = 100): ScaleEvent[] {
+    return this.sql
+      .exec<{ event: string }>("SELECT event FROM scale_events WHERE pool_id = ? ORDER BY id DESC LIMIT ?", poolId, limit)
+      .toArray()
+      .map((r) => JSON.parse(r.event) as ScaleEvent);
+  }
+
+  view(poolId: string, size: number, onOrder: number): AutoscaleView | null {
+    const r = this.sql.exec<Row>("SELECT * FROM autoscale WHERE pool_id = ?", poolId).toArray()[0];
+    if (!r) return null;
+    return { pool: poolId, config: JSON.parse(r.config) as AutoscaleConfig, size, onOrder, nextCheckAt: r.next_check_at, events: this.events(poolId) };
+  }
+
+  /** Check every pool that is due. */
+  async run(w: ScaleWorld): Promise<void> {
+    const due = this.sql.exec<Row>("SELECT * FROM autoscale WHERE next_check_at <= ?", w.now).toArray();
+    for (const row of due) {
+      this.sql.exec("UPDATE autoscale SET next_check_at = ? WHERE pool_id = ?", w.now + CHECK_MS, row.pool_id);
+      const pool = w.pool(row.pool_id);
+      if (!pool) {
+        this.remove(row.pool_id);
+        continue;
+      }
+      await this.check(row, pool, w);
+    }
+  }
+
+  private async check(row: Row, pool: Pool, w: ScaleWorld): Promise<void> {
+    const config = JSON.parse(row.config) as AutoscaleConfig;
+    const step = RECENT_MINUTES;
+    const minutes = Math.ceil(config.cooldownMinutes / step) * step;
+    const health = await w.health(pool, minutes, step);
+    const buckets = health.minutes;
+    const recentPeak = Math.max(health.numbers.leased, buckets.at(-1)?.peak ?? 0, buckets.at(-2)?.peak ?? 0);
+    const windowPeak = Math.max(health.numbers.leased, ...buckets.map((b) => b.peak));
+    const last = this.events(pool.id, 1)[0];
+    const size = pool.trackingNumbers.length;
+    const decision = decideScale(config, {
+      size,
+      onOrder: w.onOrder(pool.id),
+      recentPeak,
+      windowPeak,
+      since: Math.max(pool.createdAt, last?.at ?? 0),
+      scaledBefore: !!last,
+      now: w.now,
+    });
+    if (!decision) return;
+    let orderId: string | null = null;
+    let removed: string[] = [];
+    if (!config.dryRun && decision.to > size) orderId = w.order(pool.id, decision.to - size, { config, provider: row.provider, origin: row.origin });
+    if (!config.dryRun && decision.to < size) {
+      removed = idlest(await w.figures(pool), w.bought(pool.id), size - decision.to, (pool.leaseSeconds + pool.graceSeconds) * 1000, w.now);
+      if (!removed.length || !(await w.remove(pool.id, removed))) return; // nothing idle enough yet: looked at again next time
+    }
+    const to = config.dryRun || decision.to > size ? decision.to : size - removed.length;
+    const event: ScaleEvent = {
+      at: w.now,
+      action: decision.action,
+      from: size,
+      to,
+      peak: decision.peak,
+      reason: decision.reason,
+      dryRun: config.dryRun,
+      orderId,
+      removed,
+    };
+    const id = this.sql
+      .exec<{ id: number }>("INSERT INTO scale_events (pool_id, at, event) VALUES (?, ?, ?) RETURNING id", pool.id, w.now, JSON.stringify(event))
+      .one().id;
+    this.sql.exec("DELETE FROM scale_events WHERE pool_id = ? AND id <= ?", pool.id, id - 1000);
+    await w.alert(`pool-scaled/${pool.id}/${id}`, {
+      type: "pool.scaled",
+      pool: pool.id,
+      name: pool.name,
+      ...event,
+      message: `Pool "${pool.name}" ${config.dryRun ? "should go" : "goes"} from ${size} to ${to} numbers: ${decision.reason}.`,
+    });
+  }
+}
+
+/** Up to `count` bought numbers, longest idle first, none leased or used within `holdMs`. */
+function idlest(figures: NumberFigures[], bought: Set<string>, count: number, holdMs: number, now: number): string[] {
+  const lastUse = (f: NumberFigures) => Math.max(f.lastShownAt ?? 0, f.lastCalledAt ?? 0);
+  return figures
+    .filter((f) => f.state === "free" && bought.has(f.number) && now - lastUse(f) >= holdMs)
+    .sort((a, b) => lastUse(a) - lastUse(b) || (a.number < b.number ? -1 : 1))
+    .slice(0, count)
+    .map((f) => f.number);
+}

@@ -1,0 +1,205 @@
+/**
+ * Number orders and the numbers they bought, in the AccountObject's SQLite. An order is worked on
+ * by the account's one alarm (order-runner.ts), never by the request that made it, so it survives
+ * restarts: every number is written here the moment the provider says it is ours, and each step
+ * starts by listing what the provider holds under the order's id (the reconcile step).
+ *
+ * `provider_numbers` is every number the account bought through edge-dni: bought → configured
+ * (voice URLs set) → added (in a pool) → released (given back at the provider once no pool of the
+ * account routes it any more: after removal + lease + grace; number-release.ts).
+ */
+import { randomId } from "../platform/crypto";
+import type { NumberRequest, Order, OrderingProvider, OrderStatus } from "../schemas/orders";
+
+export const NUMBER_ORDERS_MIGRATION = `
+  CREATE TABLE number_orders (
+    id TEXT PRIMARY KEY, pool_id TEXT NOT NULL, provider TEXT NOT NULL,
+    request TEXT NOT NULL,                 -- JSON NumberRequest
+    origin TEXT NOT NULL,                  -- where our callback URLs live (the origin the order came to)
+    status TEXT NOT NULL,                  -- pending | running | waiting | completed | failed
+    prepared INTEGER NOT NULL DEFAULT 0,   -- the provider's application points at us
+    searched INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0,
+    fallback_tries TEXT NOT NULL DEFAULT '[]', -- JSON: numbers a fallback search tried to buy (a reconciled one is marked so)
+    attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, next_attempt_at INTEGER,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX number_orders_due ON number_orders (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+  CREATE INDEX number_orders_pool ON number_orders (pool_id, created_at);
+  CREATE TABLE provider_numbers (
+    number TEXT PRIMARY KEY, provider TEXT NOT NULL, provider_id TEXT NOT NULL,
+    order_id TEXT NOT NULL, pool_id TEXT NOT NULL, fallback INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,                   -- bought | configured | added | released
+    release_attempts INTEGER NOT NULL DEFAULT 0, release_next_at INTEGER, release_error TEXT,
+    created_at INTEGER NOT NULL, released_at INTEGER
+  );
+  CREATE INDEX provider_numbers_order ON provider_numbers (order_id);`;
+
+export type OrderRow = {
+  id: string;
+  pool_id: string;
+  provider: OrderingProvider;
+  request: string;
+  origin: string;
+  status: OrderStatus;
+  prepared: number;
+  searched: number;
+  skipped: number;
+  fallback_tries: string;
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: number | null;
+  created_at: number;
+  updated_at: number;
+};
+
+export type NumberState = "bought" | "configured" | "added" | "released";
+
+export type ProviderNumberRow = {
+  number: string;
+  provider: OrderingProvider;
+  provider_id: string;
+  order_id: string;
+  pool_id: string;
+  fallback: number;
+  state: NumberState;
+  release_attempts: number;
+  release_next_at: number | null;
+  release_error: string | null;
+  created_at: number;
+  released_at: number | null;
+};
+
+export class NumberOrders {
+  constructor(private readonly sql: SqlStorage) {}
+
+  create(poolId: string, provider: OrderingProvider, request: NumberRequest, origin: string, now: number): OrderRow {
+    const id = `ord_${randomId(20).replace(/[a-z]/g, (c, i: number) => (i % 2 ? c.toUpperCase() : c))}`;
+    this.sql.exec(
+      "INSERT INTO number_orders (id, pool_id, provider, request, origin, status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+      id,
+      poolId,
+      provider,
+      JSON.stringify(request),
+      origin,
+      now,
+      now,
+      now,
+    );
+    return this.get(id)!;
+  }
+
+  get(id: string): OrderRow | null {
+    return this.sql.exec<OrderRow>("SELECT * FROM number_orders WHERE id = ?", id).toArray()[0] ?? null;
+  }
+
+  list(poolId: string | undefined, limit = 100): OrderRow[] {
+    return poolId
+      ? this.sql.exec<OrderRow>("SELECT * FROM number_orders WHERE pool_id = ? ORDER BY created_at DESC LIMIT ?", poolId, limit).toArray()
+      : this.sql.exec<OrderRow>("SELECT * FROM number_orders ORDER BY created_at DESC LIMIT ?", limit).toArray();
+  }
+
+  due(now: number): OrderRow[] {
+    return this.sql
+      .exec<OrderRow>("SELECT * FROM number_orders WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at", now)
+      .toArray();
+  }
+
+  nextDue(): number | null {
+    return this.sql.exec<{ t: number | null }>("SELECT MIN(next_attempt_at) AS t FROM number_orders WHERE next_attempt_at IS NOT NULL").one().t;
+  }
+
+  update(
+    id: string,
+    fields: Partial<Pick<OrderRow, "status" | "prepared" | "searched" | "skipped" | "fallback_tries" | "attempts" | "last_error" | "next_attempt_at">>,
+    now: number,
+  ): void {
+    const keys = Object.keys(fields) as (keyof typeof fields)[];
+    if (!keys.length) return;
+    this.sql.exec(
+      `UPDATE number_orders SET ${keys.map((k) => `${k} = ?`).join(", ")}, updated_at = ? WHERE id = ?`,
+      ...keys.map((k) => fields[k] ?? null),
+      now,
+      id,
+    );
+  }
+
+  /** Numbers still to come into a pool from its open orders. */
+  onOrder(poolId: string): number {
+    let n = 0;
+    for (const o of this.sql
+      .exec<OrderRow>("SELECT * FROM number_orders WHERE pool_id = ? AND status IN ('pending', 'running', 'waiting')", poolId)
+      .toArray()) {
+      const live = this.numbersOf(o.id).filter((r) => r.state !== "released").length;
+      n += Math.max(0, (JSON.parse(o.request) as NumberRequest).quantity - live);
+    }
+    return n;
+  }
+
+  /** The bought numbers a pool holds (the only ones the autoscaler removes). */
+  boughtIn(poolId: string): Set<string> {
+    return new Set(
+      this.sql
+        .exec<{ number: string }>("SELECT number FROM provider_numbers WHERE pool_id = ? AND state = 'added'", poolId)
+        .toArray()
+        .map((r) => r.number),
+    );
+  }
+
+  numbersOf(orderId: string): ProviderNumberRow[] {
+    return this.sql.exec<ProviderNumberRow>("SELECT * FROM provider_numbers WHERE order_id = ? ORDER BY created_at, number", orderId).toArray();
+  }
+
+  number(n: string): ProviderNumberRow | null {
+    return this.sql.exec<ProviderNumberRow>("SELECT * FROM provider_numbers WHERE number = ?", n).toArray()[0] ?? null;
+  }
+
+  /** Record a number the provider holds for an order (once: a number already known keeps its row). */
+  recordBought(order: OrderRow, number: string, providerId: string, configured: boolean, fallback: boolean, now: number): boolean {
+    const known = this.number(number);
+    if (known && known.state !== "released") return false;
+    this.sql.exec(
+      `INSERT INTO provider_numbers (number, provider, provider_id, order_id, pool_id, fallback, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (number) DO UPDATE SET provider = excluded.provider, provider_id = excluded.provider_id, order_id = excluded.order_id,
+         pool_id = excluded.pool_id, fallback = excluded.fallback, state = excluded.state, created_at = excluded.created_at,
+         release_attempts = 0, release_next_at = NULL, release_error = NULL, released_at = NULL`,
+      number,
+      order.provider,
+      providerId,
+      order.id,
+      order.pool_id,
+      fallback ? 1 : 0,
+      configured ? "configured" : "bought",
+      now,
+    );
+    return true;
+  }
+
+  setState(numbers: readonly string[], state: NumberState): void {
+    for (const n of numbers) this.sql.exec("UPDATE provider_numbers SET state = ? WHERE number = ?", state, n);
+  }
+
+  view(row: OrderRow): Order {
+    const numbers = this.numbersOf(row.id);
+    const count = (states: NumberState[]) => numbers.filter((n) => states.includes(n.state)).length;
+    return {
+      id: row.id,
+      poolId: row.pool_id,
+      provider: row.provider,
+      request: JSON.parse(row.request) as NumberRequest,
+      status: row.status,
+      progress: {
+        searched: row.searched,
+        bought: numbers.length,
+        configured: count(["configured", "added", "released"]),
+        added: count(["added", "released"]),
+        skipped: row.skipped,
+      },
+      numbers: numbers.map((n) => ({ number: n.number, state: n.state, fallback: n.fallback === 1 })),
+      attempts: row.attempts,
+      lastError: row.last_error,
+      nextAttemptAt: row.next_attempt_at,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Giving bought numbers back. A number edge-dni bought is released at its provider only when no
+ * pool of the account routes it any more: it was removed (or its pool deleted) and its last
+ * possible lease + grace is over (the registry's `released_until`), and it was not put back in a
+ * pool meanwhile. Until then it keeps routing calls to its pool. Failed releases retry with backoff.
+ */
+import type { NumberApi } from "../numbers/types";
+import type { OrderingProvider } from "../schemas/orders";
+import type { ProviderNumberRow } from "./number-orders";
+import { orderRetryMs } from "./order-runner";
+
+/** Bought numbers no pool holds (live or within lease + grace), by when they may be released. */
+const IDLE = `FROM provider_numbers p WHERE p.state = 'added' AND NOT EXISTS (
+  SELECT 1 FROM pool_numbers n WHERE n.number = p.number AND (n.released_until IS NULL OR n.released_until > ?))`;
+
+export class NumberRelease {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** When the sweep next has something to do: a held number's routing end, or a retry. */
+  nextDue(): number | null {
+    const t = this.sql
+      .exec<{ t: number | null }>(
+        `SELECT MIN(MAX(COALESCE(p.release_next_at, 0), COALESCE((SELECT n.released_until FROM pool_numbers n WHERE n.number = p.number), 0))) AS t
+         FROM provider_numbers p WHERE p.state = 'added' AND NOT EXISTS (SELECT 1 FROM pool_numbers n WHERE n.number = p.number AND n.released_until IS NULL)`,
+      )
+      .one().t;
+    // 0: no hold and no retry pending (its pool row is already purged): due now.
+    return t === null ? null : Math.max(t, Date.now());
+  }
+
+  /** Release every number that is due; `api` is null when the provider's credentials are gone. */
+  async sweep(api: (provider: OrderingProvider) => Promise<NumberApi | null>, now: number): Promise<void> {
+    const due = this.sql.exec<ProviderNumberRow>(`SELECT p.* ${IDLE} AND (p.release_next_at IS NULL OR p.release_next_at <= ?)`, now, now).toArray();
+    for (const row of due) {
+      const client = await api(row.provider);
+      const r = client
+        ? await client.release(row.provider_id)
+        : { ok: false as const, error: { kind: "retry" as const, reason: `no ${row.provider} credentials` } };
+      if (r.ok) {
+        this.sql.exec(
+          "UPDATE provider_numbers SET state = 'released', released_at = ?, release_error = NULL, release_next_at = NULL WHERE number = ?",
+          now,
+          row.number,
+        );
+      } else {
+        const attempts = row.release_attempts + 1;
+        const wait = Math.max(orderRetryMs(attempts), r.error.kind === "retry" ? (r.error.retryAfterMs ?? 0) : 0);
+        console.warn("numbers: release failed", { number: row.number, provider: row.provider, reason: r.error.reason });
+        this.sql.exec(
+          "UPDATE provider_numbers SET release_attempts = ?, release_next_at = ?, release_error = ? WHERE number = ?",
+          attempts,
+          now + wait,
+          r.error.reason,
+          row.number,
+        );
+      }
+    }
+  }
+}

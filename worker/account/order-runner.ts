@@ -1,0 +1,170 @@
+/**
+ * One step of a number order, run from the account's alarm:
+ *   1. reconcile: list what the provider holds under the order's id and record anything unknown
+ *      (an answer lost to a restart or a dropped connection): nothing is ever bought twice;
+ *   2. configure the numbers whose voice URLs are not ours yet;
+ *   3. add the configured numbers to the pool;
+ *   4. search and buy what is still missing, one number at a time, each recorded as it is bought,
+ *      then configure and add those; a number taken between search and order is skipped.
+ * When the area has too few numbers the request's fallback decides: toll-free numbers, a wider
+ * search (`nearest`), or `wait` (search again later). 429, 5xx and network failures retry the step
+ * with backoff (Retry-After honoured); a refusal (credentials, a bad request) fails the order with
+ * the provider's reason. Numbers already in the pool stay there.
+ */
+
+import type { CallbackUrls, Candidate, NumberApi, Owned, ProviderError, SearchQuery } from "../numbers/types";
+import type { NumberRequest } from "../schemas/orders";
+import type { NumberOrders, OrderRow } from "./number-orders";
+
+export const ORDER_MAX_ATTEMPTS = 10;
+const FIRST_RETRY_MS = 30_000;
+const MAX_RETRY_MS = 3_600_000;
+/** How long a short order waits before it searches again. */
+export const WAIT_MS = 3_600_000;
+
+export const orderRetryMs = (attempts: number) => Math.min(FIRST_RETRY_MS * 2 ** (attempts - 1), MAX_RETRY_MS);
+
+export interface OrderWorld {
+  orders: NumberOrders;
+  api: NumberApi;
+  urls: CallbackUrls;
+  /** Put numbers into the order's pool (idempotent); a refusal names why. */
+  addToPool: (poolId: string, numbers: string[]) => Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** Whether the account may take this number (not already one of its numbers). */
+  usable: (number: string) => boolean;
+  now: number;
+}
+
+class Stop {
+  constructor(readonly error: ProviderError) {}
+}
+
+const unwrap = <T>(r: { ok: true; value: T } | { ok: false; error: ProviderError }): T => {
+  if (!r.ok) throw new Stop(r.error);
+  return r.value;
+};
+
+/** The searches an order makes, in order: its own, then its fallback's. */
+export function searchPlan(r: NumberRequest, provider: string, known: readonly string[]): { query: Omit<SearchQuery, "limit">; fallback: boolean }[] {
+  const own = { country: r.country, type: r.type, areaCode: r.areaCode, city: r.city, region: r.region, near: r.near };
+  const plan: { query: Omit<SearchQuery, "limit">; fallback: boolean }[] = [{ query: own, fallback: false }];
+  if (r.fallback === "tollfree" && r.type !== "tollfree") plan.push({ query: { country: r.country, type: "tollfree" }, fallback: true });
+  if (r.fallback === "nearest") {
+    if (provider === "telnyx") plan.push({ query: { ...own, bestEffort: true }, fallback: true });
+    else if (r.near) plan.push({ query: { ...own, near: { ...r.near, radiusMiles: Math.min(500, r.near.radiusMiles * 4) } }, fallback: true });
+    else if (r.city && r.region) plan.push({ query: { ...own, city: undefined }, fallback: true });
+    else if (known[0]) plan.push({ query: { ...own, areaCode: undefined, city: undefined, nearNumber: known[0] }, fallback: true });
+    else if (r.region) plan.push({ query: { ...own, areaCode: undefined, city: undefined }, fallback: true });
+  }
+  return plan;
+}
+
+export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void> {
+  const { orders, api, urls, now } = w;
+  const request = JSON.parse(order.request) as NumberRequest;
+  let searched = order.searched;
+  let skipped = order.skipped;
+  const taken = new Set<string>();
+  try {
+    if (order.status === "pending") orders.update(order.id, { status: "running" }, now);
+    if (!order.prepared) {
+      unwrap(await api.prepare(urls));
+      orders.update(order.id, { prepared: 1 }, now);
+    }
+    // 1. Reconcile.
+    const fallbackTries = new Set(JSON.parse(order.fallback_tries) as string[]);
+    for (const o of unwrap(await api.owned(order.id, urls))) {
+      orders.recordBought(order, o.number, o.providerId, o.configured, fallbackTries.has(o.number), now);
+    }
+    await configureAndAdd(w, order);
+
+    // 4. Buy what is missing.
+    const live = () => orders.numbersOf(order.id).filter((n) => n.state !== "released");
+    // The plan is made again before each search: `nearest` searches near what the first one found.
+    for (let i = 0; ; i++) {
+      const step = searchPlan(
+        request,
+        order.provider,
+        live().map((n) => n.number),
+      )[i];
+      if (!step) break;
+      const need = request.quantity - live().length;
+      if (need <= 0) break;
+      const found = unwrap(await api.search({ ...step.query, limit: Math.min(100, need * 2 + 5) }));
+      searched += found.length;
+      const candidates = found.filter(
+        (c: Candidate) => w.usable(c.number) && !orders.number(c.number) && (!request.sameStateOnly || c.region === request.region),
+      );
+      for (const c of candidates) {
+        if (request.quantity - live().length <= 0) break;
+        if (taken.has(c.number)) continue;
+        if (step.fallback && !fallbackTries.has(c.number)) {
+          fallbackTries.add(c.number);
+          orders.update(order.id, { fallback_tries: JSON.stringify([...fallbackTries]) }, now);
+        }
+        const bought = await api.buy(c.number, order.id, urls);
+        if (!bought.ok && bought.error.kind === "taken") {
+          taken.add(c.number);
+          skipped++;
+          continue;
+        }
+        if (!bought.ok) {
+          // What was bought before the failure goes into use now; the retry buys the rest.
+          await configureAndAdd(w, order).catch((e) => {
+            if (!(e instanceof Stop)) throw e;
+          });
+          throw new Stop(bought.error);
+        }
+        const o: Owned = bought.value;
+        orders.recordBought(order, o.number, o.providerId, o.configured, step.fallback, now);
+      }
+      orders.update(order.id, { searched, skipped }, now);
+      await configureAndAdd(w, order);
+    }
+
+    const have = live().length;
+    if (have >= request.quantity) {
+      orders.update(order.id, { status: "completed", searched, skipped, attempts: 0, last_error: null, next_attempt_at: null }, now);
+    } else {
+      orders.update(
+        order.id,
+        {
+          status: "waiting",
+          searched,
+          skipped,
+          attempts: 0,
+          last_error: `The provider has ${have} of ${request.quantity} numbers for this request; searching again later`,
+          next_attempt_at: now + WAIT_MS,
+        },
+        now,
+      );
+    }
+  } catch (e) {
+    if (!(e instanceof Stop)) throw e;
+    const error = e.error;
+    const attempts = order.attempts + 1;
+    if (error.kind === "retry" && attempts < ORDER_MAX_ATTEMPTS) {
+      const wait = Math.max(orderRetryMs(attempts), error.retryAfterMs ?? 0);
+      orders.update(order.id, { status: "running", searched, skipped, attempts, last_error: error.reason, next_attempt_at: now + wait }, now);
+    } else {
+      orders.update(order.id, { status: "failed", searched, skipped, attempts, last_error: error.reason, next_attempt_at: null }, now);
+    }
+  }
+}
+
+/** Steps 2 and 3: voice URLs on every bought number, then the configured ones into the pool. */
+async function configureAndAdd(w: OrderWorld, order: OrderRow): Promise<void> {
+  for (const n of w.orders.numbersOf(order.id).filter((r) => r.state === "bought")) {
+    unwrap(await w.api.configure({ number: n.number, providerId: n.provider_id, configured: false }, w.urls));
+    w.orders.setState([n.number], "configured");
+  }
+  const ready = w.orders
+    .numbersOf(order.id)
+    .filter((r) => r.state === "configured")
+    .map((r) => r.number);
+  if (!ready.length) return;
+  const added = await w.addToPool(order.pool_id, ready);
+  // Numbers that cannot join the pool are still ours to give back: the release sweep does it.
+  w.orders.setState(ready, "added");
+  if (!added.ok) throw new Stop({ kind: "fatal", reason: added.reason });
+}

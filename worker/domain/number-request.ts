@@ -1,0 +1,54 @@
+/** Checks of a number request beyond its JSON shape: a real country, an area code of that country, one way to say where. */
+import { type CountryCode, getCountries, getCountryCallingCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { fail, ok, type Result } from "../platform/result";
+import type { NumberRequest, OrderingProvider } from "../schemas/orders";
+
+const COUNTRIES = new Set<string>(getCountries());
+
+/**
+ * The country an area code belongs to, given a country with the same calling code: a number made of
+ * the code and filler digits is valid there (libphonenumber's metadata knows every area code's
+ * number lengths). NANP area codes are three digits and may belong to CA, US or another +1 country.
+ */
+function areaCodeCountry(country: string, areaCode: string): string | null {
+  const cc = getCountryCallingCode(country as CountryCode);
+  const filler = "2345678901234";
+  for (let len = 4; len <= 12; len++) {
+    if (len <= areaCode.length) continue;
+    const parsed = parsePhoneNumberFromString(`+${cc}${areaCode}${filler.slice(0, len - areaCode.length)}`);
+    if (parsed?.isValid() && parsed.country) {
+      if (parsed.country === country) return country;
+      if (cc === "1") return parsed.country;
+    }
+  }
+  return null;
+}
+
+/** A request that can be searched: refusals name the field (nothing is bought, nothing stored). */
+export function checkNumberRequest(r: NumberRequest, provider: OrderingProvider): Result<NumberRequest> {
+  if (!COUNTRIES.has(r.country)) return fail(400, "unknown_country", `${r.country} is not a country with phone numbers`);
+  const where = [r.areaCode !== undefined, r.city !== undefined, r.near !== undefined].filter(Boolean).length;
+  if (where > 1) return fail(400, "invalid_number_request", "Give one of areaCode, city or near");
+  if (r.type !== "local" && r.type !== "mobile" && (r.city || r.near || r.region)) {
+    return fail(400, "invalid_number_request", `city, region and near apply to local or mobile numbers, not ${r.type}`);
+  }
+  if (r.areaCode !== undefined && r.type !== "local" && r.type !== "tollfree") {
+    return fail(400, "invalid_number_request", `areaCode applies to local or toll-free numbers, not ${r.type}`);
+  }
+  if (r.areaCode !== undefined) {
+    const home = areaCodeCountry(r.country, r.areaCode);
+    if (home !== r.country) {
+      return fail(
+        400,
+        "invalid_area_code",
+        home ? `Area code ${r.areaCode} is in ${home}, not ${r.country}` : `${r.areaCode} is not an area code of ${r.country}`,
+      );
+    }
+  }
+  if (r.sameStateOnly && !(r.near && r.region)) return fail(400, "invalid_number_request", "sameStateOnly needs near and region (the point's state)");
+  if (r.near && provider !== "twilio") {
+    return fail(400, "unsupported_search", `${provider}'s number search has no coordinates; use areaCode or city and region`);
+  }
+  if (r.near && r.country !== "US" && r.country !== "CA") return fail(400, "unsupported_search", "near applies to US and CA numbers");
+  return ok(r);
+}

@@ -1,0 +1,63 @@
+/** A pool's autoscaling (admin key): its settings and scaling history. */
+import { createRoute } from "@hono/zod-openapi";
+import { unwrap } from "../../platform/result";
+import { account } from "../../platform/stubs";
+import { AutoscalePutSchema, AutoscaleViewSchema } from "../../schemas/autoscale";
+import { errorResponses, PoolParamSchema } from "../../schemas/common";
+import { adminAuth } from "../middleware/auth";
+import { ADMIN, createRouter, json } from "../router";
+
+const app = createRouter();
+app.use("/v1/pools/:id/autoscale", adminAuth());
+
+const tags = ["numbers"];
+const path = "/v1/pools/{id}/autoscale";
+
+app.openapi(
+  createRoute({
+    method: "get",
+    path,
+    tags,
+    summary: "A pool's autoscaling: settings, size, numbers on order, and its scaling history (newest first).",
+    security: ADMIN,
+    request: { params: PoolParamSchema },
+    responses: { 200: { description: "Autoscaling", ...json(AutoscaleViewSchema) }, ...errorResponses },
+  }),
+  async (c) => c.json(unwrap(await account(c.env, c.var.accountId).getAutoscale(c.req.valid("param").id)), 200),
+);
+
+app.openapi(
+  createRoute({
+    method: "put",
+    path,
+    tags,
+    summary:
+      "Let the pool size itself (off by default): it grows toward the Poisson-tail size for `target` at its observed peak, never past `max`, and shrinks after `cooldownMinutes` of lower peaks, never below `min`. Each step is an order or a removal, written to the history and sent as a `pool.scaled` alert.",
+    security: ADMIN,
+    request: { params: PoolParamSchema, body: { required: true, ...json(AutoscalePutSchema) } },
+    responses: { 200: { description: "Autoscaling", ...json(AutoscaleViewSchema) }, ...errorResponses },
+  }),
+  async (c) =>
+    c.json(
+      unwrap(await account(c.env, c.var.accountId).putAutoscale(c.req.valid("param").id, c.req.valid("json"), new URL(c.req.url).origin, Date.now())),
+      200,
+    ),
+);
+
+app.openapi(
+  createRoute({
+    method: "delete",
+    path,
+    tags,
+    summary: "Stop autoscaling the pool (its numbers stay; the history is kept).",
+    security: ADMIN,
+    request: { params: PoolParamSchema },
+    responses: { 204: { description: "Stopped" }, ...errorResponses },
+  }),
+  async (c) => {
+    unwrap(await account(c.env, c.var.accountId).deleteAutoscale(c.req.valid("param").id));
+    return c.body(null, 204);
+  },
+);
+
+export default app;

@@ -1,0 +1,23 @@
+/** The number API of an account's provider, from its stored credentials (or why there is none). */
+
+import type { OrderingProvider } from "../schemas/orders";
+import type { ProviderCredentials } from "../schemas/providers";
+import { telnyxNumbers } from "./telnyx";
+import { twilioNumbers } from "./twilio";
+import type { NumberApi } from "./types";
+
+export type { NumberApi } from "./types";
+
+type Creds = { twilio: ProviderCredentials["twilio"] | null; telnyx: ProviderCredentials["telnyx"] | null };
+
+/** A client, or the sentence saying which credentials are missing. */
+export function numberApiFor<P extends OrderingProvider>(provider: P, creds: Creds[P]): NumberApi | string {
+  if (provider === "twilio") {
+    const c = creds as Creds["twilio"];
+    if (!c?.accountSid) return "Buying Twilio numbers needs credentials.twilio.accountSid and authToken (PATCH /v1/account/voice)";
+    return twilioNumbers({ accountSid: c.accountSid, authToken: c.authToken });
+  }
+  const c = creds as Creds["telnyx"];
+  if (!c?.apiKey || !c.texmlApplicationId) return "Buying Telnyx numbers needs credentials.telnyx.apiKey and texmlApplicationId (PATCH /v1/account/voice)";
+  return telnyxNumbers({ apiKey: c.apiKey, texmlApplicationId: c.texmlApplicationId });
+}

@@ -1,0 +1,52 @@
+/** One provider HTTP call, its failure classified (types.ts ProviderError). */
+import type { Outcome, ProviderError } from "./types";
+
+const TIMEOUT_MS = 15_000;
+
+/** Retry-After as seconds or an HTTP date, in ms. */
+function retryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const s = Number(header);
+  if (Number.isFinite(s)) return Math.max(0, s * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+export interface Answer {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Send a request; 2xx (and 404 when `gone404`) answers the parsed body, 429/5xx/network failures are
+ * `retry`, other 4xx are classified by `refusal` (default `fatal` with the provider's message).
+ */
+export async function call(
+  url: string,
+  init: RequestInit,
+  describe: (body: unknown, status: number) => string,
+  refusal?: (body: unknown, status: number) => ProviderError | null,
+): Promise<Outcome<Answer>> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch (e) {
+    return { ok: false, error: { kind: "retry", reason: `network: ${e instanceof Error ? e.message : String(e)}` } };
+  }
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
+  if (res.ok) return { ok: true, value: { status: res.status, body } };
+  const reason = `${res.status}: ${describe(body, res.status)}`;
+  if (res.status === 429 || res.status >= 500) return { ok: false, error: { kind: "retry", reason, retryAfterMs: retryAfter(res.headers.get("Retry-After")) } };
+  const classified = refusal?.(body, res.status);
+  if (classified) return { ok: false, error: { ...classified, reason: `${res.status}: ${classified.reason}` } };
+  return { ok: false, error: { kind: "fatal", reason } };
+}
+
+export const field = (body: unknown, key: string): unknown => (body && typeof body === "object" ? (body as Record<string, unknown>)[key] : undefined);
+export const str = (v: unknown): string | null => (typeof v === "string" ? v : null);

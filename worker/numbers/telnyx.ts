@@ -1,0 +1,138 @@
+/**
+ * Telnyx's number API (v2, JSON, Bearer API key):
+ *   GET   /available_phone_numbers?filter[country_code]=…&filter[phone_number_type]=…   search
+ *   POST  /number_orders { phone_numbers, connection_id, customer_reference }          buy
+ *   GET   /phone_numbers?filter[customer_reference]=…                                  reconcile
+ *   PATCH /phone_numbers/{id} { connection_id }                                        assign to the app
+ *   PATCH /texml_applications/{id} { voice_url, status_callback }                      our callbacks
+ *   DELETE /phone_numbers/{id}                                                         release
+ * A Telnyx number's calls go where its connection (our TeXML application) says, so the callback URLs
+ * are set once on the application and each number is assigned to it. The order id is the
+ * customer_reference, so a retry finds what an earlier attempt bought before it buys again.
+ */
+import { call, field, str } from "./http";
+import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, SearchQuery } from "./types";
+
+export const TELNYX_API = "https://api.telnyx.com/v2";
+
+const TYPE = { local: "local", national: "national", tollfree: "toll_free", mobile: "mobile" } as const;
+
+/** Telnyx errors: `{ errors: [{ code, title, detail }] }`. */
+const describe = (body: unknown) => {
+  const errors = field(body, "errors");
+  const first = Array.isArray(errors) ? errors[0] : null;
+  const text = str(field(first, "detail")) ?? str(field(first, "title"));
+  const code = str(field(first, "code"));
+  return text ? `${text}${code ? ` (Telnyx ${code})` : ""}` : "no error message";
+};
+
+/** The query string of an available-numbers search (deepObject filters, as the API reference writes them). */
+export function telnyxSearchParams(q: SearchQuery): URLSearchParams {
+  const p = new URLSearchParams();
+  p.set("filter[country_code]", q.country);
+  p.set("filter[phone_number_type]", TYPE[q.type]);
+  if (q.areaCode) p.set("filter[national_destination_code]", q.areaCode);
+  if (q.city) p.set("filter[locality]", q.city);
+  if (q.region) p.set("filter[administrative_area]", q.region);
+  p.append("filter[features][]", "voice");
+  p.set("filter[limit]", String(Math.min(q.limit, 100)));
+  p.set("filter[best_effort]", q.bestEffort ? "true" : "false");
+  return p;
+}
+
+export interface TelnyxNumberCredentials {
+  apiKey: string;
+  texmlApplicationId: string;
+}
+
+export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
+  const auth = { Authorization: `Bearer ${creds.apiKey}`, Accept: "application/json" };
+  const send = (method: string, body: unknown): RequestInit => ({
+    method,
+    headers: { ...auth, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const app = creds.texmlApplicationId;
+
+  const owned = (r: unknown): Owned | null => {
+    const number = str(field(r, "phone_number"));
+    const id = str(field(r, "id"));
+    return number && id ? { number, providerId: id, configured: str(field(r, "connection_id")) === app } : null;
+  };
+
+  return {
+    async prepare(urls: CallbackUrls): Promise<Outcome<true>> {
+      const r = await call(
+        `${TELNYX_API}/texml_applications/${app}`,
+        send("PATCH", {
+          friendly_name: "edge-dni tracking numbers",
+          voice_url: urls.voiceUrl,
+          voice_method: "post",
+          status_callback: urls.statusUrl,
+          status_callback_method: "post",
+        }),
+        describe,
+      );
+      return r.ok ? { ok: true, value: true } : r;
+    },
+
+    async search(q: SearchQuery): Promise<Outcome<Candidate[]>> {
+      const r = await call(`${TELNYX_API}/available_phone_numbers?${telnyxSearchParams(q)}`, { headers: auth }, describe);
+      if (!r.ok) return r;
+      const data = field(r.value.body, "data");
+      const out: Candidate[] = [];
+      for (const n of Array.isArray(data) ? data : []) {
+        const number = str(field(n, "phone_number"));
+        // Best-effort answers are numbers near the area, not in it: only a widened search takes them.
+        if (!number || (field(n, "best_effort") === true && !q.bestEffort)) continue;
+        const info = field(n, "region_information");
+        const state = Array.isArray(info) ? info.find((i) => field(i, "region_type") === "state") : undefined;
+        out.push({ number, region: str(field(state, "region_name")) });
+      }
+      return { ok: true, value: out };
+    },
+
+    async owned(tag: string): Promise<Outcome<Owned[]>> {
+      const p = new URLSearchParams({ "filter[customer_reference]": tag, "page[size]": "250" });
+      const r = await call(`${TELNYX_API}/phone_numbers?${p}`, { headers: auth }, describe);
+      if (!r.ok) return r;
+      const data = field(r.value.body, "data");
+      return { ok: true, value: (Array.isArray(data) ? data : []).map(owned).filter((o): o is Owned => o !== null) };
+    },
+
+    async buy(number: string, tag: string): Promise<Outcome<Owned>> {
+      const r = await call(
+        `${TELNYX_API}/number_orders`,
+        send("POST", { phone_numbers: [{ phone_number: number }], connection_id: app, customer_reference: tag }),
+        describe,
+        // 422 on an order of one number that was just offered: it is no longer available.
+        (body, status) => (status === 422 ? { kind: "taken", reason: describe(body) } : null),
+      );
+      if (!r.ok) return r;
+      const order = field(r.value.body, "data");
+      const numbers = field(order, "phone_numbers");
+      const line = Array.isArray(numbers) ? numbers.find((n) => field(n, "phone_number") === number) : undefined;
+      if (field(order, "status") === "failure" || field(line, "status") === "failure") {
+        return { ok: false, error: { kind: "taken", reason: `Telnyx number order ${str(field(order, "id")) ?? "?"} failed for ${number}` } };
+      }
+      // The order's line id is not the phone number's id: the number is found by its reference next.
+      const found = await this.owned(tag, { voiceUrl: "", statusUrl: "" });
+      if (!found.ok) return found;
+      const mine = found.value.find((o) => o.number === number);
+      return mine ? { ok: true, value: mine } : { ok: false, error: { kind: "retry", reason: `Telnyx has not listed ${number} yet (order pending)` } };
+    },
+
+    async configure(o: Owned): Promise<Outcome<true>> {
+      const r = await call(`${TELNYX_API}/phone_numbers/${o.providerId}`, send("PATCH", { connection_id: app }), describe);
+      return r.ok ? { ok: true, value: true } : r;
+    },
+
+    async release(providerId: string): Promise<Outcome<true>> {
+      const r = await call(`${TELNYX_API}/phone_numbers/${providerId}`, { method: "DELETE", headers: auth }, describe, (_b, status) =>
+        status === 404 ? { kind: "taken", reason: "already gone" } : null,
+      );
+      if (!r.ok && r.error.kind === "taken") return { ok: true, value: true };
+      return r.ok ? { ok: true, value: true } : r;
+    },
+  };
+}

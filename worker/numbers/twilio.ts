@@ -1,0 +1,111 @@
+/**
+ * Twilio's number API (REST 2010-04-01, form-encoded, Basic auth AccountSid:AuthToken):
+ *   GET  /Accounts/{Sid}/AvailablePhoneNumbers/{Country}/{Local|TollFree|Mobile|National}.json
+ *   POST /Accounts/{Sid}/IncomingPhoneNumbers.json          buy (PhoneNumber, VoiceUrl, StatusCallback…)
+ *   GET  /Accounts/{Sid}/IncomingPhoneNumbers.json?FriendlyName=…   reconcile
+ *   POST /Accounts/{Sid}/IncomingPhoneNumbers/{PN…}.json    set the voice URLs
+ *   DELETE /Accounts/{Sid}/IncomingPhoneNumbers/{PN…}.json  release
+ * Twilio has no idempotency key for buying; the order id goes in FriendlyName so a retry finds
+ * what an earlier attempt bought before it buys again.
+ */
+import { call, field, str } from "./http";
+import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, ProviderError, SearchQuery } from "./types";
+
+export const TWILIO_API = "https://api.twilio.com/2010-04-01";
+
+const RESOURCE = { local: "Local", national: "National", tollfree: "TollFree", mobile: "Mobile" } as const;
+
+/** Twilio's error codes for a number that can no longer be bought (21422: not available; 21452: no numbers found). */
+const TAKEN_CODES = new Set([21422, 21421, 21452]);
+
+const describe = (body: unknown) => {
+  const message = str(field(body, "message"));
+  const code = field(body, "code");
+  return message ? `${message}${typeof code === "number" ? ` (Twilio ${code})` : ""}` : "no error message";
+};
+
+const refusal = (body: unknown): ProviderError | null => {
+  const code = field(body, "code");
+  return typeof code === "number" && TAKEN_CODES.has(code) ? { kind: "taken", reason: describe(body) } : null;
+};
+
+/** The query string of an available-numbers search. */
+export function twilioSearchParams(q: SearchQuery): URLSearchParams {
+  const p = new URLSearchParams({ VoiceEnabled: "true", PageSize: String(Math.min(q.limit, 1000)) });
+  if (q.areaCode) p.set("AreaCode", q.areaCode);
+  if (q.city) p.set("InLocality", q.city);
+  if (q.region) p.set("InRegion", q.region);
+  if (q.near) {
+    p.set("NearLatLong", `${q.near.lat},${q.near.lng}`);
+    p.set("Distance", String(q.near.radiusMiles));
+  }
+  if (q.nearNumber) {
+    p.set("NearNumber", q.nearNumber);
+    p.set("Distance", "100");
+  }
+  return p;
+}
+
+function owned(r: unknown, urls: CallbackUrls): Owned | null {
+  const number = str(field(r, "phone_number"));
+  const sid = str(field(r, "sid"));
+  const configured = field(r, "voice_url") === urls.voiceUrl && field(r, "status_callback") === urls.statusUrl;
+  return number && sid ? { number, providerId: sid, configured } : null;
+}
+
+export function twilioNumbers(creds: { accountSid: string; authToken: string }): NumberApi {
+  const base = `${TWILIO_API}/Accounts/${creds.accountSid}`;
+  const auth = `Basic ${btoa(`${creds.accountSid}:${creds.authToken}`)}`;
+  const form = (fields: Record<string, string>): RequestInit => ({
+    method: "POST",
+    headers: { Authorization: auth, "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(fields).toString(),
+  });
+  const get: RequestInit = { headers: { Authorization: auth } };
+  const urlFields = (u: CallbackUrls) => ({ VoiceUrl: u.voiceUrl, VoiceMethod: "POST", StatusCallback: u.statusUrl, StatusCallbackMethod: "POST" });
+
+  return {
+    async prepare(): Promise<Outcome<true>> {
+      return { ok: true, value: true }; // each number carries its own URLs
+    },
+
+    async search(q): Promise<Outcome<Candidate[]>> {
+      const r = await call(`${base}/AvailablePhoneNumbers/${q.country}/${RESOURCE[q.type]}.json?${twilioSearchParams(q)}`, get, describe);
+      if (!r.ok) return r;
+      const list = field(r.value.body, "available_phone_numbers");
+      const out: Candidate[] = [];
+      for (const n of Array.isArray(list) ? list : []) {
+        const number = str(field(n, "phone_number"));
+        if (number) out.push({ number, region: str(field(n, "region")) });
+      }
+      return { ok: true, value: out };
+    },
+
+    async owned(tag, urls): Promise<Outcome<Owned[]>> {
+      const r = await call(`${base}/IncomingPhoneNumbers.json?${new URLSearchParams({ FriendlyName: tag, PageSize: "1000" })}`, get, describe);
+      if (!r.ok) return r;
+      const list = field(r.value.body, "incoming_phone_numbers");
+      return { ok: true, value: (Array.isArray(list) ? list : []).map((n) => owned(n, urls)).filter((o): o is Owned => o !== null) };
+    },
+
+    async buy(number, tag, urls): Promise<Outcome<Owned>> {
+      const r = await call(`${base}/IncomingPhoneNumbers.json`, form({ PhoneNumber: number, FriendlyName: tag, ...urlFields(urls) }), describe, refusal);
+      if (!r.ok) return r;
+      const o = owned(r.value.body, urls);
+      return o ? { ok: true, value: o } : { ok: false, error: { kind: "retry", reason: "Twilio's answer had no sid" } };
+    },
+
+    async configure(o, urls): Promise<Outcome<true>> {
+      const r = await call(`${base}/IncomingPhoneNumbers/${o.providerId}.json`, form(urlFields(urls)), describe);
+      return r.ok ? { ok: true, value: true } : r;
+    },
+
+    async release(providerId): Promise<Outcome<true>> {
+      const r = await call(`${base}/IncomingPhoneNumbers/${providerId}.json`, { method: "DELETE", headers: { Authorization: auth } }, describe, (_b, status) =>
+        status === 404 ? { kind: "taken", reason: "already gone" } : null,
+      );
+      if (!r.ok && r.error.kind === "taken") return { ok: true, value: true };
+      return r.ok ? { ok: true, value: true } : r;
+    },
+  };
+}

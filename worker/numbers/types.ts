@@ -1,0 +1,62 @@
+/**
+ * A voice provider's number API as an order needs it: search, buy, find what an order already bought
+ * (the reconcile step), point a number at our callbacks, release it. One implementation per provider
+ * (twilio.ts, telnyx.ts), each written from the provider's REST reference: Workers have no SDK for
+ * either (their Node SDKs need Node's http stack), and five calls do not justify one.
+ */
+import type { NumberType } from "../schemas/orders";
+
+export interface SearchQuery {
+  country: string;
+  type: NumberType;
+  areaCode?: string | undefined;
+  city?: string | undefined;
+  region?: string | undefined;
+  near?: { lat: number; lng: number; radiusMiles: number } | undefined;
+  /** Near one of these numbers (a wider search around what was already found). */
+  nearNumber?: string | undefined;
+  /** Let the provider answer with numbers near the area when the area has too few. */
+  bestEffort?: boolean;
+  limit: number;
+}
+
+export interface Candidate {
+  number: string;
+  region: string | null;
+}
+
+/** A number the provider account holds: its id there, and whether its calls already come to us. */
+export interface Owned {
+  number: string;
+  providerId: string;
+  configured: boolean;
+}
+
+export interface CallbackUrls {
+  voiceUrl: string;
+  statusUrl: string;
+}
+
+/**
+ * A refused call: `retry` (429, 5xx, network; after `retryAfterMs` when the provider said),
+ * `taken` (the number went to someone else between search and order), or `fatal` (credentials,
+ * a request the provider refuses): the order fails with the provider's reason.
+ */
+export type ProviderError =
+  | { kind: "retry"; reason: string; retryAfterMs?: number | undefined }
+  | { kind: "taken"; reason: string }
+  | { kind: "fatal"; reason: string };
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ProviderError };
+
+export interface NumberApi {
+  /** Before the first number: point what the numbers are assigned to (Telnyx: the TeXML application) at our callbacks. */
+  prepare(urls: CallbackUrls): Promise<Outcome<true>>;
+  search(q: SearchQuery): Promise<Outcome<Candidate[]>>;
+  /** Numbers bought under `tag` (our order id): what a lost answer or a restart may have left bought. */
+  owned(tag: string, urls: CallbackUrls): Promise<Outcome<Owned[]>>;
+  buy(number: string, tag: string, urls: CallbackUrls): Promise<Outcome<Owned>>;
+  configure(owned: Owned, urls: CallbackUrls): Promise<Outcome<true>>;
+  /** Give the number back; one the provider no longer has counts as released. */
+  release(providerId: string): Promise<Outcome<true>>;
+}

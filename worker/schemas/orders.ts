@@ -1,0 +1,94 @@
+/** Number orders: numbers bought from the voice provider into a pool, asynchronously (see account/number-orders.ts). */
+import { z } from "@hono/zod-openapi";
+import { PoolIdSchema } from "./common";
+
+export const NUMBER_TYPES = ["local", "national", "tollfree", "mobile"] as const;
+export const ORDER_FALLBACKS = ["tollfree", "nearest", "wait"] as const;
+/** The providers whose number APIs edge-dni can buy from. */
+export const ORDERING_PROVIDERS = ["twilio", "telnyx"] as const;
+export const ORDER_STATUSES = ["pending", "running", "waiting", "completed", "failed"] as const;
+/** Most numbers one order may buy. */
+export const MAX_ORDER_QUANTITY = 100;
+
+export const NumberRequestSchema = z
+  .object({
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2, e.g. US")
+      .openapi({ description: "Country of the numbers (ISO 3166-1 alpha-2).", example: "US" }),
+    type: z.enum(NUMBER_TYPES).default("local").openapi({ description: "local (geographic), national, tollfree or mobile." }),
+    areaCode: z
+      .string()
+      .regex(/^\d{1,5}$/, "1-5 digits")
+      .optional()
+      .openapi({ description: "Area code (national destination code) of the country, e.g. 510. Local or toll-free numbers.", example: "510" }),
+    city: z.string().trim().min(1).max(80).optional().openapi({ description: "City / locality of local numbers." }),
+    region: z
+      .string()
+      .regex(/^[A-Z]{2}$/, "two-letter state or province, e.g. CA")
+      .optional()
+      .openapi({ description: "State or province (US/CA) of local numbers; with `near`, the point's state." }),
+    near: z
+      .object({
+        lat: z.number().min(-90).max(90),
+        lng: z.number().min(-180).max(180),
+        radiusMiles: z.number().int().min(1).max(500).default(25),
+      })
+      .strict()
+      .optional()
+      .openapi({ description: "Local numbers near a point, within a radius in miles (Twilio only: Telnyx's search has no coordinates)." }),
+    sameStateOnly: z.boolean().default(false).openapi({ description: "With `near`: only numbers in `region` (a radius may cross a state line)." }),
+    quantity: z.number().int().min(1).max(MAX_ORDER_QUANTITY),
+    fallback: z.enum(ORDER_FALLBACKS).default("wait").openapi({
+      description:
+        "When the area has too few numbers: buy toll-free numbers for the rest, search `nearest` (a wider area), or `wait` and search again every hour.",
+    }),
+    provider: z.enum(ORDERING_PROVIDERS).optional().openapi({ description: "Provider to buy from; default: the pool's provider (or the account's)." }),
+  })
+  .strict()
+  .openapi("NumberRequest");
+
+export type NumberRequest = z.infer<typeof NumberRequestSchema>;
+export type NumberType = (typeof NUMBER_TYPES)[number];
+export type OrderingProvider = (typeof ORDERING_PROVIDERS)[number];
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const OrderNumberSchema = z.object({
+  number: z.string(),
+  state: z.enum(["bought", "configured", "added", "released"]).openapi({ description: "bought → configured (voice URLs set) → added (in the pool)." }),
+  fallback: z.boolean().openapi({ description: "Bought by the fallback (toll-free or a wider area), not the request itself." }),
+});
+
+export const OrderSchema = z
+  .object({
+    id: z.string(),
+    poolId: z.string(),
+    provider: z.enum(ORDERING_PROVIDERS),
+    request: NumberRequestSchema,
+    status: z.enum(ORDER_STATUSES),
+    progress: z.object({
+      searched: z.number().openapi({ description: "Candidates the provider's searches returned." }),
+      bought: z.number(),
+      configured: z.number(),
+      added: z.number(),
+      skipped: z.number().openapi({ description: "Candidates taken by someone else between search and order." }),
+    }),
+    numbers: z.array(OrderNumberSchema),
+    attempts: z.number().openapi({ description: "Steps that failed and were retried (429, 5xx, network)." }),
+    lastError: z.string().nullable().openapi({ description: "The provider's reason for the last failure." }),
+    nextAttemptAt: z.number().nullable(),
+    createdAt: z.number(),
+    updatedAt: z.number(),
+  })
+  .openapi("NumberOrder");
+
+export type Order = z.infer<typeof OrderSchema>;
+
+export const OrderParamSchema = z.object({
+  id: z
+    .string()
+    .regex(/^ord_[A-Za-z0-9]{20}$/)
+    .openapi({ param: { name: "id", in: "path" }, example: "ord_4Kq9xW2mZpL0aB7cD1eF" }),
+});
+
+export const OrderListQuerySchema = z.object({ pool: PoolIdSchema.optional() });
