@@ -299,6 +299,7 @@ async function scanBench(ctx: BrowserContext): Promise<ScanRow[]> {
     const answer: AllocateResponse = {
       session: "primed",
       now,
+      source: "direct",
       pools: [
         { pool: "web", destinations: [US, FLOWERS], number: US_T, expiresAt: now + 3_600_000, overflow: false },
         { pool: "uk", destinations: [UK], number: UK_T, expiresAt: now + 3_600_000, overflow: false },

@@ -30,6 +30,11 @@ export interface AllocateRequest {
   session: string;
   /** Pools the visitor's source rule selects; omitted or empty means the account's default pool. */
   pools?: string[];
+  /**
+   * The source rules (the snippet's data-sources, snippet/README.md): the worker applies them to
+   * source.landing and source.referrer, names the source and picks the pools (else `pools`).
+   */
+  sources?: string;
   source?: SourceContext;
 }
 
@@ -64,6 +69,9 @@ export interface AllocateResponse {
   session: string;
   /** Server time (ms since epoch) so the snippet can correct a skewed clock. */
   now: number;
+  /** The session's source name: the matching source rule's, else "referral" or "direct". */
+  source: string;
+  /** One per pool asked; none when the source rules track nothing for this visitor. */
   pools: PoolAllocation[];
 }
 

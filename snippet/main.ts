@@ -1,6 +1,5 @@
 /** The core: start(config) ties the session, cache, request, scanning and observer together. */
 import type { AllocateRequest, AllocateResponse, PhoneParts, PoolAllocation } from "../shared/protocol";
-import { parseRules } from "../shared/rules";
 import { load, save } from "./cache";
 import type { Config } from "./config";
 import { write } from "./format";
@@ -15,8 +14,10 @@ declare const DNI_BUILD: boolean | undefined;
 export interface Cached {
   /** Session the numbers are leased to. */
   s: string;
-  /** Site key and pools asked for. */
+  /** Site key, pools and source rules asked with. */
   q: string;
+  /** The session's source name (the worker's). */
+  n: string;
   /** The allocations. */
   a: PoolAllocation[];
   /**
@@ -48,9 +49,8 @@ export const warn = (m: unknown) => console.warn("dni:", m);
  */
 export const start = (c: Config): Api => {
   const d = document,
-    S = session(parseRules(c.sources || "", warn), c.pool),
-    P = S.p,
-    q = c.key + P,
+    S = session(),
+    q = [c.key, c.pool, c.sources] + "",
     seen: Record<string, 1> = {},
     hid: CSSStyleDeclaration[] = [],
     C: Cached | undefined = load("dni:a"),
@@ -67,7 +67,7 @@ export const start = (c: Config): Api => {
           (w.dataLayer = w.dataLayer || []).push({ event: "dni:swap", dni: detail });
         },
         0,
-        { destination: x.e164, number: t!.e164, source: S.s.name },
+        { destination: x.e164, number: t!.e164, source: (L as Cached).n },
       )),
     /**
      * Scans the roots and what was added (records, and those still queued): swaps what it finds, or
@@ -131,7 +131,7 @@ export const start = (c: Config): Api => {
       setTimeout(() => a.abort(), 2e3),
       (busy = fetch(c.api + "/v1/allocate", {
         method: "POST",
-        body: JSON.stringify({ key: c.key, session: S.i, pools: P!, source: S.s } satisfies AllocateRequest),
+        body: JSON.stringify({ key: c.key, session: S.i, pools: c.pool ? c.pool.split(",") : [], sources: c.sources, source: S.s } satisfies AllocateRequest),
         signal: a.signal,
       })
         .then((r) => r.json())
@@ -140,7 +140,7 @@ export const start = (c: Config): Api => {
           // day). A refusal's ErrorBody (anything without a time) fails here, and is warned.
           l = Math.min(864e5, ...r.pools.map((a) => (a.expiresAt || r.now + 3e5) - r.now));
           if (!(l > 0)) throw r;
-          save("dni:a", (o = { s: S.i, q, a: r.pools, x: Date.now() + l, l }));
+          save("dni:a", (o = { s: S.i, q, n: r.source, a: r.pools, x: Date.now() + l, l }));
           busy = 0;
           use(o);
         })
@@ -163,12 +163,10 @@ export const start = (c: Config): Api => {
     hide: any = c.hide != null,
     timer: any;
 
-  if (P) {
-    mo.observe(d.documentElement, { childList: true, subtree: true, characterData: true });
-    d.addEventListener("click", click, true);
-    if (C && C.q == q) (K = of(C)), C.s == S.i && C.x > Date.now() && use(C);
-    if (!L) hide && setTimeout(unhide, 1e3), run([d.body]);
-  } else L = 1;
+  mo.observe(d.documentElement, { childList: true, subtree: true, characterData: true });
+  d.addEventListener("click", click, true);
+  if (C && C.q == q) (K = of(C)), C.s == S.i && C.x > Date.now() && use(C);
+  if (!L) hide && setTimeout(unhide, 1e3), run([d.body]);
 
   const api: Api = ((m: "number", x?: string, cb?: any) => api[m](x).then(cb)) as Api;
   api.number = (x, p?: any) => need().then(() => ((x ? (find(x, K, (_, q) => (p = p || q)), p) : K[0]) || [])[1] || null);

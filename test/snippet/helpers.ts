@@ -26,7 +26,7 @@ export const alloc = (pool: string, destinations: PhoneParts[], number: PhonePar
   overflow: false,
 });
 
-export const answer = (pools: PoolAllocation[], session = "s", now = Date.now()): AllocateResponse => ({ session, now, pools });
+export const answer = (pools: PoolAllocation[], session = "s", now = Date.now(), source = "email"): AllocateResponse => ({ session, now, source, pools });
 
 /** A stub of fetch (the network edge) that answers with `body` (status 200 unless given). */
 export const stubFetch = (body: unknown = answer([alloc("web", [US], US_T)]), status = 200) => {
