@@ -75,9 +75,10 @@ export const start = (c: Config): Api => {
      */
     run = (ns: (Node | null)[], rs: MutationRecord[] = []) => {
       try {
-        ns.concat(...rs.concat(mo.takeRecords()).map((r) => (r.type == "characterData" ? [r.target] : [...r.addedNodes])))
-          // A text (or comment) node: its element. Only elements have matches().
-          .map((n: any) => (n && !n.matches ? n.parentElement : n))
+        ns.concat(...rs.concat(mo.takeRecords()).map((r) => (r.type == "childList" ? [...r.addedNodes] : [r.target])))
+          // A text (or comment) node: its parent, an element or a shadow root. Only elements have
+          // matches(), only shadow roots a host.
+          .map((n: any) => (n && !n.matches && !n.host ? n.parentNode : n))
           .forEach(
             (n) =>
               n &&
@@ -86,10 +87,13 @@ export const start = (c: Config): Api => {
                 (T, v, e, H?: any, s?: any, P?: any) =>
                   (
                     // Each destination found (H: one was): once there is an allocation (L), its
-                    // number (if its pool has one) is written in its place in v, or in the tel: link
-                    // (v, not used after for a link, is then spoiled).
+                    // number (if its pool has one) is written in its place in v, or in the tel: or
+                    // sms: link, before what follows the number (v, not used after for a link, is
+                    // then spoiled).
                     (v = find(v, K, (x, p) =>
-                      L && p[1] ? ((H = 1), swapped(p), e ? e.setAttribute("href", "tel:" + p[1].e164) : write(x, p[0], p[1])) : (H = x),
+                      L && p[1]
+                        ? ((H = 1), swapped(p), e ? e.setAttribute("href", e.getAttribute("href")!.replace(/:[^?;]*/, ":" + p[1].e164)) : write(x, p[0], p[1]))
+                        : (H = x),
                     )),
                     L
                       ? // Each text node of the run gets its part of v back: after a hit, and only if
@@ -99,8 +103,10 @@ export const start = (c: Config): Api => {
                         (req(),
                         // Anti-flicker: hide the elements of these texts (unless styled inline) until
                         // the answer, a failure or the cap.
-                        hide && T.forEach((t: any) => !(s = t.parentElement.style).visibility && hid.push(s) && (s.visibility = "hidden")))
+                        hide &&
+                          T.forEach((t: any) => !(s = (t.parentElement || t.parentNode.host).style).visibility && hid.push(s) && (s.visibility = "hidden")))
                   ),
+                watch,
               ),
           );
       } catch (e) {
@@ -109,6 +115,8 @@ export const start = (c: Config): Api => {
       mo.takeRecords();
     },
     mo = new MutationObserver((rs) => run([], rs)),
+    /** Observes a root (the document, an open shadow root): added content, changed text, an href set later. */
+    watch = (r: Node) => mo.observe(r, { childList: true, subtree: true, characterData: true, attributeFilter: ["href"] }),
     /**
      * Takes an allocation into use, swaps the page, and renews when a quarter of the lease is left
      * (at once if less is left).
@@ -163,7 +171,14 @@ export const start = (c: Config): Api => {
     hide: any = c.hide != null,
     timer: any;
 
-  mo.observe(d.documentElement, { childList: true, subtree: true, characterData: true });
+  watch(d.documentElement);
+  // Open shadow roots attached later (web components): observed from the start, and walked.
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (this: Element, i: ShadowRootInit) {
+    const r = attach.call(this, i);
+    if (i.mode == "open") watch(r);
+    return r;
+  };
   d.addEventListener("click", click, true);
   if (C && C.q == q) (K = of(C)), C.s == S.i && C.x > Date.now() && use(C);
   if (!L) hide && setTimeout(unhide, 1e3), run([d.body]);
@@ -173,6 +188,7 @@ export const start = (c: Config): Api => {
   if (typeof DNI_BUILD == "undefined")
     api.stop = () => {
       mo.disconnect();
+      Element.prototype.attachShadow = attach;
       d.removeEventListener("click", click, true);
       clearTimeout(timer);
     };
