@@ -4,6 +4,7 @@ import { load, save } from "./cache";
 import type { Config } from "./config";
 import { write } from "./format";
 import { find, type Pair, phoneLike } from "./match";
+import { pending } from "./hydrate";
 import { REVEAL, walk } from "./scan";
 import { session } from "./session";
 
@@ -50,6 +51,7 @@ export const warn = (m: unknown) => console.warn("dni:", m);
 export const start = (c: Config): Api => {
   const d = document,
     S = session(),
+    hydrate = c.hydrate != null,
     q = [c.key, c.pool, c.sources] + "",
     seen: Record<string, 1> = {},
     hid: CSSStyleDeclaration[] = [],
@@ -57,6 +59,16 @@ export const start = (c: Config): Api => {
     /** An answer's pairs: each destination with its pool's number. */
     of = (r: Cached) => r.a.flatMap((a) => a.destinations.map((x): Pair => [x, a.number])),
     unhide = () => hid.splice((hide = 0)).forEach((s) => (s.visibility = "")),
+    /** data-hide: hides the elements of these texts (unless styled inline). */
+    conceal = (T: Text[], s?: any) =>
+      hide && T.forEach((t: any) => !(s = (t.parentElement || t.parentNode.host).style).visibility && hid.push(s) && (s.visibility = "hidden")),
+    /** Scans again what waited for hydration; shows what was hidden once nothing waits. */
+    retry = () => {
+      wait = 0;
+      tries++;
+      run([d.body]);
+      wait || unhide();
+    },
     /** The first swap of each destination: a `dni:swap` event and a dataLayer push, after the writes. */
     swapped = ([x, t]: Pair) =>
       seen[x.e164] ||
@@ -84,27 +96,27 @@ export const start = (c: Config): Api => {
               n &&
               walk(
                 n,
-                (T, v, e, H?: any, s?: any, P?: any) =>
+                (T, v, e, H?: any, P?: any, W?: any) =>
                   (
                     // Each destination found (H: one was): once there is an allocation (L), its
                     // number (if its pool has one) is written in its place in v, or in the tel: or
                     // sms: link, before what follows the number (v, not used after for a link, is
-                    // then spoiled).
+                    // then spoiled) — unless a framework has yet to hydrate these nodes (W).
                     (v = find(v, K, (x, p) =>
-                      L && p[1]
+                      L && p[1] && !(W = W || (tries < 200 && pending(T[0] || e!, hydrate)))
                         ? ((H = 1), swapped(p), e ? e.setAttribute("href", e.getAttribute("href")!.replace(/:[^?;]*/, ":" + p[1].e164)) : write(x, p[0], p[1]))
                         : (H = x),
                     )),
                     L
-                      ? // Each text node of the run gets its part of v back: after a hit, and only if
-                        // no text held a "\0" of its own (it would shift the parts).
-                        H && (P = v.split("\0")).length == T.length && T.map((t, i) => (t.data = P[i]))
+                      ? W
+                        ? // Tried again in 50 ms (10 s at most), hidden meanwhile with data-hide.
+                          (conceal(T), wait || (wait = setTimeout(retry, 50)))
+                        : // Each text node of the run gets its part of v back: after a hit, and only
+                          // if no text held a "\0" of its own (it would shift the parts).
+                          H == 1 && (P = v.split("\0")).length == T.length && T.map((t, i) => (t.data = P[i]))
                       : (K[0] ? H : e || phoneLike(v)) &&
-                        (req(),
-                        // Anti-flicker: hide the elements of these texts (unless styled inline) until
-                        // the answer, a failure or the cap.
-                        hide &&
-                          T.forEach((t: any) => !(s = (t.parentElement || t.parentNode.host).style).visibility && hid.push(s) && (s.visibility = "hidden")))
+                        // Anti-flicker: hidden until the answer, a failure or the cap.
+                        (req(), conceal(T))
                   ),
                 watch,
               ),
@@ -124,7 +136,7 @@ export const start = (c: Config): Api => {
     use = (r: Cached) => {
       K = of((L = r));
       run([d.body]);
-      unhide();
+      wait || unhide();
       timer = setTimeout(req, r.x - Date.now() - r.l / 4);
     },
     /**
@@ -169,7 +181,10 @@ export const start = (c: Config): Api => {
     busy: Promise<void> | 0 = 0,
     /** Anti-flicker (data-hide): on until the answer, or for at most a second. */
     hide: any = c.hide != null,
-    timer: any;
+    timer: any,
+    /** The retry of what waits for hydration (hydrate.ts), and how many were made. */
+    wait: any = 0,
+    tries = 0;
 
   watch(d.documentElement);
   // Open shadow roots attached later (web components): observed from the start, and walked.
