@@ -73,6 +73,11 @@ export interface AllocateResponse {
   source: string;
   /** One per pool asked; none when the source rules track nothing for this visitor. */
   pools: PoolAllocation[];
+  /**
+   * The pattern (a RegExp source, for the "g" flag) that finds the pools' destinations in order
+   * (pools, then each pool's destinations), one group each, in any written form (shared/pattern.ts).
+   */
+  pattern: string;
 }
 
 /** Every error the API returns has this shape. */

@@ -6,20 +6,14 @@
  * compares props with props after that, not with the DOM), and the observer catches re-renders.
  */
 
-/** Marks of a React server-rendered page whose root may not exist yet (Next.js pages, Gatsby, React ≤ 17). */
-const SSR = "#__next,#___gatsby,[data-reactroot]";
-
 /**
  * True while n may still be hydrated: an ancestor (or n) is React's root container (hydrateRoot has
  * been called: `__reactContainer$…`) and none between is hydrated yet (`__reactFiber$…`, set on a
  * node once it and everything inside it are hydrated); or no root is found, the page is not loaded
  * yet (the app's scripts have not all run) and it looks server-rendered by React (data-hydrate on
- * the script tag, the marks above, Next.js' app router's `self.__next_f`).
+ * the script tag, Next.js' `#__next` root (pages router) or `self.__next_f` (app router)).
  */
 export const pending = (n: Node | null, hydrate: boolean): boolean => {
-  for (let k: string; n; n = n.parentNode) {
-    if ((k = Object.keys(n) + "").includes("__reactFiber")) return false;
-    if (k.includes("__reactContainer")) return true;
-  }
-  return document.readyState != "complete" && (hydrate || !!(self as any).__next_f || !!document.querySelector(SSR));
+  for (let m: RegExpExecArray | null; n; n = n.parentNode) if ((m = /__react(C|F)/.exec(Object.keys(n) + ""))) return m[1] == "C";
+  return document.readyState != "complete" && (hydrate || !!(self as any).__next_f || !!document.getElementById("__next"));
 };

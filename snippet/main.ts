@@ -3,8 +3,8 @@ import type { AllocateRequest, AllocateResponse, PhoneParts, PoolAllocation } fr
 import { load, save } from "./cache";
 import type { Config } from "./config";
 import { write } from "./format";
-import { find, type Pair, phoneLike } from "./match";
 import { pending } from "./hydrate";
+import { find, type Pair, phoneLike } from "./match";
 import { REVEAL, walk } from "./scan";
 import { session } from "./session";
 
@@ -19,6 +19,8 @@ export interface Cached {
   q: string;
   /** The session's source name (the worker's). */
   n: string;
+  /** The destinations' pattern (the worker's, shared/pattern.ts). */
+  p: string;
   /** The allocations. */
   a: PoolAllocation[];
   /**
@@ -57,7 +59,7 @@ export const start = (c: Config): Api => {
     hid: CSSStyleDeclaration[] = [],
     C: Cached | undefined = load("dni:a"),
     /** An answer's pairs: each destination with its pool's number. */
-    of = (r: Cached) => r.a.flatMap((a) => a.destinations.map((x): Pair => [x, a.number])),
+    of = (r: Cached) => ((R = RegExp(r.p, "g")), r.a.flatMap((a) => a.destinations.map((x): Pair => [x, a.number]))),
     unhide = () => hid.splice((hide = 0)).forEach((s) => (s.visibility = "")),
     /** data-hide: hides the elements of these texts (unless styled inline). */
     conceal = (T: Text[], s?: any) =>
@@ -102,7 +104,7 @@ export const start = (c: Config): Api => {
                     // number (if its pool has one) is written in its place in v, or in the tel: or
                     // sms: link, before what follows the number (v, not used after for a link, is
                     // then spoiled) — unless a framework has yet to hydrate these nodes (W).
-                    (v = find(v, K, (x, p) =>
+                    (v = find(v, R, K, (x, p) =>
                       L && p[1] && !(W = W || (tries < 200 && pending(T[0] || e!, hydrate)))
                         ? ((H = 1), swapped(p), e ? e.setAttribute("href", e.getAttribute("href")!.replace(/:[^?;]*/, ":" + p[1].e164)) : write(x, p[0], p[1]))
                         : (H = x),
@@ -160,7 +162,7 @@ export const start = (c: Config): Api => {
           // day). A refusal's ErrorBody (anything without a time) fails here, and is warned.
           l = Math.min(864e5, ...r.pools.map((a) => (a.expiresAt || r.now + 3e5) - r.now));
           if (!(l > 0)) throw r;
-          save("dni:a", (o = { s: S.i, q, n: r.source, a: r.pools, x: Date.now() + l, l }));
+          save("dni:a", (o = { s: S.i, q, n: r.source, p: r.pattern, a: r.pools, x: Date.now() + l, l }));
           busy = 0;
           use(o);
         })
@@ -175,6 +177,8 @@ export const start = (c: Config): Api => {
       t.closest && (t = t.closest("[" + REVEAL + "]")) && (e.preventDefault(), t.removeAttribute(REVEAL), need().then(() => run([t])));
   /** What to find: the destinations (of an answer or the cache) with their numbers. */
   let K: Pair[] = [],
+    /** Their pattern. */
+    R: RegExp,
     /** The allocation in use; 1 after a failure (nothing written) or when nothing is tracked; 0 before. */
     L: Cached | 0 | 1 = 0,
     /** The request in flight; after a failure it stays, settled: no second request. */
@@ -199,7 +203,7 @@ export const start = (c: Config): Api => {
   if (!L) hide && setTimeout(unhide, 1e3), run([d.body]);
 
   const api: Api = ((m: "number", x?: string, cb?: any) => api[m](x).then(cb)) as Api;
-  api.number = (x, p?: any) => need().then(() => ((x ? (find(x, K, (_, q) => (p = p || q)), p) : K[0]) || [])[1] || null);
+  api.number = (x, p?: any) => need().then(() => ((x ? (find(x, R, K, (_, q) => (p = p || q)), p) : K[0]) || [])[1] || null);
   if (typeof DNI_BUILD == "undefined")
     api.stop = () => {
       mo.disconnect();

@@ -25,7 +25,7 @@ interface AllocationRequest {
 /** Routing attempts: the cached one, then a fresh one from the account object. */
 const ATTEMPTS = 3;
 
-export async function allocateFromPools(env: Env, req: AllocationRequest): Promise<Result<Omit<AllocateResponse, "source">>> {
+export async function allocateFromPools(env: Env, req: AllocationRequest): Promise<Result<Omit<AllocateResponse, "source" | "pattern">>> {
   const check = { siteKey: req.siteKey, origin: req.origin };
   const asDefault = !req.pools?.length;
   let fresh = false;

@@ -52,6 +52,7 @@ export const AllocateResponseSchema = z
         overflow: z.boolean(),
       }),
     ),
+    pattern: z.string().openapi({ description: "RegExp source (flag g) finding the destinations in order, one group each, in any written form." }),
   })
   .openapi("AllocateResponse");
 
