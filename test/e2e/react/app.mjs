@@ -14,8 +14,8 @@ export function App() {
     h("p", { id: "a" }, "Call (800) 555-0199"),
     h("p", { id: "mixed" }, "Sales: ", "(800) 555-0199", " or write ", h("b", null, "to us")),
     h("a", { id: "tel", href: ready ? "tel:+18005550199" : "#" }, "Call us"),
-    h("button", { id: "count", onClick: () => setCount(count + 1) }, `Clicked ${count}`),
-    h("button", { id: "go", onClick: () => setRoute("contact") }, "Contact"),
+    h("button", { id: "count", type: "button", onClick: () => setCount(count + 1) }, `Clicked ${count}`),
+    h("button", { id: "go", type: "button", onClick: () => setRoute("contact") }, "Contact"),
     route === "contact" ? h("p", { id: "contact" }, "Contact: 800-555-0199") : null,
     h("p", { id: "hydrated" }, ready ? "yes" : "no"),
   );
