@@ -37,6 +37,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import type { BrowserContext } from "playwright-core";
+import { pattern } from "../shared/pattern.ts";
 import type { AllocateResponse, PhoneParts } from "../shared/protocol.ts";
 import { adminCall, createAccountWithPool, DESKTOP_UA, launchChromium, startSite, startWorker } from "../test/e2e/harness.ts";
 
@@ -299,6 +300,8 @@ async function scanBench(ctx: BrowserContext): Promise<ScanRow[]> {
     const answer: AllocateResponse = {
       session: "primed",
       now,
+      source: "direct",
+      pattern: pattern([US, FLOWERS, UK]),
       pools: [
         { pool: "web", destinations: [US, FLOWERS], number: US_T, expiresAt: now + 3_600_000, overflow: false },
         { pool: "uk", destinations: [UK], number: UK_T, expiresAt: now + 3_600_000, overflow: false },

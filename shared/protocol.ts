@@ -51,6 +51,11 @@ export interface AllocateRequest {
   session: string;
   /** Pools the visitor's source rule selects; omitted or empty means the account's default pool. */
   pools?: string[];
+  /**
+   * The source rules (the snippet's data-sources, snippet/README.md): the worker applies them to
+   * source.landing and source.referrer, names the source and picks the pools (else `pools`).
+   */
+  sources?: string;
   source?: SourceContext;
 }
 
@@ -93,7 +98,15 @@ export interface AllocateResponse {
   session: string;
   /** Server time (ms since epoch) so the snippet can correct a skewed clock. */
   now: number;
+  /** The session's source name: the matching source rule's, else "referral" or "direct". */
+  source: string;
+  /** One per pool asked; none when the source rules track nothing for this visitor. */
   pools: PoolAllocation[];
+  /**
+   * The pattern (a RegExp source, for the "g" flag) that finds the pools' destinations in order
+   * (pools, then each pool's destinations), one group each, in any written form (shared/pattern.ts).
+   */
+  pattern: string;
 }
 
 /** Every error the API returns has this shape. */

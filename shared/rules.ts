@@ -66,3 +66,44 @@ export const test = ([k, g]: string[], q: Params, h: string): boolean => {
 /** The first rule whose conditions hold ("&" binds tighter than "|"), or undefined. */
 export const pick = (rules: Rule[], q: Params, h: string): Rule | undefined =>
   rules.find((r) => r.c.split("|").some((a) => a.split("&").every((t) => test(t.split("="), q, h))));
+
+/** What the source rules say about a session's first touch. */
+export interface Classified {
+  /** The rule's name; "referral" (another site referred) or "direct" for `*` and when none matched. */
+  name: string;
+  /** The rule's pools, else the default ones; null when rules exist, none matched and there is no default: nothing is tracked. */
+  pools: string[] | null;
+}
+
+/**
+ * The source rules (`data-sources`, sent with the allocation) applied to a session's first touch,
+ * on the worker: the snippet sends the rules' text, the landing URL and the referrer and carries
+ * none of this code. pools: the default pools (`data-pool`; [] is the account's default pool).
+ * A referrer on the landing page's own host counts as none.
+ */
+export const classify = (
+  src: string,
+  landing: string | undefined,
+  referrer: string | undefined,
+  pools: string[] | undefined,
+  warn: (m: string) => void,
+): Classified => {
+  const rules = parseRules(src, warn),
+    host = (u: string | undefined) => {
+      try {
+        return new URL(u || "").hostname;
+      } catch {
+        return "";
+      }
+    };
+  let params = new URLSearchParams();
+  try {
+    params = new URL(landing || "").searchParams;
+  } catch {}
+  const h = host(referrer) == host(landing) ? "" : host(referrer),
+    r = pick(rules, params, h);
+  return {
+    name: r && r.n != "*" ? r.n : h ? "referral" : "direct",
+    pools: r ? r.p || pools || [] : rules[0] && !(pools && pools[0]) ? null : pools || [],
+  };
+};

@@ -10,6 +10,8 @@ export interface Config {
   sources?: string;
   /** data-hide (present: on): anti-flicker, hides what looks like a number until swapped, 1 s at most. */
   hide?: string;
+  /** data-hydrate (present: on): the page is server-rendered and hydrated by React (hydrate.ts); most are recognised without it. */
+  hydrate?: string;
 }
 
 export const config = (s: HTMLScriptElement): Config => ({ ...s.dataset, api: new URL(s.dataset.api || s.src).origin }) as Config;

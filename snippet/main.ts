@@ -1,9 +1,9 @@
 /** The core: start(config) ties the session, cache, request, scanning and observer together. */
 import type { AllocateRequest, AllocateResponse, PhoneParts, PoolAllocation } from "../shared/protocol";
-import { parseRules } from "../shared/rules";
 import { load, save } from "./cache";
 import type { Config } from "./config";
 import { write } from "./format";
+import { pending } from "./hydrate";
 import { find, type Pair, phoneLike } from "./match";
 import { REVEAL, walk } from "./scan";
 import { session } from "./session";
@@ -15,8 +15,12 @@ declare const DNI_BUILD: boolean | undefined;
 export interface Cached {
   /** Session the numbers are leased to. */
   s: string;
-  /** Site key and pools asked for. */
+  /** Site key, pools and source rules asked with. */
   q: string;
+  /** The session's source name (the worker's). */
+  n: string;
+  /** The destinations' pattern (the worker's, shared/pattern.ts). */
+  p: string;
   /** The allocations. */
   a: PoolAllocation[];
   /**
@@ -48,15 +52,25 @@ export const warn = (m: unknown) => console.warn("dni:", m);
  */
 export const start = (c: Config): Api => {
   const d = document,
-    S = session(parseRules(c.sources || "", warn), c.pool),
-    P = S.p,
-    q = c.key + P,
+    S = session(),
+    hydrate = c.hydrate != null,
+    q = [c.key, c.pool, c.sources] + "",
     seen: Record<string, 1> = {},
     hid: CSSStyleDeclaration[] = [],
     C: Cached | undefined = load("dni:a"),
     /** An answer's pairs: each destination with its pool's number. */
-    of = (r: Cached) => r.a.flatMap((a) => a.destinations.map((x): Pair => [x, a.number])),
+    of = (r: Cached) => ((R = RegExp(r.p, "g")), r.a.flatMap((a) => a.destinations.map((x): Pair => [x, a.number]))),
     unhide = () => hid.splice((hide = 0)).forEach((s) => (s.visibility = "")),
+    /** data-hide: hides the elements of these texts (unless styled inline). */
+    conceal = (T: Text[], s?: any) =>
+      hide && T.forEach((t: any) => !(s = (t.parentElement || t.parentNode.host).style).visibility && hid.push(s) && (s.visibility = "hidden")),
+    /** Scans again what waited for hydration; shows what was hidden once nothing waits. */
+    retry = () => {
+      wait = 0;
+      tries++;
+      run([d.body]);
+      wait || unhide();
+    },
     /** The first swap of each destination: a `dni:swap` event and a dataLayer push, after the writes. */
     swapped = ([x, t]: Pair) =>
       seen[x.e164] ||
@@ -67,7 +81,7 @@ export const start = (c: Config): Api => {
           (w.dataLayer = w.dataLayer || []).push({ event: "dni:swap", dni: detail });
         },
         0,
-        { destination: x.e164, number: t!.e164, source: S.s.name },
+        { destination: x.e164, number: t!.e164, source: (L as Cached).n },
       )),
     /**
      * Scans the roots and what was added (records, and those still queued): swaps what it finds, or
@@ -75,32 +89,38 @@ export const start = (c: Config): Api => {
      */
     run = (ns: (Node | null)[], rs: MutationRecord[] = []) => {
       try {
-        ns.concat(...rs.concat(mo.takeRecords()).map((r) => (r.type == "characterData" ? [r.target] : [...r.addedNodes])))
-          // A text (or comment) node: its element. Only elements have matches().
-          .map((n: any) => (n && !n.matches ? n.parentElement : n))
+        ns.concat(...rs.concat(mo.takeRecords()).map((r) => (r.type == "childList" ? [...r.addedNodes] : [r.target])))
+          // A text (or comment) node: its parent, an element or a shadow root. Only elements have
+          // matches(), only shadow roots a host.
+          .map((n: any) => (n && !n.matches && !n.host ? n.parentNode : n))
           .forEach(
             (n) =>
               n &&
               walk(
                 n,
-                (T, v, e, H?: any, s?: any, P?: any) =>
+                (T, v, e, H?: any, P?: any, W?: any) =>
                   (
                     // Each destination found (H: one was): once there is an allocation (L), its
-                    // number (if its pool has one) is written in its place in v, or in the tel: link
-                    // (v, not used after for a link, is then spoiled).
-                    (v = find(v, K, (x, p) =>
-                      L && p[1] ? ((H = 1), swapped(p), e ? e.setAttribute("href", "tel:" + p[1].e164) : write(x, p[0], p[1])) : (H = x),
+                    // number (if its pool has one) is written in its place in v, or in the tel: or
+                    // sms: link, before what follows the number (v, not used after for a link, is
+                    // then spoiled) — unless a framework has yet to hydrate these nodes (W).
+                    (v = find(v, R, K, (x, p) =>
+                      L && p[1] && !(W = W || (tries < 200 && pending(T[0] || e!, hydrate)))
+                        ? ((H = 1), swapped(p), e ? e.setAttribute("href", e.getAttribute("href")!.replace(/:[^?;]*/, ":" + p[1].e164)) : write(x, p[0], p[1]))
+                        : (H = x),
                     )),
                     L
-                      ? // Each text node of the run gets its part of v back: after a hit, and only if
-                        // no text held a "\0" of its own (it would shift the parts).
-                        H && (P = v.split("\0")).length == T.length && T.map((t, i) => (t.data = P[i]))
+                      ? W
+                        ? // Tried again in 50 ms (10 s at most), hidden meanwhile with data-hide.
+                          (conceal(T), wait || (wait = setTimeout(retry, 50)))
+                        : // Each text node of the run gets its part of v back: after a hit, and only
+                          // if no text held a "\0" of its own (it would shift the parts).
+                          H == 1 && (P = v.split("\0")).length == T.length && T.map((t, i) => (t.data = P[i]))
                       : (K[0] ? H : e || phoneLike(v)) &&
-                        (req(),
-                        // Anti-flicker: hide the elements of these texts (unless styled inline) until
-                        // the answer, a failure or the cap.
-                        hide && T.forEach((t: any) => !(s = t.parentElement.style).visibility && hid.push(s) && (s.visibility = "hidden")))
+                        // Anti-flicker: hidden until the answer, a failure or the cap.
+                        (req(), conceal(T))
                   ),
+                watch,
               ),
           );
       } catch (e) {
@@ -109,6 +129,8 @@ export const start = (c: Config): Api => {
       mo.takeRecords();
     },
     mo = new MutationObserver((rs) => run([], rs)),
+    /** Observes a root (the document, an open shadow root): added content, changed text, an href set later. */
+    watch = (r: Node) => mo.observe(r, { childList: true, subtree: true, characterData: true, attributeFilter: ["href"] }),
     /**
      * Takes an allocation into use, swaps the page, and renews when a quarter of the lease is left
      * (at once if less is left).
@@ -116,7 +138,7 @@ export const start = (c: Config): Api => {
     use = (r: Cached) => {
       K = of((L = r));
       run([d.body]);
-      unhide();
+      wait || unhide();
       timer = setTimeout(req, r.x - Date.now() - r.l / 4);
     },
     /**
@@ -131,7 +153,7 @@ export const start = (c: Config): Api => {
       setTimeout(() => a.abort(), 2e3),
       (busy = fetch(c.api + "/v1/allocate", {
         method: "POST",
-        body: JSON.stringify({ key: c.key, session: S.i, pools: P!, source: S.s } satisfies AllocateRequest),
+        body: JSON.stringify({ key: c.key, session: S.i, pools: c.pool ? c.pool.split(",") : [], sources: c.sources, source: S.s } satisfies AllocateRequest),
         signal: a.signal,
       })
         .then((r) => r.json())
@@ -140,7 +162,7 @@ export const start = (c: Config): Api => {
           // day). A refusal's ErrorBody (anything without a time) fails here, and is warned.
           l = Math.min(864e5, ...r.pools.map((a) => (a.expiresAt || r.now + 3e5) - r.now));
           if (!(l > 0)) throw r;
-          save("dni:a", (o = { s: S.i, q, a: r.pools, x: Date.now() + l, l }));
+          save("dni:a", (o = { s: S.i, q, n: r.source, p: r.pattern, a: r.pools, x: Date.now() + l, l }));
           busy = 0;
           use(o);
         })
@@ -155,26 +177,37 @@ export const start = (c: Config): Api => {
       t.closest && (t = t.closest("[" + REVEAL + "]")) && (e.preventDefault(), t.removeAttribute(REVEAL), need().then(() => run([t])));
   /** What to find: the destinations (of an answer or the cache) with their numbers. */
   let K: Pair[] = [],
+    /** Their pattern. */
+    R: RegExp,
     /** The allocation in use; 1 after a failure (nothing written) or when nothing is tracked; 0 before. */
     L: Cached | 0 | 1 = 0,
     /** The request in flight; after a failure it stays, settled: no second request. */
     busy: Promise<void> | 0 = 0,
     /** Anti-flicker (data-hide): on until the answer, or for at most a second. */
     hide: any = c.hide != null,
-    timer: any;
+    timer: any,
+    /** The retry of what waits for hydration (hydrate.ts), and how many were made. */
+    wait: any = 0,
+    tries = 0;
 
-  if (P) {
-    mo.observe(d.documentElement, { childList: true, subtree: true, characterData: true });
-    d.addEventListener("click", click, true);
-    if (C && C.q == q) (K = of(C)), C.s == S.i && C.x > Date.now() && use(C);
-    if (!L) hide && setTimeout(unhide, 1e3), run([d.body]);
-  } else L = 1;
+  watch(d.documentElement);
+  // Open shadow roots attached later (web components): observed from the start, and walked.
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (this: Element, i: ShadowRootInit) {
+    const r = attach.call(this, i);
+    if (i.mode == "open") watch(r);
+    return r;
+  };
+  d.addEventListener("click", click, true);
+  if (C && C.q == q) (K = of(C)), C.s == S.i && C.x > Date.now() && use(C);
+  if (!L) hide && setTimeout(unhide, 1e3), run([d.body]);
 
   const api: Api = ((m: "number", x?: string, cb?: any) => api[m](x).then(cb)) as Api;
-  api.number = (x, p?: any) => need().then(() => ((x ? (find(x, K, (_, q) => (p = p || q)), p) : K[0]) || [])[1] || null);
+  api.number = (x, p?: any) => need().then(() => ((x ? (find(x, R, K, (_, q) => (p = p || q)), p) : K[0]) || [])[1] || null);
   if (typeof DNI_BUILD == "undefined")
     api.stop = () => {
       mo.disconnect();
+      Element.prototype.attachShadow = attach;
       d.removeEventListener("click", click, true);
       clearTimeout(timer);
     };

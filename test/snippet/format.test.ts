@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { phoneParts } from "../../shared/phone";
 import { write } from "../../snippet/format";
 import { FLOWERS, UK, UK_9, UK_T, US, US_T } from "./helpers";
 
-describe("write", () => {
+/** The parts the worker sends (libphonenumber's national form for the number's region and type). */
+const p = phoneParts;
+
+describe("write: same grouping keeps the original digit for digit", () => {
   it.each([
     ["(800) 555-0199", "(800) 555-0123"],
     ["800.555.0199", "800.555.0123"],
@@ -21,20 +25,74 @@ describe("write", () => {
     ["020 7946 0958", "020 7946 0111"],
     ["+44 (0)20 7946 0958", "+44 (0)20 7946 0111"],
     ["0044 20 7946 0958", "0044 20 7946 0111"],
+    // The site's own (unusual) grouping stays when the tracking number is of the same shape.
+    ["0207 946 0958", "0207 946 0111"],
   ])("keeps the shape of %s", (s, out) => {
     expect(write(s, UK, UK_T)).toBe(out);
   });
 
-  it("writes the national form when the digit counts differ", () => {
-    expect(write("020 7946 0958", UK, UK_9)).toBe("016977 2345");
-    expect(write("+44 (0)20 7946 0958", UK, UK_9)).toBe("016977 2345");
+  it("keeps node borders in place", () => {
+    expect(write("(800)\0 555-0199", US, US_T)).toBe("(800)\0 555-0123");
+  });
+});
+
+describe("write: another grouping is written in the tracking number's own groups, in the original's style", () => {
+  const london = p("+442079460958");
+  it.each([
+    // Geographic, another area code length (Manchester 0161, Brampton 016977).
+    ["020 7946 0958", "+441614960000", "0161 496 0000"],
+    ["+44 20 7946 0958", "+441614960000", "+44 161 496 0000"],
+    ["+44 (0)20 7946 0958", "+441614960000", "+44 (0)161 496 0000"],
+    ["0044 20 7946 0958", "+441614960000", "0044 161 496 0000"],
+    ["(020) 7946-0958", "+441614960000", "(0161) 496-0000"],
+    ["020.7946.0958", "+441614960000", "0161.496.0000"],
+    ["020/7946 0958", "+441614960000", "0161/496 0000"],
+    ["02079460958", "+441614960000", "01614960000"],
+    ["020 7946 0958", "+441697723456", "016977 23456"],
+    // Mobile, toll-free, national (non-geographic) tracking numbers.
+    ["020 7946 0958", "+447700900123", "07700 900123"],
+    ["+44 20 7946 0958", "+447700900123", "+44 7700 900123"],
+    ["020 7946 0958", "+448081570000", "0808 157 0000"],
+    ["020-7946-0958", "+443031234567", "0303-123-4567"],
+  ])("%s with %s gives %s", (s, t, out) => {
+    expect(write(s, london, p(t))).toBe(out);
   });
 
-  it("writes the national form for another country's number", () => {
+  it.each([
+    // Germany: Berlin (030, 6-digit subscriber) vs Munich (089, 8) and a mobile.
+    ["030 123456", "+4930123456", "+498912345678", "089 12345678"],
+    ["+49 30 123456", "+4930123456", "+4915123456789", "+49 1512 3456789"],
+    ["030/123456", "+4930123456", "+4915123456789", "01512/3456789"],
+    // France: 01 42 68 53 00 and a mobile keep five pairs.
+    ["01 42 68 53 00", "+33142685300", "+33612345678", "06 12 34 56 78"],
+    // Australia: (02) 9123 4567 with a mobile.
+    ["(02) 9123 4567", "+61291234567", "+61412345678", "(0412) 345 678"],
+    ["+61 2 9123 4567", "+61291234567", "+61412345678", "+61 412 345 678"],
+    // The Netherlands: Amsterdam 020 with a mobile (06 + 8).
+    ["020 123 4567", "+31201234567", "+31612345678", "06 12345678"],
+    // Italy (no trunk prefix: the 0 is part of the number): fixed line with a mobile.
+    ["06 1234 5678", "+390612345678", "+393123456789", "312 345 6789"],
+    ["+39 06 1234 5678", "+390612345678", "+393123456789", "+39 312 345 6789"],
+  ])("%s (%s) with %s gives %s", (s, d, t, out) => {
+    expect(write(s, p(d), p(t))).toBe(out);
+  });
+
+  it("moves node borders to the end (the first node gets the number)", () => {
+    expect(write("020\0 7946 0958", london, p("+441614960000"))).toBe("0161 496 0000\0");
+  });
+
+  it("writes the original's prefix when the nsn length differs", () => {
+    expect(write("020 7946 0958", UK, UK_9)).toBe("016977 2345");
+    expect(write("+44 (0)20 7946 0958", UK, UK_9)).toBe("+44 (0)16977 2345");
+  });
+});
+
+describe("write: the national form", () => {
+  it("for another country's number", () => {
     expect(write("(800) 555-0199", US, UK_T)).toBe("020 7946 0111");
   });
 
-  it("writes the national form in place of a vanity number", () => {
+  it("in place of a vanity number", () => {
     expect(write("1-800-FLOWERS", FLOWERS, US_T)).toBe("(800) 555-0123");
   });
 });

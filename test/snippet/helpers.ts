@@ -1,5 +1,6 @@
 /** Shared fixtures for the snippet's unit tests (happy-dom). */
 import { vi } from "vitest";
+import { pattern } from "../../shared/pattern";
 import type { AllocateResponse, PhoneParts, PoolAllocation } from "../../shared/protocol";
 import type { Config } from "../../snippet/config";
 import { type Api, start } from "../../snippet/main";
@@ -26,7 +27,13 @@ export const alloc = (pool: string, destinations: PhoneParts[], number: PhonePar
   overflow: false,
 });
 
-export const answer = (pools: PoolAllocation[], session = "s", now = Date.now()): AllocateResponse => ({ session, now, pools });
+export const answer = (pools: PoolAllocation[], session = "s", now = Date.now(), source = "email"): AllocateResponse => ({
+  session,
+  now,
+  source,
+  pools,
+  pattern: pattern(pools.flatMap((p) => p.destinations)),
+});
 
 /** A stub of fetch (the network edge) that answers with `body` (status 200 unless given). */
 export const stubFetch = (body: unknown = answer([alloc("web", [US], US_T)]), status = 200) => {

@@ -28,7 +28,12 @@ describe("the script tag", () => {
     await load({ key: "pk_live", pool: "web", sources: "ads: gclid -> ads" });
     expect(await (window as any).dni.number()).toEqual(US_T);
     expect(f.mock.calls[0]![0]).toBe(`${API}/v1/allocate`);
-    expect(JSON.parse(f.mock.calls[0]![1]!.body as string)).toMatchObject({ key: "pk_live", pools: ["ads"], source: { name: "ads" } });
+    expect(JSON.parse(f.mock.calls[0]![1]!.body as string)).toMatchObject({
+      key: "pk_live",
+      pools: ["web"],
+      sources: "ads: gclid -> ads",
+      source: { landing: "https://shop.example/?gclid=1" },
+    });
     expect(document.querySelector("#t")!.textContent).toBe("(800) 555-0123");
   });
 

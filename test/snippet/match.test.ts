@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { pattern } from "../../shared/pattern";
 import { find, type Pair, phoneLike } from "../../snippet/match";
 import { FLOWERS, UK, UK_T, US, US_T } from "./helpers";
 
@@ -12,7 +13,7 @@ const PAIRS: Pair[] = [
 const hits = (s: string, pairs = PAIRS) => {
   const ps: Pair[] = [];
   // Each number found is marked «…» in the result, which tells where it is.
-  const marked = find(s, pairs, (x, p) => {
+  const marked = find(s, RegExp(pattern(pairs.map((p) => p[0])), "g"), pairs, (x, p) => {
     ps.push(p);
     return `\u00ab${x}\u00bb`;
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { test as cond, parseRules, pick } from "../../shared/rules";
+import { classify, test as cond, parseRules, pick } from "../../shared/rules";
 
 const q = (s: string) => new URLSearchParams(s);
 /** The name of the rule that src picks for a query string and referrer host. */
@@ -129,5 +129,32 @@ describe("pick", () => {
 
   it("a malformed rule is skipped, the rest still work", () => {
     expect(name("bad rule; ads: gclid", "gclid=1")).toBe("ads");
+  });
+});
+
+describe("classify (on the worker: the snippet sends the rules' text and the first touch)", () => {
+  const RULES = "google-ads: gclid -> ads; email: utm_medium=email; bing: referrer=bing.com -> ads";
+  const at = (landing: string, referrer = "", src = RULES, pools?: string[]) => classify(src, landing, referrer, pools, () => {});
+
+  it("names the source by the first matching rule", () => {
+    expect(at("https://shop.example/p?gclid=xyz", "https://www.google.com/")).toEqual({ name: "google-ads", pools: ["ads"] });
+    expect(at("https://shop.example/", "https://www.bing.com/").name).toBe("bing");
+  });
+
+  it("names unmatched visitors direct or referral (this site's own referrer is direct)", () => {
+    expect(at("https://shop.example/", "", "", ["web"]).name).toBe("direct");
+    expect(at("https://shop.example/", "https://news.example/a", "", ["web"]).name).toBe("referral");
+    expect(at("https://shop.example/b", "https://shop.example/a", "", ["web"]).name).toBe("direct");
+    expect(at("https://shop.example/", "not a url", "*: -> web").name).toBe("direct");
+  });
+
+  it("picks pools: the rule's, else the default, else none when rules exist", () => {
+    expect(at("https://shop.example/?utm_medium=email", "", RULES, ["web"]).pools).toEqual(["web"]);
+    expect(at("https://shop.example/?utm_medium=email", "", RULES).pools).toEqual([]);
+    expect(at("https://shop.example/", "", RULES).pools).toBeNull();
+    expect(at("https://shop.example/", "", RULES, []).pools).toBeNull();
+    expect(at("https://shop.example/", "", RULES, ["web", "web2"]).pools).toEqual(["web", "web2"]);
+    expect(at("https://shop.example/", "", "").pools).toEqual([]);
+    expect(at("", undefined, "").pools).toEqual([]);
   });
 });

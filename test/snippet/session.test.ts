@@ -1,14 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SESSION_ID_PATTERN } from "../../shared/protocol";
-import { parseRules } from "../../shared/rules";
 import { session } from "../../snippet/session";
 import { page, reset } from "./helpers";
 
-const RULES = parseRules("google-ads: gclid -> ads; email: utm_medium=email; bing: referrer=bing.com -> ads", () => {});
 /** A page view at url from referrer. */
-const view = (url: string, referrer = "", rules = RULES, pool?: string) => {
+const view = (url: string, referrer = "") => {
   page("", url, referrer);
-  return session(rules, pool);
+  return session();
 };
 
 afterEach(reset);
@@ -23,41 +21,17 @@ describe("session", () => {
     expect(a.i).not.toBe(b.i);
   });
 
-  it("records the first touch: rule, landing URL, referrer, GA client id", () => {
+  it("records the first touch: landing URL, referrer, GA client id", () => {
     // biome-ignore lint/suspicious/noDocumentCookie: the GA cookie the snippet reads, as analytics.js writes it.
     document.cookie = "_ga=GA1.1.123456789.1700000000";
     // biome-ignore lint/suspicious/noDocumentCookie: a second GA cookie that must not be mistaken for _ga.
     document.cookie = "_ga_ABC=GS1.1.999";
     const s = view("https://shop.example/p?gclid=xyz&utm_source=google&utm_medium=cpc", "https://www.google.com/");
     expect(s.s).toEqual({
-      name: "google-ads",
       landing: "https://shop.example/p?gclid=xyz&utm_source=google&utm_medium=cpc",
       referrer: "https://www.google.com/",
       gaClientId: "123456789.1700000000",
     });
-    expect(s.p).toEqual(["ads"]);
-  });
-
-  it("names unmatched visitors direct or referral (this site's own referrer is direct)", () => {
-    expect(view("https://shop.example/", "", [], "web").s.name).toBe("direct");
-    localStorage.clear();
-    expect(view("https://shop.example/", "https://news.example/a", [], "web").s.name).toBe("referral");
-    localStorage.clear();
-    expect(view("https://shop.example/b", "https://shop.example/a", [], "web").s.name).toBe("direct");
-    localStorage.clear();
-    expect(view("https://shop.example/", "https://www.bing.com/").s.name).toBe("bing");
-  });
-
-  it("picks pools: the rule's, else the default, else none when rules exist", () => {
-    expect(view("https://shop.example/?utm_medium=email", "", RULES, "web").p).toEqual(["web"]);
-    localStorage.clear();
-    expect(view("https://shop.example/?utm_medium=email", "", RULES).p).toEqual([]);
-    localStorage.clear();
-    expect(view("https://shop.example/", "", RULES).p).toBeNull();
-    localStorage.clear();
-    expect(view("https://shop.example/", "", RULES, "web,web2").p).toEqual(["web", "web2"]);
-    localStorage.clear();
-    expect(view("https://shop.example/", "", []).p).toEqual([]);
   });
 
   it("keeps the first touch on later page views and returns", () => {
@@ -72,6 +46,11 @@ describe("session", () => {
   it.each([
     ["a new gclid", "?gclid=new"],
     ["an msclkid", "?msclkid=m1"],
+    ["a gbraid", "?gbraid=g1"],
+    ["a wbraid", "?wbraid=w1"],
+    ["a dclid", "?dclid=d1"],
+    ["a ttclid", "?ttclid=t1"],
+    ["an li_fat_id", "?li_fat_id=l1"],
     ["an fbclid", "?fbclid=f1"],
     ["another utm_source", "?utm_source=newsletter"],
     ["another utm_medium", "?utm_source=google&utm_medium=email"],
@@ -87,7 +66,7 @@ describe("session", () => {
     const a = view("https://shop.example/");
     const b = view("https://shop.example/?utm_medium=email&utm_source=news");
     expect(b.i).not.toBe(a.i);
-    expect(b.s.name).toBe("email");
+    expect(b.s.landing).toBe("https://shop.example/?utm_medium=email&utm_source=news");
   });
 
   it("works when storage is blocked (every view is a first view)", () => {
@@ -102,7 +81,7 @@ describe("session", () => {
       expect(() => localStorage.getItem("dni:s")).toThrow();
       const s = view("https://shop.example/?gclid=1");
       expect(s.i).toMatch(SESSION_ID_PATTERN);
-      expect(s.s.name).toBe("google-ads");
+      expect(s.s.landing).toBe("https://shop.example/?gclid=1");
     } finally {
       Object.defineProperty(window, "localStorage", get);
     }

@@ -41,7 +41,7 @@ describe("first view", () => {
       key: KEY,
       session: expect.stringMatching(SESSION_ID_PATTERN),
       pools: ["web", "uk"],
-      source: { name: "referral", landing: "https://shop.example/?utm_source=news", referrer: "https://news.example/" },
+      source: { landing: "https://shop.example/?utm_source=news", referrer: "https://news.example/" },
     });
     expect(text("#t")).toBe("Call us: (800) 555-0123");
     expect(text("#l")).toBe("800.555.0123");
@@ -78,11 +78,11 @@ describe("first view", () => {
     expect(made).toHaveBeenCalledTimes(1);
   });
 
-  it("writes several numbers of one text, in the national form when the lengths differ", async () => {
+  it("writes several numbers of one text, each in its original's style in the tracking number's groups", async () => {
     stubFetch(answer([alloc("uk", [UK], UK_9), alloc("web", [US], US_T)]));
     page("<p id='t'>Call 020 7946 0958, +44 (0)20 7946 0958 or (800) 555-0199 now</p>");
     await run().number();
-    expect(text("#t")).toBe("Call 016977 2345, 016977 2345 or (800) 555-0123 now");
+    expect(text("#t")).toBe("Call 016977 2345, +44 (0)16977 2345 or (800) 555-0123 now");
   });
 
   it("asks for a tel: link alone", async () => {
@@ -123,21 +123,22 @@ describe("first view", () => {
     expect(text("#t")).toBe("Call us: (800) 555-0123");
   });
 
-  it("keeps the originals of a visitor no rule matches, without a default pool", async () => {
-    const f = stubFetch();
+  it("keeps the originals when the worker's answer (source rules: nothing tracked) has no pools", async () => {
+    const f = stubFetch(answer([]));
     page(PAGE);
     const dni = run({ sources: "ads: gclid -> ads" });
     expect(await dni.number("+18005550199")).toBeNull();
-    expect(f).not.toHaveBeenCalled();
+    expect(f).toHaveBeenCalledTimes(1);
     expect(text("#t")).toBe("Call us: (800) 555-0199");
   });
 
-  it("asks for the pools of the matched rule, named after it", async () => {
+  it("sends the source rules and the default pools; the worker applies them", async () => {
     const f = stubFetch();
     page(PAGE, "https://shop.example/?gclid=abc");
     await run({ sources: "ads: gclid -> ads; *: -> web", pool: "web" }).number();
-    expect(sent(f).pools).toEqual(["ads"]);
-    expect(sent(f).source.name).toBe("ads");
+    expect(sent(f).pools).toEqual(["web"]);
+    expect(sent(f).sources).toBe("ads: gclid -> ads; *: -> web");
+    expect(sent(f).source.landing).toBe("https://shop.example/?gclid=abc");
   });
 });
 
@@ -499,7 +500,7 @@ describe("JS API and integrations", () => {
     page(`${PAGE}<p>Again: 800-555-0199</p>`, "https://shop.example/?utm_medium=email");
     const events: CustomEvent[] = [];
     document.addEventListener("dni:swap", (e) => events.push(e as CustomEvent));
-    await run({ sources: "email: utm_medium=email" }).number();
+    await run().number();
     await flush();
     const detail = { destination: "+18005550199", number: "+18005550123", source: "email" };
     expect(events.map((e) => e.detail)).toEqual([detail]);

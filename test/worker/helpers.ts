@@ -72,7 +72,7 @@ export const BROWSER_HEADERS: Record<string, string> = {
 export async function allocate(
   siteKey: string,
   session: string,
-  opts: { pools?: string[]; origin?: string | null; source?: unknown; headers?: Record<string, string> } = {},
+  opts: { pools?: string[]; origin?: string | null; source?: unknown; headers?: Record<string, string>; sources?: string } = {},
 ) {
   const headers: Record<string, string> = { ...BROWSER_HEADERS, "Content-Type": "text/plain;charset=UTF-8", ...opts.headers };
   const origin = opts.origin === undefined ? ORIGIN : opts.origin;
@@ -80,6 +80,7 @@ export async function allocate(
   const body: Record<string, unknown> = { key: siteKey, session };
   if (opts.pools) body.pools = opts.pools;
   if (opts.source) body.source = opts.source;
+  if (opts.sources !== undefined) body.sources = opts.sources;
   return api("POST", "/v1/allocate", { raw: JSON.stringify(body), headers });
 }
 

@@ -45,3 +45,55 @@ describe("source context", () => {
     expect(JSON.parse(stored).landing).toHaveLength(2048);
   });
 });
+
+describe("source rules, applied by the worker (the snippet sends their text)", () => {
+  const RULES = "google-ads: gclid | utm_source=google & utm_medium=cpc -> ads; email: utm_medium=email";
+  const stored = (acct: { accountId: string }, pool: string, s: string) =>
+    runInDurableObject(poolStub(acct.accountId, pool), (_i, state) =>
+      state.storage.sql.exec<{ source: string }>("SELECT source FROM leases WHERE session = ?", s).toArray(),
+    );
+
+  it("a matching rule names the source and picks its pools; others get the default pools, named by their referrer", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"], isDefault: true });
+    await createPool(acct, { id: "ads", name: "Ads", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"] });
+    const ad = sessionId();
+    const r = await allocate(acct.siteKey, ad, {
+      pools: ["web"],
+      sources: RULES,
+      // A name sent by the browser is not trusted when the rules are sent: the worker names it.
+      source: { name: "forged", landing: "https://www.shop.example/?gclid=abc", referrer: "https://www.google.com/" },
+    });
+    expect(r.status).toBe(200);
+    expect(r.json.source).toBe("google-ads");
+    expect(r.json.pools.map((p: { pool: string }) => p.pool)).toEqual(["ads"]);
+    expect(JSON.parse((await stored(acct, "ads", ad))[0]!.source)).toMatchObject({ name: "google-ads", clickIds: { gclid: "abc" } });
+
+    const other = sessionId();
+    const o = await allocate(acct.siteKey, other, {
+      pools: ["web"],
+      sources: RULES,
+      source: { landing: "https://www.shop.example/", referrer: "https://news.example/a" },
+    });
+    expect(o.json.source).toBe("referral");
+    expect(o.json.pools.map((p: { pool: string }) => p.pool)).toEqual(["web"]);
+    expect(JSON.parse((await stored(acct, "web", other))[0]!.source).name).toBe("referral");
+  });
+
+  it("a visitor no rule matches, with no default pools, is not tracked: an empty answer and no lease", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"], isDefault: true });
+    const s = sessionId();
+    const r = await allocate(acct.siteKey, s, { sources: RULES, source: { landing: "https://www.shop.example/", referrer: "" } });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ session: s, source: "direct", pools: [] });
+    expect(await stored(acct, "web", s)).toEqual([]);
+  });
+
+  it("refuses over-long rules", async () => {
+    const acct = await createAccount();
+    const r = await allocate(acct.siteKey, sessionId(), { sources: "x".repeat(2001) });
+    expect(r.status).toBe(400);
+    expect(r.json.error.code).toBe("invalid_request");
+  });
+});

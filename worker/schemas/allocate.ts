@@ -41,6 +41,11 @@ export const AllocateRequestSchema = z
     key: z.string().max(200).openapi({ description: "Public site key (pk_…)." }),
     session: z.string().regex(SESSION_ID_PATTERN, "16-64 of A-Z a-z 0-9 _ -"),
     pools: z.array(PoolIdSchema).max(MAX_POOLS_PER_ALLOCATION).optional(),
+    sources: z
+      .string()
+      .max(2000)
+      .optional()
+      .openapi({ description: "Source rules (the snippet's data-sources), applied here to source.landing and source.referrer." }),
     source: SourceSchema.optional(),
   })
   .strict()
@@ -52,6 +57,7 @@ export const AllocateResponseSchema = z
   .object({
     session: z.string(),
     now: z.number(),
+    source: z.string().openapi({ description: "The session's source name: the matching rule's, else referral or direct." }),
     pools: z.array(
       z.object({
         pool: z.string(),
@@ -65,6 +71,7 @@ export const AllocateResponseSchema = z
         }),
       }),
     ),
+    pattern: z.string().openapi({ description: "RegExp source (flag g) finding the destinations in order, one group each, in any written form." }),
   })
   .openapi("AllocateResponse");
 

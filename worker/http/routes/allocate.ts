@@ -4,6 +4,8 @@
  * schema the OpenAPI document shows; CORS is granted to the account's allowed origins only.
  */
 import type { Context } from "hono";
+import { pattern } from "../../../shared/pattern";
+import { classify } from "../../../shared/rules";
 import { parseKey } from "../../domain/keys";
 import { enrichSource } from "../../domain/source";
 import { clientKey, clientOf } from "../../platform/client-key";
@@ -78,14 +80,22 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
       return c.json(errorBody("rate_limited", "Too many allocations from this address; the page keeps its own number"), 429);
     }
   }
+  // The source rules, here rather than in the snippet (its size): a name and the pools.
+  const picked = classify(body.sources ?? "", body.source?.landing, body.source?.referrer, body.pools, () => {});
+  const name = body.sources === undefined ? (body.source?.name ?? picked.name) : picked.name;
+  const now = Date.now();
+  if (picked.pools === null) {
+    cors(c, origin);
+    return c.json({ session: body.session, now, source: name, pools: [], pattern: pattern([]) }, 200);
+  }
   const result = await allocateFromPools(c.env, {
     accountId: key.accountId,
     siteKey: body.key,
     origin: origin ?? null,
-    pools: body.pools,
+    pools: picked.pools,
     session: body.session,
-    source: body.source ? JSON.stringify(enrichSource(body.source)) : null,
-    now: Date.now(),
+    source: body.source ? JSON.stringify(enrichSource({ ...body.source, name })) : null,
+    now,
     client: clientOf(c.req.raw.headers),
   });
   if (!result.ok) {
@@ -94,7 +104,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
     return c.json(errorBody(result.error.code, result.error.message, result.error.details), result.error.status);
   }
   cors(c, origin);
-  return c.json(result.value, 200);
+  return c.json({ ...result.value, source: name, pattern: pattern(result.value.pools.flatMap((p) => p.destinations)) }, 200);
 });
 
 export default app;

@@ -1,0 +1,38 @@
+/**
+ * The pattern that finds destination numbers on a page, in any of the forms people write them. Made
+ * by the worker and sent with the allocation (AllocateResponse.pattern): the snippet only runs it,
+ * and carries none of this code (its size).
+ */
+import type { PhoneParts } from "./protocol";
+
+/** The phone keypad: each digit's letters (vanity numbers, capitals only). */
+const KEYPAD = ",,ABC,DEF,GHI,JKL,MNO,PQRS,TUV,WXYZ".split(",");
+
+/** Any run of spaces . / ( ) and hyphens, and borders between text nodes ("\0", snippet/scan.ts). */
+const SEP = "[\\s./()\\0-]*";
+
+/** Digits (or their keypad letters) with separators between them. */
+const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[Number(d)]}]`).join(SEP);
+
+/**
+ * A regular expression source (used with the "g" flag) with one group per number, in order: the
+ * group that matched tells which. Each is found in any of the forms people write it: nsn;
+ * trunk+nsn; cc+nsn after "+", "00", "011" or nothing; cc+trunk+nsn (the "+44 (0)20" style); after
+ * an optional "+" or "(". Not when glued to a letter, digit or one of . , / - before it, nor to a
+ * letter or digit (or . / - and a digit) after it: never digits out of a longer run, a price or a
+ * date.
+ *
+ * The text searched may be several text nodes' texts joined by "\0" (snippet/scan.ts): a number may
+ * run on over such a border, and start or end at one as at the start or end of the text (`<span>Call
+ * us</span><a>(800) 555-0199</a>`), but not glued over it to a digit or one of . , / + ( # $ - before
+ * it, nor to a digit (or . / - and a digit) after it: `9<b>800</b>5550199` is a longer run.
+ *
+ * The character before the number (and a border after it: tried first, so that the number does not
+ * start with the border), if any, is consumed outside the groups, and kept; what follows is only
+ * looked at. No numbers: a pattern that matches nothing.
+ */
+export const pattern = (numbers: PhoneParts[]): string =>
+  "(?:^|[^\\d.,/+(#$\\0-]\\0|[^\\w.,/+(#$\\0-])(?:" +
+  (numbers.map((p) => `([+(\\0]*(?:(?:(?:00|011)${SEP})?${rx(p.cc)}(?:${SEP}${rx(p.trunk)})?${SEP}|${p.trunk && rx(p.trunk) + SEP})?${rx(p.nsn)})`).join("|") ||
+    "(?!)") +
+  ")(?!\\w|\\0?[./-]?\\d)";

@@ -1,0 +1,19 @@
+/**
+ * Server-rendered React pages (Next.js, Remix, Gatsby… with hydrateRoot): the snippet must not
+ * change server-rendered DOM that React has not hydrated yet. React compares that DOM with its first
+ * render; a changed text is a hydration error (#418/#423/#425) and React throws the server DOM away
+ * and renders the whole root again. Once a node is hydrated, writing into it is safe (React
+ * compares props with props after that, not with the DOM), and the observer catches re-renders.
+ */
+
+/**
+ * True while n may still be hydrated: an ancestor (or n) is React's root container (hydrateRoot has
+ * been called: `__reactContainer$…`) and none between is hydrated yet (`__reactFiber$…`, set on a
+ * node once it and everything inside it are hydrated); or no root is found, the page is not loaded
+ * yet (the app's scripts have not all run) and it looks server-rendered by React (data-hydrate on
+ * the script tag, Next.js' `#__next` root (pages router) or `self.__next_f` (app router)).
+ */
+export const pending = (n: Node | null, hydrate: boolean): boolean => {
+  for (let m: RegExpExecArray | null; n; n = n.parentNode) if ((m = /__react(C|F)/.exec(Object.keys(n) + ""))) return m[1] == "C";
+  return document.readyState != "complete" && (hydrate || !!(self as any).__next_f || !!document.getElementById("__next"));
+};

@@ -1,0 +1,141 @@
+/**
+ * The snippet on the real web: links whose href is set later, sms: links, open shadow roots (also
+ * attached later and nested), and a scan that throws (the page gets nothing thrown).
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { flush, page, reset, run, stubFetch } from "./helpers";
+
+const $ = (sel: string, root: ParentNode = document) => root.querySelector(sel)!;
+
+let warn: ReturnType<typeof vi.spyOn>;
+beforeEach(() => {
+  warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+});
+afterEach(async () => {
+  await flush();
+  reset();
+});
+
+describe("links", () => {
+  it("swaps sms: links in the first scan, keeping the body", async () => {
+    stubFetch();
+    page(
+      `<a id="s" href="sms:+18005550199">Text us</a><a id="b" href="sms:+1%20800%20555%200199?body=Hi%20there%26more">Text</a><a id="o" href="sms:+12127365000">Other</a>`,
+    );
+    await run().number();
+    expect($("#s").getAttribute("href")).toBe("sms:+18005550123");
+    expect($("#b").getAttribute("href")).toBe("sms:+18005550123?body=Hi%20there%26more");
+    expect($("#o").getAttribute("href")).toBe("sms:+12127365000");
+  });
+
+  it("keeps a tel: link's extension", async () => {
+    stubFetch();
+    page(`<a id="t" href="tel:+18005550199;ext=12">Call</a>`);
+    await run().number();
+    expect($("#t").getAttribute("href")).toBe("tel:+18005550123;ext=12");
+  });
+
+  it("swaps an href set or changed after the first scan (tel: and sms:), once", async () => {
+    stubFetch();
+    page(`<p>Call (800) 555-0199</p><a id="t" href="#">Call</a><a id="s">Text</a>`);
+    await run().number();
+    const t = $("#t");
+    t.setAttribute("href", "tel:+18005550199");
+    $("#s").setAttribute("href", "sms:18005550199?body=hello");
+    await flush();
+    expect(t.getAttribute("href")).toBe("tel:+18005550123");
+    expect($("#s").getAttribute("href")).toBe("sms:+18005550123?body=hello");
+    // Changed again by the page (a re-render): swapped again.
+    t.setAttribute("href", "tel:(800) 555-0199");
+    await flush();
+    expect(t.getAttribute("href")).toBe("tel:+18005550123");
+  });
+});
+
+describe("open shadow roots", () => {
+  it("finds numbers in open shadow roots present at the first scan, nested ones too", async () => {
+    stubFetch();
+    page(`<div id="host"></div><div id="closed"></div>`);
+    const root = $("#host").attachShadow({ mode: "open" });
+    root.innerHTML = `<p id="in">Call (800) 555-0199</p><a id="l" href="tel:+18005550199">Call</a><span id="inner"></span>`;
+    const inner = $("#inner", root).attachShadow({ mode: "open" });
+    inner.innerHTML = `<b id="deep">800.555.0199</b>`;
+    const closed = $("#closed").attachShadow({ mode: "closed" });
+    closed.innerHTML = `<p id="c">Call (800) 555-0199</p>`;
+    await run().number();
+    expect($("#in", root).textContent).toBe("Call (800) 555-0123");
+    expect($("#l", root).getAttribute("href")).toBe("tel:+18005550123");
+    expect($("#deep", inner).textContent).toBe("800.555.0123");
+    // A closed root is not ours to look into.
+    expect($("#c", closed).textContent).toBe("Call (800) 555-0199");
+  });
+
+  it("swaps text directly inside a shadow root", async () => {
+    stubFetch();
+    page(`<div id="host"></div>`);
+    const root = $("#host").attachShadow({ mode: "open" });
+    root.append("Call (800) 555-0199");
+    await run().number();
+    expect(root.textContent).toBe("Call (800) 555-0123");
+  });
+
+  it("observes roots attached after the start, and what changes in them later", async () => {
+    stubFetch();
+    page(`<p>Call (800) 555-0199</p><div id="host"></div>`);
+    const dni = run();
+    await dni.number();
+    // A web component defined later: its root is attached and filled after the first scan.
+    const root = $("#host").attachShadow({ mode: "open" });
+    root.innerHTML = `<p id="late">Call (800) 555-0199</p>`;
+    await flush();
+    expect($("#late", root).textContent).toBe("Call (800) 555-0123");
+    const inner = $("#late", root).attachShadow({ mode: "open" });
+    inner.innerHTML = `<span id="nested">800-555-0199</span>`;
+    await flush();
+    expect($("#nested", inner).textContent).toBe("800-555-0123");
+    ($("#nested", inner).firstChild as Text).data = "or 1-800-555-0199";
+    await flush();
+    expect($("#nested", inner).textContent).toBe("or 1-800-555-0123");
+  });
+
+  it("asks on a first view where the only number is inside a shadow root", async () => {
+    const f = stubFetch();
+    page(`<div id="host"></div>`);
+    $("#host").attachShadow({ mode: "open" }).innerHTML = `<p>Call (800) 555-0199</p>`;
+    await run().number();
+    expect(f).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("a scan that throws", () => {
+  it("throws nothing into the page: the error is a console warning and later scans still run", async () => {
+    stubFetch();
+    page(`<p id="a">Call (800) 555-0199</p>`);
+    const thrown: unknown[] = [];
+    const onError = (e: ErrorEvent) => thrown.push(e.error);
+    window.addEventListener("error", onError);
+    const walker = document.createTreeWalker;
+    let fail = true;
+    // The DOM misbehaving under the scan (a broken polyfill, a hostile page script).
+    vi.spyOn(document, "createTreeWalker").mockImplementation((...a: Parameters<typeof walker>) => {
+      if (fail) throw new Error("broken DOM");
+      return walker.apply(document, a);
+    });
+    try {
+      const dni = run();
+      expect(warn).toHaveBeenCalledWith("dni:", expect.objectContaining({ message: "broken DOM" }));
+      fail = false;
+      await dni.number();
+      // The DOM works again: content added later is found and swapped.
+      const p = document.createElement("p");
+      p.id = "b";
+      p.textContent = "Or 800-555-0199";
+      document.body.append(p);
+      await flush();
+      expect($("#b").textContent).toBe("Or 800-555-0123");
+    } finally {
+      window.removeEventListener("error", onError);
+    }
+    expect(thrown).toEqual([]);
+  });
+});
