@@ -10,7 +10,7 @@ export function health(over: Partial<HealthView> = {}): HealthView {
     recoveryThreshold: 0.7,
     at: Date.UTC(2031, 0, 5, 12),
     state: "ok",
-    numbers: { total: 20, leased: 6, free: 14, retiring: 0, overflow: 0 },
+    numbers: { total: 20, leased: 6, free: 14, held: 0, retiring: 0, overflow: 0 },
     utilization: 0.3,
     peak7d: 9,
     peakUtilization7d: 0.45,

@@ -58,7 +58,7 @@ describe("utilization chart", () => {
   });
 
   it("says what is plotted over which range", () => {
-    const h = health({ numbers: { total: 20, leased: 6, free: 14, retiring: 0, overflow: 0 }, peak7d: 9, peakUtilization7d: 0.45 });
+    const h = health({ numbers: { total: 20, leased: 6, free: 14, held: 0, retiring: 0, overflow: 0 }, peak7d: 9, peakUtilization7d: 0.45 });
     expect(utilizationLegend(h, "week")).toBe(`Peak concurrent leases as a share of 20 numbers (${RANGES.week.label}). 7-day peak 9 (45 %).`);
   });
 });

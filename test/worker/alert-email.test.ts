@@ -24,8 +24,15 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const emails = (seen: Seen[]) =>
-  seen.filter((s) => s.url.href === RESEND).map((s) => ({ ...(JSON.parse(s.body) as Record<string, unknown>), headers: s.headers }));
+interface SentEmail {
+  from?: string;
+  to?: string[];
+  subject?: string;
+  text?: string;
+  headers: Headers;
+}
+const emails = (seen: Seen[]): SentEmail[] =>
+  seen.filter((s) => s.url.href === RESEND).map((s) => ({ ...(JSON.parse(s.body) as Omit<SentEmail, "headers">), headers: s.headers }));
 
 async function setEmail(acct: Created, alertEmail: Record<string, unknown> | null) {
   return api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertEmail } });

@@ -139,7 +139,9 @@ describe("resharding without loss", () => {
       // Renewals of everyone so far, at the same time as the new visitors.
       const old = [...holders.keys()];
       const [got, again] = await Promise.all([visit(acct, sessions), visit(acct, old)]);
-      old.forEach((s, i) => expect(again[i]).toBe(holders.get(s)));
+      old.forEach((s, i) => {
+        expect(again[i]).toBe(holders.get(s));
+      });
       sessions.forEach((s, i) => {
         if (got[i]) holders.set(s, got[i]!);
       });

@@ -56,7 +56,7 @@ export class CallRouting {
   /** Who picked up an attempt: recorded only when it is one of that attempt's numbers. */
   answered(ref: RouteRef | null, number: string | null): boolean {
     const a = this.attempt(ref);
-    if (!a || a.step.kind !== "dial" || !number || !a.step.to.includes(number)) return false;
+    if (a?.step.kind !== "dial" || !number || !a.step.to.includes(number)) return false;
     this.calls.setAnsweredBy(a.row.id, number);
     return true;
   }
