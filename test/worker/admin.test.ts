@@ -140,7 +140,7 @@ describe("pools", () => {
       expect({ label, status: r.status, code: r.json?.error?.code }).toEqual({ label, status, code });
     }
     const bad = await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...base, trackingNumbers: ["+18005550100", "nope"] } });
-    expect(bad.json.error.details.problems[0]).toMatchObject({ path: "trackingNumbers[1]", value: "nope" });
+    expect(bad.json.error.details[0]).toMatchObject({ path: "trackingNumbers[1]", value: "nope" });
     expect((await api("POST", "/v1/pools", { key: acct.adminKey, raw: "{oops", headers: { "Content-Type": "application/json" } })).json.error.code).toBe(
       "invalid_json",
     );
@@ -151,7 +151,7 @@ describe("pools", () => {
     expect([await dump(accountStub(acct.accountId)), await dump(directoryStub())].join()).toBe(before);
     // Another account's claim is only "not available": nothing about how that account uses it.
     const taken = await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...base, trackingNumbers: [theirs[0]] } });
-    expect(taken.json.error.details.conflicts).toEqual([{ number: theirs[0], reason: "not available" }]);
+    expect(taken.json.error.details).toEqual([{ value: theirs[0], message: "not available" }]);
     // Destinations are not exclusive across accounts: another account's destination may be tracked here.
     expect((await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...base, trackingNumbers: ["+12125550100"] } })).status).toBe(201);
   });

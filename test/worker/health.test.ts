@@ -124,14 +124,14 @@ describe("pool health figures", () => {
       isDefault: true,
     });
     const n = await lease(acct, sessionId());
-    expect((await health(acct, "?minutes=0")).json.numbers).toEqual({ total: 2, leased: 1, free: 1, retiring: 0, overflow: 1 });
+    expect((await health(acct, "?minutes=0")).json.numbers).toEqual({ total: 2, leased: 1, free: 1, held: 0, retiring: 0, overflow: 1 });
     const leased = (await api("GET", "/v1/pools/web/numbers", { key: acct.adminKey })).json.numbers.find((x: { number: string }) => x.number === n);
     expect(leased).toMatchObject({ state: "leased", expiresAt: T0 + 120 * S, lastShownAt: T0 });
     // Remove the leased number: it retires (no longer counted as leasable) until its lease ends.
     expect((await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { remove: [n] } })).status).toBe(200);
-    expect((await health(acct, "?minutes=0")).json.numbers).toEqual({ total: 1, leased: 0, free: 1, retiring: 1, overflow: 1 });
+    expect((await health(acct, "?minutes=0")).json.numbers).toEqual({ total: 1, leased: 0, free: 1, held: 0, retiring: 1, overflow: 1 });
     at(T0 + 121 * S);
-    expect((await health(acct, "?minutes=0")).json.numbers).toEqual({ total: 1, leased: 0, free: 1, retiring: 0, overflow: 1 });
+    expect((await health(acct, "?minutes=0")).json.numbers).toEqual({ total: 1, leased: 0, free: 1, held: 0, retiring: 0, overflow: 1 });
     // Two new sessions: one leases the last free number, the next gets the overflow number.
     await lease(acct, sessionId());
     const over = await allocate(acct.siteKey, sessionId());

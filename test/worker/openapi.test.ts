@@ -3,6 +3,8 @@ import type { ZodType } from "zod";
 import app from "../../worker/http/app";
 import { AccountCreateSchema, AccountPatchSchema, RotateKeySchema } from "../../worker/schemas/account";
 import { AllocateRequestSchema } from "../../worker/schemas/allocate";
+import { AutoscalePutSchema } from "../../worker/schemas/autoscale";
+import { ConversionsPatchSchema } from "../../worker/schemas/conversions";
 import { NumbersChangeSchema, PoolCreateSchema, PoolPatchSchema } from "../../worker/schemas/pool";
 import { VoicePatchSchema } from "../../worker/schemas/providers";
 import { SizingRequestSchema } from "../../worker/schemas/sizing";
@@ -48,7 +50,7 @@ describe("OpenAPI document", () => {
 type Op = {
   security?: object[];
   requestBody?: { content: Record<string, unknown> };
-  parameters?: { in: string; name: string; description?: string }[];
+  parameters?: { in: string; name: string; description?: string; schema?: { example?: unknown }; example?: unknown }[];
   responses: Record<string, unknown>;
 };
 const operations = async () => {
@@ -58,8 +60,16 @@ const operations = async () => {
   );
 };
 const statuses = (op: Op) => Object.keys(op.responses).map(Number);
-/** A concrete path for a templated one: every parameter filled with a value nothing has. */
-const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => (name === "provider" ? "twilio" : `nothing-${name}`));
+/**
+ * A concrete path for a templated one: every parameter filled with its documented example (a
+ * well-formed value a fresh account has nothing under), else a placeholder.
+ */
+const concrete = (path: string, op: Op) =>
+  path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const p = op.parameters?.find((x) => x.in === "path" && x.name === name);
+    const example = p?.example ?? p?.schema?.example;
+    return name === "provider" ? "twilio" : typeof example === "string" ? example : `nothing-${name}`;
+  });
 
 describe("OpenAPI error responses, per operation", () => {
   it("GETs document no 409, 413 or 415; every body documents 413 and 415; allocation documents 429", async () => {
@@ -83,7 +93,7 @@ describe("OpenAPI error responses, per operation", () => {
     for (const { method, path, op } of await operations()) {
       const secured = (op.security ?? []).some((s) => "adminKey" in s);
       if (!secured) continue;
-      const url = concrete(path);
+      const url = concrete(path, op);
       const body = op.requestBody ? {} : undefined;
       expect(statuses(op), `${method} ${path}`).toEqual(expect.arrayContaining([401, 403]));
       expect((await api(method.toUpperCase(), url, { body })).status, `${method} ${path} without a key`).toBe(401);
@@ -104,7 +114,7 @@ describe("OpenAPI error responses, per operation", () => {
       if (!op.requestBody || path.startsWith("/v1/voice/")) continue;
       const key = path === "/v1/accounts" ? OPERATOR : path === "/v1/allocate" ? undefined : acct.adminKey;
       const headers = path === "/v1/allocate" ? { ...BROWSER_HEADERS, Origin: ORIGIN, "Content-Type": "text/plain" } : { "Content-Type": "application/json" };
-      const url = concrete(path);
+      const url = concrete(path, op);
       expect((await api(method.toUpperCase(), url, { key, raw: "{not json", headers })).status, `${method} ${path} bad JSON`).toBe(400);
       expect((await api(method.toUpperCase(), url, { key, raw: big, headers })).status, `${method} ${path} too large`).toBe(413);
     }
@@ -139,6 +149,8 @@ describe("OpenAPI document content", () => {
       VoicePatch: VoicePatchSchema,
       IntegrationsPatch: IntegrationsPatchSchema,
       SizingRequest: SizingRequestSchema,
+      ConversionsPatch: ConversionsPatchSchema,
+      AutoscalePut: AutoscalePutSchema,
     };
     for (const { method, path, op } of await operations()) {
       if (!op.requestBody || path.startsWith("/v1/voice/")) continue;

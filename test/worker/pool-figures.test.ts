@@ -5,7 +5,7 @@ import { healthState, mergeFigures, mergeNumberPages, type PoolFigures } from ".
 const part = (over: Partial<PoolFigures>): PoolFigures => ({
   end: 600_000,
   step: 1,
-  numbers: { total: 10, leased: 4, retiring: 1, overflow: 0 },
+  numbers: { total: 10, leased: 4, retiring: 1, overflow: 0, held: 0 },
   counters: { allocations: 7, recycled_early: 1 },
   series: { peak: [1, 4], total: [10, 10] },
   week: { peak: [4], total: [10] },
@@ -17,7 +17,7 @@ describe("merging pool figures", () => {
   it("adds gauges, counters and series element-wise; keeps the earliest episode", () => {
     const a = part({ episode: { openedAt: 500, cause: "threshold", exhaustedAt: null, countersAtOpen: {} } });
     const b = part({
-      numbers: { total: 6, leased: 6, retiring: 0, overflow: 1 },
+      numbers: { total: 6, leased: 6, retiring: 0, overflow: 1, held: 2 },
       counters: { allocations: 3, refused: 2 },
       series: { peak: [5, 6], total: [6, 6] },
       week: { peak: [6], total: [6] },
@@ -26,7 +26,7 @@ describe("merging pool figures", () => {
     expect(mergeFigures([a, b])).toEqual({
       end: 600_000,
       step: 1,
-      numbers: { total: 16, leased: 10, retiring: 1, overflow: 1 },
+      numbers: { total: 16, leased: 10, retiring: 1, overflow: 1, held: 2 },
       counters: { allocations: 10, recycled_early: 1, refused: 2 },
       series: { peak: [6, 10], total: [16, 16] },
       week: { peak: [10], total: [16] },

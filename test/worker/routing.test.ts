@@ -285,7 +285,7 @@ describe("what a provider cannot render is refused for its pools", () => {
       body: { id: "v", name: "V", trackingNumbers: freshNumbers(1), destinations: [A], provider: "vonage", route: ring },
     });
     expect(r.status).toBe(422);
-    expect(r.json.error).toMatchObject({ code: "route_not_supported", details: { problems: [{ path: "route.lists.t[0]" }] } });
+    expect(r.json.error).toMatchObject({ code: "route_not_supported", details: [{ path: "route.lists.t[0]" }] });
     expect((await api("GET", "/v1/pools/v", { key: acct.adminKey })).status).toBe(404);
   });
 
@@ -294,7 +294,7 @@ describe("what a provider cannot render is refused for its pools", () => {
     const body = { id: "r", name: "R", trackingNumbers: freshNumbers(1), destinations: [A], route: failoverRoute };
     const refused = await api("POST", "/v1/pools", { key: acct.adminKey, body });
     expect(refused.status).toBe(422);
-    expect(refused.json.error.details.problems.map((x: { path: string }) => x.path)).toEqual(["route.lists.main[0]", "route.lists.main[1]"]);
+    expect(refused.json.error.details.map((x: { path: string }) => x.path)).toEqual(["route.lists.main[0]", "route.lists.main[1]"]);
     expect((await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { provider: "twilio" } })).status).toBe(200);
     expect((await api("POST", "/v1/pools", { key: acct.adminKey, body })).status).toBe(201);
     const back = await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { provider: "reference" } });
@@ -318,7 +318,7 @@ describe("what a provider cannot render is refused for its pools", () => {
       body: { id: "bad", name: "Bad", trackingNumbers: freshNumbers(1), destinations: [A], provider: "twilio", route },
     });
     expect(r.status, JSON.stringify(r.json)).toBe(400);
-    const paths = r.json.error.details.problems.map((x: { path: string }) => x.path);
+    const paths = r.json.error.details.map((x: { path: string }) => x.path);
     expect(paths).toEqual(
       expect.arrayContaining([
         "route.lists.main[0]",

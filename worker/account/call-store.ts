@@ -53,8 +53,11 @@ export const CALLS_CLICK_IDS_MIGRATION = `
   ALTER TABLE calls ADD COLUMN li_fat_id TEXT;
   ALTER TABLE calls ADD COLUMN gcl_aw TEXT;
   ALTER TABLE calls ADD COLUMN gcl_gb TEXT;
-  ALTER TABLE calls ADD COLUMN consent TEXT;       -- JSON { adStorage, adUserData, … } or NULL: no signal
-  ALTER TABLE calls ADD COLUMN conversions TEXT;   -- JSON { google_ads: CallConversion, microsoft_ads: … }`;
+  -- consent: JSON { adStorage, adUserData, … } or NULL: no signal;
+  -- conversions: JSON { google_ads: CallConversion, microsoft_ads: … }. (No comment after the last
+  -- statement: alone in a CallLog migration, SQLite would read it as an empty statement.)
+  ALTER TABLE calls ADD COLUMN consent TEXT;
+  ALTER TABLE calls ADD COLUMN conversions TEXT;`;
 /**
  * The calls table of a CallLog: the account's, in one step. A migration that adds a column to the
  * account's calls table must be appended here too (a test compares both tables' columns).

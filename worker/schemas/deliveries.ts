@@ -30,13 +30,13 @@ export const DeliveryListQuerySchema = z.object({
     .enum(DELIVERY_FILTERS)
     .default("all")
     .openapi({ description: "failing: pending after at least one failed attempt; dead: retries ran out (dead letter); all (default)." }),
-  kind: z.enum(DELIVERY_LIST_KINDS).optional(),
+  kind: z.enum(DELIVERY_LIST_KINDS).optional().openapi({ description: "Only deliveries of this kind: ga4, webhook, alert (alert webhook) or alert_email." }),
   cursor: z
     .string()
     .regex(/^\d{1,15}$/, "must be the nextCursor of the previous page")
     .optional()
     .openapi({ description: "nextCursor of the previous page." }),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ description: "Deliveries per page, newest first (1-200, default 50)." }),
 });
 
 export const DeliveryListSchema = z.object({ deliveries: z.array(DeliveryItemSchema), nextCursor: z.string().nullable() }).openapi("DeliveryList");
@@ -45,7 +45,7 @@ export const DeliveryParamSchema = z.object({
   id: z
     .string()
     .regex(/^\d{1,15}$/, "must be a delivery id from GET /v1/deliveries")
-    .openapi({ param: { name: "id", in: "path" }, example: "42" }),
+    .openapi({ param: { name: "id", in: "path" }, example: "42", description: "The delivery's id, from GET /v1/deliveries or a call's deliveries." }),
 });
 
 export type DeliveryItem = z.infer<typeof DeliveryItemSchema>;

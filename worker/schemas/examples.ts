@@ -44,4 +44,25 @@ export const REQUEST_EXAMPLES: Record<string, unknown> = {
     webhook: { url: "https://hooks.example.com/dni/calls" },
   },
   SizingRequest: { visitorsPerHour: 600, minutes: 30, share: 1, pools: 2, target: 0.01 },
+  ConversionsPatch: {
+    googleAds: {
+      customerId: "123-456-7890",
+      conversionActionId: "987654321",
+      conversionName: "Phone call (edge-dni)",
+      timeZone: "America/New_York",
+      developerToken: "dev-token-0123456789",
+      clientId: "1234567890-abc.apps.googleusercontent.com",
+      clientSecret: "GOCSPX-0123456789abcdef",
+      refreshToken: "1//0g-refresh-token-0123456789",
+    },
+    rules: { minSeconds: 60, value: 50, currency: "USD", consent: "granted" },
+  },
+  AutoscalePut: {
+    min: 10,
+    max: 60,
+    target: 0.01,
+    cooldownMinutes: 120,
+    dryRun: false,
+    numbers: { country: "US", type: "local", areaCode: "415", fallback: "nearest" },
+  },
 };

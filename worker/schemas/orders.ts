@@ -88,7 +88,11 @@ export const OrderParamSchema = z.object({
   id: z
     .string()
     .regex(/^ord_[A-Za-z0-9]{20}$/)
-    .openapi({ param: { name: "id", in: "path" }, example: "ord_4Kq9xW2mZpL0aB7cD1eF" }),
+    .openapi({
+      param: { name: "id", in: "path" },
+      example: "ord_4Kq9xW2mZpL0aB7cD1eF",
+      description: "The order's id, as POST /v1/pools/{id}/numbers answered it.",
+    }),
 });
 
-export const OrderListQuerySchema = z.object({ pool: PoolIdSchema.optional() });
+export const OrderListQuerySchema = z.object({ pool: PoolIdSchema.optional().openapi({ description: "Only this pool's orders." }) });

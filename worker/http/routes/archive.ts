@@ -28,7 +28,7 @@ app.openapi(
     tags,
     summary: "Days whose calls were archived to R2 after the retention period, oldest first; paged with nextCursor.",
     security: ADMIN,
-    request: { query: z.object({ cursor: z.string().max(1024).optional() }) },
+    request: { query: z.object({ cursor: z.string().max(1024).optional().openapi({ description: "nextCursor of the previous page." }) }) },
     responses: { 200: { description: "Archived days", ...json(ArchiveDaysSchema) }, ...errorResponses },
   }),
   async (c) => {
@@ -57,7 +57,7 @@ app.openapi(
         day: z
           .string()
           .regex(/^\d{4}-\d{2}-\d{2}$/, "a UTC day, YYYY-MM-DD")
-          .openapi({ param: { name: "day", in: "path" }, example: "2026-01-31" }),
+          .openapi({ param: { name: "day", in: "path" }, example: "2026-01-31", description: "The UTC day (YYYY-MM-DD), as GET /v1/archive/calls lists it." }),
       }),
     },
     responses: { 200: { description: "NDJSON", content: { "application/x-ndjson": { schema: z.string() } } }, ...errorResponses },
