@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { clientKey } from "../../worker/platform/client-key";
+import { clientKey, clientOf } from "../../worker/platform/client-key";
 import { RateWindow } from "../../worker/pool/rate-window";
 import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
 
@@ -32,6 +32,11 @@ describe("pool draining", () => {
     // The same address on IPv6 counts per /64.
     expect(clientKey(new Headers({ "CF-Connecting-IP": "2001:db8:0:1:aaaa::1" }))).toBe("2001:db8:0:1::/64");
     expect(clientKey(new Headers({ "CF-Connecting-IP": "2001:db8::1" }))).toBe("2001:db8:0:0::/64");
+    // Loopback (only `wrangler dev` sets it) holds no caps; the rate limit still counts it.
+    expect(clientOf(new Headers({ "CF-Connecting-IP": "127.0.0.1" }))).toBeNull();
+    expect(clientOf(new Headers({ "CF-Connecting-IP": "::1" }))).toBeNull();
+    expect(clientOf(new Headers({ "CF-Connecting-IP": "128.0.0.1" }))).toEqual({ addr: "128.0.0.1", block: null });
+    expect(clientKey(new Headers({ "CF-Connecting-IP": "127.0.0.1" }))).toBe("127.0.0.1");
   });
 
   it("the per-pool backstop caps new leases per minute across addresses; renewals are never limited", async () => {
