@@ -73,16 +73,21 @@ describe("TwiML (Twilio, SignalWire, Telnyx TeXML) against twilio's VoiceRespons
       (r) => r.dial({ callerId: B, timeout: 20, action: url("next", 0), method: "POST" }).number({ url: url("whisper", 0), method: "POST" }, A),
     ],
     [
-      "simultaneous ring with press 1: each number's answered event and agent leg",
+      "simultaneous ring: each number's answered event names who took the call",
+      plan([dial([A, B])]),
+      0,
+      (r) => {
+        const d = r.dial({ timeout: 20, action: url("next", 0), method: "POST" });
+        for (const n of [A, B]) d.number({ statusCallback: url("answered", 0), statusCallbackEvent: ["answered"], statusCallbackMethod: "POST" }, n);
+      },
+    ],
+    [
+      "simultaneous ring with press 1: each number's agent leg (the keypress, not the pick-up, takes the call)",
       plan([dial([A, B], { confirm: true })]),
       0,
       (r) => {
         const d = r.dial({ timeout: 20, action: url("next", 0), method: "POST" });
-        for (const n of [A, B])
-          d.number(
-            { url: url("whisper", 0), method: "POST", statusCallback: url("answered", 0), statusCallbackEvent: ["answered"], statusCallbackMethod: "POST" },
-            n,
-          );
+        for (const n of [A, B]) d.number({ url: url("whisper", 0), method: "POST" }, n);
       },
     ],
     [

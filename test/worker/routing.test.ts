@@ -148,50 +148,89 @@ describe.each(NATIVE)("%s", (p) => {
 });
 
 describe("simultaneous ring, press 1 to accept (Twilio family and Plivo natively)", () => {
-  const route = {
+  const route = (confirm: boolean) => ({
     start: "team",
     lists: {
       team: [
-        { type: "ring", to: [A, B, C], confirm: true, whisper: true },
+        { type: "ring", to: [A, B, C], confirm, whisper: true },
         { type: "message", text: "Sorry, nobody is free" },
       ],
     },
-  };
+  });
+  /** The agent's leg as the provider reports it: its own call, to the agent's number. */
+  const legOf = (p: Native, id: string, agent: string): Record<string, string> =>
+    p === "plivo"
+      ? { CallUUID: crypto.randomUUID(), To: agent.slice(1), From: CALLER.slice(1) }
+      : { CallSid: nativeId(p), ParentCallSid: id, To: agent, From: CALLER, CallStatus: "in-progress" };
 
-  it.each(["twilio", "telnyx", "plivo"] as const)(
-    "%s: every agent rings at once; the answering one is recorded; a keypress other than 1 is not accepted",
+  it.each(["twilio", "signalwire", "telnyx"] as const)(
+    "%s: every agent rings at once; picking up is not accepting; the first to press 1 takes the call, a later one is hung up",
     async (p) => {
-      const w = await providerWorld(p, { provider: p, route });
+      const w = await providerWorld(p, { provider: p, route: route(true) });
       const { id, answer, text } = await inbound(p, w);
       expect(answer.targets).toEqual([A, B, C]);
-      if (p === "plivo") expect(xml(text).getElementsByTagName("Dial")[0]!.getAttribute("confirmKey")).toBe("1");
-      // The agent's leg: the source, and (TwiML) a Gather whose action is our confirm URL.
-      const leg: Record<string, string> =
-        p === "plivo"
-          ? { CallUUID: crypto.randomUUID(), To: B.slice(1), From: CALLER.slice(1) }
-          : { CallSid: nativeId(p), ParentCallSid: id, To: B, From: CALLER };
-      const whisper = await post(p, w, answer.whisper!, leg);
-      const doc = xml(whisper.text);
-      expect(elements(doc, p === "plivo" ? "Speak" : "Say")[0]!.textContent).toBe("Untracked call. Press 1 to accept the call.");
-      if (p !== "plivo") {
-        const confirm = elements(doc, "Gather")[0]!.getAttribute("action")!;
-        expect(elements(xml((await post(p, w, confirm, { ...leg, Digits: "2" })).text), "Hangup")).toHaveLength(1);
-        expect(xml((await post(p, w, confirm, { ...leg, Digits: "1" })).text).documentElement!.childNodes.length).toBe(0);
-      }
-      // Who picked up: a number's answered event (Plivo: the Dial callbackUrl's answer).
-      const answered: Record<string, string> =
-        p === "plivo"
-          ? { DialAction: "answer", DialALegUUID: id, DialBLegUUID: "b1", DialBLegTo: B.slice(1), CallUUID: id }
-          : { ...leg, CallStatus: "in-progress" };
-      expect((await post(p, w, answer.answered!, answered)).status).toBe(200);
-      // A number that is not one of the attempt's is never recorded.
-      await post(p, w, answer.answered!, { ...answered, To: "+19005550199", DialBLegTo: "19005550199" });
-      expect((await getCall(w.acct, id)).json.route.answeredBy).toBe(B);
-      // Nobody took it: the message, then hang up.
-      const after = read(p, (await post(p, w, answer.next!, dialEnded(p, id, "no-answer"))).text);
-      expect(after).toMatchObject({ targets: [], said: ["Sorry, nobody is free"], hangup: true });
+      // With press 1 no answered event is asked for: picking up does not take the call.
+      expect(answer.answered).toBeNull();
+      for (const n of elements(xml(text), "Number")) expect(n.getAttribute("url")).toBe(answer.whisper);
+      // B picks up: the source, then a Gather whose action is our confirm URL.
+      const b = legOf(p, id, B);
+      const doc = xml((await post(p, w, answer.whisper!, b)).text);
+      expect(elements(doc, "Say")[0]!.textContent).toBe("Untracked call. Press 1 to accept the call.");
+      const confirm = elements(doc, "Gather")[0]!.getAttribute("action")!;
+      // B presses 2: hung up, nobody has the call.
+      expect(elements(xml((await post(p, w, confirm, { ...b, Digits: "2" })).text), "Hangup")).toHaveLength(1);
+      expect((await getCall(w.acct, id)).json.route.answeredBy).toBeNull();
+      // C presses 1: bridged (an empty document ends the agent's leg), and recorded.
+      const c = legOf(p, id, C);
+      expect(xml((await post(p, w, confirm, { ...c, Digits: "1" })).text).documentElement!.childNodes.length).toBe(0);
+      expect((await getCall(w.acct, id)).json.route.answeredBy).toBe(C);
+      // A presses 1 too late: hung up; C keeps the call. A stranger's leg is never accepted.
+      expect(elements(xml((await post(p, w, confirm, { ...legOf(p, id, A), Digits: "1" })).text), "Hangup")).toHaveLength(1);
+      expect(elements(xml((await post(p, w, confirm, { ...legOf(p, id, "+19005550199"), Digits: "1" })).text), "Hangup")).toHaveLength(1);
+      expect((await getCall(w.acct, id)).json.route.answeredBy).toBe(C);
+      // The Dial ends answered: the route ends there.
+      const done = read(p, (await post(p, w, answer.next!, dialEnded(p, id, "completed"))).text);
+      expect(done).toMatchObject({ targets: [], said: [], hangup: true });
+      expect((await getCall(w.acct, id)).json.outcome).toBe("answered");
     },
   );
+
+  it.each(["twilio", "signalwire", "telnyx"] as const)("%s without press 1: the number's answered event names who took the call", async (p) => {
+    const w = await providerWorld(p, { provider: p, route: route(false) });
+    const { id, answer } = await inbound(p, w);
+    expect(answer.targets).toEqual([A, B, C]);
+    expect(answer.answered).toContain("/answered?");
+    // A number that is not one of the attempt's is never recorded.
+    await post(p, w, answer.answered!, legOf(p, id, "+19005550199"));
+    expect((await getCall(w.acct, id)).json.route.answeredBy).toBeNull();
+    expect((await post(p, w, answer.answered!, legOf(p, id, B))).status).toBe(200);
+    expect((await getCall(w.acct, id)).json.route.answeredBy).toBe(B);
+  });
+
+  it("plivo: confirmKey 1 on the Dial; its callbackUrl's answer (the bridge) names who pressed 1", async () => {
+    const p = "plivo";
+    const w = await providerWorld(p, { provider: p, route: route(true) });
+    const { id, answer, text } = await inbound(p, w);
+    expect(answer.targets).toEqual([A, B, C]);
+    expect(xml(text).getElementsByTagName("Dial")[0]!.getAttribute("confirmKey")).toBe("1");
+    const whisper = await post(p, w, answer.whisper!, legOf(p, id, B));
+    expect(elements(xml(whisper.text), "Speak")[0]!.textContent).toBe("Untracked call. Press 1 to accept the call.");
+    const bridged = { DialAction: "answer", DialALegUUID: id, DialBLegUUID: "b1", DialBLegTo: B.slice(1), CallUUID: id };
+    await post(p, w, answer.answered!, { ...bridged, DialBLegTo: "19005550199" });
+    expect((await getCall(w.acct, id)).json.route.answeredBy).toBeNull();
+    expect((await post(p, w, answer.answered!, bridged)).status).toBe(200);
+    expect((await getCall(w.acct, id)).json.route.answeredBy).toBe(B);
+  });
+
+  it.each(["twilio", "signalwire", "telnyx", "plivo"] as const)("%s: nobody takes it (no-answer, then busy): the next step", async (p) => {
+    for (const status of ["no-answer", "busy"] as const) {
+      const w = await providerWorld(p, { provider: p, route: route(true) });
+      const { id, answer } = await inbound(p, w);
+      const after = read(p, (await post(p, w, answer.next!, dialEnded(p, id, status))).text);
+      expect(after).toMatchObject({ targets: [], said: ["Sorry, nobody is free"], hangup: true });
+      expect((await getCall(w.acct, id)).json.route.attempts[0]).toMatchObject({ step: 0, outcome: status });
+    }
+  });
 });
 
 describe("round robin", () => {

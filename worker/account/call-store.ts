@@ -156,8 +156,13 @@ export class CallStore {
     this.sql.exec("UPDATE calls SET route_log = ? WHERE id = ?", JSON.stringify([...log, attempt]), id);
   }
 
-  setAnsweredBy(id: string, number: string): void {
-    this.sql.exec("UPDATE calls SET answered_by = ? WHERE id = ?", number, id);
+  /**
+   * Who took the call: the first to claim it keeps it (a late agent of a simultaneous ring, or a
+   * repeated callback, changes nothing). True when `number` is the call's answerer now.
+   */
+  claimAnsweredBy(id: string, number: string): boolean {
+    this.sql.exec("UPDATE calls SET answered_by = ? WHERE id = ? AND answered_by IS NULL", number, id);
+    return this.sql.exec<{ answered_by: string | null }>("SELECT answered_by FROM calls WHERE id = ?", id).toArray()[0]?.answered_by === number;
   }
 
   setRecording(id: string, url: string): void {

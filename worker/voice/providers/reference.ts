@@ -77,6 +77,7 @@ export const reference: Adapter<ReferenceCredentials> & { agentConference: typeo
   continues: () => false,
   doneReply: () => jsonReply({ actions: [] }),
   answeredBy: () => null,
+  answeredIsBridge: false,
   confirmed: () => false,
   confirmReply: () => jsonReply({ actions: [{ type: "HANGUP" }] }),
   recordingUrl: () => null,
