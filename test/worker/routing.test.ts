@@ -6,8 +6,8 @@
  * render, and a property: whatever a callback sends, every number in every answer is the route's.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { at, getCall, T0 } from "./calls-helpers";
-import { api, createAccount, freshNumbers } from "./helpers";
+import { at, callBody, callId, getCall, ring, T0, voiceOf } from "./calls-helpers";
+import { api, createAccount, createPool, freshNumbers } from "./helpers";
 import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, xml } from "./voice-helpers";
 
 const A = "+12127365101";
@@ -230,6 +230,92 @@ describe("simultaneous ring, press 1 to accept (Twilio family and Plivo natively
       expect(after).toMatchObject({ targets: [], said: ["Sorry, nobody is free"], hangup: true });
       expect((await getCall(w.acct, id)).json.route.attempts[0]).toMatchObject({ step: 0, outcome: status });
     }
+  });
+});
+
+describe("reference API: simultaneous ring as its competitive call distribution (Shark Tank)", () => {
+  const ID = "+12127365199";
+  const ringTo = (over: Record<string, unknown> = {}, after: unknown[] = []) => ({
+    start: "t",
+    lists: { t: [{ type: "ring", to: [A, B, C], confirm: true, whisper: true, callerId: ID, ...over }, ...after] },
+  });
+  const joinOnly = (id: string) => ({
+    type: "CONFERENCE",
+    params: { name: id, max_participants: 2, end_on_exit: "true" },
+    events: { on_enter_error_max_participants: [{ type: "SAY", params: { text: "Another agent took this call." } }, { type: "HANGUP" }] },
+  });
+
+  it("every agent DIALled at once from callerId into the caller's two-seat conference; the agent presses 1 to join; a late one is told and hung up", async () => {
+    const acct = await createAccount();
+    const tracking = freshNumbers(1);
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: tracking, destinations: [A], route: ringTo() });
+    const voice = await voiceOf(acct);
+    const id = callId();
+    const res = await ring(voice.callbackUrl, callBody(id, tracking[0]!, Date.now()));
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      actions: [
+        { "$sessionData.conference_name": id },
+        {
+          type: "CONFERENCE",
+          params: { name: "${sessionData.conference_name}", max_participants: 2, end_on_exit: "true" },
+          events: { on_enter: [A, B, C].map((no) => ({ type: "DIAL", session_data: "$sessionData", params: { no, caller_id_no: ID } })) },
+        },
+        { type: "HANGUP" },
+      ],
+    });
+    expect((await getCall(acct, id)).json.route).toMatchObject({ list: "t", attempts: [{ step: 0, kind: "dial", to: [A, B, C] }] });
+    // An agent's leg (the callerId's call flow callback is our agent URL): press 1 (three tries), then join.
+    const agent = await ring(voice.agentCallbackUrl, { callId: "agent-leg-1", callerNo: ID, calledNo: B, sessionData: { conference_name: id } });
+    expect(agent.json).toEqual({
+      actions: [
+        { type: "LABEL", name: "confirm" },
+        {
+          type: "COLLECT",
+          actions: [{ type: "SAY", params: { text: "Untracked call. Press 1 to accept the call." } }],
+          params: { finish_on_key: "pound", num_digits: 1, timeout: 5000 },
+        },
+        // biome-ignore lint/suspicious/noThenProperty: the reference API's IF action (an array, never awaited).
+        { type: "IF", condition: "$collectAttempt == 3", then: [{ type: "HANGUP" }] },
+        {
+          type: "IF",
+          condition: "$keyPresses == '1'",
+          // biome-ignore lint/suspicious/noThenProperty: the reference API's IF action.
+          then: [{ type: "GOTO", params: { label: "join" } }],
+          orElse: [{ type: "GOTO", params: { label: "confirm" } }],
+        },
+        { type: "LABEL", name: "join" },
+        joinOnly(id),
+        { type: "HANGUP" },
+      ],
+    });
+  });
+
+  it("without press 1 or whisper: the first agent to pick up joins", async () => {
+    const acct = await createAccount();
+    const tracking = freshNumbers(1);
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: tracking, destinations: [A], route: ringTo({ confirm: false, whisper: false }) });
+    const voice = await voiceOf(acct);
+    const id = callId();
+    expect((await ring(voice.callbackUrl, callBody(id, tracking[0]!, Date.now()))).status).toBe(200);
+    const agent = await ring(voice.agentCallbackUrl, { callId: "agent-leg-2", sessionData: { conference_name: id } });
+    expect(agent.json).toEqual({ actions: [joinOnly(id), { type: "HANGUP" }] });
+  });
+
+  it("refused (422 route_not_supported): a ring without callerId, or a step after the ring", async () => {
+    const acct = await createAccount();
+    for (const [route, path] of [
+      [ringTo({ callerId: null }), "route.lists.t[0].callerId"],
+      [ringTo({}, [{ type: "message", text: "Nobody is free" }]), "route.lists.t[0]"],
+    ] as const) {
+      const r = await api("POST", "/v1/pools", {
+        key: acct.adminKey,
+        body: { id: "r", name: "R", trackingNumbers: freshNumbers(1), destinations: [A], route },
+      });
+      expect(r.status, JSON.stringify(r.json)).toBe(422);
+      expect(r.json.error).toMatchObject({ code: "route_not_supported", details: [{ path }] });
+    }
+    expect((await api("GET", "/v1/pools/r", { key: acct.adminKey })).status).toBe(404);
   });
 });
 
