@@ -3,7 +3,7 @@
  * dial-action callback (no-answer, busy, answered), simultaneous ring with press 1, round robin
  * spread and sticky callers, voicemail with its recording URL stored, the schedule choosing the
  * list by the clock (a change applies to the next call only), providers refusing what they cannot
- * render, and a property: whatever a callback sends, every number in every answer is the route's.
+ * render. The property (every number in every answer is the route's) is routing-property.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { at, callBody, callId, getCall, ring, T0, voiceOf } from "./calls-helpers";
@@ -453,55 +453,5 @@ describe("what a provider cannot render is refused for its pools", () => {
         "route.schedule.weekly.mon[0].steps",
       ]),
     );
-  });
-});
-
-describe("property: every number in every answer comes from the pool's stored route", () => {
-  it("whatever the inbound and dial callbacks carry (numbers, statuses, steps)", async () => {
-    const route = {
-      start: "m",
-      lists: {
-        m: [
-          { type: "ring", to: [A, B] },
-          { type: "roundRobin", to: [B, C] },
-          { type: "forward", to: C, callerId: "+12127365199" },
-        ],
-      },
-    };
-    const w = await providerWorld("twilio", { provider: "twilio", route });
-    const allowed = new Set([A, B, C, "+12127365199"].map((n) => n.slice(1)));
-    let seed = 7;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    const hostile = ["+19005550199", "+447700900123", w.tracking[1]!, "12125550000"];
-    const statuses = ["no-answer", "busy", "failed", "completed", "canceled", "ringing", "bogus"];
-    for (let i = 0; i < 12; i++) {
-      const id = nativeId("twilio");
-      const fields = {
-        ...inboundFields("twilio", id, w.tracking[0]!, hostile[rand(4)]),
-        To: w.tracking[0]!,
-        ForwardTo: hostile[rand(4)]!,
-        Dial: hostile[rand(4)]!,
-      };
-      const res = await send(await signed("twilio", w.keys, w.base, fields, Date.now()));
-      let text = res.text;
-      for (let k = 0; k < 4; k++) {
-        // Numbers in the document (our own URLs carry the provider's call id, not numbers).
-        for (const m of text.replace(/https:\/\/[^"]*/g, "").matchAll(/\+?\d{10,15}/g))
-          expect(allowed.has(m[0].replace(/^\+/, "")), `${m[0]} in ${text}`).toBe(true);
-        const next = read("twilio", text).next;
-        if (!next) break;
-        // The callback may name any step; the answer is still the stored plan's.
-        const url = rand(3) === 0 ? next.replace(/step=\d+/, `step=${rand(12)}`) : next;
-        const r = await post("twilio", w, url, {
-          ...dialEnded("twilio", id, "no-answer"),
-          DialCallStatus: statuses[rand(statuses.length)]!,
-          To: hostile[rand(4)]!,
-        });
-        text = r.text;
-      }
-    }
   });
 });

@@ -107,19 +107,23 @@ export function whisperAgentLeg(conferenceName: string, text: string): VoiceAnsw
   };
 }
 
+/** More digits than this in a whisper could be a phone number read out: digits are dropped then. */
+const WHISPER_DIGITS = 4;
+
 /**
  * What the agent hears: "Google Ads call" for source "google-ads". The source name came from a
  * browser, so only letters, digits and spaces survive: nothing the provider could read as a
- * `$variable` or `${expression}`.
+ * `$variable` or `${expression}`; and no phone number a page might slip in (words with digits are
+ * dropped when there are more than four digits in all: "spring 2031" stays, "+1 900 555 0199" goes).
  */
 export function whisperText(sourceName: string | null): string {
-  const words = (sourceName ?? "")
+  let words = (sourceName ?? "")
     .replace(/[-_.]+/g, " ")
     .replace(/[^\p{L}\p{N} ]/gu, "")
     .trim()
     .split(/\s+/)
-    .filter(Boolean)
-    .slice(0, 6)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1));
+    .filter(Boolean);
+  if ((words.join("").match(/\p{N}/gu) ?? []).length > WHISPER_DIGITS) words = words.filter((w) => !/\p{N}/u.test(w));
+  words = words.slice(0, 6).map((w) => w[0]!.toUpperCase() + w.slice(1));
   return words.length ? `${words.join(" ")} call` : "Untracked call";
 }
