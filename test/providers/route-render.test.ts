@@ -220,7 +220,8 @@ describe("Plivo XML against plivo's Response (it refuses attributes Plivo does n
 describe("Telnyx TeXML: the Dial and Record attributes its documentation lists", () => {
   // developers.telnyx.com, TeXML verbs: Dial (action, method, callerId, timeout 5-120, record…) and
   // Record (action, method, finishOnKey, maxLength 0-14400, playBeep…). recordingStatusCallback(Method)
-  // on Dial is TwiML's name, which TeXML's TwiML-compatibility table keeps (docs/routing.md).
+  // on Dial is TwiML's attribute, listed as TwiML has it: the copy of Telnyx's Dial page we could
+  // read stops before its recording attributes (docs/routing.md says so).
   const documented: Record<string, string[]> = {
     Dial: [
       "action",
