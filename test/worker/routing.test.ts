@@ -147,6 +147,37 @@ describe.each(NATIVE)("%s", (p) => {
   });
 });
 
+describe.each(NATIVE)("call recording on %s: off by default; on, the disclosure is said first", (p) => {
+  const forward = { start: "m", lists: { m: [{ type: "forward", to: A }] } };
+  const recUrl = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE9";
+  const recording = (id: string): Record<string, string> =>
+    p === "vonage"
+      ? { recording_url: recUrl, recording_uuid: "r9", conversation_uuid: `CON-${id}` }
+      : p === "plivo"
+        ? { CallUUID: id, RecordUrl: recUrl, RecordingID: "r9" }
+        : { CallSid: id, RecordingUrl: recUrl, RecordingSid: "RE9" };
+
+  it("a route without `recording` records nothing and says nothing; a recording callback for it is not stored", async () => {
+    const w = await providerWorld(p, { provider: p, route: forward });
+    expect((await api("GET", "/v1/pools/web", { key: w.acct.adminKey })).json.route.recording).toBeNull();
+    const { id, answer, text } = await inbound(p, w);
+    expect(answer).toMatchObject({ targets: [A], said: [], record: null });
+    expect(text).not.toMatch(/record/i);
+    await post(p, w, `${w.base}/recording?call=${id}`, recording(id));
+    expect((await getCall(w.acct, id)).json.recordingUrl).toBeNull();
+  });
+
+  it("with `recording`, the caller hears the disclosure before anything else and the recording's URL is stored on the call", async () => {
+    const w = await providerWorld(p, { provider: p, route: { ...forward, recording: { disclosure: "This call may be recorded." } } });
+    const { id, answer } = await inbound(p, w);
+    expect(answer.said[0]).toBe("This call may be recorded.");
+    expect(answer.record).toContain("/recording?");
+    expect(answer.targets).toEqual([A]);
+    expect((await post(p, w, answer.record!, recording(id))).status).toBeLessThan(300);
+    expect((await getCall(w.acct, id)).json.recordingUrl).toBe(recUrl);
+  });
+});
+
 describe("simultaneous ring, press 1 to accept (Twilio family and Plivo natively)", () => {
   const route = (confirm: boolean) => ({
     start: "team",
@@ -391,12 +422,16 @@ describe("schedule", () => {
     expect((await inbound("twilio", w)).answer.targets).toEqual([C]);
   });
 
-  it("follows daylight saving: 09:00 local opens at 14:00 UTC in winter and 13:00 UTC in summer", async () => {
+  it("follows daylight saving both ways: 09:00 local opens at 14:00 UTC in winter and 13:00 UTC in summer", async () => {
     const w = await providerWorld("twilio", { provider: "twilio", route: route([A, B]) });
     at(Date.parse("2031-03-07T13:30:00Z")); // Friday before the change: 08:30 EST
     expect((await inbound("twilio", w)).answer.targets).toEqual([C]);
     at(Date.parse("2031-03-10T13:30:00Z")); // Monday after: 09:30 EDT
     expect((await inbound("twilio", w)).answer.targets).toEqual([A]);
+    at(Date.parse("2031-10-31T13:30:00Z")); // Friday before clocks go back: 09:30 EDT
+    expect((await inbound("twilio", w)).answer.targets).toEqual([A]);
+    at(Date.parse("2031-11-03T13:30:00Z")); // Monday after: 08:30 EST
+    expect((await inbound("twilio", w)).answer.targets).toEqual([C]);
   });
 });
 
