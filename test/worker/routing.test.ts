@@ -371,6 +371,17 @@ describe("round robin", () => {
     expect(counts.reduce((s, n) => s + n, 0)).toBe(30);
   });
 
+  it.each(NATIVE)("%s: each call starts at the next agent; its no-answer callback moves to the following one", async (p) => {
+    const w = await providerWorld(p, { provider: p, route });
+    const firsts: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { id, answer } = await inbound(p, w, `+1310555${String(2000 + i)}`);
+      firsts.push(answer.targets[0]!);
+      if (i === 1) expect(read(p, (await post(p, w, answer.next!, dialEnded(p, id, "no-answer"))).text).targets).toEqual([C]);
+    }
+    expect(firsts).toEqual([A, B, C, A, B, C]);
+  });
+
   it("sticky: a repeat caller first rings the agent who answered them last time", async () => {
     const w = await providerWorld("twilio", { provider: "twilio", route });
     const first = await inbound("twilio", w, CALLER);
