@@ -5,33 +5,13 @@
  * the call; an expired access token is refreshed once; a revoked refresh token stops uploads with
  * one alert; a visit without consent is never uploaded.
  */
-import { runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-desk";
 import { JITTER, retryDelayMs } from "../../worker/account/outbox";
-import { ALERT_HOOK, mockPlatforms } from "./ad-platforms";
-import { at, callBody, callId, callWorld, GOOGLE, getCall, ring, T0, type Voice, visit } from "./calls-helpers";
-import { accountStub, api, BASE, type Created } from "./helpers";
-
-const GOOGLE_SETTINGS = {
-  customerId: "123-456-7890",
-  conversionActionId: "987654321",
-  conversionName: "Phone call (DNI)",
-  timeZone: "America/New_York",
-  developerToken: "dev-token-AAAA1111",
-  clientId: "client-id-1234.apps.googleusercontent.com",
-  clientSecret: "client-secret-XYZW",
-  refreshToken: "1//refresh-token-abcd",
-};
-const MS_SETTINGS = {
-  customerId: "5550001",
-  accountId: "7770002",
-  conversionName: "Phone call",
-  developerToken: "ms-dev-token-9999",
-  clientId: "ms-client-id-0000",
-  refreshToken: "M.R3_refresh-token-efgh",
-};
-const GRANTED = { adUserData: "granted", adStorage: "granted", adPersonalization: "granted" };
+import { ALERT_HOOK, mockPlatforms, platformViolations } from "./ad-platforms";
+import { at, callWorld, getCall, ring, T0 } from "./calls-helpers";
+import { adCall, alarm, conversionOf, conversions, csv, GOOGLE_SETTINGS, MS_SETTINGS } from "./conversions-helpers";
+import { api } from "./helpers";
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["Date"] });
@@ -40,34 +20,10 @@ beforeEach(() => {
   vi.spyOn(console, "error").mockImplementation(() => undefined);
 });
 afterEach(() => {
+  expect(platformViolations()).toEqual([]);
   vi.restoreAllMocks();
   vi.useRealTimers();
 });
-
-async function conversions(acct: Created, body: unknown) {
-  return api("PATCH", "/v1/account/conversions", { key: acct.adminKey, body });
-}
-
-/** A visit from a Google (and Bing) ad with consent, a call, and its status report (answered, `talk` s). */
-async function adCall(acct: Created, voice: Voice, opts: { gclid: string; talk?: number; consent?: unknown; msclkid?: string; outcome?: string }) {
-  const source = { ...GOOGLE, clickIds: { gclid: opts.gclid, ...(opts.msclkid ? { msclkid: opts.msclkid } : {}) }, consent: opts.consent ?? GRANTED };
-  const v = await visit(acct, source);
-  const id = callId("ads");
-  const now = Date.now();
-  expect((await ring(voice.callbackUrl, callBody(id, v.number, now))).status).toBe(200);
-  const r = await ring(`${voice.callbackUrl}/status`, { callId: id, status: opts.outcome ?? "completed", duration: opts.talk ?? 95, endTime: now + 100_000 });
-  expect(r.status).toBe(200);
-  return id;
-}
-
-async function csv(acct: Created, query = "") {
-  const res = await SELF.fetch(`${BASE}/v1/calls.csv${query}`, { headers: { Authorization: `Bearer ${acct.adminKey}` } });
-  return { status: res.status, headers: res.headers, text: await res.text() };
-}
-
-const alarm = (acct: Created) => runDurableObjectAlarm(accountStub(acct.accountId));
-const conversionOf = async (acct: Created, id: string, platform = "google_ads") =>
-  ((await getCall(acct, id)).json.conversions as { platform: string; reason: string | null }[]).find((c) => c.platform === platform);
 
 describe("conversion settings", () => {
   it("credentials are write-only (hints), refused without them, and nothing is stored on a bad request", async () => {
@@ -150,7 +106,7 @@ describe("Google Ads uploads", () => {
           conversionValue: 120.5,
           currencyCode: "USD",
           orderId: `dni-${good}`,
-          consent: { adUserData: "GRANTED", adPersonalization: "GRANTED" },
+          consent: { adUserData: "GRANTED" },
         },
       ],
       partialFailure: true,

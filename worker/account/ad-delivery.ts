@@ -18,7 +18,7 @@ export interface AdsContext {
   credentials(platform: AdPlatform): Promise<AdCredentials | null>;
   /** True the first time (the caller alerts once). */
   markAuthFailed(platform: AdPlatform, reason: string, now: number): boolean;
-  /** Whether pool alerts have somewhere to go (the alert webhook). */
+  /** Whether alerts have somewhere to go (the alert webhook or the alert email). */
   alerts: boolean;
 }
 
