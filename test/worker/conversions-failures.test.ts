@@ -12,7 +12,7 @@ import { JITTER, retryDelayMs } from "../../worker/account/outbox";
 import { ALERT_HOOK, googleError, mockPlatforms, msFault, platformViolations } from "./ad-platforms";
 import { at, callWorld, getCall, T0 } from "./calls-helpers";
 import { adCall, alarm, conversionOf, conversions, GOOGLE_SETTINGS, MS_SETTINGS } from "./conversions-helpers";
-import { api } from "./helpers";
+import { accountStub, api, dump } from "./helpers";
 
 /** Everything written to the console while a test runs, as text. */
 let logged: string[] = [];
@@ -253,6 +253,8 @@ describe("secrets stay secret", () => {
       JSON.stringify((await api("GET", "/v1/account/conversions", { key: acct.adminKey })).json),
       JSON.stringify((await api("GET", "/v1/deliveries?status=all", { key: acct.adminKey })).json),
       ...ads.alerts().map((a) => a.body),
+      // What the account object keeps: credentials sealed, access tokens in memory only.
+      await dump(accountStub(acct.accountId)),
     ];
     expect(views.join("\n")).toContain("UNPARSEABLE_GCLID");
     const secrets = [
