@@ -28,9 +28,14 @@ export async function conversions(acct: Created, body: unknown) {
   return api("PATCH", "/v1/account/conversions", { key: acct.adminKey, body });
 }
 
-/** A visit from a Google (and Bing) ad with consent, a call, and its status report (answered, `talk` s). */
-export async function adCall(acct: Created, voice: Voice, opts: { gclid: string; talk?: number; consent?: unknown; msclkid?: string; outcome?: string }) {
-  const source = { ...GOOGLE, clickIds: { gclid: opts.gclid, ...(opts.msclkid ? { msclkid: opts.msclkid } : {}) }, consent: opts.consent ?? GRANTED };
+/** A visit from a Google (and Bing) ad with consent (`clickIds`: exactly these), a call, and its status report (answered, `talk` s). */
+export async function adCall(
+  acct: Created,
+  voice: Voice,
+  opts: { gclid?: string; talk?: number; consent?: unknown; msclkid?: string; outcome?: string; clickIds?: Record<string, string> },
+) {
+  const clickIds = opts.clickIds ?? { gclid: opts.gclid, ...(opts.msclkid ? { msclkid: opts.msclkid } : {}) };
+  const source = { ...GOOGLE, landing: "https://www.shop.example/", clickIds, consent: opts.consent ?? GRANTED };
   const v = await visit(acct, source);
   const id = callId("ads");
   const now = Date.now();

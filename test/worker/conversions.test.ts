@@ -183,6 +183,31 @@ describe("Google Ads uploads", () => {
     expect(ads.googleUploads()).toHaveLength(2);
   });
 
+  it("a visit with no gclid is uploaded by its gbraid, else its wbraid (one click id per conversion); the import CSV, which takes gclids only, leaves them out", async () => {
+    const { acct, voice } = await callWorld(3);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    const gbraid = await adCall(acct, voice, { clickIds: { gbraid: "GB-app-1", wbraid: "WB-web-1" } });
+    const wbraid = await adCall(acct, voice, { clickIds: { wbraid: "WB-web-2" } });
+    const none = await adCall(acct, voice, { clickIds: { fbclid: "FB-1", msclkid: "MS-1" } });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    const sent = (JSON.parse(ads.googleUploads()[0]!.body).conversions as Record<string, unknown>[]).map(({ gclid, gbraid, wbraid, orderId }) => ({
+      gclid,
+      gbraid,
+      wbraid,
+      orderId,
+    }));
+    expect(sent).toEqual([
+      { gclid: undefined, gbraid: "GB-app-1", wbraid: undefined, orderId: `dni-${gbraid}` },
+      { gclid: undefined, gbraid: undefined, wbraid: "WB-web-2", orderId: `dni-${wbraid}` },
+    ]);
+    expect(await conversionOf(acct, gbraid)).toMatchObject({ status: "uploaded", clickIdType: "gbraid" });
+    expect(await conversionOf(acct, wbraid)).toMatchObject({ status: "uploaded", clickIdType: "wbraid" });
+    expect(await conversionOf(acct, none)).toMatchObject({ status: "skipped", reason: "the visit had no gclid, gbraid or wbraid" });
+    expect(parseCsv((await csv(acct, "?format=google_ads")).text)).toHaveLength(2);
+  });
+
   it("an upload Google says already exists (an earlier attempt went through) counts as uploaded", async () => {
     const { acct, voice } = await callWorld(1);
     await conversions(acct, { googleAds: GOOGLE_SETTINGS });
