@@ -212,6 +212,31 @@ describe("redeliveries", () => {
   });
 });
 
+describe("the stopped platform's alert", () => {
+  it("reaches the alert email too (with no alert webhook), once, saying what to do", async () => {
+    const { acct, voice } = await callWorld(2);
+    const email = { apiKey: "re_test_0123456789abcdef", from: "DNI Alerts <alerts@shop.example>", to: ["ops@shop.example"] };
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertEmail: email } })).status).toBe(200);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    ads.revoked = true;
+    await adCall(acct, voice, { gclid: "gclid-a" });
+    await adCall(acct, voice, { gclid: "gclid-b" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    for (const t of [0, 1, 2]) {
+      at(T0 + COMPLETED_SETTLE_MS + t * 3_600_000);
+      await alarm(acct);
+    }
+    const emails = ads.seen.filter((s) => s.url.href === "https://api.resend.com/emails").map((s) => JSON.parse(s.body) as { subject: string; text: string });
+    expect(emails).toHaveLength(1);
+    expect(emails[0]!.subject).toContain("Ad conversion uploads stopped");
+    expect(emails[0]!.text).toContain("Google Ads refused the stored credentials (token refresh failed: invalid_grant)");
+    expect(emails[0]!.text).toContain("PATCH /v1/account/conversions");
+    expect(emails[0]!.text).not.toContain(GOOGLE_SETTINGS.refreshToken);
+    expect(ads.googleTokens()).toHaveLength(1);
+  });
+});
+
 describe("secrets stay secret", () => {
   it("credentials and access tokens never appear in the logs, the stored reasons, the alert or the API", async () => {
     const { acct, voice } = await callWorld(4);
