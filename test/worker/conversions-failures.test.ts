@@ -157,6 +157,11 @@ describe("Microsoft Advertising faults", () => {
       .microsoftUploads()
       .map((u) => (JSON.parse(u.body).OfflineConversions as { MicrosoftClickId: string }[]).map((c) => c.MicrosoftClickId).sort());
     expect(sent).toEqual([["ms-bad", "ms-good"], ["ms-bad", "ms-good"], ["ms-good"]]);
+    // Every attempt is the same conversion (Microsoft ignores a repeat of click id and conversion time).
+    const goodRows = ads
+      .microsoftUploads()
+      .map((u) => (JSON.parse(u.body).OfflineConversions as { MicrosoftClickId: string }[]).find((c) => c.MicrosoftClickId === "ms-good"));
+    expect(new Set(goodRows.map((r) => JSON.stringify(r))).size).toBe(1);
     expect(await conversionOf(acct, good, "microsoft_ads")).toMatchObject({ status: "uploaded", reason: null });
 
     // A fault about the account itself: final, with Microsoft's words, never retried.
