@@ -11,12 +11,15 @@ export function byId<T extends HTMLElement | SVGElement = HTMLElement>(id: strin
   return node as T;
 }
 
-/** What `el` may set: text, class, hidden, a button's type, data-* attributes. */
+/** What `el` may set: text, class, hidden, a button's type, a link's href, data-* attributes. */
 interface Props {
   className?: string;
   textContent?: string;
   hidden?: boolean;
   type?: "button" | "submit";
+  href?: string;
+  title?: string;
+  disabled?: boolean;
   dataset?: Record<string, string>;
 }
 
