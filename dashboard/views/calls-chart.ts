@@ -12,7 +12,8 @@ export function renderCallsChart(node: HTMLElement, stats: CallStats, range: Ran
     return;
   }
   const data = dailyColumns(stats.days, range);
-  const count = (_u: uPlot, v: number | null) => String(v ?? 0);
+  // A day without calls has no bar (null) but reads 0; with the cursor off the chart, "—".
+  const count = (_u: uPlot, v: number | null, _s: number, idx: number | null) => (idx === null ? "—" : String(v ?? 0));
   draw(
     node,
     {

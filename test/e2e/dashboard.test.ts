@@ -4,7 +4,7 @@
  * answered; the account's call webhook points at a host that does not resolve, so its deliveries
  * really fail. One signed-in tab is shared by the tests that read the calls and pools (one sign-in,
  * tests in order); two more accounts (made through the API) show the empty states and paging.
- * Saves test-results/dashboard-desktop.png and dashboard-phone.png.
+ * Saves test-results/dashboard-desktop.png, dashboard-phone.png and dashboard-call.png (a call's detail).
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -243,6 +243,8 @@ describe("the dashboard, calls first", () => {
     expect(detail).toMatch(/Outcome\s+answered/);
     expect(detail).toMatch(/Talk time\s+0:42/);
     expect(detail).toMatch(/webhook call: pending after \d+ attempts?/);
+    mkdirSync(RESULTS, { recursive: true });
+    await page.locator("#detail").screenshot({ path: join(RESULTS, "dashboard-call.png") });
     await page.locator("#dclose").click();
     await page.waitForFunction(() => (document.querySelector("#detail") as HTMLElement).hidden);
   });
