@@ -52,8 +52,6 @@ export function pool(over: Partial<Pool> = {}): Pool {
   };
 }
 
-export const svgNode = (): SVGSVGElement => document.createElementNS("http://www.w3.org/2000/svg", "svg");
-
 /** A call as GET /v1/calls answers it: attributed to a google-ads visit on the spring campaign, answered, 42 s. */
 export function call(over: Partial<Call> = {}): Call {
   return {
