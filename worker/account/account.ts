@@ -486,12 +486,20 @@ export class AccountObject extends DurableObject<Env> {
     if (!row) return accountNotFound();
     const found = this.desk.delivery(id);
     const config = integrationConfig(row);
-    const configured = { ga4: config.ga4, webhook: config.webhook, alert: config.alertWebhook, alert_email: config.alertEmail } as Record<string, unknown>;
+    const ads = this.conversions.setup();
+    const configured = {
+      ga4: config.ga4,
+      webhook: config.webhook,
+      alert: config.alertWebhook,
+      alert_email: config.alertEmail,
+      google_ads: ads.google_ads,
+      microsoft_ads: ads.microsoft_ads,
+    } as Record<string, unknown>;
     if (found && !configured[found.kind])
       return fail(
         409,
         "not_configured",
-        `Delivery ${id} goes to ${found.kind}, which is not configured any more; set it in PATCH /v1/account/integrations first`,
+        `Delivery ${id} goes to ${found.kind}, which is not configured any more; set it in ${found.kind.endsWith("_ads") ? "PATCH /v1/account/conversions" : "PATCH /v1/account/integrations"} first`,
       );
     const out = found ? await this.desk.redeliver(id, now) : null;
     return out ? ok(deliveryItem(out, row.id)) : fail(404, "delivery_not_found", `No delivery ${id} in this account; list them with GET /v1/deliveries`);
