@@ -181,6 +181,16 @@ describe("Google Ads uploads", () => {
     at(T0 + 2 * 86_400_000);
     await alarm(acct);
     expect(ads.googleUploads()).toHaveLength(2);
+
+    // The refused upload is a dead delivery of kind google_ads (the dashboard lists it); redelivered, it is sent once more.
+    const dead = (await api("GET", "/v1/deliveries?status=dead&kind=google_ads", { key: acct.adminKey })).json.deliveries;
+    expect(dead).toEqual([expect.objectContaining({ kind: "google_ads", callId: bad, status: "dead", attempts: 1 })]);
+    const again = await api("POST", `/v1/deliveries/${dead[0].id}/redeliver`, { key: acct.adminKey });
+    expect(again.status).toBe(202);
+    expect(again.json).toMatchObject({ kind: "google_ads", status: "pending", redeliveries: 1 });
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(3);
+    expect(JSON.parse(ads.googleUploads()[2]!.body).conversions.map((c: { gclid: string }) => c.gclid)).toEqual(["gclid-bad"]);
   });
 
   it("a visit with no gclid is uploaded by its gbraid, else its wbraid (one click id per conversion); the import CSV, which takes gclids only, leaves them out", async () => {

@@ -23,7 +23,7 @@ import type { PendingAlert } from "../pool/alerts";
 import { poolHealth, poolNumbers } from "../pool/fan-out";
 import type { Account, AccountPatch } from "../schemas/account";
 import type { AutoscaleConfig, AutoscaleView } from "../schemas/autoscale";
-import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
+import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { Conversions, ConversionsPatch } from "../schemas/conversions";
 import type { DeliveryItem, DeliveryList } from "../schemas/deliveries";
 import type { NumberFigures } from "../schemas/health";
@@ -440,9 +440,9 @@ export class AccountObject extends DurableObject<Env> {
     return this.row() ? ok(this.desk.orphanReports(limit)) : accountNotFound();
   }
 
-  async callStats(f: CallFilter): Promise<Result<CallStats>> {
+  async callStats(f: CallFilter, groupBy?: CallGrouping): Promise<Result<CallStats>> {
     const row = this.row();
-    return row ? ok(await this.desk.stats(row.id, f)) : accountNotFound();
+    return row ? ok(await this.desk.stats(row.id, f, groupBy)) : accountNotFound();
   }
 
   /**
