@@ -36,7 +36,9 @@ export const pattern = (numbers: PhoneParts[], any = "(?!)"): string =>
   "(?:^|[^\\d.,/+(#$\\0-]\\0|[^\\w.,/+(#$\\0-])(?:" +
   (numbers
     .map((p) =>
-      p.e164 === "*" ? `(${any})` : `([+(\\0]*(?:(?:(?:00|011)${SEP})?${rx(p.cc)}(?:${SEP}${rx(p.trunk)})?${SEP}|${p.trunk && rx(p.trunk) + SEP})?${rx(p.nsn)})`,
+      p.e164 === "*"
+        ? `(${any})`
+        : `([+(\\0]*(?:(?:(?:00|011)${SEP})?${rx(p.cc)}(?:${SEP}${rx(p.trunk)})?${SEP}|${p.trunk && rx(p.trunk) + SEP})?${rx(p.nsn)})`,
     )
     .join("|") || "(?!)") +
   ")(?!\\w|\\0?[./-]?\\d)";
