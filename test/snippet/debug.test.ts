@@ -4,11 +4,12 @@ import { debug } from "../../snippet/debug";
 import { alloc, answer, flush, page, reset, run, stubFetch, US, US_T } from "./helpers";
 
 let info: ReturnType<typeof vi.spyOn>;
+/** Each console.info line after its "dni:" prefix, as one string. */
 const said = () =>
-  info.mock.calls.map((c) =>
+  info.mock.calls.map((c: unknown[]) =>
     c
       .slice(1)
-      .map((x) => (typeof x == "string" ? x : JSON.stringify(x)))
+      .map((x) => (typeof x === "string" ? x : JSON.stringify(x)))
       .join(" "),
   );
 
