@@ -94,8 +94,10 @@ export const gated = (c: Config): Api => {
     return r;
   };
   // IAB TCF v2: a decision once the CMP has loaded the visitor's choice or the visitor has made one.
-  if (typeof w.__tcfapi == "function")
-    w.__tcfapi("addEventListener", 2, (d: any, ok: boolean) => {
+  // A CMP without the IAB stub may define __tcfapi after the snippet: looked for again at load.
+  const tcf = () =>
+    typeof w.__tcfapi == "function" &&
+    (w.__tcfapi("addEventListener", 2, (d: any, ok: boolean) => {
       if (!ok || !d) return;
       tcfListener = d.listenerId;
       if (d.eventStatus != "tcloaded" && d.eventStatus != "useractioncomplete") return;
@@ -103,13 +105,16 @@ export const gated = (c: Config): Api => {
         yes = (...n: number[]): ConsentValue => (d.gdprApplies === false || n.every((i) => p[i]) ? "granted" : "denied");
       Object.assign(state, { adStorage: yes(1), analyticsStorage: yes(1), adUserData: yes(1, 7), adPersonalization: yes(3, 4) });
       decide("TCF");
-    });
+    }),
+    true);
+  if (!tcf() && document.readyState != "complete") addEventListener("load", tcf, { once: true });
   if (DEBUG && debug.on && !mode)
     trace('data-consent: waiting for a consent signal (dni("consent", …), Consent Mode or TCF) before anything is stored or swapped');
 
   api.stop = () => {
     if (inner) inner.stop!();
     dl.push = push;
+    removeEventListener("load", tcf);
     if (tcfListener !== undefined) w.__tcfapi("removeEventListener", 2, () => {}, tcfListener);
   };
   return api;

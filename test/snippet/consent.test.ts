@@ -40,6 +40,7 @@ afterEach(async () => {
   reset();
   sessionStorage.clear();
   delete (window as any).__tcfapi;
+  delete (document as any).readyState; // back to happy-dom's own
   store.on = true;
   store.domain = "";
 });
@@ -192,6 +193,19 @@ describe("IAB TCF v2", () => {
     await dni.number();
     expect(text()).toBe("Call (800) 555-0123");
     expect(sent(f).source.consent).toEqual({ adStorage: "granted", analyticsStorage: "granted", adUserData: "granted", adPersonalization: "denied" });
+  });
+
+  it("a CMP that defines __tcfapi after the snippet (no IAB stub) is found at load", async () => {
+    const f = stubFetch();
+    Object.defineProperty(document, "readyState", { value: "interactive", configurable: true });
+    const dni = consentMode();
+    const choose = cmp({ 1: true });
+    Object.defineProperty(document, "readyState", { value: "complete", configurable: true });
+    window.dispatchEvent(new Event("load"));
+    choose("tcloaded");
+    await dni.number();
+    expect(text()).toBe("Call (800) 555-0123");
+    expect(f).toHaveBeenCalledTimes(1);
   });
 
   it("purpose 1 refused: denied", async () => {
