@@ -28,16 +28,24 @@ export const withhold = (href: string) => {
   return u.href;
 };
 
+/** A first-party cookie's raw value. */
+const cookie = (name: string) => (RegExp(`(?:^|; )${name}=([^;]+)`).exec(document.cookie) || [])[1];
+
 /**
  * This page view's first touch: the landing URL (which carries utm_* and the click ids), the
  * referrer, the GA client id from the _ga cookie. data-consent (consent.ts): without ad consent
- * (ads false) the click ids are withheld, without analytics consent (ga false) no GA client id.
+ * (ads false) the click ids are withheld, without analytics consent (ga false) no GA client id;
+ * with ad consent granted (gcl) the Google click cookies' raw values (`_gcl_aw`, `_gcl_gb`) too.
  */
-export const touch = (ads = true, ga = true): SourceContext => ({
-  landing: FULL && !ads ? withhold(location.href) : location.href,
-  referrer: document.referrer,
-  gaClientId: FULL && !ga ? undefined : (/_ga=GA\d\.\d+\.(\d+\.\d+)/.exec(document.cookie) || [])[1],
-});
+export const touch = (ads = true, ga = true, gcl = false): SourceContext => {
+  const t: SourceContext = {
+    landing: FULL && !ads ? withhold(location.href) : location.href,
+    referrer: document.referrer,
+    gaClientId: FULL && !ga ? undefined : (/_ga=GA\d\.\d+\.(\d+\.\d+)/.exec(document.cookie) || [])[1],
+  };
+  if (FULL && gcl && (cookie("_gcl_aw") || cookie("_gcl_gb"))) t.clickIds = { gcl_aw: cookie("_gcl_aw"), gcl_gb: cookie("_gcl_gb") };
+  return t;
+};
 
 /**
  * This page view's session: the stored one, whose first touch is kept, unless there is none or this
@@ -52,7 +60,7 @@ export const session = (id?: string, ads?: boolean): Session => {
     c = CAMPAIGN.map((k) => q.get(k));
   let o: Session | undefined = load("dni:s");
   // id (consent granted mid-page, consent.ts): the session this page view already had, now kept.
-  if (!o || c.some((v, j) => v && v != o!.c[j]) || (FULL && id)) save("dni:s", (o = { i: (FULL && id) || newId(), s: touch(ads), c }));
+  if (!o || c.some((v, j) => v && v != o!.c[j]) || (FULL && id)) save("dni:s", (o = { i: (FULL && id) || newId(), s: touch(ads, true, FULL && ads), c }));
   return o;
 };
 

@@ -125,6 +125,20 @@ describe("granted", () => {
     expect(text()).toBe("Call (800) 555-0123");
   });
 
+  it("with ad consent, the Google click cookies' raw values go too; never without", async () => {
+    // biome-ignore lint/suspicious/noDocumentCookie: the page's own Google Ads cookie.
+    document.cookie = "_gcl_aw=GCL.1700000000.Cj0-cookie";
+    const f = stubFetch();
+    const dni = consentMode("anonymous");
+    await dni("consent", false);
+    await dni.number();
+    expect(sent(f, 0).source.clickIds).toBeUndefined();
+    await dni("consent", true);
+    await dni.number();
+    await flush();
+    expect(sent(f, 1).source.clickIds).toEqual({ gcl_aw: "GCL.1700000000.Cj0-cookie" });
+  });
+
   it("withdrawn later: what was stored is removed", async () => {
     stubFetch();
     const dni = consentMode();
