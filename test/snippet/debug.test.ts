@@ -37,6 +37,7 @@ describe("debug report", () => {
     expect(lines).toContainEqual(expect.stringContaining('source "google-ads"'));
     expect(lines).toContainEqual(expect.stringContaining("pool ads: number +18005550123 for +18005550199, +18005550100"));
     expect(lines).toContainEqual(expect.stringContaining("destination +18005550100 ((800) 555-0100) not found on this page"));
+    expect(lines).toContainEqual("found +18005550199 on the page: swapped for +18005550123");
     expect(lines).toContainEqual(expect.stringContaining('"212-555-0111" looks like a phone number but is no destination'));
     expect(lines.join("\n")).not.toContain('"(800) 555-0123" looks like');
   });
