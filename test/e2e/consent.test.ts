@@ -125,7 +125,7 @@ const swapped = (v: View) => v.page.waitForFunction(() => document.querySelector
 describe("data-consent", () => {
   it("denied: nothing asked, stored or swapped", async () => {
     const v = await open(`${www}/denied?gclid=E2E-secret`);
-    await settle(v, 600);
+    await settle(v, 400);
     expect(v.allocs).toHaveLength(0);
     expect(await storage(v)).toEqual(UNTOUCHED);
     expect(await text(v, "#a")).toBe("Call (800) 555-0199");
