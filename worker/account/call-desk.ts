@@ -10,7 +10,7 @@ import type { Turns } from "../domain/route";
 import { liveEarlier, shardOf } from "../domain/shards";
 import { poolShard } from "../platform/stubs";
 import type { CallMatch, CallQuery } from "../pool/protocol";
-import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
+import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { AdPlatform } from "../schemas/conversions";
 import type { IntegrationConfig } from "../schemas/voice";
 import { hangupAnswer, ringAgentLeg, whisperAgentLeg, whisperText } from "../voice/actions";
@@ -312,8 +312,8 @@ export class CallDesk {
     return this.events.orphans(limit);
   }
 
-  stats(accountId: string, f: CallFilter): Promise<CallStats> {
-    return this.months.stats(accountId, f);
+  stats(accountId: string, f: CallFilter, groupBy?: CallGrouping): Promise<CallStats> {
+    return this.months.stats(accountId, f, groupBy);
   }
 
   /**
