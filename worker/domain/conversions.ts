@@ -59,11 +59,12 @@ export const orderIdOf = (callId: string) => `dni-${callId}`.slice(0, 64);
  */
 export function qualify(call: Call, platform: AdPlatform, rules: ConversionRules, enhanced: boolean): Qualified {
   if (!call.attributed || !call.source) return { ok: false, reason: "not attributed to a visit" };
-  const click = clickIdOf(call, platform);
-  if (!click) return { ok: false, reason: platform === "google_ads" ? "the visit had no gclid, gbraid or wbraid" : "the visit had no msclkid" };
+  // Consent first: a denied visit's click ids are never stored, so "no click id" would hide the cause.
   const consent = call.source.consent;
   const adUserData = consent?.adUserData ?? consent?.adStorage ?? null;
   if (adUserData === "denied") return { ok: false, reason: "the visitor denied ad_user_data consent" };
+  const click = clickIdOf(call, platform);
+  if (!click) return { ok: false, reason: platform === "google_ads" ? "the visit had no gclid, gbraid or wbraid" : "the visit had no msclkid" };
   if (adUserData !== "granted" && rules.consent === "granted") return { ok: false, reason: "no ad_user_data consent signal (the account requires granted)" };
   const rule = ruleFor(rules, call.pool);
   if (!rule.enabled) return { ok: false, reason: `uploads are off for pool ${call.pool}` };
