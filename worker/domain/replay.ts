@@ -348,8 +348,8 @@ class Screens {
     if (before?.number && before.number !== e.number) this.by.get(before.number)?.delete(e.session);
     this.of.set(e.session, { number: e.number, told: e.told });
     if (e.number !== null) {
-      let m = this.by.get(e.number);
-      if (!m) this.by.set(e.number, (m = new Map()));
+      const m = this.by.get(e.number) ?? new Map<string, number>();
+      this.by.set(e.number, m);
       m.set(e.session, e.told ?? e.t);
     }
   }
