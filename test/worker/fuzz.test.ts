@@ -374,6 +374,7 @@ describe("fuzz: admin reads and settings with a valid key", () => {
       "/v1/pools/web/health",
       "/v1/pools/web/numbers",
       "/v1/pools/web/sizing",
+      "/v1/pools/web/replay",
       "/v1/pools/nope/health",
       "/v1/calls/nope",
       "/v1/call-reports/orphans",

@@ -22,6 +22,9 @@
  */
 import type { ExhaustionPolicy } from "../schemas/pool";
 
+/** Days of history a pool keeps for the replay. */
+export const REPLAY_DAYS = 7;
+
 /** A session asked for a number: what the pool answered and how. */
 export interface AskEvent {
   kind: "ask";
