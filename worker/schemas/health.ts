@@ -136,12 +136,9 @@ export const PoolSizingSchema = z
     byMisattribution: z
       .object({
         maxMisattributed: z.number().openapi({ description: "The accepted share of calls attributed to the wrong visit." }),
-        numbersPerPool: z
-          .number()
-          .nullable()
-          .openapi({
-            description: "Smallest size whose replay of the last 7 days stays within it (null: no calls recorded, or not even 20,000 numbers would do).",
-          }),
+        numbersPerPool: z.number().nullable().openapi({
+          description: "Smallest size whose replay of the last 7 days stays within it (null: no calls recorded, or not even 20,000 numbers would do).",
+        }),
         misattributedShare: z.number().openapi({ description: "The replayed share of misattributed calls at that size." }),
         calls: z.number().openapi({ description: "Calls replayed." }),
       })
