@@ -1,7 +1,8 @@
 /** What-if replay (domain/replay.ts): hand-computed cases, the real size reproduces the log, more numbers never attribute fewer calls. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ReplayConfig, type ReplayEvent, recordVisits, replay, sharesOf, splitNumbers, type VisitScript } from "../../worker/domain/replay";
+import { emptyFigures, type ReplayConfig, type ReplayEvent, recordVisits, replay, sharesOf, splitNumbers, type VisitScript } from "../../worker/domain/replay";
+import { MAX_SEARCH, type PoolReplayer, sizeForMisattribution } from "../../worker/pool/replay-fan-out";
 
 const S = 1000;
 const cfg = (numbers: number, more: Partial<ReplayConfig> = {}): ReplayConfig => ({
@@ -150,5 +151,43 @@ describe("replay properties", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("sizing by misattributed calls", () => {
+  /** A pool of `current` numbers whose replay at n misattributes max(0, 1 − n/need) of 1000 calls. */
+  const fake = (current: number, need: number, calls = 1000): PoolReplayer & { replays: number } => {
+    const r = {
+      current,
+      replays: 0,
+      async run(totals: number[]) {
+        r.replays += totals.length;
+        const replayed = totals.map((n) => ({ ...emptyFigures(), calls, right: calls * Math.min(1, n / need) }));
+        return { actual: emptyFigures(), replayed, oldest: null };
+      },
+    };
+    return r;
+  };
+
+  it("finds the smallest size within the target, from any current size, in a bounded number of replays", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 1, max: 15_000 }), async (current, need) => {
+        const r = fake(current, need);
+        const found = await sizeForMisattribution(r, 0.001);
+        // The smallest n with 1 − n/need ≤ 0.001.
+        const expected = Math.ceil(need * 0.999 - 1e-9);
+        expect(found.numbers).toBe(Math.max(1, expected));
+        expect(found.misattributed).toBeLessThanOrEqual(0.001);
+        expect(r.replays).toBeLessThanOrEqual(40);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("no calls, or more than MAX_SEARCH numbers needed: no size", async () => {
+    expect(await sizeForMisattribution(fake(10, 50, 0), 0.001)).toEqual({ numbers: null, misattributed: 0, calls: 0 });
+    const over = await sizeForMisattribution(fake(10, MAX_SEARCH * 4), 0.001);
+    expect(over).toMatchObject({ numbers: null, calls: 1000 });
+    expect(over.misattributed).toBeCloseTo(0.75, 3);
   });
 });

@@ -84,21 +84,22 @@ describe("what-if replay of a scripted history", () => {
       basis: "misattribution",
     });
     expect(sized.json.recommendation).toContain("Buy 3 numbers for pool web (add 1 to the 2 it has)");
-    // Not asked: shown beside, the buy stays the observed one.
     const single = (await replayOf(acct, "web", "?numbers=1")).replay;
     // One number misattributes as much as two here (each early call is half right either way): the laxer target needs 1.
     expect(single.wrongVisit).toBe(real.replay.wrongVisit);
     const laxer = (await api("GET", "/v1/pools/web/sizing?maxMisattributed=0.34", { key: acct.adminKey })).json;
     expect(laxer.byMisattribution.numbersPerPool).toBe(1);
-    const beside = (await api("GET", "/v1/pools/web/sizing", { key: acct.adminKey })).json;
-    expect(beside.basis).toBe("observed");
-    expect(beside.byMisattribution).toMatchObject({ maxMisattributed: 0.001, numbersPerPool: 3 });
-    expect(beside.recommendation).toContain("For at most 0.1 % of calls to the wrong visit (its 3 recorded calls replayed): 3 numbers.");
+    // Not asked: the observed answer as before, no replay.
+    const plain = (await api("GET", "/v1/pools/web/sizing", { key: acct.adminKey })).json;
+    expect(plain).toMatchObject({ basis: "observed", byMisattribution: null });
   });
 
   it("the days asked for bound the window; a pool with nothing recorded says so; bad queries are 400s", async () => {
     const { acct } = await callWorld(2, { leaseSeconds: 60, graceSeconds: 30 });
     expect((await replayOf(acct, "web")).summary).toBe("Nothing recorded in the last 7 days to replay.");
+    const none = (await api("GET", "/v1/pools/web/sizing?maxMisattributed=0.001", { key: acct.adminKey })).json;
+    expect(none).toMatchObject({ basis: "observed", byMisattribution: { numbersPerPool: null, calls: 0 } });
+    expect(none.recommendation).toContain("No calls recorded in the last 7 days");
     await visit(acct);
     at(T0 + 3 * 86_400_000);
     expect((await replayOf(acct, "web", "?days=2")).actual.newSessions).toBe(0);

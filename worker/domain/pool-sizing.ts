@@ -12,10 +12,7 @@ import type { HealthView, PoolSizing, PoolSizingQuery } from "../schemas/health"
 import type { Pool } from "../schemas/pool";
 import { sizeFromObserved, sizePools } from "./sizing";
 
-/** The share of misattributed calls the answer shows a size for when none is asked. */
-export const DEFAULT_MAX_MISATTRIBUTED = 0.001;
-
-export function sizePool(pool: Pool, health: HealthView, q: PoolSizingQuery, byMisattribution: PoolSizing["byMisattribution"]): PoolSizing {
+export function sizePool(pool: Pool, health: HealthView, q: PoolSizingQuery, byMisattribution: PoolSizing["byMisattribution"] = null): PoolSizing {
   const total = health.numbers.total;
   const peak = health.peak7d;
   const observedSize = sizeFromObserved(peak, q.target);
@@ -52,20 +49,20 @@ export function sizePool(pool: Pool, health: HealthView, q: PoolSizingQuery, byM
       (estimate ? ` Your estimate needs only ${estimate.target.numbersPerPool}.` : "");
   }
   const m = byMisattribution;
-  const mPct = `${Math.round(m.maxMisattributed * 10_000) / 100} %`;
-  const asked = q.maxMisattributed !== undefined && m.numbersPerPool !== null;
-  if (asked) {
+  const asked = m !== null && m.numbersPerPool !== null;
+  if (m && asked) {
     const n = m.numbersPerPool!;
+    const mPct = `${Math.round(m.maxMisattributed * 10_000) / 100} %`;
     const mChange =
       n > total ? `add ${n - total} to the ${total} it has` : n < total ? `it has ${total}, ${total - n} more than needed` : "it has exactly that";
     recommendation =
       `Buy ${n} numbers for pool ${pool.id} (${mChange}): replaying its ${m.calls} calls of the last 7 days, at most ${mPct} then go to the wrong visit ` +
       `(${Math.round(m.misattributedShare * 10_000) / 100} % replayed). By sessions recycled early it would need ${buy}.`;
-  } else if (m.numbersPerPool !== null) {
-    recommendation += ` For at most ${mPct} of calls to the wrong visit (its ${m.calls} recorded calls replayed): ${m.numbersPerPool} numbers.`;
-  } else if (q.maxMisattributed !== undefined) {
+  } else if (m) {
     recommendation +=
-      m.calls === 0 ? " No calls recorded in the last 7 days to size by misattribution." : ` Not even 20000 numbers keep misattributed calls within ${mPct}.`;
+      m.calls === 0
+        ? " No calls recorded in the last 7 days to size by misattributed calls."
+        : ` Not even 20000 numbers keep misattributed calls within ${Math.round(m.maxMisattributed * 10_000) / 100} %.`;
   }
   return {
     pool: pool.id,
@@ -74,7 +71,7 @@ export function sizePool(pool: Pool, health: HealthView, q: PoolSizingQuery, byM
     observed,
     estimate,
     byMisattribution,
-    buy: asked ? m.numbersPerPool! : buy,
+    buy: asked ? m!.numbersPerPool! : buy,
     basis: asked ? "misattribution" : useEstimate ? "estimate" : "observed",
     recommendation,
   };

@@ -153,7 +153,9 @@ class Heap<T> {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!this.less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
+      const x = a[i]!;
+      a[i] = a[p]!;
+      a[p] = x;
       i = p;
     }
   }
@@ -174,7 +176,9 @@ class Heap<T> {
         if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
         if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
         if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
+        const x = a[i]!;
+        a[i] = a[m]!;
+        a[m] = x;
         i = m;
       }
     }
@@ -282,7 +286,7 @@ class ReplayPool {
 
   private track(num: number, lease: Lease): void {
     this.expiry.push({ key: lease.expires, seq: this.seq++, num, lease });
-    this.idle.push({ key: lease.lastShown, seq: this.seq++, num, lease });
+    if (this.cfg.policy === "recycle") this.idle.push({ key: lease.lastShown, seq: this.seq++, num, lease });
   }
 
   private expireDue(t: number): void {

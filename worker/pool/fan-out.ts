@@ -5,7 +5,7 @@
  */
 import { shardIndexes } from "../account/pool-sync";
 import { healthView, mergeFigures, mergeNumberPages, type NumberPageQuery } from "../domain/pool-figures";
-import { DEFAULT_MAX_MISATTRIBUTED, sizePool } from "../domain/pool-sizing";
+import { sizePool } from "../domain/pool-sizing";
 import { REPLAY_DAYS } from "../domain/replay";
 import { poolShard } from "../platform/stubs";
 import type { HealthView, NumberFigures, PoolSizing, PoolSizingQuery } from "../schemas/health";
@@ -41,9 +41,14 @@ export async function poolNumbers(
 /** How many numbers a pool should have: from its observed peak, and from an estimate if given. */
 export async function poolSizing(env: Env, accountId: string, pool: Pool, q: PoolSizingQuery, now: number): Promise<PoolSizing> {
   const health = await poolHealth(env, accountId, pool, { now, minutes: 0, step: 1 });
-  const maxMisattributed = q.maxMisattributed ?? DEFAULT_MAX_MISATTRIBUTED;
+  // Sizing by misattributed calls replays the pool's log some 15 times: only when asked for.
+  if (q.maxMisattributed === undefined) return sizePool(pool, health, q, null);
   const r = await replayer(env, accountId, pool, { from: now - REPLAY_DAYS * 86_400_000, leaseSeconds: pool.leaseSeconds });
-  const found = await sizeForMisattribution(r, maxMisattributed);
-  const byMisattribution = { maxMisattributed, numbersPerPool: found.numbers, misattributedShare: found.misattributed, calls: found.calls };
-  return sizePool(pool, health, q, byMisattribution);
+  const found = await sizeForMisattribution(r, q.maxMisattributed);
+  return sizePool(pool, health, q, {
+    maxMisattributed: q.maxMisattributed,
+    numbersPerPool: found.numbers,
+    misattributedShare: found.misattributed,
+    calls: found.calls,
+  });
 }

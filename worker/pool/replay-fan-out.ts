@@ -63,36 +63,41 @@ export async function poolReplay(env: Env, accountId: string, pool: Pool, q: Rep
 
 /**
  * The smallest pool whose replay of the window sends at most `target` of calls to the wrong visit
- * (more numbers never attribute fewer: tested), searched on a grid that narrows each round.
- * Null when there were no calls to go by, or not even MAX_SEARCH numbers would do.
+ * (more numbers never attribute fewer: a tested property). First sizes around the current one
+ * (an eighth to 8 times, then on by doubling), then the bracket found is cut in four each round:
+ * about 15 replays for any size. Null when there were no calls, or not even MAX_SEARCH would do.
  */
-export async function sizeForMisattribution(
-  r: PoolReplayer,
-  target: number,
-): Promise<{ numbers: number; misattributed: number; calls: number } | { numbers: null; misattributed: number; calls: number }> {
+export async function sizeForMisattribution(r: PoolReplayer, target: number): Promise<{ numbers: number | null; misattributed: number; calls: number }> {
   const wrong = (f: ReplayFigures) => (f.calls > 0 ? (f.calls - f.right - f.unknown) / f.calls : 0);
-  const grid: number[] = [];
-  for (let n = 1; n < MAX_SEARCH; n *= 2) grid.push(n);
-  grid.push(MAX_SEARCH);
+  const passes = (f: ReplayFigures) => wrong(f) <= target + 1e-12;
+  const c = Math.max(1, r.current);
+  let sizes = [...new Set([c / 8, c / 4, c / 2, c, 2 * c, 4 * c, 8 * c].map((n) => Math.min(MAX_SEARCH, Math.max(1, Math.round(n)))))];
   let lo = 0;
   let hi: { n: number; f: ReplayFigures } | null = null;
-  let sizes = grid;
+  let calls = 0;
+  let worst = 0;
   for (;;) {
     const { replayed } = await r.run(sizes);
-    if (replayed[0]!.calls === 0) return { numbers: null, misattributed: 0, calls: 0 };
-    const k = replayed.findIndex((f) => wrong(f) <= target + 1e-12);
-    if (k < 0) {
-      if (!hi) return { numbers: null, misattributed: round(wrong(replayed[replayed.length - 1]!)), calls: replayed[0]!.calls };
-      lo = sizes[sizes.length - 1]!;
-    } else {
+    calls = replayed[0]!.calls;
+    if (calls === 0) return { numbers: null, misattributed: 0, calls: 0 };
+    const k = replayed.findIndex(passes);
+    if (k >= 0) {
       hi = { n: sizes[k]!, f: replayed[k]! };
       if (k > 0) lo = sizes[k - 1]!;
+    } else {
+      lo = sizes[sizes.length - 1]!;
+      worst = wrong(replayed[replayed.length - 1]!);
     }
-    if (hi.n - lo <= 1) return { numbers: hi.n, misattributed: round(wrong(hi.f)), calls: hi.f.calls };
-    const step = Math.max(1, Math.ceil((hi.n - lo - 1) / 15));
-    sizes = [];
-    for (let n = lo + step; n < hi.n; n += step) sizes.push(n);
-    if (!sizes.length) return { numbers: hi.n, misattributed: round(wrong(hi.f)), calls: hi.f.calls };
+    if (!hi) {
+      // None passed yet: go on doubling up to MAX_SEARCH.
+      if (lo >= MAX_SEARCH) return { numbers: null, misattributed: round(worst), calls };
+      sizes = [2 * lo, 4 * lo, 8 * lo, 16 * lo].map((n) => Math.min(MAX_SEARCH, n)).filter((n, i, a) => a.indexOf(n) === i);
+      continue;
+    }
+    if (hi.n - lo <= 1) return { numbers: hi.n, misattributed: round(wrong(hi.f)), calls };
+    const span = hi.n - lo;
+    sizes = [...new Set([1, 2, 3].map((q) => lo + Math.max(1, Math.round((span * q) / 4))))].filter((n) => n > lo && n < hi!.n);
+    if (!sizes.length) return { numbers: hi.n, misattributed: round(wrong(hi.f)), calls };
   }
 }
 

@@ -114,7 +114,7 @@ export const PoolSizingQuerySchema = z.object({
   target: z.coerce.number().gt(0).max(0.5).default(0.01).openapi({ description: "Accepted share of new sessions getting a number recycled early." }),
   maxMisattributed: z.coerce.number().gt(0).max(0.5).optional().openapi({
     description:
-      "Accepted share of calls attributed to the wrong visit (e.g. 0.001): sizes the pool by replaying its last 7 days of leases and calls, and buys that size. Without it the answer still shows the size for 0.1 %.",
+      "Accepted share of calls attributed to the wrong visit (e.g. 0.001): sizes the pool by replaying its last 7 days of leases and calls against pools of other sizes, and buys that size.",
     example: 0.001,
   }),
 });
@@ -142,9 +142,10 @@ export const PoolSizingSchema = z
         misattributedShare: z.number().openapi({ description: "The replayed share of misattributed calls at that size." }),
         calls: z.number().openapi({ description: "Calls replayed." }),
       })
+      .nullable()
       .openapi({
         description:
-          "Size for a share of misattributed calls, from the pool's own calls: when each came after its visit's lease began, replayed against pools of other sizes (GET /v1/pools/{id}/replay).",
+          "With maxMisattributed: the size for that share of misattributed calls, from the pool's own calls (when each came after its visit's lease began) replayed against pools of other sizes (GET /v1/pools/{id}/replay). null when not asked.",
       }),
     buy: z.number().openapi({ description: "Numbers to have in this pool." }),
     basis: z.enum(["observed", "estimate", "misattribution"]),
