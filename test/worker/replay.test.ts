@@ -1,8 +1,10 @@
 /** GET /v1/pools/{id}/replay and sizing by misattributed calls: a scripted history through the real pool objects. */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { shardOf } from "../../worker/domain/shards";
+import { MAX_EVENTS, ReplayLog } from "../../worker/pool/replay-log";
 import { at, callBody, callId, callWorld, getCall, ring, T0, visit } from "./calls-helpers";
-import { allocate, api, type Created, createAccount, createPool, freshNumbers, sessionId } from "./helpers";
+import { allocate, api, type Created, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
 
 const S = 1000;
 
@@ -104,12 +106,41 @@ describe("what-if replay of a scripted history", () => {
     at(T0 + 3 * 86_400_000);
     expect((await replayOf(acct, "web", "?days=2")).actual.newSessions).toBe(0);
     expect((await replayOf(acct, "web", "?days=4")).actual.newSessions).toBe(1);
+    // Kept 7 days: the pool's alarm drops what is older.
+    at(T0 + 8 * 86_400_000);
+    await runDurableObjectAlarm(poolStub(acct.accountId, "web"));
+    const gone = await runInDurableObject(
+      poolStub(acct.accountId, "web"),
+      (_i, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM replay_log").one().n,
+    );
+    expect(gone).toBe(0);
+    expect((await replayOf(acct, "web")).historySince).toBeNull();
     for (const q of ["?numbers=-1", "?numbers=20001", "?leaseSeconds=5", "?days=8", "?days=x"]) {
       const r = await api("GET", `/v1/pools/web/replay${q}`, { key: acct.adminKey });
       expect([r.status, r.json.error.code], q).toEqual([400, "invalid_request"]);
     }
     expect((await api("GET", "/v1/pools/nope/replay", { key: acct.adminKey })).status).toBe(404);
     expect((await api("GET", "/v1/pools/web/replay")).status).toBe(401);
+  });
+});
+
+describe("the log's bounds", () => {
+  it("one row per chunk; past MAX_EVENTS the oldest chunks go", async () => {
+    const { acct } = await callWorld(1);
+    await visit(acct);
+    const kept = await runInDurableObject(poolStub(acct.accountId, "web"), (_i, state) => {
+      const log = new ReplayLog(state.storage.sql);
+      for (let i = 0; i < MAX_EVENTS + 5000; i++) log.call({ t: T0 + i, number: "+15105550100", session: null });
+      log.flush();
+      const rows = state.storage.sql.exec<{ n: number }>("SELECT n FROM replay_log").toArray();
+      log.prune(T0 + MAX_EVENTS + 5000);
+      const after = state.storage.sql.exec<{ n: number; t0: number }>("SELECT SUM(n) AS n, MIN(t0) AS t0 FROM replay_log").one();
+      return { rows: rows.length, ...after };
+    });
+    expect(kept.rows).toBeLessThan((MAX_EVENTS + 5000) / 1000);
+    expect(kept.n).toBeLessThanOrEqual(MAX_EVENTS);
+    expect(kept.n).toBeGreaterThan(MAX_EVENTS - 5000);
+    expect(kept.t0).toBeGreaterThan(T0);
   });
 });
 
