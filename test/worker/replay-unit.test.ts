@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { emptyFigures, type ReplayConfig, type ReplayEvent, recordVisits, replay, sharesOf, splitNumbers, type VisitScript } from "../../worker/domain/replay";
+import { poissonTail, sizeForTarget } from "../../worker/domain/sizing";
 import { MAX_SEARCH, type PoolReplayer, sizeForMisattribution } from "../../worker/pool/replay-fan-out";
 
 const S = 1000;
@@ -189,5 +190,45 @@ describe("sizing by misattributed calls", () => {
     const over = await sizeForMisattribution(fake(10, MAX_SEARCH * 4), 0.001);
     expect(over).toMatchObject({ numbers: null, calls: 1000 });
     expect(over.misattributed).toBeCloseTo(0.75, 3);
+  });
+});
+
+describe("Poisson traffic at the formula's size", () => {
+  // One visitor a second holding a 60 s lease (mean occupancy 60), each calling once at a uniform time in its lease.
+  let seed = 7;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const visits: VisitScript[] = [];
+  let t = 0;
+  for (let i = 0; i < 12_000; i++) {
+    t += Math.round(-Math.log(1 - rnd()) * S);
+    visits.push({ session: `v${i}`, asks: [t], calls: [t + Math.floor(rnd() * 60 * S)] });
+  }
+  const base = { numbers: 60, leaseMs: 60 * S, graceMs: 0, policy: "recycle" as const, overflowNumber: false };
+  const log = recordVisits(visits, base);
+  const at = (numbers: number) => sharesOf(replay(log, { ...base, numbers, realLeaseMs: 60 * S, countFrom: 600 * S }).replayed);
+
+  it("about half of new sessions recycle early, as the Poisson tail says, but a tenth as many calls go to the wrong visit", () => {
+    const formula = at(60);
+    expect(Math.abs(formula.recycledEarly - poissonTail(60, 60))).toBeLessThan(0.05);
+    expect(formula.wrongVisit).toBeLessThan(formula.recycledEarly / 8);
+  });
+
+  it("so sizing for 0.1 % misattributed calls needs fewer numbers than sizing for 1 % recycled early", async () => {
+    const replayer: PoolReplayer = {
+      current: 60,
+      run: async (totals) => ({
+        actual: emptyFigures(),
+        replayed: totals.map((n) => replay(log, { ...base, numbers: n, realLeaseMs: 60 * S, countFrom: 600 * S }).replayed),
+        oldest: null,
+      }),
+    };
+    const byCalls = await sizeForMisattribution(replayer, 0.001);
+    expect(byCalls.numbers).not.toBeNull();
+    expect(byCalls.numbers!).toBeLessThan(sizeForTarget(60, 0.01));
+    expect(at(byCalls.numbers!).wrongVisit).toBeLessThanOrEqual(0.001);
+    expect(at(byCalls.numbers! - 1).wrongVisit).toBeGreaterThan(0.001);
   });
 });
