@@ -29,7 +29,13 @@ export async function replayer(env: Env, accountId: string, pool: Pool, q: { fro
     current: weights.reduce((a, b) => a + b, 0),
     async run(totals) {
       const split = totals.map((t) => splitNumbers(t, weights));
-      const parts = await Promise.all(used.map((s, i) => s.replay({ from: q.from, leaseSeconds: q.leaseSeconds, sizes: split.map((x) => x[i]!) })));
+      // One size per call: a shard's object serves its allocations between replays (each ≤ about 1 s on a full log).
+      const parts = await Promise.all(
+        used.map(async (s, i) => {
+          const one = await Promise.all(split.map((x) => s.replay({ from: q.from, leaseSeconds: q.leaseSeconds, sizes: [x[i]!] })));
+          return { actual: one[0]?.actual ?? emptyFigures(), replayed: one.map((o) => o.replayed[0]!), oldest: one[0]?.oldest ?? null };
+        }),
+      );
       const oldest = parts.map((p) => p.oldest).filter((t): t is number => t !== null);
       return {
         actual: parts.reduce((acc, p) => addFigures(acc, p.actual), emptyFigures()),
