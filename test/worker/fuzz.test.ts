@@ -138,15 +138,43 @@ describe("fuzz: admin API with a valid key", () => {
       ["PATCH", "/v1/pools/web"],
       ["PATCH", "/v1/pools/nope"],
       ["POST", "/v1/pools/web/numbers"],
+      ["PUT", "/v1/pools/web/autoscale"],
       ["DELETE", "/v1/pools/nope"],
       ["PATCH", "/v1/account"],
       ["POST", "/v1/account/keys/rotate"],
       ["POST", "/v1/sizing"],
       ["POST", "/v1/accounts"],
     );
+    // A number request (POST /v1/pools, POST /v1/pools/{id}/numbers) and autoscale settings.
+    const order = fc.record(
+      {
+        country: fc.oneof(weirdString, fc.constantFrom("US", "CA", "XX")),
+        type: fc.oneof(weirdString, fc.constantFrom("local", "national", "tollfree", "mobile")),
+        areaCode: fc.oneof(weirdString, fc.constantFrom("510", "416", "999")),
+        city: fc.oneof(weirdString, fc.anything()),
+        near: fc.oneof(fc.record({ lat: fc.double(), lng: fc.double(), radiusMiles: fc.integer() }, { requiredKeys: [] }), fc.anything()),
+        quantity: fc.oneof(fc.integer({ min: -5, max: 200 }), fc.anything()),
+        fallback: fc.oneof(weirdString, fc.constantFrom("tollfree", "nearest", "wait")),
+      },
+      { requiredKeys: [] },
+    );
+    const autoscale = fc.record(
+      {
+        min: fc.oneof(fc.integer({ min: -5, max: 30_000 }), fc.anything()),
+        max: fc.oneof(fc.integer({ min: -5, max: 30_000 }), fc.anything()),
+        target: fc.oneof(fc.double(), fc.anything()),
+        cooldownMinutes: fc.oneof(fc.integer(), fc.anything()),
+        dryRun: fc.anything(),
+        numbers: order,
+      },
+      { requiredKeys: [] },
+    );
     const body = fc.oneof(
       jsonValue,
       poolBody.map((v) => JSON.stringify(v)),
+      fc.record({ order }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+      poolBody.chain((p) => order.map((o) => JSON.stringify({ ...p, order: o }))),
+      autoscale.map((v) => JSON.stringify(v)),
       fc.record({ add: fc.array(phoneish), remove: fc.array(phoneish) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
       fc.record({ allowedOrigins: fc.array(weirdString) }).map((v) => JSON.stringify(v)),
     );
@@ -374,6 +402,11 @@ describe("fuzz: admin reads and settings with a valid key", () => {
       "/v1/pools/web/health",
       "/v1/pools/web/numbers",
       "/v1/pools/web/sizing",
+      "/v1/pools/web/replay",
+      "/v1/pools/web/autoscale",
+      "/v1/orders",
+      "/v1/orders/nope",
+      "/v1/orders/ord_00000000000000000000",
       "/v1/pools/nope/health",
       "/v1/calls/nope",
       "/v1/call-reports/orphans",

@@ -1,7 +1,8 @@
 /** Secrets at rest (platform/secrets.ts): AES-GCM with SECRETS_KEY, bound to their place, rotatable. */
-import { env, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
 import { keyring, open, seal } from "../../worker/platform/secrets";
+import { REQUEST_EXAMPLES } from "../../worker/schemas/examples";
 import { accountStub, api } from "./helpers";
 import { inboundFields, nativeId, providerWorld, send, signed } from "./voice-helpers";
 
@@ -57,5 +58,50 @@ describe("sealed secrets", () => {
     const now = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ sealed: string }>("SELECT sealed FROM voice_credentials").one().sealed);
     expect(now.split(".")[1]).toBe("k2");
     expect(env.SECRETS_KEY?.startsWith("k2:")).toBe(true);
+  });
+
+  it("rotation completes without anyone opening the settings: the account's alarm seals voice and ad credentials again with the current key", async () => {
+    const w = await providerWorld("twilio", {}, 1);
+    const id = w.acct.accountId;
+    const stub = accountStub(id);
+    const patch = await api("PATCH", "/v1/account/conversions", { key: w.acct.adminKey, body: REQUEST_EXAMPLES.ConversionsPatch });
+    expect(patch.status).toBe(200);
+    // Both as a deployment before the rotation (k1 only) would have sealed them.
+    const k1 = await ring(`k1:${K1}`);
+    const voiceCtx = `edge-dni/voice-credentials/${id}/twilio`;
+    const adsCtx = `edge-dni/ad-credentials/${id}/google_ads`;
+    const adsPlain = await runInDurableObject(stub, async (_i, state) => {
+      const sealed = state.storage.sql.exec<{ sealed: string }>("SELECT sealed FROM conversion_settings WHERE platform = 'google_ads'").one().sealed;
+      return open(await ring(env.SECRETS_KEY), sealed, adsCtx);
+    });
+    expect(adsPlain).toContain("refreshToken");
+    const voiceOld = await seal(k1, JSON.stringify({ authToken: w.keys.twilio }), voiceCtx);
+    const adsOld = await seal(k1, adsPlain!, adsCtx);
+    await runInDurableObject(stub, async (_i, state) => {
+      state.storage.sql.exec("UPDATE voice_credentials SET sealed = ?", voiceOld);
+      state.storage.sql.exec("UPDATE conversion_settings SET sealed = ? WHERE platform = 'google_ads'", adsOld);
+      await state.storage.deleteAlarm();
+    });
+    // The deploy that adds k2 restarts the object; its first request after that (any) sets the alarm.
+    await runInDurableObject(stub, (_i, state) => {
+      state.abort?.("restart");
+    }).catch(() => undefined);
+    expect((await api("GET", "/v1/account", { key: w.acct.adminKey })).status).toBe(200);
+    // The alarm is due at once (it may have run already; if not, run it).
+    await runDurableObjectAlarm(accountStub(id));
+    const sealed = () =>
+      runInDurableObject(accountStub(id), (_i, state) => ({
+        voice: state.storage.sql.exec<{ sealed: string }>("SELECT sealed FROM voice_credentials").one().sealed,
+        ads: state.storage.sql.exec<{ sealed: string }>("SELECT sealed FROM conversion_settings WHERE platform = 'google_ads'").one().sealed,
+      }));
+    await vi.waitFor(async () => {
+      const now = await sealed();
+      expect([now.voice.split(".")[1], now.ads.split(".")[1]]).toEqual(["k2", "k2"]);
+    });
+    const after = await sealed();
+    // k1 can go now: the current key alone opens both.
+    const k2only = await ring(env.SECRETS_KEY!.split(",")[0]);
+    expect(JSON.parse((await open(k2only, after.voice, voiceCtx))!)).toEqual({ authToken: w.keys.twilio });
+    expect(await open(k2only, after.ads, adsCtx)).toBe(adsPlain);
   });
 });

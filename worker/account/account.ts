@@ -17,6 +17,7 @@ import { providerRefusal } from "../domain/route";
 import { type NumberApi, numberApiFor } from "../numbers/client";
 import { safeEqualFixed } from "../platform/crypto";
 import { fail, ok, type Result } from "../platform/result";
+import { currentKeyId, STALE_SEAL } from "../platform/secrets";
 import { hasSchema, migrate } from "../platform/sql";
 import { directory } from "../platform/stubs";
 import type { PendingAlert } from "../pool/alerts";
@@ -143,7 +144,15 @@ export class AccountObject extends DurableObject<Env> {
     this.autoscaler = new Autoscaler(this.sql);
     // Only an account that was created has a schema: a stray key must not create storage.
     ctx.blockConcurrencyWhile(async () => {
-      if (hasSchema(ctx.storage)) migrate(ctx.storage, MIGRATIONS);
+      if (!hasSchema(ctx.storage)) return;
+      migrate(ctx.storage, MIGRATIONS);
+      // A deploy with a new SECRETS_KEY restarts every object: one that holds credentials sealed with
+      // an older key has its alarm seal them again at once, so the old key can go.
+      const current = currentKeyId(env.SECRETS_KEY);
+      const stale =
+        current !== null && ["voice_credentials", "conversion_settings"].some((t) => this.sql.exec(STALE_SEAL(t), `v1.${current}.%`).toArray().length > 0);
+      const alarm = await ctx.storage.getAlarm();
+      if (stale && (alarm === null || alarm > Date.now())) await ctx.storage.setAlarm(Date.now());
     });
   }
 
@@ -517,6 +526,9 @@ export class AccountObject extends DurableObject<Env> {
     await this.desk.deliver(integrationConfig(row), { accountId: row.id, retentionDays: row.call_retention_days }, this.adsContext(row));
     await this.runAutoscale(row, now);
     await this.runOrders(row, now);
+    // SECRETS_KEY rotation completes without anyone opening the settings: what an older key sealed is sealed again.
+    await this.providers.reseal(row.id);
+    await this.conversions.reseal(row.id);
     await this.schedule();
   }
 

@@ -118,7 +118,9 @@ export class VoiceProviders {
       if (!needsReseal(r.keyring, row.sealed)) continue;
       const plain = await open(r.keyring, row.sealed, context(accountId, row.provider));
       if (plain === null) continue;
-      this.sql.exec("UPDATE voice_credentials SET sealed = ? WHERE provider = ?", await seal(r.keyring, plain, context(accountId, row.provider)), row.provider);
+      // Only if unchanged meanwhile: a PATCH during the await must not be overwritten with the old credentials.
+      const sealed = await seal(r.keyring, plain, context(accountId, row.provider));
+      this.sql.exec("UPDATE voice_credentials SET sealed = ? WHERE provider = ? AND sealed = ?", sealed, row.provider, row.sealed);
       n++;
     }
     return n;

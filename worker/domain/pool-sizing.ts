@@ -12,7 +12,7 @@ import type { HealthView, PoolSizing, PoolSizingQuery } from "../schemas/health"
 import type { Pool } from "../schemas/pool";
 import { sizeFromObserved, sizePools } from "./sizing";
 
-export function sizePool(pool: Pool, health: HealthView, q: PoolSizingQuery): PoolSizing {
+export function sizePool(pool: Pool, health: HealthView, q: PoolSizingQuery, byMisattribution: PoolSizing["byMisattribution"] = null): PoolSizing {
   const total = health.numbers.total;
   const peak = health.peak7d;
   const observedSize = sizeFromObserved(peak, q.target);
@@ -48,14 +48,31 @@ export function sizePool(pool: Pool, health: HealthView, q: PoolSizingQuery): Po
       (saturated ? ` The pool was full at that peak, so real demand was higher: this is a lower bound — give visitorsPerHour for an estimate.` : "") +
       (estimate ? ` Your estimate needs only ${estimate.target.numbersPerPool}.` : "");
   }
+  const m = byMisattribution;
+  const asked = m !== null && m.numbersPerPool !== null;
+  if (m && asked) {
+    const n = m.numbersPerPool!;
+    const mPct = `${Math.round(m.maxMisattributed * 10_000) / 100} %`;
+    const mChange =
+      n > total ? `add ${n - total} to the ${total} it has` : n < total ? `it has ${total}, ${total - n} more than needed` : "it has exactly that";
+    recommendation =
+      `Buy ${n} numbers for pool ${pool.id} (${mChange}): replaying its ${m.calls} calls of the last 7 days, at most ${mPct} then go to the wrong visit ` +
+      `(${Math.round(m.misattributedShare * 10_000) / 100} % replayed). By sessions recycled early it would need ${buy}.`;
+  } else if (m) {
+    recommendation +=
+      m.calls === 0
+        ? " No calls recorded in the last 7 days to size by misattributed calls."
+        : ` Not even 20000 numbers keep misattributed calls within ${Math.round(m.maxMisattributed * 10_000) / 100} %.`;
+  }
   return {
     pool: pool.id,
     numbers: total,
     leaseSeconds: pool.leaseSeconds,
     observed,
     estimate,
-    buy,
-    basis: useEstimate ? "estimate" : "observed",
+    byMisattribution,
+    buy: asked ? m!.numbersPerPool! : buy,
+    basis: asked ? "misattribution" : useEstimate ? "estimate" : "observed",
     recommendation,
   };
 }

@@ -89,6 +89,16 @@ export async function open(ring: Keyring, sealed: string, context: string): Prom
 }
 
 /** Whether a sealed value was made with a key other than the current one (seal it again). */
+/** The id of the key SECRETS_KEY seals with (its first), read without importing any key; null when unset. */
+export function currentKeyId(spec: string | undefined): string | null {
+  const first = (spec ?? "").trim().split(/[,\s]+/)[0] ?? "";
+  const colon = first.indexOf(":");
+  return colon > 0 ? first.slice(0, colon) : null;
+}
+
+/** SQL: rows of `table` whose `sealed` was not sealed with key `id` (bind `v1.<id>.%`). */
+export const STALE_SEAL = (table: string) => `SELECT 1 FROM ${table} WHERE sealed NOT LIKE ? LIMIT 1`;
+
 export function needsReseal(ring: Keyring, sealed: string): boolean {
   return sealed.split(".")[1] !== ring.current;
 }

@@ -6,9 +6,11 @@
 import { shardIndexes } from "../account/pool-sync";
 import { healthView, mergeFigures, mergeNumberPages, type NumberPageQuery } from "../domain/pool-figures";
 import { sizePool } from "../domain/pool-sizing";
+import { REPLAY_DAYS } from "../domain/replay";
 import { poolShard } from "../platform/stubs";
 import type { HealthView, NumberFigures, PoolSizing, PoolSizingQuery } from "../schemas/health";
 import type { Lease, Pool } from "../schemas/pool";
+import { replayer, sizeForMisattribution } from "./replay-fan-out";
 
 const objectsOf = (env: Env, accountId: string, pool: Pool) => shardIndexes(pool).map((shard) => poolShard(env, accountId, pool.id, shard));
 
@@ -38,5 +40,15 @@ export async function poolNumbers(
 
 /** How many numbers a pool should have: from its observed peak, and from an estimate if given. */
 export async function poolSizing(env: Env, accountId: string, pool: Pool, q: PoolSizingQuery, now: number): Promise<PoolSizing> {
-  return sizePool(pool, await poolHealth(env, accountId, pool, { now, minutes: 0, step: 1 }), q);
+  const health = await poolHealth(env, accountId, pool, { now, minutes: 0, step: 1 });
+  // Sizing by misattributed calls replays the pool's log some 15 times: only when asked for.
+  if (q.maxMisattributed === undefined) return sizePool(pool, health, q, null);
+  const r = await replayer(env, accountId, pool, { from: now - REPLAY_DAYS * 86_400_000, leaseSeconds: pool.leaseSeconds });
+  const found = await sizeForMisattribution(r, q.maxMisattributed);
+  return sizePool(pool, health, q, {
+    maxMisattributed: q.maxMisattributed,
+    numbersPerPool: found.numbers,
+    misattributedShare: found.misattributed,
+    calls: found.calls,
+  });
 }

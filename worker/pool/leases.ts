@@ -213,7 +213,8 @@ export class LeaseTable {
       return { number: null, expiresAt: null, overflow: false, retryAfter: admitted.retryAfter };
     }
     const free = this.sql.exec<{ number: string; released_at: number }>(QUERIES.free).toArray()[0];
-    if (free && free.released_at <= now) return this.lease(settings, free.number, req, now + leaseMs);
+    if (free && free.released_at <= now)
+      return { ...this.lease(settings, free.number, req, now + leaseMs), asked: { fresh: true, dry: false, recycled: false } };
     hooks.ranDry(now);
     if (settings.exhaustionPolicy === "recycle") {
       if (stand.draining) this.health.bump("recycle_refused", now);
@@ -223,11 +224,11 @@ export class LeaseTable {
         if (victim) {
           this.endLease(victim, now, "recycled");
           this.health.bump("recycled_early", now);
-          return this.lease(settings, victim.number, req, now + leaseMs);
+          return { ...this.lease(settings, victim.number, req, now + leaseMs), asked: { fresh: true, dry: true, recycled: true } };
         }
       }
     }
-    return this.exhausted(settings, now, leaseMs);
+    return { ...this.exhausted(settings, now, leaseMs), asked: { fresh: true, dry: true, recycled: false } };
   }
 
   /** No number of its own for a new session: the overflow number, or none. */
@@ -273,7 +274,15 @@ export class LeaseTable {
         own.number,
       );
       this.health.bump("renewals", now);
-    } else if (!due) this.health.bump("renewals_early", now);
+      return {
+        number: own.number,
+        expiresAt,
+        overflow: false,
+        renewAt: renewAt(settings, now, expiresAt),
+        asked: { fresh: false, dry: false, recycled: false },
+      };
+    }
+    if (!due) this.health.bump("renewals_early", now);
     return { number: own.number, expiresAt, overflow: false, renewAt: renewAt(settings, now, expiresAt) };
   }
 

@@ -9,6 +9,7 @@ import { DurableObject } from "cloudflare:workers";
 import { phoneParts } from "../../shared/phone";
 import type { PhoneParts } from "../../shared/protocol";
 import type { NumberPage, NumberPageQuery, PoolFigures } from "../domain/pool-figures";
+import { emptyFigures as noReplay, type ReplayFigures, replay } from "../domain/replay";
 import { shardOf } from "../domain/shards";
 import { hasSchema, migrate } from "../platform/sql";
 import { account } from "../platform/stubs";
@@ -19,6 +20,7 @@ import { emptyFigures, HEALTH_MIGRATION, PoolHealth } from "./health";
 import { CLIENTS_MIGRATION, LEASES_MIGRATION, LeaseTable } from "./leases";
 import type { AccountGate, AllocateArgs, AllocateReply, CallMatch, CallQuery, NumberSpec, PoolPush, PoolSettings, PushResult } from "./protocol";
 import { RateWindow } from "./rate-window";
+import { REPLAY_MIGRATION, ReplayLog } from "./replay-log";
 
 export const MIGRATIONS = [
   LEASES_MIGRATION,
@@ -31,9 +33,26 @@ export const MIGRATIONS = [
    DROP TABLE health;`,
   // Who holds each lease (client caps) and the recycle order by when a session was last seen.
   CLIENTS_MIGRATION,
+  // The what-if replay's event log.
+  REPLAY_MIGRATION,
 ];
 
 const DAY_MS = 86_400_000;
+
+export interface ReplayQuery {
+  /** Count from here (ms). */
+  from: number;
+  /** This shard's share of each size asked for. */
+  sizes: number[];
+  leaseSeconds: number;
+}
+
+export interface ShardReplay {
+  actual: ReplayFigures;
+  replayed: ReplayFigures[];
+  /** The oldest event this shard still has (null: none). */
+  oldest: number | null;
+}
 
 export class PoolObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -47,6 +66,7 @@ export class PoolObject extends DurableObject<Env> {
   private readonly leases: LeaseTable;
   private readonly health: PoolHealth;
   private readonly alerts: PoolAlerts;
+  private readonly log: ReplayLog;
   /** Tracking numbers in the parts the snippet writes with (libphonenumber, once per number). */
   private readonly parts = new Map<string, PhoneParts>();
 
@@ -56,6 +76,7 @@ export class PoolObject extends DurableObject<Env> {
     this.health = new PoolHealth(this.sql);
     this.leases = new LeaseTable(this.sql, this.health);
     this.alerts = new PoolAlerts(this.sql, this.health);
+    this.log = new ReplayLog(this.sql);
     // Only a pool the account has configured has a schema: a stray name must not create storage.
     ctx.blockConcurrencyWhile(async () => {
       if (!hasSchema(ctx.storage)) return;
@@ -111,7 +132,9 @@ export class PoolObject extends DurableObject<Env> {
    */
   cancelLease(session: string, leasedAt: number): boolean {
     if (!this.hasTables()) return false;
-    return this.transaction(() => this.leases.cancel(session, leasedAt, leasedAt));
+    const cancelled = this.transaction(() => this.leases.cancel(session, leasedAt, leasedAt));
+    if (cancelled) this.log.forget(session, leasedAt);
+    return cancelled;
   }
 
   /** A new site key or allowed origins (older gates are ignored). */
@@ -141,6 +164,7 @@ export class PoolObject extends DurableObject<Env> {
       this.alerts.settle(settings, args.now);
       return granted;
     });
+    if (grant.asked) this.log.ask({ t: args.now, session: args.session, number: grant.number, told: grant.expiresAt, ...grant.asked });
     // A grant only adds deadlines (a lease's end, an alert to hand over): the alarm moves earlier if
     // one of them comes first. It never needs to move later here; the alarm itself recomputes.
     const due = [this.alerts.takeRaised() ? args.now : grant.expiresAt, this.health.flushDue()].filter((t): t is number => t !== null);
@@ -175,7 +199,10 @@ export class PoolObject extends DurableObject<Env> {
     if (!settings) return null;
     const overflow = settings.exhaustionPolicy === "overflow" && settings.overflowNumber === q.number;
     const lease = overflow ? null : this.leases.leaseAt(q.number, q.at, settings.graceSeconds * 1000);
-    if (!q.peek) this.transaction(() => this.leases.recordCall(q.number, q.at, lease !== null));
+    if (!q.peek) {
+      this.transaction(() => this.leases.recordCall(q.number, q.at, lease !== null));
+      this.log.call({ t: q.at, number: q.number, session: lease?.session ?? null });
+    }
     return { lease, overflow };
   }
 
@@ -194,6 +221,7 @@ export class PoolObject extends DurableObject<Env> {
       this.leases.expireDue(q.now);
       this.alerts.settle(this.settings, q.now);
       this.health.flush();
+      this.log.flush();
     });
     await this.scheduleAlarm(q.now);
     return { ...this.health.figures(q.now, q.step, q.count), episode: this.alerts.episode() };
@@ -202,6 +230,39 @@ export class PoolObject extends DurableObject<Env> {
   /** Numbers in E.164 order with last shown, last called, sessions served. */
   numberFigures(q: NumberPageQuery): NumberPage {
     return this.hasTables() ? this.health.numbers(q) : { numbers: [], more: false };
+  }
+
+  /** Numbers this shard can lease now (the replay splits a size over shards by it). */
+  replaySize(): number {
+    return this.hasTables() ? this.health.gauges().total : 0;
+  }
+
+  /**
+   * Replay this shard's log from `from` (and a lease + grace before it, to fill the pool) at each
+   * of `sizes` numbers and `leaseSeconds`, beside what actually happened (domain/replay.ts).
+   */
+  replay(q: ReplayQuery): ShardReplay {
+    const settings = this.settings;
+    if (!settings || !this.hasTables()) return { actual: noReplay(), replayed: q.sizes.map(noReplay), oldest: null };
+    const leaseMs = q.leaseSeconds * 1000;
+    const graceMs = settings.graceSeconds * 1000;
+    const events = this.log.read(q.from - Math.max(leaseMs, settings.leaseSeconds * 1000) - graceMs);
+    const base = {
+      leaseMs,
+      graceMs,
+      policy: settings.exhaustionPolicy,
+      overflowNumber: settings.overflowNumber !== null,
+      realLeaseMs: settings.leaseSeconds * 1000,
+      countFrom: q.from,
+    };
+    let actual = noReplay();
+    const replayed = q.sizes.map((numbers) => {
+      const r = replay(events, { ...base, numbers });
+      actual = r.actual;
+      return r.replayed;
+    });
+    if (!q.sizes.length) actual = replay(events, { ...base, numbers: 0 }).actual;
+    return { actual, replayed, oldest: this.log.oldest() };
   }
 
   override async alarm(): Promise<void> {
@@ -214,6 +275,8 @@ export class PoolObject extends DurableObject<Env> {
       this.health.prune(now);
       this.alerts.settle(this.settings, now);
       this.health.flush();
+      this.log.flush();
+      this.log.prune(now);
     });
     const s = this.settings;
     // Alert ids are per object: a shard's alerts are keyed by the shard's name so they never collide.

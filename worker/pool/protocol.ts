@@ -147,4 +147,6 @@ export interface LeaseGrant {
   none?: boolean;
   /** Set when the pool's new-lease rate limit refused a new session: seconds to wait. */
   retryAfter?: number;
+  /** How the ask went, for the replay log: set for a renewal that extended and for every admitted new session. */
+  asked?: { fresh: boolean; dry: boolean; recycled: boolean };
 }

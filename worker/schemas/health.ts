@@ -112,6 +112,11 @@ export const PoolSizingQuerySchema = z.object({
   minutes: z.coerce.number().positive().max(1440).optional().openapi({ description: "Minutes a number stays with a visitor (default: the pool's lease)." }),
   share: z.coerce.number().gt(0).max(1).default(1).openapi({ description: "Share of visitors who see a number: 1 = all, e.g. 0.15 with click-to-reveal." }),
   target: z.coerce.number().gt(0).max(0.5).default(0.01).openapi({ description: "Accepted share of new sessions getting a number recycled early." }),
+  maxMisattributed: z.coerce.number().gt(0).max(0.5).optional().openapi({
+    description:
+      "Accepted share of calls attributed to the wrong visit (e.g. 0.001): sizes the pool by replaying its last 7 days of leases and calls against pools of other sizes, and buys that size.",
+    example: 0.001,
+  }),
 });
 
 export const PoolSizingSchema = z
@@ -128,8 +133,22 @@ export const PoolSizingSchema = z
       recycledEarlyShare: z.number().openapi({ description: "Share of new leases so far that recycled a number early." }),
     }),
     estimate: SizingAnswerSchema.nullable().openapi({ description: "The formula and Poisson target for visitorsPerHour (null when not given)." }),
+    byMisattribution: z
+      .object({
+        maxMisattributed: z.number().openapi({ description: "The accepted share of calls attributed to the wrong visit." }),
+        numbersPerPool: z.number().nullable().openapi({
+          description: "Smallest size whose replay of the last 7 days stays within it (null: no calls recorded, or not even 20,000 numbers would do).",
+        }),
+        misattributedShare: z.number().openapi({ description: "The replayed share of misattributed calls at that size." }),
+        calls: z.number().openapi({ description: "Calls replayed." }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "With maxMisattributed: the size for that share of misattributed calls, from the pool's own calls (when each came after its visit's lease began) replayed against pools of other sizes (GET /v1/pools/{id}/replay). null when not asked.",
+      }),
     buy: z.number().openapi({ description: "Numbers to have in this pool." }),
-    basis: z.enum(["observed", "estimate"]),
+    basis: z.enum(["observed", "estimate", "misattribution"]),
     recommendation: z.string(),
   })
   .openapi("PoolSizing");

@@ -3,8 +3,10 @@ import { createRoute } from "@hono/zod-openapi";
 import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
 import { poolHealth, poolNumbers, poolSizing } from "../../pool/fan-out";
+import { poolReplay } from "../../pool/replay-fan-out";
 import { errorResponses, PoolParamSchema } from "../../schemas/common";
 import { HealthQuerySchema, HealthViewSchema, NumberListSchema, NumbersQuerySchema, PoolSizingQuerySchema, PoolSizingSchema } from "../../schemas/health";
+import { ReplayQuerySchema, ReplaySchema } from "../../schemas/replay";
 import { adminAuth } from "../middleware/auth";
 import { ADMIN, createRouter, json } from "../router";
 
@@ -58,7 +60,7 @@ app.openapi(
     path: "/v1/pools/{id}/sizing",
     tags,
     summary:
-      "How many numbers this pool should have: from its observed 7-day peak concurrency with Poisson headroom, and from a traffic estimate if given; says which to buy.",
+      "How many numbers this pool should have: from its observed 7-day peak concurrency with Poisson headroom, from a traffic estimate if given, and for a target share of misattributed calls by replaying its recorded traffic; says which to buy.",
     security: ADMIN,
     request: { params: PoolParamSchema, query: PoolSizingQuerySchema },
     responses: { 200: { description: "Sizing", ...json(PoolSizingSchema) }, ...errorResponses },
@@ -66,6 +68,24 @@ app.openapi(
   async (c) => {
     const pool = unwrap(await account(c.env, c.var.accountId).getPool(c.req.valid("param").id));
     return c.json(await poolSizing(c.env, c.var.accountId, pool, c.req.valid("query"), Date.now()), 200);
+  },
+);
+
+app.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/pools/{id}/replay",
+    tags,
+    summary:
+      "What-if replay: the pool's recorded lease starts, renewals and calls of the last days played again with `numbers` numbers and a `leaseSeconds` lease (same exhaustion policy and grace): the share of new sessions that would have found it full, recycled early, and of calls attributed to the right visit — beside what happened. See README: Pool sizing.",
+    security: ADMIN,
+    request: { params: PoolParamSchema, query: ReplayQuerySchema },
+    responses: { 200: { description: "Replay beside what happened", ...json(ReplaySchema) }, ...errorResponses },
+  }),
+  async (c) => {
+    c.header("Cache-Control", "no-store");
+    const pool = unwrap(await account(c.env, c.var.accountId).getPool(c.req.valid("param").id));
+    return c.json(await poolReplay(c.env, c.var.accountId, pool, c.req.valid("query"), Date.now()), 200);
   },
 );
 
