@@ -3,38 +3,34 @@
  * below; splitting it would split one class.)
  *
  * An account's Durable Object: the RPC surface over its settings (settings.ts), its pools and
- * numbers (registry.ts, pushed to the pool objects by pool-sync.ts) and its calls and outbound
- * deliveries (call-desk.ts). Allocation never comes here: pool objects admit it themselves with
+ * numbers (registry.ts, pushed to the pool objects by pool-sync.ts), its calls and outbound
+ * deliveries (call-desk.ts), and the numbers it buys, releases and scales (number-desk.ts). Allocation never comes here: pool objects admit it themselves with
  * the gate this object pushes to them. Admin writes are serialised (one at a time) because each
  * spans the Directory and the pool objects.
  */
 import { DurableObject } from "cloudflare:workers";
 import { normalizePhone } from "../../shared/phone";
-import { checkNumberRequest } from "../domain/number-request";
 import { originAllowed } from "../domain/origins";
 import { buildPool, normalizeList, normalizeOrigins } from "../domain/pool-rules";
 import { providerRefusal } from "../domain/route";
-import { type NumberApi, numberApiFor } from "../numbers/client";
 import { safeEqualFixed } from "../platform/crypto";
 import { fail, ok, type Result } from "../platform/result";
 import { currentKeyId, STALE_SEAL } from "../platform/secrets";
 import { hasSchema, migrate } from "../platform/sql";
 import { directory } from "../platform/stubs";
 import type { PendingAlert } from "../pool/alerts";
-import { poolHealth, poolNumbers } from "../pool/fan-out";
 import type { Account, AccountPatch } from "../schemas/account";
 import type { AutoscaleConfig, AutoscaleView } from "../schemas/autoscale";
 import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { Conversions, ConversionsPatch } from "../schemas/conversions";
 import type { DeliveryItem, DeliveryList } from "../schemas/deliveries";
-import type { NumberFigures } from "../schemas/health";
-import { MAX_ORDER_QUANTITY, type NumberRequest, ORDERING_PROVIDERS, type Order, type OrderingProvider } from "../schemas/orders";
+import type { NumberRequest, Order, OrderingProvider } from "../schemas/orders";
 import type { NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
 import { CREDENTIAL_PROVIDERS, type VoicePatch } from "../schemas/providers";
 import type { Integrations, IntegrationsPatch } from "../schemas/voice";
 import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
 import type { AdsContext } from "./ad-delivery";
-import { AUTOSCALE_MIGRATION, Autoscaler } from "./autoscale";
+import { AUTOSCALE_MIGRATION } from "./autoscale";
 import { CallDesk, type DeskAccount } from "./call-desk";
 import { CALL_EVENTS_MIGRATION } from "./call-events";
 import { CALL_MONTHS_MIGRATION } from "./call-months";
@@ -42,9 +38,8 @@ import { CALLS_CLICK_IDS_MIGRATION, CALLS_MIGRATION, CALLS_OUTCOME_MIGRATION, CA
 import { CONVERSION_SETTINGS_MIGRATION, ConversionSettings } from "./conversion-settings";
 import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
-import { NUMBER_ORDERS_MIGRATION, NumberOrders } from "./number-orders";
-import { NumberRelease } from "./number-release";
-import { runOrderStep } from "./order-runner";
+import { NumberDesk } from "./number-desk";
+import { NUMBER_ORDERS_MIGRATION } from "./number-orders";
 import { type DeliveryFilter, OUTBOX_DEAD_LETTER_MIGRATION, OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION, Outbox, type OutboxKind } from "./outbox";
 import { type PoolState, PoolSync, SYNC_MIGRATION } from "./pool-sync";
 import { forwardTargetsOf, PoolRegistry, REGISTRY_MIGRATIONS, type Routing, type StoredPool } from "./registry";
@@ -125,9 +120,7 @@ export class AccountObject extends DurableObject<Env> {
   private readonly desk: CallDesk;
   private readonly providers: VoiceProviders;
   private readonly conversions: ConversionSettings;
-  private readonly orders: NumberOrders;
-  private readonly release: NumberRelease;
-  private readonly autoscaler: Autoscaler;
+  private readonly numbers: NumberDesk;
   private writes: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -139,9 +132,16 @@ export class AccountObject extends DurableObject<Env> {
     this.desk = new CallDesk(ctx, env, () => this.schedule());
     this.providers = new VoiceProviders(this.sql, env.SECRETS_KEY);
     this.conversions = new ConversionSettings(this.sql, env.SECRETS_KEY);
-    this.orders = new NumberOrders(this.sql);
-    this.release = new NumberRelease(this.sql);
-    this.autoscaler = new Autoscaler(this.sql);
+    this.numbers = new NumberDesk(this.sql, {
+      env,
+      registry: this.registry,
+      providers: this.providers,
+      poolView: (id) => this.registry.view(id, this.row()?.default_pool ?? null),
+      addOrdered: (poolId, numbers, provider, now) => this.addOrdered(poolId, numbers, provider, now),
+      changeNumbers: (poolId, change, now) => this.changeNumbers(poolId, change, now),
+      alert: (row, key, payload, now) => this.desk.queueAlerts([{ key, payload: JSON.stringify(payload) }], integrationConfig(row), now),
+      schedule: () => this.schedule(),
+    });
     // Only an account that was created has a schema: a stray key must not create storage.
     ctx.blockConcurrencyWhile(async () => {
       if (!hasSchema(ctx.storage)) return;
@@ -524,38 +524,14 @@ export class AccountObject extends DurableObject<Env> {
       else this.sync.forget(id);
     }
     await this.desk.deliver(integrationConfig(row), { accountId: row.id, retentionDays: row.call_retention_days }, this.adsContext(row));
-    await this.runAutoscale(row, now);
-    await this.runOrders(row, now);
+    await this.numbers.run(row, now);
     // SECRETS_KEY rotation completes without anyone opening the settings: what an older key sealed is sealed again.
     await this.providers.reseal(row.id);
     await this.conversions.reseal(row.id);
     await this.schedule();
   }
 
-  // ---- Numbers from the provider (orders, release) ----
-
-  /**
-   * Check a number order before anything is stored: the request itself, the provider (the
-   * request's, else the pool's, else the account's) and its credentials. Answers the provider.
-   */
-  private async checkOrder(row: AccountRow, pool: Pick<Pool, "provider"> | null, request: NumberRequest): Promise<Result<OrderingProvider>> {
-    const provider = request.provider ?? pool?.provider ?? this.providers.provider();
-    if (!(ORDERING_PROVIDERS as readonly string[]).includes(provider)) {
-      return fail(400, "unsupported_provider", `Numbers cannot be bought through ${provider}; give order.provider (twilio or telnyx)`);
-    }
-    const p = provider as OrderingProvider;
-    const checked = checkNumberRequest(request, p);
-    if (!checked.ok) return checked;
-    const api = await this.numberApi(row, p);
-    return api.ok ? ok(p) : api;
-  }
-
-  private async numberApi(row: AccountRow, provider: OrderingProvider): Promise<Result<NumberApi>> {
-    const creds = await this.providers.credentials(row.id, provider);
-    if (!creds.ok) return creds;
-    const api = numberApiFor(provider, creds.value as never);
-    return typeof api === "string" ? fail(409, "numbers_not_configured", api) : ok(api);
-  }
+  // ---- Numbers from the provider (orders, release, autoscaling; logic in NumberDesk) ----
 
   /** Queue an order of numbers into a pool: the alarm works on it; the answer is at once. */
   orderNumbers(poolId: string, request: NumberRequest, origin: string, now: number): Promise<Result<Order>> {
@@ -563,17 +539,7 @@ export class AccountObject extends DurableObject<Env> {
       const row = this.row();
       if (!row) return accountNotFound();
       const pool = this.registry.get(poolId);
-      if (!pool) return poolNotFound(poolId);
-      const provider = await this.checkOrder(row, pool, request);
-      if (!provider.ok) return provider;
-      const budget = this.autoscaler.config(poolId)?.max;
-      const after = this.registry.numbers(poolId).length + this.orders.onOrder(poolId) + request.quantity;
-      if (budget !== undefined && after > budget) {
-        return fail(400, "over_budget", `The pool would have ${after} numbers with this order, over its autoscale max of ${budget}`);
-      }
-      const order = this.orders.create(poolId, provider.value, request, origin, now);
-      await this.schedule();
-      return ok(this.orders.view(order));
+      return pool ? this.numbers.order(row, pool, request, origin, now) : poolNotFound(poolId);
     });
   }
 
@@ -581,7 +547,7 @@ export class AccountObject extends DurableObject<Env> {
   async createPoolWithOrder(input: PoolCreate, request: NumberRequest, origin: string, now: number): Promise<Result<{ pool: Pool; order: Order }>> {
     const row = this.row();
     if (!row) return accountNotFound();
-    const checked = await this.checkOrder(row, input, request);
+    const checked = await this.numbers.checkOrder(row, input, request);
     if (!checked.ok) return checked;
     if (!input.trackingNumbers.length && input.exhaustionPolicy === "overflow") {
       return fail(400, "invalid_overflow_number", "With policy overflow, give the overflow number among trackingNumbers (ordered numbers arrive later)");
@@ -595,41 +561,31 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   getOrder(id: string): Result<Order> {
-    if (!this.row()) return accountNotFound();
-    const order = this.orders.get(id);
-    return order ? ok(this.orders.view(order)) : fail(404, "order_not_found", `No number order ${id} in this account`);
+    return this.row() ? this.numbers.getOrder(id) : accountNotFound();
   }
 
   listOrders(poolId: string | undefined): Result<Order[]> {
-    if (!this.row()) return accountNotFound();
-    return ok(this.orders.list(poolId).map((o) => this.orders.view(o)));
+    return this.row() ? this.numbers.listOrders(poolId) : accountNotFound();
   }
 
-  /** Work on due orders, then give back bought numbers no pool routes any more. */
-  private async runOrders(row: AccountRow, now: number): Promise<void> {
-    for (const order of this.orders.due(now)) {
-      const api = await this.numberApi(row, order.provider);
-      if (!api.ok) {
-        this.orders.update(order.id, { status: "failed", last_error: api.error.message, next_attempt_at: null }, now);
-        continue;
-      }
-      const base = `${order.origin}/v1/voice/${row.id}/${order.provider}`;
-      await runOrderStep(
-        {
-          orders: this.orders,
-          api: api.value,
-          urls: { voiceUrl: base, statusUrl: `${base}/status` },
-          addToPool: (poolId, numbers) => this.addOrdered(poolId, numbers, order.provider, now),
-          usable: (n) => this.registry.trackingAt([n], now).length === 0,
-          now,
-        },
-        order,
-      );
-    }
-    await this.release.sweep(async (p) => {
-      const api = await this.numberApi(row, p);
-      return api.ok ? api.value : null;
-    }, now);
+  /** Turn autoscaling on (or change it): what it buys is checked like an order first. */
+  putAutoscale(poolId: string, config: AutoscaleConfig, origin: string, now: number): Promise<Result<AutoscaleView>> {
+    return this.serial(async () => {
+      const row = this.row();
+      if (!row) return accountNotFound();
+      const pool = this.registry.get(poolId);
+      return pool ? this.numbers.putAutoscale(row, pool, config, origin, now) : poolNotFound(poolId);
+    });
+  }
+
+  getAutoscale(poolId: string): Result<AutoscaleView> {
+    if (!this.row()) return accountNotFound();
+    return this.registry.get(poolId) ? this.numbers.getAutoscale(poolId) : poolNotFound(poolId);
+  }
+
+  deleteAutoscale(poolId: string): Result<true> {
+    if (!this.row()) return accountNotFound();
+    return this.registry.get(poolId) ? this.numbers.deleteAutoscale(poolId) : poolNotFound(poolId);
   }
 
   /** Bought numbers into their pool (those already there are left as they are). */
@@ -649,67 +605,6 @@ export class AccountObject extends DurableObject<Env> {
       if (!saved.ok && saved.error.code !== "not_propagated")
         return { ok: false, reason: `${saved.error.message} ${JSON.stringify(saved.error.details ?? "")}` };
       return { ok: true };
-    });
-  }
-
-  // ---- Autoscaling ----
-
-  /** Turn autoscaling on (or change it): what it buys is checked like an order first. */
-  putAutoscale(poolId: string, config: AutoscaleConfig, origin: string, now: number): Promise<Result<AutoscaleView>> {
-    return this.serial(async () => {
-      const row = this.row();
-      if (!row) return accountNotFound();
-      const pool = this.registry.get(poolId);
-      if (!pool) return poolNotFound(poolId);
-      const provider = await this.checkOrder(row, pool, { ...config.numbers, quantity: 1 });
-      if (!provider.ok) return provider;
-      this.autoscaler.put(poolId, config, provider.value, origin, now);
-      await this.schedule();
-      return ok(this.autoscaler.view(poolId, this.registry.numbers(poolId).length, this.orders.onOrder(poolId))!);
-    });
-  }
-
-  getAutoscale(poolId: string): Result<AutoscaleView> {
-    if (!this.row()) return accountNotFound();
-    if (!this.registry.get(poolId)) return poolNotFound(poolId);
-    const view = this.autoscaler.view(poolId, this.registry.numbers(poolId).length, this.orders.onOrder(poolId));
-    return view ? ok(view) : fail(404, "autoscale_not_set", `Pool ${poolId} does not autoscale`);
-  }
-
-  deleteAutoscale(poolId: string): Result<true> {
-    if (!this.row()) return accountNotFound();
-    if (!this.registry.get(poolId)) return poolNotFound(poolId);
-    return this.autoscaler.remove(poolId) ? ok(true) : fail(404, "autoscale_not_set", `Pool ${poolId} does not autoscale`);
-  }
-
-  private async runAutoscale(row: AccountRow, now: number): Promise<void> {
-    const view = (id: string) => this.registry.view(id, this.row()!.default_pool);
-    await this.autoscaler.run({
-      pool: view,
-      onOrder: (id) => this.orders.onOrder(id),
-      bought: (id) => this.orders.boughtIn(id),
-      health: (pool, minutes, step) => poolHealth(this.env, row.id, pool, { now, minutes, step }),
-      figures: async (pool) => {
-        const out: NumberFigures[] = [];
-        let after: string | undefined;
-        do {
-          const page = await poolNumbers(this.env, row.id, pool, after ? { after, limit: 1000 } : { limit: 1000 });
-          out.push(...page.numbers);
-          after = page.nextCursor ?? undefined;
-        } while (after);
-        return out;
-      },
-      order: (poolId, quantity, a) =>
-        this.orders.create(poolId, a.provider as OrderingProvider, { ...a.config.numbers, quantity: Math.min(quantity, MAX_ORDER_QUANTITY) }, a.origin, now).id,
-      remove: async (poolId, numbers) => {
-        const r = await this.changeNumbers(poolId, { remove: numbers }, now);
-        return r.ok || r.error.code === "not_propagated";
-      },
-      alert: async (key, payload) => {
-        // Scaling events go where pool alerts go: the alert webhook and the alert email.
-        await this.desk.queueAlerts([{ key, payload: JSON.stringify(payload) }], integrationConfig(row), now);
-      },
-      now,
     });
   }
 
@@ -805,14 +700,7 @@ export class AccountObject extends DurableObject<Env> {
 
   /** The one alarm at the earliest deadline: a delivery, a push retry, a number's routing time ending. */
   private async schedule(): Promise<void> {
-    const candidates = [
-      this.desk.nextDue(),
-      this.sync.nextDue(),
-      this.registry.nextPurge(),
-      this.orders.nextDue(),
-      this.release.nextDue(),
-      this.autoscaler.nextDue(),
-    ].filter((t): t is number => t !== null);
+    const candidates = [this.desk.nextDue(), this.sync.nextDue(), this.registry.nextPurge(), this.numbers.nextDue()].filter((t): t is number => t !== null);
     if (!candidates.length) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.min(...candidates));
   }

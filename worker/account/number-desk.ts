@@ -1,0 +1,186 @@
+/**
+ * Numbers from the provider for one account: orders (searched, bought, wired and added to their
+ * pool by the alarm), release of bought numbers no pool routes any more, and autoscaling. The
+ * AccountObject keeps the RPC surface and serialises writes; this module owns the logic, over the
+ * orders, release and autoscale tables, the account's provider credentials, and what the object
+ * lends it (adding numbers to a pool, removing them, queueing alerts, rescheduling its alarm).
+ */
+import { checkNumberRequest } from "../domain/number-request";
+import { type NumberApi, numberApiFor } from "../numbers/client";
+import { fail, ok, type Result } from "../platform/result";
+import { poolHealth, poolNumbers } from "../pool/fan-out";
+import type { AutoscaleConfig, AutoscaleView } from "../schemas/autoscale";
+import type { NumberFigures } from "../schemas/health";
+import { MAX_ORDER_QUANTITY, type NumberRequest, ORDERING_PROVIDERS, type Order, type OrderingProvider } from "../schemas/orders";
+import type { NumbersChange, Pool } from "../schemas/pool";
+import { Autoscaler } from "./autoscale";
+import { NumberOrders } from "./number-orders";
+import { NumberRelease } from "./number-release";
+import { runOrderStep } from "./order-runner";
+import type { PoolRegistry, StoredPool } from "./registry";
+import type { AccountRow } from "./settings";
+import type { VoiceProviders } from "./voice-providers";
+
+/** What the account object lends: its pools, credentials and the writes that go through it. */
+export interface NumberDeskHost {
+  env: Env;
+  registry: PoolRegistry;
+  /** A pool as the API shows it, read now (the default pool may change while the alarm runs). */
+  poolView(id: string): Pool | null;
+  providers: VoiceProviders;
+  /** Bought numbers into their pool (serialised with the object's other writes). */
+  addOrdered(poolId: string, numbers: string[], provider: OrderingProvider, now: number): Promise<{ ok: true } | { ok: false; reason: string }>;
+  changeNumbers(poolId: string, change: NumbersChange, now: number): Promise<Result<Pool>>;
+  /** Scaling events go where pool alerts go: the alert webhook and the alert email. */
+  alert(row: AccountRow, key: string, payload: unknown, now: number): Promise<void>;
+  schedule(): Promise<void>;
+}
+
+export class NumberDesk {
+  private readonly orders: NumberOrders;
+  private readonly release: NumberRelease;
+  private readonly autoscaler: Autoscaler;
+
+  constructor(
+    sql: SqlStorage,
+    private readonly host: NumberDeskHost,
+  ) {
+    this.orders = new NumberOrders(sql);
+    this.release = new NumberRelease(sql);
+    this.autoscaler = new Autoscaler(sql);
+  }
+
+  /**
+   * Check a number order before anything is stored: the request itself, the provider (the
+   * request's, else the pool's, else the account's) and its credentials. Answers the provider.
+   */
+  async checkOrder(row: AccountRow, pool: Pick<Pool, "provider"> | null, request: NumberRequest): Promise<Result<OrderingProvider>> {
+    const provider = request.provider ?? pool?.provider ?? this.host.providers.provider();
+    if (!(ORDERING_PROVIDERS as readonly string[]).includes(provider)) {
+      return fail(400, "unsupported_provider", `Numbers cannot be bought through ${provider}; give order.provider (twilio or telnyx)`);
+    }
+    const p = provider as OrderingProvider;
+    const checked = checkNumberRequest(request, p);
+    if (!checked.ok) return checked;
+    const api = await this.numberApi(row, p);
+    return api.ok ? ok(p) : api;
+  }
+
+  private async numberApi(row: AccountRow, provider: OrderingProvider): Promise<Result<NumberApi>> {
+    const creds = await this.host.providers.credentials(row.id, provider);
+    if (!creds.ok) return creds;
+    const api = numberApiFor(provider, creds.value as never);
+    return typeof api === "string" ? fail(409, "numbers_not_configured", api) : ok(api);
+  }
+
+  /** Queue an order of numbers into a pool, within its autoscale budget: the alarm works on it. */
+  async order(row: AccountRow, pool: StoredPool, request: NumberRequest, origin: string, now: number): Promise<Result<Order>> {
+    const provider = await this.checkOrder(row, pool, request);
+    if (!provider.ok) return provider;
+    const budget = this.autoscaler.config(pool.id)?.max;
+    const after = this.host.registry.numbers(pool.id).length + this.orders.onOrder(pool.id) + request.quantity;
+    if (budget !== undefined && after > budget) {
+      return fail(400, "over_budget", `The pool would have ${after} numbers with this order, over its autoscale max of ${budget}`);
+    }
+    const order = this.orders.create(pool.id, provider.value, request, origin, now);
+    await this.host.schedule();
+    return ok(this.orders.view(order));
+  }
+
+  getOrder(id: string): Result<Order> {
+    const order = this.orders.get(id);
+    return order ? ok(this.orders.view(order)) : fail(404, "order_not_found", `No number order ${id} in this account`);
+  }
+
+  listOrders(poolId: string | undefined): Result<Order[]> {
+    return ok(this.orders.list(poolId).map((o) => this.orders.view(o)));
+  }
+
+  /** Turn autoscaling on (or change it): what it buys is checked like an order first. */
+  async putAutoscale(row: AccountRow, pool: StoredPool, config: AutoscaleConfig, origin: string, now: number): Promise<Result<AutoscaleView>> {
+    const provider = await this.checkOrder(row, pool, { ...config.numbers, quantity: 1 });
+    if (!provider.ok) return provider;
+    this.autoscaler.put(pool.id, config, provider.value, origin, now);
+    await this.host.schedule();
+    return ok(this.view(pool.id)!);
+  }
+
+  getAutoscale(poolId: string): Result<AutoscaleView> {
+    const view = this.view(poolId);
+    return view ? ok(view) : fail(404, "autoscale_not_set", `Pool ${poolId} does not autoscale`);
+  }
+
+  deleteAutoscale(poolId: string): Result<true> {
+    return this.autoscaler.remove(poolId) ? ok(true) : fail(404, "autoscale_not_set", `Pool ${poolId} does not autoscale`);
+  }
+
+  private view(poolId: string): AutoscaleView | null {
+    return this.autoscaler.view(poolId, this.host.registry.numbers(poolId).length, this.orders.onOrder(poolId));
+  }
+
+  /** The alarm's share: scale pools, work on due orders, then give back numbers no pool routes. */
+  async run(row: AccountRow, now: number): Promise<void> {
+    await this.runAutoscale(row, now);
+    await this.runOrders(row, now);
+  }
+
+  /** The earliest time this module needs the alarm (null: never). */
+  nextDue(): number | null {
+    const due = [this.orders.nextDue(), this.release.nextDue(), this.autoscaler.nextDue()].filter((t): t is number => t !== null);
+    return due.length ? Math.min(...due) : null;
+  }
+
+  private async runOrders(row: AccountRow, now: number): Promise<void> {
+    for (const order of this.orders.due(now)) {
+      const api = await this.numberApi(row, order.provider);
+      if (!api.ok) {
+        this.orders.update(order.id, { status: "failed", last_error: api.error.message, next_attempt_at: null }, now);
+        continue;
+      }
+      const base = `${order.origin}/v1/voice/${row.id}/${order.provider}`;
+      await runOrderStep(
+        {
+          orders: this.orders,
+          api: api.value,
+          urls: { voiceUrl: base, statusUrl: `${base}/status` },
+          addToPool: (poolId, numbers) => this.host.addOrdered(poolId, numbers, order.provider, now),
+          usable: (n) => this.host.registry.trackingAt([n], now).length === 0,
+          now,
+        },
+        order,
+      );
+    }
+    await this.release.sweep(async (p) => {
+      const api = await this.numberApi(row, p);
+      return api.ok ? api.value : null;
+    }, now);
+  }
+
+  private async runAutoscale(row: AccountRow, now: number): Promise<void> {
+    const { env } = this.host;
+    await this.autoscaler.run({
+      pool: (id) => this.host.poolView(id),
+      onOrder: (id) => this.orders.onOrder(id),
+      bought: (id) => this.orders.boughtIn(id),
+      health: (pool, minutes, step) => poolHealth(env, row.id, pool, { now, minutes, step }),
+      figures: async (pool) => {
+        const out: NumberFigures[] = [];
+        let after: string | undefined;
+        do {
+          const page = await poolNumbers(env, row.id, pool, after ? { after, limit: 1000 } : { limit: 1000 });
+          out.push(...page.numbers);
+          after = page.nextCursor ?? undefined;
+        } while (after);
+        return out;
+      },
+      order: (poolId, quantity, a) =>
+        this.orders.create(poolId, a.provider as OrderingProvider, { ...a.config.numbers, quantity: Math.min(quantity, MAX_ORDER_QUANTITY) }, a.origin, now).id,
+      remove: async (poolId, numbers) => {
+        const r = await this.host.changeNumbers(poolId, { remove: numbers }, now);
+        return r.ok || r.error.code === "not_propagated";
+      },
+      alert: (key, payload) => this.host.alert(row, key, payload, now),
+      now,
+    });
+  }
+}
