@@ -4,9 +4,10 @@
  *
  * An account's Durable Object: the RPC surface over its settings (settings.ts), its pools and
  * numbers (registry.ts, pushed to the pool objects by pool-sync.ts), its calls and outbound
- * deliveries (call-desk.ts), and the numbers it buys, releases and scales (number-desk.ts). Allocation never comes here: pool objects admit it themselves with
- * the gate this object pushes to them. Admin writes are serialised (one at a time) because each
- * spans the Directory and the pool objects.
+ * deliveries (call-desk.ts), and the numbers it buys, releases and scales (number-desk.ts).
+ * Allocation never comes here: pool objects admit it themselves with the gate this object pushes
+ * to them. Admin writes are serialised (one at a time) because each spans the Directory and the
+ * pool objects.
  */
 import { DurableObject } from "cloudflare:workers";
 import { normalizePhone } from "../../shared/phone";
