@@ -118,6 +118,13 @@ export class PoolRegistry {
     );
   }
 
+  /** A number's claim as this account has it: "live" in a pool, held until a time (removed), or "none". */
+  claimOf(number: string): "live" | "none" | { until: number } {
+    const row = this.sql.exec<{ released_until: number | null }>("SELECT released_until FROM pool_numbers WHERE number = ?", number).toArray()[0];
+    if (!row) return "none";
+    return row.released_until === null ? "live" : { until: row.released_until };
+  }
+
   /**
    * Conflicts inside the account of a pool's numbers-to-be: a tracking number of another pool (also
    * one still routing after removal), or a forward target (a destination, the fallback) of any pool;
