@@ -229,6 +229,7 @@ export class PoolSync {
       status: pool.status,
       alertThreshold: thresholdOf(pool),
       maxNewLeasesPerMinute: shardLimit(limit, pool.shards),
+      origins: pool.origins ?? null,
     };
   }
 

@@ -91,6 +91,7 @@ export class PoolRegistry {
           provider: pool.provider ?? null,
           numberProviders: pool.numberProviders ?? {},
           route: pool.route ?? null,
+          origins: pool.origins ?? null,
           trackingNumbers: this.numbers(id),
           isDefault: defaultPool === id,
         }
