@@ -21,7 +21,7 @@ async function honestVisitors(acct: Created, n: number, label: string) {
       return { session: sessionId(label), ip: `198.51.${100 + Math.floor(j / 250)}.${(j % 250) + 1}` };
     });
     const got = await Promise.all(batch.map((v) => allocate(acct.siteKey, v.session, from(v.ip))));
-    batch.forEach((v, k) => out.push({ ...v, number: numberOf(got[k]!) }));
+    for (const [k, v] of batch.entries()) out.push({ ...v, number: numberOf(got[k]!) });
   }
   return out;
 }
