@@ -8,7 +8,7 @@ import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import readme from "../../README.md?raw";
 import app from "../../worker/http/app";
-import { accountStub, allocate, api, BASE, BROWSER_HEADERS, createAccount, createPool, freshNumbers, ORIGIN, sessionId } from "./helpers";
+import { accountStub, allocate, api, BASE, BROWSER_HEADERS, createAccount, createPool, freshNumbers, OPERATOR, ORIGIN, sessionId } from "./helpers";
 
 /** Codes whose request needs a world of its own (fake providers, time, load): the file that asserts each. */
 const ELSEWHERE: Record<string, string> = {
@@ -87,6 +87,12 @@ describe("errors", () => {
     const key = acct.adminKey;
     const base = { id: "b", name: "B", trackingNumbers: freshNumbers(1), destinations: ["+12127365000"] };
 
+    // Answers that carry secrets (keys) or account data are never cached, not only errors.
+    const made = await api("POST", "/v1/accounts", { key: OPERATOR, body: { name: "Cache test", allowedOrigins: [ORIGIN] } });
+    expect([made.status, made.headers.get("Cache-Control")]).toEqual([201, "no-store"]);
+    expect((await api("GET", "/v1/account", { key })).headers.get("Cache-Control")).toBe("no-store");
+    const rotated = await api("POST", "/v1/account/keys/rotate", { key: made.json.adminKey, body: { key: "site" } });
+    expect([rotated.status, rotated.headers.get("Cache-Control")]).toEqual([200, "no-store"]);
     expectError(await api("GET", "/v1/pools"), "unauthorized", "no key");
     expectError(await api("GET", "/v1/pools", { key: `${key.slice(0, -3)}xyz` }), "unauthorized", "wrong key");
     expectError(await api("GET", "/v1/pools", { key: acct.siteKey }), "wrong_key_kind");
