@@ -231,6 +231,17 @@ describe("errors", () => {
     expect(lists).toBeGreaterThanOrEqual(4);
   });
 
+  it("every code the OpenAPI document names for an operation's errors is in the README table", async () => {
+    const doc = (await api("GET", "/openapi.json")).json;
+    const named = new Set<string>();
+    for (const ops of Object.values<Record<string, any>>(doc.paths))
+      for (const op of Object.values<any>(ops))
+        for (const [status, r] of Object.entries<any>(op.responses ?? {}))
+          if (Number(status) >= 400) for (const m of String(r.description).matchAll(/\(([a-z_, ]+)\)/g)) for (const c of m[1]!.split(", ")) named.add(c);
+    expect(named.size).toBeGreaterThan(15);
+    expect([...named].filter((c) => !TABLE.has(c))).toEqual([]);
+  });
+
   it("every documented code is produced: by a request above, or asserted in the test file named for it", () => {
     const missing = [...TABLE.keys()].filter((code) => !produced.has(code) && !ELSEWHERE[code]);
     expect(missing).toEqual([]);

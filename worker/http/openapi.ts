@@ -59,8 +59,8 @@ export function errorStatuses(method: string, path: string, op: Operation): Map<
     add(404, "not_found");
   }
   if (!allocate && !voice && params.some((p) => p.in === "path")) add(404, "not_found");
-  if (WRITES.has(method) && (path === "/v1/accounts" || path.startsWith("/v1/pools"))) {
-    add(409, path === "/v1/accounts" ? "account_exists" : "pool_exists", "number_conflict");
+  if (WRITES.has(method) && path.startsWith("/v1/pools")) {
+    add(409, "pool_exists", "number_conflict");
   }
   if (WRITES.has(method) && path.startsWith("/v1/pools")) add(503, "not_propagated");
   if (body) {
