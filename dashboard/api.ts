@@ -5,11 +5,12 @@
  * bundled).
  */
 import type { Account } from "../worker/schemas/account";
-import type { Call, CallStats } from "../worker/schemas/calls";
+import type { Call, CallGroup, CallGrouping, CallStats } from "../worker/schemas/calls";
+import type { DeliveryItem, DeliveryList } from "../worker/schemas/deliveries";
 import type { HealthView, NumberFigures } from "../worker/schemas/health";
 import type { Pool } from "../worker/schemas/pool";
 
-export type { Call, CallStats, HealthView, NumberFigures, Pool };
+export type { Call, CallGroup, CallGrouping, CallStats, DeliveryItem, HealthView, NumberFigures, Pool };
 
 export interface NumberPage {
   numbers: NumberFigures[];
@@ -29,19 +30,29 @@ export class ApiError extends Error {
   }
 }
 
-/** GET a path with query parameters; `key` is read on every call (sign-out takes effect at once). */
-type Get = <T>(path: string, query?: Record<string, string | number | undefined>) => Promise<T>;
+type Query = Record<string, string | number | undefined>;
 
-export function createClient(key: () => string | null, fetcher: typeof fetch = (...a) => fetch(...a)): Get {
-  return async <T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> => {
+/** The three ways the dashboard calls the API: JSON GET, JSON POST (no body), and a file as a Blob. */
+export interface Client {
+  get<T>(path: string, query?: Query): Promise<T>;
+  post<T>(path: string): Promise<T>;
+  blob(path: string, query?: Query): Promise<Blob>;
+}
+
+/** `key` is read on every call (sign-out takes effect at once). */
+export function createClient(key: () => string | null, fetcher: typeof fetch = (...a) => fetch(...a)): Client {
+  const send = async (method: "GET" | "POST", path: string, query: Query = {}): Promise<Response> => {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
     const qs = params.toString();
-    const url = qs ? `${path}?${qs}` : path;
-    const r = await fetcher(url, { headers: { Authorization: `Bearer ${key() ?? ""}` }, cache: "no-store" });
-    const body: unknown = await r.json().catch(() => null);
-    if (!r.ok) throw new ApiError(r.status, errorMessage(body) ?? r.statusText);
-    return body as T;
+    const r = await fetcher(qs ? `${path}?${qs}` : path, { method, headers: { Authorization: `Bearer ${key() ?? ""}` }, cache: "no-store" });
+    if (!r.ok) throw new ApiError(r.status, errorMessage(await r.json().catch(() => null)) ?? r.statusText);
+    return r;
+  };
+  return {
+    get: async <T>(path: string, query?: Query) => (await (await send("GET", path, query)).json()) as T,
+    post: async <T>(path: string) => (await (await send("POST", path)).json()) as T,
+    blob: async (path: string, query?: Query) => (await send("GET", path, query)).blob(),
   };
 }
 
@@ -52,8 +63,18 @@ function errorMessage(body: unknown): string | undefined {
   return typeof error === "object" && error !== null && "message" in error && typeof error.message === "string" ? error.message : undefined;
 }
 
+/** A time range [from, to) in ms since epoch. */
+export interface Range {
+  from: number;
+  to: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const rangeQuery = (r: Range) => ({ from: iso(r.from), to: iso(r.to) });
+
 /** The calls the dashboard makes, one function each. */
-export function endpoints(get: Get) {
+export function endpoints(client: Client) {
+  const { get } = client;
   const pool = (id: string) => `/v1/pools/${encodeURIComponent(id)}`;
   return {
     account: () => get<Account>("/v1/account"),
@@ -61,9 +82,16 @@ export function endpoints(get: Get) {
     /** minutes 0: only the figures now (the cards); else buckets of `step` minutes over `minutes`. */
     health: (id: string, minutes: number, step?: number) => get<HealthView>(`${pool(id)}/health`, { minutes, step }),
     numbers: (id: string, after: string | null, limit: number) => get<NumberPage>(`${pool(id)}/numbers`, { limit, cursor: after ?? undefined }),
-    callStats: (from: number) => get<CallStats>("/v1/stats/calls", { from: new Date(from).toISOString() }),
-    /** The latest calls (newest first), for their ad conversion uploads. */
-    latestCalls: async (limit: number) => (await get<{ calls: Call[] }>("/v1/calls", { limit })).calls,
+    /** Per day and source, the total, and the totals by `groupBy`, over the range. */
+    callStats: (r: Range, groupBy: CallGrouping) => get<CallStats>("/v1/stats/calls", { ...rangeQuery(r), groupBy }),
+    /** The range's latest calls, newest first. */
+    calls: async (r: Range, limit: number) => (await get<{ calls: Call[] }>("/v1/calls", { ...rangeQuery(r), limit })).calls,
+    call: (id: string) => get<Call>(`/v1/calls/${encodeURIComponent(id)}`),
+    /** Every call of the range as the API's CSV export. */
+    callsCsv: (r: Range) => client.blob("/v1/calls.csv", rangeQuery(r)),
+    /** Deliveries retrying after a failure, or dead (retries ran out). */
+    deliveries: async (status: "failing" | "dead", limit: number) => (await get<DeliveryList>("/v1/deliveries", { status, limit })).deliveries,
+    redeliver: (id: string) => client.post<DeliveryItem>(`/v1/deliveries/${encodeURIComponent(id)}/redeliver`),
   };
 }
 

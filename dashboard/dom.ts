@@ -2,21 +2,22 @@
  * Building the page: elements are created and filled with textContent only (never innerHTML), so
  * any text from the API is shown as text.
  */
-const SVG_NS = "http://www.w3.org/2000/svg";
-
 /** An element the page's HTML is known to have (throws at start-up if index.html lost it). */
-export function byId<T extends HTMLElement | SVGElement = HTMLElement>(id: string): T {
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const node = document.getElementById(id);
   if (!node) throw new Error(`dashboard: #${id} is missing from the page`);
   return node as T;
 }
 
-/** What `el` may set: text, class, hidden, a button's type, data-* attributes. */
+/** What `el` may set: text, class, hidden, a button's type, a link's href, data-* attributes. */
 interface Props {
   className?: string;
   textContent?: string;
   hidden?: boolean;
   type?: "button" | "submit";
+  href?: string;
+  title?: string;
+  disabled?: boolean;
   dataset?: Record<string, string>;
 }
 
@@ -27,13 +28,5 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props =
   Object.assign(node, rest);
   if (dataset) Object.assign(node.dataset, dataset);
   node.append(...children);
-  return node;
-}
-
-/** An SVG element with attributes and optional text. */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, text?: string): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG_NS, tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
-  if (text !== undefined) node.textContent = text;
   return node;
 }

@@ -1,17 +1,21 @@
 /**
  * The dashboard at /dashboard: sign in with the account's admin key (kept in this tab's
- * sessionStorage, sent only as an Authorization header), then pools at a glance, the selected
- * pool's utilization and numbers, and calls by source per day, reloaded every minute.
+ * sessionStorage, sent only as an Authorization header), then calls first over a date range, then
+ * the pools, reloaded every minute.
  *
  * Built by scripts/build-dashboard.mjs into worker/generated/dashboard.ts; served by
  * worker/http/routes/dashboard.ts. One concern a file: api.ts (the client), session.ts (the key),
- * overview.ts (what is shown and when), views/ (each part of the page), chart/ (SVG chart frame).
+ * range.ts (the date range), overview.ts (what is shown and when), views/ (each part of the page),
+ * chart/ (uPlot and the data it plots).
  */
 import { ApiError, createClient, endpoints } from "./api";
 import { Overview } from "./overview";
 import { pageElements } from "./page";
+import { isPreset } from "./range";
 import { adminKey } from "./session";
-import { isRangeName } from "./views/utilization";
+import { isGrouping } from "./views/groups";
+import { isChartRange } from "./views/pool-chart";
+import { callOfHash } from "./views/recent-calls";
 
 const REFRESH_MS = 60_000;
 
@@ -29,7 +33,7 @@ function signedOut(message = ""): void {
   page.loginError.textContent = message;
 }
 
-/** Shows `e` where it belongs: a refused key signs out; anything else is shown above the pools. */
+/** Shows `e` where it belongs: a refused key signs out; anything else is shown beside the range. */
 function failed(e: unknown): void {
   if (e instanceof ApiError && e.unauthorized) signedOut("That key was not accepted.");
   else page.updated.textContent = `Could not load: ${e instanceof Error ? e.message : String(e)}`;
@@ -48,6 +52,7 @@ async function start(): Promise<void> {
     failed(e);
     if (!adminKey.get()) return;
   }
+  void overview.showCall(callOfHash(location.hash));
   clearInterval(timer);
   timer = setInterval(() => overview.load().catch(failed), REFRESH_MS);
 }
@@ -60,9 +65,31 @@ page.login.addEventListener("submit", (ev) => {
 });
 page.signOut.addEventListener("click", () => signedOut());
 page.moreNumbers.addEventListener("click", () => overview.moreNumbers().catch(failed));
-for (const b of page.rangeButtons) {
+page.csvButton.addEventListener("click", () => overview.downloadCsv().catch(failed));
+page.customForm.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  overview.setCustom(page.customFrom.value, page.customTo.value).catch(failed);
+});
+for (const b of page.presetButtons) {
   b.addEventListener("click", () => {
-    if (isRangeName(b.dataset.range)) overview.setRange(b.dataset.range).catch(failed);
+    const p = b.dataset.preset;
+    if (p === "custom" || isPreset(p)) overview.setPreset(p).catch(failed);
   });
 }
+for (const b of page.groupButtons) {
+  b.addEventListener("click", () => {
+    if (isGrouping(b.dataset.group)) overview.setGrouping(b.dataset.group).catch(failed);
+  });
+}
+for (const b of page.rangeButtons) {
+  b.addEventListener("click", () => {
+    if (isChartRange(b.dataset.range)) overview.setChartRange(b.dataset.range).catch(failed);
+  });
+}
+page.detailClose.addEventListener("click", () => {
+  location.hash = ""; // hashchange hides the detail
+});
+addEventListener("hashchange", () => {
+  if (adminKey.get()) void overview.showCall(callOfHash(location.hash));
+});
 void start();

@@ -1,73 +1,177 @@
 /**
- * What the signed-in dashboard shows and when it reloads: the account, the pool cards, the selected
- * pool's utilization and numbers, calls by source over the last 30 days, the latest calls' ad conversions.
+ * What the signed-in dashboard shows and when it reloads. Calls first, over the chosen date range:
+ * the totals, calls per day, calls by source / campaign / landing page / pool, the recent calls (each
+ * opening its detail), the CSV of the range, failing deliveries with Redeliver. Then the pools: a
+ * card each, the utilization of all of them, the selected pool's numbers, the ad conversions.
  */
-import type { Api, Pool } from "./api";
+import type { Api, CallGrouping, HealthView, Pool, Range } from "./api";
 import type { PageElements } from "./page";
-import { renderCallsBySource } from "./views/calls-by-source";
+import { csvFileName, customRange, dateInput, type Preset, presetRange, rangeLabel } from "./range";
+import { renderCallDetail } from "./views/call-detail";
+import { renderCallsChart } from "./views/calls-chart";
 import { renderConversions } from "./views/conversions";
+import { failingDeliveries, renderDeliveries } from "./views/deliveries";
+import { renderGroups } from "./views/groups";
 import { type NumbersTable, numbersTable } from "./views/numbers";
+import { type ChartRange, RANGES, renderPoolChart } from "./views/pool-chart";
 import { markSelected, renderPools } from "./views/pools";
-import { RANGES, type RangeName, renderUtilization, utilizationLegend } from "./views/utilization";
+import { renderRecentCalls } from "./views/recent-calls";
+import { renderTotals } from "./views/totals";
 
-const CALLS_DAYS = 30;
-/** Calls whose ad conversion uploads are listed. */
-const LATEST_CALLS = 50;
-const DAY = 86_400_000;
+/** Calls listed (and their ad conversions); the CSV has every call of the range. */
+export const RECENT_CALLS = 50;
+/** Failing and dead deliveries listed, each. */
+const DELIVERIES = 50;
 
 export class Overview {
+  private preset: Preset | "custom" = "7d";
+  private custom: Range | null = null;
+  private grouping: CallGrouping = "source";
+  private chartRange: ChartRange = "day";
   private pools: Pool[] = [];
   private selected: string | null = null;
-  private range: RangeName = "day";
   private readonly numbers: NumbersTable;
 
   constructor(
     private readonly api: Api,
     private readonly page: PageElements,
-    /** Where failures of what the user clicks go (a pool card). */
+    /** Where failures of what the user clicks go. */
     private readonly onError: (e: unknown) => void,
   ) {
     this.numbers = numbersTable(api, page.numbersBody, page.moreNumbers);
   }
 
-  /** Loads everything; keeps the selected pool if it still exists, else the default pool, else the first. */
-  async load(): Promise<void> {
-    const { page, api } = this;
-    const account = await api.account();
-    page.who.textContent = account.name;
-    page.signOut.hidden = false;
-    this.pools = await api.pools();
-    const health = await Promise.all(this.pools.map((p) => api.health(p.id, 0)));
-    renderPools(page.pools, this.pools, health, (id) => this.showPool(id).catch(this.onError));
-    const pick = [this.selected, account.defaultPool].find((id) => id && this.pools.some((p) => p.id === id)) ?? this.pools[0]?.id;
-    if (pick) await this.showPool(pick);
-    renderCallsBySource(page.callsChart, page.callsLegend, await api.callStats(Date.now() - CALLS_DAYS * DAY), Date.now());
-    renderConversions(page.conversionsBody, page.conversionsEmpty, await api.latestCalls(LATEST_CALLS));
-    page.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  /** The range shown: a preset counted from now (so "today" moves on at midnight), or the custom dates. */
+  range(): Range {
+    return this.preset === "custom" && this.custom ? this.custom : presetRange(this.preset === "custom" ? "7d" : this.preset, Date.now());
   }
 
-  /** Selects a pool: its utilization over the chosen range and its numbers. */
-  async showPool(id: string): Promise<void> {
+  /** Loads everything; keeps the selected pool if it still exists, else the default pool, else the first. */
+  async load(): Promise<void> {
+    const account = await this.api.account();
+    this.page.who.textContent = account.name;
+    this.page.signOut.hidden = false;
+    await Promise.all([this.loadCalls(), this.loadDeliveries(), this.loadPools(account.defaultPool)]);
+    this.page.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  }
+
+  /** Everything that depends on the date range. */
+  async loadCalls(): Promise<void> {
     const { page, api } = this;
+    const range = this.range();
+    const grouping = this.grouping;
+    const [stats, calls] = await Promise.all([api.callStats(range, grouping), api.calls(range, RECENT_CALLS)]);
+    page.rangeLabel.textContent = rangeLabel(range);
+    renderTotals(page.totals, stats.total);
+    renderCallsChart(page.callsChart, stats, range);
+    renderGroups(page.groupsBody, page.groupHead, stats.groups ?? [], grouping, stats.total.calls);
+    renderRecentCalls(page.callsBody, page.callsEmpty, calls);
+    page.callsNote.textContent =
+      stats.total.calls > calls.length ? `The ${calls.length} most recent of ${stats.total.calls} calls; the CSV has all of them.` : "";
+    renderConversions(page.conversionsBody, page.conversionsEmpty, calls);
+  }
+
+  async setPreset(preset: Preset | "custom"): Promise<void> {
+    for (const b of this.page.presetButtons) b.classList.toggle("on", b.dataset.preset === preset);
+    this.page.customForm.hidden = preset !== "custom";
+    if (preset === "custom") {
+      const r = this.custom ?? this.range();
+      this.page.customFrom.value ||= dateInput(r.from);
+      this.page.customTo.value ||= dateInput(r.to - 1);
+      return; // shown when the dates are submitted
+    }
+    this.preset = preset;
+    await this.loadCalls();
+  }
+
+  /** The custom dates as submitted; an error sentence beside them when they do not make a range. */
+  async setCustom(from: string, to: string): Promise<void> {
+    const r = customRange(from, to);
+    this.page.customError.textContent = typeof r === "string" ? r : "";
+    if (typeof r === "string") return;
+    this.preset = "custom";
+    this.custom = r;
+    await this.loadCalls();
+  }
+
+  async setGrouping(by: CallGrouping): Promise<void> {
+    this.grouping = by;
+    for (const b of this.page.groupButtons) b.classList.toggle("on", b.dataset.group === by);
+    const stats = await this.api.callStats(this.range(), by);
+    if (this.grouping === by) renderGroups(this.page.groupsBody, this.page.groupHead, stats.groups ?? [], by, stats.total.calls);
+  }
+
+  /** Downloads the range's calls as the API's CSV (fetched with the key as a header, saved from a blob). */
+  async downloadCsv(): Promise<void> {
+    const range = this.range();
+    const blob = await this.api.callsCsv(range);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = csvFileName(range);
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+  }
+
+  async loadDeliveries(): Promise<void> {
+    const [failing, dead] = await Promise.all([this.api.deliveries("failing", DELIVERIES), this.api.deliveries("dead", DELIVERIES)]);
+    renderDeliveries(this.page.deliveriesBody, this.page.deliveriesEmpty, failingDeliveries(failing, dead), (id, button, note) => {
+      button.disabled = true;
+      note.textContent = "Sending…";
+      this.api.redeliver(id).then(
+        () => {
+          note.textContent = "Queued: sent again within seconds.";
+        },
+        (e: unknown) => {
+          button.disabled = false;
+          note.textContent = e instanceof Error ? e.message : String(e);
+        },
+      );
+    });
+  }
+
+  /** Shows one call's detail (from the URL's #call/<id>), or hides it (null). */
+  async showCall(id: string | null): Promise<void> {
+    const { page } = this;
+    page.detail.hidden = id === null;
+    if (id === null) return;
+    page.detailTitle.textContent = "Call";
+    page.detailBody.textContent = "Loading…";
+    page.detail.scrollIntoView({ block: "start" });
+    try {
+      renderCallDetail(page.detailBody, page.detailTitle, await this.api.call(id));
+    } catch (e) {
+      page.detailBody.textContent = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  /** The pool cards and the utilization chart (one health answer per pool serves both), then the selected pool's numbers. */
+  async loadPools(defaultPool: string | null = null): Promise<void> {
+    const { page, api } = this;
+    const r = RANGES[this.chartRange];
+    this.pools = await api.pools();
+    const health: HealthView[] = await Promise.all(this.pools.map((p) => api.health(p.id, r.minutes, r.step)));
+    renderPools(page.pools, this.pools, health, (id) => this.showPool(id).catch(this.onError));
+    renderPoolChart(page.utilChart, health);
+    page.utilLegend.textContent = this.pools.length
+      ? `Peak concurrent leases as a share of each pool's numbers (${r.label}). Hover the chart for each pool's value at that time.`
+      : "";
+    const pick = [this.selected, defaultPool].find((id) => id && this.pools.some((p) => p.id === id)) ?? this.pools[0]?.id;
+    if (pick) await this.showPool(pick);
+  }
+
+  /** Selects a pool: its card outlined and its numbers listed. */
+  async showPool(id: string): Promise<void> {
     this.selected = id;
-    markSelected(page.pools, id);
-    const name = this.pools.find((p) => p.id === id)?.name ?? id;
-    const range = this.range;
-    const r = RANGES[range];
-    const h = await api.health(id, r.minutes, r.step);
-    if (this.selected !== id || this.range !== range) return; // a newer choice is loading
-    page.utilTitle.textContent = `Utilization — ${name}`;
-    page.utilLegend.textContent = utilizationLegend(h, range);
-    renderUtilization(page.utilChart, h);
-    page.numbersTitle.textContent = `Numbers — ${name}`;
+    markSelected(this.page.pools, id);
+    this.page.numbersTitle.textContent = `Numbers — ${this.pools.find((p) => p.id === id)?.name ?? id}`;
     await this.numbers.show(id);
   }
 
   /** Switches the utilization chart's range. */
-  async setRange(range: RangeName): Promise<void> {
-    this.range = range;
+  async setChartRange(range: ChartRange): Promise<void> {
+    this.chartRange = range;
     for (const b of this.page.rangeButtons) b.classList.toggle("on", b.dataset.range === range);
-    if (this.selected) await this.showPool(this.selected);
+    await this.loadPools();
   }
 
   moreNumbers(): Promise<void> {

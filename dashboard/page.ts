@@ -1,6 +1,9 @@
 /** The elements of index.html the dashboard fills, looked up once. */
 import { byId } from "./dom";
 
+const body = (id: string) => byId<HTMLTableElement>(id).tBodies[0]!;
+const all = (selector: string) => [...document.querySelectorAll<HTMLButtonElement>(selector)];
+
 export function pageElements() {
   return {
     login: byId<HTMLFormElement>("login"),
@@ -10,17 +13,35 @@ export function pageElements() {
     who: byId("who"),
     app: byId("app"),
     updated: byId("updated"),
+    presetButtons: all("[data-preset]"),
+    customForm: byId<HTMLFormElement>("custom"),
+    customFrom: byId<HTMLInputElement>("cfrom"),
+    customTo: byId<HTMLInputElement>("cto"),
+    customError: byId("cerr"),
+    rangeLabel: byId("rlabel"),
+    totals: byId("totals"),
+    callsChart: byId("cchart"),
+    groupButtons: all("[data-group]"),
+    groupHead: byId("ghead"),
+    groupsBody: body("groups"),
+    csvButton: byId<HTMLButtonElement>("csv"),
+    callsBody: body("calls"),
+    callsEmpty: byId("calls-empty"),
+    callsNote: byId("calls-note"),
+    detail: byId("detail"),
+    detailTitle: byId("dtitle"),
+    detailBody: byId("dbody"),
+    detailClose: byId<HTMLButtonElement>("dclose"),
+    deliveriesBody: body("deliveries"),
+    deliveriesEmpty: byId("deliveries-empty"),
     pools: byId("pools"),
-    rangeButtons: [...document.querySelectorAll<HTMLButtonElement>("[data-range]")],
-    utilTitle: byId("utitle"),
-    utilChart: byId<SVGSVGElement>("uchart"),
+    rangeButtons: all("[data-range]"),
+    utilChart: byId("uchart"),
     utilLegend: byId("ulegend"),
-    callsChart: byId<SVGSVGElement>("cchart"),
-    callsLegend: byId("clegend"),
     numbersTitle: byId("ntitle"),
-    numbersBody: byId<HTMLTableElement>("numbers").tBodies[0]!,
+    numbersBody: body("numbers"),
     moreNumbers: byId<HTMLButtonElement>("more"),
-    conversionsBody: byId<HTMLTableElement>("conversions").tBodies[0]!,
+    conversionsBody: body("conversions"),
     conversionsEmpty: byId("conv-empty"),
   };
 }

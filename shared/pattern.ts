@@ -29,10 +29,16 @@ const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[Number(d)]}]`).join(S
  *
  * The character before the number (and a border after it: tried first, so that the number does not
  * start with the border), if any, is consumed outside the groups, and kept; what follows is only
- * looked at. No numbers: a pattern that matches nothing.
+ * looked at. No numbers: a pattern that matches nothing. ANY_NUMBER (a replaceAll pool's): `any`,
+ * the worker's pattern of every number of the pool's countries (worker/domain/any-number.ts).
  */
-export const pattern = (numbers: PhoneParts[]): string =>
+export const pattern = (numbers: PhoneParts[], any = "(?!)"): string =>
   "(?:^|[^\\d.,/+(#$\\0-]\\0|[^\\w.,/+(#$\\0-])(?:" +
-  (numbers.map((p) => `([+(\\0]*(?:(?:(?:00|011)${SEP})?${rx(p.cc)}(?:${SEP}${rx(p.trunk)})?${SEP}|${p.trunk && rx(p.trunk) + SEP})?${rx(p.nsn)})`).join("|") ||
-    "(?!)") +
+  (numbers
+    .map((p) =>
+      p.e164 === "*"
+        ? `(${any})`
+        : `([+(\\0]*(?:(?:(?:00|011)${SEP})?${rx(p.cc)}(?:${SEP}${rx(p.trunk)})?${SEP}|${p.trunk && rx(p.trunk) + SEP})?${rx(p.nsn)})`,
+    )
+    .join("|") || "(?!)") +
   ")(?!\\w|\\0?[./-]?\\d)";

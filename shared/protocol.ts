@@ -73,9 +73,16 @@ export interface PhoneParts {
   national: string;
 }
 
+/**
+ * A replaceAll pool's last "destination": any other phone number on the page (the pattern's group
+ * for it finds every number of the pool's countries). Written as the tracking number's national
+ * form (its cc matches no number's).
+ */
+export const ANY_NUMBER: PhoneParts = { e164: "*", cc: "", nsn: "", trunk: "", national: "" };
+
 export interface PoolAllocation {
   pool: string;
-  /** The destination numbers the snippet may replace on the page (the pool's whitelist). */
+  /** The destination numbers the snippet may replace on the page (the pool's whitelist; with replaceAll, then ANY_NUMBER). */
   destinations: PhoneParts[];
   /** The tracking number to show, or null when the pool gives none (policy `none`, exhausted). */
   number: PhoneParts | null;

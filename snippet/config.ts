@@ -12,6 +12,12 @@ export interface Config {
   hide?: string;
   /** data-hydrate (present: on): the page is server-rendered and hydrated by React (hydrate.ts); most are recognised without it. */
   hydrate?: string;
+  /** data-consent (present: on; "anonymous": a number even when denied): wait for consent (consent.ts). */
+  consent?: string;
+  /** data-domain: keep the session in a cookie on this parent domain, shared by its subdomains (domain.ts). */
+  domain?: string;
+  /** data-debug (present: on): the console report (debug.ts), as `?dni_debug=1` in the page's URL. */
+  debug?: string;
 }
 
 export const config = (s: HTMLScriptElement): Config => ({ ...s.dataset, api: new URL(s.dataset.api || s.src).origin }) as Config;

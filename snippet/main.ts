@@ -2,11 +2,13 @@
 import type { AllocateRequest, AllocateResponse, PhoneParts, PoolAllocation } from "../shared/protocol";
 import { load, save } from "./cache";
 import type { Config } from "./config";
+import { report, trace } from "./debug";
+import { DEBUG, FULL } from "./flags";
 import { write } from "./format";
 import { pending } from "./hydrate";
 import { find, type Pair, phoneLike } from "./match";
 import { REVEAL, walk } from "./scan";
-import { session } from "./session";
+import { type Session, session } from "./session";
 
 /** Defined (true) by scripts/build-snippet.mjs: the bundle leaves out what only tests use. */
 declare const DNI_BUILD: boolean | undefined;
@@ -35,9 +37,11 @@ export interface Cached {
 /** window.dni: call it with a command (`dni("number", destination, callback)`) or use its methods. */
 export interface Api {
   (command: "number", destination?: string, callback?: (n: PhoneParts | null) => void): Promise<void>;
+  /** data-consent (consent.ts): the visitor granted (true) or denied (false) consent. */
+  (command: "consent", granted: boolean): Promise<void>;
   /** The tracking number shown in place of a destination (any format; none: the first), or null. */
   number(destination?: string): Promise<PhoneParts | null>;
-  /** Stops observing, listening and renewing (tests only: not in the bundle). */
+  /** Stops observing, listening and renewing (tests, and consent.ts: not in the default bundle). */
   stop?(): void;
 }
 
@@ -50,9 +54,8 @@ export const warn = (m: unknown) => console.warn("dni:", m);
  * a number (a known destination, or anything phone-like before the first answer), one request.
  * Content added later is swapped by a MutationObserver.
  */
-export const start = (c: Config): Api => {
+export const start = (c: Config, S: Session = session()): Api => {
   const d = document,
-    S = session(),
     hydrate = c.hydrate != null,
     q = [c.key, c.pool, c.sources] + "",
     seen: Record<string, 1> = {},
@@ -66,6 +69,7 @@ export const start = (c: Config): Api => {
       hide && T.forEach((t: any) => !(s = (t.parentElement || t.parentNode.host).style).visibility && hid.push(s) && (s.visibility = "hidden")),
     /** Scans again what waited for hydration; shows what was hidden once nothing waits. */
     retry = () => {
+      DEBUG && !tries && trace("waiting for the page's framework (React) to hydrate before writing into its nodes");
       wait = 0;
       tries++;
       run([d.body]);
@@ -138,6 +142,7 @@ export const start = (c: Config): Api => {
     use = (r: Cached) => {
       K = of((L = r));
       run([d.body]);
+      DEBUG && report(r, K, seen);
       wait || unhide();
       timer = setTimeout(req, r.x - Date.now() - r.l / 4);
     },
@@ -151,6 +156,8 @@ export const start = (c: Config): Api => {
       busy ||
       ((a = new AbortController()),
       setTimeout(() => a.abort(), 2e3),
+      DEBUG &&
+        trace("asking", c.api + "/v1/allocate", "for pools", c.pool || "(the source rules', else the account's default)", "with rules", c.sources || "(none)"),
       (busy = fetch(c.api + "/v1/allocate", {
         method: "POST",
         body: JSON.stringify({ key: c.key, session: S.i, pools: c.pool ? c.pool.split(",") : [], sources: c.sources, source: S.s } satisfies AllocateRequest),
@@ -167,6 +174,7 @@ export const start = (c: Config): Api => {
           use(o);
         })
         .catch((e) => {
+          DEBUG && trace("the request failed or was refused: the original numbers stay", e);
           L = 1;
           unhide();
           warn(e);
@@ -201,10 +209,20 @@ export const start = (c: Config): Api => {
   d.addEventListener("click", click, true);
   if (C && C.q == q) (K = of(C)), C.s == S.i && C.x > Date.now() && use(C);
   if (!L) hide && setTimeout(unhide, 1e3), run([d.body]);
+  if (DEBUG) {
+    trace(
+      "session",
+      S.i,
+      "first touch",
+      S.s,
+      C ? (C.q != q ? "cached allocation for other settings" : L ? "live cached allocation used" : "cached allocation expired") : "no cached allocation",
+    );
+    if (!L && !busy) trace("nothing phone-like on the page (7 digits, or a tel: link): no request; content added later is still looked at");
+  }
 
   const api: Api = ((m: "number", x?: string, cb?: any) => api[m](x).then(cb)) as Api;
   api.number = (x, p?: any) => need().then(() => ((x ? (find(x, R, K, (_, q) => (p = p || q)), p) : K[0]) || [])[1] || null);
-  if (typeof DNI_BUILD == "undefined")
+  if (typeof DNI_BUILD == "undefined" || FULL)
     api.stop = () => {
       mo.disconnect();
       Element.prototype.attachShadow = attach;

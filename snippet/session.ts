@@ -1,6 +1,7 @@
 /** Sessions and their first touch. */
 import type { SourceContext } from "../shared/protocol";
 import { load, save } from "./cache";
+import { FULL } from "./flags";
 
 export interface Session {
   /** Session id. */
@@ -11,8 +12,40 @@ export interface Session {
   c: (string | null)[];
 }
 
-/** Campaign parameters: a new value of any of them starts a new session. */
+/** Campaign parameters: a new value of any of them starts a new session. The first eight are click ids. */
 const CAMPAIGN = "gclid gbraid wbraid dclid msclkid fbclid ttclid li_fat_id utm_source utm_medium".split(" ");
+
+/** The session id: 128 random bits as four decimal numbers joined by "-" (SESSION_ID_PATTERN). */
+export const newId = () => crypto.getRandomValues(new Uint32Array(4)).join("-");
+
+/**
+ * A URL with its click ids' values withheld (data-consent without ad consent): `gclid=withheld`.
+ * The source rules still see that a click id was there (`gclid` matches), not which.
+ */
+export const withhold = (href: string) => {
+  const u = new URL(href);
+  for (const k of CAMPAIGN.slice(0, 8)) if (u.searchParams.has(k)) u.searchParams.set(k, "withheld");
+  return u.href;
+};
+
+/** A first-party cookie's raw value. */
+const cookie = (name: string) => (RegExp(`(?:^|; )${name}=([^;]+)`).exec(document.cookie) || [])[1];
+
+/**
+ * This page view's first touch: the landing URL (which carries utm_* and the click ids), the
+ * referrer, the GA client id from the _ga cookie. data-consent (consent.ts): without ad consent
+ * (ads false) the click ids are withheld, without analytics consent (ga false) no GA client id;
+ * with ad consent granted (gcl) the Google click cookies' raw values (`_gcl_aw`, `_gcl_gb`) too.
+ */
+export const touch = (ads = true, ga = true, gcl = false): SourceContext => {
+  const t: SourceContext = {
+    landing: FULL && !ads ? withhold(location.href) : location.href,
+    referrer: document.referrer,
+    gaClientId: FULL && !ga ? undefined : (/_ga=GA\d\.\d+\.(\d+\.\d+)/.exec(document.cookie) || [])[1],
+  };
+  if (FULL && gcl && (cookie("_gcl_aw") || cookie("_gcl_gb"))) t.clickIds = { gcl_aw: cookie("_gcl_aw"), gcl_gb: cookie("_gcl_gb") };
+  return t;
+};
 
 /**
  * This page view's session: the stored one, whose first touch is kept, unless there is none or this
@@ -22,19 +55,14 @@ const CAMPAIGN = "gclid gbraid wbraid dclid msclkid fbclid ttclid li_fat_id utm_
  * A session has no idle timeout: the lease decides how long a number stays; a later visit keeps its
  * first touch.
  */
-export const session = (): Session => {
+export const session = (id?: string, ads?: boolean): Session => {
   const q = new URLSearchParams(location.search),
     c = CAMPAIGN.map((k) => q.get(k));
   let o: Session | undefined = load("dni:s");
-  if (!o || c.some((v, j) => v && v != o!.c[j]))
-    save(
-      "dni:s",
-      (o = {
-        // The id: 128 random bits as four decimal numbers joined by "-" (SESSION_ID_PATTERN).
-        i: crypto.getRandomValues(new Uint32Array(4)).join("-"),
-        s: { landing: location.href, referrer: document.referrer, gaClientId: (/_ga=GA\d\.\d+\.(\d+\.\d+)/.exec(document.cookie) || [])[1] },
-        c,
-      }),
-    );
+  // id (consent granted mid-page, consent.ts): the session this page view already had, now kept.
+  if (!o || c.some((v, j) => v && v != o!.c[j]) || (FULL && id)) save("dni:s", (o = { i: (FULL && id) || newId(), s: touch(ads, true, FULL && ads), c }));
   return o;
 };
+
+/** A session never stored (data-consent, denied: consent.ts): a new id and a first touch without click ids or GA client id. */
+export const anonymous = (): Session => ({ i: newId(), s: touch(false, false), c: [] });

@@ -1,11 +1,12 @@
 /**
- * Ad conversions of the latest calls: for each call a platform knows about, its click id type,
+ * Ad conversions of the range's recent calls: for each call a platform knows about, its click id type,
  * whether it was uploaded, is waiting, was skipped or refused, and why — what an agency checks
  * first when conversions are missing.
  */
 import type { Call } from "../api";
 import { el } from "../dom";
 import { when } from "../format";
+import { callHref } from "./recent-calls";
 
 const PLATFORM: Record<string, string> = { google_ads: "Google Ads", microsoft_ads: "Microsoft Ads" };
 
@@ -33,10 +34,10 @@ export function renderConversions(body: HTMLTableSectionElement, empty: HTMLElem
         "tr",
         {},
         el("td", { textContent: when(r.at) }),
-        el("td", { textContent: r.call }),
+        el("td", { className: "wide" }, el("a", { href: callHref(r.call), textContent: r.call })),
         el("td", { textContent: r.platform }),
         el("td", {}, el("span", { className: `st ${r.status}`, textContent: r.status })),
-        el("td", { textContent: r.clickId }),
+        el("td", { className: "wide", textContent: r.clickId }),
         el("td", { textContent: r.reason }),
       ),
     ),

@@ -14,9 +14,9 @@ function row(n: NumberFigures): HTMLTableRowElement {
     {},
     el("td", { textContent: n.number }),
     el("td", {}, el("span", { className: `st ${n.state}`, textContent: n.state })),
-    el("td", { textContent: when(n.lastShownAt) }),
+    el("td", { className: "wide", textContent: when(n.lastShownAt) }),
     el("td", { textContent: when(n.lastCalledAt) }),
-    el("td", { className: "num", textContent: String(n.sessionsServed) }),
+    el("td", { className: "num wide", textContent: String(n.sessionsServed) }),
   );
 }
 

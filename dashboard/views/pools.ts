@@ -10,16 +10,26 @@ import { routeWords } from "../route-words";
 /** The width of a card's fill bar, in %: utilization, capped at 100. */
 export const barPercent = (utilization: number): number => Math.min(100, Math.max(0, Math.round(utilization * 100)));
 
+/**
+ * The pool's alert setting (its `status`), which is what the owner chose, in words distinct from its
+ * health (what is happening now): "Alerts on at 80 % full" beside "Healthy" does not contradict.
+ */
+export const alertSetting = (status: Pool["status"], threshold: number): string =>
+  status === "warning" ? `Alerts on, at ${pct(threshold)} full` : "Alerts off (status recycle)";
+
+/** The health state now, as the card's tag says it. */
+export const HEALTH_WORDS: Record<HealthView["state"], string> = { ok: "Healthy", warning: "Near full", exhausted: "Full" };
+
 /** The card's summary lines, in order. */
 export function cardLines(p: Pool, h: HealthView): { ids: string; fill: string; counters: string; episode: string | null } {
   const n = h.numbers;
   const c = h.counters;
   const e = h.episode;
   return {
-    ids: `${p.id} · status ${p.status} · alert at ${pct(h.alertThreshold)}`,
+    ids: `${p.id} · ${alertSetting(p.status, h.alertThreshold)}`,
     fill: `${n.leased} of ${n.total} leased (${pct(h.utilization)}) · ${n.free} free · 7-day peak ${h.peak7d}`,
     counters: `${c.allocations} allocations · ${c.recycledEarly} recycled early · ${c.overflow} overflow · ${c.refused} refused`,
-    episode: e ? `Warning since ${when(e.openedAt)}${e.exhaustedAt ? ` · ran dry ${when(e.exhaustedAt)}` : ""}` : null,
+    episode: e ? `Alert open since ${when(e.openedAt)}${e.exhaustedAt ? ` · ran dry ${when(e.exhaustedAt)}` : ""}` : null,
   };
 }
 
@@ -30,7 +40,12 @@ function card(p: Pool, h: HealthView, onSelect: (id: string) => void): HTMLButto
   const c = el(
     "button",
     { className: `card pool ${h.state}`, type: "button", dataset: { id: p.id } },
-    el("span", { className: "row" }, el("strong", { textContent: p.name }), el("span", { className: "tag", textContent: h.state })),
+    el(
+      "span",
+      { className: "row" },
+      el("strong", { textContent: p.name }),
+      el("span", { className: "tag", textContent: HEALTH_WORDS[h.state], title: `Health now: ${h.state}` }),
+    ),
     el("span", { className: "muted", textContent: lines.ids }),
     el("span", { className: "bar" }, fill),
     el("span", { textContent: lines.fill }),

@@ -38,13 +38,33 @@ describe("dashboard API client", () => {
     await api.health("web", 0);
     await api.numbers("web", null, 200);
     await api.numbers("web", "+18885550199", 200);
-    await api.callStats(Date.UTC(2031, 0, 1));
+    const range = { from: Date.UTC(2031, 0, 1), to: Date.UTC(2031, 0, 8) };
+    await api.callStats(range, "campaign");
+    await api.calls(range, 50);
+    await api.call("CA 1/2");
+    await api.deliveries("failing", 50);
     expect(net.sent.map((s) => s.url)).toEqual([
       "/v1/pools/web/health?minutes=0",
       "/v1/pools/web/numbers?limit=200",
       "/v1/pools/web/numbers?limit=200&cursor=%2B18885550199",
-      "/v1/stats/calls?from=2031-01-01T00%3A00%3A00.000Z",
+      "/v1/stats/calls?from=2031-01-01T00%3A00%3A00.000Z&to=2031-01-08T00%3A00%3A00.000Z&groupBy=campaign",
+      "/v1/calls?from=2031-01-01T00%3A00%3A00.000Z&to=2031-01-08T00%3A00%3A00.000Z&limit=50",
+      "/v1/calls/CA%201%2F2",
+      "/v1/deliveries?status=failing&limit=50",
     ]);
+    expect(net.sent.every((s) => (s.init?.method ?? "GET") === "GET")).toBe(true);
+  });
+
+  it("posts a redelivery, and fetches the CSV as a file with the key as a header", async () => {
+    const net = network(() => new Response("call_id\r\n", { status: 202, headers: { "Content-Type": "text/csv" } }));
+    const api = endpoints(createClient(() => "sk_k", net.fetcher));
+    const blob = await api.callsCsv({ from: Date.UTC(2031, 0, 1), to: Date.UTC(2031, 0, 2) });
+    expect(await blob.text()).toBe("call_id\r\n");
+    const answer = network(ok({ id: "42" }));
+    await endpoints(createClient(() => "sk_k", answer.fetcher)).redeliver("42");
+    expect(answer.sent.map((s) => [s.init?.method, s.url])).toEqual([["POST", "/v1/deliveries/42/redeliver"]]);
+    expect(net.sent.map((s) => [s.init?.method, s.url])).toEqual([["GET", "/v1/calls.csv?from=2031-01-01T00%3A00%3A00.000Z&to=2031-01-02T00%3A00%3A00.000Z"]]);
+    for (const s of [...net.sent, ...answer.sent]) expect(new Headers(s.init?.headers).get("Authorization")).toBe("Bearer sk_k");
   });
 
   it("fails with the API's message and status; 401 and 403 mean the key was refused", async () => {

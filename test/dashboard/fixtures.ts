@@ -1,5 +1,5 @@
 /** Answers shaped as the API gives them (types from the worker's schemas), for the dashboard's unit tests. */
-import type { HealthView, Pool } from "../../dashboard/api";
+import type { Call, DeliveryItem, HealthView, Pool } from "../../dashboard/api";
 
 export function health(over: Partial<HealthView> = {}): HealthView {
   return {
@@ -52,4 +52,66 @@ export function pool(over: Partial<Pool> = {}): Pool {
   };
 }
 
-export const svgNode = (): SVGSVGElement => document.createElementNS("http://www.w3.org/2000/svg", "svg");
+/** A call as GET /v1/calls answers it: attributed to a google-ads visit on the spring campaign, answered, 42 s. */
+export function call(over: Partial<Call> = {}): Call {
+  return {
+    id: "CA1",
+    pool: "web",
+    trackingNumber: "+18885550100",
+    caller: "+13105550123",
+    startedAt: Date.UTC(2031, 0, 5, 10),
+    receivedAt: Date.UTC(2031, 0, 5, 10),
+    attributed: true,
+    reason: "live",
+    session: "s1",
+    source: {
+      name: "google-ads",
+      referrer: "https://www.google.com/",
+      landing: "https://shop.example/pricing?gclid=abc",
+      utm: { source: "google", medium: "cpc", campaign: "spring", term: null, content: null },
+      clickIds: {
+        gclid: "abc",
+        gbraid: null,
+        wbraid: null,
+        dclid: null,
+        msclkid: null,
+        fbclid: null,
+        ttclid: null,
+        li_fat_id: null,
+        gcl_aw: null,
+        gcl_gb: null,
+      },
+      gaClientId: null,
+      consent: null,
+    },
+    lease: null,
+    route: { action: "transfer", to: "+18005550199", list: null, by: null, exception: null, attempts: [], answeredBy: "+18005550199" },
+    recordingUrl: null,
+    provider: "reference",
+    outcome: "answered",
+    talkSeconds: 42,
+    endedAt: Date.UTC(2031, 0, 5, 10, 1),
+    deliveries: [],
+    conversions: [],
+    ...over,
+  };
+}
+
+export function delivery(over: Partial<DeliveryItem> = {}): DeliveryItem {
+  return {
+    id: "7",
+    webhookId: "msg_7",
+    kind: "webhook",
+    event: "call",
+    callId: "CA1",
+    status: "pending",
+    attempts: 3,
+    redeliveries: 0,
+    lastStatus: 500,
+    lastError: "HTTP 500",
+    nextAttemptAt: Date.UTC(2031, 0, 5, 11),
+    deliveredAt: null,
+    createdAt: Date.UTC(2031, 0, 5, 10),
+    ...over,
+  };
+}

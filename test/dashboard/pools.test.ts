@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { barPercent, cardLines, markSelected, renderPools } from "../../dashboard/views/pools";
+import { alertSetting, barPercent, cardLines, HEALTH_WORDS, markSelected, renderPools } from "../../dashboard/views/pools";
 import { health, pool } from "./fixtures";
 
 describe("pool cards", () => {
@@ -12,12 +12,16 @@ describe("pool cards", () => {
   it("sums a pool up in its lines, with the open episode when there is one", () => {
     const opened = Date.UTC(2031, 0, 5, 9);
     const lines = cardLines(pool({ id: "web", status: "warning" }), health({ episode: { openedAt: opened, cause: "threshold", exhaustedAt: null } }));
-    expect(lines.ids).toBe("web · status warning · alert at 80 %");
+    // The alert setting is worded apart from the health state: "Alerts on" beside "Healthy" reads as no contradiction.
+    expect(lines.ids).toBe("web · Alerts on, at 80 % full");
+    expect(cardLines(pool({ status: "recycle" }), health()).ids).toBe("web · Alerts off (status recycle)");
+    expect(alertSetting("warning", 0.65)).toBe("Alerts on, at 65 % full");
+    expect(HEALTH_WORDS).toEqual({ ok: "Healthy", warning: "Near full", exhausted: "Full" });
     expect(lines.fill).toBe("6 of 20 leased (30 %) · 14 free · 7-day peak 9");
     expect(lines.counters).toBe("12 allocations · 1 recycled early · 0 overflow · 2 refused");
-    expect(lines.episode).toBe(`Warning since ${new Date(opened).toLocaleString()}`);
+    expect(lines.episode).toBe(`Alert open since ${new Date(opened).toLocaleString()}`);
     const dry = cardLines(pool(), health({ episode: { openedAt: opened, cause: "exhausted", exhaustedAt: opened + 60_000 } }));
-    expect(dry.episode).toBe(`Warning since ${new Date(opened).toLocaleString()} · ran dry ${new Date(opened + 60_000).toLocaleString()}`);
+    expect(dry.episode).toBe(`Alert open since ${new Date(opened).toLocaleString()} · ran dry ${new Date(opened + 60_000).toLocaleString()}`);
     expect(cardLines(pool(), health()).episode).toBeNull();
   });
 
@@ -31,6 +35,7 @@ describe("pool cards", () => {
     const cards = [...grid.querySelectorAll<HTMLButtonElement>(".pool")];
     expect(cards.map((c) => c.className)).toEqual(["card pool warning", "card pool exhausted"]);
     expect(cards[0]!.querySelector("strong")?.textContent).toBe(evil);
+    expect(cards.map((c) => c.querySelector(".tag")?.textContent)).toEqual(["Near full", "Full"]);
     expect(grid.querySelector("img")).toBeNull();
     expect(cards[0]!.querySelector<HTMLElement>(".bar i")?.style.width).toBe("30%");
     cards[1]!.click();

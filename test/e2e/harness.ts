@@ -191,10 +191,11 @@ const CHROMIUM = {
 
 /**
  * One headless Debian Chromium for a whole file (a launch takes seconds); each newContext() is a
- * fresh visitor (its own storage, cache and cookies) with the same desktop user agent.
+ * fresh visitor (its own storage, cache and cookies) with the same desktop user agent. `args`:
+ * more command-line switches (e.g. --host-resolver-rules for a site on several host names).
  */
-export async function launchChromium(): Promise<{ browser: Browser; newContext(): Promise<BrowserContext>; close(): Promise<void> }> {
-  const browser = await chromium.launch(CHROMIUM);
+export async function launchChromium(args: string[] = []): Promise<{ browser: Browser; newContext(): Promise<BrowserContext>; close(): Promise<void> }> {
+  const browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, ...args] });
   return { browser, newContext: () => browser.newContext({ userAgent: DESKTOP_UA, locale: "en-US" }), close: () => browser.close() };
 }
 

@@ -45,13 +45,47 @@ export interface Platforms {
   revoked: boolean;
   /** The next upload is refused with 401 (the access token expired early). */
   expireNextToken: boolean;
-  /** Tokens issued so far (the latest is the only valid one). */
+  /** Tokens issued so far, by both platforms (the one a platform issued last is the only one it takes). */
   issued: string[];
+  /** Whole-request answers to give instead of processing the next uploads, in order (documented error shapes). */
+  googleNext: Canned[];
+  /** Microsoft's may be made from the request body (a BatchError names a row by its index in it). */
+  msNext: (Canned | ((body: { OfflineConversions: Record<string, unknown>[] }) => Canned))[];
+  /** What Google has recorded: `<conversionAction> <orderId>` and `<click> <conversionDateTime>` (a repeat is a duplicate). */
+  googleAccepted: Set<string>;
+}
+
+/** A whole-request answer, built into a Response where it is sent (a Response made in the test could not be read by the worker's request). */
+export interface Canned {
+  status: number;
+  body: unknown;
+}
+
+/** A Google Ads REST error: google.rpc.Status with a GoogleAdsFailure in its details. */
+export function googleError(httpStatus: number, status: string, message: string, errorCode?: Record<string, string>): Canned {
+  const details = errorCode
+    ? [{ "@type": "type.googleapis.com/google.ads.googleads.v26.errors.GoogleAdsFailure", errors: [{ errorCode, message }], requestId: "req-err-1" }]
+    : undefined;
+  return { status: httpStatus, body: { error: { code: httpStatus, message, status, ...(details ? { details } : {}) } } };
+}
+
+/** A Microsoft Advertising REST fault (ApiFaultDetail): OperationErrors for the request, BatchErrors by Index. */
+export function msFault(
+  httpStatus: number,
+  errors: {
+    OperationErrors?: { Code: number; ErrorCode: string; Message: string }[];
+    BatchErrors?: { Code: number; ErrorCode: string; Message: string; Index: number }[];
+  },
+): Canned {
+  const op = (errors.OperationErrors ?? []).map((e) => ({ ...e, Details: null }));
+  const batch = (errors.BatchErrors ?? []).map((e) => ({ ...e, Details: null, FieldPath: null, ForwardCompatibilityMap: null, Type: "BatchError" }));
+  return { status: httpStatus, body: { TrackingId: "trk-1", Type: "ApiFaultDetail", OperationErrors: op, BatchErrors: batch } };
 }
 
 export const ALERT_HOOK = "https://hooks.example/alerts";
 
 export function mockPlatforms(): Platforms {
+  latest.clear();
   const p: Platforms = {
     seen: [],
     googleTokens: () => p.seen.filter((s) => s.url.href === "https://oauth2.googleapis.com/token"),
@@ -64,15 +98,31 @@ export function mockPlatforms(): Platforms {
     revoked: false,
     expireNextToken: false,
     issued: [],
+    googleNext: [],
+    msNext: [],
+    googleAccepted: new Set(),
   };
   const net = mockNetwork((req) => {
-    if (req.url.hostname === "oauth2.googleapis.com" || req.url.hostname === "login.microsoftonline.com") return token(p, req);
-    if (req.url.hostname === "googleads.googleapis.com") return google(p, req);
-    if (req.url.hostname === "campaign.api.bingads.microsoft.com") return microsoft(p, req);
+    // A request that breaks the documented contract fails the test (afterEach: platformViolations),
+    // not only the upload: the worker would otherwise read the thrown check as a network error.
+    try {
+      if (req.url.hostname === "oauth2.googleapis.com" || req.url.hostname === "login.microsoftonline.com") return token(p, req);
+      if (req.url.hostname === "googleads.googleapis.com") return google(p, req);
+      if (req.url.hostname === "campaign.api.bingads.microsoft.com") return microsoft(p, req);
+    } catch (err) {
+      violations.push(`${req.method} ${req.url.href}: ${err instanceof Error ? err.message : String(err)}`);
+      return Response.json({ error: { code: 400, message: "contract violation (test)", status: "INVALID_ARGUMENT" } }, { status: 400 });
+    }
     return new Response(null, { status: 204 });
   });
   p.seen = net.seen;
   return p;
+}
+
+const violations: string[] = [];
+/** The requests so far that broke the platforms' documented contract (emptied on reading). */
+export function platformViolations(): string[] {
+  return violations.splice(0);
 }
 
 function token(p: Platforms, req: Seen): Response {
@@ -87,24 +137,30 @@ function token(p: Platforms, req: Seen): Response {
     return Response.json({ error: "invalid_grant", error_description: "Token has been expired or revoked." }, { status: 400 });
   const t = `ya29.token-${p.issued.length + 1}`;
   p.issued.push(t);
+  latest.set(req.url.hostname, t);
   return Response.json({ access_token: t, expires_in: 3599, token_type: "Bearer", scope: "https://www.googleapis.com/auth/adwords" });
 }
 
-function bearerOk(p: Platforms, req: Seen): boolean {
+/** The access token each token endpoint issued last: the only one its platform takes. */
+const latest = new Map<string, string>();
+
+function bearerOk(p: Platforms, req: Seen, tokenHost: string): boolean {
   const auth = req.headers.get("Authorization");
   if (p.expireNextToken) {
     p.expireNextToken = false;
     return false;
   }
-  return auth === `Bearer ${p.issued[p.issued.length - 1]}`;
+  return auth === `Bearer ${latest.get(tokenHost)}`;
 }
 
 function google(p: Platforms, req: Seen): Response {
   expect(req.method).toBe("POST");
   expect(req.url.pathname).toMatch(GOOGLE_UPLOAD);
   expect(req.headers.get("developer-token")).toBeTruthy();
-  if (!bearerOk(p, req))
+  if (!bearerOk(p, req, "oauth2.googleapis.com"))
     return Response.json({ error: { code: 401, message: "Request had invalid authentication credentials.", status: "UNAUTHENTICATED" } }, { status: 401 });
+  const canned = p.googleNext.shift();
+  if (canned) return Response.json(canned.body, { status: canned.status });
   const body = JSON.parse(req.body) as { conversions: Record<string, unknown>[]; partialFailure: boolean };
   expect(Object.keys(body).sort()).toEqual(["conversions", "partialFailure"]);
   expect(body.partialFailure).toBe(true);
@@ -116,8 +172,16 @@ function google(p: Platforms, req: Seen): Response {
     expect(c.conversionDateTime).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
     expect(typeof c.orderId).toBe("string");
     expect(["gclid", "gbraid", "wbraid"].filter((k) => k in c)).toHaveLength(1);
+    // Consent on a ClickConversion: ad_user_data only (ad_personalization is for customer match), GRANTED or DENIED.
+    if ("consent" in c) {
+      expect(Object.keys(c.consent as object)).toEqual(["adUserData"]);
+      expect(["GRANTED", "DENIED"]).toContain((c.consent as { adUserData: string }).adUserData);
+    }
     const id = String(c.gclid ?? c.gbraid ?? c.wbraid);
-    const code = p.googleErrors.get(id);
+    const keys = [`${c.conversionAction} ${c.orderId}`, `${id} ${c.conversionDateTime}`];
+    const duplicate = keys.some((k) => p.googleAccepted.has(k));
+    const code = duplicate ? { conversionUploadError: "CLICK_CONVERSION_ALREADY_EXISTS" } : p.googleErrors.get(id);
+    if (!code) for (const k of keys) p.googleAccepted.add(k);
     if (!code) return { gclid: c.gclid, conversionAction: c.conversionAction, conversionDateTime: c.conversionDateTime };
     errors.push({
       errorCode: code,
@@ -141,8 +205,11 @@ function microsoft(p: Platforms, req: Seen): Response {
   expect(req.method).toBe("POST");
   expect(req.url.pathname).toBe("/CampaignManagement/v13/OfflineConversions/Apply");
   for (const h of ["DeveloperToken", "CustomerId", "CustomerAccountId"]) expect(req.headers.get(h), h).toBeTruthy();
-  if (!bearerOk(p, req)) return Response.json({ Message: "Authentication failed" }, { status: 401 });
+  if (!bearerOk(p, req, "login.microsoftonline.com")) return Response.json({ Message: "Authentication failed" }, { status: 401 });
   const body = JSON.parse(req.body) as { OfflineConversions: Record<string, unknown>[] };
+  const next = p.msNext.shift();
+  const canned = typeof next === "function" ? next(body) : next;
+  if (canned) return Response.json(canned.body, { status: canned.status });
   expect(Object.keys(body)).toEqual(["OfflineConversions"]);
   const PartialErrors: unknown[] = [];
   body.OfflineConversions.forEach((c, Index) => {

@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { LIST_ORDER } from "../../worker/account/call-store";
+import { groupQuery, LIST_ORDER } from "../../worker/account/call-store";
 import { LEASE_AT } from "../../worker/pool/leases";
 import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, ring, T0, visit, voiceOf } from "./calls-helpers";
 import { accountStub, api, createPool, freshNumbers, poolStub } from "./helpers";
@@ -216,5 +216,16 @@ describe("the call path's queries are index lookups", () => {
       expect(plan).toMatch(/INDEX calls_/);
       expect(plan).not.toMatch(/TEMP B-TREE/);
     }
+    // Grouped totals over a time range (the dashboard's) read the range through an index.
+    const grouped = await runInDurableObject(accountStub(acct.accountId), (_i, s) =>
+      (["source", "campaign", "landing", "pool"] as const).map((by) =>
+        s.storage.sql
+          .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${groupQuery(by, "WHERE started_at >= 0 AND started_at < 5")}`)
+          .toArray()
+          .map((r) => r.detail)
+          .join(" | "),
+      ),
+    );
+    for (const plan of grouped) expect(plan).toMatch(/INDEX calls_\w+ \([^)]*started_at[<>]/);
   });
 });

@@ -212,6 +212,56 @@ describe("reading calls back", () => {
     expect(ads.json.total.calls).toBe(w.ids.filter((c) => c.pool === "ads" && c.startedAt >= T0 + DAY).length);
   });
 
+  it("totals calls by source, campaign, landing page or pool with groupBy, over a time range", async () => {
+    // The expected groups, computed from the calls as the API lists them.
+    const calls: {
+      id: string;
+      pool: string | null;
+      startedAt: number;
+      attributed: boolean;
+      source: { name: string | null; landing: string | null; utm: { campaign: string | null } } | null;
+    }[] = (await api("GET", "/v1/calls?limit=500", { key: w.acct.adminKey })).json.calls;
+    const keyOf = {
+      source: (c: (typeof calls)[number]) => c.source?.name ?? null,
+      campaign: (c: (typeof calls)[number]) => c.source?.utm.campaign ?? null,
+      landing: (c: (typeof calls)[number]) => c.source?.landing?.split(/[?#]/)[0] ?? null,
+      pool: (c: (typeof calls)[number]) => c.pool,
+    };
+    const from = T0 + DAY;
+    for (const [by, key] of Object.entries(keyOf)) {
+      for (const range of [
+        { q: "", from: 0 },
+        { q: `&from=${new Date(from).toISOString()}`, from },
+      ]) {
+        const counts = new Map<string | null, { calls: number; attributed: number }>();
+        for (const c of calls.filter((c) => c.startedAt >= range.from)) {
+          const g = counts.get(key(c)) ?? { calls: 0, attributed: 0 };
+          g.calls++;
+          if (c.attributed) g.attributed++;
+          counts.set(key(c), g);
+        }
+        const r = await api("GET", `/v1/stats/calls?groupBy=${by}${range.q}`, { key: w.acct.adminKey });
+        expect(r.status).toBe(200);
+        expect(r.json.groupBy).toBe(by);
+        const groups: { key: string | null; calls: number; attributed: number; answered: number; talkSeconds: number }[] = r.json.groups;
+        expect(new Map(groups.map((g) => [g.key, { calls: g.calls, attributed: g.attributed }])), `${by}${range.q}`).toEqual(counts);
+        // Most calls first; the totals still add up.
+        expect(groups.map((g) => g.calls)).toEqual(groups.map((g) => g.calls).sort((a, b) => b - a));
+        expect(groups.reduce((n, g) => n + g.calls, 0)).toBe(r.json.total.calls);
+      }
+    }
+    // What the seed makes: three google-ads calls on the spring campaign, landing on the shop's home page (its gclid dropped).
+    const campaign = await api("GET", "/v1/stats/calls?groupBy=campaign", { key: w.acct.adminKey });
+    expect(campaign.json.groups[0]).toEqual({ key: "spring", calls: 3, attributed: 3, answered: 0, talkSeconds: 0 });
+    const landing = await api("GET", "/v1/stats/calls?groupBy=landing&source=google-ads", { key: w.acct.adminKey });
+    expect(landing.json.groups).toEqual([{ key: "https://www.shop.example/", calls: 3, attributed: 3, answered: 0, talkSeconds: 0 }]);
+    // Without groupBy the answer is as before.
+    expect(Object.keys((await api("GET", "/v1/stats/calls", { key: w.acct.adminKey })).json).sort()).toEqual(["days", "total"]);
+    const bad = await api("GET", "/v1/stats/calls?groupBy=city", { key: w.acct.adminKey });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.details[0]).toMatchObject({ path: "groupBy" });
+  });
+
   it("bad queries get a 400 JSON error", async () => {
     for (const q of ["limit=0", "limit=501", "limit=x", "from=yesterday", "attributed=maybe", "pool=../x", "cursor=bm9wZQ", `source=${"x".repeat(65)}`]) {
       const r = await api("GET", `/v1/calls?${q}`, { key: w.acct.adminKey });

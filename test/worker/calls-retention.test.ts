@@ -145,6 +145,11 @@ describe("bounded call storage", () => {
     expect(listed).toEqual([...kept].reverse());
     const stats = await api("GET", "/v1/stats/calls", { key: acct.adminKey });
     expect(stats.json.total).toEqual({ calls: kept.length, attributed: kept.length, answered: kept.length, talkSeconds: 42 * kept.length });
+    // Grouped, the account's table and the months' logs are merged into one row per campaign.
+    const byCampaign = await api("GET", "/v1/stats/calls?groupBy=campaign", { key: acct.adminKey });
+    expect(byCampaign.json.groups).toEqual([
+      { key: "spring", calls: kept.length, attributed: kept.length, answered: kept.length, talkSeconds: 42 * kept.length },
+    ]);
     const csv = await SELF.fetch("https://dni.test/v1/calls.csv", { headers: { Authorization: `Bearer ${acct.adminKey}` } });
     expect((await csv.text()).trim().split("\r\n")).toHaveLength(kept.length + 1);
     const oldKept = kept[0]!;

@@ -5,33 +5,14 @@
  * the call; an expired access token is refreshed once; a revoked refresh token stops uploads with
  * one alert; a visit without consent is never uploaded.
  */
-import { runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-desk";
 import { JITTER, retryDelayMs } from "../../worker/account/outbox";
-import { ALERT_HOOK, mockPlatforms } from "./ad-platforms";
-import { at, callBody, callId, callWorld, GOOGLE, getCall, ring, T0, type Voice, visit } from "./calls-helpers";
-import { accountStub, api, BASE, type Created } from "./helpers";
-
-const GOOGLE_SETTINGS = {
-  customerId: "123-456-7890",
-  conversionActionId: "987654321",
-  conversionName: "Phone call (DNI)",
-  timeZone: "America/New_York",
-  developerToken: "dev-token-AAAA1111",
-  clientId: "client-id-1234.apps.googleusercontent.com",
-  clientSecret: "client-secret-XYZW",
-  refreshToken: "1//refresh-token-abcd",
-};
-const MS_SETTINGS = {
-  customerId: "5550001",
-  accountId: "7770002",
-  conversionName: "Phone call",
-  developerToken: "ms-dev-token-9999",
-  clientId: "ms-client-id-0000",
-  refreshToken: "M.R3_refresh-token-efgh",
-};
-const GRANTED = { adUserData: "granted", adStorage: "granted", adPersonalization: "granted" };
+import { googleDateTime } from "../../worker/domain/conversions";
+import { ALERT_HOOK, mockPlatforms, platformViolations } from "./ad-platforms";
+import { at, callWorld, getCall, ring, T0 } from "./calls-helpers";
+import { adCall, alarm, conversionOf, conversions, csv, GOOGLE_SETTINGS, MS_SETTINGS, parseCsv } from "./conversions-helpers";
+import { accountStub, api, dump } from "./helpers";
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["Date"] });
@@ -40,34 +21,10 @@ beforeEach(() => {
   vi.spyOn(console, "error").mockImplementation(() => undefined);
 });
 afterEach(() => {
+  expect(platformViolations()).toEqual([]);
   vi.restoreAllMocks();
   vi.useRealTimers();
 });
-
-async function conversions(acct: Created, body: unknown) {
-  return api("PATCH", "/v1/account/conversions", { key: acct.adminKey, body });
-}
-
-/** A visit from a Google (and Bing) ad with consent, a call, and its status report (answered, `talk` s). */
-async function adCall(acct: Created, voice: Voice, opts: { gclid: string; talk?: number; consent?: unknown; msclkid?: string; outcome?: string }) {
-  const source = { ...GOOGLE, clickIds: { gclid: opts.gclid, ...(opts.msclkid ? { msclkid: opts.msclkid } : {}) }, consent: opts.consent ?? GRANTED };
-  const v = await visit(acct, source);
-  const id = callId("ads");
-  const now = Date.now();
-  expect((await ring(voice.callbackUrl, callBody(id, v.number, now))).status).toBe(200);
-  const r = await ring(`${voice.callbackUrl}/status`, { callId: id, status: opts.outcome ?? "completed", duration: opts.talk ?? 95, endTime: now + 100_000 });
-  expect(r.status).toBe(200);
-  return id;
-}
-
-async function csv(acct: Created, query = "") {
-  const res = await SELF.fetch(`${BASE}/v1/calls.csv${query}`, { headers: { Authorization: `Bearer ${acct.adminKey}` } });
-  return { status: res.status, headers: res.headers, text: await res.text() };
-}
-
-const alarm = (acct: Created) => runDurableObjectAlarm(accountStub(acct.accountId));
-const conversionOf = async (acct: Created, id: string, platform = "google_ads") =>
-  ((await getCall(acct, id)).json.conversions as { platform: string; reason: string | null }[]).find((c) => c.platform === platform);
 
 describe("conversion settings", () => {
   it("credentials are write-only (hints), refused without them, and nothing is stored on a bad request", async () => {
@@ -100,6 +57,10 @@ describe("conversion settings", () => {
       auth: { state: "ok", reason: null, since: null },
     });
     expect(JSON.stringify(set.json)).not.toContain("refresh-token-abcd");
+    // Stored sealed: none of the credentials is anywhere in the account object's storage.
+    const stored = await dump(accountStub(acct.accountId));
+    expect(stored).toContain("1234567890");
+    for (const secret of [GOOGLE_SETTINGS.developerToken, GOOGLE_SETTINGS.clientSecret, GOOGLE_SETTINGS.refreshToken]) expect(stored).not.toContain(secret);
     expect(set.json.rules).toEqual({ minSeconds: 60, value: 50, currency: "USD", consent: "granted", pools: { web: { minSeconds: 90 } } });
     // Changing the config without credentials keeps the stored ones.
     const again = await conversions(acct, {
@@ -150,7 +111,7 @@ describe("Google Ads uploads", () => {
           conversionValue: 120.5,
           currencyCode: "USD",
           orderId: `dni-${good}`,
-          consent: { adUserData: "GRANTED", adPersonalization: "GRANTED" },
+          consent: { adUserData: "GRANTED" },
         },
       ],
       partialFailure: true,
@@ -220,6 +181,41 @@ describe("Google Ads uploads", () => {
     at(T0 + 2 * 86_400_000);
     await alarm(acct);
     expect(ads.googleUploads()).toHaveLength(2);
+
+    // The refused upload is a dead delivery of kind google_ads (the dashboard lists it); redelivered, it is sent once more.
+    const dead = (await api("GET", "/v1/deliveries?status=dead&kind=google_ads", { key: acct.adminKey })).json.deliveries;
+    expect(dead).toEqual([expect.objectContaining({ kind: "google_ads", callId: bad, status: "dead", attempts: 1 })]);
+    const again = await api("POST", `/v1/deliveries/${dead[0].id}/redeliver`, { key: acct.adminKey });
+    expect(again.status).toBe(202);
+    expect(again.json).toMatchObject({ kind: "google_ads", status: "pending", redeliveries: 1 });
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(3);
+    expect(JSON.parse(ads.googleUploads()[2]!.body).conversions.map((c: { gclid: string }) => c.gclid)).toEqual(["gclid-bad"]);
+  });
+
+  it("a visit with no gclid is uploaded by its gbraid, else its wbraid (one click id per conversion); the import CSV, which takes gclids only, leaves them out", async () => {
+    const { acct, voice } = await callWorld(3);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    const gbraid = await adCall(acct, voice, { clickIds: { gbraid: "GB-app-1", wbraid: "WB-web-1" } });
+    const wbraid = await adCall(acct, voice, { clickIds: { wbraid: "WB-web-2" } });
+    const none = await adCall(acct, voice, { clickIds: { fbclid: "FB-1", msclkid: "MS-1" } });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    const sent = (JSON.parse(ads.googleUploads()[0]!.body).conversions as Record<string, unknown>[]).map(({ gclid, gbraid, wbraid, orderId }) => ({
+      gclid,
+      gbraid,
+      wbraid,
+      orderId,
+    }));
+    expect(sent).toEqual([
+      { gclid: undefined, gbraid: "GB-app-1", wbraid: undefined, orderId: `dni-${gbraid}` },
+      { gclid: undefined, gbraid: undefined, wbraid: "WB-web-2", orderId: `dni-${wbraid}` },
+    ]);
+    expect(await conversionOf(acct, gbraid)).toMatchObject({ status: "uploaded", clickIdType: "gbraid" });
+    expect(await conversionOf(acct, wbraid)).toMatchObject({ status: "uploaded", clickIdType: "wbraid" });
+    expect(await conversionOf(acct, none)).toMatchObject({ status: "skipped", reason: "the visit had no gclid, gbraid or wbraid" });
+    expect(parseCsv((await csv(acct, "?format=google_ads")).text)).toHaveLength(2);
   });
 
   it("an upload Google says already exists (an earlier attempt went through) counts as uploaded", async () => {
@@ -293,9 +289,12 @@ describe("Google Ads uploads", () => {
     expect(await conversionOf(acct, b)).toMatchObject({ status: "uploaded" });
   });
 
-  it("enhanced conversions for leads (on request) add the SHA-256 of the caller's E.164 number; a pool override sets its own minimum", async () => {
-    const { acct, voice } = await callWorld(2);
-    await conversions(acct, { googleAds: { ...GOOGLE_SETTINGS, enhancedConversions: true }, rules: { pools: { web: { minSeconds: 120 } } } });
+  it("enhanced conversions for leads (on request) add the SHA-256 of the caller's E.164 number; a pool override sets its own minimum, value and currency, or turns uploads off", async () => {
+    const { acct, voice } = await callWorld(3);
+    await conversions(acct, {
+      googleAds: { ...GOOGLE_SETTINGS, enhancedConversions: true },
+      rules: { value: 10, currency: "USD", pools: { web: { minSeconds: 120, value: 250, currency: "EUR" } } },
+    });
     const ads = mockPlatforms();
     const longer = await adCall(acct, voice, { gclid: "gclid-long", talk: 150 });
     const shorter = await adCall(acct, voice, { gclid: "gclid-95", talk: 95 });
@@ -305,8 +304,62 @@ describe("Google Ads uploads", () => {
     expect(sent).toHaveLength(1);
     // SHA-256 of "+13105550123" as Node's crypto computes it (the caller of callBody).
     expect(sent[0].userIdentifiers).toEqual([{ hashedPhoneNumber: "1b86a2a9accd0342714a487c0cf6e0f91cec8763e7e6096776bc1e9f74d84584" }]);
+    expect(sent[0]).toMatchObject({ conversionValue: 250, currencyCode: "EUR" });
     expect(await conversionOf(acct, longer)).toMatchObject({ status: "uploaded" });
     expect(await conversionOf(acct, shorter)).toMatchObject({ status: "skipped", reason: "talk time 95 s is under the minimum of 120 s" });
+    expect((await conversions(acct, { rules: { pools: { web: { enabled: false } } } })).status).toBe(200);
+    const off = await adCall(acct, voice, { gclid: "gclid-off", talk: 300 });
+    expect(await conversionOf(acct, off)).toMatchObject({ status: "skipped", reason: "uploads are off for pool web" });
+  });
+});
+
+describe("consent", () => {
+  it("a visit whose ad_user_data (or, without it, ad_storage) was denied is never uploaded, to either platform or the import CSV; 'not_denied' also takes visits with no signal", async () => {
+    const { acct, voice } = await callWorld(4);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS, microsoftAds: MS_SETTINGS, rules: { consent: "not_denied" } });
+    const ads = mockPlatforms();
+    const denied = await adCall(acct, voice, { gclid: "gclid-denied", msclkid: "ms-denied", consent: { adUserData: "denied", adStorage: "granted" } });
+    const storageDenied = await adCall(acct, voice, { gclid: "gclid-storage-denied", msclkid: "ms-storage-denied", consent: { adStorage: "denied" } });
+    const none = await adCall(acct, voice, { gclid: "gclid-none", msclkid: "ms-none", consent: {} });
+    const granted = await adCall(acct, voice, { gclid: "gclid-granted", msclkid: "ms-granted" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    const google = ads.googleUploads().flatMap((u) => JSON.parse(u.body).conversions as Record<string, unknown>[]);
+    const microsoft = ads.microsoftUploads().flatMap((u) => JSON.parse(u.body).OfflineConversions as { MicrosoftClickId: string }[]);
+    // No signal: sent without a consent field (never as UNSPECIFIED); granted: sent as GRANTED.
+    expect(google.map((c) => [c.gclid, c.consent]).sort()).toEqual([
+      ["gclid-granted", { adUserData: "GRANTED" }],
+      ["gclid-none", undefined],
+    ]);
+    expect(microsoft.map((c) => c.MicrosoftClickId).sort()).toEqual(["ms-granted", "ms-none"]);
+    const everything = ads.seen.map((r) => r.body).join("\n");
+    for (const id of ["gclid-denied", "ms-denied", "gclid-storage-denied", "ms-storage-denied"]) expect(everything).not.toContain(id);
+    for (const id of [denied, storageDenied])
+      for (const platform of ["google_ads", "microsoft_ads"])
+        expect(await conversionOf(acct, id, platform), `${id} ${platform}`).toMatchObject({
+          status: "skipped",
+          reason: "the visitor denied ad_user_data consent",
+        });
+    expect(await conversionOf(acct, none)).toMatchObject({ status: "uploaded" });
+    expect(await conversionOf(acct, granted, "microsoft_ads")).toMatchObject({ status: "uploaded" });
+    const template = parseCsv((await csv(acct, "?format=google_ads")).text);
+    expect(
+      template
+        .slice(2)
+        .map((r) => r[0])
+        .sort(),
+    ).toEqual(["gclid-granted", "gclid-none"]);
+  });
+
+  it("conversion times carry the ad account's offset on that date: daylight saving time and half-hour zones", () => {
+    const summer = Date.parse("2031-07-01T16:30:05Z");
+    expect(googleDateTime(summer, "America/New_York")).toBe("2031-07-01 12:30:05-04:00");
+    expect(googleDateTime(Date.parse("2031-01-15T16:30:05Z"), "America/New_York")).toBe("2031-01-15 11:30:05-05:00");
+    expect(googleDateTime(summer, "Asia/Kolkata")).toBe("2031-07-01 22:00:05+05:30");
+    expect(googleDateTime(summer, "America/St_Johns")).toBe("2031-07-01 14:00:05-02:30");
+    expect(googleDateTime(Date.parse("2031-12-31T23:59:59.900Z"), "UTC")).toBe("2031-12-31 23:59:59+00:00");
+    // Across midnight into the next day in the account's zone.
+    expect(googleDateTime(Date.parse("2031-03-01T20:00:00Z"), "Pacific/Auckland")).toBe("2031-03-02 09:00:00+13:00");
   });
 });
 
@@ -373,6 +426,13 @@ describe("the calls CSV for Google Ads' import", () => {
         "",
       ].join("\r\n"),
     );
+    // It opens as cells: a name with a comma and quotes stays one cell, as Google's template expects.
+    const named = parseCsv((await csv(acct, `?format=google_ads&conversionName=${encodeURIComponent('Call, "tracked"')}`)).text);
+    expect(named).toEqual([
+      ["Parameters:TimeZone=America/New_York"],
+      ["Google Click ID", "Conversion Name", "Conversion Time", "Conversion Value", "Conversion Currency"],
+      ["gclid-csv", 'Call, "tracked"', "2031-03-01 05:00:00-05:00", "75", "USD"],
+    ]);
     const full = await csv(acct);
     const [head, ...lines] = full.text.trim().split("\r\n");
     expect(head!.split(",").slice(-5)).toEqual(["Google Click ID", "Conversion Name", "Conversion Time", "Conversion Value", "Conversion Currency"]);

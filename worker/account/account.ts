@@ -23,7 +23,7 @@ import type { PendingAlert } from "../pool/alerts";
 import { poolHealth, poolNumbers } from "../pool/fan-out";
 import type { Account, AccountPatch } from "../schemas/account";
 import type { AutoscaleConfig, AutoscaleView } from "../schemas/autoscale";
-import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
+import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { Conversions, ConversionsPatch } from "../schemas/conversions";
 import type { DeliveryItem, DeliveryList } from "../schemas/deliveries";
 import type { NumberFigures } from "../schemas/health";
@@ -452,9 +452,9 @@ export class AccountObject extends DurableObject<Env> {
     return this.row() ? ok(this.desk.orphanReports(limit)) : accountNotFound();
   }
 
-  async callStats(f: CallFilter): Promise<Result<CallStats>> {
+  async callStats(f: CallFilter, groupBy?: CallGrouping): Promise<Result<CallStats>> {
     const row = this.row();
-    return row ? ok(await this.desk.stats(row.id, f)) : accountNotFound();
+    return row ? ok(await this.desk.stats(row.id, f, groupBy)) : accountNotFound();
   }
 
   /**
@@ -498,13 +498,19 @@ export class AccountObject extends DurableObject<Env> {
     if (!row) return accountNotFound();
     const found = this.desk.delivery(id);
     const config = integrationConfig(row);
-    const configured = { ga4: config.ga4, webhook: config.webhook, alert: config.alertWebhook, alert_email: config.alertEmail } as Record<string, unknown>;
-    if (found && !configured[found.kind])
-      return fail(
-        409,
-        "not_configured",
-        `Delivery ${id} goes to ${found.kind}, which is not configured any more; set it in PATCH /v1/account/integrations first`,
-      );
+    const ads = this.conversions.setup();
+    const configured = {
+      ga4: config.ga4,
+      webhook: config.webhook,
+      alert: config.alertWebhook,
+      alert_email: config.alertEmail,
+      google_ads: ads.google_ads,
+      microsoft_ads: ads.microsoft_ads,
+    } as Record<string, unknown>;
+    if (found && !configured[found.kind]) {
+      const where = found.kind === "google_ads" || found.kind === "microsoft_ads" ? "PATCH /v1/account/conversions" : "PATCH /v1/account/integrations";
+      return fail(409, "not_configured", `Delivery ${id} goes to ${found.kind}, which is not configured any more; set it in ${where} first`);
+    }
     const out = found ? await this.desk.redeliver(id, now) : null;
     return out ? ok(deliveryItem(out, row.id)) : fail(404, "delivery_not_found", `No delivery ${id} in this account; list them with GET /v1/deliveries`);
   }
@@ -714,7 +720,7 @@ export class AccountObject extends DurableObject<Env> {
       setup: this.conversions.setup(),
       credentials: (platform) => this.conversions.credentials(row.id, platform),
       markAuthFailed: (platform, reason, now) => this.conversions.markAuthFailed(platform, reason, now),
-      alerts: !!integrationConfig(row).alertWebhook,
+      alerts: ((c) => !!(c.alertWebhook || c.alertEmail))(integrationConfig(row)),
     };
   }
 

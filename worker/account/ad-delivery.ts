@@ -18,7 +18,7 @@ export interface AdsContext {
   credentials(platform: AdPlatform): Promise<AdCredentials | null>;
   /** True the first time (the caller alerts once). */
   markAuthFailed(platform: AdPlatform, reason: string, now: number): boolean;
-  /** Whether pool alerts have somewhere to go (the alert webhook). */
+  /** Whether alerts have somewhere to go (the alert webhook or the alert email). */
   alerts: boolean;
 }
 
@@ -76,7 +76,16 @@ async function deliverPlatform(deps: AdDeliveryDeps, ads: AdsContext, platform: 
     });
     console.error(`conversions: ${platform} credentials no longer work; uploads paused`, { account: ads.accountId, reason: result.authFailed });
     if (ads.markAuthFailed(platform, result.authFailed, at) && ads.alerts) {
-      const payload = JSON.stringify({ type: "conversions.auth_failed", platform, reason: result.authFailed, at });
+      const name = platform === "google_ads" ? "Google Ads" : "Microsoft Advertising";
+      const payload = JSON.stringify({
+        type: "conversions.auth_failed",
+        accountId: ads.accountId,
+        platform,
+        reason: result.authFailed,
+        message: `${name} refused the stored credentials (${result.authFailed}); its conversion uploads are paused.`,
+        remedies: [{ message: `Set new ${name} credentials with PATCH /v1/account/conversions; the paused uploads then go out.` }],
+        at,
+      });
       await deps.queueOnce([{ key: `conversions-auth/${platform}/${at}`, kind: "alert", payload }], at);
     }
     return;

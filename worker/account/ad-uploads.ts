@@ -5,7 +5,8 @@
  * and a verdict per row: uploaded, retry, or final with its reason. Hand-written over fetch: the
  * platforms' SDKs are gRPC/SOAP clients for Node that do not run on Workers.
  */
-import { type AdUpload, googleClickConversion, googleVerdict, microsoftOfflineConversion } from "../domain/conversions";
+import { type Answer, googleAnswer, microsoftAnswer, type RowResult } from "../domain/ad-answers";
+import { type AdUpload, googleClickConversion, microsoftOfflineConversion } from "../domain/conversions";
 import type { AdPlatform } from "../schemas/conversions";
 import type { AdCredentials, GoogleAdsConfig, MicrosoftAdsConfig } from "./conversion-settings";
 
@@ -19,15 +20,14 @@ const TIMEOUT_MS = 15_000;
 /** Refresh a cached token this long before it expires. */
 const EARLY_MS = 120_000;
 
-export type RowResult = { verdict: "uploaded" } | { verdict: "retry" | "final"; status: number | null; error: string };
+export type { RowResult } from "../domain/ad-answers";
 /** Per row (same order as given), or the platform's credentials no longer work (stop, alert). */
 export type BatchResult = { rows: RowResult[] } | { authFailed: string };
 
 type Token = { ok: true; token: string } | { ok: false; revoked: boolean; error: string };
+type Sent = { status: number | null; json: unknown; error: string | null };
 
-const all = (n: number, r: RowResult): RowResult[] => Array.from({ length: n }, () => r);
-
-async function send(req: Request): Promise<{ status: number | null; json: unknown; error: string | null }> {
+async function send(req: Request): Promise<Sent> {
   try {
     const res = await fetch(req, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     const text = await res.text().catch(() => "");
@@ -41,17 +41,6 @@ async function send(req: Request): Promise<{ status: number | null; json: unknow
   } catch (err) {
     return { status: null, json: null, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
   }
-}
-
-/** The platforms' own words for a refused request, without anything sent in it. */
-function describe(json: unknown): string {
-  const e = (json as { error?: unknown } | null)?.error;
-  if (e && typeof e === "object") {
-    const o = e as { status?: unknown; message?: unknown };
-    return `${String(o.status ?? "")} ${String(o.message ?? "")}`.trim().slice(0, 300);
-  }
-  if (typeof e === "string") return e;
-  return "";
 }
 
 export class AdUploader {
@@ -81,20 +70,27 @@ export class AdUploader {
   }
 
   /**
-   * Run `call` with an access token; a 401 (expired or revoked access token) refreshes the token
-   * once and tries again. Null result: the credentials no longer work.
+   * Send with an access token and read the answer; when the platform refuses the access token
+   * (401, or Microsoft's InvalidCredentials / AuthenticationTokenExpired), refresh it once and
+   * send once more. A refresh token the platform refuses stops the platform (authFailed).
    */
   private async authorized(
     accountId: string,
     platform: AdPlatform,
     c: AdCredentials,
-    call: (token: string) => Promise<{ status: number | null; json: unknown; error: string | null }>,
-  ): Promise<{ authFailed: string } | { status: number | null; json: unknown; error: string | null }> {
+    call: (token: string) => Promise<Sent>,
+    read: (r: Sent) => Answer,
+    n: number,
+  ): Promise<BatchResult> {
     let t = await this.token(accountId, platform, c, false);
     for (let tries = 0; ; tries++) {
-      if (!t.ok) return t.revoked ? { authFailed: t.error } : { status: null, json: null, error: t.error };
-      const r = await call(t.token);
-      if (r.status !== 401 || tries === 1) return r.status === 401 ? { authFailed: `HTTP 401 after a fresh token: ${describe(r.json)}` } : r;
+      if (!t.ok) {
+        const error = t.error;
+        return t.revoked ? { authFailed: error } : { rows: Array.from({ length: n }, () => ({ verdict: "retry" as const, status: null, error })) };
+      }
+      const answer = read(await call(t.token));
+      if (!("reauth" in answer)) return answer;
+      if (tries === 1) return { authFailed: `the access token was refused again after a refresh (${platform})` };
       t = await this.token(accountId, platform, c, true);
     }
   }
@@ -103,88 +99,51 @@ export class AdUploader {
   async google(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
     const conversions = await Promise.all(uploads.map((u) => googleClickConversion(u, cfg)));
     const body = JSON.stringify({ conversions, partialFailure: true });
-    const r = await this.authorized(accountId, "google_ads", c, (token) =>
-      send(
-        new Request(`${GOOGLE_ADS_API}/customers/${cfg.customerId}:uploadClickConversions`, {
-          method: "POST",
-          headers: {
-            "Content-Type": "application/json",
-            Authorization: `Bearer ${token}`,
-            "developer-token": c.developerToken,
-            ...(cfg.loginCustomerId ? { "login-customer-id": cfg.loginCustomerId } : {}),
-          },
-          body,
-        }),
-      ),
+    return this.authorized(
+      accountId,
+      "google_ads",
+      c,
+      (token) =>
+        send(
+          new Request(`${GOOGLE_ADS_API}/customers/${cfg.customerId}:uploadClickConversions`, {
+            method: "POST",
+            headers: {
+              "Content-Type": "application/json",
+              Authorization: `Bearer ${token}`,
+              "developer-token": c.developerToken,
+              ...(cfg.loginCustomerId ? { "login-customer-id": cfg.loginCustomerId } : {}),
+            },
+            body,
+          }),
+        ),
+      (r) => googleAnswer(r.status, r.json, uploads.length, r.error),
+      uploads.length,
     );
-    if ("authFailed" in r) return r;
-    if (r.status === 403) return { authFailed: `HTTP 403: ${describe(r.json)}` };
-    if (r.status !== 200) {
-      const retry = r.status === null || r.status === 429 || r.status >= 500;
-      return { rows: all(uploads.length, { verdict: retry ? "retry" : "final", status: r.status, error: `${r.error}: ${describe(r.json)}`.slice(0, 400) }) };
-    }
-    const rows: RowResult[] = all(uploads.length, { verdict: "uploaded" });
-    const failure = (r.json as { partialFailureError?: { details?: { errors?: GoogleError[] }[] } } | null)?.partialFailureError;
-    for (const detail of failure?.details ?? []) {
-      for (const e of detail.errors ?? []) {
-        const index = e.location?.fieldPathElements?.find((f) => f.fieldName === "conversions")?.index;
-        if (typeof index !== "number" || !rows[index]) continue;
-        const v = googleVerdict(e.errorCode);
-        if (v.verdict === "already") continue;
-        // A row with several errors is final if any of them is.
-        if (rows[index]!.verdict === "final") continue;
-        rows[index] = { verdict: v.verdict, status: 200, error: `${v.code}: ${String(e.message ?? "")}`.slice(0, 400) };
-      }
-    }
-    return { rows };
   }
 
   /** Microsoft Advertising ApplyOfflineConversions: PartialErrors name the refused rows by Index. */
   async microsoft(accountId: string, cfg: MicrosoftAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
     const body = JSON.stringify({ OfflineConversions: await Promise.all(uploads.map((u) => microsoftOfflineConversion(u, cfg))) });
-    const r = await this.authorized(accountId, "microsoft_ads", c, (token) =>
-      send(
-        new Request(MICROSOFT_APPLY_URL, {
-          method: "POST",
-          headers: {
-            "Content-Type": "application/json",
-            Authorization: `Bearer ${token}`,
-            DeveloperToken: c.developerToken,
-            CustomerId: cfg.customerId,
-            CustomerAccountId: cfg.accountId,
-          },
-          body,
-        }),
-      ),
+    return this.authorized(
+      accountId,
+      "microsoft_ads",
+      c,
+      (token) =>
+        send(
+          new Request(MICROSOFT_APPLY_URL, {
+            method: "POST",
+            headers: {
+              "Content-Type": "application/json",
+              Authorization: `Bearer ${token}`,
+              DeveloperToken: c.developerToken,
+              CustomerId: cfg.customerId,
+              CustomerAccountId: cfg.accountId,
+            },
+            body,
+          }),
+        ),
+      (r) => microsoftAnswer(r.status, r.json, uploads.length, r.error),
+      uploads.length,
     );
-    if ("authFailed" in r) return r;
-    if (r.status !== 200) {
-      const retry = r.status === null || r.status === 429 || r.status >= 500;
-      return { rows: all(uploads.length, { verdict: retry ? "retry" : "final", status: r.status, error: `${r.error}: ${msMessage(r.json)}`.slice(0, 400) }) };
-    }
-    const rows: RowResult[] = all(uploads.length, { verdict: "uploaded" });
-    for (const e of (r.json as { PartialErrors?: MsError[] | null } | null)?.PartialErrors ?? []) {
-      if (typeof e.Index !== "number" || !rows[e.Index]) continue;
-      const transient = e.ErrorCode === "InternalError" || e.Code === 0;
-      rows[e.Index] = { verdict: transient ? "retry" : "final", status: 200, error: `${e.ErrorCode ?? e.Code}: ${e.Message ?? ""}`.slice(0, 400) };
-    }
-    return { rows };
   }
-}
-
-interface GoogleError {
-  errorCode?: Record<string, unknown>;
-  message?: unknown;
-  location?: { fieldPathElements?: { fieldName?: string; index?: number }[] };
-}
-interface MsError {
-  Code?: number;
-  ErrorCode?: string;
-  Index?: number;
-  Message?: string;
-}
-
-function msMessage(json: unknown): string {
-  const o = json as { OperationErrors?: MsError[]; Message?: string } | null;
-  return o?.OperationErrors?.map((e) => `${e.ErrorCode}: ${e.Message}`).join("; ") ?? o?.Message ?? "";
 }

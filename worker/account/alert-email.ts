@@ -33,6 +33,7 @@ const TITLES: Record<string, string> = {
   "pool.scaled": "Pool scaled",
   "delivery.failing": "Deliveries failing",
   "delivery.recovered": "Deliveries recovered",
+  "conversions.auth_failed": "Ad conversion uploads stopped",
 };
 
 /** The values an alert body (a pool alert or an account alert) gives the template. */

@@ -10,10 +10,10 @@ import type { Turns } from "../domain/route";
 import { liveEarlier, shardOf } from "../domain/shards";
 import { poolShard } from "../platform/stubs";
 import type { CallMatch, CallQuery } from "../pool/protocol";
-import type { Call, CallFilter, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
+import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { AdPlatform } from "../schemas/conversions";
 import type { IntegrationConfig } from "../schemas/voice";
-import { hangupAnswer, whisperAgentLeg, whisperText } from "../voice/actions";
+import { hangupAnswer, ringAgentLeg, whisperAgentLeg, whisperText } from "../voice/actions";
 import type { InboundCall } from "../voice/input";
 import type { CallPlan } from "../voice/plan";
 import type { Provider, StatusReport } from "../voice/providers/types";
@@ -21,7 +21,7 @@ import { type AdsContext, deliverAds } from "./ad-delivery";
 import { AdUploader } from "./ad-uploads";
 import { CallEvents } from "./call-events";
 import { CallMonths } from "./call-months";
-import { buildCallRow, type CallRow, callView, conversionsOf, routeOf } from "./call-record";
+import { buildCallRow, type CallRow, callView, conversionsOf, routeOf, takenOf } from "./call-record";
 import { CallRouting, type RouteRef } from "./call-route";
 import { CallStore } from "./call-store";
 import type { ConversionSetup } from "./conversion-settings";
@@ -109,9 +109,17 @@ export class CallDesk {
     return answering;
   }
 
-  /** Reference whisper agent leg: SAY the source of the call whose conference this is, then join it. */
+  /**
+   * Reference agent leg: SAY the source of the call whose conference this is, then join it; for a
+   * simultaneous ring, (press 1, then) join it if no other agent did first.
+   */
   agent(conference: string | null): VoiceReply {
     const row = conference ? this.calls.get(conference) : null;
+    const first = row ? takenOf(row)?.plan.steps[0] : undefined;
+    if (row && first?.kind === "dial" && first.to.length > 1) {
+      const text = first.whisper || first.confirm ? whisperText(row.attributed ? row.source_name : null) : null;
+      return { answer: JSON.stringify(ringAgentLeg(row.id, text, first.confirm)), provider: "reference", duplicate: false };
+    }
     if (row?.action !== "whisper") {
       console.warn("voice: agent leg for no whispered call; hanging up", { conference });
       return { answer: JSON.stringify(hangupAnswer()), provider: "reference", duplicate: false };
@@ -304,8 +312,8 @@ export class CallDesk {
     return this.events.orphans(limit);
   }
 
-  stats(accountId: string, f: CallFilter): Promise<CallStats> {
-    return this.months.stats(accountId, f);
+  stats(accountId: string, f: CallFilter, groupBy?: CallGrouping): Promise<CallStats> {
+    return this.months.stats(accountId, f, groupBy);
   }
 
   /**

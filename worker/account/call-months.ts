@@ -12,9 +12,9 @@
 
 import { eraseArchived } from "../calllog/archive";
 import { callLogName, monthOf } from "../calllog/call-log";
-import type { CallFilter, CallPageQuery, CallStats } from "../schemas/calls";
+import type { CallFilter, CallGrouping, CallPageQuery, CallStats } from "../schemas/calls";
 import type { CallRow } from "./call-record";
-import { type CallStore, decodeCursor, encodeCursor, totalled } from "./call-store";
+import { type CallStore, decodeCursor, encodeCursor, grouped, totalled } from "./call-store";
 
 const DAY_MS = 86_400_000;
 /** How long a call stays in the account object: beyond the longest wait for its status reports (2 days). */
@@ -104,9 +104,14 @@ export class CallMonths {
     return null;
   }
 
-  async stats(accountId: string, f: CallFilter): Promise<CallStats> {
-    const parts = await Promise.all(this.reachable(f).map((m) => this.log(accountId, m.month).statDays(f)));
-    return totalled([...this.hot.statDays(f), ...parts.flat()]);
+  /** Per day and source, the total, and with `groupBy` the totals per group. */
+  async stats(accountId: string, f: CallFilter, groupBy?: CallGrouping): Promise<CallStats> {
+    const logs = this.reachable(f).map((m) => this.log(accountId, m.month));
+    const parts = await Promise.all(logs.map((log) => log.statDays(f)));
+    const stats = totalled([...this.hot.statDays(f), ...parts.flat()]);
+    if (!groupBy) return stats;
+    const groups = await Promise.all(logs.map((log) => log.groupRows(f, groupBy)));
+    return { ...stats, groupBy, groups: grouped([...this.hot.groupRows(f, groupBy), ...groups.flat()], groupBy) };
   }
 
   /** Erase a call from its log(s) and the archive (the account's own tables are the caller's; run it exclusive()). */

@@ -48,17 +48,30 @@ export class CallRouting {
     const a = this.attempt(ref);
     if (!a || report.callId !== a.row.id) return null;
     this.calls.logAttempt(a.row.id, { step: a.index, status: report.status, outcome: report.outcome, at: now });
-    if (a.step.kind === "dial" && report.outcome === "answered" && a.step.to.length === 1) this.calls.setAnsweredBy(a.row.id, a.step.to[0]!);
+    if (a.step.kind === "dial" && report.outcome === "answered" && a.step.to.length === 1) this.calls.claimAnsweredBy(a.row.id, a.step.to[0]!);
     if (!goesOn || !hasStep(a.plan, a.index + 1)) return null;
     return { plan: a.plan, next: a.index + 1, dialled: a.row.tracking_number };
   }
 
-  /** Who picked up an attempt: recorded only when it is one of that attempt's numbers. */
-  answered(ref: RouteRef | null, number: string | null): boolean {
+  /**
+   * Who picked up an attempt: recorded only when it is one of that attempt's numbers. `bridged`:
+   * the provider reports the bridge (after any press 1, as Plivo's Dial callbackUrl does); else it
+   * reports the pick-up, which is not accepting a press-1 attempt (`accepted` records that).
+   */
+  answered(ref: RouteRef | null, number: string | null, bridged: boolean): boolean {
     const a = this.attempt(ref);
-    if (a?.step.kind !== "dial" || !number || !a.step.to.includes(number)) return false;
-    this.calls.setAnsweredBy(a.row.id, number);
-    return true;
+    if (a?.step.kind !== "dial" || (a.step.confirm && !bridged) || !number || !a.step.to.includes(number)) return false;
+    return this.calls.claimAnsweredBy(a.row.id, number);
+  }
+
+  /**
+   * An agent pressed 1 on a press-1 attempt: the first of that attempt's numbers to do so gets the
+   * call and is recorded; a later one (or a number not rung by it) is refused, and hung up.
+   */
+  accepted(ref: RouteRef | null, number: string | null): boolean {
+    const a = this.attempt(ref);
+    if (a?.step.kind !== "dial" || !a.step.confirm || !number || !a.step.to.includes(number)) return false;
+    return this.calls.claimAnsweredBy(a.row.id, number);
   }
 
   /** The dial attempt whose agent leg this is (whisper or press 1), or null. */

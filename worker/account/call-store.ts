@@ -4,7 +4,7 @@
  * calls live in one CallLog object per month (worker/calllog/), with the same table and this same
  * class. Listing is newest first with a keyset cursor on (started_at, id); every filter has an index.
  */
-import type { CallFilter, CallPageQuery, CallStats } from "../schemas/calls";
+import type { CallFilter, CallGroup, CallGrouping, CallPageQuery, CallStats } from "../schemas/calls";
 import { type CallRow, logOf, type RouteAttempt } from "./call-record";
 
 export const CALLS_MIGRATION = `
@@ -119,6 +119,18 @@ const COLUMNS = [
   "recording_url",
 ] as const satisfies readonly (keyof CallRow)[];
 
+/** The column each grouping of `GET /v1/stats/calls?groupBy=` reads (landing: normalised to the page by `landingPage`). */
+export const GROUP_COLUMNS = { source: "source_name", campaign: "utm_campaign", landing: "landing", pool: "pool_id" } as const satisfies Record<
+  CallGrouping,
+  keyof CallRow
+>;
+
+/** The grouped totals query (before its WHERE is filled in), exported so a test can check it uses an index. */
+export const groupQuery = (by: CallGrouping, where: string) =>
+  `SELECT ${GROUP_COLUMNS[by]} AS key, COUNT(*) AS calls, SUM(attributed) AS attributed,
+     SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END) AS answered, COALESCE(SUM(CASE WHEN outcome = 'answered' THEN talk_seconds END), 0) AS talkSeconds
+   FROM calls ${where} GROUP BY ${GROUP_COLUMNS[by]}`;
+
 /** The list query, exported so a test can check it uses an index. */
 export const LIST_ORDER = "ORDER BY started_at DESC, id DESC";
 
@@ -156,8 +168,13 @@ export class CallStore {
     this.sql.exec("UPDATE calls SET route_log = ? WHERE id = ?", JSON.stringify([...log, attempt]), id);
   }
 
-  setAnsweredBy(id: string, number: string): void {
-    this.sql.exec("UPDATE calls SET answered_by = ? WHERE id = ?", number, id);
+  /**
+   * Who took the call: the first to claim it keeps it (a late agent of a simultaneous ring, or a
+   * repeated callback, changes nothing). True when `number` is the call's answerer now.
+   */
+  claimAnsweredBy(id: string, number: string): boolean {
+    this.sql.exec("UPDATE calls SET answered_by = ? WHERE id = ? AND answered_by IS NULL", number, id);
+    return this.sql.exec<{ answered_by: string | null }>("SELECT answered_by FROM calls WHERE id = ?", id).toArray()[0]?.answered_by === number;
   }
 
   setRecording(id: string, url: string): void {
@@ -226,6 +243,12 @@ export class CallStore {
       .toArray();
   }
 
+  /** Calls, attributed and answered calls and talk time per group (unsorted, landing URLs not yet normalised: see `grouped`). */
+  groupRows(f: CallFilter, by: CallGrouping): CallGroup[] {
+    const { where, args } = conditions(f);
+    return this.sql.exec<CallGroup>(groupQuery(by, whereClause(where)), ...args).toArray();
+  }
+
   /** Calls received before `before` (oldest first): the ones that move to their month's call log. */
   receivedBefore(before: number, limit: number): CallRow[] {
     return this.sql.exec<CallRow>("SELECT * FROM calls WHERE received_at < ? ORDER BY received_at, id LIMIT ?", before, limit).toArray();
@@ -267,6 +290,30 @@ export function totalled(days: CallStats["days"]): CallStats {
     { calls: 0, attributed: 0, answered: 0, talkSeconds: 0 },
   );
   return { days: out, total };
+}
+
+/** A landing URL as a page: without its query and fragment (the click ids and utm_* differ per visit). */
+export function landingPage(url: string | null): string | null {
+  if (url === null) return null;
+  const end = url.search(/[?#]/);
+  return end < 0 ? url : url.slice(0, end);
+}
+
+/** Group rows of several stores merged (the same key summed; landing URLs as pages), most calls first, then by key. */
+export function grouped(rows: CallGroup[], by: CallGrouping): CallGroup[] {
+  const merged = new Map<string | null, CallGroup>();
+  for (const r of rows) {
+    const key = by === "landing" ? landingPage(r.key) : r.key;
+    const m = merged.get(key);
+    if (!m) merged.set(key, { ...r, key });
+    else {
+      m.calls += r.calls;
+      m.attributed += r.attributed;
+      m.answered += r.answered;
+      m.talkSeconds += r.talkSeconds;
+    }
+  }
+  return [...merged.values()].sort((a, b) => b.calls - a.calls || (a.key ?? "\uffff").localeCompare(b.key ?? "\uffff"));
 }
 
 function conditions(f: CallFilter): { where: string[]; args: SqlStorageValue[] } {

@@ -6,7 +6,7 @@
  * by the account's alarm; until then the API call that made the change answers 503.
  */
 import { phoneParts } from "../../shared/phone";
-import type { PhoneParts } from "../../shared/protocol";
+import { ANY_NUMBER, type PhoneParts } from "../../shared/protocol";
 import { thresholdOf } from "../domain/pool-figures";
 import { liveEarlier, movedUntil, numbersOfShard, objectCount, shardOf } from "../domain/shards";
 import { poolShard } from "../platform/stubs";
@@ -233,11 +233,13 @@ export class PoolSync {
     };
   }
 
+  /** The destinations' parts; with replaceAll, then ANY_NUMBER: every other number on the page (allocate.ts). */
   private destinationParts(pool: StoredPool): PhoneParts[] {
-    const key = pool.destinations.join(",");
+    const key = pool.destinations.join(",") + (pool.replaceAll ? ",*" : "");
     let parts = this.parts.get(key);
     if (!parts) {
       parts = pool.destinations.map(phoneParts);
+      if (pool.replaceAll) parts.push(ANY_NUMBER);
       this.parts.set(key, parts);
     }
     return parts;

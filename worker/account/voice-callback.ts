@@ -115,7 +115,7 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     // Plivo's Dial callbackUrl is also the B leg's hangup (talk time): merged as a status report.
     const report = adapter.status(fields.value, req);
     const state = report.ok && ref && report.value.callId === ref.callId ? await deps.desk.report(deps.account, provider, report.value, now) : undefined;
-    const found = deps.desk.routing.answered(ref, adapter.answeredBy(fields.value));
+    const found = deps.desk.routing.answered(ref, adapter.answeredBy(fields.value), adapter.answeredIsBridge);
     if (!found) console.warn("voice: answered callback names no number of that attempt", { account: deps.account.id, provider, call: ref?.callId });
     return ok({ ...adapter.statusReply(), ...(state ? { report: state } : {}) });
   }
@@ -128,8 +128,9 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
   }
   if (leg === "confirm") {
     remember();
-    // The agent's keypress: only an attempt that asks for it can be accepted.
-    const accepted = !!deps.desk.routing.agentStep(ref)?.step.confirm && adapter.confirmed(fields.value);
+    // The agent's keypress: only an attempt that asks for it can be accepted, by the first of its
+    // agents to press 1 (the agent leg's called number); anyone later is hung up.
+    const accepted = adapter.confirmed(fields.value) && deps.desk.routing.accepted(ref, adapter.answeredBy(fields.value));
     return ok(adapter.confirmReply(accepted));
   }
   remember();

@@ -9,7 +9,7 @@ import { DurableObject } from "cloudflare:workers";
 import { type CallRow, callView } from "../account/call-record";
 import { CALL_LOG_MIGRATIONS, CallStore } from "../account/call-store";
 import { hasSchema, migrate } from "../platform/sql";
-import type { CallFilter, CallStats } from "../schemas/calls";
+import type { CallFilter, CallGroup, CallGrouping, CallStats } from "../schemas/calls";
 import { archiveKey, mergeArchive } from "./archive";
 
 export const callLogName = (accountId: string, month: string) => `${accountId}/${month}`;
@@ -49,6 +49,10 @@ export class CallLog extends DurableObject<Env> {
 
   statDays(f: CallFilter): CallStats["days"] {
     return hasSchema(this.ctx.storage) ? this.store.statDays(f) : [];
+  }
+
+  groupRows(f: CallFilter, by: CallGrouping): CallGroup[] {
+    return hasSchema(this.ctx.storage) ? this.store.groupRows(f, by) : [];
   }
 
   count(): number {

@@ -18,8 +18,9 @@ export interface AdUpload {
   at: number;
   value: number | null;
   currency: string | null;
-  /** Consent Mode v2 ad_user_data / ad_personalization as known for the visit (null: no signal). */
+  /** Consent Mode v2 ad_user_data (else ad_storage) as known for the visit (null: no signal). */
   adUserData: "granted" | "denied" | null;
+  /** Kept with the row for the record; Google's ClickConversion does not take it. */
   adPersonalization: "granted" | "denied" | null;
   /** The caller's E.164 number, only when enhanced conversions are on (hashed when sent). */
   phone: string | null;
@@ -129,10 +130,9 @@ export async function googleClickConversion(u: AdUpload, cfg: { customerId: stri
     ...(u.value !== null ? { conversionValue: u.value } : {}),
     ...(u.value !== null && u.currency ? { currencyCode: u.currency } : {}),
     orderId: u.orderId,
-    consent: {
-      adUserData: u.adUserData ? CONSENT[u.adUserData] : "UNSPECIFIED",
-      ...(u.adPersonalization ? { adPersonalization: CONSENT[u.adPersonalization] } : {}),
-    },
+    // ClickConversion takes ad_user_data only (ad_personalization is for customer match uploads);
+    // without a signal the field is left out rather than sent as UNSPECIFIED.
+    ...(u.adUserData ? { consent: { adUserData: CONSENT[u.adUserData] } } : {}),
     ...(u.phone ? { userIdentifiers: [{ hashedPhoneNumber: await sha256Hex(u.phone) }] } : {}),
   };
 }
@@ -147,27 +147,4 @@ export async function microsoftOfflineConversion(u: AdUpload, cfg: { conversionN
     ...(u.value !== null && u.currency ? { ConversionCurrencyCode: u.currency } : {}),
     ...(u.phone ? { HashedPhoneNumber: await sha256Hex(u.phone) } : {}),
   };
-}
-
-/** Google Ads error codes that mean the conversion is already there (an earlier attempt went through). */
-const GOOGLE_ALREADY = new Set(["CLICK_CONVERSION_ALREADY_EXISTS", "DUPLICATE_ORDER_ID", "ORDER_ID_ALREADY_IN_USE"]);
-/** Codes worth retrying: the click or action is too new to take conversions yet, or Google had a transient problem. */
-const GOOGLE_RETRY = new Set([
-  "TOO_RECENT_EVENT",
-  "TOO_RECENT_CONVERSION_ACTION",
-  "INTERNAL_ERROR",
-  "TRANSIENT_ERROR",
-  "RESOURCE_EXHAUSTED",
-  "DEADLINE_EXCEEDED",
-]);
-
-export type RowVerdict = "already" | "retry" | "final";
-
-/** What to do with a row Google refused, by its error code (`errorCode: { <kind>: <CODE> }`). */
-export function googleVerdict(errorCode: Record<string, unknown> | undefined): { verdict: RowVerdict; code: string } {
-  const [kind, value] = Object.entries(errorCode ?? {})[0] ?? ["unknown", "UNKNOWN"];
-  const code = String(value);
-  if (GOOGLE_ALREADY.has(code)) return { verdict: "already", code: `${kind}.${code}` };
-  if (GOOGLE_RETRY.has(code) || kind === "internalError" || kind === "quotaError") return { verdict: "retry", code: `${kind}.${code}` };
-  return { verdict: "final", code: `${kind}.${code}` };
 }

@@ -34,6 +34,7 @@ type PoolFields = Omit<
   | "overflowNumber"
   | "callerId"
   | "whisper"
+  | "replaceAll"
   | "provider"
   | "numberProviders"
   | "maxNewLeasesPerMinute"
@@ -53,6 +54,7 @@ type PoolFields = Omit<
   overflowNumber?: string | null | undefined;
   callerId?: string | null | undefined;
   whisper?: boolean | undefined;
+  replaceAll?: boolean | undefined;
   provider?: Pool["provider"] | undefined;
   numberProviders?: Pool["numberProviders"] | undefined;
 };
@@ -84,6 +86,11 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
   const whisper = input.whisper ?? false;
   if (whisper && !callerId) return fail(400, "whisper_needs_caller_id", "whisper needs callerId: the number whose call flow callback is the agent URL");
   if (whisper && tracking.value.includes(callerId!)) return fail(400, "invalid_number", "With whisper, callerId cannot be one of the pool's tracking numbers");
+  const replaceAll = input.replaceAll ?? false;
+  if (replaceAll && destinations.value.length > 1)
+    return fail(400, "replace_all_with_whitelist", "replaceAll swaps every number on the page: give one destination (where calls go), not a whitelist", [
+      { path: "destinations", value: String(destinations.value.length), reason: "with replaceAll, exactly one destination" },
+    ]);
   let route: Pool["route"] = null;
   if (input.route) {
     const r = normalizeRoute(input.route, country);
@@ -111,6 +118,7 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
     country: country ?? null,
     trackingNumbers: tracking.value,
     destinations: destinations.value,
+    replaceAll,
     leaseSeconds: input.leaseSeconds,
     graceSeconds: input.graceSeconds,
     exhaustionPolicy: input.exhaustionPolicy,

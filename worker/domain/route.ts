@@ -73,8 +73,9 @@ export function routeNumbers(route: Route): string[] {
 
 /**
  * What `provider` cannot render natively in this route (docs/routing.md has the table). The
- * reference API's TRANSFER reports no result, so nothing can follow a dialing step there; Vonage's
- * connect action rings one endpoint and has no accept-by-keypress for the callee.
+ * reference API's TRANSFER and DIAL report no result, so nothing can follow a dialing step there
+ * (its simultaneous ring is the conference of its competitive call distribution, dialled from
+ * callerId); Vonage's connect action rings one endpoint and has no accept-by-keypress for the callee.
  */
 export function providerProblems(route: Route, provider: Provider): RouteProblem[] {
   const out: RouteProblem[] = [];
@@ -84,10 +85,13 @@ export function providerProblems(route: Route, provider: Provider): RouteProblem
     steps.forEach((s, i) => {
       const at = `route.lists.${name}[${i}]`;
       if (provider === "reference") {
-        if (s.type === "failover" || s.type === "roundRobin" || s.type === "ring")
-          no(at, `run a ${s.type} step`, "TRANSFER reports no dial result to continue from (use forward)");
+        if (s.type === "failover" || s.type === "roundRobin")
+          no(at, `run a ${s.type} step`, "TRANSFER reports no dial result to continue from (use forward, or ring for several agents)");
         else if (s.type === "voicemail") no(at, "take voicemail", "the reference call flow actions have no recording action");
-        else if (s.type === "forward" && i !== steps.length - 1) no(at, "continue after a forward", "TRANSFER reports no dial result to continue from");
+        else if ((s.type === "forward" || s.type === "ring") && i !== steps.length - 1)
+          no(at, `continue after a ${s.type}`, "its DIAL and TRANSFER report no dial result to continue from");
+        else if (s.type === "ring" && !s.callerId)
+          no(`${at}.callerId`, "ring several agents without callerId", "each agent is DIALled from callerId, whose call flow callback is our agent URL");
         else if (s.type === "forward" && s.whisper && !s.callerId)
           no(`${at}.callerId`, "whisper without callerId", "the whisper's agent leg is dialled from callerId, whose call flow callback is our agent URL");
       }

@@ -4,6 +4,10 @@
  * consent state) to stay small; utm_* and click ids are read here from the landing URL when not
  * sent. Over-long values are cut, not refused: losing a visitor's attribution to a long URL would
  * be worse than keeping its first 2 KB.
+ *
+ * Consent (the snippet's data-consent): a visit whose ad_storage is denied keeps no click ids, one
+ * whose analytics_storage is denied no GA client id, whatever was sent; a click id "withheld" (the
+ * snippet's stand-in, so the source rules still see that there was one) is never stored.
  */
 import { CLICK_ID_COOKIES, CLICK_ID_PARAMS, type ClickIdKey } from "../../shared/protocol";
 import type { Source } from "../schemas/allocate";
@@ -15,6 +19,9 @@ const NAME_MAX = 64;
 const UTM = ["source", "medium", "campaign", "term", "content"] as const;
 
 const cut = (s: string | undefined, max: number) => (s === undefined ? undefined : s.slice(0, max));
+
+/** The snippet's value for a click id it may not send (snippet/session.ts). */
+export const WITHHELD = "withheld";
 
 /**
  * The click id inside a Google first-party cookie value: `_gcl_aw` and `_gcl_gb` hold
@@ -32,7 +39,7 @@ export function enrichSource(input: Source | undefined): Source | null {
   if (input.name !== undefined) out.name = cut(input.name, NAME_MAX)!;
   if (input.referrer !== undefined) out.referrer = cut(input.referrer, URL_MAX)!;
   if (input.landing !== undefined) out.landing = cut(input.landing, URL_MAX)!;
-  if (input.gaClientId !== undefined) out.gaClientId = input.gaClientId;
+  if (input.gaClientId !== undefined && input.consent?.analyticsStorage !== "denied") out.gaClientId = input.gaClientId;
   if (input.consent !== undefined && Object.keys(input.consent).length) out.consent = { ...input.consent };
   let params: URLSearchParams | null = null;
   try {
@@ -58,7 +65,7 @@ export function enrichSource(input: Source | undefined): Source | null {
   // The landing URL's click is the visit's own; the cookie's is the latest earlier ad click.
   clickIds.gclid ??= cut(clickIdFromGclCookie(clickIds.gcl_aw) ?? undefined, VALUE_MAX);
   clickIds.gbraid ??= cut(clickIdFromGclCookie(clickIds.gcl_gb) ?? undefined, VALUE_MAX);
-  for (const k of Object.keys(clickIds) as ClickIdKey[]) if (clickIds[k] === undefined) delete clickIds[k];
-  if (Object.keys(clickIds).length) out.clickIds = clickIds;
+  for (const k of Object.keys(clickIds) as ClickIdKey[]) if (clickIds[k] === undefined || clickIds[k] === WITHHELD) delete clickIds[k];
+  if (Object.keys(clickIds).length && input.consent?.adStorage !== "denied") out.clickIds = clickIds;
   return out;
 }

@@ -73,6 +73,8 @@ export const QUERIES = {
   due: "SELECT * FROM numbers WHERE session IS NOT NULL AND expires_at <= ? ORDER BY expires_at",
   nextExpiry: "SELECT MIN(expires_at) AS t FROM numbers WHERE session IS NOT NULL",
   oldestEnded: "SELECT MIN(ended_at) AS t FROM leases WHERE ended_at IS NOT NULL",
+  // A renewal's source context, when it changed (no write otherwise).
+  resource: "UPDATE leases SET source = ? WHERE id = ? AND source IS NOT ?",
 } as const;
 
 /** The call path's query: the last lease of a number begun at or before a time (the only one that can cover it). */
@@ -251,6 +253,9 @@ export class LeaseTable {
    */
   private renew(settings: PoolSettings, own: NumberRow, req: GrantRequest): LeaseGrant {
     const { now, client } = req;
+    // The session's context as sent now: its consent may have changed on the page (granted after
+    // denied), and a call is attributed with what its lease holds.
+    if (req.source !== null) this.sql.exec(QUERIES.resource, req.source, own.lease_id, req.source);
     const leaseMs = settings.leaseSeconds * 1000;
     let expiresAt = own.expires_at!;
     const due = now - (own.last_shown_at ?? 0) >= Math.min(leaseMs / 4, RENEW_MIN_MS);

@@ -144,6 +144,28 @@ export const CallListQuerySchema = z.object({
 
 export const CallListSchema = z.object({ calls: z.array(CallSchema), nextCursor: z.string().nullable() }).openapi("CallList");
 
+/** What `GET /v1/stats/calls?groupBy=` totals by: source name, utm_campaign, landing page (URL without query), pool. */
+export const CALL_GROUPINGS = ["source", "campaign", "landing", "pool"] as const;
+export type CallGrouping = (typeof CALL_GROUPINGS)[number];
+
+export const CallStatsQuerySchema = CallFilterQuerySchema.extend({
+  groupBy: z.enum(CALL_GROUPINGS).optional().openapi({
+    description:
+      "Also answer `groups`: the range's totals by source name, utm_campaign, landing page (the landing URL without its query and fragment) or pool; null is calls without one.",
+  }),
+});
+
+const CallTotalsSchema = z.object({
+  calls: z.number(),
+  attributed: z.number(),
+  answered: z.number(),
+  talkSeconds: z.number().openapi({ description: "Total talk time of the answered calls." }),
+});
+
+export const CallGroupSchema = CallTotalsSchema.extend({
+  key: text.openapi({ description: "The source name, campaign, landing page or pool id (null: calls without one)." }),
+}).openapi("CallGroup");
+
 export const CallStatsSchema = z
   .object({
     days: z.array(
@@ -156,7 +178,12 @@ export const CallStatsSchema = z
         talkSeconds: z.number().openapi({ description: "Total talk time of the answered calls." }),
       }),
     ),
-    total: z.object({ calls: z.number(), attributed: z.number(), answered: z.number(), talkSeconds: z.number() }),
+    total: CallTotalsSchema,
+    groupBy: z.enum(CALL_GROUPINGS).optional().openapi({ description: "The grouping asked for (absent without groupBy)." }),
+    groups: z
+      .array(CallGroupSchema)
+      .optional()
+      .openapi({ description: "With groupBy: the range's totals per group, most calls first (absent without groupBy)." }),
   })
   .openapi("CallStats");
 
@@ -189,6 +216,7 @@ export type Call = z.infer<typeof CallSchema>;
 export type CallSource = z.infer<typeof CallSourceSchema>;
 export type Delivery = z.infer<typeof DeliverySchema>;
 export type CallStats = z.infer<typeof CallStatsSchema>;
+export type CallGroup = z.infer<typeof CallGroupSchema>;
 export type CallReason = (typeof CALL_REASONS)[number];
 export type CallAction = (typeof CALL_ACTIONS)[number];
 export type DeliveryKind = (typeof DELIVERY_KINDS)[number];

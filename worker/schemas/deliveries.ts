@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { DELIVERY_STATUSES } from "./calls";
 
-export const DELIVERY_LIST_KINDS = ["ga4", "webhook", "alert", "alert_email"] as const;
+export const DELIVERY_LIST_KINDS = ["ga4", "webhook", "alert", "alert_email", "google_ads", "microsoft_ads"] as const;
 export const DELIVERY_FILTERS = ["failing", "dead", "pending", "delivered", "all"] as const;
 
 export const DeliveryItemSchema = z
@@ -11,7 +11,9 @@ export const DeliveryItemSchema = z
       .string()
       .nullable()
       .openapi({ description: "The webhook-id header it is sent with (webhooks and alert webhooks); the same on every attempt." }),
-    kind: z.enum(DELIVERY_LIST_KINDS).openapi({ description: "ga4 | webhook (calls) | alert (alert webhook) | alert_email" }),
+    kind: z
+      .enum(DELIVERY_LIST_KINDS)
+      .openapi({ description: "ga4 | webhook (calls) | alert (alert webhook) | alert_email | google_ads | microsoft_ads (ad conversion uploads)" }),
     event: z.string().openapi({ description: "call | call.completed for calls; the alert type (pool.warning …) for alerts." }),
     callId: z.string().nullable().openapi({ description: "The call it is about (null for alerts)." }),
     status: z.enum(DELIVERY_STATUSES).openapi({ description: "pending (retrying after a failure when attempts > 0) | delivered | dead (dead letter)." }),
@@ -30,7 +32,10 @@ export const DeliveryListQuerySchema = z.object({
     .enum(DELIVERY_FILTERS)
     .default("all")
     .openapi({ description: "failing: pending after at least one failed attempt; dead: retries ran out (dead letter); all (default)." }),
-  kind: z.enum(DELIVERY_LIST_KINDS).optional().openapi({ description: "Only deliveries of this kind: ga4, webhook, alert (alert webhook) or alert_email." }),
+  kind: z
+    .enum(DELIVERY_LIST_KINDS)
+    .optional()
+    .openapi({ description: "Only deliveries of this kind: ga4, webhook, alert (alert webhook), alert_email, google_ads or microsoft_ads." }),
   cursor: z
     .string()
     .regex(/^\d{1,15}$/, "must be the nextCursor of the previous page")

@@ -18,6 +18,10 @@ const fields = {
     .openapi({ description: "Country for numbers written in national form (optional when all numbers are +international)." }),
   trackingNumbers: z.array(PhoneInputSchema).min(1).max(MAX_TRACKING_NUMBERS),
   destinations: z.array(PhoneInputSchema).min(1).max(20).openapi({ description: "Numbers the snippet may replace; the first is where calls are forwarded." }),
+  replaceAll: z.boolean().openapi({
+    description:
+      "The snippet swaps every phone number on the page (of the destination's country), not only the destinations: for a business whose one number is written many ways. Exclusive with a whitelist: exactly one destination (where calls go unless a route says otherwise). Prices, dates and ids are never touched.",
+  }),
   leaseSeconds: z
     .number()
     .int()
@@ -96,6 +100,7 @@ export const PoolCreateSchema = z
     isDefault: fields.isDefault.default(false),
     callerId: fields.callerId.optional(),
     whisper: fields.whisper.default(false),
+    replaceAll: fields.replaceAll.default(false),
     provider: fields.provider.default(null),
     numberProviders: fields.numberProviders.default({}),
     alertThreshold: fields.alertThreshold.default(0.8),
@@ -127,6 +132,7 @@ export const PoolSchema = z
     country: z.string().nullable(),
     trackingNumbers: z.array(z.string()),
     destinations: z.array(z.string()),
+    replaceAll: z.boolean().optional().openapi({ description: "Every phone number on the page is swapped (absent: false)." }),
     leaseSeconds: z.number(),
     graceSeconds: z.number(),
     exhaustionPolicy: z.enum(EXHAUSTION_POLICIES),

@@ -5,7 +5,9 @@
  */
 import type { Context } from "hono";
 import { pattern } from "../../../shared/pattern";
+import type { PoolAllocation } from "../../../shared/protocol";
 import { classify } from "../../../shared/rules";
+import { anyNumber } from "../../domain/any-number";
 import { parseKey } from "../../domain/keys";
 import { enrichSource } from "../../domain/source";
 import { clientKey, clientOf } from "../../platform/client-key";
@@ -107,7 +109,16 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
     return c.json(errorBody(result.error.code, result.error.message, result.error.details), result.error.status);
   }
   cors(c, origin);
-  return c.json({ ...result.value, source: name, pattern: pattern(result.value.pools.flatMap((p) => p.destinations)) }, 200);
+  return c.json({ ...result.value, source: name, pattern: patternOf(result.value.pools) }, 200);
 });
+
+/** The pools' destinations in order; a replaceAll pool's ANY_NUMBER finds every number of its destinations' countries. */
+function patternOf(pools: PoolAllocation[]): string {
+  const everyNumber = pools.filter((p) => p.destinations.some((d) => d.e164 === "*")).flatMap((p) => p.destinations);
+  return pattern(
+    pools.flatMap((p) => p.destinations),
+    everyNumber.length ? anyNumber(everyNumber) : undefined,
+  );
+}
 
 export default app;

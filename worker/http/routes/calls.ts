@@ -15,6 +15,7 @@ import {
   CallListSchema,
   CallParamSchema,
   CallSchema,
+  CallStatsQuerySchema,
   CallStatsSchema,
   OrphanReportsSchema,
 } from "../../schemas/calls";
@@ -288,12 +289,16 @@ app.openapi(
     method: "get",
     path: "/v1/stats/calls",
     tags,
-    summary: "Calls and attributed calls per UTC day and source name (null: unattributed).",
+    summary:
+      "Calls, attributed and answered calls and talk time per UTC day and source name (null: unattributed), their total, and with groupBy the totals by source, campaign, landing page or pool.",
     security: ADMIN,
-    request: { query: CallFilterQuerySchema },
+    request: { query: CallStatsQuerySchema },
     responses: { 200: { description: "Counts", ...json(CallStatsSchema) }, ...errorResponses },
   }),
-  async (c) => c.json(unwrap(await account(c.env, c.var.accountId).callStats(filterOf(c.req.valid("query")))), 200),
+  async (c) => {
+    const q = c.req.valid("query");
+    return c.json(unwrap(await account(c.env, c.var.accountId).callStats(filterOf(q), q.groupBy)), 200);
+  },
 );
 
 app.openapi(

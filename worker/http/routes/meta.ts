@@ -27,6 +27,14 @@ app.openAPIRegistry.registerPath({
   responses: { 200: { description: "JavaScript", content: { "application/javascript": { schema: z.string() } } }, 304: { description: "Not modified" } },
 });
 
+app.openAPIRegistry.registerPath({
+  method: "get",
+  path: "/dni-full.js",
+  tags: ["service"],
+  summary: "The snippet with data-consent, data-domain and the debug report (dni.js loads it when asked for one); cached as /dni.js.",
+  responses: { 200: { description: "JavaScript", content: { "application/javascript": { schema: z.string() } } }, 304: { description: "Not modified" } },
+});
+
 app.get("/docs", (c) => {
   c.header("Content-Security-Policy", DOCS_CSP);
   c.header("Cache-Control", "public, max-age=300");

@@ -167,6 +167,8 @@ export const plivo: Adapter<PlivoCredentials> = {
   continues: continuesAfter,
   doneReply: () => xmlReply("<Response><Hangup/></Response>"),
   answeredBy: (fields) => (fields.DialAction === "answer" ? e164(fields.DialBLegTo) : null),
+  // DialAction=answer is the bridge: with confirmKey, after the agent pressed it.
+  answeredIsBridge: true,
   // confirmKey is Plivo's own: no keypress callback reaches us.
   confirmed: () => false,
   confirmReply: () => xmlReply("<Response><Hangup/></Response>"),

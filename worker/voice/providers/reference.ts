@@ -9,7 +9,7 @@
 import { safeEqual } from "../../platform/crypto";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../platform/signing";
 import type { CallOutcome } from "../../schemas/calls";
-import { type Action, hangupAnswer, transferAnswer, whisperCallerLeg } from "../actions";
+import { type Action, hangupAnswer, ringCallerLeg, transferAnswer, whisperCallerLeg } from "../actions";
 import { agentConference, inboundCall } from "../input";
 import type { CallPlan } from "../plan";
 import { callParam, instant, jsonReply, report, requestFields, seconds } from "./common";
@@ -42,11 +42,13 @@ const OUTCOMES: Record<string, CallOutcome> = {
 
 /**
  * The plan's first attempt (TRANSFER reports no result, so routes on this provider never have a
- * second: domain/route.ts refuses them): TRANSFER, the whisper conference, or SAY then HANGUP.
+ * second: domain/route.ts refuses them): TRANSFER, the whisper conference, the simultaneous ring
+ * conference (every agent DIALled from callerId), or SAY then HANGUP.
  */
 function answer(plan: CallPlan, ctx: RenderContext): Reply {
   const step = plan.steps[ctx.step];
   const actions: Action[] = [];
+  if (step?.kind === "dial" && step.to.length > 1 && step.callerId) return jsonReply(ringCallerLeg(ctx.callId, step.to, step.callerId));
   if (step?.kind === "dial") {
     if (step.whisper && step.callerId) return jsonReply(whisperCallerLeg(ctx.callId, step.to[0]!, step.callerId));
     actions.push(...transferAnswer(step.to[0]!, step.callerId).actions);
@@ -79,6 +81,7 @@ export const reference: Adapter<ReferenceCredentials> & { agentConference: typeo
   continues: () => false,
   doneReply: () => jsonReply({ actions: [] }),
   answeredBy: () => null,
+  answeredIsBridge: false,
   confirmed: () => false,
   confirmReply: () => jsonReply({ actions: [{ type: "HANGUP" }] }),
   recordingUrl: () => null,

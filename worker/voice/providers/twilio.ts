@@ -142,7 +142,8 @@ const attr = (name: string, value: string | number | null | undefined) =>
  * One attempt of the plan. A dial reports to `next` when it ends (its `action`), which answers
  * with the following attempt; several numbers ring at once and the first to answer wins, each
  * number's answered event naming who did; `url` on a number is the whisper (and the press-1
- * Gather), run on the agent's leg before the bridge. Recording: `record` on the Dial, from answer.
+ * Gather), run on the agent's leg before the bridge: with press 1, the first agent whose keypress
+ * reaches our confirm URL takes the call. Recording: `record` on the Dial, from answer.
  */
 function stepXml(plan: CallPlan, ctx: RenderContext): string {
   const step = plan.steps[ctx.step];
@@ -152,7 +153,10 @@ function stepXml(plan: CallPlan, ctx: RenderContext): string {
     return `<Say>${xmlEscape(step.greeting)}</Say><Record${attr("action", routeUrl(ctx, "recording"))} method="POST"${attr("maxLength", step.maxSeconds)} playBeep="true" finishOnKey="#"/><Hangup/>`;
   const several = step.to.length > 1;
   const leg = step.whisper || step.confirm ? `${attr("url", routeUrl(ctx, "whisper", ctx.step))} method="POST"` : "";
-  const answered = several ? `${attr("statusCallback", routeUrl(ctx, "answered", ctx.step))} statusCallbackEvent="answered" statusCallbackMethod="POST"` : "";
+  // Who picked up a simultaneous ring; with press 1, picking up is not taking the call: the
+  // keypress (our confirm URL) says who did, so no answered event is asked for.
+  const answered =
+    several && !step.confirm ? `${attr("statusCallback", routeUrl(ctx, "answered", ctx.step))} statusCallbackEvent="answered" statusCallbackMethod="POST"` : "";
   const record = plan.disclosure
     ? ` record="record-from-answer-dual"${attr("recordingStatusCallback", routeUrl(ctx, "recording"))} recordingStatusCallbackMethod="POST"`
     : "";
@@ -202,6 +206,7 @@ function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Ad
     doneReply: () => xmlReply("<Response><Hangup/></Response>"),
     // The answered event of a number's leg: its To is the number that picked up.
     answeredBy: (fields) => e164(fields.To ?? fields.Called),
+    answeredIsBridge: false,
     confirmed: (fields) => String(fields.Digits ?? "").trim() === "1",
     // An empty document ends the whisper: the agent is bridged. Hanging up leaves the others ringing.
     confirmReply: (accepted) => xmlReply(accepted ? "<Response/>" : "<Response><Hangup/></Response>"),

@@ -102,6 +102,8 @@ export interface Adapter<C> {
   doneReply(report: StatusReport): Reply;
   /** The number a callback says picked up (the agent's leg's called number), unchecked. */
   answeredBy(fields: Fields): string | null;
+  /** Whether that callback reports the bridge (after the agent's press 1) rather than the pick-up. */
+  answeredIsBridge: boolean;
   /** Whether the agent's keypress accepts the call, and the answer for it (bridge, or hang up the agent). */
   confirmed(fields: Fields): boolean;
   confirmReply(accepted: boolean): Reply;

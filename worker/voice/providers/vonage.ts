@@ -190,6 +190,7 @@ export const vonage: Adapter<VonageCredentials> = {
   // 204: the call's NCCO goes on as it is (ringing, answered, completed).
   doneReply: () => emptyReply,
   answeredBy: (fields) => (fields.status === "answered" ? e164(fields.to) : null),
+  answeredIsBridge: false,
   confirmed: () => false,
   confirmReply: () => emptyReply,
   recordingUrl: (fields) => httpsUrl(fields.recording_url),

@@ -1,0 +1,52 @@
+/** Chart data, pure: API answers to uPlot's aligned columns (x first, then one column per series; ms since epoch on x). */
+import type { CallStats, HealthView } from "../api";
+
+const DAY = 86_400_000;
+
+/**
+ * Every pool's utilization on one time axis: x is the union of the buckets' starts, each pool's
+ * column its bucket's peak share in % (overflow drawn at 100 %), null where it has no bucket. One
+ * more point closes the last bucket at its end (now), so a step line holds each bucket over its
+ * whole width, the latest included.
+ */
+export function poolColumns(views: HealthView[]): [number[], ...(number | null)[][]] {
+  const xs = [...new Set(views.flatMap((v) => v.minutes.map((b) => b.t)))].sort((a, b) => a - b);
+  const step = Math.max(0, ...views.map((v) => v.step)) * 60_000;
+  const cols = views.map((v) => {
+    const at = new Map(v.minutes.map((b) => [b.t, Math.min(b.utilization, 1) * 100]));
+    const col = xs.map((x) => at.get(x) ?? null);
+    return xs.length ? [...col, col[col.length - 1] ?? null] : col;
+  });
+  return [xs.length ? [...xs, xs[xs.length - 1]! + step] : xs, ...cols];
+}
+
+/** UTC midnight of the day `ms` is in. */
+const utcMidnight = (ms: number) => Math.floor(ms / DAY) * DAY;
+
+/**
+ * Calls and attributed calls per UTC day over the range (the API counts per UTC day), a zero for
+ * every day without calls so the axis shows the whole range.
+ */
+export function dailyColumns(days: CallStats["days"], range: { from: number; to: number }): [number[], (number | null)[], (number | null)[]] {
+  const calls = new Map<number, number>();
+  const attributed = new Map<number, number>();
+  for (const d of days) {
+    const t = Date.parse(d.day);
+    calls.set(t, (calls.get(t) ?? 0) + d.calls);
+    attributed.set(t, (attributed.get(t) ?? 0) + d.attributed);
+  }
+  const xs: number[] = [];
+  for (let t = utcMidnight(range.from); t < range.to; t += DAY) xs.push(t);
+  // A day without calls has no bar (null), not a flat one.
+  return [xs, xs.map((t) => calls.get(t) ?? null), xs.map((t) => attributed.get(t) || null)];
+}
+
+/** The days to label on an axis with room for `fit` labels: every day, else every 2nd, 7th… counted back from the last day. */
+export function dayTicks(days: number[], fit: number): number[] {
+  const every = [1, 2, 3, 7, 14, 28].find((k) => days.length / k <= Math.max(1, fit)) ?? Math.ceil(days.length / Math.max(1, fit));
+  return days.filter((_d, i) => (days.length - 1 - i) % every === 0);
+}
+
+/** Pool colours, distinct on white, in order; the nth pool's is PALETTE[n % length]. */
+export const PALETTE = ["#1565c0", "#c77700", "#2f7d32", "#6a1b9a", "#b3261e", "#00838f", "#5d4037", "#546e7a"];
+export const colorOf = (i: number): string => PALETTE[i % PALETTE.length]!;

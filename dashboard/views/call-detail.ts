@@ -1,0 +1,61 @@
+/** One call in full: who called which number, the visit it was matched to, the route, the outcome, and what was sent where. */
+import type { Call } from "../api";
+import { el } from "../dom";
+import { duration, when } from "../format";
+
+const REASONS: Record<Call["reason"], string> = {
+  live: "the number was leased to a visit when the call started",
+  grace: "the lease had just ended (inside the grace window)",
+  overflow: "the shared overflow number: no visit can be told apart",
+  no_lease: "no visit held the number then",
+  unknown_number: "the number is not one of this account's pools",
+};
+
+/** The call's facts as label / value pairs, in the order they read; empty values are left out. */
+export function detailPairs(c: Call): [string, string][] {
+  const s = c.source;
+  const clickIds = s
+    ? Object.entries(s.clickIds)
+        .filter(([, v]) => v)
+        .map(([k]) => k)
+    : [];
+  const pairs: [string, string | null | undefined][] = [
+    ["Call id", c.id],
+    ["Started", when(c.startedAt)],
+    ["Caller", c.caller],
+    ["Tracking number", c.trackingNumber],
+    ["Pool", c.pool],
+    ["Attributed", `${c.attributed ? "yes" : "no"}: ${REASONS[c.reason]}`],
+    ["Source", s?.name],
+    ["Campaign", s?.utm.campaign],
+    ["utm source / medium", s && (s.utm.source || s.utm.medium) ? `${s.utm.source ?? "—"} / ${s.utm.medium ?? "—"}` : null],
+    ["Landing page", s?.landing],
+    ["Referrer", s?.referrer],
+    ["Click ids", clickIds.join(", ")],
+    ["Route", `${c.route.action}${c.route.to ? ` to ${c.route.to}` : ""}`],
+    ["Answered by", c.route.answeredBy],
+    ["Outcome", c.outcome ?? "in progress"],
+    ["Talk time", c.talkSeconds === null ? null : duration(c.talkSeconds)],
+    ["Ended", c.endedAt ? when(c.endedAt) : null],
+    ["Provider", c.provider],
+  ];
+  return pairs.filter((p): p is [string, string] => typeof p[1] === "string" && p[1] !== "");
+}
+
+/** Each delivery about the call in a line: "webhook call: delivered after 1 attempt". */
+export function deliveryLines(c: Call): string[] {
+  return c.deliveries.map((d) => {
+    const tries = `${d.attempts} attempt${d.attempts === 1 ? "" : "s"}`;
+    const last = d.lastError ? ` — ${d.lastError}` : d.lastStatus ? ` — HTTP ${d.lastStatus}` : "";
+    return `${d.kind} ${d.event}: ${d.status} after ${tries}${d.status === "delivered" ? "" : last}`;
+  });
+}
+
+export function renderCallDetail(node: HTMLElement, title: HTMLElement, c: Call): void {
+  title.textContent = `Call ${when(c.startedAt)}`;
+  const dl = el("dl");
+  for (const [k, v] of detailPairs(c)) dl.append(el("dt", { textContent: k }), el("dd", { textContent: v }));
+  const lines = deliveryLines(c);
+  dl.append(el("dt", { textContent: "Deliveries" }), el("dd", {}, ...(lines.length ? lines.map((l) => el("div", { textContent: l })) : ["none"])));
+  node.replaceChildren(dl);
+}

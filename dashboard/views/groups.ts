@@ -1,0 +1,57 @@
+/** Calls by source, campaign, landing page or pool over the range: a row per group with a share bar. */
+import type { CallGroup, CallGrouping } from "../api";
+import { el } from "../dom";
+import { pct, rate } from "../format";
+
+export const GROUPINGS: Record<CallGrouping, { label: string; none: string }> = {
+  source: { label: "Source", none: "(unattributed)" },
+  campaign: { label: "Campaign", none: "(no campaign)" },
+  landing: { label: "Landing page", none: "(no landing page)" },
+  pool: { label: "Pool", none: "(not a pool's number)" },
+};
+export const isGrouping = (v: string | undefined): v is CallGrouping => v !== undefined && Object.hasOwn(GROUPINGS, v);
+
+export interface GroupRow {
+  name: string;
+  calls: number;
+  /** Of all calls in the range, 0..1. */
+  share: number;
+  attributed: string;
+  answered: string;
+}
+
+/** The groups as they read: a null key named for the grouping, each group's share of `total` calls. */
+export function groupRows(groups: CallGroup[], by: CallGrouping, total: number): GroupRow[] {
+  return groups.map((g) => ({
+    name: g.key ?? GROUPINGS[by].none,
+    calls: g.calls,
+    share: total > 0 ? g.calls / total : 0,
+    attributed: rate(g.attributed, g.calls),
+    answered: rate(g.answered, g.calls),
+  }));
+}
+
+export function renderGroups(body: HTMLTableSectionElement, head: HTMLElement, groups: CallGroup[], by: CallGrouping, total: number): void {
+  head.textContent = GROUPINGS[by].label;
+  const rows = groupRows(groups, by, total);
+  if (!rows.length) {
+    const td = el("td", { className: "muted", textContent: "No calls in this range." });
+    td.colSpan = 4;
+    body.replaceChildren(el("tr", {}, td));
+    return;
+  }
+  body.replaceChildren(
+    ...rows.map((r) => {
+      const fill = el("i");
+      fill.style.width = pct(r.share).replace(" ", "");
+      return el(
+        "tr",
+        {},
+        el("td", { className: "name" }, el("span", { className: "key", textContent: r.name, title: r.name }), el("span", { className: "bar thin" }, fill)),
+        el("td", { className: "num", textContent: String(r.calls) }),
+        el("td", { className: "num", textContent: r.attributed }),
+        el("td", { className: "num", textContent: r.answered }),
+      );
+    }),
+  );
+}

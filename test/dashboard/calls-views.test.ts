@@ -1,0 +1,128 @@
+/** The calls parts of the page: totals, calls by group, recent calls with their links, a call's detail, failing deliveries. */
+import { describe, expect, it } from "vitest";
+import { deliveryLines, detailPairs, renderCallDetail } from "../../dashboard/views/call-detail";
+import { deliveryLine, failingDeliveries, renderDeliveries } from "../../dashboard/views/deliveries";
+import { groupRows, renderGroups } from "../../dashboard/views/groups";
+import { callHref, callLine, callOfHash, renderRecentCalls } from "../../dashboard/views/recent-calls";
+import { totalTiles } from "../../dashboard/views/totals";
+import { call, delivery } from "./fixtures";
+
+describe("calls views", () => {
+  it("totals: calls, the attribution rate, the answered share, talk time", () => {
+    expect(totalTiles({ calls: 3, attributed: 2, answered: 1, talkSeconds: 42 }).map((t) => [t.label, t.value, t.note])).toEqual([
+      ["Calls", "3", "3 calls in the range"],
+      ["Attribution rate", "67 %", "2 matched to a visit"],
+      ["Answered", "33 %", "1 picked up"],
+      ["Talk time", "42 s", "of the answered calls"],
+    ]);
+    expect(totalTiles({ calls: 0, attributed: 0, answered: 0, talkSeconds: 0 })[1]!.value).toBe("—");
+  });
+
+  it("groups: a null key named for the grouping, each group's share of all calls", () => {
+    const groups = [
+      { key: "spring", calls: 3, attributed: 3, answered: 1, talkSeconds: 9 },
+      { key: null, calls: 1, attributed: 0, answered: 0, talkSeconds: 0 },
+    ];
+    expect(groupRows(groups, "campaign", 4)).toEqual([
+      { name: "spring", calls: 3, share: 0.75, attributed: "100 %", answered: "33 %" },
+      { name: "(no campaign)", calls: 1, share: 0.25, attributed: "0 %", answered: "0 %" },
+    ]);
+    expect(groupRows([{ ...groups[1]! }], "source", 1)[0]!.name).toBe("(unattributed)");
+    const body = document.createElement("table").createTBody();
+    const head = document.createElement("th");
+    renderGroups(body, head, [{ key: "<b>x</b>", calls: 1, attributed: 1, answered: 0, talkSeconds: 0 }], "landing", 2);
+    expect(head.textContent).toBe("Landing page");
+    expect(body.querySelector("b")).toBeNull();
+    expect(body.querySelector(".key")?.textContent).toBe("<b>x</b>");
+    expect(body.querySelector<HTMLElement>(".bar i")?.style.width).toBe("50%");
+    renderGroups(body, head, [], "pool", 0);
+    expect(body.textContent).toBe("No calls in this range.");
+  });
+
+  it("recent calls: source, campaign, outcome and duration, each linking to its detail by id", () => {
+    expect(callLine(call())).toMatchObject({ source: "google-ads", campaign: "spring", pool: "web", outcome: "answered", duration: "0:42", href: "#call/CA1" });
+    expect(callLine(call({ attributed: false, source: null, outcome: null, talkSeconds: null }))).toMatchObject({
+      source: "(unattributed)",
+      campaign: "—",
+      outcome: "in progress",
+      duration: "—",
+    });
+    expect(callHref("CA 1/#x")).toBe("#call/CA%201%2F%23x");
+    expect(callOfHash(callHref("CA 1/#x"))).toBe("CA 1/#x");
+    expect(callOfHash("#call/%E0%A4%A")).toBeNull();
+    expect(callOfHash("")).toBeNull();
+    const body = document.createElement("table").createTBody();
+    const empty = document.createElement("p");
+    renderRecentCalls(body, empty, [call({ id: "<i>1</i>" })]);
+    expect(empty.hidden).toBe(true);
+    expect(body.querySelector("a")?.getAttribute("href")).toBe("#call/%3Ci%3E1%3C%2Fi%3E");
+    expect(body.querySelector("i")).toBeNull();
+    renderRecentCalls(body, empty, []);
+    expect(empty.hidden).toBe(false);
+  });
+
+  it("a call's detail: its facts in words, empty ones left out, and what was sent where", () => {
+    const c = call({
+      deliveries: [
+        {
+          id: "7",
+          kind: "webhook",
+          event: "call",
+          status: "pending",
+          attempts: 2,
+          lastStatus: 500,
+          lastError: null,
+          nextAttemptAt: 1,
+          deliveredAt: null,
+          createdAt: 0,
+        },
+      ],
+    });
+    const pairs = Object.fromEntries(detailPairs(c));
+    expect(pairs).toMatchObject({
+      "Call id": "CA1",
+      Attributed: "yes: the number was leased to a visit when the call started",
+      Campaign: "spring",
+      "utm source / medium": "google / cpc",
+      "Click ids": "gclid",
+      Route: "transfer to +18005550199",
+      Outcome: "answered",
+      "Talk time": "0:42",
+    });
+    expect(detailPairs(call({ source: null, attributed: false, reason: "no_lease" })).map(([k]) => k)).not.toContain("Campaign");
+    expect(deliveryLines(c)).toEqual(["webhook call: pending after 2 attempts — HTTP 500"]);
+    const node = document.createElement("div");
+    const title = document.createElement("h3");
+    renderCallDetail(node, title, c);
+    expect([...node.querySelectorAll("dt")].map((d) => d.textContent)).toContain("Deliveries");
+  });
+
+  it("failing deliveries: failing and dead in one list newest first, in words, Redeliver per row", () => {
+    const list = failingDeliveries(
+      [delivery({ id: "9" }), delivery({ id: "10" })],
+      [delivery({ id: "2", status: "dead", attempts: 12, nextAttemptAt: null }), delivery({ id: "9" })],
+    );
+    expect(list.map((d) => d.id)).toEqual(["10", "9", "2"]);
+    expect(deliveryLine(list[2]!)).toMatchObject({ what: "Call webhook · call", state: "dead", tries: "gave up after 12 attempts", why: "HTTP 500" });
+    expect(deliveryLine(delivery({ kind: "ga4", attempts: 1, lastError: null, lastStatus: null }))).toMatchObject({
+      what: "GA4 · call",
+      state: "failing",
+      tries: `retrying: 1 attempt, next ${new Date(Date.UTC(2031, 0, 5, 11)).toLocaleString()}`,
+      why: "no answer",
+    });
+    const body = document.createElement("table").createTBody();
+    const empty = document.createElement("p");
+    const clicked: string[] = [];
+    renderDeliveries(body, empty, list, (id, button) => {
+      clicked.push(id);
+      button.disabled = true;
+    });
+    expect(empty.hidden).toBe(true);
+    const buttons = [...body.querySelectorAll<HTMLButtonElement>("button.redeliver")];
+    expect(buttons.map((b) => b.textContent)).toEqual(["Redeliver", "Redeliver", "Redeliver"]);
+    buttons[1]!.click();
+    expect(clicked).toEqual(["9"]);
+    expect(buttons[1]!.disabled).toBe(true);
+    expect(body.querySelector("a")?.getAttribute("href")).toBe("#call/CA1");
+  });
+});

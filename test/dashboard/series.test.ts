@@ -1,0 +1,46 @@
+/** Chart data for uPlot: every pool on one time axis, calls per UTC day over the range, day ticks. */
+import { describe, expect, it } from "vitest";
+import { dailyColumns, dayTicks, poolColumns } from "../../dashboard/chart/series";
+import { health } from "./fixtures";
+
+const T = Date.UTC(2031, 0, 5, 12);
+const MIN = 60_000;
+const DAY = 86_400_000;
+
+describe("chart series", () => {
+  it("puts every pool's buckets on one axis in %, null where a pool has none, and closes the last bucket", () => {
+    const a = health({ step: 5, minutes: [0, 5, 10].map((m, i) => ({ t: T + m * MIN, peak: i, total: 10, utilization: i / 10 })) });
+    // b started later, and once overflowed (drawn at 100 %).
+    const b = health({ step: 5, minutes: [5, 10].map((m, i) => ({ t: T + m * MIN, peak: 4 + i, total: 4, utilization: (4 + i) / 4 })) });
+    expect(poolColumns([a, b])).toEqual([
+      [T, T + 5 * MIN, T + 10 * MIN, T + 15 * MIN],
+      [0, 10, 20, 20],
+      [null, 100, 100, 100],
+    ]);
+    expect(poolColumns([])).toEqual([[]]);
+    expect(poolColumns([health()])).toEqual([[], []]);
+  });
+
+  it("counts calls and attributed calls per UTC day, sources summed, every day of the range present", () => {
+    const days = [
+      { day: "2031-01-05", source: "google-ads", calls: 2, attributed: 2, answered: 1, talkSeconds: 30 },
+      { day: "2031-01-05", source: null, calls: 1, attributed: 0, answered: 0, talkSeconds: 0 },
+      { day: "2031-01-07", source: null, calls: 1, attributed: 0, answered: 0, talkSeconds: 0 },
+    ];
+    const from = Date.UTC(2031, 0, 4);
+    expect(dailyColumns(days, { from, to: from + 4 * DAY })).toEqual([
+      [from, from + DAY, from + 2 * DAY, from + 3 * DAY],
+      [null, 3, null, 1],
+      [null, 2, null, null],
+    ]);
+  });
+
+  it("labels every day when there is room, else every few days counted back from the last", () => {
+    const days = Array.from({ length: 30 }, (_, i) => i * DAY);
+    expect(dayTicks(days.slice(0, 7), 10)).toEqual(days.slice(0, 7));
+    const sparse = dayTicks(days, 6);
+    expect(sparse.at(-1)).toBe(29 * DAY);
+    expect(sparse.length).toBeLessThanOrEqual(6);
+    expect(sparse[1]! - sparse[0]!).toBe(7 * DAY);
+  });
+});

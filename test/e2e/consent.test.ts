@@ -1,0 +1,225 @@
+/**
+ * The snippet's optional features end to end, in Chromium against `wrangler dev`: data-consent
+ * (denied: storage untouched and no click ids or GA client id sent; granted mid-page; a stub IAB TCF
+ * CMP; Google Consent Mode), the debug report, one session across two subdomains (data-domain), and
+ * a replaceAll pool. Every page loads /dni.js, which loads /dni-full.js for these attributes.
+ *
+ * The site answers on www.shop.test and app.shop.test (Chromium maps *.shop.test to 127.0.0.1).
+ */
+import type { BrowserContext } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { adminCall, createAccountWithPool, launchChromium, type RunningWorker, startSite, startWorker } from "./harness";
+import { answer, body, href, newView, numberOf, ready, settle, text, us, type View } from "./visit";
+
+const US = "+18005550199";
+const OFFICE = "+12127365000";
+const range = (base: number, n: number) => Array.from({ length: n }, (_, i) => `+${base + i}`);
+
+let worker: RunningWorker;
+let site: Awaited<ReturnType<typeof startSite>>;
+let chrome: Awaited<ReturnType<typeof launchChromium>>;
+let siteKey: string;
+/** http://www.shop.test:port and http://app.shop.test:port: the site under two host names. */
+let www: string;
+let app: string;
+const pages: Record<string, string> = {};
+
+/** A page with the tag (its attributes) after `head` (scripts that must run first: a CMP, gtag, the dni stub). */
+const html = (content: string, attrs: string, head = "") =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title><link rel="icon" href="data:,">${head}` +
+  `<script async src="${worker.url}/dni.js" data-key="${siteKey}" ${attrs}></script></head><body>${content}</body></html>`;
+
+const NUMBERS = `<p id="a">Call (800) 555-0199</p><a id="tel" href="tel:+18005550199">Call us</a>`;
+/** The page's own GA cookie (the snippet reads it, never writes it) and the dni stub with queued calls. */
+const GA = `<script>document.cookie = "_ga=GA1.1.987654321.1700000000; path=/";</script>`;
+const stub = (...calls: string[]) => `<script>window.dni = window.dni || function () { (dni.q = dni.q || []).push(arguments) };${calls.join(";")}</script>`;
+
+let ctx: BrowserContext;
+let views: View[];
+const open = async (url: string, wait = true) => {
+  const v = await newView(ctx);
+  views.push(v);
+  await v.page.goto(url);
+  if (wait) await ready(v.page);
+  return v;
+};
+/** Everything the snippet could have stored, as the page sees it. */
+const storage = (v: View) => v.page.evaluate(() => ({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
+const UNTOUCHED = { local: {}, session: {}, cookie: "_ga=GA1.1.987654321.1700000000" };
+
+beforeAll(async () => {
+  [worker, site, chrome] = await Promise.all([startWorker(), startSite(pages), launchChromium(["--host-resolver-rules=MAP *.shop.test 127.0.0.1"])]);
+  const port = new URL(site.url).port;
+  www = `http://www.shop.test:${port}`;
+  app = `http://app.shop.test:${port}`;
+  const acct = await createAccountWithPool(worker.url, `http://*.shop.test:${port}`, {
+    id: "web",
+    name: "Website",
+    trackingNumbers: range(18885550100, 20),
+    destinations: [US],
+    isDefault: true,
+  });
+  siteKey = acct.siteKey;
+  const all = await adminCall(worker.url, "POST", "/v1/pools", acct.adminKey, {
+    id: "all",
+    name: "Every number",
+    trackingNumbers: range(18775550100, 5),
+    destinations: [OFFICE],
+    replaceAll: true,
+  });
+  expect(all.status).toBe(201);
+  Object.assign(pages, {
+    "/denied": html(NUMBERS, "data-consent", GA + stub('dni("consent", false)')),
+    "/anonymous": html(NUMBERS, 'data-consent="anonymous"', GA + stub('dni("consent", false)')),
+    "/later": html(NUMBERS, "data-consent", GA),
+    "/tcf": html(
+      NUMBERS,
+      "data-consent",
+      // A stub CMP: its UI is up until the test makes the visitor's choice (window.choose).
+      `<script>
+        window.__tcfapi = function (cmd, v, cb) {
+          if (cmd !== "addEventListener") return;
+          window.choose = function (consents) { cb({ eventStatus: "useractioncomplete", gdprApplies: true, listenerId: 1, purpose: { consents: consents } }, true) };
+          cb({ eventStatus: "cmpuishown", gdprApplies: true, listenerId: 1 }, true);
+        };
+      </script>`,
+    ),
+    "/gtag": html(
+      NUMBERS,
+      "data-consent",
+      `<script>window.dataLayer = window.dataLayer || []; function gtag() { dataLayer.push(arguments) }
+        gtag("consent", "default", { ad_storage: "denied", analytics_storage: "denied", ad_user_data: "denied", ad_personalization: "denied" });</script>`,
+    ),
+    "/plain": html(`${NUMBERS}<p>Our office: 212-555-0111</p>`, ""),
+    "/sub": html(NUMBERS, 'data-domain="shop.test"'),
+    "/all": html(
+      `<p id="all-1">Office (212) 736-5000, sales 646-555-0100, support +1 917 555 0123</p>
+       <a id="all-tel" href="tel:6465550100">646-555-0100</a>
+       <p id="all-not">Total $1,212.55 on 2026-11-25, order #2125550102</p>`,
+      'data-pool="all"',
+    ),
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await chrome?.close();
+  await site?.stop();
+  await worker?.stop();
+});
+
+beforeEach(async () => {
+  ctx = await chrome.newContext();
+  views = [];
+});
+afterEach(async () => {
+  for (const v of views) {
+    expect(v.pageErrors, "page errors").toEqual([]);
+    expect(v.consoleErrors, "console errors").toEqual([]);
+  }
+  await ctx.close();
+});
+
+/** Waits for the swap of #a. */
+const swapped = (v: View) => v.page.waitForFunction(() => document.querySelector("#a")!.textContent !== "Call (800) 555-0199", undefined, { timeout: 10_000 });
+
+describe("data-consent", () => {
+  it("denied: nothing asked, stored or swapped", async () => {
+    const v = await open(`${www}/denied?gclid=E2E-secret`);
+    await settle(v, 400);
+    expect(v.allocs).toHaveLength(0);
+    expect(await storage(v)).toEqual(UNTOUCHED);
+    expect(await text(v, "#a")).toBe("Call (800) 555-0199");
+    expect(await href(v, "#tel")).toBe("tel:+18005550199");
+  });
+
+  it('denied with data-consent="anonymous": a number, no storage, and the request carries no click id or GA client id', async () => {
+    const v = await open(`${www}/anonymous?gclid=E2E-secret&utm_source=google`);
+    await swapped(v);
+    const n = numberOf(await answer(v), "web");
+    expect(await text(v, "#a")).toBe(`Call ${us(n.nsn).paren}`);
+    const sent = body(v);
+    expect(sent.source).toEqual({
+      landing: `${www}/anonymous?gclid=withheld&utm_source=google`,
+      referrer: "",
+      consent: { adStorage: "denied", analyticsStorage: "denied", adUserData: "denied", adPersonalization: "denied" },
+    });
+    expect(JSON.stringify(sent)).not.toMatch(/E2E-secret|987654321/);
+    expect(await storage(v)).toEqual(UNTOUCHED);
+  });
+
+  it("granted mid-page: swapped without a reload, then stored", async () => {
+    const v = await open(`${www}/later?gclid=E2E-granted`);
+    await settle(v, 300);
+    expect(v.allocs).toHaveLength(0);
+    expect(await storage(v)).toEqual(UNTOUCHED);
+    await v.page.evaluate(() => (window as any).dni("consent", true));
+    await swapped(v);
+    expect(body(v).source).toMatchObject({ landing: `${www}/later?gclid=E2E-granted`, gaClientId: "987654321.1700000000", consent: { adStorage: "granted" } });
+    const s = await storage(v);
+    expect(JSON.parse(s.local["dni:s"]!).i).toBe(body(v).session);
+  });
+
+  it("a stub TCF CMP: waits while its UI is up, then follows the visitor's choice", async () => {
+    const v = await open(`${www}/tcf`);
+    await settle(v, 300);
+    expect(v.allocs).toHaveLength(0);
+    await v.page.evaluate(() => (window as any).choose({ 1: true, 7: true }));
+    await swapped(v);
+    expect(body(v).source?.consent).toEqual({ adStorage: "granted", analyticsStorage: "granted", adUserData: "granted", adPersonalization: "denied" });
+  });
+
+  it("Google Consent Mode: the default denies, gtag('consent', 'update', …) grants mid-page", async () => {
+    const v = await open(`${www}/gtag`);
+    await settle(v, 300);
+    expect(v.allocs).toHaveLength(0);
+    expect(await storage(v)).toEqual({ local: {}, session: {}, cookie: "" });
+    await v.page.evaluate(() => (window as any).gtag("consent", "update", { ad_storage: "granted", analytics_storage: "granted" }));
+    await swapped(v);
+    expect(body(v).source?.consent).toMatchObject({ adStorage: "granted", analyticsStorage: "granted", adUserData: "denied" });
+  });
+});
+
+describe("debug mode", () => {
+  it("?dni_debug=1 on a page with the plain tag: the console says what was asked, the source, the pool, and what was left alone", async () => {
+    const v = await newView(ctx);
+    views.push(v);
+    const lines: string[] = [];
+    v.page.on("console", (m) => m.type() === "info" && lines.push(m.text()));
+    await v.page.goto(`${www}/plain?dni_debug=1`);
+    await swapped(v);
+    await expect.poll(() => lines.join("\n")).toContain("looks like a phone number but is no destination");
+    const log = lines.join("\n");
+    expect(log).toMatch(/dni: asking http:\/\/127\.0\.0\.1:\d+\/v1\/allocate for pools/);
+    expect(log).toContain('dni: source "direct"');
+    expect(log).toMatch(/dni: pool web: number \+1888555\d{4} for \+18005550199/);
+    expect(log).toContain('"212-555-0111" looks like a phone number but is no destination of the pools asked: left alone');
+  });
+});
+
+describe("data-domain", () => {
+  it("a visit landing on www. and going on to app. keeps one session and one number", async () => {
+    const first = await open(`${www}/sub?gclid=SUB-1`);
+    await swapped(first);
+    const number = await text(first, "#a");
+    const second = await open(`${app}/sub`);
+    await swapped(second);
+    expect(body(second).session).toBe(body(first).session);
+    expect(body(second).source?.landing).toBe(`${www}/sub?gclid=SUB-1`);
+    expect(await text(second, "#a")).toBe(number);
+    const cookie = await second.page.evaluate(() => document.cookie);
+    expect(cookie).toMatch(/(^|; )dni_s=/);
+  });
+});
+
+describe("replaceAll", () => {
+  it("every number on the page becomes the session's number; the price, the date and the id stay", async () => {
+    const v = await open(`${www}/all`);
+    await v.page.waitForFunction(() => !document.querySelector("#all-1")!.textContent!.includes("736-5000"), undefined, { timeout: 10_000 });
+    const n = numberOf(await answer(v), "all");
+    const t = us(n.nsn).paren;
+    expect(await text(v, "#all-1")).toBe(`Office ${t}, sales ${t}, support ${t}`);
+    expect(await href(v, "#all-tel")).toBe(`tel:${n.e164}`);
+    expect(await text(v, "#all-tel")).toBe(t);
+    expect(await text(v, "#all-not")).toBe("Total $1,212.55 on 2026-11-25, order #2125550102");
+  });
+});

@@ -1,0 +1,71 @@
+/** Debug mode (snippet/debug.ts): the console says what was found, which rule and pool, and why something was not swapped. */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { debug } from "../../snippet/debug";
+import { alloc, answer, flush, page, reset, run, stubFetch, US, US_T } from "./helpers";
+
+let info: ReturnType<typeof vi.spyOn>;
+/** Each console.info line after its "dni:" prefix, as one string. */
+const said = () =>
+  info.mock.calls.map((c: unknown[]) =>
+    c
+      .slice(1)
+      .map((x) => (typeof x === "string" ? x : JSON.stringify(x)))
+      .join(" "),
+  );
+
+beforeEach(() => {
+  vi.spyOn(console, "warn").mockImplementation(() => {});
+  info = vi.spyOn(console, "info").mockImplementation(() => {});
+  debug.on = true;
+});
+afterEach(async () => {
+  await flush();
+  debug.on = false;
+  reset();
+});
+
+describe("debug report", () => {
+  it("the request, the source rule, the pool's number, a destination not on the page, a number that is no destination", async () => {
+    stubFetch(
+      answer([alloc("ads", [US, { ...US, e164: "+18005550100", nsn: "8005550100", national: "(800) 555-0100" }], US_T)], "s", Date.now(), "google-ads"),
+    );
+    page("<p>Call (800) 555-0199 or our office 212-555-0111</p>", "https://shop.example/?gclid=x");
+    const dni = run({ pool: "ads", sources: "google-ads: gclid -> ads" });
+    await dni.number();
+    const lines = said();
+    expect(lines).toContainEqual(expect.stringMatching(/^asking https:\/\/dni\.example\.com\/v1\/allocate for pools ads with rules google-ads: gclid -> ads/));
+    expect(lines).toContainEqual(expect.stringContaining('source "google-ads"'));
+    expect(lines).toContainEqual(expect.stringContaining("pool ads: number +18005550123 for +18005550199, +18005550100"));
+    expect(lines).toContainEqual(expect.stringContaining("destination +18005550100 ((800) 555-0100) not found on this page"));
+    expect(lines).toContainEqual("found +18005550199 on the page: swapped for +18005550123");
+    expect(lines).toContainEqual(expect.stringContaining('"212-555-0111" looks like a phone number but is no destination'));
+    expect(lines.join("\n")).not.toContain('"(800) 555-0123" looks like');
+  });
+
+  it("no rule matched; nothing phone-like; a pool with no number", async () => {
+    stubFetch(answer([], "s", Date.now(), "referral"));
+    page("<p>Call (800) 555-0199</p>");
+    await run({ sources: "ads: gclid -> ads" }).number();
+    expect(said()).toContainEqual(expect.stringContaining("no source rule matched and there is no data-pool"));
+    reset(); // restores the spies: again
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    info = vi.spyOn(console, "info").mockImplementation(() => {});
+    const f = stubFetch(answer([alloc("web", [US], null)]));
+    page("<p>Open 9-5, $1,299</p>");
+    run();
+    await flush();
+    expect(f).not.toHaveBeenCalled();
+    expect(said()).toContainEqual(expect.stringContaining("nothing phone-like on the page"));
+    page("<p>Call (800) 555-0199</p>");
+    await run().number();
+    expect(said()).toContainEqual(expect.stringContaining("pool web: no number (pool exhausted, or policy none)"));
+  });
+
+  it("says nothing when off", async () => {
+    debug.on = false;
+    stubFetch();
+    page("<p>Call (800) 555-0199</p>");
+    await run().number();
+    expect(info).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,34 @@
+/** A replaceAll pool (ANY_NUMBER): every phone number on the page becomes the session's number; prices, dates and ids stay. */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { pattern } from "../../shared/pattern";
+import { ANY_NUMBER } from "../../shared/protocol";
+import { anyNumber } from "../../worker/domain/any-number";
+import { alloc, flush, page, reset, run, stubFetch, US, US_T } from "./helpers";
+
+beforeEach(() => {
+  vi.spyOn(console, "warn").mockImplementation(() => {});
+});
+afterEach(async () => {
+  await flush();
+  reset();
+});
+
+describe("replace every number", () => {
+  it("swaps each number in text and tel: links, the destination in its own shape, the others in the national form", async () => {
+    const pool = alloc("all", [US, ANY_NUMBER], US_T);
+    stubFetch({ session: "s", now: Date.now(), source: "direct", pools: [pool], pattern: pattern(pool.destinations, anyNumber([US])) });
+    page(`
+      <p id="a">Sales 800.555.0199, support (212) 555-0100, fax +1 646 555 0101</p>
+      <p id="b"><a id="l" href="tel:2125550100">2125550100</a></p>
+      <p id="c">Order #2125550102 of 2026-11-25 for $1,212.55, ref 12/25/2026</p>`);
+    const seen: string[] = [];
+    document.addEventListener("dni:swap", (e) => seen.push((e as CustomEvent).detail.destination));
+    await run().number();
+    await flush();
+    expect(document.querySelector("#a")!.textContent).toBe("Sales 800.555.0123, support (800) 555-0123, fax (800) 555-0123");
+    expect(document.querySelector("#l")!.getAttribute("href")).toBe("tel:+18005550123");
+    expect(document.querySelector("#l")!.textContent).toBe("(800) 555-0123");
+    expect(document.querySelector("#c")!.textContent).toBe("Order #2125550102 of 2026-11-25 for $1,212.55, ref 12/25/2026");
+    expect(seen.sort()).toEqual(["*", "+18005550199"]);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * The consent state travels with the allocation (the snippet's data-consent): stored with the
+ * lease, shown on the call; a denied visit keeps no click ids or GA client id whatever was sent; a
+ * consent granted later on the same page (the same session renewing) is what the call gets.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { enrichSource } from "../../worker/domain/source";
+import { at, callBody, callId, callWorld, getCall, ring, T0, visit } from "./calls-helpers";
+import { allocate } from "./helpers";
+
+const DENIED = { adStorage: "denied", analyticsStorage: "denied", adUserData: "denied", adPersonalization: "denied" } as const;
+const GRANTED = { adStorage: "granted", analyticsStorage: "granted", adUserData: "granted", adPersonalization: "granted" } as const;
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  at(T0);
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("consent on the session and the call", () => {
+  it("withheld click ids are never stored; denied ad_storage drops click ids, denied analytics_storage the GA client id", () => {
+    const landing = "https://shop.example/?gclid=withheld&utm_source=google";
+    expect(enrichSource({ landing })?.clickIds).toBeUndefined();
+    const denied = enrichSource({ landing: "https://shop.example/?gclid=G1&fbclid=F1", gaClientId: "1.2", consent: DENIED });
+    expect(denied).toEqual({ landing: "https://shop.example/?gclid=G1&fbclid=F1", consent: DENIED });
+    const adsOnly = enrichSource({
+      landing: "https://shop.example/?gclid=G1",
+      gaClientId: "1.2",
+      consent: { adStorage: "granted", analyticsStorage: "denied" },
+    });
+    expect(adsOnly?.clickIds).toEqual({ gclid: "G1" });
+    expect(adsOnly?.gaClientId).toBeUndefined();
+  });
+
+  it("a denied visit's call has its consent state and no click ids or GA client id", async () => {
+    const { acct, voice } = await callWorld(1);
+    const v = await visit(acct, { landing: "https://www.shop.example/?gclid=withheld&utm_source=google", referrer: "", consent: DENIED });
+    const id = callId();
+    await ring(voice.callbackUrl, callBody(id, v.number, T0 + 1000));
+    const call = (await getCall(acct, id)).json;
+    expect(call.attributed).toBe(true);
+    expect(call.source.consent).toEqual(DENIED);
+    expect(Object.values(call.source.clickIds).filter((x) => x !== null)).toEqual([]);
+    expect(call.source.gaClientId).toBeNull();
+    expect(call.source.utm.source).toBe("google");
+  });
+
+  it("consent granted later on the page: the same session renews its number and the call gets the granted state and the click id", async () => {
+    const { acct, voice } = await callWorld(2);
+    const first = await visit(acct, { landing: "https://www.shop.example/?gclid=withheld", referrer: "", consent: DENIED });
+    // Seconds later (a renewal that extends nothing), the visitor accepts: the snippet sends the full first touch.
+    at(T0 + 5000);
+    const again = await allocate(acct.siteKey, first.session, {
+      source: { landing: "https://www.shop.example/?gclid=Cj0-granted", referrer: "", gaClientId: "111.222", consent: GRANTED },
+    });
+    expect(again.status).toBe(200);
+    expect(again.json.pools[0].number.e164).toBe(first.number);
+    const id = callId();
+    await ring(voice.callbackUrl, callBody(id, first.number, T0 + 6000));
+    const call = (await getCall(acct, id)).json;
+    expect(call.session).toBe(first.session);
+    expect(call.source.consent).toEqual(GRANTED);
+    expect(call.source.clickIds.gclid).toBe("Cj0-granted");
+    expect(call.source.gaClientId).toBe("111.222");
+  });
+});

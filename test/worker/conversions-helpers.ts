@@ -1,0 +1,85 @@
+/** Ad conversion tests' common parts: settings with write-only credentials, a call from an ad click, the alarm. */
+import { runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { expect } from "vitest";
+import { callBody, callId, GOOGLE, getCall, ring, type Voice, visit } from "./calls-helpers";
+import { accountStub, api, BASE, type Created } from "./helpers";
+
+export const GOOGLE_SETTINGS = {
+  customerId: "123-456-7890",
+  conversionActionId: "987654321",
+  conversionName: "Phone call (DNI)",
+  timeZone: "America/New_York",
+  developerToken: "dev-token-AAAA1111",
+  clientId: "client-id-1234.apps.googleusercontent.com",
+  clientSecret: "client-secret-XYZW",
+  refreshToken: "1//refresh-token-abcd",
+};
+export const MS_SETTINGS = {
+  customerId: "5550001",
+  accountId: "7770002",
+  conversionName: "Phone call",
+  developerToken: "ms-dev-token-9999",
+  clientId: "ms-client-id-0000",
+  refreshToken: "M.R3_refresh-token-efgh",
+};
+export const GRANTED = { adUserData: "granted", adStorage: "granted", adPersonalization: "granted" };
+
+export async function conversions(acct: Created, body: unknown) {
+  return api("PATCH", "/v1/account/conversions", { key: acct.adminKey, body });
+}
+
+/** A visit from a Google (and Bing) ad with consent (`clickIds`: exactly these), a call, and its status report (answered, `talk` s). */
+export async function adCall(
+  acct: Created,
+  voice: Voice,
+  opts: { gclid?: string; talk?: number; consent?: unknown; msclkid?: string; outcome?: string; clickIds?: Record<string, string> },
+) {
+  const clickIds = opts.clickIds ?? { gclid: opts.gclid, ...(opts.msclkid ? { msclkid: opts.msclkid } : {}) };
+  const source = { ...GOOGLE, landing: "https://www.shop.example/", clickIds, consent: opts.consent ?? GRANTED };
+  const v = await visit(acct, source);
+  const id = callId("ads");
+  const now = Date.now();
+  expect((await ring(voice.callbackUrl, callBody(id, v.number, now))).status).toBe(200);
+  const r = await ring(`${voice.callbackUrl}/status`, { callId: id, status: opts.outcome ?? "completed", duration: opts.talk ?? 95, endTime: now + 100_000 });
+  expect(r.status).toBe(200);
+  return id;
+}
+
+export async function csv(acct: Created, query = "") {
+  const res = await SELF.fetch(`${BASE}/v1/calls.csv${query}`, { headers: { Authorization: `Bearer ${acct.adminKey}` } });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+export const alarm = (acct: Created) => runDurableObjectAlarm(accountStub(acct.accountId));
+export const conversionOf = async (acct: Created, id: string, platform = "google_ads") =>
+  ((await getCall(acct, id)).json.conversions as { platform: string; reason: string | null }[]).find((c) => c.platform === platform);
+
+/** RFC 4180 as a spreadsheet reads it: quoted cells may hold commas, quotes ("") and line breaks; rows end with CRLF. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"' && cell === "") quoted = true;
+    else if (ch === ",") {
+      row.push(cell);
+      cell = "";
+    } else if (ch === "\r" && text[i + 1] === "\n") {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+      i++;
+    } else cell += ch;
+  }
+  if (cell !== "" || row.length) rows.push([...row, cell]);
+  return rows;
+}

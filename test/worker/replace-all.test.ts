@@ -1,0 +1,91 @@
+/**
+ * A replaceAll pool's pattern (worker/domain/any-number.ts) run as the snippet runs it: every
+ * phone number of the destination's country in the forms people write, never a price, a date or an
+ * id; and the pool option's validation (one destination, not a whitelist).
+ */
+import { describe, expect, it } from "vitest";
+import { pattern } from "../../shared/pattern";
+import { phoneParts } from "../../shared/phone";
+import { ANY_NUMBER } from "../../shared/protocol";
+import { anyNumber, firstDigits } from "../../worker/domain/any-number";
+import { allocate, api, createAccount, createPool, freshNumbers, sessionId } from "./helpers";
+
+/** The numbers the pattern finds in a text (each as written). */
+const found = (dest: string, text: string): string[] => {
+  const re = RegExp(pattern([phoneParts(dest), ANY_NUMBER], anyNumber([phoneParts(dest)])), "g");
+  return [...text.matchAll(re)].map((m) => (m[1] ?? m[2])!);
+};
+
+describe("every number of the destination's country", () => {
+  it("NANP: international, national in groups, with the optional trunk; the destination itself first", () => {
+    const text =
+      "Sales (212) 555-0100, support 212.555.0101, +1 212 555 0102, 1-800-555-0199, +12125550103, 001 212 555 0104; " +
+      "price $1,212.55, 1 234 567, order #2125550105, ID2125550106, 2026-11-25, 11/25/2026, 12.25.2026, invoice 2125550107.";
+    expect(found("+18005550199", text)).toEqual(["(212) 555-0100", "212.555.0101", "+1 212 555 0102", "1-800-555-0199", "+12125550103", "001 212 555 0104"]);
+  });
+
+  it("GB: with the trunk 0 or +44 (0), area codes of any length, mobiles; never a date or an amount", () => {
+    const text = "London 020 7946 0958, Manchester (0161) 496 0000, mobile 07700 900123, +44 (0)1632 960001, 0044 20 7946 0959; 01.02.2026, 1.234.567,89 €";
+    expect(found("+442079460000", text)).toEqual(["020 7946 0958", "(0161) 496 0000", "07700 900123", "+44 (0)1632 960001", "0044 20 7946 0959"]);
+  });
+
+  it("digits without separators only as a whole text or a whole element's text (a tel: link, <b>…</b>)", () => {
+    expect(found("+18005550199", "2125550100")).toEqual(["2125550100"]);
+    expect(found("+18005550199", "Call \u00002125550100\u0000 now")).toEqual(["2125550100"]);
+    expect(found("+18005550199", "Call 2125550100 now")).toEqual([]);
+    expect(found("+442079460000", "02079460958")).toEqual(["02079460958"]);
+  });
+
+  it("reads the first digits a plan allows", () => {
+    expect(firstDigits("[2-9]\\d{9}|3\\d{6}")).toBe("2-93");
+    expect(firstDigits("[1-357-9]\\d{9}|[18]\\d{8}|8\\d{6}")).toBe("1-357-9188");
+    expect(firstDigits("(?:1|[368]\\d|4[0-8])\\d{3,13}|\\d")).toBe("0-9");
+  });
+});
+
+describe("the replaceAll pool option", () => {
+  it("is exclusive with a whitelist: one destination, else 400 and nothing stored (create and patch)", async () => {
+    const acct = await createAccount();
+    const base = { name: "All", trackingNumbers: freshNumbers(1), replaceAll: true };
+    const bad = await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...base, id: "all", destinations: ["+12127365000", "+12127365001"] } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.code).toBe("replace_all_with_whitelist");
+    expect(bad.json.error.details).toEqual([{ path: "destinations", value: "2", message: "with replaceAll, exactly one destination" }]);
+    expect((await api("GET", "/v1/pools/all", { key: acct.adminKey })).status).toBe(404);
+    const wrongType = await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...base, id: "all", destinations: ["+12127365000"], replaceAll: "yes" } });
+    expect(wrongType.status).toBe(400);
+
+    await createPool(acct, { ...base, id: "all", destinations: ["+12127365000"] });
+    expect((await api("GET", "/v1/pools/all", { key: acct.adminKey })).json.replaceAll).toBe(true);
+    const whitelist = await api("PATCH", "/v1/pools/all", { key: acct.adminKey, body: { destinations: ["+12127365000", "+12127365001"] } });
+    expect(whitelist.status).toBe(400);
+    expect(whitelist.json.error.code).toBe("replace_all_with_whitelist");
+    expect((await api("GET", "/v1/pools/all", { key: acct.adminKey })).json.destinations).toEqual(["+12127365000"]);
+
+    // A whitelist pool may not switch it on either; off again, it takes a whitelist.
+    await createPool(acct, { id: "list", name: "List", trackingNumbers: freshNumbers(1), destinations: ["+12127365000", "+12127365001"] });
+    expect((await api("PATCH", "/v1/pools/list", { key: acct.adminKey, body: { replaceAll: true } })).status).toBe(400);
+    expect(
+      (await api("PATCH", "/v1/pools/all", { key: acct.adminKey, body: { replaceAll: false, destinations: ["+12127365000", "+12127365001"] } })).status,
+    ).toBe(200);
+  });
+
+  it("the allocation's destinations end with ANY_NUMBER and its pattern finds every number, destinations first", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "all", name: "All", trackingNumbers: freshNumbers(1), destinations: ["+12127365000"], replaceAll: true, isDefault: true });
+    const r = await allocate(acct.siteKey, sessionId());
+    expect(r.status).toBe(200);
+    expect(r.json.pools[0].destinations.map((d: { e164: string }) => d.e164)).toEqual(["+12127365000", "*"]);
+    const re = RegExp(r.json.pattern, "g");
+    const hits = [..."Call (212) 736-5000 or 646-555-0100; $1,212.55 on 2026-11-25".matchAll(re)].map((m) => [m[1], m[2]]);
+    expect(hits).toEqual([
+      ["(212) 736-5000", undefined],
+      [undefined, "646-555-0100"],
+    ]);
+    // A pool without the option: only its destinations.
+    await createPool(acct, { id: "list", name: "List", trackingNumbers: freshNumbers(1), destinations: ["+12127365000"] });
+    const l = await allocate(acct.siteKey, sessionId(), { pools: ["list"] });
+    expect(l.json.pools[0].destinations.map((d: { e164: string }) => d.e164)).toEqual(["+12127365000"]);
+    expect("646-555-0100".match(RegExp(l.json.pattern))).toBeNull();
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * Reading the ad platforms' answers to an upload, the pure part: for each row sent, uploaded,
+ * retry (later, with the outbox's backoff) or final (with the platform's reason, stored on the
+ * call); or the whole request says the credentials no longer work. Built from the documented
+ * shapes: Google Ads REST errors (`{ error: { code, message, status, details: [GoogleAdsFailure] } }`,
+ * partialFailureError's errors located by `fieldPathElements[conversions].index`) and Microsoft
+ * Advertising REST faults (`OperationErrors` / `BatchErrors` with `Code`, `ErrorCode`, `Index`) and
+ * `PartialErrors`. Reasons carry the platforms' codes and messages, never anything that was sent.
+ */
+
+export type RowResult = { verdict: "uploaded" } | { verdict: "retry" | "final"; status: number | null; error: string };
+/**
+ * Per row (same order as sent); `authFailed`: the platform's credentials no longer work (stop and
+ * alert); `reauth`: the access token was refused (refresh it once and try again).
+ */
+export type Answer = { rows: RowResult[] } | { authFailed: string } | { reauth: true };
+
+const REASON_MAX = 400;
+const all = (n: number, r: RowResult): RowResult[] => Array.from({ length: n }, () => r);
+const clip = (s: string) => s.slice(0, REASON_MAX);
+
+/** A transport failure (no answer, timeout) or a status that says "later": 408, 409 (aborted), 429, 5xx. */
+const transient = (status: number | null) => status === null || status === 408 || status === 409 || status === 429 || status >= 500;
+
+// ---- Google Ads ----
+
+interface GoogleError {
+  errorCode?: Record<string, unknown>;
+  message?: unknown;
+  location?: { fieldPathElements?: { fieldName?: string; index?: number }[] };
+}
+
+/** Google Ads error codes that mean the conversion is already there (an earlier attempt went through). */
+const GOOGLE_ALREADY = new Set(["CLICK_CONVERSION_ALREADY_EXISTS", "DUPLICATE_ORDER_ID", "ORDER_ID_ALREADY_IN_USE"]);
+/** Codes worth retrying: the click or action is too new to take conversions yet, or Google had a transient problem. */
+const GOOGLE_RETRY = new Set([
+  "TOO_RECENT_EVENT",
+  "TOO_RECENT_CONVERSION_ACTION",
+  "INTERNAL_ERROR",
+  "TRANSIENT_ERROR",
+  "RESOURCE_EXHAUSTED",
+  "RESOURCE_TEMPORARILY_EXHAUSTED",
+  "DEADLINE_EXCEEDED",
+  "CONCURRENT_MODIFICATION",
+]);
+
+/** What to do with a row Google refused, by its error code (`errorCode: { <kind>: <CODE> }`). */
+export function googleVerdict(errorCode: Record<string, unknown> | undefined): { verdict: "already" | "retry" | "final"; code: string } {
+  const [kind, value] = Object.entries(errorCode ?? {})[0] ?? ["unknown", "UNKNOWN"];
+  const code = String(value);
+  if (GOOGLE_ALREADY.has(code)) return { verdict: "already", code: `${kind}.${code}` };
+  if (GOOGLE_RETRY.has(code) || kind === "internalError" || kind === "quotaError") return { verdict: "retry", code: `${kind}.${code}` };
+  return { verdict: "final", code: `${kind}.${code}` };
+}
+
+/** The GoogleAdsFailure errors of a Status (`details[]`), whichever detail carries them. */
+function failureErrors(status: { details?: unknown } | null | undefined): GoogleError[] {
+  const details = Array.isArray(status?.details) ? (status.details as { errors?: unknown }[]) : [];
+  return details.flatMap((d) => (Array.isArray(d?.errors) ? (d.errors as GoogleError[]) : []));
+}
+
+/** A refused request in Google's words: `HTTP 400 INVALID_ARGUMENT: requestError.X: message; …`. */
+function googleRefusal(status: number | null, json: unknown, errors: GoogleError[]): string {
+  const e = (json as { error?: { status?: unknown; message?: unknown } } | null)?.error;
+  const head = [status === null ? "no answer" : `HTTP ${status}`, typeof e?.status === "string" ? e.status : ""].filter(Boolean).join(" ");
+  const parts = errors.length
+    ? errors.map((x) => `${googleVerdict(x.errorCode).code}: ${String(x.message ?? "")}`)
+    : typeof e?.message === "string"
+      ? [e.message]
+      : [];
+  return clip(parts.length ? `${head}: ${parts.join("; ")}` : head);
+}
+
+/**
+ * Google Ads UploadClickConversions (partialFailure on). 200: every row is uploaded except those
+ * partialFailureError names (by index). Otherwise the whole request failed: 401 refreshes the
+ * token; 403 (developer token or access refused) stops the platform; 408/409/429/5xx or a
+ * retryable GoogleAdsFailure code (quota, internal, concurrent modification) retries every row;
+ * anything else (400 INVALID_ARGUMENT, 404) is final for every row, with Google's reason.
+ */
+export function googleAnswer(status: number | null, json: unknown, n: number, error: string | null = null): Answer {
+  if (status === 401) return { reauth: true };
+  if (status !== 200) {
+    const errors = failureErrors((json as { error?: { details?: unknown } } | null)?.error);
+    const reason = error && status === null ? clip(error) : googleRefusal(status, json, errors);
+    if (status === 403) return { authFailed: reason };
+    const retry = transient(status) || errors.some((x) => googleVerdict(x.errorCode).verdict === "retry");
+    return { rows: all(n, { verdict: retry ? "retry" : "final", status, error: reason }) };
+  }
+  const rows: RowResult[] = all(n, { verdict: "uploaded" });
+  for (const e of failureErrors((json as { partialFailureError?: { details?: unknown } } | null)?.partialFailureError)) {
+    const index = e.location?.fieldPathElements?.find((f) => f.fieldName === "conversions")?.index;
+    if (typeof index !== "number" || !rows[index]) continue;
+    const v = googleVerdict(e.errorCode);
+    if (v.verdict === "already") continue;
+    // A row with several errors is final if any of them is.
+    if (rows[index]!.verdict === "final") continue;
+    rows[index] = { verdict: v.verdict, status: 200, error: clip(`${v.code}: ${String(e.message ?? "")}`) };
+  }
+  return { rows };
+}
+
+// ---- Microsoft Advertising ----
+
+interface MsError {
+  Code?: number;
+  ErrorCode?: string;
+  Index?: number;
+  Message?: string;
+}
+
+/** InternalError (0) and CallRateExceeded (117): try again later. */
+const MS_RETRY = new Set([0, 117]);
+/** AuthenticationTokenExpired (109): the access token; InvalidCredentials (105): token or developer token. */
+const MS_REAUTH = new Set([105, 109]);
+/** UserIsNotAuthorized (106): the user has no access to the account (the credentials no longer fit). */
+const MS_DENIED = new Set([106]);
+
+const msText = (e: MsError) => `${e.ErrorCode ?? e.Code ?? "Error"}: ${e.Message ?? ""}`;
+const msRetry = (e: MsError) => (typeof e.Code === "number" && MS_RETRY.has(e.Code)) || e.ErrorCode === "InternalError" || e.ErrorCode === "CallRateExceeded";
+
+/**
+ * Microsoft Advertising ApplyOfflineConversions. 200: rows named by PartialErrors[].Index are
+ * refused (InternalError and CallRateExceeded retried, others final). A fault: OperationErrors
+ * decide for the whole request (credentials → refresh once or stop; InternalError and
+ * CallRateExceeded → retry; others final); BatchErrors name the rows that sank it (final) and the
+ * others, never applied, are retried.
+ */
+export function microsoftAnswer(status: number | null, json: unknown, n: number, error: string | null = null): Answer {
+  const body = (json ?? null) as {
+    PartialErrors?: MsError[] | null;
+    OperationErrors?: MsError[] | null;
+    BatchErrors?: MsError[] | null;
+    Message?: string;
+  } | null;
+  const ops = body?.OperationErrors ?? [];
+  if (status === 401 || ops.some((e) => typeof e.Code === "number" && MS_REAUTH.has(e.Code))) return { reauth: true };
+  if (status === 200) {
+    const rows: RowResult[] = all(n, { verdict: "uploaded" });
+    for (const e of body?.PartialErrors ?? []) {
+      if (typeof e.Index !== "number" || !rows[e.Index]) continue;
+      rows[e.Index] = { verdict: msRetry(e) ? "retry" : "final", status: 200, error: clip(msText(e)) };
+    }
+    return { rows };
+  }
+  const head = status === null ? (error ?? "no answer") : `HTTP ${status}`;
+  const reason = clip([head, ...ops.map(msText), ...(ops.length ? [] : body?.Message ? [body.Message] : [])].join(": "));
+  if (status === 403 || ops.some((e) => typeof e.Code === "number" && MS_DENIED.has(e.Code))) return { authFailed: reason };
+  const batch = (body?.BatchErrors ?? []).filter((e) => typeof e.Index === "number" && e.Index >= 0 && e.Index < n);
+  if (!ops.length && batch.length) {
+    const rows: RowResult[] = all(n, { verdict: "retry", status, error: clip(`${head}: another row of the batch was refused`) });
+    for (const e of batch) rows[e.Index!] = { verdict: msRetry(e) ? "retry" : "final", status, error: clip(`${head}: ${msText(e)}`) };
+    return { rows };
+  }
+  const retry = ops.length ? ops.every(msRetry) : transient(status);
+  return { rows: all(n, { verdict: retry ? "retry" : "final", status, error: reason }) };
+}

@@ -1,0 +1,116 @@
+/**
+ * A replaceAll pool's pattern (shared/pattern.ts's group for ANY_NUMBER): every phone number of its
+ * destinations' countries, as people write them, from libphonenumber's numbering plans — and never
+ * a price, a date or an id:
+ *
+ * - international: `+`, `00` or `011`, the country code, an optional `(0)`, then the national
+ *   significant number (a length the plan allows, starting with a digit it allows), any separators
+ *   (spaces . - / ( ), at most two in a row) between digits: `+44 (0)20 7946 0958`, `+12125550100`;
+ * - national, written in groups (at least one separator): the trunk prefix where the country's
+ *   national form has it (`0` in GB, `1` optional in NANP), then the number: `(020) 7946 0958`,
+ *   `212-555-0100`, `1 (212) 555-0100`;
+ * - national without separators only as a whole text or a whole element's text (a `tel:` link's
+ *   number, `<b>2125550100</b>`): digits in running text without separators may be an id.
+ *
+ * Never: what starts like a date (`2026-11-25`, `25.11.2026`, `11/25/2026`); and, as for every
+ * destination, anything glued to a letter or digit, or after `$ # + . , / -` (the pattern's guards).
+ */
+import { type CountryCode, Metadata, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import type { PhoneParts } from "../../shared/protocol";
+
+/** The parts of libphonenumber's numbering plan this reads (its types leave them out). */
+interface Plan {
+  callingCode(): string;
+  nationalPrefix(): string | undefined;
+  possibleLengths(): number[];
+  nationalNumberPattern(): string;
+  formats(): { nationalPrefixFormattingRule(): string | 0 | undefined }[];
+}
+
+/** Between two digits: at most two of space . / - ( ) or a text node border. */
+const S = "[\\s./()\\0-]{0,2}";
+/** Shortest national number swapped: shorter ones are too much like other numbers. */
+const MIN_LENGTH = 6;
+/** What starts like a date: 1-4 digits, 1-2, 1-4, split by . / - (and no more digits after). */
+const DATE = "(?!\\d{1,4}[./-]\\d{1,2}[./-]\\d{1,4}(?![\\s./-]?\\d))";
+
+/**
+ * The digits a national number may start with: the first atom of each alternative of the plan's
+ * pattern (`[2-9]\d{9}|3\d{6}` → 2-9 and 3), as one character class body.
+ */
+export function firstDigits(pattern: string): string {
+  const out = new Set<string>();
+  const alternatives = (p: string): string[] => {
+    const parts: string[] = [];
+    let depth = 0,
+      inClass = false,
+      from = 0;
+    for (let i = 0; i < p.length; i++) {
+      const c = p[i];
+      if (c === "\\") i++;
+      else if (inClass) inClass = c !== "]";
+      else if (c === "[") inClass = true;
+      else if (c === "(") depth++;
+      else if (c === ")") depth--;
+      else if (c === "|" && depth === 0) {
+        parts.push(p.slice(from, i));
+        from = i + 1;
+      }
+    }
+    return [...parts, p.slice(from)];
+  };
+  const first = (alt: string): void => {
+    if (alt.startsWith("\\d")) out.add("0-9");
+    else if (/^\d/.test(alt)) out.add(alt[0]!);
+    else if (alt.startsWith("[")) out.add(alt.slice(1, alt.indexOf("]")));
+    else if (alt.startsWith("(")) {
+      // The group's content: its alternatives' first atoms.
+      let depth = 0,
+        end = 0;
+      for (let i = 0; i < alt.length; i++) {
+        if (alt[i] === "\\") i++;
+        else if (alt[i] === "(") depth++;
+        else if (alt[i] === ")" && --depth === 0) {
+          end = i;
+          break;
+        }
+      }
+      for (const a of alternatives(alt.slice(alt.startsWith("(?:") ? 3 : 1, end))) first(a);
+    } else out.add("0-9");
+  };
+  for (const a of alternatives(pattern)) first(a);
+  return out.has("0-9") ? "0-9" : [...out].join("");
+}
+
+/** Every number of one country (a RegExp source without groups). */
+export function anyNumberOf(country: CountryCode): string {
+  const m = new Metadata();
+  m.selectNumberingPlan(country);
+  const plan = m.numberingPlan as unknown as Plan;
+  const cc = plan.callingCode();
+  const trunk = plan.nationalPrefix() ?? "";
+  // The trunk prefix is written when most of the country's national formats write it.
+  const formats = plan.formats();
+  const trunkWritten = trunk !== "" && formats.filter((f) => String(f.nationalPrefixFormattingRule() || "").includes(trunk)).length * 2 > formats.length;
+  const lengths = [...new Set(plan.possibleLengths().filter((n) => n >= MIN_LENGTH))].sort((a, b) => b - a);
+  if (!lengths.length) return "(?!)";
+  const first = `[${firstDigits(plan.nationalNumberPattern())}]`;
+  const nsn = (sep: string) => `(?:${lengths.map((n) => `${first}(?:${sep}\\d){${n - 1}}`).join("|")})`;
+  const intl = `(?:\\+|00|011)[\\s.-]?${cc}${S}(?:\\(0\\)${S})?${nsn(S)}`;
+  const trunkPart = trunk ? (trunkWritten ? `${trunk}${S}` : `(?:${trunk}${S})?`) : "";
+  // A separator (one to two) somewhere before the last digit: lookahead over the digits up to it.
+  const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}[\\s./()\\0-]{1,2}\\d)\\(?${trunkPart}${nsn(S)}`;
+  // Bare digits: only as a whole text or a whole element's text (nothing but a border around).
+  const bare = `(?<![^\\0])${trunk ? `(?:${trunk})?` : ""}${nsn("")}(?![^\\0])`;
+  return `${DATE}(?:${intl}|${grouped}|${bare})`;
+}
+
+/** Every number of the countries of these numbers (a replaceAll pool's destinations). */
+export function anyNumber(numbers: readonly PhoneParts[]): string {
+  const countries = new Set<CountryCode>();
+  for (const p of numbers) {
+    const c = p.e164 === "*" ? undefined : parsePhoneNumberFromString(p.e164)?.country;
+    if (c) countries.add(c);
+  }
+  return countries.size ? [...countries].map(anyNumberOf).join("|") : "(?!)";
+}
