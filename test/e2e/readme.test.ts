@@ -21,6 +21,7 @@ const NOT_RUN: Record<string, string> = {
   "npm test": "this test is part of it",
   "npx wrangler secret put OPERATOR_TOKEN": "needs a Cloudflare account",
   "npx wrangler secret put SECRETS_KEY": "needs a Cloudflare account",
+  "npx wrangler r2 bucket create edge-dni-archive": "needs a Cloudflare account",
   "npm run deploy": "needs a Cloudflare account",
 };
 

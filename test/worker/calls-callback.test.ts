@@ -1,15 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, hmacHex, ring, storage, T0, visit, voiceOf } from "./calls-helpers";
+import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, hmacHex, referenceSigned, ring, storage, T0, visit, voiceOf } from "./calls-helpers";
 import { api, createPool, freshNumbers } from "./helpers";
 
 const transferTo = (no: string, callerId?: string) => ({
   actions: [{ type: "TRANSFER", params: callerId ? { no, caller_id_no: callerId } : { no } }, { type: "HANGUP" }],
 });
 
-async function signedHeaders(secret: string, body: string, nowMs = Date.now()) {
-  const ts = String(Math.floor(nowMs / 1000));
-  return { "X-DNI-Timestamp": ts, "X-DNI-Signature": `v1=${await hmacHex(secret, `${ts}.${body}`)}` };
+/** Signed for the account's signed inbound URL (`/v1/voice/{account}`), unless another URL is given. */
+async function signedHeaders(secret: string, body: string, nowMs = Date.now(), url?: string) {
+  return referenceSigned(secret, url ?? signedUrl, body, nowMs);
 }
+let signedUrl = "";
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["Date"] });
@@ -27,7 +28,12 @@ describe("callback authentication", () => {
     const raw = JSON.stringify(body);
     const base = `https://dni.test/v1/voice/${acct.accountId}`;
     const wrong = voice.secret.slice(0, -4) + (voice.secret.endsWith("AAAA") ? "BBBB" : "AAAA");
+    signedUrl = voice.signedCallbackUrl;
     const stale = await signedHeaders(voice.secret, raw, T0 - 10 * 60_000);
+    // A signature captured on the inbound URL, replayed on another endpoint; the old v1 (body only).
+    const captured = await signedHeaders(voice.secret, raw);
+    const ts = String(Math.floor(T0 / 1000));
+    const v1 = { "X-DNI-Timestamp": ts, "X-DNI-Signature": `v1=${await hmacHex(voice.secret, `${ts}.${raw}`)}` };
     const cases: [string, string, Record<string, string>][] = [
       ["wrong token", `${base}/${wrong}`, {}],
       ["another account's token", `${base}/${other.voice.secret}`, {}],
@@ -41,6 +47,10 @@ describe("callback authentication", () => {
       ["malformed account", `https://dni.test/v1/voice/NOPE/${voice.secret}`, {}],
       ["wrong token on the agent leg", `${base}/${wrong}/agent`, {}],
       ["unsigned agent leg", `${base}/agent`, {}],
+      ["the inbound signature replayed on the agent leg", `${base}/agent`, captured],
+      ["the inbound signature replayed on the status callback", `${base}/status`, captured],
+      ["the inbound signature replayed on another account's URL", `https://dni.test/v1/voice/${other.acct.accountId}`, captured],
+      ["a v1 signature (body only, no endpoint)", base, v1],
     ];
     for (const [label, url, headers] of cases) {
       const r = await ring(url, body, { headers });
@@ -227,10 +237,7 @@ describe("whisper: the agent hears the source before being connected", () => {
     expect(agentForm.json).toEqual(agentAnswer);
     // Signed form of the agent leg.
     const raw = JSON.stringify({ callId: "agent-leg-3", sessionData: { conference_name: id } });
-    const headers = {
-      "X-DNI-Timestamp": String(Math.floor(T0 / 1000)),
-      "X-DNI-Signature": `v1=${await hmacHex(voice.secret, `${Math.floor(T0 / 1000)}.${raw}`)}`,
-    };
+    const headers = await referenceSigned(voice.secret, voice.signedAgentCallbackUrl, raw, T0);
     expect((await ring(voice.signedAgentCallbackUrl, {}, { raw, headers })).json).toEqual(agentAnswer);
     // The agent legs are not calls.
     expect((await api("GET", "/v1/calls", { key: acct.adminKey })).json.calls).toHaveLength(1);

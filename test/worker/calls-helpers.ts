@@ -132,6 +132,12 @@ export function mockNetwork(respond: (req: Seen) => Response | Promise<Response>
   return net;
 }
 
+/** The reference API's signed-callback headers: v2 covers the time, the endpoint (method and path) and the body. */
+export async function referenceSigned(secret: string, url: string, body: string, nowMs = Date.now()): Promise<Record<string, string>> {
+  const ts = String(Math.floor(nowMs / 1000));
+  return { "X-DNI-Timestamp": ts, "X-DNI-Signature": `v2=${await hmacHex(secret, `${ts}.POST ${new URL(url).pathname}.${body}`)}` };
+}
+
 export async function hmacHex(secret: string, message: string): Promise<string> {
   const enc = new TextEncoder();
   const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);

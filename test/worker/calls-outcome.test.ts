@@ -7,7 +7,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-desk";
 import { ORPHAN_TTL_MS } from "../../worker/account/call-events";
-import { at, callBody, callId, callWorld, GOOGLE, getCall, hmacHex, mockNetwork, ring, storage, T0, visit } from "./calls-helpers";
+import { at, callBody, callId, callWorld, GOOGLE, getCall, mockNetwork, referenceSigned, ring, storage, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created } from "./helpers";
 import { verifies } from "./receiver";
 import { inboundFields, nativeId, providerWorld, send, signed } from "./voice-helpers";
@@ -162,7 +162,7 @@ describe("outcomes from status callbacks", () => {
     const signedRes = await ring(
       `${voice.signedCallbackUrl}/status`,
       {},
-      { raw: body, headers: { "X-DNI-Timestamp": ts, "X-DNI-Signature": `v1=${await hmacHex(voice.secret, `${ts}.${body}`)}` } },
+      { raw: body, headers: await referenceSigned(voice.secret, `${voice.signedCallbackUrl}/status`, body, Number(ts) * 1000) },
     );
     expect(signedRes.headers.get("X-DNI-Report")).toBe("merged");
     // An answer at the same level wins over a later busy word.

@@ -6,7 +6,7 @@ import { api, type Created, createPool, freshNumbers } from "./helpers";
 const DAY = 86_400_000;
 
 /** RFC 4180 parser (quoted fields, doubled quotes, CRLF), to read back what the export wrote. */
-function parseCsv(text: string): string[][] {
+function parseCsv(text: string, sep = ","): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let cell = "";
@@ -20,7 +20,7 @@ function parseCsv(text: string): string[][] {
       } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
+    else if (ch === sep) {
       row.push(cell);
       cell = "";
     } else if (ch === "\r" && text[i + 1] === "\n") {
@@ -180,6 +180,13 @@ describe("reading calls back", () => {
     expect(hostile[col("source")]).toBe(`'${HOSTILE.name}`);
     expect(hostile[col("landing")]).toBe(HOSTILE.landing);
     expect([hostile[col("utm_source")], hostile[col("utm_medium")], hostile[col("utm_campaign")]]).toEqual(["'+sum(1)", "'-cpc", "'@spring"]);
+    // delimiter=semicolon: the same cells split on ";" (a "," inside a cell stays in it), still neutralised.
+    const semi = await SELF.fetch("https://dni.test/v1/calls.csv?delimiter=semicolon", { headers: { Authorization: `Bearer ${w.acct.adminKey}` } });
+    const semiText = await semi.text();
+    expect(semiText.split("\r\n")[0]).toBe(header!.join(";"));
+    expect(parseCsv(semiText, ";")).toEqual(rows);
+    expect(semiText).toContain(';"spring;=1+1";"a\t=2+2";');
+    expect((await api("GET", "/v1/calls.csv?delimiter=tab", { key: w.acct.adminKey })).json.error.code).toBe("invalid_request");
     // Filters apply to the export too.
     const ads = await SELF.fetch("https://dni.test/v1/calls.csv?pool=ads", { headers: { Authorization: `Bearer ${w.acct.adminKey}` } });
     expect(parseCsv(await ads.text())).toHaveLength(1 + w.ids.filter((c) => c.pool === "ads").length);

@@ -74,4 +74,23 @@ describe("RateWindow", () => {
     // A window with nothing before it starts empty.
     expect(new RateWindow(60_000).take(600_000, 1).ok).toBe(true);
   });
+
+  it("across several pools an allocation is all or nothing: a 429 from one pool leases nothing in the others", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2031-05-01T10:00:05Z"));
+    const acct = await createAccount();
+    await createPool(acct, { id: "ads", name: "Ads", trackingNumbers: freshNumbers(80), destinations: [DEST], isDefault: true });
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(80), destinations: ["+12127365001"], maxNewLeasesPerMinute: 5 });
+    const both = { pools: ["ads", "web"] };
+    const answers: Awaited<ReturnType<typeof allocate>>[] = [];
+    for (let i = 0; i < 8; i++) answers.push(await allocate(acct.siteKey, sessionId("m"), { ...both, ...from(`192.0.2.${i + 1}`) }));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+    // The refused sessions hold nothing in "ads", which had room: its new leases were undone.
+    expect((await poolStub(acct.accountId, "ads").liveLeases(Date.now())).length).toBe(5);
+    expect((await poolStub(acct.accountId, "web").liveLeases(Date.now())).length).toBe(5);
+    // A session that already held both renews both, limit or not.
+    const kept = answers[0]!.json.pools.map((p: { number: { e164: string } }) => p.number.e164);
+    const again = await allocate(acct.siteKey, answers[0]!.json.session, { ...both, ...from("192.0.2.1") });
+    expect(again.json.pools.map((p: { number: { e164: string } }) => p.number.e164)).toEqual(kept);
+  });
 });

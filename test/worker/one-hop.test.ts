@@ -108,5 +108,15 @@ describe("allocation in one hop", () => {
     // A wrong key asking for a stray pool is told about the key, not the pool.
     const wrong = await allocate(`${acct.siteKey.slice(0, -4)}zzzz`, sessionId(), { pools: ["never-made"] });
     expect(wrong.status).toBe(401);
+
+    // Unknown ids come from requests: none is remembered in the account object's memory.
+    for (let i = 0; i < 10; i++) {
+      expect((await allocate(acct.siteKey, sessionId(), { pools: [`stray-${i}`] })).status).toBe(404);
+      expect((await api("GET", `/v1/pools/stray-admin-${i}`, { key: acct.adminKey })).status).toBe(404);
+    }
+    const remembered = await runInDurableObject(accountStub(acct.accountId), (instance) => [
+      ...(instance as unknown as { registry: { cache: Map<string, unknown> } }).registry.cache.keys(),
+    ]);
+    expect(remembered.every((id) => id === "web" || id === "late")).toBe(true);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { normalizeOriginPattern, originAllowed } from "../../worker/domain/origins";
-import { allocate, createAccount, createPool, freshNumbers, sessionId } from "./helpers";
+import { accountStub, allocate, api, createAccount, createPool, dump, freshNumbers, poolStub, sessionId } from "./helpers";
 
 const patterns = (...p: string[]) =>
   p.map((x) => {
@@ -39,5 +39,50 @@ describe("origin patterns", () => {
     expect((await allocate(acct.siteKey, sessionId(), { origin: "https://m.shop.example" })).status).toBe(200);
     const other = await allocate(acct.siteKey, sessionId(), { origin: "https://m.shop.example:8443" });
     expect({ status: other.status, code: other.json.error.code }).toEqual({ status: 403, code: "origin_not_allowed" });
+  });
+
+  it.each(["https://*.co.uk", "https://*.github.io", "https://*.pages.dev", "https://*.workers.dev", "*.com.au", "https://*.s3.amazonaws.com"])(
+    "a wildcard over the public suffix %s is refused (anyone can have a site there)",
+    (pattern) => {
+      const r = normalizeOriginPattern(pattern);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.reason).toContain("public suffix");
+    },
+  );
+
+  it("a wildcard over a domain under a public suffix is allowed; one stored before the rule matches nothing", () => {
+    expect(patterns("https://*.acme.co.uk", "https://*.acme.github.io")).toEqual(["https://*.acme.co.uk", "https://*.acme.github.io"]);
+    expect(originAllowed("https://shop.acme.co.uk", ["https://*.acme.co.uk"])).toBe(true);
+    expect(originAllowed("https://evil.github.io", ["https://*.github.io"])).toBe(false);
+    expect(originAllowed("https://attacker.pages.dev", ["https://*.pages.dev"])).toBe(false);
+  });
+
+  it("the API refuses a public-suffix wildcard with 400 invalid_origin, naming it, and stores nothing", async () => {
+    const acct = await createAccount(["https://*.shop.example"]);
+    const before = await dump(accountStub(acct.accountId));
+    const r = await api("PATCH", "/v1/account", { key: acct.adminKey, body: { allowedOrigins: ["https://www.shop.example", "https://*.github.io"] } });
+    expect([r.status, r.json.error.code]).toEqual([400, "invalid_origin"]);
+    expect(r.json.error.details).toEqual([expect.objectContaining({ value: "https://*.github.io", message: expect.stringContaining("public suffix") })]);
+    expect(await dump(accountStub(acct.accountId))).toBe(before);
+  });
+
+  it("a pool with its own origins leases only to pages of those: a site key cannot lease from a pool its site never shows", async () => {
+    const acct = await createAccount(["https://www.shop.example", "https://blog.shop.example"]);
+    const shop = { id: "shop", name: "Shop", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"], isDefault: true };
+    await createPool(acct, { ...shop, origins: ["https://www.shop.example"] });
+    await createPool(acct, { id: "any", name: "Any", trackingNumbers: freshNumbers(2), destinations: ["+12127365001"] });
+    const before = await dump(poolStub(acct.accountId, "shop"));
+    const blog = await allocate(acct.siteKey, sessionId(), { origin: "https://blog.shop.example", pools: ["shop"] });
+    expect([blog.status, blog.json.error.code]).toEqual([403, "origin_not_allowed"]);
+    expect(blog.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    expect(await dump(poolStub(acct.accountId, "shop"))).toBe(before);
+    expect((await allocate(acct.siteKey, sessionId(), { origin: "https://www.shop.example", pools: ["shop"] })).status).toBe(200);
+    // A pool without origins serves every origin the account allows.
+    expect((await allocate(acct.siteKey, sessionId(), { origin: "https://blog.shop.example", pools: ["any"] })).status).toBe(200);
+    // Opened up again with null; a malformed one is refused naming it.
+    const bad = await api("PATCH", "/v1/pools/shop", { key: acct.adminKey, body: { origins: ["https://www.shop.example/path"] } });
+    expect([bad.status, bad.json.error.code, bad.json.error.details[0].path]).toEqual([400, "invalid_origin", "origins[0]"]);
+    expect((await api("PATCH", "/v1/pools/shop", { key: acct.adminKey, body: { origins: null } })).json.origins).toBeNull();
+    expect((await allocate(acct.siteKey, sessionId(), { origin: "https://blog.shop.example", pools: ["shop"] })).status).toBe(200);
   });
 });

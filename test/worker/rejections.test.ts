@@ -82,6 +82,17 @@ describe("allocation refusals change nothing", () => {
     expect(ok.headers.get("Access-Control-Allow-Origin")).toBe("https://preview.sandbox.example");
     const no = await allocate(a.siteKey, sessionId(), { origin: "https://evil.example" });
     expect(no.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    // Refusals made before the Origin was checked grant nothing either: bad JSON, a bad body, a wrong key.
+    const evil = { ...BROWSER_HEADERS, Origin: "https://evil.example", "Content-Type": "text/plain" };
+    for (const body of [
+      "{nope",
+      JSON.stringify({ key: a.siteKey, session: "x" }),
+      JSON.stringify({ key: `${a.siteKey.slice(0, -4)}AAAA`, session: sessionId() }),
+    ]) {
+      const r = await api("POST", "/v1/allocate", { raw: body, headers: evil });
+      expect(r.status).toBeGreaterThanOrEqual(400);
+      expect(r.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    }
   });
 
   it("a site key cannot use the admin API, an admin key cannot allocate", async () => {

@@ -36,13 +36,14 @@ import { CallDesk, type DeskAccount } from "./call-desk";
 import { CALL_EVENTS_MIGRATION } from "./call-events";
 import { CALL_MONTHS_MIGRATION } from "./call-months";
 import { CALLS_CLICK_IDS_MIGRATION, CALLS_MIGRATION, CALLS_OUTCOME_MIGRATION, CALLS_ROUTE_MIGRATION } from "./call-store";
+import { CLAIM_JOURNAL_MIGRATION, ClaimJournal } from "./claim-journal";
 import { CONVERSION_SETTINGS_MIGRATION, ConversionSettings } from "./conversion-settings";
 import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
 import { NumberDesk } from "./number-desk";
 import { NUMBER_ORDERS_MIGRATION } from "./number-orders";
 import { type DeliveryFilter, OUTBOX_DEAD_LETTER_MIGRATION, OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION, Outbox, type OutboxKind } from "./outbox";
-import { type PoolState, PoolSync, SYNC_MIGRATION } from "./pool-sync";
+import { type PoolState, PoolSync, SYNC_MIGRATION, shardIndexes } from "./pool-sync";
 import { forwardTargetsOf, PoolRegistry, REGISTRY_MIGRATIONS, type Routing, type StoredPool } from "./registry";
 import {
   type AccountInit,
@@ -92,6 +93,8 @@ export const MIGRATIONS = [
   // …and pools that size themselves.
   `${NUMBER_ORDERS_MIGRATION}
    ${AUTOSCALE_MIGRATION}`,
+  // Crash-safe admin writes: Directory claims and releases not yet finished on both sides.
+  CLAIM_JOURNAL_MIGRATION,
 ];
 
 export type { VoiceSecrets };
@@ -118,6 +121,7 @@ export class AccountObject extends DurableObject<Env> {
   private readonly settings: AccountSettings;
   private readonly registry: PoolRegistry;
   private readonly sync: PoolSync;
+  private readonly journal: ClaimJournal;
   private readonly desk: CallDesk;
   private readonly providers: VoiceProviders;
   private readonly conversions: ConversionSettings;
@@ -130,6 +134,7 @@ export class AccountObject extends DurableObject<Env> {
     this.settings = new AccountSettings(this.sql);
     this.registry = new PoolRegistry(this.sql);
     this.sync = new PoolSync(this.sql, env);
+    this.journal = new ClaimJournal(this.sql);
     this.desk = new CallDesk(ctx, env, () => this.schedule());
     this.providers = new VoiceProviders(this.sql, env.SECRETS_KEY);
     this.conversions = new ConversionSettings(this.sql, env.SECRETS_KEY);
@@ -186,9 +191,11 @@ export class AccountObject extends DurableObject<Env> {
       if (!row) return accountNotFound();
       const changed = this.settings.update(row, patch, now);
       if (!changed.ok) return changed;
+      // In the same write as the change: every pool object is due its new gate, whatever happens next.
+      if (changed.value.gateChanged) await this.markPending(this.livePools(), now);
       const after = this.row()!;
       if (changed.value.renamed) await directory(this.env).renameAccount(row.id, after.name);
-      if (changed.value.gateChanged && !(await this.pushGate(after))) return notPropagated("The change of allowed origins");
+      if (changed.value.gateChanged && !(await this.pushGate(after, now))) return notPropagated("The change of allowed origins");
       return ok(accountView(after));
     });
   }
@@ -198,7 +205,8 @@ export class AccountObject extends DurableObject<Env> {
     return this.serial(async () => {
       if (!this.row()) return accountNotFound();
       this.settings.rotateKey(kind, value, now);
-      if (kind === "site" && !(await this.pushGate(this.row()!))) return notPropagated("The new site key");
+      if (kind === "site") await this.markPending(this.livePools(), now);
+      if (kind === "site" && !(await this.pushGate(this.row()!, now))) return notPropagated("The new site key");
       return ok(true);
     });
   }
@@ -300,9 +308,13 @@ export class AccountObject extends DurableObject<Env> {
       const deleted: StoredPool = { ...current, version: this.registry.nextVersion(), updatedAt: now };
       const numbers = this.ctx.storage.transactionSync(() => {
         if (row.default_pool === id) this.settings.setDefaultPool(null);
-        return this.registry.markDeleted(deleted, holdMs(current), now);
+        const held = this.registry.markDeleted(deleted, holdMs(current), now);
+        this.journal.releasing(held, now + holdMs(current), now);
+        this.sync.pending(deleted.id, shardIndexes(deleted), now);
+        return held;
       });
-      await directory(this.env).release(row.id, numbers, now + holdMs(current));
+      await this.schedule();
+      await this.releaseClaims(row.id, numbers, now + holdMs(current));
       const failed = await this.sync.push(row.id, this.state(deleted, this.row()!, false), gateOf(row), null);
       await this.schedule();
       return failed.length ? notPropagated(`Deleting pool ${id}`) : ok(true);
@@ -519,6 +531,7 @@ export class AccountObject extends DurableObject<Env> {
     if (!row) return;
     const now = Date.now();
     this.registry.purge(now);
+    await this.serial(() => this.finishJournal(row.id, now));
     for (const id of this.sync.due(now)) {
       const found = this.registry.getAny(id);
       if (found) await this.sync.push(row.id, this.state(found.pool, row, !found.deleted), gateOf(row), null);
@@ -631,39 +644,90 @@ export class AccountObject extends DurableObject<Env> {
     const inAccount = this.registry.conflicts(built.id, tracking, forwardTargetsOf(built), row.fallback_number, now);
     if (inAccount.length) return fail(409, "number_conflict", "Some numbers cannot be used in this pool", { conflicts: inAccount });
     const had = new Set(previous?.trackingNumbers ?? []);
-    const claim = await directory(this.env).claim(
-      row.id,
-      tracking.filter((n) => !had.has(n)),
-      now,
-    );
-    if (!claim.ok) return fail(409, "number_conflict", "Some numbers cannot be used in this pool", { conflicts: claim.conflicts });
+    const claiming = tracking.filter((n) => !had.has(n));
+    // Written before the Directory is asked: a crash before the pool is saved gives the claim back (alarm).
+    this.journal.claiming(claiming, now);
+    await this.schedule(); // set in the same write as the journal entry (no await before it)
+    const claim = await directory(this.env).claim(row.id, claiming, now);
+    if (!claim.ok) {
+      this.journal.claimed(claiming);
+      return fail(409, "number_conflict", "Some numbers cannot be used in this pool", { conflicts: claim.conflicts });
+    }
     const { trackingNumbers: _numbers, isDefault: _default, ...rest } = built;
     const stored: StoredPool = { ...rest, version: this.registry.nextVersion() };
     const hold = Math.max(holdMs(built), previous ? holdMs(previous) : 0);
     const oldDefault = row.default_pool;
-    const change = this.ctx.storage.transactionSync(() => {
+    const { change, other } = this.ctx.storage.transactionSync(() => {
       const saved = this.registry.save(stored, tracking, hold, now);
       if (makeDefault === true) this.settings.setDefaultPool(stored.id);
       else if (makeDefault === false && oldDefault === stored.id) this.settings.setDefaultPool(null);
-      return saved;
+      // The pool that stopped being the default must refuse requests that name no pool.
+      const newDefault = this.row()!.default_pool;
+      const other = oldDefault !== newDefault && oldDefault !== stored.id ? this.registry.get(oldDefault ?? "") : null;
+      // In the same transaction: the claims are the account's now, the releases and pushes are due.
+      this.journal.claimed(claiming);
+      this.journal.releasing(saved.removed, now + hold, now);
+      this.sync.pending(stored.id, shardIndexes(stored), now);
+      if (other) this.sync.pending(other.id, shardIndexes(other), now);
+      return { change: saved, other };
     });
-    if (change.removed.length) await directory(this.env).release(row.id, change.removed, now + hold);
+    await this.schedule();
+    await this.releaseClaims(row.id, change.removed, now + hold);
     const after = this.row()!;
     const resharded = !!previous && previous.shards !== stored.shards;
     const failed = await this.sync.push(row.id, this.state(stored, after, true), gateOf(after), resharded ? null : change);
-    // The pool that stopped being the default must refuse requests that name no pool.
-    const other = oldDefault !== after.default_pool && oldDefault !== stored.id ? this.registry.get(oldDefault ?? "") : null;
     if (other) failed.push(...(await this.sync.push(row.id, this.state(other, after, true), gateOf(after), { added: [], removed: [] })));
     await this.schedule();
     if (failed.length) return notPropagated(`Pool ${stored.id}`);
     return ok(this.registry.view(stored.id, after.default_pool)!);
   }
 
+  /** Tell the Directory of released claims; one it does not take stays in the journal for the alarm. */
+  private async releaseClaims(accountId: string, numbers: readonly string[], until: number): Promise<void> {
+    if (!numbers.length) return;
+    try {
+      await directory(this.env).release(accountId, numbers, until);
+      this.journal.released(numbers, until);
+    } catch (err) {
+      console.warn("releasing numbers in the Directory failed; the alarm retries", err);
+    }
+  }
+
+  /** What a write that did not finish left in the journal: claims never saved are given back, releases told again. */
+  private async finishJournal(accountId: string, now: number): Promise<void> {
+    const { claims, releases } = this.journal.due(now);
+    const giveBack = new Map<number, string[]>();
+    for (const n of claims) {
+      const claim = this.registry.claimOf(n);
+      if (claim === "live") continue;
+      // Never saved (give it back now), or held after removal (the claim took the hold away: put it back).
+      const until = claim === "none" ? now : claim.until;
+      giveBack.set(until, [...(giveBack.get(until) ?? []), n]);
+    }
+    try {
+      for (const [until, numbers] of giveBack) await directory(this.env).release(accountId, numbers, until);
+      this.journal.claimed(claims);
+    } catch (err) {
+      console.warn("giving back unsaved claims failed; the alarm retries", err);
+    }
+    for (const [until, numbers] of releases) await this.releaseClaims(accountId, numbers, until);
+  }
+
+  /** Live pools (for a gate change: every one of their objects takes it). */
+  private livePools(): StoredPool[] {
+    return this.registry.ids().map((id) => this.registry.get(id)!);
+  }
+
+  /** Mark pools' objects due a push (in the caller's write), and set the alarm that makes it if nothing else does. */
+  private async markPending(pools: readonly StoredPool[], now: number): Promise<void> {
+    for (const pool of pools) this.sync.pending(pool.id, shardIndexes(pool), now);
+    await this.schedule();
+  }
+
   /** A new gate to every pool object; false when some could not be reached (the alarm retries). */
-  private async pushGate(row: AccountRow): Promise<boolean> {
-    const pools = this.registry.ids().map((id) => this.registry.get(id)!);
-    const failed = await this.sync.pushGate(row.id, pools, gateOf(row));
-    if (failed) await this.schedule();
+  private async pushGate(row: AccountRow, markedAt?: number): Promise<boolean> {
+    const failed = await this.sync.pushGate(row.id, this.livePools(), gateOf(row), markedAt);
+    await this.schedule();
     return failed === 0;
   }
 
@@ -701,7 +765,9 @@ export class AccountObject extends DurableObject<Env> {
 
   /** The one alarm at the earliest deadline: a delivery, a push retry, a number's routing time ending. */
   private async schedule(): Promise<void> {
-    const candidates = [this.desk.nextDue(), this.sync.nextDue(), this.registry.nextPurge(), this.numbers.nextDue()].filter((t): t is number => t !== null);
+    const candidates = [this.desk.nextDue(), this.sync.nextDue(), this.journal.nextDue(), this.registry.nextPurge(), this.numbers.nextDue()].filter(
+      (t): t is number => t !== null,
+    );
     if (!candidates.length) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.min(...candidates));
   }

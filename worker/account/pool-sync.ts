@@ -101,13 +101,22 @@ export class PoolSync {
   }
 
   /** A new gate to every object of the given pools; answers how many could not be reached. */
-  async pushGate(accountId: string, pools: readonly StoredPool[], gate: AccountGate): Promise<number> {
+  async pushGate(accountId: string, pools: readonly StoredPool[], gate: AccountGate, markedAt?: number): Promise<number> {
     let failed = 0;
     await Promise.all(
       pools.flatMap((pool) =>
         shardIndexes(pool).map(async (shard) => {
           try {
             await poolShard(this.env, accountId, pool.id, shard).setGate(gate);
+            // The gate was all this write marked the shard for: done (an older mark stays).
+            if (markedAt !== undefined) {
+              this.sql.exec(
+                "UPDATE pool_sync SET failed_at = NULL WHERE pool_id = ? AND shard = ? AND failed_at = ? AND version IS NOT NULL",
+                pool.id,
+                shard,
+                markedAt,
+              );
+            }
           } catch (err) {
             failed++;
             this.markFailed(pool.id, shard, Date.now());
@@ -117,6 +126,23 @@ export class PoolSync {
       ),
     );
     return failed;
+  }
+
+  /**
+   * Before a change is pushed, in the same write as the change: the pool's shards are due a push.
+   * A push that completes clears it; one cut short by a crash or a reset of this object (or a pool
+   * object that cannot be reached) is made again, in full, by the alarm RETRY_MS later. An earlier
+   * mark that is still there is kept (it is due sooner, and may stand for another change).
+   */
+  pending(poolId: string, shards: readonly number[], now: number): void {
+    for (const shard of shards) {
+      this.sql.exec(
+        "INSERT INTO pool_sync (pool_id, shard, version, failed_at) VALUES (?, ?, NULL, ?) ON CONFLICT (pool_id, shard) DO UPDATE SET failed_at = COALESCE(pool_sync.failed_at, excluded.failed_at)",
+        poolId,
+        shard,
+        now,
+      );
+    }
   }
 
   /** Pools with a shard whose last push failed and is due for another. */
@@ -203,6 +229,7 @@ export class PoolSync {
       status: pool.status,
       alertThreshold: thresholdOf(pool),
       maxNewLeasesPerMinute: shardLimit(limit, pool.shards),
+      origins: pool.origins ?? null,
     };
   }
 

@@ -91,6 +91,7 @@ export class PoolRegistry {
           provider: pool.provider ?? null,
           numberProviders: pool.numberProviders ?? {},
           route: pool.route ?? null,
+          origins: pool.origins ?? null,
           trackingNumbers: this.numbers(id),
           isDefault: defaultPool === id,
         }
@@ -116,6 +117,13 @@ export class PoolRegistry {
         .exec<{ pool_id: string }>("SELECT pool_id FROM pool_numbers WHERE number = ? AND (released_until IS NULL OR released_until > ?)", number, at)
         .toArray()[0]?.pool_id ?? null
     );
+  }
+
+  /** A number's claim as this account has it: "live" in a pool, held until a time (removed), or "none". */
+  claimOf(number: string): "live" | "none" | { until: number } {
+    const row = this.sql.exec<{ released_until: number | null }>("SELECT released_until FROM pool_numbers WHERE number = ?", number).toArray()[0];
+    if (!row) return "none";
+    return row.released_until === null ? "live" : { until: row.released_until };
   }
 
   /**

@@ -1,7 +1,11 @@
 /**
  * Allowed origins of an account: `https://www.example.com`, `http://localhost:8787`,
  * `https://*.example.com` (any subdomain, not the bare domain). A bare host means https.
+ * A wildcard over a public suffix (`*.co.uk`, `*.github.io`, `*.pages.dev`: anyone can have a
+ * site there) is refused, by the Public Suffix List (psl, with its private section).
  */
+import { parse as parseDomain } from "psl";
+
 type OriginResult = { ok: true; origin: string } | { ok: false; reason: string };
 
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -15,6 +19,12 @@ export function normalizeOriginPattern(input: string): OriginResult {
   const labels = host.split(".");
   if (!labels.every((l) => HOST_LABEL.test(l))) return { ok: false, reason: "has an invalid host name" };
   if (wildcard && labels.length < 2) return { ok: false, reason: "a wildcard needs a domain with at least two labels (*.example.com)" };
+  if (wildcard && isPublicSuffix(host)) {
+    return {
+      ok: false,
+      reason: `${host} is a public suffix (anyone can have a site under it); a wildcard must be over your own domain, e.g. *.yourshop.${host}`,
+    };
+  }
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return { ok: false, reason: "has an invalid port" };
   const defaultPort = scheme === "https" ? "443" : "80";
   const portPart = port && port !== defaultPort ? `:${Number(port)}` : "";
@@ -37,7 +47,13 @@ export function originAllowed(origin: string | null | undefined, patterns: reado
   for (const p of patterns) {
     if (p === `${scheme}://${host}${portPart}`) return true;
     const wild = /^(https?):\/\/\*\.([^:]+)(:\d+)?$/.exec(p);
-    if (wild && wild[1] === scheme && (wild[3] ?? "") === portPart && host.endsWith(`.${wild[2]}`)) return true;
+    if (wild && !isPublicSuffix(wild[2]!) && wild[1] === scheme && (wild[3] ?? "") === portPart && host.endsWith(`.${wild[2]}`)) return true;
   }
   return false;
+}
+
+/** Whether a host is a public suffix itself (no registrable domain in it): `co.uk`, `github.io`, `com`. */
+export function isPublicSuffix(host: string): boolean {
+  const parsed = parseDomain(host);
+  return "error" in parsed ? false : parsed.listed && parsed.domain === null;
 }

@@ -46,6 +46,7 @@ type PoolFields = Omit<
   | "route"
 > & {
   route?: Pool["route"] | undefined;
+  origins?: string[] | null | undefined;
   shards?: number | undefined;
   maxNewLeasesPerMinute?: number | null | undefined;
   alertThreshold?: number | undefined;
@@ -98,6 +99,12 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
     const clash = routeNumbers(route).filter((n) => tracking.value.includes(n));
     if (clash.length) return fail(400, "invalid_number", "The route cannot ring or show one of the pool's tracking numbers", { numbers: clash });
   }
+  let origins: string[] | null = null;
+  if (input.origins) {
+    const r = normalizeOrigins(input.origins, "origins");
+    if (!r.ok) return r;
+    origins = r.value;
+  }
   const numberProviders: Pool["numberProviders"] = {};
   for (const [written, provider] of Object.entries(input.numberProviders ?? {})) {
     const r = normalizePhone(written, country);
@@ -126,19 +133,20 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
     maxNewLeasesPerMinute: input.maxNewLeasesPerMinute ?? null,
     ...sharding(input.shards ?? 1, previous, now),
     route,
+    origins,
     version: previous?.version ?? 0,
     createdAt: previous?.createdAt ?? now,
     updatedAt: now,
   });
 }
 
-export function normalizeOrigins(list: readonly string[]): Result<string[]> {
+export function normalizeOrigins(list: readonly string[], field = "allowedOrigins"): Result<string[]> {
   const out = new Set<string>();
   const problems: { path: string; value: string; reason: string }[] = [];
   list.forEach((value, i) => {
     const r = normalizeOriginPattern(value);
     if (r.ok) out.add(r.origin);
-    else problems.push({ path: `allowedOrigins[${i}]`, value, reason: r.reason });
+    else problems.push({ path: `${field}[${i}]`, value, reason: r.reason });
   });
   return problems.length ? fail(400, "invalid_origin", "Some allowed origins are invalid", { problems }) : ok([...out]);
 }

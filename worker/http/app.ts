@@ -36,6 +36,19 @@ app.use("*", async (c, next) => {
   if (c.res.status === 401 && !c.res.headers.has("WWW-Authenticate")) c.res.headers.set("WWW-Authenticate", WWW_AUTHENTICATE);
 });
 
+// No API answer is cached anywhere on the way (keys, settings, calls): a route may say otherwise itself.
+app.use("/v1/*", async (c, next) => {
+  await next();
+  if (c.res.headers.has("Cache-Control")) return;
+  try {
+    c.res.headers.set("Cache-Control", "no-store");
+  } catch {
+    // A response with immutable headers (a fetched body passed on): copy it to set the header.
+    c.res = new Response(c.res.body, c.res);
+    c.res.headers.set("Cache-Control", "no-store");
+  }
+});
+
 // Every API body is capped; routes with smaller limits (allocation) add their own.
 app.use("/v1/*", capBody(ADMIN_MAX_BYTES));
 

@@ -36,7 +36,7 @@ export function errorStatuses(method: string, path: string, op: Operation): Map<
   const allocate = path === "/v1/allocate";
   const voice = path.startsWith("/v1/voice/");
 
-  if (body) add(400, "invalid_json", "invalid_request");
+  if (body) add(400, ...(op.requestBody && !voice && !allocate ? ["body_required"] : []), "invalid_json", "invalid_request");
   else if (params.some((p) => p.in === "query" || p.in === "path")) add(400, "invalid_request");
   if (params.some((p) => p.name === "cursor" || p.name === "after")) add(400, "invalid_cursor");
   if (schemes.includes("adminKey")) {
@@ -59,8 +59,8 @@ export function errorStatuses(method: string, path: string, op: Operation): Map<
     add(404, "not_found");
   }
   if (!allocate && !voice && params.some((p) => p.in === "path")) add(404, "not_found");
-  if (WRITES.has(method) && (path === "/v1/accounts" || path.startsWith("/v1/pools"))) {
-    add(409, path === "/v1/accounts" ? "account_exists" : "pool_exists", "number_conflict");
+  if (WRITES.has(method) && path.startsWith("/v1/pools")) {
+    add(409, "pool_exists", "number_conflict");
   }
   if (WRITES.has(method) && path.startsWith("/v1/pools")) add(503, "not_propagated");
   if (body) {

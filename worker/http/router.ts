@@ -2,15 +2,24 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env";
 import { invalidRequest } from "./errors";
+import { bodyRequired } from "./middleware/body-required";
 
 export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
+  const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
         return c.json(invalidRequest(result.error.issues), 400);
       }
     },
   });
+  // A route that requires a body checks there is one (after the sub-app's auth, before validation).
+  const register = app.openapi;
+  app.openapi = ((route, handler, hook) => {
+    if (!route.request?.body?.required) return register(route, handler, hook);
+    const own = route.middleware === undefined ? [] : Array.isArray(route.middleware) ? route.middleware : [route.middleware];
+    return register({ ...route, middleware: [bodyRequired(route.method), ...own] }, handler, hook);
+  }) as typeof app.openapi;
+  return app;
 }
 
 /** OpenAPI security requirement names used by the routes. */

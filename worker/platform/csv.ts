@@ -5,6 +5,9 @@ type Cell = string | number | boolean | null | undefined;
 /** Cells a spreadsheet would evaluate (OWASP CSV injection): prefixed with a quote. */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
+/** The cell separator: "," (RFC 4180), or ";" for spreadsheets in locales whose decimal mark is a comma. */
+export type CsvDelimiter = "," | ";";
+
 function csvCell(value: Cell): string {
   if (value === null || value === undefined) return "";
   let text = String(value);
@@ -14,6 +17,6 @@ function csvCell(value: Cell): string {
   return /[",;\t\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function csvRow(cells: readonly Cell[]): string {
-  return `${cells.map(csvCell).join(",")}\r\n`;
+export function csvRow(cells: readonly Cell[], delimiter: CsvDelimiter = ","): string {
+  return `${cells.map(csvCell).join(delimiter)}\r\n`;
 }

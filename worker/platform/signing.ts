@@ -1,9 +1,13 @@
 /**
- * HMAC-SHA256 request signing, one scheme both ways: our outbound webhooks are signed with it and
- * a voice callback may be authenticated with it instead of the secret path token.
+ * HMAC-SHA256 request signing of the reference voice API's callbacks (instead of the secret path
+ * token). The signature covers the endpoint — method and path, so which account and which leg —
+ * as well as the time and the body: a signature captured on one URL (the inbound call) is refused
+ * on another (the agent leg, the status callback, another account).
  *
  *   X-DNI-Timestamp: <unix seconds>
- *   X-DNI-Signature: v1=<hex HMAC-SHA256(secret, `${timestamp}.${raw body}`)>
+ *   X-DNI-Signature: v2=<hex HMAC-SHA256(secret, `${timestamp}.${METHOD} ${path}.${raw body}`)>
+ *
+ * The earlier `v1=` (time and body only) is refused. Outgoing webhooks use Standard Webhooks.
  */
 import { safeEqualFixed } from "./crypto";
 
@@ -19,17 +23,26 @@ async function hmacSha256Hex(secret: string, message: string): Promise<string> {
   return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The two headers for `body` signed at `nowMs`. */
-export async function signatureHeaders(secret: string, body: string, nowMs: number): Promise<Record<string, string>> {
-  const timestamp = String(Math.floor(nowMs / 1000));
-  return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: `v1=${await hmacSha256Hex(secret, `${timestamp}.${body}`)}` };
+/** What is signed: the time, the endpoint (`POST /v1/voice/…/agent`) and the raw body. */
+const signedMessage = (timestamp: string, endpoint: Endpoint, body: string) => `${timestamp}.${endpoint.method.toUpperCase()} ${endpoint.path}.${body}`;
+
+export interface Endpoint {
+  method: string;
+  /** The URL's path, as requested (no query). */
+  path: string;
 }
 
-/** Whether the headers sign `body` with `secret`, within the tolerance of `nowMs` (constant-time compare). */
-export async function verifySignature(secret: string, body: string, timestamp: string, signature: string, nowMs: number): Promise<boolean> {
+/** The two headers for `body` sent to `endpoint`, signed at `nowMs`. */
+export async function signatureHeaders(secret: string, endpoint: Endpoint, body: string, nowMs: number): Promise<Record<string, string>> {
+  const timestamp = String(Math.floor(nowMs / 1000));
+  return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: `v2=${await hmacSha256Hex(secret, signedMessage(timestamp, endpoint, body))}` };
+}
+
+/** Whether the headers sign `body` sent to `endpoint` with `secret`, within the tolerance of `nowMs` (constant-time compare). */
+export async function verifySignature(secret: string, endpoint: Endpoint, body: string, timestamp: string, signature: string, nowMs: number): Promise<boolean> {
   if (!/^\d{1,12}$/.test(timestamp)) return false;
   if (Math.abs(Number(timestamp) * 1000 - nowMs) > SIGNATURE_TOLERANCE_SECONDS * 1000) return false;
-  const m = /^v1=([0-9a-f]{64})$/.exec(signature.trim());
+  const m = /^v2=([0-9a-f]{64})$/.exec(signature.trim());
   if (!m) return false;
-  return safeEqualFixed(await hmacSha256Hex(secret, `${timestamp}.${body}`), m[1]!);
+  return safeEqualFixed(await hmacSha256Hex(secret, signedMessage(timestamp, endpoint, body)), m[1]!);
 }

@@ -147,7 +147,7 @@ export class PoolObject extends DurableObject<Env> {
   async allocate(args: AllocateArgs): Promise<AllocateReply> {
     const settings = this.settings;
     if (!settings || !this.gate) return { ok: false, kind: "unsynced" };
-    const refused = admit(this.gate, args.siteKey, args.origin);
+    const refused = admit(this.gate, args.siteKey, args.origin, settings);
     if (refused) return { ok: false, kind: "refused", error: refused };
     // Stale routing: deleted, not the default any more, or another shard count than the worker used.
     // A renewOnly request comes to a shard of an earlier count, which the session need not hash to now.

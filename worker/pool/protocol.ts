@@ -30,6 +30,8 @@ export interface PoolSettings {
   alertThreshold: number;
   /** This shard's share of the pool's new-lease limit per minute (drain backstop). */
   maxNewLeasesPerMinute: number;
+  /** Origins that may lease here besides passing the account's gate; null (or absent: pushed before): any. */
+  origins?: string[] | null;
 }
 
 /** What a pool object needs of its account to admit an allocation without asking it. */

@@ -67,6 +67,16 @@ const fields = {
     description:
       "How calls are routed: schedule, step lists (forward, failover, simultaneous ring, round robin, message, voicemail), recording. null: every call goes to the first destination (docs/routing.md).",
   }),
+  origins: z
+    .array(z.string().max(300))
+    .min(1)
+    .max(100)
+    .nullable()
+    .openapi({
+      description:
+        "Origins whose pages may lease from this pool (patterns as the account's allowedOrigins, and allowed by them too): a site key cannot lease from a pool its site never shows. null: any origin the account allows.",
+      example: ["https://www.shop.example"],
+    }),
   shards: z.number().int().min(1).max(MAX_SHARDS).openapi({
     description:
       "Durable Objects the pool is split across (numbers by a hash of the number, sessions by a hash of the session id). Default 1; see README: Scale.",
@@ -97,6 +107,7 @@ export const PoolCreateSchema = z
     maxNewLeasesPerMinute: fields.maxNewLeasesPerMinute.default(null),
     shards: fields.shards.default(1),
     route: fields.route.default(null),
+    origins: fields.origins.default(null),
   })
   .strict()
   .refine((v) => v.trackingNumbers.length > 0 || v.order !== undefined, { message: "give trackingNumbers, an order, or both", path: ["trackingNumbers"] })
@@ -136,6 +147,7 @@ export const PoolSchema = z
     maxNewLeasesPerMinute: z.number().nullable(),
     shards: z.number(),
     route: RouteSchema.nullable(),
+    origins: z.array(z.string()).nullable().optional().openapi({ description: "Origins that may lease from this pool; null: any the account allows." }),
     previousShards: z.number().nullable().openapi({ description: "Shard count before the last change (its objects still answer for old leases)." }),
     reshardedAt: z.number().nullable(),
     earlierShards: z

@@ -35,12 +35,11 @@ export const CALL_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** A start time may be this far ahead of our clock (provider clock skew), no more. */
 const MAX_FUTURE_MS = 5 * 60_000;
 
-/** The body as flat fields: a JSON object, or form fields (first value of each name). */
+/** The body as flat fields: a JSON object, or form fields (first value of each name). No body, no fields. */
 export function parseFields(contentType: string | undefined, raw: string): Parsed<Fields> {
-  const type = (contentType ?? "").toLowerCase();
-  const asForm = (): Fields => Object.fromEntries(new URLSearchParams(raw));
-  if (type.includes("application/x-www-form-urlencoded")) return { ok: true, value: asForm() };
-  if (type.includes("json") || raw.trimStart().startsWith("{") || raw.trimStart().startsWith("[")) {
+  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type === "application/x-www-form-urlencoded") return { ok: true, value: Object.fromEntries(new URLSearchParams(raw)) };
+  if (type === "application/json") {
     let value: unknown;
     try {
       value = JSON.parse(raw);
@@ -50,7 +49,7 @@ export function parseFields(contentType: string | undefined, raw: string): Parse
     if (!value || typeof value !== "object" || Array.isArray(value)) return { ok: false, code: "invalid_request", message: "Body must be a JSON object" };
     return { ok: true, value: value as Fields };
   }
-  if (type === "" || type.includes("text/plain")) return { ok: true, value: asForm() };
+  if (type === "" && raw === "") return { ok: true, value: {} };
   return { ok: false, code: "unsupported_media_type", message: "Send application/json or application/x-www-form-urlencoded" };
 }
 

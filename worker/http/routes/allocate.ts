@@ -39,6 +39,9 @@ app.openAPIRegistry.registerPath({
   responses: { 200: { description: "One entry per pool", content: { "application/json": { schema: AllocateResponseSchema } } }, ...errorResponses },
 });
 
+/** Refusals made before the Origin was found allowed: they carry no CORS grant. */
+const BEFORE_ORIGIN_CHECK = new Set(["invalid_key", "wrong_key_kind", "origin_not_allowed"]);
+
 function cors(c: Context<AppEnv>, origin: string | undefined): void {
   if (!origin) return;
   c.header("Access-Control-Allow-Origin", origin);
@@ -61,12 +64,11 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   try {
     raw = JSON.parse(await c.req.text());
   } catch {
-    cors(c, origin);
+    // No CORS grant on anything refused before the pool checked the Origin against the account.
     return c.json(errorBody("invalid_json", "Body must be JSON"), 400);
   }
   const parsed = AllocateRequestSchema.safeParse(raw);
   if (!parsed.success) {
-    cors(c, origin);
     return c.json(invalidRequest(parsed.error.issues), 400);
   }
   const body = parsed.data;
@@ -77,7 +79,6 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   if (client && c.env.ALLOCATE_RATE_LIMIT !== "off" && c.env.ALLOCATE_PER_CLIENT) {
     const { success } = await c.env.ALLOCATE_PER_CLIENT.limit({ key: `${key.accountId}|${client}` });
     if (!success) {
-      cors(c, origin);
       c.header("Retry-After", "60");
       return c.json(errorBody("rate_limited", "Too many allocations from this address; the page keeps its own number"), 429);
     }
@@ -102,7 +103,8 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
     client: c.env.ALLOCATE_RATE_LIMIT === "off" ? null : clientOf(c.req.raw.headers),
   });
   if (!result.ok) {
-    if (result.error.code !== "origin_not_allowed") cors(c, origin);
+    // The key and then the Origin are checked first (gate.ts); any later refusal is for an allowed origin.
+    if (!BEFORE_ORIGIN_CHECK.has(result.error.code)) cors(c, origin);
     if (result.error.retryAfter !== undefined) c.header("Retry-After", String(result.error.retryAfter));
     return c.json(errorBody(result.error.code, result.error.message, result.error.details), result.error.status);
   }

@@ -4,7 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { googleDateTime, qualify } from "../../domain/conversions";
 import { isTimeZone } from "../../domain/schedule";
-import { csvRow } from "../../platform/csv";
+import { type CsvDelimiter, csvRow } from "../../platform/csv";
 import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
 import {
@@ -33,6 +33,10 @@ const tags = ["calls"];
 const CsvQuerySchema = CallFilterQuerySchema.extend({
   format: z.enum(["calls", "google_ads"]).optional().openapi({
     description: "calls (default): every column; google_ads: only Google's conversions-from-clicks import template, qualifying calls with a gclid.",
+  }),
+  delimiter: z.enum(["comma", "semicolon"]).optional().openapi({
+    description:
+      "Cell separator of format=calls: comma (default, RFC 4180) or semicolon, which spreadsheets in locales with a decimal comma (most of Europe) split on. Google's template is always comma-separated.",
   }),
   conversionName: z
     .string()
@@ -166,59 +170,68 @@ function googleImportCells(call: Call, setup: ImportSetup): (string | number | n
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
 
-function csvLine(call: Call, setup: ImportSetup): string {
+function csvLine(call: Call, setup: ImportSetup, delimiter: CsvDelimiter): string {
   const s = call.source;
-  return csvRow([
-    call.id,
-    iso(call.startedAt),
-    call.pool,
-    call.trackingNumber,
-    call.caller,
-    call.attributed,
-    call.reason,
-    call.session,
-    s?.name,
-    s?.referrer,
-    s?.landing,
-    s?.utm.source,
-    s?.utm.medium,
-    s?.utm.campaign,
-    s?.utm.term,
-    s?.utm.content,
-    s?.clickIds.gclid,
-    s?.clickIds.msclkid,
-    s?.clickIds.fbclid,
-    s?.gaClientId,
-    iso(call.lease?.leasedAt),
-    iso(call.lease?.expiresAt),
-    iso(call.lease?.endedAt),
-    call.route.action,
-    call.route.to,
-    call.provider,
-    call.outcome,
-    call.talkSeconds,
-    iso(call.endedAt),
-    s?.clickIds.gbraid,
-    s?.clickIds.wbraid,
-    s?.clickIds.dclid,
-    s?.clickIds.ttclid,
-    s?.clickIds.li_fat_id,
-    s?.consent?.adUserData ?? s?.consent?.adStorage,
-    ...googleImportCells(call, setup),
-  ]);
+  return csvRow(
+    [
+      call.id,
+      iso(call.startedAt),
+      call.pool,
+      call.trackingNumber,
+      call.caller,
+      call.attributed,
+      call.reason,
+      call.session,
+      s?.name,
+      s?.referrer,
+      s?.landing,
+      s?.utm.source,
+      s?.utm.medium,
+      s?.utm.campaign,
+      s?.utm.term,
+      s?.utm.content,
+      s?.clickIds.gclid,
+      s?.clickIds.msclkid,
+      s?.clickIds.fbclid,
+      s?.gaClientId,
+      iso(call.lease?.leasedAt),
+      iso(call.lease?.expiresAt),
+      iso(call.lease?.endedAt),
+      call.route.action,
+      call.route.to,
+      call.provider,
+      call.outcome,
+      call.talkSeconds,
+      iso(call.endedAt),
+      s?.clickIds.gbraid,
+      s?.clickIds.wbraid,
+      s?.clickIds.dclid,
+      s?.clickIds.ttclid,
+      s?.clickIds.li_fat_id,
+      s?.consent?.adUserData ?? s?.consent?.adStorage,
+      ...googleImportCells(call, setup),
+    ],
+    delimiter,
+  );
 }
 
 /**
  * Streams every matching call, fetching a page from the account object per chunk. `google_ads`:
  * exactly Google's import template (a Parameters:TimeZone row, its five columns, qualifying calls only).
  */
-function csvStream(c: Context<AppEnv>, filter: CallFilter, format: "calls" | "google_ads", setup: ImportSetup): ReadableStream<Uint8Array> {
+function csvStream(
+  c: Context<AppEnv>,
+  filter: CallFilter,
+  format: "calls" | "google_ads",
+  setup: ImportSetup,
+  delimiter: CsvDelimiter,
+): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
   const stub = account(c.env, c.var.accountId);
   let cursor: string | undefined;
   let started = false;
   const line = (call: Call) => {
-    if (format === "calls") return csvLine(call, setup);
+    if (format === "calls") return csvLine(call, setup, delimiter);
     const cells = googleImportCells(call, setup);
     return cells[0] === null ? "" : csvRow(cells);
   };
@@ -226,7 +239,8 @@ function csvStream(c: Context<AppEnv>, filter: CallFilter, format: "calls" | "go
     async pull(controller) {
       if (!started) {
         started = true;
-        const head = format === "calls" ? csvRow(CSV_COLUMNS) : `${csvRow([`Parameters:TimeZone=${setup.timeZone}`])}${csvRow(GOOGLE_IMPORT_COLUMNS)}`;
+        const head =
+          format === "calls" ? csvRow(CSV_COLUMNS, delimiter) : `${csvRow([`Parameters:TimeZone=${setup.timeZone}`])}${csvRow(GOOGLE_IMPORT_COLUMNS)}`;
         controller.enqueue(enc.encode(head));
         return;
       }
@@ -243,7 +257,8 @@ app.openapi(
     method: "get",
     path: "/v1/calls.csv",
     tags,
-    summary: "Every matching call as CSV (RFC 4180; cells starting with = + - @ are prefixed with ' so spreadsheets never run them).",
+    summary:
+      "Every matching call as CSV (RFC 4180; cells starting with = + - @ are prefixed with ' so spreadsheets never run them; cells holding , ; a tab or a quote are quoted; `delimiter=semicolon` for European spreadsheets).",
     security: ADMIN,
     request: { query: CsvQuerySchema },
     responses: { 200: { description: "CSV", content: { "text/csv": { schema: z.string() } } }, ...errorResponses },
@@ -257,7 +272,8 @@ app.openapi(
       timeZone: q.timeZone ?? settings.googleAds?.timeZone ?? "UTC",
     };
     const format = q.format ?? "calls";
-    return new Response(csvStream(c, filterOf(q), format, setup), {
+    const delimiter: CsvDelimiter = format === "calls" && q.delimiter === "semicolon" ? ";" : ",";
+    return new Response(csvStream(c, filterOf(q), format, setup, delimiter), {
       status: 200,
       headers: {
         "Content-Type": "text/csv; charset=utf-8",

@@ -45,6 +45,24 @@ app.use("/v1/voice/*", capBody(VOICE_MAX_BYTES));
 
 const unauthorized = (message: string) => new ApiError({ status: 401, code: "unauthorized", message });
 
+/** What providers send a callback body as: form fields (Twilio, SignalWire, Telnyx TeXML, Plivo) or JSON (Vonage, the reference API). */
+const CALLBACK_TYPES = ["application/x-www-form-urlencoded", "application/json"];
+
+/** A body in a type no provider sends (or none named) is refused before it is read: 415, nothing stored. */
+function checkMediaType(c: Context<AppEnv>, body: string): void {
+  const header = c.req.header("Content-Type");
+  const type = (header ?? "").split(";")[0]!.trim().toLowerCase();
+  if (CALLBACK_TYPES.includes(type)) return;
+  // No body and no type (a bare POST) is read as no fields; any body must say what it is.
+  if (header === undefined && body === "") return;
+  throw new ApiError({
+    status: 415,
+    code: "unsupported_media_type",
+    message: `Content-Type ${header ?? "(none)"} is not a voice provider's callback; send application/x-www-form-urlencoded or application/json`,
+    details: [{ path: "Content-Type", value: header ?? "", message: `allowed: ${CALLBACK_TYPES.join(", ")}` }],
+  });
+}
+
 async function handle(c: Context<AppEnv>, provider: Provider, leg: Leg, token?: string): Promise<Response> {
   c.header("Cache-Control", "no-store");
   const accountId = c.req.param("account") ?? "";
@@ -57,6 +75,7 @@ async function handle(c: Context<AppEnv>, provider: Provider, leg: Leg, token?: 
   }
   // Bytes, decoded as UTF-8: the raw body is what a signature covers (and .text() warns on forms).
   const body = c.req.method === "GET" ? "" : new TextDecoder().decode(await c.req.arrayBuffer());
+  if (c.req.method !== "GET") checkMediaType(c, body);
   const req: VoiceRequest = { method: c.req.method, url: c.req.url, headers, body, ...(token !== undefined ? { token } : {}) };
   const reply = unwrap(await account(c.env, accountId).voiceCallback(provider, leg, req, Date.now()));
   if (reply.duplicate !== undefined) c.header("X-DNI-Duplicate", reply.duplicate ? "1" : "0");

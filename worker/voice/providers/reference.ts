@@ -26,7 +26,9 @@ async function verify(req: VoiceRequest, c: ReferenceCredentials, nowMs: number)
   const ts = req.headers[TIMESTAMP_HEADER.toLowerCase()];
   const sig = req.headers[SIGNATURE_HEADER.toLowerCase()];
   if (!ts || !sig) return { ok: false, reason: "unsigned" };
-  return (await verifySignature(c.secret, req.body, ts, sig, nowMs)) ? { ok: true } : { ok: false, reason: "missing, stale or wrong signature" };
+  const endpoint = { method: req.method, path: new URL(req.url).pathname };
+  if (sig.trim().startsWith("v1=")) return { ok: false, reason: "v1 signatures do not cover the endpoint; sign with v2" };
+  return (await verifySignature(c.secret, endpoint, req.body, ts, sig, nowMs)) ? { ok: true } : { ok: false, reason: "missing, stale or wrong signature" };
 }
 
 const OUTCOMES: Record<string, CallOutcome> = {

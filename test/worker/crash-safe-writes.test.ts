@@ -1,0 +1,112 @@
+/**
+ * Admin writes that span objects: the account object's registry, the pool objects it pushes to,
+ * and the Directory's claims. A push that fails, or a crash of the account object half-way, must
+ * not leave them disagreeing: the account's alarm finishes what the write began. Pool objects are
+ * made unreachable (or to hang) only inside the account object, at its outbound stubs.
+ */
+import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { accountStub, allocate, api, type Created, createAccount, createPool, directoryStub, freshNumbers, sessionId } from "./helpers";
+
+const OLD_DEST = "+12127365000";
+const NEW_DEST = "+12127365001";
+/** Past the account's retry delay for a push or a journal entry left over (10 s). */
+const RETRY = 11_000;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Inside the account object: pool objects (or the Directory) answer through `stub` instead. */
+async function rewire(acct: Created, binding: "POOLS" | "DIRECTORY", stub: (real: DurableObjectStub) => object): Promise<void> {
+  await runInDurableObject(accountStub(acct.accountId), (instance) => {
+    const inner = instance as unknown as { env: Env; sync: { env: Env } };
+    const real = env[binding] as unknown as DurableObjectNamespace;
+    const ns = { idFromName: (n: string) => real.idFromName(n), get: (id: DurableObjectId) => stub(real.get(id)) };
+    if (binding === "POOLS") inner.sync.env = { ...env, POOLS: ns } as unknown as Env;
+    else inner.env = { ...env, DIRECTORY: ns } as unknown as Env;
+  });
+}
+
+const destinationOf = async (acct: Created) => (await allocate(acct.siteKey, sessionId())).json.pools[0].destinations[0].e164;
+
+async function world() {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(Date.UTC(2026, 5, 1, 12));
+  const acct = await createAccount();
+  await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(4), destinations: [OLD_DEST], isDefault: true });
+  expect(await destinationOf(acct)).toBe(OLD_DEST);
+  return acct;
+}
+
+const never = () => new Promise<never>(() => {});
+
+describe("admin writes are never left half-done", () => {
+  it("a push that fails answers 503 not_propagated; the alarm brings the pool object up to date", async () => {
+    const acct = await world();
+    await rewire(acct, "POOLS", () => ({ sync: async () => Promise.reject(new Error("pool object unreachable")) }));
+    const r = await api("PATCH", "/v1/pools/web", { key: acct.adminKey, body: { destinations: [NEW_DEST] } });
+    expect([r.status, r.json.error.code]).toEqual([503, "not_propagated"]);
+    // Saved in the account, not yet in the pool object.
+    expect((await api("GET", "/v1/pools/web", { key: acct.adminKey })).json.destinations).toEqual([NEW_DEST]);
+    expect(await destinationOf(acct)).toBe(OLD_DEST);
+    await abortAllDurableObjects(); // the account object comes back with its real stubs
+    vi.setSystemTime(Date.now() + RETRY);
+    expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(true);
+    expect(await destinationOf(acct)).toBe(NEW_DEST);
+  });
+
+  it("a crash of the account object mid-push: the alarm pushes what was saved", async () => {
+    const acct = await world();
+    await rewire(acct, "POOLS", () => ({ sync: never }));
+    const patch = api("PATCH", "/v1/pools/web", { key: acct.adminKey, body: { destinations: [NEW_DEST] } }).catch(() => null);
+    await vi.waitFor(async () => expect((await api("GET", "/v1/pools/web", { key: acct.adminKey })).json.destinations).toEqual([NEW_DEST]));
+    await abortAllDurableObjects(); // the crash: the push never finished, nothing after it ran
+    await patch;
+    expect(await destinationOf(acct)).toBe(OLD_DEST);
+    vi.setSystemTime(Date.now() + RETRY);
+    expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(true);
+    expect(await destinationOf(acct)).toBe(NEW_DEST);
+  });
+
+  it("a crash between the Directory's claim and the save: the alarm gives the claim back, so no account is locked out", async () => {
+    const acct = await world();
+    const other = await createAccount(["https://other.example"]);
+    const [number] = freshNumbers(1);
+    await rewire(acct, "DIRECTORY", (real) => ({
+      claim: async (...args: unknown[]) => {
+        await (real as unknown as { claim: (...a: unknown[]) => Promise<unknown> }).claim(...args);
+        return never();
+      },
+    }));
+    const create = api("POST", "/v1/pools", {
+      key: acct.adminKey,
+      body: { id: "late", name: "Late", trackingNumbers: [number], destinations: [OLD_DEST] },
+    }).catch(() => null);
+    await vi.waitFor(async () => expect(await directoryStub().lookup(number!, Date.now())).toBe(acct.accountId));
+    await abortAllDurableObjects();
+    await create;
+    // Half-done: the Directory says the number is the account's, the account never saved the pool.
+    expect((await api("GET", "/v1/pools/late", { key: acct.adminKey })).status).toBe(404);
+    const body = { id: "mine", name: "Mine", trackingNumbers: [number], destinations: ["+12125550100"] };
+    expect((await api("POST", "/v1/pools", { key: other.adminKey, body })).status).toBe(409);
+    vi.setSystemTime(Date.now() + RETRY);
+    expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(true);
+    expect(await directoryStub().lookup(number!, Date.now())).toBeNull();
+    expect((await api("POST", "/v1/pools", { key: other.adminKey, body })).status).toBe(201);
+  });
+
+  it("a release the Directory did not take is told again by the alarm", async () => {
+    const acct = await world();
+    const [number] = freshNumbers(1);
+    await createPool(acct, { id: "gone", name: "Gone", trackingNumbers: [number], destinations: [OLD_DEST], leaseSeconds: 60, graceSeconds: 60 });
+    await rewire(acct, "DIRECTORY", () => ({ release: async () => Promise.reject(new Error("directory unreachable")) }));
+    expect((await api("DELETE", "/v1/pools/gone", { key: acct.adminKey })).status).toBe(204);
+    await abortAllDurableObjects();
+    vi.setSystemTime(Date.now() + RETRY);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    // Released: the account's own until lease + grace from the delete, then anyone's.
+    expect(await directoryStub().lookup(number!, Date.now())).toBe(acct.accountId);
+    expect(await directoryStub().lookup(number!, Date.now() + 120_000)).toBeNull();
+  });
+});
