@@ -50,11 +50,11 @@ const ORIGIN = "http://localhost"; // a secure context: can be cross-origin isol
 const API = "http://api.bench.invalid"; // every request to it is answered (or held) by a route
 
 // The destinations and tracking numbers (parts as the worker's answer carries them).
-const US: PhoneParts = { e164: "+18005550199", cc: "1", nsn: "8005550199", trunk: "", national: "(800) 555-0199" };
-const FLOWERS: PhoneParts = { e164: "+18003569377", cc: "1", nsn: "8003569377", trunk: "", national: "(800) 356-9377" };
-const UK: PhoneParts = { e164: "+442079460958", cc: "44", nsn: "2079460958", trunk: "0", national: "020 7946 0958" };
-const US_T: PhoneParts = { e164: "+18885550123", cc: "1", nsn: "8885550123", trunk: "", national: "(888) 555-0123" };
-const UK_T: PhoneParts = { e164: "+442079460111", cc: "44", nsn: "2079460111", trunk: "0", national: "020 7946 0111" };
+const US: PhoneParts = { e164: "+18005550199", cc: "1", nsn: "8005550199", trunk: "", national: "(800) 555-0199", groups: ["800", "555", "0199"] };
+const FLOWERS: PhoneParts = { e164: "+18003569377", cc: "1", nsn: "8003569377", trunk: "", national: "(800) 356-9377", groups: ["800", "356", "9377"] };
+const UK: PhoneParts = { e164: "+442079460958", cc: "44", nsn: "2079460958", trunk: "0", national: "020 7946 0958", groups: ["20", "7946", "0958"] };
+const US_T: PhoneParts = { e164: "+18885550123", cc: "1", nsn: "8885550123", trunk: "", national: "(888) 555-0123", groups: ["888", "555", "0123"] };
+const UK_T: PhoneParts = { e164: "+442079460111", cc: "44", nsn: "2079460111", trunk: "0", national: "020 7946 0111", groups: ["20", "7946", "0111"] };
 
 // ---------------------------------------------------------------------------------------------
 // The generated page.

@@ -71,6 +71,12 @@ export interface PhoneParts {
   trunk: string;
   /** National display form, e.g. "020 7946 0958" or "(800) 555-0199". */
   national: string;
+  /**
+   * The nsn's digit groups as the national form writes them (its trunk prefix left out), e.g.
+   * ["20", "7946", "0958"], ["800", "555", "0199"]: the snippet writes a tracking number of another
+   * grouping than the destination's in these groups.
+   */
+  groups: string[];
 }
 
 export interface PoolAllocation {

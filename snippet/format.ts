@@ -1,17 +1,8 @@
 /** Writing the tracking number in place of an original, in the original's style. */
 import type { PhoneParts } from "../shared/protocol";
 
-/**
- * The national significant number's groups as its national form writes them (the form the worker
- * makes with libphonenumber for the number's region and type): "020 7946 0958" → 20 7946 0958,
- * "0161 496 0000" → 161 496 0000, "(800) 555-0199" → 800 555 0199. The national form's leading
- * digits that are not the nsn's (the trunk prefix) are dropped.
- */
-const groups = (p: PhoneParts, k = p.national.replace(/\D/g, "").length - p.nsn.length) =>
-  p.national.replace(/\d/g, (c) => (k-- > 0 ? "" : c)).match(/\d+/g) || [];
-
-/** A grouping's shape: 20 7946 0958 → "00,0000,0000". */
-const shape = (g: string[]) => g.join().replace(/\d/g, "0");
+/** A grouping's shape, the lengths of its groups (the worker's, PhoneParts.groups): "2,4,4". */
+const shape = (p: PhoneParts) => p.groups.map((g) => g.length) + "";
 
 /**
  * The tracking number t written in place of s, an original of the destination d. s may hold text
@@ -31,10 +22,10 @@ const shape = (g: string[]) => g.join().replace(/\d/g, "0");
 export const write = (s: string, d: PhoneParts, t: PhoneParts): string => {
   const borders = s.replace(/[^\0]/g, ""),
     x = s.replace(/\0/g, ""),
-    g = groups(t);
+    g = t.groups;
   let k = 0;
   if (/[A-Z]/.test(s) || d.cc != t.cc) return t.national + borders;
-  if (shape(groups(d)) == shape(g)) {
+  if (shape(d) == shape(t)) {
     const D = s.replace(/\D/g, "").slice(0, -d.nsn.length) + t.nsn;
     return s.replace(/\d/g, () => D[k++]!);
   }

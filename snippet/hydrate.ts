@@ -15,5 +15,5 @@
  */
 export const pending = (n: Node | null, hydrate: boolean): boolean => {
   for (let m: RegExpExecArray | null; n; n = n.parentNode) if ((m = /__react(C|F)/.exec(Object.keys(n) + ""))) return m[1] == "C";
-  return document.readyState != "complete" && (hydrate || !!(self as any).__next_f || !!document.getElementById("__next"));
+  return document.readyState != "complete" && !!(hydrate || (self as any).__next_f || document.getElementById("__next"));
 };

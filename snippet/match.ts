@@ -17,7 +17,12 @@ export const find = (s: string, re: RegExp, pairs: Pair[], f: (x: string, p: Pai
 };
 
 /**
- * The cheap pre-check: seven digits with at most two separators between each; node borders ("\0")
- * do not count, and a comma is no separator (amounts: 1,234,567).
+ * The first view's test, before any destination is known: does this text (node borders, "\0", do
+ * not count) hold something written like a phone number? Seven digits with at most two separators
+ * between each (anything but a letter, digit or comma: amounts such as 1,234,567 are not), not
+ * glued to a letter or digit, nor after one of # $ . , / + - (ids, prices, decimals: `#8005550199`,
+ * `ID8005550199`, `$8005550199`), and not a date (2026-11-25, 2026/11/25, 25/11/2026, 5.11.2026).
+ * A page of dates, prices and ids asks nothing.
  */
-export const phoneLike = (s: string): boolean => /\d([^\w,]{0,2}\d){6}/.test(s.replace(/\0/g, ""));
+export const phoneLike = (s: string): boolean =>
+  /(^|[^\w#$.,/+-])(?!\d{4}[./-]\d\d?[./-]\d|\d\d?[./-]\d\d?[./-]\d{4})\d([^\w,]{0,2}\d){6}/.test(s.replace(/\0/g, ""));

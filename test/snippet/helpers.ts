@@ -6,14 +6,14 @@ import type { Config } from "../../snippet/config";
 import { type Api, start } from "../../snippet/main";
 
 /** A NANP destination and its tracking number. */
-export const US: PhoneParts = { e164: "+18005550199", cc: "1", nsn: "8005550199", trunk: "1", national: "(800) 555-0199" };
-export const US_T: PhoneParts = { e164: "+18005550123", cc: "1", nsn: "8005550123", trunk: "1", national: "(800) 555-0123" };
+export const US: PhoneParts = { e164: "+18005550199", cc: "1", nsn: "8005550199", trunk: "1", national: "(800) 555-0199", groups: ["800", "555", "0199"] };
+export const US_T: PhoneParts = { e164: "+18005550123", cc: "1", nsn: "8005550123", trunk: "1", national: "(800) 555-0123", groups: ["800", "555", "0123"] };
 /** A GB destination, its tracking number, and a GB tracking number with a shorter nsn. */
-export const UK: PhoneParts = { e164: "+442079460958", cc: "44", nsn: "2079460958", trunk: "0", national: "020 7946 0958" };
-export const UK_T: PhoneParts = { e164: "+442079460111", cc: "44", nsn: "2079460111", trunk: "0", national: "020 7946 0111" };
-export const UK_9: PhoneParts = { e164: "+44169772345", cc: "44", nsn: "169772345", trunk: "0", national: "016977 2345" };
+export const UK: PhoneParts = { e164: "+442079460958", cc: "44", nsn: "2079460958", trunk: "0", national: "020 7946 0958", groups: ["20", "7946", "0958"] };
+export const UK_T: PhoneParts = { e164: "+442079460111", cc: "44", nsn: "2079460111", trunk: "0", national: "020 7946 0111", groups: ["20", "7946", "0111"] };
+export const UK_9: PhoneParts = { e164: "+44169772345", cc: "44", nsn: "169772345", trunk: "0", national: "016977 2345", groups: ["16977", "2345"] };
 /** 1-800-FLOWERS. */
-export const FLOWERS: PhoneParts = { e164: "+18003569377", cc: "1", nsn: "8003569377", trunk: "1", national: "(800) 356-9377" };
+export const FLOWERS: PhoneParts = { e164: "+18003569377", cc: "1", nsn: "8003569377", trunk: "1", national: "(800) 356-9377", groups: ["800", "356", "9377"] };
 
 export const API = "https://dni.example.com";
 export const KEY = "pk_test";

@@ -51,7 +51,16 @@ export const AllocateRequestSchema = z
   .strict()
   .openapi("AllocateRequest");
 
-const PhonePartsSchema = z.object({ e164: z.string(), cc: z.string(), nsn: z.string(), trunk: z.string(), national: z.string() }).openapi("PhoneParts");
+const PhonePartsSchema = z
+  .object({
+    e164: z.string(),
+    cc: z.string(),
+    nsn: z.string(),
+    trunk: z.string(),
+    national: z.string(),
+    groups: z.array(z.string()).openapi({ description: "The nsn's digit groups as the national form writes them (trunk prefix left out)." }),
+  })
+  .openapi("PhoneParts");
 
 export const AllocateResponseSchema = z
   .object({
