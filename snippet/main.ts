@@ -106,7 +106,7 @@ export const start = (config: Config): Api => {
         swapped = 1;
         announce(destination, number);
         // A link's value is not used after this: only its href is written.
-        return link ? link.setAttribute("href", link.getAttribute("href")!.replace(/:[^?;]*/, ":" + number.e164)) : write(written, destination, number);
+        return link ? link.setAttribute("href", link.getAttribute("href")!.replace(/:[^?;&]*/, ":" + number.e164)) : write(written, destination, number);
       });
       if (allocation) {
         if (wait) conceal(texts), waiting || (waiting = setTimeout(retry, 50));

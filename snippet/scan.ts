@@ -30,7 +30,7 @@ export type Found = (texts: Text[], value: string, link?: Element) => unknown;
  * Links first: root itself and the links inside it (a link added on its own, a revealed link, an
  * href set later), each with its number percent-decoded (`tel:+1%20800%20555%200199`, as URIs write
  * spaces, and `%2B` from encodeURIComponent; unescape() never throws) without what follows it (an
- * `sms:` body, a `tel:` extension).
+ * `sms:` body after "?" or "&", a `tel:` extension).
  *
  * Then the runs of text. A run is the text nodes (not empty) that follow each other under the same
  * block, their nearest ancestor that is not INLINE, or root (`Call <strong>800</strong>.<strong>555</strong>.0199`):
@@ -65,7 +65,7 @@ export const walk = (root: Element | ShadowRoot, found: Found, observe: (r: Shad
     shadow: ShadowRoot | null;
   if (((root as ShadowRoot).host || (root as Element)).closest(SKIP)) return;
   for (const link of [root, ...root.querySelectorAll(LINK)] as any[])
-    if (link.matches && link.matches(LINK) && !link.closest(SKIP) && found([], unescape(/:([^?;]*)/.exec(link.getAttribute("href"))![1]!), link)) return 1;
+    if (link.matches && link.matches(LINK) && !link.closest(SKIP) && found([], unescape(/:([^?;&]*)/.exec(link.getAttribute("href"))![1]!), link)) return 1;
   do
     if (!(skipping && skipping.contains(node)))
       if (((skipping = 0), node.nodeType != 3)) {

@@ -20,11 +20,12 @@ describe("links", () => {
   it("swaps sms: links in the first scan, keeping the body", async () => {
     stubFetch();
     page(
-      `<a id="s" href="sms:+18005550199">Text us</a><a id="b" href="sms:+1%20800%20555%200199?body=Hi%20there%26more">Text</a><a id="o" href="sms:+12127365000">Other</a>`,
+      `<a id="s" href="sms:+18005550199">Text us</a><a id="b" href="sms:+1%20800%20555%200199?body=Hi%20there%26more">Text</a><a id="i" href="sms:18005550199&body=Hi">iOS</a><a id="o" href="sms:+12127365000">Other</a>`,
     );
     await run().number();
     expect($("#s").getAttribute("href")).toBe("sms:+18005550123");
     expect($("#b").getAttribute("href")).toBe("sms:+18005550123?body=Hi%20there%26more");
+    expect($("#i").getAttribute("href")).toBe("sms:+18005550123&body=Hi");
     expect($("#o").getAttribute("href")).toBe("sms:+12127365000");
   });
 
