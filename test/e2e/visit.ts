@@ -32,7 +32,10 @@ export async function newView(context: BrowserContext): Promise<View> {
     const w = window as any;
     const f = w.fetch;
     w.__allocs = 0;
-    w.fetch = (...a: any[]) => (String(a[0]).endsWith("/v1/allocate") && w.__allocs++, f(...a));
+    w.fetch = (...a: any[]) => {
+      if (String(a[0]).endsWith("/v1/allocate")) w.__allocs++;
+      return f(...a);
+    };
   });
   const v: View = { page, allocs: [], pageErrors: [], consoleErrors: [], warnings: [] };
   page.on("request", (r) => isAlloc(r) && v.allocs.push(r));
