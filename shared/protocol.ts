@@ -113,6 +113,11 @@ export interface AllocateResponse {
    * (pools, then each pool's destinations), one group each, in any written form (shared/pattern.ts).
    */
   pattern: string;
+  /**
+   * How long the answer may be used, ms (shared/lease.ts): until the earliest lease ends by the
+   * server's clock (5 min for a pool without a number), at most a day.
+   */
+  lease: number;
 }
 
 /** Every error the API returns has this shape. */

@@ -13,8 +13,8 @@ declare const DNI_BUILD: boolean | undefined;
 
 /**
  * The cached answer (localStorage "dni:a"): the worker's answer, with the session it was asked for,
- * when it came (the client's clock; the lease's length is the answer's expiry minus the answer's own
- * `now`, so a skewed clock cancels out) and the site key, pools and source rules it was asked with.
+ * when it came (the client's clock: the answer's `lease` is a length, so a skewed clock cancels out)
+ * and the site key, pools and source rules it was asked with.
  */
 export interface Cached extends AllocateResponse {
   at: number;
@@ -32,12 +32,6 @@ export interface Api {
 
 /** The snippet's one way to report: a console warning, never an error thrown into the page. */
 export const warn = (m: unknown) => console.warn("dni:", m);
-
-/**
- * An answer's lease length, ms: the earliest lease's by the server's clock (5 min for a pool without
- * a number; at most a day). NaN for anything that is not an answer (a refusal's ErrorBody).
- */
-const leaseOf = (answer: AllocateResponse) => Math.min(864e5, ...answer.pools.map((p) => (p.expiresAt || answer.now + 3e5) - answer.now));
 
 /**
  * Starts the snippet on this page: session and first touch, then either a synchronous swap from a
@@ -139,7 +133,7 @@ export const start = (config: Config): Api => {
      * Takes an allocation into use, swaps the page, and renews when a quarter of the lease is left
      * (at once if less is left).
      */
-    use = (answer: Cached, lease = leaseOf(answer)) => {
+    use = (answer: Cached, lease = answer.lease) => {
       learn((allocation = answer));
       scan([doc.body]);
       waiting || unhide();
@@ -169,7 +163,7 @@ export const start = (config: Config): Api => {
         .then((r) => r.json())
         .then((answer: Cached) => {
           // A refusal's ErrorBody (anything without a lease) fails here, and is warned.
-          if (!(leaseOf(answer) > 0)) throw answer;
+          if (!(answer.lease > 0)) throw answer;
           save("dni:a", Object.assign(answer, { session: visit.i, at: Date.now(), asked }));
           inFlight = 0;
           use(answer);
@@ -199,7 +193,7 @@ export const start = (config: Config): Api => {
 
   watch(doc.documentElement);
   doc.addEventListener("click", click, true);
-  if (cached && cached.asked == asked) learn(cached), cached.session == visit.i && cached.at + leaseOf(cached) > Date.now() && use(cached);
+  if (cached && cached.asked == asked) learn(cached), cached.session == visit.i && cached.at + cached.lease > Date.now() && use(cached);
   if (!allocation) hide && setTimeout(unhide, 1e3), scan([doc.body]);
 
   const api: Api = ((command: "number", x?: string, callback?: any) => api[command](x).then(callback)) as Api;

@@ -265,7 +265,7 @@ describe("first view", () => {
   it("swaps every written form after exactly one request, in the original's shape, and nothing else", async () => {
     const v = await open("/");
     await changed(v, "#uk-trunk", "+44 (0)20 7946 0958");
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
     expect(v.allocs[0]!.url()).toBe(`${worker.url}/v1/allocate`);
     // A CORS simple request (text/plain): no preflight went out before it.
@@ -310,7 +310,7 @@ describe("repeat views", () => {
     expect(await text(v, "#c")).toBe(`Sales: ${us(t.nsn).paren}`);
     expect(await href(v, "#c-tel")).toBe(`tel:${t.e164}`);
     expect(await text(v, "#c-uk")).toBe(london(u.nsn).national);
-    await settle(v);
+    expect(await fetched(v)).toBe(0); // this page view (the contact page) asked nothing
     expect(v.allocs).toHaveLength(1);
   });
 });
@@ -341,13 +341,13 @@ describe("single-page apps", () => {
     await v.page.evaluate(() => ((document.querySelector("#added")!.firstChild as Text).data = "New: +1 800 555 0199"));
     await changed(v, "#added", "New: +1 800 555 0199");
     expect(await text(v, "#added")).toBe(`New: ${us(t.nsn).intl}`);
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
   });
 
   it("ask once when a number first appears after load", async () => {
     const v = await open("/spa");
-    await settle(v, 600);
+    expect(await fetched(v)).toBe(0);
     expect(v.allocs).toHaveLength(0);
     await v.page.evaluate(() => {
       document.querySelector("#app")!.innerHTML = '<p id="n">Call (800) 555-0199</p><p id="m">or 800-555-0199</p>';
@@ -356,7 +356,7 @@ describe("single-page apps", () => {
     const t = numberOf(await answer(v), "web");
     expect(await text(v, "#n")).toBe(`Call ${us(t.nsn).paren}`);
     expect(await text(v, "#m")).toBe(`or ${t.nsn.slice(0, 3)}-${t.nsn.slice(3, 6)}-${t.nsn.slice(6)}`);
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
   });
 });
@@ -381,7 +381,7 @@ describe("a number split over inline elements", () => {
     expect(await inner("#sp-b")).toBe(`<b>(${a})</b> ${b}-${c}`);
     expect(await inner("#sp-tel")).toBe(`<span>${a}</span>-${b}-${c}`);
     expect(await href(v, "#sp-tel")).toBe(`tel:${t.e164}`);
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
     expect(v.warnings).toEqual([]);
   });
@@ -421,7 +421,7 @@ describe("the worker down or slow", () => {
     expect(await text(v, "#a")).toBe("Call (800) 555-0199");
     expect(await href(v, "#tel")).toBe("tel:+18005550199");
     expect(await v.page.evaluate(() => (window as any).dni.number("+18005550199"))).toBeNull();
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
   });
 
@@ -445,7 +445,7 @@ describe("the worker down or slow", () => {
     expect(gaveUp).toBeGreaterThan(1_500);
     expect(gaveUp).toBeLessThan(3_000);
     await late;
-    await settle(v);
+    await settle(v); // nothing to wait on: a late answer to an aborted fetch must change nothing
     expect(v.allocs).toHaveLength(1);
     expect(await text(v, "#a")).toBe("Call (800) 555-0199 today");
     expect(await href(v, "#tel")).toBe("tel:+18005550199");
@@ -458,7 +458,7 @@ describe("the worker down or slow", () => {
 describe("click-to-reveal", () => {
   it("asks nothing until the click, then once, and swaps inside the element", async () => {
     const v = await open("/reveal");
-    await settle(v, 600);
+    expect(await fetched(v)).toBe(0);
     expect(v.allocs).toHaveLength(0);
     expect(await text(v, "#r-n")).toBe("(800) 555-0199");
     await v.page.click("#r-n");
@@ -475,7 +475,7 @@ describe("click-to-reveal", () => {
     expect(await href(v, "#r2")).toBe(`tel:${t.e164}`);
     expect(await text(v, "#r2")).toBe("Show number");
     expect(v.page.url()).toBe(`${site.url}/reveal`);
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
   });
 });
@@ -506,7 +506,7 @@ describe("source rules and sessions", () => {
     const about = await open("/about");
     expect(await text(again, "#a")).toBe(`Call ${us(ads1.nsn).paren}`);
     expect(await text(about, "#a")).toBe(`About us. Call ${us(ads1.nsn).paren}`);
-    await settle(about);
+    expect([await fetched(again), await fetched(about)]).toEqual([0, 0]);
     expect(again.allocs).toHaveLength(0);
     expect(about.allocs).toHaveLength(0);
 
@@ -563,7 +563,7 @@ describe("JS API", () => {
     expect(events.swaps).toEqual(expect.arrayContaining(details));
     expect(events.layer).toHaveLength(2);
     expect(events.layer).toEqual(expect.arrayContaining(details.map((dni) => ({ event: "dni:swap", dni }))));
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
   });
 });
@@ -658,7 +658,7 @@ describe("the script twice on a page", () => {
   it("runs once: one request, one event per destination", async () => {
     const v = await open("/twice");
     await changed(v, "#a", "Call (800) 555-0199");
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
     const t = numberOf(await answer(v), "web");
     expect(await text(v, "#a")).toBe(`Call ${us(t.nsn).paren}`);

@@ -1,5 +1,6 @@
 /** Shared fixtures for the snippet's unit tests (happy-dom). */
 import { vi } from "vitest";
+import { leaseMs } from "../../shared/lease";
 import { pattern } from "../../shared/pattern";
 import type { AllocateResponse, PhoneParts, PoolAllocation } from "../../shared/protocol";
 import type { Config } from "../../snippet/config";
@@ -33,6 +34,7 @@ export const answer = (pools: PoolAllocation[], session = "s", now = Date.now(),
   source,
   pools,
   pattern: pattern(pools.flatMap((p) => p.destinations)),
+  lease: leaseMs(pools, now),
 });
 
 /** A stub of fetch (the network edge) that answers with `body` (status 200 unless given). */

@@ -81,6 +81,9 @@ export const AllocateResponseSchema = z
       }),
     ),
     pattern: z.string().openapi({ description: "RegExp source (flag g) finding the destinations in order, one group each, in any written form." }),
+    lease: z.number().openapi({
+      description: "How long the answer may be used, ms: until the earliest lease ends (5 min for a pool without a number), at most a day.",
+    }),
   })
   .openapi("AllocateResponse");
 

@@ -4,6 +4,7 @@
  * schema the OpenAPI document shows; CORS is granted to the account's allowed origins only.
  */
 import type { Context } from "hono";
+import { leaseMs } from "../../../shared/lease";
 import { pattern } from "../../../shared/pattern";
 import { classify } from "../../../shared/rules";
 import { parseKey } from "../../domain/keys";
@@ -86,7 +87,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   const now = Date.now();
   if (picked.pools === null) {
     cors(c, origin);
-    return c.json({ session: body.session, now, source: name, pools: [], pattern: pattern([]) }, 200);
+    return c.json({ session: body.session, now, source: name, pools: [], pattern: pattern([]), lease: leaseMs([], now) }, 200);
   }
   const result = await allocateFromPools(c.env, {
     accountId: key.accountId,
@@ -105,7 +106,8 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
     return c.json(errorBody(result.error.code, result.error.message, result.error.details), result.error.status);
   }
   cors(c, origin);
-  return c.json({ ...result.value, source: name, pattern: pattern(result.value.pools.flatMap((p) => p.destinations)) }, 200);
+  const { pools } = result.value;
+  return c.json({ ...result.value, source: name, pattern: pattern(pools.flatMap((p) => p.destinations)), lease: leaseMs(pools, result.value.now) }, 200);
 });
 
 export default app;
