@@ -27,7 +27,9 @@ describe("the demo site", () => {
       const v = await visit(ctx, `${worker.url}/`);
       await v.page.waitForFunction(() => document.querySelector("#header-tel")!.getAttribute("href") !== "tel:+18005550199");
       expect(v.allocs).toHaveLength(1);
-      expect(body(v)).toMatchObject({ pools: ["demo-web"], source: { name: "direct" } });
+      // The page sends its source rules; the worker applies them (no campaign: the catch-all, demo-web).
+      expect(body(v)).toMatchObject({ pools: [], sources: expect.stringContaining("google-ads"), source: { landing: `${worker.url}/` } });
+      expect((await answer(v)).source).toBe("direct");
       const web = numberOf(await answer(v), "demo-web");
       expect(web.e164).toMatch(/^\+18885550[01]\d\d$/);
       const T = us(web.nsn);
@@ -57,7 +59,8 @@ describe("the demo site", () => {
       await v.page.waitForFunction(() => /^tel:\+1877/.test(document.querySelector("#header-tel")!.getAttribute("href")!));
       expect(v.allocs).toHaveLength(2);
       const sent = body(v, 1);
-      expect(sent).toMatchObject({ pools: ["demo-ads"], source: { name: "google-ads" } });
+      expect(sent).toMatchObject({ source: { landing: expect.stringContaining("gclid=demo-gclid-123") } });
+      expect((await answer(v, 1)).source).toBe("google-ads");
       expect(sent.session).not.toBe(body(v).session);
       const ads = numberOf(await answer(v, 1), "demo-ads");
       expect(ads.e164).toMatch(/^\+18775550[01]\d\d$/);
