@@ -94,14 +94,17 @@ export const start = (config: Config): Api => {
         swapped = 0,
         wait: unknown = 0,
         parts: string[];
-      value = find(value, pattern, pairs, (written, [destination, number]) => {
-        hit = 1;
-        if (!(allocation && number) || (wait = wait || (tries < 200 && pending(texts[0] || link!, hydrate)))) return written;
-        swapped = 1;
-        announce(destination, number);
-        // A link's value is not used after this: only its href is written.
-        return link ? link.setAttribute("href", link.getAttribute("href")!.replace(/:[^?;&]*/, ":" + number.e164)) : write(written, destination, number);
-      });
+      // The pattern is tried first: most texts with a digit hold no destination, and a test is
+      // cheaper than a replace (profiled).
+      if (pattern.test(value))
+        value = find(value, pattern, pairs, (written, [destination, number]) => {
+          hit = 1;
+          if (!(allocation && number) || (wait = wait || (tries < 200 && pending(texts[0] || link!, hydrate)))) return written;
+          swapped = 1;
+          announce(destination, number);
+          // A link's value is not used after this: only its href is written.
+          return link ? link.setAttribute("href", link.getAttribute("href")!.replace(/:[^?;&]*/, ":" + number.e164)) : write(written, destination, number);
+        });
       if (allocation) {
         if (wait) conceal(texts), waiting || (waiting = setTimeout(retry, 50));
         // Each text node of the run gets its part back, only if no text held a "\0" of its own (it
@@ -177,9 +180,12 @@ export const start = (config: Config): Api => {
     /** Click-to-reveal: the first click on a [data-dni-reveal] element allocates and swaps inside it. */
     click = (e: Event, t: any = e.target) =>
       t.closest && (t = t.closest("[" + REVEAL + "]")) && (e.preventDefault(), t.removeAttribute(REVEAL), ready().then(() => scan([t])));
-  /** What to find: the destinations (of an answer or the cache) with their numbers, and their pattern. */
+  /**
+   * What to find: the destinations (of an answer or the cache) with their numbers, and their pattern
+   * (before any: one that matches nothing).
+   */
   let pairs: Pair[] = [],
-    pattern: RegExp,
+    pattern = /(?!)/g,
     /** The allocation in use; 1 after a failure (nothing written); 0 before. */
     allocation: Cached | 0 | 1 = 0,
     /** The request in flight; after a failure it stays, settled: no second request. */

@@ -60,6 +60,15 @@ describe("first view", () => {
     expect(localStorage.getItem("dni:a")).toBeNull();
   });
 
+  it("asks on a first view whatever else a text holds (the word undefined, say), and warns of nothing", async () => {
+    const f = stubFetch();
+    page(`<p id="a">Error: undefined at (800) 555-0199</p>`);
+    await run().number();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(text("#a")).toBe("Error: undefined at (800) 555-0123");
+    expect(warn).not.toHaveBeenCalled();
+  });
+
   it("makes no request on a page of dates, prices and ids", async () => {
     const f = stubFetch();
     page(`<p>Posted 2026-11-25, updated 25/11/2026 and 5.11.2026 (2026/11/25 10:30).</p>
