@@ -50,5 +50,8 @@ export function phoneParts(e164: string): PhoneParts {
   const nsn = parsed.nationalNumber;
   const nationalDigits = national.replace(/\D/g, "");
   const trunk = nationalDigits.endsWith(nsn) ? nationalDigits.slice(0, nationalDigits.length - nsn.length) : "";
-  return { e164: parsed.number, cc: parsed.countryCallingCode, nsn, trunk, national };
+  // The nsn's groups as the national form writes them: its digit runs, the trunk prefix's digits left out.
+  let skip = trunk.length;
+  const groups = national.replace(/\d/g, (c) => (skip-- > 0 ? "" : c)).match(/\d+/g) ?? [];
+  return { e164: parsed.number, cc: parsed.countryCallingCode, nsn, trunk, national, groups };
 }

@@ -71,6 +71,12 @@ export interface PhoneParts {
   trunk: string;
   /** National display form, e.g. "020 7946 0958" or "(800) 555-0199". */
   national: string;
+  /**
+   * The nsn's digit groups as the national form writes them (its trunk prefix left out), e.g.
+   * ["20", "7946", "0958"], ["800", "555", "0199"]: the snippet writes a tracking number of another
+   * grouping than the destination's in these groups.
+   */
+  groups: string[];
 }
 
 /**
@@ -78,7 +84,7 @@ export interface PhoneParts {
  * for it finds every number of the pool's countries). Written as the tracking number's national
  * form (its cc matches no number's).
  */
-export const ANY_NUMBER: PhoneParts = { e164: "*", cc: "", nsn: "", trunk: "", national: "" };
+export const ANY_NUMBER: PhoneParts = { e164: "*", cc: "", nsn: "", trunk: "", national: "", groups: [] };
 
 export interface PoolAllocation {
   pool: string;
@@ -114,6 +120,13 @@ export interface AllocateResponse {
    * (pools, then each pool's destinations), one group each, in any written form (shared/pattern.ts).
    */
   pattern: string;
+  /** Each destination (in the pattern's group order) with its pool's number (shared/pairs.ts). */
+  pairs: [PhoneParts, PhoneParts | null][];
+  /**
+   * How long the answer may be used, ms (shared/lease.ts): until the earliest lease ends by the
+   * server's clock (5 min for a pool without a number), at most a day.
+   */
+  lease: number;
 }
 
 /** Every error the API returns has this shape. */

@@ -20,9 +20,10 @@ const CANDIDATE = /\+?\(?\d[\d\s()./-]{5,}\d/g;
  */
 export const report = (r: Cached, pairs: Pair[], seen: Record<string, 1>) => {
   if (!debug.on) return;
-  if (!r.a.length) return trace(`source "${r.n}": no source rule matched and there is no data-pool, so nothing is tracked and the original numbers stay`);
-  trace(`source "${r.n}" (the source rule that matched, or direct/referral)`);
-  for (const a of r.a)
+  if (!r.pools.length)
+    return trace(`source "${r.source}": no source rule matched and there is no data-pool, so nothing is tracked and the original numbers stay`);
+  trace(`source "${r.source}" (the source rule that matched, or direct/referral)`);
+  for (const a of r.pools)
     trace(
       `pool ${a.pool}:`,
       a.number
@@ -36,7 +37,7 @@ export const report = (r: Cached, pairs: Pair[], seen: Record<string, 1>) => {
     else if (t && x.e164 != "*") trace(`destination ${x.e164} (${x.national}) not found on this page (yet): nothing to swap`);
   // biome-ignore lint/performance/useDomNodeTextContent: innerText, as shown: blocks apart, no <script> text (debug only).
   const text = document.body ? document.body.innerText || document.body.textContent || "" : "";
-  const R = RegExp(r.p);
+  const R = RegExp(r.pattern);
   for (const m of new Set(text.match(CANDIDATE) || []))
     if (!R.test(m.trim()) && !pairs.some(([, t]) => t && m.replace(/\D/g, "").endsWith(t.nsn)))
       trace(`"${m.trim()}" looks like a phone number but is no destination of the pools asked: left alone`);

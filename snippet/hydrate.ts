@@ -7,13 +7,14 @@
  */
 
 /**
- * True while n may still be hydrated: an ancestor (or n) is React's root container (hydrateRoot has
+ * True while node may still be hydrated: an ancestor (or node) is React's root container (hydrateRoot has
  * been called: `__reactContainer$…`) and none between is hydrated yet (`__reactFiber$…`, set on a
  * node once it and everything inside it are hydrated); or no root is found, the page is not loaded
  * yet (the app's scripts have not all run) and it looks server-rendered by React (data-hydrate on
  * the script tag, Next.js' `#__next` root (pages router) or `self.__next_f` (app router)).
  */
-export const pending = (n: Node | null, hydrate: boolean): boolean => {
-  for (let m: RegExpExecArray | null; n; n = n.parentNode) if ((m = /__react(C|F)/.exec(Object.keys(n) + ""))) return m[1] == "C";
-  return document.readyState != "complete" && (hydrate || !!(self as any).__next_f || !!document.getElementById("__next"));
+export const pending = (node: Node | null, hydrate: boolean): unknown => {
+  for (let react: RegExpExecArray | null; node; node = node.parentNode) if ((react = /__react(C|F)/.exec(Object.keys(node) + ""))) return react[1] == "C";
+  // Truthy or falsy (the caller only tests it): no !! (bytes).
+  return document.readyState != "complete" && (hydrate || (self as any).__next_f || document.getElementById("__next"));
 };

@@ -22,7 +22,8 @@ try {
     const q: IArguments[] = (w.dni && w.dni.q) || [],
       s = d.currentScript as HTMLScriptElement | null,
       c = config(FULL && !(s && s.dataset.key) ? d.querySelector("script[data-key]")! : s!),
-      wants = /consent|domain|debug/.test(Object.keys(c) + location.search);
+      // data-consent, data-domain, data-debug, ?dni_debug=1 (short: fewer bytes; nothing else has them).
+      wants = /nsen|doma|debu/.test(Object.keys(c) + location.search);
     if (!FULL && wants) import(c.api + "/dni-full.js");
     else {
       if (FULL) {

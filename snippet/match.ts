@@ -5,19 +5,27 @@ import type { PhoneParts } from "../shared/protocol";
 export type Pair = [PhoneParts, PhoneParts | null];
 
 /**
- * s with every occurrence of a pair's first number replaced by what f gives for it (the number as
- * written, its pair), in order. re: the pattern of the pairs' first numbers, in order (one group
+ * text with every occurrence of a pair's first number replaced by what replace gives for it (the
+ * number as written, its pair), in order. pattern: the pairs' first numbers, in order (one group
  * each), with the "g" flag.
  */
-export const find = (s: string, re: RegExp, pairs: Pair[], f: (x: string, p: Pair) => any): string => {
-  let j: number;
-  // g: the groups, then the offset and the whole string; findIndex stops at the group that matched.
-  // A function, not a string, replaces it: no "$" patterns.
-  return s.replace(re, (m, ...g) => m.replace(g[(j = g.findIndex((x) => x))], () => f(g[j], pairs[j]!)));
+export const find = (text: string, pattern: RegExp, pairs: Pair[], replace: (written: string, pair: Pair) => any): string => {
+  let which: number;
+  // groups: the groups, then the offset and the whole string; findIndex stops at the group that
+  // matched. A function, not a string, replaces it: no "$" patterns.
+  return text.replace(pattern, (match, ...groups) => match.replace(groups[(which = groups.findIndex((g) => g))], () => replace(groups[which], pairs[which]!)));
 };
 
 /**
- * The cheap pre-check: seven digits with at most two separators between each; node borders ("\0")
- * do not count, and a comma is no separator (amounts: 1,234,567).
+ * The first view's test, before any destination is known: does this text (node borders, "\0", do
+ * not count) hold something written like a phone number? Seven digits with at most two separators
+ * between each (anything but a letter, digit or comma: amounts such as 1,234,567 are not), not
+ * glued to a letter or digit, nor after one of # $ . , / + - (ids, prices, decimals: `#8005550199`,
+ * `ID8005550199`, `$8005550199`), and not a date (2026-11-25, 2026/11/25, 25/11/2026, 5.11.2026).
+ * A page of dates, prices and ids asks nothing.
  */
-export const phoneLike = (s: string): boolean => /\d([^\w,]{0,2}\d){6}/.test(s.replace(/\0/g, ""));
+export const phoneLike = (text: string): boolean =>
+  // The first test (seven digits) is the quick one: it turns down most texts; the second is slower,
+  // as it is tried at every character.
+  /\d([^\w,]{0,2}\d){6}/.test((text = text.replace(/\0/g, ""))) &&
+  /(^|[^\w#$.,/+-])(?!\d{4}[./-]\d\d?[./-]\d|\d\d?[./-]\d\d?[./-]\d{4})\d([^\w,]{0,2}\d){6}/.test(text);

@@ -1,4 +1,4 @@
-/** The DOM side: which nodes to look at. */
+/** The DOM side: which nodes to look at, walked as fast as a bare TreeWalker pass allows. */
 
 /** Click-to-reveal elements not clicked yet (the attribute goes on the first click). */
 export const REVEAL = "data-dni-reveal";
@@ -8,61 +8,78 @@ export const REVEAL = "data-dni-reveal";
  * <br>.
  */
 const SKIP = "head,script,style,noscript,textarea,select,template,[contenteditable],[data-dni-ignore],[" + REVEAL + "],br";
+/** Links to a number: `tel:` and `sms:` (any case). */
+const LINK = '[href^="tel:"i],[href^="sms:"i]';
 /**
- * Inline elements: a text run goes on across them (`<b>(800)</b> 555-0199`). A tag list:
- * getComputedStyle is slow.
+ * Inline elements, by tag name: a text run goes on across them (`<b>(800)</b> 555-0199`). A tag
+ * list: getComputedStyle is slow, and so is Element.matches() on every text's parent.
  */
-const INLINE = "a,abbr,b,em,font,i,mark,small,span,strong,sub,sup,u";
+const INLINE = /^(a|abbr|b|em|font|i|mark|small|span|strong|sub|sup|u)$/;
 
 /**
- * Walks root (an element, or an open shadow root) and its subtree unless root is (inside) something
- * never looked into, and the open shadow roots inside (nested ones too: each is walked as a root of
- * its own, and handed to o first, to be observed). Calls f with each run of text, and with each
- * `tel:` or `sms:` link (root itself included: a link added on its own, a revealed link, an href set
- * later): no texts ([]), its number percent-decoded (`tel:+1%20800%20555%200199`, as URIs write
- * spaces, and `%2B` from encodeURIComponent; unescape() never throws) without what follows it (an
- * `sms:` body, a `tel:` extension), the link.
- *
- * A run is the text nodes (not empty) inside root that follow each other under the same block,
- * their nearest ancestor that is not INLINE, or root (`Call <strong>800</strong>.<strong>555</strong>.0199`):
- * it ends at a text of another block (an outer one, or one inside), and at a skipped element or a
- * <br>. An element without text between two texts (an <img>, an empty <div>) does not end it. f
- * gets the nodes and their texts joined by "\0", which the HTML parser never leaves in a text:
- * find() reads it as the border between two nodes. Most runs are one node.
+ * Called with each run of text that holds a digit (its nodes, their texts joined by "\0"), and with
+ * each `tel:`/`sms:` link (no texts, its number, the link). A truthy return ends the walk.
  */
-export const walk = (root: Element | ShadowRoot, f: (t: Text[], v: string, a?: Element) => void, o: (r: ShadowRoot) => void) => {
-  // No NodeFilter: a JS filter is called back from native code for every node, which makes a walk
-  // many times slower in Chromium. Inside a subtree never looked into (s), nodes are passed over.
-  const w = document.createTreeWalker(root, 5),
-    /** Ends the run r (also called with none: f finds nothing in "", and it is rare). */
-    end = () => {
-      f(r, r.map((t) => t.data).join("\0"));
-      r = [];
+export type Found = (texts: Text[], value: string, link?: Element) => unknown;
+
+/**
+ * Walks root (an element, or an open shadow root) unless it is (inside) something never looked
+ * into, and the open shadow roots inside (nested ones too: each is handed to observe, then walked as
+ * a root of its own). Returns true when found asked to stop.
+ *
+ * Links first: root itself and the links inside it (a link added on its own, a revealed link, an
+ * href set later), each with its number percent-decoded (`tel:+1%20800%20555%200199`, as URIs write
+ * spaces, and `%2B` from encodeURIComponent; unescape() never throws) without what follows it (an
+ * `sms:` body after "?" or "&", a `tel:` extension).
+ *
+ * Then the runs of text. A run is the text nodes (not empty) that follow each other under the same
+ * block, their nearest ancestor that is not INLINE, or root (`Call <strong>800</strong>.<strong>555</strong>.0199`):
+ * it ends at a text of another block (an outer one, or one inside), and at a skipped element or a
+ * <br>. An element without text between two texts (an <img>, an empty <div>) does not end it. Its
+ * texts are joined by "\0", which the HTML parser never leaves in a text: find() reads it as the
+ * border between two nodes. Most runs are one node. A run without a digit is not handed on: every
+ * way of writing a number has one.
+ *
+ * Speed: one TreeWalker without a NodeFilter (a JS filter is called back from native code for every
+ * node: many times slower); the skipped elements and the links are found by the browser's selector
+ * engine (one querySelectorAll each), not by testing every element.
+ */
+export const walk = (root: Element | ShadowRoot, found: Found, observe: (r: ShadowRoot) => void): unknown => {
+  const walker = document.createTreeWalker(root, 5),
+    skipped = new Set(root.querySelectorAll(SKIP)),
+    /** Hands on the run, if it holds a digit, and starts a new one. */
+    end = (r = run, v = value) => {
+      run = [];
+      value = "";
+      return /\d/.test(v) && found(r, v);
     };
-  let n: any = root,
-    s: any,
-    h: any,
-    /** The run, its block (or the skipped element that ends it), a text's block. */
-    r: Text[] = [],
-    B: any,
-    b: any;
-  if (!((root as ShadowRoot).host || (root as Element)).closest(SKIP))
-    do
-      if (!(s && s.contains(n)))
-        if (((s = 0), n.matches))
-          // An element (a text node has no matches()). A skipped one (or <br>) ends the run: the
-          // next text's block is not it.
-          n.matches(SKIP)
-            ? (s = B = n)
-            : (n.shadowRoot && (o(n.shadowRoot), walk(n.shadowRoot, f, o)),
-              (h = n.getAttribute("href")) && (h = /^(tel|sms):([^?;]*)/i.exec(h)) && f([], unescape(h[2]), n));
-        else if (n.data) {
-          // A text: its block (b), the run's (B).
-          for (b = n; (b = b.parentNode) != root && b.matches(INLINE); );
-          b != B && end();
-          r.push(n);
-          B = b;
-        }
-    while ((n = w.nextNode()));
-  end();
+  let node: any = root,
+    run: Text[] = [],
+    value = "",
+    /** A skipped element being passed over, the run's block (or the skipped element that ended it), a text's block. */
+    skipping: any,
+    block: any,
+    parent: any,
+    /** A text's data. */
+    data: string,
+    shadow: ShadowRoot | null;
+  if (((root as ShadowRoot).host || (root as Element)).closest(SKIP)) return;
+  for (const link of [root, ...root.querySelectorAll(LINK)] as any[])
+    if (link.matches && link.matches(LINK) && !link.closest(SKIP) && found([], unescape(/:([^?;&]*)/.exec(link.getAttribute("href"))![1]!), link)) return 1;
+  do
+    if (!(skipping && skipping.contains(node)))
+      if (((skipping = 0), node.nodeType != 3)) {
+        // A skipped element ends the run: the next text's block is not it.
+        if (skipped.has(node)) {
+          if (end()) return 1;
+          skipping = block = node;
+        } else if ((shadow = node.shadowRoot) && (observe(shadow), walk(shadow, found, observe))) return 1;
+      } else if ((data = node.data)) {
+        for (parent = node.parentNode; parent != root && INLINE.test(parent.localName); ) parent = parent.parentNode;
+        if (parent != block && end()) return 1;
+        value += (run.push(node) > 1 ? "\0" : "") + data;
+        block = parent;
+      }
+  while ((node = walker.nextNode()));
+  return end();
 };

@@ -15,8 +15,13 @@ export interface Session {
 /** Campaign parameters: a new value of any of them starts a new session. The first eight are click ids. */
 const CAMPAIGN = "gclid gbraid wbraid dclid msclkid fbclid ttclid li_fat_id utm_source utm_medium".split(" ");
 
-/** The session id: 128 random bits as four decimal numbers joined by "-" (SESSION_ID_PATTERN). */
-export const newId = () => crypto.getRandomValues(new Uint32Array(4)).join("-");
+/**
+ * The session id: a random (version 4) UUID, which matches SESSION_ID_PATTERN. Taken from a blob
+ * URL, which ends in one in every browser, also on http pages (crypto.randomUUID is https only),
+ * in fewer bytes than formatting crypto.getRandomValues. The empty blob stays registered until the
+ * page unloads: one per new session, a few bytes.
+ */
+export const newId = () => URL.createObjectURL(new Blob()).slice(-36);
 
 /**
  * A URL with its click ids' values withheld (data-consent without ad consent): `gclid=withheld`.
@@ -41,7 +46,8 @@ export const touch = (ads = true, ga = true, gcl = false): SourceContext => {
   const t: SourceContext = {
     landing: FULL && !ads ? withhold(location.href) : location.href,
     referrer: document.referrer,
-    gaClientId: FULL && !ga ? undefined : (/_ga=GA\d\.\d+\.(\d+\.\d+)/.exec(document.cookie) || [])[1],
+    // The raw _ga value (GA1.1.<id>): the worker takes the client id out of it.
+    gaClientId: FULL && !ga ? undefined : cookie("_ga"),
   };
   if (FULL && gcl && (cookie("_gcl_aw") || cookie("_gcl_gb"))) t.clickIds = { gcl_aw: cookie("_gcl_aw"), gcl_gb: cookie("_gcl_gb") };
   return t;

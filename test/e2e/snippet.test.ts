@@ -14,7 +14,7 @@ import type { BrowserContext } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type PhoneParts, SESSION_ID_PATTERN } from "../../shared/protocol";
 import { adminCall, createAccountWithPool, freePort, launchChromium, type RunningWorker, startSite, startWorker } from "./harness";
-import { answer, body, href, london, newView, numberOf, ready, settle, text, us, type View, visit } from "./visit";
+import { answer, body, fetched, href, london, newView, numberOf, ready, settle, text, us, type View, visit } from "./visit";
 
 const range = (base: number, n: number) => Array.from({ length: n }, (_, i) => `+${base + i}`);
 /** Destinations: a US number, its vanity twin (1-800-FLOWERS), a London number. */
@@ -156,8 +156,29 @@ beforeAll(async () => {
         document.addEventListener("dni:swap", function (e) { swaps.push(e.detail) });
       </script>`,
     }),
-    "/plain": html(`<h1>Acme</h1><p>Open 9-5, Monday to Friday. Prices from $1,299 (was $1,499). Order 12345 ships on Nov 25, 2026.</p>
+    // Dates, prices and ids, and numbers where they are never looked for: nothing phone-like.
+    "/plain": html(`<h1>Acme</h1><p>Open 9-5, Monday to Friday. Prices from $1,299 (was $1,499), or $8005550199 in total. Order 12345 ships on Nov 25, 2026.</p>
+      <p>Posted 2026-11-25, updated 25/11/2026 10:30. Order #18005550199, ticket ID8005550199, 1,234,567 sold.</p>
       <p>Call us any time!</p><a href="/contact">Contact</a><textarea>(800) 555-0199</textarea><p data-dni-ignore>(800) 555-0199</p>`),
+    // Links whose href is set later, sms: links, open shadow roots (at load, nested, and on hosts
+    // added later). <x-card> renders its number into an open root, with a nested <x-line> root.
+    "/web": html(
+      `<p id="w">Call (800) 555-0199</p>
+      <a id="later" href="#">Call us</a> <a id="sms" href="sms:+1%20800%20555%200199?body=Hi%20there">Text us</a>
+      <a id="sms-ios" href="sms:+18005550199&body=Hello">Text</a> <a id="sms-other" href="sms:+12127365000">Other</a>
+      <x-card id="card1" data-number="(800) 555-0199"></x-card><div id="app"></div>`,
+      {
+        head: `<script>
+          customElements.define("x-line", class extends HTMLElement {
+            connectedCallback() { this.shadowRoot || (this.attachShadow({ mode: "open" }).innerHTML = '<b id="line">Direct line 800.555.0199</b>') }
+          });
+          customElements.define("x-card", class extends HTMLElement {
+            constructor() { super(); this.attachShadow({ mode: "open" }) }
+            connectedCallback() { this.shadowRoot.innerHTML = '<p id="n">Call ' + this.dataset.number + '</p><x-line></x-line>' }
+          });
+        </script>`,
+      },
+    ),
     "/twice": html(
       `<p id="a">Call (800) 555-0199</p><script src="${worker.url}/dni.js" data-key="${siteKey}"></script><script async src="${worker.url}/dni.js?v=2" data-key="${siteKey}"></script>`,
       { head: `<script>window.swaps = []; document.addEventListener("dni:swap", function (e) { swaps.push(e.detail) });</script>` },
@@ -244,7 +265,7 @@ describe("first view", () => {
   it("swaps every written form after exactly one request, in the original's shape, and nothing else", async () => {
     const v = await open("/");
     await changed(v, "#uk-trunk", "+44 (0)20 7946 0958");
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
     expect(v.allocs[0]!.url()).toBe(`${worker.url}/v1/allocate`);
     // A CORS simple request (text/plain): no preflight went out before it.
@@ -289,7 +310,7 @@ describe("repeat views", () => {
     expect(await text(v, "#c")).toBe(`Sales: ${us(t.nsn).paren}`);
     expect(await href(v, "#c-tel")).toBe(`tel:${t.e164}`);
     expect(await text(v, "#c-uk")).toBe(london(u.nsn).national);
-    await settle(v);
+    expect(await fetched(v)).toBe(0); // this page view (the contact page) asked nothing
     expect(v.allocs).toHaveLength(1);
   });
 });
@@ -320,13 +341,13 @@ describe("single-page apps", () => {
     await v.page.evaluate(() => ((document.querySelector("#added")!.firstChild as Text).data = "New: +1 800 555 0199"));
     await changed(v, "#added", "New: +1 800 555 0199");
     expect(await text(v, "#added")).toBe(`New: ${us(t.nsn).intl}`);
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
   });
 
   it("ask once when a number first appears after load", async () => {
     const v = await open("/spa");
-    await settle(v, 600);
+    expect(await fetched(v)).toBe(0);
     expect(v.allocs).toHaveLength(0);
     await v.page.evaluate(() => {
       document.querySelector("#app")!.innerHTML = '<p id="n">Call (800) 555-0199</p><p id="m">or 800-555-0199</p>';
@@ -335,7 +356,7 @@ describe("single-page apps", () => {
     const t = numberOf(await answer(v), "web");
     expect(await text(v, "#n")).toBe(`Call ${us(t.nsn).paren}`);
     expect(await text(v, "#m")).toBe(`or ${t.nsn.slice(0, 3)}-${t.nsn.slice(3, 6)}-${t.nsn.slice(6)}`);
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
   });
 });
@@ -360,7 +381,7 @@ describe("a number split over inline elements", () => {
     expect(await inner("#sp-b")).toBe(`<b>(${a})</b> ${b}-${c}`);
     expect(await inner("#sp-tel")).toBe(`<span>${a}</span>-${b}-${c}`);
     expect(await href(v, "#sp-tel")).toBe(`tel:${t.e164}`);
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
     expect(v.warnings).toEqual([]);
   });
@@ -400,7 +421,7 @@ describe("the worker down or slow", () => {
     expect(await text(v, "#a")).toBe("Call (800) 555-0199");
     expect(await href(v, "#tel")).toBe("tel:+18005550199");
     expect(await v.page.evaluate(() => (window as any).dni.number("+18005550199"))).toBeNull();
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
   });
 
@@ -424,7 +445,7 @@ describe("the worker down or slow", () => {
     expect(gaveUp).toBeGreaterThan(1_500);
     expect(gaveUp).toBeLessThan(3_000);
     await late;
-    await settle(v);
+    await settle(v); // nothing to wait on: a late answer to an aborted fetch must change nothing
     expect(v.allocs).toHaveLength(1);
     expect(await text(v, "#a")).toBe("Call (800) 555-0199 today");
     expect(await href(v, "#tel")).toBe("tel:+18005550199");
@@ -437,7 +458,7 @@ describe("the worker down or slow", () => {
 describe("click-to-reveal", () => {
   it("asks nothing until the click, then once, and swaps inside the element", async () => {
     const v = await open("/reveal");
-    await settle(v, 600);
+    expect(await fetched(v)).toBe(0);
     expect(v.allocs).toHaveLength(0);
     expect(await text(v, "#r-n")).toBe("(800) 555-0199");
     await v.page.click("#r-n");
@@ -454,7 +475,7 @@ describe("click-to-reveal", () => {
     expect(await href(v, "#r2")).toBe(`tel:${t.e164}`);
     expect(await text(v, "#r2")).toBe("Show number");
     expect(v.page.url()).toBe(`${site.url}/reveal`);
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
   });
 });
@@ -485,7 +506,7 @@ describe("source rules and sessions", () => {
     const about = await open("/about");
     expect(await text(again, "#a")).toBe(`Call ${us(ads1.nsn).paren}`);
     expect(await text(about, "#a")).toBe(`About us. Call ${us(ads1.nsn).paren}`);
-    await settle(about);
+    expect([await fetched(again), await fetched(about)]).toEqual([0, 0]);
     expect(again.allocs).toHaveLength(0);
     expect(about.allocs).toHaveLength(0);
 
@@ -542,8 +563,80 @@ describe("JS API", () => {
     expect(events.swaps).toEqual(expect.arrayContaining(details));
     expect(events.layer).toHaveLength(2);
     expect(events.layer).toEqual(expect.arrayContaining(details.map((dni) => ({ event: "dni:swap", dni }))));
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
+  });
+});
+
+describe("the real web: hrefs set later, sms: links, open shadow roots", () => {
+  /** The text of #id inside the open roots along path (host selectors, outermost first). */
+  const inShadow = (v: View, path: string[], id: string) =>
+    v.page.evaluate(
+      ([p, i]) => {
+        let r: ParentNode = document;
+        for (const h of p) r = r.querySelector(h)!.shadowRoot!;
+        return r.querySelector(i)?.textContent ?? null;
+      },
+      [path, id] as const,
+    );
+  /** Waits until the text of #id inside the open roots along path is `want`. */
+  const shadowIs = (v: View, path: string[], id: string, want: string) =>
+    v.page.waitForFunction(
+      ([p, i, w]) => {
+        let r: ParentNode | null | undefined = document;
+        for (const h of p) r = r?.querySelector(h)?.shadowRoot;
+        return r?.querySelector(i)?.textContent === w;
+      },
+      [path, id, want] as const,
+      { timeout: 10_000 },
+    );
+
+  it("swaps sms: links (their body kept), hrefs set or changed later, and numbers in open shadow roots, nested and added later", async () => {
+    const v = await open("/web");
+    await changed(v, "#w", "Call (800) 555-0199");
+    const t = numberOf(await answer(v), "web");
+    const T = us(t.nsn);
+    // sms: links in the first scan, the body kept (after "?" or, as iOS writes it, "&").
+    expect(await href(v, "#sms")).toBe(`sms:${t.e164}?body=Hi%20there`);
+    expect(await href(v, "#sms-ios")).toBe(`sms:${t.e164}&body=Hello`);
+    expect(await href(v, "#sms-other")).toBe("sms:+12127365000");
+    // A root present at load, and the one nested in it.
+    await shadowIs(v, ["#card1"], "#n", `Call ${T.paren}`);
+    await shadowIs(v, ["#card1", "x-line"], "#line", `Direct line ${T.dots}`);
+
+    // An href set later (React: href={ready ? "tel:…" : "#"}), then changed again; an sms: one too.
+    await v.page.evaluate(() => {
+      document.querySelector("#later")!.setAttribute("href", "tel:+18005550199");
+      document.querySelector("#sms-other")!.setAttribute("href", "sms:1-800-555-0199?body=Later");
+    });
+    await v.page.waitForFunction(() => document.querySelector("#later")!.getAttribute("href") !== "tel:+18005550199");
+    expect(await href(v, "#later")).toBe(`tel:${t.e164}`);
+    await v.page.waitForFunction(() => !document.querySelector("#sms-other")!.getAttribute("href")!.startsWith("sms:1-800"));
+    expect(await href(v, "#sms-other")).toBe(`sms:${t.e164}?body=Later`);
+    await v.page.evaluate(() => document.querySelector("#later")!.setAttribute("href", "tel:(800) 555-0199"));
+    await v.page.waitForFunction(() => document.querySelector("#later")!.getAttribute("href") !== "tel:(800) 555-0199");
+    expect(await href(v, "#later")).toBe(`tel:${t.e164}`);
+
+    // A component added after load (a route change): its root and the nested one are found and observed.
+    await v.page.evaluate(() => {
+      const card = document.createElement("x-card");
+      card.id = "card2";
+      card.dataset.number = "+1 800 555 0199";
+      document.querySelector("#app")!.append(card);
+    });
+    await shadowIs(v, ["#card2"], "#n", `Call ${T.intl}`);
+    await shadowIs(v, ["#card2", "x-line"], "#line", `Direct line ${T.dots}`);
+    // Content changed inside the nested root later (characterData), and added to the outer one.
+    await v.page.evaluate(() => {
+      const card = document.querySelector("#card2")!.shadowRoot!;
+      (card.querySelector("x-line")!.shadowRoot!.querySelector("#line")!.firstChild as Text).data = "New line 1-800-555-0199";
+      card.append(Object.assign(document.createElement("a"), { id: "tel", href: "tel:+18005550199", textContent: "Call" }));
+    });
+    await shadowIs(v, ["#card2", "x-line"], "#line", `New line ${T.dashes}`);
+    await v.page.waitForFunction((e) => document.querySelector("#card2")!.shadowRoot!.querySelector("#tel")!.getAttribute("href") === `tel:${e}`, t.e164);
+    expect(await inShadow(v, ["#card1"], "#n")).toBe(`Call ${T.paren}`);
+    expect(await fetched(v)).toBe(1);
+    expect(v.warnings).toEqual([]);
   });
 });
 
@@ -551,7 +644,10 @@ describe("pages without a number", () => {
   it("make no request and lease nothing", async () => {
     const before = await Promise.all(["web", "uk", "ads"].map(async (p) => (await leases(p)).length));
     const v = await open("/plain");
-    await settle(v, 800);
+    // The first view's scan ran before window.dni was defined: had it asked, the fetch was made.
+    expect(await fetched(v)).toBe(0);
+    await v.page.waitForLoadState("load");
+    expect(await fetched(v)).toBe(0);
     expect(v.allocs).toHaveLength(0);
     expect(await v.page.evaluate(() => localStorage.getItem("dni:a"))).toBeNull();
     expect(await Promise.all(["web", "uk", "ads"].map(async (p) => (await leases(p)).length))).toEqual(before);
@@ -562,7 +658,7 @@ describe("the script twice on a page", () => {
   it("runs once: one request, one event per destination", async () => {
     const v = await open("/twice");
     await changed(v, "#a", "Call (800) 555-0199");
-    await settle(v);
+    expect(await fetched(v)).toBe(1);
     expect(v.allocs).toHaveLength(1);
     const t = numberOf(await answer(v), "web");
     expect(await text(v, "#a")).toBe(`Call ${us(t.nsn).paren}`);

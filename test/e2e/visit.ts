@@ -26,6 +26,17 @@ const isAlloc = (r: Request) => r.method() === "POST" && new URL(r.url()).pathna
 /** Starts recording on a new page of the context (before anything is loaded). */
 export async function newView(context: BrowserContext): Promise<View> {
   const page = await context.newPage();
+  // Counts the page's allocation fetches as they are made (synchronously, unlike the request event):
+  // fetched() then tells, with no waiting, whether the snippet's work so far asked anything.
+  await page.addInitScript(() => {
+    const w = window as any;
+    const f = w.fetch;
+    w.__allocs = 0;
+    w.fetch = (...a: any[]) => {
+      if (String(a[0]).endsWith("/v1/allocate")) w.__allocs++;
+      return f(...a);
+    };
+  });
   const v: View = { page, allocs: [], pageErrors: [], consoleErrors: [], warnings: [] };
   page.on("request", (r) => isAlloc(r) && v.allocs.push(r));
   page.on("pageerror", (e) => v.pageErrors.push(String(e)));
@@ -66,6 +77,9 @@ export const numberOf = (a: AllocateResponse, pool: string): PhoneParts => {
 
 export const text = (v: View, sel: string) => v.page.locator(sel).evaluate((e) => e.textContent);
 export const href = (v: View, sel: string) => v.page.locator(sel).getAttribute("href");
+
+/** How many allocation fetches the page has made so far (counted in the page, as they are made). */
+export const fetched = (v: View): Promise<number> => v.page.evaluate(() => (window as any).__allocs);
 
 /** Lets a page run a while, so that a request that should not happen would have happened. */
 export const settle = (v: View, ms = 400) => v.page.waitForTimeout(ms);

@@ -101,11 +101,11 @@ describe("granted", () => {
     const body = sent(f);
     expect(body.source).toMatchObject({
       landing: LANDING,
-      gaClientId: "1234567890.1700000000",
+      gaClientId: "GA1.1.1234567890.1700000000",
       consent: { adStorage: "granted", analyticsStorage: "granted" },
     });
     expect(JSON.parse(localStorage["dni:s"]!).i).toBe(body.session);
-    expect(JSON.parse(localStorage["dni:a"]!).s).toBe(body.session);
+    expect(JSON.parse(localStorage["dni:a"]!).session).toBe(body.session);
   });
 
   it("mid-page after anonymous: the same session (and number) is stored and renewed with the click id and consent", async () => {
@@ -120,7 +120,7 @@ describe("granted", () => {
     expect(f).toHaveBeenCalledTimes(2);
     const renewed = sent(f, 1);
     expect(renewed.session).toBe(anon);
-    expect(renewed.source).toMatchObject({ landing: LANDING, gaClientId: "1234567890.1700000000", consent: { adStorage: "granted" } });
+    expect(renewed.source).toMatchObject({ landing: LANDING, gaClientId: "GA1.1.1234567890.1700000000", consent: { adStorage: "granted" } });
     expect(JSON.parse(localStorage["dni:s"]!).i).toBe(anon);
     expect(text()).toBe("Call (800) 555-0123");
   });
@@ -178,7 +178,7 @@ describe("Consent Mode v2 (gtag on the dataLayer)", () => {
     const dni = consentMode();
     await dni.number();
     expect(sent(f).source.landing).toBe("https://shop.example/?gclid=withheld&utm_source=google");
-    expect(sent(f).source.gaClientId).toBe("1234567890.1700000000");
+    expect(sent(f).source.gaClientId).toBe("GA1.1.1234567890.1700000000");
     expect(localStorage["dni:s"]).toBeDefined();
   });
 });

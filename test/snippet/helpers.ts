@@ -1,19 +1,21 @@
 /** Shared fixtures for the snippet's unit tests (happy-dom). */
 import { vi } from "vitest";
+import { leaseMs } from "../../shared/lease";
+import { pairsOf } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import type { AllocateResponse, PhoneParts, PoolAllocation } from "../../shared/protocol";
 import type { Config } from "../../snippet/config";
 import { type Api, start } from "../../snippet/main";
 
 /** A NANP destination and its tracking number. */
-export const US: PhoneParts = { e164: "+18005550199", cc: "1", nsn: "8005550199", trunk: "1", national: "(800) 555-0199" };
-export const US_T: PhoneParts = { e164: "+18005550123", cc: "1", nsn: "8005550123", trunk: "1", national: "(800) 555-0123" };
+export const US: PhoneParts = { e164: "+18005550199", cc: "1", nsn: "8005550199", trunk: "1", national: "(800) 555-0199", groups: ["800", "555", "0199"] };
+export const US_T: PhoneParts = { e164: "+18005550123", cc: "1", nsn: "8005550123", trunk: "1", national: "(800) 555-0123", groups: ["800", "555", "0123"] };
 /** A GB destination, its tracking number, and a GB tracking number with a shorter nsn. */
-export const UK: PhoneParts = { e164: "+442079460958", cc: "44", nsn: "2079460958", trunk: "0", national: "020 7946 0958" };
-export const UK_T: PhoneParts = { e164: "+442079460111", cc: "44", nsn: "2079460111", trunk: "0", national: "020 7946 0111" };
-export const UK_9: PhoneParts = { e164: "+44169772345", cc: "44", nsn: "169772345", trunk: "0", national: "016977 2345" };
+export const UK: PhoneParts = { e164: "+442079460958", cc: "44", nsn: "2079460958", trunk: "0", national: "020 7946 0958", groups: ["20", "7946", "0958"] };
+export const UK_T: PhoneParts = { e164: "+442079460111", cc: "44", nsn: "2079460111", trunk: "0", national: "020 7946 0111", groups: ["20", "7946", "0111"] };
+export const UK_9: PhoneParts = { e164: "+44169772345", cc: "44", nsn: "169772345", trunk: "0", national: "016977 2345", groups: ["16977", "2345"] };
 /** 1-800-FLOWERS. */
-export const FLOWERS: PhoneParts = { e164: "+18003569377", cc: "1", nsn: "8003569377", trunk: "1", national: "(800) 356-9377" };
+export const FLOWERS: PhoneParts = { e164: "+18003569377", cc: "1", nsn: "8003569377", trunk: "1", national: "(800) 356-9377", groups: ["800", "356", "9377"] };
 
 export const API = "https://dni.example.com";
 export const KEY = "pk_test";
@@ -33,11 +35,20 @@ export const answer = (pools: PoolAllocation[], session = "s", now = Date.now(),
   source,
   pools,
   pattern: pattern(pools.flatMap((p) => p.destinations)),
+  pairs: pairsOf(pools),
+  lease: leaseMs(pools, now),
 });
 
-/** A stub of fetch (the network edge) that answers with `body` (status 200 unless given). */
+/**
+ * A stub of fetch (the network edge) that answers with `body` (status 200 unless given); an answer
+ * names the session it was asked for, as the worker's does.
+ */
 export const stubFetch = (body: unknown = answer([alloc("web", [US], US_T)]), status = 200) => {
-  const f = vi.fn(async (_url: string, _init?: RequestInit) => new Response(JSON.stringify(body), { status }));
+  const f = vi.fn(async (_url: string, init?: RequestInit) => {
+    const asked = init?.body ? (JSON.parse(init.body as string) as { session?: string }).session : undefined;
+    const out = asked && body && typeof body === "object" && "pools" in body ? { ...body, session: asked } : body;
+    return new Response(JSON.stringify(out), { status });
+  });
   vi.stubGlobal("fetch", f);
   return f;
 };

@@ -1,5 +1,7 @@
 /** A replaceAll pool (ANY_NUMBER): every phone number on the page becomes the session's number; prices, dates and ids stay. */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { leaseMs } from "../../shared/lease";
+import { pairsOf } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import { ANY_NUMBER } from "../../shared/protocol";
 import { anyNumber } from "../../worker/domain/any-number";
@@ -16,7 +18,15 @@ afterEach(async () => {
 describe("replace every number", () => {
   it("swaps each number in text and tel: links, the destination in its own shape, the others in the national form", async () => {
     const pool = alloc("all", [US, ANY_NUMBER], US_T);
-    stubFetch({ session: "s", now: Date.now(), source: "direct", pools: [pool], pattern: pattern(pool.destinations, anyNumber([US])) });
+    stubFetch({
+      session: "s",
+      now: Date.now(),
+      source: "direct",
+      pools: [pool],
+      pattern: pattern(pool.destinations, anyNumber([US])),
+      pairs: pairsOf([pool]),
+      lease: leaseMs([pool], Date.now()),
+    });
     page(`
       <p id="a">Sales 800.555.0199, support (212) 555-0100, fax +1 646 555 0101</p>
       <p id="b"><a id="l" href="tel:2125550100">2125550100</a></p>

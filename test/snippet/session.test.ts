@@ -30,7 +30,8 @@ describe("session", () => {
     expect(s.s).toEqual({
       landing: "https://shop.example/p?gclid=xyz&utm_source=google&utm_medium=cpc",
       referrer: "https://www.google.com/",
-      gaClientId: "123456789.1700000000",
+      // The raw _ga value: the worker takes the client id out of it (gaClientIdOf, tested with the worker).
+      gaClientId: "GA1.1.123456789.1700000000",
     });
   });
 

@@ -60,6 +60,39 @@ describe("first view", () => {
     expect(localStorage.getItem("dni:a")).toBeNull();
   });
 
+  it("asks on a first view whatever else a text holds (the word undefined, say), and warns of nothing", async () => {
+    const f = stubFetch();
+    page(`<p id="a">Error: undefined at (800) 555-0199</p>`);
+    await run().number();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(text("#a")).toBe("Error: undefined at (800) 555-0123");
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it("makes no request on a page of dates, prices and ids", async () => {
+    const f = stubFetch();
+    page(`<p>Posted 2026-11-25, updated 25/11/2026 and 5.11.2026 (2026/11/25 10:30).</p>
+      <p>Price $1,800.55, or $8005550199; order #8005550199, ticket #18005550199, ID8005550199; 1,234,567 sold.</p>
+      <table><tr><td>SKU 123456</td><td>$1,299.00</td><td>2026-01-02</td></tr></table>`);
+    run();
+    await flush();
+    expect(f).not.toHaveBeenCalled();
+  });
+
+  it("stops looking once it has asked (data-hide off): the rest of the page is scanned with the answer", async () => {
+    const f = stubFetch();
+    page(`<p id="a">Call (800) 555-0199</p>${"<p>More text</p>".repeat(50)}<p id="b">Or 800.555.0199</p>`);
+    const data = vi.spyOn(Text.prototype, "data", "get");
+    const dni = run();
+    // Before the answer: the walk stopped at the first phone-like text.
+    expect(data.mock.calls.length).toBeGreaterThan(0);
+    expect(data.mock.calls.length).toBeLessThan(5);
+    await dni.number();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(text("#a")).toBe("Call (800) 555-0123");
+    expect(text("#b")).toBe("Or 800.555.0123");
+  });
+
   it("makes one request and one AbortController however many texts look like numbers", async () => {
     const f = stubFetch();
     const made = vi.fn();

@@ -20,11 +20,12 @@ describe("links", () => {
   it("swaps sms: links in the first scan, keeping the body", async () => {
     stubFetch();
     page(
-      `<a id="s" href="sms:+18005550199">Text us</a><a id="b" href="sms:+1%20800%20555%200199?body=Hi%20there%26more">Text</a><a id="o" href="sms:+12127365000">Other</a>`,
+      `<a id="s" href="sms:+18005550199">Text us</a><a id="b" href="sms:+1%20800%20555%200199?body=Hi%20there%26more">Text</a><a id="i" href="sms:18005550199&body=Hi">iOS</a><a id="o" href="sms:+12127365000">Other</a>`,
     );
     await run().number();
     expect($("#s").getAttribute("href")).toBe("sms:+18005550123");
     expect($("#b").getAttribute("href")).toBe("sms:+18005550123?body=Hi%20there%26more");
+    expect($("#i").getAttribute("href")).toBe("sms:+18005550123&body=Hi");
     expect($("#o").getAttribute("href")).toBe("sms:+12127365000");
   });
 
@@ -79,23 +80,32 @@ describe("open shadow roots", () => {
     expect(root.textContent).toBe("Call (800) 555-0123");
   });
 
-  it("observes roots attached after the start, and what changes in them later", async () => {
+  it("finds roots on elements added after the start (nested ones too), observes them, and touches no global", async () => {
     stubFetch();
-    page(`<p>Call (800) 555-0199</p><div id="host"></div>`);
+    page(`<p>Call (800) 555-0199</p><div id="app"></div>`);
+    const attach = Element.prototype.attachShadow;
     const dni = run();
     await dni.number();
-    // A web component defined later: its root is attached and filled after the first scan.
-    const root = $("#host").attachShadow({ mode: "open" });
-    root.innerHTML = `<p id="late">Call (800) 555-0199</p>`;
+    expect(Element.prototype.attachShadow).toBe(attach);
+    // A web component rendered later: its host is created with its root (and a nested one), then added.
+    const host = document.createElement("div");
+    const root = host.attachShadow({ mode: "open" });
+    root.innerHTML = `<p id="late">Call (800) 555-0199</p><span id="inner"></span>`;
+    const inner = $("#inner", root).attachShadow({ mode: "open" });
+    inner.innerHTML = `<span id="nested">800-555-0199</span>`;
+    $("#app").append(host);
     await flush();
     expect($("#late", root).textContent).toBe("Call (800) 555-0123");
-    const inner = $("#late", root).attachShadow({ mode: "open" });
-    inner.innerHTML = `<span id="nested">800-555-0199</span>`;
-    await flush();
     expect($("#nested", inner).textContent).toBe("800-555-0123");
+    // Both roots are observed: what changes in them later is swapped.
     ($("#nested", inner).firstChild as Text).data = "or 1-800-555-0199";
+    const p = document.createElement("p");
+    p.id = "added";
+    p.textContent = "Text +1 800 555 0199";
+    root.append(p);
     await flush();
     expect($("#nested", inner).textContent).toBe("or 1-800-555-0123");
+    expect($("#added", root).textContent).toBe("Text +1 800 555 0123");
   });
 
   it("asks on a first view where the only number is inside a shadow root", async () => {

@@ -1,9 +1,18 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { enrichSource } from "../../worker/domain/source";
+import { enrichSource, gaClientIdOf } from "../../worker/domain/source";
 import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
 
 describe("source context", () => {
+  it("takes the GA client id out of the raw _ga cookie value the snippet sends; anything else is dropped, not refused", () => {
+    expect(gaClientIdOf("GA1.1.123456789.1700000000")).toBe("123456789.1700000000");
+    expect(gaClientIdOf("GA1.2.42.1")).toBe("42.1");
+    expect(gaClientIdOf("123456789.1700000000")).toBe("123456789.1700000000");
+    for (const bad of ["GS1.1.999", "GA1.1.x.y", "1234", "", "GA1.1.1.2.3", `${"9".repeat(21)}.1`]) expect(gaClientIdOf(bad)).toBeNull();
+    expect(enrichSource({ landing: "https://shop.example/", gaClientId: "GA1.1.5.6" })?.gaClientId).toBe("5.6");
+    expect(enrichSource({ landing: "https://shop.example/", gaClientId: "GS1.1.999" })?.gaClientId).toBeUndefined();
+  });
+
   it("reads utm_* and click ids from the landing URL when the snippet does not send them", () => {
     expect(
       enrichSource({

@@ -33,13 +33,23 @@ export function clickIdFromGclCookie(value: string | undefined): string | null {
   return m ? m[1]! : null;
 }
 
+/**
+ * The GA client id (`<random>.<timestamp>`) from what a page sent: the id itself, or the raw `_ga`
+ * cookie value (`GA1.1.<random>.<timestamp>`: the snippet leaves parsing it to us). Null otherwise.
+ */
+export function gaClientIdOf(value: string | undefined): string | null {
+  const m = value === undefined ? null : /^(?:GA\d\.\d{1,3}\.)?(\d{1,20}\.\d{1,20})$/.exec(value.trim());
+  return m ? m[1]! : null;
+}
+
 export function enrichSource(input: Source | undefined): Source | null {
   if (!input) return null;
   const out: Source = {};
   if (input.name !== undefined) out.name = cut(input.name, NAME_MAX)!;
   if (input.referrer !== undefined) out.referrer = cut(input.referrer, URL_MAX)!;
   if (input.landing !== undefined) out.landing = cut(input.landing, URL_MAX)!;
-  if (input.gaClientId !== undefined && input.consent?.analyticsStorage !== "denied") out.gaClientId = input.gaClientId;
+  const gaClientId = gaClientIdOf(input.gaClientId);
+  if (gaClientId && input.consent?.analyticsStorage !== "denied") out.gaClientId = gaClientId;
   if (input.consent !== undefined && Object.keys(input.consent).length) out.consent = { ...input.consent };
   let params: URLSearchParams | null = null;
   try {

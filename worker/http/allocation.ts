@@ -38,7 +38,7 @@ const ATTEMPTS = 3;
 
 type Reply = { reply: AllocateReply; shard: number };
 
-export async function allocateFromPools(env: Env, req: AllocationRequest): Promise<Result<Omit<AllocateResponse, "source" | "pattern">>> {
+export async function allocateFromPools(env: Env, req: AllocationRequest): Promise<Result<Omit<AllocateResponse, "source" | "pattern" | "lease" | "pairs">>> {
   const check = { siteKey: req.siteKey, origin: req.origin };
   const asDefault = !req.pools?.length;
   let fresh = false;

@@ -19,10 +19,9 @@ export const SourceSchema = z
       .strict()
       .optional()
       .openapi({ description: "Click ids from the URL; gcl_aw / gcl_gb: the raw _gcl_aw / _gcl_gb cookie values (GCL.<ts>.<id>)." }),
-    gaClientId: z
-      .string()
-      .regex(/^\d{1,20}\.\d{1,20}$/)
-      .optional(),
+    gaClientId: z.string().max(200).optional().openapi({
+      description: "The GA client id (`123.456`), or the raw `_ga` cookie value (`GA1.1.123.456`) the snippet sends; anything else is dropped, not refused.",
+    }),
     consent: z
       .object({ adStorage: consentValue, adUserData: consentValue, adPersonalization: consentValue, analyticsStorage: consentValue })
       .partial()
@@ -51,7 +50,16 @@ export const AllocateRequestSchema = z
   .strict()
   .openapi("AllocateRequest");
 
-const PhonePartsSchema = z.object({ e164: z.string(), cc: z.string(), nsn: z.string(), trunk: z.string(), national: z.string() }).openapi("PhoneParts");
+const PhonePartsSchema = z
+  .object({
+    e164: z.string(),
+    cc: z.string(),
+    nsn: z.string(),
+    trunk: z.string(),
+    national: z.string(),
+    groups: z.array(z.string()).openapi({ description: "The nsn's digit groups as the national form writes them (trunk prefix left out)." }),
+  })
+  .openapi("PhoneParts");
 
 export const AllocateResponseSchema = z
   .object({
@@ -72,6 +80,12 @@ export const AllocateResponseSchema = z
       }),
     ),
     pattern: z.string().openapi({ description: "RegExp source (flag g) finding the destinations in order, one group each, in any written form." }),
+    pairs: z
+      .array(z.tuple([PhonePartsSchema, z.union([PhonePartsSchema, z.null()])]))
+      .openapi({ description: "Each destination, in the pattern's group order, with its pool's number (null: none): what the snippet finds and writes." }),
+    lease: z.number().openapi({
+      description: "How long the answer may be used, ms: until the earliest lease ends (5 min for a pool without a number), at most a day.",
+    }),
   })
   .openapi("AllocateResponse");
 

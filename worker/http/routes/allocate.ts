@@ -4,6 +4,8 @@
  * schema the OpenAPI document shows; CORS is granted to the account's allowed origins only.
  */
 import type { Context } from "hono";
+import { leaseMs } from "../../../shared/lease";
+import { pairsOf } from "../../../shared/pairs";
 import { pattern } from "../../../shared/pattern";
 import type { PoolAllocation } from "../../../shared/protocol";
 import { classify } from "../../../shared/rules";
@@ -89,7 +91,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   const now = Date.now();
   if (picked.pools === null) {
     cors(c, origin);
-    return c.json({ session: body.session, now, source: name, pools: [], pattern: pattern([]) }, 200);
+    return c.json({ session: body.session, now, source: name, pools: [], pattern: pattern([]), lease: leaseMs([], now) }, 200);
   }
   const result = await allocateFromPools(c.env, {
     accountId: key.accountId,
@@ -109,7 +111,8 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
     return c.json(errorBody(result.error.code, result.error.message, result.error.details), result.error.status);
   }
   cors(c, origin);
-  return c.json({ ...result.value, source: name, pattern: patternOf(result.value.pools) }, 200);
+  const { pools } = result.value;
+  return c.json({ ...result.value, source: name, pattern: patternOf(pools), pairs: pairsOf(pools), lease: leaseMs(pools, result.value.now) }, 200);
 });
 
 /** The pools' destinations in order; a replaceAll pool's ANY_NUMBER finds every number of its destinations' countries. */
