@@ -154,7 +154,11 @@ describe("data-consent", () => {
     expect(await storage(v)).toEqual(UNTOUCHED);
     await v.page.evaluate(() => (window as any).dni("consent", true));
     await swapped(v);
-    expect(body(v).source).toMatchObject({ landing: `${www}/later?gclid=E2E-granted`, gaClientId: "GA1.1.987654321.1700000000", consent: { adStorage: "granted" } });
+    expect(body(v).source).toMatchObject({
+      landing: `${www}/later?gclid=E2E-granted`,
+      gaClientId: "GA1.1.987654321.1700000000",
+      consent: { adStorage: "granted" },
+    });
     const s = await storage(v);
     expect(JSON.parse(s.local["dni:s"]!).i).toBe(body(v).session);
   });

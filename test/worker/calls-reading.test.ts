@@ -1,40 +1,10 @@
 import { SELF } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { at, callBody, callId, callWorld, DEST, GOOGLE, ring, T0, type Voice, visit } from "./calls-helpers";
+import { parseCsv } from "./csv";
 import { api, type Created, createPool, freshNumbers } from "./helpers";
 
 const DAY = 86_400_000;
-
-/** RFC 4180 parser (quoted fields, doubled quotes, CRLF), to read back what the export wrote. */
-function parseCsv(text: string, sep = ","): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === sep) {
-      row.push(cell);
-      cell = "";
-    } else if (ch === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      i++;
-    } else cell += ch;
-  }
-  expect(cell).toBe("");
-  expect(row).toEqual([]);
-  return rows;
-}
 
 const HOSTILE = {
   name: '=HYPERLINK("http://evil")',
@@ -155,6 +125,7 @@ describe("reading calls back", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
     const text = await res.text();
+    expect(text.endsWith("\r\n")).toBe(true); // every row, the last too, ends with CRLF
     const rows = parseCsv(text);
     const [header, ...body] = rows;
     expect(header!.slice(0, 4)).toEqual(["call_id", "started_at", "pool", "tracking_number"]);
@@ -184,6 +155,7 @@ describe("reading calls back", () => {
     const semi = await SELF.fetch("https://dni.test/v1/calls.csv?delimiter=semicolon", { headers: { Authorization: `Bearer ${w.acct.adminKey}` } });
     const semiText = await semi.text();
     expect(semiText.split("\r\n")[0]).toBe(header!.join(";"));
+    expect(semiText.endsWith("\r\n")).toBe(true);
     expect(parseCsv(semiText, ";")).toEqual(rows);
     expect(semiText).toContain(';"spring;=1+1";"a\t=2+2";');
     expect((await api("GET", "/v1/calls.csv?delimiter=tab", { key: w.acct.adminKey })).json.error.code).toBe("invalid_request");

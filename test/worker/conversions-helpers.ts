@@ -54,32 +54,4 @@ export const alarm = (acct: Created) => runDurableObjectAlarm(accountStub(acct.a
 export const conversionOf = async (acct: Created, id: string, platform = "google_ads") =>
   ((await getCall(acct, id)).json.conversions as { platform: string; reason: string | null }[]).find((c) => c.platform === platform);
 
-/** RFC 4180 as a spreadsheet reads it: quoted cells may hold commas, quotes ("") and line breaks; rows end with CRLF. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"' && cell === "") quoted = true;
-    else if (ch === ",") {
-      row.push(cell);
-      cell = "";
-    } else if (ch === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      i++;
-    } else cell += ch;
-  }
-  if (cell !== "" || row.length) rows.push([...row, cell]);
-  return rows;
-}
+export { parseCsv } from "./csv";
