@@ -6,7 +6,7 @@
  * new credentials are set.
  */
 import { fail, ok, type Result } from "../platform/result";
-import { type Keyring, keyring, needsReseal, open, seal } from "../platform/secrets";
+import { type Keyring, keyring, open, resealTable, seal } from "../platform/secrets";
 import type { AdPlatform, ConversionRules, Conversions, ConversionsPatch } from "../schemas/conversions";
 
 export const CONVERSION_SETTINGS_MIGRATION = `
@@ -106,19 +106,8 @@ export class ConversionSettings {
   }
 
   /** Seal again every credential made with a key that is no longer the current one (key rotation). */
-  async reseal(accountId: string): Promise<number> {
-    const r = await keyring(this.secretsKey);
-    if (!r.ok) return 0;
-    let n = 0;
-    for (const row of this.sql.exec<Row>("SELECT * FROM conversion_settings").toArray()) {
-      if (!needsReseal(r.keyring, row.sealed)) continue;
-      const plain = await open(r.keyring, row.sealed, context(accountId, row.platform));
-      if (plain === null) continue;
-      const sealed = await seal(r.keyring, plain, context(accountId, row.platform));
-      this.sql.exec("UPDATE conversion_settings SET sealed = ? WHERE platform = ? AND sealed = ?", sealed, row.platform, row.sealed);
-      n++;
-    }
-    return n;
+  reseal(accountId: string): Promise<number> {
+    return resealTable(this.sql, this.secretsKey, "conversion_settings", "platform", (p) => context(accountId, p as AdPlatform));
   }
 
   /** A platform's credentials, opened; null when none are stored or they no longer open. */

@@ -4,7 +4,7 @@
  * the account and provider. Credentials are write-only: the API shows their last 4 characters.
  */
 import { fail, ok, type Result } from "../platform/result";
-import { type Keyring, keyring, needsReseal, open, seal } from "../platform/secrets";
+import { type Keyring, keyring, open, resealTable, seal } from "../platform/secrets";
 import { CREDENTIAL_PROVIDERS, type CredentialProvider, type ProviderCredentials, type VoicePatch } from "../schemas/providers";
 import type { Provider } from "../voice/providers/types";
 
@@ -110,20 +110,8 @@ export class VoiceProviders {
   }
 
   /** Seal again every credential made with a key that is no longer the current one (key rotation). */
-  async reseal(accountId: string): Promise<number> {
-    const r = await keyring(this.secretsKey);
-    if (!r.ok) return 0;
-    let n = 0;
-    for (const row of this.sql.exec<CredRow>("SELECT * FROM voice_credentials").toArray()) {
-      if (!needsReseal(r.keyring, row.sealed)) continue;
-      const plain = await open(r.keyring, row.sealed, context(accountId, row.provider));
-      if (plain === null) continue;
-      // Only if unchanged meanwhile: a PATCH during the await must not be overwritten with the old credentials.
-      const sealed = await seal(r.keyring, plain, context(accountId, row.provider));
-      this.sql.exec("UPDATE voice_credentials SET sealed = ? WHERE provider = ? AND sealed = ?", sealed, row.provider, row.sealed);
-      n++;
-    }
-    return n;
+  reseal(accountId: string): Promise<number> {
+    return resealTable(this.sql, this.secretsKey, "voice_credentials", "provider", (p) => context(accountId, p));
   }
 
   provider(): Provider {

@@ -102,3 +102,30 @@ export const STALE_SEAL = (table: string) => `SELECT 1 FROM ${table} WHERE seale
 export function needsReseal(ring: Keyring, sealed: string): boolean {
   return sealed.split(".")[1] !== ring.current;
 }
+
+/**
+ * Key rotation for a table of sealed credentials: seal again every row of `table` whose `sealed`
+ * was made with a key that is no longer the current one, keyed by `keyColumn` (its value names the
+ * row's sealing context). A row is rewritten only if unchanged meanwhile: a PATCH during the await
+ * must not be overwritten with the old credentials. Answers how many rows were sealed again.
+ */
+export async function resealTable(
+  sql: SqlStorage,
+  spec: string | undefined,
+  table: string,
+  keyColumn: string,
+  contextOf: (key: string) => string,
+): Promise<number> {
+  const r = await keyring(spec);
+  if (!r.ok) return 0;
+  let n = 0;
+  for (const row of sql.exec<{ key: string; sealed: string }>(`SELECT ${keyColumn} AS key, sealed FROM ${table}`).toArray()) {
+    if (!needsReseal(r.keyring, row.sealed)) continue;
+    const plain = await open(r.keyring, row.sealed, contextOf(row.key));
+    if (plain === null) continue;
+    const sealed = await seal(r.keyring, plain, contextOf(row.key));
+    sql.exec(`UPDATE ${table} SET sealed = ? WHERE ${keyColumn} = ? AND sealed = ?`, sealed, row.key, row.sealed);
+    n++;
+  }
+  return n;
+}
