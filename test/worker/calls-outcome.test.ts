@@ -5,8 +5,8 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { COMPLETED_SETTLE_MS } from "../../worker/account/call-desk";
 import { ORPHAN_TTL_MS } from "../../worker/account/call-events";
+import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { at, callBody, callId, callWorld, GOOGLE, getCall, mockNetwork, referenceSigned, ring, storage, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created } from "./helpers";
 import { verifies } from "./receiver";

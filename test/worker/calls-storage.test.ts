@@ -1,8 +1,9 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../worker/account/account";
-import { buildCallRow } from "../../worker/account/call-record";
-import { CALL_LOG_MIGRATIONS, CallStore } from "../../worker/account/call-store";
+import { buildCallRow } from "../../worker/account/call-facts";
+import { CALL_LOG_MIGRATIONS } from "../../worker/account/call-schema";
+import { CallStore } from "../../worker/account/call-store";
 import { migrate } from "../../worker/platform/sql";
 import { reference } from "../../worker/voice/providers";
 import { accountStub } from "./helpers";

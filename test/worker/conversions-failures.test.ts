@@ -7,7 +7,7 @@
  * and access tokens never reach the logs, the stored reasons or the API.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { COMPLETED_SETTLE_MS } from "../../worker/account/call-desk";
+import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { JITTER, retryDelayMs } from "../../worker/account/outbox";
 import { ALERT_HOOK, googleError, mockPlatforms, msFault, platformViolations } from "./ad-platforms";
 import { at, callWorld, getCall, T0 } from "./calls-helpers";

@@ -6,7 +6,7 @@
  * one alert; a visit without consent is never uploaded.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { COMPLETED_SETTLE_MS } from "../../worker/account/call-desk";
+import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { JITTER, retryDelayMs } from "../../worker/account/outbox";
 import { googleDateTime } from "../../worker/domain/conversions";
 import { ALERT_HOOK, mockPlatforms, platformViolations } from "./ad-platforms";

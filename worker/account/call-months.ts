@@ -12,9 +12,11 @@
 
 import { eraseArchived } from "../calllog/archive";
 import { callLogName, monthOf } from "../calllog/call-log";
+import { decodeCursor, encodeCursor } from "../domain/call-cursor";
+import { grouped, totalled } from "../domain/call-stats";
 import type { CallFilter, CallGrouping, CallPageQuery, CallStats } from "../schemas/calls";
-import type { CallRow } from "./call-record";
-import { type CallStore, decodeCursor, encodeCursor, grouped, totalled } from "./call-store";
+import type { CallRow } from "./call-row";
+import type { CallStore } from "./call-store";
 
 const DAY_MS = 86_400_000;
 /** How long a call stays in the account object: beyond the longest wait for its status reports (2 days). */

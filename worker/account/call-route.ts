@@ -8,7 +8,7 @@
 import { CALL_ID } from "../voice/input";
 import { type CallPlan, type CallStep, hasStep } from "../voice/plan";
 import type { StatusReport } from "../voice/providers/types";
-import { type CallRow, takenOf } from "./call-record";
+import { type CallRow, takenOf } from "./call-row";
 import type { CallStore } from "./call-store";
 
 /** The call and attempt a URL of ours names. */

@@ -1,125 +1,17 @@
 /**
- * A calls table: one row per provider call id, with its full attribution and the exact answer we
- * gave (replayed to repeated deliveries). The AccountObject keeps its recent calls in one; older
- * calls live in one CallLog object per month (worker/calllog/), with the same table and this same
- * class. Listing is newest first with a keyset cursor on (started_at, id); every filter has an index.
+ * A calls table (call-schema.ts) read and written: one row per provider call id, with its full
+ * attribution and the exact answer we gave (replayed to repeated deliveries). The AccountObject
+ * keeps its recent calls in one; older calls live in one CallLog object per month
+ * (worker/calllog/), with the same table and this same class. Listing is newest first with a
+ * keyset cursor on (started_at, id) (domain/call-cursor.ts); every filter has an index.
  */
+import { decodeCursor, encodeCursor } from "../domain/call-cursor";
+import { totalled } from "../domain/call-stats";
 import type { CallFilter, CallGroup, CallGrouping, CallPageQuery, CallStats } from "../schemas/calls";
-import { type CallRow, logOf, type RouteAttempt } from "./call-record";
+import { type CallRow, logOf, type RouteAttempt } from "./call-row";
+import { CALL_COLUMNS } from "./call-schema";
 
-export const CALLS_MIGRATION = `
-  CREATE TABLE calls (
-    id TEXT PRIMARY KEY,                    -- the provider's call id
-    pool_id TEXT,                           -- NULL: the dialled number is not this account's
-    tracking_number TEXT NOT NULL, caller TEXT,
-    started_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
-    attributed INTEGER NOT NULL, reason TEXT NOT NULL,  -- live | grace | overflow | no_lease | unknown_number
-    session TEXT, source_name TEXT, referrer TEXT, landing TEXT,
-    utm_source TEXT, utm_medium TEXT, utm_campaign TEXT, utm_term TEXT, utm_content TEXT,
-    gclid TEXT, msclkid TEXT, fbclid TEXT, ga_client_id TEXT,
-    lease_id INTEGER, leased_at INTEGER, lease_expires_at INTEGER, lease_ended_at INTEGER, lease_end_reason TEXT,
-    action TEXT NOT NULL, routed_to TEXT,   -- transfer | whisper | fallback | hangup, and the number
-    answer TEXT NOT NULL                    -- the actions JSON we answered with
-  );
-  CREATE INDEX calls_started ON calls (started_at, id);
-  CREATE INDEX calls_pool_started ON calls (pool_id, started_at, id);
-  CREATE INDEX calls_source_started ON calls (source_name, started_at, id);`;
-
-/** Real providers: which one brought the call (its answer's format) and the call's outcome. */
-export const CALLS_OUTCOME_MIGRATION = `
-  ALTER TABLE calls ADD COLUMN provider TEXT NOT NULL DEFAULT 'reference';
-  ALTER TABLE calls ADD COLUMN outcome TEXT;         -- answered | busy | no-answer | failed | canceled, NULL: none yet
-  ALTER TABLE calls ADD COLUMN talk_seconds INTEGER;
-  ALTER TABLE calls ADD COLUMN ended_at INTEGER;`;
-
-/**
- * Call routing (docs/routing.md): the route a call took (its plan, kept so every later attempt is
- * rendered from it), each attempt's result, who answered, the recording; round robin turns.
- */
-export const CALLS_ROUTE_MIGRATION = `
-  ALTER TABLE calls ADD COLUMN route_list TEXT;                -- the step list the route chose
-  ALTER TABLE calls ADD COLUMN route_plan TEXT;                -- JSON RouteTaken (call-record.ts)
-  ALTER TABLE calls ADD COLUMN route_log TEXT NOT NULL DEFAULT '[]';  -- JSON RouteAttempt[]
-  ALTER TABLE calls ADD COLUMN answered_by TEXT;
-  ALTER TABLE calls ADD COLUMN recording_url TEXT;
-  CREATE INDEX calls_pool_caller ON calls (pool_id, caller, started_at);
-  CREATE TABLE route_turns (key TEXT PRIMARY KEY, n INTEGER NOT NULL);`;
-/** Every click id a visit can carry, the raw Google cookie values, the consent state, ad uploads. */
-export const CALLS_CLICK_IDS_MIGRATION = `
-  ALTER TABLE calls ADD COLUMN gbraid TEXT;
-  ALTER TABLE calls ADD COLUMN wbraid TEXT;
-  ALTER TABLE calls ADD COLUMN dclid TEXT;
-  ALTER TABLE calls ADD COLUMN ttclid TEXT;
-  ALTER TABLE calls ADD COLUMN li_fat_id TEXT;
-  ALTER TABLE calls ADD COLUMN gcl_aw TEXT;
-  ALTER TABLE calls ADD COLUMN gcl_gb TEXT;
-  -- consent: JSON { adStorage, adUserData, … } or NULL: no signal;
-  -- conversions: JSON { google_ads: CallConversion, microsoft_ads: … }. (No comment after the last
-  -- statement: alone in a CallLog migration, SQLite would read it as an empty statement.)
-  ALTER TABLE calls ADD COLUMN consent TEXT;
-  ALTER TABLE calls ADD COLUMN conversions TEXT;`;
-/**
- * The calls table of a CallLog: the account's, in one step. A migration that adds a column to the
- * account's calls table must be appended here too (a test compares both tables' columns).
- */
-export const CALL_LOG_MIGRATIONS: string[] = [
-  `${CALLS_MIGRATION}
-   ${CALLS_OUTCOME_MIGRATION}`,
-  CALLS_CLICK_IDS_MIGRATION,
-  CALLS_ROUTE_MIGRATION,
-];
-
-const COLUMNS = [
-  "id",
-  "pool_id",
-  "tracking_number",
-  "caller",
-  "started_at",
-  "received_at",
-  "attributed",
-  "reason",
-  "session",
-  "source_name",
-  "referrer",
-  "landing",
-  "utm_source",
-  "utm_medium",
-  "utm_campaign",
-  "utm_term",
-  "utm_content",
-  "gclid",
-  "msclkid",
-  "fbclid",
-  "ga_client_id",
-  "lease_id",
-  "leased_at",
-  "lease_expires_at",
-  "lease_ended_at",
-  "lease_end_reason",
-  "action",
-  "routed_to",
-  "answer",
-  "provider",
-  "outcome",
-  "talk_seconds",
-  "ended_at",
-  "gbraid",
-  "wbraid",
-  "dclid",
-  "ttclid",
-  "li_fat_id",
-  "gcl_aw",
-  "gcl_gb",
-  "consent",
-  "conversions",
-  "route_list",
-  "route_plan",
-  "route_log",
-  "answered_by",
-  "recording_url",
-] as const satisfies readonly (keyof CallRow)[];
-
-/** The column each grouping of `GET /v1/stats/calls?groupBy=` reads (landing: normalised to the page by `landingPage`). */
+/** The column each grouping of `GET /v1/stats/calls?groupBy=` reads (landing: normalised to the page by domain/call-stats.ts `landingPage`). */
 export const GROUP_COLUMNS = { source: "source_name", campaign: "utm_campaign", landing: "landing", pool: "pool_id" } as const satisfies Record<
   CallGrouping,
   keyof CallRow
@@ -139,9 +31,9 @@ export class CallStore {
 
   /** Store a call; false (and nothing changed) when its id is already stored. */
   insert(row: CallRow): boolean {
-    const placeholders = COLUMNS.map(() => "?").join(", ");
-    const values = COLUMNS.map((c) => row[c]);
-    return this.sql.exec(`INSERT INTO calls (${COLUMNS.join(", ")}) VALUES (${placeholders}) ON CONFLICT (id) DO NOTHING`, ...values).rowsWritten > 0;
+    const placeholders = CALL_COLUMNS.map(() => "?").join(", ");
+    const values = CALL_COLUMNS.map((c) => row[c]);
+    return this.sql.exec(`INSERT INTO calls (${CALL_COLUMNS.join(", ")}) VALUES (${placeholders}) ON CONFLICT (id) DO NOTHING`, ...values).rowsWritten > 0;
   }
 
   /** The answer a stored call got, in its provider's format. */
@@ -265,57 +157,6 @@ export class CallStore {
   }
 }
 
-/** Days of several stores merged (the same day and source summed), with their total. */
-export function totalled(days: CallStats["days"]): CallStats {
-  const merged = new Map<string, CallStats["days"][number]>();
-  for (const d of days) {
-    const key = `${d.day}\u0000${d.source ?? "\u0001"}`;
-    const m = merged.get(key);
-    if (!m) merged.set(key, { ...d });
-    else {
-      m.calls += d.calls;
-      m.attributed += d.attributed;
-      m.answered += d.answered;
-      m.talkSeconds += d.talkSeconds;
-    }
-  }
-  const out = [...merged.values()].sort((a, b) => (a.day === b.day ? (a.source ?? "").localeCompare(b.source ?? "") : a.day < b.day ? -1 : 1));
-  const total = out.reduce(
-    (t, d) => ({
-      calls: t.calls + d.calls,
-      attributed: t.attributed + d.attributed,
-      answered: t.answered + d.answered,
-      talkSeconds: t.talkSeconds + d.talkSeconds,
-    }),
-    { calls: 0, attributed: 0, answered: 0, talkSeconds: 0 },
-  );
-  return { days: out, total };
-}
-
-/** A landing URL as a page: without its query and fragment (the click ids and utm_* differ per visit). */
-export function landingPage(url: string | null): string | null {
-  if (url === null) return null;
-  const end = url.search(/[?#]/);
-  return end < 0 ? url : url.slice(0, end);
-}
-
-/** Group rows of several stores merged (the same key summed; landing URLs as pages), most calls first, then by key. */
-export function grouped(rows: CallGroup[], by: CallGrouping): CallGroup[] {
-  const merged = new Map<string | null, CallGroup>();
-  for (const r of rows) {
-    const key = by === "landing" ? landingPage(r.key) : r.key;
-    const m = merged.get(key);
-    if (!m) merged.set(key, { ...r, key });
-    else {
-      m.calls += r.calls;
-      m.attributed += r.attributed;
-      m.answered += r.answered;
-      m.talkSeconds += r.talkSeconds;
-    }
-  }
-  return [...merged.values()].sort((a, b) => b.calls - a.calls || (a.key ?? "\uffff").localeCompare(b.key ?? "\uffff"));
-}
-
 function conditions(f: CallFilter): { where: string[]; args: SqlStorageValue[] } {
   const where: string[] = [];
   const args: SqlStorageValue[] = [];
@@ -334,18 +175,3 @@ function conditions(f: CallFilter): { where: string[]; args: SqlStorageValue[] }
 }
 
 const whereClause = (where: string[]) => (where.length ? `WHERE ${where.join(" AND ")}` : "");
-
-export function encodeCursor(startedAt: number, id: string): string {
-  return btoa(`${startedAt}~${id}`).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-export function decodeCursor(cursor: string): { startedAt: number; id: string } | null {
-  let text: string;
-  try {
-    text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-  } catch {
-    return null;
-  }
-  const m = /^(\d{1,16})~([A-Za-z0-9._:-]{1,128})$/.exec(text);
-  return m ? { startedAt: Number(m[1]), id: m[2]! } : null;
-}

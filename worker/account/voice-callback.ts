@@ -8,8 +8,10 @@ import { fail, ok, type Result } from "../platform/result";
 import type { Fields, Issue, Parsed } from "../voice/input";
 import { ADAPTERS, answerContentType, reference } from "../voice/providers";
 import { type Leg, type Provider, type Reply, routeUrl, type VoiceRequest } from "../voice/providers/types";
-import type { CallDesk, DeskAccount, ReportState } from "./call-desk";
+import type { CallDesk } from "./call-desk";
+import type { ReportState } from "./call-outcome";
 import { type RouteRef, routeRef } from "./call-route";
+import type { DeskAccount } from "./desk-account";
 
 export interface CallbackReply extends Reply {
   /** An inbound call already answered before (the stored answer was replayed). */
@@ -76,7 +78,7 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     if (!call.ok) return badRequest(call);
     remember();
     const base = renderBase(req, deps.account.id, provider);
-    const reply = await deps.desk.inbound(
+    const reply = await deps.desk.answers.inbound(
       deps.account,
       provider,
       call.value,
@@ -89,12 +91,12 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     const report = adapter.status(fields.value, req);
     if (!report.ok) return badRequest(report);
     remember();
-    const state = await deps.desk.report(deps.account, provider, report.value, now);
+    const state = await deps.desk.outcomes.report(deps.account, provider, report.value, now);
     return ok({ ...adapter.statusReply(), report: state });
   }
   if (leg === "agent") {
     remember();
-    const reply = deps.desk.agent(reference.agentConference(fields.value));
+    const reply = deps.desk.agents.agent(reference.agentConference(fields.value));
     return ok({ status: 200, body: reply.answer, contentType: answerContentType("reference") });
   }
   const ref = routeRef(req.url);
@@ -105,7 +107,7 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     const report = adapter.status(fields.value, req);
     if (!report.ok) return badRequest(report);
     remember();
-    const state = await deps.desk.report(deps.account, provider, report.value, now);
+    const state = await deps.desk.outcomes.report(deps.account, provider, report.value, now);
     const next = deps.desk.routing.ended(ref, report.value, adapter.continues(report.value), now);
     if (!next) return ok({ ...adapter.doneReply(report.value), report: state });
     return ok({ ...adapter.answer(next.plan, { base, callId: report.value.callId, dialled: next.dialled, step: next.next }), report: state });
@@ -114,7 +116,8 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     remember();
     // Plivo's Dial callbackUrl is also the B leg's hangup (talk time): merged as a status report.
     const report = adapter.status(fields.value, req);
-    const state = report.ok && ref && report.value.callId === ref.callId ? await deps.desk.report(deps.account, provider, report.value, now) : undefined;
+    const state =
+      report.ok && ref && report.value.callId === ref.callId ? await deps.desk.outcomes.report(deps.account, provider, report.value, now) : undefined;
     const found = deps.desk.routing.answered(ref, adapter.answeredBy(fields.value), adapter.answeredIsBridge);
     if (!found) console.warn("voice: answered callback names no number of that attempt", { account: deps.account.id, provider, call: ref?.callId });
     return ok({ ...adapter.statusReply(), ...(state ? { report: state } : {}) });
@@ -134,7 +137,7 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     return ok(adapter.confirmReply(accepted));
   }
   remember();
-  const whisper = deps.desk.whisperText(ref);
+  const whisper = deps.desk.agents.whisperText(ref);
   if (whisper === null) console.warn("voice: whisper for no whispered call of this account", { account: deps.account.id, provider, call: ref?.callId });
   const confirm = whisper?.confirm ? { url: routeUrlFor(base, ref!) } : null;
   return ok(adapter.whisper(whisper?.text ?? "Untracked call", confirm));

@@ -6,8 +6,10 @@
  * R2 (NDJSON, one object per account and day) and then deleted; erasure deletes a call here too.
  */
 import { DurableObject } from "cloudflare:workers";
-import { type CallRow, callView } from "../account/call-record";
-import { CALL_LOG_MIGRATIONS, CallStore } from "../account/call-store";
+import type { CallRow } from "../account/call-row";
+import { CALL_LOG_MIGRATIONS } from "../account/call-schema";
+import { CallStore } from "../account/call-store";
+import { callView } from "../account/call-view";
 import { hasSchema, migrate } from "../platform/sql";
 import type { CallFilter, CallGroup, CallGrouping, CallStats } from "../schemas/calls";
 import { archiveKey, mergeArchive } from "./archive";

@@ -1,7 +1,7 @@
 /**
  * A call plan: where a call goes, as an ordered list of provider-neutral attempts that each provider
  * adapter renders in its own format (TwiML/cXML/TeXML, Plivo XML, NCCO, the reference actions).
- * Plans are made only in account/call-record.ts `decide()`, from stored configuration, and stored
+ * Plans are made only in domain/call-decision.ts `decide()`, from stored configuration, and stored
  * with the call: the provider's dial-action callback names the attempt that ended, and the next
  * one is rendered from the stored plan (never from the callback).
  *

@@ -1,0 +1,120 @@
+/**
+ * The `calls` table: its migrations (the AccountObject runs them in its own list; a CallLog, which
+ * keeps older calls one month an object, runs CALL_LOG_MIGRATIONS) and the columns a row is
+ * inserted with. One row per provider call id (call-row.ts), with its attribution and the exact
+ * answer we gave. Kept whole: the migrations are the table's history, read top to bottom.
+ */
+import type { CallRow } from "./call-row";
+
+export const CALLS_MIGRATION = `
+  CREATE TABLE calls (
+    id TEXT PRIMARY KEY,                    -- the provider's call id
+    pool_id TEXT,                           -- NULL: the dialled number is not this account's
+    tracking_number TEXT NOT NULL, caller TEXT,
+    started_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
+    attributed INTEGER NOT NULL, reason TEXT NOT NULL,  -- live | grace | overflow | no_lease | unknown_number
+    session TEXT, source_name TEXT, referrer TEXT, landing TEXT,
+    utm_source TEXT, utm_medium TEXT, utm_campaign TEXT, utm_term TEXT, utm_content TEXT,
+    gclid TEXT, msclkid TEXT, fbclid TEXT, ga_client_id TEXT,
+    lease_id INTEGER, leased_at INTEGER, lease_expires_at INTEGER, lease_ended_at INTEGER, lease_end_reason TEXT,
+    action TEXT NOT NULL, routed_to TEXT,   -- transfer | whisper | fallback | hangup, and the number
+    answer TEXT NOT NULL                    -- the actions JSON we answered with
+  );
+  CREATE INDEX calls_started ON calls (started_at, id);
+  CREATE INDEX calls_pool_started ON calls (pool_id, started_at, id);
+  CREATE INDEX calls_source_started ON calls (source_name, started_at, id);`;
+
+/** Real providers: which one brought the call (its answer's format) and the call's outcome. */
+export const CALLS_OUTCOME_MIGRATION = `
+  ALTER TABLE calls ADD COLUMN provider TEXT NOT NULL DEFAULT 'reference';
+  ALTER TABLE calls ADD COLUMN outcome TEXT;         -- answered | busy | no-answer | failed | canceled, NULL: none yet
+  ALTER TABLE calls ADD COLUMN talk_seconds INTEGER;
+  ALTER TABLE calls ADD COLUMN ended_at INTEGER;`;
+
+/**
+ * Call routing (docs/routing.md): the route a call took (its plan, kept so every later attempt is
+ * rendered from it), each attempt's result, who answered, the recording; round robin turns.
+ */
+export const CALLS_ROUTE_MIGRATION = `
+  ALTER TABLE calls ADD COLUMN route_list TEXT;                -- the step list the route chose
+  ALTER TABLE calls ADD COLUMN route_plan TEXT;                -- JSON RouteTaken (call-row.ts)
+  ALTER TABLE calls ADD COLUMN route_log TEXT NOT NULL DEFAULT '[]';  -- JSON RouteAttempt[]
+  ALTER TABLE calls ADD COLUMN answered_by TEXT;
+  ALTER TABLE calls ADD COLUMN recording_url TEXT;
+  CREATE INDEX calls_pool_caller ON calls (pool_id, caller, started_at);
+  CREATE TABLE route_turns (key TEXT PRIMARY KEY, n INTEGER NOT NULL);`;
+/** Every click id a visit can carry, the raw Google cookie values, the consent state, ad uploads. */
+export const CALLS_CLICK_IDS_MIGRATION = `
+  ALTER TABLE calls ADD COLUMN gbraid TEXT;
+  ALTER TABLE calls ADD COLUMN wbraid TEXT;
+  ALTER TABLE calls ADD COLUMN dclid TEXT;
+  ALTER TABLE calls ADD COLUMN ttclid TEXT;
+  ALTER TABLE calls ADD COLUMN li_fat_id TEXT;
+  ALTER TABLE calls ADD COLUMN gcl_aw TEXT;
+  ALTER TABLE calls ADD COLUMN gcl_gb TEXT;
+  -- consent: JSON { adStorage, adUserData, … } or NULL: no signal;
+  -- conversions: JSON { google_ads: CallConversion, microsoft_ads: … }. (No comment after the last
+  -- statement: alone in a CallLog migration, SQLite would read it as an empty statement.)
+  ALTER TABLE calls ADD COLUMN consent TEXT;
+  ALTER TABLE calls ADD COLUMN conversions TEXT;`;
+/**
+ * The calls table of a CallLog: the account's, in one step. A migration that adds a column to the
+ * account's calls table must be appended here too (a test compares both tables' columns).
+ */
+export const CALL_LOG_MIGRATIONS: string[] = [
+  `${CALLS_MIGRATION}
+   ${CALLS_OUTCOME_MIGRATION}`,
+  CALLS_CLICK_IDS_MIGRATION,
+  CALLS_ROUTE_MIGRATION,
+];
+
+/** Every column of a row, in insert order. */
+export const CALL_COLUMNS = [
+  "id",
+  "pool_id",
+  "tracking_number",
+  "caller",
+  "started_at",
+  "received_at",
+  "attributed",
+  "reason",
+  "session",
+  "source_name",
+  "referrer",
+  "landing",
+  "utm_source",
+  "utm_medium",
+  "utm_campaign",
+  "utm_term",
+  "utm_content",
+  "gclid",
+  "msclkid",
+  "fbclid",
+  "ga_client_id",
+  "lease_id",
+  "leased_at",
+  "lease_expires_at",
+  "lease_ended_at",
+  "lease_end_reason",
+  "action",
+  "routed_to",
+  "answer",
+  "provider",
+  "outcome",
+  "talk_seconds",
+  "ended_at",
+  "gbraid",
+  "wbraid",
+  "dclid",
+  "ttclid",
+  "li_fat_id",
+  "gcl_aw",
+  "gcl_gb",
+  "consent",
+  "conversions",
+  "route_list",
+  "route_plan",
+  "route_log",
+  "answered_by",
+  "recording_url",
+] as const satisfies readonly (keyof CallRow)[];

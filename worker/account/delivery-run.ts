@@ -1,0 +1,81 @@
+/**
+ * The alarm's sending: the outbox rows that are due (webhooks, GA4 events, alerts, alert emails,
+ * ad uploads), BATCH at a time, each with the account's current settings; each result is recorded
+ * on its row and may open or close a failing episode (delivery-alerts.ts). Alerts (pool alerts,
+ * scaling events) are queued here too, to the alert webhook and the alert email.
+ */
+import type { IntegrationConfig } from "../schemas/voice";
+import { type AdsContext, deliverAds } from "./ad-delivery";
+import { AdUploader } from "./ad-uploads";
+import type { CallStore } from "./call-store";
+import { attempt } from "./deliveries";
+import { type AlertChannels, DeliveryAlerts } from "./delivery-alerts";
+import type { Outbox } from "./outbox";
+
+/** Outbox rows sent per alarm run; more are picked up by the next run, set at once. */
+const BATCH = 25;
+
+export interface RunParts {
+  storage: DurableObjectStorage;
+  calls: CallStore;
+  outbox: Outbox;
+  /** Sets the account object's alarm (a queued alert is due). */
+  schedule: () => Promise<void>;
+}
+
+export class DeliveryRun {
+  private readonly alerts: DeliveryAlerts;
+  /** OAuth access tokens of the ad platforms live as long as this object. */
+  private readonly uploader = new AdUploader();
+  /** The account (alerts name it): set at the start of each alarm run, known from the first one on. */
+  accountId = "";
+
+  constructor(private readonly p: RunParts) {
+    this.alerts = new DeliveryAlerts(p.storage.sql, () => this.accountId);
+  }
+
+  /**
+   * Alerts (pool alerts, scaling events) go through the same outbox and alarm, to the alert webhook
+   * and the alert email. A key already queued is skipped, so handing the same alert over twice sends it once.
+   */
+  async queueAlerts(items: readonly { key: string; payload: string }[], config: IntegrationConfig, now: number): Promise<void> {
+    const channels = channelsOf(config);
+    this.p.storage.transactionSync(() => {
+      for (const i of items) this.alerts.queue(i.key, i.payload, channels, now);
+    });
+    await this.p.schedule();
+  }
+
+  /** Send what is due at `now` with the account's current settings (the caller re-arms the alarm). */
+  async sendDue(config: IntegrationConfig, now: number, ads?: AdsContext): Promise<void> {
+    const { storage, outbox, calls } = this.p;
+    const accountId = this.accountId;
+    const all = outbox.due(now, BATCH);
+    const channels = channelsOf(config);
+    const isAd = (kind: string) => kind === "google_ads" || kind === "microsoft_ads";
+    const due = all.filter((r) => !isAd(r.kind));
+    const adRows = all.filter((r) => isAd(r.kind));
+    if (adRows.length && ads) await deliverAds({ outbox, calls, uploader: this.uploader, queueOnce: (i, t) => this.queueAlerts(i, config, t) }, ads, adRows);
+    await Promise.all(
+      due.map(async (row) => {
+        const result = await attempt(row, config, accountId, now);
+        const at = Date.now();
+        storage.transactionSync(() => {
+          if (result.ok) {
+            outbox.delivered(row.id, result.status, at);
+            this.alerts.settle(row, { ok: true }, channels, at);
+          } else {
+            const state = outbox.attemptFailed(row, result.status, result.error, at, result.final);
+            this.alerts.settle(row, { ok: false, error: result.error, dead: state === "dead" }, channels, at);
+          }
+        });
+        if (!result.ok) console.warn(`delivery ${row.id} (${row.kind} for ${row.call_id}) failed (attempt ${row.attempts + 1})`, result.error);
+      }),
+    );
+  }
+}
+
+/** Where alerts can go with these settings. */
+export function channelsOf(config: IntegrationConfig): AlertChannels {
+  return { webhook: !!config.alertWebhook, email: !!config.alertEmail };
+}
