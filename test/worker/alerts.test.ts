@@ -4,7 +4,7 @@
  * lasts, never for status `recycle` — through the outbox (signed, retried).
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { jitteredDelayMs } from "../../worker/account/outbox";
 import { shardName } from "../../worker/domain/shards";
 import { at, mockNetwork, type Seen, T0 } from "./calls-helpers";
@@ -15,16 +15,6 @@ const HOOK = "https://hooks.example/alerts";
 const CALLS_HOOK = "https://hooks.example/calls";
 const DEST = "+12127365000";
 const S = 1000;
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-  vi.spyOn(console, "warn").mockImplementation(() => undefined);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
 
 async function world(size: number, pool: Record<string, unknown> = {}, hook = true) {
   const acct = await createAccount();
@@ -71,18 +61,39 @@ async function flush(acct: Created, net: { seen: Seen[] }) {
 
 const types = (bodies: { type: string }[]) => bodies.map((b) => b.type);
 
-describe("pool alerts", () => {
-  it("once on crossing the threshold, once on running dry, once on recovery; hysteresis keeps a hovering pool quiet", async () => {
-    const { acct, secret } = await world(20);
-    const net = mockNetwork();
-    // 15 of 20 = 75 %: under the 80 % threshold (the first one 10 s before the others).
-    await newSessions(acct, 1);
+/**
+ * One episode as a story: each step goes on from the one before (one account, one clock, one mocked
+ * network), so they run in order and only together. Hysteresis keeps a hovering pool quiet.
+ */
+describe("a pool's alert episode: once on crossing the threshold, once on running dry, once on recovery", () => {
+  let acct: Created;
+  let secret: string;
+  let net: ReturnType<typeof mockNetwork>;
+  /** The 16th session, the one that crossed the threshold. */
+  let last: string;
+
+  beforeAll(async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    at(T0);
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    ({ acct, secret } = await world(20));
+    net = mockNetwork();
+  });
+  afterAll(() => {
+    vi.restoreAllMocks();
+    vi.useRealTimers();
+  });
+
+  it("15 of 20 numbers leased (75 %) is under the 80 % threshold: no alert", async () => {
+    await newSessions(acct, 1); // the first one 10 s before the others
     at(T0 + 10 * S);
     await newSessions(acct, 14);
     expect(await flush(acct, net)).toEqual([]);
-    // The 16th crosses it: one alert.
-    const last = (await newSessions(acct, 1))[0]!;
-    let got = await flush(acct, net);
+  });
+
+  it("the 16th session crosses it: one pool.warning with the figures, the episode and both remedies", async () => {
+    last = (await newSessions(acct, 1))[0]!;
+    const got = await flush(acct, net);
     expect(types(got)).toEqual(["pool.warning"]);
     const warning = got[0];
     expect(warning).toMatchObject({
@@ -106,15 +117,17 @@ describe("pool alerts", () => {
     expect(warning.remedies.map((r: { action: string }) => r.action)).toEqual(["add_numbers", "shorten_lease"]);
     expect(warning.remedies[0].suggestedNumbers).toBeGreaterThan(20);
     expect(warning.remedies[1].suggestedLeaseSeconds).toBe(Math.floor((120 * 20) / warning.remedies[0].suggestedNumbers));
-    // Signed like the calls webhook, with the alert webhook's own secret; the event type in a header.
+  });
+
+  it("the warning is signed with the alert webhook's own secret (Standard Webhooks), and nothing goes to the calls webhook", () => {
     const req = net.seen.find((s) => s.url.href === HOOK)!;
     expect(req.headers.get("X-DNI-Event")).toBe("pool.warning");
-    // Standard Webhooks, verified by the spec's reference library.
+    // Verified by the spec's reference library.
     expect(receive(secret, req)).toEqual({ ok: true, payload: JSON.parse(req.body) });
-    // Nothing goes to the calls webhook.
     expect(net.seen.filter((s) => s.url.href === CALLS_HOOK)).toEqual([]);
+  });
 
-    // Renewals and more requests while the episode lasts: no alert.
+  it("renewals, and hovering between the 70 % recovery line and the threshold, keep the episode quiet", async () => {
     for (let i = 0; i < 3; i++) expect((await allocate(acct.siteKey, last)).status).toBe(200);
     // The first session's lease ends: 15 of 20 = 75 %, above the 70 % recovery line — still the same episode.
     at(T0 + 120 * S + 500);
@@ -126,12 +139,13 @@ describe("pool alerts", () => {
     });
     await newSessions(acct, 1); // back to 80 %: no second warning
     expect(await flush(acct, net)).toHaveLength(1);
+  });
 
-    // Fill it (20 of 20), then a new session finds it dry: one alert; the next dry one: none.
+  it("filled (20 of 20), then a session finds it dry: one pool.exhausted; the next dry sessions, none", async () => {
     await newSessions(acct, 4);
     expect(await flush(acct, net)).toHaveLength(1);
     await newSessions(acct, 1);
-    got = await flush(acct, net);
+    const got = await flush(acct, net);
     expect(types(got)).toEqual(["pool.warning", "pool.exhausted"]);
     expect(got[1]).toMatchObject({
       type: "pool.exhausted",
@@ -142,10 +156,11 @@ describe("pool alerts", () => {
     expect(got[1].remedies).toHaveLength(2);
     await newSessions(acct, 2);
     expect(await flush(acct, net)).toHaveLength(2);
+  });
 
-    // Every lease ends: recovered, once, with what the episode cost.
+  it("every lease ends: one pool.recovered, with what the episode cost", async () => {
     at(T0 + 400 * S);
-    got = await flush(acct, net);
+    const got = await flush(acct, net);
     expect(types(got)).toEqual(["pool.warning", "pool.exhausted", "pool.recovered"]);
     expect(got[2]).toMatchObject({
       type: "pool.recovered",
@@ -161,10 +176,23 @@ describe("pool alerts", () => {
     });
     expect(await flush(acct, net)).toHaveLength(3);
     expect((await api("GET", "/v1/pools/web/health?minutes=0", { key: acct.adminKey })).json).toMatchObject({ state: "ok", episode: null });
+  });
 
-    // A new episode alerts again.
+  it("a new episode alerts again", async () => {
     await newSessions(acct, 16);
     expect(types(await flush(acct, net))).toEqual(["pool.warning", "pool.exhausted", "pool.recovered", "pool.warning"]);
+  });
+});
+
+describe("pool alerts", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    at(T0);
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.useRealTimers();
   });
 
   it("a pool with status recycle never alerts, even when it runs dry", async () => {
