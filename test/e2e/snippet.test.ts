@@ -29,9 +29,12 @@ let adminKey: string;
 let siteKey: string;
 /** A port nobody listens on: the worker "down". */
 let closedPort: number;
-/** A page of the site streamed in chunks with pauses (its own origin, also allowed). */
+/** A page of the site streamed in chunks (its own origin, also allowed). */
 let stream: Server;
 let streamUrl: string;
+/** Sends the streamed page's next chunk: the server holds each until the test has seen what it needs of the ones before. */
+let sendNextChunk: () => void = () => {};
+const nextChunkWanted = () => new Promise<void>((r) => (sendNextChunk = r));
 /** The customer's pages, filled in once the worker's address and the keys are known. */
 const pages: Record<string, string> = {};
 
@@ -101,17 +104,16 @@ beforeAll(async () => {
     isDefault: true,
   });
   ({ adminKey, siteKey } = acct);
-  // A long page the server sends in chunks: the snippet runs (and on a repeat view swaps) before
-  // the rest is parsed, and a number is split over two chunks.
+  // A long page the server sends in chunks, each held until the test asks for it: the snippet runs
+  // (and on a repeat view swaps) before the rest is parsed, and a number is split over two chunks.
   stream = createServer(async (req, res) => {
     if (req.url !== "/") return void res.writeHead(404).end();
-    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
     res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
     res.write(`<!doctype html><html><head><link rel="icon" href="data:,"><script async src="${worker.url}/dni.js" data-key="${siteKey}"></script></head>`);
     res.write(`<body><p id="s1">Call (800) 555-0199</p><p id="s2">Or (800) 55`);
-    await pause(1_000);
+    await nextChunkWanted();
     res.write(`5-0199 today</p><p id="s3">Line 800.555.0199</p>`);
-    await pause(300);
+    await nextChunkWanted();
     res.end(`<a id="s4" href="tel:+18005550199">Call</a></body></html>`);
   });
   await new Promise<void>((r) => stream.listen(0, "127.0.0.1", r));
@@ -186,6 +188,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  stream?.closeAllConnections(); // a streamed page a failed test left waiting for its next chunk
   await new Promise((r) => (stream ? stream.close(r) : r(null)));
   await chrome?.close();
   await site?.stop();
@@ -395,8 +398,11 @@ describe("a page streamed in chunks", () => {
     for (const view of ["first", "repeat"]) {
       await v.page.goto(`${streamUrl}/`, { waitUntil: "commit" });
       await ready(v.page);
-      // The snippet runs while the rest of the page is still on its way.
+      // The snippet runs while the rest of the page is still on its way (held by the server until now).
       expect(await v.page.evaluate(() => document.querySelector("#s3"))).toBeNull();
+      sendNextChunk();
+      await v.page.waitForSelector("#s3", { state: "attached" });
+      sendNextChunk();
       await v.page.waitForLoadState("load");
       await v.page.waitForFunction(() => document.querySelector("#s4")!.getAttribute("href") !== "tel:+18005550199");
       t ??= numberOf(await answer(v), "web");
@@ -429,21 +435,27 @@ describe("the worker down or slow", () => {
     const v = await newView(ctx);
     views.push(v);
     let sentAt = 0;
+    // The answer is held until the page has given up on it (its fetch aborted), then let through.
+    let giveLateAnswer!: () => void;
+    const heldUntilGivenUp = new Promise<void>((r) => (giveLateAnswer = r));
     let answered!: () => void;
     const late = new Promise<void>((r) => (answered = r));
     await v.page.route("**/v1/allocate", async (route) => {
       sentAt = Date.now();
-      await new Promise((r) => setTimeout(r, 3_000));
+      await heldUntilGivenUp;
       await route.continue().catch(() => {}); // the page has given up on it by now
       answered();
     });
+    const aborted = v.page.waitForEvent("requestfailed", { predicate: (r) => new URL(r.url()).pathname === "/v1/allocate", timeout: 5_000 });
     await v.page.goto(`${site.url}/`);
     await ready(v.page);
-    await expect.poll(() => v.warnings.filter((w) => w.startsWith("dni:")).length, { timeout: 5_000 }).toBe(1);
-    // It gave up after its timeout, before the answer.
+    // It gave up after its ~2 s timeout: the fetch aborted, one warning.
+    expect((await aborted).failure()?.errorText).toBe("net::ERR_ABORTED");
     const gaveUp = Date.now() - sentAt;
     expect(gaveUp).toBeGreaterThan(1_500);
     expect(gaveUp).toBeLessThan(3_000);
+    await expect.poll(() => v.warnings.filter((w) => w.startsWith("dni:")).length, { timeout: 5_000 }).toBe(1);
+    giveLateAnswer();
     await late;
     await settle(v); // nothing to wait on: a late answer to an aborted fetch must change nothing
     expect(v.allocs).toHaveLength(1);
