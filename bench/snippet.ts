@@ -308,6 +308,9 @@ async function scanBench(ctx: BrowserContext): Promise<ScanRow[]> {
     const answer: AllocateResponse = {
       // The worker answers with the session asked for; the cache is checked against it.
       session: (JSON.parse(route.request().postData() ?? "{}") as { session?: string }).session ?? "primed",
+      token: (JSON.parse(route.request().postData() ?? "{}") as { token?: string }).token ?? "primed",
+      campaign: "(?!)",
+      renew: 2_700_000,
       now,
       source: "direct",
       pattern: pattern([US, FLOWERS, UK]),

@@ -522,8 +522,8 @@ describe("source rules and sessions", () => {
 
     // The worker's lease table agrees: both ad sessions hold their numbers, the direct one its own.
     const held = new Map((await leases("ads")).map((l) => [l.session, l.number]));
-    expect(held.get(s1.session)).toBe(ads1.e164);
-    expect(held.get(s2.session)).toBe(ads2.e164);
+    expect(held.get(s1.session!)).toBe(ads1.e164);
+    expect(held.get(s2.session!)).toBe(ads2.e164);
     expect((await leases("web")).find((l) => l.session === body(direct).session)?.number).toBe(web.e164);
     expect((await leases("web")).some((l) => l.session === s1.session || l.session === s2.session)).toBe(false);
   });

@@ -1,6 +1,6 @@
 /** Shared fixtures for the snippet's unit tests (happy-dom). */
 import { vi } from "vitest";
-import { leaseMs } from "../../shared/lease";
+import { leaseMs, renewMs } from "../../shared/lease";
 import { pairsOf } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import type { AllocateResponse, PhoneParts, PoolAllocation } from "../../shared/protocol";
@@ -37,6 +37,9 @@ export const answer = (pools: PoolAllocation[], session = "s", now = Date.now(),
   pattern: pattern(pools.flatMap((p) => p.destinations)),
   pairs: pairsOf(pools),
   lease: leaseMs(pools, now),
+  token: session,
+  campaign: "(?!)",
+  renew: renewMs(pools, now),
 });
 
 /**
