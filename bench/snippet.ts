@@ -306,8 +306,8 @@ async function scanBench(ctx: BrowserContext): Promise<ScanRow[]> {
       { pool: "uk", destinations: [UK], number: UK_T, expiresAt: now + 3_600_000, overflow: false },
     ];
     const answer: AllocateResponse = {
-      // The worker answers with the session asked for; the cache is checked against it.
-      session: (JSON.parse(route.request().postData() ?? "{}") as { session?: string }).session ?? "primed",
+      // The worker keeps the session of the token sent; the cache is checked against it.
+      session: "primed",
       token: (JSON.parse(route.request().postData() ?? "{}") as { token?: string }).token ?? "primed",
       campaign: "(?!)",
       renew: 2_700_000,
