@@ -91,6 +91,14 @@ export interface PhoneParts {
 }
 
 /**
+ * How a tracking number is written in place of its destination (shared/pairs.ts writeMode): 0 into
+ * the original's digit places, 1 in its own groups, 2 its national form.
+ */
+export type WriteMode = 0 | 1 | 2;
+/** A destination, its pool's number (null: none) and how to write it. */
+export type Pair = [destination: PhoneParts, number: PhoneParts | null, write: WriteMode];
+
+/**
  * A replaceAll pool's last "destination": any other phone number on the page (the pattern's group
  * for it finds every number of the pool's countries). Written as the tracking number's national
  * form (its cc matches no number's).
@@ -138,8 +146,8 @@ export interface AllocateResponse {
    * (pools, then each pool's destinations), one group each, in any written form (shared/pattern.ts).
    */
   pattern: string;
-  /** Each destination (in the pattern's group order) with its pool's number (shared/pairs.ts). */
-  pairs: [PhoneParts, PhoneParts | null][];
+  /** Each destination (in the pattern's group order) with its pool's number and how to write it (shared/pairs.ts). */
+  pairs: Pair[];
   /**
    * How long the answer may be used, ms (shared/lease.ts): until the earliest lease ends by the
    * server's clock (5 min for a pool without a number), at most a day.

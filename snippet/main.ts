@@ -102,13 +102,15 @@ export const start = (config: Config, visit: Visit = session()): Api => {
       // The pattern is tried first: most texts with a digit hold no destination, and a test is
       // cheaper than a replace (profiled).
       if (pattern.test(value))
-        value = find(value, pattern, pairs, (written, [destination, number]) => {
+        value = find(value, pattern, pairs, (written, [destination, number, mode]) => {
           hit = 1;
           if (!(allocation && number) || (wait = wait || (tries < 200 && pending(texts[0] || link!, hydrate)))) return written;
           swapped = 1;
           announce(destination, number);
           // A link's value is not used after this: only its href is written.
-          return link ? link.setAttribute("href", link.getAttribute("href")!.replace(/:[^?;&]*/, ":" + number.e164)) : write(written, destination, number);
+          return link
+            ? link.setAttribute("href", link.getAttribute("href")!.replace(/:[^?;&]*/, ":" + number.e164))
+            : write(written, destination, number, mode);
         });
       if (allocation) {
         if (wait) conceal(texts), waiting || (waiting = setTimeout(retry, 50));

@@ -40,7 +40,8 @@ export const touch = (ads = true, ga = true, gcl = false): SourceContext => {
   const source: SourceContext = {
     landing: FULL && !ads ? withhold(location.href) : location.href,
     referrer: document.referrer,
-    gaClientId: FULL && !ga ? undefined : cookie("_ga"),
+    // Its own expression, not cookie(): fewer bytes in dni.js, which reads no other cookie.
+    gaClientId: FULL && !ga ? undefined : (/(?:^|; )_ga=([^;]+)/.exec(document.cookie) || [])[1],
   };
   if (FULL && gcl && (cookie("_gcl_aw") || cookie("_gcl_gb"))) source.clickIds = { gcl_aw: cookie("_gcl_aw"), gcl_gb: cookie("_gcl_gb") };
   return source;
