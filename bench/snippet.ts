@@ -315,7 +315,7 @@ async function scanBench(ctx: BrowserContext): Promise<ScanRow[]> {
       source: "direct",
       pattern: pattern([US, FLOWERS, UK]),
       pools,
-      pairs: pairsOf(pools),
+      pairs: pairsOf(pools, "direct"),
       lease: 3_600_000,
     };
     return route.fulfill({ status: 200, contentType: "application/json", headers: { "Access-Control-Allow-Origin": "*" }, body: JSON.stringify(answer) });

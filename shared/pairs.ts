@@ -14,8 +14,11 @@ export const writeMode = (destination: PhoneParts, tracking: PhoneParts): WriteM
 
 /**
  * What the snippet finds and what it writes: each destination of each pool (in the order the
- * answer's pattern has their groups) with its pool's number and how to write it. Made by the worker
- * so the snippet carries no code for it.
+ * answer's pattern has their groups) with its pool's number, how to write it and the detail of the
+ * `dni:swap` event for it (the session's source name). Made by the worker so the snippet carries no
+ * code for it.
  */
-export const pairsOf = (pools: readonly PoolAllocation[]): Pair[] =>
-  pools.flatMap((p) => p.destinations.map((d): Pair => [d, p.number, p.number ? writeMode(d, p.number) : 2]));
+export const pairsOf = (pools: readonly PoolAllocation[], source: string): Pair[] =>
+  pools.flatMap((p) =>
+    p.destinations.map((d): Pair => (p.number ? [d, p.number, writeMode(d, p.number), { destination: d.e164, number: p.number.e164, source }] : [d, null, 2])),
+  );

@@ -95,8 +95,14 @@ export interface PhoneParts {
  * the original's digit places, 1 in its own groups, 2 its national form.
  */
 export type WriteMode = 0 | 1 | 2;
-/** A destination, its pool's number (null: none) and how to write it. */
-export type Pair = [destination: PhoneParts, number: PhoneParts | null, write: WriteMode];
+/** The `dni:swap` event's detail (snippet/README.md): E.164 of the destination ("*": any number of a replaceAll pool) and of the number, the source name. */
+export interface SwapDetail {
+  destination: string;
+  number: string;
+  source: string;
+}
+/** A destination, its pool's number (null: none), how to write it and the detail of its `dni:swap` event (with a number). */
+export type Pair = [destination: PhoneParts, number: PhoneParts | null, write: WriteMode, swap?: SwapDetail];
 
 /**
  * A replaceAll pool's last "destination": any other phone number on the page (the pattern's group
@@ -146,7 +152,7 @@ export interface AllocateResponse {
    * (pools, then each pool's destinations), one group each, in any written form (shared/pattern.ts).
    */
   pattern: string;
-  /** Each destination (in the pattern's group order) with its pool's number and how to write it (shared/pairs.ts). */
+  /** Each destination (in the pattern's group order) with its pool's number, how to write it and its dni:swap detail (shared/pairs.ts). */
   pairs: Pair[];
   /**
    * How long the answer may be used, ms (shared/lease.ts): until the earliest lease ends by the

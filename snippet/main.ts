@@ -1,5 +1,5 @@
 /** The core: start(config) ties the session, cache, request, scanning and observer together. */
-import type { AllocateRequest, AllocateResponse, PhoneParts } from "../shared/protocol";
+import type { AllocateRequest, AllocateResponse, PhoneParts, SwapDetail } from "../shared/protocol";
 import { load, save } from "./cache";
 import type { Config } from "./config";
 import { report, trace } from "./debug";
@@ -55,17 +55,13 @@ export const start = (config: Config, visit: Visit = session()): Api => {
      * Tells the first swap of each destination on this page view: a `dni:swap` event on document
      * and a dataLayer push (GTM), after the writes (a listener then sees the page swapped).
      */
-    announce = (destination: PhoneParts, number: PhoneParts) =>
+    announce = (destination: PhoneParts, detail: SwapDetail) =>
       seen[destination.e164] ||
       ((seen[destination.e164] = 1),
-      setTimeout(
-        (detail: unknown, w: any = self) => {
-          doc.dispatchEvent(new CustomEvent("dni:swap", { detail }));
-          (w.dataLayer = w.dataLayer || []).push({ event: "dni:swap", dni: detail });
-        },
-        0,
-        { destination: destination.e164, number: number.e164, source: (allocation as Cached).source },
-      )),
+      setTimeout((w: any = self) => {
+        doc.dispatchEvent(new CustomEvent("dni:swap", { detail }));
+        (w.dataLayer = w.dataLayer || []).push({ event: "dni:swap", dni: detail });
+      }, 0)),
     cached: Cached | undefined = load("dni:a"),
     /** Takes an answer's destinations (with their numbers) and pattern as what to find. */
     learn = (answer: AllocateResponse) => {
@@ -102,11 +98,11 @@ export const start = (config: Config, visit: Visit = session()): Api => {
       // The pattern is tried first: most texts with a digit hold no destination, and a test is
       // cheaper than a replace (profiled).
       if (pattern.test(value))
-        value = find(value, pattern, pairs, (written, [destination, number, mode]) => {
+        value = find(value, pattern, pairs, (written, [destination, number, mode, detail]) => {
           hit = 1;
           if (!(allocation && number) || (wait = wait || (tries < 200 && pending(texts[0] || link!, hydrate)))) return written;
           swapped = 1;
-          announce(destination, number);
+          announce(destination, detail!);
           // A link's value is not used after this: only its href is written.
           return link
             ? link.setAttribute("href", link.getAttribute("href")!.replace(/:[^?;&]*/, ":" + number.e164))

@@ -44,7 +44,7 @@ export const answer = (pools: PoolAllocation[], session = "s", now = Date.now(),
   source,
   pools,
   pattern: pattern(pools.flatMap((p) => p.destinations)),
-  pairs: pairsOf(pools),
+  pairs: pairsOf(pools, source),
   lease: leaseMs(pools, now),
   renew: renewMs(pools, now),
 });

@@ -24,7 +24,7 @@ describe("replace every number", () => {
       source: "direct",
       pools: [pool],
       pattern: pattern(pool.destinations, anyNumber([US])),
-      pairs: pairsOf([pool]),
+      pairs: pairsOf([pool], "direct"),
       lease: leaseMs([pool], Date.now()),
       renew: renewMs([pool], Date.now()),
       token: "t",

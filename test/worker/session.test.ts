@@ -46,6 +46,11 @@ describe("sessions decided by the worker", () => {
       first: { landing },
       campaign: { gclid: "AAA111", utm_source: "google" },
     });
+    // Each pair: the destination, the number, how to write it (the same grouping: digit for digit) and its dni:swap detail.
+    const number = first.json.pools[0].number;
+    expect(first.json.pairs).toEqual([
+      [expect.objectContaining({ e164: "+12127365000" }), number, 0, { destination: "+12127365000", number: number.e164, source: "google-ads" }],
+    ]);
 
     // Another page, then the same click again: the same session, its source still the first touch's.
     for (const source of [

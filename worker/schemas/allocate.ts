@@ -97,10 +97,19 @@ export const AllocateResponseSchema = z
       }),
     ),
     pattern: z.string().openapi({ description: "RegExp source (flag g) finding the destinations in order, one group each, in any written form." }),
-    pairs: z.array(z.tuple([PhonePartsSchema, z.union([PhonePartsSchema, z.null()]), z.union([z.literal(0), z.literal(1), z.literal(2)])])).openapi({
-      description:
-        "Each destination, in the pattern's group order, with its pool's number (null: none) and how to write it (0: into the original's digit places, 1: in the number's own groups, 2: its national form): what the snippet finds and writes.",
-    }),
+    pairs: z
+      .array(
+        z.tuple([
+          PhonePartsSchema,
+          z.union([PhonePartsSchema, z.null()]),
+          z.union([z.literal(0), z.literal(1), z.literal(2)]),
+          z.object({ destination: z.string(), number: z.string(), source: z.string() }).optional(),
+        ]),
+      )
+      .openapi({
+        description:
+          "Each destination, in the pattern's group order, with its pool's number (null: none), how to write it (0: into the original's digit places, 1: in the number's own groups, 2: its national form) and, with a number, its dni:swap event's detail: what the snippet finds, writes and tells.",
+      }),
     lease: z.number().openapi({
       description: "How long the answer may be used, ms: until the earliest lease ends (5 min for a pool without a number), at most a day.",
     }),

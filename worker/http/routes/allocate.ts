@@ -124,7 +124,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   const { pools } = result.value;
   const at = result.value.now;
   return c.json(
-    { ...result.value, ...kept, source: name, pattern: patternOf(pools), pairs: pairsOf(pools), lease: leaseMs(pools, at), renew: renewMs(pools, at) },
+    { ...result.value, ...kept, source: name, pattern: patternOf(pools), pairs: pairsOf(pools, name), lease: leaseMs(pools, at), renew: renewMs(pools, at) },
     200,
   );
 });
