@@ -17,7 +17,7 @@
  * The consent state is sent with every allocation (source.consent) and stored with the lease.
  */
 import type { ConsentState, ConsentValue } from "../shared/protocol";
-import { forget, store } from "./cache";
+import { forget, save, store } from "./cache";
 import type { Config } from "./config";
 import { debug, trace } from "./debug";
 import { DEBUG } from "./flags";
@@ -78,6 +78,8 @@ export const gated = (c: Config): Api => {
         // from now on: the worker fills in what its first touch withheld); a withdrawal begins a
         // new one, kept in memory.
         visit = store.on ? session(ads, visit && visit.token) : anonymous();
+        // An answer stores only a new token (main.ts): the one kept in memory until now is stored here.
+        if (store.on && visit.token) save("dni:t", visit.token);
         visit.source.consent = { ...state };
         inner = start(c, visit);
       }

@@ -177,8 +177,10 @@ export const start = (config: Config, visit: Visit = session()): Api => {
         .then((answer: Cached) => {
           // A refusal's ErrorBody (anything without a lease) fails here, and is warned.
           if (!(answer.lease > 0)) throw answer;
-          // The session the worker decided on: kept, and the cache is checked against it.
-          save("dni:t", (visit.token = answer.token));
+          // The session the worker decided on, kept when it is new or its token changed (a renewal
+          // of an older page view does not replace the session another tab began since); the
+          // cache is checked against it.
+          visit.token != answer.token && save("dni:t", (visit.token = answer.token));
           save("dni:a", Object.assign(answer, { at: Date.now(), asked }));
           inFlight = 0;
           use(answer);

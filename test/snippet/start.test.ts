@@ -278,6 +278,18 @@ describe("repeat views", () => {
     expect(f).toHaveBeenCalledTimes(2);
   });
 
+  it("renew without replacing the session another tab began since", async () => {
+    vi.useFakeTimers();
+    const f = stubFetch();
+    page(PAGE);
+    await run().number();
+    localStorage["dni:t"] = JSON.stringify("token-of-another-tab");
+    await vi.advanceTimersByTimeAsync(LEASE * 0.75);
+    expect(f).toHaveBeenCalledTimes(2);
+    expect(sent(f, 1).token).toBe(f.answers[0].token);
+    expect(JSON.parse(localStorage["dni:t"]!)).toBe("token-of-another-tab");
+  });
+
   it("renew when the worker says (a recycling pool's renewAt), the cache still in use meanwhile", async () => {
     vi.useFakeTimers();
     const f = stubFetch({ ...answer([alloc("web", [US], US_T)]), renew: 120_000 });
