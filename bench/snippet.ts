@@ -306,13 +306,16 @@ async function scanBench(ctx: BrowserContext): Promise<ScanRow[]> {
       { pool: "uk", destinations: [UK], number: UK_T, expiresAt: now + 3_600_000, overflow: false },
     ];
     const answer: AllocateResponse = {
-      // The worker answers with the session asked for; the cache is checked against it.
-      session: (JSON.parse(route.request().postData() ?? "{}") as { session?: string }).session ?? "primed",
+      // The worker keeps the session of the token sent; the cache is checked against it.
+      session: "primed",
+      token: (JSON.parse(route.request().postData() ?? "{}") as { token?: string }).token ?? "primed",
+      campaign: "(?!)",
+      renew: 2_700_000,
       now,
       source: "direct",
       pattern: pattern([US, FLOWERS, UK]),
       pools,
-      pairs: pairsOf(pools),
+      pairs: pairsOf(pools, "direct"),
       lease: 3_600_000,
     };
     return route.fulfill({ status: 200, contentType: "application/json", headers: { "Access-Control-Allow-Origin": "*" }, body: JSON.stringify(answer) });

@@ -1,9 +1,24 @@
-import type { PhoneParts, PoolAllocation } from "./protocol";
+import type { Pair, PhoneParts, PoolAllocation, WriteMode } from "./protocol";
+
+/** A grouping's shape, the lengths of its groups: "2,4,4". */
+const shape = (p: PhoneParts) => p.groups.map((g) => g.length).join();
+
+/**
+ * How the snippet writes a tracking number in place of its destination (snippet/format.ts): into
+ * the original's digit places (0: the same country code and grouping), in its own groups with the
+ * original's prefix and separators (1: the same country code, another grouping), or its national
+ * form (2: another country code; ANY_NUMBER has none).
+ */
+export const writeMode = (destination: PhoneParts, tracking: PhoneParts): WriteMode =>
+  destination.cc !== tracking.cc ? 2 : shape(destination) === shape(tracking) ? 0 : 1;
 
 /**
  * What the snippet finds and what it writes: each destination of each pool (in the order the
- * answer's pattern has their groups) with its pool's number. Made by the worker so the snippet
- * carries no code for it.
+ * answer's pattern has their groups) with its pool's number, how to write it and the detail of the
+ * `dni:swap` event for it (the session's source name). Made by the worker so the snippet carries no
+ * code for it.
  */
-export const pairsOf = (pools: readonly PoolAllocation[]): [PhoneParts, PhoneParts | null][] =>
-  pools.flatMap((p) => p.destinations.map((d): [PhoneParts, PhoneParts | null] => [d, p.number]));
+export const pairsOf = (pools: readonly PoolAllocation[], source: string): Pair[] =>
+  pools.flatMap((p) =>
+    p.destinations.map((d): Pair => (p.number ? [d, p.number, writeMode(d, p.number), { destination: d.e164, number: p.number.e164, source }] : [d, null, 2])),
+  );

@@ -47,15 +47,26 @@ export interface ConsentState {
 export interface AllocateRequest {
   /** Public site key (pk_…). */
   key: string;
-  /** Session id made by the snippet with crypto.getRandomValues. */
-  session: string;
+  /**
+   * The session token of an earlier answer (`AllocateResponse.token`), sent back as it came: the
+   * worker keeps its session, or starts a new one when `source.landing` brings another campaign
+   * click. The snippet sends this; none (and no `session`): a new session.
+   */
+  token?: string;
+  /**
+   * A session id the caller keeps itself (16-64 of [A-Za-z0-9_-]): that session, `source` its first
+   * touch, no decision made. Not with `token`.
+   */
+  session?: string;
   /** Pools the visitor's source rule selects; omitted or empty means the account's default pool. */
   pools?: string[];
   /**
    * The source rules (the snippet's data-sources, snippet/README.md): the worker applies them to
-   * source.landing and source.referrer, names the source and picks the pools (else `pools`).
+   * the session's first touch (its landing URL and referrer), names the source and picks the pools
+   * (else `pools`).
    */
   sources?: string;
+  /** This page view's touch (with `token`: the session's first touch only when it starts one). */
   source?: SourceContext;
 }
 
@@ -80,6 +91,20 @@ export interface PhoneParts {
 }
 
 /**
+ * How a tracking number is written in place of its destination (shared/pairs.ts writeMode): 0 into
+ * the original's digit places, 1 in its own groups, 2 its national form.
+ */
+export type WriteMode = 0 | 1 | 2;
+/** The `dni:swap` event's detail (snippet/README.md): E.164 of the destination ("*": any number of a replaceAll pool) and of the number, the source name. */
+export interface SwapDetail {
+  destination: string;
+  number: string;
+  source: string;
+}
+/** A destination, its pool's number (null: none), how to write it and the detail of its `dni:swap` event (with a number). */
+export type Pair = [destination: PhoneParts, number: PhoneParts | null, write: WriteMode, swap?: SwapDetail];
+
+/**
  * A replaceAll pool's last "destination": any other phone number on the page (the pattern's group
  * for it finds every number of the pool's countries). Written as the tracking number's national
  * form (its cc matches no number's).
@@ -97,18 +122,25 @@ export interface PoolAllocation {
   /** True when the number is the pool's shared overflow number (unattributed). */
   overflow: boolean;
   /**
-   * When to ask again (ms since epoch, server clock): the snippet renews in the background at this
-   * time and, on a page view after it, asks before trusting its cached number. Earlier than the
-   * lease's end for a pool that recycles numbers (a recycled visitor learns its new number then
-   * instead of showing the one another visitor now holds). Absent from older workers: then renew
-   * when a quarter of the lease is left.
+   * When to ask again (ms since epoch, server clock): a quarter of the lease before its end, sooner
+   * in a pool that recycles numbers (a recycled visitor learns its new number then). The answer's
+   * `renew` is the earliest of its pools', as a length: the snippet renews then, in the background
+   * (its cached number stays in use until `lease` ends). Absent from older workers.
    */
   renewAt?: number | null;
 }
 
 /** 200 answer of POST /v1/allocate. */
 export interface AllocateResponse {
+  /** The session id (the worker's decision, or the caller's `session`). */
   session: string;
+  /** What the snippet keeps and sends back as `AllocateRequest.token`: the session and its first touch, opaque to it. */
+  token: string;
+  /**
+   * A RegExp source matching a landing URL that brings another campaign click than the session's
+   * first touch: a view with a live cached answer asks first (the worker may start a new session).
+   */
+  campaign: string;
   /** Server time (ms since epoch) so the snippet can correct a skewed clock. */
   now: number;
   /** The session's source name: the matching source rule's, else "referral" or "direct". */
@@ -120,13 +152,15 @@ export interface AllocateResponse {
    * (pools, then each pool's destinations), one group each, in any written form (shared/pattern.ts).
    */
   pattern: string;
-  /** Each destination (in the pattern's group order) with its pool's number (shared/pairs.ts). */
-  pairs: [PhoneParts, PhoneParts | null][];
+  /** Each destination (in the pattern's group order) with its pool's number, how to write it and its dni:swap detail (shared/pairs.ts). */
+  pairs: Pair[];
   /**
    * How long the answer may be used, ms (shared/lease.ts): until the earliest lease ends by the
    * server's clock (5 min for a pool without a number), at most a day.
    */
   lease: number;
+  /** When to renew, ms after the answer: the pools' earliest `renewAt`, else three quarters of `lease` (shared/lease.ts). */
+  renew: number;
 }
 
 /** Every error the API returns has this shape. */

@@ -20,4 +20,4 @@ export interface Config {
   debug?: string;
 }
 
-export const config = (s: HTMLScriptElement): Config => ({ ...s.dataset, api: new URL(s.dataset.api || s.src).origin }) as Config;
+export const config = (script: HTMLScriptElement): Config => ({ ...script.dataset, api: new URL(script.dataset.api || script.src).origin }) as Config;

@@ -17,12 +17,12 @@
  * The consent state is sent with every allocation (source.consent) and stored with the lease.
  */
 import type { ConsentState, ConsentValue } from "../shared/protocol";
-import { forget, store } from "./cache";
+import { forget, save, store } from "./cache";
 import type { Config } from "./config";
 import { debug, trace } from "./debug";
 import { DEBUG } from "./flags";
 import { type Api, start } from "./main";
-import { anonymous, type Session, session } from "./session";
+import { anonymous, session, type Visit } from "./session";
 
 /** Consent Mode's names → the protocol's. */
 const NAMES: Record<string, keyof ConsentState> = {
@@ -50,7 +50,7 @@ export const gated = (c: Config): Api => {
   /** What runs: "" before any signal, then granted, anonymous (denied, a number kept in memory) or denied. */
   let mode = "",
     inner: Api | undefined,
-    S: Session | undefined,
+    visit: Visit | undefined,
     tcfListener: number | undefined,
     go: () => void;
   const ready = new Promise<void>((r) => (go = r)),
@@ -62,10 +62,9 @@ export const gated = (c: Config): Api => {
         next = storage == "granted" ? (ads ? "granted" : "granted, no ads") : anon ? "anonymous" : "denied";
       DEBUG && trace(`consent (${from}):`, JSON.stringify(state), "→", next);
       if (next == mode) {
-        if (S) S.s.consent = { ...state };
+        if (visit) visit.source.consent = { ...state };
         return;
       }
-      const was = mode;
       mode = next;
       if (inner) inner.stop!();
       inner = undefined;
@@ -73,12 +72,16 @@ export const gated = (c: Config): Api => {
       if (!store.on) forget();
       if (next == "denied") {
         DEBUG && trace("consent denied: nothing is stored, asked or swapped (data-consent; data-consent=anonymous would show a number)");
-        S = undefined;
+        visit = undefined;
       } else {
-        // From anonymous to granted: the same session (and number), stored from now on.
-        S = store.on ? session(was == "anonymous" && S ? S.i : undefined, ads) : anonymous();
-        S.s.consent = { ...state };
-        inner = start(c, S);
+        // The session this page view has, if any, goes on (the same number; from anonymous, stored
+        // from now on: the worker fills in what its first touch withheld); a withdrawal begins a
+        // new one, kept in memory.
+        visit = store.on ? session(ads, visit && visit.token) : anonymous();
+        // An answer stores only a new token (main.ts): the one kept in memory until now is stored here.
+        if (store.on && visit.token) save("dni:t", visit.token);
+        visit.source.consent = { ...state };
+        inner = start(c, visit);
       }
       go();
     },

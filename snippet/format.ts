@@ -1,30 +1,28 @@
 /** Writing the tracking number in place of an original, in the original's style. */
-import type { PhoneParts } from "../shared/protocol";
-
-/** A grouping's shape, the lengths of its groups (the worker's, PhoneParts.groups): "2,4,4". */
-const shape = (p: PhoneParts) => p.groups.map((g) => g.length) + "";
+import type { PhoneParts, WriteMode } from "../shared/protocol";
 
 /**
- * The tracking number written in place of an original (as written on the page) of the destination.
- * The original may hold text node borders ("\0", scan.ts); in a number that is not written digit
- * for digit they all go to the end (into the first node: the others are emptied).
+ * The tracking number written in place of an original (as written on the page) of the destination,
+ * as the worker said (shared/pairs.ts writeMode). The original may hold text node borders ("\0",
+ * scan.ts); in a number that is not written digit for digit they all go to the end (into the
+ * first node: the others are emptied).
  *
- * - Same country code and same grouping (shape) as the destination: the tracking number's digits go
- *   into the original's digit positions, so everything about the original stays (its prefix — "+1",
+ * - 0, the same country code and grouping as the destination: the tracking number's digits go into
+ *   the original's digit positions, so everything about the original stays (its prefix — "+1",
  *   "0044", "(0)", trunk —, separators, parentheses and the node borders).
- * - Same country code, another grouping (another area code length, a mobile, toll-free or national
- *   number in place of a geographic one): the original's prefix (everything before its nsn's first
- *   digit: "+44 (0)", "0", "(0", "+1 (") stays, then the tracking number's own groups joined by the
- *   original's separators between its groups, in order (the last one repeats; none: none):
- *   "(020) 7946-0958" with a Manchester number gives "(0161) 496-0000", not "(016) 1496-0000".
- * - A vanity original (letters) or another country's number: the tracking number's national form.
+ * - 1, the same country code, another grouping (another area code length, a mobile, toll-free or
+ *   national number in place of a geographic one): the original's prefix (everything before its
+ *   nsn's first digit: "+44 (0)", "0", "(0", "+1 (") stays, then the tracking number's own groups
+ *   joined by the original's separators between its groups, in order (the last one repeats; none:
+ *   none): "(020) 7946-0958" with a Manchester number gives "(0161) 496-0000", not "(016) 1496-0000".
+ * - 2, another country's number, or a vanity original (letters): the tracking number's national form.
  */
-export const write = (original: string, destination: PhoneParts, tracking: PhoneParts): string => {
+export const write = (original: string, destination: PhoneParts, tracking: PhoneParts, mode: WriteMode): string => {
   const borders = original.replace(/[^\0]/g, ""),
     plain = original.replace(/\0/g, "");
   let next = 0;
-  if (/[A-Z]/.test(original) || destination.cc != tracking.cc) return tracking.national + borders;
-  if (shape(destination) == shape(tracking)) {
+  if (/[A-Z]/.test(original) || mode > 1) return tracking.national + borders;
+  if (!mode) {
     const digits = original.replace(/\D/g, "").slice(0, -destination.nsn.length) + tracking.nsn;
     return original.replace(/\d/g, () => digits[next++]!);
   }

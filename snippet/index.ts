@@ -15,23 +15,23 @@ import { sessionDomain } from "./domain";
 import { FULL } from "./flags";
 import { start, warn } from "./main";
 
-const w = window as any,
-  d = document;
+const page = window as any,
+  doc = document;
 try {
-  if (!(w.dni && w.dni.number)) {
-    const q: IArguments[] = (w.dni && w.dni.q) || [],
-      s = d.currentScript as HTMLScriptElement | null,
-      c = config(FULL && !(s && s.dataset.key) ? d.querySelector("script[data-key]")! : s!),
+  if (!(page.dni && page.dni.number)) {
+    const queued: IArguments[] = (page.dni && page.dni.q) || [],
+      script = doc.currentScript as HTMLScriptElement | null,
+      settings = config(FULL && !(script && script.dataset.key) ? doc.querySelector("script[data-key]")! : script!),
       // data-consent, data-domain, data-debug, ?dni_debug=1 (short: fewer bytes; nothing else has them).
-      wants = /nsen|doma|debu/.test(Object.keys(c) + location.search);
-    if (!FULL && wants) import(c.api + "/dni-full.js");
+      wants = /nsen|doma|debu/.test(Object.keys(settings) + location.search);
+    if (!FULL && wants) import(settings.api + "/dni-full.js");
     else {
       if (FULL) {
-        debug.on = "debug" in c || /[?&]dni_debug=1/.test(location.search);
-        sessionDomain(c.domain);
+        debug.on = "debug" in settings || /[?&]dni_debug=1/.test(location.search);
+        sessionDomain(settings.domain);
       }
-      w.dni = FULL && c.consent != null ? gated(c) : start(c);
-      q.forEach((a) => w.dni(...a));
+      page.dni = FULL && settings.consent != null ? gated(settings) : start(settings);
+      queued.forEach((call) => page.dni(...call));
     }
   }
 } catch (e) {

@@ -1,5 +1,5 @@
 /** The core: start(config) ties the session, cache, request, scanning and observer together. */
-import type { AllocateRequest, AllocateResponse, PhoneParts } from "../shared/protocol";
+import type { AllocateRequest, AllocateResponse, PhoneParts, SwapDetail } from "../shared/protocol";
 import { load, save } from "./cache";
 import type { Config } from "./config";
 import { report, trace } from "./debug";
@@ -8,15 +8,15 @@ import { write } from "./format";
 import { pending } from "./hydrate";
 import { find, type Pair, phoneLike } from "./match";
 import { REVEAL, walk } from "./scan";
-import { type Session, session } from "./session";
+import { session, type Visit } from "./session";
 
 /** Defined (true) by scripts/build-snippet.mjs: the bundle leaves out what only tests use. */
 declare const DNI_BUILD: boolean | undefined;
 
 /**
- * The cached answer (localStorage "dni:a"): the worker's answer, with the session it was asked for,
- * when it came (the client's clock: the answer's `lease` is a length, so a skewed clock cancels out)
- * and the site key, pools and source rules it was asked with.
+ * The cached answer (localStorage "dni:a"): the worker's answer (with its session token), when it
+ * came (the client's clock: the answer's `lease` and `renew` are lengths, so a skewed clock cancels
+ * out) and the site key, pools and source rules it was asked with.
  */
 export interface Cached extends AllocateResponse {
   at: number;
@@ -38,12 +38,13 @@ export interface Api {
 export const warn = (m: unknown) => console.warn("dni:", m);
 
 /**
- * Starts the snippet on this page: session and first touch, then either a synchronous swap from a
- * live cached lease (renewed in the background when a quarter of it is left) or, when the page shows
- * a number (a known destination, or anything phone-like before the first answer), one request.
- * Content added later is swapped by a MutationObserver.
+ * Starts the snippet on this page: the session token and this page view's touch, then either a
+ * synchronous swap from a live cached answer of the same session (renewed in the background when
+ * the worker said) unless the URL brings another campaign click, or, when the page shows a number
+ * (a known destination, or anything phone-like before the first answer), one request. Content
+ * added later is swapped by a MutationObserver.
  */
-export const start = (config: Config, visit: Session = session()): Api => {
+export const start = (config: Config, visit: Visit = session()): Api => {
   const doc = document,
     hydrate = config.hydrate != null,
     asked = [config.key, config.pool, config.sources] + "",
@@ -54,17 +55,13 @@ export const start = (config: Config, visit: Session = session()): Api => {
      * Tells the first swap of each destination on this page view: a `dni:swap` event on document
      * and a dataLayer push (GTM), after the writes (a listener then sees the page swapped).
      */
-    announce = (destination: PhoneParts, number: PhoneParts) =>
+    announce = (destination: PhoneParts, detail: SwapDetail) =>
       seen[destination.e164] ||
       ((seen[destination.e164] = 1),
-      setTimeout(
-        (detail: unknown, w: any = self) => {
-          doc.dispatchEvent(new CustomEvent("dni:swap", { detail }));
-          (w.dataLayer = w.dataLayer || []).push({ event: "dni:swap", dni: detail });
-        },
-        0,
-        { destination: destination.e164, number: number.e164, source: (allocation as Cached).source },
-      )),
+      setTimeout((w: any = self) => {
+        doc.dispatchEvent(new CustomEvent("dni:swap", { detail }));
+        (w.dataLayer = w.dataLayer || []).push({ event: "dni:swap", dni: detail });
+      }, 0)),
     cached: Cached | undefined = load("dni:a"),
     /** Takes an answer's destinations (with their numbers) and pattern as what to find. */
     learn = (answer: AllocateResponse) => {
@@ -101,13 +98,15 @@ export const start = (config: Config, visit: Session = session()): Api => {
       // The pattern is tried first: most texts with a digit hold no destination, and a test is
       // cheaper than a replace (profiled).
       if (pattern.test(value))
-        value = find(value, pattern, pairs, (written, [destination, number]) => {
+        value = find(value, pattern, pairs, (written, [destination, number, mode, detail]) => {
           hit = 1;
           if (!(allocation && number) || (wait = wait || (tries < 200 && pending(texts[0] || link!, hydrate)))) return written;
           swapped = 1;
-          announce(destination, number);
+          announce(destination, detail!);
           // A link's value is not used after this: only its href is written.
-          return link ? link.setAttribute("href", link.getAttribute("href")!.replace(/:[^?;&]*/, ":" + number.e164)) : write(written, destination, number);
+          return link
+            ? link.setAttribute("href", link.getAttribute("href")!.replace(/:[^?;&]*/, ":" + number.e164))
+            : write(written, destination, number, mode);
         });
       if (allocation) {
         if (wait) conceal(texts), waiting || (waiting = setTimeout(retry, 50));
@@ -136,17 +135,13 @@ export const start = (config: Config, visit: Session = session()): Api => {
     observer = new MutationObserver((records) => scan([], records)),
     /** Observes a root (the document, an open shadow root): added content, changed text, an href set later. */
     watch = (root: Node) => observer.observe(root, { childList: true, subtree: true, characterData: true, attributeFilter: ["href"] }),
-    /**
-     * Takes an allocation into use, swaps the page, and renews when a quarter of the lease is left
-     * (at once if less is left).
-     */
+    /** Takes an allocation into use, swaps the page, and renews when the worker said (at once if that is past). */
     use = (answer: Cached) => {
       learn((allocation = answer));
       scan([doc.body]);
       DEBUG && report(answer, pairs, seen);
       waiting || unhide();
-      // Three quarters into the lease, a quarter before it ends.
-      renewal = setTimeout(request, answer.at + 0.75 * answer.lease - Date.now());
+      renewal = setTimeout(request, answer.at + answer.renew - Date.now());
     },
     /**
      * The one request (or a renewal): POST {api}/v1/allocate with a JSON body as text/plain (a CORS
@@ -171,10 +166,10 @@ export const start = (config: Config, visit: Session = session()): Api => {
         method: "POST",
         body: JSON.stringify({
           key: config.key,
-          session: visit.i,
+          token: visit.token,
           pools: config.pool ? config.pool.split(",") : [],
           sources: config.sources,
-          source: visit.s,
+          source: visit.source,
         } satisfies AllocateRequest),
         signal: abort.signal,
       })
@@ -182,7 +177,10 @@ export const start = (config: Config, visit: Session = session()): Api => {
         .then((answer: Cached) => {
           // A refusal's ErrorBody (anything without a lease) fails here, and is warned.
           if (!(answer.lease > 0)) throw answer;
-          // The answer names its session (the one asked with): the cache is checked against it.
+          // The session the worker decided on, kept when it is new or its token changed (a renewal
+          // of an older page view does not replace the session another tab began since); the
+          // cache is checked against it.
+          visit.token != answer.token && save("dni:t", (visit.token = answer.token));
           save("dni:a", Object.assign(answer, { at: Date.now(), asked }));
           inFlight = 0;
           use(answer);
@@ -216,14 +214,17 @@ export const start = (config: Config, visit: Session = session()): Api => {
 
   watch(doc.documentElement);
   doc.addEventListener("click", click, true);
-  if (cached && cached.asked == asked) learn(cached), cached.session == visit.i && cached.at + cached.lease > Date.now() && use(cached);
+  // A live answer of this session is used at once, unless this URL brings another campaign click
+  // (the worker may begin a new session: asked first).
+  if (cached && cached.asked == asked)
+    learn(cached), cached.token == visit.token && cached.at + cached.lease > Date.now() && !RegExp(cached.campaign).test(visit.source.landing!) && use(cached);
   if (!allocation) hide && setTimeout(unhide, 1e3), scan([doc.body]);
   if (DEBUG) {
     trace(
       "session",
-      visit.i,
-      "first touch",
-      visit.s,
+      cached && cached.token == visit.token ? cached.session : "(the answer names it)",
+      "this page view's touch",
+      visit.source,
       cached
         ? cached.asked != asked
           ? "cached allocation for other settings"

@@ -1,8 +1,8 @@
 /** Finding numbers: the destinations' pattern (shared/pattern.ts, made by the worker) run over a text. */
-import type { PhoneParts } from "../shared/protocol";
+import type { Pair } from "../shared/protocol";
 
-/** [number to find, number to write in its place (null: none)]. */
-export type Pair = [PhoneParts, PhoneParts | null];
+/** [number to find, number to write in its place (null: none), how to write it]: the worker's. */
+export type { Pair };
 
 /**
  * text with every occurrence of a pair's first number replaced by what replace gives for it (the

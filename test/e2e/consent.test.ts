@@ -160,7 +160,7 @@ describe("data-consent", () => {
       consent: { adStorage: "granted" },
     });
     const s = await storage(v);
-    expect(JSON.parse(s.local["dni:s"]!).i).toBe(body(v).session);
+    expect(JSON.parse(s.local["dni:t"]!)).toBe((await answer(v)).token);
   });
 
   it("a stub TCF CMP: waits while its UI is up, then follows the visitor's choice", async () => {
@@ -207,11 +207,13 @@ describe("data-domain", () => {
     const number = await text(first, "#a");
     const second = await open(`${app}/sub`);
     await swapped(second);
-    expect(body(second).session).toBe(body(first).session);
-    expect(body(second).source?.landing).toBe(`${www}/sub?gclid=SUB-1`);
+    // The token from the cookie goes with app.'s touch: the worker keeps the session and its first touch.
+    expect(body(second).token).toBe((await answer(first)).token);
+    expect(body(second).source?.landing).toBe(`${app}/sub`);
+    expect((await answer(second)).session).toBe((await answer(first)).session);
     expect(await text(second, "#a")).toBe(number);
     const cookie = await second.page.evaluate(() => document.cookie);
-    expect(cookie).toMatch(/(^|; )dni_s=/);
+    expect(cookie).toMatch(/(^|; )dni_t=/);
   });
 });
 

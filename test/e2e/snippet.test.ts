@@ -273,14 +273,15 @@ describe("first view", () => {
     expect(v.allocs[0]!.url()).toBe(`${worker.url}/v1/allocate`);
     // A CORS simple request (text/plain): no preflight went out before it.
     expect(v.allocs[0]!.headers()["content-type"]).toMatch(/^text\/plain/);
-    const sent = body(v);
-    expect(sent).toEqual({
+    // No token yet: the worker begins the session and names it.
+    expect(body(v)).toEqual({
       key: siteKey,
-      session: expect.stringMatching(SESSION_ID_PATTERN),
       pools: ["web", "uk"],
       source: { landing: `${site.url}/`, referrer: "" },
     });
     const a = await answer(v);
+    const sent = { session: a.session };
+    expect(a.session).toMatch(SESSION_ID_PATTERN);
     expect(a.source).toBe("direct");
     const t = numberOf(a, "web");
     const u = numberOf(a, "uk");
@@ -505,10 +506,12 @@ describe("source rules and sessions", () => {
     // A Google Ads click: a new session, from the ads pool.
     const click1 = await open("/landing?gclid=AAA111&utm_source=google&utm_medium=cpc");
     await changed(click1, "#a", "Call (800) 555-0199");
-    const s1 = body(click1);
-    expect(s1).toMatchObject({ source: { landing: `${site.url}/landing?gclid=AAA111&utm_source=google&utm_medium=cpc` } });
-    expect((await answer(click1)).source).toBe("google-ads");
-    expect(s1.session).not.toBe(body(direct).session);
+    expect(body(click1)).toMatchObject({ source: { landing: `${site.url}/landing?gclid=AAA111&utm_source=google&utm_medium=cpc` } });
+    // The direct session's token went with it: the worker began a new session for the click.
+    expect(body(click1).token).toBe((await answer(direct)).token);
+    const s1 = await answer(click1);
+    expect(s1.source).toBe("google-ads");
+    expect(s1.session).not.toBe((await answer(direct)).session);
     const ads1 = numberOf(await answer(click1), "ads");
     expect(ads1.e164).toMatch(/^\+1877555010\d$/);
     expect(await text(click1, "#a")).toBe(`Call ${us(ads1.nsn).paren}`);
@@ -525,8 +528,8 @@ describe("source rules and sessions", () => {
     // Another ad click inside the session: a new session, and its own number.
     const click2 = await open("/landing?gclid=BBB222");
     await changed(click2, "#a", "Call (800) 555-0199");
-    const s2 = body(click2);
-    expect((await answer(click2)).source).toBe("google-ads");
+    const s2 = await answer(click2);
+    expect(s2.source).toBe("google-ads");
     expect(s2.session).not.toBe(s1.session);
     const ads2 = numberOf(await answer(click2), "ads");
     expect(ads2.e164).not.toBe(ads1.e164);
@@ -536,7 +539,8 @@ describe("source rules and sessions", () => {
     const held = new Map((await leases("ads")).map((l) => [l.session, l.number]));
     expect(held.get(s1.session)).toBe(ads1.e164);
     expect(held.get(s2.session)).toBe(ads2.e164);
-    expect((await leases("web")).find((l) => l.session === body(direct).session)?.number).toBe(web.e164);
+    const directSession = (await answer(direct)).session;
+    expect((await leases("web")).find((l) => l.session === directSession)?.number).toBe(web.e164);
     expect((await leases("web")).some((l) => l.session === s1.session || l.session === s2.session)).toBe(false);
   });
 });

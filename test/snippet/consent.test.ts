@@ -5,7 +5,6 @@
  * dataLayer, IAB TCF v2.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { SESSION_ID_PATTERN } from "../../shared/protocol";
 import { store } from "../../snippet/cache";
 import { gated } from "../../snippet/consent";
 import type { Api } from "../../snippet/main";
@@ -59,7 +58,8 @@ describe("before any signal", () => {
 describe("denied", () => {
   it("data-consent: no request, no storage, no swap; a stored session of an earlier visit is removed", async () => {
     const f = stubFetch();
-    localStorage["dni:s"] = JSON.stringify({ i: "1-2-3-4", s: {}, c: [] });
+    localStorage["dni:t"] = JSON.stringify("token-of-an-earlier-visit");
+    localStorage["dni:s"] = JSON.stringify({ i: "1-2-3-4", s: {}, c: [] }); // an older snippet's
     const dni = consentMode();
     await dni("consent", false);
     expect(await dni.number()).toBeNull();
@@ -77,7 +77,7 @@ describe("denied", () => {
     expect(text()).toBe("Call (800) 555-0123");
     expect(document.querySelector("#l")!.getAttribute("href")).toBe("tel:+18005550123");
     const body = sent(f);
-    expect(body.session).toMatch(SESSION_ID_PATTERN);
+    expect(body.token).toBeUndefined(); // a new session, kept in memory
     expect(body.source).toEqual({
       landing: "https://shop.example/?gclid=withheld&utm_source=google",
       referrer: "",
@@ -104,8 +104,8 @@ describe("granted", () => {
       gaClientId: "GA1.1.1234567890.1700000000",
       consent: { adStorage: "granted", analyticsStorage: "granted" },
     });
-    expect(JSON.parse(localStorage["dni:s"]!).i).toBe(body.session);
-    expect(JSON.parse(localStorage["dni:a"]!).session).toBe(body.session);
+    expect(JSON.parse(localStorage["dni:t"]!)).toBe(f.answers[0].token);
+    expect(JSON.parse(localStorage["dni:a"]!).session).toBe(f.answers[0].session);
   });
 
   it("mid-page after anonymous: the same session (and number) is stored and renewed with the click id and consent", async () => {
@@ -113,15 +113,18 @@ describe("granted", () => {
     const dni = consentMode("anonymous");
     await dni("consent", false);
     await dni.number();
-    const anon = sent(f, 0).session;
+    const anon = f.answers[0].token;
     await dni("consent", true);
     await dni.number();
     await flush();
     expect(f).toHaveBeenCalledTimes(2);
+    // The anonymous session's token goes on, with what may now be sent: the worker keeps the session
+    // and fills in its first touch's withheld click id and GA client id (test/worker/session.test.ts).
     const renewed = sent(f, 1);
-    expect(renewed.session).toBe(anon);
+    expect(renewed.token).toBe(anon);
     expect(renewed.source).toMatchObject({ landing: LANDING, gaClientId: "GA1.1.1234567890.1700000000", consent: { adStorage: "granted" } });
-    expect(JSON.parse(localStorage["dni:s"]!).i).toBe(anon);
+    expect(f.answers[1].session).toBe(f.answers[0].session);
+    expect(JSON.parse(localStorage["dni:t"]!)).toBe(anon);
     expect(text()).toBe("Call (800) 555-0123");
   });
 
@@ -144,7 +147,7 @@ describe("granted", () => {
     const dni = consentMode();
     await dni("consent", true);
     await dni.number();
-    expect(localStorage["dni:s"]).toBeDefined();
+    expect(localStorage["dni:t"]).toBeDefined();
     await dni("consent", false);
     expect(stored()).toEqual(UNTOUCHED);
   });
@@ -179,7 +182,7 @@ describe("Consent Mode v2 (gtag on the dataLayer)", () => {
     await dni.number();
     expect(sent(f).source.landing).toBe("https://shop.example/?gclid=withheld&utm_source=google");
     expect(sent(f).source.gaClientId).toBe("GA1.1.1234567890.1700000000");
-    expect(localStorage["dni:s"]).toBeDefined();
+    expect(localStorage["dni:t"]).toBeDefined();
   });
 });
 

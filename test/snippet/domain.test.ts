@@ -14,7 +14,7 @@ afterEach(async () => {
   store.domain = "";
 });
 
-const cookie = () => /(?:^|; )dni_s=([^;]+)/.exec(document.cookie)?.[1];
+const cookie = () => /(?:^|; )dni_t=([^;]+)/.exec(document.cookie)?.[1];
 
 describe("data-domain", () => {
   it("keeps the session in a cookie on the parent domain: another subdomain's page view has the same session", async () => {
@@ -22,16 +22,18 @@ describe("data-domain", () => {
     page("<p>(800) 555-0199</p>", "https://www.shop.example/?gclid=G1");
     sessionDomain("shop.example");
     await run().number();
-    const first = sent(f).session;
+    const first = f.answers[0].token;
     expect(cookie()).toBeDefined();
-    expect(JSON.parse(decodeURIComponent(escape(atob(cookie()!)))).i).toBe(first);
-    expect(localStorage.getItem("dni:s")).toBeNull();
+    expect(JSON.parse(decodeURIComponent(escape(atob(cookie()!))))).toBe(first);
+    expect(localStorage.getItem("dni:t")).toBeNull();
     leave();
     localStorage.clear(); // another origin: its own localStorage
     page("<p>(800) 555-0199</p>", "https://app.shop.example/checkout");
     await run().number();
-    expect(sent(f, 1).session).toBe(first);
-    expect(sent(f, 1).source.landing).toBe("https://www.shop.example/?gclid=G1");
+    // The token goes with this page view's touch: the worker keeps the session and its first touch.
+    expect(sent(f, 1).token).toBe(first);
+    expect(sent(f, 1).source.landing).toBe("https://app.shop.example/checkout");
+    expect(f.answers[1].session).toBe(f.answers[0].session);
   });
 
   it("is ignored, with a warning, when it is not the page's host or a parent of it", () => {

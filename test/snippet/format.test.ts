@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { writeMode } from "../../shared/pairs";
 import { phoneParts } from "../../shared/phone";
-import { write } from "../../snippet/format";
+import type { PhoneParts } from "../../shared/protocol";
+import { write as writeAs } from "../../snippet/format";
 import { FLOWERS, UK, UK_9, UK_T, US, US_T } from "./helpers";
+
+/** Writes as the worker says (its pairs carry the mode). */
+const write = (original: string, destination: PhoneParts, tracking: PhoneParts) => writeAs(original, destination, tracking, writeMode(destination, tracking));
 
 /** The parts the worker sends (libphonenumber's national form for the number's region and type). */
 const p = phoneParts;

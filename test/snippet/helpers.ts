@@ -1,6 +1,6 @@
 /** Shared fixtures for the snippet's unit tests (happy-dom). */
 import { vi } from "vitest";
-import { leaseMs } from "../../shared/lease";
+import { leaseMs, renewMs } from "../../shared/lease";
 import { pairsOf } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import type { AllocateResponse, PhoneParts, PoolAllocation } from "../../shared/protocol";
@@ -29,28 +29,43 @@ export const alloc = (pool: string, destinations: PhoneParts[], number: PhonePar
   overflow: false,
 });
 
+/**
+ * The worker's campaign pattern for a first touch without campaign parameters
+ * (worker/domain/session.ts campaignPattern): any click id (but "withheld"), utm_source or utm_medium.
+ */
+export const DIRECT_CAMPAIGN =
+  "[?&](?:(?:gclid|gbraid|wbraid|dclid|msclkid|fbclid|ttclid|li_fat_id)=(?!(?:withheld)(?:[&#]|$))|(?:utm_source|utm_medium)=)[^&#]";
+
 export const answer = (pools: PoolAllocation[], session = "s", now = Date.now(), source = "email"): AllocateResponse => ({
   session,
+  token: `token-of-${session}`,
+  campaign: DIRECT_CAMPAIGN,
   now,
   source,
   pools,
   pattern: pattern(pools.flatMap((p) => p.destinations)),
-  pairs: pairsOf(pools),
+  pairs: pairsOf(pools, source),
   lease: leaseMs(pools, now),
+  renew: renewMs(pools, now),
 });
 
+let tokens = 0;
 /**
- * A stub of fetch (the network edge) that answers with `body` (status 200 unless given); an answer
- * names the session it was asked for, as the worker's does.
+ * A stub of fetch (the network edge) that answers with `body` (status 200 unless given). As the
+ * worker does, an answer names the session of the token sent (kept: this stub never begins a new
+ * one for a campaign click), or a new one without; `answers` holds what it answered.
  */
 export const stubFetch = (body: unknown = answer([alloc("web", [US], US_T)]), status = 200) => {
+  const answers: any[] = [];
   const f = vi.fn(async (_url: string, init?: RequestInit) => {
-    const asked = init?.body ? (JSON.parse(init.body as string) as { session?: string }).session : undefined;
-    const out = asked && body && typeof body === "object" && "pools" in body ? { ...body, session: asked } : body;
+    const asked = init?.body ? (JSON.parse(init.body as string) as { token?: string }).token : undefined;
+    const token = asked ?? `token-${++tokens}`;
+    const out = body && typeof body === "object" && "pools" in body ? { ...body, session: `session-of-${token}`, token } : body;
+    answers.push(out);
     return new Response(JSON.stringify(out), { status });
   });
   vi.stubGlobal("fetch", f);
-  return f;
+  return Object.assign(f, { answers });
 };
 
 /** The JSON body of the n-th request. */

@@ -5,9 +5,9 @@ import { find, type Pair, phoneLike } from "../../snippet/match";
 import { FLOWERS, UK, UK_T, US, US_T } from "./helpers";
 
 const PAIRS: Pair[] = [
-  [US, US_T],
-  [UK, UK_T],
-  [FLOWERS, US_T],
+  [US, US_T, 0],
+  [UK, UK_T, 0],
+  [FLOWERS, US_T, 0],
 ];
 /** The numbers find() finds in s: [start, end, pair] each, in order (s is returned unchanged). */
 const hits = (s: string, pairs = PAIRS) => {

@@ -1,11 +1,11 @@
 /** A replaceAll pool (ANY_NUMBER): every phone number on the page becomes the session's number; prices, dates and ids stay. */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { leaseMs } from "../../shared/lease";
+import { leaseMs, renewMs } from "../../shared/lease";
 import { pairsOf } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import { ANY_NUMBER } from "../../shared/protocol";
 import { anyNumber } from "../../worker/domain/any-number";
-import { alloc, flush, page, reset, run, stubFetch, US, US_T } from "./helpers";
+import { alloc, DIRECT_CAMPAIGN, flush, page, reset, run, stubFetch, US, US_T } from "./helpers";
 
 beforeEach(() => {
   vi.spyOn(console, "warn").mockImplementation(() => {});
@@ -24,8 +24,11 @@ describe("replace every number", () => {
       source: "direct",
       pools: [pool],
       pattern: pattern(pool.destinations, anyNumber([US])),
-      pairs: pairsOf([pool]),
+      pairs: pairsOf([pool], "direct"),
       lease: leaseMs([pool], Date.now()),
+      renew: renewMs([pool], Date.now()),
+      token: "t",
+      campaign: DIRECT_CAMPAIGN,
     });
     page(`
       <p id="a">Sales 800.555.0199, support (212) 555-0100, fax +1 646 555 0101</p>

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { SESSION_ID_PATTERN } from "../../shared/protocol";
 import { API, alloc, answer, FLOWERS, flush, KEY, LEASE, leave, page, reset, run, sent, stubFetch, UK, UK_9, UK_T, US, US_T } from "./helpers";
 
 const text = (sel: string) => document.querySelector(sel)!.textContent;
@@ -37,9 +36,9 @@ describe("first view", () => {
     expect(init!.headers).toBeUndefined(); // a string body: text/plain;charset=UTF-8, no preflight
     expect(typeof init!.body).toBe("string");
     const body = sent(f);
+    // A first view has no token: the worker begins the session.
     expect(body).toEqual({
       key: KEY,
-      session: expect.stringMatching(SESSION_ID_PATTERN),
       pools: ["web", "uk"],
       source: { landing: "https://shop.example/?utm_source=news", referrer: "https://news.example/" },
     });
@@ -197,15 +196,17 @@ describe("repeat views", () => {
     expect(f).not.toHaveBeenCalled();
   });
 
-  it("keep the session and its first touch", async () => {
-    stubFetch();
+  it("keep the session token the worker gave", async () => {
+    const f = stubFetch();
     page(PAGE, "https://shop.example/?gclid=1");
     await run({ sources: "ads: gclid" }).number();
-    const first = localStorage.getItem("dni:s");
+    const first = localStorage.getItem("dni:t");
+    expect(JSON.parse(first!)).toBe(f.answers[0].token);
     leave();
     page(PAGE, "https://shop.example/contact", "https://shop.example/");
     run({ sources: "ads: gclid" });
-    expect(localStorage.getItem("dni:s")).toBe(first);
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+    expect(localStorage.getItem("dni:t")).toBe(first);
   });
 
   it("make no request on pages without the cached destinations", async () => {
@@ -218,28 +219,39 @@ describe("repeat views", () => {
     expect(f).not.toHaveBeenCalled();
   });
 
-  it("ask again (same session) when the lease is over", async () => {
+  it("ask again (with the session token) when the lease is over", async () => {
     const f = await again();
-    const s = JSON.parse(localStorage.getItem("dni:s")!).i;
+    const s = JSON.parse(localStorage.getItem("dni:t")!);
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(Date.now() + 2 * LEASE);
     const dni = run();
     expect(text("#t")).toBe("Call us: (800) 555-0199");
     await dni.number();
     expect(f).toHaveBeenCalledTimes(1);
-    expect(sent(f).session).toBe(s);
+    expect(sent(f).token).toBe(s);
     expect(text("#t")).toBe("Call us: (800) 555-0123");
   });
 
-  it("ask again in a new session after a different campaign click", async () => {
-    const f = await again(PAGE, "https://shop.example/?gclid=new");
-    const s = JSON.parse(localStorage.getItem("dni:s")!).i;
+  it.each([
+    ["a new gclid", "?gclid=new"],
+    ["a utm_source", "?x=1&utm_source=news"],
+  ])("ask first (the worker may begin a new session) when the URL brings another campaign click: %s", async (_, query) => {
+    const f = await again(PAGE, `https://shop.example/${query}`);
+    const s = JSON.parse(localStorage.getItem("dni:t")!);
     const dni = run();
     expect(text("#t")).toBe("Call us: (800) 555-0199");
     await dni.number();
     expect(f).toHaveBeenCalledTimes(1);
-    expect(sent(f).session).not.toBe(s);
-    expect(sent(f).source.landing).toBe("https://shop.example/?gclid=new");
+    expect(sent(f).token).toBe(s);
+    expect(sent(f).source.landing).toBe(`https://shop.example/${query}`);
+  });
+
+  it("use the cache when the URL brings no campaign click, or one withheld or empty", async () => {
+    const f = await again(PAGE, "https://shop.example/?gclid=withheld&utm_campaign=x&utm_source=&page=2");
+    run();
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+    await flush();
+    expect(f).not.toHaveBeenCalled();
   });
 
   it("renew in the background when a quarter of the lease is left", async () => {
@@ -264,6 +276,38 @@ describe("repeat views", () => {
     expect(f).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(LEASE * 0.1);
     expect(f).toHaveBeenCalledTimes(2);
+  });
+
+  it("renew without replacing the session another tab began since", async () => {
+    vi.useFakeTimers();
+    const f = stubFetch();
+    page(PAGE);
+    await run().number();
+    localStorage["dni:t"] = JSON.stringify("token-of-another-tab");
+    await vi.advanceTimersByTimeAsync(LEASE * 0.75);
+    expect(f).toHaveBeenCalledTimes(2);
+    expect(sent(f, 1).token).toBe(f.answers[0].token);
+    expect(JSON.parse(localStorage["dni:t"]!)).toBe("token-of-another-tab");
+  });
+
+  it("renew when the worker says (a recycling pool's renewAt), the cache still in use meanwhile", async () => {
+    vi.useFakeTimers();
+    const f = stubFetch({ ...answer([alloc("web", [US], US_T)]), renew: 120_000 });
+    page(PAGE);
+    await run().number();
+    await vi.advanceTimersByTimeAsync(119_000);
+    expect(f).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(f).toHaveBeenCalledTimes(2);
+    leave();
+    // A view after the renewal time, inside the lease: swapped from the cache, renewed in the background.
+    const g = stubFetch();
+    page(PAGE);
+    vi.setSystemTime(Date.now() + 150_000);
+    run();
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(g).toHaveBeenCalledTimes(1);
   });
 });
 

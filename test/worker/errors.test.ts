@@ -148,7 +148,7 @@ describe("errors", () => {
       "not_a_browser",
     );
     const body = (pad: number) => JSON.stringify({ key: acct.siteKey, session, pad: "x".repeat(pad) });
-    expectError(await raw("POST", "/v1/allocate", body(9000), { ...BROWSER_HEADERS, Origin: ORIGIN, "Content-Type": "text/plain" }), "payload_too_large");
+    expectError(await raw("POST", "/v1/allocate", body(25_000), { ...BROWSER_HEADERS, Origin: ORIGIN, "Content-Type": "text/plain" }), "payload_too_large");
   });
 
   it("voice callbacks: a content type no provider sends is 415; a bad signature 401", async () => {

@@ -67,7 +67,10 @@ describe("allocation refusals change nothing", () => {
       ["JSON array", "[1,2]", 400, "invalid_request"],
       ["JSON null", "null", 400, "invalid_request"],
       ["empty", "", 400, "invalid_json"],
-      ["oversized", JSON.stringify({ key: a.siteKey, session, pad: "x".repeat(20_000) }), 413, "payload_too_large"],
+      ["oversized", JSON.stringify({ key: a.siteKey, session, pad: "x".repeat(30_000) }), 413, "payload_too_large"],
+      ["token and session", JSON.stringify({ key: a.siteKey, session, token: "abc" }), 400, "invalid_request"],
+      ["token not a string", JSON.stringify({ key: a.siteKey, token: { session } }), 400, "invalid_request"],
+      ["token too long", JSON.stringify({ key: a.siteKey, token: "a".repeat(16_385) }), 400, "invalid_request"],
     ] as const) {
       const r = await raw(body);
       expect({ label, status: r.status, code: r.json?.error?.code }).toEqual({ label, status, code });

@@ -13,7 +13,7 @@ describe("the snippet's builds", () => {
     }
     const [liteJs, fullJs] = [await lite.text(), await full.text()];
     expect(fullJs).toContain("__tcfapi");
-    expect(fullJs).toContain("dni_s");
+    expect(fullJs).toContain("dni_t");
     expect(liteJs).not.toContain("__tcfapi");
     expect(liteJs).toContain('"/dni-full.js"');
     expect(full.headers.get("ETag")).not.toBe(lite.headers.get("ETag"));

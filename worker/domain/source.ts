@@ -13,7 +13,7 @@ import { CLICK_ID_COOKIES, CLICK_ID_PARAMS, type ClickIdKey } from "../../shared
 import type { Source } from "../schemas/allocate";
 
 const URL_MAX = 2048;
-const VALUE_MAX = 200;
+export const VALUE_MAX = 200;
 const NAME_MAX = 64;
 
 const UTM = ["source", "medium", "campaign", "term", "content"] as const;
@@ -40,6 +40,18 @@ export function clickIdFromGclCookie(value: string | undefined): string | null {
 export function gaClientIdOf(value: string | undefined): string | null {
   const m = value === undefined ? null : /^(?:GA\d\.\d{1,3}\.)?(\d{1,20}\.\d{1,20})$/.exec(value.trim());
   return m ? m[1]! : null;
+}
+
+/** A source context with every value cut to the size it is stored at (nothing parsed). */
+export function cutSource(input: Source): Source {
+  const out: Source = { ...input };
+  if (input.name !== undefined) out.name = cut(input.name, NAME_MAX)!;
+  if (input.referrer !== undefined) out.referrer = cut(input.referrer, URL_MAX)!;
+  if (input.landing !== undefined) out.landing = cut(input.landing, URL_MAX)!;
+  if (input.gaClientId !== undefined) out.gaClientId = cut(input.gaClientId, VALUE_MAX)!;
+  if (input.utm) out.utm = Object.fromEntries(Object.entries(input.utm).map(([k, v]) => [k, cut(v, VALUE_MAX)]));
+  if (input.clickIds) out.clickIds = Object.fromEntries(Object.entries(input.clickIds).map(([k, v]) => [k, cut(v, VALUE_MAX)]));
+  return out;
 }
 
 export function enrichSource(input: Source | undefined): Source | null {

@@ -38,7 +38,7 @@ const ATTEMPTS = 3;
 
 type Reply = { reply: AllocateReply; shard: number };
 
-export async function allocateFromPools(env: Env, req: AllocationRequest): Promise<Result<Omit<AllocateResponse, "source" | "pattern" | "lease" | "pairs">>> {
+export async function allocateFromPools(env: Env, req: AllocationRequest): Promise<Result<Pick<AllocateResponse, "session" | "now" | "pools">>> {
   const check = { siteKey: req.siteKey, origin: req.origin };
   const asDefault = !req.pools?.length;
   let fresh = false;

@@ -8,6 +8,7 @@
  * A sealed value is `v1.<key id>.<iv>.<ciphertext+tag>` (base64url), and its additional data binds it
  * to where it belongs (e.g. the account and provider), so a ciphertext moved elsewhere does not open.
  */
+import { base64urlDecode, base64urlEncode } from "./base64url";
 
 export interface Keyring {
   /** The key id that encrypts. */
@@ -18,22 +19,6 @@ export interface Keyring {
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 export type KeyringResult = { ok: true; keyring: Keyring } | { ok: false; reason: string };
-
-const b64urlEncode = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-
-function b64Decode(text: string): Uint8Array | null {
-  const std = text.replace(/-/g, "+").replace(/_/g, "/");
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(std)) return null;
-  try {
-    return Uint8Array.from(atob(std.padEnd(Math.ceil(std.length / 4) * 4, "=")), (c) => c.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
 
 const cache = new Map<string, Promise<KeyringResult>>();
 
@@ -55,7 +40,7 @@ async function load(text: string): Promise<KeyringResult> {
   for (const part of text.split(/[,\s]+/).filter(Boolean)) {
     const colon = part.indexOf(":");
     const id = colon > 0 ? part.slice(0, colon) : "";
-    const raw = b64Decode(colon > 0 ? part.slice(colon + 1) : "");
+    const raw = base64urlDecode(colon > 0 ? part.slice(colon + 1) : "");
     if (!KEY_ID.test(id) || !raw || raw.length !== 32) return { ok: false, reason: "SECRETS_KEY must be id:base64(32 bytes)[,id:base64…]" };
     if (keys.has(id)) return { ok: false, reason: `SECRETS_KEY lists key id ${id} twice` };
     keys.set(id, await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]));
@@ -69,7 +54,7 @@ export async function seal(ring: Keyring, plaintext: string, context: string): P
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const enc = new TextEncoder();
   const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: enc.encode(context) }, ring.keys.get(ring.current)!, enc.encode(plaintext));
-  return `v1.${ring.current}.${b64urlEncode(iv)}.${b64urlEncode(new Uint8Array(ct))}`;
+  return `v1.${ring.current}.${base64urlEncode(iv)}.${base64urlEncode(new Uint8Array(ct))}`;
 }
 
 /** Decrypt a sealed value; null when its key is not in the ring, it was altered, or `context` differs. */
@@ -77,8 +62,8 @@ export async function open(ring: Keyring, sealed: string, context: string): Prom
   const [version, id, ivText, ctText, ...rest] = sealed.split(".");
   if (version !== "v1" || !id || !ivText || !ctText || rest.length) return null;
   const key = ring.keys.get(id);
-  const iv = b64Decode(ivText);
-  const ct = b64Decode(ctText);
+  const iv = base64urlDecode(ivText);
+  const ct = base64urlDecode(ctText);
   if (!key || !iv || iv.length !== 12 || !ct) return null;
   try {
     const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: new TextEncoder().encode(context) }, key, ct);

@@ -6,6 +6,8 @@ import { PoolIdSchema } from "./common";
 const short = z.string().max(1000);
 const url = z.string().max(8192);
 const consentValue = z.enum(["granted", "denied"]);
+/** A session token's longest (worker/domain/session.ts makes them from values cut to size). */
+const TOKEN_MAX = 16_384;
 
 export const SourceSchema = z
   .object({
@@ -38,16 +40,25 @@ export const SourceSchema = z
 export const AllocateRequestSchema = z
   .object({
     key: z.string().max(200).openapi({ description: "Public site key (pk_…)." }),
-    session: z.string().regex(SESSION_ID_PATTERN, "16-64 of A-Z a-z 0-9 _ -"),
+    token: z.string().max(TOKEN_MAX).optional().openapi({
+      description:
+        "The session token of an earlier answer, sent back as it came: its session is kept, or a new one begun when source.landing brings another campaign click. One that is not a token is dropped (a new session). Not with session.",
+    }),
+    session: z.string().regex(SESSION_ID_PATTERN, "16-64 of A-Z a-z 0-9 _ -").optional().openapi({
+      description: "A session id the caller keeps itself: that session, with source as its first touch. Not with token; neither: a new session.",
+    }),
     pools: z.array(PoolIdSchema).max(MAX_POOLS_PER_ALLOCATION).optional(),
     sources: z
       .string()
       .max(2000)
       .optional()
-      .openapi({ description: "Source rules (the snippet's data-sources), applied here to source.landing and source.referrer." }),
-    source: SourceSchema.optional(),
+      .openapi({ description: "Source rules (the snippet's data-sources), applied here to the session's first touch: its landing URL and referrer." }),
+    source: SourceSchema.optional().openapi({
+      description: "This page view's touch; the session's first touch when it begins one.",
+    }),
   })
   .strict()
+  .refine((b) => b.token === undefined || b.session === undefined, { message: "token or session, not both", path: ["session"] })
   .openapi("AllocateRequest");
 
 const PhonePartsSchema = z
@@ -64,6 +75,11 @@ const PhonePartsSchema = z
 export const AllocateResponseSchema = z
   .object({
     session: z.string(),
+    token: z.string().openapi({ description: "The session token: what the snippet keeps and sends back as the request's token." }),
+    campaign: z.string().openapi({
+      description:
+        "RegExp source matching a landing URL that brings another campaign click than the session's first touch: the snippet then asks before using its cached answer.",
+    }),
     now: z.number(),
     source: z.string().openapi({ description: "The session's source name: the matching rule's, else referral or direct." }),
     pools: z.array(
@@ -75,16 +91,30 @@ export const AllocateResponseSchema = z
         expiresAt: z.number().nullable(),
         overflow: z.boolean(),
         renewAt: z.number().nullable().optional().openapi({
-          description: "When to ask again (ms since epoch): the snippet renews then, and a page view after it asks before showing its cached number.",
+          description:
+            "When to ask again (ms since epoch): a quarter of the lease before its end, sooner when the pool recycles. The answer's renew is the earliest of them.",
         }),
       }),
     ),
     pattern: z.string().openapi({ description: "RegExp source (flag g) finding the destinations in order, one group each, in any written form." }),
     pairs: z
-      .array(z.tuple([PhonePartsSchema, z.union([PhonePartsSchema, z.null()])]))
-      .openapi({ description: "Each destination, in the pattern's group order, with its pool's number (null: none): what the snippet finds and writes." }),
+      .array(
+        z.tuple([
+          PhonePartsSchema,
+          z.union([PhonePartsSchema, z.null()]),
+          z.union([z.literal(0), z.literal(1), z.literal(2)]),
+          z.object({ destination: z.string(), number: z.string(), source: z.string() }).optional(),
+        ]),
+      )
+      .openapi({
+        description:
+          "Each destination, in the pattern's group order, with its pool's number (null: none), how to write it (0: into the original's digit places, 1: in the number's own groups, 2: its national form) and, with a number, its dni:swap event's detail: what the snippet finds, writes and tells.",
+      }),
     lease: z.number().openapi({
       description: "How long the answer may be used, ms: until the earliest lease ends (5 min for a pool without a number), at most a day.",
+    }),
+    renew: z.number().openapi({
+      description: "When to renew, ms after the answer: the pools' earliest renewAt, else three quarters of lease; the cached answer stays in use meanwhile.",
     }),
   })
   .openapi("AllocateResponse");

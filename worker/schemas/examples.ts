@@ -7,15 +7,11 @@
 export const REQUEST_EXAMPLES: Record<string, unknown> = {
   AllocateRequest: {
     key: "pk_acc_3f9a1c2e_5bd0c7f1a2e94c6b8d3e0f12",
-    session: "k3V9x0Qm2LcR7tWz8yHp",
-    pools: ["google-ads"],
+    sources: "google-ads: gclid | utm_source=google & utm_medium=cpc -> google-ads; *: -> web",
     source: {
-      name: "google-ads",
       referrer: "https://www.google.com/",
       landing: "https://www.example.com/plumbing?gclid=Cj0KCQiA&utm_source=google&utm_campaign=spring",
-      utm: { source: "google", medium: "cpc", campaign: "spring" },
-      clickIds: { gclid: "Cj0KCQiA" },
-      gaClientId: "1234567890.1700000000",
+      gaClientId: "GA1.1.1234567890.1700000000",
     },
   },
   AccountCreate: { name: "Acme Plumbing", allowedOrigins: ["https://www.example.com", "https://*.staging.example.com"] },

@@ -2,15 +2,19 @@
  * POST /v1/allocate — the snippet's only call. The body is JSON sent as text/plain (a CORS simple
  * request: no preflight, so a first view costs exactly one request). Validated with the same
  * schema the OpenAPI document shows; CORS is granted to the account's allowed origins only.
+ *
+ * The session is decided here (domain/session.ts): the snippet sends its token and this page
+ * view's touch, and gets back the session, the token to keep and when to renew.
  */
 import type { Context } from "hono";
-import { leaseMs } from "../../../shared/lease";
+import { leaseMs, renewMs } from "../../../shared/lease";
 import { pairsOf } from "../../../shared/pairs";
 import { pattern } from "../../../shared/pattern";
 import type { PoolAllocation } from "../../../shared/protocol";
 import { classify } from "../../../shared/rules";
 import { anyNumber } from "../../domain/any-number";
 import { parseKey } from "../../domain/keys";
+import { begin, campaignPattern, decide, encodeToken, type Session } from "../../domain/session";
 import { enrichSource } from "../../domain/source";
 import { clientKey, clientOf } from "../../platform/client-key";
 import { AllocateRequestSchema, AllocateResponseSchema } from "../../schemas/allocate";
@@ -22,7 +26,8 @@ import { browserOnly } from "../middleware/browser-only";
 import { capBody } from "../middleware/limits";
 import { createRouter } from "../router";
 
-const ALLOCATE_MAX_BYTES = 8 * 1024;
+/** The session token and this page view's touch (each URL up to 8 KiB) fit. */
+const ALLOCATE_MAX_BYTES = 24 * 1024;
 
 const app = createRouter();
 
@@ -85,21 +90,26 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
       return c.json(errorBody("rate_limited", "Too many allocations from this address; the page keeps its own number"), 429);
     }
   }
-  // The source rules, here rather than in the snippet (its size): a name and the pools.
-  const picked = classify(body.sources ?? "", body.source?.landing, body.source?.referrer, body.pools, () => {});
-  const name = body.sources === undefined ? (body.source?.name ?? picked.name) : picked.name;
+  // The session: the caller's, else the token's unless this touch brings another campaign click.
+  const visit: Session & { continued?: boolean } = body.session !== undefined ? begin(body.source, body.session) : decide(body.token, body.source);
+  const { first } = visit;
+  const kept = { session: visit.session, token: encodeToken(visit), campaign: campaignPattern(visit.campaign) };
+  // The source rules, here rather than in the snippet (its size), on the first touch: a name and the pools.
+  const picked = classify(body.sources ?? "", first.landing, first.referrer, body.pools, () => {});
+  const name = body.sources === undefined ? (first.name ?? picked.name) : picked.name;
   const now = Date.now();
   if (picked.pools === null) {
     cors(c, origin);
-    return c.json({ session: body.session, now, source: name, pools: [], pattern: pattern([]), lease: leaseMs([], now) }, 200);
+    return c.json({ ...kept, now, source: name, pools: [], pattern: pattern([]), lease: leaseMs([], now), renew: renewMs([], now) }, 200);
   }
   const result = await allocateFromPools(c.env, {
     accountId: key.accountId,
     siteKey: body.key,
     origin: origin ?? null,
     pools: picked.pools,
-    session: body.session,
-    source: body.source ? JSON.stringify(enrichSource({ ...body.source, name })) : null,
+    session: visit.session,
+    // What the lease keeps for its calls: the first touch, with this request's consent state.
+    source: body.source || visit.continued ? JSON.stringify(enrichSource({ ...first, consent: body.source?.consent, name })) : null,
     now,
     // Per-address holding caps count by the same address as the rate limit, and are off with it (load tools).
     client: c.env.ALLOCATE_RATE_LIMIT === "off" ? null : clientOf(c.req.raw.headers),
@@ -112,7 +122,11 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   }
   cors(c, origin);
   const { pools } = result.value;
-  return c.json({ ...result.value, source: name, pattern: patternOf(pools), pairs: pairsOf(pools), lease: leaseMs(pools, result.value.now) }, 200);
+  const at = result.value.now;
+  return c.json(
+    { ...result.value, ...kept, source: name, pattern: patternOf(pools), pairs: pairsOf(pools, name), lease: leaseMs(pools, at), renew: renewMs(pools, at) },
+    200,
+  );
 });
 
 /** The pools' destinations in order; a replaceAll pool's ANY_NUMBER finds every number of its destinations' countries. */

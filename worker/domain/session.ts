@@ -1,0 +1,164 @@
+/**
+ * The snippet's sessions, decided here rather than in the browser (the snippet's size): a visit
+ * keeps its session, and the session its first touch (landing URL, referrer, GA client id, Google
+ * click cookies), until it lands through another campaign click: a new value of a click id (gclid,
+ * gbraid, wbraid, dclid, msclkid, fbclid, ttclid, li_fat_id) or of utm_source or utm_medium. Then a
+ * new session begins (crypto.randomUUID) with this page view's touch as its first.
+ *
+ * The snippet keeps the session as a token (`AllocateResponse.token`, opaque to it) and sends it
+ * back with this page view's touch. The token is base64url of `{session, first, campaign}` (JSON),
+ * not signed: it claims nothing a request could not claim itself (any session id, any first
+ * touch), and it is validated like the rest of the body. A token that does not decode to one is
+ * dropped (a new session), not refused: refusing would leave a visitor whose storage holds a broken
+ * one without a number until it is cleared.
+ *
+ * Consent: a click id the page may not send arrives as "withheld" (snippet/session.ts). A withheld
+ * value never starts a session (which click it was is unknown); a first touch whose click id was
+ * withheld takes the real value when a later request of the session may send it (the visitor
+ * granted ad consent), and a first touch without a GA client id or Google click cookies takes them
+ * from a later request. Without ad consent nothing of a click goes into a token; without analytics
+ * consent no GA client id.
+ */
+import { z } from "@hono/zod-openapi";
+import { CLICK_ID_PARAMS, SESSION_ID_PATTERN } from "../../shared/protocol";
+import { base64urlDecode, base64urlEncode } from "../platform/base64url";
+import { type Source, SourceSchema } from "../schemas/allocate";
+import { cutSource, VALUE_MAX, WITHHELD } from "./source";
+
+/** Campaign parameters: another value of any of them starts a new session. The first eight are click ids. */
+export const CAMPAIGN = [...CLICK_ID_PARAMS, "utm_source", "utm_medium"] as const;
+type CampaignKey = (typeof CAMPAIGN)[number];
+const CLICK_IDS: ReadonlySet<string> = new Set(CLICK_ID_PARAMS);
+
+/** A session as its token holds it. */
+export interface Session {
+  session: string;
+  /** The first touch as sent (cut to size), without the consent state (each request sends its own). */
+  first: Source;
+  /** The first touch's campaign values (from its whole landing URL, cut to 200 characters). */
+  campaign: Partial<Record<CampaignKey, string>>;
+}
+
+const TokenSchema = z
+  .object({
+    session: z.string().regex(SESSION_ID_PATTERN),
+    first: SourceSchema.omit({ consent: true }),
+    campaign: z
+      .object(Object.fromEntries(CAMPAIGN.map((k) => [k, z.string().max(VALUE_MAX)])) as Record<CampaignKey, z.ZodString>)
+      .partial()
+      .strict(),
+  })
+  .strict();
+
+export const encodeToken = ({ session, first, campaign }: Session): string =>
+  base64urlEncode(new TextEncoder().encode(JSON.stringify({ session, first, campaign })));
+
+/** The session a token holds, or null for anything that is not one of ours. */
+export function decodeToken(token: string): Session | null {
+  const bytes = base64urlDecode(token);
+  if (!bytes) return null;
+  try {
+    const parsed = TokenSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+    return parsed.success ? (parsed.data as Session) : null;
+  } catch {
+    return null;
+  }
+}
+
+const urlOf = (landing: string | undefined): URL | null => {
+  try {
+    return landing ? new URL(landing) : null;
+  } catch {
+    return null;
+  }
+};
+
+const adsDenied = (touch: Source | undefined) => touch?.consent?.adStorage === "denied";
+
+/** The campaign values a touch brings (empty ones are none); its click ids withheld without ad consent. */
+function campaignOf(touch: Source | undefined): Session["campaign"] {
+  const params = urlOf(touch?.landing)?.searchParams;
+  const out: Session["campaign"] = {};
+  for (const k of CAMPAIGN) {
+    const v = params?.get(k);
+    if (v) out[k] = CLICK_IDS.has(k) && adsDenied(touch) ? WITHHELD : v.slice(0, VALUE_MAX);
+  }
+  return out;
+}
+
+/** A touch as a first touch: cut to size, no consent state, nothing the consent sent with it does not allow. */
+function firstOf(touch: Source | undefined): Source {
+  const { consent, ...rest } = touch ?? {};
+  const first = cutSource(rest);
+  if (consent?.analyticsStorage === "denied") delete first.gaClientId;
+  if (consent?.adStorage === "denied") {
+    delete first.clickIds;
+    // The snippet sent them withheld already; anything else sent them anyway.
+    const url = urlOf(first.landing);
+    if (url && CLICK_ID_PARAMS.some((k) => url.searchParams.get(k) && url.searchParams.get(k) !== WITHHELD)) {
+      for (const k of CLICK_ID_PARAMS) if (url.searchParams.get(k)) url.searchParams.set(k, WITHHELD);
+      first.landing = url.href;
+    }
+  }
+  return first;
+}
+
+/** A new session, this touch its first. */
+export const begin = (touch: Source | undefined, session: string = crypto.randomUUID()): Session => ({
+  session,
+  first: firstOf(touch),
+  campaign: campaignOf(touch),
+});
+
+/**
+ * This request's session: the token's, unless there is none (or it is not one of ours) or this
+ * touch brings another campaign click; then a new one. A kept session's first touch takes what it
+ * lacked and this touch may now send (a click id it withheld, the GA client id, the Google click
+ * cookies).
+ */
+export function decide(token: string | undefined, touch: Source | undefined): Session & { continued: boolean } {
+  const had = token === undefined ? null : decodeToken(token);
+  const now = campaignOf(touch);
+  if (!had) return { ...begin(touch), continued: false };
+  const fresh = CAMPAIGN.some((k) => {
+    const v = now[k];
+    if (!v || v === had.campaign[k]) return false;
+    return !(CLICK_IDS.has(k) && (v === WITHHELD || had.campaign[k] === WITHHELD));
+  });
+  if (fresh) return { ...begin(touch), continued: false };
+  const first: Source = { ...had.first };
+  const campaign = { ...had.campaign };
+  const extra = firstOf(touch);
+  for (const k of CLICK_ID_PARAMS)
+    if (campaign[k] === WITHHELD && now[k] && now[k] !== WITHHELD) {
+      campaign[k] = now[k];
+      first.clickIds = { ...first.clickIds, [k]: now[k] };
+    }
+  first.gaClientId ??= extra.gaClientId;
+  if (extra.clickIds?.gcl_aw || extra.clickIds?.gcl_gb) {
+    first.clickIds = { ...first.clickIds };
+    first.clickIds.gcl_aw ??= extra.clickIds.gcl_aw;
+    first.clickIds.gcl_gb ??= extra.clickIds.gcl_gb;
+  }
+  return { session: had.session, first, campaign, continued: true };
+}
+
+const asWritten = (v: string) => encodeURIComponent(v).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * `AllocateResponse.campaign`: a RegExp source that matches a landing URL (as the snippet sends it)
+ * bringing another campaign click than the session's first touch, which decide() may answer with
+ * a new session: a view with a live cached answer asks first instead of using it. It may match
+ * more than decide() starts a session for (the same value encoded otherwise), never less.
+ */
+export function campaignPattern(campaign: Session["campaign"]): string {
+  // Parameters refusing the same values share one alternative: (?:gbraid|wbraid|…)=(?!…)
+  const byValues = new Map<string, string[]>();
+  for (const k of CAMPAIGN) {
+    const v = campaign[k];
+    const same = [...(CLICK_IDS.has(k) ? [WITHHELD] : []), ...(v && v !== WITHHELD ? [asWritten(v)] : [])];
+    const ahead = same.length ? `(?!(?:${same.join("|")})(?:[&#]|$))` : "";
+    byValues.set(ahead, [...(byValues.get(ahead) ?? []), k]);
+  }
+  return `[?&](?:${[...byValues].map(([ahead, keys]) => `(?:${keys.join("|")})=${ahead}`).join("|")})[^&#]`;
+}

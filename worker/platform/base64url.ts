@@ -1,0 +1,18 @@
+/** base64url (RFC 4648 §5, no padding): keys, sealed values, the snippet's session token. */
+
+export const base64urlEncode = (bytes: Uint8Array): string =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+
+/** The bytes of a base64 or base64url text (padding optional); null when it is not one. */
+export function base64urlDecode(text: string): Uint8Array | null {
+  const std = text.replace(/-/g, "+").replace(/_/g, "/");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(std)) return null;
+  try {
+    return Uint8Array.from(atob(std.padEnd(Math.ceil(std.length / 4) * 4, "=")), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
