@@ -29,8 +29,10 @@ describe("the demo site", () => {
       expect(v.allocs).toHaveLength(1);
       // The page's source rules travel with the request; the worker applies them (no pool named by the page).
       expect(body(v)).toMatchObject({ pools: [], sources: expect.stringContaining("-> demo-ads"), source: { landing: `${worker.url}/`, referrer: "" } });
-      expect((await answer(v)).source).toBe("direct");
-      const web = numberOf(await answer(v), "demo-web");
+      // Read before the page navigates away (its body is gone after).
+      const first = await answer(v);
+      expect(first.source).toBe("direct");
+      const web = numberOf(first, "demo-web");
       expect(web.e164).toMatch(/^\+18885550[01]\d\d$/);
       const T = us(web.nsn);
       expect(await href(v, "#header-tel")).toBe(`tel:${web.e164}`);
@@ -61,13 +63,17 @@ describe("the demo site", () => {
       const sent = body(v, 1);
       expect(sent).toMatchObject({ pools: [], source: { landing: expect.stringContaining("gclid=demo-gclid-123") } });
       expect((await answer(v, 1)).source).toBe("google-ads");
-      expect(sent.session).not.toBe(body(v).session);
+      // The worker began a new session for the new click: the second answer names another one, and
+      // the page sent back the token of the first.
+      const session = (await answer(v, 1)).session;
+      expect(session).not.toBe(first.session);
+      expect(sent.token).toBe(first.token);
       const ads = numberOf(await answer(v, 1), "demo-ads");
       expect(ads.e164).toMatch(/^\+18775550[01]\d\d$/);
       expect(await href(v, "#header-tel")).toBe(`tel:${ads.e164}`);
       expect(await text(v, "#header-tel")).toBe(us(ads.nsn).paren);
       const leases = await adminCall(worker.url, "GET", "/v1/pools/demo-ads/leases", DEMO_ADMIN_KEY);
-      expect(leases.json.leases).toContainEqual(expect.objectContaining({ session: sent.session, number: ads.e164 }));
+      expect(leases.json.leases).toContainEqual(expect.objectContaining({ session, number: ads.e164 }));
       expect(v.pageErrors).toEqual([]);
       expect(v.consoleErrors).toEqual([]);
     } finally {
