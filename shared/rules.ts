@@ -88,19 +88,19 @@ export const classify = (
   pools: string[] | undefined,
   warn: (m: string) => void,
 ): Classified => {
+  // Parsed once each, and only when present: a URL that throws costs far more than one that parses.
   const rules = parseRules(src, warn),
-    host = (u: string | undefined) => {
-      try {
-        return new URL(u || "").hostname;
-      } catch {
-        return "";
-      }
-    };
-  let params = new URLSearchParams();
-  try {
-    params = new URL(landing || "").searchParams;
-  } catch {}
-  const h = host(referrer) == host(landing) ? "" : host(referrer),
+    parse = (u: string | undefined) => {
+      if (u)
+        try {
+          return new URL(u);
+        } catch {}
+    },
+    page = parse(landing),
+    host = (u: URL | undefined) => (u ? u.hostname : ""),
+    params = page ? page.searchParams : new URLSearchParams();
+  const from = host(parse(referrer)),
+    h = from == host(page) ? "" : from,
     r = pick(rules, params, h);
   return {
     name: r && r.n != "*" ? r.n : h ? "referral" : "direct",

@@ -9,6 +9,7 @@
  * (longest free first), a recycle victim the first row of `numbers_idle` (seen longest ago), a
  * client's holding a count on `numbers_client` / `numbers_block` — O(log n) each.
  */
+import { phoneParts } from "../../shared/phone";
 import type { Lease } from "../schemas/pool";
 import { standing } from "./clients";
 import type { PoolHealth } from "./health";
@@ -48,6 +49,7 @@ type NumberRow = {
   last_shown_at: number | null;
   client: string | null;
   client_block: string | null;
+  parts: string | null;
 };
 
 type LeaseRow = {
@@ -65,7 +67,7 @@ type LeaseRow = {
 export const QUERIES = {
   own: "SELECT * FROM numbers WHERE session = ?",
   // released_at is "free since", or for a number held after moving between shards "free from": in the future.
-  free: "SELECT number, released_at FROM numbers WHERE session IS NULL AND retiring = 0 AND overflow = 0 ORDER BY released_at LIMIT 1",
+  free: "SELECT number, released_at, parts FROM numbers WHERE session IS NULL AND retiring = 0 AND overflow = 0 ORDER BY released_at LIMIT 1",
   // The session seen longest ago (last lease or renewal): never one that asked more recently.
   victim: "SELECT * FROM numbers WHERE session IS NOT NULL AND retiring = 0 AND overflow = 0 ORDER BY last_shown_at LIMIT 1",
   byClient: "SELECT COUNT(*) AS n FROM numbers WHERE client = ? AND session IS NOT NULL",
@@ -87,6 +89,13 @@ export const CLIENTS_MIGRATION = `
   CREATE INDEX numbers_client ON numbers (client) WHERE session IS NOT NULL;
   CREATE INDEX numbers_block ON numbers (client_block) WHERE session IS NOT NULL;
   CREATE INDEX numbers_idle ON numbers (last_shown_at) WHERE session IS NOT NULL AND retiring = 0 AND overflow = 0;`;
+
+/**
+ * Each number's parts as the snippet writes them (PhoneParts JSON), made when the number is added
+ * (libphonenumber costs more than the rest of a first allocation's work in the object, profiled);
+ * NULL for numbers added before this step (made when first leased, kept in memory).
+ */
+export const PARTS_MIGRATION = "ALTER TABLE numbers ADD COLUMN parts TEXT;";
 
 /** A renewal sooner than this after the last one (or a quarter lease, if shorter) extends nothing. */
 export const RENEW_MIN_MS = 60_000;
@@ -118,6 +127,12 @@ export interface GrantHooks {
 }
 
 export class LeaseTable {
+  /**
+   * No live lease ends before this (a lower bound: 0 until storage was asked). It spares most
+   * allocations the due-lease query: it is only asked once a lease can have ended.
+   */
+  private noneDueBefore = 0;
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly health: PoolHealth,
@@ -126,19 +141,28 @@ export class LeaseTable {
   /** Make the shard's numbers exactly `all`: the others retire (gone at once when free). */
   replaceNumbers(all: readonly NumberSpec[]): void {
     const wanted = new Set(all.map((n) => n.number));
-    const rows = this.sql.exec<{ number: string }>("SELECT number FROM numbers").toArray();
-    this.removeNumbers(rows.map((r) => r.number).filter((n) => !wanted.has(n)));
-    this.addNumbers(all);
+    const have = new Set(
+      this.sql
+        .exec<{ number: string }>("SELECT number FROM numbers")
+        .toArray()
+        .map((r) => r.number),
+    );
+    this.removeNumbers([...have].filter((n) => !wanted.has(n)));
+    this.addNumbers(all, have);
   }
 
-  /** Add numbers (a retiring one is taken back into use, its live lease kept). */
-  addNumbers(add: readonly NumberSpec[]): void {
+  /**
+   * Add numbers (a retiring one is taken back into use, its live lease kept). Numbers not in
+   * `have` (default: all of them) get their parts made here.
+   */
+  addNumbers(add: readonly NumberSpec[], have?: ReadonlySet<string>): void {
     for (const n of add) {
       this.sql.exec(
-        `INSERT INTO numbers (number, released_at) VALUES (?, ?)
+        `INSERT INTO numbers (number, released_at, parts) VALUES (?, ?, ?)
          ON CONFLICT (number) DO UPDATE SET retiring = 0`,
         n.number,
         n.heldUntil ?? 0,
+        have?.has(n.number) ? null : partsJson(n.number),
       );
     }
   }
@@ -212,9 +236,9 @@ export class LeaseTable {
       this.health.bump("rate_limited", now);
       return { number: null, expiresAt: null, overflow: false, retryAfter: admitted.retryAfter };
     }
-    const free = this.sql.exec<{ number: string; released_at: number }>(QUERIES.free).toArray()[0];
+    const free = this.sql.exec<{ number: string; released_at: number; parts: string | null }>(QUERIES.free).toArray()[0];
     if (free && free.released_at <= now)
-      return { ...this.lease(settings, free.number, req, now + leaseMs), asked: { fresh: true, dry: false, recycled: false } };
+      return { ...this.lease(settings, free.number, req, now + leaseMs), parts: free.parts, asked: { fresh: true, dry: false, recycled: false } };
     hooks.ranDry(now);
     if (settings.exhaustionPolicy === "recycle") {
       if (stand.draining) this.health.bump("recycle_refused", now);
@@ -224,7 +248,7 @@ export class LeaseTable {
         if (victim) {
           this.endLease(victim, now, "recycled");
           this.health.bump("recycled_early", now);
-          return { ...this.lease(settings, victim.number, req, now + leaseMs), asked: { fresh: true, dry: true, recycled: true } };
+          return { ...this.lease(settings, victim.number, req, now + leaseMs), parts: victim.parts, asked: { fresh: true, dry: true, recycled: true } };
         }
       }
     }
@@ -276,6 +300,7 @@ export class LeaseTable {
       this.health.bump("renewals", now);
       return {
         number: own.number,
+        parts: own.parts,
         expiresAt,
         overflow: false,
         renewAt: renewAt(settings, now, expiresAt),
@@ -283,7 +308,7 @@ export class LeaseTable {
       };
     }
     if (!due) this.health.bump("renewals_early", now);
-    return { number: own.number, expiresAt, overflow: false, renewAt: renewAt(settings, now, expiresAt) };
+    return { number: own.number, parts: own.parts, expiresAt, overflow: false, renewAt: renewAt(settings, now, expiresAt) };
   }
 
   /** Live leases a client holds here: by its address, and by its IPv6 /48. */
@@ -341,8 +366,16 @@ export class LeaseTable {
 
   /** End every lease whose time is up. */
   expireDue(now: number): void {
+    if (now < this.noneDueBefore) return;
     const due = this.sql.exec<NumberRow>(QUERIES.due, now).toArray();
     for (const row of due) this.endLease(row, row.expires_at!, "expired");
+    // Renewals only move ends later, so the earliest end now stays a lower bound until a new lease.
+    this.noneDueBefore = this.nextExpiry() ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Forget what memory holds of storage (a transaction failed). */
+  reset(): void {
+    this.noneDueBefore = 0;
   }
 
   /** Drop finished leases that ended before `before`: no call can be attributed to them any more. */
@@ -381,6 +414,7 @@ export class LeaseTable {
       client?.block ?? null,
       number,
     );
+    this.noneDueBefore = Math.min(this.noneDueBefore, expiresAt);
     this.health.bump("allocations", now);
     this.health.leaseStarted(now);
     return { number, expiresAt, overflow: false, renewAt: renewAt(settings, now, expiresAt) };
@@ -396,5 +430,14 @@ export class LeaseTable {
         row.number,
       );
     this.health.leaseEnded(row, at);
+  }
+}
+
+/** A number's parts as stored (JSON); null if it does not parse (then made, and refused, when leased). */
+function partsJson(number: string): string | null {
+  try {
+    return JSON.stringify(phoneParts(number));
+  } catch {
+    return null;
   }
 }

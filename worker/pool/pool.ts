@@ -17,7 +17,7 @@ import type { Lease } from "../schemas/pool";
 import { ALERTS_MIGRATION, PoolAlerts } from "./alerts";
 import { admit } from "./gate";
 import { emptyFigures, HEALTH_MIGRATION, PoolHealth } from "./health";
-import { CLIENTS_MIGRATION, LEASES_MIGRATION, LeaseTable } from "./leases";
+import { CLIENTS_MIGRATION, LEASES_MIGRATION, LeaseTable, PARTS_MIGRATION } from "./leases";
 import type { AccountGate, AllocateArgs, AllocateReply, CallMatch, CallQuery, NumberSpec, PoolPush, PoolSettings, PushResult } from "./protocol";
 import { RateWindow } from "./rate-window";
 import { REPLAY_MIGRATION, ReplayLog } from "./replay-log";
@@ -35,6 +35,8 @@ export const MIGRATIONS = [
   CLIENTS_MIGRATION,
   // The what-if replay's event log.
   REPLAY_MIGRATION,
+  // Each number's parts, made once when it is added.
+  PARTS_MIGRATION,
 ];
 
 const DAY_MS = 86_400_000;
@@ -176,7 +178,7 @@ export class PoolObject extends DurableObject<Env> {
       allocation: {
         pool: settings.poolId,
         destinations: settings.destinations,
-        number: grant.number ? this.partsOf(grant.number) : null,
+        number: grant.number ? this.partsOf(grant.number, grant.parts) : null,
         expiresAt: grant.expiresAt,
         overflow: grant.overflow,
         renewAt: grant.renewAt ?? null,
@@ -292,6 +294,7 @@ export class PoolObject extends DurableObject<Env> {
     } catch (err) {
       this.health.reset();
       this.alerts.reset();
+      this.leases.reset();
       throw err;
     }
   }
@@ -302,10 +305,11 @@ export class PoolObject extends DurableObject<Env> {
     this.gate = gate;
   }
 
-  private partsOf(number: string): PhoneParts {
+  /** A number's parts: remembered, else as stored when it was added, else made (numbers added before parts were stored). */
+  private partsOf(number: string, stored?: string | null): PhoneParts {
     let p = this.parts.get(number);
     if (!p) {
-      p = phoneParts(number);
+      p = stored ? (JSON.parse(stored) as PhoneParts) : phoneParts(number);
       this.parts.set(number, p);
     }
     return p;

@@ -141,6 +141,8 @@ export interface CallQuery {
 
 export interface LeaseGrant {
   number: string | null;
+  /** The number's parts as stored when it was added (PhoneParts JSON; null or absent: make them). */
+  parts?: string | null;
   expiresAt: number | null;
   overflow: boolean;
   /** When the snippet should ask again (null: no number). */

@@ -10,10 +10,27 @@ import { isbot } from "isbot";
 import type { AppEnv } from "../app-env";
 import { errorBody } from "../errors";
 
+/**
+ * isbot's verdict on recent User-Agents: its pattern is long and a page's visitors send few
+ * distinct strings (a browser version each), so most allocations skip it. Bounded: the oldest goes first.
+ */
+const verdicts = new Map<string, boolean>();
+const VERDICTS_KEPT = 500;
+
+function knownBot(ua: string): boolean {
+  let bot = verdicts.get(ua);
+  if (bot === undefined) {
+    bot = isbot(ua);
+    if (verdicts.size >= VERDICTS_KEPT) verdicts.delete(verdicts.keys().next().value!);
+    verdicts.set(ua, bot);
+  }
+  return bot;
+}
+
 function botReason(headers: Headers): string | null {
   const ua = headers.get("User-Agent");
   if (!ua) return "no User-Agent";
-  if (isbot(ua)) return "known bot or crawler";
+  if (knownBot(ua)) return "known bot or crawler";
   if (!headers.get("Accept-Language")) return "no Accept-Language";
   const mode = headers.get("Sec-Fetch-Mode") || null;
   if (mode !== null && mode !== "cors" && mode !== "same-origin") return `Sec-Fetch-Mode ${mode}`;
