@@ -1,8 +1,9 @@
 /**
  * Allocation benchmark under `wrangler dev` on loopback (bounded closed-loop load with autocannon):
  * POST /v1/allocate beside a trivial Durable Object that only increments a SQLite counter, on a
- * 10-number and a 10,000-number pool, first allocations (a new session each request) and sticky
- * re-allocations (known sessions).
+ * 10-number and a 10,000-number pool, first allocations (a new visit landing from an ad click:
+ * no token, a new session each request) and sticky re-allocations (a known visit's later page
+ * view: its token and this page's touch), with the bodies the snippet sends.
  *
  * Honest figures: the scenarios run interleaved, round after round, so a noisy phase of the machine
  * hits every scenario alike; each ratio is taken within a round and the median over rounds is
@@ -32,7 +33,6 @@ interface Scenario {
 }
 
 let seq = 0;
-const newSession = () => `bench${process.pid}x${(seq++).toString(36).padStart(12, "0")}`;
 
 async function run(s: Scenario, amount: number): Promise<Run> {
   const result = await autocannon({
@@ -69,15 +69,36 @@ async function main(): Promise<void> {
       "Sec-Fetch-Mode": "cors",
     };
     const url = `${ours.url}/v1/allocate`;
-    const first = (key: string) => () => JSON.stringify({ key, session: newSession() });
-    const known = Array.from({ length: 200 }, newSession);
-    for (const s of known) await fetch(url, { method: "POST", headers, body: JSON.stringify({ key: big.siteKey, session: s }) });
+    // Bodies as the snippet sends them (snippet/main.ts): a first view lands from an ad click with no
+    // token; a later view of the same visit sends the token of its answer with this page's touch.
+    const ga = "GA1.1.1234567890.1700000000";
+    const first = (key: string) => () =>
+      JSON.stringify({
+        key,
+        pools: [],
+        source: {
+          landing: `${ORIGIN}/plumbing?utm_source=google&utm_medium=cpc&gclid=Cj0KCQ${(seq++).toString(36)}`,
+          referrer: "https://www.google.com/",
+          gaClientId: ga,
+        },
+      });
+    const later = { landing: `${ORIGIN}/contact`, referrer: `${ORIGIN}/plumbing`, gaClientId: ga };
+    const known: string[] = [];
+    for (let k = 0; k < 200; k++) {
+      const res = await fetch(url, { method: "POST", headers, body: first(big.siteKey)() });
+      known.push(((await res.json()) as { token: string }).token);
+    }
     let i = 0;
     const scenarios: Scenario[] = [
       { name: "trivial DO counter (baseline)", url: `${trivial.url}/`, body: () => undefined, headers: {} },
       { name: "first allocation, 10-number pool", url, body: first(small.siteKey), headers },
       { name: "first allocation, 10,000-number pool", url, body: first(big.siteKey), headers },
-      { name: "sticky re-allocation, 10,000-number pool", url, body: () => JSON.stringify({ key: big.siteKey, session: known[i++ % known.length] }), headers },
+      {
+        name: "sticky re-allocation, 10,000-number pool",
+        url,
+        body: () => JSON.stringify({ key: big.siteKey, token: known[i++ % known.length], pools: [], source: later }),
+        headers,
+      },
     ];
     // Warm-up: isolates and objects loaded before anything is measured.
     for (const s of scenarios) await run(s, 300);

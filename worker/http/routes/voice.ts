@@ -84,27 +84,38 @@ async function handle(c: Context<AppEnv>, provider: Provider, leg: Leg, token?: 
   return c.body(reply.body, 200, { "Content-Type": reply.contentType });
 }
 
-const nativeProvider = (c: Context<AppEnv>) => c.req.param("provider") as (typeof NATIVE)[number];
-// A group: Hono puts the pattern into its route regex as is, and a bare alternation would match "plivo/status".
-const providerPath = `:provider{(?:${NATIVE.join("|")})}`;
-for (const [suffix, leg] of [
-  ["", "inbound"],
-  ["/status", "status"],
-  ["/whisper", "whisper"],
-  ["/next", "next"],
-  ["/answered", "answered"],
-  ["/confirm", "confirm"],
-  ["/recording", "recording"],
-] as const) {
-  app.on(["GET", "POST"], `/v1/voice/:account/${providerPath}${suffix}`, (c) => handle(c, nativeProvider(c), leg));
-}
-// The reference provider, signed: "agent" and "status" are never a voice secret (those are 20+ characters).
-app.post("/v1/voice/:account/agent", (c) => handle(c, "reference", "agent"));
-app.post("/v1/voice/:account/status", (c) => handle(c, "reference", "status"));
+const isNative = (s: string): s is (typeof NATIVE)[number] => (NATIVE as readonly string[]).includes(s);
+/** A native provider's callback legs by their last path segment (none: the inbound call). */
+const NATIVE_LEGS = new Map<string, Leg>([
+  ["status", "status"],
+  ["whisper", "whisper"],
+  ["next", "next"],
+  ["answered", "answered"],
+  ["confirm", "confirm"],
+  ["recording", "recording"],
+]);
+
+// One route per depth, told apart here: a provider's name, "agent"/"status" (the reference API,
+// signed; never a voice secret, those are 20+ characters) or a voice secret. A static segment or
+// a pattern beside a parameter in the same place would make Hono fall back from its one-regex
+// router to a tree walk on every request, allocations included (profiled).
 app.post("/v1/voice/:account", (c) => handle(c, "reference", "inbound"));
-app.post("/v1/voice/:account/:token", (c) => handle(c, "reference", "inbound", c.req.param("token")));
-app.post("/v1/voice/:account/:token/agent", (c) => handle(c, "reference", "agent", c.req.param("token")));
-app.post("/v1/voice/:account/:token/status", (c) => handle(c, "reference", "status", c.req.param("token")));
+app.on(["GET", "POST"], "/v1/voice/:account/:at", (c) => {
+  const at = c.req.param("at");
+  if (isNative(at)) return handle(c, at, "inbound");
+  if (c.req.method !== "POST") return c.notFound();
+  return at === "agent" || at === "status" ? handle(c, "reference", at) : handle(c, "reference", "inbound", at);
+});
+app.on(["GET", "POST"], "/v1/voice/:account/:at/:leg", (c) => {
+  const at = c.req.param("at");
+  const leg = c.req.param("leg");
+  if (isNative(at)) {
+    const nativeLeg = NATIVE_LEGS.get(leg);
+    return nativeLeg ? handle(c, at, nativeLeg) : c.notFound();
+  }
+  if (c.req.method !== "POST" || (leg !== "agent" && leg !== "status")) return c.notFound();
+  return handle(c, "reference", leg, at);
+});
 
 // ---- OpenAPI ----
 
