@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
 
@@ -71,16 +71,48 @@ describe("allocation", () => {
     const stored = () =>
       runInDurableObject(stub, (_i, s) => ({
         number: s.storage.sql.exec<{ session: string | null }>("SELECT session FROM numbers").one().session,
-        lease: s.storage.sql.exec<{ ended_at: number | null; end_reason: string | null }>("SELECT ended_at, end_reason FROM leases").one(),
+        // The history holds ended leases only (a live one is whole on its number).
+        ended: s.storage.sql.exec<{ session: string; ended_at: number; end_reason: string }>("SELECT session, ended_at, end_reason FROM leases").toArray(),
       }));
-    expect(await stored()).toEqual({ number: a, lease: { ended_at: null, end_reason: null } });
+    expect(await stored()).toEqual({ number: a, ended: [] });
     vi.setSystemTime(Date.now() + 61_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await stored()).toEqual({ number: null, lease: { ended_at: granted.json.pools[0].expiresAt, end_reason: "expired" } });
+    expect(await stored()).toEqual({ number: null, ended: [{ session: a, ended_at: granted.json.pools[0].expiresAt, end_reason: "expired" }] });
     expect(await stub.liveLeases(Date.now())).toHaveLength(0);
     const b = await allocate(acct.siteKey, sessionId("b"));
     expect(numberOf(b)).toBe(first);
     expect((await stub.counters()).recycled_early ?? 0).toBe(0);
+  });
+
+  it("a lease id is never given twice: not after the lease ended, its history was pruned, or the object restarted", async () => {
+    const { acct } = await setup(1, { graceSeconds: 0 });
+    const stub = poolStub(acct.accountId, "web");
+    const ids = () =>
+      runInDurableObject(stub, (_i, s) => ({
+        live: s.storage.sql.exec<{ lease_id: number | null }>("SELECT lease_id FROM numbers").one().lease_id,
+        ended: s.storage.sql
+          .exec<{ id: number }>("SELECT id FROM leases ORDER BY id")
+          .toArray()
+          .map((r) => r.id),
+      }));
+    const seen: number[] = [];
+    await allocate(acct.siteKey, sessionId("one"));
+    seen.push((await ids()).live!);
+    // Ended by the alarm: its row goes to the history with its id.
+    vi.setSystemTime(Date.now() + 61_000);
+    await runDurableObjectAlarm(stub);
+    expect(await ids()).toEqual({ live: null, ended: [seen[0]] });
+    await allocate(acct.siteKey, sessionId("two"));
+    seen.push((await ids()).live!);
+    // The history pruned (retention over), the object evicted: the next id still comes after all.
+    vi.setSystemTime(Date.now() + 31 * 86_400_000);
+    await runDurableObjectAlarm(stub);
+    expect((await ids()).ended).toEqual([]);
+    await evictDurableObject(stub);
+    await allocate(acct.siteKey, sessionId("three"));
+    seen.push((await ids()).live!);
+    expect(seen[1]).toBeGreaterThan(seen[0]!);
+    expect(seen[2]).toBeGreaterThan(seen[1]!);
   });
 
   it("keeps finished leases for grace + retention, then the alarm prunes them", async () => {

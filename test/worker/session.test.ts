@@ -29,7 +29,7 @@ const ask = (acct: Created, source: Record<string, unknown>, token?: unknown) =>
 /** The source context the lease of a session holds. */
 const held = (acct: Created, pool: string, session: string) =>
   runInDurableObject(poolStub(acct.accountId, pool), (_i, state) =>
-    JSON.parse(state.storage.sql.exec<{ source: string }>("SELECT source FROM leases WHERE session = ?", session).one().source),
+    JSON.parse(state.storage.sql.exec<{ source: string }>("SELECT source FROM numbers WHERE session = ?", session).one().source),
   );
 
 describe("sessions decided by the worker", () => {

@@ -48,7 +48,7 @@ describe("source context", () => {
     expect(r.status).toBe(200);
     const stored = await runInDurableObject(
       poolStub(acct.accountId, "web"),
-      (_i, state) => state.storage.sql.exec<{ source: string }>("SELECT source FROM leases WHERE session = ?", s).one().source,
+      (_i, state) => state.storage.sql.exec<{ source: string }>("SELECT source FROM numbers WHERE session = ?", s).one().source,
     );
     expect(JSON.parse(stored)).toMatchObject({ name: "google-ads", utm: { source: "google" }, clickIds: { gclid: "abc" } });
     expect(JSON.parse(stored).landing).toHaveLength(2048);
@@ -59,7 +59,7 @@ describe("source rules, applied by the worker (the snippet sends their text)", (
   const RULES = "google-ads: gclid | utm_source=google & utm_medium=cpc -> ads; email: utm_medium=email";
   const stored = (acct: { accountId: string }, pool: string, s: string) =>
     runInDurableObject(poolStub(acct.accountId, pool), (_i, state) =>
-      state.storage.sql.exec<{ source: string }>("SELECT source FROM leases WHERE session = ?", s).toArray(),
+      state.storage.sql.exec<{ source: string }>("SELECT source FROM numbers WHERE session = ?", s).toArray(),
     );
 
   it("a matching rule names the source and picks its pools; others get the default pools, named by their referrer", async () => {

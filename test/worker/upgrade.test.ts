@@ -69,9 +69,10 @@ describe("upgrade from the two-hop layout", () => {
       for (const n of NUMBERS) state.storage.sql.exec("INSERT INTO numbers (number) VALUES (?)", n);
       const lease = state.storage.sql
         .exec<{ id: number }>(
-          "INSERT INTO leases (number, session, leased_at, expires_at) VALUES (?, ?, ?, ?) RETURNING id",
+          "INSERT INTO leases (number, session, source, leased_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
           NUMBERS[1],
           session,
+          JSON.stringify({ name: "before-upgrade" }),
           now,
           now + 1_800_000,
         )
@@ -95,6 +96,12 @@ describe("upgrade from the two-hop layout", () => {
     expect(pool.json).toMatchObject({ trackingNumbers: NUMBERS, isDefault: true, version: 3 });
     // The session holding a number before the upgrade keeps it; a new one gets another.
     expect((await allocate(SITE_KEY, session)).json.pools[0].number.e164).toBe(NUMBERS[1]);
+    // Its lease moved whole onto its number (id and source); the history holds ended leases only.
+    const moved = await runInDurableObject(poolStub(ID, "web"), (_i, state) => ({
+      number: state.storage.sql.exec("SELECT lease_id, source FROM numbers WHERE session = ?", session).one(),
+      history: state.storage.sql.exec("SELECT id FROM leases").toArray().length,
+    }));
+    expect(moved).toEqual({ number: { lease_id: 1, source: JSON.stringify({ name: "before-upgrade" }) }, history: 0 });
     const other = (await allocate(SITE_KEY, sessionId())).json.pools[0].number.e164;
     expect(NUMBERS.filter((n) => n !== NUMBERS[1])).toContain(other);
     // Changes after the upgrade go through the new index.

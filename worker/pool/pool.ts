@@ -17,7 +17,7 @@ import type { Lease } from "../schemas/pool";
 import { ALERTS_MIGRATION, PoolAlerts } from "./alerts";
 import { admit } from "./gate";
 import { emptyFigures, HEALTH_MIGRATION, PoolHealth } from "./health";
-import { CLIENTS_MIGRATION, LEASES_MIGRATION, LeaseTable, PARTS_MIGRATION } from "./leases";
+import { CLIENTS_MIGRATION, LEASES_MIGRATION, LeaseTable, LIVE_ON_NUMBER_MIGRATION, PARTS_MIGRATION } from "./leases";
 import type { AccountGate, AllocateArgs, AllocateReply, CallMatch, CallQuery, NumberSpec, PoolPush, PoolSettings, PushResult } from "./protocol";
 import { RateWindow } from "./rate-window";
 import { REPLAY_MIGRATION, ReplayLog } from "./replay-log";
@@ -37,6 +37,8 @@ export const MIGRATIONS = [
   REPLAY_MIGRATION,
   // Each number's parts, made once when it is added.
   PARTS_MIGRATION,
+  // A live lease whole on its number; the history holds ended leases.
+  LIVE_ON_NUMBER_MIGRATION,
 ];
 
 const DAY_MS = 86_400_000;
