@@ -10,6 +10,7 @@
  *   cond  := "*" | key | key "=" glob                 key: a URL parameter, or "referrer"
  *   name  := [A-Za-z0-9_.-]+ | "*"                    "*": let the snippet name it (direct/referral)
  */
+import { parsedUrl } from "./url";
 
 export interface Rule {
   /** Source name; "*" lets the snippet name the source ("direct" or "referral"). */
@@ -88,18 +89,11 @@ export const classify = (
   pools: string[] | undefined,
   warn: (m: string) => void,
 ): Classified => {
-  // Parsed once each, and only when present: a URL that throws costs far more than one that parses.
   const rules = parseRules(src, warn),
-    parse = (u: string | undefined) => {
-      if (u)
-        try {
-          return new URL(u);
-        } catch {}
-    },
-    page = parse(landing),
-    host = (u: URL | undefined) => (u ? u.hostname : ""),
+    page = parsedUrl(landing),
+    host = (u: Readonly<URL> | null) => (u ? u.hostname : ""),
     params = page ? page.searchParams : new URLSearchParams();
-  const from = host(parse(referrer)),
+  const from = host(parsedUrl(referrer)),
     h = from == host(page) ? "" : from,
     r = pick(rules, params, h);
   return {

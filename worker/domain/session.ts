@@ -21,7 +21,8 @@
  */
 import { z } from "@hono/zod-openapi";
 import { CLICK_ID_PARAMS, SESSION_ID_PATTERN } from "../../shared/protocol";
-import { base64urlDecode, base64urlEncode } from "../platform/base64url";
+import { parsedUrl } from "../../shared/url";
+import { base64urlDecode, base64urlOfText } from "../platform/base64url";
 import { type Source, SourceSchema } from "../schemas/allocate";
 import { cutSource, VALUE_MAX, WITHHELD } from "./source";
 
@@ -50,8 +51,7 @@ const TokenSchema = z
   })
   .strict();
 
-export const encodeToken = ({ session, first, campaign }: Session): string =>
-  base64urlEncode(new TextEncoder().encode(JSON.stringify({ session, first, campaign })));
+export const encodeToken = ({ session, first, campaign }: Session): string => base64urlOfText(JSON.stringify({ session, first, campaign }));
 
 /** The session a token holds, or null for anything that is not one of ours. */
 export function decodeToken(token: string): Session | null {
@@ -65,19 +65,11 @@ export function decodeToken(token: string): Session | null {
   }
 }
 
-const urlOf = (landing: string | undefined): URL | null => {
-  try {
-    return landing ? new URL(landing) : null;
-  } catch {
-    return null;
-  }
-};
-
 const adsDenied = (touch: Source | undefined) => touch?.consent?.adStorage === "denied";
 
 /** The campaign values a touch brings (empty ones are none); its click ids withheld without ad consent. */
 function campaignOf(touch: Source | undefined): Session["campaign"] {
-  const params = urlOf(touch?.landing)?.searchParams;
+  const params = parsedUrl(touch?.landing)?.searchParams;
   const out: Session["campaign"] = {};
   for (const k of CAMPAIGN) {
     const v = params?.get(k);
@@ -85,6 +77,12 @@ function campaignOf(touch: Source | undefined): Session["campaign"] {
   }
   return out;
 }
+
+/** A first touch's landing URL, to change (its own copy: parsedUrl's are shared). */
+const ownUrl = (landing: string | undefined): URL | null => {
+  const url = parsedUrl(landing);
+  return url ? new URL(url.href) : null;
+};
 
 /** A touch as a first touch: cut to size, no consent state, nothing the consent sent with it does not allow. */
 function firstOf(touch: Source | undefined): Source {
@@ -94,7 +92,7 @@ function firstOf(touch: Source | undefined): Source {
   if (consent?.adStorage === "denied") {
     delete first.clickIds;
     // The snippet sent them withheld already; anything else sent them anyway.
-    const url = urlOf(first.landing);
+    const url = ownUrl(first.landing);
     if (url && CLICK_ID_PARAMS.some((k) => url.searchParams.get(k) && url.searchParams.get(k) !== WITHHELD)) {
       for (const k of CLICK_ID_PARAMS) if (url.searchParams.get(k)) url.searchParams.set(k, WITHHELD);
       first.landing = url.href;
@@ -156,9 +154,15 @@ export function campaignPattern(campaign: Session["campaign"]): string {
   const byValues = new Map<string, string[]>();
   for (const k of CAMPAIGN) {
     const v = campaign[k];
-    const same = [...(CLICK_IDS.has(k) ? [WITHHELD] : []), ...(v && v !== WITHHELD ? [asWritten(v)] : [])];
-    const ahead = same.length ? `(?!(?:${same.join("|")})(?:[&#]|$))` : "";
-    byValues.set(ahead, [...(byValues.get(ahead) ?? []), k]);
+    const click = CLICK_IDS.has(k);
+    const own = v && v !== WITHHELD ? asWritten(v) : "";
+    const same = click ? (own ? `${WITHHELD}|${own}` : WITHHELD) : own;
+    const ahead = same ? `(?!(?:${same})(?:[&#]|$))` : "";
+    const keys = byValues.get(ahead);
+    if (keys) keys.push(k);
+    else byValues.set(ahead, [k]);
   }
-  return `[?&](?:${[...byValues].map(([ahead, keys]) => `(?:${keys.join("|")})=${ahead}`).join("|")})[^&#]`;
+  let alternatives = "";
+  for (const [ahead, keys] of byValues) alternatives += `${alternatives ? "|" : ""}(?:${keys.join("|")})=${ahead}`;
+  return `[?&](?:${alternatives})[^&#]`;
 }

@@ -9,7 +9,9 @@
  * whose analytics_storage is denied no GA client id, whatever was sent; a click id "withheld" (the
  * snippet's stand-in, so the source rules still see that there was one) is never stored.
  */
+
 import { CLICK_ID_COOKIES, CLICK_ID_PARAMS, type ClickIdKey } from "../../shared/protocol";
+import { parsedUrl } from "../../shared/url";
 import type { Source } from "../schemas/allocate";
 
 const URL_MAX = 2048;
@@ -63,12 +65,7 @@ export function enrichSource(input: Source | undefined): Source | null {
   const gaClientId = gaClientIdOf(input.gaClientId);
   if (gaClientId && input.consent?.analyticsStorage !== "denied") out.gaClientId = gaClientId;
   if (input.consent !== undefined && Object.keys(input.consent).length) out.consent = { ...input.consent };
-  let params: URLSearchParams | null = null;
-  try {
-    if (input.landing) params = new URL(input.landing).searchParams;
-  } catch {
-    params = null;
-  }
+  const params = parsedUrl(input.landing)?.searchParams ?? null;
   const utm: NonNullable<Source["utm"]> = {};
   for (const k of UTM) {
     const v = input.utm?.[k] ?? params?.get(`utm_${k}`) ?? undefined;
