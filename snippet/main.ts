@@ -100,7 +100,15 @@ export const start = (config: Config, visit: Visit = session()): Api => {
       if (pattern.test(value))
         value = find(value, pattern, pairs, (written, [destination, number, mode, detail]) => {
           hit = 1;
-          if (!(allocation && number) || (wait = wait || (tries < 200 && pending(texts[0] || link!, hydrate)))) return written;
+          // A replaceAll pool's "every number" also finds the numbers an earlier pass wrote (a
+          // renewal scans again): the session's number stays as it was written. (A destination
+          // never ends in its tracking number's digits.)
+          if (
+            !(allocation && number) ||
+            written.replace(/\D/g, "").endsWith(number.nsn) ||
+            (wait = wait || (tries < 200 && pending(texts[0] || link!, hydrate)))
+          )
+            return written;
           swapped = 1;
           announce(destination, detail!);
           // A link's value is not used after this: only its href is written.

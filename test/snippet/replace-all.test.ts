@@ -11,6 +11,7 @@ beforeEach(() => {
   vi.spyOn(console, "warn").mockImplementation(() => {});
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await flush();
   reset();
 });
@@ -43,5 +44,31 @@ describe("replace every number", () => {
     expect(document.querySelector("#l")!.textContent).toBe("(800) 555-0123");
     expect(document.querySelector("#c")!.textContent).toBe("Order #2125550102 of 2026-11-25 for $1,212.55, ref 12/25/2026");
     expect(seen.sort()).toEqual(["*", "+18005550199"]);
+  });
+
+  it("a renewal leaves the numbers it wrote as they are: the destination's stays in its own shape", async () => {
+    vi.useFakeTimers();
+    const pool = alloc("all", [US, ANY_NUMBER], US_T);
+    const body = () => ({
+      session: "s",
+      now: Date.now(),
+      source: "direct",
+      pools: [pool],
+      pattern: pattern(pool.destinations, anyNumber([US])),
+      pairs: pairsOf([pool], "direct"),
+      lease: leaseMs([pool], Date.now()),
+      renew: renewMs([pool], Date.now()),
+      token: "t",
+      campaign: DIRECT_CAMPAIGN,
+    });
+    const f = stubFetch(body());
+    page(`<p id="a">Sales 800.555.0199, support (212) 555-0100</p>`);
+    await run().number();
+    expect(document.querySelector("#a")!.textContent).toBe("Sales 800.555.0123, support (800) 555-0123");
+    // The renewal scans the page again: the tracking number written in the destination's shape is
+    // no other number to write in the national form.
+    await vi.advanceTimersByTimeAsync(body().renew);
+    expect(f).toHaveBeenCalledTimes(2);
+    expect(document.querySelector("#a")!.textContent).toBe("Sales 800.555.0123, support (800) 555-0123");
   });
 });
