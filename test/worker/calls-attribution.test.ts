@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { groupQuery, LIST_ORDER } from "../../worker/account/call-store";
-import { LEASE_AT } from "../../worker/pool/leases";
+import { LEASE_AT } from "../../worker/pool/lease-schema";
 import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, ring, T0, visit, voiceOf } from "./calls-helpers";
 import { accountStub, api, createPool, freshNumbers, poolStub } from "./helpers";
 

@@ -1,6 +1,6 @@
 import { abortAllDurableObjects, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { QUERIES } from "../../worker/pool/leases";
+import { QUERIES } from "../../worker/pool/lease-schema";
 import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
 
 async function leasedPool() {

@@ -19,6 +19,9 @@
  *
  * At the pool's real size and lease (and a history that starts with the pool empty) the replay
  * makes the same choices as the pool did, so its figures equal what happened.
+ *
+ * (Over 300 lines: one simulation — the replayed allocator, the added renewals and the shares of
+ * each call — whose parts read and change the same state; apart, each would need the others' insides.)
  */
 import type { ExhaustionPolicy } from "../schemas/pool";
 

@@ -4,6 +4,8 @@
  * and are admitted here (gate.ts), so `POST /v1/allocate` touches exactly one object per pool.
  * Storage (SQLite) is the source of truth; memory holds the parsed settings, the gate and the time
  * the alarm is set for, all reloaded on start.
+ * (Over 300 lines: it is the object's whole RPC surface and its one alarm, each method a thin
+ * wrapper over leases.ts, number-set.ts, health.ts, alerts.ts and the replay log.)
  */
 import { DurableObject } from "cloudflare:workers";
 import { phoneParts } from "../../shared/phone";
@@ -17,7 +19,9 @@ import type { Lease } from "../schemas/pool";
 import { ALERTS_MIGRATION, PoolAlerts } from "./alerts";
 import { admit } from "./gate";
 import { emptyFigures, HEALTH_MIGRATION, PoolHealth } from "./health";
-import { CLIENTS_MIGRATION, LEASES_MIGRATION, LeaseTable, LIVE_ON_NUMBER_MIGRATION, PARTS_MIGRATION } from "./leases";
+import { CLIENTS_MIGRATION, LEASES_MIGRATION, LIVE_ON_NUMBER_MIGRATION, PARTS_MIGRATION } from "./lease-schema";
+import { LeaseTable } from "./leases";
+import { NumberSet } from "./number-set";
 import type { AccountGate, AllocateArgs, AllocateReply, CallMatch, CallQuery, NumberSpec, PoolPush, PoolSettings, PushResult } from "./protocol";
 import { RateWindow } from "./rate-window";
 import { REPLAY_MIGRATION, ReplayLog } from "./replay-log";
@@ -68,6 +72,7 @@ export class PoolObject extends DurableObject<Env> {
   /** New leases in the last minute (drain backstop; see RateWindow). */
   private readonly newLeases = new RateWindow();
   private readonly leases: LeaseTable;
+  private readonly numbers: NumberSet;
   private readonly health: PoolHealth;
   private readonly alerts: PoolAlerts;
   private readonly log: ReplayLog;
@@ -79,6 +84,7 @@ export class PoolObject extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.health = new PoolHealth(this.sql);
     this.leases = new LeaseTable(this.sql, this.health);
+    this.numbers = new NumberSet(this.sql);
     this.alerts = new PoolAlerts(this.sql, this.health);
     this.log = new ReplayLog(this.sql);
     // Only a pool the account has configured has a schema: a stray name must not create storage.
@@ -101,12 +107,12 @@ export class PoolObject extends DurableObject<Env> {
     migrate(this.ctx.storage, MIGRATIONS);
     this.transaction(() => {
       const numbers = push.settings.active ? push.numbers : { all: [] };
-      if ("all" in numbers) this.leases.replaceNumbers(numbers.all);
+      if ("all" in numbers) this.numbers.replaceNumbers(numbers.all);
       else {
-        this.leases.removeNumbers(numbers.remove);
-        this.leases.addNumbers(numbers.add);
+        this.numbers.removeNumbers(numbers.remove);
+        this.numbers.addNumbers(numbers.add);
       }
-      this.leases.setOverflow(push.settings.exhaustionPolicy === "overflow" ? push.settings.overflowNumber : null);
+      this.numbers.setOverflow(push.settings.exhaustionPolicy === "overflow" ? push.settings.overflowNumber : null);
       this.save("settings", push.settings);
       this.save("version", push.version);
       this.settings = push.settings;
@@ -118,7 +124,7 @@ export class PoolObject extends DurableObject<Env> {
     });
     await this.scheduleAlarm(now);
     const graceMs = push.settings.graceSeconds * 1000;
-    return { ok: true, version: push.version, departing: this.leases.departing(graceMs) };
+    return { ok: true, version: push.version, departing: this.numbers.departing(graceMs) };
   }
 
   /**
@@ -127,7 +133,7 @@ export class PoolObject extends DurableObject<Env> {
    */
   settleHolds(holds: NumberSpec[], now: number): void {
     if (!this.hasTables()) return;
-    this.transaction(() => this.leases.lowerHolds(holds, now));
+    this.transaction(() => this.numbers.lowerHolds(holds, now));
   }
 
   /**

@@ -2,7 +2,7 @@
 
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { googleDateTime, qualify } from "../../domain/conversions";
+import { CSV_COLUMNS, csvLine, GOOGLE_IMPORT_COLUMNS, googleImportCells, type ImportSetup } from "../../domain/call-csv";
 import { isTimeZone } from "../../domain/schedule";
 import { type CsvDelimiter, csvRow } from "../../platform/csv";
 import { unwrap } from "../../platform/result";
@@ -20,7 +20,6 @@ import {
   OrphanReportsSchema,
 } from "../../schemas/calls";
 import { errorResponses } from "../../schemas/common";
-import type { ConversionRules } from "../../schemas/conversions";
 import type { AppEnv } from "../app-env";
 import { adminAuth } from "../middleware/auth";
 import { ADMIN, createRouter, json } from "../router";
@@ -111,110 +110,6 @@ app.openapi(
     return c.body(null, 204);
   },
 );
-/** The columns of Google Ads' "conversions from clicks" import template, in its order. */
-const GOOGLE_IMPORT_COLUMNS = ["Google Click ID", "Conversion Name", "Conversion Time", "Conversion Value", "Conversion Currency"] as const;
-
-const CSV_COLUMNS = [
-  "call_id",
-  "started_at",
-  "pool",
-  "tracking_number",
-  "caller",
-  "attributed",
-  "reason",
-  "session",
-  "source",
-  "referrer",
-  "landing",
-  "utm_source",
-  "utm_medium",
-  "utm_campaign",
-  "utm_term",
-  "utm_content",
-  "gclid",
-  "msclkid",
-  "fbclid",
-  "ga_client_id",
-  "leased_at",
-  "lease_expires_at",
-  "lease_ended_at",
-  "action",
-  "routed_to",
-  "provider",
-  "outcome",
-  "talk_seconds",
-  "ended_at",
-  "gbraid",
-  "wbraid",
-  "dclid",
-  "ttclid",
-  "li_fat_id",
-  "ad_user_data_consent",
-  // Google Ads offline conversion import (conversions from clicks), filled for qualifying calls with a gclid.
-  ...GOOGLE_IMPORT_COLUMNS,
-] as const;
-
-/** How the Google import columns are filled: the account's rules, the action's name, its time zone. */
-interface ImportSetup {
-  rules: ConversionRules;
-  conversionName: string;
-  timeZone: string;
-}
-
-/** The Google import cells of a call: empty unless it qualifies (answered, long enough, consent) and has a gclid. */
-function googleImportCells(call: Call, setup: ImportSetup): (string | number | null)[] {
-  const q = qualify(call, "google_ads", setup.rules, false);
-  if (!q.ok || q.upload.clickIdType !== "gclid") return [null, null, null, null, null];
-  return [q.upload.clickId, setup.conversionName, googleDateTime(q.upload.at, setup.timeZone), q.upload.value, q.upload.currency];
-}
-
-const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
-
-function csvLine(call: Call, setup: ImportSetup, delimiter: CsvDelimiter): string {
-  const s = call.source;
-  return csvRow(
-    [
-      call.id,
-      iso(call.startedAt),
-      call.pool,
-      call.trackingNumber,
-      call.caller,
-      call.attributed,
-      call.reason,
-      call.session,
-      s?.name,
-      s?.referrer,
-      s?.landing,
-      s?.utm.source,
-      s?.utm.medium,
-      s?.utm.campaign,
-      s?.utm.term,
-      s?.utm.content,
-      s?.clickIds.gclid,
-      s?.clickIds.msclkid,
-      s?.clickIds.fbclid,
-      s?.gaClientId,
-      iso(call.lease?.leasedAt),
-      iso(call.lease?.expiresAt),
-      iso(call.lease?.endedAt),
-      call.route.action,
-      call.route.to,
-      call.provider,
-      call.outcome,
-      call.talkSeconds,
-      iso(call.endedAt),
-      s?.clickIds.gbraid,
-      s?.clickIds.wbraid,
-      s?.clickIds.dclid,
-      s?.clickIds.ttclid,
-      s?.clickIds.li_fat_id,
-      s?.consent?.adUserData ?? s?.consent?.adStorage,
-      ...googleImportCells(call, setup),
-    ],
-    delimiter,
-  );
-}
-
 /**
  * Streams every matching call, fetching a page from the account object per chunk. `google_ads`:
  * exactly Google's import template (a Parameters:TimeZone row, its five columns, qualifying calls only).
