@@ -69,7 +69,8 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   c.header("Cache-Control", "no-store");
   let raw: unknown;
   try {
-    raw = JSON.parse(await c.req.text());
+    // The request's own reader: nothing else on this route reads the body (Hono's cache of it is a hop).
+    raw = JSON.parse(await c.req.raw.text());
   } catch {
     // No CORS grant on anything refused before the pool checked the Origin against the account.
     return c.json(errorBody("invalid_json", "Body must be JSON"), 400);
