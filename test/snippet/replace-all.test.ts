@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { leaseMs, renewMs } from "../../shared/lease";
 import { pairsOf } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
-import { ANY_NUMBER } from "../../shared/protocol";
+import { ANY_NUMBER, type PoolAllocation } from "../../shared/protocol";
 import { anyNumber } from "../../worker/domain/any-number";
 import { alloc, DIRECT_CAMPAIGN, flush, page, reset, run, stubFetch, US, US_T } from "./helpers";
 
@@ -16,21 +16,24 @@ afterEach(async () => {
   reset();
 });
 
+/** The worker's answer for a replaceAll pool whose destination is US (its pattern finds every US number). */
+const answerFor = (pool: PoolAllocation) => ({
+  session: "s",
+  now: Date.now(),
+  source: "direct",
+  pools: [pool],
+  pattern: pattern(pool.destinations, anyNumber([US])),
+  pairs: pairsOf([pool], "direct"),
+  lease: leaseMs([pool], Date.now()),
+  renew: renewMs([pool], Date.now()),
+  token: "t",
+  campaign: DIRECT_CAMPAIGN,
+});
+
 describe("replace every number", () => {
   it("swaps each number in text and tel: links, the destination in its own shape, the others in the national form", async () => {
     const pool = alloc("all", [US, ANY_NUMBER], US_T);
-    stubFetch({
-      session: "s",
-      now: Date.now(),
-      source: "direct",
-      pools: [pool],
-      pattern: pattern(pool.destinations, anyNumber([US])),
-      pairs: pairsOf([pool], "direct"),
-      lease: leaseMs([pool], Date.now()),
-      renew: renewMs([pool], Date.now()),
-      token: "t",
-      campaign: DIRECT_CAMPAIGN,
-    });
+    stubFetch(answerFor(pool));
     page(`
       <p id="a">Sales 800.555.0199, support (212) 555-0100, fax +1 646 555 0101</p>
       <p id="b"><a id="l" href="tel:2125550100">2125550100</a></p>
@@ -49,25 +52,14 @@ describe("replace every number", () => {
   it("a renewal leaves the numbers it wrote as they are: the destination's stays in its own shape", async () => {
     vi.useFakeTimers();
     const pool = alloc("all", [US, ANY_NUMBER], US_T);
-    const body = () => ({
-      session: "s",
-      now: Date.now(),
-      source: "direct",
-      pools: [pool],
-      pattern: pattern(pool.destinations, anyNumber([US])),
-      pairs: pairsOf([pool], "direct"),
-      lease: leaseMs([pool], Date.now()),
-      renew: renewMs([pool], Date.now()),
-      token: "t",
-      campaign: DIRECT_CAMPAIGN,
-    });
-    const f = stubFetch(body());
+    const body = answerFor(pool);
+    const f = stubFetch(body);
     page(`<p id="a">Sales 800.555.0199, support (212) 555-0100</p>`);
     await run().number();
     expect(document.querySelector("#a")!.textContent).toBe("Sales 800.555.0123, support (800) 555-0123");
     // The renewal scans the page again: the tracking number written in the destination's shape is
     // no other number to write in the national form.
-    await vi.advanceTimersByTimeAsync(body().renew);
+    await vi.advanceTimersByTimeAsync(body.renew);
     expect(f).toHaveBeenCalledTimes(2);
     expect(document.querySelector("#a")!.textContent).toBe("Sales 800.555.0123, support (800) 555-0123");
   });
