@@ -1,10 +1,9 @@
 /** base64url (RFC 4648 §5, no padding): keys, sealed values, the snippet's session token. */
 
-export const base64urlEncode = (bytes: Uint8Array): string =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+/** base64 of a binary string (each character one byte) in the URL-safe alphabet, unpadded. */
+const urlSafe = (binary: string): string => btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+export const base64urlEncode = (bytes: Uint8Array): string => urlSafe(String.fromCharCode(...bytes));
 
 /** The bytes of a base64 or base64url text (padding optional); null when it is not one. */
 export function base64urlDecode(text: string): Uint8Array | null {
@@ -20,6 +19,6 @@ export function base64urlDecode(text: string): Uint8Array | null {
 /** base64url of a text's UTF-8 (ASCII, as most JSON is, goes straight to btoa: no byte array, profiled). */
 export function base64urlOfText(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range, control characters included.
-  if (/^[\x00-\x7f]*$/.test(text)) return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  if (/^[\x00-\x7f]*$/.test(text)) return urlSafe(text);
   return base64urlEncode(new TextEncoder().encode(text));
 }
