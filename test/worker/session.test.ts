@@ -208,3 +208,25 @@ describe("when to renew", () => {
     expect(r.json.lease).toBeGreaterThan(120_000);
   });
 });
+
+describe("a session begun by the request (no lease looked for)", () => {
+  it("a new session's request sent round again (a pool's shard count changed) leases one number per pool", async () => {
+    const acct = await createAccount();
+    for (const id of ["a", "b"]) await createPool(acct, { id, name: id, trackingNumbers: freshNumbers(4), destinations: ["+12127365000"] });
+    const first = (landing: string) =>
+      api("POST", "/v1/allocate", {
+        raw: JSON.stringify({ key: acct.siteKey, pools: ["a", "b"], source: { landing } }),
+        headers: { ...BROWSER_HEADERS, Origin: ORIGIN, "Content-Type": "text/plain" },
+      });
+    // The isolate remembers one shard each; then b gets two: b's shard sends the next request back
+    // after a has leased to its new session, and the second round must find that lease, not add one.
+    expect((await first(`${SHOP}one`)).status).toBe(200);
+    expect((await api("PATCH", "/v1/pools/b", { key: acct.adminKey, body: { shards: 2 } })).status).toBe(200);
+    const again = await first(`${SHOP}two`);
+    expect(again.status).toBe(200);
+    expect(again.json.pools.map((p: { number: { e164: string } | null }) => p.number !== null)).toEqual([true, true]);
+    const live = await poolStub(acct.accountId, "a").liveLeases(Date.now());
+    expect(live.map((l) => l.session).sort()).toEqual([again.json.session, expect.any(String)].sort());
+    expect(live.filter((l) => l.session === again.json.session)).toHaveLength(1);
+  });
+});

@@ -27,6 +27,8 @@ interface AllocationRequest {
   /** Pools the visitor's source rule selects; none: the account's default pool. */
   pools: string[] | undefined;
   session: string;
+  /** The session was begun for this request (domain/session.ts made its id): it holds no lease yet. */
+  fresh: boolean;
   source: string | null;
   now: number;
   /** From CF-Connecting-IP (never the body); null when absent. */
@@ -58,7 +60,8 @@ export async function allocateFromPools(env: Env, req: AllocationRequest): Promi
         ? fail(404, "pool_not_found", `No pool ${unknown} for this site key`)
         : fail(404, "no_default_pool", "No pool named and the account has no default pool");
     }
-    const replies = await Promise.all(ids.map((id) => allocateIn(env, req, id, routing, asDefault)));
+    // Only the first attempt's session is sure to hold no lease: a retry may follow a pool that leased.
+    const replies = await Promise.all(ids.map((id) => allocateIn(env, req, id, routing, asDefault, req.fresh && attempt === 0)));
     const refused = replies.find((r) => !r.reply.ok && r.reply.kind === "refused")?.reply;
     if (refused && !refused.ok && refused.kind === "refused") return { ok: false, error: refused.error };
     const unsynced = ids.filter((_, i) => {
@@ -87,7 +90,7 @@ export async function allocateFromPools(env: Env, req: AllocationRequest): Promi
 }
 
 /** One pool: the session's lease in a shard of an earlier count if it still has one there, else its current shard. */
-async function allocateIn(env: Env, req: AllocationRequest, id: string, routing: Routing, asDefault: boolean): Promise<Reply> {
+async function allocateIn(env: Env, req: AllocationRequest, id: string, routing: Routing, asDefault: boolean, fresh: boolean): Promise<Reply> {
   const shards = routing.pools[id]!;
   const current = shardOf(req.session, shards);
   const args: AllocateArgs = {
@@ -99,8 +102,10 @@ async function allocateIn(env: Env, req: AllocationRequest, id: string, routing:
     asDefault,
     client: req.client,
     shards,
+    fresh,
   };
-  const older = [...new Set((routing.earlier?.[id] ?? []).map((count) => shardOf(req.session, count)))].filter((s) => s !== current);
+  // A fresh session has no lease in a shard of an earlier count either.
+  const older = fresh ? [] : [...new Set((routing.earlier?.[id] ?? []).map((count) => shardOf(req.session, count)))].filter((s) => s !== current);
   if (older.length) {
     const found = await Promise.all(older.map((shard) => poolShard(env, req.accountId, id, shard).allocate({ ...args, renewOnly: true })));
     // A shard never configured holds no lease: the same as none.

@@ -36,6 +36,8 @@ export interface GrantRequest {
   now: number;
   client: ClientKey | null;
   renewOnly?: boolean | undefined;
+  /** The session was begun by this request (the worker made its id just now): it holds no lease. */
+  fresh?: boolean | undefined;
 }
 
 /** What grant() may do when the shard has no free number, and what it tells the caller. */
@@ -84,7 +86,8 @@ export class LeaseTable {
     const { session, now, client } = req;
     this.expireDue(now);
     const leaseMs = settings.leaseSeconds * 1000;
-    const own = this.sql.exec<NumberRow>(QUERIES.own, session).toArray()[0];
+    // A session this request began holds no lease: no need to look for one.
+    const own = req.fresh ? undefined : this.sql.exec<NumberRow>(QUERIES.own, session).toArray()[0];
     if (own) return this.renew(settings, own, req);
     if (req.renewOnly) return { number: null, expiresAt: null, overflow: false, none: true };
     const numbers = this.health.gauges().total;
@@ -100,9 +103,8 @@ export class LeaseTable {
       this.health.bump("rate_limited", now);
       return { number: null, expiresAt: null, overflow: false, retryAfter: admitted.retryAfter };
     }
-    const free = this.sql.exec<{ number: string; released_at: number; parts: string | null }>(QUERIES.free).toArray()[0];
-    if (free && free.released_at <= now)
-      return { ...this.lease(settings, free.number, req, now + leaseMs), parts: free.parts, asked: { fresh: true, dry: false, recycled: false } };
+    const free = this.lease(settings, null, req, now + leaseMs);
+    if (free) return { ...free, asked: { fresh: true, dry: false, recycled: false } };
     hooks.ranDry(now);
     if (settings.exhaustionPolicy === "recycle") {
       if (stand.draining) this.health.bump("recycle_refused", now);
@@ -112,7 +114,7 @@ export class LeaseTable {
         if (victim) {
           this.endLease(victim, now, "recycled");
           this.health.bump("recycled_early", now);
-          return { ...this.lease(settings, victim.number, req, now + leaseMs), parts: victim.parts, asked: { fresh: true, dry: true, recycled: true } };
+          return { ...this.lease(settings, victim.number, req, now + leaseMs)!, asked: { fresh: true, dry: true, recycled: true } };
         }
       }
     }
@@ -268,25 +270,33 @@ export class LeaseTable {
     return this.sql.exec<{ t: number | null }>(QUERIES.oldestEnded).one().t;
   }
 
-  private lease(settings: PoolSettings, number: string, req: GrantRequest, expiresAt: number): LeaseGrant {
+  /**
+   * Lease `number` (null: the number free longest, if one is free now) to the request's session:
+   * one statement. Null when no number was free.
+   */
+  private lease(settings: PoolSettings, number: string | null, req: GrantRequest, expiresAt: number): LeaseGrant | null {
     const { session, source, now, client } = req;
     const id = this.nextLeaseId();
-    this.sql.exec(
-      "UPDATE numbers SET lease_id = ?, session = ?, source = ?, leased_at = ?, expires_at = ?, last_shown_at = ?, client = ?, client_block = ?, sessions_served = sessions_served + 1 WHERE number = ?",
-      id,
-      session,
-      source,
-      now,
-      expiresAt,
-      now,
-      client?.addr ?? null,
-      client?.block ?? null,
-      number,
-    );
+    const set = [id, session, source, now, expiresAt, now, client?.addr ?? null, client?.block ?? null];
+    const taken =
+      number === null
+        ? this.sql.exec<{ number: string; parts: string | null }>(QUERIES.take, ...set, now).toArray()[0]
+        : this.sql
+            .exec<{ number: string; parts: string | null }>(
+              "UPDATE numbers SET lease_id = ?, session = ?, source = ?, leased_at = ?, expires_at = ?, last_shown_at = ?, client = ?, client_block = ?, sessions_served = sessions_served + 1 WHERE number = ? RETURNING number, parts",
+              ...set,
+              number,
+            )
+            .toArray()[0];
+    if (!taken) {
+      // The id was not used: the next lease takes it.
+      this.lastLeaseId = id - 1;
+      return null;
+    }
     this.noneDueBefore = Math.min(this.noneDueBefore, expiresAt);
     this.health.bump("allocations", now);
     this.health.leaseStarted(now);
-    return { number, expiresAt, overflow: false, renewAt: renewAt(settings, now, expiresAt) };
+    return { number: taken.number, parts: taken.parts, expiresAt, overflow: false, renewAt: renewAt(settings, now, expiresAt) };
   }
 
   private endLease(row: NumberRow, at: number, reason: "expired" | "recycled"): void {

@@ -166,7 +166,7 @@ export class PoolObject extends DurableObject<Env> {
       return { ok: false, kind: "reroute" };
     }
     const grant = this.transaction(() => {
-      const request = { session: args.session, source: args.source, now: args.now, client: args.client, renewOnly: args.renewOnly };
+      const request = { session: args.session, source: args.source, now: args.now, client: args.client, renewOnly: args.renewOnly, fresh: args.fresh };
       const granted = this.leases.grant(settings, request, {
         admitNew: (now) => this.newLeases.take(now, settings.maxNewLeasesPerMinute),
         ranDry: (now) => this.alerts.ranDry(settings, now),

@@ -89,6 +89,11 @@ export interface AllocateArgs {
    * count): answer it without extending, or `none`; never lease a new number.
    */
   renewOnly?: boolean;
+  /**
+   * The worker began this session for this request (its id made just now, first attempt only): it
+   * holds no lease anywhere, so the shard does not look for one.
+   */
+  fresh?: boolean;
 }
 
 /** A client address as the pool counts it: IPv4 address or IPv6 /64, and the IPv6 /48 (null for IPv4). */

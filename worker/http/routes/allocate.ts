@@ -109,6 +109,8 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
     origin: origin ?? null,
     pools: picked.pools,
     session: visit.session,
+    // A session decide() began just now (not the caller's, not the token's) holds no lease anywhere.
+    fresh: body.session === undefined && !visit.continued,
     // What the lease keeps for its calls: the first touch, with this request's consent state.
     source: body.source || visit.continued ? JSON.stringify(enrichSource({ ...first, consent: body.source?.consent, name })) : null,
     now,
