@@ -112,7 +112,8 @@ export class LeaseTable {
         // The session seen longest ago loses its number, never one that asked more recently.
         const victim = this.sql.exec<NumberRow>(QUERIES.victim).toArray()[0];
         if (victim) {
-          this.endLease(victim, now, "recycled");
+          // Its lease goes into the history; the new lease overwrites the row's (no freeing between).
+          this.endLease(victim, now, "recycled", true);
           this.health.bump("recycled_early", now);
           return { ...this.lease(settings, victim.number, req, now + leaseMs)!, asked: { fresh: true, dry: true, recycled: true } };
         }
@@ -299,7 +300,8 @@ export class LeaseTable {
     return { number: taken.number, parts: taken.parts, expiresAt, overflow: false, renewAt: renewAt(settings, now, expiresAt) };
   }
 
-  private endLease(row: NumberRow, at: number, reason: "expired" | "recycled"): void {
+  /** End a lease: its history row, then the number freed (or gone, retiring) unless `leasedAgain` (the caller leases it at once). */
+  private endLease(row: NumberRow, at: number, reason: "expired" | "recycled", leasedAgain = false): void {
     this.sql.exec(
       "INSERT INTO leases (id, number, session, source, leased_at, expires_at, ended_at, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       row.lease_id,
@@ -311,13 +313,15 @@ export class LeaseTable {
       at,
       reason,
     );
-    if (row.retiring) this.sql.exec("DELETE FROM numbers WHERE number = ?", row.number);
-    else
-      this.sql.exec(
-        "UPDATE numbers SET lease_id = NULL, session = NULL, source = NULL, leased_at = NULL, expires_at = NULL, client = NULL, client_block = NULL, released_at = ? WHERE number = ?",
-        at,
-        row.number,
-      );
+    // Leased again at once: the new lease writes every lease column of the row.
+    if (!leasedAgain)
+      if (row.retiring) this.sql.exec("DELETE FROM numbers WHERE number = ?", row.number);
+      else
+        this.sql.exec(
+          "UPDATE numbers SET lease_id = NULL, session = NULL, source = NULL, leased_at = NULL, expires_at = NULL, client = NULL, client_block = NULL, released_at = ? WHERE number = ?",
+          at,
+          row.number,
+        );
     this.health.leaseEnded(row, at);
   }
 }
