@@ -32,35 +32,52 @@ export class ApiError extends Error {
 
 type Query = Record<string, string | number | undefined>;
 
-/** The three ways the dashboard calls the API: JSON GET, JSON POST (no body), and a file as a Blob. */
+/** The ways the dashboard calls the API: JSON GET, JSON POST (no body), JSON PATCH, and a file as a Blob. */
 export interface Client {
   get<T>(path: string, query?: Query): Promise<T>;
   post<T>(path: string): Promise<T>;
+  patch<T>(path: string, body: unknown): Promise<T>;
   blob(path: string, query?: Query): Promise<Blob>;
 }
 
 /** `key` is read on every call (sign-out takes effect at once). */
 export function createClient(key: () => string | null, fetcher: typeof fetch = (...a) => fetch(...a)): Client {
-  const send = async (method: "GET" | "POST", path: string, query: Query = {}): Promise<Response> => {
+  const send = async (method: "GET" | "POST" | "PATCH", path: string, query: Query = {}, body?: unknown): Promise<Response> => {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
     const qs = params.toString();
-    const r = await fetcher(qs ? `${path}?${qs}` : path, { method, headers: { Authorization: `Bearer ${key() ?? ""}` }, cache: "no-store" });
+    const headers: Record<string, string> = { Authorization: `Bearer ${key() ?? ""}` };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const init: RequestInit = { method, headers, cache: "no-store" };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const r = await fetcher(qs ? `${path}?${qs}` : path, init);
     if (!r.ok) throw new ApiError(r.status, errorMessage(await r.json().catch(() => null)) ?? r.statusText);
     return r;
   };
   return {
     get: async <T>(path: string, query?: Query) => (await (await send("GET", path, query)).json()) as T,
     post: async <T>(path: string) => (await (await send("POST", path)).json()) as T,
+    patch: async <T>(path: string, body: unknown) => (await (await send("PATCH", path, {}, body)).json()) as T,
     blob: async (path: string, query?: Query) => (await send("GET", path, query)).blob(),
   };
 }
 
-/** The message of the API's `{ error: { code, message } }` body, if that is what came back. */
-function errorMessage(body: unknown): string | undefined {
+/**
+ * The message of the API's `{ error: { code, message, details? } }` body, if that is what came back,
+ * with what its details say ("message (destinations: why)").
+ */
+export function errorMessage(body: unknown): string | undefined {
   if (typeof body !== "object" || body === null || !("error" in body)) return undefined;
   const error = body.error;
-  return typeof error === "object" && error !== null && "message" in error && typeof error.message === "string" ? error.message : undefined;
+  if (typeof error !== "object" || error === null || !("message" in error) || typeof error.message !== "string") return undefined;
+  const details = "details" in error && Array.isArray(error.details) ? error.details.map(detailText).filter((d) => d) : [];
+  return details.length ? `${error.message} (${details.join("; ")})` : error.message;
+}
+
+/** One detail of an error as "path: message" (or its message alone). */
+function detailText(d: unknown): string {
+  if (typeof d !== "object" || d === null || !("message" in d) || typeof d.message !== "string") return "";
+  return "path" in d && typeof d.path === "string" && d.path ? `${d.path}: ${d.message}` : d.message;
 }
 
 /** A time range [from, to) in ms since epoch. */
@@ -92,6 +109,8 @@ export function endpoints(client: Client) {
     /** Deliveries retrying after a failure, or dead (retries ran out). */
     deliveries: async (status: "failing" | "dead", limit: number) => (await get<DeliveryList>("/v1/deliveries", { status, limit })).deliveries,
     redeliver: (id: string) => client.post<DeliveryItem>(`/v1/deliveries/${encodeURIComponent(id)}/redeliver`),
+    /** Turns a pool's replaceAll on or off (PATCH); answers the pool as changed. */
+    setReplaceAll: (id: string, on: boolean) => client.patch<Pool>(pool(id), { replaceAll: on }),
   };
 }
 

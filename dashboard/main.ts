@@ -65,6 +65,7 @@ page.login.addEventListener("submit", (ev) => {
 });
 page.signOut.addEventListener("click", () => signedOut());
 page.moreNumbers.addEventListener("click", () => overview.moreNumbers().catch(failed));
+page.replaceAll.addEventListener("change", () => overview.setReplaceAll(page.replaceAll.checked).catch(failed));
 page.csvButton.addEventListener("click", () => overview.downloadCsv().catch(failed));
 page.customForm.addEventListener("submit", (ev) => {
   ev.preventDefault();

@@ -2,9 +2,10 @@
  * What the signed-in dashboard shows and when it reloads. Calls first, over the chosen date range:
  * the totals, calls per day, calls by source / campaign / landing page / pool, the recent calls (each
  * opening its detail), the CSV of the range, failing deliveries with Redeliver. Then the pools: a
- * card each, the utilization of all of them, the selected pool's numbers, the ad conversions.
+ * card each, the utilization of all of them, the selected pool's numbers and its replaceAll setting,
+ * the ad conversions.
  */
-import type { Api, CallGrouping, HealthView, Pool, Range } from "./api";
+import { type Api, ApiError, type CallGrouping, type HealthView, type Pool, type Range } from "./api";
 import type { PageElements } from "./page";
 import { csvFileName, customRange, dateInput, type Preset, presetRange, rangeLabel } from "./range";
 import { renderCallDetail } from "./views/call-detail";
@@ -16,6 +17,7 @@ import { type NumbersTable, numbersTable } from "./views/numbers";
 import { type ChartRange, RANGES, renderPoolChart } from "./views/pool-chart";
 import { markSelected, renderPools } from "./views/pools";
 import { renderRecentCalls } from "./views/recent-calls";
+import { refusedReplaceAll, savingReplaceAll, showReplaceAll } from "./views/replace-all";
 import { renderTotals } from "./views/totals";
 
 /** Calls listed (and their ad conversions); the CSV has every call of the range. */
@@ -159,12 +161,41 @@ export class Overview {
     if (pick) await this.showPool(pick);
   }
 
-  /** Selects a pool: its card outlined and its numbers listed. */
+  /** Selects a pool: its card outlined, its replaceAll setting shown and its numbers listed. */
   async showPool(id: string): Promise<void> {
     this.selected = id;
     markSelected(this.page.pools, id);
-    this.page.numbersTitle.textContent = `Numbers — ${this.pools.find((p) => p.id === id)?.name ?? id}`;
+    const pool = this.pools.find((p) => p.id === id);
+    this.page.numbersTitle.textContent = `Numbers — ${pool?.name ?? id}`;
+    if (pool) showReplaceAll(this.replaceAllControl(), pool);
     await this.numbers.show(id);
+  }
+
+  /**
+   * Turns the selected pool's replaceAll on or off. A refusal (a pool with a whitelist of
+   * destinations) is shown beside the box in the API's words; a refused key still signs out.
+   */
+  async setReplaceAll(on: boolean): Promise<void> {
+    const pool = this.pools.find((p) => p.id === this.selected);
+    if (!pool) return;
+    const control = this.replaceAllControl();
+    savingReplaceAll(control);
+    let changed: Pool;
+    try {
+      changed = await this.api.setReplaceAll(pool.id, on);
+    } catch (e) {
+      refusedReplaceAll(control, pool, e instanceof Error ? e.message : String(e));
+      if (e instanceof ApiError && e.unauthorized) throw e;
+      return;
+    }
+    this.pools = this.pools.map((p) => (p.id === changed.id ? changed : p));
+    showReplaceAll(control, changed);
+    // The cards say it too: reloaded with their health.
+    await this.loadPools();
+  }
+
+  private replaceAllControl() {
+    return { box: this.page.replaceAll, note: this.page.replaceNote };
   }
 
   /** Switches the utilization chart's range. */

@@ -39,6 +39,8 @@ export function pageElements() {
     utilChart: byId("uchart"),
     utilLegend: byId("ulegend"),
     numbersTitle: byId("ntitle"),
+    replaceAll: byId<HTMLInputElement>("replace-all"),
+    replaceNote: byId("replace-note"),
     numbersBody: body("numbers"),
     moreNumbers: byId<HTMLButtonElement>("more"),
     conversionsBody: body("conversions"),

@@ -4,20 +4,20 @@
  * and parsing is most of what each of them costs (profiled). Callers must not change what they get.
  * Null for an absent or unparsable URL (parsing never throws out of here).
  */
+import { remember } from "./bounded-map";
+
 const recent = new Map<string, URL | null>();
 const KEPT = 8;
 
 export function parsedUrl(text: string | undefined): Readonly<URL> | null {
   if (!text) return null;
-  let url = recent.get(text);
-  if (url === undefined) {
-    try {
-      url = new URL(text);
-    } catch {
-      url = null;
-    }
-    if (recent.size >= KEPT) recent.delete(recent.keys().next().value!);
-    recent.set(text, url);
+  const url = recent.get(text);
+  if (url !== undefined) return url;
+  let parsed: URL | null;
+  try {
+    parsed = new URL(text);
+  } catch {
+    parsed = null;
   }
-  return url;
+  return remember(recent, KEPT, text, parsed);
 }

@@ -26,7 +26,7 @@ export function cardLines(p: Pool, h: HealthView): { ids: string; fill: string; 
   const c = h.counters;
   const e = h.episode;
   return {
-    ids: `${p.id} · ${alertSetting(p.status, h.alertThreshold)}`,
+    ids: `${p.id} · ${alertSetting(p.status, h.alertThreshold)}${p.replaceAll ? " · replaces every number" : ""}`,
     fill: `${n.leased} of ${n.total} leased (${pct(h.utilization)}) · ${n.free} free · 7-day peak ${h.peak7d}`,
     counters: `${c.allocations} allocations · ${c.recycledEarly} recycled early · ${c.overflow} overflow · ${c.refused} refused`,
     episode: e ? `Alert open since ${when(e.openedAt)}${e.exhaustedAt ? ` · ran dry ${when(e.exhaustedAt)}` : ""}` : null,

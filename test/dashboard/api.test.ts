@@ -80,6 +80,22 @@ describe("dashboard API client", () => {
     expect(new ApiError(500, "").unauthorized).toBe(false);
   });
 
+  it("patches a pool's replaceAll as JSON; a refusal's details follow its message", async () => {
+    const net = network(ok({ id: "web", replaceAll: true }));
+    expect(await endpoints(createClient(() => "sk_k", net.fetcher)).setReplaceAll("web a", true)).toEqual({ id: "web", replaceAll: true });
+    expect(net.sent.map((s) => [s.init?.method, s.url, s.init?.body, new Headers(s.init?.headers).get("Content-Type")])).toEqual([
+      ["PATCH", "/v1/pools/web%20a", '{"replaceAll":true}', "application/json"],
+    ]);
+    const details = [{ path: "destinations", value: "2", message: "with replaceAll, exactly one destination" }, { message: "and another" }];
+    const refused = network(() => Response.json({ error: { code: "replace_all_with_whitelist", message: "Not with a whitelist.", details } }, { status: 400 }));
+    const err = await endpoints(createClient(() => "k", refused.fetcher))
+      .setReplaceAll("list", true)
+      .catch((e: unknown) => e);
+    expect((err as ApiError).status).toBe(400);
+    expect((err as ApiError).message).toBe("Not with a whitelist. (destinations: with replaceAll, exactly one destination; and another)");
+    expect((err as ApiError).unauthorized).toBe(false);
+  });
+
   it("falls back to the status text when the error body is not the API's", async () => {
     const broken = network(() => new Response("<html>bad gateway</html>", { status: 502, statusText: "Bad Gateway" }));
     const err = await endpoints(createClient(() => "k", broken.fetcher))

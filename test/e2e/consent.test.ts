@@ -6,53 +6,47 @@
  *
  * The site answers on www.shop.test and app.shop.test (Chromium maps *.shop.test to 127.0.0.1).
  */
-import type { BrowserContext } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { adminCall, createAccountWithPool, launchChromium, type RunningWorker, startSite, startWorker } from "./harness";
-import { answer, body, href, newView, numberOf, ready, settle, text, us, type View } from "./visit";
+import { beforeAll, describe, expect, it } from "vitest";
+import { adminCall, createAccountWithPool } from "./harness";
+import { answer, body, fetched, href, numberOf, text, us, useSnippetBed, type View } from "./visit";
 
 const US = "+18005550199";
 const OFFICE = "+12127365000";
 const range = (base: number, n: number) => Array.from({ length: n }, (_, i) => `+${base + i}`);
 
-let worker: RunningWorker;
-let site: Awaited<ReturnType<typeof startSite>>;
-let chrome: Awaited<ReturnType<typeof launchChromium>>;
+const bed = useSnippetBed({ chromeArgs: ["--host-resolver-rules=MAP *.shop.test 127.0.0.1"] });
+const { open } = bed;
 let siteKey: string;
 /** http://www.shop.test:port and http://app.shop.test:port: the site under two host names. */
 let www: string;
 let app: string;
-const pages: Record<string, string> = {};
 
 /** A page with the tag (its attributes) after `head` (scripts that must run first: a CMP, gtag, the dni stub). */
-const html = (content: string, attrs: string, head = "") =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title><link rel="icon" href="data:,">${head}` +
-  `<script async src="${worker.url}/dni.js" data-key="${siteKey}" ${attrs}></script></head><body>${content}</body></html>`;
+const html = (content: string, attrs: string, head = "") => bed.html(content, { key: siteKey, attrs, head, title: "Shop" });
 
 const NUMBERS = `<p id="a">Call (800) 555-0199</p><a id="tel" href="tel:+18005550199">Call us</a>`;
 /** The page's own GA cookie (the snippet reads it, never writes it) and the dni stub with queued calls. */
 const GA = `<script>document.cookie = "_ga=GA1.1.987654321.1700000000; path=/";</script>`;
 const stub = (...calls: string[]) => `<script>window.dni = window.dni || function () { (dni.q = dni.q || []).push(arguments) };${calls.join(";")}</script>`;
-
-let ctx: BrowserContext;
-let views: View[];
-const open = async (url: string, wait = true) => {
-  const v = await newView(ctx);
-  views.push(v);
-  await v.page.goto(url);
-  if (wait) await ready(v.page);
-  return v;
+/**
+ * A number() call queued before the snippet: it is answered once consent decided (null while
+ * denied), so window.decided tells that the snippet has made its decision and done its work.
+ */
+const DECIDED = 'dni("number", "+18005550199", function (n) { window.decided = n })';
+const decided = async (v: View) => {
+  await v.page.waitForFunction(() => (window as any).decided !== undefined, undefined, { timeout: 10_000 });
+  return v.page.evaluate(() => (window as any).decided);
 };
+
 /** Everything the snippet could have stored, as the page sees it. */
 const storage = (v: View) => v.page.evaluate(() => ({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
 const UNTOUCHED = { local: {}, session: {}, cookie: "_ga=GA1.1.987654321.1700000000" };
 
 beforeAll(async () => {
-  [worker, site, chrome] = await Promise.all([startWorker(), startSite(pages), launchChromium(["--host-resolver-rules=MAP *.shop.test 127.0.0.1"])]);
-  const port = new URL(site.url).port;
+  const port = new URL(bed.site.url).port;
   www = `http://www.shop.test:${port}`;
   app = `http://app.shop.test:${port}`;
-  const acct = await createAccountWithPool(worker.url, `http://*.shop.test:${port}`, {
+  const acct = await createAccountWithPool(bed.worker.url, `http://*.shop.test:${port}`, {
     id: "web",
     name: "Website",
     trackingNumbers: range(18885550100, 20),
@@ -60,7 +54,7 @@ beforeAll(async () => {
     isDefault: true,
   });
   siteKey = acct.siteKey;
-  const all = await adminCall(worker.url, "POST", "/v1/pools", acct.adminKey, {
+  const all = await adminCall(bed.worker.url, "POST", "/v1/pools", acct.adminKey, {
     id: "all",
     name: "Every number",
     trackingNumbers: range(18775550100, 5),
@@ -68,8 +62,8 @@ beforeAll(async () => {
     replaceAll: true,
   });
   expect(all.status).toBe(201);
-  Object.assign(pages, {
-    "/denied": html(NUMBERS, "data-consent", GA + stub('dni("consent", false)')),
+  Object.assign(bed.pages, {
+    "/denied": html(NUMBERS, "data-consent", GA + stub('dni("consent", false)', DECIDED)),
     "/anonymous": html(NUMBERS, 'data-consent="anonymous"', GA + stub('dni("consent", false)')),
     "/later": html(NUMBERS, "data-consent", GA),
     "/tcf": html(
@@ -88,7 +82,7 @@ beforeAll(async () => {
       NUMBERS,
       "data-consent",
       `<script>window.dataLayer = window.dataLayer || []; function gtag() { dataLayer.push(arguments) }
-        gtag("consent", "default", { ad_storage: "denied", analytics_storage: "denied", ad_user_data: "denied", ad_personalization: "denied" });</script>`,
+        gtag("consent", "default", { ad_storage: "denied", analytics_storage: "denied", ad_user_data: "denied", ad_personalization: "denied" });</script>${stub(DECIDED)}`,
     ),
     "/plain": html(`${NUMBERS}<p>Our office: 212-555-0111</p>`, ""),
     "/sub": html(NUMBERS, 'data-domain="shop.test"'),
@@ -99,24 +93,6 @@ beforeAll(async () => {
       'data-pool="all"',
     ),
   });
-}, 90_000);
-
-afterAll(async () => {
-  await chrome?.close();
-  await site?.stop();
-  await worker?.stop();
-});
-
-beforeEach(async () => {
-  ctx = await chrome.newContext();
-  views = [];
-});
-afterEach(async () => {
-  for (const v of views) {
-    expect(v.pageErrors, "page errors").toEqual([]);
-    expect(v.consoleErrors, "console errors").toEqual([]);
-  }
-  await ctx.close();
 });
 
 /** Waits for the swap of #a. */
@@ -125,7 +101,8 @@ const swapped = (v: View) => v.page.waitForFunction(() => document.querySelector
 describe("data-consent", () => {
   it("denied: nothing asked, stored or swapped", async () => {
     const v = await open(`${www}/denied?gclid=E2E-secret`);
-    await settle(v, 400);
+    expect(await decided(v)).toBeNull();
+    expect(await fetched(v)).toBe(0);
     expect(v.allocs).toHaveLength(0);
     expect(await storage(v)).toEqual(UNTOUCHED);
     expect(await text(v, "#a")).toBe("Call (800) 555-0199");
@@ -149,7 +126,9 @@ describe("data-consent", () => {
 
   it("granted mid-page: swapped without a reload, then stored", async () => {
     const v = await open(`${www}/later?gclid=E2E-granted`);
-    await settle(v, 300);
+    // With no signal the snippet's last work of its own is the look for a TCF CMP at load.
+    await v.page.waitForLoadState("load");
+    expect(await fetched(v)).toBe(0);
     expect(v.allocs).toHaveLength(0);
     expect(await storage(v)).toEqual(UNTOUCHED);
     await v.page.evaluate(() => (window as any).dni("consent", true));
@@ -165,7 +144,9 @@ describe("data-consent", () => {
 
   it("a stub TCF CMP: waits while its UI is up, then follows the visitor's choice", async () => {
     const v = await open(`${www}/tcf`);
-    await settle(v, 300);
+    // The snippet has asked the CMP (which then defines choose) and heard that its UI is up.
+    await v.page.waitForFunction(() => typeof (window as any).choose === "function");
+    expect(await fetched(v)).toBe(0);
     expect(v.allocs).toHaveLength(0);
     await v.page.evaluate(() => (window as any).choose({ 1: true, 7: true }));
     await swapped(v);
@@ -174,7 +155,8 @@ describe("data-consent", () => {
 
   it("Google Consent Mode: the default denies, gtag('consent', 'update', …) grants mid-page", async () => {
     const v = await open(`${www}/gtag`);
-    await settle(v, 300);
+    expect(await decided(v)).toBeNull();
+    expect(await fetched(v)).toBe(0);
     expect(v.allocs).toHaveLength(0);
     expect(await storage(v)).toEqual({ local: {}, session: {}, cookie: "" });
     await v.page.evaluate(() => (window as any).gtag("consent", "update", { ad_storage: "granted", analytics_storage: "granted" }));
@@ -185,8 +167,7 @@ describe("data-consent", () => {
 
 describe("debug mode", () => {
   it("?dni_debug=1 on a page with the plain tag: the console says what was asked, the source, the pool, and what was left alone", async () => {
-    const v = await newView(ctx);
-    views.push(v);
+    const v = await bed.view();
     const lines: string[] = [];
     v.page.on("console", (m) => m.type() === "info" && lines.push(m.text()));
     await v.page.goto(`${www}/plain?dni_debug=1`);

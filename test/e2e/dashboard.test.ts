@@ -434,6 +434,60 @@ describe("the dashboard elsewhere", () => {
     }
   });
 
+  it("shows the selected pool's replaceAll and turns it on and off; a pool with a whitelist is refused in the API's words", async () => {
+    const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Swap all", allowedOrigins: [] });
+    const key: string = acct.json.adminKey;
+    for (const p of [
+      { id: "one", name: "One destination", trackingNumbers: ["+18445550100", "+18445550101"], destinations: ["+18005550100"], isDefault: true },
+      { id: "list", name: "Whitelist", trackingNumbers: ["+18445550102"], destinations: ["+18005550100", "+18005550101"] },
+    ])
+      expect((await adminCall(worker.url, "POST", "/v1/pools", key, p)).status).toBe(201);
+    const stored = async (id: string) => (await adminCall(worker.url, "GET", `/v1/pools/${id}`, key)).json.replaceAll ?? false;
+    const s = await signIn(key);
+    try {
+      const { page } = s;
+      const box = page.locator("#replace-all");
+      const note = page.locator("#replace-note");
+      const noteIs = (text: string) => page.waitForFunction((t) => document.querySelector("#replace-note")?.textContent === t, text);
+      await page.waitForFunction(() => document.querySelector("#ntitle")?.textContent === "Numbers — One destination");
+      await noteIs("Off: only the destination +18005550100 is swapped.");
+      expect(await box.isChecked()).toBe(false);
+
+      await box.click();
+      await noteIs("On: every phone number on the page becomes the visitor's number (calls go to +18005550100).");
+      expect(await box.isChecked()).toBe(true);
+      expect(await stored("one")).toBe(true);
+      await page.waitForFunction(() => document.querySelector(".pool.sel")?.textContent?.includes("replaces every number"));
+
+      await box.click();
+      await noteIs("Off: only the destination +18005550100 is swapped.");
+      expect(await box.isChecked()).toBe(false);
+      expect(await stored("one")).toBe(false);
+
+      // Exclusive with a whitelist: the API refuses, the page says why and shows the pool unchanged.
+      await page.locator(".pool", { hasText: "Whitelist" }).click();
+      await noteIs("Off: only the destinations +18005550100, +18005550101 are swapped.");
+      await box.click();
+      await noteIs(
+        "Not changed: replaceAll swaps every number on the page: give one destination (where calls go), not a whitelist (destinations: with replaceAll, exactly one destination)",
+      );
+      expect(await note.getAttribute("class")).toContain("err");
+      expect(await box.isChecked()).toBe(false);
+      expect(await box.isEnabled()).toBe(true);
+      expect(await stored("list")).toBe(false);
+      expect(await page.locator("#app").isVisible()).toBe(true);
+      // The one error logged: the browser's own line for the refused request.
+      expect(s.seen.errors).toEqual([expect.stringMatching(/^Failed to load resource: the server responded with a status of 400/)]);
+      expect(s.seen.requests.filter((r) => r.method === "PATCH").map((r) => new URL(r.url).pathname)).toEqual([
+        "/v1/pools/one",
+        "/v1/pools/one",
+        "/v1/pools/list",
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("pages a pool of more numbers than one page holds with More numbers", async () => {
     const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Big", allowedOrigins: [] });
     const numbers = Array.from({ length: 205 }, (_, i) => `+1${8335550000 + i}`);

@@ -4,7 +4,9 @@
  * the snippet's warnings.
  */
 import type { BrowserContext, Page, Request } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import type { AllocateRequest, AllocateResponse, PhoneParts } from "../../shared/protocol";
+import { launchChromium, type RunningWorker, startSite, startWorker } from "./harness";
 
 export interface View {
   page: Page;
@@ -81,9 +83,6 @@ export const href = (v: View, sel: string) => v.page.locator(sel).getAttribute("
 /** How many allocation fetches the page has made so far (counted in the page, as they are made). */
 export const fetched = (v: View): Promise<number> => v.page.evaluate(() => (window as any).__allocs);
 
-/** Lets a page run a while, so that a request that should not happen would have happened. */
-export const settle = (v: View, ms = 400) => v.page.waitForTimeout(ms);
-
 /** A NANP number in the usual shapes. */
 export const us = (nsn: string) => ({
   paren: `(${nsn.slice(0, 3)}) ${nsn.slice(3, 6)}-${nsn.slice(6)}`,
@@ -98,3 +97,82 @@ export const london = (nsn: string) => ({
   national: `0${nsn.slice(0, 2)} ${nsn.slice(2, 6)} ${nsn.slice(6)}`,
   intlTrunk: `+44 (0)${nsn.slice(0, 2)} ${nsn.slice(2, 6)} ${nsn.slice(6)}`,
 });
+
+export interface SnippetBed {
+  readonly worker: RunningWorker;
+  readonly site: Awaited<ReturnType<typeof startSite>>;
+  readonly chrome: Awaited<ReturnType<typeof launchChromium>>;
+  /** The customer's pages by path: filled in by the file's beforeAll (they need the worker's address and the site key). */
+  readonly pages: Record<string, string>;
+  /** A page of the customer's site with the snippet's tag (async, as pasted) in its head, after `head`. */
+  html(content: string, o: { key: string; attrs?: string; head?: string; title?: string }): string;
+  /** A new recorded page of this test's visitor, nothing loaded yet. */
+  view(): Promise<View>;
+  /** Opens url (a path: on the site) in a new recorded page of this test's visitor; waits for window.dni. */
+  open(url: string): Promise<View>;
+}
+
+/**
+ * The snippet's test bed for a file: a `wrangler dev` worker, the customer's site and Chromium,
+ * started once (call it before the file's own beforeAll, which then runs after this one's); a fresh
+ * browser context per test (a new visitor: empty storage, cache and cookies) whose pages, whatever
+ * the test did, must have thrown nothing and logged no console error.
+ */
+export function useSnippetBed(opts: { chromeArgs?: string[] } = {}): SnippetBed {
+  let worker: RunningWorker | undefined;
+  let site: SnippetBed["site"] | undefined;
+  let chrome: SnippetBed["chrome"] | undefined;
+  let ctx: BrowserContext | undefined;
+  let views: View[] = [];
+  const pages: Record<string, string> = {};
+  const started = <T>(x: T | undefined, what: string): T => {
+    if (x === undefined) throw new Error(`useSnippetBed: ${what} used before the file's beforeAll`);
+    return x;
+  };
+  beforeAll(async () => {
+    [worker, site, chrome] = await Promise.all([startWorker(), startSite(pages), launchChromium(opts.chromeArgs)]);
+  });
+  afterAll(async () => {
+    await chrome?.close();
+    await site?.stop();
+    await worker?.stop();
+  });
+  beforeEach(async () => {
+    ctx = await started(chrome, "chrome").newContext();
+    views = [];
+  });
+  afterEach(async () => {
+    for (const v of views) {
+      expect(v.pageErrors, "page errors").toEqual([]);
+      expect(v.consoleErrors, "console errors").toEqual([]);
+    }
+    await ctx?.close();
+  });
+  const bed: SnippetBed = {
+    get worker() {
+      return started(worker, "worker");
+    },
+    get site() {
+      return started(site, "site");
+    },
+    get chrome() {
+      return started(chrome, "chrome");
+    },
+    pages,
+    html: (content, o) =>
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${o.title ?? "Acme"}</title><link rel="icon" href="data:,">${o.head ?? ""}` +
+      `<script async src="${bed.worker.url}/dni.js" data-key="${o.key}" ${o.attrs ?? ""}></script></head><body>${content}</body></html>`,
+    async view() {
+      const v = await newView(started(ctx, "context"));
+      views.push(v);
+      return v;
+    },
+    async open(url) {
+      const v = await bed.view();
+      await v.page.goto(url.startsWith("/") ? bed.site.url + url : url);
+      await ready(v.page);
+      return v;
+    },
+  };
+  return bed;
+}

@@ -4,25 +4,17 @@
  * retried like webhooks with the same Idempotency-Key.
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_SUBJECT } from "../../worker/account/alert-email";
 import { FAILING_AFTER } from "../../worker/account/delivery-alerts";
 import { at, callBody, callId, callWorld, mockNetwork, ring, type Seen, T0 } from "./calls-helpers";
-import { accountStub, allocate, api, type Created, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
+import { accountStub, allocate, api, type Created, createAccount, createPool, freshNumbers, poolStub, sessionId, useTestClock } from "./helpers";
 
 const RESEND = "https://api.resend.com/emails";
 const KEY = "re_test_0123456789abcdef";
 const EMAIL = { apiKey: KEY, from: "DNI Alerts <alerts@shop.example>", to: ["ops@shop.example", "owner@shop.example"] };
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-  vi.spyOn(console, "warn").mockImplementation(() => undefined);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+useTestClock(T0, { silence: ["warn"] });
 
 interface SentEmail {
   from?: string;

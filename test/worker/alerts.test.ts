@@ -4,11 +4,11 @@
  * lasts, never for status `recycle` — through the outbox (signed, retried).
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { jitteredDelayMs } from "../../worker/account/outbox";
 import { shardName } from "../../worker/domain/shards";
 import { at, mockNetwork, type Seen, T0 } from "./calls-helpers";
-import { accountStub, allocate, api, type Created, createAccount, createPool, dump, freshNumbers, poolStub, sessionId } from "./helpers";
+import { accountStub, allocate, api, type Created, createAccount, createPool, dump, freshNumbers, poolStub, sessionId, useTestClock } from "./helpers";
 import { receive } from "./receiver";
 
 const HOOK = "https://hooks.example/alerts";
@@ -185,15 +185,7 @@ describe("a pool's alert episode: once on crossing the threshold, once on runnin
 });
 
 describe("pool alerts", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    at(T0);
-    vi.spyOn(console, "warn").mockImplementation(() => undefined);
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-    vi.useRealTimers();
-  });
+  useTestClock(T0, { silence: ["warn"] });
 
   it("a pool with status recycle never alerts, even when it runs dry", async () => {
     const { acct } = await world(4, { status: "recycle" });

@@ -1,6 +1,6 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId, useTestClock } from "./helpers";
 
 const DEST = "+12127365000";
 
@@ -23,11 +23,7 @@ async function setup(size: number, extra: Record<string, unknown> = {}) {
 const numberOf = (r: { json: any }) => r.json.pools[0].number?.e164 ?? null;
 
 describe("allocation", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(new Date("2031-01-01T00:00:00Z"));
-  });
-  afterEach(() => vi.useRealTimers());
+  const clock = useTestClock(Date.parse("2031-01-01T00:00:00Z"));
 
   it("answers destinations, a tracking number with display parts and the expiry", async () => {
     const { acct, tracking } = await setup(3);
@@ -48,12 +44,12 @@ describe("allocation", () => {
     const { acct } = await setup(5);
     const s = sessionId();
     const first = await allocate(acct.siteKey, s);
-    vi.setSystemTime(Date.now() + 40_000);
+    clock.advance(40_000);
     const second = await allocate(acct.siteKey, s);
     expect(numberOf(second)).toBe(numberOf(first));
     expect(second.json.pools[0].expiresAt).toBe(Date.now() + 60_000);
     // 40 s later the original lease would have ended; the extension keeps it.
-    vi.setSystemTime(Date.now() + 40_000);
+    clock.advance(40_000);
     expect(numberOf(await allocate(acct.siteKey, s))).toBe(numberOf(first));
     const other = await allocate(acct.siteKey, sessionId());
     expect(numberOf(other)).not.toBe(numberOf(first));
@@ -75,7 +71,7 @@ describe("allocation", () => {
         ended: s.storage.sql.exec<{ session: string; ended_at: number; end_reason: string }>("SELECT session, ended_at, end_reason FROM leases").toArray(),
       }));
     expect(await stored()).toEqual({ number: a, ended: [] });
-    vi.setSystemTime(Date.now() + 61_000);
+    clock.advance(61_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await stored()).toEqual({ number: null, ended: [{ session: a, ended_at: granted.json.pools[0].expiresAt, end_reason: "expired" }] });
     expect(await stub.liveLeases(Date.now())).toHaveLength(0);
@@ -99,13 +95,13 @@ describe("allocation", () => {
     await allocate(acct.siteKey, sessionId("one"));
     seen.push((await ids()).live!);
     // Ended by the alarm: its row goes to the history with its id.
-    vi.setSystemTime(Date.now() + 61_000);
+    clock.advance(61_000);
     await runDurableObjectAlarm(stub);
     expect(await ids()).toEqual({ live: null, ended: [seen[0]] });
     await allocate(acct.siteKey, sessionId("two"));
     seen.push((await ids()).live!);
     // The history pruned (retention over), the object evicted: the next id still comes after all.
-    vi.setSystemTime(Date.now() + 31 * 86_400_000);
+    clock.advance(31 * 86_400_000);
     await runDurableObjectAlarm(stub);
     expect((await ids()).ended).toEqual([]);
     await evictDurableObject(stub);
@@ -129,15 +125,15 @@ describe("allocation", () => {
     await allocate(acct.siteKey, sessionId());
     const stub = poolStub(acct.accountId, "web");
     const rows = () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM leases").one().n);
-    vi.setSystemTime(Date.now() + 61_000);
+    clock.advance(61_000);
     await runDurableObjectAlarm(stub);
     expect(await rows()).toBe(1);
     // Kept until end + grace + 30 days retention (LEASE_RETENTION_DAYS).
     const endedAt = Date.now() - 1_000;
-    vi.setSystemTime(endedAt + 600_000 + 30 * 86_400_000 - 1_000);
+    clock.at(endedAt + 600_000 + 30 * 86_400_000 - 1_000);
     await runDurableObjectAlarm(stub);
     expect(await rows()).toBe(1);
-    vi.setSystemTime(endedAt + 600_000 + 30 * 86_400_000 + 1_000);
+    clock.at(endedAt + 600_000 + 30 * 86_400_000 + 1_000);
     await runDurableObjectAlarm(stub);
     expect(await rows()).toBe(0);
   });
@@ -148,12 +144,12 @@ describe("allocation", () => {
     const got: string[] = [];
     for (const s of sessions) {
       got.push(numberOf(await allocate(acct.siteKey, s)));
-      vi.setSystemTime(Date.now() + 1_000);
+      clock.advance(1_000);
     }
     expect(new Set(got).size).toBe(3);
     expect([...got].sort()).toEqual([...tracking].sort());
     // All expire in leasing order; the first released is the first reused.
-    vi.setSystemTime(Date.now() + 120_000);
+    clock.advance(120_000);
     await runDurableObjectAlarm(poolStub(acct.accountId, "web"));
     expect(numberOf(await allocate(acct.siteKey, sessionId()))).toBe(got[0]);
   });
@@ -164,10 +160,10 @@ describe("allocation", () => {
       const a = sessionId("a");
       const b = sessionId("b");
       const na = numberOf(await allocate(acct.siteKey, a));
-      vi.setSystemTime(Date.now() + 5_000);
+      clock.advance(5_000);
       const nb = numberOf(await allocate(acct.siteKey, b));
       // A renewal counts once a quarter lease (here 15 s) has passed since the last (sooner ones change nothing).
-      vi.setSystemTime(Date.now() + 15_000);
+      clock.advance(15_000);
       await allocate(acct.siteKey, a); // a renews: b is now the least recently renewed
       const c = await allocate(acct.siteKey, sessionId("c"));
       expect(numberOf(c)).toBe(nb);

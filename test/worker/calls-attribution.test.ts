@@ -1,18 +1,14 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { groupQuery, LIST_ORDER } from "../../worker/account/call-store";
 import { LEASE_AT } from "../../worker/pool/lease-schema";
 import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, ring, T0, visit, voiceOf } from "./calls-helpers";
-import { accountStub, api, createPool, freshNumbers, poolStub } from "./helpers";
+import { accountStub, api, createPool, freshNumbers, poolStub, useTestClock } from "./helpers";
 
 const transferTo = (no: string) => ({ actions: [{ type: "TRANSFER", params: { no } }, { type: "HANGUP" }] });
 
 describe("attribution: the session that held the number at the call's start", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    at(T0);
-  });
-  afterEach(() => vi.useRealTimers());
+  useTestClock(T0);
 
   it("a renewal extends the lease a call is matched against (its end lives on the number while it runs)", async () => {
     const { acct, voice } = await callWorld(2, { leaseSeconds: 600, graceSeconds: 0 });

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, hmacHex, referenceSigned, ring, storage, T0, visit, voiceOf } from "./calls-helpers";
-import { api, createPool, freshNumbers } from "./helpers";
+import { api, createPool, freshNumbers, useTestClock } from "./helpers";
 
 const transferTo = (no: string, callerId?: string) => ({
   actions: [{ type: "TRANSFER", params: callerId ? { no, caller_id_no: callerId } : { no } }, { type: "HANGUP" }],
@@ -12,11 +12,7 @@ async function signedHeaders(secret: string, body: string, nowMs = Date.now(), u
 }
 let signedUrl = "";
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-});
-afterEach(() => vi.useRealTimers());
+useTestClock(T0);
 
 describe("callback authentication", () => {
   it("the secret path token and a valid signature are accepted; anything else is refused with 401 and nothing stored", async () => {

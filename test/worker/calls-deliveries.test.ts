@@ -1,8 +1,8 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { JITTER, jitteredDelayMs, MAX_ATTEMPTS, retryDelayMs } from "../../worker/account/outbox";
 import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, mockNetwork, onlyUpkeepDue, ring, type Seen, T0, visit } from "./calls-helpers";
-import { accountStub, api, type Created } from "./helpers";
+import { accountStub, api, type Created, useTestClock } from "./helpers";
 import { verifies } from "./receiver";
 
 const HOOK = "https://hooks.example/dni";
@@ -25,15 +25,7 @@ const deliveries = async (acct: Created, id: string): Promise<Record<string, Del
 const SECRET_A = `whsec_${btoa("a-webhook-secret-of-32-bytes-ok!")}`;
 const SECRET_B = `whsec_${btoa("b-webhook-secret-of-32-bytes-ok!")}`;
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-  vi.spyOn(console, "warn").mockImplementation(() => undefined); // failed attempts are logged
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+useTestClock(T0, { silence: ["warn"] }); // failed attempts are logged
 
 describe("GA4 and webhook deliveries, at the network edge", () => {
   it("an attributed call becomes a GA4 event and a signed webhook; a failing receiver is retried with backoff, then succeeds", async () => {

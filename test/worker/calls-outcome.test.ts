@@ -4,11 +4,11 @@
  * see (kept as an orphan, then forgotten), and `call.completed` at the network edge (webhook, GA4).
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ORPHAN_TTL_MS } from "../../worker/account/call-events";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { at, callBody, callId, callWorld, GOOGLE, getCall, mockNetwork, referenceSigned, ring, storage, T0, visit } from "./calls-helpers";
-import { accountStub, api, type Created } from "./helpers";
+import { accountStub, api, type Created, useTestClock } from "./helpers";
 import { verifies } from "./receiver";
 import { inboundFields, nativeId, providerWorld, send, signed } from "./voice-helpers";
 
@@ -17,15 +17,7 @@ const OUTCOME_SECRET = `whsec_${btoa("0123456789abcdef0123456789abcdef")}`;
 
 const HOOK = "https://hooks.example/dni";
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-  vi.spyOn(console, "warn").mockImplementation(() => undefined);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+useTestClock(T0, { silence: ["warn"] });
 
 /** A Twilio account whose caller visited first; `dial` sends a <Dial action> report, `status` the number's status callback. */
 async function twilioCall() {

@@ -5,10 +5,10 @@
  * retention are readable from the R2 archive; erasure removes a call everywhere.
  */
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { callLogName, monthOf } from "../../worker/calllog/call-log";
 import { at, callBody, callId, callWorld, GOOGLE, getCall, mockNetwork, ring, T0, visit } from "./calls-helpers";
-import { accountStub, api, type Created, poolStub } from "./helpers";
+import { accountStub, api, type Created, poolStub, useTestClock } from "./helpers";
 
 const DAY = 86_400_000;
 const HOOK = "https://hooks.example/dni";
@@ -16,15 +16,7 @@ const CALLS_PER_DAY = 1;
 const RETENTION_DAYS = 30;
 const DAYS = 100;
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-  vi.spyOn(console, "warn").mockImplementation(() => undefined);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+useTestClock(T0, { silence: ["warn"] });
 
 type Counts = Record<string, number>;
 

@@ -3,18 +3,12 @@
  * first-party cookie values (`_gcl_aw` / `_gcl_gb`: "GCL.<ts>.<id>"), and the consent state, kept
  * with the session and shown on the call.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clickIdFromGclCookie, enrichSource } from "../../worker/domain/source";
-import { at, callBody, callId, callWorld, getCall, ring, T0, visit } from "./calls-helpers";
-import { allocate, sessionId } from "./helpers";
+import { callBody, callId, callWorld, getCall, ring, T0, visit } from "./calls-helpers";
+import { allocate, sessionId, useTestClock } from "./helpers";
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useTestClock(T0);
 
 describe("click ids", () => {
   it("every ad click id in the landing URL is kept; what the snippet sent wins", () => {

@@ -3,21 +3,15 @@
  * lease, shown on the call; a denied visit keeps no click ids or GA client id whatever was sent; a
  * consent granted later on the same page (the same session renewing) is what the call gets.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { enrichSource } from "../../worker/domain/source";
 import { at, callBody, callId, callWorld, getCall, ring, T0, visit } from "./calls-helpers";
-import { allocate } from "./helpers";
+import { allocate, useTestClock } from "./helpers";
 
 const DENIED = { adStorage: "denied", analyticsStorage: "denied", adUserData: "denied", adPersonalization: "denied" } as const;
 const GRANTED = { adStorage: "granted", analyticsStorage: "granted", adUserData: "granted", adPersonalization: "granted" } as const;
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useTestClock(T0);
 
 describe("consent on the session and the call", () => {
   it("withheld click ids are never stored; denied ad_storage drops click ids, denied analytics_storage the GA client id", () => {

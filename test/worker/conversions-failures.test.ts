@@ -12,7 +12,7 @@ import { JITTER, retryDelayMs } from "../../worker/account/outbox";
 import { ALERT_HOOK, googleError, mockPlatforms, msFault, platformViolations } from "./ad-platforms";
 import { at, callWorld, getCall, T0 } from "./calls-helpers";
 import { adCall, alarm, conversionOf, conversions, GOOGLE_SETTINGS, MS_SETTINGS } from "./conversions-helpers";
-import { accountStub, api, dump } from "./helpers";
+import { accountStub, api, dump, useTestClock } from "./helpers";
 
 /** Everything written to the console while a test runs, as text. */
 let logged: string[] = [];
@@ -26,20 +26,15 @@ const text = (v: unknown): string => {
   }
 };
 
+useTestClock(T0);
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
   logged = [];
   for (const level of ["log", "info", "warn", "error", "debug"] as const)
     vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
       logged.push(`${level}: ${args.map(text).join(" ")}`);
     });
 });
-afterEach(() => {
-  expect(platformViolations()).toEqual([]);
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+afterEach(() => expect(platformViolations()).toEqual([]));
 
 const upload = (ads: ReturnType<typeof mockPlatforms>, i: number) => JSON.parse(ads.googleUploads()[i]!.body) as { conversions: Record<string, unknown>[] };
 const deliveryOf = async (acct: Parameters<typeof getCall>[0], id: string, kind = "google_ads") =>

@@ -5,26 +5,17 @@
  * the call; an expired access token is refreshed once; a revoked refresh token stops uploads with
  * one alert; a visit without consent is never uploaded.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { JITTER, retryDelayMs } from "../../worker/account/outbox";
 import { googleDateTime } from "../../worker/domain/conversions";
 import { ALERT_HOOK, mockPlatforms, platformViolations } from "./ad-platforms";
 import { at, callWorld, getCall, ring, T0 } from "./calls-helpers";
 import { adCall, alarm, conversionOf, conversions, csv, GOOGLE_SETTINGS, MS_SETTINGS, parseCsv } from "./conversions-helpers";
-import { accountStub, api, dump } from "./helpers";
+import { accountStub, api, dump, useTestClock } from "./helpers";
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-  vi.spyOn(console, "warn").mockImplementation(() => undefined);
-  vi.spyOn(console, "error").mockImplementation(() => undefined);
-});
-afterEach(() => {
-  expect(platformViolations()).toEqual([]);
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+useTestClock(T0, { silence: ["warn", "error"] });
+afterEach(() => expect(platformViolations()).toEqual([]));
 
 describe("conversion settings", () => {
   it("credentials are write-only (hints), refused without them, and nothing is stored on a bad request", async () => {

@@ -5,17 +5,15 @@
  * made unreachable (or to hang) only inside the account object, at its outbound stubs.
  */
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { accountStub, allocate, api, type Created, createAccount, createPool, directoryStub, freshNumbers, sessionId } from "./helpers";
+import { describe, expect, it, vi } from "vitest";
+import { accountStub, allocate, api, type Created, createAccount, createPool, directoryStub, freshNumbers, sessionId, useTestClock } from "./helpers";
 
 const OLD_DEST = "+12127365000";
 const NEW_DEST = "+12127365001";
 /** Past the account's retry delay for a push or a journal entry left over (10 s). */
 const RETRY = 11_000;
 
-afterEach(() => {
-  vi.useRealTimers();
-});
+const clock = useTestClock(Date.UTC(2031, 5, 1, 12));
 
 /** Inside the account object: pool objects (or the Directory) answer through `stub` instead. */
 async function rewire(acct: Created, binding: "POOLS" | "DIRECTORY", stub: (real: DurableObjectStub) => object): Promise<void> {
@@ -31,8 +29,6 @@ async function rewire(acct: Created, binding: "POOLS" | "DIRECTORY", stub: (real
 const destinationOf = async (acct: Created) => (await allocate(acct.siteKey, sessionId())).json.pools[0].destinations[0].e164;
 
 async function world() {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(Date.UTC(2026, 5, 1, 12));
   const acct = await createAccount();
   await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(4), destinations: [OLD_DEST], isDefault: true });
   expect(await destinationOf(acct)).toBe(OLD_DEST);
@@ -51,7 +47,7 @@ describe("admin writes are never left half-done", () => {
     expect((await api("GET", "/v1/pools/web", { key: acct.adminKey })).json.destinations).toEqual([NEW_DEST]);
     expect(await destinationOf(acct)).toBe(OLD_DEST);
     await abortAllDurableObjects(); // the account object comes back with its real stubs
-    vi.setSystemTime(Date.now() + RETRY);
+    clock.advance(RETRY);
     expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(true);
     expect(await destinationOf(acct)).toBe(NEW_DEST);
   });
@@ -64,7 +60,7 @@ describe("admin writes are never left half-done", () => {
     await abortAllDurableObjects(); // the crash: the push never finished, nothing after it ran
     await patch;
     expect(await destinationOf(acct)).toBe(OLD_DEST);
-    vi.setSystemTime(Date.now() + RETRY);
+    clock.advance(RETRY);
     expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(true);
     expect(await destinationOf(acct)).toBe(NEW_DEST);
   });
@@ -90,7 +86,7 @@ describe("admin writes are never left half-done", () => {
     expect((await api("GET", "/v1/pools/late", { key: acct.adminKey })).status).toBe(404);
     const body = { id: "mine", name: "Mine", trackingNumbers: [number], destinations: ["+12125550100"] };
     expect((await api("POST", "/v1/pools", { key: other.adminKey, body })).status).toBe(409);
-    vi.setSystemTime(Date.now() + RETRY);
+    clock.advance(RETRY);
     expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(true);
     expect(await directoryStub().lookup(number!, Date.now())).toBeNull();
     expect((await api("POST", "/v1/pools", { key: other.adminKey, body })).status).toBe(201);
@@ -103,7 +99,7 @@ describe("admin writes are never left half-done", () => {
     await rewire(acct, "DIRECTORY", () => ({ release: async () => Promise.reject(new Error("directory unreachable")) }));
     expect((await api("DELETE", "/v1/pools/gone", { key: acct.adminKey })).status).toBe(204);
     await abortAllDurableObjects();
-    vi.setSystemTime(Date.now() + RETRY);
+    clock.advance(RETRY);
     await runDurableObjectAlarm(accountStub(acct.accountId));
     // Released: the account's own until lease + grace from the delete, then anyone's.
     expect(await directoryStub().lookup(number!, Date.now())).toBe(acct.accountId);

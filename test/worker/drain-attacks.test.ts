@@ -3,9 +3,9 @@
  * one address renewing its sessions, many IPv6 /64s of one network, a shared office address, the
  * recycle takeover. Clients are told apart by CF-Connecting-IP only (what the worker passes on).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { at, callBody, callId, ring, T0, voiceOf } from "./calls-helpers";
-import { allocate, api, type Created, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
+import { allocate, api, type Created, createAccount, createPool, freshNumbers, poolStub, sessionId, useTestClock } from "./helpers";
 
 const DEST = "+12127365000";
 const from = (ip: string) => ({ headers: { "CF-Connecting-IP": ip } });
@@ -44,11 +44,7 @@ async function callsAttributed(acct: Created, visits: { session: string; number:
 }
 
 describe("drain attacks: honest visitors stay whole", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    at(T0);
-  });
-  afterEach(() => vi.useRealTimers());
+  useTestClock(T0);
 
   it("one address renewing its sessions holds at most 4 of a 15-number pool; 11 of 11 honest visitors get a number and every call is theirs", async () => {
     const acct = await createAccount();

@@ -2,15 +2,12 @@
  * The grace window's edges: a call exactly `graceSeconds` after its lease ended is still that
  * visit's; a millisecond later it is nobody's. Also at the lease's own end.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { at, callBody, callId, callWorld, getCall, ring, T0, visit } from "./calls-helpers";
+import { useTestClock } from "./helpers";
 
 describe("attribution at the grace boundary", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    at(T0);
-  });
-  afterEach(() => vi.useRealTimers());
+  useTestClock(T0);
 
   it("live at the lease's end, in grace up to end + grace inclusive, unattributed one ms after", async () => {
     const { acct, voice } = await callWorld(1, { leaseSeconds: 60, graceSeconds: 120 });

@@ -3,23 +3,16 @@
  * checked against figures worked out by hand; bounded minute storage; the queries use indexes.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HEALTH_QUERIES, MINUTES_KEEP_MS } from "../../worker/pool/health";
 import { at, callBody, callId, ring, T0, voiceOf } from "./calls-helpers";
-import { allocate, api, type Created, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
+import { allocate, api, type Created, createAccount, createPool, freshNumbers, poolStub, sessionId, useTestClock } from "./helpers";
 
 const DEST = "+12127365000";
 const S = 1000;
 const DAY = 86_400_000;
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+useTestClock(T0);
 
 async function lease(acct: Created, session: string): Promise<string> {
   const r = await allocate(acct.siteKey, session);

@@ -1,5 +1,6 @@
 /** Helpers for worker tests: everything goes through the real HTTP API of the worker in workerd. */
 import { env, runInDurableObject, SELF } from "cloudflare:test";
+import { afterEach, beforeEach, vi } from "vitest";
 import { PoolObject } from "../../worker/pool/pool";
 
 export const OPERATOR = "test-operator-token";
@@ -112,4 +113,42 @@ export async function dump(stub: DurableObjectStub): Promise<string> {
 
 export function directoryStub() {
   return env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
+}
+
+export interface TestClock {
+  /** Where every test starts. */
+  readonly start: number;
+  /** Sets the fake "now" to `ms`. */
+  at(ms: number): void;
+  /** Moves the fake "now" on by `ms`; answers the new now. */
+  advance(ms: number): number;
+}
+
+/**
+ * A fake clock (Date only) for every test of the file or describe block it is called in: each test
+ * starts at `start`; after each, spies are restored and the real clock is back. `start` must be ahead
+ * of the real clock: workerd runs Durable Object alarms on the real clock, so an alarm set at a past
+ * fake "now" would fire on its own, racing the test's runDurableObjectAlarm. `silence` mutes console
+ * levels the code under test logs to by design.
+ */
+export function useTestClock(start: number, opts: { silence?: readonly ("warn" | "error")[] } = {}): TestClock {
+  if (start <= Date.now()) throw new Error(`useTestClock: start ${new Date(start).toISOString()} is not ahead of the real clock`);
+  const at = (ms: number) => vi.setSystemTime(new Date(ms));
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    at(start);
+    for (const level of opts.silence ?? []) vi.spyOn(console, level).mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.useRealTimers();
+  });
+  return {
+    start,
+    at,
+    advance(ms) {
+      at(Date.now() + ms);
+      return Date.now();
+    },
+  };
 }

@@ -4,11 +4,11 @@
  * a number for the lease. Numbers are bought from a fake Twilio at the network edge.
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decideScale } from "../../worker/domain/autoscale";
 import { sizeFromObserved } from "../../worker/domain/sizing";
 import { at, DEST, mockNetwork, T0 } from "./calls-helpers";
-import { accountStub, allocate, api, type Created, createAccount, sessionId } from "./helpers";
+import { accountStub, allocate, api, type Created, createAccount, sessionId, useTestClock } from "./helpers";
 import { FakeTwilio, stock, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
 
 const HOOK = "https://alerts.example/dni";
@@ -89,15 +89,7 @@ async function traffic(acct: Created, rand: () => number, start: number, minutes
   return sizes;
 }
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-  vi.spyOn(console, "warn").mockImplementation(() => undefined);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+useTestClock(T0, { silence: ["warn"] });
 
 describe("autoscaling with Poisson traffic", () => {
   it("first fill, grows to the target size and stops there, meets the target, shrinks after cooldown to no less than min, releases what it removed", async () => {

@@ -4,10 +4,10 @@
  * with the clock faked far ahead so an alarm only runs when a test runs it.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WAIT_MS } from "../../worker/account/order-runner";
 import { at, DEST, mockNetwork, T0 } from "./calls-helpers";
-import { accountStub, allocate, api, type Created, createAccount, dump, sessionId } from "./helpers";
+import { accountStub, allocate, api, type Created, createAccount, dump, sessionId, useTestClock } from "./helpers";
 import { FakeTelnyx, FakeTwilio, stock, TELNYX_APP, TELNYX_KEY, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
 
 type Fake = FakeTwilio | FakeTelnyx;
@@ -56,15 +56,7 @@ async function order(acct: Created, body: Record<string, unknown>, extra: Record
   return r.json.order.id as string;
 }
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-  vi.spyOn(console, "warn").mockImplementation(() => undefined);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+useTestClock(T0, { silence: ["warn"] });
 
 describe("Twilio number orders", () => {
   it("by area code: answers at once, then the alarm searches, buys, points each number at our URLs and adds it to the pool", async () => {

@@ -4,9 +4,9 @@
  * A call in between still routes to the pool and is attributed.
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { at, callBody, callId, DEST, GOOGLE, getCall, mockNetwork, ring, T0, visit, voiceOf } from "./calls-helpers";
-import { accountStub, api, type Created, createAccount } from "./helpers";
+import { accountStub, api, type Created, createAccount, useTestClock } from "./helpers";
 import { FakeTwilio, stock, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
 
 const HOLD = (60 + 120) * 1000; // lease + grace of the pool below
@@ -42,15 +42,7 @@ const sweep = async (acct: Created, ms: number) => {
   await runDurableObjectAlarm(accountStub(acct.accountId));
 };
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-  vi.spyOn(console, "warn").mockImplementation(() => undefined);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+useTestClock(T0, { silence: ["warn"] });
 
 describe("releasing bought numbers", () => {
   it("a removed number keeps routing and attributing until lease + grace, then is released at the provider", async () => {

@@ -4,9 +4,9 @@
  * (answered at the mocked network edge), with nothing of a target's answer body kept.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { at, callBody, callId, callWorld, getCall, mockNetwork, ring, T0, visit } from "./calls-helpers";
-import { accountStub, api, type Created, createAccount } from "./helpers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { callBody, callId, callWorld, getCall, mockNetwork, ring, T0, visit } from "./calls-helpers";
+import { accountStub, api, type Created, createAccount, useTestClock } from "./helpers";
 
 /** [URL, what the refusal must say]. Numeric forms are judged as the address they are. */
 const REFUSED: [string, RegExp][] = [
@@ -64,10 +64,6 @@ let acct: Created;
 beforeAll(async () => {
   acct = await createAccount();
 });
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
 
 const integrations = () => api("GET", "/v1/account/integrations", { key: acct.adminKey });
 
@@ -95,11 +91,7 @@ describe("at configuration: every refused form is a 400 that says why, and nothi
 });
 
 describe("at send time: after DNS, and for URLs stored before the policy", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    at(T0);
-    vi.spyOn(console, "warn").mockImplementation(() => undefined);
-  });
+  useTestClock(T0, { silence: ["warn"] });
 
   async function ringOnce(url: string) {
     const { acct, voice } = await callWorld(1);

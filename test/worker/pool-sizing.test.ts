@@ -1,16 +1,12 @@
 /** GET /v1/pools/{id}/sizing: the size from the pool's observed peak, beside an estimate, and which to buy. */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sizeFromObserved, sizePools } from "../../worker/domain/sizing";
-import { at, T0 } from "./calls-helpers";
-import { allocate, api, type Created, createAccount, createPool, freshNumbers, sessionId } from "./helpers";
+import { T0 } from "./calls-helpers";
+import { allocate, api, type Created, createAccount, createPool, freshNumbers, sessionId, useTestClock } from "./helpers";
 
 const DEST = "+12127365000";
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-});
-afterEach(() => vi.useRealTimers());
+useTestClock(T0);
 
 async function pool(size: number, sessions: number): Promise<Created> {
   const acct = await createAccount();

@@ -1,18 +1,14 @@
 /** GET /v1/pools/{id}/replay and sizing by misattributed calls: a scripted history through the real pool objects. */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { shardOf } from "../../worker/domain/shards";
 import { MAX_EVENTS, ReplayLog } from "../../worker/pool/replay-log";
 import { at, callBody, callId, callWorld, getCall, ring, T0, visit } from "./calls-helpers";
-import { allocate, api, type Created, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
+import { allocate, api, type Created, createAccount, createPool, freshNumbers, poolStub, sessionId, useTestClock } from "./helpers";
 
 const S = 1000;
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-});
-afterEach(() => vi.useRealTimers());
+useTestClock(T0);
 
 const replayOf = async (acct: Created, pool: string, query = "") => {
   const r = await api("GET", `/v1/pools/${pool}/replay${query}`, { key: acct.adminKey });

@@ -5,10 +5,10 @@
  * wait for their lease + grace (counted as held); no number is ever leased to two sessions.
  */
 import { env } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { shardName, shardOf } from "../../worker/domain/shards";
 import { at, callBody, callId, ring, T0, voiceOf } from "./calls-helpers";
-import { allocate, api, type Created, createAccount, createPool, freshNumbers, sessionId } from "./helpers";
+import { allocate, api, type Created, createAccount, createPool, freshNumbers, sessionId, useTestClock } from "./helpers";
 
 const DEST = "+12127365000";
 const LEASE_MS = 600_000;
@@ -54,11 +54,7 @@ async function callsOn(acct: Created, holds: { session: string; number: string }
 }
 
 describe("resharding without loss", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    at(T0);
-  });
-  afterEach(() => vi.useRealTimers());
+  useTestClock(T0);
 
   it("1 → 4 with half the numbers leased: every visitor keeps its number, free numbers serve new visitors at once, leased ones are held", async () => {
     const acct = await createAccount();

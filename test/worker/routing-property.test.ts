@@ -6,9 +6,9 @@
  * field, any number in any field, any status word, and name any attempt of any call.
  */
 import fc from "fast-check";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { at, T0, voiceOf } from "./calls-helpers";
-import { allocate, createAccount, createPool, freshNumbers, sessionId } from "./helpers";
+import { allocate, createAccount, createPool, freshNumbers, sessionId, useTestClock } from "./helpers";
 import { elements, inboundFields, type Native, nativeId, providerWorld, send, signed, xml } from "./voice-helpers";
 
 const A = "+12127365101";
@@ -16,16 +16,8 @@ const B = "+12127365102";
 const C = "+12127365103";
 const CID = "+12127365199";
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-  // Refused and stray callbacks are logged by design; hundreds of them here.
-  vi.spyOn(console, "warn").mockImplementation(() => undefined);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+// Refused and stray callbacks are logged by design; hundreds of them here.
+useTestClock(T0, { silence: ["warn"] });
 
 type P = Native | "reference";
 const disclosure = { disclosure: "This call may be recorded." };

@@ -5,9 +5,9 @@
  * list by the clock (a change applies to the next call only), providers refusing what they cannot
  * render. The property (every number in every answer is the route's) is routing-property.test.ts.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { at, callBody, callId, getCall, ring, T0, voiceOf } from "./calls-helpers";
-import { api, createAccount, createPool, freshNumbers } from "./helpers";
+import { api, createAccount, createPool, freshNumbers, useTestClock } from "./helpers";
 import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, xml } from "./voice-helpers";
 
 const A = "+12127365101";
@@ -16,11 +16,7 @@ const C = "+12127365103";
 const CALLER = "+13105550123";
 const plus = (n: string) => (n.startsWith("+") ? n : `+${n}`);
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-});
-afterEach(() => vi.useRealTimers());
+useTestClock(T0);
 
 interface Read {
   targets: string[];

@@ -4,10 +4,10 @@
  * — also while the shard count changes under live leases.
  */
 import { env, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { shardName, shardOf } from "../../worker/domain/shards";
 import { at, callBody, callId, ring, T0, voiceOf } from "./calls-helpers";
-import { allocate, api, type Created, createAccount, createPool, freshNumbers, sessionId } from "./helpers";
+import { allocate, api, type Created, createAccount, createPool, freshNumbers, sessionId, useTestClock } from "./helpers";
 
 const DEST = "+12127365000";
 
@@ -38,11 +38,7 @@ function expectNoDoubleLease(live: { number: string; session: string }[]) {
 }
 
 describe("a pool split across shards", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    at(T0);
-  });
-  afterEach(() => vi.useRealTimers());
+  useTestClock(T0);
 
   it("partitions numbers by shard, routes sessions by hash, and never leases a number twice", async () => {
     const acct = await createAccount();

@@ -4,21 +4,17 @@
  * whisper, fallback and hang-up; any altered byte refused with 401 and nothing stored; its status
  * callbacks recorded as the call's outcome.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { twilio } from "../../worker/voice/providers/twilio";
 import { at, DEST, GOOGLE, getCall, storage, T0, visit } from "./calls-helpers";
-import { api } from "./helpers";
+import { api, useTestClock } from "./helpers";
 import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, xml } from "./voice-helpers";
 
 const CALLER_ID = "+12127365099";
 const FALLBACK = "+12127365055";
 const bare = (n: string) => n.replace(/^\+/, "");
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-});
-afterEach(() => vi.useRealTimers());
+useTestClock(T0);
 
 interface Dial {
   to: string;

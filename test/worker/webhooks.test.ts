@@ -4,23 +4,15 @@
  * redelivered with the same webhook-id; GET /v1/deliveries filters and pages with cursor.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { at, callBody, callId, callWorld, mockNetwork, ring, type Seen, T0 } from "./calls-helpers";
-import { accountStub, api, type Created } from "./helpers";
+import { accountStub, api, type Created, useTestClock } from "./helpers";
 import { receive } from "./receiver";
 
 const HOOK = "https://hooks.example/dni";
 const HOUR = 3_600_000;
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  at(T0);
-  vi.spyOn(console, "warn").mockImplementation(() => undefined);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+useTestClock(T0, { silence: ["warn"] });
 
 async function hooked(size = 1) {
   const world = await callWorld(size);

@@ -4,6 +4,7 @@
  * pool object refuses a request routed by a stale entry (`reroute`), and the worker then asks the
  * account object afresh. Entries expire, and unknown pool names are never remembered.
  */
+import { remember } from "../../shared/bounded-map";
 import type { Routing } from "../account/registry";
 import type { ApiErrorData } from "../platform/result";
 import { account } from "../platform/stubs";
@@ -28,8 +29,7 @@ export async function routingOf(env: Env, accountId: string, check: { siteKey: s
   const answer = await account(env, accountId).routing(check);
   cache.delete(accountId);
   if (!answer.ok) return answer;
-  if (cache.size >= MAX_ACCOUNTS) cache.delete(cache.keys().next().value!);
-  cache.set(accountId, { routing: answer.value, at: now });
+  remember(cache, MAX_ACCOUNTS, accountId, { routing: answer.value, at: now });
   return { ok: true, routing: answer.value };
 }
 

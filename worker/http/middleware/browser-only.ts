@@ -7,6 +7,7 @@
  */
 import { createMiddleware } from "hono/factory";
 import { isbot } from "isbot";
+import { remember } from "../../../shared/bounded-map";
 import type { AppEnv } from "../app-env";
 import { errorBody } from "../errors";
 
@@ -18,13 +19,7 @@ const verdicts = new Map<string, boolean>();
 const VERDICTS_KEPT = 500;
 
 function knownBot(ua: string): boolean {
-  let bot = verdicts.get(ua);
-  if (bot === undefined) {
-    bot = isbot(ua);
-    if (verdicts.size >= VERDICTS_KEPT) verdicts.delete(verdicts.keys().next().value!);
-    verdicts.set(ua, bot);
-  }
-  return bot;
+  return verdicts.get(ua) ?? remember(verdicts, VERDICTS_KEPT, ua, isbot(ua));
 }
 
 function botReason(headers: Headers): string | null {
