@@ -64,7 +64,7 @@ function expectError(r: Answer, code: string, label = code): void {
   produced.add(code);
 }
 
-async function raw(method: string, path: string, body: string | undefined, headers: Record<string, string>): Promise<Answer> {
+async function raw(method: string, path: string, body: string | ReadableStream | undefined, headers: Record<string, string>): Promise<Answer> {
   const res = await SELF.fetch(`${BASE}${path}`, { method, headers, body });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
@@ -73,6 +73,19 @@ async function raw(method: string, path: string, body: string | undefined, heade
 afterEach(() => {
   vi.useRealTimers();
 });
+
+/** A body sent as a stream in small chunks: no Content-Length. */
+function streamOf(text: string): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at + 4096));
+      at += 4096;
+    },
+  });
+}
 
 describe("errors", () => {
   it("the README documents the error codes in one table, each with a status", () => {
@@ -110,6 +123,13 @@ describe("errors", () => {
     expect((await api("GET", "/v1/pools/web", { key })).json.version).toBe(1);
     expectError(await api("POST", "/v1/pools", { key, raw: JSON.stringify(base), headers: { "Content-Type": "text/plain" } }), "unsupported_media_type");
     expectError(await api("POST", "/v1/pools", { key, body: { ...base, name: "x".repeat(1_100_000) } }), "payload_too_large");
+    expectError(
+      await raw("POST", "/v1/pools", streamOf(JSON.stringify({ ...base, name: "x".repeat(1_100_000) })), {
+        Authorization: `Bearer ${key}`,
+        "Content-Type": "application/json",
+      }),
+      "payload_too_large",
+    );
     expectError(await api("GET", "/v1/calls?cursor=not-a-cursor", { key }), "invalid_cursor");
     expectError(await api("POST", "/v1/pools", { key, body: { ...base, trackingNumbers: ["call us"] } }), "invalid_number");
     expectError(await api("PATCH", "/v1/account", { key, body: { allowedOrigins: ["https://www.shop.example/path"] } }), "invalid_origin");
@@ -149,6 +169,15 @@ describe("errors", () => {
     );
     const body = (pad: number) => JSON.stringify({ key: acct.siteKey, session, pad: "x".repeat(pad) });
     expectError(await raw("POST", "/v1/allocate", body(25_000), { ...BROWSER_HEADERS, Origin: ORIGIN, "Content-Type": "text/plain" }), "payload_too_large");
+    // Streamed without a Content-Length: counted while read. Under the cap it is still allocated.
+    const streamed = await raw("POST", "/v1/allocate", streamOf(body(25_000)), { ...BROWSER_HEADERS, Origin: ORIGIN, "Content-Type": "text/plain" });
+    expectError(streamed, "payload_too_large");
+    const small = await raw("POST", "/v1/allocate", streamOf(JSON.stringify({ key: acct.siteKey, session })), {
+      ...BROWSER_HEADERS,
+      Origin: ORIGIN,
+      "Content-Type": "text/plain",
+    });
+    expect(small.status).toBe(200);
   });
 
   it("voice callbacks: a content type no provider sends is 415; a bad signature 401", async () => {

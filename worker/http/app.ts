@@ -46,13 +46,16 @@ app.use("*", async (c, next) => {
   }
 });
 
-// Every API body is capped; routes with smaller limits (allocation) add their own.
+// Order matters where paths overlap: the first sub-app that matches handles the request.
+// The snippet's routes come before the API body cap: the allocation route has its own, smaller one
+// (a layer fewer on every allocation), and the snippet file is a GET.
+app.route("/", snippet);
+app.route("/", allocate);
+
+// Every other API body is capped.
 app.use("/v1/*", capBody(ADMIN_MAX_BYTES));
 
-// Order matters where paths overlap: the first sub-app that matches handles the request.
 for (const routes of [
-  snippet,
-  allocate,
   accounts,
   accountRoutes,
   pools,

@@ -34,12 +34,11 @@ function botReason(headers: Headers): string | null {
   return null;
 }
 
+/** Not async: a browser's request goes on without a hop of its own (profiled on the allocation path). */
 export const browserOnly = () =>
-  createMiddleware<AppEnv>(async (c, next) => {
+  createMiddleware<AppEnv>((c, next) => {
     const reason = botReason(c.req.raw.headers);
-    if (reason) {
-      c.header("Cache-Control", "no-store");
-      return c.json(errorBody("not_a_browser", `No number for automated clients (${reason}); the page keeps its own number`), 403);
-    }
-    await next();
+    if (!reason) return next();
+    c.header("Cache-Control", "no-store");
+    return Promise.resolve(c.json(errorBody("not_a_browser", `No number for automated clients (${reason}); the page keeps its own number`), 403));
   });
