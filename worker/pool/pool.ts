@@ -19,7 +19,7 @@ import type { Lease } from "../schemas/pool";
 import { ALERTS_MIGRATION, PoolAlerts } from "./alerts";
 import { admit } from "./gate";
 import { emptyFigures, HEALTH_MIGRATION, PoolHealth } from "./health";
-import { CLIENTS_MIGRATION, LEASES_MIGRATION, LIVE_ON_NUMBER_MIGRATION, PARTS_MIGRATION } from "./lease-schema";
+import { CLIENT_INDEXES_MIGRATION, CLIENTS_MIGRATION, LEASES_MIGRATION, LIVE_ON_NUMBER_MIGRATION, PARTS_MIGRATION } from "./lease-schema";
 import { LeaseTable } from "./leases";
 import { NumberSet } from "./number-set";
 import type { AccountGate, AllocateArgs, AllocateReply, CallMatch, CallQuery, NumberSpec, PoolPush, PoolSettings, PushResult } from "./protocol";
@@ -43,6 +43,8 @@ export const MIGRATIONS = [
   PARTS_MIGRATION,
   // A live lease whole on its number; the history holds ended leases.
   LIVE_ON_NUMBER_MIGRATION,
+  // The client caps' indexes without NULL entries.
+  CLIENT_INDEXES_MIGRATION,
 ];
 
 const DAY_MS = 86_400_000;
