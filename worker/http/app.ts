@@ -30,9 +30,16 @@ const app = createRouter();
 
 app.use("*", demoSeed());
 
-// One layer after every route (each layer is an async hop on every allocation, profiled): every
-// 401 says how to authenticate (RFC 9110), whichever route raised it; and no API answer is cached
-// anywhere on the way (keys, settings, calls) unless the route said otherwise itself.
+// Order matters where paths overlap: the first sub-app that matches handles the request.
+// The snippet's routes come before the layers below, which they do without (each layer is an async
+// hop on every allocation, profiled): the allocation route sets no-store and WWW-Authenticate
+// itself and has its own, smaller body cap; the snippet file is a GET outside /v1.
+app.route("/", snippet);
+app.route("/", allocate);
+
+// One layer after every other route: every 401 says how to authenticate (RFC 9110), whichever
+// route raised it; and no API answer is cached anywhere on the way (keys, settings, calls) unless
+// the route said otherwise itself.
 app.use("*", async (c, next) => {
   await next();
   if (c.res.status === 401 && !c.res.headers.has("WWW-Authenticate")) c.res.headers.set("WWW-Authenticate", WWW_AUTHENTICATE);
@@ -45,12 +52,6 @@ app.use("*", async (c, next) => {
     c.res.headers.set("Cache-Control", "no-store");
   }
 });
-
-// Order matters where paths overlap: the first sub-app that matches handles the request.
-// The snippet's routes come before the API body cap: the allocation route has its own, smaller one
-// (a layer fewer on every allocation), and the snippet file is a GET.
-app.route("/", snippet);
-app.route("/", allocate);
 
 // Every other API body is capped.
 app.use("/v1/*", capBody(ADMIN_MAX_BYTES));

@@ -54,6 +54,8 @@ export function invalidRequest(issues: readonly { path: readonly PropertyKey[]; 
 export const WWW_AUTHENTICATE = 'Bearer realm="edge-dni"';
 
 export function onError(err: Error, c: Context): Response {
+  // An error answer is never cached (routes mounted before app.ts' after-layer rely on this).
+  c.header("Cache-Control", "no-store");
   if (err instanceof ApiError) {
     const { status, code, message, details } = err.data;
     if (status === 401) c.header("WWW-Authenticate", WWW_AUTHENTICATE);

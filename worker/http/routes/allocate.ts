@@ -3,6 +3,9 @@
  * request: no preflight, so a first view costs exactly one request). Validated with the same
  * schema the OpenAPI document shows; CORS is granted to the account's allowed origins only.
  *
+ * Mounted before the app's common layers (app.ts): this file sets its own Cache-Control: no-store
+ * and WWW-Authenticate on a 401.
+ *
  * The session is decided here (domain/session.ts): the snippet sends its token and this page
  * view's touch, and gets back the session, the token to keep and when to renew.
  */
@@ -21,7 +24,7 @@ import { AllocateRequestSchema, AllocateResponseSchema } from "../../schemas/all
 import { errorResponses } from "../../schemas/common";
 import { allocateFromPools } from "../allocation";
 import type { AppEnv } from "../app-env";
-import { errorBody, invalidRequest } from "../errors";
+import { errorBody, invalidRequest, WWW_AUTHENTICATE } from "../errors";
 import { browserOnly } from "../middleware/browser-only";
 import { capBody } from "../middleware/limits";
 import { createRouter } from "../router";
@@ -56,6 +59,7 @@ function cors(c: Context<AppEnv>, origin: string | undefined): void {
 }
 
 app.options("/v1/allocate", (c) => {
+  c.header("Cache-Control", "no-store");
   c.header("Access-Control-Allow-Origin", c.req.header("Origin") ?? "*");
   c.header("Access-Control-Allow-Methods", "POST");
   c.header("Access-Control-Allow-Headers", "Content-Type");
@@ -81,7 +85,10 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   }
   const body = parsed.data;
   const key = parseKey(body.key);
-  if (!key) return c.json(errorBody("invalid_key", "Malformed site key"), 401);
+  if (!key) {
+    c.header("WWW-Authenticate", WWW_AUTHENTICATE);
+    return c.json(errorBody("invalid_key", "Malformed site key"), 401);
+  }
   if (key.kind !== "site") return c.json(errorBody("wrong_key_kind", "An admin key must never be sent from a browser; use the site key (pk_…)"), 403);
   const client = clientKey(c.req.raw.headers);
   if (client && c.env.ALLOCATE_RATE_LIMIT !== "off" && c.env.ALLOCATE_PER_CLIENT) {
@@ -121,6 +128,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
     // The key and then the Origin are checked first (gate.ts); any later refusal is for an allowed origin.
     if (!BEFORE_ORIGIN_CHECK.has(result.error.code)) cors(c, origin);
     if (result.error.retryAfter !== undefined) c.header("Retry-After", String(result.error.retryAfter));
+    if (result.error.status === 401) c.header("WWW-Authenticate", WWW_AUTHENTICATE);
     return c.json(errorBody(result.error.code, result.error.message, result.error.details), result.error.status);
   }
   cors(c, origin);
