@@ -221,6 +221,15 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     tries = 0;
 
   watch(doc.documentElement);
+  // A shadow root attached later to an element already in the page makes no mutation record: each
+  // open one is observed as it is attached, so what goes into it is (closed ones are left alone).
+  const element = Element.prototype,
+    attach = element.attachShadow;
+  const wrapped = (element.attachShadow = function (this: Element, init: ShadowRootInit) {
+    const root = attach.call(this, init);
+    this.shadowRoot && watch(root);
+    return root;
+  });
   doc.addEventListener("click", click, true);
   // A live answer of this session is used at once, unless this URL brings another campaign click
   // (the worker may begin a new session: asked first).
@@ -248,6 +257,8 @@ export const start = (config: Config, visit: Visit = session()): Api => {
   api.number = (x, pair?: any) => ready().then(() => ((x ? (find(x, pattern, pairs, (_, p) => (pair = pair || p)), pair) : pairs[0]) || [])[1] || null);
   if (typeof DNI_BUILD == "undefined" || FULL)
     api.stop = () => {
+      // Unless another script wrapped it since.
+      if (element.attachShadow == wrapped) element.attachShadow = attach;
       observer.disconnect();
       doc.removeEventListener("click", click, true);
       clearTimeout(renewal);

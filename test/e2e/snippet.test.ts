@@ -572,7 +572,7 @@ describe("the real web: hrefs set later, sms: links, open shadow roots", () => {
       { timeout: 10_000 },
     );
 
-  it("swaps sms: links (their body kept), hrefs set or changed later, and numbers in open shadow roots, nested and added later", async () => {
+  it("swaps sms: links (their body kept), hrefs set or changed later, and numbers in open shadow roots, nested, added and attached later", async () => {
     const v = await open("/web");
     await changed(v, "#w", "Call (800) 555-0199");
     const t = numberOf(await answer(v), "web");
@@ -614,6 +614,24 @@ describe("the real web: hrefs set later, sms: links, open shadow roots", () => {
       card.append(Object.assign(document.createElement("a"), { id: "tel", href: "tel:+18005550199", textContent: "Call" }));
     });
     await shadowIs(v, ["#card2", "x-line"], "#line", `New line ${T.dashes}`);
+    // Roots attached later to elements already in the page (a widget upgraded late): an open one is
+    // observed as it is attached, what goes into it then and later is swapped; a closed one is left alone.
+    await v.page.evaluate(async () => {
+      const host = (id: string) => document.querySelector("#app")!.appendChild(Object.assign(document.createElement("div"), { id }));
+      const open = host("late-open"),
+        closed = host("late-closed");
+      // A task later: the hosts' own records were scanned (no root then).
+      await new Promise((r) => setTimeout(r));
+      open.attachShadow({ mode: "open" }).innerHTML = '<p id="n">Call 800-555-0199</p>';
+      const hidden = closed.attachShadow({ mode: "closed" });
+      hidden.innerHTML = "<p>Call 800-555-0199</p>";
+      (window as unknown as { closedRoot: ShadowRoot }).closedRoot = hidden;
+      await new Promise((r) => setTimeout(r));
+      open.shadowRoot!.append(Object.assign(document.createElement("p"), { id: "more", textContent: "Or (800) 555-0199" }));
+    });
+    await shadowIs(v, ["#late-open"], "#n", `Call ${T.dots.replaceAll(".", "-")}`);
+    await shadowIs(v, ["#late-open"], "#more", `Or ${T.paren}`);
+    expect(await v.page.evaluate(() => (window as unknown as { closedRoot: ShadowRoot }).closedRoot.textContent)).toBe("Call 800-555-0199");
     await v.page.waitForFunction((e) => document.querySelector("#card2")!.shadowRoot!.querySelector("#tel")!.getAttribute("href") === `tel:${e}`, t.e164);
     expect(await inShadow(v, ["#card1"], "#n")).toBe(`Call ${T.paren}`);
     expect(await fetched(v)).toBe(1);

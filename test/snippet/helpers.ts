@@ -93,7 +93,8 @@ export const run = (c: Partial<Config> = {}) => {
 
 /** Stops every started snippet: the page view ends (storage stays). */
 export const leave = () => {
-  for (const a of running) a.stop?.();
+  // Newest first: each puts back the attachShadow it wrapped.
+  for (const a of running.reverse()) a.stop?.();
   running = [];
 };
 

@@ -80,13 +80,10 @@ describe("open shadow roots", () => {
     expect(root.textContent).toBe("Call (800) 555-0123");
   });
 
-  it("finds roots on elements added after the start (nested ones too), observes them, and touches no global", async () => {
+  it("finds roots on elements added after the start (nested ones too) and observes them", async () => {
     stubFetch();
     page(`<p>Call (800) 555-0199</p><div id="app"></div>`);
-    const attach = Element.prototype.attachShadow;
-    const dni = run();
-    await dni.number();
-    expect(Element.prototype.attachShadow).toBe(attach);
+    await run().number();
     // A web component rendered later: its host is created with its root (and a nested one), then added.
     const host = document.createElement("div");
     const root = host.attachShadow({ mode: "open" });
@@ -106,6 +103,42 @@ describe("open shadow roots", () => {
     await flush();
     expect($("#nested", inner).textContent).toBe("or 1-800-555-0123");
     expect($("#added", root).textContent).toBe("Text +1 800 555 0123");
+  });
+
+  it("observes a root attached later to an element already in the page (open only); stop() puts attachShadow back", async () => {
+    stubFetch();
+    page(`<p>Call (800) 555-0199</p><div id="open"></div><div id="closed"></div>`);
+    const attach = Element.prototype.attachShadow;
+    const dni = run();
+    await dni.number();
+    const root = $("#open").attachShadow({ mode: "open" });
+    root.innerHTML = `<p id="n">Call (800) 555-0199</p>`;
+    const closed = $("#closed").attachShadow({ mode: "closed" });
+    closed.innerHTML = `<p id="c">Call (800) 555-0199</p>`;
+    await flush();
+    expect($("#n", root).textContent).toBe("Call (800) 555-0123");
+    expect($("#c", closed).textContent).toBe("Call (800) 555-0199");
+    root.append("or 800.555.0199");
+    await flush();
+    expect(root.textContent).toBe("Call (800) 555-0123or 800.555.0123");
+    dni.stop!();
+    expect(Element.prototype.attachShadow).toBe(attach);
+  });
+
+  it("stop() leaves attachShadow to a script that wrapped it after the snippet", async () => {
+    stubFetch();
+    page(`<p>Call (800) 555-0199</p>`);
+    const original = Element.prototype.attachShadow;
+    const dni = run();
+    await dni.number();
+    const ours = Element.prototype.attachShadow;
+    const theirs = function (this: Element, init: ShadowRootInit) {
+      return ours.call(this, init);
+    };
+    Element.prototype.attachShadow = theirs;
+    dni.stop!();
+    expect(Element.prototype.attachShadow).toBe(theirs);
+    Element.prototype.attachShadow = original;
   });
 
   it("asks on a first view where the only number is inside a shadow root", async () => {
