@@ -17,7 +17,7 @@ import { hasSchema, migrate } from "../platform/sql";
 import { account } from "../platform/stubs";
 import type { Lease } from "../schemas/pool";
 import { ALERTS_MIGRATION, PoolAlerts } from "./alerts";
-import { admit } from "./gate";
+import { Gate } from "./gate";
 import { emptyFigures, HEALTH_MIGRATION, PoolHealth } from "./health";
 import { CLIENT_INDEXES_MIGRATION, CLIENTS_MIGRATION, LEASES_MIGRATION, LIVE_ON_NUMBER_MIGRATION, PARTS_MIGRATION } from "./lease-schema";
 import { LeaseTable } from "./leases";
@@ -67,7 +67,7 @@ export interface ShardReplay {
 export class PoolObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private settings: PoolSettings | null = null;
-  private gate: AccountGate | null = null;
+  private gate: Gate | null = null;
   /** The config version this shard holds (null: never configured). */
   private version: number | null = null;
   private alarmAt: number | null = null;
@@ -94,7 +94,8 @@ export class PoolObject extends DurableObject<Env> {
       if (!hasSchema(ctx.storage)) return;
       migrate(ctx.storage, MIGRATIONS);
       this.settings = this.meta<PoolSettings>("settings");
-      this.gate = this.meta<AccountGate>("gate");
+      const gate = this.meta<AccountGate>("gate");
+      this.gate = gate ? new Gate(gate) : null;
       this.version = this.meta<number>("version");
       this.alarmAt = await ctx.storage.getAlarm();
     });
@@ -159,7 +160,7 @@ export class PoolObject extends DurableObject<Env> {
   async allocate(args: AllocateArgs): Promise<AllocateReply> {
     const settings = this.settings;
     if (!settings || !this.gate) return { ok: false, kind: "unsynced" };
-    const refused = admit(this.gate, args.siteKey, args.origin, settings);
+    const refused = this.gate.admit(args.siteKey, args.origin, settings);
     if (refused) return { ok: false, kind: "refused", error: refused };
     // Stale routing: deleted, not the default any more, or another shard count than the worker used.
     // A renewOnly request comes to a shard of an earlier count, which the session need not hash to now.
@@ -310,9 +311,9 @@ export class PoolObject extends DurableObject<Env> {
   }
 
   private takeGate(gate: AccountGate): void {
-    if (this.gate && this.gate.version > gate.version) return;
+    if (this.gate && this.gate.pushed.version > gate.version) return;
     this.save("gate", gate);
-    this.gate = gate;
+    this.gate = new Gate(gate);
   }
 
   /** A number's parts: remembered, else as stored when it was added, else made (numbers added before parts were stored). */
