@@ -87,9 +87,9 @@ export const gated = (c: Config): Api => {
             DEBUG && trace(`consent: a Consent Mode default for region ${r}: asking ${c.api}/v1/region where the visitor is`);
             fetch(c.api + "/v1/region", { credentials: "omit" })
               .then((a) => (a.ok ? a.json() : Promise.reject(a.status)))
-              .catch((x) => (warn(`the visitor's region is unknown (${x}): a Consent Mode default scoped by region is taken where it denies`), {}))
+              .catch((x) => warn(`the visitor's region is unknown (${x}): Consent Mode defaults scoped by region are taken where they deny`))
               .then((a: any) => {
-                where = { country: (a && a.country) || null, subdivision: (a && a.subdivision) || null };
+                where = a || {};
                 if (!off) decide(REGION);
               });
           }
@@ -124,8 +124,8 @@ export const gated = (c: Config): Api => {
   /** What runs: "" before any signal, then granted, anonymous (denied, a number kept in memory) or denied. */
   let mode = "",
     state: ConsentState = {},
-    /** Where the visitor is (GET /v1/region): undefined until answered. */
-    where: RegionResponse | undefined,
+    /** Where the visitor is (GET /v1/region; {} when unknown): undefined until answered. */
+    where: Partial<RegionResponse> | undefined,
     asked: any,
     off: any,
     inner: Api | undefined,
