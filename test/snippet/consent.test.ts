@@ -296,15 +296,19 @@ describe("Consent Mode defaults scoped by region", () => {
     expect(f.asked).toHaveLength(1);
   });
 
-  it("the region answered later decides then", async () => {
+  it("the region answered later decides then (not denied meanwhile: undecided)", async () => {
     const answer = deferred();
     const f = located(answer);
     euDenied();
     const dni = consentMode();
+    let decided: unknown = "not yet";
+    const number = dni.number().then((n) => (decided = n));
     await flush();
     expect(f).not.toHaveBeenCalled();
+    expect(decided).toBe("not yet");
     answer.settle({ country: "JP", subdivision: "JP-13" });
-    await dni.number();
+    await number;
+    expect(decided).toMatchObject({ e164: "+18005550123" });
     expect(text()).toBe("Call (800) 555-0123");
   });
 
