@@ -163,6 +163,17 @@ export interface AllocateResponse {
   renew: number;
 }
 
+/**
+ * GET /v1/region: where the caller's IP address is, as Cloudflare locates it (request.cf); the
+ * snippet matches Consent Mode defaults scoped with `region` against it (snippet/consent.ts).
+ */
+export interface RegionResponse {
+  /** ISO 3166-1 alpha-2 country, e.g. "ES"; null when unknown (or Tor). */
+  country: string | null;
+  /** ISO 3166-2 subdivision, e.g. "ES-CT", "US-TX"; null when unknown. */
+  subdivision: string | null;
+}
+
 /** Every error the API returns has this shape. */
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };

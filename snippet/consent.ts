@@ -4,8 +4,13 @@
  *
  * - `dni("consent", true | false)`: everything granted / denied;
  * - Google Consent Mode v2: `gtag("consent", "default" | "update", {…})` on the dataLayer, those
- *   pushed before the snippet and after (entries with a `region` are skipped: the snippet does not
- *   know the visitor's region);
+ *   pushed before the snippet and after. Defaults are the base, whatever the order: any other signal
+ *   overrides them. A default scoped with `region` (ISO 3166-2: "ES", "US-CA") applies to visitors
+ *   there only, the most specific match winning key by key (subdivision over country over the
+ *   default without a region, whatever the order they were pushed in); where the visitor is comes
+ *   from the worker (GET /v1/region), asked once, only when such a default exists, and no decision
+ *   waits on a default until it answers. Unknown there (or no answer): a scoped default is taken
+ *   where it denies, never where it grants (privacy-safe). An update with a `region` is skipped;
  * - IAB TCF v2 (`__tcfapi`): purpose 1 (store on a device) for the storages, 1 and 7 for ad user
  *   data, 3 and 4 for ad personalisation; all granted where GDPR does not apply.
  *
@@ -16,12 +21,12 @@
  * the page: the session is stored (the same id, so the same number) and the page swapped, no reload.
  * The consent state is sent with every allocation (source.consent) and stored with the lease.
  */
-import type { ConsentState, ConsentValue } from "../shared/protocol";
+import type { ConsentState, ConsentValue, RegionResponse } from "../shared/protocol";
 import { forget, save, store } from "./cache";
 import type { Config } from "./config";
 import { debug, trace } from "./debug";
 import { DEBUG } from "./flags";
-import { type Api, start } from "./main";
+import { type Api, start, warn } from "./main";
 import { anonymous, session, type Visit } from "./session";
 
 /** Consent Mode's names → the protocol's. */
@@ -34,21 +39,95 @@ const NAMES: Record<string, keyof ConsentState> = {
 
 const every = (v: ConsentValue): ConsentState => ({ adStorage: v, analyticsStorage: v, adUserData: v, adPersonalization: v });
 
+const REGION = "the visitor's region";
+
+/** A Consent Mode default: its values and, when scoped by region, the ISO 3166-2 codes (upper case). */
+interface Default {
+  v: ConsentState;
+  r?: string[];
+}
+
+/**
+ * How specifically a default scoped to `codes` matches a visitor in `w`: 3 a subdivision, 2 a
+ * country, 0 none; negative when only maybe (the visitor's country or subdivision is unknown).
+ */
+const match = (codes: string[], w: Partial<RegionResponse>) => {
+  let sure = 0,
+    maybe = 0;
+  for (const code of codes) {
+    const i = code.indexOf("-"),
+      level = i > 0 ? 3 : 2;
+    if (i > 0 ? w.subdivision == code : w.country == code) sure = Math.max(sure, level);
+    else if (i > 0 ? !w.subdivision && (!w.country || w.country == code.slice(0, i)) : !w.country) maybe = Math.max(maybe, level);
+  }
+  return sure >= maybe ? sure : -maybe;
+};
+
 export const gated = (c: Config): Api => {
   const w = self as any,
-    state: ConsentState = {},
+    /** Consent Mode defaults, in the order pushed. */
+    defaults: Default[] = [],
+    /** Every other signal (Consent Mode updates, dni("consent"), TCF), merged: the latest wins, over any default. */
+    over: ConsentState = {},
     anon = c.consent == "anonymous",
-    /** A Consent Mode command on the dataLayer (gtag pushes its `arguments`): merged into state. */
-    read = (e: any, o?: any) => {
-      if (e && e[0] == "consent" && (e[1] == "default" || e[1] == "update") && (o = e[2]) && typeof o == "object" && !o.region) {
-        for (const k in NAMES) if (o[k] == "granted" || o[k] == "denied") state[NAMES[k]!] = o[k];
+    /** A Consent Mode command on the dataLayer (gtag pushes its `arguments`): kept as a default or merged into `over`. */
+    read = (e: any, o?: any, v?: any, r?: any) => {
+      if (e && e[0] == "consent" && (e[1] == "default" || e[1] == "update") && (o = e[2]) && typeof o == "object") {
+        v = {};
+        for (const k in NAMES) if (o[k] == "granted" || o[k] == "denied") v[NAMES[k]!] = o[k];
+        r = [].concat(o.region || []).map((x) => String(x).toUpperCase());
+        if (e[1] == "update") {
+          if (r.length) return DEBUG && trace("consent: a Consent Mode update with a region is skipped (region applies to defaults only)");
+          Object.assign(over, v);
+        } else if (!r.length) defaults.push({ v });
+        else {
+          defaults.push({ v, r });
+          if (!asked) {
+            asked = 1;
+            DEBUG && trace(`consent: a Consent Mode default for region ${r}: asking ${c.api}/v1/region where the visitor is`);
+            fetch(c.api + "/v1/region", { credentials: "omit" })
+              .then((a) => (a.ok ? a.json() : Promise.reject(a.status)))
+              .catch((x) => warn(`the visitor's region is unknown (${x}): Consent Mode defaults scoped by region are taken where they deny`))
+              .then((a: any) => {
+                where = a || {};
+                if (!off) decide(REGION);
+              });
+          }
+        }
         return 1;
       }
+    },
+    /**
+     * The Consent Mode defaults that apply to this visitor, key by key: the most specific match (the
+     * later of two alike); one of unknown match only where it denies.
+     */
+    defaulted = (wh: Partial<RegionResponse>, say?: boolean) => {
+      const out: any = {},
+        at: any = {};
+      for (const d of defaults) {
+        const m = d.r ? match(d.r, wh) : 1,
+          keys: string[] = [];
+        for (const k in d.v) {
+          const x = (d.v as any)[k],
+            level = m > 0 ? m : x == "denied" ? -m : 0;
+          if (level && level >= (at[k] || 0)) (out[k] = x), (at[k] = level), keys.push(k);
+        }
+        if (DEBUG && d.r && say)
+          trace(
+            `consent: the Consent Mode default for region ${d.r} ${m > 0 ? "applies to" : m ? "may apply to (where it denies)" : "does not apply to"} this visitor (${wh.subdivision || wh.country || "region unknown"})${keys.length ? `: ${keys}` : ""}`,
+          );
+      }
+      return out as ConsentState;
     },
     dl: any[] = (w.dataLayer = w.dataLayer || []),
     push = dl.push;
   /** What runs: "" before any signal, then granted, anonymous (denied, a number kept in memory) or denied. */
   let mode = "",
+    state: ConsentState = {},
+    /** Where the visitor is (GET /v1/region; {} when unknown): undefined until answered. */
+    where: Partial<RegionResponse> | undefined,
+    asked: any,
+    off: any,
     inner: Api | undefined,
     visit: Visit | undefined,
     tcfListener: number | undefined,
@@ -56,6 +135,11 @@ export const gated = (c: Config): Api => {
   const ready = new Promise<void>((r) => (go = r)),
     /** Applies the state: starts, stops or restarts the snippet when what it may do changed. */
     decide = (from: string) => {
+      // Before the region is known, a default scoped by region decides nothing: only what overrides
+      // every key such a default sets (then the answer cannot change the outcome).
+      if (!where && !defaults.every((d) => !d.r || Object.keys(d.v).every((k) => k in over)))
+        return DEBUG && trace(`consent: ${from}: waiting for the visitor's region (a Consent Mode default is scoped by region)`);
+      state = { ...defaulted(where || {}, from == REGION), ...over };
       const storage = state.analyticsStorage || state.adStorage;
       if (!storage) return DEBUG && trace(`consent: ${from} gave no ad_storage or analytics_storage yet: waiting`);
       const ads = state.adStorage == "granted",
@@ -86,7 +170,7 @@ export const gated = (c: Config): Api => {
       go();
     },
     api = ((m: string, x?: any, cb?: any) =>
-      m == "consent" ? (Object.assign(state, every(x ? "granted" : "denied")), decide('dni("consent")'), Promise.resolve()) : api.number(x).then(cb)) as Api;
+      m == "consent" ? (Object.assign(over, every(x ? "granted" : "denied")), decide('dni("consent")'), Promise.resolve()) : api.number(x).then(cb)) as Api;
   api.number = (x) => ready.then(() => (inner ? inner.number(x) : null));
 
   // Consent Mode: what is on the dataLayer already (one decision for all of it), then each push.
@@ -106,7 +190,7 @@ export const gated = (c: Config): Api => {
       if (d.eventStatus != "tcloaded" && d.eventStatus != "useractioncomplete") return;
       const p = (d.purpose && d.purpose.consents) || {},
         yes = (...n: number[]): ConsentValue => (d.gdprApplies === false || n.every((i) => p[i]) ? "granted" : "denied");
-      Object.assign(state, { adStorage: yes(1), analyticsStorage: yes(1), adUserData: yes(1, 7), adPersonalization: yes(3, 4) });
+      Object.assign(over, { adStorage: yes(1), analyticsStorage: yes(1), adUserData: yes(1, 7), adPersonalization: yes(3, 4) });
       decide("TCF");
     }),
     true);
@@ -115,6 +199,7 @@ export const gated = (c: Config): Api => {
     trace('data-consent: waiting for a consent signal (dni("consent", …), Consent Mode or TCF) before anything is stored or swapped');
 
   api.stop = () => {
+    off = 1;
     if (inner) inner.stop!();
     dl.push = push;
     removeEventListener("load", tcf);

@@ -1,8 +1,9 @@
 /**
  * The snippet's optional features end to end, in Chromium against `wrangler dev`: data-consent
  * (denied: storage untouched and no click ids or GA client id sent; granted mid-page; a stub IAB TCF
- * CMP; Google Consent Mode), the debug report, one session across two subdomains (data-domain), and
- * a replaceAll pool. Every page loads /dni.js, which loads /dni-full.js for these attributes.
+ * CMP; Google Consent Mode, also its defaults scoped by region), the debug report, one session
+ * across two subdomains (data-domain), and a replaceAll pool. Every page loads /dni.js, which loads
+ * /dni-full.js for these attributes.
  *
  * The site answers on www.shop.test and app.shop.test (Chromium maps *.shop.test to 127.0.0.1).
  */
@@ -37,6 +38,12 @@ const decided = async (v: View) => {
   await v.page.waitForFunction(() => (window as any).decided !== undefined, undefined, { timeout: 10_000 });
   return v.page.evaluate(() => (window as any).decided);
 };
+
+/** gtag: everything denied by default in `regions`, then granted by default everywhere. */
+const regionDefaults = (regions: string[]) =>
+  `<script>window.dataLayer = window.dataLayer || []; function gtag() { dataLayer.push(arguments) }
+    gtag("consent", "default", { ad_storage: "denied", analytics_storage: "denied", region: ${JSON.stringify(regions)} });
+    gtag("consent", "default", { ad_storage: "granted", analytics_storage: "granted" });</script>`;
 
 /** Everything the snippet could have stored, as the page sees it. */
 const storage = (v: View) => v.page.evaluate(() => ({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
@@ -84,6 +91,10 @@ beforeAll(async () => {
       `<script>window.dataLayer = window.dataLayer || []; function gtag() { dataLayer.push(arguments) }
         gtag("consent", "default", { ad_storage: "denied", analytics_storage: "denied", ad_user_data: "denied", ad_personalization: "denied" });</script>${stub(DECIDED)}`,
     ),
+    // Denied in a region, granted everywhere else (the global default pushed after it). wrangler dev
+    // locates every caller in Austin, Texas (request.cf's fallback: US, TX).
+    "/region-us": html(NUMBERS, 'data-consent="anonymous"', GA + regionDefaults(["US"])),
+    "/region-es": html(NUMBERS, "data-consent", GA + regionDefaults(["ES"])),
     "/plain": html(`${NUMBERS}<p>Our office: 212-555-0111</p>`, ""),
     "/sub": html(NUMBERS, 'data-domain="shop.test"'),
     "/all": html(
@@ -162,6 +173,32 @@ describe("data-consent", () => {
     await v.page.evaluate(() => (window as any).gtag("consent", "update", { ad_storage: "granted", analytics_storage: "granted" }));
     await swapped(v);
     expect(body(v).source?.consent).toMatchObject({ adStorage: "granted", analyticsStorage: "granted", adUserData: "denied" });
+  });
+});
+
+describe("Consent Mode defaults scoped by region (the worker locates the visitor: wrangler dev says US-TX)", () => {
+  it("denied in the US, granted elsewhere: a visitor in Texas is denied (anonymous: a number, nothing stored, no click id sent)", async () => {
+    const v = await bed.view();
+    const asked = v.page.waitForResponse((r) => new URL(r.url()).pathname === "/v1/region");
+    await v.page.goto(`${www}/region-us?gclid=E2E-region&utm_source=google`);
+    expect(await (await asked).json()).toEqual({ country: "US", subdivision: "US-TX" });
+    await swapped(v);
+    const sent = body(v);
+    expect(sent.source?.landing).toBe(`${www}/region-us?gclid=withheld&utm_source=google`);
+    expect(sent.source?.consent).toEqual({ adStorage: "denied", analyticsStorage: "denied" });
+    expect(JSON.stringify(sent)).not.toMatch(/E2E-region|987654321/);
+    expect(await storage(v)).toEqual(UNTOUCHED);
+  });
+
+  it("denied in Spain, granted elsewhere: a visitor in Texas is swapped, stored, the click id sent", async () => {
+    const v = await open(`${www}/region-es?gclid=E2E-region`);
+    await swapped(v);
+    expect(body(v).source).toMatchObject({
+      landing: `${www}/region-es?gclid=E2E-region`,
+      gaClientId: "GA1.1.987654321.1700000000",
+      consent: { adStorage: "granted", analyticsStorage: "granted" },
+    });
+    expect(JSON.parse((await storage(v)).local["dni:t"]!)).toBe((await answer(v)).token);
   });
 });
 

@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { store } from "../../snippet/cache";
 import { gated } from "../../snippet/consent";
+import { debug } from "../../snippet/debug";
 import type { Api } from "../../snippet/main";
 import { API, flush, KEY, page, reset, sent, stubFetch } from "./helpers";
 
@@ -163,7 +164,6 @@ describe("Consent Mode v2 (gtag on the dataLayer)", () => {
   it("a default pushed before the snippet decides at once; an update pushed later swaps mid-page", async () => {
     const f = stubFetch();
     (window as any).dataLayer = [];
-    gtag("consent", "default", { ad_storage: "denied", analytics_storage: "denied", region: ["ES"] });
     gtag("consent", "default", { ad_storage: "denied", analytics_storage: "denied", ad_user_data: "denied" });
     const dni = consentMode();
     await flush();
@@ -183,6 +183,207 @@ describe("Consent Mode v2 (gtag on the dataLayer)", () => {
     expect(sent(f).source.landing).toBe("https://shop.example/?gclid=withheld&utm_source=google");
     expect(sent(f).source.gaClientId).toBe("GA1.1.1234567890.1700000000");
     expect(localStorage["dni:t"]).toBeDefined();
+  });
+});
+
+describe("Consent Mode defaults scoped by region", () => {
+  function gtag(..._a: unknown[]) {
+    // biome-ignore lint/complexity/noArguments: gtag's own shape: the arguments object is what it pushes.
+    (window as any).dataLayer.push(arguments);
+  }
+  const EU = ["AT", "BE", "DE", "ES", "FR", "IT", "NL"];
+  const DENIED = { ad_storage: "denied", analytics_storage: "denied" };
+  const GRANTED = { ad_storage: "granted", analytics_storage: "granted" };
+
+  /**
+   * fetch as the page sees it: GET /v1/region answers `where` (a Promise: when it settles; an
+   * Error: a network failure), anything else goes to the allocation stub (so `f` counts and
+   * records allocations only); `asked` holds each region request.
+   */
+  const located = (where: unknown) => {
+    const f = stubFetch();
+    const asked: [string, RequestInit | undefined][] = [];
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string, init?: RequestInit) => {
+        if (!url.endsWith("/v1/region")) return f(url, init);
+        asked.push([url, init]);
+        const w = await where;
+        if (w instanceof Error) throw w;
+        return new Response(JSON.stringify(w), { status: typeof w === "number" ? w : 200 });
+      }),
+    );
+    return Object.assign(f, { asked });
+  };
+  const deferred = () => {
+    let settle!: (v: unknown) => void;
+    const p = new Promise((r) => (settle = r));
+    return Object.assign(p, { settle });
+  };
+  /** The common setup: denied in the EU, granted everywhere else (the global default pushed after). */
+  const euDenied = () => {
+    (window as any).dataLayer = [];
+    gtag("consent", "default", { ...DENIED, region: EU });
+    gtag("consent", "default", GRANTED);
+  };
+
+  it("denied in the EU, granted elsewhere: a visitor in Spain is denied (nothing asked, stored or swapped)", async () => {
+    const f = located({ country: "ES", subdivision: "ES-CT" });
+    euDenied();
+    const dni = consentMode();
+    expect(await dni.number()).toBeNull();
+    await flush();
+    expect(f.asked).toEqual([[`${API}/v1/region`, { credentials: "omit" }]]);
+    expect(f).not.toHaveBeenCalled();
+    expect(stored()).toEqual(UNTOUCHED);
+    expect(text()).toBe("Call (800) 555-0199");
+  });
+
+  it("…and a visitor in Texas is granted: swapped, stored, the click id sent", async () => {
+    const f = located({ country: "US", subdivision: "US-TX" });
+    euDenied();
+    const dni = consentMode();
+    await dni.number();
+    expect(text()).toBe("Call (800) 555-0123");
+    expect(sent(f).source).toMatchObject({ landing: LANDING, consent: { adStorage: "granted", analyticsStorage: "granted" } });
+    expect(localStorage["dni:t"]).toBeDefined();
+  });
+
+  it("the most specific match wins key by key, whatever the order pushed: subdivision over country over the global default", async () => {
+    (window as any).dataLayer = [];
+    gtag("consent", "default", { ...GRANTED, ad_user_data: "granted", region: ["us-ca"] }); // any case
+    gtag("consent", "default", { ...DENIED, ad_user_data: "denied", ad_personalization: "denied", region: ["US"] });
+    gtag("consent", "default", { ...GRANTED, ad_user_data: "granted", ad_personalization: "granted" });
+    // California: its own entry for three keys, the US one for ad_personalization.
+    const ca = located({ country: "US", subdivision: "US-CA" });
+    const dni = consentMode();
+    await dni.number();
+    expect(sent(ca).source.consent).toEqual({ adStorage: "granted", analyticsStorage: "granted", adUserData: "granted", adPersonalization: "denied" });
+    dni.stop!();
+    reset();
+    // Texas: the US entry (over the global default pushed after it).
+    page(PAGE, LANDING);
+    (window as any).dataLayer = [];
+    gtag("consent", "default", { ...GRANTED, region: ["US-CA"] });
+    gtag("consent", "default", { ...DENIED, region: ["US"] });
+    gtag("consent", "default", GRANTED);
+    const tx = located({ country: "US", subdivision: "US-TX" });
+    expect(await consentMode().number()).toBeNull();
+    expect(tx).not.toHaveBeenCalled();
+    expect(localStorage.length).toBe(0);
+  });
+
+  it("no decision from defaults until the region is known; an update overriding every scoped key decides meanwhile", async () => {
+    const answer = deferred();
+    const f = located(answer);
+    euDenied();
+    const dni = consentMode();
+    await flush();
+    expect(f).not.toHaveBeenCalled();
+    expect(localStorage.length).toBe(0);
+    // An update for ad_storage alone cannot decide: analytics_storage still hangs on the region.
+    gtag("consent", "update", { ad_storage: "granted" });
+    await flush();
+    expect(f).not.toHaveBeenCalled();
+    gtag("consent", "update", { analytics_storage: "granted" });
+    await dni.number();
+    expect(text()).toBe("Call (800) 555-0123");
+    // The answer comes: the updates still win over the visitor's (denied) default.
+    answer.settle({ country: "ES", subdivision: null });
+    await flush();
+    expect(sent(f).source.consent).toEqual({ adStorage: "granted", analyticsStorage: "granted" });
+    expect(localStorage["dni:t"]).toBeDefined();
+    expect(f.asked).toHaveLength(1);
+  });
+
+  it("the region answered later decides then (not denied meanwhile: undecided)", async () => {
+    const answer = deferred();
+    const f = located(answer);
+    euDenied();
+    const dni = consentMode();
+    let decided: unknown = "not yet";
+    const number = dni.number().then((n) => (decided = n));
+    await flush();
+    expect(f).not.toHaveBeenCalled();
+    expect(decided).toBe("not yet");
+    answer.settle({ country: "JP", subdivision: "JP-13" });
+    await number;
+    expect(decided).toMatchObject({ e164: "+18005550123" });
+    expect(text()).toBe("Call (800) 555-0123");
+  });
+
+  it("the region unknown (no answer, an error, or unknown to the worker): a scoped default is taken where it denies, never where it grants", async () => {
+    for (const where of [new TypeError("Failed to fetch"), 500, { country: null, subdivision: null }]) {
+      const warned = vi.spyOn(console, "warn").mockImplementation(() => {});
+      const f = located(where);
+      euDenied();
+      expect(await consentMode().number(), String(where)).toBeNull();
+      expect(f).not.toHaveBeenCalled();
+      // A failure is reported; an answer that knows no region is none.
+      expect(
+        warned.mock.calls.some(([, m]) => String(m).includes("the visitor's region is unknown")),
+        String(where),
+      ).toBe(typeof where !== "object" || where instanceof Error);
+      reset();
+      page(PAGE, LANDING);
+    }
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    // Denied everywhere but granted in the US: unknown stays denied.
+    const f = located(new TypeError("Failed to fetch"));
+    (window as any).dataLayer = [];
+    gtag("consent", "default", DENIED);
+    gtag("consent", "default", { ...GRANTED, region: ["US"] });
+    expect(await consentMode().number()).toBeNull();
+    // Known country, unknown subdivision: a subdivision's denial of that country is taken, another's not.
+    reset();
+    page(PAGE, LANDING);
+    const g = located({ country: "US", subdivision: null });
+    (window as any).dataLayer = [];
+    gtag("consent", "default", { ...DENIED, region: ["US-CA", "ES-CT"] });
+    gtag("consent", "default", { ...GRANTED, region: ["US"] });
+    expect(await consentMode().number()).toBeNull();
+    reset();
+    page(PAGE, LANDING);
+    const h = located({ country: "FR", subdivision: null });
+    (window as any).dataLayer = [];
+    gtag("consent", "default", { ...DENIED, region: ["US-CA"] });
+    gtag("consent", "default", GRANTED);
+    await consentMode().number();
+    expect(f).not.toHaveBeenCalled();
+    expect(g).not.toHaveBeenCalled();
+    expect(h).toHaveBeenCalledTimes(1);
+  });
+
+  it("the region is asked only for a scoped default; an update with a region is skipped; a default never overrides an update", async () => {
+    const f = located({ country: "US", subdivision: "US-TX" });
+    (window as any).dataLayer = [];
+    gtag("consent", "update", { ...GRANTED, region: ["US"] }); // region is for defaults only
+    gtag("consent", "update", { analytics_storage: "granted" });
+    gtag("consent", "default", DENIED); // after the update: still its base only
+    const dni = consentMode();
+    await dni.number();
+    expect(f.asked).toEqual([]);
+    expect(sent(f).source.consent).toEqual({ adStorage: "denied", analyticsStorage: "granted" });
+  });
+
+  it("the debug report says which scoped default applied to the visitor, and which not", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "info").mockImplementation((...a: unknown[]) => void lines.push(a.slice(1).join(" ")));
+    debug.on = true;
+    try {
+      located({ country: "US", subdivision: "US-CA" });
+      (window as any).dataLayer = [];
+      gtag("consent", "default", { ...DENIED, region: EU });
+      gtag("consent", "default", { ...GRANTED, region: ["US-CA"] });
+      gtag("consent", "default", DENIED);
+      await consentMode().number();
+    } finally {
+      debug.on = false;
+    }
+    const log = lines.join("\n");
+    expect(log).toContain(`asking ${API}/v1/region where the visitor is`);
+    expect(log).toContain("the Consent Mode default for region AT,BE,DE,ES,FR,IT,NL does not apply to this visitor (US-CA)");
+    expect(log).toContain("the Consent Mode default for region US-CA applies to this visitor (US-CA): adStorage,analyticsStorage");
   });
 });
 

@@ -14,7 +14,9 @@ describe("the snippet's builds", () => {
     const [liteJs, fullJs] = [await lite.text(), await full.text()];
     expect(fullJs).toContain("__tcfapi");
     expect(fullJs).toContain("dni_t");
+    expect(fullJs).toContain('"/v1/region"');
     expect(liteJs).not.toContain("__tcfapi");
+    expect(liteJs).not.toContain("/v1/region");
     expect(liteJs).toContain('"/dni-full.js"');
     expect(full.headers.get("ETag")).not.toBe(lite.headers.get("ETag"));
     const again = await SELF.fetch("https://dni.test/dni-full.js", { headers: { "If-None-Match": full.headers.get("ETag")! } });

@@ -20,6 +20,7 @@ import meta from "./routes/meta";
 import orders from "./routes/orders";
 import poolHealth from "./routes/pool-health";
 import pools from "./routes/pools";
+import region from "./routes/region";
 import sizing from "./routes/sizing";
 import snippet from "./routes/snippet";
 import voice from "./routes/voice";
@@ -33,9 +34,11 @@ app.use("*", demoSeed());
 // Order matters where paths overlap: the first sub-app that matches handles the request.
 // The snippet's routes come before the layers below, which they do without (each layer is an async
 // hop on every allocation, profiled): the allocation route sets no-store and WWW-Authenticate
-// itself and has its own, smaller body cap; the snippet file is a GET outside /v1.
+// itself and has its own, smaller body cap; the snippet file is a GET outside /v1; the region route
+// (Consent Mode defaults scoped by region) sets its own Cache-Control and has no body.
 app.route("/", snippet);
 app.route("/", allocate);
+app.route("/", region);
 
 // One layer after every other route: every 401 says how to authenticate (RFC 9110), whichever
 // route raised it; and no API answer is cached anywhere on the way (keys, settings, calls) unless

@@ -1,5 +1,6 @@
 /**
- * POST /v1/allocate — the snippet's only call. The body is JSON sent as text/plain (a CORS simple
+ * POST /v1/allocate — the snippet's call (its only one but GET /v1/region, asked first only by a
+ * data-consent page with a Consent Mode default scoped by region). The body is JSON sent as text/plain (a CORS simple
  * request: no preflight, so a first view costs exactly one request). Validated with the same
  * schema the OpenAPI document shows; CORS is granted to the account's allowed origins only.
  *
