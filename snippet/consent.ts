@@ -85,7 +85,10 @@ export const gated = (c: Config): Api => {
           if (!asked) {
             asked = 1;
             DEBUG && trace(`consent: a Consent Mode default for region ${r}: asking ${c.api}/v1/region where the visitor is`);
-            fetch(c.api + "/v1/region", { credentials: "omit" })
+            // Given up after 2 s, as the allocation is: then unknown.
+            const abort = new AbortController();
+            setTimeout(() => abort.abort(), 2e3);
+            fetch(c.api + "/v1/region", { credentials: "omit", signal: abort.signal })
               .then((a) => (a.ok ? a.json() : Promise.reject(a.status)))
               .catch((x) => warn(`the visitor's region is unknown (${x}): Consent Mode defaults scoped by region are taken where they deny`))
               .then((a: any) => {

@@ -223,11 +223,14 @@ export const start = (config: Config, visit: Visit = session()): Api => {
   watch(doc.documentElement);
   // A shadow root attached later to an element already in the page makes no mutation record: each
   // open one is observed as it is attached, so what goes into it is (closed ones are left alone).
+  // After stop() the wrapper may stay in the chain (another script wrapped it since): it then
+  // observes nothing (observe() would wake the disconnected observer).
   const element = Element.prototype,
     attach = element.attachShadow;
+  let live = 1;
   const wrapped = (element.attachShadow = function (this: Element, init: ShadowRootInit) {
     const root = attach.call(this, init);
-    this.shadowRoot && watch(root);
+    live && this.shadowRoot && watch(root);
     return root;
   });
   doc.addEventListener("click", click, true);
@@ -257,6 +260,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
   api.number = (x, pair?: any) => ready().then(() => ((x ? (find(x, pattern, pairs, (_, p) => (pair = pair || p)), pair) : pairs[0]) || [])[1] || null);
   if (typeof DNI_BUILD == "undefined" || FULL)
     api.stop = () => {
+      live = 0;
       // Unless another script wrapped it since.
       if (element.attachShadow == wrapped) element.attachShadow = attach;
       observer.disconnect();

@@ -208,7 +208,11 @@ describe("Consent Mode defaults scoped by region", () => {
       vi.fn(async (url: string, init?: RequestInit) => {
         if (!url.endsWith("/v1/region")) return f(url, init);
         asked.push([url, init]);
-        const w = await where;
+        // The page gives up on its request (abort): the fetch rejects, as a browser's does.
+        const w = await Promise.race([
+          where,
+          new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")))),
+        ]);
         if (w instanceof Error) throw w;
         return new Response(JSON.stringify(w), { status: typeof w === "number" ? w : 200 });
       }),
@@ -233,7 +237,7 @@ describe("Consent Mode defaults scoped by region", () => {
     const dni = consentMode();
     expect(await dni.number()).toBeNull();
     await flush();
-    expect(f.asked).toEqual([[`${API}/v1/region`, { credentials: "omit" }]]);
+    expect(f.asked).toEqual([[`${API}/v1/region`, { credentials: "omit", signal: expect.any(AbortSignal) }]]);
     expect(f).not.toHaveBeenCalled();
     expect(stored()).toEqual(UNTOUCHED);
     expect(text()).toBe("Call (800) 555-0199");
@@ -294,6 +298,28 @@ describe("Consent Mode defaults scoped by region", () => {
     expect(sent(f).source.consent).toEqual({ adStorage: "granted", analyticsStorage: "granted" });
     expect(localStorage["dni:t"]).toBeDefined();
     expect(f.asked).toHaveLength(1);
+  });
+
+  it("a region request that hangs is given up after 2 s: the scoped defaults are then taken where they deny", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const warned = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const f = located(new Promise(() => {}));
+    euDenied();
+    const dni = consentMode();
+    const answer = dni.number();
+    try {
+      await vi.advanceTimersByTimeAsync(1_900);
+      expect(f.asked).toHaveLength(1);
+      expect(f.asked[0]![1]!.signal!.aborted).toBe(false);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(f.asked[0]![1]!.signal!.aborted).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await answer).toBeNull();
+    expect(f).not.toHaveBeenCalled();
+    expect(stored()).toEqual(UNTOUCHED);
+    expect(warned.mock.calls.some(([, m]) => String(m).includes("the visitor's region is unknown"))).toBe(true);
   });
 
   it("the region answered later decides then (not denied meanwhile: undecided)", async () => {

@@ -125,20 +125,29 @@ describe("open shadow roots", () => {
     expect(Element.prototype.attachShadow).toBe(attach);
   });
 
-  it("stop() leaves attachShadow to a script that wrapped it after the snippet", async () => {
-    stubFetch();
-    page(`<p>Call (800) 555-0199</p>`);
+  it("stop() leaves attachShadow to a script that wrapped it after the snippet, and observes nothing more", async () => {
+    const f = stubFetch();
+    page(`<p>Call (800) 555-0199</p><div id="later"></div>`);
     const original = Element.prototype.attachShadow;
-    const dni = run();
-    await dni.number();
-    const ours = Element.prototype.attachShadow;
-    const theirs = function (this: Element, init: ShadowRootInit) {
-      return ours.call(this, init);
-    };
-    Element.prototype.attachShadow = theirs;
-    dni.stop!();
-    expect(Element.prototype.attachShadow).toBe(theirs);
-    Element.prototype.attachShadow = original;
+    try {
+      const dni = run();
+      await dni.number();
+      const ours = Element.prototype.attachShadow;
+      const theirs = function (this: Element, init: ShadowRootInit) {
+        return ours.call(this, init);
+      };
+      Element.prototype.attachShadow = theirs;
+      dni.stop!();
+      expect(Element.prototype.attachShadow).toBe(theirs);
+      // Our wrapper is still in the chain: a root attached now is not observed by the stopped snippet.
+      const root = $("#later").attachShadow({ mode: "open" });
+      root.innerHTML = `<p id="n">Call (800) 555-0199</p>`;
+      await flush();
+      expect($("#n", root).textContent).toBe("Call (800) 555-0199");
+      expect(f).toHaveBeenCalledTimes(1);
+    } finally {
+      Element.prototype.attachShadow = original;
+    }
   });
 
   it("asks on a first view where the only number is inside a shadow root", async () => {

@@ -44,6 +44,7 @@ export async function allocateFromPools(env: Env, req: AllocationRequest): Promi
   const check = { siteKey: req.siteKey, origin: req.origin };
   const asDefault = !req.pools?.length;
   let fresh = false;
+  let asked = false;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const routed = await routingOf(env, req.accountId, check, fresh);
     if (!routed.ok) return { ok: false, error: routed.error };
@@ -60,8 +61,9 @@ export async function allocateFromPools(env: Env, req: AllocationRequest): Promi
         ? fail(404, "pool_not_found", `No pool ${unknown} for this site key`)
         : fail(404, "no_default_pool", "No pool named and the account has no default pool");
     }
-    // Only the first attempt's session is sure to hold no lease: a retry may follow a pool that leased.
-    const replies = await Promise.all(ids.map((id) => allocateIn(env, req, id, routing, asDefault, req.fresh && attempt === 0)));
+    // The session holds no lease until a pool was asked: a later round may follow a pool that leased.
+    const replies = await Promise.all(ids.map((id) => allocateIn(env, req, id, routing, asDefault, req.fresh && !asked)));
+    asked = true;
     const refused = replies.find((r) => !r.reply.ok && r.reply.kind === "refused")?.reply;
     if (refused && !refused.ok && refused.kind === "refused") return { ok: false, error: refused.error };
     const unsynced = ids.filter((_, i) => {

@@ -284,8 +284,10 @@ export class LeaseTable {
         ? this.sql.exec<{ number: string; parts: string | null }>(QUERIES.take, ...set, now).toArray()[0]
         : this.sql
             .exec<{ number: string; parts: string | null }>(
-              "UPDATE numbers SET lease_id = ?, session = ?, source = ?, leased_at = ?, expires_at = ?, last_shown_at = ?, client = ?, client_block = ?, sessions_served = sessions_served + 1 WHERE number = ? RETURNING number, parts",
+              // A recycled number: free since now in between (as if freed, then taken), should this lease be undone.
+              "UPDATE numbers SET lease_id = ?, session = ?, source = ?, leased_at = ?, expires_at = ?, last_shown_at = ?, client = ?, client_block = ?, sessions_served = sessions_served + 1, released_at = ? WHERE number = ? RETURNING number, parts",
               ...set,
+              now,
               number,
             )
             .toArray()[0];
