@@ -12,6 +12,8 @@ import type { AccountGate, PoolSettings } from "./protocol";
 const ENCODER = new TextEncoder();
 /** Origins whose verdict a gate remembers (a site's pages send one or a few). */
 const VERDICTS_KEPT = 64;
+/** Longest Origin remembered: a scheme, a 253-character host and a port. */
+const ORIGIN_KEPT_MAX = 270;
 
 /**
  * One gate as the pool object checks it, made when the gate arrives: the site key's bytes, and the
@@ -36,8 +38,7 @@ export class Gate {
     if (sent.byteLength !== this.key.byteLength || !crypto.subtle.timingSafeEqual(sent, this.key)) {
       return fail(401, "invalid_key", "Unknown or revoked site key").error;
     }
-    const allowed =
-      origin === null ? false : (this.verdicts.get(origin) ?? remember(this.verdicts, VERDICTS_KEPT, origin, originAllowed(origin, this.pushed.origins)));
+    const allowed = origin === null ? false : (this.verdicts.get(origin) ?? this.judge(origin));
     if (!allowed) {
       return fail(403, "origin_not_allowed", origin ? `Origin ${origin} is not allowed for this site key` : "An Origin header is required").error;
     }
@@ -45,5 +46,11 @@ export class Gate {
       return fail(403, "origin_not_allowed", `Pool ${pool.poolId} is not for pages of ${origin}`).error;
     }
     return null;
+  }
+
+  /** An Origin's verdict, remembered unless it is longer than any real origin (a request sets the header). */
+  private judge(origin: string): boolean {
+    const allowed = originAllowed(origin, this.pushed.origins);
+    return origin.length > ORIGIN_KEPT_MAX ? allowed : remember(this.verdicts, VERDICTS_KEPT, origin, allowed);
   }
 }
