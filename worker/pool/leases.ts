@@ -10,6 +10,9 @@
  * (longest free first), a recycle victim the first row of `numbers_idle` (seen longest ago), a
  * client's holding a count on `numbers_client` / `numbers_block` — O(log n) each. The tables and
  * queries: lease-schema.ts; which numbers the shard has: number-set.ts.
+ *
+ * (Over 300 lines: every write to a lease — begin, renew, recycle, end, undo — is in this one class,
+ * so the invariant above can be read and checked in one place.)
  */
 import type { Lease } from "../schemas/pool";
 import { standing } from "./clients";
