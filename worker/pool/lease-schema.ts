@@ -53,16 +53,21 @@ export type LeaseRow = {
   end_reason: string | null;
 };
 
+/** A new lease's columns, in the order lease() binds them (both lease queries write the same). */
+const LEASE_SET =
+  "lease_id = ?, session = ?, source = ?, leased_at = ?, expires_at = ?, last_shown_at = ?, client = ?, client_block = ?, sessions_served = sessions_served + 1";
+
 /** The queries on the allocation path; each must be an index lookup (checked by a test). */
 export const QUERIES = {
   own: "SELECT * FROM numbers WHERE session = ?",
   // A new lease on the number free longest, chosen and written in one statement (one statement
   // fewer per new session, profiled). released_at is "free since", or for a number held after
   // moving between shards "free from": in the future, so not free yet.
-  take: `UPDATE numbers SET lease_id = ?, session = ?, source = ?, leased_at = ?, expires_at = ?, last_shown_at = ?, client = ?, client_block = ?,
-           sessions_served = sessions_served + 1
+  take: `UPDATE numbers SET ${LEASE_SET}
          WHERE number = (SELECT number FROM numbers WHERE session IS NULL AND retiring = 0 AND overflow = 0 AND released_at <= ? ORDER BY released_at LIMIT 1)
          RETURNING number, parts`,
+  // A new lease on a recycled number: free since now in between (as if freed, then taken), should the lease be undone.
+  leaseNumber: `UPDATE numbers SET ${LEASE_SET}, released_at = ? WHERE number = ? RETURNING number, parts`,
   // The session seen longest ago (last lease or renewal): never one that asked more recently.
   victim: "SELECT * FROM numbers WHERE session IS NOT NULL AND retiring = 0 AND overflow = 0 ORDER BY last_shown_at LIMIT 1",
   byClient: "SELECT COUNT(*) AS n FROM numbers WHERE client = ? AND session IS NOT NULL",

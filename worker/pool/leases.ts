@@ -51,6 +51,9 @@ export interface GrantHooks {
   ranDry(now: number): void;
 }
 
+/** What a lease query returns. */
+type Taken = { number: string; parts: string | null };
+
 export class LeaseTable {
   /**
    * No live lease ends before this (a lower bound: 0 until storage was asked). It spares most
@@ -282,18 +285,9 @@ export class LeaseTable {
     const { session, source, now, client } = req;
     const id = this.nextLeaseId();
     const set = [id, session, source, now, expiresAt, now, client?.addr ?? null, client?.block ?? null];
-    const taken =
-      number === null
-        ? this.sql.exec<{ number: string; parts: string | null }>(QUERIES.take, ...set, now).toArray()[0]
-        : this.sql
-            .exec<{ number: string; parts: string | null }>(
-              // A recycled number: free since now in between (as if freed, then taken), should this lease be undone.
-              "UPDATE numbers SET lease_id = ?, session = ?, source = ?, leased_at = ?, expires_at = ?, last_shown_at = ?, client = ?, client_block = ?, sessions_served = sessions_served + 1, released_at = ? WHERE number = ? RETURNING number, parts",
-              ...set,
-              now,
-              number,
-            )
-            .toArray()[0];
+    const taken = (
+      number === null ? this.sql.exec<Taken>(QUERIES.take, ...set, now) : this.sql.exec<Taken>(QUERIES.leaseNumber, ...set, now, number)
+    ).toArray()[0];
     if (!taken) {
       // The id was not used: the next lease takes it.
       this.lastLeaseId = id - 1;
