@@ -32,12 +32,18 @@ export async function safeEqual(a: string, b: string): Promise<boolean> {
   return crypto.subtle.timingSafeEqual(da, db);
 }
 
+const ENCODER = new TextEncoder();
+
 /**
  * Constant-time comparison of two strings of a fixed, public length (hex digests, our keys): only
  * the length may leak, never where they differ.
  */
 export function safeEqualFixed(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  const enc = new TextEncoder();
-  return crypto.subtle.timingSafeEqual(enc.encode(a), enc.encode(b));
+  return a.length === b.length && safeEqualBytes(ENCODER.encode(a), b);
+}
+
+/** safeEqualFixed against bytes made once (a key held in memory): `sent` is encoded here. */
+export function safeEqualBytes(expected: Uint8Array, sent: string): boolean {
+  const bytes = ENCODER.encode(sent);
+  return bytes.byteLength === expected.byteLength && crypto.subtle.timingSafeEqual(bytes, expected);
 }

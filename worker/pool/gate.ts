@@ -6,10 +6,10 @@
  */
 import { remember } from "../../shared/bounded-map";
 import { originAllowed } from "../domain/origins";
+import { safeEqualBytes } from "../platform/crypto";
 import { type ApiErrorData, fail } from "../platform/result";
 import type { AccountGate, PoolSettings } from "./protocol";
 
-const ENCODER = new TextEncoder();
 /** Origins whose verdict a gate remembers (a site's pages send one or a few). */
 const VERDICTS_KEPT = 64;
 /** Longest Origin remembered: a scheme, a 253-character host and a port. */
@@ -26,7 +26,7 @@ export class Gate {
   private readonly verdicts = new Map<string, boolean>();
 
   constructor(readonly pushed: AccountGate) {
-    this.key = ENCODER.encode(pushed.siteKey);
+    this.key = new TextEncoder().encode(pushed.siteKey);
   }
 
   /**
@@ -34,10 +34,7 @@ export class Gate {
    * with its own `origins` admits only those (a site key cannot lease from a pool its site never shows).
    */
   admit(siteKey: string, origin: string | null, pool?: Pick<PoolSettings, "poolId" | "origins">): ApiErrorData | null {
-    const sent = ENCODER.encode(siteKey);
-    if (sent.byteLength !== this.key.byteLength || !crypto.subtle.timingSafeEqual(sent, this.key)) {
-      return fail(401, "invalid_key", "Unknown or revoked site key").error;
-    }
+    if (!safeEqualBytes(this.key, siteKey)) return fail(401, "invalid_key", "Unknown or revoked site key").error;
     const allowed = origin === null ? false : (this.verdicts.get(origin) ?? this.judge(origin));
     if (!allowed) {
       return fail(403, "origin_not_allowed", origin ? `Origin ${origin} is not allowed for this site key` : "An Origin header is required").error;
