@@ -1,0 +1,133 @@
+/**
+ * The tracking number written in its own grouping, in the original's style, end to end: pools whose
+ * tracking number has another area-code length or another type than the destination (the worker's
+ * libphonenumber metadata says which, the snippet writes it), the same grouping kept digit for
+ * digit, another country's number and a vanity original in the national form. Real `wrangler dev`,
+ * real Chromium; each pool has one tracking number, so every written form is known in advance.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { adminCall, createAccountWithPool } from "./harness";
+import { fetched, href, text, useSnippetBed, type View } from "./visit";
+
+const bed = useSnippetBed();
+let siteKey: string;
+
+/** Pools: [id, destination, its one tracking number]. */
+const UK_POOLS = [
+  // London (2-digit area code) with a Manchester number (3-digit area code).
+  ["mcr", "+442079460958", "+441614960000"],
+  // A mobile number in place of a London one.
+  ["mobile", "+442079460959", "+447911123456"],
+  // A freephone number in place of a London one.
+  ["free", "+442079460960", "+448081570000"],
+  // Another country's number.
+  ["abroad", "+442079460961", "+13125550101"],
+] as const;
+const WORLD_POOLS = [
+  // Berlin (030, 8-digit subscriber) with Munich (089, 7 digits).
+  ["berlin", "+493012345678", "+49891234567"],
+  // Paris with a French mobile: the same grouping (1 2 2 2 2).
+  ["paris", "+33142685300", "+33612345678"],
+  // New York with Chicago: the same grouping.
+  ["nyc", "+12127365000", "+13125550100"],
+  // 1-800-FLOWERS: a vanity original.
+  ["flowers", "+18003569377", "+18885550123"],
+  // Sydney ((02) xxxx xxxx) with an Australian mobile (04xx xxx xxx).
+  ["sydney", "+61298765432", "+61412345678"],
+] as const;
+
+/** [element id, as written on the page, as it must read after the swap]. */
+const UK_FORMS = [
+  ["mcr-nat", "020 7946 0958", "0161 496 0000"],
+  ["mcr-intl", "+44 20 7946 0958", "+44 161 496 0000"],
+  ["mcr-trunk", "+44 (0)20 7946 0958", "+44 (0)161 496 0000"],
+  ["mcr-paren", "(020) 7946-0958", "(0161) 496-0000"],
+  ["mcr-dots", "020.7946.0958", "0161.496.0000"],
+  ["mcr-none", "02079460958", "01614960000"],
+  ["mob-nat", "020 7946 0959", "07911 123456"],
+  ["mob-intl", "+44 20 7946 0959", "+44 7911 123456"],
+  ["free-nat", "020 7946 0960", "0808 157 0000"],
+  ["free-dash", "020-7946-0960", "0808-157-0000"],
+  ["abroad-nat", "020 7946 0961", "(312) 555-0101"],
+  ["abroad-intl", "+44 20 7946 0961", "(312) 555-0101"],
+] as const;
+const WORLD_FORMS = [
+  ["berlin-nat", "030 12345678", "089 1234567"],
+  ["berlin-intl", "+49 30 12345678", "+49 89 1234567"],
+  ["berlin-slash", "030/12345678", "089/1234567"],
+  ["berlin-paren", "(030) 1234 5678", "(089) 1234567"],
+  ["paris-nat", "01 42 68 53 00", "06 12 34 56 78"],
+  ["paris-dots", "01.42.68.53.00", "06.12.34.56.78"],
+  ["paris-intl", "+33 1 42 68 53 00", "+33 6 12 34 56 78"],
+  ["nyc-paren", "(212) 736-5000", "(312) 555-0100"],
+  ["nyc-dots", "212.736.5000", "312.555.0100"],
+  ["nyc-intl", "+1 212-736-5000", "+1 312-555-0100"],
+  ["flowers", "1-800-FLOWERS", "(888) 555-0123"],
+  ["sydney-nat", "02 9876 5432", "0412 345 678"],
+  ["sydney-intl", "+61 2 9876 5432", "+61 412 345 678"],
+] as const;
+
+const page = (forms: readonly (readonly [string, string, string])[], pools: readonly (readonly [string, string, string])[], links: string) =>
+  bed.html(`${forms.map(([id, written]) => `<p>Call <span id="${id}">${written}</span> today.</p>`).join("\n")}\n${links}`, {
+    key: siteKey,
+    attrs: `data-pool="${pools.map(([id]) => id).join(",")}"`,
+  });
+
+/** Every form reads as it must, and the links go to the tracking numbers. */
+async function expectSwapped(v: View, forms: readonly (readonly [string, string, string])[]) {
+  const first = forms[0]!;
+  await v.page.waitForFunction(([id, was]) => document.getElementById(id!)!.textContent !== was, [first[0], first[1]] as const, { timeout: 10_000 });
+  const read: Record<string, string | null> = {};
+  for (const [id] of forms) read[id] = await text(v, `#${id}`);
+  expect(read).toEqual(Object.fromEntries(forms.map(([id, , swapped]) => [id, swapped])));
+}
+
+beforeAll(async () => {
+  const [first, ...rest] = [...UK_POOLS, ...WORLD_POOLS];
+  const acct = await createAccountWithPool(bed.worker.url, bed.site.url, {
+    id: first[0],
+    name: first[0],
+    destinations: [first[1]],
+    trackingNumbers: [first[2]],
+  });
+  siteKey = acct.siteKey;
+  for (const [id, destination, tracking] of rest) {
+    const r = await adminCall(bed.worker.url, "POST", "/v1/pools", acct.adminKey, { id, name: id, destinations: [destination], trackingNumbers: [tracking] });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+  }
+  Object.assign(bed.pages, {
+    "/uk": page(UK_FORMS, UK_POOLS, `<a id="tel-mcr" href="tel:+442079460958">020 7946 0958</a> <a id="tel-mob" href="tel:02079460959">Mobile</a>`),
+    "/world": page(
+      WORLD_FORMS,
+      WORLD_POOLS,
+      `<a id="tel-berlin" href="tel:+49-30-12345678">Anrufen</a> <a id="tel-flowers" href="tel:1-800-FLOWERS">Order</a>`,
+    ),
+  });
+});
+
+describe("another area-code length or type: the tracking number's own groups, in the original's style", () => {
+  it("a Manchester, a mobile and a freephone number in place of London ones keep each original's prefix and separators; another country's number is written in its national form", async () => {
+    const v = await bed.open("/uk");
+    await expectSwapped(v, UK_FORMS);
+    expect(await href(v, "#tel-mcr")).toBe("tel:+441614960000");
+    expect(await text(v, "#tel-mcr")).toBe("0161 496 0000");
+    expect(await href(v, "#tel-mob")).toBe("tel:+447911123456");
+    expect(await fetched(v)).toBe(1);
+    // A repeat view writes the same from its cached answer, without a request.
+    const again = await bed.open("/uk");
+    await expectSwapped(again, UK_FORMS);
+    expect(await fetched(again)).toBe(0);
+    expect([...v.warnings, ...again.warnings]).toEqual([]);
+  });
+});
+
+describe("across countries", () => {
+  it("German area codes of other lengths and an Australian mobile are regrouped; the same grouping (Paris with a mobile, New York with Chicago) keeps the original digit for digit; a vanity original gets the national form", async () => {
+    const v = await bed.open("/world");
+    await expectSwapped(v, WORLD_FORMS);
+    expect(await href(v, "#tel-berlin")).toBe("tel:+49891234567");
+    expect(await href(v, "#tel-flowers")).toBe("tel:+18885550123");
+    expect(await fetched(v)).toBe(1);
+    expect(v.warnings).toEqual([]);
+  });
+});
