@@ -2,7 +2,7 @@
  * What-if replay: a pool shard's recorded asks (lease starts and renewals) and calls, played
  * again against a pool of another size or lease, with the same allocator as the pool object's
  * (pool/leases.ts): a new session takes the number free longest, else the exhaustion policy
- * (recycle the lease seen longest ago, the overflow number, or none); a renewal extends the lease
+ * (recycle the lease that ends first — the one seen longest ago —, the overflow number, or none); a renewal extends the lease
  * if the last one was at least min(lease/4, 60 s) ago; a call goes to the last lease begun on its
  * number by the call's start, if it was live then or ended within grace.
  *
@@ -200,7 +200,6 @@ class ReplayPool {
   private readonly free: number[];
   private freeHead = 0;
   private readonly expiry = new Heap<Entry>(byKey);
-  private readonly idle = new Heap<Entry>(byKey);
   private seq = 0;
   readonly shown = new Map<string, Shown>();
 
@@ -232,7 +231,7 @@ class ReplayPool {
       return { fresh: true, dry: false, recycled: false };
     }
     if (this.cfg.policy === "recycle") {
-      const victim = this.popValid(this.idle, (e) => e.lease.lastShown);
+      const victim = this.popValid(this.expiry, (e) => e.lease.expires);
       if (victim) {
         victim.lease.ended = t;
         this.lease(victim.num, session, t);
@@ -289,7 +288,6 @@ class ReplayPool {
 
   private track(num: number, lease: Lease): void {
     this.expiry.push({ key: lease.expires, seq: this.seq++, num, lease });
-    if (this.cfg.policy === "recycle") this.idle.push({ key: lease.lastShown, seq: this.seq++, num, lease });
   }
 
   private expireDue(t: number): void {

@@ -19,7 +19,14 @@ import type { Lease } from "../schemas/pool";
 import { ALERTS_MIGRATION, PoolAlerts } from "./alerts";
 import { Gate } from "./gate";
 import { emptyFigures, HEALTH_MIGRATION, PoolHealth } from "./health";
-import { CLIENT_INDEXES_MIGRATION, CLIENTS_MIGRATION, LEASES_MIGRATION, LIVE_ON_NUMBER_MIGRATION, PARTS_MIGRATION } from "./lease-schema";
+import {
+  CLIENT_INDEXES_MIGRATION,
+  CLIENTS_MIGRATION,
+  LEASES_MIGRATION,
+  LIVE_ON_NUMBER_MIGRATION,
+  PARTS_MIGRATION,
+  RECYCLE_BY_EXPIRY_MIGRATION,
+} from "./lease-schema";
 import { LeaseTable } from "./leases";
 import { NumberSet } from "./number-set";
 import type { AccountGate, AllocateArgs, AllocateReply, CallMatch, CallQuery, NumberSpec, PoolPush, PoolSettings, PushResult } from "./protocol";
@@ -45,6 +52,8 @@ export const MIGRATIONS = [
   LIVE_ON_NUMBER_MIGRATION,
   // The client caps' indexes without NULL entries.
   CLIENT_INDEXES_MIGRATION,
+  // The recycle victim by the expiry index: the last-shown index goes.
+  RECYCLE_BY_EXPIRY_MIGRATION,
 ];
 
 const DAY_MS = 86_400_000;
