@@ -8,8 +8,15 @@ import type { PhoneParts } from "./protocol";
 /** The phone keypad: each digit's letters (vanity numbers, capitals only). */
 const KEYPAD = ",,ABC,DEF,GHI,JKL,MNO,PQRS,TUV,WXYZ".split(",");
 
-/** Any run of spaces . / ( ) and hyphens, and borders between text nodes ("\0", snippet/scan.ts). */
-const SEP = "[\\s./()\\0-]*";
+/**
+ * Dashes as typesetting writes them between a number's groups: hyphen, non-breaking hyphen (Word's
+ * Ctrl+Shift+-, which keeps a number on one line), figure dash, en and em dash, horizontal bar,
+ * minus sign. (Spaces of every width, no-break ones included, are \s.)
+ */
+export const DASHES = "\\u2010-\\u2015\\u2212-";
+
+/** Any run of spaces . / ( ) and dashes, and borders between text nodes ("\0", snippet/scan.ts). */
+const SEP = `[\\s./()\\0${DASHES}]*`;
 
 /** Digits (or their keypad letters) with separators between them. */
 const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[Number(d)]}]`).join(SEP);
@@ -41,4 +48,4 @@ export const pattern = (numbers: PhoneParts[], any = "(?!)"): string =>
         : `([+(\\0]*(?:(?:(?:00|011)${SEP})?${rx(p.cc)}(?:${SEP}${rx(p.trunk)})?${SEP}|${p.trunk && rx(p.trunk) + SEP})?${rx(p.nsn)})`,
     )
     .join("|") || "(?!)") +
-  ")(?!\\w|\\0?[./-]?\\d)";
+  `)(?!\\w|\\0?[./${DASHES}]?\\d)`;

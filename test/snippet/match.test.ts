@@ -52,6 +52,18 @@ describe("find", () => {
     },
   );
 
+  it.each([
+    ["an en dash", "800\u2013555\u20130199"],
+    ["a non-breaking hyphen", "800\u2011555\u20110199"],
+    ["a minus sign", "800\u2212555\u22120199"],
+    ["no-break spaces and a non-breaking hyphen", "(800)\u00a0555\u20110199"],
+    ["narrow no-break spaces", "+44\u202f20\u202f7946\u202f0958"],
+    ["no-break spaces", "020\u00a07946\u00a00958"],
+    ["en dashes in a vanity number", "1\u2013800\u2013FLOWERS"],
+  ])("finds a destination typeset with %s", (_, s) => {
+    expect(found(`Call ${s} today`)).toEqual([s]);
+  });
+
   it("finds a vanity number by its keypad digits", () => {
     expect(found("Call 1-800-FLOWERS now")).toEqual(["1-800-FLOWERS"]);
     expect(hits("1-800-FLOWERS")[0]![2][0]).toBe(FLOWERS);
@@ -95,6 +107,8 @@ describe("find", () => {
     "1-800-FLOWER",
     "1-800-FLOWERSS",
     "1-800-flowers",
+    "800\u2013555\u20130199\u20135",
+    "800\u2011555\u2011019",
   ])("never matches %s", (s) => {
     expect(found(s)).toEqual([]);
   });
@@ -118,7 +132,7 @@ describe("find", () => {
   });
 
   it("always finds a destination written with random separators (property)", () => {
-    const sep = fc.string({ unit: fc.constantFrom(" ", ".", "-", "(", ")", "/"), maxLength: 2 });
+    const sep = fc.string({ unit: fc.constantFrom(" ", ".", "-", "(", ")", "/", "\u00a0", "\u202f", "\u2011", "\u2013", "\u2212"), maxLength: 2 });
     fc.assert(
       fc.property(fc.array(sep, { minLength: 10, maxLength: 10 }), (seps) => {
         const s = [..."8005550199"].map((d, i) => (i ? seps[i]! : "") + d).join("");

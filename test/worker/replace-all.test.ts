@@ -29,6 +29,22 @@ describe("every number of the destination's country", () => {
     expect(found("+442079460000", text)).toEqual(["020 7946 0958", "(0161) 496 0000", "07700 900123", "+44 (0)1632 960001", "0044 20 7946 0959"]);
   });
 
+  it("typeset numbers: no-break spaces, non-breaking hyphens, en dashes, minus signs; never a date written with them", () => {
+    const text =
+      "Sales (212)\u00a0555\u20110100, support 212\u2013555\u20130101, +1\u202f212\u202f555\u202f0102, 212\u2212555\u22120103; " +
+      "from 2026\u201311\u201325, on 11\u201325\u20132026.";
+    expect(found("+18005550199", text)).toEqual([
+      "(212)\u00a0555\u20110100",
+      "212\u2013555\u20130101",
+      "+1\u202f212\u202f555\u202f0102",
+      "212\u2212555\u22120103",
+    ]);
+    expect(found("+442079460000", "London 020\u00a07946\u00a00958, +44\u00a0(0)20\u20117946\u20110959")).toEqual([
+      "020\u00a07946\u00a00958",
+      "+44\u00a0(0)20\u20117946\u20110959",
+    ]);
+  });
+
   it("digits without separators only as a whole text or a whole element's text (a tel: link, <b>…</b>)", () => {
     expect(found("+18005550199", "2125550100")).toEqual(["2125550100"]);
     expect(found("+18005550199", "Call \u00002125550100\u0000 now")).toEqual(["2125550100"]);

@@ -16,6 +16,7 @@
  * destination, anything glued to a letter or digit, or after `$ # + . , / -` (the pattern's guards).
  */
 import { type CountryCode, Metadata, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { DASHES } from "../../shared/pattern";
 import type { PhoneParts } from "../../shared/protocol";
 
 /** The parts of libphonenumber's numbering plan this reads (its types leave them out). */
@@ -27,12 +28,12 @@ interface Plan {
   formats(): { nationalPrefixFormattingRule(): string | 0 | undefined }[];
 }
 
-/** Between two digits: at most two of space . / - ( ) or a text node border. */
-const S = "[\\s./()\\0-]{0,2}";
+/** Between two digits: at most two of space . / ( ), a dash or a text node border. */
+const S = `[\\s./()\\0${DASHES}]{0,2}`;
 /** Shortest national number swapped: shorter ones are too much like other numbers. */
 const MIN_LENGTH = 6;
 /** What starts like a date: 1-4 digits, 1-2, 1-4, split by . / - (and no more digits after). */
-const DATE = "(?!\\d{1,4}[./-]\\d{1,2}[./-]\\d{1,4}(?![\\s./-]?\\d))";
+const DATE = `(?!\\d{1,4}[./${DASHES}]\\d{1,2}[./${DASHES}]\\d{1,4}(?![\\s./${DASHES}]?\\d))`;
 
 /**
  * The digits a national number may start with: the first atom of each alternative of the plan's
@@ -96,10 +97,10 @@ export function anyNumberOf(country: CountryCode): string {
   if (!lengths.length) return "(?!)";
   const first = `[${firstDigits(plan.nationalNumberPattern())}]`;
   const nsn = (sep: string) => `(?:${lengths.map((n) => `${first}(?:${sep}\\d){${n - 1}}`).join("|")})`;
-  const intl = `(?:\\+|00|011)[\\s.-]?${cc}${S}(?:\\(0\\)${S})?${nsn(S)}`;
+  const intl = `(?:\\+|00|011)[\\s.${DASHES}]?${cc}${S}(?:\\(0\\)${S})?${nsn(S)}`;
   const trunkPart = trunk ? (trunkWritten ? `${trunk}${S}` : `(?:${trunk}${S})?`) : "";
   // A separator (one to two) somewhere before the last digit: lookahead over the digits up to it.
-  const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}[\\s./()\\0-]{1,2}\\d)\\(?${trunkPart}${nsn(S)}`;
+  const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}[\\s./()\\0${DASHES}]{1,2}\\d)\\(?${trunkPart}${nsn(S)}`;
   // Bare digits: only as a whole text or a whole element's text (nothing but a border around).
   const bare = `(?<![^\\0])${trunk ? `(?:${trunk})?` : ""}${nsn("")}(?![^\\0])`;
   return `${DATE}(?:${intl}|${grouped}|${bare})`;
