@@ -17,22 +17,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { createAccountWithPool, type RunningWorker, startWorker } from "../test/e2e/harness.ts";
+import { BROWSER_HEADERS, firstView, ORIGIN } from "./requests.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const REF = process.argv[2] ?? "HEAD";
-const ORIGIN = "http://bench.local";
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const AMOUNT = Number(process.env.BENCH_REQUESTS ?? 800);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
 const WARM_UP = 300;
-
-const HEADERS = {
-  "Content-Type": "text/plain",
-  Origin: ORIGIN,
-  "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36",
-  "Accept-Language": "en",
-  "Sec-Fetch-Mode": "cors",
-};
 
 /** The ref's tree, runnable: its files, this tree's node_modules and generated build output. */
 function checkout(ref: string): string {
@@ -42,19 +34,6 @@ function checkout(ref: string): string {
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
   return dir;
 }
-
-let seq = 0;
-/** A first view's body, as the snippet sends it: a landing from an ad click, no token. */
-const firstView = (key: string) => () =>
-  JSON.stringify({
-    key,
-    pools: [],
-    source: {
-      landing: `${ORIGIN}/plumbing?utm_source=google&utm_medium=cpc&gclid=Cj0KCQ${(seq++).toString(36)}`,
-      referrer: "https://www.google.com/",
-      gaClientId: "GA1.1.1234567890.1700000000",
-    },
-  });
 
 /** Throughput from latency (connections ÷ mean latency): autocannon's per-second buckets quantize short runs. */
 async function load(url: string, body: (() => string) | undefined, headers: Record<string, string>, amount: number): Promise<number> {
@@ -95,8 +74,8 @@ async function main(): Promise<void> {
     const keys = await Promise.all([tree, ref].map(async (w) => (await createAccountWithPool(w.url, ORIGIN, { ...pool, trackingNumbers: numbers })).siteKey));
     const runs = {
       trivial: (n: number) => load(`${trivial.url}/`, undefined, {}, n),
-      tree: (n: number) => load(`${tree.url}/v1/allocate`, firstView(keys[0]!), HEADERS, n),
-      ref: (n: number) => load(`${ref.url}/v1/allocate`, firstView(keys[1]!), HEADERS, n),
+      tree: (n: number) => load(`${tree.url}/v1/allocate`, firstView(keys[0]!), BROWSER_HEADERS, n),
+      ref: (n: number) => load(`${ref.url}/v1/allocate`, firstView(keys[1]!), BROWSER_HEADERS, n),
     };
     for (const run of Object.values(runs)) await run(WARM_UP);
     const treeRatio: number[] = [];

@@ -12,8 +12,8 @@
  */
 import autocannon from "autocannon";
 import { createAccountWithPool, startWorker } from "../test/e2e/harness.ts";
+import { BROWSER_HEADERS, firstView, GA, ORIGIN } from "./requests.ts";
 
-const ORIGIN = "http://bench.local";
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const AMOUNT = Number(process.env.BENCH_REQUESTS ?? 1800);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -35,8 +35,6 @@ interface Scenario {
   body: () => string | undefined;
   headers: Record<string, string>;
 }
-
-let seq = 0;
 
 async function run(s: Scenario, amount: number): Promise<Run> {
   const result = await autocannon({
@@ -69,38 +67,21 @@ async function main(): Promise<void> {
     const bigFirsts = KNOWN + WARM_UP + ROUNDS * AMOUNT;
     if (bigFirsts > BIG) throw new Error(`${bigFirsts} first allocations would exhaust the ${BIG}-number pool: lower BENCH_REQUESTS or BENCH_ROUNDS`);
     const big = await createAccountWithPool(ours.url, ORIGIN, pool("p10k", BIG, 8882200000));
-    const headers = {
-      "Content-Type": "text/plain",
-      Origin: ORIGIN,
-      "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36",
-      "Accept-Language": "en",
-      "Sec-Fetch-Mode": "cors",
-    };
+    const headers = BROWSER_HEADERS;
     const url = `${ours.url}/v1/allocate`;
     // Bodies as the snippet sends them (snippet/main.ts): a first view lands from an ad click with no
     // token; a later view of the same visit sends the token of its answer with this page's touch.
-    const ga = "GA1.1.1234567890.1700000000";
-    const first = (key: string) => () =>
-      JSON.stringify({
-        key,
-        pools: [],
-        source: {
-          landing: `${ORIGIN}/plumbing?utm_source=google&utm_medium=cpc&gclid=Cj0KCQ${(seq++).toString(36)}`,
-          referrer: "https://www.google.com/",
-          gaClientId: ga,
-        },
-      });
-    const later = { landing: `${ORIGIN}/contact`, referrer: `${ORIGIN}/plumbing`, gaClientId: ga };
+    const later = { landing: `${ORIGIN}/contact`, referrer: `${ORIGIN}/plumbing`, gaClientId: GA };
     const known: string[] = [];
     for (let k = 0; k < KNOWN; k++) {
-      const res = await fetch(url, { method: "POST", headers, body: first(big.siteKey)() });
+      const res = await fetch(url, { method: "POST", headers, body: firstView(big.siteKey)() });
       known.push(((await res.json()) as { token: string }).token);
     }
     let i = 0;
     const scenarios: Scenario[] = [
       { name: "trivial DO counter (baseline)", url: `${trivial.url}/`, body: () => undefined, headers: {} },
-      { name: "first allocation, 10-number pool", url, body: first(small.siteKey), headers },
-      { name: "first allocation, 10,000-number pool", url, body: first(big.siteKey), headers },
+      { name: "first allocation, 10-number pool", url, body: firstView(small.siteKey), headers },
+      { name: "first allocation, 10,000-number pool", url, body: firstView(big.siteKey), headers },
       {
         name: "sticky re-allocation, 10,000-number pool",
         url,
