@@ -2,9 +2,9 @@
  * What-if replay: a pool shard's recorded asks (lease starts and renewals) and calls, played
  * again against a pool of another size or lease, with the same allocator as the pool object's
  * (pool/leases.ts): a new session takes the number free longest, else the exhaustion policy
- * (recycle the lease that ends first — the one seen longest ago —, the overflow number, or none); a renewal extends the lease
- * if the last one was at least min(lease/4, 60 s) ago; a call goes to the last lease begun on its
- * number by the call's start, if it was live then or ended within grace.
+ * (recycle the lease that ends first, the one seen longest ago; the overflow number; or none); a
+ * renewal extends the lease if the last one was at least min(lease/4, 60 s) ago; a call goes to the
+ * last lease begun on its number by the call's start, if it was live then or ended within grace.
  *
  * Which visit made a call is not known, only which visits had its number on screen: every session
  * whose last ask was answered with that number, told a lease end no more than grace before the

@@ -70,7 +70,9 @@ export const QUERIES = {
   leaseNumber: `UPDATE numbers SET ${LEASE_SET}, released_at = ? WHERE number = ? RETURNING number, parts`,
   // The lease that ends first: the session seen longest ago (a lease or renewal sets its end a lease
   // length on), never one that asked more recently; on the expiry index, so a lease writes one index
-  // entry fewer. (A renewal refused an extension at its client's cap keeps its end: it goes first.)
+  // entry fewer. (A renewal refused an extension at its client's cap keeps its end: it goes first.
+  // Leases on retiring numbers are read past: only after numbers were removed from a full pool, and
+  // each ends within a lease.)
   victim: "SELECT * FROM numbers WHERE session IS NOT NULL AND retiring = 0 AND overflow = 0 ORDER BY expires_at LIMIT 1",
   byClient: "SELECT COUNT(*) AS n FROM numbers WHERE client = ? AND session IS NOT NULL",
   byBlock: "SELECT COUNT(*) AS n FROM numbers WHERE client_block = ? AND session IS NOT NULL",

@@ -8,9 +8,9 @@
  *
  * Choosing a number uses partial indexes: a free number is the first row of `numbers_free`
  * (longest free first), a recycle victim the first lease of `numbers_expiry` to end (seen longest
- * ago: a lease or renewal sets its end a lease length on), a client's holding a count on
- * `numbers_client` / `numbers_block` — O(log n) each. The tables and
- * queries: lease-schema.ts; which numbers the shard has: number-set.ts.
+ * ago: a lease or renewal sets its end a lease length on; leases of numbers being removed are read
+ * past), a client's holding a count on `numbers_client` / `numbers_block` — O(log n) each. The
+ * tables and queries: lease-schema.ts; which numbers the shard has: number-set.ts.
  *
  * (Over 300 lines: every write to a lease — begin, renew, recycle, end, undo — is in this one class,
  * so the invariant above can be read and checked in one place.)
