@@ -148,6 +148,48 @@ describe("drain attacks: honest visitors stay whole", () => {
     expect(await callsAttributed(acct, colleagues.slice(0, 5))).toBe(5);
   });
 
+  it("a lease an address at its cap tried to keep alive (its renewal refused) is the first recycled", async () => {
+    const acct = await createAccount();
+    await createPool(acct, {
+      id: "web",
+      name: "Web",
+      trackingNumbers: freshNumbers(10),
+      destinations: [DEST],
+      isDefault: true,
+      exhaustionPolicy: "recycle",
+      leaseSeconds: 600,
+    });
+    // An address at its cap (4 of a 10-number pool), then six visitors: the pool is full.
+    const attacker = from("203.0.113.77");
+    const own = [];
+    for (let i = 0; i < 4; i++) {
+      const s = sessionId("a");
+      own.push(s);
+      expect(numberOf(await allocate(acct.siteKey, s, attacker))).not.toBeNull();
+    }
+    const visitors: { session: string; number: string | null; ip: string }[] = [];
+    for (let i = 0; i < 6; i++) {
+      at(T0 + 10_000 + i * 1000);
+      const v = { session: sessionId("v"), ip: `198.51.100.${i + 1}` };
+      visitors.push({ ...v, number: numberOf(await allocate(acct.siteKey, v.session, from(v.ip))) });
+    }
+    expect(new Set(visitors.map((v) => v.number)).size).toBe(6);
+    // Five visitors and the address renew their own; the address then replays the sixth visitor's
+    // session: seen last, but its lease is not extended (the address is at its cap).
+    at(T0 + 100_000);
+    for (const v of visitors.slice(0, 5)) await allocate(acct.siteKey, v.session, from(v.ip));
+    at(T0 + 110_000);
+    for (const s of own) await allocate(acct.siteKey, s, attacker);
+    at(T0 + 120_000);
+    const replayed = await allocate(acct.siteKey, visitors[5]!.session, attacker);
+    expect(replayed.json.pools[0].expiresAt).toBe(T0 + 15_000 + 600_000);
+    // A new visitor: the lease that ends first goes, the one the address tried to keep alive.
+    at(T0 + 130_000);
+    const next = await allocate(acct.siteKey, sessionId("n"), from("198.51.100.50"));
+    expect(numberOf(next)).toBe(visitors[5]!.number);
+    expect((await poolStub(acct.accountId, "web").counters()).recycled_early).toBe(1);
+  });
+
   it("recycle takeover: a script takes at most 2 of 10 numbers, only from visitors seen longest ago; a recycled visitor learns its new number on its next check", async () => {
     const acct = await createAccount();
     await createPool(acct, {
