@@ -77,7 +77,7 @@ const page = (forms: readonly (readonly [string, string, string])[], pools: read
     attrs: `data-pool="${pools.map(([id]) => id).join(",")}"`,
   });
 
-/** Every form reads as it must, and the links go to the tracking numbers. */
+/** Every form reads as it must (once the first has changed: the swap writes them all in one pass). */
 async function expectSwapped(v: View, forms: readonly (readonly [string, string, string])[]) {
   const first = forms[0]!;
   await v.page.waitForFunction(([id, was]) => document.getElementById(id!)!.textContent !== was, [first[0], first[1]] as const, { timeout: 10_000 });
