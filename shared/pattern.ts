@@ -40,7 +40,10 @@ const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[Number(d)]}]`).join(S
  * the worker's pattern of every number of the pool's countries (worker/domain/any-number.ts).
  */
 export const pattern = (numbers: PhoneParts[], any = "(?!)"): string =>
-  "(?:^|[^\\d.,/+(#$\\0-]\\0|[^\\w.,/+(#$\\0-])(?:" +
+  // After the guard, a lookahead for what every number starts with (+ ( a border, a digit, a keypad
+  // capital): it matches nothing more or less, but turns down most places in a text at once instead
+  // of trying each number there (about twice as fast over text with prices and dates, measured).
+  "(?:^|[^\\d.,/+(#$\\0-]\\0|[^\\w.,/+(#$\\0-])(?=[+(\\0\\dA-Z])(?:" +
   (numbers
     .map((p) =>
       p.e164 === "*"
