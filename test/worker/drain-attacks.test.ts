@@ -11,6 +11,18 @@ const DEST = "+12127365000";
 const from = (ip: string) => ({ headers: { "CF-Connecting-IP": ip } });
 const numberOf = (r: Awaited<ReturnType<typeof allocate>>): string | null => r.json.pools[0].number?.e164 ?? null;
 
+/** A 10-number default pool that recycles when full. */
+const recyclingPool = (acct: Created, leaseSeconds: number) =>
+  createPool(acct, {
+    id: "web",
+    name: "Web",
+    trackingNumbers: freshNumbers(10),
+    destinations: [DEST],
+    isDefault: true,
+    exhaustionPolicy: "recycle",
+    leaseSeconds,
+  });
+
 /** n honest visitors, each from its own address: their sessions and the numbers they got. */
 async function honestVisitors(acct: Created, n: number, label: string) {
   const out: { session: string; number: string | null; ip: string }[] = [];
@@ -150,15 +162,7 @@ describe("drain attacks: honest visitors stay whole", () => {
 
   it("a lease an address at its cap tried to keep alive (its renewal refused) is the first recycled", async () => {
     const acct = await createAccount();
-    await createPool(acct, {
-      id: "web",
-      name: "Web",
-      trackingNumbers: freshNumbers(10),
-      destinations: [DEST],
-      isDefault: true,
-      exhaustionPolicy: "recycle",
-      leaseSeconds: 600,
-    });
+    await recyclingPool(acct, 600);
     // An address at its cap (4 of a 10-number pool), then six visitors: the pool is full.
     const attacker = from("203.0.113.77");
     const own = [];
@@ -192,15 +196,7 @@ describe("drain attacks: honest visitors stay whole", () => {
 
   it("recycle takeover: a script takes at most 2 of 10 numbers, only from visitors seen longest ago; a recycled visitor learns its new number on its next check", async () => {
     const acct = await createAccount();
-    await createPool(acct, {
-      id: "web",
-      name: "Web",
-      trackingNumbers: freshNumbers(10),
-      destinations: [DEST],
-      isDefault: true,
-      exhaustionPolicy: "recycle",
-      leaseSeconds: 1800,
-    });
+    await recyclingPool(acct, 1800);
     const honest = await honestVisitors(acct, 10, "hon");
     expect(honest.every((v) => v.number)).toBe(true);
     // The pool recycles: visitors are told to check again within 2 minutes, not at the lease's end.
