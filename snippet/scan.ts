@@ -27,12 +27,13 @@ export type Found = (texts: Text[], value: string, link?: Element) => unknown;
  * into, and the open shadow roots inside (nested ones too: each is handed to observe, then walked as
  * a root of its own). Returns true when found asked to stop.
  *
- * Links first: root itself and the links inside it (a link added on its own, a revealed link, an
- * href set later), each with its number percent-decoded (`tel:+1%20800%20555%200199`, as URIs write
- * spaces, and `%2B` from encodeURIComponent; unescape() never throws) without what follows it (an
- * `sms:` body after "?" or "&", a `tel:` extension).
+ * Links as the walk meets them: root itself and the links inside it (a link added on its own, a
+ * revealed link, an href set later), not inside a skipped element (the walk passes over those), each
+ * with its number percent-decoded (`tel:+1%20800%20555%200199`, as URIs write spaces, and `%2B` from
+ * encodeURIComponent; unescape() never throws) without what follows it (an `sms:` body after "?" or
+ * "&", a `tel:` extension). A link does not end a run of text.
  *
- * Then the runs of text. A run is the text nodes (not empty) that follow each other under the same
+ * The runs of text. A run is the text nodes (not empty) that follow each other under the same
  * block, their nearest ancestor that is not INLINE, or root (`Call <strong>800</strong>.<strong>555</strong>.0199`):
  * it ends at a text of another block (an outer one, or one inside), and at a skipped element or a
  * <br>. An element without text between two texts (an <img>, an empty <div>) does not end it. Its
@@ -42,11 +43,13 @@ export type Found = (texts: Text[], value: string, link?: Element) => unknown;
  *
  * Speed: one TreeWalker without a NodeFilter (a JS filter is called back from native code for every
  * node: many times slower); the skipped elements and the links are found by the browser's selector
- * engine (one querySelectorAll each), not by testing every element.
+ * engine (one querySelectorAll each), not by testing every element, and looked up in a Set as the
+ * walk meets them (a closest() per link to tell whether it is inside a skipped element cost more).
  */
 export const walk = (root: Element | ShadowRoot, found: Found, observe: (r: ShadowRoot) => void): unknown => {
   const walker = document.createTreeWalker(root, 5),
     skipped = new Set(root.querySelectorAll(SKIP)),
+    links = new Set(root.querySelectorAll(LINK)),
     /** Hands on the run, if it holds a digit, and starts a new one. */
     end = (r = run, v = value) => {
       run = [];
@@ -64,8 +67,7 @@ export const walk = (root: Element | ShadowRoot, found: Found, observe: (r: Shad
     data: string,
     shadow: ShadowRoot | null;
   if (((root as ShadowRoot).host || (root as Element)).closest(SKIP)) return;
-  for (const link of [root, ...root.querySelectorAll(LINK)] as any[])
-    if (link.matches && link.matches(LINK) && !link.closest(SKIP) && found([], unescape(/:([^?;&]*)/.exec(link.getAttribute("href"))![1]!), link)) return 1;
+  (root as any).matches && (root as Element).matches(LINK) && links.add(root as Element);
   do
     if (!(skipping && skipping.contains(node)))
       if (((skipping = 0), node.nodeType != 3)) {
@@ -73,7 +75,11 @@ export const walk = (root: Element | ShadowRoot, found: Found, observe: (r: Shad
         if (skipped.has(node)) {
           if (end()) return 1;
           skipping = block = node;
-        } else if ((shadow = node.shadowRoot) && (observe(shadow), walk(shadow, found, observe))) return 1;
+        } else if (
+          (links.has(node) && found([], unescape(/:([^?;&]*)/.exec(node.getAttribute("href"))![1]!), node)) ||
+          ((shadow = node.shadowRoot) && (observe(shadow), walk(shadow, found, observe)))
+        )
+          return 1;
       } else if ((data = node.data)) {
         for (parent = node.parentNode; parent != root && INLINE.test(parent.localName); ) parent = parent.parentNode;
         if (parent != block && end()) return 1;
