@@ -16,9 +16,13 @@ export const writeMode = (destination: PhoneParts, tracking: PhoneParts): WriteM
  * What the snippet finds and what it writes: each destination of each pool (in the order the
  * answer's pattern has their groups) with its pool's number, how to write it and the detail of the
  * `dni:swap` event for it (the session's source name). Made by the worker so the snippet carries no
- * code for it.
+ * code for it. With a replaceAll pool's ANY_NUMBER, its pair once more at the end, for the
+ * pattern's last group (bare digits: shared/pattern.ts).
  */
-export const pairsOf = (pools: readonly PoolAllocation[], source: string): Pair[] =>
-  pools.flatMap((p) =>
+export const pairsOf = (pools: readonly PoolAllocation[], source: string): Pair[] => {
+  const pairs = pools.flatMap((p) =>
     p.destinations.map((d): Pair => (p.number ? [d, p.number, writeMode(d, p.number), { destination: d.e164, number: p.number.e164, source }] : [d, null, 2])),
   );
+  const every = pairs.find(([d]) => d.e164 === "*");
+  return every ? [...pairs, every] : pairs;
+};

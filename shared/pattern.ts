@@ -36,19 +36,38 @@ const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[Number(d)]}]`).join(S
  *
  * The character before the number (and a border after it: tried first, so that the number does not
  * start with the border), if any, is consumed outside the groups, and kept; what follows is only
- * looked at. No numbers: a pattern that matches nothing. ANY_NUMBER (a replaceAll pool's): `any`,
- * the worker's pattern of every number of the pool's countries (worker/domain/any-number.ts).
+ * looked at. No numbers: a pattern that matches nothing.
+ *
+ * ANY_NUMBER (a replaceAll pool's): `every.written`, the worker's pattern of every number of the
+ * pool's countries written with a prefix or in groups (worker/domain/any-number.ts). Its bare digits
+ * (`every.bare`) count only as a whole text or a node's whole text: they have a branch of their own
+ * after the others, with the guard's start or border only, and their own group, the last (the
+ * answer's pairs repeat ANY_NUMBER's pair at the end for it: shared/pairs.ts). Without a lookbehind,
+ * which Safari before 16.4 cannot compile.
  */
-export const pattern = (numbers: PhoneParts[], any = "(?!)"): string =>
+export const pattern = (numbers: PhoneParts[], every: EveryNumber = { written: "(?!)", bare: "(?!)" }): string => {
   // After the guard, a lookahead for what every number starts with (+ ( a border, a digit, a keypad
   // capital): it matches nothing more or less, but turns down most places in a text at once instead
   // of trying each number there (about twice as fast over text with prices and dates, measured).
-  "(?:^|[^\\d.,/+(#$\\0-]\\0|[^\\w.,/+(#$\\0-])(?=[+(\\0\\dA-Z])(?:" +
-  (numbers
-    .map((p) =>
-      p.e164 === "*"
-        ? `(${any})`
-        : `([+(\\0]*(?:(?:(?:00|011)${SEP})?${rx(p.cc)}(?:${SEP}${rx(p.trunk)})?${SEP}|${p.trunk && rx(p.trunk) + SEP})?${rx(p.nsn)})`,
-    )
-    .join("|") || "(?!)") +
-  `)(?!\\w|\\0?[./${DASHES}]?\\d)`;
+  const written =
+    "(?:^|[^\\d.,/+(#$\\0-]\\0|[^\\w.,/+(#$\\0-])(?=[+(\\0\\dA-Z])(?:" +
+    (numbers
+      .map((p) =>
+        p.e164 === "*"
+          ? `(${every.written})`
+          : `([+(\\0]*(?:(?:(?:00|011)${SEP})?${rx(p.cc)}(?:${SEP}${rx(p.trunk)})?${SEP}|${p.trunk && rx(p.trunk) + SEP})?${rx(p.nsn)})`,
+      )
+      .join("|") || "(?!)") +
+    ")";
+  const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:^|[^\\d.,/+(#$\\0-]\\0)(${every.bare}))` : written;
+  return `${bare}(?!\\w|\\0?[./${DASHES}]?\\d)`;
+};
+
+/**
+ * A replaceAll pool's every-number pattern (worker/domain/any-number.ts): numbers written with a
+ * prefix or in groups, and bare digits.
+ */
+export interface EveryNumber {
+  written: string;
+  bare: string;
+}

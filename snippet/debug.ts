@@ -32,7 +32,8 @@ export const report = (r: Cached, pairs: Pair[], seen: Record<string, 1>) => {
       "for",
       a.destinations.map((x) => (x.e164 == "*" ? "every phone number (replaceAll)" : x.e164)).join(", "),
     );
-  for (const [x, t] of pairs)
+  // A replaceAll pool's pair is repeated last (its bare digits' group): told once.
+  for (const [x, t] of pairs.filter((p, i) => i < pairs.length - 1 || p[0].e164 != "*"))
     if (seen[x.e164]) trace(x.e164 == "*" ? `found other numbers: swapped for ${t!.e164} (replaceAll)` : `found ${x.e164} on the page: swapped for ${t!.e164}`);
     else if (t && x.e164 != "*") trace(`destination ${x.e164} (${x.national}) not found on this page (yet): nothing to swap`);
   // biome-ignore lint/performance/useDomNodeTextContent: innerText, as shown: blocks apart, no <script> text (debug only).

@@ -13,7 +13,7 @@ import { allocate, api, createAccount, createPool, freshNumbers, sessionId } fro
 /** The numbers the pattern finds in a text (each as written). */
 const found = (dest: string, text: string): string[] => {
   const re = RegExp(pattern([phoneParts(dest), ANY_NUMBER], anyNumber([phoneParts(dest)])), "g");
-  return [...text.matchAll(re)].map((m) => (m[1] ?? m[2])!);
+  return [...text.matchAll(re)].map((m) => (m[1] ?? m[2] ?? m[3])!);
 };
 
 describe("every number of the destination's country", () => {
@@ -50,6 +50,17 @@ describe("every number of the destination's country", () => {
     expect(found("+18005550199", "Call \u00002125550100\u0000 now")).toEqual(["2125550100"]);
     expect(found("+18005550199", "Call 2125550100 now")).toEqual([]);
     expect(found("+442079460000", "02079460958")).toEqual(["02079460958"]);
+  });
+
+  it("has no lookbehind, which Safari before 16.4 cannot compile (a page there would keep every number)", () => {
+    for (const dest of ["+18005550199", "+442079460000", "+4930123456789", "+61291234567", "+33142685300", "+819012345678"]) {
+      const parts = phoneParts(dest);
+      for (const source of [pattern([parts]), pattern([parts, ANY_NUMBER], anyNumber([parts]))]) expect(source).not.toMatch(/\(\?<[=!]/);
+    }
+    // Bare digits still need a border or the text's start before them, and not a digit before the border.
+    expect(found("+18005550199", "9\u00002125550100")).toEqual([]);
+    expect(found("+18005550199", "Order 2125550100")).toEqual([]);
+    expect(found("+18005550199", "Order:\u00002125550100")).toEqual(["2125550100"]);
   });
 
   it("reads the first digits a plan allows", () => {
@@ -98,6 +109,12 @@ describe("the replaceAll pool option", () => {
       ["(212) 736-5000", undefined],
       [undefined, "646-555-0100"],
     ]);
+    // Bare digits (a whole text, or after a node border) have the pattern's last group: the answer's
+    // pairs repeat ANY_NUMBER's pair last for it, so the snippet swaps them like the others.
+    const bare = [..."6465550100".matchAll(re), ..."Call:\u00006465550100".matchAll(re)].map((m) => m.slice(1).findIndex((g) => g));
+    expect(bare).toEqual([2, 2]);
+    expect(r.json.pairs.map((p: [{ e164: string }]) => p[0].e164)).toEqual(["+12127365000", "*", "*"]);
+    expect(r.json.pairs[2]).toEqual(r.json.pairs[1]);
     // A pool without the option: only its destinations.
     await createPool(acct, { id: "list", name: "List", trackingNumbers: freshNumbers(1), destinations: ["+12127365000"] });
     const l = await allocate(acct.siteKey, sessionId(), { pools: ["list"] });

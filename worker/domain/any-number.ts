@@ -16,7 +16,7 @@
  * destination, anything glued to a letter or digit, or after `$ # + . , / -` (the pattern's guards).
  */
 import { type CountryCode, Metadata, parsePhoneNumberFromString } from "libphonenumber-js/max";
-import { DASHES } from "../../shared/pattern";
+import { DASHES, type EveryNumber } from "../../shared/pattern";
 import type { PhoneParts } from "../../shared/protocol";
 
 /** The parts of libphonenumber's numbering plan this reads (its types leave them out). */
@@ -30,6 +30,8 @@ interface Plan {
 
 /** Between two digits: at most two of space . / ( ), a dash or a text node border. */
 const S = `[\\s./()\\0${DASHES}]{0,2}`;
+/** No number at all. */
+const NONE: EveryNumber = { written: "(?!)", bare: "(?!)" };
 /** Shortest national number swapped: shorter ones are too much like other numbers. */
 const MIN_LENGTH = 6;
 /** What starts like a date: 1-4 digits, 1-2, 1-4, split by . / - (and no more digits after). */
@@ -83,8 +85,8 @@ export function firstDigits(pattern: string): string {
   return out.has("0-9") ? "0-9" : [...out].join("");
 }
 
-/** Every number of one country (a RegExp source without groups). */
-export function anyNumberOf(country: CountryCode): string {
+/** Every number of one country (RegExp sources without groups). */
+export function anyNumberOf(country: CountryCode): EveryNumber {
   const m = new Metadata();
   m.selectNumberingPlan(country);
   const plan = m.numberingPlan as unknown as Plan;
@@ -94,24 +96,26 @@ export function anyNumberOf(country: CountryCode): string {
   const formats = plan.formats();
   const trunkWritten = trunk !== "" && formats.filter((f) => String(f.nationalPrefixFormattingRule() || "").includes(trunk)).length * 2 > formats.length;
   const lengths = [...new Set(plan.possibleLengths().filter((n) => n >= MIN_LENGTH))].sort((a, b) => b - a);
-  if (!lengths.length) return "(?!)";
+  if (!lengths.length) return NONE;
   const first = `[${firstDigits(plan.nationalNumberPattern())}]`;
   const nsn = (sep: string) => `(?:${lengths.map((n) => `${first}(?:${sep}\\d){${n - 1}}`).join("|")})`;
   const intl = `(?:\\+|00|011)[\\s.${DASHES}]?${cc}${S}(?:\\(0\\)${S})?${nsn(S)}`;
   const trunkPart = trunk ? (trunkWritten ? `${trunk}${S}` : `(?:${trunk}${S})?`) : "";
   // A separator (one to two) somewhere before the last digit: lookahead over the digits up to it.
   const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}[\\s./()\\0${DASHES}]{1,2}\\d)\\(?${trunkPart}${nsn(S)}`;
-  // Bare digits: only as a whole text or a whole element's text (nothing but a border around).
-  const bare = `(?<![^\\0])${trunk ? `(?:${trunk})?` : ""}${nsn("")}(?![^\\0])`;
-  return `${DATE}(?:${intl}|${grouped}|${bare})`;
+  // Bare digits: only as a whole text or a whole element's text (nothing but a border around; what
+  // is before them is the pattern's bare branch's guard: shared/pattern.ts).
+  const bare = `${trunk ? `(?:${trunk})?` : ""}${nsn("")}(?![^\\0])`;
+  return { written: `${DATE}(?:${intl}|${grouped})`, bare: `${DATE}${bare}` };
 }
 
 /** Every number of the countries of these numbers (a replaceAll pool's destinations). */
-export function anyNumber(numbers: readonly PhoneParts[]): string {
+export function anyNumber(numbers: readonly PhoneParts[]): EveryNumber {
   const countries = new Set<CountryCode>();
   for (const p of numbers) {
     const c = p.e164 === "*" ? undefined : parsePhoneNumberFromString(p.e164)?.country;
     if (c) countries.add(c);
   }
-  return countries.size ? [...countries].map(anyNumberOf).join("|") : "(?!)";
+  const each = [...countries].map(anyNumberOf);
+  return each.length ? { written: each.map((e) => e.written).join("|"), bare: each.map((e) => e.bare).join("|") } : NONE;
 }

@@ -146,7 +146,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   );
 });
 
-/** The pools' destinations in order; a replaceAll pool's ANY_NUMBER finds every number of its destinations' countries. */
+/** The pools' destinations in order; a replaceAll pool's ANY_NUMBER finds every number of its destinations' countries (its bare digits: the last group). */
 function patternOf(pools: PoolAllocation[]): string {
   const everyNumber = pools.filter((p) => p.destinations.some((d) => d.e164 === "*")).flatMap((p) => p.destinations);
   return pattern(
