@@ -226,6 +226,21 @@ describe("phoneLike", () => {
     expect(phoneLike(s)).toBe(false);
   });
 
+  // What real pages show beside (or instead of) a phone number: a footer's years, opening hours.
+  it.each([
+    "© 2019-2026 Acme Ltd. All rights reserved.",
+    "Copyright 1999 – 2026",
+    "© 2020–2026",
+    "Seasons 2024/2025",
+    "Open Mon-Fri 9:00-17:30, Sat 10:00 - 14:00",
+    "Öffnungszeiten 09:00–18:00 Uhr",
+    "Posted 2026-11-25 10:30:15",
+  ])("ignores the years and times in %s, and sees a number beside them", (s) => {
+    expect(phoneLike(s)).toBe(false);
+    expect(phoneLike(`${s} Call (800) 555-0199.`)).toBe(true);
+    expect(phoneLike(`${s}\x00020 7946 0958`)).toBe(true);
+  });
+
   it("ignores comma-grouped amounts, and sees phone numbers next to them (property)", () => {
     const amount = fc
       .tuple(fc.integer({ min: 1, max: 999 }), fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 1, maxLength: 5 }))
@@ -243,6 +258,7 @@ describe("phoneLike", () => {
       fc.property(amount, phone, (a, p) => {
         expect(phoneLike(`From $${a}. Call ${p}`)).toBe(true);
         expect(phoneLike(`Call ${p}, from $${a}`)).toBe(true);
+        expect(phoneLike(`© 2019-2026. Call ${p}, 9:00-17:30`)).toBe(true);
       }),
     );
   });
