@@ -25,9 +25,9 @@ const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[Number(d)]}]`).join(S
  * A regular expression source (used with the "g" flag) with one group per number, in order: the
  * group that matched tells which. Each is found in any of the forms people write it: nsn;
  * trunk+nsn; cc+nsn after "+", "00", "011" or nothing; cc+trunk+nsn (the "+44 (0)20" style); after
- * an optional "+" or "(". Not when glued to a letter, digit or one of . , / - before it, nor to a
- * letter or digit (or . / - and a digit) after it: never digits out of a longer run, a price or a
- * date.
+ * an optional "+" or "(". Not when glued to a letter, digit or one of . , / and a dash (any of
+ * DASHES: the end of a range, `2019–2026`, `09.00–17.30`) before it, nor to a letter or digit (or
+ * . / a dash and a digit) after it: never digits out of a longer run, a price, a date or a range.
  *
  * The text searched may be several text nodes' texts joined by "\0" (snippet/scan.ts): a number may
  * run on over such a border, and start or end at one as at the start or end of the text (`<span>Call
@@ -50,7 +50,7 @@ export const pattern = (numbers: PhoneParts[], every: EveryNumber = { written: "
   // capital): it matches nothing more or less, but turns down most places in a text at once instead
   // of trying each number there (about twice as fast over text with prices and dates, measured).
   const written =
-    "(?:^|[^\\d.,/+(#$\\0-]\\0|[^\\w.,/+(#$\\0-])(?=[+(\\0\\dA-Z])(?:" +
+    `(?:^|[^\\d.,/+(#$\\0${DASHES}]\\0|[^\\w.,/+(#$\\0${DASHES}])(?=[+(\\0\\dA-Z])(?:` +
     (numbers
       .map((p) =>
         p.e164 === "*"
@@ -59,7 +59,7 @@ export const pattern = (numbers: PhoneParts[], every: EveryNumber = { written: "
       )
       .join("|") || "(?!)") +
     ")";
-  const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:^|[^\\d.,/+(#$\\0-]\\0)(${every.bare}))` : written;
+  const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:^|[^\\d.,/+(#$\\0${DASHES}]\\0)(${every.bare}))` : written;
   return `${bare}(?!\\w|\\0?[./${DASHES}]?\\d)`;
 };
 

@@ -52,6 +52,15 @@ describe("every number of the destination's country", () => {
     expect(found("+442079460000", "02079460958")).toEqual(["02079460958"]);
   });
 
+  it("never a range of years or of opening hours, in any country, and the number beside them still", () => {
+    const text = "© 2019-2026 Firma. Open 09.00–17.30, Sat 9:00 - 13:00; 1999 – 2026, season 2024/2025.";
+    for (const dest of ["+4532123456", "+4722123456", "+6561234567", "+85221234567", "+442079460000", "+4930123456789", "+33142685300", "+18005550199"]) {
+      expect(found(dest, text), dest).toEqual([]);
+      const national = phoneParts(dest).national;
+      expect(found(dest, `${text} Tel. ${national}`), dest).toEqual([national]);
+    }
+  });
+
   it("has no lookbehind, which Safari before 16.4 cannot compile (a page there would keep every number)", () => {
     for (const dest of ["+18005550199", "+442079460000", "+4930123456789", "+61291234567", "+33142685300", "+819012345678"]) {
       const parts = phoneParts(dest);

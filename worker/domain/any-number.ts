@@ -34,8 +34,15 @@ const S = `[\\s./()\\0${DASHES}]{0,2}`;
 const NONE: EveryNumber = { written: "(?!)", bare: "(?!)" };
 /** Shortest national number swapped: shorter ones are too much like other numbers. */
 const MIN_LENGTH = 6;
-/** What starts like a date: 1-4 digits, 1-2, 1-4, split by . / - (and no more digits after). */
-const DATE = `(?!\\d{1,4}[./${DASHES}]\\d{1,2}[./${DASHES}]\\d{1,4}(?![\\s./${DASHES}]?\\d))`;
+/**
+ * What starts like a date (1-4 digits, 1-2, 1-4, split by . / - and no more digits after), a range
+ * of years (`2019-2026`, `1999 – 2026`, `2024/2025`) or of times (opening hours: `09.00–17.30`,
+ * `9:00 - 17:30`): never a number, even where the digits would make one.
+ */
+const DATE =
+  `(?!\\d{1,4}[./${DASHES}]\\d{1,2}[./${DASHES}]\\d{1,4}(?![\\s./${DASHES}]?\\d)` +
+  `|(?:19|20)\\d\\d\\s{0,2}[/${DASHES}]\\s{0,2}(?:19|20)\\d\\d(?!\\d)` +
+  `|\\d{1,2}[.:]\\d\\d\\s{0,2}[${DASHES}]\\s{0,2}\\d{1,2}[.:]\\d\\d(?!\\d))`;
 
 /**
  * The digits a national number may start with: the first atom of each alternative of the plan's
