@@ -11,12 +11,16 @@ const KEYPAD = ",,ABC,DEF,GHI,JKL,MNO,PQRS,TUV,WXYZ".split(",");
 /**
  * Dashes as typesetting writes them between a number's groups: hyphen, non-breaking hyphen (Word's
  * Ctrl+Shift+-, which keeps a number on one line), figure dash, en and em dash, horizontal bar,
- * minus sign. (Spaces of every width, no-break ones included, are \s.)
+ * minus sign, and as Japanese pages write them: the full-width hyphen-minus and the long-vowel mark
+ * (`03－1234－5678`, `03ー1234ー5678`). (Spaces of every width, no-break ones included, are \s.)
  */
-export const DASHES = "\\u2010-\\u2015\\u2212-";
+export const DASHES = "\\u2010-\\u2015\\u2212\\uFF0D\\u30FC-";
+
+/** Full-width parentheses (`03（1234）5678`). */
+export const PARENS = "\\uFF08\\uFF09";
 
 /** Any run of spaces . / ( ) and dashes, and borders between text nodes ("\0", snippet/scan.ts). */
-const SEP = `[\\s./()\\0${DASHES}]*`;
+const SEP = `[\\s./()${PARENS}\\0${DASHES}]*`;
 
 /** Digits (or their keypad letters) with separators between them. */
 const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[Number(d)]}]`).join(SEP);
@@ -50,7 +54,7 @@ export const pattern = (numbers: PhoneParts[], every: EveryNumber = { written: "
   // capital): it matches nothing more or less, but turns down most places in a text at once instead
   // of trying each number there (about twice as fast over text with prices and dates, measured).
   const written =
-    `(?:^|[^\\d.,/+(#$\\0${DASHES}]\\0|[^\\w.,/+(#$\\0${DASHES}])(?=[+(\\0\\dA-Z])(?:` +
+    `(?:^|[^\\d.,/+(#$\\0${DASHES}]\\0|[^\\w.,/+(#$\\0${DASHES}]|[A-Za-z]\\.)(?=[+(\\0\\dA-Z])(?:` +
     (numbers
       .map((p) =>
         p.e164 === "*"
@@ -60,7 +64,7 @@ export const pattern = (numbers: PhoneParts[], every: EveryNumber = { written: "
       .join("|") || "(?!)") +
     ")";
   const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:^|[^\\d.,/+(#$\\0${DASHES}]\\0)(${every.bare}))` : written;
-  return `${bare}(?!\\w|\\0?[./${DASHES}]?\\d)`;
+  return `${bare}(?!(?!x\\d)\\w|\\0?[./${DASHES}]?\\d)`;
 };
 
 /**

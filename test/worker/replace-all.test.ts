@@ -52,6 +52,40 @@ describe("every number of the destination's country", () => {
     expect(found("+442079460000", "02079460958")).toEqual(["02079460958"]);
   });
 
+  it("national numbers of countries without a trunk prefix (their plan's prefix is the number 0, not a string)", () => {
+    expect(found("+34912345678", "Llámenos al 913 45 67 89 o al 612 34 56 78")).toEqual(["913 45 67 89", "612 34 56 78"]);
+    expect(found("+390212345678", "Tel. 02 1234 5678, cell. 347 123 4567")).toEqual(["02 1234 5678", "347 123 4567"]);
+    expect(found("+4532123456", "Ring 33 12 34 56")).toEqual(["33 12 34 56"]);
+    expect(found("+6561234567", "Call 9123 4567 or 6123-4567")).toEqual(["9123 4567", "6123-4567"]);
+  });
+
+  it("each kind of number with its own lengths and first digits: no amount, postcode, address or id of another length", () => {
+    expect(found("+390212345678", "Prezzo € 350.000, 1.250.000 visite, D.Lgs. 196/2003")).toEqual([]);
+    expect(found("+551133334444", "Rua X, 100 - São Paulo - SP, 22250-040. CEP: 88015-600")).toEqual([]);
+    // Bare digits where the trunk prefix is always written need it: an EAN or an article number in a
+    // table cell is not a number.
+    expect(found("+4930123456789", "EAN\u00004006381333931\u0000")).toEqual([]);
+    expect(found("+4930123456789", "234567")).toEqual([]);
+    expect(found("+4930123456789", "Telefon\u000008912345678\u0000")).toEqual(["08912345678"]);
+  });
+
+  it("a date with a time is a date; a number after a label's dot, with an extension, in DIN or Japanese forms is a number", () => {
+    expect(found("+18005550199", "Posted 2026-01-05 09:15 by admin")).toEqual([]);
+    expect(found("+442079460000", "Updated 01.03.2024 14:30")).toEqual([]);
+    expect(found("+18005550199", "TEL.212-736-5000, fax 212-736-5001x204")).toEqual(["212-736-5000", "212-736-5001"]);
+    expect(found("+4930123456789", "Tel.030 12345678, Fon 0221 / 12 34 56, Telefon: 040 - 123 456 78")).toEqual([
+      "030 12345678",
+      "0221 / 12 34 56",
+      "040 - 123 456 78",
+    ]);
+    expect(found("+81312345678", "TEL.03-1234-5678 フリーダイヤル 0120-12-3456、03－1234－5678、03（1234）5678")).toEqual([
+      "03-1234-5678",
+      "0120-12-3456",
+      "03－1234－5678",
+      "03（1234）5678",
+    ]);
+  });
+
   it("never a range of years or of opening hours, in any country, and the number beside them still", () => {
     const text = "© 2019-2026 Firma. Open 09.00–17.30, Sat 9:00 - 13:00; 1999 – 2026, season 2024/2025.";
     for (const dest of ["+4532123456", "+4722123456", "+6561234567", "+85221234567", "+442079460000", "+4930123456789", "+33142685300", "+18005550199"]) {

@@ -16,31 +16,39 @@
  * destination, anything glued to a letter or digit, or after `$ # + . , / -` (the pattern's guards).
  */
 import { type CountryCode, Metadata, parsePhoneNumberFromString } from "libphonenumber-js/max";
-import { DASHES, type EveryNumber } from "../../shared/pattern";
+import { DASHES, type EveryNumber, PARENS } from "../../shared/pattern";
 import type { PhoneParts } from "../../shared/protocol";
 
 /** The parts of libphonenumber's numbering plan this reads (its types leave them out). */
 interface Plan {
   callingCode(): string;
-  nationalPrefix(): string | undefined;
+  /** A string, or the number 0 (not a string) where the country has no trunk prefix (ES, IT, DK, SG…). */
+  nationalPrefix(): string | number | undefined;
   possibleLengths(): number[];
-  nationalNumberPattern(): string;
   formats(): { nationalPrefixFormattingRule(): string | 0 | undefined }[];
+  type(name: string): { pattern(): string | undefined; possibleLengths(): number[] | undefined } | undefined;
 }
 
-/** Between two digits: at most two of space . / ( ), a dash or a text node border. */
-const S = `[\\s./()\\0${DASHES}]{0,2}`;
+/**
+ * The kinds of number a business may show (libphonenumber's types): not premium rate, pagers or
+ * personal numbers, whose lengths and first digits let more ids and amounts through.
+ */
+const TYPES = ["FIXED_LINE", "MOBILE", "TOLL_FREE", "SHARED_COST", "UAN", "VOIP"];
+
+/** Between two digits: at most three of space . / ( ), a dash or a text node border (DIN's `0221 / 12 34 56`). */
+const S = `[\\s./()${PARENS}\\0${DASHES}]{0,3}`;
 /** No number at all. */
 const NONE: EveryNumber = { written: "(?!)", bare: "(?!)" };
 /** Shortest national number swapped: shorter ones are too much like other numbers. */
 const MIN_LENGTH = 6;
 /**
- * What starts like a date (1-4 digits, 1-2, 1-4, split by . / - and no more digits after), a range
+ * What starts like a date (a year or 1-2 digits, 1-2, 1-4, split by . / - and no more digits after
+ * but a time: `2026-01-05 09:15`, `01.03.2024 14:30`; not Japan's `0120-12-3456`), a range
  * of years (`2019-2026`, `1999 – 2026`, `2024/2025`) or of times (opening hours: `09.00–17.30`,
  * `9:00 - 17:30`): never a number, even where the digits would make one.
  */
 const DATE =
-  `(?!\\d{1,4}[./${DASHES}]\\d{1,2}[./${DASHES}]\\d{1,4}(?![\\s./${DASHES}]?\\d)` +
+  `(?!(?:[12]\\d{3}|\\d\\d?)[./${DASHES}]\\d{1,2}[./${DASHES}]\\d{1,4}(?![./${DASHES}]?\\d|\\s\\d(?!\\d?[:h.]\\d\\d))` +
   `|(?:19|20)\\d\\d\\s{0,2}[/${DASHES}]\\s{0,2}(?:19|20)\\d\\d(?!\\d)` +
   `|\\d{1,2}[.:]\\d\\d\\s{0,2}[${DASHES}]\\s{0,2}\\d{1,2}[.:]\\d\\d(?!\\d))`;
 
@@ -98,21 +106,39 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
   m.selectNumberingPlan(country);
   const plan = m.numberingPlan as unknown as Plan;
   const cc = plan.callingCode();
-  const trunk = plan.nationalPrefix() ?? "";
+  // String(): a country without a trunk prefix has the number 0 here, not "" (its national numbers
+  // were never found while a 0 stood in for the prefix).
+  const trunk = String(plan.nationalPrefix() || "");
   // The trunk prefix is written when most of the country's national formats write it.
   const formats = plan.formats();
   const trunkWritten = trunk !== "" && formats.filter((f) => String(f.nationalPrefixFormattingRule() || "").includes(trunk)).length * 2 > formats.length;
-  const lengths = [...new Set(plan.possibleLengths().filter((n) => n >= MIN_LENGTH))].sort((a, b) => b - a);
+  // Each length a kind of number has, with the digits such numbers start with: not every length
+  // with every first digit (an Italian amount, a Brazilian postcode, an Indian IP address would be
+  // numbers then).
+  const byLength = new Map<number, Set<string>>();
+  for (const name of TYPES) {
+    const type = plan.type(name);
+    const pattern = type?.pattern();
+    if (!type || !pattern) continue;
+    for (const n of type.possibleLengths() ?? plan.possibleLengths()) {
+      if (n < MIN_LENGTH) continue;
+      const firsts = byLength.get(n) ?? new Set<string>();
+      firsts.add(firstDigits(pattern));
+      byLength.set(n, firsts);
+    }
+  }
+  const lengths = [...byLength.keys()].sort((a, b) => b - a);
   if (!lengths.length) return NONE;
-  const first = `[${firstDigits(plan.nationalNumberPattern())}]`;
-  const nsn = (sep: string) => `(?:${lengths.map((n) => `${first}(?:${sep}\\d){${n - 1}}`).join("|")})`;
+  const nsn = (sep: string) => `(?:${lengths.map((n) => `[${[...byLength.get(n)!].join("")}](?:${sep}\\d){${n - 1}}`).join("|")})`;
   const intl = `(?:\\+|00|011)[\\s.${DASHES}]?${cc}${S}(?:\\(0\\)${S})?${nsn(S)}`;
   const trunkPart = trunk ? (trunkWritten ? `${trunk}${S}` : `(?:${trunk}${S})?`) : "";
   // A separator (one to two) somewhere before the last digit: lookahead over the digits up to it.
-  const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}[\\s./()\\0${DASHES}]{1,2}\\d)\\(?${trunkPart}${nsn(S)}`;
+  const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}[\\s./()${PARENS}\\0${DASHES}]{1,3}\\d)\\(?${trunkPart}${nsn(S)}`;
   // Bare digits: only as a whole text or a whole element's text (nothing but a border around; what
   // is before them is the pattern's bare branch's guard: shared/pattern.ts).
-  const bare = `${trunk ? `(?:${trunk})?` : ""}${nsn("")}(?![^\\0])`;
+  // The trunk prefix as in groups: where people write it, without it they are not a number (an
+  // article number, an EAN in a table cell).
+  const bare = `${trunkPart.replace(S, "")}${nsn("")}(?![^\\0])`;
   return { written: `${DATE}(?:${intl}|${grouped})`, bare: `${DATE}${bare}` };
 }
 
