@@ -79,6 +79,10 @@ describe("find", () => {
     expect(found("Sales: 800-555-0199, support: 800.555.0199; fax (800) 555 0199!")).toEqual(["800-555-0199", "800.555.0199", "(800) 555 0199"]);
     expect(found("(800) 555-0199 24/7")).toEqual(["(800) 555-0199"]);
     expect(found("phone:800-555-0199")).toEqual(["800-555-0199"]);
+    // After a label's dot with no space (Japanese and German pages: "TEL.03-…", "Tel.030 …"), and
+    // with an extension glued on.
+    expect(found("Tel.800-555-0199, TEL.(800) 555-0199, T.020 7946 0958")).toEqual(["800-555-0199", "(800) 555-0199", "020 7946 0958"]);
+    expect(found("800-555-0199x12, +44 20 7946 0958x3")).toEqual(["800-555-0199", "+44 20 7946 0958"]);
   });
 
   it.each([
@@ -215,6 +219,12 @@ describe("phoneLike", () => {
     "555-0199",
     "01 23 45 67 89",
     "01.23.45.67.89",
+    // International with a dash or dot after the country code, and after a label's dot.
+    "+1-212-736-5000",
+    "+49-30-12345678",
+    "+1.212.736.5000",
+    "TEL.03-1234-5678",
+    "Tel.030 12345678",
   ];
   it.each(FORMS)("sees %s, alone, in text, and split over text nodes", (s) => {
     expect(phoneLike(s)).toBe(true);
