@@ -59,6 +59,14 @@ describe("every number of the destination's country", () => {
     expect(found("+6561234567", "Call 9123 4567 or 6123-4567")).toEqual(["9123 4567", "6123-4567"]);
   });
 
+  it("numbers a country writes without its trunk prefix (Australia's 1300 and 1800), and not an ABN beside them", () => {
+    expect(found("+61291234567", "Call 1300 123 456 or 1800 123 456, (02) 9123 4567. ABN 12 345 678 901")).toEqual([
+      "1300 123 456",
+      "1800 123 456",
+      "(02) 9123 4567",
+    ]);
+  });
+
   it("each kind of number with its own lengths and first digits: no amount, postcode, address or id of another length", () => {
     expect(found("+390212345678", "Prezzo € 350.000, 1.250.000 visite, D.Lgs. 196/2003")).toEqual([]);
     expect(found("+551133334444", "Rua X, 100 - São Paulo - SP, 22250-040. CEP: 88015-600")).toEqual([]);

@@ -25,7 +25,7 @@ interface Plan {
   /** A string, or the number 0 (not a string) where the country has no trunk prefix (ES, IT, DK, SG…). */
   nationalPrefix(): string | number | undefined;
   possibleLengths(): number[];
-  formats(): { nationalPrefixFormattingRule(): string | 0 | undefined }[];
+  formats(): { nationalPrefixFormattingRule(): string | 0 | undefined; leadingDigitsPatterns(): string[] }[];
   type(name: string): { pattern(): string | undefined; possibleLengths(): number[] | undefined } | undefined;
 }
 
@@ -131,7 +131,16 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
   if (!lengths.length) return NONE;
   const nsn = (sep: string) => `(?:${lengths.map((n) => `[${[...byLength.get(n)!].join("")}](?:${sep}\\d){${n - 1}}`).join("|")})`;
   const intl = `(?:\\+|00|011)[\\s.${DASHES}]?${cc}${S}(?:\\(0\\)${S})?${nsn(S)}`;
-  const trunkPart = trunk ? (trunkWritten ? `${trunk}${S}` : `(?:${trunk}${S})?`) : "";
+  // Where the trunk prefix is written, the leading digits of the formats written without it
+  // (Australia's 1300, 1800 numbers): those numbers need none. (Their most precise leading-digit
+  // pattern: by first digit alone, an Australian business number would be a number.)
+  const withoutTrunk = trunkWritten
+    ? formats
+        .filter((f) => !String(f.nationalPrefixFormattingRule() || "").includes(trunk) && f.leadingDigitsPatterns().length)
+        .map((f) => f.leadingDigitsPatterns().at(-1)!)
+        .join("|")
+    : "";
+  const trunkPart = trunk ? (trunkWritten ? (withoutTrunk ? `(?:${trunk}${S}|(?=(?:${withoutTrunk})))` : `${trunk}${S}`) : `(?:${trunk}${S})?`) : "";
   // A separator (one to two) somewhere before the last digit: lookahead over the digits up to it.
   const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}[\\s./()${PARENS}\\0${DASHES}]{1,3}\\d)\\(?${trunkPart}${nsn(S)}`;
   // Bare digits: only as a whole text or a whole element's text (nothing but a border around; what
