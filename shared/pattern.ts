@@ -19,8 +19,14 @@ export const DASHES = "\\u2010-\\u2015\\u2212\\uFF0D\\u30FC-";
 /** Full-width parentheses (`03（1234）5678`). */
 export const PARENS = "\\uFF08\\uFF09";
 
-/** Any run of spaces . / ( ) and dashes, and borders between text nodes ("\0", snippet/scan.ts). */
-const SEP = `[\\s./()${PARENS}\\0${DASHES}]*`;
+/**
+ * Invisible characters pages put into numbers: a soft hyphen, zero-width space, (non-)joiner and word
+ * joiner (a CMS's typography, or a page keeping phones from linking the number themselves).
+ */
+export const INVISIBLE = "\\u00AD\\u200B-\\u200D\\u2060";
+
+/** Any run of spaces . / ( ), dashes, invisible characters and borders between text nodes ("\0", snippet/scan.ts). */
+const SEP = `[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]*`;
 
 /** Digits (or their keypad letters) with separators between them. */
 const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[Number(d)]}]`).join(SEP);

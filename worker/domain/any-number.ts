@@ -16,7 +16,7 @@
  * destination, anything glued to a letter or digit, or after `$ # + . , / -` (the pattern's guards).
  */
 import { type CountryCode, Metadata, parsePhoneNumberFromString } from "libphonenumber-js/max";
-import { DASHES, type EveryNumber, PARENS } from "../../shared/pattern";
+import { DASHES, type EveryNumber, INVISIBLE, PARENS } from "../../shared/pattern";
 import type { PhoneParts } from "../../shared/protocol";
 
 /** The parts of libphonenumber's numbering plan this reads (its types leave them out). */
@@ -36,7 +36,7 @@ interface Plan {
 const TYPES = ["FIXED_LINE", "MOBILE", "TOLL_FREE", "SHARED_COST", "UAN", "VOIP"];
 
 /** Between two digits: at most three of space . / ( ), a dash or a text node border (DIN's `0221 / 12 34 56`). */
-const S = `[\\s./()${PARENS}\\0${DASHES}]{0,3}`;
+const S = `[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]{0,3}`;
 /** No number at all. */
 const NONE: EveryNumber = { written: "(?!)", bare: "(?!)" };
 /** Shortest national number swapped: shorter ones are too much like other numbers. */
