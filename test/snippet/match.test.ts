@@ -84,7 +84,8 @@ describe("find", () => {
     expect(found("Tel.800-555-0199, TEL.(800) 555-0199, T.020 7946 0958")).toEqual(["800-555-0199", "(800) 555-0199", "020 7946 0958"]);
     expect(found("800-555-0199x12, +44 20 7946 0958x3")).toEqual(["800-555-0199", "+44 20 7946 0958"]);
     // With invisible characters in it: zero-width spaces, a soft hyphen, word joiners.
-    for (const s of ["800\u200b555\u200b0199", "(800)\u00ad555-0199", "800\u2060555\u20600199", "+44\u200c20\u200d7946 0958"]) expect(found(`Call ${s}.`)).toEqual([s]);
+    for (const s of ["800\u200b555\u200b0199", "(800)\u00ad555-0199", "800\u2060555\u20600199", "+44\u200c20\u200d7946 0958"])
+      expect(found(`Call ${s}.`)).toEqual([s]);
   });
 
   it.each([
