@@ -148,11 +148,20 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
 
 /** The pools' destinations in order; a replaceAll pool's ANY_NUMBER finds every number of its destinations' countries (its bare digits: the last group). */
 function patternOf(pools: PoolAllocation[]): string {
-  const everyNumber = pools.filter((p) => p.destinations.some((d) => d.e164 === "*")).flatMap((p) => p.destinations);
-  return pattern(
-    pools.flatMap((p) => p.destinations),
-    everyNumber.length ? anyNumber(everyNumber) : undefined,
-  );
+  const destinations = pools.flatMap((p) => p.destinations);
+  const key = destinations.map((d) => d.e164).join();
+  let made = patterns.get(key);
+  if (made === undefined) {
+    const everyNumber = pools.filter((p) => p.destinations.some((d) => d.e164 === "*")).flatMap((p) => p.destinations);
+    made = pattern(destinations, everyNumber.length ? anyNumber(everyNumber) : undefined);
+    // The patterns of the destinations this isolate answers for (a few, bounded).
+    if (patterns.size >= 100) patterns.clear();
+    patterns.set(key, made);
+  }
+  return made;
 }
+
+/** Patterns made, by their destinations in order ("*": a replaceAll pool's, which follows from them). */
+const patterns = new Map<string, string>();
 
 export default app;
