@@ -137,7 +137,7 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
   const withoutTrunk = trunkWritten
     ? formats
         .filter((f) => !String(f.nationalPrefixFormattingRule() || "").includes(trunk) && f.leadingDigitsPatterns().length)
-        .map((f) => f.leadingDigitsPatterns().at(-1)!)
+        .map((f) => f.leadingDigitsPatterns()[f.leadingDigitsPatterns().length - 1]!)
         .join("|")
     : "";
   const trunkPart = trunk ? (trunkWritten ? (withoutTrunk ? `(?:${trunk}${S}|(?=(?:${withoutTrunk})))` : `${trunk}${S}`) : `(?:${trunk}${S})?`) : "";
