@@ -21,9 +21,10 @@ export const PARENS = "\\uFF08\\uFF09";
 
 /**
  * Invisible characters pages put into numbers: a soft hyphen, zero-width space, (non-)joiner and word
- * joiner (a CMS's typography, or a page keeping phones from linking the number themselves).
+ * joiner (a CMS's typography, or a page keeping phones from linking the number themselves), and the
+ * direction marks, embeddings and isolates of right-to-left pages.
  */
-export const INVISIBLE = "\\u00AD\\u200B-\\u200D\\u2060";
+export const INVISIBLE = "\\u00AD\\u200B-\\u200F\\u202A-\\u202E\\u2060\\u2066-\\u2069";
 
 /** Any run of spaces . / ( ), dashes, invisible characters and borders between text nodes ("\0", snippet/scan.ts). */
 const SEP = `[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]*`;
@@ -36,8 +37,13 @@ const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[Number(d)]}]`).join(S
  * group that matched tells which. Each is found in any of the forms people write it: nsn;
  * trunk+nsn; cc+nsn after "+", "00", "011" or nothing; cc+trunk+nsn (the "+44 (0)20" style); after
  * an optional "+" or "(". Not when glued to a letter, digit or one of . , / and a dash (any of
- * DASHES: the end of a range, `2019–2026`, `09.00–17.30`) before it, nor to a letter or digit (or
- * . / a dash and a digit) after it: never digits out of a longer run, a price, a date or a range.
+ * DASHES: the end of a range, `2019–2026`, `09.00–17.30`) before it — but after a word's dot or en
+ * or em dash (`Tel.030 …`, `Call now—800-555-0199`) —, nor to a letter or digit (or . / a dash and
+ * a digit) after it, but an extension's x (`x12`): never digits out of a longer run, a price, a
+ * date or a range.
+ *
+ * No two unbounded runs of separators meet (a country without a trunk prefix has no optional trunk
+ * between them): a long run of spaces or node borders would make the engine try every split of it.
  *
  * The text searched may be several text nodes' texts joined by "\0" (snippet/scan.ts): a number may
  * run on over such a border, and start or end at one as at the start or end of the text (`<span>Call
@@ -60,12 +66,12 @@ export const pattern = (numbers: PhoneParts[], every: EveryNumber = { written: "
   // capital): it matches nothing more or less, but turns down most places in a text at once instead
   // of trying each number there (about twice as fast over text with prices and dates, measured).
   const written =
-    `(?:^|[^\\d.,/+(#$\\0${DASHES}]\\0|[^\\w.,/+(#$\\0${DASHES}]|[A-Za-z]\\.)(?=[+(\\0\\dA-Z])(?:` +
+    `(?:^|[^\\d.,/+(#$\\0${DASHES}]\\0|[^\\w.,/+(#$\\0${DASHES}]|[A-Za-z][.\\u2013\\u2014])(?=[+(\\0\\dA-Z])(?:` +
     (numbers
       .map((p) =>
         p.e164 === "*"
           ? `(${every.written})`
-          : `([+(\\0]*(?:(?:(?:00|011)${SEP})?${rx(p.cc)}(?:${SEP}${rx(p.trunk)})?${SEP}|${p.trunk && rx(p.trunk) + SEP})?${rx(p.nsn)})`,
+          : `([+(\\0]*(?:(?:(?:00|011)${SEP})?${rx(p.cc)}${p.trunk && `(?:${SEP}${rx(p.trunk)})?`}${SEP}|${p.trunk && rx(p.trunk) + SEP})?${rx(p.nsn)})`,
       )
       .join("|") || "(?!)") +
     ")";

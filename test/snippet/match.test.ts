@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { pattern } from "../../shared/pattern";
+import { phoneParts } from "../../shared/phone";
 import { find, type Pair, phoneLike } from "../../snippet/match";
 import { FLOWERS, UK, UK_T, US, US_T } from "./helpers";
 
@@ -83,8 +84,9 @@ describe("find", () => {
     // with an extension glued on.
     expect(found("Tel.800-555-0199, TEL.(800) 555-0199, T.020 7946 0958")).toEqual(["800-555-0199", "(800) 555-0199", "020 7946 0958"]);
     expect(found("800-555-0199x12, +44 20 7946 0958x3")).toEqual(["800-555-0199", "+44 20 7946 0958"]);
+    expect(found("Call now\u2014800-555-0199, Phone\u2013(800) 555-0199")).toEqual(["800-555-0199", "(800) 555-0199"]);
     // With invisible characters in it: zero-width spaces, a soft hyphen, word joiners.
-    for (const s of ["800\u200b555\u200b0199", "(800)\u00ad555-0199", "800\u2060555\u20600199", "+44\u200c20\u200d7946 0958"])
+    for (const s of ["800\u200b555\u200b0199", "(800)\u00ad555-0199", "800\u2060555\u20600199", "+44\u200c20\u200d7946 0958", "(800)\u200e 555\u200e-0199"])
       expect(found(`Call ${s}.`)).toEqual([s]);
   });
 
@@ -118,6 +120,19 @@ describe("find", () => {
     "800\u2011555\u2011019",
   ])("never matches %s", (s) => {
     expect(found(s)).toEqual([]);
+  });
+
+  it("runs in linear time over long runs of separators (a pattern with two unbounded runs in a row took seconds)", () => {
+    // 40,000 characters after a country code: tried at every split of the run, as a pattern with
+    // adjacent runs would, this would not end within the test's time; run once over them, it ends at
+    // once. (The worker's parts: a NANP number's national form has no trunk prefix.)
+    const us = phoneParts("+18005550199");
+    expect(us.trunk).toBe("");
+    const re = RegExp(pattern([us]), "g");
+    for (const run of [" ", "\0", " (", "-"]) {
+      const text = `+1${run.repeat(40_000)}x (800) 555-0199`;
+      expect([...text.matchAll(re)].map((m) => m[1])).toEqual(["(800) 555-0199"]);
+    }
   });
 
   it("matches nothing without destinations", () => {
