@@ -68,7 +68,9 @@ export const start = (config: Config, visit: Visit = session()): Api => {
       pattern = RegExp(answer.pattern, "g");
       pairs = answer.pairs;
     },
-    unhide = () => hidden.splice((hide = 0)).forEach((s) => (s.visibility = "")),
+    // Only what is still as it hid it: a page's own script may have shown an element since (a
+    // scroll-reveal effect setting visibility inline), which clearing it would hide again.
+    unhide = () => hidden.splice((hide = 0)).forEach((s) => s.visibility == "hidden" && (s.visibility = "")),
     /** data-hide: hides the elements of these texts (unless styled inline). */
     conceal = (texts: Text[], style?: any) =>
       hide &&
@@ -113,7 +115,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           announce(destination, detail!);
           // A link's value is not used after this: only its href is written.
           return link
-            ? link.setAttribute("href", link.getAttribute("href")!.replace(/:[^?;&]*/, ":" + number.e164))
+            ? link.setAttribute("href", link.getAttribute("href")!.replace(/:\/*[^?;&,#pwx]*/, ":" + number.e164))
             : write(written, destination, number, mode);
         });
       if (allocation) {

@@ -603,6 +603,24 @@ describe("anti-flicker", () => {
     expect(text("#t")).toBe("Call us: (800) 555-0123");
   });
 
+  it("leaves visible what the page's own script showed meanwhile (a scroll-reveal effect)", async () => {
+    let answerNow!: () => void;
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(() => new Promise<Response>((r) => (answerNow = () => r(new Response(JSON.stringify(answer([alloc("web", [US], US_T)]))))))),
+    );
+    page(`<style>.reveal{visibility:hidden}</style><section id="s" class="reveal"><p id="t">Call us: (800) 555-0199</p></section>`);
+    const dni = run({ hide: "" });
+    const t = document.querySelector("#t") as HTMLElement;
+    expect(t.style.visibility).toBe("hidden");
+    // The page reveals it inline before the answer (as ScrollReveal and AOS do).
+    t.style.visibility = "visible";
+    answerNow();
+    await dni.number();
+    expect(t.style.visibility).toBe("visible");
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+  });
+
   it("shows them again after a second at most", async () => {
     vi.useFakeTimers();
     vi.stubGlobal(
