@@ -60,6 +60,8 @@ export interface AllocateRequest {
   session?: string;
   /** Pools the visitor's source rule selects; omitted or empty means the account's default pool. */
   pools?: string[];
+  /** The same as `pools`, as the snippet's data-pool writes them: ids separated by commas. Not with `pools`. */
+  pool?: string;
   /**
    * The source rules (the snippet's data-sources, snippet/README.md): the worker applies them to
    * the session's first touch (its landing URL and referrer), names the source and picks the pools

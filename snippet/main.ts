@@ -177,7 +177,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
         body: JSON.stringify({
           key: config.key,
           token: visit.token,
-          pools: config.pool ? config.pool.split(",") : [],
+          pool: config.pool,
           sources: config.sources,
           source: visit.source,
         } satisfies AllocateRequest),

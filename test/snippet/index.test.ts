@@ -30,7 +30,7 @@ describe("the script tag", () => {
     expect(f.mock.calls[0]![0]).toBe(`${API}/v1/allocate`);
     expect(JSON.parse(f.mock.calls[0]![1]!.body as string)).toMatchObject({
       key: "pk_live",
-      pools: ["web"],
+      pool: "web",
       sources: "ads: gclid -> ads",
       source: { landing: "https://shop.example/?gclid=1" },
     });

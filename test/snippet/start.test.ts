@@ -39,7 +39,7 @@ describe("first view", () => {
     // A first view has no token: the worker begins the session.
     expect(body).toEqual({
       key: KEY,
-      pools: ["web", "uk"],
+      pool: "web,uk",
       source: { landing: "https://shop.example/?utm_source=news", referrer: "https://news.example/" },
     });
     expect(text("#t")).toBe("Call us: (800) 555-0123");
@@ -168,7 +168,7 @@ describe("first view", () => {
     const f = stubFetch();
     page(PAGE, "https://shop.example/?gclid=abc");
     await run({ sources: "ads: gclid -> ads; *: -> web", pool: "web" }).number();
-    expect(sent(f).pools).toEqual(["web"]);
+    expect(sent(f).pool).toBe("web");
     expect(sent(f).sources).toBe("ads: gclid -> ads; *: -> web");
     expect(sent(f).source.landing).toBe("https://shop.example/?gclid=abc");
   });

@@ -1,6 +1,6 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId, useTestClock } from "./helpers";
+import { allocate, api, BROWSER_HEADERS, createAccount, createPool, freshNumbers, ORIGIN, poolStub, sessionId, useTestClock } from "./helpers";
 
 const DEST = "+12127365000";
 
@@ -38,6 +38,21 @@ describe("allocation", () => {
     expect(entry.number.national).toMatch(/^\(888\) \d{3}-\d{4}$/);
     expect(entry.expiresAt).toBe(Date.now() + 60_000);
     expect(entry.overflow).toBe(false);
+  });
+
+  it("takes the pools as the snippet's data-pool writes them (ids separated by commas), as a list does; empty: the default", async () => {
+    const { acct } = await setup(3);
+    await createPool(acct, { id: "ads", name: "Ads", trackingNumbers: freshNumbers(2), destinations: ["+12127365001"] });
+    const ask = (body: Record<string, unknown>) =>
+      api("POST", "/v1/allocate", {
+        raw: JSON.stringify({ key: acct.siteKey, ...body }),
+        headers: { ...BROWSER_HEADERS, Origin: ORIGIN, "Content-Type": "text/plain" },
+      });
+    const both = await ask({ pool: "ads,web" });
+    expect(both.status).toBe(200);
+    expect(both.json.pools.map((p: { pool: string }) => p.pool)).toEqual(["ads", "web"]);
+    expect((await ask({ pools: ["ads", "web"] })).json.pools.map((p: { pool: string }) => p.pool)).toEqual(["ads", "web"]);
+    expect((await ask({ pool: "" })).json.pools.map((p: { pool: string }) => p.pool)).toEqual(["web"]);
   });
 
   it("is sticky: the same session keeps its number and each allocation extends the lease", async () => {

@@ -71,6 +71,10 @@ describe("allocation refusals change nothing", () => {
       ["token and session", JSON.stringify({ key: a.siteKey, session, token: "abc" }), 400, "invalid_request"],
       ["token not a string", JSON.stringify({ key: a.siteKey, token: { session } }), 400, "invalid_request"],
       ["token too long", JSON.stringify({ key: a.siteKey, token: "a".repeat(16_385) }), 400, "invalid_request"],
+      ["pool and pools", JSON.stringify({ key: a.siteKey, session, pool: "web", pools: ["web"] }), 400, "invalid_request"],
+      ["bad pool id in pool", JSON.stringify({ key: a.siteKey, session, pool: "web,../x" }), 400, "invalid_request"],
+      ["too many pools in pool", JSON.stringify({ key: a.siteKey, session, pool: "a,b,c,d,e,f" }), 400, "invalid_request"],
+      ["unknown pool in pool", JSON.stringify({ key: a.siteKey, session, pool: "web,nope" }), 404, "pool_not_found"],
     ] as const) {
       const r = await raw(body);
       expect({ label, status: r.status, code: r.json?.error?.code }).toEqual({ label, status, code });

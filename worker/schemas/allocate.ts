@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CLICK_ID_COOKIES, CLICK_ID_PARAMS, type ClickIdKey, MAX_POOLS_PER_ALLOCATION, SESSION_ID_PATTERN } from "../../shared/protocol";
+import { CLICK_ID_COOKIES, CLICK_ID_PARAMS, type ClickIdKey, MAX_POOLS_PER_ALLOCATION, POOL_ID_PATTERN, SESSION_ID_PATTERN } from "../../shared/protocol";
 import { PoolIdSchema } from "./common";
 
 // Generous caps here (the body itself is capped at 8 KiB); lib/source.ts cuts values to size.
@@ -48,6 +48,11 @@ export const AllocateRequestSchema = z
       description: "A session id the caller keeps itself: that session, with source as its first touch. Not with token; neither: a new session.",
     }),
     pools: z.array(PoolIdSchema).max(MAX_POOLS_PER_ALLOCATION).optional(),
+    pool: z
+      .string()
+      .max(MAX_POOLS_PER_ALLOCATION * 65)
+      .optional()
+      .openapi({ description: "The same as pools, as the snippet's data-pool writes them: pool ids separated by commas (empty: none). Not with pools." }),
     sources: z
       .string()
       .max(2000)
@@ -59,6 +64,11 @@ export const AllocateRequestSchema = z
   })
   .strict()
   .refine((b) => b.token === undefined || b.session === undefined, { message: "token or session, not both", path: ["session"] })
+  .refine((b) => b.pool === undefined || b.pools === undefined, { message: "pool or pools, not both", path: ["pool"] })
+  .refine((b) => !b.pool || (b.pool.split(",").length <= MAX_POOLS_PER_ALLOCATION && b.pool.split(",").every((id) => POOL_ID_PATTERN.test(id))), {
+    message: `up to ${MAX_POOLS_PER_ALLOCATION} pool ids (1-64 of A-Z a-z 0-9 _ . - starting with a letter or digit) separated by commas`,
+    path: ["pool"],
+  })
   .openapi("AllocateRequest");
 
 const PhonePartsSchema = z

@@ -108,7 +108,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   const { first } = visit;
   const kept = { session: visit.session, token: encodeToken(visit), campaign: campaignPattern(visit.campaign) };
   // The source rules, here rather than in the snippet (its size), on the first touch: a name and the pools.
-  const picked = classify(body.sources ?? "", first.landing, first.referrer, body.pools, () => {});
+  const picked = classify(body.sources ?? "", first.landing, first.referrer, body.pools ?? (body.pool ? body.pool.split(",") : undefined), () => {});
   const name = body.sources === undefined ? (first.name ?? picked.name) : picked.name;
   const now = Date.now();
   if (picked.pools === null)
