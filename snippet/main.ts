@@ -34,6 +34,9 @@ export interface Api {
   stop?(): void;
 }
 
+/** Most swaps one page view makes (a page of many numbers re-rendered many times stays far below). */
+export const SWAPS_MAX = 5e3;
+
 /** The snippet's one way to report: a console warning, never an error thrown into the page. */
 export const warn = (m: unknown) => console.warn("dni:", m);
 
@@ -111,7 +114,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
             (wait = wait || (tries < 200 && pending(texts[0] || link!, hydrate)))
           )
             return written;
-          swapped = 1;
+          swapped = ++swaps;
           announce(destination, detail!);
           // A link's value is not used after this: only its href is written.
           return link
@@ -142,7 +145,12 @@ export const start = (config: Config, visit: Visit = session()): Api => {
       }
       observer.takeRecords();
     },
-    observer = new MutationObserver((records) => scan([], records)),
+    /**
+     * Content changed later is scanned, until the page view has had SWAPS_MAX swaps: a page script
+     * that writes the original back whenever it changes (an A/B testing tool re-applying its
+     * variation) would otherwise trade writes with the snippet for ever, and freeze the page.
+     */
+    observer = new MutationObserver((records) => (swaps < SWAPS_MAX ? scan([], records) : observer.disconnect())),
     /** Observes a root (the document, an open shadow root): added content, changed text, an href set later. */
     watch = (root: Node) => observer.observe(root, { childList: true, subtree: true, characterData: true, attributeFilter: ["href"] }),
     /** Takes an allocation into use, swaps the page, and renews when the worker said (at once if that is past). */
@@ -220,7 +228,9 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     renewal: any,
     /** The retry of what waits for hydration (hydrate.ts), and how many were made. */
     waiting: any = 0,
-    tries = 0;
+    tries = 0,
+    /** Swaps written on this page view (each destination found and written, each link). */
+    swaps = 0;
 
   watch(doc.documentElement);
   // A shadow root attached later to an element already in the page makes no mutation record: each

@@ -3,6 +3,7 @@
  * attached later and nested), and a scan that throws (the page gets nothing thrown).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { SWAPS_MAX } from "../../snippet/main";
 import { flush, page, reset, run, stubFetch } from "./helpers";
 
 const $ = (sel: string, root: ParentNode = document) => root.querySelector(sel)!;
@@ -205,5 +206,31 @@ describe("a scan that throws", () => {
       window.removeEventListener("error", onError);
     }
     expect(thrown).toEqual([]);
+  });
+});
+
+describe("a page script that writes the original back", () => {
+  it("stops trading writes with it after SWAPS_MAX swaps: the page is never frozen, and the page's text wins", async () => {
+    stubFetch();
+    page(`<p id="x">Call (800) 555-0199</p><p id="y"></p>`);
+    const x = $("#x");
+    const original = x.textContent;
+    let restores = 0;
+    // As an A/B testing tool re-applying its variation on every change of its element.
+    new MutationObserver(() => {
+      if (x.textContent !== original) {
+        restores++;
+        x.textContent = original;
+      }
+    }).observe(x, { childList: true, subtree: true, characterData: true });
+    await run().number();
+    // Without a limit the two observers trade writes in microtasks for ever: this never returns.
+    await flush(5);
+    expect(restores).toBeGreaterThan(1);
+    expect(restores).toBeLessThanOrEqual(SWAPS_MAX);
+    expect(x.textContent).toBe(original);
+    const settled = restores;
+    await flush(5);
+    expect(restores).toBe(settled);
   });
 });
