@@ -246,7 +246,7 @@ describe("first view", () => {
     // No token yet: the worker begins the session and names it.
     expect(body(v)).toEqual({
       key: siteKey,
-      pools: ["web", "uk"],
+      pool: "web,uk",
       source: { landing: `${bed.site.url}/`, referrer: "" },
     });
     const a = await answer(v);
@@ -463,7 +463,8 @@ describe("source rules and sessions", () => {
     // Direct: the catch-all, the account's default pool.
     const direct = await open("/landing");
     await changed(direct, "#a", "Call (800) 555-0199");
-    expect(body(direct)).toMatchObject({ pools: [], sources: expect.stringContaining("google-ads"), source: { referrer: "" } });
+    expect(body(direct)).not.toHaveProperty("pool");
+    expect(body(direct)).toMatchObject({ sources: expect.stringContaining("google-ads"), source: { referrer: "" } });
     expect((await answer(direct)).source).toBe("direct");
     const web = numberOf(await answer(direct), "web");
     expect(await text(direct, "#a")).toBe(`Call ${us(web.nsn).paren}`);
