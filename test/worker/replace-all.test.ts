@@ -3,11 +3,13 @@
  * phone number of the destination's country in the forms people write, never a price, a date or an
  * id; and the pool option's validation (one destination, not a whitelist).
  */
+
+import { getCountries } from "libphonenumber-js/max";
 import { describe, expect, it } from "vitest";
 import { pattern } from "../../shared/pattern";
 import { phoneParts } from "../../shared/phone";
 import { ANY_NUMBER } from "../../shared/protocol";
-import { anyNumber, firstDigits } from "../../worker/domain/any-number";
+import { anyNumber, anyNumberOf, firstDigits } from "../../worker/domain/any-number";
 import { allocate, api, createAccount, createPool, freshNumbers, sessionId } from "./helpers";
 
 /** The numbers the pattern finds in a text (each as written). */
@@ -112,6 +114,13 @@ describe("every number of the destination's country", () => {
     expect(found("+18005550199", "9\u00002125550100")).toEqual([]);
     expect(found("+18005550199", "Order 2125550100")).toEqual([]);
     expect(found("+18005550199", "Order:\u00002125550100")).toEqual(["2125550100"]);
+  });
+
+  it("compiles for every country, without a capturing group of its own (one would shift which pair a match is)", () => {
+    for (const country of getCountries()) {
+      const every = anyNumberOf(country);
+      for (const source of [every.written, every.bare]) expect(RegExp(`${source}|`).exec("")!.length, country).toBe(1);
+    }
   });
 
   it("reads the first digits a plan allows", () => {
