@@ -16,6 +16,12 @@ const KEYPAD = ",,ABC,DEF,GHI,JKL,MNO,PQRS,TUV,WXYZ".split(",");
  */
 export const DASHES = "\\u2010-\\u2015\\u2212\\uFF0D\\u30FC-";
 
+/**
+ * The dashes that, glued before a number, make it the end of a range (`2019–2026`), not a number:
+ * not the long-vowel mark, which ends Japanese words written right before a number (`コールセンター0120…`).
+ */
+const RANGE_DASHES = "\\u2010-\\u2015\\u2212-";
+
 /** Full-width parentheses (`03（1234）5678`). */
 export const PARENS = "\\uFF08\\uFF09";
 
@@ -37,8 +43,9 @@ const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[Number(d)]}]`).join(S
  * group that matched tells which. Each is found in any of the forms people write it: nsn;
  * trunk+nsn; cc+nsn after "+", "00", "011" or nothing; cc+trunk+nsn (the "+44 (0)20" style); after
  * an optional "+" or "(". Not when glued to a letter, digit or one of . , / and a dash (any of
- * DASHES: the end of a range, `2019–2026`, `09.00–17.30`) before it — but after a word's dot or en
- * or em dash (`Tel.030 …`, `Call now—800-555-0199`) —, nor to a letter or digit (or . / a dash and
+ * RANGE_DASHES: the end of a range, `2019–2026`, `09.00–17.30`) before it — but after a word's dot,
+ * or an en or em dash after anything but a digit (`Tel.030 …`, `Call now—800-555-0199`, `Call us
+ * —800…`) —, nor to a letter or digit (or . / a dash and
  * a digit) after it, but an extension's x (`x12`): never digits out of a longer run, a price, a
  * date or a range.
  *
@@ -66,7 +73,7 @@ export const pattern = (numbers: PhoneParts[], every: EveryNumber = { written: "
   // capital): it matches nothing more or less, but turns down most places in a text at once instead
   // of trying each number there (about twice as fast over text with prices and dates, measured).
   const written =
-    `(?:^|[^\\d.,/+(#$\\0${DASHES}]\\0|[^\\w.,/+(#$\\0${DASHES}]|[A-Za-z][.\\u2013\\u2014])(?=[+(\\0\\dA-Z])(?:` +
+    `(?:^|[^\\d.,/+(#$\\0${RANGE_DASHES}]\\0|[^\\w.,/+(#$\\0${RANGE_DASHES}]|[A-Za-z]\\.|\\D[\\u2013\\u2014])(?=[+(\\0\\dA-Z])(?:` +
     (numbers
       .map((p) =>
         p.e164 === "*"
@@ -75,7 +82,7 @@ export const pattern = (numbers: PhoneParts[], every: EveryNumber = { written: "
       )
       .join("|") || "(?!)") +
     ")";
-  const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:^|[^\\d.,/+(#$\\0${DASHES}]\\0)(${every.bare}))` : written;
+  const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:^|[^\\d.,/+(#$\\0${RANGE_DASHES}]\\0)(${every.bare}))` : written;
   return `${bare}(?!(?!x\\d)\\w|\\0?[./${DASHES}]?\\d)`;
 };
 

@@ -84,7 +84,11 @@ describe("find", () => {
     // with an extension glued on.
     expect(found("Tel.800-555-0199, TEL.(800) 555-0199, T.020 7946 0958")).toEqual(["800-555-0199", "(800) 555-0199", "020 7946 0958"]);
     expect(found("800-555-0199x12, +44 20 7946 0958x3")).toEqual(["800-555-0199", "+44 20 7946 0958"]);
-    expect(found("Call now\u2014800-555-0199, Phone\u2013(800) 555-0199")).toEqual(["800-555-0199", "(800) 555-0199"]);
+    expect(found("Call now\u2014800-555-0199, Phone\u2013(800) 555-0199, call us \u2014800.555.0199")).toEqual([
+      "800-555-0199",
+      "(800) 555-0199",
+      "800.555.0199",
+    ]);
     // With invisible characters in it: zero-width spaces, a soft hyphen, word joiners.
     for (const s of ["800\u200b555\u200b0199", "(800)\u00ad555-0199", "800\u2060555\u20600199", "+44\u200c20\u200d7946 0958", "(800)\u200e 555\u200e-0199"])
       expect(found(`Call ${s}.`)).toEqual([s]);
@@ -266,7 +270,9 @@ describe("phoneLike", () => {
   ])("ignores the years and times in %s, and sees a number beside them", (s) => {
     expect(phoneLike(s)).toBe(false);
     expect(phoneLike(`${s} Call (800) 555-0199.`)).toBe(true);
-    expect(phoneLike(`${s}\x00020 7946 0958`)).toBe(true);
+    // In a text node of its own (the border is no separator: a space before the number, as a page has).
+    expect(phoneLike(`${s}\x00 020 7946 0958`)).toBe(true);
+    expect(phoneLike(`${s}\x00 Tel. 555 0199`)).toBe(true);
   });
 
   it("ignores comma-grouped amounts, and sees phone numbers next to them (property)", () => {
