@@ -61,6 +61,17 @@ describe("every number of the destination's country", () => {
     expect(found("+6561234567", "Call 9123 4567 or 6123-4567")).toEqual(["9123 4567", "6123-4567"]);
   });
 
+  it("formats without the trunk only by leading digits that tell numbers apart: an Irish or Thai order number is not a number", () => {
+    expect(found("+35312345678", "Order 123 456 789, pop. 1 234 567")).toEqual([]);
+    expect(found("+6621234567", "Order 1234 567 890")).toEqual([]);
+  });
+
+  it("numbers with invisible characters between their groups, and after a Japanese word ending in the long-vowel mark", () => {
+    expect(found("+18005550199", "Call 212\u200b555\u200b0100 or (212)\u00ad555-0101.")).toEqual(["212\u200b555\u200b0100", "(212)\u00ad555-0101"]);
+    expect(found("+442079460000", "London 020\u200b7946\u200b0958")).toEqual(["020\u200b7946\u200b0958"]);
+    expect(found("+81312345678", "コールセンター0120-12-3456、サポートセンター03-1234-5678")).toEqual(["0120-12-3456", "03-1234-5678"]);
+  });
+
   it("numbers a country writes without its trunk prefix (Australia's 1300 and 1800), and not an ABN beside them", () => {
     expect(found("+61291234567", "Call 1300 123 456 or 1800 123 456, (02) 9123 4567. ABN 12 345 678 901")).toEqual([
       "1300 123 456",

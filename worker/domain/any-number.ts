@@ -100,6 +100,14 @@ export function firstDigits(pattern: string): string {
   return out.has("0-9") ? "0-9" : [...out].join("");
 }
 
+/** A leading-digit pattern that one in ten three-digit starts (or more) would meet: it tells nothing apart. */
+function broad(leading: string): boolean {
+  const re = RegExp(`^(?:${leading})`);
+  let met = 0;
+  for (let i = 0; i < 1000; i++) if (re.test(String(i).padStart(3, "0"))) met++;
+  return met >= 100;
+}
+
 /** Every number of one country (RegExp sources without groups). */
 export function anyNumberOf(country: CountryCode): EveryNumber {
   const m = new Metadata();
@@ -133,16 +141,17 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
   const intl = `(?:\\+|00|011)[\\s.${DASHES}]?${cc}${S}(?:\\(0\\)${S})?${nsn(S)}`;
   // Where the trunk prefix is written, the leading digits of the formats written without it
   // (Australia's 1300, 1800 numbers): those numbers need none. (Their most precise leading-digit
-  // pattern: by first digit alone, an Australian business number would be a number.)
+  // pattern, and only one that tells numbers apart: by a first digit alone, Australia's, Ireland's
+  // or Thailand's business and order numbers would be numbers.)
   const withoutTrunk = trunkWritten
     ? formats
-        .filter((f) => !String(f.nationalPrefixFormattingRule() || "").includes(trunk) && f.leadingDigitsPatterns().length)
-        .map((f) => f.leadingDigitsPatterns()[f.leadingDigitsPatterns().length - 1]!)
+        .map((f) => (String(f.nationalPrefixFormattingRule() || "").includes(trunk) ? "" : (f.leadingDigitsPatterns().slice(-1)[0] ?? "")))
+        .filter((leading) => leading && !broad(leading))
         .join("|")
     : "";
   const trunkPart = trunk ? (trunkWritten ? (withoutTrunk ? `(?:${trunk}${S}|(?=(?:${withoutTrunk})))` : `${trunk}${S}`) : `(?:${trunk}${S})?`) : "";
   // A separator (one to two) somewhere before the last digit: lookahead over the digits up to it.
-  const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}[\\s./()${PARENS}\\0${DASHES}]{1,3}\\d)\\(?${trunkPart}${nsn(S)}`;
+  const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]{1,3}\\d)\\(?${trunkPart}${nsn(S)}`;
   // Bare digits: only as a whole text or a whole element's text (nothing but a border around; what
   // is before them is the pattern's bare branch's guard: shared/pattern.ts).
   // The trunk prefix as in groups: where people write it, without it they are not a number (an
