@@ -34,8 +34,11 @@ export interface Api {
   stop?(): void;
 }
 
-/** Most swaps one page view makes (a page of many numbers re-rendered many times stays far below). */
-export const SWAPS_MAX = 5e3;
+/**
+ * Most swaps one page view makes (a page of many numbers re-rendered many times stays far below;
+ * a page script trading writes with the snippet reaches it in about a quarter of a second).
+ */
+export const SWAPS_MAX = 2e4;
 
 /** The snippet's one way to report: a console warning, never an error thrown into the page. */
 export const warn = (m: unknown) => console.warn("dni:", m);
@@ -118,7 +121,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           announce(destination, detail!);
           // A link's value is not used after this: only its href is written.
           return link
-            ? link.setAttribute("href", link.getAttribute("href")!.replace(/:\/*[^?;&,#pwx]*/, ":" + number.e164))
+            ? link.setAttribute("href", link.getAttribute("href")!.replace(/:\/*[^?;&,#]*/, ":" + number.e164))
             : write(written, destination, number, mode);
         });
       if (allocation) {
