@@ -106,7 +106,10 @@ export const AllocateResponseSchema = z
         }),
       }),
     ),
-    pattern: z.string().openapi({ description: "RegExp source (flag g) finding the destinations in order, one group each, in any written form." }),
+    pattern: z.string().openapi({
+      description:
+        "RegExp source (flag g) finding the destinations in order, one group each, in any written form; with a replaceAll pool, one more group last for bare digits (its pair repeated last in pairs).",
+    }),
     pairs: z
       .array(
         z.tuple([
@@ -118,7 +121,7 @@ export const AllocateResponseSchema = z
       )
       .openapi({
         description:
-          "Each destination, in the pattern's group order, with its pool's number (null: none), how to write it (0: into the original's digit places, 1: in the number's own groups, 2: its national form) and, with a number, its dni:swap event's detail: what the snippet finds, writes and tells.",
+          "Each destination, in the pattern's group order, with its pool's number (null: none), how to write it (0: into the original's digit places, 1: in the number's own groups, 2: its national form) and, with a number, its dni:swap event's detail: what the snippet finds, writes and tells. A replaceAll pool's pair is repeated last, for the pattern's last group.",
       }),
     lease: z.number().openapi({
       description: "How long the answer may be used, ms: until the earliest lease ends (5 min for a pool without a number), at most a day.",

@@ -149,7 +149,8 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
 /** The pools' destinations in order; a replaceAll pool's ANY_NUMBER finds every number of its destinations' countries (its bare digits: the last group). */
 function patternOf(pools: PoolAllocation[]): string {
   const destinations = pools.flatMap((p) => p.destinations);
-  const key = destinations.map((d) => d.e164).join();
+  // Pool by pool: which destinations share a pool decides which are a replaceAll pool's.
+  const key = pools.map((p) => p.destinations.map((d) => d.e164).join()).join("|");
   let made = patterns.get(key);
   if (made === undefined) {
     const everyNumber = pools.filter((p) => p.destinations.some((d) => d.e164 === "*")).flatMap((p) => p.destinations);
@@ -161,7 +162,7 @@ function patternOf(pools: PoolAllocation[]): string {
   return made;
 }
 
-/** Patterns made, by their destinations in order ("*": a replaceAll pool's, which follows from them). */
+/** Patterns made, by their pools' destinations in order. */
 const patterns = new Map<string, string>();
 
 export default app;
