@@ -1,7 +1,7 @@
 /** Shared fixtures for the snippet's unit tests (happy-dom). */
 import { vi } from "vitest";
 import { leaseMs, renewMs } from "../../shared/lease";
-import { pairsOf } from "../../shared/pairs";
+import { inGroupOrder, pairsOf } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import type { AllocateResponse, PhoneParts, PoolAllocation } from "../../shared/protocol";
 import type { Config } from "../../snippet/config";
@@ -43,7 +43,7 @@ export const answer = (pools: PoolAllocation[], session = "s", now = Date.now(),
   now,
   source,
   pools,
-  pattern: pattern(pools.flatMap((p) => p.destinations)),
+  pattern: pattern(inGroupOrder(pools, (d) => d)),
   pairs: pairsOf(pools, source),
   lease: leaseMs(pools, now),
   renew: renewMs(pools, now),

@@ -186,6 +186,15 @@ describe("the replaceAll pool option", () => {
     expect(bare).toEqual([2, 2]);
     expect(r.json.pairs.map((p: [{ e164: string }]) => p[0].e164)).toEqual(["+12127365000", "*", "*"]);
     expect(r.json.pairs[2]).toEqual(r.json.pairs[1]);
+    // Asked with another pool after it, that pool's destination is that pool's (its own group comes
+    // before every number's), not the replaceAll pool's.
+    await createPool(acct, { id: "ads", name: "Ads", trackingNumbers: freshNumbers(1), destinations: ["+12127365009"] });
+    const two = await allocate(acct.siteKey, sessionId(), { pools: ["all", "ads"] });
+    const m = RegExp(two.json.pattern).exec("Call (212) 736-5009")!;
+    const pair = two.json.pairs[m.slice(1).findIndex((g) => g)];
+    expect(pair[0].e164).toBe("+12127365009");
+    expect(pair[1].e164).toBe(two.json.pools[1].number.e164);
+    expect(two.json.pairs.map((p: [{ e164: string }]) => p[0].e164)).toEqual(["+12127365000", "+12127365009", "*", "*"]);
     // A pool without the option: only its destinations.
     await createPool(acct, { id: "list", name: "List", trackingNumbers: freshNumbers(1), destinations: ["+12127365000"] });
     const l = await allocate(acct.siteKey, sessionId(), { pools: ["list"] });

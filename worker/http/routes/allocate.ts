@@ -11,7 +11,7 @@
  * view's touch, and gets back the session, the token to keep and when to renew.
  */
 import { leaseMs, renewMs } from "../../../shared/lease";
-import { pairsOf } from "../../../shared/pairs";
+import { inGroupOrder, pairsOf } from "../../../shared/pairs";
 import { pattern } from "../../../shared/pattern";
 import type { PoolAllocation } from "../../../shared/protocol";
 import { classify } from "../../../shared/rules";
@@ -146,15 +146,21 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   );
 });
 
-/** The pools' destinations in order; a replaceAll pool's ANY_NUMBER finds every number of its destinations' countries (its bare digits: the last group). */
+/**
+ * The pools' destinations in the order of the answer's pairs (shared/pairs.ts inGroupOrder); a
+ * replaceAll pool's ANY_NUMBER finds every number of its destinations' countries (its bare digits:
+ * the last group).
+ */
 function patternOf(pools: PoolAllocation[]): string {
-  const destinations = pools.flatMap((p) => p.destinations);
   // Pool by pool: which destinations share a pool decides which are a replaceAll pool's.
   const key = pools.map((p) => p.destinations.map((d) => d.e164).join()).join("|");
   let made = patterns.get(key);
   if (made === undefined) {
     const everyNumber = pools.filter((p) => p.destinations.some((d) => d.e164 === "*")).flatMap((p) => p.destinations);
-    made = pattern(destinations, everyNumber.length ? anyNumber(everyNumber) : undefined);
+    made = pattern(
+      inGroupOrder(pools, (d) => d),
+      everyNumber.length ? anyNumber(everyNumber) : undefined,
+    );
     // The patterns of the destinations this isolate answers for (a few, bounded).
     if (patterns.size >= 100) patterns.clear();
     patterns.set(key, made);
