@@ -4,16 +4,19 @@
  * a price, a date or an id:
  *
  * - international: `+`, `00` or `011`, the country code, an optional `(0)`, then the national
- *   significant number (a length the plan allows, starting with a digit it allows), any separators
- *   (spaces . - / ( ), at most two in a row) between digits: `+44 (0)20 7946 0958`, `+12125550100`;
+ *   significant number (a length a kind of number has, starting with a digit such numbers start
+ *   with), any separators (spaces . - / ( ), invisible characters, at most three in a row) between
+ *   digits: `+44 (0)20 7946 0958`, `+12125550100`;
  * - national, written in groups (at least one separator): the trunk prefix where the country's
- *   national form has it (`0` in GB, `1` optional in NANP), then the number: `(020) 7946 0958`,
- *   `212-555-0100`, `1 (212) 555-0100`;
+ *   national form has it (`0` in GB, `1` optional in NANP; none for formats written without it,
+ *   Australia's `1300`), then the number: `(020) 7946 0958`, `212-555-0100`, `1 (212) 555-0100`;
  * - national without separators only as a whole text or a whole element's text (a `tel:` link's
- *   number, `<b>2125550100</b>`): digits in running text without separators may be an id.
+ *   number, `<b>2125550100</b>`), with the trunk prefix as in groups: digits in running text without
+ *   separators may be an id.
  *
- * Never: what starts like a date (`2026-11-25`, `25.11.2026`, `11/25/2026`); and, as for every
- * destination, anything glued to a letter or digit, or after `$ # + . , / -` (the pattern's guards).
+ * Never: what starts like a date (`2026-11-25`, `25.11.2026`, `11/25/2026`, also with a time after
+ * it), a range of years or of opening hours; and, as for every destination, anything glued to a
+ * letter or digit, or after `$ # + . , / -` or a range's dash (the pattern's guards).
  */
 import { type CountryCode, Metadata, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { DASHES, type EveryNumber, INVISIBLE, PARENS } from "../../shared/pattern";
@@ -149,14 +152,16 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
         .filter((leading) => leading && !broad(leading))
         .join("|")
     : "";
-  const trunkPart = trunk ? (trunkWritten ? (withoutTrunk ? `(?:${trunk}${S}|(?=(?:${withoutTrunk})))` : `${trunk}${S}`) : `(?:${trunk}${S})?`) : "";
-  // A separator (one to two) somewhere before the last digit: lookahead over the digits up to it.
-  const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]{1,3}\\d)\\(?${trunkPart}${nsn(S)}`;
+  // The trunk prefix, then sep: where people write it, a national number needs it (but those of
+  // formats written without it), elsewhere it may be there.
+  const trunkThen = (sep: string) =>
+    trunk ? (trunkWritten ? (withoutTrunk ? `(?:${trunk}${sep}|(?=(?:${withoutTrunk})))` : `${trunk}${sep}`) : `(?:${trunk}${sep})?`) : "";
+  // A separator (one to three) somewhere before the last digit: lookahead over the digits up to it.
+  const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]{1,3}\\d)\\(?${trunkThen(S)}${nsn(S)}`;
   // Bare digits: only as a whole text or a whole element's text (nothing but a border around; what
-  // is before them is the pattern's bare branch's guard: shared/pattern.ts).
-  // The trunk prefix as in groups: where people write it, without it they are not a number (an
-  // article number, an EAN in a table cell).
-  const bare = `${trunkPart.replace(S, "")}${nsn("")}(?![^\\0])`;
+  // is before them is the pattern's bare branch's guard: shared/pattern.ts), with the trunk prefix
+  // as in groups (without it, where people write it, an article number or an EAN in a table cell).
+  const bare = `${trunkThen("")}${nsn("")}(?![^\\0])`;
   return { written: `${DATE}(?:${intl}|${grouped})`, bare: `${DATE}${bare}` };
 }
 
