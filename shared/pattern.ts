@@ -43,11 +43,10 @@ const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[Number(d)]}]`).join(S
  * group that matched tells which. Each is found in any of the forms people write it: nsn;
  * trunk+nsn; cc+nsn after "+", "00", "011" or nothing; cc+trunk+nsn (the "+44 (0)20" style); after
  * an optional "+" or "(". Not when glued to a letter, digit or one of . , / and a dash (any of
- * RANGE_DASHES: the end of a range, `2019–2026`, `09.00–17.30`) before it — but after a word's dot,
- * or an en or em dash after anything but a digit (`Tel.030 …`, `Call now—800-555-0199`, `Call us
- * —800…`) —, nor to a letter or digit (or . / a dash and
- * a digit) after it, but an extension's x (`x12`): never digits out of a longer run, a price, a
- * date or a range.
+ * RANGE_DASHES: the end of a range, `2019–2026`, `09.00–17.30`) before it — but after a word's
+ * dot, or an en or em dash after anything but a digit (`Tel.030 …`, `Call now—800-555-0199`,
+ * `Call us —800…`) —, nor to a letter or digit (or . / a dash and a digit) after it, but an
+ * extension's x (`x12`): never digits out of a longer run, a price, a date or a range.
  *
  * No two unbounded runs of separators meet (a country without a trunk prefix has no optional trunk
  * between them): a long run of spaces or node borders would make the engine try every split of it.
