@@ -7,7 +7,7 @@ import { DEBUG, FULL } from "./flags";
 import { write } from "./format";
 import { pending } from "./hydrate";
 import { find, type Pair, phoneLike } from "./match";
-import { REVEAL, walk } from "./scan";
+import { LINK_NUMBER, REVEAL, walk } from "./scan";
 import { session, type Visit } from "./session";
 
 /** Defined (true) by scripts/build-snippet.mjs: the bundle leaves out what only tests use. */
@@ -121,7 +121,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           announce(destination, detail!);
           // A link's value is not used after this: only its href is written.
           return link
-            ? link.setAttribute("href", link.getAttribute("href")!.replace(/:\/*[^?;&,#]*/, ":" + number.e164))
+            ? link.setAttribute("href", link.getAttribute("href")!.replace(LINK_NUMBER, ":" + number.e164))
             : write(written, destination, number, mode);
         });
       if (allocation) {

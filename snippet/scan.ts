@@ -10,6 +10,8 @@ export const REVEAL = "data-dni-reveal";
 const SKIP = "head,script,style,noscript,textarea,select,template,[contenteditable],[data-dni-ignore],[" + REVEAL + "],br";
 /** Links to a number: `tel:` and `sms:` (any case). */
 const LINK = '[href^="tel:"i],[href^="sms:"i]';
+/** A link's number, after its scheme (and any slashes), up to an sms: body or a tel: extension: read here, replaced by main.ts. */
+export const LINK_NUMBER = /:\/*([^?;&,#]*)/;
 /**
  * Inline elements, by tag name: a text run goes on across them (`<b>(800)</b> 555-0199`). A tag
  * list: getComputedStyle is slow, and so is Element.matches() on every text's parent.
@@ -31,7 +33,8 @@ export type Found = (texts: Text[], value: string, link?: Element) => unknown;
  * revealed link, an href set later), not inside a skipped element (the walk passes over those), each
  * with its number percent-decoded (`tel:+1%20800%20555%200199`, as URIs write spaces, and `%2B` from
  * encodeURIComponent; unescape() never throws) without what follows it (an `sms:` body after "?" or
- * "&", a `tel:` extension after ";ext=", "," (pauses) or "#"), and without the slashes of `tel://`. A link does not end a run of text.
+ * "&", a `tel:` extension after ";ext=", "," (pauses) or "#") and without the slashes of `tel://`
+ * (LINK_NUMBER). A link does not end a run of text.
  *
  * The runs of text. A run is the text nodes (not empty) that follow each other under the same
  * block, their nearest ancestor that is not INLINE, or root (`Call <strong>800</strong>.<strong>555</strong>.0199`):
@@ -76,7 +79,7 @@ export const walk = (root: Element | ShadowRoot, found: Found, observe: (r: Shad
           if (end()) return 1;
           skipping = block = node;
         } else if (
-          (links.has(node) && found([], unescape(/:\/*([^?;&,#]*)/.exec(node.getAttribute("href"))![1]!), node)) ||
+          (links.has(node) && found([], unescape(LINK_NUMBER.exec(node.getAttribute("href"))![1]!), node)) ||
           ((shadow = node.shadowRoot) && (observe(shadow), walk(shadow, found, observe)))
         )
           return 1;
