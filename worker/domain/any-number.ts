@@ -167,22 +167,6 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
 
 /** Every number of the countries of these numbers (a replaceAll pool's destinations). */
 export function anyNumber(numbers: readonly PhoneParts[]): EveryNumber {
-  const key = numbers.map((p) => p.e164).join();
-  let every = made.get(key);
-  if (!every) {
-    // Made once per set of destinations in an isolate (a few, bounded): the plans do not change.
-    if (made.size >= MADE_MAX) made.clear();
-    every = make(numbers);
-    made.set(key, every);
-  }
-  return every;
-}
-
-/** The patterns made, by their destinations (anyNumber runs on every allocation of a replaceAll pool). */
-const made = new Map<string, EveryNumber>();
-const MADE_MAX = 100;
-
-function make(numbers: readonly PhoneParts[]): EveryNumber {
   const countries = new Set<CountryCode>();
   for (const p of numbers) {
     const c = p.e164 === "*" ? undefined : parsePhoneNumberFromString(p.e164)?.country;
