@@ -101,11 +101,11 @@ function firstOf(touch: Source | undefined): Source {
   return first;
 }
 
-/** A new session, this touch its first. */
-export const begin = (touch: Source | undefined, session: string = crypto.randomUUID()): Session => ({
+/** A new session, this touch its first (`campaign`: the touch's, when the caller has it already). */
+export const begin = (touch: Source | undefined, session: string = crypto.randomUUID(), campaign = campaignOf(touch)): Session => ({
   session,
   first: firstOf(touch),
-  campaign: campaignOf(touch),
+  campaign,
 });
 
 /**
@@ -117,13 +117,13 @@ export const begin = (touch: Source | undefined, session: string = crypto.random
 export function decide(token: string | undefined, touch: Source | undefined): Session & { continued: boolean } {
   const had = token === undefined ? null : decodeToken(token);
   const now = campaignOf(touch);
-  if (!had) return { ...begin(touch), continued: false };
+  if (!had) return { ...begin(touch, undefined, now), continued: false };
   const fresh = CAMPAIGN.some((k) => {
     const v = now[k];
     if (!v || v === had.campaign[k]) return false;
     return !(CLICK_IDS.has(k) && (v === WITHHELD || had.campaign[k] === WITHHELD));
   });
-  if (fresh) return { ...begin(touch), continued: false };
+  if (fresh) return { ...begin(touch, undefined, now), continued: false };
   const first: Source = { ...had.first };
   const campaign = { ...had.campaign };
   const extra = firstOf(touch);
