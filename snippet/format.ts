@@ -29,5 +29,5 @@ export const write = (original: string, destination: PhoneParts, tracking: Phone
   // [, prefix, the nsn as written]: the prefix ends where the nsn's first digit starts.
   const parts = RegExp("^(\\D*(?:\\d\\D*){" + (plain.replace(/\D/g, "").length - destination.nsn.length) + "})(.*)$").exec(plain)!,
     separators = parts[2]!.match(/\D+/g) || [];
-  return parts[1] + tracking.groups.map((group, i) => (i ? separators[Math.min(i, separators.length) - 1] || "" : "") + group).join("") + borders;
+  return parts[1] + tracking.groups.map((group, i) => (separators[Math.min(i, separators.length) - 1] || "") + group).join("") + borders;
 };

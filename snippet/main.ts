@@ -67,7 +67,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
       setTimeout((w: any = self) => {
         doc.dispatchEvent(new CustomEvent("dni:swap", { detail }));
         (w.dataLayer = w.dataLayer || []).push({ event: "dni:swap", dni: detail });
-      }, 0)),
+      })),
     cached: Cached | undefined = load("dni:a"),
     /** Takes an answer's destinations (with their numbers) and pattern as what to find. */
     learn = (answer: AllocateResponse) => {
@@ -102,28 +102,31 @@ export const start = (config: Config, visit: Visit = session()): Api => {
       let hit: unknown = 0,
         swapped = 0,
         wait: unknown = 0,
-        parts: string[];
+        parts: string[],
+        label: string | null;
+      /**
+       * Writes the number of a destination found (`written`) in its place, unless its pool has none,
+       * it is the number already, or a framework has yet to hydrate the nodes; a link's href too.
+       */
+      const swap = (written: string, [destination, number, mode, detail]: Pair) => {
+        hit = 1;
+        // A replaceAll pool's "every number" also finds the numbers an earlier pass wrote (a
+        // renewal scans again): the session's number stays as it was written. (A destination
+        // never ends in its tracking number's digits.)
+        if (!(allocation && number) || written.replace(/\D/g, "").endsWith(number.nsn) || (wait = wait || (tries < 200 && pending(texts[0] || link!, hydrate))))
+          return written;
+        swapped = ++swaps;
+        announce(destination, detail!);
+        link && link.setAttribute("href", link.getAttribute("href")!.replace(LINK_NUMBER, ":" + number.e164));
+        return write(written, destination, number, mode);
+      };
       // The pattern is tried first: most texts with a digit hold no destination, and a test is
       // cheaper than a replace (profiled).
       if (pattern.test(value))
-        value = find(value, pattern, pairs, (written, [destination, number, mode, detail]) => {
-          hit = 1;
-          // A replaceAll pool's "every number" also finds the numbers an earlier pass wrote (a
-          // renewal scans again): the session's number stays as it was written. (A destination
-          // never ends in its tracking number's digits.)
-          if (
-            !(allocation && number) ||
-            written.replace(/\D/g, "").endsWith(number.nsn) ||
-            (wait = wait || (tries < 200 && pending(texts[0] || link!, hydrate)))
-          )
-            return written;
-          swapped = ++swaps;
-          announce(destination, detail!);
-          // A link's value is not used after this: only its href is written.
-          return link
-            ? link.setAttribute("href", link.getAttribute("href")!.replace(LINK_NUMBER, ":" + number.e164))
-            : write(written, destination, number, mode);
-        });
+        (value = find(value, pattern, pairs, swap)),
+          // What a screen reader says of a link: the number it dials (ariaLabel reflects aria-label:
+          // Chrome 81, Safari 12.1, Firefox 119; older ones keep the label). A title keeps the original.
+          link && (label = link.ariaLabel) && (link.ariaLabel = find(label, pattern, pairs, swap));
       if (allocation) {
         if (wait) conceal(texts), waiting || (waiting = setTimeout(retry, 50));
         // Each text node of the run gets its part back, only if no text held a "\0" of its own (it
