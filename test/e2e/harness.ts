@@ -124,6 +124,11 @@ export async function startWorker(opts: { demo?: boolean; assets?: string; confi
         PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}`,
         CLOUDFLARE_CF_FETCH_ENABLED: "false",
         WRANGLER_SEND_METRICS: "false",
+        // wrangler dev's local observability (on by default): every invocation's trace, each SQL
+        // statement and RPC a span, written to a SQLite store on disk with fsyncs. Nothing here
+        // reads it; it cost more CPU per request than the benchmark's trivial object does in all
+        // (bench/allocate.ts), and disk I/O that made timings noisy. Production has no such store.
+        X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? "false",
         CI: "1",
       },
       stdio: ["ignore", "pipe", "pipe"],
