@@ -7,7 +7,7 @@ import { DEBUG, FULL } from "./flags";
 import { write } from "./format";
 import { pending } from "./hydrate";
 import { find, type Pair, phoneLike } from "./match";
-import { LINK_NUMBER, REVEAL, walk } from "./scan";
+import { LINK_NUMBER, walk } from "./scan";
 import { session, type Visit } from "./session";
 
 /** Defined (true) by scripts/build-snippet.mjs: the bundle leaves out what only tests use. */
@@ -103,7 +103,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
         swapped = 0,
         wait: unknown = 0,
         parts: string[],
-        label: string | null,
+        label: string | null | undefined,
         swap: (written: string, pair: Pair) => string;
       // The pattern is tried first: most texts with a digit hold no destination, and a test is
       // cheaper than a replace (profiled); swap is made only then.
@@ -130,9 +130,13 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           return write(written, destination, number, mode);
         }),
           (value = find(value, pattern, pairs, swap)),
-          // What a screen reader says of a link: the number it dials (ariaLabel reflects aria-label:
-          // Chrome 81, Safari 12.1, Firefox 119; older ones keep the label). A title keeps the original.
-          link && (label = link.ariaLabel) && (link.ariaLabel = find(label, pattern, pairs, swap));
+          // What a screen reader (aria-label) and a tooltip (title) say of a link: the number it
+          // dials. The properties reflect the attributes (ariaLabel: Chrome 81, Safari 12.1, Firefox
+          // 119; older ones keep the label); an SVG <a> has no title property and keeps its own.
+          link &&
+            (["ariaLabel", "title"] as const).forEach(
+              (name) => (label = (link as HTMLElement)[name]) && ((link as HTMLElement)[name] = find(label, pattern, pairs, swap)),
+            );
       if (allocation) {
         if (wait) conceal(texts), waiting || (waiting = setTimeout(retry, 50));
         // Each text node of the run gets its part back, only if no text held a "\0" of its own (it
@@ -211,7 +215,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           // of an older page view does not replace the session another tab began since); the
           // cache is checked against it.
           visit.token != answer.token && save("dni:t", (visit.token = answer.token));
-          save("dni:a", Object.assign(answer, { at: Date.now(), asked }));
+          (answer.at = Date.now()), (answer.asked = asked), save("dni:a", answer);
           inFlight = 0;
           use(answer);
         })
@@ -224,7 +228,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     ready = () => Promise.resolve(allocation || request()),
     /** Click-to-reveal: the first click on a [data-dni-reveal] element allocates and swaps inside it. */
     click = (e: Event, t: any = e.target) =>
-      t.closest && (t = t.closest("[" + REVEAL + "]")) && (e.preventDefault(), t.removeAttribute(REVEAL), ready().then(() => scan([t])));
+      t.closest && (t = t.closest("[data-dni-reveal]")) && (e.preventDefault(), t.removeAttribute("data-dni-reveal"), ready().then(() => scan([t])));
   /**
    * What to find: the destinations (of an answer or the cache) with their numbers, and their pattern
    * (before any: one that matches nothing).

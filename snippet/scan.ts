@@ -1,13 +1,12 @@
 /** The DOM side: which nodes to look at, walked as fast as a bare TreeWalker pass allows. */
 
-/** Click-to-reveal elements not clicked yet (the attribute goes on the first click). */
-export const REVEAL = "data-dni-reveal";
 /**
  * Never looked into, with everything inside: the head, code, form fields (an <input> has no text),
- * editable content, opt-outs, numbers not revealed yet. A text run ends at any of them, and at a
- * <br>.
+ * editable content, opt-outs, numbers not revealed yet (click-to-reveal, main.ts: the attribute goes
+ * on the first click). A text run ends at any of them, and at a <br>. (Written out, not built from a
+ * shared name: gzip takes a repeated string for less than the concatenation.)
  */
-const SKIP = "head,script,style,noscript,textarea,select,template,[contenteditable],[data-dni-ignore],[" + REVEAL + "],br";
+const SKIP = "head,script,style,noscript,textarea,select,template,[contenteditable],[data-dni-ignore],[data-dni-reveal],br";
 /** Links to a number: `tel:` and `sms:` (any case). */
 const LINK = '[href^="tel:"i],[href^="sms:"i]';
 /** A link's number, after its scheme (and any slashes), up to an sms: body or a tel: extension: read here, replaced by main.ts. */

@@ -154,7 +154,7 @@ beforeAll(async () => {
       `<p id="w">Call (800) 555-0199</p>
       <a id="later" href="#">Call us</a> <a id="sms" href="sms:+1%20800%20555%200199?body=Hi%20there">Text us</a>
       <a id="sms-ios" href="sms:+18005550199&body=Hello">Text</a> <a id="sms-other" href="sms:+12127365000">Other</a>
-      <a id="icon" href="tel:+18005550199" aria-label="Call us at (800) 555-0199, toll-free">&#9742;</a>
+      <a id="icon" href="tel:+18005550199" aria-label="Call us at (800) 555-0199, toll-free" title="Call 1-800-555-0199">&#9742;</a>
       <a id="icon-other" href="tel:+12127365000" aria-label="Call (212) 736-5000">&#9742;</a>
       <a id="icon-plain" href="tel:+18005550199" aria-label="Call us">&#9742;</a>
       <x-card id="card1" data-number="(800) 555-0199"></x-card><div id="app"></div>`,
@@ -585,10 +585,11 @@ describe("the real web: hrefs set later, sms: links, open shadow roots", () => {
     expect(await href(v, "#sms")).toBe(`sms:${t.e164}?body=Hi%20there`);
     expect(await href(v, "#sms-ios")).toBe(`sms:${t.e164}&body=Hello`);
     expect(await href(v, "#sms-other")).toBe("sms:+12127365000");
-    // An icon link's accessible name says the number it dials (a screen reader reads the label, not the text).
+    // An icon link's accessible name and tooltip say the number it dials (a screen reader reads the label, not the text).
     expect(await href(v, "#icon")).toBe(`tel:${t.e164}`);
     const label = (sel: string) => v.page.$eval(sel, (e) => e.getAttribute("aria-label"));
     expect(await label("#icon")).toBe(`Call us at ${T.paren}, toll-free`);
+    expect(await v.page.$eval("#icon", (e) => e.getAttribute("title"))).toBe(`Call ${T.dashes}`);
     expect(await label("#icon-other")).toBe("Call (212) 736-5000");
     expect(await label("#icon-plain")).toBe("Call us");
     expect(await href(v, "#icon-plain")).toBe(`tel:${t.e164}`);

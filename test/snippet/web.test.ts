@@ -44,6 +44,20 @@ describe("links", () => {
     expect($("#e").getAttribute("href")).toBe("tel:+18005550123");
   });
 
+  it("says the number a link dials in its title, and leaves another number's and a link's without one alone", async () => {
+    stubFetch();
+    page(
+      `<a id="t" href="tel:+18005550199" title="Call (800) 555-0199 now">&#9742;</a><a id="o" href="tel:+12127365000" title="Call (212) 736-5000">x</a>` +
+        `<a id="n" href="tel:+18005550199" title="Call us">x</a><a id="e" href="tel:+18005550199">x</a>`,
+    );
+    await run().number();
+    expect($("#t").getAttribute("title")).toBe("Call (800) 555-0123 now");
+    expect($("#o").getAttribute("title")).toBe("Call (212) 736-5000");
+    expect($("#n").getAttribute("title")).toBe("Call us");
+    expect($("#e").hasAttribute("title")).toBe(false);
+    expect($("#e").getAttribute("href")).toBe("tel:+18005550123");
+  });
+
   it("swaps tel:// and sms:// links", async () => {
     stubFetch();
     page(`<a id="t" href="tel://+18005550199">Call</a><a id="s" href="sms://18005550199">Text</a>`);
