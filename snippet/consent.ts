@@ -37,62 +37,62 @@ const NAMES: Record<string, keyof ConsentState> = {
   ad_personalization: "adPersonalization",
 };
 
-const every = (v: ConsentValue): ConsentState => ({ adStorage: v, analyticsStorage: v, adUserData: v, adPersonalization: v });
+const every = (value: ConsentValue): ConsentState => ({ adStorage: value, analyticsStorage: value, adUserData: value, adPersonalization: value });
 
 const REGION = "the visitor's region";
 
 /** A Consent Mode default: its values and, when scoped by region, the ISO 3166-2 codes (upper case). */
 interface Default {
-  v: ConsentState;
-  r?: string[];
+  values: ConsentState;
+  regions?: string[];
 }
 
 /**
- * How specifically a default scoped to `codes` matches a visitor in `w`: 3 a subdivision, 2 a
+ * How specifically a default scoped to `codes` matches a visitor in `visitor`: 3 a subdivision, 2 a
  * country, 0 none; negative when only maybe (the visitor's country or subdivision is unknown).
  */
-const match = (codes: string[], w: Partial<RegionResponse>) => {
+const match = (codes: string[], visitor: Partial<RegionResponse>) => {
   let sure = 0,
     maybe = 0;
   for (const code of codes) {
     const i = code.indexOf("-"),
       level = i > 0 ? 3 : 2;
-    if (i > 0 ? w.subdivision == code : w.country == code) sure = Math.max(sure, level);
-    else if (i > 0 ? !w.subdivision && (!w.country || w.country == code.slice(0, i)) : !w.country) maybe = Math.max(maybe, level);
+    if (i > 0 ? visitor.subdivision == code : visitor.country == code) sure = Math.max(sure, level);
+    else if (i > 0 ? !visitor.subdivision && (!visitor.country || visitor.country == code.slice(0, i)) : !visitor.country) maybe = Math.max(maybe, level);
   }
   return sure >= maybe ? sure : -maybe;
 };
 
-export const gated = (c: Config): Api => {
-  const w = self as any,
+export const gated = (config: Config): Api => {
+  const page = self as any,
     /** Consent Mode defaults, in the order pushed. */
     defaults: Default[] = [],
     /** Every other signal (Consent Mode updates, dni("consent"), TCF), merged: the latest wins, over any default. */
     over: ConsentState = {},
-    anon = c.consent == "anonymous",
+    anon = config.consent == "anonymous",
     /** A Consent Mode command on the dataLayer (gtag pushes its `arguments`): kept as a default or merged into `over`. */
-    read = (e: any, o?: any, v?: any, r?: any) => {
-      if (e && e[0] == "consent" && (e[1] == "default" || e[1] == "update") && (o = e[2]) && typeof o == "object") {
-        v = {};
-        for (const k in NAMES) if (o[k] == "granted" || o[k] == "denied") v[NAMES[k]!] = o[k];
-        r = [].concat(o.region || []).map((x) => String(x).toUpperCase());
-        if (e[1] == "update") {
-          if (r.length) return DEBUG && trace("consent: a Consent Mode update with a region is skipped (region applies to defaults only)");
-          Object.assign(over, v);
-        } else if (!r.length) defaults.push({ v });
+    read = (command: any, fields?: any, values?: any, regions?: any) => {
+      if (command && command[0] == "consent" && (command[1] == "default" || command[1] == "update") && (fields = command[2]) && typeof fields == "object") {
+        values = {};
+        for (const name in NAMES) if (fields[name] == "granted" || fields[name] == "denied") values[NAMES[name]!] = fields[name];
+        regions = [].concat(fields.region || []).map((code) => String(code).toUpperCase());
+        if (command[1] == "update") {
+          if (regions.length) return DEBUG && trace("consent: a Consent Mode update with a region is skipped (region applies to defaults only)");
+          Object.assign(over, values);
+        } else if (!regions.length) defaults.push({ values });
         else {
-          defaults.push({ v, r });
+          defaults.push({ values, regions });
           if (!asked) {
             asked = 1;
-            DEBUG && trace(`consent: a Consent Mode default for region ${r}: asking ${c.api}/v1/region where the visitor is`);
+            DEBUG && trace(`consent: a Consent Mode default for region ${regions}: asking ${config.api}/v1/region where the visitor is`);
             // Given up after 2 s, as the allocation is: then unknown.
             const abort = new AbortController();
             setTimeout(() => abort.abort(), 2e3);
-            fetch(c.api + "/v1/region", { credentials: "omit", signal: abort.signal })
-              .then((a) => (a.ok ? a.json() : Promise.reject(a.status)))
-              .catch((x) => warn(`the visitor's region is unknown (${x}): Consent Mode defaults scoped by region are taken where they deny`))
-              .then((a: any) => {
-                where = a || {};
+            fetch(config.api + "/v1/region", { credentials: "omit", signal: abort.signal })
+              .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+              .catch((why) => warn(`the visitor's region is unknown (${why}): Consent Mode defaults scoped by region are taken where they deny`))
+              .then((answer: any) => {
+                where = answer || {};
                 if (!off) decide(REGION);
               });
           }
@@ -104,26 +104,27 @@ export const gated = (c: Config): Api => {
      * The Consent Mode defaults that apply to this visitor, key by key: the most specific match (the
      * later of two alike); one of unknown match only where it denies.
      */
-    defaulted = (wh: Partial<RegionResponse>, say?: boolean) => {
+    defaulted = (visitor: Partial<RegionResponse>, say?: boolean) => {
       const out: any = {},
-        at: any = {};
-      for (const d of defaults) {
-        const m = d.r ? match(d.r, wh) : 1,
+        /** How specifically each key's value so far matched. */
+        fitOf: any = {};
+      for (const given of defaults) {
+        const fit = given.regions ? match(given.regions, visitor) : 1,
           keys: string[] = [];
-        for (const k in d.v) {
-          const x = (d.v as any)[k],
-            level = m > 0 ? m : x == "denied" ? -m : 0;
-          if (level && level >= (at[k] || 0)) (out[k] = x), (at[k] = level), keys.push(k);
+        for (const key in given.values) {
+          const value = (given.values as any)[key],
+            level = fit > 0 ? fit : value == "denied" ? -fit : 0;
+          if (level && level >= (fitOf[key] || 0)) (out[key] = value), (fitOf[key] = level), keys.push(key);
         }
-        if (DEBUG && d.r && say)
+        if (DEBUG && given.regions && say)
           trace(
-            `consent: the Consent Mode default for region ${d.r} ${m > 0 ? "applies to" : m ? "may apply to (where it denies)" : "does not apply to"} this visitor (${wh.subdivision || wh.country || "region unknown"})${keys.length ? `: ${keys}` : ""}`,
+            `consent: the Consent Mode default for region ${given.regions} ${fit > 0 ? "applies to" : fit ? "may apply to (where it denies)" : "does not apply to"} this visitor (${visitor.subdivision || visitor.country || "region unknown"})${keys.length ? `: ${keys}` : ""}`,
           );
       }
       return out as ConsentState;
     },
-    dl: any[] = (w.dataLayer = w.dataLayer || []),
-    push = dl.push;
+    dataLayer: any[] = (page.dataLayer = page.dataLayer || []),
+    push = dataLayer.push;
   /** What runs: "" before any signal, then granted, anonymous (denied, a number kept in memory) or denied. */
   let mode = "",
     state: ConsentState = {},
@@ -135,12 +136,12 @@ export const gated = (c: Config): Api => {
     visit: Visit | undefined,
     tcfListener: number | undefined,
     go: () => void;
-  const ready = new Promise<void>((r) => (go = r)),
+  const ready = new Promise<void>((resolve) => (go = resolve)),
     /** Applies the state: starts, stops or restarts the snippet when what it may do changed. */
     decide = (from: string) => {
       // Before the region is known, a default scoped by region decides nothing: only what overrides
       // every key such a default sets (then the answer cannot change the outcome).
-      if (!where && !defaults.every((d) => !d.r || Object.keys(d.v).every((k) => k in over)))
+      if (!where && !defaults.every((given) => !given.regions || Object.keys(given.values).every((key) => key in over)))
         return DEBUG && trace(`consent: ${from}: waiting for the visitor's region (a Consent Mode default is scoped by region)`);
       state = { ...defaulted(where || {}, from == REGION), ...over };
       const storage = state.analyticsStorage || state.adStorage;
@@ -168,31 +169,33 @@ export const gated = (c: Config): Api => {
         // An answer stores only a new token (main.ts): the one kept in memory until now is stored here.
         if (store.on && visit.token) save("dni:t", visit.token);
         visit.source.consent = { ...state };
-        inner = start(c, visit);
+        inner = start(config, visit);
       }
       go();
     },
-    api = ((m: string, x?: any, cb?: any) =>
-      m == "consent" ? (Object.assign(over, every(x ? "granted" : "denied")), decide('dni("consent")'), Promise.resolve()) : api.number(x).then(cb)) as Api;
-  api.number = (x) => ready.then(() => (inner ? inner.number(x) : null));
+    api = ((command: string, arg?: any, callback?: any) =>
+      command == "consent"
+        ? (Object.assign(over, every(arg ? "granted" : "denied")), decide('dni("consent")'), Promise.resolve())
+        : api.number(arg).then(callback)) as Api;
+  api.number = (destination) => ready.then(() => (inner ? inner.number(destination) : null));
 
   // Consent Mode: what is on the dataLayer already (one decision for all of it), then each push.
-  if (dl.filter((e) => read(e)).length) decide("Consent Mode");
-  dl.push = function (this: any, ...a: any[]) {
-    const r = push.apply(this, a);
-    if (a.filter((e) => read(e)).length) decide("Consent Mode");
-    return r;
+  if (dataLayer.filter((command) => read(command)).length) decide("Consent Mode");
+  dataLayer.push = function (this: any, ...pushed: any[]) {
+    const length = push.apply(this, pushed);
+    if (pushed.filter((command) => read(command)).length) decide("Consent Mode");
+    return length;
   };
   // IAB TCF v2: a decision once the CMP has loaded the visitor's choice or the visitor has made one.
   // A CMP without the IAB stub may define __tcfapi after the snippet: looked for again at load.
   const tcf = () =>
-    typeof w.__tcfapi == "function" &&
-    (w.__tcfapi("addEventListener", 2, (d: any, ok: boolean) => {
-      if (!ok || !d) return;
-      tcfListener = d.listenerId;
-      if (d.eventStatus != "tcloaded" && d.eventStatus != "useractioncomplete") return;
-      const p = (d.purpose && d.purpose.consents) || {},
-        yes = (...n: number[]): ConsentValue => (d.gdprApplies === false || n.every((i) => p[i]) ? "granted" : "denied");
+    typeof page.__tcfapi == "function" &&
+    (page.__tcfapi("addEventListener", 2, (data: any, ok: boolean) => {
+      if (!ok || !data) return;
+      tcfListener = data.listenerId;
+      if (data.eventStatus != "tcloaded" && data.eventStatus != "useractioncomplete") return;
+      const consents = (data.purpose && data.purpose.consents) || {},
+        yes = (...purposes: number[]): ConsentValue => (data.gdprApplies === false || purposes.every((purpose) => consents[purpose]) ? "granted" : "denied");
       Object.assign(over, { adStorage: yes(1), analyticsStorage: yes(1), adUserData: yes(1, 7), adPersonalization: yes(3, 4) });
       decide("TCF");
     }),
@@ -204,9 +207,9 @@ export const gated = (c: Config): Api => {
   api.stop = () => {
     off = 1;
     if (inner) inner.stop!();
-    dl.push = push;
+    dataLayer.push = push;
     removeEventListener("load", tcf);
-    if (tcfListener !== undefined) w.__tcfapi("removeEventListener", 2, () => {}, tcfListener);
+    if (tcfListener !== undefined) page.__tcfapi("removeEventListener", 2, () => {}, tcfListener);
   };
   return api;
 };

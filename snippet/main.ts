@@ -64,9 +64,9 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     announce = (destination: PhoneParts, detail: SwapDetail) =>
       seen[destination.e164] ||
       ((seen[destination.e164] = 1),
-      setTimeout((w: any = self) => {
+      setTimeout((page: any = self) => {
         doc.dispatchEvent(new CustomEvent("dni:swap", { detail }));
-        (w.dataLayer = w.dataLayer || []).push({ event: "dni:swap", dni: detail });
+        (page.dataLayer = page.dataLayer || []).push({ event: "dni:swap", dni: detail });
       })),
     cached: Cached | undefined = load("dni:a"),
     /** Takes an answer's destinations (with their numbers) and pattern as what to find. */
@@ -76,11 +76,13 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     },
     // Only what is still as it hid it: a page's own script may have shown an element since (a
     // scroll-reveal effect setting visibility inline), which clearing it would hide again.
-    unhide = () => hidden.splice((hide = 0)).forEach((s) => s.visibility == "hidden" && (s.visibility = "")),
+    unhide = () => hidden.splice((hide = 0)).forEach((style) => style.visibility == "hidden" && (style.visibility = "")),
     /** data-hide: hides the elements of these texts (unless styled inline). */
     conceal = (texts: Text[], style?: any) =>
       hide &&
-      texts.forEach((t: any) => !(style = (t.parentElement || t.parentNode.host).style).visibility && hidden.push(style) && (style.visibility = "hidden")),
+      texts.forEach(
+        (text: any) => !(style = (text.parentElement || text.parentNode.host).style).visibility && hidden.push(style) && (style.visibility = "hidden"),
+      ),
     /** Scans again what waited for hydration; shows what was hidden once nothing waits. */
     retry = () => {
       DEBUG && !tries && trace("waiting for the page's framework (React) to hydrate before writing into its nodes");
@@ -141,7 +143,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
         if (wait) conceal(texts), waiting || (waiting = setTimeout(retry, 50));
         // Each text node of the run gets its part back, only if no text held a "\0" of its own (it
         // would shift the parts). A link has no texts.
-        else if (swapped) (parts = value.split("\0")).length == texts.length && texts.forEach((t, i) => (t.data = parts[i]!));
+        else if (swapped) (parts = value.split("\0")).length == texts.length && texts.forEach((text, i) => (text.data = parts[i]!));
       } else if (pairs[0] ? hit : link || phoneLike(value)) return (request(), conceal(texts), !hide);
     },
     /**
@@ -151,11 +153,11 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     scan = (roots: (Node | null)[], records: MutationRecord[] = []) => {
       try {
         roots
-          .concat(...records.concat(observer.takeRecords()).map((r) => (r.type == "childList" ? [...r.addedNodes] : [r.target])))
+          .concat(...records.concat(observer.takeRecords()).map((record) => (record.type == "childList" ? [...record.addedNodes] : [record.target])))
           // A text (or comment) node: its parent, an element or a shadow root. Only elements have
           // matches(), only shadow roots a host.
-          .map((n: any) => (n && !n.matches && !n.host ? n.parentNode : n))
-          .forEach((n) => n && walk(n, found, watch));
+          .map((node: any) => (node && !node.matches && !node.host ? node.parentNode : node))
+          .forEach((root) => root && walk(root, found, watch));
       } catch (e) {
         warn(e);
       }
@@ -227,8 +229,10 @@ export const start = (config: Config, visit: Visit = session()): Api => {
         }))),
     ready = () => Promise.resolve(allocation || request()),
     /** Click-to-reveal: the first click on a [data-dni-reveal] element allocates and swaps inside it. */
-    click = (e: Event, t: any = e.target) =>
-      t.closest && (t = t.closest("[data-dni-reveal]")) && (e.preventDefault(), t.removeAttribute("data-dni-reveal"), ready().then(() => scan([t])));
+    click = (event: Event, target: any = event.target) =>
+      target.closest &&
+      (target = target.closest("[data-dni-reveal]")) &&
+      (event.preventDefault(), target.removeAttribute("data-dni-reveal"), ready().then(() => scan([target])));
   /**
    * What to find: the destinations (of an answer or the cache) with their numbers, and their pattern
    * (before any: one that matches nothing).
@@ -284,8 +288,9 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     if (!allocation && !inFlight) trace("nothing phone-like on the page (7 digits, or a tel: link): no request; content added later is still looked at");
   }
 
-  const api: Api = ((command: "number", x?: string, callback?: any) => api[command](x).then(callback)) as Api;
-  api.number = (x, pair?: any) => ready().then(() => ((x ? (find(x, pattern, pairs, (_, p) => (pair = pair || p)), pair) : pairs[0]) || [])[1] || null);
+  const api: Api = ((command: "number", destination?: string, callback?: any) => api[command](destination).then(callback)) as Api;
+  api.number = (destination, pair?: any) =>
+    ready().then(() => ((destination ? (find(destination, pattern, pairs, (_, found) => (pair = pair || found)), pair) : pairs[0]) || [])[1] || null);
   if (typeof DNI_BUILD == "undefined" || FULL)
     api.stop = () => {
       live = 0;
