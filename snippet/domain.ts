@@ -12,10 +12,10 @@ import { warn } from "./main";
  */
 export const sessionDomain = (domain: string | undefined) => {
   if (!domain) return;
-  const d = domain.replace(/^\./, "").toLowerCase(),
-    h = location.hostname;
-  if (h == d || h.endsWith("." + d)) {
-    store.domain = d;
-    DEBUG && trace(`data-domain: the session is kept in a cookie on ${d}, shared by its subdomains`);
-  } else warn(`data-domain ${domain} is not ${h} or a parent of it: ignored`);
+  const parent = domain.replace(/^\./, "").toLowerCase(),
+    host = location.hostname;
+  if (host == parent || host.endsWith("." + parent)) {
+    store.domain = parent;
+    DEBUG && trace(`data-domain: the session is kept in a cookie on ${parent}, shared by its subdomains`);
+  } else warn(`data-domain ${domain} is not ${host} or a parent of it: ignored`);
 };
