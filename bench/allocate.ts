@@ -5,10 +5,12 @@
  * no token, a new session each request) and sticky re-allocations (a known visit's later page
  * view: its token and this page's touch), with the bodies the snippet sends.
  *
- * Honest figures: the scenarios run interleaved, round after round, so a noisy phase of the machine
- * hits every scenario alike; each ratio is taken within a round and the median over rounds is
+ * Honest figures: the scenarios run interleaved, round after round (the order alternating), so a
+ * noisy phase of the machine hits every scenario alike; each ratio is taken within a round and the median over rounds is
  * printed with its spread. Throughput comes from latency (Little's law: connections / mean latency),
- * not from autocannon's per-second buckets, which a short run quantizes. Asserts nothing.
+ * not from autocannon's per-second buckets, which a short run quantizes. wrangler dev runs with its
+ * local trace store off (test/e2e/harness.ts): its work per request, on both sides, diluted the
+ * ratios. Asserts nothing.
  */
 import autocannon from "autocannon";
 import { createAccountWithPool, startWorker } from "../test/e2e/harness.ts";
