@@ -9,8 +9,12 @@
 const SKIP = "head,script,style,noscript,textarea,select,template,[contenteditable],[data-dni-ignore],[data-dni-reveal],br";
 /** Links to a number: `tel:` and `sms:` (any case). */
 const LINK = '[href^="tel:"i],[href^="sms:"i]';
-/** A link's number, after its scheme (and any slashes), up to an sms: body or a tel: extension: read here, replaced by main.ts. */
-export const LINK_NUMBER = /:\/*([^?;&,#]*)/;
+/**
+ * A link's number, after its scheme (and any slashes), up to an sms: body or a tel: extension
+ * (`;ext=12`, a pause or wait and digits: `,,123`, `#204`, `p45`, `w45`, `x7`; a p, w or x before a
+ * letter, as in `ext. 204` or 1-800-PLUMBER, is read on): read here, replaced by main.ts.
+ */
+export const LINK_NUMBER = /:\/*((?:[^?;&,#pwx]|[pwx](?!\d))*)/i;
 /**
  * Inline elements, by tag name: a text run goes on across them (`<b>(800)</b> 555-0199`). A tag
  * list: getComputedStyle is slow, and so is Element.matches() on every text's parent.

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SWAPS_MAX } from "../../snippet/main";
-import { flush, page, reset, run, stubFetch } from "./helpers";
+import { alloc, answer, FLOWERS, flush, page, reset, run, stubFetch, US, US_T } from "./helpers";
 
 const $ = (sel: string, root: ParentNode = document) => root.querySelector(sel)!;
 
@@ -34,14 +34,27 @@ describe("links", () => {
     stubFetch();
     page(
       `<a id="t" href="tel:+18005550199;ext=12">Call</a><a id="c" href="tel:18005550199,,123">Sales</a><a id="h" href="tel:+1-800-555-0199#204">Desk</a>` +
-        `<a id="e" href="tel:+1 (800) 555-0199 ext. 204">Words</a>`,
+        `<a id="e" href="tel:+1 (800) 555-0199 ext. 204">Words</a><a id="x" href="tel:+1-800-555-0199x7">x</a><a id="p" href="tel:18005550199p45">p</a>` +
+        `<a id="w" href="tel:(800) 555-0199W2">W</a>`,
     );
     await run().number();
     expect($("#t").getAttribute("href")).toBe("tel:+18005550123;ext=12");
     expect($("#c").getAttribute("href")).toBe("tel:+18005550123,,123");
     expect($("#h").getAttribute("href")).toBe("tel:+18005550123#204");
+    // A dial string's extension: x, or a pause (p) or wait (w), then digits, any case.
+    expect($("#x").getAttribute("href")).toBe("tel:+18005550123x7");
+    expect($("#p").getAttribute("href")).toBe("tel:+18005550123p45");
+    expect($("#w").getAttribute("href")).toBe("tel:+18005550123W2");
     // Words after the number are no extension a dialer takes: the number alone, never a garbled tail.
     expect($("#e").getAttribute("href")).toBe("tel:+18005550123");
+  });
+
+  it("reads a p, w or x before a letter as part of the number as written (1-800-FLOWERS' W)", async () => {
+    stubFetch(answer([alloc("web", [US, FLOWERS], US_T)]));
+    page(`<a id="v" href="tel:1-800-FLOWERS">Vanity</a><a id="vx" href="tel:1-800-FLOWERSx12">Vanity x</a>`);
+    await run().number();
+    expect($("#v").getAttribute("href")).toBe("tel:+18005550123");
+    expect($("#vx").getAttribute("href")).toBe("tel:+18005550123x12");
   });
 
   it("says the number a link dials in its title, and leaves another number's and a link's without one alone", async () => {
