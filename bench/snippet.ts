@@ -1,7 +1,7 @@
 /**
  * Snippet benchmark in headless Debian Chromium (`node bench/snippet.ts`, Node 24; `npm run
  * bench:snippet` builds the bundle first). Prints figures; asserts no timing. BENCH_RUNS (default
- * 7) page loads per figure, after one warm-up load; medians.
+ * 15) page loads per figure, after one warm-up load; medians (the spread between loads is wide).
  *
  * 1. Scan and swap: generated pages of about 1,000, 10,000 and 50,000 DOM nodes (elements and text
  *    nodes under <body>): realistic text with prices, dates, order ids, SKUs, other businesses'
@@ -45,7 +45,7 @@ import { adminCall, createAccountWithPool, DESKTOP_UA, launchChromium, startSite
 const ROOT = join(import.meta.dirname, "..");
 const BUNDLE = readFileSync(join(ROOT, "snippet/dist/dni.js"), "utf8");
 const SIZES = [1_000, 10_000, 50_000];
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const KEY = "pk_bench";
 const ORIGIN = "http://localhost"; // a secure context: can be cross-origin isolated
 const API = "http://api.bench.invalid"; // every request to it is answered (or held) by a route
