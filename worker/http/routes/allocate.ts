@@ -19,6 +19,7 @@ import { anyNumber } from "../../domain/any-number";
 import { parseKey } from "../../domain/keys";
 import { begin, campaignPattern, decide, encodeToken, type Session } from "../../domain/session";
 import { enrichSource } from "../../domain/source";
+import { withTrunk } from "../../domain/trunk";
 import { clientKey, clientOf } from "../../platform/client-key";
 import { AllocateRequestSchema, AllocateResponseSchema } from "../../schemas/allocate";
 import { errorResponses } from "../../schemas/common";
@@ -158,7 +159,9 @@ function patternOf(pools: PoolAllocation[]): string {
   if (made === undefined) {
     const everyNumber = pools.filter((p) => p.destinations.some((d) => d.e164 === "*")).flatMap((p) => p.destinations);
     made = pattern(
-      inGroupOrder(pools, (d) => d),
+      // A trunk prefix the national form leaves out is still found (domain/trunk.ts); the pairs
+      // keep the parts as written, which the snippet writes by.
+      inGroupOrder(pools, withTrunk),
       everyNumber.length ? anyNumber(everyNumber) : undefined,
     );
     // The patterns of the destinations this isolate answers for (a few, bounded).

@@ -1,0 +1,33 @@
+/**
+ * A destination's trunk prefix where its national form leaves it out: Brazil writes `(11)
+ * 3333-4444`, yet `(011) 3333-4444` (the long-distance 0) is all over older pages; so are Bolivia's,
+ * Georgia's, Lebanon's, Peru's and other countries' mobiles with a 0 before them. PhoneParts.trunk
+ * is the prefix as the national form writes it (the snippet writes by it); the destinations'
+ * pattern also finds a number written with the country's prefix (allocate.ts), as a replaceAll
+ * pool's does (any-number.ts).
+ */
+import { Metadata, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import type { PhoneParts } from "../../shared/protocol";
+
+/**
+ * The country's trunk prefix when `p`'s national form does not write it, else "". Not for NANP
+ * numbers: their prefix 1 is the country code, which the pattern finds already (`1-800-…`).
+ */
+export function unwrittenTrunk(p: PhoneParts): string {
+  if (p.trunk) return "";
+  const country = parsePhoneNumberFromString(p.e164)?.country;
+  if (!country) return "";
+  const metadata = new Metadata();
+  metadata.selectNumberingPlan(country);
+  // libphonenumber's typings leave nationalPrefix() out (any-number.ts's Plan has it). String(): a
+  // country without a trunk prefix has the number 0 here, not "".
+  const plan = metadata.numberingPlan as unknown as { nationalPrefix(): string | number | undefined } | undefined;
+  const prefix = String(plan?.nationalPrefix() || "");
+  return prefix === p.cc ? "" : prefix;
+}
+
+/** The parts the destinations' pattern is made from: the trunk prefix the country has, written or not. */
+export const withTrunk = (p: PhoneParts): PhoneParts => {
+  const trunk = p.e164 === "*" ? "" : unwrittenTrunk(p);
+  return trunk ? { ...p, trunk } : p;
+};
