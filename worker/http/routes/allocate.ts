@@ -10,6 +10,7 @@
  * The session is decided here (domain/session.ts): the snippet sends its token and this page
  * view's touch, and gets back the session, the token to keep and when to renew.
  */
+import { remember } from "../../../shared/bounded-map";
 import { leaseMs, renewMs } from "../../../shared/lease";
 import { inGroupOrder, pairsOf } from "../../../shared/pairs";
 import { pattern } from "../../../shared/pattern";
@@ -158,15 +159,18 @@ function patternOf(pools: PoolAllocation[]): string {
   let made = patterns.get(key);
   if (made === undefined) {
     const everyNumber = pools.filter((p) => p.destinations.some((d) => d.e164 === "*")).flatMap((p) => p.destinations);
-    made = pattern(
-      // A trunk prefix the national form leaves out is still found (domain/trunk.ts); the pairs
-      // keep the parts as written, which the snippet writes by.
-      inGroupOrder(pools, withTrunk),
-      everyNumber.length ? anyNumber(everyNumber) : undefined,
-    );
     // The patterns of the destinations this isolate answers for (a few, bounded).
-    if (patterns.size >= 100) patterns.clear();
-    patterns.set(key, made);
+    made = remember(
+      patterns,
+      100,
+      key,
+      pattern(
+        // A trunk prefix the national form leaves out is still found (domain/trunk.ts); the pairs
+        // keep the parts as written, which the snippet writes by.
+        inGroupOrder(pools, withTrunk),
+        everyNumber.length ? anyNumber(everyNumber) : undefined,
+      ),
+    );
   }
   return made;
 }
