@@ -23,7 +23,7 @@ import { DASHES, type EveryNumber, INVISIBLE, PARENS } from "../../shared/patter
 import type { PhoneParts } from "../../shared/protocol";
 
 /** The parts of libphonenumber's numbering plan this reads (its types leave them out). */
-interface Plan {
+export interface Plan {
   callingCode(): string;
   /** A string, or the number 0 (not a string) where the country has no trunk prefix (ES, IT, DK, SG…). */
   nationalPrefix(): string | number | undefined;
@@ -111,15 +111,24 @@ function broad(leading: string): boolean {
   return met >= 100;
 }
 
-/** Every number of one country (RegExp sources without groups). */
-export function anyNumberOf(country: CountryCode): EveryNumber {
+/** A country's numbering plan, as this reads it. */
+export function planOf(country: CountryCode): Plan {
   const m = new Metadata();
   m.selectNumberingPlan(country);
-  const plan = m.numberingPlan as unknown as Plan;
+  return m.numberingPlan as unknown as Plan;
+}
+
+/**
+ * A plan's trunk prefix, "" for none. String(): a country without one has the number 0 here, not ""
+ * (its national numbers were never found while a 0 stood in for the prefix).
+ */
+export const trunkOf = (plan: Plan): string => String(plan.nationalPrefix() || "");
+
+/** Every number of one country (RegExp sources without groups). */
+export function anyNumberOf(country: CountryCode): EveryNumber {
+  const plan = planOf(country);
   const cc = plan.callingCode();
-  // String(): a country without a trunk prefix has the number 0 here, not "" (its national numbers
-  // were never found while a 0 stood in for the prefix).
-  const trunk = String(plan.nationalPrefix() || "");
+  const trunk = trunkOf(plan);
   // The trunk prefix is written when most of the country's national formats write it.
   const formats = plan.formats();
   const trunkWritten = trunk !== "" && formats.filter((f) => String(f.nationalPrefixFormattingRule() || "").includes(trunk)).length * 2 > formats.length;

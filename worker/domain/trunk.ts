@@ -6,8 +6,9 @@
  * pattern also finds a number written with the country's prefix (allocate.ts), as a replaceAll
  * pool's does (any-number.ts).
  */
-import { Metadata, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import type { PhoneParts } from "../../shared/protocol";
+import { planOf, trunkOf } from "./any-number";
 
 /**
  * The country's trunk prefix when `p`'s national form does not write it, else "". Not for NANP
@@ -17,12 +18,7 @@ export function unwrittenTrunk(p: PhoneParts): string {
   if (p.trunk) return "";
   const country = parsePhoneNumberFromString(p.e164)?.country;
   if (!country) return "";
-  const metadata = new Metadata();
-  metadata.selectNumberingPlan(country);
-  // libphonenumber's typings leave nationalPrefix() out (any-number.ts's Plan has it). String(): a
-  // country without a trunk prefix has the number 0 here, not "".
-  const plan = metadata.numberingPlan as unknown as { nationalPrefix(): string | number | undefined } | undefined;
-  const prefix = String(plan?.nationalPrefix() || "");
+  const prefix = trunkOf(planOf(country));
   return prefix === p.cc ? "" : prefix;
 }
 
