@@ -22,6 +22,12 @@ export const DASHES = "\\u2010-\\u2015\\u2212\\uFF0D\\u30FC-";
  */
 const RANGE_DASHES = "\\u2010-\\u2015\\u2212-";
 
+/**
+ * The guard's start of a text, or a border ("\\0") after anything that may not stand before a
+ * number: where bare digits (a replaceAll pool's) may start, and the first of written numbers' guards.
+ */
+const START = `^|[^\\d.,/+(#$\\0${RANGE_DASHES}]\\0`;
+
 /** Full-width parentheses (`03（1234）5678`). */
 export const PARENS = "\\uFF08\\uFF09";
 
@@ -72,7 +78,7 @@ export const pattern = (numbers: PhoneParts[], every: EveryNumber = { written: "
   // capital): it matches nothing more or less, but turns down most places in a text at once instead
   // of trying each number there (about twice as fast over text with prices and dates, measured).
   const written =
-    `(?:^|[^\\d.,/+(#$\\0${RANGE_DASHES}]\\0|[^\\w.,/+(#$\\0${RANGE_DASHES}]|[A-Za-z]\\.|\\D[\\u2013\\u2014])(?=[+(\\0\\dA-Z])(?:` +
+    `(?:${START}|[^\\w.,/+(#$\\0${RANGE_DASHES}]|[A-Za-z]\\.|\\D[\\u2013\\u2014])(?=[+(\\0\\dA-Z])(?:` +
     (numbers
       .map((p) =>
         p.e164 === "*"
@@ -81,7 +87,7 @@ export const pattern = (numbers: PhoneParts[], every: EveryNumber = { written: "
       )
       .join("|") || "(?!)") +
     ")";
-  const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:^|[^\\d.,/+(#$\\0${RANGE_DASHES}]\\0)(${every.bare}))` : written;
+  const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:${START})(${every.bare}))` : written;
   return `${bare}(?!(?!x\\d)\\w|\\0?[./${DASHES}]?\\d)`;
 };
 
