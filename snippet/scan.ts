@@ -36,8 +36,7 @@ export type Found = (texts: Text[], value: string, link?: Element) => unknown;
  * revealed link, an href set later), not inside a skipped element (the walk passes over those), each
  * with its number percent-decoded (`tel:+1%20800%20555%200199`, as URIs write spaces, and `%2B` from
  * encodeURIComponent; unescape() never throws) without what follows it (an `sms:` body after "?" or
- * "&", a `tel:` extension after ";ext=", "," (pauses) or "#") and without the slashes of `tel://`
- * (LINK_NUMBER). A link does not end a run of text.
+ * "&", a `tel:` extension: LINK_NUMBER) and without the slashes of `tel://`. A link does not end a run of text.
  *
  * The runs of text. A run is the text nodes (not empty) that follow each other under the same
  * block, their nearest ancestor that is not INLINE, or root (`Call <strong>800</strong>.<strong>555</strong>.0199`):
