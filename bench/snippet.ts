@@ -37,7 +37,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import type { BrowserContext } from "playwright-core";
-import { pairsOf } from "../shared/pairs.ts";
+import { findings } from "../shared/pairs.ts";
 import { pattern } from "../shared/pattern.ts";
 import type { AllocateResponse, PhoneParts } from "../shared/protocol.ts";
 import { adminCall, createAccountWithPool, DESKTOP_UA, launchChromium, startSite, startWorker } from "../test/e2e/harness.ts";
@@ -313,9 +313,9 @@ async function scanBench(ctx: BrowserContext): Promise<ScanRow[]> {
       renew: 2_700_000,
       now,
       source: "direct",
-      pattern: pattern([US, FLOWERS, UK]),
+      pattern: pattern(findings(pools, "direct").numbers),
       pools,
-      pairs: pairsOf(pools, "direct"),
+      pairs: findings(pools, "direct").pairs,
       lease: 3_600_000,
     };
     return route.fulfill({ status: 200, contentType: "application/json", headers: { "Access-Control-Allow-Origin": "*" }, body: JSON.stringify(answer) });

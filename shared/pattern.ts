@@ -3,7 +3,7 @@
  * by the worker and sent with the allocation (AllocateResponse.pattern): the snippet only runs it,
  * and carries none of this code (its size).
  */
-import type { PhoneParts } from "./protocol";
+import type { Finding } from "./pairs";
 
 /** The phone keypad: each digit's letters (vanity numbers, capitals only). */
 const KEYPAD = ",,ABC,DEF,GHI,JKL,MNO,PQRS,TUV,WXYZ".split(",");
@@ -73,22 +73,30 @@ const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[Number(d)]}]`).join(S
  * answer's pairs repeat ANY_NUMBER's pair at the end for it: shared/pairs.ts). Without a lookbehind,
  * which Safari before 16.4 cannot compile.
  */
-export const pattern = (numbers: PhoneParts[], every: EveryNumber = { written: "(?!)", bare: "(?!)" }): string => {
+export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!)", bare: "(?!)" }): string => {
   // After the guard, a lookahead for what every number starts with (+ ( a border, a digit, a keypad
   // capital): it matches nothing more or less, but turns down most places in a text at once instead
   // of trying each number there (about twice as fast over text with prices and dates, measured).
   const written =
     `(?:${START}|[^\\w.,/+(#$\\0${RANGE_DASHES}]|[A-Za-z]\\.|\\D[\\u2013\\u2014])(?=[+(\\0\\dA-Z])(?:` +
-    (numbers
-      .map((p) =>
-        p.e164 === "*"
-          ? `(${every.written})`
-          : `([+(\\0]*(?:(?:(?:00|011)${SEP})?${rx(p.cc)}${p.trunk && `(?:${SEP}${rx(p.trunk)})?`}${SEP}|${p.trunk && rx(p.trunk) + SEP})?${rx(p.nsn)})`,
-      )
-      .join("|") || "(?!)") +
+    (numbers.map((p) => (p.e164 === "*" ? `(${every.written})` : `([+(\\0]*${prefixOf(p)}${rx(p.nsn)})`)).join("|") || "(?!)") +
     ")";
   const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:${START})(${every.bare}))` : written;
   return `${bare}(?!(?!x\\d)\\w|\\0?[./${DASHES}]?\\d)`;
+};
+
+/**
+ * What may come before a number's nsn in the forms its group finds (Finding.form): a country code
+ * after "+", "00", "011" or nothing, and then maybe its trunk prefix (the "+44 (0)20" style); its
+ * trunk prefix; nothing. Every form, or one.
+ */
+const prefixOf = (p: Finding): string => {
+  const international = `(?:(?:00|011)${SEP})?${rx(p.cc)}${p.trunk && `(?:${SEP}${rx(p.trunk)})?`}${SEP}`;
+  const trunk = p.trunk && rx(p.trunk) + SEP;
+  if (p.form === "international") return international;
+  if (p.form === "trunk") return trunk;
+  if (p.form === "bare") return "";
+  return `(?:${international}|${trunk})?`;
 };
 
 /**

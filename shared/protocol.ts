@@ -87,7 +87,9 @@ export interface PhoneParts {
   /**
    * The nsn's digit groups as the national form writes them (its trunk prefix left out), e.g.
    * ["20", "7946", "0958"], ["800", "555", "0199"]: the snippet writes a tracking number of another
-   * grouping than the destination's in these groups.
+   * grouping than the destination's in these groups. (In a pair for a national form, the worker's
+   * shared/pairs.ts findings, the first group may carry the trunk prefix to write, and a
+   * destination's nsn its own.)
    */
   groups: string[];
 }

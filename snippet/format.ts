@@ -15,6 +15,9 @@ import type { PhoneParts, WriteMode } from "../shared/protocol";
  *   nsn's first digit: "+44 (0)", "0", "(0", "+1 (") stays, then the tracking number's own groups
  *   joined by the original's separators between its groups, in order (the last one repeats; none:
  *   none): "(020) 7946-0958" with a Manchester number gives "(0161) 496-0000", not "(016) 1496-0000".
+ *   A tracking number with another trunk prefix than the destination comes in pairs per written form
+ *   (shared/pairs.ts findings): in one for a national original, the destination's nsn holds its
+ *   trunk prefix (so the prefix kept ends before it) and the first group the tracking number's.
  * - 2, another country's number, or a vanity original (letters): the tracking number's national form.
  */
 export const write = (original: string, destination: PhoneParts, tracking: PhoneParts, mode: WriteMode): string => {

@@ -1,7 +1,7 @@
 /** Shared fixtures for the snippet's unit tests (happy-dom). */
 import { vi } from "vitest";
 import { leaseMs, renewMs } from "../../shared/lease";
-import { inGroupOrder, pairsOf } from "../../shared/pairs";
+import { findings } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import type { AllocateResponse, PhoneParts, PoolAllocation } from "../../shared/protocol";
 import type { Config } from "../../snippet/config";
@@ -36,18 +36,21 @@ export const alloc = (pool: string, destinations: PhoneParts[], number: PhonePar
 export const DIRECT_CAMPAIGN =
   "[?&](?:(?:gclid|gbraid|wbraid|dclid|msclkid|fbclid|ttclid|li_fat_id)=(?!(?:withheld)(?:[&#]|$))|(?:utm_source|utm_medium)=)[^&#]";
 
-export const answer = (pools: PoolAllocation[], session = "s", now = Date.now(), source = "email"): AllocateResponse => ({
-  session,
-  token: `token-of-${session}`,
-  campaign: DIRECT_CAMPAIGN,
-  now,
-  source,
-  pools,
-  pattern: pattern(inGroupOrder(pools, (d) => d)),
-  pairs: pairsOf(pools, source),
-  lease: leaseMs(pools, now),
-  renew: renewMs(pools, now),
-});
+export const answer = (pools: PoolAllocation[], session = "s", now = Date.now(), source = "email"): AllocateResponse => {
+  const { numbers, pairs } = findings(pools, source);
+  return {
+    session,
+    token: `token-of-${session}`,
+    campaign: DIRECT_CAMPAIGN,
+    now,
+    source,
+    pools,
+    pattern: pattern(numbers),
+    pairs,
+    lease: leaseMs(pools, now),
+    renew: renewMs(pools, now),
+  };
+};
 
 let tokens = 0;
 /**

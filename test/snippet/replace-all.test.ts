@@ -1,7 +1,7 @@
 /** A replaceAll pool (ANY_NUMBER): every phone number on the page becomes the session's number; prices, dates and ids stay. */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { leaseMs, renewMs } from "../../shared/lease";
-import { pairsOf } from "../../shared/pairs";
+import { findings } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import { ANY_NUMBER, type PoolAllocation } from "../../shared/protocol";
 import { anyNumber } from "../../worker/domain/any-number";
@@ -22,8 +22,8 @@ const answerFor = (pool: PoolAllocation) => ({
   now: Date.now(),
   source: "direct",
   pools: [pool],
-  pattern: pattern(pool.destinations, anyNumber([US])),
-  pairs: pairsOf([pool], "direct"),
+  pattern: pattern(findings([pool], "direct").numbers, anyNumber([US])),
+  pairs: findings([pool], "direct").pairs,
   lease: leaseMs([pool], Date.now()),
   renew: renewMs([pool], Date.now()),
   token: "t",

@@ -45,4 +45,18 @@ describe("a trunk prefix the national form leaves out", () => {
     expect(swapped(answer, "Pedido 1011 3333-4444, 0011 3333 4444.")).toBe("Pedido 1011 3333-4444, 0011 3333 4444.");
     expect(swapped(answer, "NY 1-212-736-5000, (212) 736-5000")).toBe("NY (21) 4000-1234, (21) 4000-1234");
   });
+
+  it("the answer writes a tracking number with its own trunk prefix: a 1800 number for a Sydney one, and back", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "au", name: "AU", trackingNumbers: ["+611800123456"], destinations: ["+61298765432"], isDefault: true });
+    const answer = (await allocate(acct.siteKey, sessionId())).json as AllocateResponse;
+    // Found in three groups (after a country code, with the 0, without), each written its own way.
+    expect(answer.pairs).toHaveLength(3);
+    expect(swapped(answer, "Call (02) 9876 5432, 02-9876-5432 or +61 2 9876 5432.")).toBe("Call (1800) 123 456, 1800-123-456 or +61 1800 123 456.");
+
+    const back = await createAccount();
+    await createPool(back, { id: "au", name: "AU", trackingNumbers: ["+61298765432"], destinations: ["+611800123456"], isDefault: true });
+    const other = (await allocate(back.siteKey, sessionId())).json as AllocateResponse;
+    expect(swapped(other, "Freecall 1800 123 456 or +61 1800 123 456")).toBe("Freecall 02 9876 5432 or +61 2 9876 5432");
+  });
 });

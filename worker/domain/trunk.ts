@@ -7,6 +7,7 @@
  * pool's does (any-number.ts).
  */
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { remember } from "../../shared/bounded-map";
 import type { PhoneParts } from "../../shared/protocol";
 import { planOf, trunkOf } from "./any-number";
 
@@ -22,8 +23,12 @@ export function unwrittenTrunk(p: PhoneParts): string {
   return prefix === p.cc ? "" : prefix;
 }
 
-/** The parts the destinations' pattern is made from: the trunk prefix the country has, written or not. */
-export const withTrunk = (p: PhoneParts): PhoneParts => {
-  const trunk = p.e164 === "*" ? "" : unwrittenTrunk(p);
-  return trunk ? { ...p, trunk } : p;
-};
+/** Trunk prefixes dialled, by number: a few destinations and the tracking numbers answered lately. */
+const dialled = new Map<string, string>();
+
+/**
+ * A number's trunk prefix as its country dials it (shared/pairs.ts DialTrunk): as its national
+ * form writes it, else the country's (unwrittenTrunk). Remembered per number in the isolate: it is
+ * asked for a destination and its tracking number on every allocation that writes another grouping.
+ */
+export const dialTrunk = (p: PhoneParts): string => p.trunk || (dialled.get(p.e164) ?? remember(dialled, 2000, p.e164, unwrittenTrunk(p)));

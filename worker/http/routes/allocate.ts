@@ -12,7 +12,7 @@
  */
 import { remember } from "../../../shared/bounded-map";
 import { leaseMs, renewMs } from "../../../shared/lease";
-import { inGroupOrder, pairsOf } from "../../../shared/pairs";
+import { type Finding, findings } from "../../../shared/pairs";
 import { pattern } from "../../../shared/pattern";
 import type { PoolAllocation } from "../../../shared/protocol";
 import { classify } from "../../../shared/rules";
@@ -20,7 +20,7 @@ import { anyNumber } from "../../domain/any-number";
 import { parseKey } from "../../domain/keys";
 import { begin, campaignPattern, decide, encodeToken, type Session } from "../../domain/session";
 import { enrichSource } from "../../domain/source";
-import { withTrunk } from "../../domain/trunk";
+import { dialTrunk } from "../../domain/trunk";
 import { clientKey, clientOf } from "../../platform/client-key";
 import { AllocateRequestSchema, AllocateResponseSchema } from "../../schemas/allocate";
 import { errorResponses } from "../../schemas/common";
@@ -141,41 +141,34 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   }
   const { pools } = result.value;
   const at = result.value.now;
+  const { numbers, pairs } = findings(pools, name, dialTrunk);
   return answer(
-    { ...result.value, ...kept, source: name, pattern: patternOf(pools), pairs: pairsOf(pools, name), lease: leaseMs(pools, at), renew: renewMs(pools, at) },
+    { ...result.value, ...kept, source: name, pattern: patternOf(pools, numbers), pairs, lease: leaseMs(pools, at), renew: renewMs(pools, at) },
     200,
     origin,
   );
 });
 
 /**
- * The pools' destinations in the order of the answer's pairs (shared/pairs.ts inGroupOrder); a
- * replaceAll pool's ANY_NUMBER finds every number of its destinations' countries (its bare digits:
- * the last group).
+ * The pattern of the pools' destinations as shared/pairs.ts findings lists them (the answer's pairs
+ * in the same order); a replaceAll pool's ANY_NUMBER finds every number of its pool's countries (its
+ * bare digits: the last group).
  */
-function patternOf(pools: PoolAllocation[]): string {
-  // Pool by pool: which destinations share a pool decides which are a replaceAll pool's.
-  const key = pools.map((p) => p.destinations.map((d) => d.e164).join()).join("|");
+function patternOf(pools: PoolAllocation[], numbers: Finding[]): string {
+  // Pool by pool: which destinations share a pool decides which are a replaceAll pool's. The
+  // tracking numbers count only through the forms their destinations are split into (shared/pairs.ts),
+  // so a few patterns serve all of a pool's visitors.
+  const key = `${pools.map((p) => p.destinations.map((d) => d.e164).join()).join("|")}|${numbers.map((n) => n.form?.[0] ?? "").join("")}`;
   let made = patterns.get(key);
   if (made === undefined) {
     const everyNumber = pools.filter((p) => p.destinations.some((d) => d.e164 === "*")).flatMap((p) => p.destinations);
     // The patterns of the destinations this isolate answers for (a few, bounded).
-    made = remember(
-      patterns,
-      100,
-      key,
-      pattern(
-        // A trunk prefix the national form leaves out is still found (domain/trunk.ts); the pairs
-        // keep the parts as written, which the snippet writes by.
-        inGroupOrder(pools, withTrunk),
-        everyNumber.length ? anyNumber(everyNumber) : undefined,
-      ),
-    );
+    made = remember(patterns, 100, key, pattern(numbers, everyNumber.length ? anyNumber(everyNumber) : undefined));
   }
   return made;
 }
 
-/** Patterns made, by their pools' destinations in order. */
+/** Patterns made, by their pools' destinations and forms in order. */
 const patterns = new Map<string, string>();
 
 export default app;

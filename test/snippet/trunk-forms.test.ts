@@ -1,0 +1,77 @@
+/**
+ * A tracking number whose trunk prefix is not its destination's: Australia's 1800 and 1300 numbers
+ * and China's mobiles are dialled without the 0 a geographic number takes, and the other way round.
+ * The worker's pattern and pairs (shared/pairs.ts findings, with the worker's trunk prefixes) run
+ * through the snippet's own find and write.
+ */
+import { describe, expect, it } from "vitest";
+import { findings } from "../../shared/pairs";
+import { pattern } from "../../shared/pattern";
+import { phoneParts } from "../../shared/phone";
+import type { PoolAllocation } from "../../shared/protocol";
+import { write } from "../../snippet/format";
+import { find } from "../../snippet/match";
+import { dialTrunk } from "../../worker/domain/trunk";
+
+const pool = (destinations: string[], tracking: string): PoolAllocation[] => [
+  { pool: "p", destinations: destinations.map(phoneParts), number: phoneParts(tracking), expiresAt: null, overflow: false },
+];
+
+/** The page's text as the snippet writes it with the worker's answer for these pools. */
+const swapped = (pools: PoolAllocation[], text: string) => {
+  const { numbers, pairs } = findings(pools, "direct", dialTrunk);
+  return find(text, RegExp(pattern(numbers), "g"), pairs, (written, [d, n, mode]) => (n ? write(written, d, n, mode) : written));
+};
+
+const SYDNEY = "+61298765432";
+const FREECALL = "+611800123456";
+const LOCAL_RATE = "+611300123456";
+const AU_MOBILE = "+61412345678";
+
+describe("another trunk prefix", () => {
+  it("writes a 1800 or 1300 number without the geographic number's 0, and keeps the form and separators", () => {
+    const text = "Call (02) 9876 5432, 02-9876-5432, 02 9876 5432 or +61 2 9876 5432.";
+    expect(swapped(pool([SYDNEY], FREECALL), text)).toBe("Call (1800) 123 456, 1800-123-456, 1800 123 456 or +61 1800 123 456.");
+    expect(swapped(pool([SYDNEY], LOCAL_RATE), "Call 02 9876 5432")).toBe("Call 1300 123 456");
+  });
+
+  it("writes a geographic number with its 0 in place of a 1800 number, not after a country code", () => {
+    expect(swapped(pool([FREECALL], SYDNEY), "Freecall 1800 123 456, 1800-123-456 or +61 1800 123 456.")).toBe(
+      "Freecall 02 9876 5432, 02-9876-5432 or +61 2 9876 5432.",
+    );
+  });
+
+  it("keeps the 0 where both numbers take it (a mobile for a geographic number)", () => {
+    expect(swapped(pool([SYDNEY], AU_MOBILE), "Call (02) 9876 5432 or 02 9876 5432")).toBe("Call (0412) 345 678 or 0412 345 678");
+    // One group: nothing to split (the pattern is as before).
+    expect(findings(pool([SYDNEY], AU_MOBILE), "direct", dialTrunk).numbers).toHaveLength(1);
+  });
+
+  it("China: a mobile in place of a Beijing number and the other way round", () => {
+    expect(swapped(pool(["+861012345678"], "+8613123456789"), "电话 010 1234 5678 / +86 10 1234 5678")).toBe("电话 131 2345 6789 / +86 131 2345 6789");
+    expect(swapped(pool(["+8613123456789"], "+861012345678"), "手机 131 2345 6789 / +86 131 2345 6789")).toBe("手机 010 1234 5678 / +86 10 1234 5678");
+  });
+
+  it("the UAE's 800 numbers and Brazil's 0800 ones", () => {
+    expect(swapped(pool(["+97122345678"], "+971800123456"), "Tel 02 234 5678 or +971 2 234 5678")).toBe("Tel 800 123456 or +971 800 123456");
+    // Brazil's national form writes no 0 before an area code, but does before 0800; `(011)` is an older page's.
+    expect(swapped(pool(["+551133334444"], "+558001234567"), "Ligue (11) 3333-4444 ou (011) 3333-4444.")).toBe("Ligue (0800) 123-4567 ou (0800) 123-4567.");
+  });
+
+  it("splits only the destinations it must: the others keep one group, and one pattern serves the pool", () => {
+    const pools = [...pool(["+442079460958", SYDNEY], FREECALL)];
+    const { numbers, pairs } = findings(pools, "direct", dialTrunk);
+    // The GB destination is another country's (written as the number's national form): one group.
+    expect(numbers.map((n) => n.form ?? "every")).toEqual(["every", "international", "trunk", "bare"]);
+    expect(pairs).toHaveLength(numbers.length);
+    expect(swapped(pools, "UK 020 7946 0958, AU 02 9876 5432")).toBe("UK 1800 123 456, AU 1800 123 456");
+  });
+
+  it("changes nothing where the trunk prefix is the same (a London number for a Manchester one)", () => {
+    const pools = pool(["+441614960000"], "+442079460958");
+    expect(findings(pools, "direct", dialTrunk).numbers).toHaveLength(1);
+    expect(swapped(pools, "0161 496 0000, (0161) 496-0000, +44 161 496 0000, +44 (0)161 496 0000")).toBe(
+      "020 7946 0958, (020) 7946-0958, +44 20 7946 0958, +44 (0)20 7946 0958",
+    );
+  });
+});
