@@ -13,8 +13,8 @@ import type { PhoneParts, WriteMode } from "../shared/protocol";
  * - 1, the same country code, another grouping (another area code length, a mobile, toll-free or
  *   national number in place of a geographic one): the original's prefix (everything before its
  *   nsn's first digit: "+44 (0)", "0", "(0", "+1 (") stays, then the tracking number's own groups
- *   joined by the original's separators between its groups, in order (the last one repeats; none:
- *   none): "(020) 7946-0958" with a Manchester number gives "(0161) 496-0000", not "(016) 1496-0000".
+ *   joined by the original's separators between its groups, in order (the last one repeats, without a
+ *   closing parenthesis; none: none): "(020) 7946-0958" with a Manchester number gives "(0161) 496-0000", not "(016) 1496-0000".
  *   A tracking number with another trunk prefix than the destination comes in pairs per written form
  *   (shared/pairs.ts findings): in one for a national original, the destination's nsn holds its
  *   trunk prefix (so the prefix kept ends before it) and the first group the tracking number's.
@@ -22,15 +22,18 @@ import type { PhoneParts, WriteMode } from "../shared/protocol";
  */
 export const write = (original: string, destination: PhoneParts, tracking: PhoneParts, mode: WriteMode): string => {
   const borders = original.replace(/[^\0]/g, ""),
-    plain = original.replace(/\0/g, "");
+    plain = original.replace(/\0/g, ""),
+    /** The original's digits before its nsn's: its prefix's (a country code, a trunk prefix). */
+    prefix = original.replace(/\D/g, "").slice(0, -destination.nsn.length);
   let next = 0;
   if (/[A-Z]/.test(original) || mode > 1) return tracking.national + borders;
-  if (!mode) {
-    const digits = original.replace(/\D/g, "").slice(0, -destination.nsn.length) + tracking.nsn;
-    return original.replace(/\d/g, () => digits[next++]!);
-  }
+  if (!mode) return original.replace(/\d/g, () => (prefix + tracking.nsn)[next++]!);
   // [, prefix, the nsn as written]: the prefix ends where the nsn's first digit starts.
-  const parts = RegExp("^(\\D*(?:\\d\\D*){" + (plain.replace(/\D/g, "").length - destination.nsn.length) + "})(.*)$").exec(plain)!,
-    separators = parts[2]!.match(/\D+/g) || [];
-  return parts[1] + tracking.groups.map((group, i) => (separators[Math.min(i, separators.length) - 1] || "") + group).join("") + borders;
+  // ([^]: any character, a line break of the page's source inside the number too.)
+  const parts = RegExp("^(\\D*(?:\\d\\D*){" + prefix.length + "})([^]*)").exec(plain)!,
+    /** What comes before each of the written nsn's digit runs, and after the last: "", its separators, "". */
+    separators = parts[2]!.split(/\d+/);
+  // A later group's separator is never a closing parenthesis (one that repeats the original's last:
+  // `(021) 8350123` with a mobile's three groups).
+  return parts[1] + tracking.groups.map((group, i) => separators[Math.min(i, separators.length - 2)]!.replace(i > 1 ? ")" : "", "") + group).join("") + borders;
 };

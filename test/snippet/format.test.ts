@@ -86,6 +86,19 @@ describe("write: another grouping is written in the tracking number's own groups
     expect(write("020\0 7946 0958", london, p("+441614960000"))).toBe("0161 496 0000\0");
   });
 
+  it("reads a line break of the page's source inside the number as a separator (it threw)", () => {
+    expect(write("020\n7946 0958", london, p("+441614960000"))).toBe("0161\n496 0000");
+    expect(write("(020)\n  7946-0958", london, p("+447700900123"))).toBe("(07700)\n  900123");
+    expect(write("020\n7946 0958", UK, UK_T)).toBe("020\n7946 0111");
+  });
+
+  it("closes a parenthesis once: a group more than the original has takes its last separator without one", () => {
+    // Indonesia: Jakarta (021) 8350123 with a mobile 0812-345-678; Ireland (022) 12345 with a mobile.
+    expect(write("(021) 8350123", p("+62218350123"), p("+62812345678"))).toBe("(0812) 345 678");
+    expect(write("(022) 12345", p("+3532212345"), p("+353850123456"))).toBe("(085) 012 3456");
+    expect(write("(022)-12345", p("+3532212345"), p("+353850123456"))).toBe("(085)-012-3456");
+  });
+
   it("writes the original's prefix when the nsn length differs", () => {
     expect(write("020 7946 0958", UK, UK_9)).toBe("016977 2345");
     expect(write("+44 (0)20 7946 0958", UK, UK_9)).toBe("+44 (0)16977 2345");
