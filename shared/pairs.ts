@@ -28,9 +28,26 @@ export type Finding = PhoneParts & { form?: Form };
  */
 export type DialTrunk = (p: PhoneParts) => string;
 
-/** The tracking number with its trunk prefix written before its first group (a national original). */
-const withPrefix = (tracking: PhoneParts, trunk: string): PhoneParts =>
-  trunk ? { ...tracking, groups: [trunk + tracking.groups[0], ...tracking.groups.slice(1)] } : tracking;
+/**
+ * A number as its national form writes it after the trunk prefix: an Argentine mobile's `11 15
+ * 2345-6789` (PhoneParts.inland), not its nsn's `9 11 2345 6789`; any other number as it is.
+ */
+const inland = (p: PhoneParts): PhoneParts => (p.inland ? { ...p, nsn: p.inland.join(""), groups: p.inland } : p);
+
+/**
+ * `p` with `trunk` written before its first group, as one number: in a destination, so that the
+ * snippet's prefix ends before the trunk prefix as written; in a tracking number, so that it writes
+ * its own.
+ */
+const prefixed = (p: PhoneParts, trunk: string): PhoneParts => ({
+  ...p,
+  trunk: "",
+  nsn: trunk + p.nsn,
+  groups: trunk ? [trunk + p.groups[0], ...p.groups.slice(1)] : p.groups,
+});
+
+/** A destination's pair: the tracking number to write in its place, how, and its `dni:swap` detail. */
+const pairOf = (destination: PhoneParts, tracking: PhoneParts, swap: Pair[3]): Pair => [destination, tracking, writeMode(destination, tracking), swap];
 
 /**
  * What the snippet finds and what it writes, in one order: the pattern's numbers (one group each)
@@ -41,12 +58,14 @@ const withPrefix = (tracking: PhoneParts, trunk: string): PhoneParts =>
  * end, for the pattern's last group (bare digits: shared/pattern.ts). Made by the worker so the
  * snippet carries no code for it.
  *
- * A tracking number whose trunk prefix is not its destination's (Australia's `1800 123 456` for
- * `(02) 9876 5432`, a Chinese mobile for a `010` number, a Brazilian `0800` for an `(11)` number) is
- * found in three groups, one per form, each with what the snippet writes for it: after a country code,
- * its own groups; written nationally, its own trunk prefix (none for the 1800 number, `0` for the
- * Sydney one) before them — the destination's as written is dropped (for the "trunk" form, the
- * destination's number is its prefix and nsn, so the snippet's prefix ends before the trunk).
+ * A destination is found in three groups, one per form, each with what the snippet writes for it,
+ * where one pair for every form would write wrong: after a country code, the tracking number's
+ * international groups; written nationally, its national ones with its own trunk prefix before them,
+ * not the destination's as written. So when the two numbers' trunk prefixes differ (Australia's
+ * `1800 123 456` for `(02) 9876 5432` is dialled without the 0, a Sydney number for a 1800 one
+ * with it; a Chinese mobile for a `010` number; a Brazilian `0800` for an `(11)` number), and when
+ * either is written otherwise nationally than internationally (an Argentine mobile, `011
+ * 15-2345-6789` and `+54 9 11 2345-6789`).
  */
 export const findings = (pools: readonly PoolAllocation[], source: string, dial: DialTrunk = (p) => p.trunk): { numbers: Finding[]; pairs: Pair[] } => {
   const own: [Finding, Pair][] = [];
@@ -70,13 +89,14 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       // With a trunk prefix: the tracking number's national form's; where neither number's national form
       // writes it but the original did (Brazil's `(011)`), its country's.
       const dialled = tracking.trunk || (d.trunk ? "" : dial(tracking));
-      if (mode !== 1 || (!bare && (!trunk || dialled === trunk))) {
+      if (mode === 2 || !(d.inland || tracking.inland || bare || (trunk && dialled !== trunk))) {
         into.push([found, [d, tracking, mode, swap]]);
         continue;
       }
-      into.push([{ ...found, form: "international" }, [d, tracking, 1, swap]]);
-      if (trunk) into.push([{ ...found, form: "trunk" }, [{ ...d, nsn: trunk + d.nsn }, withPrefix(tracking, dialled), 1, swap]]);
-      into.push([{ ...found, form: "bare" }, [d, withPrefix(tracking, bare), 1, swap]]);
+      const [nd, nt] = [inland(d), inland(tracking)];
+      into.push([{ ...found, form: "international" }, [d, tracking, mode, swap]]);
+      if (trunk) into.push([{ ...nd, trunk, form: "trunk" }, pairOf(prefixed(nd, trunk), prefixed(nt, dialled), swap)]);
+      into.push([{ ...nd, form: "bare" }, pairOf(prefixed(nd, ""), prefixed(nt, bare), swap)]);
     }
   }
   const all = [...own, ...every];

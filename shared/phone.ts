@@ -3,7 +3,7 @@
  * Every number the API accepts becomes E.164 here, and every number it hands to the snippet
  * is broken into the parts the snippet matches and writes with (PhoneParts).
  */
-import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { type CountryCode, Metadata, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import type { PhoneParts } from "./protocol";
 
 type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
@@ -49,9 +49,39 @@ export function phoneParts(e164: string): PhoneParts {
   const national = parsed.formatNational();
   const nsn = parsed.nationalNumber;
   const nationalDigits = national.replace(/\D/g, "");
-  const trunk = nationalDigits.endsWith(nsn) ? nationalDigits.slice(0, nationalDigits.length - nsn.length) : "";
+  const number = { e164: parsed.number, cc: parsed.countryCallingCode, nsn };
+  if (!nationalDigits.endsWith(nsn)) {
+    // The national form is not the nsn after a trunk prefix: Argentina's mobiles are +54 9 11
+    // 2345-6789 and, nationally, 011 15-2345-6789 (the 9 left out, a 15 after the area code). The
+    // groups are the international form's (its digits are the nsn's), `inland` the national form's.
+    const plan = new Metadata();
+    plan.selectNumberingPlan(parsed.country as CountryCode);
+    // (The typings leave out the plan's nationalPrefix(), which libphonenumber-js has.)
+    const prefix = String((plan.numberingPlan as unknown as { nationalPrefix(): string | undefined }).nationalPrefix() || "");
+    const trunk = prefix && nationalDigits.startsWith(prefix) ? prefix : "";
+    return { ...number, trunk, national, groups: digitRuns(parsed.formatInternational()).slice(1), inland: withoutLeading(digitRuns(national), trunk.length) };
+  }
+  const trunk = nationalDigits.slice(0, nationalDigits.length - nsn.length);
   // The nsn's groups as the national form writes them: its digit runs, the trunk prefix's digits left out.
-  let skip = trunk.length;
-  const groups = national.replace(/\d/g, (c) => (skip-- > 0 ? "" : c)).match(/\d+/g) ?? [];
-  return { e164: parsed.number, cc: parsed.countryCallingCode, nsn, trunk, national, groups };
+  return { ...number, trunk, national, groups: withoutLeading(digitRuns(national), trunk.length) };
+}
+
+/**
+ * Parts stored before `inland` was (an Argentine mobile's: its groups then were its national form's
+ * digit runs, trunk prefix and all) are made again.
+ */
+export const partsCurrent = (p: PhoneParts): boolean => p.inland !== undefined || p.national.replace(/\D/g, "").endsWith(p.nsn);
+
+const digitRuns = (text: string): string[] => text.match(/\d+/g) ?? [];
+
+/** Digit runs without their first `count` digits (a trunk prefix written in the first). */
+function withoutLeading(runs: string[], count: number): string[] {
+  let skip = count;
+  return runs
+    .map((run) => {
+      const cut = Math.min(skip, run.length);
+      skip -= cut;
+      return run.slice(cut);
+    })
+    .filter((run) => run !== "");
 }

@@ -92,6 +92,13 @@ export interface PhoneParts {
    * destination's nsn its own.)
    */
   groups: string[];
+  /**
+   * Only where the national form is not the nsn after the trunk prefix (Argentina's mobiles: nsn
+   * 91123456789, nationally 011 15-2345-6789): the national form's groups after the trunk prefix,
+   * ["11", "15", "2345", "6789"]; `groups` are then the international form's. The worker finds and
+   * writes such a number's national forms by them (shared/pairs.ts); the snippet never reads it.
+   */
+  inland?: string[];
 }
 
 /**

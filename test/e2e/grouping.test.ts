@@ -35,6 +35,15 @@ const WORLD_POOLS = [
   // Sydney ((02) xxxx xxxx) with an Australian mobile (04xx xxx xxx).
   ["sydney", "+61298765432", "+61412345678"],
 ] as const;
+/** Another page's (an allocation asks at most five pools). */
+const MORE_POOLS = [
+  // Sydney with a freecall number: dialled without the 0 (its own trunk prefix, none).
+  ["freecall", "+61298765433", "+611800123456"],
+  // Jakarta's (021) 8350123, two groups, with a mobile of three: one closing parenthesis.
+  ["jakarta", "+62218350123", "+62812345678"],
+  // An Argentine mobile with another: 011 15-… nationally, +54 9 11 … internationally.
+  ["mobile-ar", "+5491123456789", "+5491187654321"],
+] as const;
 
 /** [element id, as written on the page, as it must read after the swap]. */
 const UK_FORMS = [
@@ -44,6 +53,8 @@ const UK_FORMS = [
   ["mcr-paren", "(020) 7946-0958", "(0161) 496-0000"],
   ["mcr-dots", "020.7946.0958", "0161.496.0000"],
   ["mcr-none", "02079460958", "01614960000"],
+  // A line break of the page's source inside the number.
+  ["mcr-break", "020\n7946 0958", "0161\n496 0000"],
   // Typeset: no-break spaces, non-breaking hyphens (kept as the separators they are).
   ["mcr-nbsp", "020\u00a07946\u00a00958", "0161\u00a0496\u00a00000"],
   ["mcr-nbhy", "020\u20117946\u20110958", "0161\u2011496\u20110000"],
@@ -70,6 +81,14 @@ const WORLD_FORMS = [
   ["sydney-nat", "02 9876 5432", "0412 345 678"],
   ["sydney-intl", "+61 2 9876 5432", "+61 412 345 678"],
 ] as const;
+const MORE_FORMS = [
+  ["freecall-paren", "(02) 9876 5433", "(1800) 123 456"],
+  ["freecall-nat", "02 9876 5433", "1800 123 456"],
+  ["freecall-intl", "+61 2 9876 5433", "+61 1800 123 456"],
+  ["jakarta-paren", "(021) 8350123", "(0812) 345 678"],
+  ["ar-nat", "011 15-2345-6789", "011 15-8765-4321"],
+  ["ar-intl", "+54 9 11 2345-6789", "+54 9 11 8765-4321"],
+] as const;
 
 const page = (forms: readonly (readonly [string, string, string])[], pools: readonly (readonly [string, string, string])[], links: string) =>
   bed.html(`${forms.map(([id, written]) => `<p>Call <span id="${id}">${written}</span> today.</p>`).join("\n")}\n${links}`, {
@@ -87,7 +106,7 @@ async function expectSwapped(v: View, forms: readonly (readonly [string, string,
 }
 
 beforeAll(async () => {
-  const [first, ...rest] = [...UK_POOLS, ...WORLD_POOLS];
+  const [first, ...rest] = [...UK_POOLS, ...WORLD_POOLS, ...MORE_POOLS];
   const acct = await createAccountWithPool(bed.worker.url, bed.site.url, {
     id: first[0],
     name: first[0],
@@ -106,6 +125,7 @@ beforeAll(async () => {
       WORLD_POOLS,
       `<a id="tel-berlin" href="tel:+49-30-12345678">Anrufen</a> <a id="tel-flowers" href="tel:1-800-FLOWERS">Order</a>`,
     ),
+    "/more": page(MORE_FORMS, MORE_POOLS, `<a id="tel-ar" href="tel:+5491123456789">WhatsApp</a>`),
   });
 });
 
@@ -131,6 +151,16 @@ describe("across countries", () => {
     await expectSwapped(v, WORLD_FORMS);
     expect(await href(v, "#tel-berlin")).toBe("tel:+49891234567");
     expect(await href(v, "#tel-flowers")).toBe("tel:+18885550123");
+    expect(await fetched(v)).toBe(1);
+    expect(v.warnings).toEqual([]);
+  });
+});
+
+describe("another trunk prefix, another national form", () => {
+  it("a freecall number in place of a Sydney one without the 0, a Jakarta number's mobile with one closing parenthesis, an Argentine mobile with its 15 nationally and its 9 after +54", async () => {
+    const v = await bed.open("/more");
+    await expectSwapped(v, MORE_FORMS);
+    expect(await href(v, "#tel-ar")).toBe("tel:+5491187654321");
     expect(await fetched(v)).toBe(1);
     expect(v.warnings).toEqual([]);
   });

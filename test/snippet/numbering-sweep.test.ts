@@ -25,6 +25,8 @@ const TYPES = [T.FIXED_LINE, T.MOBILE, T.TOLL_FREE, T.SHARED_COST, T.UAN, T.VOIP
 
 const e164 = (n: gl.PhoneNumber) => util.format(n, E164);
 const digits = (s: string) => s.replace(/\D/g, "");
+/** Each "(" closed by one ")" after it, none left open or closed twice. */
+const paired = (s: string) => /^[^()]*(\([^()]*\)[^()]*)*$/.test(s);
 
 /** Another valid number of the same type: the example with its tenth digit changed. */
 function sibling(n: gl.PhoneNumber): gl.PhoneNumber | null {
@@ -42,19 +44,13 @@ const swapped = (destination: string, tracking: string, text: string) => {
   return find(text, RegExp(pattern(numbers), "g"), pairs, (written, [d, n, mode]) => (n ? write(written, d, n, mode) : written));
 };
 
-/**
- * Not handled (snippet/README.md): an Argentine mobile's national form (`011 15-2345-6789`) is not
- * its nsn after a trunk prefix (+54 9 11 2345-6789).
- */
-const argentineMobile = (n: gl.PhoneNumber) => util.getRegionCodeForNumber(n) === "AR" && util.getNumberType(n) === T.MOBILE;
-
 describe("every region's example numbers", () => {
   const examples = util
     .getSupportedRegions()
     .flatMap((region) => TYPES.map((type) => util.getExampleNumberForType(region, type)).filter((n): n is gl.PhoneNumber => !!n && util.isValidNumber(n)))
     // Where the two libraries write a number's national form with other digits (another trunk
     // prefix: metadata of another date), there is no one answer to check against.
-    .filter((n) => digits(util.format(n, NATIONAL)) === digits(parsePhoneNumberFromString(e164(n))!.formatNational()) && !argentineMobile(n));
+    .filter((n) => digits(util.format(n, NATIONAL)) === digits(parsePhoneNumberFromString(e164(n))!.formatNational()));
 
   it("covers the world", () => {
     expect(new Set(examples.map((n) => util.getRegionCodeForNumber(n))).size).toBeGreaterThan(200);
@@ -78,6 +74,9 @@ describe("every region's example numbers", () => {
           const out = swapped(e164(destination), e164(tracking), `Call ${original} today`).slice(5, -6);
           checked++;
           if (digits(out) !== digits(want)) wrong.push(`${region}: ${original} → ${out}, not the digits of ${want}`);
+          // A number of one group (Turkey's 444 numbers, as libphonenumber-js writes them) has no
+          // separator to close the parenthesis of an original's `(0212)`: snippet/README.md, Not handled.
+          if (!paired(out) && phoneParts(e164(tracking)).groups.length > 1) wrong.push(`${region}: ${original} → ${out}, parentheses unpaired`);
         }
       }
     }

@@ -8,7 +8,7 @@
  * wrapper over leases.ts, number-set.ts, health.ts, alerts.ts and the replay log.)
  */
 import { DurableObject } from "cloudflare:workers";
-import { phoneParts } from "../../shared/phone";
+import { partsCurrent, phoneParts } from "../../shared/phone";
 import type { PhoneParts } from "../../shared/protocol";
 import type { NumberPage, NumberPageQuery, PoolFigures } from "../domain/pool-figures";
 import { emptyFigures as noReplay, type ReplayFigures, replay } from "../domain/replay";
@@ -325,11 +325,12 @@ export class PoolObject extends DurableObject<Env> {
     this.gate = new Gate(gate);
   }
 
-  /** A number's parts: remembered, else as stored when it was added, else made (numbers added before parts were stored). */
+  /** A number's parts: remembered, else as stored when it was added, else made (numbers added before parts were stored, and parts stored before an Argentine mobile's were right: shared/phone.ts partsCurrent). */
   private partsOf(number: string, stored?: string | null): PhoneParts {
     let p = this.parts.get(number);
     if (!p) {
-      p = stored ? (JSON.parse(stored) as PhoneParts) : phoneParts(number);
+      const kept = stored ? (JSON.parse(stored) as PhoneParts) : null;
+      p = kept && partsCurrent(kept) ? kept : phoneParts(number);
       this.parts.set(number, p);
     }
     return p;

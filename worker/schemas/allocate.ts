@@ -79,6 +79,10 @@ const PhonePartsSchema = z
     trunk: z.string(),
     national: z.string(),
     groups: z.array(z.string()).openapi({ description: "The nsn's digit groups as the national form writes them (trunk prefix left out)." }),
+    inland: z.array(z.string()).optional().openapi({
+      description:
+        "Only where the national form is not the nsn after the trunk prefix (Argentina's mobiles: nsn 91123456789, nationally 011 15-2345-6789): the national form's groups after the trunk prefix; `groups` are then the international form's.",
+    }),
   })
   .openapi("PhoneParts");
 
