@@ -32,8 +32,9 @@ export const report = (answer: Cached, pairs: Pair[], seen: Record<string, 1>) =
       "for",
       pool.destinations.map((d) => (d.e164 == "*" ? "every phone number (replaceAll)" : d.e164)).join(", "),
     );
-  // A replaceAll pool's pair is repeated last (its bare digits' group): told once.
-  for (const [destination, number] of pairs.filter((p, i) => i < pairs.length - 1 || p[0].e164 != "*"))
+  // Each destination told once: a replaceAll pool's pair is repeated last (its bare digits' group),
+  // and a destination written otherwise nationally than internationally has a pair per form (shared/pairs.ts).
+  for (const [destination, number] of pairs.filter((p, i) => pairs.findIndex((q) => q[0].e164 == p[0].e164) == i))
     if (seen[destination.e164])
       trace(
         destination.e164 == "*"

@@ -1,5 +1,6 @@
 /** Debug mode (snippet/debug.ts): the console says what was found, which rule and pool, and why something was not swapped. */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { phoneParts } from "../../shared/phone";
 import { debug } from "../../snippet/debug";
 import { alloc, answer, flush, page, reset, run, stubFetch, US, US_T } from "./helpers";
 
@@ -40,6 +41,18 @@ describe("debug report", () => {
     expect(lines).toContainEqual("found +18005550199 on the page: swapped for +18005550123");
     expect(lines).toContainEqual(expect.stringContaining('"212-555-0111" looks like a phone number but is no destination'));
     expect(lines.join("\n")).not.toContain('"(800) 555-0123" looks like');
+  });
+
+  it("tells each destination once, also one found in a pattern group per written form (another trunk prefix)", async () => {
+    const pools = [alloc("au", [phoneParts("+61298765432"), phoneParts("+61398765432")], phoneParts("+611800123456"))];
+    const sent = answer(pools);
+    expect(sent.pairs.length).toBeGreaterThan(2);
+    stubFetch(sent);
+    page("<p>Sydney (02) 9876 5432</p>");
+    await run().number();
+    const lines = said();
+    expect(lines.filter((l: string) => l === "found +61298765432 on the page: swapped for +611800123456")).toHaveLength(1);
+    expect(lines.filter((l: string) => l.startsWith("destination +61398765432 ((03) 9876 5432) not found on this page"))).toHaveLength(1);
   });
 
   it("no rule matched; nothing phone-like; a pool with no number", async () => {
