@@ -46,8 +46,15 @@ const prefixed = (p: PhoneParts, trunk: string): PhoneParts => ({
   groups: trunk ? [trunk + p.groups[0], ...p.groups.slice(1)] : p.groups,
 });
 
-/** A destination's pair: the tracking number to write in its place, how, and its `dni:swap` detail. */
-const pairOf = (destination: PhoneParts, tracking: PhoneParts, swap: Pair[3]): Pair => [destination, tracking, writeMode(destination, tracking), swap];
+/**
+ * A destination's pair for a national form: the tracking number to write in its place, how, and its
+ * `dni:swap` detail. A tracking number of one group (Turkey's `4441444`) is written in its national
+ * form: in the original's prefix it would leave a parenthesis open (`(0212) 345 67 89`).
+ */
+const pairOf = (destination: PhoneParts, tracking: PhoneParts, swap: Pair[3]): Pair => {
+  const mode = writeMode(destination, tracking);
+  return [destination, tracking, mode === 1 && tracking.groups.length < 2 ? 2 : mode, swap];
+};
 
 /**
  * What the snippet finds and what it writes, in one order: the pattern's numbers (one group each)

@@ -67,6 +67,12 @@ describe("another trunk prefix", () => {
     expect(swapped(pools, "UK 020 7946 0958, AU 02 9876 5432")).toBe("UK 1800 123 456, AU 1800 123 456");
   });
 
+  it("a tracking number of one group in its national form in place of a national original: no parenthesis left open", () => {
+    // Turkey's 444 numbers (one group as libphonenumber-js writes them) for an Istanbul number.
+    const pools = pool(["+902123456789"], "+904441444");
+    expect(swapped(pools, "Tel (0212) 345 67 89, 0212 345 67 89, +90 212 345 67 89")).toBe("Tel 4441444, 4441444, +90 4441444");
+  });
+
   it("changes nothing where the trunk prefix is the same (a London number for a Manchester one)", () => {
     const pools = pool(["+441614960000"], "+442079460958");
     expect(findings(pools, "direct", dialTrunk).numbers).toHaveLength(1);
