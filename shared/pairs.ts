@@ -95,14 +95,14 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       const bare = d.trunk ? "" : tracking.trunk;
       // With a trunk prefix: the tracking number's national form's; where neither number's national form
       // writes it but the original did (Brazil's `(011)`), its country's.
-      const dialled = tracking.trunk || (d.trunk ? "" : dial(tracking));
-      if (mode === 2 || !(d.inland || tracking.inland || bare || (trunk && dialled !== trunk))) {
+      const dialled = () => tracking.trunk || (d.trunk ? "" : dial(tracking));
+      if (mode === 2 || !(d.inland || tracking.inland || bare || (trunk && dialled() !== trunk))) {
         into.push([found, [d, tracking, mode, swap]]);
         continue;
       }
       const [nd, nt] = [inland(d), inland(tracking)];
       into.push([{ ...found, form: "international" }, [d, tracking, mode, swap]]);
-      if (trunk) into.push([{ ...nd, trunk, form: "trunk" }, pairOf(prefixed(nd, trunk), prefixed(nt, dialled), swap)]);
+      if (trunk) into.push([{ ...nd, trunk, form: "trunk" }, pairOf(prefixed(nd, trunk), prefixed(nt, dialled()), swap)]);
       into.push([{ ...nd, form: "bare" }, pairOf(prefixed(nd, ""), prefixed(nt, bare), swap)]);
     }
   }

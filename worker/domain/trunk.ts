@@ -23,12 +23,13 @@ export function unwrittenTrunk(p: PhoneParts): string {
   return prefix === p.cc ? "" : prefix;
 }
 
-/** Trunk prefixes dialled, by number: a few destinations and the tracking numbers answered lately. */
-const dialled = new Map<string, string>();
+/** The trunk prefixes of the country codes seen (a country code's countries share theirs: +44's, +61's, +7's). */
+const byCountryCode = new Map<string, string>();
 
 /**
  * A number's trunk prefix as its country dials it (shared/pairs.ts DialTrunk): as its national
- * form writes it, else the country's (unwrittenTrunk). Remembered per number in the isolate: it is
- * asked for a destination and its tracking number on every allocation that writes another grouping.
+ * form writes it, else the country's (unwrittenTrunk), remembered per country code in the isolate:
+ * an allocation asks it for its destinations and, when they take one, its tracking number (each
+ * first allocation another number: parsing it would cost more than the allocation's own work).
  */
-export const dialTrunk = (p: PhoneParts): string => p.trunk || (dialled.get(p.e164) ?? remember(dialled, 2000, p.e164, unwrittenTrunk(p)));
+export const dialTrunk = (p: PhoneParts): string => p.trunk || (byCountryCode.get(p.cc) ?? remember(byCountryCode, 300, p.cc, unwrittenTrunk(p)));
