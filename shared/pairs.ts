@@ -14,8 +14,8 @@ export const writeMode = (destination: PhoneParts, tracking: PhoneParts): WriteM
 
 /**
  * Which of a number's written forms a group of the pattern finds (shared/pattern.ts): every form
- * (none given), or one of a number split by the trunk prefix: "international" (after a country
- * code), "trunk" (national, with its country's trunk prefix), "bare" (national, without one).
+ * (none given), or one of a number split by written form (findings): "international" (after a
+ * country code), "trunk" (national, with its country's trunk prefix), "bare" (national, without one).
  */
 export type Form = "international" | "trunk" | "bare";
 /** A destination as the pattern finds it. */
