@@ -116,6 +116,16 @@ describe("every number of the destination's country", () => {
     }
   });
 
+  it("never an IPv4 address, in any country whose numbers have its digits; a number written with dots still", () => {
+    const text = "Server 192.168.100.200, gateway 203.0.113.195. Router 172.16.254.1 (v10.0.0.1).";
+    for (const dest of ["+919876543210", "+12125550100", "+5511987654321", "+8613123456789", "+61291234567", "+972501234567"]) {
+      expect(found(dest, text), dest).toEqual([]);
+    }
+    expect(found("+12125550100", `${text} Call 212.555.0101.`)).toEqual(["212.555.0101"]);
+    // A part with a leading zero is no address's: Lausanne's number written with dots.
+    expect(found("+41211234567", "Tél. 021.123.45.67")).toEqual(["021.123.45.67"]);
+  });
+
   it("has no lookbehind, which Safari before 16.4 cannot compile (a page there would keep every number)", () => {
     for (const dest of ["+18005550199", "+442079460000", "+4930123456789", "+61291234567", "+33142685300", "+819012345678"]) {
       const parts = phoneParts(dest);

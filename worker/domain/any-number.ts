@@ -55,6 +55,15 @@ const DATE =
   `|(?:19|20)\\d\\d\\s{0,2}[/${DASHES}]\\s{0,2}(?:19|20)\\d\\d(?!\\d)` +
   `|\\d{1,2}[.:]\\d\\d\\s{0,2}[${DASHES}]\\s{0,2}\\d{1,2}[.:]\\d\\d(?!\\d))`;
 
+/** An IPv4 address's part: 0–255, no leading zero (a Swiss `021.123.45.67` has one: a number). */
+const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+/**
+ * An IPv4 address (a server's `192.168.100.200`, a gateway's `203.0.113.195`: digits enough for a
+ * number in India, the US and a dozen more countries): never a number. Four parts split by dots,
+ * no digit after them (a sentence's full stop may follow). (A number written so, `91.123.45.67` for Madrid, is left alone too.)
+ */
+const IPV4 = `(?!(?:${OCTET}\\.){3}${OCTET}(?!\\.?\\d))`;
+
 /**
  * The digits a national number may start with: the first atom of each alternative of the plan's
  * pattern (`[2-9]\d{9}|3\d{6}` → 2-9 and 3), as one character class body.
@@ -171,7 +180,7 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
   // is before them is the pattern's bare branch's guard: shared/pattern.ts), with the trunk prefix
   // as in groups (without it, where people write it, an article number or an EAN in a table cell).
   const bare = `${trunkThen("")}${nsn("")}(?![^\\0])`;
-  return { written: `${DATE}(?:${intl}|${grouped})`, bare: `${DATE}${bare}` };
+  return { written: `${DATE}${IPV4}(?:${intl}|${grouped})`, bare: `${DATE}${bare}` };
 }
 
 /** Every number of the countries of these numbers (a replaceAll pool's destinations). */
