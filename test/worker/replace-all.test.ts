@@ -116,12 +116,15 @@ describe("every number of the destination's country", () => {
     }
   });
 
-  it("never an IPv4 address, in any country whose numbers have its digits; a number written with dots still", () => {
+  it("never an IPv4 address or a 00-prefixed EAN, in any country whose numbers have their digits; a number written with dots or separators still", () => {
     const text = "Server 192.168.100.200, gateway 203.0.113.195. Router 172.16.254.1 (v10.0.0.1).";
     for (const dest of ["+919876543210", "+12125550100", "+5511987654321", "+8613123456789", "+61291234567", "+972501234567"]) {
       expect(found(dest, text), dest).toEqual([]);
     }
     expect(found("+12125550100", `${text} Call 212.555.0101.`)).toEqual(["212.555.0101"]);
+    // After 00 or 011 without any separator, 13 digits are as likely an EAN (a UPC's, 001…) as a call abroad.
+    expect(found("+12125550100", "0012345678905")).toEqual([]);
+    expect(found("+12125550100", "UPC 0012345678905, call 001 212 555 0104 or +12125550105")).toEqual(["001 212 555 0104", "+12125550105"]);
     // A part with a leading zero is no address's: Lausanne's number written with dots.
     expect(found("+41211234567", "Tél. 021.123.45.67")).toEqual(["021.123.45.67"]);
   });

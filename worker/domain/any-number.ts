@@ -159,7 +159,10 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
   const lengths = [...byLength.keys()].sort((a, b) => b - a);
   if (!lengths.length) return NONE;
   const nsn = (sep: string) => `(?:${lengths.map((n) => `[${[...byLength.get(n)!].join("")}](?:${sep}\\d){${n - 1}}`).join("|")})`;
-  const intl = `(?:\\+|00|011)[\\s.${DASHES}]?${cc}${S}(?:\\(0\\)${S})?${nsn(S)}`;
+  // After "+", in any form; after the 00 or 011 of an international call only with a separator
+  // somewhere (a lookahead over the digits up to it): 13 digits starting 001 are as likely an EAN.
+  const seps = `[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]`;
+  const intl = `(?:\\+|(?=\\d{1,${3 + cc.length + lengths[0]! - 1}}${seps}{1,3}\\d)(?:00|011))[\\s.${DASHES}]?${cc}${S}(?:\\(0\\)${S})?${nsn(S)}`;
   // Where the trunk prefix is written, the leading digits of the formats written without it
   // (Australia's 1300, 1800 numbers): those numbers need none. (Their most precise leading-digit
   // pattern, and only one that tells numbers apart: by a first digit alone, Australia's, Ireland's
@@ -175,7 +178,7 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
   const trunkThen = (sep: string) =>
     trunk ? (trunkWritten ? (withoutTrunk ? `(?:${trunk}${sep}|(?=(?:${withoutTrunk})))` : `${trunk}${sep}`) : `(?:${trunk}${sep})?`) : "";
   // A separator (one to three) somewhere before the last digit: lookahead over the digits up to it.
-  const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]{1,3}\\d)\\(?${trunkThen(S)}${nsn(S)}`;
+  const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}${seps}{1,3}\\d)\\(?${trunkThen(S)}${nsn(S)}`;
   // Bare digits: only as a whole text or a whole element's text (nothing but a border around; what
   // is before them is the pattern's bare branch's guard: shared/pattern.ts), with the trunk prefix
   // as in groups (without it, where people write it, an article number or an EAN in a table cell).
