@@ -3,7 +3,7 @@
  * 2345-6789 and, nationally, 011 15-2345-6789 (the 9 left out, a 15 after the area code). The
  * allocation's pattern and pairs, run through the snippet's own find and write.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { phoneParts } from "../../shared/phone";
 import type { AllocateResponse } from "../../shared/protocol";
@@ -56,5 +56,22 @@ describe("Argentina's mobiles", () => {
     const answer = (await allocate(acct.siteKey, sessionId())).json as AllocateResponse;
     expect(answer.pools[0]!.number).toEqual(phoneParts(mobile));
     expect(swapped(answer, "Tel. 011 2345-6789")).toBe("Tel. 011 15-8765-4323");
+  });
+
+  it("a destination's parts stored before, wrong, are made again when the pool object loads", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "ar", name: "AR", trackingNumbers: ["+5491187654324"], destinations: ["+5491123456780"], isDefault: true });
+    const stub = poolStub(acct.accountId, "ar");
+    // As an older version stored the pushed settings: no inland groups, the national form's digit runs as groups.
+    await runInDurableObject(stub, (_instance, state) => {
+      const row = state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'settings'").one();
+      const settings = JSON.parse(row.value) as { destinations: Record<string, unknown>[] };
+      settings.destinations = settings.destinations.map(({ inland: _, ...d }) => ({ ...d, trunk: "", groups: ["011", "15", "2345", "6780"] }));
+      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'settings'", JSON.stringify(settings));
+    });
+    await evictDurableObject(stub);
+    const answer = (await allocate(acct.siteKey, sessionId())).json as AllocateResponse;
+    expect(answer.pools[0]!.destinations).toEqual([phoneParts("+5491123456780")]);
+    expect(swapped(answer, "Llamá al 011 15-2345-6780")).toBe("Llamá al 011 15-8765-4324");
   });
 });

@@ -102,7 +102,7 @@ export class PoolObject extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => {
       if (!hasSchema(ctx.storage)) return;
       migrate(ctx.storage, MIGRATIONS);
-      this.settings = this.meta<PoolSettings>("settings");
+      this.settings = current(this.meta<PoolSettings>("settings"));
       const gate = this.meta<AccountGate>("gate");
       this.gate = gate ? new Gate(gate) : null;
       this.version = this.meta<number>("version");
@@ -371,4 +371,14 @@ export class PoolObject extends DurableObject<Env> {
     else await this.ctx.storage.setAlarm(at);
     this.alarmAt = at;
   }
+}
+
+/**
+ * Settings as stored, their destinations' parts made again where an older version stored them
+ * wrong (an Argentine mobile's: shared/phone.ts partsCurrent), until the account pushes the pool's
+ * config again.
+ */
+function current(settings: PoolSettings | null): PoolSettings | null {
+  if (!settings || settings.destinations.every((d) => d.e164 === "*" || partsCurrent(d))) return settings;
+  return { ...settings, destinations: settings.destinations.map((d) => (d.e164 === "*" || partsCurrent(d) ? d : phoneParts(d.e164))) };
 }
