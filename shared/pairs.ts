@@ -47,14 +47,18 @@ const prefixed = (p: PhoneParts, trunk: string): PhoneParts => ({
 });
 
 /**
- * A destination's pair for a national form: the tracking number to write in its place, how, and its
- * `dni:swap` detail. A tracking number of one group (Turkey's `4441444`) is written in its national
- * form: in the original's prefix it would leave a parenthesis open (`(0212) 345 67 89`).
+ * A destination's pair for a national form: the tracking number to write in its place, written in
+ * the groups given (1: its national groups with its trunk prefix, PhoneParts.groups), and its
+ * `dni:swap` detail. The number's other parts stay its own: `dni.number()` hands them to the page.
+ * A tracking number of one group (Turkey's `4441444`) is written in its national form: in the
+ * original's prefix it would leave a parenthesis open (`(0212) 345 67 89`).
  */
-const pairOf = (destination: PhoneParts, tracking: PhoneParts, swap: Pair[3]): Pair => {
-  const mode = writeMode(destination, tracking);
-  return [destination, tracking, mode === 1 && tracking.groups.length < 2 ? 2 : mode, swap];
-};
+const pairOf = (destination: PhoneParts, tracking: PhoneParts, groups: string[], swap: Pair[3]): Pair => [
+  destination,
+  { ...tracking, groups },
+  groups.length < 2 ? 2 : 1,
+  swap,
+];
 
 /**
  * What the snippet finds and what it writes, in one order: the pattern's numbers (one group each)
@@ -102,8 +106,8 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       }
       const [nd, nt] = [inland(d), inland(tracking)];
       into.push([{ ...found, form: "international" }, [d, tracking, mode, swap]]);
-      if (trunk) into.push([{ ...nd, trunk, form: "trunk" }, pairOf(prefixed(nd, trunk), prefixed(nt, dialled()), swap)]);
-      into.push([{ ...nd, form: "bare" }, pairOf(prefixed(nd, ""), prefixed(nt, bare), swap)]);
+      if (trunk) into.push([{ ...nd, trunk, form: "trunk" }, pairOf(prefixed(nd, trunk), tracking, prefixed(nt, dialled()).groups, swap)]);
+      into.push([{ ...nd, form: "bare" }, pairOf(prefixed(nd, ""), tracking, prefixed(nt, bare).groups, swap)]);
     }
   }
   const all = [...own, ...every];

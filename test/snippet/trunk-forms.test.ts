@@ -4,7 +4,7 @@
  * The worker's pattern and pairs (shared/pairs.ts findings, with the worker's trunk prefixes) run
  * through the snippet's own find and write.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { findings } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import { phoneParts } from "../../shared/phone";
@@ -12,6 +12,7 @@ import type { PoolAllocation } from "../../shared/protocol";
 import { write } from "../../snippet/format";
 import { find } from "../../snippet/match";
 import { dialTrunk } from "../../worker/domain/trunk";
+import { alloc, answer, flush, page, reset, run, stubFetch } from "./helpers";
 
 const pool = (destinations: string[], tracking: string): PoolAllocation[] => [
   { pool: "p", destinations: destinations.map(phoneParts), number: phoneParts(tracking), expiresAt: null, overflow: false },
@@ -79,5 +80,27 @@ describe("another trunk prefix", () => {
     expect(swapped(pools, "0161 496 0000, (0161) 496-0000, +44 161 496 0000, +44 (0)161 496 0000")).toBe(
       "020 7946 0958, (020) 7946-0958, +44 20 7946 0958, +44 (0)20 7946 0958",
     );
+  });
+});
+
+describe("dni.number() of a destination found in a form of its own", () => {
+  beforeEach(() => {
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+  });
+  afterEach(async () => {
+    await flush();
+    reset();
+  });
+
+  it("is the tracking number's own parts, however the destination is written", async () => {
+    stubFetch(answer([alloc("au", [phoneParts(FREECALL)], phoneParts(SYDNEY))]));
+    page("<p>Freecall 1800 123 456</p>");
+    const dni = run();
+    // The parts snippet/README.md documents, { e164, cc, nsn, trunk, national } (a pair's groups are how it writes them).
+    const { groups: _, ...own } = phoneParts(SYDNEY);
+    expect(await dni.number("1800 123 456")).toMatchObject(own);
+    expect(await dni.number("+61 1800 123 456")).toEqual(phoneParts(SYDNEY));
+    expect(await dni.number()).toEqual(phoneParts(SYDNEY));
+    expect(document.body.textContent).toBe("Freecall 02 9876 5432");
   });
 });
