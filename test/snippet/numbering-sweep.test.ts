@@ -16,7 +16,7 @@ import { pattern } from "../../shared/pattern";
 import { phoneParts } from "../../shared/phone";
 import type { PoolAllocation } from "../../shared/protocol";
 import { write } from "../../snippet/format";
-import { find } from "../../snippet/match";
+import { find, phoneLike } from "../../snippet/match";
 import { dialTrunk } from "../../worker/domain/trunk";
 
 const util = gl.PhoneNumberUtil.getInstance();
@@ -89,5 +89,16 @@ describe("every region's example numbers", () => {
     }
     expect(checked).toBeGreaterThan(20_000);
     expect(wrong).toEqual([]);
+  });
+
+  it("each, written nationally or internationally, with spaces, dots or dashes, is phone-like to the first view's test (seven digits or more)", () => {
+    const missed: string[] = [];
+    for (const n of examples) {
+      if (digits(util.format(n, NATIONAL)).length < 7) continue;
+      for (const form of [util.format(n, NATIONAL), util.format(n, INTERNATIONAL)])
+        for (const written of [form, form.replace(/[\s-]+/g, "."), form.replace(/[\s-]+/g, "-")])
+          if (!phoneLike(`Call ${written} today`)) missed.push(`${util.getRegionCodeForNumber(n)}: ${written}`);
+    }
+    expect(missed).toEqual([]);
   });
 });
