@@ -116,6 +116,17 @@ describe("every number of the destination's country", () => {
     }
   });
 
+  it("a toll-free or shared-cost number written without the trunk prefix the country's other numbers take", () => {
+    // Ireland: (01) 234 5678 and 1800 123 456 / 1850 123 456; Palestine's 1800 and 1700; the Philippines' 1800.
+    expect(found("+35312345678", "Call (01) 234 5679, 1800 123 456 or 1850 123 456; not 1234 567 890.")).toEqual([
+      "(01) 234 5679",
+      "1800 123 456",
+      "1850 123 456",
+    ]);
+    expect(found("+97022345678", "1800 123 456 / 1700 123 456")).toEqual(["1800 123 456", "1700 123 456"]);
+    expect(found("+63212345678", "Toll-free 1800 1 234 5678")).toEqual(["1800 1 234 5678"]);
+  });
+
   it("never an IPv4 address or a 00-prefixed EAN, in any country whose numbers have their digits; a number written with dots or separators still", () => {
     const text = "Server 192.168.100.200, gateway 203.0.113.195. Router 172.16.254.1 (v10.0.0.1).";
     for (const dest of ["+919876543210", "+12125550100", "+5511987654321", "+8613123456789", "+61291234567", "+972501234567"]) {

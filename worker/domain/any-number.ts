@@ -112,6 +112,18 @@ export function firstDigits(pattern: string): string {
   return out.has("0-9") ? "0-9" : [...out].join("");
 }
 
+/**
+ * A kind of number's own start where it is specific: its pattern's opening digits and digit
+ * classes, three or more (`1800\d{6}` → `1800`, `18[59]0\d{6}` → `18[59]0`), else "".
+ */
+export function specificStart(pattern: string): string {
+  const start = /^(?:\d|\[[\d-]+\])+/.exec(pattern)?.[0] ?? "";
+  return (start.match(/\d|\[[^\]]*\]/g) ?? []).length >= 3 ? start : "";
+}
+
+/** The kinds of number whose start may stand for a broad format's leading digits (not fixed lines or mobiles: too many). */
+const SPECIFIC = ["TOLL_FREE", "SHARED_COST", "UAN", "VOIP"];
+
 /** A leading-digit pattern that one in ten three-digit starts (or more) would meet: it tells nothing apart. */
 function broad(leading: string): boolean {
   const re = RegExp(`^(?:${leading})`);
@@ -140,7 +152,13 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
   const trunk = trunkOf(plan);
   // The trunk prefix is written when most of the country's national formats write it.
   const formats = plan.formats();
-  const trunkWritten = trunk !== "" && formats.filter((f) => String(f.nationalPrefixFormattingRule() || "").includes(trunk)).length * 2 > formats.length;
+  // A format writes it when its rule puts it before the first group ("0$1", "(0$1)"); a rule without
+  // the group ("0": Australia's 1800 numbers, China's mobiles, Peru's) writes the number without it.
+  const writesTrunk = (f: (typeof formats)[number]) => {
+    const rule = String(f.nationalPrefixFormattingRule() || "");
+    return rule.includes("$1") && rule.includes(trunk);
+  };
+  const trunkWritten = trunk !== "" && formats.filter(writesTrunk).length * 2 > formats.length;
   // Each length a kind of number has, with the digits such numbers start with: not every length
   // with every first digit (an Italian amount, a Brazilian postcode, an Indian IP address would be
   // numbers then).
@@ -167,10 +185,18 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
   // (Australia's 1300, 1800 numbers): those numbers need none. (Their most precise leading-digit
   // pattern, and only one that tells numbers apart: by a first digit alone, Australia's, Ireland's
   // or Thailand's business and order numbers would be numbers.)
+  const specific = SPECIFIC.map((name) => specificStart(plan.type(name)?.pattern() ?? "")).filter((start) => start);
   const withoutTrunk = trunkWritten
     ? formats
-        .map((f) => (String(f.nationalPrefixFormattingRule() || "").includes(trunk) ? "" : (f.leadingDigitsPatterns().slice(-1)[0] ?? "")))
-        .filter((leading) => leading && !broad(leading))
+        .flatMap((f) => {
+          if (writesTrunk(f)) return [];
+          const leading = f.leadingDigitsPatterns().slice(-1)[0] ?? "";
+          if (leading && !broad(leading)) return [leading];
+          // A broad one (a first digit alone): the kinds of number it leads whose own start is
+          // specific (Ireland's 1800 and 1850 numbers, written without the 0), none other.
+          const leads = RegExp(`^(?:${leading || "\\d"})`);
+          return specific.filter((start) => leads.test(start.replace(/\[(\d)[^\]]*\]/g, "$1")));
+        })
         .join("|")
     : "";
   // The trunk prefix, then sep: where people write it, a national number needs it (but those of
