@@ -17,6 +17,7 @@ import { phoneParts } from "../../shared/phone";
 import type { PoolAllocation } from "../../shared/protocol";
 import { write } from "../../snippet/format";
 import { find, phoneLike } from "../../snippet/match";
+import { LINK_NUMBER } from "../../snippet/scan";
 import { dialTrunk } from "../../worker/domain/trunk";
 
 const util = gl.PhoneNumberUtil.getInstance();
@@ -98,6 +99,34 @@ describe("every region's example numbers", () => {
       for (const form of [util.format(n, NATIONAL), util.format(n, INTERNATIONAL)])
         for (const written of [form, form.replace(/[\s-]+/g, "."), form.replace(/[\s-]+/g, "-")])
           if (!phoneLike(`Call ${written} today`)) missed.push(`${util.getRegionCodeForNumber(n)}: ${written}`);
+    }
+    expect(missed).toEqual([]);
+  });
+
+  it("each is found in a tel: link however the link writes it (E.164, national digits, dashes, TEL:, percent-encoded)", () => {
+    const missed: string[] = [];
+    for (const n of examples) {
+      const number = e164(n);
+      const national = util.format(n, NATIONAL);
+      const parts = phoneParts(number);
+      const { numbers, pairs } = findings([{ pool: "p", destinations: [parts], number: parts, expiresAt: null, overflow: false }], "direct", dialTrunk);
+      const destinations = RegExp(pattern(numbers), "g");
+      for (const href of [
+        `tel:${number}`,
+        `tel:${digits(national)}`,
+        `tel:${national.replace(/[\s()]+/g, "-").replace(/^-|-$/g, "")}`,
+        `TEL:${number}`,
+        `tel:${encodeURIComponent(number)}`,
+        `tel:${number};ext=12`,
+      ]) {
+        // As the snippet reads a link's number (scan.ts), then finds it.
+        let hit = false;
+        find(unescape(LINK_NUMBER.exec(href)![1]!), destinations, pairs, (written) => {
+          hit = true;
+          return written;
+        });
+        if (!hit) missed.push(href);
+      }
     }
     expect(missed).toEqual([]);
   });
