@@ -163,7 +163,11 @@ export interface AllocateResponse {
    * (pools, then each pool's destinations), one group each, in any written form (shared/pattern.ts).
    */
   pattern: string;
-  /** Each destination (in the pattern's group order) with its pool's number, how to write it and its dni:swap detail; a replaceAll pool's once more last (shared/pairs.ts). */
+  /**
+   * Each destination (in the pattern's group order; once per written form where its forms are
+   * written differently: shared/pairs.ts findings) with its pool's number, how to write it and its
+   * dni:swap detail; a replaceAll pool's once more last.
+   */
   pairs: Pair[];
   /**
    * How long the answer may be used, ms (shared/lease.ts): until the earliest lease ends by the
