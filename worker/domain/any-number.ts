@@ -116,7 +116,7 @@ export function firstDigits(pattern: string): string {
  * A kind of number's own start where it is specific: its pattern's opening digits and digit
  * classes, three or more (`1800\d{6}` → `1800`, `18[59]0\d{6}` → `18[59]0`), else "".
  */
-export function specificStart(pattern: string): string {
+function specificStart(pattern: string): string {
   const start = /^(?:\d|\[[\d-]+\])+/.exec(pattern)?.[0] ?? "";
   return (start.match(/\d|\[[^\]]*\]/g) ?? []).length >= 3 ? start : "";
 }
@@ -152,8 +152,8 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
   const trunk = trunkOf(plan);
   // The trunk prefix is written when most of the country's national formats write it.
   const formats = plan.formats();
-  // A format writes it when its rule puts it before the first group ("0$1", "(0$1)"); a rule without
-  // the group ("0": Australia's 1800 numbers, China's mobiles, Peru's) writes the number without it.
+  // A format writes it when its rule puts it before the first group ("0$1", "(0$1)"); one without a
+  // rule (the plan's 0: Australia's 1800 numbers, China's mobiles, Peru's) writes the number without it.
   const writesTrunk = (f: (typeof formats)[number]) => {
     const rule = String(f.nationalPrefixFormattingRule() || "");
     return rule.includes("$1") && rule.includes(trunk);
