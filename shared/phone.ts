@@ -3,7 +3,8 @@
  * Every number the API accepts becomes E.164 here, and every number it hands to the snippet
  * is broken into the parts the snippet matches and writes with (PhoneParts).
  */
-import { type CountryCode, Metadata, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { planOf, trunkOf } from "./numbering-plan";
 import type { PhoneParts } from "./protocol";
 
 type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
@@ -54,10 +55,7 @@ export function phoneParts(e164: string): PhoneParts {
     // The national form is not the nsn after a trunk prefix: Argentina's mobiles are +54 9 11
     // 2345-6789 and, nationally, 011 15-2345-6789 (the 9 left out, a 15 after the area code). The
     // groups are the international form's (its digits are the nsn's), `inland` the national form's.
-    const plan = new Metadata();
-    plan.selectNumberingPlan(parsed.country as CountryCode);
-    // (The typings leave out the plan's nationalPrefix(), which libphonenumber-js has.)
-    const prefix = String((plan.numberingPlan as unknown as { nationalPrefix(): string | undefined }).nationalPrefix() || "");
+    const prefix = trunkOf(planOf(parsed.country as CountryCode));
     const trunk = prefix && nationalDigits.startsWith(prefix) ? prefix : "";
     return { ...number, trunk, national, groups: digitRuns(parsed.formatInternational()).slice(1), inland: withoutLeading(digitRuns(national), trunk.length) };
   }

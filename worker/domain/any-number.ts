@@ -18,19 +18,10 @@
  * it), a range of years or of opening hours; and, as for every destination, anything glued to a
  * letter or digit, or after `$ # + . , / -` or a range's dash (the pattern's guards).
  */
-import { type CountryCode, Metadata, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { planOf, trunkOf } from "../../shared/numbering-plan";
 import { DASHES, type EveryNumber, INVISIBLE, PARENS } from "../../shared/pattern";
 import type { PhoneParts } from "../../shared/protocol";
-
-/** The parts of libphonenumber's numbering plan this reads (its types leave them out). */
-export interface Plan {
-  callingCode(): string;
-  /** A string, or the number 0 (not a string) where the country has no trunk prefix (ES, IT, DK, SG…). */
-  nationalPrefix(): string | number | undefined;
-  possibleLengths(): number[];
-  formats(): { nationalPrefixFormattingRule(): string | 0 | undefined; leadingDigitsPatterns(): string[] }[];
-  type(name: string): { pattern(): string | undefined; possibleLengths(): number[] | undefined } | undefined;
-}
 
 /**
  * The kinds of number a business may show (libphonenumber's types): not premium rate, pagers or
@@ -131,19 +122,6 @@ function broad(leading: string): boolean {
   for (let i = 0; i < 1000; i++) if (re.test(String(i).padStart(3, "0"))) met++;
   return met >= 100;
 }
-
-/** A country's numbering plan, as this reads it. */
-export function planOf(country: CountryCode): Plan {
-  const m = new Metadata();
-  m.selectNumberingPlan(country);
-  return m.numberingPlan as unknown as Plan;
-}
-
-/**
- * A plan's trunk prefix, "" for none. String(): a country without one has the number 0 here, not ""
- * (its national numbers were never found while a 0 stood in for the prefix).
- */
-export const trunkOf = (plan: Plan): string => String(plan.nationalPrefix() || "");
 
 /** Every number of one country (RegExp sources without groups). */
 export function anyNumberOf(country: CountryCode): EveryNumber {

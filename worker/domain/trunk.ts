@@ -8,8 +8,8 @@
  */
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { remember } from "../../shared/bounded-map";
+import { planOf, trunkOf } from "../../shared/numbering-plan";
 import type { PhoneParts } from "../../shared/protocol";
-import { planOf, trunkOf } from "./any-number";
 
 /**
  * The country's trunk prefix when `p`'s national form does not write it, else "". Not for NANP
