@@ -379,6 +379,7 @@ export class PoolObject extends DurableObject<Env> {
  * config again.
  */
 function current(settings: PoolSettings | null): PoolSettings | null {
-  if (!settings || settings.destinations.every((d) => d.e164 === "*" || partsCurrent(d))) return settings;
-  return { ...settings, destinations: settings.destinations.map((d) => (d.e164 === "*" || partsCurrent(d) ? d : phoneParts(d.e164))) };
+  // (ANY_NUMBER's parts are current: no national form, no nsn.)
+  if (!settings || settings.destinations.every(partsCurrent)) return settings;
+  return { ...settings, destinations: settings.destinations.map((d) => (partsCurrent(d) ? d : phoneParts(d.e164))) };
 }
