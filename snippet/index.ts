@@ -18,8 +18,8 @@ import { start, warn } from "./main";
 const page = window as any,
   doc = document;
 try {
-  if (!(page.dni && page.dni.number)) {
-    const queued: IArguments[] = (page.dni && page.dni.q) || [],
+  if (!page.dni?.number) {
+    const queued: IArguments[] = page.dni?.q || [],
       script = doc.currentScript as HTMLScriptElement | null,
       settings = config(FULL && !(script && script.dataset.key) ? doc.querySelector("script[data-key]")! : script!),
       // data-consent, data-domain, data-debug, ?dni_debug=1 (short: fewer bytes; nothing else has them).

@@ -128,7 +128,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
             return written;
           swapped = ++swaps;
           announce(destination, detail!);
-          link && link.setAttribute("href", link.getAttribute("href")!.replace(LINK_NUMBER, ":" + number.e164));
+          link?.setAttribute("href", link.getAttribute("href")!.replace(LINK_NUMBER, ":" + number.e164));
           return write(written, destination, number, mode);
         }),
           (value = find(value, pattern, pairs, swap)),
@@ -208,7 +208,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
         // Aborted after 2 s where the browser has AbortSignal.timeout (Safari 16, Chrome 103,
         // Firefox 100); before those, a late answer still swaps (an AbortController and a timer for
         // them cost 11 B).
-        signal: AbortSignal.timeout && AbortSignal.timeout(2e3),
+        signal: AbortSignal.timeout?.(2e3),
       })
         .then((r) => r.json())
         .then((answer: Cached) => {
@@ -231,8 +231,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     ready = () => Promise.resolve(allocation || request()),
     /** Click-to-reveal: the first click on a [data-dni-reveal] element allocates and swaps inside it. */
     click = (event: Event, target: any = event.target) =>
-      target.closest &&
-      (target = target.closest("[data-dni-reveal]")) &&
+      (target = target.closest?.("[data-dni-reveal]")) &&
       (event.preventDefault(), target.removeAttribute("data-dni-reveal"), ready().then(() => scan([target])));
   /**
    * What to find: the destinations (of an answer or the cache) with their numbers, and their pattern
@@ -269,7 +268,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
   doc.addEventListener("click", click, true);
   // A live answer of this session is used at once, unless this URL brings another campaign click
   // (the worker may begin a new session: asked first).
-  if (cached && cached.asked == asked)
+  if (cached?.asked == asked)
     learn(cached), cached.token == visit.token && cached.at + cached.lease > Date.now() && !RegExp(cached.campaign).test(visit.source.landing!) && use(cached);
   if (!allocation) hide && setTimeout(unhide, 1e3), scan([doc.body]);
   if (DEBUG) {
@@ -291,7 +290,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
 
   const api: Api = ((command: "number", destination?: string, callback?: any) => api[command](destination).then(callback)) as Api;
   api.number = (destination, pair?: any) =>
-    ready().then(() => ((destination ? (find(destination, pattern, pairs, (_, found) => (pair = pair || found)), pair) : pairs[0]) || [])[1] || null);
+    ready().then(() => (destination ? (find(destination, pattern, pairs, (_, found) => (pair = pair || found)), pair) : pairs[0])?.[1] || null);
   if (typeof DNI_BUILD == "undefined" || FULL)
     api.stop = () => {
       live = 0;

@@ -72,7 +72,7 @@ export const walk = (root: Element | ShadowRoot, found: Found, observe: (r: Shad
     data: string,
     shadow: ShadowRoot | null;
   if (((root as ShadowRoot).host || (root as Element)).closest(SKIP)) return;
-  (root as any).matches && (root as Element).matches(LINK) && links.add(root as Element);
+  (root as any).matches?.(LINK) && links.add(root as Element);
   do
     if (!(skipping && skipping.contains(node)))
       if (((skipping = 0), node.nodeType != 3)) {

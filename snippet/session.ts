@@ -27,7 +27,7 @@ export const withhold = (href: string) => {
 };
 
 /** A first-party cookie's raw value. */
-const cookie = (name: string) => (RegExp(`(?:^|; )${name}=([^;]+)`).exec(document.cookie) || [])[1];
+const cookie = (name: string) => RegExp(`(?:^|; )${name}=([^;]+)`).exec(document.cookie)?.[1];
 
 /**
  * This page view's touch: the landing URL (which carries utm_* and the click ids), the referrer,
@@ -41,7 +41,7 @@ export const touch = (ads = true, ga = true, gcl = false): SourceContext => {
     landing: FULL && !ads ? withhold(location.href) : location.href,
     referrer: document.referrer,
     // Its own expression, not cookie(): fewer bytes in dni.js, which reads no other cookie.
-    gaClientId: FULL && !ga ? undefined : (/(?:^|; )_ga=([^;]+)/.exec(document.cookie) || [])[1],
+    gaClientId: FULL && !ga ? undefined : /(?:^|; )_ga=([^;]+)/.exec(document.cookie)?.[1],
   };
   if (FULL && gcl && (cookie("_gcl_aw") || cookie("_gcl_gb"))) source.clickIds = { gcl_aw: cookie("_gcl_aw"), gcl_gb: cookie("_gcl_gb") };
   return source;
