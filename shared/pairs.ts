@@ -18,8 +18,47 @@ export const writeMode = (destination: PhoneParts, tracking: PhoneParts): WriteM
  * country code), "trunk" (national, with its country's trunk prefix), "bare" (national, without one).
  */
 export type Form = "international" | "trunk" | "bare";
-/** A destination as the pattern finds it. */
-export type Finding = PhoneParts & { form?: Form };
+/**
+ * A destination as the pattern finds it; `digits`: written in a country's own digits (NATIVE_DIGITS,
+ * the code points of their zeros), each digit found as any of them or ASCII.
+ */
+export type Finding = PhoneParts & { form?: Form; digits?: readonly number[] };
+
+/** Full-width digits (U+FF10…), as CJK text writes them: `０３－１２３４－５６７８`. */
+export const FULL_WIDTH = 0xff10;
+const ARABIC_INDIC = 0x660;
+/** Persian and Urdu (U+06F0…): four of them are written unlike the Arabic-Indic ones. */
+const EXTENDED_ARABIC_INDIC = 0x6f0;
+
+/**
+ * The digits other than ASCII that a country's pages write phone numbers in, by country code (the
+ * code point of each set's zero; the first is the one a tracking number is written in): full-width
+ * in Japan, Korea, China, Hong Kong, Macao and Taiwan; Arabic-Indic in the Arab states of the Middle
+ * East and the Nile (the Maghreb writes ASCII); Persian in Iran (where Arabic-Indic ones mix in),
+ * Afghanistan and Pakistan (Urdu); Bengali in Bangladesh, Myanmar's, Khmer and Lao digits, and
+ * Devanagari in Nepal. (Not India's or Thailand's: their pages write phone numbers in ASCII.)
+ */
+export const NATIVE_DIGITS: Readonly<Record<string, readonly number[]>> = {
+  ...Object.fromEntries(["81", "82", "86", "852", "853", "886"].map((cc) => [cc, [FULL_WIDTH]])),
+  ...Object.fromEntries(
+    ["20", "218", "249", "961", "962", "963", "964", "965", "966", "967", "968", "970", "971", "973", "974"].map((cc) => [cc, [ARABIC_INDIC]]),
+  ),
+  "98": [EXTENDED_ARABIC_INDIC, ARABIC_INDIC],
+  "93": [EXTENDED_ARABIC_INDIC, ARABIC_INDIC],
+  "92": [EXTENDED_ARABIC_INDIC],
+  "880": [0x9e6],
+  "95": [0x1040],
+  "855": [0x17e0],
+  "856": [0xed0],
+  "977": [0x966],
+};
+
+/**
+ * A number's text (a national form) in the digits whose zero is `zero`; in full width, its hyphens
+ * and parentheses too (U+FF0D, U+FF08/9: each ASCII character's full-width form lies as far above it).
+ */
+export const inDigits = (text: string, zero: number): string =>
+  text.replace(zero === FULL_WIDTH ? /[\d()-]/g : /\d/g, (c) => String.fromCharCode(c.charCodeAt(0) - 48 + zero));
 
 /**
  * A number's trunk prefix as its country dials it: `p.trunk` (as its national form writes it), or
@@ -77,6 +116,11 @@ const pairOf = (destination: PhoneParts, tracking: PhoneParts, groups: string[],
  * with it; a Chinese mobile for a `010` number; a Brazilian `0800` for an `(11)` number), and when
  * either is written otherwise nationally than internationally (an Argentine mobile, `011
  * 15-2345-6789` and `+54 9 11 2345-6789`).
+ *
+ * A destination of a country whose pages write numbers in its own digits (NATIVE_DIGITS) is found in
+ * those too, in a group after its others (which find a number written in ASCII first), in any form;
+ * the snippet writes the tracking number's national form in those digits there (`０１２０－１２３－４５６`,
+ * `٠١٠ ١٢٣٤٥٦٧٨`).
  */
 export const findings = (pools: readonly PoolAllocation[], source: string, dial: DialTrunk = (p) => p.trunk): { numbers: Finding[]; pairs: Pair[] } => {
   const own: [Finding, Pair][] = [];
@@ -88,8 +132,19 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       // The pattern finds a number with its country's trunk prefix, written by its national form or not.
       const trunk = d.e164 === "*" ? "" : dial(d);
       const found: Finding = trunk === d.trunk ? d : { ...d, trunk };
+      // Written in the country's own digits: after the groups of the number as ASCII writes it (so those
+      // find it first), in every form; the snippet writes the tracking number's national form in those
+      // digits (its write reads ASCII digits only; a national form made here costs it nothing).
+      const zeros = d.e164 === "*" ? undefined : NATIVE_DIGITS[d.cc];
+      const native: [Finding, Pair] | undefined = zeros && [
+        { ...found, digits: zeros },
+        tracking
+          ? [d, { ...tracking, national: inDigits(tracking.national, zeros[0]!) }, 2, { destination: d.e164, number: tracking.e164, source }]
+          : [d, null, 2],
+      ];
       if (!tracking) {
         into.push([found, [d, null, 2]]);
+        if (native) into.push(native);
         continue;
       }
       const mode = writeMode(d, tracking);
@@ -102,12 +157,13 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       const dialled = () => tracking.trunk || (d.trunk ? "" : dial(tracking));
       if (mode === 2 || !(d.inland || tracking.inland || bare || (trunk && dialled() !== trunk))) {
         into.push([found, [d, tracking, mode, swap]]);
-        continue;
+      } else {
+        const [nd, nt] = [inland(d), inland(tracking)];
+        into.push([{ ...found, form: "international" }, [d, tracking, mode, swap]]);
+        if (trunk) into.push([{ ...nd, trunk, form: "trunk" }, pairOf(prefixed(nd, trunk), tracking, prefixed(nt, dialled()).groups, swap)]);
+        into.push([{ ...nd, form: "bare" }, pairOf(prefixed(nd, ""), tracking, prefixed(nt, bare).groups, swap)]);
       }
-      const [nd, nt] = [inland(d), inland(tracking)];
-      into.push([{ ...found, form: "international" }, [d, tracking, mode, swap]]);
-      if (trunk) into.push([{ ...nd, trunk, form: "trunk" }, pairOf(prefixed(nd, trunk), tracking, prefixed(nt, dialled()).groups, swap)]);
-      into.push([{ ...nd, form: "bare" }, pairOf(prefixed(nd, ""), tracking, prefixed(nt, bare).groups, swap)]);
+      if (native) into.push(native);
     }
   }
   const all = [...own, ...every];

@@ -3,7 +3,7 @@
  * by the worker and sent with the allocation (AllocateResponse.pattern): the snippet only runs it,
  * and carries none of this code (its size).
  */
-import type { Finding } from "./pairs";
+import { type Finding, FULL_WIDTH } from "./pairs";
 
 /** The phone keypad: each digit's letters (vanity numbers, capitals only). */
 const KEYPAD = ",,ABC,DEF,GHI,JKL,MNO,PQRS,TUV,WXYZ".split(",");
@@ -26,7 +26,7 @@ const RANGE_DASHES = "\\u2010-\\u2015\\u2212-";
  * The guard's start of a text, or a border ("\\0") after anything that may not stand before a
  * number: where bare digits (a replaceAll pool's) may start, and the first of written numbers' guards.
  */
-const START = `^|[^\\d.,/+(#$\\0${RANGE_DASHES}]\\0`;
+const start = (wide: string) => `^|[^\\d.,/+(#$\\0${wide}${RANGE_DASHES}]\\0`;
 
 /** Full-width parentheses (`03（1234）5678`). */
 export const PARENS = "\\uFF08\\uFF09";
@@ -41,8 +41,18 @@ export const INVISIBLE = "\\u00AD\\u200B-\\u200F\\u202A-\\u202E\\u2060\\u2066-\\
 /** Any run of spaces . / ( ), dashes, invisible characters and borders between text nodes ("\0", snippet/scan.ts). */
 const SEP = `[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]*`;
 
-/** Digits (or their keypad letters) with separators between them. */
-const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[Number(d)]}]`).join(SEP);
+/** A code point as a pattern escape: `\\uFF10`. */
+const u = (code: number) => `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
+
+/**
+ * Digits (or their keypad letters; in a country's own digits, Finding.digits: or those, `３` for 3)
+ * with separators between them.
+ */
+const rx = (x: string, zeros?: readonly number[]) =>
+  [...x].map((d) => `[${d}${zeros ? zeros.map((zero) => u(zero + Number(d))).join("") : KEYPAD[Number(d)]}]`).join(SEP);
+
+/** A full-width number may start with a full-width parenthesis or plus, consumed in its group as `(` and `+` are. */
+const WIDE_OPEN = "\\uFF08\\uFF0B";
 
 /**
  * A regular expression source (used with the "g" flag) with one group per number, in order: the
@@ -53,6 +63,10 @@ const rx = (x: string) => [...x].map((d) => `[${d}${KEYPAD[Number(d)]}]`).join(S
  * dot, or an en or em dash after anything but a digit (`Tel.030 …`, `Call now—800-555-0199`,
  * `Call us —800…`) —, nor to a letter or digit (or . / a dash and a digit) after it, but an
  * extension's x (`x12`): never digits out of a longer run, a price, a date or a range.
+ *
+ * A number in a country's own digits (Finding.digits: full-width `０３－１２３４－５６７８`, Arabic-Indic
+ * `٠٢ ٢٣٤٥٦٧٨٩`, Persian…) has a group of its own, each digit any of its forms (ASCII too: pages mix
+ * them), with those digits in the guards; patterns without such a number are as they were.
  *
  * No two unbounded runs of separators meet (a country without a trunk prefix has no optional trunk
  * between them): a long run of spaces or node borders would make the engine try every split of it.
@@ -77,12 +91,20 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   // After the guard, a lookahead for what every number starts with (+ ( a border, a digit, a keypad
   // capital): it matches nothing more or less, but turns down most places in a text at once instead
   // of trying each number there (about twice as fast over text with prices and dates, measured).
+  // Numbers in a country's own digits (Finding.digits): such a digit glued before or after is a
+  // longer run, and one may start with it (or, in full width, with `（` or `＋`: a parenthesis left
+  // outside its group would be left open when the number is written).
+  const zeros = [...new Set(numbers.flatMap((p) => p.digits ?? []))];
+  const digits = zeros.map((zero) => `${u(zero)}-${u(zero + 9)}`).join("");
+  const wide = digits + (zeros.includes(FULL_WIDTH) ? WIDE_OPEN : "");
   const written =
-    `(?:${START}|[^\\w.,/+(#$\\0${RANGE_DASHES}]|[A-Za-z]\\.|\\D[\\u2013\\u2014])(?=[+(\\0\\dA-Z])(?:` +
-    (numbers.map((p) => (p.e164 === "*" ? `(${every.written})` : `([+(\\0]*${prefixOf(p)}${rx(p.nsn)})`)).join("|") || "(?!)") +
+    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|[A-Za-z]\\.|\\D[\\u2013\\u2014])(?=[+(\\0\\dA-Z${wide}])(?:` +
+    (numbers
+      .map((p) => (p.e164 === "*" ? `(${every.written})` : `([+(\\0${p.digits?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${rx(p.nsn, p.digits)})`))
+      .join("|") || "(?!)") +
     ")";
-  const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:${START})(${every.bare}))` : written;
-  return `${bare}(?!(?!x\\d)\\w|\\0?[./${DASHES}]?\\d)`;
+  const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:${start(wide)})(${every.bare}))` : written;
+  return `${bare}(?!(?!x\\d)\\w|\\0?[./${DASHES}]?${digits ? `[\\d${digits}]` : "\\d"})`;
 };
 
 /**
@@ -91,8 +113,9 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
  * trunk prefix; nothing. Every form, or one.
  */
 const prefixOf = (p: Finding): string => {
-  const international = `(?:(?:00|011)${SEP})?${rx(p.cc)}${p.trunk && `(?:${SEP}${rx(p.trunk)})?`}${SEP}`;
-  const trunk = p.trunk && rx(p.trunk) + SEP;
+  const exit = p.digits ? `${rx("0", p.digits)}(?:${rx("0", p.digits)}|${rx("1", p.digits)}{2})` : "00|011";
+  const international = `(?:(?:${exit})${SEP})?${rx(p.cc, p.digits)}${p.trunk && `(?:${SEP}${rx(p.trunk, p.digits)})?`}${SEP}`;
+  const trunk = p.trunk && rx(p.trunk, p.digits) + SEP;
   if (p.form === "international") return international;
   if (p.form === "trunk") return trunk;
   if (p.form === "bare") return "";

@@ -82,7 +82,11 @@ export interface PhoneParts {
   nsn: string;
   /** National trunk prefix written before the nsn in national form ("0" in GB, "1" in NANP, "" if none). */
   trunk: string;
-  /** National display form, e.g. "020 7946 0958" or "(800) 555-0199". */
+  /**
+   * National display form, e.g. "020 7946 0958" or "(800) 555-0199". (In a pair for a number written
+   * in its country's own digits, shared/pairs.ts NATIVE_DIGITS, the tracking number's is in those:
+   * "０１２０－１２３－４５６".)
+   */
   national: string;
   /**
    * The nsn's digit groups as the national form writes them (its trunk prefix left out), e.g.

@@ -18,19 +18,21 @@ export const find = (text: string, pattern: RegExp, pairs: Pair[], replace: (wri
 
 /**
  * The first view's test, before any destination is known: does this text (node borders, "\0", do
- * not count) hold something written like a phone number? Seven digits with at most two separators
+ * not count) hold something written like a phone number? Seven digits (of any script, `\p{Nd}`:
+ * full-width `０３－１２３４－５６７８`, Arabic-Indic, Persian…) with at most two separators
  * between each (anything but a letter, digit, comma or colon: amounts such as 1,234,567 and times
  * such as 9:00-17:30 are not), not glued to a letter or digit, nor after one of # $ . , / + - (ids,
  * prices, decimals: `#8005550199`, `ID8005550199`, `$8005550199`) but a label's dot (`TEL.03-1234-5678`)
  * and a country code's + (`+1-212-736-5000`), and not a date of a year 1900–2099 (2026-11-25,
  * 2026/11/25, 25/11/2026, 5.11.2026: a number in such groups, `0450.00.12.34`, `22.45.3300`, is no
  * date) or a range of years (a footer's `© 2019-2026`, `1999 – 2026`).
- * A page of dates, prices and ids asks nothing.
+ * A page of dates, prices and ids asks nothing. (A date in other digits than ASCII, or written with
+ * words between its parts, `2026年12月4日`, is not told from a number: such a page asks.)
  */
 export const phoneLike = (text: string): boolean =>
   // The first test (seven digits) is the quick one: it turns down most texts; the second is slower,
   // as it is tried at every character.
-  /\d([^\w,:]{0,2}\d){6}/.test((text = text.replace(/\0/g, ""))) &&
-  /(\+|(^|[^\w#$.,/+-]|[A-Za-z]\.)(?!(19|20)\d\d[./-]\d\d?[./-]\d|\d\d?[./-]\d\d?[./-](19|20)\d\d|(19|20)\d\d\D{1,3}(19|20)\d\d))\d([^\w,:]{0,2}\d){6}/.test(
+  /\p{Nd}([^\w,:]{0,2}\p{Nd}){6}/u.test((text = text.replace(/\0/g, ""))) &&
+  /(\+|(^|[^\w#$.,/+-]|[A-Za-z]\.)(?!(19|20)\d\d[./-]\d\d?[./-]\d|\d\d?[./-]\d\d?[./-](19|20)\d\d|(19|20)\d\d\D{1,3}(19|20)\d\d))\p{Nd}([^\w,:]{0,2}\p{Nd}){6}/u.test(
     text,
   );

@@ -43,8 +43,9 @@ export type Found = (texts: Text[], value: string, link?: Element) => unknown;
  * it ends at a text of another block (an outer one, or one inside), and at a skipped element or a
  * <br>. An element without text between two texts (an <img>, an empty <div>) does not end it. Its
  * texts are joined by "\0", which the HTML parser never leaves in a text: find() reads it as the
- * border between two nodes. Most runs are one node. A run without a digit is not handed on: every
- * way of writing a number has one.
+ * border between two nodes. Most runs are one node. A run without a digit (of any script, `\p{Nd}`:
+ * a country's own digits, shared/pairs.ts NATIVE_DIGITS) is not handed on: every way of writing a
+ * number has one.
  *
  * Speed: one TreeWalker without a NodeFilter (a JS filter is called back from native code for every
  * node: many times slower); the skipped elements and the links are found by the browser's selector
@@ -59,7 +60,7 @@ export const walk = (root: Element | ShadowRoot, found: Found, observe: (r: Shad
     end = (r = run, v = value) => {
       run = [];
       value = "";
-      return /\d/.test(v) && found(r, v);
+      return /\p{Nd}/u.test(v) && found(r, v);
     };
   let node: any = root,
     run: Text[] = [],

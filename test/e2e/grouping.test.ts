@@ -45,6 +45,16 @@ const MORE_POOLS = [
   ["mobile-ar", "+5491123456789", "+5491187654321"],
 ] as const;
 
+/** Numbers pages write in their own digits (shared/pairs.ts NATIVE_DIGITS). */
+const NATIVE_POOLS = [
+  // Tokyo with a freedial number, written in full width.
+  ["tokyo", "+81312345678", "+81120123456"],
+  // Cairo with a mobile, in Arabic-Indic digits.
+  ["cairo", "+20223456789", "+201012345678"],
+  // Tehran with a mobile, in Persian digits.
+  ["tehran", "+982112345678", "+989121234567"],
+] as const;
+
 /** [element id, as written on the page, as it must read after the swap]. */
 const UK_FORMS = [
   ["mcr-nat", "020 7946 0958", "0161 496 0000"],
@@ -90,6 +100,13 @@ const MORE_FORMS = [
   ["ar-intl", "+54 9 11 2345-6789", "+54 9 11 8765-4321"],
 ] as const;
 
+const NATIVE_FORMS = [
+  ["tokyo-wide", "０３－１２３４－５６７８", "０１２０－１２３－４５６"],
+  ["tokyo-paren", "（０３）１２３４－５６７８", "０１２０－１２３－４５６"],
+  ["cairo-arabic", "٠٢ ٢٣٤٥٦٧٨٩", "٠١٠ ١٢٣٤٥٦٧٨"],
+  ["tehran-persian", "۰۲۱-۱۲۳۴۵۶۷۸", "۰۹۱۲ ۱۲۳ ۴۵۶۷"],
+] as const;
+
 const page = (forms: readonly (readonly [string, string, string])[], pools: readonly (readonly [string, string, string])[], links: string) =>
   bed.html(`${forms.map(([id, written]) => `<p>Call <span id="${id}">${written}</span> today.</p>`).join("\n")}\n${links}`, {
     key: siteKey,
@@ -106,7 +123,7 @@ async function expectSwapped(v: View, forms: readonly (readonly [string, string,
 }
 
 beforeAll(async () => {
-  const [first, ...rest] = [...UK_POOLS, ...WORLD_POOLS, ...MORE_POOLS];
+  const [first, ...rest] = [...UK_POOLS, ...WORLD_POOLS, ...MORE_POOLS, ...NATIVE_POOLS];
   const acct = await createAccountWithPool(bed.worker.url, bed.site.url, {
     id: first[0],
     name: first[0],
@@ -126,6 +143,7 @@ beforeAll(async () => {
       `<a id="tel-berlin" href="tel:+49-30-12345678">Anrufen</a> <a id="tel-flowers" href="tel:1-800-FLOWERS">Order</a>`,
     ),
     "/more": page(MORE_FORMS, MORE_POOLS, `<a id="tel-ar" href="tel:+5491123456789">WhatsApp</a>`),
+    "/native": page(NATIVE_FORMS, NATIVE_POOLS, ""),
   });
 });
 
@@ -163,5 +181,17 @@ describe("another trunk prefix, another national form", () => {
     expect(await href(v, "#tel-ar")).toBe("tel:+5491187654321");
     expect(await fetched(v)).toBe(1);
     expect(v.warnings).toEqual([]);
+  });
+});
+
+describe("a country's own digits", () => {
+  it("a first view that shows numbers only in full-width, Arabic-Indic or Persian digits asks, and gets the tracking numbers' national forms in those digits; a repeat view the same from the cache", async () => {
+    const v = await bed.open("/native");
+    await expectSwapped(v, NATIVE_FORMS);
+    expect(await fetched(v)).toBe(1);
+    const again = await bed.open("/native");
+    await expectSwapped(again, NATIVE_FORMS);
+    expect(await fetched(again)).toBe(0);
+    expect([...v.warnings, ...again.warnings]).toEqual([]);
   });
 });

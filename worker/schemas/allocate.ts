@@ -125,7 +125,7 @@ export const AllocateResponseSchema = z
       )
       .openapi({
         description:
-          "Each destination, in the pattern's group order (once per written form where its forms are written differently: another trunk prefix, an Argentine mobile), with its pool's number (null: none), how to write it (0: into the original's digit places, 1: in the number's own groups, 2: its national form) and, with a number, its dni:swap event's detail: what the snippet finds, writes and tells. A replaceAll pool's pair is repeated last, for the pattern's last group.",
+          "Each destination, in the pattern's group order (once per written form where its forms are written differently: another trunk prefix, an Argentine mobile; once more, last, where its country's pages may write it in their own digits — full-width, Arabic-Indic, Persian…: that pair's number has its national form in those digits), with its pool's number (null: none), how to write it (0: into the original's digit places, 1: in the number's own groups, 2: its national form) and, with a number, its dni:swap event's detail: what the snippet finds, writes and tells. A replaceAll pool's pair is repeated last, for the pattern's last group.",
       }),
     lease: z.number().openapi({
       description: "How long the answer may be used, ms: until the earliest lease ends (5 min for a pool without a number), at most a day.",

@@ -1,0 +1,122 @@
+/**
+ * Numbers written in a country's own digits: full-width in Japanese and Chinese text, Arabic-Indic
+ * in Egypt's, Persian in Iran's, Bengali in Bangladesh's. The worker's pattern and pairs
+ * (shared/pairs.ts findings, NATIVE_DIGITS) run through the snippet's own find and write, and the
+ * snippet's first-view test and walk take such digits as digits.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { findings } from "../../shared/pairs";
+import { pattern } from "../../shared/pattern";
+import { phoneParts } from "../../shared/phone";
+import type { PoolAllocation } from "../../shared/protocol";
+import { write } from "../../snippet/format";
+import { find, phoneLike } from "../../snippet/match";
+import { dialTrunk } from "../../worker/domain/trunk";
+import { alloc, answer, flush, page, reset, run, stubFetch } from "./helpers";
+
+const pool = (destinations: string[], tracking: string | null): PoolAllocation[] => [
+  { pool: "p", destinations: destinations.map(phoneParts), number: tracking ? phoneParts(tracking) : null, expiresAt: null, overflow: false },
+];
+
+/** The page's text as the snippet writes it with the worker's answer for these pools. */
+const swapped = (pools: PoolAllocation[], text: string) => {
+  const { numbers, pairs } = findings(pools, "direct", dialTrunk);
+  return find(text, RegExp(pattern(numbers), "g"), pairs, (written, [d, n, mode]) => (n ? write(written, d, n, mode) : written));
+};
+
+const TOKYO = "+81312345678";
+const FREEDIAL = "+81120123456";
+
+describe("full-width digits (Japan, China)", () => {
+  it("finds a Tokyo number written in full width, in every form, and writes the tracking number's national form in full width", () => {
+    expect(
+      swapped(pool([TOKYO], FREEDIAL), "電話：０３－１２３４－５６７８、（０３）１２３４－５６７８、＋８１－３－１２３４－５６７８、０３１２３４５６７８"),
+    ).toBe("電話：０１２０－１２３－４５６、０１２０－１２３－４５６、０１２０－１２３－４５６、０１２０－１２３－４５６");
+    // The long-vowel mark Japanese pages write as a dash, and a freedial destination.
+    expect(swapped(pool([FREEDIAL], TOKYO), "コールセンター０１２０ー１２３ー４５６（受付時間９：００～１８：００）")).toBe(
+      "コールセンター０３－１２３４－５６７８（受付時間９：００～１８：００）",
+    );
+  });
+
+  it("keeps writing an ASCII number in its own style beside it, and mixed widths are found", () => {
+    expect(swapped(pool([TOKYO], FREEDIAL), "(03) 1234-5678 / ０３－1234－5678")).toBe("(0120) 123-456 / ０１２０－１２３－４５６");
+  });
+
+  it("leaves alone a longer run of full-width digits, one glued to a full-width digit, and an order number ending in the digits", () => {
+    const text = "注文番号１０３－１２３４－５６７８９、０３－１２３４－５６７８９、１０３１２３４５６７８、９０３－１２３４－５６７８";
+    expect(swapped(pool([TOKYO], FREEDIAL), text)).toBe(text);
+  });
+
+  it("China: a Beijing number in full width, with a mobile (no trunk prefix) in its place", () => {
+    expect(swapped(pool(["+861012345678"], "+8613123456789"), "电话：０１０－１２３４５６７８ 或 010 1234 5678")).toBe(
+      "电话：１３１ ２３４５ ６７８９ 或 131 2345 6789",
+    );
+  });
+
+  it("a pool with no number to give keeps the original, in any digits", () => {
+    expect(swapped(pool([TOKYO], null), "０３－１２３４－５６７８")).toBe("０３－１２３４－５６７８");
+  });
+});
+
+describe("Arabic-Indic, Persian and Bengali digits", () => {
+  it("Egypt: a Cairo number in Arabic-Indic digits, with the direction marks of a right-to-left page", () => {
+    expect(swapped(pool(["+20223456789"], "+201012345678"), "اتصل بنا: ٠٢ ٢٣٤٥٦٧٨٩ أو \u200e+٢٠ ٢ ٢٣٤٥ ٦٧٨٩\u200e")).toBe(
+      "اتصل بنا: ٠١٠ ١٢٣٤٥٦٧٨ أو \u200e٠١٠ ١٢٣٤٥٦٧٨\u200e",
+    );
+  });
+
+  it("Iran: Persian digits, with an Arabic-Indic ٤ typed among them, are one number; written in Persian digits", () => {
+    expect(swapped(pool(["+982112345678"], "+989121234567"), "تلفن: ۰۲۱-۱۲۳۴۵۶۷۸ و ۰۲۱-۱۲۳٤۵۶۷۸")).toBe("تلفن: ۰۹۱۲ ۱۲۳ ۴۵۶۷ و ۰۹۱۲ ۱۲۳ ۴۵۶۷");
+  });
+
+  it("Bangladesh: Bengali digits", () => {
+    expect(swapped(pool(["+8801712345678"], "+8801812345678"), "ফোন: ০১৭১২-৩৪৫৬৭৮")).toBe("ফোন: ০১৮১২-৩৪৫৬৭৮");
+  });
+});
+
+describe("countries whose pages write ASCII digits", () => {
+  it("have the pattern they had: no other digits in it (a British number in full width is not looked for)", () => {
+    const { numbers } = findings(pool(["+442079460958", "+12125550199"], "+441614960000"), "direct", dialTrunk);
+    expect(numbers.every((n) => !n.digits)).toBe(true);
+    expect(pattern(numbers)).not.toMatch(/\\u(FF1|066|06F|09E)/);
+    expect(swapped(pool(["+442079460958"], "+441614960000"), "０２０ ７９４６ ０９５８")).toBe("０２０ ７９４６ ０９５８");
+  });
+});
+
+describe("the snippet takes any script's digits as digits", () => {
+  it("a first view's test: a number in full-width, Arabic-Indic or Persian digits is phone-like; ASCII dates and prices still are not", () => {
+    expect(phoneLike("お電話：０３－１２３４－５６７８")).toBe(true);
+    expect(phoneLike("اتصل بنا: ٠٢ ٢٣٤٥٦٧٨٩")).toBe(true);
+    expect(phoneLike("تلفن: ۰۲۱-۱۲۳۴۵۶۷۸")).toBe(true);
+    expect(phoneLike("価格：１２３円")).toBe(false);
+    expect(phoneLike("2026-11-25 · $1,234,567")).toBe(false);
+  });
+
+  describe("on a page", () => {
+    beforeEach(() => {
+      vi.spyOn(console, "warn").mockImplementation(() => {});
+    });
+    afterEach(async () => {
+      await flush();
+      reset();
+    });
+
+    it("a first view showing only a full-width number, split over elements, asks and swaps it", async () => {
+      const f = stubFetch(answer([alloc("jp", [phoneParts(TOKYO)], phoneParts(FREEDIAL))]));
+      page("<p>お電話：<b>０３</b>－１２３４－５６７８</p><p>２０２６年</p>");
+      run();
+      await flush(5);
+      expect(f).toHaveBeenCalledTimes(1);
+      expect(document.body.textContent).toBe("お電話：０１２０－１２３－４５６２０２６年");
+      expect(document.querySelector("b")!.textContent).toBe("０１２０－１２３－４５６");
+    });
+
+    it("a page without any ASCII or native digit that looks like a number asks nothing", async () => {
+      const f = stubFetch(answer([alloc("jp", [phoneParts(TOKYO)], phoneParts(FREEDIAL))]));
+      page("<p>営業時間：平日のみ</p><p>価格：１２３円</p>");
+      run();
+      await flush(5);
+      expect(f).not.toHaveBeenCalled();
+    });
+  });
+});
