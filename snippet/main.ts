@@ -1,4 +1,9 @@
-/** The core: start(config) ties the session, cache, request, scanning and observer together. */
+/**
+ * The core: start(config) ties the session, cache, request, scanning and observer together.
+ * (Over 300 lines: one closure whose parts share the page view's state — the allocation, the pairs,
+ * the hidden elements, the retry — and whose locals the minifier shortens; split into modules, that
+ * state would travel as properties, which it cannot shorten: bytes against the size budget.)
+ */
 import type { AllocateRequest, AllocateResponse, PhoneParts, SwapDetail } from "../shared/protocol";
 import { load, save } from "./cache";
 import type { Config } from "./config";

@@ -11,7 +11,7 @@
 import gl from "google-libphonenumber";
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { describe, expect, it } from "vitest";
-import { findings } from "../../shared/pairs";
+import { findings, NATIVE_DIGITS } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import { phoneParts } from "../../shared/phone";
 import { ANY_NUMBER, type PoolAllocation } from "../../shared/protocol";
@@ -90,6 +90,37 @@ describe("every region's example numbers", () => {
       }
     }
     expect(checked).toBeGreaterThan(20_000);
+    expect(wrong).toEqual([]);
+  });
+
+  it("in a country's own digits (full-width, Arabic-Indic, Persian…), each is found, written nationally and internationally, and the tracking number's national form is written in those digits", () => {
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const destination of examples) {
+      const zeros = NATIVE_DIGITS[String(destination.getCountryCode())];
+      if (!zeros) continue;
+      const region = util.getRegionCodeForNumber(destination);
+      const trackings = [sibling(destination), ...examples.filter((n) => n !== destination && util.getRegionCodeForNumber(n) === region)];
+      for (const tracking of trackings) {
+        if (!tracking) continue;
+        const want = digits(parsePhoneNumberFromString(e164(tracking))!.formatNational());
+        for (const zero of zeros) {
+          // Digits (and, in full width, + - ( ) too: CJK pages write them so) as such a page writes them.
+          const inScript = (s: string, marks = zero === 0xff10) =>
+            s.replace(marks ? /[\d+()-]/g : /\d/g, (c) => String.fromCodePoint(c.codePointAt(0)! + (/\d/.test(c) ? zero - 48 : 0xfee0)));
+          const national = util.format(destination, NATIONAL);
+          const international = util.format(destination, INTERNATIONAL);
+          for (const original of [inScript(national), inScript(international), inScript(national, false), inScript(national.replace(/\D/g, ""))]) {
+            const out = swapped(e164(destination), e164(tracking), `Call ${original} today`).slice(5, -6);
+            checked++;
+            // Written in the page's first digits of the country's (zeros[0]), each digit as its value.
+            const values = [...out].filter((c) => /\p{Nd}/u.test(c)).map((c) => c.codePointAt(0)! - zeros[0]!);
+            if (values.join("") !== want || values.some((v) => v < 0 || v > 9)) wrong.push(`${region}: ${original} → ${out}, not ${want} in its digits`);
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(1_000);
     expect(wrong).toEqual([]);
   });
 
