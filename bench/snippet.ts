@@ -348,8 +348,8 @@ async function scanBench(ctx: BrowserContext): Promise<ScanRow[]> {
     // prices, dates, SKUs and order ids stay (the snippet's own phone-like test decides what goes).
     // (snippet/match.ts phoneLike's second expression, with the "g" flag.)
     const phoneLike =
-      /(\+|(^|[^\w#$.,/+-]|[A-Za-z]\.)(?!(19|20)\d\d[./-]\d\d?[./-]\d|\d\d?[./-]\d\d?[./-](19|20)\d\d|(19|20)\d\d\D{1,3}(19|20)\d\d))\d([^\w,:]{0,2}\d){6}/g;
-    pages.set(`/quiet-${target}`, g.html.replace(phoneLike, (m) => m.replace(/\d/g, "x")).replace(/"tel:/g, '"/tel'));
+      /(\+|(^|[^\w#$.,/+-]|[A-Za-z]\.)(?!(19|20)\d\d[./-]\d\d?[./-]\d|\d\d?[./-]\d\d?[./-](19|20)\d\d|(19|20)\d\d\D{1,3}(19|20)\d\d))\p{Nd}([^\w,:]{0,2}\p{Nd}){6}/gu;
+    pages.set(`/quiet-${target}`, g.html.replace(phoneLike, (m) => m.replace(/\p{Nd}/gu, "x")).replace(/"tel:/g, '"/tel'));
     let nodes = 0;
     // Run 0 warms the renderer up and checks the swap; it is not counted.
     for (let i = 0; i <= RUNS; i++) {
