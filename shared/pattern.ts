@@ -3,7 +3,8 @@
  * by the worker and sent with the allocation (AllocateResponse.pattern): the snippet only runs it,
  * and carries none of this code (its size).
  */
-import { type Finding, FULL_WIDTH } from "./pairs";
+// With its extension: the benches run this file on Node, which finds no extensionless module.
+import { type Finding, FULL_WIDTH } from "./pairs.ts";
 
 /** The phone keypad: each digit's letters (vanity numbers, capitals only). */
 const KEYPAD = ",,ABC,DEF,GHI,JKL,MNO,PQRS,TUV,WXYZ".split(",");
