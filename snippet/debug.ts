@@ -18,7 +18,7 @@ const CANDIDATE = /\+?\(?\d[\d\s()./-]{5,}\d/g;
  * After an allocation was taken into use: which destinations were swapped, which were not on the
  * page, and which phone-like texts are no destination of the pools asked (so they stay).
  */
-export const report = (answer: Cached, pairs: Pair[], seen: Record<string, 1>) => {
+export const report = (answer: Cached, pairs: Pair[], seen: Record<string, unknown>) => {
   if (!debug.on) return;
   if (!answer.pools.length)
     return trace(`source "${answer.source}": no source rule matched and there is no data-pool, so nothing is tracked and the original numbers stay`);

@@ -15,13 +15,12 @@ import { sessionDomain } from "./domain";
 import { FULL } from "./flags";
 import { start, warn } from "./main";
 
-const page = window as any,
-  doc = document;
+const page = window as any;
 try {
   if (!page.dni?.number) {
     const queued: IArguments[] = page.dni?.q || [],
-      script = doc.currentScript as HTMLScriptElement | null,
-      settings = config(FULL && !(script && script.dataset.key) ? doc.querySelector("script[data-key]")! : script!),
+      script = document.currentScript as HTMLScriptElement | null,
+      settings = config(FULL && !(script && script.dataset.key) ? document.querySelector("script[data-key]")! : script!),
       // data-consent, data-domain, data-debug, ?dni_debug=1 (short: fewer bytes; nothing else has them).
       wants = /nsen|doma|debu/.test(Object.keys(settings) + location.search);
     if (!FULL && wants) import(settings.api + "/dni-full.js");

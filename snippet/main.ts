@@ -60,18 +60,16 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     hydrate = config.hydrate != null,
     asked = [config.key, config.pool, config.sources] + "",
     hidden: CSSStyleDeclaration[] = [],
-    /** Destinations whose swap was told on this page view. */
-    seen: Record<string, 1> = {},
+    /** Destinations whose swap was told on this page view (a timer id: never 0). */
+    seen: Record<string, number> = {},
     /**
      * Tells the first swap of each destination on this page view: a `dni:swap` event on document
      * and a dataLayer push (GTM), after the writes (a listener then sees the page swapped).
      */
     announce = (destination: PhoneParts, detail: SwapDetail) =>
-      seen[destination.e164] ||
-      ((seen[destination.e164] = 1),
-      setTimeout((page: any = self) => {
+      (seen[destination.e164] ||= setTimeout((page: any = self) => {
         doc.dispatchEvent(new CustomEvent("dni:swap", { detail }));
-        (page.dataLayer = page.dataLayer || []).push({ event: "dni:swap", dni: detail });
+        (page.dataLayer ||= []).push({ event: "dni:swap", dni: detail });
       })),
     cached: Cached | undefined = load("dni:a"),
     /** Takes an answer's destinations (with their numbers) and pattern as what to find. */
@@ -82,11 +80,11 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     // Only what is still as it hid it: a page's own script may have shown an element since (a
     // scroll-reveal effect setting visibility inline), which clearing it would hide again.
     unhide = () => hidden.splice((hide = 0)).forEach((style) => style.visibility == "hidden" && (style.visibility = "")),
-    /** data-hide: hides the elements of these texts (unless styled inline). */
+    /** data-hide: hides the elements of these texts (unless styled inline): a text's parent, or the host of the shadow root it is in. */
     conceal = (texts: Text[], style?: any) =>
       hide &&
       texts.forEach(
-        (text: any) => !(style = (text.parentElement || text.parentNode.host).style).visibility && hidden.push(style) && (style.visibility = "hidden"),
+        (text: any) => !(style = text.parentNode.style || text.parentNode.host.style).visibility && hidden.push(style) && (style.visibility = "hidden"),
       ),
     /** Scans again what waited for hydration; shows what was hidden once nothing waits. */
     retry = () => {
@@ -125,11 +123,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           // A replaceAll pool's "every number" also finds the numbers an earlier pass wrote (a
           // renewal scans again): the session's number stays as it was written. (A destination
           // never ends in its tracking number's digits.)
-          if (
-            !(allocation && number) ||
-            written.replace(/\D/g, "").endsWith(number.nsn) ||
-            (wait = wait || (tries < 200 && pending(texts[0] || link!, hydrate)))
-          )
+          if (!(allocation && number) || written.replace(/\D/g, "").endsWith(number.nsn) || (wait ||= tries < 200 && pending(texts[0] || link!, hydrate)))
             return written;
           swapped = ++swaps;
           announce(destination, detail!);
@@ -145,7 +139,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
               (name) => (label = (link as HTMLElement)[name]) && ((link as HTMLElement)[name] = find(label, pattern, pairs, swap)),
             );
       if (allocation) {
-        if (wait) conceal(texts), waiting || (waiting = setTimeout(retry, 50));
+        if (wait) conceal(texts), (waiting ||= setTimeout(retry, 50));
         // Each text node of the run gets its part back, only if no text held a "\0" of its own (it
         // would shift the parts). A link has no texts.
         else if (swapped) (parts = value.split("\0")).length == texts.length && texts.forEach((text, i) => (text.data = parts[i]!));
@@ -191,48 +185,48 @@ export const start = (config: Config, visit: Visit = session()): Api => {
      * signal made on every call was about a fifth of a first view's scan, profiled).
      */
     request = (): Promise<void> =>
-      inFlight ||
-      (DEBUG &&
-        trace(
-          "asking",
-          config.api + "/v1/allocate",
-          "for pools",
-          config.pool || "(the source rules', else the account's default)",
-          "with rules",
-          config.sources || "(none)",
-        ),
-      (inFlight = fetch(config.api + "/v1/allocate", {
-        method: "POST",
-        body: JSON.stringify({
-          key: config.key,
-          token: visit.token,
-          pool: config.pool,
-          sources: config.sources,
-          source: visit.source,
-        } satisfies AllocateRequest),
-        // Aborted after 2 s where the browser has AbortSignal.timeout (Safari 16, Chrome 103,
-        // Firefox 100); before those, a late answer still swaps (an AbortController and a timer for
-        // them cost 11 B).
-        signal: AbortSignal.timeout?.(2e3),
-      })
-        .then((r) => r.json())
-        .then((answer: Cached) => {
-          // A refusal's ErrorBody (anything without a lease) fails here, and is warned.
-          if (!(answer.lease > 0)) throw answer;
-          // The session the worker decided on, kept when it is new or its token changed (a renewal
-          // of an older page view does not replace the session another tab began since); the
-          // cache is checked against it.
-          visit.token != answer.token && save("dni:t", (visit.token = answer.token));
-          (answer.at = Date.now()), (answer.asked = asked), save("dni:a", answer);
-          inFlight = 0;
-          use(answer);
+      (inFlight ||=
+        (DEBUG &&
+          trace(
+            "asking",
+            config.api + "/v1/allocate",
+            "for pools",
+            config.pool || "(the source rules', else the account's default)",
+            "with rules",
+            config.sources || "(none)",
+          ),
+        fetch(config.api + "/v1/allocate", {
+          method: "POST",
+          body: JSON.stringify({
+            key: config.key,
+            token: visit.token,
+            pool: config.pool,
+            sources: config.sources,
+            source: visit.source,
+          } satisfies AllocateRequest),
+          // Aborted after 2 s where the browser has AbortSignal.timeout (Safari 16, Chrome 103,
+          // Firefox 100); before those, a late answer still swaps (an AbortController and a timer for
+          // them cost 11 B).
+          signal: AbortSignal.timeout?.(2e3),
         })
-        .catch((e) => {
-          DEBUG && trace("the request failed or was refused: the original numbers stay", e);
-          allocation = 1;
-          unhide();
-          warn(e);
-        }))),
+          .then((r) => r.json())
+          .then((answer: Cached) => {
+            // A refusal's ErrorBody (anything without a lease) fails here, and is warned.
+            if (!answer.lease) throw answer;
+            // The session the worker decided on, kept when it is new or its token changed (a renewal
+            // of an older page view does not replace the session another tab began since); the
+            // cache is checked against it.
+            visit.token != answer.token && save("dni:t", (visit.token = answer.token));
+            (answer.at = Date.now()), (answer.asked = asked), save("dni:a", answer);
+            inFlight = 0;
+            use(answer);
+          })
+          .catch((e) => {
+            DEBUG && trace("the request failed or was refused: the original numbers stay", e);
+            allocation = 1;
+            unhide();
+            warn(e);
+          }))),
     ready = () => Promise.resolve(allocation || request()),
     /** Click-to-reveal: the first click on a [data-dni-reveal] element allocates and swaps inside it. */
     click = (event: Event, target: any = event.target) =>
@@ -295,7 +289,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
 
   const api: Api = ((command: "number", destination?: string, callback?: any) => api[command](destination).then(callback)) as Api;
   api.number = (destination, pair?: any) =>
-    ready().then(() => (destination ? (find(destination, pattern, pairs, (_, found) => (pair = pair || found)), pair) : pairs[0])?.[1] || null);
+    ready().then(() => (destination ? (find(destination, pattern, pairs, (_, found) => (pair ||= found)), pair) : pairs[0])?.[1] || null);
   if (typeof DNI_BUILD == "undefined" || FULL)
     api.stop = () => {
       live = 0;

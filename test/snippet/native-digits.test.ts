@@ -5,12 +5,13 @@
  * snippet's first-view test and walk take such digits as digits.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { findings } from "../../shared/pairs";
+import { findings, inDigits, NATIVE_DIGITS } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import { phoneParts } from "../../shared/phone";
 import type { PoolAllocation } from "../../shared/protocol";
 import { write } from "../../snippet/format";
 import { find, phoneLike } from "../../snippet/match";
+import { walk } from "../../snippet/scan";
 import { dialTrunk } from "../../worker/domain/trunk";
 import { alloc, answer, flush, page, reset, run, stubFetch } from "./helpers";
 
@@ -92,6 +93,50 @@ describe("the snippet takes any script's digits as digits", () => {
     expect(phoneLike("2026-11-25 · $1,234,567")).toBe(false);
   });
 
+  // Every script a destination may be written in (shared/pairs.ts NATIVE_DIGITS): the walk's quick
+  // digit class and the first view's quick test must take its digits, or such a number is never seen.
+  const zeros = [...new Set(Object.values(NATIVE_DIGITS).flat())];
+
+  it("every script of NATIVE_DIGITS: a number in its digits is phone-like, and the walk hands its run on", () => {
+    expect(zeros.length).toBe(8);
+    for (const zero of zeros) {
+      const text = `Tel ${inDigits("02 2345 6789", zero)}`;
+      expect(phoneLike(text), text).toBe(true);
+      document.body.innerHTML = `<p>${inDigits("0", zero)}</p>`;
+      const runs: string[] = [];
+      walk(
+        document.body,
+        (_, value) => void runs.push(value),
+        () => {},
+      );
+      expect(runs, text).toEqual([inDigits("0", zero)]);
+    }
+  });
+
+  it("text in those scripts' letters is not phone-like: the quick test lets it through, the exact one turns it down", () => {
+    for (const text of [
+      "नमस्ते, हमारी दुकान में आपका स्वागत है", // Hindi (Devanagari)
+      "پیشنهاد ویژه برای شما، همین امروز تماس بگیرید", // Persian
+      "আমাদের দোকানে আপনাকে স্বাগতম", // Bengali
+      "ยินดีต้อนรับสู่ร้านของเรา", // Thai
+      "ကျွန်ုပ်တို့၏ဆိုင်သို့ကြိုဆိုပါသည်", // Burmese
+      "សូមស្វាគមន៍មកកាន់ហាងរបស់យើង", // Khmer
+    ])
+      expect(phoneLike(text), text).toBe(false);
+  });
+
+  it("the walk hands on no run of Latin, Greek, Cyrillic, Hebrew, CJK or punctuation without a digit", () => {
+    document.body.innerHTML =
+      "<p>We’re open — “call us” … €5</p><p>Καλώς ήρθατε</p><p>Добро пожаловать</p><p>ברוכים הבאים</p><p>ようこそ、お問い合わせは平日のみ</p><p>Total: 12</p>";
+    const runs: string[] = [];
+    walk(
+      document.body,
+      (_, value) => void runs.push(value),
+      () => {},
+    );
+    expect(runs).toEqual(["We’re open — “call us” … €5", "Total: 12"]);
+  });
+
   describe("on a page", () => {
     beforeEach(() => {
       vi.spyOn(console, "warn").mockImplementation(() => {});
@@ -109,6 +154,14 @@ describe("the snippet takes any script's digits as digits", () => {
       expect(f).toHaveBeenCalledTimes(1);
       expect(document.body.textContent).toBe("お電話：０１２０－１２３－４５６２０２６年");
       expect(document.querySelector("b")!.textContent).toBe("０１２０－１２３－４５６");
+    });
+
+    it("a Hindi or Persian page without a number asks nothing", async () => {
+      const f = stubFetch(answer([alloc("ir", [phoneParts("+982112345678")], phoneParts("+982187654321"))]));
+      page("<p>नमस्ते, हमारी दुकान में आपका स्वागत है</p><p>پیشنهاد ویژه برای شما، همین امروز تماس بگیرید</p>");
+      run();
+      await flush(5);
+      expect(f).not.toHaveBeenCalled();
     });
 
     it("a page without any ASCII or native digit that looks like a number asks nothing", async () => {
