@@ -11,13 +11,12 @@
  * HEAD measures about 1.00 with a spread of a few percent over 12–16 rounds. BENCH_ROUNDS (12),
  * BENCH_REQUESTS (800 a round), BENCH_CONNECTIONS (16).
  */
-import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { createAccountWithPool, type RunningWorker, startWorker } from "../test/e2e/harness.ts";
 import { BROWSER_HEADERS, firstView, ORIGIN } from "./requests.ts";
+import { checkout, summary } from "./rounds.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const REF = process.argv[2] ?? "HEAD";
@@ -27,11 +26,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
 const WARM_UP = 300;
 
 /** The ref's tree, runnable: its files, this tree's node_modules and generated build output. */
-function checkout(ref: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "dni-ab-"));
-  execFileSync("sh", ["-c", `git archive "$1" | tar -x -C "$2"`, "sh", ref, dir], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+function runnable(ref: string): string {
+  const dir = checkout(ref, "dni-ab-");
   cpSync(join(ROOT, "worker/generated"), join(dir, "worker/generated"), { recursive: true });
-  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
   return dir;
 }
 
@@ -49,15 +46,8 @@ async function load(url: string, body: (() => string) | undefined, headers: Reco
   return (CONNECTIONS / r.latency.mean) * 1000;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const summary = (xs: number[]) => `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`;
-
 async function main(): Promise<void> {
-  const refDir = checkout(REF);
+  const refDir = runnable(REF);
   const workers: RunningWorker[] = [];
   try {
     const trivial = await startWorker({ config: "bench/trivial/wrangler.toml" });

@@ -16,6 +16,7 @@
 import autocannon from "autocannon";
 import { createAccountWithPool, startWorker } from "../test/e2e/harness.ts";
 import { BROWSER_HEADERS, firstView, GA, ORIGIN } from "./requests.ts";
+import { median, spread } from "./rounds.ts";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const AMOUNT = Number(process.env.BENCH_REQUESTS ?? 1000);
@@ -50,13 +51,6 @@ async function run(s: Scenario, amount: number): Promise<Run> {
   });
   return { rps: (CONNECTIONS / result.latency.mean) * 1000, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const spread = (xs: number[], digits: number) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 
 async function main(): Promise<void> {
   const trivial = await startWorker({ config: "bench/trivial/wrangler.toml" });

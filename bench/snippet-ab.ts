@@ -5,7 +5,8 @@
  * `npm run bench:snippet` cannot resolve: the spread between its runs is ±30 %.
  *
  * Each round loads each generated page (bench/page.ts) four times, the two bundles alternating and
- * the order turning round each round: on every fresh load a bare TreeWalker pass (the baseline),
+ * the order turning round each round: on every fresh load, after its first frames and 100 ms
+ * (settle), a bare TreeWalker pass (the baseline),
  * then the bundle, timed as bench/snippet.ts does. Repeat view (live cached lease: scan and swap)
  * and first view of the page with nothing phone-like (the whole pre-scan). Prints, per page and
  * view, each bundle's median scan / TreeWalker ratio and the median of the per-round ratios of the
@@ -13,11 +14,11 @@
  * measures about 1.00. Asserts nothing. BENCH_ROUNDS (20).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { launchChromium } from "../test/e2e/harness.ts";
 import { API, generate, KEY, ORIGIN, quietPage, runSnippet, scanRoutes, type Tag, treeWalkerPass } from "./page.ts";
+import { checkout, median, summary } from "./rounds.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const REF = process.argv[2] ?? "HEAD";
@@ -26,10 +27,8 @@ const SIZES = [10_000, 50_000];
 
 /** The ref's dni.js, built from its files. */
 function refBundle(ref: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "dni-snippet-ab-"));
+  const dir = checkout(ref, "dni-snippet-ab-");
   try {
-    execFileSync("sh", ["-c", `git archive "$1" | tar -x -C "$2"`, "sh", ref, dir], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
-    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
     execFileSync(process.execPath, ["scripts/build-snippet.mjs"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
     return readFileSync(join(dir, "snippet/dist/dni.js"), "utf8");
   } finally {
@@ -41,13 +40,6 @@ function refBundle(ref: string): string {
 function settle(): Promise<void> {
   return new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 100))));
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const spread = (xs: number[]) => `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`;
 
 async function main(): Promise<void> {
   const bundles = { ref: refBundle(REF), tree: readFileSync(join(ROOT, "snippet/dist/dni.js"), "utf8") };
@@ -94,11 +86,12 @@ async function main(): Promise<void> {
         }
         console.log(
           `${target.toLocaleString("en-US")} nodes, ${view === "repeat" ? "repeat view (scan + swap)" : "nothing phone-like (pre-scan)"}: ` +
-            `scan / TreeWalker ref ${median(ratio.ref).toFixed(2)}×, tree ${median(ratio.tree).toFixed(2)}×; tree / ref per round ${spread(paired)}`,
+            `scan / TreeWalker ref ${median(ratio.ref).toFixed(2)}×, tree ${median(ratio.tree).toFixed(2)}×; tree / ref per round ${summary(paired)}`,
         );
       }
     }
-    if (routes.requests) console.warn(`note: ${routes.requests} requests from pages with nothing phone-like (expected none)`);
+    if (routes.requests)
+      console.warn(`note: ${routes.requests} requests during the rounds (expected none: cached repeat views, pages with nothing phone-like)`);
   } finally {
     await chrome.close();
   }
