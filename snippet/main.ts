@@ -155,8 +155,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           .concat(...records.concat(observer.takeRecords()).map((record) => (record.type == "childList" ? [...record.addedNodes] : [record.target])))
           // A text (or comment) node: its parent, an element or a shadow root. Only elements have
           // matches(), only shadow roots a host.
-          .map((node: any) => (node && !node.matches && !node.host ? node.parentNode : node))
-          .forEach((root) => root && walk(root, found, watch));
+          .forEach((node: any) => (node = node && !node.matches && !node.host ? node.parentNode : node) && walk(node, found, watch));
       } catch (e) {
         warn(e);
       }

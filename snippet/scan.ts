@@ -3,10 +3,12 @@
 /**
  * Never looked into, with everything inside: the head, code, form fields (an <input> has no text),
  * editable content, opt-outs, numbers not revealed yet (click-to-reveal, main.ts: the attribute goes
- * on the first click). A text run ends at any of them, and at a <br>. (Written out, not built from a
- * shared name: gzip takes a repeated string for less than the concatenation.)
+ * on the first click). A text run ends at any of them, and at a <br>. Not <template>: its content
+ * is a fragment of its own, outside the page's tree (and every selector here is tried on every
+ * element). (Written out, not built from a shared name: gzip takes a repeated string for less than
+ * the concatenation.)
  */
-const SKIP = "head,script,style,noscript,textarea,select,template,[contenteditable],[data-dni-ignore],[data-dni-reveal],br";
+const SKIP = "head,script,style,noscript,textarea,select,[contenteditable],[data-dni-ignore],[data-dni-reveal],br";
 /** Links to a number: `tel:` and `sms:` (any case). */
 const LINK = '[href^="tel:"i],[href^="sms:"i]';
 /**

@@ -430,9 +430,12 @@ describe("what is never touched", () => {
       <input value="(800) 555-0199">
       <select><option>(800) 555-0199</option></select>
       <div contenteditable="true"><p>(800) 555-0199</p></div>
-      <div data-dni-ignore><p>(800) 555-0199 <a href="tel:8005550199">x</a></p></div>`);
+      <div data-dni-ignore><p>(800) 555-0199 <a href="tel:8005550199">x</a></p></div>
+      <template><p>(800) 555-0199</p></template>`);
     await run().number();
     expect(text("#t")).toBe("(800) 555-0123");
+    // A template's content is a fragment of its own, outside the page's tree: the walk never meets it.
+    expect(document.querySelector("template")!.content.textContent).toBe("(800) 555-0199");
     for (const sel of ["script", "style", "noscript", "textarea", "option", "[contenteditable] p", "[data-dni-ignore] p"])
       expect(document.querySelector(sel)!.textContent).toContain("(800) 555-0199");
     expect((document.querySelector("input") as HTMLInputElement).value).toBe("(800) 555-0199");
