@@ -25,9 +25,12 @@ export const find = (text: string, pattern: RegExp, pairs: Pair[], replace: (wri
  * prices, decimals: `#8005550199`, `ID8005550199`, `$8005550199`) but a label's dot (`TEL.03-1234-5678`)
  * and a country code's + (`+1-212-736-5000`), and not a date of a year 1900–2099 (2026-11-25,
  * 2026/11/25, 25/11/2026, 5.11.2026: a number in such groups, `0450.00.12.34`, `22.45.3300`, is no
- * date) or a range of years (a footer's `© 2019-2026`, `1999 – 2026`).
- * A page of dates, prices and ids asks nothing. (A date in other digits than ASCII, or written with
- * words between its parts, `2026年12月4日`, is not told from a number: such a page asks.)
+ * date; year first, also as Chinese, Japanese and Korean pages write it: `2026年12月4日`,
+ * `2026년 12월 4일`, `2026. 12. 4.`: after the year and the month one of - . / or a character from
+ * 年 U+5E74 to 월 U+C6D4 (one range: 年 년 月 월 and the CJK and Hangul between, fewer bytes than
+ * the four), then a space or none) or a range of years (a footer's `© 2019-2026`, `1999 – 2026`).
+ * A page of dates, prices and ids asks nothing. (A date in other digits than ASCII, `２０２６年１２月４日`,
+ * or written with words between its parts, is not told from a number: such a page asks.)
  */
 export const phoneLike = (text: string): boolean =>
   // The first test (seven digits) is the quick one: it turns down most texts; the second is slower,
@@ -35,6 +38,6 @@ export const phoneLike = (text: string): boolean =>
   // (scan.ts walk: a superset, ten times faster than `\p{Nd}` on a two-byte text; in a literal,
   // fewer bytes than a RegExp built from it); the second, `\p{Nd}`, is exact.
   /[\d\u0660-\u17e9\uff10-\uff19]([^\w,:]{0,2}[\d\u0660-\u17e9\uff10-\uff19]){6}/.test((text = text.replace(/\0/g, ""))) &&
-  /(\+|(^|[^\w#$.,/+-]|[A-Za-z]\.)(?!(19|20)\d\d[./-]\d\d?[./-]\d|\d\d?[./-]\d\d?[./-](19|20)\d\d|(19|20)\d\d\D{1,3}(19|20)\d\d))\p{Nd}([^\w,:]{0,2}\p{Nd}){6}/u.test(
+  /(\+|(^|[^\w#$.,/+-]|[A-Za-z]\.)(?!(19|20)\d\d[-./\u5e74-\uc6d4]\s?\d\d?[-./\u5e74-\uc6d4]\s?\d|\d\d?[-./]\d\d?[-./](19|20)\d\d|(19|20)\d\d\D{1,3}(19|20)\d\d))\p{Nd}([^\w,:]{0,2}\p{Nd}){6}/u.test(
     text,
   );

@@ -267,6 +267,11 @@ describe("phoneLike", () => {
     "Open Mon-Fri 9:00-17:30, Sat 10:00 - 14:00",
     "Öffnungszeiten 09:00–18:00 Uhr",
     "Posted 2026-11-25 10:30:15",
+    // Dates as Chinese, Japanese and Korean pages write them: 年月日, 년월일 (with spaces), and dots with spaces.
+    "更新日：2026年12月4日（金）10:00",
+    "发布于 2026年1月15日",
+    "2026년 12월 4일 오후 3시",
+    "등록일 2026. 12. 4.",
   ])("ignores the years and times in %s, and sees a number beside them", (s) => {
     expect(phoneLike(s)).toBe(false);
     expect(phoneLike(`${s} Call (800) 555-0199.`)).toBe(true);
@@ -274,6 +279,14 @@ describe("phoneLike", () => {
     expect(phoneLike(`${s}\x00 020 7946 0958`)).toBe(true);
     expect(phoneLike(`${s}\x00 Tel. 555 0199`)).toBe(true);
   });
+
+  // Not dates: a year-like first group then a group of three or more, or a space before the second group.
+  it.each(["1900 54 54 40", "1900.545.440", "2012 345 678", "お問い合わせ 2026年12月4日 03-1234-5678", "전화 02-312-3456 (2026년 12월 4일)"])(
+    "sees the number in %s",
+    (s) => {
+      expect(phoneLike(s)).toBe(true);
+    },
+  );
 
   it("ignores comma-grouped amounts, and sees phone numbers next to them (property)", () => {
     const amount = fc

@@ -72,7 +72,8 @@ describe("first view", () => {
     const f = stubFetch();
     page(`<p>Posted 2026-11-25, updated 25/11/2026 and 5.11.2026 (2026/11/25 10:30).</p>
       <p>Price $1,800.55, or $8005550199; order #8005550199, ticket #18005550199, ID8005550199; 1,234,567 sold.</p>
-      <table><tr><td>SKU 123456</td><td>$1,299.00</td><td>2026-01-02</td></tr></table>`);
+      <table><tr><td>SKU 123456</td><td>$1,299.00</td><td>2026-01-02</td></tr></table>
+      <p lang="ja">更新日 2026年12月4日</p><p lang="ko">2026년 12월 4일, 2026. 12. 4.</p>`);
     run();
     await flush();
     expect(f).not.toHaveBeenCalled();
