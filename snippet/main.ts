@@ -84,7 +84,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     conceal = (texts: Text[], style?: any) =>
       hide &&
       texts.forEach(
-        (text: any) => !(style = text.parentNode.style || text.parentNode.host.style).visibility && hidden.push(style) && (style.visibility = "hidden"),
+        (node: any) => !(style = (node = node.parentNode).style || node.host.style).visibility && hidden.push(style) && (style.visibility = "hidden"),
       ),
     /** Scans again what waited for hydration; shows what was hidden once nothing waits. */
     retry = () => {
