@@ -147,6 +147,8 @@ beforeAll(async () => {
     // Dates, prices and ids, and numbers where they are never looked for: nothing phone-like.
     "/plain": html(`<h1>Acme</h1><p>Open 9-5, Monday to Friday. Prices from $1,299 (was $1,499), or $8005550199 in total. Order 12345 ships on Nov 25, 2026.</p>
       <p>Posted 2026-11-25, updated 25/11/2026 10:30. Order #18005550199, ticket ID8005550199, 1,234,567 sold.</p>
+      <p lang="ja">更新日 2026年12月4日</p><p lang="ko">2026년 12월 4일 · 2026. 12. 4.</p><p>CHF 1'250'000.–</p>
+      <template><p>(800) 555-0199</p></template>
       <p>Call us any time!</p><a href="/contact">Contact</a><textarea>(800) 555-0199</textarea><p data-dni-ignore>(800) 555-0199</p>`),
     // Links whose href is set later, sms: links, open shadow roots (at load, nested, and on hosts
     // added later). <x-card> renders its number into an open root, with a nested <x-line> root.
