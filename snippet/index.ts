@@ -18,7 +18,8 @@ import { start, warn } from "./main";
 const page = window as any;
 try {
   if (!page.dni?.number) {
-    const queued: IArguments[] = page.dni?.q || [],
+    // The stub function the page defined to queue calls (its `q`), if any.
+    const stub: { q?: IArguments[] } | undefined = page.dni,
       script = document.currentScript as HTMLScriptElement | null,
       settings = config(FULL && !(script && script.dataset.key) ? document.querySelector("script[data-key]")! : script!),
       // data-consent, data-domain, data-debug, ?dni_debug=1 (short: fewer bytes; nothing else has them).
@@ -30,7 +31,7 @@ try {
         sessionDomain(settings.domain);
       }
       page.dni = FULL && settings.consent != null ? gated(settings) : start(settings);
-      queued.forEach((call) => page.dni(...call));
+      stub?.q?.forEach((call) => page.dni(...call));
     }
   }
 } catch (e) {

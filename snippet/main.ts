@@ -196,13 +196,8 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           ),
         fetch(config.api + "/v1/allocate", {
           method: "POST",
-          body: JSON.stringify({
-            key: config.key,
-            token: visit.token,
-            pool: config.pool,
-            sources: config.sources,
-            source: visit.source,
-          } satisfies AllocateRequest),
+          // The visit is its token and touch (session.ts), as the request names them.
+          body: JSON.stringify({ ...visit, key: config.key, pool: config.pool, sources: config.sources } satisfies AllocateRequest),
           // Aborted after 2 s where the browser has AbortSignal.timeout (Safari 16, Chrome 103,
           // Firefox 100); before those, a late answer still swaps (an AbortController and a timer for
           // them cost 11 B).

@@ -7,6 +7,7 @@ import type { SourceContext } from "../shared/protocol";
 import { load } from "./cache";
 import { FULL } from "./flags";
 
+/** Sent as it is in the request's body (main.ts): its fields are the request's, none other. */
 export interface Visit {
   /** The token of the worker's last answer (stored as "dni:t"); none before the first, or when kept in memory only. */
   token?: string;
