@@ -22,7 +22,15 @@ export type Form = "international" | "trunk" | "bare";
  * A destination as the pattern finds it; `digits`: written in a country's own digits (NATIVE_DIGITS,
  * the code points of their zeros), each digit found as any of them or ASCII.
  */
-export type Finding = PhoneParts & { form?: Form; digits?: readonly number[] };
+export type Finding = PhoneParts & {
+  form?: Form;
+  digits?: readonly number[];
+  /**
+   * A replaceAll pool's number as the snippet writes it in these digits: never found (ANY_NUMBER's
+   * pattern would find it again, and the snippet's check for its own number reads ASCII digits only).
+   */
+  own?: string;
+};
 
 /** Full-width digits (U+FF10…), as CJK text writes them: `０３－１２３４－５６７８`. */
 export const FULL_WIDTH = 0xff10;
@@ -51,6 +59,12 @@ export const NATIVE_DIGITS: Readonly<Record<string, readonly number[]>> = {
   "855": [0x17e0],
   "856": [0xed0],
   "977": [0x966],
+};
+
+/** The digits other than ASCII that pages of these numbers' countries write (none: undefined). */
+const nativeOf = (numbers: readonly PhoneParts[]): readonly number[] | undefined => {
+  const zeros = [...new Set(numbers.flatMap((p) => (p.e164 === "*" ? [] : (NATIVE_DIGITS[p.cc] ?? []))))];
+  return zeros.length ? zeros : undefined;
 };
 
 /**
@@ -120,7 +134,8 @@ const pairOf = (destination: PhoneParts, tracking: PhoneParts, groups: string[],
  * A destination of a country whose pages write numbers in its own digits (NATIVE_DIGITS) is found in
  * those too, in a group after its others (which find a number written in ASCII first), in any form;
  * the snippet writes the tracking number's national form in those digits there (`０１２０－１２３－４５６`,
- * `٠١٠ ١٢٣٤٥٦٧٨`).
+ * `٠١٠ ١٢٣٤٥٦٧٨`). So is a replaceAll pool's every number (ANY_NUMBER), in the digits of its other
+ * destinations' countries, without the tracking number as written there (Finding.own).
  */
 export const findings = (pools: readonly PoolAllocation[], source: string, dial: DialTrunk = (p) => p.trunk): { numbers: Finding[]; pairs: Pair[] } => {
   const own: [Finding, Pair][] = [];
@@ -135,9 +150,10 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       // Written in the country's own digits: after the groups of the number as ASCII writes it (so those
       // find it first), in every form; the snippet writes the tracking number's national form in those
       // digits (its write reads ASCII digits only; a national form made here costs it nothing).
-      const zeros = d.e164 === "*" ? undefined : NATIVE_DIGITS[d.cc];
+      // A replaceAll pool's every number: in the digits of its destinations' countries.
+      const zeros = d.e164 === "*" ? nativeOf(pool.destinations) : NATIVE_DIGITS[d.cc];
       const native: [Finding, Pair] | undefined = zeros && [
-        { ...found, digits: zeros },
+        d.e164 === "*" && tracking ? { ...found, digits: zeros, own: inDigits(tracking.national, zeros[0]!) } : { ...found, digits: zeros },
         tracking
           ? [d, { ...tracking, national: inDigits(tracking.national, zeros[0]!) }, 2, { destination: d.e164, number: tracking.e164, source }]
           : [d, null, 2],

@@ -85,7 +85,9 @@ const WIDE_OPEN = "\\uFF08\\uFF0B";
  * pool's countries written with a prefix or in groups (worker/domain/any-number.ts). Its bare digits
  * (`every.bare`) count only as a whole text or a node's whole text: they have a branch of their own
  * after the others, with the guard's start or border only, and their own group, the last (the
- * answer's pairs repeat ANY_NUMBER's pair at the end for it: shared/pairs.ts). Without a lookbehind,
+ * answer's pairs repeat ANY_NUMBER's pair at the end for it: shared/pairs.ts). In a country's own
+ * digits (a Finding with `digits`): `every.native`, written numbers only, its group after ANY_NUMBER's,
+ * never the tracking number as the snippet writes it there (Finding.own). Without a lookbehind,
  * which Safari before 16.4 cannot compile.
  */
 export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!)", bare: "(?!)" }): string => {
@@ -101,7 +103,11 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   const written =
     `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|[A-Za-z]\\.|\\D[\\u2013\\u2014])(?=[+(\\0\\dA-Z${wide}])(?:` +
     (numbers
-      .map((p) => (p.e164 === "*" ? `(${every.written})` : `([+(\\0${p.digits?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${rx(p.nsn, p.digits)})`))
+      .map((p) =>
+        p.e164 === "*"
+          ? `(${p.digits ? `${p.own ? `(?!${literally(p.own)})` : ""}(?:${every.native ?? "(?!)"})` : every.written})`
+          : `([+(\\0${p.digits?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${rx(p.nsn, p.digits)})`,
+      )
       .join("|") || "(?!)") +
     ")";
   const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:${start(wide)})(${every.bare}))` : written;
@@ -130,4 +136,9 @@ const prefixOf = (p: Finding): string => {
 export interface EveryNumber {
   written: string;
   bare: string;
+  /** Written numbers of the countries whose pages write their own digits, in those or ASCII (Finding.digits). */
+  native?: string;
 }
+
+/** Text as a pattern that matches it as it is. */
+const literally = (text: string) => text.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");

@@ -8,10 +8,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { findings, inDigits, NATIVE_DIGITS } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import { phoneParts } from "../../shared/phone";
-import type { PoolAllocation } from "../../shared/protocol";
+import { ANY_NUMBER, type PoolAllocation } from "../../shared/protocol";
 import { write } from "../../snippet/format";
 import { find, phoneLike } from "../../snippet/match";
 import { walk } from "../../snippet/scan";
+import { anyNumber, inNativeDigits } from "../../worker/domain/any-number";
 import { dialTrunk } from "../../worker/domain/trunk";
 import { alloc, answer, flush, page, reset, run, stubFetch } from "./helpers";
 
@@ -72,6 +73,61 @@ describe("Arabic-Indic, Persian and Bengali digits", () => {
 
   it("Bangladesh: Bengali digits", () => {
     expect(swapped(pool(["+8801712345678"], "+8801812345678"), "ফোন: ০১৭১২-৩৪৫৬৭৮")).toBe("ফোন: ০১৮১২-৩৪৫৬৭৮");
+  });
+});
+
+describe("a replaceAll pool in a country whose pages write their own digits", () => {
+  /** The page's text as the snippet writes it with a replaceAll pool's answer (its every-number pattern too). */
+  const everySwapped = (pools: PoolAllocation[], text: string) => {
+    const { numbers, pairs } = findings(pools, "direct", dialTrunk);
+    const re = RegExp(pattern(numbers, anyNumber(pools.flatMap((p) => p.destinations))), "g");
+    return find(text, re, pairs, (written, [d, n, mode]) => (n ? write(written, d, n, mode) : written));
+  };
+  const every = (destinations: string[], tracking: string | null) =>
+    pool(destinations, tracking).map((p) => ({ ...p, destinations: [...p.destinations, ANY_NUMBER] }));
+
+  it("Japan: every number in full width becomes the tracking number's national form in full width; ASCII ones stay ASCII", () => {
+    const text = "大阪：０６－６１２３－４５６７、携帯：０９０－１２３４－５６７８、本社：（０３）１２３４－５６７８、FAX 03-9876-5432";
+    expect(everySwapped(every([TOKYO], FREEDIAL), text)).toBe(
+      "大阪：０１２０－１２３－４５６、携帯：０１２０－１２３－４５６、本社：０１２０－１２３－４５６、FAX 0120-123-456",
+    );
+  });
+
+  it("the number it wrote is not found again (a renewal's scan writes nothing), and dates, prices and ids stay", () => {
+    const pools = every([TOKYO], FREEDIAL);
+    const once = everySwapped(pools, "電話 ０６－６１２３－４５６７");
+    expect(once).toBe("電話 ０１２０－１２３－４５６");
+    const { numbers } = findings(pools, "direct", dialTrunk);
+    expect(RegExp(pattern(numbers, anyNumber(pools.flatMap((p) => p.destinations))), "g").test(once)).toBe(false);
+    const plain = "２０２６年１２月４日、価格：１２，８００円、注文番号：１２３４５６７８９０１２";
+    expect(everySwapped(pools, plain)).toBe(plain);
+  });
+
+  it("Egypt: Arabic-Indic digits", () => {
+    expect(everySwapped(every(["+20227345678"], "+20237654321"), "اتصل بنا: ٠٢ ٢٥٧٦٥٤٣٢")).toBe(
+      `اتصل بنا: ${inDigits(phoneParts("+20237654321").national, 0x660)}`,
+    );
+  });
+
+  it("a pool with no number to give keeps every number, in any digits", () => {
+    expect(everySwapped(every([TOKYO], null), "０６－６１２３－４５６７ / 06-6123-4567")).toBe("０６－６１２３－４５６７ / 06-6123-4567");
+  });
+
+  it("a country whose pages write ASCII digits has no every-number part in other digits", () => {
+    const us = phoneParts("+12125550100");
+    expect(anyNumber([us, ANY_NUMBER]).native).toBe("(?!)");
+    expect(
+      findings(
+        pool(["+12125550100"], "+18005550123").map((p) => ({ ...p, destinations: [...p.destinations, ANY_NUMBER] })),
+        "direct",
+      ).numbers.some((n) => n.digits),
+    ).toBe(false);
+  });
+
+  it("inNativeDigits: digits, digit classes and \\d take the other digits too; escapes and quantifiers stay", () => {
+    expect(inNativeDigits("(?![12]\\d{3}[./\\u2010-]\\d)[2-9](?:\\d){5}0", [0xff10])).toBe(
+      "(?![1\\uFF112\\uFF12][\\d\\uFF10-\\uFF19]{3}[./\\u2010-][\\d\\uFF10-\\uFF19])[2-9\\uFF12-\\uFF19](?:[\\d\\uFF10-\\uFF19]){5}[0\\uFF10]",
+    );
   });
 });
 

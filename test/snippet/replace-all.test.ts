@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { leaseMs, renewMs } from "../../shared/lease";
 import { findings } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
+import { phoneParts } from "../../shared/phone";
 import { ANY_NUMBER, type PoolAllocation } from "../../shared/protocol";
 import { anyNumber } from "../../worker/domain/any-number";
 import { alloc, DIRECT_CAMPAIGN, flush, page, reset, run, stubFetch, US, US_T } from "./helpers";
@@ -62,5 +63,22 @@ describe("replace every number", () => {
     await vi.advanceTimersByTimeAsync(body.renew);
     expect(f).toHaveBeenCalledTimes(2);
     expect(document.querySelector("#a")!.textContent).toBe("Sales 800.555.0123, support (800) 555-0123");
+  });
+
+  it("Japan: numbers in full width too, written in full width; a renewal writes none of them again", async () => {
+    vi.useFakeTimers();
+    const tokyo = phoneParts("+81312345678");
+    const pool = alloc("jp", [tokyo, ANY_NUMBER], phoneParts("+81120123456"));
+    const body = { ...answerFor(pool), pattern: pattern(findings([pool], "direct").numbers, anyNumber([tokyo])) };
+    const f = stubFetch(body);
+    page(`<p id="a">大阪：０６－６１２３－４５６７、携帯：０９０－１２３４－５６７８、FAX 06-6123-4568</p>`);
+    await run().number();
+    const swapped = "大阪：０１２０－１２３－４５６、携帯：０１２０－１２３－４５６、FAX 0120-123-456";
+    expect(document.querySelector("#a")!.textContent).toBe(swapped);
+    const writes = vi.spyOn(Text.prototype, "data", "set");
+    await vi.advanceTimersByTimeAsync(body.renew);
+    expect(f).toHaveBeenCalledTimes(2);
+    expect(document.querySelector("#a")!.textContent).toBe(swapped);
+    expect(writes).not.toHaveBeenCalled();
   });
 });

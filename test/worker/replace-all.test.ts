@@ -4,12 +4,15 @@
  * id; and the pool option's validation (one destination, not a whitelist).
  */
 
-import { getCountries } from "libphonenumber-js/max";
+import { getCountries, getCountryCallingCode } from "libphonenumber-js/max";
 import { describe, expect, it } from "vitest";
+import { NATIVE_DIGITS } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import { phoneParts } from "../../shared/phone";
 import { ANY_NUMBER } from "../../shared/protocol";
-import { anyNumber, anyNumberOf, firstDigits } from "../../worker/domain/any-number";
+import { write } from "../../snippet/format";
+import { find } from "../../snippet/match";
+import { anyNumber, anyNumberOf, firstDigits, inNativeDigits } from "../../worker/domain/any-number";
 import { allocate, api, createAccount, createPool, freshNumbers, sessionId } from "./helpers";
 
 /** The numbers the pattern finds in a text (each as written). */
@@ -158,6 +161,17 @@ describe("every number of the destination's country", () => {
     }
   });
 
+  it("in a country's own digits (NATIVE_DIGITS): compiles for every such country, without a capturing group of its own", () => {
+    for (const country of getCountries()) {
+      const cc = getCountryCallingCode(country);
+      const zeros = NATIVE_DIGITS[cc];
+      if (!zeros) continue;
+      const native = inNativeDigits(anyNumberOf(country).written, zeros);
+      expect(RegExp(`${native}|`).exec("")!.length, country).toBe(1);
+      expect(native, country).toContain(`\\u${zeros[0]!.toString(16).toUpperCase().padStart(4, "0")}`);
+    }
+  });
+
   it("reads the first digits a plan allows", () => {
     expect(firstDigits("[2-9]\\d{9}|3\\d{6}")).toBe("2-93");
     expect(firstDigits("[1-357-9]\\d{9}|[18]\\d{8}|8\\d{6}")).toBe("1-357-9188");
@@ -224,5 +238,27 @@ describe("the replaceAll pool option", () => {
     const l = await allocate(acct.siteKey, sessionId(), { pools: ["list"] });
     expect(l.json.pools[0].destinations.map((d: { e164: string }) => d.e164)).toEqual(["+12127365000"]);
     expect("646-555-0100".match(RegExp(l.json.pattern))).toBeNull();
+  });
+
+  it("in Japan, every number in full width too: each visitor's answer writes its number in full width and never finds it again", async () => {
+    const acct = await createAccount();
+    const tracking = ["+81312340001", "+81312340002"];
+    await createPool(acct, { id: "jp", name: "JP", trackingNumbers: tracking, destinations: ["+81312345678"], replaceAll: true, isDefault: true });
+    const page = "大阪：０６－６１２３－４５６７、携帯：０９０－１２３４－５６７８、FAX 06-6123-4568";
+    const written = new Set<string>();
+    for (const session of [sessionId(), sessionId()]) {
+      const r = await allocate(acct.siteKey, session);
+      expect(r.status).toBe(200);
+      const number = r.json.pools[0].number;
+      const pattern = RegExp(r.json.pattern, "g");
+      const swap = (text: string) => find(text, pattern, r.json.pairs, (w, [d, n, mode]) => (n ? write(w, d, n, mode) : w));
+      const wide = number.national.replace(/[\d()-]/g, (c: string) => String.fromCharCode(c.charCodeAt(0) - 48 + 0xff10));
+      expect(swap(page)).toBe(`大阪：${wide}、携帯：${wide}、FAX ${number.national}`);
+      pattern.lastIndex = 0;
+      expect(pattern.test(`電話 ${wide}`)).toBe(false);
+      written.add(wide);
+    }
+    // Two visitors, two numbers, two patterns (the every-number part made once).
+    expect(written.size).toBe(2);
   });
 });

@@ -20,6 +20,7 @@
  */
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { planOf, trunkOf } from "../../shared/numbering-plan";
+import { NATIVE_DIGITS } from "../../shared/pairs";
 import { DASHES, type EveryNumber, INVISIBLE, PARENS } from "../../shared/pattern";
 import type { PhoneParts } from "../../shared/protocol";
 
@@ -190,13 +191,59 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
   return { written: `${DATE}${IPV4}(?:${intl}|${grouped})`, bare: `${DATE}${bare}` };
 }
 
-/** Every number of the countries of these numbers (a replaceAll pool's destinations). */
+/** A code point as a pattern escape: `\\uFF10`. */
+const u = (code: number) => `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
+
+/**
+ * A pattern source (this module's: no backreferences) whose every digit may also be written in the
+ * digits whose zeros are given (full-width `０`, Arabic-Indic `٠`…), ASCII still: `\\d`, a digit or a
+ * digit range in a class, a literal digit. Escapes (`\\u2010`) and quantifiers (`{1,3}`) stay as they are.
+ */
+export function inNativeDigits(source: string, zeros: readonly number[]): string {
+  const same = (d: number) => zeros.map((zero) => u(zero + d)).join("");
+  const range = (from: number, to: number) => zeros.map((zero) => `${u(zero + from)}-${u(zero + to)}`).join("");
+  let out = "",
+    inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === "\\") {
+      const next = source[i + 1];
+      const token = next === "u" ? source.slice(i, i + 6) : source.slice(i, i + 2);
+      out += next === "d" ? (inClass ? `\\d${range(0, 9)}` : `[\\d${range(0, 9)}]`) : token;
+      i += token.length - 1;
+    } else if (inClass) {
+      const to = source[i + 2];
+      if (/\d/.test(c) && source[i + 1] === "-" && to !== undefined && /\d/.test(to)) {
+        out += `${c}-${to}${range(Number(c), Number(to))}`;
+        i += 2;
+      } else out += /\d/.test(c) ? c + same(Number(c)) : c;
+      inClass = c !== "]";
+    } else if (c === "{") {
+      const end = source.indexOf("}", i);
+      out += source.slice(i, end + 1);
+      i = end;
+    } else {
+      out += /\d/.test(c) ? `[${c}${same(Number(c))}]` : c;
+      inClass = c === "[";
+    }
+  }
+  return out;
+}
+
+/**
+ * Every number of the countries of these numbers (a replaceAll pool's destinations); `native`: those
+ * of countries whose pages write numbers in their own digits (NATIVE_DIGITS), written numbers only,
+ * each digit in those or ASCII (none: a pattern that matches nothing).
+ */
 export function anyNumber(numbers: readonly PhoneParts[]): EveryNumber {
-  const countries = new Set<CountryCode>();
+  const countries = new Map<CountryCode, readonly number[] | undefined>();
   for (const p of numbers) {
     const c = p.e164 === "*" ? undefined : parsePhoneNumberFromString(p.e164)?.country;
-    if (c) countries.add(c);
+    if (c) countries.set(c, NATIVE_DIGITS[p.cc]);
   }
-  const each = [...countries].map(anyNumberOf);
-  return each.length ? { written: each.map((e) => e.written).join("|"), bare: each.map((e) => e.bare).join("|") } : NONE;
+  const each = [...countries].map(([country, zeros]) => ({ ...anyNumberOf(country), zeros }));
+  const native = each.filter((e) => e.zeros && e.written !== NONE.written).map((e) => inNativeDigits(e.written, e.zeros!));
+  return each.length
+    ? { written: each.map((e) => e.written).join("|"), bare: each.map((e) => e.bare).join("|"), native: native.join("|") || NONE.written }
+    : NONE;
 }

@@ -13,7 +13,7 @@
 import { remember } from "../../../shared/bounded-map";
 import { leaseMs, renewMs } from "../../../shared/lease";
 import { type Finding, findings } from "../../../shared/pairs";
-import { pattern } from "../../../shared/pattern";
+import { type EveryNumber, pattern } from "../../../shared/pattern";
 import type { PoolAllocation } from "../../../shared/protocol";
 import { classify } from "../../../shared/rules";
 import { anyNumber } from "../../domain/any-number";
@@ -157,18 +157,25 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
 function patternOf(pools: PoolAllocation[], numbers: Finding[]): string {
   // Pool by pool: which destinations share a pool decides which are a replaceAll pool's. The
   // tracking numbers count only through the forms their destinations are split into (shared/pairs.ts),
-  // so a few patterns serve all of a pool's visitors.
-  const key = `${pools.map((p) => p.destinations.map((d) => d.e164).join()).join("|")}|${numbers.map((n) => n.form?.[0] ?? "").join("")}`;
+  // so a few patterns serve all of a pool's visitors. (A replaceAll pool in a country that writes its
+  // own digits leaves its own number out, as written in them: a pattern per number, its every-number
+  // part made once.)
+  const destinations = pools.map((p) => p.destinations.map((d) => d.e164).join()).join("|");
+  const key = `${destinations}|${numbers.map((n) => (n.form?.[0] ?? "") + (n.own ?? "")).join("|")}`;
   let made = patterns.get(key);
   if (made === undefined) {
     const everyNumber = pools.filter((p) => p.destinations.some((d) => d.e164 === "*")).flatMap((p) => p.destinations);
+    let every = everyNumbers.get(destinations);
+    if (every === undefined && everyNumber.length) every = remember(everyNumbers, 100, destinations, anyNumber(everyNumber));
     // The patterns of the destinations this isolate answers for (a few, bounded).
-    made = remember(patterns, 100, key, pattern(numbers, everyNumber.length ? anyNumber(everyNumber) : undefined));
+    made = remember(patterns, 100, key, pattern(numbers, every));
   }
   return made;
 }
 
 /** Patterns made, by their pools' destinations and forms in order. */
 const patterns = new Map<string, string>();
+/** replaceAll pools' every-number patterns (worker/domain/any-number.ts: costly to make), by their pools' destinations. */
+const everyNumbers = new Map<string, EveryNumber>();
 
 export default app;
