@@ -14,10 +14,11 @@ export const writeMode = (destination: PhoneParts, tracking: PhoneParts): WriteM
 
 /**
  * Which of a number's written forms a group of the pattern finds (shared/pattern.ts): every form
- * (none given), or one of a number split by written form (findings): "international" (after a
- * country code), "trunk" (national, with its country's trunk prefix), "bare" (national, without one).
+ * (none given), or one of a number split by written form (findings): "zero" (after a country code,
+ * with the trunk prefix: the `+44 (0)20` style), "international" (after a country code), "trunk"
+ * (national, with its country's trunk prefix), "bare" (national, without one).
  */
-export type Form = "international" | "trunk" | "bare";
+export type Form = "zero" | "international" | "trunk" | "bare";
 /**
  * A destination as the pattern finds it; `digits`: written in a country's own digits (NATIVE_DIGITS,
  * the code points of their zeros), each digit found as any of them or ASCII.
@@ -175,6 +176,10 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
         into.push([found, [d, tracking, mode, swap]]);
       } else {
         const [nd, nt] = [inland(d), inland(tracking)];
+        // The `+61 (0)2` style, where the tracking number is dialled without a trunk prefix: its
+        // international form, `+61 1800 123 456` (the snippet would keep the original's `(0)`).
+        if (trunk && !dialled())
+          into.push([{ ...found, form: "zero" }, [d, { ...tracking, national: `+${tracking.cc} ${tracking.groups.join(" ")}` }, 2, swap]]);
         into.push([{ ...found, form: "international" }, [d, tracking, mode, swap]]);
         if (trunk) into.push([{ ...nd, trunk, form: "trunk" }, pairOf(prefixed(nd, trunk), tracking, prefixed(nt, dialled()).groups, swap)]);
         into.push([{ ...nd, form: "bare" }, pairOf(prefixed(nd, ""), tracking, prefixed(nt, bare).groups, swap)]);

@@ -116,13 +116,14 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
 
 /**
  * What may come before a number's nsn in the forms its group finds (Finding.form): a country code
- * after "+", "00", "011" or nothing, and then maybe its trunk prefix (the "+44 (0)20" style); its
- * trunk prefix; nothing. Every form, or one.
+ * after "+", "00", "011" or nothing, and then maybe its trunk prefix (the "+44 (0)20" style: "zero"
+ * has it, always); its trunk prefix; nothing. Every form, or one.
  */
 const prefixOf = (p: Finding): string => {
   const exit = p.digits ? `${rx("0", p.digits)}(?:${rx("0", p.digits)}|${rx("1", p.digits)}{2})` : "00|011";
   const international = `(?:(?:${exit})${SEP})?${rx(p.cc, p.digits)}${p.trunk && `(?:${SEP}${rx(p.trunk, p.digits)})?`}${SEP}`;
   const trunk = p.trunk && rx(p.trunk, p.digits) + SEP;
+  if (p.form === "zero") return `(?:(?:${exit})${SEP})?${rx(p.cc, p.digits)}${SEP}${rx(p.trunk, p.digits)}${SEP}`;
   if (p.form === "international") return international;
   if (p.form === "trunk") return trunk;
   if (p.form === "bare") return "";

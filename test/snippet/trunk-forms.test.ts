@@ -36,6 +36,17 @@ describe("another trunk prefix", () => {
     expect(swapped(pool([SYDNEY], LOCAL_RATE), "Call 02 9876 5432")).toBe("Call 1300 123 456");
   });
 
+  it("after a country code with the trunk prefix (the `+61 (0)2` style), a 1800 number in its international form, without the (0)", () => {
+    const text = "Tel. +61 (0)2 9876 5432, +61 (0) 2 9876 5432, 0061 (0)2 9876 5432, +61 02 9876 5432 or +61 2 9876 5432";
+    expect(swapped(pool([SYDNEY], FREECALL), text)).toBe(
+      "Tel. +61 1800 123 456, +61 1800 123 456, +61 1800 123 456, +61 1800 123 456 or +61 1800 123 456",
+    );
+    // China's 400 numbers and mobiles are dialled without the 0 of a Beijing number.
+    expect(swapped(pool(["+861012345678"], "+8613123456789"), "电话 +86 (0)10 1234 5678")).toBe("电话 +86 131 2345 6789");
+    // Where the tracking number takes the 0 too, the style is kept as it was (a mobile for a Sydney number).
+    expect(swapped(pool([SYDNEY], AU_MOBILE), "+61 (0)2 9876 5432")).toBe("+61 (0)412 345 678");
+  });
+
   it("writes a geographic number with its 0 in place of a 1800 number, not after a country code", () => {
     expect(swapped(pool([FREECALL], SYDNEY), "Freecall 1800 123 456, 1800-123-456 or +61 1800 123 456.")).toBe(
       "Freecall 02 9876 5432, 02-9876-5432 or +61 2 9876 5432.",
@@ -63,7 +74,7 @@ describe("another trunk prefix", () => {
     const pools = [...pool(["+442079460958", SYDNEY], FREECALL)];
     const { numbers, pairs } = findings(pools, "direct", dialTrunk);
     // The GB destination is another country's (written as the number's national form): one group.
-    expect(numbers.map((n) => n.form ?? "every")).toEqual(["every", "international", "trunk", "bare"]);
+    expect(numbers.map((n) => n.form ?? "every")).toEqual(["every", "zero", "international", "trunk", "bare"]);
     expect(pairs).toHaveLength(numbers.length);
     expect(swapped(pools, "UK 020 7946 0958, AU 02 9876 5432")).toBe("UK 1800 123 456, AU 1800 123 456");
   });
