@@ -38,9 +38,7 @@ describe("another trunk prefix", () => {
 
   it("after a country code with the trunk prefix (the `+61 (0)2` style), a 1800 number in its international form, without the (0)", () => {
     const text = "Tel. +61 (0)2 9876 5432, +61 (0) 2 9876 5432, 0061 (0)2 9876 5432, +61 02 9876 5432 or +61 2 9876 5432";
-    expect(swapped(pool([SYDNEY], FREECALL), text)).toBe(
-      "Tel. +61 1800 123 456, +61 1800 123 456, +61 1800 123 456, +61 1800 123 456 or +61 1800 123 456",
-    );
+    expect(swapped(pool([SYDNEY], FREECALL), text)).toBe("Tel. +61 1800 123 456, +61 1800 123 456, +61 1800 123 456, +61 1800 123 456 or +61 1800 123 456");
     // China's 400 numbers and mobiles are dialled without the 0 of a Beijing number.
     expect(swapped(pool(["+861012345678"], "+8613123456789"), "电话 +86 (0)10 1234 5678")).toBe("电话 +86 131 2345 6789");
     // Where the tracking number takes the 0 too, the style is kept as it was (a mobile for a Sydney number).
