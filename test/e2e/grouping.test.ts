@@ -95,6 +95,8 @@ const MORE_FORMS = [
   ["freecall-paren", "(02) 9876 5433", "(1800) 123 456"],
   ["freecall-nat", "02 9876 5433", "1800 123 456"],
   ["freecall-intl", "+61 2 9876 5433", "+61 1800 123 456"],
+  // The +61 (0)2 style: the freecall number's international form, without the (0).
+  ["freecall-zero", "+61 (0)2 9876 5433", "+61 1800 123 456"],
   ["jakarta-paren", "(021) 8350123", "(0812) 345 678"],
   ["ar-nat", "011 15-2345-6789", "011 15-8765-4321"],
   ["ar-intl", "+54 9 11 2345-6789", "+54 9 11 8765-4321"],
@@ -105,6 +107,14 @@ const NATIVE_FORMS = [
   ["tokyo-paren", "（０３）１２３４－５６７８", "０１２０－１２３－４５６"],
   ["cairo-arabic", "٠٢ ٢٣٤٥٦٧٨٩", "٠١٠ ١٢٣٤٥٦٧٨"],
   ["tehran-persian", "۰۲۱-۱۲۳۴۵۶۷۸", "۰۹۱۲ ۱۲۳ ۴۵۶۷"],
+] as const;
+
+/** A replaceAll pool in Japan: every number on the page, full width too. */
+const EVERY_POOL = ["jp-all", "+81355550000", "+81368001234"] as const;
+const EVERY_FORMS = [
+  ["osaka-wide", "０６－６１２３－４５６７", "０３－６８００－１２３４"],
+  ["mobile-wide", "０９０－１２３４－５６７８", "０３－６８００－１２３４"],
+  ["osaka-ascii", "06-6123-4567", "03-6800-1234"],
 ] as const;
 
 const page = (forms: readonly (readonly [string, string, string])[], pools: readonly (readonly [string, string, string])[], links: string) =>
@@ -144,7 +154,17 @@ beforeAll(async () => {
     ),
     "/more": page(MORE_FORMS, MORE_POOLS, `<a id="tel-ar" href="tel:+5491123456789">WhatsApp</a>`),
     "/native": page(NATIVE_FORMS, NATIVE_POOLS, ""),
+    "/every-jp": page(EVERY_FORMS, [EVERY_POOL], ""),
   });
+  const [id, destination, tracking] = EVERY_POOL;
+  const every = await adminCall(bed.worker.url, "POST", "/v1/pools", acct.adminKey, {
+    id,
+    name: id,
+    destinations: [destination],
+    trackingNumbers: [tracking],
+    replaceAll: true,
+  });
+  expect(every.status, JSON.stringify(every.json)).toBe(201);
 });
 
 describe("another area-code length or type: the tracking number's own groups, in the original's style", () => {
@@ -193,5 +213,16 @@ describe("a country's own digits", () => {
     await expectSwapped(again, NATIVE_FORMS);
     expect(await fetched(again)).toBe(0);
     expect([...v.warnings, ...again.warnings]).toEqual([]);
+  });
+});
+
+describe("a replaceAll pool in a country's own digits", () => {
+  it("every number in full width becomes the tracking number in full width, one added later too", async () => {
+    const v = await bed.open("/every-jp");
+    await expectSwapped(v, EVERY_FORMS);
+    await v.page.evaluate(() => document.body.insertAdjacentHTML("beforeend", '<p id="later">０６－６１２３－９９９９</p>'));
+    await v.page.waitForFunction(() => document.getElementById("later")!.textContent === "０３－６８００－１２３４");
+    expect(await fetched(v)).toBe(1);
+    expect(v.warnings).toEqual([]);
   });
 });
