@@ -153,11 +153,10 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       // digits (its write reads ASCII digits only; a national form made here costs it nothing).
       // A replaceAll pool's every number: in the digits of its destinations' countries.
       const zeros = d.e164 === "*" ? nativeOf(pool.destinations) : NATIVE_DIGITS[d.cc];
+      const ownDigits = zeros && tracking ? inDigits(tracking.national, zeros[0]!) : undefined;
       const native: [Finding, Pair] | undefined = zeros && [
-        d.e164 === "*" && tracking ? { ...found, digits: zeros, own: inDigits(tracking.national, zeros[0]!) } : { ...found, digits: zeros },
-        tracking
-          ? [d, { ...tracking, national: inDigits(tracking.national, zeros[0]!) }, 2, { destination: d.e164, number: tracking.e164, source }]
-          : [d, null, 2],
+        d.e164 === "*" && ownDigits ? { ...found, digits: zeros, own: ownDigits } : { ...found, digits: zeros },
+        tracking ? [d, { ...tracking, national: ownDigits! }, 2, { destination: d.e164, number: tracking.e164, source }] : [d, null, 2],
       ];
       if (!tracking) {
         into.push([found, [d, null, 2]]);

@@ -43,7 +43,7 @@ export const INVISIBLE = "\\u00AD\\u200B-\\u200F\\u202A-\\u202E\\u2060\\u2066-\\
 const SEP = `[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]*`;
 
 /** A code point as a pattern escape: `\\uFF10`. */
-const u = (code: number) => `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
+export const u = (code: number) => `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
 
 /**
  * Digits (or their keypad letters; in a country's own digits, Finding.digits: or those, `３` for 3)
@@ -121,9 +121,10 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
  */
 const prefixOf = (p: Finding): string => {
   const exit = p.digits ? `${rx("0", p.digits)}(?:${rx("0", p.digits)}|${rx("1", p.digits)}{2})` : "00|011";
-  const international = `(?:(?:${exit})${SEP})?${rx(p.cc, p.digits)}${p.trunk && `(?:${SEP}${rx(p.trunk, p.digits)})?`}${SEP}`;
+  const country = `(?:(?:${exit})${SEP})?${rx(p.cc, p.digits)}`;
+  const international = `${country}${p.trunk && `(?:${SEP}${rx(p.trunk, p.digits)})?`}${SEP}`;
   const trunk = p.trunk && rx(p.trunk, p.digits) + SEP;
-  if (p.form === "zero") return `(?:(?:${exit})${SEP})?${rx(p.cc, p.digits)}${SEP}${rx(p.trunk, p.digits)}${SEP}`;
+  if (p.form === "zero") return `${country}${SEP}${trunk}`;
   if (p.form === "international") return international;
   if (p.form === "trunk") return trunk;
   if (p.form === "bare") return "";

@@ -21,7 +21,7 @@
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { planOf, trunkOf } from "../../shared/numbering-plan";
 import { NATIVE_DIGITS } from "../../shared/pairs";
-import { DASHES, type EveryNumber, INVISIBLE, PARENS } from "../../shared/pattern";
+import { DASHES, type EveryNumber, INVISIBLE, PARENS, u } from "../../shared/pattern";
 import type { PhoneParts } from "../../shared/protocol";
 
 /**
@@ -190,9 +190,6 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
   const bare = `${trunkThen("")}${nsn("")}(?![^\\0])`;
   return { written: `${DATE}${IPV4}(?:${intl}|${grouped})`, bare: `${DATE}${bare}` };
 }
-
-/** A code point as a pattern escape: `\\uFF10`. */
-const u = (code: number) => `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
 
 /**
  * A pattern source (this module's: no backreferences) whose every digit may also be written in the

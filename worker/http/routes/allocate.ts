@@ -164,9 +164,11 @@ function patternOf(pools: PoolAllocation[], numbers: Finding[]): string {
   const key = `${destinations}|${numbers.map((n) => (n.form?.[0] ?? "") + (n.own ?? "")).join("|")}`;
   let made = patterns.get(key);
   if (made === undefined) {
-    const everyNumber = pools.filter((p) => p.destinations.some((d) => d.e164 === "*")).flatMap((p) => p.destinations);
     let every = everyNumbers.get(destinations);
-    if (every === undefined && everyNumber.length) every = remember(everyNumbers, 100, destinations, anyNumber(everyNumber));
+    if (every === undefined) {
+      const everyNumber = pools.filter((p) => p.destinations.some((d) => d.e164 === "*")).flatMap((p) => p.destinations);
+      if (everyNumber.length) every = remember(everyNumbers, 100, destinations, anyNumber(everyNumber));
+    }
     // The patterns of the destinations this isolate answers for (a few, bounded).
     made = remember(patterns, 100, key, pattern(numbers, every));
   }
