@@ -15,7 +15,7 @@ import { sessionDomain } from "./domain";
 import { FULL } from "./flags";
 import { start, warn } from "./main";
 
-const page = window as any;
+const page = self as any;
 try {
   if (!page.dni?.number) {
     // The stub function the page defined to queue calls (its `q`), if any.

@@ -17,6 +17,8 @@ import { session, type Visit } from "./session";
 
 /** Defined (true) by scripts/build-snippet.mjs: the bundle leaves out what only tests use. */
 declare const DNI_BUILD: boolean | undefined;
+/** api.stop() is there (tests, dni-full.js): dni.js keeps no handle for it (the renewal's timer). */
+const STOPPABLE = typeof DNI_BUILD == "undefined" || FULL;
 
 /**
  * The cached answer (localStorage "dni:a"): the worker's answer (with its session token), when it
@@ -175,7 +177,8 @@ export const start = (config: Config, visit: Visit = session()): Api => {
       scan([doc.body]);
       DEBUG && report(answer, pairs, seen);
       waiting || unhide();
-      renewal = setTimeout(request, answer.at + answer.renew - Date.now());
+      const timer = setTimeout(request, answer.at + answer.renew - Date.now());
+      if (STOPPABLE) renewal = timer;
     },
     /**
      * The one request (or a renewal): POST {api}/v1/allocate with a JSON body as text/plain (a CORS
@@ -221,7 +224,8 @@ export const start = (config: Config, visit: Visit = session()): Api => {
             unhide();
             warn(e);
           }))),
-    ready = () => Promise.resolve(allocation || request()),
+    /** Settles once there is an allocation (or a failure): asks for one if none was asked. */
+    ready = async () => allocation || request(),
     /** Click-to-reveal: the first click on a [data-dni-reveal] element allocates and swaps inside it. */
     click = (event: Event, target: any = event.target) =>
       (target = target.closest?.("[data-dni-reveal]")) &&
@@ -284,7 +288,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
   const api: Api = ((command: "number", destination?: string, callback?: any) => api[command](destination).then(callback)) as Api;
   api.number = (destination, pair?: any) =>
     ready().then(() => (destination ? (find(destination, pattern, pairs, (_, found) => (pair ||= found)), pair) : pairs[0])?.[1] || null);
-  if (typeof DNI_BUILD == "undefined" || FULL)
+  if (STOPPABLE)
     api.stop = () => {
       live = 0;
       // Unless another script wrapped it since.
