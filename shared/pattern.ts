@@ -33,6 +33,14 @@ const start = (wide: string) => `^|[^\\d.,/+(#$\\0${wide}${RANGE_DASHES}]\\0`;
 export const PARENS = "\\uFF08\\uFF09";
 
 /**
+ * An opening parenthesis that the number closes (`(020) 7946 0958`, `(+44) 20…`, `(0)20`, `(0xx11)`):
+ * one closed within six characters, with no other opened before. Another (`(020 7946 0958)`) is the
+ * text's: after the character before the number, it stays outside the number with it (so a number
+ * written in another form keeps it).
+ */
+const UNCLOSED = "[(\\uFF08](?![^()\\uFF08\\uFF09]{1,6}[)\\uFF09])";
+
+/**
  * Invisible characters pages put into numbers: a soft hyphen, zero-width space, (non-)joiner and word
  * joiner (a CMS's typography, or a page keeping phones from linking the number themselves), and the
  * direction marks, embeddings and isolates of right-to-left pages.
@@ -101,7 +109,7 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   const digits = zeros.map((zero) => `${u(zero)}-${u(zero + 9)}`).join("");
   const wide = digits + (zeros.includes(FULL_WIDTH) ? WIDE_OPEN : "");
   const written =
-    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|[A-Za-z]\\.|\\D[\\u2013\\u2014])(?=[+(\\0\\dA-Z${wide}])(?:` +
+    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|[A-Za-z]\\.|\\D[\\u2013\\u2014])(?:${UNCLOSED})?(?=[+(\\0\\dA-Z${wide}])(?![+\\0]*${UNCLOSED})(?:` +
     (numbers
       .map((p) =>
         p.e164 === "*"
