@@ -89,6 +89,21 @@ export type DialTrunk = (p: PhoneParts) => string;
 const inland = (p: PhoneParts): PhoneParts => (p.inland ? { ...p, nsn: p.inland.join(""), groups: p.inland } : p);
 
 /**
+ * Whether a number's national form writes its trunk prefix apart from its first group: France's
+ * toll-free `0 800 12 34 56` (its others `01 23 45 67 89`), Armenia's `0 800 12 345`, Belarus's `8 0152
+ * 45-09-11`.
+ */
+const apart = (p: PhoneParts): boolean => !!p.trunk && (/\d+/.exec(p.national)?.[0].length ?? Infinity) <= p.trunk.length;
+
+/**
+ * A tracking number's groups in place of a destination of one group (a short number: Norway's
+ * `02000`, Seychelles' `8000000`, the Netherlands' `14 020`): the original, written in one run, tells
+ * nothing of how groups are set apart, so they are one group, spaced as the tracking number's own
+ * form writes them (`+677 74 21234`, not `+677 7421234`).
+ */
+const fitted = (destination: PhoneParts, groups: string[]): string[] => (destination.groups.length < 2 ? [groups.join(" ")] : groups);
+
+/**
  * `p` with `trunk` written before its first group, as one number: in a destination, so that the
  * snippet's prefix ends before the trunk prefix as written; in a tracking number, so that it writes
  * its own.
@@ -163,6 +178,7 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
         if (native) into.push(native);
         continue;
       }
+      const fit: PhoneParts = { ...tracking, groups: fitted(d, tracking.groups) };
       const mode = writeMode(d, tracking);
       const swap = { destination: d.e164, number: tracking.e164, source };
       // Written nationally without a trunk prefix: the tracking number's own national form's, if the
@@ -171,17 +187,22 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       // With a trunk prefix: the tracking number's national form's; where neither number's national form
       // writes it but the original did (Brazil's `(011)`), its country's.
       const dialled = () => tracking.trunk || (d.trunk ? "" : dial(tracking));
-      if (mode === 2 || !(d.inland || tracking.inland || bare || (trunk && dialled() !== trunk))) {
-        into.push([found, [d, tracking, mode, swap]]);
+      // One pair serves every form unless a national one writes otherwise than an international one:
+      // another trunk prefix, or one written apart from the first group by one number and not the other.
+      if (mode === 2 || !(d.inland || tracking.inland || bare || (trunk && dialled() !== trunk) || apart(d) !== apart(tracking))) {
+        into.push([found, [d, fit, mode, swap]]);
       } else {
         const [nd, nt] = [inland(d), inland(tracking)];
         // The `+61 (0)2` style, where the tracking number is dialled without a trunk prefix: its
         // international form, `+61 1800 123 456` (the snippet would keep the original's `(0)`).
         if (trunk && !dialled())
           into.push([{ ...found, form: "zero" }, [d, { ...tracking, national: `+${tracking.cc} ${tracking.groups.join(" ")}` }, 2, swap]]);
-        into.push([{ ...found, form: "international" }, [d, tracking, mode, swap]]);
-        if (trunk) into.push([{ ...nd, trunk, form: "trunk" }, pairOf(prefixed(nd, trunk), tracking, prefixed(nt, dialled()).groups, swap)]);
-        into.push([{ ...nd, form: "bare" }, pairOf(prefixed(nd, ""), tracking, prefixed(nt, bare).groups, swap)]);
+        into.push([{ ...found, form: "international" }, [d, fit, mode, swap]]);
+        // Written with its trunk prefix: the tracking number's national form's digit runs where it writes its
+        // trunk prefix apart (`0 800 12 34 56`), else its groups after the prefix it is dialled with.
+        const national = apart(tracking) ? tracking.national.match(/\d+/g)! : prefixed(nt, dialled()).groups;
+        if (trunk) into.push([{ ...nd, trunk, form: "trunk" }, pairOf(prefixed(nd, trunk), tracking, fitted(d, national), swap)]);
+        into.push([{ ...nd, form: "bare" }, pairOf(prefixed(nd, ""), tracking, fitted(d, prefixed(nt, bare).groups), swap)]);
       }
       if (native) into.push(native);
     }

@@ -11,7 +11,7 @@
 import gl from "google-libphonenumber";
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { describe, expect, it } from "vitest";
-import { findings, NATIVE_DIGITS } from "../../shared/pairs";
+import { findings, NATIVE_DIGITS, writeMode } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import { phoneParts } from "../../shared/phone";
 import { ANY_NUMBER, type PoolAllocation } from "../../shared/protocol";
@@ -90,6 +90,38 @@ describe("every region's example numbers", () => {
       }
     }
     expect(checked).toBeGreaterThan(20_000);
+    expect(wrong).toEqual([]);
+  });
+
+  it("writes each other number in its own groups: the digit runs of its own national or international form, wherever the two numbers' groupings differ", () => {
+    // Where they are the same, the original's own grouping is kept (write mode 0: digit for digit), checked above.
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const destination of examples) {
+      const region = util.getRegionCodeForNumber(destination);
+      const trackings = [sibling(destination), ...examples.filter((n) => n !== destination && util.getRegionCodeForNumber(n) === region)];
+      for (const tracking of trackings) {
+        if (!tracking || writeMode(phoneParts(e164(destination)), phoneParts(e164(tracking))) === 0) continue;
+        const own = parsePhoneNumberFromString(e164(tracking))!;
+        const national = util.format(destination, NATIONAL);
+        const international = util.format(destination, INTERNATIONAL);
+        // Not the forms written without separators: there the tracking number is written in one run too.
+        for (const [original, want] of [
+          [national, own.formatNational()],
+          [international, own.formatInternational()],
+          [national.replace(/[\s-]+/g, "-"), own.formatNational()],
+          [national.replace(/[\s-]+/g, "."), own.formatNational()],
+          [international.replace("+", "00"), own.formatInternational()],
+          [international.replace(/[\s-]+/g, "-"), own.formatInternational()],
+        ] as const) {
+          const out = swapped(e164(destination), e164(tracking), `Call ${original} today`).slice(5, -6);
+          checked++;
+          if (`${out.match(/\d+/g)}` !== `${want.match(/\d+/g)}`.replace(/^(\d+)/, original.startsWith("00") ? "00$1" : "$1"))
+            wrong.push(`${region}: ${original} → ${out}, not in the groups of ${want}`);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(9_000);
     expect(wrong).toEqual([]);
   });
 
