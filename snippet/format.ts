@@ -13,12 +13,15 @@ import type { PhoneParts, WriteMode } from "../shared/protocol";
  * - 1, the same country code, another grouping (another area code length, a mobile, toll-free or
  *   national number in place of a geographic one): the original's prefix (everything before its
  *   nsn's first digit: "+44 (0)", "0", "(0", "+1 (") stays, then the tracking number's own groups
- *   joined by the original's separators between its groups, in order (the last one repeats, without a
- *   closing parenthesis; none: none): "(020) 7946-0958" with a Manchester number gives "(0161) 496-0000", not "(016) 1496-0000".
+ *   joined by the original's separators between its groups: the first after the first group, the
+ *   others from the last (a group more takes the first one's again, without a closing parenthesis;
+ *   none: none): "(020) 7946-0958" with a Manchester number gives "(0161) 496-0000", not "(016) 1496-0000".
  *   A tracking number with another trunk prefix than the destination comes in pairs per written form
  *   (shared/pairs.ts findings): in one for a national original, the destination's nsn holds its
  *   trunk prefix (so the prefix kept ends before it) and the first group the tracking number's.
  * - 2, another country's number, or a vanity original (letters): the tracking number's national form.
+ *   (A parenthesis the number is written in, `(020 7946 0958)`, is not the original's: the pattern
+ *   leaves it to the text.)
  */
 export const write = (original: string, destination: PhoneParts, tracking: PhoneParts, mode: WriteMode): string => {
   const borders = original.replace(/[^\0]/g, ""),
@@ -33,7 +36,13 @@ export const write = (original: string, destination: PhoneParts, tracking: Phone
   const parts = RegExp("^(\\D*(?:\\d\\D*){" + prefix.length + "})([^]*)").exec(plain)!,
     /** What comes before each of the written nsn's digit runs, and after the last: "", its separators, "". */
     separators = parts[2]!.split(/\d+/);
-  // A later group's separator is never a closing parenthesis (one that repeats the original's last:
-  // `(021) 8350123` with a mobile's three groups).
-  return parts[1] + tracking.groups.map((group, i) => separators[Math.min(i, separators.length - 2)]!.replace(i > 1 ? ")" : "", "") + group).join("") + borders;
+  /** How many groups the tracking number has more than the written nsn has digit runs (fewer: below 0). */
+  let more = tracking.groups.length + 1 - separators.length;
+  // The first separator stays after the first group (it may close a parenthesis: `(020) 7946-0958`),
+  // the others are taken from the last (`+54 11 4234-5678` with a mobile's `9 11 2345 6789`: `+54 9 11
+  // 2345-6789`; `03(1234)5678` keeps its `)`): a group less drops the ones after the first, a group
+  // more takes the first one's again after it, without a closing parenthesis (`(021) 8350123` with a
+  // mobile's three groups: `(0812) 345 678`).
+  for (separators.splice(2, -more); more-- > 0; ) separators.splice(2, 0, separators[1]!.replace(")", ""));
+  return parts[1] + tracking.groups.map((group, i) => separators[i] + group).join("") + borders;
 };

@@ -99,6 +99,21 @@ describe("write: another grouping is written in the tracking number's own groups
     expect(write("(022)-12345", p("+3532212345"), p("+353850123456"))).toBe("(085)-012-3456");
   });
 
+  it("keeps the separators that tell groups apart when the tracking number has a group more or less (aligned from the last)", () => {
+    // Argentina: a mobile (`+54 9 11 2345-6789`) for a Buenos Aires number, written with its leading 9 as a group
+    // of its own: the original's dash stays before the last group, not after the 9.
+    const buenosAires = p("+541142345678");
+    const mobile = p("+5491123456789");
+    expect(write("+54 11 4234-5678", buenosAires, mobile)).toBe("+54 9 11 2345-6789");
+    // A group less: the first separator and the last ones, right to left.
+    expect(write("+54 9 11 2345-6789", mobile, buenosAires)).toBe("+54 11 4234-5678");
+  });
+
+  it("keeps a closing parenthesis in its own place (Japan's `03(1234)5678` style)", () => {
+    expect(write("03(1234)5678", p("+81312345678"), p("+819012345678"))).toBe("090(1234)5678");
+    expect(write("03(1234)5678", p("+81312345678"), p("+81120123456"))).toBe("0120(123)456");
+  });
+
   it("writes the original's prefix when the nsn length differs", () => {
     expect(write("020 7946 0958", UK, UK_9)).toBe("016977 2345");
     expect(write("+44 (0)20 7946 0958", UK, UK_9)).toBe("+44 (0)16977 2345");

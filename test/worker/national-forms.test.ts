@@ -34,14 +34,15 @@ describe("Argentina's mobiles", () => {
     const other = await createAccount();
     await createPool(other, { id: "ar", name: "AR", trackingNumbers: [LANDLINE], destinations: [MOBILE], isDefault: true });
     const landline = (await allocate(other.siteKey, sessionId())).json as AllocateResponse;
-    expect(swapped(landline, text)).toBe("Llamá al 011 8765-4321, (011) 8765-4321, 11 8765 4321 o +54 11 8765 4321.");
+    // The separators from the last: the dash stays before the last group.
+    expect(swapped(landline, text)).toBe("Llamá al 011 8765-4321, (011) 8765-4321, 11 8765-4321 o +54 11 8765-4321.");
   });
 
   it("a mobile tracking number in place of a landline: the 15 nationally, the 9 internationally", async () => {
     const acct = await createAccount();
     await createPool(acct, { id: "ar", name: "AR", trackingNumbers: ["+5491187654322"], destinations: ["+541123456789"], isDefault: true });
     const answer = (await allocate(acct.siteKey, sessionId())).json as AllocateResponse;
-    expect(swapped(answer, "Tel. 011 2345-6789 / (011) 2345-6789 / +54 11 2345 6789")).toBe("Tel. 011 15-8765-4322 / (011) 15-8765-4322 / +54 9 11 8765 4322");
+    expect(swapped(answer, "Tel. 011 2345-6789 / (011) 2345-6789 / +54 11 2345 6789")).toBe("Tel. 011 15 8765-4322 / (011) 15 8765-4322 / +54 9 11 8765 4322");
   });
 
   it("a tracking number's parts stored before, wrong, are made again when it is leased", async () => {
@@ -55,7 +56,7 @@ describe("Argentina's mobiles", () => {
     });
     const answer = (await allocate(acct.siteKey, sessionId())).json as AllocateResponse;
     expect(answer.pools[0]!.number).toEqual(phoneParts(mobile));
-    expect(swapped(answer, "Tel. 011 2345-6789")).toBe("Tel. 011 15-8765-4323");
+    expect(swapped(answer, "Tel. 011 2345-6789")).toBe("Tel. 011 15 8765-4323");
   });
 
   it("a destination's parts stored before, wrong, are made again when the pool object loads", async () => {

@@ -1,0 +1,86 @@
+/**
+ * How a tracking number is written in place of its destination, through the worker's pattern and
+ * pairs (shared/pattern.ts, shared/pairs.ts findings, with the worker's trunk prefixes) and the
+ * snippet's own find and write: the text around the number kept, the tracking number in its own
+ * groups.
+ */
+import { describe, expect, it } from "vitest";
+import { findings } from "../../shared/pairs";
+import { pattern } from "../../shared/pattern";
+import { phoneParts } from "../../shared/phone";
+import type { PoolAllocation } from "../../shared/protocol";
+import { write } from "../../snippet/format";
+import { find } from "../../snippet/match";
+import { dialTrunk } from "../../worker/domain/trunk";
+
+const swapped = (destination: string, tracking: string, text: string) => {
+  const pools: PoolAllocation[] = [{ pool: "p", destinations: [phoneParts(destination)], number: phoneParts(tracking), expiresAt: null, overflow: false }];
+  const { numbers, pairs } = findings(pools, "direct", dialTrunk);
+  return find(text, RegExp(pattern(numbers), "g"), pairs, (written, [d, n, mode]) => (n ? write(written, d, n, mode) : written));
+};
+
+const LONDON = "+442079460958";
+const US = "+12125550123";
+
+describe("a parenthesis the number is written in", () => {
+  it("stays when the tracking number is written in its national form (it was taken with the number, leaving the closing one alone)", () => {
+    // Another country's number.
+    expect(swapped(LONDON, US, "Call us (020 7946 0958) today")).toBe("Call us ((212) 555-0123) today");
+    expect(swapped(LONDON, US, "Call us (+44 20 7946 0958).")).toBe("Call us ((212) 555-0123).");
+    // A tracking number of one group (Turkey's 444 numbers).
+    expect(swapped("+902123456789", "+904441444", "Tel (0212 345 67 89)")).toBe("Tel (4441444)");
+    // The `+61 (0)2` style with a 1800 number: its international form.
+    expect(swapped("+61298765432", "+611800123456", "Tel. (+61 (0)2 9876 5432)")).toBe("Tel. (+61 1800 123 456)");
+    // At the start of a text and before a border between text nodes.
+    expect(swapped(LONDON, US, "(020 7946 0958)")).toBe("((212) 555-0123)");
+    expect(swapped(LONDON, US, "(\x00020 7946 0958)")).toBe("((212) 555-0123\0)");
+  });
+
+  it("stays in every other form, and one the number closes is still its own", () => {
+    expect(swapped(LONDON, "+442079460111", "Call (020 7946 0958) or (020) 7946 0958")).toBe("Call (020 7946 0111) or (020) 7946 0111");
+    expect(swapped(LONDON, "+441614960000", "Call (020 7946 0958) or (020) 7946-0958")).toBe("Call (0161 496 0000) or (0161) 496-0000");
+    expect(swapped(LONDON, US, "(+44) 20 7946 0958 or (020) 7946 0958 or +44 (0)20 7946 0958")).toBe("(212) 555-0123 or (212) 555-0123 or (212) 555-0123");
+    expect(swapped("+18005550199", "+18005550123", "Call ((800) 555-0199) or (1-800-555-0199)")).toBe("Call ((800) 555-0123) or (1-800-555-0123)");
+  });
+
+  it("glued to a word it is still not a number's start", () => {
+    expect(swapped(LONDON, US, "x(020) 7946 0958")).toBe("x(020) 7946 0958");
+  });
+});
+
+describe("a trunk prefix written apart from the first group by one number and not the other", () => {
+  it("France's toll-free `0 800 12 34 56` and a geographic or mobile number, either way", () => {
+    expect(swapped("+33800123456", "+33123456789", "Appelez le 0 800 12 34 56 ou le +33 800 12 34 56")).toBe(
+      "Appelez le 01 23 45 67 89 ou le +33 1 23 45 67 89",
+    );
+    expect(swapped("+33123456789", "+33800123456", "Appelez le 01 23 45 67 89, 01.23.45.67.89 ou +33 1 23 45 67 89")).toBe(
+      "Appelez le 0 800 12 34 56, 0.800.12.34.56 ou +33 800 12 34 56",
+    );
+    // Written as many French pages do, without the space: the original's style.
+    expect(swapped("+33800123456", "+33612345678", "Appelez le 0800 12 34 56")).toBe("Appelez le 06 12 34 56 78");
+  });
+
+  it("Armenia's `0 800 12 345` and Belarus's `8 0152 45-09-11`", () => {
+    expect(swapped("+37480012345", "+37477123456", "Zangeq 0 800 12 345")).toBe("Zangeq 077 123456");
+    expect(swapped("+3758011234567", "+375152450911", "Тел. 8 801 123 4567")).toBe("Тел. 8 0152 45 09 11");
+  });
+});
+
+describe("a destination of one group (a short number)", () => {
+  it("the tracking number in its own groups, spaced, after the original's prefix", () => {
+    expect(swapped("+4702000", "+4721234567", "Ring 02000 eller +47 02000")).toBe("Ring 21 23 45 67 eller +47 21 23 45 67");
+    expect(swapped("+2488000000", "+2484217123", "Call 8000000")).toBe("Call 4 217 123");
+  });
+});
+
+describe("another grouping", () => {
+  it("Argentina: a mobile for a landline keeps the dash before the last group", () => {
+    expect(swapped("+541142345678", "+5491123456789", "Llamá al +54 11 4234-5678")).toBe("Llamá al +54 9 11 2345-6789");
+    expect(swapped("+5491123456789", "+541142345678", "Llamá al +54 9 11 2345-6789 o 11 15 2345-6789")).toBe("Llamá al +54 11 4234-5678 o 11 4234-5678");
+  });
+
+  it("Japan: `03(1234)5678` with a mobile or a toll-free number keeps its parentheses", () => {
+    expect(swapped("+81312345678", "+819012345678", "TEL 03(1234)5678")).toBe("TEL 090(1234)5678");
+    expect(swapped("+81312345678", "+81120123456", "TEL 03(1234)5678")).toBe("TEL 0120(123)456");
+  });
+});
