@@ -37,7 +37,7 @@ export const phoneLike = (text: string): boolean =>
   // as it is tried at every character. The first takes the walk's quick class for a digit
   // (scan.ts walk: a superset, ten times faster than `\p{Nd}` on a two-byte text; in a literal,
   // fewer bytes than a RegExp built from it); the second, `\p{Nd}`, is exact.
-  /[\d\u0660-\u17e9\uff10-\uff19]([^\w,:']{0,2}[\d\u0660-\u17e9\uff10-\uff19]){6}/.test((text = text.replace(/\0/g, ""))) &&
-  /(\+|(^|[^\w#$.,/+-]|[A-Za-z]\.)(?!(19|20)\d\d([-./\u5e74-\uc6d4]\s?\d\d?[-./\u5e74-\uc6d4]\s?\d|\D{1,3}(19|20)\d\d)|\d\d?[-./]\d\d?[-./](19|20)\d\d))\p{Nd}([^\w,:']{0,2}\p{Nd}){6}/u.test(
+  /[\d\u0660-\u17e9\uff10-\uff19]([^\w,:']{0,3}[\d\u0660-\u17e9\uff10-\uff19]){6}/.test((text = text.replace(/\0/g, ""))) &&
+  /(\+|(^|[^\w#$.,/+-]|[A-Za-z]\.)(?!(19|20)\d\d([-./\u5e74-\uc6d4]\s?\d\d?[-./\u5e74-\uc6d4]\s?\d|\D{1,3}(19|20)\d\d)|\d\d?[-./]\d\d?[-./](19|20)\d\d))\p{Nd}([^\w,:']{0,3}\p{Nd}){6}/u.test(
     text,
   );

@@ -248,6 +248,10 @@ describe("phoneLike", () => {
     "+1.212.736.5000",
     "TEL.03-1234-5678",
     "Tel.030 12345678",
+    // A slash or dash with a space each side (German and Austrian pages: `07071 / 556677`; a hotline's `0800 - 123 456`).
+    "07071 / 556677",
+    "0800 - 123 456",
+    "+49 (0) 7071 / 55 66 77",
   ];
   it.each(FORMS)("sees %s, alone, in text, and split over text nodes", (s) => {
     expect(phoneLike(s)).toBe(true);
