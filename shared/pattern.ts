@@ -4,7 +4,7 @@
  * and carries none of this code (its size).
  */
 // With its extension: the benches run this file on Node, which finds no extensionless module.
-import { type Finding, FULL_WIDTH } from "./pairs.ts";
+import { type Finding, FULL_WIDTH, NATIVE_DIGITS } from "./pairs.ts";
 
 /** The phone keypad: each digit's letters (vanity numbers, capitals only). */
 const KEYPAD = ",,ABC,DEF,GHI,JKL,MNO,PQRS,TUV,WXYZ".split(",");
@@ -33,19 +33,20 @@ const start = (wide: string) => `^|[^\\d.,/+(#$\\0${wide}${RANGE_DASHES}]\\0`;
 export const PARENS = "\\uFF08\\uFF09";
 
 /**
- * An opening parenthesis that the number closes (`(020) 7946 0958`, `(+44) 20…`, `(0)20`, `(0xx11)`):
- * one closed within six characters, with no other opened before. Another (`(020 7946 0958)`) is the
- * text's: after the character before the number, it stays outside the number with it (so a number
- * written in another form keeps it).
- */
-const UNCLOSED = "[(\\uFF08](?![^()\\uFF08\\uFF09]{1,6}[)\\uFF09])";
-
-/**
  * Invisible characters pages put into numbers: a soft hyphen, zero-width space, (non-)joiner and word
  * joiner (a CMS's typography, or a page keeping phones from linking the number themselves), and the
  * direction marks, embeddings and isolates of right-to-left pages.
  */
 export const INVISIBLE = "\\u00AD\\u200B-\\u200F\\u202A-\\u202E\\u2060\\u2066-\\u2069";
+
+/**
+ * An opening parenthesis that is not the number's: the number's (`(020) 7946 0958`, `(+44) 20…`,
+ * `(0)20`, `(0xx11)`, `(+44 161) 496…`) closes within eight characters, with none opened before, and
+ * a digit (or a keypad capital: `(800) FLOWERS`) follows after spaces or dashes. Another (`(020 7946
+ * 0958)`, `(02000)`) is the text's: after the character before the number, it stays outside the
+ * number with it (so a number written in another form keeps it). `digits`: the pattern's other digits.
+ */
+const unclosed = (digits: string) => `[(\\uFF08](?![^()\\uFF08\\uFF09]{1,8}[)\\uFF09][\\s./\\0${INVISIBLE}${DASHES}]*[\\dA-Z${digits}])`;
 
 /** Any run of spaces . / ( ), dashes, invisible characters and borders between text nodes ("\0", snippet/scan.ts). */
 const SEP = `[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]*`;
@@ -109,12 +110,12 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   const digits = zeros.map((zero) => `${u(zero)}-${u(zero + 9)}`).join("");
   const wide = digits + (zeros.includes(FULL_WIDTH) ? WIDE_OPEN : "");
   const written =
-    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|[A-Za-z]\\.|\\D[\\u2013\\u2014])(?:${UNCLOSED})?(?=[+(\\0\\dA-Z${wide}])(?![+\\0]*${UNCLOSED})(?:` +
+    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|[A-Za-z]\\.|\\D[\\u2013\\u2014])(?:${unclosed(digits)})?(?=[+(\\0\\dA-Z${wide}])(?![+\\0]*${unclosed(digits)})(?:` +
     (numbers
       .map((p) =>
         p.e164 === "*"
           ? `(${p.digits ? `${p.own ? `(?!${literally(p.own)})` : ""}(?:${every.native ?? "(?!)"})` : every.written})`
-          : `([+(\\0${p.digits?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${rx(p.nsn, p.digits)})`,
+          : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${rx(p.nsn, p.digits)})`,
       )
       .join("|") || "(?!)") +
     ")";

@@ -43,6 +43,20 @@ describe("a parenthesis the number is written in", () => {
     expect(swapped("+18005550199", "+18005550123", "Call ((800) 555-0199) or (1-800-555-0199)")).toBe("Call ((800) 555-0123) or (1-800-555-0123)");
   });
 
+  it("one the number closes, within eight characters and before a digit, is the number's; one closing a number of its own is the text's", () => {
+    expect(swapped("+441614960000", US, "Tel (+44 161) 496 0000")).toBe("Tel (212) 555-0123");
+    expect(swapped("+4930123456", US, "Tel. (0049 30) 123456")).toBe("Tel. (212) 555-0123");
+    expect(swapped("+353211234567", US, "Call (+353 21) 123 4567")).toBe("Call (212) 555-0123");
+    // A short number in parentheses: they are the text's.
+    expect(swapped("+4702000", US, "Ring (02000)")).toBe("Ring ((212) 555-0123)");
+  });
+
+  it("a full-width one around ASCII digits, as Japanese, Chinese and Korean pages write the area code, is the number's", () => {
+    expect(swapped("+81312345678", "+81120123456", "電話（03）1234-5678")).toBe("電話（0120）123-456");
+    expect(swapped("+81312345678", "+81312345679", "電話（03）1234-5678")).toBe("電話（03）1234-5679");
+    expect(swapped("+8222123456", "+8221234567", "전화（02）212-3456")).toBe("전화（02）123-4567");
+  });
+
   it("glued to a word it is still not a number's start", () => {
     expect(swapped(LONDON, US, "x(020) 7946 0958")).toBe("x(020) 7946 0958");
   });
@@ -74,6 +88,11 @@ describe("a destination of one group (a short number)", () => {
 });
 
 describe("another grouping", () => {
+  it("a group more takes the first separator without what marks the area code (a parenthesis, a slash)", () => {
+    expect(swapped("+41800123456", "+41441234567", "Gratis 0800 / 123 456")).toBe("Gratis 044 / 123 45 67");
+    expect(swapped("+62218350123", "+62812345678", "Telp. (021) 8350123")).toBe("Telp. (0812) 345 678");
+  });
+
   it("Argentina: a mobile for a landline keeps the dash before the last group", () => {
     expect(swapped("+541142345678", "+5491123456789", "Llamá al +54 11 4234-5678")).toBe("Llamá al +54 9 11 2345-6789");
     expect(swapped("+5491123456789", "+541142345678", "Llamá al +54 9 11 2345-6789 o 11 15 2345-6789")).toBe("Llamá al +54 11 4234-5678 o 11 4234-5678");
