@@ -233,7 +233,7 @@ export function timeToSwap([code, data]: Tag): Promise<{ ms: number; request: nu
  */
 export function quietPage(html: string): string {
   const phoneLike =
-    /(\+|(^|[^\w#$.,/+-]|[A-Za-z]\.)(?!(19|20)\d\d([-./\u5e74-\uc6d4]\s?\d\d?[-./\u5e74-\uc6d4]\s?\d|\D{1,3}(19|20)\d\d)|\d\d?[-./]\d\d?[-./](19|20)\d\d))\p{Nd}([^\w,:']{0,3}\p{Nd}){6}/gu;
+    /(\+|(^|[^\w#$.,/+-]|\p{L}\.)(?!(19|20)\d\d([-./\u5e74-\uc6d4]\s?\d\d?[-./\u5e74-\uc6d4]\s?\d|\D{1,3}(19|20)\d\d)|\d\d?[-./]\d\d?[-./](19|20)\d\d))\p{Nd}(\)?[^\w,:']{0,3}\p{Nd}){6}/gu;
   return html.replace(phoneLike, (m) => m.replace(/\p{Nd}/gu, "x")).replace(/"tel:/g, '"/tel');
 }
 

@@ -29,6 +29,12 @@ const RANGE_DASHES = "\\u2010-\\u2015\\u2212-";
  */
 const start = (wide: string) => `^|[^\\d.,/+(#$\\0${wide}${RANGE_DASHES}]\\0`;
 
+/**
+ * A letter before a label's dot that may stand glued before a number (`Tel.030…`, `Tél.01…`,
+ * `Тел.8-800…`, `Τηλ.210…`): Latin, Greek and Cyrillic (the pattern runs without the u flag: no `\p{L}`).
+ */
+const LETTER = "[A-Za-z\\u00C0-\\u024F\\u0370-\\u052F]";
+
 /** Full-width parentheses (`03（1234）5678`). */
 export const PARENS = "\\uFF08\\uFF09";
 
@@ -110,7 +116,7 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   const digits = zeros.map((zero) => `${u(zero)}-${u(zero + 9)}`).join("");
   const wide = digits + (zeros.includes(FULL_WIDTH) ? WIDE_OPEN : "");
   const written =
-    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|[A-Za-z]\\.|\\D[\\u2013\\u2014])(?:${unclosed(digits)})?(?=[+(\\0\\dA-Z${wide}])(?![+\\0]*${unclosed(digits)})(?:` +
+    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|${LETTER}\\.|\\D[\\u2013\\u2014])(?:${unclosed(digits)})?(?=[+(\\0\\dA-Z${wide}])(?![+\\0]*${unclosed(digits)})(?:` +
     (numbers
       .map((p) =>
         p.e164 === "*"

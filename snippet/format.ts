@@ -14,7 +14,7 @@ import type { PhoneParts, WriteMode } from "../shared/protocol";
  *   national number in place of a geographic one): the original's prefix (everything before its
  *   nsn's first digit: "+44 (0)", "0", "(0", "+1 (") stays, then the tracking number's own groups
  *   joined by the original's separators between its groups: the first after the first group, the
- *   others from the last (a group more takes the first one's again, without a closing parenthesis;
+ *   others from the last (a group more takes the first one's again, without what marks the area code: up to its last `)` or `/`;
  *   none: none): "(020) 7946-0958" with a Manchester number gives "(0161) 496-0000", not "(016) 1496-0000".
  *   A tracking number with another trunk prefix than the destination comes in pairs per written form
  *   (shared/pairs.ts findings): in one for a national original, the destination's nsn holds its
@@ -41,7 +41,7 @@ export const write = (original: string, destination: PhoneParts, tracking: Phone
   // The first separator stays after the first group (it may close a parenthesis: `(020) 7946-0958`),
   // the others are taken from the last (`+54 11 4234-5678` with a mobile's `9 11 2345 6789`: `+54 9 11
   // 2345-6789`; `03(1234)5678` keeps its `)`): a group less drops the ones after the first, a group
-  // more takes the first one's again after it, without a closing parenthesis (`(021) 8350123` with a
+  // more takes the first one's again after it, without what marks the area code, up to its last `)` or `/` (`(021) 8350123` with a
   // mobile's three groups: `(0812) 345 678`).
   for (separators.splice(2, -more); more-- > 0; ) separators.splice(2, 0, separators[1]!.replace(/.*[)/]/, ""));
   return parts[1] + tracking.groups.map((group, i) => separators[i] + group).join("") + borders;

@@ -19,10 +19,12 @@ export const find = (text: string, pattern: RegExp, pairs: Pair[], replace: (wri
 /**
  * The first view's test, before any destination is known: does this text (node borders, "\0", do
  * not count) hold something written like a phone number? Seven digits (of any script, `\p{Nd}`:
- * full-width `０３－１２３４－５６７８`, Arabic-Indic, Persian…) with at most two separators
- * between each (anything but a letter, digit, comma, colon or apostrophe: amounts such as 1,234,567
- * and Switzerland's 1'250'000, and times such as 9:00-17:30 are not), not glued to a letter or digit, nor after one of # $ . , / + - (ids,
- * prices, decimals: `#8005550199`, `ID8005550199`, `$8005550199`) but a label's dot (`TEL.03-1234-5678`)
+ * full-width `０３－１２３４－５６７８`, Arabic-Indic, Persian…) with at most three separators
+ * between each, four after a `)` (anything but a letter, digit, comma, colon or apostrophe: amounts such as 1,234,567
+ * and Switzerland's 1'250'000, and times such as 9:00-17:30 are not; `07071 / 556677`, `(07071) / 556677`
+ * are), not glued to a letter or digit, nor after one of # $ . , / + - (ids,
+ * prices, decimals: `#8005550199`, `ID8005550199`, `$8005550199`) but a label's dot in any script
+ * (`TEL.03-1234-5678`, `Тел.8-800-555-35-35`, `Τηλ.210-1234567`)
  * and a country code's + (`+1-212-736-5000`), and not a date of a year 1900–2099 (2026-11-25,
  * 2026/11/25, 25/11/2026, 5.11.2026: a number in such groups, `0450.00.12.34`, `22.45.3300`, is no
  * date; year first, also as Chinese, Japanese and Korean pages write it: `2026年12月4日`,
@@ -37,7 +39,7 @@ export const phoneLike = (text: string): boolean =>
   // as it is tried at every character. The first takes the walk's quick class for a digit
   // (scan.ts walk: a superset, ten times faster than `\p{Nd}` on a two-byte text; in a literal,
   // fewer bytes than a RegExp built from it); the second, `\p{Nd}`, is exact.
-  /[\d\u0660-\u17e9\uff10-\uff19]([^\w,:']{0,3}[\d\u0660-\u17e9\uff10-\uff19]){6}/.test((text = text.replace(/\0/g, ""))) &&
-  /(\+|(^|[^\w#$.,/+-]|[A-Za-z]\.)(?!(19|20)\d\d([-./\u5e74-\uc6d4]\s?\d\d?[-./\u5e74-\uc6d4]\s?\d|\D{1,3}(19|20)\d\d)|\d\d?[-./]\d\d?[-./](19|20)\d\d))\p{Nd}([^\w,:']{0,3}\p{Nd}){6}/u.test(
+  /[\d\u0660-\u17e9\uff10-\uff19]([^\w,:']{0,4}[\d\u0660-\u17e9\uff10-\uff19]){6}/.test((text = text.replace(/\0/g, ""))) &&
+  /(\+|(^|[^\w#$.,/+-]|\p{L}\.)(?!(19|20)\d\d([-./\u5e74-\uc6d4]\s?\d\d?[-./\u5e74-\uc6d4]\s?\d|\D{1,3}(19|20)\d\d)|\d\d?[-./]\d\d?[-./](19|20)\d\d))\p{Nd}(\)?[^\w,:']{0,3}\p{Nd}){6}/u.test(
     text,
   );

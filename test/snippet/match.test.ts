@@ -252,6 +252,10 @@ describe("phoneLike", () => {
     "07071 / 556677",
     "0800 - 123 456",
     "+49 (0) 7071 / 55 66 77",
+    "Tel. (07071) / 556677",
+    // A label's dot in another script than Latin.
+    "Тел.8-800-555-35-35",
+    "Τηλ.210-1234567",
   ];
   it.each(FORMS)("sees %s, alone, in text, and split over text nodes", (s) => {
     expect(phoneLike(s)).toBe(true);

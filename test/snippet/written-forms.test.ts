@@ -87,6 +87,14 @@ describe("a destination of one group (a short number)", () => {
   });
 });
 
+describe("after a label's dot", () => {
+  it("in Latin, Greek or Cyrillic, glued to the number", () => {
+    expect(swapped("+78005553535", "+78001234567", "Тел.8-800-555-35-35")).toBe("Тел.8-800-123-45-67");
+    expect(swapped("+302101234567", "+302107654321", "Τηλ.210-1234567")).toBe("Τηλ.210-7654321");
+    expect(swapped("+33123456789", "+33198765432", "Tél.01 23 45 67 89")).toBe("Tél.01 98 76 54 32");
+  });
+});
+
 describe("another grouping", () => {
   it("a group more takes the first separator without what marks the area code (a parenthesis, a slash)", () => {
     expect(swapped("+41800123456", "+41441234567", "Gratis 0800 / 123 456")).toBe("Gratis 044 / 123 45 67");
