@@ -138,7 +138,8 @@ const prefixOf = (p: Finding): string => {
   const exit = p.digits ? `${rx("0", p.digits)}(?:${rx("0", p.digits)}|${rx("1", p.digits)}{2})` : "00|011";
   const country = `(?:(?:${exit})${SEP})?${rx(p.cc, p.digits)}`;
   const international = `${country}${p.trunk && `(?:${SEP}${rx(p.trunk, p.digits)})?`}${SEP}`;
-  const trunk = p.trunk && rx(p.trunk, p.digits) + SEP;
+  // Brazil's older pages write a carrier code's place after the trunk prefix: `(0xx11) 3333-4444`.
+  const trunk = p.trunk && rx(p.trunk, p.digits) + (p.cc === "55" ? "(?:xx|XX)?" : "") + SEP;
   if (p.form === "zero") return `${country}${SEP}${trunk}`;
   if (p.form === "international") return international;
   if (p.form === "trunk") return trunk;

@@ -95,6 +95,13 @@ describe("after a label's dot", () => {
   });
 });
 
+describe("Brazil's `(0xx11)`, a carrier code's place after the trunk prefix", () => {
+  it("is found, and kept", () => {
+    expect(swapped("+551133334444", "+551155556666", "Ligue (0xx11) 3333-4444 ou 0XX11 3333-4444")).toBe("Ligue (0xx11) 5555-6666 ou (11) 5555-6666");
+    expect(swapped("+551133334444", "+5511987654321", "Ligue (0xx11) 3333-4444")).toBe("Ligue (0xx11) 98765-4321");
+  });
+});
+
 describe("another grouping", () => {
   it("a group more takes the first separator without what marks the area code (a parenthesis, a slash)", () => {
     expect(swapped("+41800123456", "+41441234567", "Gratis 0800 / 123 456")).toBe("Gratis 044 / 123 45 67");
