@@ -57,8 +57,12 @@ describe("a parenthesis the number is written in", () => {
     expect(swapped("+8222123456", "+8221234567", "전화（02）212-3456")).toBe("전화（02）123-4567");
   });
 
-  it("glued to a word it is still not a number's start", () => {
-    expect(swapped(LONDON, US, "x(020) 7946 0958")).toBe("x(020) 7946 0958");
+  it("glued to a label, as Japanese pages write `TEL(03)1234-5678`, is the number's start", () => {
+    expect(swapped("+81312345678", "+81312345679", "TEL(03)1234-5678 FAX(03)1234-5670")).toBe("TEL(03)1234-5679 FAX(03)1234-5670");
+    expect(swapped("+81312345678", "+819012345678", "TEL（03）1234-5678")).toBe("TEL（090）1234-5678");
+    expect(swapped(LONDON, US, "Tel(020 7946 0958)")).toBe("Tel((212) 555-0123)");
+    // Glued to a digit, it is not.
+    expect(swapped(LONDON, US, "9(020) 7946 0958")).toBe("9(020) 7946 0958");
   });
 });
 
