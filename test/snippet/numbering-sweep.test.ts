@@ -55,6 +55,15 @@ describe("every region's example numbers", () => {
     // prefix: metadata of another date), there is no one answer to check against.
     .filter((n) => digits(util.format(n, NATIONAL)) === digits(parsePhoneNumberFromString(e164(n))!.formatNational()));
 
+  /** Each example with each tracking number it is tried with: another of its own type, and its region's other examples. */
+  function* pairings(): Generator<[destination: gl.PhoneNumber, tracking: gl.PhoneNumber, region: string]> {
+    for (const destination of examples) {
+      const region = util.getRegionCodeForNumber(destination)!;
+      for (const tracking of [sibling(destination), ...examples.filter((n) => n !== destination && util.getRegionCodeForNumber(n) === region)])
+        if (tracking) yield [destination, tracking, region];
+    }
+  }
+
   it("covers the world", () => {
     expect(new Set(examples.map((n) => util.getRegionCodeForNumber(n))).size).toBeGreaterThan(200);
     expect(examples.length).toBeGreaterThan(850);
@@ -63,30 +72,25 @@ describe("every region's example numbers", () => {
   it("finds each, written nationally and internationally, and writes each other number with the right digits and paired parentheses", () => {
     const wrong: string[] = [];
     let checked = 0;
-    for (const destination of examples) {
-      const region = util.getRegionCodeForNumber(destination);
-      const trackings = [sibling(destination), ...examples.filter((n) => n !== destination && util.getRegionCodeForNumber(n) === region)];
-      for (const tracking of trackings) {
-        if (!tracking) continue;
-        const own = parsePhoneNumberFromString(e164(tracking))!;
-        const national = util.format(destination, NATIONAL);
-        const international = util.format(destination, INTERNATIONAL);
-        // As Google writes it, and as pages do too: dashes, dots or nothing between the groups, 00 for +.
-        for (const [original, want] of [
-          [national, own.formatNational()],
-          [international, own.formatInternational()],
-          [national.replace(/[\s-]+/g, "-"), own.formatNational()],
-          [national.replace(/[\s-]+/g, "."), own.formatNational()],
-          [national.replace(/\D/g, ""), own.formatNational()],
-          [international.replace("+", "00"), own.formatInternational().replace("+", "00")],
-          [international.replace(/[\s-]+/g, "-"), own.formatInternational()],
-          [international.replace(/[^\d+]/g, ""), own.formatInternational()],
-        ] as const) {
-          const out = swapped(e164(destination), e164(tracking), `Call ${original} today`).slice(5, -6);
-          checked++;
-          if (digits(out) !== digits(want)) wrong.push(`${region}: ${original} → ${out}, not the digits of ${want}`);
-          if (!paired(out)) wrong.push(`${region}: ${original} → ${out}, parentheses unpaired`);
-        }
+    for (const [destination, tracking, region] of pairings()) {
+      const own = parsePhoneNumberFromString(e164(tracking))!;
+      const national = util.format(destination, NATIONAL);
+      const international = util.format(destination, INTERNATIONAL);
+      // As Google writes it, and as pages do too: dashes, dots or nothing between the groups, 00 for +.
+      for (const [original, want] of [
+        [national, own.formatNational()],
+        [international, own.formatInternational()],
+        [national.replace(/[\s-]+/g, "-"), own.formatNational()],
+        [national.replace(/[\s-]+/g, "."), own.formatNational()],
+        [national.replace(/\D/g, ""), own.formatNational()],
+        [international.replace("+", "00"), own.formatInternational().replace("+", "00")],
+        [international.replace(/[\s-]+/g, "-"), own.formatInternational()],
+        [international.replace(/[^\d+]/g, ""), own.formatInternational()],
+      ] as const) {
+        const out = swapped(e164(destination), e164(tracking), `Call ${original} today`).slice(5, -6);
+        checked++;
+        if (digits(out) !== digits(want)) wrong.push(`${region}: ${original} → ${out}, not the digits of ${want}`);
+        if (!paired(out)) wrong.push(`${region}: ${original} → ${out}, parentheses unpaired`);
       }
     }
     expect(checked).toBeGreaterThan(20_000);
@@ -97,28 +101,24 @@ describe("every region's example numbers", () => {
     // Where they are the same, the original's own grouping is kept (write mode 0: digit for digit), checked above.
     const wrong: string[] = [];
     let checked = 0;
-    for (const destination of examples) {
-      const region = util.getRegionCodeForNumber(destination);
-      const trackings = [sibling(destination), ...examples.filter((n) => n !== destination && util.getRegionCodeForNumber(n) === region)];
-      for (const tracking of trackings) {
-        if (!tracking || writeMode(phoneParts(e164(destination)), phoneParts(e164(tracking))) === 0) continue;
-        const own = parsePhoneNumberFromString(e164(tracking))!;
-        const national = util.format(destination, NATIONAL);
-        const international = util.format(destination, INTERNATIONAL);
-        // Not the forms written without separators: there the tracking number is written in one run too.
-        for (const [original, want] of [
-          [national, own.formatNational()],
-          [international, own.formatInternational()],
-          [national.replace(/[\s-]+/g, "-"), own.formatNational()],
-          [national.replace(/[\s-]+/g, "."), own.formatNational()],
-          [international.replace("+", "00"), own.formatInternational()],
-          [international.replace(/[\s-]+/g, "-"), own.formatInternational()],
-        ] as const) {
-          const out = swapped(e164(destination), e164(tracking), `Call ${original} today`).slice(5, -6);
-          checked++;
-          if (`${out.match(/\d+/g)}` !== `${want.match(/\d+/g)}`.replace(/^(\d+)/, original.startsWith("00") ? "00$1" : "$1"))
-            wrong.push(`${region}: ${original} → ${out}, not in the groups of ${want}`);
-        }
+    for (const [destination, tracking, region] of pairings()) {
+      if (writeMode(phoneParts(e164(destination)), phoneParts(e164(tracking))) === 0) continue;
+      const own = parsePhoneNumberFromString(e164(tracking))!;
+      const national = util.format(destination, NATIONAL);
+      const international = util.format(destination, INTERNATIONAL);
+      // Not the forms written without separators: there the tracking number is written in one run too.
+      for (const [original, want] of [
+        [national, own.formatNational()],
+        [international, own.formatInternational()],
+        [national.replace(/[\s-]+/g, "-"), own.formatNational()],
+        [national.replace(/[\s-]+/g, "."), own.formatNational()],
+        [international.replace("+", "00"), own.formatInternational()],
+        [international.replace(/[\s-]+/g, "-"), own.formatInternational()],
+      ] as const) {
+        const out = swapped(e164(destination), e164(tracking), `Call ${original} today`).slice(5, -6);
+        checked++;
+        if (`${out.match(/\d+/g)}` !== `${want.match(/\d+/g)}`.replace(/^(\d+)/, original.startsWith("00") ? "00$1" : "$1"))
+          wrong.push(`${region}: ${original} → ${out}, not in the groups of ${want}`);
       }
     }
     expect(checked).toBeGreaterThan(9_000);
@@ -128,27 +128,22 @@ describe("every region's example numbers", () => {
   it("in a country's own digits (full-width, Arabic-Indic, Persian…), each is found, written nationally and internationally, and the tracking number's national form is written in those digits", () => {
     const wrong: string[] = [];
     let checked = 0;
-    for (const destination of examples) {
+    for (const [destination, tracking, region] of pairings()) {
       const zeros = NATIVE_DIGITS[String(destination.getCountryCode())];
       if (!zeros) continue;
-      const region = util.getRegionCodeForNumber(destination);
-      const trackings = [sibling(destination), ...examples.filter((n) => n !== destination && util.getRegionCodeForNumber(n) === region)];
-      for (const tracking of trackings) {
-        if (!tracking) continue;
-        const want = digits(parsePhoneNumberFromString(e164(tracking))!.formatNational());
-        for (const zero of zeros) {
-          // Digits (and, in full width, + - ( ) too: CJK pages write them so) as such a page writes them.
-          const inScript = (s: string, marks = zero === 0xff10) =>
-            s.replace(marks ? /[\d+()-]/g : /\d/g, (c) => String.fromCodePoint(c.codePointAt(0)! + (/\d/.test(c) ? zero - 48 : 0xfee0)));
-          const national = util.format(destination, NATIONAL);
-          const international = util.format(destination, INTERNATIONAL);
-          for (const original of [inScript(national), inScript(international), inScript(national, false), inScript(national.replace(/\D/g, ""))]) {
-            const out = swapped(e164(destination), e164(tracking), `Call ${original} today`).slice(5, -6);
-            checked++;
-            // Written in the page's first digits of the country's (zeros[0]), each digit as its value.
-            const values = [...out].filter((c) => /\p{Nd}/u.test(c)).map((c) => c.codePointAt(0)! - zeros[0]!);
-            if (values.join("") !== want || values.some((v) => v < 0 || v > 9)) wrong.push(`${region}: ${original} → ${out}, not ${want} in its digits`);
-          }
+      const want = digits(parsePhoneNumberFromString(e164(tracking))!.formatNational());
+      for (const zero of zeros) {
+        // Digits (and, in full width, + - ( ) too: CJK pages write them so) as such a page writes them.
+        const inScript = (s: string, marks = zero === 0xff10) =>
+          s.replace(marks ? /[\d+()-]/g : /\d/g, (c) => String.fromCodePoint(c.codePointAt(0)! + (/\d/.test(c) ? zero - 48 : 0xfee0)));
+        const national = util.format(destination, NATIONAL);
+        const international = util.format(destination, INTERNATIONAL);
+        for (const original of [inScript(national), inScript(international), inScript(national, false), inScript(national.replace(/\D/g, ""))]) {
+          const out = swapped(e164(destination), e164(tracking), `Call ${original} today`).slice(5, -6);
+          checked++;
+          // Written in the page's first digits of the country's (zeros[0]), each digit as its value.
+          const values = [...out].filter((c) => /\p{Nd}/u.test(c)).map((c) => c.codePointAt(0)! - zeros[0]!);
+          if (values.join("") !== want || values.some((v) => v < 0 || v > 9)) wrong.push(`${region}: ${original} → ${out}, not ${want} in its digits`);
         }
       }
     }
