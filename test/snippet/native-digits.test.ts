@@ -15,16 +15,7 @@ import { walk } from "../../snippet/scan";
 import { anyNumber, inNativeDigits } from "../../worker/domain/any-number";
 import { dialTrunk } from "../../worker/domain/trunk";
 import { alloc, answer, flush, page, reset, run, stubFetch } from "./helpers";
-
-const pool = (destinations: string[], tracking: string | null): PoolAllocation[] => [
-  { pool: "p", destinations: destinations.map(phoneParts), number: tracking ? phoneParts(tracking) : null, expiresAt: null, overflow: false },
-];
-
-/** The page's text as the snippet writes it with the worker's answer for these pools. */
-const swapped = (pools: PoolAllocation[], text: string) => {
-  const { numbers, pairs } = findings(pools, "direct", dialTrunk);
-  return find(text, RegExp(pattern(numbers), "g"), pairs, (written, [d, n, mode]) => (n ? write(written, d, n, mode) : written));
-};
+import { pool, swapped } from "./swap";
 
 const TOKYO = "+81312345678";
 const FREEDIAL = "+81120123456";

@@ -15,11 +15,11 @@ import { findings, NATIVE_DIGITS, writeMode } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import { phoneParts } from "../../shared/phone";
 import { ANY_NUMBER, type PoolAllocation } from "../../shared/protocol";
-import { write } from "../../snippet/format";
 import { find, phoneLike } from "../../snippet/match";
 import { LINK_NUMBER } from "../../snippet/scan";
 import { anyNumber } from "../../worker/domain/any-number";
 import { dialTrunk } from "../../worker/domain/trunk";
+import { swappedFor as swapped } from "./swap";
 
 const util = gl.PhoneNumberUtil.getInstance();
 const { NATIONAL, INTERNATIONAL, E164 } = gl.PhoneNumberFormat;
@@ -40,12 +40,6 @@ function sibling(n: gl.PhoneNumber): gl.PhoneNumber | null {
   }
   return null;
 }
-
-const swapped = (destination: string, tracking: string, text: string) => {
-  const pools: PoolAllocation[] = [{ pool: "p", destinations: [phoneParts(destination)], number: phoneParts(tracking), expiresAt: null, overflow: false }];
-  const { numbers, pairs } = findings(pools, "direct", dialTrunk);
-  return find(text, RegExp(pattern(numbers), "g"), pairs, (written, [d, n, mode]) => (n ? write(written, d, n, mode) : written));
-};
 
 describe("every region's example numbers", () => {
   const examples = util

@@ -6,23 +6,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { findings } from "../../shared/pairs";
-import { pattern } from "../../shared/pattern";
 import { phoneParts } from "../../shared/phone";
-import type { PoolAllocation } from "../../shared/protocol";
-import { write } from "../../snippet/format";
-import { find } from "../../snippet/match";
 import { dialTrunk } from "../../worker/domain/trunk";
 import { alloc, answer, flush, page, reset, run, stubFetch } from "./helpers";
-
-const pool = (destinations: string[], tracking: string): PoolAllocation[] => [
-  { pool: "p", destinations: destinations.map(phoneParts), number: phoneParts(tracking), expiresAt: null, overflow: false },
-];
-
-/** The page's text as the snippet writes it with the worker's answer for these pools. */
-const swapped = (pools: PoolAllocation[], text: string) => {
-  const { numbers, pairs } = findings(pools, "direct", dialTrunk);
-  return find(text, RegExp(pattern(numbers), "g"), pairs, (written, [d, n, mode]) => (n ? write(written, d, n, mode) : written));
-};
+import { pool, swapped } from "./swap";
 
 const SYDNEY = "+61298765432";
 const FREECALL = "+611800123456";

@@ -5,19 +5,7 @@
  * groups.
  */
 import { describe, expect, it } from "vitest";
-import { findings } from "../../shared/pairs";
-import { pattern } from "../../shared/pattern";
-import { phoneParts } from "../../shared/phone";
-import type { PoolAllocation } from "../../shared/protocol";
-import { write } from "../../snippet/format";
-import { find } from "../../snippet/match";
-import { dialTrunk } from "../../worker/domain/trunk";
-
-const swapped = (destination: string, tracking: string, text: string) => {
-  const pools: PoolAllocation[] = [{ pool: "p", destinations: [phoneParts(destination)], number: phoneParts(tracking), expiresAt: null, overflow: false }];
-  const { numbers, pairs } = findings(pools, "direct", dialTrunk);
-  return find(text, RegExp(pattern(numbers), "g"), pairs, (written, [d, n, mode]) => (n ? write(written, d, n, mode) : written));
-};
+import { swappedFor as swapped } from "./swap";
 
 const LONDON = "+442079460958";
 const US = "+12125550123";
