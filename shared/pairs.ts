@@ -91,15 +91,17 @@ const inland = (p: PhoneParts): PhoneParts => (p.inland ? { ...p, nsn: p.inland.
 /**
  * Whether a number's national form writes its trunk prefix apart from its first group: France's
  * toll-free `0 800 12 34 56` (its others `01 23 45 67 89`), Armenia's `0 800 12 345`, Belarus's `8 0152
- * 45-09-11`.
+ * 45-09-11`: the form's first digit run is no longer than the trunk prefix (or shorter: Belarus's
+ * prefix 80 is written `8 0`, split itself).
  */
 const apart = (p: PhoneParts): boolean => !!p.trunk && (/\d+/.exec(p.national)?.[0].length ?? Infinity) <= p.trunk.length;
 
 /**
  * A tracking number's groups in place of a destination of one group (a short number: Norway's
- * `02000`, Seychelles' `8000000`, the Netherlands' `14 020`): the original, written in one run, tells
- * nothing of how groups are set apart, so they are one group, spaced as the tracking number's own
- * form writes them (`+677 74 21234`, not `+677 7421234`).
+ * `02000`, Seychelles' `8000000`, the Netherlands' `14020`): an original written as its national form
+ * writes it, in one run, tells nothing of how groups are set apart, so they are one group, spaced as
+ * the tracking number's own form writes them (`+677 74 21234`, not `+677 7421234`). (Such a pair's
+ * groups are then not digit groups; the parts `dni.number()` documents, snippet/README.md, leave groups out.)
  */
 const fitted = (destination: PhoneParts, groups: string[]): string[] => (destination.groups.length < 2 ? [groups.join(" ")] : groups);
 

@@ -30,10 +30,11 @@ const RANGE_DASHES = "\\u2010-\\u2015\\u2212-";
 const start = (wide: string) => `^|[^\\d.,/+(#$\\0${wide}${RANGE_DASHES}]\\0`;
 
 /**
- * A letter before a label's dot that may stand glued before a number (`Tel.030…`, `Tél.01…`,
- * `Тел.8-800…`, `Τηλ.210…`): Latin, Greek and Cyrillic (the pattern runs without the u flag: no `\p{L}`).
+ * A letter before a label's dot that may stand glued before a number (`Tel.030…`, `č.602…`,
+ * `Тел.8-800…`, `Τηλ.210…`): Latin, Greek, Cyrillic, Armenian and Georgian letters (the pattern runs
+ * without the u flag, so no `\p{L}`; phoneLike's `\p{L}` takes any script's, a superset).
  */
-const LETTER = "[A-Za-z\\u00C0-\\u024F\\u0370-\\u052F]";
+const LETTER = "[A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F\\u0388-\\u03FF\\u0400-\\u0481\\u048A-\\u052F\\u0531-\\u0587\\u10D0-\\u10FF]";
 
 /** Full-width parentheses (`03（1234）5678`). */
 export const PARENS = "\\uFF08\\uFF09";
@@ -46,13 +47,15 @@ export const PARENS = "\\uFF08\\uFF09";
 export const INVISIBLE = "\\u00AD\\u200B-\\u200F\\u202A-\\u202E\\u2060\\u2066-\\u2069";
 
 /**
- * An opening parenthesis that is not the number's: the number's (`(020) 7946 0958`, `(+44) 20…`,
- * `(0)20`, `(0xx11)`, `(+44 161) 496…`) closes within eight characters, with none opened before, and
- * a digit (or a keypad capital: `(800) FLOWERS`) follows after spaces or dashes. Another (`(020 7946
- * 0958)`, `(02000)`) is the text's: after the character before the number, it stays outside the
- * number with it (so a number written in another form keeps it). `digits`: the pattern's other digits.
+ * An opening parenthesis that is not the number's. The number's (`(020) 7946 0958`, `(+44) 20…`,
+ * `(0)20`, `(0xx11)`, `(0049 6221) 1234567`, `(+44) (0)20…`) closes within twelve characters, with
+ * none opened before, and a digit (or a keypad capital: `(800) FLOWERS`) follows, after any
+ * separators (spaces, dots, slashes, dashes, invisible characters, node borders) or another opening
+ * parenthesis. Another (`(020 7946 0958)`, `(02000)`) is the text's: after the character before the
+ * number, it stays outside the number with it (so a number written in another form keeps it).
+ * `digits`: the pattern's other digits.
  */
-const unclosed = (digits: string) => `[(\\uFF08](?![^()\\uFF08\\uFF09]{1,8}[)\\uFF09][\\s./\\0${INVISIBLE}${DASHES}]*[\\dA-Z${digits}])`;
+const unclosed = (digits: string) => `[(\\uFF08](?![^()\\uFF08\\uFF09]{1,12}[)\\uFF09][\\s./(\\uFF08\\0${INVISIBLE}${DASHES}]*[\\dA-Z${digits}])`;
 
 /** Any run of spaces . / ( ), dashes, invisible characters and borders between text nodes ("\0", snippet/scan.ts). */
 const SEP = `[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]*`;
@@ -76,8 +79,8 @@ const WIDE_OPEN = "\\uFF08\\uFF0B";
  * trunk+nsn; cc+nsn after "+", "00", "011" or nothing; cc+trunk+nsn (the "+44 (0)20" style); after
  * an optional "+" or "(". Not when glued to a letter, digit or one of . , / and a dash (any of
  * RANGE_DASHES: the end of a range, `2019–2026`, `09.00–17.30`) before it — but after a word's
- * dot (LETTER), a letter before a parenthesis (`TEL(03)1234-5678`), or an en or em dash after
- * anything but a digit (`Tel.030 …`, `Call now—800-555-0199`, `Call us —800…`) —, nor to a letter or digit (or . / a dash and a digit) after it, but an
+ * dot (LETTER: `Tel.030 …`), a letter before a parenthesis the number closes (`TEL(03)1234-5678`),
+ * or an en or em dash after anything but a digit (`Call now—800-555-0199`, `Call us —800…`) —, nor to a letter or digit (or . / a dash and a digit) after it, but an
  * extension's x (`x12`): never digits out of a longer run, a price, a date or a range.
  *
  * A number in a country's own digits (Finding.digits: full-width `０３－１２３４－５６７８`, Arabic-Indic
@@ -116,7 +119,7 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   const digits = zeros.map((zero) => `${u(zero)}-${u(zero + 9)}`).join("");
   const wide = digits + (zeros.includes(FULL_WIDTH) ? WIDE_OPEN : "");
   const written =
-    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|${LETTER}\\.|[A-Za-z](?=[(\\uFF08])|\\D[\\u2013\\u2014])(?:${unclosed(digits)})?(?=[+(\\0\\dA-Z${wide}])(?![+\\0]*${unclosed(digits)})(?:` +
+    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|${LETTER}\\.|[A-Za-z](?=[(\\uFF08][^()\\uFF08\\uFF09]{1,8}[)\\uFF09])|\\D[\\u2013\\u2014])(?:${unclosed(digits)})?(?=[+(\\0\\dA-Z${wide}])(?![+\\0]*${unclosed(digits)})(?:` +
     (numbers
       .map((p) =>
         p.e164 === "*"
@@ -139,7 +142,9 @@ const prefixOf = (p: Finding): string => {
   const country = `(?:(?:${exit})${SEP})?${rx(p.cc, p.digits)}`;
   const international = `${country}${p.trunk && `(?:${SEP}${rx(p.trunk, p.digits)})?`}${SEP}`;
   // Brazil's older pages write a carrier code's place after the trunk prefix: `(0xx11) 3333-4444`.
-  const trunk = p.trunk && rx(p.trunk, p.digits) + (p.cc === "55" ? "(?:xx|XX)?" : "") + SEP;
+  // (Only in a group for every form: a pair for a national form with the trunk prefix writes the
+  // tracking number's own prefix after the original's, and would take the xx for a separator.)
+  const trunk = p.trunk && rx(p.trunk, p.digits) + (p.cc === "55" && !p.form ? "(?:xx|XX)?" : "") + SEP;
   if (p.form === "zero") return `${country}${SEP}${trunk}`;
   if (p.form === "international") return international;
   if (p.form === "trunk") return trunk;

@@ -93,7 +93,8 @@ export interface PhoneParts {
    * ["20", "7946", "0958"], ["800", "555", "0199"]: the snippet writes a tracking number of another
    * grouping than the destination's in these groups. (In a pair for a national form, the worker's
    * shared/pairs.ts findings, the first group may carry the trunk prefix to write, and a
-   * destination's nsn its own.)
+   * destination's nsn its own; in place of a destination of one group, a tracking number's groups are
+   * one, spaced: ["21 23 45 67"].)
    */
   groups: string[];
   /**

@@ -43,6 +43,7 @@ export const write = (original: string, destination: PhoneParts, tracking: Phone
   // 2345-6789`; `03(1234)5678` keeps its `)`): a group less drops the ones after the first, a group
   // more takes the first one's again after it, without what marks the area code, up to its last `)` or `/` (`(021) 8350123` with a
   // mobile's three groups: `(0812) 345 678`).
+  // (splice deletes none for a count below 0: a group more or the same.)
   for (separators.splice(2, -more); more-- > 0; ) separators.splice(2, 0, separators[1]!.replace(/.*[)/]/, ""));
   return parts[1] + tracking.groups.map((group, i) => separators[i] + group).join("") + borders;
 };

@@ -31,12 +31,16 @@ describe("a parenthesis the number is written in", () => {
     expect(swapped("+18005550199", "+18005550123", "Call ((800) 555-0199) or (1-800-555-0199)")).toBe("Call ((800) 555-0123) or (1-800-555-0123)");
   });
 
-  it("one the number closes, within eight characters and before a digit, is the number's; one closing a number of its own is the text's", () => {
+  it("one the number closes, within twelve characters and before a digit, is the number's; one closing a number of its own is the text's", () => {
     expect(swapped("+441614960000", US, "Tel (+44 161) 496 0000")).toBe("Tel (212) 555-0123");
     expect(swapped("+4930123456", US, "Tel. (0049 30) 123456")).toBe("Tel. (212) 555-0123");
     expect(swapped("+353211234567", US, "Call (+353 21) 123 4567")).toBe("Call (212) 555-0123");
+    expect(swapped("+496221123456", US, "Tel. (0049 6221) 123456")).toBe("Tel. (212) 555-0123");
+    expect(swapped(LONDON, US, "Tel. (+44) (0)20 7946 0958 or (+44)(0)20 7946 0958")).toBe("Tel. (212) 555-0123 or (212) 555-0123");
     // A short number in parentheses: they are the text's.
     expect(swapped("+4702000", US, "Ring (02000)")).toBe("Ring ((212) 555-0123)");
+    // A number after a + that opens a parenthesis it does not close is not one (it was written with the `+(`).
+    expect(swapped(LONDON, US, "Call +(020 7946 0958)")).toBe("Call +(020 7946 0958)");
   });
 
   it("a full-width one around ASCII digits, as Japanese, Chinese and Korean pages write the area code, is the number's", () => {
@@ -48,8 +52,8 @@ describe("a parenthesis the number is written in", () => {
   it("glued to a label, as Japanese pages write `TEL(03)1234-5678`, is the number's start", () => {
     expect(swapped("+81312345678", "+81312345679", "TEL(03)1234-5678 FAX(03)1234-5670")).toBe("TEL(03)1234-5679 FAX(03)1234-5670");
     expect(swapped("+81312345678", "+819012345678", "TEL（03）1234-5678")).toBe("TEL（090）1234-5678");
-    expect(swapped(LONDON, US, "Tel(020 7946 0958)")).toBe("Tel((212) 555-0123)");
-    // Glued to a digit, it is not.
+    // Not a parenthesis the number does not close (an id's: `ID(02079460958)`), nor glued to a digit.
+    expect(swapped(LONDON, US, "ID(02079460958) Order(2079460958)")).toBe("ID(02079460958) Order(2079460958)");
     expect(swapped(LONDON, US, "9(020) 7946 0958")).toBe("9(020) 7946 0958");
   });
 });
@@ -83,14 +87,18 @@ describe("after a label's dot", () => {
   it("in Latin, Greek or Cyrillic, glued to the number", () => {
     expect(swapped("+78005553535", "+78001234567", "Тел.8-800-555-35-35")).toBe("Тел.8-800-123-45-67");
     expect(swapped("+302101234567", "+302107654321", "Τηλ.210-1234567")).toBe("Τηλ.210-7654321");
-    expect(swapped("+33123456789", "+33198765432", "Tél.01 23 45 67 89")).toBe("Tél.01 98 76 54 32");
+    expect(swapped("+420602123456", "+420602654321", "Mob. č.602 123 456")).toBe("Mob. č.602 654 321");
+    expect(swapped("+37410123456", "+37410654321", "Հեռ.010 123456")).toBe("Հեռ.010 654321");
   });
 });
 
 describe("Brazil's `(0xx11)`, a carrier code's place after the trunk prefix", () => {
-  it("is found, and kept", () => {
+  it("is found and kept (written `0XX11`, capitals, it reads as letters: the tracking number's national form)", () => {
     expect(swapped("+551133334444", "+551155556666", "Ligue (0xx11) 3333-4444 ou 0XX11 3333-4444")).toBe("Ligue (0xx11) 5555-6666 ou (11) 5555-6666");
     expect(swapped("+551133334444", "+5511987654321", "Ligue (0xx11) 3333-4444")).toBe("Ligue (0xx11) 98765-4321");
+    // A tracking number dialled with another trunk prefix (a 0800 number) finds the number in a group per
+    // form, where the xx would be taken for a separator: such an original is left as it is.
+    expect(swapped("+551133334444", "+558001234567", "Ligue (0xx11) 3333-4444 ou (11) 3333-4444")).toBe("Ligue (0xx11) 3333-4444 ou (0800) 123-4567");
   });
 });
 
