@@ -79,7 +79,8 @@ const WIDE_OPEN = "\\uFF08\\uFF0B";
  * trunk+nsn; cc+nsn after "+", "00", "011" or nothing; cc+trunk+nsn (the "+44 (0)20" style); after
  * an optional "+" or "(". Not when glued to a letter, digit or one of . , / and a dash (any of
  * RANGE_DASHES: the end of a range, `2019–2026`, `09.00–17.30`) before it — but after a word's
- * dot (LETTER: `Tel.030 …`), a letter before a parenthesis the number closes (`TEL(03)1234-5678`),
+ * dot (LETTER: `Tel.030 …`), a capital before a parenthesis the number closes (`TEL(03)1234-5678`;
+ * not any letter: a lookahead after every small letter of a page's text made the pattern a third slower),
  * or an en or em dash after anything but a digit (`Call now—800-555-0199`, `Call us —800…`) —, nor to a letter or digit (or . / a dash and a digit) after it, but an
  * extension's x (`x12`): never digits out of a longer run, a price, a date or a range.
  *
@@ -119,7 +120,7 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   const digits = zeros.map((zero) => `${u(zero)}-${u(zero + 9)}`).join("");
   const wide = digits + (zeros.includes(FULL_WIDTH) ? WIDE_OPEN : "");
   const written =
-    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|${LETTER}\\.|[A-Za-z](?=[(\\uFF08][^()\\uFF08\\uFF09]{1,8}[)\\uFF09])|\\D[\\u2013\\u2014])(?:${unclosed(digits)})?(?=[+(\\0\\dA-Z${wide}])(?![+\\0]*${unclosed(digits)})(?:` +
+    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|${LETTER}\\.|[A-Z](?=[(\\uFF08][^()\\uFF08\\uFF09]{1,8}[)\\uFF09])|\\D[\\u2013\\u2014])(?:${unclosed(digits)})?(?=[+(\\0\\dA-Z${wide}])(?![+\\0]*${unclosed(digits)})(?:` +
     (numbers
       .map((p) =>
         p.e164 === "*"
