@@ -90,6 +90,20 @@ describe("after a label's dot", () => {
     expect(swapped("+420602123456", "+420602654321", "Mob. č.602 123 456")).toBe("Mob. č.602 654 321");
     expect(swapped("+37410123456", "+37410654321", "Հեռ.010 123456")).toBe("Հեռ.010 654321");
   });
+
+  it("in Hebrew, Arabic, Devanagari, Thai, Korean and Japanese, whose pages the first view's test asks for too (a letter of any script before the dot)", () => {
+    expect(swapped("+97231234567", "+97231239999", "טל.03-123-4567")).toBe("טל.03-123-9999");
+    expect(swapped("+966112345678", "+966112349999", "هاتف.011 234 5678")).toBe("هاتف.011 234 9999");
+    expect(swapped("+911123456789", "+911123459999", "फोन.011 2345 6789")).toBe("फोन.011 2345 9999");
+    expect(swapped("+6621234567", "+6621239999", "โทร.02 123 4567")).toBe("โทร.02 123 9999");
+    expect(swapped("+82212345678", "+82212349999", "전화.02-1234-5678")).toBe("전화.02-1234-9999");
+    expect(swapped("+81312345678", "+81312349999", "でんわ.03-1234-5678 電話.03-1234-5678")).toBe("でんわ.03-1234-9999 電話.03-1234-9999");
+  });
+
+  it("not after a dot that follows a digit of any script (a decimal) or a vowel sign (a mark, not a letter, for the first view's test too)", () => {
+    const text = "1.03-123-4567 ١.03-123-4567 ๑.03-123-4567 टेलि.03-123-4567";
+    expect(swapped("+97231234567", "+97231239999", text)).toBe(text);
+  });
 });
 
 describe("Brazil's `(0xx11)`, a carrier code's place after the trunk prefix", () => {
