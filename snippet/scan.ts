@@ -19,9 +19,12 @@ const LINK = '[href^="tel:"i],[href^="sms:"i]';
 export const LINK_NUMBER = /:\/*((?:[^?;&,#pwx]|[pwx](?!\d))*)/i;
 /**
  * Inline elements, by tag name: a text run goes on across them (`<b>(800)</b> 555-0199`). A tag
- * list: getComputedStyle is slow, and so is Element.matches() on every text's parent.
+ * list: getComputedStyle is slow, and so is Element.matches() on every text's parent. Not a link:
+ * its text is a run of its own (so a number in it is found when glued to a digit outside it,
+ * `<a href="tel:…">(415) 555-0132</a><a href="tel:…">(800) 555-0199</a>` as JSX writes two links:
+ * its href is swapped, and so must be the number it shows).
  */
-const INLINE = /^(a|abbr|b|em|font|i|mark|small|span|strong|sub|sup|u)$/;
+const INLINE = /^(abbr|b|em|font|i|mark|small|span|strong|sub|sup|u)$/;
 
 /**
  * Called with each run of text that holds a digit (its nodes, their texts joined by "\0"), and with

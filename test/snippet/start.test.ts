@@ -713,6 +713,14 @@ describe("numbers split over inline elements", () => {
     ["<p><span>Tel:</span><a>800.555.0199</a><span>Mon-Fri</span></p>", "<p><span>Tel:</span><a>800.555.0123</a><span>Mon-Fri</span></p>"],
     // A number in one node next to a split one.
     ["<p><b>(800)</b> 555-0199 or (800) 555-0199</p>", "<p><b>(800)</b> 555-0123 or (800) 555-0123</p>"],
+    // A link's text is a run of its own: glued to a digit of the link before or the text after (JSX,
+    // minified markup), it is still swapped, as its href is (the number shown is the number dialled).
+    [
+      '<div><a href="tel:+14155550132">(415) 555-0132</a><a href="tel:+18005550199">(800) 555-0199</a></div>',
+      '<div><a href="tel:+14155550132">(415) 555-0132</a><a href="tel:+18005550123">(800) 555-0123</a></div>',
+    ],
+    ['<p><a href="tel:+18005550199">(800) 555-0199</a><span>24/7</span></p>', '<p><a href="tel:+18005550123">(800) 555-0123</a><span>24/7</span></p>'],
+    ["<p>Ref 12<a>8005550199</a>3</p>", "<p>Ref 12<a>8005550123</a>3</p>"],
   ])("swaps %s", async (html, out) => {
     expect(await swapped(html)).toBe(out);
   });
