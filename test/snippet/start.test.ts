@@ -721,6 +721,8 @@ describe("numbers split over inline elements", () => {
     ],
     ['<p><a href="tel:+18005550199">(800) 555-0199</a><span>24/7</span></p>', '<p><a href="tel:+18005550123">(800) 555-0123</a><span>24/7</span></p>'],
     ["<p>Ref 12<a>8005550199</a>3</p>", "<p>Ref 12<a>8005550123</a>3</p>"],
+    // A footnote's mark is no digit of the number.
+    ["<p>Call (800) 555-0199<sup>1</sup> or 800-555-0199<sub>2</sub></p>", "<p>Call (800) 555-0123<sup>1</sup> or 800-555-0123<sub>2</sub></p>"],
   ])("swaps %s", async (html, out) => {
     expect(await swapped(html)).toBe(out);
   });
