@@ -84,7 +84,7 @@ export async function signed(
   url: string,
   fields: Record<string, string>,
   nowMs: number,
-  opts: { nonce?: string; get?: boolean } = {},
+  opts: { nonce?: string; get?: boolean; jti?: false } = {},
 ): Promise<Signed> {
   const form = new URLSearchParams(fields).toString();
   const formHeaders = { "Content-Type": "application/x-www-form-urlencoded" };
@@ -113,7 +113,8 @@ export async function signed(
     }
     case "vonage": {
       const iat = Math.floor(nowMs / 1000);
-      const claims = { iat, jti: crypto.randomUUID(), application_id: "aaaaaaaa-bbbb-cccc-dddd-0123456789ab", api_key: "abcd1234" };
+      // jti: false, a token without one (the signature is then what a replay is known by).
+      const claims = { iat, ...(opts.jti === false ? {} : { jti: crypto.randomUUID() }), application_id: "aaaaaaaa-bbbb-cccc-dddd-0123456789ab", api_key: "abcd1234" };
       if (opts.get ?? true) {
         const u = new URL(url);
         for (const [k, v] of Object.entries(fields)) u.searchParams.append(k, v);

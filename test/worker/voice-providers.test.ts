@@ -321,6 +321,21 @@ describe("replays", () => {
     expect(await storage(w.acct, [])).toBe(before);
   });
 
+  it("Telnyx: the same signature spelled otherwise (no padding, the URL-safe alphabet) is the same request: 401", async () => {
+    const w = await providerWorld("telnyx");
+    const v = await visit(w.acct);
+    const good = await signed("telnyx", w.keys, w.base, inboundFields("telnyx", nativeId("telnyx"), v.number), T0);
+    expect((await send(good)).status).toBe(200);
+    const before = await storage(w.acct, []);
+    const sig = good.headers["telnyx-signature-ed25519"]!;
+    for (const respelled of [sig.replace(/=+$/, ""), sig.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")]) {
+      const replay = await send({ ...good, headers: { ...good.headers, "telnyx-signature-ed25519": respelled } });
+      expect(replay.status).toBe(401);
+      expect(replay.json.error.message).toMatch(/replay/);
+    }
+    expect(await storage(w.acct, [])).toBe(before);
+  });
+
   it("Plivo: a nonce is accepted once; the same signed request again is refused", async () => {
     const w = await providerWorld("plivo");
     const v = await visit(w.acct);
@@ -343,6 +358,25 @@ describe("replays", () => {
     const late = await signed("vonage", w.keys, w.base, inboundFields("vonage", nativeId("vonage"), v.number), T0);
     at(T0 + 6 * 60_000);
     expect((await send(late)).status).toBe(401);
+  });
+
+  it("Vonage: a token without a jti is accepted once, also when its signature is spelled otherwise", async () => {
+    const w = await providerWorld("vonage");
+    const v = await visit(w.acct);
+    const good = await signed("vonage", w.keys, w.base, inboundFields("vonage", nativeId("vonage"), v.number), T0, { jti: false });
+    expect((await send(good)).status).toBe(200);
+    const before = await storage(w.acct, []);
+    // The last of a 32-byte signature's 43 base64url characters carries 4 bits: its lowest two are no byte's.
+    const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const auth = good.headers.Authorization!;
+    const respelled = auth.slice(0, -1) + ALPHABET[ALPHABET.indexOf(auth.slice(-1)) ^ 1];
+    expect(respelled).not.toBe(auth);
+    for (const a of [auth, respelled]) {
+      const replay = await send({ ...good, headers: { ...good.headers, Authorization: a } });
+      expect(replay.status).toBe(401);
+      expect(replay.json.error.message).toMatch(/replay/);
+    }
+    expect(await storage(w.acct, [])).toBe(before);
   });
 });
 

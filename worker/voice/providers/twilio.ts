@@ -130,7 +130,9 @@ export async function verifyTelnyx(req: VoiceRequest, publicKey: string, nowMs: 
     valid = false;
   }
   if (!valid) return { ok: false, reason: "signature mismatch" };
-  return { ok: true, replay: { key: `telnyx:${sigText}`, until: (Number(ts) + TELNYX_TOLERANCE_S) * 1000 + 60_000 } };
+  // Remembered by the signature's bytes, not the header's text: base64 spells the same bytes several
+  // ways (with or without padding, the URL-safe alphabet), and a replay respelled is still a replay.
+  return { ok: true, replay: { key: `telnyx:${hex(sig)}`, until: (Number(ts) + TELNYX_TOLERANCE_S) * 1000 + 60_000 } };
 }
 
 // ---- TwiML ----

@@ -103,7 +103,9 @@ async function verify(req: VoiceRequest, c: VonageCredentials, nowMs: number): P
   if (c.apiKey && claims.api_key !== c.apiKey) return { ok: false, reason: "another api_key" };
   if (typeof claims.payload_hash !== "string" || !sameText(hex(await sha256(vonagePayload(req))), claims.payload_hash.toLowerCase()))
     return { ok: false, reason: "payload does not match payload_hash" };
-  const id = typeof claims.jti === "string" && claims.jti ? claims.jti : s;
+  // Without a jti, the signature's bytes (not its text: the last base64url character has bits no
+  // byte uses, so one token has several spellings, and a replay respelled is still a replay).
+  const id = typeof claims.jti === "string" && claims.jti ? claims.jti : hex(sig);
   return { ok: true, replay: { key: `vonage:${id}`, until: (iat + VONAGE_TOLERANCE_S) * 1000 + 60_000 } };
 }
 
