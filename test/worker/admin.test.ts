@@ -187,4 +187,29 @@ describe("pools", () => {
     expect((await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { remove: [n1] } })).json.error.code).toBe("number_not_in_pool");
     expect((await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: {} })).status).toBe(400);
   });
+
+  it("numbers added to a pool count against its 20,000 as a created pool's do, and nothing is stored over it", async () => {
+    const acct = await createAccount();
+    const numbers = [...freshNumbers(20_000), ...freshNumbers(1)];
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: numbers.slice(0, 20_000), destinations: [DEST] });
+    const before = await dump(accountStub(acct.accountId));
+    const over = await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { add: numbers.slice(20_000) } });
+    expect(over.status).toBe(400);
+    expect(over.json.error.code).toBe("too_many_numbers");
+    expect(await dump(accountStub(acct.accountId))).toBe(before);
+    // One out, one in: still 20,000.
+    const swap = await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { add: numbers.slice(20_000), remove: numbers.slice(0, 1) } });
+    expect(swap.status).toBe(200);
+    expect(swap.json.trackingNumbers).toHaveLength(20_000);
+  });
+
+  it("an overflow pool emptied of its numbers says it has no overflow number (null), as its schema does", async () => {
+    const acct = await createAccount();
+    const [n1] = freshNumbers(1) as [string];
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: [n1], destinations: [DEST], exhaustionPolicy: "overflow" });
+    const emptied = await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { remove: [n1] } });
+    expect(emptied.status).toBe(200);
+    expect(emptied.json).toMatchObject({ trackingNumbers: [], exhaustionPolicy: "overflow", overflowNumber: null });
+    expect((await api("GET", "/v1/pools/web", { key: acct.adminKey })).json.overflowNumber).toBeNull();
+  });
 });

@@ -286,10 +286,11 @@ export class AccountObject extends DurableObject<Env> {
       if (!add.ok) return add;
       const remove = normalizeList(change.remove ?? [], country, "remove");
       if (!remove.ok) return remove;
-      const missing = remove.value.filter((n) => !current.trackingNumbers.includes(n));
+      const had = new Set(current.trackingNumbers);
+      const missing = remove.value.filter((n) => !had.has(n));
       if (missing.length) return fail(404, "number_not_in_pool", "Some numbers to remove are not in this pool", { numbers: missing });
       const drop = new Set(remove.value);
-      const next = [...current.trackingNumbers.filter((n) => !drop.has(n)), ...add.value.filter((n) => !current.trackingNumbers.includes(n))];
+      const next = [...current.trackingNumbers.filter((n) => !drop.has(n)), ...new Set(add.value.filter((n) => !had.has(n)))];
       const overflowNumber = current.overflowNumber && drop.has(current.overflowNumber) ? null : current.overflowNumber;
       // A removed number's own provider goes with it.
       const numberProviders = Object.fromEntries(Object.entries(current.numberProviders).filter(([n]) => !drop.has(n)));

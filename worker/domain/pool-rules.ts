@@ -1,7 +1,7 @@
 /** Validation of a pool's content beyond its JSON shape: numbers, overflow, duplicates. */
 import { normalizePhone } from "../../shared/phone";
 import { fail, ok, type Result } from "../platform/result";
-import type { Pool } from "../schemas/pool";
+import { MAX_TRACKING_NUMBERS, type Pool } from "../schemas/pool";
 import { normalizeOriginPattern } from "./origins";
 import { DEFAULT_ALERT_THRESHOLD } from "./pool-figures";
 import { normalizeRoute, routeNumbers } from "./route";
@@ -64,18 +64,23 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
   const country = input.country ?? undefined;
   const tracking = normalizeList(input.trackingNumbers, country, "trackingNumbers");
   if (!tracking.ok) return tracking;
+  // The schema bounds each list sent; numbers added to a pool's own (POST …/numbers, an order) are counted here.
+  if (tracking.value.length > MAX_TRACKING_NUMBERS)
+    return fail(400, "too_many_numbers", `A pool holds at most ${MAX_TRACKING_NUMBERS} tracking numbers; this would make ${tracking.value.length}`);
+  const inPool = new Set(tracking.value);
   const destinations = normalizeList(input.destinations, country, "destinations");
   if (!destinations.ok) return destinations;
-  const clash = destinations.value.filter((d) => tracking.value.includes(d));
+  const clash = destinations.value.filter((d) => inPool.has(d));
   if (clash.length) return fail(400, "invalid_number", "A number cannot be both a tracking number and a destination", { numbers: clash });
   let overflowNumber: string | null = null;
   if (input.exhaustionPolicy === "overflow") {
     if (input.overflowNumber) {
       const r = normalizePhone(input.overflowNumber, country);
       if (!r.ok) return fail(400, "invalid_number", `overflowNumber ${r.reason}`);
-      if (!tracking.value.includes(r.e164)) return fail(400, "invalid_overflow_number", "overflowNumber must be one of the pool's tracking numbers");
+      if (!inPool.has(r.e164)) return fail(400, "invalid_overflow_number", "overflowNumber must be one of the pool's tracking numbers");
       overflowNumber = r.e164;
-    } else overflowNumber = tracking.value[0]!;
+      // A pool emptied (or waiting for an order's numbers) has none until one comes.
+    } else overflowNumber = tracking.value[0] ?? null;
   }
   let callerId: string | null = null;
   if (input.callerId) {
@@ -85,7 +90,7 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
   }
   const whisper = input.whisper ?? false;
   if (whisper && !callerId) return fail(400, "whisper_needs_caller_id", "whisper needs callerId: the number whose call flow callback is the agent URL");
-  if (whisper && tracking.value.includes(callerId!)) return fail(400, "invalid_number", "With whisper, callerId cannot be one of the pool's tracking numbers");
+  if (whisper && inPool.has(callerId!)) return fail(400, "invalid_number", "With whisper, callerId cannot be one of the pool's tracking numbers");
   const replaceAll = input.replaceAll ?? false;
   if (replaceAll && destinations.value.length > 1)
     return fail(400, "replace_all_with_whitelist", "replaceAll swaps every number on the page: give one destination (where calls go), not a whitelist", [
@@ -96,7 +101,7 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
     const r = normalizeRoute(input.route, country);
     if (!r.ok) return r;
     route = r.value;
-    const clash = routeNumbers(route).filter((n) => tracking.value.includes(n));
+    const clash = routeNumbers(route).filter((n) => inPool.has(n));
     if (clash.length) return fail(400, "invalid_number", "The route cannot ring or show one of the pool's tracking numbers", { numbers: clash });
   }
   let origins: string[] | null = null;
@@ -109,7 +114,7 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
   for (const [written, provider] of Object.entries(input.numberProviders ?? {})) {
     const r = normalizePhone(written, country);
     if (!r.ok) return fail(400, "invalid_number", `numberProviders: ${written} ${r.reason}`);
-    if (!tracking.value.includes(r.e164)) return fail(400, "invalid_number", `numberProviders: ${r.e164} is not a tracking number of this pool`);
+    if (!inPool.has(r.e164)) return fail(400, "invalid_number", `numberProviders: ${r.e164} is not a tracking number of this pool`);
     numberProviders[r.e164] = provider;
   }
   return ok({

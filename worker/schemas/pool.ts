@@ -6,7 +6,8 @@ import { RouteSchema } from "./route";
 
 export const EXHAUSTION_POLICIES = ["recycle", "overflow", "none"] as const;
 export const POOL_STATUSES = ["recycle", "warning"] as const;
-const MAX_TRACKING_NUMBERS = 20_000;
+/** Most tracking numbers one pool holds (its create, its PATCH, and numbers added or bought into it). */
+export const MAX_TRACKING_NUMBERS = 20_000;
 const MAX_SHARDS = 64;
 
 const fields = {
