@@ -114,7 +114,12 @@ export async function signed(
     case "vonage": {
       const iat = Math.floor(nowMs / 1000);
       // jti: false, a token without one (the signature is then what a replay is known by).
-      const claims = { iat, ...(opts.jti === false ? {} : { jti: crypto.randomUUID() }), application_id: "aaaaaaaa-bbbb-cccc-dddd-0123456789ab", api_key: "abcd1234" };
+      const claims = {
+        iat,
+        ...(opts.jti === false ? {} : { jti: crypto.randomUUID() }),
+        application_id: "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
+        api_key: "abcd1234",
+      };
       if (opts.get ?? true) {
         const u = new URL(url);
         for (const [k, v] of Object.entries(fields)) u.searchParams.append(k, v);
