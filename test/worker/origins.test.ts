@@ -23,7 +23,16 @@ describe("origin patterns", () => {
     ["https://*.example.com", "https://a.example.com:8443", false],
     ["https://*.example.com:8443", "https://a.example.com:8443", true],
     ["https://*.example.com:8443", "https://a.example.com", false],
-    ["https://*.example.com", "https://a.example.com:443", true],
+    // Only an origin as a browser writes it: no default port, path, userinfo, capitals or trailing dot
+    // (the answer's CORS grant is the header as sent).
+    ["https://*.example.com", "https://a.example.com:443", false],
+    ["https://www.example.com", "https://www.example.com:443", false],
+    ["https://www.example.com", "https://www.example.com/evil", false],
+    ["https://www.example.com", "https://www.example.com/", false],
+    ["https://www.example.com", "https://attacker@www.example.com", false],
+    ["https://www.example.com", "HTTPS://www.example.com", false],
+    ["https://www.example.com", "https://WWW.example.com", false],
+    ["http://localhost:8787", "http://localhost:08787", false],
     ["https://www.example.com", "https://www.example.com:444", false],
     ["http://localhost:8787", "http://localhost:8787", true],
     ["http://localhost:8787", "http://localhost:8788", false],
@@ -31,6 +40,20 @@ describe("origin patterns", () => {
     ["https://*.example.com", "https://a.example.com.evil.test", false],
   ])("%s allows %s: %s", (pattern, origin, allowed) => {
     expect(originAllowed(origin, patterns(pattern))).toBe(allowed);
+  });
+
+  it("an Origin header that is not an origin as browsers write it is refused at allocation, with no CORS grant", async () => {
+    const acct = await createAccount(["https://www.shop.example"]);
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"], isDefault: true });
+    for (const origin of ["https://www.shop.example/evil-path", "https://attacker@www.shop.example", "https://www.shop.example:443"]) {
+      const r = await allocate(acct.siteKey, sessionId(), { origin });
+      expect({ status: r.status, code: r.json.error.code, grant: r.headers.get("Access-Control-Allow-Origin") }).toEqual({
+        status: 403,
+        code: "origin_not_allowed",
+        grant: null,
+      });
+    }
+    expect((await allocate(acct.siteKey, sessionId(), { origin: "https://www.shop.example" })).status).toBe(200);
   });
 
   it("a wildcard origin with another port is refused at allocation", async () => {

@@ -40,7 +40,9 @@ export function originAllowed(origin: string | null | undefined, patterns: reado
   } catch {
     return false;
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return false;
+  // Only an origin as browsers write the header (RFC 6454 serialization: lowercase scheme and host, no
+  // default port, no path or userinfo): answers grant CORS to the header as sent, so nothing else is.
+  if (url.origin !== origin || (url.protocol !== "https:" && url.protocol !== "http:")) return false;
   const scheme = url.protocol.slice(0, -1);
   const host = url.hostname.toLowerCase();
   const portPart = url.port ? `:${url.port}` : "";
