@@ -12,6 +12,7 @@ import { accountStub, allocate, api, BASE, BROWSER_HEADERS, createAccount, creat
 
 /** Codes whose request needs a world of its own (fake providers, time, load): the file that asserts each. */
 const ELSEWHERE: Record<string, string> = {
+  too_many_numbers: "admin.test.ts",
   rate_limited: "drain.test.ts",
   not_propagated: "crash-safe-writes.test.ts",
   route_not_supported: "routing.test.ts",
@@ -113,6 +114,16 @@ describe("errors", () => {
     expectError(await api("PUT", "/v1/account", { key }), "method_not_allowed");
     expect((await api("PUT", "/v1/account", { key })).headers.get("Allow")).toBe("GET, HEAD, PATCH");
     expect((await api("DELETE", "/v1/pools", { key })).headers.get("Allow")).toBe("GET, HEAD, POST");
+    // A path of a route's shape that takes the method but has nothing there: 404, not a 405 allowing it.
+    for (const [method, path] of [
+      ["POST", `/v1/voice/${acct.accountId}/twilio/foo`],
+      ["GET", `/v1/voice/${acct.accountId}/twilio/foo`],
+      ["GET", `/v1/voice/${acct.accountId}/${"x".repeat(24)}`],
+    ] as const) {
+      const r = await api(method, path);
+      expectError(r, "not_found");
+      expect(r.headers.get("Allow")).toBeNull();
+    }
     expectError(await api("GET", "/v1/calls?limit=many", { key }), "invalid_request");
     expectError(await api("POST", "/v1/pools", { key, raw: "{oops", headers: { "Content-Type": "application/json" } }), "invalid_json");
     // A required body: absent, empty, or a PATCH of {} (nothing to change) — POST and PATCH alike.

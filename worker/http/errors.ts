@@ -76,11 +76,14 @@ export function onError(err: Error, c: Context): Response {
   return c.json(errorBody("internal_error", "Something went wrong on our side"), 500);
 }
 
-/** No route: 405 with Allow when the path exists for other methods, else 404. */
+/**
+ * No route: 405 with Allow when the path exists for other methods, else 404 (also when a route of
+ * the path's shape takes this method and found nothing there: `/v1/voice/{account}/twilio/foo`).
+ */
 export function notFound(c: Context, allowed: (path: string) => string[]): Response {
   const path = new URL(c.req.url).pathname;
   const methods = allowed(path);
-  if (methods.length) {
+  if (methods.length && !methods.includes(c.req.method)) {
     c.header("Allow", methods.join(", "));
     return c.json(errorBody("method_not_allowed", `${c.req.method} is not allowed on ${path}; allowed: ${methods.join(", ")}`), 405);
   }
