@@ -108,4 +108,27 @@ describe("origin patterns", () => {
     expect((await api("PATCH", "/v1/pools/shop", { key: acct.adminKey, body: { origins: null } })).json.origins).toBeNull();
     expect((await allocate(acct.siteKey, sessionId(), { origin: "https://blog.shop.example", pools: ["shop"] })).status).toBe(200);
   });
+
+  it("a pool's origins are among the account's: one the account does not allow is refused naming it, nothing stored", async () => {
+    const acct = await createAccount(["https://www.shop.example", "https://*.brand.example"]);
+    const pool = { id: "p", name: "P", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"] };
+    const before = await dump(accountStub(acct.accountId));
+    for (const [origins, outside] of [
+      [["https://www.shop.example", "https://evil.example"], "https://evil.example"],
+      [["https://*.example"], "https://*.example"],
+      [["https://www.shop.example:8443"], "https://www.shop.example:8443"],
+      [["http://m.brand.example"], "http://m.brand.example"],
+    ] as const) {
+      const r = await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...pool, origins } });
+      expect([r.status, r.json.error.code]).toEqual([400, "invalid_origin"]);
+      expect(r.json.error.details).toEqual([expect.objectContaining({ value: outside })]);
+    }
+    expect(await dump(accountStub(acct.accountId))).toBe(before);
+    // Within them: an allowed origin, a host under an allowed wildcard, a wildcard under one.
+    const origins = ["https://www.shop.example", "https://m.brand.example", "https://*.eu.brand.example", "https://*.brand.example"];
+    expect((await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...pool, origins } })).status).toBe(201);
+    const patched = await api("PATCH", "/v1/pools/p", { key: acct.adminKey, body: { origins: ["https://blog.example"] } });
+    expect([patched.status, patched.json.error.code]).toEqual([400, "invalid_origin"]);
+    expect((await api("GET", "/v1/pools/p", { key: acct.adminKey })).json.origins).toEqual(origins);
+  });
 });

@@ -11,7 +11,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { normalizePhone } from "../../shared/phone";
-import { originAllowed } from "../domain/origins";
+import { originAllowed, patternWithin } from "../domain/origins";
 import { buildPool, normalizeList, normalizeOrigins } from "../domain/pool-rules";
 import { providerRefusal } from "../domain/route";
 import { safeEqualFixed } from "../platform/crypto";
@@ -259,6 +259,8 @@ export class AccountObject extends DurableObject<Env> {
       if (this.registry.get(input.id)) return fail(409, "pool_exists", `Pool ${input.id} already exists`);
       const built = buildPool(input, null, now);
       if (!built.ok) return built;
+      const outside = this.originsOutside(built.value);
+      if (outside) return outside;
       return this.commitPool(built.value, null, input.isDefault);
     });
   }
@@ -271,8 +273,20 @@ export class AccountObject extends DurableObject<Env> {
       if (!current) return poolNotFound(id);
       const built = buildPool({ ...current, ...patch, id }, current, now);
       if (!built.ok) return built;
+      // Only origins the patch sets: ones set before stay (the account's may have changed since; the gate checks both).
+      const outside = patch.origins ? this.originsOutside(built.value) : null;
+      if (outside) return outside;
       return this.commitPool(built.value, current, patch.isDefault);
     });
+  }
+
+  /** A pool's origins that the account does not allow: its pages could never lease from it. */
+  private originsOutside(pool: Pool): Result<never> | null {
+    const allowed = gateOf(this.row()!).origins;
+    const problems = (pool.origins ?? []).flatMap((value, i) =>
+      patternWithin(value, allowed) ? [] : [{ path: `origins[${i}]`, value, reason: "not among the account's allowed origins" }],
+    );
+    return problems.length ? fail(400, "invalid_origin", "A pool's origins must be among the account's allowed origins", { problems }) : null;
   }
 
   changeNumbers(id: string, change: NumbersChange, now: number): Promise<Result<Pool>> {

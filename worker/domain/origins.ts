@@ -54,6 +54,21 @@ export function originAllowed(origin: string | null | undefined, patterns: reado
   return false;
 }
 
+/**
+ * Whether a normalized pattern (normalizeOriginPattern) allows only origins `patterns` allow: an
+ * origin that they allow, or a wildcard under one of theirs of the same scheme and port
+ * (`https://*.shop.example` under `https://*.shop.example` or `https://*.example`).
+ */
+export function patternWithin(pattern: string, patterns: readonly string[]): boolean {
+  const wild = /^(https?:\/\/)\*\.([^:]+)(:\d+)?$/.exec(pattern);
+  if (!wild) return originAllowed(pattern, patterns);
+  const [, scheme, host, port = ""] = wild;
+  return patterns.some((p) => {
+    const outer = /^(https?:\/\/)\*\.([^:]+)(:\d+)?$/.exec(p);
+    return !!outer && outer[1] === scheme && (outer[3] ?? "") === port && (host === outer[2] || host!.endsWith(`.${outer[2]}`));
+  });
+}
+
 /** Whether a host is a public suffix itself (no registrable domain in it): `co.uk`, `github.io`, `com`. */
 export function isPublicSuffix(host: string): boolean {
   const parsed = parseDomain(host);
