@@ -443,6 +443,9 @@ describe("provider settings", () => {
       { provider: "skype" },
       { credentials: { telnyx: { publicKey: "not-a-key" } } },
       { credentials: { vonage: {} } },
+      // A PEM's shape around no key: text, or base64 of a few bytes.
+      { credentials: { vonage: { publicKey: "-----BEGIN PUBLIC KEY-----notakey-----END PUBLIC KEY-----" } } },
+      { credentials: { vonage: { publicKey: "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n" } } },
       { credentials: { twilio: { authToken: "short" } } },
       { credentials: { twilio: { authToken: "0123456789abcdef", extra: 1 } } },
       { credentials: { reference: { secret: "x" } } },
@@ -452,5 +455,16 @@ describe("provider settings", () => {
       expect({ body, status: r.status }).toEqual({ body, status: 400 });
     }
     expect(await storage(w.acct)).toBe(before);
+    // An RSA public key is taken.
+    const pair = (await crypto.subtle.generateKey(
+      { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+      true,
+      ["sign", "verify"],
+    )) as CryptoKeyPair;
+    const spki = new Uint8Array((await crypto.subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer);
+    const pem = `-----BEGIN PUBLIC KEY-----\n${btoa(String.fromCharCode(...spki)).replace(/.{64}/g, "$&\n")}\n-----END PUBLIC KEY-----\n`;
+    const set = await api("PATCH", "/v1/account/voice", { key: w.acct.adminKey, body: { credentials: { vonage: { publicKey: pem } } } });
+    expect(set.status).toBe(200);
+    expect(set.json.providers.vonage.configured).toBe(true);
   });
 });

@@ -3,12 +3,13 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { VoiceSetup } from "../../account/account";
-import { unwrap } from "../../platform/result";
+import { fail, unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
 import { errorResponses } from "../../schemas/common";
 import { type ProviderSetupSchema, VoicePatchSchema, VoiceSettingsSchema } from "../../schemas/providers";
 import { IntegrationsPatchSchema, IntegrationsSchema } from "../../schemas/voice";
 import { PROVIDERS } from "../../voice/providers/types";
+import { rs256Key } from "../../voice/providers/vonage";
 import { consoleSetup } from "../../voice/setup";
 import type { AppEnv } from "../app-env";
 import { adminAuth } from "../middleware/auth";
@@ -79,7 +80,16 @@ app.openapi(
     request: { body: { required: true, ...json(VoicePatchSchema) } },
     responses: voiceOk,
   }),
-  async (c) => c.json(voiceView(c, unwrap(await account(c.env, c.var.accountId).updateVoice(c.req.valid("json"), Date.now()))), 200),
+  async (c) => {
+    const patch = c.req.valid("json");
+    // The schema sees a PEM's shape; only WebCrypto tells a key from text in one (nothing is stored then).
+    const pem = patch.credentials?.vonage?.publicKey;
+    if (pem && !(await rs256Key(pem))) {
+      const where = "credentials.vonage.publicKey";
+      unwrap(fail(400, "invalid_request", `Invalid request — ${where}: not an RSA public key`, [{ path: where, message: "not an RSA public key" }]));
+    }
+    return c.json(voiceView(c, unwrap(await account(c.env, c.var.accountId).updateVoice(patch, Date.now()))), 200);
+  },
 );
 
 app.openapi(

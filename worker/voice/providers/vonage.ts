@@ -67,6 +67,16 @@ function pemBody(pem: string): Uint8Array<ArrayBuffer> | null {
   return m ? fromBase64(m[1]!.replace(/\s+/g, "")) : null;
 }
 
+/** An RS256 key for callbacks: `pem` holds an RSA public key WebCrypto imports (checked when it is set). */
+export async function rs256Key(pem: string): Promise<CryptoKey | null> {
+  const spki = pemBody(pem);
+  try {
+    return spki && (await crypto.subtle.importKey("spki", spki, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["verify"]));
+  } catch {
+    return null;
+  }
+}
+
 /** The payload Vonage hashes: the POST body as sent, or the GET query as a compact JSON object. */
 export function vonagePayload(req: Pick<VoiceRequest, "method" | "url" | "body">): string {
   return req.method === "GET" ? JSON.stringify(Object.fromEntries(new URL(req.url).searchParams)) : req.body;
@@ -89,8 +99,7 @@ async function verify(req: VoiceRequest, c: VonageCredentials, nowMs: number): P
       const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(c.signatureSecret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
       valid = await crypto.subtle.verify("HMAC", key, sig, data);
     } else if (header.alg === "RS256" && c.publicKey) {
-      const spki = pemBody(c.publicKey);
-      const key = spki && (await crypto.subtle.importKey("spki", spki, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["verify"]));
+      const key = await rs256Key(c.publicKey);
       valid = !!key && (await crypto.subtle.verify("RSASSA-PKCS1-v1_5", key, sig, data));
     }
   } catch {
