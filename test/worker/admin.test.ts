@@ -121,6 +121,7 @@ describe("pools", () => {
       ["country code only, UK", { ...base, destinations: ["+44"] }, 400, "invalid_number"],
       ["short prefix destination", { ...base, destinations: ["+1800"] }, 400, "invalid_number"],
       ["national without country", { ...base, trackingNumbers: ["020 7946 0001"] }, 400, "invalid_number"],
+      ["a country with no numbering plan (all numbers international)", { ...base, country: "ZZ" }, 400, "invalid_request"],
       ["garbage", { ...base, trackingNumbers: ["call us!"] }, 400, "invalid_number"],
       ["duplicate numbers", { ...base, trackingNumbers: ["+18005550100", "+1 (800) 555-0100"] }, 400, "invalid_number"],
       ["tracking equals destination", { ...base, trackingNumbers: [DEST] }, 400, "invalid_number"],

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { isSupportedCountry } from "libphonenumber-js/max";
 import { VOICE_PROVIDERS } from "./calls";
 import { PhoneInputSchema, PoolIdSchema } from "./common";
 import { NumberRequestSchema } from "./orders";
@@ -15,6 +16,7 @@ const fields = {
   country: z
     .string()
     .regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2, e.g. US")
+    .refine(isSupportedCountry, "a country with a numbering plan (ISO 3166-1 alpha-2, e.g. US)")
     .optional()
     .openapi({ description: "Country for numbers written in national form (optional when all numbers are +international)." }),
   trackingNumbers: z.array(PhoneInputSchema).min(1).max(MAX_TRACKING_NUMBERS),
