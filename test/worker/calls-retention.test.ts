@@ -215,5 +215,9 @@ describe("bounded call storage", () => {
     expect(none.status).toBe(404);
     expect(none.json.error.code).toBe("archive_not_found");
     expect((await api("GET", "/v1/archive/calls/yesterday", { key: acct.adminKey })).status).toBe(400);
+    for (const day of ["2026-13-45", "2026-02-30", "2031-00-01"]) {
+      const bad = await api("GET", `/v1/archive/calls/${day}`, { key: acct.adminKey });
+      expect([day, bad.status, bad.json.error.code]).toEqual([day, 400, "invalid_request"]);
+    }
   });
 });

@@ -57,6 +57,8 @@ app.openapi(
         day: z
           .string()
           .regex(/^\d{4}-\d{2}-\d{2}$/, "a UTC day, YYYY-MM-DD")
+          // A day of the calendar: 2026-13-45 is a malformed request, not a day without an archive.
+          .refine((d) => !Number.isNaN(Date.parse(d)) && new Date(d).toISOString().startsWith(d), "a day of the calendar")
           .openapi({ param: { name: "day", in: "path" }, example: "2026-01-31", description: "The UTC day (YYYY-MM-DD), as GET /v1/archive/calls lists it." }),
       }),
     },
