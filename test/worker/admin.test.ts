@@ -132,6 +132,13 @@ describe("pools", () => {
       ["lease too short", { ...base, leaseSeconds: 1 }, 400, "invalid_request"],
       ["bad policy", { ...base, exhaustionPolicy: "random" }, 400, "invalid_request"],
       ["overflow number not in pool", { ...base, exhaustionPolicy: "overflow", overflowNumber: "+18005550100" }, 400, "invalid_overflow_number"],
+      [
+        "overflow number with another policy",
+        { ...base, exhaustionPolicy: "recycle", overflowNumber: base.trackingNumbers[0] },
+        400,
+        "invalid_overflow_number",
+      ],
+      ["overflow number with the default policy", { ...base, overflowNumber: base.trackingNumbers[0] }, 400, "invalid_overflow_number"],
       ["unknown field", { ...base, colour: "red" }, 400, "invalid_request"],
       ["bad id", { ...base, id: "a b" }, 400, "invalid_request"],
       ["no numbers", { ...base, trackingNumbers: [] }, 400, "invalid_request"],
@@ -202,6 +209,22 @@ describe("pools", () => {
     const swap = await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { add: numbers.slice(20_000), remove: numbers.slice(0, 1) } });
     expect(swap.status).toBe(200);
     expect(swap.json.trackingNumbers).toHaveLength(20_000);
+  });
+
+  it("an overflow number is refused with another policy, set or patched; a policy patched away from overflow drops it", async () => {
+    const acct = await createAccount();
+    const [n1, n2] = freshNumbers(2) as [string, string];
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: [n1, n2], destinations: [DEST], exhaustionPolicy: "overflow", overflowNumber: n2 });
+    const before = await dump(accountStub(acct.accountId));
+    const r = await api("PATCH", "/v1/pools/web", { key: acct.adminKey, body: { exhaustionPolicy: "none", overflowNumber: n1 } });
+    expect([r.status, r.json.error.code]).toEqual([400, "invalid_overflow_number"]);
+    expect(await dump(accountStub(acct.accountId))).toBe(before);
+    const none = await api("PATCH", "/v1/pools/web", { key: acct.adminKey, body: { exhaustionPolicy: "none" } });
+    expect(none.json).toMatchObject({ exhaustionPolicy: "none", overflowNumber: null });
+    const stray = await api("PATCH", "/v1/pools/web", { key: acct.adminKey, body: { overflowNumber: n1 } });
+    expect([stray.status, stray.json.error.code]).toEqual([400, "invalid_overflow_number"]);
+    // Clearing it (null) is no conflict.
+    expect((await api("PATCH", "/v1/pools/web", { key: acct.adminKey, body: { overflowNumber: null } })).status).toBe(200);
   });
 
   it("an overflow pool emptied of its numbers says it has no overflow number (null), as its schema does", async () => {

@@ -257,6 +257,8 @@ export class AccountObject extends DurableObject<Env> {
     return this.serial(async () => {
       if (!this.row()) return accountNotFound();
       if (this.registry.get(input.id)) return fail(409, "pool_exists", `Pool ${input.id} already exists`);
+      const stray = strayOverflow(input.overflowNumber, input.exhaustionPolicy ?? "recycle");
+      if (stray) return stray;
       const built = buildPool(input, null, now);
       if (!built.ok) return built;
       const outside = this.originsOutside(built.value);
@@ -271,6 +273,8 @@ export class AccountObject extends DurableObject<Env> {
       if (!row) return accountNotFound();
       const current = this.registry.view(id, row.default_pool);
       if (!current) return poolNotFound(id);
+      const stray = strayOverflow(patch.overflowNumber, patch.exhaustionPolicy ?? current.exhaustionPolicy);
+      if (stray) return stray;
       const built = buildPool({ ...current, ...patch, id }, current, now);
       if (!built.ok) return built;
       // Only origins the patch sets: ones set before stay (the account's may have changed since; the gate checks both).
@@ -801,3 +805,10 @@ export class AccountObject extends DurableObject<Env> {
 
 /** Every provider that takes credentials (for the API's view). */
 export const CREDENTIALED = CREDENTIAL_PROVIDERS;
+
+/** An overflowNumber sent with a policy that has none: refused, not dropped without a word. */
+function strayOverflow(overflowNumber: string | null | undefined, policy: string): Result<never> | null {
+  return overflowNumber && policy !== "overflow"
+    ? fail(400, "invalid_overflow_number", `overflowNumber is for exhaustionPolicy "overflow" (this pool's is "${policy}")`)
+    : null;
+}
