@@ -9,6 +9,8 @@ import { parse as parseDomain } from "psl";
 type OriginResult = { ok: true; origin: string } | { ok: false; reason: string };
 
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+/** A normalized wildcard pattern: scheme, the domain under the `*.`, and the port part (`:8443` or none). */
+const WILDCARD = /^(https?):\/\/\*\.([^:]+)(:\d+)?$/;
 
 export function normalizeOriginPattern(input: string): OriginResult {
   let text = input.trim().toLowerCase();
@@ -48,7 +50,7 @@ export function originAllowed(origin: string | null | undefined, patterns: reado
   const portPart = url.port ? `:${url.port}` : "";
   for (const p of patterns) {
     if (p === `${scheme}://${host}${portPart}`) return true;
-    const wild = /^(https?):\/\/\*\.([^:]+)(:\d+)?$/.exec(p);
+    const wild = WILDCARD.exec(p);
     if (wild && !isPublicSuffix(wild[2]!) && wild[1] === scheme && (wild[3] ?? "") === portPart && host.endsWith(`.${wild[2]}`)) return true;
   }
   return false;
@@ -60,11 +62,11 @@ export function originAllowed(origin: string | null | undefined, patterns: reado
  * (`https://*.shop.example` under `https://*.shop.example` or `https://*.example`).
  */
 export function patternWithin(pattern: string, patterns: readonly string[]): boolean {
-  const wild = /^(https?:\/\/)\*\.([^:]+)(:\d+)?$/.exec(pattern);
+  const wild = WILDCARD.exec(pattern);
   if (!wild) return originAllowed(pattern, patterns);
   const [, scheme, host, port = ""] = wild;
   return patterns.some((p) => {
-    const outer = /^(https?:\/\/)\*\.([^:]+)(:\d+)?$/.exec(p);
+    const outer = WILDCARD.exec(p);
     return !!outer && outer[1] === scheme && (outer[3] ?? "") === port && (host === outer[2] || host!.endsWith(`.${outer[2]}`));
   });
 }
