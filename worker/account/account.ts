@@ -255,13 +255,14 @@ export class AccountObject extends DurableObject<Env> {
 
   createPool(input: PoolCreate, now: number): Promise<Result<Pool>> {
     return this.serial(async () => {
-      if (!this.row()) return accountNotFound();
+      const row = this.row();
+      if (!row) return accountNotFound();
       if (this.registry.get(input.id)) return fail(409, "pool_exists", `Pool ${input.id} already exists`);
-      const stray = strayOverflow(input.overflowNumber, input.exhaustionPolicy ?? "recycle");
+      const stray = strayOverflow(input.overflowNumber, input.exhaustionPolicy);
       if (stray) return stray;
       const built = buildPool(input, null, now);
       if (!built.ok) return built;
-      const outside = this.originsOutside(built.value);
+      const outside = originsOutside(built.value, row);
       if (outside) return outside;
       return this.commitPool(built.value, null, input.isDefault);
     });
@@ -278,19 +279,10 @@ export class AccountObject extends DurableObject<Env> {
       const built = buildPool({ ...current, ...patch, id }, current, now);
       if (!built.ok) return built;
       // Only origins the patch sets: ones set before stay (the account's may have changed since; the gate checks both).
-      const outside = patch.origins ? this.originsOutside(built.value) : null;
+      const outside = patch.origins ? originsOutside(built.value, row) : null;
       if (outside) return outside;
       return this.commitPool(built.value, current, patch.isDefault);
     });
-  }
-
-  /** A pool's origins that the account does not allow: its pages could never lease from it. */
-  private originsOutside(pool: Pool): Result<never> | null {
-    const allowed = gateOf(this.row()!).origins;
-    const problems = (pool.origins ?? []).flatMap((value, i) =>
-      patternWithin(value, allowed) ? [] : [{ path: `origins[${i}]`, value, reason: "not among the account's allowed origins" }],
-    );
-    return problems.length ? fail(400, "invalid_origin", "A pool's origins must be among the account's allowed origins", { problems }) : null;
   }
 
   changeNumbers(id: string, change: NumbersChange, now: number): Promise<Result<Pool>> {
@@ -308,7 +300,7 @@ export class AccountObject extends DurableObject<Env> {
       const missing = remove.value.filter((n) => !had.has(n));
       if (missing.length) return fail(404, "number_not_in_pool", "Some numbers to remove are not in this pool", { numbers: missing });
       const drop = new Set(remove.value);
-      const next = [...current.trackingNumbers.filter((n) => !drop.has(n)), ...new Set(add.value.filter((n) => !had.has(n)))];
+      const next = [...current.trackingNumbers.filter((n) => !drop.has(n)), ...add.value.filter((n) => !had.has(n))];
       const overflowNumber = current.overflowNumber && drop.has(current.overflowNumber) ? null : current.overflowNumber;
       // A removed number's own provider goes with it.
       const numberProviders = Object.fromEntries(Object.entries(current.numberProviders).filter(([n]) => !drop.has(n)));
@@ -811,4 +803,13 @@ function strayOverflow(overflowNumber: string | null | undefined, policy: string
   return overflowNumber && policy !== "overflow"
     ? fail(400, "invalid_overflow_number", `overflowNumber is for exhaustionPolicy "overflow" (this pool's is "${policy}")`)
     : null;
+}
+
+/** A pool's origins that the account does not allow: its pages could never lease from it. */
+function originsOutside(pool: Pool, row: AccountRow): Result<never> | null {
+  const allowed = gateOf(row).origins;
+  const problems = (pool.origins ?? []).flatMap((value, i) =>
+    patternWithin(value, allowed) ? [] : [{ path: `origins[${i}]`, value, reason: "not among the account's allowed origins" }],
+  );
+  return problems.length ? fail(400, "invalid_origin", "A pool's origins must be among the account's allowed origins", { problems }) : null;
 }
