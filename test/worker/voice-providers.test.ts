@@ -309,12 +309,24 @@ describe("Twilio's published example, in workerd", () => {
 });
 
 describe("replays", () => {
-  it("Telnyx: outside the 5-minute window, or a second time inside it: 401", async () => {
-    const w = await providerWorld("telnyx");
+  /** A provider's signed inbound call, taken once (200), and the account's storage after it. */
+  async function takenOnce(provider: "telnyx" | "plivo" | "vonage", options?: { jti: false }) {
+    const w = await providerWorld(provider);
     const v = await visit(w.acct);
-    const good = await signed("telnyx", w.keys, w.base, inboundFields("telnyx", nativeId("telnyx"), v.number), T0);
+    const good = await signed(provider, w.keys, w.base, inboundFields(provider, nativeId(provider), v.number), T0, options);
     expect((await send(good)).status).toBe(200);
-    const before = await storage(w.acct, []);
+    return { w, v, good, before: await storage(w.acct, []) };
+  }
+
+  /** The same request again: 401, told as a replay. */
+  async function refusedAsReplay(req: Parameters<typeof send>[0]) {
+    const replay = await send(req);
+    expect(replay.status).toBe(401);
+    expect(replay.json.error.message).toMatch(/replay/);
+  }
+
+  it("Telnyx: outside the 5-minute window, or a second time inside it: 401", async () => {
+    const { w, good, before } = await takenOnce("telnyx");
     expect((await send(good)).status).toBe(401);
     at(T0 + 6 * 60_000);
     expect((await send(good)).status).toBe(401);
@@ -322,38 +334,23 @@ describe("replays", () => {
   });
 
   it("Telnyx: the same signature spelled otherwise (no padding, the URL-safe alphabet) is the same request: 401", async () => {
-    const w = await providerWorld("telnyx");
-    const v = await visit(w.acct);
-    const good = await signed("telnyx", w.keys, w.base, inboundFields("telnyx", nativeId("telnyx"), v.number), T0);
-    expect((await send(good)).status).toBe(200);
-    const before = await storage(w.acct, []);
+    const { w, good, before } = await takenOnce("telnyx");
     const sig = good.headers["telnyx-signature-ed25519"]!;
     for (const respelled of [sig.replace(/=+$/, ""), sig.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")]) {
-      const replay = await send({ ...good, headers: { ...good.headers, "telnyx-signature-ed25519": respelled } });
-      expect(replay.status).toBe(401);
-      expect(replay.json.error.message).toMatch(/replay/);
+      await refusedAsReplay({ ...good, headers: { ...good.headers, "telnyx-signature-ed25519": respelled } });
     }
     expect(await storage(w.acct, [])).toBe(before);
   });
 
   it("Plivo: a nonce is accepted once; the same signed request again is refused", async () => {
-    const w = await providerWorld("plivo");
-    const v = await visit(w.acct);
-    const good = await signed("plivo", w.keys, w.base, inboundFields("plivo", nativeId("plivo"), v.number), T0);
-    expect((await send(good)).status).toBe(200);
-    const before = await storage(w.acct, []);
+    const { w, good, before } = await takenOnce("plivo");
     at(T0 + 60 * 60_000);
-    const replay = await send(good);
-    expect(replay.status).toBe(401);
-    expect(replay.json.error.message).toMatch(/replay/);
+    await refusedAsReplay(good);
     expect(await storage(w.acct, [])).toBe(before);
   });
 
   it("Vonage: a token (jti) is accepted once, and not at all after 5 minutes", async () => {
-    const w = await providerWorld("vonage");
-    const v = await visit(w.acct);
-    const good = await signed("vonage", w.keys, w.base, inboundFields("vonage", nativeId("vonage"), v.number), T0);
-    expect((await send(good)).status).toBe(200);
+    const { w, v, good } = await takenOnce("vonage");
     expect((await send(good)).status).toBe(401);
     const late = await signed("vonage", w.keys, w.base, inboundFields("vonage", nativeId("vonage"), v.number), T0);
     at(T0 + 6 * 60_000);
@@ -361,21 +358,13 @@ describe("replays", () => {
   });
 
   it("Vonage: a token without a jti is accepted once, also when its signature is spelled otherwise", async () => {
-    const w = await providerWorld("vonage");
-    const v = await visit(w.acct);
-    const good = await signed("vonage", w.keys, w.base, inboundFields("vonage", nativeId("vonage"), v.number), T0, { jti: false });
-    expect((await send(good)).status).toBe(200);
-    const before = await storage(w.acct, []);
+    const { w, good, before } = await takenOnce("vonage", { jti: false });
     // The last of a 32-byte signature's 43 base64url characters carries 4 bits: its lowest two are no byte's.
     const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     const auth = good.headers.Authorization!;
     const respelled = auth.slice(0, -1) + ALPHABET[ALPHABET.indexOf(auth.slice(-1)) ^ 1];
     expect(respelled).not.toBe(auth);
-    for (const a of [auth, respelled]) {
-      const replay = await send({ ...good, headers: { ...good.headers, Authorization: a } });
-      expect(replay.status).toBe(401);
-      expect(replay.json.error.message).toMatch(/replay/);
-    }
+    for (const a of [auth, respelled]) await refusedAsReplay({ ...good, headers: { ...good.headers, Authorization: a } });
     expect(await storage(w.acct, [])).toBe(before);
   });
 });
@@ -455,6 +444,16 @@ describe("provider settings", () => {
       expect({ body, status: r.status }).toEqual({ body, status: 400 });
     }
     expect(await storage(w.acct)).toBe(before);
+    // The key WebCrypto refuses is told like a schema's refusal: its path, in the message and the details.
+    const notKey = await api("PATCH", "/v1/account/voice", {
+      key: w.acct.adminKey,
+      body: { credentials: { vonage: { publicKey: "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n" } } },
+    });
+    expect(notKey.json.error).toEqual({
+      code: "invalid_request",
+      message: "Invalid request — credentials.vonage.publicKey: not an RSA public key",
+      details: [{ path: "credentials.vonage.publicKey", message: "not an RSA public key" }],
+    });
     // An RSA public key is taken.
     const pair = (await crypto.subtle.generateKey(
       { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },

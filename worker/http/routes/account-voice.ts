@@ -12,6 +12,7 @@ import { PROVIDERS } from "../../voice/providers/types";
 import { rs256Key } from "../../voice/providers/vonage";
 import { consoleSetup } from "../../voice/setup";
 import type { AppEnv } from "../app-env";
+import { invalidRequest } from "../errors";
 import { adminAuth } from "../middleware/auth";
 import { ADMIN, createRouter, json } from "../router";
 
@@ -85,8 +86,9 @@ app.openapi(
     // The schema sees a PEM's shape; only WebCrypto tells a key from text in one (nothing is stored then).
     const pem = patch.credentials?.vonage?.publicKey;
     if (pem && !(await rs256Key(pem))) {
-      const where = "credentials.vonage.publicKey";
-      unwrap(fail(400, "invalid_request", `Invalid request — ${where}: not an RSA public key`, [{ path: where, message: "not an RSA public key" }]));
+      const issue = { path: "credentials.vonage.publicKey", message: "not an RSA public key" };
+      // The schema's own error shape and wording (a 400 from c.json would not type against this route's 200).
+      unwrap(fail(400, "invalid_request", invalidRequest([{ ...issue, path: issue.path.split(".") }]).error.message, [issue]));
     }
     return c.json(voiceView(c, unwrap(await account(c.env, c.var.accountId).updateVoice(patch, Date.now()))), 200);
   },
