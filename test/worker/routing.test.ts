@@ -89,6 +89,34 @@ const failoverRoute = {
   },
 };
 
+/** The number's (Vonage: the application's) own status callback: the caller's call ended after `secs` s. */
+function callEnded(p: Native, id: string, to: string, secs: number): Record<string, string> {
+  if (p === "vonage") return { uuid: id, conversation_uuid: `CON-${id}`, status: "completed", direction: "inbound", duration: String(secs) };
+  if (p === "plivo") return { CallUUID: id, To: to.slice(1), CallStatus: "completed", Event: "Hangup", Duration: String(secs), HangupCause: "NORMAL_CLEARING" };
+  return { CallSid: id, To: to, CallStatus: "completed", CallDuration: String(secs) };
+}
+
+describe.each(NATIVE)("%s: a call that rings nobody", (p) => {
+  // The provider answers the caller to play our answer, so its own report says "completed" with
+  // the whole call's length: a closed-hours message or a voicemail is still nobody answering.
+  it.each([
+    ["message", [{ type: "message", text: "We are closed. Our hours are 9 to 5." }], "no-answer"],
+    ["voicemail", [{ type: "voicemail", greeting: "We are closed. Leave a message.", maxSeconds: 120 }], "no-answer"],
+  ])("a %s list is no-answer, whatever the call's own report says", async (_, list, outcome) => {
+    const w = await providerWorld(p, { provider: p, route: { start: "closed", lists: { closed: list } } });
+    const { id } = await inbound(p, w);
+    expect((await post(p, w, `${w.base}/status`, callEnded(p, id, w.tracking[0]!, 75))).status).toBeLessThan(300);
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome, talkSeconds: 0 });
+  });
+
+  it("a list that rings a number, with no report from the rung leg: the call's own answer counts", async () => {
+    const w = await providerWorld(p, { provider: p, route: { start: "main", lists: { main: [{ type: "forward", to: A }] } } });
+    const { id } = await inbound(p, w);
+    expect((await post(p, w, `${w.base}/status`, callEnded(p, id, w.tracking[0]!, 75))).status).toBeLessThan(300);
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 75, route: { action: "transfer", to: A } });
+  });
+});
+
 describe.each(NATIVE)("%s", (p) => {
   it("failover: no-answer and busy move to the next number, then voicemail; the recording URL is stored", async () => {
     const w = await providerWorld(p, { provider: p, route: failoverRoute });

@@ -73,9 +73,11 @@ export class CallEvents {
    * What a call's reports add up to. The forwarded leg's reports (dial) beat the call's own (call):
    * the caller's call is "completed" even when nobody picked up at the destination. Within a level,
    * any report of an answer means answered (with the longest talk time reported); otherwise the
-   * latest terminal word. `forwarded`: the plan rang someone (a call we hung up on is failed).
+   * latest terminal word. `unattended`: what the call's own "answered" is when the plan rang
+   * nobody (null: it rang someone). The provider answers every call to play our answer, so a call we
+   * hung up on is failed, and a message or a voicemail nobody picked up.
    */
-  outcomeOf(callId: string, forwarded: boolean): Outcome {
+  outcomeOf(callId: string, unattended: CallOutcome | null): Outcome {
     const rows = this.sql.exec<EventRow>("SELECT * FROM call_events WHERE call_id = ? ORDER BY received_at, rowid", callId).toArray();
     const ended = rows.some((r) => r.ended === 1);
     const endedAt = rows.reduce<number | null>((t, r) => (r.ended_at !== null && (t === null || r.ended_at > t) ? r.ended_at : t), null);
@@ -84,7 +86,7 @@ export class CallEvents {
       if (!at.length) continue;
       const answered = at.filter((r) => r.outcome === "answered");
       if (answered.length) {
-        if (level === "call" && !forwarded) return { outcome: "failed", talkSeconds: 0, endedAt, ended };
+        if (level === "call" && unattended) return { outcome: unattended, talkSeconds: 0, endedAt, ended };
         const talks = answered.map((r) => r.talk_seconds).filter((t): t is number => t !== null);
         return { outcome: "answered", talkSeconds: talks.length ? Math.max(...talks) : null, endedAt, ended };
       }

@@ -57,7 +57,8 @@ export class CallOutcomes {
   /** Recompute a stored call's outcome from its reports; once it has ended, queue (or refresh) call.completed. */
   merge(acct: DeskAccount, row: CallRow, now: number): void {
     const { calls, outbox } = this.p;
-    const o = this.p.events.outcomeOf(row.id, row.action !== "hangup");
+    // A plan that dials nobody (a hang-up, a closed-hours message, a voicemail) is never answered.
+    const o = this.p.events.outcomeOf(row.id, row.routed_to !== null ? null : row.action === "hangup" ? "failed" : "no-answer");
     calls.setOutcome(row.id, o);
     if (!o.ended || o.outcome === null) return;
     const view = callView({ ...row, outcome: o.outcome, talk_seconds: o.talkSeconds, ended_at: o.endedAt }, []);
