@@ -117,6 +117,74 @@ describe.each(NATIVE)("%s: a call that rings nobody", (p) => {
   });
 });
 
+describe("failover: the number that answers second, its talk time", () => {
+  // Plivo's Dial callbackUrl and Vonage's connect eventUrl report each attempt's leg under the same
+  // word (hangup, completed): the second attempt's report must not be taken for a repeat of the first.
+  const route = { start: "main", lists: { main: [{ type: "failover", to: [A, B], ringSeconds: 15 }] } };
+
+  it("plivo: attempt 1's hangup (DialBLegDuration 95) after attempt 0's (0 s)", async () => {
+    const p = "plivo";
+    const w = await providerWorld(p, { provider: p, route });
+    const id = nativeId(p);
+    const res = await send(await signed(p, w.keys, w.base, inboundFields(p, id, w.tracking[0]!), Date.now()));
+    const dial0 = elements(xml(res.text), "Dial")[0]!;
+    const leg = (uuid: string, to: string, action: string, extra: Record<string, string> = {}) => ({
+      CallUUID: id,
+      DialALegUUID: id,
+      DialBLegUUID: uuid,
+      DialAction: action,
+      DialBLegStatus: action,
+      DialBLegTo: to.slice(1),
+      ...extra,
+    });
+    await post(p, w, dial0.getAttribute("callbackUrl")!, leg("b-leg-0", A, "hangup", { DialBLegDuration: "0", DialBLegHangupCause: "NO_ANSWER" }));
+    const r1 = await post(p, w, dial0.getAttribute("action")!, { CallUUID: id, DialALegUUID: id, DialStatus: "no-answer", DialHangupCause: "NO_ANSWER" });
+    const dial1 = elements(xml(r1.text), "Dial")[0]!;
+    expect(elements(xml(r1.text), "Number")[0]!.textContent).toBe(B.slice(1));
+    await post(p, w, dial1.getAttribute("callbackUrl")!, leg("b-leg-1", B, "answer"));
+    const hangup = await post(
+      p,
+      w,
+      dial1.getAttribute("callbackUrl")!,
+      leg("b-leg-1", B, "hangup", { DialBLegDuration: "95", DialBLegHangupCause: "NORMAL_CLEARING" }),
+    );
+    expect(hangup.headers.get("X-DNI-Report")).toBe("merged");
+    // The first leg's report again (a provider retry) changes nothing.
+    const again = await post(
+      p,
+      w,
+      dial0.getAttribute("callbackUrl")!,
+      leg("b-leg-0", A, "hangup", { DialBLegDuration: "0", DialBLegHangupCause: "NO_ANSWER" }),
+    );
+    expect(again.headers.get("X-DNI-Report")).toBe("duplicate");
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 95, route: { answeredBy: B } });
+  });
+
+  it("vonage: attempt 1's completed (duration 95) after attempt 0's timed-out leg completed (0 s)", async () => {
+    const p = "vonage";
+    const w = await providerWorld(p, { provider: p, route });
+    const id = nativeId(p);
+    const res = await send(await signed(p, w.keys, w.base, inboundFields(p, id, w.tracking[0]!), Date.now()));
+    const ev = (uuid: string, status: string, extra: Record<string, string> = {}) => ({
+      uuid,
+      conversation_uuid: `CON-${id}`,
+      status,
+      direction: "outbound",
+      timestamp: new Date(Date.now()).toISOString(),
+      ...extra,
+    });
+    const next0 = JSON.parse(res.text)[0].eventUrl[0];
+    const connect1 = JSON.parse((await post(p, w, next0, ev("b-leg-0", "timeout"))).text)[0];
+    expect(connect1.endpoint[0].number).toBe(B.slice(1));
+    await post(p, w, next0, ev("b-leg-0", "completed", { duration: "0" }));
+    const next1 = connect1.eventUrl[0];
+    await post(p, w, next1, ev("b-leg-1", "answered"));
+    const done = await post(p, w, next1, ev("b-leg-1", "completed", { duration: "95" }));
+    expect(done.headers.get("X-DNI-Report")).toBe("merged");
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 95 });
+  });
+});
+
 describe.each(NATIVE)("%s", (p) => {
   it("failover: no-answer and busy move to the next number, then voicemail; the recording URL is stored", async () => {
     const w = await providerWorld(p, { provider: p, route: failoverRoute });

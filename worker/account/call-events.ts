@@ -1,9 +1,9 @@
 /**
  * The provider's status reports of the account's calls (SQLite in the AccountObject), and the
  * outcome they add up to. One row per call, level and status word: a repeated report changes
- * nothing. Reports may come in any order and before the inbound call is stored: they wait here
- * (an orphan, with its reason) and are merged when the call arrives; orphans are forgotten after
- * ORPHAN_TTL_MS. The replay memory of signature schemes with a nonce or timestamp lives here too.
+ * nothing (one that tells an answer the row did not replaces it, add()). Reports may come in any
+ * order and before the inbound call is stored: they wait here (an orphan, with its reason) and are
+ * merged when the call arrives; orphans are forgotten after ORPHAN_TTL_MS. The replay memory of signature schemes with a nonce or timestamp lives here too.
  */
 import type { CallOutcome, OrphanReport } from "../schemas/calls";
 import type { Provider, StatusReport } from "../voice/providers/types";
@@ -46,12 +46,20 @@ export interface Outcome {
 export class CallEvents {
   constructor(private readonly sql: SqlStorage) {}
 
-  /** Store a report; false when the same report (call, level, status) was stored before. */
+  /**
+   * Store a report; false when the same report (call, level, status) was stored before. A route's
+   * attempts report under the same word (Plivo's `hangup`, Vonage's `completed`: one per leg), so a
+   * later one that tells an answer, or a longer talk, replaces the earlier (failover: the number that
+   * answered second); a repeat, or one that tells less, changes nothing.
+   */
   add(r: StatusReport, provider: Provider, now: number): boolean {
     return (
       this.sql.exec(
         `INSERT INTO call_events (call_id, level, status, provider, outcome, ended, talk_seconds, ended_at, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET outcome = excluded.outcome, ended = MAX(ended, excluded.ended), talk_seconds = excluded.talk_seconds,
+           ended_at = COALESCE(excluded.ended_at, ended_at), received_at = excluded.received_at
+         WHERE excluded.outcome = 'answered' AND (outcome IS NOT 'answered' OR excluded.talk_seconds > COALESCE(talk_seconds, -1))`,
         r.callId,
         r.level,
         r.status,
