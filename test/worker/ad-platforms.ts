@@ -47,6 +47,12 @@ export interface Platforms {
   expireNextToken: boolean;
   /** Tokens issued so far, by both platforms (the one a platform issued last is the only one it takes). */
   issued: string[];
+  /**
+   * Refresh tokens Microsoft issued in place of the one used (it rotates them at every use). The
+   * mock takes only the newest one once it has issued any: a superseded one is invalid_grant (as
+   * the real one is 90 days after it was issued).
+   */
+  msRefreshIssued: string[];
   /** Whole-request answers to give instead of processing the next uploads, in order (documented error shapes). */
   googleNext: Canned[];
   /** Microsoft's may be made from the request body (a BatchError names a row by its index in it). */
@@ -98,6 +104,7 @@ export function mockPlatforms(): Platforms {
     revoked: false,
     expireNextToken: false,
     issued: [],
+    msRefreshIssued: [],
     googleNext: [],
     msNext: [],
     googleAccepted: new Set(),
@@ -135,10 +142,20 @@ function token(p: Platforms, req: Seen): Response {
   if (req.url.hostname === "login.microsoftonline.com") expect(form.get("scope")).toContain("https://ads.microsoft.com/msads.manage");
   if (p.revoked || form.get("refresh_token")?.includes("revoked"))
     return Response.json({ error: "invalid_grant", error_description: "Token has been expired or revoked." }, { status: 400 });
+  const ms = req.url.hostname === "login.microsoftonline.com";
+  const newest = p.msRefreshIssued.at(-1);
+  if (ms && newest !== undefined && form.get("refresh_token") !== newest)
+    return Response.json(
+      { error: "invalid_grant", error_description: "AADSTS70008: The provided authorization code or refresh token has expired." },
+      { status: 400 },
+    );
   const t = `ya29.token-${p.issued.length + 1}`;
   p.issued.push(t);
   latest.set(req.url.hostname, t);
-  return Response.json({ access_token: t, expires_in: 3599, token_type: "Bearer", scope: "https://www.googleapis.com/auth/adwords" });
+  if (!ms) return Response.json({ access_token: t, expires_in: 3599, token_type: "Bearer", scope: "https://www.googleapis.com/auth/adwords" });
+  const refresh = `M.C5_rotated-refresh-${p.msRefreshIssued.length + 1}`;
+  p.msRefreshIssued.push(refresh);
+  return Response.json({ access_token: t, refresh_token: refresh, expires_in: 3599, token_type: "Bearer", scope: "https://ads.microsoft.com/msads.manage" });
 }
 
 /** The access token each token endpoint issued last: the only one its platform takes. */

@@ -187,6 +187,29 @@ describe("Microsoft Advertising faults", () => {
     expect(ads.microsoftTokens()).toHaveLength(2);
     expect(ads.microsoftUploads().map((u) => u.headers.get("Authorization"))).toEqual(["Bearer ya29.token-1", "Bearer ya29.token-2"]);
     expect(await conversionOf(acct, id, "microsoft_ads")).toMatchObject({ status: "uploaded" });
+    // The retry's refresh used the refresh token the first one gave in its place.
+    expect(ads.microsoftTokens().map((t) => new URLSearchParams(t.body).get("refresh_token"))).toEqual([MS_SETTINGS.refreshToken, ads.msRefreshIssued[0]]);
+  });
+
+  it("Microsoft rotates the refresh token at every use: the new one is stored (its hint shown) and used by the next run", async () => {
+    const { acct, voice } = await callWorld(2);
+    await conversions(acct, { microsoftAds: MS_SETTINGS });
+    const ads = mockPlatforms();
+    const a = await adCall(acct, voice, { gclid: "g", msclkid: "ms-rot-a" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    expect(await conversionOf(acct, a, "microsoft_ads")).toMatchObject({ status: "uploaded" });
+    const rotated = ads.msRefreshIssued[0]!;
+    const view = (await api("GET", "/v1/account/conversions", { key: acct.adminKey })).json;
+    expect(view.microsoftAds.credentials.refreshToken).toBe(`…${rotated.slice(-4)}`);
+    // An hour on, the access token has expired: the next run refreshes from the stored, rotated token.
+    at(T0 + 3_600_000);
+    const b = await adCall(acct, voice, { gclid: "g", msclkid: "ms-rot-b" });
+    at(T0 + 3_600_000 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    expect(await conversionOf(acct, b, "microsoft_ads")).toMatchObject({ status: "uploaded" });
+    expect(ads.microsoftTokens().map((t) => new URLSearchParams(t.body).get("refresh_token"))).toEqual([MS_SETTINGS.refreshToken, rotated]);
+    expect(JSON.stringify(await dump(accountStub(acct.accountId)))).not.toContain(rotated);
   });
 });
 
@@ -289,6 +312,7 @@ describe("secrets stay secret", () => {
       MS_SETTINGS.developerToken,
       MS_SETTINGS.refreshToken,
       ...ads.issued,
+      ...ads.msRefreshIssued,
     ];
     for (const place of [logged.join("\n"), ...views])
       for (const secret of secrets) expect(place.includes(secret), `${secret} leaked into: ${place.slice(0, 200)}`).toBe(false);

@@ -640,6 +640,7 @@ export class AccountObject extends DurableObject<Env> {
       setup: this.conversions.setup(),
       credentials: (platform) => this.conversions.credentials(row.id, platform),
       markAuthFailed: (platform, reason, now) => this.conversions.markAuthFailed(platform, reason, now),
+      rotateRefreshToken: (platform, used, next) => this.conversions.rotateRefreshToken(row.id, platform, used, next),
       alerts: ((c) => !!(c.alertWebhook || c.alertEmail))(integrationConfig(row)),
     };
   }

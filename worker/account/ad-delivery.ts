@@ -18,6 +18,8 @@ export interface AdsContext {
   credentials(platform: AdPlatform): Promise<AdCredentials | null>;
   /** True the first time (the caller alerts once). */
   markAuthFailed(platform: AdPlatform, reason: string, now: number): boolean;
+  /** Store the refresh token the platform gave in place of `used` (rotation). */
+  rotateRefreshToken(platform: AdPlatform, used: string, next: string): Promise<boolean>;
   /** Whether alerts have somewhere to go (the alert webhook or the alert email). */
   alerts: boolean;
 }
@@ -65,6 +67,7 @@ async function deliverPlatform(deps: AdDeliveryDeps, ads: AdsContext, platform: 
   else if (platform === "google_ads" && ads.setup.google_ads) result = await deps.uploader.google(ads.accountId, ads.setup.google_ads, creds, uploads);
   else if (ads.setup.microsoft_ads) result = await deps.uploader.microsoft(ads.accountId, ads.setup.microsoft_ads, creds, uploads);
   else return;
+  if (creds && result.refreshToken) await ads.rotateRefreshToken(platform, creds.refreshToken, result.refreshToken);
   const at = Date.now();
   if ("authFailed" in result) {
     outbox.pause(

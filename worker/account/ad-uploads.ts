@@ -21,10 +21,13 @@ const TIMEOUT_MS = 15_000;
 const EARLY_MS = 120_000;
 
 export type { RowResult } from "../domain/ad-answers";
-/** Per row (same order as given), or the platform's credentials no longer work (stop, alert). */
-export type BatchResult = { rows: RowResult[] } | { authFailed: string };
+/**
+ * Per row (same order as given), or the platform's credentials no longer work (stop, alert); with
+ * the refresh token the platform gave in place of the one used, to store (rotation).
+ */
+export type BatchResult = ({ rows: RowResult[] } | { authFailed: string }) & { refreshToken?: string };
 
-type Token = { ok: true; token: string } | { ok: false; revoked: boolean; error: string };
+type Token = { ok: true; token: string; refreshToken?: string } | { ok: false; revoked: boolean; error: string };
 type Sent = { status: number | null; json: unknown; error: string | null };
 
 async function send(req: Request): Promise<Sent> {
@@ -43,12 +46,15 @@ async function send(req: Request): Promise<Sent> {
   }
 }
 
+/** An access token's cache key: the account, platform, client and refresh token it was made from. */
+const tokenKey = (accountId: string, platform: AdPlatform, c: AdCredentials) => `${accountId}/${platform}/${c.clientId}/${c.refreshToken.slice(-8)}`;
+
 export class AdUploader {
   /** Access tokens by platform and account, in the object's memory only. */
   private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
 
   private async token(accountId: string, platform: AdPlatform, c: AdCredentials, refresh: boolean): Promise<Token> {
-    const key = `${accountId}/${platform}/${c.clientId}/${c.refreshToken.slice(-8)}`;
+    const key = tokenKey(accountId, platform, c);
     const cached = this.tokens.get(key);
     if (!refresh && cached && cached.expiresAt - EARLY_MS > Date.now()) return { ok: true, token: cached.token };
     this.tokens.delete(key);
@@ -57,11 +63,18 @@ export class AdUploader {
     if (platform === "microsoft_ads") form.set("scope", MICROSOFT_SCOPE);
     const url = platform === "google_ads" ? GOOGLE_TOKEN_URL : MICROSOFT_TOKEN_URL;
     const r = await send(new Request(url, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: form }));
-    const body = (r.json ?? {}) as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
+    const body = (r.json ?? {}) as { access_token?: unknown; expires_in?: unknown; refresh_token?: unknown; error?: unknown; error_description?: unknown };
     if (r.status === 200 && typeof body.access_token === "string") {
       const ttl = typeof body.expires_in === "number" ? body.expires_in : 3600;
-      this.tokens.set(key, { token: body.access_token, expiresAt: Date.now() + ttl * 1000 });
-      return { ok: true, token: body.access_token };
+      const cache = { token: body.access_token, expiresAt: Date.now() + ttl * 1000 };
+      this.tokens.set(key, cache);
+      // Microsoft's identity platform replaces the refresh token at every use (RFC 6749 §6: the
+      // client must keep the new one; the old one expires 90 days after it was issued).
+      const next = body.refresh_token;
+      if (typeof next !== "string" || !next || next === c.refreshToken) return { ok: true, token: body.access_token };
+      // The next run reads the stored (rotated) token: the access token is cached under it too.
+      this.tokens.set(tokenKey(accountId, platform, { ...c, refreshToken: next }), cache);
+      return { ok: true, token: body.access_token, refreshToken: next };
     }
     // invalid_grant: the refresh token was revoked or expired; invalid_client: the client is wrong. Neither heals by retrying.
     const code = typeof body.error === "string" ? body.error : null;
@@ -82,16 +95,22 @@ export class AdUploader {
     read: (r: Sent) => Answer,
     n: number,
   ): Promise<BatchResult> {
-    let t = await this.token(accountId, platform, c, false);
+    let creds = c;
+    let t = await this.token(accountId, platform, creds, false);
+    let refreshToken: string | undefined;
+    const rotated = (r: BatchResult): BatchResult => (refreshToken ? { ...r, refreshToken } : r);
     for (let tries = 0; ; tries++) {
       if (!t.ok) {
         const error = t.error;
-        return t.revoked ? { authFailed: error } : { rows: Array.from({ length: n }, () => ({ verdict: "retry" as const, status: null, error })) };
+        return rotated(t.revoked ? { authFailed: error } : { rows: Array.from({ length: n }, () => ({ verdict: "retry" as const, status: null, error })) });
       }
+      refreshToken = t.refreshToken ?? refreshToken;
+      // Refreshed again (the access token was refused), from the rotated token when there is one.
+      if (t.refreshToken) creds = { ...creds, refreshToken: t.refreshToken };
       const answer = read(await call(t.token));
-      if (!("reauth" in answer)) return answer;
-      if (tries === 1) return { authFailed: `the access token was refused again after a refresh (${platform})` };
-      t = await this.token(accountId, platform, c, true);
+      if (!("reauth" in answer)) return rotated(answer);
+      if (tries === 1) return rotated({ authFailed: `the access token was refused again after a refresh (${platform})` });
+      t = await this.token(accountId, platform, creds, true);
     }
   }
 

@@ -223,6 +223,31 @@ export class ConversionSettings {
     this.sql.exec("INSERT INTO conversion_rules (id, rules) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET rules = excluded.rules", JSON.stringify(next));
   }
 
+  /**
+   * Keep the refresh token the platform gave in place of `used` (Microsoft rotates it at every use),
+   * sealed like the rest. Only over the credentials it was used from: a PATCH in between wins.
+   */
+  async rotateRefreshToken(accountId: string, platform: AdPlatform, used: string, next: string): Promise<boolean> {
+    const row = this.sql.exec<Row>("SELECT * FROM conversion_settings WHERE platform = ?", platform).toArray()[0];
+    const ring = await keyring(this.secretsKey);
+    if (!row || !ring.ok) return false;
+    const plain = await open(ring.keyring, row.sealed, context(accountId, platform));
+    const creds = plain === null ? null : (JSON.parse(plain) as AdCredentials);
+    if (!creds || creds.refreshToken !== used) return false;
+    const sealed = await seal(ring.keyring, JSON.stringify({ ...creds, refreshToken: next }), context(accountId, platform));
+    const hints = { ...(JSON.parse(row.hints) as Record<string, string>), refreshToken: hintOf(next) };
+    // Compare and set: the row as read above (sealing awaited; a PATCH may have come in between).
+    return (
+      this.sql.exec(
+        "UPDATE conversion_settings SET sealed = ?, hints = ? WHERE platform = ? AND sealed = ?",
+        sealed,
+        JSON.stringify(hints),
+        platform,
+        row.sealed,
+      ).rowsWritten > 0
+    );
+  }
+
   /** The platform's credentials stopped working (revoked refresh token): true the first time (alert once). */
   markAuthFailed(platform: AdPlatform, reason: string, now: number): boolean {
     return (
