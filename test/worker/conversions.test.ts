@@ -8,7 +8,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { JITTER, retryDelayMs } from "../../worker/account/outbox";
-import { googleDateTime } from "../../worker/domain/conversions";
+import { googleAnswer } from "../../worker/domain/ad-answers";
+import { googleDateTime, orderIdOf } from "../../worker/domain/conversions";
 import { ALERT_HOOK, mockPlatforms, platformViolations } from "./ad-platforms";
 import { at, callWorld, getCall, ring, T0 } from "./calls-helpers";
 import { adCall, alarm, conversionOf, conversions, csv, GOOGLE_SETTINGS, MS_SETTINGS, parseCsv } from "./conversions-helpers";
@@ -301,6 +302,31 @@ describe("Google Ads uploads", () => {
     expect((await conversions(acct, { rules: { pools: { web: { enabled: false } } } })).status).toBe(200);
     const off = await adCall(acct, voice, { gclid: "gclid-off", talk: 300 });
     expect(await conversionOf(acct, off)).toMatchObject({ status: "skipped", reason: "uploads are off for pool web" });
+  });
+});
+
+describe("order ids and Google's duplicate answers", () => {
+  it("a call id that fits keeps its order id; two long ones sharing their first 60 characters get two (each ≤ 64)", () => {
+    expect(orderIdOf("CA0123456789abcdef0123456789abcdef")).toBe("dni-CA0123456789abcdef0123456789abcdef");
+    const prefix = "v3:".padEnd(61, "x");
+    const ids = [`${prefix}-leg-a`, `${prefix}-leg-b`, "v3:".padEnd(128, "y")].map(orderIdOf);
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids) expect(id.length).toBeLessThanOrEqual(64);
+    expect(orderIdOf(`${prefix}-leg-a`)).toBe(ids[0]);
+  });
+
+  it("DUPLICATE_ORDER_ID (rows of one request sharing an order id, none processed) is retried, never counted as uploaded", () => {
+    // ConversionUploadError.DUPLICATE_ORDER_ID: "Imported events include multiple conversions with the same order ID and were not processed."
+    const failure = {
+      "@type": "type.googleapis.com/google.ads.googleads.v26.errors.GoogleAdsFailure",
+      errors: [0, 1].map((index) => ({
+        errorCode: { conversionUploadError: "DUPLICATE_ORDER_ID" },
+        message: "Imported events include multiple conversions with the same order ID and were not processed.",
+        location: { fieldPathElements: [{ fieldName: "conversions", index }, { fieldName: "order_id" }] },
+      })),
+    };
+    const answer = googleAnswer(200, { partialFailureError: { code: 3, message: "x", details: [failure] }, results: [{}, {}, {}] }, 3);
+    expect("rows" in answer && answer.rows.map((r) => r.verdict)).toEqual(["retry", "retry", "uploaded"]);
   });
 });
 

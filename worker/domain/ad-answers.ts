@@ -30,10 +30,14 @@ interface GoogleError {
   location?: { fieldPathElements?: { fieldName?: string; index?: number }[] };
 }
 
-/** Google Ads error codes that mean the conversion is already there (an earlier attempt went through). */
-const GOOGLE_ALREADY = new Set(["CLICK_CONVERSION_ALREADY_EXISTS", "DUPLICATE_ORDER_ID", "ORDER_ID_ALREADY_IN_USE"]);
+/**
+ * Google Ads error codes that mean the conversion is already there (an earlier attempt went through).
+ * Not DUPLICATE_ORDER_ID: rows of one request sharing an order id, none of them processed (retried).
+ */
+const GOOGLE_ALREADY = new Set(["CLICK_CONVERSION_ALREADY_EXISTS", "ORDER_ID_ALREADY_IN_USE"]);
 /** Codes worth retrying: the click or action is too new to take conversions yet, or Google had a transient problem. */
 const GOOGLE_RETRY = new Set([
+  "DUPLICATE_ORDER_ID",
   "TOO_RECENT_EVENT",
   "TOO_RECENT_CONVERSION_ACTION",
   "INTERNAL_ERROR",

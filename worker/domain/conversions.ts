@@ -50,8 +50,25 @@ export function clickIdOf(call: Call, platform: AdPlatform): { type: ClickIdType
   return null;
 }
 
-/** The order id that makes re-uploads of a call idempotent on both platforms (≤ 64 characters). */
-export const orderIdOf = (callId: string) => `dni-${callId}`.slice(0, 64);
+/**
+ * The order id that makes re-uploads of a call idempotent on both platforms (≤ 64 characters):
+ * `dni-` and the call id, or for a call id too long for that (a provider's, up to 128 characters),
+ * its first 43 characters and a 64-bit hash of the whole: two calls never share one (Google takes
+ * the second as ORDER_ID_ALREADY_IN_USE, a conversion lost).
+ */
+export const orderIdOf = (callId: string) => (callId.length <= 60 ? `dni-${callId}` : `dni-${callId.slice(0, 43)}-${hash64(callId)}`);
+
+/** FNV-1a over UTF-16 code units, two 32-bit lanes (offsets apart), as 16 hex digits: synchronous, stable. */
+function hash64(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x9e3779b9;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x01000193 ^ 0x5bd1e995) >>> 0;
+  }
+  return a.toString(16).padStart(8, "0") + b.toString(16).padStart(8, "0");
+}
 
 /**
  * Whether a call with a known outcome is uploaded to `platform`, and what is sent. The reason says
