@@ -66,6 +66,39 @@ describe("Google Ads: the whole request refused", () => {
     expect(ads.googleUploads()).toHaveLength(1);
   });
 
+  it("a 403 that asks for the manager account (USER_PERMISSION_DENIED) pauses; a PATCH setting loginCustomerId alone resumes", async () => {
+    const { acct, voice } = await callWorld(1);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    ads.googleNext.push(
+      googleError(
+        403,
+        "PERMISSION_DENIED",
+        "User doesn't have permission to access customer. Note: If you're accessing a client customer, the manager's customer id must be set in the 'login-customer-id' header.",
+        { authorizationError: "USER_PERMISSION_DENIED" },
+      ),
+    );
+    const id = await adCall(acct, voice, { gclid: "gclid-403-login" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(1);
+    expect((await api("GET", "/v1/account/conversions", { key: acct.adminKey })).json.googleAds.auth.state).toBe("auth_failed");
+    // The same settings again change nothing: still paused.
+    const { developerToken: _d, clientId: _c, clientSecret: _s, refreshToken: _r, ...settings } = GOOGLE_SETTINGS;
+    expect((await conversions(acct, { googleAds: settings })).status).toBe(200);
+    at(T0 + COMPLETED_SETTLE_MS + 60_000);
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(1);
+    // The fix Google's answer names: the manager account, no credential.
+    expect((await conversions(acct, { googleAds: { ...settings, loginCustomerId: "111-222-3333" } })).status).toBe(200);
+    at(T0 + COMPLETED_SETTLE_MS + 120_000);
+    await alarm(acct);
+    expect((await api("GET", "/v1/account/conversions", { key: acct.adminKey })).json.googleAds.auth.state).toBe("ok");
+    expect(ads.googleUploads()).toHaveLength(2);
+    expect(ads.googleUploads()[1]!.headers.get("login-customer-id")).toBe("1112223333");
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded" });
+  });
+
   it("503, 429 and 409 are retried on the backoff with the same body, the calls pending meanwhile, until Google takes them", async () => {
     const { acct, voice } = await callWorld(1);
     await conversions(acct, { googleAds: GOOGLE_SETTINGS });
@@ -253,7 +286,7 @@ describe("the stopped platform's alert", () => {
     const emails = ads.seen.filter((s) => s.url.href === "https://api.resend.com/emails").map((s) => JSON.parse(s.body) as { subject: string; text: string });
     expect(emails).toHaveLength(1);
     expect(emails[0]!.subject).toContain("Ad conversion uploads stopped");
-    expect(emails[0]!.text).toContain("Google Ads refused the stored credentials (token refresh failed: invalid_grant)");
+    expect(emails[0]!.text).toContain("Google Ads refused the stored credentials or account settings (token refresh failed: invalid_grant)");
     expect(emails[0]!.text).toContain("PATCH /v1/account/conversions");
     expect(emails[0]!.text).not.toContain(GOOGLE_SETTINGS.refreshToken);
     expect(ads.googleTokens()).toHaveLength(1);

@@ -431,7 +431,7 @@ export class AccountObject extends DurableObject<Env> {
     return this.row() ? ok(this.conversions.view()) : accountNotFound();
   }
 
-  /** Credentials are sealed before anything is written; new credentials resume paused uploads. */
+  /** Credentials are sealed before anything is written; new credentials or settings resume paused uploads. */
   setConversionSettings(patch: ConversionsPatch, now: number): Promise<Result<Conversions>> {
     return this.serial(async () => {
       const row = this.row();

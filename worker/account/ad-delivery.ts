@@ -75,7 +75,7 @@ async function deliverPlatform(deps: AdDeliveryDeps, ads: AdsContext, platform: 
       `${platform}: ${result.authFailed}`,
     );
     rows.forEach((_, i) => {
-      state(i, "pending", `paused: ${platform} credentials no longer work (${result.authFailed}); set new ones to resume`, at);
+      state(i, "pending", `paused: ${platform} credentials no longer work (${result.authFailed}); set new credentials or settings to resume`, at);
     });
     console.error(`conversions: ${platform} credentials no longer work; uploads paused`, { account: ads.accountId, reason: result.authFailed });
     if (ads.markAuthFailed(platform, result.authFailed, at) && ads.alerts) {
@@ -85,8 +85,12 @@ async function deliverPlatform(deps: AdDeliveryDeps, ads: AdsContext, platform: 
         accountId: ads.accountId,
         platform,
         reason: result.authFailed,
-        message: `${name} refused the stored credentials (${result.authFailed}); its conversion uploads are paused.`,
-        remedies: [{ message: `Set new ${name} credentials with PATCH /v1/account/conversions; the paused uploads then go out.` }],
+        message: `${name} refused the stored credentials or account settings (${result.authFailed}); its conversion uploads are paused.`,
+        remedies: [
+          {
+            message: `Fix what ${name}'s answer names (credentials, or settings such as the manager account's loginCustomerId) with PATCH /v1/account/conversions; the paused uploads then go out.`,
+          },
+        ],
         at,
       });
       await deps.queueOnce([{ key: `conversions-auth/${platform}/${at}`, kind: "alert", payload }], at);

@@ -2,8 +2,8 @@
  * The account's ad conversion settings (SQLite in the AccountObject): per platform its public
  * config, its credentials sealed with SECRETS_KEY (platform/secrets.ts, bound to the account and
  * platform; write-only, shown as hints) and whether its credentials still work; and the rules of
- * which calls qualify. A revoked refresh token stops the platform's uploads (auth_failed) until
- * new credentials are set.
+ * which calls qualify. A revoked refresh token or a refused account stops the platform's uploads
+ * (auth_failed) until new credentials or settings are set.
  */
 import { fail, ok, type Result } from "../platform/result";
 import { type Keyring, keyring, open, resealTable, seal } from "../platform/secrets";
@@ -122,7 +122,7 @@ export class ConversionSettings {
 
   /**
    * Apply a PATCH: seal first (nothing is written when SECRETS_KEY is missing or a credential is
-   * lacking). Answers the platforms whose credentials changed (their paused uploads resume).
+   * lacking). Answers the platforms whose credentials or settings changed (their paused uploads resume).
    */
   async apply(accountId: string, patch: ConversionsPatch, now: number): Promise<Result<() => AdPlatform[]>> {
     const writes: { platform: AdPlatform; row: Omit<Row, "platform" | "updated_at"> | null }[] = [];
@@ -170,7 +170,9 @@ export class ConversionSettings {
       const hints = Object.fromEntries(SECRET_KEYS.filter((k) => creds[k]).map((k) => [k, hintOf(creds[k]!)]));
       const sealed = await seal(ring, JSON.stringify(creds), context(accountId, platform));
       const old = this.sql.exec<Row>("SELECT * FROM conversion_settings WHERE platform = ?", platform).toArray()[0];
-      const credsChanged = Object.keys(given).length > 0;
+      // New credentials, or other settings: what a refusal asks for may be either (Google's 403
+      // USER_PERMISSION_DENIED is fixed by the manager's loginCustomerId, not by credentials).
+      const credsChanged = Object.keys(given).length > 0 || old?.config !== JSON.stringify(config);
       if (credsChanged) renewed.push(platform);
       writes.push({
         platform,
