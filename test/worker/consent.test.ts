@@ -4,7 +4,9 @@
  * consent granted later on the same page (the same session renewing) is what the call gets.
  */
 import { describe, expect, it } from "vitest";
+import { ga4Payload } from "../../worker/account/deliveries";
 import { enrichSource } from "../../worker/domain/source";
+import type { Call } from "../../worker/schemas/calls";
 import { at, callBody, callId, callWorld, getCall, ring, T0, visit } from "./calls-helpers";
 import { allocate, useTestClock } from "./helpers";
 
@@ -58,5 +60,34 @@ describe("consent on the session and the call", () => {
     expect(call.source.consent).toEqual(GRANTED);
     expect(call.source.clickIds.gclid).toBe("Cj0-granted");
     expect(call.source.gaClientId).toBe("111.222");
+  });
+});
+
+describe("consent at GA4", () => {
+  const call = (consent: Record<string, string> | null) =>
+    ({
+      id: "call-ga-1",
+      attributed: true,
+      pool: "web",
+      trackingNumber: "+18885550100",
+      reason: "live",
+      startedAt: T0,
+      endedAt: T0 + 100_000,
+      outcome: "answered",
+      talkSeconds: 95,
+      source: { name: "google-ads", utm: { source: "google" }, clickIds: { gclid: "abc" }, gaClientId: "123.456", consent },
+    }) as unknown as Call;
+
+  // Measurement Protocol: `consent: { ad_user_data, ad_personalization }`, GRANTED or DENIED.
+  it("the visit's ad consent goes with the event: denied ad data is said, so a linked Google Ads account does not use it", () => {
+    const body = (c: Record<string, string> | null) => JSON.parse(ga4Payload(call(c), true)!);
+    expect(body({ analyticsStorage: "granted", adStorage: "granted", adUserData: "denied", adPersonalization: "denied" }).consent).toEqual({
+      ad_user_data: "DENIED",
+      ad_personalization: "DENIED",
+    });
+    expect(body(GRANTED).consent).toEqual({ ad_user_data: "GRANTED", ad_personalization: "GRANTED" });
+    expect(body({ analyticsStorage: "granted", adUserData: "denied" }).consent).toEqual({ ad_user_data: "DENIED" });
+    // No consent signal on the page: GA4's default (nothing said).
+    expect(body(null)).not.toHaveProperty("consent");
   });
 });

@@ -47,7 +47,15 @@ export function ga4Payload(call: Call, completed = false): string | null {
   }
   // GA4 takes timestamps up to 72 h old; the outcome's is when the call ended.
   const at = completed ? (call.endedAt ?? call.startedAt) : call.startedAt;
-  return JSON.stringify({ client_id: s.gaClientId, timestamp_micros: at * 1000, events: [{ name: completed ? GA4_COMPLETED_EVENT : GA4_EVENT, params }] });
+  const body: Record<string, unknown> = { client_id: s.gaClientId, timestamp_micros: at * 1000 };
+  // The visit's ad consent as Measurement Protocol takes it (GRANTED | DENIED): a visit that denied
+  // ad data must not feed a linked Google Ads account through GA4. Unknown: none sent (GA4's default).
+  const consent: Record<string, string> = {};
+  if (s.consent?.adUserData) consent.ad_user_data = s.consent.adUserData.toUpperCase();
+  if (s.consent?.adPersonalization) consent.ad_personalization = s.consent.adPersonalization.toUpperCase();
+  if (Object.keys(consent).length) body.consent = consent;
+  body.events = [{ name: completed ? GA4_COMPLETED_EVENT : GA4_EVENT, params }];
+  return JSON.stringify(body);
 }
 
 /** The webhook body: the call as the API shows it (without delivery status); type `call` or `call.completed`. */
