@@ -149,6 +149,28 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     expect(calls).toBe(MAX_ATTEMPTS);
   });
 
+  it("GA4 is never sent an event over 72 h old (it answers 2xx and drops it): a late retry or redelivery is dead, with why", async () => {
+    const { acct, voice } = await callWorld(1);
+    await integrate(acct, { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef" } });
+    const net = mockNetwork(() => new Response(null, { status: 204 }));
+    const v = await visit(acct, GOOGLE);
+    const id = callId();
+    await ring(voice.callbackUrl, callBody(id, v.number, T0));
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(byKind(net.seen).ga4).toHaveLength(1);
+    const ga4 = ((await getCall(acct, id)).json.deliveries as { id: string; kind: string }[]).find((d) => d.kind === "ga4")!;
+    // Within 72 h of the call a redelivery goes out; four days on it does not.
+    at(T0 + 71 * 3_600_000);
+    expect((await api("POST", `/v1/deliveries/${ga4.id}/redeliver`, { key: acct.adminKey })).status).toBe(202);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(byKind(net.seen).ga4).toHaveLength(2);
+    at(T0 + 4 * 86_400_000);
+    expect((await api("POST", `/v1/deliveries/${ga4.id}/redeliver`, { key: acct.adminKey })).status).toBe(202);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(byKind(net.seen).ga4).toHaveLength(2);
+    expect((await deliveries(acct, id)).ga4).toMatchObject({ status: "dead", lastError: "GA4 drops events more than 72 hours old: not sent" });
+  });
+
   it("GA4 only for attributed calls with a GA client id; the webhook for every call; none when not configured", async () => {
     const { acct, tracking, voice } = await callWorld(2);
     const net = mockNetwork();

@@ -17,6 +17,8 @@ export const GA4_EVENT = "phone_call";
 /** Sent when the call's outcome is known, with `call_outcome` and `call_duration` (talk seconds). */
 export const GA4_COMPLETED_EVENT = "phone_call_completed";
 const TIMEOUT_MS = 10_000;
+/** GA4 takes an event's timestamp_micros up to 72 hours back (less a margin for the request's own time). */
+export const GA4_MAX_AGE_MS = 72 * 3_600_000 - 60_000;
 
 /**
  * The Measurement Protocol body for an attributed call with a GA client id, else null: the ring
@@ -123,6 +125,12 @@ const alertType = (payload: string) => String((JSON.parse(payload) as { type?: u
  * (status, refusal, network error, timeout) is retried. Only the target's status is kept, never its body.
  */
 export async function attempt(row: OutboxRow, config: IntegrationConfig, accountId: string, now: number): Promise<Attempt> {
+  // GA4 answers 2xx to an event it drops, and it drops one more than 72 hours old: never "delivered" then.
+  if (row.kind === "ga4") {
+    const micros = (JSON.parse(row.payload) as { timestamp_micros?: unknown }).timestamp_micros;
+    if (typeof micros === "number" && now - micros / 1000 > GA4_MAX_AGE_MS)
+      return { ok: false, status: null, error: "GA4 drops events more than 72 hours old: not sent", final: true };
+  }
   const built = await request(row, config, accountId, now);
   if (!built) return { ok: false, status: null, error: `${row.kind} is no longer configured for this account`, final: true };
   const sent = await outboundFetch(built.req, { timeoutMs: TIMEOUT_MS, trusted: built.trusted });
