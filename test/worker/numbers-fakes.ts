@@ -117,11 +117,16 @@ export class FakeTwilio extends FakeProvider {
       const nearNumber = q.get("NearNumber");
       const from = nearNumber ? [...this.owned.values()].find((n) => n.stock.number === nearNumber)?.stock : undefined;
       const distance = Number(q.get("Distance") ?? 25);
+      // AreaCode and InRegion "apply to only phone numbers in the US and Canada" (Twilio's reference):
+      // elsewhere they narrow nothing. Contains "+…" matches the number's beginning.
+      const nanp = search[1] === "US" || search[1] === "CA";
+      const contains = q.get("Contains");
       const list = this.inventory
         .filter((s) => s.type === type)
-        .filter((s) => !q.get("AreaCode") || s.number.startsWith(`+1${q.get("AreaCode")}`))
+        .filter((s) => !nanp || !q.get("AreaCode") || s.number.startsWith(`+1${q.get("AreaCode")}`))
+        .filter((s) => !contains || (contains.startsWith("+") ? s.number.startsWith(contains) : s.number.includes(contains)))
         .filter((s) => !q.get("InLocality") || s.locality === q.get("InLocality"))
-        .filter((s) => !q.get("InRegion") || s.region === q.get("InRegion"))
+        .filter((s) => !nanp || !q.get("InRegion") || s.region === q.get("InRegion"))
         .filter((s) => !near || miles({ lat: near[0]!, lng: near[1]! }, s) <= distance)
         .filter((s) => !nearNumber || (from !== undefined && miles(from, s) <= distance))
         .slice(0, Number(q.get("PageSize") ?? 50));

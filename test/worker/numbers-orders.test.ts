@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { WAIT_MS } from "../../worker/account/order-runner";
 import { at, DEST, mockNetwork, T0 } from "./calls-helpers";
 import { accountStub, allocate, api, type Created, createAccount, dump, sessionId, useTestClock } from "./helpers";
-import { FakeTelnyx, FakeTwilio, stock, TELNYX_APP, TELNYX_KEY, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
+import { FakeTelnyx, FakeTwilio, type Stock, stock, TELNYX_APP, TELNYX_KEY, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
 
 type Fake = FakeTwilio | FakeTelnyx;
 
@@ -318,6 +318,56 @@ describe("Telnyx number orders", () => {
   });
 });
 
+describe("area codes outside the US and Canada", () => {
+  const gb = (prefix: string, n: number, locality: string): Stock[] =>
+    Array.from({ length: n }, (_, i) => ({
+      number: `+44${prefix}${String(4960000 + i).padStart(10 - prefix.length, "0")}`,
+      region: "",
+      locality,
+      lat: 0,
+      lng: 0,
+      type: "local",
+    }));
+
+  it("Twilio: a GB order for 161 (Manchester) searches Contains=+44161 (AreaCode is US and Canada only) and buys Manchester numbers", async () => {
+    const acct = await world("twilio");
+    // Leeds (0113) first in Twilio's answer: an AreaCode it ignores would buy those.
+    const twilio = new FakeTwilio([...gb("113", 4, "Leeds"), ...gb("161", 4, "Manchester")]);
+    edge(twilio);
+    const r = await api("POST", "/v1/pools", {
+      key: acct.adminKey,
+      body: {
+        id: "uk",
+        name: "UK",
+        country: "GB",
+        destinations: ["+44 161 496 0999"],
+        isDefault: true,
+        order: { country: "GB", areaCode: "161", quantity: 2 },
+      },
+    });
+    expect(r.status).toBe(201);
+    await work(acct);
+    const q = twilio.requests("GET", /AvailablePhoneNumbers\/GB\/Local\.json$/)[0]!.url.searchParams;
+    expect([q.get("Contains"), q.get("AreaCode")]).toEqual(["+44161", null]);
+    expect(twilio.purchases).toEqual([expect.stringMatching(/^\+44161/), expect.stringMatching(/^\+44161/)]);
+    expect((await getOrder(acct, r.json.order.id)).status).toBe("completed");
+  });
+
+  it.each([
+    ["GB", "20", "London: 020 then 3, 7 or 8"],
+    ["GB", "23", "Southampton"],
+    ["GB", "161", "Manchester"],
+    ["AU", "8", "Adelaide and Perth: 08 then 7, 8 or 9"],
+    ["AU", "2", "Sydney"],
+    ["DE", "30", "Berlin"],
+  ])("%s area code %s (%s) is one", async (country, areaCode) => {
+    const acct = await world("twilio");
+    edge(new FakeTwilio([]));
+    const r = await api("POST", "/v1/pools", { key: acct.adminKey, body: poolBody({ country, areaCode, quantity: 1 }) });
+    expect([r.status, r.json.error?.message ?? null]).toEqual([201, null]);
+  });
+});
+
 describe("refused number requests buy nothing and store nothing", () => {
   it.each([
     ["unknown country", { country: "XX", quantity: 1 }, 400, "unknown_country"],
@@ -334,6 +384,12 @@ describe("refused number requests buy nothing and store nothing", () => {
       "unsupported_search",
     ],
     ["a provider without a number API", { country: "US", areaCode: "510", quantity: 1, provider: "plivo" }, 400, "invalid_request"],
+    [
+      "a region outside the US and Canada (no state filter there)",
+      { country: "GB", city: "Manchester", region: "EN", quantity: 1 },
+      400,
+      "unsupported_search",
+    ],
   ])("%s", async (_label, request, status, code) => {
     const acct = await world("twilio");
     const net = edge(new FakeTwilio(stock("510", 2)));

@@ -12,15 +12,17 @@ const COUNTRIES = new Set<string>(getCountries());
  */
 function areaCodeCountry(country: string, areaCode: string): string | null {
   const cc = getCountryCallingCode(country as CountryCode);
-  const filler = "2345678901234";
-  for (let len = 4; len <= 12; len++) {
-    if (len <= areaCode.length) continue;
-    const parsed = parsePhoneNumberFromString(`+${cc}${areaCode}${filler.slice(0, len - areaCode.length)}`);
-    if (parsed?.isValid() && parsed.country) {
-      if (parsed.country === country) return country;
-      if (cc === "1") return parsed.country;
+  // The subscriber number's first digit matters in many plans (London's 020 is followed by 3, 7 or
+  // 8; Adelaide's 08 by 7 or 8): every one is tried, 2 first (NANP exchanges start at 2).
+  for (const first of "2013456789")
+    for (let len = 4; len <= 12; len++) {
+      if (len <= areaCode.length) continue;
+      const parsed = parsePhoneNumberFromString(`+${cc}${areaCode}${`${first}345678901234`.slice(0, len - areaCode.length)}`);
+      if (parsed?.isValid() && parsed.country) {
+        if (parsed.country === country) return country;
+        if (cc === "1") return parsed.country;
+      }
     }
-  }
   return null;
 }
 
@@ -44,6 +46,10 @@ export function checkNumberRequest(r: NumberRequest, provider: OrderingProvider)
         home ? `Area code ${r.areaCode} is in ${home}, not ${r.country}` : `${r.areaCode} is not an area code of ${r.country}`,
       );
     }
+  }
+  // Both providers' state filters (Twilio InRegion, Telnyx administrative_area) are for US and CA only.
+  if (r.region && r.country !== "US" && r.country !== "CA") {
+    return fail(400, "unsupported_search", "region (a state or province) applies to US and CA numbers; use areaCode or city");
   }
   if (r.sameStateOnly && !(r.near && r.region)) return fail(400, "invalid_number_request", "sameStateOnly needs near and region (the point's state)");
   if (r.near && provider !== "twilio") {

@@ -8,10 +8,14 @@
  * Twilio has no idempotency key for buying; the order id goes in FriendlyName so a retry finds
  * what an earlier attempt bought before it buys again.
  */
+import { type CountryCode, getCountryCallingCode } from "libphonenumber-js/max";
 import { call, field, str } from "./http";
 import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, ProviderError, SearchQuery } from "./types";
 
 export const TWILIO_API = "https://api.twilio.com/2010-04-01";
+
+/** Where Twilio's AreaCode, InRegion and the near searches apply. */
+const NANP = new Set(["US", "CA"]);
 
 const RESOURCE = { local: "Local", national: "National", tollfree: "TollFree", mobile: "Mobile" } as const;
 
@@ -32,7 +36,10 @@ const refusal = (body: unknown): ProviderError | null => {
 /** The query string of an available-numbers search. */
 export function twilioSearchParams(q: SearchQuery): URLSearchParams {
   const p = new URLSearchParams({ VoiceEnabled: "true", PageSize: String(Math.min(q.limit, 1000)) });
-  if (q.areaCode) p.set("AreaCode", q.areaCode);
+  // AreaCode applies only to US and Canadian numbers; elsewhere an area is the number's beginning
+  // (Contains "+44161": "to match the beginning of a pattern, start the pattern with +").
+  if (q.areaCode && NANP.has(q.country)) p.set("AreaCode", q.areaCode);
+  else if (q.areaCode) p.set("Contains", `+${getCountryCallingCode(q.country as CountryCode)}${q.areaCode}`);
   if (q.city) p.set("InLocality", q.city);
   if (q.region) p.set("InRegion", q.region);
   if (q.near) {

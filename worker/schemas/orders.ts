@@ -21,13 +21,17 @@ export const NumberRequestSchema = z
       .string()
       .regex(/^\d{1,5}$/, "1-5 digits")
       .optional()
-      .openapi({ description: "Area code (national destination code) of the country, e.g. 510. Local or toll-free numbers.", example: "510" }),
+      .openapi({
+        description:
+          "Area code (national destination code) of the country, e.g. 510, or 20 for London. Local or toll-free numbers. Outside the US and Canada, Twilio is asked for numbers beginning with it (Contains +44 20…).",
+        example: "510",
+      }),
     city: z.string().trim().min(1).max(80).optional().openapi({ description: "City / locality of local numbers." }),
     region: z
       .string()
       .regex(/^[A-Z]{2}$/, "two-letter state or province, e.g. CA")
       .optional()
-      .openapi({ description: "State or province (US/CA) of local numbers; with `near`, the point's state." }),
+      .openapi({ description: "State or province (US/CA only: elsewhere 400 unsupported_search) of local numbers; with `near`, the point's state." }),
     near: z
       .object({
         lat: z.number().min(-90).max(90),
