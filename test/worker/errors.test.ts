@@ -24,6 +24,7 @@ const ELSEWHERE: Record<string, string> = {
   unsupported_search: "numbers-orders.test.ts",
   numbers_not_configured: "numbers-orders.test.ts",
   over_budget: "numbers-autoscale.test.ts",
+  order_closed: "numbers-orders.test.ts",
   missing_credentials: "conversions.test.ts",
   whisper_needs_caller_id: "calls-callback.test.ts",
 };

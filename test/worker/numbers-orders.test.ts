@@ -318,6 +318,55 @@ describe("Telnyx number orders", () => {
   });
 });
 
+describe("stopping an order", () => {
+  it("deleting its pool before the alarm runs: nothing is bought, the order is canceled with why", async () => {
+    const acct = await world("twilio");
+    const twilio = new FakeTwilio(stock("510", 10));
+    const net = edge(twilio);
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 5 });
+    expect((await api("DELETE", "/v1/pools/ads", { key: acct.adminKey })).status).toBe(204);
+    await work(acct);
+    expect(net.seen).toHaveLength(0);
+    expect(await getOrder(acct, id)).toMatchObject({ status: "canceled", lastError: "Pool ads was deleted", nextAttemptAt: null });
+  });
+
+  it("deleting the pool of a waiting order (area short): nothing is bought when stock comes back; the numbers it added are released after lease + grace", async () => {
+    const acct = await world("twilio");
+    const twilio = new FakeTwilio(stock("707", 1));
+    edge(twilio);
+    const id = await order(acct, { country: "US", areaCode: "707", quantity: 3, fallback: "wait" });
+    await work(acct);
+    expect(await getOrder(acct, id)).toMatchObject({ status: "waiting", progress: { added: 1 } });
+    expect((await api("DELETE", "/v1/pools/ads", { key: acct.adminKey })).status).toBe(204);
+    expect((await getOrder(acct, id)).status).toBe("canceled");
+    twilio.inventory.push(...stock("707", 3));
+    await work(acct, T0 + WAIT_MS);
+    expect(twilio.purchases).toHaveLength(1);
+    expect(twilio.requests("GET", /AvailablePhoneNumbers/)).toHaveLength(1);
+    // The number it bought routed the pool's calls until lease + grace (poolBody: 60 s + 120 s), then goes back.
+    expect(twilio.released).toHaveLength(1);
+  });
+
+  it("DELETE /v1/orders/{id}: an open order stops (what it added stays in the pool); an ended one is 409 order_closed", async () => {
+    const acct = await world("twilio");
+    const twilio = new FakeTwilio(stock("707", 1));
+    edge(twilio);
+    const id = await order(acct, { country: "US", areaCode: "707", quantity: 3, fallback: "wait" });
+    await work(acct);
+    const canceled = await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey });
+    expect(canceled.status).toBe(200);
+    expect(canceled.json).toMatchObject({ id, status: "canceled", lastError: "Canceled by the account", nextAttemptAt: null, progress: { added: 1 } });
+    expect((await getPool(acct)).trackingNumbers).toEqual([twilio.purchases[0]]);
+    twilio.inventory.push(...stock("707", 3));
+    await work(acct, T0 + WAIT_MS);
+    expect(twilio.purchases).toHaveLength(1);
+    expect(twilio.released).toEqual([]);
+    const again = await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey });
+    expect([again.status, again.json.error.code]).toEqual([409, "order_closed"]);
+    expect((await api("DELETE", "/v1/orders/ord_00000000000000000000", { key: acct.adminKey })).status).toBe(404);
+  });
+});
+
 describe("area codes outside the US and Canada", () => {
   const gb = (prefix: string, n: number, locality: string): Stock[] =>
     Array.from({ length: n }, (_, i) => ({
@@ -384,12 +433,7 @@ describe("refused number requests buy nothing and store nothing", () => {
       "unsupported_search",
     ],
     ["a provider without a number API", { country: "US", areaCode: "510", quantity: 1, provider: "plivo" }, 400, "invalid_request"],
-    [
-      "a region outside the US and Canada (no state filter there)",
-      { country: "GB", city: "Manchester", region: "EN", quantity: 1 },
-      400,
-      "unsupported_search",
-    ],
+    ["a region outside the US and Canada (no state filter there)", { country: "GB", city: "Manchester", region: "EN", quantity: 1 }, 400, "unsupported_search"],
   ])("%s", async (_label, request, status, code) => {
     const acct = await world("twilio");
     const net = edge(new FakeTwilio(stock("510", 2)));

@@ -320,6 +320,7 @@ export class AccountObject extends DurableObject<Env> {
       const deleted: StoredPool = { ...current, version: this.registry.nextVersion(), updatedAt: now };
       const numbers = this.ctx.storage.transactionSync(() => {
         if (row.default_pool === id) this.settings.setDefaultPool(null);
+        this.numbers.poolDeleted(id, now);
         const held = this.registry.markDeleted(deleted, holdMs(current), now);
         this.journal.releasing(held, now + holdMs(current), now);
         this.sync.pending(deleted.id, shardIndexes(deleted), now);
@@ -588,6 +589,10 @@ export class AccountObject extends DurableObject<Env> {
 
   getOrder(id: string): Result<Order> {
     return this.row() ? this.numbers.getOrder(id) : accountNotFound();
+  }
+
+  cancelOrder(id: string, now: number): Promise<Result<Order>> {
+    return this.serial(async () => (this.row() ? this.numbers.cancelOrder(id, now) : accountNotFound()));
   }
 
   listOrders(poolId: string | undefined): Result<Order[]> {

@@ -92,6 +92,22 @@ export class NumberDesk {
     return order ? ok(this.orders.view(order)) : fail(404, "order_not_found", `No number order ${id} in this account`);
   }
 
+  /** Stop an open order (DELETE /v1/orders/{id}): nothing more is bought; numbers it put in the pool stay. */
+  async cancelOrder(id: string, now: number): Promise<Result<Order>> {
+    const order = this.orders.get(id);
+    if (!order) return fail(404, "order_not_found", `No number order ${id} in this account`);
+    if (!this.orders.cancel(id, "Canceled by the account", now))
+      return fail(409, "order_closed", `Order ${id} is ${order.status}: only an open order can be canceled`);
+    await this.host.schedule();
+    return ok(this.orders.view(this.orders.get(id)!));
+  }
+
+  /** A pool was deleted: its open orders stop (nothing more is bought for it) and it no longer autoscales. */
+  poolDeleted(poolId: string, now: number): void {
+    for (const id of this.orders.openOf(poolId)) this.orders.cancel(id, `Pool ${poolId} was deleted`, now);
+    this.autoscaler.remove(poolId);
+  }
+
   listOrders(poolId: string | undefined): Result<Order[]> {
     return ok(this.orders.list(poolId).map((o) => this.orders.view(o)));
   }
@@ -132,6 +148,11 @@ export class NumberDesk {
 
   private async runOrders(row: AccountRow, now: number): Promise<void> {
     for (const order of this.orders.due(now)) {
+      // Before anything is bought: an order whose pool is gone stops (deletePool cancels them; this is the backstop).
+      if (!this.host.registry.get(order.pool_id)) {
+        this.orders.cancel(order.id, `Pool ${order.pool_id} was deleted`, now);
+        continue;
+      }
       const api = await this.numberApi(row, order.provider);
       if (!api.ok) {
         this.orders.update(order.id, { status: "failed", last_error: api.error.message, next_attempt_at: null }, now);

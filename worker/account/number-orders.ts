@@ -16,7 +16,7 @@ export const NUMBER_ORDERS_MIGRATION = `
     id TEXT PRIMARY KEY, pool_id TEXT NOT NULL, provider TEXT NOT NULL,
     request TEXT NOT NULL,                 -- JSON NumberRequest
     origin TEXT NOT NULL,                  -- where our callback URLs live (the origin the order came to)
-    status TEXT NOT NULL,                  -- pending | running | waiting | completed | failed
+    status TEXT NOT NULL,                  -- pending | running | waiting | completed | failed | canceled
     prepared INTEGER NOT NULL DEFAULT 0,   -- the provider's application points at us
     searched INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0,
     fallback_tries TEXT NOT NULL DEFAULT '[]', -- JSON: numbers a fallback search tried to buy (a reconciled one is marked so)
@@ -121,6 +121,31 @@ export class NumberOrders {
       now,
       id,
     );
+  }
+
+  /**
+   * Stop an open order (pending, running, waiting): it buys nothing more. What it bought and did not
+   * put in its pool goes to the release sweep; what is in the pool stays. False when not open.
+   */
+  cancel(id: string, reason: string, now: number): boolean {
+    const stopped =
+      this.sql.exec(
+        "UPDATE number_orders SET status = 'canceled', last_error = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status IN ('pending', 'running', 'waiting')",
+        reason,
+        now,
+        id,
+      ).rowsWritten > 0;
+    // 'added' with no pool routing it: released at the next sweep (number-release.ts).
+    if (stopped) this.sql.exec("UPDATE provider_numbers SET state = 'added' WHERE order_id = ? AND state IN ('bought', 'configured')", id);
+    return stopped;
+  }
+
+  /** The open orders of a pool (to cancel with it). */
+  openOf(poolId: string): string[] {
+    return this.sql
+      .exec<{ id: string }>("SELECT id FROM number_orders WHERE pool_id = ? AND status IN ('pending', 'running', 'waiting')", poolId)
+      .toArray()
+      .map((r) => r.id);
   }
 
   /** Numbers still to come into a pool from its open orders. */

@@ -39,4 +39,18 @@ app.openapi(
   async (c) => c.json(unwrap(await account(c.env, c.var.accountId).getOrder(c.req.valid("param").id)), 200),
 );
 
+app.openapi(
+  createRoute({
+    method: "delete",
+    path: "/v1/orders/{id}",
+    tags,
+    summary:
+      "Cancel an open number order (pending, running or waiting): nothing more is bought. Numbers it already put in the pool stay; any it bought and had not added are released. 409 order_closed when it has ended.",
+    security: ADMIN,
+    request: { params: OrderParamSchema },
+    responses: { 200: { description: "The order, canceled", ...json(OrderSchema) }, ...errorResponses },
+  }),
+  async (c) => c.json(unwrap(await account(c.env, c.var.accountId).cancelOrder(c.req.valid("param").id, Date.now())), 200),
+);
+
 export default app;
