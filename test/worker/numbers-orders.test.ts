@@ -6,7 +6,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { WAIT_MS } from "../../worker/account/order-runner";
-import { at, DEST, mockNetwork, T0 } from "./calls-helpers";
+import { at, DEST, mockNetwork, type Seen, T0 } from "./calls-helpers";
 import { accountStub, allocate, api, type Created, createAccount, dump, sessionId, useTestClock } from "./helpers";
 import { FakeTelnyx, FakeTwilio, type Stock, stock, TELNYX_APP, TELNYX_KEY, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
 
@@ -173,6 +173,34 @@ describe("Twilio number orders", () => {
     o = await getOrder(acct, o.id);
     expect(o.status).toBe("completed");
     expect((await getPool(acct)).trackingNumbers.filter((n: string) => n.startsWith("+1707"))).toHaveLength(2);
+  });
+
+  it("Telnyx: an order that fails after buying (the number cannot be wired) gives back what it bought", async () => {
+    const acct = await world("telnyx");
+    // An order that leaves the number off the application (it is assigned in a second request)...
+    const telnyx = new (class extends FakeTelnyx {
+      protected override route(req: Seen): Response {
+        const res = super.route(req);
+        if (req.method === "POST" && req.url.pathname === "/v2/number_orders") for (const n of this.owned.values()) n.connection_id = null;
+        return res;
+      }
+    })(stock("510", 3));
+    edge(telnyx);
+    // ...and that assignment refused: Telnyx's 400 error shape.
+    telnyx.faults.push({
+      match: (req) => req.method === "PATCH" && req.url.pathname.startsWith("/v2/phone_numbers/"),
+      answer: () => Response.json({ errors: [{ code: "10015", title: "Bad Request", detail: "connection_id is invalid" }] }, { status: 400 }),
+    });
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 1 });
+    await work(acct);
+    const o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "failed", progress: { bought: 1 } });
+    expect(o.lastError).toContain("connection_id is invalid");
+    expect((await getPool(acct)).trackingNumbers).toEqual([]);
+    // Paid for and able to take no call: the same alarm's release sweep gives it back.
+    expect(o.numbers).toEqual([{ number: telnyx.purchases[0], state: "released", fallback: false }]);
+    expect(telnyx.released).toEqual(telnyx.purchases);
+    expect(telnyx.released).toHaveLength(1);
   });
 
   it("a number taken between search and order is skipped and another bought", async () => {

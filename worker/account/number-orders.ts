@@ -125,7 +125,8 @@ export class NumberOrders {
 
   /**
    * Stop an open order (pending, running, waiting): it buys nothing more. What it bought and did not
-   * put in its pool goes to the release sweep; what is in the pool stays. False when not open.
+   * put in its pool goes to the release sweep (number-release.ts); what is in the pool stays. False
+   * when not open.
    */
   cancel(id: string, reason: string, now: number): boolean {
     const stopped =
@@ -135,8 +136,6 @@ export class NumberOrders {
         now,
         id,
       ).rowsWritten > 0;
-    // 'added' with no pool routing it: released at the next sweep (number-release.ts).
-    if (stopped) this.sql.exec("UPDATE provider_numbers SET state = 'added' WHERE order_id = ? AND state IN ('bought', 'configured')", id);
     return stopped;
   }
 

@@ -2,15 +2,23 @@
  * Giving bought numbers back. A number edge-dni bought is released at its provider only when no
  * pool of the account routes it any more: it was removed (or its pool deleted) and its last
  * possible lease + grace is over (the registry's `released_until`), and it was not put back in a
- * pool meanwhile. Until then it keeps routing calls to its pool. Failed releases retry with backoff.
+ * pool meanwhile. Until then it keeps routing calls to its pool. A number an order bought and never
+ * put in its pool (the order failed or was canceled first) is released at once. Failed releases
+ * retry with backoff.
  */
 import type { NumberApi } from "../numbers/types";
 import type { OrderingProvider } from "../schemas/orders";
 import type { ProviderNumberRow } from "./number-orders";
 import { orderRetryMs } from "./order-runner";
 
+/**
+ * Numbers to give back: added to a pool and no pool holds them (live or within lease + grace), or
+ * bought by an order that ended (failed, canceled) before they reached its pool: paid for, of no use.
+ */
+const GIVE_BACK = `(p.state = 'added' OR (p.state IN ('bought', 'configured')
+  AND EXISTS (SELECT 1 FROM number_orders o WHERE o.id = p.order_id AND o.status IN ('failed', 'canceled'))))`;
 /** Bought numbers no pool holds (live or within lease + grace), by when they may be released. */
-const IDLE = `FROM provider_numbers p WHERE p.state = 'added' AND NOT EXISTS (
+const IDLE = `FROM provider_numbers p WHERE ${GIVE_BACK} AND NOT EXISTS (
   SELECT 1 FROM pool_numbers n WHERE n.number = p.number AND (n.released_until IS NULL OR n.released_until > ?))`;
 
 export class NumberRelease {
@@ -21,7 +29,7 @@ export class NumberRelease {
     const t = this.sql
       .exec<{ t: number | null }>(
         `SELECT MIN(MAX(COALESCE(p.release_next_at, 0), COALESCE((SELECT n.released_until FROM pool_numbers n WHERE n.number = p.number), 0))) AS t
-         FROM provider_numbers p WHERE p.state = 'added' AND NOT EXISTS (SELECT 1 FROM pool_numbers n WHERE n.number = p.number AND n.released_until IS NULL)`,
+         FROM provider_numbers p WHERE ${GIVE_BACK} AND NOT EXISTS (SELECT 1 FROM pool_numbers n WHERE n.number = p.number AND n.released_until IS NULL)`,
       )
       .one().t;
     // 0: no hold and no retry pending (its pool row is already purged): due now.
