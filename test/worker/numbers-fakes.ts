@@ -204,6 +204,10 @@ interface TelnyxNumber {
   stock: Stock;
   connection_id: string | null;
   customer_reference: string | null;
+  /** The phone number's status: active, or e.g. requirement-info-pending / purchase-pending. */
+  status: string;
+  /** Listings still to leave it out of (its order is pending: it "should activate momentarily"). */
+  hidden: number;
 }
 
 export class FakeTelnyx extends FakeProvider {
@@ -212,6 +216,12 @@ export class FakeTelnyx extends FakeProvider {
   app = { voice_url: null as string | null, status_callback: null as string | null };
   /** Numbers near an area, given only to a best-effort search. */
   nearby: Stock[] = [];
+  /**
+   * Orders as Telnyx documents them when not instant: the order answers "pending" and a bought
+   * number is left out of this many listings (`lag`), or its status is `pending` (regulatory
+   * requirements: requirement-info-pending) until `activate()`; with `unlisted`, not listed at all until then.
+   */
+  async: { lag?: number; pending?: string; unlisted?: boolean } = {};
   private seq = 0;
 
   private resource(n: TelnyxNumber) {
@@ -219,7 +229,7 @@ export class FakeTelnyx extends FakeProvider {
       id: n.id,
       record_type: "phone_number",
       phone_number: n.stock.number,
-      status: "active",
+      status: n.status,
       connection_id: n.connection_id,
       customer_reference: n.customer_reference,
       tags: [],
@@ -273,17 +283,26 @@ export class FakeTelnyx extends FakeProvider {
         this.inventory = this.inventory.filter((x) => x !== s);
         this.nearby = this.nearby.filter((x) => x !== s);
         this.purchases.push(s!.number);
-        const id = `${(++this.seq).toString().padStart(19, "1")}`;
-        this.owned.set(id, { id, stock: s!, connection_id: body.connection_id ?? null, customer_reference: body.customer_reference ?? null });
+        const id = `1${String(++this.seq).padStart(18, "0")}`;
+        const pending = this.async.pending;
+        this.owned.set(id, {
+          id,
+          stock: s!,
+          connection_id: body.connection_id ?? null,
+          customer_reference: body.customer_reference ?? null,
+          status: pending ?? "active",
+          hidden: pending && this.async.unlisted ? Number.POSITIVE_INFINITY : (this.async.lag ?? 0),
+        });
         return {
           id: crypto.randomUUID(),
           record_type: "number_order_phone_number",
           phone_number: s!.number,
-          regulatory_requirements: [],
-          requirements_met: true,
-          status: "success",
+          regulatory_requirements: pending ? [{ requirement_id: "2e0c523c-004a-40f0-a88c-a0961acd9c20", field_type: "document" }] : [],
+          requirements_met: !pending,
+          status: pending ? "pending" : "success",
         };
       });
+      const instant = !this.async.lag && !this.async.pending;
       return json({
         data: {
           id: crypto.randomUUID(),
@@ -291,17 +310,18 @@ export class FakeTelnyx extends FakeProvider {
           phone_numbers_count: lines.length,
           connection_id: body.connection_id ?? null,
           phone_numbers: lines,
-          status: "success",
+          status: instant ? "success" : "pending",
           customer_reference: body.customer_reference ?? null,
           created_at: "2018-01-01T00:00:00.000000Z",
           updated_at: "2018-01-01T00:00:00.000000Z",
-          requirements_met: true,
+          requirements_met: !this.async.pending,
         },
       });
     }
     if (path === "/v2/phone_numbers" && req.method === "GET") {
       const ref = q.get("filter[customer_reference]");
-      const list = [...this.owned.values()].filter((n) => !ref || n.customer_reference === ref);
+      const list = [...this.owned.values()].filter((n) => (!ref || n.customer_reference === ref) && n.hidden <= 0);
+      for (const n of this.owned.values()) n.hidden--;
       return json({ data: list.map((n) => this.resource(n)), meta: { total_pages: 1, total_results: list.length, page_number: 1, page_size: 250 } });
     }
     const one = path.match(/^\/v2\/phone_numbers\/(\d+)$/);
@@ -325,6 +345,14 @@ export class FakeTelnyx extends FakeProvider {
 
   numbers(): string[] {
     return [...this.owned.values()].map((n) => n.stock.number);
+  }
+
+  /** The requirements are met: every pending number becomes active and listed. */
+  activate(): void {
+    for (const n of this.owned.values()) {
+      n.status = "active";
+      n.hidden = 0;
+    }
   }
 }
 

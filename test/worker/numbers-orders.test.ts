@@ -346,6 +346,68 @@ describe("Telnyx number orders", () => {
   });
 });
 
+describe("Telnyx asynchronous orders", () => {
+  // Telnyx documents number orders as asynchronous: POST /number_orders answers "pending"; a number
+  // is listed a moment later, or, with regulatory requirements, stays requirement-info-pending (or
+  // unlisted) until documents are filed.
+  const chicago = (n: number) => stock("312", n, { region: "IL", locality: "Chicago" });
+
+  /** Run the alarm at each next attempt until the order is neither pending nor running (at most `steps`). */
+  async function drive(acct: Created, id: string, steps = 30) {
+    for (let i = 0; i < steps; i++) {
+      const o = await getOrder(acct, id);
+      if (i > 0 && o.status !== "running" && o.status !== "pending") return o;
+      if (o.nextAttemptAt === null) return o;
+      await work(acct, Math.max(o.nextAttemptAt, Date.now()));
+    }
+    return getOrder(acct, id);
+  }
+
+  it("each number listed a moment after its order: an order of 12 completes with 12 numbers, each bought once, all in the pool", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(chicago(20));
+    telnyx.async = { lag: 1 };
+    edge(telnyx);
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 12 });
+    const o = await drive(acct, id);
+    expect(o).toMatchObject({ status: "completed", lastError: null, progress: { bought: 12, added: 12 } });
+    expect(telnyx.purchases).toHaveLength(12);
+    expect(new Set((await getPool(acct)).trackingNumbers)).toEqual(new Set(telnyx.numbers()));
+  });
+
+  it("regulatory requirements, the number not listed: one number is ordered, not one per step; it joins the pool once active", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(chicago(20));
+    telnyx.async = { pending: "requirement-info-pending", unlisted: true };
+    edge(telnyx);
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
+    const o = await drive(acct, id, 8);
+    expect(o).toMatchObject({ status: "running", attempts: 0, numbers: [{ number: telnyx.purchases[0], state: "ordered" }] });
+    expect(o.lastError).toContain("pending at telnyx");
+    expect(telnyx.requests("POST", /number_orders$/)).toHaveLength(1);
+    expect((await getPool(acct)).trackingNumbers).toEqual([]);
+    telnyx.activate();
+    const done = await drive(acct, id);
+    expect(done).toMatchObject({ status: "completed", numbers: [{ number: telnyx.purchases[0], state: "added" }] });
+    expect((await getPool(acct)).trackingNumbers).toEqual(telnyx.purchases);
+    expect(telnyx.purchases).toHaveLength(1);
+  });
+
+  it("regulatory requirements, the number listed as requirement-info-pending: not shown to visitors until active", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(chicago(5));
+    telnyx.async = { pending: "requirement-info-pending" };
+    edge(telnyx);
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
+    const o = await drive(acct, id, 5);
+    expect(o).toMatchObject({ status: "running", numbers: [{ state: "ordered" }] });
+    expect((await getPool(acct)).trackingNumbers).toEqual([]);
+    telnyx.activate();
+    expect(await drive(acct, id)).toMatchObject({ status: "completed", progress: { added: 1 } });
+    expect((await getPool(acct)).trackingNumbers).toEqual(telnyx.numbers());
+  });
+});
+
 describe("stopping an order", () => {
   it("deleting its pool before the alarm runs: nothing is bought, the order is canceled with why", async () => {
     const acct = await world("twilio");

@@ -4,8 +4,9 @@
  * restarts: every number is written here the moment the provider says it is ours, and each step
  * starts by listing what the provider holds under the order's id (the reconcile step).
  *
- * `provider_numbers` is every number the account bought through edge-dni: bought → configured
- * (voice URLs set) → added (in a pool) → released (given back at the provider once no pool of the
+ * `provider_numbers` is every number the account bought through edge-dni: (ordered: the provider's
+ * order is pending, e.g. on regulatory documents →) bought → configured (voice URLs set) → added (in
+ * a pool) → released (given back at the provider once no pool of the
  * account routes it any more: after removal + lease + grace; number-release.ts).
  */
 import { randomId } from "../platform/crypto";
@@ -28,7 +29,7 @@ export const NUMBER_ORDERS_MIGRATION = `
   CREATE TABLE provider_numbers (
     number TEXT PRIMARY KEY, provider TEXT NOT NULL, provider_id TEXT NOT NULL,
     order_id TEXT NOT NULL, pool_id TEXT NOT NULL, fallback INTEGER NOT NULL DEFAULT 0,
-    state TEXT NOT NULL,                   -- bought | configured | added | released
+    state TEXT NOT NULL,                   -- ordered | bought | configured | added | released
     release_attempts INTEGER NOT NULL DEFAULT 0, release_next_at INTEGER, release_error TEXT,
     created_at INTEGER NOT NULL, released_at INTEGER
   );
@@ -52,7 +53,7 @@ export type OrderRow = {
   updated_at: number;
 };
 
-export type NumberState = "bought" | "configured" | "added" | "released";
+export type NumberState = "ordered" | "bought" | "configured" | "added" | "released";
 
 export type ProviderNumberRow = {
   number: string;
@@ -177,9 +178,20 @@ export class NumberOrders {
     return this.sql.exec<ProviderNumberRow>("SELECT * FROM provider_numbers WHERE number = ?", n).toArray()[0] ?? null;
   }
 
-  /** Record a number the provider holds for an order (once: a number already known keeps its row). */
-  recordBought(order: OrderRow, number: string, providerId: string, configured: boolean, fallback: boolean, now: number): boolean {
+  /**
+   * Record a number the provider holds for an order (once: a number already known keeps its row),
+   * or ordered and `pending` there. An ordered one of this order becomes bought once it is not.
+   */
+  recordBought(order: OrderRow, number: string, providerId: string, configured: boolean, fallback: boolean, now: number, pending?: string): boolean {
     const known = this.number(number);
+    if (known?.state === "ordered" && known.order_id === order.id) {
+      if (pending) {
+        if (providerId && !known.provider_id) this.sql.exec("UPDATE provider_numbers SET provider_id = ? WHERE number = ?", providerId, number);
+        return false;
+      }
+      this.sql.exec("UPDATE provider_numbers SET provider_id = ?, state = ? WHERE number = ?", providerId, configured ? "configured" : "bought", number);
+      return true;
+    }
     if (known && known.state !== "released") return false;
     this.sql.exec(
       `INSERT INTO provider_numbers (number, provider, provider_id, order_id, pool_id, fallback, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -192,7 +204,7 @@ export class NumberOrders {
       order.id,
       order.pool_id,
       fallback ? 1 : 0,
-      configured ? "configured" : "bought",
+      pending ? "ordered" : configured ? "configured" : "bought",
       now,
     );
     return true;

@@ -24,6 +24,9 @@ export const WAIT_MS = 3_600_000;
 
 export const orderRetryMs = (attempts: number) => Math.min(FIRST_RETRY_MS * 2 ** (attempts - 1), MAX_RETRY_MS);
 
+/** When to look again at numbers still pending at the provider: a quarter of the order's age, from 30 s to an hour. */
+export const pendingRecheckMs = (age: number) => Math.min(Math.max(FIRST_RETRY_MS, Math.ceil(age / 4)), MAX_RETRY_MS);
+
 export interface OrderWorld {
   orders: NumberOrders;
   api: NumberApi;
@@ -74,7 +77,7 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
     // 1. Reconcile.
     const fallbackTries = new Set(JSON.parse(order.fallback_tries) as string[]);
     for (const o of unwrap(await api.owned(order.id, urls))) {
-      orders.recordBought(order, o.number, o.providerId, o.configured, fallbackTries.has(o.number), now);
+      orders.recordBought(order, o.number, o.providerId, o.configured, fallbackTries.has(o.number), now, o.pending);
     }
     await configureAndAdd(w, order);
 
@@ -116,14 +119,30 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
           throw new Stop(bought.error);
         }
         const o: Owned = bought.value;
-        orders.recordBought(order, o.number, o.providerId, o.configured, step.fallback, now);
+        orders.recordBought(order, o.number, o.providerId, o.configured, step.fallback, now, o.pending);
       }
       orders.update(order.id, { searched, skipped }, now);
       await configureAndAdd(w, order);
     }
 
     const have = live().length;
-    if (have >= request.quantity) {
+    const ordered = live().filter((n) => n.state === "ordered").length;
+    if (have >= request.quantity && ordered) {
+      // Ordered, not usable yet: looked at again, sooner while the order is young (activation
+      // takes moments; regulatory documents, days), never bought again meanwhile.
+      orders.update(
+        order.id,
+        {
+          status: "running",
+          searched,
+          skipped,
+          attempts: 0,
+          last_error: `${ordered} number${ordered > 1 ? "s are" : " is"} pending at ${order.provider} (an order still being filled, or regulatory requirements to meet in its console); checking again`,
+          next_attempt_at: now + pendingRecheckMs(now - order.created_at),
+        },
+        now,
+      );
+    } else if (have >= request.quantity) {
       orders.update(order.id, { status: "completed", searched, skipped, attempts: 0, last_error: null, next_attempt_at: null }, now);
     } else {
       orders.update(

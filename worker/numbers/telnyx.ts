@@ -57,7 +57,10 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
   const owned = (r: unknown): Owned | null => {
     const number = str(field(r, "phone_number"));
     const id = str(field(r, "id"));
-    return number && id ? { number, providerId: id, configured: str(field(r, "connection_id")) === app } : null;
+    // A number is usable once active (purchase-pending, requirement-info-pending… are not yet).
+    const status = str(field(r, "status"));
+    const pending = status && status !== "active" ? status : undefined;
+    return number && id ? { number, providerId: id, configured: str(field(r, "connection_id")) === app, pending } : null;
   };
 
   return {
@@ -119,7 +122,10 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
       const found = await this.owned(tag, { voiceUrl: "", statusUrl: "" });
       if (!found.ok) return found;
       const mine = found.value.find((o) => o.number === number);
-      return mine ? { ok: true, value: mine } : { ok: false, error: { kind: "retry", reason: `Telnyx has not listed ${number} yet (order pending)` } };
+      // Orders are asynchronous: a pending one lists its number later (or once its regulatory
+      // requirements are met). It is ours all the same: recorded as ordered, never bought again.
+      const status = str(field(line, "status")) ?? str(field(order, "status")) ?? "pending";
+      return { ok: true, value: mine ?? { number, providerId: "", configured: false, pending: `number order ${status}` } };
     },
 
     async configure(o: Owned): Promise<Outcome<true>> {

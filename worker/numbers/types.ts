@@ -25,11 +25,16 @@ export interface Candidate {
   region: string | null;
 }
 
-/** A number the provider account holds: its id there, and whether its calls already come to us. */
+/**
+ * A number the provider account holds: its id there, and whether its calls already come to us.
+ * `pending`: ordered but not ours to use yet, and why (Telnyx: the order is pending, or the number's
+ * status is requirement-info-pending until regulatory documents are filed); its id may be unknown ("").
+ */
 export interface Owned {
   number: string;
   providerId: string;
   configured: boolean;
+  pending?: string | undefined;
 }
 
 export interface CallbackUrls {

@@ -59,7 +59,10 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export const OrderNumberSchema = z.object({
   number: z.string(),
-  state: z.enum(["bought", "configured", "added", "released"]).openapi({ description: "bought → configured (voice URLs set) → added (in the pool)." }),
+  state: z.enum(["ordered", "bought", "configured", "added", "released"]).openapi({
+    description:
+      "ordered (the provider's order is pending, e.g. on regulatory documents: not usable yet) → bought → configured (voice URLs set) → added (in the pool).",
+  }),
   fallback: z.boolean().openapi({ description: "Bought by the fallback (toll-free or a wider area), not the request itself." }),
 });
 
