@@ -161,6 +161,41 @@ describe("autoscaling with Poisson traffic", () => {
   });
 });
 
+describe("a grow the provider refuses", () => {
+  it("is told once per failed order with the provider's reason, and tried again after a backoff that doubles, not at every check", async () => {
+    const { acct, twilio, net } = await scaledWorld({ min: 3, max: 10, target: 0.01, cooldownMinutes: 20 });
+    // Twilio's 21631: the country's numbers need an address (a number request has none to give).
+    const refusal = { code: 21631, message: "Phone Number Requires an Address but the 'AddressSid' parameter was empty.", status: 400 };
+    twilio.faults.push(
+      ...Array.from({ length: 100 }, () => ({
+        match: (req: { method: string; url: URL }) => req.method === "POST" && req.url.pathname.endsWith("IncomingPhoneNumbers.json"),
+        answer: () => Response.json(refusal, { status: 400 }),
+      })),
+    );
+    const start = Date.now();
+    for (let m = 0; m <= 120; m += 5) {
+      at(start + m * MIN);
+      await runDurableObjectAlarm(accountStub(acct.accountId));
+    }
+    const orders = (await api("GET", "/v1/orders?pool=web", { key: acct.adminKey })).json.orders as {
+      id: string;
+      status: string;
+      lastError: string;
+      createdAt: number;
+    }[];
+    // The pool's own first order (before the refusals) completed; the autoscaler's grows:
+    const grows = orders.filter((o) => o.status !== "completed").reverse();
+    // Placed at once (failed in the same alarm), then 30 min after, then 60 min after that: three orders in two hours, not 25.
+    expect(grows.map((o) => (o.createdAt - start) / MIN)).toEqual([0, 30, 90]);
+    expect(grows.every((o) => o.status === "failed" && o.lastError.includes("21631"))).toBe(true);
+    const alerts = net.seen.filter((r) => r.url.href === HOOK).map((r) => JSON.parse(r.body) as { type: string; orderId?: string; reason?: string });
+    const failed = alerts.filter((a) => a.type === "pool.scale_failed");
+    expect(failed.map((a) => a.orderId)).toEqual(grows.map((o) => o.id));
+    expect(failed[0]!.reason).toContain("AddressSid");
+    expect(await size(acct)).toBe(1);
+  });
+});
+
 describe("the autoscaler's decision", () => {
   const s = { min: 2, max: 20, target: 0.01, cooldownMinutes: 60 };
   const base = { size: 10, onOrder: 0, recentPeak: 3, windowPeak: 3, since: 0, scaledBefore: true, now: 3_600_000 };

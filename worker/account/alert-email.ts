@@ -31,6 +31,7 @@ const TITLES: Record<string, string> = {
   "pool.exhausted": "Pool ran dry",
   "pool.recovered": "Pool recovered",
   "pool.scaled": "Pool scaled",
+  "pool.scale_failed": "Pool could not grow",
   "delivery.failing": "Deliveries failing",
   "delivery.recovered": "Deliveries recovered",
   "conversions.auth_failed": "Ad conversion uploads stopped",

@@ -27,6 +27,12 @@ export const AUTOSCALE_MIGRATION = `
 export const CHECK_MS = 5 * 60_000;
 /** The recent peak is taken over this many minutes. */
 const RECENT_MINUTES = 5;
+/**
+ * After a grow whose order failed (the provider refused it: an address or bundle required, no
+ * stock…), the next grow waits this long, doubling with each failure in a row, up to a day.
+ */
+export const FAILED_GROW_BACKOFF_MS = 30 * 60_000;
+const MAX_FAILED_GROW_BACKOFF_MS = 24 * 3_600_000;
 
 type Row = { pool_id: string; config: string; provider: string; origin: string; next_check_at: number; updated_at: number };
 
@@ -39,6 +45,8 @@ export interface ScaleWorld {
   health: (pool: Pool, minutes: number, step: number) => Promise<HealthView>;
   figures: (pool: Pool) => Promise<NumberFigures[]>;
   order: (poolId: string, quantity: number, row: { config: AutoscaleConfig; provider: string; origin: string }) => string;
+  /** A number order's status, its provider's reason and when it last changed (null: none). */
+  orderState: (orderId: string) => { status: string; lastError: string | null; updatedAt: number } | null;
   remove: (poolId: string, numbers: string[]) => Promise<boolean>;
   alert: (key: string, payload: unknown) => Promise<void>;
   now: number;
@@ -111,6 +119,7 @@ export class Autoscaler {
     const windowPeak = Math.max(health.numbers.leased, ...buckets.map((b) => b.peak));
     const last = this.events(pool.id, 1)[0];
     const size = pool.trackingNumbers.length;
+    if (await this.afterFailedGrows(pool, w)) return;
     const decision = decideScale(config, {
       size,
       onOrder: w.onOrder(pool.id),
@@ -151,6 +160,43 @@ export class Autoscaler {
       ...event,
       message: `Pool "${pool.name}" ${config.dryRun ? "should go" : "goes"} from ${size} to ${to} numbers: ${decision.reason}.`,
     });
+  }
+
+  /**
+   * The pool's latest grows whose orders failed, in a row: each failure is told once (a
+   * `pool.scale_failed` alert with the provider's reason), and true while the backoff after the
+   * last one runs (no new order: the same refusal would come back every check).
+   */
+  private async afterFailedGrows(pool: Pool, w: ScaleWorld): Promise<boolean> {
+    const failed: { orderId: string; lastError: string | null; updatedAt: number }[] = [];
+    for (const e of this.events(pool.id, 20)) {
+      if (e.action === "shrink" || e.dryRun || !e.orderId) break;
+      const state = w.orderState(e.orderId);
+      if (state?.status !== "failed") break;
+      failed.push({ orderId: e.orderId, ...state });
+    }
+    const latest = failed[0];
+    if (!latest) return false;
+    const wait = Math.min(FAILED_GROW_BACKOFF_MS * 2 ** (failed.length - 1), MAX_FAILED_GROW_BACKOFF_MS);
+    const retryAt = latest.updatedAt + wait;
+    await w.alert(`pool-scale-failed/${pool.id}/${latest.orderId}`, {
+      type: "pool.scale_failed",
+      pool: pool.id,
+      name: pool.name,
+      orderId: latest.orderId,
+      reason: latest.lastError,
+      failedInARow: failed.length,
+      retryAt,
+      message: `Pool "${pool.name}" could not grow: number order ${latest.orderId} failed (${latest.lastError ?? "no reason given"}). Autoscaling tries again at ${new Date(retryAt).toISOString()}, later after each failure in a row.`,
+      remedies: [
+        {
+          message:
+            "Fix what the provider's reason names (an address or regulatory bundle for the country, funds, the number request), or change the pool's autoscale numbers request.",
+        },
+      ],
+      at: w.now,
+    });
+    return w.now < retryAt;
   }
 }
 

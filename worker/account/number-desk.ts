@@ -194,6 +194,10 @@ export class NumberDesk {
         } while (after);
         return out;
       },
+      orderState: (id) => {
+        const o = this.orders.get(id);
+        return o ? { status: o.status, lastError: o.last_error, updatedAt: o.updated_at } : null;
+      },
       order: (poolId, quantity, a) =>
         this.orders.create(poolId, a.provider as OrderingProvider, { ...a.config.numbers, quantity: Math.min(quantity, MAX_ORDER_QUANTITY) }, a.origin, now).id,
       remove: async (poolId, numbers) => {
