@@ -92,7 +92,7 @@ async function traffic(acct: Created, rand: () => number, start: number, minutes
 useTestClock(T0, { silence: ["warn"] });
 
 describe("autoscaling with Poisson traffic", () => {
-  it("first fill, grows to the target size and stops there, meets the target, shrinks after cooldown to no less than min, releases what it removed", async () => {
+  it("first fill, grows to the target size and stops there, meets the target, shrinks after cooldown to no less than min, releases what it removed before its month renews", async () => {
     const target = 0.05;
     const { acct, twilio, net } = await scaledWorld({ min: 3, max: 40, target, cooldownMinutes: 60 });
     const rand = rng(7);
@@ -133,10 +133,31 @@ describe("autoscaling with Poisson traffic", () => {
     );
     expect(shrinks.length).toBeGreaterThan(0);
     const removed = shrinks.flatMap((e) => e.removed);
-    // Removed numbers go back to the provider once their lease + grace is over.
+    // Removed numbers are paid for the month (no proration): parked, not given back while it runs...
     at(T0 + 200 * MIN);
     await runDurableObjectAlarm(accountStub(acct.accountId));
-    expect(twilio.released.slice().sort()).toEqual(removed.slice().sort());
+    expect(twilio.released).toEqual([]);
+    const states = async () =>
+      Object.fromEntries(
+        ((await api("GET", "/v1/orders?pool=web", { key: acct.adminKey })).json.orders as { numbers: { number: string; state: string }[] }[])
+          .flatMap((o) => o.numbers)
+          .map((n) => [n.number, n.state]),
+      );
+    const parked = await states();
+    for (const n of removed) expect(parked[n]).toBe("parked");
+    // ...and released two days before the month they were bought in renews (the alarm is set for it).
+    at(T0 + (30 - 2) * 86_400_000 - MIN);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(twilio.released).toEqual([]);
+    // (Each by its own purchase time: the last were bought an hour after the first.)
+    at(T0 + (30 - 2) * 86_400_000 + 2 * 60 * MIN);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    // (The idle month also shrank the pool to min: those numbers, near their renewal, went at once too.)
+    const allRemoved = ((await api("GET", "/v1/pools/web/autoscale", { key: acct.adminKey })).json.events as { removed: string[] }[]).flatMap((e) => e.removed);
+    expect(allRemoved).toEqual(expect.arrayContaining(removed));
+    expect(twilio.released.slice().sort()).toEqual(allRemoved.slice().sort());
+    const released = await states();
+    for (const n of removed) expect(released[n]).toBe("released");
     // Every step went out as a pool.scaled alert.
     const alerts = net.seen.filter((s) => s.url.href === HOOK).map((s) => JSON.parse(s.body));
     expect(alerts.length).toBeGreaterThanOrEqual(events.length);
@@ -158,6 +179,30 @@ describe("autoscaling with Poisson traffic", () => {
     const events = (await api("GET", "/v1/pools/web/autoscale", { key: dry.acct.adminKey })).json.events;
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e: { dryRun: boolean; orderId: string | null }) => e.dryRun && e.orderId === null)).toBe(true);
+  });
+});
+
+describe("numbers are paid by the month", () => {
+  it("busy, quiet, busy again within a day: the second busy period takes back the parked numbers and buys none", async () => {
+    const { acct, twilio } = await scaledWorld({ min: 2, max: 30, target: 0.01, cooldownMinutes: 30 });
+    const rand = rng(5);
+    const busy = await traffic(acct, rand, T0, 30, 6);
+    const bought = twilio.purchases.length;
+    const quiet = await traffic(acct, rand, T0 + 30 * MIN, 90, 0);
+    expect(quiet.at(-1)!).toBeLessThan(busy.at(-1)!);
+    const again = await traffic(acct, rand, T0 + 120 * MIN, 30, 6);
+    expect(Math.max(...again)).toBeGreaterThanOrEqual(busy.at(-1)! - 1);
+    // Every number of the second busy period was one already paid for.
+    expect(twilio.purchases.length).toBe(Math.max(bought, Math.max(...again)));
+    expect(twilio.released).toEqual([]);
+    const events = (await api("GET", "/v1/pools/web/autoscale", { key: acct.adminKey })).json.events as {
+      action: string;
+      reused: string[];
+      orderId: string | null;
+    }[];
+    const regrow = events.filter((e) => e.action === "grow" && e.reused.length);
+    expect(regrow.length).toBeGreaterThan(0);
+    expect(regrow.every((e) => e.orderId === null || e.reused.length > 0)).toBe(true);
   });
 });
 

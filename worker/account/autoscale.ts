@@ -1,14 +1,16 @@
 /**
  * Pools that size themselves: each enabled pool is checked from the account's alarm every
  * CHECK_MS. Its objects' figures (peak concurrency per minute) feed domain/autoscale.ts; a grow
- * step is a number order, a shrink step removes the pool's longest-idle bought numbers (never one
- * shown or called within lease + grace, never one leased), which are then released at the provider
- * after lease + grace (number-release.ts). Every step, applied or only recommended (dryRun), is
+ * step takes back the pool's parked numbers first, then orders the rest; a shrink step removes the
+ * pool's longest-idle bought numbers (never one shown or called within lease + grace, never one
+ * leased) and parks them: providers bill a month up front, so they are released only shortly
+ * before their next renewal (number-release.ts), and a busy/quiet day does not buy numbers again. Every step, applied or only recommended (dryRun), is
  * written to the pool's history and queued as a `pool.scaled` alert through the outbox.
  */
 import { decideScale } from "../domain/autoscale";
 import type { AutoscaleConfig, AutoscaleView, ScaleEvent } from "../schemas/autoscale";
 import type { HealthView, NumberFigures } from "../schemas/health";
+import type { OrderingProvider } from "../schemas/orders";
 import type { Pool } from "../schemas/pool";
 
 export const AUTOSCALE_MIGRATION = `
@@ -47,7 +49,10 @@ export interface ScaleWorld {
   order: (poolId: string, quantity: number, row: { config: AutoscaleConfig; provider: string; origin: string }) => string;
   /** A number order's status, its provider's reason and when it last changed (null: none). */
   orderState: (orderId: string) => { status: string; lastError: string | null; updatedAt: number } | null;
+  /** Take numbers out of the pool (a shrink): they are parked, not released, until their paid month is about to end. */
   remove: (poolId: string, numbers: string[]) => Promise<boolean>;
+  /** Put up to `count` of the pool's parked numbers back (a grow, before any order): those put back. */
+  reuse: (poolId: string, count: number) => Promise<string[]>;
   alert: (key: string, payload: unknown) => Promise<void>;
   now: number;
 }
@@ -73,6 +78,11 @@ export class Autoscaler {
     return this.sql.exec("DELETE FROM autoscale WHERE pool_id = ?", poolId).rowsWritten > 0;
   }
 
+  /** The provider a pool's grows buy from. */
+  provider(poolId: string): OrderingProvider | null {
+    return (this.sql.exec<Row>("SELECT * FROM autoscale WHERE pool_id = ?", poolId).toArray()[0]?.provider as OrderingProvider | undefined) ?? null;
+  }
+
   config(poolId: string): AutoscaleConfig | null {
     const r = this.sql.exec<Row>("SELECT * FROM autoscale WHERE pool_id = ?", poolId).toArray()[0];
     return r ? (JSON.parse(r.config) as AutoscaleConfig) : null;
@@ -83,10 +93,16 @@ export class Autoscaler {
   }
 
   events(poolId: string, limit = 100): ScaleEvent[] {
-    return this.sql
-      .exec<{ event: string }>("SELECT event FROM scale_events WHERE pool_id = ? ORDER BY id DESC LIMIT ?", poolId, limit)
-      .toArray()
-      .map((r) => JSON.parse(r.event) as ScaleEvent);
+    return (
+      this.sql
+        .exec<{ event: string }>("SELECT event FROM scale_events WHERE pool_id = ? ORDER BY id DESC LIMIT ?", poolId, limit)
+        .toArray()
+        // Events written before grows reused parked numbers have no `reused`.
+        .map((r) => {
+          const e = JSON.parse(r.event) as Omit<ScaleEvent, "reused"> & { reused?: string[] };
+          return { ...e, reused: e.reused ?? [] };
+        })
+    );
   }
 
   view(poolId: string, size: number, onOrder: number): AutoscaleView | null {
@@ -132,7 +148,13 @@ export class Autoscaler {
     if (!decision) return;
     let orderId: string | null = null;
     let removed: string[] = [];
-    if (!config.dryRun && decision.to > size) orderId = w.order(pool.id, decision.to - size, { config, provider: row.provider, origin: row.origin });
+    let reused: string[] = [];
+    if (!config.dryRun && decision.to > size) {
+      // Numbers parked by an earlier shrink are paid for until their month ends: taken back first.
+      reused = await w.reuse(pool.id, decision.to - size);
+      const rest = decision.to - size - reused.length;
+      if (rest > 0) orderId = w.order(pool.id, rest, { config, provider: row.provider, origin: row.origin });
+    }
     if (!config.dryRun && decision.to < size) {
       removed = idlest(await w.figures(pool), w.bought(pool.id), size - decision.to, (pool.leaseSeconds + pool.graceSeconds) * 1000, w.now);
       if (!removed.length || !(await w.remove(pool.id, removed))) return; // nothing idle enough yet: looked at again next time
@@ -148,6 +170,7 @@ export class Autoscaler {
       dryRun: config.dryRun,
       orderId,
       removed,
+      reused,
     };
     const id = this.sql
       .exec<{ id: number }>("INSERT INTO scale_events (pool_id, at, event) VALUES (?, ?, ?) RETURNING id", pool.id, w.now, JSON.stringify(event))

@@ -15,7 +15,7 @@ import { MAX_ORDER_QUANTITY, type NumberRequest, ORDERING_PROVIDERS, type Order,
 import type { NumbersChange, Pool } from "../schemas/pool";
 import { Autoscaler } from "./autoscale";
 import { NumberOrders } from "./number-orders";
-import { NumberRelease } from "./number-release";
+import { beforeRenewal, NumberRelease } from "./number-release";
 import { runOrderStep } from "./order-runner";
 import type { PoolRegistry, StoredPool } from "./registry";
 import type { AccountRow } from "./settings";
@@ -202,7 +202,22 @@ export class NumberDesk {
         this.orders.create(poolId, a.provider as OrderingProvider, { ...a.config.numbers, quantity: Math.min(quantity, MAX_ORDER_QUANTITY) }, a.origin, now).id,
       remove: async (poolId, numbers) => {
         const r = await this.host.changeNumbers(poolId, { remove: numbers }, now);
-        return r.ok || r.error.code === "not_propagated";
+        const done = r.ok || r.error.code === "not_propagated";
+        if (done) this.orders.park(numbers, (boughtAt) => beforeRenewal(boughtAt, now));
+        return done;
+      },
+      reuse: async (poolId, count) => {
+        const provider = this.autoscaler.provider(poolId);
+        const parked = this.orders
+          .parkedIn(poolId)
+          .filter((n) => n.provider === provider)
+          .slice(0, count)
+          .map((n) => n.number);
+        if (!parked.length || !provider) return [];
+        const added = await this.host.addOrdered(poolId, parked, provider, now);
+        if (!added.ok) return [];
+        this.orders.unpark(parked);
+        return parked;
       },
       alert: (key, payload) => this.host.alert(row, key, payload, now),
       now,

@@ -6,7 +6,8 @@
  *
  * `provider_numbers` is every number the account bought through edge-dni: (ordered: the provider's
  * order is pending, e.g. on regulatory documents →) bought → configured (voice URLs set) → added (in
- * a pool) → released (given back at the provider once no pool of the
+ * a pool) → released; autoscaling's removals are parked (kept, paid for, until their month is about to
+ * renew: reused first by the next grow) before they are released (given back at the provider once no pool of the
  * account routes it any more: after removal + lease + grace; number-release.ts).
  */
 import { randomId } from "../platform/crypto";
@@ -29,7 +30,7 @@ export const NUMBER_ORDERS_MIGRATION = `
   CREATE TABLE provider_numbers (
     number TEXT PRIMARY KEY, provider TEXT NOT NULL, provider_id TEXT NOT NULL,
     order_id TEXT NOT NULL, pool_id TEXT NOT NULL, fallback INTEGER NOT NULL DEFAULT 0,
-    state TEXT NOT NULL,                   -- ordered | bought | configured | added | released
+    state TEXT NOT NULL,                   -- ordered | bought | configured | added | parked | released
     release_attempts INTEGER NOT NULL DEFAULT 0, release_next_at INTEGER, release_error TEXT,
     created_at INTEGER NOT NULL, released_at INTEGER
   );
@@ -53,7 +54,7 @@ export type OrderRow = {
   updated_at: number;
 };
 
-export type NumberState = "ordered" | "bought" | "configured" | "added" | "released";
+export type NumberState = "ordered" | "bought" | "configured" | "added" | "parked" | "released";
 
 export type ProviderNumberRow = {
   number: string;
@@ -208,6 +209,31 @@ export class NumberOrders {
       now,
     );
     return true;
+  }
+
+  /** Park numbers autoscaling removed: kept until `until(boughtAt)` (before their next renewal), then released. */
+  park(numbers: readonly string[], until: (boughtAt: number) => number): void {
+    for (const n of numbers) {
+      const row = this.number(n);
+      if (row?.state !== "added") continue;
+      this.sql.exec(
+        "UPDATE provider_numbers SET state = 'parked', release_next_at = ?, release_attempts = 0, release_error = NULL WHERE number = ?",
+        until(row.created_at),
+        n,
+      );
+    }
+  }
+
+  /** Parked numbers back in use (in their pool again). */
+  unpark(numbers: readonly string[]): void {
+    for (const n of numbers) this.sql.exec("UPDATE provider_numbers SET state = 'added', release_next_at = NULL WHERE number = ? AND state = 'parked'", n);
+  }
+
+  /** A pool's parked numbers (removed by autoscaling, still ours), oldest bought first. */
+  parkedIn(poolId: string): ProviderNumberRow[] {
+    return this.sql
+      .exec<ProviderNumberRow>("SELECT * FROM provider_numbers WHERE pool_id = ? AND state = 'parked' ORDER BY created_at, number", poolId)
+      .toArray();
   }
 
   setState(numbers: readonly string[], state: NumberState): void {

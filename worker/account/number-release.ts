@@ -2,7 +2,9 @@
  * Giving bought numbers back. A number edge-dni bought is released at its provider only when no
  * pool of the account routes it any more: it was removed (or its pool deleted) and its last
  * possible lease + grace is over (the registry's `released_until`), and it was not put back in a
- * pool meanwhile. Until then it keeps routing calls to its pool. A number an order bought and never
+ * pool meanwhile. Until then it keeps routing calls to its pool. A number autoscaling removed is
+ * parked instead: providers bill a month up front with no proration, so it is kept (and reused first
+ * by the pool's next grow) until its month is about to renew, then released. A number an order bought and never
  * put in its pool (the order failed or was canceled first) is released at once. Failed releases
  * retry with backoff.
  */
@@ -21,8 +23,37 @@ const GIVE_BACK = `(p.state = 'added' OR (p.state IN ('bought', 'configured')
 const IDLE = `FROM provider_numbers p WHERE ${GIVE_BACK} AND NOT EXISTS (
   SELECT 1 FROM pool_numbers n WHERE n.number = p.number AND (n.released_until IS NULL OR n.released_until > ?))`;
 
+/** Providers bill a number monthly from when it was bought (Twilio: the full month up front, no proration). */
+export const BILLING_MONTH_MS = 30 * 86_400_000;
+/** A parked number is released this long before its next month would be billed. */
+export const RENEWAL_MARGIN_MS = 2 * 86_400_000;
+
+/**
+ * When a number bought at `boughtAt`, idle from `now`, is released: shortly before its next monthly
+ * renewal (what is paid is used to the end), or at once when that renewal is nearer than the margin.
+ */
+export function beforeRenewal(boughtAt: number, now: number): number {
+  const renewal = boughtAt + (Math.floor(Math.max(0, now - boughtAt) / BILLING_MONTH_MS) + 1) * BILLING_MONTH_MS;
+  return Math.max(now, renewal - RENEWAL_MARGIN_MS);
+}
+
 export class NumberRelease {
   constructor(private readonly sql: SqlStorage) {}
+
+  /** Parked numbers no pool routes any more, with when each is released (before its next renewal). */
+  private parked(now: number): { row: ProviderNumberRow; at: number }[] {
+    return (
+      this.sql
+        .exec<ProviderNumberRow>(
+          `SELECT p.* FROM provider_numbers p WHERE p.state = 'parked' AND NOT EXISTS (
+           SELECT 1 FROM pool_numbers n WHERE n.number = p.number AND (n.released_until IS NULL OR n.released_until > ?))`,
+          now,
+        )
+        .toArray()
+        // release_next_at: set when parked (before the renewal after that), or a failed release's retry.
+        .map((row) => ({ row, at: row.release_next_at ?? now }))
+    );
+  }
 
   /** When the sweep next has something to do: a held number's routing end, or a retry. */
   nextDue(): number | null {
@@ -32,13 +63,20 @@ export class NumberRelease {
          FROM provider_numbers p WHERE ${GIVE_BACK} AND NOT EXISTS (SELECT 1 FROM pool_numbers n WHERE n.number = p.number AND n.released_until IS NULL)`,
       )
       .one().t;
+    const parked = this.parked(Date.now()).map((p) => p.at);
     // 0: no hold and no retry pending (its pool row is already purged): due now.
-    return t === null ? null : Math.max(t, Date.now());
+    const due = [...(t === null ? [] : [Math.max(t, Date.now())]), ...parked];
+    return due.length ? Math.min(...due) : null;
   }
 
   /** Release every number that is due; `api` is null when the provider's credentials are gone. */
   async sweep(api: (provider: OrderingProvider) => Promise<NumberApi | null>, now: number): Promise<void> {
-    const due = this.sql.exec<ProviderNumberRow>(`SELECT p.* ${IDLE} AND (p.release_next_at IS NULL OR p.release_next_at <= ?)`, now, now).toArray();
+    const due = [
+      ...this.sql.exec<ProviderNumberRow>(`SELECT p.* ${IDLE} AND (p.release_next_at IS NULL OR p.release_next_at <= ?)`, now, now).toArray(),
+      ...this.parked(now)
+        .filter((p) => p.at <= now)
+        .map((p) => p.row),
+    ];
     for (const row of due) {
       const client = await api(row.provider);
       const r = client

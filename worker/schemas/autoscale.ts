@@ -43,7 +43,8 @@ export const ScaleEventSchema = z
     reason: z.string(),
     dryRun: z.boolean(),
     orderId: z.string().nullable(),
-    removed: z.array(z.string()),
+    removed: z.array(z.string()).openapi({ description: "Numbers a shrink took out (parked until their paid month is about to renew, then released)." }),
+    reused: z.array(z.string()).openapi({ description: "Parked numbers a grow took back before ordering any." }),
   })
   .openapi("ScaleEvent");
 

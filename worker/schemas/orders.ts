@@ -59,9 +59,9 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export const OrderNumberSchema = z.object({
   number: z.string(),
-  state: z.enum(["ordered", "bought", "configured", "added", "released"]).openapi({
+  state: z.enum(["ordered", "bought", "configured", "added", "parked", "released"]).openapi({
     description:
-      "ordered (the provider's order is pending, e.g. on regulatory documents: not usable yet) → bought → configured (voice URLs set) → added (in the pool).",
+      "ordered (the provider's order is pending, e.g. on regulatory documents: not usable yet) → bought → configured (voice URLs set) → added (in the pool); parked: removed by autoscaling, kept until its paid month is about to renew (the next grow takes it back first), then released.",
   }),
   fallback: z.boolean().openapi({ description: "Bought by the fallback (toll-free or a wider area), not the request itself." }),
 });
