@@ -59,7 +59,7 @@ export const warn = (m: unknown) => console.warn("dni:", m);
  */
 export const start = (config: Config, visit: Visit = session()): Api => {
   const doc = document,
-    hydrate = config.hydrate != null,
+    hydrate = "hydrate" in config,
     asked = [config.key, config.pool, config.sources] + "",
     hidden: CSSStyleDeclaration[] = [],
     /** Destinations whose swap was told on this page view (a timer id: never 0). */
@@ -220,7 +220,11 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           })
           .catch((e) => {
             DEBUG && trace("the request failed or was refused: the original numbers stay", e);
-            allocation = 1;
+            // A renewal that failed (offline, asleep, a 5xx) is asked again until it is answered:
+            // the lease ends otherwise and the number shown goes to another visitor. A first view's
+            // failure leaves the originals (allocation 1: nothing asks again).
+            inFlight = 0;
+            allocation ? setTimeout(request, 2e4) : (allocation = 1);
             unhide();
             warn(e);
           }))),
@@ -238,10 +242,10 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     pattern = /(?!)/g,
     /** The allocation in use; 1 after a failure (nothing written); 0 before. */
     allocation: Cached | 0 | 1 = 0,
-    /** The request in flight; after a failure it stays, settled: no second request. */
+    /** The request in flight (0: none; after a first view's failure allocation 1 keeps it from asking again). */
     inFlight: Promise<void> | 0 = 0,
     /** Anti-flicker (data-hide): on until the answer, or for at most a second. */
-    hide: any = config.hide != null,
+    hide: any = "hide" in config,
     renewal: any,
     /** The retry of what waits for hydration (hydrate.ts), and how many were made. */
     waiting: any = 0,

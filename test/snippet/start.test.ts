@@ -301,6 +301,32 @@ describe("repeat views", () => {
     expect(JSON.parse(localStorage["dni:t"]!)).toBe("token-of-another-tab");
   });
 
+  it("a renewal that fails (offline, a 5xx) is asked again every 20 s until answered, the number kept meanwhile", async () => {
+    vi.useFakeTimers();
+    const f = stubFetch();
+    page(PAGE);
+    await run().number();
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+    // The network drops just before the renewal; it comes back a minute later.
+    const ok = f.getMockImplementation()!;
+    f.mockImplementation(async () => Promise.reject(new TypeError("Failed to fetch")));
+    await vi.advanceTimersByTimeAsync(LEASE * 0.75);
+    expect(f).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(19_000);
+    expect(f).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(f).toHaveBeenCalledTimes(3);
+    f.mockImplementation(ok);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(f).toHaveBeenCalledTimes(4);
+    // Answered: the next renewal is the worker's again, not every 20 s.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(f).toHaveBeenCalledTimes(4);
+    expect(sent(f, 3).token).toBe(f.answers[0].token);
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+    expect(warn).toHaveBeenCalledTimes(2);
+  });
+
   it("renew when the worker says (a recycling pool's renewAt), the cache still in use meanwhile", async () => {
     vi.useFakeTimers();
     const f = stubFetch({ ...answer([alloc("web", [US], US_T)]), renew: 120_000 });
