@@ -53,6 +53,20 @@ describe("source context", () => {
     expect(JSON.parse(stored)).toMatchObject({ name: "google-ads", utm: { source: "google" }, clickIds: { gclid: "abc" } });
     expect(JSON.parse(stored).landing).toHaveLength(2048);
   });
+
+  it("a landing URL over 8 KiB (the click id after a long query) still gets a number, with its click id and utm_*", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"], isDefault: true });
+    const landing = `https://www.shop.example/?state=${"s".repeat(9000)}&utm_source=google&gclid=long-tail`;
+    const s = sessionId();
+    const r = await allocate(acct.siteKey, s, { source: { landing, referrer: `https://www.google.com/${"r".repeat(9000)}` } });
+    expect(r.status).toBe(200);
+    const stored = await runInDurableObject(
+      poolStub(acct.accountId, "web"),
+      (_i, state) => state.storage.sql.exec<{ source: string }>("SELECT source FROM numbers WHERE session = ?", s).one().source,
+    );
+    expect(JSON.parse(stored)).toMatchObject({ utm: { source: "google" }, clickIds: { gclid: "long-tail" } });
+  });
 });
 
 describe("source rules, applied by the worker (the snippet sends their text)", () => {

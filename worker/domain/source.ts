@@ -44,9 +44,20 @@ export function gaClientIdOf(value: string | undefined): string | null {
   return m ? m[1]! : null;
 }
 
-/** A source context with every value cut to the size it is stored at (nothing parsed). */
+/**
+ * A source context with every value cut to the size it is stored at. A landing URL too long to keep
+ * whole has its utm_* and click ids taken out first (what was sent for them wins): the cut would
+ * lose those at the end of a long query.
+ */
 export function cutSource(input: Source): Source {
   const out: Source = { ...input };
+  const params = input.landing && input.landing.length > URL_MAX ? parsedUrl(input.landing)?.searchParams : undefined;
+  if (params) {
+    const utm = Object.fromEntries(UTM.map((k) => [k, params.get(`utm_${k}`)]).filter(([, v]) => v));
+    const clickIds = Object.fromEntries(CLICK_ID_PARAMS.map((k) => [k, params.get(k)]).filter(([, v]) => v));
+    if (Object.keys(utm).length) out.utm = { ...utm, ...input.utm };
+    if (Object.keys(clickIds).length) out.clickIds = { ...clickIds, ...input.clickIds };
+  }
   if (input.name !== undefined) out.name = cut(input.name, NAME_MAX)!;
   if (input.referrer !== undefined) out.referrer = cut(input.referrer, URL_MAX)!;
   if (input.landing !== undefined) out.landing = cut(input.landing, URL_MAX)!;

@@ -2,9 +2,14 @@ import { z } from "@hono/zod-openapi";
 import { CLICK_ID_COOKIES, CLICK_ID_PARAMS, type ClickIdKey, MAX_POOLS_PER_ALLOCATION, POOL_ID_PATTERN, SESSION_ID_PATTERN } from "../../shared/protocol";
 import { PoolIdSchema } from "./common";
 
-// Generous caps here (the body itself is capped at 8 KiB); lib/source.ts cuts values to size.
+// Generous caps here (the body itself is capped at 24 KiB); domain/source.ts cuts values to size.
 const short = z.string().max(1000);
-const url = z.string().max(8192);
+/**
+ * A page's URL as the snippet sends it (location.href, document.referrer: never cut in the browser,
+ * the snippet's bytes). Only the body's cap bounds it: a long one (ad platforms' click ids, a site's
+ * own state in the query) still gets a number; its utm_* and click ids are read before it is cut.
+ */
+const url = z.string();
 const consentValue = z.enum(["granted", "denied"]);
 /** A session token's longest (worker/domain/session.ts makes them from values cut to size). */
 const TOKEN_MAX = 16_384;

@@ -30,7 +30,7 @@ import { browserOnly } from "../middleware/browser-only";
 import { capBody } from "../middleware/limits";
 import { createRouter } from "../router";
 
-/** The session token and this page view's touch (each URL up to 8 KiB) fit. */
+/** The session token and this page view's touch (its URLs, whatever their length up to this) fit. */
 const ALLOCATE_MAX_BYTES = 24 * 1024;
 
 const app = createRouter();
