@@ -144,6 +144,18 @@ beforeAll(async () => {
         document.addEventListener("dni:swap", function (e) { swaps.push(e.detail) });
       </script>`,
     }),
+    // Installed as the README says for Google Tag Manager (which drops data-* from the scripts it
+    // injects): a loader that creates the tag and sets its dataset.
+    "/gtm": `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Acme</title><link rel="icon" href="data:,"><script>
+        (function () {
+          var s = document.createElement("script");
+          s.src = ${JSON.stringify(`${bed.worker.url}/dni.js`)};
+          s.async = true;
+          s.dataset.key = ${JSON.stringify(siteKey)};
+          s.dataset.sources = "*: -> web";
+          document.head.appendChild(s);
+        })();
+      </script></head><body><p id="a">Call (800) 555-0199</p></body></html>`,
     // Dates, prices and ids, and numbers where they are never looked for: nothing phone-like.
     "/plain": html(`<h1>Acme</h1><p>Open 9-5, Monday to Friday. Prices from $1,299 (was $1,499), or $8005550199 in total. Order 12345 ships on Nov 25, 2026.</p>
       <p>Posted 2026-11-25, updated 25/11/2026 10:30. Order #18005550199, ticket ID8005550199, 1,234,567 sold.</p>
@@ -513,6 +525,15 @@ describe("source rules and sessions", () => {
     const directSession = (await answer(direct)).session;
     expect((await leases("web")).find((l) => l.session === directSession)?.number).toBe(web.e164);
     expect((await leases("web")).some((l) => l.session === s1.session || l.session === s2.session)).toBe(false);
+  });
+});
+
+describe("installed through a tag manager's loader (snippet/README.md)", () => {
+  it("a created script element with its dataset set works as the pasted tag does", async () => {
+    const v = await open("/gtm");
+    const t = numberOf(await answer(v), "web");
+    expect(await text(v, "#a")).toBe(`Call ${us(t.nsn).paren}`);
+    expect(await fetched(v)).toBe(1);
   });
 });
 
