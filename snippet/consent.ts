@@ -137,8 +137,19 @@ export const gated = (config: Config): Api => {
     tcfListener: number | undefined,
     go: () => void;
   const ready = new Promise<void>((resolve) => (go = resolve)),
-    /** Applies the state: starts, stops or restarts the snippet when what it may do changed. */
+    /**
+     * Applies the state: starts, stops or restarts the snippet when what it may do changed. Called
+     * from the page's own gtag()/dataLayer.push, its CMP's callback and dni("consent"): nothing it
+     * throws may reach them (the page's next step would not run).
+     */
     decide = (from: string) => {
+      try {
+        apply(from);
+      } catch (e) {
+        warn(e);
+      }
+    },
+    apply = (from: string) => {
       // Before the region is known, a default scoped by region decides nothing: only what overrides
       // every key such a default sets (then the answer cannot change the outcome).
       if (!where && !defaults.every((given) => !given.regions || Object.keys(given.values).every((key) => key in over)))

@@ -154,6 +154,44 @@ describe("granted", () => {
   });
 });
 
+describe("the page's own calls", () => {
+  it("nothing the snippet throws on a decision reaches the page's dataLayer.push or dni('consent')", async () => {
+    // A page that froze Element.prototype's attachShadow: starting the snippet throws (strict mode).
+    const descriptor = Object.getOwnPropertyDescriptor(Element.prototype, "attachShadow")!;
+    Object.defineProperty(Element.prototype, "attachShadow", { ...descriptor, writable: false });
+    // The half-started snippet's observer, disconnected after the test (no api.stop to call).
+    const observers: MutationObserver[] = [];
+    vi.stubGlobal(
+      "MutationObserver",
+      class extends MutationObserver {
+        constructor(callback: MutationCallback) {
+          super(callback);
+          observers.push(this);
+        }
+      },
+    );
+    try {
+      stubFetch();
+      const layer: unknown[] = [];
+      (window as any).dataLayer = layer;
+      const dni = consentMode();
+      const gtag = function (..._: unknown[]) {
+        // biome-ignore lint/complexity/noArguments: gtag pushes its arguments object.
+        layer.push(arguments);
+      };
+      expect(() => gtag("consent", "update", { ad_storage: "granted", analytics_storage: "granted" })).not.toThrow();
+      expect(() => dni("consent" as never, true as never)).not.toThrow();
+      await flush();
+      expect(console.warn).toHaveBeenCalled();
+      expect(text()).toBe("Call (800) 555-0199");
+    } finally {
+      for (const o of observers) o.disconnect();
+      Object.defineProperty(Element.prototype, "attachShadow", descriptor);
+      delete (window as any).dataLayer;
+    }
+  });
+});
+
 describe("Consent Mode v2 (gtag on the dataLayer)", () => {
   // gtag() pushes its arguments object.
   function gtag(..._a: unknown[]) {
