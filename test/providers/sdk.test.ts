@@ -80,6 +80,31 @@ describe("Twilio (X-Twilio-Signature)", () => {
     expect(twilioSdk.validateRequestWithBody("secret-token-0123456789abcdef", signed.signature, signed.url, body.replace("CA1", "CA2"))).toBe(false);
   });
 
+  it("a Webhooks Rule's SharedKey (X-Twilio-Webhooks-Signature-Settings, HMAC_SHA256): the SDK's check and ours agree", async () => {
+    const webhooks = require("twilio/lib/webhooks/webhooks") as {
+      getExpectedTwilioSignature(key: string, url: string, params: object, algorithm?: string): string;
+      getSignatureAlgorithm(header: string): string;
+    };
+    const shared = "webhooks-shared-key-secret-0123456789";
+    const settings = "key=webhooks_sharedkey_0123456789abcdef,algorithm=HMAC_SHA256";
+    const hook = "https://dni.example.com/v1/voice/acct000000000001/twilio";
+    const sig = webhooks.getExpectedTwilioSignature(shared, hook, example, webhooks.getSignatureAlgorithm(settings));
+    expect(twilioSdk.validateRequest(shared, sig, hook, example, webhooks.getSignatureAlgorithm(settings) as never)).toBe(true);
+    expect(await twilioSignature(shared, hook, new URLSearchParams(example), "SHA-256")).toBe(sig);
+    const req = post(hook, example, { "x-twilio-signature": sig, "x-twilio-webhooks-signature-settings": settings });
+    const creds = { authToken: "auth-token-0123456789abcdef", webhookSharedKey: shared };
+    expect(await twilio.verify(req, creds, NOW)).toEqual({ ok: true });
+    // Another secret, the Auth Token alone, the header taken away (then the Auth Token and SHA-1), another algorithm: refused.
+    expect((await twilio.verify(req, { ...creds, webhookSharedKey: flip(shared) }, NOW)).ok).toBe(false);
+    expect(await twilio.verify(req, { authToken: creds.authToken }, NOW)).toMatchObject({ ok: false, reason: expect.stringContaining("webhookSharedKey") });
+    expect((await twilio.verify(post(hook, example, { "x-twilio-signature": sig }), creds, NOW)).ok).toBe(false);
+    const other = { "x-twilio-signature": sig, "x-twilio-webhooks-signature-settings": "key=k,algorithm=HMAC_SHA512" };
+    expect((await twilio.verify(post(hook, example, other), creds, NOW)).ok).toBe(false);
+    // Without the settings header, the Auth Token still signs as before.
+    const legacy = twilioSdk.getExpectedTwilioSignature(creds.authToken, hook, example);
+    expect((await twilio.verify(post(hook, example, { "x-twilio-signature": legacy }), creds, NOW)).ok).toBe(true);
+  });
+
   it("SignalWire signs the same way with its Signing Key, in X-SignalWire-Signature", async () => {
     const sig = twilioSdk.getExpectedTwilioSignature("PSKsigningkey", "https://x.test/v1/voice/a/signalwire", example);
     expect(

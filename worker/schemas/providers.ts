@@ -23,6 +23,9 @@ export const CredentialSchemas = {
         .regex(/^AC[0-9a-fA-F]{32}$/, "AC followed by 32 hex digits")
         .optional()
         .openapi({ description: "The Account SID: needed to buy numbers through Twilio's REST API (number orders)." }),
+      webhookSharedKey: secret(
+        "The secret of a Webhooks SharedKey, when a Twilio Webhooks Rule signs this account's callbacks with it (X-Twilio-Webhooks-Signature-Settings names the key and HMAC_SHA256); without one, the Auth Token signs them.",
+      ).optional(),
     })
     .strict(),
   signalwire: z.object({ signingKey: secret("The project's Signing Key (API → Signing Key), which signs X-SignalWire-Signature.") }).strict(),

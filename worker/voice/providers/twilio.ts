@@ -47,6 +47,8 @@ import { type Adapter, type RenderContext, type Reply, routeUrl, type StatusRepo
 export interface TwilioCredentials {
   /** The account's Auth Token. */
   authToken: string;
+  /** The secret of a Webhooks SharedKey, when a Twilio Webhooks Rule signs the callbacks with it. */
+  webhookSharedKey?: string;
 }
 export interface SignalWireCredentials {
   /** The project's Signing Key. */
@@ -91,11 +93,33 @@ export function twilioSignedData(url: string, params: URLSearchParams | null): s
   return data;
 }
 
-export async function twilioSignature(key: string, url: string, params: URLSearchParams | null): Promise<string> {
-  return btoa(String.fromCharCode(...(await hmac("SHA-1", key, twilioSignedData(url, params)))));
+export async function twilioSignature(key: string, url: string, params: URLSearchParams | null, hash: "SHA-1" | "SHA-256" = "SHA-1"): Promise<string> {
+  return btoa(String.fromCharCode(...(await hmac(hash, key, twilioSignedData(url, params)))));
 }
 
-async function verifyTwilioScheme(req: VoiceRequest, key: string, header: string | undefined): Promise<Verdict> {
+/**
+ * Which secret and hash signed a Twilio callback. A Webhooks Rule that matches the URL signs the
+ * same data with its SharedKey and names it, with the hash, in X-Twilio-Webhooks-Signature-Settings
+ * (`key=<sharedKeyId>,algorithm=HMAC_SHA256`, as the twilio SDK's getSignatureAlgorithm reads it);
+ * without that header, the Auth Token and HMAC-SHA1.
+ */
+function twilioSigner(req: VoiceRequest, c: TwilioCredentials): { key: string; hash: "SHA-1" | "SHA-256" } | { error: string } {
+  const settings = req.headers["x-twilio-webhooks-signature-settings"];
+  if (!settings) return { key: c.authToken, hash: "SHA-1" };
+  const field = (name: string) =>
+    settings
+      .split(",")
+      .map((part) => part.split("="))
+      .find(([k]) => k?.trim() === name)?.[1]
+      ?.trim();
+  const algorithm = (field("algorithm") ?? "HMAC_SHA1").toUpperCase();
+  const hash = algorithm === "HMAC_SHA256" ? "SHA-256" : algorithm === "HMAC_SHA1" ? "SHA-1" : null;
+  if (!hash) return { error: `unsupported signature algorithm ${algorithm}` };
+  if (!field("key")) return { key: c.authToken, hash };
+  return c.webhookSharedKey ? { key: c.webhookSharedKey, hash } : { error: "signed with a Webhooks SharedKey: set credentials.twilio.webhookSharedKey" };
+}
+
+async function verifyTwilioScheme(req: VoiceRequest, key: string, header: string | undefined, hash: "SHA-1" | "SHA-256" = "SHA-1"): Promise<Verdict> {
   if (!key) return { ok: false, reason: "no credentials for this provider" };
   if (!header) return { ok: false, reason: "no signature" };
   const bodyHash = new URL(req.url).searchParams.get("bodySHA256");
@@ -108,7 +132,7 @@ async function verifyTwilioScheme(req: VoiceRequest, key: string, header: string
     if (!isForm) return { ok: false, reason: "an unsigned body (no bodySHA256)" };
     params = new URLSearchParams(req.body);
   }
-  for (const url of urlCandidates(req.url)) if (sameText(await twilioSignature(key, url, params), header.trim())) return { ok: true };
+  for (const url of urlCandidates(req.url)) if (sameText(await twilioSignature(key, url, params, hash), header.trim())) return { ok: true };
   return { ok: false, reason: "signature mismatch" };
 }
 
@@ -217,7 +241,12 @@ function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Ad
   };
 }
 
-export const twilio = twimlFamily<TwilioCredentials>("twilio", (req, c) => verifyTwilioScheme(req, c.authToken, req.headers["x-twilio-signature"]));
+export const twilio = twimlFamily<TwilioCredentials>("twilio", (req, c) => {
+  const signer = twilioSigner(req, c);
+  return "error" in signer
+    ? Promise.resolve({ ok: false, reason: signer.error })
+    : verifyTwilioScheme(req, signer.key, req.headers["x-twilio-signature"], signer.hash);
+});
 export const signalwire = twimlFamily<SignalWireCredentials>("signalwire", (req, c) =>
   verifyTwilioScheme(req, c.signingKey, req.headers["x-signalwire-signature"] ?? req.headers["x-twilio-signature"]),
 );
