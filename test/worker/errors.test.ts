@@ -25,6 +25,7 @@ const ELSEWHERE: Record<string, string> = {
   numbers_not_configured: "numbers-orders.test.ts",
   over_budget: "numbers-autoscale.test.ts",
   order_closed: "numbers-orders.test.ts",
+  idempotency_key_reused: "numbers-orders.test.ts",
   missing_credentials: "conversions.test.ts",
   whisper_needs_caller_id: "calls-callback.test.ts",
 };

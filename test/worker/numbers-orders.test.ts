@@ -346,6 +346,39 @@ describe("Telnyx number orders", () => {
   });
 });
 
+describe("Idempotency-Key", () => {
+  it("a retry with the same key and body gets the first order, buys nothing more; another body is 409; no key, a second order", async () => {
+    const acct = await world("twilio");
+    const twilio = new FakeTwilio(stock("510", 10));
+    edge(twilio);
+    await order(acct, { country: "US", areaCode: "510", quantity: 1 });
+    await work(acct);
+    const send = (body: Record<string, unknown>, key?: string) =>
+      api("POST", "/v1/pools/ads/numbers", { key: acct.adminKey, body, headers: key ? { "Idempotency-Key": key } : {} });
+    const body = { add: ["+1 212 736 5001"], order: { country: "US", areaCode: "510", quantity: 2 } };
+    const first = await send(body, "retry-7f3c2a");
+    expect(first.status).toBe(202);
+    // The client timed out and sends it again: the same order, the add not applied twice.
+    const again = await send(body, "retry-7f3c2a");
+    expect([again.status, again.json.order.id]).toEqual([202, first.json.order.id]);
+    expect(again.json.trackingNumbers).toEqual(first.json.trackingNumbers);
+    await work(acct);
+    expect(twilio.purchases).toHaveLength(3);
+    const before = await dump(accountStub(acct.accountId));
+    const other = await send({ order: { country: "US", areaCode: "510", quantity: 5 } }, "retry-7f3c2a");
+    expect([other.status, other.json.error.code]).toEqual([409, "idempotency_key_reused"]);
+    expect(await dump(accountStub(acct.accountId))).toBe(before);
+    const bad = await send(body, "has space");
+    expect([bad.status, bad.json.error.code]).toEqual([400, "invalid_request"]);
+    // Without a key, each request is an order of its own.
+    const plain = [
+      await send({ order: { country: "US", areaCode: "510", quantity: 1 } }),
+      await send({ order: { country: "US", areaCode: "510", quantity: 1 } }),
+    ];
+    expect(new Set(plain.map((r) => r.json.order.id)).size).toBe(2);
+  });
+});
+
 describe("Telnyx asynchronous orders", () => {
   // Telnyx documents number orders as asynchronous: POST /number_orders answers "pending"; a number
   // is listed a moment later, or, with regulatory requirements, stays requirement-info-pending (or

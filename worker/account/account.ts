@@ -42,7 +42,7 @@ import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
 import type { DeskAccount } from "./desk-account";
 import { NumberDesk } from "./number-desk";
-import { NUMBER_ORDERS_MIGRATION } from "./number-orders";
+import { NUMBER_ORDERS_MIGRATION, ORDER_IDEMPOTENCY_MIGRATION } from "./number-orders";
 import { type DeliveryFilter, OUTBOX_DEAD_LETTER_MIGRATION, OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION, Outbox, type OutboxKind } from "./outbox";
 import { type PoolState, PoolSync, SYNC_MIGRATION, shardIndexes } from "./pool-sync";
 import { forwardTargetsOf, PoolRegistry, REGISTRY_MIGRATIONS, type Routing, type StoredPool } from "./registry";
@@ -96,6 +96,8 @@ export const MIGRATIONS = [
    ${AUTOSCALE_MIGRATION}`,
   // Crash-safe admin writes: Directory claims and releases not yet finished on both sides.
   CLAIM_JOURNAL_MIGRATION,
+  // An order's Idempotency-Key.
+  ORDER_IDEMPOTENCY_MIGRATION,
 ];
 
 export type { VoiceSecrets };
@@ -567,6 +569,16 @@ export class AccountObject extends DurableObject<Env> {
       if (!row) return accountNotFound();
       const pool = this.registry.get(poolId);
       return pool ? this.numbers.order(row, pool, request, origin, now) : poolNotFound(poolId);
+    });
+  }
+
+  /** orderNumbers with the API client's Idempotency-Key: a retry gets the order the first made (`replayed`). */
+  orderNumbersOnce(poolId: string, request: NumberRequest, origin: string, now: number, key: string): Promise<Result<{ order: Order; replayed: boolean }>> {
+    return this.serial(async () => {
+      const row = this.row();
+      if (!row) return accountNotFound();
+      const pool = this.registry.get(poolId);
+      return pool ? this.numbers.orderOnce(row, pool, request, origin, now, key) : poolNotFound(poolId);
     });
   }
 

@@ -73,8 +73,31 @@ export class NumberDesk {
     return typeof api === "string" ? fail(409, "numbers_not_configured", api) : ok(api);
   }
 
+  /**
+   * Queue an order of numbers into a pool, within its autoscale budget: the alarm works on it. With
+   * an Idempotency-Key already used, the order it made (`replayed`), if for the same pool and
+   * request; else 409.
+   */
+  async orderOnce(
+    row: AccountRow,
+    pool: StoredPool,
+    request: NumberRequest,
+    origin: string,
+    now: number,
+    key: string,
+  ): Promise<Result<{ order: Order; replayed: boolean }>> {
+    const made = this.orders.byIdempotencyKey(key);
+    if (made) {
+      return made.pool_id === pool.id && made.request === JSON.stringify(request)
+        ? ok({ order: this.orders.view(made), replayed: true })
+        : fail(409, "idempotency_key_reused", `Idempotency-Key ${key} was used for another request (order ${made.id} of pool ${made.pool_id})`);
+    }
+    const order = await this.order(row, pool, request, origin, now, key);
+    return order.ok ? ok({ order: order.value, replayed: false }) : order;
+  }
+
   /** Queue an order of numbers into a pool, within its autoscale budget: the alarm works on it. */
-  async order(row: AccountRow, pool: StoredPool, request: NumberRequest, origin: string, now: number): Promise<Result<Order>> {
+  async order(row: AccountRow, pool: StoredPool, request: NumberRequest, origin: string, now: number, key: string | null = null): Promise<Result<Order>> {
     const provider = await this.checkOrder(row, pool, request);
     if (!provider.ok) return provider;
     const budget = this.autoscaler.config(pool.id)?.max;
@@ -82,7 +105,7 @@ export class NumberDesk {
     if (budget !== undefined && after > budget) {
       return fail(400, "over_budget", `The pool would have ${after} numbers with this order, over its autoscale max of ${budget}`);
     }
-    const order = this.orders.create(pool.id, provider.value, request, origin, now);
+    const order = this.orders.create(pool.id, provider.value, request, origin, now, key);
     await this.host.schedule();
     return ok(this.orders.view(order));
   }

@@ -36,6 +36,11 @@ export const NUMBER_ORDERS_MIGRATION = `
   );
   CREATE INDEX provider_numbers_order ON provider_numbers (order_id);`;
 
+/** An order's Idempotency-Key (the API client's, on POST /v1/pools/{id}/numbers): a retry finds the order it made. */
+export const ORDER_IDEMPOTENCY_MIGRATION = `
+  ALTER TABLE number_orders ADD COLUMN idempotency_key TEXT;
+  CREATE UNIQUE INDEX number_orders_idempotency ON number_orders (idempotency_key) WHERE idempotency_key IS NOT NULL;`;
+
 export type OrderRow = {
   id: string;
   pool_id: string;
@@ -52,6 +57,7 @@ export type OrderRow = {
   next_attempt_at: number | null;
   created_at: number;
   updated_at: number;
+  idempotency_key: string | null;
 };
 
 export type NumberState = "ordered" | "bought" | "configured" | "added" | "parked" | "released";
@@ -74,10 +80,10 @@ export type ProviderNumberRow = {
 export class NumberOrders {
   constructor(private readonly sql: SqlStorage) {}
 
-  create(poolId: string, provider: OrderingProvider, request: NumberRequest, origin: string, now: number): OrderRow {
+  create(poolId: string, provider: OrderingProvider, request: NumberRequest, origin: string, now: number, idempotencyKey: string | null = null): OrderRow {
     const id = `ord_${randomId(20).replace(/[a-z]/g, (c, i: number) => (i % 2 ? c.toUpperCase() : c))}`;
     this.sql.exec(
-      "INSERT INTO number_orders (id, pool_id, provider, request, origin, status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+      "INSERT INTO number_orders (id, pool_id, provider, request, origin, status, next_attempt_at, created_at, updated_at, idempotency_key) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
       id,
       poolId,
       provider,
@@ -86,8 +92,13 @@ export class NumberOrders {
       now,
       now,
       now,
+      idempotencyKey,
     );
     return this.get(id)!;
+  }
+
+  byIdempotencyKey(key: string): OrderRow | null {
+    return this.sql.exec<OrderRow>("SELECT * FROM number_orders WHERE idempotency_key = ?", key).toArray()[0] ?? null;
   }
 
   get(id: string): OrderRow | null {

@@ -103,3 +103,15 @@ export const OrderParamSchema = z.object({
 });
 
 export const OrderListQuerySchema = z.object({ pool: PoolIdSchema.optional().openapi({ description: "Only this pool's orders." }) });
+
+/** An API client's Idempotency-Key on a request that orders numbers: a retry gets the order the first made. */
+export const IdempotencyHeaderSchema = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, "1-255 printable characters")
+    .optional()
+    .openapi({
+      description:
+        "Your key for this request (a UUID): sent again with the same body (a retry after a timeout), it answers the order the first one made instead of buying again; with another body, 409 idempotency_key_reused.",
+    }),
+});

@@ -4,7 +4,7 @@ import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
 import { poolLeases } from "../../pool/fan-out";
 import { errorResponses, PoolParamSchema } from "../../schemas/common";
-import { OrderSchema } from "../../schemas/orders";
+import { IdempotencyHeaderSchema, OrderSchema } from "../../schemas/orders";
 import { LeaseSchema, NumbersChangeSchema, PoolCreateSchema, PoolPatchSchema, PoolSchema } from "../../schemas/pool";
 import { adminAuth } from "../middleware/auth";
 import { ADMIN, createRouter, json } from "../router";
@@ -97,7 +97,7 @@ app.openapi(
     summary:
       "Add and/or remove tracking numbers without recreating the pool. A leased number being removed retires when its lease ends; a number bought through an order is released at the provider after lease + grace, unless a pool has it again. With `order`, numbers are bought into the pool (202 with the order).",
     security: ADMIN,
-    request: { params: PoolParamSchema, body: { required: true, ...json(NumbersChangeSchema) } },
+    request: { params: PoolParamSchema, headers: IdempotencyHeaderSchema, body: { required: true, ...json(NumbersChangeSchema) } },
     responses: {
       200: { description: "Pool", ...json(PoolSchema) },
       202: { description: "Numbers changed and an order queued", ...json(PoolSchema.extend({ order: OrderSchema })) },
@@ -109,8 +109,17 @@ app.openapi(
     const id = c.req.valid("param").id;
     const stub = account(c.env, c.var.accountId);
     if (!order) return c.json(unwrap(await stub.changeNumbers(id, change, Date.now())), 200);
+    const key = c.req.valid("header")["idempotency-key"];
+    const origin = new URL(c.req.url).origin;
+    if (key) {
+      // A retry of a request that was answered (or not) before: its order, and the pool as it is now (add/remove done then).
+      const once = unwrap(await stub.orderNumbersOnce(id, order, origin, Date.now(), key));
+      if (once.replayed) return c.json({ ...unwrap(await stub.getPool(id)), order: once.order }, 202);
+      const pool = change.add?.length || change.remove?.length ? unwrap(await stub.changeNumbers(id, change, Date.now())) : unwrap(await stub.getPool(id));
+      return c.json({ ...pool, order: once.order }, 202);
+    }
     // The order is checked (and queued) first: a refused order changes nothing.
-    const queued = unwrap(await stub.orderNumbers(id, order, new URL(c.req.url).origin, Date.now()));
+    const queued = unwrap(await stub.orderNumbers(id, order, origin, Date.now()));
     const pool = change.add?.length || change.remove?.length ? unwrap(await stub.changeNumbers(id, change, Date.now())) : unwrap(await stub.getPool(id));
     return c.json({ ...pool, order: queued }, 202);
   },
