@@ -5,7 +5,8 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { WAIT_MS } from "../../worker/account/order-runner";
+import { searchPlan, WAIT_MS } from "../../worker/account/order-runner";
+import { telnyxSearchParams } from "../../worker/numbers/telnyx";
 import { at, DEST, mockNetwork, type Seen, T0 } from "./calls-helpers";
 import { accountStub, allocate, api, type Created, createAccount, dump, sessionId, useTestClock } from "./helpers";
 import { FakeTelnyx, FakeTwilio, type Stock, stock, TELNYX_APP, TELNYX_KEY, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
@@ -438,6 +439,18 @@ describe("Telnyx asynchronous orders", () => {
     telnyx.activate();
     expect(await drive(acct, id)).toMatchObject({ status: "completed", progress: { added: 1 } });
     expect((await getPool(acct)).trackingNumbers).toEqual(telnyx.numbers());
+  });
+});
+
+describe("a wider search (fallback nearest) is for US and CA numbers only", () => {
+  it("Telnyx's best effort and Twilio's near searches are never asked for another country's numbers", () => {
+    const base = { type: "local", quantity: 2, sameStateOnly: false, fallback: "nearest" } as const;
+    expect(searchPlan({ ...base, country: "US", areaCode: "312" }, "telnyx", [])).toHaveLength(2);
+    expect(searchPlan({ ...base, country: "US", areaCode: "312" }, "twilio", ["+13125550100"])).toHaveLength(2);
+    for (const provider of ["telnyx", "twilio"]) expect(searchPlan({ ...base, country: "GB", areaCode: "161" }, provider, ["+441614960000"])).toHaveLength(1);
+    // "Only available in USA/CANADA" (Telnyx's reference): not sent for another country.
+    expect(telnyxSearchParams({ country: "US", type: "local", bestEffort: true, limit: 5 }).get("filter[best_effort]")).toBe("true");
+    expect(telnyxSearchParams({ country: "GB", type: "local", limit: 5 }).has("filter[best_effort]")).toBe(false);
   });
 });
 

@@ -52,7 +52,9 @@ export function searchPlan(r: NumberRequest, provider: string, known: readonly s
   const own = { country: r.country, type: r.type, areaCode: r.areaCode, city: r.city, region: r.region, near: r.near };
   const plan: { query: Omit<SearchQuery, "limit">; fallback: boolean }[] = [{ query: own, fallback: false }];
   if (r.fallback === "tollfree" && r.type !== "tollfree") plan.push({ query: { country: r.country, type: "tollfree" }, fallback: true });
-  if (r.fallback === "nearest") {
+  // A wider search exists only for US and CA numbers (Telnyx's best effort; Twilio's NearLatLong,
+  // NearNumber, InRegion): elsewhere `nearest` adds none, and a short order waits for stock.
+  if (r.fallback === "nearest" && (r.country === "US" || r.country === "CA")) {
     if (provider === "telnyx") plan.push({ query: { ...own, bestEffort: true }, fallback: true });
     else if (r.near) plan.push({ query: { ...own, near: { ...r.near, radiusMiles: Math.min(500, r.near.radiusMiles * 4) } }, fallback: true });
     else if (r.city && r.region) plan.push({ query: { ...own, city: undefined }, fallback: true });

@@ -36,7 +36,8 @@ export function telnyxSearchParams(q: SearchQuery): URLSearchParams {
   if (q.region) p.set("filter[administrative_area]", q.region);
   p.append("filter[features][]", "voice");
   p.set("filter[limit]", String(Math.min(q.limit, 100)));
-  p.set("filter[best_effort]", q.bestEffort ? "true" : "false");
+  // "Only available in USA/CANADA" (the API reference): not sent elsewhere.
+  if (q.country === "US" || q.country === "CA") p.set("filter[best_effort]", q.bestEffort ? "true" : "false");
   return p;
 }
 

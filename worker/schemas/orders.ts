@@ -45,7 +45,7 @@ export const NumberRequestSchema = z
     quantity: z.number().int().min(1).max(MAX_ORDER_QUANTITY),
     fallback: z.enum(ORDER_FALLBACKS).default("wait").openapi({
       description:
-        "When the area has too few numbers: buy toll-free numbers for the rest, search `nearest` (a wider area), or `wait` and search again every hour.",
+        "When the area has too few numbers: buy toll-free numbers for the rest, search `nearest` (a wider area: US and CA numbers only, elsewhere it waits), or `wait` and search again every hour.",
     }),
     provider: z.enum(ORDERING_PROVIDERS).optional().openapi({ description: "Provider to buy from; default: the pool's provider (or the account's)." }),
   })
