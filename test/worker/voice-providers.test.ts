@@ -309,13 +309,26 @@ describe("Twilio's published example, in workerd", () => {
 });
 
 describe("replays", () => {
-  /** A provider's signed inbound call, taken once (200), and the account's storage after it. */
-  async function takenOnce(provider: "telnyx" | "plivo" | "vonage", options?: { jti: false }) {
+  type Replayable = "telnyx" | "plivo" | "vonage";
+  /** The call as a whole ended (the number's status callback; Vonage: the application's event URL). */
+  const ended = (p: Replayable, id: string, number: string): Record<string, string> =>
+    p === "vonage"
+      ? { uuid: id, conversation_uuid: `CON-${id}`, status: "completed", direction: "inbound", duration: "50" }
+      : p === "plivo"
+        ? { CallUUID: id, To: bare(number), CallStatus: "completed", Event: "Hangup", Duration: "50", HangupCause: "NORMAL_CLEARING" }
+        : { CallSid: id, To: number, CallStatus: "completed", CallDuration: "50" };
+
+  /** A provider's signed inbound call and its status report, each taken once (200), and the account's storage after them. */
+  async function takenOnce(provider: Replayable, options?: { jti: false }) {
     const w = await providerWorld(provider);
     const v = await visit(w.acct);
-    const good = await signed(provider, w.keys, w.base, inboundFields(provider, nativeId(provider), v.number), T0, options);
-    expect((await send(good)).status).toBe(200);
-    return { w, v, good, before: await storage(w.acct, []) };
+    const id = nativeId(provider);
+    const inbound = await signed(provider, w.keys, w.base, inboundFields(provider, id, v.number), T0, options);
+    const first = await send(inbound);
+    expect(first.status).toBe(200);
+    const report = await signed(provider, w.keys, `${w.base}/status`, ended(provider, id, v.number), T0, { get: false, ...options });
+    expect((await send(report)).headers.get("X-DNI-Report")).toBe("merged");
+    return { w, v, inbound, answer: first.text, report, before: await storage(w.acct, []) };
   }
 
   /** The same request again: 401, told as a replay. */
@@ -325,46 +338,68 @@ describe("replays", () => {
     expect(replay.json.error.message).toMatch(/replay/);
   }
 
-  it("Telnyx: outside the 5-minute window, or a second time inside it: 401", async () => {
-    const { w, good, before } = await takenOnce("telnyx");
-    expect((await send(good)).status).toBe(401);
+  it.each(["telnyx", "plivo", "vonage"] as const)(
+    "%s: an inbound call sent again as it was (a provider retrying it) gets the first answer and stores nothing; a status report sent again is refused",
+    async (p) => {
+      const { w, inbound, answer, report, before } = await takenOnce(p);
+      const retry = await send(inbound);
+      expect([retry.status, retry.text]).toEqual([200, answer]);
+      await refusedAsReplay(report);
+      expect(await storage(w.acct, [])).toBe(before);
+    },
+  );
+
+  it("Vonage retrying the answer URL while the first request is still being answered: both get the one answer, one call is stored", async () => {
+    const w = await providerWorld("vonage");
+    const v = await visit(w.acct);
+    const id = nativeId("vonage");
+    const inbound = await signed("vonage", w.keys, w.base, inboundFields("vonage", id, v.number), T0);
+    const [a, b] = await Promise.all([send(inbound), send(inbound)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(b.text).toBe(a.text);
+    expect((await getCall(w.acct, id)).json.trackingNumber).toBe(v.number);
+    expect((await api("GET", "/v1/calls", { key: w.acct.adminKey })).json.calls).toHaveLength(1);
+  });
+
+  it("Telnyx: outside the 5-minute window, 401 even for the call already answered", async () => {
+    const { w, inbound, before } = await takenOnce("telnyx");
     at(T0 + 6 * 60_000);
-    expect((await send(good)).status).toBe(401);
+    expect((await send(inbound)).status).toBe(401);
     expect(await storage(w.acct, [])).toBe(before);
   });
 
   it("Telnyx: the same signature spelled otherwise (no padding, the URL-safe alphabet) is the same request: 401", async () => {
-    const { w, good, before } = await takenOnce("telnyx");
-    const sig = good.headers["telnyx-signature-ed25519"]!;
+    const { w, report, before } = await takenOnce("telnyx");
+    const sig = report.headers["telnyx-signature-ed25519"]!;
     for (const respelled of [sig.replace(/=+$/, ""), sig.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")]) {
-      await refusedAsReplay({ ...good, headers: { ...good.headers, "telnyx-signature-ed25519": respelled } });
+      await refusedAsReplay({ ...report, headers: { ...report.headers, "telnyx-signature-ed25519": respelled } });
     }
     expect(await storage(w.acct, [])).toBe(before);
   });
 
-  it("Plivo: a nonce is accepted once; the same signed request again is refused", async () => {
-    const { w, good, before } = await takenOnce("plivo");
+  it("Plivo: a nonce is accepted once; the same signed report an hour later is refused", async () => {
+    const { w, report, before } = await takenOnce("plivo");
     at(T0 + 60 * 60_000);
-    await refusedAsReplay(good);
+    await refusedAsReplay(report);
     expect(await storage(w.acct, [])).toBe(before);
   });
 
   it("Vonage: a token (jti) is accepted once, and not at all after 5 minutes", async () => {
-    const { w, v, good } = await takenOnce("vonage");
-    expect((await send(good)).status).toBe(401);
+    const { w, v, report } = await takenOnce("vonage");
+    await refusedAsReplay(report);
     const late = await signed("vonage", w.keys, w.base, inboundFields("vonage", nativeId("vonage"), v.number), T0);
     at(T0 + 6 * 60_000);
     expect((await send(late)).status).toBe(401);
   });
 
   it("Vonage: a token without a jti is accepted once, also when its signature is spelled otherwise", async () => {
-    const { w, good, before } = await takenOnce("vonage", { jti: false });
+    const { w, report, before } = await takenOnce("vonage", { jti: false });
     // The last of a 32-byte signature's 43 base64url characters carries 4 bits: its lowest two are no byte's.
     const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const auth = good.headers.Authorization!;
+    const auth = report.headers.Authorization!;
     const respelled = auth.slice(0, -1) + ALPHABET[ALPHABET.indexOf(auth.slice(-1)) ^ 1];
     expect(respelled).not.toBe(auth);
-    for (const a of [auth, respelled]) await refusedAsReplay({ ...good, headers: { ...good.headers, Authorization: a } });
+    for (const a of [auth, respelled]) await refusedAsReplay({ ...report, headers: { ...report.headers, Authorization: a } });
     expect(await storage(w.acct, [])).toBe(before);
   });
 });

@@ -52,6 +52,11 @@ export class CallAnswers {
 
   constructor(private readonly p: AnswerParts) {}
 
+  /** Whether a call was answered, or is being answered (a retry of it gets the same answer). */
+  known(callId: string): boolean {
+    return this.inflight.has(callId) || this.p.calls.answerOf(callId) !== null;
+  }
+
   /**
    * Answer an inbound call through `provider`, whose adapter renders the plan (`render`); a
    * repeated call id gets the stored answer and stores nothing.
