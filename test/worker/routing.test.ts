@@ -230,6 +230,10 @@ describe.each(NATIVE)("%s", (p) => {
     // The provider retrying the same callback (a fresh signature): the same next attempt.
     at(Date.now() + 1000);
     expect(read(p, (await post(p, w, answer.next!, noAnswer)).text).targets).toEqual([B]);
+    // …or the very request again, its signature, nonce or token too (a retry after a late answer).
+    const same = await signed(p, w.keys, answer.next!, noAnswer, Date.now(), { get: false });
+    expect(read(p, (await send(same)).text).targets).toEqual([B]);
+    expect(read(p, (await send(same)).text).targets).toEqual([B]);
     const done = await post(p, w, read(p, second.text).next!, dialEnded(p, id, "completed"));
     if (p === "vonage") expect(done.status).toBe(204);
     else expect(read(p, done.text)).toMatchObject({ targets: [], hangup: true });

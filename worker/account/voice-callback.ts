@@ -67,9 +67,10 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
   if (verdict.replay && events.replayed(verdict.replay.key, now)) {
     // A provider that did not get our answer in time retries the very same signed request (Vonage
     // after 1-5 s, twice): an inbound call already answered (or being answered) gets that answer
-    // again, and nothing is stored twice. Any other replay is refused.
+    // again, a dial attempt's end the same next attempt (both idempotent: nothing is stored twice).
+    // Any other replay is refused.
     const call = leg === "inbound" && fields.ok ? adapter.inbound(fields.value, now) : null;
-    if (!(call?.ok && deps.desk.answers.known(call.value.id))) {
+    if (!(leg === "next" || (call?.ok && deps.desk.answers.known(call.value.id)))) {
       console.warn("voice: replayed callback refused", { account: deps.account.id, provider, leg });
       return fail(401, "unauthorized", "This signed request was already received (replay)");
     }
