@@ -173,6 +173,8 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     watch = (root: Node) => observer.observe(root, { childList: true, subtree: true, characterData: true, attributeFilter: ["href"] }),
     /** Takes an allocation into use, swaps the page, and renews when the worker said (at once if that is past). */
     use = (answer: Cached) => {
+      // An answer to a request made before stop() (consent withdrawn): nothing is swapped or renewed.
+      if (STOPPABLE && !live) return;
       learn((allocation = answer));
       scan([doc.body]);
       DEBUG && report(answer, pairs, seen);
@@ -224,7 +226,10 @@ export const start = (config: Config, visit: Visit = session()): Api => {
             // the lease ends otherwise and the number shown goes to another visitor. A first view's
             // failure leaves the originals (allocation 1: nothing asks again).
             inFlight = 0;
-            allocation ? setTimeout(request, 2e4) : (allocation = 1);
+            if (allocation) {
+              const timer = setTimeout(request, 2e4);
+              if (STOPPABLE) renewal = timer;
+            } else allocation = 1;
             unhide();
             warn(e);
           }))),

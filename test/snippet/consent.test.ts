@@ -143,6 +143,44 @@ describe("granted", () => {
     expect(sent(f, 1).source.clickIds).toEqual({ gcl_aw: "GCL.1700000000.Cj0-cookie" });
   });
 
+  it("withdrawn while a failed renewal waits to be asked again, or while a renewal is in flight: nothing more is asked or swapped", async () => {
+    vi.useFakeTimers();
+    try {
+      const f = stubFetch();
+      const ok = f.getMockImplementation()!;
+      const dni = consentMode();
+      await dni("consent", true);
+      await dni.number();
+      expect(text()).toBe("Call (800) 555-0123");
+      // The renewal fails (offline): asked again in 20 s…
+      f.mockImplementation(async () => Promise.reject(new TypeError("Failed to fetch")));
+      await vi.advanceTimersByTimeAsync(f.answers[0].renew);
+      expect(f).toHaveBeenCalledTimes(2);
+      // …but the visitor withdraws first: no request after that.
+      await dni("consent", false);
+      f.mockImplementation(ok);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(f).toHaveBeenCalledTimes(2);
+      expect(stored()).toEqual(UNTOUCHED);
+      // A renewal in flight when consent is withdrawn: its late answer swaps and stores nothing.
+      let answer!: () => void;
+      f.mockImplementation(
+        (...args: Parameters<typeof ok>) => new Promise<Response>((resolve) => (answer = () => resolve(ok(...args) as unknown as Response))),
+      );
+      await dni("consent", true);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(f).toHaveBeenCalledTimes(3);
+      await dni("consent", false);
+      answer();
+      // Past its renewal time: the withdrawn instance asks nothing more.
+      await vi.advanceTimersByTimeAsync(f.answers[0].lease);
+      expect(f).toHaveBeenCalledTimes(3);
+      expect(stored()).toEqual(UNTOUCHED);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("withdrawn later: what was stored is removed", async () => {
     stubFetch();
     const dni = consentMode();
