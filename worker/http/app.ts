@@ -81,7 +81,15 @@ for (const routes of [
 
 app.openAPIRegistry.registerComponent("securitySchemes", "adminKey", { type: "http", scheme: "bearer", description: "Account admin key sk_…" });
 app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", { type: "http", scheme: "bearer", description: "Deployment operator token" });
-const DOC_CONFIG = { openapi: "3.1.0", info: { title: "edge-dni API", version: "1.0.0", description: "Dynamic number insertion at the edge." } };
+const DOC_CONFIG = {
+  openapi: "3.1.0",
+  info: {
+    title: "edge-dni API",
+    version: "1.0.0",
+    description:
+      "Dynamic number insertion at the edge. Every error is `{ error: { code, message, details? } }` with the status its operation declares; a method a path does not have is 405 `method_not_allowed`, with `Allow` listing those it has.",
+  },
+};
 let document: OpenApiDocument | undefined;
 app.get("/openapi.json", (c) => {
   document ??= refineDocument(app.getOpenAPI31Document(DOC_CONFIG) as unknown as OpenApiDocument);

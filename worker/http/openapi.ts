@@ -58,16 +58,41 @@ export function errorStatuses(method: string, path: string, op: Operation): Map<
     add(401, "unauthorized");
     add(404, "not_found");
   }
-  if (!allocate && !voice && params.some((p) => p.in === "path")) add(404, "not_found");
-  if (WRITES.has(method) && path.startsWith("/v1/pools")) {
-    add(409, "pool_exists", "number_conflict");
-  }
-  if (WRITES.has(method) && path.startsWith("/v1/pools")) add(503, "not_propagated");
+  if (!allocate && !voice && params.some((p) => p.in === "path")) add(404, ...notFound(path));
+  // What a write conflicts with, by the resource it writes.
+  const poolWrite = WRITES.has(method) && path.startsWith("/v1/pools") && !(method === "delete" && path.endsWith("/autoscale"));
+  if (method === "post" && path === "/v1/pools") add(409, "pool_exists");
+  if ((method === "post" && (path === "/v1/pools" || path === "/v1/pools/{id}/numbers")) || (method === "patch" && path === "/v1/pools/{id}"))
+    add(409, "number_conflict");
+  if (poolWrite && (path === "/v1/pools" || path.endsWith("/numbers") || path.endsWith("/autoscale"))) add(409, "numbers_not_configured");
+  if (method === "post" && path === "/v1/pools/{id}/numbers") add(409, "idempotency_key_reused");
+  if (method === "delete" && path === "/v1/orders/{id}") add(409, "order_closed");
+  if (method === "post" && path === "/v1/deliveries/{id}/redeliver") add(409, "not_configured");
+  if (method === "patch" && path === "/v1/account/voice") add(409, "number_conflict");
+  // A route the calls' provider cannot run: set on a pool, or the provider changed under one.
+  if ((method === "post" && path === "/v1/pools") || (method === "patch" && (path === "/v1/pools/{id}" || path === "/v1/account/voice")))
+    add(422, "route_not_supported");
+  if (poolWrite) add(503, "not_propagated");
+  // Credentials are sealed with SECRETS_KEY: without it they cannot be stored.
+  if (method === "patch" && (path === "/v1/account/voice" || path === "/v1/account/conversions")) add(503, "secrets_unavailable");
   if (body) {
     add(413, "payload_too_large");
-    add(415, "unsupported_media_type");
+    // /v1/allocate reads any body as JSON (the snippet sends text/plain).
+    if (!allocate) add(415, "unsupported_media_type");
   }
   return out;
+}
+
+/** The not-found codes of an operation's path parameters, by what the path names. */
+function notFound(path: string): string[] {
+  const codes: string[] = [];
+  if (path.startsWith("/v1/pools/{id}")) codes.push("pool_not_found");
+  if (path.endsWith("/autoscale")) codes.push("autoscale_not_set");
+  if (path.startsWith("/v1/calls/{id}")) codes.push("call_not_found");
+  if (path.startsWith("/v1/orders/{id}")) codes.push("order_not_found");
+  if (path.startsWith("/v1/deliveries/{id}")) codes.push("delivery_not_found");
+  if (path.startsWith("/v1/archive/")) codes.push("archive_not_found");
+  return codes.length ? codes : ["not_found"];
 }
 
 const DESCRIPTIONS: Record<number, string> = {
@@ -79,6 +104,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: "Conflict",
   413: "Body too large",
   415: "Unsupported content type",
+  422: "Not possible with this provider",
   429: "Too many requests",
   503: "Temporarily unavailable",
 };

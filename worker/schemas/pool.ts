@@ -91,7 +91,11 @@ export const PoolCreateSchema = z
     id: PoolIdSchema,
     ...fields,
     // With an order, the pool may start empty: the ordered numbers join it as they are bought.
-    trackingNumbers: z.array(PhoneInputSchema).max(MAX_TRACKING_NUMBERS).default([]),
+    trackingNumbers: z
+      .array(PhoneInputSchema)
+      .max(MAX_TRACKING_NUMBERS)
+      .default([])
+      .openapi({ description: "The pool's tracking numbers: at least one, unless `order` buys them (then none or some)." }),
     order: NumberRequestSchema.optional().openapi({
       description: "Numbers to buy from the voice provider into this pool (asynchronous: the answer carries the order; GET /v1/orders/{id}).",
     }),

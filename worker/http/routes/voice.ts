@@ -129,7 +129,11 @@ const body = {
 const responses = {
   200: {
     description: "The answer in the provider's format: TwiML / cXML / TeXML or Plivo XML, a Vonage NCCO, or the reference `{ actions }`.",
-    content: { "application/xml": { schema: z.string() }, "application/json": { schema: anyBody } },
+    content: {
+      "application/xml": { schema: z.string() },
+      // A Vonage NCCO is a JSON array of actions; the reference answer an object.
+      "application/json": { schema: z.union([z.array(anyBody), anyBody]) },
+    },
   },
   204: { description: "A Vonage event was recorded." },
   ...errorResponses,
