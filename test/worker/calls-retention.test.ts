@@ -221,3 +221,55 @@ describe("bounded call storage", () => {
     }
   });
 });
+
+/** Run the account object's alarms, as scheduled, until `until`. */
+async function runAccountAlarms(accountId: string, until: number) {
+  const stub = accountStub(accountId);
+  for (let i = 0; i < 500; i++) {
+    const next = await runInDurableObject(stub, (_i, s) => s.storage.getAlarm());
+    if (next === null || next > until) break;
+    at(Math.max(next, Date.now() + 1));
+    await runDurableObjectAlarm(stub);
+  }
+  at(until);
+}
+
+describe("dead deliveries are pruned", () => {
+  const CALLER = "+13105559876";
+  const SOURCE = {
+    name: "google-ads",
+    referrer: "https://www.google.com/",
+    landing: "https://www.shop.example/?gclid=PRIVgclidA1B2C3&utm_source=google&utm_medium=cpc",
+    clickIds: { gclid: "PRIVgclidA1B2C3" },
+    gaClientId: "555444333.1700000000",
+  };
+
+  it("a webhook that never succeeds: its dead outbox rows (caller number, gclid, GA client id) are pruned after 14 days too", { timeout: 60_000 }, async () => {
+    const { acct, voice } = await callWorld(1);
+    expect((await api("PATCH", "/v1/account", { key: acct.adminKey, body: { callRetentionDays: 7 } })).status).toBe(200);
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: HOOK } } })).status).toBe(200);
+    mockNetwork(() => new Response("down", { status: 503 }));
+    const v = await visit(acct, SOURCE);
+    const id = callId("dead");
+    expect((await ring(voice.callbackUrl, callBody(id, v.number, T0 + 1000, { callerNo: CALLER }))).status).toBe(200);
+    expect((await ring(`${voice.callbackUrl}/status`, { callId: id, status: "completed", duration: 42 })).status).toBe(200);
+
+    // 40 days of the account's own alarms: retries (75.7 h) end dead; daily upkeep moves, archives, prunes.
+    await runAccountAlarms(acct.accountId, T0 + 40 * DAY);
+    // The call is past its 7-day retention: gone from the API (archived to R2).
+    expect((await getCall(acct, id)).status).toBe(404);
+    const rows = await runInDurableObject(accountStub(acct.accountId), (_i, s) =>
+      s.storage.sql
+        .exec<{ status: string; payload: string; created_at: number }>("SELECT status, payload, created_at FROM outbox WHERE call_id = ?", id)
+        .toArray(),
+    );
+    const deliveries = await api("GET", "/v1/deliveries?status=dead&limit=50", { key: acct.adminKey });
+    expect({
+      outboxRowsLeft: rows.length,
+      statuses: [...new Set(rows.map((r) => r.status))],
+      payloadHasCaller: rows.some((r) => r.payload.includes(CALLER)),
+      payloadHasGclid: rows.some((r) => r.payload.includes("PRIVgclidA1B2C3")),
+      listedByApi: JSON.stringify(deliveries.json).includes(id),
+    }).toEqual({ outboxRowsLeft: 0, statuses: [], payloadHasCaller: false, payloadHasGclid: false, listedByApi: false });
+  });
+});

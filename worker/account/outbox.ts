@@ -276,7 +276,7 @@ export class Outbox {
   /** Prune rows that are done (delivered or given up) since before `before`; pending rows stay. */
   prune(before: number): number {
     return this.sql.exec(
-      "DELETE FROM outbox WHERE (status = 'delivered' AND delivered_at < ?) OR (status = 'failed' AND COALESCE(delivered_at, created_at) < ?)",
+      "DELETE FROM outbox WHERE (status = 'delivered' AND delivered_at < ?) OR (status IN ('dead', 'failed') AND COALESCE(delivered_at, created_at) < ?)",
       before,
       before,
     ).rowsWritten;
