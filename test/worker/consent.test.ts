@@ -3,12 +3,14 @@
  * lease, shown on the call; a denied visit keeps no click ids or GA client id whatever was sent; a
  * consent granted later on the same page (the same session renewing) is what the call gets.
  */
+
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ga4Payload } from "../../worker/account/deliveries";
 import { enrichSource } from "../../worker/domain/source";
 import type { Call } from "../../worker/schemas/calls";
 import { at, callBody, callId, callWorld, getCall, ring, T0, visit } from "./calls-helpers";
-import { allocate, useTestClock } from "./helpers";
+import { allocate, api, BROWSER_HEADERS, dump, ORIGIN, poolStub, useTestClock } from "./helpers";
 
 const DENIED = { adStorage: "denied", analyticsStorage: "denied", adUserData: "denied", adPersonalization: "denied" } as const;
 const GRANTED = { adStorage: "granted", analyticsStorage: "granted", adUserData: "granted", adPersonalization: "granted" } as const;
@@ -89,5 +91,78 @@ describe("consent at GA4", () => {
     expect(body({ analyticsStorage: "granted", adUserData: "denied" }).consent).toEqual({ ad_user_data: "DENIED" });
     // No consent signal on the page: GA4's default (nothing said).
     expect(body(null)).not.toHaveProperty("consent");
+  });
+});
+
+const ADS_WITHDRAWN = { adStorage: "denied", analyticsStorage: "granted", adUserData: "denied", adPersonalization: "denied" } as const;
+
+async function alloc(siteKey: string, body: Record<string, unknown>) {
+  const headers = { ...BROWSER_HEADERS, "Content-Type": "text/plain;charset=UTF-8", Origin: ORIGIN };
+  return api("POST", "/v1/allocate", { raw: JSON.stringify({ key: siteKey, ...body }), headers });
+}
+
+const decodeToken = (t: string) => new TextDecoder().decode(Uint8Array.from(atob(t.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)));
+
+describe("consent denied: nothing identifying is kept, whatever was sent", () => {
+  it("data-consent=anonymous, a second page view: the referrer (same-site, the landing URL) has its click id withheld too", async () => {
+    const { acct, voice, tracking } = await callWorld(1);
+    // What snippet/session.ts anonymous() sends on /contact after landing on /?gclid=…: landing withheld, referrer raw.
+    const r = await alloc(acct.siteKey, {
+      source: { landing: "https://www.shop.example/contact?gclid=withheld", referrer: "https://www.shop.example/?gclid=REALgclidREF123", consent: DENIED },
+    });
+    expect(r.status).toBe(200);
+    const pool = await dump(poolStub(acct.accountId, "web"));
+    const id = callId();
+    await ring(voice.callbackUrl, callBody(id, tracking[0]!, T0 + 1000));
+    const call = (await getCall(acct, id)).json;
+    expect(call.attributed).toBe(true);
+    expect({ pool: pool.includes("REALgclidREF123"), call: JSON.stringify(call).includes("REALgclidREF123") }).toEqual({ pool: false, call: false });
+  });
+
+  it("a denied visit landing through Google's linker (_gl, which url_passthrough adds: the GA client id and the click inside) keeps no _gl", async () => {
+    const { acct, voice, tracking } = await callWorld(1);
+    // _gl=1*<hash>*_ga*<base64 client id>*_gcl_aw*<base64 GCL.<ts>.<gclid>>
+    const gl = `1*1x2y3z*_ga*${btoa("555444333.1700000000").replace(/=+$/, "")}*_gcl_aw*${btoa("GCL.1700000000.REALgclidGL456").replace(/=+$/, "")}`;
+    const r = await alloc(acct.siteKey, {
+      source: { landing: `https://www.shop.example/pricing?gclid=withheld&_gl=${gl}`, referrer: "", consent: DENIED },
+    });
+    expect(r.status).toBe(200);
+    const pool = await dump(poolStub(acct.accountId, "web"));
+    const id = callId();
+    await ring(voice.callbackUrl, callBody(id, tracking[0]!, T0 + 1000));
+    const call = (await getCall(acct, id)).json;
+    expect({ pool: pool.includes("_gl="), call: String(call.source.landing).includes("_gl=") }).toEqual({ pool: false, call: false });
+  });
+
+  it("ad consent withdrawn on a continued session (analytics still granted): the token, the lease and the call lose the click id", async () => {
+    const { acct, voice, tracking } = await callWorld(1);
+    const first = await alloc(acct.siteKey, {
+      source: { landing: "https://www.shop.example/?gclid=REALgclidW789", referrer: "", gaClientId: "GA1.1.111.222", consent: GRANTED },
+    });
+    expect(first.status).toBe(200);
+    const token = first.json.token as string;
+    // Renewal after the visitor switched to "analytics only": the snippet sends the token (store.on stays true) and a withheld touch.
+    at(T0 + 40_000);
+    const again = await alloc(acct.siteKey, {
+      token,
+      source: { landing: "https://www.shop.example/contact", referrer: "https://www.shop.example/?gclid=withheld", consent: ADS_WITHDRAWN },
+    });
+    expect(again.status).toBe(200);
+    expect(again.json.session).toBe(first.json.session);
+    const stored = await runInDurableObject(poolStub(acct.accountId, "web"), (_i, s) =>
+      s.storage.sql
+        .exec<{ source: string | null }>("SELECT source FROM numbers WHERE session IS NOT NULL")
+        .toArray()
+        .map((r) => r.source),
+    );
+    const id = callId();
+    await ring(voice.callbackUrl, callBody(id, tracking[0]!, T0 + 41_000));
+    const call = (await getCall(acct, id)).json;
+    expect(call.source.consent.adStorage).toBe("denied");
+    expect({
+      lease: JSON.stringify(stored).includes("REALgclidW789"),
+      token: decodeToken(again.json.token).includes("REALgclidW789"),
+      callLanding: String(call.source.landing).includes("REALgclidW789"),
+    }).toEqual({ lease: false, token: false, callLanding: false });
   });
 });

@@ -84,21 +84,40 @@ const ownUrl = (landing: string | undefined): URL | null => {
   return url ? new URL(url.href) : null;
 };
 
+/**
+ * Google's linker parameters: `_gl` (Consent Mode's url_passthrough and cross-domain links: the GA
+ * client id and the ad click, encoded), `_ga` (its older form) and `gclsrc`.
+ */
+const LINKER = ["_gl", "_ga", "gclsrc"];
+
+/**
+ * A first touch with nothing the consent does not allow: no GA client id without analytics
+ * storage; no click ids without ad storage, in its fields or in its landing and referrer URLs
+ * (withheld there; a same-site referrer is the landing page with its click id); no linker
+ * parameters with either denied. The snippet withholds some already; anything may send them anyway.
+ */
+function withheld(first: Source, consent: Source["consent"]): Source {
+  const ads = consent?.adStorage === "denied";
+  const analytics = consent?.analyticsStorage === "denied";
+  if (!ads && !analytics) return first;
+  const out: Source = { ...first };
+  if (analytics) delete out.gaClientId;
+  if (ads) delete out.clickIds;
+  for (const field of ["landing", "referrer"] as const) {
+    const url = ownUrl(out[field]);
+    if (!url) continue;
+    const before = url.href;
+    for (const k of ads ? CLICK_ID_PARAMS : []) if (url.searchParams.get(k)) url.searchParams.set(k, WITHHELD);
+    for (const k of LINKER) url.searchParams.delete(k);
+    if (url.href !== before) out[field] = url.href;
+  }
+  return out;
+}
+
 /** A touch as a first touch: cut to size, no consent state, nothing the consent sent with it does not allow. */
 function firstOf(touch: Source | undefined): Source {
   const { consent, ...rest } = touch ?? {};
-  const first = cutSource(rest);
-  if (consent?.analyticsStorage === "denied") delete first.gaClientId;
-  if (consent?.adStorage === "denied") {
-    delete first.clickIds;
-    // The snippet sent them withheld already; anything else sent them anyway.
-    const url = ownUrl(first.landing);
-    if (url && CLICK_ID_PARAMS.some((k) => url.searchParams.get(k) && url.searchParams.get(k) !== WITHHELD)) {
-      for (const k of CLICK_ID_PARAMS) if (url.searchParams.get(k)) url.searchParams.set(k, WITHHELD);
-      first.landing = url.href;
-    }
-  }
-  return first;
+  return withheld(cutSource(rest), consent);
 }
 
 /** A new session, this touch its first (`campaign`: the touch's, when the caller has it already). */
@@ -138,7 +157,9 @@ export function decide(token: string | undefined, touch: Source | undefined): Se
     first.clickIds.gcl_aw ??= extra.clickIds.gcl_aw;
     first.clickIds.gcl_gb ??= extra.clickIds.gcl_gb;
   }
-  return { session: had.session, first, campaign, continued: true };
+  // Consent withdrawn since the first touch (ads now denied): what it kept goes too.
+  if (adsDenied(touch)) for (const k of CLICK_ID_PARAMS) if (campaign[k]) campaign[k] = WITHHELD;
+  return { session: had.session, first: withheld(first, touch?.consent), campaign, continued: true };
 }
 
 const asWritten = (v: string) => encodeURIComponent(v).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
