@@ -8,7 +8,7 @@ import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare
 import { describe, expect, it } from "vitest";
 import { callLogName, monthOf } from "../../worker/calllog/call-log";
 import { at, callBody, callId, callWorld, GOOGLE, getCall, mockNetwork, ring, T0, visit } from "./calls-helpers";
-import { accountStub, api, type Created, poolStub, useTestClock } from "./helpers";
+import { accountStub, api, type Created, dump, poolStub, useTestClock } from "./helpers";
 
 const DAY = 86_400_000;
 const HOOK = "https://hooks.example/dni";
@@ -234,7 +234,7 @@ async function runAccountAlarms(accountId: string, until: number) {
   at(until);
 }
 
-describe("dead deliveries are pruned", () => {
+describe("privacy: what outlives a call", () => {
   const CALLER = "+13105559876";
   const SOURCE = {
     name: "google-ads",
@@ -243,6 +243,27 @@ describe("dead deliveries are pruned", () => {
     clickIds: { gclid: "PRIVgclidA1B2C3" },
     gaClientId: "555444333.1700000000",
   };
+
+  it("erasing a call forgets its visit's touch in the pool object too (the live lease, then the lease history)", async () => {
+    const { acct, voice } = await callWorld(1);
+    mockNetwork();
+    const v = await visit(acct, SOURCE);
+    const id = callId("erase");
+    expect((await ring(voice.callbackUrl, callBody(id, v.number, T0 + 1000, { callerNo: CALLER }))).status).toBe(200);
+    expect((await getCall(acct, id)).json.source.clickIds.gclid).toBe("PRIVgclidA1B2C3");
+    const pool = poolStub(acct.accountId, "web");
+    expect(await dump(pool)).toContain("PRIVgclidA1B2C3");
+    expect((await api("DELETE", `/v1/calls/${id}`, { key: acct.adminKey })).status).toBe(204);
+    const live = await dump(pool);
+    at(v.expiresAt + 1000);
+    await runDurableObjectAlarm(pool);
+    const history = await runInDurableObject(pool, (_i, st) => JSON.stringify(st.storage.sql.exec("SELECT * FROM leases").toArray()));
+    expect(history).toContain(v.number); // the lease itself stays: which number, when
+    for (const secret of ["PRIVgclidA1B2C3", "555444333"]) {
+      expect(live).not.toContain(secret);
+      expect(history).not.toContain(secret);
+    }
+  });
 
   it("a webhook that never succeeds: its dead outbox rows (caller number, gclid, GA client id) are pruned after 14 days too", { timeout: 60_000 }, async () => {
     const { acct, voice } = await callWorld(1);

@@ -20,6 +20,7 @@ import { currentKeyId, STALE_SEAL } from "../platform/secrets";
 import { hasSchema, migrate } from "../platform/sql";
 import { directory } from "../platform/stubs";
 import type { PendingAlert } from "../pool/alerts";
+import { forgetSessionSource } from "../pool/fan-out";
 import type { Account, AccountPatch } from "../schemas/account";
 import type { AutoscaleConfig, AutoscaleView } from "../schemas/autoscale";
 import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
@@ -465,10 +466,16 @@ export class AccountObject extends DurableObject<Env> {
     return call ? ok(call) : fail(404, "call_not_found", `No call ${id} in this account`);
   }
 
-  /** Erasure: the call is deleted everywhere it is kept (this object, its month's log, the R2 archive). */
+  /**
+   * Erasure: the call is deleted everywhere it is kept (this object, its month's log, the R2
+   * archive), and its visit's touch forgotten on the lease in its pool's objects.
+   */
   async eraseCall(id: string): Promise<Result<true>> {
     const row = this.row();
     if (!row) return accountNotFound();
+    const call = await this.desk.get(row.id, id);
+    const pool = call?.session && call.pool ? this.registry.view(call.pool, row.default_pool) : null;
+    if (pool && call?.session) await forgetSessionSource(this.env, row.id, pool, call.session);
     return (await this.desk.erase(row.id, id)) ? ok(true) : fail(404, "call_not_found", `No call ${id} in this account`);
   }
 

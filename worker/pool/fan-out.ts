@@ -14,6 +14,11 @@ import { replayer, sizeForMisattribution } from "./replay-fan-out";
 
 const objectsOf = (env: Env, accountId: string, pool: Pool) => shardIndexes(pool).map((shard) => poolShard(env, accountId, pool.id, shard));
 
+/** Forget a session's touch on every object of the pool (erasure of one of its calls). */
+export async function forgetSessionSource(env: Env, accountId: string, pool: Pool, session: string): Promise<void> {
+  await Promise.all(objectsOf(env, accountId, pool).map((s) => s.forgetSource(session)));
+}
+
 /** Live leases of a pool, oldest first. */
 export async function poolLeases(env: Env, accountId: string, pool: Pool, now: number): Promise<Lease[]> {
   const parts = await Promise.all(objectsOf(env, accountId, pool).map((s) => s.liveLeases(now)));

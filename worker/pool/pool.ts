@@ -159,6 +159,19 @@ export class PoolObject extends DurableObject<Env> {
     return cancelled;
   }
 
+  /**
+   * Erasure of a call: the visit's touch (landing, referrer, click ids, GA client id) is forgotten on
+   * its lease, live or in the history; the lease itself stays (which number, when). Rows changed.
+   */
+  forgetSource(session: string): number {
+    if (!this.hasTables()) return 0;
+    return this.transaction(
+      () =>
+        this.ctx.storage.sql.exec("UPDATE numbers SET source = NULL WHERE session = ? AND source IS NOT NULL", session).rowsWritten +
+        this.ctx.storage.sql.exec("UPDATE leases SET source = NULL WHERE session = ? AND source IS NOT NULL", session).rowsWritten,
+    );
+  }
+
   /** A new site key or allowed origins (older gates are ignored). */
   setGate(gate: AccountGate): void {
     if (!hasSchema(this.ctx.storage)) return;
