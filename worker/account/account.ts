@@ -569,18 +569,17 @@ export class AccountObject extends DurableObject<Env> {
 
   // ---- Numbers from the provider (orders, release, autoscaling; logic in NumberDesk) ----
 
-  /** Queue an order of numbers into a pool: the alarm works on it; the answer is at once. */
-  orderNumbers(poolId: string, request: NumberRequest, origin: string, now: number): Promise<Result<Order>> {
-    return this.serial(async () => {
-      const row = this.row();
-      if (!row) return accountNotFound();
-      const pool = this.registry.get(poolId);
-      return pool ? this.numbers.order(row, pool, request, origin, now) : poolNotFound(poolId);
-    });
-  }
-
-  /** orderNumbers with the API client's Idempotency-Key: a retry gets the order the first made (`replayed`). */
-  orderNumbersOnce(poolId: string, request: NumberRequest, origin: string, now: number, key: string): Promise<Result<{ order: Order; replayed: boolean }>> {
+  /**
+   * Queue an order of numbers into a pool: the alarm works on it; the answer is at once. With the
+   * API client's Idempotency-Key, a retry gets the order the first made (`replayed`).
+   */
+  orderNumbers(
+    poolId: string,
+    request: NumberRequest,
+    origin: string,
+    now: number,
+    key: string | null = null,
+  ): Promise<Result<{ order: Order; replayed: boolean }>> {
     return this.serial(async () => {
       const row = this.row();
       if (!row) return accountNotFound();
@@ -603,7 +602,7 @@ export class AccountObject extends DurableObject<Env> {
     const order = await this.orderNumbers(input.id, request, origin, now);
     if (!order.ok) return order;
     const view = this.registry.view(input.id, this.row()!.default_pool)!;
-    return ok({ pool: view, order: order.value });
+    return ok({ pool: view, order: order.value.order });
   }
 
   getOrder(id: string): Result<Order> {

@@ -84,9 +84,9 @@ export class NumberDesk {
     request: NumberRequest,
     origin: string,
     now: number,
-    key: string,
+    key: string | null,
   ): Promise<Result<{ order: Order; replayed: boolean }>> {
-    const made = this.orders.byIdempotencyKey(key);
+    const made = key === null ? null : this.orders.byIdempotencyKey(key);
     if (made) {
       return made.pool_id === pool.id && made.request === JSON.stringify(request)
         ? ok({ order: this.orders.view(made), replayed: true })

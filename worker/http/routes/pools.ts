@@ -109,19 +109,13 @@ app.openapi(
     const id = c.req.valid("param").id;
     const stub = account(c.env, c.var.accountId);
     if (!order) return c.json(unwrap(await stub.changeNumbers(id, change, Date.now())), 200);
-    const key = c.req.valid("header")["idempotency-key"];
-    const origin = new URL(c.req.url).origin;
-    if (key) {
-      // A retry of a request that was answered (or not) before: its order, and the pool as it is now (add/remove done then).
-      const once = unwrap(await stub.orderNumbersOnce(id, order, origin, Date.now(), key));
-      if (once.replayed) return c.json({ ...unwrap(await stub.getPool(id)), order: once.order }, 202);
-      const pool = change.add?.length || change.remove?.length ? unwrap(await stub.changeNumbers(id, change, Date.now())) : unwrap(await stub.getPool(id));
-      return c.json({ ...pool, order: once.order }, 202);
-    }
-    // The order is checked (and queued) first: a refused order changes nothing.
-    const queued = unwrap(await stub.orderNumbers(id, order, origin, Date.now()));
-    const pool = change.add?.length || change.remove?.length ? unwrap(await stub.changeNumbers(id, change, Date.now())) : unwrap(await stub.getPool(id));
-    return c.json({ ...pool, order: queued }, 202);
+    const key = c.req.valid("header")["idempotency-key"] ?? null;
+    // The order is checked (and queued) first: a refused order changes nothing. A retry with its
+    // Idempotency-Key gets the first request's order, and the pool as it is (add/remove done then).
+    const queued = unwrap(await stub.orderNumbers(id, order, new URL(c.req.url).origin, Date.now(), key));
+    const changes = !queued.replayed && (change.add?.length || change.remove?.length);
+    const pool = changes ? unwrap(await stub.changeNumbers(id, change, Date.now())) : unwrap(await stub.getPool(id));
+    return c.json({ ...pool, order: queued.order }, 202);
   },
 );
 
