@@ -29,7 +29,7 @@ export async function api(method: string, path: string, opts: { key?: string; bo
   } catch {
     json = text;
   }
-  return { status: res.status, json, headers: res.headers };
+  return { status: res.status, json, headers: res.headers, text };
 }
 
 export async function createAccount(origins: string[] = [ORIGIN], name = "Acme"): Promise<Created> {

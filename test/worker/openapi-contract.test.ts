@@ -144,35 +144,19 @@ async function conform(method: string, template: string, res: Res, label = ""): 
   return out;
 }
 
-async function call(
-  method: string,
-  path: string,
-  opts: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
-): Promise<Res & { json: any }> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.key) headers.Authorization = `Bearer ${opts.key}`;
-  let body = opts.raw;
-  if (opts.body !== undefined) {
-    body = JSON.stringify(opts.body);
-    headers["Content-Type"] ??= "application/json";
-  }
-  const res = await SELF.fetch(`${BASE}${path}`, { method, headers, body });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = JSON.parse(text);
-  } catch {}
-  return { status: res.status, headers: res.headers, text, json };
-}
-
 /** Request, then check against the template; answers the response. */
-async function hit(method: string, template: string, path: string, opts: Parameters<typeof call>[2] = {}, label = "") {
-  const r = await call(method, path, opts);
+async function hit(method: string, template: string, path: string, opts: Parameters<typeof api>[2] = {}, label = "") {
+  const r = await api(method, path, opts);
   const o = await conform(method, template, r, label);
   return { ...r, problems: o };
 }
 
 const HOOK = "https://hooks.example/dni";
+/** What the snippet sends POST /v1/allocate with: a browser's headers, its body as text/plain, the site's Origin. */
+const SNIPPET_HEADERS = { ...BROWSER_HEADERS, "Content-Type": "text/plain;charset=UTF-8", Origin: ORIGIN };
+/** POST /v1/allocate as the snippet sends it (`headers` to send others), checked against the document. */
+const allocateChecked = (body: Record<string, unknown>, label = "", headers: Record<string, string> = SNIPPET_HEADERS) =>
+  hit("POST", "/v1/allocate", "/v1/allocate", { raw: JSON.stringify(body), headers }, label);
 
 useTestClock(T0, { silence: ["warn", "error"] });
 
@@ -252,62 +236,12 @@ describe("pools, allocation, leases, health, sizing, replay", () => {
     await hit("GET", "/v1/pools/{id}", "/v1/pools/nope", { key }, "missing");
     await hit("PATCH", "/v1/pools/{id}", "/v1/pools/web", { key, body: { name: "Web 2", exhaustionPolicy: "overflow", overflowNumber: "+12127365077" } });
     await hit("POST", "/v1/pools/{id}/numbers", "/v1/pools/web/numbers", { key, body: { add: freshNumbers(1) } });
-    for (let i = 0; i < 3; i++) {
-      await hit("POST", "/v1/allocate", "/v1/allocate", {
-        raw: JSON.stringify({ key: acct.siteKey, session: sessionId(), source: GOOGLE }),
-        headers: { ...BROWSER_HEADERS, "Content-Type": "text/plain;charset=UTF-8", Origin: ORIGIN },
-      });
-    }
-    await hit(
-      "POST",
-      "/v1/allocate",
-      "/v1/allocate",
-      {
-        raw: JSON.stringify({ key: acct.siteKey, session: sessionId(), pools: ["nope"] }),
-        headers: { ...BROWSER_HEADERS, "Content-Type": "text/plain;charset=UTF-8", Origin: ORIGIN },
-      },
-      "unknown pool",
-    );
-    await hit(
-      "POST",
-      "/v1/allocate",
-      "/v1/allocate",
-      {
-        raw: JSON.stringify({ key: acct.siteKey, session: sessionId() }),
-        headers: { ...BROWSER_HEADERS, "Content-Type": "text/plain;charset=UTF-8", Origin: "https://evil.example" },
-      },
-      "bad origin",
-    );
-    await hit(
-      "POST",
-      "/v1/allocate",
-      "/v1/allocate",
-      {
-        raw: JSON.stringify({ key: acct.siteKey, session: sessionId() }),
-        headers: { "Content-Type": "text/plain;charset=UTF-8", Origin: ORIGIN },
-      },
-      "not a browser",
-    );
-    await hit(
-      "POST",
-      "/v1/allocate",
-      "/v1/allocate",
-      {
-        raw: JSON.stringify({ key: "pk_nonsense", session: sessionId() }),
-        headers: { ...BROWSER_HEADERS, "Content-Type": "text/plain;charset=UTF-8", Origin: ORIGIN },
-      },
-      "bad key",
-    );
-    await hit(
-      "POST",
-      "/v1/allocate",
-      "/v1/allocate",
-      {
-        raw: JSON.stringify({ key: acct.adminKey, session: sessionId() }),
-        headers: { ...BROWSER_HEADERS, "Content-Type": "text/plain;charset=UTF-8", Origin: ORIGIN },
-      },
-      "admin key",
-    );
+    for (let i = 0; i < 3; i++) await allocateChecked({ key: acct.siteKey, session: sessionId(), source: GOOGLE });
+    await allocateChecked({ key: acct.siteKey, session: sessionId(), pools: ["nope"] }, "unknown pool");
+    await allocateChecked({ key: acct.siteKey, session: sessionId() }, "bad origin", { ...SNIPPET_HEADERS, Origin: "https://evil.example" });
+    await allocateChecked({ key: acct.siteKey, session: sessionId() }, "not a browser", { "Content-Type": "text/plain;charset=UTF-8", Origin: ORIGIN });
+    await allocateChecked({ key: "pk_nonsense", session: sessionId() }, "bad key");
+    await allocateChecked({ key: acct.adminKey, session: sessionId() }, "admin key");
     await hit("GET", "/v1/pools/{id}/leases", "/v1/pools/web/leases", { key });
     await hit("GET", "/v1/pools/{id}/numbers", "/v1/pools/web/numbers", { key });
     await hit("GET", "/v1/pools/{id}/numbers", "/v1/pools/web/numbers?limit=1", { key }, "paged");
@@ -333,12 +267,7 @@ describe("pools, allocation, leases, health, sizing, replay", () => {
       "empty trackingNumbers (schema default [])",
     );
     await createPool(acct, { id: "empty", name: "Empty", trackingNumbers: freshNumbers(1), destinations: ["+12127365002"] });
-    const hdr = { ...BROWSER_HEADERS, "Content-Type": "text/plain;charset=UTF-8", Origin: ORIGIN };
-    for (let i = 0; i < 2; i++)
-      await hit("POST", "/v1/allocate", "/v1/allocate", {
-        raw: JSON.stringify({ key: acct.siteKey, session: sessionId(), pools: ["tiny", "empty"] }),
-        headers: hdr,
-      });
+    for (let i = 0; i < 2; i++) await allocateChecked({ key: acct.siteKey, session: sessionId(), pools: ["tiny", "empty"] });
     await hit("GET", "/v1/pools/{id}/health", "/v1/pools/tiny/health", { key: acct.adminKey });
     await hit("GET", "/v1/pools/{id}/health", "/v1/pools/empty/health", { key: acct.adminKey }, "empty");
     await hit("GET", "/v1/pools/{id}/sizing", "/v1/pools/empty/sizing", { key: acct.adminKey }, "empty");
@@ -525,7 +454,7 @@ describe("errors particular to a route", () => {
 
   it("a method a documented path does not have: 405 in the error shape, with Allow (no operation to declare it on)", async () => {
     const acct = await createAccount();
-    const r = await call("PUT", "/v1/account", { key: acct.adminKey, body: {} });
+    const r = await api("PUT", "/v1/account", { key: acct.adminKey, body: {} });
     expect([r.status, r.json.error.code, r.headers.get("Allow")]).toEqual([405, "method_not_allowed", "GET, HEAD, PATCH"]);
     const o: string[] = [];
     validate({ $ref: "#/components/schemas/Error" }, r.json, "$", await doc(), o);
@@ -557,10 +486,8 @@ describe("native voice callbacks", () => {
     const before = problems.length;
     const acct = await createAccount();
     await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(1), destinations: [DEST], isDefault: true, maxNewLeasesPerMinute: 1 });
-    const hdr = { ...BROWSER_HEADERS, "Content-Type": "text/plain;charset=UTF-8", Origin: ORIGIN };
-    for (let i = 0; i < 3; i++)
-      await hit("POST", "/v1/allocate", "/v1/allocate", { raw: JSON.stringify({ key: acct.siteKey, session: sessionId() }), headers: hdr }, `rate ${i}`);
-    const js = await call("GET", "/dni.js");
+    for (let i = 0; i < 3; i++) await allocateChecked({ key: acct.siteKey, session: sessionId() }, `rate ${i}`);
+    const js = await api("GET", "/dni.js");
     await hit("GET", "/dni.js", "/dni.js", { headers: { "If-None-Match": js.headers.get("ETag") ?? "" } }, "304");
     expect(problems.slice(before)).toEqual([]);
   });
