@@ -3,10 +3,10 @@
  * pool of the account routes it any more: it was removed (or its pool deleted) and its last
  * possible lease + grace is over (the registry's `released_until`), and it was not put back in a
  * pool meanwhile. Until then it keeps routing calls to its pool. A number autoscaling removed is
- * parked instead: providers bill a month up front with no proration, so it is kept (and reused first
- * by the pool's next grow) until its month is about to renew, then released. A number an order bought and never
- * put in its pool (the order failed or was canceled first) is released at once. Failed releases
- * retry with backoff.
+ * parked instead: providers bill a month up front with no proration, so it is kept (and reused
+ * first by the pool's next grow) until its month is about to renew, then released. A number an
+ * order bought and never put in its pool (the order failed or was canceled first) is released at
+ * once. Failed releases retry with backoff.
  */
 import type { NumberApi } from "../numbers/types";
 import type { OrderingProvider } from "../schemas/orders";
@@ -14,10 +14,11 @@ import type { ProviderNumberRow } from "./number-orders";
 import { orderRetryMs } from "./order-runner";
 
 /**
- * Numbers to give back: added to a pool and no pool holds them (live or within lease + grace), or
+ * Numbers to give back: added to a pool and no pool holds them (live or within lease + grace);
+ * parked by autoscaling (release_next_at: shortly before their next renewal, set when parked); or
  * bought by an order that ended (failed, canceled) before they reached its pool: paid for, of no use.
  */
-const GIVE_BACK = `(p.state = 'added' OR (p.state IN ('bought', 'configured')
+const GIVE_BACK = `(p.state IN ('added', 'parked') OR (p.state IN ('bought', 'configured')
   AND EXISTS (SELECT 1 FROM number_orders o WHERE o.id = p.order_id AND o.status IN ('failed', 'canceled'))))`;
 /** Bought numbers no pool holds (live or within lease + grace), by when they may be released. */
 const IDLE = `FROM provider_numbers p WHERE ${GIVE_BACK} AND NOT EXISTS (
@@ -40,21 +41,6 @@ export function beforeRenewal(boughtAt: number, now: number): number {
 export class NumberRelease {
   constructor(private readonly sql: SqlStorage) {}
 
-  /** Parked numbers no pool routes any more, with when each is released (before its next renewal). */
-  private parked(now: number): { row: ProviderNumberRow; at: number }[] {
-    return (
-      this.sql
-        .exec<ProviderNumberRow>(
-          `SELECT p.* FROM provider_numbers p WHERE p.state = 'parked' AND NOT EXISTS (
-           SELECT 1 FROM pool_numbers n WHERE n.number = p.number AND (n.released_until IS NULL OR n.released_until > ?))`,
-          now,
-        )
-        .toArray()
-        // release_next_at: set when parked (before the renewal after that), or a failed release's retry.
-        .map((row) => ({ row, at: row.release_next_at ?? now }))
-    );
-  }
-
   /** When the sweep next has something to do: a held number's routing end, or a retry. */
   nextDue(): number | null {
     const t = this.sql
@@ -63,20 +49,13 @@ export class NumberRelease {
          FROM provider_numbers p WHERE ${GIVE_BACK} AND NOT EXISTS (SELECT 1 FROM pool_numbers n WHERE n.number = p.number AND n.released_until IS NULL)`,
       )
       .one().t;
-    const parked = this.parked(Date.now()).map((p) => p.at);
     // 0: no hold and no retry pending (its pool row is already purged): due now.
-    const due = [...(t === null ? [] : [Math.max(t, Date.now())]), ...parked];
-    return due.length ? Math.min(...due) : null;
+    return t === null ? null : Math.max(t, Date.now());
   }
 
   /** Release every number that is due; `api` is null when the provider's credentials are gone. */
   async sweep(api: (provider: OrderingProvider) => Promise<NumberApi | null>, now: number): Promise<void> {
-    const due = [
-      ...this.sql.exec<ProviderNumberRow>(`SELECT p.* ${IDLE} AND (p.release_next_at IS NULL OR p.release_next_at <= ?)`, now, now).toArray(),
-      ...this.parked(now)
-        .filter((p) => p.at <= now)
-        .map((p) => p.row),
-    ];
+    const due = this.sql.exec<ProviderNumberRow>(`SELECT p.* ${IDLE} AND (p.release_next_at IS NULL OR p.release_next_at <= ?)`, now, now).toArray();
     for (const row of due) {
       const client = await api(row.provider);
       const r = client
