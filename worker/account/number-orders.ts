@@ -6,9 +6,9 @@
  *
  * `provider_numbers` is every number the account bought through edge-dni: (ordered: the provider's
  * order is pending, e.g. on regulatory documents →) bought → configured (voice URLs set) → added (in
- * a pool) → released; autoscaling's removals are parked (kept, paid for, until their month is about to
- * renew: reused first by the next grow) before they are released (given back at the provider once no pool of the
- * account routes it any more: after removal + lease + grace; number-release.ts).
+ * a pool) → released (given back at the provider once no pool of the account routes it any more:
+ * after removal + lease + grace; number-release.ts). Autoscaling's removals are parked first: kept,
+ * paid for, until their month is about to renew, and reused first by the next grow.
  */
 import { randomId } from "../platform/crypto";
 import type { NumberRequest, Order, OrderingProvider, OrderStatus } from "../schemas/orders";
@@ -40,6 +40,9 @@ export const NUMBER_ORDERS_MIGRATION = `
 export const ORDER_IDEMPOTENCY_MIGRATION = `
   ALTER TABLE number_orders ADD COLUMN idempotency_key TEXT;
   CREATE UNIQUE INDEX number_orders_idempotency ON number_orders (idempotency_key) WHERE idempotency_key IS NOT NULL;`;
+
+/** The statuses of an order still working (it may buy more). */
+const OPEN = "('pending', 'running', 'waiting')";
 
 export type OrderRow = {
   id: string;
@@ -142,20 +145,20 @@ export class NumberOrders {
    * when not open.
    */
   cancel(id: string, reason: string, now: number): boolean {
-    const stopped =
+    return (
       this.sql.exec(
-        "UPDATE number_orders SET status = 'canceled', last_error = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status IN ('pending', 'running', 'waiting')",
+        `UPDATE number_orders SET status = 'canceled', last_error = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status IN ${OPEN}`,
         reason,
         now,
         id,
-      ).rowsWritten > 0;
-    return stopped;
+      ).rowsWritten > 0
+    );
   }
 
   /** The open orders of a pool (to cancel with it). */
   openOf(poolId: string): string[] {
     return this.sql
-      .exec<{ id: string }>("SELECT id FROM number_orders WHERE pool_id = ? AND status IN ('pending', 'running', 'waiting')", poolId)
+      .exec<{ id: string }>(`SELECT id FROM number_orders WHERE pool_id = ? AND status IN ${OPEN}`, poolId)
       .toArray()
       .map((r) => r.id);
   }
@@ -163,9 +166,7 @@ export class NumberOrders {
   /** Numbers still to come into a pool from its open orders. */
   onOrder(poolId: string): number {
     let n = 0;
-    for (const o of this.sql
-      .exec<OrderRow>("SELECT * FROM number_orders WHERE pool_id = ? AND status IN ('pending', 'running', 'waiting')", poolId)
-      .toArray()) {
+    for (const o of this.sql.exec<OrderRow>(`SELECT * FROM number_orders WHERE pool_id = ? AND status IN ${OPEN}`, poolId).toArray()) {
       const live = this.numbersOf(o.id).filter((r) => r.state !== "released").length;
       n += Math.max(0, (JSON.parse(o.request) as NumberRequest).quantity - live);
     }
