@@ -106,10 +106,13 @@ function withheld(first: Source, consent: Source["consent"]): Source {
   for (const field of ["landing", "referrer"] as const) {
     const url = ownUrl(out[field]);
     if (!url) continue;
-    const before = url.href;
-    for (const k of ads ? CLICK_ID_PARAMS : []) if (url.searchParams.get(k)) url.searchParams.set(k, WITHHELD);
-    for (const k of LINKER) url.searchParams.delete(k);
-    if (url.href !== before) out[field] = url.href;
+    // Only a URL with something to take out is written anew (a query re-serializes otherwise).
+    const clicks = ads ? CLICK_ID_PARAMS.filter((k) => url.searchParams.get(k) && url.searchParams.get(k) !== WITHHELD) : [];
+    const linker = LINKER.filter((k) => url.searchParams.has(k));
+    if (!clicks.length && !linker.length) continue;
+    for (const k of clicks) url.searchParams.set(k, WITHHELD);
+    for (const k of linker) url.searchParams.delete(k);
+    out[field] = url.href;
   }
   return out;
 }
