@@ -4,8 +4,9 @@
  * step takes back the pool's parked numbers first, then orders the rest; a shrink step removes the
  * pool's longest-idle bought numbers (never one shown or called within lease + grace, never one
  * leased) and parks them: providers bill a month up front, so they are released only shortly
- * before their next renewal (number-release.ts), and a busy/quiet day does not buy numbers again. Every step, applied or only recommended (dryRun), is
- * written to the pool's history and queued as a `pool.scaled` alert through the outbox.
+ * before their next renewal (number-release.ts), and a busy/quiet day does not buy numbers again.
+ * Every step, applied or only recommended (dryRun), is written to the pool's history and queued as
+ * a `pool.scaled` alert through the outbox.
  */
 import { decideScale } from "../domain/autoscale";
 import type { AutoscaleConfig, AutoscaleView, ScaleEvent } from "../schemas/autoscale";
