@@ -11,8 +11,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PhoneParts, SESSION_ID_PATTERN } from "../../shared/protocol";
-import { adminCall, createAccountWithPool, freePort } from "./harness";
+import { type AllocateResponse, type PhoneParts, SESSION_ID_PATTERN } from "../../shared/protocol";
+import { adminCall, createAccountWithPool, DESKTOP_UA, freePort } from "./harness";
 import { answer, body, fetched, href, london, numberOf, ready, text, us, useSnippetBed, type View } from "./visit";
 
 const range = (base: number, n: number) => Array.from({ length: n }, (_, i) => `+${base + i}`);
@@ -109,6 +109,8 @@ beforeAll(async () => {
   for (const p of [
     { id: "uk", name: "London", trackingNumbers: range(442079460100, 10), destinations: [UK] },
     { id: "ads", name: "Paid search", trackingNumbers: range(18775550100, 10), destinations: [US] },
+    // Two numbers, recycled when full, for a page whose number goes to another visitor while it is open.
+    { id: "busy", name: "Busy", trackingNumbers: range(18665550100, 2), destinations: [US], exhaustionPolicy: "recycle", leaseSeconds: 60 },
   ]) {
     const r = await adminCall(bed.worker.url, "POST", "/v1/pools", adminKey, p);
     expect(r.status).toBe(201);
@@ -118,6 +120,9 @@ beforeAll(async () => {
     "/": html(HOME, { attrs: 'data-pool="web,uk"', title: "Acme — call (800) 555-0199" }),
     "/contact": html(contact, { attrs: 'data-pool="web,uk"' }),
     "/spa": html(`<div id="app">Loading…</div>`),
+    "/busy": html(`<p id="a">Call (800) 555-0199</p><p id="b">Toll-free: 1-800-555-0199</p><a id="tel" href="tel:+18005550199">Call</a>`, {
+      attrs: 'data-pool="busy"',
+    }),
     // Numbers split over inline elements, and near misses: no text of it is phone-like on its own.
     "/split": html(`
       <p id="sp-strong">Call <strong>800</strong>.<strong>555</strong>.0199</p>
@@ -303,6 +308,42 @@ describe("repeat views", () => {
     expect(await text(v, "#c-uk")).toBe(london(u.nsn).national);
     expect(await fetched(v)).toBe(0); // this page view (the contact page) asked nothing
     expect(v.allocs).toHaveLength(1);
+  });
+});
+
+describe("a page open while its number goes to another visitor", () => {
+  /** A new visitor's first view of the busy pool's page, as its snippet asks: its number. */
+  const visitor = async () => {
+    const r = await fetch(`${bed.worker.url}/v1/allocate`, {
+      method: "POST",
+      headers: { "Content-Type": "text/plain", Origin: bed.site.url, "User-Agent": DESKTOP_UA, "Accept-Language": "en", "Sec-Fetch-Mode": "cors" },
+      body: JSON.stringify({ key: siteKey, pool: "busy", source: { landing: `${bed.site.url}/busy` } }),
+    });
+    expect(r.status).toBe(200);
+    return ((await r.json()) as AllocateResponse).pools[0]!.number!;
+  };
+
+  it("shows the session's new number after the renewal, not the one now another visitor's", async () => {
+    const v = await bed.view();
+    // The page's timers run on a clock the test moves (the renewal is due 45 s on).
+    await v.page.clock.install();
+    await v.page.goto(`${bed.site.url}/busy`);
+    await ready(v.page);
+    await changed(v, "#a", "Call (800) 555-0199");
+    const mine = numberOf(await answer(v), "busy");
+    expect(await text(v, "#a")).toBe(`Call ${us(mine.nsn).paren}`);
+    // Two more visitors: the pool is full, and the second gets this page's number (its lease ends first).
+    const other = await visitor();
+    expect(await visitor()).toEqual(mine);
+    await v.page.clock.fastForward(46_000);
+    await changed(v, "#a", `Call ${us(mine.nsn).paren}`);
+    const renewed = await answer(v, 1);
+    const now = numberOf(renewed, "busy");
+    expect(now).toEqual(other);
+    expect(renewed.session).toBe((await answer(v)).session);
+    expect(await text(v, "#a")).toBe(`Call ${us(now.nsn).paren}`);
+    expect(await text(v, "#b")).toBe(`Toll-free: ${us(now.nsn).dashes}`);
+    expect(await href(v, "#tel")).toBe(`tel:${now.e164}`);
   });
 });
 

@@ -6,8 +6,9 @@
  * new session begins (crypto.randomUUID) with this page view's touch as its first.
  *
  * The snippet keeps the session as a token (`AllocateResponse.token`, opaque to it) and sends it
- * back with this page view's touch. The token is base64url of `{session, first, campaign}` (JSON),
- * not signed: it claims nothing a request could not claim itself (any session id, any first
+ * back with this page view's touch. The token is base64url of `{session, first, campaign, shown}`
+ * (JSON; `shown`: the numbers the answer gave, by pool, which the page that sends it back shows:
+ * domain/former-numbers.ts), not signed: it claims nothing a request could not claim itself (any session id, any first
  * touch), and it is validated like the rest of the body. A token that does not decode to one is
  * dropped (a new session), not refused: refusing would leave a visitor whose storage holds a broken
  * one without a number until it is cleared.
@@ -20,10 +21,11 @@
  * consent no GA client id.
  */
 import { z } from "@hono/zod-openapi";
-import { CLICK_ID_PARAMS, SESSION_ID_PATTERN } from "../../shared/protocol";
+import { CLICK_ID_PARAMS, MAX_POOLS_PER_ALLOCATION, POOL_ID_PATTERN, SESSION_ID_PATTERN } from "../../shared/protocol";
 import { parsedUrl } from "../../shared/url";
 import { base64urlDecode, base64urlOfText } from "../platform/base64url";
 import { type Source, SourceSchema } from "../schemas/allocate";
+import type { Shown } from "./former-numbers";
 import { cutSource, VALUE_MAX, WITHHELD } from "./source";
 
 /** Campaign parameters: another value of any of them starts a new session. The first eight are click ids. */
@@ -38,6 +40,8 @@ export interface Session {
   first: Source;
   /** The first touch's campaign values (from its whole landing URL, cut to 200 characters). */
   campaign: Partial<Record<CampaignKey, string>>;
+  /** The numbers the answer this token came with gave, by pool: what its page shows (none: undefined). */
+  shown?: Shown | undefined;
 }
 
 const TokenSchema = z
@@ -48,10 +52,14 @@ const TokenSchema = z
       .object(Object.fromEntries(CAMPAIGN.map((k) => [k, z.string().max(VALUE_MAX)])) as Record<CampaignKey, z.ZodString>)
       .partial()
       .strict(),
+    shown: z
+      .record(z.string().regex(POOL_ID_PATTERN), z.string().regex(/^\+[1-9]\d{1,14}$/))
+      .refine((shown) => Object.keys(shown).length <= MAX_POOLS_PER_ALLOCATION)
+      .optional(),
   })
   .strict();
 
-export const encodeToken = ({ session, first, campaign }: Session): string => base64urlOfText(JSON.stringify({ session, first, campaign }));
+export const encodeToken = ({ session, first, campaign, shown }: Session): string => base64urlOfText(JSON.stringify({ session, first, campaign, shown }));
 
 /** The session a token holds, or null for anything that is not one of ours. */
 export function decodeToken(token: string): Session | null {
@@ -140,12 +148,14 @@ export function decide(token: string | undefined, touch: Source | undefined): Se
   const had = token === undefined ? null : decodeToken(token);
   const now = campaignOf(touch);
   if (!had) return { ...begin(touch, undefined, now), continued: false };
+  // What the page shows goes with it whichever session this request is in (domain/former-numbers.ts).
+  const { shown } = had;
   const fresh = CAMPAIGN.some((k) => {
     const v = now[k];
     if (!v || v === had.campaign[k]) return false;
     return !(CLICK_IDS.has(k) && (v === WITHHELD || had.campaign[k] === WITHHELD));
   });
-  if (fresh) return { ...begin(touch, undefined, now), continued: false };
+  if (fresh) return { ...begin(touch, undefined, now), shown, continued: false };
   const first: Source = { ...had.first };
   const campaign = { ...had.campaign };
   const extra = firstOf(touch);
@@ -162,7 +172,7 @@ export function decide(token: string | undefined, touch: Source | undefined): Se
   }
   // Consent withdrawn since the first touch (ads now denied): what it kept goes too.
   if (adsDenied(touch)) for (const k of CLICK_ID_PARAMS) if (campaign[k]) campaign[k] = WITHHELD;
-  return { session: had.session, first: withheld(first, touch?.consent), campaign, continued: true };
+  return { session: had.session, first: withheld(first, touch?.consent), campaign, shown, continued: true };
 }
 
 const asWritten = (v: string) => encodeURIComponent(v).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

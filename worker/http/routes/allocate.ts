@@ -17,6 +17,7 @@ import { type EveryNumber, pattern } from "../../../shared/pattern";
 import type { PoolAllocation } from "../../../shared/protocol";
 import { classify } from "../../../shared/rules";
 import { anyNumber } from "../../domain/any-number";
+import { formerNumbers, namedForDestinations, shownOf } from "../../domain/former-numbers";
 import { parseKey } from "../../domain/keys";
 import { begin, campaignPattern, decide, encodeToken, type Session } from "../../domain/session";
 import { enrichSource } from "../../domain/source";
@@ -108,13 +109,27 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   // The session: the caller's, else the token's unless this touch brings another campaign click.
   const visit: Session & { continued?: boolean } = body.session !== undefined ? begin(body.source, body.session) : decide(body.token, body.source);
   const { first } = visit;
-  const kept = { session: visit.session, token: encodeToken(visit), campaign: campaignPattern(visit.campaign) };
+  const campaign = campaignPattern(visit.campaign);
   // The source rules, here rather than in the snippet (its size), on the first touch: a name and the pools.
   const picked = classify(body.sources ?? "", first.landing, first.referrer, body.pools ?? (body.pool ? body.pool.split(",") : undefined), () => {});
   const name = body.sources === undefined ? (first.name ?? picked.name) : picked.name;
   const now = Date.now();
   if (picked.pools === null)
-    return answer({ ...kept, now, source: name, pools: [], pattern: pattern([]), lease: leaseMs([], now), renew: renewMs([], now) }, 200, origin);
+    return answer(
+      {
+        session: visit.session,
+        token: encodeToken({ ...visit, shown: undefined }),
+        campaign,
+        now,
+        source: name,
+        pools: [],
+        pattern: pattern([]),
+        lease: leaseMs([], now),
+        renew: renewMs([], now),
+      },
+      200,
+      origin,
+    );
   const result = await allocateFromPools(c.env, {
     accountId: key.accountId,
     siteKey: body.key,
@@ -141,9 +156,23 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   }
   const { pools } = result.value;
   const at = result.value.now;
-  const { numbers, pairs } = findings(pools, name, dialTrunk);
+  // The numbers the page shows that its pools no longer give it are found too, and written over
+  // (domain/former-numbers.ts); the token names what this answer gives.
+  const former = formerNumbers(pools, visit.shown);
+  const all = former.length ? [...pools, ...former] : pools;
+  const { numbers, pairs } = findings(all, name, dialTrunk);
+  const token = encodeToken({ ...visit, shown: shownOf(pools) });
   return answer(
-    { ...result.value, ...kept, source: name, pattern: patternOf(pools, numbers), pairs, lease: leaseMs(pools, at), renew: renewMs(pools, at) },
+    {
+      ...result.value,
+      token,
+      campaign,
+      source: name,
+      pattern: patternOf(all, numbers),
+      pairs: namedForDestinations(pairs, former, pools),
+      lease: leaseMs(pools, at),
+      renew: renewMs(pools, at),
+    },
     200,
     origin,
   );
