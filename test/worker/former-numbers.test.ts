@@ -27,7 +27,6 @@ async function ask(siteKey: string, token?: string, pools?: string[]): Promise<A
   return r.json;
 }
 
-const national = (a: AllocateResponse, pool = 0) => a.pools[pool]!.number!.national;
 const tokenBody = (token: string) => JSON.parse(new TextDecoder().decode(base64urlDecode(token)!));
 
 async function setup(size: number, extra: Record<string, unknown> = {}) {
