@@ -37,6 +37,11 @@ export function checkNumberRequest(r: NumberRequest, provider: OrderingProvider)
   if (r.areaCode !== undefined && r.type !== "local" && r.type !== "tollfree") {
     return fail(400, "invalid_number_request", `areaCode applies to local or toll-free numbers, not ${r.type}`);
   }
+  // NANP countries (US, CA, the Caribbean's +1) number mobiles in the same area codes as fixed lines:
+  // neither provider lists a mobile type there (Twilio answers 404), so it is refused before a search.
+  if (r.type === "mobile" && getCountryCallingCode(r.country as CountryCode) === "1") {
+    return fail(400, "unsupported_search", `${r.country} has no mobile numbers of their own (+1 numbers a mobile in a local area code): ask for type local`);
+  }
   if (r.areaCode !== undefined) {
     const home = areaCodeCountry(r.country, r.areaCode);
     if (home !== r.country) {
