@@ -352,3 +352,65 @@ describe("secrets stay secret", () => {
     expect(logged.join("\n")).not.toMatch(/ya29\.|Bearer /);
   });
 });
+
+describe("uploads that wait for days", () => {
+  const DAY = 86_400_000;
+  /** One table's rows from a dump of an object's storage. */
+  const tableOf = (dumped: string, name: string) =>
+    ((JSON.parse(dumped) as [string, Record<string, unknown>[]][]).find(([t]) => t === name)?.[1] ?? []) as Record<string, unknown>[];
+
+  it("resumed after the call moved to its month's log: the call shows the upload as uploaded, not paused", async () => {
+    const { acct, voice } = await callWorld(1);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    ads.revoked = true;
+    const id = await adCall(acct, voice, { gclid: "gclid-late-resume" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "pending", reason: expect.stringContaining("paused") });
+    // Five days on, the daily upkeep has moved the call to its month's log; new credentials resume the upload.
+    at(T0 + 5 * DAY);
+    await alarm(acct);
+    expect(tableOf(await dump(accountStub(acct.accountId)), "calls")).toEqual([]);
+    ads.revoked = false;
+    expect((await conversions(acct, { googleAds: GOOGLE_SETTINGS })).status).toBe(200);
+    at(T0 + 5 * DAY + 60_000);
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(1);
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded", reason: null });
+    expect(await deliveryOf(acct, id)).toMatchObject({ status: "delivered" });
+  });
+
+  it("paused past the platforms' 90-day window: given up with the reason, and its payload (click id, caller) pruned later", async () => {
+    const { acct, voice } = await callWorld(1);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    ads.revoked = true;
+    const id = await adCall(acct, voice, { gclid: "gclid-never-resumed" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    // The daily upkeep, day by day: still waiting on day 89.
+    for (let day = 1; day <= 89; day += 4) {
+      at(T0 + day * DAY);
+      await alarm(acct);
+    }
+    expect(await deliveryOf(acct, id)).toMatchObject({ status: "pending" });
+    at(T0 + 91 * DAY);
+    await alarm(acct);
+    const reason = "not uploaded within 90 days of the call: the ad platforms take no conversion for a click that old";
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "failed", reason });
+    expect(await deliveryOf(acct, id)).toMatchObject({ status: "dead", lastError: reason });
+    // New credentials now send nothing: no platform would take it.
+    ads.revoked = false;
+    expect((await conversions(acct, { googleAds: GOOGLE_SETTINGS })).status).toBe(200);
+    at(T0 + 91 * DAY + 60_000);
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(0);
+    // Two weeks on, the given-up row is pruned with what it held.
+    at(T0 + 106 * DAY);
+    await alarm(acct);
+    const outbox = tableOf(await dump(accountStub(acct.accountId)), "outbox");
+    expect(outbox.filter((r) => r.call_id === id)).toEqual([]);
+    expect(JSON.stringify(outbox)).not.toContain("gclid-never-resumed");
+  });
+});

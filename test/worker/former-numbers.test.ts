@@ -122,7 +122,10 @@ describe("a number the page still shows after its session lost it", () => {
   it("a token naming numbers that are no phone numbers, or a destination, changes nothing but its own page's answer", async () => {
     const acct = await setup(2);
     const forge = (shown: unknown) =>
-      btoa(JSON.stringify({ session: "forged-session-0001", first: {}, campaign: {}, shown })).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+      btoa(JSON.stringify({ session: "forged-session-0001", first: {}, campaign: {}, shown }))
+        .replace(/\+/g, "-")
+        .replace(/\//g, "_")
+        .replace(/=+$/, "");
     // Not a number anywhere: left out.
     const odd = await ask(acct.siteKey, forge({ web: "+999123" }));
     expect(odd.session).toBe("forged-session-0001");

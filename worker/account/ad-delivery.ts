@@ -2,12 +2,14 @@
  * One alarm run's ad uploads: the due google_ads / microsoft_ads outbox rows go to their platform
  * in one request each (partial failure), and each row's verdict is recorded on the outbox row and
  * on its call (`conversions`, shown by GET /v1/calls/{id}). A platform whose credentials stopped
- * working is marked (one alert) and its rows wait, paused, for new credentials: no retry storm.
+ * working is marked (one alert) and its rows wait, paused, for new credentials: no retry storm;
+ * rows still waiting when no platform would take them any more (90 days after the call) are given
+ * up by the daily upkeep (expireAdUploads). The state is recorded on the call wherever it is now
+ * (its month's log after three days: call-months.ts).
  */
 import type { AdUpload } from "../domain/conversions";
 import type { AdPlatform, CallConversion } from "../schemas/conversions";
 import type { AdUploader, BatchResult } from "./ad-uploads";
-import type { CallStore } from "./call-store";
 import type { AdCredentials, ConversionSetup } from "./conversion-settings";
 import { MAX_ATTEMPTS, type Outbox, type OutboxKind, type OutboxRow } from "./outbox";
 
@@ -24,26 +26,48 @@ export interface AdsContext {
   alerts: boolean;
 }
 
+/**
+ * How long after a call its upload can still be taken: Google Ads and Microsoft Advertising both
+ * refuse a conversion whose click is more than 90 days old (Google's click-through window is at
+ * most 90 days; Microsoft takes offline conversions up to 90 days after the click), and the click
+ * came before the call.
+ */
+export const AD_UPLOAD_WINDOW_MS = 90 * 86_400_000;
+
 export interface AdDeliveryDeps {
   outbox: Outbox;
-  calls: CallStore;
+  /** Records a call's upload state, wherever the call is now (call-months.ts). */
+  setConversion(callId: string, startedAt: number, state: CallConversion): Promise<void>;
   uploader: AdUploader;
   queueOnce(items: readonly { key: string; kind: OutboxKind; payload: string }[], now: number): Promise<void>;
 }
 
 export async function deliverAds(deps: AdDeliveryDeps, ads: AdsContext, rows: OutboxRow[]): Promise<void> {
-  for (const platform of ["google_ads", "microsoft_ads"] as const) {
-    const mine = rows.filter((r) => r.kind === platform);
-    if (mine.length) await deliverPlatform(deps, ads, platform, mine);
+  // A moved call's state is written in its month's log (an RPC): all awaited once the rows are settled.
+  const recorded: Promise<void>[] = [];
+  const record = (callId: string, startedAt: number, state: CallConversion) => void recorded.push(deps.setConversion(callId, startedAt, state));
+  try {
+    for (const platform of ["google_ads", "microsoft_ads"] as const) {
+      const mine = rows.filter((r) => r.kind === platform);
+      if (mine.length) await deliverPlatform(deps, record, ads, platform, mine);
+    }
+  } finally {
+    await Promise.all(recorded);
   }
 }
 
-async function deliverPlatform(deps: AdDeliveryDeps, ads: AdsContext, platform: AdPlatform, rows: OutboxRow[]): Promise<void> {
-  const { outbox, calls } = deps;
+async function deliverPlatform(
+  deps: AdDeliveryDeps,
+  record: (callId: string, startedAt: number, state: CallConversion) => void,
+  ads: AdsContext,
+  platform: AdPlatform,
+  rows: OutboxRow[],
+): Promise<void> {
+  const { outbox } = deps;
   const uploads = rows.map((r) => JSON.parse(r.payload) as AdUpload);
   const state = (i: number, status: CallConversion["status"], reason: string | null, at: number) => {
     const u = uploads[i]!;
-    calls.setConversion(rows[i]!.call_id, platform, { platform, status, clickIdType: u.clickIdType, orderId: u.orderId, reason, updatedAt: at });
+    record(rows[i]!.call_id, u.at, { platform, status, clickIdType: u.clickIdType, orderId: u.orderId, reason, updatedAt: at });
   };
   const cfg = ads.setup[platform];
   if (!cfg) {
@@ -109,4 +133,22 @@ async function deliverPlatform(deps: AdDeliveryDeps, ads: AdsContext, platform: 
     state(i, final ? "failed" : "pending", r.error, at);
     console.warn(`conversions: ${platform} upload of call ${row.call_id} ${final ? "refused" : "will be retried"}`, r.error);
   });
+}
+
+/**
+ * Ad uploads still waiting (paused for credentials, or retrying) for a call older than the
+ * platforms' upload window are given up with the reason: no platform would take them, and their
+ * payload (click id, caller number) is then pruned with the other finished rows. From the daily upkeep.
+ */
+export async function expireAdUploads(deps: Pick<AdDeliveryDeps, "outbox" | "setConversion">, now: number): Promise<number> {
+  const reason = "not uploaded within 90 days of the call: the ad platforms take no conversion for a click that old";
+  const rows = deps.outbox.giveUpAds(now - AD_UPLOAD_WINDOW_MS, reason, now);
+  await Promise.all(
+    rows.map((r) => {
+      const u = JSON.parse(r.payload) as AdUpload;
+      const platform = r.kind as AdPlatform;
+      return deps.setConversion(r.call_id, u.at, { platform, status: "failed", clickIdType: u.clickIdType, orderId: u.orderId, reason, updatedAt: now });
+    }),
+  );
+  return rows.length;
 }

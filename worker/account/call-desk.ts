@@ -9,8 +9,9 @@
  * The desk itself reads calls for the API, erases one, and runs the alarm's share of the call path.
  */
 import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
+import type { CallConversion } from "../schemas/conversions";
 import type { IntegrationConfig } from "../schemas/voice";
-import type { AdsContext } from "./ad-delivery";
+import { type AdsContext, expireAdUploads } from "./ad-delivery";
 import { AgentLegs } from "./agent-legs";
 import { CallAnswers } from "./call-answer";
 import { CallEvents } from "./call-events";
@@ -48,12 +49,16 @@ export class CallDesk {
     this.outbox = new Outbox(storage.sql);
     this.events = new CallEvents(storage.sql);
     this.months = new CallMonths(storage, env, this.calls);
-    this.run = new DeliveryRun({ storage, calls: this.calls, outbox: this.outbox, schedule });
+    this.run = new DeliveryRun({ storage, setConversion: this.setConversion, outbox: this.outbox, schedule });
     this.routing = new CallRouting(this.calls);
     this.agents = new AgentLegs(this.calls, this.routing);
     this.outcomes = new CallOutcomes({ storage, calls: this.calls, outbox: this.outbox, events: this.events, schedule });
     this.answers = new CallAnswers({ ctx, env, calls: this.calls, outbox: this.outbox, events: this.events, outcomes: this.outcomes, schedule });
   }
+
+  /** A call's upload state on one platform, wherever the call is now. */
+  private readonly setConversion = (callId: string, startedAt: number, state: CallConversion) =>
+    this.months.setConversion(this.run.accountId, callId, startedAt, state);
 
   async get(accountId: string, id: string): Promise<Call | null> {
     const row = await this.months.get(accountId, id);
@@ -107,7 +112,10 @@ export class CallDesk {
     this.run.accountId = upkeep.accountId;
     const now = Date.now();
     this.events.purge(now);
-    await this.months.upkeep(upkeep.accountId, now, upkeep.retentionDays, (before) => this.outbox.prune(before));
+    await this.months.upkeep(upkeep.accountId, now, upkeep.retentionDays, async (before) => {
+      this.outbox.prune(before);
+      await expireAdUploads({ outbox: this.outbox, setConversion: this.setConversion }, now);
+    });
     await this.run.sendDue(config, now, ads);
     await this.schedule();
   }

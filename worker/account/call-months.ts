@@ -15,6 +15,7 @@ import { callLogName, monthOf } from "../calllog/call-log";
 import { decodeCursor, encodeCursor } from "../domain/call-cursor";
 import { grouped, totalled } from "../domain/call-stats";
 import type { CallFilter, CallGrouping, CallPageQuery, CallStats } from "../schemas/calls";
+import type { CallConversion } from "../schemas/conversions";
 import type { CallRow } from "./call-row";
 import type { CallStore } from "./call-store";
 
@@ -106,6 +107,15 @@ export class CallMonths {
     return null;
   }
 
+  /**
+   * A call's upload state on one platform, wherever the call is: here, or (moved after HOT_MS: an
+   * upload retried, resumed after new credentials or given up days later) in the log of the month
+   * it started in (`startedAt`).
+   */
+  async setConversion(accountId: string, id: string, startedAt: number, state: CallConversion): Promise<void> {
+    if (!this.hot.setConversion(id, state.platform, state)) await this.log(accountId, monthOf(startedAt)).setConversion(id, state.platform, state);
+  }
+
   /** Per day and source, the total, and with `groupBy` the totals per group. */
   async stats(accountId: string, f: CallFilter, groupBy?: CallGrouping): Promise<CallStats> {
     const logs = this.reachable(f).map((m) => this.log(accountId, m.month));
@@ -183,13 +193,13 @@ export class CallMonths {
    * The daily upkeep (from the alarm, when due): move calls older than HOT_MS to their logs,
    * archive and delete those past retention, prune finished outbox rows (`prune`).
    */
-  async upkeep(accountId: string, now: number, retentionDays: number, prune: (before: number) => void): Promise<void> {
+  async upkeep(accountId: string, now: number, retentionDays: number, prune: (before: number) => Promise<void>): Promise<void> {
     const due = this.upkeepDue(now);
     if (due === null || now < due) return;
     await this.exclusive(async () => {
       const more = await this.move(accountId, now - HOT_MS);
       await this.expire(accountId, now, retentionDays * DAY_MS);
-      prune(now - OUTBOX_KEEP_MS);
+      await prune(now - OUTBOX_KEEP_MS);
       // More to move: due again at once.
       this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('upkeep_at', ?)", String(more ? now - DAY_MS : now));
     });

@@ -47,8 +47,12 @@ export class CallStore {
   }
 
   /** Record where a call's upload to one ad platform stands (merged into its `conversions` JSON). */
-  setConversion(id: string, platform: string, state: unknown): void {
-    this.sql.exec("UPDATE calls SET conversions = json_set(COALESCE(conversions, '{}'), ?, json(?)) WHERE id = ?", `$.${platform}`, JSON.stringify(state), id);
+  /** A call's upload state on one platform; false when the call is not here (moved to its month's log). */
+  setConversion(id: string, platform: string, state: unknown): boolean {
+    return (
+      this.sql.exec("UPDATE calls SET conversions = json_set(COALESCE(conversions, '{}'), ?, json(?)) WHERE id = ?", `$.${platform}`, JSON.stringify(state), id)
+        .rowsWritten > 0
+    );
   }
 
   /** Append an attempt's end to the call's route log (once per attempt and status). */

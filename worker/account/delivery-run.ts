@@ -5,9 +5,8 @@
  * scaling events) are queued here too, to the alert webhook and the alert email.
  */
 import type { IntegrationConfig } from "../schemas/voice";
-import { type AdsContext, deliverAds } from "./ad-delivery";
+import { type AdDeliveryDeps, type AdsContext, deliverAds } from "./ad-delivery";
 import { AdUploader } from "./ad-uploads";
-import type { CallStore } from "./call-store";
 import { attempt } from "./deliveries";
 import { type AlertChannels, DeliveryAlerts } from "./delivery-alerts";
 import type { Outbox } from "./outbox";
@@ -17,7 +16,8 @@ const BATCH = 25;
 
 export interface RunParts {
   storage: DurableObjectStorage;
-  calls: CallStore;
+  /** Records a call's upload state, wherever the call is now (call-months.ts). */
+  setConversion: AdDeliveryDeps["setConversion"];
   outbox: Outbox;
   /** Sets the account object's alarm (a queued alert is due). */
   schedule: () => Promise<void>;
@@ -48,14 +48,15 @@ export class DeliveryRun {
 
   /** Send what is due at `now` with the account's current settings (the caller re-arms the alarm). */
   async sendDue(config: IntegrationConfig, now: number, ads?: AdsContext): Promise<void> {
-    const { storage, outbox, calls } = this.p;
+    const { storage, outbox, setConversion } = this.p;
     const accountId = this.accountId;
     const all = outbox.due(now, BATCH);
     const channels = channelsOf(config);
     const isAd = (kind: string) => kind === "google_ads" || kind === "microsoft_ads";
     const due = all.filter((r) => !isAd(r.kind));
     const adRows = all.filter((r) => isAd(r.kind));
-    if (adRows.length && ads) await deliverAds({ outbox, calls, uploader: this.uploader, queueOnce: (i, t) => this.queueAlerts(i, config, t) }, ads, adRows);
+    if (adRows.length && ads)
+      await deliverAds({ outbox, setConversion, uploader: this.uploader, queueOnce: (i, t) => this.queueAlerts(i, config, t) }, ads, adRows);
     await Promise.all(
       due.map(async (row) => {
         const result = await attempt(row, config, accountId, now);

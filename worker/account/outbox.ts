@@ -167,6 +167,21 @@ export class Outbox {
       this.sql.exec("UPDATE outbox SET next_attempt_at = NULL, last_error = ? WHERE id = ? AND status = 'pending'", error.slice(0, 500), id);
   }
 
+  /**
+   * Ad uploads still pending (paused or retrying) that were queued before `before`: given up
+   * (dead, with `reason`), and returned.
+   */
+  giveUpAds(before: number, reason: string, now: number): OutboxRow[] {
+    return this.sql
+      .exec<OutboxRow>(
+        "UPDATE outbox SET status = 'dead', next_attempt_at = NULL, last_error = ?, delivered_at = ? WHERE status = 'pending' AND kind IN ('google_ads', 'microsoft_ads') AND created_at < ? RETURNING *",
+        reason,
+        now,
+        before,
+      )
+      .toArray();
+  }
+
   /** Paused rows of `kind` are due again (new credentials). */
   resume(kind: OutboxKind, now: number): void {
     this.sql.exec("UPDATE outbox SET next_attempt_at = ? WHERE kind = ? AND status = 'pending' AND next_attempt_at IS NULL", now, kind);

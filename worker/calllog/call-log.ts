@@ -12,6 +12,7 @@ import { CallStore } from "../account/call-store";
 import { callView } from "../account/call-view";
 import { hasSchema, migrate } from "../platform/sql";
 import type { CallFilter, CallGroup, CallGrouping, CallStats } from "../schemas/calls";
+import type { CallConversion } from "../schemas/conversions";
 import { archiveKey, mergeArchive } from "./archive";
 
 export const callLogName = (accountId: string, month: string) => `${accountId}/${month}`;
@@ -59,6 +60,11 @@ export class CallLog extends DurableObject<Env> {
 
   count(): number {
     return hasSchema(this.ctx.storage) ? this.store.count() : 0;
+  }
+
+  /** A moved call's upload state on one platform (an upload retried, resumed or given up after the move); false when it is not here. */
+  setConversion(id: string, platform: string, state: CallConversion): boolean {
+    return hasSchema(this.ctx.storage) && this.store.setConversion(id, platform, state);
   }
 
   /** Erase one call; true when it was here. */
