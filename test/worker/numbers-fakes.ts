@@ -222,6 +222,13 @@ export class FakeTelnyx extends FakeProvider {
    * requirements: requirement-info-pending) until `activate()`; with `unlisted`, not listed at all until then.
    */
   async: { lag?: number; pending?: string; unlisted?: boolean } = {};
+  /**
+   * Whether a number order's customer_reference is copied onto the phone numbers it buys (the API
+   * reference documents the filter on both, not the copying): off, only the orders carry it.
+   */
+  copiesReference = true;
+  /** Number orders as placed (listed by GET /v2/number_orders), their lines' status kept current. */
+  orders: { customer_reference: string | null; data: Record<string, unknown>; lines: { id: string; line: Record<string, unknown> }[] }[] = [];
   private seq = 0;
 
   private resource(n: TelnyxNumber) {
@@ -279,17 +286,19 @@ export class FakeTelnyx extends FakeProvider {
       if (stocks.some((s) => !s)) {
         return json({ errors: [{ title: "Unprocessable Entity", detail: `Number ${wanted.join(", ")} is not available for purchase` }] }, 422);
       }
+      const ids: string[] = [];
       const lines = stocks.map((s) => {
         this.inventory = this.inventory.filter((x) => x !== s);
         this.nearby = this.nearby.filter((x) => x !== s);
         this.purchases.push(s!.number);
         const id = `1${String(++this.seq).padStart(18, "0")}`;
+        ids.push(id);
         const pending = this.async.pending;
         this.owned.set(id, {
           id,
           stock: s!,
           connection_id: body.connection_id ?? null,
-          customer_reference: body.customer_reference ?? null,
+          customer_reference: this.copiesReference ? (body.customer_reference ?? null) : null,
           status: pending ?? "active",
           hidden: pending && this.async.unlisted ? Number.POSITIVE_INFINITY : (this.async.lag ?? 0),
         });
@@ -303,24 +312,39 @@ export class FakeTelnyx extends FakeProvider {
         };
       });
       const instant = !this.async.lag && !this.async.pending;
-      return json({
-        data: {
-          id: crypto.randomUUID(),
-          record_type: "number_order",
-          phone_numbers_count: lines.length,
-          connection_id: body.connection_id ?? null,
-          phone_numbers: lines,
-          status: instant ? "success" : "pending",
-          customer_reference: body.customer_reference ?? null,
-          created_at: "2018-01-01T00:00:00.000000Z",
-          updated_at: "2018-01-01T00:00:00.000000Z",
-          requirements_met: !this.async.pending,
-        },
-      });
+      const data = {
+        id: crypto.randomUUID(),
+        record_type: "number_order",
+        phone_numbers_count: lines.length,
+        connection_id: body.connection_id ?? null,
+        phone_numbers: lines,
+        status: instant ? "success" : "pending",
+        customer_reference: body.customer_reference ?? null,
+        created_at: "2018-01-01T00:00:00.000000Z",
+        updated_at: "2018-01-01T00:00:00.000000Z",
+        requirements_met: !this.async.pending,
+      };
+      this.orders.push({ customer_reference: body.customer_reference ?? null, data, lines: lines.map((line, i) => ({ id: ids[i]!, line })) });
+      return json({ data });
+    }
+    if (path === "/v2/number_orders" && req.method === "GET") {
+      const ref = q.get("filter[customer_reference]");
+      const list = this.orders
+        .filter((o) => !ref || o.customer_reference === ref)
+        .map((o) => {
+          // A line is filled once its number is active (or was, and has been released since).
+          const lines = o.lines.map(({ id, line }) => {
+            const n = this.owned.get(id);
+            return { ...line, status: !n || (n.status === "active" && n.hidden <= 0) ? "success" : "pending" };
+          });
+          return { ...o.data, phone_numbers: lines, status: lines.every((l) => l.status === "success") ? "success" : "pending" };
+        });
+      return json({ data: list, meta: { total_pages: 1, total_results: list.length, page_number: 1, page_size: 250 } });
     }
     if (path === "/v2/phone_numbers" && req.method === "GET") {
       const ref = q.get("filter[customer_reference]");
-      const list = [...this.owned.values()].filter((n) => (!ref || n.customer_reference === ref) && n.hidden <= 0);
+      const number = q.get("filter[phone_number]");
+      const list = [...this.owned.values()].filter((n) => (!ref || n.customer_reference === ref) && (!number || n.stock.number === number) && n.hidden <= 0);
       for (const n of this.owned.values()) n.hidden--;
       return json({ data: list.map((n) => this.resource(n)), meta: { total_pages: 1, total_results: list.length, page_number: 1, page_size: 250 } });
     }

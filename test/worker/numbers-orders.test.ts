@@ -347,6 +347,47 @@ describe("Telnyx number orders", () => {
   });
 });
 
+describe("Telnyx reconciliation without the reference on the numbers", () => {
+  it("a lost order answer is found through the number orders' customer_reference, bought once and wired", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(stock("312", 6, { region: "IL", locality: "Chicago" }));
+    // The order's customer_reference stays on the order: the phone numbers carry none.
+    telnyx.copiesReference = false;
+    edge(telnyx);
+    let orders = 0;
+    telnyx.faults.push({ match: (req) => req.method === "POST" && req.url.pathname.endsWith("number_orders") && ++orders === 2, answer: "lost" });
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 3 });
+    await work(acct);
+    let o = await getOrder(acct, id);
+    expect(o.status).toBe("running");
+    await work(acct, o.nextAttemptAt);
+    o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "completed", progress: { bought: 3, added: 3 } });
+    expect(telnyx.purchases).toHaveLength(3);
+    expect(telnyx.requests("GET", /\/v2\/number_orders$/).map((r) => r.url.searchParams.get("filter[customer_reference]"))).toContain(id);
+    // Every number bought is wired to the application and in the pool.
+    expect([...telnyx.owned.values()].every((n) => n.connection_id === TELNYX_APP)).toBe(true);
+    expect((await getPool(acct)).trackingNumbers.filter((n: string) => n.startsWith("+1312")).sort()).toEqual([...telnyx.purchases].sort());
+  });
+
+  it("an order line still pending and not yet listed is recorded as ordered, never bought again", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(stock("312", 6, { region: "IL", locality: "Chicago" }));
+    telnyx.copiesReference = false;
+    telnyx.async = { pending: "requirement-info-pending", unlisted: true };
+    edge(telnyx);
+    // The order's answer is lost: only the number orders tell what was ordered.
+    telnyx.faults.push({ match: (req) => req.method === "POST" && req.url.pathname.endsWith("number_orders"), answer: "lost" });
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
+    await work(acct);
+    let o = await getOrder(acct, id);
+    await work(acct, o.nextAttemptAt);
+    o = await getOrder(acct, id);
+    expect(telnyx.purchases).toHaveLength(1);
+    expect(o.numbers).toEqual([{ number: telnyx.purchases[0], state: "ordered", fallback: false }]);
+  });
+});
+
 describe("Idempotency-Key", () => {
   it("a retry with the same key and body gets the first order, buys nothing more; another body is 409; no key, a second order", async () => {
     const acct = await world("twilio");

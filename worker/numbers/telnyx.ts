@@ -2,18 +2,30 @@
  * Telnyx's number API (v2, JSON, Bearer API key):
  *   GET   /available_phone_numbers?filter[country_code]=…&filter[phone_number_type]=…   search
  *   POST  /number_orders { phone_numbers, connection_id, customer_reference }          buy
- *   GET   /phone_numbers?filter[customer_reference]=…                                  reconcile
+ *   GET   /number_orders?filter[customer_reference]=…                                  reconcile: what was ordered
+ *   GET   /phone_numbers?filter[customer_reference]=… | filter[phone_number]=…        reconcile: what it became
  *   PATCH /phone_numbers/{id} { connection_id }                                        assign to the app
  *   PATCH /texml_applications/{id} { voice_url, status_callback }                      our callbacks
  *   DELETE /phone_numbers/{id}                                                         release
  * A Telnyx number's calls go where its connection (our TeXML application) says, so the callback URLs
- * are set once on the application and each number is assigned to it. The order id is the
- * customer_reference, so a retry finds what an earlier attempt bought before it buys again.
+ * are set once on the application and each number is assigned to it. The order id is the number
+ * orders' customer_reference, so a retry finds what an earlier attempt ordered before it buys again:
+ * the number orders are listed by it (a documented filter), and each ordered number is found among
+ * the phone numbers by the reference where Telnyx copied it onto them, else by its number (the
+ * reference's copying onto the phone number is not documented). An order line still pending is
+ * ours all the same (recorded as ordered: never bought again); a completed line whose number is no
+ * longer listed was released.
  */
 import { call, field, str } from "./http";
 import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, SearchQuery } from "./types";
 
 export const TELNYX_API = "https://api.telnyx.com/v2";
+
+/** A list answer's items (`data`, or the value itself when it is an array). */
+const listOf = (body: unknown): unknown[] => {
+  const data = Array.isArray(body) ? body : field(body, "data");
+  return Array.isArray(data) ? data : [];
+};
 
 const TYPE = { local: "local", national: "national", tollfree: "toll_free", mobile: "mobile" } as const;
 
@@ -64,6 +76,14 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
     return number && id ? { number, providerId: id, configured: str(field(r, "connection_id")) === app, pending } : null;
   };
 
+  /** A phone number of the account, by its number (null: not listed, not yet or no longer). */
+  const byNumber = async (number: string): Promise<Outcome<Owned | null>> => {
+    const r = await call(`${TELNYX_API}/phone_numbers?${new URLSearchParams({ "filter[phone_number]": number })}`, { headers: auth }, describe);
+    if (!r.ok) return r;
+    const mine = listOf(r.value.body).find((n) => str(field(n, "phone_number")) === number);
+    return { ok: true, value: mine ? owned(mine) : null };
+  };
+
   return {
     async prepare(urls: CallbackUrls): Promise<Outcome<true>> {
       const r = await call(
@@ -98,10 +118,34 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
 
     async owned(tag: string): Promise<Outcome<Owned[]>> {
       const p = new URLSearchParams({ "filter[customer_reference]": tag, "page[size]": "250" });
-      const r = await call(`${TELNYX_API}/phone_numbers?${p}`, { headers: auth }, describe);
-      if (!r.ok) return r;
-      const data = field(r.value.body, "data");
-      return { ok: true, value: (Array.isArray(data) ? data : []).map(owned).filter((o): o is Owned => o !== null) };
+      const [orders, numbers] = await Promise.all([
+        call(`${TELNYX_API}/number_orders?${p}`, { headers: auth }, describe),
+        call(`${TELNYX_API}/phone_numbers?${p}`, { headers: auth }, describe),
+      ]);
+      if (!orders.ok) return orders;
+      if (!numbers.ok) return numbers;
+      const out = listOf(numbers.value.body)
+        .map(owned)
+        .filter((o): o is Owned => o !== null);
+      const seen = new Set(out.map((o) => o.number));
+      for (const order of listOf(orders.value.body)) {
+        for (const line of listOf(field(order, "phone_numbers"))) {
+          const number = str(field(line, "phone_number"));
+          if (!number || seen.has(number)) continue;
+          seen.add(number);
+          const status = str(field(line, "status")) ?? str(field(order, "status")) ?? "pending";
+          if (status === "failure") continue;
+          if (status !== "success") {
+            out.push({ number, providerId: "", configured: false, pending: `number order ${status}` });
+            continue;
+          }
+          // Filled, but not listed under the reference: found by its number (gone: it was released).
+          const found = await byNumber(number);
+          if (!found.ok) return found;
+          if (found.value) out.push(found.value);
+        }
+      }
+      return { ok: true, value: out };
     },
 
     async buy(number: string, tag: string): Promise<Outcome<Owned>> {
@@ -119,10 +163,10 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
       if (field(order, "status") === "failure" || field(line, "status") === "failure") {
         return { ok: false, error: { kind: "taken", reason: `Telnyx number order ${str(field(order, "id")) ?? "?"} failed for ${number}` } };
       }
-      // The order's line id is not the phone number's id: the number is found by its reference next.
-      const found = await this.owned(tag, { voiceUrl: "", statusUrl: "" });
+      // The order's line id is not the phone number's id: the number is found by its number next.
+      const found = await byNumber(number);
       if (!found.ok) return found;
-      const mine = found.value.find((o) => o.number === number);
+      const mine = found.value;
       // Orders are asynchronous: a pending one lists its number later (or once its regulatory
       // requirements are met). It is ours all the same: recorded as ordered, never bought again.
       const status = str(field(line, "status")) ?? str(field(order, "status")) ?? "pending";
