@@ -195,7 +195,8 @@ describe("Twilio number orders", () => {
     const id = await order(acct, { country: "US", areaCode: "510", quantity: 1 });
     await work(acct);
     const o = await getOrder(acct, id);
-    expect(o).toMatchObject({ status: "failed", progress: { bought: 1 } });
+    // Bought, never wired nor added (and given back): the progress says so.
+    expect(o).toMatchObject({ status: "failed", progress: { bought: 1, configured: 0, added: 0 } });
     expect(o.lastError).toContain("connection_id is invalid");
     expect((await getPool(acct)).trackingNumbers).toEqual([]);
     // Paid for and able to take no call: the same alarm's release sweep gives it back.
@@ -522,6 +523,8 @@ describe("stopping an order", () => {
     expect(twilio.requests("GET", /AvailablePhoneNumbers/)).toHaveLength(1);
     // The number it bought routed the pool's calls until lease + grace (poolBody: 60 s + 120 s), then goes back.
     expect(twilio.released).toHaveLength(1);
+    // It was added, released since: still counted as added.
+    expect(await getOrder(acct, id)).toMatchObject({ progress: { bought: 1, configured: 1, added: 1 } });
   });
 
   it("DELETE /v1/orders/{id}: an open order stops (what it added stays in the pool); an ended one is 409 order_closed", async () => {

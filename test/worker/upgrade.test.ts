@@ -109,3 +109,42 @@ describe("upgrade from the two-hop layout", () => {
     expect(removed.json.trackingNumbers).toEqual(NUMBERS.slice(1));
   });
 });
+
+describe("upgrade: when bought numbers joined their pool", () => {
+  it("numbers added or parked, and released ones of orders that neither failed nor were canceled, count as added; the others do not", async () => {
+    const id = "upgrade000000002";
+    const rows = await runInDurableObject(accountStub(id), (_i, state) => {
+      const sql = state.storage.sql;
+      migrate(state.storage, ACCOUNT_MIGRATIONS.slice(0, -1));
+      const order = (oid: string, status: string) =>
+        sql.exec(
+          "INSERT INTO number_orders (id, pool_id, provider, request, origin, status, created_at, updated_at) VALUES (?, 'web', 'twilio', '{}', 'https://dni.test', ?, 1, 1)",
+          oid,
+          status,
+        );
+      const number = (n: string, oid: string, st: string) =>
+        sql.exec(
+          "INSERT INTO provider_numbers (number, provider, provider_id, order_id, pool_id, state, created_at) VALUES (?, 'twilio', 'PN', ?, 'web', ?, 5)",
+          n,
+          oid,
+          st,
+        );
+      order("ord_done", "completed");
+      order("ord_failed", "failed");
+      number("+18885558001", "ord_done", "added");
+      number("+18885558002", "ord_done", "parked");
+      number("+18885558003", "ord_done", "released");
+      number("+18885558004", "ord_done", "configured");
+      number("+18885558005", "ord_failed", "released");
+      migrate(state.storage, ACCOUNT_MIGRATIONS);
+      return sql.exec<{ number: string; added_at: number | null }>("SELECT number, added_at FROM provider_numbers ORDER BY number").toArray();
+    });
+    expect(rows.map((r) => [r.number.slice(-1), r.added_at])).toEqual([
+      ["1", 5],
+      ["2", 5],
+      ["3", 5],
+      ["4", null],
+      ["5", null],
+    ]);
+  });
+});

@@ -43,7 +43,7 @@ import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
 import type { DeskAccount } from "./desk-account";
 import { NumberDesk } from "./number-desk";
-import { NUMBER_ORDERS_MIGRATION, ORDER_IDEMPOTENCY_MIGRATION } from "./number-orders";
+import { NUMBER_ADDED_MIGRATION, NUMBER_ORDERS_MIGRATION, ORDER_IDEMPOTENCY_MIGRATION } from "./number-orders";
 import { type DeliveryFilter, OUTBOX_DEAD_LETTER_MIGRATION, OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION, Outbox, type OutboxKind } from "./outbox";
 import { type PoolState, PoolSync, SYNC_MIGRATION, shardIndexes } from "./pool-sync";
 import { forwardTargetsOf, PoolRegistry, REGISTRY_MIGRATIONS, type Routing, type StoredPool } from "./registry";
@@ -99,6 +99,8 @@ export const MIGRATIONS = [
   CLAIM_JOURNAL_MIGRATION,
   // An order's Idempotency-Key.
   ORDER_IDEMPOTENCY_MIGRATION,
+  // When each bought number joined its pool (an order's progress).
+  NUMBER_ADDED_MIGRATION,
 ];
 
 export type { VoiceSecrets };

@@ -41,6 +41,17 @@ export const ORDER_IDEMPOTENCY_MIGRATION = `
   ALTER TABLE number_orders ADD COLUMN idempotency_key TEXT;
   CREATE UNIQUE INDEX number_orders_idempotency ON number_orders (idempotency_key) WHERE idempotency_key IS NOT NULL;`;
 
+/**
+ * When a number joined its pool (NULL: never): the order's progress counts what was added, which
+ * a number's state stops telling once it is released. Numbers released before this step were added
+ * unless their order failed or was canceled (those give back what they never added).
+ */
+export const NUMBER_ADDED_MIGRATION = `
+  ALTER TABLE provider_numbers ADD COLUMN added_at INTEGER;
+  UPDATE provider_numbers SET added_at = created_at
+   WHERE state IN ('added', 'parked')
+      OR (state = 'released' AND order_id IN (SELECT id FROM number_orders WHERE status NOT IN ('failed', 'canceled')));`;
+
 /** The statuses of an order still working (it may buy more). */
 const OPEN = "('pending', 'running', 'waiting')";
 
@@ -78,6 +89,7 @@ export type ProviderNumberRow = {
   release_error: string | null;
   created_at: number;
   released_at: number | null;
+  added_at: number | null;
 };
 
 export class NumberOrders {
@@ -252,9 +264,13 @@ export class NumberOrders {
     for (const n of numbers) this.sql.exec("UPDATE provider_numbers SET state = ? WHERE number = ?", state, n);
   }
 
+  /** These numbers joined their pool now (their first time counts). */
+  markAdded(numbers: readonly string[], now: number): void {
+    for (const n of numbers) this.sql.exec("UPDATE provider_numbers SET added_at = COALESCE(added_at, ?) WHERE number = ?", now, n);
+  }
+
   view(row: OrderRow): Order {
     const numbers = this.numbersOf(row.id);
-    const count = (states: NumberState[]) => numbers.filter((n) => states.includes(n.state)).length;
     return {
       id: row.id,
       poolId: row.pool_id,
@@ -264,8 +280,8 @@ export class NumberOrders {
       progress: {
         searched: row.searched,
         bought: numbers.length,
-        configured: count(["configured", "added", "released"]),
-        added: count(["added", "released"]),
+        configured: numbers.filter((n) => n.state === "configured" || n.added_at !== null).length,
+        added: numbers.filter((n) => n.added_at !== null).length,
         skipped: row.skipped,
       },
       numbers: numbers.map((n) => ({ number: n.number, state: n.state, fallback: n.fallback === 1 })),

@@ -187,5 +187,6 @@ async function configureAndAdd(w: OrderWorld, order: OrderRow): Promise<void> {
   const added = await w.addToPool(order.pool_id, ready);
   // Numbers that cannot join the pool are still ours to give back: the release sweep does it.
   w.orders.setState(ready, "added");
+  if (added.ok) w.orders.markAdded(ready, Date.now());
   if (!added.ok) throw new Stop({ kind: "fatal", reason: added.reason });
 }
