@@ -42,6 +42,7 @@ import { CONVERSION_SETTINGS_MIGRATION, ConversionSettings } from "./conversion-
 import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
 import type { DeskAccount } from "./desk-account";
+import { INTEGRATION_SECRETS_MIGRATION, IntegrationSecrets } from "./integration-secrets";
 import { NumberDesk } from "./number-desk";
 import { NUMBER_ADDED_MIGRATION, NUMBER_ORDERS_MIGRATION, ORDER_IDEMPOTENCY_MIGRATION } from "./number-orders";
 import { type DeliveryFilter, OUTBOX_DEAD_LETTER_MIGRATION, OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION, Outbox, type OutboxKind } from "./outbox";
@@ -101,6 +102,8 @@ export const MIGRATIONS = [
   ORDER_IDEMPOTENCY_MIGRATION,
   // When each bought number joined its pool (an order's progress).
   NUMBER_ADDED_MIGRATION,
+  // GA4's, the webhooks' and the alert email's secrets, sealed.
+  INTEGRATION_SECRETS_MIGRATION,
 ];
 
 export type { VoiceSecrets };
@@ -132,6 +135,8 @@ export class AccountObject extends DurableObject<Env> {
   private readonly providers: VoiceProviders;
   private readonly conversions: ConversionSettings;
   private readonly numbers: NumberDesk;
+  /** GA4's, the webhooks' and the alert email's secrets, sealed. */
+  private readonly secrets: IntegrationSecrets;
   private writes: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -144,6 +149,7 @@ export class AccountObject extends DurableObject<Env> {
     this.desk = new CallDesk(ctx, env, () => this.schedule());
     this.providers = new VoiceProviders(this.sql, env.SECRETS_KEY);
     this.conversions = new ConversionSettings(this.sql, env.SECRETS_KEY);
+    this.secrets = new IntegrationSecrets(this.sql, env.SECRETS_KEY);
     this.numbers = new NumberDesk(this.sql, {
       env,
       registry: this.registry,
@@ -161,8 +167,14 @@ export class AccountObject extends DurableObject<Env> {
       // A deploy with a new SECRETS_KEY restarts every object: one that holds credentials sealed with
       // an older key has its alarm seal them again at once, so the old key can go.
       const current = currentKeyId(env.SECRETS_KEY);
+      // So does one that holds integration secrets in clear from before they were sealed.
+      const row = this.settings.row();
       const stale =
-        current !== null && ["voice_credentials", "conversion_settings"].some((t) => this.sql.exec(STALE_SEAL(t), `v1.${current}.%`).toArray().length > 0);
+        current !== null &&
+        (["voice_credentials", "conversion_settings", "integration_secrets"].some(
+          (t) => this.sql.exec(STALE_SEAL(t), `v1.${current}.%`).toArray().length > 0,
+        ) ||
+          (!!row && this.secrets.hasLegacy(integrationConfig(row))));
       const alarm = await ctx.storage.getAlarm();
       if (stale && (alarm === null || alarm > Date.now())) await ctx.storage.setAlarm(Date.now());
     });
@@ -419,17 +431,47 @@ export class AccountObject extends DurableObject<Env> {
     });
   }
 
-  integrations(): Result<Integrations> {
+  async integrations(): Promise<Result<Integrations>> {
     const row = this.row();
-    return row ? ok(integrationsView(row)) : accountNotFound();
+    return row ? ok(await this.integrationsOf(row)) : accountNotFound();
   }
 
-  setIntegrations(patch: IntegrationsPatch, now: number): Result<Integrations> {
-    const row = this.row();
-    if (!row) return accountNotFound();
-    const set = this.settings.setIntegrations(row, patch, now);
-    if (!set.ok) return set;
-    return ok(integrationsView(this.row()!));
+  /** The integrations as the API shows them: hints of the write-only secrets, the webhooks' signing secrets. */
+  private async integrationsOf(row: AccountRow): Promise<Integrations> {
+    const stored = integrationConfig(row);
+    return integrationsView(await this.secrets.opened(row.id, stored), this.secrets.hints(stored));
+  }
+
+  /** Secrets are sealed before anything is written (integration-secrets.ts). */
+  setIntegrations(patch: IntegrationsPatch, now: number): Promise<Result<Integrations>> {
+    return this.serial(async () => {
+      const row = this.row();
+      if (!row) return accountNotFound();
+      const next = this.settings.patchedIntegrations(await this.secrets.opened(row.id, integrationConfig(row)), patch);
+      if (!next.ok) return next;
+      const sealed = await this.secrets.sealFor(row.id, next.value);
+      if (!sealed.ok) return sealed;
+      this.ctx.storage.transactionSync(() => {
+        this.settings.writeIntegrations(sealed.value.config, now);
+        this.secrets.write(sealed.value.rows);
+      });
+      return ok(await this.integrationsOf(this.row()!));
+    });
+  }
+
+  /** Integration secrets an account from before sealing holds in clear: sealed, once SECRETS_KEY is set. */
+  private async sealLegacySecrets(row: AccountRow): Promise<void> {
+    if (!this.secrets.hasLegacy(integrationConfig(row))) return;
+    await this.serial(async () => {
+      const now = this.row();
+      if (!now) return;
+      const sealed = await this.secrets.sealFor(now.id, await this.secrets.opened(now.id, integrationConfig(now)));
+      if (!sealed.ok) return;
+      this.ctx.storage.transactionSync(() => {
+        this.settings.writeIntegrations(sealed.value.config, now.updated_at);
+        this.secrets.write(sealed.value.rows);
+      });
+    });
   }
 
   /** Google Ads / Microsoft Ads conversion settings (credentials as hints) and the qualifying rules. */
@@ -561,11 +603,17 @@ export class AccountObject extends DurableObject<Env> {
       if (found) await this.sync.push(row.id, this.state(found.pool, row, !found.deleted), gateOf(row), null);
       else this.sync.forget(id);
     }
-    await this.desk.deliver(integrationConfig(row), { accountId: row.id, retentionDays: row.call_retention_days }, this.adsContext(row));
+    await this.sealLegacySecrets(row);
+    await this.desk.deliver(
+      await this.secrets.opened(row.id, integrationConfig(this.row() ?? row)),
+      { accountId: row.id, retentionDays: row.call_retention_days },
+      this.adsContext(row),
+    );
     await this.numbers.run(row, now);
     // SECRETS_KEY rotation completes without anyone opening the settings: what an older key sealed is sealed again.
     await this.providers.reseal(row.id);
     await this.conversions.reseal(row.id);
+    await this.secrets.reseal(row.id);
     await this.schedule();
   }
 

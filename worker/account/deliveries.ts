@@ -118,6 +118,18 @@ async function signedPost(hook: { url: string; secret: string }, event: string, 
   return { req: new Request(hook.url, { method: "POST", headers, body: payload, redirect: "manual" }), trusted: false };
 }
 
+/** The secret a delivery of `kind` is sent with ("" when it cannot be read; undefined: none, or not configured). */
+const secretOf = (kind: string, config: IntegrationConfig): string | undefined =>
+  kind === "ga4"
+    ? config.ga4?.apiSecret
+    : kind === "alert_email"
+      ? config.alertEmail?.apiKey
+      : kind === "alert"
+        ? config.alertWebhook?.secret
+        : kind === "webhook"
+          ? config.webhook?.secret
+          : undefined;
+
 const alertType = (payload: string) => String((JSON.parse(payload) as { type?: unknown }).type ?? "pool.alert");
 
 /**
@@ -131,6 +143,10 @@ export async function attempt(row: OutboxRow, config: IntegrationConfig, account
     if (typeof micros === "number" && now - micros / 1000 > GA4_MAX_AGE_MS)
       return { ok: false, status: null, error: "GA4 drops events more than 72 hours old: not sent", final: true };
   }
+  // A secret sealed with a key SECRETS_KEY no longer has reads as "": nothing goes out unsigned or
+  // unauthenticated; the row waits on the backoff for the key (integration-secrets.ts).
+  if (secretOf(row.kind, config) === "")
+    return { ok: false, status: null, error: `${row.kind}'s secret cannot be read: SECRETS_KEY is missing the key it was sealed with`, final: false };
   const built = await request(row, config, accountId, now);
   if (!built) return { ok: false, status: null, error: `${row.kind} is no longer configured for this account`, final: true };
   const sent = await outboundFetch(built.req, { timeoutMs: TIMEOUT_MS, trusted: built.trusted });

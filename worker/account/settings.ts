@@ -143,11 +143,12 @@ export class AccountSettings {
   }
 
   /**
-   * Set or clear GA4, the webhooks and the alert email; a webhook without a secret keeps the current
-   * one or gets a new one; the alert email keeps its API key unless a new one is given.
+   * The integrations after a patch (`current`: as they are, secrets in clear): set or clear GA4, the
+   * webhooks and the alert email; a webhook without a secret keeps the current one or gets a new
+   * one; the alert email keeps its API key unless a new one is given. Nothing is written: the
+   * secrets are sealed first (integration-secrets.ts), then writeIntegrations.
    */
-  setIntegrations(row: AccountRow, patch: IntegrationsPatch, now: number): Result<true> {
-    const current = integrationConfig(row);
+  patchedIntegrations(current: IntegrationConfig, patch: IntegrationsPatch): Result<IntegrationConfig> {
     const ga4 = patch.ga4 === undefined ? current.ga4 : patch.ga4;
     const webhook = hookSetting(patch.webhook, current.webhook);
     const alertWebhook = hookSetting(patch.alertWebhook, current.alertWebhook);
@@ -162,6 +163,11 @@ export class AccountSettings {
       const e = patch.alertEmail;
       alertEmail = { provider: "resend", apiKey, from: e.from, to: e.to, subject: e.subject ?? null, text: e.text ?? null };
     }
+    return ok({ ga4, webhook, alertWebhook, alertEmail });
+  }
+
+  /** Stores the integrations (their secrets' fields emptied once sealed elsewhere). */
+  writeIntegrations({ ga4, webhook, alertWebhook, alertEmail }: IntegrationConfig, now: number): void {
     this.sql.exec(
       "UPDATE account SET ga4 = ?, webhook = ?, alert_webhook = ?, alert_email = ?, updated_at = ?",
       ga4 ? JSON.stringify(ga4) : null,
@@ -170,7 +176,6 @@ export class AccountSettings {
       alertEmail ? JSON.stringify(alertEmail) : null,
       now,
     );
-    return ok(true);
   }
 }
 
@@ -205,17 +210,20 @@ export function integrationConfig(row: AccountRow): IntegrationConfig {
   };
 }
 
-/** The API's view of the integrations: the GA4 secret is write-only (a hint of it is shown). */
-export function integrationsView(row: AccountRow): Integrations {
-  const c = integrationConfig(row);
+/**
+ * The API's view of the integrations (`c`: with their secrets in clear): the GA4 secret and the
+ * Resend API key are write-only (their hints are shown); a webhook's signing secret is shown, as
+ * its receiver must verify with it.
+ */
+export function integrationsView(c: IntegrationConfig, hints: Partial<Record<keyof IntegrationConfig, string>>): Integrations {
   return {
-    ga4: c.ga4 ? { measurementId: c.ga4.measurementId, apiSecretHint: `…${c.ga4.apiSecret.slice(-4)}` } : null,
+    ga4: c.ga4 ? { measurementId: c.ga4.measurementId, apiSecretHint: hints.ga4 ?? "…" } : null,
     webhook: c.webhook,
     alertWebhook: c.alertWebhook,
     alertEmail: c.alertEmail
       ? {
           provider: c.alertEmail.provider,
-          apiKeyHint: `…${c.alertEmail.apiKey.slice(-4)}`,
+          apiKeyHint: hints.alertEmail ?? "…",
           from: c.alertEmail.from,
           to: c.alertEmail.to,
           subject: c.alertEmail.subject ?? DEFAULT_SUBJECT,

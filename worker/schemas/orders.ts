@@ -16,12 +16,9 @@ export const NumberRequestSchema = z
       .string()
       .regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2, e.g. US")
       .openapi({ description: "Country of the numbers (ISO 3166-1 alpha-2).", example: "US" }),
-    type: z
-      .enum(NUMBER_TYPES)
-      .default("local")
-      .openapi({
-        description: "local (geographic), national, tollfree or mobile (not in +1 countries, whose mobiles are local numbers: 400 unsupported_search).",
-      }),
+    type: z.enum(NUMBER_TYPES).default("local").openapi({
+      description: "local (geographic), national, tollfree or mobile (not in +1 countries, whose mobiles are local numbers: 400 unsupported_search).",
+    }),
     areaCode: z
       .string()
       .regex(/^\d{1,5}$/, "1-5 digits")
