@@ -338,6 +338,9 @@ describe("calls, stats, csv, deliveries, archive", () => {
     await hit("GET", "/v1/archive/calls", "/v1/archive/calls?cursor=zzz", { key }, "bad cursor");
     await hit("GET", "/v1/archive/calls/{day}", "/v1/archive/calls/2026-01-31", { key }, "no archive");
     await hit("DELETE", "/v1/calls/{id}", `/v1/calls/${unattributed}`, { key });
+    await hit("POST", "/v1/calls/erase", "/v1/calls/erase", { key, body: { caller: "+14155550123" } });
+    await hit("POST", "/v1/calls/erase", "/v1/calls/erase", { key, body: { caller: "not a number" } }, "not a number");
+    await hit("POST", "/v1/calls/erase", "/v1/calls/erase", { key, body: { number: "+14155550123" } }, "unknown field");
     expect(problems.slice(before)).toEqual([]);
   });
 });

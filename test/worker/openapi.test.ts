@@ -4,6 +4,7 @@ import app from "../../worker/http/app";
 import { AccountCreateSchema, AccountPatchSchema, RotateKeySchema } from "../../worker/schemas/account";
 import { AllocateRequestSchema } from "../../worker/schemas/allocate";
 import { AutoscalePutSchema } from "../../worker/schemas/autoscale";
+import { CallerErasureSchema } from "../../worker/schemas/calls";
 import { ConversionsPatchSchema } from "../../worker/schemas/conversions";
 import { NumbersChangeSchema, PoolCreateSchema, PoolPatchSchema } from "../../worker/schemas/pool";
 import { VoicePatchSchema } from "../../worker/schemas/providers";
@@ -156,6 +157,7 @@ describe("OpenAPI document content", () => {
       SizingRequest: SizingRequestSchema,
       ConversionsPatch: ConversionsPatchSchema,
       AutoscalePut: AutoscalePutSchema,
+      CallerErasure: CallerErasureSchema,
     };
     for (const { method, path, op } of await operations()) {
       if (!op.requestBody || path.startsWith("/v1/voice/")) continue;

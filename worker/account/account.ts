@@ -30,6 +30,7 @@ import type { NumberRequest, Order, OrderingProvider } from "../schemas/orders";
 import type { NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
 import { CREDENTIAL_PROVIDERS, type VoicePatch } from "../schemas/providers";
 import type { Integrations, IntegrationsPatch } from "../schemas/voice";
+import { phoneOf } from "../voice/input";
 import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
 import type { AdsContext } from "./ad-delivery";
 import { AUTOSCALE_MIGRATION } from "./autoscale";
@@ -107,6 +108,9 @@ export const MIGRATIONS = [
 ];
 
 export type { VoiceSecrets };
+
+/** Calls an erasure by caller erases per request (each may forget a touch in a pool object). */
+const ERASE_BATCH = 200;
 
 /** The voice settings as the route shows them (it adds the URLs). */
 export interface VoiceSetup extends VoiceSecrets {
@@ -521,6 +525,29 @@ export class AccountObject extends DurableObject<Env> {
     const pool = call?.session && call.pool ? this.registry.view(call.pool, row.default_pool) : null;
     if (pool && call?.session) await forgetSessionSource(this.env, row.id, pool, call.session);
     return (await this.desk.erase(row.id, id)) ? ok(true) : fail(404, "call_not_found", `No call ${id} in this account`);
+  }
+
+  /**
+   * Erasure by the caller's number: every call from it, as eraseCall erases one, ERASE_BATCH a
+   * request (`more`: ask again), then the archive's.
+   */
+  async eraseCaller(text: string): Promise<Result<{ erased: number; more: boolean }>> {
+    const row = this.row();
+    if (!row) return accountNotFound();
+    const caller = phoneOf(text);
+    if (!caller)
+      return fail(400, "invalid_request", "caller is not a phone number", [
+        { path: "caller", message: "is not a valid international phone number (+<country code>…)" },
+      ]);
+    return ok(
+      await this.desk.eraseCaller(row.id, caller, ERASE_BATCH, async (calls) => {
+        const sessions = new Map(calls.filter((c) => c.session && c.pool_id).map((c) => [`${c.pool_id}\n${c.session}`, c]));
+        for (const c of sessions.values()) {
+          const pool = this.registry.view(c.pool_id!, row.default_pool);
+          if (pool) await forgetSessionSource(this.env, row.id, pool, c.session!);
+        }
+      }),
+    );
   }
 
   /** Status reports kept for calls that have not arrived (newest first). */

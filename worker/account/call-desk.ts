@@ -8,6 +8,8 @@
  * - call-months.ts: where calls live over time (this object, a log per month, the archive).
  * The desk itself reads calls for the API, erases one, and runs the alarm's share of the call path.
  */
+
+import { eraseCallerArchived } from "../calllog/archive";
 import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { CallConversion } from "../schemas/conversions";
 import type { IntegrationConfig } from "../schemas/voice";
@@ -18,7 +20,7 @@ import { CallEvents } from "./call-events";
 import { CallMonths } from "./call-months";
 import { CallOutcomes } from "./call-outcome";
 import { CallRouting } from "./call-route";
-import { CallStore } from "./call-store";
+import { type CallerCall, CallStore } from "./call-store";
 import { callView } from "./call-view";
 import { DeliveryRun } from "./delivery-run";
 import { type DeliveryFilter, Outbox, type OutboxKind, type OutboxRow } from "./outbox";
@@ -40,7 +42,7 @@ export class CallDesk {
 
   constructor(
     private readonly ctx: DurableObjectState,
-    env: Env,
+    private readonly env: Env,
     /** Sets the account object's one alarm at its earliest deadline (deliveries are one of them). */
     private readonly schedule: () => Promise<void>,
   ) {
@@ -71,6 +73,50 @@ export class CallDesk {
     if (!page) return null;
     const deliveries = q.withDeliveries === false ? new Map<string, never[]>() : this.outbox.forCalls(page.rows.map((r) => r.id));
     return { calls: page.rows.map((r) => callView(r, deliveries.get(r.id) ?? [])), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * Erase calls from a caller (an erasure request by phone number), `limit` at a time: first those
+   * here and in the months' logs (the `before` hook is given each batch first: their visits'
+   * touches), then, once none is left there, the archive in one pass (its calls' deliveries and
+   * touches, where still kept, go too). `more`: call again.
+   */
+  async eraseCaller(
+    accountId: string,
+    caller: string,
+    limit: number,
+    before: (calls: CallerCall[]) => Promise<void>,
+  ): Promise<{ erased: number; more: boolean }> {
+    const out = await this.months.exclusive(async () => {
+      const here = this.calls.fromCaller(caller, limit + 1);
+      const found = here.length > limit ? here : [...here, ...(await this.months.fromCaller(accountId, caller, limit + 1 - here.length))];
+      const batch = found.slice(0, limit);
+      await before(batch);
+      const ids = batch.map((c) => c.id);
+      // A call's own rows here: the call, its status reports, its deliveries.
+      const forget = (list: readonly string[]) =>
+        this.ctx.storage.transactionSync(() => {
+          let n = 0;
+          for (const id of list) {
+            n += this.calls.delete([id]);
+            this.ctx.storage.sql.exec("DELETE FROM call_events WHERE call_id = ?", id);
+            this.outbox.forget(id);
+          }
+          return n;
+        });
+      const local = forget(ids);
+      const logged = await this.months.eraseMany(
+        accountId,
+        ids.filter((id) => !here.some((c) => c.id === id)),
+      );
+      if (found.length > limit) return { erased: local + logged, more: true };
+      const archived = await eraseCallerArchived(this.env.ARCHIVE, accountId, caller);
+      await before(archived.map((c) => ({ id: c.id, session: c.session, pool_id: c.pool })));
+      forget(archived.map((c) => c.id));
+      return { erased: local + logged + archived.length, more: false };
+    });
+    await this.schedule();
+    return out;
   }
 
   /**

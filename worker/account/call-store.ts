@@ -26,6 +26,9 @@ export const groupQuery = (by: CallGrouping, where: string) =>
 /** The list query, exported so a test can check it uses an index. */
 export const LIST_ORDER = "ORDER BY started_at DESC, id DESC";
 
+/** A call found for an erasure by caller: its id, and its visit's session and pool (its touch on the lease is forgotten too). */
+export type CallerCall = { id: string; session: string | null; pool_id: string | null };
+
 export class CallStore {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -148,6 +151,11 @@ export class CallStore {
   /** Calls received before `before` (oldest first): the ones that move to their month's call log. */
   receivedBefore(before: number, limit: number): CallRow[] {
     return this.sql.exec<CallRow>("SELECT * FROM calls WHERE received_at < ? ORDER BY received_at, id LIMIT ?", before, limit).toArray();
+  }
+
+  /** Up to `limit` calls from a caller (an erasure request): what erasing each needs. */
+  fromCaller(caller: string, limit: number): CallerCall[] {
+    return this.sql.exec<CallerCall>("SELECT id, session, pool_id FROM calls WHERE caller = ? LIMIT ?", caller, limit).toArray();
   }
 
   /** Delete calls by id (moved to a call log, archived, or erased); answers how many were deleted. */

@@ -33,6 +33,35 @@ export function withoutCall(ndjson: string, id: string): string | null {
   return kept.length === calls.length ? null : render(kept);
 }
 
+/** An archived day without the calls from `caller`: null when it held none; "" when nothing is left. */
+export function withoutCaller(ndjson: string, caller: string): { text: string; erased: ArchivedCall[] } | null {
+  const calls = parse(ndjson);
+  const kept = calls.filter((c) => c.caller !== caller);
+  return kept.length === calls.length ? null : { text: render(kept), erased: calls.filter((c) => c.caller === caller) };
+}
+
+/** Remove every call from `caller` from every archived day of the account; answers those removed. */
+export async function eraseCallerArchived(bucket: R2Bucket, accountId: string, caller: string): Promise<ArchivedCall[]> {
+  const erased: ArchivedCall[] = [];
+  let cursor: string | undefined;
+  do {
+    const list = await bucket.list({ prefix: archivePrefix(accountId), ...(cursor ? { cursor } : {}) });
+    for (const obj of list.objects) {
+      const body = await bucket.get(obj.key);
+      if (!body) continue;
+      const text = await body.text();
+      if (!text.includes(JSON.stringify(caller))) continue;
+      const next = withoutCaller(text, caller);
+      if (next === null) continue;
+      erased.push(...next.erased);
+      if (next.text) await bucket.put(obj.key, next.text, { httpMetadata: { contentType: "application/x-ndjson" } });
+      else await bucket.delete(obj.key);
+    }
+    cursor = list.truncated ? list.cursor : undefined;
+  } while (cursor);
+  return erased;
+}
+
 /** Remove a call from every archived day of the account; true when some day held it. */
 export async function eraseArchived(bucket: R2Bucket, accountId: string, id: string): Promise<boolean> {
   let found = false;

@@ -8,7 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { CallRow } from "../account/call-row";
 import { CALL_LOG_MIGRATIONS } from "../account/call-schema";
-import { CallStore } from "../account/call-store";
+import { type CallerCall, CallStore } from "../account/call-store";
 import { callView } from "../account/call-view";
 import { hasSchema, migrate } from "../platform/sql";
 import type { CallFilter, CallGroup, CallGrouping, CallStats } from "../schemas/calls";
@@ -65,6 +65,16 @@ export class CallLog extends DurableObject<Env> {
   /** A moved call's upload state on one platform (an upload retried, resumed or given up after the move); false when it is not here. */
   setConversion(id: string, platform: string, state: CallConversion): boolean {
     return hasSchema(this.ctx.storage) && this.store.setConversion(id, platform, state);
+  }
+
+  /** Up to `limit` calls from a caller (an erasure request). */
+  fromCaller(caller: string, limit: number): CallerCall[] {
+    return hasSchema(this.ctx.storage) ? this.store.fromCaller(caller, limit) : [];
+  }
+
+  /** Erase calls; how many were here. */
+  eraseMany(ids: string[]): number {
+    return hasSchema(this.ctx.storage) ? this.store.delete(ids) : 0;
   }
 
   /** Erase one call; true when it was here. */

@@ -205,6 +205,23 @@ export const OrphanReportSchema = z
 export const OrphanReportsSchema = z.object({ reports: z.array(OrphanReportSchema) }).openapi("OrphanReports");
 export type OrphanReport = z.infer<typeof OrphanReportSchema>;
 
+export const CallerErasureSchema = z
+  .object({
+    caller: z.string().min(3).max(64).openapi({
+      description: "The caller's phone number, E.164 or international digits (`+44 20 7946 0958`, `004420…`, `tel:+4420…`).",
+      example: "+442079460958",
+    }),
+  })
+  .strict()
+  .openapi("CallerErasure");
+
+export const CallerErasedSchema = z
+  .object({
+    erased: z.number().int().openapi({ description: "Calls erased by this request." }),
+    more: z.boolean().openapi({ description: "More calls from this caller are left: send the same request again." }),
+  })
+  .openapi("CallerErased");
+
 export const CallParamSchema = z.object({
   id: z
     .string()

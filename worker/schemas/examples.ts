@@ -61,4 +61,5 @@ export const REQUEST_EXAMPLES: Record<string, unknown> = {
     dryRun: false,
     numbers: { country: "US", type: "local", areaCode: "415", fallback: "nearest" },
   },
+  CallerErasure: { caller: "+44 20 7946 0958" },
 };

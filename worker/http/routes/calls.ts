@@ -9,6 +9,8 @@ import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
 import {
   type Call,
+  CallerErasedSchema,
+  CallerErasureSchema,
   type CallFilter,
   CallFilterQuerySchema,
   CallListQuerySchema,
@@ -92,6 +94,20 @@ app.openapi(
     responses: { 200: { description: "Call", ...json(CallSchema) }, ...errorResponses },
   }),
   async (c) => c.json(unwrap(await account(c.env, c.var.accountId).getCall(c.req.valid("param").id)), 200),
+);
+
+app.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/calls/erase",
+    tags,
+    summary:
+      "Erase every call from a caller's number (an erasure request): each as DELETE /v1/calls/{id} erases one, and the archive's. At most 200 a request: repeat while more is true.",
+    security: ADMIN,
+    request: { body: { required: true, ...json(CallerErasureSchema) } },
+    responses: { 200: { description: "Erased", ...json(CallerErasedSchema) }, ...errorResponses },
+  }),
+  async (c) => c.json(unwrap(await account(c.env, c.var.accountId).eraseCaller(c.req.valid("json").caller)), 200),
 );
 
 app.openapi(

@@ -1,0 +1,95 @@
+/**
+ * Erasure by the caller's number (POST /v1/calls/erase): a GDPR or CCPA request usually names a
+ * phone number, not call ids. Every call from it goes, wherever it is kept — the account object (a
+ * call of today), its month's log (a call of last week), the R2 archive (one past retention) — with
+ * its status reports, its deliveries and its visit's touch on the lease; other callers' calls stay.
+ */
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { at, callBody, callId, callWorld, GOOGLE, mockNetwork, ring, storage, T0, visit } from "./calls-helpers";
+import { accountStub, api, type Created, useTestClock } from "./helpers";
+
+const DAY = 86_400_000;
+const CALLER = "+14155550123";
+const OTHER = "+13105550199";
+
+useTestClock(T0, { silence: ["warn"] });
+
+const erase = (acct: Created, caller: unknown) => api("POST", "/v1/calls/erase", { key: acct.adminKey, body: { caller } });
+const callIds = async (acct: Created) => ((await api("GET", "/v1/calls?limit=100", { key: acct.adminKey })).json.calls as { id: string }[]).map((c) => c.id);
+
+async function archived(acct: Created): Promise<string> {
+  const days = (await api("GET", "/v1/archive/calls", { key: acct.adminKey })).json.days as { day: string }[];
+  const texts = await Promise.all(days.map(async ({ day }) => (await api("GET", `/v1/archive/calls/${day}`, { key: acct.adminKey })).text));
+  return texts.join("");
+}
+
+describe("erasure by caller", () => {
+  it("erases the caller's calls in the account object, its month's log and the archive, with their deliveries and visits' touches; nothing of other callers", async () => {
+    const world = await callWorld(3);
+    const { acct, voice } = world;
+    expect((await api("PATCH", "/v1/account", { key: acct.adminKey, body: { callRetentionDays: 7 } })).status).toBe(200);
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: "https://hooks.example/calls" } } })).status).toBe(
+      200,
+    );
+    mockNetwork();
+    const call = async (caller: string, label: string, gclid: string) => {
+      const v = await visit(acct, { ...GOOGLE, landing: `https://www.shop.example/?gclid=${gclid}`, clickIds: { gclid } });
+      const id = callId(label);
+      expect((await ring(voice.callbackUrl, callBody(id, v.number, Date.now(), { callerNo: caller }))).status).toBe(200);
+      expect((await ring(`${voice.callbackUrl}/status`, { callId: id, status: "completed", duration: 42 })).status).toBe(200);
+      return id;
+    };
+    // Day 0: a call of each (archived by day 9); day 6: another of each (in its month's log by day 9); day 9: one more of each.
+    const ids: Record<string, string[]> = { mine: [], theirs: [] };
+    for (const day of [0, 6, 9]) {
+      at(T0 + day * DAY);
+      ids.mine!.push(await call(CALLER, `mine-d${day}`, `gclid-mine-${day}`));
+      ids.theirs!.push(await call(OTHER, `theirs-d${day}`, `gclid-theirs-${day}`));
+      at(T0 + day * DAY + 3_600_000);
+      await runDurableObjectAlarm(accountStub(acct.accountId));
+    }
+    expect(await archived(acct)).toContain(ids.mine![0]);
+    expect((await callIds(acct)).sort()).toEqual([...ids.mine!.slice(1), ...ids.theirs!.slice(1)].sort());
+
+    // Written as a person would give it.
+    const r = await erase(acct, "tel:+1 (415) 555-0123");
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ erased: 3, more: false });
+    expect((await callIds(acct)).sort()).toEqual(ids.theirs!.slice(1).sort());
+    const archive = await archived(acct);
+    expect(archive).not.toContain(CALLER);
+    expect(archive).toContain(ids.theirs![0]);
+    for (const id of ids.mine!) expect((await api("GET", `/v1/calls/${id}`, { key: acct.adminKey })).status).toBe(404);
+    // Neither the account (deliveries, status reports) nor the pool (the visits' touches) keeps any of it.
+    const stored = await storage(acct);
+    expect(stored).not.toContain(CALLER);
+    for (const day of [0, 6, 9]) expect(stored).not.toContain(`gclid-mine-${day}`);
+    expect(stored).toContain("gclid-theirs-9");
+    // Asked again: nothing left.
+    expect((await erase(acct, CALLER)).json).toEqual({ erased: 0, more: false });
+  });
+
+  it("a caller with more calls than one request erases: 200 at a time, more until none is left", async () => {
+    const { acct, voice, tracking } = await callWorld(1);
+    for (let i = 0; i < 205; i++) {
+      expect((await ring(voice.callbackUrl, callBody(callId("many"), tracking[0]!, Date.now(), { callerNo: CALLER }))).status).toBe(200);
+    }
+    expect((await erase(acct, CALLER)).json).toEqual({ erased: 200, more: true });
+    expect((await erase(acct, CALLER)).json).toEqual({ erased: 5, more: false });
+    expect(await callIds(acct)).toEqual([]);
+  });
+
+  it("what is not a phone number is 400 with nothing changed", async () => {
+    const { acct, voice, tracking } = await callWorld(1);
+    expect((await ring(voice.callbackUrl, callBody(callId("kept"), tracking[0]!, Date.now(), { callerNo: CALLER }))).status).toBe(200);
+    const before = await storage(acct);
+    for (const bad of ["hello", "12", 4155550123, "+1 415", "", { number: CALLER }]) {
+      const r = await erase(acct, bad);
+      expect(r.status, JSON.stringify(bad)).toBe(400);
+      expect(r.json.error.code).toBe("invalid_request");
+    }
+    expect(await storage(acct)).toBe(before);
+    expect((await api("POST", "/v1/calls/erase", { key: acct.siteKey, body: { caller: CALLER } })).status).toBe(403);
+  });
+});
