@@ -349,6 +349,45 @@ describe("replays", () => {
     },
   );
 
+  it.each(["telnyx", "plivo", "vonage"] as const)(
+    "%s: a call erased while it rings, sent again as it was, gets its answer and is not stored again; its status report is ignored",
+    async (p) => {
+      const w = await providerWorld(p);
+      const v = await visit(w.acct);
+      const id = nativeId(p);
+      const inbound = await signed(p, w.keys, w.base, inboundFields(p, id, v.number), T0);
+      const first = await send(inbound);
+      expect(first.status).toBe(200);
+      expect((await api("DELETE", `/v1/calls/${id}`, { key: w.acct.adminKey })).status).toBe(204);
+      const before = await storage(w.acct, []);
+      // The provider got no answer in time and sends the same signed request: the caller is still on the line.
+      const retry = await send(inbound);
+      expect([retry.status, retry.text]).toEqual([200, first.text]);
+      // The call ends: its report (signed anew) is taken and dropped.
+      const report = await signed(p, w.keys, `${w.base}/status`, ended(p, id, v.number), T0 + 60_000, { get: false });
+      at(T0 + 60_000);
+      expect((await send(report)).status).toBeLessThan(300);
+      // Nothing stored but the report's signature, remembered against its own replay.
+      const tables = (dumped: string) => Object.fromEntries((JSON.parse(dumped) as [string, unknown][]).filter(([t]) => t !== "voice_replays"));
+      expect(tables(await storage(w.acct, []))).toEqual(tables(before));
+      expect((await getCall(w.acct, id)).status).toBe(404);
+      expect((await api("GET", "/v1/calls", { key: w.acct.adminKey })).json.calls).toEqual([]);
+    },
+  );
+
+  it("an erased call id is remembered two days: a call with that id after then is a call again", async () => {
+    const w = await providerWorld("telnyx");
+    const v = await visit(w.acct);
+    const id = nativeId("telnyx");
+    expect((await send(await signed("telnyx", w.keys, w.base, inboundFields("telnyx", id, v.number), T0))).status).toBe(200);
+    expect((await api("DELETE", `/v1/calls/${id}`, { key: w.acct.adminKey })).status).toBe(204);
+    at(T0 + 2 * 86_400_000 + 60_000);
+    const later = await visit(w.acct);
+    const again = await signed("telnyx", w.keys, w.base, inboundFields("telnyx", id, later.number), Date.now());
+    expect((await send(again)).status).toBe(200);
+    expect((await getCall(w.acct, id)).json.trackingNumber).toBe(later.number);
+  });
+
   it("Vonage retrying the answer URL while the first request is still being answered: both get the one answer, one call is stored", async () => {
     const w = await providerWorld("vonage");
     const v = await visit(w.acct);

@@ -43,6 +43,7 @@ import { CONVERSION_SETTINGS_MIGRATION, ConversionSettings } from "./conversion-
 import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
 import type { DeskAccount } from "./desk-account";
+import { ERASED_CALLS_MIGRATION } from "./erased-calls";
 import { INTEGRATION_SECRETS_MIGRATION, IntegrationSecrets } from "./integration-secrets";
 import { NumberDesk } from "./number-desk";
 import { NUMBER_ADDED_MIGRATION, NUMBER_ORDERS_MIGRATION, ORDER_IDEMPOTENCY_MIGRATION } from "./number-orders";
@@ -105,6 +106,8 @@ export const MIGRATIONS = [
   NUMBER_ADDED_MIGRATION,
   // GA4's, the webhooks' and the alert email's secrets, sealed.
   INTEGRATION_SECRETS_MIGRATION,
+  // Calls erased lately (against a provider sending them again).
+  ERASED_CALLS_MIGRATION,
 ];
 
 export type { VoiceSecrets };

@@ -23,6 +23,7 @@ import type { CallStore } from "./call-store";
 import { callView } from "./call-view";
 import { ga4Payload, webhookPayload } from "./deliveries";
 import type { DeskAccount } from "./desk-account";
+import type { ErasedCalls } from "./erased-calls";
 import type { Outbox } from "./outbox";
 import type { StoredPool } from "./registry";
 
@@ -42,6 +43,8 @@ export interface AnswerParts {
   events: CallEvents;
   /** Status reports that came before their call are merged once it is stored. */
   outcomes: CallOutcomes;
+  /** Calls erased lately: sent again, they are answered and not stored (erased-calls.ts). */
+  erased: ErasedCalls;
   /** Sets the account object's alarm (the call's deliveries are due). */
   schedule: () => Promise<void>;
 }
@@ -52,9 +55,9 @@ export class CallAnswers {
 
   constructor(private readonly p: AnswerParts) {}
 
-  /** Whether a call was answered, or is being answered (a retry of it gets the same answer). */
-  known(callId: string): boolean {
-    return this.inflight.has(callId) || this.p.calls.answerOf(callId) !== null;
+  /** Whether a call was answered, or is being answered, or was erased since (a retry of it gets an answer). */
+  async known(callId: string, now: number): Promise<boolean> {
+    return this.inflight.has(callId) || this.p.calls.answerOf(callId) !== null || (await this.p.erased.has(callId, now));
   }
 
   /**
@@ -102,6 +105,9 @@ export class CallAnswers {
 
   private async answerNew(acct: DeskAccount, provider: Provider, call: InboundCall, now: number, render: (plan: CallPlan) => string): Promise<VoiceReply> {
     const { calls, outbox, events } = this.p;
+    // Erased since it first came: answered as its pool routes it now, and nothing of it kept (the
+    // pool only looked at, not told of a ring).
+    const erased = await this.p.erased.has(call.id, now);
     const poolId = acct.ownerAt(call.dialled, call.startedAt);
     const pool = poolId === null ? null : acct.pool(poolId);
     let row: CallRow;
@@ -117,13 +123,14 @@ export class CallAnswers {
           expected,
           provider,
         });
-      const match = await this.attribute(acct, pool, { number: call.dialled, at: call.startedAt });
+      const match = await this.attribute(acct, pool, { number: call.dialled, at: call.startedAt, ...(erased ? { peek: true } : {}) });
       const turns: Turns = {
         next: (key) => calls.nextTurn(key),
         lastAgent: (agents) => calls.lastAgent(pool.id, call.caller, agents),
       };
       row = buildCallRow({ call, poolId: pool.id, match, route: routeOf(pool), fallback: acct.fallback, now, provider, render, turns });
     }
+    if (erased) return { answer: row.answer, provider, duplicate: true };
     const view = callView(row, []);
     const stored = this.p.ctx.storage.transactionSync(() => {
       if (!calls.insert(row)) return false;

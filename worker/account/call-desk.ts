@@ -23,6 +23,7 @@ import { CallRouting } from "./call-route";
 import { type CallerCall, CallStore } from "./call-store";
 import { callView } from "./call-view";
 import { DeliveryRun } from "./delivery-run";
+import { ErasedCalls } from "./erased-calls";
 import { type DeliveryFilter, Outbox, type OutboxKind, type OutboxRow } from "./outbox";
 
 export class CallDesk {
@@ -31,6 +32,8 @@ export class CallDesk {
   /** Where calls older than a few days live (one log per month), the archive, and the daily upkeep. */
   private readonly months: CallMonths;
   private readonly run: DeliveryRun;
+  /** Calls erased lately, remembered against a provider sending them again. */
+  private readonly erased: ErasedCalls;
 
   /** Status reports as received (merged into outcomes; orphans until their call arrives), and replayed signatures. */
   readonly events: CallEvents;
@@ -54,8 +57,18 @@ export class CallDesk {
     this.run = new DeliveryRun({ storage, setConversion: this.setConversion, outbox: this.outbox, schedule });
     this.routing = new CallRouting(this.calls);
     this.agents = new AgentLegs(this.calls, this.routing);
-    this.outcomes = new CallOutcomes({ storage, calls: this.calls, outbox: this.outbox, events: this.events, schedule });
-    this.answers = new CallAnswers({ ctx, env, calls: this.calls, outbox: this.outbox, events: this.events, outcomes: this.outcomes, schedule });
+    this.erased = new ErasedCalls(storage.sql);
+    this.outcomes = new CallOutcomes({ storage, calls: this.calls, outbox: this.outbox, events: this.events, schedule, erased: this.erased });
+    this.answers = new CallAnswers({
+      ctx,
+      env,
+      calls: this.calls,
+      outbox: this.outbox,
+      events: this.events,
+      outcomes: this.outcomes,
+      schedule,
+      erased: this.erased,
+    });
   }
 
   /** A call's upload state on one platform, wherever the call is now. */
@@ -105,6 +118,7 @@ export class CallDesk {
           return n;
         });
       const local = forget(ids);
+      await this.erased.remember(ids, Date.now());
       const logged = await this.months.eraseMany(
         accountId,
         ids.filter((id) => !here.some((c) => c.id === id)),
@@ -131,7 +145,9 @@ export class CallDesk {
         const deliveries = this.outbox.forget(id);
         return calls + events + deliveries > 0;
       });
-      return (await this.months.erase(accountId, id)) || here;
+      const found = (await this.months.erase(accountId, id)) || here;
+      if (found) await this.erased.remember([id], Date.now());
+      return found;
     });
     await this.schedule();
     return found;
@@ -160,6 +176,7 @@ export class CallDesk {
     this.events.purge(now);
     await this.months.upkeep(upkeep.accountId, now, upkeep.retentionDays, async (before) => {
       this.outbox.prune(before);
+      this.erased.prune(now);
       await expireAdUploads({ outbox: this.outbox, setConversion: this.setConversion }, now);
     });
     await this.run.sendDue(config, now, ads);

@@ -15,6 +15,7 @@ import { callView } from "./call-view";
 import type { ConversionSetup } from "./conversion-settings";
 import { ga4Payload, webhookPayload } from "./deliveries";
 import type { DeskAccount } from "./desk-account";
+import type { ErasedCalls } from "./erased-calls";
 import type { Outbox } from "./outbox";
 
 /** What became of a status report: merged into its call, kept until the call arrives, or a repeat. */
@@ -30,6 +31,8 @@ export interface OutcomeParts {
   events: CallEvents;
   /** Sets the account object's alarm (call.completed may be due). */
   schedule: () => Promise<void>;
+  /** Calls erased lately: their reports are not kept (erased-calls.ts). */
+  erased: ErasedCalls;
 }
 
 export class CallOutcomes {
@@ -40,6 +43,7 @@ export class CallOutcomes {
    * yet waits for it). When the call has ended, `call.completed` is queued.
    */
   async report(acct: DeskAccount, provider: Provider, r: StatusReport, now: number): Promise<ReportState> {
+    if (await this.p.erased.has(r.callId, now)) return "duplicate";
     const state = this.p.storage.transactionSync((): ReportState => {
       if (!this.p.events.add(r, provider, now)) return "duplicate";
       const row = this.p.calls.get(r.callId);

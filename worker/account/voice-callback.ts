@@ -70,7 +70,7 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     // again, a dial attempt's end the same next attempt (both idempotent: nothing is stored twice).
     // Any other replay is refused.
     const call = leg === "inbound" && fields.ok ? adapter.inbound(fields.value, now) : null;
-    if (!(leg === "next" || (call?.ok && deps.desk.answers.known(call.value.id)))) {
+    if (!(leg === "next" || (call?.ok && (await deps.desk.answers.known(call.value.id, now))))) {
       console.warn("voice: replayed callback refused", { account: deps.account.id, provider, leg });
       return fail(401, "unauthorized", "This signed request was already received (replay)");
     }
