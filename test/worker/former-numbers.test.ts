@@ -98,6 +98,18 @@ describe("a number the page still shows after its session lost it", () => {
     expect(tokenBody(renewed.token).shown).toBeUndefined();
   });
 
+  it("a replaceAll pool with none left: the old number becomes its destination again, before its every-number group could take it", async () => {
+    const acct = await setup(1, { exhaustionPolicy: "none", replaceAll: true });
+    const a = await ask(acct.siteKey);
+    const shown = a.pools[0]!.number!;
+    clock.advance(61_000);
+    expect((await ask(acct.siteKey)).pools[0]!.number!.e164).toBe(shown.e164);
+    const renewed = await ask(acct.siteKey, a.token);
+    expect(renewed.pools[0]!.number).toBeNull();
+    // Another business's number on the page stays: the pool has no number to write over it.
+    expect(swapped(renewed, `Call ${shown.national}, not (415) 555-0132`)).toBe("Call (212) 736-5000, not (415) 555-0132");
+  });
+
   it("only the pools whose number changed: another pool's number stays as it is", async () => {
     const acct = await setup(2, { exhaustionPolicy: "recycle" });
     await createPool(acct, { id: "ads", name: "Ads", trackingNumbers: freshNumbers(3), destinations: ["+12127365001"], leaseSeconds: 60, graceSeconds: 0 });

@@ -193,10 +193,13 @@ function patternOf(pools: PoolAllocation[], numbers: Finding[]): string {
   const key = `${destinations}|${numbers.map((n) => (n.form?.[0] ?? "") + (n.own ?? "")).join("|")}`;
   let made = patterns.get(key);
   if (made === undefined) {
-    let every = everyNumbers.get(destinations);
+    // By the replaceAll pools' destinations alone: a former number (domain/former-numbers.ts) changes nothing of it.
+    const everyPools = pools.filter((p) => p.destinations.some((d) => d.e164 === "*"));
+    const everyKey = everyPools.map((p) => p.destinations.map((d) => d.e164).join()).join("|");
+    let every = everyNumbers.get(everyKey);
     if (every === undefined) {
-      const everyNumber = pools.filter((p) => p.destinations.some((d) => d.e164 === "*")).flatMap((p) => p.destinations);
-      if (everyNumber.length) every = remember(everyNumbers, 100, destinations, anyNumber(everyNumber));
+      const everyNumber = everyPools.flatMap((p) => p.destinations);
+      if (everyNumber.length) every = remember(everyNumbers, 100, everyKey, anyNumber(everyNumber));
     }
     // The patterns of the destinations this isolate answers for (a few, bounded).
     made = remember(patterns, 100, key, pattern(numbers, every));
