@@ -32,10 +32,10 @@ export class ApiError extends Error {
 
 type Query = Record<string, string | number | undefined>;
 
-/** The ways the dashboard calls the API: JSON GET, JSON POST (no body), JSON PATCH, and a file as a Blob. */
+/** The ways the dashboard calls the API: JSON GET, JSON POST (a JSON body or none), JSON PATCH, and a file as a Blob. */
 export interface Client {
   get<T>(path: string, query?: Query): Promise<T>;
-  post<T>(path: string): Promise<T>;
+  post<T>(path: string, body?: unknown): Promise<T>;
   patch<T>(path: string, body: unknown): Promise<T>;
   blob(path: string, query?: Query): Promise<Blob>;
 }
@@ -56,7 +56,7 @@ export function createClient(key: () => string | null, fetcher: typeof fetch = (
   };
   return {
     get: async <T>(path: string, query?: Query) => (await (await send("GET", path, query)).json()) as T,
-    post: async <T>(path: string) => (await (await send("POST", path)).json()) as T,
+    post: async <T>(path: string, body?: unknown) => (await (await send("POST", path, {}, body)).json()) as T,
     patch: async <T>(path: string, body: unknown) => (await (await send("PATCH", path, {}, body)).json()) as T,
     blob: async (path: string, query?: Query) => (await send("GET", path, query)).blob(),
   };
@@ -109,6 +109,15 @@ export function endpoints(client: Client) {
     /** Deliveries retrying after a failure, or dead (retries ran out). */
     deliveries: async (status: "failing" | "dead", limit: number) => (await get<DeliveryList>("/v1/deliveries", { status, limit })).deliveries,
     redeliver: (id: string) => client.post<DeliveryItem>(`/v1/deliveries/${encodeURIComponent(id)}/redeliver`),
+    /** Erases every call from a caller's number (the API erases 200 a request: asked again while more are left); answers how many. */
+    eraseCaller: async (caller: string): Promise<number> => {
+      let erased = 0;
+      for (;;) {
+        const r = await client.post<{ erased: number; more: boolean }>("/v1/calls/erase", { caller });
+        erased += r.erased;
+        if (!r.more) return erased;
+      }
+    },
     /** Turns a pool's replaceAll on or off (PATCH); answers the pool as changed. */
     setReplaceAll: (id: string, on: boolean) => client.patch<Pool>(pool(id), { replaceAll: on }),
   };

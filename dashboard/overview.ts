@@ -140,10 +140,24 @@ export class Overview {
     page.detailBody.textContent = "Loading…";
     page.detail.scrollIntoView({ block: "start" });
     try {
-      renderCallDetail(page.detailBody, page.detailTitle, await this.api.call(id));
+      renderCallDetail(page.detailBody, page.detailTitle, await this.api.call(id), (caller) => this.eraseCaller(caller).catch(this.onError));
     } catch (e) {
       page.detailBody.textContent = e instanceof Error ? e.message : String(e);
     }
+  }
+
+  /**
+   * An erasure request by phone number: every call from it, everywhere it is kept (asked to confirm
+   * first); the detail then says how many, and the calls reload without them.
+   */
+  async eraseCaller(caller: string): Promise<void> {
+    if (!confirm(`Erase every call from ${caller}? Their records, deliveries and visits' click ids are deleted for good.`)) return;
+    const { page } = this;
+    page.detailBody.textContent = "Erasing…";
+    const n = await this.api.eraseCaller(caller);
+    page.detailTitle.textContent = "Erased";
+    page.detailBody.textContent = `Erased ${n} call${n === 1 ? "" : "s"} from ${caller}.`;
+    await this.loadCalls();
   }
 
   /** The pool cards and the utilization chart (one health answer per pool serves both), then the selected pool's numbers. */

@@ -51,11 +51,19 @@ export function deliveryLines(c: Call): string[] {
   });
 }
 
-export function renderCallDetail(node: HTMLElement, title: HTMLElement, c: Call): void {
+/**
+ * The call's detail; with a caller's number, a button that erases every call from it (an erasure
+ * request: `eraseCaller` asks to confirm first).
+ */
+export function renderCallDetail(node: HTMLElement, title: HTMLElement, c: Call, eraseCaller?: (caller: string) => void): void {
   title.textContent = `Call ${when(c.startedAt)}`;
   const dl = el("dl");
   for (const [k, v] of detailPairs(c)) dl.append(el("dt", { textContent: k }), el("dd", { textContent: v }));
   const lines = deliveryLines(c);
   dl.append(el("dt", { textContent: "Deliveries" }), el("dd", {}, ...(lines.length ? lines.map((l) => el("div", { textContent: l })) : ["none"])));
-  node.replaceChildren(dl);
+  const caller = c.caller;
+  if (!caller || !eraseCaller) return void node.replaceChildren(dl);
+  const erase = el("button", { type: "button", className: "danger", textContent: `Erase every call from ${caller}` });
+  erase.addEventListener("click", () => eraseCaller(caller));
+  node.replaceChildren(dl, el("p", { className: "small" }, erase));
 }

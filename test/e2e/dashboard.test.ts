@@ -511,3 +511,43 @@ describe("the dashboard elsewhere", () => {
     }
   });
 });
+
+describe("the dashboard, an erasure request", () => {
+  it("erases every call from a caller from the call's detail, after a confirmation, and lists the calls without them", async () => {
+    const voice = await adminCall(worker.url, "GET", "/v1/account/voice", DEMO_ADMIN_KEY);
+    const r = await fetch(voice.json.callbackUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ callId: "e2e-dash-erase", callerNo: "+14155550177", calledNo: early, startTime: Date.now() }),
+    });
+    expect(r.status).toBe(200);
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      const before = (await cells(page, "#calls")).length;
+      await page.evaluate(() => {
+        location.hash = "#call/e2e-dash-erase";
+      });
+      const erase = page.getByRole("button", { name: "Erase every call from +14155550177" });
+      // Declined: nothing is erased.
+      page.once("dialog", (d) => void d.dismiss());
+      await erase.click();
+      expect((await adminCall(worker.url, "GET", "/v1/calls/e2e-dash-erase", DEMO_ADMIN_KEY)).status).toBe(200);
+      page.once("dialog", (d) => {
+        expect(d.message()).toContain("+14155550177");
+        void d.accept();
+      });
+      await erase.click();
+      await page.waitForFunction(() => document.querySelector("#dbody")?.textContent === "Erased 1 call from +14155550177.");
+      await page.waitForFunction((n) => document.querySelectorAll("#calls tbody tr").length === n, before - 1);
+      expect((await adminCall(worker.url, "GET", "/v1/calls/e2e-dash-erase", DEMO_ADMIN_KEY)).status).toBe(404);
+      // The other caller's calls stay.
+      expect((await adminCall(worker.url, "GET", "/v1/calls/e2e-dash-spring", DEMO_ADMIN_KEY)).status).toBe(200);
+      expect(s.seen.errors).toEqual([]);
+      expect(await s.seen.cspViolations()).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});
