@@ -460,7 +460,7 @@ export class AccountObject extends DurableObject<Env> {
       if (!sealed.ok) return sealed;
       this.ctx.storage.transactionSync(() => {
         this.settings.writeIntegrations(sealed.value.config, now);
-        this.secrets.write(sealed.value.rows);
+        this.secrets.write(sealed.value.config, sealed.value.rows);
       });
       return ok(await this.integrationsOf(this.row()!));
     });
@@ -476,7 +476,7 @@ export class AccountObject extends DurableObject<Env> {
       if (!sealed.ok) return;
       this.ctx.storage.transactionSync(() => {
         this.settings.writeIntegrations(sealed.value.config, now.updated_at);
-        this.secrets.write(sealed.value.rows);
+        this.secrets.write(sealed.value.config, sealed.value.rows);
       });
     });
   }

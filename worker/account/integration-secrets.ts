@@ -99,15 +99,16 @@ export class IntegrationSecrets {
 
   /**
    * Seals the secrets of `config` (the settings to store, secrets in clear) and returns what to write:
-   * the rows and the settings with their secrets' fields emptied. Nothing is written here; a
-   * missing SECRETS_KEY is 503 secrets_unavailable.
+   * the rows and the settings with their secrets' fields emptied. A secret that could not be opened
+   * ("") gets no row: its sealed one stays as it is (write), never replaced by an empty one. Nothing
+   * is written here; a missing SECRETS_KEY is 503 secrets_unavailable.
    */
   async sealFor(
     accountId: string,
     config: IntegrationConfig,
   ): Promise<Result<{ config: IntegrationConfig; rows: Map<SecretName, { sealed: string; hint: string }> }>> {
     const rows = new Map<SecretName, { sealed: string; hint: string }>();
-    const present = NAMES.filter((name) => config[name]);
+    const present = NAMES.filter((name) => config[name] && fieldOf(config, name));
     if (present.length) {
       const r = await keyring(this.secretsKey);
       if (!r.ok) return fail(503, "secrets_unavailable", `Integration secrets cannot be stored: ${r.reason}`);
@@ -119,12 +120,12 @@ export class IntegrationSecrets {
     return ok({ config: withSecrets(config, () => ""), rows });
   }
 
-  /** Writes what sealFor made: a row per setting that has a secret, none for the others. */
-  write(rows: Map<SecretName, { sealed: string; hint: string }>): void {
+  /** Writes what sealFor made for `config`: its rows; none for a setting `config` no longer has; the rest as they are. */
+  write(config: IntegrationConfig, rows: Map<SecretName, { sealed: string; hint: string }>): void {
     for (const name of NAMES) {
       const row = rows.get(name);
       if (row) this.sql.exec("INSERT OR REPLACE INTO integration_secrets (name, sealed, hint) VALUES (?, ?, ?)", name, row.sealed, row.hint);
-      else this.sql.exec("DELETE FROM integration_secrets WHERE name = ?", name);
+      else if (!config[name]) this.sql.exec("DELETE FROM integration_secrets WHERE name = ?", name);
     }
   }
 
