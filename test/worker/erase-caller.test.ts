@@ -15,7 +15,8 @@ const OTHER = "+13105550199";
 
 useTestClock(T0, { silence: ["warn"] });
 
-const erase = (acct: Created, caller: unknown) => api("POST", "/v1/calls/erase", { key: acct.adminKey, body: { caller } });
+const erase = (acct: Created, caller: unknown, session?: string) =>
+  api("POST", "/v1/calls/erase", { key: acct.adminKey, body: session === undefined ? { caller } : { session } });
 const callIds = async (acct: Created) => ((await api("GET", "/v1/calls?limit=100", { key: acct.adminKey })).json.calls as { id: string }[]).map((c) => c.id);
 
 async function archived(acct: Created): Promise<string> {
@@ -24,7 +25,7 @@ async function archived(acct: Created): Promise<string> {
   return texts.join("");
 }
 
-describe("erasure by caller", () => {
+describe("erasure by caller or visit", () => {
   it("erases the caller's calls in the account object, its month's log and the archive, with their deliveries and visits' touches; nothing of other callers", async () => {
     const world = await callWorld(3);
     const { acct, voice } = world;
@@ -80,6 +81,30 @@ describe("erasure by caller", () => {
     expect(await callIds(acct)).toEqual([]);
   });
 
+  it("by a visit's session id: its calls, and its touch on the leases with or without a call; other visits' stay", async () => {
+    const { acct, voice } = await callWorld(3);
+    mockNetwork();
+    const touch = (gclid: string) => ({ ...GOOGLE, landing: `https://www.shop.example/?gclid=${gclid}`, clickIds: { gclid } });
+    const called = await visit(acct, touch("gclid-called"));
+    const id = callId("by-session");
+    expect((await ring(voice.callbackUrl, callBody(id, called.number, Date.now(), { callerNo: OTHER }))).status).toBe(200);
+    const browsing = await visit(acct, touch("gclid-browsing"));
+    const other = await visit(acct, touch("gclid-other"));
+    // A visit that never called: only its touch on its live lease goes.
+    expect((await erase(acct, undefined, browsing.session)).json).toEqual({ erased: 0, more: false });
+    let stored = await storage(acct);
+    expect(stored).not.toContain("gclid-browsing");
+    expect(stored).toContain("gclid-called");
+    expect(stored).toContain("gclid-other");
+    // A visit that called: its call and its touch.
+    expect((await erase(acct, undefined, called.session)).json).toEqual({ erased: 1, more: false });
+    expect((await api("GET", `/v1/calls/${id}`, { key: acct.adminKey })).status).toBe(404);
+    stored = await storage(acct);
+    expect(stored).not.toContain("gclid-called");
+    expect(stored).toContain("gclid-other");
+    expect(stored).toContain(other.session);
+  });
+
   it("what is not a phone number is 400 with nothing changed", async () => {
     const { acct, voice, tracking } = await callWorld(1);
     expect((await ring(voice.callbackUrl, callBody(callId("kept"), tracking[0]!, Date.now(), { callerNo: CALLER }))).status).toBe(200);
@@ -87,6 +112,11 @@ describe("erasure by caller", () => {
     for (const bad of ["hello", "12", 4155550123, "+1 415", "", { number: CALLER }]) {
       const r = await erase(acct, bad);
       expect(r.status, JSON.stringify(bad)).toBe(400);
+      expect(r.json.error.code).toBe("invalid_request");
+    }
+    for (const body of [{}, { caller: CALLER, session: "s0000000000000000001" }, { session: "not a session id!" }]) {
+      const r = await api("POST", "/v1/calls/erase", { key: acct.adminKey, body });
+      expect(r.status, JSON.stringify(body)).toBe(400);
       expect(r.json.error.code).toBe("invalid_request");
     }
     expect(await storage(acct)).toBe(before);

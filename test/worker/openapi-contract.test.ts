@@ -341,6 +341,8 @@ describe("calls, stats, csv, deliveries, archive", () => {
     await hit("POST", "/v1/calls/erase", "/v1/calls/erase", { key, body: { caller: "+14155550123" } });
     await hit("POST", "/v1/calls/erase", "/v1/calls/erase", { key, body: { caller: "not a number" } }, "not a number");
     await hit("POST", "/v1/calls/erase", "/v1/calls/erase", { key, body: { number: "+14155550123" } }, "unknown field");
+    await hit("POST", "/v1/calls/erase", "/v1/calls/erase", { key, body: { session: "s0000000000000000001" } }, "by session");
+    await hit("POST", "/v1/calls/erase", "/v1/calls/erase", { key, body: { caller: "+14155550123", session: "s0000000000000000001" } }, "both");
     expect(problems.slice(before)).toEqual([]);
   });
 });

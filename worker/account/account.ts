@@ -531,26 +531,32 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   /**
-   * Erasure by the caller's number: every call from it, as eraseCall erases one, ERASE_BATCH a
-   * request (`more`: ask again), then the archive's.
+   * Erasure by the caller's number or by a visit's session id: every call it names, as eraseCall
+   * erases one, ERASE_BATCH a request (`more`: ask again), then the archive's. A visit's touch on
+   * the leases goes from every pool too, with or without a call.
    */
-  async eraseCaller(text: string): Promise<Result<{ erased: number; more: boolean }>> {
+  async eraseCalls(by: { caller?: string | undefined; session?: string | undefined }): Promise<Result<{ erased: number; more: boolean }>> {
     const row = this.row();
     if (!row) return accountNotFound();
-    const caller = phoneOf(text);
-    if (!caller)
+    const caller = by.caller === undefined ? null : phoneOf(by.caller);
+    if (by.caller !== undefined && !caller)
       return fail(400, "invalid_request", "caller is not a phone number", [
         { path: "caller", message: "is not a valid international phone number (+<country code>…)" },
       ]);
-    return ok(
-      await this.desk.eraseCaller(row.id, caller, ERASE_BATCH, async (calls) => {
-        const sessions = new Map(calls.filter((c) => c.session && c.pool_id).map((c) => [`${c.pool_id}\n${c.session}`, c]));
-        for (const c of sessions.values()) {
-          const pool = this.registry.view(c.pool_id!, row.default_pool);
-          if (pool) await forgetSessionSource(this.env, row.id, pool, c.session!);
-        }
-      }),
-    );
+    const key = caller ? { by: "caller" as const, value: caller } : { by: "session" as const, value: by.session! };
+    const done = await this.desk.eraseMatching(row.id, key, ERASE_BATCH, async (calls) => {
+      const sessions = new Map(calls.filter((c) => c.session && c.pool_id).map((c) => [`${c.pool_id}\n${c.session}`, c]));
+      for (const c of sessions.values()) {
+        const pool = this.registry.view(c.pool_id!, row.default_pool);
+        if (pool) await forgetSessionSource(this.env, row.id, pool, c.session!);
+      }
+    });
+    if (key.by === "session" && !done.more)
+      for (const id of this.registry.ids()) {
+        const pool = this.registry.view(id, row.default_pool);
+        if (pool) await forgetSessionSource(this.env, row.id, pool, key.value);
+      }
+    return ok(done);
   }
 
   /** Status reports kept for calls that have not arrived (newest first). */

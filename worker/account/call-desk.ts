@@ -9,7 +9,7 @@
  * The desk itself reads calls for the API, erases one, and runs the alarm's share of the call path.
  */
 
-import { eraseCallerArchived } from "../calllog/archive";
+import { eraseMatchingArchived } from "../calllog/archive";
 import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { CallConversion } from "../schemas/conversions";
 import type { IntegrationConfig } from "../schemas/voice";
@@ -20,7 +20,7 @@ import { CallEvents } from "./call-events";
 import { CallMonths } from "./call-months";
 import { CallOutcomes } from "./call-outcome";
 import { CallRouting } from "./call-route";
-import { type CallerCall, CallStore } from "./call-store";
+import { type CallerCall, CallStore, type ErasureKey } from "./call-store";
 import { callView } from "./call-view";
 import { DeliveryRun } from "./delivery-run";
 import { ErasedCalls } from "./erased-calls";
@@ -89,20 +89,20 @@ export class CallDesk {
   }
 
   /**
-   * Erase calls from a caller (an erasure request by phone number), `limit` at a time: first those
+   * Erase the calls an erasure request names (a caller's number, a visit's session id), `limit` at a time: first those
    * here and in the months' logs (the `before` hook is given each batch first: their visits'
    * touches), then, once none is left there, the archive in one pass (its calls' deliveries and
    * touches, where still kept, go too). `more`: call again.
    */
-  async eraseCaller(
+  async eraseMatching(
     accountId: string,
-    caller: string,
+    key: ErasureKey,
     limit: number,
     before: (calls: CallerCall[]) => Promise<void>,
   ): Promise<{ erased: number; more: boolean }> {
     const out = await this.months.exclusive(async () => {
-      const here = this.calls.fromCaller(caller, limit + 1);
-      const found = here.length > limit ? here : [...here, ...(await this.months.fromCaller(accountId, caller, limit + 1 - here.length))];
+      const here = this.calls.matching(key, limit + 1);
+      const found = here.length > limit ? here : [...here, ...(await this.months.matching(accountId, key, limit + 1 - here.length))];
       const batch = found.slice(0, limit);
       await before(batch);
       const ids = batch.map((c) => c.id);
@@ -124,7 +124,7 @@ export class CallDesk {
         ids.filter((id) => !here.some((c) => c.id === id)),
       );
       if (found.length > limit) return { erased: local + logged, more: true };
-      const archived = await eraseCallerArchived(this.env.ARCHIVE, accountId, caller);
+      const archived = await eraseMatchingArchived(this.env.ARCHIVE, accountId, key);
       await before(archived.map((c) => ({ id: c.id, session: c.session, pool_id: c.pool })));
       forget(archived.map((c) => c.id));
       return { erased: local + logged + archived.length, more: false };

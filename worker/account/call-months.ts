@@ -17,7 +17,7 @@ import { grouped, totalled } from "../domain/call-stats";
 import type { CallFilter, CallGrouping, CallPageQuery, CallStats } from "../schemas/calls";
 import type { CallConversion } from "../schemas/conversions";
 import type { CallRow } from "./call-row";
-import type { CallerCall, CallStore } from "./call-store";
+import type { CallerCall, CallStore, ErasureKey } from "./call-store";
 
 const DAY_MS = 86_400_000;
 /** How long a call stays in the account object: beyond the longest wait for its status reports (2 days). */
@@ -126,17 +126,17 @@ export class CallMonths {
     return { ...stats, groupBy, groups: grouped([...this.hot.groupRows(f, groupBy), ...groups.flat()], groupBy) };
   }
 
-  /** Up to `limit` calls from a caller in the months' logs (an erasure request). */
-  async fromCaller(accountId: string, caller: string, limit: number): Promise<CallerCall[]> {
+  /** Up to `limit` calls an erasure request names, in the months' logs. */
+  async matching(accountId: string, key: ErasureKey, limit: number): Promise<CallerCall[]> {
     const out: CallerCall[] = [];
     for (const m of this.months()) {
       if (out.length >= limit) break;
-      out.push(...(await this.log(accountId, m.month).fromCaller(caller, limit - out.length)));
+      out.push(...(await this.log(accountId, m.month).matching(key, limit - out.length)));
     }
     return out;
   }
 
-  /** Erase calls from the months' logs (not the archive: eraseCallerArchived); run it exclusive(). */
+  /** Erase calls from the months' logs (not the archive: eraseMatchingArchived); run it exclusive(). */
   async eraseMany(accountId: string, ids: string[]): Promise<number> {
     let n = 0;
     for (const m of this.months()) n += await this.log(accountId, m.month).eraseMany(ids);

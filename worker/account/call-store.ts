@@ -26,8 +26,10 @@ export const groupQuery = (by: CallGrouping, where: string) =>
 /** The list query, exported so a test can check it uses an index. */
 export const LIST_ORDER = "ORDER BY started_at DESC, id DESC";
 
-/** A call found for an erasure by caller: its id, and its visit's session and pool (its touch on the lease is forgotten too). */
+/** A call found for an erasure by caller or visit: its id, and its visit's session and pool (its touch on the lease is forgotten too). */
 export type CallerCall = { id: string; session: string | null; pool_id: string | null };
+/** What an erasure request names: the caller's number, or the visit's session id. */
+export type ErasureKey = { by: "caller" | "session"; value: string };
 
 export class CallStore {
   constructor(private readonly sql: SqlStorage) {}
@@ -153,9 +155,10 @@ export class CallStore {
     return this.sql.exec<CallRow>("SELECT * FROM calls WHERE received_at < ? ORDER BY received_at, id LIMIT ?", before, limit).toArray();
   }
 
-  /** Up to `limit` calls from a caller (an erasure request): what erasing each needs. */
-  fromCaller(caller: string, limit: number): CallerCall[] {
-    return this.sql.exec<CallerCall>("SELECT id, session, pool_id FROM calls WHERE caller = ? LIMIT ?", caller, limit).toArray();
+  /** Up to `limit` calls an erasure request names (a caller's, or a visit's): what erasing each needs. */
+  matching(key: ErasureKey, limit: number): CallerCall[] {
+    const column = key.by === "caller" ? "caller" : "session";
+    return this.sql.exec<CallerCall>(`SELECT id, session, pool_id FROM calls WHERE ${column} = ? LIMIT ?`, key.value, limit).toArray();
   }
 
   /** Delete calls by id (moved to a call log, archived, or erased); answers how many were deleted. */

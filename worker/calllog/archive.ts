@@ -33,15 +33,15 @@ export function withoutCall(ndjson: string, id: string): string | null {
   return kept.length === calls.length ? null : render(kept);
 }
 
-/** An archived day without the calls from `caller`: null when it held none; "" when nothing is left. */
-export function withoutCaller(ndjson: string, caller: string): { text: string; erased: ArchivedCall[] } | null {
+/** An archived day without the calls an erasure request names (a caller's, a visit's): null when it held none; "" when nothing is left. */
+export function withoutMatching(ndjson: string, key: { by: "caller" | "session"; value: string }): { text: string; erased: ArchivedCall[] } | null {
   const calls = parse(ndjson);
-  const kept = calls.filter((c) => c.caller !== caller);
-  return kept.length === calls.length ? null : { text: render(kept), erased: calls.filter((c) => c.caller === caller) };
+  const kept = calls.filter((c) => c[key.by] !== key.value);
+  return kept.length === calls.length ? null : { text: render(kept), erased: calls.filter((c) => c[key.by] === key.value) };
 }
 
-/** Remove every call from `caller` from every archived day of the account; answers those removed. */
-export async function eraseCallerArchived(bucket: R2Bucket, accountId: string, caller: string): Promise<ArchivedCall[]> {
+/** Remove every call an erasure request names from every archived day of the account; answers those removed. */
+export async function eraseMatchingArchived(bucket: R2Bucket, accountId: string, key: { by: "caller" | "session"; value: string }): Promise<ArchivedCall[]> {
   const erased: ArchivedCall[] = [];
   let cursor: string | undefined;
   do {
@@ -50,8 +50,8 @@ export async function eraseCallerArchived(bucket: R2Bucket, accountId: string, c
       const body = await bucket.get(obj.key);
       if (!body) continue;
       const text = await body.text();
-      if (!text.includes(JSON.stringify(caller))) continue;
-      const next = withoutCaller(text, caller);
+      if (!text.includes(JSON.stringify(key.value))) continue;
+      const next = withoutMatching(text, key);
       if (next === null) continue;
       erased.push(...next.erased);
       if (next.text) await bucket.put(obj.key, next.text, { httpMetadata: { contentType: "application/x-ndjson" } });

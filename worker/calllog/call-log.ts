@@ -8,7 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { CallRow } from "../account/call-row";
 import { CALL_LOG_MIGRATIONS } from "../account/call-schema";
-import { type CallerCall, CallStore } from "../account/call-store";
+import { type CallerCall, CallStore, type ErasureKey } from "../account/call-store";
 import { callView } from "../account/call-view";
 import { hasSchema, migrate } from "../platform/sql";
 import type { CallFilter, CallGroup, CallGrouping, CallStats } from "../schemas/calls";
@@ -67,9 +67,9 @@ export class CallLog extends DurableObject<Env> {
     return hasSchema(this.ctx.storage) && this.store.setConversion(id, platform, state);
   }
 
-  /** Up to `limit` calls from a caller (an erasure request). */
-  fromCaller(caller: string, limit: number): CallerCall[] {
-    return hasSchema(this.ctx.storage) ? this.store.fromCaller(caller, limit) : [];
+  /** Up to `limit` calls an erasure request names. */
+  matching(key: ErasureKey, limit: number): CallerCall[] {
+    return hasSchema(this.ctx.storage) ? this.store.matching(key, limit) : [];
   }
 
   /** Erase calls; how many were here. */

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { SESSION_ID_PATTERN } from "../../shared/protocol";
 import { PoolIdSchema } from "./common";
 import { CallConversionSchema } from "./conversions";
 
@@ -207,18 +208,23 @@ export type OrphanReport = z.infer<typeof OrphanReportSchema>;
 
 export const CallerErasureSchema = z
   .object({
-    caller: z.string().min(3).max(64).openapi({
+    caller: z.string().min(3).max(64).optional().openapi({
       description: "The caller's phone number, E.164 or international digits (`+44 20 7946 0958`, `004420…`, `tel:+4420…`).",
       example: "+442079460958",
     }),
+    session: z.string().regex(SESSION_ID_PATTERN).optional().openapi({
+      description:
+        "A visit's session id (the snippet keeps it in the visitor's localStorage, `dni:a`.session): its calls, and its touch (landing, referrer, click ids, GA client id) on every pool's leases.",
+    }),
   })
   .strict()
+  .refine((b) => (b.caller === undefined) !== (b.session === undefined), { message: "give caller or session, one of them", path: ["caller"] })
   .openapi("CallerErasure");
 
 export const CallerErasedSchema = z
   .object({
     erased: z.number().int().openapi({ description: "Calls erased by this request." }),
-    more: z.boolean().openapi({ description: "More calls from this caller are left: send the same request again." }),
+    more: z.boolean().openapi({ description: "More of these calls are left: send the same request again." }),
   })
   .openapi("CallerErased");
 

@@ -102,12 +102,12 @@ app.openapi(
     path: "/v1/calls/erase",
     tags,
     summary:
-      "Erase every call from a caller's number (an erasure request): each as DELETE /v1/calls/{id} erases one, and the archive's. At most 200 a request: repeat while more is true.",
+      "Erase every call from a caller's number, or of a visit's session id (an erasure request): each as DELETE /v1/calls/{id} erases one, and the archive's; a session's touch on every pool's leases too. At most 200 a request: repeat while more is true.",
     security: ADMIN,
     request: { body: { required: true, ...json(CallerErasureSchema) } },
     responses: { 200: { description: "Erased", ...json(CallerErasedSchema) }, ...errorResponses },
   }),
-  async (c) => c.json(unwrap(await account(c.env, c.var.accountId).eraseCaller(c.req.valid("json").caller)), 200),
+  async (c) => c.json(unwrap(await account(c.env, c.var.accountId).eraseCalls(c.req.valid("json"))), 200),
 );
 
 app.openapi(
