@@ -105,6 +105,65 @@ describe("erasure by caller or visit", () => {
     expect(stored).toContain(other.session);
   });
 
+  it("a caller with calls on more archived days than a request reads: 31 days a request, going on where the last stopped, until none is left", async () => {
+    const { acct, voice } = await callWorld(3);
+    expect((await api("PATCH", "/v1/account", { key: acct.adminKey, body: { callRetentionDays: 7 } })).status).toBe(200);
+    mockNetwork();
+    const call = async (caller: string, label: string, gclid: string) => {
+      const v = await visit(acct, { ...GOOGLE, landing: `https://www.shop.example/?gclid=${gclid}`, clickIds: { gclid } });
+      const id = callId(label);
+      expect((await ring(voice.callbackUrl, callBody(id, v.number, Date.now(), { callerNo: caller }))).status).toBe(200);
+      return id;
+    };
+    // A call a day for 40 days, another caller's every tenth day; all archived by day 50.
+    const theirs: string[] = [];
+    for (let day = 0; day < 40; day++) {
+      at(T0 + day * DAY);
+      await call(CALLER, `mine-d${day}`, `gclid-mine-${day}`);
+      if (day % 10 === 0) theirs.push(await call(OTHER, `theirs-d${day}`, `gclid-theirs-${day}`));
+    }
+    at(T0 + 50 * DAY);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(await callIds(acct)).toEqual([]);
+    expect(await archived(acct)).toContain(CALLER);
+    expect(await storage(acct)).toContain("gclid-mine-39");
+
+    expect((await erase(acct, CALLER)).json).toEqual({ erased: 31, more: true });
+    // Part way: the erasure's place is kept under a hash, not the number.
+    const midway = await storage(acct);
+    expect(midway).not.toContain(CALLER);
+    expect(midway).not.toContain('["erasure_progress",[]]');
+    expect((await erase(acct, CALLER)).json).toEqual({ erased: 9, more: false });
+    const archive = await archived(acct);
+    expect(archive).not.toContain(CALLER);
+    for (const id of theirs) expect(archive).toContain(id);
+    // The visits' touches still kept on the leases (the later days') went too; the other caller's stay.
+    const stored = await storage(acct);
+    for (let day = 0; day < 40; day++) expect(stored).not.toContain(`gclid-mine-${day}`);
+    expect(stored).toContain("gclid-theirs-30");
+    // Done: its place is not kept.
+    expect(stored).toContain('["erasure_progress",[]]');
+    expect((await erase(acct, CALLER)).json).toEqual({ erased: 0, more: false });
+  });
+
+  it("a call erased by caller, sent again by its provider, gets its answer and is not stored; two days on, the id is a call again", async () => {
+    const { acct, voice, tracking } = await callWorld(1);
+    const id = callId("resent");
+    const inbound = callBody(id, tracking[0]!, Date.now(), { callerNo: CALLER });
+    const first = await ring(voice.callbackUrl, inbound);
+    expect(first.status).toBe(200);
+    expect((await erase(acct, CALLER)).json).toEqual({ erased: 1, more: false });
+    const before = await storage(acct);
+    const again = await ring(voice.callbackUrl, inbound);
+    expect([again.status, again.text]).toEqual([200, first.text]);
+    expect((await ring(`${voice.callbackUrl}/status`, { callId: id, status: "completed", duration: 42 })).status).toBe(200);
+    expect(await storage(acct)).toBe(before);
+    expect(await callIds(acct)).toEqual([]);
+    at(T0 + 2 * DAY + 60_000);
+    expect((await ring(voice.callbackUrl, callBody(id, tracking[0]!, Date.now(), { callerNo: CALLER }))).status).toBe(200);
+    expect(await callIds(acct)).toEqual([id]);
+  });
+
   it("what is not a phone number is 400 with nothing changed", async () => {
     const { acct, voice, tracking } = await callWorld(1);
     expect((await ring(voice.callbackUrl, callBody(callId("kept"), tracking[0]!, Date.now(), { callerNo: CALLER }))).status).toBe(200);

@@ -20,7 +20,7 @@ import { currentKeyId, STALE_SEAL } from "../platform/secrets";
 import { hasSchema, migrate } from "../platform/sql";
 import { directory } from "../platform/stubs";
 import type { PendingAlert } from "../pool/alerts";
-import { forgetSessionSource } from "../pool/fan-out";
+import { forgetSessionSource, forgetSessionSources } from "../pool/fan-out";
 import type { Account, AccountPatch } from "../schemas/account";
 import type { AutoscaleConfig, AutoscaleView } from "../schemas/autoscale";
 import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
@@ -44,6 +44,7 @@ import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
 import type { DeskAccount } from "./desk-account";
 import { ERASED_CALLS_MIGRATION } from "./erased-calls";
+import { ERASURE_PROGRESS_MIGRATION } from "./erasure-progress";
 import { INTEGRATION_SECRETS_MIGRATION, IntegrationSecrets } from "./integration-secrets";
 import { NumberDesk } from "./number-desk";
 import { NUMBER_ADDED_MIGRATION, NUMBER_ORDERS_MIGRATION, ORDER_IDEMPOTENCY_MIGRATION } from "./number-orders";
@@ -108,11 +109,16 @@ export const MIGRATIONS = [
   INTEGRATION_SECRETS_MIGRATION,
   // Calls erased lately (against a provider sending them again).
   ERASED_CALLS_MIGRATION,
+  // How far an erasure by caller has come through the archive.
+  ERASURE_PROGRESS_MIGRATION,
 ];
 
 export type { VoiceSecrets };
 
-/** Calls an erasure by caller erases per request (each may forget a touch in a pool object). */
+/**
+ * Calls an erasure by caller erases per request from the account object and the months' logs
+ * (their visits' touches are forgotten in one call to each object of their pools).
+ */
 const ERASE_BATCH = 200;
 
 /** The voice settings as the route shows them (it adds the URLs). */
@@ -545,10 +551,11 @@ export class AccountObject extends DurableObject<Env> {
       ]);
     const key = caller ? { by: "caller" as const, value: caller } : { by: "session" as const, value: by.session! };
     const done = await this.desk.eraseMatching(row.id, key, ERASE_BATCH, async (calls) => {
-      const sessions = new Map(calls.filter((c) => c.session && c.pool_id).map((c) => [`${c.pool_id}\n${c.session}`, c]));
-      for (const c of sessions.values()) {
-        const pool = this.registry.view(c.pool_id!, row.default_pool);
-        if (pool) await forgetSessionSource(this.env, row.id, pool, c.session!);
+      const byPool = new Map<string, Set<string>>();
+      for (const c of calls) if (c.session && c.pool_id) byPool.set(c.pool_id, (byPool.get(c.pool_id) ?? new Set()).add(c.session));
+      for (const [poolId, sessions] of byPool) {
+        const pool = this.registry.view(poolId, row.default_pool);
+        if (pool) await forgetSessionSources(this.env, row.id, pool, [...sessions]);
       }
     });
     if (key.by === "session" && !done.more)

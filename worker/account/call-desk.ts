@@ -9,7 +9,7 @@
  * The desk itself reads calls for the API, erases one, and runs the alarm's share of the call path.
  */
 
-import { eraseMatchingArchived } from "../calllog/archive";
+import { dropMatchingArchived, findMatchingArchived } from "../calllog/archive";
 import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { CallConversion } from "../schemas/conversions";
 import type { IntegrationConfig } from "../schemas/voice";
@@ -24,6 +24,7 @@ import { type CallerCall, CallStore, type ErasureKey } from "./call-store";
 import { callView } from "./call-view";
 import { DeliveryRun } from "./delivery-run";
 import { ErasedCalls } from "./erased-calls";
+import { ARCHIVE_DAYS_PER_ERASURE, ErasureProgress } from "./erasure-progress";
 import { type DeliveryFilter, Outbox, type OutboxKind, type OutboxRow } from "./outbox";
 
 export class CallDesk {
@@ -34,6 +35,8 @@ export class CallDesk {
   private readonly run: DeliveryRun;
   /** Calls erased lately, remembered against a provider sending them again. */
   private readonly erased: ErasedCalls;
+  /** How far each erasure by caller has come through the archive. */
+  private readonly progress: ErasureProgress;
 
   /** Status reports as received (merged into outcomes; orphans until their call arrives), and replayed signatures. */
   readonly events: CallEvents;
@@ -58,6 +61,7 @@ export class CallDesk {
     this.routing = new CallRouting(this.calls);
     this.agents = new AgentLegs(this.calls, this.routing);
     this.erased = new ErasedCalls(storage.sql);
+    this.progress = new ErasureProgress(storage.sql);
     this.outcomes = new CallOutcomes({ storage, calls: this.calls, outbox: this.outbox, events: this.events, schedule, erased: this.erased });
     this.answers = new CallAnswers({
       ctx,
@@ -90,9 +94,10 @@ export class CallDesk {
 
   /**
    * Erase the calls an erasure request names (a caller's number, a visit's session id), `limit` at a time: first those
-   * here and in the months' logs (the `before` hook is given each batch first: their visits'
-   * touches), then, once none is left there, the archive in one pass (its calls' deliveries and
-   * touches, where still kept, go too). `more`: call again.
+   * here and in the months' logs, then, once none is left there, ARCHIVE_DAYS_PER_ERASURE days of
+   * the archive a request, going on where the last request stopped (erasure-progress.ts). The
+   * `before` hook is given each batch first (their visits' touches go; should it fail, the calls
+   * are still there to be found again). `more`: call again.
    */
   async eraseMatching(
     accountId: string,
@@ -101,6 +106,7 @@ export class CallDesk {
     before: (calls: CallerCall[]) => Promise<void>,
   ): Promise<{ erased: number; more: boolean }> {
     const out = await this.months.exclusive(async () => {
+      const now = Date.now();
       const here = this.calls.matching(key, limit + 1);
       const found = here.length > limit ? here : [...here, ...(await this.months.matching(accountId, key, limit + 1 - here.length))];
       const batch = found.slice(0, limit);
@@ -118,16 +124,24 @@ export class CallDesk {
           return n;
         });
       const local = forget(ids);
-      await this.erased.remember(ids, Date.now());
+      await this.erased.remember(ids, now);
       const logged = await this.months.eraseMany(
         accountId,
         ids.filter((id) => !here.some((c) => c.id === id)),
       );
       if (found.length > limit) return { erased: local + logged, more: true };
-      const archived = await eraseMatchingArchived(this.env.ARCHIVE, accountId, key);
+      const progressKey = `${key.by}:${key.value}`;
+      const look = await findMatchingArchived(this.env.ARCHIVE, accountId, key, await this.progress.after(progressKey, now), ARCHIVE_DAYS_PER_ERASURE);
+      const archived = look.found.flatMap((d) => d.calls);
       await before(archived.map((c) => ({ id: c.id, session: c.session, pool_id: c.pool })));
+      await dropMatchingArchived(
+        this.env.ARCHIVE,
+        look.found.map((d) => d.key),
+        key,
+      );
       forget(archived.map((c) => c.id));
-      return { erased: local + logged + archived.length, more: false };
+      await this.progress.save(progressKey, look.next, now);
+      return { erased: local + logged + archived.length, more: look.next !== null };
     });
     await this.schedule();
     return out;
@@ -177,6 +191,7 @@ export class CallDesk {
     await this.months.upkeep(upkeep.accountId, now, upkeep.retentionDays, async (before) => {
       this.outbox.prune(before);
       this.erased.prune(now);
+      this.progress.prune(now);
       await expireAdUploads({ outbox: this.outbox, setConversion: this.setConversion }, now);
     });
     await this.run.sendDue(config, now, ads);

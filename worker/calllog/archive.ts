@@ -3,6 +3,7 @@
  * `calls/<account>/<YYYY-MM-DD>.ndjson`, one call per line as the API shows it (without delivery
  * status), oldest first. Pure helpers; CallLog writes, the account object erases, the route reads.
  */
+import type { ErasureKey } from "../account/call-store";
 import type { Call } from "../schemas/calls";
 
 export type ArchivedCall = Omit<Call, "deliveries">;
@@ -34,32 +35,46 @@ export function withoutCall(ndjson: string, id: string): string | null {
 }
 
 /** An archived day without the calls an erasure request names (a caller's, a visit's): null when it held none; "" when nothing is left. */
-export function withoutMatching(ndjson: string, key: { by: "caller" | "session"; value: string }): { text: string; erased: ArchivedCall[] } | null {
+export function withoutMatching(ndjson: string, key: ErasureKey): { text: string; erased: ArchivedCall[] } | null {
   const calls = parse(ndjson);
   const kept = calls.filter((c) => c[key.by] !== key.value);
   return kept.length === calls.length ? null : { text: render(kept), erased: calls.filter((c) => c[key.by] === key.value) };
 }
 
-/** Remove every call an erasure request names from every archived day of the account; answers those removed. */
-export async function eraseMatchingArchived(bucket: R2Bucket, accountId: string, key: { by: "caller" | "session"; value: string }): Promise<ArchivedCall[]> {
-  const erased: ArchivedCall[] = [];
-  let cursor: string | undefined;
-  do {
-    const list = await bucket.list({ prefix: archivePrefix(accountId), ...(cursor ? { cursor } : {}) });
-    for (const obj of list.objects) {
-      const body = await bucket.get(obj.key);
-      if (!body) continue;
-      const text = await body.text();
-      if (!text.includes(JSON.stringify(key.value))) continue;
-      const next = withoutMatching(text, key);
-      if (next === null) continue;
-      erased.push(...next.erased);
-      if (next.text) await bucket.put(obj.key, next.text, { httpMetadata: { contentType: "application/x-ndjson" } });
-      else await bucket.delete(obj.key);
-    }
-    cursor = list.truncated ? list.cursor : undefined;
-  } while (cursor);
-  return erased;
+/**
+ * A bounded look through the archive for an erasure request (a caller's calls, a visit's): up to
+ * `days` archived days after `after` (their keys sort by date), and the calls it names in each that has some. `next`: where
+ * the next look starts (null: no day is left). Nothing is changed (dropCallerArchived).
+ */
+export async function findMatchingArchived(
+  bucket: R2Bucket,
+  accountId: string,
+  key: ErasureKey,
+  after: string | null,
+  days: number,
+): Promise<{ found: { key: string; calls: ArchivedCall[] }[]; next: string | null }> {
+  const list = await bucket.list({ prefix: archivePrefix(accountId), limit: days, ...(after ? { startAfter: after } : {}) });
+  const found: { key: string; calls: ArchivedCall[] }[] = [];
+  for (const obj of list.objects) {
+    const body = await bucket.get(obj.key);
+    const text = body ? await body.text() : "";
+    // Cheap test first: most days do not mention the value at all.
+    const next = text.includes(JSON.stringify(key.value)) ? withoutMatching(text, key) : null;
+    if (next) found.push({ key: obj.key, calls: next.erased });
+  }
+  const last = list.objects.at(-1)?.key;
+  return { found, next: list.truncated && last ? last : null };
+}
+
+/** Remove the calls an erasure request names from these archived days (read again: a day left empty is deleted). */
+export async function dropMatchingArchived(bucket: R2Bucket, days: readonly string[], key: ErasureKey): Promise<void> {
+  for (const day of days) {
+    const body = await bucket.get(day);
+    const next = body ? withoutMatching(await body.text(), key) : null;
+    if (next === null) continue;
+    if (next.text) await bucket.put(day, next.text, { httpMetadata: { contentType: "application/x-ndjson" } });
+    else await bucket.delete(day);
+  }
 }
 
 /** Remove a call from every archived day of the account; true when some day held it. */

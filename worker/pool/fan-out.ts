@@ -19,6 +19,11 @@ export async function forgetSessionSource(env: Env, accountId: string, pool: Poo
   await Promise.all(objectsOf(env, accountId, pool).map((s) => s.forgetSource(session)));
 }
 
+/** Forget many sessions' touches on every object of the pool: one call to each (an erasure by caller). */
+export async function forgetSessionSources(env: Env, accountId: string, pool: Pool, sessions: readonly string[]): Promise<void> {
+  if (sessions.length) await Promise.all(objectsOf(env, accountId, pool).map((s) => s.forgetSources(sessions)));
+}
+
 /** Live leases of a pool, oldest first. */
 export async function poolLeases(env: Env, accountId: string, pool: Pool, now: number): Promise<Lease[]> {
   const parts = await Promise.all(objectsOf(env, accountId, pool).map((s) => s.liveLeases(now)));

@@ -102,7 +102,7 @@ app.openapi(
     path: "/v1/calls/erase",
     tags,
     summary:
-      "Erase every call from a caller's number, or of a visit's session id (an erasure request): each as DELETE /v1/calls/{id} erases one, and the archive's; a session's touch on every pool's leases too. At most 200 a request: repeat while more is true.",
+      "Erase every call from a caller's number, or of a visit's session id (an erasure request): each as DELETE /v1/calls/{id} erases one, and the archive's; a session's touch on every pool's leases too. At most 200 calls, then 31 archived days, a request: repeat while more is true.",
     security: ADMIN,
     request: { body: { required: true, ...json(CallerErasureSchema) } },
     responses: { 200: { description: "Erased", ...json(CallerErasedSchema) }, ...errorResponses },
