@@ -2,14 +2,17 @@
  * The integrations' secrets at rest (worker/account/integration-secrets.ts): the GA4 API secret, the
  * webhooks' signing secrets and the alert email's Resend key are sealed with SECRETS_KEY, so the
  * account object's storage holds none of them; an account from before keeps working and has them
- * sealed by its next alarm; with no SECRETS_KEY they cannot be set, and a secret that cannot be
- * opened sends nothing unsigned. Deliveries are checked as their receivers check them (the
+ * sealed at its wake after the upgrade (or, on a deployment without SECRETS_KEY, uses them in clear
+ * until one is set); with no SECRETS_KEY none can be set, and a secret that cannot be opened sends
+ * nothing unsigned. Deliveries are checked as their receivers check them (the
  * `standardwebhooks` library, GA4's api_secret, Resend's bearer key).
  */
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { MIGRATIONS } from "../../worker/account/account";
+import { INTEGRATION_SECRETS_MIGRATION } from "../../worker/account/integration-secrets";
 import { at, callBody, callId, callWorld, mockNetwork, ring, T0, visit } from "./calls-helpers";
-import { accountStub, api, type Created, dump, useTestClock } from "./helpers";
+import { accountStub, api, type Created, dump, poolStub, useTestClock } from "./helpers";
 import { receive } from "./receiver";
 
 const HOOK = "https://hooks.example/calls";
@@ -38,6 +41,24 @@ async function expectNoneInStorage(acct: Created, secrets: string[]) {
 const useSecretsKey = (acct: Created, key: string | undefined) =>
   runInDurableObject(accountStub(acct.accountId), (instance) => {
     (instance as unknown as { secrets: { secretsKey: string | undefined } }).secrets.secretsKey = key;
+  });
+
+/** Integration settings as the version before sealing stored them: secrets in clear in the account's columns (as JSON). */
+const inClear = (acct: Created, columns: Record<string, unknown>) =>
+  runInDurableObject(accountStub(acct.accountId), (_i, state) => {
+    for (const [column, value] of Object.entries(columns)) state.storage.sql.exec(`UPDATE account SET ${column} = ?`, JSON.stringify(value));
+  });
+
+/**
+ * The account object's schema as the version before sealing left it: one migration short of
+ * sealed secrets. Later migrations' tables go too, to be made again at the wake (they only create tables).
+ */
+const schemaBeforeSealing = (acct: Created) =>
+  runInDurableObject(accountStub(acct.accountId), (_i, state) => {
+    const sql = state.storage.sql;
+    const version = MIGRATIONS.indexOf(INTEGRATION_SECRETS_MIGRATION);
+    for (const m of MIGRATIONS.slice(version)) for (const [, table] of m.matchAll(/CREATE TABLE (\w+)/g)) sql.exec(`DROP TABLE ${table}`);
+    sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(version));
   });
 
 /** A visit from an ad (with a GA client id) that calls, then the alarm: its webhook and GA4 event go out. */
@@ -75,58 +96,114 @@ describe("integration secrets at rest", () => {
     expect(ga4[0]!.url.searchParams.get("api_secret")).toBe(GA4_SECRET);
   });
 
-  it("an account from before sealing keeps working, and its next alarm seals what it held in clear", async () => {
-    const world = await callWorld(1);
+  it("an account from before sealing: the wake after the upgrade seals what it held in clear, and every delivery keeps working", async () => {
+    // A warning pool of one number: the visit that calls runs it dry, a pool alert.
+    const world = await callWorld(1, { status: "warning" });
     const { acct } = world;
-    // As the version before stored them: in clear, in the account row.
-    await runInDurableObject(accountStub(acct.accountId), (_i, state) => {
-      state.storage.sql.exec(
-        "UPDATE account SET ga4 = ?, webhook = ?",
-        JSON.stringify({ measurementId: "G-TEST123", apiSecret: GA4_SECRET }),
-        JSON.stringify({ url: HOOK, secret: WEBHOOK_SECRET }),
-      );
+    const alertSecret = `whsec_${btoa("the alert webhook's 32 bytes!!!!")}`;
+    await inClear(acct, {
+      ga4: { measurementId: "G-TEST123", apiSecret: GA4_SECRET },
+      webhook: { url: HOOK, secret: WEBHOOK_SECRET },
+      alert_webhook: { url: ALERT_HOOK, secret: alertSecret },
+      alert_email: { provider: "resend", apiKey: RESEND_KEY, from: FULL.alertEmail.from, to: FULL.alertEmail.to, subject: null, text: null },
     });
-    const before = await api("GET", "/v1/account/integrations", { key: acct.adminKey });
-    expect(before.json.ga4.apiSecretHint).toBe("…89AB");
-    expect(before.json.webhook.secret).toBe(WEBHOOK_SECRET);
-    const net = mockNetwork();
+    await schemaBeforeSealing(acct);
+    await evictDurableObject(accountStub(acct.accountId));
+    // The first request wakes it: migrated and sealed before it is answered.
+    const after = await api("GET", "/v1/account/integrations", { key: acct.adminKey });
+    expect(after.json).toMatchObject({
+      ga4: { measurementId: "G-TEST123", apiSecretHint: "…89AB" },
+      webhook: { url: HOOK, secret: WEBHOOK_SECRET },
+      alertWebhook: { url: ALERT_HOOK, secret: alertSecret },
+      alertEmail: { apiKeyHint: "…cdef", to: FULL.alertEmail.to },
+    });
+    await expectNoneInStorage(acct, [GA4_SECRET, WEBHOOK_SECRET, alertSecret, RESEND_KEY]);
+
+    const net = mockNetwork((req) => (req.url.hostname === "api.resend.com" ? Response.json({ id: "email-1" }) : new Response(null, { status: 204 })));
     await callAndDeliver(world);
-    await expectNoneInStorage(acct, [GA4_SECRET, WEBHOOK_SECRET]);
-    expect((await api("GET", "/v1/account/integrations", { key: acct.adminKey })).json).toEqual(before.json);
-    // The event of the alarm that sealed them went out with them, as the next one does.
-    await callAndDeliver(world);
-    const hooks = net.seen.filter((s) => s.url.href === HOOK);
-    expect(hooks).toHaveLength(2);
-    for (const h of hooks) expect(receive(WEBHOOK_SECRET, h).ok).toBe(true);
-    expect(net.seen.filter((s) => s.url.searchParams.get("api_secret") === GA4_SECRET)).toHaveLength(2);
+    await runDurableObjectAlarm(poolStub(acct.accountId, "web"));
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const hook = net.seen.filter((s) => s.url.href === HOOK);
+    expect(hook).toHaveLength(1);
+    expect(receive(WEBHOOK_SECRET, hook[0]!).ok).toBe(true);
+    expect(net.seen.filter((s) => s.url.searchParams.get("api_secret") === GA4_SECRET)).toHaveLength(1);
+    const alerts = net.seen.filter((s) => s.url.href === ALERT_HOOK);
+    expect(alerts.length).toBeGreaterThan(0);
+    for (const a of alerts) expect(receive(alertSecret, a).ok).toBe(true);
+    const emails = net.seen.filter((s) => s.url.hostname === "api.resend.com");
+    expect(emails.length).toBeGreaterThan(0);
+    for (const e of emails) expect(e.headers.get("authorization")).toBe(`Bearer ${RESEND_KEY}`);
   });
 
-  it("without SECRETS_KEY none can be set (503, nothing stored); one sealed with a key no longer there sends nothing unsigned, and is kept", async () => {
+  it("an account from before sealing on a deployment without SECRETS_KEY keeps its clear secrets and uses them; none is lost, none is written in clear", async () => {
     const world = await callWorld(1);
     const { acct } = world;
-    expect((await integrations(acct, { webhook: { url: HOOK, secret: WEBHOOK_SECRET } })).status).toBe(200);
+    // Migrated (as the wake did), but not sealed: the deployment had no SECRETS_KEY.
+    await inClear(acct, { ga4: { measurementId: "G-TEST123", apiSecret: GA4_SECRET }, webhook: { url: HOOK, secret: WEBHOOK_SECRET } });
+    await useSecretsKey(acct, undefined);
+    const before = await api("GET", "/v1/account/integrations", { key: acct.adminKey });
+    expect(before.json).toMatchObject({ ga4: { apiSecretHint: "…89AB" }, webhook: { url: HOOK, secret: WEBHOOK_SECRET } });
+    // Its deliveries go out, signed with the secret it holds.
+    const net = mockNetwork();
+    await callAndDeliver(world);
+    const hook = net.seen.filter((s) => s.url.href === HOOK);
+    expect(hook).toHaveLength(1);
+    expect(receive(WEBHOOK_SECRET, hook[0]!).ok).toBe(true);
+    expect(net.seen.filter((s) => s.url.searchParams.get("api_secret") === GA4_SECRET)).toHaveLength(1);
+    // A change would write the secrets it keeps, which cannot be sealed: refused, nothing changed.
+    const stored = await dump(accountStub(acct.accountId));
+    const refused = await integrations(acct, { webhook: { url: `${HOOK}/v2` } });
+    expect(refused.status).toBe(503);
+    expect(refused.json.error.code).toBe("secrets_unavailable");
+    expect(await dump(accountStub(acct.accountId))).toBe(stored);
+    // The deploy that sets SECRETS_KEY restarts every object: sealed at that wake, the same secrets.
+    await abortAllDurableObjects();
+    expect((await api("GET", "/v1/account/integrations", { key: acct.adminKey })).json).toEqual(before.json);
+    await expectNoneInStorage(acct, [GA4_SECRET, WEBHOOK_SECRET]);
+  });
+
+  it("without SECRETS_KEY none can be set (503, nothing stored); one sealed that cannot be opened sends nothing unsigned, and is kept", async () => {
+    const world = await callWorld(1);
+    const { acct } = world;
+    expect((await integrations(acct, { ga4: FULL.ga4, webhook: { url: HOOK, secret: WEBHOOK_SECRET }, alertEmail: FULL.alertEmail })).status).toBe(200);
     await useSecretsKey(acct, undefined);
     const before = await dump(accountStub(acct.accountId));
-    const refused = await integrations(acct, { ga4: FULL.ga4 });
+    const refused = await integrations(acct, { ga4: { measurementId: "G-TEST123", apiSecret: "another-secret-1234" } });
     expect(refused.status).toBe(503);
     expect(refused.json.error.code).toBe("secrets_unavailable");
     expect(await dump(accountStub(acct.accountId))).toBe(before);
-    // A SECRETS_KEY without the key the secret was sealed with: the webhook waits, nothing is sent.
-    await useSecretsKey(acct, "k9:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    // A PATCH that keeps the secrets it cannot open keeps them as they are, hints and all.
+    const kept = await integrations(acct, { alertEmail: { from: FULL.alertEmail.from, to: ["ceo@shop.example"] } });
+    expect(kept.status).toBe(200);
+    expect(kept.json).toMatchObject({ ga4: { apiSecretHint: "…89AB" }, alertEmail: { apiKeyHint: "…cdef", to: ["ceo@shop.example"] } });
+    const sealedRows = () =>
+      runInDurableObject(accountStub(acct.accountId), (_i, state) => state.storage.sql.exec("SELECT * FROM integration_secrets ORDER BY name").toArray());
+    const rows = await sealedRows();
+    expect(rows.map((r) => r.name)).toEqual(["alertEmail", "ga4", "webhook"]);
+    // Neither the webhook nor GA4 goes out without its secret: they wait, saying why.
     const net = mockNetwork();
     await callAndDeliver(world);
-    expect(net.seen.filter((s) => s.url.href === HOOK)).toEqual([]);
-    const failing = (await api("GET", "/v1/deliveries?kind=webhook", { key: acct.adminKey })).json.deliveries;
-    expect(failing).toHaveLength(1);
-    expect(failing[0]).toMatchObject({ status: "pending", lastError: "webhook's secret cannot be read: SECRETS_KEY is missing the key it was sealed with" });
-    // A PATCH meanwhile (of another setting) keeps the sealed secret it cannot open as it is.
-    expect((await integrations(acct, { ga4: FULL.ga4 })).status).toBe(200);
-    // The key back: the webhook goes out, signed with the secret it had.
-    await useSecretsKey(acct, env.SECRETS_KEY);
+    expect(net.seen.filter((s) => s.url.href === HOOK || s.url.hostname === "www.google-analytics.com")).toEqual([]);
+    const reason = (kind: string) => `${kind}'s secret cannot be read: SECRETS_KEY is not set or lacks the key it was sealed with`;
+    for (const kind of ["webhook", "ga4"]) {
+      const failing = (await api("GET", `/v1/deliveries?kind=${kind}`, { key: acct.adminKey })).json.deliveries;
+      expect(failing).toHaveLength(1);
+      expect(failing[0]).toMatchObject({ status: "pending", lastError: reason(kind) });
+    }
+    // So with a SECRETS_KEY without the key they were sealed with; a PATCH meanwhile keeps them.
+    await useSecretsKey(acct, "k9:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    expect((await integrations(acct, { webhook: { url: HOOK } })).status).toBe(200);
     at(Date.now() + 3_600_000);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(net.seen.filter((s) => s.url.href === HOOK)).toEqual([]);
+    expect(await sealedRows()).toEqual(rows);
+    // The key back: both go out, with the secrets they had.
+    await useSecretsKey(acct, env.SECRETS_KEY);
+    at(Date.now() + 6 * 3_600_000);
     await runDurableObjectAlarm(accountStub(acct.accountId));
     const sent = net.seen.filter((s) => s.url.href === HOOK);
     expect(sent).toHaveLength(1);
     expect(receive(WEBHOOK_SECRET, sent[0]!).ok).toBe(true);
+    expect(net.seen.filter((s) => s.url.searchParams.get("api_secret") === GA4_SECRET)).toHaveLength(1);
   });
 });

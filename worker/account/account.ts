@@ -29,7 +29,7 @@ import type { DeliveryItem, DeliveryList } from "../schemas/deliveries";
 import type { NumberRequest, Order, OrderingProvider } from "../schemas/orders";
 import type { NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
 import { CREDENTIAL_PROVIDERS, type VoicePatch } from "../schemas/providers";
-import type { Integrations, IntegrationsPatch } from "../schemas/voice";
+import type { IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
 import { phoneOf } from "../voice/input";
 import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
 import type { AdsContext } from "./ad-delivery";
@@ -177,17 +177,15 @@ export class AccountObject extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => {
       if (!hasSchema(ctx.storage)) return;
       migrate(ctx.storage, MIGRATIONS);
+      // The data step of INTEGRATION_SECRETS_MIGRATION, which SQL alone cannot do: integration secrets
+      // still in clear from before they were sealed are sealed before anything is served.
+      await this.sealLegacySecrets();
       // A deploy with a new SECRETS_KEY restarts every object: one that holds credentials sealed with
       // an older key has its alarm seal them again at once, so the old key can go.
       const current = currentKeyId(env.SECRETS_KEY);
-      // So does one that holds integration secrets in clear from before they were sealed.
-      const row = this.settings.row();
       const stale =
         current !== null &&
-        (["voice_credentials", "conversion_settings", "integration_secrets"].some(
-          (t) => this.sql.exec(STALE_SEAL(t), `v1.${current}.%`).toArray().length > 0,
-        ) ||
-          (!!row && this.secrets.hasLegacy(integrationConfig(row))));
+        ["voice_credentials", "conversion_settings", "integration_secrets"].some((t) => this.sql.exec(STALE_SEAL(t), `v1.${current}.%`).toArray().length > 0);
       const alarm = await ctx.storage.getAlarm();
       if (stale && (alarm === null || alarm > Date.now())) await ctx.storage.setAlarm(Date.now());
     });
@@ -462,29 +460,37 @@ export class AccountObject extends DurableObject<Env> {
       if (!row) return accountNotFound();
       const next = this.settings.patchedIntegrations(await this.secrets.opened(row.id, integrationConfig(row)), patch);
       if (!next.ok) return next;
-      const sealed = await this.secrets.sealFor(row.id, next.value);
-      if (!sealed.ok) return sealed;
-      this.ctx.storage.transactionSync(() => {
-        this.settings.writeIntegrations(sealed.value.config, now);
-        this.secrets.write(sealed.value.config, sealed.value.rows);
-      });
-      return ok(await this.integrationsOf(this.row()!));
+      const stored = await this.storeIntegrations(row.id, next.value, now);
+      return stored.ok ? ok(await this.integrationsOf(this.row()!)) : stored;
     });
   }
 
-  /** Integration secrets an account from before sealing holds in clear: sealed, once SECRETS_KEY is set. */
-  private async sealLegacySecrets(row: AccountRow): Promise<void> {
-    if (!this.secrets.hasLegacy(integrationConfig(row))) return;
-    await this.serial(async () => {
-      const now = this.row();
-      if (!now) return;
-      const sealed = await this.secrets.sealFor(now.id, await this.secrets.opened(now.id, integrationConfig(now)));
-      if (!sealed.ok) return;
-      this.ctx.storage.transactionSync(() => {
-        this.settings.writeIntegrations(sealed.value.config, now.updated_at);
-        this.secrets.write(sealed.value.config, sealed.value.rows);
-      });
+  /** Writes the integrations (`config`: secrets in clear) with their secrets sealed, all or nothing; 503 without SECRETS_KEY. */
+  private async storeIntegrations(accountId: string, config: IntegrationConfig, updatedAt: number): Promise<Result<true>> {
+    const sealed = await this.secrets.sealFor(accountId, config);
+    if (!sealed.ok) return sealed;
+    this.ctx.storage.transactionSync(() => {
+      this.settings.writeIntegrations(sealed.value.config, updatedAt);
+      this.secrets.write(sealed.value.config, sealed.value.rows);
     });
+    return ok(true);
+  }
+
+  /**
+   * Integration secrets an account from before sealing holds in clear in its columns: sealed at
+   * its wake (the constructor), before any request. Without SECRETS_KEY they stay as they are, read
+   * in clear and used (never lost), until the first wake with one: setting SECRETS_KEY is a deploy,
+   * which restarts every object. A failure leaves them in clear, to try again at the next wake.
+   */
+  private async sealLegacySecrets(): Promise<void> {
+    const row = this.row();
+    if (!row || !this.secrets.hasLegacy(integrationConfig(row))) return;
+    try {
+      const stored = await this.storeIntegrations(row.id, await this.secrets.opened(row.id, integrationConfig(row)), row.updated_at);
+      if (!stored.ok) console.warn(`account ${row.id}: integration secrets stay in clear until SECRETS_KEY is set`, stored.error.message);
+    } catch (err) {
+      console.error(`account ${row.id}: sealing integration secrets failed; they stay in clear until the next wake`, err);
+    }
   }
 
   /** Google Ads / Microsoft Ads conversion settings (credentials as hints) and the qualifying rules. */
@@ -646,7 +652,6 @@ export class AccountObject extends DurableObject<Env> {
       if (found) await this.sync.push(row.id, this.state(found.pool, row, !found.deleted), gateOf(row), null);
       else this.sync.forget(id);
     }
-    await this.sealLegacySecrets(row);
     await this.desk.deliver(
       await this.secrets.opened(row.id, integrationConfig(this.row() ?? row)),
       { accountId: row.id, retentionDays: row.call_retention_days },

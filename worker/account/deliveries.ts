@@ -143,10 +143,11 @@ export async function attempt(row: OutboxRow, config: IntegrationConfig, account
     if (typeof micros === "number" && now - micros / 1000 > GA4_MAX_AGE_MS)
       return { ok: false, status: null, error: "GA4 drops events more than 72 hours old: not sent", final: true };
   }
-  // A secret sealed with a key SECRETS_KEY no longer has reads as "": nothing goes out unsigned or
-  // unauthenticated; the row waits on the backoff for the key (integration-secrets.ts).
+  // A sealed secret that cannot be opened (no SECRETS_KEY, or one without the key it was sealed
+  // with) reads as "": nothing goes out unsigned or unauthenticated; the row waits on its backoff
+  // for the key, then is dead with this reason, for redelivery (integration-secrets.ts).
   if (secretOf(row.kind, config) === "")
-    return { ok: false, status: null, error: `${row.kind}'s secret cannot be read: SECRETS_KEY is missing the key it was sealed with`, final: false };
+    return { ok: false, status: null, error: `${row.kind}'s secret cannot be read: SECRETS_KEY is not set or lacks the key it was sealed with`, final: false };
   const built = await request(row, config, accountId, now);
   if (!built) return { ok: false, status: null, error: `${row.kind} is no longer configured for this account`, final: true };
   const sent = await outboundFetch(built.req, { timeoutMs: TIMEOUT_MS, trusted: built.trusted });

@@ -4,11 +4,16 @@
  * like the voice and ad platform credentials, one row each in `integration_secrets`. The account's
  * integration columns (settings.ts) keep the rest of each setting, the secret's field empty.
  *
- * Accounts set up before this step hold them in clear in those columns: such a value is still read
- * (never lost), and sealed, and taken out of the column, the first time the alarm runs with a
- * SECRETS_KEY (sealLegacy). Setting a secret with no SECRETS_KEY is refused (503
- * secrets_unavailable), as it is for the other credentials. A secret sealed with a key no longer in
- * SECRETS_KEY reads as "" (unreadable): its deliveries wait (deliveries.ts) and are not sent unsigned.
+ * Where a secret is read from: its sealed row when there is one, else the clear value in its
+ * column. Accounts set up before this step hold them in clear in those columns; the object seals
+ * them at its first wake with a SECRETS_KEY, right after the migration that makes this table
+ * (AccountObject.sealLegacySecrets), and empties the columns in the same transaction. Until then
+ * (a deployment without SECRETS_KEY) the clear value is read and used as before: never lost.
+ * Setting a secret with no SECRETS_KEY is refused (503 secrets_unavailable), as it is for the
+ * other credentials; so is any write while a clear one is still held, as it would be written
+ * sealed. A secret sealed with a key not in SECRETS_KEY (or with none set) reads as ""
+ * (unreadable): its deliveries wait (deliveries.ts) and are not sent unsigned; a PATCH keeps its
+ * row as it is.
  */
 
 import { fail, ok, type Result } from "../platform/result";

@@ -155,8 +155,9 @@ export class AccountSettings {
     let alertEmail = current.alertEmail;
     if (patch.alertEmail === null) alertEmail = null;
     else if (patch.alertEmail) {
+      // The current key may read as "" (sealed with a key SECRETS_KEY no longer has): kept as it is.
       const apiKey = patch.alertEmail.apiKey ?? current.alertEmail?.apiKey;
-      if (!apiKey)
+      if (apiKey === undefined)
         return fail(400, "invalid_request", "alertEmail.apiKey is required the first time alert email is set", [
           { path: "alertEmail.apiKey", message: "is required: a Resend API key re_…" },
         ]);
