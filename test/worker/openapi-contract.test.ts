@@ -5,7 +5,7 @@
  * ajv compiles with new Function, which workerd forbids), and every error in the one error shape.
  * Clients generated from the document rely on each of these.
  */
-import { runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { callBody, callId, callWorld, DEST, GOOGLE, mockNetwork, T0, visit } from "./calls-helpers";
 import { GOOGLE_SETTINGS, GRANTED } from "./conversions-helpers";
@@ -193,6 +193,18 @@ describe("accounts, account, keys", () => {
       key,
       body: { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef" }, webhook: { url: HOOK }, alertWebhook: { url: HOOK } },
     });
+    // Integration secrets are sealed with SECRETS_KEY: a deployment without it cannot store them.
+    await runInDurableObject(accountStub(created.json.account.id), (instance) => {
+      (instance as unknown as { secrets: { secretsKey: string | undefined } }).secrets.secretsKey = undefined;
+    });
+    const unsealed = await hit(
+      "PATCH",
+      "/v1/account/integrations",
+      "/v1/account/integrations",
+      { key, body: { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_ghijkl" } } },
+      "no SECRETS_KEY",
+    );
+    expect(unsealed.status).toBe(503);
     await hit("GET", "/v1/account/conversions", "/v1/account/conversions", { key });
     await hit("PATCH", "/v1/account/conversions", "/v1/account/conversions", {
       key,

@@ -126,6 +126,8 @@ app.openapi(
     path: "/v1/account/integrations",
     tags,
     summary: "Set or clear (null) GA4 { measurementId, apiSecret } and the webhook { url, secret? }.",
+    description:
+      "The GA4 API secret, the webhooks' signing secrets and the alert email's API key are stored sealed with the deployment's SECRETS_KEY: without it, a change that would store one answers 503 secrets_unavailable and changes nothing. A webhook or alert email given without its secret keeps the one it has.",
     security: ADMIN,
     request: { body: { required: true, ...json(IntegrationsPatchSchema) } },
     responses: integrationsOk,
