@@ -1,24 +1,22 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { allocate, api, BROWSER_HEADERS, createAccount, createPool, freshNumbers, ORIGIN, poolStub, sessionId, useTestClock } from "./helpers";
+import {
+  accountWithWebPool,
+  allocate,
+  api,
+  BROWSER_HEADERS,
+  createAccount,
+  createPool,
+  freshNumbers,
+  ORIGIN,
+  poolStub,
+  sessionId,
+  useTestClock,
+} from "./helpers";
 
 const DEST = "+12127365000";
 
-async function setup(size: number, extra: Record<string, unknown> = {}) {
-  const acct = await createAccount();
-  const tracking = freshNumbers(size);
-  await createPool(acct, {
-    id: "web",
-    name: "Web",
-    trackingNumbers: tracking,
-    destinations: [DEST],
-    leaseSeconds: 60,
-    graceSeconds: 0,
-    isDefault: true,
-    ...extra,
-  });
-  return { acct, tracking };
-}
+const setup = accountWithWebPool;
 
 const numberOf = (r: { json: any }) => r.json.pools[0].number?.e164 ?? null;
 

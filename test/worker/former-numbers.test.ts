@@ -9,7 +9,7 @@ import type { AllocateResponse } from "../../shared/protocol";
 import { write } from "../../snippet/format";
 import { find } from "../../snippet/match";
 import { base64urlDecode } from "../../worker/platform/base64url";
-import { api, BROWSER_HEADERS, createAccount, createPool, freshNumbers, ORIGIN, useTestClock } from "./helpers";
+import { accountWithWebPool, api, BROWSER_HEADERS, createPool, freshNumbers, ORIGIN, useTestClock } from "./helpers";
 
 const DEST = "+12127365000";
 
@@ -29,20 +29,7 @@ async function ask(siteKey: string, token?: string, pools?: string[]): Promise<A
 
 const tokenBody = (token: string) => JSON.parse(new TextDecoder().decode(base64urlDecode(token)!));
 
-async function setup(size: number, extra: Record<string, unknown> = {}) {
-  const acct = await createAccount();
-  await createPool(acct, {
-    id: "web",
-    name: "Web",
-    trackingNumbers: freshNumbers(size),
-    destinations: [DEST],
-    leaseSeconds: 60,
-    graceSeconds: 0,
-    isDefault: true,
-    ...extra,
-  });
-  return acct;
-}
+const setup = async (size: number, extra: Record<string, unknown> = {}) => (await accountWithWebPool(size, extra)).acct;
 
 describe("a number the page still shows after its session lost it", () => {
   const clock = useTestClock(Date.parse("2031-03-01T00:00:00Z"));

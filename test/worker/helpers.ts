@@ -50,6 +50,26 @@ export function freshNumbers(n: number): string[] {
   return numbers(n, 8882000000 + rangeSeq * 20_000);
 }
 
+/**
+ * A new account whose default pool `web` has `size` fresh numbers for +12127365000, 60 s leases and
+ * no grace (`extra` overrides any of it).
+ */
+export async function accountWithWebPool(size: number, extra: Record<string, unknown> = {}) {
+  const acct = await createAccount();
+  const tracking = freshNumbers(size);
+  await createPool(acct, {
+    id: "web",
+    name: "Web",
+    trackingNumbers: tracking,
+    destinations: ["+12127365000"],
+    leaseSeconds: 60,
+    graceSeconds: 0,
+    isDefault: true,
+    ...extra,
+  });
+  return { acct, tracking };
+}
+
 export async function createPool(acct: Created, pool: Record<string, unknown>) {
   const r = await api("POST", "/v1/pools", { key: acct.adminKey, body: pool });
   if (r.status !== 201) throw new Error(`pool create failed: ${r.status} ${JSON.stringify(r.json)}`);

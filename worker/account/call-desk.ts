@@ -112,18 +112,7 @@ export class CallDesk {
       const batch = found.slice(0, limit);
       await before(batch);
       const ids = batch.map((c) => c.id);
-      // A call's own rows here: the call, its status reports, its deliveries.
-      const forget = (list: readonly string[]) =>
-        this.ctx.storage.transactionSync(() => {
-          let n = 0;
-          for (const id of list) {
-            n += this.calls.delete([id]);
-            this.ctx.storage.sql.exec("DELETE FROM call_events WHERE call_id = ?", id);
-            this.outbox.forget(id);
-          }
-          return n;
-        });
-      const local = forget(ids);
+      const local = this.forgetHere(ids).calls;
       await this.erased.remember(ids, now);
       const logged = await this.months.eraseMany(
         accountId,
@@ -139,7 +128,7 @@ export class CallDesk {
         look.found.map((d) => d.key),
         key,
       );
-      forget(archived.map((c) => c.id));
+      this.forgetHere(archived.map((c) => c.id));
       await this.progress.save(progressKey, look.next, now);
       return { erased: local + logged + archived.length, more: look.next !== null };
     });
@@ -153,18 +142,30 @@ export class CallDesk {
    */
   async erase(accountId: string, id: string): Promise<boolean> {
     const found = await this.months.exclusive(async () => {
-      const here = this.ctx.storage.transactionSync(() => {
-        const calls = this.calls.delete([id]);
-        const events = this.ctx.storage.sql.exec("DELETE FROM call_events WHERE call_id = ?", id).rowsWritten;
-        const deliveries = this.outbox.forget(id);
-        return calls + events + deliveries > 0;
-      });
+      const here = this.forgetHere([id]).rows > 0;
       const found = (await this.months.erase(accountId, id)) || here;
       if (found) await this.erased.remember([id], Date.now());
       return found;
     });
     await this.schedule();
     return found;
+  }
+
+  /**
+   * Erased calls' own rows in this object, in one transaction: the calls, their status reports and
+   * their deliveries (nothing more is sent about them). How many calls, and rows in all, went.
+   */
+  private forgetHere(ids: readonly string[]): { calls: number; rows: number } {
+    if (!ids.length) return { calls: 0, rows: 0 };
+    return this.ctx.storage.transactionSync(() => {
+      const calls = this.calls.delete(ids);
+      let rows = calls;
+      for (const id of ids) {
+        rows += this.ctx.storage.sql.exec("DELETE FROM call_events WHERE call_id = ?", id).rowsWritten;
+        rows += this.outbox.forget(id);
+      }
+      return { calls, rows };
+    });
   }
 
   orphanReports(limit: number): OrphanReport[] {

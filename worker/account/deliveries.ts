@@ -10,6 +10,7 @@ import type { Call } from "../schemas/calls";
 import type { DeliveryItem } from "../schemas/deliveries";
 import type { IntegrationConfig } from "../schemas/voice";
 import { emailRequest } from "./alert-email";
+import { fieldOf, type SecretName } from "./integration-secrets";
 import type { OutboxRow } from "./outbox";
 
 export const GA4_ENDPOINT = "https://www.google-analytics.com/mp/collect";
@@ -118,17 +119,14 @@ async function signedPost(hook: { url: string; secret: string }, event: string, 
   return { req: new Request(hook.url, { method: "POST", headers, body: payload, redirect: "manual" }), trusted: false };
 }
 
+/** The integration whose secret a delivery of each kind is sent with. */
+const SECRET_OF: Partial<Record<string, SecretName>> = { ga4: "ga4", alert_email: "alertEmail", alert: "alertWebhook", webhook: "webhook" };
+
 /** The secret a delivery of `kind` is sent with ("" when it cannot be read; undefined: none, or not configured). */
-const secretOf = (kind: string, config: IntegrationConfig): string | undefined =>
-  kind === "ga4"
-    ? config.ga4?.apiSecret
-    : kind === "alert_email"
-      ? config.alertEmail?.apiKey
-      : kind === "alert"
-        ? config.alertWebhook?.secret
-        : kind === "webhook"
-          ? config.webhook?.secret
-          : undefined;
+const secretOf = (kind: string, config: IntegrationConfig): string | undefined => {
+  const name = SECRET_OF[kind];
+  return name && fieldOf(config, name);
+};
 
 const alertType = (payload: string) => String((JSON.parse(payload) as { type?: unknown }).type ?? "pool.alert");
 

@@ -37,7 +37,8 @@ const context = (accountId: string, name: SecretName) => `integration:${accountI
 export const hintOf = (secret: string) => `…${secret.slice(-4)}`;
 
 type Setting = Record<string, unknown> | null;
-const fieldOf = (config: IntegrationConfig, name: SecretName): string | undefined => {
+/** A setting's secret as `config` holds it (undefined: the setting is not there). */
+export const fieldOf = (config: IntegrationConfig, name: SecretName): string | undefined => {
   const setting = config[name] as Setting;
   const value = setting?.[SECRET_FIELD[name]];
   return typeof value === "string" ? value : undefined;

@@ -44,7 +44,7 @@ export function withoutMatching(ndjson: string, key: ErasureKey): { text: string
 /**
  * A bounded look through the archive for an erasure request (a caller's calls, a visit's): up to
  * `days` archived days after `after` (their keys sort by date), and the calls it names in each that has some. `next`: where
- * the next look starts (null: no day is left). Nothing is changed (dropCallerArchived).
+ * the next look starts (null: no day is left). Nothing is changed (dropMatchingArchived).
  */
 export async function findMatchingArchived(
   bucket: R2Bucket,

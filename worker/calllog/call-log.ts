@@ -79,7 +79,7 @@ export class CallLog extends DurableObject<Env> {
 
   /** Erase one call; true when it was here. */
   erase(id: string): boolean {
-    return hasSchema(this.ctx.storage) && this.store.delete([id]) > 0;
+    return this.eraseMany([id]) > 0;
   }
 
   /**

@@ -16,7 +16,7 @@ const objectsOf = (env: Env, accountId: string, pool: Pool) => shardIndexes(pool
 
 /** Forget a session's touch on every object of the pool (erasure of one of its calls). */
 export async function forgetSessionSource(env: Env, accountId: string, pool: Pool, session: string): Promise<void> {
-  await Promise.all(objectsOf(env, accountId, pool).map((s) => s.forgetSource(session)));
+  await forgetSessionSources(env, accountId, pool, [session]);
 }
 
 /** Forget many sessions' touches on every object of the pool: one call to each (an erasure by caller). */

@@ -160,16 +160,10 @@ export class PoolObject extends DurableObject<Env> {
   }
 
   /**
-   * Erasure of a call: the visit's touch (landing, referrer, click ids, GA client id) is forgotten on
-   * its lease, live or in the history; the lease itself stays (which number, when). Rows changed.
-   */
-  forgetSource(session: string): number {
-    return this.forgetSources([session]);
-  }
-
-  /**
-   * forgetSource for many sessions at once (an erasure by caller: up to a batch of calls' visits in
-   * one call to each object, and one pass over the lease history, not one per session).
+   * Erasure: these visits' touches (landing, referrer, click ids, GA client id) are forgotten on
+   * their leases, live or in the history; the leases themselves stay (which number, when). Many
+   * sessions at once (an erasure by caller: a batch of calls' visits in one call to each object, one
+   * pass over the lease history). Rows changed.
    */
   forgetSources(sessions: readonly string[]): number {
     if (!this.hasTables() || sessions.length === 0) return 0;
