@@ -14,14 +14,15 @@ import { debug } from "./debug";
 import { sessionDomain } from "./domain";
 import { FULL } from "./flags";
 import { start, warn } from "./main";
+import { doc } from "./scan";
 
 const page = self as any;
 try {
   if (!page.dni?.number) {
     // The stub function the page defined to queue calls (its `q`), if any.
     const stub: { q?: IArguments[] } | undefined = page.dni,
-      script = document.currentScript as HTMLScriptElement | null,
-      settings = config(FULL && !(script && script.dataset.key) ? document.querySelector("script[data-key]")! : script!),
+      script = doc.currentScript as HTMLScriptElement | null,
+      settings = config(FULL && !(script && script.dataset.key) ? doc.querySelector("script[data-key]")! : script!),
       // data-consent, data-domain, data-debug, ?dni_debug=1 (short: fewer bytes; nothing else has them).
       wants = /nsen|doma|debu/.test(Object.keys(settings) + location.search);
     if (!FULL && wants) import(settings.api + "/dni-full.js");

@@ -12,7 +12,7 @@ import { DEBUG, FULL } from "./flags";
 import { write } from "./format";
 import { pending } from "./hydrate";
 import { find, type Pair, phoneLike } from "./match";
-import { LINK_NUMBER, walk } from "./scan";
+import { doc, LINK_NUMBER, walk } from "./scan";
 import { session, type Visit } from "./session";
 
 /** Defined (true) by scripts/build-snippet.mjs: the bundle leaves out what only tests use. */
@@ -58,8 +58,7 @@ export const warn = (m: unknown) => console.warn("dni:", m);
  * added later is swapped by a MutationObserver.
  */
 export const start = (config: Config, visit: Visit = session()): Api => {
-  const doc = document,
-    hydrate = "hydrate" in config,
+  const hydrate = "hydrate" in config,
     asked = [config.key, config.pool, config.sources] + "",
     hidden: CSSStyleDeclaration[] = [],
     /** Destinations whose swap was told on this page view (a timer id: never 0). */
@@ -212,10 +211,11 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           .then((answer: Cached) => {
             // A refusal's ErrorBody (anything without a lease) fails here, and is warned.
             if (!answer.lease) throw answer;
-            // The session the worker decided on, kept when it is new or its token changed (a renewal
-            // of an older page view does not replace the session another tab began since); the
-            // cache is checked against it.
-            visit.token != answer.token && save("dni:t", (visit.token = answer.token));
+            // The session the worker decided on (its token changes with the numbers it names), kept
+            // only while storage holds the token this page view sent: a renewal of an older page view
+            // does not replace the session another tab began since. This page view goes on with its
+            // own. The cache is checked against the stored token.
+            load("dni:t") == visit.token && save("dni:t", answer.token), (visit.token = answer.token);
             (answer.at = Date.now()), (answer.asked = asked), save("dni:a", answer);
             inFlight = 0;
             use(answer);

@@ -6,6 +6,7 @@
 import type { SourceContext } from "../shared/protocol";
 import { load } from "./cache";
 import { FULL } from "./flags";
+import { doc } from "./scan";
 
 /** Sent as it is in the request's body (main.ts): its fields are the request's, none other. */
 export interface Visit {
@@ -40,9 +41,9 @@ const cookie = (name: string) => RegExp(`(?:^|; )${name}=([^;]+)`).exec(document
 export const touch = (ads = true, ga = true, gcl = false): SourceContext => {
   const source: SourceContext = {
     landing: FULL && !ads ? withhold(location.href) : location.href,
-    referrer: document.referrer,
+    referrer: doc.referrer,
     // Its own expression, not cookie(): fewer bytes in dni.js, which reads no other cookie.
-    gaClientId: FULL && !ga ? undefined : /(?:^|; )_ga=([^;]+)/.exec(document.cookie)?.[1],
+    gaClientId: FULL && !ga ? undefined : /(?:^|; )_ga=([^;]+)/.exec(doc.cookie)?.[1],
   };
   if (FULL && gcl && (cookie("_gcl_aw") || cookie("_gcl_gb"))) source.clickIds = { gcl_aw: cookie("_gcl_aw"), gcl_gb: cookie("_gcl_gb") };
   return source;

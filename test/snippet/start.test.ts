@@ -301,6 +301,48 @@ describe("repeat views", () => {
     expect(JSON.parse(localStorage["dni:t"]!)).toBe("token-of-another-tab");
   });
 
+  // The token changes when the numbers it names change (a recycled lease: worker/domain/former-numbers.ts).
+  const renewedWithNewToken = (f: ReturnType<typeof stubFetch>) => {
+    const ok = f.getMockImplementation()!;
+    f.mockImplementation(async (url, init) => {
+      const response = await ok(url, init);
+      const body = await response.json();
+      body.token = `${body.token}-renewed`;
+      f.answers[f.answers.length - 1] = body;
+      return new Response(JSON.stringify(body));
+    });
+  };
+
+  it("a renewal whose token changed does not replace the session another tab began since, and this tab goes on with its own", async () => {
+    vi.useFakeTimers();
+    const f = stubFetch();
+    page(PAGE);
+    await run().number();
+    const first = f.answers[0].token;
+    localStorage["dni:t"] = JSON.stringify("token-of-another-tab");
+    renewedWithNewToken(f);
+    await vi.advanceTimersByTimeAsync(LEASE * 0.75);
+    expect(f).toHaveBeenCalledTimes(2);
+    expect(JSON.parse(localStorage["dni:t"]!)).toBe("token-of-another-tab");
+    // This page view's next renewal carries the token its own last answer gave.
+    await vi.advanceTimersByTimeAsync(LEASE * 0.75);
+    expect(f).toHaveBeenCalledTimes(3);
+    expect(sent(f, 2).token).toBe(`${first}-renewed`);
+    expect(JSON.parse(localStorage["dni:t"]!)).toBe("token-of-another-tab");
+  });
+
+  it("a renewal whose token changed is kept when storage still holds this page view's token", async () => {
+    vi.useFakeTimers();
+    const f = stubFetch();
+    page(PAGE);
+    await run().number();
+    renewedWithNewToken(f);
+    await vi.advanceTimersByTimeAsync(LEASE * 0.75);
+    expect(f).toHaveBeenCalledTimes(2);
+    expect(JSON.parse(localStorage["dni:t"]!)).toBe(`${f.answers[0].token}-renewed`);
+    expect(JSON.parse(localStorage["dni:a"]!).token).toBe(`${f.answers[0].token}-renewed`);
+  });
+
   it("a renewal that fails (offline, a 5xx) is asked again every 20 s until answered, the number kept meanwhile", async () => {
     vi.useFakeTimers();
     const f = stubFetch();
