@@ -51,13 +51,17 @@ const inClear = (acct: Created, columns: Record<string, unknown>) =>
 
 /**
  * The account object's schema as the version before sealing left it: one migration short of
- * sealed secrets. Later migrations' tables go too, to be made again at the wake (they only create tables).
+ * sealed secrets. Later migrations' tables and columns go too, to be made again at the wake (they
+ * only create tables and add columns).
  */
 const schemaBeforeSealing = (acct: Created) =>
   runInDurableObject(accountStub(acct.accountId), (_i, state) => {
     const sql = state.storage.sql;
     const version = MIGRATIONS.indexOf(INTEGRATION_SECRETS_MIGRATION);
-    for (const m of MIGRATIONS.slice(version)) for (const [, table] of m.matchAll(/CREATE TABLE (\w+)/g)) sql.exec(`DROP TABLE ${table}`);
+    for (const m of MIGRATIONS.slice(version)) {
+      for (const [, table] of m.matchAll(/CREATE TABLE (\w+)/g)) sql.exec(`DROP TABLE ${table}`);
+      for (const [, table, column] of m.matchAll(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)) sql.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
+    }
     sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(version));
   });
 

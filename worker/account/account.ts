@@ -111,6 +111,8 @@ export const MIGRATIONS = [
   ERASED_CALLS_MIGRATION,
   // How far an erasure by caller has come through the archive.
   ERASURE_PROGRESS_MIGRATION,
+  // How long the archive keeps calls.
+  SETTINGS_MIGRATIONS.archiveRetention,
 ];
 
 export type { VoiceSecrets };
@@ -220,6 +222,10 @@ export class AccountObject extends DurableObject<Env> {
       if (!row) return accountNotFound();
       const changed = this.settings.update(row, patch, now);
       if (!changed.ok) return changed;
+      if (typeof patch.archiveRetentionDays === "number") {
+        this.desk.archiveRetentionSet();
+        await this.schedule();
+      }
       // In the same write as the change: every pool object is due its new gate, whatever happens next.
       if (changed.value.gateChanged) await this.markPending(this.livePools(), now);
       const after = this.row()!;
@@ -654,7 +660,7 @@ export class AccountObject extends DurableObject<Env> {
     }
     await this.desk.deliver(
       await this.secrets.opened(row.id, integrationConfig(this.row() ?? row)),
-      { accountId: row.id, retentionDays: row.call_retention_days },
+      { accountId: row.id, retentionDays: row.call_retention_days, archiveDays: row.archive_retention_days },
       this.adsContext(row),
     );
     await this.numbers.run(row, now);

@@ -185,11 +185,11 @@ export class CallDesk {
    * The alarm: send what is due with the account's current settings, run the daily upkeep of the
    * call storage when due (moves, retention, pruning), then re-arm for the next.
    */
-  async deliver(config: IntegrationConfig, upkeep: { accountId: string; retentionDays: number }, ads?: AdsContext): Promise<void> {
+  async deliver(config: IntegrationConfig, upkeep: { accountId: string; retentionDays: number; archiveDays: number | null }, ads?: AdsContext): Promise<void> {
     this.run.accountId = upkeep.accountId;
     const now = Date.now();
     this.events.purge(now);
-    await this.months.upkeep(upkeep.accountId, now, upkeep.retentionDays, async (before) => {
+    await this.months.upkeep(upkeep.accountId, now, upkeep, async (before) => {
       this.outbox.prune(before);
       this.erased.prune(now);
       this.progress.prune(now);
@@ -213,6 +213,11 @@ export class CallDesk {
     const row = this.outbox.redeliver(id, now);
     if (row) await this.schedule();
     return row;
+  }
+
+  /** An archive retention was set: the next upkeep looks at the archive, whatever it holds from before. */
+  archiveRetentionSet(): void {
+    this.months.lookAtArchive();
   }
 
   /** When the next delivery, purge or upkeep is due (null: none). */

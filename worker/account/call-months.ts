@@ -5,12 +5,13 @@
  * - after HOT_MS it moves to the CallLog object of its UTC month (`<account>/<YYYY-MM>`), so no
  *   object holds all of a busy account's calls; `call_months` lists the months that have a log;
  * - once its day is past the account's retention it is archived to R2 (NDJSON per day) and deleted;
+ * - an archived day past the archive's own retention (when the account has one) is deleted from R2;
  * - delivered and given-up outbox rows are pruned after OUTBOX_KEEP_MS;
  * - erasure deletes a call from all of these, the archive included.
  * Reads (a page, one call, stats) merge the account's table with the months' logs.
  */
 
-import { eraseArchived } from "../calllog/archive";
+import { eraseArchived, pruneArchive } from "../calllog/archive";
 import { callLogName, monthOf } from "../calllog/call-log";
 import { decodeCursor, encodeCursor } from "../domain/call-cursor";
 import { grouped, totalled } from "../domain/call-stats";
@@ -183,14 +184,34 @@ export class CallMonths {
     for (const m of this.months()) {
       if (m.oldest >= cutoff) continue;
       const left = await this.log(accountId, m.month).archiveBefore(accountId, cutoff);
+      // The archive now has days to look after (pruneArchived).
+      if (left.archived > 0) this.lookAtArchive();
       if (left.remaining === 0 && monthEnd(m.month) <= cutoff) this.sql.exec("DELETE FROM call_months WHERE month = ?", m.month);
       else this.sql.exec("UPDATE call_months SET oldest = MAX(oldest, ?) WHERE month = ?", cutoff, m.month);
     }
   }
 
-  /** Whether upkeep has anything to look after: calls here or in logs, outbox rows that are done. */
+  /**
+   * Delete the archived days past the archive's retention (`archiveDays` after the calls' own
+   * retention), a thousand a run; true when more are due. An archive found empty needs no more upkeep.
+   */
+  async pruneArchived(accountId: string, now: number, retentionDays: number, archiveDays: number | null): Promise<boolean> {
+    if (archiveDays === null || !this.sql.exec("SELECT 1 FROM meta WHERE key = 'archived'").toArray().length) return false;
+    const before = new Date(startOfDay(now - (retentionDays + archiveDays) * DAY_MS)).toISOString().slice(0, 10);
+    const { more, empty } = await pruneArchive(this.env.ARCHIVE, accountId, before);
+    if (empty) this.sql.exec("DELETE FROM meta WHERE key = 'archived'");
+    return more;
+  }
+
+  /** The archive may hold days (archived before the upkeep kept count of it): upkeep looks at it. */
+  lookAtArchive(): void {
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('archived', '1')");
+  }
+
+  /** Whether upkeep has anything to look after: calls here or in logs, outbox rows that are done, the archive. */
   private hasWork(): boolean {
     return (
+      this.sql.exec("SELECT 1 FROM meta WHERE key = 'archived'").toArray().length > 0 ||
       this.sql.exec("SELECT 1 FROM calls LIMIT 1").toArray().length > 0 ||
       this.sql.exec("SELECT 1 FROM call_months LIMIT 1").toArray().length > 0 ||
       this.sql.exec("SELECT 1 FROM outbox WHERE status <> 'pending' LIMIT 1").toArray().length > 0
@@ -208,14 +229,21 @@ export class CallMonths {
 
   /**
    * The daily upkeep (from the alarm, when due): move calls older than HOT_MS to their logs,
-   * archive and delete those past retention, prune finished outbox rows (`prune`).
+   * archive and delete those past retention, delete archived days past the archive's retention,
+   * prune finished outbox rows (`prune`).
    */
-  async upkeep(accountId: string, now: number, retentionDays: number, prune: (before: number) => Promise<void>): Promise<void> {
+  async upkeep(
+    accountId: string,
+    now: number,
+    { retentionDays, archiveDays }: { retentionDays: number; archiveDays: number | null },
+    prune: (before: number) => Promise<void>,
+  ): Promise<void> {
     const due = this.upkeepDue(now);
     if (due === null || now < due) return;
     await this.exclusive(async () => {
-      const more = await this.move(accountId, now - HOT_MS);
+      let more = await this.move(accountId, now - HOT_MS);
       await this.expire(accountId, now, retentionDays * DAY_MS);
+      if (await this.pruneArchived(accountId, now, retentionDays, archiveDays)) more = true;
       await prune(now - OUTBOX_KEEP_MS);
       // More to move: due again at once.
       this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('upkeep_at', ?)", String(more ? now - DAY_MS : now));

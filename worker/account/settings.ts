@@ -32,6 +32,8 @@ export const SETTINGS_MIGRATIONS = {
   retention: `ALTER TABLE account ADD COLUMN call_retention_days INTEGER NOT NULL DEFAULT ${DEFAULT_RETENTION_DAYS};`,
   // Alerts by email (JSON AlertEmailConfig or NULL).
   alertEmail: "ALTER TABLE account ADD COLUMN alert_email TEXT;",
+  // Days archived calls are kept in R2 after they leave the call storage (NULL: kept until deleted by hand).
+  archiveRetention: "ALTER TABLE account ADD COLUMN archive_retention_days INTEGER;",
 };
 
 export type AccountRow = {
@@ -51,6 +53,7 @@ export type AccountRow = {
   gate_version: number;
   call_retention_days: number;
   alert_email: string | null;
+  archive_retention_days: number | null;
 };
 
 export interface AccountInit {
@@ -98,7 +101,12 @@ export class AccountSettings {
   /** Name and/or origins; a change of origins is a new gate. */
   update(
     row: AccountRow,
-    patch: { name?: string | undefined; allowedOrigins?: string[] | undefined; callRetentionDays?: number | undefined },
+    patch: {
+      name?: string | undefined;
+      allowedOrigins?: string[] | undefined;
+      callRetentionDays?: number | undefined;
+      archiveRetentionDays?: number | null | undefined;
+    },
     now: number,
   ): Result<{ renamed: boolean; gateChanged: boolean }> {
     let origins = JSON.parse(row.allowed_origins) as string[];
@@ -110,11 +118,12 @@ export class AccountSettings {
     const name = patch.name ?? row.name;
     const gateChanged = JSON.stringify(origins) !== row.allowed_origins;
     this.sql.exec(
-      "UPDATE account SET name = ?, allowed_origins = ?, gate_version = gate_version + ?, call_retention_days = ?, updated_at = ?",
+      "UPDATE account SET name = ?, allowed_origins = ?, gate_version = gate_version + ?, call_retention_days = ?, archive_retention_days = ?, updated_at = ?",
       name,
       JSON.stringify(origins),
       gateChanged ? 1 : 0,
       patch.callRetentionDays ?? row.call_retention_days,
+      patch.archiveRetentionDays === undefined ? row.archive_retention_days : patch.archiveRetentionDays,
       now,
     );
     return ok({ renamed: name !== row.name, gateChanged });
@@ -188,6 +197,7 @@ export function accountView(row: AccountRow): Account {
     siteKey: row.site_key,
     defaultPool: row.default_pool,
     callRetentionDays: row.call_retention_days,
+    archiveRetentionDays: row.archive_retention_days,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -77,6 +77,20 @@ export async function dropMatchingArchived(bucket: R2Bucket, days: readonly stri
   }
 }
 
+/**
+ * Delete the account's archived days before `beforeDay` (YYYY-MM-DD), the oldest thousand at most
+ * (one list, one bulk delete: the keys sort by day). `more`: older days may be left; `empty`: no
+ * archived day is left at all.
+ */
+export async function pruneArchive(bucket: R2Bucket, accountId: string, beforeDay: string): Promise<{ deleted: number; more: boolean; empty: boolean }> {
+  const list = await bucket.list({ prefix: archivePrefix(accountId), limit: 1000 });
+  const bound = archiveKey(accountId, beforeDay);
+  const old = list.objects.map((o) => o.key).filter((key) => key < bound);
+  if (old.length) await bucket.delete(old);
+  const all = old.length === list.objects.length;
+  return { deleted: old.length, more: all && list.truncated, empty: all && !list.truncated };
+}
+
 /** Remove a call from every archived day of the account; true when some day held it. */
 export async function eraseArchived(bucket: R2Bucket, accountId: string, id: string): Promise<boolean> {
   let found = false;

@@ -19,11 +19,19 @@ export const RetentionDaysSchema = z.number().int().min(7).max(3650).openapi({
   example: 395,
 });
 
+/** Days archived calls are kept in R2 after they leave the call storage; null: until deleted by hand. */
+export const ArchiveRetentionDaysSchema = z.number().int().min(0).max(3650).nullable().openapi({
+  description:
+    "Days an archived call is kept in R2 after it passed callRetentionDays (whole UTC days): its day's NDJSON object is then deleted. 0: calls past callRetentionDays are not kept at all. null (the default): archived calls are kept until deleted by hand.",
+  example: 730,
+});
+
 export const AccountPatchSchema = z
   .object({
     name: z.string().trim().min(1).max(100).optional(),
     allowedOrigins: OriginsSchema.optional(),
     callRetentionDays: RetentionDaysSchema.optional(),
+    archiveRetentionDays: ArchiveRetentionDaysSchema.optional(),
   })
   .strict()
   .openapi("AccountPatch");
@@ -36,6 +44,7 @@ export const AccountSchema = z
     siteKey: z.string(),
     defaultPool: z.string().nullable(),
     callRetentionDays: RetentionDaysSchema,
+    archiveRetentionDays: ArchiveRetentionDaysSchema,
     createdAt: z.number(),
     updatedAt: z.number(),
   })
