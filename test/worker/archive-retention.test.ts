@@ -1,7 +1,9 @@
 /**
  * The archive's own retention (`archiveRetentionDays`): archived days past it are deleted from R2 by
  * the account's daily upkeep, a thousand a run; null keeps them; 0 keeps none; an archive from before
- * the setting is looked at once it is set. Real R2 (as wrangler emulates it), real alarms, fake clock.
+ * the setting is looked at once it is set. And the index of archived calls (account/archived-calls.ts):
+ * erasing one archived call reads the day that holds it, days archived before the index day by day.
+ * Real R2 (as wrangler emulates it), real alarms, fake clock.
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -47,15 +49,18 @@ async function runAccountAlarms(accountId: string, until: number) {
 }
 
 /** One call a day for `days` days from T0, each day's alarms run: calls past the retention are archived as they go. */
-async function callEveryDay(acct: Created, callbackUrl: string, days: number): Promise<void> {
+async function callEveryDay(acct: Created, callbackUrl: string, days: number): Promise<string[]> {
+  const ids: string[] = [];
   for (let day = 0; day < days; day++) {
     const dayStart = T0 + day * DAY;
     at(dayStart);
     const v = await visit(acct, GOOGLE);
     const id = callId(`d${day}`);
+    ids.push(id);
     expect((await ring(callbackUrl, callBody(id, v.number, Date.now()))).status).toBe(200);
     await runAccountAlarms(acct.accountId, dayStart + DAY - 60_000);
   }
+  return ids;
 }
 
 const patch = (acct: Created, body: Record<string, unknown>) => api("PATCH", "/v1/account", { key: acct.adminKey, body });
@@ -135,5 +140,84 @@ describe("archive retention", () => {
       expect(r.json.error.code).toBe("invalid_request");
     }
     expect((await api("GET", "/v1/account", { key: acct.adminKey })).json.archiveRetentionDays).toBe(90);
+  });
+});
+
+/** The account's index of archived calls: rows, and the day it began (meta). */
+const index = (accountId: string) =>
+  runInDurableObject(accountStub(accountId), (_i, state) => ({
+    rows: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM archived_calls").one().n,
+    days: state.storage.sql
+      .exec<{ day: string }>("SELECT DISTINCT day FROM archived_calls ORDER BY day")
+      .toArray()
+      .map((r) => r.day),
+  }));
+
+const setIndexedFrom = (accountId: string, day: string) =>
+  runInDurableObject(accountStub(accountId), (_i, state) => {
+    state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'archive_indexed_from'", day);
+  });
+
+const erase = (acct: Created, id: string) => api("DELETE", `/v1/calls/${encodeURIComponent(id)}`, { key: acct.adminKey });
+
+describe("erasing an archived call", () => {
+  it("reads the day the index names, not every day of the archive", { timeout: 60_000 }, async () => {
+    const { acct, voice } = await callWorld(1);
+    expect((await patch(acct, { callRetentionDays: RETENTION_DAYS })).status).toBe(200);
+    const ids = await callEveryDay(acct, voice.callbackUrl, 15);
+    const archivedDays = await r2Keys(acct.accountId);
+    expect(archivedDays.length).toBeGreaterThanOrEqual(6);
+    expect((await index(acct.accountId)).days).toEqual(archivedDays.map((k) => k.slice(-17, -7)));
+    // A later day that happens to hold the same call too (a copy put there by hand): only the indexed day is read and changed.
+    const target = ids[2]!;
+    const copy = archiveKey(acct.accountId, dayOf(T0 + 5 * DAY));
+    const copyBody = `${await (await env.ARCHIVE.get(archiveKey(acct.accountId, dayOf(T0 + 2 * DAY))))!.text()}${await (await env.ARCHIVE.get(copy))!.text()}`;
+    await env.ARCHIVE.put(copy, copyBody);
+    expect((await erase(acct, target)).status).toBe(204);
+    expect(await env.ARCHIVE.head(archiveKey(acct.accountId, dayOf(T0 + 2 * DAY)))).toBeNull();
+    expect(await (await env.ARCHIVE.get(copy))!.text()).toBe(copyBody);
+    // Erased, it leaves the index: a second erasure is a 404 and reads nothing.
+    expect((await index(acct.accountId)).days).not.toContain(dayOf(T0 + 2 * DAY));
+    const again = await erase(acct, target);
+    expect(again.status).toBe(404);
+    expect(again.json.error.code).toBe("call_not_found");
+  });
+
+  it("looks day by day through the days archived before the index, and no further", async () => {
+    const { acct } = await callWorld(1);
+    // An archive an older version left: two days, not indexed; the index began the second day.
+    const before = dayOf(T0 - 400 * DAY);
+    const after = dayOf(T0 - 399 * DAY);
+    await env.ARCHIVE.put(archiveKey(acct.accountId, before), `${JSON.stringify({ id: "old-call", startedAt: T0 - 400 * DAY })}\n`);
+    await env.ARCHIVE.put(archiveKey(acct.accountId, after), `${JSON.stringify({ id: "unindexed-call", startedAt: T0 - 399 * DAY })}\n`);
+    await setIndexedFrom(acct.accountId, before);
+    expect((await erase(acct, "old-call")).status).toBe(204);
+    expect(await env.ARCHIVE.head(archiveKey(acct.accountId, before))).toBeNull();
+    // After the day the index began, only the index is read.
+    expect((await erase(acct, "unindexed-call")).status).toBe(404);
+    expect(await env.ARCHIVE.head(archiveKey(acct.accountId, after))).not.toBeNull();
+  });
+
+  it("erasure by caller and the archive's pruning leave the index too", { timeout: 60_000 }, async () => {
+    const { acct, voice } = await callWorld(1);
+    expect((await patch(acct, { callRetentionDays: RETENTION_DAYS })).status).toBe(200);
+    await callEveryDay(acct, voice.callbackUrl, 12);
+    expect((await index(acct.accountId)).rows).toBeGreaterThanOrEqual(4);
+    // Every call of callEveryDay is from one caller: erased through the archive too, and gone from the index.
+    let more = true;
+    while (more) {
+      const r = await api("POST", "/v1/calls/erase", { key: acct.adminKey, body: { caller: callBody("x", "+1", 0).callerNo } });
+      expect(r.status).toBe(200);
+      more = r.json.more;
+    }
+    expect(await r2Keys(acct.accountId)).toEqual([]);
+    expect((await index(acct.accountId)).rows).toBe(0);
+
+    const world = await callWorld(1);
+    expect((await patch(world.acct, { callRetentionDays: RETENTION_DAYS, archiveRetentionDays: 2 })).status).toBe(200);
+    await callEveryDay(world.acct, world.voice.callbackUrl, 14);
+    const kept = (await r2Keys(world.acct.accountId)).map((k) => k.slice(-17, -7));
+    expect(kept.length).toBeGreaterThan(0);
+    expect((await index(world.acct.accountId)).days).toEqual(kept);
   });
 });

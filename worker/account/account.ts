@@ -33,6 +33,7 @@ import type { IntegrationConfig, Integrations, IntegrationsPatch } from "../sche
 import { phoneOf } from "../voice/input";
 import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
 import type { AdsContext } from "./ad-delivery";
+import { ARCHIVED_CALLS_MIGRATION } from "./archived-calls";
 import { AUTOSCALE_MIGRATION } from "./autoscale";
 import { CallDesk } from "./call-desk";
 import { CALL_EVENTS_MIGRATION } from "./call-events";
@@ -111,8 +112,9 @@ export const MIGRATIONS = [
   ERASED_CALLS_MIGRATION,
   // How far an erasure by caller has come through the archive.
   ERASURE_PROGRESS_MIGRATION,
-  // How long the archive keeps calls.
-  SETTINGS_MIGRATIONS.archiveRetention,
+  // How long the archive keeps calls; which archived day holds each archived call.
+  `${SETTINGS_MIGRATIONS.archiveRetention}
+   ${ARCHIVED_CALLS_MIGRATION}`,
 ];
 
 export type { VoiceSecrets };

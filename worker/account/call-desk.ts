@@ -129,6 +129,7 @@ export class CallDesk {
         key,
       );
       this.forgetHere(archived.map((c) => c.id));
+      await this.months.forgetArchived(archived.map((c) => c.id));
       await this.progress.save(progressKey, look.next, now);
       return { erased: local + logged + archived.length, more: look.next !== null };
     });

@@ -11,12 +11,13 @@
  * Reads (a page, one call, stats) merge the account's table with the months' logs.
  */
 
-import { eraseArchived, pruneArchive } from "../calllog/archive";
+import { eraseArchived, eraseArchivedIn, pruneArchive } from "../calllog/archive";
 import { callLogName, monthOf } from "../calllog/call-log";
 import { decodeCursor, encodeCursor } from "../domain/call-cursor";
 import { grouped, totalled } from "../domain/call-stats";
 import type { CallFilter, CallGrouping, CallPageQuery, CallStats } from "../schemas/calls";
 import type { CallConversion } from "../schemas/conversions";
+import { ArchivedCalls } from "./archived-calls";
 import type { CallRow } from "./call-row";
 import type { CallerCall, CallStore, ErasureKey } from "./call-store";
 
@@ -46,6 +47,8 @@ const startOfDay = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
 
 export class CallMonths {
   private readonly sql: SqlStorage;
+  /** Which archived day holds each archived call. */
+  private readonly archived: ArchivedCalls;
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -53,6 +56,7 @@ export class CallMonths {
     private readonly hot: CallStore,
   ) {
     this.sql = storage.sql;
+    this.archived = new ArchivedCalls(storage);
   }
 
   private log(accountId: string, month: string) {
@@ -144,12 +148,25 @@ export class CallMonths {
     return n;
   }
 
-  /** Erase a call from its log(s) and the archive (the account's own tables are the caller's; run it exclusive()). */
+  /**
+   * Erase a call from its log(s) and the archive: the days the index names, else (archived before
+   * there was an index) the days up to then. The account's own tables are the caller's; run it exclusive().
+   */
   async erase(accountId: string, id: string): Promise<boolean> {
     let found = false;
     for (const m of this.months()) if (await this.log(accountId, m.month).erase(id)) found = true;
-    if (await eraseArchived(this.env.ARCHIVE, accountId, id)) found = true;
+    if (await eraseArchivedIn(this.env.ARCHIVE, accountId, id, await this.archived.daysOf(id))) found = true;
+    else {
+      const through = this.archived.unindexedThrough();
+      if (through && (await eraseArchived(this.env.ARCHIVE, accountId, id, through))) found = true;
+    }
+    await this.archived.forget([id]);
     return found;
+  }
+
+  /** Erased archived calls (an erasure by caller or visit) leave the index. */
+  forgetArchived(ids: readonly string[]): Promise<void> {
+    return this.archived.forget(ids);
   }
 
   /**
@@ -183,7 +200,9 @@ export class CallMonths {
     const cutoff = startOfDay(now - retentionMs);
     for (const m of this.months()) {
       if (m.oldest >= cutoff) continue;
-      const left = await this.log(accountId, m.month).archiveBefore(accountId, cutoff);
+      const log = this.log(accountId, m.month);
+      await this.archived.add(await log.archivable(cutoff));
+      const left = await log.archiveBefore(accountId, cutoff);
       // The archive now has days to look after (pruneArchived).
       if (left.archived > 0) this.lookAtArchive();
       if (left.remaining === 0 && monthEnd(m.month) <= cutoff) this.sql.exec("DELETE FROM call_months WHERE month = ?", m.month);
@@ -198,7 +217,8 @@ export class CallMonths {
   async pruneArchived(accountId: string, now: number, retentionDays: number, archiveDays: number | null): Promise<boolean> {
     if (archiveDays === null || !this.sql.exec("SELECT 1 FROM meta WHERE key = 'archived'").toArray().length) return false;
     const before = new Date(startOfDay(now - (retentionDays + archiveDays) * DAY_MS)).toISOString().slice(0, 10);
-    const { more, empty } = await pruneArchive(this.env.ARCHIVE, accountId, before);
+    const { through, more, empty } = await pruneArchive(this.env.ARCHIVE, accountId, before);
+    if (through) this.archived.forgetThrough(through);
     if (empty) this.sql.exec("DELETE FROM meta WHERE key = 'archived'");
     return more;
   }

@@ -82,32 +82,58 @@ export async function dropMatchingArchived(bucket: R2Bucket, days: readonly stri
  * (one list, one bulk delete: the keys sort by day). `more`: older days may be left; `empty`: no
  * archived day is left at all.
  */
-export async function pruneArchive(bucket: R2Bucket, accountId: string, beforeDay: string): Promise<{ deleted: number; more: boolean; empty: boolean }> {
+export async function pruneArchive(
+  bucket: R2Bucket,
+  accountId: string,
+  beforeDay: string,
+): Promise<{ deleted: number; through: string | null; more: boolean; empty: boolean }> {
   const list = await bucket.list({ prefix: archivePrefix(accountId), limit: 1000 });
   const bound = archiveKey(accountId, beforeDay);
   const old = list.objects.map((o) => o.key).filter((key) => key < bound);
   if (old.length) await bucket.delete(old);
   const all = old.length === list.objects.length;
-  return { deleted: old.length, more: all && list.truncated, empty: all && !list.truncated };
+  const last = old.at(-1);
+  return { deleted: old.length, through: last ? dayOfKey(last) : null, more: all && list.truncated, empty: all && !list.truncated };
 }
 
-/** Remove a call from every archived day of the account; true when some day held it. */
-export async function eraseArchived(bucket: R2Bucket, accountId: string, id: string): Promise<boolean> {
+/** An archived day's object key's day (YYYY-MM-DD). */
+const dayOfKey = (key: string) => key.slice(-"YYYY-MM-DD.ndjson".length, -".ndjson".length);
+
+/** Remove a call from one archived day (its object key); true when the day held it. */
+async function eraseFromDay(bucket: R2Bucket, key: string, id: string): Promise<boolean> {
+  const body = await bucket.get(key);
+  if (!body) return false;
+  const text = await body.text();
+  // Cheap test first: most days do not mention the id at all.
+  if (!text.includes(JSON.stringify(id))) return false;
+  const next = withoutCall(text, id);
+  if (next === null) return false;
+  if (next) await bucket.put(key, next, { httpMetadata: { contentType: "application/x-ndjson" } });
+  else await bucket.delete(key);
+  return true;
+}
+
+/** Remove a call from these archived days (where the account's index says it may be); true when one held it. */
+export async function eraseArchivedIn(bucket: R2Bucket, accountId: string, id: string, days: readonly string[]): Promise<boolean> {
+  let found = false;
+  for (const day of days) if (await eraseFromDay(bucket, archiveKey(accountId, day), id)) found = true;
+  return found;
+}
+
+/**
+ * Remove a call from every archived day of the account up to `throughDay` (the days archived
+ * before the account indexed its archived calls: account/archived-calls.ts); true when some day held it.
+ */
+export async function eraseArchived(bucket: R2Bucket, accountId: string, id: string, throughDay: string): Promise<boolean> {
+  const bound = archiveKey(accountId, throughDay);
   let found = false;
   let cursor: string | undefined;
   do {
     const list = await bucket.list({ prefix: archivePrefix(accountId), ...(cursor ? { cursor } : {}) });
     for (const obj of list.objects) {
-      const body = await bucket.get(obj.key);
-      if (!body) continue;
-      const text = await body.text();
-      // Cheap test first: most days do not mention the id at all.
-      if (!text.includes(JSON.stringify(id))) continue;
-      const next = withoutCall(text, id);
-      if (next === null) continue;
-      found = true;
-      if (next) await bucket.put(obj.key, next, { httpMetadata: { contentType: "application/x-ndjson" } });
-      else await bucket.delete(obj.key);
+      // The keys sort by day: none after the bound is looked at.
+      if (obj.key > bound) return found;
+      if (await eraseFromDay(bucket, obj.key, id)) found = true;
     }
     cursor = list.truncated ? list.cursor : undefined;
   } while (cursor);

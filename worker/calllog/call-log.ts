@@ -82,6 +82,14 @@ export class CallLog extends DurableObject<Env> {
     return this.eraseMany([id]) > 0;
   }
 
+  /** The calls archiveBefore(cutoff) would archive, with their days (the account indexes them first). */
+  archivable(cutoff: number): { id: string; day: string }[] {
+    if (!hasSchema(this.ctx.storage)) return [];
+    return this.ctx.storage.sql
+      .exec<{ id: string; day: string }>("SELECT id, strftime('%Y-%m-%d', started_at / 1000, 'unixepoch') AS day FROM calls WHERE started_at < ?", cutoff)
+      .toArray();
+  }
+
   /**
    * Archive every call that started before `cutoff` to R2, one NDJSON object per UTC day (merged
    * with what an earlier run archived for that day), then delete them here. Answers how many were
