@@ -3,59 +3,14 @@
  * documented shapes (numbers-fakes.ts). The account's alarm does the work (runDurableObjectAlarm),
  * with the clock faked far ahead so an alarm only runs when a test runs it.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { searchPlan, WAIT_MS } from "../../worker/account/order-runner";
 import { telnyxSearchParams } from "../../worker/numbers/telnyx";
-import { at, DEST, mockNetwork, type Seen, T0 } from "./calls-helpers";
+import { type Seen, T0 } from "./calls-helpers";
 import { accountStub, allocate, api, type Created, createAccount, dump, sessionId, useTestClock } from "./helpers";
-import { FakeTelnyx, FakeTwilio, type Stock, stock, TELNYX_APP, TELNYX_KEY, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
-
-type Fake = FakeTwilio | FakeTelnyx;
-
-async function world(provider: "twilio" | "telnyx") {
-  const acct = await createAccount();
-  const credentials =
-    provider === "twilio"
-      ? { twilio: { authToken: TWILIO_TOKEN, accountSid: TWILIO_SID } }
-      : { telnyx: { publicKey: `${"A".repeat(43)}=`, apiKey: TELNYX_KEY, texmlApplicationId: TELNYX_APP } };
-  const r = await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { provider, credentials } });
-  if (r.status !== 200) throw new Error(`voice: ${r.status} ${JSON.stringify(r.json)}`);
-  return acct;
-}
-
-function edge(...fakes: Fake[]) {
-  return mockNetwork((req) => {
-    const fake = fakes.find((f) => f.handles(req));
-    return fake ? fake.handle(req) : new Response("unexpected host", { status: 599 });
-  });
-}
-
-const poolBody = (order: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-  id: "ads",
-  name: "Ads",
-  destinations: [DEST],
-  leaseSeconds: 60,
-  graceSeconds: 120,
-  isDefault: true,
-  order,
-  ...extra,
-});
-
-/** Run the account's alarm (the order's step) at `ms`. */
-async function work(acct: Created, ms = Date.now()) {
-  at(ms);
-  return runDurableObjectAlarm(accountStub(acct.accountId));
-}
-
-const getOrder = async (acct: Created, id: string) => (await api("GET", `/v1/orders/${id}`, { key: acct.adminKey })).json;
-const getPool = async (acct: Created, id = "ads") => (await api("GET", `/v1/pools/${id}`, { key: acct.adminKey })).json;
-
-async function order(acct: Created, body: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  const r = await api("POST", "/v1/pools", { key: acct.adminKey, body: poolBody(body, extra) });
-  if (r.status !== 201) throw new Error(`pool: ${r.status} ${JSON.stringify(r.json)}`);
-  return r.json.order.id as string;
-}
+import { FakeTelnyx, FakeTwilio, type Stock, stock, TELNYX_APP, TWILIO_TOKEN } from "./numbers-fakes";
+import { edge, getOrder, getPool, order, poolBody, work, world } from "./numbers-helpers";
 
 useTestClock(T0, { silence: ["warn"] });
 

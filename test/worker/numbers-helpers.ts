@@ -1,0 +1,54 @@
+/**
+ * An account that buys numbers from Twilio or Telnyx (the fakes of numbers-fakes.ts at the network
+ * edge), a pool with an order, and the account's alarm run at a chosen time: shared by the order tests.
+ */
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { at, DEST, mockNetwork } from "./calls-helpers";
+import { accountStub, api, type Created, createAccount } from "./helpers";
+import { type FakeTelnyx, type FakeTwilio, TELNYX_APP, TELNYX_KEY, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
+
+export type Fake = FakeTwilio | FakeTelnyx;
+
+export async function world(provider: "twilio" | "telnyx") {
+  const acct = await createAccount();
+  const credentials =
+    provider === "twilio"
+      ? { twilio: { authToken: TWILIO_TOKEN, accountSid: TWILIO_SID } }
+      : { telnyx: { publicKey: `${"A".repeat(43)}=`, apiKey: TELNYX_KEY, texmlApplicationId: TELNYX_APP } };
+  const r = await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { provider, credentials } });
+  if (r.status !== 200) throw new Error(`voice: ${r.status} ${JSON.stringify(r.json)}`);
+  return acct;
+}
+
+export function edge(...fakes: Fake[]) {
+  return mockNetwork((req) => {
+    const fake = fakes.find((f) => f.handles(req));
+    return fake ? fake.handle(req) : new Response("unexpected host", { status: 599 });
+  });
+}
+
+export const poolBody = (order: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  id: "ads",
+  name: "Ads",
+  destinations: [DEST],
+  leaseSeconds: 60,
+  graceSeconds: 120,
+  isDefault: true,
+  order,
+  ...extra,
+});
+
+/** Run the account's alarm (the order's step) at `ms`. */
+export async function work(acct: Created, ms = Date.now()) {
+  at(ms);
+  return runDurableObjectAlarm(accountStub(acct.accountId));
+}
+
+export const getOrder = async (acct: Created, id: string) => (await api("GET", `/v1/orders/${id}`, { key: acct.adminKey })).json;
+export const getPool = async (acct: Created, id = "ads") => (await api("GET", `/v1/pools/${id}`, { key: acct.adminKey })).json;
+
+export async function order(acct: Created, body: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  const r = await api("POST", "/v1/pools", { key: acct.adminKey, body: poolBody(body, extra) });
+  if (r.status !== 201) throw new Error(`pool: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json.order.id as string;
+}
