@@ -197,6 +197,8 @@ export class FakeTwilio extends FakeProvider {
 }
 
 export const TELNYX_KEY = "KEY0123456789ABCDEF_telnyx";
+/** The error code of a number order for a number no longer available (see worker/numbers/telnyx-errors.ts). */
+export const TELNYX_NOT_AVAILABLE = "85001";
 export const TELNYX_APP = "1293384261075731499";
 
 interface TelnyxNumber {
@@ -283,8 +285,22 @@ export class FakeTelnyx extends FakeProvider {
       const body = JSON.parse(req.body) as { phone_numbers: { phone_number: string }[]; connection_id?: string; customer_reference?: string };
       const wanted = body.phone_numbers.map((p) => p.phone_number);
       const stocks = wanted.map((w) => this.inventory.find((s) => s.number === w) ?? this.nearby.find((s) => s.number === w));
-      if (stocks.some((s) => !s)) {
-        return json({ errors: [{ title: "Unprocessable Entity", detail: `Number ${wanted.join(", ")} is not available for purchase` }] }, 422);
+      const gone = wanted.findIndex((_w, i) => !stocks[i]);
+      if (gone >= 0) {
+        // Telnyx's error envelope: the code says why, the pointer which number.
+        return json(
+          {
+            errors: [
+              {
+                code: TELNYX_NOT_AVAILABLE,
+                title: "Number not available",
+                detail: `Number ${wanted[gone]} is not available for purchase`,
+                source: { pointer: `/phone_numbers/${gone}/phone_number` },
+              },
+            ],
+          },
+          422,
+        );
       }
       const ids: string[] = [];
       const lines = stocks.map((s) => {

@@ -9,7 +9,7 @@ import { searchPlan, WAIT_MS } from "../../worker/account/order-runner";
 import { telnyxSearchParams } from "../../worker/numbers/telnyx";
 import { type Seen, T0 } from "./calls-helpers";
 import { accountStub, allocate, api, type Created, createAccount, dump, sessionId, useTestClock } from "./helpers";
-import { FakeTelnyx, FakeTwilio, type Stock, stock, TELNYX_APP, TWILIO_TOKEN } from "./numbers-fakes";
+import { FakeTelnyx, FakeTwilio, type Stock, stock, TELNYX_APP, TELNYX_NOT_AVAILABLE, TWILIO_TOKEN } from "./numbers-fakes";
 import { edge, getOrder, getPool, order, poolBody, work, world } from "./numbers-helpers";
 
 useTestClock(T0, { silence: ["warn"] });
@@ -268,7 +268,7 @@ describe("Telnyx number orders", () => {
     expect((await getPool(acct)).trackingNumbers.sort()).toEqual(telnyx.numbers().sort());
   });
 
-  it("nearest asks for best-effort numbers; a 422 on a taken number skips it; a lost answer is reconciled by customer_reference", async () => {
+  it("nearest asks for best-effort numbers; a number no longer available (its code) is skipped; a lost answer is reconciled by customer_reference", async () => {
     const acct = await world("telnyx");
     const telnyx = new FakeTelnyx(stock("312", 2, { region: "IL", locality: "Chicago" }));
     telnyx.nearby = stock("773", 3, { region: "IL", locality: "Chicago" });
@@ -281,9 +281,8 @@ describe("Telnyx number orders", () => {
         // Someone else bought it after our search: gone from the inventory too.
         answer: () => {
           telnyx.inventory = telnyx.inventory.filter((s) => s.number !== taken);
-          return new Response(JSON.stringify({ errors: [{ title: "Unprocessable Entity", detail: `Number ${taken} is not available for purchase` }] }), {
-            status: 422,
-          });
+          const error = { code: TELNYX_NOT_AVAILABLE, title: "Number not available", detail: `Number ${taken} is not available for purchase` };
+          return new Response(JSON.stringify({ errors: [error] }), { status: 422 });
         },
       },
       { match: (req) => req.method === "POST" && req.url.pathname.endsWith("number_orders") && ++orders === 2, answer: "lost" },

@@ -5,7 +5,8 @@
  *   2. configure the numbers whose voice URLs are not ours yet;
  *   3. add the configured numbers to the pool;
  *   4. search and buy what is still missing, one number at a time, each recorded as it is bought,
- *      then configure and add those; a number taken between search and order is skipped.
+ *      then configure and add those; a number taken between search and order is skipped, and one
+ *      the provider wants found by a fresh search first (Telnyx) is searched for again, once a step.
  * When the area has too few numbers the request's fallback decides: toll-free numbers, a wider
  * search (`nearest`), or `wait` (search again later). 429, 5xx and network failures retry the step
  * with backoff (Retry-After honoured); a refusal (credentials, a bad request) fails the order with
@@ -86,6 +87,7 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
     // 4. Buy what is missing.
     const live = () => orders.numbersOf(order.id).filter((n) => n.state !== "released");
     // The plan is made again before each search: `nearest` searches near what the first one found.
+    let searchedAgain = false;
     for (let i = 0; ; i++) {
       const step = searchPlan(
         request,
@@ -100,6 +102,7 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
       const candidates = found.filter(
         (c: Candidate) => w.usable(c.number) && !orders.number(c.number) && (!request.sameStateOnly || c.region === request.region),
       );
+      let searchAgain = false;
       for (const c of candidates) {
         if (request.quantity - live().length <= 0) break;
         if (taken.has(c.number)) continue;
@@ -113,18 +116,26 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
           skipped++;
           continue;
         }
+        if (!bought.ok && bought.error.kind === "search" && !searchedAgain) {
+          // The search's answer is stale for the provider: its other candidates are too.
+          searchedAgain = true;
+          searchAgain = true;
+          break;
+        }
         if (!bought.ok) {
           // What was bought before the failure goes into use now; the retry buys the rest.
           await configureAndAdd(w, order).catch((e) => {
             if (!(e instanceof Stop)) throw e;
           });
-          throw new Stop(bought.error);
+          // Refused again after a fresh search: not this step's to solve, tried again later.
+          throw new Stop(bought.error.kind === "search" ? { kind: "retry", reason: bought.error.reason } : bought.error);
         }
         const o: Owned = bought.value;
         orders.recordBought(order, o.number, o.providerId, o.configured, step.fallback, now, o.pending);
       }
       orders.update(order.id, { searched, skipped }, now);
       await configureAndAdd(w, order);
+      if (searchAgain) i--;
     }
 
     const have = live().length;

@@ -17,6 +17,7 @@
  * longer listed was released.
  */
 import { call, field, str } from "./http";
+import { describeTelnyx, telnyxRefusal } from "./telnyx-errors";
 import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, SearchQuery } from "./types";
 
 export const TELNYX_API = "https://api.telnyx.com/v2";
@@ -29,14 +30,9 @@ const listOf = (body: unknown): unknown[] => {
 
 const TYPE = { local: "local", national: "national", tollfree: "toll_free", mobile: "mobile" } as const;
 
-/** Telnyx errors: `{ errors: [{ code, title, detail }] }`. */
-const describe = (body: unknown) => {
-  const errors = field(body, "errors");
-  const first = Array.isArray(errors) ? errors[0] : null;
-  const text = str(field(first, "detail")) ?? str(field(first, "title"));
-  const code = str(field(first, "code"));
-  return text ? `${text}${code ? ` (Telnyx ${code})` : ""}` : "no error message";
-};
+const describe = (body: unknown) => describeTelnyx(body);
+/** Any refused call but an order's, decided by Telnyx's codes (telnyx-errors.ts). */
+const refused = (body: unknown) => telnyxRefusal(body, false);
 
 /** The query string of an available-numbers search (deepObject filters, as the API reference writes them). */
 export function telnyxSearchParams(q: SearchQuery): URLSearchParams {
@@ -78,7 +74,7 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
 
   /** A phone number of the account, by its number (null: not listed, not yet or no longer). */
   const byNumber = async (number: string): Promise<Outcome<Owned | null>> => {
-    const r = await call(`${TELNYX_API}/phone_numbers?${new URLSearchParams({ "filter[phone_number]": number })}`, { headers: auth }, describe);
+    const r = await call(`${TELNYX_API}/phone_numbers?${new URLSearchParams({ "filter[phone_number]": number })}`, { headers: auth }, describe, refused);
     if (!r.ok) return r;
     const mine = listOf(r.value.body).find((n) => str(field(n, "phone_number")) === number);
     return { ok: true, value: mine ? owned(mine) : null };
@@ -96,12 +92,13 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
           status_callback_method: "post",
         }),
         describe,
+        refused,
       );
       return r.ok ? { ok: true, value: true } : r;
     },
 
     async search(q: SearchQuery): Promise<Outcome<Candidate[]>> {
-      const r = await call(`${TELNYX_API}/available_phone_numbers?${telnyxSearchParams(q)}`, { headers: auth }, describe);
+      const r = await call(`${TELNYX_API}/available_phone_numbers?${telnyxSearchParams(q)}`, { headers: auth }, describe, refused);
       if (!r.ok) return r;
       const data = field(r.value.body, "data");
       const out: Candidate[] = [];
@@ -119,8 +116,8 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
     async owned(tag: string): Promise<Outcome<Owned[]>> {
       const p = new URLSearchParams({ "filter[customer_reference]": tag, "page[size]": "250" });
       const [orders, numbers] = await Promise.all([
-        call(`${TELNYX_API}/number_orders?${p}`, { headers: auth }, describe),
-        call(`${TELNYX_API}/phone_numbers?${p}`, { headers: auth }, describe),
+        call(`${TELNYX_API}/number_orders?${p}`, { headers: auth }, describe, refused),
+        call(`${TELNYX_API}/phone_numbers?${p}`, { headers: auth }, describe, refused),
       ]);
       if (!orders.ok) return orders;
       if (!numbers.ok) return numbers;
@@ -153,8 +150,8 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
         `${TELNYX_API}/number_orders`,
         send("POST", { phone_numbers: [{ phone_number: number }], connection_id: app, customer_reference: tag }),
         describe,
-        // 422 on an order of one number that was just offered: it is no longer available.
-        (body, status) => (status === 422 ? { kind: "taken", reason: describe(body) } : null),
+        // By Telnyx's codes, not the status: a 422 is as likely the account's as the number's.
+        (body) => telnyxRefusal(body, true),
       );
       if (!r.ok) return r;
       const order = field(r.value.body, "data");
@@ -174,13 +171,13 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
     },
 
     async configure(o: Owned): Promise<Outcome<true>> {
-      const r = await call(`${TELNYX_API}/phone_numbers/${o.providerId}`, send("PATCH", { connection_id: app }), describe);
+      const r = await call(`${TELNYX_API}/phone_numbers/${o.providerId}`, send("PATCH", { connection_id: app }), describe, refused);
       return r.ok ? { ok: true, value: true } : r;
     },
 
     async release(providerId: string): Promise<Outcome<true>> {
-      const r = await call(`${TELNYX_API}/phone_numbers/${providerId}`, { method: "DELETE", headers: auth }, describe, (_b, status) =>
-        status === 404 ? { kind: "taken", reason: "already gone" } : null,
+      const r = await call(`${TELNYX_API}/phone_numbers/${providerId}`, { method: "DELETE", headers: auth }, describe, (body, status) =>
+        status === 404 ? { kind: "taken", reason: "already gone" } : refused(body),
       );
       if (!r.ok && r.error.kind === "taken") return { ok: true, value: true };
       return r.ok ? { ok: true, value: true } : r;

@@ -44,12 +44,14 @@ export interface CallbackUrls {
 
 /**
  * A refused call: `retry` (429, 5xx, network; after `retryAfterMs` when the provider said),
- * `taken` (the number went to someone else between search and order), or `fatal` (credentials,
- * a request the provider refuses): the order fails with the provider's reason.
+ * `taken` (the number went to someone else between search and order), `search` (the provider
+ * wants the number found by a fresh search before it is ordered), or `fatal` (credentials, a
+ * request the provider refuses): the order fails with the provider's reason.
  */
 export type ProviderError =
   | { kind: "retry"; reason: string; retryAfterMs?: number | undefined }
   | { kind: "taken"; reason: string }
+  | { kind: "search"; reason: string }
   | { kind: "fatal"; reason: string };
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ProviderError };
