@@ -229,8 +229,18 @@ export class FakeTelnyx extends FakeProvider {
    * reference documents the filter on both, not the copying): off, only the orders carry it.
    */
   copiesReference = true;
-  /** Number orders as placed (listed by GET /v2/number_orders), their lines' status kept current. */
-  orders: { customer_reference: string | null; data: Record<string, unknown>; lines: { id: string; line: Record<string, unknown> }[] }[] = [];
+  /**
+   * Number orders as placed (listed by GET /v2/number_orders), their lines' status kept current.
+   * Each is one sub number order here (`subId`; one country and type a POST, as ours are).
+   */
+  orders: {
+    customer_reference: string | null;
+    subId: string;
+    data: Record<string, unknown>;
+    lines: { id: string; line: Record<string, unknown>; canceled?: boolean }[];
+  }[] = [];
+  /** Numbers whose pending sub number order was canceled (never billed; back in the inventory). */
+  canceled: string[] = [];
   private seq = 0;
 
   private resource(n: TelnyxNumber) {
@@ -328,6 +338,7 @@ export class FakeTelnyx extends FakeProvider {
         };
       });
       const instant = !this.async.lag && !this.async.pending;
+      const subId = crypto.randomUUID();
       const data = {
         id: crypto.randomUUID(),
         record_type: "number_order",
@@ -339,8 +350,9 @@ export class FakeTelnyx extends FakeProvider {
         created_at: "2018-01-01T00:00:00.000000Z",
         updated_at: "2018-01-01T00:00:00.000000Z",
         requirements_met: !this.async.pending,
+        sub_number_orders_ids: [subId],
       };
-      this.orders.push({ customer_reference: body.customer_reference ?? null, data, lines: lines.map((line, i) => ({ id: ids[i]!, line })) });
+      this.orders.push({ customer_reference: body.customer_reference ?? null, subId, data, lines: lines.map((line, i) => ({ id: ids[i]!, line })) });
       return json({ data });
     }
     if (path === "/v2/number_orders" && req.method === "GET") {
@@ -349,9 +361,11 @@ export class FakeTelnyx extends FakeProvider {
         .filter((o) => !ref || o.customer_reference === ref)
         .map((o) => {
           // A line is filled once its number is active (or was, and has been released since).
-          const lines = o.lines.map(({ id, line }) => {
+          // A canceled line: the reference's status enum is pending | success | failure, and it does
+          // not say which a canceled sub number order's lines show; failure (never filled) here.
+          const lines = o.lines.map(({ id, line, canceled }) => {
             const n = this.owned.get(id);
-            return { ...line, status: !n || (n.status === "active" && n.hidden <= 0) ? "success" : "pending" };
+            return { ...line, status: canceled ? "failure" : !n || (n.status === "active" && n.hidden <= 0) ? "success" : "pending" };
           });
           return { ...o.data, phone_numbers: lines, status: lines.every((l) => l.status === "success") ? "success" : "pending" };
         });
@@ -375,6 +389,9 @@ export class FakeTelnyx extends FakeProvider {
       this.released.push(n.stock.number);
       return json({ data: this.resource(n) });
     }
+    const cancel = path.match(/^\/v2\/sub_number_orders\/([0-9a-f-]+)\/cancel$/);
+    const sub = cancel ? this.orders.find((o) => o.subId === cancel[1]) : undefined;
+    if (sub && req.method === "PATCH") return this.cancelSubOrder(sub);
     if (path === `/v2/texml_applications/${TELNYX_APP}` && req.method === "PATCH") {
       const b = JSON.parse(req.body) as { voice_url: string; status_callback: string };
       this.app = { voice_url: b.voice_url, status_callback: b.status_callback };
@@ -385,6 +402,38 @@ export class FakeTelnyx extends FakeProvider {
 
   numbers(): string[] {
     return [...this.owned.values()].map((n) => n.stock.number);
+  }
+
+  /**
+   * PATCH /v2/sub_number_orders/{id}/cancel: "Allows you to cancel a sub number order in 'pending'
+   * status" (the API reference). Its unfilled numbers are not bought after all; a sub number order
+   * already filled is refused (422, "check the 'detail' field").
+   */
+  private cancelSubOrder(sub: FakeTelnyx["orders"][number]): Response {
+    const pending = sub.lines.filter(({ id, canceled }) => {
+      const n = this.owned.get(id);
+      return !canceled && n !== undefined && (n.status !== "active" || n.hidden > 0);
+    });
+    if (!pending.length) {
+      return json({ errors: [{ title: "Unprocessable Entity", detail: "Only a sub number order in 'pending' status can be canceled" }] }, 422);
+    }
+    for (const l of pending) {
+      const n = this.owned.get(l.id)!;
+      this.owned.delete(l.id);
+      this.inventory.push(n.stock);
+      this.canceled.push(n.stock.number);
+      l.canceled = true;
+    }
+    return json({
+      data: {
+        id: sub.subId,
+        record_type: "sub_number_order",
+        order_request_id: sub.data.id,
+        phone_numbers_count: sub.lines.length,
+        customer_reference: sub.customer_reference,
+        status: "failure",
+      },
+    });
   }
 
   /** The requirements are met: every pending number becomes active and listed. */

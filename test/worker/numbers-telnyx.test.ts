@@ -1,17 +1,19 @@
 /**
  * Telnyx number orders decided by Telnyx's error codes (worker/numbers/telnyx-errors.ts), not the
- * HTTP status.
+ * HTTP status, and numbers still on order given back: a pending number's sub number order is
+ * canceled, and one filled meanwhile is deleted as a phone number once active.
  */
 import { describe, expect, it } from "vitest";
 import { T0 } from "./calls-helpers";
 import { api, useTestClock } from "./helpers";
 import { FakeTelnyx, stock, TELNYX_NOT_AVAILABLE } from "./numbers-fakes";
-import { edge, getOrder, order, work, world } from "./numbers-helpers";
+import { edge, getOrder, getPool, order, work, world } from "./numbers-helpers";
 
 useTestClock(T0, { silence: ["warn"] });
 
 const chicago = (n: number) => stock("312", n, { region: "IL", locality: "Chicago" });
 const isOrder = (req: { method: string; url: URL }) => req.method === "POST" && req.url.pathname === "/v2/number_orders";
+const isCancel = (req: { method: string; url: URL }) => req.method === "PATCH" && /^\/v2\/sub_number_orders\/[^/]+\/cancel$/.test(req.url.pathname);
 const refusal = (status: number, code: string, title: string, detail: string) => () =>
   Response.json({ errors: [{ code, title, detail, source: { pointer: "/" } }] }, { status });
 
@@ -81,5 +83,88 @@ describe("a refused Telnyx number order is decided by its error code", () => {
     const o = await getOrder(acct, again);
     expect(o).toMatchObject({ status: "running", attempts: 1, progress: { bought: 0, skipped: 0 } });
     expect(o.lastError).toContain("(Telnyx 85000)");
+  });
+});
+
+describe("a Telnyx number still on order when its order ends is given back", () => {
+  it("canceled (DELETE /v1/orders/{id}) while the number is pending: its sub number order is canceled, nothing left to bill", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(chicago(3));
+    telnyx.async = { pending: "requirement-info-pending" };
+    edge(telnyx);
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
+    await work(acct);
+    const [number] = telnyx.purchases;
+    expect((await getOrder(acct, id)).numbers).toEqual([{ number, state: "ordered", fallback: false }]);
+
+    expect((await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey })).status).toBe(200);
+    await work(acct);
+    // The sub number order the POST answered with, canceled: a pending number cannot be deleted yet.
+    const subId = (telnyx.orders[0]!.data.sub_number_orders_ids as string[])[0];
+    expect(telnyx.requests("PATCH", /\/cancel$/).map((r) => r.url.pathname)).toEqual([`/v2/sub_number_orders/${subId}/cancel`]);
+    expect(telnyx.canceled).toEqual([number]);
+    expect(telnyx.numbers()).toEqual([]);
+    expect(telnyx.requests("DELETE", /phone_numbers/)).toEqual([]);
+    expect((await getOrder(acct, id)).numbers).toEqual([{ number, state: "released", fallback: false }]);
+    expect((await getPool(acct)).trackingNumbers).toEqual([]);
+    // Done: a later alarm asks nothing more.
+    const seen = telnyx.seen.length;
+    await work(acct, T0 + 86_400_000);
+    expect(telnyx.seen).toHaveLength(seen);
+  });
+
+  it("failed with a number pending whose cancel fails: looked at again until it is active, then deleted as a phone number", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(chicago(4));
+    telnyx.async = { pending: "requirement-info-pending" };
+    edge(telnyx);
+    let orders = 0;
+    // The first number goes pending; the second order is refused for the account: the order fails.
+    telnyx.faults.push(
+      { match: (r) => isOrder(r) && ++orders === 2, answer: refusal(422, "10015", "Bad Request", "connection_id is invalid") },
+      {
+        match: isCancel,
+        answer: () => Response.json({ errors: [{ code: "10007", title: "Unexpected error", detail: "An unexpected error occured." }] }, { status: 500 }),
+      },
+    );
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 2 });
+    await work(acct);
+    const [number] = telnyx.purchases;
+    let o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "failed", numbers: [{ number, state: "ordered" }] });
+    expect(o.lastError).toContain("(Telnyx 10015)");
+    expect(telnyx.requests("PATCH", /\/cancel$/)).toHaveLength(1);
+    expect(telnyx.numbers()).toEqual([number]); // the cancel failed: still on order
+
+    // Filled meanwhile: the next try finds its line filled and deletes it as a phone number.
+    telnyx.activate();
+    await work(acct, T0 + 30_000);
+    expect(telnyx.requests("PATCH", /\/cancel$/)).toHaveLength(1);
+    expect(telnyx.released).toEqual([number]);
+    expect(telnyx.numbers()).toEqual([]);
+    o = await getOrder(acct, id);
+    expect(o.numbers).toEqual([{ number, state: "released", fallback: false }]);
+  });
+
+  it("a pending number whose cancel is refused stays on the release list, checked again, until active", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(chicago(2));
+    telnyx.async = { pending: "requirement-info-pending" };
+    edge(telnyx);
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
+    await work(acct);
+    const [number] = telnyx.purchases;
+    const refused = () => Response.json({ errors: [{ title: "Unprocessable Entity", detail: "Sub number order cannot be canceled" }] }, { status: 422 });
+    telnyx.faults.push({ match: isCancel, answer: refused }, { match: isCancel, answer: refused });
+    await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey });
+    await work(acct);
+    await work(acct, T0 + 30_000);
+    // Refused twice while still pending: not deleted (it cannot be yet), not forgotten either.
+    expect(telnyx.numbers()).toEqual([number]);
+    expect((await getOrder(acct, id)).numbers).toEqual([{ number, state: "ordered", fallback: false }]);
+    telnyx.activate();
+    await work(acct, T0 + 30_000 + 60_000);
+    expect(telnyx.released).toEqual([number]);
+    expect((await getOrder(acct, id)).numbers).toEqual([{ number, state: "released", fallback: false }]);
   });
 });

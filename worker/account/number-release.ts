@@ -6,7 +6,10 @@
  * parked instead: providers bill a month up front with no proration, so it is kept (and reused
  * first by the pool's next grow) until its month is about to renew, then released. A number an
  * order bought and never put in its pool (the order failed or was canceled first) is released at
- * once. Failed releases retry with backoff.
+ * once; one it ordered and the provider has not filled yet (`ordered`, e.g. Telnyx regulatory
+ * requirements) has its pending order canceled, or, filled meanwhile, is released as a number.
+ * Failed releases retry with backoff, for as long as it takes: a pending number whose cancel is
+ * refused is looked at again until it is active and can be released, never left to be billed.
  */
 import type { NumberApi } from "../numbers/types";
 import type { OrderingProvider } from "../schemas/orders";
@@ -16,9 +19,10 @@ import { orderRetryMs } from "./order-runner";
 /**
  * Numbers to give back: added to a pool and no pool holds them (live or within lease + grace);
  * parked by autoscaling (release_next_at: shortly before their next renewal, set when parked); or
- * bought by an order that ended (failed, canceled) before they reached its pool: paid for, of no use.
+ * bought or still on order by an order that ended (failed, canceled) before they reached its pool:
+ * paid for, or about to be, of no use.
  */
-const GIVE_BACK = `(p.state IN ('added', 'parked') OR (p.state IN ('bought', 'configured')
+const GIVE_BACK = `(p.state IN ('added', 'parked') OR (p.state IN ('ordered', 'bought', 'configured')
   AND EXISTS (SELECT 1 FROM number_orders o WHERE o.id = p.order_id AND o.status IN ('failed', 'canceled'))))`;
 /** Bought numbers no pool holds (live or within lease + grace), by when they may be released. */
 const IDLE = `FROM provider_numbers p WHERE ${GIVE_BACK} AND NOT EXISTS (
@@ -58,9 +62,11 @@ export class NumberRelease {
     const due = this.sql.exec<ProviderNumberRow>(`SELECT p.* ${IDLE} AND (p.release_next_at IS NULL OR p.release_next_at <= ?)`, now, now).toArray();
     for (const row of due) {
       const client = await api(row.provider);
-      const r = client
-        ? await client.release(row.provider_id)
-        : { ok: false as const, error: { kind: "retry" as const, reason: `no ${row.provider} credentials` } };
+      const r = !client
+        ? { ok: false as const, error: { kind: "retry" as const, reason: `no ${row.provider} credentials` } }
+        : row.state === "ordered"
+          ? await client.releaseOrdered(row.number, row.order_id, row.provider_id)
+          : await client.release(row.provider_id);
       if (r.ok) {
         this.sql.exec(
           "UPDATE provider_numbers SET state = 'released', released_at = ?, release_error = NULL, release_next_at = NULL WHERE number = ?",

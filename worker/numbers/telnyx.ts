@@ -7,6 +7,7 @@
  *   PATCH /phone_numbers/{id} { connection_id }                                        assign to the app
  *   PATCH /texml_applications/{id} { voice_url, status_callback }                      our callbacks
  *   DELETE /phone_numbers/{id}                                                         release
+ *   PATCH /sub_number_orders/{id}/cancel                                               give back one still pending
  * A Telnyx number's calls go where its connection (our TeXML application) says, so the callback URLs
  * are set once on the application and each number is assigned to it. The order id is the number
  * orders' customer_reference, so a retry finds what an earlier attempt ordered before it buys again:
@@ -14,7 +15,10 @@
  * the phone numbers by the reference where Telnyx copied it onto them, else by its number (the
  * reference's copying onto the phone number is not documented). An order line still pending is
  * ours all the same (recorded as ordered: never bought again); a completed line whose number is no
- * longer listed was released.
+ * longer listed was released. A pending number is not a phone number that can be deleted yet: it is
+ * given back by canceling its sub number order ("Allows you to cancel a sub number order in 'pending'
+ * status", the API reference; the ids are the number order's `sub_number_orders_ids`). Each order
+ * here is of one number, so its sub number orders hold that number only.
  */
 import { call, field, str } from "./http";
 import { describeTelnyx, telnyxRefusal } from "./telnyx-errors";
@@ -80,6 +84,21 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
     return { ok: true, value: mine ? owned(mine) : null };
   };
 
+  const release = async (providerId: string): Promise<Outcome<true>> => {
+    const r = await call(`${TELNYX_API}/phone_numbers/${providerId}`, { method: "DELETE", headers: auth }, describe, (body, status) =>
+      status === 404 ? { kind: "taken", reason: "already gone" } : refused(body),
+    );
+    if (!r.ok && r.error.kind === "taken") return { ok: true, value: true };
+    return r.ok ? { ok: true, value: true } : r;
+  };
+
+  /** The number orders placed under `tag` (our order id). */
+  const ordersUnder = async (tag: string): Promise<Outcome<unknown[]>> => {
+    const p = new URLSearchParams({ "filter[customer_reference]": tag, "page[size]": "250" });
+    const r = await call(`${TELNYX_API}/number_orders?${p}`, { headers: auth }, describe, refused);
+    return r.ok ? { ok: true, value: listOf(r.value.body) } : r;
+  };
+
   return {
     async prepare(urls: CallbackUrls): Promise<Outcome<true>> {
       const r = await call(
@@ -115,17 +134,14 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
 
     async owned(tag: string): Promise<Outcome<Owned[]>> {
       const p = new URLSearchParams({ "filter[customer_reference]": tag, "page[size]": "250" });
-      const [orders, numbers] = await Promise.all([
-        call(`${TELNYX_API}/number_orders?${p}`, { headers: auth }, describe, refused),
-        call(`${TELNYX_API}/phone_numbers?${p}`, { headers: auth }, describe, refused),
-      ]);
+      const [orders, numbers] = await Promise.all([ordersUnder(tag), call(`${TELNYX_API}/phone_numbers?${p}`, { headers: auth }, describe, refused)]);
       if (!orders.ok) return orders;
       if (!numbers.ok) return numbers;
       const out = listOf(numbers.value.body)
         .map(owned)
         .filter((o): o is Owned => o !== null);
       const seen = new Set(out.map((o) => o.number));
-      for (const order of listOf(orders.value.body)) {
+      for (const order of orders.value) {
         for (const line of listOf(field(order, "phone_numbers"))) {
           const number = str(field(line, "phone_number"));
           if (!number || seen.has(number)) continue;
@@ -175,12 +191,34 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
       return r.ok ? { ok: true, value: true } : r;
     },
 
-    async release(providerId: string): Promise<Outcome<true>> {
-      const r = await call(`${TELNYX_API}/phone_numbers/${providerId}`, { method: "DELETE", headers: auth }, describe, (body, status) =>
-        status === 404 ? { kind: "taken", reason: "already gone" } : refused(body),
-      );
-      if (!r.ok && r.error.kind === "taken") return { ok: true, value: true };
-      return r.ok ? { ok: true, value: true } : r;
+    release,
+
+    async releaseOrdered(number: string, tag: string): Promise<Outcome<true>> {
+      const orders = await ordersUnder(tag);
+      if (!orders.ok) return orders;
+      const order = orders.value.find((o) => listOf(field(o, "phone_numbers")).some((l) => str(field(l, "phone_number")) === number));
+      const line = listOf(field(order, "phone_numbers")).find((l) => str(field(l, "phone_number")) === number);
+      const status = str(field(line, "status")) ?? str(field(order, "status"));
+      const subOrders = listOf(field(order, "sub_number_orders_ids")).filter((id): id is string => typeof id === "string");
+      let refusal: string | null = null;
+      if (status === "pending" && subOrders.length) {
+        for (const id of subOrders) {
+          const r = await call(`${TELNYX_API}/sub_number_orders/${encodeURIComponent(id)}/cancel`, { method: "PATCH", headers: auth }, describe, refused);
+          if (!r.ok && r.error.kind === "retry") return r;
+          if (!r.ok) refusal = r.error.reason;
+        }
+        if (refusal === null) return { ok: true, value: true };
+      }
+      // Filled, or its cancel refused (filled meanwhile): a phone number of the account, deleted once active.
+      const found = await byNumber(number);
+      if (!found.ok) return found;
+      if (found.value && !found.value.pending) return release(found.value.providerId);
+      if (found.value || status === "pending") {
+        const why = refusal ? `its sub number order could not be canceled (${refusal})` : "no sub number order to cancel";
+        return { ok: false, error: { kind: "retry", reason: `${number} is still pending at Telnyx and ${why}; released once active` } };
+      }
+      // Never filled (a failed line), or filled and released already.
+      return { ok: true, value: true };
     },
   };
 }

@@ -114,5 +114,10 @@ export function twilioNumbers(creds: { accountSid: string; authToken: string }):
       if (!r.ok && r.error.kind === "taken") return { ok: true, value: true };
       return r.ok ? { ok: true, value: true } : r;
     },
+
+    async releaseOrdered(_number, _tag, providerId): Promise<Outcome<true>> {
+      // Twilio buys at once: a number is never pending here, and one with a sid is released as any.
+      return providerId ? this.release(providerId) : { ok: true, value: true };
+    },
   };
 }

@@ -66,4 +66,10 @@ export interface NumberApi {
   configure(owned: Owned, urls: CallbackUrls): Promise<Outcome<true>>;
   /** Give the number back; one the provider no longer has counts as released. */
   release(providerId: string): Promise<Outcome<true>>;
+  /**
+   * Give back a number still `pending` when ordered under `tag` (Telnyx: its order not filled yet,
+   * which cannot be released as a number): cancel its pending order, or release it once filled;
+   * `retry` while it is neither (still pending and its cancel refused).
+   */
+  releaseOrdered(number: string, tag: string, providerId: string): Promise<Outcome<true>>;
 }

@@ -45,7 +45,7 @@ app.openapi(
     path: "/v1/orders/{id}",
     tags,
     summary:
-      "Cancel an open number order (pending, running or waiting): nothing more is bought. Numbers it already put in the pool stay; any it bought and had not added are released. 409 order_closed when it has ended.",
+      "Cancel an open number order (pending, running or waiting): nothing more is bought. Numbers it already put in the pool stay; any it bought and had not added are released, and any still on order at the provider (Telnyx: pending) have that order canceled, or are released once filled. 409 order_closed when it has ended.",
     security: ADMIN,
     request: { params: OrderParamSchema },
     responses: { 200: { description: "The order, canceled", ...json(OrderSchema) }, ...errorResponses },
