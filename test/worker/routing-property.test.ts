@@ -127,7 +127,7 @@ function fieldsOf(p: P, leg: string, id: string, c: CallbackCase): Record<string
           CallUUID: id,
           DialALegUUID: id,
           DialStatus: c.status,
-          DialAction: leg === "answered" ? "answer" : "hangup",
+          DialAction: leg === "answered" ? "connected" : "hangup",
           RecordUrl: "https://media.plivo.com/r.mp3",
         }
       : p === "vonage"

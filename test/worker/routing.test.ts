@@ -142,6 +142,7 @@ describe("failover: the number that answers second, its talk time", () => {
     const dial1 = elements(xml(r1.text), "Dial")[0]!;
     expect(elements(xml(r1.text), "Number")[0]!.textContent).toBe(B.slice(1));
     await post(p, w, dial1.getAttribute("callbackUrl")!, leg("b-leg-1", B, "answer"));
+    await post(p, w, dial1.getAttribute("callbackUrl")!, leg("b-leg-1", B, "connected"));
     const hangup = await post(
       p,
       w,
@@ -334,7 +335,7 @@ describe("simultaneous ring, press 1 to accept (Twilio family and Plivo natively
     expect((await getCall(w.acct, id)).json.route.answeredBy).toBe(B);
   });
 
-  it("plivo: confirmKey 1 on the Dial; its callbackUrl's answer (the bridge) names who pressed 1", async () => {
+  it("plivo: confirmKey 1 on the Dial; its callbackUrl's connected (the bridge), not its answer, names who pressed 1", async () => {
     const p = "plivo";
     const w = await providerWorld(p, { provider: p, route: route(true) });
     const { id, answer, text } = await inbound(p, w);
@@ -342,10 +343,22 @@ describe("simultaneous ring, press 1 to accept (Twilio family and Plivo natively
     expect(xml(text).getElementsByTagName("Dial")[0]!.getAttribute("confirmKey")).toBe("1");
     const whisper = await post(p, w, answer.whisper!, legOf(p, id, B));
     expect(elements(xml(whisper.text), "Speak")[0]!.textContent).toBe("Untracked call. Press 1 to accept the call.");
-    const bridged = { DialAction: "answer", DialALegUUID: id, DialBLegUUID: "b1", DialBLegTo: B.slice(1), CallUUID: id };
-    await post(p, w, answer.answered!, { ...bridged, DialBLegTo: "19005550199" });
+    // A picks up first: the prompt plays, A has not pressed 1, A does not have the call.
+    const bLeg = (to: string, action: string) => ({
+      DialAction: action,
+      DialBLegStatus: action,
+      DialALegUUID: id,
+      DialBLegUUID: `b-${to}`,
+      DialBLegTo: to.slice(1),
+      CallUUID: id,
+    });
+    await post(p, w, answer.answered!, bLeg(A, "answer"));
     expect((await getCall(w.acct, id)).json.route.answeredBy).toBeNull();
-    expect((await post(p, w, answer.answered!, bridged)).status).toBe(200);
+    expect((await getCall(w.acct, id)).json.outcome).toBeNull();
+    // A bridge naming a number this attempt did not ring is neither who answered nor an answer.
+    await post(p, w, answer.answered!, bLeg("+19005550199", "connected"));
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: null, route: { answeredBy: null } });
+    expect((await post(p, w, answer.answered!, bLeg(B, "connected"))).status).toBe(200);
     expect((await getCall(w.acct, id)).json.route.answeredBy).toBe(B);
   });
 
@@ -357,6 +370,97 @@ describe("simultaneous ring, press 1 to accept (Twilio family and Plivo natively
       expect(after).toMatchObject({ targets: [], said: ["Sorry, nobody is free"], hangup: true });
       expect((await getCall(w.acct, id)).json.route.attempts[0]).toMatchObject({ step: 0, outcome: status });
     }
+  });
+});
+
+describe("plivo: the Dial callbackUrl's answer is a pick-up, connected the bridge; a hangup's talk time counts for the bridged leg only", () => {
+  const p = "plivo";
+  /** One B leg's event on the Dial's callbackUrl, as Plivo posts it. */
+  const bLeg = (id: string, to: string, action: "answer" | "connected" | "hangup", extra: Record<string, string> = {}) => ({
+    CallUUID: id,
+    DialALegUUID: id,
+    DialBLegUUID: `b-${to.slice(1)}`,
+    DialAction: action,
+    DialBLegStatus: action,
+    DialBLegFrom: CALLER.slice(1),
+    DialBLegTo: to.slice(1),
+    ...extra,
+  });
+  const hangup = (id: string, to: string, secs: number, cause = "NORMAL_CLEARING") =>
+    bLeg(id, to, "hangup", { DialBLegDuration: String(secs), DialBLegBillDuration: String(secs ? 60 : 0), DialBLegHangupCause: cause });
+  const pressOne = {
+    start: "m",
+    lists: {
+      m: [
+        { type: "ring", to: [A, B], confirm: true, whisper: true },
+        { type: "forward", to: C },
+      ],
+    },
+  };
+
+  // Plivo documents DialStatus's words but not which one a Dial gets whose only pick-up never
+  // pressed confirmKey: either way the attempt is not answered and the route goes on.
+  it.each(["no-answer", "completed"] as const)(
+    "press 1: the agent picks up, hears the prompt and hangs up without pressing (DialStatus %s): not answered, no talk time, the next step rings",
+    async (dialStatus) => {
+      const w = await providerWorld(p, { provider: p, route: pressOne });
+      const { id, answer } = await inbound(p, w);
+      expect(answer.targets).toEqual([A, B]);
+      await post(p, w, answer.answered!, bLeg(id, A, "answer"));
+      await post(p, w, answer.answered!, hangup(id, A, 9));
+      await post(p, w, answer.answered!, hangup(id, B, 0, "NO_ANSWER"));
+      const next = read(p, (await post(p, w, answer.next!, { CallUUID: id, DialALegUUID: id, DialBLegUUID: "", DialStatus: dialStatus })).text);
+      expect(next.targets).toEqual([C]);
+      const call = (await getCall(w.acct, id)).json;
+      expect(call).toMatchObject({ outcome: "no-answer", talkSeconds: 0 });
+      expect(call.route).toMatchObject({
+        answeredBy: null,
+        attempts: [
+          { step: 0, outcome: "no-answer" },
+          { step: 1, to: [C] },
+        ],
+      });
+    },
+  );
+
+  it("press 1: one agent declines, another presses 1: answered by the one who pressed, with the talk time of that leg's hangup", async () => {
+    const w = await providerWorld(p, { provider: p, route: pressOne });
+    const { id, answer } = await inbound(p, w);
+    await post(p, w, answer.answered!, bLeg(id, A, "answer"));
+    await post(p, w, answer.answered!, bLeg(id, B, "answer"));
+    await post(p, w, answer.answered!, bLeg(id, B, "connected"));
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", route: { answeredBy: B } });
+    // A sat on the prompt longer than B talked; A's leg was never bridged: its time is not talk time.
+    await post(p, w, answer.answered!, hangup(id, A, 120, "NO_ANSWER"));
+    await post(p, w, answer.answered!, hangup(id, B, 95));
+    const done = read(p, (await post(p, w, answer.next!, { CallUUID: id, DialALegUUID: id, DialBLegUUID: `b-${B.slice(1)}`, DialStatus: "completed" })).text);
+    expect(done).toMatchObject({ targets: [], hangup: true });
+    const call = (await getCall(w.acct, id)).json;
+    expect(call).toMatchObject({ outcome: "answered", talkSeconds: 95, route: { answeredBy: B } });
+    expect(call.route.attempts[0]).toMatchObject({ step: 0, status: "completed", outcome: "answered" });
+  });
+
+  it("without press 1 (a whisper only): answer, then connected right after: answered as before, with the leg's talk time", async () => {
+    const w = await providerWorld(p, {
+      provider: p,
+      route: {
+        start: "m",
+        lists: {
+          m: [
+            { type: "forward", to: A, whisper: true },
+            { type: "forward", to: B },
+          ],
+        },
+      },
+    });
+    const { id, answer, text } = await inbound(p, w);
+    expect(elements(xml(text), "Dial")[0]!.hasAttribute("confirmKey")).toBe(false);
+    await post(p, w, answer.answered!, bLeg(id, A, "answer"));
+    await post(p, w, answer.answered!, bLeg(id, A, "connected"));
+    await post(p, w, answer.answered!, hangup(id, A, 42));
+    const done = read(p, (await post(p, w, answer.next!, { CallUUID: id, DialALegUUID: id, DialBLegUUID: `b-${A.slice(1)}`, DialStatus: "completed" })).text);
+    expect(done).toMatchObject({ targets: [], hangup: true });
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 42, route: { answeredBy: A } });
   });
 });
 

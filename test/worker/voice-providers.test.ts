@@ -214,7 +214,7 @@ describe.each(NATIVE)("%s", (p) => {
     const v = await visit(w.acct);
     const id = nativeId(p);
     const res = await send(await signed(p, w.keys, w.base, inboundFields(p, id, v.number), T0));
-    const { statusUrl } = dialOf(p, res);
+    const { statusUrl, to } = dialOf(p, res);
     const reports: Record<string, string>[] =
       p === "vonage"
         ? [
@@ -232,10 +232,13 @@ describe.each(NATIVE)("%s", (p) => {
           ]
         : p === "plivo"
           ? [
+              // The Dial's callbackUrl: the B leg bridged (who took the call), then its hangup (talk time).
+              { CallUUID: id, DialALegUUID: id, DialBLegUUID: "b-leg-1", DialAction: "connected", DialBLegStatus: "connected", DialBLegTo: to },
               {
                 CallUUID: id,
                 DialALegUUID: id,
                 DialBLegUUID: "b-leg-1",
+                DialBLegTo: to,
                 DialAction: "hangup",
                 DialBLegStatus: "hangup",
                 DialBLegDuration: "42",
@@ -256,7 +259,9 @@ describe.each(NATIVE)("%s", (p) => {
               },
             ];
     for (const [i, r] of reports.entries()) {
-      const sent = await send(await signed(p, w.keys, statusUrl!, r, T0 + 60_000 + i, { get: false }));
+      // Plivo's B-leg events go to the Dial's callbackUrl (our answered URL), its DialStatus to the action.
+      const url = p === "plivo" && r.DialAction ? statusUrl!.replace("/next?", "/answered?") : statusUrl!;
+      const sent = await send(await signed(p, w.keys, url, r, T0 + 60_000 + i, { get: false }));
       expect(sent.status, sent.text).toBe(p === "vonage" ? 204 : 200);
       expect(sent.headers.get("X-DNI-Report")).toBe("merged");
       if (p !== "vonage") expectHangup(p, sent.text);

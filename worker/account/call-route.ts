@@ -54,9 +54,31 @@ export class CallRouting {
   }
 
   /**
+   * What a report about an attempt's forwarded leg means, given who the route saw take the call
+   * (`answered_by`: a bridge reported, a press 1 accepted; at most one per call, since an attempt
+   * someone took ends the route):
+   * - an answer that holds only if its leg was bridged (`ifBridged`: Plivo's B-leg hangup, whose
+   *   talk time a leg that picked up and never pressed 1 has too) is kept only for the number the
+   *   bridge named, on a number of that attempt; otherwise it says nothing of the outcome;
+   * - a press-1 attempt that ended "answered" while nobody pressed 1 was not answered: it goes on
+   *   to the next step (the provider's word for an agent who picked up and declined, or a voicemail
+   *   box that answered, is not documented to be a no-answer).
+   */
+  settle(ref: RouteRef | null, report: StatusReport): StatusReport {
+    const { ifBridged, ...r } = report;
+    const a = r.callId === ref?.callId ? this.attempt(ref) : null;
+    const dial = a?.step.kind === "dial" ? a.step : null;
+    const taker = a?.row.answered_by ?? null;
+    if (ifBridged !== undefined && !(dial?.to.includes(ifBridged) && taker === ifBridged)) return { ...r, outcome: null, ended: false, talkSeconds: null };
+    if (dial?.confirm && r.level === "dial" && r.ended && r.outcome === "answered" && taker === null) return { ...r, outcome: "no-answer", talkSeconds: 0 };
+    return r;
+  }
+
+  /**
    * Who picked up an attempt: recorded only when it is one of that attempt's numbers. `bridged`:
-   * the provider reports the bridge (after any press 1, as Plivo's Dial callbackUrl does); else it
-   * reports the pick-up, which is not accepting a press-1 attempt (`accepted` records that).
+   * the provider reports the bridge (after any press 1, as Plivo's Dial callbackUrl `connected`
+   * does); else it reports the pick-up, which is not accepting a press-1 attempt (`accepted`
+   * records that).
    */
   answered(ref: RouteRef | null, number: string | null, bridged: boolean): boolean {
     const a = this.attempt(ref);

@@ -98,7 +98,8 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     const report = adapter.status(fields.value, req);
     if (!report.ok) return badRequest(report);
     remember();
-    const state = await deps.desk.outcomes.report(deps.account, provider, report.value, now);
+    // No attempt named here: a leg's answer that needs its bridge (a Plivo B-leg hangup) cannot be told apart.
+    const state = await deps.desk.outcomes.report(deps.account, provider, deps.desk.routing.settle(routeRef(req.url), report.value), now);
     return ok({ ...adapter.statusReply(), report: state });
   }
   if (leg === "agent") {
@@ -114,19 +115,26 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     const report = adapter.status(fields.value, req);
     if (!report.ok) return badRequest(report);
     remember();
-    const state = await deps.desk.outcomes.report(deps.account, provider, report.value, now);
-    const next = deps.desk.routing.ended(ref, report.value, adapter.continues(report.value), now);
-    if (!next) return ok({ ...adapter.doneReply(report.value), report: state });
-    return ok({ ...adapter.answer(next.plan, { base, callId: report.value.callId, dialled: next.dialled, step: next.next }), report: state });
+    // Read against the route first: a press-1 attempt nobody accepted did not answer, whatever its word.
+    const settled = deps.desk.routing.settle(ref, report.value);
+    const state = await deps.desk.outcomes.report(deps.account, provider, settled, now);
+    const next = deps.desk.routing.ended(ref, settled, adapter.continues(settled), now);
+    if (!next) return ok({ ...adapter.doneReply(settled), report: state });
+    return ok({ ...adapter.answer(next.plan, { base, callId: settled.callId, dialled: next.dialled, step: next.next }), report: state });
   }
   if (leg === "answered") {
     remember();
-    // Plivo's Dial callbackUrl is also the B leg's hangup (talk time): merged as a status report.
+    // Who took the call first (Plivo: the leg `connected` names), then the report: Plivo's Dial
+    // callbackUrl also brings the bridge and each B leg's hangup (talk time, counted only for the
+    // leg that was bridged), merged as status reports.
+    const found = deps.desk.routing.answered(ref, adapter.answeredBy(fields.value), adapter.answeredIsBridge);
     const report = adapter.status(fields.value, req);
     const state =
-      report.ok && ref && report.value.callId === ref.callId ? await deps.desk.outcomes.report(deps.account, provider, report.value, now) : undefined;
-    const found = deps.desk.routing.answered(ref, adapter.answeredBy(fields.value), adapter.answeredIsBridge);
-    if (!found) console.warn("voice: answered callback names no number of that attempt", { account: deps.account.id, provider, call: ref?.callId });
+      report.ok && ref && report.value.callId === ref.callId
+        ? await deps.desk.outcomes.report(deps.account, provider, deps.desk.routing.settle(ref, report.value), now)
+        : undefined;
+    if (!found && adapter.answeredBy(fields.value) !== null)
+      console.warn("voice: answered callback names no number of that attempt", { account: deps.account.id, provider, call: ref?.callId });
     return ok({ ...adapter.statusReply(), ...(state ? { report: state } : {}) });
   }
   if (leg === "recording") {

@@ -7,9 +7,24 @@
  *     <Number>1…</Number></Dial></Response>
  *
  * `confirmSound` is Plivo's whisper: XML (Speak) played to the called party when it answers.
- * `<Dial action>` reports `DialStatus` (completed, busy, failed, timeout, no-answer); the Dial's
- * `callbackUrl` reports `DialAction=hangup` with `DialBLegDuration` (talk time); the application's
- * hangup URL reports the call as a whole (`CallStatus`, `Duration`, `HangupCause`, `EndTime`).
+ * `<Dial action>` reports `DialStatus` (completed, busy, failed, timeout, no-answer); the
+ * application's hangup URL reports the call as a whole (`CallStatus`, `Duration`, `HangupCause`,
+ * `EndTime`). The Dial's `callbackUrl` reports each B leg's events as `DialAction` (with
+ * `DialBLegUUID`, `DialBLegTo`), https://www.plivo.com/docs/voice/xml/dial ("Parameters sent to
+ * callbackUrl"):
+ *   answer     the B leg picked up. With `confirmKey` that is before the key: the agent hears
+ *              `confirmSound` and may never press it (or a voicemail box answered).
+ *   connected  the B leg is bridged to the caller: with `confirmKey`, only once it was pressed;
+ *              without, right after `answer`. The only event that means someone took the call.
+ *   hangup     the B leg ended: `DialBLegDuration` (seconds since it picked up, so a leg that
+ *              answered and was never connected has one too), `DialBLegHangupCause`.
+ *   digits     `digitsMatch` matched (not used).
+ * Plivo's attribute table says `confirmSound` plays "when the call is answered", `confirmKey` is
+ * "the digit to be pressed by the called party to accept the call" and `confirmTimeout` "starts
+ * after the call is answered". The copy of its callbackUrl table we could read was cut short; the
+ * events and their order (answer → connected → hangup for every answered B leg, confirmKey or not)
+ * are also how Vobiz, which runs Plivo's XML, documents that lifecycle
+ * (https://www.docs.vobiz.ai/xml/dial, "Dial status reporting").
  *
  * Signature V3: X-Plivo-Signature-V3 (one or more, comma-separated) = base64 HMAC-SHA256(auth token,
  * `${url with its query sorted}${sorted POST params as name+value}.${X-Plivo-Signature-V3-Nonce}`)
@@ -88,14 +103,20 @@ const CALL_STATUS: Record<string, CallOutcome> = { ...DIAL_STATUS, cancel: "canc
 
 function status(fields: Record<string, unknown>): ReturnType<typeof report> {
   if (fields.DialAction !== undefined) {
-    // The Dial's callbackUrl: the forwarded leg's events; its hangup carries the talk time.
+    // The Dial's callbackUrl: the B legs' events. Only `connected` is someone taking the call; a
+    // hangup's talk time is an answer only for the leg that was connected, which this callback
+    // alone cannot tell: the routing checks `ifBridged` against the number `connected` named.
     return report(
       fields,
       { id: "CallUUID", status: "DialAction" },
-      (action) => {
+      (action): Omit<StatusReport, "callId" | "status"> => {
+        const leg = e164(fields.DialBLegTo);
+        if (action === "connected" && leg) return { level: "dial", outcome: "answered", ended: false, talkSeconds: null, endedAt: null, ifBridged: leg };
         const talk = seconds(fields.DialBLegDuration);
-        const answered = action === "hangup" && talk !== null && talk > 0;
-        return { level: "dial", outcome: answered ? "answered" : null, ended: answered, talkSeconds: answered ? talk : null, endedAt: null };
+        if (action === "hangup" && talk !== null && talk > 0 && leg)
+          return { level: "dial", outcome: "answered", ended: true, talkSeconds: talk, endedAt: null, ifBridged: leg };
+        // answer (picked up, not yet taking the call), digits, a leg that never picked up.
+        return { level: "dial", outcome: null, ended: false, talkSeconds: null, endedAt: null };
       },
       typeof fields.DialALegUUID === "string" ? fields.DialALegUUID : undefined,
     );
@@ -130,8 +151,9 @@ const attr = (name: string, value: string | number | null | undefined) =>
 /**
  * One attempt of the plan. `<Dial action>` gets `DialStatus` when it ends and its answer continues
  * the call (failover); several `<Number>` ring at once; `confirmSound` + `confirmKey="1"` is the
- * press-1 accept (confirmSound alone: the whisper); `callbackUrl` reports the B leg's answer
- * (`DialBLegTo`: who picked up) and hangup (talk time). Recording: `<Record startOnDialAnswer>`.
+ * press-1 accept (confirmSound alone: the whisper); `callbackUrl` reports the B legs' answer,
+ * bridge (`connected`, `DialBLegTo`: who took the call) and hangup (talk time). Recording:
+ * `<Record startOnDialAnswer>`.
  */
 function stepXml(plan: CallPlan, ctx: RenderContext): string {
   const step = plan.steps[ctx.step];
@@ -166,8 +188,14 @@ export const plivo: Adapter<PlivoCredentials> = {
   statusReply: () => xmlReply("<Response><Hangup/></Response>"),
   continues: continuesAfter,
   doneReply: () => xmlReply("<Response><Hangup/></Response>"),
-  answeredBy: (fields) => (fields.DialAction === "answer" ? e164(fields.DialBLegTo) : null),
-  // DialAction=answer is the bridge: with confirmKey, after the agent pressed it.
+  // Who took the call: the leg `connected` names (with confirmKey, once the agent pressed it). An
+  // `answer` is only a pick-up: an agent who then does not press 1 never had the call.
+  answeredBy: (fields) =>
+    String(fields.DialAction ?? "")
+      .trim()
+      .toLowerCase() === "connected"
+      ? e164(fields.DialBLegTo)
+      : null,
   answeredIsBridge: true,
   // confirmKey is Plivo's own: no keypress callback reaches us.
   confirmed: () => false,

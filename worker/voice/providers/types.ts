@@ -50,6 +50,14 @@ export interface StatusReport {
   ended: boolean;
   talkSeconds: number | null;
   endedAt: number | null;
+  /**
+   * The number whose leg this report is about, when its answer holds only if that leg was the one
+   * bridged to the caller (Plivo's Dial callbackUrl `connected` and `hangup`: with confirmKey a leg
+   * can pick up, hear the prompt and hang up without ever being connected, and its hangup has a
+   * duration all the same). The routing keeps the answer only when the attempt's taker, as the
+   * bridge named it, is this number (CallRouting.settle), and drops it otherwise.
+   */
+  ifBridged?: string;
 }
 
 export interface Reply {
