@@ -95,10 +95,21 @@ describe("the README's commands", () => {
 
     // Step 5: the TwiML forwards the visit's number to the pool's destination.
     expect(run.stdout).toMatch(/<Dial [^>]*><Number>\+14155550100<\/Number><\/Dial>/);
+    // The answers the README shows (`# → …`) send the call's end where the worker's answers send it.
+    const named = (text: string) =>
+      new Set([...text.matchAll(/(?:action="|"eventUrl":\[")[^"]*\/(twilio|signalwire|telnyx|plivo|vonage)\/(\w+)/g)].map((m) => `${m[1]}/${m[2]}`));
+    const shown = named(
+      README.split("\n")
+        .filter((l) => l.startsWith("# → "))
+        .join("\n"),
+    );
+    expect(shown.size).toBeGreaterThan(0);
+    expect([...shown].filter((url) => !named(run.stdout).has(url))).toEqual([]);
     // Step 6: read back with the keys the README's commands saved.
     const { adminKey } = JSON.parse(readFileSync(join(dir, "account.json"), "utf8"));
     const call = await (await fetch(`${worker.url}/v1/calls/CA00000000000000000000000000000001`, { headers: { Authorization: `Bearer ${adminKey}` } })).json();
-    expect(call).toMatchObject({ pool: "ads", attributed: true, outcome: "answered", talkSeconds: 42 });
+    // The end is posted where the answer's <Dial action> points, so the attempt records who answered.
+    expect(call).toMatchObject({ pool: "ads", attributed: true, outcome: "answered", talkSeconds: 42, route: { answeredBy: "+14155550100" } });
     expect(call.source).toMatchObject({ utm: { source: "google", medium: "cpc" }, clickIds: { gclid: "TeSt-gclid-1" } });
   }, 180_000);
 });
