@@ -250,6 +250,7 @@ describe("pools, allocation, leases, health, sizing, replay", () => {
     await hit("POST", "/v1/pools/{id}/numbers", "/v1/pools/web/numbers", { key, body: { add: freshNumbers(1) } });
     for (let i = 0; i < 3; i++) await allocateChecked({ key: acct.siteKey, session: sessionId(), source: GOOGLE });
     await allocateChecked({ key: acct.siteKey, session: sessionId(), pools: ["nope"] }, "unknown pool");
+    await allocateChecked({ key: acct.siteKey, session: sessionId(), sources: "ads: gclid -> web", source: { landing: `${ORIGIN}/` } }, "no rule matches");
     await allocateChecked({ key: acct.siteKey, session: sessionId() }, "bad origin", { ...SNIPPET_HEADERS, Origin: "https://evil.example" });
     await allocateChecked({ key: acct.siteKey, session: sessionId() }, "not a browser", { "Content-Type": "text/plain;charset=UTF-8", Origin: ORIGIN });
     await allocateChecked({ key: "pk_nonsense", session: sessionId() }, "bad key");

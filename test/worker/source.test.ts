@@ -109,7 +109,9 @@ describe("source rules, applied by the worker (the snippet sends their text)", (
     const s = sessionId();
     const r = await allocate(acct.siteKey, s, { sources: RULES, source: { landing: "https://www.shop.example/", referrer: "" } });
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ session: s, source: "direct", pools: [] });
+    // The whole answer (pairs too): the snippet caches it and scans with it on a later view.
+    expect(r.json).toMatchObject({ session: s, source: "direct", pools: [], pairs: [] });
+    expect(typeof r.json.pattern).toBe("string");
     expect(await stored(acct, "web", s)).toEqual([]);
   });
 

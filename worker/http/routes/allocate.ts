@@ -14,7 +14,7 @@ import { remember } from "../../../shared/bounded-map";
 import { leaseMs, renewMs } from "../../../shared/lease";
 import { type Finding, findings } from "../../../shared/pairs";
 import { type EveryNumber, pattern } from "../../../shared/pattern";
-import type { PoolAllocation } from "../../../shared/protocol";
+import type { AllocateResponse, PoolAllocation } from "../../../shared/protocol";
 import { classify } from "../../../shared/rules";
 import { anyNumber } from "../../domain/any-number";
 import { formerNumbers, namedForDestinations, shownOf } from "../../domain/former-numbers";
@@ -124,9 +124,12 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
         source: name,
         pools: [],
         pattern: pattern([]),
+        // The snippet reads pairs from a cached answer too (a later view that brings a campaign click
+        // scans with them before it asks): an answer without them made it throw and never ask.
+        pairs: [],
         lease: leaseMs([], now),
         renew: renewMs([], now),
-      },
+      } satisfies AllocateResponse,
       200,
       origin,
     );
@@ -172,7 +175,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
       pairs: namedForDestinations(pairs, former, pools),
       lease: leaseMs(pools, at),
       renew: renewMs(pools, at),
-    },
+    } satisfies AllocateResponse,
     200,
     origin,
   );
