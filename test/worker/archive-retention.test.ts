@@ -5,10 +5,10 @@
  * erasing one archived call reads the day that holds it, days archived before the index day by day.
  * Real R2 (as wrangler emulates it), real alarms, fake clock.
  */
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { archiveKey } from "../../worker/calllog/archive";
-import { at, callBody, callId, callWorld, GOOGLE, ring, T0, visit } from "./calls-helpers";
+import { at, callBody, callId, callWorld, GOOGLE, ring, runAccountAlarms, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created, useTestClock } from "./helpers";
 
 const DAY = 86_400_000;
@@ -34,18 +34,6 @@ async function r2Keys(accountId: string): Promise<string[]> {
     cursor = list.truncated ? list.cursor : undefined;
   } while (cursor);
   return keys;
-}
-
-/** Run the account object's alarms, as scheduled, until `until`. */
-async function runAccountAlarms(accountId: string, until: number) {
-  const stub = accountStub(accountId);
-  for (let i = 0; i < 500; i++) {
-    const next = await runInDurableObject(stub, (_i, s) => s.storage.getAlarm());
-    if (next === null || next > until) break;
-    at(Math.max(next, Date.now() + 1));
-    await runDurableObjectAlarm(stub);
-  }
-  at(until);
 }
 
 /** One call a day for `days` days from T0, each day's alarms run: calls past the retention are archived as they go. */

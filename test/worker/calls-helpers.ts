@@ -1,5 +1,5 @@
 /** Helpers for the call-path tests: callbacks as the provider sends them, and a fake network edge. */
-import { runInDurableObject, SELF } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { vi } from "vitest";
 import { accountStub, allocate, api, type Created, createAccount, createPool, dump, freshNumbers, poolStub, sessionId } from "./helpers";
 
@@ -79,6 +79,18 @@ export async function visit(acct: Created, source: unknown = GOOGLE, pools?: str
 }
 
 export const at = (ms: number) => vi.setSystemTime(new Date(ms));
+
+/** Run the account object's alarms, as scheduled, until `until` (the clock is left there). */
+export async function runAccountAlarms(accountId: string, until: number) {
+  const stub = accountStub(accountId);
+  for (let i = 0; i < 500; i++) {
+    const next = await runInDurableObject(stub, (_i, s) => s.storage.getAlarm());
+    if (next === null || next > until) break;
+    at(Math.max(next, Date.now() + 1));
+    await runDurableObjectAlarm(stub);
+  }
+  at(until);
+}
 
 export async function getCall(acct: Created, id: string) {
   return api("GET", `/v1/calls/${encodeURIComponent(id)}`, { key: acct.adminKey });

@@ -7,7 +7,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { callLogName, monthOf } from "../../worker/calllog/call-log";
-import { at, callBody, callId, callWorld, GOOGLE, getCall, mockNetwork, ring, T0, visit } from "./calls-helpers";
+import { at, callBody, callId, callWorld, GOOGLE, getCall, mockNetwork, ring, runAccountAlarms, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created, dump, poolStub, useTestClock } from "./helpers";
 
 const DAY = 86_400_000;
@@ -225,18 +225,6 @@ describe("bounded call storage", () => {
     }
   });
 });
-
-/** Run the account object's alarms, as scheduled, until `until`. */
-async function runAccountAlarms(accountId: string, until: number) {
-  const stub = accountStub(accountId);
-  for (let i = 0; i < 500; i++) {
-    const next = await runInDurableObject(stub, (_i, s) => s.storage.getAlarm());
-    if (next === null || next > until) break;
-    at(Math.max(next, Date.now() + 1));
-    await runDurableObjectAlarm(stub);
-  }
-  at(until);
-}
 
 describe("privacy: what outlives a call", () => {
   const CALLER = "+13105559876";

@@ -11,6 +11,7 @@ import { callBody, callId, callWorld, DEST, GOOGLE, mockNetwork, T0, visit } fro
 import { GOOGLE_SETTINGS, GRANTED } from "./conversions-helpers";
 import { accountStub, api, BASE, BROWSER_HEADERS, createAccount, createPool, freshNumbers, OPERATOR, ORIGIN, sessionId, useTestClock } from "./helpers";
 import { FakeTwilio, stock, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
+import { poolBody } from "./numbers-helpers";
 import { inboundFields, NATIVE, nativeId, providerWorld, send, signed } from "./voice-helpers";
 
 type S = Record<string, any>;
@@ -377,15 +378,7 @@ describe("orders and autoscale", () => {
       "/v1/pools",
       {
         key,
-        body: {
-          id: "ads",
-          name: "Ads",
-          destinations: [DEST],
-          leaseSeconds: 60,
-          graceSeconds: 120,
-          isDefault: true,
-          order: { country: "US", areaCode: "510", quantity: 2 },
-        },
+        body: poolBody({ country: "US", areaCode: "510", quantity: 2 }),
       },
       "with order",
     );
