@@ -4,13 +4,13 @@
  * Answers are typed from the worker's own zod schemas (type-only imports: nothing of the worker is
  * bundled).
  */
-import type { Account } from "../worker/schemas/account";
+import type { Account, AccountPatch } from "../worker/schemas/account";
 import type { Call, CallGroup, CallGrouping, CallStats } from "../worker/schemas/calls";
 import type { DeliveryItem, DeliveryList } from "../worker/schemas/deliveries";
 import type { HealthView, NumberFigures } from "../worker/schemas/health";
 import type { Pool } from "../worker/schemas/pool";
 
-export type { Call, CallGroup, CallGrouping, CallStats, DeliveryItem, HealthView, NumberFigures, Pool };
+export type { Account, Call, CallGroup, CallGrouping, CallStats, DeliveryItem, HealthView, NumberFigures, Pool };
 
 export interface NumberPage {
   numbers: NumberFigures[];
@@ -118,6 +118,8 @@ export function endpoints(client: Client) {
         if (!r.more) return erased;
       }
     },
+    /** Changes account settings (PATCH /v1/account); answers the account as changed. */
+    patchAccount: (patch: AccountPatch) => client.patch<Account>("/v1/account", patch),
     /** Turns a pool's replaceAll on or off (PATCH); answers the pool as changed. */
     setReplaceAll: (id: string, on: boolean) => client.patch<Pool>(pool(id), { replaceAll: on }),
   };

@@ -67,6 +67,10 @@ page.signOut.addEventListener("click", () => signedOut());
 page.moreNumbers.addEventListener("click", () => overview.moreNumbers().catch(failed));
 page.replaceAll.addEventListener("change", () => overview.setReplaceAll(page.replaceAll.checked).catch(failed));
 page.csvButton.addEventListener("click", () => overview.downloadCsv().catch(failed));
+page.retentionForm.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  overview.saveRetention().catch(failed);
+});
 page.customForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
   overview.setCustom(page.customFrom.value, page.customTo.value).catch(failed);

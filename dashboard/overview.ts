@@ -3,11 +3,12 @@
  * the totals, calls per day, calls by source / campaign / landing page / pool, the recent calls (each
  * opening its detail), the CSV of the range, failing deliveries with Redeliver. Then the pools: a
  * card each, the utilization of all of them, the selected pool's numbers and its replaceAll setting,
- * the ad conversions.
+ * the ad conversions. Last the account: the snippet tag for the site, how long calls are kept.
  */
-import { type Api, ApiError, type CallGrouping, type HealthView, type Pool, type Range } from "./api";
+import { type Account, type Api, ApiError, type CallGrouping, type HealthView, type Pool, type Range } from "./api";
 import type { PageElements } from "./page";
 import { csvFileName, customRange, dateInput, type Preset, presetRange, rangeLabel } from "./range";
+import { refusedRetention, renderSite, retentionPatch, savedRetention, savingRetention, showRetention } from "./views/account";
 import { renderCallDetail } from "./views/call-detail";
 import { renderCallsChart } from "./views/calls-chart";
 import { renderConversions } from "./views/conversions";
@@ -31,6 +32,8 @@ export class Overview {
   private grouping: CallGrouping = "source";
   private chartRange: ChartRange = "day";
   private pools: Pool[] = [];
+  /** The account as last loaded or saved. */
+  private account: Account | null = null;
   private selected: string | null = null;
   private readonly numbers: NumbersTable;
 
@@ -51,7 +54,10 @@ export class Overview {
   /** Loads everything; keeps the selected pool if it still exists, else the default pool, else the first. */
   async load(): Promise<void> {
     const account = await this.api.account();
+    this.account = account;
     this.page.who.textContent = account.name;
+    renderSite({ tag: this.page.snippetTag, origins: this.page.origins }, account, location.origin);
+    showRetention(this.retentionForm(), account);
     this.page.signOut.hidden = false;
     await Promise.all([this.loadCalls(), this.loadDeliveries(), this.loadPools(account.defaultPool)]);
     this.page.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
@@ -206,6 +212,30 @@ export class Overview {
     showReplaceAll(control, changed);
     // The cards say it too: reloaded with their health.
     await this.loadPools();
+  }
+
+  /**
+   * Saves how long calls are kept. A refusal is shown beside the form in the API's words (the form
+   * shows the account's settings again); a refused key still signs out.
+   */
+  async saveRetention(): Promise<void> {
+    const form = this.retentionForm();
+    const account = this.account;
+    if (!account) return;
+    savingRetention(form);
+    try {
+      this.account = await this.api.patchAccount(retentionPatch(form));
+    } catch (e) {
+      refusedRetention(form, account, e instanceof Error ? e.message : String(e));
+      if (e instanceof ApiError && e.unauthorized) throw e;
+      return;
+    }
+    savedRetention(form, this.account);
+  }
+
+  private retentionForm() {
+    const p = this.page;
+    return { form: p.retentionForm, calls: p.keepCalls, archive: p.keepArchive, save: p.keepSave, note: p.keepNote };
   }
 
   private replaceAllControl() {

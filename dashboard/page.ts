@@ -45,6 +45,13 @@ export function pageElements() {
     moreNumbers: byId<HTMLButtonElement>("more"),
     conversionsBody: body("conversions"),
     conversionsEmpty: byId("conv-empty"),
+    snippetTag: byId("tag"),
+    origins: byId("origins"),
+    retentionForm: byId<HTMLFormElement>("retention"),
+    keepCalls: byId<HTMLInputElement>("keep-calls"),
+    keepArchive: byId<HTMLInputElement>("keep-archive"),
+    keepSave: byId<HTMLButtonElement>("keep-save"),
+    keepNote: byId("keep-note"),
   };
 }
 

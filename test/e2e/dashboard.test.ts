@@ -488,6 +488,54 @@ describe("the dashboard elsewhere", () => {
     }
   });
 
+  it("shows the snippet tag for the site and its origins, and sets how long calls are kept", async () => {
+    const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Keeper", allowedOrigins: ["https://www.keeper.example"] });
+    const key: string = acct.json.adminKey;
+    const s = await signIn(key);
+    try {
+      const { page } = s;
+      const noteIs = (text: string) => page.waitForFunction((t) => document.querySelector("#keep-note")?.textContent === t, text);
+      await loaded(page);
+      const tag = await page.locator("#tag").textContent();
+      expect(tag).toBe(`<script async src="${worker.url}/dni.js" data-key="${acct.json.siteKey}"></script>`);
+      // The tag's script is the worker's snippet.
+      const src = /src="([^"]+)"/.exec(tag!)![1]!;
+      expect((await fetch(src)).headers.get("Content-Type")).toContain("javascript");
+      expect(await page.locator("#origins").textContent()).toBe("Pages of https://www.keeper.example may use it (PATCH /v1/account allowedOrigins).");
+      await noteIs("Calls are kept 395 days, then archived until deleted by hand.");
+      expect(await page.locator("#keep-calls").inputValue()).toBe("395");
+      expect(await page.locator("#keep-archive").inputValue()).toBe("");
+
+      const stored = async () => {
+        const a = (await adminCall(worker.url, "GET", "/v1/account", key)).json;
+        return [a.callRetentionDays, a.archiveRetentionDays];
+      };
+      await page.locator("#keep-calls").fill("30");
+      await page.locator("#keep-archive").fill("365");
+      await page.getByRole("button", { name: "Save" }).click();
+      await noteIs("Saved. Calls are kept 30 days, then archived 365 days more, then deleted.");
+      expect(await stored()).toEqual([30, 365]);
+
+      // Blank: archived until deleted by hand.
+      await page.locator("#keep-archive").fill("");
+      await page.getByRole("button", { name: "Save" }).click();
+      await noteIs("Saved. Calls are kept 30 days, then archived until deleted by hand.");
+      expect(await stored()).toEqual([30, null]);
+
+      // Under the API's 7 days: the browser holds the form back, nothing is sent or changed.
+      const patches = () => s.seen.requests.filter((r) => r.method === "PATCH").length;
+      expect(patches()).toBe(2);
+      await page.locator("#keep-calls").fill("5");
+      await page.getByRole("button", { name: "Save" }).click();
+      expect(await page.locator("#keep-calls").evaluate((i: HTMLInputElement) => i.validity.rangeUnderflow)).toBe(true);
+      expect(patches()).toBe(2);
+      expect(await stored()).toEqual([30, null]);
+      expect(s.seen.errors).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("pages a pool of more numbers than one page holds with More numbers", async () => {
     const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Big", allowedOrigins: [] });
     const numbers = Array.from({ length: 205 }, (_, i) => `+1${8335550000 + i}`);
