@@ -215,7 +215,7 @@ export class Autoscaler {
       remedies: [
         {
           message:
-            "Fix what the provider's reason names (an address or regulatory bundle for the country, funds, the number request), or change the pool's autoscale numbers request.",
+            "Fix what the provider's reason names (an address or regulatory bundle for the country: give its ids as the autoscale numbers request's `regulatory`; funds; the number request), or change the pool's autoscale numbers request.",
         },
       ],
       at: w.now,

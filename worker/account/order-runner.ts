@@ -110,7 +110,7 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
           fallbackTries.add(c.number);
           orders.update(order.id, { fallback_tries: JSON.stringify([...fallbackTries]) }, now);
         }
-        const bought = await api.buy(c.number, order.id, urls);
+        const bought = await api.buy(c.number, order.id, urls, request.regulatory);
         if (!bought.ok && bought.error.kind === "taken") {
           taken.add(c.number);
           skipped++;

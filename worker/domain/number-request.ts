@@ -1,7 +1,7 @@
 /** Checks of a number request beyond its JSON shape: a real country, an area code of that country, one way to say where. */
 import { type CountryCode, getCountries, getCountryCallingCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { fail, ok, type Result } from "../platform/result";
-import type { NumberRequest, OrderingProvider } from "../schemas/orders";
+import { type NumberRequest, type OrderingProvider, TELNYX_REGULATORY_FIELDS, TWILIO_REGULATORY_FIELDS } from "../schemas/orders";
 
 const COUNTRIES = new Set<string>(getCountries());
 
@@ -61,5 +61,23 @@ export function checkNumberRequest(r: NumberRequest, provider: OrderingProvider)
     return fail(400, "unsupported_search", `${provider}'s number search has no coordinates; use areaCode or city and region`);
   }
   if (r.near && r.country !== "US" && r.country !== "CA") return fail(400, "unsupported_search", "near applies to US and CA numbers");
+  const foreign = foreignRegulatory(r, provider);
+  if (foreign) return fail(400, "invalid_number_request", foreign);
   return ok(r);
+}
+
+/** Each provider's regulatory fields (schemas/orders.ts RegulatorySchema). */
+const REGULATORY_FIELDS: Record<OrderingProvider, readonly string[]> = { twilio: TWILIO_REGULATORY_FIELDS, telnyx: TELNYX_REGULATORY_FIELDS };
+
+/**
+ * Regulatory ids of another carrier than the one the order buys from: refused, not dropped (the
+ * purchase would go out without what the business meant to send, and the carrier refuse it later).
+ */
+function foreignRegulatory(r: NumberRequest, provider: OrderingProvider): string | null {
+  const given = Object.entries(r.regulatory ?? {}).filter(([, v]) => v !== undefined);
+  const theirs = given.map(([k]) => k).filter((k) => !REGULATORY_FIELDS[provider].includes(k));
+  if (!theirs.length) return null;
+  const owner = theirs.some((k) => (TWILIO_REGULATORY_FIELDS as readonly string[]).includes(k)) ? "Twilio" : "Telnyx";
+  const fields = (list: readonly string[]) => list.map((f) => `regulatory.${f}`).join(", ");
+  return `${fields(theirs)}: ${owner}'s, but this order buys from ${provider} (give ${fields(REGULATORY_FIELDS[provider])})`;
 }

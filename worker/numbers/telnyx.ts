@@ -1,7 +1,7 @@
 /**
  * Telnyx's number API (v2, JSON, Bearer API key):
  *   GET   /available_phone_numbers?filter[country_code]=…&filter[phone_number_type]=…   search
- *   POST  /number_orders { phone_numbers, connection_id, customer_reference }          buy
+ *   POST  /number_orders { phone_numbers[{ phone_number, requirement_group_id }], connection_id, customer_reference }   buy
  *   GET   /number_orders?filter[customer_reference]=…                                  reconcile: what was ordered
  *   GET   /phone_numbers?filter[customer_reference]=… | filter[phone_number]=…        reconcile: what it became
  *   PATCH /phone_numbers/{id} { connection_id }                                        assign to the app
@@ -20,6 +20,7 @@
  * status", the API reference; the ids are the number order's `sub_number_orders_ids`). Each order
  * here is of one number, so its sub number orders hold that number only.
  */
+import type { Regulatory } from "../schemas/orders";
 import { call, field, str } from "./http";
 import { describeTelnyx, telnyxRefusal } from "./telnyx-errors";
 import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, SearchQuery } from "./types";
@@ -161,10 +162,12 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
       return { ok: true, value: out };
     },
 
-    async buy(number: string, tag: string): Promise<Outcome<Owned>> {
+    async buy(number: string, tag: string, _urls: CallbackUrls, regulatory?: Regulatory): Promise<Outcome<Owned>> {
+      // The requirement group goes on each phone number of the order, as the API reference places it.
+      const wanted = { phone_number: number, ...(regulatory?.requirementGroupId ? { requirement_group_id: regulatory.requirementGroupId } : {}) };
       const r = await call(
         `${TELNYX_API}/number_orders`,
-        send("POST", { phone_numbers: [{ phone_number: number }], connection_id: app, customer_reference: tag }),
+        send("POST", { phone_numbers: [wanted], connection_id: app, customer_reference: tag }),
         describe,
         // By Telnyx's codes, not the status: a 422 is as likely the account's as the number's.
         (body) => telnyxRefusal(body, true),

@@ -1,7 +1,7 @@
 /**
  * Twilio's number API (REST 2010-04-01, form-encoded, Basic auth AccountSid:AuthToken):
  *   GET  /Accounts/{Sid}/AvailablePhoneNumbers/{Country}/{Local|TollFree|Mobile|National}.json
- *   POST /Accounts/{Sid}/IncomingPhoneNumbers.json          buy (PhoneNumber, VoiceUrl, StatusCallback…)
+ *   POST /Accounts/{Sid}/IncomingPhoneNumbers.json          buy (PhoneNumber, VoiceUrl, StatusCallback…, AddressSid, BundleSid)
  *   GET  /Accounts/{Sid}/IncomingPhoneNumbers.json?FriendlyName=…   reconcile
  *   POST /Accounts/{Sid}/IncomingPhoneNumbers/{PN…}.json    set the voice URLs
  *   DELETE /Accounts/{Sid}/IncomingPhoneNumbers/{PN…}.json  release
@@ -9,6 +9,7 @@
  * what an earlier attempt bought before it buys again.
  */
 import { type CountryCode, getCountryCallingCode } from "libphonenumber-js/max";
+import type { Regulatory } from "../schemas/orders";
 import { call, field, str } from "./http";
 import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, ProviderError, SearchQuery } from "./types";
 
@@ -32,6 +33,31 @@ const refusal = (body: unknown): ProviderError | null => {
   const code = field(body, "code");
   return typeof code === "number" && TAKEN_CODES.has(code) ? { kind: "taken", reason: describe(body) } : null;
 };
+
+/**
+ * A purchase Twilio refuses for the number's regulations: 21631 "Phone Number Requires an Address"
+ * (https://www.twilio.com/docs/api/errors/21631: "you are now required to pass in an AddressSid")
+ * and 21649, which the regulated-number changelog names for a purchase without a compliant
+ * BundleSid (https://twilio.com/en-us/changelog/regulated-number-bundle-provisioning-requirement).
+ * Fatal like any refusal, its reason saying which field of the order's request it is about.
+ */
+const REGULATORY_CODES: Record<number, keyof Regulatory> = { 21631: "addressSid", 21649: "bundleSid" };
+
+function buyRefusal(body: unknown, regulatory: Regulatory | undefined): ProviderError | null {
+  const code = field(body, "code");
+  const wanted = typeof code === "number" ? REGULATORY_CODES[code] : undefined;
+  if (!wanted) return refusal(body);
+  const given = regulatory?.[wanted];
+  const hint = given
+    ? `Twilio did not accept regulatory.${wanted} ${given} for this number (its country and type)`
+    : `give regulatory.${wanted} in the numbers request (set up in Twilio's console for the number's country and type)`;
+  return { kind: "fatal", reason: `${describe(body)}; ${hint}` };
+}
+
+/** The purchase's regulatory fields, by the names IncomingPhoneNumbers create documents. */
+function regulatoryFields(r: Regulatory | undefined): Record<string, string> {
+  return { ...(r?.addressSid ? { AddressSid: r.addressSid } : {}), ...(r?.bundleSid ? { BundleSid: r.bundleSid } : {}) };
+}
 
 /** The query string of an available-numbers search. */
 export function twilioSearchParams(q: SearchQuery): URLSearchParams {
@@ -95,8 +121,13 @@ export function twilioNumbers(creds: { accountSid: string; authToken: string }):
       return { ok: true, value: (Array.isArray(list) ? list : []).map((n) => owned(n, urls)).filter((o): o is Owned => o !== null) };
     },
 
-    async buy(number, tag, urls): Promise<Outcome<Owned>> {
-      const r = await call(`${base}/IncomingPhoneNumbers.json`, form({ PhoneNumber: number, FriendlyName: tag, ...urlFields(urls) }), describe, refusal);
+    async buy(number, tag, urls, regulatory): Promise<Outcome<Owned>> {
+      const r = await call(
+        `${base}/IncomingPhoneNumbers.json`,
+        form({ PhoneNumber: number, FriendlyName: tag, ...urlFields(urls), ...regulatoryFields(regulatory) }),
+        describe,
+        (body) => buyRefusal(body, regulatory),
+      );
       if (!r.ok) return r;
       const o = owned(r.value.body, urls);
       return o ? { ok: true, value: o } : { ok: false, error: { kind: "retry", reason: "Twilio's answer had no sid" } };

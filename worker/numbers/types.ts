@@ -4,7 +4,7 @@
  * (twilio.ts, telnyx.ts), each written from the provider's REST reference: Workers have no SDK for
  * either (their Node SDKs need Node's http stack), and five calls do not justify one.
  */
-import type { NumberType } from "../schemas/orders";
+import type { NumberType, Regulatory } from "../schemas/orders";
 
 export interface SearchQuery {
   country: string;
@@ -62,7 +62,8 @@ export interface NumberApi {
   search(q: SearchQuery): Promise<Outcome<Candidate[]>>;
   /** Numbers bought under `tag` (our order id): what a lost answer or a restart may have left bought. */
   owned(tag: string, urls: CallbackUrls): Promise<Outcome<Owned[]>>;
-  buy(number: string, tag: string, urls: CallbackUrls): Promise<Outcome<Owned>>;
+  /** Buy one number; `regulatory`: the ids the carrier requires for it (the order's, its provider's fields only). */
+  buy(number: string, tag: string, urls: CallbackUrls, regulatory?: Regulatory): Promise<Outcome<Owned>>;
   configure(owned: Owned, urls: CallbackUrls): Promise<Outcome<true>>;
   /** Give the number back; one the provider no longer has counts as released. */
   release(providerId: string): Promise<Outcome<true>>;

@@ -10,6 +10,61 @@ export const ORDER_STATUSES = ["pending", "running", "waiting", "completed", "fa
 /** Most numbers one order may buy. */
 export const MAX_ORDER_QUANTITY = 100;
 
+/**
+ * The regulatory identity a carrier wants on a purchase, by id of what the business set up in the
+ * carrier's console (not the documents themselves):
+ * - Twilio: IncomingPhoneNumbers create takes `AddressSid` ("Some regions require addresses to meet
+ *   local regulations") and `BundleSid` ("Some regions require a Bundle to meet local
+ *   Regulations"): https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource,
+ *   the SIDs' patterns ^AD[0-9a-fA-F]{32}$ and ^BU[0-9a-fA-F]{32}$ from the same reference and
+ *   https://www.twilio.com/docs/phone-numbers/regulatory/api/bundles.
+ * - Telnyx: each phone number of POST /v2/number_orders takes `requirement_group_id` ("ID of
+ *   requirement group to use to satisfy number requirements"; a uuid in the API reference),
+ *   mandatory in some countries (CH, DK, IT, NO, PT, SE:
+ *   https://developers.telnyx.com/docs/numbers/phone-numbers/requirement-groups). Its `bundle_id`
+ *   is not taken: that is a pricing bundle (Bundle Pricing, user bundles), one per number, not a
+ *   regulatory identity an order could give every number it buys.
+ * One shape for both: the fields of the order's provider only (number-request.ts refuses the other's).
+ */
+export const TWILIO_REGULATORY_FIELDS = ["addressSid", "bundleSid"] as const;
+export const TELNYX_REGULATORY_FIELDS = ["requirementGroupId"] as const;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export const RegulatorySchema = z
+  .object({
+    addressSid: z
+      .string()
+      .regex(/^AD[0-9a-fA-F]{32}$/, "a Twilio Address SID: AD and 32 hex digits")
+      .optional()
+      .openapi({
+        description:
+          "Twilio: the Address (AD…) the numbers are bought with, sent as AddressSid. Without it Twilio refuses numbers that need one (error 21631).",
+        example: "AD0123456789abcdef0123456789abcdef",
+      }),
+    bundleSid: z
+      .string()
+      .regex(/^BU[0-9a-fA-F]{32}$/, "a Twilio Bundle SID: BU and 32 hex digits")
+      .optional()
+      .openapi({
+        description:
+          "Twilio: the approved regulatory Bundle (BU…) for the request's country and number type, sent as BundleSid. Without it Twilio refuses regulated numbers (error 21649).",
+        example: "BU0123456789abcdef0123456789abcdef",
+      }),
+    requirementGroupId: z.string().regex(UUID, "a Telnyx requirement group id (a UUID)").optional().openapi({
+      description:
+        "Telnyx: the fulfilled requirement group for the request's country and number type, sent as each number's requirement_group_id (mandatory in CH, DK, IT, NO, PT and SE).",
+      example: "a4b201f9-8646-4e54-a7d2-b2e403eeaf8c",
+    }),
+  })
+  .strict()
+  .refine((r) => Object.values(r).some((v) => v !== undefined), "give at least one id (addressSid, bundleSid, or requirementGroupId)")
+  .openapi("NumberRegulatory", {
+    description:
+      "What the carrier requires to sell numbers of the country (most countries outside the US and Canada), set up in its console first: Twilio's addressSid and/or bundleSid, or Telnyx's requirementGroupId; only the fields of the order's provider (else 400 invalid_number_request). A bundle or requirement group covers one country and number type: a toll-free fallback's numbers are bought with the same ids, which the carrier may refuse.",
+  });
+
+export type Regulatory = z.infer<typeof RegulatorySchema>;
+
 export const NumberRequestSchema = z
   .object({
     country: z
@@ -50,6 +105,7 @@ export const NumberRequestSchema = z
         "When the area has too few numbers: buy toll-free numbers for the rest, search `nearest` (a wider area: US and CA numbers only, elsewhere it waits), or `wait` and search again every hour.",
     }),
     provider: z.enum(ORDERING_PROVIDERS).optional().openapi({ description: "Provider to buy from; default: the pool's provider (or the account's)." }),
+    regulatory: RegulatorySchema.optional(),
   })
   .strict()
   .openapi("NumberRequest");
