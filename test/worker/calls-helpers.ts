@@ -2,6 +2,7 @@
 import { runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { vi } from "vitest";
 import { accountStub, allocate, api, type Created, createAccount, createPool, dump, freshNumbers, poolStub, sessionId } from "./helpers";
+import type { Seen } from "./seen";
 
 export const DEST = "+12127365000";
 /** A time far ahead of the real clock: alarms set at fake "now" never fire on their own, only through runDurableObjectAlarm. */
@@ -103,12 +104,7 @@ export async function storage(acct: Created, pools: string[] = ["web"]) {
   return parts.join("\n");
 }
 
-export interface Seen {
-  url: URL;
-  method: string;
-  headers: Headers;
-  body: string;
-}
+export type { Seen } from "./seen";
 
 /** A public address (TEST-NET would be refused): what every mocked host name resolves to unless a test says otherwise. */
 export const PUBLIC_IP = "93.184.215.14";

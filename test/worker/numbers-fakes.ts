@@ -5,7 +5,9 @@
  * account holds, so a test can check that nothing was bought twice. `faults` script failures:
  * a Response answers instead of the provider; "lost" lets the provider act, then drops its answer.
  */
-import type { Seen } from "./calls-helpers";
+import type { NumberOrderCreateParams } from "telnyx/resources/number-orders";
+import type { IncomingPhoneNumberListInstanceCreateOptions } from "twilio/lib/rest/api/v2010/account/incomingPhoneNumber";
+import type { Seen } from "./seen";
 
 export interface Stock {
   number: string;
@@ -14,7 +16,23 @@ export interface Stock {
   lat: number;
   lng: number;
   type: "local" | "tollfree" | "mobile" | "national";
+  /** ISO country; default: by the number's calling code (countryOf). */
+  country?: string;
 }
+
+/** Calling codes of the countries the tests buy in (+1: NANP, listed under US and CA alike). */
+const CALLING_CODES: [string, string][] = [
+  ["+44", "GB"],
+  ["+49", "DE"],
+  ["+39", "IT"],
+  ["+45", "DK"],
+  ["+61", "AU"],
+  ["+1", "US"],
+];
+
+export const countryOf = (s: Stock): string => s.country ?? CALLING_CODES.find(([cc]) => s.number.startsWith(cc))?.[1] ?? "US";
+/** Whether a stock number is one of a country's: a +1 number is found by a US or a CA search. */
+const inCountry = (s: Stock, country: string) => countryOf(s) === country || (countryOf(s) === "US" && !s.country && country === "CA");
 
 /** `answer` makes its Response when used: a Response belongs to the object whose request made it. */
 export type Fault = { match: (req: Seen) => boolean; answer: (() => Response) | "lost" };
@@ -70,6 +88,19 @@ abstract class FakeProvider {
   }
 }
 
+/**
+ * A parameter of IncomingPhoneNumbers create, by the name the Twilio SDK sends (it capitalises its
+ * option names: addressSid → AddressSid): a name the SDK does not have fails the typecheck.
+ */
+type TwilioBuyParam = Capitalize<keyof IncomingPhoneNumberListInstanceCreateOptions>;
+const twilioParam = (form: URLSearchParams, name: TwilioBuyParam) => form.get(name);
+
+/**
+ * What Twilio wants with a purchase in a regulated country (its Regulatory Guidelines: GB and DE
+ * local numbers need an Address and an approved Bundle of the end user).
+ */
+export const TWILIO_REGULATED: Record<string, ("AddressSid" | "BundleSid")[]> = { GB: ["AddressSid", "BundleSid"], DE: ["AddressSid", "BundleSid"] };
+
 export const TWILIO_SID = `AC${"0123456789abcdef".repeat(2)}`;
 export const TWILIO_TOKEN = "twilio-auth-token-0123456789";
 
@@ -79,11 +110,15 @@ interface TwilioNumber {
   friendly_name: string;
   voice_url: string | null;
   status_callback: string | null;
+  address_sid: string | null;
+  bundle_sid: string | null;
 }
 
 export class FakeTwilio extends FakeProvider {
   host = "api.twilio.com";
   owned = new Map<string, TwilioNumber>();
+  /** The regulated countries and the purchase parameters each needs (TWILIO_REGULATED unless a test changes it). */
+  regulated: Record<string, ("AddressSid" | "BundleSid")[]> = { ...TWILIO_REGULATED };
   private seq = 0;
 
   private resource(n: TwilioNumber) {
@@ -96,6 +131,9 @@ export class FakeTwilio extends FakeProvider {
       voice_method: "POST",
       status_callback: n.status_callback,
       status_callback_method: "POST",
+      address_sid: n.address_sid,
+      bundle_sid: n.bundle_sid,
+      address_requirements: this.regulated[countryOf(n.stock)] ? "local" : "none",
       capabilities: { voice: true, sms: true, mms: true, fax: false },
       api_version: "2010-04-01",
       date_created: "Thu, 30 Jul 2015 23:19:04 +0000",
@@ -122,7 +160,7 @@ export class FakeTwilio extends FakeProvider {
       const nanp = search[1] === "US" || search[1] === "CA";
       const contains = q.get("Contains");
       const list = this.inventory
-        .filter((s) => s.type === type)
+        .filter((s) => s.type === type && inCountry(s, search[1]!))
         .filter((s) => !nanp || !q.get("AreaCode") || s.number.startsWith(`+1${q.get("AreaCode")}`))
         .filter((s) => !contains || (contains.startsWith("+") ? s.number.startsWith(contains) : s.number.includes(contains)))
         .filter((s) => !q.get("InLocality") || s.locality === q.get("InLocality"))
@@ -142,7 +180,7 @@ export class FakeTwilio extends FakeProvider {
           region: s.region,
           postal_code: "94703",
           iso_country: search[1],
-          address_requirements: "none",
+          address_requirements: this.regulated[search[1]!] ? "local" : "none",
           beta: false,
           capabilities: { voice: true, SMS: true, MMS: true },
         })),
@@ -156,7 +194,10 @@ export class FakeTwilio extends FakeProvider {
     }
     if (path === `${base}/IncomingPhoneNumbers.json` && req.method === "POST") {
       const f = new URLSearchParams(req.body);
-      const stock = this.take(f.get("PhoneNumber") ?? "");
+      const wanted = this.inventory.find((s) => s.number === twilioParam(f, "PhoneNumber"));
+      const refused = wanted ? this.regulatoryRefusal(wanted, f) : null;
+      if (refused) return refused;
+      const stock = this.take(twilioParam(f, "PhoneNumber") ?? "");
       if (!stock) {
         return json(
           { code: 21422, message: "PhoneNumber requested is not available", more_info: "https://www.twilio.com/docs/errors/21422", status: 400 },
@@ -167,9 +208,11 @@ export class FakeTwilio extends FakeProvider {
       const n: TwilioNumber = {
         sid,
         stock,
-        friendly_name: f.get("FriendlyName") ?? stock.number,
-        voice_url: f.get("VoiceUrl"),
-        status_callback: f.get("StatusCallback"),
+        friendly_name: twilioParam(f, "FriendlyName") ?? stock.number,
+        voice_url: twilioParam(f, "VoiceUrl"),
+        status_callback: twilioParam(f, "StatusCallback"),
+        address_sid: twilioParam(f, "AddressSid"),
+        bundle_sid: twilioParam(f, "BundleSid"),
       };
       this.owned.set(sid, n);
       return json(this.resource(n), 201);
@@ -194,7 +237,34 @@ export class FakeTwilio extends FakeProvider {
   numbers(): string[] {
     return [...this.owned.values()].map((n) => n.stock.number);
   }
+
+  /**
+   * A purchase in a regulated country without what it needs, refused as Twilio refuses it: 21631
+   * (https://www.twilio.com/docs/api/errors/21631, "you are now required to pass in an AddressSid")
+   * before 21649, the code Twilio's changelog gives a purchase without a compliant BundleSid (its
+   * message here is ours: the error page's text was not at hand). Nothing is bought.
+   */
+  private regulatoryRefusal(stock: Stock, f: URLSearchParams): Response | null {
+    const needs = this.regulated[countryOf(stock)] ?? [];
+    if (needs.includes("AddressSid") && !/^AD[0-9a-fA-F]{32}$/.test(twilioParam(f, "AddressSid") ?? "")) {
+      return json({ code: 21631, message: "Phone Number Requires an Address", more_info: "https://www.twilio.com/docs/errors/21631", status: 400 }, 400);
+    }
+    if (needs.includes("BundleSid") && !/^BU[0-9a-fA-F]{32}$/.test(twilioParam(f, "BundleSid") ?? "")) {
+      return json({ code: 21649, message: "Phone Number Requires a Bundle", more_info: "https://www.twilio.com/docs/errors/21649", status: 400 }, 400);
+    }
+    return null;
+  }
 }
+
+/** A number order's body, typed by the Telnyx SDK's create parameters (a field it does not have fails the typecheck). */
+type TelnyxOrderBody = NumberOrderCreateParams & { phone_numbers: NumberOrderCreateParams.PhoneNumber[] };
+
+/**
+ * The countries where Telnyx takes a number order only with a fulfilled requirement group
+ * ("mandatory ... when placing a number order": CH, DK, IT, NO, PT, SE;
+ * https://developers.telnyx.com/docs/numbers/phone-numbers/requirement-groups).
+ */
+export const TELNYX_GROUP_REQUIRED = ["CH", "DK", "IT", "NO", "PT", "SE"];
 
 export const TELNYX_KEY = "KEY0123456789ABCDEF_telnyx";
 /** The error code of a number order for a number no longer available (see worker/numbers/telnyx-errors.ts). */
@@ -239,6 +309,8 @@ export class FakeTelnyx extends FakeProvider {
     data: Record<string, unknown>;
     lines: { id: string; line: Record<string, unknown>; canceled?: boolean }[];
   }[] = [];
+  /** Countries whose orders need a requirement group per number (TELNYX_GROUP_REQUIRED unless a test changes it). */
+  groupRequired = new Set(TELNYX_GROUP_REQUIRED);
   /** Numbers whose pending sub number order was canceled (never billed; back in the inventory). */
   canceled: string[] = [];
   private seq = 0;
@@ -266,6 +338,7 @@ export class FakeTelnyx extends FakeProvider {
       const type = { local: "local", toll_free: "tollfree", mobile: "mobile", national: "national" }[q.get("filter[phone_number_type]") ?? "local"];
       const match = (s: Stock) =>
         s.type === type &&
+        inCountry(s, q.get("filter[country_code]") ?? "US") &&
         (!q.get("filter[national_destination_code]") || s.number.startsWith(`+1${q.get("filter[national_destination_code]")}`)) &&
         (!q.get("filter[locality]") || s.locality === q.get("filter[locality]")) &&
         (!q.get("filter[administrative_area]") || s.region === q.get("filter[administrative_area]"));
@@ -283,7 +356,7 @@ export class FakeTelnyx extends FakeProvider {
           region_information: [
             { region_type: "rate_center", region_name: s.locality.toUpperCase() },
             { region_type: "state", region_name: s.region },
-            { region_type: "country_code", region_name: "US" },
+            { region_type: "country_code", region_name: countryOf(s) },
           ],
           cost_information: { upfront_cost: "1.00", monthly_cost: "1.00", currency: "USD" },
           features: [{ name: "voice" }, { name: "sms" }],
@@ -292,9 +365,27 @@ export class FakeTelnyx extends FakeProvider {
       });
     }
     if (path === "/v2/number_orders" && req.method === "POST") {
-      const body = JSON.parse(req.body) as { phone_numbers: { phone_number: string }[]; connection_id?: string; customer_reference?: string };
+      const body = JSON.parse(req.body) as TelnyxOrderBody;
       const wanted = body.phone_numbers.map((p) => p.phone_number);
       const stocks = wanted.map((w) => this.inventory.find((s) => s.number === w) ?? this.nearby.find((s) => s.number === w));
+      const ungrouped = body.phone_numbers.findIndex((p, i) => stocks[i] && this.groupRequired.has(countryOf(stocks[i])) && !p.requirement_group_id);
+      if (ungrouped >= 0) {
+        // Telnyx documents that the group is required there, not the answer without one: its error
+        // envelope with 10004 "Missing required parameter", the pointer naming the field.
+        return json(
+          {
+            errors: [
+              {
+                code: "10004",
+                title: "Missing required parameter",
+                detail: `A fulfilled requirement group is required to order ${countryOf(stocks[ungrouped]!)} numbers`,
+                source: { pointer: `/phone_numbers/${ungrouped}/requirement_group_id` },
+              },
+            ],
+          },
+          422,
+        );
+      }
       const gone = wanted.findIndex((_w, i) => !stocks[i]);
       if (gone >= 0) {
         // Telnyx's error envelope: the code says why, the pointer which number.
@@ -332,6 +423,7 @@ export class FakeTelnyx extends FakeProvider {
           id: crypto.randomUUID(),
           record_type: "number_order_phone_number",
           phone_number: s!.number,
+          requirement_group_id: body.phone_numbers.find((p) => p.phone_number === s!.number)?.requirement_group_id ?? null,
           regulatory_requirements: pending ? [{ requirement_id: "2e0c523c-004a-40f0-a88c-a0961acd9c20", field_type: "document" }] : [],
           requirements_met: !pending,
           status: pending ? "pending" : "success",

@@ -525,7 +525,8 @@ describe("area codes outside the US and Canada", () => {
         country: "GB",
         destinations: ["+44 161 496 0999"],
         isDefault: true,
-        order: { country: "GB", areaCode: "161", quantity: 2 },
+        // GB numbers need an Address and a Bundle at Twilio (numbers-regulatory.test.ts).
+        order: { country: "GB", areaCode: "161", quantity: 2, regulatory: { addressSid: `AD${"0".repeat(32)}`, bundleSid: `BU${"0".repeat(32)}` } },
       },
     });
     expect(r.status).toBe(201);
