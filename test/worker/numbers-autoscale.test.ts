@@ -209,7 +209,7 @@ describe("numbers are paid by the month", () => {
 describe("a grow the provider refuses", () => {
   it("is told once per failed order with the provider's reason, and tried again after a backoff that doubles, not at every check", async () => {
     const { acct, twilio, net } = await scaledWorld({ min: 3, max: 10, target: 0.01, cooldownMinutes: 20 });
-    // Twilio's 21631: the country's numbers need an address (a number request has none to give).
+    // Twilio's 21631: the country's numbers need an address (the numbers request gave no regulatory.addressSid).
     const refusal = { code: 21631, message: "Phone Number Requires an Address but the 'AddressSid' parameter was empty.", status: 400 };
     twilio.faults.push(
       ...Array.from({ length: 100 }, () => ({

@@ -394,8 +394,21 @@ describe("orders and autoscale", () => {
       "POST",
       "/v1/pools/{id}/numbers",
       "/v1/pools/ads/numbers",
-      { key, body: { order: { country: "US", areaCode: "510", quantity: 1 } }, headers: { "Idempotency-Key": "probe-1" } },
+      {
+        key,
+        // With a regulatory id: the order's view shows it (US numbers need none; Twilio takes an Address all the same).
+        body: { order: { country: "US", areaCode: "510", quantity: 1, regulatory: { addressSid: `AD${"0".repeat(32)}` } } },
+        headers: { "Idempotency-Key": "probe-1" },
+      },
       "order",
+    );
+    expect(more.json?.order?.request?.regulatory).toEqual({ addressSid: `AD${"0".repeat(32)}` });
+    await hit(
+      "POST",
+      "/v1/pools/{id}/numbers",
+      "/v1/pools/ads/numbers",
+      { key, body: { order: { country: "US", quantity: 1, regulatory: { requirementGroupId: "a4b201f9-8646-4e54-a7d2-b2e403eeaf8c" } } } },
+      "another provider's regulatory id",
     );
     await hit(
       "POST",
@@ -408,7 +421,13 @@ describe("orders and autoscale", () => {
     await hit("GET", "/v1/pools/{id}/autoscale", "/v1/pools/ads/autoscale", { key }, "unset");
     await hit("PUT", "/v1/pools/{id}/autoscale", "/v1/pools/ads/autoscale", {
       key,
-      body: { numbers: { country: "US", areaCode: "510" }, min: 2, max: 5, target: 0.05, cooldownMinutes: 60 },
+      body: {
+        numbers: { country: "US", areaCode: "510", regulatory: { bundleSid: `BU${"0".repeat(32)}` } },
+        min: 2,
+        max: 5,
+        target: 0.05,
+        cooldownMinutes: 60,
+      },
     });
     await runDurableObjectAlarm(accountStub(acct.accountId));
     await hit("GET", "/v1/pools/{id}/autoscale", "/v1/pools/ads/autoscale", { key }, "set");
