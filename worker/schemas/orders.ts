@@ -59,6 +59,7 @@ export const RegulatorySchema = z
   .strict()
   .refine((r) => Object.values(r).some((v) => v !== undefined), "give at least one id (addressSid, bundleSid, or requirementGroupId)")
   .openapi("NumberRegulatory", {
+    minProperties: 1,
     description:
       "What the carrier requires to sell numbers of the country (most countries outside the US and Canada), set up in its console first: Twilio's addressSid and/or bundleSid, or Telnyx's requirementGroupId; only the fields of the order's provider (else 400 invalid_number_request). A bundle or requirement group covers one country and number type: a toll-free fallback's numbers are bought with the same ids, which the carrier may refuse.",
   });
