@@ -195,9 +195,27 @@ function dialXml(plan: CallPlan, ctx: RenderContext): string {
   return `<Response>${disclosure}${stepXml(plan, ctx)}</Response>`;
 }
 
+/**
+ * Whether a callback's `DialCallStatus` is a Dial's result. It is on the Dial's `action` (our
+ * `next` URL, where the route settles it against the attempt: a press-1 Dial nobody accepted is no
+ * answer). Telnyx's status callback for the call repeats the last Dial's `DialCallStatus` and
+ * `DialCallDuration` (its TexmlCallCompletedWebhook,
+ * https://developers.telnyx.com/api-reference/callbacks/texml-call-completed) and is marked
+ * `CallbackSource=call-progress-events` ("On Status Callbacks, this value is always
+ * call-progress-events", https://developers.telnyx.com/docs/voice/programmable-voice/texml-verbs/hangup).
+ * Read as the Dial's, that echo names no attempt, so an agent who picked up, heard the press-1
+ * prompt and hung up ("completed", with the seconds they listened) would replace the attempt's
+ * settled no-answer with an answer and talk time: there it is the call's report (`CallStatus`).
+ */
+function isDialResult(fields: Fields, req: VoiceRequest): boolean {
+  if (fields.DialCallStatus === undefined || fields.DialCallStatus === "") return false;
+  const statusCallback = String(fields.CallbackSource ?? "").trim() === "call-progress-events";
+  return !statusCallback || new URL(req.url).pathname.endsWith("/next");
+}
+
 /** A TwiML-family status / dial-action callback: `DialCallStatus` (the forwarded leg) or `CallStatus` (the call). */
-function twimlStatus(fields: Fields): ReturnType<typeof report> {
-  const dial = fields.DialCallStatus !== undefined && fields.DialCallStatus !== "";
+function twimlStatus(fields: Fields, req: VoiceRequest): ReturnType<typeof report> {
+  const dial = isDialResult(fields, req);
   return report(fields, { id: "CallSid", status: dial ? "DialCallStatus" : "CallStatus" }, (status): Omit<StatusReport, "callId" | "status"> => {
     const { outcome, ended } = twilioOutcome(status);
     const talk = seconds(dial ? fields.DialCallDuration : fields.CallDuration);
@@ -218,7 +236,7 @@ function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Ad
     verify,
     fields: requestFields,
     inbound: (fields, now) => nativeInbound(fields, now, { id: "CallSid", to: "To", from: "From" }),
-    status: (fields) => twimlStatus(fields),
+    status: (fields, req) => twimlStatus(fields, req),
     whisperCall: (_fields, req) => callParam(req),
     answer: (plan, ctx): Reply => xmlReply(dialXml(plan, ctx)),
     whisper: (text, confirm) =>

@@ -1,0 +1,297 @@
+/**
+ * The route scenarios that decide what is uploaded as a conversion, per provider, each through the
+ * real callback routes signed as the provider signs and sending what its documentation says it
+ * sends: press 1 declined (the agent hangs up, or a voicemail box takes the agent's phone), press 1
+ * accepted, a whisper only, a simultaneous ring, a failover. Plivo's are in routing.test.ts.
+ *
+ * Twilio family (Twilio, SignalWire cXML, Telnyx TeXML): `<Number url>` runs the whisper (and the
+ * press-1 Gather) on the agent's leg "after they answer, but before the parties are connected"
+ * (https://www.twilio.com/docs/voice/twiml/number#attributes-url; SignalWire's Number noun and
+ * Telnyx's TeXML say the same). A Gather that times out with no digit requests nothing (Twilio's
+ * `actionOnEmptyResult` defaults to false) and falls through to `<Hangup/>`. The Dial's `action`
+ * then gets `DialCallStatus` / `DialCallDuration`, the dialed call's length from its pick-up; none
+ * of them documents which word a dial whose only pick-up was screened out gets, so both are sent.
+ * Vonage: `connect` rings one endpoint with no accept-by-keypress, so a ring and press 1 are
+ * refused for its pools (routing.test.ts); its whisper (`onAnswer`) and failover are here.
+ */
+import { describe, expect, it } from "vitest";
+import { getCall, T0 } from "./calls-helpers";
+import { api, createAccount, freshNumbers, useTestClock } from "./helpers";
+import { elements, inboundFields, nativeId, providerWorld, send, signed, xml } from "./voice-helpers";
+
+const A = "+12127365101";
+const B = "+12127365102";
+const C = "+12127365103";
+const CALLER = "+13105550123";
+
+useTestClock(T0);
+
+type Twiml = "twilio" | "signalwire" | "telnyx";
+const TWIML: Twiml[] = ["twilio", "signalwire", "telnyx"];
+type World = Awaited<ReturnType<typeof providerWorld>>;
+
+const post = async (p: Twiml | "vonage", w: World, url: string, fields: Record<string, string>) =>
+  send(await signed(p, w.keys, url, fields, Date.now(), { get: false }));
+
+async function inbound(p: Twiml | "vonage", w: World) {
+  const id = nativeId(p);
+  const res = await send(await signed(p, w.keys, w.base, inboundFields(p, id, w.tracking[0]!, CALLER), Date.now()));
+  expect(res.status, res.text).toBe(200);
+  return { id, text: res.text };
+}
+
+/** A TwiML answer: the Dial's numbers, action, the numbers' url and statusCallback, what it says. */
+function dialOf(text: string) {
+  const doc = xml(text);
+  const numbers = elements(doc, "Number");
+  return {
+    targets: numbers.map((n) => n.textContent!),
+    action: elements(doc, "Dial")[0]?.getAttribute("action") ?? null,
+    url: numbers[0]?.getAttribute("url") ?? null,
+    answered: numbers[0]?.getAttribute("statusCallback") ?? null,
+    said: elements(doc, "Say").map((e) => e.textContent!),
+    records: elements(doc, "Record").length,
+  };
+}
+
+/** The agent's leg as it requests the Number url or the Gather action: its own call, to the agent. */
+const agentLeg = (p: Twiml, parent: string, agent: string, extra: Record<string, string> = {}) => ({
+  CallSid: nativeId(p),
+  ParentCallSid: parent,
+  From: CALLER,
+  To: agent,
+  Called: agent,
+  Direction: "outbound-dial",
+  CallStatus: "in-progress",
+  ...extra,
+});
+
+/** The Dial action: the dialed call ended with `status`, `secs` after its pick-up. */
+const dialAction = (p: Twiml, id: string, status: string, secs: number) => ({
+  CallSid: id,
+  From: CALLER,
+  CallStatus: "in-progress",
+  DialCallSid: nativeId(p),
+  DialCallStatus: status,
+  DialCallDuration: String(secs),
+});
+
+/**
+ * The number's own status callback: the caller's call ended after `secs`. Telnyx's carries the last
+ * Dial's result too (its TexmlCallCompletedWebhook: `DialCallStatus`, `DialCallDuration`,
+ * `DialCallSid`, `CallbackSource: call-progress-events`; developers.telnyx.com/api-reference/
+ * callbacks/texml-call-completed); Twilio's status callback parameters have no Dial fields.
+ */
+const callEnded = (p: Twiml, id: string, to: string, secs: number, dial: [string, number]) => ({
+  CallSid: id,
+  From: CALLER,
+  To: to,
+  CallStatus: "completed",
+  CallDuration: String(secs),
+  ...(p === "telnyx"
+    ? { CallbackSource: "call-progress-events", DialCallSid: nativeId(p), DialCallStatus: dial[0], DialCallDuration: String(dial[1]), HangupSource: "caller" }
+    : {}),
+});
+
+const pressOne = {
+  start: "m",
+  lists: {
+    m: [
+      { type: "ring", to: [A, B], confirm: true, whisper: true },
+      { type: "voicemail", greeting: "Leave a message", maxSeconds: 60 },
+    ],
+  },
+};
+
+describe.each(TWIML)("%s", (p) => {
+  // (1) and (6): the agent, or a voicemail box that answers the agent's phone, hears the prompt and
+  // never presses 1; nothing reaches our confirm URL; the Dial ends with a word we cannot rely on.
+  it.each([
+    ["the agent hangs up without pressing 1", "completed", 9],
+    ["the agent hangs up without pressing 1", "no-answer", 0],
+    ["a voicemail box answers the agent's phone and records the prompt", "completed", 35],
+  ])("press 1: %s (DialCallStatus %s): not answered, no talk time, nobody answeredBy, the next step (voicemail) follows", async (_, status, secs) => {
+    const w = await providerWorld(p, { provider: p, route: pressOne });
+    const { id, text } = await inbound(p, w);
+    const dial = dialOf(text);
+    expect(dial.targets).toEqual([A, B]);
+    const gather = elements(xml((await post(p, w, dial.url!, agentLeg(p, id, A))).text), "Gather")[0]!;
+    expect(gather.getAttribute("action")).toContain("/confirm?");
+    const next = dialOf((await post(p, w, dial.action!, dialAction(p, id, status, secs))).text);
+    expect(next).toMatchObject({ targets: [], said: ["Leave a message"], records: 1 });
+    let call = (await getCall(w.acct, id)).json;
+    expect(call).toMatchObject({ outcome: "no-answer", talkSeconds: 0, route: { answeredBy: null } });
+    expect(call.route.attempts[0]).toMatchObject({ step: 0, outcome: "no-answer" });
+    // The caller leaves a message and hangs up: the number's own report (Telnyx's with that Dial's
+    // result again) changes nothing.
+    const ended = await post(p, w, `${w.base}/status`, callEnded(p, id, w.tracking[0]!, 80, [status, secs]));
+    expect(ended.status).toBe(200);
+    call = (await getCall(w.acct, id)).json;
+    expect(call).toMatchObject({ outcome: "no-answer", talkSeconds: 0, route: { answeredBy: null } });
+  });
+
+  // (2)
+  it("press 1: B picks up and presses 1, talks 95 s: answered by B with the Dial's talk time, the route ends", async () => {
+    const w = await providerWorld(p, { provider: p, route: pressOne });
+    const { id, text } = await inbound(p, w);
+    const dial = dialOf(text);
+    const leg = agentLeg(p, id, B);
+    const confirm = elements(xml((await post(p, w, dial.url!, leg)).text), "Gather")[0]!.getAttribute("action")!;
+    const bridged = xml((await post(p, w, confirm, { ...leg, Digits: "1" })).text);
+    expect(bridged.documentElement!.childNodes.length).toBe(0);
+    const done = await post(p, w, dial.action!, dialAction(p, id, "completed", 95));
+    expect(dialOf(done.text).targets).toEqual([]);
+    await post(p, w, `${w.base}/status`, callEnded(p, id, w.tracking[0]!, 104, ["completed", 95]));
+    const call = (await getCall(w.acct, id)).json;
+    expect(call).toMatchObject({ outcome: "answered", talkSeconds: 95, route: { answeredBy: B } });
+    expect(call.route.attempts[0]).toMatchObject({ step: 0, outcome: "answered" });
+  });
+
+  // (3)
+  it("whisper only: the agent hears the source and is bridged; answered with the talk time", async () => {
+    const w = await providerWorld(p, {
+      provider: p,
+      route: {
+        start: "m",
+        lists: {
+          m: [
+            { type: "forward", to: A, whisper: true },
+            { type: "forward", to: B },
+          ],
+        },
+      },
+    });
+    const { id, text } = await inbound(p, w);
+    const dial = dialOf(text);
+    const whisper = xml((await post(p, w, dial.url!, agentLeg(p, id, A))).text);
+    expect(elements(whisper, "Gather")).toHaveLength(0);
+    expect(elements(whisper, "Say")).toHaveLength(1);
+    const done = await post(p, w, dial.action!, dialAction(p, id, "completed", 42));
+    expect(dialOf(done.text).targets).toEqual([]);
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 42, route: { answeredBy: A } });
+  });
+
+  // (4)
+  it("simultaneous ring: B's leg reports its answered event; the Dial completes: answered by B", async () => {
+    const w = await providerWorld(p, {
+      provider: p,
+      route: {
+        start: "m",
+        lists: {
+          m: [
+            { type: "ring", to: [A, B] },
+            { type: "forward", to: C },
+          ],
+        },
+      },
+    });
+    const { id, text } = await inbound(p, w);
+    const dial = dialOf(text);
+    expect(dial.answered).toContain("/answered?");
+    // Twilio's statusCallback parameters for the child leg: its own CallSid, the parent's, To.
+    expect((await post(p, w, dial.answered!, { ...agentLeg(p, id, B), CallbackSource: "call-progress-events" })).status).toBe(200);
+    const done = await post(p, w, dial.action!, dialAction(p, id, "completed", 95));
+    expect(dialOf(done.text).targets).toEqual([]);
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 95, route: { answeredBy: B } });
+  });
+
+  it("the Dial action (our next URL) is the attempt's result even marked as a status callback (CallbackSource)", async () => {
+    const w = await providerWorld(p, { provider: p, route: { start: "m", lists: { m: [{ type: "failover", to: [A, B] }] } } });
+    const { id, text } = await inbound(p, w);
+    const marked = { ...dialAction(p, id, "no-answer", 0), CallbackSource: "call-progress-events" };
+    expect(dialOf((await post(p, w, dialOf(text).action!, marked)).text).targets).toEqual([B]);
+    expect((await getCall(w.acct, id)).json.route.attempts[0]).toMatchObject({ step: 0, outcome: "no-answer" });
+  });
+
+  // (5)
+  it.each(["busy", "no-answer"])("failover: A %s, B answers and talks 95 s: answered by B", async (first) => {
+    const w = await providerWorld(p, {
+      provider: p,
+      route: { start: "m", lists: { m: [{ type: "failover", to: [A, B] }] } },
+    });
+    const { id, text } = await inbound(p, w);
+    const second = dialOf((await post(p, w, dialOf(text).action!, dialAction(p, id, first, 0))).text);
+    expect(second.targets).toEqual([B]);
+    const done = await post(p, w, second.action!, dialAction(p, id, "completed", 95));
+    expect(dialOf(done.text).targets).toEqual([]);
+    const call = (await getCall(w.acct, id)).json;
+    expect(call).toMatchObject({ outcome: "answered", talkSeconds: 95, route: { answeredBy: B } });
+    expect(call.route.attempts).toEqual([expect.objectContaining({ step: 0, outcome: first }), expect.objectContaining({ step: 1, outcome: "answered" })]);
+  });
+});
+
+describe("vonage", () => {
+  const p = "vonage";
+  /** An event on the connect's eventUrl: the forwarded leg's own uuid, the conversation's. */
+  const event = (id: string, leg: string, to: string, status: string, extra: Record<string, string> = {}) => ({
+    uuid: leg,
+    conversation_uuid: `CON-${id}`,
+    from: CALLER.slice(1),
+    to: to.slice(1),
+    status,
+    direction: "outbound",
+    timestamp: new Date(Date.now()).toISOString(),
+    ...extra,
+  });
+  const connectOf = (text: string) => (text ? (JSON.parse(text) as Record<string, any>[]) : []).find((a) => a.action === "connect");
+
+  // (3)
+  it("whisper only: started, ringing, answered, the onAnswer talk, completed (duration 42): answered by A", async () => {
+    const w = await providerWorld(p, {
+      provider: p,
+      route: {
+        start: "m",
+        lists: {
+          m: [
+            { type: "forward", to: A, whisper: true },
+            { type: "forward", to: B },
+          ],
+        },
+      },
+    });
+    const { id, text } = await inbound(p, w);
+    const connect = connectOf(text)!;
+    const next = connect.eventUrl[0];
+    for (const s of ["started", "ringing", "answered"]) expect((await post(p, w, next, event(id, "leg-a", A, s))).status).toBe(204);
+    const whisper = await send(await signed(p, w.keys, connect.endpoint[0].onAnswer.url, { uuid: "leg-a", conversation_uuid: `CON-${id}` }, Date.now()));
+    expect(JSON.parse(whisper.text)[0]).toMatchObject({ action: "talk" });
+    expect((await post(p, w, next, event(id, "leg-a", A, "completed", { duration: "42" }))).status).toBe(204);
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 42, route: { answeredBy: A } });
+  });
+
+  // (5)
+  it.each(["busy", "timeout", "rejected", "unanswered"])("failover: A %s, B answers and talks 95 s: answered by B", async (first) => {
+    const w = await providerWorld(p, { provider: p, route: { start: "m", lists: { m: [{ type: "failover", to: [A, B] }] } } });
+    const { id, text } = await inbound(p, w);
+    const next0 = connectOf(text)!.eventUrl[0];
+    await post(p, w, next0, event(id, "leg-a", A, "ringing"));
+    const second = connectOf((await post(p, w, next0, event(id, "leg-a", A, first))).text)!;
+    expect(second.endpoint[0].number).toBe(B.slice(1));
+    const next1 = second.eventUrl[0];
+    for (const s of ["started", "ringing", "answered"]) await post(p, w, next1, event(id, "leg-b", B, s));
+    await post(p, w, next1, event(id, "leg-b", B, "completed", { duration: "95" }));
+    const call = (await getCall(w.acct, id)).json;
+    expect(call).toMatchObject({ outcome: "answered", talkSeconds: 95, route: { answeredBy: B } });
+    expect(call.route.attempts[0]).toMatchObject({ step: 0, outcome: first === "busy" || first === "rejected" ? "busy" : "no-answer" });
+  });
+
+  // (1), (2), (4), (6)
+  it("a ring, with or without press 1, is refused for a Vonage pool (422): connect has no accept-by-keypress and rings one endpoint", async () => {
+    const acct = await createAccount();
+    for (const confirm of [true, false]) {
+      const r = await api("POST", "/v1/pools", {
+        key: acct.adminKey,
+        body: {
+          id: "v",
+          name: "V",
+          trackingNumbers: freshNumbers(1),
+          destinations: [A],
+          provider: "vonage",
+          route: { start: "t", lists: { t: [{ type: "ring", to: [A, B], confirm }] } },
+        },
+      });
+      expect(r.status).toBe(422);
+      expect(r.json.error.code).toBe("route_not_supported");
+    }
+  });
+});
