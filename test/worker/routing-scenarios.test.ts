@@ -15,7 +15,7 @@
  * refused for its pools (routing.test.ts); its whisper (`onAnswer`) and failover are here.
  */
 import { describe, expect, it } from "vitest";
-import { getCall, T0 } from "./calls-helpers";
+import { at, getCall, T0 } from "./calls-helpers";
 import { api, createAccount, freshNumbers, useTestClock } from "./helpers";
 import { elements, inboundFields, nativeId, providerWorld, send, signed, xml } from "./voice-helpers";
 
@@ -131,20 +131,40 @@ describe.each(TWIML)("%s", (p) => {
   });
 
   // (2)
-  it("press 1: B picks up and presses 1, talks 95 s: answered by B with the Dial's talk time, the route ends", async () => {
+  it("press 1: B picks up, listens 8 s, presses 1 and talks 95 s: answered by B, 95 s of talk (not the Dial's 103 from the pick-up)", async () => {
     const w = await providerWorld(p, { provider: p, route: pressOne });
     const { id, text } = await inbound(p, w);
     const dial = dialOf(text);
     const leg = agentLeg(p, id, B);
     const confirm = elements(xml((await post(p, w, dial.url!, leg)).text), "Gather")[0]!.getAttribute("action")!;
+    at(Date.now() + 8_000);
     const bridged = xml((await post(p, w, confirm, { ...leg, Digits: "1" })).text);
     expect(bridged.documentElement!.childNodes.length).toBe(0);
-    const done = await post(p, w, dial.action!, dialAction(p, id, "completed", 95));
+    // The Dial action comes when B hangs up; DialCallDuration is the dialed call's, from the pick-up.
+    at(Date.now() + 95_000);
+    const done = await post(p, w, dial.action!, dialAction(p, id, "completed", 103));
     expect(dialOf(done.text).targets).toEqual([]);
-    await post(p, w, `${w.base}/status`, callEnded(p, id, w.tracking[0]!, 104, ["completed", 95]));
+    await post(p, w, `${w.base}/status`, callEnded(p, id, w.tracking[0]!, 110, ["completed", 103]));
     const call = (await getCall(w.acct, id)).json;
     expect(call).toMatchObject({ outcome: "answered", talkSeconds: 95, route: { answeredBy: B } });
     expect(call.route.attempts[0]).toMatchObject({ step: 0, outcome: "answered" });
+    // A retry of the Dial action long after (the provider did not get our answer) changes nothing.
+    at(Date.now() + 600_000);
+    await post(p, w, dial.action!, dialAction(p, id, "completed", 103));
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 95 });
+  });
+
+  it("press 1 through a confirm URL without the pick-up time (handed out before it was added): the Dial's duration stands", async () => {
+    const w = await providerWorld(p, { provider: p, route: pressOne });
+    const { id, text } = await inbound(p, w);
+    const dial = dialOf(text);
+    const leg = agentLeg(p, id, B);
+    const confirm = new URL(elements(xml((await post(p, w, dial.url!, leg)).text), "Gather")[0]!.getAttribute("action")!);
+    confirm.searchParams.delete("heard");
+    at(Date.now() + 8_000);
+    await post(p, w, confirm.href, { ...leg, Digits: "1" });
+    await post(p, w, dial.action!, dialAction(p, id, "completed", 103));
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 103, route: { answeredBy: B } });
   });
 
   // (3)

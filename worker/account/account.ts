@@ -38,7 +38,7 @@ import { AUTOSCALE_MIGRATION } from "./autoscale";
 import { CallDesk } from "./call-desk";
 import { CALL_EVENTS_MIGRATION } from "./call-events";
 import { CALL_MONTHS_MIGRATION } from "./call-months";
-import { CALLS_CLICK_IDS_MIGRATION, CALLS_MIGRATION, CALLS_OUTCOME_MIGRATION, CALLS_ROUTE_MIGRATION } from "./call-schema";
+import { CALLS_CLICK_IDS_MIGRATION, CALLS_MIGRATION, CALLS_OUTCOME_MIGRATION, CALLS_PROMPT_MIGRATION, CALLS_ROUTE_MIGRATION } from "./call-schema";
 import { CLAIM_JOURNAL_MIGRATION, ClaimJournal } from "./claim-journal";
 import { CONVERSION_SETTINGS_MIGRATION, ConversionSettings } from "./conversion-settings";
 import { deliveryItem } from "./deliveries";
@@ -115,6 +115,8 @@ export const MIGRATIONS = [
   // How long the archive keeps calls; which archived day holds each archived call.
   `${SETTINGS_MIGRATIONS.archiveRetention}
    ${ARCHIVED_CALLS_MIGRATION}`,
+  // How long a press-1 agent was on the prompt (not talk time).
+  CALLS_PROMPT_MIGRATION,
 ];
 
 export type { VoiceSecrets };

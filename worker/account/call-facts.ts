@@ -105,6 +105,7 @@ export function buildCallRow(f: CallFacts): CallRow {
     route_log: "[]",
     answered_by: null,
     recording_url: null,
+    prompt_seconds: null,
   };
 }
 

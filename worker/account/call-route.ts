@@ -62,7 +62,12 @@ export class CallRouting {
    *   bridge named, on a number of that attempt; otherwise it says nothing of the outcome;
    * - a press-1 attempt that ended "answered" while nobody pressed 1 was not answered: it goes on
    *   to the next step (the provider's word for an agent who picked up and declined, or a voicemail
-   *   box that answered, is not documented to be a no-answer).
+   *   box that answered, is not documented to be a no-answer);
+   * - a press-1 attempt's talk time leaves out the seconds its agent was on the prompt
+   *   (`prompt_seconds`): the Dial's duration is the dialed call's, from the agent's pick-up
+   *   ("DialCallDuration: the duration, in seconds, of the dialed call", SignalWire's and Twilio's
+   *   Dial action parameters), so it also counts the prompt and the agent's decision, which a
+   *   conversion's `minSeconds` must not take for conversation.
    */
   settle(ref: RouteRef | null, report: StatusReport): StatusReport {
     const { ifBridged, ...r } = report;
@@ -71,6 +76,9 @@ export class CallRouting {
     const taker = a?.row.answered_by ?? null;
     if (ifBridged !== undefined && !(dial?.to.includes(ifBridged) && taker === ifBridged)) return { ...r, outcome: null, ended: false, talkSeconds: null };
     if (dial?.confirm && r.level === "dial" && r.ended && r.outcome === "answered" && taker === null) return { ...r, outcome: "no-answer", talkSeconds: 0 };
+    const prompt = dial?.confirm ? (a?.row.prompt_seconds ?? null) : null;
+    if (prompt !== null && r.level === "dial" && r.outcome === "answered" && r.talkSeconds !== null)
+      return { ...r, talkSeconds: Math.max(0, r.talkSeconds - prompt) };
     return r;
   }
 
@@ -88,12 +96,13 @@ export class CallRouting {
 
   /**
    * An agent pressed 1 on a press-1 attempt: the first of that attempt's numbers to do so gets the
-   * call and is recorded; a later one (or a number not rung by it) is refused, and hung up.
+   * call and is recorded, with the seconds they were on the prompt (`promptSeconds`, null: not
+   * known); a later one (or a number not rung by it) is refused, and hung up.
    */
-  accepted(ref: RouteRef | null, number: string | null): boolean {
+  accepted(ref: RouteRef | null, number: string | null, promptSeconds: number | null): boolean {
     const a = this.attempt(ref);
     if (a?.step.kind !== "dial" || !a.step.confirm || !number || !a.step.to.includes(number)) return false;
-    return this.calls.claimAnsweredBy(a.row.id, number);
+    return this.calls.claimAnsweredBy(a.row.id, number, promptSeconds);
   }
 
   /** The dial attempt whose agent leg this is (whisper or press 1), or null. */

@@ -63,6 +63,8 @@ export type CallRow = {
   route_log: string;
   answered_by: Text;
   recording_url: Text;
+  /** How long the agent who took a press-1 attempt listened to the prompt before pressing 1 (s). */
+  prompt_seconds: number | null;
 };
 
 /** What the call record keeps of its route: the plan (every later attempt is rendered from it) and why. */

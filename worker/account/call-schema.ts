@@ -43,6 +43,12 @@ export const CALLS_ROUTE_MIGRATION = `
   ALTER TABLE calls ADD COLUMN recording_url TEXT;
   CREATE INDEX calls_pool_caller ON calls (pool_id, caller, started_at);
   CREATE TABLE route_turns (key TEXT PRIMARY KEY, n INTEGER NOT NULL);`;
+/**
+ * How long the agent who took a press-1 attempt was on the prompt, from their pick-up to their
+ * keypress: the Dial's duration counts from the pick-up, so this is not talk time.
+ */
+export const CALLS_PROMPT_MIGRATION = `
+  ALTER TABLE calls ADD COLUMN prompt_seconds INTEGER;`;
 /** Every click id a visit can carry, the raw Google cookie values, the consent state, ad uploads. */
 export const CALLS_CLICK_IDS_MIGRATION = `
   ALTER TABLE calls ADD COLUMN gbraid TEXT;
@@ -66,6 +72,7 @@ export const CALL_LOG_MIGRATIONS: string[] = [
    ${CALLS_OUTCOME_MIGRATION}`,
   CALLS_CLICK_IDS_MIGRATION,
   CALLS_ROUTE_MIGRATION,
+  CALLS_PROMPT_MIGRATION,
 ];
 
 /** Every column of a row, in insert order. */
@@ -117,4 +124,5 @@ export const CALL_COLUMNS = [
   "route_log",
   "answered_by",
   "recording_url",
+  "prompt_seconds",
 ] as const satisfies readonly (keyof CallRow)[];

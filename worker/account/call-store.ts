@@ -73,8 +73,8 @@ export class CallStore {
    * Who took the call: the first to claim it keeps it (a late agent of a simultaneous ring, or a
    * repeated callback, changes nothing). True when `number` is the call's answerer now.
    */
-  claimAnsweredBy(id: string, number: string): boolean {
-    this.sql.exec("UPDATE calls SET answered_by = ? WHERE id = ? AND answered_by IS NULL", number, id);
+  claimAnsweredBy(id: string, number: string, promptSeconds: number | null = null): boolean {
+    this.sql.exec("UPDATE calls SET answered_by = ?, prompt_seconds = ? WHERE id = ? AND answered_by IS NULL", number, promptSeconds, id);
     return this.sql.exec<{ answered_by: string | null }>("SELECT answered_by FROM calls WHERE id = ?", id).toArray()[0]?.answered_by === number;
   }
 

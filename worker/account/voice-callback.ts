@@ -148,17 +148,32 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     remember();
     // The agent's keypress: only an attempt that asks for it can be accepted, by the first of its
     // agents to press 1 (the agent leg's called number); anyone later is hung up.
-    const accepted = adapter.confirmed(fields.value) && deps.desk.routing.accepted(ref, adapter.answeredBy(fields.value));
+    const accepted = adapter.confirmed(fields.value) && deps.desk.routing.accepted(ref, adapter.answeredBy(fields.value), promptSeconds(req.url, now));
     return ok(adapter.confirmReply(accepted));
   }
   remember();
   const whisper = deps.desk.agents.whisperText(ref);
   if (whisper === null) console.warn("voice: whisper for no whispered call of this account", { account: deps.account.id, provider, call: ref?.callId });
-  const confirm = whisper?.confirm ? { url: routeUrlFor(base, ref!) } : null;
+  const confirm = whisper?.confirm ? { url: routeUrlFor(base, ref!, now) } : null;
   return ok(adapter.whisper(whisper?.text ?? "Untracked call", confirm));
 }
 
-/** The confirm URL of the attempt a whisper leg belongs to. */
-function routeUrlFor(base: string, ref: RouteRef): string {
-  return routeUrl({ base, callId: ref.callId }, "confirm", ref.step ?? 0);
+/**
+ * The confirm URL of the attempt a whisper leg belongs to, with when the agent picked up (`heard`,
+ * ms): the provider requests the whisper as the agent answers and waits for it, as it waits for the
+ * confirm, so the two requests bound the seconds the agent was on the prompt. The URL is signed by
+ * the provider like every callback of ours.
+ */
+function routeUrlFor(base: string, ref: RouteRef, now: number): string {
+  const url = new URL(routeUrl({ base, callId: ref.callId }, "confirm", ref.step ?? 0));
+  url.searchParams.set("heard", String(now));
+  return url.href;
+}
+
+/** The seconds from the whisper to the keypress (whole, at most 10 minutes), or null. */
+function promptSeconds(url: string, now: number): number | null {
+  const heard = new URL(url).searchParams.get("heard");
+  if (heard === null || !/^\d{1,15}$/.test(heard)) return null;
+  const secs = Math.floor((now - Number(heard)) / 1000);
+  return secs >= 0 && secs <= 600 ? secs : null;
 }
