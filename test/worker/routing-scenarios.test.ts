@@ -167,6 +167,23 @@ describe.each(TWIML)("%s", (p) => {
     expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 103, route: { answeredBy: B } });
   });
 
+  it("press 1 with no Dial result at all (the caller hangs up during the prompt): the call's own completed is not an answer unless someone pressed 1", async () => {
+    const route = { start: "m", lists: { m: [{ type: "ring", to: [A, B], confirm: true }] } };
+    const declined = await providerWorld(p, { provider: p, route });
+    const one = await inbound(p, declined);
+    await post(p, declined, dialOf(one.text).url!, agentLeg(p, one.id, A));
+    await post(p, declined, `${declined.base}/status`, callEnded(p, one.id, declined.tracking[0]!, 40, ["completed", 6]));
+    expect((await getCall(declined.acct, one.id)).json).toMatchObject({ outcome: "no-answer", talkSeconds: 0, route: { answeredBy: null } });
+
+    const taken = await providerWorld(p, { provider: p, route });
+    const two = await inbound(p, taken);
+    const leg = agentLeg(p, two.id, B);
+    const confirm = elements(xml((await post(p, taken, dialOf(two.text).url!, leg)).text), "Gather")[0]!.getAttribute("action")!;
+    await post(p, taken, confirm, { ...leg, Digits: "1" });
+    await post(p, taken, `${taken.base}/status`, callEnded(p, two.id, taken.tracking[0]!, 120, ["completed", 100]));
+    expect((await getCall(taken.acct, two.id)).json).toMatchObject({ outcome: "answered", route: { answeredBy: B } });
+  });
+
   // (3)
   it("whisper only: the agent hears the source and is bridged; answered with the talk time", async () => {
     const w = await providerWorld(p, {

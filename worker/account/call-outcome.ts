@@ -9,7 +9,7 @@ import type { Call } from "../schemas/calls";
 import type { AdPlatform } from "../schemas/conversions";
 import type { Provider, StatusReport } from "../voice/providers/types";
 import type { CallEvents } from "./call-events";
-import { type CallRow, conversionsOf } from "./call-row";
+import { type CallRow, conversionsOf, takenOf } from "./call-row";
 import type { CallStore } from "./call-store";
 import { callView } from "./call-view";
 import type { ConversionSetup } from "./conversion-settings";
@@ -33,6 +33,20 @@ export interface OutcomeParts {
   schedule: () => Promise<void>;
   /** Calls erased lately: their reports are not kept (erased-calls.ts). */
   erased: ErasedCalls;
+}
+
+/**
+ * A call whose every dial attempt asks for press 1 and nobody pressed it (no `answered_by`): the
+ * call's own report says "completed" with its whole length because the provider answered the
+ * caller, and only the Dial's result (settled against the route, CallRouting.settle) says whether
+ * an agent took it. Without that result (the provider documents none for a screened-out leg, and
+ * the Dial action may not come when the caller hangs up during the prompt) the call was not
+ * answered: an agent who picked up and never pressed 1, or a voicemail box, never had it.
+ */
+function pressOneUnaccepted(row: CallRow): boolean {
+  if (row.answered_by) return false;
+  const dials = (takenOf(row)?.plan.steps ?? []).filter((s) => s.kind === "dial");
+  return dials.length > 0 && dials.every((s) => s.kind === "dial" && s.confirm);
 }
 
 export class CallOutcomes {
@@ -61,8 +75,10 @@ export class CallOutcomes {
   /** Recompute a stored call's outcome from its reports; once it has ended, queue (or refresh) call.completed. */
   merge(acct: DeskAccount, row: CallRow, now: number): void {
     const { calls, outbox } = this.p;
-    // A plan that dials nobody (a hang-up, a closed-hours message, a voicemail) is never answered.
-    const o = this.p.events.outcomeOf(row.id, row.routed_to !== null ? null : row.action === "hangup" ? "failed" : "no-answer");
+    // A plan that dials nobody (a hang-up, a closed-hours message, a voicemail) is never answered;
+    // nor one whose every dial asks for press 1 while nobody pressed it.
+    const unattended = row.routed_to === null ? (row.action === "hangup" ? "failed" : "no-answer") : pressOneUnaccepted(row) ? "no-answer" : null;
+    const o = this.p.events.outcomeOf(row.id, unattended);
     calls.setOutcome(row.id, o);
     if (!o.ended || o.outcome === null) return;
     const view = callView({ ...row, outcome: o.outcome, talk_seconds: o.talkSeconds, ended_at: o.endedAt }, []);
