@@ -21,6 +21,16 @@ import { elements, inboundFields, nativeId, providerWorld, send, signed, xml } f
 
 const A = "+12127365101";
 const B = "+12127365102";
+/** A whisper to A (no press 1), then B. */
+const WHISPER_TO_A_THEN_B = {
+  start: "m",
+  lists: {
+    m: [
+      { type: "forward", to: A, whisper: true },
+      { type: "forward", to: B },
+    ],
+  },
+};
 const C = "+12127365103";
 const CALLER = "+13105550123";
 
@@ -186,18 +196,7 @@ describe.each(TWIML)("%s", (p) => {
 
   // (3)
   it("whisper only: the agent hears the source and is bridged; answered with the talk time", async () => {
-    const w = await providerWorld(p, {
-      provider: p,
-      route: {
-        start: "m",
-        lists: {
-          m: [
-            { type: "forward", to: A, whisper: true },
-            { type: "forward", to: B },
-          ],
-        },
-      },
-    });
+    const w = await providerWorld(p, { provider: p, route: WHISPER_TO_A_THEN_B });
     const { id, text } = await inbound(p, w);
     const dial = dialOf(text);
     const whisper = xml((await post(p, w, dial.url!, agentLeg(p, id, A))).text);
@@ -274,18 +273,7 @@ describe("vonage", () => {
 
   // (3)
   it("whisper only: started, ringing, answered, the onAnswer talk, completed (duration 42): answered by A", async () => {
-    const w = await providerWorld(p, {
-      provider: p,
-      route: {
-        start: "m",
-        lists: {
-          m: [
-            { type: "forward", to: A, whisper: true },
-            { type: "forward", to: B },
-          ],
-        },
-      },
-    });
+    const w = await providerWorld(p, { provider: p, route: WHISPER_TO_A_THEN_B });
     const { id, text } = await inbound(p, w);
     const connect = connectOf(text)!;
     const next = connect.eventUrl[0];
