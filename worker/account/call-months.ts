@@ -215,7 +215,7 @@ export class CallMonths {
    * retention), a thousand a run; true when more are due. An archive found empty needs no more upkeep.
    */
   async pruneArchived(accountId: string, now: number, retentionDays: number, archiveDays: number | null): Promise<boolean> {
-    if (archiveDays === null || !this.sql.exec("SELECT 1 FROM meta WHERE key = 'archived'").toArray().length) return false;
+    if (archiveDays === null || !this.archiveToLookAt()) return false;
     const before = new Date(startOfDay(now - (retentionDays + archiveDays) * DAY_MS)).toISOString().slice(0, 10);
     const { through, more, empty } = await pruneArchive(this.env.ARCHIVE, accountId, before);
     if (through) this.archived.forgetThrough(through);
@@ -228,10 +228,15 @@ export class CallMonths {
     this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('archived', '1')");
   }
 
+  /** Whether the archive may hold days for upkeep to look after. */
+  private archiveToLookAt(): boolean {
+    return this.sql.exec("SELECT 1 FROM meta WHERE key = 'archived'").toArray().length > 0;
+  }
+
   /** Whether upkeep has anything to look after: calls here or in logs, outbox rows that are done, the archive. */
   private hasWork(): boolean {
     return (
-      this.sql.exec("SELECT 1 FROM meta WHERE key = 'archived'").toArray().length > 0 ||
+      this.archiveToLookAt() ||
       this.sql.exec("SELECT 1 FROM calls LIMIT 1").toArray().length > 0 ||
       this.sql.exec("SELECT 1 FROM call_months LIMIT 1").toArray().length > 0 ||
       this.sql.exec("SELECT 1 FROM outbox WHERE status <> 'pending' LIMIT 1").toArray().length > 0

@@ -127,13 +127,14 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     // Who took the call first (Plivo: the leg `connected` names), then the report: Plivo's Dial
     // callbackUrl also brings the bridge and each B leg's hangup (talk time, counted only for the
     // leg that was bridged), merged as status reports.
-    const found = deps.desk.routing.answered(ref, adapter.answeredBy(fields.value), adapter.answeredIsBridge);
+    const by = adapter.answeredBy(fields.value);
+    const found = deps.desk.routing.answered(ref, by, adapter.answeredIsBridge);
     const report = adapter.status(fields.value, req);
     const state =
       report.ok && ref && report.value.callId === ref.callId
         ? await deps.desk.outcomes.report(deps.account, provider, deps.desk.routing.settle(ref, report.value), now)
         : undefined;
-    if (!found && adapter.answeredBy(fields.value) !== null)
+    if (!found && by !== null)
       console.warn("voice: answered callback names no number of that attempt", { account: deps.account.id, provider, call: ref?.callId });
     return ok({ ...adapter.statusReply(), ...(state ? { report: state } : {}) });
   }

@@ -79,21 +79,17 @@ export async function dropMatchingArchived(bucket: R2Bucket, days: readonly stri
 
 /**
  * Delete the account's archived days before `beforeDay` (YYYY-MM-DD), the oldest thousand at most
- * (one list, one bulk delete: the keys sort by day). `more`: older days may be left; `empty`: no
- * archived day is left at all.
+ * (one list, one bulk delete: the keys sort by day). `through`: the last day deleted; `more`: older
+ * days may be left; `empty`: no archived day is left at all.
  */
-export async function pruneArchive(
-  bucket: R2Bucket,
-  accountId: string,
-  beforeDay: string,
-): Promise<{ deleted: number; through: string | null; more: boolean; empty: boolean }> {
+export async function pruneArchive(bucket: R2Bucket, accountId: string, beforeDay: string): Promise<{ through: string | null; more: boolean; empty: boolean }> {
   const list = await bucket.list({ prefix: archivePrefix(accountId), limit: 1000 });
   const bound = archiveKey(accountId, beforeDay);
   const old = list.objects.map((o) => o.key).filter((key) => key < bound);
   if (old.length) await bucket.delete(old);
   const all = old.length === list.objects.length;
   const last = old.at(-1);
-  return { deleted: old.length, through: last ? dayOfKey(last) : null, more: all && list.truncated, empty: all && !list.truncated };
+  return { through: last ? dayOfKey(last) : null, more: all && list.truncated, empty: all && !list.truncated };
 }
 
 /** An archived day's object key's day (YYYY-MM-DD). */
