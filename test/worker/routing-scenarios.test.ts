@@ -17,20 +17,10 @@
 import { describe, expect, it } from "vitest";
 import { at, getCall, T0 } from "./calls-helpers";
 import { api, createAccount, freshNumbers, useTestClock } from "./helpers";
-import { elements, inboundFields, nativeId, providerWorld, send, signed, xml } from "./voice-helpers";
+import { elements, inboundFields, nativeId, providerWorld, send, signed, whisperThen, xml } from "./voice-helpers";
 
 const A = "+12127365101";
 const B = "+12127365102";
-/** A whisper to A (no press 1), then B. */
-const WHISPER_TO_A_THEN_B = {
-  start: "m",
-  lists: {
-    m: [
-      { type: "forward", to: A, whisper: true },
-      { type: "forward", to: B },
-    ],
-  },
-};
 const C = "+12127365103";
 const CALLER = "+13105550123";
 
@@ -196,7 +186,7 @@ describe.each(TWIML)("%s", (p) => {
 
   // (3)
   it("whisper only: the agent hears the source and is bridged; answered with the talk time", async () => {
-    const w = await providerWorld(p, { provider: p, route: WHISPER_TO_A_THEN_B });
+    const w = await providerWorld(p, { provider: p, route: whisperThen(A, B) });
     const { id, text } = await inbound(p, w);
     const dial = dialOf(text);
     const whisper = xml((await post(p, w, dial.url!, agentLeg(p, id, A))).text);
@@ -273,7 +263,7 @@ describe("vonage", () => {
 
   // (3)
   it("whisper only: started, ringing, answered, the onAnswer talk, completed (duration 42): answered by A", async () => {
-    const w = await providerWorld(p, { provider: p, route: WHISPER_TO_A_THEN_B });
+    const w = await providerWorld(p, { provider: p, route: whisperThen(A, B) });
     const { id, text } = await inbound(p, w);
     const connect = connectOf(text)!;
     const next = connect.eventUrl[0];

@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { at, callBody, callId, getCall, ring, T0, voiceOf } from "./calls-helpers";
 import { api, createAccount, createPool, freshNumbers, useTestClock } from "./helpers";
-import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, xml } from "./voice-helpers";
+import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, whisperThen, xml } from "./voice-helpers";
 
 const A = "+12127365101";
 const B = "+12127365102";
@@ -441,18 +441,7 @@ describe("plivo: the Dial callbackUrl's answer is a pick-up, connected the bridg
   });
 
   it("without press 1 (a whisper only): answer, then connected right after: answered as before, with the leg's talk time", async () => {
-    const w = await providerWorld(p, {
-      provider: p,
-      route: {
-        start: "m",
-        lists: {
-          m: [
-            { type: "forward", to: A, whisper: true },
-            { type: "forward", to: B },
-          ],
-        },
-      },
-    });
+    const w = await providerWorld(p, { provider: p, route: whisperThen(A, B) });
     const { id, answer, text } = await inbound(p, w);
     expect(elements(xml(text), "Dial")[0]!.hasAttribute("confirmKey")).toBe(false);
     await post(p, w, answer.answered!, bLeg(id, A, "answer"));

@@ -8,6 +8,17 @@ import { ed25519Pair, plivoSign, sha256Hex, telnyxSign, twilioSign, vonageGetPay
 import { DEST } from "./calls-helpers";
 import { api, type Created, createAccount, createPool, freshNumbers } from "./helpers";
 
+/** A route that rings `first` with a whisper (no press 1), then `second`. */
+export const whisperThen = (first: string, second: string) => ({
+  start: "m",
+  lists: {
+    m: [
+      { type: "forward", to: first, whisper: true },
+      { type: "forward", to: second },
+    ],
+  },
+});
+
 export type Native = "twilio" | "signalwire" | "telnyx" | "plivo" | "vonage";
 export const NATIVE: Native[] = ["twilio", "signalwire", "telnyx", "plivo", "vonage"];
 export type Leg = "inbound" | "status" | "whisper";
