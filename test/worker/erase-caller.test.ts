@@ -4,8 +4,10 @@
  * call of today), its month's log (a call of last week), the R2 archive (one past retention) — with
  * its status reports, its deliveries and its visit's touch on the lease; other callers' calls stay.
  */
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { matchingQuery } from "../../worker/account/call-store";
+import { callLogName, monthOf } from "../../worker/calllog/call-log";
 import { at, callBody, callId, callWorld, GOOGLE, mockNetwork, ring, storage, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created, useTestClock } from "./helpers";
 
@@ -162,6 +164,31 @@ describe("erasure by caller or visit", () => {
     at(T0 + 2 * DAY + 60_000);
     expect((await ring(voice.callbackUrl, callBody(id, tracking[0]!, Date.now(), { callerNo: CALLER }))).status).toBe(200);
     expect(await callIds(acct)).toEqual([id]);
+  });
+
+  it("finds a caller's and a visit's calls by index, in the account object and in a month's log, not by reading every call", async () => {
+    const { acct, voice, tracking } = await callWorld(1);
+    expect((await ring(voice.callbackUrl, callBody(callId("logged"), tracking[0]!, Date.now(), { callerNo: CALLER }))).status).toBe(200);
+    at(T0 + 6 * DAY);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect((await ring(voice.callbackUrl, callBody(callId("hot"), tracking[0]!, Date.now(), { callerNo: CALLER }))).status).toBe(200);
+    const plans = (s: DurableObjectState) =>
+      (["caller", "session"] as const).map((by) =>
+        s.storage.sql
+          .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${matchingQuery(by)}`, "x", 1)
+          .toArray()
+          .map((r) => r.detail)
+          .join("; "),
+      );
+    const log = env.CALL_LOGS.get(env.CALL_LOGS.idFromName(callLogName(acct.accountId, monthOf(T0))));
+    const logged = await runInDurableObject(log, (_i, s) => [s.storage.sql.exec("SELECT COUNT(*) AS n FROM calls").one().n, ...plans(s)]);
+    const hot = await runInDurableObject(accountStub(acct.accountId), (_i, s) => [s.storage.sql.exec("SELECT COUNT(*) AS n FROM calls").one().n, ...plans(s)]);
+    for (const [n, byCaller, bySession] of [logged, hot]) {
+      expect(n).toBe(1);
+      expect(byCaller).toMatch(/^SEARCH calls USING INDEX calls_caller \(caller=\?\)/);
+      expect(bySession).toMatch(/^SEARCH calls USING INDEX calls_session \(session=\?\)/);
+    }
+    expect((await erase(acct, CALLER)).json).toEqual({ erased: 2, more: false });
   });
 
   it("what is not a phone number is 400 with nothing changed", async () => {

@@ -60,6 +60,7 @@ const schemaBeforeSealing = (acct: Created) =>
     const version = MIGRATIONS.indexOf(INTEGRATION_SECRETS_MIGRATION);
     for (const m of MIGRATIONS.slice(version)) {
       for (const [, table] of m.matchAll(/CREATE TABLE (\w+)/g)) sql.exec(`DROP TABLE ${table}`);
+      for (const [, index] of m.matchAll(/CREATE INDEX (\w+)/g)) sql.exec(`DROP INDEX IF EXISTS ${index}`);
       for (const [, table, column] of m.matchAll(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)) sql.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
     }
     sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(version));

@@ -38,7 +38,14 @@ import { AUTOSCALE_MIGRATION } from "./autoscale";
 import { CallDesk } from "./call-desk";
 import { CALL_EVENTS_MIGRATION } from "./call-events";
 import { CALL_MONTHS_MIGRATION } from "./call-months";
-import { CALLS_CLICK_IDS_MIGRATION, CALLS_MIGRATION, CALLS_OUTCOME_MIGRATION, CALLS_PROMPT_MIGRATION, CALLS_ROUTE_MIGRATION } from "./call-schema";
+import {
+  CALLS_CLICK_IDS_MIGRATION,
+  CALLS_ERASURE_INDEX_MIGRATION,
+  CALLS_MIGRATION,
+  CALLS_OUTCOME_MIGRATION,
+  CALLS_PROMPT_MIGRATION,
+  CALLS_ROUTE_MIGRATION,
+} from "./call-schema";
 import { CLAIM_JOURNAL_MIGRATION, ClaimJournal } from "./claim-journal";
 import { CONVERSION_SETTINGS_MIGRATION, ConversionSettings } from "./conversion-settings";
 import { deliveryItem } from "./deliveries";
@@ -117,6 +124,8 @@ export const MIGRATIONS = [
    ${ARCHIVED_CALLS_MIGRATION}`,
   // How long a press-1 agent was on the prompt (not talk time).
   CALLS_PROMPT_MIGRATION,
+  // A caller's and a visit's calls found by index (erasure requests).
+  CALLS_ERASURE_INDEX_MIGRATION,
 ];
 
 export type { VoiceSecrets };

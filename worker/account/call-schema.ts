@@ -49,6 +49,14 @@ export const CALLS_ROUTE_MIGRATION = `
  */
 export const CALLS_PROMPT_MIGRATION = `
   ALTER TABLE calls ADD COLUMN prompt_seconds INTEGER;`;
+/**
+ * An erasure request finds a caller's or a visit's calls by these, in the account's table and in
+ * each month's log, instead of reading every call of the month (`calls_pool_caller` needs the pool
+ * first). Partial: a call with no caller number or no visit is never looked up by it.
+ */
+export const CALLS_ERASURE_INDEX_MIGRATION = `
+  CREATE INDEX calls_caller ON calls (caller) WHERE caller IS NOT NULL;
+  CREATE INDEX calls_session ON calls (session) WHERE session IS NOT NULL;`;
 /** Every click id a visit can carry, the raw Google cookie values, the consent state, ad uploads. */
 export const CALLS_CLICK_IDS_MIGRATION = `
   ALTER TABLE calls ADD COLUMN gbraid TEXT;
@@ -73,6 +81,7 @@ export const CALL_LOG_MIGRATIONS: string[] = [
   CALLS_CLICK_IDS_MIGRATION,
   CALLS_ROUTE_MIGRATION,
   CALLS_PROMPT_MIGRATION,
+  CALLS_ERASURE_INDEX_MIGRATION,
 ];
 
 /** Every column of a row, in insert order. */

@@ -157,8 +157,7 @@ export class CallStore {
 
   /** Up to `limit` calls an erasure request names (a caller's, or a visit's): what erasing each needs. */
   matching(key: ErasureKey, limit: number): CallerCall[] {
-    const column = key.by === "caller" ? "caller" : "session";
-    return this.sql.exec<CallerCall>(`SELECT id, session, pool_id FROM calls WHERE ${column} = ? LIMIT ?`, key.value, limit).toArray();
+    return this.sql.exec<CallerCall>(matchingQuery(key.by), key.value, limit).toArray();
   }
 
   /** Delete calls by id (moved to a call log, archived, or erased); answers how many were deleted. */
@@ -171,6 +170,9 @@ export class CallStore {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM calls").one().n;
   }
 }
+
+/** The query an erasure request finds its calls with (by the calls_caller or calls_session index). */
+export const matchingQuery = (by: ErasureKey["by"]) => `SELECT id, session, pool_id FROM calls WHERE ${by === "caller" ? "caller" : "session"} = ? LIMIT ?`;
 
 function conditions(f: CallFilter): { where: string[]; args: SqlStorageValue[] } {
   const where: string[] = [];
