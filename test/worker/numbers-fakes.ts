@@ -299,6 +299,8 @@ export class FakeTelnyx extends FakeProvider {
    * reference documents the filter on both, not the copying): off, only the orders carry it.
    */
   copiesReference = true;
+  /** Listings of number orders still to come back empty (a listing that lags behind an order placed). */
+  orderListingLag = 0;
   /**
    * Number orders as placed (listed by GET /v2/number_orders), their lines' status kept current.
    * Each is one sub number order here (`subId`; one country and type a POST, as ours are).
@@ -449,8 +451,10 @@ export class FakeTelnyx extends FakeProvider {
     }
     if (path === "/v2/number_orders" && req.method === "GET") {
       const ref = q.get("filter[customer_reference]");
+      const lagging = this.orderListingLag > 0;
+      if (lagging) this.orderListingLag--;
       const list = this.orders
-        .filter((o) => !ref || o.customer_reference === ref)
+        .filter((o) => !lagging && (!ref || o.customer_reference === ref))
         .map((o) => {
           // A line is filled once its number is active (or was, and has been released since).
           // A canceled line: the reference's status enum is pending | success | failure, and it does

@@ -113,6 +113,29 @@ describe("a Telnyx number still on order when its order ends is given back", () 
     expect(telnyx.seen).toHaveLength(seen);
   });
 
+  it("canceled while neither its order nor its pending number is listed yet (a lagging listing): looked at again, not counted released", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(chicago(3));
+    telnyx.async = { pending: "requirement-info-pending", unlisted: true };
+    edge(telnyx);
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
+    await work(acct);
+    const [number] = telnyx.purchases;
+    expect((await getOrder(acct, id)).numbers).toEqual([{ number, state: "ordered", fallback: false }]);
+
+    telnyx.orderListingLag = 1;
+    expect((await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey })).status).toBe(200);
+    await work(acct);
+    // Nothing to cancel seen yet: still ordered (it would be billed if forgotten), not released.
+    expect(telnyx.requests("GET", /\/v2\/number_orders$/).length).toBeGreaterThan(0);
+    expect(telnyx.canceled).toEqual([]);
+    expect((await getOrder(acct, id)).numbers).toEqual([{ number, state: "ordered", fallback: false }]);
+    // Listed at the next look: its sub number order is canceled, and only then is it released.
+    await work(acct, T0 + 60_000);
+    expect(telnyx.canceled).toEqual([number]);
+    expect((await getOrder(acct, id)).numbers).toEqual([{ number, state: "released", fallback: false }]);
+  });
+
   it("failed with a number pending whose cancel fails: looked at again until it is active, then deleted as a phone number", async () => {
     const acct = await world("telnyx");
     const telnyx = new FakeTelnyx(chicago(4));

@@ -15,7 +15,7 @@
  * the phone numbers by the reference where Telnyx copied it onto them, else by its number (the
  * reference's copying onto the phone number is not documented). An order line still pending is
  * ours all the same (recorded as ordered: never bought again); a completed line whose number is no
- * longer listed was released. A pending number is not a phone number that can be deleted yet: it is
+ * longer listed was released (an order not listed at all is looked at again: listings lag). A pending number is not a phone number that can be deleted yet: it is
  * given back by canceling its sub number order ("Allows you to cancel a sub number order in 'pending'
  * status", the API reference; the ids are the number order's `sub_number_orders_ids`). Each order
  * here is of one number, so its sub number orders hold that number only.
@@ -220,6 +220,10 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
         const why = refusal ? `its sub number order could not be canceled (${refusal})` : "no sub number order to cancel";
         return { ok: false, error: { kind: "retry", reason: `${number} is still pending at Telnyx and ${why}; released once active` } };
       }
+      // Neither its order nor the number listed: the order was placed (a number is recorded as
+      // ordered only from Telnyx's answer or listing), so its listing lags. Looked at again, not
+      // counted released: forgotten, a number still on order would be billed.
+      if (!order) return { ok: false, error: { kind: "retry", reason: `the number order of ${number} is not listed at Telnyx yet` } };
       // Never filled (a failed line), or filled and released already.
       return { ok: true, value: true };
     },
