@@ -95,11 +95,13 @@ abstract class FakeProvider {
 type TwilioBuyParam = Capitalize<keyof IncomingPhoneNumberListInstanceCreateOptions>;
 const twilioParam = (form: URLSearchParams, name: TwilioBuyParam) => form.get(name);
 
+type TwilioRegulatoryParam = "AddressSid" | "BundleSid" | "IdentitySid";
+
 /**
  * What Twilio wants with a purchase in a regulated country (its Regulatory Guidelines: GB and DE
  * local numbers need an Address and an approved Bundle of the end user).
  */
-export const TWILIO_REGULATED: Record<string, ("AddressSid" | "BundleSid")[]> = { GB: ["AddressSid", "BundleSid"], DE: ["AddressSid", "BundleSid"] };
+export const TWILIO_REGULATED: Record<string, TwilioRegulatoryParam[]> = { GB: ["AddressSid", "BundleSid"], DE: ["AddressSid", "BundleSid"] };
 
 export const TWILIO_SID = `AC${"0123456789abcdef".repeat(2)}`;
 export const TWILIO_TOKEN = "twilio-auth-token-0123456789";
@@ -112,13 +114,14 @@ interface TwilioNumber {
   status_callback: string | null;
   address_sid: string | null;
   bundle_sid: string | null;
+  identity_sid: string | null;
 }
 
 export class FakeTwilio extends FakeProvider {
   host = "api.twilio.com";
   owned = new Map<string, TwilioNumber>();
   /** The regulated countries and the purchase parameters each needs (TWILIO_REGULATED unless a test changes it). */
-  regulated: Record<string, ("AddressSid" | "BundleSid")[]> = { ...TWILIO_REGULATED };
+  regulated: Record<string, TwilioRegulatoryParam[]> = { ...TWILIO_REGULATED };
   private seq = 0;
 
   private resource(n: TwilioNumber) {
@@ -133,6 +136,7 @@ export class FakeTwilio extends FakeProvider {
       status_callback_method: "POST",
       address_sid: n.address_sid,
       bundle_sid: n.bundle_sid,
+      identity_sid: n.identity_sid,
       address_requirements: this.regulated[countryOf(n.stock)] ? "local" : "none",
       capabilities: { voice: true, sms: true, mms: true, fax: false },
       api_version: "2010-04-01",
@@ -213,6 +217,7 @@ export class FakeTwilio extends FakeProvider {
         status_callback: twilioParam(f, "StatusCallback"),
         address_sid: twilioParam(f, "AddressSid"),
         bundle_sid: twilioParam(f, "BundleSid"),
+        identity_sid: twilioParam(f, "IdentitySid"),
       };
       this.owned.set(sid, n);
       return json(this.resource(n), 201);
@@ -251,6 +256,12 @@ export class FakeTwilio extends FakeProvider {
     }
     if (needs.includes("BundleSid") && !/^BU[0-9a-fA-F]{32}$/.test(twilioParam(f, "BundleSid") ?? "")) {
       return json({ code: 21649, message: "Phone Number Requires a Bundle", more_info: "https://www.twilio.com/docs/errors/21649", status: 400 }, 400);
+    }
+    if (needs.includes("IdentitySid") && !/^RI[0-9a-fA-F]{32}$/.test(twilioParam(f, "IdentitySid") ?? "")) {
+      return json(
+        { code: 21650, message: "Phone Number Requires a Verified Identity Document", more_info: "https://www.twilio.com/docs/errors/21650", status: 400 },
+        400,
+      );
     }
     return null;
   }

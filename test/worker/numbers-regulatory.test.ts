@@ -14,6 +14,7 @@ useTestClock(T0, { silence: ["warn"] });
 
 const ADDRESS = `AD${"a1".repeat(16)}`;
 const BUNDLE = `BU${"b2".repeat(16)}`;
+const IDENTITY = `RI${"c3".repeat(16)}`;
 const GROUP = "a4b201f9-8646-4e54-a7d2-b2e403eeaf8c";
 
 let seq = 0;
@@ -74,6 +75,31 @@ describe("Twilio: GB numbers need an Address and a Bundle", () => {
     // Listed with its orders too.
     const listed = (await api("GET", "/v1/orders?pool=ads", { key: acct.adminKey })).json.orders[0];
     expect(listed.request.regulatory).toEqual(regulatory);
+  });
+
+  it("where Twilio wants an Identity too (21650), the reason names identitySid; with it every purchase carries IdentitySid", async () => {
+    const acct = await world("twilio");
+    const twilio = new FakeTwilio(london(4));
+    twilio.regulated = { GB: ["AddressSid", "BundleSid", "IdentitySid"] };
+    edge(twilio);
+    const without = await order(acct, { country: "GB", quantity: 1, regulatory: { addressSid: ADDRESS, bundleSid: BUNDLE } });
+    await work(acct);
+    const o = await getOrder(acct, without);
+    expect([o.status, o.lastError]).toEqual(["failed", expect.stringContaining("Phone Number Requires a Verified Identity Document (Twilio 21650)")]);
+    expect(o.lastError).toContain("give regulatory.identitySid");
+    expect(twilio.purchases).toEqual([]);
+
+    const regulatory = { addressSid: ADDRESS, bundleSid: BUNDLE, identitySid: IDENTITY };
+    const r = await api("POST", "/v1/pools/ads/numbers", { key: acct.adminKey, body: { order: { country: "GB", quantity: 2, regulatory } } });
+    expect([r.status, r.json.order.request.regulatory]).toEqual([202, regulatory]);
+    await work(acct);
+    expect((await getOrder(acct, r.json.order.id)).status).toBe("completed");
+    expect(
+      twilioBuys(twilio)
+        .slice(1)
+        .map((f) => f.get("IdentitySid")),
+    ).toEqual([IDENTITY, IDENTITY]);
+    expect([...twilio.owned.values()].map((n) => n.identity_sid)).toEqual([IDENTITY, IDENTITY]);
   });
 
   it("an order into an existing pool (POST /v1/pools/{id}/numbers) carries them the same way", async () => {
@@ -168,6 +194,20 @@ describe("refused regulatory ids: 400, nothing stored, nothing bought", () => {
       "invalid_request",
       "a Twilio Bundle SID: BU and 32 hex digits",
     ],
+    [
+      "an Address SID where the Identity goes",
+      "twilio",
+      { ...gb, regulatory: { identitySid: ADDRESS } },
+      "invalid_request",
+      "a Twilio Identity SID: RI and 32 hex digits",
+    ],
+    [
+      "a Twilio Identity on a Telnyx order",
+      "telnyx",
+      { country: "IT", quantity: 1, regulatory: { identitySid: IDENTITY } },
+      "invalid_number_request",
+      "regulatory.identitySid: Twilio's, but this order buys from telnyx",
+    ],
     ["a Bundle SID with a non-hex digit", "twilio", { ...gb, regulatory: { bundleSid: `BU${"g".repeat(32)}` } }, "invalid_request", "a Twilio Bundle SID"],
     [
       "a requirement group id that is no UUID",
@@ -189,7 +229,7 @@ describe("refused regulatory ids: 400, nothing stored, nothing bought", () => {
       "twilio",
       { ...gb, regulatory: { addressSid: ADDRESS, requirementGroupId: GROUP } },
       "invalid_number_request",
-      "regulatory.requirementGroupId: Telnyx's, but this order buys from twilio (give regulatory.addressSid, regulatory.bundleSid)",
+      "regulatory.requirementGroupId: Telnyx's, but this order buys from twilio (give regulatory.addressSid, regulatory.bundleSid, regulatory.identitySid)",
     ],
     [
       "Twilio SIDs on a Telnyx order",

@@ -1,7 +1,7 @@
 /**
  * Twilio's number API (REST 2010-04-01, form-encoded, Basic auth AccountSid:AuthToken):
  *   GET  /Accounts/{Sid}/AvailablePhoneNumbers/{Country}/{Local|TollFree|Mobile|National}.json
- *   POST /Accounts/{Sid}/IncomingPhoneNumbers.json          buy (PhoneNumber, VoiceUrl, StatusCallback…, AddressSid, BundleSid)
+ *   POST /Accounts/{Sid}/IncomingPhoneNumbers.json          buy (PhoneNumber, VoiceUrl, StatusCallback…, AddressSid, BundleSid, IdentitySid)
  *   GET  /Accounts/{Sid}/IncomingPhoneNumbers.json?FriendlyName=…   reconcile
  *   POST /Accounts/{Sid}/IncomingPhoneNumbers/{PN…}.json    set the voice URLs
  *   DELETE /Accounts/{Sid}/IncomingPhoneNumbers/{PN…}.json  release
@@ -38,10 +38,12 @@ const refusal = (body: unknown): ProviderError | null => {
  * A purchase Twilio refuses for the number's regulations: 21631 "Phone Number Requires an Address"
  * (https://www.twilio.com/docs/api/errors/21631: "you are now required to pass in an AddressSid")
  * and 21649, which the regulated-number changelog names for a purchase without a compliant
- * BundleSid (https://twilio.com/en-us/changelog/regulated-number-bundle-provisioning-requirement).
- * Fatal like any refusal, its reason saying which field of the order's request it is about.
+ * BundleSid (https://twilio.com/en-us/changelog/regulated-number-bundle-provisioning-requirement),
+ * and 21650 "Phone Number Requires a Verified Identity Document" (https://www.twilio.com/docs/errors/21650),
+ * whose Identity a purchase names by IdentitySid. Fatal like any refusal, its reason saying which
+ * field of the order's request it is about.
  */
-const REGULATORY_CODES: Record<number, keyof Regulatory> = { 21631: "addressSid", 21649: "bundleSid" };
+const REGULATORY_CODES: Record<number, keyof Regulatory> = { 21631: "addressSid", 21649: "bundleSid", 21650: "identitySid" };
 
 function buyRefusal(body: unknown, regulatory: Regulatory | undefined): ProviderError | null {
   const code = field(body, "code");
@@ -56,7 +58,11 @@ function buyRefusal(body: unknown, regulatory: Regulatory | undefined): Provider
 
 /** The purchase's regulatory fields, by the names IncomingPhoneNumbers create documents. */
 function regulatoryFields(r: Regulatory | undefined): Record<string, string> {
-  return { ...(r?.addressSid ? { AddressSid: r.addressSid } : {}), ...(r?.bundleSid ? { BundleSid: r.bundleSid } : {}) };
+  return {
+    ...(r?.addressSid ? { AddressSid: r.addressSid } : {}),
+    ...(r?.bundleSid ? { BundleSid: r.bundleSid } : {}),
+    ...(r?.identitySid ? { IdentitySid: r.identitySid } : {}),
+  };
 }
 
 /** The query string of an available-numbers search. */

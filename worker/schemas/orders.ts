@@ -17,7 +17,10 @@ export const MAX_ORDER_QUANTITY = 100;
  *   local regulations") and `BundleSid` ("Some regions require a Bundle to meet local
  *   Regulations"): https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource,
  *   the SIDs' patterns ^AD[0-9a-fA-F]{32}$ and ^BU[0-9a-fA-F]{32}$ from the same reference and
- *   https://www.twilio.com/docs/phone-numbers/regulatory/api/bundles.
+ *   https://www.twilio.com/docs/phone-numbers/regulatory/api/bundles; and `IdentitySid` ("Some
+ *   regions require an Identity to meet local regulations", pattern ^RI[0-9a-fA-F]{32}$, the same
+ *   reference). Not its EmergencyAddressSid: that is for emergency calls made from the number, which
+ *   a tracking number, taking calls only, never places.
  * - Telnyx: each phone number of POST /v2/number_orders takes `requirement_group_id` ("ID of
  *   requirement group to use to satisfy number requirements"; a uuid in the API reference),
  *   mandatory in some countries (CH, DK, IT, NO, PT, SE:
@@ -26,7 +29,7 @@ export const MAX_ORDER_QUANTITY = 100;
  *   regulatory identity an order could give every number it buys.
  * One shape for both: the fields of the order's provider only (number-request.ts refuses the other's).
  */
-export const TWILIO_REGULATORY_FIELDS = ["addressSid", "bundleSid"] as const;
+export const TWILIO_REGULATORY_FIELDS = ["addressSid", "bundleSid", "identitySid"] as const;
 export const TELNYX_REGULATORY_FIELDS = ["requirementGroupId"] as const;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -50,6 +53,15 @@ export const RegulatorySchema = z
           "Twilio: the approved regulatory Bundle (BU…) for the request's country and number type, sent as BundleSid. Without it Twilio refuses regulated numbers (error 21649).",
         example: "BU0123456789abcdef0123456789abcdef",
       }),
+    identitySid: z
+      .string()
+      .regex(/^RI[0-9a-fA-F]{32}$/, "a Twilio Identity SID: RI and 32 hex digits")
+      .optional()
+      .openapi({
+        description:
+          "Twilio: the end user's Identity (RI…), with its verified document, sent as IdentitySid, for the countries that want one (Twilio's error 21650 names a purchase without it).",
+        example: "RI0123456789abcdef0123456789abcdef",
+      }),
     requirementGroupId: z.string().regex(UUID, "a Telnyx requirement group id (a UUID)").optional().openapi({
       description:
         "Telnyx: the fulfilled requirement group for the request's country and number type, sent as each number's requirement_group_id (mandatory in CH, DK, IT, NO, PT and SE).",
@@ -57,11 +69,11 @@ export const RegulatorySchema = z
     }),
   })
   .strict()
-  .refine((r) => Object.values(r).some((v) => v !== undefined), "give at least one id (addressSid, bundleSid, or requirementGroupId)")
+  .refine((r) => Object.values(r).some((v) => v !== undefined), "give at least one id (addressSid, bundleSid, identitySid, or requirementGroupId)")
   .openapi("NumberRegulatory", {
     minProperties: 1,
     description:
-      "What the carrier requires to sell numbers of the country (most countries outside the US and Canada), set up in its console first: Twilio's addressSid and/or bundleSid, or Telnyx's requirementGroupId; only the fields of the order's provider (else 400 invalid_number_request). A bundle or requirement group covers one country and number type: a toll-free fallback's numbers are bought with the same ids, which the carrier may refuse.",
+      "What the carrier requires to sell numbers of the country (most countries outside the US and Canada), set up in its console first: Twilio's addressSid, bundleSid and/or identitySid, or Telnyx's requirementGroupId; only the fields of the order's provider (else 400 invalid_number_request). A bundle or requirement group covers one country and number type: a toll-free fallback's numbers are bought with the same ids, which the carrier may refuse.",
   });
 
 export type Regulatory = z.infer<typeof RegulatorySchema>;
