@@ -88,6 +88,17 @@ export function msFault(
   return { status: httpStatus, body: { TrackingId: "trk-1", Type: "ApiFaultDetail", OperationErrors: op, BatchErrors: batch } };
 }
 
+/**
+ * A Microsoft Advertising REST fault of the generic kind (AdApiFaultDetail, `Errors`): authentication
+ * (105 InvalidCredentials, 106 UserIsNotAuthorized, 109 AuthenticationTokenExpired) and call rate
+ * (117 CallRateExceeded), as the SOAP faults carry them and the REST SDKs read them. `wrapped`: inside
+ * `ApplicationFault`, as the SOAP-to-REST migration guide shows a REST error.
+ */
+export function msAdApiFault(httpStatus: number, errors: { Code: number; ErrorCode: string; Message: string }[], wrapped = false): Canned {
+  const fault = { TrackingId: "trk-2", Type: "AdApiFaultDetail", Errors: errors.map((e) => ({ ...e, Detail: null })) };
+  return { status: httpStatus, body: wrapped ? { ApplicationFault: fault } : fault };
+}
+
 export const ALERT_HOOK = "https://hooks.example/alerts";
 
 export function mockPlatforms(): Platforms {
@@ -222,7 +233,12 @@ function microsoft(p: Platforms, req: Seen): Response {
   expect(req.method).toBe("POST");
   expect(req.url.pathname).toBe("/CampaignManagement/v13/OfflineConversions/Apply");
   for (const h of ["DeveloperToken", "CustomerId", "CustomerAccountId"]) expect(req.headers.get(h), h).toBeTruthy();
-  if (!bearerOk(p, req, "login.microsoftonline.com")) return Response.json({ Message: "Authentication failed" }, { status: 401 });
+  if (!bearerOk(p, req, "login.microsoftonline.com")) {
+    const expired = msAdApiFault(401, [
+      { Code: 109, ErrorCode: "AuthenticationTokenExpired", Message: "Authentication token expired. Please renew it or obtain a new token." },
+    ]);
+    return Response.json(expired.body, { status: expired.status });
+  }
   const body = JSON.parse(req.body) as { OfflineConversions: Record<string, unknown>[] };
   const next = p.msNext.shift();
   const canned = typeof next === "function" ? next(body) : next;

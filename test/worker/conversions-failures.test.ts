@@ -9,7 +9,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { JITTER, retryDelayMs } from "../../worker/account/outbox";
-import { ALERT_HOOK, googleError, mockPlatforms, msFault, platformViolations } from "./ad-platforms";
+import { ALERT_HOOK, googleError, mockPlatforms, msAdApiFault, msFault, platformViolations } from "./ad-platforms";
 import { at, callWorld, getCall, T0 } from "./calls-helpers";
 import { adCall, alarm, conversionOf, conversions, GOOGLE_SETTINGS, MS_SETTINGS } from "./conversions-helpers";
 import { accountStub, api, dump, useTestClock } from "./helpers";
@@ -156,7 +156,7 @@ describe("Microsoft Advertising faults", () => {
         msFault(400, {
           BatchErrors: [
             {
-              Code: 4806,
+              Code: 5604,
               ErrorCode: "OfflineConversionMicrosoftClickIdInvalid",
               Message: "The click id is invalid.",
               Index: body.OfflineConversions.findIndex((c) => c.MicrosoftClickId === "ms-bad"),
@@ -213,7 +213,7 @@ describe("Microsoft Advertising faults", () => {
     const { acct, voice } = await callWorld(1);
     await conversions(acct, { microsoftAds: MS_SETTINGS });
     const ads = mockPlatforms();
-    ads.msNext.push(msFault(401, { OperationErrors: [{ Code: 105, ErrorCode: "InvalidCredentials", Message: "Authentication failed." }] }));
+    ads.msNext.push(msAdApiFault(401, [{ Code: 105, ErrorCode: "InvalidCredentials", Message: "Authentication failed." }]));
     const id = await adCall(acct, voice, { gclid: "g", msclkid: "ms-reauth" });
     at(T0 + COMPLETED_SETTLE_MS);
     await alarm(acct);
@@ -300,7 +300,7 @@ describe("secrets stay secret", () => {
     expect((await conversions(acct, { googleAds: GOOGLE_SETTINGS, microsoftAds: MS_SETTINGS })).status).toBe(200);
     const ads = mockPlatforms();
     ads.googleErrors.set("gclid-refused", { conversionUploadError: "UNPARSEABLE_GCLID" });
-    ads.msErrors.set("ms-refused", { Code: 4806, ErrorCode: "OfflineConversionMicrosoftClickIdInvalid", Message: "The click id is invalid." });
+    ads.msErrors.set("ms-refused", { Code: 5604, ErrorCode: "OfflineConversionMicrosoftClickIdInvalid", Message: "The click id is invalid." });
     const calls = [
       await adCall(acct, voice, { gclid: "gclid-fine", msclkid: "ms-fine" }),
       await adCall(acct, voice, { gclid: "gclid-refused", msclkid: "ms-refused" }),

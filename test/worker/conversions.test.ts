@@ -385,7 +385,7 @@ describe("Microsoft Advertising uploads", () => {
     const { acct, voice } = await callWorld(2);
     await conversions(acct, { microsoftAds: MS_SETTINGS, rules: { value: 10, currency: "EUR" } });
     const ads = mockPlatforms();
-    ads.msErrors.set("ms-bad", { Code: 4806, ErrorCode: "OfflineConversionMicrosoftClickIdInvalid", Message: "The click id is invalid." });
+    ads.msErrors.set("ms-bad", { Code: 5604, ErrorCode: "OfflineConversionMicrosoftClickIdInvalid", Message: "The click id is invalid." });
     const good = await adCall(acct, voice, { gclid: "g1", msclkid: "ms-good" });
     const bad = await adCall(acct, voice, { gclid: "g2", msclkid: "ms-bad" });
     at(T0 + COMPLETED_SETTLE_MS);

@@ -4,8 +4,8 @@
  * call); or the whole request says the credentials no longer work. Built from the documented
  * shapes: Google Ads REST errors (`{ error: { code, message, status, details: [GoogleAdsFailure] } }`,
  * partialFailureError's errors located by `fieldPathElements[conversions].index`) and Microsoft
- * Advertising REST faults (`OperationErrors` / `BatchErrors` with `Code`, `ErrorCode`, `Index`) and
- * `PartialErrors`. Reasons carry the platforms' codes and messages, never anything that was sent.
+ * Advertising REST faults (ApiFaultDetail `OperationErrors` / `BatchErrors`, AdApiFaultDetail
+ * `Errors`, with `Code`, `ErrorCode`, `Index`) and `PartialErrors`. Reasons carry the platforms' codes and messages, never anything that was sent.
  */
 
 export type RowResult = { verdict: "uploaded" } | { verdict: "retry" | "final"; status: number | null; error: string };
@@ -113,31 +113,59 @@ interface MsError {
   Message?: string;
 }
 
-/** InternalError (0) and CallRateExceeded (117): try again later. */
-const MS_RETRY = new Set([0, 117]);
+/**
+ * A Microsoft answer's body. A REST fault is an ApplicationFault told apart by `Type`:
+ * ApiFaultDetail (OperationErrors, BatchErrors: the service's own errors) or AdApiFaultDetail
+ * (Errors: the generic ones, such as InvalidCredentials, AuthenticationTokenExpired, CallRateExceeded).
+ * Both SDKs (BingAds-dotNet-SDK RestServiceClient, BingAds-PHP-REST-SDK) read it at the top level;
+ * the SOAP-to-REST migration guide shows it wrapped in `ApplicationFault`: read either.
+ */
+interface MsBody {
+  PartialErrors?: MsError[] | null;
+  OperationErrors?: MsError[] | null;
+  BatchErrors?: MsError[] | null;
+  Errors?: MsError[] | null;
+  Message?: string;
+  ApplicationFault?: MsBody | null;
+}
+
+/**
+ * Worth trying again later (Operation Error Codes): InternalError (0), CallRateExceeded (117: after
+ * 60 s), OfflineConversionsApplyFailed (5612: "failed to send offline conversions to internal
+ * server"), OfflineConversionNotAcceptedForGoal (5615: the goal is less than 2 hours old).
+ */
+const MS_RETRY = new Map<number, string>([
+  [0, "InternalError"],
+  [117, "CallRateExceeded"],
+  [5612, "OfflineConversionsApplyFailed"],
+  [5615, "OfflineConversionNotAcceptedForGoal"],
+]);
+const MS_RETRY_NAMES = new Set(MS_RETRY.values());
 /** AuthenticationTokenExpired (109): the access token; InvalidCredentials (105): token or developer token. */
 const MS_REAUTH = new Set([105, 109]);
 /** UserIsNotAuthorized (106): the user has no access to the account (the credentials no longer fit). */
 const MS_DENIED = new Set([106]);
 
 const msText = (e: MsError) => `${e.ErrorCode ?? e.Code ?? "Error"}: ${e.Message ?? ""}`;
-const msRetry = (e: MsError) => (typeof e.Code === "number" && MS_RETRY.has(e.Code)) || e.ErrorCode === "InternalError" || e.ErrorCode === "CallRateExceeded";
+const msRetry = (e: MsError) => (typeof e.Code === "number" && MS_RETRY.has(e.Code)) || (typeof e.ErrorCode === "string" && MS_RETRY_NAMES.has(e.ErrorCode));
+/**
+ * A status that says "later": the shared ones, and 404, which BingAds-dotNet-SDK's RestServiceClient
+ * reads (like 501) as the REST service not available for now, until its Retry-After (an hour by
+ * default). Our URL is the reference's, so a 404 is not a mistake of ours that retrying repeats.
+ */
+const msTransient = (status: number | null) => transient(status) || status === 404;
 
 /**
  * Microsoft Advertising ApplyOfflineConversions. 200: rows named by PartialErrors[].Index are
- * refused (InternalError and CallRateExceeded retried, others final). A fault: OperationErrors
- * decide for the whole request (credentials → refresh once or stop; InternalError and
- * CallRateExceeded → retry; others final); BatchErrors name the rows that sank it (final) and the
- * others, never applied, are retried.
+ * refused (the MS_RETRY codes retried, others final). A fault: its request-wide errors
+ * (OperationErrors, or AdApiFaultDetail Errors) decide for the whole request (credentials → refresh
+ * once or stop; MS_RETRY codes → retry; others final), whatever the HTTP status; BatchErrors name
+ * the rows that sank it (final unless retryable) and the others, never applied, are retried.
  */
 export function microsoftAnswer(status: number | null, json: unknown, n: number, error: string | null = null): Answer {
-  const body = (json ?? null) as {
-    PartialErrors?: MsError[] | null;
-    OperationErrors?: MsError[] | null;
-    BatchErrors?: MsError[] | null;
-    Message?: string;
-  } | null;
-  const ops = body?.OperationErrors ?? [];
+  const raw = (json !== null && typeof json === "object" ? json : null) as MsBody | null;
+  const body = raw?.ApplicationFault && typeof raw.ApplicationFault === "object" ? raw.ApplicationFault : raw;
+  const ops = [...(body?.OperationErrors ?? []), ...(body?.Errors ?? [])];
   if (status === 401 || ops.some((e) => typeof e.Code === "number" && MS_REAUTH.has(e.Code))) return { reauth: true };
   if (status === 200) {
     const rows: RowResult[] = all(n, { verdict: "uploaded" });
@@ -156,6 +184,6 @@ export function microsoftAnswer(status: number | null, json: unknown, n: number,
     for (const e of batch) rows[e.Index!] = { verdict: msRetry(e) ? "retry" : "final", status, error: clip(`${head}: ${msText(e)}`) };
     return { rows };
   }
-  const retry = ops.length ? ops.every(msRetry) : transient(status);
+  const retry = ops.length ? ops.every(msRetry) : msTransient(status);
   return { rows: all(n, { verdict: retry ? "retry" : "final", status, error: reason }) };
 }

@@ -1,0 +1,132 @@
+/**
+ * The platforms' answers as their documentation and SDKs give them, read right (Google Ads and
+ * Microsoft Advertising mocked at the network edge, ad-platforms.ts): Microsoft's generic faults
+ * (AdApiFaultDetail `Errors`: expired token, call rate, no access) whatever the HTTP status, its
+ * retryable row errors (OfflineConversionsApplyFailed, a goal under 2 hours old) and its 404 while
+ * REST does not serve the operation.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
+import { JITTER, retryDelayMs } from "../../worker/account/outbox";
+import { mockPlatforms, msAdApiFault, platformViolations } from "./ad-platforms";
+import { at, callWorld, T0 } from "./calls-helpers";
+import { adCall, alarm, conversionOf, conversions, MS_SETTINGS } from "./conversions-helpers";
+import { api, useTestClock } from "./helpers";
+
+useTestClock(T0, { silence: ["warn", "error"] });
+afterEach(() => expect(platformViolations()).toEqual([]));
+
+const authState = async (acct: Parameters<typeof conversions>[0], key: "googleAds" | "microsoftAds") =>
+  (await api("GET", "/v1/account/conversions", { key: acct.adminKey })).json[key].auth;
+/** Past the wait after attempt `n` (jitter only lengthens it). */
+const backoff = (n: number) => Math.ceil(retryDelayMs(n) * (1 + JITTER));
+
+describe("Microsoft Advertising: generic faults (AdApiFaultDetail Errors)", () => {
+  // The REST reference does not say which HTTP status carries which fault (both SDKs read a fault
+  // from 400, 401, 403, 429 and 500): the errors decide, so these come with a 400.
+  it("AuthenticationTokenExpired refreshes the access token once and sends again, whatever the status", async () => {
+    const { acct, voice } = await callWorld(1);
+    await conversions(acct, { microsoftAds: MS_SETTINGS });
+    const ads = mockPlatforms();
+    ads.msNext.push(msAdApiFault(400, [{ Code: 109, ErrorCode: "AuthenticationTokenExpired", Message: "Authentication token expired." }]));
+    const id = await adCall(acct, voice, { gclid: "g", msclkid: "ms-expired" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    expect(ads.microsoftTokens()).toHaveLength(2);
+    expect(ads.microsoftUploads()).toHaveLength(2);
+    expect(ads.microsoftUploads()[1]!.body).toBe(ads.microsoftUploads()[0]!.body);
+    expect(await conversionOf(acct, id, "microsoft_ads")).toMatchObject({ status: "uploaded", reason: null });
+  });
+
+  it("CallRateExceeded (also wrapped in ApplicationFault) is retried on the backoff; UserIsNotAuthorized pauses the platform", async () => {
+    const { acct, voice } = await callWorld(2);
+    await conversions(acct, { microsoftAds: MS_SETTINGS });
+    const ads = mockPlatforms();
+    const rate = "You have exceeded the number of calls that you are allowed to make in a minute.";
+    ads.msNext.push(
+      msAdApiFault(400, [{ Code: 117, ErrorCode: "CallRateExceeded", Message: rate }]),
+      msAdApiFault(400, [{ Code: 117, ErrorCode: "CallRateExceeded", Message: rate }], true),
+    );
+    const id = await adCall(acct, voice, { gclid: "g", msclkid: "ms-rate" });
+    let t = T0 + COMPLETED_SETTLE_MS;
+    at(t);
+    await alarm(acct);
+    expect(await conversionOf(acct, id, "microsoft_ads")).toMatchObject({ status: "pending", reason: `HTTP 400: CallRateExceeded: ${rate}` });
+    t += backoff(1);
+    at(t);
+    await alarm(acct);
+    expect(await conversionOf(acct, id, "microsoft_ads")).toMatchObject({ status: "pending", reason: `HTTP 400: CallRateExceeded: ${rate}` });
+    t += backoff(2);
+    at(t);
+    await alarm(acct);
+    expect(ads.microsoftUploads()).toHaveLength(3);
+    expect(await conversionOf(acct, id, "microsoft_ads")).toMatchObject({ status: "uploaded", reason: null });
+
+    // The user lost access to the account: nothing is refused for good, the platform waits for new settings.
+    ads.msNext.push(msAdApiFault(400, [{ Code: 106, ErrorCode: "UserIsNotAuthorized", Message: "The user is not authorized to perform this action." }]));
+    const other = await adCall(acct, voice, { gclid: "g", msclkid: "ms-denied" });
+    t += COMPLETED_SETTLE_MS;
+    at(t);
+    await alarm(acct);
+    expect(await conversionOf(acct, other, "microsoft_ads")).toMatchObject({ status: "pending", reason: expect.stringContaining("UserIsNotAuthorized") });
+    expect(await authState(acct, "microsoftAds")).toMatchObject({ state: "auth_failed", reason: expect.stringContaining("UserIsNotAuthorized") });
+  });
+});
+
+describe("Microsoft Advertising: answers that mean later", () => {
+  it("OfflineConversionsApplyFailed and OfflineConversionNotAcceptedForGoal (a goal under 2 hours old) are retried, the other rows kept", async () => {
+    const { acct, voice } = await callWorld(3);
+    await conversions(acct, { microsoftAds: MS_SETTINGS });
+    const ads = mockPlatforms();
+    ads.msErrors.set("ms-apply", { Code: 5612, ErrorCode: "OfflineConversionsApplyFailed", Message: "Failed to send offline conversions to internal server." });
+    ads.msErrors.set("ms-new-goal", {
+      Code: 5615,
+      ErrorCode: "OfflineConversionNotAcceptedForGoal",
+      Message: "Offline conversions cannot be accepted for the conversion goal at this time.",
+    });
+    const fine = await adCall(acct, voice, { gclid: "g", msclkid: "ms-fine" });
+    const apply = await adCall(acct, voice, { gclid: "g", msclkid: "ms-apply" });
+    const young = await adCall(acct, voice, { gclid: "g", msclkid: "ms-new-goal" });
+    let t = T0 + COMPLETED_SETTLE_MS;
+    at(t);
+    await alarm(acct);
+    expect(await conversionOf(acct, fine, "microsoft_ads")).toMatchObject({ status: "uploaded" });
+    expect(await conversionOf(acct, apply, "microsoft_ads")).toMatchObject({
+      status: "pending",
+      reason: expect.stringContaining("OfflineConversionsApplyFailed"),
+    });
+    expect(await conversionOf(acct, young, "microsoft_ads")).toMatchObject({
+      status: "pending",
+      reason: expect.stringContaining("OfflineConversionNotAcceptedForGoal"),
+    });
+    // Microsoft takes them now: only those two go again.
+    ads.msErrors.clear();
+    t += backoff(1);
+    at(t);
+    await alarm(acct);
+    const sent = ads
+      .microsoftUploads()
+      .map((u) => (JSON.parse(u.body).OfflineConversions as { MicrosoftClickId: string }[]).map((c) => c.MicrosoftClickId).sort());
+    expect(sent).toEqual([
+      ["ms-apply", "ms-fine", "ms-new-goal"],
+      ["ms-apply", "ms-new-goal"],
+    ]);
+    for (const id of [apply, young]) expect(await conversionOf(acct, id, "microsoft_ads")).toMatchObject({ status: "uploaded", reason: null });
+  });
+
+  it("a 404 (REST not serving the operation for now, as the .NET SDK reads it) is retried, not a final refusal", async () => {
+    const { acct, voice } = await callWorld(1);
+    await conversions(acct, { microsoftAds: MS_SETTINGS });
+    const ads = mockPlatforms();
+    ads.msNext.push({ status: 404, body: null });
+    const id = await adCall(acct, voice, { gclid: "g", msclkid: "ms-404" });
+    const t = T0 + COMPLETED_SETTLE_MS;
+    at(t);
+    await alarm(acct);
+    expect(await conversionOf(acct, id, "microsoft_ads")).toMatchObject({ status: "pending", reason: "HTTP 404" });
+    at(t + backoff(1));
+    await alarm(acct);
+    expect(ads.microsoftUploads()).toHaveLength(2);
+    expect(await conversionOf(acct, id, "microsoft_ads")).toMatchObject({ status: "uploaded" });
+  });
+});
