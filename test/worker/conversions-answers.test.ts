@@ -3,14 +3,16 @@
  * Microsoft Advertising mocked at the network edge, ad-platforms.ts): Microsoft's generic faults
  * (AdApiFaultDetail `Errors`: expired token, call rate, no access) whatever the HTTP status, its
  * retryable row errors (OfflineConversionsApplyFailed, a goal under 2 hours old) and its 404 while
- * REST does not serve the operation.
+ * REST does not serve the operation; Google's refusal of a developer token that may no longer
+ * upload offline conversions (notAllowlistedError, since 15 June 2026) stops the platform instead of
+ * failing every call.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { JITTER, retryDelayMs } from "../../worker/account/outbox";
-import { mockPlatforms, msAdApiFault, platformViolations } from "./ad-platforms";
+import { googleError, mockPlatforms, msAdApiFault, platformViolations } from "./ad-platforms";
 import { at, callWorld, T0 } from "./calls-helpers";
-import { adCall, alarm, conversionOf, conversions, MS_SETTINGS } from "./conversions-helpers";
+import { adCall, alarm, conversionOf, conversions, GOOGLE_SETTINGS, MS_SETTINGS } from "./conversions-helpers";
 import { api, useTestClock } from "./helpers";
 
 useTestClock(T0, { silence: ["warn", "error"] });
@@ -128,5 +130,42 @@ describe("Microsoft Advertising: answers that mean later", () => {
     await alarm(acct);
     expect(ads.microsoftUploads()).toHaveLength(2);
     expect(await conversionOf(acct, id, "microsoft_ads")).toMatchObject({ status: "uploaded" });
+  });
+});
+
+describe("Google Ads: a developer token not allowlisted for offline conversions", () => {
+  const NOT_ALLOWLISTED = { notAllowlistedError: "CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE" };
+
+  // Google does not document the status it refuses the request with; the error code decides.
+  it("refusing the whole request: the platform stops (its calls wait, paused) and says the Data Manager API is Google's way now", async () => {
+    const { acct, voice } = await callWorld(1);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    ads.googleNext.push(googleError(400, "INVALID_ARGUMENT", "Customer is not allowlisted for accessing this feature.", NOT_ALLOWLISTED));
+    const id = await adCall(acct, voice, { gclid: "gclid-new-adopter" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "pending", reason: expect.stringContaining("paused") });
+    const auth = await authState(acct, "googleAds");
+    expect(auth.state).toBe("auth_failed");
+    expect(auth.reason).toContain("Data Manager API");
+    expect(auth.reason).toContain("notAllowlistedError.CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE");
+    // Later alarms send nothing until new settings come.
+    at(T0 + COMPLETED_SETTLE_MS + 3_600_000);
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(1);
+  });
+
+  it("refusing every row of a partial failure: the same", async () => {
+    const { acct, voice } = await callWorld(2);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    ads.googleErrors.set("gclid-na-1", NOT_ALLOWLISTED);
+    ads.googleErrors.set("gclid-na-2", NOT_ALLOWLISTED);
+    const ids = [await adCall(acct, voice, { gclid: "gclid-na-1" }), await adCall(acct, voice, { gclid: "gclid-na-2" })];
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    for (const id of ids) expect(await conversionOf(acct, id)).toMatchObject({ status: "pending", reason: expect.stringContaining("paused") });
+    expect((await authState(acct, "googleAds")).reason).toContain("Data Manager API");
   });
 });

@@ -48,6 +48,16 @@ const GOOGLE_RETRY = new Set([
   "CONCURRENT_MODIFICATION",
 ]);
 
+/**
+ * Since 15 June 2026 a developer token that had not been uploading offline conversions is refused
+ * UploadClickConversions (notAllowlistedError.CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE; Google's
+ * Data Manager API takes them instead). Nothing in the rows is wrong: the platform stops and alerts,
+ * and the rows wait for a developer token Google still takes.
+ */
+const NOT_ALLOWLISTED = "notAllowlistedError.";
+const NOT_ALLOWLISTED_HINT =
+  "Google takes no offline conversions from this developer token through the Google Ads API (only through its Data Manager API); a developer token that was already uploading them still works.";
+
 /** What to do with a row Google refused, by its error code (`errorCode: { <kind>: <CODE> }`). */
 export function googleVerdict(errorCode: Record<string, unknown> | undefined): { verdict: "already" | "retry" | "final"; code: string } {
   const [kind, value] = Object.entries(errorCode ?? {})[0] ?? ["unknown", "UNKNOWN"];
@@ -78,7 +88,8 @@ function googleRefusal(status: number | null, json: unknown, errors: GoogleError
 /**
  * Google Ads UploadClickConversions (partialFailure on). 200: every row is uploaded except those
  * partialFailureError names (by index). Otherwise the whole request failed: 401 refreshes the
- * token; 403 (developer token or access refused) stops the platform; 408/409/429/5xx or a
+ * token; 403 (developer token or access refused) or a developer token not allowlisted for
+ * offline conversions stops the platform; 408/409/429/5xx or a
  * retryable GoogleAdsFailure code (quota, internal, concurrent modification) retries every row;
  * anything else (400 INVALID_ARGUMENT, 404) is final for every row, with Google's reason.
  */
@@ -87,20 +98,29 @@ export function googleAnswer(status: number | null, json: unknown, n: number, er
   if (status !== 200) {
     const errors = failureErrors((json as { error?: { details?: unknown } } | null)?.error);
     const reason = error && status === null ? clip(error) : googleRefusal(status, json, errors);
+    // Whatever the status (Google does not say which it answers with).
+    if (errors.some((x) => googleVerdict(x.errorCode).code.startsWith(NOT_ALLOWLISTED))) return { authFailed: clip(`${NOT_ALLOWLISTED_HINT} ${reason}`) };
     if (status === 403) return { authFailed: reason };
     const retry = transient(status) || errors.some((x) => googleVerdict(x.errorCode).verdict === "retry");
     return { rows: all(n, { verdict: retry ? "retry" : "final", status, error: reason }) };
   }
   const rows: RowResult[] = all(n, { verdict: "uploaded" });
+  /** The rows refused as not allowlisted, with Google's words. */
+  const notAllowlisted = new Map<number, string>();
   for (const e of failureErrors((json as { partialFailureError?: { details?: unknown } } | null)?.partialFailureError)) {
     const index = e.location?.fieldPathElements?.find((f) => f.fieldName === "conversions")?.index;
     if (typeof index !== "number" || !rows[index]) continue;
     const v = googleVerdict(e.errorCode);
+    const text = `${v.code}: ${String(e.message ?? "")}`;
+    if (v.code.startsWith(NOT_ALLOWLISTED)) notAllowlisted.set(index, text);
     if (v.verdict === "already") continue;
     // A row with several errors is final if any of them is.
     if (rows[index]!.verdict === "final") continue;
-    rows[index] = { verdict: v.verdict, status: 200, error: clip(`${v.code}: ${String(e.message ?? "")}`) };
+    rows[index] = { verdict: v.verdict, status: 200, error: clip(text) };
   }
+  // Every row refused as not allowlisted: the developer token, not the rows (we send none of the
+  // fields only allowlisted developers may send, IP address or session attributes).
+  if (n > 0 && notAllowlisted.size === n) return { authFailed: clip(`${NOT_ALLOWLISTED_HINT} HTTP 200: ${notAllowlisted.get(0)}`) };
   return { rows };
 }
 
