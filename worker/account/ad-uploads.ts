@@ -1,17 +1,24 @@
 /**
  * Uploading calls to ad platforms, the network side: OAuth access tokens (refreshed from the stored
  * refresh token, cached in the object until shortly before they expire, never logged), Google Ads
- * UploadClickConversions with partialFailure and Microsoft Advertising ApplyOfflineConversions,
- * and a verdict per row: uploaded, retry, or final with its reason. Hand-written over fetch: the
- * platforms' SDKs are gRPC/SOAP clients for Node that do not run on Workers.
+ * UploadClickConversions with partialFailure and Microsoft Advertising ApplyOfflineConversions
+ * (its REST API: SOAP is deprecated on 31 January 2027), and a verdict per row: uploaded, retry, or
+ * final with its reason. Hand-written over fetch: the platforms' SDKs (Google's gRPC clients,
+ * Microsoft's for .NET, Java, PHP and Python) do not run on Workers.
  */
 import { type Answer, googleAnswer, microsoftAnswer, type RowResult } from "../domain/ad-answers";
 import { type AdUpload, googleClickConversion, microsoftOfflineConversion } from "../domain/conversions";
 import type { AdPlatform } from "../schemas/conversions";
 import type { AdCredentials, GoogleAdsConfig, MicrosoftAdsConfig } from "./conversion-settings";
 
-/** The Google Ads API version (v26: the latest active version when this was written). */
-export const GOOGLE_ADS_API = "https://googleads.googleapis.com/v26";
+/**
+ * The Google Ads API version. Each major version is served about a year after its release, then
+ * sunset (every request to it fails): v26, released October 2026 and the latest the reference shows,
+ * is projected to be sunset in November 2027. Move to a newer one before then (Google's sunset-dates
+ * page), checking its release notes for changes to ClickConversion and GoogleAdsFailure.
+ */
+export const GOOGLE_ADS_API_VERSION = "v26";
+export const GOOGLE_ADS_API = `https://googleads.googleapis.com/${GOOGLE_ADS_API_VERSION}`;
 export const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
 export const MICROSOFT_APPLY_URL = "https://campaign.api.bingads.microsoft.com/CampaignManagement/v13/OfflineConversions/Apply";
 export const MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/common/oauth2/v2.0/token";
