@@ -23,7 +23,7 @@ import { CallRouting } from "./call-route";
 import { type CallerCall, CallStore, type ErasureKey } from "./call-store";
 import { callView } from "./call-view";
 import { DeliveryRun } from "./delivery-run";
-import { ErasedCalls } from "./erased-calls";
+import { ErasedCalls, erasedKey } from "./erased-calls";
 import { ARCHIVE_DAYS_PER_ERASURE, ErasureProgress } from "./erasure-progress";
 import { type DeliveryFilter, Outbox, type OutboxKind, type OutboxRow } from "./outbox";
 
@@ -112,8 +112,8 @@ export class CallDesk {
       const batch = found.slice(0, limit);
       await before(batch);
       const ids = batch.map((c) => c.id);
-      const local = this.forgetHere(ids).calls;
-      await this.erased.remember(ids, now);
+      // Every one of the batch was found: remembered as its rows here go, before the logs' are erased.
+      const local = (await this.forgetHere(ids, now, "all")).calls;
       const logged = await this.months.eraseMany(
         accountId,
         ids.filter((id) => !here.some((c) => c.id === id)),
@@ -128,7 +128,11 @@ export class CallDesk {
         look.found.map((d) => d.key),
         key,
       );
-      this.forgetHere(archived.map((c) => c.id));
+      await this.forgetHere(
+        archived.map((c) => c.id),
+        now,
+        "found",
+      );
       await this.months.forgetArchived(archived.map((c) => c.id));
       await this.progress.save(progressKey, look.next, now);
       return { erased: local + logged + archived.length, more: look.next !== null };
@@ -143,28 +147,40 @@ export class CallDesk {
    */
   async erase(accountId: string, id: string): Promise<boolean> {
     const found = await this.months.exclusive(async () => {
-      const here = this.forgetHere([id]).rows > 0;
-      const found = (await this.months.erase(accountId, id)) || here;
-      if (found) await this.erased.remember([id], Date.now());
-      return found;
+      const now = Date.now();
+      const here = (await this.forgetHere([id], now, "found")).rows > 0;
+      if (await this.months.erase(accountId, id)) {
+        // Only in a month's log: no row here for a resend to be taken for (it would have been anyway).
+        if (!here) await this.erased.remember([id], now);
+        return true;
+      }
+      return here;
     });
     await this.schedule();
     return found;
   }
 
   /**
-   * Erased calls' own rows in this object, in one transaction: the calls, their status reports and
-   * their deliveries (nothing more is sent about them). How many calls, and rows in all, went.
+   * Erased calls' own rows in this object, in one transaction with remembering them (erased-calls.ts;
+   * `remember`: those that had rows here, or all of `ids`, every one found elsewhere too): the
+   * calls, their status reports and their deliveries (nothing more is sent about them). The keys
+   * are made first: between forgetting a row and remembering its id nothing may await, or a
+   * provider's resend or report of it let in then would be stored again. How many calls, and rows
+   * in all, went.
    */
-  private forgetHere(ids: readonly string[]): { calls: number; rows: number } {
+  private async forgetHere(ids: readonly string[], now: number, remember: "found" | "all"): Promise<{ calls: number; rows: number }> {
     if (!ids.length) return { calls: 0, rows: 0 };
+    const keys = await Promise.all(ids.map(erasedKey));
     return this.ctx.storage.transactionSync(() => {
-      const calls = this.calls.delete(ids);
-      let rows = calls;
-      for (const id of ids) {
-        rows += this.ctx.storage.sql.exec("DELETE FROM call_events WHERE call_id = ?", id).rowsWritten;
-        rows += this.outbox.forget(id);
-      }
+      let calls = 0;
+      let rows = 0;
+      ids.forEach((id, i) => {
+        const n = this.calls.delete([id]);
+        const went = n + this.ctx.storage.sql.exec("DELETE FROM call_events WHERE call_id = ?", id).rowsWritten + this.outbox.forget(id);
+        if (went > 0 || remember === "all") this.erased.rememberKey(keys[i]!, now);
+        calls += n;
+        rows += went;
+      });
       return { calls, rows };
     });
   }
