@@ -51,7 +51,7 @@ import { CONVERSION_SETTINGS_MIGRATION, ConversionSettings } from "./conversion-
 import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
 import type { DeskAccount } from "./desk-account";
-import { ERASED_CALLS_MIGRATION } from "./erased-calls";
+import { ERASED_CALLS_MIGRATION, ERASED_ROUTES_MIGRATION } from "./erased-calls";
 import { ERASURE_PROGRESS_MIGRATION } from "./erasure-progress";
 import { INTEGRATION_SECRETS_MIGRATION, IntegrationSecrets } from "./integration-secrets";
 import { NumberDesk } from "./number-desk";
@@ -126,6 +126,8 @@ export const MIGRATIONS = [
   CALLS_PROMPT_MIGRATION,
   // A caller's and a visit's calls found by index (erasure requests).
   CALLS_ERASURE_INDEX_MIGRATION,
+  // The route of a call erased while on the line (it goes on as planned until the call ends).
+  ERASED_ROUTES_MIGRATION,
 ];
 
 export type { VoiceSecrets };

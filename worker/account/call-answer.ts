@@ -23,7 +23,7 @@ import type { CallStore } from "./call-store";
 import { callView } from "./call-view";
 import { ga4Payload, webhookPayload } from "./deliveries";
 import type { DeskAccount } from "./desk-account";
-import type { ErasedCalls } from "./erased-calls";
+import { type ErasedCalls, erasedKey } from "./erased-calls";
 import type { Outbox } from "./outbox";
 import type { StoredPool } from "./registry";
 
@@ -105,9 +105,12 @@ export class CallAnswers {
 
   private async answerNew(acct: DeskAccount, provider: Provider, call: InboundCall, now: number, render: (plan: CallPlan) => string): Promise<VoiceReply> {
     const { calls, outbox, events } = this.p;
-    // Erased since it first came: answered as its pool routes it now, and nothing of it kept (the
-    // pool only looked at, not told of a ring).
+    // Erased since it first came: answered with the plan it is being routed by while on the line
+    // (erased-calls.ts: decided again, a round robin or the schedule may have moved on), else as
+    // its pool routes it now; nothing of it kept (the pool only looked at, not told of a ring).
     const erased = await this.p.erased.has(call.id, now);
+    const kept = erased ? this.p.erased.route(await erasedKey(call.id)) : null;
+    if (kept) return { answer: render(kept.plan), provider, duplicate: true };
     const poolId = acct.ownerAt(call.dialled, call.startedAt);
     const pool = poolId === null ? null : acct.pool(poolId);
     let row: CallRow;

@@ -58,9 +58,9 @@ export class CallDesk {
     this.events = new CallEvents(storage.sql);
     this.months = new CallMonths(storage, env, this.calls);
     this.run = new DeliveryRun({ storage, setConversion: this.setConversion, outbox: this.outbox, schedule });
-    this.routing = new CallRouting(this.calls);
-    this.agents = new AgentLegs(this.calls, this.routing);
     this.erased = new ErasedCalls(storage.sql);
+    this.routing = new CallRouting(this.calls, this.erased);
+    this.agents = new AgentLegs(this.routing);
     this.progress = new ErasureProgress(storage.sql);
     this.outcomes = new CallOutcomes({ storage, calls: this.calls, outbox: this.outbox, events: this.events, schedule, erased: this.erased });
     this.answers = new CallAnswers({
@@ -144,6 +144,8 @@ export class CallDesk {
   /**
    * Erase a call everywhere (an erasure request): this object's row, its status reports and
    * deliveries (nothing more is sent about it), its month's log and the R2 archive. True when found.
+   * A call still on the line goes on as its route says, and nothing of it is stored again
+   * (erased-calls.ts).
    */
   async erase(accountId: string, id: string): Promise<boolean> {
     const found = await this.months.exclusive(async () => {
@@ -163,10 +165,10 @@ export class CallDesk {
   /**
    * Erased calls' own rows in this object, in one transaction with remembering them (erased-calls.ts;
    * `remember`: those that had rows here, or all of `ids`, every one found elsewhere too): the
-   * calls, their status reports and their deliveries (nothing more is sent about them). The keys
-   * are made first: between forgetting a row and remembering its id nothing may await, or a
-   * provider's resend or report of it let in then would be stored again. How many calls, and rows
-   * in all, went.
+   * calls, their status reports and their deliveries (nothing more is sent about them); a call still
+   * on the line keeps its route. The keys are made first: between forgetting a row and remembering
+   * its id nothing may await, or a provider's resend or report of it let in then would be stored
+   * again. How many calls, and rows in all, went.
    */
   private async forgetHere(ids: readonly string[], now: number, remember: "found" | "all"): Promise<{ calls: number; rows: number }> {
     if (!ids.length) return { calls: 0, rows: 0 };
@@ -175,9 +177,12 @@ export class CallDesk {
       let calls = 0;
       let rows = 0;
       ids.forEach((id, i) => {
+        const row = this.calls.get(id);
+        // On the line while the caller's call has not reported its end.
+        const live = row && !this.events.callEnded(id) ? row : null;
         const n = this.calls.delete([id]);
         const went = n + this.ctx.storage.sql.exec("DELETE FROM call_events WHERE call_id = ?", id).rowsWritten + this.outbox.forget(id);
-        if (went > 0 || remember === "all") this.erased.rememberKey(keys[i]!, now);
+        if (went > 0 || remember === "all") this.erased.rememberKey(keys[i]!, now, live);
         calls += n;
         rows += went;
       });

@@ -73,6 +73,11 @@ export class CallEvents {
     );
   }
 
+  /** Whether the caller's call itself has reported its end (not only an attempt's). */
+  callEnded(callId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM call_events WHERE call_id = ? AND level = 'call' AND ended = 1 LIMIT 1", callId).toArray().length > 0;
+  }
+
   has(callId: string): boolean {
     return this.sql.exec("SELECT 1 FROM call_events WHERE call_id = ? LIMIT 1", callId).toArray().length > 0;
   }

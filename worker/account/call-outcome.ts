@@ -57,7 +57,11 @@ export class CallOutcomes {
    * yet waits for it). When the call has ended, `call.completed` is queued.
    */
   async report(acct: DeskAccount, provider: Provider, r: StatusReport, now: number): Promise<ReportState> {
-    if (await this.p.erased.has(r.callId, now)) return "duplicate";
+    if (await this.p.erased.has(r.callId, now)) {
+      // Not kept. The caller's call is over: nothing more of it is routed, its kept route goes too.
+      if (r.level === "call" && r.ended) await this.p.erased.over(r.callId);
+      return "duplicate";
+    }
     const state = this.p.storage.transactionSync((): ReportState => {
       if (!this.p.events.add(r, provider, now)) return "duplicate";
       const row = this.p.calls.get(r.callId);

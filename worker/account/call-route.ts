@@ -4,17 +4,47 @@
  * what happens next is read from the plan stored with the call, never from the callback: the next
  * attempt after one nobody took (failover, round robin, the next step), who answered (only a
  * number of that attempt), the agent's press 1, the recording's URL.
+ *
+ * A call erased while still on the line has no row: its route goes on from what the erasure kept
+ * of it (erased-calls.ts: the plan, the number dialled, who took it), with nothing logged or
+ * stored about it, so the caller is not dropped by a business erasing their data.
  */
+import type { CallAction } from "../schemas/calls";
 import { CALL_ID } from "../voice/input";
 import { type CallPlan, type CallStep, hasStep } from "../voice/plan";
 import type { StatusReport } from "../voice/providers/types";
-import { type CallRow, takenOf } from "./call-row";
+import { takenOf } from "./call-row";
 import type { CallStore } from "./call-store";
+import { type ErasedCalls, erasedKey } from "./erased-calls";
 
 /** The call and attempt a URL of ours names. */
 export interface RouteRef {
   callId: string;
   step: number | null;
+}
+
+/**
+ * A RouteRef with the key the call would be remembered by were it erased (CallRouting.resolve):
+ * hashing awaits, so it is made once, before a callback reads the route, and the route is found
+ * whether the call is stored or was erased, even while the callback runs.
+ */
+export interface ResolvedRef extends RouteRef {
+  key: string;
+}
+
+/** What a route reads of its call: the stored row, or what an erased call still on the line keeps. */
+export interface RoutedCall {
+  id: string;
+  /** Null: a call from before routes (its plan was not kept). */
+  plan: CallPlan | null;
+  action: CallAction;
+  dialled: string;
+  answeredBy: string | null;
+  promptSeconds: number | null;
+  /** The source an agent's whisper names: null when the call was not attributed, or was erased. */
+  source: string | null;
+  /** False: erased while on the line (nothing of it is logged or stored). */
+  stored: boolean;
 }
 
 export function routeRef(url: string): RouteRef | null {
@@ -29,28 +59,64 @@ export function routeRef(url: string): RouteRef | null {
 type Dial = Extract<CallStep, { kind: "dial" }>;
 
 export class CallRouting {
-  constructor(private readonly calls: CallStore) {}
+  constructor(
+    private readonly calls: CallStore,
+    private readonly erased: ErasedCalls,
+  ) {}
 
-  /** The stored call and its plan's attempt `step`. */
-  private attempt(ref: RouteRef | null): { row: CallRow; plan: CallPlan; step: CallStep; index: number } | null {
-    if (!ref || ref.step === null) return null;
+  /** A callback's ref, with its call's erased key (see ResolvedRef). */
+  async resolve(ref: RouteRef | null): Promise<ResolvedRef | null> {
+    return ref ? { ...ref, key: await erasedKey(ref.callId) } : null;
+  }
+
+  /** The call a ref names, read now: its row, else the route it kept when erased on the line. */
+  call(ref: ResolvedRef | null): RoutedCall | null {
+    if (!ref) return null;
     const row = this.calls.get(ref.callId);
-    const plan = row ? takenOf(row)?.plan : null;
-    if (!row || !plan || !hasStep(plan, ref.step)) return null;
-    return { row, plan, step: plan.steps[ref.step]!, index: ref.step };
+    if (row) {
+      const plan = takenOf(row)?.plan ?? null;
+      return {
+        id: row.id,
+        plan,
+        action: row.action,
+        dialled: row.tracking_number,
+        answeredBy: row.answered_by,
+        promptSeconds: row.prompt_seconds,
+        source: row.attributed ? row.source_name : null,
+        stored: true,
+      };
+    }
+    const kept = this.erased.route(ref.key);
+    if (!kept) return null;
+    const { plan, dialled, answeredBy } = kept;
+    return { id: ref.callId, plan, action: plan.action, dialled, answeredBy, promptSeconds: null, source: null, stored: false };
+  }
+
+  /** The call and its plan's attempt `step`. */
+  private attempt(ref: ResolvedRef | null): { call: RoutedCall; plan: CallPlan; step: CallStep; index: number } | null {
+    if (!ref || ref.step === null) return null;
+    const call = this.call(ref);
+    const plan = call?.plan;
+    if (!call || !plan || !hasStep(plan, ref.step)) return null;
+    return { call, plan, step: plan.steps[ref.step]!, index: ref.step };
+  }
+
+  /** The first of an attempt's numbers to take the call keeps it: on its row, or on an erased call's kept route. */
+  private claim(ref: ResolvedRef, call: RoutedCall, number: string, promptSeconds: number | null = null): boolean {
+    return call.stored ? this.calls.claimAnsweredBy(call.id, number, promptSeconds) : this.erased.claim(ref.key, number);
   }
 
   /**
    * A dial attempt ended (its report already stored): log it, note who answered a one-number
    * attempt, and say which attempt comes next (null: none, the call does not go on).
    */
-  ended(ref: RouteRef | null, report: StatusReport, goesOn: boolean, now: number): { plan: CallPlan; next: number; dialled: string } | null {
+  ended(ref: ResolvedRef | null, report: StatusReport, goesOn: boolean, now: number): { plan: CallPlan; next: number; dialled: string } | null {
     const a = this.attempt(ref);
-    if (!a || report.callId !== a.row.id) return null;
-    this.calls.logAttempt(a.row.id, { step: a.index, status: report.status, outcome: report.outcome, at: now });
-    if (a.step.kind === "dial" && report.outcome === "answered" && a.step.to.length === 1) this.calls.claimAnsweredBy(a.row.id, a.step.to[0]!);
+    if (!ref || !a || report.callId !== a.call.id) return null;
+    if (a.call.stored) this.calls.logAttempt(a.call.id, { step: a.index, status: report.status, outcome: report.outcome, at: now });
+    if (a.step.kind === "dial" && report.outcome === "answered" && a.step.to.length === 1) this.claim(ref, a.call, a.step.to[0]!);
     if (!goesOn || !hasStep(a.plan, a.index + 1)) return null;
-    return { plan: a.plan, next: a.index + 1, dialled: a.row.tracking_number };
+    return { plan: a.plan, next: a.index + 1, dialled: a.call.dialled };
   }
 
   /**
@@ -69,14 +135,14 @@ export class CallRouting {
    *   Dial action parameters), so it also counts the prompt and the agent's decision, which a
    *   conversion's `minSeconds` must not take for conversation.
    */
-  settle(ref: RouteRef | null, report: StatusReport): StatusReport {
+  settle(ref: ResolvedRef | null, report: StatusReport): StatusReport {
     const { ifBridged, ...r } = report;
     const a = r.callId === ref?.callId ? this.attempt(ref) : null;
     const dial = a?.step.kind === "dial" ? a.step : null;
-    const taker = a?.row.answered_by ?? null;
+    const taker = a?.call.answeredBy ?? null;
     if (ifBridged !== undefined && !(dial?.to.includes(ifBridged) && taker === ifBridged)) return { ...r, outcome: null, ended: false, talkSeconds: null };
     if (dial?.confirm && r.level === "dial" && r.ended && r.outcome === "answered" && taker === null) return { ...r, outcome: "no-answer", talkSeconds: 0 };
-    const prompt = dial?.confirm ? (a?.row.prompt_seconds ?? null) : null;
+    const prompt = dial?.confirm ? (a?.call.promptSeconds ?? null) : null;
     if (prompt !== null && r.level === "dial" && r.outcome === "answered" && r.talkSeconds !== null)
       return { ...r, talkSeconds: Math.max(0, r.talkSeconds - prompt) };
     return r;
@@ -88,10 +154,10 @@ export class CallRouting {
    * does); else it reports the pick-up, which is not accepting a press-1 attempt (`accepted`
    * records that).
    */
-  answered(ref: RouteRef | null, number: string | null, bridged: boolean): boolean {
+  answered(ref: ResolvedRef | null, number: string | null, bridged: boolean): boolean {
     const a = this.attempt(ref);
-    if (a?.step.kind !== "dial" || (a.step.confirm && !bridged) || !number || !a.step.to.includes(number)) return false;
-    return this.calls.claimAnsweredBy(a.row.id, number);
+    if (!ref || a?.step.kind !== "dial" || (a.step.confirm && !bridged) || !number || !a.step.to.includes(number)) return false;
+    return this.claim(ref, a.call, number);
   }
 
   /**
@@ -99,24 +165,27 @@ export class CallRouting {
    * call and is recorded, with the seconds they were on the prompt (`promptSeconds`, null: not
    * known); a later one (or a number not rung by it) is refused, and hung up.
    */
-  accepted(ref: RouteRef | null, number: string | null, promptSeconds: number | null): boolean {
+  accepted(ref: ResolvedRef | null, number: string | null, promptSeconds: number | null): boolean {
     const a = this.attempt(ref);
-    if (a?.step.kind !== "dial" || !a.step.confirm || !number || !a.step.to.includes(number)) return false;
-    return this.calls.claimAnsweredBy(a.row.id, number, promptSeconds);
+    if (!ref || a?.step.kind !== "dial" || !a.step.confirm || !number || !a.step.to.includes(number)) return false;
+    return this.claim(ref, a.call, number, promptSeconds);
   }
 
   /** The dial attempt whose agent leg this is (whisper or press 1), or null. */
-  agentStep(ref: RouteRef | null): { row: CallRow; step: Dial } | null {
+  agentStep(ref: ResolvedRef | null): { call: RoutedCall; step: Dial } | null {
     const a = this.attempt(ref);
-    return a && a.step.kind === "dial" && (a.step.whisper || a.step.confirm) ? { row: a.row, step: a.step } : null;
+    return a && a.step.kind === "dial" && (a.step.whisper || a.step.confirm) ? { call: a.call, step: a.step } : null;
   }
 
-  /** A recording's URL, stored on a call whose plan records (a voicemail, or recording on). */
-  recording(ref: RouteRef | null, url: string | null): boolean {
-    const row = ref ? this.calls.get(ref.callId) : null;
-    const plan = row ? takenOf(row)?.plan : null;
-    if (!row || !plan || !url || !(plan.disclosure || plan.steps.some((s) => s.kind === "voicemail"))) return false;
-    this.calls.setRecording(row.id, url);
+  /**
+   * A recording's URL, stored on a call whose plan records (a voicemail, or recording on). An
+   * erased call's is taken and not kept: its URL leads to the caller's voice.
+   */
+  recording(ref: ResolvedRef | null, url: string | null): boolean {
+    const call = this.call(ref);
+    const plan = call?.plan;
+    if (!call || !plan || !url || !(plan.disclosure || plan.steps.some((s) => s.kind === "voicemail"))) return false;
+    if (call.stored) this.calls.setRecording(call.id, url);
     return true;
   }
 }

@@ -99,15 +99,17 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     if (!report.ok) return badRequest(report);
     remember();
     // No attempt named here: a leg's answer that needs its bridge (a Plivo B-leg hangup) cannot be told apart.
-    const state = await deps.desk.outcomes.report(deps.account, provider, deps.desk.routing.settle(routeRef(req.url), report.value), now);
+    const ref = await deps.desk.routing.resolve(routeRef(req.url));
+    const state = await deps.desk.outcomes.report(deps.account, provider, deps.desk.routing.settle(ref, report.value), now);
     return ok({ ...adapter.statusReply(), report: state });
   }
   if (leg === "agent") {
     remember();
-    const reply = deps.desk.agents.agent(reference.agentConference(fields.value));
+    const reply = await deps.desk.agents.agent(reference.agentConference(fields.value));
     return ok({ status: 200, body: reply.answer, contentType: answerContentType("reference") });
   }
-  const ref = routeRef(req.url);
+  // Read against the call's route, stored or kept by an erasure while the call is on the line.
+  const ref = await deps.desk.routing.resolve(routeRef(req.url));
   const base = renderBase(req, deps.account.id, provider);
   if (leg === "next") {
     // A dial attempt ended (the Dial action, Vonage's synchronous connect event): store it as a
