@@ -58,10 +58,11 @@ const schemaBeforeSealing = (acct: Created) =>
   runInDurableObject(accountStub(acct.accountId), (_i, state) => {
     const sql = state.storage.sql;
     const version = MIGRATIONS.indexOf(INTEGRATION_SECRETS_MIGRATION);
-    for (const m of MIGRATIONS.slice(version)) {
-      for (const [, table] of m.matchAll(/CREATE TABLE (\w+)/g)) sql.exec(`DROP TABLE ${table}`);
+    // Undone newest first: a later step's column or index may be on an earlier step's table.
+    for (const m of MIGRATIONS.slice(version).reverse()) {
       for (const [, index] of m.matchAll(/CREATE INDEX (\w+)/g)) sql.exec(`DROP INDEX IF EXISTS ${index}`);
       for (const [, table, column] of m.matchAll(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)) sql.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
+      for (const [, table] of m.matchAll(/CREATE TABLE (\w+)/g)) sql.exec(`DROP TABLE ${table}`);
     }
     sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(version));
   });
