@@ -149,6 +149,27 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     expect(calls).toBe(MAX_ATTEMPTS);
   });
 
+  it("GA4 logs no parameter value over 100 characters: a long utm value is cut to 100 (not split inside a character), a gclid that long is left out", async () => {
+    const { acct, voice } = await callWorld(1);
+    await integrate(acct, { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef" } });
+    const net = mockNetwork(() => new Response(null, { status: 204 }));
+    const content = `${"c".repeat(99)}😀${"d".repeat(40)}`;
+    const campaign = "spring-".repeat(20);
+    const gclid = `Cj0${"K".repeat(117)}`;
+    const landing = `https://www.shop.example/?gclid=${gclid}&utm_source=google&utm_medium=cpc&utm_campaign=${campaign}&utm_content=${encodeURIComponent(content)}`;
+    const v = await visit(acct, { ...GOOGLE, landing, utm: { source: "google", medium: "cpc", campaign, content }, clickIds: { gclid } });
+    await ring(voice.callbackUrl, callBody(callId(), v.number, T0));
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const params = JSON.parse(byKind(net.seen).ga4[0]!.body).events[0].params as Record<string, string>;
+    expect(params.content).toBe(`${"c".repeat(99)}😀`);
+    expect(params.campaign).toBe(campaign.slice(0, 100));
+    expect(params.source).toBe("google");
+    expect(params).not.toHaveProperty("gclid");
+    // The call itself keeps them whole.
+    const call = (await getCall(acct, (await api("GET", "/v1/calls", { key: acct.adminKey })).json.calls[0].id)).json;
+    expect([call.source.utm.content, call.source.utm.campaign, call.source.clickIds.gclid]).toEqual([content, campaign, gclid]);
+  });
+
   it("GA4 is never sent an event over 72 h old (it answers 2xx and drops it): a late retry or redelivery is dead, with why", async () => {
     const { acct, voice } = await callWorld(1);
     await integrate(acct, { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef" } });

@@ -22,6 +22,18 @@ const TIMEOUT_MS = 10_000;
 export const GA4_MAX_AGE_MS = 72 * 3_600_000 - 60_000;
 
 /**
+ * GA4 logs no event parameter whose value is over 100 characters (its event collection limits:
+ * the parameter is dropped, silently). A text (a long utm_content, a campaign name) is cut to that;
+ * an id (a provider's call id, a gclid) that long is left out, since a part of one would join to
+ * nothing or to the wrong thing.
+ */
+export const GA4_VALUE_MAX = 100;
+const ga4Text = (v: string): string => {
+  const chars = [...v];
+  return chars.length > GA4_VALUE_MAX ? chars.slice(0, GA4_VALUE_MAX).join("") : v;
+};
+
+/**
  * The Measurement Protocol body for an attributed call with a GA client id, else null: the ring
  * (`phone_call`), or with `completed` the outcome (`phone_call_completed`: `call_outcome`,
  * `call_duration` in seconds, `call_answered` 1/0).
@@ -30,19 +42,19 @@ export function ga4Payload(call: Call, completed = false): string | null {
   const s = call.source;
   if (!call.attributed || !s?.gaClientId) return null;
   const params: Record<string, string | number> = {
-    source: s.utm.source ?? s.name ?? "(direct)",
-    medium: s.utm.medium ?? "(none)",
-    campaign: s.utm.campaign ?? "(not set)",
-    call_id: call.id,
-    pool: call.pool ?? "",
+    source: ga4Text(s.utm.source ?? s.name ?? "(direct)"),
+    medium: ga4Text(s.utm.medium ?? "(none)"),
+    campaign: ga4Text(s.utm.campaign ?? "(not set)"),
+    pool: ga4Text(call.pool ?? ""),
     tracking_number: call.trackingNumber,
     attribution: call.reason,
     engagement_time_msec: 1,
   };
-  if (s.name) params.dni_source = s.name;
-  if (s.utm.term) params.term = s.utm.term;
-  if (s.utm.content) params.content = s.utm.content;
-  if (s.clickIds.gclid) params.gclid = s.clickIds.gclid;
+  if (call.id.length <= GA4_VALUE_MAX) params.call_id = call.id;
+  if (s.name) params.dni_source = ga4Text(s.name);
+  if (s.utm.term) params.term = ga4Text(s.utm.term);
+  if (s.utm.content) params.content = ga4Text(s.utm.content);
+  if (s.clickIds.gclid && s.clickIds.gclid.length <= GA4_VALUE_MAX) params.gclid = s.clickIds.gclid;
   if (completed) {
     params.call_outcome = call.outcome ?? "unknown";
     params.call_duration = call.talkSeconds ?? 0;
