@@ -17,17 +17,16 @@
 import { describe, expect, it } from "vitest";
 import { at, getCall, T0 } from "./calls-helpers";
 import { api, createAccount, freshNumbers, useTestClock } from "./helpers";
+import { agentLeg, connectOf, dialAction, dialOf, vonageEvent as event, TWIML, type Twiml } from "./leg-helpers";
+import { CALLER } from "./route-helpers";
 import { elements, inboundFields, nativeId, providerWorld, send, signed, whisperThen, xml } from "./voice-helpers";
 
 const A = "+12127365101";
 const B = "+12127365102";
 const C = "+12127365103";
-const CALLER = "+13105550123";
 
 useTestClock(T0);
 
-type Twiml = "twilio" | "signalwire" | "telnyx";
-const TWIML: Twiml[] = ["twilio", "signalwire", "telnyx"];
 type World = Awaited<ReturnType<typeof providerWorld>>;
 
 const post = async (p: Twiml | "vonage", w: World, url: string, fields: Record<string, string>) =>
@@ -39,42 +38,6 @@ async function inbound(p: Twiml | "vonage", w: World) {
   expect(res.status, res.text).toBe(200);
   return { id, text: res.text };
 }
-
-/** A TwiML answer: the Dial's numbers, action, the numbers' url and statusCallback, what it says. */
-function dialOf(text: string) {
-  const doc = xml(text);
-  const numbers = elements(doc, "Number");
-  return {
-    targets: numbers.map((n) => n.textContent!),
-    action: elements(doc, "Dial")[0]?.getAttribute("action") ?? null,
-    url: numbers[0]?.getAttribute("url") ?? null,
-    answered: numbers[0]?.getAttribute("statusCallback") ?? null,
-    said: elements(doc, "Say").map((e) => e.textContent!),
-    records: elements(doc, "Record").length,
-  };
-}
-
-/** The agent's leg as it requests the Number url or the Gather action: its own call, to the agent. */
-const agentLeg = (p: Twiml, parent: string, agent: string, extra: Record<string, string> = {}) => ({
-  CallSid: nativeId(p),
-  ParentCallSid: parent,
-  From: CALLER,
-  To: agent,
-  Called: agent,
-  Direction: "outbound-dial",
-  CallStatus: "in-progress",
-  ...extra,
-});
-
-/** The Dial action: the dialed call ended with `status`, `secs` after its pick-up. */
-const dialAction = (p: Twiml, id: string, status: string, secs: number) => ({
-  CallSid: id,
-  From: CALLER,
-  CallStatus: "in-progress",
-  DialCallSid: nativeId(p),
-  DialCallStatus: status,
-  DialCallDuration: String(secs),
-});
 
 /**
  * The number's own status callback: the caller's call ended after `secs`. Telnyx's carries the last
@@ -248,18 +211,6 @@ describe.each(TWIML)("%s", (p) => {
 
 describe("vonage", () => {
   const p = "vonage";
-  /** An event on the connect's eventUrl: the forwarded leg's own uuid, the conversation's. */
-  const event = (id: string, leg: string, to: string, status: string, extra: Record<string, string> = {}) => ({
-    uuid: leg,
-    conversation_uuid: `CON-${id}`,
-    from: CALLER.slice(1),
-    to: to.slice(1),
-    status,
-    direction: "outbound",
-    timestamp: new Date(Date.now()).toISOString(),
-    ...extra,
-  });
-  const connectOf = (text: string) => (text ? (JSON.parse(text) as Record<string, any>[]) : []).find((a) => a.action === "connect");
 
   // (3)
   it("whisper only: started, ringing, answered, the onAnswer talk, completed (duration 42): answered by A", async () => {

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { at, callBody, callId, getCall, ring, T0, voiceOf } from "./calls-helpers";
 import { api, createAccount, createPool, freshNumbers, useTestClock } from "./helpers";
+import { plivoHangup, plivoLeg } from "./leg-helpers";
 import { CALLER, callEnded, dialEnded, inbound, post, read } from "./route-helpers";
 import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, whisperThen, xml } from "./voice-helpers";
 
@@ -306,19 +307,8 @@ describe("simultaneous ring, press 1 to accept (Twilio family and Plivo natively
 
 describe("plivo: the Dial callbackUrl's answer is a pick-up, connected the bridge; a hangup's talk time counts for the bridged leg only", () => {
   const p = "plivo";
-  /** One B leg's event on the Dial's callbackUrl, as Plivo posts it. */
-  const bLeg = (id: string, to: string, action: "answer" | "connected" | "hangup", extra: Record<string, string> = {}) => ({
-    CallUUID: id,
-    DialALegUUID: id,
-    DialBLegUUID: `b-${to.slice(1)}`,
-    DialAction: action,
-    DialBLegStatus: action,
-    DialBLegFrom: CALLER.slice(1),
-    DialBLegTo: to.slice(1),
-    ...extra,
-  });
-  const hangup = (id: string, to: string, secs: number, cause = "NORMAL_CLEARING") =>
-    bLeg(id, to, "hangup", { DialBLegDuration: String(secs), DialBLegBillDuration: String(secs ? 60 : 0), DialBLegHangupCause: cause });
+  const bLeg = plivoLeg;
+  const hangup = plivoHangup;
   const pressOne = {
     start: "m",
     lists: {
