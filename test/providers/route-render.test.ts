@@ -8,14 +8,14 @@
  * Record attributes its documentation lists.
  */
 import { createRequire } from "node:module";
-import { Connect, ConnectEventType, Record as NccoRecord, Talk } from "@vonage/voice";
+import { Connect, ConnectEventType, Record as NccoRecord, Notify, Talk } from "@vonage/voice";
 import { DOMParser, type Element } from "@xmldom/xmldom";
 import twilioSdk from "twilio";
 import { describe, expect, it } from "vitest";
 import type { CallPlan, CallStep } from "../../worker/voice/plan";
 import { plivo } from "../../worker/voice/providers/plivo";
 import { signalwire, telnyx, twilio } from "../../worker/voice/providers/twilio";
-import { routeUrl } from "../../worker/voice/providers/types";
+import { routeUrl, withHeard } from "../../worker/voice/providers/types";
 import { vonage } from "../../worker/voice/providers/vonage";
 
 const require = createRequire(import.meta.url);
@@ -153,12 +153,28 @@ describe("TwiML (Twilio, SignalWire, Telnyx TeXML) against twilio's VoiceRespons
     expect(await canon(twilio.answer(plan([dial([A])], "This call may be recorded."), ctx).body)).toEqual(await canon(expected.toString()));
   });
 
-  it("the agent's press-1 leg: a Gather to our confirm URL; 1 bridges (an empty document), else hang up", async () => {
+  it("the agent's press-1 leg: a Gather to our confirm URL (with the pick-up time); 1 bridges (an empty document), else hang up", async () => {
+    const heard = 1_767_225_600_000;
     const expected = new twilioSdk.twiml.VoiceResponse();
-    expected.gather({ numDigits: 1, timeout: 10, action: url("confirm", 0), method: "POST" }).say("Google Ads call. Press 1 to accept the call.");
+    expected
+      .gather({ numDigits: 1, timeout: 10, action: withHeard(url("confirm", 0), heard), method: "POST" })
+      .say("Google Ads call. Press 1 to accept the call.");
     expected.hangup();
-    expect(await canon(twilio.whisper("Google Ads call", { url: url("confirm", 0) }).body)).toEqual(await canon(expected.toString()));
+    expect(await canon(twilio.whisper("Google Ads call", { confirm: true, url: url("confirm", 0), heard }).body)).toEqual(await canon(expected.toString()));
     expect(await canon(twilio.confirmReply(true).body)).toEqual(await canon(new twilioSdk.twiml.VoiceResponse().toString()));
+  });
+
+  it("the agent's whisper leg: the source, then a Redirect to our bridge URL (with the pick-up time), answered with an empty document", async () => {
+    const heard = 1_767_225_600_000;
+    const expected = new twilioSdk.twiml.VoiceResponse();
+    expected.say("Google Ads call");
+    expected.redirect({ method: "POST" }, withHeard(url("bridge", 0), heard));
+    expect(await canon(twilio.whisper("Google Ads call", { confirm: false, url: url("bridge", 0), heard }).body)).toEqual(await canon(expected.toString()));
+    expect(await canon(twilio.bridgeReply().body)).toEqual(await canon(new twilioSdk.twiml.VoiceResponse().toString()));
+    // A pool whisper from before routes names no attempt: the source alone.
+    const bare = new twilioSdk.twiml.VoiceResponse();
+    bare.say("Google Ads call");
+    expect(await canon(twilio.whisper("Google Ads call", null).body)).toEqual(await canon(bare.toString()));
   });
 });
 
@@ -316,7 +332,10 @@ describe("Vonage NCCO against @vonage/voice's builders and the NCCO reference", 
     }
   });
 
-  it("the whisper leg is a talk", () => {
+  it("the whisper leg is a talk, then a notify to our bridge URL; its empty answer lets the NCCO run out", () => {
     expect(JSON.parse(vonage.whisper("Google Ads call", null).body)).toEqual([new Talk("Google Ads call").serializeToNCCO()]);
+    const ncco = JSON.parse(vonage.whisper("Google Ads call", { confirm: false, url: url("bridge", 0), heard: 1_767_225_600_000 }).body);
+    expect(ncco).toEqual([new Talk("Google Ads call").serializeToNCCO(), new Notify({ whisper: "ended" }, url("bridge", 0), "POST").serializeToNCCO()]);
+    expect(vonage.bridgeReply().status).toBe(204);
   });
 });

@@ -46,7 +46,7 @@ const page = fc.record({
   landing: hostileNumber.map((n) => `https://www.shop.example/?to=${encodeURIComponent(n)}&utm_source=${encodeURIComponent(n)}`),
 });
 const callback = fc.record({
-  leg: fc.constantFrom("next", "answered", "whisper", "confirm", "recording", "status", "agent"),
+  leg: fc.constantFrom("next", "answered", "whisper", "confirm", "bridge", "recording", "status", "agent"),
   step: fc.oneof(fc.constant(0), fc.constant(1), fc.constant(2), fc.nat(12), fc.constant(undefined)),
   status: fc.constantFrom("no-answer", "busy", "failed", "completed", "answered", "canceled", "timeout", "ringing", "bogus"),
   digits: fc.constantFrom("1", "2", ""),
@@ -162,11 +162,11 @@ const EXAMPLES: [P, typeof hostilePage, boolean, Record<string, string>, string,
   true,
   { ForwardTo: "+19005550199", callerId: "+19005550199" },
   "+19005550199",
-  [cb("agent", 0), cb("confirm", 0), cb("next", 0), cb("next", 1, "busy"), cb("next", 2, "failed")],
+  [cb("agent", 0), cb("confirm", 0), cb("bridge", 0), cb("next", 0), cb("next", 1, "busy"), cb("next", 2, "failed")],
 ]);
 
 describe("property: every number in every answer comes from the pool's stored route", () => {
-  it("whatever the page and every callback (inbound, next, answered, whisper, confirm, recording, status, agent) send", async () => {
+  it("whatever the page and every callback (inbound, next, answered, whisper, confirm, bridge, recording, status, agent) send", async () => {
     const providers: P[] = ["twilio", "signalwire", "telnyx", "plivo", "vonage", "reference"];
     // Not vacuous: later attempts and agent legs were answered, with a page's source spoken.
     const covered = { next: 0, agent: 0, spoken: 0 };

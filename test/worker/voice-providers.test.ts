@@ -131,12 +131,19 @@ describe.each(NATIVE)("%s", (p) => {
           : { CallSid: nativeId(p), ParentCallSid: id, From: CALLER_ID, To: DEST, CallStatus: "in-progress", Direction: "outbound-dial" };
     const whisper = await send(await signed(p, w.keys, dial.whisperUrl!, agentLeg, T0 + 5_000));
     expect(whisper.status, whisper.text).toBe(200);
-    if (p === "vonage") expect(JSON.parse(whisper.text)).toEqual([{ action: "talk", text: "Google Ads call" }]);
+    // Then it reports its end to our bridge URL, where it can (its seconds are not talk time).
+    const bridge = `${w.base}/bridge?call=${encodeURIComponent(id)}&step=0`;
+    if (p === "vonage")
+      expect(JSON.parse(whisper.text)).toEqual([
+        { action: "talk", text: "Google Ads call" },
+        { action: "notify", payload: { whisper: "ended" }, eventUrl: [bridge], eventMethod: "POST" },
+      ]);
     else {
       const doc = xml(whisper.text);
       const say = elements(doc, p === "plivo" ? "Speak" : "Say");
       expect(say.map((e) => e.textContent)).toEqual(["Google Ads call"]);
       expect(elements(doc, "Dial")).toHaveLength(0);
+      expect(elements(doc, "Redirect").map((e) => e.textContent?.startsWith(`${bridge}&heard=`))).toEqual(p === "plivo" ? [] : [true]);
     }
   });
 

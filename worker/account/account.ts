@@ -43,6 +43,7 @@ import {
   CALLS_ERASURE_INDEX_MIGRATION,
   CALLS_MIGRATION,
   CALLS_OUTCOME_MIGRATION,
+  CALLS_PICKUPS_MIGRATION,
   CALLS_PROMPT_MIGRATION,
   CALLS_ROUTE_MIGRATION,
 } from "./call-schema";
@@ -128,6 +129,8 @@ export const MIGRATIONS = [
   CALLS_ERASURE_INDEX_MIGRATION,
   // The route of a call erased while on the line (it goes on as planned until the call ends).
   ERASED_ROUTES_MIGRATION,
+  // When each agent picked up, where the bridge's report cannot carry it (Plivo, Vonage): a whisper is not talk time.
+  CALLS_PICKUPS_MIGRATION,
 ];
 
 export type { VoiceSecrets };

@@ -106,6 +106,7 @@ export function buildCallRow(f: CallFacts): CallRow {
     answered_by: null,
     recording_url: null,
     prompt_seconds: null,
+    pickups: null,
   };
 }
 

@@ -13,6 +13,7 @@ import type { CallAction } from "../schemas/calls";
 import { CALL_ID } from "../voice/input";
 import { type CallPlan, type CallStep, hasStep } from "../voice/plan";
 import type { StatusReport } from "../voice/providers/types";
+import { heldSeconds, pickupKey, pickupOf } from "./agent-pickups";
 import { takenOf } from "./call-row";
 import type { CallStore } from "./call-store";
 import { type ErasedCalls, erasedKey } from "./erased-calls";
@@ -41,6 +42,8 @@ export interface RoutedCall {
   dialled: string;
   answeredBy: string | null;
   promptSeconds: number | null;
+  /** JSON {"<step>:<number>": ms}: when agents picked up, where the bridge's report cannot carry it (agent-pickups.ts). */
+  pickups: string | null;
   /** The source an agent's whisper names: null when the call was not attributed, or was erased. */
   source: string | null;
   /** False: erased while on the line (nothing of it is logged or stored). */
@@ -57,6 +60,9 @@ export function routeRef(url: string): RouteRef | null {
 }
 
 type Dial = Extract<CallStep, { kind: "dial" }>;
+
+/** Whether an attempt plays the agent something before the bridge (a whisper, the press-1 prompt). */
+const screened = (d: Dial) => d.whisper || d.confirm;
 
 export class CallRouting {
   constructor(
@@ -82,6 +88,7 @@ export class CallRouting {
         dialled: row.tracking_number,
         answeredBy: row.answered_by,
         promptSeconds: row.prompt_seconds,
+        pickups: row.pickups,
         source: row.attributed ? row.source_name : null,
         stored: true,
       };
@@ -89,7 +96,7 @@ export class CallRouting {
     const kept = this.erased.route(ref.key);
     if (!kept) return null;
     const { plan, dialled, answeredBy } = kept;
-    return { id: ref.callId, plan, action: plan.action, dialled, answeredBy, promptSeconds: null, source: null, stored: false };
+    return { id: ref.callId, plan, action: plan.action, dialled, answeredBy, promptSeconds: null, pickups: null, source: null, stored: false };
   }
 
   /** The call and its plan's attempt `step`. */
@@ -104,6 +111,11 @@ export class CallRouting {
   /** The first of an attempt's numbers to take the call keeps it: on its row, or on an erased call's kept route. */
   private claim(ref: ResolvedRef, call: RoutedCall, number: string, promptSeconds: number | null = null): boolean {
     return call.stored ? this.calls.claimAnsweredBy(call.id, number, promptSeconds) : this.erased.claim(ref.key, number);
+  }
+
+  /** An agent bridged `seconds` after their pick-up (CallStore.claimBridged); an erased call keeps who, not the seconds. */
+  private claimBridged(ref: ResolvedRef, call: RoutedCall, number: string, seconds: number): boolean {
+    return call.stored ? this.calls.claimBridged(call.id, number, seconds) : this.erased.claim(ref.key, number);
   }
 
   /**
@@ -129,10 +141,11 @@ export class CallRouting {
    * - a press-1 attempt that ended "answered" while nobody pressed 1 was not answered: it goes on
    *   to the next step (the provider's word for an agent who picked up and declined, or a voicemail
    *   box that answered, is not documented to be a no-answer);
-   * - a press-1 attempt's talk time leaves out the seconds its agent was on the prompt
-   *   (`prompt_seconds`): the Dial's duration is the dialed call's, from the agent's pick-up
-   *   ("DialCallDuration: the duration, in seconds, of the dialed call", SignalWire's and Twilio's
-   *   Dial action parameters), so it also counts the prompt and the agent's decision, which a
+   * - a whispered or press-1 attempt's talk time leaves out the seconds its agent was on the
+   *   whisper or prompt (`prompt_seconds`, when known): the leg's duration is the dialed call's,
+   *   from the agent's pick-up ("DialCallDuration: the duration, in seconds, of the dialed call",
+   *   SignalWire's and Twilio's Dial action parameters; Plivo's `DialBLegDuration`, Vonage's
+   *   `duration` likewise), so it also counts what the agent heard before the bridge, which a
    *   conversion's `minSeconds` must not take for conversation.
    */
   settle(ref: ResolvedRef | null, report: StatusReport): StatusReport {
@@ -142,7 +155,7 @@ export class CallRouting {
     const taker = a?.call.answeredBy ?? null;
     if (ifBridged !== undefined && !(dial?.to.includes(ifBridged) && taker === ifBridged)) return { ...r, outcome: null, ended: false, talkSeconds: null };
     if (dial?.confirm && r.level === "dial" && r.ended && r.outcome === "answered" && taker === null) return { ...r, outcome: "no-answer", talkSeconds: 0 };
-    const prompt = dial?.confirm ? (a?.call.promptSeconds ?? null) : null;
+    const prompt = dial && screened(dial) && taker !== null && dial.to.includes(taker) ? (a?.call.promptSeconds ?? null) : null;
     if (prompt !== null && r.level === "dial" && r.outcome === "answered" && r.talkSeconds !== null)
       return { ...r, talkSeconds: Math.max(0, r.talkSeconds - prompt) };
     return r;
@@ -150,14 +163,51 @@ export class CallRouting {
 
   /**
    * Who picked up an attempt: recorded only when it is one of that attempt's numbers. `bridged`:
-   * the provider reports the bridge (after any press 1, as Plivo's Dial callbackUrl `connected`
-   * does); else it reports the pick-up, which is not accepting a press-1 attempt (`accepted`
+   * the provider reports the bridge (after any press 1 or whisper, as Plivo's Dial callbackUrl
+   * `connected` does), and the seconds since that agent's pick-up (`pickedUp`) are the whisper's or
+   * prompt's; else it reports the pick-up, which is not accepting a press-1 attempt (`accepted`
    * records that).
    */
-  answered(ref: ResolvedRef | null, number: string | null, bridged: boolean): boolean {
+  answered(ref: ResolvedRef | null, number: string | null, bridged: boolean, now: number): boolean {
     const a = this.attempt(ref);
     if (!ref || a?.step.kind !== "dial" || (a.step.confirm && !bridged) || !number || !a.step.to.includes(number)) return false;
-    return this.claim(ref, a.call, number);
+    const held = bridged && screened(a.step) ? heldSeconds(pickupOf(a.call.pickups, pickupKey(a.index, number)), now) : null;
+    return held === null ? this.claim(ref, a.call, number) : this.claimBridged(ref, a.call, number, held);
+  }
+
+  /**
+   * An agent of a whispered or press-1 attempt picked up, where the provider reports it apart from
+   * the bridge (Plivo's `answer`, Vonage's onAnswer request): when, kept for their bridge
+   * (`answered`, `bridged`). Only the attempt's numbers (a one-number attempt's own when the
+   * callback names none); the first report is kept; nothing is kept of an erased call.
+   */
+  pickedUp(ref: ResolvedRef | null, number: string | null, now: number): boolean {
+    const a = this.agentOf(ref, number);
+    if (!a || !screened(a.step)) return false;
+    if (a.call.stored) this.calls.notePickup(a.call.id, pickupKey(a.index, a.agent), now);
+    return true;
+  }
+
+  /**
+   * A whisper without press 1 ended and its agent is being bridged (our bridge URL, requested by
+   * the whisper's last verb): they take the call, and the seconds since their pick-up (`heard`, as
+   * the URL carries it, else as noted by `pickedUp`) are not talk time. The agent is `number` (a
+   * one-number attempt's own when the callback names none); a press-1 attempt's bridge is its
+   * keypress (`accepted`), not this.
+   */
+  bridged(ref: ResolvedRef | null, number: string | null, heard: number | null, now: number): boolean {
+    const a = this.agentOf(ref, number);
+    if (!ref || !a?.step.whisper || a.step.confirm) return false;
+    const seconds = heldSeconds(heard ?? pickupOf(a.call.pickups, pickupKey(a.index, a.agent)), now);
+    return seconds !== null && this.claimBridged(ref, a.call, a.agent, seconds);
+  }
+
+  /** The dial attempt `ref` names and its agent `number` (null: a one-number attempt's own), or null. */
+  private agentOf(ref: ResolvedRef | null, number: string | null): { call: RoutedCall; step: Dial; index: number; agent: string } | null {
+    const a = this.attempt(ref);
+    if (a?.step.kind !== "dial") return null;
+    const agent = number ?? (a.step.to.length === 1 ? a.step.to[0]! : null);
+    return agent && a.step.to.includes(agent) ? { call: a.call, step: a.step, index: a.index, agent } : null;
   }
 
   /**

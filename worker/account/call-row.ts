@@ -63,8 +63,13 @@ export type CallRow = {
   route_log: string;
   answered_by: Text;
   recording_url: Text;
-  /** How long the agent who took a press-1 attempt listened to the prompt before pressing 1 (s). */
+  /**
+   * How long the agent who took the call was on the whisper or the press-1 prompt before being
+   * bridged (s): not talk time, taken off the attempt's.
+   */
   prompt_seconds: number | null;
+  /** JSON {"<step>:<number>": ms}: when each agent picked up, where the bridge's report cannot carry it (Plivo, Vonage). */
+  pickups: Text;
 };
 
 /** What the call record keeps of its route: the plan (every later attempt is rendered from it) and why. */

@@ -57,6 +57,14 @@ export const CALLS_PROMPT_MIGRATION = `
 export const CALLS_ERASURE_INDEX_MIGRATION = `
   CREATE INDEX calls_caller ON calls (caller) WHERE caller IS NOT NULL;
   CREATE INDEX calls_session ON calls (session) WHERE session IS NOT NULL;`;
+/**
+ * When each agent of a whispered or press-1 attempt picked up, where no pick-up time can travel in
+ * the URL that reports the bridge (Plivo's Dial callbackUrl `answer` before its `connected`, Vonage's
+ * onAnswer request before its notify): JSON {"<step>:<number>": ms}. The seconds to the bridge
+ * become prompt_seconds.
+ */
+export const CALLS_PICKUPS_MIGRATION = `
+  ALTER TABLE calls ADD COLUMN pickups TEXT;`;
 /** Every click id a visit can carry, the raw Google cookie values, the consent state, ad uploads. */
 export const CALLS_CLICK_IDS_MIGRATION = `
   ALTER TABLE calls ADD COLUMN gbraid TEXT;
@@ -82,6 +90,7 @@ export const CALL_LOG_MIGRATIONS: string[] = [
   CALLS_ROUTE_MIGRATION,
   CALLS_PROMPT_MIGRATION,
   CALLS_ERASURE_INDEX_MIGRATION,
+  CALLS_PICKUPS_MIGRATION,
 ];
 
 /** Every column of a row, in insert order. */
@@ -134,4 +143,5 @@ export const CALL_COLUMNS = [
   "answered_by",
   "recording_url",
   "prompt_seconds",
+  "pickups",
 ] as const satisfies readonly (keyof CallRow)[];

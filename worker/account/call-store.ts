@@ -78,6 +78,36 @@ export class CallStore {
     return this.sql.exec<{ answered_by: string | null }>("SELECT answered_by FROM calls WHERE id = ?", id).toArray()[0]?.answered_by === number;
   }
 
+  /**
+   * The agent who was bridged after `promptSeconds` on the whisper: they take the call if nobody has,
+   * and the seconds are kept for whoever took it when they are that agent and none were known (a
+   * number's answered event, a one-number attempt's answer, may have named them first). A later
+   * report (a repeat, a late one) or another agent's changes nothing. True when `number` has the call.
+   */
+  claimBridged(id: string, number: string, promptSeconds: number): boolean {
+    this.sql.exec(
+      "UPDATE calls SET answered_by = ?, prompt_seconds = ? WHERE id = ? AND COALESCE(answered_by, ?) = ? AND prompt_seconds IS NULL",
+      number,
+      promptSeconds,
+      id,
+      number,
+      number,
+    );
+    return this.sql.exec<{ answered_by: string | null }>("SELECT answered_by FROM calls WHERE id = ?", id).toArray()[0]?.answered_by === number;
+  }
+
+  /** When an agent picked up (`key`: "<step>:<number>"): the first report is kept. */
+  notePickup(id: string, key: string, at: number): void {
+    const path = `$."${key}"`;
+    this.sql.exec(
+      "UPDATE calls SET pickups = json_set(COALESCE(pickups, '{}'), ?, ?) WHERE id = ? AND json_extract(COALESCE(pickups, '{}'), ?) IS NULL",
+      path,
+      at,
+      id,
+      path,
+    );
+  }
+
   setRecording(id: string, url: string): void {
     this.sql.exec("UPDATE calls SET recording_url = ? WHERE id = ?", url, id);
   }

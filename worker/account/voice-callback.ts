@@ -7,7 +7,8 @@
 import { fail, ok, type Result } from "../platform/result";
 import type { Fields, Issue, Parsed } from "../voice/input";
 import { ADAPTERS, answerContentType, reference } from "../voice/providers";
-import { type Leg, type Provider, type Reply, routeUrl, type VoiceRequest } from "../voice/providers/types";
+import { type AgentReport, type Leg, type Provider, type Reply, routeUrl, type VoiceRequest } from "../voice/providers/types";
+import { heldSeconds } from "./agent-pickups";
 import type { CallDesk } from "./call-desk";
 import type { ReportState } from "./call-outcome";
 import { type RouteRef, routeRef } from "./call-route";
@@ -126,11 +127,14 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
   }
   if (leg === "answered") {
     remember();
-    // Who took the call first (Plivo: the leg `connected` names), then the report: Plivo's Dial
-    // callbackUrl also brings the bridge and each B leg's hangup (talk time, counted only for the
-    // leg that was bridged), merged as status reports.
+    // Who took the call first (Plivo: the leg `connected` names, the seconds since its `answer`
+    // being the whisper's or prompt's), then the report: Plivo's Dial callbackUrl also brings the
+    // bridge and each B leg's hangup (talk time, counted only for the leg that was bridged),
+    // merged as status reports.
+    const picked = adapter.pickedUp(fields.value, leg);
+    if (picked) deps.desk.routing.pickedUp(ref, picked.number, now);
     const by = adapter.answeredBy(fields.value);
-    const found = deps.desk.routing.answered(ref, by, adapter.answeredIsBridge);
+    const found = deps.desk.routing.answered(ref, by, adapter.answeredIsBridge, now);
     const report = adapter.status(fields.value, req);
     const state =
       report.ok && ref && report.value.callId === ref.callId
@@ -151,32 +155,34 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     remember();
     // The agent's keypress: only an attempt that asks for it can be accepted, by the first of its
     // agents to press 1 (the agent leg's called number); anyone later is hung up.
-    const accepted = adapter.confirmed(fields.value) && deps.desk.routing.accepted(ref, adapter.answeredBy(fields.value), promptSeconds(req.url, now));
+    const held = heldSeconds(adapter.heard(fields.value, req), now);
+    const accepted = adapter.confirmed(fields.value) && deps.desk.routing.accepted(ref, adapter.answeredBy(fields.value), held);
     return ok(adapter.confirmReply(accepted));
+  }
+  if (leg === "bridge") {
+    remember();
+    // A whisper ended: its agent is bridged now, `heard` (their pick-up) to now was the whisper.
+    // Whatever it names, the answer lets the bridge go ahead, as a whisper with no report would.
+    if (!deps.desk.routing.bridged(ref, adapter.answeredBy(fields.value), adapter.heard(fields.value, req), now))
+      console.warn("voice: whisper end for no whispered attempt, agent or pick-up time of ours", { account: deps.account.id, provider, call: ref?.callId });
+    return ok(adapter.bridgeReply());
   }
   remember();
   const whisper = deps.desk.agents.whisperText(ref);
   if (whisper === null) console.warn("voice: whisper for no whispered call of this account", { account: deps.account.id, provider, call: ref?.callId });
-  const confirm = whisper?.confirm ? { url: routeUrlFor(base, ref!, now) } : null;
-  return ok(adapter.whisper(whisper?.text ?? "Untracked call", confirm));
+  const picked = whisper ? adapter.pickedUp(fields.value, leg) : null;
+  if (picked) deps.desk.routing.pickedUp(ref, picked.number, now);
+  return ok(adapter.whisper(whisper?.text ?? "Untracked call", whisper && ref ? agentReport(base, ref, whisper.confirm, now) : null));
 }
 
 /**
- * The confirm URL of the attempt a whisper leg belongs to, with when the agent picked up (`heard`,
- * ms): the provider requests the whisper as the agent answers and waits for it, as it waits for the
- * confirm, so the two requests bound the seconds the agent was on the prompt. The URL is signed by
- * the provider like every callback of ours.
+ * Where the agent's leg of an attempt reports back (its keypress, or its whisper's end), with when
+ * they picked up (`heard`, ms): the provider requests the whisper as the agent answers and waits for
+ * it, so that request and the report bound the seconds the agent heard the whisper or prompt. The
+ * report is verified like every callback of ours. None for a pool whisper from before routes (no
+ * attempt named).
  */
-function routeUrlFor(base: string, ref: RouteRef, now: number): string {
-  const url = new URL(routeUrl({ base, callId: ref.callId }, "confirm", ref.step ?? 0));
-  url.searchParams.set("heard", String(now));
-  return url.href;
-}
-
-/** The seconds from the whisper to the keypress (whole, at most 10 minutes), or null. */
-function promptSeconds(url: string, now: number): number | null {
-  const heard = new URL(url).searchParams.get("heard");
-  if (heard === null || !/^\d{1,15}$/.test(heard)) return null;
-  const secs = Math.floor((now - Number(heard)) / 1000);
-  return secs >= 0 && secs <= 600 ? secs : null;
+function agentReport(base: string, ref: RouteRef, confirm: boolean, now: number): AgentReport | null {
+  if (ref.step === null) return null;
+  return { confirm, url: routeUrl({ base, callId: ref.callId }, confirm ? "confirm" : "bridge", ref.step), heard: now };
 }

@@ -4,7 +4,7 @@
  *   GET|POST /v1/voice/{account}/{provider}           inbound call (twilio, signalwire, telnyx, plivo, vonage)
  *   GET|POST /v1/voice/{account}/{provider}/status    status, hangup and dial-action callbacks
  *   GET|POST /v1/voice/{account}/{provider}/whisper   the agent's leg before it is bridged (URLs we hand out)
- *   GET|POST /v1/voice/{account}/{provider}/next|answered|confirm|recording   a route's callbacks (docs/routing.md)
+ *   GET|POST /v1/voice/{account}/{provider}/next|answered|confirm|bridge|recording   a route's callbacks (docs/routing.md)
  * The reference voice API, with the voice secret in the path or an X-DNI-Signature:
  *   POST /v1/voice/{account}/{voice secret}[/agent|/status]
  *   POST /v1/voice/{account}[/agent|/status]          signed (X-DNI-Timestamp, X-DNI-Signature)
@@ -92,6 +92,7 @@ const NATIVE_LEGS = new Map<string, Leg>([
   ["next", "next"],
   ["answered", "answered"],
   ["confirm", "confirm"],
+  ["bridge", "bridge"],
   ["recording", "recording"],
 ]);
 
@@ -153,6 +154,10 @@ const native: [string, string][] = [
   ],
   ["/answered", "Who picked up a simultaneous ring (a number's answered event; Plivo's Dial callbackUrl): recorded when it is a number of that attempt."],
   ["/confirm", "The agent's keypress on a press-1-to-accept ring: 1 bridges the call, anything else hangs up that agent."],
+  [
+    "/bridge",
+    "A whisper without press 1 ended (its last verb: TwiML Redirect, Vonage notify): the agent is bridged; the seconds since their pick-up are not talk time.",
+  ],
   ["/recording", "A voicemail or call recording is ready: its https URL is stored on the call."],
 ];
 for (const [suffix, summary] of native) {

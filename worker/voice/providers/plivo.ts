@@ -15,7 +15,8 @@
  *   answer     the B leg picked up. With `confirmKey` that is before the key: the agent hears
  *              `confirmSound` and may never press it (or a voicemail box answered).
  *   connected  the B leg is bridged to the caller: with `confirmKey`, only once it was pressed;
- *              without, right after `answer`. The only event that means someone took the call.
+ *              without, once `confirmSound` has played (right after `answer` with no sound).
+ *              The only event that means someone took the call.
  *   hangup     the B leg ended: `DialBLegDuration` (seconds since it picked up, so a leg that
  *              answered and was never connected has one too), `DialBLegHangupCause`.
  *   digits     `digitsMatch` matched (not used).
@@ -25,6 +26,15 @@
  * events and their order (answer → connected → hangup for every answered B leg, confirmKey or not)
  * are also how Vobiz, which runs Plivo's XML, documents that lifecycle
  * (https://www.docs.vobiz.ai/xml/dial, "Dial status reporting").
+ *
+ * Talk starts at the bridge: a leg's `answer` → `connected` is its whisper (or the press-1 prompt
+ * and the agent's decision), which its hangup's `DialBLegDuration` counts too. The confirmSound
+ * document holds only Play, Wait and Speak ("all others are ignored"), so it cannot report its own
+ * end; nor is its request a pick-up time: Plivo's open-source framework (plivo/plivoframework's
+ * Dial) fetched it once, with no fields, as it dialled, and played it on each answering leg through
+ * FreeSWITCH's group_confirm, the bridge following the sound (or the key). So the routing notes each
+ * leg's `answer` as it arrives and, at that leg's `connected`, keeps the seconds between the two
+ * (CallRouting.pickedUp, answered): bounded by our clock on two callbacks, not the provider's.
  *
  * Signature V3: X-Plivo-Signature-V3 (one or more, comma-separated) = base64 HMAC-SHA256(auth token,
  * `${url with its query sorted}${sorted POST params as name+value}.${X-Plivo-Signature-V3-Nonce}`)
@@ -145,6 +155,12 @@ function status(fields: Record<string, unknown>): ReturnType<typeof report> {
   });
 }
 
+/** The Dial callbackUrl's event word (answer, connected, hangup, digits), lower case. */
+const dialAction = (fields: Record<string, unknown>) =>
+  String(fields.DialAction ?? "")
+    .trim()
+    .toLowerCase();
+
 const attr = (name: string, value: string | number | null | undefined) =>
   value === null || value === undefined ? "" : ` ${name}="${xmlEscape(String(value))}"`;
 
@@ -184,18 +200,17 @@ export const plivo: Adapter<PlivoCredentials> = {
   whisperCall: (_fields, req) => callParam(req),
   answer,
   // The confirmSound document: Plivo waits for confirmKey itself.
-  whisper: (text, confirm) => xmlReply(`<Response><Speak>${xmlEscape(confirm ? confirmPrompt(text) : text)}</Speak></Response>`),
+  whisper: (text, report) => xmlReply(`<Response><Speak>${xmlEscape(report?.confirm ? confirmPrompt(text) : text)}</Speak></Response>`),
+  // No bridge URL is handed out: the callbackUrl's `answer` and `connected` bound the whisper.
+  heard: () => null,
+  bridgeReply: () => xmlReply("<Response/>"),
+  pickedUp: (fields, leg) => (leg === "answered" && dialAction(fields) === "answer" ? { number: e164(fields.DialBLegTo) } : null),
   statusReply: () => xmlReply("<Response><Hangup/></Response>"),
   continues: continuesAfter,
   doneReply: () => xmlReply("<Response><Hangup/></Response>"),
   // Who took the call: the leg `connected` names (with confirmKey, once the agent pressed it). An
   // `answer` is only a pick-up: an agent who then does not press 1 never had the call.
-  answeredBy: (fields) =>
-    String(fields.DialAction ?? "")
-      .trim()
-      .toLowerCase() === "connected"
-      ? e164(fields.DialBLegTo)
-      : null,
+  answeredBy: (fields) => (dialAction(fields) === "connected" ? e164(fields.DialBLegTo) : null),
   answeredIsBridge: true,
   // confirmKey is Plivo's own: no keypress callback reaches us.
   confirmed: () => false,

@@ -76,6 +76,10 @@ export const reference: Adapter<ReferenceCredentials> & { agentConference: typeo
   whisperCall: (_fields, req) => callParam(req),
   answer,
   whisper: (text) => jsonReply({ actions: [{ type: "SAY", params: { text } }] }),
+  // Its agent leg joins a conference: no bridge URL, no pick-up report.
+  heard: () => null,
+  bridgeReply: () => jsonReply({ actions: [] }),
+  pickedUp: () => null,
   statusReply: () => jsonReply({ actions: [] }),
   // No dial-action callback, keypress or recording: none of those URLs are handed out here.
   continues: () => false,

@@ -5,7 +5,15 @@
  *   <Response><Dial callerId="…" timeout="20" action="…/next?call=…&step=0" method="POST">
  *     <Number url="…/whisper?call=…&step=0" method="POST">+1…</Number></Dial></Response>
  *
- * `<Number url>` is each one's whisper: a document run on the agent's leg before it is bridged.
+ * `<Number url>` is each one's whisper: a document run on the agent's leg "after they answer, but
+ * before the parties are connected" (Twilio's Number noun; SignalWire's says the same, and Telnyx's
+ * TeXML follows TwiML); the agent is bridged when that document ends. Twilio's own whisper
+ * (the Whisper Twimlet, twilio-labs/function-templates funlet-whisper) bridges on an empty document
+ * from its Gather action, as our press-1 does. A whisper without press 1 ends with a `<Redirect>`
+ * to our bridge URL (with `heard`, the pick-up): its arrival is the whisper's end, and our empty
+ * document lets the bridge go ahead. The providers' pages name Play, Say, Gather and Hangup as what
+ * that document holds and forbid only Dial; none names Redirect there, so if a provider ever
+ * skipped it the call would simply bridge with no report, and its talk time stay the Dial's.
  * `<Dial action>` reports `DialCallStatus` / `DialCallDuration` when the forwarded leg ends, and its
  * answer continues the call: the route's next attempt (failover). The number's status callback
  * (`CallStatus`, `CallDuration`) reports the call as a whole.
@@ -42,7 +50,7 @@ import {
   xmlEscape,
   xmlReply,
 } from "./common";
-import { type Adapter, type RenderContext, type Reply, routeUrl, type StatusReport, type Verdict, type VoiceRequest } from "./types";
+import { type Adapter, type RenderContext, type Reply, routeUrl, type StatusReport, type Verdict, type VoiceRequest, withHeard } from "./types";
 
 export interface TwilioCredentials {
   /** The account's Auth Token. */
@@ -230,6 +238,12 @@ function twimlStatus(fields: Fields, req: VoiceRequest): ReturnType<typeof repor
   });
 }
 
+/** Our `heard` query parameter (ms), as the confirm and bridge URLs we hand out carry it. */
+function heardParam(req: VoiceRequest): number | null {
+  const heard = new URL(req.url).searchParams.get("heard");
+  return heard !== null && /^\d{1,15}$/.test(heard) ? Number(heard) : null;
+}
+
 function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Adapter<C>["verify"]): Adapter<C> {
   return {
     provider,
@@ -239,12 +253,20 @@ function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Ad
     status: (fields, req) => twimlStatus(fields, req),
     whisperCall: (_fields, req) => callParam(req),
     answer: (plan, ctx): Reply => xmlReply(dialXml(plan, ctx)),
-    whisper: (text, confirm) =>
-      xmlReply(
-        confirm
-          ? `<Response><Gather numDigits="1" timeout="10"${attr("action", confirm.url)} method="POST"><Say>${xmlEscape(confirmPrompt(text))}</Say></Gather><Hangup/></Response>`
-          : `<Response><Say>${xmlEscape(text)}</Say></Response>`,
-      ),
+    whisper: (text, report) => {
+      if (report?.confirm) {
+        const action = attr("action", withHeard(report.url, report.heard));
+        return xmlReply(
+          `<Response><Gather numDigits="1" timeout="10"${action} method="POST"><Say>${xmlEscape(confirmPrompt(text))}</Say></Gather><Hangup/></Response>`,
+        );
+      }
+      const end = report ? `<Redirect method="POST">${xmlEscape(withHeard(report.url, report.heard))}</Redirect>` : "";
+      return xmlReply(`<Response><Say>${xmlEscape(text)}</Say>${end}</Response>`);
+    },
+    heard: (_fields, req) => heardParam(req),
+    // An empty document ends the whisper: the agent is bridged.
+    bridgeReply: () => xmlReply("<Response/>"),
+    pickedUp: () => null,
     statusReply: () => xmlReply("<Response><Hangup/></Response>"),
     continues: continuesAfter,
     doneReply: () => xmlReply("<Response><Hangup/></Response>"),

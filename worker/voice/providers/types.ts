@@ -26,9 +26,10 @@ export interface VoiceRequest {
 /**
  * Which callback of a call: the inbound call, its status, the agent's whisper leg (reference: agent);
  * and the URLs a route's answers hand out: `next` (a dial attempt ended: continue), `answered`
- * (who picked up a simultaneous ring), `confirm` (the agent's keypress), `recording` (its URL).
+ * (who picked up a simultaneous ring), `confirm` (the agent's keypress), `bridge` (a whisper
+ * without press 1 ended: the agent is bridged now), `recording` (its URL).
  */
-export type Leg = "inbound" | "status" | "whisper" | "agent" | "next" | "answered" | "confirm" | "recording";
+export type Leg = "inbound" | "status" | "whisper" | "agent" | "next" | "answered" | "confirm" | "bridge" | "recording";
 
 /**
  * A verified request; `replay` names it for the replay memory (a timestamp or nonce scheme): the
@@ -80,12 +81,34 @@ export interface RenderContext {
 /** Our URLs in an answer: each carries the call and the attempt it is about (query `call`, `step`). */
 export function routeUrl(
   ctx: Pick<RenderContext, "base" | "callId">,
-  leg: "next" | "answered" | "whisper" | "confirm" | "recording" | "status",
+  leg: "next" | "answered" | "whisper" | "confirm" | "bridge" | "recording" | "status",
   step?: number,
 ): string {
   const q = new URLSearchParams({ call: ctx.callId });
   if (step !== undefined) q.set("step", String(step));
   return `${ctx.base}/${leg}?${q}`;
+}
+
+/**
+ * Where the agent's leg reports back before it is bridged: `confirm` (their keypress, press 1) or
+ * `bridge` (the whisper's end), and when they picked up (`heard`, ms: the whisper's request), for
+ * providers whose report can carry it in our URL (the Twilio family). The pick-up and the report
+ * bound the seconds the agent spent on the whisper or prompt, which are not talk time.
+ */
+export interface AgentReport {
+  confirm: boolean;
+  url: string;
+  heard: number;
+}
+
+/**
+ * `url` with our `heard` query parameter, verified with the request that brings it back (Twilio and
+ * SignalWire sign the URL they request; Telnyx signs the body, and a signature is accepted once).
+ */
+export function withHeard(url: string, heard: number): string {
+  const u = new URL(url);
+  u.searchParams.set("heard", String(heard));
+  return u.href;
 }
 
 export interface Adapter<C> {
@@ -100,8 +123,22 @@ export interface Adapter<C> {
   whisperCall(fields: Fields, req: VoiceRequest): string | null;
   /** The plan's attempt `ctx.step` in the provider's format (past the last attempt: hang up). */
   answer(plan: CallPlan, ctx: RenderContext): Reply;
-  /** What the agent hears before being connected; with `confirm`, they press 1 to accept (our confirm URL). */
-  whisper(text: string, confirm: { url: string } | null): Reply;
+  /**
+   * What the agent hears before being connected; with `report.confirm`, they press 1 to accept (our
+   * confirm URL), else the whisper ends by reporting to our bridge URL where the provider can (null:
+   * a whisper that names no attempt, nothing to report to).
+   */
+  whisper(text: string, report: AgentReport | null): Reply;
+  /** When the agent picked up, as our confirm or bridge URL carries it (`heard`), or null. */
+  heard(fields: Fields, req: VoiceRequest): number | null;
+  /** The answer to a bridge callback: the whisper goes on to its end, and the agent is bridged. */
+  bridgeReply(): Reply;
+  /**
+   * Whether a callback on `leg` is an agent's pick-up that the provider reports apart from the
+   * bridge, its time kept by us for the bridge (Plivo's Dial callbackUrl `answer`, Vonage's onAnswer
+   * request): the number that picked up (null: not named), unchecked; null for any other callback.
+   */
+  pickedUp(fields: Fields, leg: Leg): { number: string | null } | null;
   /** The answer to a status callback. */
   statusReply(): Reply;
   /** Whether a dial-action callback says the attempt ended without anyone taking the call (go on to the next). */

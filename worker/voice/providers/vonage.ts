@@ -6,7 +6,16 @@
  *      "eventUrl": ["…/next?call=…&step=0"], "eventMethod": "POST",
  *      "endpoint": [{ "type": "phone", "number": "1…", "onAnswer": { "url": "…/whisper?call=…&step=0" } }] }]
  *
- * `onAnswer` is Vonage's whisper: an NCCO run for the connected party before it joins the call.
+ * `onAnswer` is Vonage's whisper: an NCCO run for the connected party before it joins the call
+ * (the connect's endpoint: "the URL serves an NCCO to execute in the number being connected to,
+ * before that call is joined to your existing conversation"): its request is the agent's pick-up,
+ * whose time we keep. It ends with a `notify` to our bridge URL: notify is synchronous and sends
+ * its `payload` to its eventUrl, and an empty answer lets the NCCO go on ("return an empty payload
+ * meaning the existing NCCO will continue to execute", the SDKs' Notify), so it runs out and the
+ * agent joins: the notify's arrival marks the whisper's end. Nothing rides in its payload (its
+ * shape at our URL is not documented; the signed JWT covers whatever body comes). Vonage documents
+ * no list of actions an onAnswer NCCO may hold; if a notify there were skipped, no report comes and
+ * the talk time stays the leg's `duration`.
  * Events are POSTed as JSON: the connect's `eventUrl` gets the forwarded leg's (`status`: ringing,
  * answered, completed with `duration`, busy, timeout, failed, rejected, cancelled, unanswered), the
  * application's event URL gets the call's own.
@@ -195,7 +204,17 @@ export const vonage: Adapter<VonageCredentials> = {
   },
   whisperCall: (_fields, req) => callParam(req),
   answer,
-  whisper: (text) => jsonReply([{ action: "talk", text }]),
+  whisper: (text, report) =>
+    jsonReply([
+      { action: "talk", text },
+      ...(report ? [{ action: "notify", payload: { whisper: "ended" }, eventUrl: [report.url], eventMethod: "POST" }] : []),
+    ]),
+  // The pick-up is the whisper's request (kept by us), not a URL parameter.
+  heard: () => null,
+  // 204: nothing replaces the whisper's NCCO, which runs out: the agent joins the call.
+  bridgeReply: () => emptyReply,
+  // The onAnswer request; its query may name the agent (`to`), else the connect's one endpoint is.
+  pickedUp: (fields, leg) => (leg === "whisper" ? { number: e164(fields.to) } : null),
   statusReply: () => emptyReply,
   continues: continuesAfter,
   // 204: the call's NCCO goes on as it is (ringing, answered, completed).
