@@ -7,6 +7,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { matchingQuery } from "../../worker/account/call-store";
+import { PRUNE_ERASED } from "../../worker/account/erased-calls";
 import { callLogName, monthOf } from "../../worker/calllog/call-log";
 import { at, callBody, callId, callWorld, GOOGLE, mockNetwork, ring, storage, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created, useTestClock } from "./helpers";
@@ -189,6 +190,23 @@ describe("erasure by caller or visit", () => {
       expect(bySession).toMatch(/^SEARCH calls USING INDEX calls_session \(session=\?\)/);
     }
     expect((await erase(acct, CALLER)).json).toEqual({ erased: 2, more: false });
+  });
+
+  it("forgets erased ids past their time by index: every id remembered prunes, up to a batch of them in one transaction", async () => {
+    const { acct, voice, tracking } = await callWorld(1);
+    for (const label of ["a", "b", "c"])
+      expect((await ring(voice.callbackUrl, callBody(callId(label), tracking[0]!, Date.now(), { callerNo: CALLER }))).status).toBe(200);
+    expect((await erase(acct, CALLER)).json).toEqual({ erased: 3, more: false });
+    const { remembered, plan } = await runInDurableObject(accountStub(acct.accountId), (_i, s) => ({
+      remembered: s.storage.sql.exec("SELECT COUNT(*) AS n FROM erased_calls").one().n,
+      plan: s.storage.sql
+        .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${PRUNE_ERASED}`, 0)
+        .toArray()
+        .map((r) => r.detail)
+        .join("; "),
+    }));
+    expect(remembered).toBe(3);
+    expect(plan).toMatch(/^SEARCH erased_calls USING (COVERING )?INDEX erased_calls_until \(until<\?\)/);
   });
 
   it("what is not a phone number is 400 with nothing changed", async () => {

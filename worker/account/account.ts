@@ -52,7 +52,7 @@ import { CONVERSION_SETTINGS_MIGRATION, ConversionSettings } from "./conversion-
 import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
 import type { DeskAccount } from "./desk-account";
-import { ERASED_CALLS_MIGRATION, ERASED_ROUTES_MIGRATION } from "./erased-calls";
+import { ERASED_CALLS_MIGRATION, ERASED_ROUTES_MIGRATION, ERASED_UNTIL_MIGRATION } from "./erased-calls";
 import { ERASURE_PROGRESS_MIGRATION } from "./erasure-progress";
 import { INTEGRATION_SECRETS_MIGRATION, IntegrationSecrets } from "./integration-secrets";
 import { NumberDesk } from "./number-desk";
@@ -131,6 +131,8 @@ export const MIGRATIONS = [
   ERASED_ROUTES_MIGRATION,
   // When each agent picked up, where the bridge's report cannot carry it (Plivo, Vonage): a whisper is not talk time.
   CALLS_PICKUPS_MIGRATION,
+  // Erased ids past their time found by index (each erased id is remembered with a prune).
+  ERASED_UNTIL_MIGRATION,
 ];
 
 export type { VoiceSecrets };
