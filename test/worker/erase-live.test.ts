@@ -8,12 +8,13 @@
  * or a report let in while the erasure waits on a month's call log is not stored again.
  */
 import { env, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { callLogName } from "../../worker/calllog/call-log";
 import { at, callBody, callId, callWorld, GOOGLE, getCall, mockNetwork, ring, runAccountAlarms, storage, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created, useTestClock } from "./helpers";
+import { connectOf, vonageEvent } from "./leg-helpers";
 import { CALLER, callEnded, dialEnded, inbound, post, read } from "./route-helpers";
-import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, xml } from "./voice-helpers";
+import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, whisperThen, xml } from "./voice-helpers";
 
 const A = "+12127365101";
 const B = "+12127365102";
@@ -153,6 +154,29 @@ describe.each(["twilio", "signalwire", "telnyx"] as const)("%s: a call erased wh
     expect(read(p, (await post(p, w, answer.next!, dialEnded(p, id, "completed"))).text)).toMatchObject({ targets: [], said: [], hangup: true });
     expect((await post(p, w, `${w.base}/status`, callEnded(p, id, v.number, 70))).status).toBeLessThan(300);
     expect(await keptRoutes(w.acct)).toEqual([]);
+    await gone(w.acct, id, net);
+  });
+});
+
+describe("vonage: a call erased while its agent hears the whisper", () => {
+  it("the whisper's notify (its end) takes the call for that agent on the kept route, with no pick-up time kept, and logs nothing naming the call", async () => {
+    const p = "vonage";
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const w = await providerWorld(p, { provider: p, route: whisperThen(A, B) });
+    const net = mockNetwork();
+    const v = await visit(w.acct, touch);
+    const { id, text } = await inbound(p, w, CALLER, v.number);
+    const connect = connectOf(text)!;
+    for (const s of ["started", "ringing"]) expect((await post(p, w, connect.eventUrl[0], vonageEvent(id, "leg-a", A, s))).status).toBe(204);
+    const whisper = await send(await signed(p, w.keys, connect.endpoint[0].onAnswer.url, { uuid: "leg-a", conversation_uuid: `CON-${id}` }, Date.now()));
+    const notify = (JSON.parse(whisper.text) as Record<string, any>[])[1]!;
+    expect((await erase(w.acct, id)).status).toBe(204);
+    at(Date.now() + 6_000);
+    expect((await post(p, w, notify.eventUrl[0], notify.payload)).status).toBe(204);
+    expect((await keptRoutes(w.acct)).map((r) => JSON.parse(r).answeredBy)).toEqual([A]);
+    expect(JSON.stringify(warn.mock.calls)).not.toContain(id);
+    at(Date.now() + 42_000);
+    expect((await post(p, w, connect.eventUrl[0], vonageEvent(id, "leg-a", A, "completed", { duration: "48" }))).status).toBe(204);
     await gone(w.acct, id, net);
   });
 });

@@ -198,6 +198,9 @@ export class CallRouting {
   bridged(ref: ResolvedRef | null, number: string | null, heard: number | null, now: number): boolean {
     const a = this.agentOf(ref, number);
     if (!ref || !a?.step.whisper || a.step.confirm) return false;
+    // An erased call keeps who took it, not the seconds: nor its pick-ups (Vonage's onAnswer), so
+    // no pick-up time is needed for it.
+    if (!a.call.stored) return this.erased.claim(ref.key, a.agent);
     const seconds = heldSeconds(heard ?? pickupOf(a.call.pickups, pickupKey(a.index, a.agent)), now);
     return seconds !== null && this.claimBridged(ref, a.call, a.agent, seconds);
   }
