@@ -168,4 +168,17 @@ describe("Google Ads: a developer token not allowlisted for offline conversions"
     for (const id of ids) expect(await conversionOf(acct, id)).toMatchObject({ status: "pending", reason: expect.stringContaining("paused") });
     expect((await authState(acct, "googleAds")).reason).toContain("Data Manager API");
   });
+
+  it("refusing some rows of a partial failure, another row refused for its own reason: the same (the token is refused, not the rows, which wait)", async () => {
+    const { acct, voice } = await callWorld(2);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    ads.googleErrors.set("gclid-na", NOT_ALLOWLISTED);
+    ads.googleErrors.set("gclid-unparseable", { conversionUploadError: "UNPARSEABLE_GCLID" });
+    const ids = [await adCall(acct, voice, { gclid: "gclid-na" }), await adCall(acct, voice, { gclid: "gclid-unparseable" })];
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    for (const id of ids) expect(await conversionOf(acct, id)).toMatchObject({ status: "pending", reason: expect.stringContaining("paused") });
+    expect((await authState(acct, "googleAds")).reason).toContain("Data Manager API");
+  });
 });

@@ -118,9 +118,13 @@ export function googleAnswer(status: number | null, json: unknown, n: number, er
     if (rows[index]!.verdict === "final") continue;
     rows[index] = { verdict: v.verdict, status: 200, error: clip(text) };
   }
-  // Every row refused as not allowlisted: the developer token, not the rows (we send none of the
-  // fields only allowlisted developers may send, IP address or session attributes).
-  if (n > 0 && notAllowlisted.size === n) return { authFailed: clip(`${NOT_ALLOWLISTED_HINT} HTTP 200: ${notAllowlisted.get(0)}`) };
+  // A row refused as not allowlisted: the developer token, not the rows (we send none of the
+  // fields only allowlisted developers may send, IP address or session attributes), and the
+  // allowlist is the customer's, so no row of the request was taken. Any one, not only every one:
+  // a row refused for its own reason (an unparseable gclid) carries that error instead, and the
+  // others would fail for good with no alert. All wait; each gets its own verdict once Google takes the token.
+  const refused = notAllowlisted.values().next();
+  if (!refused.done) return { authFailed: clip(`${NOT_ALLOWLISTED_HINT} HTTP 200: ${refused.value}`) };
   return { rows };
 }
 
