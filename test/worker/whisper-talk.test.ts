@@ -64,6 +64,23 @@ describe.each(TWIML)("%s: the whisper ends with a Redirect to our bridge URL", (
     expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 42, route: { answeredBy: A } });
   });
 
+  it("the bridge report sent again as it was (a provider retrying it: Telnyx's replayable signature) is answered, and bridges; nothing changes", async () => {
+    const w = await providerWorld(p, { provider: p, route: whisperThen(A, B) });
+    const { id, text } = await inbound(p, w);
+    const dial = dialOf(text);
+    const leg = agentLeg(p, id, A);
+    const bridge = (await whisperOf(p, w, dial.url!, leg)).bridge!;
+    later(6_000);
+    const req = await signed(p, w.keys, bridge, leg, Date.now(), { get: false });
+    for (const attempt of [1, 2]) {
+      const r = await send(req);
+      expect([attempt, r.status, bridges(r.text)]).toEqual([attempt, 200, true]);
+    }
+    later(42_000);
+    await post(p, w, dial.action!, dialAction(p, id, "completed", 48));
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 42, route: { answeredBy: A } });
+  });
+
   it("the bridge report never comes: the talk time is the Dial's, as before", async () => {
     const w = await providerWorld(p, { provider: p, route: whisperThen(A, B) });
     const { id, text } = await inbound(p, w);
