@@ -38,6 +38,15 @@ async function whisperOf(p: Twiml, w: World, url: string, leg: Record<string, st
   };
 }
 
+/** A call whose route whispers to A first, A's leg picked up: the world, the call, its Dial, A's leg and A's bridge URL. */
+async function whispered(p: Twiml) {
+  const w = await providerWorld(p, { provider: p, route: whisperThen(A, B) });
+  const { id, text } = await inbound(p, w);
+  const dial = dialOf(text);
+  const leg = agentLeg(p, id, A);
+  return { w, id, dial, leg, bridge: (await whisperOf(p, w, dial.url!, leg)).bridge! };
+}
+
 const bridges = (text: string) => xml(text).documentElement!.childNodes.length === 0;
 
 describe.each(TWIML)("%s: the whisper ends with a Redirect to our bridge URL", (p) => {
@@ -65,11 +74,7 @@ describe.each(TWIML)("%s: the whisper ends with a Redirect to our bridge URL", (
   });
 
   it("the bridge report sent again as it was (a provider retrying it: Telnyx's replayable signature) is answered, and bridges; nothing changes", async () => {
-    const w = await providerWorld(p, { provider: p, route: whisperThen(A, B) });
-    const { id, text } = await inbound(p, w);
-    const dial = dialOf(text);
-    const leg = agentLeg(p, id, A);
-    const bridge = (await whisperOf(p, w, dial.url!, leg)).bridge!;
+    const { w, id, dial, leg, bridge } = await whispered(p);
     later(6_000);
     const req = await signed(p, w.keys, bridge, leg, Date.now(), { get: false });
     for (const attempt of [1, 2]) {
@@ -92,11 +97,7 @@ describe.each(TWIML)("%s: the whisper ends with a Redirect to our bridge URL", (
   });
 
   it("reports that are not the agent's bridge are answered (the bridge goes ahead) and store nothing", async () => {
-    const w = await providerWorld(p, { provider: p, route: whisperThen(A, B) });
-    const { id, text } = await inbound(p, w);
-    const dial = dialOf(text);
-    const leg = agentLeg(p, id, A);
-    const bridge = (await whisperOf(p, w, dial.url!, leg)).bridge!;
+    const { w, id, dial, leg, bridge } = await whispered(p);
     later(6_000);
     // A number the attempt did not ring; the URL without its pick-up time; another call's (each its
     // own request: Telnyx refuses a signature seen before).
