@@ -82,6 +82,7 @@ export function call(over: Partial<Call> = {}): Call {
         gcl_gb: null,
       },
       gaClientId: null,
+      gaSessionIds: null,
       consent: null,
     },
     lease: null,

@@ -82,7 +82,7 @@ describe("consent at GA4", () => {
 
   // Measurement Protocol: `consent: { ad_user_data, ad_personalization }`, GRANTED or DENIED.
   it("the visit's ad consent goes with the event: denied ad data is said, so a linked Google Ads account does not use it", () => {
-    const body = (c: Record<string, string> | null) => JSON.parse(ga4Payload(call(c), true)!);
+    const body = (c: Record<string, string> | null) => JSON.parse(ga4Payload(call(c), "G-ABC123XYZ", true)!);
     expect(body({ analyticsStorage: "granted", adStorage: "granted", adUserData: "denied", adPersonalization: "denied" }).consent).toEqual({
       ad_user_data: "DENIED",
       ad_personalization: "DENIED",

@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { enrichSource, gaClientIdOf } from "../../worker/domain/source";
+import { gaClientIdOf } from "../../worker/domain/ga-cookies";
+import { enrichSource } from "../../worker/domain/source";
 import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
 
 describe("source context", () => {

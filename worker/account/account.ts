@@ -41,6 +41,7 @@ import { CALL_MONTHS_MIGRATION } from "./call-months";
 import {
   CALLS_CLICK_IDS_MIGRATION,
   CALLS_ERASURE_INDEX_MIGRATION,
+  CALLS_GA_SESSIONS_MIGRATION,
   CALLS_MIGRATION,
   CALLS_OUTCOME_MIGRATION,
   CALLS_PICKUPS_MIGRATION,
@@ -133,6 +134,8 @@ export const MIGRATIONS = [
   CALLS_PICKUPS_MIGRATION,
   // Erased ids past their time found by index (each erased id is remembered with a prune).
   ERASED_UNTIL_MIGRATION,
+  // The visit's GA session ids: a call's GA4 event joins the visit's GA session.
+  CALLS_GA_SESSIONS_MIGRATION,
 ];
 
 export type { VoiceSecrets };

@@ -138,7 +138,7 @@ export class CallAnswers {
     const stored = this.p.ctx.storage.transactionSync(() => {
       if (!calls.insert(row)) return false;
       if (acct.integrations.webhook) outbox.enqueue(row.id, "webhook", webhookPayload(acct.id, view), now);
-      const ga4 = acct.integrations.ga4 ? ga4Payload(view) : null;
+      const ga4 = acct.integrations.ga4 ? ga4Payload(view, acct.integrations.ga4.measurementId) : null;
       if (ga4) outbox.enqueue(row.id, "ga4", ga4, now);
       // Status reports that came first are merged now.
       if (events.has(row.id)) this.p.outcomes.merge(acct, row, now);

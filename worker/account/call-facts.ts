@@ -3,9 +3,10 @@
  * visit's source) and the route's decision (domain/call-decision.ts), the row stored once and the
  * answer replayed to repeats. Pure.
  */
-import type { SourceContext } from "../../shared/protocol";
 import { type CallRoute, decide, firstTarget } from "../domain/call-decision";
+import { storedGaSessions } from "../domain/ga-cookies";
 import type { Turns } from "../domain/route";
+import type { Touch } from "../domain/source";
 import type { CallMatch } from "../pool/protocol";
 import type { CallReason } from "../schemas/calls";
 import type { InboundCall } from "../voice/input";
@@ -33,12 +34,12 @@ export interface CallFacts {
 
 const str = (v: unknown, max = 2048): Text => (typeof v === "string" && v ? v.slice(0, max) : null);
 
-/** The source context stored with the lease (validated at allocation; read defensively all the same). */
-function sourceOf(json: string | null): SourceContext {
+/** The source context stored with the lease (domain/source.ts enrichSource; validated at allocation, read defensively all the same). */
+function sourceOf(json: string | null): Touch {
   if (!json) return {};
   try {
     const v = JSON.parse(json) as unknown;
-    return v && typeof v === "object" && !Array.isArray(v) ? (v as SourceContext) : {};
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Touch) : {};
   } catch {
     return {};
   }
@@ -107,7 +108,14 @@ export function buildCallRow(f: CallFacts): CallRow {
     recording_url: null,
     prompt_seconds: null,
     pickups: null,
+    ga_session_ids: lease ? gaSessionsText(s.gaSessions) : null,
   };
+}
+
+/** The lease's GA session ids as stored (JSON by stream), or null when it has none well-formed. */
+function gaSessionsText(v: unknown): Text {
+  const sessions = storedGaSessions(v);
+  return sessions ? JSON.stringify(sessions) : null;
 }
 
 const CONSENT_KEYS = ["adStorage", "adUserData", "adPersonalization", "analyticsStorage"] as const;

@@ -88,7 +88,7 @@ export class CallOutcomes {
     const view = callView({ ...row, outcome: o.outcome, talk_seconds: o.talkSeconds, ended_at: o.endedAt }, []);
     const due = now + COMPLETED_SETTLE_MS;
     if (acct.integrations.webhook) outbox.upsertPending(row.id, "webhook", "call.completed", webhookPayload(acct.id, view, "call.completed"), due, now);
-    const ga4 = acct.integrations.ga4 ? ga4Payload(view, true) : null;
+    const ga4 = acct.integrations.ga4 ? ga4Payload(view, acct.integrations.ga4.measurementId, true) : null;
     if (ga4) outbox.upsertPending(row.id, "ga4", "call.completed", ga4, due, now);
     this.queueConversions(acct.conversions, row, view, due, now);
   }

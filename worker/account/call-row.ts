@@ -70,6 +70,8 @@ export type CallRow = {
   prompt_seconds: number | null;
   /** JSON {"<step>:<number>": ms}: when each agent picked up, where the bridge's report cannot carry it (Plivo, Vonage). */
   pickups: Text;
+  /** JSON {"<STREAM>": "<GA session id>"}: the visit's GA session ids by GA4 stream (null: none known). */
+  ga_session_ids: Text;
 };
 
 /** What the call record keeps of its route: the plan (every later attempt is rendered from it) and why. */

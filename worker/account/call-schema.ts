@@ -65,6 +65,12 @@ export const CALLS_ERASURE_INDEX_MIGRATION = `
  */
 export const CALLS_PICKUPS_MIGRATION = `
   ALTER TABLE calls ADD COLUMN pickups TEXT;`;
+/**
+ * The visit's GA session ids by GA4 stream, JSON { "<STREAM>": "<session id>" } (the latest page
+ * view's before the call): the call's GA4 event joins the session of its measurement id's stream.
+ */
+export const CALLS_GA_SESSIONS_MIGRATION = `
+  ALTER TABLE calls ADD COLUMN ga_session_ids TEXT;`;
 /** Every click id a visit can carry, the raw Google cookie values, the consent state, ad uploads. */
 export const CALLS_CLICK_IDS_MIGRATION = `
   ALTER TABLE calls ADD COLUMN gbraid TEXT;
@@ -91,6 +97,7 @@ export const CALL_LOG_MIGRATIONS: string[] = [
   CALLS_PROMPT_MIGRATION,
   CALLS_ERASURE_INDEX_MIGRATION,
   CALLS_PICKUPS_MIGRATION,
+  CALLS_GA_SESSIONS_MIGRATION,
 ];
 
 /** Every column of a row, in insert order. */
@@ -144,4 +151,5 @@ export const CALL_COLUMNS = [
   "recording_url",
   "prompt_seconds",
   "pickups",
+  "ga_session_ids",
 ] as const satisfies readonly (keyof CallRow)[];

@@ -25,6 +25,7 @@ export function callView(r: CallRow, deliveries: Delivery[]): Call {
           gcl_gb: r.gcl_gb,
         },
         gaClientId: r.ga_client_id,
+        gaSessionIds: gaSessionsView(r.ga_session_ids),
         consent: consentView(r.consent),
       }
     : null;
@@ -49,6 +50,11 @@ export function callView(r: CallRow, deliveries: Delivery[]): Call {
     deliveries,
     conversions: Object.values(conversionsOf(r.conversions)),
   };
+}
+
+/** The stored GA session ids (none on a call stored before they were, or archived before: undefined). */
+function gaSessionsView(json: string | null | undefined): CallSource["gaSessionIds"] {
+  return json ? (JSON.parse(json) as Record<string, string>) : null;
 }
 
 function consentView(json: string | null): CallSource["consent"] {

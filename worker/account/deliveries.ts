@@ -4,6 +4,7 @@
  * once, when the row is queued; secrets and URLs are read from the account's current settings at
  * each attempt.
  */
+import { gaStreamOf } from "../domain/ga-cookies";
 import { outboundFetch } from "../platform/outbound";
 import { standardWebhookHeaders } from "../platform/standard-webhooks";
 import type { Call } from "../schemas/calls";
@@ -36,9 +37,10 @@ const ga4Text = (v: string): string => {
 /**
  * The Measurement Protocol body for an attributed call with a GA client id, else null: the ring
  * (`phone_call`), or with `completed` the outcome (`phone_call_completed`: `call_outcome`,
- * `call_duration` in seconds, `call_answered` 1/0).
+ * `call_duration` in seconds, `call_answered` 1/0). `measurementId`: the stream it goes to, whose
+ * GA session id (the visit's `_ga_<STREAM>` cookie) the event carries as `session_id`, when known.
  */
-export function ga4Payload(call: Call, completed = false): string | null {
+export function ga4Payload(call: Call, measurementId: string, completed = false): string | null {
   const s = call.source;
   if (!call.attributed || !s?.gaClientId) return null;
   const params: Record<string, string | number> = {
@@ -50,6 +52,12 @@ export function ga4Payload(call: Call, completed = false): string | null {
     attribution: call.reason,
     engagement_time_msec: 1,
   };
+  // GA4 joins an event to a session by its session_id (with the client id): the call then has the
+  // visit's session source/medium and shows in Realtime. The stream's own, or none: another
+  // stream's session is not this one's. (GA4 attributes it so within 24 hours of the session's
+  // start, per its Measurement Protocol use cases; a later call is logged all the same.)
+  const sessionId = s.gaSessionIds?.[gaStreamOf(measurementId)];
+  if (sessionId) params.session_id = sessionId;
   if (call.id.length <= GA4_VALUE_MAX) params.call_id = call.id;
   if (s.name) params.dni_source = ga4Text(s.name);
   if (s.utm.term) params.term = ga4Text(s.utm.term);

@@ -17,8 +17,8 @@
  * value never starts a session (which click it was is unknown); a first touch whose click id was
  * withheld takes the real value when a later request of the session may send it (the visitor
  * granted ad consent), and a first touch without a GA client id or Google click cookies takes them
- * from a later request. Without ad consent nothing of a click goes into a token; without analytics
- * consent no GA client id.
+ * from a later request; its GA session ids are always the latest request's. Without ad consent
+ * nothing of a click goes into a token; without analytics consent no GA client id or session id.
  */
 import { z } from "@hono/zod-openapi";
 import { CLICK_ID_PARAMS, MAX_POOLS_PER_ALLOCATION, POOL_ID_PATTERN, SESSION_ID_PATTERN } from "../../shared/protocol";
@@ -26,7 +26,8 @@ import { parsedUrl } from "../../shared/url";
 import { base64urlDecode, base64urlOfText } from "../platform/base64url";
 import { type Source, SourceSchema } from "../schemas/allocate";
 import type { Shown } from "./former-numbers";
-import { cutSource, VALUE_MAX, WITHHELD } from "./source";
+import { GaSessionsSchema, laterGaSessions } from "./ga-cookies";
+import { cutSource, type Touch, VALUE_MAX, WITHHELD } from "./source";
 
 /** Campaign parameters: another value of any of them starts a new session. The first eight are click ids. */
 export const CAMPAIGN = [...CLICK_ID_PARAMS, "utm_source", "utm_medium"] as const;
@@ -36,8 +37,11 @@ const CLICK_IDS: ReadonlySet<string> = new Set(CLICK_ID_PARAMS);
 /** A session as its token holds it. */
 export interface Session {
   session: string;
-  /** The first touch as sent (cut to size), without the consent state (each request sends its own). */
-  first: Source;
+  /**
+   * The first touch as sent (cut to size, its GA cookies read), without the consent state (each
+   * request sends its own). Its GA session ids are the latest page view's (decide()).
+   */
+  first: Touch;
   /** The first touch's campaign values (from its whole landing URL, cut to 200 characters). */
   campaign: Partial<Record<CampaignKey, string>>;
   /** The numbers the answer this token came with gave, by pool: what its page shows (none: undefined). */
@@ -47,7 +51,11 @@ export interface Session {
 const TokenSchema = z
   .object({
     session: z.string().regex(SESSION_ID_PATTERN),
-    first: SourceSchema.omit({ consent: true }),
+    // Tokens from before the GA session ids hold the GA client id as a string too.
+    first: SourceSchema.omit({ consent: true, gaClientId: true }).extend({
+      gaClientId: z.string().max(VALUE_MAX).optional(),
+      gaSessions: GaSessionsSchema.optional(),
+    }),
     campaign: z
       .object(Object.fromEntries(CAMPAIGN.map((k) => [k, z.string().max(VALUE_MAX)])) as Record<CampaignKey, z.ZodString>)
       .partial()
@@ -104,12 +112,15 @@ const LINKER = ["_gl", "_ga", "gclsrc"];
  * (withheld there; a same-site referrer is the landing page with its click id); no linker
  * parameters with either denied. The snippet withholds some already; anything may send them anyway.
  */
-function withheld(first: Source, consent: Source["consent"]): Source {
+function withheld(first: Touch, consent: Source["consent"]): Touch {
   const ads = consent?.adStorage === "denied";
   const analytics = consent?.analyticsStorage === "denied";
   if (!ads && !analytics) return first;
-  const out: Source = { ...first };
-  if (analytics) delete out.gaClientId;
+  const out: Touch = { ...first };
+  if (analytics) {
+    delete out.gaClientId;
+    delete out.gaSessions;
+  }
   if (ads) delete out.clickIds;
   for (const field of ["landing", "referrer"] as const) {
     const url = ownUrl(out[field]);
@@ -126,7 +137,7 @@ function withheld(first: Source, consent: Source["consent"]): Source {
 }
 
 /** A touch as a first touch: cut to size, no consent state, nothing the consent sent with it does not allow. */
-function firstOf(touch: Source | undefined): Source {
+function firstOf(touch: Source | undefined): Touch {
   const { consent, ...rest } = touch ?? {};
   return withheld(cutSource(rest), consent);
 }
@@ -142,7 +153,7 @@ export const begin = (touch: Source | undefined, session: string = crypto.random
  * This request's session: the token's, unless there is none (or it is not one of ours) or this
  * touch brings another campaign click; then a new one. A kept session's first touch takes what it
  * lacked and this touch may now send (a click id it withheld, the GA client id, the Google click
- * cookies).
+ * cookies), and this touch's GA session ids.
  */
 export function decide(token: string | undefined, touch: Source | undefined): Session & { continued: boolean } {
   const had = token === undefined ? null : decodeToken(token);
@@ -156,7 +167,7 @@ export function decide(token: string | undefined, touch: Source | undefined): Se
     return !(CLICK_IDS.has(k) && (v === WITHHELD || had.campaign[k] === WITHHELD));
   });
   if (fresh) return { ...begin(touch, undefined, now), shown, continued: false };
-  const first: Source = { ...had.first };
+  const first: Touch = { ...had.first };
   const campaign = { ...had.campaign };
   const extra = firstOf(touch);
   for (const k of CLICK_ID_PARAMS)
@@ -165,6 +176,10 @@ export function decide(token: string | undefined, touch: Source | undefined): Se
       first.clickIds = { ...first.clickIds, [k]: now[k] };
     }
   first.gaClientId ??= extra.gaClientId;
+  // The GA session this page view is in: a call joins the one it came from (GA4 begins another
+  // after 30 minutes idle by default; ours goes on until another campaign click).
+  const gaSessions = laterGaSessions(first.gaSessions, extra.gaSessions);
+  if (gaSessions) first.gaSessions = gaSessions;
   if (extra.clickIds?.gcl_aw || extra.clickIds?.gcl_gb) {
     first.clickIds = { ...first.clickIds };
     first.clickIds.gcl_aw ??= extra.clickIds.gcl_aw;

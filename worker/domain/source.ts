@@ -1,18 +1,20 @@
 /**
  * The session's source context as stored with a lease. The snippet sends little (the rule's name,
- * the landing URL, the referrer, the GA client id, the `_gcl_aw`/`_gcl_gb` cookie values, the
+ * the landing URL, the referrer, the GA cookies, the `_gcl_aw`/`_gcl_gb` cookie values, the
  * consent state) to stay small; utm_* and click ids are read here from the landing URL when not
  * sent. Over-long values are cut, not refused: losing a visitor's attribution to a long URL would
  * be worse than keeping its first 2 KB.
  *
  * Consent (the snippet's data-consent): a visit whose ad_storage is denied keeps no click ids, one
- * whose analytics_storage is denied no GA client id, whatever was sent; a click id "withheld" (the
- * snippet's stand-in, so the source rules still see that there was one) is never stored.
+ * whose analytics_storage is denied no GA client id or GA session ids, whatever was sent; a click
+ * id "withheld" (the snippet's stand-in, so the source rules still see that there was one) is
+ * never stored.
  */
 
 import { CLICK_ID_COOKIES, CLICK_ID_PARAMS, type ClickIdKey } from "../../shared/protocol";
 import { parsedUrl } from "../../shared/url";
 import type { Source } from "../schemas/allocate";
+import { type GaSessions, gaClientIdOf, gaCookiesOf } from "./ga-cookies";
 
 const URL_MAX = 2048;
 export const VALUE_MAX = 200;
@@ -36,21 +38,23 @@ export function clickIdFromGclCookie(value: string | undefined): string | null {
 }
 
 /**
- * The GA client id (`<random>.<timestamp>`) from what a page sent: the id itself, or the raw `_ga`
- * cookie value (`GA1.1.<random>.<timestamp>`: the snippet leaves parsing it to us). Null otherwise.
+ * A touch as the worker keeps it (a session's first touch, a lease's source): the GA cookies sent
+ * read into the GA client id (as sent: the id or the raw `_ga` value; the lease's: the id) and the
+ * GA session ids by stream (domain/ga-cookies.ts).
  */
-export function gaClientIdOf(value: string | undefined): string | null {
-  const m = value === undefined ? null : /^(?:GA\d\.\d{1,3}\.)?(\d{1,20}\.\d{1,20})$/.exec(value.trim());
-  return m ? m[1]! : null;
-}
+export type Touch = Omit<Source, "gaClientId"> & { gaClientId?: string; gaSessions?: GaSessions };
 
 /**
- * A source context with every value cut to the size it is stored at. A landing URL too long to keep
- * whole has its utm_* and click ids taken out first (what was sent for them wins): the cut would
- * lose those at the end of a long query.
+ * A source context with every value cut to the size it is stored at, its GA cookies read. A landing
+ * URL too long to keep whole has its utm_* and click ids taken out first (what was sent for them
+ * wins): the cut would lose those at the end of a long query.
  */
-export function cutSource(input: Source): Source {
-  const out: Source = { ...input };
+export function cutSource(input: Source): Touch {
+  const { gaClientId: sent, ...rest } = input;
+  const out: Touch = rest;
+  const ga = gaCookiesOf(sent);
+  if (ga.clientId !== undefined) out.gaClientId = cut(ga.clientId, VALUE_MAX)!;
+  if (ga.sessions) out.gaSessions = ga.sessions;
   const params = input.landing && input.landing.length > URL_MAX ? parsedUrl(input.landing)?.searchParams : undefined;
   if (params) {
     const utm = Object.fromEntries(UTM.map((k) => [k, params.get(`utm_${k}`)]).filter(([, v]) => v));
@@ -61,20 +65,25 @@ export function cutSource(input: Source): Source {
   if (input.name !== undefined) out.name = cut(input.name, NAME_MAX)!;
   if (input.referrer !== undefined) out.referrer = cut(input.referrer, URL_MAX)!;
   if (input.landing !== undefined) out.landing = cut(input.landing, URL_MAX)!;
-  if (input.gaClientId !== undefined) out.gaClientId = cut(input.gaClientId, VALUE_MAX)!;
   if (input.utm) out.utm = Object.fromEntries(Object.entries(input.utm).map(([k, v]) => [k, cut(v, VALUE_MAX)]));
   if (input.clickIds) out.clickIds = Object.fromEntries(Object.entries(input.clickIds).map(([k, v]) => [k, cut(v, VALUE_MAX)]));
   return out;
 }
 
-export function enrichSource(input: Source | undefined): Source | null {
+/**
+ * The source context a lease keeps: the GA client id parsed, utm_* and click ids read from the
+ * landing URL where not sent, and nothing its consent state does not allow.
+ */
+export function enrichSource(input: Touch | undefined): Touch | null {
   if (!input) return null;
-  const out: Source = {};
+  const out: Touch = {};
   if (input.name !== undefined) out.name = cut(input.name, NAME_MAX)!;
   if (input.referrer !== undefined) out.referrer = cut(input.referrer, URL_MAX)!;
   if (input.landing !== undefined) out.landing = cut(input.landing, URL_MAX)!;
   const gaClientId = gaClientIdOf(input.gaClientId);
-  if (gaClientId && input.consent?.analyticsStorage !== "denied") out.gaClientId = gaClientId;
+  const analytics = input.consent?.analyticsStorage !== "denied";
+  if (gaClientId && analytics) out.gaClientId = gaClientId;
+  if (input.gaSessions && Object.keys(input.gaSessions).length && analytics) out.gaSessions = { ...input.gaSessions };
   if (input.consent !== undefined && Object.keys(input.consent).length) out.consent = { ...input.consent };
   const params = parsedUrl(input.landing)?.searchParams ?? null;
   const utm: NonNullable<Source["utm"]> = {};

@@ -11,6 +11,9 @@ const short = z.string().max(1000);
  */
 const url = z.string();
 const consentValue = z.enum(["granted", "denied"]);
+/** The GA cookies a touch may send (`_ga` and a few streams' `_ga_<STREAM>`), and each one's longest. */
+const GA_COOKIES_MAX = 10;
+const GA_COOKIE_MAX = 200;
 /** A session token's longest (worker/domain/session.ts makes them from values cut to size). */
 const TOKEN_MAX = 16_384;
 
@@ -26,9 +29,13 @@ export const SourceSchema = z
       .strict()
       .optional()
       .openapi({ description: "Click ids from the URL; gcl_aw / gcl_gb: the raw _gcl_aw / _gcl_gb cookie values (GCL.<ts>.<id>)." }),
-    gaClientId: z.string().max(200).optional().openapi({
-      description: "The GA client id (`123.456`), or the raw `_ga` cookie value (`GA1.1.123.456`) the snippet sends; anything else is dropped, not refused.",
-    }),
+    gaClientId: z
+      .union([z.string().max(GA_COOKIE_MAX), z.array(z.string().max(GA_COOKIE_MAX)).max(GA_COOKIES_MAX), z.null()])
+      .optional()
+      .openapi({
+        description:
+          "The visitor's GA cookies as the snippet sends them, each `name=value` (`_ga=GA1.1.123.456`, `_ga_<STREAM>=GS2.1.s<session id>$…`: the GA client id and, per GA4 stream, the GA session id a call's GA4 event carries); or the GA client id (`123.456`) or the raw `_ga` value (`GA1.1.123.456`) alone; null: none. A cookie that holds neither is dropped, not refused.",
+      }),
     consent: z
       .object({ adStorage: consentValue, adUserData: consentValue, adPersonalization: consentValue, analyticsStorage: consentValue })
       .partial()

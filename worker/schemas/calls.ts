@@ -51,6 +51,14 @@ export const CallSourceSchema = z
       gcl_gb: text.openapi({ description: "The raw _gcl_gb cookie value the page had (GCL.<ts>.<gbraid>)." }),
     }),
     gaClientId: text,
+    gaSessionIds: z
+      .record(z.string(), z.string())
+      .nullable()
+      .openapi({
+        description:
+          "The visit's GA session ids by GA4 stream (the measurement id G-<STREAM> without \"G-\"), from its `_ga_<STREAM>` cookies at its latest page view before the call: the GA4 event carries its measurement id's as session_id. Null: none known.",
+        example: { ABC123XYZ: "1747132561" },
+      }),
     consent: z
       .object({ adStorage: consentValue, adUserData: consentValue, adPersonalization: consentValue, analyticsStorage: consentValue })
       .nullable()

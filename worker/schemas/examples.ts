@@ -11,7 +11,7 @@ export const REQUEST_EXAMPLES: Record<string, unknown> = {
     source: {
       referrer: "https://www.google.com/",
       landing: "https://www.example.com/plumbing?gclid=Cj0KCQiA&utm_source=google&utm_campaign=spring",
-      gaClientId: "GA1.1.1234567890.1700000000",
+      gaClientId: ["_ga=GA1.1.1234567890.1700000000", "_ga_ABC123XYZ=GS2.1.s1747132561$o3$g1$t1747132655$j0$l0$h0"],
     },
   },
   AccountCreate: { name: "Acme Plumbing", allowedOrigins: ["https://www.example.com", "https://*.staging.example.com"] },
