@@ -33,7 +33,8 @@ const cookie = (name: string) => RegExp(`(?:^|; )${name}=([^;]+)`).exec(document
 
 /**
  * This page view's touch: the landing URL (which carries utm_* and the click ids), the referrer,
- * the raw _ga cookie value (GA1.1.<id>: the worker takes the client id out of it). data-consent
+ * the GA cookies as they are (`_ga=GA1.1.<id>`, `_ga_<STREAM>=GS2.1.s<session id>$…`: the worker
+ * takes the client id and the GA session ids out of them). data-consent
  * (consent.ts): without ad consent (ads false) the click ids are withheld, without analytics
  * consent (ga false) no GA cookie; with ad consent granted (gcl) the Google click cookies' raw
  * values (`_gcl_aw`, `_gcl_gb`) too.
@@ -42,8 +43,10 @@ export const touch = (ads = true, ga = true, gcl = false): SourceContext => {
   const source: SourceContext = {
     landing: FULL && !ads ? withhold(location.href) : location.href,
     referrer: doc.referrer,
-    // Its own expression, not cookie(): fewer bytes in dni.js, which reads no other cookie.
-    gaClientId: FULL && !ga ? undefined : /(?:^|; )_ga=([^;]+)/.exec(doc.cookie)?.[1],
+    // Every GA cookie as "name=value" (null: none): `_ga` and each stream's `_ga_<STREAM>`, whose
+    // session id the call's GA4 event joins. `\b`: not `__ga` or `x_ga`. The worker parses them
+    // (worker/domain/ga-cookies.ts); one expression, not cookie(): fewer bytes in dni.js.
+    gaClientId: FULL && !ga ? undefined : doc.cookie.match(/\b_ga(_\w+)?=[^;]+/g),
   };
   if (FULL && gcl && (cookie("_gcl_aw") || cookie("_gcl_gb"))) source.clickIds = { gcl_aw: cookie("_gcl_aw"), gcl_gb: cookie("_gcl_gb") };
   return source;

@@ -26,8 +26,11 @@ let app: string;
 const html = (content: string, attrs: string, head = "") => bed.html(content, { key: siteKey, attrs, head, title: "Shop" });
 
 const NUMBERS = `<p id="a">Call (800) 555-0199</p><a id="tel" href="tel:+18005550199">Call us</a>`;
-/** The page's own GA cookie (the snippet reads it, never writes it) and the dni stub with queued calls. */
-const GA = `<script>document.cookie = "_ga=GA1.1.987654321.1700000000; path=/";</script>`;
+/** The page's own GA cookies (the snippet reads them, never writes them): `_ga` and its GA4 stream's session cookie. */
+const GA_COOKIES = ["_ga=GA1.1.987654321.1700000000", "_ga_E2E1234=GS2.1.s1747132561$o1$g0$t1747132655$j0$l0$h0"];
+const GA = `<script>${GA_COOKIES.map((c) => `document.cookie = "${c}; path=/";`).join("")}</script>`;
+/** What identifies the visitor in those cookies: never sent without analytics consent. */
+const GA_IDS = /987654321|1747132561/;
 const stub = (...calls: string[]) => `<script>window.dni = window.dni || function () { (dni.q = dni.q || []).push(arguments) };${calls.join(";")}</script>`;
 /**
  * A number() call queued before the snippet: it is answered once consent decided (null while
@@ -47,7 +50,7 @@ const regionDefaults = (regions: string[]) =>
 
 /** Everything the snippet could have stored, as the page sees it. */
 const storage = (v: View) => v.page.evaluate(() => ({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
-const UNTOUCHED = { local: {}, session: {}, cookie: "_ga=GA1.1.987654321.1700000000" };
+const UNTOUCHED = { local: {}, session: {}, cookie: GA_COOKIES.join("; ") };
 
 beforeAll(async () => {
   const port = new URL(bed.site.url).port;
@@ -131,7 +134,8 @@ describe("data-consent", () => {
       referrer: "",
       consent: { adStorage: "denied", analyticsStorage: "denied", adUserData: "denied", adPersonalization: "denied" },
     });
-    expect(JSON.stringify(sent)).not.toMatch(/E2E-secret|987654321/);
+    expect(JSON.stringify(sent)).not.toMatch(/E2E-secret/);
+    expect(JSON.stringify(sent)).not.toMatch(GA_IDS);
     expect(await storage(v)).toEqual(UNTOUCHED);
   });
 
@@ -146,7 +150,7 @@ describe("data-consent", () => {
     await swapped(v);
     expect(body(v).source).toMatchObject({
       landing: `${www}/later?gclid=E2E-granted`,
-      gaClientId: "GA1.1.987654321.1700000000",
+      gaClientId: GA_COOKIES,
       consent: { adStorage: "granted" },
     });
     const s = await storage(v);
@@ -186,7 +190,8 @@ describe("Consent Mode defaults scoped by region (the worker locates the visitor
     const sent = body(v);
     expect(sent.source?.landing).toBe(`${www}/region-us?gclid=withheld&utm_source=google`);
     expect(sent.source?.consent).toEqual({ adStorage: "denied", analyticsStorage: "denied" });
-    expect(JSON.stringify(sent)).not.toMatch(/E2E-region|987654321/);
+    expect(JSON.stringify(sent)).not.toMatch(/E2E-region/);
+    expect(JSON.stringify(sent)).not.toMatch(GA_IDS);
     expect(await storage(v)).toEqual(UNTOUCHED);
   });
 
@@ -195,7 +200,7 @@ describe("Consent Mode defaults scoped by region (the worker locates the visitor
     await swapped(v);
     expect(body(v).source).toMatchObject({
       landing: `${www}/region-es?gclid=E2E-region`,
-      gaClientId: "GA1.1.987654321.1700000000",
+      gaClientId: GA_COOKIES,
       consent: { adStorage: "granted", analyticsStorage: "granted" },
     });
     expect(JSON.parse((await storage(v)).local["dni:t"]!)).toBe((await answer(v)).token);

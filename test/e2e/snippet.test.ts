@@ -269,7 +269,8 @@ describe("first view", () => {
     expect(body(v)).toEqual({
       key: siteKey,
       pool: "web,uk",
-      source: { landing: `${bed.site.url}/`, referrer: "" },
+      // The page has no GA cookie: null.
+      source: { landing: `${bed.site.url}/`, referrer: "", gaClientId: null },
     });
     const a = await answer(v);
     const sent = { session: a.session };

@@ -12,13 +12,15 @@ import type { Api } from "../../snippet/main";
 import { API, flush, KEY, page, reset, sent, stubFetch } from "./helpers";
 
 const GA = "_ga=GA1.1.1234567890.1700000000";
+/** The page's GA4 stream session cookie (its session id: 1747132561). */
+const GA_SESSION = "_ga_ABC123=GS2.1.s1747132561$o1$g0$t1747132655$j0$l0$h0";
 const PAGE = "<p id='t'>Call (800) 555-0199</p><a id='l' href='tel:+18005550199'>call</a>";
 const LANDING = "https://shop.example/?gclid=Cj0-secret&utm_source=google";
 
 const text = () => document.querySelector("#t")!.textContent;
 /** Everything the page could have stored. */
 const stored = () => ({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie });
-const UNTOUCHED = { local: {}, session: {}, cookie: GA };
+const UNTOUCHED = { local: {}, session: {}, cookie: `${GA}; ${GA_SESSION}` };
 
 let running: Api[] = [];
 const consentMode = (mode = "") => {
@@ -32,6 +34,8 @@ beforeEach(() => {
   page(PAGE, LANDING);
   // biome-ignore lint/suspicious/noDocumentCookie: the page's own GA cookie.
   document.cookie = GA;
+  // biome-ignore lint/suspicious/noDocumentCookie: and its GA4 stream's session cookie.
+  document.cookie = GA_SESSION;
 });
 afterEach(async () => {
   for (const a of running) a.stop?.();
@@ -86,6 +90,7 @@ describe("denied", () => {
     });
     expect(JSON.stringify(body)).not.toContain("Cj0-secret");
     expect(JSON.stringify(body)).not.toContain("1234567890");
+    expect(JSON.stringify(body)).not.toContain("1747132561");
     expect(stored()).toEqual(UNTOUCHED);
   });
 });
@@ -102,7 +107,7 @@ describe("granted", () => {
     const body = sent(f);
     expect(body.source).toMatchObject({
       landing: LANDING,
-      gaClientId: "GA1.1.1234567890.1700000000",
+      gaClientId: [GA, GA_SESSION],
       consent: { adStorage: "granted", analyticsStorage: "granted" },
     });
     expect(JSON.parse(localStorage["dni:t"]!)).toBe(f.answers[0].token);
@@ -123,7 +128,7 @@ describe("granted", () => {
     // and fills in its first touch's withheld click id and GA client id (test/worker/session.test.ts).
     const renewed = sent(f, 1);
     expect(renewed.token).toBe(anon);
-    expect(renewed.source).toMatchObject({ landing: LANDING, gaClientId: "GA1.1.1234567890.1700000000", consent: { adStorage: "granted" } });
+    expect(renewed.source).toMatchObject({ landing: LANDING, gaClientId: [GA, GA_SESSION], consent: { adStorage: "granted" } });
     expect(f.answers[1].session).toBe(f.answers[0].session);
     expect(JSON.parse(localStorage["dni:t"]!)).toBe(anon);
     expect(text()).toBe("Call (800) 555-0123");
@@ -257,7 +262,7 @@ describe("Consent Mode v2 (gtag on the dataLayer)", () => {
     const dni = consentMode();
     await dni.number();
     expect(sent(f).source.landing).toBe("https://shop.example/?gclid=withheld&utm_source=google");
-    expect(sent(f).source.gaClientId).toBe("GA1.1.1234567890.1700000000");
+    expect(sent(f).source.gaClientId).toEqual([GA, GA_SESSION]);
     expect(localStorage["dni:t"]).toBeDefined();
   });
 });

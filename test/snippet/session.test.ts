@@ -1,7 +1,7 @@
 /** This page view's touch and the stored token (snippet/session.ts); the session itself is the worker's (test/worker/session.test.ts). */
 import { afterEach, describe, expect, it } from "vitest";
 import { save } from "../../snippet/cache";
-import { session, withhold } from "../../snippet/session";
+import { anonymous, session, withhold } from "../../snippet/session";
 import { page, reset } from "./helpers";
 
 /** A page view at url from referrer. */
@@ -13,22 +13,50 @@ const view = (url: string, referrer = "") => {
 afterEach(reset);
 
 describe("session", () => {
-  it("records this page view's touch: landing URL, referrer, the raw _ga value", () => {
+  it("records this page view's touch: landing URL, referrer, every GA cookie as it is", () => {
     page("", "https://shop.example/");
-    // biome-ignore lint/suspicious/noDocumentCookie: the GA cookie the snippet reads, as analytics.js writes it.
+    // biome-ignore lint/suspicious/noDocumentCookie: the page's cookies: others before and between the GA ones.
+    document.cookie = "theme=dark";
+    // biome-ignore lint/suspicious/noDocumentCookie: the GA cookie the snippet reads, as gtag.js writes it.
     document.cookie = "_ga=GA1.1.123456789.1700000000";
-    // biome-ignore lint/suspicious/noDocumentCookie: a second GA cookie that must not be mistaken for _ga.
-    document.cookie = "_ga_ABC=GS1.1.999";
+    // biome-ignore lint/suspicious/noDocumentCookie: look-alikes that are not GA's: never sent.
+    document.cookie = "__ga=GA1.1.5.5";
+    // biome-ignore lint/suspicious/noDocumentCookie: (as above)
+    document.cookie = "x_ga=GA1.1.6.6";
+    // biome-ignore lint/suspicious/noDocumentCookie: (as above: GA's, but not one of the two)
+    document.cookie = "_gat=1";
+    // biome-ignore lint/suspicious/noDocumentCookie: two GA4 streams' session cookies, in both formats.
+    document.cookie = "_ga_ABC123=GS2.1.s1747132561$o3$g1$t1747132655$j0$l0$h0";
+    // biome-ignore lint/suspicious/noDocumentCookie: (as above)
+    document.cookie = "_ga_XYZ789=GS1.1.1746825440.14.0.1746825460.0.0.0";
     const s = view("https://shop.example/p?gclid=xyz&utm_source=google&utm_medium=cpc", "https://www.google.com/");
     expect(s).toEqual({
       token: undefined,
       source: {
         landing: "https://shop.example/p?gclid=xyz&utm_source=google&utm_medium=cpc",
         referrer: "https://www.google.com/",
-        // The raw _ga value: the worker takes the client id out of it (gaClientIdOf, tested with the worker).
-        gaClientId: "GA1.1.123456789.1700000000",
+        // "name=value" each: the worker takes the client id and each stream's session id out of them (test/worker/ga-sessions.test.ts).
+        gaClientId: [
+          "_ga=GA1.1.123456789.1700000000",
+          "_ga_ABC123=GS2.1.s1747132561$o3$g1$t1747132655$j0$l0$h0",
+          "_ga_XYZ789=GS1.1.1746825440.14.0.1746825460.0.0.0",
+        ],
       },
     });
+  });
+
+  it("a page without GA cookies sends null; anonymous (no analytics consent) none at all", () => {
+    page("", "https://shop.example/");
+    // biome-ignore lint/suspicious/noDocumentCookie: a cookie that is not GA's.
+    document.cookie = "theme=dark";
+    expect(view("https://shop.example/").source.gaClientId).toBeNull();
+    // biome-ignore lint/suspicious/noDocumentCookie: GA's cookies, which anonymous() must not send.
+    document.cookie = "_ga=GA1.1.123456789.1700000000";
+    // biome-ignore lint/suspicious/noDocumentCookie: (as above)
+    document.cookie = "_ga_ABC123=GS2.1.s1747132561$o3$g1$t1747132655$j0$l0$h0";
+    const anon = anonymous();
+    expect(anon.source.gaClientId).toBeUndefined();
+    expect(JSON.stringify(anon)).not.toMatch(/123456789|1747132561/);
   });
 
   it("sends the token the worker gave, whatever the URL (the worker decides about campaigns)", () => {
