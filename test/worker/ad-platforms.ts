@@ -1,11 +1,13 @@
 /**
  * Google Ads and Microsoft Advertising at the network edge, built from their documented requests
  * and answers: OAuth token endpoints (refresh_token grant), Google Ads UploadClickConversions (REST,
- * partialFailure, GoogleAdsFailure details indexed by fieldPathElements) and Microsoft
- * ApplyOfflineConversions (PartialErrors by Index). Each checks what it is sent field by field.
+ * partialFailure, GoogleAdsFailure details indexed by fieldPathElements), Google's Data Manager API
+ * (data-manager-fake.ts) and Microsoft ApplyOfflineConversions (PartialErrors by Index). Each checks
+ * what it is sent field by field.
  */
 import { expect } from "vitest";
 import { mockNetwork, type Seen } from "./calls-helpers";
+import { type DataManagerState, dataManager, dataManagerState } from "./data-manager-fake";
 
 export const GOOGLE_UPLOAD = /^\/v\d+\/customers\/(\d{10}):uploadClickConversions$/;
 /** Every field of a ClickConversion we may send (REST JSON names). */
@@ -35,6 +37,9 @@ export interface Platforms {
   /** Requests by what they are. */
   googleTokens(): Seen[];
   googleUploads(): Seen[];
+  /** Requests to Google's Data Manager API (events:ingest). */
+  dataManagerUploads(): Seen[];
+  dm: DataManagerState;
   microsoftTokens(): Seen[];
   microsoftUploads(): Seen[];
   alerts(): Seen[];
@@ -107,6 +112,8 @@ export function mockPlatforms(): Platforms {
     seen: [],
     googleTokens: () => p.seen.filter((s) => s.url.href === "https://oauth2.googleapis.com/token"),
     googleUploads: () => p.seen.filter((s) => s.url.hostname === "googleads.googleapis.com"),
+    dataManagerUploads: () => p.seen.filter((s) => s.url.hostname === "datamanager.googleapis.com"),
+    dm: dataManagerState(),
     microsoftTokens: () => p.seen.filter((s) => s.url.hostname === "login.microsoftonline.com"),
     microsoftUploads: () => p.seen.filter((s) => s.url.hostname === "campaign.api.bingads.microsoft.com"),
     alerts: () => p.seen.filter((s) => s.url.href === ALERT_HOOK),
@@ -126,6 +133,7 @@ export function mockPlatforms(): Platforms {
     try {
       if (req.url.hostname === "oauth2.googleapis.com" || req.url.hostname === "login.microsoftonline.com") return token(p, req);
       if (req.url.hostname === "googleads.googleapis.com") return google(p, req);
+      if (req.url.hostname === "datamanager.googleapis.com") return dataManager(p.dm, req, bearerOk(p, req, "oauth2.googleapis.com"));
       if (req.url.hostname === "campaign.api.bingads.microsoft.com") return microsoft(p, req);
     } catch (err) {
       violations.push(`${req.method} ${req.url.href}: ${err instanceof Error ? err.message : String(err)}`);
