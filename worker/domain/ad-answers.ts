@@ -8,7 +8,8 @@
  * `Errors`, with `Code`, `ErrorCode`, `Index`) and `PartialErrors`. Reasons carry the platforms' codes and messages, never anything that was sent.
  */
 
-export type RowResult = { verdict: "uploaded" } | { verdict: "retry" | "final"; status: number | null; error: string };
+/** `requestId`: the Data Manager API's id of the request that took the row (for its diagnostics). */
+export type RowResult = { verdict: "uploaded"; requestId?: string } | { verdict: "retry" | "final"; status: number | null; error: string };
 /**
  * Per row (same order as sent); `authFailed`: the platform's credentials no longer work (stop and
  * alert); `reauth`: the access token was refused (refresh it once and try again).
@@ -16,11 +17,11 @@ export type RowResult = { verdict: "uploaded" } | { verdict: "retry" | "final"; 
 export type Answer = { rows: RowResult[] } | { authFailed: string } | { reauth: true };
 
 const REASON_MAX = 400;
-const all = (n: number, r: RowResult): RowResult[] => Array.from({ length: n }, () => r);
-const clip = (s: string) => s.slice(0, REASON_MAX);
+export const all = (n: number, r: RowResult): RowResult[] => Array.from({ length: n }, () => r);
+export const clip = (s: string) => s.slice(0, REASON_MAX);
 
 /** A transport failure (no answer, timeout) or a status that says "later": 408, 409 (aborted), 429, 5xx. */
-const transient = (status: number | null) => status === null || status === 408 || status === 409 || status === 429 || status >= 500;
+export const transient = (status: number | null) => status === null || status === 408 || status === 409 || status === 429 || status >= 500;
 
 // ---- Google Ads ----
 
@@ -56,7 +57,7 @@ const GOOGLE_RETRY = new Set([
  */
 const NOT_ALLOWLISTED = "notAllowlistedError.";
 const NOT_ALLOWLISTED_HINT =
-  "Google takes no offline conversions from this developer token through the Google Ads API (only through its Data Manager API); a developer token that was already uploading them still works.";
+  'Google takes no offline conversions from this developer token through the Google Ads API (only through its Data Manager API: set googleAds.api to "data_manager"); a developer token that was already uploading them still works.';
 
 /** What to do with a row Google refused, by its error code (`errorCode: { <kind>: <CODE> }`). */
 export function googleVerdict(errorCode: Record<string, unknown> | undefined): { verdict: "already" | "retry" | "final"; code: string } {

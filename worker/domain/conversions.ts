@@ -2,7 +2,7 @@
  * Calls as ad conversions, the pure part: which calls qualify for which platform (and why not),
  * the conversion time in the ad account's time zone, and the rows each platform's API takes.
  * Field names follow Google Ads API ClickConversion (REST JSON, lowerCamelCase) and Microsoft
- * Advertising Campaign Management v13 OfflineConversion.
+ * Advertising Campaign Management v13 OfflineConversion; the Data Manager API's Event is data-manager.ts.
  */
 import type { Call } from "../schemas/calls";
 import type { AdPlatform, CallConversion, ConversionRules } from "../schemas/conversions";
@@ -20,7 +20,7 @@ export interface AdUpload {
   currency: string | null;
   /** Consent Mode v2 ad_user_data (else ad_storage) as known for the visit (null: no signal). */
   adUserData: "granted" | "denied" | null;
-  /** Kept with the row for the record; Google's ClickConversion does not take it. */
+  /** Sent to the Data Manager API (its Consent takes it); Google Ads' ClickConversion does not. */
   adPersonalization: "granted" | "denied" | null;
   /** The caller's E.164 number, only when enhanced conversions are on (hashed when sent). */
   phone: string | null;
@@ -137,6 +137,9 @@ export async function sha256Hex(text: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** "yyyy-mm-ddThh:mm:ssZ": `ms` in UTC, to the second (Microsoft's ConversionTime, the Data Manager API's RFC 3339 eventTimestamp). */
+export const utcSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+
 const CONSENT = { granted: "GRANTED", denied: "DENIED" } as const;
 
 /** One Google Ads ClickConversion (REST JSON). */
@@ -159,7 +162,7 @@ export async function googleClickConversion(u: AdUpload, cfg: { customerId: stri
 export async function microsoftOfflineConversion(u: AdUpload, cfg: { conversionName: string }) {
   return {
     ConversionName: cfg.conversionName,
-    ConversionTime: new Date(Math.floor(u.at / 1000) * 1000).toISOString().replace(".000Z", "Z"),
+    ConversionTime: utcSeconds(u.at),
     MicrosoftClickId: u.clickId,
     ...(u.value !== null ? { ConversionValue: u.value } : {}),
     ...(u.value !== null && u.currency ? { ConversionCurrencyCode: u.currency } : {}),
