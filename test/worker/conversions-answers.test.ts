@@ -5,12 +5,12 @@
  * retryable row errors (OfflineConversionsApplyFailed, a goal under 2 hours old) and its 404 while
  * REST does not serve the operation; Google's refusal of a developer token that may no longer
  * upload offline conversions (notAllowlistedError, since 15 June 2026) stops the platform instead of
- * failing every call.
+ * failing every call, until a switch to the Data Manager API sends them.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { JITTER, retryDelayMs } from "../../worker/account/outbox";
-import { googleError, mockPlatforms, msAdApiFault, platformViolations } from "./ad-platforms";
+import { ALERT_HOOK, googleError, mockPlatforms, msAdApiFault, platformViolations } from "./ad-platforms";
 import { at, callWorld, T0 } from "./calls-helpers";
 import { adCall, alarm, conversionOf, conversions, GOOGLE_SETTINGS, MS_SETTINGS } from "./conversions-helpers";
 import { api, useTestClock } from "./helpers";
@@ -137,8 +137,9 @@ describe("Google Ads: a developer token not allowlisted for offline conversions"
   const NOT_ALLOWLISTED = { notAllowlistedError: "CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE" };
 
   // Google does not document the status it refuses the request with; the error code decides.
-  it("refusing the whole request: the platform stops (its calls wait, paused) and says the Data Manager API is Google's way now", async () => {
+  it("refusing the whole request: the platform stops (its calls wait, paused), its alert names the Data Manager API, and switching to it sends them", async () => {
     const { acct, voice } = await callWorld(1);
+    await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: ALERT_HOOK } } });
     await conversions(acct, { googleAds: GOOGLE_SETTINGS });
     const ads = mockPlatforms();
     ads.googleNext.push(googleError(400, "INVALID_ARGUMENT", "Customer is not allowlisted for accessing this feature.", NOT_ALLOWLISTED));
@@ -154,6 +155,16 @@ describe("Google Ads: a developer token not allowlisted for offline conversions"
     at(T0 + COMPLETED_SETTLE_MS + 3_600_000);
     await alarm(acct);
     expect(ads.googleUploads()).toHaveLength(1);
+    const alert = JSON.parse(ads.alerts()[0]!.body) as { remedies: { message: string }[] };
+    expect(alert.remedies.map((r) => r.message).join(" ")).toContain('set googleAds.api to "data_manager"');
+    // The way on: the Data Manager API, with a refresh token for its scope. The paused call goes there.
+    const { developerToken: _d, ...rest } = GOOGLE_SETTINGS;
+    expect((await conversions(acct, { googleAds: { ...rest, api: "data_manager", refreshToken: "1//datamanager-scoped" } })).status).toBe(200);
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(1);
+    expect(ads.dataManagerUploads()).toHaveLength(1);
+    expect(JSON.parse(ads.dataManagerUploads()[0]!.body).events[0].transactionId).toBe(`dni-${id}`);
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded", requestId: "dm-req-1" });
   });
 
   it("refusing every row of a partial failure: the same", async () => {

@@ -4,7 +4,9 @@ import { expect } from "vitest";
 import { callBody, callId, GOOGLE, getCall, ring, type Voice, visit } from "./calls-helpers";
 import { accountStub, api, BASE, type Created } from "./helpers";
 
+/** Google through the Google Ads API (a developer token Google still takes offline conversions from). */
 export const GOOGLE_SETTINGS = {
+  api: "google_ads_api",
   customerId: "123-456-7890",
   conversionActionId: "987654321",
   conversionName: "Phone call (DNI)",
@@ -13,6 +15,16 @@ export const GOOGLE_SETTINGS = {
   clientId: "client-id-1234.apps.googleusercontent.com",
   clientSecret: "client-secret-XYZW",
   refreshToken: "1//refresh-token-abcd",
+};
+/** Google through its Data Manager API, as a new setting is by default: no developer token, no `api`. */
+export const DM_SETTINGS = {
+  customerId: "123-456-7890",
+  conversionActionId: "987654321",
+  conversionName: "Phone call (DNI)",
+  timeZone: "America/New_York",
+  clientId: "client-id-1234.apps.googleusercontent.com",
+  clientSecret: "client-secret-XYZW",
+  refreshToken: "1//datamanager-refresh-token-wxyz",
 };
 export const MS_SETTINGS = {
   customerId: "5550001",

@@ -39,6 +39,7 @@ describe("conversion settings", () => {
     expect(set.status).toBe(200);
     expect(set.headers.get("Cache-Control")).toBe("no-store");
     expect(set.json.googleAds).toEqual({
+      api: "google_ads_api",
       customerId: "1234567890",
       conversionActionId: "987654321",
       conversionName: "Phone call (DNI)",

@@ -7,8 +7,9 @@
  */
 import { runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { callBody, callId, callWorld, DEST, GOOGLE, mockNetwork, T0, visit } from "./calls-helpers";
-import { GOOGLE_SETTINGS, GRANTED } from "./conversions-helpers";
+import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
+import { at, callBody, callId, callWorld, DEST, GOOGLE, mockNetwork, T0, visit } from "./calls-helpers";
+import { DM_SETTINGS, GOOGLE_SETTINGS, GRANTED } from "./conversions-helpers";
 import { accountStub, api, BASE, BROWSER_HEADERS, createAccount, createPool, freshNumbers, OPERATOR, ORIGIN, sessionId, useTestClock } from "./helpers";
 import { FakeTwilio, stock, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
 import { poolBody } from "./numbers-helpers";
@@ -212,6 +213,8 @@ describe("accounts, account, keys", () => {
       body: { googleAds: GOOGLE_SETTINGS, rules: { minSeconds: 30, value: 10, currency: "USD" } },
     });
     await hit("GET", "/v1/account/conversions", "/v1/account/conversions", { key }, "after set");
+    await hit("PATCH", "/v1/account/conversions", "/v1/account/conversions", { key, body: { googleAds: DM_SETTINGS } }, "data manager");
+    await hit("PATCH", "/v1/account/conversions", "/v1/account/conversions", { key, body: { googleAds: { ...DM_SETTINGS, api: "adwords" } } }, "bad api");
     await hit("POST", "/v1/sizing", "/v1/sizing", { key, body: { visitorsPerHour: 600, minutes: 30, share: 1, pools: 2, target: 0.01 } });
     await hit("POST", "/v1/sizing", "/v1/sizing", { key, body: {} }, "empty");
     await hit("GET", "/healthz", "/healthz");
@@ -299,11 +302,14 @@ describe("calls, stats, csv, deliveries, archive", () => {
       key,
       body: { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef" }, webhook: { url: HOOK } },
     });
-    await api("PATCH", "/v1/account/conversions", { key, body: { googleAds: GOOGLE_SETTINGS } });
-    mockNetwork(
-      (req) =>
-        new Response(req.url.href === HOOK ? "down" : "{}", { status: req.url.href === HOOK ? 500 : 200, headers: { "Content-Type": "application/json" } }),
-    );
+    await api("PATCH", "/v1/account/conversions", { key, body: { googleAds: DM_SETTINGS } });
+    // Google's Data Manager API takes the upload: the call shows its request id.
+    const answers: Record<string, unknown> = {
+      "oauth2.googleapis.com": { access_token: "ya29.contract", expires_in: 3599 },
+      "datamanager.googleapis.com": { requestId: "dm-contract-1" },
+    };
+    const answer = (url: URL) => (url.href === HOOK ? "down" : JSON.stringify(answers[url.hostname] ?? {}));
+    mockNetwork((req) => new Response(answer(req.url), { status: req.url.href === HOOK ? 500 : 200, headers: { "Content-Type": "application/json" } }));
     const v = await visit(acct, { ...GOOGLE, consent: GRANTED });
     const id = callId();
     await hit("POST", "/v1/voice/{account}/{token}", voice.callbackUrl.replace(BASE, ""), { body: callBody(id, v.number, T0) }, "reference inbound");
@@ -326,11 +332,15 @@ describe("calls, stats, csv, deliveries, archive", () => {
       "orphan",
     );
     await runDurableObjectAlarm(accountStub(acct.accountId));
+    // The outcome settled: the upload goes.
+    at(T0 + COMPLETED_SETTLE_MS);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
     await hit("GET", "/v1/calls", "/v1/calls", { key });
     await hit("GET", "/v1/calls", "/v1/calls?limit=1", { key }, "page 1");
     await hit("GET", "/v1/calls", "/v1/calls?attributed=false", { key }, "unattributed");
     await hit("GET", "/v1/calls", "/v1/calls?cursor=garbage", { key }, "bad cursor");
-    await hit("GET", "/v1/calls/{id}", `/v1/calls/${id}`, { key });
+    const read = await hit("GET", "/v1/calls/{id}", `/v1/calls/${id}`, { key });
+    expect(read.json.conversions).toContainEqual(expect.objectContaining({ platform: "google_ads", status: "uploaded", requestId: "dm-contract-1" }));
     await hit("GET", "/v1/calls/{id}", `/v1/calls/${unattributed}`, { key }, "unattributed");
     await hit("GET", "/v1/calls/{id}", "/v1/calls/nothing-here", { key }, "missing");
     await hit("GET", "/v1/calls.csv", "/v1/calls.csv", { key });

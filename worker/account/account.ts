@@ -49,7 +49,7 @@ import {
   CALLS_ROUTE_MIGRATION,
 } from "./call-schema";
 import { CLAIM_JOURNAL_MIGRATION, ClaimJournal } from "./claim-journal";
-import { CONVERSION_SETTINGS_MIGRATION, ConversionSettings } from "./conversion-settings";
+import { CONVERSION_GOOGLE_API_MIGRATION, CONVERSION_SETTINGS_MIGRATION, ConversionSettings } from "./conversion-settings";
 import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
 import type { DeskAccount } from "./desk-account";
@@ -136,6 +136,8 @@ export const MIGRATIONS = [
   ERASED_UNTIL_MIGRATION,
   // The visit's GA session ids: a call's GA4 event joins the visit's GA session.
   CALLS_GA_SESSIONS_MIGRATION,
+  // Google settings from before the Data Manager API keep uploading through the Google Ads API.
+  CONVERSION_GOOGLE_API_MIGRATION,
 ];
 
 export type { VoiceSecrets };

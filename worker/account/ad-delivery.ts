@@ -65,9 +65,17 @@ async function deliverPlatform(
 ): Promise<void> {
   const { outbox } = deps;
   const uploads = rows.map((r) => JSON.parse(r.payload) as AdUpload);
-  const state = (i: number, status: CallConversion["status"], reason: string | null, at: number) => {
+  const state = (i: number, status: CallConversion["status"], reason: string | null, at: number, requestId?: string) => {
     const u = uploads[i]!;
-    record(rows[i]!.call_id, u.at, { platform, status, clickIdType: u.clickIdType, orderId: u.orderId, reason, updatedAt: at });
+    record(rows[i]!.call_id, u.at, {
+      platform,
+      status,
+      clickIdType: u.clickIdType,
+      orderId: u.orderId,
+      reason,
+      ...(requestId ? { requestId } : {}),
+      updatedAt: at,
+    });
   };
   const cfg = ads.setup[platform];
   if (!cfg) {
@@ -114,6 +122,15 @@ async function deliverPlatform(
           {
             message: `Fix what ${name}'s answer names (credentials, or settings such as the manager account's loginCustomerId) with PATCH /v1/account/conversions; the paused uploads then go out.`,
           },
+          // The developer token is no longer allowlisted: the way on is the Data Manager API.
+          ...(platform === "google_ads" && result.authFailed.includes("notAllowlistedError")
+            ? [
+                {
+                  message:
+                    'Or set googleAds.api to "data_manager" (Google\'s Data Manager API, no developer token) with a refresh token authorized for the https://www.googleapis.com/auth/datamanager scope.',
+                },
+              ]
+            : []),
         ],
         at,
       });
@@ -125,7 +142,7 @@ async function deliverPlatform(
     const row = rows[i]!;
     if (r.verdict === "uploaded") {
       outbox.delivered(row.id, 200, at);
-      state(i, "uploaded", null, at);
+      state(i, "uploaded", null, at, r.requestId);
       return;
     }
     const final = r.verdict === "final" || row.attempts + 1 >= MAX_ATTEMPTS;

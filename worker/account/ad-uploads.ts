@@ -1,13 +1,16 @@
 /**
  * Uploading calls to ad platforms, the network side: OAuth access tokens (refreshed from the stored
- * refresh token, cached in the object until shortly before they expire, never logged), Google Ads
- * UploadClickConversions with partialFailure and Microsoft Advertising ApplyOfflineConversions
+ * refresh token, cached in the object until shortly before they expire, never logged), Google's Data
+ * Manager API events:ingest (fast-fail) or the Google Ads API's UploadClickConversions with
+ * partialFailure, as the setting's `api` says, and Microsoft Advertising ApplyOfflineConversions
  * (its REST API: SOAP is deprecated on 31 January 2027), and a verdict per row: uploaded, retry, or
  * final with its reason. Hand-written over fetch: the platforms' SDKs (Google's gRPC clients,
  * Microsoft's for .NET, Java, PHP and Python) do not run on Workers.
  */
-import { type Answer, googleAnswer, microsoftAnswer, type RowResult } from "../domain/ad-answers";
+import { type Answer, all, googleAnswer, microsoftAnswer, type RowResult } from "../domain/ad-answers";
 import { type AdUpload, googleClickConversion, microsoftOfflineConversion } from "../domain/conversions";
+import { dataManagerRequest } from "../domain/data-manager";
+import { dataManagerAnswer } from "../domain/data-manager-answers";
 import type { AdPlatform } from "../schemas/conversions";
 import type { AdCredentials, GoogleAdsConfig, MicrosoftAdsConfig } from "./conversion-settings";
 
@@ -20,6 +23,8 @@ import type { AdCredentials, GoogleAdsConfig, MicrosoftAdsConfig } from "./conve
 export const GOOGLE_ADS_API_VERSION = "v26";
 export const GOOGLE_ADS_API = `https://googleads.googleapis.com/${GOOGLE_ADS_API_VERSION}`;
 export const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
+/** Google's Data Manager API (v1): takes offline click conversions without a developer token. */
+export const DATA_MANAGER_INGEST_URL = "https://datamanager.googleapis.com/v1/events:ingest";
 export const MICROSOFT_APPLY_URL = "https://campaign.api.bingads.microsoft.com/CampaignManagement/v13/OfflineConversions/Apply";
 export const MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/common/oauth2/v2.0/token";
 const MICROSOFT_SCOPE = "https://ads.microsoft.com/msads.manage offline_access";
@@ -109,7 +114,7 @@ export class AdUploader {
     for (let tries = 0; ; tries++) {
       if (!t.ok) {
         const error = t.error;
-        return rotated(t.revoked ? { authFailed: error } : { rows: Array.from({ length: n }, () => ({ verdict: "retry" as const, status: null, error })) });
+        return rotated(t.revoked ? { authFailed: error } : { rows: all(n, { verdict: "retry", status: null, error }) });
       }
       refreshToken = t.refreshToken ?? refreshToken;
       // Refreshed again (the access token was refused), from the rotated token when there is one.
@@ -121,8 +126,33 @@ export class AdUploader {
     }
   }
 
+  /** Google, through the API the setting names (the Data Manager API unless google_ads_api). */
+  google(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
+    return cfg.api === "google_ads_api" ? this.googleAds(accountId, cfg, c, uploads) : this.dataManager(accountId, cfg, c, uploads);
+  }
+
+  /**
+   * The Data Manager API's events:ingest: one request for the batch (the alarm sends at most 25,
+   * far under its 2000 events), no developer token, the accounts in the body's destination. Fast-fail:
+   * the answer refuses the request whole, each row's verdict from what it names.
+   */
+  private async dataManager(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
+    const body = JSON.stringify(await dataManagerRequest(uploads, cfg));
+    return this.authorized(
+      accountId,
+      "google_ads",
+      c,
+      (token) =>
+        send(new Request(DATA_MANAGER_INGEST_URL, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` }, body })),
+      (r) => dataManagerAnswer(r.status, r.json, uploads.length, r.error),
+      uploads.length,
+    );
+  }
+
   /** Google Ads UploadClickConversions, partialFailure on: each row's verdict from its own error. */
-  async google(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
+  private async googleAds(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
+    const developerToken = c.developerToken;
+    if (!developerToken) return { authFailed: "no developer token is stored: the Google Ads API needs one (or use api data_manager)" };
     const conversions = await Promise.all(uploads.map((u) => googleClickConversion(u, cfg)));
     const body = JSON.stringify({ conversions, partialFailure: true });
     return this.authorized(
@@ -136,7 +166,7 @@ export class AdUploader {
             headers: {
               "Content-Type": "application/json",
               Authorization: `Bearer ${token}`,
-              "developer-token": c.developerToken,
+              "developer-token": developerToken,
               ...(cfg.loginCustomerId ? { "login-customer-id": cfg.loginCustomerId } : {}),
             },
             body,
@@ -161,7 +191,7 @@ export class AdUploader {
             headers: {
               "Content-Type": "application/json",
               Authorization: `Bearer ${token}`,
-              DeveloperToken: c.developerToken,
+              DeveloperToken: c.developerToken ?? "",
               CustomerId: cfg.customerId,
               CustomerAccountId: cfg.accountId,
             },

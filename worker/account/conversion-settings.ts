@@ -7,7 +7,7 @@
  */
 import { fail, ok, type Result } from "../platform/result";
 import { type Keyring, keyring, open, resealTable, seal } from "../platform/secrets";
-import type { AdPlatform, ConversionRules, Conversions, ConversionsPatch } from "../schemas/conversions";
+import type { AdPlatform, ConversionRules, Conversions, ConversionsPatch, GoogleApi } from "../schemas/conversions";
 
 export const CONVERSION_SETTINGS_MIGRATION = `
   CREATE TABLE conversion_settings (
@@ -20,7 +20,17 @@ export const CONVERSION_SETTINGS_MIGRATION = `
   );
   CREATE TABLE conversion_rules (id INTEGER PRIMARY KEY CHECK (id = 1), rules TEXT NOT NULL);`;
 
+/**
+ * Google settings stored before the Data Manager API was offered uploaded through the Google Ads API,
+ * and go on doing so: their developer token was taken then, and may be one Google still takes
+ * offline conversions from. A setting made from now on defaults to the Data Manager API.
+ */
+export const CONVERSION_GOOGLE_API_MIGRATION = `
+  UPDATE conversion_settings SET config = json_set(config, '$.api', 'google_ads_api')
+   WHERE platform = 'google_ads' AND json_extract(config, '$.api') IS NULL;`;
+
 export interface GoogleAdsConfig {
+  api: GoogleApi;
   customerId: string;
   conversionActionId: string;
   conversionName: string | null;
@@ -35,7 +45,8 @@ export interface MicrosoftAdsConfig {
   enhancedConversions: boolean;
 }
 export interface AdCredentials {
-  developerToken: string;
+  /** Not for Google's Data Manager API (none is needed). */
+  developerToken?: string;
   clientId: string;
   clientSecret: string | null;
   refreshToken: string;
@@ -139,13 +150,26 @@ export class ConversionSettings {
         continue;
       }
       const current = await this.credentials(accountId, platform);
+      const old = this.sql.exec<Row>("SELECT * FROM conversion_settings WHERE platform = ?", platform).toArray()[0];
+      // Google: the API the patch names, else the stored setting's, else (a new setting) the Data Manager API.
+      const api: GoogleApi = ("api" in p && p.api) || (old && (JSON.parse(old.config) as Partial<GoogleAdsConfig>).api) || "data_manager";
       const given = Object.fromEntries(SECRET_KEYS.filter((k) => p[k] !== undefined).map((k) => [k, p[k]!]));
       const creds = { clientSecret: null, ...current, ...given } as Partial<AdCredentials>;
-      const missing = (["developerToken", "clientId", "refreshToken"] as const).filter((k) => !creds[k]);
+      // The Data Manager API takes no developer token (one given is kept, for a switch back).
+      const needed =
+        platform === "google_ads" && api === "data_manager"
+          ? (["clientId", "refreshToken"] as const)
+          : (["developerToken", "clientId", "refreshToken"] as const);
+      const missing = needed.filter((k) => !creds[k]);
       if (missing.length)
-        return fail(400, "missing_credentials", `${platform} needs ${missing.join(", ")} (write-only: give them once, omit them later to keep them)`, {
-          missing,
-        });
+        return fail(
+          400,
+          "missing_credentials",
+          `${platform}${platform === "google_ads" ? ` (api ${api})` : ""} needs ${missing.join(", ")} (write-only: give them once, omit them later to keep them)`,
+          {
+            missing,
+          },
+        );
       if (!ring) {
         const r = await keyring(this.secretsKey);
         if (!r.ok) return fail(503, "secrets_unavailable", `Ad platform credentials cannot be stored: ${r.reason}`);
@@ -154,6 +178,7 @@ export class ConversionSettings {
       const config =
         platform === "google_ads"
           ? ((q) => ({
+              api,
               customerId: q.customerId,
               conversionActionId: q.conversionActionId,
               conversionName: q.conversionName ?? null,
@@ -169,9 +194,9 @@ export class ConversionSettings {
             }))(p as NonNullable<ConversionsPatch["microsoftAds"]>);
       const hints = Object.fromEntries(SECRET_KEYS.filter((k) => creds[k]).map((k) => [k, hintOf(creds[k]!)]));
       const sealed = await seal(ring, JSON.stringify(creds), context(accountId, platform));
-      const old = this.sql.exec<Row>("SELECT * FROM conversion_settings WHERE platform = ?", platform).toArray()[0];
       // New credentials, or other settings: what a refusal asks for may be either (Google's 403
-      // USER_PERMISSION_DENIED is fixed by the manager's loginCustomerId, not by credentials).
+      // USER_PERMISSION_DENIED is fixed by the manager's loginCustomerId, not by credentials; a
+      // developer token no longer allowlisted, by api data_manager).
       const credsChanged = Object.keys(given).length > 0 || old?.config !== JSON.stringify(config);
       if (credsChanged) renewed.push(platform);
       writes.push({

@@ -10,6 +10,15 @@ import { PoolIdSchema } from "./common";
 export const AD_PLATFORMS = ["google_ads", "microsoft_ads"] as const;
 export type AdPlatform = (typeof AD_PLATFORMS)[number];
 
+/**
+ * Which Google API takes the uploads. data_manager (the default for a new setting): Google's Data
+ * Manager API, its primary API for offline conversion imports, with no developer token. google_ads_api:
+ * UploadClickConversions, which since 15 June 2026 takes offline conversions only from developer
+ * tokens that were already uploading them (others are refused CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE).
+ */
+export const GOOGLE_APIS = ["data_manager", "google_ads_api"] as const;
+export type GoogleApi = (typeof GOOGLE_APIS)[number];
+
 const digits = (what: string, min: number, max: number) =>
   z
     .string()
@@ -33,21 +42,36 @@ const Currency = z
   .regex(/^[A-Z]{3}$/, "an ISO 4217 code, e.g. USD")
   .openapi({ example: "USD" });
 
+const GoogleApiSetting = z.enum(GOOGLE_APIS).openapi({
+  description:
+    "data_manager: Google's Data Manager API (no developer token; the refresh token needs the https://www.googleapis.com/auth/datamanager scope). google_ads_api: the Google Ads API's UploadClickConversions, for a developer token Google still takes offline conversions from (refused to new ones since 15 June 2026). Omitted: the stored setting's, or data_manager for a new one.",
+  example: "data_manager",
+});
+
 const GoogleAdsPatch = z
   .object({
-    customerId: digits("customerId", 10, 10).openapi({ description: "The Google Ads account the conversions go to.", example: "123-456-7890" }),
+    api: GoogleApiSetting.optional(),
+    customerId: digits("customerId", 10, 10).openapi({
+      description: "The Google Ads account the conversions go to: the one that owns the conversion action (the Data Manager API's operating account).",
+      example: "123-456-7890",
+    }),
     conversionActionId: digits("conversionActionId", 1, 20).openapi({ description: "The id of an offline (import) conversion action." }),
     conversionName: z.string().trim().min(1).max(100).optional().openapi({ description: "The action's name: the CSV's Conversion Name column." }),
-    loginCustomerId: digits("loginCustomerId", 10, 10).nullable().optional().openapi({ description: "The manager account, when access is through one." }),
+    loginCustomerId: digits("loginCustomerId", 10, 10)
+      .nullable()
+      .optional()
+      .openapi({ description: "The manager account, when access is through one (the Data Manager API's login account)." }),
     timeZone: TimeZone,
     enhancedConversions: z
       .boolean()
       .optional()
       .openapi({ description: "Also send the caller's number, SHA-256 of E.164 (enhanced conversions for leads). Off by default." }),
-    developerToken: secret("Google Ads API developer token.").optional(),
+    developerToken: secret("Google Ads API developer token: needed for api google_ads_api only.").optional(),
     clientId: secret("OAuth client id.").optional(),
     clientSecret: secret("OAuth client secret.").optional(),
-    refreshToken: secret("OAuth refresh token with the https://www.googleapis.com/auth/adwords scope.").optional(),
+    refreshToken: secret(
+      "OAuth refresh token with the https://www.googleapis.com/auth/datamanager scope (api data_manager) or https://www.googleapis.com/auth/adwords (api google_ads_api).",
+    ).optional(),
   })
   .strict()
   .nullable();
@@ -109,6 +133,7 @@ export const ConversionsSchema = z
   .object({
     googleAds: z
       .object({
+        api: z.enum(GOOGLE_APIS),
         customerId: z.string(),
         conversionActionId: z.string(),
         conversionName: z.string().nullable(),
@@ -154,6 +179,10 @@ export const CallConversionSchema = z
     clickIdType: z.enum(["gclid", "gbraid", "wbraid", "msclkid"]).nullable(),
     orderId: z.string().nullable(),
     reason: z.string().nullable(),
+    requestId: z.string().nullable().optional().openapi({
+      description:
+        "Google's Data Manager API: the id of the request that took the upload. Google checks the events after taking them; its diagnostics for the request (requestStatus:retrieve) say what it could not use.",
+    }),
     updatedAt: z.number(),
   })
   .openapi("CallConversion");

@@ -42,11 +42,11 @@ export const REQUEST_EXAMPLES: Record<string, unknown> = {
   SizingRequest: { visitorsPerHour: 600, minutes: 30, share: 1, pools: 2, target: 0.01 },
   ConversionsPatch: {
     googleAds: {
+      api: "data_manager",
       customerId: "123-456-7890",
       conversionActionId: "987654321",
       conversionName: "Phone call (edge-dni)",
       timeZone: "America/New_York",
-      developerToken: "dev-token-0123456789",
       clientId: "1234567890-abc.apps.googleusercontent.com",
       clientSecret: "GOCSPX-0123456789abcdef",
       refreshToken: "1//0g-refresh-token-0123456789",
