@@ -69,13 +69,18 @@ export class CallStore {
     this.sql.exec("UPDATE calls SET route_log = ? WHERE id = ?", JSON.stringify([...log, attempt]), id);
   }
 
+  /** Who took the call, as stored (null: nobody yet, or no such call). */
+  private answeredBy(id: string): string | null {
+    return this.sql.exec<{ answered_by: string | null }>("SELECT answered_by FROM calls WHERE id = ?", id).toArray()[0]?.answered_by ?? null;
+  }
+
   /**
    * Who took the call: the first to claim it keeps it (a late agent of a simultaneous ring, or a
    * repeated callback, changes nothing). True when `number` is the call's answerer now.
    */
   claimAnsweredBy(id: string, number: string, promptSeconds: number | null = null): boolean {
     this.sql.exec("UPDATE calls SET answered_by = ?, prompt_seconds = ? WHERE id = ? AND answered_by IS NULL", number, promptSeconds, id);
-    return this.sql.exec<{ answered_by: string | null }>("SELECT answered_by FROM calls WHERE id = ?", id).toArray()[0]?.answered_by === number;
+    return this.answeredBy(id) === number;
   }
 
   /**
@@ -93,7 +98,7 @@ export class CallStore {
       number,
       number,
     );
-    return this.sql.exec<{ answered_by: string | null }>("SELECT answered_by FROM calls WHERE id = ?", id).toArray()[0]?.answered_by === number;
+    return this.answeredBy(id) === number;
   }
 
   /** When an agent picked up (`key`: "<step>:<number>"): the first report is kept. */
