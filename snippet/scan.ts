@@ -87,7 +87,9 @@ export const walk = (root: Element | ShadowRoot, found: Found, observe: (r: Shad
     /** A text's data. */
     data: string,
     shadow: ShadowRoot | null;
-  if (((root as ShadowRoot).host || (root as Element)).closest(SKIP)) return;
+  // Inside a skipped element: nothing to do. A root may also be a fragment or the document (the
+  // parent of a node an observer's record names, moved off the page since): no closest(), walked.
+  if (((root as ShadowRoot).host || (root as Element)).closest?.(SKIP)) return;
   (root as any).matches?.(LINK) && links.add(root as Element);
   do
     if (!(skipping && skipping.contains(node)))

@@ -378,6 +378,40 @@ describe("single-page apps", () => {
     expect(v.allocs).toHaveLength(1);
   });
 
+  it("a node moved off the page into a fragment before the observer ran: nothing thrown or warned, later changes still swap", async () => {
+    // A framework that keeps nodes in a DocumentFragment (a list reordered, a portal, a keep-alive
+    // cache): the observer's records still name the node, and its parent is then the fragment (or,
+    // for a comment, the document), which has no closest(). The walk's first line threw on it (a
+    // warning, and the rest of that batch of records unscanned); React 19's hydration hit it in CI.
+    const v = await open("/");
+    await changed(v, "#a", "Call (800) 555-0199 today");
+    const t = numberOf(await answer(v), "web");
+    await v.page.evaluate(() => {
+      const kept = document.createDocumentFragment();
+      // Added, then moved into the fragment: a childList record whose node's parent is the fragment.
+      const added = document.createTextNode("Call (800) 555-0199");
+      document.body.appendChild(added);
+      kept.appendChild(added);
+      // On the page, then moved into the fragment and changed: a characterData record (the observer
+      // still sees a node taken out of its subtree until it runs) with the same parent.
+      const moved = document.querySelector("#spa-text")!.firstChild as Text;
+      kept.appendChild(moved);
+      moved.data = "Or call 800.555.0199";
+      // A comment added under the document itself.
+      document.appendChild(document.createComment("kept"));
+    });
+    await v.page.evaluate(() => {
+      const p = document.createElement("p");
+      p.id = "after";
+      p.textContent = "Then call (800) 555-0199";
+      document.body.appendChild(p);
+    });
+    await changed(v, "#after", "Then call (800) 555-0199");
+    expect(await text(v, "#after")).toBe(`Then call ${us(t.nsn).paren}`);
+    expect(v.warnings.filter((w) => w.startsWith("dni:"))).toEqual([]);
+    expect(v.allocs).toHaveLength(1);
+  });
+
   it("ask once when a number first appears after load", async () => {
     const v = await open("/spa");
     expect(await fetched(v)).toBe(0);
