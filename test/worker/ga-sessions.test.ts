@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { gaCookiesOf, gaSessionIdOf } from "../../worker/domain/ga-cookies";
 import { decodeToken } from "../../worker/domain/session";
 import { at, callBody, callId, callWorld, getCall, mockNetwork, ring, T0, type Voice } from "./calls-helpers";
+import { csv, parseCsv } from "./conversions-helpers";
 import { accountStub, api, BROWSER_HEADERS, type Created, directoryStub, dump, ORIGIN, poolStub, useTestClock } from "./helpers";
 
 const GA = "_ga=GA1.1.42.1700000000";
@@ -100,6 +101,10 @@ describe("the call's GA4 event joins the visit's GA session", () => {
     expect(call.source.gaSessionIds).toEqual({ TEST1234: "1747132561", OTHER99: "1700000099" });
     expect(event.client_id).toBe("42.1700000000");
     expect(event.events[0].params).toMatchObject({ session_id: "1747132561", engagement_time_msec: 1 });
+    // The CSV export carries them too, one cell: each stream's as stream=id, by stream.
+    const [head, row] = parseCsv((await csv(acct)).text);
+    expect(row![head!.indexOf("ga_session_ids")]).toBe("OTHER99=1700000099 TEST1234=1747132561");
+    expect(row![head!.indexOf("ga_client_id")]).toBe("42.1700000000");
   });
 
   it("GS1: the older format's session id", async () => {
@@ -169,6 +174,8 @@ describe("the call's GA4 event joins the visit's GA session", () => {
     expect(call.source.gaClientId).toBeNull();
     expect(call.source.gaSessionIds).toBeNull();
     expect(event).toBeNull();
+    const [head, row] = parseCsv((await csv(acct)).text);
+    expect(row![head!.indexOf("ga_session_ids")]).toBe("");
   });
 });
 

@@ -46,6 +46,7 @@ export const CSV_COLUMNS = [
   "ttclid",
   "li_fat_id",
   "ad_user_data_consent",
+  "ga_session_ids",
   // Google Ads offline conversion import (conversions from clicks), filled for qualifying calls with a gclid.
   ...GOOGLE_IMPORT_COLUMNS,
 ] as const;
@@ -63,6 +64,15 @@ export function googleImportCells(call: Call, setup: ImportSetup): (string | num
   if (!q.ok || q.upload.clickIdType !== "gclid") return [null, null, null, null, null];
   return [q.upload.clickId, setup.conversionName, googleDateTime(q.upload.at, setup.timeZone), q.upload.value, q.upload.currency];
 }
+
+/** The visit's GA session id per GA4 stream, as one cell, by stream: "ABC123=1747132561 DEF456=1747132000". */
+const gaSessionsCell = (ids: Record<string, string> | null | undefined) =>
+  ids
+    ? Object.keys(ids)
+        .sort()
+        .map((stream) => `${stream}=${ids[stream]}`)
+        .join(" ") || null
+    : null;
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
 
@@ -105,6 +115,7 @@ export function csvLine(call: Call, setup: ImportSetup, delimiter: CsvDelimiter)
       s?.clickIds.ttclid,
       s?.clickIds.li_fat_id,
       s?.consent?.adUserData ?? s?.consent?.adStorage,
+      gaSessionsCell(s?.gaSessionIds),
       ...googleImportCells(call, setup),
     ],
     delimiter,
