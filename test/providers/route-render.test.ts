@@ -164,12 +164,14 @@ describe("TwiML (Twilio, SignalWire, Telnyx TeXML) against twilio's VoiceRespons
     expect(await canon(twilio.confirmReply(true).body)).toEqual(await canon(new twilioSdk.twiml.VoiceResponse().toString()));
   });
 
-  it("the agent's whisper leg: the source, then a Redirect to our bridge URL (with the pick-up time), answered with an empty document", async () => {
+  it("the agent's whisper leg: the source in a Gather whose action, sent with no digit too, is our bridge URL (with the pick-up time), answered with an empty document", async () => {
+    // A Number url document holds Play, Say, Gather and Hangup only ("The url attribute does not
+    // support any other TwiML verbs", twilio.com/docs/voice/twiml/number): no Redirect.
     const heard = 1_767_225_600_000;
     const expected = new twilioSdk.twiml.VoiceResponse();
-    expected.say("Google Ads call");
-    expected.redirect({ method: "POST" }, withHeard(url("bridge", 0), heard));
-    expect(await canon(twilio.whisper("Google Ads call", { confirm: false, url: url("bridge", 0), heard }).body)).toEqual(await canon(expected.toString()));
+    expected.gather({ numDigits: 1, timeout: 1, actionOnEmptyResult: true, action: withHeard(url("bridge", 0), heard), method: "POST" }).say("Google Ads call");
+    for (const adapter of [twilio, signalwire, telnyx])
+      expect(await canon(adapter.whisper("Google Ads call", { confirm: false, url: url("bridge", 0), heard }).body)).toEqual(await canon(expected.toString()));
     expect(await canon(twilio.bridgeReply().body)).toEqual(await canon(new twilioSdk.twiml.VoiceResponse().toString()));
     // A pool whisper from before routes names no attempt: the source alone.
     const bare = new twilioSdk.twiml.VoiceResponse();

@@ -24,7 +24,7 @@ export function dialOf(text: string) {
   };
 }
 
-/** The agent's leg as it requests the Number url, the Gather action or the Redirect: its own call, to the agent. */
+/** The agent's leg as it requests the Number url, or a Gather's action (press 1, the whisper's end): its own call, to the agent. */
 export const agentLeg = (p: Twiml, parent: string, agent: string, extra: Record<string, string> = {}) => ({
   CallSid: nativeId(p),
   ParentCallSid: parent,

@@ -143,7 +143,11 @@ describe.each(NATIVE)("%s", (p) => {
       const say = elements(doc, p === "plivo" ? "Speak" : "Say");
       expect(say.map((e) => e.textContent)).toEqual(["Google Ads call"]);
       expect(elements(doc, "Dial")).toHaveLength(0);
-      expect(elements(doc, "Redirect").map((e) => e.textContent?.startsWith(`${bridge}&heard=`))).toEqual(p === "plivo" ? [] : [true]);
+      // The Twilio family: no Redirect (a Number url document holds Play, Say, Gather, Hangup only); a
+      // Gather whose action, sent with no digit too, is the bridge URL.
+      expect(elements(doc, "Redirect")).toHaveLength(0);
+      const gathers = elements(doc, "Gather").map((e) => [e.getAttribute("action")?.startsWith(`${bridge}&heard=`), e.getAttribute("actionOnEmptyResult")]);
+      expect(gathers).toEqual(p === "plivo" ? [] : [[true, "true"]]);
     }
   });
 

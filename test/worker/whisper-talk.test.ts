@@ -3,8 +3,10 @@
  * up, hears where the call came from, and only then is bridged to the caller, while the leg's
  * duration counts from the pick-up. Per provider, through the real callback routes signed as each
  * provider signs, the clock moved as the call would take:
- * - Twilio, SignalWire, Telnyx: the whisper ends with a Redirect to our bridge URL, which carries
- *   the pick-up (`heard`); its request is the bridge.
+ * - Twilio, SignalWire, Telnyx: the `<Number url>` document may hold only Play, Say, Gather and
+ *   Hangup (Twilio's Number noun), so the whisper is a Gather around its Say whose action, sent
+ *   with no digit too (`actionOnEmptyResult`), is our bridge URL carrying the pick-up (`heard`);
+ *   that request is the bridge.
  * - Vonage: the onAnswer NCCO (its request is the pick-up) ends with a notify to our bridge URL.
  * - Plivo: the Dial callbackUrl's `answer` (pick-up) and `connected` (bridge) of the same leg,
  *   for a whisper and for press 1 alike.
@@ -28,15 +30,23 @@ type World = Awaited<ReturnType<typeof providerWorld>>;
 
 const later = (ms: number) => at(Date.now() + ms);
 
-/** The agent's whisper on the Twilio family: what it says, and the Redirect that ends it. */
+/**
+ * The agent's whisper on the Twilio family: what it says, the verbs it holds, and the Gather that
+ * ends it (its action: our bridge URL), posted even with no digit.
+ */
 async function whisperOf(p: Twiml, w: World, url: string, leg: Record<string, string>) {
   const doc = xml((await post(p, w, url, leg)).text);
+  const gather = elements(doc, "Gather")[0];
   return {
     said: elements(doc, "Say").map((e) => e.textContent!),
-    gathers: elements(doc, "Gather").length,
-    bridge: elements(doc, "Redirect")[0]?.textContent ?? null,
+    verbs: Array.from(doc.documentElement!.getElementsByTagName("*")).map((e) => e.tagName),
+    onEmpty: gather?.getAttribute("actionOnEmptyResult") ?? null,
+    bridge: gather?.getAttribute("action") ?? null,
   };
 }
+
+/** The Gather's action as the provider posts it when the whisper was said and no key pressed. */
+const noDigit = (leg: Record<string, string>) => ({ ...leg, Digits: "" });
 
 /** A call whose route whispers to A first, A's leg picked up: the world, the call, its Dial, A's leg and A's bridge URL. */
 async function whispered(p: Twiml) {
@@ -49,18 +59,19 @@ async function whispered(p: Twiml) {
 
 const bridges = (text: string) => xml(text).documentElement!.childNodes.length === 0;
 
-describe.each(TWIML)("%s: the whisper ends with a Redirect to our bridge URL", (p) => {
+describe.each(TWIML)("%s: the whisper is a Gather whose action, with or without a digit, is our bridge URL", (p) => {
   it("6 s of whisper, bridged, 42 s of talk: talkSeconds 42, not the Dial's 48 from the pick-up; a repeat of the report changes nothing", async () => {
     const w = await providerWorld(p, { provider: p, route: whisperThen(A, B) });
     const { id, text } = await inbound(p, w);
     const dial = dialOf(text);
     const leg = agentLeg(p, id, A);
     const whisper = await whisperOf(p, w, dial.url!, leg);
-    expect(whisper).toMatchObject({ said: ["Untracked call"], gathers: 0 });
+    // Only the verbs a Number url document may hold: no Redirect.
+    expect(whisper).toMatchObject({ said: ["Untracked call"], verbs: ["Gather", "Say"], onEmpty: "true" });
     expect(whisper.bridge).toContain("/bridge?");
     expect(new URL(whisper.bridge!).searchParams.get("heard")).toBe(String(Date.now()));
     later(6_000);
-    const bridged = await post(p, w, whisper.bridge!, leg);
+    const bridged = await post(p, w, whisper.bridge!, noDigit(leg));
     expect(bridged.status).toBe(200);
     expect(bridges(bridged.text)).toBe(true);
     later(42_000);
@@ -68,15 +79,25 @@ describe.each(TWIML)("%s: the whisper ends with a Redirect to our bridge URL", (
     expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 42, route: { answeredBy: A } });
     // The same report again (a retry), and the Dial action again: nothing moves.
     later(1_000);
-    expect(bridges((await post(p, w, whisper.bridge!, leg)).text)).toBe(true);
+    expect(bridges((await post(p, w, whisper.bridge!, noDigit(leg))).text)).toBe(true);
     await post(p, w, dial.action!, dialAction(p, id, "completed", 48));
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 42, route: { answeredBy: A } });
+  });
+
+  it("a key pressed during the whisper ends it there: the Gather posts that digit to the bridge URL, 3 s after the pick-up", async () => {
+    const { w, id, dial, leg, bridge } = await whispered(p);
+    later(3_000);
+    const r = await post(p, w, bridge, { ...leg, Digits: "5" });
+    expect([r.status, bridges(r.text)]).toEqual([200, true]);
+    later(42_000);
+    await post(p, w, dial.action!, dialAction(p, id, "completed", 45));
     expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 42, route: { answeredBy: A } });
   });
 
   it("the bridge report sent again as it was (a provider retrying it: Telnyx's replayable signature) is answered, and bridges; nothing changes", async () => {
     const { w, id, dial, leg, bridge } = await whispered(p);
     later(6_000);
-    const req = await signed(p, w.keys, bridge, leg, Date.now(), { get: false });
+    const req = await signed(p, w.keys, bridge, noDigit(leg), Date.now(), { get: false });
     for (const attempt of [1, 2]) {
       const r = await send(req);
       expect([attempt, r.status, bridges(r.text)]).toEqual([attempt, 200, true]);

@@ -189,9 +189,10 @@ export class CallRouting {
   }
 
   /**
-   * A whisper without press 1 ended and its agent is being bridged (our bridge URL, requested by
-   * the whisper's last verb): they take the call, and the seconds since their pick-up (`heard`, as
-   * the URL carries it, else as noted by `pickedUp`) are not talk time. The agent is `number` (a
+   * A whisper without press 1 ended and its agent is being bridged (our bridge URL, requested as
+   * the whisper ends: the TwiML Gather's action, Vonage's notify): they take the call, and the
+   * seconds since their pick-up (`heard`, as the URL carries it, else as noted by `pickedUp`) are
+   * not talk time. The agent is `number` (a
    * one-number attempt's own when the callback names none); a press-1 attempt's bridge is its
    * keypress (`accepted`), not this.
    */

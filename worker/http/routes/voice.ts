@@ -156,7 +156,7 @@ const native: [string, string][] = [
   ["/confirm", "The agent's keypress on a press-1-to-accept ring: 1 bridges the call, anything else hangs up that agent."],
   [
     "/bridge",
-    "A whisper without press 1 ended (its last verb: TwiML Redirect, Vonage notify): the agent is bridged; the seconds since their pick-up are not talk time.",
+    "A whisper without press 1 ended (TwiML: its Gather's action, sent with no digit too; Vonage: its closing notify): the agent is bridged; the seconds since their pick-up are not talk time.",
   ],
   ["/recording", "A voicemail or call recording is ready: its https URL is stored on the call."],
 ];

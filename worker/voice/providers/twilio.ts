@@ -7,13 +7,19 @@
  *
  * `<Number url>` is each one's whisper: a document run on the agent's leg "after they answer, but
  * before the parties are connected" (Twilio's Number noun; SignalWire's says the same, and Telnyx's
- * TeXML follows TwiML); the agent is bridged when that document ends. Twilio's own whisper
- * (the Whisper Twimlet, twilio-labs/function-templates funlet-whisper) bridges on an empty document
- * from its Gather action, as our press-1 does. A whisper without press 1 ends with a `<Redirect>`
- * to our bridge URL (with `heard`, the pick-up): its arrival is the whisper's end, and our empty
- * document lets the bridge go ahead. The providers' pages name Play, Say, Gather and Hangup as what
- * that document holds and forbid only Dial; none names Redirect there, so if a provider ever
- * skipped it the call would simply bridge with no report, and its talk time stay the Dial's.
+ * TeXML follows TwiML); the agent is bridged when that document ends. What it may hold is listed:
+ * "privately <Play> or <Say> ... decline the phone call using <Gather> and <Hangup>. The url
+ * attribute does not support any other TwiML verbs", and never <Dial>
+ * (https://www.twilio.com/docs/voice/twiml/number#attributes-url; error 13201). So no <Redirect>:
+ * the whisper's end is reported by its Gather instead, as Twilio's own whisper (the Whisper Twimlet,
+ * twilio-labs/function-templates funlet-whisper) and our press 1 do. A whisper without press 1 is a
+ * `<Gather numDigits="1" timeout="1" actionOnEmptyResult="true" action=bridge?…&heard=…>` around
+ * its `<Say>`: once said (or a key pressed), the Gather posts to our bridge URL even with no digit
+ * ("actionOnEmptyResult allows you to force <Gather> to send a webhook to the action url even when
+ * there is no DTMF input", Twilio's Gather; SignalWire's Gather lists it too), that request is the
+ * whisper's end, and our empty document lets the bridge go ahead. Telnyx's TeXML Gather page does
+ * not list actionOnEmptyResult: should Telnyx ignore it, an empty Gather falls through, the
+ * document ends and the agent is bridged with no report, the talk time staying the Dial's.
  * `<Dial action>` reports `DialCallStatus` / `DialCallDuration` when the forwarded leg ends, and its
  * answer continues the call: the route's next attempt (failover). The number's status callback
  * (`CallStatus`, `CallDuration`) reports the call as a whole.
@@ -260,8 +266,11 @@ function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Ad
           `<Response><Gather numDigits="1" timeout="10"${action} method="POST"><Say>${xmlEscape(confirmPrompt(text))}</Say></Gather><Hangup/></Response>`,
         );
       }
-      const end = report ? `<Redirect method="POST">${xmlEscape(withHeard(report.url, report.heard))}</Redirect>` : "";
-      return xmlReply(`<Response><Say>${xmlEscape(text)}</Say>${end}</Response>`);
+      const say = `<Say>${xmlEscape(text)}</Say>`;
+      if (!report) return xmlReply(`<Response>${say}</Response>`);
+      // Only Play, Say, Gather and Hangup run here: the Gather's action (sent with no digit too) is the whisper's end.
+      const action = attr("action", withHeard(report.url, report.heard));
+      return xmlReply(`<Response><Gather numDigits="1" timeout="1" actionOnEmptyResult="true"${action} method="POST">${say}</Gather></Response>`);
     },
     heard: (_fields, req) => heardParam(req),
     // An empty document ends the whisper: the agent is bridged.

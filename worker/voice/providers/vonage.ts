@@ -9,13 +9,13 @@
  * `onAnswer` is Vonage's whisper: an NCCO run for the connected party before it joins the call
  * (the connect's endpoint: "the URL serves an NCCO to execute in the number being connected to,
  * before that call is joined to your existing conversation"): its request is the agent's pick-up,
- * whose time we keep. It ends with a `notify` to our bridge URL: notify is synchronous and sends
- * its `payload` to its eventUrl, and an empty answer lets the NCCO go on ("return an empty payload
- * meaning the existing NCCO will continue to execute", the SDKs' Notify), so it runs out and the
- * agent joins: the notify's arrival marks the whisper's end. Nothing rides in its payload (its
- * shape at our URL is not documented; the signed JWT covers whatever body comes). Vonage documents
- * no list of actions an onAnswer NCCO may hold; if a notify there were skipped, no report comes and
- * the talk time stays the leg's `duration`.
+ * whose time we keep. It ends with a `notify` to our bridge URL: notify is synchronous and POSTs
+ * its `payload` ("The JSON body to send to your event URL") to its eventUrl, and an empty answer
+ * lets the NCCO go on ("return an empty payload meaning the existing NCCO will continue to
+ * execute", NCCO reference, Notify), so it runs out and the agent joins: the notify's arrival marks
+ * the whisper's end. We read nothing from that body (`{"whisper":"ended"}`; the signed JWT covers
+ * it). The NCCO reference lists no actions an onAnswer NCCO may or may not hold; if a notify there
+ * were skipped, no report comes and the talk time stays the leg's `duration`.
  * Events are POSTed as JSON: the connect's `eventUrl` gets the forwarded leg's (`status`: ringing,
  * answered, completed with `duration`, busy, timeout, failed, rejected, cancelled, unanswered), the
  * application's event URL gets the call's own.
