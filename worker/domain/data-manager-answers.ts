@@ -39,6 +39,11 @@ const SETTINGS_REASONS = new Set([
   "DESTINATION_ACCOUNT_NOT_ENABLED_ENHANCED_CONVERSIONS_FOR_LEADS",
   "DESTINATION_ACCOUNT_DATA_POLICY_PROHIBITS_ENHANCED_CONVERSIONS",
   "DESTINATION_ACCOUNT_ENHANCED_CONVERSIONS_TERMS_NOT_SIGNED",
+  "DESTINATION_ACCOUNT_TYPE_MISMATCH",
+  // Named on each event but about what every event carries: the event source (PHONE, what a call
+  // is), which Google may find does not fit the conversion action's type. Failing each call for it
+  // would lose them all; they wait (paused) for the fix instead, built afresh when they go again.
+  "EVENT_SOURCE_AND_DESTINATION_MISMATCH",
 ]);
 /** ErrorReasons worth sending again later. */
 const RETRY_REASONS = new Set(["INTERNAL_ERROR", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED"]);
@@ -47,6 +52,8 @@ const RETRY_REASONS = new Set(["INTERNAL_ERROR", "DEADLINE_EXCEEDED", "RESOURCE_
 const HINTS: Record<string, string> = {
   ACCESS_TOKEN_SCOPE_INSUFFICIENT: "The refresh token lacks the https://www.googleapis.com/auth/datamanager scope: authorize again with it.",
   SERVICE_DISABLED: "Enable the Data Manager API in the OAuth client's Google Cloud project.",
+  EVENT_SOURCE_AND_DESTINATION_MISMATCH:
+    'Google refused the event source PHONE for this conversion action: check that conversionActionId is an import ("conversions from clicks", UPLOAD_CLICKS) action, and report this answer.',
 };
 
 /** The event a violation is about: `events[3].ad_identifiers.gclid`, or as the guide's sample writes it, `events.events[3]…`. */
