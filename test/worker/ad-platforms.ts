@@ -7,7 +7,7 @@
  */
 import { expect } from "vitest";
 import { mockNetwork, type Seen } from "./calls-helpers";
-import { type DataManagerState, dataManager, dataManagerState } from "./data-manager-fake";
+import { type DataManagerState, dataManager, dataManagerState, dataManagerStatus, INGEST_PATH, STATUS_PATH } from "./data-manager-fake";
 
 export const GOOGLE_UPLOAD = /^\/v\d+\/customers\/(\d{10}):uploadClickConversions$/;
 /** Every field of a ClickConversion we may send (REST JSON names). */
@@ -39,6 +39,8 @@ export interface Platforms {
   googleUploads(): Seen[];
   /** Requests to Google's Data Manager API (events:ingest). */
   dataManagerUploads(): Seen[];
+  /** Its diagnostics asked for (requestStatus:retrieve). */
+  dataManagerChecks(): Seen[];
   dm: DataManagerState;
   microsoftTokens(): Seen[];
   microsoftUploads(): Seen[];
@@ -112,7 +114,8 @@ export function mockPlatforms(): Platforms {
     seen: [],
     googleTokens: () => p.seen.filter((s) => s.url.href === "https://oauth2.googleapis.com/token"),
     googleUploads: () => p.seen.filter((s) => s.url.hostname === "googleads.googleapis.com"),
-    dataManagerUploads: () => p.seen.filter((s) => s.url.hostname === "datamanager.googleapis.com"),
+    dataManagerUploads: () => p.seen.filter((s) => s.url.hostname === "datamanager.googleapis.com" && s.url.pathname === INGEST_PATH),
+    dataManagerChecks: () => p.seen.filter((s) => s.url.hostname === "datamanager.googleapis.com" && s.url.pathname === STATUS_PATH),
     dm: dataManagerState(),
     microsoftTokens: () => p.seen.filter((s) => s.url.hostname === "login.microsoftonline.com"),
     microsoftUploads: () => p.seen.filter((s) => s.url.hostname === "campaign.api.bingads.microsoft.com"),
@@ -133,7 +136,8 @@ export function mockPlatforms(): Platforms {
     try {
       if (req.url.hostname === "oauth2.googleapis.com" || req.url.hostname === "login.microsoftonline.com") return token(p, req);
       if (req.url.hostname === "googleads.googleapis.com") return google(p, req);
-      if (req.url.hostname === "datamanager.googleapis.com") return dataManager(p.dm, req, bearerOk(p, req, "oauth2.googleapis.com"));
+      if (req.url.hostname === "datamanager.googleapis.com")
+        return (req.url.pathname === STATUS_PATH ? dataManagerStatus : dataManager)(p.dm, req, bearerOk(p, req, "oauth2.googleapis.com"));
       if (req.url.hostname === "campaign.api.bingads.microsoft.com") return microsoft(p, req);
     } catch (err) {
       violations.push(`${req.method} ${req.url.href}: ${err instanceof Error ? err.message : String(err)}`);

@@ -249,4 +249,32 @@ describe("Google through the Data Manager API", () => {
     expect(JSON.parse(ads.dataManagerUploads()[1]!.body).destinations[0].productDestinationId).toBe("987654322");
     expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded" });
   });
+
+  it("a refusal named on every event but about what every event carries (the event source) pauses, rather than failing every call", async () => {
+    const { acct, voice } = await callWorld(2);
+    await conversions(acct, { googleAds: DM_SETTINGS });
+    const ads = mockPlatforms();
+    const violation = (i: number) => ({
+      field: `events.events[${i}].event_source`,
+      description: "The event source type does not match the destination type.",
+      reason: "EVENT_SOURCE_AND_DESTINATION_MISMATCH",
+    });
+    ads.dm.next.push(
+      dmError(400, "INVALID_ARGUMENT", "There was a problem with the request.", { reason: "INVALID_ARGUMENT", violations: [violation(0), violation(1)] }),
+    );
+    const a = await adCall(acct, voice, { gclid: "gclid-dm-source-a" });
+    const b = await adCall(acct, voice, { gclid: "gclid-dm-source-b" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    const auth = (await settingsView(acct)).googleAds.auth;
+    expect(auth.state).toBe("auth_failed");
+    expect(auth.reason).toContain("EVENT_SOURCE_AND_DESTINATION_MISMATCH");
+    expect(auth.reason).toContain("UPLOAD_CLICKS");
+    for (const id of [a, b]) expect(await conversionOf(acct, id)).toMatchObject({ status: "pending" });
+    // A PATCH of the settings resumes them (the events are built afresh when they go).
+    await conversions(acct, { googleAds: { ...DM_SETTINGS, conversionActionId: "987654322" } });
+    await alarm(acct);
+    expect(ads.dataManagerUploads()).toHaveLength(2);
+    for (const id of [a, b]) expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded" });
+  });
 });

@@ -11,6 +11,7 @@ import type { Seen } from "./calls-helpers";
 import { protoProblems } from "./data-manager-protos";
 
 export const INGEST_PATH = "/v1/events:ingest";
+export const STATUS_PATH = "/v1/requestStatus:retrieve";
 
 /** A refusal of one event, as the guide's BadRequest field violations give it. */
 export interface EventRefusal {
@@ -26,9 +27,58 @@ export interface DataManagerState {
   /** What Google took: `<conversion action> <transactionId>` → times (more than 1: a duplicate its diagnostics report). */
   taken: Map<string, number>;
   requests: number;
+  /** The request ids Google gave, with the events each carried. */
+  issued: Map<string, number>;
+  /**
+   * What its diagnostics answer for a request id, in order (RetrieveRequestStatusResponse, REST JSON);
+   * a request with none left: SUCCESS.
+   */
+  diagnostics: Map<string, unknown[]>;
 }
 
-export const dataManagerState = (): DataManagerState => ({ next: [], refuse: new Map(), taken: new Map(), requests: 0 });
+export const dataManagerState = (): DataManagerState => ({
+  next: [],
+  refuse: new Map(),
+  taken: new Map(),
+  requests: 0,
+  issued: new Map(),
+  diagnostics: new Map(),
+});
+
+/** One destination's status as the diagnostics give it (int64 counts as strings, as proto3 JSON writes them). */
+export function dmStatus(requestStatus: string, records: number, errors: Record<string, number> = {}) {
+  return {
+    requestStatusPerDestination: [
+      {
+        destination: { operatingAccount: { accountType: "GOOGLE_ADS", accountId: "1234567890" }, productDestinationId: "987654321" },
+        requestStatus,
+        ...(requestStatus === "PROCESSING"
+          ? {}
+          : {
+              errorInfo: { errorCounts: Object.entries(errors).map(([reason, n]) => ({ recordCount: String(n), reason })) },
+              eventsIngestionStatus: { recordCount: String(records) },
+            }),
+      },
+    ],
+  };
+}
+
+/** requestStatus:retrieve: a GET with the access token and the request id, nothing else. */
+export function dataManagerStatus(s: DataManagerState, req: Seen, bearerOk: boolean): Response {
+  expect(req.method).toBe("GET");
+  expect(req.url.pathname).toBe(STATUS_PATH);
+  expect([...req.url.searchParams.keys()]).toEqual(["requestId"]);
+  for (const h of ["developer-token", "login-customer-id", "linked-customer-id"]) expect(req.headers.get(h), h).toBeNull();
+  expect(req.body).toBe("");
+  if (!bearerOk)
+    return Response.json({ error: { code: 401, message: "Request had invalid authentication credentials.", status: "UNAUTHENTICATED" } }, { status: 401 });
+  const id = req.url.searchParams.get("requestId") ?? "";
+  const events = s.issued.get(id);
+  if (events === undefined) return dmResponse(dmError(400, "INVALID_ARGUMENT", "Invalid request ID.", { reason: "INVALID_REQUEST_ID" }));
+  const body = s.diagnostics.get(id)?.shift() ?? dmStatus("SUCCESS", events);
+  expect(protoProblems("RetrieveRequestStatusResponse", body)).toEqual([]);
+  return Response.json(body);
+}
 
 /** A Data Manager API error (google.rpc.Status): ErrorInfo, RequestInfo and, for INVALID_ARGUMENT, BadRequest. */
 export function dmError(
@@ -98,7 +148,9 @@ export function dataManager(s: DataManagerState, req: Seen, bearerOk: boolean): 
       const key = `${d.productDestinationId} ${e.transactionId}`;
       s.taken.set(key, (s.taken.get(key) ?? 0) + 1);
     }
-  return Response.json({ requestId: `dm-req-${s.requests}` });
+  const requestId = `dm-req-${s.requests}`;
+  s.issued.set(requestId, body.events.length);
+  return Response.json({ requestId });
 }
 
 const dmResponse = (c: { status: number; body: unknown }) => Response.json(c.body, { status: c.status });

@@ -53,6 +53,7 @@ import { CONVERSION_GOOGLE_API_MIGRATION, CONVERSION_SETTINGS_MIGRATION, Convers
 import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
 import type { DeskAccount } from "./desk-account";
+import { DM_CHECKS_MIGRATION } from "./dm-diagnostics";
 import { ERASED_CALLS_MIGRATION, ERASED_ROUTES_MIGRATION, ERASED_UNTIL_MIGRATION } from "./erased-calls";
 import { ERASURE_PROGRESS_MIGRATION } from "./erasure-progress";
 import { INTEGRATION_SECRETS_MIGRATION, IntegrationSecrets } from "./integration-secrets";
@@ -138,6 +139,8 @@ export const MIGRATIONS = [
   CALLS_GA_SESSIONS_MIGRATION,
   // Google settings from before the Data Manager API keep uploading through the Google Ads API.
   CONVERSION_GOOGLE_API_MIGRATION,
+  // The Data Manager API's requests whose diagnostics are still to be asked.
+  DM_CHECKS_MIGRATION,
 ];
 
 export type { VoiceSecrets };

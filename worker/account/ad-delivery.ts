@@ -11,6 +11,7 @@ import type { AdUpload } from "../domain/conversions";
 import type { AdPlatform, CallConversion } from "../schemas/conversions";
 import type { AdUploader, BatchResult } from "./ad-uploads";
 import type { AdCredentials, ConversionSetup } from "./conversion-settings";
+import type { CheckedUpload, DmChecks } from "./dm-diagnostics";
 import { MAX_ATTEMPTS, type Outbox, type OutboxKind, type OutboxRow } from "./outbox";
 
 /** What the account object gives the alarm about its ad settings. */
@@ -40,6 +41,8 @@ export interface AdDeliveryDeps {
   setConversion(callId: string, startedAt: number, state: CallConversion): Promise<void>;
   uploader: AdUploader;
   queueOnce(items: readonly { key: string; kind: OutboxKind; payload: string }[], now: number): Promise<void>;
+  /** The Data Manager API's requests that took uploads, to ask its diagnostics about later (dm-diagnostics.ts). */
+  checks?: DmChecks;
 }
 
 export async function deliverAds(deps: AdDeliveryDeps, ads: AdsContext, rows: OutboxRow[]): Promise<void> {
@@ -138,6 +141,17 @@ async function deliverPlatform(
     }
     return;
   }
+  // Google checks what its Data Manager API took afterwards: each request id is asked about later.
+  const taken = new Map<string, CheckedUpload[]>();
+  result.rows.forEach((r, i) => {
+    if (r.verdict !== "uploaded" || !r.requestId) return;
+    const u = uploads[i]!;
+    taken.set(r.requestId, [
+      ...(taken.get(r.requestId) ?? []),
+      { row: rows[i]!.id, callId: rows[i]!.call_id, at: u.at, orderId: u.orderId, clickIdType: u.clickIdType },
+    ]);
+  });
+  for (const [requestId, carried] of taken) deps.checks?.add(requestId, carried, at);
   result.rows.forEach((r, i) => {
     const row = rows[i]!;
     if (r.verdict === "uploaded") {

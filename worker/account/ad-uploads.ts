@@ -10,7 +10,7 @@
 import { type Answer, all, googleAnswer, microsoftAnswer, type RowResult } from "../domain/ad-answers";
 import { type AdUpload, googleClickConversion, microsoftOfflineConversion } from "../domain/conversions";
 import { dataManagerRequest } from "../domain/data-manager";
-import { dataManagerAnswer } from "../domain/data-manager-answers";
+import { dataManagerAnswer, dataManagerStatus, type RequestStatusAnswer } from "../domain/data-manager-answers";
 import type { AdPlatform } from "../schemas/conversions";
 import type { AdCredentials, GoogleAdsConfig, MicrosoftAdsConfig } from "./conversion-settings";
 
@@ -25,6 +25,8 @@ export const GOOGLE_ADS_API = `https://googleads.googleapis.com/${GOOGLE_ADS_API
 export const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
 /** Google's Data Manager API (v1): takes offline click conversions without a developer token. */
 export const DATA_MANAGER_INGEST_URL = "https://datamanager.googleapis.com/v1/events:ingest";
+/** Its diagnostics for a request it took: `GET …?requestId=<id>`, with the same credentials and nothing else. */
+export const DATA_MANAGER_STATUS_URL = "https://datamanager.googleapis.com/v1/requestStatus:retrieve";
 export const MICROSOFT_APPLY_URL = "https://campaign.api.bingads.microsoft.com/CampaignManagement/v13/OfflineConversions/Apply";
 export const MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/common/oauth2/v2.0/token";
 const MICROSOFT_SCOPE = "https://ads.microsoft.com/msads.manage offline_access";
@@ -147,6 +149,23 @@ export class AdUploader {
       (r) => dataManagerAnswer(r.status, r.json, uploads.length, r.error),
       uploads.length,
     );
+  }
+
+  /**
+   * The Data Manager API's diagnostics for a request it took (requestStatus:retrieve): the access
+   * token only, no body; a refused access token is refreshed once. A token that cannot be had is
+   * `later` (the uploads, not this check, stop the platform for it).
+   */
+  async requestStatus(accountId: string, c: AdCredentials, requestId: string): Promise<RequestStatusAnswer> {
+    const url = `${DATA_MANAGER_STATUS_URL}?${new URLSearchParams({ requestId })}`;
+    for (let tries = 0; tries < 2; tries++) {
+      const t = await this.token(accountId, "google_ads", c, tries > 0);
+      if (!t.ok) return { state: "later", error: t.error };
+      const r = await send(new Request(url, { method: "GET", headers: { Authorization: `Bearer ${t.token}` } }));
+      const answer = dataManagerStatus(r.status, r.json, r.error);
+      if (!("reauth" in answer)) return answer;
+    }
+    return { state: "later", error: "the access token was refused again after a refresh" };
   }
 
   /** Google Ads UploadClickConversions, partialFailure on: each row's verdict from its own error. */

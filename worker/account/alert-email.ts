@@ -35,6 +35,7 @@ const TITLES: Record<string, string> = {
   "delivery.failing": "Deliveries failing",
   "delivery.recovered": "Deliveries recovered",
   "conversions.auth_failed": "Ad conversion uploads stopped",
+  "conversions.upload_refused": "Ad conversion uploads refused",
 };
 
 /** The values an alert body (a pool alert or an account alert) gives the template. */

@@ -23,6 +23,7 @@ import { CallRouting } from "./call-route";
 import { type CallerCall, CallStore, type ErasureKey } from "./call-store";
 import { callView } from "./call-view";
 import { DeliveryRun } from "./delivery-run";
+import { DmChecks } from "./dm-diagnostics";
 import { ErasedCalls, erasedKey } from "./erased-calls";
 import { ARCHIVE_DAYS_PER_ERASURE, ErasureProgress } from "./erasure-progress";
 import { type DeliveryFilter, Outbox, type OutboxKind, type OutboxRow } from "./outbox";
@@ -33,6 +34,8 @@ export class CallDesk {
   /** Where calls older than a few days live (one log per month), the archive, and the daily upkeep. */
   private readonly months: CallMonths;
   private readonly run: DeliveryRun;
+  /** The Data Manager API's requests whose diagnostics are still to be asked. */
+  private readonly checks: DmChecks;
   /** Calls erased lately, remembered against a provider sending them again. */
   private readonly erased: ErasedCalls;
   /** How far each erasure by caller has come through the archive. */
@@ -57,7 +60,8 @@ export class CallDesk {
     this.outbox = new Outbox(storage.sql);
     this.events = new CallEvents(storage.sql);
     this.months = new CallMonths(storage, env, this.calls);
-    this.run = new DeliveryRun({ storage, setConversion: this.setConversion, outbox: this.outbox, schedule });
+    this.checks = new DmChecks(storage.sql);
+    this.run = new DeliveryRun({ storage, setConversion: this.setConversion, outbox: this.outbox, checks: this.checks, schedule });
     this.erased = new ErasedCalls(storage.sql);
     this.routing = new CallRouting(this.calls, this.erased);
     this.agents = new AgentLegs(this.routing);
@@ -242,9 +246,11 @@ export class CallDesk {
     this.months.lookAtArchive();
   }
 
-  /** When the next delivery, purge or upkeep is due (null: none). */
+  /** When the next delivery, diagnostics check, purge or upkeep is due (null: none). */
   nextDue(): number | null {
-    const times = [this.outbox.nextDue(), this.events.nextPurge(), this.months.upkeepDue(Date.now())].filter((t): t is number => t !== null);
+    const times = [this.outbox.nextDue(), this.checks.nextDue(), this.events.nextPurge(), this.months.upkeepDue(Date.now())].filter(
+      (t): t is number => t !== null,
+    );
     return times.length ? Math.min(...times) : null;
   }
 }

@@ -9,6 +9,7 @@ import { type AdDeliveryDeps, type AdsContext, deliverAds } from "./ad-delivery"
 import { AdUploader } from "./ad-uploads";
 import { attempt } from "./deliveries";
 import { type AlertChannels, DeliveryAlerts } from "./delivery-alerts";
+import { checkDataManager, type DmChecks } from "./dm-diagnostics";
 import type { Outbox } from "./outbox";
 
 /** Outbox rows sent per alarm run; more are picked up by the next run, set at once. */
@@ -19,6 +20,8 @@ export interface RunParts {
   /** Records a call's upload state, wherever the call is now (call-months.ts). */
   setConversion: AdDeliveryDeps["setConversion"];
   outbox: Outbox;
+  /** The Data Manager API's requests to ask its diagnostics about. */
+  checks: DmChecks;
   /** Sets the account object's alarm (a queued alert is due). */
   schedule: () => Promise<void>;
 }
@@ -50,13 +53,15 @@ export class DeliveryRun {
   async sendDue(config: IntegrationConfig, now: number, ads?: AdsContext): Promise<void> {
     const { storage, outbox, setConversion } = this.p;
     const accountId = this.accountId;
+    const queueOnce = (i: readonly { key: string; payload: string }[], t: number) => this.queueAlerts(i, config, t);
+    // First the Data Manager API's diagnostics: an alert they queue goes out in this run.
+    if (ads) await checkDataManager({ checks: this.p.checks, outbox, setConversion, uploader: this.uploader, queueOnce }, ads, now);
     const all = outbox.due(now, BATCH);
     const channels = channelsOf(config);
     const isAd = (kind: string) => kind === "google_ads" || kind === "microsoft_ads";
     const due = all.filter((r) => !isAd(r.kind));
     const adRows = all.filter((r) => isAd(r.kind));
-    if (adRows.length && ads)
-      await deliverAds({ outbox, setConversion, uploader: this.uploader, queueOnce: (i, t) => this.queueAlerts(i, config, t) }, ads, adRows);
+    if (adRows.length && ads) await deliverAds({ outbox, setConversion, uploader: this.uploader, queueOnce, checks: this.p.checks }, ads, adRows);
     await Promise.all(
       due.map(async (row) => {
         const result = await attempt(row, config, accountId, now);

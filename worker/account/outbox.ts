@@ -202,6 +202,14 @@ export class Outbox {
     );
   }
 
+  /**
+   * A delivered ad upload the platform refused afterwards (the Data Manager API's diagnostics): dead,
+   * with the reason, as a refusal in the answer would have left it (listed, redeliverable).
+   */
+  refusedLater(id: number, error: string): void {
+    this.sql.exec("UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ? AND status = 'delivered'", error.slice(0, 500), id);
+  }
+
   /** Record a failed attempt: retry later, or give up — dead letter (`final`, a redelivered copy, or after MAX_ATTEMPTS). */
   attemptFailed(row: OutboxRow, status: number | null, error: string, now: number, final = false): "pending" | "dead" {
     const attempts = row.attempts + 1;

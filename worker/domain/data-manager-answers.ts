@@ -39,6 +39,11 @@ const SETTINGS_REASONS = new Set([
   "DESTINATION_ACCOUNT_NOT_ENABLED_ENHANCED_CONVERSIONS_FOR_LEADS",
   "DESTINATION_ACCOUNT_DATA_POLICY_PROHIBITS_ENHANCED_CONVERSIONS",
   "DESTINATION_ACCOUNT_ENHANCED_CONVERSIONS_TERMS_NOT_SIGNED",
+  "DESTINATION_ACCOUNT_TYPE_MISMATCH",
+  // Named on each event but about what every event carries: the event source (PHONE, what a call
+  // is), which Google may find does not fit the conversion action's type. Failing each call for it
+  // would lose them all; they wait (paused) for the fix instead, built afresh when they go again.
+  "EVENT_SOURCE_AND_DESTINATION_MISMATCH",
 ]);
 /** ErrorReasons worth sending again later. */
 const RETRY_REASONS = new Set(["INTERNAL_ERROR", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED"]);
@@ -47,6 +52,8 @@ const RETRY_REASONS = new Set(["INTERNAL_ERROR", "DEADLINE_EXCEEDED", "RESOURCE_
 const HINTS: Record<string, string> = {
   ACCESS_TOKEN_SCOPE_INSUFFICIENT: "The refresh token lacks the https://www.googleapis.com/auth/datamanager scope: authorize again with it.",
   SERVICE_DISABLED: "Enable the Data Manager API in the OAuth client's Google Cloud project.",
+  EVENT_SOURCE_AND_DESTINATION_MISMATCH:
+    'Google refused the event source PHONE for this conversion action: check that conversionActionId is an import ("conversions from clicks", UPLOAD_CLICKS) action, and report this answer.',
 };
 
 /** The event a violation is about: `events[3].ad_identifiers.gclid`, or as the guide's sample writes it, `events.events[3]…`. */
@@ -113,4 +120,55 @@ export function dataManagerAnswer(status: number | null, json: unknown, n: numbe
   }
   const retry = transient(status) || d.reasons.some((r) => RETRY_REASONS.has(r));
   return { rows: all(n, { verdict: retry ? "retry" : "final", status, error: reason }) };
+}
+
+// ---- Diagnostics: requestStatus:retrieve ----
+
+/**
+ * What Google's diagnostics say about a request it took (RetrieveRequestStatusResponse, REST JSON:
+ * `{ requestStatusPerDestination: [{ requestStatus, errorInfo: { errorCounts: [{ recordCount, reason }] },
+ * eventsIngestionStatus: { recordCount } }] }`, int64 counts as strings). Per destination and per
+ * reason, never per event: Google does not say which events it refused. `processing`: ask again
+ * later (the guide: wait 30 minutes, then back off until SUCCESS, PARTIAL_SUCCESS or FAILED);
+ * `done`: `failed` when every event of the request failed, `refused` the reasons and counts
+ * (PROCESSING_ERROR_REASON_ dropped) other than a duplicate (Google has that conversion already);
+ * `later`: no usable answer (transport, 5xx, quota, access); `gone`: Google knows no such request.
+ */
+export type RequestStatusAnswer =
+  | { state: "processing" }
+  | { state: "done"; failed: boolean; refused: { reason: string; count: number }[]; duplicates: number }
+  | { state: "later"; error: string }
+  | { state: "gone"; error: string }
+  | { reauth: true };
+
+/** A conversion Google already has (a resend, a redelivery): what the upload wanted, not a refusal. */
+const DUPLICATES = new Set(["DUPLICATE_TRANSACTION_ID", "DUPLICATE_GCLID"]);
+const count = (v: unknown) => (typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : 0);
+
+export function dataManagerStatus(status: number | null, json: unknown, error: string | null = null): RequestStatusAnswer {
+  if (status === 401) return { reauth: true };
+  if (status !== 200) {
+    const d = detailsOf(json);
+    const said = [status === null ? (error ?? "no answer") : `HTTP ${status}`, d.status, ...d.reasons.filter((r) => r !== d.status), d.message]
+      .filter(Boolean)
+      .join(" ");
+    // 400 (INVALID_REQUEST_ID) or 404: asking again will not help.
+    return status === 400 || status === 404 ? { state: "gone", error: clip(said) } : { state: "later", error: clip(said) };
+  }
+  const list = (json as { requestStatusPerDestination?: unknown } | null)?.requestStatusPerDestination;
+  const entries = (Array.isArray(list) ? list : []).filter((e): e is Record<string, unknown> => e !== null && typeof e === "object");
+  if (!entries.length) return { state: "later", error: "the diagnostics named no destination yet" };
+  const states = entries.map((e) => str(e.requestStatus));
+  if (states.some((s) => s !== "SUCCESS" && s !== "FAILED" && s !== "PARTIAL_SUCCESS")) return { state: "processing" };
+  const byReason = new Map<string, number>();
+  for (const e of entries) {
+    const counts = (e.errorInfo as { errorCounts?: unknown } | undefined)?.errorCounts;
+    for (const c of Array.isArray(counts) ? (counts as { reason?: unknown; recordCount?: unknown }[]) : []) {
+      const reason = str(c?.reason).replace(/^PROCESSING_ERROR_(REASON_)?/, "") || "UNKNOWN";
+      byReason.set(reason, (byReason.get(reason) ?? 0) + Math.max(count(c?.recordCount), 1));
+    }
+  }
+  const refused = [...byReason].filter(([r]) => !DUPLICATES.has(r)).map(([reason, n]) => ({ reason, count: n }));
+  const duplicates = [...byReason].filter(([r]) => DUPLICATES.has(r)).reduce((s, [, n]) => s + n, 0);
+  return { state: "done", failed: states.every((s) => s === "FAILED"), refused, duplicates };
 }

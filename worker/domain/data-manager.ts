@@ -21,9 +21,11 @@ const CONSENT = { granted: "CONSENT_GRANTED", denied: "CONSENT_DENIED" } as cons
  * One Event. transactionId is the upload's order id (`dni-<call id>`), as for the Google Ads API
  * (the field mappings map order_id to it, and the diagnostics' DUPLICATE_TRANSACTION_ID is "the same
  * order id and conversion action"): a resend, a redelivery or a switch of API counts a call once.
- * eventSource PHONE, the proto's value for an event "generated from a phone call": what the call is
- * (the guides do not say whether Google reads it for offline click conversions; the Google Ads API
- * path never sent its counterpart, conversion_environment).
+ * eventSource PHONE, the proto's value for an event "generated from a phone call": what the call is.
+ * The release notes of v1.2 (which added PHONE with offline conversions) make an event source required
+ * for offline conversions; which value Google wants for a call after an ad click on an UPLOAD_CLICKS
+ * action no guide says. Should Google answer EVENT_SOURCE_AND_DESTINATION_MISMATCH, the platform stops
+ * (data-manager-answers.ts) and the events are built here afresh when it resumes.
  */
 export async function dataManagerEvent(u: AdUpload) {
   const consent = {

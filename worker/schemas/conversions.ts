@@ -181,7 +181,7 @@ export const CallConversionSchema = z
     reason: z.string().nullable(),
     requestId: z.string().nullable().optional().openapi({
       description:
-        "Google's Data Manager API: the id of the request that took the upload. Google checks the events after taking them; its diagnostics for the request (requestStatus:retrieve) say what it could not use.",
+        "Google's Data Manager API: the id of the request that took the upload. Google checks the events after taking them; edge-dni asks its diagnostics for the request (requestStatus:retrieve) and records here what Google refused (status failed when it refused every event of the request).",
     }),
     updatedAt: z.number(),
   })

@@ -1,0 +1,154 @@
+/**
+ * Google's Data Manager API takes a request whole, then checks its events: what it refused shows
+ * only in its diagnostics (requestStatus:retrieve), per reason and count. The alarm asks 30 minutes
+ * after the upload and backs off while Google is processing; a refusal is recorded on the calls and
+ * alerted. Google mocked at the network edge (data-manager-fake.ts: answers checked against its protos).
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
+import { CHECK_DELAYS_MS } from "../../worker/account/dm-diagnostics";
+import { ALERT_HOOK, mockPlatforms, platformViolations } from "./ad-platforms";
+import { at, callWorld, T0 } from "./calls-helpers";
+import { adCall, alarm, conversionOf, conversions, DM_SETTINGS } from "./conversions-helpers";
+import { dmStatus } from "./data-manager-fake";
+import { api, useTestClock } from "./helpers";
+
+useTestClock(T0, { silence: ["warn", "error"] });
+afterEach(() => expect(platformViolations()).toEqual([]));
+
+const UPLOADED = T0 + COMPLETED_SETTLE_MS;
+const deliveryOf = async (acct: Parameters<typeof conversions>[0], id: string) =>
+  ((await api("GET", `/v1/calls/${id}`, { key: acct.adminKey })).json.deliveries as { kind: string; status: string; lastError: string | null }[]).find(
+    (d) => d.kind === "google_ads",
+  );
+
+async function world(calls: number, alerts = true) {
+  const w = await callWorld(calls);
+  if (alerts) await api("PATCH", "/v1/account/integrations", { key: w.acct.adminKey, body: { alertWebhook: { url: ALERT_HOOK } } });
+  await conversions(w.acct, { googleAds: DM_SETTINGS });
+  return { ...w, ads: mockPlatforms() };
+}
+
+describe("Google's Data Manager API diagnostics, asked after the upload", () => {
+  it("30 minutes after Google took the request, its diagnostics are asked with the access token only; SUCCESS leaves the call uploaded and nothing more is asked", async () => {
+    const { acct, voice, ads } = await world(1);
+    const id = await adCall(acct, voice, { gclid: "gclid-diag-ok" });
+    at(UPLOADED);
+    await alarm(acct);
+    expect(ads.dataManagerChecks()).toHaveLength(0);
+    at(UPLOADED + CHECK_DELAYS_MS[0]! - 1);
+    await alarm(acct);
+    expect(ads.dataManagerChecks()).toHaveLength(0);
+    at(UPLOADED + CHECK_DELAYS_MS[0]!);
+    await alarm(acct);
+    const [check] = ads.dataManagerChecks();
+    expect(ads.dataManagerChecks()).toHaveLength(1);
+    expect(check!.url.href).toBe("https://datamanager.googleapis.com/v1/requestStatus:retrieve?requestId=dm-req-1");
+    expect(check!.headers.get("Authorization")).toBe("Bearer ya29.token-1");
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded", reason: null, requestId: "dm-req-1" });
+    for (const h of [1, 24, 72]) {
+      at(UPLOADED + h * 3_600_000);
+      await alarm(acct);
+    }
+    expect(ads.dataManagerChecks()).toHaveLength(1);
+    expect(ads.alerts()).toHaveLength(0);
+  });
+
+  it("PROCESSING is asked again with backoff; FAILED: the call fails with Google's reasons, its delivery is dead, and one alert says what to do", async () => {
+    const { acct, voice, ads } = await world(1);
+    const id = await adCall(acct, voice, { gclid: "gclid-diag-old" });
+    at(UPLOADED);
+    await alarm(acct);
+    ads.dm.diagnostics.set("dm-req-1", [
+      dmStatus("PROCESSING", 1),
+      dmStatus("PROCESSING", 1),
+      dmStatus("FAILED", 1, { PROCESSING_ERROR_REASON_DENIED_CONSENT: 1 }),
+    ]);
+    let t = UPLOADED + CHECK_DELAYS_MS[0]!;
+    at(t);
+    await alarm(acct);
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded" });
+    // Not again before the next wait is over.
+    at(t + CHECK_DELAYS_MS[1]! - 1);
+    await alarm(acct);
+    expect(ads.dataManagerChecks()).toHaveLength(1);
+    t += CHECK_DELAYS_MS[1]!;
+    at(t);
+    await alarm(acct);
+    t += CHECK_DELAYS_MS[2]!;
+    at(t);
+    await alarm(acct);
+    expect(ads.dataManagerChecks()).toHaveLength(3);
+    const reason = "Google took the upload, then refused it (diagnostics of request dm-req-1): DENIED_CONSENT (1)";
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "failed", reason, requestId: "dm-req-1" });
+    expect(await deliveryOf(acct, id)).toMatchObject({ status: "dead", lastError: reason });
+    expect(ads.alerts()).toHaveLength(1);
+    const alert = JSON.parse(ads.alerts()[0]!.body);
+    expect(alert).toMatchObject({
+      type: "conversions.upload_refused",
+      platform: "google_ads",
+      requestId: "dm-req-1",
+      calls: 1,
+      refused: [{ reason: "DENIED_CONSENT", count: 1 }],
+    });
+    expect(alert.remedies[0].message).toContain("consent");
+    // Done: not asked again.
+    at(t + 48 * 3_600_000);
+    await alarm(acct);
+    expect(ads.dataManagerChecks()).toHaveLength(3);
+    expect(ads.alerts()).toHaveLength(1);
+  });
+
+  it("PARTIAL_SUCCESS: Google does not say which calls, so each stays uploaded and its reason tells; duplicates (a resend) are no refusal", async () => {
+    const { acct, voice, ads } = await world(3);
+    const ids = [await adCall(acct, voice, { gclid: "gclid-diag-a" }), await adCall(acct, voice, { gclid: "gclid-diag-b" })];
+    at(UPLOADED);
+    await alarm(acct);
+    ads.dm.diagnostics.set("dm-req-1", [dmStatus("PARTIAL_SUCCESS", 2, { PROCESSING_ERROR_REASON_EVENT_TOO_OLD: 1 })]);
+    at(UPLOADED + CHECK_DELAYS_MS[0]!);
+    await alarm(acct);
+    for (const id of ids) {
+      const c = await conversionOf(acct, id);
+      expect(c).toMatchObject({ status: "uploaded", requestId: "dm-req-1" });
+      expect(c?.reason).toBe(
+        "uploaded, but Google then refused 1 of the 2 calls of its request (diagnostics of request dm-req-1: EVENT_TOO_OLD (1)); it does not say which",
+      );
+      expect(await deliveryOf(acct, id)).toMatchObject({ status: "delivered" });
+    }
+    expect(ads.alerts()).toHaveLength(1);
+    expect(JSON.parse(ads.alerts()[0]!.body)).toMatchObject({ type: "conversions.upload_refused", refused: [{ reason: "EVENT_TOO_OLD", count: 1 }] });
+    // A later request whose only "errors" are duplicates: nothing recorded, no alert.
+    const again = await adCall(acct, voice, { gclid: "gclid-diag-c" });
+    const t = UPLOADED + 3_600_000;
+    at(t);
+    await alarm(acct);
+    ads.dm.diagnostics.set("dm-req-2", [dmStatus("FAILED", 1, { PROCESSING_ERROR_REASON_DUPLICATE_TRANSACTION_ID: 1 })]);
+    at(t + CHECK_DELAYS_MS[0]! + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    expect(ads.dataManagerChecks().map((c) => c.url.searchParams.get("requestId"))).toEqual(["dm-req-1", "dm-req-2"]);
+    expect(await conversionOf(acct, again)).toMatchObject({ status: "uploaded", reason: null });
+    expect(ads.alerts()).toHaveLength(1);
+  });
+
+  it("a request Google is still processing after the last wait is no longer asked about; the call stays uploaded", async () => {
+    const { acct, voice, ads } = await world(1, false);
+    const id = await adCall(acct, voice, { gclid: "gclid-diag-slow" });
+    at(UPLOADED);
+    await alarm(acct);
+    ads.dm.diagnostics.set(
+      "dm-req-1",
+      CHECK_DELAYS_MS.map(() => dmStatus("PROCESSING", 1)),
+    );
+    let t = UPLOADED;
+    for (const wait of CHECK_DELAYS_MS) {
+      t += wait;
+      at(t);
+      await alarm(acct);
+    }
+    expect(ads.dataManagerChecks()).toHaveLength(CHECK_DELAYS_MS.length);
+    at(t + 7 * 86_400_000);
+    await alarm(acct);
+    expect(ads.dataManagerChecks()).toHaveLength(CHECK_DELAYS_MS.length);
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded", reason: null });
+  });
+});

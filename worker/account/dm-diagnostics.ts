@@ -1,0 +1,194 @@
+/**
+ * Google's Data Manager API takes a request whole (200 and a request id) and only then checks its
+ * events: what it could not use (a click too old, consent, a click id from another account, terms
+ * not accepted) shows only in its diagnostics for the request (requestStatus:retrieve), per reason
+ * and count, never per event. Its guide: wait 30 minutes, then ask with exponential backoff until
+ * the destination's status is SUCCESS, PARTIAL_SUCCESS or FAILED. So each request id that took
+ * uploads is kept here with the calls it carried, and the alarm asks when it is due:
+ * - every event refused (FAILED, or as many refusals as events): each call `failed` with Google's
+ *   reasons, its delivery dead (listed, redeliverable), as a refusal in the answer leaves it;
+ * - some refused (PARTIAL_SUCCESS): Google does not say which, so each call stays `uploaded` and
+ *   its reason says how many of its request were refused and why;
+ * - either way one `conversions.upload_refused` alert a day per set of reasons;
+ * - a duplicate (the transaction id or click and time already there: a resend) is no refusal.
+ * A request still processing after CHECK_DELAYS_MS (about three days) is given up with a warning.
+ */
+import type { CallConversion } from "../schemas/conversions";
+import type { AdsContext } from "./ad-delivery";
+import type { AdUploader } from "./ad-uploads";
+import type { Outbox } from "./outbox";
+
+export const DM_CHECKS_MIGRATION = `
+  CREATE TABLE IF NOT EXISTS dm_checks (
+    request_id TEXT PRIMARY KEY,
+    uploads TEXT NOT NULL,            -- JSON [{ row, callId, at, orderId, clickIdType }]: what the request carried
+    created_at INTEGER NOT NULL,
+    checks INTEGER NOT NULL DEFAULT 0,
+    next_check_at INTEGER NOT NULL,
+    last_error TEXT
+  );
+  CREATE INDEX IF NOT EXISTS dm_checks_due ON dm_checks (next_check_at);`;
+
+const MIN = 60_000;
+const HOUR = 3_600_000;
+/** The first check 30 minutes after the request (the guide), then the waits between checks; 66 h in all. */
+export const CHECK_DELAYS_MS = [30 * MIN, 30 * MIN, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR, 12 * HOUR, 12 * HOUR, 12 * HOUR, 12 * HOUR];
+/** Checks asked per alarm run (each a GET); the others wait for the next run. */
+const PER_RUN = 5;
+
+/** One call a request carried: its outbox row and what its upload state is recorded with. */
+export interface CheckedUpload {
+  row: number;
+  callId: string;
+  at: number;
+  orderId: string;
+  clickIdType: CallConversion["clickIdType"];
+}
+
+type CheckRow = {
+  request_id: string;
+  uploads: string;
+  created_at: number;
+  checks: number;
+  next_check_at: number;
+};
+
+export class DmChecks {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** A request Google took: ask about it in 30 minutes. */
+  add(requestId: string, uploads: readonly CheckedUpload[], now: number): void {
+    this.sql.exec(
+      "INSERT OR IGNORE INTO dm_checks (request_id, uploads, created_at, next_check_at) VALUES (?, ?, ?, ?)",
+      requestId,
+      JSON.stringify(uploads),
+      now,
+      now + CHECK_DELAYS_MS[0]!,
+    );
+  }
+
+  due(now: number, limit: number): CheckRow[] {
+    return this.sql.exec<CheckRow>("SELECT * FROM dm_checks WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?", now, limit).toArray();
+  }
+
+  /** Ask again after the next wait; false (and forgotten) when the waits are over. */
+  later(c: CheckRow, error: string | null, now: number): boolean {
+    const checks = c.checks + 1;
+    const wait = CHECK_DELAYS_MS[checks];
+    if (wait === undefined) {
+      this.done(c.request_id);
+      return false;
+    }
+    this.sql.exec("UPDATE dm_checks SET checks = ?, next_check_at = ?, last_error = ? WHERE request_id = ?", checks, now + wait, error, c.request_id);
+    return true;
+  }
+
+  done(requestId: string): void {
+    this.sql.exec("DELETE FROM dm_checks WHERE request_id = ?", requestId);
+  }
+
+  nextDue(): number | null {
+    return this.sql.exec<{ t: number | null }>("SELECT MIN(next_check_at) AS t FROM dm_checks").one().t;
+  }
+}
+
+export interface DiagnosticsDeps {
+  checks: DmChecks;
+  outbox: Outbox;
+  uploader: AdUploader;
+  setConversion(callId: string, startedAt: number, state: CallConversion): Promise<void>;
+  queueOnce(items: readonly { key: string; payload: string }[], now: number): Promise<void>;
+}
+
+/** What to do about a reason, for the alert (Google's ProcessingErrorReason, its prefix dropped). */
+const REMEDIES: Record<string, string> = {
+  EVENT_TOO_OLD: "The calls came too long after their clicks for the conversion action's click-through window: nothing to fix for these.",
+  DENIED_CONSENT: "Google holds ad_user_data as denied for these users or in the account's defaults: check the Google Ads account's consent settings.",
+  NO_CONSENT: "Accept Google's terms for the Ads core platform services (customer data terms) in the Google Ads account.",
+  UNKNOWN_CONSENT: 'Google could not tell the consent: set rules.consent to "granted" so only calls from visits that granted ad_user_data are sent.',
+  INVALID_GCLID: "Google could not read the click ids: check that the snippet reads them unchanged from the landing URL.",
+  INVALID_GBRAID: "Google could not read the click ids: check that the snippet reads them unchanged from the landing URL.",
+  INVALID_WBRAID: "Google could not read the click ids: check that the snippet reads them unchanged from the landing URL.",
+  OPERATING_ACCOUNT_MISMATCH_FOR_AD_IDENTIFIER:
+    "The clicks were on ads of another Google Ads account: set googleAds.customerId to the account whose ads were clicked and that owns the conversion action.",
+  DESTINATION_ACCOUNT_ENHANCED_CONVERSIONS_TERMS_NOT_SIGNED:
+    "Accept the enhanced conversions terms in Google Ads, or set googleAds.enhancedConversions to false.",
+  ONE_PER_CLICK_CONVERSION_ACTION_NOT_PERMITTED_WITH_BRAID: "Set the conversion action to count every conversion: Google takes gbraid and wbraid only so.",
+};
+
+const listOf = (refused: readonly { reason: string; count: number }[]) => refused.map((r) => `${r.reason} (${r.count})`).join(", ");
+
+/** The alarm's share: ask about the requests that are due, record what Google refused. */
+export async function checkDataManager(deps: DiagnosticsDeps, ads: AdsContext, now: number): Promise<void> {
+  const due = deps.checks.due(now, PER_RUN);
+  if (!due.length) return;
+  const cfg = ads.setup.google_ads;
+  // No Google setting any more: nothing to ask with, nothing to record on.
+  if (!cfg) {
+    for (const c of due) deps.checks.done(c.request_id);
+    return;
+  }
+  const creds = await ads.credentials("google_ads");
+  const recorded: Promise<void>[] = [];
+  for (const c of due) {
+    const answer = creds
+      ? await deps.uploader.requestStatus(ads.accountId, creds, c.request_id)
+      : ({ state: "later", error: "the stored credentials do not open with SECRETS_KEY" } as const);
+    if ("reauth" in answer || answer.state === "later" || answer.state === "processing") {
+      const error = "reauth" in answer ? null : answer.state === "later" ? answer.error : null;
+      if (!deps.checks.later(c, error, Date.now()))
+        console.warn(`conversions: no final diagnostics from Google for request ${c.request_id}; no longer asked`, error);
+      continue;
+    }
+    deps.checks.done(c.request_id);
+    if (answer.state === "gone") {
+      console.warn(`conversions: Google has no diagnostics for request ${c.request_id}`, answer.error);
+      continue;
+    }
+    if (!answer.refused.length) continue;
+    const uploads = JSON.parse(c.uploads) as CheckedUpload[];
+    const n = uploads.length;
+    const refusedCount = answer.refused.reduce((s, r) => s + r.count, 0);
+    const all = (answer.failed && !answer.duplicates) || refusedCount >= n;
+    const at = Date.now();
+    const reason = all
+      ? `Google took the upload, then refused it (diagnostics of request ${c.request_id}): ${listOf(answer.refused)}`
+      : `uploaded, but Google then refused ${refusedCount} of the ${n} calls of its request (diagnostics of request ${c.request_id}: ${listOf(answer.refused)}); it does not say which`;
+    for (const u of uploads) {
+      if (all) deps.outbox.refusedLater(u.row, reason);
+      recorded.push(
+        deps.setConversion(u.callId, u.at, {
+          platform: "google_ads",
+          status: all ? "failed" : "uploaded",
+          clickIdType: u.clickIdType,
+          orderId: u.orderId,
+          reason: reason.slice(0, 400),
+          requestId: c.request_id,
+          updatedAt: at,
+        }),
+      );
+    }
+    console.warn(`conversions: Google refused ${all ? "every" : "some"} upload of request ${c.request_id} after taking it`, listOf(answer.refused));
+    if (!ads.alerts) continue;
+    const reasons = answer.refused.map((r) => r.reason).sort();
+    const day = new Date(at).toISOString().slice(0, 10);
+    const remedies = [...new Set(reasons.map((r) => REMEDIES[r]).filter((m): m is string => !!m))].map((message) => ({ message }));
+    const payload = JSON.stringify({
+      type: "conversions.upload_refused",
+      accountId: ads.accountId,
+      platform: "google_ads",
+      requestId: c.request_id,
+      calls: n,
+      refused: answer.refused,
+      message: `Google Ads refused ${all ? "every one" : `${refusedCount}`} of ${n} uploaded call conversions after taking them (${listOf(answer.refused)}).${all ? " Those calls are marked failed." : " Google does not say which calls; each shows it in its reason."}`,
+      remedies: [
+        ...remedies,
+        { message: "The calls show Google's reasons (GET /v1/calls/{id}, conversions[]); Google Ads shows the conversion action's own diagnostics." },
+      ],
+      at,
+    });
+    // One alert a day per set of reasons, however many requests Google refuses for them.
+    await deps.queueOnce([{ key: `conversions-refused/google_ads/${day}/${reasons.join("+")}`, payload }], at);
+  }
+  await Promise.all(recorded);
+}
