@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { CHECK_DELAYS_MS } from "../../worker/account/dm-diagnostics";
 import { ALERT_HOOK, mockPlatforms, platformViolations } from "./ad-platforms";
-import { at, callWorld, T0 } from "./calls-helpers";
+import { at, callWorld, storage, T0 } from "./calls-helpers";
 import { adCall, alarm, conversionOf, conversions, DM_SETTINGS } from "./conversions-helpers";
 import { dmStatus } from "./data-manager-fake";
 import { api, useTestClock } from "./helpers";
@@ -150,5 +150,34 @@ describe("Google's Data Manager API diagnostics, asked after the upload", () => 
     await alarm(acct);
     expect(ads.dataManagerChecks()).toHaveLength(CHECK_DELAYS_MS.length);
     expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded", reason: null });
+  });
+
+  it("a call erased before its request is asked about leaves it: its id is no longer kept; the request's other calls still get Google's answer", async () => {
+    const { acct, voice, ads } = await world(2);
+    const [gone, kept] = [await adCall(acct, voice, { gclid: "gclid-diag-erased" }), await adCall(acct, voice, { gclid: "gclid-diag-kept" })];
+    at(UPLOADED);
+    await alarm(acct);
+    expect(await storage(acct)).toContain(gone);
+    expect((await api("DELETE", `/v1/calls/${gone}`, { key: acct.adminKey })).status).toBe(204);
+    expect(await storage(acct)).not.toContain(gone);
+    ads.dm.diagnostics.set("dm-req-1", [dmStatus("FAILED", 2, { PROCESSING_ERROR_REASON_EVENT_TOO_OLD: 2 })]);
+    at(UPLOADED + CHECK_DELAYS_MS[0]!);
+    await alarm(acct);
+    expect(ads.dataManagerChecks()).toHaveLength(1);
+    expect(await conversionOf(acct, kept)).toMatchObject({ status: "failed", requestId: "dm-req-1" });
+    expect((await api("GET", `/v1/calls/${gone}`, { key: acct.adminKey })).status).toBe(404);
+  });
+
+  it("a request whose every call was erased is not asked about", async () => {
+    const { acct, voice, ads } = await world(1);
+    const id = await adCall(acct, voice, { gclid: "gclid-diag-all-erased" });
+    at(UPLOADED);
+    await alarm(acct);
+    expect((await api("DELETE", `/v1/calls/${id}`, { key: acct.adminKey })).status).toBe(204);
+    for (const h of [0.5, 1, 24, 72]) {
+      at(UPLOADED + h * 3_600_000);
+      await alarm(acct);
+    }
+    expect(ads.dataManagerChecks()).toHaveLength(0);
   });
 });

@@ -169,7 +169,8 @@ export class CallDesk {
   /**
    * Erased calls' own rows in this object, in one transaction with remembering them (erased-calls.ts;
    * `remember`: those that had rows here, or all of `ids`, every one found elsewhere too): the
-   * calls, their status reports and their deliveries (nothing more is sent about them); a call still
+   * calls, their status reports, their deliveries (nothing more is sent about them) and their place
+   * in the Data Manager API's requests still to be asked about (dm-diagnostics.ts); a call still
    * on the line keeps its route. The keys are made first: between forgetting a row and remembering
    * its id nothing may await, or a provider's resend or report of it let in then would be stored
    * again. How many calls, and rows in all, went.
@@ -185,7 +186,8 @@ export class CallDesk {
         // On the line while the caller's call has not reported its end.
         const live = row && !this.events.callEnded(id) ? row : null;
         const n = this.calls.delete([id]);
-        const went = n + this.ctx.storage.sql.exec("DELETE FROM call_events WHERE call_id = ?", id).rowsWritten + this.outbox.forget(id);
+        const went =
+          n + this.ctx.storage.sql.exec("DELETE FROM call_events WHERE call_id = ?", id).rowsWritten + this.outbox.forget(id) + this.checks.forget(id);
         if (went > 0 || remember === "all") this.erased.rememberKey(keys[i]!, now, live);
         calls += n;
         rows += went;

@@ -21,7 +21,7 @@ import type { Outbox } from "./outbox";
 export const DM_CHECKS_MIGRATION = `
   CREATE TABLE IF NOT EXISTS dm_checks (
     request_id TEXT PRIMARY KEY,
-    uploads TEXT NOT NULL,            -- JSON [{ row, callId, at, orderId, clickIdType }]: what the request carried
+    uploads TEXT NOT NULL,            -- JSON [{ row, callId, at, orderId, clickIdType } | null (erased)]: what the request carried
     created_at INTEGER NOT NULL,
     checks INTEGER NOT NULL DEFAULT 0,
     next_check_at INTEGER NOT NULL,
@@ -81,6 +81,27 @@ export class DmChecks {
     }
     this.sql.exec("UPDATE dm_checks SET checks = ?, next_check_at = ?, last_error = ? WHERE request_id = ?", checks, now + wait, error, c.request_id);
     return true;
+  }
+
+  /**
+   * An erased call leaves every request that carried it: its entry becomes null, so the request's
+   * count (Google counts the request's events) stays; a request left with none is not asked about.
+   * How many entries went.
+   */
+  forget(callId: string): number {
+    let went = 0;
+    const needle = `"callId":${JSON.stringify(callId)}`;
+    const rows = this.sql
+      .exec<{ request_id: string; uploads: string }>("SELECT request_id, uploads FROM dm_checks WHERE instr(uploads, ?) > 0", needle)
+      .toArray();
+    for (const r of rows) {
+      const carried = JSON.parse(r.uploads) as (CheckedUpload | null)[];
+      const uploads = carried.map((u) => (u?.callId === callId ? null : u));
+      went += carried.filter((u) => u?.callId === callId).length;
+      if (uploads.every((u) => u === null)) this.done(r.request_id);
+      else this.sql.exec("UPDATE dm_checks SET uploads = ? WHERE request_id = ?", JSON.stringify(uploads), r.request_id);
+    }
+    return went;
   }
 
   done(requestId: string): void {
@@ -146,7 +167,8 @@ export async function checkDataManager(deps: DiagnosticsDeps, ads: AdsContext, n
       continue;
     }
     if (!answer.refused.length) continue;
-    const uploads = JSON.parse(c.uploads) as CheckedUpload[];
+    // null: a call erased since (its entry kept, for Google's counts are of the request's events).
+    const uploads = JSON.parse(c.uploads) as (CheckedUpload | null)[];
     const n = uploads.length;
     const refusedCount = answer.refused.reduce((s, r) => s + r.count, 0);
     const all = (answer.failed && !answer.duplicates) || refusedCount >= n;
@@ -155,6 +177,7 @@ export async function checkDataManager(deps: DiagnosticsDeps, ads: AdsContext, n
       ? `Google took the upload, then refused it (diagnostics of request ${c.request_id}): ${listOf(answer.refused)}`
       : `uploaded, but Google then refused ${refusedCount} of the ${n} calls of its request (diagnostics of request ${c.request_id}: ${listOf(answer.refused)}); it does not say which`;
     for (const u of uploads) {
+      if (!u) continue;
       if (all) deps.outbox.refusedLater(u.row, reason);
       recorded.push(
         deps.setConversion(u.callId, u.at, {
