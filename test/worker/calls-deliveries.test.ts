@@ -1,5 +1,6 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { GA4_TOO_OLD } from "../../worker/account/deliveries";
 import { JITTER, jitteredDelayMs, MAX_ATTEMPTS, retryDelayMs } from "../../worker/account/outbox";
 import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, mockNetwork, onlyUpkeepDue, ring, type Seen, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created, useTestClock } from "./helpers";
@@ -170,7 +171,7 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     expect([call.source.utm.content, call.source.utm.campaign, call.source.clickIds.gclid]).toEqual([content, campaign, gclid]);
   });
 
-  it("GA4 is never sent an event over 72 h old (it answers 2xx and drops it): a late retry or redelivery is dead, with why", async () => {
+  it("GA4 is never sent an event over 72 h old (it answers 2xx and dates it 72 h ago): a late retry or redelivery is dead, with why", async () => {
     const { acct, voice } = await callWorld(1);
     await integrate(acct, { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef" } });
     const net = mockNetwork(() => new Response(null, { status: 204 }));
@@ -189,7 +190,30 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     expect((await api("POST", `/v1/deliveries/${ga4.id}/redeliver`, { key: acct.adminKey })).status).toBe(202);
     await runDurableObjectAlarm(accountStub(acct.accountId));
     expect(byKind(net.seen).ga4).toHaveLength(2);
-    expect((await deliveries(acct, id)).ga4).toMatchObject({ status: "dead", lastError: "GA4 drops events more than 72 hours old: not sent" });
+    expect((await deliveries(acct, id)).ga4).toMatchObject({ status: "dead", lastError: GA4_TOO_OLD });
+  });
+
+  it("GA4 answering 4xx (the request itself is wrong: its reference says not to retry it) is dead at once; a 5xx, 408 or 429 is retried", async () => {
+    for (const [status, after] of [
+      [400, "dead"],
+      [413, "dead"],
+      [403, "dead"],
+      [503, "pending"],
+      [429, "pending"],
+      [408, "pending"],
+    ] as const) {
+      const { acct, voice } = await callWorld(1);
+      await integrate(acct, { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef" } });
+      const net = mockNetwork(() => new Response(null, { status }));
+      const v = await visit(acct, GOOGLE);
+      const id = callId();
+      await ring(voice.callbackUrl, callBody(id, v.number, T0));
+      await runDurableObjectAlarm(accountStub(acct.accountId));
+      expect(byKind(net.seen).ga4).toHaveLength(1);
+      const ga4 = (await deliveries(acct, id)).ga4!;
+      expect({ status, after: ga4.status, attempts: ga4.attempts }).toEqual({ status, after, attempts: 1 });
+      if (after === "dead") expect(ga4.lastError).toBe(`HTTP ${status}: GA4 refused the request itself; the same request is not retried`);
+    }
   });
 
   it("GA4 only for attributed calls with a GA client id; the webhook for every call; none when not configured", async () => {

@@ -21,6 +21,8 @@ export const GA4_COMPLETED_EVENT = "phone_call_completed";
 const TIMEOUT_MS = 10_000;
 /** GA4 takes an event's timestamp_micros up to 72 hours back (less a margin for the request's own time). */
 export const GA4_MAX_AGE_MS = 72 * 3_600_000 - 60_000;
+/** Why an event older than that is not sent (GA4 would take it, dated 72 hours ago). */
+export const GA4_TOO_OLD = "GA4 takes events up to 72 hours old (an older one it would date 72 hours ago): not sent";
 
 /**
  * GA4 logs no event parameter whose value is over 100 characters (its event collection limits:
@@ -155,11 +157,12 @@ const alertType = (payload: string) => String((JSON.parse(payload) as { type?: u
  * (status, refusal, network error, timeout) is retried. Only the target's status is kept, never its body.
  */
 export async function attempt(row: OutboxRow, config: IntegrationConfig, accountId: string, now: number): Promise<Attempt> {
-  // GA4 answers 2xx to an event it drops, and it drops one more than 72 hours old: never "delivered" then.
+  // GA4 takes events backdated up to 72 hours; an older one it answers 2xx all the same and logs as
+  // 72 hours old (its sending guide, "Validation behavior for past events": RELAXED, the default):
+  // a call on the wrong day. Not sent, and never "delivered".
   if (row.kind === "ga4") {
     const micros = (JSON.parse(row.payload) as { timestamp_micros?: unknown }).timestamp_micros;
-    if (typeof micros === "number" && now - micros / 1000 > GA4_MAX_AGE_MS)
-      return { ok: false, status: null, error: "GA4 drops events more than 72 hours old: not sent", final: true };
+    if (typeof micros === "number" && now - micros / 1000 > GA4_MAX_AGE_MS) return { ok: false, status: null, error: GA4_TOO_OLD, final: true };
   }
   // A sealed secret that cannot be opened (no SECRETS_KEY, or one without the key it was sealed
   // with) reads as "": nothing goes out unsigned or unauthenticated; the row waits on its backoff
@@ -172,6 +175,11 @@ export async function attempt(row: OutboxRow, config: IntegrationConfig, account
   if (!sent.ok) return { ok: false, status: null, error: sent.reason, final: false };
   const status = sent.response.status;
   if (status >= 200 && status < 300) return { ok: true, status };
+  // The Measurement Protocol answers 2xx to whatever it received, even a payload it drops; anything
+  // else is about the request itself, and its reference says not to retry the same request. A 4xx
+  // (bar 408 and 429) is that: dead at once. A 5xx, 408 or 429 is Google's side, and retried.
+  if (row.kind === "ga4" && status >= 400 && status < 500 && status !== 408 && status !== 429)
+    return { ok: false, status, error: `HTTP ${status}: GA4 refused the request itself; the same request is not retried`, final: true };
   const note = status >= 300 && status < 400 ? " (redirects are not followed)" : "";
   return { ok: false, status, error: `HTTP ${status}${note}`, final: false };
 }
