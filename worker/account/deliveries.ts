@@ -4,7 +4,7 @@
  * once, when the row is queued; secrets and URLs are read from the account's current settings at
  * each attempt.
  */
-import { gaStreamOf } from "../domain/ga-cookies";
+import { type GaSessions, gaStreamOf } from "../domain/ga-cookies";
 import { outboundFetch } from "../platform/outbound";
 import { standardWebhookHeaders } from "../platform/standard-webhooks";
 import type { Call } from "../schemas/calls";
@@ -80,6 +80,22 @@ export function ga4Payload(call: Call, measurementId: string, completed = false)
   if (s.consent?.adPersonalization) consent.ad_personalization = s.consent.adPersonalization.toUpperCase();
   if (Object.keys(consent).length) body.consent = consent;
   body.events = [{ name: completed ? GA4_COMPLETED_EVENT : GA4_EVENT, params }];
+  return JSON.stringify(body);
+}
+
+/**
+ * A queued GA4 body as it goes to `measurementId`: each event's `session_id` that stream's, from the
+ * call's GA session ids (`sessions`), or none. The body was built for the measurement id configured
+ * when its call was stored; the account may have moved to another stream since.
+ */
+export function ga4ForStream(payload: string, measurementId: string, sessions: GaSessions | null): string {
+  const body = JSON.parse(payload) as { events?: { params?: Record<string, unknown> }[] };
+  const sessionId = sessions?.[gaStreamOf(measurementId)];
+  for (const e of body.events ?? []) {
+    if (!e.params) continue;
+    if (sessionId) e.params.session_id = sessionId;
+    else delete e.params.session_id;
+  }
   return JSON.stringify(body);
 }
 
