@@ -46,6 +46,26 @@ describe("GA4 events built at queue time, sent at send time", () => {
     expect((await getCall(acct, id)).status).toBe(404);
   });
 
+  it("a call whose provider's clock runs ahead of ours: its outcome's event is dated when it is sent, never in the future", async () => {
+    const { acct, voice } = await callWorld(1);
+    await integrate(acct, GA4);
+    const net = mockNetwork();
+    const v = await visit(acct, { name: "google", utm: { source: "google" }, gaClientId: "GA1.1.42.1700000000" });
+    const id = callId();
+    expect((await ring(voice.callbackUrl, callBody(id, v.number, T0))).status).toBe(200);
+    // The provider says the call ended 4 minutes from our now.
+    const r = await ring(`${voice.callbackUrl}/status`, { callId: id, status: "completed", duration: 30, endTime: T0 + 4 * 60_000 });
+    expect(r.status).toBe(200);
+    expect((await getCall(acct, id)).json.endedAt).toBe(T0 + 4 * 60_000);
+    at(T0 + COMPLETED_SETTLE_MS);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const sent = events(net.seen).map((e, i) => [e.name, JSON.parse(net.seen.filter(isGa4)[i]!.body).timestamp_micros]);
+    expect(sent).toEqual([
+      ["phone_call", T0 * 1000],
+      ["phone_call_completed", (T0 + COMPLETED_SETTLE_MS) * 1000],
+    ]);
+  });
+
   it("a new measurement id (another stream) before the event goes: it carries that stream's session id, or none, never the old stream's", async () => {
     const { acct, voice } = await callWorld(2);
     await integrate(acct, GA4);

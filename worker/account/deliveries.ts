@@ -84,18 +84,23 @@ export function ga4Payload(call: Call, measurementId: string, completed = false)
 }
 
 /**
- * A queued GA4 body as it goes to `measurementId`: each event's `session_id` that stream's, from the
- * call's GA session ids (`sessions`), or none. The body was built for the measurement id configured
- * when its call was stored; the account may have moved to another stream since.
+ * A queued GA4 body as it goes out at `now` to `measurementId`:
+ * - each event's `session_id` that stream's, from the call's GA session ids (`sessions`), or none:
+ *   the body was built for the measurement id configured when its call was stored, and the
+ *   account may have moved to another stream since;
+ * - `timestamp_micros` no later than `now`: GA4 takes it as when the event happened, in the past
+ *   ("<= request time" in its use cases); a provider's clock may run ahead of ours (a call's start
+ *   is taken up to 5 minutes ahead, its end from the provider), and the ring's event goes at once.
  */
-export function ga4ForStream(payload: string, measurementId: string, sessions: GaSessions | null): string {
-  const body = JSON.parse(payload) as { events?: { params?: Record<string, unknown> }[] };
+export function ga4AsSent(payload: string, measurementId: string, sessions: GaSessions | null, now: number): string {
+  const body = JSON.parse(payload) as { timestamp_micros?: unknown; events?: { params?: Record<string, unknown> }[] };
   const sessionId = sessions?.[gaStreamOf(measurementId)];
   for (const e of body.events ?? []) {
     if (!e.params) continue;
     if (sessionId) e.params.session_id = sessionId;
     else delete e.params.session_id;
   }
+  if (typeof body.timestamp_micros === "number" && body.timestamp_micros > now * 1000) body.timestamp_micros = now * 1000;
   return JSON.stringify(body);
 }
 

@@ -8,7 +8,7 @@ import type { GaSessions } from "../domain/ga-cookies";
 import type { IntegrationConfig } from "../schemas/voice";
 import { type AdDeliveryDeps, type AdsContext, deliverAds } from "./ad-delivery";
 import { AdUploader } from "./ad-uploads";
-import { attempt, ga4ForStream } from "./deliveries";
+import { attempt, ga4AsSent } from "./deliveries";
 import { type AlertChannels, DeliveryAlerts } from "./delivery-alerts";
 import type { Outbox } from "./outbox";
 
@@ -67,10 +67,10 @@ export class DeliveryRun {
         const current = outbox.get(picked.id);
         if (current?.status !== "pending" || current.attempts !== picked.attempts) return;
         // A GA4 body was built for the measurement id of its day: it goes to today's, with that
-        // stream's session id (another stream's session is not this one's).
+        // stream's session id (another stream's session is not this one's), dated no later than now.
         const row =
           current.kind === "ga4" && config.ga4
-            ? { ...current, payload: ga4ForStream(current.payload, config.ga4.measurementId, this.p.gaSessions(current.call_id)) }
+            ? { ...current, payload: ga4AsSent(current.payload, config.ga4.measurementId, this.p.gaSessions(current.call_id), now) }
             : current;
         const result = await attempt(row, config, accountId, now);
         const at = Date.now();
