@@ -32,7 +32,7 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
   it("an attributed call becomes a GA4 event and a signed webhook; a failing receiver is retried with backoff, then succeeds", async () => {
     const { acct, voice } = await callWorld(1);
     const settings = await integrate(acct);
-    expect(settings.ga4).toEqual({ measurementId: "G-TEST1234", apiSecretHint: "…cdef" });
+    expect(settings.ga4).toEqual({ measurementId: "G-TEST1234", apiSecretHint: "…cdef", region: "global" });
     expect(settings.webhook.url).toBe(HOOK);
     expect(settings.webhook.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     let hookStatus = 500;
@@ -214,6 +214,35 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
       expect({ status, after: ga4.status, attempts: ga4.attempts }).toEqual({ status, after, attempts: 1 });
       if (after === "dead") expect(ga4.lastError).toBe(`HTTP ${status}: GA4 refused the request itself; the same request is not retried`);
     }
+  });
+
+  it("GA4 region eu: events go to region1.google-analytics.com (data collected in the EU); a new secret keeps the region; a bad one is refused", async () => {
+    const { acct, voice } = await callWorld(1);
+    const eu = await integrate(acct, { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef", region: "eu" } });
+    expect(eu.ga4).toEqual({ measurementId: "G-TEST1234", apiSecretHint: "…cdef", region: "eu" });
+    // Rotating the secret without naming the region does not move collection out of the EU.
+    const rotated = await integrate(acct, { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_rotated" } });
+    expect(rotated.ga4).toEqual({ measurementId: "G-TEST1234", apiSecretHint: "…ated", region: "eu" });
+    for (const region of ["EU", "us", "", 1, null]) {
+      const r = await api("PATCH", "/v1/account/integrations", {
+        key: acct.adminKey,
+        body: { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef", region } },
+      });
+      expect({ region, status: r.status }).toEqual({ region, status: 400 });
+    }
+    const net = mockNetwork();
+    const call = async () => {
+      const v = await visit(acct, GOOGLE);
+      await ring(voice.callbackUrl, callBody(callId(), v.number, Date.now()));
+      await runDurableObjectAlarm(accountStub(acct.accountId));
+    };
+    await call();
+    await integrate(acct, { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef", region: "global" } });
+    await call();
+    expect(net.seen.map((s) => `${s.url.origin}${s.url.pathname} ${s.url.searchParams.get("api_secret")}`)).toEqual([
+      "https://region1.google-analytics.com/mp/collect mp_secret_rotated",
+      "https://www.google-analytics.com/mp/collect mp_secret_abcdef",
+    ]);
   });
 
   it("GA4 only for attributed calls with a GA client id; the webhook for every call; none when not configured", async () => {

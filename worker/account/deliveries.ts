@@ -2,7 +2,8 @@
  * What we send about a call, and one attempt at sending any outbox row: a GA4 Measurement Protocol
  * event, a Standard Webhooks signed JSON webhook (calls and alerts), an alert email. Bodies are built
  * once, when the row is queued; secrets and URLs are read from the account's current settings at
- * each attempt.
+ * each attempt, and a GA4 body's stream-bound session id and its timestamp are settled as it goes
+ * (ga4AsSent).
  */
 import { type GaSessions, gaStreamOf } from "../domain/ga-cookies";
 import { outboundFetch } from "../platform/outbound";
@@ -15,6 +16,8 @@ import { fieldOf, type SecretName } from "./integration-secrets";
 import type { OutboxRow } from "./outbox";
 
 export const GA4_ENDPOINT = "https://www.google-analytics.com/mp/collect";
+/** The Measurement Protocol reference's endpoint "if you want your data to be collected in the EU". */
+export const GA4_EU_ENDPOINT = "https://region1.google-analytics.com/mp/collect";
 export const GA4_EVENT = "phone_call";
 /** Sent when the call's outcome is known, with `call_outcome` and `call_duration` (talk seconds). */
 export const GA4_COMPLETED_EVENT = "phone_call_completed";
@@ -140,7 +143,7 @@ export function deliveryItem(row: OutboxRow, accountId: string): DeliveryItem {
 function request(row: OutboxRow, config: IntegrationConfig, accountId: string, now: number): Promise<Built> | Built {
   if (row.kind === "ga4") {
     if (!config.ga4) return null;
-    const url = new URL(GA4_ENDPOINT);
+    const url = new URL(config.ga4.region === "eu" ? GA4_EU_ENDPOINT : GA4_ENDPOINT);
     url.searchParams.set("measurement_id", config.ga4.measurementId);
     url.searchParams.set("api_secret", config.ga4.apiSecret);
     return { req: new Request(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: row.payload }), trusted: true };
