@@ -1,5 +1,6 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { GA4_TOO_OLD } from "../../worker/account/deliveries";
 import { JITTER, jitteredDelayMs, MAX_ATTEMPTS, retryDelayMs } from "../../worker/account/outbox";
 import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, mockNetwork, onlyUpkeepDue, ring, type Seen, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created, useTestClock } from "./helpers";
@@ -31,7 +32,7 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
   it("an attributed call becomes a GA4 event and a signed webhook; a failing receiver is retried with backoff, then succeeds", async () => {
     const { acct, voice } = await callWorld(1);
     const settings = await integrate(acct);
-    expect(settings.ga4).toEqual({ measurementId: "G-TEST1234", apiSecretHint: "…cdef" });
+    expect(settings.ga4).toEqual({ measurementId: "G-TEST1234", apiSecretHint: "…cdef", region: "global" });
     expect(settings.webhook.url).toBe(HOOK);
     expect(settings.webhook.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     let hookStatus = 500;
@@ -170,7 +171,7 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     expect([call.source.utm.content, call.source.utm.campaign, call.source.clickIds.gclid]).toEqual([content, campaign, gclid]);
   });
 
-  it("GA4 is never sent an event over 72 h old (it answers 2xx and drops it): a late retry or redelivery is dead, with why", async () => {
+  it("GA4 is never sent an event over 72 h old (it answers 2xx and dates it 72 h ago): a late retry or redelivery is dead, with why", async () => {
     const { acct, voice } = await callWorld(1);
     await integrate(acct, { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef" } });
     const net = mockNetwork(() => new Response(null, { status: 204 }));
@@ -189,7 +190,59 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     expect((await api("POST", `/v1/deliveries/${ga4.id}/redeliver`, { key: acct.adminKey })).status).toBe(202);
     await runDurableObjectAlarm(accountStub(acct.accountId));
     expect(byKind(net.seen).ga4).toHaveLength(2);
-    expect((await deliveries(acct, id)).ga4).toMatchObject({ status: "dead", lastError: "GA4 drops events more than 72 hours old: not sent" });
+    expect((await deliveries(acct, id)).ga4).toMatchObject({ status: "dead", lastError: GA4_TOO_OLD });
+  });
+
+  it("GA4 answering 4xx (the request itself is wrong: its reference says not to retry it) is dead at once; a 5xx, 408 or 429 is retried", async () => {
+    for (const [status, after] of [
+      [400, "dead"],
+      [413, "dead"],
+      [403, "dead"],
+      [503, "pending"],
+      [429, "pending"],
+      [408, "pending"],
+    ] as const) {
+      const { acct, voice } = await callWorld(1);
+      await integrate(acct, { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef" } });
+      const net = mockNetwork(() => new Response(null, { status }));
+      const v = await visit(acct, GOOGLE);
+      const id = callId();
+      await ring(voice.callbackUrl, callBody(id, v.number, T0));
+      await runDurableObjectAlarm(accountStub(acct.accountId));
+      expect(byKind(net.seen).ga4).toHaveLength(1);
+      const ga4 = (await deliveries(acct, id)).ga4!;
+      expect({ status, after: ga4.status, attempts: ga4.attempts }).toEqual({ status, after, attempts: 1 });
+      if (after === "dead") expect(ga4.lastError).toBe(`HTTP ${status}: GA4 refused the request itself; the same request is not retried`);
+    }
+  });
+
+  it("GA4 region eu: events go to region1.google-analytics.com (data collected in the EU); a new secret keeps the region; a bad one is refused", async () => {
+    const { acct, voice } = await callWorld(1);
+    const eu = await integrate(acct, { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef", region: "eu" } });
+    expect(eu.ga4).toEqual({ measurementId: "G-TEST1234", apiSecretHint: "…cdef", region: "eu" });
+    // Rotating the secret without naming the region does not move collection out of the EU.
+    const rotated = await integrate(acct, { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_rotated" } });
+    expect(rotated.ga4).toEqual({ measurementId: "G-TEST1234", apiSecretHint: "…ated", region: "eu" });
+    for (const region of ["EU", "us", "", 1, null]) {
+      const r = await api("PATCH", "/v1/account/integrations", {
+        key: acct.adminKey,
+        body: { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef", region } },
+      });
+      expect({ region, status: r.status }).toEqual({ region, status: 400 });
+    }
+    const net = mockNetwork();
+    const call = async () => {
+      const v = await visit(acct, GOOGLE);
+      await ring(voice.callbackUrl, callBody(callId(), v.number, Date.now()));
+      await runDurableObjectAlarm(accountStub(acct.accountId));
+    };
+    await call();
+    await integrate(acct, { ga4: { measurementId: "G-TEST1234", apiSecret: "mp_secret_abcdef", region: "global" } });
+    await call();
+    expect(net.seen.map((s) => `${s.url.origin}${s.url.pathname} ${s.url.searchParams.get("api_secret")}`)).toEqual([
+      "https://region1.google-analytics.com/mp/collect mp_secret_rotated",
+      "https://www.google-analytics.com/mp/collect mp_secret_abcdef",
+    ]);
   });
 
   it("GA4 only for attributed calls with a GA client id; the webhook for every call; none when not configured", async () => {

@@ -6,7 +6,7 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { gaCookiesOf, gaSessionIdOf } from "../../worker/domain/ga-cookies";
+import { gaClientIdOf, gaCookiesOf, gaSessionIdOf } from "../../worker/domain/ga-cookies";
 import { decodeToken } from "../../worker/domain/session";
 import { at, callBody, callId, callWorld, getCall, mockNetwork, ring, T0, type Voice } from "./calls-helpers";
 import { csv, parseCsv } from "./conversions-helpers";
@@ -75,6 +75,45 @@ describe("the GA cookies' values", () => {
     expect(gaSessionIdOf("GS1.2.1746825440.14.0.1746825460.0.0.0")).toBe("1746825440");
     for (const bad of ["GA1.1.42.1700000000", "GS2.1.o3$g1", "GS2.1.sx17$o3", "GS1.1.abc.14", "GS1.1.1746825440", "GS3.1.s1747132561", "", "s1747132561"])
       expect({ bad, id: gaSessionIdOf(bad) }).toEqual({ bad, id: null });
+  });
+
+  it("exactly: a session id is a positive unix-seconds number (the MP reference's 'positive numeric value representing a timestamp'), one s-part in GS2", () => {
+    // A cookie path adds its depth to the level (`2-1`); an unknown part that merely begins with s is not the session's.
+    expect(gaSessionIdOf("GS2.2-1.o3$sc9$s1747132561$t1747132655")).toBe("1747132561");
+    expect(gaSessionIdOf("GS1.2-1.1746825440.14.0.1746825460.0.0.0")).toBe("1746825440");
+    for (const bad of [
+      "GS2.1.s0$o1",
+      "GS2.1.s0174713256$o1",
+      "GS2.1.s17471325610$o1", // 11 digits: not unix seconds
+      "GS2.1.s99999999999999999999$o1",
+      "GS2.1.s1747132561$o3$s1700000000", // two session ids: which one?
+      "GS2.1.s-1747132561$o3",
+      "GS2.1.s1747132561.5$o3",
+      "GS2.x.s1747132561$o3",
+      "GS1.1.0.14.0.1746825460",
+      "GS1.1.17468254400.14.0.1746825460",
+      "GS1.1.01746825440.14.0.1746825460",
+    ])
+      expect({ bad, id: gaSessionIdOf(bad) }).toEqual({ bad, id: null });
+  });
+
+  it("exactly: a client id is two positive numbers joined by a period (the MP reference), alone or in a GA1 _ga value", () => {
+    expect(gaClientIdOf("GA1.1.42.1700000000")).toBe("42.1700000000");
+    expect(gaClientIdOf("GA1.3-2.1197596843.1673515099")).toBe("1197596843.1673515099");
+    expect(gaClientIdOf(" 42.1700000000 ")).toBe("42.1700000000");
+    for (const bad of [
+      "0.1700000000",
+      "42.0",
+      "042.1700000000",
+      "GA1.1.0.0",
+      "GA2.1.42.1700000000",
+      "GA1.1.42",
+      "GA1.1.42.1700000000.5",
+      "GA1..42.17",
+      "-42.17",
+      "42.17x",
+    ])
+      expect({ bad, id: gaClientIdOf(bad) }).toEqual({ bad, id: null });
   });
 
   it("the array: the first _ga holding a client id, each stream's first session id, at most 5 streams; junk and look-alikes ignored", () => {

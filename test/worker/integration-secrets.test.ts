@@ -80,7 +80,7 @@ describe("integration secrets at rest", () => {
     const { acct } = world;
     const r = await integrations(acct, FULL);
     expect(r.status).toBe(200);
-    expect(r.json.ga4).toEqual({ measurementId: "G-TEST123", apiSecretHint: "…89AB" });
+    expect(r.json.ga4).toEqual({ measurementId: "G-TEST123", apiSecretHint: "…89AB", region: "global" });
     expect(r.json.webhook).toEqual({ url: HOOK, secret: WEBHOOK_SECRET });
     const alertSecret = r.json.alertWebhook.secret as string;
     expect(alertSecret).toMatch(/^whsec_/);
@@ -118,7 +118,7 @@ describe("integration secrets at rest", () => {
     // The first request wakes it: migrated and sealed before it is answered.
     const after = await api("GET", "/v1/account/integrations", { key: acct.adminKey });
     expect(after.json).toMatchObject({
-      ga4: { measurementId: "G-TEST123", apiSecretHint: "…89AB" },
+      ga4: { measurementId: "G-TEST123", apiSecretHint: "…89AB", region: "global" },
       webhook: { url: HOOK, secret: WEBHOOK_SECRET },
       alertWebhook: { url: ALERT_HOOK, secret: alertSecret },
       alertEmail: { apiKeyHint: "…cdef", to: FULL.alertEmail.to },
@@ -148,7 +148,7 @@ describe("integration secrets at rest", () => {
     await inClear(acct, { ga4: { measurementId: "G-TEST123", apiSecret: GA4_SECRET }, webhook: { url: HOOK, secret: WEBHOOK_SECRET } });
     await useSecretsKey(acct, undefined);
     const before = await api("GET", "/v1/account/integrations", { key: acct.adminKey });
-    expect(before.json).toMatchObject({ ga4: { apiSecretHint: "…89AB" }, webhook: { url: HOOK, secret: WEBHOOK_SECRET } });
+    expect(before.json).toMatchObject({ ga4: { apiSecretHint: "…89AB", region: "global" }, webhook: { url: HOOK, secret: WEBHOOK_SECRET } });
     // Its deliveries go out, signed with the secret it holds.
     const net = mockNetwork();
     await callAndDeliver(world);
@@ -181,7 +181,7 @@ describe("integration secrets at rest", () => {
     // A PATCH that keeps the secrets it cannot open keeps them as they are, hints and all.
     const kept = await integrations(acct, { alertEmail: { from: FULL.alertEmail.from, to: ["ceo@shop.example"] } });
     expect(kept.status).toBe(200);
-    expect(kept.json).toMatchObject({ ga4: { apiSecretHint: "…89AB" }, alertEmail: { apiKeyHint: "…cdef", to: ["ceo@shop.example"] } });
+    expect(kept.json).toMatchObject({ ga4: { apiSecretHint: "…89AB", region: "global" }, alertEmail: { apiKeyHint: "…cdef", to: ["ceo@shop.example"] } });
     const sealedRows = () =>
       runInDurableObject(accountStub(acct.accountId), (_i, state) => state.storage.sql.exec("SELECT * FROM integration_secrets ORDER BY name").toArray());
     const rows = await sealedRows();

@@ -10,6 +10,7 @@
  */
 
 import { dropMatchingArchived, findMatchingArchived } from "../calllog/archive";
+import { storedGaSessions } from "../domain/ga-cookies";
 import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { CallConversion } from "../schemas/conversions";
 import type { IntegrationConfig } from "../schemas/voice";
@@ -61,7 +62,15 @@ export class CallDesk {
     this.events = new CallEvents(storage.sql);
     this.months = new CallMonths(storage, env, this.calls);
     this.checks = new DmChecks(storage.sql);
-    this.run = new DeliveryRun({ storage, setConversion: this.setConversion, outbox: this.outbox, checks: this.checks, schedule });
+    this.run = new DeliveryRun({
+      storage,
+      setConversion: this.setConversion,
+      outbox: this.outbox,
+      checks: this.checks,
+      schedule,
+      // A GA4 event goes within 72 h of its call, which stays here for HOT_MS (3 days): read from here.
+      gaSessions: (id) => storedGaSessions(JSON.parse(this.calls.get(id)?.ga_session_ids ?? "null")),
+    });
     this.erased = new ErasedCalls(storage.sql);
     this.routing = new CallRouting(this.calls, this.erased);
     this.agents = new AgentLegs(this.routing);

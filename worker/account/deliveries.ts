@@ -2,9 +2,10 @@
  * What we send about a call, and one attempt at sending any outbox row: a GA4 Measurement Protocol
  * event, a Standard Webhooks signed JSON webhook (calls and alerts), an alert email. Bodies are built
  * once, when the row is queued; secrets and URLs are read from the account's current settings at
- * each attempt.
+ * each attempt, and a GA4 body's stream-bound session id and its timestamp are settled as it goes
+ * (ga4AsSent).
  */
-import { gaStreamOf } from "../domain/ga-cookies";
+import { type GaSessions, gaStreamOf } from "../domain/ga-cookies";
 import { outboundFetch } from "../platform/outbound";
 import { standardWebhookHeaders } from "../platform/standard-webhooks";
 import type { Call } from "../schemas/calls";
@@ -15,12 +16,16 @@ import { fieldOf, type SecretName } from "./integration-secrets";
 import type { OutboxRow } from "./outbox";
 
 export const GA4_ENDPOINT = "https://www.google-analytics.com/mp/collect";
+/** The Measurement Protocol reference's endpoint "if you want your data to be collected in the EU". */
+export const GA4_EU_ENDPOINT = "https://region1.google-analytics.com/mp/collect";
 export const GA4_EVENT = "phone_call";
 /** Sent when the call's outcome is known, with `call_outcome` and `call_duration` (talk seconds). */
 export const GA4_COMPLETED_EVENT = "phone_call_completed";
 const TIMEOUT_MS = 10_000;
 /** GA4 takes an event's timestamp_micros up to 72 hours back (less a margin for the request's own time). */
 export const GA4_MAX_AGE_MS = 72 * 3_600_000 - 60_000;
+/** Why an event older than that is not sent (GA4 would take it, dated 72 hours ago). */
+export const GA4_TOO_OLD = "GA4 takes events up to 72 hours old (an older one it would date 72 hours ago): not sent";
 
 /**
  * GA4 logs no event parameter whose value is over 100 characters (its event collection limits:
@@ -81,6 +86,27 @@ export function ga4Payload(call: Call, measurementId: string, completed = false)
   return JSON.stringify(body);
 }
 
+/**
+ * A queued GA4 body as it goes out at `now` to `measurementId`:
+ * - each event's `session_id` that stream's, from the call's GA session ids (`sessions`), or none:
+ *   the body was built for the measurement id configured when its call was stored, and the
+ *   account may have moved to another stream since;
+ * - `timestamp_micros` no later than `now`: GA4 takes it as when the event happened, in the past
+ *   ("<= request time" in its use cases); a provider's clock may run ahead of ours (a call's start
+ *   is taken up to 5 minutes ahead, its end from the provider), and the ring's event goes at once.
+ */
+export function ga4AsSent(payload: string, measurementId: string, sessions: GaSessions | null, now: number): string {
+  const body = JSON.parse(payload) as { timestamp_micros?: unknown; events?: { params?: Record<string, unknown> }[] };
+  const sessionId = sessions?.[gaStreamOf(measurementId)];
+  for (const e of body.events ?? []) {
+    if (!e.params) continue;
+    if (sessionId) e.params.session_id = sessionId;
+    else delete e.params.session_id;
+  }
+  if (typeof body.timestamp_micros === "number" && body.timestamp_micros > now * 1000) body.timestamp_micros = now * 1000;
+  return JSON.stringify(body);
+}
+
 /** The webhook body: the call as the API shows it (without delivery status); type `call` or `call.completed`. */
 export function webhookPayload(accountId: string, call: Call, type: "call" | "call.completed" = "call"): string {
   const { deliveries: _deliveries, ...rest } = call;
@@ -117,7 +143,7 @@ export function deliveryItem(row: OutboxRow, accountId: string): DeliveryItem {
 function request(row: OutboxRow, config: IntegrationConfig, accountId: string, now: number): Promise<Built> | Built {
   if (row.kind === "ga4") {
     if (!config.ga4) return null;
-    const url = new URL(GA4_ENDPOINT);
+    const url = new URL(config.ga4.region === "eu" ? GA4_EU_ENDPOINT : GA4_ENDPOINT);
     url.searchParams.set("measurement_id", config.ga4.measurementId);
     url.searchParams.set("api_secret", config.ga4.apiSecret);
     return { req: new Request(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: row.payload }), trusted: true };
@@ -155,11 +181,12 @@ const alertType = (payload: string) => String((JSON.parse(payload) as { type?: u
  * (status, refusal, network error, timeout) is retried. Only the target's status is kept, never its body.
  */
 export async function attempt(row: OutboxRow, config: IntegrationConfig, accountId: string, now: number): Promise<Attempt> {
-  // GA4 answers 2xx to an event it drops, and it drops one more than 72 hours old: never "delivered" then.
+  // GA4 takes events backdated up to 72 hours; an older one it answers 2xx all the same and logs as
+  // 72 hours old (its sending guide, "Validation behavior for past events": RELAXED, the default):
+  // a call on the wrong day. Not sent, and never "delivered".
   if (row.kind === "ga4") {
     const micros = (JSON.parse(row.payload) as { timestamp_micros?: unknown }).timestamp_micros;
-    if (typeof micros === "number" && now - micros / 1000 > GA4_MAX_AGE_MS)
-      return { ok: false, status: null, error: "GA4 drops events more than 72 hours old: not sent", final: true };
+    if (typeof micros === "number" && now - micros / 1000 > GA4_MAX_AGE_MS) return { ok: false, status: null, error: GA4_TOO_OLD, final: true };
   }
   // A sealed secret that cannot be opened (no SECRETS_KEY, or one without the key it was sealed
   // with) reads as "": nothing goes out unsigned or unauthenticated; the row waits on its backoff
@@ -172,6 +199,11 @@ export async function attempt(row: OutboxRow, config: IntegrationConfig, account
   if (!sent.ok) return { ok: false, status: null, error: sent.reason, final: false };
   const status = sent.response.status;
   if (status >= 200 && status < 300) return { ok: true, status };
+  // The Measurement Protocol answers 2xx to whatever it received, even a payload it drops; anything
+  // else is about the request itself, and its reference says not to retry the same request. A 4xx
+  // (bar 408 and 429) is that: dead at once. A 5xx, 408 or 429 is Google's side, and retried.
+  if (row.kind === "ga4" && status >= 400 && status < 500 && status !== 408 && status !== 429)
+    return { ok: false, status, error: `HTTP ${status}: GA4 refused the request itself; the same request is not retried`, final: true };
   const note = status >= 300 && status < 400 ? " (redirects are not followed)" : "";
   return { ok: false, status, error: `HTTP ${status}${note}`, final: false };
 }

@@ -4,10 +4,11 @@
  * on its row and may open or close a failing episode (delivery-alerts.ts). Alerts (pool alerts,
  * scaling events) are queued here too, to the alert webhook and the alert email.
  */
+import type { GaSessions } from "../domain/ga-cookies";
 import type { IntegrationConfig } from "../schemas/voice";
 import { type AdDeliveryDeps, type AdsContext, deliverAds } from "./ad-delivery";
 import { AdUploader } from "./ad-uploads";
-import { attempt } from "./deliveries";
+import { attempt, ga4AsSent } from "./deliveries";
 import { type AlertChannels, DeliveryAlerts } from "./delivery-alerts";
 import { checkDataManager, type DmChecks } from "./dm-diagnostics";
 import type { Outbox } from "./outbox";
@@ -24,6 +25,8 @@ export interface RunParts {
   checks: DmChecks;
   /** Sets the account object's alarm (a queued alert is due). */
   schedule: () => Promise<void>;
+  /** The GA session ids by stream a stored call's visit had (null: none, or no such call here). */
+  gaSessions: (callId: string) => GaSessions | null;
 }
 
 export class DeliveryRun {
@@ -63,7 +66,17 @@ export class DeliveryRun {
     const adRows = all.filter((r) => isAd(r.kind));
     if (adRows.length && ads) await deliverAds({ outbox, setConversion, uploader: this.uploader, queueOnce, checks: this.p.checks }, ads, adRows);
     await Promise.all(
-      due.map(async (row) => {
+      due.map(async (picked) => {
+        // Read again: the ad uploads above were awaited, and meanwhile the call may have been erased
+        // (its rows deleted: nothing more goes out about it) or its outcome's body replaced.
+        const current = outbox.get(picked.id);
+        if (current?.status !== "pending" || current.attempts !== picked.attempts) return;
+        // A GA4 body was built for the measurement id of its day: it goes to today's, with that
+        // stream's session id (another stream's session is not this one's), dated no later than now.
+        const row =
+          current.kind === "ga4" && config.ga4
+            ? { ...current, payload: ga4AsSent(current.payload, config.ga4.measurementId, this.p.gaSessions(current.call_id), now) }
+            : current;
         const result = await attempt(row, config, accountId, now);
         const at = Date.now();
         storage.transactionSync(() => {

@@ -158,7 +158,9 @@ export class AccountSettings {
    * secrets are sealed first (integration-secrets.ts), then writeIntegrations.
    */
   patchedIntegrations(current: IntegrationConfig, patch: IntegrationsPatch): Result<IntegrationConfig> {
-    const ga4 = patch.ga4 === undefined ? current.ga4 : patch.ga4;
+    // A new API secret or measurement id without a region keeps the one chosen (EU collection is not
+    // given up by rotating a secret).
+    const ga4 = patch.ga4 === undefined ? current.ga4 : patch.ga4 && { ...patch.ga4, region: patch.ga4.region ?? current.ga4?.region ?? "global" };
     const webhook = hookSetting(patch.webhook, current.webhook);
     const alertWebhook = hookSetting(patch.alertWebhook, current.alertWebhook);
     let alertEmail = current.alertEmail;
@@ -228,7 +230,7 @@ export function integrationConfig(row: AccountRow): IntegrationConfig {
  */
 export function integrationsView(c: IntegrationConfig, hints: Partial<Record<keyof IntegrationConfig, string>>): Integrations {
   return {
-    ga4: c.ga4 ? { measurementId: c.ga4.measurementId, apiSecretHint: hints.ga4 ?? "…" } : null,
+    ga4: c.ga4 ? { measurementId: c.ga4.measurementId, apiSecretHint: hints.ga4 ?? "…", region: c.ga4.region ?? "global" } : null,
     webhook: c.webhook,
     alertWebhook: c.alertWebhook,
     alertEmail: c.alertEmail

@@ -7,14 +7,18 @@
  * (Google documents neither cookie's value; the Measurement Protocol guide says to take both ids
  * from gtag's `get`, which a snippet of our size cannot wait for):
  *
- * - `_ga`: `GA1.<domain level>.<random>.<first seen, unix s>`; the client id is the last two.
+ * - `_ga`: `GA1.<domain level>[-<path depth>].<random>.<first seen, unix s>`; the client id is the
+ *   last two, which the Measurement Protocol reference requires to be "two positive numbers, joined
+ *   by a period".
  * - `_ga_<STREAM>` (STREAM: the measurement id G-<STREAM> without "G-"), one per GA4 stream on the
  *   site: `GS1.<level>.<session id>.<session count>.<engaged>.<last hit>…` (dot-separated places),
  *   or since 2025 `GS2.<level>.s<session id>$o<session count>$g<engaged>$t<last hit>$…` (prefixed
- *   parts separated by `$`, in no fixed order). The session id is the session's start, unix s.
+ *   parts separated by `$`, in no fixed order). The session id is the session's start, unix s: the
+ *   reference takes "a positive numeric value representing a timestamp", so we take 1 to 10 digits
+ *   without a leading zero (seconds until 2286), nothing longer.
  *
- * Anything else is dropped, not refused: a cookie we cannot read is no reason to leave a visitor
- * without a number.
+ * Nothing a browser sends is trusted: a value that is not exactly one of these shapes gives no id.
+ * It is dropped, not refused: a cookie we cannot read is no reason to leave a visitor without a number.
  */
 import { z } from "@hono/zod-openapi";
 
@@ -22,7 +26,15 @@ import { z } from "@hono/zod-openapi";
 export const GA_STREAMS_MAX = 5;
 /** A stream as its cookie names it: a measurement id's characters, without "G-". */
 const STREAM = /^[A-Za-z0-9]{1,20}$/;
-const SESSION_ID = /^\d{1,20}$/;
+/** A GA session id: its session's start in unix seconds, a positive number (no leading zero). */
+const SESSION_ID = /^[1-9]\d{0,9}$/;
+/** A GA client id: two positive numbers joined by a period (the random part, the first visit's unix seconds). */
+const CLIENT_ID = "[1-9]\\d{0,19}\\.[1-9]\\d{0,19}";
+/** A GA cookie's version and domain level (with the path depth a cookie path adds): `GA1.1.`, `GS2.2-1.`. */
+const LEVEL = "\\d{1,3}(?:-\\d{1,3})?";
+const CLIENT_ID_OF = new RegExp(`^(?:GA1\\.${LEVEL}\\.)?(${CLIENT_ID})$`);
+const GS1 = new RegExp(`^GS1\\.${LEVEL}\\.([1-9]\\d{0,9})\\.`);
+const GS2 = new RegExp(`^GS2\\.${LEVEL}\\.(.+)$`);
 
 /** GA session ids by stream: `{ "ABC123": "1747132561" }`. */
 export type GaSessions = Record<string, string>;
@@ -36,17 +48,22 @@ export const GaSessionsSchema = z
  * cookie value (`GA1.1.<random>.<timestamp>`: the snippet leaves parsing it to us). Null otherwise.
  */
 export function gaClientIdOf(value: string | undefined): string | null {
-  const m = value === undefined ? null : /^(?:GA\d\.\d{1,3}\.)?(\d{1,20}\.\d{1,20})$/.exec(value.trim());
+  const m = value === undefined ? null : CLIENT_ID_OF.exec(value.trim());
   return m ? m[1]! : null;
 }
 
 /** The GA session id in a `_ga_<STREAM>` cookie's value (GS1 or GS2), else null. */
 export function gaSessionIdOf(value: string): string | null {
-  const gs1 = /^GS1\.\d{1,3}(?:-\d{1,3})?\.(\d{1,20})\./.exec(value);
+  const gs1 = GS1.exec(value);
   if (gs1) return gs1[1]!;
-  const gs2 = /^GS2\.\d{1,3}(?:-\d{1,3})?\.(.+)$/.exec(value);
-  const part = gs2?.[1]?.split("$").find((p) => p.startsWith("s"));
-  return part && SESSION_ID.test(part.slice(1)) ? part.slice(1) : null;
+  // GS2: the one `s<digits>` part (the others: o, g, t, j, l, h, d… in any order). None, two, or
+  // one that is not a session id (`s0`, `s` with 11 digits): no id.
+  const parts =
+    GS2.exec(value)?.[1]
+      ?.split("$")
+      .filter((p) => /^s\d*$/.test(p)) ?? [];
+  const id = parts.length === 1 ? parts[0]!.slice(1) : "";
+  return SESSION_ID.test(id) ? id : null;
 }
 
 /** The stream a GA4 measurement id's session cookie is named by: "G-ABC123" → "ABC123". */

@@ -49,6 +49,10 @@ const AlertEmailPatch = z
   .strict()
   .nullable();
 
+/** The Measurement Protocol's collection endpoints (its reference: region1 for data collected in the EU). */
+export const GA4_REGIONS = ["global", "eu"] as const;
+export type Ga4Region = (typeof GA4_REGIONS)[number];
+
 export const IntegrationsPatchSchema = z
   .object({
     ga4: z
@@ -57,6 +61,10 @@ export const IntegrationsPatchSchema = z
         apiSecret: z
           .string()
           .regex(/^[A-Za-z0-9_-]{8,100}$/, "must be 8 to 100 of A-Z a-z 0-9 _ - (GA4 Admin → Data streams → Measurement Protocol API secrets)"),
+        region: z.enum(GA4_REGIONS).optional().openapi({
+          description:
+            "Where GA4 collects the events: `global` (www.google-analytics.com) or `eu` (region1.google-analytics.com, for data collected in the EU). Left out: as it was (`global` at first).",
+        }),
       })
       .strict()
       .nullable()
@@ -75,7 +83,13 @@ export const IntegrationsPatchSchema = z
 
 export const IntegrationsSchema = z
   .object({
-    ga4: z.object({ measurementId: z.string(), apiSecretHint: z.string().openapi({ description: "Last 4 characters; the secret is write-only." }) }).nullable(),
+    ga4: z
+      .object({
+        measurementId: z.string(),
+        apiSecretHint: z.string().openapi({ description: "Last 4 characters; the secret is write-only." }),
+        region: z.enum(GA4_REGIONS).openapi({ description: "global: www.google-analytics.com; eu: region1.google-analytics.com." }),
+      })
+      .nullable(),
     webhook: z
       .object({ url: z.string(), secret: z.string().openapi({ description: "Standard Webhooks signing secret whsec_… (see docs/calls.md)." }) })
       .nullable(),
@@ -100,7 +114,8 @@ export type Integrations = z.infer<typeof IntegrationsSchema>;
 
 /** As stored on the account (secrets in full). */
 export interface IntegrationConfig {
-  ga4: { measurementId: string; apiSecret: string } | null;
+  /** `region`: stored since it could be chosen; none is `global`. */
+  ga4: { measurementId: string; apiSecret: string; region?: Ga4Region } | null;
   webhook: { url: string; secret: string } | null;
   /** Where pool alerts go. */
   alertWebhook: { url: string; secret: string } | null;
