@@ -60,9 +60,9 @@ const schemaBeforeSealing = (acct: Created) =>
     const version = MIGRATIONS.indexOf(INTEGRATION_SECRETS_MIGRATION);
     // Undone newest first: a later step's column or index may be on an earlier step's table.
     for (const m of MIGRATIONS.slice(version).reverse()) {
-      for (const [, index] of m.matchAll(/CREATE INDEX (\w+)/g)) sql.exec(`DROP INDEX IF EXISTS ${index}`);
+      for (const [, index] of m.matchAll(/CREATE INDEX (?:IF NOT EXISTS )?(\w+)/g)) sql.exec(`DROP INDEX IF EXISTS ${index}`);
       for (const [, table, column] of m.matchAll(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)) sql.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
-      for (const [, table] of m.matchAll(/CREATE TABLE (\w+)/g)) sql.exec(`DROP TABLE ${table}`);
+      for (const [, table] of m.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/g)) sql.exec(`DROP TABLE ${table}`);
     }
     sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(version));
   });
