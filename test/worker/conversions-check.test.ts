@@ -83,6 +83,13 @@ describe("Google through the Data Manager API", () => {
     expect(sent.encoding).toBe(real.encoding);
     expect(Object.keys(event).sort()).toEqual(Object.keys(real.events[0]!).sort());
     for (const k of ["conversionValue", "currency", "consent", "eventSource"]) expect(event[k], k).toEqual(real.events[0]![k]);
+
+    // The upload used the access token the check cached; a check asks for a new one all the same,
+    // so a refresh token revoked since shows at once, not when the cached access token expires.
+    ads.revoked = true;
+    const again = await check(acct);
+    expect(again.results[0]).toMatchObject({ ok: false, error: "token refresh failed: invalid_grant" });
+    expect(ads.googleTokens()).toHaveLength(2);
   });
 
   it("a refresh token Google refuses: the reason the uploads would record, a hint; the platform is not paused, no alert, nothing stored changes", async () => {
