@@ -67,6 +67,7 @@ page.signOut.addEventListener("click", () => signedOut());
 page.moreNumbers.addEventListener("click", () => overview.moreNumbers().catch(failed));
 page.replaceAll.addEventListener("change", () => overview.setReplaceAll(page.replaceAll.checked).catch(failed));
 page.csvButton.addEventListener("click", () => overview.downloadCsv().catch(failed));
+page.conversionsCheck.addEventListener("click", () => overview.checkConversions().catch(failed));
 page.retentionForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
   overview.saveRetention().catch(failed);

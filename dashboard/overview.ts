@@ -11,7 +11,7 @@ import { csvFileName, customRange, dateInput, type Preset, presetRange, rangeLab
 import { refusedRetention, renderSite, retentionPatch, savedRetention, savingRetention, showRetention } from "./views/account";
 import { renderCallDetail } from "./views/call-detail";
 import { renderCallsChart } from "./views/calls-chart";
-import { renderConversions } from "./views/conversions";
+import { renderConversionCheck, renderConversions } from "./views/conversions";
 import { failingDeliveries, renderDeliveries } from "./views/deliveries";
 import { renderGroups } from "./views/groups";
 import { type NumbersTable, numbersTable } from "./views/numbers";
@@ -135,6 +135,22 @@ export class Overview {
         },
       );
     });
+  }
+
+  /** Tests the ad platforms' connection (POST /v1/account/conversions/check) and shows each one's answer. */
+  async checkConversions(): Promise<void> {
+    const { conversionsCheck: button, conversionsChecked: list } = this.page;
+    button.disabled = true;
+    list.hidden = false;
+    list.textContent = "Checking…";
+    try {
+      renderConversionCheck(list, await this.api.checkConversions());
+    } catch (e) {
+      if (e instanceof ApiError && e.unauthorized) throw e;
+      renderConversionCheck(list, { failure: e instanceof Error ? e.message : String(e) });
+    } finally {
+      button.disabled = false;
+    }
   }
 
   /** Shows one call's detail (from the URL's #call/<id>), or hides it (null). */

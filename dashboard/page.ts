@@ -45,6 +45,8 @@ export function pageElements() {
     moreNumbers: byId<HTMLButtonElement>("more"),
     conversionsBody: body("conversions"),
     conversionsEmpty: byId("conv-empty"),
+    conversionsCheck: byId<HTMLButtonElement>("conv-check"),
+    conversionsChecked: byId<HTMLUListElement>("conv-checked"),
     snippetTag: byId("tag"),
     origins: byId("origins"),
     retentionForm: byId<HTMLFormElement>("retention"),

@@ -3,7 +3,7 @@
  * whether it was uploaded, is waiting, was skipped or refused, and why — what an agency checks
  * first when conversions are missing.
  */
-import type { Call } from "../api";
+import type { Call, ConversionsCheck } from "../api";
 import { el } from "../dom";
 import { when } from "../format";
 import { callHref } from "./recent-calls";
@@ -39,6 +39,34 @@ export function renderConversions(body: HTMLTableSectionElement, empty: HTMLElem
         el("td", {}, el("span", { className: `st ${r.status}`, textContent: r.status })),
         el("td", { className: "wide", textContent: r.clickId }),
         el("td", { textContent: r.reason }),
+      ),
+    ),
+  );
+}
+
+/**
+ * The connection check's answer, one item per platform: ok or not, what passed, and on a failure
+ * the platform's reason and what to do; `failure` (the API's refusal, e.g. nothing configured) instead.
+ */
+export function renderConversionCheck(list: HTMLUListElement, answer: ConversionsCheck | { failure: string }): void {
+  list.textContent = "";
+  list.hidden = false;
+  if ("failure" in answer) {
+    list.append(el("li", { className: "bad", textContent: answer.failure }));
+    return;
+  }
+  list.append(
+    ...answer.results.map((r) =>
+      el(
+        "li",
+        { className: r.ok ? "ok" : "bad", dataset: { platform: r.platform } },
+        el("strong", {
+          textContent: `${PLATFORM[r.platform] ?? r.platform}${r.api ? ` (${r.api === "data_manager" ? "Data Manager API" : "Google Ads API"})` : ""}: `,
+        }),
+        r.ok ? "connected" : `not working: ${r.error ?? "no answer"}`,
+        ...(r.hint ? [el("div", { className: "small", textContent: r.hint })] : []),
+        el("div", { className: "muted small", textContent: `Checked: ${r.checked.length ? r.checked.join("; ") : "nothing got through"}.` }),
+        ...(r.note ? [el("div", { className: "muted small", textContent: r.note })] : []),
       ),
     ),
   );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Call } from "../../dashboard/api";
-import { conversionRows, renderConversions } from "../../dashboard/views/conversions";
+import { conversionRows, renderConversionCheck, renderConversions } from "../../dashboard/views/conversions";
 
 const call = (id: string, conversions: Call["conversions"]): Call => ({ id, startedAt: Date.UTC(2031, 0, 5, 10), conversions }) as unknown as Call;
 
@@ -45,5 +45,35 @@ describe("ad conversions view", () => {
     renderConversions(body, empty, []);
     expect(body.querySelectorAll("tr")).toHaveLength(0);
     expect(empty.hidden).toBe(false);
+  });
+});
+
+describe("the connection check", () => {
+  it("one item per platform: connected or the platform's reason, the hint, what passed; all as text", () => {
+    const list = document.createElement("ul");
+    list.hidden = true;
+    renderConversionCheck(list, {
+      ok: false,
+      checkedAt: 1,
+      results: [
+        { platform: "google_ads", api: "data_manager", ok: true, checked: ["access token", "events:ingest validateOnly"], note: "made-up click" },
+        { platform: "microsoft_ads", ok: false, checked: [], error: "token refresh failed: <b>invalid_grant</b>", hint: "Authorize again." },
+      ],
+    });
+    expect(list.hidden).toBe(false);
+    const items = [...list.querySelectorAll("li")];
+    expect(items.map((li) => [li.className, li.dataset.platform])).toEqual([
+      ["ok", "google_ads"],
+      ["bad", "microsoft_ads"],
+    ]);
+    expect(items[0]!.textContent).toBe("Google Ads (Data Manager API): connectedChecked: access token; events:ingest validateOnly.made-up click");
+    expect(items[1]!.textContent).toBe("Microsoft Ads: not working: token refresh failed: <b>invalid_grant</b>Authorize again.Checked: nothing got through.");
+    expect(list.querySelector("b")).toBeNull();
+  });
+
+  it("the API's refusal (nothing configured) in its own words", () => {
+    const list = document.createElement("ul");
+    renderConversionCheck(list, { failure: "No ad platform is configured for this account" });
+    expect([...list.querySelectorAll("li.bad")].map((li) => li.textContent)).toEqual(["No ad platform is configured for this account"]);
   });
 });

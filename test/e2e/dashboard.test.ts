@@ -536,6 +536,29 @@ describe("the dashboard elsewhere", () => {
     }
   });
 
+  it("Check the connection asks the API and shows its answer: with no ad platform set, what to do", async () => {
+    const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Checker", allowedOrigins: [] });
+    const s = await signIn(acct.json.adminKey);
+    try {
+      const { page } = s;
+      await loaded(page);
+      expect(await page.locator("#conv-checked").isHidden()).toBe(true);
+      const posted = page.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith("/v1/account/conversions/check"));
+      await page.getByRole("button", { name: "Check the connection" }).click();
+      expect((await posted).status()).toBe(409);
+      await page.waitForFunction(() => document.querySelector("#conv-checked li.bad")?.textContent?.startsWith("No ad platform is configured"));
+      expect(await page.locator("#conv-checked li").allTextContents()).toEqual([
+        "No ad platform is configured for this account: set googleAds or microsoftAds with PATCH /v1/account/conversions first",
+      ]);
+      expect(await page.getByRole("button", { name: "Check the connection" }).isEnabled()).toBe(true);
+      expect(await page.locator("#app").isVisible()).toBe(true);
+      // The one error logged: the browser's own line for the refused request.
+      expect(s.seen.errors).toEqual([expect.stringMatching(/^Failed to load resource: the server responded with a status of 409/)]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("pages a pool of more numbers than one page holds with More numbers", async () => {
     const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Big", allowedOrigins: [] });
     const numbers = Array.from({ length: 205 }, (_, i) => `+1${8335550000 + i}`);

@@ -43,10 +43,20 @@ export interface Platforms {
   dataManagerChecks(): Seen[];
   dm: DataManagerState;
   microsoftTokens(): Seen[];
+  /** ApplyOfflineConversions requests. */
   microsoftUploads(): Seen[];
+  /** GetConversionGoalsByIds requests (the connection check's read). */
+  microsoftGoalReads(): Seen[];
+  /** The account's offline conversion goals, as GetConversionGoalsByIds answers them. */
+  msGoals: Record<string, unknown>[];
   alerts(): Seen[];
   /** Google's answer per gclid: an error code ({ conversionUploadError: "TOO_RECENT_EVENT" }) or none (accepted). */
   googleErrors: Map<string, Record<string, string>>;
+  /**
+   * The errors Google answers each row of a validateOnly request with (none: valid). A click id
+   * Google did not issue cannot be decoded: UNPARSEABLE_GCLID models what a made-up one would draw.
+   */
+  googleValidateErrors: Record<string, string>[];
   msErrors: Map<string, { ErrorCode: string; Code: number; Message: string }>;
   /** The token endpoint refuses the refresh token (revoked). */
   revoked: boolean;
@@ -118,9 +128,23 @@ export function mockPlatforms(): Platforms {
     dataManagerChecks: () => p.seen.filter((s) => s.url.hostname === "datamanager.googleapis.com" && s.url.pathname === STATUS_PATH),
     dm: dataManagerState(),
     microsoftTokens: () => p.seen.filter((s) => s.url.hostname === "login.microsoftonline.com"),
-    microsoftUploads: () => p.seen.filter((s) => s.url.hostname === "campaign.api.bingads.microsoft.com"),
+    microsoftUploads: () => p.seen.filter((s) => s.url.hostname === "campaign.api.bingads.microsoft.com" && s.url.pathname === MS_APPLY_PATH),
+    microsoftGoalReads: () => p.seen.filter((s) => s.url.hostname === "campaign.api.bingads.microsoft.com" && s.url.pathname === MS_GOALS_PATH),
+    msGoals: [
+      {
+        Id: "4000001",
+        Name: "Phone call",
+        Status: "Active",
+        Type: "OfflineConversion",
+        Scope: "Account",
+        CountType: "All",
+        GoalCategory: "Contact",
+        TrackingStatus: "NoRecentConversions",
+      },
+    ],
     alerts: () => p.seen.filter((s) => s.url.href === ALERT_HOOK),
     googleErrors: new Map(),
+    googleValidateErrors: [],
     msErrors: new Map(),
     revoked: false,
     expireNextToken: false,
@@ -201,9 +225,13 @@ function google(p: Platforms, req: Seen): Response {
     return Response.json({ error: { code: 401, message: "Request had invalid authentication credentials.", status: "UNAUTHENTICATED" } }, { status: 401 });
   const canned = p.googleNext.shift();
   if (canned) return Response.json(canned.body, { status: canned.status });
-  const body = JSON.parse(req.body) as { conversions: Record<string, unknown>[]; partialFailure: boolean };
-  expect(Object.keys(body).sort()).toEqual(["conversions", "partialFailure"]);
+  const body = JSON.parse(req.body) as { conversions: Record<string, unknown>[]; partialFailure: boolean; validateOnly?: boolean };
+  expect(Object.keys(body).sort()).toEqual(
+    body.validateOnly === undefined ? ["conversions", "partialFailure"] : ["conversions", "partialFailure", "validateOnly"],
+  );
   expect(body.partialFailure).toBe(true);
+  // validate_only (UploadClickConversionsRequest): validated, not executed; only errors are returned.
+  if (body.validateOnly !== undefined) expect(body.validateOnly).toBe(true);
   const customer = GOOGLE_UPLOAD.exec(req.url.pathname)![1];
   const errors: unknown[] = [];
   const results = body.conversions.map((c, index) => {
@@ -218,6 +246,15 @@ function google(p: Platforms, req: Seen): Response {
       expect(["GRANTED", "DENIED"]).toContain((c.consent as { adUserData: string }).adUserData);
     }
     const id = String(c.gclid ?? c.gbraid ?? c.wbraid);
+    if (body.validateOnly) {
+      for (const code of p.googleValidateErrors)
+        errors.push({
+          errorCode: code,
+          message: `Refused: ${Object.values(code)[0]}`,
+          location: { fieldPathElements: [{ fieldName: "conversions", index }, { fieldName: "gclid" }] },
+        });
+      return {};
+    }
     const keys = [`${c.conversionAction} ${c.orderId}`, `${id} ${c.conversionDateTime}`];
     const duplicate = keys.some((k) => p.googleAccepted.has(k));
     const code = duplicate ? { conversionUploadError: "CLICK_CONVERSION_ALREADY_EXISTS" } : p.googleErrors.get(id);
@@ -238,12 +275,17 @@ function google(p: Platforms, req: Seen): Response {
         details: [{ "@type": "type.googleapis.com/google.ads.googleads.v26.errors.GoogleAdsFailure", errors, requestId: "req-1" }],
       }
     : undefined;
+  if (body.validateOnly) return Response.json(partialFailureError ? { partialFailureError } : {});
   return Response.json({ ...(partialFailureError ? { partialFailureError } : {}), results, jobId: "123456789" });
 }
 
+const MS_APPLY_PATH = "/CampaignManagement/v13/OfflineConversions/Apply";
+const MS_GOALS_PATH = "/CampaignManagement/v13/ConversionGoals/QueryByIds";
+
 function microsoft(p: Platforms, req: Seen): Response {
   expect(req.method).toBe("POST");
-  expect(req.url.pathname).toBe("/CampaignManagement/v13/OfflineConversions/Apply");
+  if (req.url.pathname === MS_GOALS_PATH) return microsoftGoals(p, req);
+  expect(req.url.pathname).toBe(MS_APPLY_PATH);
   for (const h of ["DeveloperToken", "CustomerId", "CustomerAccountId"]) expect(req.headers.get(h), h).toBeTruthy();
   if (!bearerOk(p, req, "login.microsoftonline.com")) {
     const expired = msAdApiFault(401, [
@@ -264,4 +306,26 @@ function microsoft(p: Platforms, req: Seen): Response {
     if (e) PartialErrors.push({ ...e, Details: null, FieldPath: null, ForwardCompatibilityMap: null, Index, Type: "BatchError" });
   });
   return Response.json({ PartialErrors: PartialErrors.length ? PartialErrors : null });
+}
+
+/**
+ * GetConversionGoalsByIds (REST): ConversionGoalIds null (every goal of the types asked) and
+ * ConversionGoalTypes; answered with the account's goals of those types and PartialErrors.
+ */
+function microsoftGoals(p: Platforms, req: Seen): Response {
+  for (const h of ["DeveloperToken", "CustomerId", "CustomerAccountId"]) expect(req.headers.get(h), h).toBeTruthy();
+  expect(req.headers.get("Content-Type")).toContain("application/json");
+  if (!bearerOk(p, req, "login.microsoftonline.com")) {
+    const expired = msAdApiFault(401, [
+      { Code: 109, ErrorCode: "AuthenticationTokenExpired", Message: "Authentication token expired. Please renew it or obtain a new token." },
+    ]);
+    return Response.json(expired.body, { status: expired.status });
+  }
+  const body = JSON.parse(req.body) as Record<string, unknown>;
+  const next = p.msNext.shift();
+  const canned = typeof next === "function" ? next({ OfflineConversions: [] }) : next;
+  if (canned) return Response.json(canned.body, { status: canned.status });
+  expect(body).toEqual({ ConversionGoalIds: null, ConversionGoalTypes: "OfflineConversion" });
+  const types = String(body.ConversionGoalTypes).split(/[ ,]+/);
+  return Response.json({ ConversionGoals: p.msGoals.filter((g) => types.includes(String(g.Type))), PartialErrors: null });
 }

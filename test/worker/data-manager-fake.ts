@@ -27,6 +27,8 @@ export interface DataManagerState {
   /** What Google took: `<conversion action> <transactionId>` → times (more than 1: a duplicate its diagnostics report). */
   taken: Map<string, number>;
   requests: number;
+  /** validateOnly requests Google found valid (nothing taken). */
+  validated: number;
   /** The request ids Google gave, with the events each carried. */
   issued: Map<string, number>;
   /**
@@ -41,6 +43,7 @@ export const dataManagerState = (): DataManagerState => ({
   refuse: new Map(),
   taken: new Map(),
   requests: 0,
+  validated: 0,
   issued: new Map(),
   diagnostics: new Map(),
 });
@@ -102,6 +105,7 @@ export function dmError(
 }
 
 interface Ingest {
+  validateOnly?: boolean;
   destinations: { operatingAccount: { accountType: string; accountId: string }; loginAccount?: { accountId: string }; productDestinationId: string }[];
   events: { transactionId?: string; adIdentifiers?: Record<string, string>; userData?: { userIdentifiers: { phoneNumber?: string }[] } }[];
   encoding?: string;
@@ -143,6 +147,11 @@ export function dataManager(s: DataManagerState, req: Seen, bearerOk: boolean): 
   });
   if (violations.length)
     return dmResponse(dmError(400, "INVALID_ARGUMENT", "There was a problem with the request.", { reason: "INVALID_ARGUMENT", violations }));
+  // validate_only: "the request is validated but not executed. Only errors are returned, not results."
+  if (body.validateOnly) {
+    s.validated++;
+    return Response.json({});
+  }
   for (const d of body.destinations)
     for (const e of body.events) {
       const key = `${d.productDestinationId} ${e.transactionId}`;

@@ -208,6 +208,7 @@ describe("accounts, account, keys", () => {
     );
     expect(unsealed.status).toBe(503);
     await hit("GET", "/v1/account/conversions", "/v1/account/conversions", { key });
+    await hit("POST", "/v1/account/conversions/check", "/v1/account/conversions/check", { key }, "nothing configured");
     await hit("PATCH", "/v1/account/conversions", "/v1/account/conversions", {
       key,
       body: { googleAds: GOOGLE_SETTINGS, rules: { minSeconds: 30, value: 10, currency: "USD" } },
@@ -335,6 +336,11 @@ describe("calls, stats, csv, deliveries, archive", () => {
     // The outcome settled: the upload goes.
     at(T0 + COMPLETED_SETTLE_MS);
     await runDurableObjectAlarm(accountStub(acct.accountId));
+    const checked = await hit("POST", "/v1/account/conversions/check", "/v1/account/conversions/check", { key });
+    expect(checked.json).toMatchObject({ ok: true, results: [{ platform: "google_ads", api: "data_manager", ok: true }] });
+    await hit("POST", "/v1/account/conversions/check", "/v1/account/conversions/check", { key, body: { platform: "google_ads" } }, "one platform");
+    await hit("POST", "/v1/account/conversions/check", "/v1/account/conversions/check", { key, body: { platform: "microsoft_ads" } }, "not configured");
+    await hit("POST", "/v1/account/conversions/check", "/v1/account/conversions/check", { key, body: { platform: "bing" } }, "bad platform");
     await hit("GET", "/v1/calls", "/v1/calls", { key });
     await hit("GET", "/v1/calls", "/v1/calls?limit=1", { key }, "page 1");
     await hit("GET", "/v1/calls", "/v1/calls?attributed=false", { key }, "unattributed");

@@ -5,7 +5,7 @@ import { AccountCreateSchema, AccountPatchSchema, RotateKeySchema } from "../../
 import { AllocateRequestSchema } from "../../worker/schemas/allocate";
 import { AutoscalePutSchema } from "../../worker/schemas/autoscale";
 import { CallerErasureSchema } from "../../worker/schemas/calls";
-import { ConversionsPatchSchema } from "../../worker/schemas/conversions";
+import { ConversionsCheckRequestSchema, ConversionsPatchSchema } from "../../worker/schemas/conversions";
 import { NumbersChangeSchema, PoolCreateSchema, PoolPatchSchema } from "../../worker/schemas/pool";
 import { VoicePatchSchema } from "../../worker/schemas/providers";
 import { SizingRequestSchema } from "../../worker/schemas/sizing";
@@ -156,6 +156,7 @@ describe("OpenAPI document content", () => {
       IntegrationsPatch: IntegrationsPatchSchema,
       SizingRequest: SizingRequestSchema,
       ConversionsPatch: ConversionsPatchSchema,
+      ConversionsCheckRequest: ConversionsCheckRequestSchema,
       AutoscalePut: AutoscalePutSchema,
       CallerErasure: CallerErasureSchema,
     };

@@ -24,7 +24,7 @@ import { forgetSessionSource, forgetSessionSources } from "../pool/fan-out";
 import type { Account, AccountPatch } from "../schemas/account";
 import type { AutoscaleConfig, AutoscaleView } from "../schemas/autoscale";
 import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
-import type { Conversions, ConversionsPatch } from "../schemas/conversions";
+import { AD_PLATFORMS, type Conversions, type ConversionsCheck, type ConversionsCheckRequest, type ConversionsPatch } from "../schemas/conversions";
 import type { DeliveryItem, DeliveryList } from "../schemas/deliveries";
 import type { NumberRequest, Order, OrderingProvider } from "../schemas/orders";
 import type { NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
@@ -49,6 +49,7 @@ import {
   CALLS_ROUTE_MIGRATION,
 } from "./call-schema";
 import { CLAIM_JOURNAL_MIGRATION, ClaimJournal } from "./claim-journal";
+import { checkConversions } from "./conversion-check";
 import { CONVERSION_GOOGLE_API_MIGRATION, CONVERSION_SETTINGS_MIGRATION, ConversionSettings } from "./conversion-settings";
 import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
@@ -547,6 +548,38 @@ export class AccountObject extends DurableObject<Env> {
       await this.schedule();
       return ok(this.conversions.view());
     });
+  }
+
+  /**
+   * Test the connection to each configured ad platform (or the one asked) with the stored settings
+   * and credentials, recording no conversion (conversion-check.ts): nothing stored changes but a
+   * refresh token Microsoft rotates, no platform is paused or resumed, no alert is queued.
+   */
+  async checkConversions(req: ConversionsCheckRequest, now: number): Promise<Result<ConversionsCheck>> {
+    const row = this.row();
+    if (!row) return accountNotFound();
+    const setup = this.conversions.setup();
+    const configured = AD_PLATFORMS.filter((p) => setup[p] !== null);
+    if (req.platform && !setup[req.platform])
+      return fail(409, "not_configured", `${req.platform} is not configured for this account: set it with PATCH /v1/account/conversions first`);
+    if (!configured.length)
+      return fail(
+        409,
+        "not_configured",
+        "No ad platform is configured for this account: set googleAds or microsoftAds with PATCH /v1/account/conversions first",
+      );
+    const results = await checkConversions(
+      {
+        accountId: row.id,
+        setup,
+        credentials: (platform) => this.conversions.credentials(row.id, platform),
+        rotateRefreshToken: (platform, used, next) => this.conversions.rotateRefreshToken(row.id, platform, used, next),
+        uploader: this.desk.adUploader,
+      },
+      req.platform ? [req.platform] : configured,
+      now,
+    );
+    return ok({ ok: results.every((r) => r.ok), results, checkedAt: now });
   }
 
   async listCalls(q: CallPageQuery): Promise<Result<CallPage>> {

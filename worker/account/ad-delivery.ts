@@ -121,20 +121,7 @@ async function deliverPlatform(
         platform,
         reason: result.authFailed,
         message: `${name} refused the stored credentials or account settings (${result.authFailed}); its conversion uploads are paused.`,
-        remedies: [
-          {
-            message: `Fix what ${name}'s answer names (credentials, or settings such as the manager account's loginCustomerId) with PATCH /v1/account/conversions; the paused uploads then go out.`,
-          },
-          // The developer token is no longer allowlisted: the way on is the Data Manager API.
-          ...(platform === "google_ads" && result.authFailed.includes("notAllowlistedError")
-            ? [
-                {
-                  message:
-                    'Or set googleAds.api to "data_manager" (Google\'s Data Manager API, no developer token) with a refresh token authorized for the https://www.googleapis.com/auth/datamanager scope.',
-                },
-              ]
-            : []),
-        ],
+        remedies: authRemedies(platform, result.authFailed).map((message) => ({ message })),
         at,
       });
       await deps.queueOnce([{ key: `conversions-auth/${platform}/${at}`, kind: "alert", payload }], at);
@@ -164,6 +151,23 @@ async function deliverPlatform(
     state(i, final ? "failed" : "pending", r.error, at);
     console.warn(`conversions: ${platform} upload of call ${row.call_id} ${final ? "refused" : "will be retried"}`, r.error);
   });
+}
+
+/**
+ * What to do when a platform refused the stored credentials or settings (`reason`, as the upload
+ * recorded it): the conversions.auth_failed alert's remedies, and the hint of the connection check.
+ */
+export function authRemedies(platform: AdPlatform, reason: string, paused = true): string[] {
+  const name = platform === "google_ads" ? "Google Ads" : "Microsoft Advertising";
+  return [
+    `Fix what ${name}'s answer names (credentials, or settings such as the manager account's loginCustomerId) with PATCH /v1/account/conversions${paused ? "; the paused uploads then go out" : ""}.`,
+    // The developer token is no longer allowlisted: the way on is the Data Manager API.
+    ...(platform === "google_ads" && reason.includes("notAllowlistedError")
+      ? [
+          'Or set googleAds.api to "data_manager" (Google\'s Data Manager API, no developer token) with a refresh token authorized for the https://www.googleapis.com/auth/datamanager scope.',
+        ]
+      : []),
+  ];
 }
 
 /**

@@ -28,6 +28,8 @@ export const DATA_MANAGER_INGEST_URL = "https://datamanager.googleapis.com/v1/ev
 /** Its diagnostics for a request it took: `GET …?requestId=<id>`, with the same credentials and nothing else. */
 export const DATA_MANAGER_STATUS_URL = "https://datamanager.googleapis.com/v1/requestStatus:retrieve";
 export const MICROSOFT_APPLY_URL = "https://campaign.api.bingads.microsoft.com/CampaignManagement/v13/OfflineConversions/Apply";
+/** GetConversionGoalsByIds (REST): the connection check's read of the offline conversion goals. */
+export const MICROSOFT_GOALS_URL = "https://campaign.api.bingads.microsoft.com/CampaignManagement/v13/ConversionGoals/QueryByIds";
 export const MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/common/oauth2/v2.0/token";
 const MICROSOFT_SCOPE = "https://ads.microsoft.com/msads.manage offline_access";
 const TIMEOUT_MS = 15_000;
@@ -42,7 +44,8 @@ export type { RowResult } from "../domain/ad-answers";
 export type BatchResult = ({ rows: RowResult[] } | { authFailed: string }) & { refreshToken?: string };
 
 type Token = { ok: true; token: string; refreshToken?: string } | { ok: false; revoked: boolean; error: string };
-type Sent = { status: number | null; json: unknown; error: string | null };
+/** A platform's answer as received: its status (null: none), its JSON body, the transport's error. */
+export type Sent = { status: number | null; json: unknown; error: string | null };
 
 async function send(req: Request): Promise<Sent> {
   try {
@@ -100,6 +103,7 @@ export class AdUploader {
    * Send with an access token and read the answer; when the platform refuses the access token
    * (401, or Microsoft's InvalidCredentials / AuthenticationTokenExpired), refresh it once and
    * send once more. A refresh token the platform refuses stops the platform (authFailed).
+   * `fresh`: refresh the access token first, even when one is cached (the connection check).
    */
   private async authorized(
     accountId: string,
@@ -108,9 +112,10 @@ export class AdUploader {
     call: (token: string) => Promise<Sent>,
     read: (r: Sent) => Answer,
     n: number,
+    fresh = false,
   ): Promise<BatchResult> {
     let creds = c;
-    let t = await this.token(accountId, platform, creds, false);
+    let t = await this.token(accountId, platform, creds, fresh);
     let refreshToken: string | undefined;
     const rotated = (r: BatchResult): BatchResult => (refreshToken ? { ...r, refreshToken } : r);
     for (let tries = 0; ; tries++) {
@@ -144,8 +149,7 @@ export class AdUploader {
       accountId,
       "google_ads",
       c,
-      (token) =>
-        send(new Request(DATA_MANAGER_INGEST_URL, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` }, body })),
+      (token) => send(dataManagerIngest(token, body)),
       (r) => dataManagerAnswer(r.status, r.json, uploads.length, r.error),
       uploads.length,
     );
@@ -171,26 +175,14 @@ export class AdUploader {
   /** Google Ads UploadClickConversions, partialFailure on: each row's verdict from its own error. */
   private async googleAds(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
     const developerToken = c.developerToken;
-    if (!developerToken) return { authFailed: "no developer token is stored: the Google Ads API needs one (or use api data_manager)" };
+    if (!developerToken) return { authFailed: NO_DEVELOPER_TOKEN };
     const conversions = await Promise.all(uploads.map((u) => googleClickConversion(u, cfg)));
     const body = JSON.stringify({ conversions, partialFailure: true });
     return this.authorized(
       accountId,
       "google_ads",
       c,
-      (token) =>
-        send(
-          new Request(`${GOOGLE_ADS_API}/customers/${cfg.customerId}:uploadClickConversions`, {
-            method: "POST",
-            headers: {
-              "Content-Type": "application/json",
-              Authorization: `Bearer ${token}`,
-              "developer-token": developerToken,
-              ...(cfg.loginCustomerId ? { "login-customer-id": cfg.loginCustomerId } : {}),
-            },
-            body,
-          }),
-        ),
+      (token) => send(googleAdsUpload(cfg, token, developerToken, body)),
       (r) => googleAnswer(r.status, r.json, uploads.length, r.error),
       uploads.length,
     );
@@ -203,22 +195,108 @@ export class AdUploader {
       accountId,
       "microsoft_ads",
       c,
-      (token) =>
-        send(
-          new Request(MICROSOFT_APPLY_URL, {
-            method: "POST",
-            headers: {
-              "Content-Type": "application/json",
-              Authorization: `Bearer ${token}`,
-              DeveloperToken: c.developerToken ?? "",
-              CustomerId: cfg.customerId,
-              CustomerAccountId: cfg.accountId,
-            },
-            body,
-          }),
-        ),
+      (token) => send(new Request(MICROSOFT_APPLY_URL, { method: "POST", headers: microsoftHeaders(cfg, c, token), body })),
       (r) => microsoftAnswer(r.status, r.json, uploads.length, r.error),
       uploads.length,
     );
   }
+
+  // ---- The connection check (POST /v1/account/conversions/check): nothing is recorded ----
+
+  /**
+   * Google, as the setting's API takes a call, with one synthetic upload and validateOnly (the
+   * request validated, not executed): the access token refreshed first (a cached one would not
+   * show a revoked refresh token), then events:ingest or UploadClickConversions (partialFailure, as
+   * the uploads send it). The answer read as an upload's would be, and as received.
+   */
+  async checkGoogle(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, upload: AdUpload): Promise<CheckSent> {
+    const sent: { last: Sent | null } = { last: null };
+    const keep = (read: (r: Sent) => Answer) => (r: Sent) => {
+      sent.last = r;
+      return read(r);
+    };
+    if (cfg.api === "google_ads_api") {
+      const developerToken = c.developerToken;
+      if (!developerToken) return { result: { authFailed: NO_DEVELOPER_TOKEN }, sent: null };
+      const body = JSON.stringify({ conversions: [await googleClickConversion(upload, cfg)], partialFailure: true, validateOnly: true });
+      const result = await this.authorized(
+        accountId,
+        "google_ads",
+        c,
+        (token) => send(googleAdsUpload(cfg, token, developerToken, body)),
+        keep((r) => googleAnswer(r.status, r.json, 1, r.error)),
+        1,
+        true,
+      );
+      return { result, sent: sent.last };
+    }
+    const body = JSON.stringify({ ...(await dataManagerRequest([upload], cfg)), validateOnly: true });
+    const result = await this.authorized(
+      accountId,
+      "google_ads",
+      c,
+      (token) => send(dataManagerIngest(token, body)),
+      keep((r) => dataManagerAnswer(r.status, r.json, 1, r.error)),
+      1,
+      true,
+    );
+    return { result, sent: sent.last };
+  }
+
+  /**
+   * Microsoft: the Bing Ads API has no validating upload, so the check reads instead: the access
+   * token refreshed first, then GetConversionGoalsByIds for the account's offline conversion goals
+   * (no ids: all of them), with the headers an upload sends (developer token, customer, account).
+   */
+  async checkMicrosoft(accountId: string, cfg: MicrosoftAdsConfig, c: AdCredentials): Promise<CheckSent> {
+    const sent: { last: Sent | null } = { last: null };
+    const body = JSON.stringify({ ConversionGoalIds: null, ConversionGoalTypes: "OfflineConversion" });
+    const result = await this.authorized(
+      accountId,
+      "microsoft_ads",
+      c,
+      (token) => send(new Request(MICROSOFT_GOALS_URL, { method: "POST", headers: microsoftHeaders(cfg, c, token), body })),
+      (r) => {
+        sent.last = r;
+        return microsoftAnswer(r.status, r.json, 1, r.error);
+      },
+      1,
+      true,
+    );
+    return { result, sent: sent.last };
+  }
 }
+
+/** A check's answer: as an upload would read it, and as received (null: nothing was sent, the token failed). */
+export interface CheckSent {
+  result: BatchResult;
+  sent: Sent | null;
+}
+
+const NO_DEVELOPER_TOKEN = "no developer token is stored: the Google Ads API needs one (or use api data_manager)";
+
+/** The Data Manager API's events:ingest: the access token only, the accounts in the body. */
+const dataManagerIngest = (token: string, body: string) =>
+  new Request(DATA_MANAGER_INGEST_URL, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` }, body });
+
+/** The Google Ads API's UploadClickConversions for the setting's customer, through its manager when set. */
+const googleAdsUpload = (cfg: GoogleAdsConfig, token: string, developerToken: string, body: string) =>
+  new Request(`${GOOGLE_ADS_API}/customers/${cfg.customerId}:uploadClickConversions`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      Authorization: `Bearer ${token}`,
+      "developer-token": developerToken,
+      ...(cfg.loginCustomerId ? { "login-customer-id": cfg.loginCustomerId } : {}),
+    },
+    body,
+  });
+
+/** Microsoft Advertising's REST headers: the access token, developer token, customer and ad account. */
+const microsoftHeaders = (cfg: MicrosoftAdsConfig, c: AdCredentials, token: string) => ({
+  "Content-Type": "application/json",
+  Authorization: `Bearer ${token}`,
+  DeveloperToken: c.developerToken ?? "",
+  CustomerId: cfg.customerId,
+  CustomerAccountId: cfg.accountId,
+});

@@ -15,6 +15,7 @@ import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats
 import type { CallConversion } from "../schemas/conversions";
 import type { IntegrationConfig } from "../schemas/voice";
 import { type AdsContext, expireAdUploads } from "./ad-delivery";
+import type { AdUploader } from "./ad-uploads";
 import { AgentLegs } from "./agent-legs";
 import { CallAnswers } from "./call-answer";
 import { CallEvents } from "./call-events";
@@ -211,6 +212,11 @@ export class CallDesk {
 
   stats(accountId: string, f: CallFilter, groupBy?: CallGrouping): Promise<CallStats> {
     return this.months.stats(accountId, f, groupBy);
+  }
+
+  /** The ad platforms' client, with the access tokens the uploads cached (the connection check uses them too). */
+  get adUploader(): AdUploader {
+    return this.run.uploader;
   }
 
   /** Queue alerts to the alert webhook and email, once per key (see DeliveryRun.queueAlerts). */

@@ -31,8 +31,8 @@ export interface RunParts {
 
 export class DeliveryRun {
   private readonly alerts: DeliveryAlerts;
-  /** OAuth access tokens of the ad platforms live as long as this object. */
-  private readonly uploader = new AdUploader();
+  /** OAuth access tokens of the ad platforms live as long as this object (the connection check shares them). */
+  readonly uploader = new AdUploader();
   /** The account (alerts name it): set at the start of each alarm run, known from the first one on. */
   accountId = "";
 

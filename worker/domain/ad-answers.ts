@@ -25,7 +25,7 @@ export const transient = (status: number | null) => status === null || status ==
 
 // ---- Google Ads ----
 
-interface GoogleError {
+export interface GoogleError {
   errorCode?: Record<string, unknown>;
   message?: unknown;
   location?: { fieldPathElements?: { fieldName?: string; index?: number }[] };
@@ -55,8 +55,8 @@ const GOOGLE_RETRY = new Set([
  * Data Manager API takes them instead). Nothing in the rows is wrong: the platform stops and alerts,
  * and the rows wait for a developer token Google still takes.
  */
-const NOT_ALLOWLISTED = "notAllowlistedError.";
-const NOT_ALLOWLISTED_HINT =
+export const NOT_ALLOWLISTED = "notAllowlistedError.";
+export const NOT_ALLOWLISTED_HINT =
   'Google takes no offline conversions from this developer token through the Google Ads API (only through its Data Manager API: set googleAds.api to "data_manager"); a developer token that was already uploading them still works.';
 
 /** What to do with a row Google refused, by its error code (`errorCode: { <kind>: <CODE> }`). */
@@ -69,13 +69,13 @@ export function googleVerdict(errorCode: Record<string, unknown> | undefined): {
 }
 
 /** The GoogleAdsFailure errors of a Status (`details[]`), whichever detail carries them. */
-function failureErrors(status: { details?: unknown } | null | undefined): GoogleError[] {
+export function failureErrors(status: { details?: unknown } | null | undefined): GoogleError[] {
   const details = Array.isArray(status?.details) ? (status.details as { errors?: unknown }[]) : [];
   return details.flatMap((d) => (Array.isArray(d?.errors) ? (d.errors as GoogleError[]) : []));
 }
 
 /** A refused request in Google's words: `HTTP 400 INVALID_ARGUMENT: requestError.X: message; …`. */
-function googleRefusal(status: number | null, json: unknown, errors: GoogleError[]): string {
+export function googleRefusal(status: number | null, json: unknown, errors: GoogleError[]): string {
   const e = (json as { error?: { status?: unknown; message?: unknown } } | null)?.error;
   const head = [status === null ? "no answer" : `HTTP ${status}`, typeof e?.status === "string" ? e.status : ""].filter(Boolean).join(" ");
   const parts = errors.length

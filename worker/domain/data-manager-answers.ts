@@ -10,7 +10,7 @@
  */
 import { type Answer, all, clip, type RowResult, transient } from "./ad-answers";
 
-interface Violation {
+export interface Violation {
   field?: unknown;
   description?: unknown;
   reason?: unknown;
@@ -56,12 +56,15 @@ const HINTS: Record<string, string> = {
     'Google refused the event source PHONE for this conversion action: check that conversionActionId is an import ("conversions from clicks", UPLOAD_CLICKS) action, and report this answer.',
 };
 
+/** What to do about the first reason an answer gives that has a known remedy. */
+export const hintOf = (reasons: readonly string[]) => reasons.map((r) => HINTS[r]).find(Boolean);
+
 /** The event a violation is about: `events[3].ad_identifiers.gclid`, or as the guide's sample writes it, `events.events[3]…`. */
 const EVENT_FIELD = /(?:^|\.)events\[(\d+)\]/;
 
 const str = (v: unknown) => (typeof v === "string" ? v : "");
 
-function detailsOf(json: unknown): { status: string; message: string; reasons: string[]; violations: Violation[]; requestId: string } {
+export function detailsOf(json: unknown): { status: string; message: string; reasons: string[]; violations: Violation[]; requestId: string } {
   const e = (json !== null && typeof json === "object" ? (json as { error?: unknown }).error : null) as {
     status?: unknown;
     message?: unknown;
@@ -74,7 +77,7 @@ function detailsOf(json: unknown): { status: string; message: string; reasons: s
   return { status: str(e?.status), message: str(e?.message), reasons, violations, requestId };
 }
 
-const violationText = (v: Violation) => [str(v.reason), str(v.description)].filter(Boolean).join(": ") + (str(v.field) ? ` (${str(v.field)})` : "");
+export const violationText = (v: Violation) => [str(v.reason), str(v.description)].filter(Boolean).join(": ") + (str(v.field) ? ` (${str(v.field)})` : "");
 
 /**
  * events:ingest's answer for `n` events. 200: all taken (with the request id). 401: refresh the
@@ -97,7 +100,7 @@ export function dataManagerAnswer(status: number | null, json: unknown, n: numbe
     : [...d.reasons.filter((r) => r !== d.status), d.message].filter(Boolean).join(": ");
   const reason = clip(`${said ? `${head}: ${said}` : head}${request}`);
   const allReasons = [...d.reasons, ...d.violations.map((v) => str(v.reason))];
-  const hint = allReasons.map((r) => HINTS[r]).find(Boolean);
+  const hint = hintOf(allReasons);
   // A violation in the destination (`destinations[0].login_account.account_id`) is about the settings too.
   const settings = allReasons.some((r) => SETTINGS_REASONS.has(r)) || d.violations.some((v) => str(v.field).startsWith("destinations"));
   if (status === 403 || status === 404 || hint || settings) return { authFailed: clip(hint ? `${hint} ${reason}` : reason) };

@@ -36,7 +36,9 @@ export function errorStatuses(method: string, path: string, op: Operation): Map<
   const allocate = path === "/v1/allocate";
   const voice = path.startsWith("/v1/voice/");
 
-  if (body) add(400, ...(op.requestBody && !voice && !allocate ? ["body_required"] : []), "invalid_json", "invalid_request");
+  // A body the operation can do without (voice callbacks, the conversions check) is never body_required.
+  const bodyNeeded = (op.requestBody as { required?: boolean } | undefined)?.required === true;
+  if (body) add(400, ...(bodyNeeded && !voice && !allocate ? ["body_required"] : []), "invalid_json", "invalid_request");
   else if (params.some((p) => p.in === "query" || p.in === "path")) add(400, "invalid_request");
   if (params.some((p) => p.name === "cursor" || p.name === "after")) add(400, "invalid_cursor");
   if (schemes.includes("adminKey")) {
@@ -68,6 +70,7 @@ export function errorStatuses(method: string, path: string, op: Operation): Map<
   if (method === "post" && path === "/v1/pools/{id}/numbers") add(409, "idempotency_key_reused");
   if (method === "delete" && path === "/v1/orders/{id}") add(409, "order_closed");
   if (method === "post" && path === "/v1/deliveries/{id}/redeliver") add(409, "not_configured");
+  if (method === "post" && path === "/v1/account/conversions/check") add(409, "not_configured");
   if (method === "patch" && path === "/v1/account/voice") add(409, "number_conflict");
   // A route the calls' provider cannot run: set on a pool, or the provider changed under one.
   if ((method === "post" && path === "/v1/pools") || (method === "patch" && (path === "/v1/pools/{id}" || path === "/v1/account/voice")))

@@ -187,3 +187,38 @@ export const CallConversionSchema = z
   })
   .openapi("CallConversion");
 export type CallConversion = z.infer<typeof CallConversionSchema>;
+
+/** POST /v1/account/conversions/check: which platform to check (default: every configured one). */
+export const ConversionsCheckRequestSchema = z
+  .object({
+    platform: z.enum(AD_PLATFORMS).optional().openapi({ description: "Check only this platform. Omitted: every configured platform." }),
+  })
+  .strict()
+  .openapi("ConversionsCheckRequest");
+
+export const ConversionCheckResultSchema = z
+  .object({
+    platform: z.enum(AD_PLATFORMS),
+    api: z.enum(GOOGLE_APIS).optional().openapi({ description: "Google: the API the check went through (the setting's)." }),
+    ok: z.boolean().openapi({ description: "true: the platform took everything checked; a real call's upload would get as far." }),
+    checked: z.array(z.string()).openapi({ description: "What passed, in order (the token refresh, then the platform's validating call)." }),
+    error: z
+      .string()
+      .optional()
+      .openapi({ description: "What failed, in the words an upload would record (the same reason a call or the auth state would show)." }),
+    hint: z.string().optional().openapi({ description: "What to do about it." }),
+    note: z.string().optional().openapi({ description: "What this check cannot tell (what the platform only checks on a real call's upload)." }),
+  })
+  .openapi("ConversionCheckResult");
+
+export const ConversionsCheckSchema = z
+  .object({
+    ok: z.boolean().openapi({ description: "Every platform checked is ok." }),
+    results: z.array(ConversionCheckResultSchema),
+    checkedAt: z.number(),
+  })
+  .openapi("ConversionsCheck");
+
+export type ConversionsCheckRequest = z.infer<typeof ConversionsCheckRequestSchema>;
+export type ConversionCheckResult = z.infer<typeof ConversionCheckResultSchema>;
+export type ConversionsCheck = z.infer<typeof ConversionsCheckSchema>;

@@ -62,4 +62,5 @@ export const REQUEST_EXAMPLES: Record<string, unknown> = {
     numbers: { country: "US", type: "local", areaCode: "415", fallback: "nearest" },
   },
   CallerErasure: { caller: "+44 20 7946 0958" },
+  ConversionsCheckRequest: { platform: "google_ads" },
 };
