@@ -14,9 +14,8 @@ import { debug } from "./debug";
 import { sessionDomain } from "./domain";
 import { FULL } from "./flags";
 import { start, warn } from "./main";
-import { doc } from "./scan";
+import { doc, page } from "./scan";
 
-const page = self as any;
 try {
   if (!page.dni?.number) {
     // The stub function the page defined to queue calls (its `q`), if any.

@@ -53,7 +53,7 @@ export const touch = (ads = true, ga = true, gcl = false): SourceContext => {
 };
 
 /** This page view: the stored token (or the one given: consent.ts, the session this page view already had) and its touch. */
-export const session = (ads?: boolean, token: string | undefined = load("dni:t")): Visit => ({ token, source: touch(ads, true, FULL && ads) });
+export const session = (token: string | undefined = load("dni:t"), ads?: boolean): Visit => ({ token, source: touch(ads, true, FULL && ads) });
 
 /** A session never stored (data-consent, denied: consent.ts): no token, a touch without click ids or GA cookie. */
 export const anonymous = (): Visit => ({ source: touch(false, false) });
