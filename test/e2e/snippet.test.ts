@@ -276,7 +276,7 @@ describe("first view", () => {
       key: siteKey,
       pool: "web,uk",
       // The page has no GA cookie: null.
-      source: { landing: `${bed.site.url}/`, referrer: "", gaClientId: null },
+      source: { landing: `${bed.site.url}/`, referrer: "", gaClientId: [] },
     });
     const a = await answer(v);
     const sent = { session: a.session };
