@@ -25,7 +25,7 @@ export interface SourceContext {
   /**
    * The visitor's GA cookies. The snippet sends each `_ga` and `_ga_<STREAM>` cookie as it is,
    * "name=value" (`["_ga=GA1.1.1234567890.1700000000", "_ga_ABC123=GS2.1.s1747132561$o1$g0$t…"]`;
-   * null: the page has none): the worker takes the GA client id from `_ga` and, per GA4 stream
+   * none: `[]`, from older snippets null): the worker takes the GA client id from `_ga` and, per GA4 stream
    * (the measurement id G-ABC123 without "G-"), the GA session id from `_ga_<STREAM>` (GS1 and GS2
    * formats), which the call's GA4 event carries as `session_id`. A string is the GA client id
    * itself ("1234567890.1700000000") or the raw `_ga` value (as older snippets send it). At most

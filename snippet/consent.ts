@@ -176,7 +176,7 @@ export const gated = (config: Config): Api => {
         // The session this page view has, if any, goes on (the same number; from anonymous, stored
         // from now on: the worker fills in what its first touch withheld); a withdrawal begins a
         // new one, kept in memory.
-        visit = store.on ? session(ads, visit && visit.token) : anonymous();
+        visit = store.on ? session(visit && visit.token, ads) : anonymous();
         // An answer stores only a new token (main.ts): the one kept in memory until now is stored here.
         if (store.on && visit.token) save("dni:t", visit.token);
         visit.source.consent = { ...state };

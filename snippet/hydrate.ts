@@ -13,12 +13,12 @@
  * yet (the app's scripts have not all run) and it looks server-rendered by React (data-hydrate on
  * the script tag, Next.js' `#__next` root (pages router) or `self.__next_f` (app router)).
  */
-import { doc } from "./scan";
+import { doc, page } from "./scan";
 
 export const pending = (node: Node | null, hydrate: boolean): unknown => {
   // Truthy or falsy (the caller only tests it): no !! (bytes). The container's group: "C"; a fiber's:
   // none. exec() reads the keys as one string, joined by commas.
   for (let react: RegExpExecArray | null; node; node = node.parentNode) if ((react = /__react(C)|__reactF/.exec(Object.keys(node) as any))) return react[1];
   // `self.__next`: the element with id="__next", by the window's named access to ids (fewer bytes than getElementById).
-  return doc.readyState != "complete" && (hydrate || (self as any).__next_f || (self as any).__next);
+  return doc.readyState != "complete" && (hydrate || page.__next_f || page.__next);
 };

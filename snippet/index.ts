@@ -14,9 +14,8 @@ import { debug } from "./debug";
 import { sessionDomain } from "./domain";
 import { FULL } from "./flags";
 import { start, warn } from "./main";
-import { doc } from "./scan";
+import { doc, page } from "./scan";
 
-const page = self as any;
 try {
   if (!page.dni?.number) {
     // The stub function the page defined to queue calls (its `q`), if any.
@@ -25,7 +24,9 @@ try {
       settings = config(FULL && !(script && script.dataset.key) ? doc.querySelector("script[data-key]")! : script!),
       // data-consent, data-domain, data-debug, ?dni_debug=1 (short: fewer bytes; nothing else has them).
       wants = /nsen|doma|debu/.test(Object.keys(settings) + location.search);
-    if (!FULL && wants) import(settings.api + "/dni-full.js");
+    // One that fails to load (a Content-Security-Policy that allows dni.js alone, a blocker, the
+    // network) is warned: not an unhandled rejection in the page's console.
+    if (!FULL && wants) import(settings.api + "/dni-full.js").catch(warn);
     else {
       if (FULL) {
         debug.on = "debug" in settings || /[?&]dni_debug=1/.test(location.search);

@@ -4,7 +4,7 @@
  * the hidden elements, the retry — and whose locals the minifier shortens; split into modules, that
  * state would travel as properties, which it cannot shorten: bytes against the size budget.)
  */
-import type { AllocateRequest, AllocateResponse, PhoneParts, SwapDetail } from "../shared/protocol";
+import type { AllocateRequest, AllocateResponse, PhoneParts } from "../shared/protocol";
 import { load, save } from "./cache";
 import type { Config } from "./config";
 import { report, trace } from "./debug";
@@ -12,7 +12,7 @@ import { DEBUG, FULL } from "./flags";
 import { write } from "./format";
 import { pending } from "./hydrate";
 import { find, type Pair, phoneLike } from "./match";
-import { doc, LINK_NUMBER, walk } from "./scan";
+import { doc, LINK_NUMBER, page, walk } from "./scan";
 import { session, type Visit } from "./session";
 
 /** Defined (true) by scripts/build-snippet.mjs: the bundle leaves out what only tests use. */
@@ -63,15 +63,6 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     hidden: CSSStyleDeclaration[] = [],
     /** Destinations whose swap was told on this page view (a timer id: never 0). */
     seen: Record<string, number> = {},
-    /**
-     * Tells the first swap of each destination on this page view: a `dni:swap` event on document
-     * and a dataLayer push (GTM), after the writes (a listener then sees the page swapped).
-     */
-    announce = (destination: PhoneParts, detail: SwapDetail) =>
-      (seen[destination.e164] ||= setTimeout((page: any = self) => {
-        doc.dispatchEvent(new CustomEvent("dni:swap", { detail }));
-        (page.dataLayer ||= []).push({ event: "dni:swap", dni: detail });
-      })),
     cached: Cached | undefined = load("dni:a"),
     /** Takes an answer's destinations (with their numbers) and pattern as what to find. */
     learn = (answer: AllocateResponse) => {
@@ -105,12 +96,8 @@ export const start = (config: Config, visit: Visit = session()): Api => {
      * needs them all).
      */
     found = (texts: Text[], value: string, link?: Element) => {
-      let hit: unknown = 0,
-        swapped = 0,
-        wait: unknown = 0,
-        parts: string[],
-        label: string | null | undefined,
-        swap: (written: string, pair: Pair) => string;
+      // hit, swapped, wait: only their truthiness is read (undefined at first: no `= 0`, bytes).
+      let hit: unknown, swapped: unknown, wait: unknown, parts: string[], label: string | null | undefined, swap: (written: string, pair: Pair) => string;
       // The pattern is tried first: most texts with a digit hold no destination, and a test is
       // cheaper than a replace (profiled); swap is made only then.
       if (pattern.test(value))
@@ -127,7 +114,13 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           if (!(allocation && number) || written.replace(/\D/g, "").endsWith(number.nsn) || (wait ||= tries < 200 && pending(texts[0] || link!, hydrate)))
             return written;
           swapped = ++swaps;
-          announce(destination, detail!);
+          // The first swap of each destination on this page view is told: a `dni:swap` event on
+          // document and a dataLayer push (GTM), after the writes (a listener then sees the page
+          // swapped). (Written here, not as a function: fewer bytes.)
+          seen[destination.e164] ||= setTimeout(() => {
+            doc.dispatchEvent(new CustomEvent("dni:swap", { detail }));
+            (page.dataLayer ||= []).push({ event: "dni:swap", dni: detail });
+          });
           link?.setAttribute("href", link.getAttribute("href")!.replace(LINK_NUMBER, ":" + number.e164));
           return write(written, destination, number, mode);
         }),
@@ -236,8 +229,8 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     /** Settles once there is an allocation (or a failure): asks for one if none was asked. */
     ready = async () => allocation || request(),
     /** Click-to-reveal: the first click on a [data-dni-reveal] element allocates and swaps inside it. */
-    click = (event: Event, target: any = event.target) =>
-      (target = target.closest?.("[data-dni-reveal]")) &&
+    click = (event: Event, target?: any /* a local (fewer bytes than a let) */) =>
+      (target = (event.target as any).closest?.("[data-dni-reveal]")) &&
       (event.preventDefault(), target.removeAttribute("data-dni-reveal"), ready().then(() => scan([target])));
   /**
    * What to find: the destinations (of an answer or the cache) with their numbers, and their pattern
@@ -245,15 +238,16 @@ export const start = (config: Config, visit: Visit = session()): Api => {
    */
   let pairs: Pair[] = [],
     pattern = /(?!)/g,
-    /** The allocation in use; 1 after a failure (nothing written); 0 before. */
-    allocation: Cached | 0 | 1 = 0,
-    /** The request in flight (0: none; after a first view's failure allocation 1 keeps it from asking again). */
-    inFlight: Promise<void> | 0 = 0,
+    // allocation, inFlight, waiting: only their truthiness is read (undefined at first: no `= 0`, bytes).
+    /** The allocation in use; 1 after a failure (nothing written); none before. */
+    allocation: Cached | 1 | undefined,
+    /** The request in flight (0 or undefined: none; after a first view's failure allocation 1 keeps it from asking again). */
+    inFlight: Promise<void> | 0 | undefined,
     /** Anti-flicker (data-hide): on until the answer, or for at most a second. */
     hide: any = "hide" in config,
     renewal: any,
     /** The retry of what waits for hydration (hydrate.ts), and how many were made. */
-    waiting: any = 0,
+    waiting: any,
     tries = 0,
     /** Swaps written on this page view (each destination found and written, each link). */
     swaps = 0;
@@ -266,8 +260,8 @@ export const start = (config: Config, visit: Visit = session()): Api => {
   const element = Element.prototype,
     attach = element.attachShadow;
   let live = 1;
-  const wrapped = (element.attachShadow = function (this: Element, init: ShadowRootInit) {
-    const root = attach.call(this, init);
+  const wrapped = (element.attachShadow = function (this: Element, root: any /* the init, then the root: one name, fewer bytes */) {
+    root = attach.call(this, root);
     live && this.shadowRoot && watch(root);
     return root;
   });

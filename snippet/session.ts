@@ -43,17 +43,20 @@ export const touch = (ads = true, ga = true, gcl = false): SourceContext => {
   const source: SourceContext = {
     landing: FULL && !ads ? withhold(location.href) : location.href,
     referrer: doc.referrer,
-    // Every GA cookie as "name=value" (null: none): `_ga` and each stream's `_ga_<STREAM>`, whose
-    // session id the call's GA4 event joins. `\b`: not `__ga` or `x_ga`. The worker parses them
-    // (worker/domain/ga-cookies.ts); one expression, not cookie(): fewer bytes in dni.js.
-    gaClientId: FULL && !ga ? undefined : doc.cookie.match(/\b_ga(_\w+)?=[^;]+/g),
+    // Every GA cookie as "name=value" ([]: none): `_ga` and each stream's `_ga_<STREAM>`, whose
+    // session id the call's GA4 event joins. Each cookie by its name, from the start of a "; "
+    // part: not `__ga`, `x_ga` or `x-_ga`, nor `_ga=…` inside another cookie's value (`a=b|_ga=…`),
+    // which a `\b` before `_ga` let through: a page's own cookie could have given the worker
+    // another client id. The worker parses them (worker/domain/ga-cookies.ts); one expression,
+    // not cookie(): fewer bytes in dni.js.
+    gaClientId: FULL && !ga ? undefined : doc.cookie.split("; ").filter((c) => /^_ga(_\w+)?=./.test(c)),
   };
   if (FULL && gcl && (cookie("_gcl_aw") || cookie("_gcl_gb"))) source.clickIds = { gcl_aw: cookie("_gcl_aw"), gcl_gb: cookie("_gcl_gb") };
   return source;
 };
 
 /** This page view: the stored token (or the one given: consent.ts, the session this page view already had) and its touch. */
-export const session = (ads?: boolean, token: string | undefined = load("dni:t")): Visit => ({ token, source: touch(ads, true, FULL && ads) });
+export const session = (token: string | undefined = load("dni:t"), ads?: boolean): Visit => ({ token, source: touch(ads, true, FULL && ads) });
 
 /** A session never stored (data-consent, denied: consent.ts): no token, a touch without click ids or GA cookie. */
 export const anonymous = (): Visit => ({ source: touch(false, false) });

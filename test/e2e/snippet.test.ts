@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AllocateResponse, type PhoneParts, SESSION_ID_PATTERN } from "../../shared/protocol";
 import { adminCall, createAccountWithPool, DESKTOP_UA, freePort } from "./harness";
-import { answer, body, fetched, href, london, numberOf, ready, text, us, useSnippetBed, type View } from "./visit";
+import { answer, body, fetched, href, london, newView, numberOf, ready, text, us, useSnippetBed, type View } from "./visit";
 
 const range = (base: number, n: number) => Array.from({ length: n }, (_, i) => `+${base + i}`);
 /** Destinations: a US number, its vanity twin (1-800-FLOWERS), a London number. */
@@ -130,6 +130,12 @@ beforeAll(async () => {
       <div id="sp-blocks"><p>Fax: (800) 555-</p><p>0199</p></div>
       <p id="sp-br">(800) 555<br>-0199</p>
       <div id="sp-app"></div>`),
+    // data-debug: dni.js loads dni-full.js, which this page's Content-Security-Policy does not allow
+    // (a site that allows the one script it pasted).
+    "/csp": html(`<p id="a">Call (800) 555-0199</p>`, {
+      attrs: "data-debug",
+      head: `<meta http-equiv="Content-Security-Policy" content="script-src ${bed.worker.url}/dni.js">`,
+    }),
     "/down": html(`<p id="a">Call (800) 555-0199</p><a id="tel" href="tel:+18005550199">Call</a>`, { attrs: `data-api="http://127.0.0.1:${closedPort}"` }),
     "/reveal": html(`
       <p>Opening hours 9-5.</p>
@@ -270,7 +276,7 @@ describe("first view", () => {
       key: siteKey,
       pool: "web,uk",
       // The page has no GA cookie: null.
-      source: { landing: `${bed.site.url}/`, referrer: "", gaClientId: null },
+      source: { landing: `${bed.site.url}/`, referrer: "", gaClientId: [] },
     });
     const a = await answer(v);
     const sent = { session: a.session };
@@ -523,6 +529,45 @@ describe("the worker down or slow", () => {
     expect(await href(v, "#tel")).toBe("tel:+18005550199");
     expect(await text(v, "#uk-nat")).toBe("From the UK: 020 7946 0958");
     expect(await v.page.evaluate(() => (window as any).dni.number())).toBeNull();
+  });
+});
+
+describe("dni-full.js that cannot be loaded", () => {
+  /** What the page shows and did once the snippet gave up: its own number, no request, no window.dni. */
+  const gaveUp = async (v: View) => {
+    await expect.poll(() => v.warnings.filter((w) => w.startsWith("dni:"))).toEqual([expect.stringContaining("dynamically imported module")]);
+    expect(await text(v, "#a")).toMatch(/^Call \(800\) 555-0199/);
+    expect(await fetched(v)).toBe(0);
+    expect(await v.page.evaluate(() => typeof (window as any).dni)).toBe("undefined");
+    // No uncaught exception or unhandled rejection ("Uncaught (in promise)" is a page error too).
+    expect(v.pageErrors).toEqual([]);
+  };
+
+  it("a 404 (?dni_debug=1): the originals stay, one warning, no unhandled rejection", async () => {
+    const v = await bed.view();
+    let asked = 0;
+    await v.page.route("**/dni-full.js", (route) => {
+      asked++;
+      return route.fulfill({ status: 404, body: "not found" });
+    });
+    await v.page.goto(`${bed.site.url}/?dni_debug=1`);
+    await gaveUp(v);
+    expect(asked).toBe(1);
+  });
+
+  it("blocked by the page's Content-Security-Policy (data-debug): the originals stay, one warning, no unhandled rejection", async () => {
+    // Its own context: the browser's CSP report is a console error no script can suppress (the
+    // bed's check after each test would take it for one of the snippet's).
+    const ctx = await bed.chrome.newContext();
+    try {
+      const v = await newView(ctx);
+      await v.page.goto(`${bed.site.url}/csp`);
+      await gaveUp(v);
+      // Only the browser's report of the blocked script (its wording changes with the version).
+      expect(v.consoleErrors).toEqual([expect.stringMatching(/'[^']*\/dni-full\.js'.*Content Security Policy/)]);
+    } finally {
+      await ctx.close();
+    }
   });
 });
 

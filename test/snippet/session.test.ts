@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { save } from "../../snippet/cache";
 import { anonymous, session, withhold } from "../../snippet/session";
-import { page, reset } from "./helpers";
+import { alloc, answer, flush, page, reset, run, sent, stubFetch, US, US_T } from "./helpers";
 
 /** A page view at url from referrer. */
 const view = (url: string, referrer = "") => {
@@ -45,11 +45,11 @@ describe("session", () => {
     });
   });
 
-  it("a page without GA cookies sends null; anonymous (no analytics consent) none at all", () => {
+  it("a page without GA cookies sends []; anonymous (no analytics consent) none at all", () => {
     page("", "https://shop.example/");
     // biome-ignore lint/suspicious/noDocumentCookie: a cookie that is not GA's.
     document.cookie = "theme=dark";
-    expect(view("https://shop.example/").source.gaClientId).toBeNull();
+    expect(view("https://shop.example/").source.gaClientId).toEqual([]);
     // biome-ignore lint/suspicious/noDocumentCookie: GA's cookies, which anonymous() must not send.
     document.cookie = "_ga=GA1.1.123456789.1700000000";
     // biome-ignore lint/suspicious/noDocumentCookie: (as above)
@@ -57,6 +57,28 @@ describe("session", () => {
     const anon = anonymous();
     expect(anon.source.gaClientId).toBeUndefined();
     expect(JSON.stringify(anon)).not.toMatch(/123456789|1747132561/);
+  });
+
+  it("sends only the cookies named _ga and _ga_<STREAM>: not one whose name ends in _ga, nor _ga=… inside another cookie's value", async () => {
+    const f = stubFetch(answer([alloc("web", [US], US_T)]));
+    page(`<p>Call (800) 555-0199</p>`);
+    // A name that ends in "-_ga", and "_ga=…" / "_ga_<STREAM>=…" inside other cookies' values (a
+    // page's own state, a value another site's script set: never GA's), before and after the real ones.
+    for (const c of [
+      "x-_ga=GA1.1.1.1",
+      "a=b|_ga=GA1.1.2.2",
+      "_ga=GA1.1.3.3",
+      "state=x._ga_EVIL=GS2.1.s1111111111$o1",
+      "_ga_ABC123=GS2.1.s1747132561$o3$g1$t1747132655$j0$l0$h0",
+      "c=d,_ga=GA1.1.4.4",
+    ]) {
+      // biome-ignore lint/suspicious/noDocumentCookie: the page's cookies, as its scripts set them.
+      document.cookie = c;
+    }
+    run();
+    await flush();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(sent(f).source.gaClientId).toEqual(["_ga=GA1.1.3.3", "_ga_ABC123=GS2.1.s1747132561$o3$g1$t1747132655$j0$l0$h0"]);
   });
 
   it("sends the token the worker gave, whatever the URL (the worker decides about campaigns)", () => {

@@ -40,8 +40,8 @@ describe("first view", () => {
     expect(body).toEqual({
       key: KEY,
       pool: "web,uk",
-      // gaClientId null: the page has no GA cookie.
-      source: { landing: "https://shop.example/?utm_source=news", referrer: "https://news.example/", gaClientId: null },
+      // gaClientId []: the page has no GA cookie.
+      source: { landing: "https://shop.example/?utm_source=news", referrer: "https://news.example/", gaClientId: [] },
     });
     expect(text("#t")).toBe("Call us: (800) 555-0123");
     expect(text("#l")).toBe("800.555.0123");

@@ -34,7 +34,7 @@ export const SourceSchema = z
       .optional()
       .openapi({
         description:
-          "The visitor's GA cookies as the snippet sends them, each `name=value` (`_ga=GA1.1.123.456`, `_ga_<STREAM>=GS2.1.s<session id>$…`: the GA client id and, per GA4 stream, the GA session id a call's GA4 event carries); or the GA client id (`123.456`) or the raw `_ga` value (`GA1.1.123.456`) alone; null: none. A cookie that holds neither is dropped, not refused.",
+          "The visitor's GA cookies as the snippet sends them, each `name=value` (`_ga=GA1.1.123.456`, `_ga_<STREAM>=GS2.1.s<session id>$…`: the GA client id and, per GA4 stream, the GA session id a call's GA4 event carries); or the GA client id (`123.456`) or the raw `_ga` value (`GA1.1.123.456`) alone; `[]` or null: none. A cookie that holds neither is dropped, not refused.",
       }),
     consent: z
       .object({ adStorage: consentValue, adUserData: consentValue, adPersonalization: consentValue, analyticsStorage: consentValue })
