@@ -159,7 +159,8 @@ export class ConversionSettings {
       const timeZone = "timeZone" in p && p.timeZone !== undefined ? p.timeZone : (stored?.timeZone ?? null);
       // Only the Google Ads API takes local times (with the zone's offset); the Data Manager API takes UTC.
       if (platform === "google_ads" && api === "google_ads_api" && !timeZone) {
-        const message = "required with api google_ads_api (its conversion times are local times with the account's offset): the Google Ads account's IANA time zone, e.g. America/New_York";
+        const message =
+          "required with api google_ads_api (its conversion times are local times with the account's offset): the Google Ads account's IANA time zone, e.g. America/New_York";
         return fail(400, "invalid_request", `Invalid request — googleAds.timeZone: ${message}`, [{ path: "googleAds.timeZone", message }]);
       }
       const given = Object.fromEntries(SECRET_KEYS.filter((k) => p[k] !== undefined).map((k) => [k, p[k]!]));

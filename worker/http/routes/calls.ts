@@ -46,15 +46,10 @@ const CsvQuerySchema = CallFilterQuerySchema.extend({
     .max(100)
     .optional()
     .openapi({ description: "Conversion Name column (default: the Google Ads setting's conversionName)." }),
-  timeZone: z
-    .string()
-    .max(64)
-    .refine(isTimeZone, "an IANA time zone")
-    .optional()
-    .openapi({
-      description:
-        "IANA time zone of Conversion Time and of the Parameters:TimeZone row (default: the Google Ads setting's; without one, UTC: the row says +0000 and each time ends +00:00).",
-    }),
+  timeZone: z.string().max(64).refine(isTimeZone, "an IANA time zone").optional().openapi({
+    description:
+      "IANA time zone of Conversion Time and of the Parameters:TimeZone row (default: the Google Ads setting's; without one, UTC: the row says +0000 and each time ends +00:00).",
+  }),
 });
 
 function filterOf(q: z.infer<typeof CallFilterQuerySchema>): CallFilter {
