@@ -35,7 +35,8 @@ export interface GoogleAdsConfig {
   conversionActionId: string;
   conversionName: string | null;
   loginCustomerId: string | null;
-  timeZone: string;
+  /** IANA; needed by api google_ads_api only (null: none given, a data_manager setting). */
+  timeZone: string | null;
   enhancedConversions: boolean;
 }
 export interface MicrosoftAdsConfig {
@@ -151,8 +152,17 @@ export class ConversionSettings {
       }
       const current = await this.credentials(accountId, platform);
       const old = this.sql.exec<Row>("SELECT * FROM conversion_settings WHERE platform = ?", platform).toArray()[0];
+      const stored = old && platform === "google_ads" ? (JSON.parse(old.config) as Partial<GoogleAdsConfig>) : null;
       // Google: the API the patch names, else the stored setting's, else (a new setting) the Data Manager API.
-      const api: GoogleApi = ("api" in p && p.api) || (old && (JSON.parse(old.config) as Partial<GoogleAdsConfig>).api) || "data_manager";
+      const api: GoogleApi = ("api" in p && p.api) || stored?.api || "data_manager";
+      // Google: the zone the patch names (null: none), else the stored setting's.
+      const timeZone = "timeZone" in p && p.timeZone !== undefined ? p.timeZone : (stored?.timeZone ?? null);
+      // Only the Google Ads API takes local times (with the zone's offset); the Data Manager API takes UTC.
+      if (platform === "google_ads" && api === "google_ads_api" && !timeZone) {
+        const message =
+          "required with api google_ads_api (its conversion times are local times with the account's offset): the Google Ads account's IANA time zone, e.g. America/New_York";
+        return fail(400, "invalid_request", `Invalid request — googleAds.timeZone: ${message}`, [{ path: "googleAds.timeZone", message }]);
+      }
       const given = Object.fromEntries(SECRET_KEYS.filter((k) => p[k] !== undefined).map((k) => [k, p[k]!]));
       const creds = { clientSecret: null, ...current, ...given } as Partial<AdCredentials>;
       // The Data Manager API takes no developer token (one given is kept, for a switch back).
@@ -183,7 +193,7 @@ export class ConversionSettings {
               conversionActionId: q.conversionActionId,
               conversionName: q.conversionName ?? null,
               loginCustomerId: q.loginCustomerId ?? null,
-              timeZone: q.timeZone,
+              timeZone,
               enhancedConversions: q.enhancedConversions ?? false,
             }))(p as NonNullable<ConversionsPatch["googleAds"]>)
           : ((q) => ({

@@ -51,18 +51,27 @@ export const CSV_COLUMNS = [
   ...GOOGLE_IMPORT_COLUMNS,
 ] as const;
 
-/** How the Google import columns are filled: the account's rules, the action's name, its time zone. */
+/**
+ * How the Google import columns are filled: the account's rules, the action's name, its time zone
+ * (null: none given, so UTC).
+ */
 export interface ImportSetup {
   rules: ConversionRules;
   conversionName: string;
-  timeZone: string;
+  timeZone: string | null;
 }
+
+/**
+ * The template's `Parameters:TimeZone=` value: the zone's IANA id, or without one `+0000` (Google's
+ * GMT-offset form) — the Conversion Time cells then carry +00:00, and Google reads their own offset first.
+ */
+export const importTimeZone = (setup: ImportSetup) => setup.timeZone ?? "+0000";
 
 /** The Google import cells of a call: empty unless it qualifies (answered, long enough, consent) and has a gclid. */
 export function googleImportCells(call: Call, setup: ImportSetup): (string | number | null)[] {
   const q = qualify(call, "google_ads", setup.rules, false);
   if (!q.ok || q.upload.clickIdType !== "gclid") return [null, null, null, null, null];
-  return [q.upload.clickId, setup.conversionName, googleDateTime(q.upload.at, setup.timeZone), q.upload.value, q.upload.currency];
+  return [q.upload.clickId, setup.conversionName, googleDateTime(q.upload.at, setup.timeZone ?? "UTC"), q.upload.value, q.upload.currency];
 }
 
 /** The visit's GA session id per GA4 stream, as one cell, by stream: "ABC123=1747132561 DEF456=1747132000". */

@@ -142,12 +142,15 @@ export const utcSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000)
 
 const CONSENT = { granted: "GRANTED", denied: "DENIED" } as const;
 
-/** One Google Ads ClickConversion (REST JSON). */
-export async function googleClickConversion(u: AdUpload, cfg: { customerId: string; conversionActionId: string; timeZone: string }) {
+/**
+ * One Google Ads ClickConversion (REST JSON). Its time is local to the account's zone, which a
+ * google_ads_api setting always has (PATCH refuses one without); UTC stands in should it lack one.
+ */
+export async function googleClickConversion(u: AdUpload, cfg: { customerId: string; conversionActionId: string; timeZone: string | null }) {
   return {
     [u.clickIdType]: u.clickId,
     conversionAction: `customers/${cfg.customerId}/conversionActions/${cfg.conversionActionId}`,
-    conversionDateTime: googleDateTime(u.at, cfg.timeZone),
+    conversionDateTime: googleDateTime(u.at, cfg.timeZone ?? "UTC"),
     ...(u.value !== null ? { conversionValue: u.value } : {}),
     ...(u.value !== null && u.currency ? { currencyCode: u.currency } : {}),
     orderId: u.orderId,

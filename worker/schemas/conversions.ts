@@ -31,11 +31,11 @@ const secret = (description: string) =>
     .regex(/^[\x21-\x7e]{8,512}$/, "8-512 printable characters")
     .openapi({ description });
 
-const TimeZone = z
-  .string()
-  .max(64)
-  .refine(isTimeZone, "an IANA time zone, e.g. America/New_York")
-  .openapi({ description: "The Google Ads account's time zone (conversion times are sent with its offset).", example: "America/New_York" });
+const TimeZone = z.string().max(64).refine(isTimeZone, "an IANA time zone, e.g. America/New_York").nullable().optional().openapi({
+  description:
+    "The Google Ads account's time zone (IANA). Required with api google_ads_api, whose conversion times are sent as local times with its offset; optional with data_manager, which takes times in UTC. Also the default zone of the import CSV (GET /v1/calls.csv, else UTC). Omitted: the stored setting's; null: none (data_manager only).",
+  example: "America/New_York",
+});
 
 const Currency = z
   .string()
@@ -138,7 +138,7 @@ export const ConversionsSchema = z
         conversionActionId: z.string(),
         conversionName: z.string().nullable(),
         loginCustomerId: z.string().nullable(),
-        timeZone: z.string(),
+        timeZone: z.string().nullable().openapi({ description: "The Google Ads account's time zone; null: none given (api data_manager only)." }),
         enhancedConversions: z.boolean(),
         credentials: hints,
         auth: AuthState,

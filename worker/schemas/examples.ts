@@ -46,7 +46,6 @@ export const REQUEST_EXAMPLES: Record<string, unknown> = {
       customerId: "123-456-7890",
       conversionActionId: "987654321",
       conversionName: "Phone call (edge-dni)",
-      timeZone: "America/New_York",
       clientId: "1234567890-abc.apps.googleusercontent.com",
       clientSecret: "GOCSPX-0123456789abcdef",
       refreshToken: "1//0g-refresh-token-0123456789",

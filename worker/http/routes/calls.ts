@@ -2,7 +2,7 @@
 
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { CSV_COLUMNS, csvLine, GOOGLE_IMPORT_COLUMNS, googleImportCells, type ImportSetup } from "../../domain/call-csv";
+import { CSV_COLUMNS, csvLine, GOOGLE_IMPORT_COLUMNS, googleImportCells, type ImportSetup, importTimeZone } from "../../domain/call-csv";
 import { isTimeZone } from "../../domain/schedule";
 import { type CsvDelimiter, csvRow } from "../../platform/csv";
 import { unwrap } from "../../platform/result";
@@ -46,12 +46,10 @@ const CsvQuerySchema = CallFilterQuerySchema.extend({
     .max(100)
     .optional()
     .openapi({ description: "Conversion Name column (default: the Google Ads setting's conversionName)." }),
-  timeZone: z
-    .string()
-    .max(64)
-    .refine(isTimeZone, "an IANA time zone")
-    .optional()
-    .openapi({ description: "Time zone of Conversion Time (default: the Google Ads setting's, else UTC)." }),
+  timeZone: z.string().max(64).refine(isTimeZone, "an IANA time zone").optional().openapi({
+    description:
+      "IANA time zone of Conversion Time and of the Parameters:TimeZone row (default: the Google Ads setting's; without one, UTC: the row says +0000 and each time ends +00:00).",
+  }),
 });
 
 function filterOf(q: z.infer<typeof CallFilterQuerySchema>): CallFilter {
@@ -151,7 +149,7 @@ function csvStream(
       if (!started) {
         started = true;
         const head =
-          format === "calls" ? csvRow(CSV_COLUMNS, delimiter) : `${csvRow([`Parameters:TimeZone=${setup.timeZone}`])}${csvRow(GOOGLE_IMPORT_COLUMNS)}`;
+          format === "calls" ? csvRow(CSV_COLUMNS, delimiter) : `${csvRow([`Parameters:TimeZone=${importTimeZone(setup)}`])}${csvRow(GOOGLE_IMPORT_COLUMNS)}`;
         controller.enqueue(enc.encode(head));
         return;
       }
@@ -180,7 +178,7 @@ app.openapi(
     const setup: ImportSetup = {
       rules: settings.rules,
       conversionName: q.conversionName ?? settings.googleAds?.conversionName ?? "",
-      timeZone: q.timeZone ?? settings.googleAds?.timeZone ?? "UTC",
+      timeZone: q.timeZone ?? settings.googleAds?.timeZone ?? null,
     };
     const format = q.format ?? "calls";
     const delimiter: CsvDelimiter = format === "calls" && q.delimiter === "semicolon" ? ";" : ",";
