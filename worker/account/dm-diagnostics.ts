@@ -56,8 +56,8 @@ type CheckRow = {
 export class DmChecks {
   constructor(private readonly sql: SqlStorage) {}
 
-  /** A request Google took: ask about it in 30 minutes. */
-  add(requestId: string, uploads: readonly CheckedUpload[], now: number): void {
+  /** A request Google took: ask about it in 30 minutes (null: a call of it erased meanwhile). */
+  add(requestId: string, uploads: readonly (CheckedUpload | null)[], now: number): void {
     this.sql.exec(
       "INSERT OR IGNORE INTO dm_checks (request_id, uploads, created_at, next_check_at) VALUES (?, ?, ?, ?)",
       requestId,
