@@ -4,13 +4,13 @@
  * after the upload and backs off while Google is processing; a refusal is recorded on the calls and
  * alerted. Google mocked at the network edge (data-manager-fake.ts: answers checked against its protos).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { CHECK_DELAYS_MS } from "../../worker/account/dm-diagnostics";
 import { ALERT_HOOK, mockPlatforms, platformViolations } from "./ad-platforms";
 import { at, callWorld, storage, T0 } from "./calls-helpers";
 import { adCall, alarm, conversionOf, conversions, DM_SETTINGS } from "./conversions-helpers";
-import { dmStatus } from "./data-manager-fake";
+import { dmStatus, INGEST_PATH } from "./data-manager-fake";
 import { api, useTestClock } from "./helpers";
 
 useTestClock(T0, { silence: ["warn", "error"] });
@@ -166,6 +166,39 @@ describe("Google's Data Manager API diagnostics, asked after the upload", () => 
     expect(ads.dataManagerChecks()).toHaveLength(1);
     expect(await conversionOf(acct, kept)).toMatchObject({ status: "failed", requestId: "dm-req-1" });
     expect((await api("GET", `/v1/calls/${gone}`, { key: acct.adminKey })).status).toBe(404);
+  });
+
+  it("a call erased while its upload is on its way to Google is not kept for the diagnostics: the request's other call still is", async () => {
+    const { acct, voice, ads } = await world(2);
+    const [gone, kept] = [await adCall(acct, voice, { gclid: "gclid-diag-racing" }), await adCall(acct, voice, { gclid: "gclid-diag-stays" })];
+    // Hold events:ingest: the alarm awaits Google's answer, and the erasure comes in meanwhile.
+    const fetchMock = vi.mocked(globalThis.fetch);
+    const inner = fetchMock.getMockImplementation()!;
+    let release = () => {};
+    let sent = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const onTheWay = new Promise<void>((r) => (sent = r));
+    fetchMock.mockImplementation(async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (url.endsWith(INGEST_PATH)) {
+        sent();
+        await held;
+      }
+      return inner(input, init);
+    });
+    at(UPLOADED);
+    const run = alarm(acct);
+    await onTheWay;
+    expect((await api("DELETE", `/v1/calls/${gone}`, { key: acct.adminKey })).status).toBe(204);
+    release();
+    await run;
+    expect(ads.dataManagerUploads()).toHaveLength(1);
+    expect(await storage(acct)).not.toContain(gone);
+    ads.dm.diagnostics.set("dm-req-1", [dmStatus("FAILED", 2, { PROCESSING_ERROR_REASON_EVENT_TOO_OLD: 2 })]);
+    at(UPLOADED + CHECK_DELAYS_MS[0]!);
+    await alarm(acct);
+    expect(ads.dataManagerChecks()).toHaveLength(1);
+    expect(await conversionOf(acct, kept)).toMatchObject({ status: "failed", requestId: "dm-req-1" });
   });
 
   it("a request whose every call was erased is not asked about", async () => {

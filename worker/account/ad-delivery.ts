@@ -129,16 +129,17 @@ async function deliverPlatform(
     return;
   }
   // Google checks what its Data Manager API took afterwards: each request id is asked about later.
-  const taken = new Map<string, CheckedUpload[]>();
+  // A call erased while the upload was on its way (its outbox row is gone) is not kept for that:
+  // its entry is null, as DmChecks.forget leaves it, so the request's count stays Google's.
+  const taken = new Map<string, (CheckedUpload | null)[]>();
   result.rows.forEach((r, i) => {
     if (r.verdict !== "uploaded" || !r.requestId) return;
     const u = uploads[i]!;
-    taken.set(r.requestId, [
-      ...(taken.get(r.requestId) ?? []),
-      { row: rows[i]!.id, callId: rows[i]!.call_id, at: u.at, orderId: u.orderId, clickIdType: u.clickIdType },
-    ]);
+    const row = rows[i]!;
+    const entry = outbox.get(row.id) ? { row: row.id, callId: row.call_id, at: u.at, orderId: u.orderId, clickIdType: u.clickIdType } : null;
+    taken.set(r.requestId, [...(taken.get(r.requestId) ?? []), entry]);
   });
-  for (const [requestId, carried] of taken) deps.checks?.add(requestId, carried, at);
+  for (const [requestId, carried] of taken) if (carried.some((c) => c !== null)) deps.checks?.add(requestId, carried, at);
   result.rows.forEach((r, i) => {
     const row = rows[i]!;
     if (r.verdict === "uploaded") {

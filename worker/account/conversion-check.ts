@@ -43,7 +43,7 @@ export const CHECK_PHONE = "+12025550123";
  * in the alphabet Google's click ids use (URL-safe base64). Its order id is the `dni-` form of a
  * call id no call has.
  */
-export function checkUpload(rules: ConversionRules, enhanced: boolean, now: number): AdUpload {
+function checkUpload(rules: ConversionRules, enhanced: boolean, now: number): AdUpload {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
   const random = btoa(String.fromCharCode(...bytes))
     .replace(/\+/g, "-")

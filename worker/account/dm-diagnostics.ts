@@ -31,7 +31,7 @@ export const DM_CHECKS_MIGRATION = `
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
-/** The first check 30 minutes after the request (the guide), then the waits between checks; 66 h in all. */
+/** The first check 30 minutes after the request (the guide), then the waits between checks; 64 h in all. */
 export const CHECK_DELAYS_MS = [30 * MIN, 30 * MIN, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR, 12 * HOUR, 12 * HOUR, 12 * HOUR, 12 * HOUR];
 /** Checks asked per alarm run (each a GET); the others wait for the next run. */
 const PER_RUN = 5;
@@ -56,8 +56,8 @@ type CheckRow = {
 export class DmChecks {
   constructor(private readonly sql: SqlStorage) {}
 
-  /** A request Google took: ask about it in 30 minutes. */
-  add(requestId: string, uploads: readonly CheckedUpload[], now: number): void {
+  /** A request Google took: ask about it in 30 minutes (null: a call of it erased meanwhile). */
+  add(requestId: string, uploads: readonly (CheckedUpload | null)[], now: number): void {
     this.sql.exec(
       "INSERT OR IGNORE INTO dm_checks (request_id, uploads, created_at, next_check_at) VALUES (?, ?, ?, ?)",
       requestId,

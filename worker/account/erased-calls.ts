@@ -71,7 +71,7 @@ export const erasedKey = (id: string): Promise<string> => sha256Hex(id);
  * a whisper or press 1 on the agent's leg, or a simultaneous ring's agent legs (the reference
  * provider's conference). A single plain forward, a message or a voicemail has nothing.
  */
-export const routeGoesOn = (plan: CallPlan): boolean =>
+const routeGoesOn = (plan: CallPlan): boolean =>
   plan.steps.length > 1 || plan.steps.some((s) => s.kind === "dial" && (s.whisper || s.confirm || s.to.length > 1));
 
 export class ErasedCalls {

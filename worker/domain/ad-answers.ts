@@ -56,7 +56,7 @@ const GOOGLE_RETRY = new Set([
  * and the rows wait for a developer token Google still takes.
  */
 export const NOT_ALLOWLISTED = "notAllowlistedError.";
-export const NOT_ALLOWLISTED_HINT =
+const NOT_ALLOWLISTED_HINT =
   'Google takes no offline conversions from this developer token through the Google Ads API (only through its Data Manager API: set googleAds.api to "data_manager"); a developer token that was already uploading them still works.';
 
 /** What to do with a row Google refused, by its error code (`errorCode: { <kind>: <CODE> }`). */
@@ -75,7 +75,7 @@ export function failureErrors(status: { details?: unknown } | null | undefined):
 }
 
 /** A refused request in Google's words: `HTTP 400 INVALID_ARGUMENT: requestError.X: message; …`. */
-export function googleRefusal(status: number | null, json: unknown, errors: GoogleError[]): string {
+function googleRefusal(status: number | null, json: unknown, errors: GoogleError[]): string {
   const e = (json as { error?: { status?: unknown; message?: unknown } } | null)?.error;
   const head = [status === null ? "no answer" : `HTTP ${status}`, typeof e?.status === "string" ? e.status : ""].filter(Boolean).join(" ");
   const parts = errors.length

@@ -10,7 +10,7 @@
  */
 import { type Answer, all, clip, type RowResult, transient } from "./ad-answers";
 
-export interface Violation {
+interface Violation {
   field?: unknown;
   description?: unknown;
   reason?: unknown;
@@ -77,7 +77,7 @@ export function detailsOf(json: unknown): { status: string; message: string; rea
   return { status: str(e?.status), message: str(e?.message), reasons, violations, requestId };
 }
 
-export const violationText = (v: Violation) => [str(v.reason), str(v.description)].filter(Boolean).join(": ") + (str(v.field) ? ` (${str(v.field)})` : "");
+const violationText = (v: Violation) => [str(v.reason), str(v.description)].filter(Boolean).join(": ") + (str(v.field) ? ` (${str(v.field)})` : "");
 
 /**
  * events:ingest's answer for `n` events. 200: all taken (with the request id). 401: refresh the

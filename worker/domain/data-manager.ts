@@ -27,7 +27,7 @@ const CONSENT = { granted: "CONSENT_GRANTED", denied: "CONSENT_DENIED" } as cons
  * action no guide says. Should Google answer EVENT_SOURCE_AND_DESTINATION_MISMATCH, the platform stops
  * (data-manager-answers.ts) and the events are built here afresh when it resumes.
  */
-export async function dataManagerEvent(u: AdUpload) {
+async function dataManagerEvent(u: AdUpload) {
   const consent = {
     ...(u.adUserData ? { adUserData: CONSENT[u.adUserData] } : {}),
     ...(u.adPersonalization ? { adPersonalization: CONSENT[u.adPersonalization] } : {}),
