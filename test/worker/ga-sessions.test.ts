@@ -225,9 +225,9 @@ describe("GA cookies of a shape we do not take", () => {
     const stored = async () => [await dump(accountStub(acct.accountId)), await dump(directoryStub()), await dump(poolStub(acct.accountId, "web"))].join("\n");
     const before = await stored();
     for (const gaClientId of [
-      Array.from({ length: 11 }, (_, i) => `_ga_S${i}=GS2.1.s1747132561`),
-      [GA, `_ga_TEST1234=GS2.1.s1747132561$${"x".repeat(200)}`],
-      `GA1.1.${"4".repeat(200)}`,
+      Array.from({ length: 181 }, (_, i) => `_ga_S${i}=GS2.1.s1747132561`),
+      [GA, `_ga_TEST1234=GS2.1.s1747132561$${"x".repeat(4096)}`],
+      `GA1.1.${"4".repeat(4096)}`,
       [GA, 42],
       42,
       { _ga: "GA1.1.42.1700000000" },
@@ -239,5 +239,27 @@ describe("GA cookies of a shape we do not take", () => {
       expect(r.json.error.details[0].path).toMatch(/^source\.gaClientId/);
     }
     expect(await stored()).toBe(before);
+  });
+});
+
+describe("many or long GA cookies, as a page may have", () => {
+  it("still get the visitor a number: the client id and the first five streams are read, the rest dropped", async () => {
+    const { acct, voice } = await world();
+    const many = Array.from({ length: 12 }, (_, i) => `_ga_S${i}=GS2.1.s17471325${10 + i}$o1$g0$t1747132655`);
+    const long = `_ga_LONG=GS2.1.s1747132561$o3$g1$t1747132655$j0$l0$h0$d${"x".repeat(300)}`;
+    const { call, event } = await visitAndCall(acct, voice, [{ gaClientId: [...many, long, GA, GS2], consent: GRANTED }]);
+    expect(call.attributed).toBe(true);
+    expect(call.source.gaClientId).toBe("42.1700000000");
+    // Five streams at most, the first five sent; this account's stream (TEST1234) came after them.
+    expect(Object.keys(call.source.gaSessionIds ?? {})).toEqual(["S0", "S1", "S2", "S3", "S4"]);
+    expect(event.client_id).toBe("42.1700000000");
+  });
+
+  it("a long cookie of this account's stream is read like a short one", async () => {
+    const { acct, voice } = await world();
+    const long = `_ga_TEST1234=GS2.1.s1747132561$o3$g1$t1747132655$j0$l0$h0$d${"x".repeat(300)}`;
+    const { call, event } = await visitAndCall(acct, voice, [{ gaClientId: [GA, long], consent: GRANTED }]);
+    expect(call.source.gaSessionIds).toEqual({ TEST1234: "1747132561" });
+    expect(event.events[0].params.session_id).toBe("1747132561");
   });
 });

@@ -11,9 +11,13 @@ const short = z.string().max(1000);
  */
 const url = z.string();
 const consentValue = z.enum(["granted", "denied"]);
-/** The GA cookies a touch may send (`_ga` and a few streams' `_ga_<STREAM>`), and each one's longest. */
-const GA_COOKIES_MAX = 10;
-const GA_COOKIE_MAX = 200;
+/**
+ * How many GA cookies a touch may send, and each one's longest: what a browser can hold (about 180
+ * cookies a site, 4 KiB a cookie), so no page's cookies cost its visitor a number. The worker reads
+ * `_ga` and a few streams' `_ga_<STREAM>` of them and drops the rest (domain/ga-cookies.ts).
+ */
+const GA_COOKIES_MAX = 180;
+const GA_COOKIE_MAX = 4096;
 /** A session token's longest (worker/domain/session.ts makes them from values cut to size). */
 const TOKEN_MAX = 16_384;
 
@@ -34,7 +38,7 @@ export const SourceSchema = z
       .optional()
       .openapi({
         description:
-          "The visitor's GA cookies as the snippet sends them, each `name=value` (`_ga=GA1.1.123.456`, `_ga_<STREAM>=GS2.1.s<session id>$…`: the GA client id and, per GA4 stream, the GA session id a call's GA4 event carries); or the GA client id (`123.456`) or the raw `_ga` value (`GA1.1.123.456`) alone; `[]` or null: none. A cookie that holds neither is dropped, not refused.",
+          "The visitor's GA cookies as the snippet sends them, each `name=value` (`_ga=GA1.1.123.456`, `_ga_<STREAM>=GS2.1.s<session id>$…`: the GA client id and, per GA4 stream, the GA session id a call's GA4 event carries); or the GA client id (`123.456`) or the raw `_ga` value (`GA1.1.123.456`) alone; `[]` or null: none. A cookie that holds neither, and the streams past the first five, are dropped, not refused.",
       }),
     consent: z
       .object({ adStorage: consentValue, adUserData: consentValue, adPersonalization: consentValue, analyticsStorage: consentValue })
