@@ -213,4 +213,18 @@ describe("Google's Data Manager API diagnostics, asked after the upload", () => 
     }
     expect(ads.dataManagerChecks()).toHaveLength(0);
   });
+
+  it("FAILED with no reason counted: every call of the request is still failed, and alerted", async () => {
+    const { acct, voice, ads } = await world(1);
+    const id = await adCall(acct, voice, { gclid: "gclid-diag-no-reason" });
+    at(UPLOADED);
+    await alarm(acct);
+    ads.dm.diagnostics.set("dm-req-1", [dmStatus("FAILED", 1)]);
+    at(UPLOADED + CHECK_DELAYS_MS[0]!);
+    await alarm(acct);
+    const reason = "Google took the upload, then refused it (diagnostics of request dm-req-1): NO_REASON_GIVEN (1)";
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "failed", reason });
+    expect(await deliveryOf(acct, id)).toMatchObject({ status: "dead", lastError: reason });
+    expect(ads.alerts()).toHaveLength(1);
+  });
 });

@@ -166,10 +166,12 @@ export async function checkDataManager(deps: DiagnosticsDeps, ads: AdsContext, n
       console.warn(`conversions: Google has no diagnostics for request ${c.request_id}`, answer.error);
       continue;
     }
-    if (!answer.refused.length) continue;
     // null: a call erased since (its entry kept, for Google's counts are of the request's events).
     const uploads = JSON.parse(c.uploads) as (CheckedUpload | null)[];
     const n = uploads.length;
+    // FAILED without a reason counted is still every event refused: said as such, not taken for a success.
+    if (answer.failed && !answer.duplicates && !answer.refused.length) answer.refused.push({ reason: "NO_REASON_GIVEN", count: n });
+    if (!answer.refused.length) continue;
     const refusedCount = answer.refused.reduce((s, r) => s + r.count, 0);
     const all = (answer.failed && !answer.duplicates) || refusedCount >= n;
     const at = Date.now();
