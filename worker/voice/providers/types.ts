@@ -102,8 +102,11 @@ export interface AgentReport {
 }
 
 /**
- * `url` with our `heard` query parameter, verified with the request that brings it back (Twilio and
- * SignalWire sign the URL they request; Telnyx signs the body, and a signature is accepted once).
+ * `url` with our `heard` query parameter, verified with the request that brings it back where the
+ * provider signs the URL it requests (Twilio, SignalWire). Telnyx signs the timestamp and body only,
+ * so within its 5-minute window the same signed body could come again with another URL: a bridge or
+ * keypress sent again is answered as the first was (voice-callback.ts) but counts only once, so only
+ * whoever sends it first (Telnyx, over TLS) sets the pick-up time.
  */
 export function withHeard(url: string, heard: number): string {
   const u = new URL(url);
