@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { searchPlan, WAIT_MS } from "../../worker/account/order-runner";
 import { telnyxSearchParams } from "../../worker/numbers/telnyx";
 import { type Seen, T0 } from "./calls-helpers";
-import { accountStub, allocate, api, type Created, createAccount, dump, sessionId, useTestClock } from "./helpers";
+import { accountStub, allocate, api, type Created, createAccount, dump, freshNumbers, sessionId, useTestClock } from "./helpers";
 import { FakeTelnyx, FakeTwilio, type Stock, stock, TELNYX_APP, TELNYX_NOT_AVAILABLE, TWILIO_TOKEN } from "./numbers-fakes";
 import { edge, getOrder, getPool, order, poolBody, work, world } from "./numbers-helpers";
 
@@ -578,6 +578,24 @@ describe("refused number requests buy nothing and store nothing", () => {
     const r = await api("POST", "/v1/pools", { key: acct.adminKey, body: poolBody(request) });
     expect([r.status, r.json.error.code]).toEqual([status, code]);
     expect(await dump(accountStub(acct.accountId))).toBe(before);
+    await work(acct);
+    expect(net.seen).toHaveLength(0);
+  });
+
+  it.each([
+    ["a number to add that is none", { add: ["toString"] }, 400, "invalid_number"],
+    ["a number to remove that the pool does not have", { remove: ["+14155550999"] }, 404, "number_not_in_pool"],
+  ])("an order with %s queues no order (POST /v1/pools/{id}/numbers)", async (_label, change, status, code) => {
+    const acct = await world("twilio");
+    const net = edge(new FakeTwilio(stock("510", 2)));
+    expect((await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...poolBody({}), order: undefined, trackingNumbers: freshNumbers(1) } })).status).toBe(
+      201,
+    );
+    const before = await dump(accountStub(acct.accountId));
+    const r = await api("POST", "/v1/pools/ads/numbers", { key: acct.adminKey, body: { ...change, order: { country: "US", areaCode: "510", quantity: 1 } } });
+    expect([r.status, r.json.error.code]).toEqual([status, code]);
+    expect(await dump(accountStub(acct.accountId))).toBe(before);
+    expect((await api("GET", "/v1/orders", { key: acct.adminKey })).json.orders).toEqual([]);
     await work(acct);
     expect(net.seen).toHaveLength(0);
   });

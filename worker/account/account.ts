@@ -350,27 +350,36 @@ export class AccountObject extends DurableObject<Env> {
 
   changeNumbers(id: string, change: NumbersChange, now: number): Promise<Result<Pool>> {
     return this.serial(async () => {
-      const row = this.row();
-      if (!row) return accountNotFound();
-      const current = this.registry.view(id, row.default_pool);
-      if (!current) return poolNotFound(id);
-      const country = current.country ?? undefined;
-      const add = normalizeList(change.add ?? [], country, "add");
-      if (!add.ok) return add;
-      const remove = normalizeList(change.remove ?? [], country, "remove");
-      if (!remove.ok) return remove;
-      const had = new Set(current.trackingNumbers);
-      const missing = remove.value.filter((n) => !had.has(n));
-      if (missing.length) return fail(404, "number_not_in_pool", "Some numbers to remove are not in this pool", { numbers: missing });
-      const drop = new Set(remove.value);
-      const next = [...current.trackingNumbers.filter((n) => !drop.has(n)), ...add.value.filter((n) => !had.has(n))];
-      const overflowNumber = current.overflowNumber && drop.has(current.overflowNumber) ? null : current.overflowNumber;
-      // A removed number's own provider goes with it.
-      const numberProviders = Object.fromEntries(Object.entries(current.numberProviders).filter(([n]) => !drop.has(n)));
-      const built = buildPool({ ...current, trackingNumbers: next, overflowNumber, numberProviders }, current, now);
-      if (!built.ok) return built;
-      return this.commitPool(built.value, current, undefined);
+      const planned = this.planNumbers(id, change, now);
+      return planned.ok ? this.commitPool(planned.value.built, planned.value.current, undefined) : planned;
     });
+  }
+
+  /**
+   * The pool a change of its numbers makes, or why it is refused (the numbers malformed, one to
+   * remove not there, the pool invalid): nothing is stored. Checked before an order is queued with
+   * the change, so a refused change leaves no order behind.
+   */
+  private planNumbers(id: string, change: NumbersChange, now: number): Result<{ built: Pool; current: Pool }> {
+    const row = this.row();
+    if (!row) return accountNotFound();
+    const current = this.registry.view(id, row.default_pool);
+    if (!current) return poolNotFound(id);
+    const country = current.country ?? undefined;
+    const add = normalizeList(change.add ?? [], country, "add");
+    if (!add.ok) return add;
+    const remove = normalizeList(change.remove ?? [], country, "remove");
+    if (!remove.ok) return remove;
+    const had = new Set(current.trackingNumbers);
+    const missing = remove.value.filter((n) => !had.has(n));
+    if (missing.length) return fail(404, "number_not_in_pool", "Some numbers to remove are not in this pool", { numbers: missing });
+    const drop = new Set(remove.value);
+    const next = [...current.trackingNumbers.filter((n) => !drop.has(n)), ...add.value.filter((n) => !had.has(n))];
+    const overflowNumber = current.overflowNumber && drop.has(current.overflowNumber) ? null : current.overflowNumber;
+    // A removed number's own provider goes with it.
+    const numberProviders = Object.fromEntries(Object.entries(current.numberProviders).filter(([n]) => !drop.has(n)));
+    const built = buildPool({ ...current, trackingNumbers: next, overflowNumber, numberProviders }, current, now);
+    return built.ok ? ok({ built: built.value, current }) : built;
   }
 
   /** Delete a pool: its numbers keep routing calls to it for lease + grace, then are free to reuse. */
@@ -736,7 +745,8 @@ export class AccountObject extends DurableObject<Env> {
 
   /**
    * Queue an order of numbers into a pool: the alarm works on it; the answer is at once. With the
-   * API client's Idempotency-Key, a retry gets the order the first made (`replayed`).
+   * API client's Idempotency-Key, a retry gets the order the first made (`replayed`). `change`: the
+   * numbers the same request adds or removes, checked first (a refused change queues no order).
    */
   orderNumbers(
     poolId: string,
@@ -744,12 +754,15 @@ export class AccountObject extends DurableObject<Env> {
     origin: string,
     now: number,
     key: string | null = null,
+    change: NumbersChange | null = null,
   ): Promise<Result<{ order: Order; replayed: boolean }>> {
     return this.serial(async () => {
       const row = this.row();
       if (!row) return accountNotFound();
       const pool = this.registry.get(poolId);
-      return pool ? this.numbers.orderOnce(row, pool, request, origin, now, key) : poolNotFound(poolId);
+      if (!pool) return poolNotFound(poolId);
+      const check = change ? () => this.planNumbers(poolId, change, now) : null;
+      return this.numbers.orderOnce(row, pool, request, origin, now, key, check);
     });
   }
 

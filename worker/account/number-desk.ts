@@ -85,6 +85,7 @@ export class NumberDesk {
     origin: string,
     now: number,
     key: string | null,
+    check: (() => Result<unknown>) | null = null,
   ): Promise<Result<{ order: Order; replayed: boolean }>> {
     const made = key === null ? null : this.orders.byIdempotencyKey(key);
     if (made) {
@@ -92,6 +93,9 @@ export class NumberDesk {
         ? ok({ order: this.orders.view(made), replayed: true })
         : fail(409, "idempotency_key_reused", `Idempotency-Key ${key} was used for another request (order ${made.id} of pool ${made.pool_id})`);
     }
+    // What else the request asks (a retry's was done with its first try): refused, no order is queued.
+    const checked = check?.();
+    if (checked && !checked.ok) return checked;
     const order = await this.order(row, pool, request, origin, now, key);
     return order.ok ? ok({ order: order.value, replayed: false }) : order;
   }
