@@ -40,6 +40,12 @@ import { credentialsOf, inboundFields, type Keys, makeKeys, NATIVE, type Native,
 
 /** Requests per operation: 14 × 71 operations took 17–31 s on the two-core machine (2026-12-06), under the 40 s budget. */
 const RUNS = 14;
+/**
+ * A fixed seed: CI checks the inputs checked here, so a run cannot fail on a draw nobody saw. To
+ * explore, change it (fast-check prints the seed and path of any failure to replay it).
+ */
+const SEED = 20261206;
+const seedOf = (label: string) => [...label].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, SEED);
 
 /** Operations deliberately not fuzzed here, each with the reason (none yet). */
 const EXCLUDED: Record<string, string> = {};
@@ -657,7 +663,8 @@ describe("fuzz: every operation of the OpenAPI document", () => {
             snapshot = await w.state();
           }
         }),
-        { numRuns: RUNS },
+        // Each operation its own seed, from its label: the same draws for it whatever other operations the document has.
+        { numRuns: RUNS, seed: seedOf(label) },
       );
       fuzzed.add(label);
       // Writes that succeeded (a pool deleted, a key rotated, a call erased…) make a new world for the next operation.
