@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { searchPlan, WAIT_MS } from "../../worker/account/order-runner";
 import { telnyxSearchParams } from "../../worker/numbers/telnyx";
 import { type Seen, T0 } from "./calls-helpers";
-import { accountStub, allocate, api, type Created, createAccount, dump, freshNumbers, sessionId, useTestClock } from "./helpers";
+import { accountStub, allocate, api, type Created, createAccount, createPool, dump, freshNumbers, sessionId, useTestClock } from "./helpers";
 import { FakeTelnyx, FakeTwilio, type Stock, stock, TELNYX_APP, TELNYX_NOT_AVAILABLE, TWILIO_TOKEN } from "./numbers-fakes";
 import { edge, getOrder, getPool, order, poolBody, work, world } from "./numbers-helpers";
 
@@ -594,6 +594,24 @@ describe("refused number requests buy nothing and store nothing", () => {
     const before = await dump(accountStub(acct.accountId));
     const r = await api("POST", "/v1/pools/ads/numbers", { key: acct.adminKey, body: { ...change, order: { country: "US", areaCode: "510", quantity: 1 } } });
     expect([r.status, r.json.error.code]).toEqual([status, code]);
+    expect(await dump(accountStub(acct.accountId))).toBe(before);
+    expect((await api("GET", "/v1/orders", { key: acct.adminKey })).json.orders).toEqual([]);
+    await work(acct);
+    expect(net.seen).toHaveLength(0);
+  });
+
+  it("an order with a number to add that another account holds queues no order and buys nothing (POST /v1/pools/{id}/numbers)", async () => {
+    const acct = await world("twilio");
+    const net = edge(new FakeTwilio(stock("510", 2)));
+    expect((await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...poolBody({}), order: undefined, trackingNumbers: freshNumbers(1) } })).status).toBe(
+      201,
+    );
+    const other = await createAccount();
+    const theirs = freshNumbers(1);
+    await createPool(other, { id: "web", name: "Web", trackingNumbers: theirs, destinations: ["+12127365000"], isDefault: true });
+    const before = await dump(accountStub(acct.accountId));
+    const r = await api("POST", "/v1/pools/ads/numbers", { key: acct.adminKey, body: { add: theirs, order: { country: "US", areaCode: "510", quantity: 1 } } });
+    expect([r.status, r.json.error.code]).toEqual([409, "number_conflict"]);
     expect(await dump(accountStub(acct.accountId))).toBe(before);
     expect((await api("GET", "/v1/orders", { key: acct.adminKey })).json.orders).toEqual([]);
     await work(acct);

@@ -746,7 +746,10 @@ export class AccountObject extends DurableObject<Env> {
   /**
    * Queue an order of numbers into a pool: the alarm works on it; the answer is at once. With the
    * API client's Idempotency-Key, a retry gets the order the first made (`replayed`). `change`: the
-   * numbers the same request adds or removes, checked first (a refused change queues no order).
+   * numbers the same request adds or removes, made in the same step: the order is checked, then the
+   * change made (its numbers claimed), then the order queued, so a refused order or change (a number
+   * malformed, not in the pool, another account's) stores nothing and buys nothing. `pool`: the pool
+   * as the change left it (null: no change made here).
    */
   orderNumbers(
     poolId: string,
@@ -755,14 +758,28 @@ export class AccountObject extends DurableObject<Env> {
     now: number,
     key: string | null = null,
     change: NumbersChange | null = null,
-  ): Promise<Result<{ order: Order; replayed: boolean }>> {
+  ): Promise<Result<{ order: Order; replayed: boolean; pool: Pool | null }>> {
     return this.serial(async () => {
       const row = this.row();
       if (!row) return accountNotFound();
       const pool = this.registry.get(poolId);
       if (!pool) return poolNotFound(poolId);
-      const check = change ? () => this.planNumbers(poolId, change, now) : null;
-      return this.numbers.orderOnce(row, pool, request, origin, now, key, check);
+      // A retry's change was made with its first try.
+      const replayed = this.numbers.replayed(pool, request, key);
+      if (replayed) return replayed.ok ? ok({ ...replayed.value, pool: null }) : replayed;
+      const provider = await this.numbers.prepare(row, pool, request);
+      if (!provider.ok) return provider;
+      let changed: Pool | null = null;
+      if (change) {
+        const planned = this.planNumbers(poolId, change, now);
+        if (!planned.ok) return planned;
+        const committed = await this.commitPool(planned.value.built, planned.value.current, undefined);
+        // Saved but not yet pushed to every shard (the alarm goes on pushing): the order goes ahead, as createPoolWithOrder's does.
+        if (!committed.ok && committed.error.code !== "not_propagated") return committed;
+        changed = committed.ok ? committed.value : this.registry.view(poolId, this.row()!.default_pool);
+      }
+      const order = await this.numbers.queue(poolId, provider.value, request, origin, now, key);
+      return ok({ order, replayed: false, pool: changed });
     });
   }
 

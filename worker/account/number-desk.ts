@@ -74,34 +74,19 @@ export class NumberDesk {
   }
 
   /**
-   * Queue an order of numbers into a pool, within its autoscale budget: the alarm works on it. With
-   * an Idempotency-Key already used, the order it made (`replayed`), if for the same pool and
-   * request; else 409.
+   * The order an Idempotency-Key already made: its view (`replayed`) when for the same pool and
+   * request, else 409; null when the key is new (or none).
    */
-  async orderOnce(
-    row: AccountRow,
-    pool: StoredPool,
-    request: NumberRequest,
-    origin: string,
-    now: number,
-    key: string | null,
-    check: (() => Result<unknown>) | null = null,
-  ): Promise<Result<{ order: Order; replayed: boolean }>> {
+  replayed(pool: StoredPool, request: NumberRequest, key: string | null): Result<{ order: Order; replayed: true }> | null {
     const made = key === null ? null : this.orders.byIdempotencyKey(key);
-    if (made) {
-      return made.pool_id === pool.id && made.request === JSON.stringify(request)
-        ? ok({ order: this.orders.view(made), replayed: true })
-        : fail(409, "idempotency_key_reused", `Idempotency-Key ${key} was used for another request (order ${made.id} of pool ${made.pool_id})`);
-    }
-    // What else the request asks (a retry's was done with its first try): refused, no order is queued.
-    const checked = check?.();
-    if (checked && !checked.ok) return checked;
-    const order = await this.order(row, pool, request, origin, now, key);
-    return order.ok ? ok({ order: order.value, replayed: false }) : order;
+    if (!made) return null;
+    return made.pool_id === pool.id && made.request === JSON.stringify(request)
+      ? ok({ order: this.orders.view(made), replayed: true })
+      : fail(409, "idempotency_key_reused", `Idempotency-Key ${key} was used for another request (order ${made.id} of pool ${made.pool_id})`);
   }
 
-  /** Queue an order of numbers into a pool, within its autoscale budget: the alarm works on it. */
-  async order(row: AccountRow, pool: StoredPool, request: NumberRequest, origin: string, now: number, key: string | null = null): Promise<Result<Order>> {
+  /** An order checked as queuing it would (the provider, the pool's autoscale budget), nothing stored: the provider it goes to. */
+  async prepare(row: AccountRow, pool: StoredPool, request: NumberRequest): Promise<Result<OrderingProvider>> {
     const provider = await this.checkOrder(row, pool, request);
     if (!provider.ok) return provider;
     const budget = this.autoscaler.config(pool.id)?.max;
@@ -109,9 +94,20 @@ export class NumberDesk {
     if (budget !== undefined && after > budget) {
       return fail(400, "over_budget", `The pool would have ${after} numbers with this order, over its autoscale max of ${budget}`);
     }
-    const order = this.orders.create(pool.id, provider.value, request, origin, now, key);
+    return provider;
+  }
+
+  /** Queue an order `prepare` checked: the alarm works on it. */
+  async queue(poolId: string, provider: OrderingProvider, request: NumberRequest, origin: string, now: number, key: string | null): Promise<Order> {
+    const order = this.orders.create(poolId, provider, request, origin, now, key);
     await this.host.schedule();
-    return ok(this.orders.view(order));
+    return this.orders.view(order);
+  }
+
+  /** Queue an order of numbers into a pool, within its autoscale budget: the alarm works on it. */
+  async order(row: AccountRow, pool: StoredPool, request: NumberRequest, origin: string, now: number, key: string | null = null): Promise<Result<Order>> {
+    const provider = await this.prepare(row, pool, request);
+    return provider.ok ? ok(await this.queue(pool.id, provider.value, request, origin, now, key)) : provider;
   }
 
   getOrder(id: string): Result<Order> {

@@ -110,13 +110,12 @@ app.openapi(
     const stub = account(c.env, c.var.accountId);
     if (!order) return c.json(unwrap(await stub.changeNumbers(id, change, Date.now())), 200);
     const key = c.req.valid("header")["idempotency-key"] ?? null;
-    // The order and the change are checked (and the order queued) first: a refused order or change
-    // stores nothing. A retry with its Idempotency-Key gets the first request's order, and the pool
-    // as it is (add/remove done then).
+    // The order and the change in one step of the account object: a refused order or change stores
+    // nothing and buys nothing. A retry with its Idempotency-Key gets the first request's order, and
+    // the pool as it is (add/remove done then).
     const changing = !!(change.add?.length || change.remove?.length);
     const queued = unwrap(await stub.orderNumbers(id, order, new URL(c.req.url).origin, Date.now(), key, changing ? change : null));
-    const changes = !queued.replayed && changing;
-    const pool = changes ? unwrap(await stub.changeNumbers(id, change, Date.now())) : unwrap(await stub.getPool(id));
+    const pool = queued.pool ?? unwrap(await stub.getPool(id));
     return c.json({ ...pool, order: queued.order }, 202);
   },
 );
