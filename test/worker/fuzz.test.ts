@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { accountStub, api, BROWSER_HEADERS, createAccount, createPool, directoryStub, dump, freshNumbers, ORIGIN, poolStub, sessionId } from "./helpers";
 import { credentialsOf, makeKeys, NATIVE, signed } from "./voice-helpers";
 
-const RUNS = 80;
+const RUNS = 50;
 
 async function world() {
   const acct = await createAccount();
