@@ -5,6 +5,8 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { RELEASE_ALERT_ATTEMPTS } from "../../worker/account/number-release";
+import { ALERT_HOOK } from "./ad-platforms";
 import { at, callBody, callId, DEST, GOOGLE, getCall, mockNetwork, ring, T0, visit, voiceOf } from "./calls-helpers";
 import { accountStub, api, type Created, createAccount, useTestClock } from "./helpers";
 import { FakeTwilio, stock, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
@@ -96,5 +98,29 @@ describe("releasing bought numbers", () => {
     await sweep(acct, T0 + HOLD);
     expect(twilio.released.sort()).toEqual(twilio.purchases.slice().sort());
     expect(twilio.numbers()).toEqual([]);
+  });
+
+  it("a release that keeps failing is told once, after about five hours (number.release_failing), and goes on being tried", async () => {
+    const { acct, twilio } = await boughtPool(2);
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: ALERT_HOOK } } })).status).toBe(200);
+    const net = mockNetwork((req) => (twilio.handles(req) ? twilio.handle(req) : new Response(null, { status: 204 })));
+    const alerts = () => net.seen.filter((s) => s.url.href === ALERT_HOOK).map((s) => JSON.parse(s.body));
+    const [gone] = (await api("GET", "/v1/pools/web", { key: acct.adminKey })).json.trackingNumbers as string[];
+    await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { remove: [gone] } });
+    for (let i = 0; i < RELEASE_ALERT_ATTEMPTS + 3; i++)
+      twilio.faults.push({
+        match: (req) => req.method === "DELETE",
+        answer: () => new Response(JSON.stringify({ code: 20500, message: "Internal Server Error", status: 500 }), { status: 500 }),
+      });
+    // Each sweep an hour apart (the longest wait between attempts): one attempt each.
+    for (let i = 1; i < RELEASE_ALERT_ATTEMPTS; i++) await sweep(acct, T0 + HOLD + (i - 1) * 3_600_000);
+    expect(twilio.released).toEqual([]);
+    expect(alerts()).toEqual([]);
+    await sweep(acct, T0 + HOLD + (RELEASE_ALERT_ATTEMPTS - 1) * 3_600_000);
+    await sweep(acct, T0 + HOLD + (RELEASE_ALERT_ATTEMPTS - 1) * 3_600_000 + 1);
+    expect(alerts()).toEqual([expect.objectContaining({ type: "number.release_failing", number: gone, provider: "twilio", attempts: RELEASE_ALERT_ATTEMPTS })]);
+    for (let i = RELEASE_ALERT_ATTEMPTS; i < RELEASE_ALERT_ATTEMPTS + 4; i++) await sweep(acct, T0 + HOLD + i * 3_600_000);
+    expect(alerts()).toHaveLength(1);
+    expect(twilio.released).toEqual([gone]);
   });
 });

@@ -36,6 +36,7 @@ const TITLES: Record<string, string> = {
   "delivery.recovered": "Deliveries recovered",
   "conversions.auth_failed": "Ad conversion uploads stopped",
   "conversions.upload_refused": "Ad conversion uploads refused",
+  "number.release_failing": "A number could not be given back",
 };
 
 /** The values an alert body (a pool alert or an account alert) gives the template. */

@@ -194,10 +194,14 @@ export class NumberDesk {
         order,
       );
     }
-    await this.release.sweep(async (p) => {
-      const api = await this.numberApi(row, p);
-      return api.ok ? api.value : null;
-    }, now);
+    await this.release.sweep(
+      async (p) => {
+        const api = await this.numberApi(row, p);
+        return api.ok ? api.value : null;
+      },
+      now,
+      (key, payload) => this.host.alert(row, key, payload, now),
+    );
   }
 
   private async runAutoscale(row: AccountRow, now: number): Promise<void> {

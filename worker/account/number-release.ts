@@ -17,6 +17,14 @@ import type { ProviderNumberRow } from "./number-orders";
 import { orderRetryMs } from "./order-runner";
 
 /**
+ * Failed releases after which the account is told (a `number.release_failing` alert, once a
+ * number): with the backoff from 30 s to an hour, about five hours of trying. The number is still
+ * billed meanwhile, and only the account can fix what the provider answers (credentials, a cancel
+ * it refuses).
+ */
+export const RELEASE_ALERT_ATTEMPTS = 12;
+
+/**
  * Numbers to give back: added to a pool and no pool holds them (live or within lease + grace);
  * parked by autoscaling (release_next_at: shortly before their next renewal, set when parked); or
  * bought or still on order by an order that ended (failed, canceled) before they reached its pool:
@@ -58,7 +66,11 @@ export class NumberRelease {
   }
 
   /** Release every number that is due; `api` is null when the provider's credentials are gone. */
-  async sweep(api: (provider: OrderingProvider) => Promise<NumberApi | null>, now: number): Promise<void> {
+  async sweep(
+    api: (provider: OrderingProvider) => Promise<NumberApi | null>,
+    now: number,
+    alert: (key: string, payload: unknown) => Promise<void> = async () => {},
+  ): Promise<void> {
     const due = this.sql.exec<ProviderNumberRow>(`SELECT p.* ${IDLE} AND (p.release_next_at IS NULL OR p.release_next_at <= ?)`, now, now).toArray();
     for (const row of due) {
       const client = await api(row.provider);
@@ -84,6 +96,21 @@ export class NumberRelease {
           r.error.reason,
           row.number,
         );
+        if (attempts === RELEASE_ALERT_ATTEMPTS)
+          await alert(`number-release-failing/${row.number}`, {
+            type: "number.release_failing",
+            number: row.number,
+            provider: row.provider,
+            attempts,
+            reason: r.error.reason,
+            message: `${row.number} could not be given back at ${row.provider} after ${attempts} attempts (${r.error.reason}): it is still billed. Releasing goes on being tried, an hour apart.`,
+            remedies: [
+              {
+                message: `Check the ${row.provider} credentials (PATCH /v1/account/voice) and what ${row.provider} answers; or release the number in its console.`,
+              },
+            ],
+            at: now,
+          });
       }
     }
   }
