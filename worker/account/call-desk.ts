@@ -10,7 +10,6 @@
  */
 
 import { dropMatchingArchived, findMatchingArchived } from "../calllog/archive";
-import { storedGaSessions } from "../domain/ga-cookies";
 import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { CallConversion } from "../schemas/conversions";
 import type { IntegrationConfig } from "../schemas/voice";
@@ -23,7 +22,7 @@ import { CallMonths } from "./call-months";
 import { CallOutcomes } from "./call-outcome";
 import { CallRouting } from "./call-route";
 import { type CallerCall, CallStore, type ErasureKey } from "./call-store";
-import { callView } from "./call-view";
+import { callView, gaSessionsView } from "./call-view";
 import { DeliveryRun } from "./delivery-run";
 import { DmChecks } from "./dm-diagnostics";
 import { ErasedCalls, erasedKey } from "./erased-calls";
@@ -70,7 +69,7 @@ export class CallDesk {
       checks: this.checks,
       schedule,
       // A GA4 event goes within 72 h of its call, which stays here for HOT_MS (3 days): read from here.
-      gaSessions: (id) => storedGaSessions(JSON.parse(this.calls.get(id)?.ga_session_ids ?? "null")),
+      gaSessions: (id) => gaSessionsView(this.calls.get(id)?.ga_session_ids),
     });
     this.erased = new ErasedCalls(storage.sql);
     this.routing = new CallRouting(this.calls, this.erased);

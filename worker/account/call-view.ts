@@ -53,7 +53,8 @@ export function callView(r: CallRow, deliveries: Delivery[]): Call {
 }
 
 /** The stored GA session ids (none on a call stored before they were, or archived before: undefined). */
-function gaSessionsView(json: string | null | undefined): CallSource["gaSessionIds"] {
+/** A call row's GA session ids by stream (stored well-formed, call-facts.ts), or null. */
+export function gaSessionsView(json: string | null | undefined): CallSource["gaSessionIds"] {
   return json ? (JSON.parse(json) as Record<string, string>) : null;
 }
 

@@ -69,7 +69,7 @@ export class NumberRelease {
   async sweep(
     api: (provider: OrderingProvider) => Promise<NumberApi | null>,
     now: number,
-    alert: (key: string, payload: unknown) => Promise<void> = async () => {},
+    alert: (key: string, payload: unknown) => Promise<void>,
   ): Promise<void> {
     const due = this.sql.exec<ProviderNumberRow>(`SELECT p.* ${IDLE} AND (p.release_next_at IS NULL OR p.release_next_at <= ?)`, now, now).toArray();
     for (const row of due) {

@@ -27,13 +27,14 @@ export const GA_STREAMS_MAX = 5;
 /** A stream as its cookie names it: a measurement id's characters, without "G-". */
 const STREAM = /^[A-Za-z0-9]{1,20}$/;
 /** A GA session id: its session's start in unix seconds, a positive number (no leading zero). */
-const SESSION_ID = /^[1-9]\d{0,9}$/;
+const SESSION_ID_DIGITS = "[1-9]\\d{0,9}";
+const SESSION_ID = new RegExp(`^${SESSION_ID_DIGITS}$`);
 /** A GA client id: two positive numbers joined by a period (the random part, the first visit's unix seconds). */
 const CLIENT_ID = "[1-9]\\d{0,19}\\.[1-9]\\d{0,19}";
 /** A GA cookie's version and domain level (with the path depth a cookie path adds): `GA1.1.`, `GS2.2-1.`. */
 const LEVEL = "\\d{1,3}(?:-\\d{1,3})?";
 const CLIENT_ID_OF = new RegExp(`^(?:GA1\\.${LEVEL}\\.)?(${CLIENT_ID})$`);
-const GS1 = new RegExp(`^GS1\\.${LEVEL}\\.([1-9]\\d{0,9})\\.`);
+const GS1 = new RegExp(`^GS1\\.${LEVEL}\\.(${SESSION_ID_DIGITS})\\.`);
 const GS2 = new RegExp(`^GS2\\.${LEVEL}\\.(.+)$`);
 
 /** GA session ids by stream: `{ "ABC123": "1747132561" }`. */
