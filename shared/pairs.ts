@@ -16,9 +16,12 @@ export const writeMode = (destination: PhoneParts, tracking: PhoneParts): WriteM
  * Which of a number's written forms a group of the pattern finds (shared/pattern.ts): every form
  * (none given), or one of a number split by written form (findings): "zero" (after a country code,
  * with the trunk prefix: the `+44 (0)20` style), "international" (after a country code), "trunk"
- * (national, with its country's trunk prefix), "bare" (national, without one).
+ * (national, with its country's trunk prefix), "bare" (national, without one); "area" (its area
+ * code in parentheses, with or without the trunk prefix: `(020) 7946 0958`, `(11) 3333-4444`) and
+ * "country-area" (the same after a country code: `+90 (212) 345 67 89`), split off only for a
+ * tracking number without an area code (PhoneParts.area).
  */
-export type Form = "zero" | "international" | "trunk" | "bare";
+export type Form = "zero" | "international" | "trunk" | "bare" | "area" | "country-area";
 /**
  * A destination as the pattern finds it; `digits`: written in a country's own digits (NATIVE_DIGITS,
  * the code points of their zeros), each digit found as any of them or ASCII.
@@ -183,6 +186,16 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       const fit: PhoneParts = { ...tracking, groups: fitted(d, tracking.groups) };
       const mode = writeMode(d, tracking);
       const swap = { destination: d.e164, number: tracking.e164, source };
+      // An area code in parentheses is the destination's, not the tracking number's, where that has
+      // none (a mobile, toll-free or shared-cost number): `(020) 7946 0958` with a mobile is `07911
+      // 123456`, not `(07911) 123456`; `+90 (212) 345 67 89` with Turkey's 444 number `+90 4441444`.
+      // Found before the destination's other forms, written in the tracking number's own national
+      // form, or after the country code its international one. (Not in Japan, whose pages put any
+      // number's first group in parentheses, a mobile's too, often glued to a label: `TEL（090）1234-5678`.)
+      if (mode !== 2 && d.area && tracking.area === false && d.groups.length > 1 && d.cc !== "81") {
+        into.push([{ ...found, form: "area" }, [d, tracking, 2, swap]]);
+        into.push([{ ...found, form: "country-area" }, [d, { ...tracking, national: `+${tracking.cc} ${tracking.groups.join(" ")}` }, 2, swap]]);
+      }
       // Written nationally without a trunk prefix: the tracking number's own national form's, if the
       // destination's national form writes none (else the original left out one it writes: so does the copy).
       const bare = d.trunk ? "" : tracking.trunk;

@@ -131,7 +131,9 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
       .map((p) =>
         p.e164 === "*"
           ? `(${p.digits ? `${p.own ? `(?!${literally(p.own)})` : ""}(?:${every.native ?? "(?!)"})` : every.written})`
-          : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${rx(p.nsn, p.digits)})`,
+          : p.form === "area" || p.form === "country-area"
+            ? `(${withArea(p)})`
+            : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${rx(p.nsn, p.digits)})`,
       )
       .join("|") || "(?!)") +
     ")";
@@ -157,6 +159,20 @@ const prefixOf = (p: Finding): string => {
   if (p.form === "trunk") return trunk;
   if (p.form === "bare") return "";
   return `(?:${international}|${trunk})?`;
+};
+
+/**
+ * A number with its area code (its first group, as its national form writes it) in parentheses,
+ * the trunk prefix inside them or not (`(020) 7946 0958`, `(20) 7946 0958`, `(011) 3333-4444`, `(06 1) 234 5678`),
+ * nationally ("area") or after a country code ("country-area": `+90 (212) 345 67 89`, `0044 (020)…`);
+ * not the `+44 (0)20` style, whose parentheses hold the trunk prefix alone ("zero").
+ */
+const withArea = (p: Finding): string => {
+  const groups = p.form === "area" ? (p.inland ?? p.groups) : p.groups;
+  // The trunk prefix may stand apart inside them (Hungary's `(06 1) 234 5678`, Lithuania's `(0-312) 34567`).
+  // (Each run of spaces bounded: no two unbounded runs meet.)
+  const area = `[(\\uFF08]\\s?${p.trunk && `(?:${rx(p.trunk)}[\\s-]?)?`}${rx(groups[0]!)}\\s?[)\\uFF09]${SEP}${rx(groups.slice(1).join(""))}`;
+  return p.form === "area" ? `\\0*${area}` : `[+\\0]*(?:(?:00|011)${SEP})?${rx(p.cc)}${SEP}${area}`;
 };
 
 /**

@@ -50,7 +50,11 @@ export function phoneParts(e164: string): PhoneParts {
   const national = parsed.formatNational();
   const nsn = parsed.nationalNumber;
   const nationalDigits = national.replace(/\D/g, "");
-  const number = { e164: parsed.number, cc: parsed.countryCallingCode, nsn };
+  const type = parsed.getType();
+  // Written with an area code: a geographic number, or one whose national form puts a parenthesis
+  // around its first group (NANP's and Brazil's mobiles). Unknown type: as today, with one.
+  const area = type === undefined || type === "FIXED_LINE" || type === "FIXED_LINE_OR_MOBILE" || national.includes("(");
+  const number = { e164: parsed.number, cc: parsed.countryCallingCode, nsn, area };
   if (!nationalDigits.endsWith(nsn)) {
     // The national form is not the nsn after a trunk prefix: Argentina's mobiles are +54 9 11
     // 2345-6789 and, nationally, 011 15-2345-6789 (the 9 left out, a 15 after the area code). The
@@ -65,10 +69,11 @@ export function phoneParts(e164: string): PhoneParts {
 }
 
 /**
- * Parts stored before `inland` was (an Argentine mobile's: its groups then were its national form's
- * digit runs, trunk prefix and all) are made again.
+ * Parts stored before `area` was, and before `inland` was (an Argentine mobile's: its groups then
+ * were its national form's digit runs, trunk prefix and all), are made again. (ANY_NUMBER's are current.)
  */
-export const partsCurrent = (p: PhoneParts): boolean => p.inland !== undefined || p.national.replace(/\D/g, "").endsWith(p.nsn);
+export const partsCurrent = (p: PhoneParts): boolean =>
+  p.e164 === "*" || (p.area !== undefined && (p.inland !== undefined || p.national.replace(/\D/g, "").endsWith(p.nsn)));
 
 const digitRuns = (text: string): string[] => text.match(/\d+/g) ?? [];
 

@@ -112,6 +112,13 @@ export interface PhoneParts {
    * writes such a number's national forms by them (shared/pairs.ts); the snippet never reads it.
    */
   inland?: string[];
+  /**
+   * False for a number written without an area code (a mobile, toll-free, shared-cost or other
+   * non-geographic number whose national form puts no parenthesis around its first group): in place
+   * of an original with its area code in parentheses (`(020) 7946 0958`), it is written without
+   * them (shared/pairs.ts findings). None: parts made before it was (taken as true).
+   */
+  area?: boolean;
 }
 
 /**

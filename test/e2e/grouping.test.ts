@@ -70,6 +70,10 @@ const UK_FORMS = [
   ["mcr-nbhy", "020\u20117946\u20110958", "0161\u2011496\u20110000"],
   ["mob-nat", "020 7946 0959", "07911 123456"],
   ["mob-intl", "+44 20 7946 0959", "+44 7911 123456"],
+  // London's area code in parentheses: a mobile and a freephone number have none.
+  ["mob-paren", "(020) 7946 0959", "07911 123456"],
+  ["mob-intl-paren", "+44 (20) 7946-0959", "+44 7911 123456"],
+  ["free-paren", "(020) 7946-0960", "0808 157 0000"],
   ["free-nat", "020 7946 0960", "0808 157 0000"],
   ["free-dash", "020-7946-0960", "0808-157-0000"],
   ["abroad-nat", "020 7946 0961", "(312) 555-0101"],
@@ -92,12 +96,13 @@ const WORLD_FORMS = [
   ["sydney-intl", "+61 2 9876 5432", "+61 412 345 678"],
 ] as const;
 const MORE_FORMS = [
-  ["freecall-paren", "(02) 9876 5433", "(1800) 123 456"],
+  // A freecall number has no area code: not written in the parentheses of Sydney's.
+  ["freecall-paren", "(02) 9876 5433", "1800 123 456"],
   ["freecall-nat", "02 9876 5433", "1800 123 456"],
   ["freecall-intl", "+61 2 9876 5433", "+61 1800 123 456"],
   // The +61 (0)2 style: the freecall number's international form, without the (0).
   ["freecall-zero", "+61 (0)2 9876 5433", "+61 1800 123 456"],
-  ["jakarta-paren", "(021) 8350123", "(0812) 345 678"],
+  ["jakarta-paren", "(021) 8350123", "0812-345-678"],
   ["ar-nat", "011 15-2345-6789", "011 15-8765-4321"],
   ["ar-intl", "+54 9 11 2345-6789", "+54 9 11 8765-4321"],
 ] as const;
@@ -195,7 +200,7 @@ describe("across countries", () => {
 });
 
 describe("another trunk prefix, another national form", () => {
-  it("a freecall number in place of a Sydney one without the 0, a Jakarta number's mobile with one closing parenthesis, an Argentine mobile with its 15 nationally and its 9 after +54", async () => {
+  it("a freecall number in place of a Sydney one without the 0 (nor the area code's parentheses), a Jakarta number's mobile in its own form, an Argentine mobile with its 15 nationally and its 9 after +54", async () => {
     const v = await bed.open("/more");
     await expectSwapped(v, MORE_FORMS);
     expect(await href(v, "#tel-ar")).toBe("tel:+5491187654321");

@@ -117,6 +117,30 @@ describe("every region's example numbers", { timeout: 30_000 }, () => {
     expect(wrong).toEqual([]);
   });
 
+  it("an area code in parentheses (as Google writes it, or put around the first group) is not written around a tracking number that has none: its own national or international form", () => {
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const [destination, tracking, region] of pairings()) {
+      const [d, t] = [phoneParts(e164(destination)), phoneParts(e164(tracking))];
+      if (!d.area || t.area !== false || d.groups.length < 2 || d.cc === "81" || writeMode(d, t) === 2) continue;
+      const own = parsePhoneNumberFromString(e164(tracking))!;
+      const national = util.format(destination, NATIONAL);
+      // The page's own parentheses where Google's national form has none: around the first group, trunk prefix and all.
+      const enclosed = national.includes("(") ? national : `(${d.trunk}${d.groups[0]}) ${d.groups.slice(1).join(" ")}`;
+      const international = `+${d.cc} (${d.groups[0]}) ${d.groups.slice(1).join(" ")}`;
+      for (const [original, want] of [
+        [enclosed, own.formatNational()],
+        [international, own.formatInternational()],
+      ] as const) {
+        const out = swapped(e164(destination), e164(tracking), `Call ${original} today`).slice(5, -6);
+        checked++;
+        if (out !== want) wrong.push(`${region}: ${original} → ${out}, not ${want}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(1_000);
+    expect(wrong).toEqual([]);
+  });
+
   it("in a country's own digits (full-width, Arabic-Indic, Persian…), each is found, written nationally and internationally, and the tracking number's national form is written in those digits", () => {
     const wrong: string[] = [];
     let checked = 0;

@@ -19,7 +19,8 @@ const AU_MOBILE = "+61412345678";
 describe("another trunk prefix", () => {
   it("writes a 1800 or 1300 number without the geographic number's 0, and keeps the form and separators", () => {
     const text = "Call (02) 9876 5432, 02-9876-5432, 02 9876 5432 or +61 2 9876 5432.";
-    expect(swapped(pool([SYDNEY], FREECALL), text)).toBe("Call (1800) 123 456, 1800-123-456, 1800 123 456 or +61 1800 123 456.");
+    // A freecall number has no area code: the parentheses around Sydney's are not written around it.
+    expect(swapped(pool([SYDNEY], FREECALL), text)).toBe("Call 1800 123 456, 1800-123-456, 1800 123 456 or +61 1800 123 456.");
     expect(swapped(pool([SYDNEY], LOCAL_RATE), "Call 02 9876 5432")).toBe("Call 1300 123 456");
   });
 
@@ -39,9 +40,9 @@ describe("another trunk prefix", () => {
   });
 
   it("keeps the 0 where both numbers take it (a mobile for a geographic number)", () => {
-    expect(swapped(pool([SYDNEY], AU_MOBILE), "Call (02) 9876 5432 or 02 9876 5432")).toBe("Call (0412) 345 678 or 0412 345 678");
-    // One group: nothing to split (the pattern is as before).
-    expect(findings(pool([SYDNEY], AU_MOBILE), "direct", dialTrunk).numbers).toHaveLength(1);
+    expect(swapped(pool([SYDNEY], AU_MOBILE), "Call (02) 9876 5432 or 02 9876 5432")).toBe("Call 0412 345 678 or 0412 345 678");
+    // One group for every form, after the two for the area code in parentheses (a mobile has none).
+    expect(findings(pool([SYDNEY], AU_MOBILE), "direct", dialTrunk).numbers.map((n) => n.form ?? "every")).toEqual(["area", "country-area", "every"]);
   });
 
   it("China: a mobile in place of a Beijing number and the other way round", () => {
@@ -52,14 +53,14 @@ describe("another trunk prefix", () => {
   it("the UAE's 800 numbers and Brazil's 0800 ones", () => {
     expect(swapped(pool(["+97122345678"], "+971800123456"), "Tel 02 234 5678 or +971 2 234 5678")).toBe("Tel 800 123456 or +971 800 123456");
     // Brazil's national form writes no 0 before an area code, but does before 0800; `(011)` is an older page's.
-    expect(swapped(pool(["+551133334444"], "+558001234567"), "Ligue (11) 3333-4444 ou (011) 3333-4444.")).toBe("Ligue (0800) 123-4567 ou (0800) 123-4567.");
+    expect(swapped(pool(["+551133334444"], "+558001234567"), "Ligue (11) 3333-4444 ou (011) 3333-4444.")).toBe("Ligue 0800 123 4567 ou 0800 123 4567.");
   });
 
   it("splits only the destinations it must: the others keep one group, and one pattern serves the pool", () => {
     const pools = [...pool(["+442079460958", SYDNEY], FREECALL)];
     const { numbers, pairs } = findings(pools, "direct", dialTrunk);
     // The GB destination is another country's (written as the number's national form): one group.
-    expect(numbers.map((n) => n.form ?? "every")).toEqual(["every", "zero", "international", "trunk", "bare"]);
+    expect(numbers.map((n) => n.form ?? "every")).toEqual(["every", "area", "country-area", "zero", "international", "trunk", "bare"]);
     expect(pairs).toHaveLength(numbers.length);
     expect(swapped(pools, "UK 020 7946 0958, AU 02 9876 5432")).toBe("UK 1800 123 456, AU 1800 123 456");
   });

@@ -112,14 +112,45 @@ describe("Brazil's `(0xx11)`, a carrier code's place after the trunk prefix", ()
     expect(swapped("+551133334444", "+5511987654321", "Ligue (0xx11) 3333-4444")).toBe("Ligue (0xx11) 98765-4321");
     // A tracking number dialled with another trunk prefix (a 0800 number) finds the number in a group per
     // form, where the xx would be taken for a separator: such an original is left as it is.
-    expect(swapped("+551133334444", "+558001234567", "Ligue (0xx11) 3333-4444 ou (11) 3333-4444")).toBe("Ligue (0xx11) 3333-4444 ou (0800) 123-4567");
+    expect(swapped("+551133334444", "+558001234567", "Ligue (0xx11) 3333-4444 ou (11) 3333-4444")).toBe("Ligue (0xx11) 3333-4444 ou 0800 123 4567");
+  });
+});
+
+describe("an area code in parentheses, with a tracking number that has none", () => {
+  it("is written without them: a mobile, freephone or shared-cost number, nationally and after a country code", () => {
+    const text = "(020) 7946 0958, (020) 7946-0958, (20) 7946 0958, 020 7946 0958, +44 (0)20 7946 0958, +44 (20) 7946 0958, 0044 (020) 7946 0958";
+    expect(swapped(LONDON, "+447911123456", text)).toBe(
+      "07911 123456, 07911 123456, 07911 123456, 07911 123456, +44 (0)7911 123456, +44 7911 123456, +44 7911 123456",
+    );
+    expect(swapped(LONDON, "+448081570123", "Freephone (020) 7946 0958")).toBe("Freephone 0808 157 0123");
+    expect(swapped("+61291234567", "+611300123456", "(02) 9123 4567 or +61 (2) 9123 4567")).toBe("1300 123 456 or +61 1300 123 456");
+    expect(swapped("+62218350123", "+62812345678", "Telp. (021) 8350123")).toBe("Telp. 0812-345-678");
+    // Argentina: a mobile's national form has its 15, its international one its 9 (and no parentheses).
+    expect(swapped("+541142345678", "+5491123456789", "(011) 4234-5678 / +54 (11) 4234-5678")).toBe("011 15-2345-6789 / +54 9 11 2345 6789");
+  });
+
+  it("a one-group number after a country code leaves no parenthesis open (Turkey's 444 numbers)", () => {
+    expect(swapped("+902123456789", "+904441444", "Tel +90 (212) 345 67 89, (0212) 345 67 89")).toBe("Tel +90 4441444, 4441444");
+  });
+
+  it("keeps them for a number with an area code: geographic, or written with one (NANP's, Brazil's mobiles), and in Japan", () => {
+    expect(swapped(LONDON, "+441614960000", "(020) 7946 0958, (020) 7946-0958")).toBe("(0161) 496 0000, (0161) 496-0000");
+    expect(swapped("+12015550123", "+18005550199", "(201) 555-0123")).toBe("(800) 555-0199");
+    expect(swapped("+551133334444", "+5511961234567", "(11) 3333-4444, (011) 3333-4444")).toBe("(11) 96123-4567, (011) 96123-4567");
+    expect(swapped("+81312345678", "+819012345678", "(03) 1234-5678")).toBe("(090) 1234-5678");
+  });
+
+  it("leaves the numbers that are not the destination's, and a parenthesis that is the text's, as they were", () => {
+    expect(swapped(LONDON, "+447911123456", "(020) 7946 0959, 9(020) 7946 0958, (ref 020 7946 0958)")).toBe(
+      "(020) 7946 0959, 9(020) 7946 0958, (ref 07911 123456)",
+    );
   });
 });
 
 describe("another grouping", () => {
   it("a group more takes the first separator without what marks the area code (a parenthesis, a slash)", () => {
     expect(swapped("+41800123456", "+41441234567", "Gratis 0800 / 123 456")).toBe("Gratis 044 / 123 45 67");
-    expect(swapped("+62218350123", "+62812345678", "Telp. (021) 8350123")).toBe("Telp. (0812) 345 678");
+    expect(swapped("+3532212345", "+35312345678", "Tel. (022) 12345, (022)-12345")).toBe("Tel. (01) 234 5678, (01)-234-5678");
   });
 
   it("Argentina: a mobile for a landline keeps the dash before the last group", () => {

@@ -30,7 +30,9 @@ describe("allocation", () => {
     expect(r.headers.get("Access-Control-Allow-Origin")).toBe("https://www.shop.example");
     const entry = r.json.pools[0];
     expect(entry.pool).toBe("web");
-    expect(entry.destinations).toEqual([{ e164: DEST, cc: "1", nsn: "2127365000", trunk: "", national: "(212) 736-5000", groups: ["212", "736", "5000"] }]);
+    expect(entry.destinations).toEqual([
+      { e164: DEST, cc: "1", nsn: "2127365000", trunk: "", national: "(212) 736-5000", groups: ["212", "736", "5000"], area: true },
+    ]);
     expect(tracking).toContain(entry.number.e164);
     expect(entry.number.cc).toBe("1");
     expect(entry.number.national).toMatch(/^\(888\) \d{3}-\d{4}$/);

@@ -42,7 +42,8 @@ describe("Argentina's mobiles", () => {
     const acct = await createAccount();
     await createPool(acct, { id: "ar", name: "AR", trackingNumbers: ["+5491187654322"], destinations: ["+541123456789"], isDefault: true });
     const answer = (await allocate(acct.siteKey, sessionId())).json as AllocateResponse;
-    expect(swapped(answer, "Tel. 011 2345-6789 / (011) 2345-6789 / +54 11 2345 6789")).toBe("Tel. 011 15 8765-4322 / (011) 15 8765-4322 / +54 9 11 8765 4322");
+    // The area code's parentheses are the landline's: a mobile is written in its own national form there.
+    expect(swapped(answer, "Tel. 011 2345-6789 / (011) 2345-6789 / +54 11 2345 6789")).toBe("Tel. 011 15 8765-4322 / 011 15-8765-4322 / +54 9 11 8765 4322");
   });
 
   it("a tracking number's parts stored before, wrong, are made again when it is leased", async () => {
@@ -74,5 +75,40 @@ describe("Argentina's mobiles", () => {
     const answer = (await allocate(acct.siteKey, sessionId())).json as AllocateResponse;
     expect(answer.pools[0]!.destinations).toEqual([phoneParts("+5491123456780")]);
     expect(swapped(answer, "Llamá al 011 15-2345-6780")).toBe("Llamá al 011 15-8765-4324");
+  });
+});
+
+describe("an area code in parentheses", () => {
+  const LONDON = "+442079460958";
+  const UK_MOBILE = "+447911123456";
+
+  it("is not written around a tracking number without one, in the answer the worker gives", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "uk", name: "UK", trackingNumbers: [UK_MOBILE], destinations: [LONDON], isDefault: true });
+    const answer = (await allocate(acct.siteKey, sessionId())).json as AllocateResponse;
+    expect(answer.pools[0]!.number).toMatchObject({ e164: UK_MOBILE, area: false });
+    expect(answer.pools[0]!.destinations[0]).toMatchObject({ e164: LONDON, area: true });
+    expect(swapped(answer, "Call (020) 7946 0958, 020 7946 0958 or +44 (20) 7946 0958")).toBe("Call 07911 123456, 07911 123456 or +44 7911 123456");
+  });
+
+  it("parts stored before `area` was, of the tracking number and the destinations, are made again", async () => {
+    const UK_MOBILE = "+447911123457";
+    const acct = await createAccount();
+    await createPool(acct, { id: "uk", name: "UK", trackingNumbers: [UK_MOBILE], destinations: [LONDON], isDefault: true });
+    const stub = poolStub(acct.accountId, "uk");
+    // As an older version stored them: the same parts without `area` (taken as having one).
+    await runInDurableObject(stub, (_instance, state) => {
+      const { area: _, ...stale } = phoneParts(UK_MOBILE);
+      expect(state.storage.sql.exec("UPDATE numbers SET parts = ? WHERE number = ?", JSON.stringify(stale), UK_MOBILE).rowsWritten).toBe(1);
+      const row = state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'settings'").one();
+      const settings = JSON.parse(row.value) as { destinations: Record<string, unknown>[] };
+      settings.destinations = settings.destinations.map(({ area: _area, ...d }) => d);
+      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'settings'", JSON.stringify(settings));
+    });
+    await evictDurableObject(stub);
+    const answer = (await allocate(acct.siteKey, sessionId())).json as AllocateResponse;
+    expect(answer.pools[0]!.number).toEqual(phoneParts(UK_MOBILE));
+    expect(answer.pools[0]!.destinations).toEqual([phoneParts(LONDON)]);
+    expect(swapped(answer, "Call (020) 7946 0958")).toBe("Call 07911 123457");
   });
 });

@@ -99,6 +99,10 @@ const PhonePartsSchema = z
       description:
         "Only where the national form is not the nsn after the trunk prefix (Argentina's mobiles: nsn 91123456789, nationally 011 15-2345-6789): the national form's groups after the trunk prefix; `groups` are then the international form's.",
     }),
+    area: z.boolean().optional().openapi({
+      description:
+        "False for a number written without an area code (a mobile, toll-free, shared-cost or other non-geographic number whose national form puts no parenthesis around its first group): written in place of an original with its area code in parentheses, it has none.",
+    }),
   })
   .openapi("PhoneParts");
 
