@@ -5,33 +5,27 @@
  * partialFailure, as the setting's `api` says, and Microsoft Advertising ApplyOfflineConversions
  * (its REST API: SOAP is deprecated on 31 January 2027), and a verdict per row: uploaded, retry, or
  * final with its reason. Hand-written over fetch: the platforms' SDKs (Google's gRPC clients,
- * Microsoft's for .NET, Java, PHP and Python) do not run on Workers.
+ * Microsoft's for .NET, Java, PHP and Python) do not run on Workers. The endpoints and requests
+ * as sent: ad-requests.ts.
  */
 import { type Answer, all, googleAnswer, microsoftAnswer, type RowResult } from "../domain/ad-answers";
 import { type AdUpload, googleClickConversion, microsoftOfflineConversion } from "../domain/conversions";
 import { dataManagerRequest } from "../domain/data-manager";
 import { dataManagerAnswer, dataManagerStatus, type RequestStatusAnswer } from "../domain/data-manager-answers";
 import type { AdPlatform } from "../schemas/conversions";
+import {
+  DATA_MANAGER_STATUS_URL,
+  dataManagerIngest,
+  GOOGLE_TOKEN_URL,
+  googleAdsUpload,
+  MICROSOFT_APPLY_URL,
+  MICROSOFT_GOALS_URL,
+  MICROSOFT_SCOPE,
+  MICROSOFT_TOKEN_URL,
+  microsoftHeaders,
+} from "./ad-requests";
 import type { AdCredentials, GoogleAdsConfig, MicrosoftAdsConfig } from "./conversion-settings";
 
-/**
- * The Google Ads API version. Each major version is served about a year after its release, then
- * sunset (every request to it fails): v26, released October 2026 and the latest the reference shows,
- * is projected to be sunset in November 2027. Move to a newer one before then (Google's sunset-dates
- * page), checking its release notes for changes to ClickConversion and GoogleAdsFailure.
- */
-export const GOOGLE_ADS_API_VERSION = "v26";
-export const GOOGLE_ADS_API = `https://googleads.googleapis.com/${GOOGLE_ADS_API_VERSION}`;
-export const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
-/** Google's Data Manager API (v1): takes offline click conversions without a developer token. */
-export const DATA_MANAGER_INGEST_URL = "https://datamanager.googleapis.com/v1/events:ingest";
-/** Its diagnostics for a request it took: `GET …?requestId=<id>`, with the same credentials and nothing else. */
-export const DATA_MANAGER_STATUS_URL = "https://datamanager.googleapis.com/v1/requestStatus:retrieve";
-export const MICROSOFT_APPLY_URL = "https://campaign.api.bingads.microsoft.com/CampaignManagement/v13/OfflineConversions/Apply";
-/** GetConversionGoalsByIds (REST): the connection check's read of the offline conversion goals. */
-export const MICROSOFT_GOALS_URL = "https://campaign.api.bingads.microsoft.com/CampaignManagement/v13/ConversionGoals/QueryByIds";
-export const MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/common/oauth2/v2.0/token";
-const MICROSOFT_SCOPE = "https://ads.microsoft.com/msads.manage offline_access";
 const TIMEOUT_MS = 15_000;
 /** Refresh a cached token this long before it expires. */
 const EARLY_MS = 120_000;
@@ -100,11 +94,38 @@ export class AdUploader {
   }
 
   /**
-   * Send with an access token and read the answer; when the platform refuses the access token
-   * (401, or Microsoft's InvalidCredentials / AuthenticationTokenExpired), refresh it once and
-   * send once more. A refresh token the platform refuses stops the platform (authFailed).
-   * `fresh`: refresh the access token first, even when one is cached (the connection check).
+   * Sends with an access token and reads the answer (`call`); when the platform refuses the access
+   * token (`reauth`: 401, or Microsoft's InvalidCredentials / AuthenticationTokenExpired), refreshes
+   * it once and sends once more. `unusable`: the answer when no access token can be had (the
+   * refresh's failure) or a refreshed one was refused too (null). `fresh`: refresh the access token
+   * first, even when one is cached (the connection check). With the refresh token the platform
+   * rotated to, if it did.
    */
+  private async withToken<A extends object>(
+    accountId: string,
+    platform: AdPlatform,
+    c: AdCredentials,
+    call: (token: string) => Promise<A | { reauth: true }>,
+    unusable: (failure: Extract<Token, { ok: false }> | null) => A,
+    fresh = false,
+  ): Promise<{ answer: A; refreshToken?: string }> {
+    let creds = c;
+    let refreshToken: string | undefined;
+    for (let tries = 0; tries < 2; tries++) {
+      const t = await this.token(accountId, platform, creds, fresh || tries > 0);
+      if (!t.ok) return { answer: unusable(t), refreshToken };
+      // Refreshed again (the access token was refused), from the rotated token when there is one.
+      if (t.refreshToken) {
+        refreshToken = t.refreshToken;
+        creds = { ...creds, refreshToken };
+      }
+      const answer = await call(t.token);
+      if (!("reauth" in answer)) return { answer, refreshToken };
+    }
+    return { answer: unusable(null), refreshToken };
+  }
+
+  /** An upload's (or a check's) batch through withToken: a refresh token refused stops the platform (authFailed). */
   private async authorized(
     accountId: string,
     platform: AdPlatform,
@@ -114,23 +135,20 @@ export class AdUploader {
     n: number,
     fresh = false,
   ): Promise<BatchResult> {
-    let creds = c;
-    let t = await this.token(accountId, platform, creds, fresh);
-    let refreshToken: string | undefined;
-    const rotated = (r: BatchResult): BatchResult => (refreshToken ? { ...r, refreshToken } : r);
-    for (let tries = 0; ; tries++) {
-      if (!t.ok) {
-        const error = t.error;
-        return rotated(t.revoked ? { authFailed: error } : { rows: all(n, { verdict: "retry", status: null, error }) });
-      }
-      refreshToken = t.refreshToken ?? refreshToken;
-      // Refreshed again (the access token was refused), from the rotated token when there is one.
-      if (t.refreshToken) creds = { ...creds, refreshToken: t.refreshToken };
-      const answer = read(await call(t.token));
-      if (!("reauth" in answer)) return rotated(answer);
-      if (tries === 1) return rotated({ authFailed: `the access token was refused again after a refresh (${platform})` });
-      t = await this.token(accountId, platform, creds, true);
-    }
+    const { answer, refreshToken } = await this.withToken<BatchResult>(
+      accountId,
+      platform,
+      c,
+      async (token) => read(await call(token)),
+      (failure) =>
+        failure === null
+          ? { authFailed: `the access token was refused again after a refresh (${platform})` }
+          : failure.revoked
+            ? { authFailed: failure.error }
+            : { rows: all(n, { verdict: "retry", status: null, error: failure.error }) },
+      fresh,
+    );
+    return refreshToken ? { ...answer, refreshToken } : answer;
   }
 
   /** Google, through the API the setting names (the Data Manager API unless google_ads_api). */
@@ -162,14 +180,17 @@ export class AdUploader {
    */
   async requestStatus(accountId: string, c: AdCredentials, requestId: string): Promise<RequestStatusAnswer> {
     const url = `${DATA_MANAGER_STATUS_URL}?${new URLSearchParams({ requestId })}`;
-    for (let tries = 0; tries < 2; tries++) {
-      const t = await this.token(accountId, "google_ads", c, tries > 0);
-      if (!t.ok) return { state: "later", error: t.error };
-      const r = await send(new Request(url, { method: "GET", headers: { Authorization: `Bearer ${t.token}` } }));
-      const answer = dataManagerStatus(r.status, r.json, r.error);
-      if (!("reauth" in answer)) return answer;
-    }
-    return { state: "later", error: "the access token was refused again after a refresh" };
+    const { answer } = await this.withToken<Exclude<RequestStatusAnswer, { reauth: true }>>(
+      accountId,
+      "google_ads",
+      c,
+      async (token) => {
+        const r = await send(new Request(url, { method: "GET", headers: { Authorization: `Bearer ${token}` } }));
+        return dataManagerStatus(r.status, r.json, r.error);
+      },
+      (failure) => ({ state: "later", error: failure?.error ?? "the access token was refused again after a refresh" }),
+    );
+    return answer;
   }
 
   /** Google Ads UploadClickConversions, partialFailure on: each row's verdict from its own error. */
@@ -274,29 +295,3 @@ export interface CheckSent {
 }
 
 const NO_DEVELOPER_TOKEN = "no developer token is stored: the Google Ads API needs one (or use api data_manager)";
-
-/** The Data Manager API's events:ingest: the access token only, the accounts in the body. */
-const dataManagerIngest = (token: string, body: string) =>
-  new Request(DATA_MANAGER_INGEST_URL, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` }, body });
-
-/** The Google Ads API's UploadClickConversions for the setting's customer, through its manager when set. */
-const googleAdsUpload = (cfg: GoogleAdsConfig, token: string, developerToken: string, body: string) =>
-  new Request(`${GOOGLE_ADS_API}/customers/${cfg.customerId}:uploadClickConversions`, {
-    method: "POST",
-    headers: {
-      "Content-Type": "application/json",
-      Authorization: `Bearer ${token}`,
-      "developer-token": developerToken,
-      ...(cfg.loginCustomerId ? { "login-customer-id": cfg.loginCustomerId } : {}),
-    },
-    body,
-  });
-
-/** Microsoft Advertising's REST headers: the access token, developer token, customer and ad account. */
-const microsoftHeaders = (cfg: MicrosoftAdsConfig, c: AdCredentials, token: string) => ({
-  "Content-Type": "application/json",
-  Authorization: `Bearer ${token}`,
-  DeveloperToken: c.developerToken ?? "",
-  CustomerId: cfg.customerId,
-  CustomerAccountId: cfg.accountId,
-});
