@@ -17,6 +17,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEST, mockNetwork, referenceSigned, T0, type Voice, voiceOf } from "./calls-helpers";
 import { DM_SETTINGS, MS_SETTINGS } from "./conversions-helpers";
+import { weirdString } from "./fuzz-values";
 import {
   accountStub,
   allocate,
@@ -97,28 +98,6 @@ class Unfuzzable extends Error {}
 // ---- values ----
 
 const printable = (s: string) => /^[\x20-\x7e]*$/.test(s);
-const weirdString = fc.oneof(
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: "grapheme", maxLength: 40 }),
-  fc.string({ unit: "binary", maxLength: 20 }),
-  fc.string({ minLength: 3000, maxLength: 5000 }),
-  fc.constantFrom(
-    "",
-    " ",
-    "\u0000",
-    "+1",
-    "00",
-    "<script>alert(1)</script>",
-    "../../etc/passwd",
-    "%00",
-    "☎️📞",
-    "NaN",
-    "__proto__",
-    "constructor",
-    "-1",
-    "1e309",
-  ),
-);
 /** Any JSON value, and values no schema asks for. */
 const wild: fc.Arbitrary<unknown> = fc.oneof(
   weirdString,

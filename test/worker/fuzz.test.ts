@@ -5,6 +5,7 @@
 import { SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { weirdString } from "./fuzz-values";
 import { accountStub, api, BROWSER_HEADERS, createAccount, createPool, directoryStub, dump, freshNumbers, ORIGIN, poolStub, sessionId } from "./helpers";
 import { credentialsOf, makeKeys, NATIVE, signed } from "./voice-helpers";
 
@@ -32,27 +33,6 @@ async function expectClientError(res: Response, label: unknown): Promise<void> {
   expect(typeof body.error.message).toBe("string");
 }
 
-const weirdString = fc.oneof(
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: "grapheme", maxLength: 40 }),
-  fc.string({ minLength: 3000, maxLength: 5000 }),
-  fc.constantFrom(
-    "",
-    " ",
-    "\u0000",
-    "+1",
-    "+44",
-    "00",
-    "<script>alert(1)</script>",
-    "../../etc/passwd",
-    "%00",
-    "☎️📞",
-    "1-800-FLOWERS",
-    "NaN",
-    "__proto__",
-    "constructor",
-  ),
-);
 const phoneish = fc.oneof(weirdString, fc.stringMatching(/^\+?[0-9 ()\-.]{0,20}$/));
 const jsonValue = fc.oneof(
   fc.json(),
