@@ -7,10 +7,12 @@
  * made from the network edge, inside that await: the mocked lookup or token endpoint sends it and
  * waits for its answer before answering.
  */
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { DOH_ENDPOINT } from "../../worker/platform/outbound";
+import { mockPlatforms, type Platforms, platformViolations } from "./ad-platforms";
 import { at, callBody, callId, callWorld, GOOGLE, getCall, mockNetwork, ring, runAccountAlarms, storage, T0, visit } from "./calls-helpers";
+import { adCall, conversionOf, conversions, DM_SETTINGS, GOOGLE_SETTINGS, MS_SETTINGS } from "./conversions-helpers";
 import { api, type Created, useTestClock } from "./helpers";
 import { verifies } from "./receiver";
 
@@ -19,6 +21,7 @@ const CALLER = "+13105550123";
 const SECRET = `whsec_${btoa("a-webhook-secret-of-32-bytes-ok!")}`;
 
 useTestClock(T0, { silence: ["warn", "error"] });
+afterEach(() => expect(platformViolations()).toEqual([]));
 
 type Erasure = (acct: Created, call: { id: string; session: string }) => Promise<number>;
 const ERASURES: [string, Erasure][] = [
@@ -36,7 +39,9 @@ function eraseDuring(when: (url: URL) => boolean, erase: () => Promise<number>) 
   if (!network) throw new Error("eraseDuring: mock the network first");
   const made: { status: number | null } = { status: null };
   vi.mocked(globalThis.fetch).mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-    if (made.status === null && when(new URL(new Request(input, init).url))) made.status = await erase();
+    // The URL only: a Request made of `input` would take its body.
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (made.status === null && when(url)) made.status = await erase();
     return network(input, init);
   });
   return made;
@@ -106,5 +111,76 @@ describe("a delivery whose call changed while it was on its way", () => {
     expect(completed).toHaveLength(1);
     expect(verifies(SECRET, completed[0]!)).toBe(true);
     expect(JSON.parse(completed[0]!.body).call).toMatchObject({ id: keptId, talkSeconds: 95 });
+  });
+});
+
+type AdCase = {
+  platform: "google_ads" | "microsoft_ads";
+  settings: Record<string, unknown>;
+  token: string;
+  clicks: (kept: string, erased: string) => Record<string, string>;
+  /** The click ids each upload request carried. */
+  sent: (ads: Platforms) => string[][];
+};
+const AD_CASES: [string, AdCase][] = [
+  [
+    "Google, Data Manager API",
+    {
+      platform: "google_ads",
+      settings: { googleAds: DM_SETTINGS },
+      token: "https://oauth2.googleapis.com/token",
+      clicks: (k) => ({ gclid: k }),
+      sent: (ads) =>
+        ads
+          .dataManagerUploads()
+          .map((u) => (JSON.parse(u.body) as { events: { adIdentifiers: { gclid: string } }[] }).events.map((e) => e.adIdentifiers.gclid)),
+    },
+  ],
+  [
+    "Google, Google Ads API",
+    {
+      platform: "google_ads",
+      settings: { googleAds: GOOGLE_SETTINGS },
+      token: "https://oauth2.googleapis.com/token",
+      clicks: (k) => ({ gclid: k }),
+      sent: (ads) => ads.googleUploads().map((u) => (JSON.parse(u.body) as { conversions: { gclid: string }[] }).conversions.map((c) => c.gclid)),
+    },
+  ],
+  [
+    "Microsoft Advertising",
+    {
+      platform: "microsoft_ads",
+      settings: { microsoftAds: MS_SETTINGS },
+      token: "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+      clicks: (k) => ({ msclkid: k }),
+      sent: (ads) =>
+        ads
+          .microsoftUploads()
+          .map((u) => (JSON.parse(u.body) as { OfflineConversions: { MicrosoftClickId: string }[] }).OfflineConversions.map((c) => c.MicrosoftClickId)),
+    },
+  ],
+];
+
+describe.each(AD_CASES)("a call erased while its ad upload is on its way (%s)", (_name, c) => {
+  it("during the access token's refresh: the upload goes without it, the batch's other call uploaded; nothing of it is left", async () => {
+    const { acct, voice } = await callWorld(2);
+    expect((await conversions(acct, c.settings)).status).toBe(200);
+    const ads = mockPlatforms();
+    const kept = await adCall(acct, voice, { clickIds: c.clicks("click-kept", "") });
+    const erased = await adCall(acct, voice, { clickIds: c.clicks("click-erased", "") });
+    const due = T0 + COMPLETED_SETTLE_MS;
+    at(due);
+    const made = eraseDuring(
+      (url) => url.href === c.token,
+      async () => (await api("DELETE", `/v1/calls/${encodeURIComponent(erased)}`, { key: acct.adminKey })).status,
+    );
+    await runAccountAlarms(acct.accountId, due + 60_000);
+    expect(made.status).toBe(204);
+    expect(c.sent(ads)).toEqual([["click-kept"]]);
+    expect(await conversionOf(acct, kept, c.platform)).toMatchObject({ status: "uploaded" });
+    expect((await getCall(acct, erased)).status).toBe(404);
+    const stored = await storage(acct);
+    expect(stored).not.toContain(erased);
+    expect(stored).not.toContain("click-erased");
   });
 });

@@ -42,6 +42,13 @@ export type { RowResult } from "../domain/ad-answers";
  * the refresh token the platform gave in place of the one used, to store (rotation).
  */
 export type BatchResult = ({ rows: RowResult[] } | { authFailed: string }) & { refreshToken?: string };
+/**
+ * An upload not sent: its `wanted` said no right before the request (a row of it erased or changed
+ * meanwhile); with the refresh token the platform gave, if it rotated one on the way.
+ */
+export type Withdrawn = { withdrawn: true; refreshToken?: string };
+type Call = (token: string) => Promise<Sent>;
+type Read = (r: Sent) => Answer;
 
 type Token = { ok: true; token: string; refreshToken?: string } | { ok: false; revoked: boolean; error: string };
 /** A platform's answer as received: its status (null: none), its JSON body, the transport's error. */
@@ -104,20 +111,34 @@ export class AdUploader {
    * (401, or Microsoft's InvalidCredentials / AuthenticationTokenExpired), refresh it once and
    * send once more. A refresh token the platform refuses stops the platform (authFailed).
    * `fresh`: refresh the access token first, even when one is cached (the connection check).
+   * `wanted` (an upload of calls): asked right before each request, after the token's await (a
+   * Durable Object takes other requests in meanwhile, an erasure among them); false withdraws it.
    */
+  private authorized(accountId: string, platform: AdPlatform, c: AdCredentials, call: Call, read: Read, n: number, fresh?: boolean): Promise<BatchResult>;
+  private authorized(
+    accountId: string,
+    platform: AdPlatform,
+    c: AdCredentials,
+    call: Call,
+    read: Read,
+    n: number,
+    fresh: boolean,
+    wanted: () => boolean,
+  ): Promise<BatchResult | Withdrawn>;
   private async authorized(
     accountId: string,
     platform: AdPlatform,
     c: AdCredentials,
-    call: (token: string) => Promise<Sent>,
-    read: (r: Sent) => Answer,
+    call: Call,
+    read: Read,
     n: number,
     fresh = false,
-  ): Promise<BatchResult> {
+    wanted?: () => boolean,
+  ): Promise<BatchResult | Withdrawn> {
     let creds = c;
     let t = await this.token(accountId, platform, creds, fresh);
     let refreshToken: string | undefined;
-    const rotated = (r: BatchResult): BatchResult => (refreshToken ? { ...r, refreshToken } : r);
+    const rotated = <R extends BatchResult | Withdrawn>(r: R): R => (refreshToken ? { ...r, refreshToken } : r);
     for (let tries = 0; ; tries++) {
       if (!t.ok) {
         const error = t.error;
@@ -126,6 +147,7 @@ export class AdUploader {
       refreshToken = t.refreshToken ?? refreshToken;
       // Refreshed again (the access token was refused), from the rotated token when there is one.
       if (t.refreshToken) creds = { ...creds, refreshToken: t.refreshToken };
+      if (wanted && !wanted()) return rotated({ withdrawn: true });
       const answer = read(await call(t.token));
       if (!("reauth" in answer)) return rotated(answer);
       if (tries === 1) return rotated({ authFailed: `the access token was refused again after a refresh (${platform})` });
@@ -134,8 +156,8 @@ export class AdUploader {
   }
 
   /** Google, through the API the setting names (the Data Manager API unless google_ads_api). */
-  google(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
-    return cfg.api === "google_ads_api" ? this.googleAds(accountId, cfg, c, uploads) : this.dataManager(accountId, cfg, c, uploads);
+  google(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[], wanted: () => boolean): Promise<BatchResult | Withdrawn> {
+    return cfg.api === "google_ads_api" ? this.googleAds(accountId, cfg, c, uploads, wanted) : this.dataManager(accountId, cfg, c, uploads, wanted);
   }
 
   /**
@@ -143,7 +165,13 @@ export class AdUploader {
    * far under its 2000 events), no developer token, the accounts in the body's destination. Fast-fail:
    * the answer refuses the request whole, each row's verdict from what it names.
    */
-  private async dataManager(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
+  private async dataManager(
+    accountId: string,
+    cfg: GoogleAdsConfig,
+    c: AdCredentials,
+    uploads: AdUpload[],
+    wanted: () => boolean,
+  ): Promise<BatchResult | Withdrawn> {
     const body = JSON.stringify(await dataManagerRequest(uploads, cfg));
     return this.authorized(
       accountId,
@@ -152,6 +180,8 @@ export class AdUploader {
       (token) => send(dataManagerIngest(token, body)),
       (r) => dataManagerAnswer(r.status, r.json, uploads.length, r.error),
       uploads.length,
+      false,
+      wanted,
     );
   }
 
@@ -173,7 +203,13 @@ export class AdUploader {
   }
 
   /** Google Ads UploadClickConversions, partialFailure on: each row's verdict from its own error. */
-  private async googleAds(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
+  private async googleAds(
+    accountId: string,
+    cfg: GoogleAdsConfig,
+    c: AdCredentials,
+    uploads: AdUpload[],
+    wanted: () => boolean,
+  ): Promise<BatchResult | Withdrawn> {
     const developerToken = c.developerToken;
     if (!developerToken) return { authFailed: NO_DEVELOPER_TOKEN };
     const conversions = await Promise.all(uploads.map((u) => googleClickConversion(u, cfg)));
@@ -185,11 +221,13 @@ export class AdUploader {
       (token) => send(googleAdsUpload(cfg, token, developerToken, body)),
       (r) => googleAnswer(r.status, r.json, uploads.length, r.error),
       uploads.length,
+      false,
+      wanted,
     );
   }
 
   /** Microsoft Advertising ApplyOfflineConversions: PartialErrors name the refused rows by Index. */
-  async microsoft(accountId: string, cfg: MicrosoftAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
+  async microsoft(accountId: string, cfg: MicrosoftAdsConfig, c: AdCredentials, uploads: AdUpload[], wanted: () => boolean): Promise<BatchResult | Withdrawn> {
     const body = JSON.stringify({ OfflineConversions: await Promise.all(uploads.map((u) => microsoftOfflineConversion(u, cfg))) });
     return this.authorized(
       accountId,
@@ -198,6 +236,8 @@ export class AdUploader {
       (token) => send(new Request(MICROSOFT_APPLY_URL, { method: "POST", headers: microsoftHeaders(cfg, c, token), body })),
       (r) => microsoftAnswer(r.status, r.json, uploads.length, r.error),
       uploads.length,
+      false,
+      wanted,
     );
   }
 
