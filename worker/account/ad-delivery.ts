@@ -9,7 +9,7 @@
  */
 import type { AdUpload } from "../domain/conversions";
 import type { AdPlatform, CallConversion } from "../schemas/conversions";
-import type { AdUploader, BatchResult } from "./ad-uploads";
+import type { AdUploader, BatchResult, Withdrawn } from "./ad-uploads";
 import type { AdCredentials, ConversionSetup } from "./conversion-settings";
 import type { CheckedUpload, DmChecks } from "./dm-diagnostics";
 import { MAX_ATTEMPTS, type Outbox, type OutboxKind, type OutboxRow } from "./outbox";
@@ -96,13 +96,23 @@ async function deliverPlatform(
     );
     return;
   }
+  // The rows were read before this run's awaits (the other platform's upload, the credentials, the
+  // access token): asked again right before the request goes. A call erased meanwhile (its rows
+  // went with it) or a row changed (a body replaced, an upload cancelled) withdraws the request:
+  // nothing sent, nothing recorded; the rows still there are due and go, as they are now, next run.
+  const wanted = () =>
+    rows.every((r) => {
+      const stored = outbox.get(r.id);
+      return stored?.status === "pending" && stored.attempts === r.attempts && stored.payload === r.payload;
+    });
   const creds = await ads.credentials(platform);
-  let result: BatchResult;
+  let result: BatchResult | Withdrawn;
   if (!creds) result = { authFailed: "the stored credentials do not open with SECRETS_KEY" };
-  else if (platform === "google_ads" && ads.setup.google_ads) result = await deps.uploader.google(ads.accountId, ads.setup.google_ads, creds, uploads);
-  else if (ads.setup.microsoft_ads) result = await deps.uploader.microsoft(ads.accountId, ads.setup.microsoft_ads, creds, uploads);
+  else if (platform === "google_ads" && ads.setup.google_ads) result = await deps.uploader.google(ads.accountId, ads.setup.google_ads, creds, uploads, wanted);
+  else if (ads.setup.microsoft_ads) result = await deps.uploader.microsoft(ads.accountId, ads.setup.microsoft_ads, creds, uploads, wanted);
   else return;
   if (creds && result.refreshToken) await ads.rotateRefreshToken(platform, creds.refreshToken, result.refreshToken);
+  if ("withdrawn" in result) return;
   const at = Date.now();
   if ("authFailed" in result) {
     outbox.pause(

@@ -1,9 +1,30 @@
 /**
  * The ad platforms' endpoints and requests as sent (worker/account/ad-uploads.ts sends them): the
  * OAuth token endpoints, Google's Data Manager API and Google Ads API, Microsoft Advertising's REST
- * API, and each request's headers.
+ * API, each request's headers, and how a request is sent and its answer read.
  */
 import type { AdCredentials, GoogleAdsConfig, MicrosoftAdsConfig } from "./conversion-settings";
+
+const TIMEOUT_MS = 15_000;
+
+/** A platform's answer as received: its status (null: none), its JSON body, the transport's error. */
+export type Sent = { status: number | null; json: unknown; error: string | null };
+
+export async function send(req: Request): Promise<Sent> {
+  try {
+    const res = await fetch(req, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const text = await res.text().catch(() => "");
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = null;
+    }
+    return { status: res.status, json, error: res.ok ? null : `HTTP ${res.status}` };
+  } catch (err) {
+    return { status: null, json: null, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+  }
+}
 
 /**
  * The Google Ads API version. Each major version is served about a year after its release, then

@@ -1,8 +1,7 @@
 /**
- * Uploading calls to ad platforms, the network side: OAuth access tokens (refreshed from the stored
- * refresh token, cached in the object until shortly before they expire, never logged), Google's Data
- * Manager API events:ingest (fast-fail) or the Google Ads API's UploadClickConversions with
- * partialFailure, as the setting's `api` says, and Microsoft Advertising ApplyOfflineConversions
+ * Uploading calls to ad platforms, the network side: with an OAuth access token (ad-tokens.ts),
+ * Google's Data Manager API events:ingest (fast-fail) or the Google Ads API's UploadClickConversions
+ * with partialFailure, as the setting's `api` says, and Microsoft Advertising ApplyOfflineConversions
  * (its REST API: SOAP is deprecated on 31 January 2027), and a verdict per row: uploaded, retry, or
  * final with its reason. Hand-written over fetch: the platforms' SDKs (Google's gRPC clients,
  * Microsoft's for .NET, Java, PHP and Python) do not run on Workers. The endpoints and requests
@@ -16,19 +15,15 @@ import type { AdPlatform } from "../schemas/conversions";
 import {
   DATA_MANAGER_STATUS_URL,
   dataManagerIngest,
-  GOOGLE_TOKEN_URL,
   googleAdsUpload,
   MICROSOFT_APPLY_URL,
   MICROSOFT_GOALS_URL,
-  MICROSOFT_SCOPE,
-  MICROSOFT_TOKEN_URL,
   microsoftHeaders,
+  type Sent,
+  send,
 } from "./ad-requests";
+import { AdTokens } from "./ad-tokens";
 import type { AdCredentials, GoogleAdsConfig, MicrosoftAdsConfig } from "./conversion-settings";
-
-const TIMEOUT_MS = 15_000;
-/** Refresh a cached token this long before it expires. */
-const EARLY_MS = 120_000;
 
 export type { RowResult } from "../domain/ad-answers";
 /**
@@ -36,110 +31,51 @@ export type { RowResult } from "../domain/ad-answers";
  * the refresh token the platform gave in place of the one used, to store (rotation).
  */
 export type BatchResult = ({ rows: RowResult[] } | { authFailed: string }) & { refreshToken?: string };
-
-type Token = { ok: true; token: string; refreshToken?: string } | { ok: false; revoked: boolean; error: string };
-/** A platform's answer as received: its status (null: none), its JSON body, the transport's error. */
-export type Sent = { status: number | null; json: unknown; error: string | null };
-
-async function send(req: Request): Promise<Sent> {
-  try {
-    const res = await fetch(req, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-    const text = await res.text().catch(() => "");
-    let json: unknown = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      json = null;
-    }
-    return { status: res.status, json, error: res.ok ? null : `HTTP ${res.status}` };
-  } catch (err) {
-    return { status: null, json: null, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
-  }
-}
-
-/** An access token's cache key: the account, platform, client and refresh token it was made from. */
-const tokenKey = (accountId: string, platform: AdPlatform, c: AdCredentials) => `${accountId}/${platform}/${c.clientId}/${c.refreshToken.slice(-8)}`;
+/**
+ * An upload not sent: its `wanted` said no right before the request (a row of it erased or changed
+ * meanwhile); with the refresh token the platform gave, if it rotated one on the way.
+ */
+export type Withdrawn = { withdrawn: true; refreshToken?: string };
+type Call = (token: string) => Promise<Sent>;
+type Read = (r: Sent) => Answer;
 
 export class AdUploader {
-  /** Access tokens by platform and account, in the object's memory only. */
-  private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
-
-  private async token(accountId: string, platform: AdPlatform, c: AdCredentials, refresh: boolean): Promise<Token> {
-    const key = tokenKey(accountId, platform, c);
-    const cached = this.tokens.get(key);
-    if (!refresh && cached && cached.expiresAt - EARLY_MS > Date.now()) return { ok: true, token: cached.token };
-    this.tokens.delete(key);
-    const form = new URLSearchParams({ grant_type: "refresh_token", client_id: c.clientId, refresh_token: c.refreshToken });
-    if (c.clientSecret) form.set("client_secret", c.clientSecret);
-    if (platform === "microsoft_ads") form.set("scope", MICROSOFT_SCOPE);
-    const url = platform === "google_ads" ? GOOGLE_TOKEN_URL : MICROSOFT_TOKEN_URL;
-    const r = await send(new Request(url, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: form }));
-    const body = (r.json ?? {}) as { access_token?: unknown; expires_in?: unknown; refresh_token?: unknown; error?: unknown; error_description?: unknown };
-    if (r.status === 200 && typeof body.access_token === "string") {
-      const ttl = typeof body.expires_in === "number" ? body.expires_in : 3600;
-      const cache = { token: body.access_token, expiresAt: Date.now() + ttl * 1000 };
-      this.tokens.set(key, cache);
-      // Microsoft's identity platform replaces the refresh token at every use (RFC 6749 §6: the
-      // client must keep the new one; the old one expires 90 days after it was issued).
-      const next = body.refresh_token;
-      if (typeof next !== "string" || !next || next === c.refreshToken) return { ok: true, token: body.access_token };
-      // The next run reads the stored (rotated) token: the access token is cached under it too.
-      this.tokens.set(tokenKey(accountId, platform, { ...c, refreshToken: next }), cache);
-      return { ok: true, token: body.access_token, refreshToken: next };
-    }
-    // invalid_grant: the refresh token was revoked or expired; invalid_client: the client is wrong. Neither heals by retrying.
-    const code = typeof body.error === "string" ? body.error : null;
-    const revoked = code === "invalid_grant" || code === "invalid_client" || code === "unauthorized_client";
-    return { ok: false, revoked, error: `token refresh failed: ${code ?? r.error ?? "no answer"}` };
-  }
+  /** Access tokens, in the object's memory only. */
+  private readonly tokens = new AdTokens();
 
   /**
-   * Sends with an access token and reads the answer (`call`); when the platform refuses the access
-   * token (`reauth`: 401, or Microsoft's InvalidCredentials / AuthenticationTokenExpired), refreshes
-   * it once and sends once more. `unusable`: the answer when no access token can be had (the
-   * refresh's failure) or a refreshed one was refused too (null). `fresh`: refresh the access token
-   * first, even when one is cached (the connection check). With the refresh token the platform
-   * rotated to, if it did.
+   * An upload's (or a check's) batch through withToken: a refresh token refused stops the platform
+   * (authFailed). `wanted` (an upload of calls): asked right before each request, after the token's
+   * await (a Durable Object takes other requests in meanwhile, an erasure among them); false
+   * withdraws it.
    */
-  private async withToken<A extends object>(
+  private authorized(accountId: string, platform: AdPlatform, c: AdCredentials, call: Call, read: Read, n: number, fresh?: boolean): Promise<BatchResult>;
+  private authorized(
     accountId: string,
     platform: AdPlatform,
     c: AdCredentials,
-    call: (token: string) => Promise<A | { reauth: true }>,
-    unusable: (failure: Extract<Token, { ok: false }> | null) => A,
-    fresh = false,
-  ): Promise<{ answer: A; refreshToken?: string }> {
-    let creds = c;
-    let refreshToken: string | undefined;
-    for (let tries = 0; tries < 2; tries++) {
-      const t = await this.token(accountId, platform, creds, fresh || tries > 0);
-      if (!t.ok) return { answer: unusable(t), refreshToken };
-      // Refreshed again (the access token was refused), from the rotated token when there is one.
-      if (t.refreshToken) {
-        refreshToken = t.refreshToken;
-        creds = { ...creds, refreshToken };
-      }
-      const answer = await call(t.token);
-      if (!("reauth" in answer)) return { answer, refreshToken };
-    }
-    return { answer: unusable(null), refreshToken };
-  }
-
-  /** An upload's (or a check's) batch through withToken: a refresh token refused stops the platform (authFailed). */
+    call: Call,
+    read: Read,
+    n: number,
+    fresh: boolean,
+    wanted: () => boolean,
+  ): Promise<BatchResult | Withdrawn>;
   private async authorized(
     accountId: string,
     platform: AdPlatform,
     c: AdCredentials,
-    call: (token: string) => Promise<Sent>,
-    read: (r: Sent) => Answer,
+    call: Call,
+    read: Read,
     n: number,
     fresh = false,
-  ): Promise<BatchResult> {
-    const { answer, refreshToken } = await this.withToken<BatchResult>(
+    wanted?: () => boolean,
+  ): Promise<BatchResult | Withdrawn> {
+    const { answer, refreshToken } = await this.tokens.withToken<BatchResult | Withdrawn>(
       accountId,
       platform,
       c,
-      async (token) => read(await call(token)),
+      // Asked synchronously before the request starts: nothing can change in between.
+      async (token) => (wanted && !wanted() ? { withdrawn: true } : read(await call(token))),
       (failure) =>
         failure === null
           ? { authFailed: `the access token was refused again after a refresh (${platform})` }
@@ -152,8 +88,8 @@ export class AdUploader {
   }
 
   /** Google, through the API the setting names (the Data Manager API unless google_ads_api). */
-  google(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
-    return cfg.api === "google_ads_api" ? this.googleAds(accountId, cfg, c, uploads) : this.dataManager(accountId, cfg, c, uploads);
+  google(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[], wanted: () => boolean): Promise<BatchResult | Withdrawn> {
+    return cfg.api === "google_ads_api" ? this.googleAds(accountId, cfg, c, uploads, wanted) : this.dataManager(accountId, cfg, c, uploads, wanted);
   }
 
   /**
@@ -161,7 +97,13 @@ export class AdUploader {
    * far under its 2000 events), no developer token, the accounts in the body's destination. Fast-fail:
    * the answer refuses the request whole, each row's verdict from what it names.
    */
-  private async dataManager(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
+  private async dataManager(
+    accountId: string,
+    cfg: GoogleAdsConfig,
+    c: AdCredentials,
+    uploads: AdUpload[],
+    wanted: () => boolean,
+  ): Promise<BatchResult | Withdrawn> {
     const body = JSON.stringify(await dataManagerRequest(uploads, cfg));
     return this.authorized(
       accountId,
@@ -170,6 +112,8 @@ export class AdUploader {
       (token) => send(dataManagerIngest(token, body)),
       (r) => dataManagerAnswer(r.status, r.json, uploads.length, r.error),
       uploads.length,
+      false,
+      wanted,
     );
   }
 
@@ -180,7 +124,7 @@ export class AdUploader {
    */
   async requestStatus(accountId: string, c: AdCredentials, requestId: string): Promise<RequestStatusAnswer> {
     const url = `${DATA_MANAGER_STATUS_URL}?${new URLSearchParams({ requestId })}`;
-    const { answer } = await this.withToken<Exclude<RequestStatusAnswer, { reauth: true }>>(
+    const { answer } = await this.tokens.withToken<Exclude<RequestStatusAnswer, { reauth: true }>>(
       accountId,
       "google_ads",
       c,
@@ -194,7 +138,13 @@ export class AdUploader {
   }
 
   /** Google Ads UploadClickConversions, partialFailure on: each row's verdict from its own error. */
-  private async googleAds(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
+  private async googleAds(
+    accountId: string,
+    cfg: GoogleAdsConfig,
+    c: AdCredentials,
+    uploads: AdUpload[],
+    wanted: () => boolean,
+  ): Promise<BatchResult | Withdrawn> {
     const developerToken = c.developerToken;
     if (!developerToken) return { authFailed: NO_DEVELOPER_TOKEN };
     const conversions = await Promise.all(uploads.map((u) => googleClickConversion(u, cfg)));
@@ -206,11 +156,13 @@ export class AdUploader {
       (token) => send(googleAdsUpload(cfg, token, developerToken, body)),
       (r) => googleAnswer(r.status, r.json, uploads.length, r.error),
       uploads.length,
+      false,
+      wanted,
     );
   }
 
   /** Microsoft Advertising ApplyOfflineConversions: PartialErrors name the refused rows by Index. */
-  async microsoft(accountId: string, cfg: MicrosoftAdsConfig, c: AdCredentials, uploads: AdUpload[]): Promise<BatchResult> {
+  async microsoft(accountId: string, cfg: MicrosoftAdsConfig, c: AdCredentials, uploads: AdUpload[], wanted: () => boolean): Promise<BatchResult | Withdrawn> {
     const body = JSON.stringify({ OfflineConversions: await Promise.all(uploads.map((u) => microsoftOfflineConversion(u, cfg))) });
     return this.authorized(
       accountId,
@@ -219,6 +171,8 @@ export class AdUploader {
       (token) => send(new Request(MICROSOFT_APPLY_URL, { method: "POST", headers: microsoftHeaders(cfg, c, token), body })),
       (r) => microsoftAnswer(r.status, r.json, uploads.length, r.error),
       uploads.length,
+      false,
+      wanted,
     );
   }
 

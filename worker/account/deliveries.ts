@@ -179,8 +179,11 @@ const alertType = (payload: string) => String((JSON.parse(payload) as { type?: u
 /**
  * One attempt under the outbound policy (platform/outbound.ts): any 2xx is delivered; anything else
  * (status, refusal, network error, timeout) is retried. Only the target's status is kept, never its body.
+ * `stillWanted` is asked right before the request goes, after signing and the receiver's lookup
+ * (awaits a Durable Object takes other requests in, an erasure among them): null when it said no,
+ * nothing sent and nothing to record.
  */
-export async function attempt(row: OutboxRow, config: IntegrationConfig, accountId: string, now: number): Promise<Attempt> {
+export async function attempt(row: OutboxRow, config: IntegrationConfig, accountId: string, now: number, stillWanted: () => boolean): Promise<Attempt | null> {
   // GA4 takes events backdated up to 72 hours; an older one it answers 2xx all the same and logs as
   // 72 hours old (its sending guide, "Validation behavior for past events": RELAXED, the default):
   // a call on the wrong day. Not sent, and never "delivered".
@@ -195,7 +198,8 @@ export async function attempt(row: OutboxRow, config: IntegrationConfig, account
     return { ok: false, status: null, error: `${row.kind}'s secret cannot be read: SECRETS_KEY is not set or lacks the key it was sealed with`, final: false };
   const built = await request(row, config, accountId, now);
   if (!built) return { ok: false, status: null, error: `${row.kind} is no longer configured for this account`, final: true };
-  const sent = await outboundFetch(built.req, { timeoutMs: TIMEOUT_MS, trusted: built.trusted });
+  const sent = await outboundFetch(built.req, { timeoutMs: TIMEOUT_MS, trusted: built.trusted, stillWanted });
+  if ("withdrawn" in sent) return null;
   if (!sent.ok) return { ok: false, status: null, error: sent.reason, final: false };
   const status = sent.response.status;
   if (status >= 200 && status < 300) return { ok: true, status };

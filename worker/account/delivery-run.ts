@@ -77,7 +77,17 @@ export class DeliveryRun {
           current.kind === "ga4" && config.ga4
             ? { ...current, payload: ga4AsSent(current.payload, config.ga4.measurementId, this.p.gaSessions(current.call_id), now) }
             : current;
-        const result = await attempt(row, config, accountId, now);
+        // Asked again after the attempt's last await (the webhook's signing, its receiver's lookup),
+        // right before the request goes: the call may have been erased meanwhile (its rows went with
+        // it, as they do for every undelivered delivery: nothing is sent, nothing recorded), or the
+        // body replaced (a more precise outcome): not sent stale, the row stays due, and goes as it
+        // is now on the next run.
+        const unchanged = () => {
+          const stored = outbox.get(current.id);
+          return stored?.status === "pending" && stored.attempts === current.attempts && stored.payload === current.payload;
+        };
+        const result = await attempt(row, config, accountId, now, unchanged);
+        if (!result) return;
         const at = Date.now();
         storage.transactionSync(() => {
           if (result.ok) {

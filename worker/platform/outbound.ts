@@ -165,15 +165,19 @@ async function resolve(host: string): Promise<{ ok: true; addresses: string[] } 
   return addresses.length ? { ok: true, addresses } : { ok: false, reason: `${host} does not resolve to any address` };
 }
 
-export type Outcome = { ok: true; response: Response } | { ok: false; refused: boolean; reason: string };
+/** `withdrawn`: not sent, the sender's `stillWanted` said no. */
+export type Outcome = { ok: true; response: Response } | { ok: false; refused: boolean; reason: string } | { ok: false; withdrawn: true };
 
 /**
  * Send `req` under the policy: the URL is checked again, its host resolved and every address it
  * resolves to checked, redirects are not followed, the answer body is discarded (the response is
  * returned with its status and headers only). `trusted`: a fixed endpoint of ours (GA4, an email
- * API), not one an account typed — checked for https only.
+ * API), not one an account typed — checked for https only. `stillWanted`: asked after the last
+ * await, right before the request goes (synchronously: nothing can change in between); false
+ * withdraws it. The lookup awaits the network, and a Durable Object takes other requests meanwhile:
+ * what the request carries may have been erased since the sender read it.
  */
-export async function outboundFetch(req: Request, opts: { timeoutMs: number; trusted?: boolean }): Promise<Outcome> {
+export async function outboundFetch(req: Request, opts: { timeoutMs: number; trusted?: boolean; stillWanted?: () => boolean }): Promise<Outcome> {
   const checked = checkOutboundUrl(req.url);
   if (!checked.ok) return { ok: false, refused: true, reason: `URL refused: it ${checked.reason}` };
   const host = checked.url.hostname.replace(/\.$/, "");
@@ -185,6 +189,7 @@ export async function outboundFetch(req: Request, opts: { timeoutMs: number; tru
       if (why) return { ok: false, refused: true, reason: `URL refused: ${host} resolves to ${why}` };
     }
   }
+  if (opts.stillWanted && !opts.stillWanted()) return { ok: false, withdrawn: true };
   try {
     const res = await fetch(new Request(req, { redirect: "manual" }), { signal: AbortSignal.timeout(opts.timeoutMs) });
     // Never read or keep what the target answered: only its status.
