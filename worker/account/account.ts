@@ -60,7 +60,8 @@ import { ERASURE_PROGRESS_MIGRATION } from "./erasure-progress";
 import { INTEGRATION_SECRETS_MIGRATION, IntegrationSecrets } from "./integration-secrets";
 import { NumberDesk } from "./number-desk";
 import { NUMBER_ADDED_MIGRATION, NUMBER_ORDERS_MIGRATION, ORDER_IDEMPOTENCY_MIGRATION } from "./number-orders";
-import { type DeliveryFilter, OUTBOX_DEAD_LETTER_MIGRATION, OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION, Outbox, type OutboxKind } from "./outbox";
+import { type DeliveryFilter, Outbox, type OutboxKind } from "./outbox";
+import { OUTBOX_DEAD_LETTER_MIGRATION, OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION } from "./outbox-schema";
 import { type PoolState, PoolSync, SYNC_MIGRATION, shardIndexes } from "./pool-sync";
 import { forwardTargetsOf, PoolRegistry, REGISTRY_MIGRATIONS, type Routing, type StoredPool } from "./registry";
 import {
