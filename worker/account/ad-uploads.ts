@@ -36,8 +36,11 @@ export type BatchResult = ({ rows: RowResult[] } | { authFailed: string }) & { r
  * meanwhile); with the refresh token the platform gave, if it rotated one on the way.
  */
 export type Withdrawn = { withdrawn: true; refreshToken?: string };
-type Call = (token: string) => Promise<Sent>;
-type Read = (r: Sent) => Answer;
+/**
+ * A batch's request (`call`, with the access token), how its answer is read, its row count (`n`),
+ * and `fresh`: refresh the access token first, even when one is cached (the connection check).
+ */
+type Batch = { call: (token: string) => Promise<Sent>; read: (r: Sent) => Answer; n: number; fresh?: boolean };
 
 export class AdUploader {
   /** Access tokens, in the object's memory only. */
@@ -49,25 +52,13 @@ export class AdUploader {
    * await (a Durable Object takes other requests in meanwhile, an erasure among them); false
    * withdraws it.
    */
-  private authorized(accountId: string, platform: AdPlatform, c: AdCredentials, call: Call, read: Read, n: number, fresh?: boolean): Promise<BatchResult>;
-  private authorized(
-    accountId: string,
-    platform: AdPlatform,
-    c: AdCredentials,
-    call: Call,
-    read: Read,
-    n: number,
-    fresh: boolean,
-    wanted: () => boolean,
-  ): Promise<BatchResult | Withdrawn>;
+  private authorized(accountId: string, platform: AdPlatform, c: AdCredentials, batch: Batch): Promise<BatchResult>;
+  private authorized(accountId: string, platform: AdPlatform, c: AdCredentials, batch: Batch, wanted: () => boolean): Promise<BatchResult | Withdrawn>;
   private async authorized(
     accountId: string,
     platform: AdPlatform,
     c: AdCredentials,
-    call: Call,
-    read: Read,
-    n: number,
-    fresh = false,
+    { call, read, n, fresh = false }: Batch,
     wanted?: () => boolean,
   ): Promise<BatchResult | Withdrawn> {
     const { answer, refreshToken } = await this.tokens.withToken<BatchResult | Withdrawn>(
@@ -109,10 +100,7 @@ export class AdUploader {
       accountId,
       "google_ads",
       c,
-      (token) => send(dataManagerIngest(token, body)),
-      (r) => dataManagerAnswer(r.status, r.json, uploads.length, r.error),
-      uploads.length,
-      false,
+      { call: (token) => send(dataManagerIngest(token, body)), read: (r) => dataManagerAnswer(r.status, r.json, uploads.length, r.error), n: uploads.length },
       wanted,
     );
   }
@@ -153,10 +141,11 @@ export class AdUploader {
       accountId,
       "google_ads",
       c,
-      (token) => send(googleAdsUpload(cfg, token, developerToken, body)),
-      (r) => googleAnswer(r.status, r.json, uploads.length, r.error),
-      uploads.length,
-      false,
+      {
+        call: (token) => send(googleAdsUpload(cfg, token, developerToken, body)),
+        read: (r) => googleAnswer(r.status, r.json, uploads.length, r.error),
+        n: uploads.length,
+      },
       wanted,
     );
   }
@@ -168,10 +157,11 @@ export class AdUploader {
       accountId,
       "microsoft_ads",
       c,
-      (token) => send(new Request(MICROSOFT_APPLY_URL, { method: "POST", headers: microsoftHeaders(cfg, c, token), body })),
-      (r) => microsoftAnswer(r.status, r.json, uploads.length, r.error),
-      uploads.length,
-      false,
+      {
+        call: (token) => send(new Request(MICROSOFT_APPLY_URL, { method: "POST", headers: microsoftHeaders(cfg, c, token), body })),
+        read: (r) => microsoftAnswer(r.status, r.json, uploads.length, r.error),
+        n: uploads.length,
+      },
       wanted,
     );
   }
@@ -194,27 +184,21 @@ export class AdUploader {
       const developerToken = c.developerToken;
       if (!developerToken) return { result: { authFailed: NO_DEVELOPER_TOKEN }, sent: null };
       const body = JSON.stringify({ conversions: [await googleClickConversion(upload, cfg)], partialFailure: true, validateOnly: true });
-      const result = await this.authorized(
-        accountId,
-        "google_ads",
-        c,
-        (token) => send(googleAdsUpload(cfg, token, developerToken, body)),
-        keep((r) => googleAnswer(r.status, r.json, 1, r.error)),
-        1,
-        true,
-      );
+      const result = await this.authorized(accountId, "google_ads", c, {
+        call: (token) => send(googleAdsUpload(cfg, token, developerToken, body)),
+        read: keep((r) => googleAnswer(r.status, r.json, 1, r.error)),
+        n: 1,
+        fresh: true,
+      });
       return { result, sent: sent.last };
     }
     const body = JSON.stringify({ ...(await dataManagerRequest([upload], cfg)), validateOnly: true });
-    const result = await this.authorized(
-      accountId,
-      "google_ads",
-      c,
-      (token) => send(dataManagerIngest(token, body)),
-      keep((r) => dataManagerAnswer(r.status, r.json, 1, r.error)),
-      1,
-      true,
-    );
+    const result = await this.authorized(accountId, "google_ads", c, {
+      call: (token) => send(dataManagerIngest(token, body)),
+      read: keep((r) => dataManagerAnswer(r.status, r.json, 1, r.error)),
+      n: 1,
+      fresh: true,
+    });
     return { result, sent: sent.last };
   }
 
@@ -226,18 +210,15 @@ export class AdUploader {
   async checkMicrosoft(accountId: string, cfg: MicrosoftAdsConfig, c: AdCredentials): Promise<CheckSent> {
     const sent: { last: Sent | null } = { last: null };
     const body = JSON.stringify({ ConversionGoalIds: null, ConversionGoalTypes: "OfflineConversion" });
-    const result = await this.authorized(
-      accountId,
-      "microsoft_ads",
-      c,
-      (token) => send(new Request(MICROSOFT_GOALS_URL, { method: "POST", headers: microsoftHeaders(cfg, c, token), body })),
-      (r) => {
+    const result = await this.authorized(accountId, "microsoft_ads", c, {
+      call: (token) => send(new Request(MICROSOFT_GOALS_URL, { method: "POST", headers: microsoftHeaders(cfg, c, token), body })),
+      read: (r) => {
         sent.last = r;
         return microsoftAnswer(r.status, r.json, 1, r.error);
       },
-      1,
-      true,
-    );
+      n: 1,
+      fresh: true,
+    });
     return { result, sent: sent.last };
   }
 }
