@@ -548,13 +548,16 @@ export class AccountObject extends DurableObject<Env> {
     return this.serial(async () => {
       const row = this.row();
       if (!row) return accountNotFound();
-      const write = await this.conversions.apply(row.id, patch, now);
-      if (!write.ok) return write;
       const outbox = new Outbox(this.sql);
-      this.ctx.storage.transactionSync(() => {
-        for (const platform of write.value()) outbox.resume(platform, now);
-        this.settings.touch(now);
-      });
+      const applied = await this.conversions.apply(row.id, patch, now, (write) =>
+        this.ctx.storage.transactionSync(() => {
+          const renewed = write();
+          for (const platform of renewed ?? []) outbox.resume(platform, now);
+          if (renewed) this.settings.touch(now);
+          return renewed;
+        }),
+      );
+      if (!applied.ok) return applied;
       await this.schedule();
       return ok(this.conversions.view());
     });

@@ -6,8 +6,9 @@
  * (auth_failed) until new credentials or settings are set.
  */
 import { fail, ok, type Result } from "../platform/result";
-import { type Keyring, keyring, open, resealTable, seal } from "../platform/secrets";
+import { keyring, open, resealTable, seal } from "../platform/secrets";
 import type { AdPlatform, ConversionRules, Conversions, ConversionsPatch, GoogleApi } from "../schemas/conversions";
+import { credentialContext, hintOf, sealPatch, storedSetting, writePatch } from "./conversion-patch";
 
 export const CONVERSION_SETTINGS_MIGRATION = `
   CREATE TABLE conversion_settings (
@@ -64,7 +65,8 @@ export interface ConversionSetup {
   rules: ConversionRules;
 }
 
-type Row = {
+/** A platform's setting as stored. */
+export type SettingRow = {
   platform: AdPlatform;
   config: string;
   sealed: string;
@@ -75,9 +77,8 @@ type Row = {
 };
 
 export const DEFAULT_RULES: ConversionRules = { minSeconds: 60, value: null, currency: null, consent: "granted", pools: {} };
-const SECRET_KEYS = ["developerToken", "clientId", "clientSecret", "refreshToken"] as const;
-const context = (accountId: string, platform: AdPlatform) => `edge-dni/ad-credentials/${accountId}/${platform}`;
-const hintOf = (v: string) => `…${v.slice(-4)}`;
+/** A PATCH sealed again this many times, each time a setting changed under its seal, before it gives up. */
+const SEAL_ATTEMPTS = 3;
 
 export class ConversionSettings {
   constructor(
@@ -85,8 +86,8 @@ export class ConversionSettings {
     private readonly secretsKey: string | undefined,
   ) {}
 
-  private rows(): Row[] {
-    return this.sql.exec<Row>("SELECT * FROM conversion_settings").toArray();
+  private rows(): SettingRow[] {
+    return this.sql.exec<SettingRow>("SELECT * FROM conversion_settings").toArray();
   }
 
   rules(): ConversionRules {
@@ -119,128 +120,44 @@ export class ConversionSettings {
 
   /** Seal again every credential made with a key that is no longer the current one (key rotation). */
   reseal(accountId: string): Promise<number> {
-    return resealTable(this.sql, this.secretsKey, "conversion_settings", "platform", (p) => context(accountId, p as AdPlatform));
+    return resealTable(this.sql, this.secretsKey, "conversion_settings", "platform", (p) => credentialContext(accountId, p as AdPlatform));
   }
 
   /** A platform's credentials, opened; null when none are stored or they no longer open. */
   async credentials(accountId: string, platform: AdPlatform): Promise<AdCredentials | null> {
-    const row = this.sql.exec<Row>("SELECT * FROM conversion_settings WHERE platform = ?", platform).toArray()[0];
+    const row = storedSetting(this.sql, platform);
     if (!row) return null;
     const ring = await keyring(this.secretsKey);
     if (!ring.ok) return null;
-    const plain = await open(ring.keyring, row.sealed, context(accountId, platform));
+    const plain = await open(ring.keyring, row.sealed, credentialContext(accountId, platform));
     return plain === null ? null : (JSON.parse(plain) as AdCredentials);
   }
 
   /**
-   * Apply a PATCH: seal first (nothing is written when SECRETS_KEY is missing or a credential is
-   * lacking). Answers the platforms whose credentials or settings changed (their paused uploads resume).
+   * Apply a PATCH (conversion-patch.ts): sealed first, nothing written when SECRETS_KEY is missing
+   * or a credential is lacking; then merged over the settings as they are at the write, in `commit`
+   * (the caller's transaction, with what goes with it). Sealed again when a setting's credentials
+   * changed under the seal (a refresh token rotated). Answers the platforms whose credentials or
+   * settings changed (their paused uploads resume).
    */
-  async apply(accountId: string, patch: ConversionsPatch, now: number): Promise<Result<() => AdPlatform[]>> {
-    const writes: { platform: AdPlatform; row: Omit<Row, "platform" | "updated_at"> | null }[] = [];
-    const entries: [AdPlatform, ConversionsPatch["googleAds"] | ConversionsPatch["microsoftAds"]][] = [
-      ["google_ads", patch.googleAds],
-      ["microsoft_ads", patch.microsoftAds],
-    ];
-    let ring: Keyring | null = null;
-    const renewed: AdPlatform[] = [];
-    for (const [platform, p] of entries) {
-      if (p === undefined) continue;
-      if (p === null) {
-        writes.push({ platform, row: null });
-        continue;
-      }
-      const current = await this.credentials(accountId, platform);
-      const old = this.sql.exec<Row>("SELECT * FROM conversion_settings WHERE platform = ?", platform).toArray()[0];
-      const stored = old && platform === "google_ads" ? (JSON.parse(old.config) as Partial<GoogleAdsConfig>) : null;
-      // Google: the API the patch names, else the stored setting's, else (a new setting) the Data Manager API.
-      const api: GoogleApi = ("api" in p && p.api) || stored?.api || "data_manager";
-      // Google: the zone the patch names (null: none), else the stored setting's.
-      const timeZone = "timeZone" in p && p.timeZone !== undefined ? p.timeZone : (stored?.timeZone ?? null);
-      // Only the Google Ads API takes local times (with the zone's offset); the Data Manager API takes UTC.
-      if (platform === "google_ads" && api === "google_ads_api" && !timeZone) {
-        const message =
-          "required with api google_ads_api (its conversion times are local times with the account's offset): the Google Ads account's IANA time zone, e.g. America/New_York";
-        return fail(400, "invalid_request", `Invalid request — googleAds.timeZone: ${message}`, [{ path: "googleAds.timeZone", message }]);
-      }
-      const given = Object.fromEntries(SECRET_KEYS.filter((k) => p[k] !== undefined).map((k) => [k, p[k]!]));
-      const creds = { clientSecret: null, ...current, ...given } as Partial<AdCredentials>;
-      // The Data Manager API takes no developer token (one given is kept, for a switch back).
-      const needed =
-        platform === "google_ads" && api === "data_manager"
-          ? (["clientId", "refreshToken"] as const)
-          : (["developerToken", "clientId", "refreshToken"] as const);
-      const missing = needed.filter((k) => !creds[k]);
-      if (missing.length)
-        return fail(
-          400,
-          "missing_credentials",
-          `${platform}${platform === "google_ads" ? ` (api ${api})` : ""} needs ${missing.join(", ")} (write-only: give them once, omit them later to keep them)`,
-          {
-            missing,
-          },
-        );
-      if (!ring) {
-        const r = await keyring(this.secretsKey);
-        if (!r.ok) return fail(503, "secrets_unavailable", `Ad platform credentials cannot be stored: ${r.reason}`);
-        ring = r.keyring;
-      }
-      const config =
-        platform === "google_ads"
-          ? ((q) => ({
-              api,
-              customerId: q.customerId,
-              conversionActionId: q.conversionActionId,
-              conversionName: q.conversionName ?? null,
-              loginCustomerId: q.loginCustomerId ?? null,
-              timeZone,
-              enhancedConversions: q.enhancedConversions ?? false,
-            }))(p as NonNullable<ConversionsPatch["googleAds"]>)
-          : ((q) => ({
-              customerId: q.customerId,
-              accountId: q.accountId,
-              conversionName: q.conversionName,
-              enhancedConversions: q.enhancedConversions ?? false,
-            }))(p as NonNullable<ConversionsPatch["microsoftAds"]>);
-      const hints = Object.fromEntries(SECRET_KEYS.filter((k) => creds[k]).map((k) => [k, hintOf(creds[k]!)]));
-      const sealed = await seal(ring, JSON.stringify(creds), context(accountId, platform));
-      // New credentials, or other settings: what a refusal asks for may be either (Google's 403
-      // USER_PERMISSION_DENIED is fixed by the manager's loginCustomerId, not by credentials; a
-      // developer token no longer allowlisted, by api data_manager).
-      const credsChanged = Object.keys(given).length > 0 || old?.config !== JSON.stringify(config);
-      if (credsChanged) renewed.push(platform);
-      writes.push({
-        platform,
-        row: {
-          config: JSON.stringify(config),
-          sealed,
-          hints: JSON.stringify(hints),
-          auth_failed_at: credsChanged ? null : (old?.auth_failed_at ?? null),
-          auth_reason: credsChanged ? null : (old?.auth_reason ?? null),
-        },
+  async apply(
+    accountId: string,
+    patch: ConversionsPatch,
+    now: number,
+    commit: (write: () => AdPlatform[] | null) => AdPlatform[] | null,
+  ): Promise<Result<AdPlatform[]>> {
+    for (let attempt = 1; ; attempt++) {
+      const parts = await sealPatch(this.sql, this.secretsKey, accountId, patch);
+      if (!parts.ok) return parts;
+      const renewed = commit(() => {
+        const written = writePatch(this.sql, parts.value, now);
+        if (written && patch.rules) this.setRules(patch.rules);
+        return written;
       });
+      if (renewed) return ok(renewed);
+      if (attempt === SEAL_ATTEMPTS)
+        return fail(503, "settings_changed", "The conversion settings changed while this request sealed its credentials; try again");
     }
-    // The synchronous write, for the caller to run in its transaction.
-    return ok(() => {
-      for (const w of writes) {
-        if (!w.row) this.sql.exec("DELETE FROM conversion_settings WHERE platform = ?", w.platform);
-        else
-          this.sql.exec(
-            `INSERT INTO conversion_settings (platform, config, sealed, hints, auth_failed_at, auth_reason, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (platform) DO UPDATE SET config = excluded.config, sealed = excluded.sealed, hints = excluded.hints,
-               auth_failed_at = excluded.auth_failed_at, auth_reason = excluded.auth_reason, updated_at = excluded.updated_at`,
-            w.platform,
-            w.row.config,
-            w.row.sealed,
-            w.row.hints,
-            w.row.auth_failed_at,
-            w.row.auth_reason,
-            now,
-          );
-      }
-      if (patch.rules) this.setRules(patch.rules);
-      return renewed;
-    });
   }
 
   private setRules(p: NonNullable<ConversionsPatch["rules"]>): void {
@@ -265,13 +182,13 @@ export class ConversionSettings {
    * sealed like the rest. Only over the credentials it was used from: a PATCH in between wins.
    */
   async rotateRefreshToken(accountId: string, platform: AdPlatform, used: string, next: string): Promise<boolean> {
-    const row = this.sql.exec<Row>("SELECT * FROM conversion_settings WHERE platform = ?", platform).toArray()[0];
+    const row = storedSetting(this.sql, platform);
     const ring = await keyring(this.secretsKey);
     if (!row || !ring.ok) return false;
-    const plain = await open(ring.keyring, row.sealed, context(accountId, platform));
+    const plain = await open(ring.keyring, row.sealed, credentialContext(accountId, platform));
     const creds = plain === null ? null : (JSON.parse(plain) as AdCredentials);
     if (!creds || creds.refreshToken !== used) return false;
-    const sealed = await seal(ring.keyring, JSON.stringify({ ...creds, refreshToken: next }), context(accountId, platform));
+    const sealed = await seal(ring.keyring, JSON.stringify({ ...creds, refreshToken: next }), credentialContext(accountId, platform));
     const hints = { ...(JSON.parse(row.hints) as Record<string, string>), refreshToken: hintOf(next) };
     // Compare and set: the row as read above (sealing awaited; a PATCH may have come in between).
     return (

@@ -10,7 +10,10 @@
  * - some refused (PARTIAL_SUCCESS): Google does not say which, so each call stays `uploaded` and
  *   its reason says how many of its request were refused and why;
  * - either way one `conversions.upload_refused` alert a day per set of reasons;
- * - a duplicate (the transaction id or click and time already there: a resend) is no refusal.
+ * - a duplicate (the transaction id or click and time already there: a resend) is no refusal;
+ * - what is recorded is read after Google answers: a call erased meanwhile gets nothing (a request
+ *   left with none, no alert), nor does one whose upload was sent again since (its delivery is no
+ *   longer the one this request made: its new request's diagnostics speak for it).
  * A request still processing after CHECK_DELAYS_MS (about three days) is given up with a warning.
  */
 import type { CallConversion } from "../schemas/conversions";
@@ -22,7 +25,7 @@ export const DM_CHECKS_MIGRATION = `
   CREATE TABLE IF NOT EXISTS dm_checks (
     request_id TEXT PRIMARY KEY,
     uploads TEXT NOT NULL,            -- JSON [{ row, callId, at, orderId, clickIdType } | null (erased)]: what the request carried
-    created_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,      -- when it took them: its calls' deliveries' delivered_at
     checks INTEGER NOT NULL DEFAULT 0,
     next_check_at INTEGER NOT NULL,
     last_error TEXT
@@ -65,6 +68,11 @@ export class DmChecks {
       now,
       now + CHECK_DELAYS_MS[0]!,
     );
+  }
+
+  /** A request as kept now (null: done, or every call of it erased). */
+  get(requestId: string): CheckRow | null {
+    return this.sql.exec<CheckRow>("SELECT * FROM dm_checks WHERE request_id = ?", requestId).toArray()[0] ?? null;
   }
 
   due(now: number, limit: number): CheckRow[] {
@@ -151,10 +159,14 @@ export async function checkDataManager(deps: DiagnosticsDeps, ads: AdsContext, n
   }
   const creds = await ads.credentials("google_ads");
   const recorded: Promise<void>[] = [];
-  for (const c of due) {
+  for (const { request_id } of due) {
     const answer = creds
-      ? await deps.uploader.requestStatus(ads.accountId, creds, c.request_id)
+      ? await deps.uploader.requestStatus(ads.accountId, creds, request_id)
       : ({ state: "later", error: "the stored credentials do not open with SECRETS_KEY" } as const);
+    // Read again after the await (and the alerts of the requests before): a call erased meanwhile
+    // has left the request (its entry null; the request gone with its last one).
+    const c = deps.checks.get(request_id);
+    if (!c) continue;
     if ("reauth" in answer || answer.state === "later" || answer.state === "processing") {
       const error = "reauth" in answer ? null : answer.state === "later" ? answer.error : null;
       if (!deps.checks.later(c, error, Date.now()))
@@ -172,14 +184,20 @@ export async function checkDataManager(deps: DiagnosticsDeps, ads: AdsContext, n
     // FAILED without a reason counted is still every event refused: said as such, not taken for a success.
     if (answer.failed && !answer.duplicates && !answer.refused.length) answer.refused.push({ reason: "NO_REASON_GIVEN", count: n });
     if (!answer.refused.length) continue;
+    // The calls still as this request left them: their delivery delivered by it (one sent again
+    // since is its new request's, whose diagnostics speak for it). No await from here to the writes.
+    const mine = uploads.filter((u): u is CheckedUpload => {
+      const row = u && deps.outbox.get(u.row);
+      return !!row && row.status === "delivered" && row.delivered_at === c.created_at;
+    });
+    if (!mine.length) continue;
     const refusedCount = answer.refused.reduce((s, r) => s + r.count, 0);
     const all = (answer.failed && !answer.duplicates) || refusedCount >= n;
     const at = Date.now();
     const reason = all
       ? `Google took the upload, then refused it (diagnostics of request ${c.request_id}): ${listOf(answer.refused)}`
       : `uploaded, but Google then refused ${refusedCount} of the ${n} calls of its request (diagnostics of request ${c.request_id}: ${listOf(answer.refused)}); it does not say which`;
-    for (const u of uploads) {
-      if (!u) continue;
+    for (const u of mine) {
       if (all) deps.outbox.refusedLater(u.row, reason);
       recorded.push(
         deps.setConversion(u.callId, u.at, {

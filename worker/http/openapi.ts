@@ -79,6 +79,8 @@ export function errorStatuses(method: string, path: string, op: Operation): Map<
   // Credentials are sealed with SECRETS_KEY: without it they cannot be stored.
   if (method === "patch" && (path === "/v1/account/voice" || path === "/v1/account/conversions" || path === "/v1/account/integrations"))
     add(503, "secrets_unavailable");
+  // An upload kept rotating the refresh token while the PATCH sealed its credentials.
+  if (method === "patch" && path === "/v1/account/conversions") add(503, "settings_changed");
   if (body) {
     add(413, "payload_too_large");
     // /v1/allocate reads any body as JSON (the snippet sends text/plain).
