@@ -6,7 +6,7 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { gaClientIdOf, gaCookiesOf, gaSessionIdOf } from "../../worker/domain/ga-cookies";
+import { gaClientIdOf, gaCookiesOf, gaLastHitOf, gaSessionIdOf } from "../../worker/domain/ga-cookies";
 import { decodeToken } from "../../worker/domain/session";
 import { at, callBody, callId, callWorld, getCall, mockNetwork, ring, T0, type Voice } from "./calls-helpers";
 import { csv, parseCsv } from "./conversions-helpers";
@@ -116,6 +116,14 @@ describe("the GA cookies' values", () => {
       expect({ bad, id: gaClientIdOf(bad) }).toEqual({ bad, id: null });
   });
 
+  it("when a stream was last hit: GS1's sixth place, GS2's t part (in any place); none or junk: 0", () => {
+    expect(gaLastHitOf("GS1.1.1746825440.14.0.1746825460.0.0.0")).toBe(1746825460);
+    expect(gaLastHitOf("GS2.1.s1747132561$o3$g1$t1747132655$j0$l0$h0")).toBe(1747132655);
+    expect(gaLastHitOf("GS2.1.t1747132655$s1747132561")).toBe(1747132655);
+    for (const v of ["GS2.1.s1747132561$o3", "GS2.1.s1$tx", "GS2.1.s1$t12345678901", "GS1.1.1746825440.14", "GA1.1.42.1700000000", ""])
+      expect(gaLastHitOf(v), v).toBe(0);
+  });
+
   it("the array: the first _ga holding a client id, each stream's first session id, at most 5 streams; junk and look-alikes ignored", () => {
     expect(gaCookiesOf([GA, GS2, OTHER])).toEqual({ clientId: "GA1.1.42.1700000000", sessions: { TEST1234: "1747132561", OTHER99: "1700000099" } });
     expect(gaCookiesOf(["_ga=junk", GA, GS1, GS2, "_ga_X-Y=GS2.1.s1", "_ga__A=GS2.1.s2", "noequals", "_gat=1", "__ga=GA1.1.9.9"])).toEqual({
@@ -123,7 +131,12 @@ describe("the GA cookies' values", () => {
       sessions: { TEST1234: "1746825440" },
     });
     const many = ["A1", "B2", "C3", "D4", "E5", "F6", "G7"].map((s, i) => `_ga_${s}=GS2.1.s${1700000000 + i}$o1`);
+    // None says when it was hit: the first five in the page's order.
     expect(Object.keys(gaCookiesOf(many).sessions!)).toEqual(["A1", "B2", "C3", "D4", "E5"]);
+    // Past five, the streams hit last (GS2's t, GS1's sixth place): G7 and F6 were hit after the others.
+    const hits = many.map((c, i) => `${c}$t${i < 5 ? 1700000100 : 1700009000 + i}`);
+    expect(Object.keys(gaCookiesOf(hits).sessions!)).toEqual(["G7", "F6", "A1", "B2", "C3"]);
+    expect(Object.keys(gaCookiesOf([...many.slice(0, 5), GS1]).sessions!)).toEqual(["TEST1234", "A1", "B2", "C3", "D4"]);
     expect(gaCookiesOf(null)).toEqual({});
     expect(gaCookiesOf([])).toEqual({});
     // A string: the client id or the raw _ga value, as older snippets and API callers send it.
@@ -243,16 +256,19 @@ describe("GA cookies of a shape we do not take", () => {
 });
 
 describe("many or long GA cookies, as a page may have", () => {
-  it("still get the visitor a number: the client id and the first five streams are read, the rest dropped", async () => {
+  it("still get the visitor a number: the client id and the five streams hit last are read (this account's, its tag having just hit it), the rest dropped", async () => {
     const { acct, voice } = await world();
-    const many = Array.from({ length: 12 }, (_, i) => `_ga_S${i}=GS2.1.s17471325${10 + i}$o1$g0$t1747132655`);
+    // Other properties' streams, hit before this page view; this account's (GS2, TEST1234) hit on it, sent last.
+    const many = Array.from({ length: 12 }, (_, i) => `_ga_S${i}=GS2.1.s17471325${10 + i}$o1$g0$t17471300${10 + i}`);
     const long = `_ga_LONG=GS2.1.s1747132561$o3$g1$t1747132655$j0$l0$h0$d${"x".repeat(300)}`;
     const { call, event } = await visitAndCall(acct, voice, [{ gaClientId: [...many, long, GA, GS2], consent: GRANTED }]);
     expect(call.attributed).toBe(true);
     expect(call.source.gaClientId).toBe("42.1700000000");
-    // Five streams at most, the first five sent; this account's stream (TEST1234) came after them.
-    expect(Object.keys(call.source.gaSessionIds ?? {})).toEqual(["S0", "S1", "S2", "S3", "S4"]);
+    // Five streams at most: the ones hit last (this account's and LONG, hit on this page view, in the page's
+    // order), then the other properties' latest.
+    expect(Object.keys(call.source.gaSessionIds ?? {})).toEqual(["LONG", "TEST1234", "S11", "S10", "S9"]);
     expect(event.client_id).toBe("42.1700000000");
+    expect(event.events[0].params.session_id).toBe("1747132561");
   });
 
   it("a long cookie of this account's stream is read like a short one", async () => {

@@ -71,16 +71,32 @@ export function gaSessionIdOf(value: string): string | null {
 export const gaStreamOf = (measurementId: string): string => measurementId.replace(/^G-/, "");
 
 /**
+ * When a `_ga_<STREAM>` cookie's stream was last hit (unix s; 0: not said): GS1's sixth place,
+ * GS2's `t<digits>` part. The site's own tag hits its stream on the page that sends the cookies.
+ */
+export function gaLastHitOf(value: string): number {
+  const gs1 = GS1.test(value) ? value.split(".")[5] : undefined;
+  const gs2 = GS2.exec(value)?.[1]
+    ?.split("$")
+    .find((p) => /^t\d{1,10}$/.test(p))
+    ?.slice(1);
+  const t = Number(gs1 ?? gs2);
+  return Number.isSafeInteger(t) && t > 0 ? t : 0;
+}
+
+/**
  * What the GA cookies a page sent give: the GA client id as sent (the first `_ga` that holds one:
  * gaClientIdOf reads it) and the session id of each stream (the first cookie of a stream that holds
- * one; at most GA_STREAMS_MAX). A string is `_ga`'s value or the client id, as before the array.
+ * one). Past GA_STREAMS_MAX streams, those hit last are kept: the account's own GA4 stream is
+ * the one its tag on this page has just hit, where another property's (a former tag, a
+ * neighbouring site on the same domain) was hit earlier. A string is `_ga`'s value or the client
+ * id, as before the array.
  */
 export function gaCookiesOf(sent: string | string[] | null | undefined): { clientId?: string; sessions?: GaSessions } {
   if (sent === null || sent === undefined) return {};
   if (typeof sent === "string") return { clientId: sent };
   let clientId: string | undefined;
-  const sessions: GaSessions = {};
-  let streams = 0;
+  const found: { stream: string; id: string; hit: number }[] = [];
   for (const cookie of sent) {
     const eq = cookie.indexOf("=");
     if (eq < 0) continue;
@@ -92,11 +108,13 @@ export function gaCookiesOf(sent: string | string[] | null | undefined): { clien
     }
     const stream = name.startsWith("_ga_") ? name.slice(4) : "";
     const id = STREAM.test(stream) ? gaSessionIdOf(value) : null;
-    if (id === null || Object.hasOwn(sessions, stream) || streams === GA_STREAMS_MAX) continue;
-    sessions[stream] = id;
-    streams++;
+    if (id === null || found.some((f) => f.stream === stream)) continue;
+    found.push({ stream, id, hit: gaLastHitOf(value) });
   }
-  return { ...(clientId !== undefined && { clientId }), ...(streams > 0 && { sessions }) };
+  // Latest hit first (a stable sort: equal ones in the page's order), the first GA_STREAMS_MAX kept.
+  const kept = found.sort((a, b) => b.hit - a.hit).slice(0, GA_STREAMS_MAX);
+  const sessions: GaSessions = Object.fromEntries(kept.map((f) => [f.stream, f.id]));
+  return { ...(clientId !== undefined && { clientId }), ...(kept.length > 0 && { sessions }) };
 }
 
 /**
