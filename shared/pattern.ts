@@ -100,7 +100,8 @@ const WIDE_OPEN = "\\uFF08\\uFF0B";
  * The text searched may be several text nodes' texts joined by "\0" (snippet/scan.ts): a number may
  * run on over such a border, and start or end at one as at the start or end of the text (`<span>Call
  * us</span><a>(800) 555-0199</a>`), but not glued over it to a digit or one of . , / + ( # $ - before
- * it, nor to a digit (or . / - and a digit) after it: `9<b>800</b>5550199` is a longer run.
+ * it, nor to a digit (or . / - and a digit) after it: `9<b>800</b>5550199` is a longer run. (But digits
+ * after it that a word follows are the next element's: `(415) 555-0132</span><span>9am–5pm`.)
  *
  * The character before the number (and a border after it: tried first, so that the number does not
  * start with the border), if any, is consumed outside the groups, and kept; what follows is only
@@ -138,7 +139,11 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
       .join("|") || "(?!)") +
     ")";
   const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:${start(wide)})(${every.bare}))` : written;
-  return `${bare}(?!(?!x\\d)\\w|\\0?[./${DASHES}]?${digits ? `[\\d${digits}]` : "\\d"})`;
+  const digit = digits ? `[\\d${digits}]` : "\\d";
+  // After a border, digits the next node begins with are a longer run (`<b>800</b>555-0199<i>0</i>`),
+  // unless a word follows them: opening hours or a duration in the next element, as JSX writes
+  // siblings with no space between (`<span>(415) 555-0132</span><span>9am–5pm</span>`, `9時～`).
+  return `${bare}(?!(?!x\\d)\\w|\\0?[./${DASHES}]${digit}|${digit}|\\0${digit}(?!${digit}*\\s?[A-Za-z\\u3040-\\u9FFF]))`;
 };
 
 /**

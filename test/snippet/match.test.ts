@@ -179,6 +179,10 @@ describe("find, over text node borders (\\0: scan.ts joins a run's texts with it
     ["(\x00800) 555-0199", "(\x00800) 555-0199"],
     ["1-800-\x00FLOWERS", "1-800-\x00FLOWERS"],
     ["+44 (0)\x0020 7946 0958", "+44 (0)\x0020 7946 0958"],
+    // The next element's opening hours or duration, glued as JSX writes siblings: digits a word follows.
+    ["(800) 555-0199\x009am–5pm", "(800) 555-0199"],
+    ["800-555-0199\x0024 hours", "800-555-0199"],
+    ["800.555.0199\x009時～18時", "800.555.0199"],
   ])("finds the destination in %j", (s, x) => {
     expect(found(s)).toEqual([x]);
   });
@@ -193,6 +197,12 @@ describe("find, over text node borders (\\0: scan.ts joins a run's texts with it
     "$1,\x00800.555.0199",
     "9(\x00800) 555-0199",
     "v2.\x00800.555.0199",
+    "800-555-0199\x009",
+    "800-555-0199\x0024/7",
+    "800-555-0199\x0012 34",
+    "8005550199\x00.5am",
+    "800-555-0199am",
+    "800-555-01999am",
   ])("never finds a destination in a longer run over borders: %j", (s) => {
     expect(found(s)).toEqual([]);
   });

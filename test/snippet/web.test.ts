@@ -17,6 +17,23 @@ afterEach(async () => {
   reset();
 });
 
+describe("siblings written with no space between (JSX)", () => {
+  it("a number whose next element begins with opening hours is swapped; one the next element's digits continue is not", async () => {
+    stubFetch();
+    page(
+      `<p id="h"><span>Call</span><span>(800) 555-0199</span><span>9am–5pm</span></p>` +
+        `<p id="d"><span>(800) 555-0199</span><span>24 hours a day</span></p>` +
+        `<p id="l"><b>(800) 555-0199</b><i>0</i></p>`,
+    );
+    await run().number();
+    expect($("#h").textContent).toBe("Call(800) 555-01239am–5pm");
+    expect($("#h").children.length).toBe(3);
+    expect($("#h span:nth-child(3)").textContent).toBe("9am–5pm");
+    expect($("#d").textContent).toBe("(800) 555-012324 hours a day");
+    expect($("#l").textContent).toBe("(800) 555-01990");
+  });
+});
+
 describe("links", () => {
   it("swaps sms: links in the first scan, keeping the body", async () => {
     stubFetch();
