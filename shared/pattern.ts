@@ -101,7 +101,8 @@ const WIDE_OPEN = "\\uFF08\\uFF0B";
  * run on over such a border, and start or end at one as at the start or end of the text (`<span>Call
  * us</span><a>(800) 555-0199</a>`), but not glued over it to a digit or one of . , / + ( # $ - before
  * it, nor to a digit (or . / - and a digit) after it: `9<b>800</b>5550199` is a longer run. (But digits
- * after it that a word follows are the next element's: `(415) 555-0132</span><span>9am–5pm`.)
+ * after it that a word follows are the next element's: `(415) 555-0132</span><span>9am–5pm`; and a
+ * number beginning with its parenthesis or + is its own after a digit: `9–5</span><span>(415) …`.)
  *
  * The character before the number (and a border after it: tried first, so that the number does not
  * start with the border), if any, is consumed outside the groups, and kept; what follows is only
@@ -127,7 +128,7 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   const digits = zeros.map((zero) => `${u(zero)}-${u(zero + 9)}`).join("");
   const wide = digits + (zeros.includes(FULL_WIDTH) ? WIDE_OPEN : "");
   const written =
-    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|${LETTER}\\.|[A-Z](?=[(\\uFF08][^()\\uFF08\\uFF09]{1,8}[)\\uFF09])|\\D[\\u2013\\u2014])(?:${unclosed(digits)})?(?=[+(\\0\\dA-Z${wide}])(?![+\\0]*${unclosed(digits)})(?:` +
+    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|${LETTER}\\.|[A-Z](?=[(\\uFF08][^()\\uFF08\\uFF09]{1,8}[)\\uFF09])|\\D[\\u2013\\u2014]|[\\d${digits}]\\0(?=[+(\\uFF08\\uFF0B]))(?:${unclosed(digits)})?(?=[+(\\0\\dA-Z${wide}])(?![+\\0]*${unclosed(digits)})(?:` +
     (numbers
       .map((p) =>
         p.e164 === "*"

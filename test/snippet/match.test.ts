@@ -183,6 +183,10 @@ describe("find, over text node borders (\\0: scan.ts joins a run's texts with it
     ["(800) 555-0199\x009am–5pm", "(800) 555-0199"],
     ["800-555-0199\x0024 hours", "800-555-0199"],
     ["800.555.0199\x009時～18時", "800.555.0199"],
+    // ... and a previous element ending in a digit, where the number begins with ( or + (hours before it).
+    ["Mon–Fri 9–5\x00(800) 555-0199", "(800) 555-0199"],
+    ["Sat 10–2\x00+1 800 555 0199", "+1 800 555 0199"],
+    ["1\x00(800) 555-0199", "1\x00(800) 555-0199"],
   ])("finds the destination in %j", (s, x) => {
     expect(found(s)).toEqual([x]);
   });
@@ -209,14 +213,17 @@ describe("find, over text node borders (\\0: scan.ts joins a run's texts with it
 
   it("finds a destination split anywhere by borders, never one glued to a digit over a border (property)", () => {
     const cuts = fc.array(fc.boolean(), { minLength: 13, maxLength: 13 });
+    const forms = fc.constantFrom("(800) 555-0199", "800-555-0199");
     fc.assert(
-      fc.property(cuts, fc.constantFrom("", "9", "1", "x", " ", "9(", ":"), fc.constantFrom("", "0", ".5", "x", " "), (cut, before, after) => {
-        const n = [..."(800) 555-0199"].map((c, i) => (i && cut[i - 1] ? "\x00" : "") + c).join("");
+      fc.property(cuts, forms, fc.constantFrom("", "9", "1", "x", " ", "9(", ":"), fc.constantFrom("", "0", ".5", "x", " "), (cut, form, before, after) => {
+        const n = [...form].map((c, i) => (i && cut[i - 1] ? "\x00" : "") + c).join("");
         // Borders as scan.ts makes them: between non-empty texts only.
         const s = (before && `${before}\x00`) + n + (after && `\x00${after}`);
-        // A digit before the border makes a longer run ("1": the trunk prefix, part of the number);
-        // so does a digit after it, or . and a digit.
-        const want = before[0] === "9" || /\d/.test(after) ? [] : [`${before === "1" ? "1" : ""}8005550199`];
+        // A digit before the border makes a longer run ("1": the trunk prefix, part of the number),
+        // unless the number begins with its parenthesis there (the previous element's hours end in a
+        // digit: `9–5</span><span>(800) 555-0199`); so does a digit after it, or . and a digit.
+        const glued = before === "9(" || (before === "9" && !form.startsWith("("));
+        const want = glued || /\d/.test(after) ? [] : [`${before === "1" ? "1" : ""}8005550199`];
         expect(found(s).map((x) => x.replace(/\D/g, ""))).toEqual(want);
       }),
       { numRuns: 500 },

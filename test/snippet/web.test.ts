@@ -18,12 +18,13 @@ afterEach(async () => {
 });
 
 describe("siblings written with no space between (JSX)", () => {
-  it("a number whose next element begins with opening hours is swapped; one the next element's digits continue is not", async () => {
+  it("a number whose next element begins with opening hours, or whose previous one ends with them, is swapped; one the next element's digits continue is not", async () => {
     stubFetch();
     page(
       `<p id="h"><span>Call</span><span>(800) 555-0199</span><span>9am–5pm</span></p>` +
         `<p id="d"><span>(800) 555-0199</span><span>24 hours a day</span></p>` +
-        `<p id="l"><b>(800) 555-0199</b><i>0</i></p>`,
+        `<p id="l"><b>(800) 555-0199</b><i>0</i></p>` +
+        `<p id="b"><span>Mon–Fri 9–5</span><span>(800) 555-0199</span></p>`,
     );
     await run().number();
     expect($("#h").textContent).toBe("Call(800) 555-01239am–5pm");
@@ -31,6 +32,7 @@ describe("siblings written with no space between (JSX)", () => {
     expect($("#h span:nth-child(3)").textContent).toBe("9am–5pm");
     expect($("#d").textContent).toBe("(800) 555-012324 hours a day");
     expect($("#l").textContent).toBe("(800) 555-01990");
+    expect($("#b").textContent).toBe("Mon–Fri 9–5(800) 555-0123");
   });
 });
 
