@@ -73,11 +73,13 @@ const SEP = `[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]*`;
 export const u = (code: number) => `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
 
 /**
- * Digits (or their keypad letters; in a country's own digits, Finding.digits: or those, `３` for 3)
- * with separators between them.
+ * Digits with separators between them; in a country's own digits (Finding.digits), each also as
+ * those (`３` for 3); from the `lettersFrom`th digit on (a number's after its first group: a vanity
+ * number spells its end, `1-800-FLOWERS`), each also as its keypad letters. (No group of the pattern
+ * begins with a letter, so none is tried at a capital of a page's text.)
  */
-const rx = (x: string, zeros?: readonly number[]) =>
-  [...x].map((d) => `[${d}${zeros ? zeros.map((zero) => u(zero + Number(d))).join("") : KEYPAD[Number(d)]}]`).join(SEP);
+const rx = (x: string, zeros?: readonly number[], lettersFrom = Infinity) =>
+  [...x].map((d, i) => `[${d}${zeros ? zeros.map((zero) => u(zero + Number(d))).join("") : i >= lettersFrom ? KEYPAD[Number(d)] : ""}]`).join(SEP);
 
 /** A full-width number may start with a full-width parenthesis or plus, consumed in its group as `(` and `+` are. */
 const WIDE_OPEN = "\\uFF08\\uFF0B";
@@ -121,8 +123,8 @@ const WIDE_OPEN = "\\uFF08\\uFF0B";
  * which Safari before 16.4 cannot compile.
  */
 export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!)", bare: "(?!)" }): string => {
-  // After the guard, a lookahead for what every number starts with (+ ( a border, a digit, a keypad
-  // capital): it matches nothing more or less, but turns down most places in a text at once instead
+  // After the guard, a lookahead for what every number starts with (+ ( a border, a digit: keypad
+  // letters come only after a number's first group): it matches nothing more or less, but turns down most places in a text at once instead
   // of trying each number there (about twice as fast over text with prices and dates, measured).
   // Numbers in a country's own digits (Finding.digits): such a digit glued before or after is a
   // longer run, and one may start with it (or, in full width, with `（` or `＋`: a parenthesis left
@@ -131,14 +133,14 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   const digits = zeros.map((zero) => `${u(zero)}-${u(zero + 9)}`).join("");
   const wide = digits + (zeros.includes(FULL_WIDTH) ? WIDE_OPEN : "");
   const written =
-    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|${LETTER}\\.|[A-Z](?=[(\\uFF08][^()\\uFF08\\uFF09]{1,8}[)\\uFF09])|\\D[\\u2013\\u2014])(?:${unclosed(digits)})?(?=[+(\\0\\dA-Z${wide}])(?![+\\0]*${unclosed(digits)})(?:` +
+    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|${LETTER}\\.|[A-Z](?=[(\\uFF08][^()\\uFF08\\uFF09]{1,8}[)\\uFF09])|\\D[\\u2013\\u2014])(?:${unclosed(digits)})?(?=[+(\\0\\d${wide}])(?![+\\0]*${unclosed(digits)})(?:` +
     (numbers
       .map((p) =>
         p.e164 === "*"
           ? `(${p.digits ? `${p.own ? `(?!${literally(p.own)})` : ""}(?:${every.native ?? "(?!)"})` : every.written})`
           : p.form === "area" || p.form === "country-area"
             ? `(${withArea(p)})`
-            : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${rx(p.nsn, p.digits)})`,
+            : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${rx(p.nsn, p.digits, p.groups[0]?.length || 1)})`,
       )
       .join("|") || "(?!)") +
     ")";
@@ -180,8 +182,10 @@ const withArea = (p: Finding): string => {
   const groups = p.form === "area" ? (p.inland ?? p.groups) : p.groups;
   // The trunk prefix may stand apart inside them (Hungary's `(06 1) 234 5678`, Lithuania's `(0-312) 34567`).
   // (Each run of spaces bounded: no two unbounded runs meet.)
-  const area = `[(\\uFF08]\\s?${p.trunk && `(?:${rx(p.trunk)}[\\s-]?)?`}${rx(groups[0]!)}\\s?[)\\uFF09]${SEP}${rx(groups.slice(1).join(""))}`;
-  return p.form === "area" ? `\\0*${area}` : `[+\\0]*(?:(?:00|011)${SEP})?${rx(p.cc)}${SEP}${area}`;
+  // Digits only (no keypad letters: a vanity original is no number with an area code in parentheses).
+  const digits = (x: string) => rx(x);
+  const area = `[(\\uFF08]\\s?${p.trunk && `(?:${digits(p.trunk)}[\\s-]?)?`}${digits(groups[0]!)}\\s?[)\\uFF09]${SEP}${digits(groups.slice(1).join(""))}`;
+  return p.form === "area" ? `\\0*${area}` : `[+\\0]*(?:(?:00|011)${SEP})?${digits(p.cc)}${SEP}${area}`;
 };
 
 /**
