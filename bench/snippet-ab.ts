@@ -12,10 +12,16 @@
  * view, each bundle's median scan / TreeWalker ratio and the median of the per-round ratios of the
  * two bundles' scan times (working tree ÷ ref) with their spread. An unchanged tree against HEAD
  * measures about 1.00. Asserts nothing. BENCH_ROUNDS (20).
+ *
+ * BENCH_PATTERN=1 compares the worker's pattern instead (shared/pattern.ts, which the snippet runs
+ * over every run of text holding a digit): both sides run the working tree's bundle, the ref's
+ * side with a cached answer whose pattern the ref's shared/pattern.ts made. Repeat views only (a
+ * page with nothing phone-like is pre-scanned without the pattern).
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import type { AllocateResponse } from "../shared/protocol.ts";
 import { launchChromium } from "../test/e2e/harness.ts";
 import { API, generate, KEY, ORIGIN, quietPage, runSnippet, scanRoutes, type Tag, treeWalkerPass } from "./page.ts";
 import { checkout, median, summary } from "./rounds.ts";
@@ -24,6 +30,19 @@ const ROOT = join(import.meta.dirname, "..");
 const REF = process.argv[2] ?? "HEAD";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const SIZES = [10_000, 50_000];
+const PATTERN = process.env.BENCH_PATTERN === "1";
+
+/** The bench answer's pattern as the ref's shared/pattern.ts and shared/pairs.ts make it. */
+async function refPattern(ref: string, answer: AllocateResponse): Promise<string> {
+  const dir = checkout(ref, "dni-pattern-ab-");
+  try {
+    const { pattern } = (await import(join(dir, "shared/pattern.ts"))) as typeof import("../shared/pattern.ts");
+    const { findings } = (await import(join(dir, "shared/pairs.ts"))) as typeof import("../shared/pairs.ts");
+    return pattern(findings(answer.pools, answer.source).numbers);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** The ref's dni.js, built from its files. */
 function refBundle(ref: string): string {
@@ -42,7 +61,8 @@ function settle(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const bundles = { ref: refBundle(REF), tree: readFileSync(join(ROOT, "snippet/dist/dni.js"), "utf8") };
+  const tree = readFileSync(join(ROOT, "snippet/dist/dni.js"), "utf8");
+  const bundles = { ref: PATTERN ? tree : refBundle(REF), tree };
   console.log(`ref ${REF}: ${bundles.ref.length} B raw; working tree: ${bundles.tree.length} B raw`);
   const chrome = await launchChromium();
   try {
@@ -57,6 +77,13 @@ async function main(): Promise<void> {
     await page.waitForFunction(() => document.body.textContent!.includes("(888) 555-0123"));
     const primed = await page.evaluate(() => localStorage.getItem("dni:a"));
     if (!primed) throw new Error("the cache was not primed");
+    // What each side's repeat view reads from the cache: the same answer, or (BENCH_PATTERN) with the ref's pattern.
+    const cached = { tree: primed, ref: primed };
+    if (PATTERN) {
+      const answer = JSON.parse(primed) as AllocateResponse;
+      cached.ref = JSON.stringify({ ...answer, pattern: await refPattern(REF, answer) });
+      console.log(`patterns: ref ${JSON.parse(cached.ref).pattern.length} chars, tree ${answer.pattern.length} chars`);
+    }
     routes.requests = 0;
 
     for (const target of SIZES) {
@@ -65,6 +92,7 @@ async function main(): Promise<void> {
       routes.pages.set(`/quiet-${target}`, quietPage(g.html));
       const views = { repeat: `/page-${target}`, quiet: `/quiet-${target}` } as const;
       for (const [view, path] of Object.entries(views)) {
+        if (PATTERN && view !== "repeat") continue;
         const ratio: Record<keyof typeof bundles, number[]> = { ref: [], tree: [] };
         const paired: number[] = [];
         for (let round = 0; round <= ROUNDS; round++) {
@@ -72,7 +100,7 @@ async function main(): Promise<void> {
           const scan: Partial<Record<keyof typeof bundles, number>> = {};
           for (const which of order) {
             routes.mode = view === "repeat" ? "answer" : "hold";
-            if (view === "repeat") await page.evaluate((x) => localStorage.setItem("dni:a", x), primed);
+            if (view === "repeat") await page.evaluate((x) => localStorage.setItem("dni:a", x), cached[which]);
             else await page.evaluate(() => localStorage.removeItem("dni:a"));
             await page.goto(`${ORIGIN}${path}`);
             await page.evaluate(settle);

@@ -181,11 +181,10 @@ const prefixOf = (p: Finding): string => {
 const withArea = (p: Finding): string => {
   const groups = p.form === "area" ? (p.inland ?? p.groups) : p.groups;
   // The trunk prefix may stand apart inside them (Hungary's `(06 1) 234 5678`, Lithuania's `(0-312) 34567`).
-  // (Each run of spaces bounded: no two unbounded runs meet.)
-  // Digits only (no keypad letters: a vanity original is no number with an area code in parentheses).
-  const digits = (x: string) => rx(x);
-  const area = `[(\\uFF08]\\s?${p.trunk && `(?:${digits(p.trunk)}[\\s-]?)?`}${digits(groups[0]!)}\\s?[)\\uFF09]${SEP}${digits(groups.slice(1).join(""))}`;
-  return p.form === "area" ? `\\0*${area}` : `[+\\0]*(?:(?:00|011)${SEP})?${digits(p.cc)}${SEP}${area}`;
+  // A border may stand inside them, the area code an element of its own: `(<span>020</span>) 7946 0958`.
+  // (Each run of spaces bounded, each of borders after a parenthesis or digit: no two unbounded runs meet.)
+  const area = `[(\\uFF08]\\0*\\s?${p.trunk && `(?:${rx(p.trunk)}[\\s-]?)?`}${rx(groups[0]!)}\\s?\\0*[)\\uFF09]${SEP}${rx(groups.slice(1).join(""))}`;
+  return p.form === "area" ? `\\0*${area}` : `[+\\0]*(?:(?:00|011)${SEP})?${rx(p.cc)}${SEP}${area}`;
 };
 
 /**

@@ -129,6 +129,21 @@ describe("an area code in parentheses, with a tracking number that has none", ()
     expect(swapped("+541142345678", "+5491123456789", "(011) 4234-5678 / +54 (11) 4234-5678")).toBe("011 15-2345-6789 / +54 9 11 2345 6789");
   });
 
+  it("is written without them when the area code is an element of its own, a border between text nodes inside them", () => {
+    // `(<span>020</span>) 7946 0958`: the parentheses were kept around the mobile, as before the area forms.
+    expect(swapped(LONDON, "+447911123456", "Call (\x00020\x00) 7946 0958 or (\x00020) 7946 0958")).toBe("Call 07911 123456\0\0 or 07911 123456\0");
+    expect(swapped(LONDON, "+447911123456", "Call +44 (\x0020\x00) 7946 0958")).toBe("Call +44 7911 123456\0\0");
+    expect(swapped("+3614567890", "+36201234567", "Tel. (\x0006 1\x00) 456 7890")).toBe("Tel. 06 20 123 4567\0\0");
+  });
+
+  it("runs in linear time over long runs of borders, spaces or parentheses inside and around them", () => {
+    // Each case ends at once; tried at every split of a run, as a pattern with adjacent unbounded runs would, it would not end.
+    for (const run of ["\0", " ", "(", "( \0", "\0 "]) {
+      const text = `+44${run.repeat(40_000)}x (${run.repeat(40_000)}020${run.repeat(40_000)}) (020) 7946 0958`;
+      expect(swapped(LONDON, "+447911123456", text).slice(-14)).toBe(") 07911 123456");
+    }
+  });
+
   it("a one-group number after a country code leaves no parenthesis open (Turkey's 444 numbers)", () => {
     expect(swapped("+902123456789", "+904441444", "Tel +90 (212) 345 67 89, (0212) 345 67 89")).toBe("Tel +90 4441444, 4441444");
   });
