@@ -17,11 +17,12 @@ export const writeMode = (destination: PhoneParts, tracking: PhoneParts): WriteM
  * (none given), or one of a number split by written form (findings): "zero" (after a country code,
  * with the trunk prefix: the `+44 (0)20` style), "international" (after a country code), "trunk"
  * (national, with its country's trunk prefix), "bare" (national, without one); "area" (its area
- * code in parentheses, with or without the trunk prefix: `(020) 7946 0958`, `(11) 3333-4444`) and
- * "country-area" (the same after a country code: `+90 (212) 345 67 89`), split off only for a
- * tracking number without an area code (PhoneParts.area).
+ * code in parentheses with the trunk prefix: `(020) 7946 0958`, `(011) 3333-4444`), "area-bare"
+ * (without: `(20) 7946 0958`, `(11) 3333-4444`) and "country-area" (after a country code's `+`,
+ * `00` or `011`: `+90 (212) 345 67 89`), split off only for a tracking number without an area code
+ * (PhoneParts.area).
  */
-export type Form = "zero" | "international" | "trunk" | "bare" | "area" | "country-area";
+export type Form = "zero" | "international" | "trunk" | "bare" | "area" | "area-bare" | "country-area";
 /**
  * A destination as the pattern finds it; `digits`: written in a country's own digits (NATIVE_DIGITS,
  * the code points of their zeros), each digit found as any of them or ASCII.
@@ -135,6 +136,17 @@ const pairOf = (destination: PhoneParts, tracking: PhoneParts, groups: string[],
 ];
 
 /**
+ * Countries whose pages put a mobile's (or any number's) first group in parentheses as they do an
+ * area code's: Japan (`TEL（090）1234-5678`), Korea, Ukraine (`(067) 123-45-67`), Belarus, Uzbekistan,
+ * Armenia, Moldova, Kyrgyzstan, Turkey (`0 (532) 123 45 67`), Germany and Austria. There a tracking
+ * number without an area code takes the original's parentheses like any other.
+ */
+export const PARENTHESIZED: ReadonlySet<string> = new Set(["81", "82", "380", "375", "998", "374", "373", "996", "90", "49", "43"]);
+
+/** A number's national form without its trunk prefix (and what sets it apart): `07911 123456` → `7911 123456`. */
+const withoutTrunk = (p: PhoneParts): string => (p.trunk ? p.national.replace(RegExp(`^\\D*${[...p.trunk].join("\\D*")}[\\s\\u00A0-]*`), "") : p.national);
+
+/**
  * What the snippet finds and what it writes, in one order: the pattern's numbers (one group each)
  * and the answer's pairs (each destination of each pool with its pool's number, how to write it and
  * the detail of the `dni:swap` event). Every pool's own destinations first, then the replaceAll
@@ -190,10 +202,13 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       // none (a mobile, toll-free or shared-cost number): `(020) 7946 0958` with a mobile is `07911
       // 123456`, not `(07911) 123456`; `+90 (212) 345 67 89` with Turkey's 444 number `+90 4441444`.
       // Found before the destination's other forms, written in the tracking number's own national
-      // form, or after the country code its international one. (Not in Japan, whose pages put any
-      // number's first group in parentheses, a mobile's too, often glued to a label: `TEL（090）1234-5678`.)
-      if (mode !== 2 && d.area && tracking.area === false && d.groups.length > 1 && d.cc !== "81") {
-        into.push([{ ...found, form: "area" }, [d, tracking, 2, swap]]);
+      // form (without its trunk prefix where the original left out the destination's: `(20) 7946
+      // 0958`), or after the country code its international one. Not where pages put a mobile's
+      // first group in parentheses too (PARENTHESIZED), unless the tracking number is of one group:
+      // no group of it to put there.
+      if (mode !== 2 && d.area && tracking.area === false && d.groups.length > 1 && (!PARENTHESIZED.has(d.cc) || tracking.groups.length < 2)) {
+        if (trunk) into.push([{ ...found, form: "area" }, [d, tracking, 2, swap]]);
+        into.push([{ ...found, form: "area-bare" }, [d, d.trunk ? { ...tracking, national: withoutTrunk(tracking) } : tracking, 2, swap]]);
         into.push([{ ...found, form: "country-area" }, [d, { ...tracking, national: `+${tracking.cc} ${tracking.groups.join(" ")}` }, 2, swap]]);
       }
       // Written nationally without a trunk prefix: the tracking number's own national form's, if the

@@ -138,7 +138,7 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
       .map((p) =>
         p.e164 === "*"
           ? `(${p.digits ? `${p.own ? `(?!${literally(p.own)})` : ""}(?:${every.native ?? "(?!)"})` : every.written})`
-          : p.form === "area" || p.form === "country-area"
+          : p.form === "area" || p.form === "area-bare" || p.form === "country-area"
             ? `(${withArea(p)})`
             : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${rx(p.nsn, p.digits, p.groups[0]?.length || 1)})`,
       )
@@ -147,9 +147,10 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:${start(wide)})(${every.bare}))` : written;
   const digit = digits ? `[\\d${digits}]` : "\\d";
   // After a border, digits the next node begins with are a longer run (`<b>800</b>555-0199<i>0</i>`),
-  // unless a word follows them: opening hours or a duration in the next element, as JSX writes
-  // siblings with no space between (`<span>(415) 555-0132</span><span>9am–5pm</span>`, `9時～`).
-  return `${bare}(?!(?!x\\d)\\w|\\0?[./${DASHES}]${digit}|${digit}|\\0${digit}(?!${digit}*\\s?[A-Za-z\\u3040-\\u9FFF]))`;
+  // unless a word follows them, or they are a time or 24/7: opening hours or a duration in the next
+  // element, as JSX writes siblings with no space between (`<span>(415) 555-0132</span><span>9am–5pm</span>`,
+  // `9:00–17:00`, `24/7`, `24 часа`, `9時～`, `9시`).
+  return `${bare}(?!(?!x\\d)\\w|\\0?[./${DASHES}]${digit}|${digit}|\\0${digit}(?!${digit}*\\s?[A-Za-z\\u0400-\\u04FF\\u3040-\\u9FFF\\uAC00-\\uD7A3]|${digit}?[:.]${digit}${digit}|${digit}?\\/7(?!\\d)))`;
 };
 
 /**
@@ -174,17 +175,20 @@ const prefixOf = (p: Finding): string => {
 
 /**
  * A number with its area code (its first group, as its national form writes it) in parentheses,
- * the trunk prefix inside them or not (`(020) 7946 0958`, `(20) 7946 0958`, `(011) 3333-4444`, `(06 1) 234 5678`),
- * nationally ("area") or after a country code ("country-area": `+90 (212) 345 67 89`, `0044 (020)…`);
+ * the trunk prefix inside them ("area": `(020) 7946 0958`, `(011) 3333-4444`, `(06 1) 234 5678`) or
+ * not ("area-bare": `(20) 7946 0958`), or after a country code with its + or exit code
+ * ("country-area": `+90 (212) 345 67 89`, `0044 (020)…`, the trunk prefix inside or not);
  * not the `+44 (0)20` style, whose parentheses hold the trunk prefix alone ("zero").
  */
 const withArea = (p: Finding): string => {
-  const groups = p.form === "area" ? (p.inland ?? p.groups) : p.groups;
+  const groups = p.form === "country-area" ? p.groups : (p.inland ?? p.groups);
   // The trunk prefix may stand apart inside them (Hungary's `(06 1) 234 5678`, Lithuania's `(0-312) 34567`).
   // A border may stand inside them, the area code an element of its own: `(<span>020</span>) 7946 0958`.
   // (Each run of spaces bounded, each of borders after a parenthesis or digit: no two unbounded runs meet.)
-  const area = `[(\\uFF08]\\0*\\s?${p.trunk && `(?:${rx(p.trunk)}[\\s-]?)?`}${rx(groups[0]!)}\\s?\\0*[)\\uFF09]${SEP}${rx(groups.slice(1).join(""))}`;
-  return p.form === "area" ? `\\0*${area}` : `[+\\0]*(?:(?:00|011)${SEP})?${rx(p.cc)}${SEP}${area}`;
+  const trunk = p.form === "area" ? `${rx(p.trunk)}[\\s-]?` : p.form === "country-area" && p.trunk ? `(?:${rx(p.trunk)}[\\s-]?)?` : "";
+  const area = `[(\\uFF08]\\0*\\s?${trunk}${rx(groups[0]!)}\\s?\\0*[)\\uFF09]${SEP}${rx(groups.slice(1).join(""))}`;
+  // After a country code, only with its + or exit code: it is written with its +.
+  return p.form === "country-area" ? `\\0*(?:\\+|(?:00|011)${SEP})\\0*${rx(p.cc)}${SEP}${area}` : `\\0*${area}`;
 };
 
 /**

@@ -41,8 +41,13 @@ describe("another trunk prefix", () => {
 
   it("keeps the 0 where both numbers take it (a mobile for a geographic number)", () => {
     expect(swapped(pool([SYDNEY], AU_MOBILE), "Call (02) 9876 5432 or 02 9876 5432")).toBe("Call 0412 345 678 or 0412 345 678");
-    // One group for every form, after the two for the area code in parentheses (a mobile has none).
-    expect(findings(pool([SYDNEY], AU_MOBILE), "direct", dialTrunk).numbers.map((n) => n.form ?? "every")).toEqual(["area", "country-area", "every"]);
+    // One group for every form, after the three for the area code in parentheses (a mobile has none).
+    expect(findings(pool([SYDNEY], AU_MOBILE), "direct", dialTrunk).numbers.map((n) => n.form ?? "every")).toEqual([
+      "area",
+      "area-bare",
+      "country-area",
+      "every",
+    ]);
   });
 
   it("China: a mobile in place of a Beijing number and the other way round", () => {
@@ -60,7 +65,7 @@ describe("another trunk prefix", () => {
     const pools = [...pool(["+442079460958", SYDNEY], FREECALL)];
     const { numbers, pairs } = findings(pools, "direct", dialTrunk);
     // The GB destination is another country's (written as the number's national form): one group.
-    expect(numbers.map((n) => n.form ?? "every")).toEqual(["every", "area", "country-area", "zero", "international", "trunk", "bare"]);
+    expect(numbers.map((n) => n.form ?? "every")).toEqual(["every", "area", "area-bare", "country-area", "zero", "international", "trunk", "bare"]);
     expect(pairs).toHaveLength(numbers.length);
     expect(swapped(pools, "UK 020 7946 0958, AU 02 9876 5432")).toBe("UK 1800 123 456, AU 1800 123 456");
   });

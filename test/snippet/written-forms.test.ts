@@ -120,7 +120,8 @@ describe("an area code in parentheses, with a tracking number that has none", ()
   it("is written without them: a mobile, freephone or shared-cost number, nationally and after a country code", () => {
     const text = "(020) 7946 0958, (020) 7946-0958, (20) 7946 0958, 020 7946 0958, +44 (0)20 7946 0958, +44 (20) 7946 0958, 0044 (020) 7946 0958";
     expect(swapped(LONDON, "+447911123456", text)).toBe(
-      "07911 123456, 07911 123456, 07911 123456, 07911 123456, +44 (0)7911 123456, +44 7911 123456, +44 7911 123456",
+      // `(20)`: written without the trunk prefix, so is the mobile (as a number written so without parentheses).
+      "07911 123456, 07911 123456, 7911 123456, 07911 123456, +44 (0)7911 123456, +44 7911 123456, +44 7911 123456",
     );
     expect(swapped(LONDON, "+448081570123", "Freephone (020) 7946 0958")).toBe("Freephone 0808 157 0123");
     expect(swapped("+61291234567", "+611300123456", "(02) 9123 4567 or +61 (2) 9123 4567")).toBe("1300 123 456 or +61 1300 123 456");
@@ -148,11 +149,32 @@ describe("an area code in parentheses, with a tracking number that has none", ()
     expect(swapped("+902123456789", "+904441444", "Tel +90 (212) 345 67 89, (0212) 345 67 89")).toBe("Tel +90 4441444, 4441444");
   });
 
-  it("keeps them for a number with an area code: geographic, or written with one (NANP's, Brazil's mobiles), and in Japan", () => {
+  it("keeps them for a number with an area code: geographic, or written with one (NANP's, Brazil's mobiles)", () => {
     expect(swapped(LONDON, "+441614960000", "(020) 7946 0958, (020) 7946-0958")).toBe("(0161) 496 0000, (0161) 496-0000");
     expect(swapped("+12015550123", "+18005550199", "(201) 555-0123")).toBe("(800) 555-0199");
     expect(swapped("+551133334444", "+5511961234567", "(11) 3333-4444, (011) 3333-4444")).toBe("(11) 96123-4567, (011) 96123-4567");
+  });
+
+  it("keeps them where pages put a mobile's first group in parentheses too (Japan, Korea, Ukraine, Belarus, Turkey, Germany…), but for a number of one group", () => {
     expect(swapped("+81312345678", "+819012345678", "(03) 1234-5678")).toBe("(090) 1234-5678");
+    expect(swapped("+380441234567", "+380671234567", "(044) 123-45-67")).toBe("(067) 123-45-67");
+    expect(swapped("+375152450911", "+375294911911", "+375 (152) 45-09-11")).toBe("+375 (29) 491-19-11");
+    expect(swapped("+493012345678", "+4915123456789", "(030) 12345678")).toBe("(01512) 3456789");
+    expect(swapped("+902123456789", "+905321234567", "0 (212) 345 67 89")).toBe("0 (532) 123 45 67");
+    // Turkey's 444 numbers have no group to put there.
+    expect(swapped("+902123456789", "+904441444", "(0212) 345 67 89")).toBe("4441444");
+  });
+
+  it("written without the trunk prefix inside them, without the tracking number's own (where the destination's national form writes one)", () => {
+    expect(swapped("+541142345678", "+5491123456789", "(11) 4234-5678, (011) 4234-5678")).toBe("11 15-2345-6789, 011 15-2345-6789");
+    expect(swapped("+61291234567", "+61412345678", "(2) 9123 4567")).toBe("412 345 678");
+    // Brazil's national form writes no 0 before its area code: its 0800 numbers keep theirs.
+    expect(swapped("+551133334444", "+5508001234567", "(11) 3333-4444")).toBe("0800 123 4567");
+  });
+
+  it("after a country code only with its + or exit code, which it is written with: no + added after another exit code", () => {
+    expect(swapped("+61291234567", "+611800123456", "+61 (2) 9123 4567, 0061 (2) 9123 4567")).toBe("+61 1800 123 456, +61 1800 123 456");
+    expect(swapped("+61291234567", "+611800123456", "0011 61 (2) 9123 4567")).not.toContain("+");
   });
 
   it("leaves the numbers that are not the destination's, and a parenthesis that is the text's, as they were", () => {

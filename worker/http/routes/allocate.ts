@@ -193,7 +193,7 @@ function patternOf(pools: PoolAllocation[], numbers: Finding[]): string {
   // own digits leaves its own number out, as written in them: a pattern per number, its every-number
   // part made once.)
   const destinations = pools.map((p) => p.destinations.map((d) => d.e164).join()).join("|");
-  const key = `${destinations}|${numbers.map((n) => (n.form?.[0] ?? "") + (n.own ?? "")).join("|")}`;
+  const key = `${destinations}|${numbers.map((n) => `${n.form ?? ""}:${n.own ?? ""}`).join("|")}`;
   let made = patterns.get(key);
   if (made === undefined) {
     // By the replaceAll pools' destinations alone: a former number (domain/former-numbers.ts) changes nothing of it.
