@@ -7,9 +7,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { CHECK_DELAYS_MS } from "../../worker/account/dm-diagnostics";
-import { ALERT_HOOK, mockPlatforms, platformViolations } from "./ad-platforms";
-import { at, callWorld, storage, T0 } from "./calls-helpers";
-import { adCall, alarm, conversionOf, conversions, DM_SETTINGS } from "./conversions-helpers";
+import { platformViolations } from "./ad-platforms";
+import { at, storage, T0 } from "./calls-helpers";
+import { adCall, alarm, conversionOf, type conversions, dataManagerWorld } from "./conversions-helpers";
 import { dmStatus, INGEST_PATH } from "./data-manager-fake";
 import { api, useTestClock } from "./helpers";
 
@@ -22,12 +22,7 @@ const deliveryOf = async (acct: Parameters<typeof conversions>[0], id: string) =
     (d) => d.kind === "google_ads",
   );
 
-async function world(calls: number, alerts = true) {
-  const w = await callWorld(calls);
-  if (alerts) await api("PATCH", "/v1/account/integrations", { key: w.acct.adminKey, body: { alertWebhook: { url: ALERT_HOOK } } });
-  await conversions(w.acct, { googleAds: DM_SETTINGS });
-  return { ...w, ads: mockPlatforms() };
-}
+const world = dataManagerWorld;
 
 describe("Google's Data Manager API diagnostics, asked after the upload", () => {
   it("30 minutes after Google took the request, its diagnostics are asked with the access token only; SUCCESS leaves the call uploaded and nothing more is asked", async () => {

@@ -8,9 +8,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { CHECK_DELAYS_MS } from "../../worker/account/dm-diagnostics";
-import { ALERT_HOOK, mockPlatforms, platformViolations } from "./ad-platforms";
-import { at, callWorld, storage, T0 } from "./calls-helpers";
-import { adCall, alarm, conversionOf, conversions, DM_SETTINGS } from "./conversions-helpers";
+import { platformViolations } from "./ad-platforms";
+import { at, storage, T0 } from "./calls-helpers";
+import { adCall, alarm, conversionOf, type conversions, dataManagerWorld } from "./conversions-helpers";
 import { dmStatus, STATUS_PATH } from "./data-manager-fake";
 import { api, useTestClock } from "./helpers";
 
@@ -41,12 +41,7 @@ function holdRequests(path: string) {
   return { waiting, release };
 }
 
-async function world(calls: number) {
-  const w = await callWorld(calls);
-  await api("PATCH", "/v1/account/integrations", { key: w.acct.adminKey, body: { alertWebhook: { url: ALERT_HOOK } } });
-  await conversions(w.acct, { googleAds: DM_SETTINGS });
-  return { ...w, ads: mockPlatforms() };
-}
+const world = dataManagerWorld;
 
 describe("Google's Data Manager API diagnostics write nothing stale", () => {
   it("calls erased while Google is asked about their request leave it: nothing is recorded for them, and with none left nothing is alerted or asked again", async () => {

@@ -6,9 +6,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { CHECK_DELAYS_MS } from "../../worker/account/dm-diagnostics";
-import { mockPlatforms, platformViolations } from "./ad-platforms";
-import { at, callWorld, T0 } from "./calls-helpers";
-import { adCall, alarm, conversionOf, conversions, DM_SETTINGS } from "./conversions-helpers";
+import { platformViolations } from "./ad-platforms";
+import { at, T0 } from "./calls-helpers";
+import { adCall, alarm, conversionOf, dataManagerWorld } from "./conversions-helpers";
 import { dmStatus } from "./data-manager-fake";
 import { useTestClock } from "./helpers";
 
@@ -18,9 +18,8 @@ afterEach(() => expect(platformViolations()).toEqual([]));
 const UPLOADED = T0 + COMPLETED_SETTLE_MS;
 
 async function uploaded() {
-  const w = await callWorld(1);
-  await conversions(w.acct, { googleAds: DM_SETTINGS });
-  const ads = mockPlatforms();
+  const w = await dataManagerWorld(1, false);
+  const ads = w.ads;
   const id = await adCall(w.acct, w.voice, { gclid: "gclid-diag-token" });
   at(UPLOADED);
   await alarm(w.acct);

@@ -1,7 +1,8 @@
 /** Ad conversion tests' common parts: settings with write-only credentials, a call from an ad click, the alarm. */
 import { runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { expect } from "vitest";
-import { callBody, callId, GOOGLE, getCall, ring, type Voice, visit } from "./calls-helpers";
+import { ALERT_HOOK, mockPlatforms } from "./ad-platforms";
+import { callBody, callId, callWorld, GOOGLE, getCall, ring, type Voice, visit } from "./calls-helpers";
 import { accountStub, api, BASE, type Created } from "./helpers";
 
 /** Google through the Google Ads API (a developer token Google still takes offline conversions from). */
@@ -60,6 +61,17 @@ export async function adCall(
 export async function csv(acct: Created, query = "") {
   const res = await SELF.fetch(`${BASE}/v1/calls.csv${query}`, { headers: { Authorization: `Bearer ${acct.adminKey}` } });
   return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/**
+ * A world of `calls` numbers with Google's Data Manager API set (and, unless `alerts` is false, the
+ * alert webhook), the platforms mocked at the network edge.
+ */
+export async function dataManagerWorld(calls: number, alerts = true) {
+  const w = await callWorld(calls);
+  if (alerts) await api("PATCH", "/v1/account/integrations", { key: w.acct.adminKey, body: { alertWebhook: { url: ALERT_HOOK } } });
+  await conversions(w.acct, { googleAds: DM_SETTINGS });
+  return { ...w, ads: mockPlatforms() };
 }
 
 export const alarm = (acct: Created) => runDurableObjectAlarm(accountStub(acct.accountId));
