@@ -36,6 +36,8 @@ export type BatchResult = ({ rows: RowResult[] } | { authFailed: string }) & { r
  * meanwhile); with the refresh token the platform gave, if it rotated one on the way.
  */
 export type Withdrawn = { withdrawn: true; refreshToken?: string };
+/** Asked right before an upload's request starts: false withdraws it (ad-delivery.ts). */
+type Wanted = () => boolean;
 /**
  * A batch's request (`call`, with the access token), how its answer is read, its row count (`n`),
  * and `fresh`: refresh the access token first, even when one is cached (the connection check).
@@ -53,13 +55,13 @@ export class AdUploader {
    * withdraws it.
    */
   private authorized(accountId: string, platform: AdPlatform, c: AdCredentials, batch: Batch): Promise<BatchResult>;
-  private authorized(accountId: string, platform: AdPlatform, c: AdCredentials, batch: Batch, wanted: () => boolean): Promise<BatchResult | Withdrawn>;
+  private authorized(accountId: string, platform: AdPlatform, c: AdCredentials, batch: Batch, wanted: Wanted): Promise<BatchResult | Withdrawn>;
   private async authorized(
     accountId: string,
     platform: AdPlatform,
     c: AdCredentials,
     { call, read, n, fresh = false }: Batch,
-    wanted?: () => boolean,
+    wanted?: Wanted,
   ): Promise<BatchResult | Withdrawn> {
     const { answer, refreshToken } = await this.tokens.withToken<BatchResult | Withdrawn>(
       accountId,
@@ -79,7 +81,7 @@ export class AdUploader {
   }
 
   /** Google, through the API the setting names (the Data Manager API unless google_ads_api). */
-  google(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[], wanted: () => boolean): Promise<BatchResult | Withdrawn> {
+  google(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[], wanted: Wanted): Promise<BatchResult | Withdrawn> {
     return cfg.api === "google_ads_api" ? this.googleAds(accountId, cfg, c, uploads, wanted) : this.dataManager(accountId, cfg, c, uploads, wanted);
   }
 
@@ -88,13 +90,7 @@ export class AdUploader {
    * far under its 2000 events), no developer token, the accounts in the body's destination. Fast-fail:
    * the answer refuses the request whole, each row's verdict from what it names.
    */
-  private async dataManager(
-    accountId: string,
-    cfg: GoogleAdsConfig,
-    c: AdCredentials,
-    uploads: AdUpload[],
-    wanted: () => boolean,
-  ): Promise<BatchResult | Withdrawn> {
+  private async dataManager(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[], wanted: Wanted): Promise<BatchResult | Withdrawn> {
     const body = JSON.stringify(await dataManagerRequest(uploads, cfg));
     return this.authorized(
       accountId,
@@ -126,13 +122,7 @@ export class AdUploader {
   }
 
   /** Google Ads UploadClickConversions, partialFailure on: each row's verdict from its own error. */
-  private async googleAds(
-    accountId: string,
-    cfg: GoogleAdsConfig,
-    c: AdCredentials,
-    uploads: AdUpload[],
-    wanted: () => boolean,
-  ): Promise<BatchResult | Withdrawn> {
+  private async googleAds(accountId: string, cfg: GoogleAdsConfig, c: AdCredentials, uploads: AdUpload[], wanted: Wanted): Promise<BatchResult | Withdrawn> {
     const developerToken = c.developerToken;
     if (!developerToken) return { authFailed: NO_DEVELOPER_TOKEN };
     const conversions = await Promise.all(uploads.map((u) => googleClickConversion(u, cfg)));
@@ -151,7 +141,7 @@ export class AdUploader {
   }
 
   /** Microsoft Advertising ApplyOfflineConversions: PartialErrors name the refused rows by Index. */
-  async microsoft(accountId: string, cfg: MicrosoftAdsConfig, c: AdCredentials, uploads: AdUpload[], wanted: () => boolean): Promise<BatchResult | Withdrawn> {
+  async microsoft(accountId: string, cfg: MicrosoftAdsConfig, c: AdCredentials, uploads: AdUpload[], wanted: Wanted): Promise<BatchResult | Withdrawn> {
     const body = JSON.stringify({ OfflineConversions: await Promise.all(uploads.map((u) => microsoftOfflineConversion(u, cfg))) });
     return this.authorized(
       accountId,
