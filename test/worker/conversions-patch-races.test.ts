@@ -159,3 +159,33 @@ describe("a PATCH of the conversion settings while an upload records on them", (
     expect(view).toMatchObject({ conversionName: MS_SETTINGS.conversionName, credentials: { refreshToken: `…${ads.msRefreshIssued[2]!.slice(-4)}` } });
   });
 });
+
+describe("an upload refused with credentials a PATCH replaced while it waited", () => {
+  it("does not mark the new credentials refused nor pause the calls: they go with the new ones next run", async () => {
+    const { acct, voice } = await callWorld(1);
+    await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: ALERT_HOOK } } });
+    // The refresh token its owner is about to revoke (the mock refuses it), replaced while the upload asks for an access token.
+    await conversions(acct, { googleAds: { ...DM_SETTINGS, refreshToken: "1//revoked-by-its-owner" } });
+    const ads = mockPlatforms();
+    const id = await adCall(acct, voice, { gclid: "gclid-renewed-mid-upload" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    const fetchMock = vi.mocked(globalThis.fetch);
+    const inner = fetchMock.getMockImplementation()!;
+    let patched: Promise<Answer> | null = null;
+    fetchMock.mockImplementation(async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.hostname === "oauth2.googleapis.com" && !patched) {
+        patched = conversions(acct, { googleAds: DM_SETTINGS });
+        await patched;
+      }
+      return inner(input, init);
+    });
+    await alarm(acct);
+    expect((await patched!)?.status).toBe(200);
+    expect((await settingsOf(acct)).googleAds.auth.state).toBe("ok");
+    expect(ads.alerts()).toHaveLength(0);
+    await alarm(acct);
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded" });
+    expect(ads.dataManagerUploads()).toHaveLength(1);
+  });
+});

@@ -861,6 +861,7 @@ export class AccountObject extends DurableObject<Env> {
       accountId: row.id,
       setup: this.conversions.setup(),
       credentials: (platform) => this.conversions.credentials(row.id, platform),
+      written: (platform) => this.conversions.written(platform),
       markAuthFailed: (platform, reason, now) => this.conversions.markAuthFailed(platform, reason, now),
       rotateRefreshToken: (platform, used, next) => this.conversions.rotateRefreshToken(row.id, platform, used, next),
       alerts: ((c) => !!(c.alertWebhook || c.alertEmail))(integrationConfig(row)),

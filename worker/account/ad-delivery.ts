@@ -19,6 +19,8 @@ export interface AdsContext {
   accountId: string;
   setup: ConversionSetup;
   credentials(platform: AdPlatform): Promise<AdCredentials | null>;
+  /** Which PATCH's write the platform's setting is now (null: none stored); another once a PATCH writes it. */
+  written(platform: AdPlatform): number | null;
   /** True the first time (the caller alerts once). */
   markAuthFailed(platform: AdPlatform, reason: string, now: number): boolean;
   /** Store the refresh token the platform gave in place of `used` (rotation). */
@@ -105,6 +107,8 @@ async function deliverPlatform(
       const stored = outbox.get(r.id);
       return stored?.status === "pending" && stored.attempts === r.attempts && stored.payload === r.payload;
     });
+  // Read in the same turn as the credentials are (before their await).
+  const written = ads.written(platform);
   const creds = await ads.credentials(platform);
   let result: BatchResult | Withdrawn;
   if (!creds) result = { authFailed: "the stored credentials do not open with SECRETS_KEY" };
@@ -115,6 +119,10 @@ async function deliverPlatform(
   if ("withdrawn" in result) return;
   const at = Date.now();
   if ("authFailed" in result) {
+    // A PATCH wrote the setting while the upload waited (the owner replacing the refresh token it
+    // revoked, say): the refusal was of what it replaced, and that PATCH cleared the refusal and
+    // resumed the uploads. Neither marked nor paused: the rows stay due, and go with the new setting next run.
+    if (ads.written(platform) !== written) return;
     outbox.pause(
       rows.map((r) => r.id),
       `${platform}: ${result.authFailed}`,

@@ -133,7 +133,9 @@ export function writePatch(sql: SqlStorage, parts: readonly SealedPart[], now: n
       set.hints,
       renews ? null : (current?.auth_failed_at ?? null),
       renews ? null : (current?.auth_reason ?? null),
-      now,
+      // Later than the write it replaces, even within one millisecond: an upload tells by it that
+      // the setting it read was replaced (ConversionSettings.written).
+      Math.max(now, (current?.updated_at ?? 0) + 1),
     );
   });
   return renewed;

@@ -202,6 +202,14 @@ export class ConversionSettings {
     );
   }
 
+  /**
+   * Which write of a PATCH the platform's setting is (its updated_at, made to grow at every write):
+   * null when none is stored. An upload compares it before and after its awaits (ad-delivery.ts).
+   */
+  written(platform: AdPlatform): number | null {
+    return storedSetting(this.sql, platform)?.updated_at ?? null;
+  }
+
   /** The platform's credentials stopped working (revoked refresh token): true the first time (alert once). */
   markAuthFailed(platform: AdPlatform, reason: string, now: number): boolean {
     return (
