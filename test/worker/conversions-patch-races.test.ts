@@ -189,3 +189,38 @@ describe("an upload refused with credentials a PATCH replaced while it waited", 
     expect(ads.dataManagerUploads()).toHaveLength(1);
   });
 });
+
+describe("a platform's setting a PATCH writes while the other platform's upload waits", () => {
+  it("is not paused by the run's older reading of it: Microsoft's new credentials clear its refusal, and its calls go next run", async () => {
+    const { acct, voice } = await callWorld(2);
+    await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: ALERT_HOOK } } });
+    // Microsoft's refresh token revoked (the mock refuses it): its first upload pauses Microsoft.
+    await conversions(acct, { googleAds: DM_SETTINGS, microsoftAds: { ...MS_SETTINGS, refreshToken: "M.revoked-by-its-owner" } });
+    const ads = mockPlatforms();
+    await adCall(acct, voice, { gclid: "gclid-first", msclkid: "msclkid-first" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    expect((await settingsOf(acct)).microsoftAds.auth.state).toBe("auth_failed");
+    // The next run reads Microsoft as refused; while Google's upload is on its way, the owner sets new credentials.
+    const id = await adCall(acct, voice, { gclid: "gclid-second", msclkid: "msclkid-second" });
+    at(Date.now() + COMPLETED_SETTLE_MS);
+    const fetchMock = vi.mocked(globalThis.fetch);
+    const inner = fetchMock.getMockImplementation()!;
+    let patched: Promise<Answer> | null = null;
+    fetchMock.mockImplementation(async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.hostname === "datamanager.googleapis.com" && !patched) {
+        patched = conversions(acct, { microsoftAds: MS_SETTINGS });
+        await patched;
+      }
+      return inner(input, init);
+    });
+    await alarm(acct);
+    expect((await patched!)?.status).toBe(200);
+    expect((await settingsOf(acct)).microsoftAds.auth.state).toBe("ok");
+    expect(await conversionOf(acct, id, "microsoft_ads")).not.toMatchObject({ reason: expect.stringContaining("paused") });
+    await alarm(acct);
+    expect(await conversionOf(acct, id, "microsoft_ads")).toMatchObject({ status: "uploaded" });
+    expect(ads.microsoftUploads().length).toBeGreaterThan(0);
+  });
+});

@@ -83,6 +83,10 @@ async function deliverPlatform(
     });
   };
   const cfg = ads.setup[platform];
+  // The run's setup was read before the other platform's upload was awaited: a PATCH may have
+  // written this one since (new credentials clearing a refusal, and resuming its rows). Its rows
+  // go next run, with the setting as it is then: not paused or failed by what it was.
+  if (ads.written(platform) !== (cfg?.written ?? null)) return;
   if (!cfg) {
     const at = Date.now();
     rows.forEach((r, i) => {

@@ -59,9 +59,12 @@ export interface PlatformConfigs {
 }
 
 /** What the call path needs (no secrets): which platforms are on and the rules. */
+/** A platform's setting as an upload run reads it: whether its credentials were refused, and which write it is (written). */
+type Setup = { authFailed: boolean; written: number };
+
 export interface ConversionSetup {
-  google_ads: (GoogleAdsConfig & { authFailed: boolean }) | null;
-  microsoft_ads: (MicrosoftAdsConfig & { authFailed: boolean }) | null;
+  google_ads: (GoogleAdsConfig & Setup) | null;
+  microsoft_ads: (MicrosoftAdsConfig & Setup) | null;
   rules: ConversionRules;
 }
 
@@ -98,7 +101,7 @@ export class ConversionSettings {
   setup(): ConversionSetup {
     const out: ConversionSetup = { google_ads: null, microsoft_ads: null, rules: this.rules() };
     for (const r of this.rows()) {
-      const cfg = { ...JSON.parse(r.config), authFailed: r.auth_failed_at !== null };
+      const cfg = { ...JSON.parse(r.config), authFailed: r.auth_failed_at !== null, written: r.updated_at };
       if (r.platform === "google_ads") out.google_ads = cfg;
       else out.microsoft_ads = cfg;
     }
