@@ -70,8 +70,10 @@ export const start = (config: Config, visit: Visit = session()): Api => {
       pairs = answer.pairs;
     },
     // Only what is still as it hid it: a page's own script may have shown an element since (a
-    // scroll-reveal effect setting visibility inline), which clearing it would hide again.
-    unhide = () => hidden.splice((hide = 0)).forEach((style) => style.visibility == "hidden" && (style.visibility = "")),
+    // scroll-reveal effect setting visibility inline), which clearing it would hide again. Hiding
+    // stays on (data-hide) for what later waits for hydration: a repeat view's swap runs before the
+    // page's body may be parsed, and the nodes it then finds must be hidden until React hydrates.
+    unhide = () => hidden.splice(0).forEach((style) => style.visibility == "hidden" && (style.visibility = "")),
     /** data-hide: hides the elements of these texts (unless styled inline): a text's parent, or the host of the shadow root it is in. */
     conceal = (texts: Text[], style?: any) =>
       hide &&
@@ -270,7 +272,16 @@ export const start = (config: Config, visit: Visit = session()): Api => {
   // (the worker may begin a new session: asked first).
   if (cached?.asked == asked)
     learn(cached), cached.token == visit.token && cached.at + cached.lease > Date.now() && !RegExp(cached.campaign).test(visit.source.landing!) && use(cached);
-  if (!allocation) hide && setTimeout(unhide, 1e3), scan([doc.body]);
+  if (!allocation) {
+    // Before the first answer, a second at most: then what was hidden is shown, and nothing more
+    // is hidden before an answer.
+    if (hide)
+      setTimeout(() => {
+        hide = 0;
+        unhide();
+      }, 1e3);
+    scan([doc.body]);
+  }
   if (DEBUG) {
     trace(
       "session",

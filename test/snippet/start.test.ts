@@ -745,6 +745,30 @@ describe("anti-flicker", () => {
     expect(text("#t")).toBe("Call us: (800) 555-0123");
   });
 
+  it("a repeat view begun before the page's body is parsed hides what then waits for hydration, until React hydrates it", async () => {
+    stubFetch();
+    page(PAGE);
+    await run().number();
+    leave();
+    // The snippet runs from the head, swapping from the cache: the body is not parsed yet.
+    page("");
+    run({ hide: "" });
+    // Then the server-rendered app's root is parsed: React's container, not hydrated yet.
+    const root = document.createElement("div");
+    (root as any).__reactContainer$test = {};
+    root.innerHTML = '<p id="t">Call us: (800) 555-0199</p>';
+    document.body.append(root);
+    await flush();
+    const t = document.querySelector("#t") as HTMLElement;
+    expect(t.style.visibility).toBe("hidden");
+    expect(text("#t")).toBe("Call us: (800) 555-0199");
+    // React hydrates the node: the retry swaps it and shows it.
+    (t as any).__reactFiber$test = {};
+    await new Promise((r) => setTimeout(r, 120));
+    expect(text("#t")).toBe("Call us: (800) 555-0123");
+    expect(t.style.visibility).toBe("");
+  });
+
   it("shows them again on a failure", async () => {
     stubFetch({ error: { code: "x", message: "x" } }, 500);
     page(PAGE);
