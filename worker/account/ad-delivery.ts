@@ -106,11 +106,7 @@ async function deliverPlatform(
   // access token): asked again right before the request goes. A call erased meanwhile (its rows
   // went with it) or a row changed (a body replaced, an upload cancelled) withdraws the request:
   // nothing sent, nothing recorded; the rows still there are due and go, as they are now, next run.
-  const wanted = () =>
-    rows.every((r) => {
-      const stored = outbox.get(r.id);
-      return stored?.status === "pending" && stored.attempts === r.attempts && stored.payload === r.payload;
-    });
+  const wanted = () => rows.every((r) => outbox.unchanged(r));
   // Read in the same turn as the credentials are (before their await).
   const written = ads.written(platform);
   const creds = await ads.credentials(platform);

@@ -82,11 +82,7 @@ export class DeliveryRun {
         // it, as they do for every undelivered delivery: nothing is sent, nothing recorded), or the
         // body replaced (a more precise outcome): not sent stale, the row stays due, and goes as it
         // is now on the next run.
-        const unchanged = () => {
-          const stored = outbox.get(current.id);
-          return stored?.status === "pending" && stored.attempts === current.attempts && stored.payload === current.payload;
-        };
-        const result = await attempt(row, config, accountId, now, unchanged);
+        const result = await attempt(row, config, accountId, now, () => outbox.unchanged(current));
         if (!result) return;
         const at = Date.now();
         storage.transactionSync(() => {

@@ -205,6 +205,16 @@ export class Outbox {
   }
 
   /**
+   * Whether a row read before an await is still as it was: pending, with the same attempts and body.
+   * False once its call was erased (its rows went with it) or the row changed (a body replaced, an
+   * attempt recorded, an upload cancelled): what was read must not be sent.
+   */
+  unchanged(row: OutboxRow): boolean {
+    const stored = this.get(row.id);
+    return stored?.status === "pending" && stored.attempts === row.attempts && stored.payload === row.payload;
+  }
+
+  /**
    * Send a delivery again, with the same body and message id: a delivered or dead one gets one more
    * attempt (dead again if it fails); a pending one is tried now, keeping its retry schedule.
    */
