@@ -4,7 +4,7 @@
  * after the upload and backs off while Google is processing; a refusal is recorded on the calls and
  * alerted. Google mocked at the network edge (data-manager-fake.ts: answers checked against its protos).
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { CHECK_DELAYS_MS } from "../../worker/account/dm-diagnostics";
 import { platformViolations } from "./ad-platforms";
@@ -12,6 +12,7 @@ import { at, storage, T0 } from "./calls-helpers";
 import { adCall, alarm, conversionOf, type conversions, dataManagerWorld } from "./conversions-helpers";
 import { dmStatus, INGEST_PATH } from "./data-manager-fake";
 import { api, useTestClock } from "./helpers";
+import { holdRequests } from "./network-gates";
 
 useTestClock(T0, { silence: ["warn", "error"] });
 afterEach(() => expect(platformViolations()).toEqual([]));
@@ -167,25 +168,12 @@ describe("Google's Data Manager API diagnostics, asked after the upload", () => 
     const { acct, voice, ads } = await world(2);
     const [gone, kept] = [await adCall(acct, voice, { gclid: "gclid-diag-racing" }), await adCall(acct, voice, { gclid: "gclid-diag-stays" })];
     // Hold events:ingest: the alarm awaits Google's answer, and the erasure comes in meanwhile.
-    const fetchMock = vi.mocked(globalThis.fetch);
-    const inner = fetchMock.getMockImplementation()!;
-    let release = () => {};
-    let sent = () => {};
-    const held = new Promise<void>((r) => (release = r));
-    const onTheWay = new Promise<void>((r) => (sent = r));
-    fetchMock.mockImplementation(async (input, init) => {
-      const url = input instanceof Request ? input.url : String(input);
-      if (url.endsWith(INGEST_PATH)) {
-        sent();
-        await held;
-      }
-      return inner(input, init);
-    });
+    const ingest = holdRequests((url) => url.pathname === INGEST_PATH);
     at(UPLOADED);
     const run = alarm(acct);
-    await onTheWay;
+    await ingest.waiting;
     expect((await api("DELETE", `/v1/calls/${gone}`, { key: acct.adminKey })).status).toBe(204);
-    release();
+    ingest.release();
     await run;
     expect(ads.dataManagerUploads()).toHaveLength(1);
     expect(await storage(acct)).not.toContain(gone);

@@ -5,7 +5,7 @@
  * check records is read again after the await. Google mocked at the network edge
  * (data-manager-fake.ts); the erasure comes in while its requestStatus:retrieve is held there.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { CHECK_DELAYS_MS } from "../../worker/account/dm-diagnostics";
 import { platformViolations } from "./ad-platforms";
@@ -13,6 +13,7 @@ import { at, storage, T0 } from "./calls-helpers";
 import { adCall, alarm, conversionOf, type conversions, dataManagerWorld } from "./conversions-helpers";
 import { dmStatus, STATUS_PATH } from "./data-manager-fake";
 import { api, useTestClock } from "./helpers";
+import { holdRequests } from "./network-gates";
 
 useTestClock(T0, { silence: ["warn", "error"] });
 afterEach(() => expect(platformViolations()).toEqual([]));
@@ -23,24 +24,6 @@ const deliveryOf = async (acct: Parameters<typeof conversions>[0], id: string) =
     (d) => d.kind === "google_ads",
   )!;
 
-/** Hold the worker's requests to `path` until released: the alarm awaits Google's answer, and whatever the test does meanwhile comes in. */
-function holdRequests(path: string) {
-  const fetchMock = vi.mocked(globalThis.fetch);
-  const inner = fetchMock.getMockImplementation()!;
-  let release = () => {};
-  let sent = () => {};
-  const held = new Promise<void>((r) => (release = r));
-  const waiting = new Promise<void>((r) => (sent = r));
-  fetchMock.mockImplementation(async (input, init) => {
-    if ((input instanceof Request ? input.url : String(input)).includes(path)) {
-      sent();
-      await held;
-    }
-    return inner(input, init);
-  });
-  return { waiting, release };
-}
-
 const world = dataManagerWorld;
 
 describe("Google's Data Manager API diagnostics write nothing stale", () => {
@@ -50,7 +33,7 @@ describe("Google's Data Manager API diagnostics write nothing stale", () => {
     at(UPLOADED);
     await alarm(acct);
     ads.dm.diagnostics.set("dm-req-1", [dmStatus("FAILED", 1, { PROCESSING_ERROR_REASON_EVENT_TOO_OLD: 1 })]);
-    const asking = holdRequests(STATUS_PATH);
+    const asking = holdRequests((url) => url.pathname === STATUS_PATH);
     at(UPLOADED + CHECK_DELAYS_MS[0]!);
     const run = alarm(acct);
     await asking.waiting;
@@ -75,7 +58,7 @@ describe("Google's Data Manager API diagnostics write nothing stale", () => {
     at(UPLOADED);
     await alarm(acct);
     ads.dm.diagnostics.set("dm-req-1", [dmStatus("FAILED", 2, { PROCESSING_ERROR_REASON_EVENT_TOO_OLD: 2 })]);
-    const asking = holdRequests(STATUS_PATH);
+    const asking = holdRequests((url) => url.pathname === STATUS_PATH);
     at(UPLOADED + CHECK_DELAYS_MS[0]!);
     const run = alarm(acct);
     await asking.waiting;

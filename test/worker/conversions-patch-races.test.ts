@@ -12,6 +12,7 @@ import { ALERT_HOOK, mockPlatforms, platformViolations } from "./ad-platforms";
 import { at, callWorld, T0 } from "./calls-helpers";
 import { adCall, alarm, conversionOf, conversions, DM_SETTINGS, MS_SETTINGS } from "./conversions-helpers";
 import { api, useTestClock } from "./helpers";
+import { duringRequest } from "./network-gates";
 
 useTestClock(T0, { silence: ["warn", "error"] });
 afterEach(() => expect(platformViolations()).toEqual([]));
@@ -169,19 +170,12 @@ describe("an upload refused with credentials a PATCH replaced while it waited", 
     const ads = mockPlatforms();
     const id = await adCall(acct, voice, { gclid: "gclid-renewed-mid-upload" });
     at(T0 + COMPLETED_SETTLE_MS);
-    const fetchMock = vi.mocked(globalThis.fetch);
-    const inner = fetchMock.getMockImplementation()!;
-    let patched: Promise<Answer> | null = null;
-    fetchMock.mockImplementation(async (input, init) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
-      if (url.hostname === "oauth2.googleapis.com" && !patched) {
-        patched = conversions(acct, { googleAds: DM_SETTINGS });
-        await patched;
-      }
-      return inner(input, init);
-    });
+    const patched = duringRequest(
+      (url) => url.hostname === "oauth2.googleapis.com",
+      () => conversions(acct, { googleAds: DM_SETTINGS }),
+    );
     await alarm(acct);
-    expect((await patched!)?.status).toBe(200);
+    expect(patched.value?.status).toBe(200);
     expect((await settingsOf(acct)).googleAds.auth.state).toBe("ok");
     expect(ads.alerts()).toHaveLength(0);
     await alarm(acct);
@@ -204,19 +198,12 @@ describe("a platform's setting a PATCH writes while the other platform's upload 
     // The next run reads Microsoft as refused; while Google's upload is on its way, the owner sets new credentials.
     const id = await adCall(acct, voice, { gclid: "gclid-second", msclkid: "msclkid-second" });
     at(Date.now() + COMPLETED_SETTLE_MS);
-    const fetchMock = vi.mocked(globalThis.fetch);
-    const inner = fetchMock.getMockImplementation()!;
-    let patched: Promise<Answer> | null = null;
-    fetchMock.mockImplementation(async (input, init) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
-      if (url.hostname === "datamanager.googleapis.com" && !patched) {
-        patched = conversions(acct, { microsoftAds: MS_SETTINGS });
-        await patched;
-      }
-      return inner(input, init);
-    });
+    const patched = duringRequest(
+      (url) => url.hostname === "datamanager.googleapis.com",
+      () => conversions(acct, { microsoftAds: MS_SETTINGS }),
+    );
     await alarm(acct);
-    expect((await patched!)?.status).toBe(200);
+    expect(patched.value?.status).toBe(200);
     expect((await settingsOf(acct)).microsoftAds.auth.state).toBe("ok");
     expect(await conversionOf(acct, id, "microsoft_ads")).not.toMatchObject({ reason: expect.stringContaining("paused") });
     await alarm(acct);

@@ -7,13 +7,14 @@
  * made from the network edge, inside that await: the mocked lookup or token endpoint sends it and
  * waits for its answer before answering.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { DOH_ENDPOINT } from "../../worker/platform/outbound";
 import { mockPlatforms, type Platforms, platformViolations } from "./ad-platforms";
 import { at, callBody, callId, callWorld, GOOGLE, getCall, mockNetwork, ring, runAccountAlarms, storage, T0, visit } from "./calls-helpers";
 import { adCall, conversionOf, conversions, DM_SETTINGS, GOOGLE_SETTINGS, MS_SETTINGS } from "./conversions-helpers";
 import { api, type Created, useTestClock } from "./helpers";
+import { duringRequest } from "./network-gates";
 import { verifies } from "./receiver";
 
 const HOOK = "https://hooks.example/dni";
@@ -29,23 +30,6 @@ const ERASURES: [string, Erasure][] = [
   ["erasure by caller", async (acct) => (await api("POST", "/v1/calls/erase", { key: acct.adminKey, body: { caller: CALLER } })).status],
   ["erasure by visit", async (acct, c) => (await api("POST", "/v1/calls/erase", { key: acct.adminKey, body: { session: c.session } })).status],
 ];
-
-/**
- * The next outbound request `when` matches is answered only after `erase` has been answered: the
- * erasure comes in while the account object awaits that request. The erasure's status, once made.
- */
-function eraseDuring(when: (url: URL) => boolean, erase: () => Promise<number>) {
-  const network = vi.mocked(globalThis.fetch).getMockImplementation();
-  if (!network) throw new Error("eraseDuring: mock the network first");
-  const made: { status: number | null } = { status: null };
-  vi.mocked(globalThis.fetch).mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-    // The URL only: a Request made of `input` would take its body.
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (made.status === null && when(url)) made.status = await erase();
-    return network(input, init);
-  });
-  return made;
-}
 
 const lookupOf = (host: string) => (url: URL) => url.href.startsWith(DOH_ENDPOINT) && url.searchParams.get("name") === host;
 
@@ -64,11 +48,11 @@ describe.each(ERASURES)("a call erased (%s) while its webhook is on its way", (_
     const v = await visit(acct, GOOGLE);
     const id = callId();
     expect((await ring(voice.callbackUrl, callBody(id, v.number, T0, { callerNo: CALLER }))).status).toBe(200);
-    const made = eraseDuring(lookupOf("hooks.example"), () => erase(acct, { id, session: v.session }));
+    const made = duringRequest(lookupOf("hooks.example"), () => erase(acct, { id, session: v.session }));
     await runAccountAlarms(acct.accountId, T0);
     // The erasure came in during the lookup, and was answered.
-    expect(made.status).toBeGreaterThanOrEqual(200);
-    expect(made.status).toBeLessThan(300);
+    expect(made.value).toBeGreaterThanOrEqual(200);
+    expect(made.value).toBeLessThan(300);
     expect(net.lookups).toContain("hooks.example A");
     expect(net.seen.filter((s) => s.url.href === HOOK)).toEqual([]);
     expect((await getCall(acct, id)).status).toBe(404);
@@ -92,7 +76,7 @@ describe("a delivery whose call changed while it was on its way", () => {
     const id = callId();
     expect((await ring(voice.callbackUrl, callBody(id, v.number, T0, { callerNo: CALLER }))).status).toBe(200);
     // Both rings' webhooks go; the erased call's does not.
-    eraseDuring(lookupOf("hooks.example"), () => api("DELETE", `/v1/calls/${encodeURIComponent(id)}`, { key: acct.adminKey }).then((r) => r.status));
+    duringRequest(lookupOf("hooks.example"), () => api("DELETE", `/v1/calls/${encodeURIComponent(id)}`, { key: acct.adminKey }).then((r) => r.status));
     await runAccountAlarms(acct.accountId, T0);
     const sent = net.seen.filter((s) => s.url.href === HOOK).map((s) => JSON.parse(s.body) as { call: { id: string } });
     expect(sent.map((b) => b.call.id)).toEqual([keptId]);
@@ -101,7 +85,7 @@ describe("a delivery whose call changed while it was on its way", () => {
     expect((await ring(`${voice.callbackUrl}/status`, { callId: keptId, status: "completed", duration: 30, endTime: T0 + 40_000 })).status).toBe(200);
     const due = Date.now() + COMPLETED_SETTLE_MS;
     at(due);
-    eraseDuring(lookupOf("hooks.example"), async () => {
+    duringRequest(lookupOf("hooks.example"), async () => {
       // Not an erasure: the call's outcome made more precise, its unsent call.completed body replaced.
       const r = await ring(`${voice.callbackUrl}/status`, { callId: keptId, status: "completed", duration: 95, endTime: T0 + 100_000 });
       return r.status;
@@ -170,12 +154,12 @@ describe.each(AD_CASES)("a call erased while its ad upload is on its way (%s)", 
     const erased = await adCall(acct, voice, { clickIds: c.clicks("click-erased", "") });
     const due = T0 + COMPLETED_SETTLE_MS;
     at(due);
-    const made = eraseDuring(
+    const made = duringRequest(
       (url) => url.href === c.token,
       async () => (await api("DELETE", `/v1/calls/${encodeURIComponent(erased)}`, { key: acct.adminKey })).status,
     );
     await runAccountAlarms(acct.accountId, due + 60_000);
-    expect(made.status).toBe(204);
+    expect(made.value).toBe(204);
     expect(c.sent(ads)).toEqual([["click-kept"]]);
     expect(await conversionOf(acct, kept, c.platform)).toMatchObject({ status: "uploaded" });
     expect((await getCall(acct, erased)).status).toBe(404);
