@@ -17,7 +17,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEST, mockNetwork, referenceSigned, T0, type Voice, voiceOf } from "./calls-helpers";
 import { DM_SETTINGS, MS_SETTINGS } from "./conversions-helpers";
-import { weirdString } from "./fuzz-values";
+import { VOICE_FIELDS, weirdString } from "./fuzz-values";
 import {
   accountStub,
   allocate,
@@ -314,30 +314,6 @@ interface Plan {
   headers: Record<string, string>;
   net: Net;
 }
-
-const VOICE_FIELDS = [
-  "CallSid",
-  "To",
-  "From",
-  "CallStatus",
-  "DialCallStatus",
-  "DialCallDuration",
-  "Digits",
-  "RecordingUrl",
-  "CallUUID",
-  "DialStatus",
-  "DialBLegDuration",
-  "uuid",
-  "to",
-  "from",
-  "status",
-  "duration",
-  "callId",
-  "calledNo",
-  "callerNo",
-  "startTime",
-  "endTime",
-];
 
 function planFor(doc: Doc, w: World, path: string, method: string, op: Operation): fc.Arbitrary<Plan> {
   const params = op.parameters ?? [];

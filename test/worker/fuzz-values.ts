@@ -26,3 +26,31 @@ export const weirdString = fc.oneof(
     "1e309",
   ),
 );
+
+/** Field names the voice providers' callbacks carry (Twilio's family, Plivo, Vonage, the reference API), as fuzzed bodies use them. */
+export const VOICE_FIELDS = [
+  "CallSid",
+  "To",
+  "From",
+  "CallStatus",
+  "DialCallStatus",
+  "DialCallDuration",
+  "Digits",
+  "RecordingUrl",
+  "CallUUID",
+  "DialStatus",
+  "DialAction",
+  "DialBLegDuration",
+  "uuid",
+  "to",
+  "from",
+  "status",
+  "duration",
+  "Duration",
+  "EndTime",
+  "callId",
+  "calledNo",
+  "callerNo",
+  "startTime",
+  "endTime",
+] as const;

@@ -5,7 +5,7 @@
 import { SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { weirdString } from "./fuzz-values";
+import { VOICE_FIELDS, weirdString } from "./fuzz-values";
 import { accountStub, api, BROWSER_HEADERS, createAccount, createPool, directoryStub, dump, freshNumbers, ORIGIN, poolStub, sessionId } from "./helpers";
 import { credentialsOf, makeKeys, NATIVE, signed } from "./voice-helpers";
 
@@ -261,26 +261,7 @@ describe("fuzz: the native providers' callbacks", () => {
       fc.constantFrom("/status", "/agent", "/twilio/status/extra"),
     );
     const fields = fc.dictionary(
-      fc.constantFrom(
-        "CallSid",
-        "To",
-        "From",
-        "CallStatus",
-        "DialCallStatus",
-        "DialCallDuration",
-        "CallUUID",
-        "DialStatus",
-        "DialAction",
-        "DialBLegDuration",
-        "uuid",
-        "to",
-        "from",
-        "status",
-        "duration",
-        "Duration",
-        "EndTime",
-        "callId",
-      ),
+      fc.constantFrom(...VOICE_FIELDS),
       fc.oneof(weirdString, phoneish, fc.constantFrom("completed", "busy", "no-answer", "answered", "hangup", "42", "-1", "1e309")),
       { maxKeys: 8 },
     );
