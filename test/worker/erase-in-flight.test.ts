@@ -98,6 +98,42 @@ describe("a delivery whose call changed while it was on its way", () => {
   });
 });
 
+describe("a call.completed body refined while its request was on its way", () => {
+  it("the delivery keeps the body that went: a redelivery sends it again, under the same message id", async () => {
+    const { acct, voice } = await callWorld(1);
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: HOOK, secret: SECRET } } })).status).toBe(200);
+    const net = mockNetwork();
+    const v = await visit(acct, GOOGLE);
+    const id = callId();
+    expect((await ring(voice.callbackUrl, callBody(id, v.number, T0, { callerNo: CALLER }))).status).toBe(200);
+    await runAccountAlarms(acct.accountId, T0);
+    expect((await ring(`${voice.callbackUrl}/status`, { callId: id, status: "completed", duration: 30, endTime: T0 + 40_000 })).status).toBe(200);
+    const due = Date.now() + COMPLETED_SETTLE_MS;
+    at(due);
+    // The receiver's request is made (its body signed and sent) before a later report refines the outcome.
+    const made = duringRequest(
+      (url) => url.href === HOOK,
+      async () => (await ring(`${voice.callbackUrl}/status`, { callId: id, status: "completed", duration: 95, endTime: T0 + 100_000 })).status,
+    );
+    await runAccountAlarms(acct.accountId, due + 60_000);
+    expect(made.value).toBe(200);
+    const completed = () => net.seen.filter((s) => s.url.href === HOOK && s.body.includes('"call.completed"'));
+    expect(completed()).toHaveLength(1);
+    expect(JSON.parse(completed()[0]!.body).call).toMatchObject({ id, talkSeconds: 30 });
+    const listed = (await api("GET", "/v1/deliveries?status=all", { key: acct.adminKey })).json.deliveries as { id: string; event: string; status: string }[];
+    const delivery = listed.find((d) => d.event === "call.completed")!;
+    expect(delivery.status).toBe("delivered");
+    expect((await api("POST", `/v1/deliveries/${delivery.id}/redeliver`, { key: acct.adminKey })).status).toBe(202);
+    await runAccountAlarms(acct.accountId, Date.now() + 60_000);
+    const [first, again] = completed();
+    expect(again).toBeDefined();
+    // The same body and message id as the receiver got: not the refinement that never went.
+    expect(again!.body).toBe(first!.body);
+    expect(again!.headers.get("webhook-id")).toBe(first!.headers.get("webhook-id"));
+    expect(verifies(SECRET, again!)).toBe(true);
+  });
+});
+
 type AdCase = {
   platform: "google_ads" | "microsoft_ads";
   settings: Record<string, unknown>;

@@ -161,7 +161,7 @@ async function deliverPlatform(
   result.rows.forEach((r, i) => {
     const row = rows[i]!;
     if (r.verdict === "uploaded") {
-      outbox.delivered(row.id, 200, at);
+      outbox.delivered(row.id, 200, at, row.payload);
       state(i, "uploaded", null, at, r.requestId);
       return;
     }

@@ -87,7 +87,7 @@ export class DeliveryRun {
         const at = Date.now();
         storage.transactionSync(() => {
           if (result.ok) {
-            outbox.delivered(row.id, result.status, at);
+            outbox.delivered(row.id, result.status, at, current.payload);
             this.alerts.settle(row, { ok: true }, channels, at);
           } else {
             const state = outbox.attemptFailed(row, result.status, result.error, at, result.final);

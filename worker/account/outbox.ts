@@ -167,11 +167,19 @@ export class Outbox {
       .toArray();
   }
 
-  delivered(id: number, status: number, now: number): void {
+  /**
+   * Record a delivery taken, with the body that went (`sent`, as it was read before the request):
+   * a more precise outcome may have replaced the row's body while the request was on its way
+   * (upsertPending still saw it untried), and that body never went. The row keeps what the receiver
+   * got, so a redelivery sends the same body under the same message id; the refinement came after
+   * call.completed went out, and is not sent, as after any delivery.
+   */
+  delivered(id: number, status: number, now: number, sent: string): void {
     this.sql.exec(
-      "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, next_attempt_at = NULL, delivered_at = ? WHERE id = ?",
+      "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, next_attempt_at = NULL, delivered_at = ?, payload = ? WHERE id = ?",
       status,
       now,
+      sent,
       id,
     );
   }
