@@ -9,10 +9,10 @@ import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { CHECK_DELAYS_MS } from "../../worker/account/dm-diagnostics";
 import { platformViolations } from "./ad-platforms";
 import { at, storage, T0 } from "./calls-helpers";
-import { adCall, alarm, conversionOf, type conversions, dataManagerWorld } from "./conversions-helpers";
+import { adCall, alarm, conversionOf, conversions, DM_SETTINGS, dataManagerWorld } from "./conversions-helpers";
 import { dmStatus, INGEST_PATH } from "./data-manager-fake";
 import { api, useTestClock } from "./helpers";
-import { holdRequests } from "./network-gates";
+import { duringRequest, holdRequests } from "./network-gates";
 
 useTestClock(T0, { silence: ["warn", "error"] });
 afterEach(() => expect(platformViolations()).toEqual([]));
@@ -209,5 +209,63 @@ describe("Google's Data Manager API diagnostics, asked after the upload", () => 
     expect(await conversionOf(acct, id)).toMatchObject({ status: "failed", reason });
     expect(await deliveryOf(acct, id)).toMatchObject({ status: "dead", lastError: reason });
     expect(ads.alerts()).toHaveLength(1);
+  });
+});
+
+describe("Google's credentials replaced while the diagnostics are asked", () => {
+  it("the requests left are asked next run, with the new credentials: not with the ones the owner replaced", async () => {
+    const { acct, voice, ads } = await world(2);
+    await adCall(acct, voice, { gclid: "gclid-diag-first" });
+    at(UPLOADED);
+    await alarm(acct);
+    await adCall(acct, voice, { gclid: "gclid-diag-second" });
+    const second = Date.now() + COMPLETED_SETTLE_MS;
+    at(second);
+    await alarm(acct);
+    expect(ads.dataManagerUploads()).toHaveLength(2);
+    // Both requests' diagnostics are due in one run; the owner sets a new refresh token while the first is asked.
+    at(second + CHECK_DELAYS_MS[0]!);
+    const patched = duringRequest(
+      (url) => url.pathname.endsWith("requestStatus:retrieve") && url.searchParams.get("requestId") === "dm-req-1",
+      () => conversions(acct, { googleAds: { ...DM_SETTINGS, refreshToken: "1//the-owners-new-refresh-token" } }),
+    );
+    await alarm(acct);
+    expect(patched.value?.status).toBe(200);
+    expect(ads.dataManagerChecks().map((c) => c.url.searchParams.get("requestId"))).toEqual(["dm-req-1"]);
+    const refreshed = ads.googleTokens().length;
+    await alarm(acct);
+    const checks = ads.dataManagerChecks();
+    expect(checks.map((c) => c.url.searchParams.get("requestId"))).toEqual(["dm-req-1", "dm-req-2"]);
+    // An access token made from the new refresh token.
+    expect(ads.googleTokens()).toHaveLength(refreshed + 1);
+    expect(new URLSearchParams(ads.googleTokens().at(-1)!.body).get("refresh_token")).toBe("1//the-owners-new-refresh-token");
+    expect(checks[1]!.headers.get("Authorization")).not.toBe(checks[0]!.headers.get("Authorization"));
+  });
+});
+
+describe("a diagnostics check refused with credentials a PATCH replaced while it waited", () => {
+  it("is not counted as one of the request's tries: it is asked again next run, with the new credentials", async () => {
+    const { acct, voice, ads } = await world(1);
+    await adCall(acct, voice, { gclid: "gclid-diag-refused" });
+    at(UPLOADED);
+    await alarm(acct);
+    at(UPLOADED + CHECK_DELAYS_MS[0]!);
+    // The access token refused, and the refresh token it would be made again from revoked by its owner, who sets a new one meanwhile.
+    const patched = duringRequest(
+      (url) => url.pathname.endsWith("requestStatus:retrieve"),
+      () => {
+        ads.expireNextToken = true;
+        ads.revoked = true;
+        return conversions(acct, { googleAds: { ...DM_SETTINGS, refreshToken: "1//the-owners-new-refresh-token" } });
+      },
+    );
+    await alarm(acct);
+    expect(patched.value?.status).toBe(200);
+    expect(ads.dataManagerChecks()).toHaveLength(1);
+    ads.revoked = false;
+    // Not backed off as a try that failed: asked in the next run, and answered.
+    await alarm(acct);
+    expect(ads.dataManagerChecks()).toHaveLength(2);
+    expect(new URLSearchParams(ads.googleTokens().at(-1)!.body).get("refresh_token")).toBe("1//the-owners-new-refresh-token");
   });
 });

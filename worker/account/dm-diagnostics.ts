@@ -157,9 +157,15 @@ export async function checkDataManager(deps: DiagnosticsDeps, ads: AdsContext, n
     for (const c of due) deps.checks.done(c.request_id);
     return;
   }
+  // Which PATCH wrote Google's setting, read in the same turn as the credentials are opened.
+  const written = ads.written("google_ads");
   const creds = await ads.credentials("google_ads");
+  /** A PATCH wrote Google's setting since: the credentials opened are not the ones the owner wants used. */
+  const replaced = () => ads.written("google_ads") !== written;
   const recorded: Promise<void>[] = [];
   for (const { request_id } of due) {
+    // The requests left wait for the next run, asked with the setting as it is then.
+    if (replaced()) break;
     const answer = creds
       ? await deps.uploader.requestStatus(ads.accountId, creds, request_id)
       : ({ state: "later", error: "the stored credentials do not open with SECRETS_KEY" } as const);
@@ -168,6 +174,8 @@ export async function checkDataManager(deps: DiagnosticsDeps, ads: AdsContext, n
     const c = deps.checks.get(request_id);
     if (!c) continue;
     if ("reauth" in answer || answer.state === "later" || answer.state === "processing") {
+      // Not answered, with credentials replaced meanwhile (the refusal may be theirs): not one of its tries.
+      if ("error" in answer && replaced()) break;
       const error = "reauth" in answer ? null : answer.state === "later" ? answer.error : null;
       if (!deps.checks.later(c, error, Date.now()))
         console.warn(`conversions: no final diagnostics from Google for request ${c.request_id}; no longer asked`, error);
