@@ -130,6 +130,23 @@ describe("an area code in parentheses, with a tracking number that has none", ()
     expect(swapped("+541142345678", "+5491123456789", "(011) 4234-5678 / +54 (11) 4234-5678")).toBe("011 15-2345-6789 / +54 9 11 2345 6789");
   });
 
+  it("is written without them when a page's area code is a digit shorter or longer than the national form's first group", () => {
+    // Spain: Madrid's `912 34 56 78` written `(91) 234 56 78` as many pages still do.
+    expect(swapped("+34912345678", "+34612345678", "Tel. (91) 234 56 78, +34 (91) 234 56 78, 0034 (91) 234 56 78")).toBe(
+      "Tel. 612 34 56 78, +34 612 34 56 78, +34 612 34 56 78",
+    );
+    expect(swapped("+34912345678", "+34900123456", "(91) 234 56 78")).toBe("900 123 456");
+    // Greece: Athens' `21 0123 4567` written `(210) 1234567`.
+    expect(swapped("+302101234567", "+306912345678", "Τηλ. (210) 1234567, +30 (210) 123 4567")).toBe("Τηλ. 691 234 5678, +30 691 234 5678");
+    // London's older `(0207) 946 0958`.
+    expect(swapped(LONDON, "+447911123456", "(0207) 946 0958, +44 (0207) 946 0958")).toBe("07911 123456, +44 7911 123456");
+    // Not a number written whole in parentheses, nor one whose parenthesis closes further on: those keep the parenthesis where it was.
+    expect(swapped("+34912345678", "+34612345678", "(912 34 56 78)")).toBe("(612 34 56 78)");
+    expect(swapped("+34912345678", "+34612345678", "(91234) 56 78")).toBe("(61234) 56 78");
+    // A tracking number with an area code of its own keeps the page's parentheses, digit for digit.
+    expect(swapped("+34912345678", "+34932345678", "(91) 234 56 78")).toBe("(93) 234 56 78");
+  });
+
   it("is written without them when the area code is an element of its own, a border between text nodes inside them", () => {
     // `(<span>020</span>) 7946 0958`: the parentheses were kept around the mobile, as before the area forms.
     expect(swapped(LONDON, "+447911123456", "Call (\x00020\x00) 7946 0958 or (\x00020) 7946 0958")).toBe("Call 07911 123456\0\0 or 07911 123456\0");
