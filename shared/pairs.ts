@@ -19,8 +19,8 @@ export const writeMode = (destination: PhoneParts, tracking: PhoneParts): WriteM
  * (national, with its country's trunk prefix), "bare" (national, without one); "area" (its area
  * code in parentheses with the trunk prefix: `(020) 7946 0958`, `(011) 3333-4444`), "area-bare"
  * (without: `(20) 7946 0958`, `(11) 3333-4444`) and "country-area" (after a country code's `+`,
- * `00` or `011`: `+90 (212) 345 67 89`), split off only for a tracking number without an area code
- * (PhoneParts.area).
+ * `00` or `011`: `+90 (212) 345 67 89`, or with the country code inside them: `(632) 8123-4567`),
+ * split off only for a tracking number without an area code (PhoneParts.area).
  */
 export type Form = "zero" | "international" | "trunk" | "bare" | "area" | "area-bare" | "country-area";
 /**
@@ -203,9 +203,9 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       // 123456`, not `(07911) 123456`; `+90 (212) 345 67 89` with Turkey's 444 number `+90 4441444`.
       // Found before the destination's other forms, written in the tracking number's own national
       // form (without its trunk prefix where the original left out the destination's: `(20) 7946
-      // 0958`), or after the country code its international one. Not where pages put a mobile's
-      // first group in parentheses too (PARENTHESIZED), unless the tracking number is of one group:
-      // no group of it to put there.
+      // 0958`), or after the country code (or with it inside them: `(632) 8123-4567`) its international
+      // one. Not where pages put a mobile's first group in parentheses too (PARENTHESIZED), unless the
+      // tracking number is of one group: no group of it to put there.
       if (mode !== 2 && d.area && tracking.area === false && d.groups.length > 1 && (!PARENTHESIZED.has(d.cc) || tracking.groups.length < 2)) {
         if (trunk) into.push([{ ...found, form: "area" }, [d, tracking, 2, swap]]);
         into.push([{ ...found, form: "area-bare" }, [d, d.trunk ? { ...tracking, national: withoutTrunk(tracking) } : tracking, 2, swap]]);
