@@ -19,8 +19,8 @@ export const writeMode = (destination: PhoneParts, tracking: PhoneParts): WriteM
  * (national, with its country's trunk prefix), "bare" (national, without one); "area" (its area
  * code in parentheses with the trunk prefix: `(020) 7946 0958`, `(011) 3333-4444`), "area-bare"
  * (without: `(20) 7946 0958`, `(11) 3333-4444`) and "country-area" (after a country code's `+`,
- * `00` or `011`: `+90 (212) 345 67 89`), split off only for a tracking number without an area code
- * (PhoneParts.area).
+ * `00` or `011`: `+90 (212) 345 67 89`, or with the country code inside them: `(632) 8123-4567`),
+ * split off only for a tracking number without an area code (PhoneParts.area).
  */
 export type Form = "zero" | "international" | "trunk" | "bare" | "area" | "area-bare" | "country-area";
 /**
@@ -143,6 +143,15 @@ const pairOf = (destination: PhoneParts, tracking: PhoneParts, groups: string[],
  */
 export const PARENTHESIZED: ReadonlySet<string> = new Set(["81", "82", "380", "375", "998", "374", "373", "996", "90", "49", "43"]);
 
+/**
+ * Countries whose pages write a mobile number without the trunk prefix its national form has (as
+ * it is dialled from a mobile) but a geographic one with it: India (`98123 45678`, `022 1234 5678`).
+ * There a geographic tracking number in place of a mobile written so takes its trunk prefix: without
+ * it, `80 4712 3456` reads as another mobile (`8047123456`). Elsewhere the copy leaves it out too
+ * (Hungary's `20/123-4567` and `1/234-5678`, Argentina's `11 15 2345-6789` and `11 4234-5678`).
+ */
+export const MOBILE_BARE: ReadonlySet<string> = new Set(["91"]);
+
 /** A number's national form without its trunk prefix (and what sets it apart): `07911 123456` → `7911 123456`. */
 const withoutTrunk = (p: PhoneParts): string => (p.trunk ? p.national.replace(RegExp(`^\\D*${[...p.trunk].join("\\D*")}[\\s\\u00A0-]*`), "") : p.national);
 
@@ -203,17 +212,18 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       // 123456`, not `(07911) 123456`; `+90 (212) 345 67 89` with Turkey's 444 number `+90 4441444`.
       // Found before the destination's other forms, written in the tracking number's own national
       // form (without its trunk prefix where the original left out the destination's: `(20) 7946
-      // 0958`), or after the country code its international one. Not where pages put a mobile's
-      // first group in parentheses too (PARENTHESIZED), unless the tracking number is of one group:
-      // no group of it to put there.
+      // 0958`), or after the country code (or with it inside them: `(632) 8123-4567`) its international
+      // one. Not where pages put a mobile's first group in parentheses too (PARENTHESIZED), unless the
+      // tracking number is of one group: no group of it to put there.
       if (mode !== 2 && d.area && tracking.area === false && d.groups.length > 1 && (!PARENTHESIZED.has(d.cc) || tracking.groups.length < 2)) {
         if (trunk) into.push([{ ...found, form: "area" }, [d, tracking, 2, swap]]);
         into.push([{ ...found, form: "area-bare" }, [d, d.trunk ? { ...tracking, national: withoutTrunk(tracking) } : tracking, 2, swap]]);
         into.push([{ ...found, form: "country-area" }, [d, { ...tracking, national: `+${tracking.cc} ${tracking.groups.join(" ")}` }, 2, swap]]);
       }
       // Written nationally without a trunk prefix: the tracking number's own national form's, if the
-      // destination's national form writes none (else the original left out one it writes: so does the copy).
-      const bare = d.trunk ? "" : tracking.trunk;
+      // destination's national form writes none (else the original left out one it writes: so does the
+      // copy), or where pages write a mobile without one but a geographic number with it (MOBILE_BARE).
+      const bare = d.trunk && !(MOBILE_BARE.has(d.cc) && d.area === false && tracking.area !== false) ? "" : tracking.trunk;
       // With a trunk prefix: the tracking number's national form's; where neither number's national form
       // writes it but the original did (Brazil's `(011)`), its country's.
       const dialled = () => tracking.trunk || (d.trunk ? "" : dial(tracking));

@@ -177,10 +177,13 @@ const prefixOf = (p: Finding): string => {
  * A number with its area code in parentheses, the trunk prefix inside them ("area": `(020) 7946
  * 0958`, `(011) 3333-4444`, `(06 1) 234 5678`) or not ("area-bare": `(20) 7946 0958`), or after a
  * country code with its + or exit code ("country-area": `+90 (212) 345 67 89`, `0044 (020)…`, the
- * trunk prefix inside or not); not the `+44 (0)20` style, whose parentheses hold the trunk prefix
- * alone ("zero"). The area code is the first group of its national form, or a digit fewer or more:
- * pages write area codes libphonenumber groups otherwise (Spain's `(91) 234 56 78` for `912 34 56
- * 78`, Greece's `(210) 1234567` for `21 0123 4567`, London's older `(0207) 946 0958`).
+ * trunk prefix inside or not), or with the country code inside them, its + or exit code written or
+ * not (also "country-area", as Philippine and Peruvian pages write it: `(632) 8123-4567`, `(+63 2)
+ * 8123 4567`, `(511) 412-3456`); not the `+44 (0)20` style, whose parentheses hold the trunk prefix
+ * alone ("zero"), nor `(+44) 20…`, whose hold the country code alone. The area code is the first
+ * group of its national form, or a digit fewer or more: pages write area codes libphonenumber groups
+ * otherwise (Spain's `(91) 234 56 78` for `912 34 56 78`, Greece's `(210) 1234567` for `21 0123
+ * 4567`, London's older `(0207) 946 0958`).
  */
 const withArea = (p: Finding): string => {
   const groups = p.form === "country-area" ? p.groups : (p.inland ?? p.groups);
@@ -190,10 +193,14 @@ const withArea = (p: Finding): string => {
   // take the `)`); a number written whole in parentheses, `(020 7946 0958)`, is not one of these.
   // (Each run of spaces bounded, each of borders after a parenthesis or digit: no two unbounded runs meet.)
   const trunk = p.form === "area" ? `${rx(p.trunk)}[\\s-]?` : p.form === "country-area" && p.trunk ? `(?:${rx(p.trunk)}[\\s-]?)?` : "";
+  const open = "[(\\uFF08]\\0*\\s?";
   const first = groups[0]!.length;
-  const area = `[(\\uFF08]\\0*\\s?${trunk}(?=(?:\\d[\\s\\0]?){${Math.max(1, first - 1)},${first + 1}}\\0*[)\\uFF09])${rx(groups.join(""))}`;
-  // After a country code, only with its + or exit code: it is written with its +.
-  return p.form === "country-area" ? `\\0*(?:\\+|(?:00|011)${SEP})\\0*${rx(p.cc)}${SEP}${area}` : `\\0*${area}`;
+  const area = `${trunk}(?=(?:\\d[\\s\\0]?){${Math.max(1, first - 1)},${first + 1}}\\0*[)\\uFF09])${rx(groups.join(""))}`;
+  // After a country code, only with its + or exit code: it is written with its +. Inside the
+  // parentheses with or without them (they set it apart from what comes before): also with its +.
+  return p.form === "country-area"
+    ? `\\0*(?:(?:\\+|(?:00|011)${SEP})\\0*${rx(p.cc)}${SEP}${open}|${open}(?:\\+|(?:00|011)\\s?)?${rx(p.cc)}[\\s-]?)${area}`
+    : `\\0*${open}${area}`;
 };
 
 /**

@@ -117,7 +117,7 @@ describe("every region's example numbers", { timeout: 30_000 }, () => {
     expect(wrong).toEqual([]);
   });
 
-  it("an area code in parentheses (as Google writes it, or put around the first group) is not written around a tracking number that has none: its own national or international form", () => {
+  it("an area code in parentheses (as Google writes it, or put around the first group, or with the country code) is not written around a tracking number that has none: its own national or international form", () => {
     const wrong: string[] = [];
     let checked = 0;
     for (const [destination, tracking, region] of pairings()) {
@@ -128,6 +128,8 @@ describe("every region's example numbers", { timeout: 30_000 }, () => {
       // The page's own parentheses where Google's national form has none: around the first group, trunk prefix and all.
       const enclosed = national.includes("(") ? national : `(${d.trunk}${d.groups[0]}) ${d.groups.slice(1).join(" ")}`;
       const international = `+${d.cc} (${d.groups[0]}) ${d.groups.slice(1).join(" ")}`;
+      // The country code inside them, with its + or not (Philippine and Peruvian pages' `(632) 8123-4567`).
+      const inside = [`(+${d.cc} ${d.groups[0]}) ${d.groups.slice(1).join(" ")}`, `(${d.cc}${d.groups[0]}) ${d.groups.slice(1).join("-")}`];
       // Without the trunk prefix the destination's national form writes: the tracking number without its own.
       const bare = `(${d.groups[0]}) ${d.groups.slice(1).join(" ")}`;
       const ownNational = own.formatNational();
@@ -135,6 +137,7 @@ describe("every region's example numbers", { timeout: 30_000 }, () => {
       for (const [original, want] of [
         [enclosed, ownNational],
         [international, own.formatInternational()],
+        ...inside.map((original) => [original, own.formatInternational()] as const),
         ...(d.trunk ? [[bare, bareWant] as const] : []),
       ] as const) {
         const out = swapped(e164(destination), e164(tracking), `Call ${original} today`).slice(5, -6);

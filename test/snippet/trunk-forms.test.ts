@@ -61,6 +61,16 @@ describe("another trunk prefix", () => {
     expect(swapped(pool(["+551133334444"], "+558001234567"), "Ligue (11) 3333-4444 ou (011) 3333-4444.")).toBe("Ligue 0800 123 4567 ou 0800 123 4567.");
   });
 
+  it("India: a mobile written without its 0, as Indian pages write mobiles, with a geographic number: that one with its 0 (without, it reads as another mobile)", () => {
+    const text = "Call 98123 45678, +91 98123 45678, 098123 45678 or 9812345678";
+    expect(swapped(pool(["+919812345678"], "+918047123456"), text)).toBe("Call 080 4712 3456, +91 80 4712 3456, 080 4712 3456 or 08047123456");
+    // A mobile or toll-free tracking number as the original was written: without a 0.
+    expect(swapped(pool(["+919812345678"], "+919876543210"), text)).toBe("Call 98765 43210, +91 98765 43210, 098765 43210 or 9876543210");
+    expect(swapped(pool(["+919812345678"], "+9118001234567"), "Call 98123 45678")).toBe("Call 1800 123 4567");
+    // Elsewhere a number written without its trunk prefix keeps that style: Hungary's `20/123-4567` with a Budapest number.
+    expect(swapped(pool(["+36201234567"], "+3612345678"), "Mobil: 20/123-4567")).toBe("Mobil: 1/234-5678");
+  });
+
   it("splits only the destinations it must: the others keep one group, and one pattern serves the pool", () => {
     const pools = [...pool(["+442079460958", SYDNEY], FREECALL)];
     const { numbers, pairs } = findings(pools, "direct", dialTrunk);

@@ -162,6 +162,16 @@ describe("an area code in parentheses, with a tracking number that has none", ()
     }
   });
 
+  it("with the country code inside them too, as Philippine and Peruvian pages write it (`(632) 8123-4567`, `(511) 412-3456`): the tracking number's international form", () => {
+    const text = "Tel. (632) 8123-4567, (+632) 8123 4567, (+63 2) 8123 4567, (63-2) 8123-4567, (02) 8123-4567";
+    expect(swapped("+63281234567", "+639171234567", text)).toBe("Tel. +63 917 123 4567, +63 917 123 4567, +63 917 123 4567, +63 917 123 4567, 0917 123 4567");
+    expect(swapped("+5114123456", "+51912345678", "Central: (511) 412-3456")).toBe("Central: +51 912 345 678");
+    expect(swapped(LONDON, "+447911123456", "Tel (+44 20) 7946 0958, (0044 20) 7946 0958")).toBe("Tel +44 7911 123456, +44 7911 123456");
+    // A geographic tracking number keeps them, in the original's style; so does a parenthesis around the country code alone.
+    expect(swapped("+63281234567", "+63322345678", "Tel. (632) 8123-4567")).toBe("Tel. (6332) 234-5678");
+    expect(swapped(LONDON, "+447911123456", "Tel (+44) 20 7946 0958")).toBe("Tel (+44) 7911 123456");
+  });
+
   it("a one-group number after a country code leaves no parenthesis open (Turkey's 444 numbers)", () => {
     expect(swapped("+902123456789", "+904441444", "Tel +90 (212) 345 67 89, (0212) 345 67 89")).toBe("Tel +90 4441444, 4441444");
   });
