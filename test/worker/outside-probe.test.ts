@@ -1,0 +1,42 @@
+/**
+ * Found by an outside probe of the public HTTP API (path and query edge cases, bodies, callbacks,
+ * state after a refusal): each test failed before its fix.
+ */
+import { describe, expect, it } from "vitest";
+import { DEST } from "./calls-helpers";
+import { api } from "./helpers";
+import { inboundFields, providerWorld, send } from "./voice-helpers";
+
+const enc = new TextEncoder();
+async function hmacB64(hash: "SHA-1" | "SHA-256", key: string, data: string): Promise<string> {
+  const k = await crypto.subtle.importKey("raw", enc.encode(key), { name: "HMAC", hash }, false, ["sign"]);
+  return btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.sign("HMAC", k, enc.encode(data)))));
+}
+
+describe("voice callbacks over HTTP", () => {
+  it("a Twilio callback signed by a Webhooks Rule's SharedKey (HMAC-SHA256, named in X-Twilio-Webhooks-Signature-Settings) is answered", async () => {
+    const { acct, tracking, base } = await providerWorld("twilio");
+    const sharedKey = "shared-key-secret-0123456789abcdef";
+    const r = await api("PATCH", "/v1/account/voice", {
+      key: acct.adminKey,
+      body: { credentials: { twilio: { authToken: "a".repeat(32), webhookSharedKey: sharedKey } } },
+    });
+    expect(r.status).toBe(200);
+    const fields = inboundFields("twilio", "CA00000000000000000000000000000a01", tracking[0]!);
+    const data = Object.keys(fields)
+      .sort()
+      .reduce((acc, k) => acc + k + fields[k], base);
+    const res = await send({
+      url: base,
+      method: "POST",
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": await hmacB64("SHA-256", sharedKey, data),
+        "X-Twilio-Webhooks-Signature-Settings": "key=KS00000000000000000000000000000001,algorithm=HMAC_SHA256",
+      },
+      body: new URLSearchParams(fields).toString(),
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.text).toContain(DEST);
+  });
+});
