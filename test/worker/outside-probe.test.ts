@@ -3,8 +3,10 @@
  * state after a refusal): each test failed before its fix.
  */
 import { describe, expect, it } from "vitest";
-import { DEST } from "./calls-helpers";
-import { api } from "./helpers";
+import { DEST, T0 } from "./calls-helpers";
+import { accountStub, api, dump, freshNumbers, useTestClock } from "./helpers";
+import { FakeTwilio, stock } from "./numbers-fakes";
+import { edge, getPool, order, world } from "./numbers-helpers";
 import { inboundFields, providerWorld, send } from "./voice-helpers";
 
 const enc = new TextEncoder();
@@ -38,5 +40,32 @@ describe("voice callbacks over HTTP", () => {
     });
     expect(res.status, res.text).toBe(200);
     expect(res.text).toContain(DEST);
+  });
+});
+
+describe("number orders", () => {
+  useTestClock(T0, { silence: ["warn"] });
+
+  it("an Idempotency-Key sent again with the same order but other numbers to add is 409, not a replay that drops them", async () => {
+    const acct = await world("twilio");
+    edge(new FakeTwilio(stock("510", 10)));
+    await order(acct, { country: "US", areaCode: "510", quantity: 1 });
+    const [first, second] = freshNumbers(2);
+    const send = (add: string[]) =>
+      api("POST", "/v1/pools/ads/numbers", {
+        key: acct.adminKey,
+        body: { add, order: { country: "US", areaCode: "510", quantity: 1 } },
+        headers: { "Idempotency-Key": "probe-key-1" },
+      });
+    const made = await send([first!]);
+    expect(made.status).toBe(202);
+    // The same request again is the first one's answer (tested in numbers-orders.test.ts).
+    expect((await send([first!])).json.order.id).toBe(made.json.order.id);
+    // Another body under that key: the client reused a key by mistake; it must be told, not answered 202 with its numbers dropped.
+    const before = await dump(accountStub(acct.accountId));
+    const other = await send([second!]);
+    expect([other.status, other.json.error?.code]).toEqual([409, "idempotency_key_reused"]);
+    expect(await dump(accountStub(acct.accountId))).toBe(before);
+    expect((await getPool(acct)).trackingNumbers).not.toContain(second);
   });
 });
