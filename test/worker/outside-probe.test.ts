@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { DEST, T0 } from "./calls-helpers";
-import { accountStub, api, dump, freshNumbers, useTestClock } from "./helpers";
+import { accountStub, accountWithWebPool, allocate, api, createPool, dump, freshNumbers, sessionId, useTestClock } from "./helpers";
 import { FakeTwilio, stock } from "./numbers-fakes";
 import { edge, getPool, order, world } from "./numbers-helpers";
 import { inboundFields, providerWorld, send } from "./voice-helpers";
@@ -67,5 +67,35 @@ describe("number orders", () => {
     expect([other.status, other.json.error?.code]).toEqual([409, "idempotency_key_reused"]);
     expect(await dump(accountStub(acct.accountId))).toBe(before);
     expect((await getPool(acct)).trackingNumbers).not.toContain(second);
+  });
+});
+
+describe("allocation", () => {
+  // Pool ids of Object.prototype's names: the routing is a plain object, and these were found in it.
+  const PROTO_NAMES = ["constructor", "toString", "valueOf", "hasOwnProperty"];
+
+  it("a pool the page names that is one of Object.prototype's (constructor, toString …) is 404 pool_not_found, not a 500, and nothing is stored", async () => {
+    const { acct } = await accountWithWebPool(2);
+    const before = await dump(accountStub(acct.accountId));
+    for (const name of PROTO_NAMES) {
+      for (const r of [
+        await allocate(acct.siteKey, sessionId(), { pools: [name] }),
+        await allocate(acct.siteKey, sessionId(), { sources: `any: * -> ${name}` }),
+      ]) {
+        expect([r.status, r.json.error?.code], `${name}: ${r.text}`).toEqual([404, "pool_not_found"]);
+      }
+    }
+    expect(await dump(accountStub(acct.accountId))).toBe(before);
+  });
+
+  it("a pool named constructor or toString hands out its numbers", async () => {
+    const { acct } = await accountWithWebPool(2);
+    for (const name of PROTO_NAMES) {
+      const tracking = freshNumbers(1);
+      await createPool(acct, { id: name, name, trackingNumbers: tracking, destinations: [DEST] });
+      const r = await allocate(acct.siteKey, sessionId(), { pools: [name] });
+      expect(r.status, r.text).toBe(200);
+      expect(r.json.pools[0].number.e164).toBe(tracking[0]);
+    }
   });
 });
