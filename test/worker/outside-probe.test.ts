@@ -2,12 +2,13 @@
  * Found by an outside probe of the public HTTP API (path and query edge cases, bodies, callbacks,
  * state after a refusal): each test failed before its fix.
  */
-import { describe, expect, it } from "vitest";
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
 import { DEST, T0 } from "./calls-helpers";
 import { accountStub, accountWithWebPool, allocate, api, createPool, dump, freshNumbers, sessionId, useTestClock } from "./helpers";
 import { FakeTwilio, stock } from "./numbers-fakes";
 import { edge, getPool, order, world } from "./numbers-helpers";
-import { inboundFields, providerWorld, send } from "./voice-helpers";
+import { inboundFields, nativeId, providerWorld, send, signed } from "./voice-helpers";
 
 const enc = new TextEncoder();
 async function hmacB64(hash: "SHA-1" | "SHA-256", key: string, data: string): Promise<string> {
@@ -15,7 +16,39 @@ async function hmacB64(hash: "SHA-1" | "SHA-256", key: string, data: string): Pr
   return btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.sign("HMAC", k, enc.encode(data)))));
 }
 
+/** Inside the account object, the first `n` attributions asked of a pool object fail (a pool object reset, overloaded). */
+async function failAttributions(accountId: string, n: number): Promise<void> {
+  let left = n;
+  await runInDurableObject(accountStub(accountId), (instance) => {
+    const answers = (instance as unknown as { desk: { answers: { p: { env: Env } } } }).desk.answers;
+    const real = env.POOLS as unknown as DurableObjectNamespace;
+    const get = (id: DurableObjectId) => {
+      const stub = real.get(id) as unknown as { attributeCall: (q: unknown) => Promise<unknown> };
+      return {
+        attributeCall: (q: unknown) => (left-- > 0 ? Promise.reject(new Error("Durable Object reset because its code was updated.")) : stub.attributeCall(q)),
+      };
+    };
+    answers.p = { ...answers.p, env: { ...answers.p.env, POOLS: { idFromName: (name: string) => real.idFromName(name), get } } as unknown as Env };
+  });
+}
+
 describe("voice callbacks over HTTP", () => {
+  it("a provider's retry of the very same signed inbound call after our answer failed is answered, not refused as a replay", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const { acct, keys, tracking, base } = await providerWorld("vonage");
+    const id = nativeId("vonage");
+    const request = await signed("vonage", keys, base, inboundFields("vonage", id, tracking[0]!), Date.now());
+    await failAttributions(acct.accountId, 1);
+    const failed = await send(request);
+    expect(failed.status).toBe(500);
+    // Vonage sends the same request again (the same token) when its answer URL failed.
+    const retried = await send(request);
+    expect(retried.status, retried.text).toBe(200);
+    expect(retried.text).toContain(DEST.slice(1));
+    const call = await api("GET", `/v1/calls/${id}`, { key: acct.adminKey });
+    expect(call.status).toBe(200);
+  });
+
   it("a Twilio callback signed by a Webhooks Rule's SharedKey (HMAC-SHA256, named in X-Twilio-Webhooks-Signature-Settings) is answered", async () => {
     const { acct, tracking, base } = await providerWorld("twilio");
     const sharedKey = "shared-key-secret-0123456789abcdef";
