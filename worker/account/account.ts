@@ -59,7 +59,7 @@ import { ERASED_CALLS_MIGRATION, ERASED_ROUTES_MIGRATION, ERASED_UNTIL_MIGRATION
 import { ERASURE_PROGRESS_MIGRATION } from "./erasure-progress";
 import { INTEGRATION_SECRETS_MIGRATION, IntegrationSecrets } from "./integration-secrets";
 import { NumberDesk } from "./number-desk";
-import { NUMBER_ADDED_MIGRATION, NUMBER_ORDERS_MIGRATION, ORDER_IDEMPOTENCY_MIGRATION } from "./number-orders";
+import { changeKey, NUMBER_ADDED_MIGRATION, NUMBER_ORDERS_MIGRATION, ORDER_IDEMPOTENCY_CHANGE_MIGRATION, ORDER_IDEMPOTENCY_MIGRATION } from "./number-orders";
 import { type DeliveryFilter, Outbox, type OutboxKind } from "./outbox";
 import { OUTBOX_DEAD_LETTER_MIGRATION, OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION } from "./outbox-schema";
 import { type PoolState, PoolSync, SYNC_MIGRATION, shardIndexes } from "./pool-sync";
@@ -143,6 +143,8 @@ export const MIGRATIONS = [
   CONVERSION_GOOGLE_API_MIGRATION,
   // The Data Manager API's requests whose diagnostics are still to be asked.
   DM_CHECKS_MIGRATION,
+  // What a keyed order request added and removed beside its order (the same key with another change is 409).
+  ORDER_IDEMPOTENCY_CHANGE_MIGRATION,
 ];
 
 export type { VoiceSecrets };
@@ -768,8 +770,8 @@ export class AccountObject extends DurableObject<Env> {
       if (!row) return accountNotFound();
       const pool = this.registry.get(poolId);
       if (!pool) return poolNotFound(poolId);
-      // A retry's change was made with its first try.
-      const replayed = this.numbers.replayed(pool, request, key);
+      // A retry's change was made with its first try; another change under the key is another request.
+      const replayed = this.numbers.replayed(pool, request, key, changeKey(change));
       if (replayed) return replayed.ok ? ok({ ...replayed.value, pool: null }) : replayed;
       const provider = await this.numbers.prepare(row, pool, request);
       if (!provider.ok) return provider;
@@ -782,7 +784,7 @@ export class AccountObject extends DurableObject<Env> {
         if (!committed.ok && committed.error.code !== "not_propagated") return committed;
         changed = committed.ok ? committed.value : this.registry.view(poolId, this.row()!.default_pool);
       }
-      const order = await this.numbers.queue(poolId, provider.value, request, origin, now, key);
+      const order = await this.numbers.queue(poolId, provider.value, request, origin, now, key, changeKey(change));
       return ok({ order, replayed: false, pool: changed });
     });
   }

@@ -139,6 +139,11 @@ export class CallEvents {
     this.sql.exec("INSERT INTO voice_replays (key, until) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET until = excluded.until", key, until);
   }
 
+  /** Forget a replay key remembered by a request that then failed: the provider's retry of it is taken. */
+  forget(key: string): void {
+    this.sql.exec("DELETE FROM voice_replays WHERE key = ?", key);
+  }
+
   /** Forget old orphans (reports of calls never stored) and expired replay keys. */
   purge(now: number): void {
     this.sql.exec(

@@ -74,13 +74,15 @@ export class NumberDesk {
   }
 
   /**
-   * The order an Idempotency-Key already made: its view (`replayed`) when for the same pool and
-   * request, else 409; null when the key is new (or none).
+   * The order an Idempotency-Key already made: its view (`replayed`) when for the same pool,
+   * request and numbers added and removed beside it (`change`, changeKey), else 409; null when the
+   * key is new (or none).
    */
-  replayed(pool: StoredPool, request: NumberRequest, key: string | null): Result<{ order: Order; replayed: true }> | null {
+  replayed(pool: StoredPool, request: NumberRequest, key: string | null, change: string): Result<{ order: Order; replayed: true }> | null {
     const made = key === null ? null : this.orders.byIdempotencyKey(key);
     if (!made) return null;
-    return made.pool_id === pool.id && made.request === JSON.stringify(request)
+    const sameChange = made.idempotency_change === null || made.idempotency_change === change;
+    return made.pool_id === pool.id && made.request === JSON.stringify(request) && sameChange
       ? ok({ order: this.orders.view(made), replayed: true })
       : fail(409, "idempotency_key_reused", `Idempotency-Key ${key} was used for another request (order ${made.id} of pool ${made.pool_id})`);
   }
@@ -98,8 +100,16 @@ export class NumberDesk {
   }
 
   /** Queue an order `prepare` checked: the alarm works on it. */
-  async queue(poolId: string, provider: OrderingProvider, request: NumberRequest, origin: string, now: number, key: string | null): Promise<Order> {
-    const order = this.orders.create(poolId, provider, request, origin, now, key);
+  async queue(
+    poolId: string,
+    provider: OrderingProvider,
+    request: NumberRequest,
+    origin: string,
+    now: number,
+    key: string | null,
+    change: string | null = null,
+  ): Promise<Order> {
+    const order = this.orders.create(poolId, provider, request, origin, now, key, change);
     await this.host.schedule();
     return this.orders.view(order);
   }

@@ -42,6 +42,17 @@ export const ORDER_IDEMPOTENCY_MIGRATION = `
   CREATE UNIQUE INDEX number_orders_idempotency ON number_orders (idempotency_key) WHERE idempotency_key IS NOT NULL;`;
 
 /**
+ * The numbers the keyed request added and removed beside its order (`changeKey`): the same key with
+ * another change is another body (409), not a retry. NULL on orders from before this step (not known).
+ */
+export const ORDER_IDEMPOTENCY_CHANGE_MIGRATION = `
+  ALTER TABLE number_orders ADD COLUMN idempotency_change TEXT;`;
+
+/** The add/remove a keyed order request carried, as compared on a retry. */
+export const changeKey = (change: { add?: string[] | undefined; remove?: string[] | undefined } | null): string =>
+  JSON.stringify({ add: change?.add ?? [], remove: change?.remove ?? [] });
+
+/**
  * When a number joined its pool (NULL: never): the order's progress counts what was added, which
  * a number's state stops telling once it is released. Numbers released before this step were added
  * unless their order failed or was canceled (those give back what they never added).
@@ -72,6 +83,7 @@ export type OrderRow = {
   created_at: number;
   updated_at: number;
   idempotency_key: string | null;
+  idempotency_change: string | null;
 };
 
 export type NumberState = "ordered" | "bought" | "configured" | "added" | "parked" | "released";
@@ -95,10 +107,18 @@ export type ProviderNumberRow = {
 export class NumberOrders {
   constructor(private readonly sql: SqlStorage) {}
 
-  create(poolId: string, provider: OrderingProvider, request: NumberRequest, origin: string, now: number, idempotencyKey: string | null = null): OrderRow {
+  create(
+    poolId: string,
+    provider: OrderingProvider,
+    request: NumberRequest,
+    origin: string,
+    now: number,
+    idempotencyKey: string | null = null,
+    change: string | null = null,
+  ): OrderRow {
     const id = `ord_${randomId(20).replace(/[a-z]/g, (c, i: number) => (i % 2 ? c.toUpperCase() : c))}`;
     this.sql.exec(
-      "INSERT INTO number_orders (id, pool_id, provider, request, origin, status, next_attempt_at, created_at, updated_at, idempotency_key) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
+      "INSERT INTO number_orders (id, pool_id, provider, request, origin, status, next_attempt_at, created_at, updated_at, idempotency_key, idempotency_change) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
       id,
       poolId,
       provider,
@@ -108,6 +128,7 @@ export class NumberOrders {
       now,
       now,
       idempotencyKey,
+      idempotencyKey === null ? null : change,
     );
     return this.get(id)!;
   }

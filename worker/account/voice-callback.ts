@@ -65,7 +65,8 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
   }
   const { events } = deps.desk;
   const fields: Parsed<Fields> = adapter.fields(req);
-  if (verdict.replay && events.replayed(verdict.replay.key, now)) {
+  const seen = !!verdict.replay && events.replayed(verdict.replay.key, now);
+  if (seen) {
     // A provider that did not get our answer in time retries the very same signed request (Vonage
     // after 1-5 s, twice): an inbound call already answered (or being answered) gets that answer
     // again, a dial attempt's end the same next attempt, an agent's whisper end or keypress the same
@@ -79,10 +80,33 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
     }
   }
   if (!fields.ok) return badRequest(fields);
+  let remembered = false;
   const remember = () => {
     if (verdict.replay) events.remember(verdict.replay.key, verdict.replay.until);
+    remembered = true;
   };
+  try {
+    return await answerCallback(deps, adapter, provider, leg, req, fields.value, now, remember);
+  } catch (err) {
+    // Our answer failed (a pool object unreachable…): the provider sends the very same signed
+    // request again, which must be taken as this one would have been, not refused as a replay.
+    if (remembered && !seen && verdict.replay) events.forget(verdict.replay.key);
+    throw err;
+  }
+}
 
+/** A verified, not replayed callback's work; `remember` records its replay key once it is taken. */
+async function answerCallback(
+  deps: CallbackDeps,
+  adapter: (typeof ADAPTERS)[Provider],
+  provider: Provider,
+  leg: Leg,
+  req: VoiceRequest,
+  value: Fields,
+  now: number,
+  remember: () => void,
+): Promise<Result<CallbackReply>> {
+  const fields = { ok: true as const, value };
   if (leg === "inbound") {
     const call = adapter.inbound(fields.value, now);
     if (!call.ok) return badRequest(call);

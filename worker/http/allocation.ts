@@ -40,6 +40,14 @@ const ATTEMPTS = 3;
 
 type Reply = { reply: AllocateReply; shard: number };
 
+/**
+ * A pool's shard count in the routing, by its own key only: the routing is a plain object, and a
+ * pool id the page names may be one of Object.prototype's (constructor, toString, valueOf …).
+ */
+const shardsOf = (routing: Routing, id: string): number | undefined => (Object.hasOwn(routing.pools, id) ? routing.pools[id] : undefined);
+/** The pool's earlier shard counts still live, by its own key only (as shardsOf). */
+const earlierOf = (routing: Routing, id: string): number[] => (routing.earlier && Object.hasOwn(routing.earlier, id) ? routing.earlier[id]! : []);
+
 export async function allocateFromPools(env: Env, req: AllocationRequest): Promise<Result<Pick<AllocateResponse, "session" | "now" | "pools">>> {
   const check = { siteKey: req.siteKey, origin: req.origin };
   const asDefault = !req.pools?.length;
@@ -50,7 +58,7 @@ export async function allocateFromPools(env: Env, req: AllocationRequest): Promi
     if (!routed.ok) return { ok: false, error: routed.error };
     const { routing } = routed;
     const ids = asDefault ? (routing.defaultPool ? [routing.defaultPool] : []) : [...new Set(req.pools)];
-    const unknown = ids.find((id) => routing.pools[id] === undefined);
+    const unknown = ids.find((id) => shardsOf(routing, id) === undefined);
     if (!ids.length || unknown !== undefined) {
       // Maybe a pool made since the routing was cached: ask the account before saying no.
       if (!fresh) {
@@ -93,7 +101,7 @@ export async function allocateFromPools(env: Env, req: AllocationRequest): Promi
 
 /** One pool: the session's lease in a shard of an earlier count if it still has one there, else its current shard. */
 async function allocateIn(env: Env, req: AllocationRequest, id: string, routing: Routing, asDefault: boolean, fresh: boolean): Promise<Reply> {
-  const shards = routing.pools[id]!;
+  const shards = shardsOf(routing, id)!;
   const current = shardOf(req.session, shards);
   const args: AllocateArgs = {
     siteKey: req.siteKey,
@@ -107,7 +115,7 @@ async function allocateIn(env: Env, req: AllocationRequest, id: string, routing:
     fresh,
   };
   // A fresh session has no lease in a shard of an earlier count either.
-  const older = fresh ? [] : [...new Set((routing.earlier?.[id] ?? []).map((count) => shardOf(req.session, count)))].filter((s) => s !== current);
+  const older = fresh ? [] : [...new Set(earlierOf(routing, id).map((count) => shardOf(req.session, count)))].filter((s) => s !== current);
   if (older.length) {
     const found = await Promise.all(older.map((shard) => poolShard(env, req.accountId, id, shard).allocate({ ...args, renewOnly: true })));
     // A shard never configured holds no lease: the same as none.

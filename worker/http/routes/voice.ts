@@ -30,6 +30,8 @@ const NATIVE = ["twilio", "signalwire", "telnyx", "plivo", "vonage"] as const;
 const AUTH_HEADERS = [
   "content-type",
   "x-twilio-signature",
+  // Names the SharedKey and hash of a Twilio Webhooks Rule that signed the callback (twilio.ts).
+  "x-twilio-webhooks-signature-settings",
   "x-signalwire-signature",
   "telnyx-signature-ed25519",
   "telnyx-timestamp",
