@@ -131,4 +131,25 @@ describe("origin patterns", () => {
     expect([patched.status, patched.json.error.code]).toEqual([400, "invalid_origin"]);
     expect((await api("GET", "/v1/pools/p", { key: acct.adminKey })).json.origins).toEqual(origins);
   });
+
+  it("the account's origins cannot be narrowed under a pool's own: 409 origin_in_use naming each, nothing changed; once the pool lets go, they can", async () => {
+    const acct = await createAccount(["https://www.shop.example", "https://*.brand.example"]);
+    const pool = { id: "eu", name: "EU", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"], isDefault: true };
+    expect(
+      (await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...pool, origins: ["https://www.shop.example", "https://m.brand.example"] } })).status,
+    ).toBe(201);
+    const before = await dump(accountStub(acct.accountId));
+    const narrowed = await api("PATCH", "/v1/account", { key: acct.adminKey, body: { allowedOrigins: ["https://www.shop.example"] } });
+    expect([narrowed.status, narrowed.json.error.code]).toEqual([409, "origin_in_use"]);
+    expect(narrowed.json.error.details).toEqual([expect.objectContaining({ path: "pools.eu.origins[1]", value: "https://m.brand.example" })]);
+    expect(await dump(accountStub(acct.accountId))).toBe(before);
+    expect((await allocate(acct.siteKey, sessionId(), { origin: "https://m.brand.example", pools: ["eu"] })).status).toBe(200);
+    // Another wildcard that still covers the pool's origin is no narrowing of it.
+    expect(
+      (await api("PATCH", "/v1/account", { key: acct.adminKey, body: { allowedOrigins: ["https://www.shop.example", "https://m.brand.example"] } })).status,
+    ).toBe(200);
+    expect((await api("PATCH", "/v1/pools/eu", { key: acct.adminKey, body: { origins: ["https://www.shop.example"] } })).status).toBe(200);
+    expect((await api("PATCH", "/v1/account", { key: acct.adminKey, body: { allowedOrigins: ["https://www.shop.example"] } })).status).toBe(200);
+    expect((await allocate(acct.siteKey, sessionId(), { origin: "https://www.shop.example", pools: ["eu"] })).status).toBe(200);
+  });
 });

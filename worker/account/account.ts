@@ -252,6 +252,8 @@ export class AccountObject extends DurableObject<Env> {
     return this.serial(async () => {
       const row = this.row();
       if (!row) return accountNotFound();
+      const stranded = patch.allowedOrigins ? this.originsStranded(patch.allowedOrigins) : null;
+      if (stranded) return stranded;
       const changed = this.settings.update(row, patch, now);
       if (!changed.ok) return changed;
       if (typeof patch.archiveRetentionDays === "number") {
@@ -265,6 +267,16 @@ export class AccountObject extends DurableObject<Env> {
       if (changed.value.gateChanged && !(await this.pushGate(after, now))) return notPropagated("The change of allowed origins");
       return ok(accountView(after));
     });
+  }
+
+  /** The pools' own origins that these allowed origins would leave out (origin_in_use), or null. */
+  private originsStranded(origins: string[]): Result<never> | null {
+    const allowed = normalizeOrigins(origins);
+    if (!allowed.ok) return null;
+    return strandedBy(
+      allowed.value,
+      this.registry.ids().map((id) => ({ id, origins: this.registry.get(id)?.origins })),
+    );
   }
 
   /** Replace one key: the admin key by its hash (the route shows the key once), the site key as is. */
@@ -1028,6 +1040,24 @@ export const CREDENTIALED = CREDENTIAL_PROVIDERS;
 function strayOverflow(overflowNumber: string | null | undefined, policy: string): Result<never> | null {
   return overflowNumber && policy !== "overflow"
     ? fail(400, "invalid_overflow_number", `overflowNumber is for exhaustionPolicy "overflow" (this pool's is "${policy}")`)
+    : null;
+}
+
+/**
+ * Allowed origins that would leave a pool's own origins outside them (its pages could never lease
+ * from it again: the gate checks both): 409 with each such pool origin, none changed. Null when
+ * none is left out (or the origins are malformed: the update says so).
+ */
+function strandedBy(allowed: readonly string[], pools: readonly { id: string; origins?: string[] | null | undefined }[]): Result<never> | null {
+  const problems = pools.flatMap((pool) =>
+    (pool.origins ?? []).flatMap((value, i) =>
+      patternWithin(value, allowed) ? [] : [{ path: `pools.${pool.id}.origins[${i}]`, value, reason: "not among the allowed origins this change leaves" }],
+    ),
+  );
+  return problems.length
+    ? fail(409, "origin_in_use", "Pools allow origins this change would take away: remove them from those pools first (PATCH /v1/pools/{id})", {
+        problems,
+      })
     : null;
 }
 

@@ -68,6 +68,7 @@ export function errorStatuses(method: string, path: string, op: Operation): Map<
     add(409, "number_conflict");
   if (poolWrite && (path === "/v1/pools" || path.endsWith("/numbers") || path.endsWith("/autoscale"))) add(409, "numbers_not_configured");
   if (method === "post" && path === "/v1/pools/{id}/numbers") add(409, "idempotency_key_reused");
+  if (method === "patch" && path === "/v1/account") add(409, "origin_in_use");
   if (method === "delete" && path === "/v1/orders/{id}") add(409, "order_closed");
   if (method === "post" && path === "/v1/deliveries/{id}/redeliver") add(409, "not_configured");
   if (method === "post" && path === "/v1/account/conversions/check") add(409, "not_configured");
