@@ -86,7 +86,15 @@ describe("alerts by email (Resend)", () => {
 
   it("the owner's template is used; a failed send is retried with the same Idempotency-Key", async () => {
     const acct = await warningPool(5);
-    expect((await setEmail(acct, { ...EMAIL, subject: "DNI {{type}} on {{pool}}", text: "Hello,\n{{message}}\n({{at}})\n{{unknown}}." })).status).toBe(200);
+    expect(
+      (
+        await setEmail(acct, {
+          ...EMAIL,
+          subject: "DNI {{type}} on {{pool}}",
+          text: "Hello,\n{{message}}\n({{at}})\n{{unknown}}{{constructor}}{{ toString }}.",
+        })
+      ).status,
+    ).toBe(200);
     let status = 503;
     const net = mockNetwork((req) => new Response(null, { status: req.url.href === RESEND ? status : 204 }));
     for (let i = 0; i < 4; i++) await allocate(acct.siteKey, sessionId());

@@ -64,7 +64,8 @@ export function templateValues(payload: string): Record<string, string> {
 
 /** Fill `{{name}}` placeholders. */
 export function render(template: string, values: Record<string, string>): string {
-  return template.replace(/\{\{\s*([A-Za-z]+)\s*\}\}/g, (_, name: string) => values[name] ?? "");
+  // Own keys only: `{{constructor}}` is no placeholder (the values are a plain object).
+  return template.replace(/\{\{\s*([A-Za-z]+)\s*\}\}/g, (_, name: string) => (Object.hasOwn(values, name) ? values[name]! : ""));
 }
 
 /** The Resend request for one alert. */
