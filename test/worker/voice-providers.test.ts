@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { twilio } from "../../worker/voice/providers/twilio";
+import { plivoSign } from "../providers/signers";
 import { at, DEST, GOOGLE, getCall, storage, T0, visit } from "./calls-helpers";
 import { api, useTestClock } from "./helpers";
 import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, xml } from "./voice-helpers";
@@ -321,6 +322,33 @@ describe("Twilio's published example, in workerd", () => {
     expect((await twilio.verify({ ...req, body: body.replace("1234&", "1235&") }, { authToken: "12345" }, T0)).ok).toBe(false);
     expect((await twilio.verify({ ...req, url: req.url.replace("bar=2", "bar=3") }, { authToken: "12345" }, T0)).ok).toBe(false);
     expect((await twilio.verify(req, { authToken: "12346" }, T0)).ok).toBe(false);
+  });
+});
+
+describe("Plivo subaccounts: each callback is signed with the subaccount's token and the main account's", () => {
+  it("the stored token verifies either signature (X-Plivo-Signature-V3 or X-Plivo-Signature-Ma-V3); neither verifying is 401, nothing stored", async () => {
+    const w = await providerWorld("plivo");
+    const v = await visit(w.acct);
+    const other = "SA-another-accounts-token-0123";
+    const form = (id: string) => inboundFields("plivo", id, v.number);
+    /** A callback signed as Plivo signs a subaccount's: V3 with `account`'s token, Ma-V3 with `main`'s. */
+    const twice = async (id: string, account: string, main: string) => {
+      const req = await signed("plivo", { ...w.keys, plivo: account }, w.base, form(id), T0);
+      const nonce = req.headers["X-Plivo-Signature-V3-Nonce"]!;
+      return { ...req, headers: { ...req.headers, "X-Plivo-Signature-Ma-V3": await plivoSign(main, req.url, form(id), nonce) } };
+    };
+    // The main account's token stored, the number in a subaccount.
+    const byMain = nativeId("plivo");
+    const res = await send(await twice(byMain, other, w.keys.plivo));
+    expect(res.status).toBe(200);
+    expect(dialOf("plivo", res).to).toBe(bare(DEST));
+    // The subaccount's token stored: its own signature verifies, whatever the main account's is.
+    expect((await send(await twice(nativeId("plivo"), w.keys.plivo, other))).status).toBe(200);
+    const before = await storage(w.acct);
+    const neither = await send(await twice(nativeId("plivo"), other, `${other}-main`));
+    expect([neither.status, neither.json?.error?.code]).toEqual([401, "unauthorized"]);
+    expect(await storage(w.acct)).toBe(before);
+    expect((await getCall(w.acct, byMain)).status).toBe(200);
   });
 });
 

@@ -36,6 +36,8 @@ const AUTH_HEADERS = [
   "telnyx-signature-ed25519",
   "telnyx-timestamp",
   "x-plivo-signature-v3",
+  // The main account's signature of a subaccount's callback (plivo.ts).
+  "x-plivo-signature-ma-v3",
   "x-plivo-signature-v3-nonce",
   "authorization",
   "x-dni-timestamp",

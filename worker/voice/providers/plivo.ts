@@ -40,7 +40,10 @@
  * `${url with its query sorted}${sorted POST params as name+value}.${X-Plivo-Signature-V3-Nonce}`)
  * (the URL gets '?' and, with both a query and POST params, a '.' before the params), as the Plivo
  * SDK's validateV3Signature builds it. V3 has a nonce but no timestamp: each nonce is accepted once
- * and remembered for NONCE_MEMORY_MS.
+ * and remembered for NONCE_MEMORY_MS. Plivo signs each request twice: X-Plivo-Signature-V3 with the
+ * auth token of the account the number is in (a subaccount's, for one), X-Plivo-Signature-Ma-V3
+ * with the main account's; either verifying with the stored token is enough, so an owner may store
+ * the main account's token or the subaccount's.
  */
 import type { CallOutcome } from "../../schemas/calls";
 import type { CallPlan } from "../plan";
@@ -98,7 +101,8 @@ export async function plivoSignature(authToken: string, method: string, url: str
 
 async function verify(req: VoiceRequest, c: PlivoCredentials, nowMs: number): Promise<Verdict> {
   const nonce = req.headers["x-plivo-signature-v3-nonce"] ?? "";
-  const header = req.headers["x-plivo-signature-v3"] ?? "";
+  // The account's signature, then the main account's (the same scheme, another token).
+  const header = [req.headers["x-plivo-signature-v3"], req.headers["x-plivo-signature-ma-v3"]].filter(Boolean).join(",");
   if (!c.authToken) return { ok: false, reason: "no credentials for this provider" };
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(nonce) || !header) return { ok: false, reason: "missing signature or nonce" };
   if (req.method === "POST" && !(req.headers["content-type"] ?? "").toLowerCase().includes("application/x-www-form-urlencoded"))
