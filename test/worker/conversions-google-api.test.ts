@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../worker/account/account";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { CONVERSION_GOOGLE_API_MIGRATION } from "../../worker/account/conversion-settings";
+import { DM_CHECKS_MIGRATION } from "../../worker/account/dm-diagnostics";
+import { ORDER_IDEMPOTENCY_CHANGE_MIGRATION } from "../../worker/account/number-orders";
 import { mockPlatforms, platformViolations } from "./ad-platforms";
 import { at, callWorld, T0 } from "./calls-helpers";
 import { adCall, alarm, conversionOf, conversions, DM_SETTINGS, GOOGLE_SETTINGS } from "./conversions-helpers";
@@ -74,6 +76,11 @@ describe("googleAds.api", () => {
       sql.exec("UPDATE conversion_settings SET config = json_remove(config, '$.api')");
       expect(sql.exec<{ config: string }>("SELECT config FROM conversion_settings").one().config).not.toContain("api");
       sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(MIGRATIONS.indexOf(CONVERSION_GOOGLE_API_MIGRATION)));
+      // And the steps after it undone, as that version had none of them (each runs again on the wake:
+      // a step added later is to be undone here too).
+      expect(MIGRATIONS.slice(MIGRATIONS.indexOf(CONVERSION_GOOGLE_API_MIGRATION) + 1)).toEqual([DM_CHECKS_MIGRATION, ORDER_IDEMPOTENCY_CHANGE_MIGRATION]);
+      sql.exec("DROP TABLE dm_checks");
+      sql.exec("ALTER TABLE number_orders DROP COLUMN idempotency_change");
     });
     await evictDurableObject(accountStub(acct.accountId));
     expect(await googleView(acct)).toMatchObject({ api: "google_ads_api", credentials: { developerToken: "…1111" } });

@@ -26,6 +26,7 @@ const ELSEWHERE: Record<string, string> = {
   over_budget: "numbers-autoscale.test.ts",
   order_closed: "numbers-orders.test.ts",
   idempotency_key_reused: "numbers-orders.test.ts",
+  origin_in_use: "origins.test.ts",
   missing_credentials: "conversions.test.ts",
   settings_changed: "conversions-patch-races.test.ts",
   whisper_needs_caller_id: "calls-callback.test.ts",
