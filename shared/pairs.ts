@@ -144,6 +144,17 @@ const pairOf = (destination: PhoneParts, tracking: PhoneParts, groups: string[],
 export const PARENTHESIZED: ReadonlySet<string> = new Set(["81", "82", "380", "375", "998", "374", "373", "996", "90", "49", "43"]);
 
 /**
+ * Whether the tracking number takes the destination's area code parentheses (its first group in
+ * their place), where that has an area code and the tracking number none (PhoneParts.area): only
+ * where pages put a mobile's first group in them too (PARENTHESIZED), and not a number with no such
+ * group: one of one group (Turkey's `4441444`), or one its country dials without the trunk prefix
+ * the destination takes, which every first group so parenthesized begins with (Korea's nationwide
+ * `1588-1234` in place of Seoul's `(02)1234-5678` or `02)1234-5678`: not `(1588)1234`).
+ */
+export const keepsParentheses = (destination: PhoneParts, tracking: PhoneParts): boolean =>
+  PARENTHESIZED.has(destination.cc) && tracking.groups.length > 1 && !(destination.trunk && !tracking.trunk);
+
+/**
  * Countries whose pages write a mobile number without the trunk prefix its national form has (as
  * it is dialled from a mobile) but a geographic one with it: India (`98123 45678`, `022 1234 5678`).
  * There a geographic tracking number in place of a mobile written so takes its trunk prefix: without
@@ -213,9 +224,8 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       // Found before the destination's other forms, written in the tracking number's own national
       // form (without its trunk prefix where the original left out the destination's: `(20) 7946
       // 0958`), or after the country code (or with it inside them: `(632) 8123-4567`) its international
-      // one. Not where pages put a mobile's first group in parentheses too (PARENTHESIZED), unless the
-      // tracking number is of one group: no group of it to put there.
-      if (mode !== 2 && d.area && tracking.area === false && d.groups.length > 1 && (!PARENTHESIZED.has(d.cc) || tracking.groups.length < 2)) {
+      // one. Not where pages put a mobile's first group in parentheses too (keepsParentheses).
+      if (mode !== 2 && d.area && tracking.area === false && d.groups.length > 1 && !keepsParentheses(d, tracking)) {
         if (trunk) into.push([{ ...found, form: "area" }, [d, tracking, 2, swap]]);
         into.push([{ ...found, form: "area-bare" }, [d, d.trunk ? { ...tracking, national: withoutTrunk(tracking) } : tracking, 2, swap]]);
         into.push([{ ...found, form: "country-area" }, [d, { ...tracking, national: `+${tracking.cc} ${tracking.groups.join(" ")}` }, 2, swap]]);

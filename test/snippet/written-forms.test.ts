@@ -192,6 +192,14 @@ describe("an area code in parentheses, with a tracking number that has none", ()
     expect(swapped("+902123456789", "+904441444", "(0212) 345 67 89")).toBe("4441444");
   });
 
+  it("Korea: a nationwide number (`1588-1234`, dialled without the 0 every area code and mobile prefix begins with) has no group to put there, also after an area code Korean pages close without opening (`02)1234-5678`)", () => {
+    const text = "전화 (02)1234-5678, 02)1234-5678, 02) 1234-5678, 02-1234-5678, +82 (2) 1234-5678";
+    expect(swapped("+82212345678", "+8215881234", text)).toBe("전화 1588-1234, 1588-1234, 1588-1234, 1588-1234, +82 1588 1234");
+    // A mobile or another area code takes them, opened or not, as the page wrote them.
+    expect(swapped("+82212345678", "+821012345678", "(02)1234-5678, 02)1234-5678")).toBe("(010)1234-5678, 010)1234-5678");
+    expect(swapped("+82212345678", "+82312345678", "(02)1234-5678, 02)1234-5678")).toBe("(031)234-5678, 031)234-5678");
+  });
+
   it("written without the trunk prefix inside them, without the tracking number's own (where the destination's national form writes one)", () => {
     expect(swapped("+541142345678", "+5491123456789", "(11) 4234-5678, (011) 4234-5678")).toBe("11 15-2345-6789, 011 15-2345-6789");
     expect(swapped("+61291234567", "+61412345678", "(2) 9123 4567")).toBe("412 345 678");
