@@ -172,6 +172,12 @@ describe("an area code in parentheses, with a tracking number that has none", ()
     expect(swapped(LONDON, "+447911123456", "Tel (+44) 20 7946 0958")).toBe("Tel (+44) 7911 123456");
   });
 
+  it("Italy, which has no trunk prefix (the 0 is the number's), written in the `+39 (0)2` style of a trunk prefix: a toll-free number's international form, a geographic one's digits in the page's style", () => {
+    const text = "Tel. +39 (0)2 1234 5678, +39(0)2-1234-5678, 0039 (0)2 12345678, +39 (02) 1234 5678";
+    expect(swapped("+390212345678", "+39800123456", text)).toBe("Tel. +39 800 123 456, +39 800 123 456, +39 800 123 456, +39 800 123 456");
+    expect(swapped("+390212345678", "+390612345678", text)).toBe("Tel. +39 (0)6 1234 5678, +39(0)6-1234-5678, 0039 (0)6 12345678, +39 (06) 1234 5678");
+  });
+
   it("a one-group number after a country code leaves no parenthesis open (Turkey's 444 numbers)", () => {
     expect(swapped("+902123456789", "+904441444", "Tel +90 (212) 345 67 89, (0212) 345 67 89")).toBe("Tel +90 4441444, 4441444");
   });
