@@ -163,6 +163,14 @@ export const keepsParentheses = (destination: PhoneParts, tracking: PhoneParts):
  */
 export const MOBILE_BARE: ReadonlySet<string> = new Set(["91"]);
 
+/**
+ * Trunk prefixes a country has abolished that its pages still write: Mexico's long-distance 01, gone
+ * since 2019 (`01 800 123 4567`, `01-800-123-4567`, `01 (55) 1234 5678`). A destination written with one
+ * is found (before its other forms: the digits after it would be found alone, and the prefix left),
+ * and the tracking number written in its current national form in its place, without the prefix.
+ */
+export const FORMER_TRUNK: Readonly<Record<string, string>> = { "52": "01" };
+
 /** A number's national form without its trunk prefix (and what sets it apart): `07911 123456` → `7911 123456`. */
 const withoutTrunk = (p: PhoneParts): string => (p.trunk ? p.national.replace(RegExp(`^\\D*${[...p.trunk].join("\\D*")}[\\s\\u00A0-]*`), "") : p.national);
 
@@ -218,6 +226,8 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       const fit: PhoneParts = { ...tracking, groups: fitted(d, tracking.groups) };
       const mode = writeMode(d, tracking);
       const swap = { destination: d.e164, number: tracking.e164, source };
+      const former = FORMER_TRUNK[d.cc];
+      if (former) into.push([{ ...found, trunk: former, form: "trunk" }, [d, tracking, 2, swap]]);
       // An area code in parentheses is the destination's, not the tracking number's, where that has
       // none (a mobile, toll-free or shared-cost number): `(020) 7946 0958` with a mobile is `07911
       // 123456`, not `(07911) 123456`; `+90 (212) 345 67 89` with Turkey's 444 number `+90 4441444`.
