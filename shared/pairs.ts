@@ -144,6 +144,13 @@ const pairOf = (destination: PhoneParts, tracking: PhoneParts, groups: string[],
 export const PARENTHESIZED: ReadonlySet<string> = new Set(["81", "82", "380", "375", "998", "374", "373", "996", "90", "49", "43"]);
 
 /**
+ * Countries whose pages close an area code's parenthesis without opening one: Korea (`02)1234-5678`).
+ * Only there does the pattern find such a form (shared/pattern.ts withArea): elsewhere the lookahead
+ * for it, at every 0 of a page's text, made the pattern 4 % slower for nothing.
+ */
+export const CLOSED_AREA: ReadonlySet<string> = new Set(["82"]);
+
+/**
  * Whether the tracking number takes the destination's area code parentheses (its first group in
  * their place), where that has an area code and the tracking number none (PhoneParts.area): only
  * where pages put a mobile's first group in them too (PARENTHESIZED), and not a number with no such

@@ -4,7 +4,7 @@
  * and carries none of this code (its size).
  */
 // With its extension: the benches run this file on Node, which finds no extensionless module.
-import { type Finding, FULL_WIDTH, NATIVE_DIGITS } from "./pairs.ts";
+import { CLOSED_AREA, type Finding, FULL_WIDTH, NATIVE_DIGITS } from "./pairs.ts";
 
 /** The phone keypad: each digit's letters (vanity numbers, capitals only). */
 const KEYPAD = ",,ABC,DEF,GHI,JKL,MNO,PQRS,TUV,WXYZ".split(",");
@@ -184,7 +184,8 @@ const prefixOf = (p: Finding): string => {
  * group of its national form, or a digit fewer or more: pages write area codes libphonenumber groups
  * otherwise (Spain's `(91) 234 56 78` for `912 34 56 78`, Greece's `(210) 1234567` for `21 0123
  * 4567`, London's older `(0207) 946 0958`). With the trunk prefix inside them, the opening one may
- * be left out, as Korean pages write an area code: `02)1234-5678` (not without it: `2) …` is a list's item).
+ * be left out where pages write an area code so (CLOSED_AREA: Korea's `02)1234-5678`; not without the
+ * trunk prefix: `2) …` is a list's item).
  */
 const withArea = (p: Finding): string => {
   const groups = p.form === "country-area" ? p.groups : (p.inland ?? p.groups);
@@ -201,7 +202,7 @@ const withArea = (p: Finding): string => {
   // parentheses with or without them (they set it apart from what comes before): also with its +.
   return p.form === "country-area"
     ? `\\0*(?:(?:\\+|(?:00|011)${SEP})\\0*${rx(p.cc)}${SEP}${open}|${open}(?:\\+|(?:00|011)\\s?)?${rx(p.cc)}[\\s-]?)${area}`
-    : `\\0*${p.form === "area" ? `(?:${open})?` : open}${area}`;
+    : `\\0*${p.form === "area" && CLOSED_AREA.has(p.cc) ? `(?:${open})?` : open}${area}`;
 };
 
 /**
