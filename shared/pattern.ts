@@ -69,6 +69,9 @@ const unclosed = (digits: string) => `[(\\uFF08](?![^()\\uFF08\\uFF09]{1,12}[)\\
 /** Any run of spaces . / ( ), dashes, invisible characters and borders between text nodes ("\0", snippet/scan.ts). */
 const SEP = `[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]*`;
 
+/** A run of one or more of SEP's separators: where a number must be set apart. */
+const APART = `${SEP.slice(0, -1)}+`;
+
 /** A code point as a pattern escape: `\\uFF10`. */
 export const u = (code: number) => `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
 
@@ -140,7 +143,7 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
           ? `(${p.digits ? `${p.own ? `(?!${literally(p.own)})` : ""}(?:${every.native ?? "(?!)"})` : every.written})`
           : p.form === "area" || p.form === "area-bare" || p.form === "country-area"
             ? `(${withArea(p)})`
-            : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${rx(p.nsn, p.digits, p.groups[0]?.length || 1)})`,
+            : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${p.form === "regrouped" ? regrouped(p) : rx(p.nsn, p.digits, p.groups[0]?.length || 1)})`,
       )
       .join("|") || "(?!)") +
     ")";
@@ -203,6 +206,20 @@ const withArea = (p: Finding): string => {
   return p.form === "country-area"
     ? `\\0*(?:(?:\\+|(?:00|011)${SEP})\\0*${rx(p.cc)}${SEP}${open}|${open}(?:\\+|(?:00|011)\\s?)?${rx(p.cc)}[\\s-]?)${area}`
     : `\\0*${p.form === "area" && CLOSED_AREA.has(p.cc) ? `(?:${open})?` : open}${area}`;
+};
+
+/**
+ * A number's nsn with its first digit run a digit shorter or longer than its national form's first
+ * group (Finding.firstRun, "regrouped": Spain's `91 234 56 78` for `912 34 56 78`, South Africa's `0800
+ * 123 456` for `080 012 3456`): set apart there, and not where the national form ends the group.
+ * (The runs after it are found as in any form; the nsn runs on after both places.)
+ */
+const regrouped = (p: Finding): string => {
+  const first = p.groups[0]!.length;
+  const head = rx(p.nsn.slice(0, first - 1));
+  const middle = `[${p.nsn[first - 1]}][${p.nsn[first]}]`;
+  const runs = p.firstRun!.map((run) => (run < first ? `${APART}${middle}${SEP}` : `${head && SEP}${middle}${APART}`));
+  return `${head}(?:${runs.join("|")})${rx(p.nsn.slice(first + 1))}`;
 };
 
 /**

@@ -225,6 +225,27 @@ describe("an area code in parentheses, with a tracking number that has none", ()
   });
 });
 
+describe("a page that groups the first digits otherwise than the national form", () => {
+  it("a number of the other kind (one has an area code, the other not) in its own groups, not into the page's digit places: Spain's `91 234 56 78` for `912 34 56 78`, South Africa's `0800 123 456` for `080 012 3456`", () => {
+    const madrid = "Llame al 91 234 56 78, 91-234-56-78, +34 91 234 56 78, (91) 234 56 78, 912 34 56 78, 912 345 678";
+    expect(swapped("+34912345678", "+34612345678", madrid)).toBe(
+      "Llame al 612 34 56 78, 612-34-56-78, +34 612 34 56 78, 612 34 56 78, 612 34 56 78, 612 345 678",
+    );
+    expect(swapped("+27800123456", "+27211234567", "Call 0800 123 456, 0800-123-456, +27 800 123 456 or 080 012 3456")).toBe(
+      "Call 021 123 4567, 021-123-4567, +27 21 123 4567 or 021 123 4567",
+    );
+    expect(swapped("+302101234567", "+306912345678", "Τηλ. 210 1234567")).toBe("Τηλ. 691 234 5678");
+  });
+
+  it("a number of the same kind digit for digit, as the page groups it: its grouping may be the tracking number's too", () => {
+    expect(swapped("+34912345678", "+34932345678", "91 234 56 78")).toBe("93 234 56 78");
+    expect(swapped("+27800123456", "+27861234567", "0800 123 456")).toBe("0861 234 567");
+    expect(swapped(LONDON, "+442081234567", "0207 946 0958")).toBe("0208 123 4567");
+    // The Ukrainian page's `(044) 123-45-67` groups the area code as the national form does (`044 123 4567`): a mobile keeps its grouping.
+    expect(swapped("+380441234567", "+380671234567", "(044) 123-45-67, 044 123 45 67")).toBe("(067) 123-45-67, 067 123 45 67");
+  });
+});
+
 describe("another grouping", () => {
   it("a group more takes the first separator without what marks the area code (a parenthesis, a slash)", () => {
     expect(swapped("+41800123456", "+41441234567", "Gratis 0800 / 123 456")).toBe("Gratis 044 / 123 45 67");
