@@ -20,9 +20,11 @@ export const writeMode = (destination: PhoneParts, tracking: PhoneParts): WriteM
  * code in parentheses with the trunk prefix: `(020) 7946 0958`, `(011) 3333-4444`), "area-bare"
  * (without: `(20) 7946 0958`, `(11) 3333-4444`) and "country-area" (after a country code's `+`,
  * `00` or `011`: `+90 (212) 345 67 89`, or with the country code inside them: `(632) 8123-4567`),
- * split off only for a tracking number without an area code (PhoneParts.area).
+ * split off only for a tracking number without an area code (PhoneParts.area); "regrouped" (in every
+ * form, its first digit run a digit shorter or longer than its national form's first group, as
+ * Finding.firstRun says: Spain's `91 234 56 78`, South Africa's `0800 123 456`).
  */
-export type Form = "zero" | "international" | "trunk" | "bare" | "area" | "area-bare" | "country-area";
+export type Form = "zero" | "international" | "trunk" | "bare" | "area" | "area-bare" | "country-area" | "regrouped";
 /**
  * A destination as the pattern finds it; `digits`: written in a country's own digits (NATIVE_DIGITS,
  * the code points of their zeros), each digit found as any of them or ASCII.
@@ -35,6 +37,8 @@ export type Finding = PhoneParts & {
    * pattern would find it again, and the snippet's check for its own number reads ASCII digits only).
    */
   own?: string;
+  /** "regrouped": the lengths its first digit run may have as written (shared/pairs.ts firstRuns). */
+  firstRun?: readonly number[];
 };
 
 /** Full-width digits (U+FF10…), as CJK text writes them: `０３－１２３４－５６７８`. */
@@ -144,6 +148,24 @@ const pairOf = (destination: PhoneParts, tracking: PhoneParts, groups: string[],
 export const PARENTHESIZED: ReadonlySet<string> = new Set(["81", "82", "380", "375", "998", "374", "373", "996", "90", "49", "43"]);
 
 /**
+ * Countries whose pages close an area code's parenthesis without opening one: Korea (`02)1234-5678`).
+ * Only there does the pattern find such a form (shared/pattern.ts withArea): elsewhere the lookahead
+ * for it, at every 0 of a page's text, made the pattern 4 % slower for nothing.
+ */
+export const CLOSED_AREA: ReadonlySet<string> = new Set(["82"]);
+
+/**
+ * Whether the tracking number takes the destination's area code parentheses (its first group in
+ * their place), where that has an area code and the tracking number none (PhoneParts.area): only
+ * where pages put a mobile's first group in them too (PARENTHESIZED), and not a number with no such
+ * group: one of one group (Turkey's `4441444`), or one its country dials without the trunk prefix
+ * the destination takes, which every first group so parenthesized begins with (Korea's nationwide
+ * `1588-1234` in place of Seoul's `(02)1234-5678` or `02)1234-5678`: not `(1588)1234`).
+ */
+export const keepsParentheses = (destination: PhoneParts, tracking: PhoneParts): boolean =>
+  PARENTHESIZED.has(destination.cc) && tracking.groups.length > 1 && !(destination.trunk && !tracking.trunk);
+
+/**
  * Countries whose pages write a mobile number without the trunk prefix its national form has (as
  * it is dialled from a mobile) but a geographic one with it: India (`98123 45678`, `022 1234 5678`).
  * There a geographic tracking number in place of a mobile written so takes its trunk prefix: without
@@ -151,6 +173,35 @@ export const PARENTHESIZED: ReadonlySet<string> = new Set(["81", "82", "380", "3
  * (Hungary's `20/123-4567` and `1/234-5678`, Argentina's `11 15 2345-6789` and `11 4234-5678`).
  */
 export const MOBILE_BARE: ReadonlySet<string> = new Set(["91"]);
+
+/**
+ * The lengths, a digit shorter or longer than the destination's first group, that a page writing the
+ * destination's first digits otherwise than its national form gives its first digit run (Spain's
+ * Madrid `91 234 56 78` for `912 34 56 78`, as Spanish pages write the older 2-digit area codes, South
+ * Africa's `0800 123 456` for `080 012 3456`, London's older `0207 946 0958`), where the tracking
+ * number is of the other kind (one has an area code, the other not: PhoneParts.area): its own groups
+ * are written there, not its digits into the original's places, which hold the destination's area
+ * code as the page sees it (a mobile for Madrid's number was `61 234 56 78`, Cape Town's number for a
+ * 0800 one `0211 234 567`). A number of the same kind is written digit for digit: the page's grouping
+ * may be its own too (Barcelona's `93 234 56 78` for Madrid's, a 0861 number for a 0800 one `0861 234
+ * 567`; but Zaragoza's, whose area code is 976, `97 612 34 56`: which area codes pages write in two
+ * digits libphonenumber does not say). None where the national form puts the first group in
+ * parentheses (NANP's, Brazil's: pages write it as that does).
+ */
+const firstRuns = (destination: PhoneParts, tracking: PhoneParts): number[] => {
+  const first = destination.groups[0]!.length;
+  return destination.area === tracking.area || destination.groups.length < 2 || destination.national.includes("(")
+    ? []
+    : [first - 1, first + 1].filter((run) => run > 0 && run + 1 < destination.nsn.length);
+};
+
+/**
+ * Trunk prefixes a country has abolished that its pages still write: Mexico's long-distance 01, gone
+ * since 2019 (`01 800 123 4567`, `01-800-123-4567`, `01 (55) 1234 5678`). A destination written with one
+ * is found (before its other forms: the digits after it would be found alone, and the prefix left),
+ * and the tracking number written in its current national form in its place, without the prefix.
+ */
+export const FORMER_TRUNK: Readonly<Record<string, string>> = { "52": "01" };
 
 /** A number's national form without its trunk prefix (and what sets it apart): `07911 123456` → `7911 123456`. */
 const withoutTrunk = (p: PhoneParts): string => (p.trunk ? p.national.replace(RegExp(`^\\D*${[...p.trunk].join("\\D*")}[\\s\\u00A0-]*`), "") : p.national);
@@ -207,15 +258,16 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       const fit: PhoneParts = { ...tracking, groups: fitted(d, tracking.groups) };
       const mode = writeMode(d, tracking);
       const swap = { destination: d.e164, number: tracking.e164, source };
+      const former = FORMER_TRUNK[d.cc];
+      if (former) into.push([{ ...found, trunk: former, form: "trunk" }, [d, tracking, 2, swap]]);
       // An area code in parentheses is the destination's, not the tracking number's, where that has
       // none (a mobile, toll-free or shared-cost number): `(020) 7946 0958` with a mobile is `07911
       // 123456`, not `(07911) 123456`; `+90 (212) 345 67 89` with Turkey's 444 number `+90 4441444`.
       // Found before the destination's other forms, written in the tracking number's own national
       // form (without its trunk prefix where the original left out the destination's: `(20) 7946
       // 0958`), or after the country code (or with it inside them: `(632) 8123-4567`) its international
-      // one. Not where pages put a mobile's first group in parentheses too (PARENTHESIZED), unless the
-      // tracking number is of one group: no group of it to put there.
-      if (mode !== 2 && d.area && tracking.area === false && d.groups.length > 1 && (!PARENTHESIZED.has(d.cc) || tracking.groups.length < 2)) {
+      // one. Not where pages put a mobile's first group in parentheses too (keepsParentheses).
+      if (mode !== 2 && d.area && tracking.area === false && d.groups.length > 1 && !keepsParentheses(d, tracking)) {
         if (trunk) into.push([{ ...found, form: "area" }, [d, tracking, 2, swap]]);
         into.push([{ ...found, form: "area-bare" }, [d, d.trunk ? { ...tracking, national: withoutTrunk(tracking) } : tracking, 2, swap]]);
         into.push([{ ...found, form: "country-area" }, [d, { ...tracking, national: `+${tracking.cc} ${tracking.groups.join(" ")}` }, 2, swap]]);
@@ -230,6 +282,9 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       // One pair serves every form unless a national one writes otherwise than an international one:
       // another trunk prefix, or one written apart from the first group by one number and not the other.
       if (mode === 2 || !(d.inland || tracking.inland || bare || (trunk && dialled() !== trunk) || apart(d) !== apart(tracking))) {
+        // Written digit for digit (0) unless the page groups the destination's first digits otherwise (firstRuns).
+        const runs = mode === 0 ? firstRuns(d, tracking) : [];
+        if (runs.length) into.push([{ ...found, form: "regrouped", firstRun: runs }, [d, fit, 1, swap]]);
         into.push([found, [d, fit, mode, swap]]);
       } else {
         const [nd, nt] = [inland(d), inland(tracking)];

@@ -4,7 +4,7 @@
  * and carries none of this code (its size).
  */
 // With its extension: the benches run this file on Node, which finds no extensionless module.
-import { type Finding, FULL_WIDTH, NATIVE_DIGITS } from "./pairs.ts";
+import { CLOSED_AREA, type Finding, FULL_WIDTH, NATIVE_DIGITS } from "./pairs.ts";
 
 /** The phone keypad: each digit's letters (vanity numbers, capitals only). */
 const KEYPAD = ",,ABC,DEF,GHI,JKL,MNO,PQRS,TUV,WXYZ".split(",");
@@ -68,6 +68,9 @@ const unclosed = (digits: string) => `[(\\uFF08](?![^()\\uFF08\\uFF09]{1,12}[)\\
 
 /** Any run of spaces . / ( ), dashes, invisible characters and borders between text nodes ("\0", snippet/scan.ts). */
 const SEP = `[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]*`;
+
+/** A run of one or more of SEP's separators: where a number must be set apart. */
+const APART = `${SEP.slice(0, -1)}+`;
 
 /** A code point as a pattern escape: `\\uFF10`. */
 export const u = (code: number) => `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
@@ -140,7 +143,7 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
           ? `(${p.digits ? `${p.own ? `(?!${literally(p.own)})` : ""}(?:${every.native ?? "(?!)"})` : every.written})`
           : p.form === "area" || p.form === "area-bare" || p.form === "country-area"
             ? `(${withArea(p)})`
-            : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${rx(p.nsn, p.digits, p.groups[0]?.length || 1)})`,
+            : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${p.form === "regrouped" ? regrouped(p) : rx(p.nsn, p.digits, p.groups[0]?.length || 1)})`,
       )
       .join("|") || "(?!)") +
     ")";
@@ -183,7 +186,9 @@ const prefixOf = (p: Finding): string => {
  * alone ("zero"), nor `(+44) 20…`, whose hold the country code alone. The area code is the first
  * group of its national form, or a digit fewer or more: pages write area codes libphonenumber groups
  * otherwise (Spain's `(91) 234 56 78` for `912 34 56 78`, Greece's `(210) 1234567` for `21 0123
- * 4567`, London's older `(0207) 946 0958`).
+ * 4567`, London's older `(0207) 946 0958`). With the trunk prefix inside them, the opening one may
+ * be left out where pages write an area code so (CLOSED_AREA: Korea's `02)1234-5678`; not without the
+ * trunk prefix: `2) …` is a list's item).
  */
 const withArea = (p: Finding): string => {
   const groups = p.form === "country-area" ? p.groups : (p.inland ?? p.groups);
@@ -200,7 +205,21 @@ const withArea = (p: Finding): string => {
   // parentheses with or without them (they set it apart from what comes before): also with its +.
   return p.form === "country-area"
     ? `\\0*(?:(?:\\+|(?:00|011)${SEP})\\0*${rx(p.cc)}${SEP}${open}|${open}(?:\\+|(?:00|011)\\s?)?${rx(p.cc)}[\\s-]?)${area}`
-    : `\\0*${open}${area}`;
+    : `\\0*${p.form === "area" && CLOSED_AREA.has(p.cc) ? `(?:${open})?` : open}${area}`;
+};
+
+/**
+ * A number's nsn with its first digit run a digit shorter or longer than its national form's first
+ * group (Finding.firstRun, "regrouped": Spain's `91 234 56 78` for `912 34 56 78`, South Africa's `0800
+ * 123 456` for `080 012 3456`): set apart there, and not where the national form ends the group.
+ * (The runs after it are found as in any form; the nsn runs on after both places.)
+ */
+const regrouped = (p: Finding): string => {
+  const first = p.groups[0]!.length;
+  const head = rx(p.nsn.slice(0, first - 1));
+  const middle = `[${p.nsn[first - 1]}][${p.nsn[first]}]`;
+  const runs = p.firstRun!.map((run) => (run < first ? `${APART}${middle}${SEP}` : `${head && SEP}${middle}${APART}`));
+  return `${head}(?:${runs.join("|")})${rx(p.nsn.slice(first + 1))}`;
 };
 
 /**

@@ -11,7 +11,7 @@
 import gl from "google-libphonenumber";
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { describe, expect, it } from "vitest";
-import { findings, NATIVE_DIGITS, PARENTHESIZED, writeMode } from "../../shared/pairs";
+import { findings, keepsParentheses, NATIVE_DIGITS, writeMode } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import { phoneParts } from "../../shared/phone";
 import { ANY_NUMBER, type PoolAllocation } from "../../shared/protocol";
@@ -122,7 +122,7 @@ describe("every region's example numbers", { timeout: 30_000 }, () => {
     let checked = 0;
     for (const [destination, tracking, region] of pairings()) {
       const [d, t] = [phoneParts(e164(destination)), phoneParts(e164(tracking))];
-      if (!d.area || t.area !== false || d.groups.length < 2 || (PARENTHESIZED.has(d.cc) && t.groups.length > 1) || writeMode(d, t) === 2) continue;
+      if (!d.area || t.area !== false || d.groups.length < 2 || keepsParentheses(d, t) || writeMode(d, t) === 2) continue;
       const own = parsePhoneNumberFromString(e164(tracking))!;
       const national = util.format(destination, NATIONAL);
       // The page's own parentheses where Google's national form has none: around the first group, trunk prefix and all.

@@ -95,6 +95,20 @@ describe("another trunk prefix", () => {
   });
 });
 
+describe("a trunk prefix abolished that pages still write", () => {
+  it("Mexico's 01 (gone since 2019): found, and the tracking number written in its national form without it", () => {
+    const text = "Llame al 01 800 123 4567, 01-800-123-4567, 01800 123 4567, 018001234567, 01 (800) 123 4567 o 800 123 4567.";
+    expect(swapped(pool(["+528001234567"], "+525512345678"), text)).toBe(
+      "Llame al 55 1234 5678, 55 1234 5678, 55 1234 5678, 55 1234 5678, 55 1234 5678 o 55 1234 5678.",
+    );
+    expect(swapped(pool(["+525512345678"], "+523312345678"), "Tel. 01 55 1234 5678, 01 (55) 1234 5678, (01 55) 1234-5678, +52 55 1234 5678")).toBe(
+      "Tel. 33 1234 5678, 33 1234 5678, 33 1234 5678, +52 33 1234 5678",
+    );
+    // Not after a dash or a digit: the end of a date or of another number.
+    expect(swapped(pool(["+525512345678"], "+523312345678"), "Folio 2024-01 55 1234 5678")).toBe("Folio 2024-01 33 1234 5678");
+  });
+});
+
 describe("dni.number() of a destination found in a form of its own", () => {
   beforeEach(() => {
     vi.spyOn(console, "warn").mockImplementation(() => {});

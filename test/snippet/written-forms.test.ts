@@ -172,6 +172,12 @@ describe("an area code in parentheses, with a tracking number that has none", ()
     expect(swapped(LONDON, "+447911123456", "Tel (+44) 20 7946 0958")).toBe("Tel (+44) 7911 123456");
   });
 
+  it("Italy, which has no trunk prefix (the 0 is the number's), written in the `+39 (0)2` style of a trunk prefix: a toll-free number's international form, a geographic one's digits in the page's style", () => {
+    const text = "Tel. +39 (0)2 1234 5678, +39(0)2-1234-5678, 0039 (0)2 12345678, +39 (02) 1234 5678";
+    expect(swapped("+390212345678", "+39800123456", text)).toBe("Tel. +39 800 123 456, +39 800 123 456, +39 800 123 456, +39 800 123 456");
+    expect(swapped("+390212345678", "+390612345678", text)).toBe("Tel. +39 (0)6 1234 5678, +39(0)6-1234-5678, 0039 (0)6 12345678, +39 (06) 1234 5678");
+  });
+
   it("a one-group number after a country code leaves no parenthesis open (Turkey's 444 numbers)", () => {
     expect(swapped("+902123456789", "+904441444", "Tel +90 (212) 345 67 89, (0212) 345 67 89")).toBe("Tel +90 4441444, 4441444");
   });
@@ -192,6 +198,14 @@ describe("an area code in parentheses, with a tracking number that has none", ()
     expect(swapped("+902123456789", "+904441444", "(0212) 345 67 89")).toBe("4441444");
   });
 
+  it("Korea: a nationwide number (`1588-1234`, dialled without the 0 every area code and mobile prefix begins with) has no group to put there, also after an area code Korean pages close without opening (`02)1234-5678`)", () => {
+    const text = "전화 (02)1234-5678, 02)1234-5678, 02) 1234-5678, 02-1234-5678, +82 (2) 1234-5678";
+    expect(swapped("+82212345678", "+8215881234", text)).toBe("전화 1588-1234, 1588-1234, 1588-1234, 1588-1234, +82 1588 1234");
+    // A mobile or another area code takes them, opened or not, as the page wrote them.
+    expect(swapped("+82212345678", "+821012345678", "(02)1234-5678, 02)1234-5678")).toBe("(010)1234-5678, 010)1234-5678");
+    expect(swapped("+82212345678", "+82312345678", "(02)1234-5678, 02)1234-5678")).toBe("(031)234-5678, 031)234-5678");
+  });
+
   it("written without the trunk prefix inside them, without the tracking number's own (where the destination's national form writes one)", () => {
     expect(swapped("+541142345678", "+5491123456789", "(11) 4234-5678, (011) 4234-5678")).toBe("11 15-2345-6789, 011 15-2345-6789");
     expect(swapped("+61291234567", "+61412345678", "(2) 9123 4567")).toBe("412 345 678");
@@ -208,6 +222,27 @@ describe("an area code in parentheses, with a tracking number that has none", ()
     expect(swapped(LONDON, "+447911123456", "(020) 7946 0959, 9(020) 7946 0958, (ref 020 7946 0958)")).toBe(
       "(020) 7946 0959, 9(020) 7946 0958, (ref 07911 123456)",
     );
+  });
+});
+
+describe("a page that groups the first digits otherwise than the national form", () => {
+  it("a number of the other kind (one has an area code, the other not) in its own groups, not into the page's digit places: Spain's `91 234 56 78` for `912 34 56 78`, South Africa's `0800 123 456` for `080 012 3456`", () => {
+    const madrid = "Llame al 91 234 56 78, 91-234-56-78, +34 91 234 56 78, (91) 234 56 78, 912 34 56 78, 912 345 678";
+    expect(swapped("+34912345678", "+34612345678", madrid)).toBe(
+      "Llame al 612 34 56 78, 612-34-56-78, +34 612 34 56 78, 612 34 56 78, 612 34 56 78, 612 345 678",
+    );
+    expect(swapped("+27800123456", "+27211234567", "Call 0800 123 456, 0800-123-456, +27 800 123 456 or 080 012 3456")).toBe(
+      "Call 021 123 4567, 021-123-4567, +27 21 123 4567 or 021 123 4567",
+    );
+    expect(swapped("+302101234567", "+306912345678", "Τηλ. 210 1234567")).toBe("Τηλ. 691 234 5678");
+  });
+
+  it("a number of the same kind digit for digit, as the page groups it: its grouping may be the tracking number's too", () => {
+    expect(swapped("+34912345678", "+34932345678", "91 234 56 78")).toBe("93 234 56 78");
+    expect(swapped("+27800123456", "+27861234567", "0800 123 456")).toBe("0861 234 567");
+    expect(swapped(LONDON, "+442081234567", "0207 946 0958")).toBe("0208 123 4567");
+    // The Ukrainian page's `(044) 123-45-67` groups the area code as the national form does (`044 123 4567`): a mobile keeps its grouping.
+    expect(swapped("+380441234567", "+380671234567", "(044) 123-45-67, 044 123 45 67")).toBe("(067) 123-45-67, 067 123 45 67");
   });
 });
 
