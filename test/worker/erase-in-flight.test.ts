@@ -40,15 +40,25 @@ async function noTrace(acct: Created, id: string) {
   expect(stored).not.toContain(CALLER.slice(1));
 }
 
-describe.each(ERASURES)("a call erased (%s) while its webhook is on its way", (_name, erase) => {
-  it("during the receiver's DNS lookup: the webhook is not sent, then or later, and nothing of the call is left", async () => {
-    const { acct, voice } = await callWorld(1);
-    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: HOOK, secret: SECRET } } })).status).toBe(200);
-    const net = mockNetwork();
+/** A world of `size` numbers with the webhook set and the network mocked; `call` rings one on a new visit's number. */
+async function hookWorld(size: number) {
+  const { acct, voice } = await callWorld(size);
+  expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: HOOK, secret: SECRET } } })).status).toBe(200);
+  const net = mockNetwork();
+  const call = async (caller = CALLER) => {
     const v = await visit(acct, GOOGLE);
     const id = callId();
-    expect((await ring(voice.callbackUrl, callBody(id, v.number, T0, { callerNo: CALLER }))).status).toBe(200);
-    const made = duringRequest(lookupOf("hooks.example"), () => erase(acct, { id, session: v.session }));
+    expect((await ring(voice.callbackUrl, callBody(id, v.number, T0, { callerNo: caller }))).status).toBe(200);
+    return { id, session: v.session };
+  };
+  return { acct, voice, net, call };
+}
+
+describe.each(ERASURES)("a call erased (%s) while its webhook is on its way", (_name, erase) => {
+  it("during the receiver's DNS lookup: the webhook is not sent, then or later, and nothing of the call is left", async () => {
+    const { acct, net, call } = await hookWorld(1);
+    const { id, session } = await call();
+    const made = duringRequest(lookupOf("hooks.example"), () => erase(acct, { id, session }));
     await runAccountAlarms(acct.accountId, T0);
     // The erasure came in during the lookup, and was answered.
     expect(made.value).toBeGreaterThanOrEqual(200);
@@ -66,15 +76,9 @@ describe.each(ERASURES)("a call erased (%s) while its webhook is on its way", (_
 
 describe("a delivery whose call changed while it was on its way", () => {
   it("another call's webhook of the same run still goes; a call.completed body refined during the lookup goes as it is now, signed", async () => {
-    const { acct, voice } = await callWorld(2);
-    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: HOOK, secret: SECRET } } })).status).toBe(200);
-    const net = mockNetwork();
-    const kept = await visit(acct, GOOGLE);
-    const keptId = callId();
-    expect((await ring(voice.callbackUrl, callBody(keptId, kept.number, T0, { callerNo: "+13105550999" }))).status).toBe(200);
-    const v = await visit(acct, GOOGLE);
-    const id = callId();
-    expect((await ring(voice.callbackUrl, callBody(id, v.number, T0, { callerNo: CALLER }))).status).toBe(200);
+    const { acct, voice, net, call } = await hookWorld(2);
+    const { id: keptId } = await call("+13105550999");
+    const { id } = await call();
     // Both rings' webhooks go; the erased call's does not.
     duringRequest(lookupOf("hooks.example"), () => api("DELETE", `/v1/calls/${encodeURIComponent(id)}`, { key: acct.adminKey }).then((r) => r.status));
     await runAccountAlarms(acct.accountId, T0);
@@ -100,12 +104,8 @@ describe("a delivery whose call changed while it was on its way", () => {
 
 describe("a call.completed body refined while its request was on its way", () => {
   it("the delivery keeps the body that went: a redelivery sends it again, under the same message id", async () => {
-    const { acct, voice } = await callWorld(1);
-    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: HOOK, secret: SECRET } } })).status).toBe(200);
-    const net = mockNetwork();
-    const v = await visit(acct, GOOGLE);
-    const id = callId();
-    expect((await ring(voice.callbackUrl, callBody(id, v.number, T0, { callerNo: CALLER }))).status).toBe(200);
+    const { acct, voice, net, call } = await hookWorld(1);
+    const { id } = await call();
     await runAccountAlarms(acct.accountId, T0);
     expect((await ring(`${voice.callbackUrl}/status`, { callId: id, status: "completed", duration: 30, endTime: T0 + 40_000 })).status).toBe(200);
     const due = Date.now() + COMPLETED_SETTLE_MS;
