@@ -4,7 +4,9 @@
  * and carries none of this code (its size).
  */
 // With its extension: the benches run this file on Node, which finds no extensionless module.
-import { CLOSED_AREA, type Finding, FULL_WIDTH, NATIVE_DIGITS } from "./pairs.ts";
+
+import { CLOSED_AREA } from "./page-styles.ts";
+import { type Finding, FULL_WIDTH, NATIVE_DIGITS } from "./pairs.ts";
 
 /** The phone keypad: each digit's letters (vanity numbers, capitals only). */
 const KEYPAD = ",,ABC,DEF,GHI,JKL,MNO,PQRS,TUV,WXYZ".split(",");

@@ -11,7 +11,8 @@
 import gl from "google-libphonenumber";
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { describe, expect, it } from "vitest";
-import { findings, keepsParentheses, NATIVE_DIGITS, writeMode } from "../../shared/pairs";
+import { keepsParentheses } from "../../shared/page-styles";
+import { findings, NATIVE_DIGITS, writeMode } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import { phoneParts } from "../../shared/phone";
 import { ANY_NUMBER, type PoolAllocation } from "../../shared/protocol";
