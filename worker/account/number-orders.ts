@@ -1,4 +1,7 @@
 /**
+ * (Over 300 lines: the store of the orders and of the numbers they bought, its schema steps and every
+ * query on the two tables, which change together.)
+ *
  * Number orders and the numbers they bought, in the AccountObject's SQLite. An order is worked on
  * by the account's one alarm (order-runner.ts), never by the request that made it, so it survives
  * restarts: every number is written here the moment the provider says it is ours, and each step

@@ -168,11 +168,8 @@ export class Outbox {
   }
 
   /**
-   * Record a delivery taken, with the body that went (`sent`, as it was read before the request):
-   * a more precise outcome may have replaced the row's body while the request was on its way
-   * (upsertPending still saw it untried), and that body never went. The row keeps what the receiver
-   * got, so a redelivery sends the same body under the same message id; the refinement came after
-   * call.completed went out, and is not sent, as after any delivery.
+   * A delivery taken, with the body that went (`sent`): one replaced while the request was on its way
+   * never went (after call.completed went out, as after any delivery); a redelivery sends what the receiver got.
    */
   delivered(id: number, status: number, now: number, sent: string): void {
     this.sql.exec(

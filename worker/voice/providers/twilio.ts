@@ -1,4 +1,7 @@
 /**
+ * (Over 300 lines: one adapter that three providers share, its verification, fields and answers,
+ * and the header that says why each verb is written as it is.)
+ *
  * Twilio and the providers that speak its language: SignalWire (cXML, LaML) and Telnyx (TeXML).
  * All three POST form fields `CallSid`, `From`, `To`, `CallStatus` and execute the same XML:
  *
