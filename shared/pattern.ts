@@ -154,8 +154,9 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   // After a border, digits the next node begins with are a longer run (`<b>800</b>555-0199<i>0</i>`),
   // unless a word follows them, or they are a time or 24/7: opening hours or a duration in the next
   // element, as JSX writes siblings with no space between (`<span>(415) 555-0132</span><span>9am–5pm</span>`,
-  // `9:00–17:00`, `24/7`, `24 часа`, `9時～`, `9시`).
-  return `${bare}(?!(?!x\\d)\\w|\\0?[./${DASHES}]${digit}|${digit}|\\0${digit}(?!${digit}*\\s?[A-Za-z\\u0400-\\u04FF\\u3040-\\u9FFF\\uAC00-\\uD7A3]|${digit}?[:.]${digit}${digit}|${digit}?\\/7(?!\\d)))`;
+  // `9:00–17:00`, `24/7`, `24 часа`, `9時～`, `9시`); or three groups set apart by spaces: another number
+  // (`<span>020 7946 0958</span><span>0800 123 4567</span>`; not `12 34`).
+  return `${bare}(?!(?!x\\d)\\w|\\0?[./${DASHES}]${digit}|${digit}|\\0${digit}(?!${digit}*\\s?[A-Za-z\\u0400-\\u04FF\\u3040-\\u9FFF\\uAC00-\\uD7A3]|${digit}?[:.]${digit}${digit}|${digit}?\\/7(?!\\d)|${digit}+\\s${digit}+\\s${digit}))`;
 };
 
 /**

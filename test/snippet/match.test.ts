@@ -187,6 +187,9 @@ describe("find, over text node borders (\\0: scan.ts joins a run's texts with it
     ["800-555-0199\x0024/7", "800-555-0199"],
     ["800-555-0199\x0024 часа", "800-555-0199"],
     ["800-555-0199\x009시-18시", "800-555-0199"],
+    // ... or another number, written in groups.
+    ["(800) 555-0199\x000800 123 4567", "(800) 555-0199"],
+    ["800.555.0199\x00212 736 5000 (fax)", "800.555.0199"],
     // ... and a previous element ending in a digit, where the number begins with ( or + (hours before it).
     ["Mon–Fri 9–5\x00(800) 555-0199", "(800) 555-0199"],
     ["Sat 10–2\x00+1 800 555 0199", "+1 800 555 0199"],
