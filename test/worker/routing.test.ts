@@ -492,6 +492,40 @@ describe("round robin", () => {
     expect(firsts).toEqual([A, B, C, A, B, C]);
   });
 
+  it("a round robin after another step counts a turn only for the calls that reach it", async () => {
+    // The receptionist (A) takes every other call: the team's rotation must still alternate over
+    // the calls that come to it, not follow which calls A happened to take.
+    const afterA = {
+      start: "m",
+      lists: {
+        m: [
+          { type: "forward", to: A, ringSeconds: 10 },
+          { type: "roundRobin", to: [B, C], ringSeconds: 10 },
+        ],
+      },
+    };
+    const w = await providerWorld("twilio", { provider: "twilio", route: afterA });
+    const firsts: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const { id, answer } = await inbound("twilio", w, `+1310555${String(3000 + i)}`);
+      expect(answer.targets).toEqual([A]);
+      if (i % 2 === 1) {
+        await post("twilio", w, answer.next!, dialEnded("twilio", id, "completed"));
+        continue;
+      }
+      const noAnswer = dialEnded("twilio", id, "no-answer");
+      const team = read("twilio", (await post("twilio", w, answer.next!, noAnswer)).text);
+      firsts.push(team.targets[0]!);
+      // The provider repeating that callback: the same agent, no turn taken.
+      expect(read("twilio", (await post("twilio", w, answer.next!, noAnswer)).text).targets).toEqual(team.targets);
+      // Nobody there either: the other agent of the rotation.
+      const other = read("twilio", (await post("twilio", w, team.next!, dialEnded("twilio", id, "no-answer"))).text);
+      expect(other.targets).toEqual([team.targets[0] === B ? C : B]);
+      expect((await getCall(w.acct, id)).json.route.attempts.map((a: { to: string[] }) => a.to)).toEqual([[A], team.targets, other.targets]);
+    }
+    expect(firsts).toEqual([B, C, B, C]);
+  });
+
   it("sticky: a repeat caller first rings the agent who answered them last time", async () => {
     const w = await providerWorld("twilio", { provider: "twilio", route });
     const first = await inbound("twilio", w, CALLER);

@@ -9,6 +9,7 @@
  * of it (erased-calls.ts: the plan, the number dialled, who took it), with nothing logged or
  * stored about it, so the caller is not dropped by a business erasing their data.
  */
+import { reachStep, type Turns } from "../domain/route";
 import type { CallAction } from "../schemas/calls";
 import { CALL_ID } from "../voice/input";
 import { type CallPlan, type CallStep, hasStep } from "../voice/plan";
@@ -40,6 +41,9 @@ export interface RoutedCall {
   plan: CallPlan | null;
   action: CallAction;
   dialled: string;
+  /** The pool and caller a sticky round robin reads (null: unknown, an erased call). */
+  poolId: string | null;
+  caller: string | null;
   answeredBy: string | null;
   promptSeconds: number | null;
   /** JSON {"<step>:<number>": ms}: when agents picked up, where the bridge's report cannot carry it (agent-pickups.ts). */
@@ -86,6 +90,8 @@ export class CallRouting {
         plan,
         action: row.action,
         dialled: row.tracking_number,
+        poolId: row.pool_id,
+        caller: row.caller,
         answeredBy: row.answered_by,
         promptSeconds: row.prompt_seconds,
         pickups: row.pickups,
@@ -96,7 +102,19 @@ export class CallRouting {
     const kept = this.erased.route(ref.key);
     if (!kept) return null;
     const { plan, dialled, answeredBy } = kept;
-    return { id: ref.callId, plan, action: plan.action, dialled, answeredBy, promptSeconds: null, pickups: null, source: null, stored: false };
+    return {
+      id: ref.callId,
+      plan,
+      action: plan.action,
+      dialled,
+      poolId: null,
+      caller: null,
+      answeredBy,
+      promptSeconds: null,
+      pickups: null,
+      source: null,
+      stored: false,
+    };
   }
 
   /** The call and its plan's attempt `step`. */
@@ -128,7 +146,25 @@ export class CallRouting {
     if (a.call.stored) this.calls.logAttempt(a.call.id, { step: a.index, status: report.status, outcome: report.outcome, at: now });
     if (a.step.kind === "dial" && report.outcome === "answered" && a.step.to.length === 1) this.claim(ref, a.call, a.step.to[0]!);
     if (!goesOn || !hasStep(a.plan, a.index + 1)) return null;
-    return { plan: a.plan, next: a.index + 1, dialled: a.call.dialled };
+    return { plan: this.reach(ref, a.call, a.plan, a.index + 1), next: a.index + 1, dialled: a.call.dialled };
+  }
+
+  /**
+   * The plan as the call reaches attempt `k`: a round robin starting there gets this call's order
+   * now (its turn counted once), kept with the call so a repeated callback gets the same answer.
+   */
+  private reach(ref: ResolvedRef, call: RoutedCall, plan: CallPlan, k: number): CallPlan {
+    const { poolId, caller } = call;
+    const turns: Turns = {
+      next: (key) => this.calls.nextTurn(key),
+      lastAgent: (agents) => (poolId === null ? null : this.calls.lastAgent(poolId, caller, agents)),
+    };
+    const steps = reachStep(plan.steps, k, turns);
+    if (!steps) return plan;
+    const reached = { ...plan, steps };
+    if (call.stored) this.calls.setPlan(call.id, reached);
+    else this.erased.setPlan(ref.key, reached);
+    return reached;
   }
 
   /**

@@ -8,6 +8,7 @@
 import { decodeCursor, encodeCursor } from "../domain/call-cursor";
 import { totalled } from "../domain/call-stats";
 import type { CallFilter, CallGroup, CallGrouping, CallPageQuery, CallStats } from "../schemas/calls";
+import type { CallPlan } from "../voice/plan";
 import { type CallRow, logOf, type RouteAttempt } from "./call-row";
 import { CALL_COLUMNS } from "./call-schema";
 
@@ -111,6 +112,11 @@ export class CallStore {
       id,
       path,
     );
+  }
+
+  /** The call's plan as it goes on (a round robin's order decided when the call reached it). */
+  setPlan(id: string, plan: CallPlan): void {
+    this.sql.exec("UPDATE calls SET route_plan = json_set(route_plan, '$.plan', json(?)) WHERE id = ? AND route_plan IS NOT NULL", JSON.stringify(plan), id);
   }
 
   setRecording(id: string, url: string): void {

@@ -131,6 +131,11 @@ export class ErasedCalls {
     return this.route(key)?.answeredBy === number;
   }
 
+  /** An erased call's plan as it goes on (CallStore.setPlan). */
+  setPlan(key: string, plan: CallPlan): void {
+    this.sql.exec("UPDATE erased_calls SET route = json_set(route, '$.plan', json(?)) WHERE id_hash = ? AND route IS NOT NULL", JSON.stringify(plan), key);
+  }
+
   /** The caller's call has ended: nothing more is routed, its route is forgotten (the id stays remembered). */
   async over(id: string): Promise<void> {
     this.sql.exec("UPDATE erased_calls SET route = NULL WHERE id_hash = ? AND route IS NOT NULL", await erasedKey(id));

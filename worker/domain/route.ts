@@ -135,7 +135,7 @@ export function routeCall(route: Route, poolId: string, at: number, turns: Turns
     if (s.type === "message") steps.push({ kind: "message", text: s.text });
     else if (s.type === "voicemail") steps.push({ kind: "voicemail", greeting: s.greeting, maxSeconds: s.maxSeconds });
     else {
-      const dial = (to: string[], confirm = false): CallStep => ({
+      const dial = (to: string[], confirm = false): Extract<CallStep, { kind: "dial" }> => ({
         kind: "dial",
         to,
         callerId: s.callerId,
@@ -146,16 +146,33 @@ export function routeCall(route: Route, poolId: string, at: number, turns: Turns
       if (s.type === "forward") steps.push(dial([s.to]));
       else if (s.type === "ring") steps.push(dial(s.to, s.confirm));
       else if (s.type === "failover") for (const n of s.to) steps.push(dial([n]));
-      else for (const n of rotation(s, `${poolId}/${list}/${i}`, turns)) steps.push(dial([n]));
+      else {
+        // Its order is decided when the call reaches it (reachStep): a call taken by an earlier
+        // step takes no turn, or the rotation would follow which calls that step took.
+        const rotate = { key: `${poolId}/${list}/${i}`, count: s.to.length, sticky: s.sticky };
+        for (const [k, n] of s.to.entries()) steps.push(k === 0 ? { ...dial([n]), rotate } : dial([n]));
+      }
     }
   });
-  return { list, match: match ? { by: match.by, exception: match.exception } : null, steps };
+  return { list, match: match ? { by: match.by, exception: match.exception } : null, steps: reachStep(steps, 0, turns) ?? steps };
 }
 
-/** Round robin: this call's order of agents, starting at the next turn (or the sticky agent). */
-function rotation(s: Extract<RouteStep, { type: "roundRobin" }>, key: string, turns: Turns): string[] {
-  const sticky = s.sticky ? turns.lastAgent(s.to) : null;
-  if (sticky) return [sticky, ...s.to.filter((n) => n !== sticky)];
-  const start = turns.next(key) % s.to.length;
-  return [...s.to.slice(start), ...s.to.slice(0, start)];
+/**
+ * The plan's attempts once the call reaches attempt `k`: when a round robin starts there, its
+ * attempts in this call's order — from the next turn (counted now, once for this call), or the
+ * sticky agent first — and its marker gone. Null: nothing to decide at `k`.
+ */
+export function reachStep(steps: readonly CallStep[], k: number, turns: Turns): CallStep[] | null {
+  const first = steps[k];
+  if (first?.kind !== "dial" || !first.rotate) return null;
+  const { rotate, ...step } = first;
+  const agents = steps.slice(k, k + rotate.count).map((s) => (s.kind === "dial" ? s.to[0]! : ""));
+  const sticky = rotate.sticky ? turns.lastAgent(agents) : null;
+  const start = sticky ? agents.indexOf(sticky) : turns.next(rotate.key) % agents.length;
+  const order = sticky ? [sticky, ...agents.filter((n) => n !== sticky)] : [...agents.slice(start), ...agents.slice(0, start)];
+  const out = [...steps];
+  order.forEach((n, j) => {
+    out[k + j] = { ...step, to: [n] };
+  });
+  return out;
 }

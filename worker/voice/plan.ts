@@ -17,7 +17,20 @@ export type CallStep =
    * `whisper`: the agent first hears where the call came from; `confirm`: and presses 1 to accept.
    * `ringSeconds` null: the provider's default.
    */
-  | { kind: "dial"; to: string[]; callerId: string | null; whisper: boolean; confirm: boolean; ringSeconds: number | null }
+  | {
+      kind: "dial";
+      to: string[];
+      callerId: string | null;
+      whisper: boolean;
+      confirm: boolean;
+      ringSeconds: number | null;
+      /**
+       * Round robin: this attempt and the `count` - 1 after it are one rotation, still in the step's
+       * own order; the call's order (its turn, a sticky agent) is decided when the call reaches this
+       * attempt (domain/route.ts reachStep), and the marker then removed.
+       */
+      rotate?: { key: string; count: number; sticky: boolean };
+    }
   /** Say `text`, then hang up. */
   | { kind: "message"; text: string }
   /** Say `greeting`, record up to `maxSeconds`; the recording's URL comes to our `recording` URL. */
