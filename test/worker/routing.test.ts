@@ -617,6 +617,22 @@ describe("what a provider cannot render is refused for its pools", () => {
     expect((await api("GET", "/v1/account/voice", { key: acct.adminKey })).json.provider).toBe("twilio");
   });
 
+  it("business hours in EST (UTC-5 all year) are 400 invalid_route on route.schedule.timeZone, and nothing is stored", async () => {
+    const acct = await createAccount();
+    const route = {
+      schedule: { timeZone: "EST", weekly: { mon: [{ from: "09:00", to: "17:00", steps: "m" }] }, otherwise: "m" },
+      lists: { m: [{ type: "forward", to: A }] },
+    };
+    const r = await api("POST", "/v1/pools", {
+      key: acct.adminKey,
+      body: { id: "est", name: "E", trackingNumbers: freshNumbers(1), destinations: [A], provider: "twilio", route },
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(400);
+    expect(r.json.error).toMatchObject({ code: "invalid_route", details: [{ path: "route.schedule.timeZone" }] });
+    expect(r.json.error.details[0].message).toContain("America/New_York");
+    expect((await api("GET", "/v1/pools/est", { key: acct.adminKey })).status).toBe(404);
+  });
+
   it("a malformed route is 400 invalid_route, saying where", async () => {
     const acct = await createAccount();
     const route = {

@@ -94,6 +94,34 @@ describe("business hours", () => {
     expect(at(s, "2031-11-02T06:45:00Z")).toBe("closed");
   });
 
+  it("refuses a time zone name that is no place's clock: Factory (time unknown), and EST, MST (no daylight saving)", () => {
+    const lists = new Set(["open", "closed"]);
+    // What the time zone database makes of them: EST is UTC-5 all year (its link is America/Panama),
+    // so a New York business's 09:00 would open at 10:00 all summer.
+    expect(localTime(Z("2031-07-01T13:30:00Z"), "EST").minute).toBe(8 * 60 + 30);
+    expect(localTime(Z("2031-07-01T13:30:00Z"), "America/New_York").minute).toBe(9 * 60 + 30);
+    for (const [zone, hint] of [
+      ["EST", "America/New_York"],
+      ["MST", "America/Denver"],
+      ["Factory", "America/New_York"],
+    ]) {
+      const problems = scheduleProblems(schedule(zone!), lists);
+      expect(
+        problems.map((p) => p.path),
+        zone,
+      ).toEqual(["timeZone"]);
+      expect(problems[0]!.message).toContain(hint);
+    }
+    // Names of places, and fixed offsets named as such, stay accepted.
+    for (const zone of ["America/Phoenix", "HST", "Pacific/Honolulu", "US/Eastern", "EST5EDT", "Etc/GMT+5", "UTC", "Asia/Kathmandu"])
+      expect(scheduleProblems(schedule(zone), lists), zone).toEqual([]);
+  });
+
+  it("a range starting at 24:00 is refused once, for its start", () => {
+    const s = schedule("America/New_York", { weekly: { mon: [{ from: "24:00", to: "24:00", steps: "open" }] } });
+    expect(scheduleProblems(s, new Set(["open", "closed"]))).toEqual([{ path: "weekly.mon[0].from", message: "must be HH:MM from 00:00 to 23:59" }]);
+  });
+
   it("refuses what cannot be meant, saying where", () => {
     const lists = new Set(["open", "closed"]);
     expect(scheduleProblems(schedule("America/New_York"), lists)).toEqual([]);

@@ -109,6 +109,18 @@ export function stepsAt(schedule: Schedule, instant: number): ScheduleMatch {
   return { steps: schedule.otherwise, by: "otherwise", local, range: null, exception: exception ? (exception.name ?? exception.date) : null };
 }
 
+/**
+ * Names the time zone database knows that are no place's business hours: Factory (its "-00" says
+ * the time is unknown), and EST and MST, a whole year at UTC-5 and UTC-7 (links to America/Panama
+ * and America/Phoenix), which most places on Eastern and Mountain time are not in summer. HST is
+ * Hawaii's clock all year, and is accepted.
+ */
+const NO_PLACE: Record<string, string> = {
+  factory: "it is the database's zone for an unknown time: name the place, e.g. America/New_York",
+  est: "it is UTC-05:00 all year, without daylight saving: name the place, e.g. America/New_York (America/Panama: no daylight saving)",
+  mst: "it is UTC-07:00 all year, without daylight saving: name the place, e.g. America/Denver (America/Phoenix: no daylight saving)",
+};
+
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
@@ -124,13 +136,15 @@ export interface ScheduleProblem {
  */
 export function scheduleProblems(s: Schedule, stepLists: ReadonlySet<string>): ScheduleProblem[] {
   const out: ScheduleProblem[] = [];
-  if (!isTimeZone(s.timeZone)) out.push({ path: "timeZone", message: `unknown time zone "${s.timeZone}": use an IANA name such as America/New_York` });
+  const noPlace = NO_PLACE[s.timeZone.toLowerCase()];
+  if (noPlace) out.push({ path: "timeZone", message: `"${s.timeZone}" is not accepted for business hours: ${noPlace}` });
+  else if (!isTimeZone(s.timeZone)) out.push({ path: "timeZone", message: `unknown time zone "${s.timeZone}": use an IANA name such as America/New_York` });
   const checkRanges = (ranges: HoursRange[], path: string) => {
     const sorted = ranges.map((r, i) => ({ r, i })).sort((a, b) => minuteOfDay(a.r.from) - minuteOfDay(b.r.from));
     for (const { r, i } of sorted) {
       if (!HHMM.test(r.from) || r.from === "24:00") out.push({ path: `${path}[${i}].from`, message: "must be HH:MM from 00:00 to 23:59" });
       if (!HHMM.test(r.to)) out.push({ path: `${path}[${i}].to`, message: "must be HH:MM from 00:01 to 24:00" });
-      else if (HHMM.test(r.from) && minuteOfDay(r.to) <= minuteOfDay(r.from)) {
+      else if (HHMM.test(r.from) && r.from !== "24:00" && minuteOfDay(r.to) <= minuteOfDay(r.from)) {
         out.push({ path: `${path}[${i}]`, message: `ends (${r.to}) before it starts (${r.from}): write a range over midnight as two, one each day` });
       }
       if (!stepLists.has(r.steps)) out.push({ path: `${path}[${i}].steps`, message: `no step list named "${r.steps}"` });
