@@ -75,6 +75,42 @@ describe("business hours", () => {
     });
   });
 
+  it.each([
+    // [zone, the UTC instant of local 09:00 on Wednesday 2031-01-08 (offsets from the tz database)]
+    ["Asia/Kolkata", "2031-01-08T03:30:00Z"], // +05:30
+    ["Asia/Kathmandu", "2031-01-08T03:15:00Z"], // +05:45
+    ["Australia/Adelaide", "2031-01-07T22:30:00Z"], // +10:30, summer time in the south
+    ["Pacific/Chatham", "2031-01-07T19:15:00Z"], // +13:45
+  ])("%s: opens on its own 09:00, whatever the UTC date", (zone, opens) => {
+    const s = schedule(zone, { exceptions: [{ date: "2031-01-09", hours: [], name: "Holiday" }] });
+    expect(at(s, new Date(Z(opens) - 60_000).toISOString())).toBe("closed");
+    expect(stepsAt(s, Z(opens))).toMatchObject({ steps: "open", local: { date: "2031-01-08", weekday: "wed", minute: 540 } });
+    // The next local day is a holiday: closed at its 09:00, 24 h later (no change of offset that day).
+    expect(stepsAt(s, Z(opens) + 86_400_000)).toMatchObject({ steps: "closed", exception: "Holiday", local: { date: "2031-01-09" } });
+  });
+
+  it("southern summer time ends in April: Adelaide's 09:00 moves from 22:30 to 23:30 UTC the day before", () => {
+    // 2031-04-06 03:00 ACDT (+10:30) becomes 02:00 ACST (+09:30).
+    const s = schedule("Australia/Adelaide");
+    expect(at(s, "2031-04-04T22:30:00Z")).toBe("open"); // Saturday 09:00 ACDT
+    expect(at(s, "2031-04-06T22:30:00Z")).toBe("closed"); // Monday 08:00 ACST
+    expect(at(s, "2031-04-06T23:30:00Z")).toBe("open"); // Monday 09:00 ACST
+  });
+
+  it("a night shift over midnight, as two ranges, holds on both days; a holiday on the second day closes its morning", () => {
+    const s = schedule("Europe/London", {
+      weekly: { fri: [{ from: "22:00", to: "24:00", steps: "night" }], sat: [{ from: "00:00", to: "06:00", steps: "night" }] },
+      exceptions: [{ date: "2032-01-03", hours: [] }],
+    });
+    expect(at(s, "2031-12-26T21:59:00Z")).toBe("closed");
+    expect(at(s, "2031-12-26T22:00:00Z")).toBe("night");
+    expect(at(s, "2031-12-27T05:59:00Z")).toBe("night"); // Saturday
+    expect(at(s, "2031-12-27T06:00:00Z")).toBe("closed");
+    // Year boundary: Friday 2032-01-02 22:00 opens, Saturday 2032-01-03 (a holiday) does not.
+    expect(at(s, "2032-01-02T23:00:00Z")).toBe("night");
+    expect(at(s, "2032-01-03T01:00:00Z")).toBe("closed");
+  });
+
   it("the skipped hour never matches; the repeated hour matches both times", () => {
     const s = schedule("America/New_York", {
       weekly: {
