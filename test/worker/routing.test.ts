@@ -633,6 +633,26 @@ describe("what a provider cannot render is refused for its pools", () => {
     expect((await api("GET", "/v1/pools/est", { key: acct.adminKey })).status).toBe(404);
   });
 
+  it("a time zone written in another case is stored as the database spells it; a link (US/Eastern) as written", async () => {
+    const acct = await createAccount();
+    for (const [id, written, stored] of [
+      ["lower", "america/new_york", "America/New_York"],
+      ["upper", "EUROPE/LONDON", "Europe/London"],
+      ["link", "US/Eastern", "US/Eastern"],
+    ] as const) {
+      const route = {
+        schedule: { timeZone: written, weekly: { mon: [{ from: "09:00", to: "17:00", steps: "m" }] }, otherwise: "m" },
+        lists: { m: [{ type: "forward", to: A }] },
+      };
+      const r = await api("POST", "/v1/pools", {
+        key: acct.adminKey,
+        body: { id, name: id, trackingNumbers: freshNumbers(1), destinations: [A], provider: "twilio", route },
+      });
+      expect(r.status, JSON.stringify(r.json)).toBe(201);
+      expect((await api("GET", `/v1/pools/${id}`, { key: acct.adminKey })).json.route.schedule.timeZone).toBe(stored);
+    }
+  });
+
   it("a malformed route is 400 invalid_route, saying where", async () => {
     const acct = await createAccount();
     const route = {

@@ -9,6 +9,7 @@
  * On the night clocks go forward, wall times in the skipped hour never occur; on the night they go
  * back, the repeated hour is matched by its wall time both times.
  */
+import { remember } from "../../shared/bounded-map";
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -56,7 +57,9 @@ export interface ScheduleMatch {
   exception: string | null;
 }
 
+/** Formats made, by the time zone name as given (bounded: names come from requests, in any case). */
 const formats = new Map<string, Intl.DateTimeFormat>();
+const FORMATS_KEPT = 200;
 
 function formatFor(timeZone: string): Intl.DateTimeFormat {
   let f = formats.get(timeZone);
@@ -71,9 +74,19 @@ function formatFor(timeZone: string): Intl.DateTimeFormat {
       minute: "2-digit",
       hourCycle: "h23",
     });
-    formats.set(timeZone, f);
+    remember(formats, FORMATS_KEPT, timeZone, f);
   }
   return f;
+}
+
+/**
+ * A time zone name as the database spells it, where it was given in another case
+ * (`america/new_york` → `America/New_York`); any other name as given (a link such as US/Eastern
+ * stays one). Only for a name isTimeZone accepts.
+ */
+export function zoneSpelling(name: string): string {
+  const resolved = formatFor(name).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === name.toLowerCase() ? resolved : name;
 }
 
 /** Whether the runtime's time zone database knows this IANA name. */

@@ -5,7 +5,7 @@
  * what the pool's provider can render) is checked in domain/route.ts.
  */
 import { z } from "@hono/zod-openapi";
-import { WEEKDAYS } from "../domain/schedule";
+import { isTimeZone, WEEKDAYS, zoneSpelling } from "../domain/schedule";
 import { PhoneInputSchema } from "./common";
 
 export const LIST_NAME = /^[a-z][a-z0-9-]{0,31}$/;
@@ -72,6 +72,8 @@ export const ScheduleSchema = z
       .string()
       .min(1)
       .max(64)
+      // Stored as the database spells it (`america/new_york` → `America/New_York`); an unknown one is refused by routeProblems.
+      .transform((name) => (isTimeZone(name) ? zoneSpelling(name) : name))
       .openapi({ description: "IANA time zone, e.g. America/New_York: daylight saving follows it.", example: "America/New_York" }),
     weekly: z.partialRecord(z.enum(WEEKDAYS), z.array(Range).max(8)).default({}),
     exceptions: z
