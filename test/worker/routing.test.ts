@@ -653,6 +653,21 @@ describe("what a provider cannot render is refused for its pools", () => {
     }
   });
 
+  it("a start beside a schedule (which would never run) is 400 invalid_route on route.start, nothing stored", async () => {
+    const acct = await createAccount();
+    const route = {
+      start: "m",
+      schedule: { timeZone: "America/New_York", weekly: { mon: [{ from: "09:00", to: "17:00", steps: "m" }] }, otherwise: "m" },
+      lists: { m: [{ type: "forward", to: A }] },
+    };
+    const r = await api("POST", "/v1/pools", {
+      key: acct.adminKey,
+      body: { id: "both", name: "B", trackingNumbers: freshNumbers(1), destinations: [A], provider: "twilio", route },
+    });
+    expect([r.status, r.json.error.code, r.json.error.details.map((d: { path: string }) => d.path)]).toEqual([400, "invalid_route", ["route.start"]]);
+    expect((await api("GET", "/v1/pools/both", { key: acct.adminKey })).status).toBe(404);
+  });
+
   it("a malformed route is 400 invalid_route, saying where", async () => {
     const acct = await createAccount();
     const route = {

@@ -52,7 +52,12 @@ export function normalizeRoute(route: Route, country: string | undefined): Resul
   const names = new Set(Object.keys(lists));
   if (route.schedule) {
     for (const p of scheduleProblems(route.schedule as Schedule, names)) problems.push({ path: `route.schedule.${p.path}`, message: p.message });
-    if (route.start !== null && !names.has(route.start)) problems.push({ path: "route.start", message: `no step list named "${route.start}"` });
+    // The schedule gives every call its list (`otherwise` outside its ranges): a start beside it would never run.
+    if (route.start !== null)
+      problems.push({
+        path: "route.start",
+        message: "not with a schedule, which gives every call its list (its otherwise outside its ranges): leave start out",
+      });
   } else if (route.start === null) problems.push({ path: "route.start", message: "required without a schedule: the list every call runs" });
   else if (!names.has(route.start)) problems.push({ path: "route.start", message: `no step list named "${route.start}"` });
   if (problems.length) return fail(400, "invalid_route", "The route cannot be used as given", { problems });
