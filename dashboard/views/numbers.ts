@@ -27,16 +27,26 @@ export interface NumbersTable {
   more(): Promise<void>;
 }
 
+/** The row a pool without numbers shows (its numbers' order not yet filled, say). */
+function noNumbers(): HTMLTableRowElement {
+  const td = el("td", { className: "muted", textContent: "No numbers in this pool yet." });
+  td.colSpan = 5;
+  return el("tr", {}, td);
+}
+
 export function numbersTable(api: Api, body: HTMLTableSectionElement, moreButton: HTMLButtonElement): NumbersTable {
   let pool: string | null = null;
   let cursor: string | null = null;
-  const load = async (replace: boolean) => {
-    if (!pool) return;
-    const shown = pool;
-    const page = await api.numbers(shown, replace ? null : cursor, PAGE_SIZE);
-    if (shown !== pool) return; // another pool was chosen meanwhile
-    if (replace) body.textContent = "";
-    body.append(...page.numbers.map(row));
+  /** Counts show()s: a page asked for before the latest one (another pool, or the minute's reload) is dropped. */
+  let shown = 0;
+  /** The next page while it is on its way: More pressed again waits for it instead of appending it twice. */
+  let paging: Promise<void> | null = null;
+  const load = async (id: string, after: string | null) => {
+    const asked = shown;
+    const page = await api.numbers(id, after, PAGE_SIZE);
+    if (asked !== shown) return;
+    if (after === null) body.replaceChildren(...(page.numbers.length ? page.numbers.map(row) : [noNumbers()]));
+    else body.append(...page.numbers.map(row));
     cursor = page.nextCursor;
     moreButton.hidden = !cursor;
   };
@@ -44,8 +54,18 @@ export function numbersTable(api: Api, body: HTMLTableSectionElement, moreButton
     show: (id) => {
       pool = id;
       cursor = null;
-      return load(true);
+      shown++;
+      paging = null;
+      return load(id, null);
     },
-    more: () => load(false),
+    more: () => {
+      if (paging) return paging;
+      if (!pool || !cursor) return Promise.resolve();
+      const next = load(pool, cursor).finally(() => {
+        if (paging === next) paging = null;
+      });
+      paging = next;
+      return next;
+    },
   };
 }
