@@ -36,6 +36,11 @@ export class Overview {
   private account: Account | null = null;
   private selected: string | null = null;
   private readonly numbers: NumbersTable;
+  /**
+   * Counts what was asked, so that an answer to an earlier choice (a slow 30 days after Today was
+   * clicked, a reload started before a click) is dropped instead of drawn over the later one.
+   */
+  private asked = { calls: 0, groups: 0, pools: 0 };
 
   constructor(
     private readonly api: Api,
@@ -68,11 +73,13 @@ export class Overview {
     const { page, api } = this;
     const range = this.range();
     const grouping = this.grouping;
+    const asked = { calls: ++this.asked.calls, groups: ++this.asked.groups };
     const [stats, calls] = await Promise.all([api.callStats(range, grouping), api.calls(range, RECENT_CALLS)]);
+    if (asked.calls !== this.asked.calls) return;
     page.rangeLabel.textContent = rangeLabel(range);
     renderTotals(page.totals, stats.total);
     renderCallsChart(page.callsChart, stats, range);
-    renderGroups(page.groupsBody, page.groupHead, stats.groups ?? [], grouping, stats.total.calls);
+    if (asked.groups === this.asked.groups) renderGroups(page.groupsBody, page.groupHead, stats.groups ?? [], grouping, stats.total.calls);
     renderRecentCalls(page.callsBody, page.callsEmpty, calls);
     page.callsNote.textContent =
       stats.total.calls > calls.length ? `The ${calls.length} most recent of ${stats.total.calls} calls; the CSV has all of them.` : "";
@@ -105,8 +112,9 @@ export class Overview {
   async setGrouping(by: CallGrouping): Promise<void> {
     this.grouping = by;
     for (const b of this.page.groupButtons) b.classList.toggle("on", b.dataset.group === by);
+    const asked = ++this.asked.groups;
     const stats = await this.api.callStats(this.range(), by);
-    if (this.grouping === by) renderGroups(this.page.groupsBody, this.page.groupHead, stats.groups ?? [], by, stats.total.calls);
+    if (asked === this.asked.groups) renderGroups(this.page.groupsBody, this.page.groupHead, stats.groups ?? [], by, stats.total.calls);
   }
 
   /** Downloads the range's calls as the API's CSV (fetched with the key as a header, saved from a blob). */
@@ -186,8 +194,11 @@ export class Overview {
   async loadPools(defaultPool: string | null = null): Promise<void> {
     const { page, api } = this;
     const r = RANGES[this.chartRange];
-    this.pools = await api.pools();
-    const health: HealthView[] = await Promise.all(this.pools.map((p) => api.health(p.id, r.minutes, r.step)));
+    const asked = ++this.asked.pools;
+    const pools = await api.pools();
+    const health: HealthView[] = await Promise.all(pools.map((p) => api.health(p.id, r.minutes, r.step)));
+    if (asked !== this.asked.pools) return;
+    this.pools = pools;
     renderPools(page.pools, this.pools, health, (id) => this.showPool(id).catch(this.onError));
     renderPoolChart(page.utilChart, health);
     page.utilLegend.textContent = this.pools.length

@@ -8,7 +8,7 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Page } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminCall, DESKTOP_UA, launchChromium, OPERATOR_TOKEN, type RunningWorker, startWorker } from "./harness";
 import { type Watched, watch } from "./page-watch";
@@ -617,6 +617,32 @@ describe("the dashboard, an erasure request", () => {
       expect((await adminCall(worker.url, "GET", "/v1/calls/e2e-dash-spring", DEMO_ADMIN_KEY)).status).toBe(200);
       expect(s.seen.errors).toEqual([]);
       expect(await s.seen.cspViolations()).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("the dashboard, slow and failing answers", () => {
+  it("shows the range and chart range chosen last, though an earlier choice's answer comes after it", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      // 30 days' and 7 days' utilization answer late (1.5 s); today's and 24 h's at once.
+      const late = (ms: number) => (route: Route) => setTimeout(() => void route.continue(), ms);
+      await page.route((u) => u.pathname.startsWith("/v1/") && Date.parse(u.searchParams.get("from") ?? "") < Date.now() - 20 * DAY, late(1500));
+      await page.route((u) => u.pathname.endsWith("/health") && u.searchParams.get("minutes") === "10080", late(1500));
+      await preset(page, "30 days").click();
+      await preset(page, "Today").click();
+      await page.locator("[data-range=week]").click();
+      await page.locator("[data-range=day]").click();
+      await page.waitForTimeout(2500);
+      const todayLabel = await page.evaluate(() => new Date().toLocaleDateString([], { month: "short", day: "numeric", year: "numeric" }));
+      expect(await page.locator("#rlabel").textContent()).toBe(todayLabel);
+      expect(await tiles(page)).toMatchObject({ Calls: "2" });
+      expect(await page.locator("#ulegend").textContent()).toContain("last 24 h");
+      expect(s.seen.errors).toEqual([]);
     } finally {
       await s.close();
     }
