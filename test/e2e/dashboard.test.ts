@@ -647,4 +647,28 @@ describe("the dashboard, slow and failing answers", () => {
       await s.close();
     }
   });
+
+  it("says when the server cannot be reached or fails, as an alert, and Try again loads once it answers", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      const alert = page.getByRole("alert");
+      await page.route("**/v1/**", (r) => r.abort("internetdisconnected"));
+      await preset(page, "Today").click();
+      await alert.waitFor();
+      expect(await alert.textContent()).toBe("Could not load: no answer from the server (is this device offline?). Try again");
+      await page.unroute("**/v1/**");
+      await page.route("**/v1/pools", (r) => r.fulfill({ status: 503, contentType: "text/html", body: "<h1>down</h1>" }));
+      await alert.getByRole("button", { name: "Try again" }).click();
+      await page.waitForFunction(() => document.querySelector("#ftext")?.textContent === "Could not load: Service Unavailable.");
+      await page.unroute("**/v1/pools");
+      await alert.getByRole("button", { name: "Try again" }).click();
+      await alert.waitFor({ state: "hidden" });
+      expect(await tiles(page)).toMatchObject({ Calls: "2" });
+      expect(await page.locator("#app").isVisible()).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
 });
