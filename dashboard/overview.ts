@@ -6,6 +6,7 @@
  * the ad conversions. Last the account: the snippet tag for the site, how long calls are kept.
  */
 import { type Account, type Api, ApiError, type CallGrouping, type HealthView, type Pool, type Range } from "./api";
+import { markOn } from "./dom";
 import type { PageElements } from "./page";
 import { csvFileName, customRange, dateInput, type Preset, presetRange, rangeLabel } from "./range";
 import { refusedRetention, renderSite, retentionPatch, savedRetention, savingRetention, showRetention } from "./views/account";
@@ -87,7 +88,7 @@ export class Overview {
   }
 
   async setPreset(preset: Preset | "custom"): Promise<void> {
-    for (const b of this.page.presetButtons) b.classList.toggle("on", b.dataset.preset === preset);
+    markOn(this.page.presetButtons, (b) => b.dataset.preset === preset);
     this.page.customForm.hidden = preset !== "custom";
     if (preset === "custom") {
       const r = this.custom ?? this.range();
@@ -111,7 +112,7 @@ export class Overview {
 
   async setGrouping(by: CallGrouping): Promise<void> {
     this.grouping = by;
-    for (const b of this.page.groupButtons) b.classList.toggle("on", b.dataset.group === by);
+    markOn(this.page.groupButtons, (b) => b.dataset.group === by);
     const asked = ++this.asked.groups;
     const stats = await this.api.callStats(this.range(), by);
     if (asked === this.asked.groups) renderGroups(this.page.groupsBody, this.page.groupHead, stats.groups ?? [], by, stats.total.calls);
@@ -272,7 +273,7 @@ export class Overview {
   /** Switches the utilization chart's range. */
   async setChartRange(range: ChartRange): Promise<void> {
     this.chartRange = range;
-    for (const b of this.page.rangeButtons) b.classList.toggle("on", b.dataset.range === range);
+    markOn(this.page.rangeButtons, (b) => b.dataset.range === range);
     await this.loadPools();
   }
 

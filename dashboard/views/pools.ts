@@ -3,7 +3,7 @@
  * the counters, and the open warning episode. A click selects the pool.
  */
 import type { HealthView, Pool } from "../api";
-import { el } from "../dom";
+import { el, markOn } from "../dom";
 import { pct, when } from "../format";
 import { routeWords } from "../route-words";
 
@@ -70,7 +70,7 @@ export function renderPools(grid: HTMLElement, pools: Pool[], health: HealthView
   });
 }
 
-/** Outlines the selected pool's card. */
+/** Outlines the selected pool's card (and says it is pressed). */
 export function markSelected(grid: HTMLElement, id: string | null): void {
-  for (const node of grid.querySelectorAll<HTMLElement>(".pool")) node.classList.toggle("sel", node.dataset.id === id);
+  markOn([...grid.querySelectorAll<HTMLElement>(".pool")], (node) => node.dataset.id === id, "sel");
 }

@@ -100,6 +100,28 @@ const legendValue = (page: Page, chart: string, label: string) =>
     .locator(".u-value")
     .textContent();
 
+/** Chromium's accessibility tree (CDP): each node's role, name and the properties named. */
+async function axTree(page: Page): Promise<{ role: string; name: string; props: Record<string, unknown> }[]> {
+  const cdp = await page.context().newCDPSession(page);
+  const { nodes } = await cdp.send("Accessibility.getFullAXTree");
+  await cdp.detach();
+  return nodes
+    .filter((n) => !n.ignored)
+    .map((n) => ({
+      role: String(n.role?.value ?? ""),
+      name: String(n.name?.value ?? ""),
+      props: Object.fromEntries((n.properties ?? []).map((p) => [p.name, p.value.value])),
+    }));
+}
+/** The buttons the accessibility tree says are pressed, and those it says are not (in the tree's order, not the page's). */
+async function pressedButtons(page: Page): Promise<{ on: string[]; off: string[] }> {
+  const toggles = (await axTree(page)).filter((n) => n.role === "button" && "pressed" in n.props);
+  return {
+    on: toggles.filter((n) => n.props.pressed === "true").map((n) => n.name),
+    off: toggles.filter((n) => n.props.pressed === "false").map((n) => n.name),
+  };
+}
+
 beforeAll(async () => {
   [worker, chrome] = await Promise.all([startWorker({ demo: true }), launchChromium()]);
   const hook = await adminCall(worker.url, "PATCH", "/v1/account/integrations", DEMO_ADMIN_KEY, { webhook: { url: DEAD_RECEIVER } });
@@ -667,6 +689,37 @@ describe("the dashboard, slow and failing answers", () => {
       await alert.waitFor({ state: "hidden" });
       expect(await tiles(page)).toMatchObject({ Calls: "2" });
       expect(await page.locator("#app").isVisible()).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("the dashboard to a screen reader and a keyboard", () => {
+  it("says which range, grouping, chart range and pool are chosen (pressed), not by colour alone", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      await page.waitForFunction(() => document.querySelector(".pool.sel"));
+      const first = await pressedButtons(page);
+      expect(first.on.filter((n) => !n.includes("·")).sort()).toEqual(["24 h", "7 days", "Source"]);
+      expect(first.off).toEqual(expect.arrayContaining(["Today", "30 days", "Custom", "Campaign", "Landing page", "Pool", "7 days"]));
+      expect(first.on.filter((n) => n.includes("·"))).toEqual([expect.stringMatching(/^Website visitors/)]);
+      await preset(page, "Today").click();
+      await page.getByRole("button", { name: "Campaign" }).click();
+      await page.locator("[data-range=week]").click();
+      await page.getByRole("button", { name: /^Newsletter/ }).click();
+      await page.waitForFunction(() => document.querySelector("#ntitle")?.textContent === "Numbers — Newsletter");
+      const then = await pressedButtons(page);
+      expect(then.on).toHaveLength(4);
+      expect(then.on).toEqual(expect.arrayContaining(["Today", "Campaign", expect.stringMatching(/^Newsletter/), "7 days"]));
+      // Tabbing onto the selected card shows where the keyboard is, not only the selection's outline.
+      await page.locator(".pool.sel").focus();
+      await page.keyboard.press("Shift+Tab");
+      await page.keyboard.press("Tab");
+      const outline = () => page.evaluate(() => [document.activeElement?.classList.contains("sel"), getComputedStyle(document.activeElement!).outlineWidth]);
+      expect(await outline()).toEqual([true, "3px"]);
     } finally {
       await s.close();
     }
