@@ -194,14 +194,15 @@ export class Overview {
   /** The pool cards and the utilization chart (one health answer per pool serves both), then the selected pool's numbers. */
   async loadPools(defaultPool: string | null = null): Promise<void> {
     const { page, api } = this;
-    const r = RANGES[this.chartRange];
+    const range = this.chartRange;
+    const r = RANGES[range];
     const asked = ++this.asked.pools;
     const pools = await api.pools();
     const health: HealthView[] = await Promise.all(pools.map((p) => api.health(p.id, r.minutes, r.step)));
     if (asked !== this.asked.pools) return;
     this.pools = pools;
     renderPools(page.pools, this.pools, health, (id) => this.showPool(id).catch(this.onError));
-    renderPoolChart(page.utilChart, health);
+    renderPoolChart(page.utilChart, health, range);
     page.utilLegend.textContent = this.pools.length
       ? `Peak concurrent leases as a share of each pool's numbers (${r.label}). Hover the chart for each pool's value at that time.`
       : "";

@@ -1,17 +1,16 @@
 /** Calls per day over the range: all calls as bars, the attributed ones as narrower bars in front; hover for the day's counts. */
 import type { CallStats, Range } from "../api";
 import { axis, draw, drawEmpty, uPlot } from "../chart/chart";
-import { dailyColumns, dayTicks } from "../chart/series";
-
-/** A UTC day's tick label: "Dec 3". */
-const dayLabel = (t: number) => new Date(t).toLocaleDateString([], { month: "short", day: "numeric", timeZone: "UTC" });
+import { dailyColumns, dailyText, utcDay as dayLabel, dayTicks } from "../chart/series";
 
 export function renderCallsChart(node: HTMLElement, stats: CallStats, range: Range): void {
+  const data = dailyColumns(stats.days, range);
+  // The chart's text alternative (node is role="img"): what hovering shows, day by day.
+  node.setAttribute("aria-label", dailyText(data));
   if (!stats.total.calls) {
     drawEmpty(node, "No calls in this range.");
     return;
   }
-  const data = dailyColumns(stats.days, range);
   // A day without calls has no bar (null) but reads 0; with the cursor off the chart, "—".
   const count = (_u: uPlot, v: number | null, _s: number, idx: number | null) => (idx === null ? "—" : String(v ?? 0));
   draw(

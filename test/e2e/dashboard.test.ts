@@ -724,4 +724,21 @@ describe("the dashboard to a screen reader and a keyboard", () => {
       await s.close();
     }
   });
+
+  it("says each chart in words: the calls of each day, each pool's peak share", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      const day = (ms: number) => new Date(ms).toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+      const calls = (await axTree(page)).find((n) => n.role === "image" && n.name.startsWith("Calls per day"));
+      expect(calls?.name).toContain(`${day(Date.now() - 2 * DAY)}, 1 call, none attributed; ${day(Date.now())}, 2 calls, 2 attributed; no calls on the other`);
+      const pools = (await axTree(page)).find((n) => n.role === "image" && n.name.startsWith("Share of each pool"));
+      expect(pools?.name).toMatch(
+        /^Share of each pool's numbers leased at the peak, last 24 h, peak of each 5 minutes: .*Newsletter highest 80 %, latest 80 %/,
+      );
+    } finally {
+      await s.close();
+    }
+  });
 });
