@@ -23,9 +23,19 @@ const page = pageElements();
 const overview = new Overview(endpoints(createClient(adminKey.get)), page, (e) => failed(e));
 let timer: ReturnType<typeof setInterval> | undefined;
 
+/** Why the tab was signed out, kept over the page's reload that follows (these words only, never the key). */
+const SIGNED_OUT = "dni.signedOut";
+
 function signedOut(message = ""): void {
   adminKey.clear();
   clearInterval(timer);
+  if (!page.app.hidden) {
+    // What the account showed goes with its key: the page starts afresh (without its #call/<id>), so
+    // no one signing in next in this tab, not even with a wrong key, sees it hidden or for a moment.
+    sessionStorage.setItem(SIGNED_OUT, message);
+    location.replace(location.pathname);
+    return;
+  }
   page.app.hidden = true;
   page.signOut.hidden = true;
   page.who.textContent = "";
@@ -55,7 +65,8 @@ const reload = () =>
 
 async function start(): Promise<void> {
   if (!adminKey.get()) {
-    signedOut();
+    signedOut(sessionStorage.getItem(SIGNED_OUT) ?? "");
+    sessionStorage.removeItem(SIGNED_OUT);
     return;
   }
   page.login.hidden = true;

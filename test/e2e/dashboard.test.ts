@@ -742,3 +742,35 @@ describe("the dashboard to a screen reader and a keyboard", () => {
     }
   });
 });
+
+describe("the dashboard, signing out", () => {
+  it("leaves nothing of the account on the page, so the next sign-in (a wrong key too) never shows it", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      await page.evaluate(() => {
+        location.hash = "#call/e2e-dash-spring";
+      });
+      await page.waitForFunction(() => document.querySelector("#dbody dl"));
+      await page.locator("#out").click();
+      await page.locator("#login").waitFor();
+      const left = () =>
+        page.evaluate(() => ({
+          hash: location.hash,
+          calls: document.querySelectorAll("#calls tbody tr").length,
+          pools: document.querySelectorAll("#pools .pool").length,
+          detail: document.querySelector("#dbody")?.textContent,
+          tag: document.querySelector("#tag")?.textContent,
+        }));
+      expect(await left()).toEqual({ hash: "", calls: 0, pools: 0, detail: "", tag: "" });
+      await page.locator("#key").fill("sk_demo000000000000_wrong-key-wrong-key-wrong-key-wrong");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
+      expect(await left()).toEqual({ hash: "", calls: 0, pools: 0, detail: "", tag: "" });
+      expect(s.seen.errors.filter((e) => !e.includes("401"))).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});
