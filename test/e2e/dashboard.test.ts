@@ -396,7 +396,8 @@ describe("the dashboard, calls first", () => {
     expect(await seen.cspViolations()).toEqual([]);
     expect(seen.errors).toEqual([]);
 
-    await page.locator("#out").click();
+    // Signing out starts the page afresh: wait for that load.
+    await Promise.all([page.waitForEvent("load"), page.locator("#out").click()]);
     expect(await page.evaluate(() => sessionStorage.getItem("dni.adminKey"))).toBeNull();
     expect(await page.locator("#login").isVisible()).toBe(true);
     expect(await page.locator("#app").isHidden()).toBe(true);
@@ -753,7 +754,8 @@ describe("the dashboard, signing out", () => {
         location.hash = "#call/e2e-dash-spring";
       });
       await page.waitForFunction(() => document.querySelector("#dbody dl"));
-      await page.locator("#out").click();
+      // Signing out starts the page afresh: wait for that load.
+      await Promise.all([page.waitForEvent("load"), page.locator("#out").click()]);
       await page.locator("#login").waitFor();
       const left = () =>
         page.evaluate(() => ({
