@@ -7,6 +7,7 @@
  */
 import { type Account, type Api, ApiError, type CallGrouping, type HealthView, type Pool, type Range } from "./api";
 import { markOn } from "./dom";
+import { count } from "./format";
 import type { PageElements } from "./page";
 import { csvFileName, customRange, dateInput, type Preset, presetRange, rangeLabel } from "./range";
 import { refusedRetention, renderSite, retentionPatch, savedRetention, savingRetention, showRetention } from "./views/account";
@@ -83,7 +84,7 @@ export class Overview {
     if (asked.groups === this.asked.groups) renderGroups(page.groupsBody, page.groupHead, stats.groups ?? [], grouping, stats.total.calls);
     renderRecentCalls(page.callsBody, page.callsEmpty, calls);
     page.callsNote.textContent =
-      stats.total.calls > calls.length ? `The ${calls.length} most recent of ${stats.total.calls} calls; the CSV has all of them.` : "";
+      stats.total.calls > calls.length ? `The ${calls.length} most recent of ${count(stats.total.calls)} calls; the CSV has all of them.` : "";
     renderConversions(page.conversionsBody, page.conversionsEmpty, calls);
   }
 

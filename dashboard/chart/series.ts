@@ -53,7 +53,7 @@ export function dailyText([xs, calls, attributed]: ReturnType<typeof dailyColumn
   const busy = xs.flatMap((t, i) => {
     const n = calls[i] ?? 0;
     const a = attributed[i] ?? 0;
-    return n ? [`${utcDay(t)}, ${n} call${n === 1 ? "" : "s"}, ${a ? `${a} attributed` : "none attributed"}`] : [];
+    return n ? [`${utcDay(t)}, ${n.toLocaleString()} call${n === 1 ? "" : "s"}, ${a ? `${a.toLocaleString()} attributed` : "none attributed"}`] : [];
   });
   if (!busy.length) return `Calls per day (UTC), ${span}: no calls.`;
   const quiet = xs.length - busy.length;

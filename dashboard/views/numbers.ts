@@ -4,7 +4,7 @@
  */
 import type { Api, NumberFigures } from "../api";
 import { el } from "../dom";
-import { when } from "../format";
+import { count, when } from "../format";
 
 export const PAGE_SIZE = 200;
 
@@ -16,7 +16,7 @@ function row(n: NumberFigures): HTMLTableRowElement {
     el("td", {}, el("span", { className: `st ${n.state}`, textContent: n.state })),
     el("td", { className: "wide", textContent: when(n.lastShownAt) }),
     el("td", { textContent: when(n.lastCalledAt) }),
-    el("td", { className: "num wide", textContent: String(n.sessionsServed) }),
+    el("td", { className: "num wide", textContent: count(n.sessionsServed) }),
   );
 }
 

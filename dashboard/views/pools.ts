@@ -4,7 +4,7 @@
  */
 import type { HealthView, Pool } from "../api";
 import { el, markOn } from "../dom";
-import { pct, when } from "../format";
+import { count, pct, when } from "../format";
 import { routeWords } from "../route-words";
 
 /** The width of a card's fill bar, in %: utilization, capped at 100. */
@@ -27,8 +27,8 @@ export function cardLines(p: Pool, h: HealthView): { ids: string; fill: string; 
   const e = h.episode;
   return {
     ids: `${p.id} · ${alertSetting(p.status, h.alertThreshold)}${p.replaceAll ? " · replaces every number" : ""}`,
-    fill: `${n.leased} of ${n.total} leased (${pct(h.utilization)}) · ${n.free} free · 7-day peak ${h.peak7d}`,
-    counters: `${c.allocations} allocations · ${c.recycledEarly} recycled early · ${c.overflow} overflow · ${c.refused} refused`,
+    fill: `${count(n.leased)} of ${count(n.total)} leased (${pct(h.utilization)}) · ${count(n.free)} free · 7-day peak ${count(h.peak7d)}`,
+    counters: `${count(c.allocations)} allocations · ${count(c.recycledEarly)} recycled early · ${count(c.overflow)} overflow · ${count(c.refused)} refused`,
     episode: e ? `Alert open since ${when(e.openedAt)}${e.exhaustedAt ? ` · ran dry ${when(e.exhaustedAt)}` : ""}` : null,
   };
 }
