@@ -43,6 +43,8 @@ export class Overview {
    * clicked, a reload started before a click) is dropped instead of drawn over the later one.
    */
   private asked = { calls: 0, groups: 0, pools: 0 };
+  /** The link that opened the call's detail: Close brings the focus back to it. */
+  private opener: HTMLElement | null = null;
 
   constructor(
     private readonly api: Api,
@@ -166,8 +168,19 @@ export class Overview {
   /** Shows one call's detail (from the URL's #call/<id>), or hides it (null). */
   async showCall(id: string | null): Promise<void> {
     const { page } = this;
-    page.detail.hidden = id === null;
-    if (id === null) return;
+    if (id === null) {
+      // Closed: the focus goes back to the link that opened it (it would be lost with the hidden detail).
+      // If the minute's reload redrew it meanwhile, to the link to the same call.
+      const lost = page.detail.contains(document.activeElement) || document.activeElement === document.body;
+      const href = this.opener?.getAttribute("href");
+      const back = this.opener?.isConnected ? this.opener : [...page.app.querySelectorAll("a")].find((a) => a.getAttribute("href") === href);
+      page.detail.hidden = true;
+      if (lost) back?.focus();
+      this.opener = null;
+      return;
+    }
+    if (document.activeElement instanceof HTMLAnchorElement) this.opener = document.activeElement;
+    page.detail.hidden = false;
     page.detailTitle.textContent = "Call";
     page.detailBody.textContent = "Loading…";
     page.detail.scrollIntoView({ block: "start" });
@@ -176,6 +189,8 @@ export class Overview {
     } catch (e) {
       page.detailBody.textContent = e instanceof Error ? e.message : String(e);
     }
+    // The keyboard's place moves to what was opened (a screen reader reads its title).
+    page.detailTitle.focus({ preventScroll: true });
   }
 
   /**

@@ -744,6 +744,32 @@ describe("the dashboard to a screen reader and a keyboard", () => {
   });
 });
 
+describe("the dashboard by keyboard", () => {
+  it("opens a call's detail from the keyboard with the focus on it, and Close brings the focus back to the call", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      const link = page.locator("#calls tbody a").first();
+      const href = await link.getAttribute("href");
+      await link.focus();
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(() => document.querySelector("#dbody dl"));
+      const focused = () =>
+        page.evaluate(() => [document.activeElement?.id || document.activeElement?.getAttribute("href"), document.activeElement?.textContent]);
+      await page.waitForFunction(() => document.activeElement?.id === "dtitle", null, { timeout: 5000 });
+      expect((await focused())[1]).toMatch(/^Call /);
+      await page.keyboard.press("Tab");
+      expect(await focused()).toEqual(["dclose", "Close"]);
+      await page.keyboard.press("Enter");
+      await page.locator("#detail").waitFor({ state: "hidden" });
+      expect((await focused())[0]).toBe(href);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("the dashboard, signing out", () => {
   it("leaves nothing of the account on the page, so the next sign-in (a wrong key too) never shows it", async () => {
     const s = await signIn(DEMO_ADMIN_KEY);
