@@ -101,7 +101,7 @@ const legendValue = (page: Page, chart: string, label: string) =>
     .textContent();
 
 /** Chromium's accessibility tree (CDP): each node's role, name and the properties named. */
-async function axTree(page: Page): Promise<{ role: string; name: string; props: Record<string, unknown> }[]> {
+async function axTree(page: Page): Promise<{ role: string; name: string; description: string; props: Record<string, unknown> }[]> {
   const cdp = await page.context().newCDPSession(page);
   const { nodes } = await cdp.send("Accessibility.getFullAXTree");
   await cdp.detach();
@@ -110,6 +110,7 @@ async function axTree(page: Page): Promise<{ role: string; name: string; props: 
     .map((n) => ({
       role: String(n.role?.value ?? ""),
       name: String(n.name?.value ?? ""),
+      description: String(n.description?.value ?? ""),
       props: Object.fromEntries((n.properties ?? []).map((p) => [p.name, p.value.value])),
     }));
 }
@@ -738,6 +739,48 @@ describe("the dashboard to a screen reader and a keyboard", () => {
       expect(pools?.name).toMatch(
         /^Share of each pool's numbers leased at the peak, last 24 h, peak of each 5 minutes: .*Newsletter highest 80 %, latest 80 %/,
       );
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("the dashboard's structure to a screen reader", () => {
+  it("names every table and column, every Redeliver button by what it sends, and its headings go level by level", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      await page.waitForFunction(() => document.querySelector("#deliveries tbody tr"));
+      const tree = await axTree(page);
+      // The charts' hover legends (tables too) are left to their text alternatives.
+      const tables = tree.filter((n) => n.role === "table");
+      expect(tables.map((t) => t.name).sort()).toEqual([
+        "Ad conversions — recent calls",
+        "Calls by Source",
+        "Failing deliveries",
+        "Numbers — Website visitors",
+        "Recent calls",
+      ]);
+      expect(tree.filter((n) => n.role === "columnheader" && !n.name.trim())).toEqual([]);
+      const redeliver = tree.filter((n) => n.role === "button" && n.name.startsWith("Redeliver"));
+      expect(redeliver.length).toBeGreaterThan(0);
+      for (const b of redeliver) expect(b.name).toMatch(/^Redeliver Call webhook · call(\.\w+)? of call e2e-dash-/);
+      // Headings in the page's order (Playwright's snapshot of the same tree): none skips a level.
+      const levels = [...(await page.locator("body").ariaSnapshot()).matchAll(/- heading .*\[level=(\d)\]/g)].map((m) => Number(m[1]));
+      expect(levels.slice(0, 3)).toEqual([1, 2, 3]);
+      for (let i = 1; i < levels.length; i++) expect(levels[i]! - levels[i - 1]!).toBeLessThanOrEqual(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("describes the key's field by why it was refused", async () => {
+    const s = await signIn("sk_demo000000000000_wrong-key-wrong-key-wrong-key-wrong");
+    try {
+      await s.page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
+      const field = (await axTree(s.page)).find((n) => n.role === "textbox" && n.name === "Admin key");
+      expect(field?.description).toBe("That key was not accepted.");
     } finally {
       await s.close();
     }
