@@ -672,6 +672,32 @@ describe("the dashboard, slow and failing answers", () => {
     }
   });
 
+  it("claims no empty list it has not been given: failing deliveries and uploads unknown while their answer is slow or failed", async () => {
+    const ctx = await chrome.newContext();
+    const page = await ctx.newPage();
+    try {
+      await page.route("**/v1/deliveries?*", (r) =>
+        r.fulfill({ status: 500, contentType: "application/json", body: '{"error":{"code":"internal","message":"Internal error"}}' }),
+      );
+      await page.route("**/v1/calls?*", (r) => setTimeout(() => void r.continue(), 3000));
+      await page.goto(`${worker.url}/dashboard`);
+      await page.locator("#key").fill(DEMO_ADMIN_KEY);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("alert").waitFor();
+      expect(await page.locator("#ftext").textContent()).toBe("Could not load: Internal error.");
+      // Neither "None: every delivery went through." nor "No uploads yet" while it is not known.
+      expect(await page.locator("#deliveries-empty").isVisible()).toBe(false);
+      expect(await page.locator("#conv-empty").isVisible()).toBe(false);
+      await page.unroute("**/v1/deliveries?*");
+      await page.unroute("**/v1/calls?*");
+      await page.getByRole("button", { name: "Try again" }).click();
+      await page.getByRole("alert").waitFor({ state: "hidden" });
+      expect(await page.locator("#conv-empty").isVisible()).toBe(true);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it("says when the server cannot be reached or fails, as an alert, and Try again loads once it answers", async () => {
     const s = await signIn(DEMO_ADMIN_KEY);
     try {
