@@ -498,6 +498,10 @@ describe("the dashboard elsewhere", () => {
       expect(await note.getAttribute("class")).toContain("err");
       expect(await box.isChecked()).toBe(false);
       expect(await box.isEnabled()).toBe(true);
+      // A screen reader hears why too: the line is a live status, and it describes the box.
+      const tree = await axTree(page);
+      expect(tree.find((n) => n.role === "checkbox")?.description).toBe(await note.textContent());
+      expect(tree.filter((n) => n.role === "status").length).toBeGreaterThanOrEqual(1);
       expect(await stored("list")).toBe(false);
       expect(await page.locator("#app").isVisible()).toBe(true);
       // The one error logged: the browser's own line for the refused request.
