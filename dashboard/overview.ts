@@ -123,13 +123,24 @@ export class Overview {
 
   /** Downloads the range's calls as the API's CSV (fetched with the key as a header, saved from a blob). */
   async downloadCsv(): Promise<void> {
-    const range = this.range();
-    const blob = await this.api.callsCsv(range);
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = csvFileName(range);
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+    const button = this.page.csvButton;
+    // Pressed again while a long range's export is being made: still one file. (Not disabled: the
+    // keyboard's focus stays on it.)
+    if (button.getAttribute("aria-disabled") === "true") return;
+    button.setAttribute("aria-disabled", "true");
+    button.textContent = "Preparing the CSV…";
+    try {
+      const range = this.range();
+      const blob = await this.api.callsCsv(range);
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = csvFileName(range);
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+    } finally {
+      button.removeAttribute("aria-disabled");
+      button.textContent = "Download CSV";
+    }
   }
 
   async loadDeliveries(): Promise<void> {

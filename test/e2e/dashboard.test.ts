@@ -702,6 +702,28 @@ describe("the dashboard, slow and failing answers", () => {
     }
   });
 
+  it("downloads the CSV once while it is being made, however often Download CSV is pressed", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      await page.route("**/v1/calls.csv?*", (r) => setTimeout(() => void r.continue(), 1500));
+      const downloads: string[] = [];
+      page.on("download", (d) => downloads.push(d.suggestedFilename()));
+      const button = page.locator("#csv");
+      await button.click();
+      expect(await button.textContent()).toBe("Preparing the CSV…");
+      await button.click({ force: true }); // Playwright would wait: the button says it is disabled (aria-disabled)
+      await page.keyboard.press("Enter");
+      await page.waitForTimeout(2500);
+      expect(s.seen.requests.filter((r) => r.url.includes("/v1/calls.csv")).length).toBe(1);
+      expect(downloads).toHaveLength(1);
+      expect(await button.isEnabled()).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("says when the server cannot be reached or fails, as an alert, and Try again loads once it answers", async () => {
     const s = await signIn(DEMO_ADMIN_KEY);
     try {
