@@ -476,6 +476,10 @@ describe("the dashboard elsewhere", () => {
       await page.waitForFunction(() => document.querySelector("#ntitle")?.textContent === "Numbers — One destination");
       await noteIs("Off: only the destination +18005550100 is swapped.");
       expect(await box.isChecked()).toBe(false);
+      // The box sits at the start of its words' line (not stretched across the card above them).
+      const [boxAt, words] = [await box.boundingBox(), await page.locator(".setting label").boundingBox()];
+      expect(boxAt!.width).toBeLessThan(30);
+      expect(Math.abs(boxAt!.y + boxAt!.height / 2 - (words!.y + words!.height / 2))).toBeLessThan(6);
 
       await box.click();
       await noteIs("On: every phone number on the page becomes the visitor's number (calls go to +18005550100).");
