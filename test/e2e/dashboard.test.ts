@@ -831,6 +831,27 @@ describe("the dashboard's structure to a screen reader", () => {
     }
   });
 
+  it("writes the account's name in the dark header legibly (contrast at least 4.5:1)", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      await loaded(s.page);
+      const ratio = await s.page.evaluate(() => {
+        const rgb = (c: string) => (c.match(/\d+/g) ?? []).slice(0, 3).map(Number);
+        const lum = (c: string) => {
+          const [r, g, b] = rgb(c).map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+          return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+        };
+        const fg = lum(getComputedStyle(document.querySelector("#who")!).color);
+        const bg = lum(getComputedStyle(document.querySelector("header")!).backgroundColor);
+        return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      });
+      expect(await s.page.locator("#who").textContent()).toBe("Demo");
+      expect(ratio).toBeGreaterThanOrEqual(4.5);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("describes the key's field by why it was refused", async () => {
     const s = await signIn("sk_demo000000000000_wrong-key-wrong-key-wrong-key-wrong");
     try {
