@@ -20,6 +20,9 @@ export const alertSetting = (status: Pool["status"], threshold: number): string 
 /** The health state now, as the card's tag says it. */
 export const HEALTH_WORDS: Record<HealthView["state"], string> = { ok: "Healthy", warning: "Near full", exhausted: "Full" };
 
+/** The card's tag: the health words, or that the pool has no numbers yet (the API counts that as exhausted). */
+export const healthTag = (h: HealthView): string => (h.numbers.total === 0 && h.numbers.leased === 0 ? "No numbers yet" : HEALTH_WORDS[h.state]);
+
 /** The card's summary lines, in order. */
 export function cardLines(p: Pool, h: HealthView): { ids: string; fill: string; counters: string; episode: string | null } {
   const n = h.numbers;
@@ -44,7 +47,7 @@ function card(p: Pool, h: HealthView, onSelect: (id: string) => void): HTMLButto
       "span",
       { className: "row" },
       el("strong", { textContent: p.name }),
-      el("span", { className: "tag", textContent: HEALTH_WORDS[h.state], title: `Health now: ${h.state}` }),
+      el("span", { className: "tag", textContent: healthTag(h), title: `Health now: ${h.state}` }),
     ),
     el("span", { className: "muted", textContent: lines.ids }),
     el("span", { className: "bar" }, fill),

@@ -42,6 +42,11 @@ describe("pool cards", () => {
     expect(cards[0]!.querySelector("strong")?.textContent).toBe(evil);
     expect(cards.map((c) => c.querySelector(".tag")?.textContent)).toEqual(["Near full", "Full"]);
     expect(grid.querySelector("img")).toBeNull();
+    // A pool without numbers (its order not yet filled) is not "Full": it has none yet.
+    const none = { total: 0, leased: 0, free: 0, held: 0, retiring: 0, overflow: 0 };
+    const fresh = document.createElement("section");
+    renderPools(fresh, [pool({ id: "new" })], [health({ state: "exhausted", utilization: 0, numbers: none })], () => {});
+    expect(fresh.querySelector(".tag")?.textContent).toBe("No numbers yet");
     expect(cards[0]!.querySelector<HTMLElement>(".bar i")?.style.width).toBe("30%");
     cards[1]!.click();
     expect(chosen).toEqual(["b"]);
