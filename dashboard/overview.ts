@@ -234,17 +234,18 @@ export class Overview {
       ? `Peak concurrent leases as a share of each pool's numbers (${r.label}). Hover the chart for each pool's value at that time.`
       : "";
     const pick = [this.selected, defaultPool].find((id) => id && this.pools.some((p) => p.id === id)) ?? this.pools[0]?.id;
-    if (pick) await this.showPool(pick);
+    // The same pool again (a reload): its numbers keep the rows paged in.
+    if (pick) await this.showPool(pick, pick === this.selected);
   }
 
-  /** Selects a pool: its card outlined, its replaceAll setting shown and its numbers listed. */
-  async showPool(id: string): Promise<void> {
+  /** Selects a pool: its card outlined, its replaceAll setting shown and its numbers listed (`reload`: as many as were). */
+  async showPool(id: string, reload = false): Promise<void> {
     this.selected = id;
     markSelected(this.page.pools, id);
     const pool = this.pools.find((p) => p.id === id);
     this.page.numbersTitle.textContent = `Numbers — ${pool?.name ?? id}`;
     if (pool) showReplaceAll(this.replaceAllControl(), pool);
-    await this.numbers.show(id);
+    await this.numbers.show(id, reload);
   }
 
   /**

@@ -123,4 +123,19 @@ describe("numbers table", () => {
     expect(d.rows()).toEqual(["No numbers in this pool yet."]);
     expect(d.more.hidden).toBe(true);
   });
+
+  it("shown again in place (the minute's reload) keeps the rows paged in, in one request", async () => {
+    const list = range(PAGE_SIZE + 5);
+    const { api, asked } = numbersApi({ web: list, other: range(3, 18775550000) });
+    const d = dom();
+    const t = numbersTable(api, d.body, d.more);
+    await t.show("web");
+    await t.more();
+    await t.show("web", true);
+    expect(d.rows()).toEqual(list);
+    expect(d.more.hidden).toBe(true);
+    expect(asked.at(-1)).toEqual(["web", null, PAGE_SIZE + 5]);
+    await t.show("other", true);
+    expect(asked.at(-1)).toEqual(["other", null, PAGE_SIZE]);
+  });
 });
