@@ -1,6 +1,7 @@
 /**
  * The API client: every call carries the admin key as an Authorization header (never in the URL),
- * bypasses the HTTP cache, and fails with an ApiError holding the status and the API's message.
+ * bypasses the HTTP cache, and fails with an ApiError holding the status and the API's message
+ * (status 0: no answer at all).
  * Answers are typed from the worker's own zod schemas (type-only imports: nothing of the worker is
  * bundled).
  */
@@ -51,8 +52,12 @@ export function createClient(key: () => string | null, fetcher: typeof fetch = (
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const init: RequestInit = { method, headers, cache: "no-store" };
     if (body !== undefined) init.body = JSON.stringify(body);
-    const r = await fetcher(qs ? `${path}?${qs}` : path, init);
-    if (!r.ok) throw new ApiError(r.status, errorMessage(await r.json().catch(() => null)) ?? r.statusText);
+    // A fetch that fails (offline, DNS, connection reset) is status 0 here: not a refused key.
+    const r = await fetcher(qs ? `${path}?${qs}` : path, init).catch(() => {
+      throw new ApiError(0, "no answer from the server (is this device offline?)");
+    });
+    // Without the API's error body (a proxy's page), the status text — which HTTP/2 and /3 leave empty.
+    if (!r.ok) throw new ApiError(r.status, errorMessage(await r.json().catch(() => null)) ?? (r.statusText || `HTTP ${r.status}`));
     return r;
   };
   return {

@@ -21,6 +21,14 @@ interface Props {
   dataset?: Record<string, string>;
 }
 
+/** Marks which of `buttons` are on: class "on" for the eye, aria-pressed for a screen reader. */
+export function markOn(buttons: readonly HTMLElement[], isOn: (b: HTMLElement) => boolean, className = "on"): void {
+  for (const b of buttons) {
+    b.classList.toggle(className, isOn(b));
+    b.setAttribute("aria-pressed", String(isOn(b)));
+  }
+}
+
 /** `<tag class=… >text or children</tag>`. */
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);

@@ -1,5 +1,8 @@
 /** How figures read on the page. Pure: no DOM. */
 
+/** A count as the viewer's locale writes it: 12345 → "12,345" (en-US), "12.345" (de). */
+export const count = (n: number): string => n.toLocaleString();
+
 /** A share 0..1 as a whole percentage: 0.3 → "30 %". */
 export const pct = (share: number): string => `${Math.round(share * 100)} %`;
 

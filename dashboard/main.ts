@@ -23,38 +23,59 @@ const page = pageElements();
 const overview = new Overview(endpoints(createClient(adminKey.get)), page, (e) => failed(e));
 let timer: ReturnType<typeof setInterval> | undefined;
 
+/** Why the tab was signed out, kept over the page's reload that follows (these words only, never the key). */
+const SIGNED_OUT = "dni.signedOut";
+
 function signedOut(message = ""): void {
   adminKey.clear();
   clearInterval(timer);
+  if (!page.app.hidden) {
+    // What the account showed goes with its key: the page starts afresh (without its #call/<id>), so
+    // no one signing in next in this tab, not even with a wrong key, sees it hidden or for a moment.
+    sessionStorage.setItem(SIGNED_OUT, message);
+    location.replace(location.pathname);
+    return;
+  }
   page.app.hidden = true;
   page.signOut.hidden = true;
   page.who.textContent = "";
   page.login.hidden = false;
   page.loginError.textContent = message;
+  page.failure.hidden = true;
 }
 
-/** Shows `e` where it belongs: a refused key signs out; anything else is shown beside the range. */
+/**
+ * Shows `e` where it belongs: a refused key signs out; anything else is said under the range (an
+ * alert, with Try again) until a load goes through — the minute's reload tries again too.
+ */
 function failed(e: unknown): void {
-  if (e instanceof ApiError && e.unauthorized) signedOut("That key was not accepted.");
-  else page.updated.textContent = `Could not load: ${e instanceof Error ? e.message : String(e)}`;
+  if (e instanceof ApiError && e.unauthorized) {
+    signedOut("That key was not accepted.");
+    return;
+  }
+  page.failureText.textContent = `Could not load: ${e instanceof Error ? e.message : String(e)}.`;
+  page.failure.hidden = false;
 }
+
+/** Loads everything again; a load that goes through clears the failure. */
+const reload = () =>
+  overview.load().then(() => {
+    page.failure.hidden = true;
+  }, failed);
 
 async function start(): Promise<void> {
   if (!adminKey.get()) {
-    signedOut();
+    signedOut(sessionStorage.getItem(SIGNED_OUT) ?? "");
+    sessionStorage.removeItem(SIGNED_OUT);
     return;
   }
   page.login.hidden = true;
   page.app.hidden = false;
-  try {
-    await overview.load();
-  } catch (e) {
-    failed(e);
-    if (!adminKey.get()) return;
-  }
+  await reload();
+  if (!adminKey.get()) return;
   void overview.showCall(callOfHash(location.hash));
   clearInterval(timer);
-  timer = setInterval(() => overview.load().catch(failed), REFRESH_MS);
+  timer = setInterval(reload, REFRESH_MS);
 }
 
 page.login.addEventListener("submit", (ev) => {
@@ -64,6 +85,7 @@ page.login.addEventListener("submit", (ev) => {
   void start();
 });
 page.signOut.addEventListener("click", () => signedOut());
+page.retry.addEventListener("click", () => void reload());
 page.moreNumbers.addEventListener("click", () => overview.moreNumbers().catch(failed));
 page.replaceAll.addEventListener("change", () => overview.setReplaceAll(page.replaceAll.checked).catch(failed));
 page.csvButton.addEventListener("click", () => overview.downloadCsv().catch(failed));

@@ -6,6 +6,8 @@
  * the ad conversions. Last the account: the snippet tag for the site, how long calls are kept.
  */
 import { type Account, type Api, ApiError, type CallGrouping, type HealthView, type Pool, type Range } from "./api";
+import { markOn } from "./dom";
+import { count } from "./format";
 import type { PageElements } from "./page";
 import { csvFileName, customRange, dateInput, type Preset, presetRange, rangeLabel } from "./range";
 import { refusedRetention, renderSite, retentionPatch, savedRetention, savingRetention, showRetention } from "./views/account";
@@ -36,6 +38,13 @@ export class Overview {
   private account: Account | null = null;
   private selected: string | null = null;
   private readonly numbers: NumbersTable;
+  /**
+   * Counts what was asked, so that an answer to an earlier choice (a slow 30 days after Today was
+   * clicked, a reload started before a click) is dropped instead of drawn over the later one.
+   */
+  private asked = { calls: 0, groups: 0, pools: 0 };
+  /** The link that opened the call's detail: Close brings the focus back to it. */
+  private opener: HTMLElement | null = null;
 
   constructor(
     private readonly api: Api,
@@ -68,19 +77,21 @@ export class Overview {
     const { page, api } = this;
     const range = this.range();
     const grouping = this.grouping;
+    const asked = { calls: ++this.asked.calls, groups: ++this.asked.groups };
     const [stats, calls] = await Promise.all([api.callStats(range, grouping), api.calls(range, RECENT_CALLS)]);
+    if (asked.calls !== this.asked.calls) return;
     page.rangeLabel.textContent = rangeLabel(range);
     renderTotals(page.totals, stats.total);
     renderCallsChart(page.callsChart, stats, range);
-    renderGroups(page.groupsBody, page.groupHead, stats.groups ?? [], grouping, stats.total.calls);
+    if (asked.groups === this.asked.groups) renderGroups(page.groupsBody, page.groupHead, stats.groups ?? [], grouping, stats.total.calls);
     renderRecentCalls(page.callsBody, page.callsEmpty, calls);
     page.callsNote.textContent =
-      stats.total.calls > calls.length ? `The ${calls.length} most recent of ${stats.total.calls} calls; the CSV has all of them.` : "";
+      stats.total.calls > calls.length ? `The ${calls.length} most recent of ${count(stats.total.calls)} calls; the CSV has all of them.` : "";
     renderConversions(page.conversionsBody, page.conversionsEmpty, calls);
   }
 
   async setPreset(preset: Preset | "custom"): Promise<void> {
-    for (const b of this.page.presetButtons) b.classList.toggle("on", b.dataset.preset === preset);
+    markOn(this.page.presetButtons, (b) => b.dataset.preset === preset);
     this.page.customForm.hidden = preset !== "custom";
     if (preset === "custom") {
       const r = this.custom ?? this.range();
@@ -104,20 +115,32 @@ export class Overview {
 
   async setGrouping(by: CallGrouping): Promise<void> {
     this.grouping = by;
-    for (const b of this.page.groupButtons) b.classList.toggle("on", b.dataset.group === by);
+    markOn(this.page.groupButtons, (b) => b.dataset.group === by);
+    const asked = ++this.asked.groups;
     const stats = await this.api.callStats(this.range(), by);
-    if (this.grouping === by) renderGroups(this.page.groupsBody, this.page.groupHead, stats.groups ?? [], by, stats.total.calls);
+    if (asked === this.asked.groups) renderGroups(this.page.groupsBody, this.page.groupHead, stats.groups ?? [], by, stats.total.calls);
   }
 
   /** Downloads the range's calls as the API's CSV (fetched with the key as a header, saved from a blob). */
   async downloadCsv(): Promise<void> {
-    const range = this.range();
-    const blob = await this.api.callsCsv(range);
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = csvFileName(range);
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+    const button = this.page.csvButton;
+    // Pressed again while a long range's export is being made: still one file. (Not disabled: the
+    // keyboard's focus stays on it.)
+    if (button.getAttribute("aria-disabled") === "true") return;
+    button.setAttribute("aria-disabled", "true");
+    button.textContent = "Preparing the CSV…";
+    try {
+      const range = this.range();
+      const blob = await this.api.callsCsv(range);
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = csvFileName(range);
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+    } finally {
+      button.removeAttribute("aria-disabled");
+      button.textContent = "Download CSV";
+    }
   }
 
   async loadDeliveries(): Promise<void> {
@@ -156,8 +179,19 @@ export class Overview {
   /** Shows one call's detail (from the URL's #call/<id>), or hides it (null). */
   async showCall(id: string | null): Promise<void> {
     const { page } = this;
-    page.detail.hidden = id === null;
-    if (id === null) return;
+    if (id === null) {
+      // Closed: the focus goes back to the link that opened it (it would be lost with the hidden detail).
+      // If the minute's reload redrew it meanwhile, to the link to the same call.
+      const lost = page.detail.contains(document.activeElement) || document.activeElement === document.body;
+      const href = this.opener?.getAttribute("href");
+      const back = this.opener?.isConnected ? this.opener : [...page.app.querySelectorAll("a")].find((a) => a.getAttribute("href") === href);
+      page.detail.hidden = true;
+      if (lost) back?.focus();
+      this.opener = null;
+      return;
+    }
+    if (document.activeElement instanceof HTMLAnchorElement) this.opener = document.activeElement;
+    page.detail.hidden = false;
     page.detailTitle.textContent = "Call";
     page.detailBody.textContent = "Loading…";
     page.detail.scrollIntoView({ block: "start" });
@@ -166,6 +200,8 @@ export class Overview {
     } catch (e) {
       page.detailBody.textContent = e instanceof Error ? e.message : String(e);
     }
+    // The keyboard's place moves to what was opened (a screen reader reads its title).
+    page.detailTitle.focus({ preventScroll: true });
   }
 
   /**
@@ -185,26 +221,31 @@ export class Overview {
   /** The pool cards and the utilization chart (one health answer per pool serves both), then the selected pool's numbers. */
   async loadPools(defaultPool: string | null = null): Promise<void> {
     const { page, api } = this;
-    const r = RANGES[this.chartRange];
-    this.pools = await api.pools();
-    const health: HealthView[] = await Promise.all(this.pools.map((p) => api.health(p.id, r.minutes, r.step)));
+    const range = this.chartRange;
+    const r = RANGES[range];
+    const asked = ++this.asked.pools;
+    const pools = await api.pools();
+    const health: HealthView[] = await Promise.all(pools.map((p) => api.health(p.id, r.minutes, r.step)));
+    if (asked !== this.asked.pools) return;
+    this.pools = pools;
     renderPools(page.pools, this.pools, health, (id) => this.showPool(id).catch(this.onError));
-    renderPoolChart(page.utilChart, health);
+    renderPoolChart(page.utilChart, health, range);
     page.utilLegend.textContent = this.pools.length
       ? `Peak concurrent leases as a share of each pool's numbers (${r.label}). Hover the chart for each pool's value at that time.`
       : "";
     const pick = [this.selected, defaultPool].find((id) => id && this.pools.some((p) => p.id === id)) ?? this.pools[0]?.id;
-    if (pick) await this.showPool(pick);
+    // The same pool again (a reload): its numbers keep the rows paged in.
+    if (pick) await this.showPool(pick, pick === this.selected);
   }
 
-  /** Selects a pool: its card outlined, its replaceAll setting shown and its numbers listed. */
-  async showPool(id: string): Promise<void> {
+  /** Selects a pool: its card outlined, its replaceAll setting shown and its numbers listed (`reload`: as many as were). */
+  async showPool(id: string, reload = false): Promise<void> {
     this.selected = id;
     markSelected(this.page.pools, id);
     const pool = this.pools.find((p) => p.id === id);
     this.page.numbersTitle.textContent = `Numbers — ${pool?.name ?? id}`;
     if (pool) showReplaceAll(this.replaceAllControl(), pool);
-    await this.numbers.show(id);
+    await this.numbers.show(id, reload);
   }
 
   /**
@@ -261,7 +302,7 @@ export class Overview {
   /** Switches the utilization chart's range. */
   async setChartRange(range: ChartRange): Promise<void> {
     this.chartRange = range;
-    for (const b of this.page.rangeButtons) b.classList.toggle("on", b.dataset.range === range);
+    markOn(this.page.rangeButtons, (b) => b.dataset.range === range);
     await this.loadPools();
   }
 

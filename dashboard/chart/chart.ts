@@ -14,6 +14,8 @@ export function draw(node: HTMLElement, opts: Omit<uPlot.Options, "width" | "hei
   charts.get(node)?.destroy();
   node.textContent = "";
   const chart = new uPlot({ ...opts, width: widthOf(node), height: HEIGHT }, data, node);
+  // The hover legend is for the eye; a screen reader has the container's text alternative (role="img").
+  chart.root.querySelector(".u-legend")?.setAttribute("aria-hidden", "true");
   charts.set(node, chart);
   return chart;
 }

@@ -41,6 +41,35 @@ export function dailyColumns(days: CallStats["days"], range: { from: number; to:
   return [xs, xs.map((t) => calls.get(t) ?? null), xs.map((t) => attributed.get(t) || null)];
 }
 
+/** A UTC day as the calls chart labels it: "Dec 3". */
+export const utcDay = (t: number): string => new Date(t).toLocaleDateString([], { month: "short", day: "numeric", timeZone: "UTC" });
+
+/**
+ * The calls chart in words, its text alternative (what hovering shows, for a screen reader): the
+ * days with calls, each with its attributed calls, then how many days had none.
+ */
+export function dailyText([xs, calls, attributed]: ReturnType<typeof dailyColumns>): string {
+  const span = xs.length > 1 ? `${utcDay(xs[0]!)} to ${utcDay(xs.at(-1)!)}` : xs.length ? utcDay(xs[0]!) : "";
+  const busy = xs.flatMap((t, i) => {
+    const n = calls[i] ?? 0;
+    const a = attributed[i] ?? 0;
+    return n ? [`${utcDay(t)}, ${n.toLocaleString()} call${n === 1 ? "" : "s"}, ${a ? `${a.toLocaleString()} attributed` : "none attributed"}`] : [];
+  });
+  if (!busy.length) return `Calls per day (UTC), ${span}: no calls.`;
+  const quiet = xs.length - busy.length;
+  return `Calls per day (UTC), ${span}: ${busy.join("; ")}${quiet ? `; no calls on the other ${quiet} day${quiet === 1 ? "" : "s"}` : ""}.`;
+}
+
+/** The utilization chart in words, its text alternative: each pool's highest and latest peak share over `label`. */
+export function poolsText(views: HealthView[], label: string): string {
+  const share = (u: number) => `${Math.round(Math.min(u, 1) * 100)} %`;
+  const pools = views.map((v) => {
+    const peaks = v.minutes.map((b) => b.utilization);
+    return peaks.length ? `${v.name} highest ${share(Math.max(...peaks))}, latest ${share(peaks.at(-1)!)}` : `${v.name} no figures`;
+  });
+  return `Share of each pool's numbers leased at the peak, ${label}: ${pools.join("; ")}.`;
+}
+
 /** The days to label on an axis with room for `fit` labels: every day, else every 2nd, 7th… counted back from the last day. */
 export function dayTicks(days: number[], fit: number): number[] {
   const every = [1, 2, 3, 7, 14, 28].find((k) => days.length / k <= Math.max(1, fit)) ?? Math.ceil(days.length / Math.max(1, fit));

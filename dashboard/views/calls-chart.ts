@@ -1,19 +1,19 @@
 /** Calls per day over the range: all calls as bars, the attributed ones as narrower bars in front; hover for the day's counts. */
 import type { CallStats, Range } from "../api";
 import { axis, draw, drawEmpty, uPlot } from "../chart/chart";
-import { dailyColumns, dayTicks } from "../chart/series";
-
-/** A UTC day's tick label: "Dec 3". */
-const dayLabel = (t: number) => new Date(t).toLocaleDateString([], { month: "short", day: "numeric", timeZone: "UTC" });
+import { dailyColumns, dailyText, utcDay as dayLabel, dayTicks } from "../chart/series";
+import { count } from "../format";
 
 export function renderCallsChart(node: HTMLElement, stats: CallStats, range: Range): void {
+  const data = dailyColumns(stats.days, range);
+  // The chart's text alternative (node is role="img"): what hovering shows, day by day.
+  node.setAttribute("aria-label", dailyText(data));
   if (!stats.total.calls) {
     drawEmpty(node, "No calls in this range.");
     return;
   }
-  const data = dailyColumns(stats.days, range);
   // A day without calls has no bar (null) but reads 0; with the cursor off the chart, "—".
-  const count = (_u: uPlot, v: number | null, _s: number, idx: number | null) => (idx === null ? "—" : String(v ?? 0));
+  const dayCount = (_u: uPlot, v: number | null, _s: number, idx: number | null) => (idx === null ? "—" : count(v ?? 0));
   draw(
     node,
     {
@@ -29,12 +29,12 @@ export function renderCallsChart(node: HTMLElement, stats: CallStats, range: Ran
           splits: (u) => dayTicks(u.data[0] as number[], u.bbox.width / devicePixelRatio / 56),
           values: (_u, ticks) => ticks.map(dayLabel),
         },
-        { ...axis("calls per day (UTC)"), values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : "")), size: 40 },
+        { ...axis("calls per day (UTC)"), values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? count(t) : "")), size: 40 },
       ],
       series: [
         { label: "Day (UTC)", value: (_u: uPlot, t: number | null) => (t === null ? "—" : dayLabel(t)) },
-        { label: "Calls", fill: "#1565c033", stroke: "#1565c0", paths: uPlot.paths.bars?.({ size: [0.7, 40] }), value: count, points: { show: false } },
-        { label: "Attributed", fill: "#2f7d32", stroke: "#2f7d32", paths: uPlot.paths.bars?.({ size: [0.35, 20] }), value: count, points: { show: false } },
+        { label: "Calls", fill: "#1565c033", stroke: "#1565c0", paths: uPlot.paths.bars?.({ size: [0.7, 40] }), value: dayCount, points: { show: false } },
+        { label: "Attributed", fill: "#2f7d32", stroke: "#2f7d32", paths: uPlot.paths.bars?.({ size: [0.35, 20] }), value: dayCount, points: { show: false } },
       ],
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },

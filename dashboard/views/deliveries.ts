@@ -57,6 +57,8 @@ export function renderDeliveries(
   body.replaceChildren(
     ...items.map(deliveryLine).map((l) => {
       const button = el("button", { type: "button", className: "redeliver", textContent: "Redeliver", dataset: { id: l.id } });
+      // Told apart from the other rows' buttons: "Redeliver Call webhook · call of call CA1".
+      button.setAttribute("aria-label", `Redeliver ${l.what}${l.callId ? ` of call ${l.callId}` : ` ${l.id}`}`);
       const note = el("span", { className: "muted small note" });
       button.addEventListener("click", () => onRedeliver(l.id, button, note));
       return el(

@@ -1,7 +1,7 @@
 /** Calls by source, campaign, landing page or pool over the range: a row per group with a share bar. */
 import type { CallGroup, CallGrouping } from "../api";
 import { el } from "../dom";
-import { pct, rate } from "../format";
+import { count, pct, rate } from "../format";
 
 export const GROUPINGS: Record<CallGrouping, { label: string; none: string }> = {
   source: { label: "Source", none: "(unattributed)" },
@@ -48,7 +48,7 @@ export function renderGroups(body: HTMLTableSectionElement, head: HTMLElement, g
         "tr",
         {},
         el("td", { className: "name" }, el("span", { className: "key", textContent: r.name, title: r.name }), el("span", { className: "bar thin" }, fill)),
-        el("td", { className: "num", textContent: String(r.calls) }),
+        el("td", { className: "num", textContent: count(r.calls) }),
         el("td", { className: "num", textContent: r.attributed }),
         el("td", { className: "num", textContent: r.answered }),
       );

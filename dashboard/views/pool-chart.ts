@@ -4,7 +4,7 @@
  */
 import type { HealthView } from "../api";
 import { axis, draw, drawEmpty, uPlot } from "../chart/chart";
-import { colorOf, poolColumns } from "../chart/series";
+import { colorOf, poolColumns, poolsText } from "../chart/series";
 
 /** The time ranges the chart offers: how far back, and the bucket size, in minutes. */
 export const RANGES = {
@@ -14,8 +14,10 @@ export const RANGES = {
 export type ChartRange = keyof typeof RANGES;
 export const isChartRange = (v: string | undefined): v is ChartRange => v !== undefined && Object.hasOwn(RANGES, v);
 
-export function renderPoolChart(node: HTMLElement, views: HealthView[]): void {
+export function renderPoolChart(node: HTMLElement, views: HealthView[], range: ChartRange): void {
   const data = poolColumns(views);
+  // The chart's text alternative (node is role="img"): each pool's highest and latest share.
+  node.setAttribute("aria-label", views.length ? poolsText(views, RANGES[range].label) : "Utilization of all pools: no pools yet.");
   if (!data[0].length) {
     drawEmpty(node, "No pools yet.");
     return;

@@ -3,8 +3,8 @@
  * the counters, and the open warning episode. A click selects the pool.
  */
 import type { HealthView, Pool } from "../api";
-import { el } from "../dom";
-import { pct, when } from "../format";
+import { el, markOn } from "../dom";
+import { count, pct, when } from "../format";
 import { routeWords } from "../route-words";
 
 /** The width of a card's fill bar, in %: utilization, capped at 100. */
@@ -20,6 +20,9 @@ export const alertSetting = (status: Pool["status"], threshold: number): string 
 /** The health state now, as the card's tag says it. */
 export const HEALTH_WORDS: Record<HealthView["state"], string> = { ok: "Healthy", warning: "Near full", exhausted: "Full" };
 
+/** The card's tag: the health words, or that the pool has no numbers yet (the API counts that as exhausted). */
+export const healthTag = (h: HealthView): string => (h.numbers.total === 0 && h.numbers.leased === 0 ? "No numbers yet" : HEALTH_WORDS[h.state]);
+
 /** The card's summary lines, in order. */
 export function cardLines(p: Pool, h: HealthView): { ids: string; fill: string; counters: string; episode: string | null } {
   const n = h.numbers;
@@ -27,8 +30,8 @@ export function cardLines(p: Pool, h: HealthView): { ids: string; fill: string; 
   const e = h.episode;
   return {
     ids: `${p.id} · ${alertSetting(p.status, h.alertThreshold)}${p.replaceAll ? " · replaces every number" : ""}`,
-    fill: `${n.leased} of ${n.total} leased (${pct(h.utilization)}) · ${n.free} free · 7-day peak ${h.peak7d}`,
-    counters: `${c.allocations} allocations · ${c.recycledEarly} recycled early · ${c.overflow} overflow · ${c.refused} refused`,
+    fill: `${count(n.leased)} of ${count(n.total)} leased (${pct(h.utilization)}) · ${count(n.free)} free · 7-day peak ${count(h.peak7d)}`,
+    counters: `${count(c.allocations)} allocations · ${count(c.recycledEarly)} recycled early · ${count(c.overflow)} overflow · ${count(c.refused)} refused`,
     episode: e ? `Alert open since ${when(e.openedAt)}${e.exhaustedAt ? ` · ran dry ${when(e.exhaustedAt)}` : ""}` : null,
   };
 }
@@ -44,7 +47,7 @@ function card(p: Pool, h: HealthView, onSelect: (id: string) => void): HTMLButto
       "span",
       { className: "row" },
       el("strong", { textContent: p.name }),
-      el("span", { className: "tag", textContent: HEALTH_WORDS[h.state], title: `Health now: ${h.state}` }),
+      el("span", { className: "tag", textContent: healthTag(h), title: `Health now: ${h.state}` }),
     ),
     el("span", { className: "muted", textContent: lines.ids }),
     el("span", { className: "bar" }, fill),
@@ -70,7 +73,7 @@ export function renderPools(grid: HTMLElement, pools: Pool[], health: HealthView
   });
 }
 
-/** Outlines the selected pool's card. */
+/** Outlines the selected pool's card (and says it is pressed). */
 export function markSelected(grid: HTMLElement, id: string | null): void {
-  for (const node of grid.querySelectorAll<HTMLElement>(".pool")) node.classList.toggle("sel", node.dataset.id === id);
+  markOn([...grid.querySelectorAll<HTMLElement>(".pool")], (node) => node.dataset.id === id, "sel");
 }

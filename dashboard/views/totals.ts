@@ -1,7 +1,7 @@
 /** The range's totals: calls, the attribution rate, answered calls and talk time, one tile each. */
 import type { CallStats } from "../api";
 import { el } from "../dom";
-import { rate, talkTime } from "../format";
+import { count, rate, talkTime } from "../format";
 
 export interface Tile {
   label: string;
@@ -11,9 +11,9 @@ export interface Tile {
 
 export function totalTiles(t: CallStats["total"]): Tile[] {
   return [
-    { label: "Calls", value: String(t.calls), note: t.calls === 1 ? "1 call in the range" : `${t.calls} calls in the range` },
-    { label: "Attribution rate", value: rate(t.attributed, t.calls), note: `${t.attributed} matched to a visit` },
-    { label: "Answered", value: rate(t.answered, t.calls), note: `${t.answered} picked up` },
+    { label: "Calls", value: count(t.calls), note: t.calls === 1 ? "1 call in the range" : `${count(t.calls)} calls in the range` },
+    { label: "Attribution rate", value: rate(t.attributed, t.calls), note: `${count(t.attributed)} matched to a visit` },
+    { label: "Answered", value: rate(t.answered, t.calls), note: `${count(t.answered)} picked up` },
     { label: "Talk time", value: talkTime(t.talkSeconds), note: "of the answered calls" },
   ];
 }

@@ -105,4 +105,22 @@ describe("dashboard API client", () => {
     expect((err as ApiError).message).toBe("Bad Gateway");
     expect((err as ApiError).unauthorized).toBe(false);
   });
+
+  it("names the status when there is no status text (HTTP/2 and /3 send none), and says so when the server cannot be reached", async () => {
+    const broken = network(() => new Response("<html>bad gateway</html>", { status: 502 }));
+    const err = await endpoints(createClient(() => "k", broken.fetcher))
+      .pools()
+      .catch((e: unknown) => e);
+    expect((err as ApiError).message).toBe("HTTP 502");
+    const down = (async () => {
+      throw new TypeError("Failed to fetch");
+    }) as typeof fetch;
+    const offline = await endpoints(createClient(() => "k", down))
+      .pools()
+      .catch((e: unknown) => e);
+    expect(offline).toBeInstanceOf(ApiError);
+    expect((offline as ApiError).status).toBe(0);
+    expect((offline as ApiError).message).toBe("no answer from the server (is this device offline?)");
+    expect((offline as ApiError).unauthorized).toBe(false);
+  });
 });

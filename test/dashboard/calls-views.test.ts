@@ -18,6 +18,18 @@ describe("calls views", () => {
     expect(totalTiles({ calls: 0, attributed: 0, answered: 0, talkSeconds: 0 })[1]!.value).toBe("—");
   });
 
+  it("writes counts of thousands as the viewer's locale does (en-US: 12,345), in the tiles and the groups", () => {
+    expect(totalTiles({ calls: 12345, attributed: 9876, answered: 4321, talkSeconds: 0 }).map((t) => [t.value, t.note])).toEqual([
+      ["12,345", "12,345 calls in the range"],
+      ["80 %", "9,876 matched to a visit"],
+      ["35 %", "4,321 picked up"],
+      ["0 s", "of the answered calls"],
+    ]);
+    const body = document.createElement("table").createTBody();
+    renderGroups(body, document.createElement("th"), [{ key: "spring", calls: 12345, attributed: 1, answered: 1, talkSeconds: 1 }], "campaign", 20000);
+    expect(body.querySelector(".num")?.textContent).toBe("12,345");
+  });
+
   it("groups: a null key named for the grouping, each group's share of all calls", () => {
     const groups = [
       { key: "spring", calls: 3, attributed: 3, answered: 1, talkSeconds: 9 },

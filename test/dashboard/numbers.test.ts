@@ -69,4 +69,73 @@ describe("numbers table", () => {
     await first;
     expect(d.rows()).toEqual(range(2, 18775550000));
   });
+
+  it("appends the next page once when More numbers is pressed again before it arrives", async () => {
+    const list = range(PAGE_SIZE + 5);
+    const { api, asked } = numbersApi({ web: list });
+    const d = dom();
+    const t = numbersTable(api, d.body, d.more);
+    await t.show("web");
+    let open = () => {};
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const numbers = api.numbers;
+    api.numbers = async (...a) => {
+      await gate;
+      return numbers(...a);
+    };
+    const twice = Promise.all([t.more(), t.more()]);
+    open();
+    await twice;
+    expect(d.rows()).toEqual(list);
+    expect(asked).toHaveLength(2);
+  });
+
+  it("drops a next page that arrives after the table was shown afresh (the minute's reload)", async () => {
+    const pending = new Map<string, () => void>();
+    const list = range(PAGE_SIZE + 5);
+    const { api } = numbersApi({ web: list }, pending);
+    const d = dom();
+    const t = numbersTable(api, d.body, d.more);
+    const first = t.show("web");
+    await Promise.resolve();
+    pending.get("web")!();
+    await first;
+    const more = t.more();
+    await Promise.resolve();
+    const resolveMore = pending.get("web")!;
+    const again = t.show("web");
+    await Promise.resolve();
+    pending.get("web")!();
+    await again;
+    resolveMore();
+    await more;
+    expect(d.rows()).toEqual(list.slice(0, PAGE_SIZE));
+    expect(d.more.hidden).toBe(false);
+  });
+
+  it("says so for a pool with no numbers (e.g. its order not yet filled)", async () => {
+    const { api } = numbersApi({ web: [] });
+    const d = dom();
+    const t = numbersTable(api, d.body, d.more);
+    await t.show("web");
+    expect(d.rows()).toEqual(["No numbers in this pool yet."]);
+    expect(d.more.hidden).toBe(true);
+  });
+
+  it("shown again in place (the minute's reload) keeps the rows paged in, in one request", async () => {
+    const list = range(PAGE_SIZE + 5);
+    const { api, asked } = numbersApi({ web: list, other: range(3, 18775550000) });
+    const d = dom();
+    const t = numbersTable(api, d.body, d.more);
+    await t.show("web");
+    await t.more();
+    await t.show("web", true);
+    expect(d.rows()).toEqual(list);
+    expect(d.more.hidden).toBe(true);
+    expect(asked.at(-1)).toEqual(["web", null, PAGE_SIZE + 5]);
+    await t.show("other", true);
+    expect(asked.at(-1)).toEqual(["other", null, PAGE_SIZE]);
+  });
 });

@@ -23,6 +23,11 @@ describe("pool cards", () => {
     const dry = cardLines(pool(), health({ episode: { openedAt: opened, cause: "exhausted", exhaustedAt: opened + 60_000 } }));
     expect(dry.episode).toBe(`Alert open since ${new Date(opened).toLocaleString()} · ran dry ${new Date(opened + 60_000).toLocaleString()}`);
     expect(cardLines(pool(), health()).episode).toBeNull();
+    const big = health({ numbers: { total: 1200, leased: 1100, free: 100, held: 0, retiring: 0, overflow: 0 }, peak7d: 1150, utilization: 1100 / 1200 });
+    expect(cardLines(pool(), { ...big, counters: { ...big.counters, allocations: 45678 } })).toMatchObject({
+      fill: "1,100 of 1,200 leased (92 %) · 100 free · 7-day peak 1,150",
+      counters: "45,678 allocations · 1 recycled early · 0 overflow · 2 refused",
+    });
   });
 
   it("renders a card per pool with its state, shows names as text, and selects on click", () => {
@@ -37,6 +42,11 @@ describe("pool cards", () => {
     expect(cards[0]!.querySelector("strong")?.textContent).toBe(evil);
     expect(cards.map((c) => c.querySelector(".tag")?.textContent)).toEqual(["Near full", "Full"]);
     expect(grid.querySelector("img")).toBeNull();
+    // A pool without numbers (its order not yet filled) is not "Full": it has none yet.
+    const none = { total: 0, leased: 0, free: 0, held: 0, retiring: 0, overflow: 0 };
+    const fresh = document.createElement("section");
+    renderPools(fresh, [pool({ id: "new" })], [health({ state: "exhausted", utilization: 0, numbers: none })], () => {});
+    expect(fresh.querySelector(".tag")?.textContent).toBe("No numbers yet");
     expect(cards[0]!.querySelector<HTMLElement>(".bar i")?.style.width).toBe("30%");
     cards[1]!.click();
     expect(chosen).toEqual(["b"]);

@@ -1,6 +1,6 @@
 /** Chart data for uPlot: every pool on one time axis, calls per UTC day over the range, day ticks. */
 import { describe, expect, it } from "vitest";
-import { dailyColumns, dayTicks, poolColumns } from "../../dashboard/chart/series";
+import { dailyColumns, dailyText, dayTicks, poolColumns, poolsText } from "../../dashboard/chart/series";
 import { health } from "./fixtures";
 
 const T = Date.UTC(2031, 0, 5, 12);
@@ -42,5 +42,23 @@ describe("chart series", () => {
     expect(sparse.at(-1)).toBe(29 * DAY);
     expect(sparse.length).toBeLessThanOrEqual(6);
     expect(sparse[1]! - sparse[0]!).toBe(7 * DAY);
+  });
+
+  it("says the charts in words (their text alternative): each day's calls, each pool's highest and latest share", () => {
+    const from = Date.UTC(2031, 0, 4);
+    const days = [
+      { day: "2031-01-05", source: "google-ads", calls: 2, attributed: 2, answered: 1, talkSeconds: 30 },
+      { day: "2031-01-05", source: null, calls: 1, attributed: 0, answered: 0, talkSeconds: 0 },
+      { day: "2031-01-07", source: null, calls: 1, attributed: 0, answered: 0, talkSeconds: 0 },
+    ];
+    expect(dailyText(dailyColumns(days, { from, to: from + 4 * DAY }))).toBe(
+      "Calls per day (UTC), Jan 4 to Jan 7: Jan 5, 3 calls, 2 attributed; Jan 7, 1 call, none attributed; no calls on the other 2 days.",
+    );
+    expect(dailyText(dailyColumns([], { from, to: from + DAY }))).toBe("Calls per day (UTC), Jan 4: no calls.");
+    const a = health({ name: "Web <b>", minutes: [0, 5].map((m, i) => ({ t: T + m * MIN, peak: 8 - i, total: 10, utilization: (8 - i) / 10 })) });
+    const b = health({ name: "Ads", minutes: [{ t: T, peak: 5, total: 4, utilization: 1.25 }] });
+    expect(poolsText([a, b], "last 24 h")).toBe(
+      "Share of each pool's numbers leased at the peak, last 24 h: Web <b> highest 80 %, latest 70 %; Ads highest 100 %, latest 100 %.",
+    );
   });
 });

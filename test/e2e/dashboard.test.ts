@@ -8,7 +8,7 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Page } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminCall, DESKTOP_UA, launchChromium, OPERATOR_TOKEN, type RunningWorker, startWorker } from "./harness";
 import { type Watched, watch } from "./page-watch";
@@ -99,6 +99,29 @@ const legendValue = (page: Page, chart: string, label: string) =>
     .locator(`${chart} .u-legend tr`, { has: page.locator(".u-label", { hasText: label }) })
     .locator(".u-value")
     .textContent();
+
+/** Chromium's accessibility tree (CDP): each node's role, name and the properties named. */
+async function axTree(page: Page): Promise<{ role: string; name: string; description: string; props: Record<string, unknown> }[]> {
+  const cdp = await page.context().newCDPSession(page);
+  const { nodes } = await cdp.send("Accessibility.getFullAXTree");
+  await cdp.detach();
+  return nodes
+    .filter((n) => !n.ignored)
+    .map((n) => ({
+      role: String(n.role?.value ?? ""),
+      name: String(n.name?.value ?? ""),
+      description: String(n.description?.value ?? ""),
+      props: Object.fromEntries((n.properties ?? []).map((p) => [p.name, p.value.value])),
+    }));
+}
+/** The buttons the accessibility tree says are pressed, and those it says are not (in the tree's order, not the page's). */
+async function pressedButtons(page: Page): Promise<{ on: string[]; off: string[] }> {
+  const toggles = (await axTree(page)).filter((n) => n.role === "button" && "pressed" in n.props);
+  return {
+    on: toggles.filter((n) => n.props.pressed === "true").map((n) => n.name),
+    off: toggles.filter((n) => n.props.pressed === "false").map((n) => n.name),
+  };
+}
 
 beforeAll(async () => {
   [worker, chrome] = await Promise.all([startWorker({ demo: true }), launchChromium()]);
@@ -374,7 +397,8 @@ describe("the dashboard, calls first", () => {
     expect(await seen.cspViolations()).toEqual([]);
     expect(seen.errors).toEqual([]);
 
-    await page.locator("#out").click();
+    // Signing out starts the page afresh: wait for that load.
+    await Promise.all([page.waitForEvent("load"), page.locator("#out").click()]);
     expect(await page.evaluate(() => sessionStorage.getItem("dni.adminKey"))).toBeNull();
     expect(await page.locator("#login").isVisible()).toBe(true);
     expect(await page.locator("#app").isHidden()).toBe(true);
@@ -452,6 +476,10 @@ describe("the dashboard elsewhere", () => {
       await page.waitForFunction(() => document.querySelector("#ntitle")?.textContent === "Numbers — One destination");
       await noteIs("Off: only the destination +18005550100 is swapped.");
       expect(await box.isChecked()).toBe(false);
+      // The box sits at the start of its words' line (not stretched across the card above them).
+      const [boxAt, words] = [await box.boundingBox(), await page.locator(".setting label").boundingBox()];
+      expect(boxAt!.width).toBeLessThan(30);
+      expect(Math.abs(boxAt!.y + boxAt!.height / 2 - (words!.y + words!.height / 2))).toBeLessThan(6);
 
       await box.click();
       await noteIs("On: every phone number on the page becomes the visitor's number (calls go to +18005550100).");
@@ -474,6 +502,10 @@ describe("the dashboard elsewhere", () => {
       expect(await note.getAttribute("class")).toContain("err");
       expect(await box.isChecked()).toBe(false);
       expect(await box.isEnabled()).toBe(true);
+      // A screen reader hears why too: the line is a live status, and it describes the box.
+      const tree = await axTree(page);
+      expect(tree.find((n) => n.role === "checkbox")?.description).toBe(await note.textContent());
+      expect(tree.filter((n) => n.role === "status").length).toBeGreaterThanOrEqual(1);
       expect(await stored("list")).toBe(false);
       expect(await page.locator("#app").isVisible()).toBe(true);
       // The one error logged: the browser's own line for the refused request.
@@ -576,6 +608,12 @@ describe("the dashboard elsewhere", () => {
       await s.page.waitForFunction(() => document.querySelectorAll("#numbers tbody tr").length === 205);
       expect(await s.page.locator("#numbers tbody tr td:first-child").allTextContents()).toEqual(numbers);
       expect(await s.page.locator("#more").isHidden()).toBe(true);
+      // The pools reloading (the minute's reload; here a change of the chart's range) keeps the rows paged in.
+      const reloaded = s.page.waitForResponse((r) => r.url().includes("/v1/pools/big/numbers"));
+      await s.page.locator("[data-range=week]").click();
+      await reloaded;
+      await s.page.waitForTimeout(300);
+      expect(await s.page.locator("#numbers tbody tr td:first-child").allTextContents()).toEqual(numbers);
       expect(s.seen.errors).toEqual([]);
     } finally {
       await s.close();
@@ -617,6 +655,274 @@ describe("the dashboard, an erasure request", () => {
       expect((await adminCall(worker.url, "GET", "/v1/calls/e2e-dash-spring", DEMO_ADMIN_KEY)).status).toBe(200);
       expect(s.seen.errors).toEqual([]);
       expect(await s.seen.cspViolations()).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("the dashboard, slow and failing answers", () => {
+  it("shows the range and chart range chosen last, though an earlier choice's answer comes after it", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      // 30 days' and 7 days' utilization answer late (1.5 s); today's and 24 h's at once.
+      const late = (ms: number) => (route: Route) => setTimeout(() => void route.continue(), ms);
+      await page.route((u) => u.pathname.startsWith("/v1/") && Date.parse(u.searchParams.get("from") ?? "") < Date.now() - 20 * DAY, late(1500));
+      await page.route((u) => u.pathname.endsWith("/health") && u.searchParams.get("minutes") === "10080", late(1500));
+      await preset(page, "30 days").click();
+      await preset(page, "Today").click();
+      await page.locator("[data-range=week]").click();
+      await page.locator("[data-range=day]").click();
+      await page.waitForTimeout(2500);
+      const todayLabel = await page.evaluate(() => new Date().toLocaleDateString([], { month: "short", day: "numeric", year: "numeric" }));
+      expect(await page.locator("#rlabel").textContent()).toBe(todayLabel);
+      expect(await tiles(page)).toMatchObject({ Calls: "2" });
+      expect(await page.locator("#ulegend").textContent()).toContain("last 24 h");
+      expect(s.seen.errors).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("claims no empty list it has not been given: failing deliveries and uploads unknown while their answer is slow or failed", async () => {
+    const ctx = await chrome.newContext();
+    const page = await ctx.newPage();
+    try {
+      await page.route("**/v1/deliveries?*", (r) =>
+        r.fulfill({ status: 500, contentType: "application/json", body: '{"error":{"code":"internal","message":"Internal error"}}' }),
+      );
+      await page.route("**/v1/calls?*", (r) => setTimeout(() => void r.continue(), 3000));
+      await page.goto(`${worker.url}/dashboard`);
+      await page.locator("#key").fill(DEMO_ADMIN_KEY);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("alert").waitFor();
+      expect(await page.locator("#ftext").textContent()).toBe("Could not load: Internal error.");
+      // Neither "None: every delivery went through." nor "No uploads yet" while it is not known.
+      expect(await page.locator("#deliveries-empty").isVisible()).toBe(false);
+      expect(await page.locator("#conv-empty").isVisible()).toBe(false);
+      await page.unroute("**/v1/deliveries?*");
+      await page.unroute("**/v1/calls?*");
+      await page.getByRole("button", { name: "Try again" }).click();
+      await page.getByRole("alert").waitFor({ state: "hidden" });
+      expect(await page.locator("#conv-empty").isVisible()).toBe(true);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it("downloads the CSV once while it is being made, however often Download CSV is pressed", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      await page.route("**/v1/calls.csv?*", (r) => setTimeout(() => void r.continue(), 1500));
+      const downloads: string[] = [];
+      page.on("download", (d) => downloads.push(d.suggestedFilename()));
+      const button = page.locator("#csv");
+      await button.click();
+      expect(await button.textContent()).toBe("Preparing the CSV…");
+      await button.click({ force: true }); // Playwright would wait: the button says it is disabled (aria-disabled)
+      await page.keyboard.press("Enter");
+      await page.waitForTimeout(2500);
+      expect(s.seen.requests.filter((r) => r.url.includes("/v1/calls.csv")).length).toBe(1);
+      expect(downloads).toHaveLength(1);
+      expect(await button.isEnabled()).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("says when the server cannot be reached or fails, as an alert, and Try again loads once it answers", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      const alert = page.getByRole("alert");
+      await page.route("**/v1/**", (r) => r.abort("internetdisconnected"));
+      await preset(page, "Today").click();
+      await alert.waitFor();
+      expect(await alert.textContent()).toBe("Could not load: no answer from the server (is this device offline?). Try again");
+      await page.unroute("**/v1/**");
+      await page.route("**/v1/pools", (r) => r.fulfill({ status: 503, contentType: "text/html", body: "<h1>down</h1>" }));
+      await alert.getByRole("button", { name: "Try again" }).click();
+      await page.waitForFunction(() => document.querySelector("#ftext")?.textContent === "Could not load: Service Unavailable.");
+      await page.unroute("**/v1/pools");
+      await alert.getByRole("button", { name: "Try again" }).click();
+      await alert.waitFor({ state: "hidden" });
+      expect(await tiles(page)).toMatchObject({ Calls: "2" });
+      expect(await page.locator("#app").isVisible()).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("the dashboard to a screen reader and a keyboard", () => {
+  it("says which range, grouping, chart range and pool are chosen (pressed), not by colour alone", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      await page.waitForFunction(() => document.querySelector(".pool.sel"));
+      const first = await pressedButtons(page);
+      expect(first.on.filter((n) => !n.includes("·")).sort()).toEqual(["24 h", "7 days", "Source"]);
+      expect(first.off).toEqual(expect.arrayContaining(["Today", "30 days", "Custom", "Campaign", "Landing page", "Pool", "7 days"]));
+      expect(first.on.filter((n) => n.includes("·"))).toEqual([expect.stringMatching(/^Website visitors/)]);
+      await preset(page, "Today").click();
+      await page.getByRole("button", { name: "Campaign" }).click();
+      await page.locator("[data-range=week]").click();
+      await page.getByRole("button", { name: /^Newsletter/ }).click();
+      await page.waitForFunction(() => document.querySelector("#ntitle")?.textContent === "Numbers — Newsletter");
+      const then = await pressedButtons(page);
+      expect(then.on).toHaveLength(4);
+      expect(then.on).toEqual(expect.arrayContaining(["Today", "Campaign", expect.stringMatching(/^Newsletter/), "7 days"]));
+      // Tabbing onto the selected card shows where the keyboard is, not only the selection's outline.
+      await page.locator(".pool.sel").focus();
+      await page.keyboard.press("Shift+Tab");
+      await page.keyboard.press("Tab");
+      const outline = () => page.evaluate(() => [document.activeElement?.classList.contains("sel"), getComputedStyle(document.activeElement!).outlineWidth]);
+      expect(await outline()).toEqual([true, "3px"]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("says each chart in words: the calls of each day, each pool's peak share", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      const day = (ms: number) => new Date(ms).toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+      const calls = (await axTree(page)).find((n) => n.role === "image" && n.name.startsWith("Calls per day"));
+      expect(calls?.name).toContain(`${day(Date.now() - 2 * DAY)}, 1 call, none attributed; ${day(Date.now())}, 2 calls, 2 attributed; no calls on the other`);
+      const pools = (await axTree(page)).find((n) => n.role === "image" && n.name.startsWith("Share of each pool"));
+      expect(pools?.name).toMatch(
+        /^Share of each pool's numbers leased at the peak, last 24 h, peak of each 5 minutes: .*Newsletter highest 80 %, latest 80 %/,
+      );
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("the dashboard's structure to a screen reader", () => {
+  it("names every table and column, every Redeliver button by what it sends, and its headings go level by level", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      await page.waitForFunction(() => document.querySelector("#deliveries tbody tr"));
+      const tree = await axTree(page);
+      // The charts' hover legends (tables too) are left to their text alternatives.
+      const tables = tree.filter((n) => n.role === "table");
+      expect(tables.map((t) => t.name).sort()).toEqual([
+        "Ad conversions — recent calls",
+        "Calls by Source",
+        "Failing deliveries",
+        "Numbers — Website visitors",
+        "Recent calls",
+      ]);
+      expect(tree.filter((n) => n.role === "columnheader" && !n.name.trim())).toEqual([]);
+      const redeliver = tree.filter((n) => n.role === "button" && n.name.startsWith("Redeliver"));
+      expect(redeliver.length).toBeGreaterThan(0);
+      for (const b of redeliver) expect(b.name).toMatch(/^Redeliver Call webhook · call(\.\w+)? of call e2e-dash-/);
+      // Headings in the page's order (Playwright's snapshot of the same tree): none skips a level.
+      const levels = [...(await page.locator("body").ariaSnapshot()).matchAll(/- heading .*\[level=(\d)\]/g)].map((m) => Number(m[1]));
+      expect(levels.slice(0, 3)).toEqual([1, 2, 3]);
+      for (let i = 1; i < levels.length; i++) expect(levels[i]! - levels[i - 1]!).toBeLessThanOrEqual(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("writes the account's name in the dark header legibly (contrast at least 4.5:1)", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      await loaded(s.page);
+      const ratio = await s.page.evaluate(() => {
+        const rgb = (c: string) => (c.match(/\d+/g) ?? []).slice(0, 3).map(Number);
+        const lum = (c: string) => {
+          const [r, g, b] = rgb(c).map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+          return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+        };
+        const fg = lum(getComputedStyle(document.querySelector("#who")!).color);
+        const bg = lum(getComputedStyle(document.querySelector("header")!).backgroundColor);
+        return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      });
+      expect(await s.page.locator("#who").textContent()).toBe("Demo");
+      expect(ratio).toBeGreaterThanOrEqual(4.5);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("describes the key's field by why it was refused", async () => {
+    const s = await signIn("sk_demo000000000000_wrong-key-wrong-key-wrong-key-wrong");
+    try {
+      await s.page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
+      const field = (await axTree(s.page)).find((n) => n.role === "textbox" && n.name === "Admin key");
+      expect(field?.description).toBe("That key was not accepted.");
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("the dashboard by keyboard", () => {
+  it("opens a call's detail from the keyboard with the focus on it, and Close brings the focus back to the call", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      const link = page.locator("#calls tbody a").first();
+      const href = await link.getAttribute("href");
+      await link.focus();
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(() => document.querySelector("#dbody dl"));
+      const focused = () =>
+        page.evaluate(() => [document.activeElement?.id || document.activeElement?.getAttribute("href"), document.activeElement?.textContent]);
+      await page.waitForFunction(() => document.activeElement?.id === "dtitle", null, { timeout: 5000 });
+      expect((await focused())[1]).toMatch(/^Call /);
+      await page.keyboard.press("Tab");
+      expect(await focused()).toEqual(["dclose", "Close"]);
+      await page.keyboard.press("Enter");
+      await page.locator("#detail").waitFor({ state: "hidden" });
+      expect((await focused())[0]).toBe(href);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("the dashboard, signing out", () => {
+  it("leaves nothing of the account on the page, so the next sign-in (a wrong key too) never shows it", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      await page.evaluate(() => {
+        location.hash = "#call/e2e-dash-spring";
+      });
+      await page.waitForFunction(() => document.querySelector("#dbody dl"));
+      // Signing out starts the page afresh: wait for that load.
+      await Promise.all([page.waitForEvent("load"), page.locator("#out").click()]);
+      await page.locator("#login").waitFor();
+      const left = () =>
+        page.evaluate(() => ({
+          hash: location.hash,
+          calls: document.querySelectorAll("#calls tbody tr").length,
+          pools: document.querySelectorAll("#pools .pool").length,
+          detail: document.querySelector("#dbody")?.textContent,
+          tag: document.querySelector("#tag")?.textContent,
+        }));
+      expect(await left()).toEqual({ hash: "", calls: 0, pools: 0, detail: "", tag: "" });
+      await page.locator("#key").fill("sk_demo000000000000_wrong-key-wrong-key-wrong-key-wrong");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
+      expect(await left()).toEqual({ hash: "", calls: 0, pools: 0, detail: "", tag: "" });
+      expect(s.seen.errors.filter((e) => !e.includes("401"))).toEqual([]);
     } finally {
       await s.close();
     }
