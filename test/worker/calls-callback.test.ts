@@ -179,6 +179,9 @@ describe("answering", () => {
       ["call id with spaces", { callId: "a b", calledNo: n }, 400, "invalid_request"],
       ["call id with a template", { callId: "${x}", calledNo: n }, 400, "invalid_request"],
       ["call id too long", { callId: "x".repeat(129), calledNo: n }, 400, "invalid_request"],
+      // No URL path names them: the call could never be read or erased.
+      ["call id of dots alone", { callId: "..", calledNo: n }, 400, "invalid_request"],
+      ["call id of a dot", { callId: ".", calledNo: n }, 400, "invalid_request"],
       ["no dialled number", { callId: "c1" }, 400, "invalid_request"],
       ["dialled number too short", { callId: "c1", calledNo: "+1" }, 400, "invalid_request"],
       ["dialled number is text", { callId: "c1", calledNo: "call me" }, 400, "invalid_request"],

@@ -31,7 +31,8 @@ export const FIELD_NAMES = {
   startTime: ["startTime", "start_time", "StartTime", "timestamp"],
 } as const;
 
-export const CALL_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A provider's call id: 1-128 of A-Z a-z 0-9 . _ : -, not dots alone (`.`, `..`: no URL path can name them, GET /v1/calls/{id} never could). */
+export const CALL_ID = /^(?!\.+$)[A-Za-z0-9._:-]{1,128}$/;
 /** A start time may be this far ahead of our clock (provider clock skew), no more. */
 const MAX_FUTURE_MS = 5 * 60_000;
 
@@ -91,7 +92,7 @@ export function inboundCall(fields: Fields, nowMs: number): Parsed<InboundCall> 
   const id = pick(fields, FIELD_NAMES.callId);
   const idText = id && (typeof id.value === "string" || typeof id.value === "number") ? String(id.value) : "";
   if (!id) issues.push({ path: "callId", message: "required" });
-  else if (!CALL_ID.test(idText)) issues.push({ path: id.name, message: "must be 1-128 of A-Z a-z 0-9 . _ : -" });
+  else if (!CALL_ID.test(idText)) issues.push({ path: id.name, message: "must be 1-128 of A-Z a-z 0-9 . _ : -, not dots alone" });
   const dialled = pick(fields, FIELD_NAMES.dialled);
   const dialledE164 = dialled ? phoneOf(dialled.value) : null;
   if (!dialled) issues.push({ path: "calledNo", message: "required: the dialled tracking number" });

@@ -84,7 +84,7 @@ export function report(
   const id = callId ?? str(fields[names.id]);
   const status = str(fields[names.status])?.trim().toLowerCase() ?? "";
   const issues = [];
-  if (!id || !CALL_ID.test(id)) issues.push({ path: names.id, message: "required: the call id (1-128 of A-Z a-z 0-9 . _ : -)" });
+  if (!id || !CALL_ID.test(id)) issues.push({ path: names.id, message: "required: the call id (1-128 of A-Z a-z 0-9 . _ : -, not dots alone)" });
   if (!/^[a-z_ -]{1,40}$/.test(status)) issues.push({ path: names.status, message: "required: the call status" });
   if (issues.length) return { ok: false, code: "invalid_request", message: "The status callback does not carry a usable call status", issues };
   return { ok: true, value: { callId: id!, status, ...make(status) } };
