@@ -184,6 +184,31 @@ describe("reading calls back", () => {
     expect(ads.json.total.calls).toBe(w.ids.filter((c) => c.pool === "ads" && c.startedAt >= T0 + DAY).length);
   });
 
+  it("counts by a time zone's days with timeZone (a business's, a viewer's); an unknown zone is 400", async () => {
+    const localDay = (t: number, timeZone: string) =>
+      new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(t);
+    const perDay = (days: { day: string; calls: number }[]) => {
+      const m = new Map<string, number>();
+      for (const d of days) m.set(d.day, (m.get(d.day) ?? 0) + d.calls);
+      return Object.fromEntries([...m].sort());
+    };
+    const utc = perDay(w.ids.map((c) => ({ day: localDay(c.startedAt, "UTC"), calls: 1 })));
+    let moved = 0;
+    // Far west of UTC, a quarter-hour offset, and far east of it (the calls ring in the UTC morning).
+    for (const zone of ["Pacific/Pago_Pago", "Asia/Kathmandu", "Pacific/Kiritimati"]) {
+      const r = await api("GET", `/v1/stats/calls?timeZone=${encodeURIComponent(zone)}`, { key: w.acct.adminKey });
+      expect(r.status).toBe(200);
+      const expected = perDay(w.ids.map((c) => ({ day: localDay(c.startedAt, zone), calls: 1 })));
+      expect(perDay(r.json.days)).toEqual(expected);
+      expect(r.json.total.calls).toBe(w.ids.length);
+      if (JSON.stringify(expected) !== JSON.stringify(utc)) moved++;
+    }
+    // The calls fall on other days than UTC's in some zone: the case is not vacuous.
+    expect(moved).toBeGreaterThan(0);
+    const bad = await api("GET", "/v1/stats/calls?timeZone=Mars%2FOlympus", { key: w.acct.adminKey });
+    expect([bad.status, bad.json.error.code]).toEqual([400, "invalid_request"]);
+  });
+
   it("totals calls by source, campaign, landing page or pool with groupBy, over a time range", async () => {
     // The expected groups, computed from the calls as the API lists them.
     const calls: {

@@ -7,10 +7,14 @@
  */
 import { decodeCursor, encodeCursor } from "../domain/call-cursor";
 import { totalled } from "../domain/call-stats";
+import { localTime } from "../domain/schedule";
 import type { CallFilter, CallGroup, CallGrouping, CallPageQuery, CallStats } from "../schemas/calls";
 import type { CallPlan } from "../voice/plan";
 import { type CallRow, logOf, type RouteAttempt } from "./call-row";
 import { CALL_COLUMNS } from "./call-schema";
+
+/** A quarter of an hour: the unit every time zone's offset is a multiple of. */
+const QUARTER_MS = 900_000;
 
 /** The column each grouping of `GET /v1/stats/calls?groupBy=` reads (landing: normalised to the page by domain/call-stats.ts `landingPage`). */
 export const GROUP_COLUMNS = { source: "source_name", campaign: "utm_campaign", landing: "landing", pool: "pool_id" } as const satisfies Record<
@@ -172,17 +176,31 @@ export class CallStore {
     return totalled(this.statDays(f));
   }
 
-  /** stats() per day and source, without the total (to merge with other stores' days). */
+  /**
+   * stats() per day and source, without the total (to merge with other stores' days): UTC days, or
+   * `f.timeZone`'s. For a zone, SQL counts per quarter hour (every zone's offset and change of
+   * offset falls on one) and each quarter goes to its local day.
+   */
   statDays(f: CallFilter): CallStats["days"] {
     const { where, args } = conditions(f);
-    return this.sql
-      .exec<CallStats["days"][number]>(
-        `SELECT strftime('%Y-%m-%d', started_at / 1000, 'unixepoch') AS day, source_name AS source, COUNT(*) AS calls, SUM(attributed) AS attributed,
+    const counts = `source_name AS source, COUNT(*) AS calls, SUM(attributed) AS attributed,
            SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END) AS answered, COALESCE(SUM(CASE WHEN outcome = 'answered' THEN talk_seconds END), 0) AS talkSeconds
-         FROM calls ${whereClause(where)} GROUP BY day, source_name ORDER BY day, source_name`,
+         FROM calls ${whereClause(where)}`;
+    if (f.timeZone === undefined)
+      return this.sql
+        .exec<CallStats["days"][number]>(
+          `SELECT strftime('%Y-%m-%d', started_at / 1000, 'unixepoch') AS day, ${counts} GROUP BY day, source_name ORDER BY day, source_name`,
+          ...args,
+        )
+        .toArray();
+    const quarters = this.sql
+      .exec<Omit<CallStats["days"][number], "day"> & { quarter: number }>(
+        `SELECT started_at / ${QUARTER_MS} AS quarter, ${counts} GROUP BY quarter, source_name`,
         ...args,
       )
       .toArray();
+    // The quarters of one local day summed (totalled merges a day and source), in the order of the UTC query's.
+    return totalled(quarters.map(({ quarter, ...d }) => ({ ...d, day: localTime(quarter * QUARTER_MS, f.timeZone!).date }))).days;
   }
 
   /** Calls, attributed and answered calls and talk time per group (unsorted, landing URLs not yet normalised: see `grouped`). */

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { SESSION_ID_PATTERN } from "../../shared/protocol";
+import { isTimeZone } from "../domain/schedule";
 import { PoolIdSchema } from "./common";
 import { CallConversionSchema } from "./conversions";
 
@@ -158,6 +159,12 @@ export const CALL_GROUPINGS = ["source", "campaign", "landing", "pool"] as const
 export type CallGrouping = (typeof CALL_GROUPINGS)[number];
 
 export const CallStatsQuerySchema = CallFilterQuerySchema.extend({
+  timeZone: z
+    .string()
+    .max(64)
+    .refine(isTimeZone, "an IANA time zone, e.g. America/New_York")
+    .optional()
+    .openapi({ description: "Count `days` as this IANA time zone's days (a business's, a viewer's) instead of UTC days.", example: "America/Los_Angeles" }),
   groupBy: z.enum(CALL_GROUPINGS).optional().openapi({
     description:
       "Also answer `groups`: the range's totals by source name, utm_campaign, landing page (the landing URL without its query and fragment) or pool; null is calls without one.",
@@ -262,6 +269,8 @@ export interface CallFilter {
   outcome?: CallOutcome | "pending";
   from?: number;
   to?: number;
+  /** Stats only: the days are this IANA time zone's (none: UTC days). Filters nothing. */
+  timeZone?: string;
 }
 export interface CallPageQuery extends CallFilter {
   limit: number;

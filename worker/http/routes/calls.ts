@@ -199,14 +199,15 @@ app.openapi(
     path: "/v1/stats/calls",
     tags,
     summary:
-      "Calls, attributed and answered calls and talk time per UTC day and source name (null: unattributed), their total, and with groupBy the totals by source, campaign, landing page or pool.",
+      "Calls, attributed and answered calls and talk time per day (UTC, or timeZone's) and source name (null: unattributed), their total, and with groupBy the totals by source, campaign, landing page or pool.",
     security: ADMIN,
     request: { query: CallStatsQuerySchema },
     responses: { 200: { description: "Counts", ...json(CallStatsSchema) }, ...errorResponses },
   }),
   async (c) => {
     const q = c.req.valid("query");
-    return c.json(unwrap(await account(c.env, c.var.accountId).callStats(filterOf(q), q.groupBy)), 200);
+    const f = q.timeZone === undefined ? filterOf(q) : { ...filterOf(q), timeZone: q.timeZone };
+    return c.json(unwrap(await account(c.env, c.var.accountId).callStats(f, q.groupBy)), 200);
   },
 );
 
