@@ -105,8 +105,9 @@ export function endpoints(client: Client) {
     /** minutes 0: only the figures now (the cards); else buckets of `step` minutes over `minutes`. */
     health: (id: string, minutes: number, step?: number) => get<HealthView>(`${pool(id)}/health`, { minutes, step }),
     numbers: (id: string, after: string | null, limit: number) => get<NumberPage>(`${pool(id)}/numbers`, { limit, cursor: after ?? undefined }),
-    /** Per day and source, the total, and the totals by `groupBy`, over the range. */
-    callStats: (r: Range, groupBy: CallGrouping) => get<CallStats>("/v1/stats/calls", { ...rangeQuery(r), groupBy }),
+    /** Per day (the viewer's time zone's, as the range's days are: range.ts) and source, the total, and the totals by `groupBy`, over the range. */
+    callStats: (r: Range, groupBy: CallGrouping) =>
+      get<CallStats>("/v1/stats/calls", { ...rangeQuery(r), groupBy, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }),
     /** The range's latest calls, newest first. */
     calls: async (r: Range, limit: number) => (await get<{ calls: Call[] }>("/v1/calls", { ...rangeQuery(r), limit })).calls,
     call: (id: string) => get<Call>(`/v1/calls/${encodeURIComponent(id)}`),

@@ -20,12 +20,19 @@ export function poolColumns(views: HealthView[]): [number[], ...(number | null)[
   return [xs.length ? [...xs, xs[xs.length - 1]! + step] : xs, ...cols];
 }
 
-/** UTC midnight of the day `ms` is in. */
-const utcMidnight = (ms: number) => Math.floor(ms / DAY) * DAY;
+/**
+ * The viewer's day `ms` is in, as the x value that stands for it: that date's UTC midnight (the
+ * API's `days` are dates: `2031-01-05` is Date.parse's UTC midnight; the axis labels it in UTC).
+ */
+const dayOf = (ms: number) => {
+  const d = new Date(ms);
+  return Date.UTC(d.getFullYear(), d.getMonth(), d.getDate());
+};
 
 /**
- * Calls and attributed calls per UTC day over the range (the API counts per UTC day), a zero for
- * every day without calls so the axis shows the whole range.
+ * Calls and attributed calls per day of the viewer's time zone over the range (the API counts per
+ * that zone's day: api.ts callStats sends it), a zero for every day without calls so the axis shows
+ * the whole range.
  */
 export function dailyColumns(days: CallStats["days"], range: { from: number; to: number }): [number[], (number | null)[], (number | null)[]] {
   const calls = new Map<number, number>();
@@ -36,28 +43,28 @@ export function dailyColumns(days: CallStats["days"], range: { from: number; to:
     attributed.set(t, (attributed.get(t) ?? 0) + d.attributed);
   }
   const xs: number[] = [];
-  for (let t = utcMidnight(range.from); t < range.to; t += DAY) xs.push(t);
+  for (let t = dayOf(range.from), last = dayOf(range.to - 1); t <= last; t += DAY) xs.push(t);
   // A day without calls has no bar (null), not a flat one.
   return [xs, xs.map((t) => calls.get(t) ?? null), xs.map((t) => attributed.get(t) || null)];
 }
 
-/** A UTC day as the calls chart labels it: "Dec 3". */
-export const utcDay = (t: number): string => new Date(t).toLocaleDateString([], { month: "short", day: "numeric", timeZone: "UTC" });
+/** A day's x value (dayOf) as the calls chart labels it: "Dec 3". */
+export const dayLabel = (t: number): string => new Date(t).toLocaleDateString([], { month: "short", day: "numeric", timeZone: "UTC" });
 
 /**
  * The calls chart in words, its text alternative (what hovering shows, for a screen reader): the
  * days with calls, each with its attributed calls, then how many days had none.
  */
 export function dailyText([xs, calls, attributed]: ReturnType<typeof dailyColumns>): string {
-  const span = xs.length > 1 ? `${utcDay(xs[0]!)} to ${utcDay(xs.at(-1)!)}` : xs.length ? utcDay(xs[0]!) : "";
+  const span = xs.length > 1 ? `${dayLabel(xs[0]!)} to ${dayLabel(xs.at(-1)!)}` : xs.length ? dayLabel(xs[0]!) : "";
   const busy = xs.flatMap((t, i) => {
     const n = calls[i] ?? 0;
     const a = attributed[i] ?? 0;
-    return n ? [`${utcDay(t)}, ${n.toLocaleString()} call${n === 1 ? "" : "s"}, ${a ? `${a.toLocaleString()} attributed` : "none attributed"}`] : [];
+    return n ? [`${dayLabel(t)}, ${n.toLocaleString()} call${n === 1 ? "" : "s"}, ${a ? `${a.toLocaleString()} attributed` : "none attributed"}`] : [];
   });
-  if (!busy.length) return `Calls per day (UTC), ${span}: no calls.`;
+  if (!busy.length) return `Calls per day, ${span}: no calls.`;
   const quiet = xs.length - busy.length;
-  return `Calls per day (UTC), ${span}: ${busy.join("; ")}${quiet ? `; no calls on the other ${quiet} day${quiet === 1 ? "" : "s"}` : ""}.`;
+  return `Calls per day, ${span}: ${busy.join("; ")}${quiet ? `; no calls on the other ${quiet} day${quiet === 1 ? "" : "s"}` : ""}.`;
 }
 
 /** The utilization chart in words, its text alternative: each pool's highest and latest peak share over `label`. */

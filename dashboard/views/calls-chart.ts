@@ -1,7 +1,7 @@
 /** Calls per day over the range: all calls as bars, the attributed ones as narrower bars in front; hover for the day's counts. */
 import type { CallStats, Range } from "../api";
 import { axis, draw, drawEmpty, uPlot } from "../chart/chart";
-import { dailyColumns, dailyText, utcDay as dayLabel, dayTicks } from "../chart/series";
+import { dailyColumns, dailyText, dayLabel, dayTicks } from "../chart/series";
 import { count } from "../format";
 
 export function renderCallsChart(node: HTMLElement, stats: CallStats, range: Range): void {
@@ -29,10 +29,10 @@ export function renderCallsChart(node: HTMLElement, stats: CallStats, range: Ran
           splits: (u) => dayTicks(u.data[0] as number[], u.bbox.width / devicePixelRatio / 56),
           values: (_u, ticks) => ticks.map(dayLabel),
         },
-        { ...axis("calls per day (UTC)"), values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? count(t) : "")), size: 40 },
+        { ...axis("calls per day"), values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? count(t) : "")), size: 40 },
       ],
       series: [
-        { label: "Day (UTC)", value: (_u: uPlot, t: number | null) => (t === null ? "—" : dayLabel(t)) },
+        { label: "Day", value: (_u: uPlot, t: number | null) => (t === null ? "—" : dayLabel(t)) },
         { label: "Calls", fill: "#1565c033", stroke: "#1565c0", paths: uPlot.paths.bars?.({ size: [0.7, 40] }), value: dayCount, points: { show: false } },
         { label: "Attributed", fill: "#2f7d32", stroke: "#2f7d32", paths: uPlot.paths.bars?.({ size: [0.35, 20] }), value: dayCount, points: { show: false } },
       ],

@@ -47,7 +47,8 @@ describe("dashboard API client", () => {
       "/v1/pools/web/health?minutes=0",
       "/v1/pools/web/numbers?limit=200",
       "/v1/pools/web/numbers?limit=200&cursor=%2B18885550199",
-      "/v1/stats/calls?from=2031-01-01T00%3A00%3A00.000Z&to=2031-01-08T00%3A00%3A00.000Z&groupBy=campaign",
+      // Counted in the viewer's days, as the range is.
+      `/v1/stats/calls?from=2031-01-01T00%3A00%3A00.000Z&to=2031-01-08T00%3A00%3A00.000Z&groupBy=campaign&timeZone=${encodeURIComponent(Intl.DateTimeFormat().resolvedOptions().timeZone)}`,
       "/v1/calls?from=2031-01-01T00%3A00%3A00.000Z&to=2031-01-08T00%3A00%3A00.000Z&limit=50",
       "/v1/calls/CA%201%2F2",
       "/v1/deliveries?status=failing&limit=50",

@@ -21,18 +21,35 @@ describe("chart series", () => {
     expect(poolColumns([health()])).toEqual([[], []]);
   });
 
-  it("counts calls and attributed calls per UTC day, sources summed, every day of the range present", () => {
+  it("counts calls and attributed calls per day, sources summed, every day of the range (the viewer's days) present", () => {
     const days = [
       { day: "2031-01-05", source: "google-ads", calls: 2, attributed: 2, answered: 1, talkSeconds: 30 },
       { day: "2031-01-05", source: null, calls: 1, attributed: 0, answered: 0, talkSeconds: 0 },
       { day: "2031-01-07", source: null, calls: 1, attributed: 0, answered: 0, talkSeconds: 0 },
     ];
-    const from = Date.UTC(2031, 0, 4);
-    expect(dailyColumns(days, { from, to: from + 4 * DAY })).toEqual([
-      [from, from + DAY, from + 2 * DAY, from + 3 * DAY],
+    // The range in the viewer's local days (range.ts), whatever the process's time zone: each day is the date's x value.
+    const from = new Date(2031, 0, 4).getTime();
+    const x = Date.UTC(2031, 0, 4);
+    expect(dailyColumns(days, { from, to: new Date(2031, 0, 8).getTime() })).toEqual([
+      [x, x + DAY, x + 2 * DAY, x + 3 * DAY],
       [null, 3, null, 1],
       [null, 2, null, null],
     ]);
+  });
+
+  it("counts the viewer's days east and west of UTC: a local day is its date's column, not the UTC day its midnight falls in", () => {
+    const zone = process.env.TZ;
+    try {
+      for (const tz of ["Asia/Tokyo", "America/Los_Angeles", "Asia/Kathmandu"]) {
+        process.env.TZ = tz;
+        const from = new Date(2031, 0, 4).getTime();
+        const [xs] = dailyColumns([], { from, to: new Date(2031, 0, 6).getTime() });
+        expect({ tz, xs }).toEqual({ tz, xs: [Date.UTC(2031, 0, 4), Date.UTC(2031, 0, 5)] });
+      }
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 
   it("labels every day when there is room, else every few days counted back from the last", () => {
@@ -45,16 +62,16 @@ describe("chart series", () => {
   });
 
   it("says the charts in words (their text alternative): each day's calls, each pool's highest and latest share", () => {
-    const from = Date.UTC(2031, 0, 4);
+    const from = new Date(2031, 0, 4).getTime();
     const days = [
       { day: "2031-01-05", source: "google-ads", calls: 2, attributed: 2, answered: 1, talkSeconds: 30 },
       { day: "2031-01-05", source: null, calls: 1, attributed: 0, answered: 0, talkSeconds: 0 },
       { day: "2031-01-07", source: null, calls: 1, attributed: 0, answered: 0, talkSeconds: 0 },
     ];
-    expect(dailyText(dailyColumns(days, { from, to: from + 4 * DAY }))).toBe(
-      "Calls per day (UTC), Jan 4 to Jan 7: Jan 5, 3 calls, 2 attributed; Jan 7, 1 call, none attributed; no calls on the other 2 days.",
+    expect(dailyText(dailyColumns(days, { from, to: new Date(2031, 0, 8).getTime() }))).toBe(
+      "Calls per day, Jan 4 to Jan 7: Jan 5, 3 calls, 2 attributed; Jan 7, 1 call, none attributed; no calls on the other 2 days.",
     );
-    expect(dailyText(dailyColumns([], { from, to: from + DAY }))).toBe("Calls per day (UTC), Jan 4: no calls.");
+    expect(dailyText(dailyColumns([], { from, to: new Date(2031, 0, 5).getTime() }))).toBe("Calls per day, Jan 4: no calls.");
     const a = health({ name: "Web <b>", minutes: [0, 5].map((m, i) => ({ t: T + m * MIN, peak: 8 - i, total: 10, utilization: (8 - i) / 10 })) });
     const b = health({ name: "Ads", minutes: [{ t: T, peak: 5, total: 4, utilization: 1.25 }] });
     expect(poolsText([a, b], "last 24 h")).toBe(

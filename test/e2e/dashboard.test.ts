@@ -221,7 +221,7 @@ describe("the dashboard, calls first", () => {
     await expect.poll(() => legendValue(page, "#cchart", "Calls")).toBe("0");
     // y axis, x axis: uPlot draws their ticks and labels on the canvas; the axis title is text.
     expect(await page.locator("#cchart .u-axis").count()).toBe(2);
-    expect(await page.locator("#cchart .u-label").first().textContent()).toBe("Day (UTC)");
+    expect(await page.locator("#cchart .u-label").first().textContent()).toBe("Day");
   });
 
   it("groups the calls by source, campaign, landing page and pool", async () => {
