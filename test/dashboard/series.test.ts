@@ -38,17 +38,19 @@ describe("chart series", () => {
   });
 
   it("counts the viewer's days east and west of UTC: a local day is its date's column, not the UTC day its midnight falls in", () => {
-    const zone = process.env.TZ;
+    // Node's environment (this config has no Node types): setting TZ changes the zone of later Dates.
+    const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
+    const zone = env.TZ;
     try {
       for (const tz of ["Asia/Tokyo", "America/Los_Angeles", "Asia/Kathmandu"]) {
-        process.env.TZ = tz;
+        env.TZ = tz;
         const from = new Date(2031, 0, 4).getTime();
         const [xs] = dailyColumns([], { from, to: new Date(2031, 0, 6).getTime() });
         expect({ tz, xs }).toEqual({ tz, xs: [Date.UTC(2031, 0, 4), Date.UTC(2031, 0, 5)] });
       }
     } finally {
-      if (zone === undefined) delete process.env.TZ;
-      else process.env.TZ = zone;
+      if (zone === undefined) delete env.TZ;
+      else env.TZ = zone;
     }
   });
 
