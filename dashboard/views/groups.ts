@@ -20,15 +20,27 @@ export interface GroupRow {
   answered: string;
 }
 
-/** The groups as they read: a null key named for the grouping, each group's share of `total` calls. */
-export function groupRows(groups: CallGroup[], by: CallGrouping, total: number): GroupRow[] {
-  return groups.map((g) => ({
-    name: g.key ?? GROUPINGS[by].none,
+/** Groups shown one a row, most calls first (the API's order); the rest are summed in one row. */
+export const GROUPS_SHOWN = 50;
+
+/**
+ * The groups as they read: a null key named for the grouping, each group's share of `total` calls;
+ * past the first `shown`, one row for the rest ("312 more"): a site with thousands of landing
+ * pages drew thousands of rows at every minute's reload.
+ */
+export function groupRows(groups: CallGroup[], by: CallGrouping, total: number, shown = GROUPS_SHOWN): GroupRow[] {
+  const row = (name: string, g: Pick<CallGroup, "calls" | "attributed" | "answered">): GroupRow => ({
+    name,
     calls: g.calls,
     share: total > 0 ? g.calls / total : 0,
     attributed: rate(g.attributed, g.calls),
     answered: rate(g.answered, g.calls),
-  }));
+  });
+  const rows = groups.slice(0, shown).map((g) => row(g.key ?? GROUPINGS[by].none, g));
+  const rest = groups.slice(shown);
+  if (!rest.length) return rows;
+  const sum = (k: "calls" | "attributed" | "answered") => rest.reduce((t, g) => t + g[k], 0);
+  return [...rows, row(`${count(rest.length)} more`, { calls: sum("calls"), attributed: sum("attributed"), answered: sum("answered") })];
 }
 
 export function renderGroups(body: HTMLTableSectionElement, head: HTMLElement, groups: CallGroup[], by: CallGrouping, total: number): void {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { deliveryLines, detailPairs, renderCallDetail } from "../../dashboard/views/call-detail";
 import { deliveryLine, failingDeliveries, renderDeliveries } from "../../dashboard/views/deliveries";
-import { groupRows, renderGroups } from "../../dashboard/views/groups";
+import { GROUPS_SHOWN, groupRows, renderGroups } from "../../dashboard/views/groups";
 import { callHref, callLine, callOfHash, renderRecentCalls } from "../../dashboard/views/recent-calls";
 import { totalTiles } from "../../dashboard/views/totals";
 import { call, delivery } from "./fixtures";
@@ -49,6 +49,19 @@ describe("calls views", () => {
     expect(body.querySelector<HTMLElement>(".bar i")?.style.width).toBe("50%");
     renderGroups(body, head, [], "pool", 0);
     expect(body.textContent).toBe("No calls in this range.");
+  });
+
+  it("groups past the first 50 are one row: how many more, their calls, share and rates summed", () => {
+    const groups = Array.from({ length: 1203 }, (_, i) => ({ key: `/page-${i}`, calls: 2, attributed: 1, answered: i % 2, talkSeconds: 0 }));
+    const rows = groupRows(groups, "landing", 2406);
+    expect(rows).toHaveLength(GROUPS_SHOWN + 1);
+    expect(rows[GROUPS_SHOWN - 1]!.name).toBe(`/page-${GROUPS_SHOWN - 1}`);
+    expect(rows.at(-1)).toEqual({ name: "1,153 more", calls: 2306, share: 2306 / 2406, attributed: "50 %", answered: "25 %" });
+    const body = document.createElement("table").createTBody();
+    renderGroups(body, document.createElement("th"), groups, "landing", 2406);
+    expect(body.querySelectorAll("tr")).toHaveLength(GROUPS_SHOWN + 1);
+    // Exactly 50: no summary row.
+    expect(groupRows(groups.slice(0, GROUPS_SHOWN), "landing", 100)).toHaveLength(GROUPS_SHOWN);
   });
 
   it("recent calls: source, campaign, outcome and duration, each linking to its detail by id", () => {
