@@ -154,7 +154,9 @@ export class Overview {
         },
         (e: unknown) => {
           button.disabled = false;
-          note.textContent = e instanceof Error ? e.message : String(e);
+          // A key refused meanwhile (revoked, rotated) signs out, as a load's does.
+          if (e instanceof ApiError && e.unauthorized) this.onError(e);
+          else note.textContent = e instanceof Error ? e.message : String(e);
         },
       );
     });

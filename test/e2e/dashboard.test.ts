@@ -927,4 +927,23 @@ describe("the dashboard, signing out", () => {
       await s.close();
     }
   });
+
+  it("a key refused on Redeliver (revoked meanwhile) signs out, as a load's refusal does", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      const button = page.locator("#deliveries tbody tr button.redeliver").first();
+      await button.waitFor();
+      await page.route("**/v1/deliveries/*/redeliver", (r) =>
+        r.fulfill({ status: 401, contentType: "application/json", body: JSON.stringify({ error: { code: "unauthorized", message: "Unknown admin key" } }) }),
+      );
+      await Promise.all([page.waitForEvent("load"), button.click()]);
+      await page.locator("#login").waitFor();
+      await page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
+      expect(await page.locator("#pools .pool").count()).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
 });
