@@ -1044,16 +1044,19 @@ function strayOverflow(overflowNumber: string | null | undefined, policy: string
 }
 
 /**
- * Allowed origins that would leave a pool's own origins outside them (its pages could never lease
- * from it again: the gate checks both): 409 with each such pool origin, none changed. Null when
- * none is left out (or the origins are malformed: the update says so).
+ * A pool's origins that `allowed` does not cover (its pages could never lease from it: the gate
+ * checks both), each named at `path` + its index, with `reason`.
+ */
+function outsideOf(origins: readonly string[] | null | undefined, allowed: readonly string[], path: string, reason: string) {
+  return (origins ?? []).flatMap((value, i) => (patternWithin(value, allowed) ? [] : [{ path: `${path}[${i}]`, value, reason }]));
+}
+
+/**
+ * Allowed origins that would leave a pool's own origins outside them: 409 with each such pool
+ * origin, none changed. Null when none is left out (or the origins are malformed: the update says so).
  */
 function strandedBy(allowed: readonly string[], pools: readonly { id: string; origins?: string[] | null | undefined }[]): Result<never> | null {
-  const problems = pools.flatMap((pool) =>
-    (pool.origins ?? []).flatMap((value, i) =>
-      patternWithin(value, allowed) ? [] : [{ path: `pools.${pool.id}.origins[${i}]`, value, reason: "not among the allowed origins this change leaves" }],
-    ),
-  );
+  const problems = pools.flatMap((pool) => outsideOf(pool.origins, allowed, `pools.${pool.id}.origins`, "not among the allowed origins this change leaves"));
   return problems.length
     ? fail(409, "origin_in_use", "Pools allow origins this change would take away: remove them from those pools first (PATCH /v1/pools/{id})", {
         problems,
@@ -1063,9 +1066,6 @@ function strandedBy(allowed: readonly string[], pools: readonly { id: string; or
 
 /** A pool's origins that the account does not allow: its pages could never lease from it. */
 function originsOutside(pool: Pool, row: AccountRow): Result<never> | null {
-  const allowed = gateOf(row).origins;
-  const problems = (pool.origins ?? []).flatMap((value, i) =>
-    patternWithin(value, allowed) ? [] : [{ path: `origins[${i}]`, value, reason: "not among the account's allowed origins" }],
-  );
+  const problems = outsideOf(pool.origins, gateOf(row).origins, "origins", "not among the account's allowed origins");
   return problems.length ? fail(400, "invalid_origin", "A pool's origins must be among the account's allowed origins", { problems }) : null;
 }
