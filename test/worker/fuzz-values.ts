@@ -41,6 +41,7 @@ export const VOICE_FIELDS = [
   "DialStatus",
   "DialAction",
   "DialBLegDuration",
+  "DialALegUUID",
   "uuid",
   "to",
   "from",

@@ -311,24 +311,7 @@ describe("fuzz: the native providers' callbacks", () => {
     expect((await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { credentials } })).status).toBe(200);
     const base = `https://dni.test/v1/voice/${acct.accountId}`;
     const fields = fc.dictionary(
-      fc.constantFrom(
-        "CallSid",
-        "To",
-        "From",
-        "CallStatus",
-        "DialCallStatus",
-        "DialCallDuration",
-        "CallUUID",
-        "DialStatus",
-        "DialAction",
-        "DialALegUUID",
-        "uuid",
-        "to",
-        "from",
-        "status",
-        "duration",
-        "EndTime",
-      ),
+      fc.constantFrom(...VOICE_FIELDS),
       fc.oneof(
         weirdString.filter((x) => !x.includes("\u0000")),
         phoneish,
