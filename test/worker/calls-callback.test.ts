@@ -64,6 +64,49 @@ describe("callback authentication", () => {
     expect(signed.json).toEqual(transferTo(DEST));
   });
 
+  it("a signature covers the URL's query and is accepted once: a captured request neither replays nor moves to another query", async () => {
+    const { acct, voice } = await callWorld(1);
+    const v = await visit(acct);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const id = callId();
+    const inbound = JSON.stringify(callBody(id, v.number, T0));
+    const inboundHeaders = await referenceSigned(voice.secret, voice.signedCallbackUrl, inbound, T0);
+    const first = await ring(voice.signedCallbackUrl, {}, { raw: inbound, headers: inboundHeaders });
+    expect(first.json).toEqual(transferTo(DEST));
+    // The provider's retry of the inbound call (our answer was late): the same answer, one call.
+    const again = await ring(voice.signedCallbackUrl, {}, { raw: inbound, headers: inboundHeaders });
+    expect({ status: again.status, json: again.json }).toEqual({ status: 200, json: first.json });
+    expect((await api("GET", "/v1/calls", { key: acct.adminKey })).json.calls).toHaveLength(1);
+
+    // A status report, signed with a query: taken once; the same request again is a replay.
+    const statusUrl = `${voice.signedCallbackUrl}/status?leg=caller`;
+    const busy = JSON.stringify({ callId: id, status: "busy" });
+    const statusHeaders = await referenceSigned(voice.secret, statusUrl, busy, T0);
+    expect((await ring(statusUrl, {}, { raw: busy, headers: statusHeaders })).status).toBe(200);
+    const before = await storage(acct);
+    const replayed = await ring(statusUrl, {}, { raw: busy, headers: statusHeaders });
+    expect({ status: replayed.status, code: replayed.json?.error?.code }).toEqual({ status: 401, code: "unauthorized" });
+    expect(await storage(acct)).toBe(before);
+
+    // Signed for one query, sent with another; signed over the path alone, sent with a query.
+    const completed = JSON.stringify({ callId: id, status: "completed", duration: 12 });
+    const forQuery = await referenceSigned(voice.secret, `${voice.signedCallbackUrl}/status?leg=a`, completed, T0);
+    const pathOnly = await referenceSigned(voice.secret, `${voice.signedCallbackUrl}/status`, completed, T0);
+    for (const [url, headers] of [
+      [`${voice.signedCallbackUrl}/status?leg=b`, forQuery],
+      [`${voice.signedCallbackUrl}/status?leg=a&leg=b`, forQuery],
+      [`${voice.signedCallbackUrl}/status?leg=a`, pathOnly],
+    ] as const) {
+      const r = await ring(url, {}, { raw: completed, headers });
+      expect({ url, status: r.status, code: r.json?.error?.code }).toEqual({ url, status: 401, code: "unauthorized" });
+    }
+    expect(await storage(acct)).toBe(before);
+    expect(warn.mock.calls.some((c) => JSON.stringify(c).includes("does not cover the URL's query"))).toBe(true);
+    // The signature made for that query is good there.
+    expect((await ring(`${voice.signedCallbackUrl}/status?leg=a`, {}, { raw: completed, headers: forQuery })).status).toBe(200);
+    expect((await getCall(acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 12 });
+  });
+
   it("rotating the voice secret retires the old callback URL at once", async () => {
     const { acct, tracking, voice } = await callWorld(1);
     const rotated = await api("POST", "/v1/account/voice/rotate", { key: acct.adminKey });

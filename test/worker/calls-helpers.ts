@@ -140,10 +140,11 @@ export function mockNetwork(respond: (req: Seen) => Response | Promise<Response>
   return net;
 }
 
-/** The reference API's signed-callback headers: v2 covers the time, the endpoint (method and path) and the body. */
+/** The reference API's signed-callback headers: v2 covers the time, the endpoint (method, path and query) and the body. */
 export async function referenceSigned(secret: string, url: string, body: string, nowMs = Date.now()): Promise<Record<string, string>> {
   const ts = String(Math.floor(nowMs / 1000));
-  return { "X-DNI-Timestamp": ts, "X-DNI-Signature": `v2=${await hmacHex(secret, `${ts}.POST ${new URL(url).pathname}.${body}`)}` };
+  const { pathname, search } = new URL(url);
+  return { "X-DNI-Timestamp": ts, "X-DNI-Signature": `v2=${await hmacHex(secret, `${ts}.POST ${pathname}${search}.${body}`)}` };
 }
 
 export async function hmacHex(secret: string, message: string): Promise<string> {

@@ -26,9 +26,17 @@ async function verify(req: VoiceRequest, c: ReferenceCredentials, nowMs: number)
   const ts = req.headers[TIMESTAMP_HEADER.toLowerCase()];
   const sig = req.headers[SIGNATURE_HEADER.toLowerCase()];
   if (!ts || !sig) return { ok: false, reason: "unsigned" };
-  const endpoint = { method: req.method, path: new URL(req.url).pathname };
   if (sig.trim().startsWith("v1=")) return { ok: false, reason: "v1 signatures do not cover the endpoint; sign with v2" };
-  return (await verifySignature(c.secret, endpoint, req.body, ts, sig, nowMs)) ? { ok: true } : { ok: false, reason: "missing, stale or wrong signature" };
+  const url = new URL(req.url);
+  const signed = await verifySignature(c.secret, { method: req.method, path: url.pathname + url.search }, req.body, ts, sig, nowMs);
+  // Accepted once: the same signed request again is a replay (voice-callback.ts answers an inbound
+  // call's retry with its stored answer and refuses the rest).
+  if (signed) return { ok: true, replay: { key: `reference:${signed.hex}`, until: signed.until } };
+  // Said apart in the log, for whoever writes the provider's side: a signature of the path without
+  // the query (as v2 was before it covered the query) is refused, as it would be good for any call.
+  if (url.search && (await verifySignature(c.secret, { method: req.method, path: url.pathname }, req.body, ts, sig, nowMs)))
+    return { ok: false, reason: "the signature does not cover the URL's query; sign the path with its query" };
+  return { ok: false, reason: "missing, stale or wrong signature" };
 }
 
 const OUTCOMES: Record<string, CallOutcome> = {
