@@ -161,6 +161,33 @@ describe("a PATCH of the conversion settings while an upload records on them", (
   });
 });
 
+describe("a refresh token Microsoft rotated, sealed while a PATCH writes", () => {
+  it("is kept over the PATCH's new settings (same credentials): the token Microsoft voided is not left stored", async () => {
+    const { acct } = await callWorld(1);
+    await conversions(acct, { microsoftAds: MS_SETTINGS });
+    const ads = mockPlatforms();
+    const { developerToken: _d, clientId: _c, refreshToken: _r, ...config } = MS_SETTINGS;
+    const gate = sealGate();
+    // The connection check refreshes (Microsoft rotates the token); its seal of the new token is held.
+    at(T0 + 3_600_000);
+    gate.hold();
+    const check = api("POST", "/v1/account/conversions/check", { key: acct.adminKey });
+    await gate.sealing();
+    const patched = await conversions(acct, { microsoftAds: { ...config, conversionName: "Phone call (DNI)" } });
+    expect(patched.status).toBe(200);
+    gate.release();
+    expect((await check).json.ok).toBe(true);
+    const rotated = ads.msRefreshIssued[0]!;
+    expect(rotated).toBeTruthy();
+    expect((await settingsOf(acct)).microsoftAds).toMatchObject({ conversionName: "Phone call (DNI)", credentials: { refreshToken: `…${rotated.slice(-4)}` } });
+    // The next refresh uses it, and Microsoft takes it (the goal the PATCH named is not in the mock's account).
+    at(T0 + 2 * 3_600_000);
+    const again = await api("POST", "/v1/account/conversions/check", { key: acct.adminKey });
+    expect(again.json.results[0].checked[0]).toContain("refreshed from the stored refresh token");
+    expect(ads.microsoftTokens().map((t) => new URLSearchParams(t.body).get("refresh_token"))).toEqual([MS_SETTINGS.refreshToken, rotated]);
+  });
+});
+
 describe("an upload refused with credentials a PATCH replaced while it waited", () => {
   it("does not mark the new credentials refused nor pause the calls: they go with the new ones next run", async () => {
     const { acct, voice } = await callWorld(1);

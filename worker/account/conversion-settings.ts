@@ -182,27 +182,30 @@ export class ConversionSettings {
 
   /**
    * Keep the refresh token the platform gave in place of `used` (Microsoft rotates it at every use),
-   * sealed like the rest. Only over the credentials it was used from: a PATCH in between wins.
+   * sealed like the rest. Only over credentials that still hold `used`: a PATCH that replaced the
+   * refresh token wins. A PATCH that wrote while this sealed (other settings, the same token) is
+   * sealed over again: `used` is now void at the platform, so losing `next` would leave the setting
+   * refused at its next use. (Compare and set on the sealed row; a few tries, as a PATCH does.)
    */
   async rotateRefreshToken(accountId: string, platform: AdPlatform, used: string, next: string): Promise<boolean> {
-    const row = storedSetting(this.sql, platform);
     const ring = await keyring(this.secretsKey);
-    if (!row || !ring.ok) return false;
-    const plain = await open(ring.keyring, row.sealed, credentialContext(accountId, platform));
-    const creds = plain === null ? null : (JSON.parse(plain) as AdCredentials);
-    if (!creds || creds.refreshToken !== used) return false;
-    const sealed = await seal(ring.keyring, JSON.stringify({ ...creds, refreshToken: next }), credentialContext(accountId, platform));
-    const hints = { ...(JSON.parse(row.hints) as Record<string, string>), refreshToken: hintOf(next) };
-    // Compare and set: the row as read above (sealing awaited; a PATCH may have come in between).
-    return (
-      this.sql.exec(
-        "UPDATE conversion_settings SET sealed = ?, hints = ? WHERE platform = ? AND sealed = ?",
-        sealed,
-        JSON.stringify(hints),
-        platform,
-        row.sealed,
-      ).rowsWritten > 0
-    );
+    if (!ring.ok) return false;
+    for (let tries = 0; tries < 3; tries++) {
+      const row = storedSetting(this.sql, platform);
+      if (!row) return false;
+      const plain = await open(ring.keyring, row.sealed, credentialContext(accountId, platform));
+      const creds = plain === null ? null : (JSON.parse(plain) as AdCredentials);
+      if (!creds || creds.refreshToken !== used) return false;
+      const sealed = await seal(ring.keyring, JSON.stringify({ ...creds, refreshToken: next }), credentialContext(accountId, platform));
+      // The row as read above (sealing awaited; a PATCH may have come in between): else read again.
+      const current = storedSetting(this.sql, platform);
+      if (current?.sealed !== row.sealed) continue;
+      const hints = { ...(JSON.parse(current.hints) as Record<string, string>), refreshToken: hintOf(next) };
+      this.sql.exec("UPDATE conversion_settings SET sealed = ?, hints = ? WHERE platform = ?", sealed, JSON.stringify(hints), platform);
+      return true;
+    }
+    console.warn("conversions: the rotated refresh token was not kept: the setting kept changing", { platform });
+    return false;
   }
 
   /**
