@@ -50,6 +50,26 @@ describe("Google's Data Manager API diagnostics, asked after the upload", () => 
     expect(ads.alerts()).toHaveLength(0);
   });
 
+  it("the settings show the requests still asked about and the latest failure to read one, until it is answered", async () => {
+    const { acct, voice, ads } = await world(1);
+    const diagnostics = async () => (await api("GET", "/v1/account/conversions", { key: acct.adminKey })).json.googleAds.diagnostics;
+    expect(await diagnostics()).toEqual({ waiting: 0, lastError: null });
+    await adCall(acct, voice, { gclid: "gclid-diag-unread" });
+    at(UPLOADED);
+    await alarm(acct);
+    expect(await diagnostics()).toEqual({ waiting: 1, lastError: null });
+    // Google answers without naming a destination (not yet readable): asked again later, and shown.
+    ads.dm.diagnostics.set("dm-req-1", [{}]);
+    at(UPLOADED + CHECK_DELAYS_MS[0]!);
+    await alarm(acct);
+    expect(ads.dataManagerChecks()).toHaveLength(1);
+    expect(await diagnostics()).toEqual({ waiting: 1, lastError: { requestId: "dm-req-1", error: "the diagnostics named no destination yet", checks: 1 } });
+    at(UPLOADED + CHECK_DELAYS_MS[0]! + CHECK_DELAYS_MS[1]!);
+    await alarm(acct);
+    expect(ads.dataManagerChecks()).toHaveLength(2);
+    expect(await diagnostics()).toEqual({ waiting: 0, lastError: null });
+  });
+
   it("PROCESSING is asked again with backoff; FAILED: the call fails with Google's reasons, its delivery is dead, and one alert says what to do", async () => {
     const { acct, voice, ads } = await world(1);
     const id = await adCall(acct, voice, { gclid: "gclid-diag-old" });

@@ -48,6 +48,7 @@ describe("conversion settings", () => {
       enhancedConversions: false,
       credentials: { developerToken: "…1111", clientId: "….com", clientSecret: "…XYZW", refreshToken: "…abcd" },
       auth: { state: "ok", reason: null, since: null },
+      diagnostics: { waiting: 0, lastError: null },
     });
     expect(JSON.stringify(set.json)).not.toContain("refresh-token-abcd");
     // Stored sealed: none of the credentials is anywhere in the account object's storage.

@@ -54,7 +54,7 @@ import { CONVERSION_GOOGLE_API_MIGRATION, CONVERSION_SETTINGS_MIGRATION, Convers
 import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
 import type { DeskAccount } from "./desk-account";
-import { DM_CHECKS_MIGRATION } from "./dm-diagnostics";
+import { DM_CHECKS_MIGRATION, DmChecks } from "./dm-diagnostics";
 import { ERASED_CALLS_MIGRATION, ERASED_ROUTES_MIGRATION, ERASED_UNTIL_MIGRATION } from "./erased-calls";
 import { ERASURE_PROGRESS_MIGRATION } from "./erasure-progress";
 import { INTEGRATION_SECRETS_MIGRATION, IntegrationSecrets } from "./integration-secrets";
@@ -554,7 +554,7 @@ export class AccountObject extends DurableObject<Env> {
 
   /** Google Ads / Microsoft Ads conversion settings (credentials as hints) and the qualifying rules. */
   conversionSettings(): Result<Conversions> {
-    return this.row() ? ok(this.conversions.view()) : accountNotFound();
+    return this.row() ? ok(this.conversions.view(new DmChecks(this.sql).summary())) : accountNotFound();
   }
 
   /** Credentials are sealed before anything is written; new credentials or settings resume paused uploads. */
@@ -573,7 +573,7 @@ export class AccountObject extends DurableObject<Env> {
       );
       if (!applied.ok) return applied;
       await this.schedule();
-      return ok(this.conversions.view());
+      return ok(this.conversions.view(new DmChecks(this.sql).summary()));
     });
   }
 

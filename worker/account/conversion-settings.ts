@@ -5,10 +5,12 @@
  * which calls qualify. A revoked refresh token or a refused account stops the platform's uploads
  * (auth_failed) until new credentials or settings are set.
  */
+
 import { fail, ok, type Result } from "../platform/result";
 import { keyring, open, resealTable, seal } from "../platform/secrets";
 import type { AdPlatform, ConversionRules, Conversions, ConversionsPatch, GoogleApi } from "../schemas/conversions";
 import { credentialContext, hintOf, sealPatch, storedSetting, writePatch } from "./conversion-patch";
+import type { DiagnosticsSummary } from "./dm-diagnostics";
 
 export const CONVERSION_SETTINGS_MIGRATION = `
   CREATE TABLE conversion_settings (
@@ -108,14 +110,15 @@ export class ConversionSettings {
     return out;
   }
 
-  view(): Conversions {
+  /** The settings as shown; `diagnostics`: the Data Manager API's requests still asked about (dm-diagnostics.ts). */
+  view(diagnostics: DiagnosticsSummary): Conversions {
     const out: Conversions = { googleAds: null, microsoftAds: null, rules: this.rules() };
     for (const r of this.rows()) {
       const common = {
         credentials: JSON.parse(r.hints) as Record<string, string>,
         auth: { state: r.auth_failed_at === null ? ("ok" as const) : ("auth_failed" as const), reason: r.auth_reason, since: r.auth_failed_at },
       };
-      if (r.platform === "google_ads") out.googleAds = { ...(JSON.parse(r.config) as GoogleAdsConfig), ...common };
+      if (r.platform === "google_ads") out.googleAds = { ...(JSON.parse(r.config) as GoogleAdsConfig), ...common, diagnostics };
       else out.microsoftAds = { ...(JSON.parse(r.config) as MicrosoftAdsConfig), ...common };
     }
     return out;

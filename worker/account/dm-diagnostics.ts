@@ -48,6 +48,12 @@ export interface CheckedUpload {
   clickIdType: CallConversion["clickIdType"];
 }
 
+/** GET /v1/account/conversions, googleAds.diagnostics. */
+export interface DiagnosticsSummary {
+  waiting: number;
+  lastError: { requestId: string; error: string; checks: number } | null;
+}
+
 type CheckRow = {
   request_id: string;
   uploads: string;
@@ -114,6 +120,22 @@ export class DmChecks {
 
   done(requestId: string): void {
     this.sql.exec("DELETE FROM dm_checks WHERE request_id = ?", requestId);
+  }
+
+  /**
+   * The requests still waiting for Google's final diagnostics, and the latest failure to ask about
+   * one (its request, the error, how many checks it has had): what the settings' view shows, so an
+   * owner whose diagnostics cannot be read (a refresh token without the Data Manager scope, Google
+   * down) sees it before the checks are given up.
+   */
+  summary(): DiagnosticsSummary {
+    const waiting = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM dm_checks").one().n;
+    const failing = this.sql
+      .exec<{ request_id: string; last_error: string; checks: number }>(
+        "SELECT request_id, last_error, checks FROM dm_checks WHERE last_error IS NOT NULL ORDER BY created_at DESC LIMIT 1",
+      )
+      .toArray()[0];
+    return { waiting, lastError: failing ? { requestId: failing.request_id, error: failing.last_error, checks: failing.checks } : null };
   }
 
   nextDue(): number | null {

@@ -142,6 +142,21 @@ export const ConversionsSchema = z
         enhancedConversions: z.boolean(),
         credentials: hints,
         auth: AuthState,
+        diagnostics: z
+          .object({
+            waiting: z
+              .number()
+              .int()
+              .openapi({
+                description:
+                  "Requests Google took whose final diagnostics are still asked for (30 minutes after each, then with backoff for about three days).",
+              }),
+            lastError: z.object({ requestId: z.string(), error: z.string(), checks: z.number().int() }).nullable().openapi({
+              description:
+                "The latest failure to read a request's diagnostics (e.g. a refresh token without the datamanager scope); it is asked again until the checks are given up. null: none failing.",
+            }),
+          })
+          .openapi({ description: "The Data Manager API's diagnostics of the uploads (api google_ads_api: none asked, waiting 0)." }),
       })
       .nullable(),
     microsoftAds: z
