@@ -200,7 +200,17 @@ export class CallStore {
       )
       .toArray();
     // The quarters of one local day summed (totalled merges a day and source), in the order of the UTC query's.
-    return totalled(quarters.map(({ quarter, ...d }) => ({ ...d, day: localTime(quarter * QUARTER_MS, f.timeZone!).date }))).days;
+    // Each quarter's local date made once, however many sources called in it (Intl formatting is the slow part).
+    const dates = new Map<number, string>();
+    const dateOf = (quarter: number) => {
+      let date = dates.get(quarter);
+      if (date === undefined) {
+        date = localTime(quarter * QUARTER_MS, f.timeZone!).date;
+        dates.set(quarter, date);
+      }
+      return date;
+    };
+    return totalled(quarters.map(({ quarter, ...d }) => ({ ...d, day: dateOf(quarter) }))).days;
   }
 
   /** Calls, attributed and answered calls and talk time per group (unsorted, landing URLs not yet normalised: see `grouped`). */
