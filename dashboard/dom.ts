@@ -9,8 +9,9 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return node as T;
 }
 
-/** What `el` may set: text, class, hidden, a button's type, a link's href, data-* attributes. */
+/** What `el` may set: id, text, class, hidden, a button's type, a link's href, data-* attributes. */
 interface Props {
+  id?: string;
   className?: string;
   textContent?: string;
   hidden?: boolean;

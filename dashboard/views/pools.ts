@@ -36,29 +36,42 @@ export function cardLines(p: Pool, h: HealthView): { ids: string; fill: string; 
   };
 }
 
-function card(p: Pool, h: HealthView, onSelect: (id: string) => void): HTMLButtonElement {
+/**
+ * A pool's card: a button named by the pool alone (its heading), its figures its description, so a
+ * screen reader says "Website visitors, button" and then the details, not one paragraph per card.
+ * `key` makes the parts' ids unique on the page.
+ */
+function card(p: Pool, h: HealthView, key: string, onSelect: (id: string) => void): HTMLButtonElement {
   const lines = cardLines(p, h);
   const fill = el("i");
   fill.style.width = `${barPercent(h.utilization)}%`;
+  const id = (part: string) => `${key}-${part}`;
   const c = el(
     "button",
     { className: `card pool ${h.state}`, type: "button", dataset: { id: p.id } },
     el(
       "span",
       { className: "row" },
-      el("strong", { textContent: p.name }),
-      el("span", { className: "tag", textContent: healthTag(h), title: `Health now: ${h.state}` }),
+      el("strong", { id: id("name"), textContent: p.name }),
+      el("span", { id: id("tag"), className: "tag", textContent: healthTag(h), title: `Health now: ${h.state}` }),
     ),
-    el("span", { className: "muted", textContent: lines.ids }),
+    el("span", { id: id("ids"), className: "muted", textContent: lines.ids }),
     el("span", { className: "bar" }, fill),
-    el("span", { textContent: lines.fill }),
-    el("span", { className: "muted", textContent: lines.counters }),
+    el("span", { id: id("fill"), textContent: lines.fill }),
+    el("span", { id: id("counters"), className: "muted", textContent: lines.counters }),
   );
-  if (lines.episode) c.append(el("span", { className: "warnline", textContent: lines.episode }));
+  const described = ["tag", "ids", "fill", "counters"];
+  if (lines.episode) {
+    c.append(el("span", { id: id("episode"), className: "warnline", textContent: lines.episode }));
+    described.push("episode");
+  }
   // The route in words (docs/routing.md): one line per rule.
-  const route = el("span", { className: "route muted" });
+  const route = el("span", { id: id("route"), className: "route muted" });
   for (const line of routeWords(p)) route.append(el("span", { textContent: line }));
   c.append(route);
+  described.push("route");
+  c.setAttribute("aria-labelledby", id("name"));
+  c.setAttribute("aria-describedby", described.map(id).join(" "));
   c.addEventListener("click", () => onSelect(p.id));
   return c;
 }
@@ -69,7 +82,7 @@ export function renderPools(grid: HTMLElement, pools: Pool[], health: HealthView
   if (!pools.length) grid.append(el("p", { className: "muted", textContent: "No pools yet: create one with POST /v1/pools." }));
   pools.forEach((p, i) => {
     const h = health[i];
-    if (h) grid.append(card(p, h, onSelect));
+    if (h) grid.append(card(p, h, `pool-${i}`, onSelect));
   });
 }
 

@@ -42,6 +42,10 @@ describe("pool cards", () => {
     expect(cards[0]!.querySelector("strong")?.textContent).toBe(evil);
     expect(cards.map((c) => c.querySelector(".tag")?.textContent)).toEqual(["Near full", "Full"]);
     expect(grid.querySelector("img")).toBeNull();
+    // Named by the pool's name alone (its heading), described by its figures.
+    const part = (ids: string | null) => (ids ?? "").split(" ").map((id) => grid.querySelector(`#${id}`)?.textContent);
+    expect(cards.map((c) => part(c.getAttribute("aria-labelledby")))).toEqual([[evil], ["Ads"]]);
+    expect(part(cards[1]!.getAttribute("aria-describedby"))[0]).toBe("Full");
     // A pool without numbers (its order not yet filled) is not "Full": it has none yet.
     const none = { total: 0, leased: 0, free: 0, held: 0, retiring: 0, overflow: 0 };
     const fresh = document.createElement("section");

@@ -767,9 +767,11 @@ describe("the dashboard to a screen reader and a keyboard", () => {
       await loaded(page);
       await page.waitForFunction(() => document.querySelector(".pool.sel"));
       const first = await pressedButtons(page);
-      expect(first.on.filter((n) => !n.includes("·")).sort()).toEqual(["24 h", "7 days", "Source"]);
-      expect(first.off).toEqual(expect.arrayContaining(["Today", "30 days", "Custom", "Campaign", "Landing page", "Pool", "7 days"]));
-      expect(first.on.filter((n) => n.includes("·"))).toEqual([expect.stringMatching(/^Website visitors/)]);
+      // A pool's card is named by its pool (its figures are its description).
+      expect(first.on.sort()).toEqual(["24 h", "7 days", "Source", "Website visitors"]);
+      expect(first.off).toEqual(
+        expect.arrayContaining(["Today", "30 days", "Custom", "Campaign", "Landing page", "Pool", "7 days", "Newsletter", "Paid search (Google Ads, Bing)"]),
+      );
       await preset(page, "Today").click();
       await page.getByRole("button", { name: "Campaign" }).click();
       await page.locator("[data-range=week]").click();
@@ -777,7 +779,7 @@ describe("the dashboard to a screen reader and a keyboard", () => {
       await page.waitForFunction(() => document.querySelector("#ntitle")?.textContent === "Numbers — Newsletter");
       const then = await pressedButtons(page);
       expect(then.on).toHaveLength(4);
-      expect(then.on).toEqual(expect.arrayContaining(["Today", "Campaign", expect.stringMatching(/^Newsletter/), "7 days"]));
+      expect(then.on).toEqual(expect.arrayContaining(["Today", "Campaign", "Newsletter", "7 days"]));
       // Tabbing onto the selected card shows where the keyboard is, not only the selection's outline.
       await page.locator(".pool.sel").focus();
       await page.keyboard.press("Shift+Tab");
@@ -832,6 +834,29 @@ describe("the dashboard's structure to a screen reader", () => {
       const levels = [...(await page.locator("body").ariaSnapshot()).matchAll(/- heading .*\[level=(\d)\]/g)].map((m) => Number(m[1]));
       expect(levels.slice(0, 3)).toEqual([1, 2, 3]);
       for (let i = 1; i < levels.length; i++) expect(levels[i]! - levels[i - 1]!).toBeLessThanOrEqual(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("names each pool card by its pool alone, its figures the card's description", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      await page.waitForFunction(() => document.querySelector(".pool.sel"));
+      const names = ["Newsletter", "Paid search (Google Ads, Bing)", "Website visitors"];
+      // The toggles (ranges, groupings, pool cards): each named in a few words, the cards by their pool.
+      const toggles = (await axTree(page)).filter((n) => n.role === "button" && "pressed" in n.props);
+      expect(toggles.map((t) => t.name)).toEqual(expect.arrayContaining(names));
+      for (const t of toggles) expect(t.name.length).toBeLessThanOrEqual(40);
+      const web = toggles.find((t) => t.name === "Website visitors");
+      expect(web?.description).toMatch(/^Healthy demo-web · Alerts on, at 80 % full 6 of 20 leased \(30 %\) · 14 free · 7-day peak 6 \d+ allocations/);
+      expect(toggles.find((t) => t.name === "Newsletter")?.description).toMatch(/^Near full .* 4 of 5 leased \(80 %\) .* Alert open since /);
+      // Found by that name; what it shows (to the eye, and to a screen reader's reading of the page) is unchanged.
+      const news = page.getByRole("button", { name: "Newsletter", exact: true });
+      expect(await news.count()).toBe(1);
+      expect(await news.innerText()).toContain("4 of 5 leased (80 %)");
     } finally {
       await s.close();
     }
