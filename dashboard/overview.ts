@@ -5,7 +5,7 @@
  * card each, the utilization of all of them, the selected pool's numbers and its replaceAll setting,
  * the ad conversions. Last the account: the snippet tag for the site, how long calls are kept.
  */
-import { type Account, type Api, ApiError, type CallGrouping, type HealthView, type Pool, type Range } from "./api";
+import { type Account, type Api, ApiError, type Call, type CallGrouping, type CallStats, type HealthView, type Pool, type Range } from "./api";
 import { markOn } from "./dom";
 import { count } from "./format";
 import type { PageElements } from "./page";
@@ -33,6 +33,17 @@ export class Overview {
   private custom: Range | null = null;
   private grouping: CallGrouping = "source";
   private chartRange: ChartRange = "day";
+  /**
+   * The choices whose figures the page shows (the last loads that went through). A choice whose load
+   * fails, with nothing asked since, goes back to these, its button unpressed and theirs pressed
+   * again: no button claims figures that are not on the page.
+   */
+  private shown: { preset: Preset | "custom"; custom: Range | null; grouping: CallGrouping; chartRange: ChartRange } = {
+    preset: "7d",
+    custom: null,
+    grouping: "source",
+    chartRange: "day",
+  };
   private pools: Pool[] = [];
   /** The account as last loaded or saved. */
   private account: Account | null = null;
@@ -76,23 +87,57 @@ export class Overview {
   async loadCalls(): Promise<void> {
     const { page, api } = this;
     const range = this.range();
-    const grouping = this.grouping;
+    const { preset, custom, grouping } = this;
     const asked = { calls: ++this.asked.calls, groups: ++this.asked.groups };
-    const [stats, calls] = await Promise.all([api.callStats(range, grouping), api.calls(range, RECENT_CALLS)]);
+    let stats: CallStats;
+    let calls: Call[];
+    try {
+      [stats, calls] = await Promise.all([api.callStats(range, grouping), api.calls(range, RECENT_CALLS)]);
+    } catch (e) {
+      if (asked.calls === this.asked.calls) this.backToShownRange();
+      if (asked.groups === this.asked.groups) this.backToShownGrouping();
+      throw e;
+    }
     if (asked.calls !== this.asked.calls) return;
+    this.shown.preset = preset;
+    this.shown.custom = custom;
     page.rangeLabel.textContent = rangeLabel(range);
     renderTotals(page.totals, stats.total);
     renderCallsChart(page.callsChart, stats, range);
-    if (asked.groups === this.asked.groups) renderGroups(page.groupsBody, page.groupHead, stats.groups ?? [], grouping, stats.total.calls);
+    if (asked.groups === this.asked.groups) {
+      renderGroups(page.groupsBody, page.groupHead, stats.groups ?? [], grouping, stats.total.calls);
+      this.shown.grouping = grouping;
+    }
     renderRecentCalls(page.callsBody, page.callsEmpty, calls);
     page.callsNote.textContent =
       stats.total.calls > calls.length ? `The ${calls.length} most recent of ${count(stats.total.calls)} calls; the CSV has all of them.` : "";
     renderConversions(page.conversionsBody, page.conversionsEmpty, calls);
   }
 
-  async setPreset(preset: Preset | "custom"): Promise<void> {
+  /** The range's buttons as `preset` says (pressed), the custom dates' form open with Custom. */
+  private markPreset(preset: Preset | "custom"): void {
     markOn(this.page.presetButtons, (b) => b.dataset.preset === preset);
     this.page.customForm.hidden = preset !== "custom";
+  }
+
+  /**
+   * A range's load failed: the range shown is the one chosen again, its button pressed. While the
+   * custom dates' form is open (their Show failed), Custom stays pressed with the dates as typed, as
+   * before Show was pressed.
+   */
+  private backToShownRange(): void {
+    this.preset = this.shown.preset;
+    this.custom = this.shown.custom;
+    if (this.page.customForm.hidden) this.markPreset(this.preset);
+  }
+
+  private backToShownGrouping(): void {
+    this.grouping = this.shown.grouping;
+    markOn(this.page.groupButtons, (b) => b.dataset.group === this.grouping);
+  }
+
+  async setPreset(preset: Preset | "custom"): Promise<void> {
+    this.markPreset(preset);
     if (preset === "custom") {
       const r = this.custom ?? this.range();
       this.page.customFrom.value ||= dateInput(r.from);
@@ -117,8 +162,16 @@ export class Overview {
     this.grouping = by;
     markOn(this.page.groupButtons, (b) => b.dataset.group === by);
     const asked = ++this.asked.groups;
-    const stats = await this.api.callStats(this.range(), by);
-    if (asked === this.asked.groups) renderGroups(this.page.groupsBody, this.page.groupHead, stats.groups ?? [], by, stats.total.calls);
+    let stats: CallStats;
+    try {
+      stats = await this.api.callStats(this.range(), by);
+    } catch (e) {
+      if (asked === this.asked.groups) this.backToShownGrouping();
+      throw e;
+    }
+    if (asked !== this.asked.groups) return;
+    renderGroups(this.page.groupsBody, this.page.groupHead, stats.groups ?? [], by, stats.total.calls);
+    this.shown.grouping = by;
   }
 
   /** Downloads the range's calls as the API's CSV (fetched with the key as a header, saved from a blob). */
@@ -226,9 +279,21 @@ export class Overview {
     const range = this.chartRange;
     const r = RANGES[range];
     const asked = ++this.asked.pools;
-    const pools = await api.pools();
-    const health: HealthView[] = await Promise.all(pools.map((p) => api.health(p.id, r.minutes, r.step)));
+    let pools: Pool[];
+    let health: HealthView[];
+    try {
+      pools = await api.pools();
+      health = await Promise.all(pools.map((p) => api.health(p.id, r.minutes, r.step)));
+    } catch (e) {
+      if (asked === this.asked.pools) {
+        // The chart's range shown is the one chosen again.
+        this.chartRange = this.shown.chartRange;
+        markOn(this.page.rangeButtons, (b) => b.dataset.range === this.chartRange);
+      }
+      throw e;
+    }
     if (asked !== this.asked.pools) return;
+    this.shown.chartRange = range;
     this.pools = pools;
     renderPools(page.pools, this.pools, health, (id) => this.showPool(id).catch(this.onError));
     renderPoolChart(page.utilChart, health, range);

@@ -751,8 +751,66 @@ describe("the dashboard, slow and failing answers", () => {
       await page.unroute("**/v1/pools");
       await alert.getByRole("button", { name: "Try again" }).click();
       await alert.waitFor({ state: "hidden" });
-      expect(await tiles(page)).toMatchObject({ Calls: "2" });
+      // The range shown when Today's load failed (7 days, pressed again then).
+      expect(await tiles(page)).toMatchObject({ Calls: "3" });
       expect(await page.locator("#app").isVisible()).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a range, grouping or chart range whose load fails presses the one shown again, and says why as the other failures do", async () => {
+    const s = await signIn(DEMO_ADMIN_KEY);
+    try {
+      const { page } = s;
+      await loaded(page);
+      await page.waitForFunction(() => document.querySelector(".pool.sel"));
+      const failure = page.locator("#failure");
+      const shown = ["24 h", "7 days", "Source", "Website visitors"];
+      const pressed = async () => (await pressedButtons(page)).on.sort();
+      expect(await pressed()).toEqual(shown);
+      const label = await page.locator("#rlabel").textContent();
+
+      // Offline: Today's and 7 days' (the chart's) loads get no answer.
+      await page.route("**/v1/**", (r) => r.abort("internetdisconnected"));
+      await preset(page, "Today").click();
+      await failure.waitFor();
+      expect(await failure.textContent()).toBe("Could not load: no answer from the server (is this device offline?). Try again");
+      await expect.poll(pressed).toEqual(shown);
+      expect(await page.locator("#rlabel").textContent()).toBe(label);
+      expect(await tiles(page)).toMatchObject({ Calls: "3" });
+      await page.locator("[data-range=week]").click();
+      await expect.poll(pressed).toEqual(shown);
+      expect(await page.locator("#ulegend").textContent()).toContain("last 24 h");
+
+      // A request error: the grouping's load answered 500.
+      await page.route("**/v1/stats/calls?*", (r) =>
+        r.fulfill({ status: 500, contentType: "application/json", body: '{"error":{"code":"internal","message":"Internal error"}}' }),
+      );
+      await page.getByRole("button", { name: "Campaign" }).click();
+      await page.waitForFunction(() => document.querySelector("#ftext")?.textContent === "Could not load: Internal error.");
+      await expect.poll(pressed).toEqual(shown);
+      expect(await page.locator("#ghead").textContent()).toBe("Source");
+
+      // Custom dates whose Show fails: Custom stays pressed (as it was before Show) with its form and the dates typed; the figures are 7 days'.
+      await preset(page, "Custom").click();
+      await page.locator("#cfrom").fill("2031-01-05");
+      await page.locator("#cto").fill("2031-01-11");
+      await page.getByRole("button", { name: "Show" }).click();
+      await expect.poll(pressed).toEqual(["24 h", "Custom", "Source", "Website visitors"]);
+      expect(await page.locator("#custom").isVisible()).toBe(true);
+      expect(await page.locator("#cfrom").inputValue()).toBe("2031-01-05");
+      expect(await page.locator("#rlabel").textContent()).toBe(label);
+
+      // Back online: Try again loads the range shown; a range chosen then is shown and pressed.
+      await page.unrouteAll();
+      await failure.getByRole("button", { name: "Try again" }).click();
+      await failure.waitFor({ state: "hidden" });
+      expect(await tiles(page)).toMatchObject({ Calls: "3" });
+      expect(await page.locator("#rlabel").textContent()).toBe(label);
+      await preset(page, "Today").click();
+      await page.waitForFunction(() => document.querySelectorAll("#calls tbody tr").length === 2);
+      expect(await pressed()).toEqual(["24 h", "Source", "Today", "Website visitors"]);
     } finally {
       await s.close();
     }
