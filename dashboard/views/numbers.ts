@@ -23,7 +23,7 @@ function row(n: NumberFigures): HTMLTableRowElement {
 export interface NumbersTable {
   /**
    * Shows the first page of `pool`'s numbers (replacing what was shown); `keepPlace` (the same pool
-   * reloaded): as many rows as were shown, up to the API's 1,000 a request, so paging is not undone.
+   * reloaded): as many rows as were shown, in requests of up to the API's 1,000, so paging is not undone.
    */
   show(pool: string, keepPlace?: boolean): Promise<void>;
   /** Appends the next page. */
@@ -49,24 +49,36 @@ export function numbersTable(api: Api, body: HTMLTableSectionElement, moreButton
   let shown = 0;
   /** The next page while it is on its way: More pressed again waits for it instead of appending it twice. */
   let paging: Promise<void> | null = null;
-  const load = async (id: string, after: string | null, limit = PAGE_SIZE) => {
+  /**
+   * `want` numbers (or all there are) after `after` (null: from the first), a page after the other
+   * (each from the cursor the last answered: none twice); shown in one go, replacing the rows when
+   * `after` is null, else appended.
+   */
+  const load = async (id: string, after: string | null, want = PAGE_SIZE) => {
     const asked = shown;
-    const page = await api.numbers(id, after, limit);
-    if (asked !== shown) return;
-    if (after === null) body.replaceChildren(...(page.numbers.length ? page.numbers.map(row) : [noNumbers()]));
-    else body.append(...page.numbers.map(row));
-    rows = (after === null ? 0 : rows) + page.numbers.length;
-    cursor = page.nextCursor;
+    const numbers: NumberFigures[] = [];
+    let next = after;
+    do {
+      const page = await api.numbers(id, next, Math.min(API_LIMIT, want - numbers.length));
+      if (asked !== shown) return;
+      numbers.push(...page.numbers);
+      next = page.nextCursor;
+      if (!page.numbers.length) break; // a cursor without numbers: More asks again, not this loop
+    } while (next && numbers.length < want);
+    if (after === null) body.replaceChildren(...(numbers.length ? numbers.map(row) : [noNumbers()]));
+    else body.append(...numbers.map(row));
+    rows = (after === null ? 0 : rows) + numbers.length;
+    cursor = next;
     moreButton.hidden = !cursor;
   };
   return {
     show: (id, keepPlace = false) => {
-      const limit = keepPlace && id === pool ? Math.min(API_LIMIT, Math.max(PAGE_SIZE, rows)) : PAGE_SIZE;
+      const want = keepPlace && id === pool ? Math.max(PAGE_SIZE, rows) : PAGE_SIZE;
       pool = id;
       cursor = null;
       shown++;
       paging = null;
-      return load(id, null, limit);
+      return load(id, null, want);
     },
     more: () => {
       if (paging) return paging;

@@ -138,4 +138,30 @@ describe("numbers table", () => {
     await t.show("other", true);
     expect(asked.at(-1)).toEqual(["other", null, PAGE_SIZE]);
   });
+
+  it("shown again in place keeps every row paged in past the API's 1,000 a request, each once, in order", async () => {
+    const list = range(1000 + PAGE_SIZE + 5);
+    const { api, asked } = numbersApi({ web: list });
+    const d = dom();
+    const t = numbersTable(api, d.body, d.more);
+    await t.show("web");
+    while (!d.more.hidden) await t.more();
+    expect(d.rows()).toEqual(list);
+    asked.length = 0;
+    await t.show("web", true);
+    expect(d.rows()).toEqual(list);
+    expect(d.more.hidden).toBe(true);
+    expect(asked).toEqual([
+      ["web", null, 1000],
+      ["web", list[999], PAGE_SIZE + 5],
+    ]);
+    // Paged to 1,200 of them: 1,200 again, and More offers the rest.
+    await t.show("web");
+    for (let i = 0; i < 5; i++) await t.more();
+    await t.show("web", true);
+    expect(d.rows()).toEqual(list.slice(0, 1000 + PAGE_SIZE));
+    expect(d.more.hidden).toBe(false);
+    await t.more();
+    expect(d.rows()).toEqual(list);
+  });
 });

@@ -619,6 +619,49 @@ describe("the dashboard elsewhere", () => {
       await s.close();
     }
   });
+
+  it("keeps every number paged in past the API's 1,000 a request when the pools reload, each once", async () => {
+    const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Bigger", allowedOrigins: [] });
+    const numbers = Array.from({ length: 1205 }, (_, i) => `+1${8445560000 + i}`);
+    const pool = await adminCall(worker.url, "POST", "/v1/pools", acct.json.adminKey, {
+      id: "huge",
+      name: "Huge pool",
+      trackingNumbers: numbers,
+      destinations: ["+18005550100"],
+    });
+    expect(pool.status).toBe(201);
+    const s = await signIn(acct.json.adminKey);
+    try {
+      const { page } = s;
+      const rowsAre = (n: number) => page.waitForFunction((k) => document.querySelectorAll("#numbers tbody tr").length === k, n);
+      await rowsAre(200);
+      for (const n of [400, 600, 800, 1000, 1200, 1205]) {
+        await page.getByRole("button", { name: "More numbers" }).click();
+        await rowsAre(n);
+      }
+      expect(await page.locator("#more").isHidden()).toBe(true);
+      // The pools reload (the minute's reload; here a change of the chart's range): wait until the rows are drawn afresh.
+      await page.evaluate(() => document.querySelector("#numbers tbody tr")?.setAttribute("data-before", ""));
+      const asked = s.seen.requests.length;
+      await page.locator("[data-range=week]").click();
+      await page.waitForFunction(() => !document.querySelector("#numbers tbody tr[data-before]"));
+      expect(await page.locator("#numbers tbody tr td:first-child").allTextContents()).toEqual(numbers);
+      expect(await page.locator("#more").isHidden()).toBe(true);
+      // In pages of at most the API's 1,000, each after the last one's cursor.
+      const pages = s.seen.requests
+        .slice(asked)
+        .map((r) => new URL(r.url))
+        .filter((u) => u.pathname === "/v1/pools/huge/numbers")
+        .map((u) => [u.searchParams.get("limit"), u.searchParams.has("cursor")]);
+      expect(pages).toEqual([
+        ["1000", false],
+        ["205", true],
+      ]);
+      expect(s.seen.errors).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
 });
 
 describe("the dashboard, an erasure request", () => {
