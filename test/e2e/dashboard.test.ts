@@ -74,6 +74,19 @@ async function signIn(key: string, viewport = { width: 1280, height: 900 }): Pro
   return { page, seen, close: () => ctx.close() };
 }
 
+/**
+ * Runs `test` in a fresh tab signed in with `key` (signIn: a phone's `viewport` if given), and closes
+ * the tab however `test` ends.
+ */
+async function withDashboard(key: string | { key: string; viewport: { width: number; height: number } }, test: (s: Session) => Promise<void>): Promise<void> {
+  const s = typeof key === "string" ? await signIn(key) : await signIn(key.key, key.viewport);
+  try {
+    await test(s);
+  } finally {
+    await s.close();
+  }
+}
+
 /** Waits until the dashboard has finished a load (its "Updated" line is written last). */
 const loaded = (page: Page) => page.waitForFunction(() => document.querySelector("#updated")?.textContent?.startsWith("Updated "));
 /** A table's body as the text of its cells, row by row. */
@@ -407,8 +420,7 @@ describe("the dashboard, calls first", () => {
 
 describe("the dashboard elsewhere", () => {
   it("fits a phone's width: nothing overflows at 390 px", async () => {
-    const s = await signIn(DEMO_ADMIN_KEY, { width: 390, height: 844 });
-    try {
+    await withDashboard({ key: DEMO_ADMIN_KEY, viewport: { width: 390, height: 844 } }, async (s) => {
       await loaded(s.page);
       await s.page.waitForFunction(() => document.querySelectorAll("#numbers tbody tr").length === 20);
       const widths = await s.page.evaluate(() => ({
@@ -425,27 +437,21 @@ describe("the dashboard elsewhere", () => {
       mkdirSync(RESULTS, { recursive: true });
       await s.page.screenshot({ path: join(RESULTS, "dashboard-phone.png"), fullPage: true });
       expect(s.seen.errors).toEqual([]);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("refuses a wrong key and forgets it", async () => {
-    const s = await signIn("sk_demo000000000000_wrong-key-wrong-key-wrong-key-wrong");
-    try {
+    await withDashboard("sk_demo000000000000_wrong-key-wrong-key-wrong-key-wrong", async (s) => {
       await s.page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
       expect(await s.page.evaluate(() => sessionStorage.getItem("dni.adminKey"))).toBeNull();
       expect(await s.page.locator("#app").isHidden()).toBe(true);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("says what to do for an account with no pools and no calls", async () => {
     const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Empty <b>Co</b>", allowedOrigins: [] });
     expect(acct.status).toBe(201);
-    const s = await signIn(acct.json.adminKey);
-    try {
+    await withDashboard(acct.json.adminKey, async (s) => {
       await loaded(s.page);
       expect(await s.page.locator("#who").textContent()).toBe("Empty <b>Co</b>");
       expect(await s.page.locator("#pools").textContent()).toBe("No pools yet: create one with POST /v1/pools.");
@@ -453,9 +459,7 @@ describe("the dashboard elsewhere", () => {
       expect(await tiles(s.page)).toMatchObject({ Calls: "0", "Attribution rate": "—" });
       expect(await s.page.locator("#deliveries-empty").isVisible()).toBe(true);
       expect(s.seen.errors).toEqual([]);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("shows the selected pool's replaceAll and turns it on and off; a pool with a whitelist is refused in the API's words", async () => {
@@ -467,8 +471,7 @@ describe("the dashboard elsewhere", () => {
     ])
       expect((await adminCall(worker.url, "POST", "/v1/pools", key, p)).status).toBe(201);
     const stored = async (id: string) => (await adminCall(worker.url, "GET", `/v1/pools/${id}`, key)).json.replaceAll ?? false;
-    const s = await signIn(key);
-    try {
+    await withDashboard(key, async (s) => {
       const { page } = s;
       const box = page.locator("#replace-all");
       const note = page.locator("#replace-note");
@@ -515,16 +518,13 @@ describe("the dashboard elsewhere", () => {
         "/v1/pools/one",
         "/v1/pools/list",
       ]);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("shows the snippet tag for the site and its origins, and sets how long calls are kept", async () => {
     const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Keeper", allowedOrigins: ["https://www.keeper.example"] });
     const key: string = acct.json.adminKey;
-    const s = await signIn(key);
-    try {
+    await withDashboard(key, async (s) => {
       const { page } = s;
       const noteIs = (text: string) => page.waitForFunction((t) => document.querySelector("#keep-note")?.textContent === t, text);
       await loaded(page);
@@ -563,15 +563,12 @@ describe("the dashboard elsewhere", () => {
       expect(patches()).toBe(2);
       expect(await stored()).toEqual([30, null]);
       expect(s.seen.errors).toEqual([]);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("Check the connection asks the API and shows its answer: with no ad platform set, what to do", async () => {
     const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Checker", allowedOrigins: [] });
-    const s = await signIn(acct.json.adminKey);
-    try {
+    await withDashboard(acct.json.adminKey, async (s) => {
       const { page } = s;
       await loaded(page);
       expect(await page.locator("#conv-checked").isHidden()).toBe(true);
@@ -586,9 +583,7 @@ describe("the dashboard elsewhere", () => {
       expect(await page.locator("#app").isVisible()).toBe(true);
       // The one error logged: the browser's own line for the refused request.
       expect(s.seen.errors).toEqual([expect.stringMatching(/^Failed to load resource: the server responded with a status of 409/)]);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("pages a pool of more numbers than one page holds with More numbers", async () => {
@@ -601,8 +596,7 @@ describe("the dashboard elsewhere", () => {
       destinations: ["+18005550100"],
     });
     expect(pool.status).toBe(201);
-    const s = await signIn(acct.json.adminKey);
-    try {
+    await withDashboard(acct.json.adminKey, async (s) => {
       await s.page.waitForFunction(() => document.querySelectorAll("#numbers tbody tr").length === 200);
       await s.page.getByRole("button", { name: "More numbers" }).click();
       await s.page.waitForFunction(() => document.querySelectorAll("#numbers tbody tr").length === 205);
@@ -615,9 +609,7 @@ describe("the dashboard elsewhere", () => {
       await s.page.waitForTimeout(300);
       expect(await s.page.locator("#numbers tbody tr td:first-child").allTextContents()).toEqual(numbers);
       expect(s.seen.errors).toEqual([]);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("keeps every number paged in past the API's 1,000 a request when the pools reload, each once", async () => {
@@ -630,8 +622,7 @@ describe("the dashboard elsewhere", () => {
       destinations: ["+18005550100"],
     });
     expect(pool.status).toBe(201);
-    const s = await signIn(acct.json.adminKey);
-    try {
+    await withDashboard(acct.json.adminKey, async (s) => {
       const { page } = s;
       const rowsAre = (n: number) => page.waitForFunction((k) => document.querySelectorAll("#numbers tbody tr").length === k, n);
       await rowsAre(200);
@@ -658,9 +649,7 @@ describe("the dashboard elsewhere", () => {
         ["205", true],
       ]);
       expect(s.seen.errors).toEqual([]);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 
@@ -673,8 +662,7 @@ describe("the dashboard, an erasure request", () => {
       body: JSON.stringify({ callId: "e2e-dash-erase", callerNo: "+14155550177", calledNo: early, startTime: Date.now() }),
     });
     expect(r.status).toBe(200);
-    const s = await signIn(DEMO_ADMIN_KEY);
-    try {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
       await loaded(page);
       const before = (await cells(page, "#calls")).length;
@@ -698,16 +686,13 @@ describe("the dashboard, an erasure request", () => {
       expect((await adminCall(worker.url, "GET", "/v1/calls/e2e-dash-spring", DEMO_ADMIN_KEY)).status).toBe(200);
       expect(s.seen.errors).toEqual([]);
       expect(await s.seen.cspViolations()).toEqual([]);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 
 describe("the dashboard, slow and failing answers", () => {
   it("shows the range and chart range chosen last, though an earlier choice's answer comes after it", async () => {
-    const s = await signIn(DEMO_ADMIN_KEY);
-    try {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
       await loaded(page);
       // 30 days' and 7 days' utilization answer late (1.5 s); today's and 24 h's at once.
@@ -724,9 +709,7 @@ describe("the dashboard, slow and failing answers", () => {
       expect(await tiles(page)).toMatchObject({ Calls: "2" });
       expect(await page.locator("#ulegend").textContent()).toContain("last 24 h");
       expect(s.seen.errors).toEqual([]);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("claims no empty list it has not been given: failing deliveries and uploads unknown while their answer is slow or failed", async () => {
@@ -756,8 +739,7 @@ describe("the dashboard, slow and failing answers", () => {
   });
 
   it("downloads the CSV once while it is being made, however often Download CSV is pressed", async () => {
-    const s = await signIn(DEMO_ADMIN_KEY);
-    try {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
       await loaded(page);
       await page.route("**/v1/calls.csv?*", (r) => setTimeout(() => void r.continue(), 1500));
@@ -772,14 +754,11 @@ describe("the dashboard, slow and failing answers", () => {
       expect(s.seen.requests.filter((r) => r.url.includes("/v1/calls.csv")).length).toBe(1);
       expect(downloads).toHaveLength(1);
       expect(await button.isEnabled()).toBe(true);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("says when the server cannot be reached or fails, as an alert, and Try again loads once it answers", async () => {
-    const s = await signIn(DEMO_ADMIN_KEY);
-    try {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
       await loaded(page);
       const alert = page.getByRole("alert");
@@ -797,14 +776,11 @@ describe("the dashboard, slow and failing answers", () => {
       // The range shown when Today's load failed (7 days, pressed again then).
       expect(await tiles(page)).toMatchObject({ Calls: "3" });
       expect(await page.locator("#app").isVisible()).toBe(true);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("a range, grouping or chart range whose load fails presses the one shown again, and says why as the other failures do", async () => {
-    const s = await signIn(DEMO_ADMIN_KEY);
-    try {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
       await loaded(page);
       await page.waitForFunction(() => document.querySelector(".pool.sel"));
@@ -854,16 +830,13 @@ describe("the dashboard, slow and failing answers", () => {
       await preset(page, "Today").click();
       await page.waitForFunction(() => document.querySelectorAll("#calls tbody tr").length === 2);
       expect(await pressed()).toEqual(["24 h", "Source", "Today", "Website visitors"]);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 
 describe("the dashboard to a screen reader and a keyboard", () => {
   it("says which range, grouping, chart range and pool are chosen (pressed), not by colour alone", async () => {
-    const s = await signIn(DEMO_ADMIN_KEY);
-    try {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
       await loaded(page);
       await page.waitForFunction(() => document.querySelector(".pool.sel"));
@@ -887,14 +860,11 @@ describe("the dashboard to a screen reader and a keyboard", () => {
       await page.keyboard.press("Tab");
       const outline = () => page.evaluate(() => [document.activeElement?.classList.contains("sel"), getComputedStyle(document.activeElement!).outlineWidth]);
       expect(await outline()).toEqual([true, "3px"]);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("says each chart in words: the calls of each day, each pool's peak share", async () => {
-    const s = await signIn(DEMO_ADMIN_KEY);
-    try {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
       await loaded(page);
       const day = (ms: number) => new Date(ms).toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
@@ -904,16 +874,13 @@ describe("the dashboard to a screen reader and a keyboard", () => {
       expect(pools?.name).toMatch(
         /^Share of each pool's numbers leased at the peak, last 24 h, peak of each 5 minutes: .*Newsletter highest 80 %, latest 80 %/,
       );
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 
 describe("the dashboard's structure to a screen reader", () => {
   it("names every table and column, every Redeliver button by what it sends, and its headings go level by level", async () => {
-    const s = await signIn(DEMO_ADMIN_KEY);
-    try {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
       await loaded(page);
       await page.waitForFunction(() => document.querySelector("#deliveries tbody tr"));
@@ -935,14 +902,11 @@ describe("the dashboard's structure to a screen reader", () => {
       const levels = [...(await page.locator("body").ariaSnapshot()).matchAll(/- heading .*\[level=(\d)\]/g)].map((m) => Number(m[1]));
       expect(levels.slice(0, 3)).toEqual([1, 2, 3]);
       for (let i = 1; i < levels.length; i++) expect(levels[i]! - levels[i - 1]!).toBeLessThanOrEqual(1);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("names each pool card by its pool alone, its figures the card's description", async () => {
-    const s = await signIn(DEMO_ADMIN_KEY);
-    try {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
       await loaded(page);
       await page.waitForFunction(() => document.querySelector(".pool.sel"));
@@ -958,14 +922,11 @@ describe("the dashboard's structure to a screen reader", () => {
       const news = page.getByRole("button", { name: "Newsletter", exact: true });
       expect(await news.count()).toBe(1);
       expect(await news.innerText()).toContain("4 of 5 leased (80 %)");
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("writes the account's name in the dark header legibly (contrast at least 4.5:1)", async () => {
-    const s = await signIn(DEMO_ADMIN_KEY);
-    try {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       await loaded(s.page);
       const ratio = await s.page.evaluate(() => {
         const rgb = (c: string) => (c.match(/\d+/g) ?? []).slice(0, 3).map(Number);
@@ -979,27 +940,21 @@ describe("the dashboard's structure to a screen reader", () => {
       });
       expect(await s.page.locator("#who").textContent()).toBe("Demo");
       expect(ratio).toBeGreaterThanOrEqual(4.5);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("describes the key's field by why it was refused", async () => {
-    const s = await signIn("sk_demo000000000000_wrong-key-wrong-key-wrong-key-wrong");
-    try {
+    await withDashboard("sk_demo000000000000_wrong-key-wrong-key-wrong-key-wrong", async (s) => {
       await s.page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
       const field = (await axTree(s.page)).find((n) => n.role === "textbox" && n.name === "Admin key");
       expect(field?.description).toBe("That key was not accepted.");
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 
 describe("the dashboard by keyboard", () => {
   it("opens a call's detail from the keyboard with the focus on it, and Close brings the focus back to the call", async () => {
-    const s = await signIn(DEMO_ADMIN_KEY);
-    try {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
       await loaded(page);
       const link = page.locator("#calls tbody a").first();
@@ -1016,16 +971,13 @@ describe("the dashboard by keyboard", () => {
       await page.keyboard.press("Enter");
       await page.locator("#detail").waitFor({ state: "hidden" });
       expect((await focused())[0]).toBe(href);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 
 describe("the dashboard, signing out", () => {
   it("leaves nothing of the account on the page, so the next sign-in (a wrong key too) never shows it", async () => {
-    const s = await signIn(DEMO_ADMIN_KEY);
-    try {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
       await loaded(page);
       await page.evaluate(() => {
@@ -1049,14 +1001,11 @@ describe("the dashboard, signing out", () => {
       await page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
       expect(await left()).toEqual({ hash: "", calls: 0, pools: 0, detail: "", tag: "" });
       expect(s.seen.errors.filter((e) => !e.includes("401"))).toEqual([]);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("a key refused on Redeliver (revoked meanwhile) signs out, as a load's refusal does", async () => {
-    const s = await signIn(DEMO_ADMIN_KEY);
-    try {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
       await loaded(page);
       const button = page.locator("#deliveries tbody tr button.redeliver").first();
@@ -1068,8 +1017,6 @@ describe("the dashboard, signing out", () => {
       await page.locator("#login").waitFor();
       await page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
       expect(await page.locator("#pools .pool").count()).toBe(0);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
