@@ -5,9 +5,10 @@
  * list by the clock (a change applies to the next call only), providers refusing what they cannot
  * render. The property (every number in every answer is the route's) is routing-property.test.ts.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { at, callBody, callId, getCall, ring, T0, voiceOf } from "./calls-helpers";
-import { api, createAccount, createPool, freshNumbers, useTestClock } from "./helpers";
+import { accountStub, api, createAccount, createPool, freshNumbers, useTestClock } from "./helpers";
 import { plivoHangup, plivoLeg } from "./leg-helpers";
 import { CALLER, callEnded, dialEnded, inbound, post, read } from "./route-helpers";
 import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, whisperThen, xml } from "./voice-helpers";
@@ -666,6 +667,66 @@ describe("what a provider cannot render is refused for its pools", () => {
     });
     expect([r.status, r.json.error.code, r.json.error.details.map((d: { path: string }) => d.path)]).toEqual([400, "invalid_route", ["route.start"]]);
     expect((await api("GET", "/v1/pools/both", { key: acct.adminKey })).status).toBe(404);
+  });
+
+  it("a step list no rule runs is 400 invalid_route naming it (POST and PATCH), and nothing is stored", async () => {
+    const acct = await createAccount();
+    const weekly = { mon: [{ from: "09:00", to: "17:00", steps: "open" }] };
+    const scheduled = {
+      schedule: {
+        timeZone: "America/New_York",
+        weekly,
+        exceptions: [{ date: "2031-12-24", hours: [{ from: "09:00", to: "12:00", steps: "eve" }] }],
+        otherwise: "closed",
+      },
+      lists: {
+        open: [{ type: "forward", to: A }],
+        eve: [{ type: "forward", to: B }],
+        closed: [{ type: "forward", to: C }],
+        weekend: [{ type: "forward", to: B }],
+      },
+    };
+    const body = { id: "u", name: "U", trackingNumbers: freshNumbers(1), destinations: [A], provider: "twilio", route: scheduled };
+    const refused = await api("POST", "/v1/pools", { key: acct.adminKey, body });
+    expect([refused.status, refused.json.error.code, refused.json.error.details.map((d: { path: string }) => d.path)]).toEqual([
+      400,
+      "invalid_route",
+      ["route.lists.weekend"],
+    ]);
+    expect(refused.json.error.details[0].message).toContain('"weekend"');
+    expect((await api("GET", "/v1/pools/u", { key: acct.adminKey })).status).toBe(404);
+    // Every list a range (weekly or dated) or otherwise names: accepted.
+    const { weekend: _, ...used } = scheduled.lists;
+    expect((await api("POST", "/v1/pools", { key: acct.adminKey, body: { ...body, route: { ...scheduled, lists: used } } })).status).toBe(201);
+    // Without a schedule only start runs: a second list is refused by a PATCH too, the stored route kept.
+    const spare = { start: "main", lists: { main: [{ type: "forward", to: A }], spare: [{ type: "forward", to: B }] } };
+    const patched = await api("PATCH", "/v1/pools/u", { key: acct.adminKey, body: { route: spare } });
+    expect([patched.status, patched.json.error.code, patched.json.error.details]).toEqual([
+      400,
+      "invalid_route",
+      [{ path: "route.lists.spare", message: expect.stringContaining('"spare"') }],
+    ]);
+    expect(Object.keys((await api("GET", "/v1/pools/u", { key: acct.adminKey })).json.route.lists).sort()).toEqual(["closed", "eve", "open"]);
+  });
+
+  it("a stored route with a list no rule runs (set before that was refused) does not block edits of the pool's other fields", async () => {
+    const acct = await createAccount();
+    const route = { start: "main", lists: { main: [{ type: "forward", to: A }] } };
+    const created = await api("POST", "/v1/pools", {
+      key: acct.adminKey,
+      body: { id: "old", name: "Old", trackingNumbers: freshNumbers(1), destinations: [A], provider: "twilio", route },
+    });
+    expect(created.status).toBe(201);
+    await runInDurableObject(accountStub(acct.accountId), (instance, state) => {
+      const { config } = state.storage.sql.exec<{ config: string }>("SELECT config FROM pools WHERE id = 'old'").one();
+      const pool = JSON.parse(config);
+      pool.route.lists.spare = [{ type: "forward", to: B, ringSeconds: 25, whisper: false, callerId: null }];
+      state.storage.sql.exec("UPDATE pools SET config = ? WHERE id = 'old'", JSON.stringify(pool));
+      (instance as unknown as { registry: { cache: Map<string, unknown> } }).registry.cache.clear();
+    });
+    const renamed = await api("PATCH", "/v1/pools/old", { key: acct.adminKey, body: { name: "Renamed" } });
+    expect([renamed.status, Object.keys(renamed.json.route?.lists ?? {}).sort()]).toEqual([200, ["main", "spare"]]);
+    expect((await api("POST", "/v1/pools/old/numbers", { key: acct.adminKey, body: { add: freshNumbers(1) } })).status).toBe(200);
   });
 
   it("a malformed route is 400 invalid_route, saying where", async () => {

@@ -98,7 +98,8 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
     ]);
   let route: Pool["route"] = null;
   if (input.route) {
-    const r = normalizeRoute(input.route, country);
+    // A route this request gives (not the stored one, re-checked by an edit of another field) is held to every rule.
+    const r = normalizeRoute(input.route, country, input.route !== previous?.route);
     if (!r.ok) return r;
     route = r.value;
     const clash = routeNumbers(route).filter((n) => inPool.has(n));

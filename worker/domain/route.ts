@@ -25,8 +25,14 @@ type Dialing = Extract<RouteStep, { type: "forward" | "failover" | "ring" | "rou
 const isDialing = (s: RouteStep): s is Dialing => DIALING.has(s.type);
 const agentsOf = (s: Dialing): string[] => (s.type === "forward" ? [s.to] : s.to);
 
-/** The route with every number in E.164, or what is wrong with it (400 invalid_route, with each problem's path). */
-export function normalizeRoute(route: Route, country: string | undefined): Result<Route> {
+/**
+ * The route with every number in E.164, or what is wrong with it (400 invalid_route, with each
+ * problem's path). `given`: the route comes with this request (not a stored one re-checked by an
+ * edit of another field, which a rule added since must not make unchangeable): then a step list no
+ * rule runs (not `start`, nor a range's or `otherwise` of the schedule) is refused too, as a list
+ * that can never take a call is a mistake (a name misspelt where it is used).
+ */
+export function normalizeRoute(route: Route, country: string | undefined, given = true): Result<Route> {
   const problems: RouteProblem[] = [];
   const phone = (v: string, path: string): string => {
     const r = normalizePhone(v, country);
@@ -60,8 +66,32 @@ export function normalizeRoute(route: Route, country: string | undefined): Resul
       });
   } else if (route.start === null) problems.push({ path: "route.start", message: "required without a schedule: the list every call runs" });
   else if (!names.has(route.start)) problems.push({ path: "route.start", message: `no step list named "${route.start}"` });
+  const used = usedLists(route);
+  if (given && used.size)
+    for (const name of names)
+      if (!used.has(name))
+        problems.push({
+          path: `route.lists.${name}`,
+          message: route.schedule
+            ? `no rule uses the step list "${name}": name it in a range of the schedule or as its otherwise, or leave it out`
+            : `no rule uses the step list "${name}": only start ("${route.start}") runs without a schedule; leave it out`,
+        });
   if (problems.length) return fail(400, "invalid_route", "The route cannot be used as given", { problems });
   return ok({ ...route, lists });
+}
+
+/** The step lists a route's rules name: the schedule's ranges (weekly, dated) and otherwise, else start. */
+function usedLists(route: Route): Set<string> {
+  const out = new Set<string>();
+  if (!route.schedule) {
+    if (route.start !== null) out.add(route.start);
+    return out;
+  }
+  const { weekly, exceptions, otherwise } = route.schedule;
+  for (const ranges of Object.values(weekly)) for (const r of ranges ?? []) out.add(r.steps);
+  for (const e of exceptions) for (const r of e.hours) out.add(r.steps);
+  out.add(otherwise);
+  return out;
 }
 
 /** Every number a route may connect a call to or show as caller id (never a tracking number). */

@@ -91,7 +91,10 @@ export const RouteSchema = z
     lists: z
       .record(ListName, z.array(RouteStepSchema).min(1).max(8))
       .refine((v) => Object.keys(v).length >= 1 && Object.keys(v).length <= 10, "1 to 10 step lists")
-      .openapi({ description: "Named step lists. A list runs its steps in order; a step nobody answers goes on to the next." }),
+      .openapi({
+        description:
+          "Named step lists, each run by start or the schedule (a list neither names is refused). A list runs its steps in order; a step nobody answers goes on to the next.",
+      }),
     start: ListName.nullable().default(null).openapi({ description: "The list every call runs when there is no schedule." }),
     schedule: ScheduleSchema.nullable().default(null),
     recording: z
