@@ -203,6 +203,34 @@ describe("a provider resending a call erased while it rings", () => {
   );
 });
 
+describe("a provider resending a call erased while it rang, after its end", () => {
+  it.each(["telnyx", "plivo", "vonage"] as const satisfies readonly Native[])(
+    "%s: its route forgotten, it is decided again without taking a round robin turn: the next call rings the next agent",
+    async (p) => {
+      const w = await providerWorld(p, { provider: p, route: { start: "rr", lists: { rr: [{ type: "roundRobin", to: [A, B, C], ringSeconds: 10 }] } } });
+      const v = await visit(w.acct, touch);
+      const id = nativeId(p);
+      const request = await signed(p, w.keys, w.base, inboundFields(p, id, v.number, CALLER), Date.now());
+      expect(read(p, (await send(request)).text).targets).toEqual([A]);
+      expect((await erase(w.acct, id)).status).toBe(204);
+      expect((await post(p, w, `${w.base}/status`, callEnded(p, id, v.number, 30))).status).toBeLessThan(300);
+      expect(await keptRoutes(w.acct)).toEqual([]);
+      // The provider's late resend of the inbound call: answered as the pool routes now, the turn only looked at.
+      const again = await send(request);
+      expect([again.status, read(p, again.text).targets]).toEqual([200, [B]]);
+      const next = await inbound(
+        p,
+        w,
+        "+13105550999",
+        w.tracking.find((n) => n !== v.number),
+      );
+      expect(next.answer.targets).toEqual([B]);
+      expect((await getCall(w.acct, id)).status).toBe(404);
+      expect(await callIds(w.acct)).toEqual([next.id]);
+    },
+  );
+});
+
 describe("the erasure's race: a resend and a report let in while it waits on a month's call log", () => {
   it("are not stored again: the id is remembered in the transaction that forgets the call's rows", async () => {
     const { acct, voice, tracking } = await callWorld(1);

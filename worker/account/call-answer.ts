@@ -107,7 +107,8 @@ export class CallAnswers {
     const { calls, outbox, events } = this.p;
     // Erased since it first came: answered with the plan it is being routed by while on the line
     // (erased-calls.ts: decided again, a round robin or the schedule may have moved on), else as
-    // its pool routes it now; nothing of it kept (the pool only looked at, not told of a ring).
+    // its pool routes it now; nothing of it kept (the pool only looked at, not told of a ring, no
+    // round robin turn counted).
     const erased = await this.p.erased.has(call.id, now);
     const kept = erased ? this.p.erased.route(await erasedKey(call.id)) : null;
     if (kept) return { answer: render(kept.plan), provider, duplicate: true };
@@ -127,8 +128,11 @@ export class CallAnswers {
           provider,
         });
       const match = await this.attribute(acct, pool, { number: call.dialled, at: call.startedAt, ...(erased ? { peek: true } : {}) });
+      // An erased call's resend takes no turn, like the ring it does not tell the pool of: with no
+      // route kept (its call reported over, or nothing after the first answer) it is decided again,
+      // and counting a turn for it would make the next real call skip an agent.
       const turns: Turns = {
-        next: (key) => calls.nextTurn(key),
+        next: (key) => (erased ? calls.peekTurn(key) : calls.nextTurn(key)),
         lastAgent: (agents) => calls.lastAgent(pool.id, call.caller, agents),
       };
       row = buildCallRow({ call, poolId: pool.id, match, route: routeOf(pool), fallback: acct.fallback, now, provider, render, turns });

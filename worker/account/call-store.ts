@@ -140,6 +140,12 @@ export class CallStore {
     return r && agents.includes(r.answered_by) ? r.answered_by : null;
   }
 
+  /** The turn a rotation's next call would take, not counted (a resend of an erased call, which rings no one new). */
+  peekTurn(key: string): number {
+    const row = this.sql.exec<{ n: number }>("SELECT n FROM route_turns WHERE key = ?", key).toArray()[0];
+    return row ? row.n + 1 : 0;
+  }
+
   /** A rotation's turn for this call (0, 1, 2…), counted. */
   nextTurn(key: string): number {
     return this.sql.exec<{ n: number }>("INSERT INTO route_turns (key, n) VALUES (?, 0) ON CONFLICT (key) DO UPDATE SET n = n + 1 RETURNING n", key).one().n;

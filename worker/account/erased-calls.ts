@@ -20,7 +20,9 @@
  * reference provider's reports never say that: there, with the id), else with the id. Recomputing
  * the plan instead would not do: the schedule and round robin turns move on, so a plan decided
  * again may ring other agents than the ones the provider is ringing, and a resend of the inbound
- * call is answered from the kept plan for the same reason.
+ * call is answered from the kept plan for the same reason. A resend once the route is forgotten (or
+ * none was kept) is decided again, its round robin turn only looked at (CallStore.peekTurn), not
+ * counted: it rings no one new, and a turn counted for it would make the next call skip an agent.
  *
  * Remembering an id and forgetting its call's rows happen in one transaction (CallDesk.forgetHere):
  * the key is made first, since hashing awaits, so no request can come in between and store a
