@@ -527,6 +527,42 @@ describe("round robin", () => {
     expect(firsts).toEqual([B, C, B, C]);
   });
 
+  it("a change to the agents: the next turn is the one who would have been next in the old order, or the first after them still there", async () => {
+    const D = "+12127365104";
+    const rr = (to: string[]) => ({ start: "rr", lists: { rr: [{ type: "roundRobin", to, ringSeconds: 10 }] } });
+    const w = await providerWorld("twilio", { provider: "twilio", route: rr([A, B, C, D]) });
+    let caller = 4000;
+    const firsts = async (n: number) => {
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) out.push((await inbound("twilio", w, `+1310555${caller++}`)).answer.targets[0]!);
+      return out;
+    };
+    const change = async (to: string[]) => expect((await api("PATCH", "/v1/pools/web", { key: w.acct.adminKey, body: { route: rr(to) } })).status).toBe(200);
+    expect(await firsts(6)).toEqual([A, B, C, D, A, B]);
+    // A removed after B's turn: C is next, as before (counting turns over [B, C, D] gave B twice).
+    await change([B, C, D]);
+    expect(await firsts(2)).toEqual([C, D]);
+    // B, next after D, removed: the first after B still there, C; then on in the new order.
+    await change([C, D]);
+    expect(await firsts(3)).toEqual([C, D, C]);
+    // Added, A takes its place in the order from the next round; nobody rings twice in a row.
+    await change([C, D, A]);
+    expect(await firsts(4)).toEqual([D, A, C, D]);
+  });
+
+  it("a rotation whose turns were counted before whose turn it was is kept goes on by its count", async () => {
+    const w = await providerWorld("twilio", {
+      provider: "twilio",
+      route: { start: "rr", lists: { rr: [{ type: "roundRobin", to: agents, ringSeconds: 10 }] } },
+    });
+    const first = async (i: number) => (await inbound("twilio", w, `+1310555${5000 + i}`)).answer.targets[0]!;
+    expect([await first(0), await first(1)]).toEqual([A, B]);
+    await runInDurableObject(accountStub(w.acct.accountId), (_i, state) => {
+      expect(state.storage.sql.exec("UPDATE route_turns SET last = NULL, agents = NULL").rowsWritten).toBe(1);
+    });
+    expect([await first(2), await first(3), await first(4)]).toEqual([C, A, B]);
+  });
+
   it("sticky: a repeat caller first rings the agent who answered them last time", async () => {
     const w = await providerWorld("twilio", { provider: "twilio", route });
     const first = await inbound("twilio", w, CALLER);

@@ -47,6 +47,7 @@ import {
   CALLS_PICKUPS_MIGRATION,
   CALLS_PROMPT_MIGRATION,
   CALLS_ROUTE_MIGRATION,
+  ROUTE_TURNS_LAST_MIGRATION,
 } from "./call-schema";
 import { CLAIM_JOURNAL_MIGRATION, ClaimJournal } from "./claim-journal";
 import { checkConversions } from "./conversion-check";
@@ -145,6 +146,8 @@ export const MIGRATIONS = [
   DM_CHECKS_MIGRATION,
   // What a keyed order request added and removed beside its order (the same key with another change is 409).
   ORDER_IDEMPOTENCY_CHANGE_MIGRATION,
+  // Whose round robin turn was last, and the agents then: a change to them keeps the turn's order.
+  ROUTE_TURNS_LAST_MIGRATION,
 ];
 
 export type { VoiceSecrets };

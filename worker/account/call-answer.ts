@@ -132,7 +132,7 @@ export class CallAnswers {
       // route kept (its call reported over, or nothing after the first answer) it is decided again,
       // and counting a turn for it would make the next real call skip an agent.
       const turns: Turns = {
-        next: (key) => (erased ? calls.peekTurn(key) : calls.nextTurn(key)),
+        next: (key, agents) => (erased ? calls.peekTurn(key, agents) : calls.nextTurn(key, agents)),
         lastAgent: (agents) => calls.lastAgent(pool.id, call.caller, agents),
       };
       row = buildCallRow({ call, poolId: pool.id, match, route: routeOf(pool), fallback: acct.fallback, now, provider, render, turns });

@@ -156,7 +156,7 @@ export class CallRouting {
   private reach(ref: ResolvedRef, call: RoutedCall, plan: CallPlan, k: number): CallPlan {
     const { poolId, caller } = call;
     const turns: Turns = {
-      next: (key) => this.calls.nextTurn(key),
+      next: (key, agents) => this.calls.nextTurn(key, agents),
       lastAgent: (agents) => (poolId === null ? null : this.calls.lastAgent(poolId, caller, agents)),
     };
     const steps = reachStep(plan.steps, k, turns);

@@ -44,6 +44,13 @@ export const CALLS_ROUTE_MIGRATION = `
   CREATE INDEX calls_pool_caller ON calls (pool_id, caller, started_at);
   CREATE TABLE route_turns (key TEXT PRIMARY KEY, n INTEGER NOT NULL);`;
 /**
+ * Whose round robin turn was last, and the rotation's agents then (JSON, in order): after a change
+ * to the agents the next turn follows the old order (domain/route.ts turnAfter). The account's only.
+ */
+export const ROUTE_TURNS_LAST_MIGRATION = `
+  ALTER TABLE route_turns ADD COLUMN last TEXT;
+  ALTER TABLE route_turns ADD COLUMN agents TEXT;`;
+/**
  * How long the agent who took a press-1 attempt was on the prompt, from their pick-up to their
  * keypress: the Dial's duration counts from the pick-up, so this is not talk time.
  */

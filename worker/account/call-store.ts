@@ -7,6 +7,7 @@
  */
 import { decodeCursor, encodeCursor } from "../domain/call-cursor";
 import { totalled } from "../domain/call-stats";
+import { type LastTurn, turnAfter } from "../domain/route";
 import { localTime } from "../domain/schedule";
 import type { CallFilter, CallGroup, CallGrouping, CallPageQuery, CallStats } from "../schemas/calls";
 import type { CallPlan } from "../voice/plan";
@@ -140,15 +141,29 @@ export class CallStore {
     return r && agents.includes(r.answered_by) ? r.answered_by : null;
   }
 
-  /** The turn a rotation's next call would take, not counted (a resend of an erased call, which rings no one new). */
-  peekTurn(key: string): number {
-    const row = this.sql.exec<{ n: number }>("SELECT n FROM route_turns WHERE key = ?", key).toArray()[0];
-    return row ? row.n + 1 : 0;
+  /** What the rotation `key` keeps of its last turn (null: none yet). */
+  private lastTurn(key: string): LastTurn | null {
+    const r = this.sql
+      .exec<{ n: number; last: string | null; agents: string | null }>("SELECT n, last, agents FROM route_turns WHERE key = ?", key)
+      .toArray()[0];
+    return r ? { n: r.n, agent: r.last, agents: r.agents ? (JSON.parse(r.agents) as string[]) : null } : null;
   }
 
-  /** A rotation's turn for this call (0, 1, 2…), counted. */
-  nextTurn(key: string): number {
-    return this.sql.exec<{ n: number }>("INSERT INTO route_turns (key, n) VALUES (?, 0) ON CONFLICT (key) DO UPDATE SET n = n + 1 RETURNING n", key).one().n;
+  /** Where a rotation's next call would start in `agents`, not counted (a resend of an erased call, which rings no one new). */
+  peekTurn(key: string, agents: readonly string[]): number {
+    return turnAfter(this.lastTurn(key), agents);
+  }
+
+  /** Where a rotation's turn for this call starts in `agents` (turnAfter), counted: kept as whose turn it was, and the agents then. */
+  nextTurn(key: string, agents: readonly string[]): number {
+    const k = turnAfter(this.lastTurn(key), agents);
+    this.sql.exec(
+      "INSERT INTO route_turns (key, n, last, agents) VALUES (?, 0, ?, ?) ON CONFLICT (key) DO UPDATE SET n = n + 1, last = excluded.last, agents = excluded.agents",
+      key,
+      agents[k]!,
+      JSON.stringify(agents),
+    );
+    return k;
   }
 
   get(id: string): CallRow | null {

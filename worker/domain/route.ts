@@ -149,8 +149,8 @@ export function providerRefusal(route: Route | null, providers: readonly Provide
 
 /** What the plan needs from the account's storage: round robin turns and a repeat caller's last agent. */
 export interface Turns {
-  /** The next turn of a rotation (0, 1, 2…), counted once per call that reaches it. */
-  next(key: string): number;
+  /** Where a rotation's next turn starts in `agents` (its agents now, in order): turnAfter, counted once per call that reaches it. */
+  next(key: string, agents: readonly string[]): number;
   /** Who answered this caller's last answered call in this pool, if one of `agents`. */
   lastAgent(agents: readonly string[]): string | null;
 }
@@ -203,11 +203,41 @@ export function reachStep(steps: readonly CallStep[], k: number, turns: Turns): 
   const { rotate, ...step } = first;
   const agents = steps.slice(k, k + rotate.count).map((s) => (s.kind === "dial" ? s.to[0]! : ""));
   const sticky = rotate.sticky ? turns.lastAgent(agents) : null;
-  const start = sticky ? agents.indexOf(sticky) : turns.next(rotate.key) % agents.length;
+  const start = sticky ? agents.indexOf(sticky) : turns.next(rotate.key, agents);
   const order = sticky ? [sticky, ...agents.filter((n) => n !== sticky)] : [...agents.slice(start), ...agents.slice(0, start)];
   const out = [...steps];
   order.forEach((n, j) => {
     out[k + j] = { ...step, to: [n] };
   });
   return out;
+}
+
+/** What a rotation's storage keeps of its last turn. */
+export interface LastTurn {
+  /** Turns counted so far, less one (the first turn is 0). */
+  n: number;
+  /** Whose turn it was, and the rotation's agents then, in order; null: kept before they were (the turn is n). */
+  agent: string | null;
+  agents: readonly string[] | null;
+}
+
+/**
+ * Where a rotation's next turn starts in `agents` (null `last`: its first turn). Agents unchanged,
+ * the one after the last turn's. Changed since (one removed, added, moved), the one who would have
+ * been next in the order of the last turn, or the first after them who is still in `agents`; none
+ * of them is: the one after the last turn's agent in the new order (the first, if they went too).
+ * So a change never gives an agent two turns in a row, which counting turns over the new list did
+ * (A B C D A B, then A removed: turn 6 of [B, C, D] was B again).
+ */
+export function turnAfter(last: LastTurn | null, agents: readonly string[]): number {
+  if (!last) return 0;
+  const { agent, agents: old } = last;
+  const at = agent !== null && old ? old.indexOf(agent) : -1;
+  if (agent === null || !old || at < 0) return (last.n + 1) % agents.length;
+  for (let j = 1; j < old.length; j++) {
+    const k = agents.indexOf(old[(at + j) % old.length]!);
+    if (k >= 0) return k;
+  }
+  const still = agents.indexOf(agent);
+  return still < 0 ? 0 : (still + 1) % agents.length;
 }
