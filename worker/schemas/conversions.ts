@@ -144,13 +144,9 @@ export const ConversionsSchema = z
         auth: AuthState,
         diagnostics: z
           .object({
-            waiting: z
-              .number()
-              .int()
-              .openapi({
-                description:
-                  "Requests Google took whose final diagnostics are still asked for (30 minutes after each, then with backoff for about three days).",
-              }),
+            waiting: z.number().int().openapi({
+              description: "Requests Google took whose final diagnostics are still asked for (30 minutes after each, then with backoff for about three days).",
+            }),
             lastError: z.object({ requestId: z.string(), error: z.string(), checks: z.number().int() }).nullable().openapi({
               description:
                 "The latest failure to read a request's diagnostics (e.g. a refresh token without the datamanager scope); it is asked again until the checks are given up. null: none failing.",
