@@ -8,6 +8,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../worker/account/account";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
+import { ROUTE_TURNS_LAST_MIGRATION } from "../../worker/account/call-schema";
 import { CONVERSION_GOOGLE_API_MIGRATION } from "../../worker/account/conversion-settings";
 import { DM_CHECKS_MIGRATION } from "../../worker/account/dm-diagnostics";
 import { ORDER_IDEMPOTENCY_CHANGE_MIGRATION } from "../../worker/account/number-orders";
@@ -78,9 +79,15 @@ describe("googleAds.api", () => {
       sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(MIGRATIONS.indexOf(CONVERSION_GOOGLE_API_MIGRATION)));
       // And the steps after it undone, as that version had none of them (each runs again on the wake:
       // a step added later is to be undone here too).
-      expect(MIGRATIONS.slice(MIGRATIONS.indexOf(CONVERSION_GOOGLE_API_MIGRATION) + 1)).toEqual([DM_CHECKS_MIGRATION, ORDER_IDEMPOTENCY_CHANGE_MIGRATION]);
+      expect(MIGRATIONS.slice(MIGRATIONS.indexOf(CONVERSION_GOOGLE_API_MIGRATION) + 1)).toEqual([
+        DM_CHECKS_MIGRATION,
+        ORDER_IDEMPOTENCY_CHANGE_MIGRATION,
+        ROUTE_TURNS_LAST_MIGRATION,
+      ]);
       sql.exec("DROP TABLE dm_checks");
       sql.exec("ALTER TABLE number_orders DROP COLUMN idempotency_change");
+      sql.exec("ALTER TABLE route_turns DROP COLUMN last");
+      sql.exec("ALTER TABLE route_turns DROP COLUMN agents");
     });
     await evictDurableObject(accountStub(acct.accountId));
     expect(await googleView(acct)).toMatchObject({ api: "google_ads_api", credentials: { developerToken: "…1111" } });
