@@ -45,6 +45,8 @@ export const MOBILE_BARE: ReadonlySet<string> = new Set(["91"]);
  * Trunk prefixes a country has abolished that its pages still write: Mexico's long-distance 01, gone
  * since 2019 (`01 800 123 4567`, `01-800-123-4567`, `01 (55) 1234 5678`). A destination written with one
  * is found (before its other forms: the digits after it would be found alone, and the prefix left),
- * and the tracking number written in its current national form in its place, without the prefix.
+ * and the tracking number written in its place without the prefix: in its current national groups
+ * set apart as the page sets its groups apart (`01-55-1234-5678` → `33-1234-5678`), or, where the
+ * page puts parentheses around the area code, in its national form (shared/pairs.ts findings).
  */
 export const FORMER_TRUNK: Readonly<Record<string, string>> = { "52": "01" };

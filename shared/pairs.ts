@@ -24,9 +24,11 @@ export const writeMode = (destination: PhoneParts, tracking: PhoneParts): WriteM
  * `00` or `011`: `+90 (212) 345 67 89`, or with the country code inside them: `(632) 8123-4567`),
  * split off only for a tracking number without an area code (PhoneParts.area); "regrouped" (in every
  * form, its first digit run a digit shorter or longer than its national form's first group, as
- * Finding.firstRun says: Spain's `91 234 56 78`, South Africa's `0800 123 456`).
+ * Finding.firstRun says: Spain's `91 234 56 78`, South Africa's `0800 123 456`); "former" (after a
+ * trunk prefix the country has abolished, FORMER_TRUNK, in groups set apart without parentheses:
+ * Mexico's `01-55-1234-5678`, `01 800 123 4567`; with them, `01 (55) 1234 5678`, its "trunk" form).
  */
-export type Form = "zero" | "international" | "trunk" | "bare" | "area" | "area-bare" | "country-area" | "regrouped";
+export type Form = "zero" | "international" | "trunk" | "bare" | "area" | "area-bare" | "country-area" | "regrouped" | "former";
 /**
  * A destination as the pattern finds it; `digits`: written in a country's own digits (NATIVE_DIGITS,
  * the code points of their zeros), each digit found as any of them or ASCII.
@@ -217,8 +219,19 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       const fit: PhoneParts = { ...tracking, groups: fitted(d, tracking.groups) };
       const mode = writeMode(d, tracking);
       const swap = { destination: d.e164, number: tracking.e164, source };
+      // After a trunk prefix the country has abolished (Mexico's 01): the tracking number's current
+      // national groups over the prefix and the number, in the page's separators where it sets its
+      // groups apart without parentheses (`01-55-1234-5678` → `55-9876-5432`: the destination's nsn
+      // holds the prefix, so the snippet keeps nothing before it), else its national form (`01 (55)
+      // 1234 5678` → `55 9876 5432`: the page's parentheses around a prefix it no longer has).
       const former = FORMER_TRUNK[d.cc];
-      if (former) into.push([{ ...found, trunk: former, form: "trunk" }, [d, tracking, 2, swap]]);
+      if (former) {
+        into.push([
+          { ...found, trunk: former, form: "former" },
+          pairOf(prefixed(d, former), tracking, fitted(d, prefixed(tracking, tracking.trunk).groups), swap),
+        ]);
+        into.push([{ ...found, trunk: former, form: "trunk" }, [d, tracking, 2, swap]]);
+      }
       // An area code in parentheses is the destination's, not the tracking number's, where that has
       // none (a mobile, toll-free or shared-cost number): `(020) 7946 0958` with a mobile is `07911
       // 123456`, not `(07911) 123456`; `+90 (212) 345 67 89` with Turkey's 444 number `+90 4441444`.

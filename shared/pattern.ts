@@ -74,6 +74,9 @@ const SEP = `[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]*`;
 /** A run of one or more of SEP's separators: where a number must be set apart. */
 const APART = `${SEP.slice(0, -1)}+`;
 
+/** SEP without parentheses: a number written in groups without any (Finding.form "former"). */
+const SEP_FLAT = `[\\s./${INVISIBLE}\\0${DASHES}]*`;
+
 /** A code point as a pattern escape: `\\uFF10`. */
 export const u = (code: number) => `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
 
@@ -83,8 +86,8 @@ export const u = (code: number) => `\\u${code.toString(16).toUpperCase().padStar
  * number spells its end, `1-800-FLOWERS`), each also as its keypad letters. (No group of the pattern
  * begins with a letter, so none is tried at a capital of a page's text.)
  */
-const rx = (x: string, zeros?: readonly number[], lettersFrom = Infinity) =>
-  [...x].map((d, i) => `[${d}${zeros ? zeros.map((zero) => u(zero + Number(d))).join("") : i >= lettersFrom ? KEYPAD[Number(d)] : ""}]`).join(SEP);
+const rx = (x: string, zeros?: readonly number[], lettersFrom = Infinity, sep = SEP) =>
+  [...x].map((d, i) => `[${d}${zeros ? zeros.map((zero) => u(zero + Number(d))).join("") : i >= lettersFrom ? KEYPAD[Number(d)] : ""}]`).join(sep);
 
 /** A full-width number may start with a full-width parenthesis or plus, consumed in its group as `(` and `+` are. */
 const WIDE_OPEN = "\\uFF08\\uFF0B";
@@ -145,7 +148,9 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
           ? `(${p.digits ? `${p.own ? `(?!${literally(p.own)})` : ""}(?:${every.native ?? "(?!)"})` : every.written})`
           : p.form === "area" || p.form === "area-bare" || p.form === "country-area"
             ? `(${withArea(p)})`
-            : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${p.form === "regrouped" ? regrouped(p) : rx(p.nsn, p.digits, p.groups[0]?.length || 1)})`,
+            : p.form === "former"
+              ? `([+\\0]*${rx(p.trunk, p.digits, Infinity, SEP_FLAT)}${SEP_FLAT}${rx(p.nsn, p.digits, p.groups[0]?.length || 1, SEP_FLAT)})`
+              : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${p.form === "regrouped" ? regrouped(p) : rx(p.nsn, p.digits, p.groups[0]?.length || 1)})`,
       )
       .join("|") || "(?!)") +
     ")";

@@ -96,11 +96,18 @@ describe("another trunk prefix", () => {
 });
 
 describe("a trunk prefix abolished that pages still write", () => {
-  it("Mexico's 01 (gone since 2019): found, and the tracking number written in its national form without it", () => {
-    const text = "Llame al 01 800 123 4567, 01-800-123-4567, 01800 123 4567, 018001234567, 01 (800) 123 4567 o 800 123 4567.";
+  it("Mexico's 01 (gone since 2019): found, and the tracking number written without it, in the page's separators", () => {
+    const text = "Llame al 01 800 123 4567, 01-800-123-4567, 01.800.123.4567, 01800 123 4567, 018001234567, 01 (800) 123 4567 o 800 123 4567.";
+    // In its own groups, as any number of another grouping: set apart as the page sets its groups
+    // apart (none: none), the prefix written over; after a parenthesis around the area code, whose
+    // prefix is gone, its national form.
     expect(swapped(pool(["+528001234567"], "+525512345678"), text)).toBe(
-      "Llame al 55 1234 5678, 55 1234 5678, 55 1234 5678, 55 1234 5678, 55 1234 5678 o 55 1234 5678.",
+      "Llame al 55 1234 5678, 55-1234-5678, 55.1234.5678, 55 1234 5678, 5512345678, 55 1234 5678 o 55 1234 5678.",
     );
+    expect(swapped(pool(["+525512345678"], "+525598765432"), "Tel. 01-55-1234-5678, 01 55 1234-5678, (01-55-1234-5678), 01\u00a055\u00a01234\u00a05678")).toBe(
+      "Tel. 55-9876-5432, 55 9876-5432, (55-9876-5432), 55\u00a09876\u00a05432",
+    );
+    expect(swapped(pool(["+525512345678"], "+528001234567"), "Tel. 01-55-1234-5678")).toBe("Tel. 800-123-4567");
     expect(swapped(pool(["+525512345678"], "+523312345678"), "Tel. 01 55 1234 5678, 01 (55) 1234 5678, (01 55) 1234-5678, +52 55 1234 5678")).toBe(
       "Tel. 33 1234 5678, 33 1234 5678, 33 1234 5678, +52 33 1234 5678",
     );
