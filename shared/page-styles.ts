@@ -47,6 +47,8 @@ export const MOBILE_BARE: ReadonlySet<string> = new Set(["91"]);
  * is found (before its other forms: the digits after it would be found alone, and the prefix left),
  * and the tracking number written in its place without the prefix: in its current national groups
  * set apart as the page sets its groups apart (`01-55-1234-5678` → `33-1234-5678`), or, where the
- * page puts parentheses around the area code, in its national form (shared/pairs.ts findings).
+ * page puts parentheses around the area code, in its national form (shared/pairs.ts findings). A
+ * replaceAll pool finds the country's every number written in groups after it too
+ * (worker/domain/any-number.ts).
  */
 export const FORMER_TRUNK: Readonly<Record<string, string>> = { "52": "01" };

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { NATIVE_DIGITS } from "../../shared/pairs";
 import { pattern } from "../../shared/pattern";
 import { phoneParts } from "../../shared/phone";
-import { ANY_NUMBER } from "../../shared/protocol";
+import { ANY_NUMBER, type Pair } from "../../shared/protocol";
 import { write } from "../../snippet/format";
 import { find } from "../../snippet/match";
 import { anyNumber, anyNumberOf, firstDigits, inNativeDigits } from "../../worker/domain/any-number";
@@ -73,6 +73,27 @@ describe("every number of the destination's country", () => {
     expect(found("+18005550199", "Call 212\u200b555\u200b0100 or (212)\u00ad555-0101.")).toEqual(["212\u200b555\u200b0100", "(212)\u00ad555-0101"]);
     expect(found("+442079460000", "London 020\u200b7946\u200b0958")).toEqual(["020\u200b7946\u200b0958"]);
     expect(found("+81312345678", "コールセンター0120-12-3456、サポートセンター03-1234-5678")).toEqual(["0120-12-3456", "03-1234-5678"]);
+  });
+
+  it("Mexico: numbers written after the long-distance 01 its pages still write (abolished in 2019), found with it and written over whole", () => {
+    const text =
+      "Llame al 01 800 123 4567, 01-55-1234-5678, 01.33.1234.5678, (01 81) 1234-5678, 01 (55) 8765 4321 o 55 1234 5679; " +
+      "folio 2024-01-15, $1,800.00, 01/02/2026 10:30, 01.02.2026, pedido #015512345678, 192.168.1.100.";
+    const written = ["01 800 123 4567", "01-55-1234-5678", "01.33.1234.5678", "(01 81) 1234-5678", "01 (55) 8765 4321", "55 1234 5679"];
+    expect(found("+525511112222", text)).toEqual(written);
+    // Another destination's answer: each becomes the tracking number's national form, its 01 too (no prefix left before it).
+    const d = phoneParts("+525511112222");
+    const t = phoneParts("+525598765432");
+    const re = RegExp(pattern([d, ANY_NUMBER], anyNumber([d])), "g");
+    const pairs: Pair[] = [
+      [d, t, 0],
+      [ANY_NUMBER, t, 2],
+      [ANY_NUMBER, t, 2],
+    ];
+    expect(find(written.join(" / "), re, pairs, (w, [dest, n, mode]) => write(w, dest, n!, mode))).toBe(Array(6).fill("55 9876 5432").join(" / "));
+    // Bare, 01 and ten digits are not (a UPC-A code's length); ten are, as a whole text.
+    expect(found("+525511112222", "Llame al\u0000018001234567\u0000")).toEqual([]);
+    expect(found("+525511112222", "Llame al\u00008001234567\u0000")).toEqual(["8001234567"]);
   });
 
   it("numbers a country writes without its trunk prefix (Australia's 1300 and 1800), and not an ABN beside them", () => {

@@ -9,7 +9,8 @@
  *   digits: `+44 (0)20 7946 0958`, `+12125550100`;
  * - national, written in groups (at least one separator): the trunk prefix where the country's
  *   national form has it (`0` in GB, `1` optional in NANP; none for formats written without it,
- *   Australia's `1300`), then the number: `(020) 7946 0958`, `212-555-0100`, `1 (212) 555-0100`;
+ *   Australia's `1300`), or one it has abolished that its pages still write (Mexico's `01`), then
+ *   the number: `(020) 7946 0958`, `212-555-0100`, `1 (212) 555-0100`, `01-55-1234-5678`;
  * - national without separators only as a whole text or a whole element's text (a `tel:` link's
  *   number, `<b>2125550100</b>`), with the trunk prefix as in groups: digits in running text without
  *   separators may be an id.
@@ -20,6 +21,7 @@
  */
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { planOf, trunkOf } from "../../shared/numbering-plan";
+import { FORMER_TRUNK } from "../../shared/page-styles";
 import { NATIVE_DIGITS } from "../../shared/pairs";
 import { DASHES, type EveryNumber, INVISIBLE, PARENS, u } from "../../shared/pattern";
 import type { PhoneParts } from "../../shared/protocol";
@@ -182,8 +184,14 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
   // formats written without it), elsewhere it may be there.
   const trunkThen = (sep: string) =>
     trunk ? (trunkWritten ? (withoutTrunk ? `(?:${trunk}${sep}|(?=(?:${withoutTrunk})))` : `${trunk}${sep}`) : `(?:${trunk}${sep})?`) : "";
+  // A trunk prefix the country has abolished that its pages still write (shared/page-styles.ts
+  // FORMER_TRUNK: Mexico's `01 800 123 4567`, `01-55-1234-5678`, `(01 55) 1234-5678`), in groups
+  // only, found with the number it is written before (without it, `01 800 123 4567` left its 01
+  // before the copy, and `01-55-1234-5678` was not found at all: its number comes after a dash).
+  // Not in bare digits: 01 and ten digits is a UPC-A code's length.
+  const former = FORMER_TRUNK[cc] ? `(?:${FORMER_TRUNK[cc]}${S})?` : "";
   // A separator (one to three) somewhere before the last digit: lookahead over the digits up to it.
-  const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}${seps}{1,3}\\d)\\(?${trunkThen(S)}${nsn(S)}`;
+  const grouped = `(?=\\(?\\d{1,${trunk.length + lengths[0]! - 1}}${seps}{1,3}\\d)\\(?${former}${trunkThen(S)}${nsn(S)}`;
   // Bare digits: only as a whole text or a whole element's text (nothing but a border around; what
   // is before them is the pattern's bare branch's guard: shared/pattern.ts), with the trunk prefix
   // as in groups (without it, where people write it, an article number or an EAN in a table cell).
