@@ -43,6 +43,13 @@ export type Finding = PhoneParts & {
   own?: string;
   /** "regrouped": the lengths its first digit run may have as written (shared/pairs.ts firstRuns). */
   firstRun?: readonly number[];
+  /**
+   * An area form's variant (areaForms): how the page writes what follows the area code, one of
+   * `tails`: after its closing parenthesis a space, then one digit run (""), or runs with the one
+   * separator given between every two, `least` of them at least; none: any other way.
+   */
+  tails?: readonly string[];
+  least?: number;
 };
 
 /** Full-width digits (U+FF10…), as CJK text writes them: `０３－１２３４－５６７８`. */
@@ -164,6 +171,36 @@ const firstRuns = (destination: PhoneParts, tracking: PhoneParts): number[] => {
     : [first - 1, first + 1].filter((run) => run > 0 && run + 1 < destination.nsn.length);
 };
 
+/** The separators pages write between the groups after an area code, one all through: spaces, dashes, dots. */
+const BETWEEN = [" ", "-", "."];
+
+/**
+ * An area form's numbers and pairs (shared/pattern.ts areaForm), `plain` the tracking number written
+ * as the form asks (its national form, without its trunk prefix, or its international one: `head`
+ * and `groups` after it). Where the page sets the area code apart with a space after its parenthesis
+ * and writes the rest as the forms without parentheses are written (snippet/format.ts), the tracking
+ * number takes its separators as those do: its first group set apart by the space, the others by the
+ * one separator the page writes all through (as many as it needs, at least: `(91) 234-56-78` with a
+ * mobile `612 34-56-78`, where its national form is `612 34 56 78`), or, where the page writes the
+ * rest in one run, by the space again (Jakarta's `(021) 8350123` with a mobile `0812 345 678`, where
+ * its national form is `0812-345-678`). Written otherwise (the parenthesis alone setting it apart,
+ * `(021)835-0123`; mixed separators; fewer than it needs), `plain`. The first pair is `plain`'s:
+ * `dni.number()` answers the first pair's number.
+ */
+const areaForms = (found: Finding, d: PhoneParts, plain: PhoneParts, head: string, groups: string[], swap: Pair[3]): [Finding, Pair][] => {
+  const least = Math.max(0, groups.length - 2);
+  const texts = new Map<string, string[]>();
+  // "": the rest in one run.
+  for (const between of groups.length > 1 ? ["", ...BETWEEN] : []) {
+    const text = `${head}${groups[0]} ${groups.slice(1).join(between || " ")}`;
+    if (text !== plain.national) texts.set(text, [...(texts.get(text) ?? []), between]);
+  }
+  return [
+    [found, [d, plain, 2, swap]],
+    ...[...texts].map(([text, tails]): [Finding, Pair] => [{ ...found, tails, least }, [d, { ...plain, national: text }, 2, swap]]),
+  ];
+};
+
 /** A number's national form without its trunk prefix (and what sets it apart): `07911 123456` → `7911 123456`. */
 const withoutTrunk = (p: PhoneParts): string => (p.trunk ? p.national.replace(RegExp(`^\\D*${[...p.trunk].join("\\D*")}[\\s\\u00A0-]*`), "") : p.national);
 
@@ -239,10 +276,16 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       // form (without its trunk prefix where the original left out the destination's: `(20) 7946
       // 0958`), or after the country code (or with it inside them: `(632) 8123-4567`) its international
       // one. Not where pages put a mobile's first group in parentheses too (keepsParentheses).
+      // In the page's separators after the area code where it writes one kind all through (areaForms).
       if (mode !== 2 && d.area && tracking.area === false && d.groups.length > 1 && !keepsParentheses(d, tracking)) {
-        if (trunk) into.push([{ ...found, form: "area" }, [d, tracking, 2, swap]]);
-        into.push([{ ...found, form: "area-bare" }, [d, d.trunk ? { ...tracking, national: withoutTrunk(tracking) } : tracking, 2, swap]]);
-        into.push([{ ...found, form: "country-area" }, [d, { ...tracking, national: `+${tracking.cc} ${tracking.groups.join(" ")}` }, 2, swap]]);
+        // Its national form's groups after its trunk prefix (`0 800 12 34 56`: 800, 12, 34, 56).
+        const rest = withoutTrunk(tracking);
+        const national = [tracking.national.slice(0, -rest.length || undefined), rest.match(/\d+/g)!] as const;
+        if (trunk) into.push(...areaForms({ ...found, form: "area" }, d, tracking, ...national, swap));
+        if (d.trunk) into.push(...areaForms({ ...found, form: "area-bare" }, d, { ...tracking, national: rest }, "", national[1], swap));
+        else into.push(...areaForms({ ...found, form: "area-bare" }, d, tracking, ...national, swap));
+        const international = { ...tracking, national: `+${tracking.cc} ${tracking.groups.join(" ")}` };
+        into.push(...areaForms({ ...found, form: "country-area" }, d, international, `+${tracking.cc} `, tracking.groups, swap));
       }
       // Written nationally without a trunk prefix: the tracking number's own national form's, if the
       // destination's national form writes none (else the original left out one it writes: so does the

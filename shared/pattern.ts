@@ -140,20 +140,7 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   const zeros = [...new Set(numbers.flatMap((p) => p.digits ?? []))];
   const digits = zeros.map((zero) => `${u(zero)}-${u(zero + 9)}`).join("");
   const wide = digits + (zeros.includes(FULL_WIDTH) ? WIDE_OPEN : "");
-  const written =
-    `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|${LETTER}\\.|[A-Z](?=[(\\uFF08][^()\\uFF08\\uFF09]{1,8}[)\\uFF09])|\\D[\\u2013\\u2014])(?:${unclosed(digits)})?(?=[+(\\0\\d${wide}])(?![+\\0]*${unclosed(digits)})(?:` +
-    (numbers
-      .map((p) =>
-        p.e164 === "*"
-          ? `(${p.digits ? `${p.own ? `(?!${literally(p.own)})` : ""}(?:${every.native ?? "(?!)"})` : every.written})`
-          : p.form === "area" || p.form === "area-bare" || p.form === "country-area"
-            ? `(${withArea(p)})`
-            : p.form === "former"
-              ? `([+\\0]*${rx(p.trunk, p.digits, Infinity, SEP_FLAT)}${SEP_FLAT}${rx(p.nsn, p.digits, p.groups[0]?.length || 1, SEP_FLAT)})`
-              : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${p.form === "regrouped" ? regrouped(p) : rx(p.nsn, p.digits, p.groups[0]?.length || 1)})`,
-      )
-      .join("|") || "(?!)") +
-    ")";
+  const written = `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|${LETTER}\\.|${CAPITAL}|\\D[\\u2013\\u2014])(?:${unclosed(digits)})?(?=[+(\\0\\d${wide}])(?![+\\0]*${unclosed(digits)})(?:${groupsOf(numbers, every).join("|") || "(?!)"})`;
   const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:${start(wide)})(${every.bare}))` : written;
   const digit = digits ? `[\\d${digits}]` : "\\d";
   // After a border, digits the next node begins with are a longer run (`<b>800</b>555-0199<i>0</i>`),
@@ -162,6 +149,68 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   // `9:00–17:00`, `24/7`, `24 часа`, `9時～`, `9시`); or three groups set apart by spaces: another number
   // (`<span>020 7946 0958</span><span>0800 123 4567</span>`; not `12 34`).
   return `${bare}(?!(?!x\\d)\\w|\\0?[./${DASHES}]${digit}|${digit}|\\0${digit}(?!${digit}*\\s?[A-Za-z\\u0400-\\u04FF\\u3040-\\u9FFF\\uAC00-\\uD7A3]|${digit}?[:.]${digit}${digit}|${digit}?\\/7(?!\\d)|${digit}+\\s${digit}+\\s${digit}))`;
+};
+
+/** A capital label glued to a parenthesis the number closes: `TEL(03)1234-5678`, `TEL（03）…`. */
+const CAPITAL = "[A-Z](?=[(\\uFF08][^()\\uFF08\\uFF09]{1,8}[)\\uFF09])";
+
+const AREA_FORMS: ReadonlySet<Finding["form"]> = new Set(["area", "area-bare", "country-area"]);
+
+/**
+ * The numbers' groups, one per number, in order: an area form's variants (consecutive numbers of one
+ * destination and area form) in one alternation behind one lookahead for the form (areaForm).
+ */
+const groupsOf = (numbers: Finding[], every: EveryNumber): string[] => {
+  const out: string[] = [];
+  for (let i = 0; i < numbers.length; ) {
+    const p = numbers[i]!;
+    let end = i + 1;
+    if (AREA_FORMS.has(p.form)) while (numbers[end]?.form === p.form && numbers[end]!.e164 === p.e164 && numbers[end]!.trunk === p.trunk) end++;
+    out.push(
+      end > i + 1 || p.tails
+        ? areaForm(numbers.slice(i, end))
+        : p.e164 === "*"
+          ? `(${p.digits ? `${p.own ? `(?!${literally(p.own)})` : ""}(?:${every.native ?? "(?!)"})` : every.written})`
+          : AREA_FORMS.has(p.form)
+            ? `(${withArea(p)})`
+            : p.form === "former"
+              ? `([+\\0]*${rx(p.trunk, p.digits, Infinity, SEP_FLAT)}${SEP_FLAT}${rx(p.nsn, p.digits, p.groups[0]?.length || 1, SEP_FLAT)})`
+              : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${p.form === "regrouped" ? regrouped(p) : rx(p.nsn, p.digits, p.groups[0]?.length || 1)})`,
+    );
+    i = end;
+  }
+  return out;
+};
+
+/** Borders, which a page's separator may have about it (`(020) <b>7946</b>-0958`). */
+const AROUND = "\\0*";
+/** A digit run, borders in it. */
+const RUN = "\\d[\\d\\0]*";
+
+/**
+ * What follows an area code's closing parenthesis, as a variant of an area form asks it (Finding.tails):
+ * a space, then one digit run, or runs with the same separator between every two, `least` of them at
+ * least; up to the number's end (no more digits after a separator).
+ */
+const tailOf = (p: Finding): string =>
+  `[^)\\uFF09]*[)\\uFF09]${AROUND} ${AROUND}${RUN}(?:${p.tails!.map((between) => (between ? `(?:${literally(between)}${AROUND}${RUN}){${p.least ?? 0},}` : "")).join("|")})(?![\\s./()${PARENS}\\0${DASHES}]*\\d)`;
+
+/**
+ * An area form's variants (shared/pairs.ts areaForms), each a group: the form found once, in a
+ * lookahead (withArea), then each variant's check, and the number taken again, its digits with
+ * anything between them (withArea, loose: the lookahead has found what they are). A variant without
+ * a tail first (its pair keeps the tracking number's own parts: `dni.number()` answers the first
+ * pair's), where the page's separators are none of its later variants'.
+ */
+const areaForm = (variants: Finding[]): string => {
+  const p = variants[0]!;
+  const check = (v: Finding) => {
+    if (v.tails) return `(?=${tailOf(v)})`;
+    const others = variants.filter((w) => w.tails).map(tailOf);
+    return others.length ? `(?!${others.join("|")})` : "";
+  };
+  const loose = withArea(p, "\\D*");
+  return `(?=${withArea(p)})(?:${variants.map((v) => `${check(v)}(${loose})`).join("|")})`;
 };
 
 /**
@@ -198,21 +247,23 @@ const prefixOf = (p: Finding): string => {
  * be left out where pages write an area code so (CLOSED_AREA: Korea's `02)1234-5678`; not without the
  * trunk prefix: `2) …` is a list's item).
  */
-const withArea = (p: Finding): string => {
+const withArea = (p: Finding, sep = SEP): string => {
   const groups = p.form === "country-area" ? p.groups : (p.inland ?? p.groups);
+  const digits = (x: string) => rx(x, undefined, Infinity, sep);
   // The trunk prefix may stand apart inside them (Hungary's `(06 1) 234 5678`, Lithuania's `(0-312) 34567`).
   // A border may stand inside them, the area code an element of its own: `(<span>020</span>) 7946 0958`.
   // The parenthesis closes after the area code's digits (a lookahead: the digits' own separators
   // take the `)`); a number written whole in parentheses, `(020 7946 0958)`, is not one of these.
   // (Each run of spaces bounded, each of borders after a parenthesis or digit: no two unbounded runs meet.)
-  const trunk = p.form === "area" ? `${rx(p.trunk)}[\\s-]?` : p.form === "country-area" && p.trunk ? `(?:${rx(p.trunk)}[\\s-]?)?` : "";
+  // Loose (another `sep`: areaForm, where a lookahead has found the form), without that lookahead.
+  const trunk = p.form === "area" ? `${digits(p.trunk)}[\\s-]?` : p.form === "country-area" && p.trunk ? `(?:${digits(p.trunk)}[\\s-]?)?` : "";
   const open = "[(\\uFF08]\\0*\\s?";
   const first = groups[0]!.length;
-  const area = `${trunk}(?=(?:\\d[\\s\\0]?){${Math.max(1, first - 1)},${first + 1}}\\0*[)\\uFF09])${rx(groups.join(""))}`;
+  const area = `${trunk}${sep === SEP ? `(?=(?:\\d[\\s\\0]?){${Math.max(1, first - 1)},${first + 1}}\\0*[)\\uFF09])` : ""}${digits(groups.join(""))}`;
   // After a country code, only with its + or exit code: it is written with its +. Inside the
   // parentheses with or without them (they set it apart from what comes before): also with its +.
   return p.form === "country-area"
-    ? `\\0*(?:(?:\\+|(?:00|011)${SEP})\\0*${rx(p.cc)}${SEP}${open}|${open}(?:\\+|(?:00|011)\\s?)?${rx(p.cc)}[\\s-]?)${area}`
+    ? `\\0*(?:(?:\\+|(?:00|011)${sep})${sep === SEP ? "\\0*" : ""}${digits(p.cc)}${sep}${open}|${open}(?:\\+|(?:00|011)\\s?)?${digits(p.cc)}[\\s-]?)${area}`
     : `\\0*${p.form === "area" && CLOSED_AREA.has(p.cc) ? `(?:${open})?` : open}${area}`;
 };
 

@@ -43,6 +43,8 @@ const MORE_POOLS = [
   ["jakarta", "+62218350123", "+62812345678"],
   // An Argentine mobile with another: 011 15-… nationally, +54 9 11 … internationally.
   ["mobile-ar", "+5491123456789", "+5491187654321"],
+  // Mexico City with another, written after the long-distance 01 its pages still write.
+  ["mx", "+525512345678", "+525598765432"],
 ] as const;
 
 /** Numbers pages write in their own digits (shared/pairs.ts NATIVE_DIGITS). */
@@ -73,7 +75,9 @@ const UK_FORMS = [
   // London's area code in parentheses: a mobile and a freephone number have none.
   ["mob-paren", "(020) 7946 0959", "07911 123456"],
   ["mob-intl-paren", "+44 (20) 7946-0959", "+44 7911 123456"],
-  ["free-paren", "(020) 7946-0960", "0808 157 0000"],
+  // In the page's separators after the area code, as `020 7946-0960` is written.
+  ["free-paren", "(020) 7946-0960", "0808 157-0000"],
+  ["free-paren-dots", "(020) 7946.0960", "0808 157.0000"],
   ["free-nat", "020 7946 0960", "0808 157 0000"],
   ["free-dash", "020-7946-0960", "0808-157-0000"],
   ["abroad-nat", "020 7946 0961", "(312) 555-0101"],
@@ -102,9 +106,14 @@ const MORE_FORMS = [
   ["freecall-intl", "+61 2 9876 5433", "+61 1800 123 456"],
   // The +61 (0)2 style: the freecall number's international form, without the (0).
   ["freecall-zero", "+61 (0)2 9876 5433", "+61 1800 123 456"],
-  ["jakarta-paren", "(021) 8350123", "0812-345-678"],
+  // The rest in one run after the area code's space: the mobile's groups set apart by spaces too.
+  ["jakarta-paren", "(021) 8350123", "0812 345 678"],
+  ["jakarta-tight", "(021)8350123", "0812-345-678"],
   ["ar-nat", "011 15-2345-6789", "011 15-8765-4321"],
   ["ar-intl", "+54 9 11 2345-6789", "+54 9 11 8765-4321"],
+  // Without the 01, in the page's separators.
+  ["mx-former", "01-55-1234-5678", "55-9876-5432"],
+  ["mx-former-paren", "01 (55) 1234 5678", "55 9876 5432"],
 ] as const;
 
 const NATIVE_FORMS = [
@@ -200,7 +209,7 @@ describe("across countries", () => {
 });
 
 describe("another trunk prefix, another national form", () => {
-  it("a freecall number in place of a Sydney one without the 0 (nor the area code's parentheses), a Jakarta number's mobile in its own form, an Argentine mobile with its 15 nationally and its 9 after +54", async () => {
+  it("a freecall number in place of a Sydney one without the 0 (nor the area code's parentheses), a Jakarta number's mobile in its own groups, an Argentine mobile with its 15 nationally and its 9 after +54, a Mexican number without the 01", async () => {
     const v = await bed.open("/more");
     await expectSwapped(v, MORE_FORMS);
     expect(await href(v, "#tel-ar")).toBe("tel:+5491187654321");

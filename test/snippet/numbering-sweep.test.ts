@@ -29,6 +29,12 @@ const TYPES = [T.FIXED_LINE, T.MOBILE, T.TOLL_FREE, T.SHARED_COST, T.UAN, T.VOIP
 
 const e164 = (n: gl.PhoneNumber) => util.format(n, E164);
 const digits = (s: string) => s.replace(/\D/g, "");
+/** What stands between a text's digit runs. */
+const separators = (s: string) =>
+  s
+    .replace(/^\D*|\D*$/g, "")
+    .split(/\d+/)
+    .filter(Boolean);
 /** Each "(" closed by one ")" after it, none left open or closed twice. */
 const paired = (s: string) => /^[^()]*(\([^()]*\)[^()]*)*$/.test(s);
 
@@ -118,7 +124,7 @@ describe("every region's example numbers", { timeout: 30_000 }, () => {
     expect(wrong).toEqual([]);
   });
 
-  it("an area code in parentheses (as Google writes it, or put around the first group, or with the country code) is not written around a tracking number that has none: its own national or international form", () => {
+  it("an area code in parentheses (as Google writes it, or put around the first group, or with the country code) is not written around a tracking number that has none: its own national or international form, in its own separators or the page's", () => {
     const wrong: string[] = [];
     let checked = 0;
     for (const [destination, tracking, region] of pairings()) {
@@ -131,6 +137,8 @@ describe("every region's example numbers", { timeout: 30_000 }, () => {
       const international = `+${d.cc} (${d.groups[0]}) ${d.groups.slice(1).join(" ")}`;
       // The country code inside them, with its + or not (Philippine and Peruvian pages' `(632) 8123-4567`).
       const inside = [`(+${d.cc} ${d.groups[0]}) ${d.groups.slice(1).join(" ")}`, `(${d.cc}${d.groups[0]}) ${d.groups.slice(1).join("-")}`];
+      // With dashes or dots after the area code too.
+      const styled = [`(${d.trunk}${d.groups[0]}) ${d.groups.slice(1).join("-")}`, `(${d.trunk}${d.groups[0]}) ${d.groups.slice(1).join(".")}`];
       // Without the trunk prefix the destination's national form writes: the tracking number without its own.
       const bare = `(${d.groups[0]}) ${d.groups.slice(1).join(" ")}`;
       const ownNational = own.formatNational();
@@ -140,10 +148,21 @@ describe("every region's example numbers", { timeout: 30_000 }, () => {
         [international, own.formatInternational()],
         ...inside.map((original) => [original, own.formatInternational()] as const),
         ...(d.trunk ? [[bare, bareWant] as const] : []),
+        ...styled.map((original) => [original, ownNational] as const),
       ] as const) {
         const out = swapped(e164(destination), e164(tracking), `Call ${original} today`).slice(5, -6);
         checked++;
-        if (out !== want) wrong.push(`${region}: ${original} → ${out}, not ${want}`);
+        // Its own form's digit runs, begun as that is (`+63 `), no parenthesis; set apart by its own
+        // form's separators or those the page writes after the area code (shared/pairs.ts areaForms).
+        const page = original.slice(original.lastIndexOf(")") + 1);
+        const allowed = new Set([...separators(want), ...separators(page), " "]);
+        if (
+          `${out.match(/\d+/g)}` !== `${want.match(/\d+/g)}` ||
+          !out.startsWith(/^\D*/.exec(want)![0]) ||
+          /[()]/.test(out) ||
+          !separators(out).every((s) => allowed.has(s))
+        )
+          wrong.push(`${region}: ${original} → ${out}, not ${want} (or in the page's separators)`);
       }
     }
     expect(checked).toBeGreaterThan(1_000);

@@ -5,11 +5,14 @@
  * through the snippet's own find and write.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { findings } from "../../shared/pairs";
+import { type Finding, findings } from "../../shared/pairs";
 import { phoneParts } from "../../shared/phone";
 import { dialTrunk } from "../../worker/domain/trunk";
 import { alloc, answer, flush, page, reset, run, stubFetch } from "./helpers";
 import { pool, swapped } from "./swap";
+
+/** The forms a pattern finds its numbers in, in order (an area form's variants once). */
+const forms = (numbers: Finding[]) => [...new Set(numbers.map((n) => n.form ?? "every"))];
 
 const SYDNEY = "+61298765432";
 const FREECALL = "+611800123456";
@@ -41,13 +44,9 @@ describe("another trunk prefix", () => {
 
   it("keeps the 0 where both numbers take it (a mobile for a geographic number)", () => {
     expect(swapped(pool([SYDNEY], AU_MOBILE), "Call (02) 9876 5432 or 02 9876 5432")).toBe("Call 0412 345 678 or 0412 345 678");
-    // One group for every form, after the three for the area code in parentheses (a mobile has none).
-    expect(findings(pool([SYDNEY], AU_MOBILE), "direct", dialTrunk).numbers.map((n) => n.form ?? "every")).toEqual([
-      "area",
-      "area-bare",
-      "country-area",
-      "every",
-    ]);
+    // One group for every form, after the three for the area code in parentheses (a mobile has none;
+    // each with its variants: the page's separators after it, a capital label glued to it).
+    expect(forms(findings(pool([SYDNEY], AU_MOBILE), "direct", dialTrunk).numbers)).toEqual(["area", "area-bare", "country-area", "every"]);
   });
 
   it("China: a mobile in place of a Beijing number and the other way round", () => {
@@ -58,7 +57,8 @@ describe("another trunk prefix", () => {
   it("the UAE's 800 numbers and Brazil's 0800 ones", () => {
     expect(swapped(pool(["+97122345678"], "+971800123456"), "Tel 02 234 5678 or +971 2 234 5678")).toBe("Tel 800 123456 or +971 800 123456");
     // Brazil's national form writes no 0 before an area code, but does before 0800; `(011)` is an older page's.
-    expect(swapped(pool(["+551133334444"], "+558001234567"), "Ligue (11) 3333-4444 ou (011) 3333-4444.")).toBe("Ligue 0800 123 4567 ou 0800 123 4567.");
+    // (In the page's separators after the area code, as it writes them: a dash.)
+    expect(swapped(pool(["+551133334444"], "+558001234567"), "Ligue (11) 3333-4444 ou (011) 3333-4444.")).toBe("Ligue 0800 123-4567 ou 0800 123-4567.");
   });
 
   it("India: a mobile written without its 0, as Indian pages write mobiles, with a geographic number: that one with its 0 (without, it reads as another mobile)", () => {
@@ -75,7 +75,7 @@ describe("another trunk prefix", () => {
     const pools = [...pool(["+442079460958", SYDNEY], FREECALL)];
     const { numbers, pairs } = findings(pools, "direct", dialTrunk);
     // The GB destination is another country's (written as the number's national form): one group.
-    expect(numbers.map((n) => n.form ?? "every")).toEqual(["every", "area", "area-bare", "country-area", "zero", "international", "trunk", "bare"]);
+    expect(forms(numbers)).toEqual(["every", "area", "area-bare", "country-area", "zero", "international", "trunk", "bare"]);
     expect(pairs).toHaveLength(numbers.length);
     expect(swapped(pools, "UK 020 7946 0958, AU 02 9876 5432")).toBe("UK 1800 123 456, AU 1800 123 456");
   });

@@ -5,7 +5,10 @@
  * groups.
  */
 import { describe, expect, it } from "vitest";
-import { swappedFor as swapped } from "./swap";
+import { findings } from "../../shared/pairs";
+import { phoneParts } from "../../shared/phone";
+import { dialTrunk } from "../../worker/domain/trunk";
+import { pool, swappedFor as swapped } from "./swap";
 
 const LONDON = "+442079460958";
 const US = "+12125550123";
@@ -112,7 +115,7 @@ describe("Brazil's `(0xx11)`, a carrier code's place after the trunk prefix", ()
     expect(swapped("+551133334444", "+5511987654321", "Ligue (0xx11) 3333-4444")).toBe("Ligue (0xx11) 98765-4321");
     // A tracking number dialled with another trunk prefix (a 0800 number) finds the number in a group per
     // form, where the xx would be taken for a separator: such an original is left as it is.
-    expect(swapped("+551133334444", "+558001234567", "Ligue (0xx11) 3333-4444 ou (11) 3333-4444")).toBe("Ligue (0xx11) 3333-4444 ou 0800 123 4567");
+    expect(swapped("+551133334444", "+558001234567", "Ligue (0xx11) 3333-4444 ou (11) 3333-4444")).toBe("Ligue (0xx11) 3333-4444 ou 0800 123-4567");
   });
 });
 
@@ -125,7 +128,8 @@ describe("an area code in parentheses, with a tracking number that has none", ()
     );
     expect(swapped(LONDON, "+448081570123", "Freephone (020) 7946 0958")).toBe("Freephone 0808 157 0123");
     expect(swapped("+61291234567", "+611300123456", "(02) 9123 4567 or +61 (2) 9123 4567")).toBe("1300 123 456 or +61 1300 123 456");
-    expect(swapped("+62218350123", "+62812345678", "Telp. (021) 8350123")).toBe("Telp. 0812-345-678");
+    // Jakarta's area code set apart by a space, the rest in one run: the mobile's groups set apart so too (as `021 8350123` is).
+    expect(swapped("+62218350123", "+62812345678", "Telp. (021) 8350123, (021)8350123")).toBe("Telp. 0812 345 678, 0812-345-678");
     // Argentina: a mobile's national form has its 15, its international one its 9 (and no parentheses).
     expect(swapped("+541142345678", "+5491123456789", "(011) 4234-5678 / +54 (11) 4234-5678")).toBe("011 15-2345-6789 / +54 9 11 2345 6789");
   });
@@ -164,8 +168,9 @@ describe("an area code in parentheses, with a tracking number that has none", ()
 
   it("with the country code inside them too, as Philippine and Peruvian pages write it (`(632) 8123-4567`, `(511) 412-3456`): the tracking number's international form", () => {
     const text = "Tel. (632) 8123-4567, (+632) 8123 4567, (+63 2) 8123 4567, (63-2) 8123-4567, (02) 8123-4567";
-    expect(swapped("+63281234567", "+639171234567", text)).toBe("Tel. +63 917 123 4567, +63 917 123 4567, +63 917 123 4567, +63 917 123 4567, 0917 123 4567");
-    expect(swapped("+5114123456", "+51912345678", "Central: (511) 412-3456")).toBe("Central: +51 912 345 678");
+    // In the page's separators after the area code (dashes, or spaces), as the forms without parentheses are.
+    expect(swapped("+63281234567", "+639171234567", text)).toBe("Tel. +63 917 123-4567, +63 917 123 4567, +63 917 123 4567, +63 917 123-4567, 0917 123-4567");
+    expect(swapped("+5114123456", "+51912345678", "Central: (511) 412-3456")).toBe("Central: +51 912 345-678");
     expect(swapped(LONDON, "+447911123456", "Tel (+44 20) 7946 0958, (0044 20) 7946 0958")).toBe("Tel +44 7911 123456, +44 7911 123456");
     // A geographic tracking number keeps them, in the original's style; so does a parenthesis around the country code alone.
     expect(swapped("+63281234567", "+63322345678", "Tel. (632) 8123-4567")).toBe("Tel. (6332) 234-5678");
@@ -200,7 +205,8 @@ describe("an area code in parentheses, with a tracking number that has none", ()
 
   it("Korea: a nationwide number (`1588-1234`, dialled without the 0 every area code and mobile prefix begins with) has no group to put there, also after an area code Korean pages close without opening (`02)1234-5678`)", () => {
     const text = "전화 (02)1234-5678, 02)1234-5678, 02) 1234-5678, 02-1234-5678, +82 (2) 1234-5678";
-    expect(swapped("+82212345678", "+8215881234", text)).toBe("전화 1588-1234, 1588-1234, 1588-1234, 1588-1234, +82 1588 1234");
+    // (`02) 1234-5678`: the area code set apart by a space, so is its first group, as `02 1234-5678` writes it.)
+    expect(swapped("+82212345678", "+8215881234", text)).toBe("전화 1588-1234, 1588-1234, 1588 1234, 1588-1234, +82 1588 1234");
     // A mobile or another area code takes them, opened or not, as the page wrote them.
     expect(swapped("+82212345678", "+821012345678", "(02)1234-5678, 02)1234-5678")).toBe("(010)1234-5678, 010)1234-5678");
     expect(swapped("+82212345678", "+82312345678", "(02)1234-5678, 02)1234-5678")).toBe("(031)234-5678, 031)234-5678");
@@ -210,12 +216,31 @@ describe("an area code in parentheses, with a tracking number that has none", ()
     expect(swapped("+541142345678", "+5491123456789", "(11) 4234-5678, (011) 4234-5678")).toBe("11 15-2345-6789, 011 15-2345-6789");
     expect(swapped("+61291234567", "+61412345678", "(2) 9123 4567")).toBe("412 345 678");
     // Brazil's national form writes no 0 before its area code: its 0800 numbers keep theirs.
-    expect(swapped("+551133334444", "+5508001234567", "(11) 3333-4444")).toBe("0800 123 4567");
+    expect(swapped("+551133334444", "+5508001234567", "(11) 3333-4444")).toBe("0800 123-4567");
   });
 
   it("after a country code only with its + or exit code, which it is written with: no + added after another exit code", () => {
     expect(swapped("+61291234567", "+611800123456", "+61 (2) 9123 4567, 0061 (2) 9123 4567")).toBe("+61 1800 123 456, +61 1800 123 456");
     expect(swapped("+61291234567", "+611800123456", "0011 61 (2) 9123 4567")).not.toContain("+");
+  });
+
+  it("keeps the page's separators after the area code, as the forms without parentheses do: the first group set apart by the space after it, the others by the page's", () => {
+    // Madrid with a mobile (its national form `612 34 56 78`): as `91 234-56-78` is written.
+    const madrid = "(91) 234-56-78, (91) 234.56.78, (91) 234 56 78, +34 (91) 234-56-78, (912) 34-56-78, (91) \x00234\x00-56-78";
+    expect(swapped("+34912345678", "+34612345678", madrid)).toBe("612 34-56-78, 612 34.56.78, 612 34 56 78, +34 612 34-56-78, 612 34-56-78, 612 34-56-78\0\0");
+    expect(swapped("+34912345678", "+34612345678", "91 234-56-78")).toBe("612 34-56-78");
+    // London with a freephone number (`0808 157 0000`), nationally, without the trunk prefix, after the country code.
+    expect(swapped(LONDON, "+448081570000", "(020) 7946-0958, (020) 7946.0958, (20) 7946-0958, +44 (20) 7946-0958, (+44 20) 7946-0958")).toBe(
+      "0808 157-0000, 0808 157.0000, 808 157-0000, +44 808 157-0000, +44 808 157-0000",
+    );
+    // Jakarta with a mobile whose own form has dashes (`0812-345-678`): the page's, spaces or dashes.
+    expect(swapped("+62218350123", "+62812345678", "(021) 835 0123, (021) 835-0123")).toBe("0812 345 678, 0812 345-678");
+    // Written otherwise, its own form: separators mixed, fewer than its groups need (an Argentine mobile's
+    // four), a no-break space, or the parenthesis alone setting the area code apart.
+    expect(swapped("+34912345678", "+34612345678", "(91) 234-56 78, (91)\u00a0234-56-78, (91)234-56-78")).toBe("612 34 56 78, 612 34 56 78, 612 34 56 78");
+    expect(swapped("+541142345678", "+5491123456789", "(011) 4234-5678")).toBe("011 15-2345-6789");
+    // `dni.number()` answers the first pair's number: the tracking number's own parts.
+    expect(findings(pool(["+34912345678"], "+34612345678"), "direct", dialTrunk).pairs[0]![1]).toEqual(phoneParts("+34612345678"));
   });
 
   it("leaves the numbers that are not the destination's, and a parenthesis that is the text's, as they were", () => {
