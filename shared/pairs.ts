@@ -46,10 +46,12 @@ export type Finding = PhoneParts & {
   /**
    * An area form's variant (areaForms): how the page writes what follows the area code, one of
    * `tails`: after its closing parenthesis a space, then one digit run (""), or runs with the one
-   * separator given between every two, `least` of them at least; none: any other way.
+   * separator given between every two, `least` of them at least; none: any other way. `glued`:
+   * after a capital label glued to its parenthesis (`TEL(020) 7946 0958`).
    */
   tails?: readonly string[];
   least?: number;
+  glued?: boolean;
 };
 
 /** Full-width digits (U+FF10…), as CJK text writes them: `０３－１２３４－５６７８`. */
@@ -184,10 +186,12 @@ const BETWEEN = [" ", "-", "."];
  * mobile `612 34-56-78`, where its national form is `612 34 56 78`), or, where the page writes the
  * rest in one run, by the space again (Jakarta's `(021) 8350123` with a mobile `0812 345 678`, where
  * its national form is `0812-345-678`). Written otherwise (the parenthesis alone setting it apart,
- * `(021)835-0123`; mixed separators; fewer than it needs), `plain`. The first pair is `plain`'s:
- * `dni.number()` answers the first pair's number.
+ * `(021)835-0123`; mixed separators; fewer than it needs), `plain`. Again after a capital label glued
+ * to the parenthesis (`glue`), with a space before it (`TEL(020) 7946 0958` with a mobile: `TEL 07911
+ * 123456`, not the label glued to the digits, nor the mobile's first group in parentheses as if it
+ * were an area code), `plain`. The first pair is `plain`'s: `dni.number()` answers the first pair's number.
  */
-const areaForms = (found: Finding, d: PhoneParts, plain: PhoneParts, head: string, groups: string[], swap: Pair[3]): [Finding, Pair][] => {
+const areaForms = (found: Finding, d: PhoneParts, plain: PhoneParts, head: string, groups: string[], swap: Pair[3], glue: boolean): [Finding, Pair][] => {
   const least = Math.max(0, groups.length - 2);
   const texts = new Map<string, string[]>();
   // "": the rest in one run.
@@ -198,6 +202,7 @@ const areaForms = (found: Finding, d: PhoneParts, plain: PhoneParts, head: strin
   return [
     [found, [d, plain, 2, swap]],
     ...[...texts].map(([text, tails]): [Finding, Pair] => [{ ...found, tails, least }, [d, { ...plain, national: text }, 2, swap]]),
+    ...(glue ? [[{ ...found, glued: true }, [d, { ...plain, national: ` ${plain.national}` }, 2, swap]] as [Finding, Pair]] : []),
   ];
 };
 
@@ -231,6 +236,8 @@ const withoutTrunk = (p: PhoneParts): string => (p.trunk ? p.national.replace(Re
 export const findings = (pools: readonly PoolAllocation[], source: string, dial: DialTrunk = (p) => p.trunk): { numbers: Finding[]; pairs: Pair[] } => {
   const own: [Finding, Pair][] = [];
   const every: [Finding, Pair][] = [];
+  /** The destinations of the pools before this one. */
+  const seen = new Set<string>();
   for (const pool of pools) {
     const tracking = pool.number;
     for (const d of pool.destinations) {
@@ -276,16 +283,20 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       // form (without its trunk prefix where the original left out the destination's: `(20) 7946
       // 0958`), or after the country code (or with it inside them: `(632) 8123-4567`) its international
       // one. Not where pages put a mobile's first group in parentheses too (keepsParentheses).
-      // In the page's separators after the area code where it writes one kind all through (areaForms).
+      // In the page's separators after the area code where it writes one kind all through, and after
+      // a capital label glued to the parenthesis with a space (areaForms; not where an earlier pool
+      // has the destination too: its groups find it first, but the glued group, tried at the capital,
+      // would find it there before them).
       if (mode !== 2 && d.area && tracking.area === false && d.groups.length > 1 && !keepsParentheses(d, tracking)) {
+        const glue = !seen.has(d.e164);
         // Its national form's groups after its trunk prefix (`0 800 12 34 56`: 800, 12, 34, 56).
         const rest = withoutTrunk(tracking);
         const national = [tracking.national.slice(0, -rest.length || undefined), rest.match(/\d+/g)!] as const;
-        if (trunk) into.push(...areaForms({ ...found, form: "area" }, d, tracking, ...national, swap));
-        if (d.trunk) into.push(...areaForms({ ...found, form: "area-bare" }, d, { ...tracking, national: rest }, "", national[1], swap));
-        else into.push(...areaForms({ ...found, form: "area-bare" }, d, tracking, ...national, swap));
+        if (trunk) into.push(...areaForms({ ...found, form: "area" }, d, tracking, ...national, swap, glue));
+        if (d.trunk) into.push(...areaForms({ ...found, form: "area-bare" }, d, { ...tracking, national: rest }, "", national[1], swap, glue));
+        else into.push(...areaForms({ ...found, form: "area-bare" }, d, tracking, ...national, swap, glue));
         const international = { ...tracking, national: `+${tracking.cc} ${tracking.groups.join(" ")}` };
-        into.push(...areaForms({ ...found, form: "country-area" }, d, international, `+${tracking.cc} `, tracking.groups, swap));
+        into.push(...areaForms({ ...found, form: "country-area" }, d, international, `+${tracking.cc} `, tracking.groups, swap, glue));
       }
       // Written nationally without a trunk prefix: the tracking number's own national form's, if the
       // destination's national form writes none (else the original left out one it writes: so does the
@@ -316,6 +327,7 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       }
       if (native) into.push(native);
     }
+    for (const d of pool.destinations) seen.add(d.e164);
   }
   const all = [...own, ...every];
   const last = every[0];

@@ -75,6 +75,8 @@ const UK_FORMS = [
   // London's area code in parentheses: a mobile and a freephone number have none.
   ["mob-paren", "(020) 7946 0959", "07911 123456"],
   ["mob-intl-paren", "+44 (20) 7946-0959", "+44 7911 123456"],
+  // A capital label glued to the parenthesis: a space between it and the number.
+  ["mob-label", "TEL(020) 7946 0959", "TEL 07911 123456"],
   // In the page's separators after the area code, as `020 7946-0960` is written.
   ["free-paren", "(020) 7946-0960", "0808 157-0000"],
   ["free-paren-dots", "(020) 7946.0960", "0808 157.0000"],

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { findings } from "../../shared/pairs";
 import { phoneParts } from "../../shared/phone";
 import { dialTrunk } from "../../worker/domain/trunk";
-import { pool, swappedFor as swapped } from "./swap";
+import { pool, swappedFor as swapped, swapped as swappedPools } from "./swap";
 
 const LONDON = "+442079460958";
 const US = "+12125550123";
@@ -241,6 +241,23 @@ describe("an area code in parentheses, with a tracking number that has none", ()
     expect(swapped("+541142345678", "+5491123456789", "(011) 4234-5678")).toBe("011 15-2345-6789");
     // `dni.number()` answers the first pair's number: the tracking number's own parts.
     expect(findings(pool(["+34912345678"], "+34612345678"), "direct", dialTrunk).pairs[0]![1]).toEqual(phoneParts("+34612345678"));
+  });
+
+  it("after a capital label glued to the parenthesis (`TEL(020) 7946 0958`), a space between the label and the number", () => {
+    // A mobile's first group is no area code: not in the parentheses; and the label not glued to its digits.
+    const text = "TEL(020) 7946 0958, FAX(20) 7946 0958, TEL(+44 20) 7946 0958, TEL（020）7946 0958, TEL (020) 7946 0958, T(020) 7946 0958";
+    expect(swapped(LONDON, "+447911123456", text)).toBe(
+      "TEL 07911 123456, FAX 7911 123456, TEL +44 7911 123456, TEL 07911 123456, TEL 07911 123456, T 07911 123456",
+    );
+    expect(swapped("+62218350123", "+62812345678", "TEL(021) 8350123")).toBe("TEL 0812-345-678");
+    // A tracking number with an area code keeps them; so do the countries whose pages put a mobile's first group in them.
+    expect(swapped(LONDON, "+441614960000", "TEL(020) 7946 0958")).toBe("TEL(0161) 496 0000");
+    expect(swapped("+81312345678", "+819012345678", "TEL(03)1234-5678")).toBe("TEL(090)1234-5678");
+    expect(swapped("+82212345678", "+821012345678", "TEL(02)1234-5678")).toBe("TEL(010)1234-5678");
+    // The destination of two pools asked together is the first pool's, after a label too (its groups come first).
+    const two = [...pool([LONDON], "+441614960000"), ...pool([LONDON], "+447911123456")];
+    expect(swappedPools(two, "TEL(020) 7946 0958, (020) 7946 0958")).toBe("TEL(0161) 496 0000, (0161) 496 0000");
+    expect(swappedPools(two.reverse(), "TEL(020) 7946 0958, (020) 7946 0958")).toBe("TEL 07911 123456, 07911 123456");
   });
 
   it("leaves the numbers that are not the destination's, and a parenthesis that is the text's, as they were", () => {

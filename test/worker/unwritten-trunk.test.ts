@@ -52,9 +52,9 @@ describe("a trunk prefix the national form leaves out", () => {
     const answer = (await allocate(acct.siteKey, sessionId())).json as AllocateResponse;
     // Found in seven forms (the area code in parentheses, with the 0 inside them, without, and after a
     // country code: a 1800 number has none; after a country code with its 0, `+61 (0)2`; after a
-    // country code; with the 0; without), each written its own way; the first three each in three
-    // groups (the page's dashes or dots after the area code, or else).
-    expect(answer.pairs).toHaveLength(3 * 3 + 4);
+    // country code; with the 0; without), each written its own way; the first three each in four
+    // groups (the page's dashes or dots after the area code, a capital label glued to it, or else).
+    expect(answer.pairs).toHaveLength(3 * 4 + 4);
     expect(swapped(answer, "Call (02) 9876 5432, 02-9876-5432, +61 (0)2 9876 5432 or +61 2 9876 5432.")).toBe(
       "Call 1800 123 456, 1800-123-456, +61 1800 123 456 or +61 1800 123 456.",
     );
