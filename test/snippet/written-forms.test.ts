@@ -69,6 +69,10 @@ describe("a trunk prefix written apart from the first group by one number and no
     expect(swapped("+33123456789", "+33800123456", "Appelez le 01 23 45 67 89, 01.23.45.67.89 ou +33 1 23 45 67 89")).toBe(
       "Appelez le 0 800 12 34 56, 0.800.12.34.56 ou +33 800 12 34 56",
     );
+    // Dotted, as French pages often write them, the trunk prefix apart or not: the page's dots.
+    expect(swapped("+33800123456", "+33123456789", "Appelez le 0.800.12.34.56, 0800.12.34.56 ou le +33.800.12.34.56")).toBe(
+      "Appelez le 01.23.45.67.89, 01.23.45.67.89 ou le +33.1.23.45.67.89",
+    );
     // Written as many French pages do, without the space: the original's style.
     expect(swapped("+33800123456", "+33612345678", "Appelez le 0800 12 34 56")).toBe("Appelez le 06 12 34 56 78");
   });
