@@ -195,7 +195,9 @@ const areaForms = (found: Finding, d: PhoneParts, plain: PhoneParts, head: strin
   const least = Math.max(0, groups.length - 2);
   const texts = new Map<string, string[]>();
   // "": the rest in one run.
-  for (const between of groups.length > 1 ? ["", ...BETWEEN] : []) {
+  // A number of two groups has one separator, which the page's space after the area code says
+  // nothing of: its own (Korea's `02) 1234-5678` with a 1588 number: `1588-1234`; a UK mobile `07911 123456`).
+  for (const between of groups.length > 2 ? ["", ...BETWEEN] : []) {
     const text = `${head}${groups[0]} ${groups.slice(1).join(between || " ")}`;
     if (text !== plain.national) texts.set(text, [...(texts.get(text) ?? []), between]);
   }

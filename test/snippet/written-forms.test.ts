@@ -209,8 +209,8 @@ describe("an area code in parentheses, with a tracking number that has none", ()
 
   it("Korea: a nationwide number (`1588-1234`, dialled without the 0 every area code and mobile prefix begins with) has no group to put there, also after an area code Korean pages close without opening (`02)1234-5678`)", () => {
     const text = "전화 (02)1234-5678, 02)1234-5678, 02) 1234-5678, 02-1234-5678, +82 (2) 1234-5678";
-    // (`02) 1234-5678`: the area code set apart by a space, so is its first group, as `02 1234-5678` writes it.)
-    expect(swapped("+82212345678", "+8215881234", text)).toBe("전화 1588-1234, 1588-1234, 1588 1234, 1588-1234, +82 1588 1234");
+    // (`02) 1234-5678`: a number of two groups in its own form, whatever sets the area code apart.)
+    expect(swapped("+82212345678", "+8215881234", text)).toBe("전화 1588-1234, 1588-1234, 1588-1234, 1588-1234, +82 1588 1234");
     // A mobile or another area code takes them, opened or not, as the page wrote them.
     expect(swapped("+82212345678", "+821012345678", "(02)1234-5678, 02)1234-5678")).toBe("(010)1234-5678, 010)1234-5678");
     expect(swapped("+82212345678", "+82312345678", "(02)1234-5678, 02)1234-5678")).toBe("(031)234-5678, 031)234-5678");
