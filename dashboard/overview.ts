@@ -28,6 +28,13 @@ export const RECENT_CALLS = 50;
 /** Failing and dead deliveries listed, each. */
 const DELIVERIES = 50;
 
+/**
+ * Whether a failure is the key's refusal, which signs out whichever load it came from. Any other
+ * failure of a load a newer choice has replaced is not shown: the newer one's outcome is (its alert,
+ * or its figures, which an alert of the older one would wrongly call not loaded).
+ */
+const refused = (e: unknown): boolean => e instanceof ApiError && e.unauthorized;
+
 export class Overview {
   private preset: Preset | "custom" = "7d";
   private custom: Range | null = null;
@@ -96,6 +103,7 @@ export class Overview {
     } catch (e) {
       if (asked.calls === this.asked.calls) this.backToShownRange();
       if (asked.groups === this.asked.groups) this.backToShownGrouping();
+      if (asked.calls !== this.asked.calls && asked.groups !== this.asked.groups && !refused(e)) return;
       throw e;
     }
     if (asked.calls !== this.asked.calls) return;
@@ -167,6 +175,7 @@ export class Overview {
       stats = await this.api.callStats(this.range(), by);
     } catch (e) {
       if (asked === this.asked.groups) this.backToShownGrouping();
+      else if (!refused(e)) return;
       throw e;
     }
     if (asked !== this.asked.groups) return;
@@ -289,7 +298,7 @@ export class Overview {
         // The chart's range shown is the one chosen again.
         this.chartRange = this.shown.chartRange;
         markOn(this.page.rangeButtons, (b) => b.dataset.range === this.chartRange);
-      }
+      } else if (!refused(e)) return;
       throw e;
     }
     if (asked !== this.asked.pools) return;

@@ -712,6 +712,26 @@ describe("the dashboard, slow and failing answers", () => {
     });
   });
 
+  it("says nothing of an earlier choice's load that fails after a later choice has loaded", async () => {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
+      const { page } = s;
+      await loaded(page);
+      // 30 days' loads and 7 days' utilization fail late (1.5 s, no answer); today's and 24 h's answer at once.
+      const failLate = (route: Route) => setTimeout(() => void route.abort("internetdisconnected"), 1500);
+      await page.route((u) => u.pathname.startsWith("/v1/") && Date.parse(u.searchParams.get("from") ?? "") < Date.now() - 20 * DAY, failLate);
+      await page.route((u) => u.pathname.endsWith("/health") && u.searchParams.get("minutes") === "10080", failLate);
+      await preset(page, "30 days").click();
+      await preset(page, "Today").click();
+      await page.locator("[data-range=week]").click();
+      await page.locator("[data-range=day]").click();
+      await page.waitForTimeout(2500);
+      expect(await page.locator("#failure").isVisible()).toBe(false);
+      expect(await tiles(page)).toMatchObject({ Calls: "2" });
+      expect((await pressedButtons(page)).on).toEqual(expect.arrayContaining(["Today", "24 h"]));
+      expect(await page.locator("#ulegend").textContent()).toContain("last 24 h");
+    });
+  });
+
   it("claims no empty list it has not been given: failing deliveries and uploads unknown while their answer is slow or failed", async () => {
     const ctx = await chrome.newContext();
     const page = await ctx.newPage();
