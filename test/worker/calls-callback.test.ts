@@ -281,6 +281,10 @@ describe("whisper: the agent hears the source before being connected", () => {
     const raw = JSON.stringify({ callId: "agent-leg-3", sessionData: { conference_name: id } });
     const headers = await referenceSigned(voice.secret, voice.signedAgentCallbackUrl, raw, T0);
     expect((await ring(voice.signedAgentCallbackUrl, {}, { raw, headers })).json).toEqual(agentAnswer);
+    // The provider's retry of that very signed request (our answer was late): the same answer, not a
+    // 401 replay, which would fail the agent's leg and drop the caller they picked up.
+    const retried = await ring(voice.signedAgentCallbackUrl, {}, { raw, headers });
+    expect({ status: retried.status, json: retried.json }).toEqual({ status: 200, json: agentAnswer });
     // The agent legs are not calls.
     expect((await api("GET", "/v1/calls", { key: acct.adminKey })).json.calls).toHaveLength(1);
   });
