@@ -123,8 +123,8 @@ export class DmChecks {
   }
 
   /**
-   * The requests still waiting for Google's final diagnostics, and the latest failure to ask about
-   * one (its request, the error, how many checks it has had): what the settings' view shows, so an
+   * The requests still waiting for Google's final diagnostics, and of the newest whose last check
+   * failed, why (its request, the error, how many checks it has had): what the settings' view shows, so an
    * owner whose diagnostics cannot be read (a refresh token without the Data Manager scope, Google
    * down) sees it before the checks are given up.
    */

@@ -149,7 +149,7 @@ export const ConversionsSchema = z
             }),
             lastError: z.object({ requestId: z.string(), error: z.string(), checks: z.number().int() }).nullable().openapi({
               description:
-                "The latest failure to read a request's diagnostics (e.g. a refresh token without the datamanager scope); it is asked again until the checks are given up. null: none failing.",
+                "The newest request whose last diagnostics check failed, and why (e.g. a refresh token without the datamanager scope); it is asked again until the checks are given up. null: none failing.",
             }),
           })
           .openapi({ description: "The Data Manager API's diagnostics of the uploads (api google_ads_api: none asked, waiting 0)." }),
