@@ -107,6 +107,24 @@ describe.each(TWIML)("%s: the whisper is a Gather whose action, with or without 
     expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 42, route: { answeredBy: A } });
   });
 
+  it("the whisper asked again as it was (a provider retrying the agent's leg: Telnyx's replayable signature) gets the same whisper; the pick-up stays the first", async () => {
+    const w = await providerWorld(p, { provider: p, route: whisperThen(A, B) });
+    const { id, text } = await inbound(p, w);
+    const dial = dialOf(text);
+    const leg = agentLeg(p, id, A);
+    const req = await signed(p, w.keys, dial.url!, leg, Date.now(), { get: false });
+    const first = await send(req);
+    const again = await send(req);
+    expect([again.status, again.text]).toEqual([200, first.text]);
+    expect(elements(xml(again.text), "Gather")[0]?.getAttribute("action")).toContain("/bridge?");
+    later(6_000);
+    const bridge = elements(xml(first.text), "Gather")[0]!.getAttribute("action")!;
+    expect(bridges((await post(p, w, bridge, noDigit(leg))).text)).toBe(true);
+    later(42_000);
+    await post(p, w, dial.action!, dialAction(p, id, "completed", 48));
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 42, route: { answeredBy: A } });
+  });
+
   it("the bridge report never comes: the talk time is the Dial's, as before", async () => {
     const w = await providerWorld(p, { provider: p, route: whisperThen(A, B) });
     const { id, text } = await inbound(p, w);

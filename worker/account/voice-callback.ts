@@ -69,12 +69,12 @@ export async function handleCallback(deps: CallbackDeps, provider: Provider, leg
   if (seen) {
     // A provider that did not get our answer in time retries the very same signed request (Vonage
     // after 1-5 s, twice): an inbound call already answered (or being answered) gets that answer
-    // again, a dial attempt's end the same next attempt, an agent's whisper end or keypress the same
-    // bridge, the reference agent leg the same conference (all idempotent: only the first counts,
-    // nothing is stored twice; refused, the agent's leg would fail and drop a caller an agent took).
-    // Any other replay is refused.
+    // again, a dial attempt's end the same next attempt, an agent's whisper (their pick-up: only the
+    // first is noted) the same whisper, its end or keypress the same bridge, the reference agent leg
+    // the same conference (all idempotent: only the first counts, nothing is stored twice; refused,
+    // the agent's leg would fail and drop a caller an agent took). Any other replay is refused.
     const call = leg === "inbound" && fields.ok ? adapter.inbound(fields.value, now) : null;
-    const sameAnswer = leg === "next" || leg === "bridge" || leg === "confirm" || leg === "agent";
+    const sameAnswer = leg === "next" || leg === "whisper" || leg === "bridge" || leg === "confirm" || leg === "agent";
     if (!(sameAnswer || (call?.ok && (await deps.desk.answers.known(call.value.id, now))))) {
       console.warn("voice: replayed callback refused", { account: deps.account.id, provider, leg });
       return fail(401, "unauthorized", "This signed request was already received (replay)");
