@@ -763,6 +763,14 @@ describe("what a provider cannot render is refused for its pools", () => {
     const renamed = await api("PATCH", "/v1/pools/old", { key: acct.adminKey, body: { name: "Renamed" } });
     expect([renamed.status, Object.keys(renamed.json.route?.lists ?? {}).sort()]).toEqual([200, ["main", "spare"]]);
     expect((await api("POST", "/v1/pools/old/numbers", { key: acct.adminKey, body: { add: freshNumbers(1) } })).status).toBe(200);
+    // A client that PATCHes back the route it read, unchanged, with another field: accepted.
+    const stored = (await api("GET", "/v1/pools/old", { key: acct.adminKey })).json.route;
+    const sentBack = await api("PATCH", "/v1/pools/old", { key: acct.adminKey, body: { name: "Renamed again", route: stored } });
+    expect([sentBack.status, sentBack.json.name]).toEqual([200, "Renamed again"]);
+    // Changed in any other way, it is held to the rule: the list no rule runs is refused.
+    const changed = { ...stored, lists: { ...stored.lists, main: [{ type: "forward", to: B }] } };
+    const refused = await api("PATCH", "/v1/pools/old", { key: acct.adminKey, body: { route: changed } });
+    expect([refused.status, refused.json.error.details.map((d: { path: string }) => d.path)]).toEqual([400, ["route.lists.spare"]]);
   });
 
   it("a malformed route is 400 invalid_route, saying where", async () => {

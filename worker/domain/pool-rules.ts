@@ -98,8 +98,12 @@ export function buildPool(input: PoolFields, previous: Pool | null, now: number)
     ]);
   let route: Pool["route"] = null;
   if (input.route) {
-    // A route this request gives (not the stored one, re-checked by an edit of another field) is held to every rule.
-    const r = normalizeRoute(input.route, country, input.route !== previous?.route);
+    // A route that changes the stored one is held to every rule; the stored one as it is (re-checked
+    // by an edit of another field, or sent back unchanged by a client that PATCHes the whole pool it
+    // read) is not held to a rule added since (a step list no rule runs), so that pool stays editable.
+    let r = normalizeRoute(input.route, country, false);
+    if (!r.ok) return r;
+    if (!previous?.route || JSON.stringify(r.value) !== JSON.stringify(previous.route)) r = normalizeRoute(input.route, country, true);
     if (!r.ok) return r;
     route = r.value;
     const clash = routeNumbers(route).filter((n) => inPool.has(n));
