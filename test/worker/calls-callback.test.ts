@@ -102,9 +102,37 @@ describe("callback authentication", () => {
     }
     expect(await storage(acct)).toBe(before);
     expect(warn.mock.calls.some((c) => JSON.stringify(c).includes("does not cover the URL's query"))).toBe(true);
+    // v2 (parted by ".") on a URL with a query, signed over it all: a "." in the body could be read
+    // as the query's end (`?leg=a` + `callId=….5&…` signs as `?leg=a.callId=…` + `5&…`): refused.
+    const form = `callId=${id}&status=completed&duration=12&note=v.5`;
+    const v2 = await referenceSigned(voice.secret, `${voice.signedCallbackUrl}/status?leg=a`, form, T0, "v2");
+    const v2Sent = await ring(
+      `${voice.signedCallbackUrl}/status?leg=a`,
+      {},
+      { raw: form, headers: { ...v2, "Content-Type": "application/x-www-form-urlencoded" } },
+    );
+    expect([v2Sent.status, v2Sent.json?.error?.code]).toEqual([401, "unauthorized"]);
+    // v3 parts them by line breaks: the same text parted otherwise is another message.
+    const v3 = await referenceSigned(voice.secret, `${voice.signedCallbackUrl}/status?leg=a`, form, T0);
+    const [head, tail] = [form.slice(0, form.lastIndexOf(".")), form.slice(form.lastIndexOf(".") + 1)];
+    const moved = await ring(
+      `${voice.signedCallbackUrl}/status?leg=a.${head}`,
+      {},
+      { raw: tail, headers: { ...v3, "Content-Type": "application/x-www-form-urlencoded" } },
+    );
+    expect([moved.status, moved.json?.error?.code]).toEqual([401, "unauthorized"]);
+    expect(await storage(acct)).toBe(before);
     // The signature made for that query is good there.
     expect((await ring(`${voice.signedCallbackUrl}/status?leg=a`, {}, { raw: completed, headers: forQuery })).status).toBe(200);
     expect((await getCall(acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 12 });
+    // v2 is still taken on a URL without a query.
+    const later = JSON.stringify(callBody(callId(), v.number, T0));
+    const v2Plain = await ring(
+      voice.signedCallbackUrl,
+      {},
+      { raw: later, headers: await referenceSigned(voice.secret, voice.signedCallbackUrl, later, T0, "v2") },
+    );
+    expect(v2Plain.json).toEqual(transferTo(DEST));
   });
 
   it("rotating the voice secret retires the old callback URL at once", async () => {

@@ -140,11 +140,21 @@ export function mockNetwork(respond: (req: Seen) => Response | Promise<Response>
   return net;
 }
 
-/** The reference API's signed-callback headers: v2 covers the time, the endpoint (method, path and query) and the body. */
-export async function referenceSigned(secret: string, url: string, body: string, nowMs = Date.now()): Promise<Record<string, string>> {
+/**
+ * The reference API's signed-callback headers: v3 covers the time, the endpoint (method, path and
+ * query) and the body, parted by line breaks; `v2` (parted by ".") is still taken without a query.
+ */
+export async function referenceSigned(
+  secret: string,
+  url: string,
+  body: string,
+  nowMs = Date.now(),
+  version: "v2" | "v3" = "v3",
+): Promise<Record<string, string>> {
   const ts = String(Math.floor(nowMs / 1000));
   const { pathname, search } = new URL(url);
-  return { "X-DNI-Timestamp": ts, "X-DNI-Signature": `v2=${await hmacHex(secret, `${ts}.POST ${pathname}${search}.${body}`)}` };
+  const between = version === "v3" ? "\n" : ".";
+  return { "X-DNI-Timestamp": ts, "X-DNI-Signature": `${version}=${await hmacHex(secret, `${ts}${between}POST ${pathname}${search}${between}${body}`)}` };
 }
 
 export async function hmacHex(secret: string, message: string): Promise<string> {

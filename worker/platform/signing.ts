@@ -7,11 +7,14 @@
  * signature: this scheme is ours, hence written here (Web Crypto; no library signs it).
  *
  *   X-DNI-Timestamp: <unix seconds>
- *   X-DNI-Signature: v2=<hex HMAC-SHA256(secret, `${timestamp}.${METHOD} ${path}${?query}.${raw body}`)>
+ *   X-DNI-Signature: v3=<hex HMAC-SHA256(secret, `${timestamp}\n${METHOD} ${path}${?query}\n${raw body}`)>
  *
- * The query is signed as the request carries it (no reordering), with its `?`; a URL without one
- * signs the path alone. The earlier `v1=` (time and body only) is refused. A signature is accepted
- * once (providers/reference.ts: its replay key). Outgoing webhooks use Standard Webhooks.
+ * The query is signed as the request carries it (no reordering), with its `?`. The line breaks
+ * part the message in one way only: no URL holds a raw one. The earlier `v2=` (the same, parted by
+ * `.`) is still taken for a URL without a query, whose path the route fixes; with a query, a `.` in
+ * the body could be read as the query's end, so a v2 signature there is refused, as `v1=` (time and
+ * body only) is everywhere. A signature is accepted once (providers/reference.ts: its replay key).
+ * Outgoing webhooks use Standard Webhooks.
  */
 import { safeEqualFixed } from "./crypto";
 
@@ -27,8 +30,14 @@ async function hmacSha256Hex(secret: string, message: string): Promise<string> {
   return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** The versions taken: v3, and v2 for a URL without a query. */
+type Version = "v2" | "v3";
+
 /** What is signed: the time, the endpoint (`POST /v1/voice/…/agent?call=…`) and the raw body. */
-const signedMessage = (timestamp: string, endpoint: Endpoint, body: string) => `${timestamp}.${endpoint.method.toUpperCase()} ${endpoint.path}.${body}`;
+const signedMessage = (version: Version, timestamp: string, endpoint: Endpoint, body: string) => {
+  const between = version === "v3" ? "\n" : ".";
+  return `${timestamp}${between}${endpoint.method.toUpperCase()} ${endpoint.path}${between}${body}`;
+};
 
 export interface Endpoint {
   method: string;
@@ -36,15 +45,9 @@ export interface Endpoint {
   path: string;
 }
 
-/** The two headers for `body` sent to `endpoint`, signed at `nowMs`. */
-export async function signatureHeaders(secret: string, endpoint: Endpoint, body: string, nowMs: number): Promise<Record<string, string>> {
-  const timestamp = String(Math.floor(nowMs / 1000));
-  return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: `v2=${await hmacSha256Hex(secret, signedMessage(timestamp, endpoint, body))}` };
-}
-
 /**
  * The signature (hex), if the headers sign `body` sent to `endpoint` with `secret` within the
- * tolerance of `nowMs` (constant-time compare); null otherwise.
+ * tolerance of `nowMs` (constant-time compare); null otherwise (a v2 signature of a URL with a query too).
  */
 export async function verifySignature(
   secret: string,
@@ -56,9 +59,9 @@ export async function verifySignature(
 ): Promise<{ hex: string; until: number } | null> {
   if (!/^\d{1,12}$/.test(timestamp)) return null;
   if (Math.abs(Number(timestamp) * 1000 - nowMs) > SIGNATURE_TOLERANCE_SECONDS * 1000) return null;
-  const m = /^v2=([0-9a-f]{64})$/.exec(signature.trim());
-  if (!m) return null;
-  const ok = await safeEqualFixed(await hmacSha256Hex(secret, signedMessage(timestamp, endpoint, body)), m[1]!);
+  const m = /^(v[23])=([0-9a-f]{64})$/.exec(signature.trim());
+  if (!m || (m[1] === "v2" && endpoint.path.includes("?"))) return null;
+  const ok = await safeEqualFixed(await hmacSha256Hex(secret, signedMessage(m[1] as Version, timestamp, endpoint, body)), m[2]!);
   // A replay inside the tolerance is caught by its key; after it, by the timestamp.
-  return ok ? { hex: m[1]!, until: (Number(timestamp) + SIGNATURE_TOLERANCE_SECONDS) * 1000 + 60_000 } : null;
+  return ok ? { hex: m[2]!, until: (Number(timestamp) + SIGNATURE_TOLERANCE_SECONDS) * 1000 + 60_000 } : null;
 }

@@ -26,8 +26,10 @@ async function verify(req: VoiceRequest, c: ReferenceCredentials, nowMs: number)
   const ts = req.headers[TIMESTAMP_HEADER.toLowerCase()];
   const sig = req.headers[SIGNATURE_HEADER.toLowerCase()];
   if (!ts || !sig) return { ok: false, reason: "unsigned" };
-  if (sig.trim().startsWith("v1=")) return { ok: false, reason: "v1 signatures do not cover the endpoint; sign with v2" };
+  if (sig.trim().startsWith("v1=")) return { ok: false, reason: "v1 signatures do not cover the endpoint; sign with v3" };
   const url = new URL(req.url);
+  if (url.search && sig.trim().startsWith("v2="))
+    return { ok: false, reason: "a v2 signature does not part a URL's query from the body in one way only; sign with v3" };
   const signed = await verifySignature(c.secret, { method: req.method, path: url.pathname + url.search }, req.body, ts, sig, nowMs);
   // Accepted once: the same signed request again is a replay (voice-callback.ts answers an inbound
   // call's retry with its stored answer and refuses the rest).
