@@ -314,6 +314,11 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
         const runs = mode === 0 ? firstRuns(d, tracking) : [];
         if (runs.length) into.push([{ ...found, form: "regrouped", firstRun: runs }, [d, fit, 1, swap]]);
         into.push([found, [d, fit, mode, swap]]);
+        // Another country's number after a capital label glued to the area code's parenthesis
+        // (`TEL(800) 555-0199` with a London number): its national form with a space before it, not
+        // glued to the label (`TEL 020 7946 0111`). After the plain pair (`dni.number()` answers the
+        // first pair's number); not where an earlier pool has the destination (as areaForms).
+        if (mode === 2 && d.area && !seen.has(d.e164)) into.push([{ ...found, glued: true }, [d, { ...fit, national: ` ${fit.national}` }, 2, swap]]);
       } else {
         const [nd, nt] = [inland(d), inland(tracking)];
         // The `+61 (0)2` style, where the tracking number is dialled without a trunk prefix: its

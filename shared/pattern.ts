@@ -176,7 +176,7 @@ const groupsOf = (numbers: Finding[], every: EveryNumber): string[] => {
     let end = i + 1;
     if (AREA_FORMS.has(p.form)) while (numbers[end]?.form === p.form && numbers[end]!.e164 === p.e164 && numbers[end]!.trunk === p.trunk) end++;
     out.push(
-      end > i + 1 || p.glued || p.tails
+      end > i + 1 || (p.glued && AREA_FORMS.has(p.form)) || p.tails
         ? areaForm(numbers.slice(i, end))
         : p.e164 === "*"
           ? `(${p.digits ? `${p.own ? `(?!${literally(p.own)})` : ""}(?:${every.native ?? "(?!)"})` : every.written})`
@@ -184,7 +184,8 @@ const groupsOf = (numbers: Finding[], every: EveryNumber): string[] => {
             ? `(${withArea(p)})`
             : p.form === "former"
               ? `([+\\0]*${rx(p.trunk, p.digits, Infinity, SEP_FLAT)}${SEP_FLAT}${rx(p.nsn, p.digits, p.groups[0]?.length || 1, SEP_FLAT)})`
-              : `([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${p.form === "regrouped" ? regrouped(p) : rx(p.nsn, p.digits, p.groups[0]?.length || 1)})`,
+              : // Glued (another country's number after a capital label, shared/pairs.ts): the label's capital first.
+                `${p.glued ? "[A-Z]" : ""}([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${p.form === "regrouped" ? regrouped(p) : rx(p.nsn, p.digits, p.groups[0]?.length || 1)})`,
     );
     i = end;
   }

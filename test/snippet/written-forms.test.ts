@@ -248,6 +248,7 @@ describe("an area code in parentheses, with a tracking number that has none", ()
   });
 
   it("after a capital label glued to the parenthesis (`TEL(020) 7946 0958`), a space between the label and the number", () => {
+    const LONDON_TRACKING = "+442079460111";
     // A mobile's first group is no area code: not in the parentheses; and the label not glued to its digits.
     const text = "TEL(020) 7946 0958, FAX(20) 7946 0958, TEL(+44 20) 7946 0958, TEL（020）7946 0958, TEL (020) 7946 0958, T(020) 7946 0958";
     expect(swapped(LONDON, "+447911123456", text)).toBe(
@@ -262,6 +263,13 @@ describe("an area code in parentheses, with a tracking number that has none", ()
     const two = [...pool([LONDON], "+441614960000"), ...pool([LONDON], "+447911123456")];
     expect(swappedPools(two, "TEL(020) 7946 0958, (020) 7946 0958")).toBe("TEL(0161) 496 0000, (0161) 496 0000");
     expect(swappedPools(two.reverse(), "TEL(020) 7946 0958, (020) 7946 0958")).toBe("TEL 07911 123456, 07911 123456");
+    // Another country's number: its national form, set apart from the label too (Japan's as well).
+    expect(swapped("+18005550199", LONDON_TRACKING, "TEL(800) 555-0199, FAX(800)555-0199, (800) 555-0199")).toBe(
+      "TEL 020 7946 0111, FAX 020 7946 0111, 020 7946 0111",
+    );
+    expect(swapped("+81312345678", "+18005550123", "TEL(03)1234-5678")).toBe("TEL (800) 555-0123");
+    // dni.number() still answers the tracking number's own parts.
+    expect(findings(pool(["+18005550199"], LONDON_TRACKING), "direct", dialTrunk).pairs[0]![1]).toEqual(phoneParts(LONDON_TRACKING));
   });
 
   it("leaves the numbers that are not the destination's, and a parenthesis that is the text's, as they were", () => {
