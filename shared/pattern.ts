@@ -200,10 +200,11 @@ const RUN = "\\d[\\d\\0]*";
 /**
  * What follows an area code's closing parenthesis, as a variant of an area form asks it (Finding.tails):
  * a space, then one digit run, or runs with the same separator between every two, `least` of them at
- * least; up to the number's end (no more digits after a separator).
+ * least; up to the number's end (no more digits after a separator; but a slash or parenthesis
+ * after it begins what follows: `(91) 234-56-78 / (91) 234-56-79`, `(91) 234-56-78 (9-14 h)`).
  */
 const tailOf = (p: Finding): string =>
-  `[^)\\uFF09]*[)\\uFF09]${AROUND} ${AROUND}${RUN}(?:${p.tails!.map((between) => (between ? `(?:${literally(between)}${AROUND}${RUN}){${p.least ?? 0},}` : "")).join("|")})(?![\\s./()${PARENS}\\0${DASHES}]*\\d)`;
+  `[^)\\uFF09]*[)\\uFF09]${AROUND} ${AROUND}${RUN}(?:${p.tails!.map((between) => (between ? `(?:${literally(between)}${AROUND}${RUN}){${p.least ?? 0},}` : "")).join("|")})(?![\\s.\\0${DASHES}]*\\d)`;
 
 /**
  * An area form's variants (shared/pairs.ts areaForms), each a group: the form found once, in a

@@ -233,6 +233,10 @@ describe("an area code in parentheses, with a tracking number that has none", ()
     const madrid = "(91) 234-56-78, (91) 234.56.78, (91) 234 56 78, +34 (91) 234-56-78, (912) 34-56-78, (91) \x00234\x00-56-78";
     expect(swapped("+34912345678", "+34612345678", madrid)).toBe("612 34-56-78, 612 34.56.78, 612 34 56 78, +34 612 34-56-78, 612 34-56-78, 612 34-56-78\0\0");
     expect(swapped("+34912345678", "+34612345678", "91 234-56-78")).toBe("612 34-56-78");
+    // What follows after a slash or a parenthesis is not more of it: a second number, opening hours.
+    expect(swapped("+34912345678", "+34612345678", "(91) 234-56-78 / (91) 234-56-79, (91) 234-56-78 (9-14 h), (91) 234.56.78/(91) 234.56.79")).toBe(
+      "612 34-56-78 / (91) 234-56-79, 612 34-56-78 (9-14 h), 612 34.56.78/(91) 234.56.79",
+    );
     // London with a freephone number (`0808 157 0000`), nationally, without the trunk prefix, after the country code.
     expect(swapped(LONDON, "+448081570000", "(020) 7946-0958, (020) 7946.0958, (20) 7946-0958, +44 (20) 7946-0958, (+44 20) 7946-0958")).toBe(
       "0808 157-0000, 0808 157.0000, 808 157-0000, +44 808 157-0000, +44 808 157-0000",
