@@ -7,12 +7,12 @@
  */
 import type { Account, AccountPatch } from "../worker/schemas/account";
 import type { Call, CallGroup, CallGrouping, CallStats } from "../worker/schemas/calls";
-import type { ConversionsCheck } from "../worker/schemas/conversions";
+import type { Conversions, ConversionsCheck } from "../worker/schemas/conversions";
 import type { DeliveryItem, DeliveryList } from "../worker/schemas/deliveries";
 import type { HealthView, NumberFigures } from "../worker/schemas/health";
 import type { Pool } from "../worker/schemas/pool";
 
-export type { Account, Call, CallGroup, CallGrouping, CallStats, ConversionsCheck, DeliveryItem, HealthView, NumberFigures, Pool };
+export type { Account, Call, CallGroup, CallGrouping, CallStats, Conversions, ConversionsCheck, DeliveryItem, HealthView, NumberFigures, Pool };
 
 export interface NumberPage {
   numbers: NumberFigures[];
@@ -116,6 +116,8 @@ export function endpoints(client: Client) {
     /** Deliveries retrying after a failure, or dead (retries ran out). */
     deliveries: async (status: "failing" | "dead", limit: number) => (await get<DeliveryList>("/v1/deliveries", { status, limit })).deliveries,
     redeliver: (id: string) => client.post<DeliveryItem>(`/v1/deliveries/${encodeURIComponent(id)}/redeliver`),
+    /** The ad platforms' settings: each one's API, whether its uploads run or are paused (auth), Google's diagnostics still asked for. */
+    conversionSettings: () => get<Conversions>("/v1/account/conversions"),
     /** Tests the connection to every configured ad platform, recording nothing (409: none configured). */
     checkConversions: () => client.post<ConversionsCheck>("/v1/account/conversions/check"),
     /** Erases every call from a caller's number (the API erases 200 a request: asked again while more are left); answers how many. */

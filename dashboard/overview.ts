@@ -3,7 +3,8 @@
  * the totals, calls per day, calls by source / campaign / landing page / pool, the recent calls (each
  * opening its detail), the CSV of the range, failing deliveries with Redeliver. Then the pools: a
  * card each, the utilization of all of them, the selected pool's numbers and its replaceAll setting,
- * the ad conversions. Last the account: the snippet tag for the site, how long calls are kept.
+ * the ad conversions (each platform's setting, the recent calls' uploads). Last the account: the
+ * snippet tag for the site, how long calls are kept.
  */
 import { type Account, type Api, ApiError, type Call, type CallGrouping, type CallStats, type HealthView, type Pool, type Range } from "./api";
 import { markOn } from "./dom";
@@ -13,7 +14,7 @@ import { csvFileName, customRange, dateInput, type Preset, presetRange, rangeLab
 import { refusedRetention, renderSite, retentionPatch, savedRetention, savingRetention, showRetention } from "./views/account";
 import { renderCallDetail } from "./views/call-detail";
 import { renderCallsChart } from "./views/calls-chart";
-import { renderConversionCheck, renderConversions } from "./views/conversions";
+import { renderConversionCheck, renderConversions, renderPlatformStatus } from "./views/conversions";
 import { failingDeliveries, renderDeliveries } from "./views/deliveries";
 import { renderGroups } from "./views/groups";
 import { type NumbersTable, numbersTable } from "./views/numbers";
@@ -86,7 +87,7 @@ export class Overview {
     renderSite({ tag: this.page.snippetTag, origins: this.page.origins }, account, location.origin);
     showRetention(this.retentionForm(), account);
     this.page.signOut.hidden = false;
-    await Promise.all([this.loadCalls(), this.loadDeliveries(), this.loadPools(account.defaultPool)]);
+    await Promise.all([this.loadCalls(), this.loadDeliveries(), this.loadPools(account.defaultPool), this.loadConversionSettings()]);
     this.page.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
   }
 
@@ -222,6 +223,11 @@ export class Overview {
         },
       );
     });
+  }
+
+  /** Each ad platform's setting: uploading or paused, and Google's diagnostics (GET /v1/account/conversions). */
+  async loadConversionSettings(): Promise<void> {
+    renderPlatformStatus(this.page.conversionsStatus, await this.api.conversionSettings());
   }
 
   /** Tests the ad platforms' connection (POST /v1/account/conversions/check) and shows each one's answer. */

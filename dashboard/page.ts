@@ -46,6 +46,7 @@ export function pageElements() {
     replaceNote: byId("replace-note"),
     numbersBody: body("numbers"),
     moreNumbers: byId<HTMLButtonElement>("more"),
+    conversionsStatus: byId<HTMLUListElement>("conv-status"),
     conversionsBody: body("conversions"),
     conversionsEmpty: byId("conv-empty"),
     conversionsCheck: byId<HTMLButtonElement>("conv-check"),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Call } from "../../dashboard/api";
-import { conversionRows, renderConversionCheck, renderConversions } from "../../dashboard/views/conversions";
+import type { Call, Conversions } from "../../dashboard/api";
+import { when } from "../../dashboard/format";
+import { conversionRows, platformStatus, renderConversionCheck, renderConversions, renderPlatformStatus } from "../../dashboard/views/conversions";
 
 const call = (id: string, conversions: Call["conversions"]): Call => ({ id, startedAt: Date.UTC(2031, 0, 5, 10), conversions }) as unknown as Call;
 
@@ -75,5 +76,103 @@ describe("the connection check", () => {
     const list = document.createElement("ul");
     renderConversionCheck(list, { failure: "No ad platform is configured for this account" });
     expect([...list.querySelectorAll("li.bad")].map((li) => li.textContent)).toEqual(["No ad platform is configured for this account"]);
+  });
+});
+
+describe("each ad platform's setting", () => {
+  const rules: Conversions["rules"] = { minSeconds: 60, value: null, currency: null, consent: "granted", pools: {} };
+  const ok = { state: "ok", reason: null, since: null } as const;
+  const google = (over: Partial<NonNullable<Conversions["googleAds"]>> = {}): NonNullable<Conversions["googleAds"]> => ({
+    api: "data_manager",
+    customerId: "1234567890",
+    conversionActionId: "987654321",
+    conversionName: null,
+    loginCustomerId: null,
+    timeZone: null,
+    enhancedConversions: false,
+    credentials: { clientId: "1234", refreshToken: "wxyz" },
+    auth: ok,
+    diagnostics: { waiting: 0, lastError: null },
+    ...over,
+  });
+  const microsoft: NonNullable<Conversions["microsoftAds"]> = {
+    customerId: "5550001",
+    accountId: "7770002",
+    conversionName: "Phone call",
+    enhancedConversions: false,
+    credentials: {},
+    auth: ok,
+  };
+  const since = Date.UTC(2031, 0, 5, 9, 30);
+  const list = (settings: Conversions) => {
+    const ul = document.createElement("ul");
+    renderPlatformStatus(ul, settings);
+    return [...ul.querySelectorAll("li")].map((li) => ({
+      platform: li.dataset.platform,
+      className: li.className,
+      name: li.querySelector("strong")?.textContent,
+      lines: [...li.querySelectorAll("div")].map((d) => d.textContent),
+      text: li.textContent,
+    }));
+  };
+
+  it("uploading: its name and API, and Google's diagnostics pending", () => {
+    const items = list({ googleAds: google({ diagnostics: { waiting: 3, lastError: null } }), microsoftAds: microsoft, rules });
+    expect(items).toEqual([
+      {
+        platform: "google_ads",
+        className: "ok",
+        name: "Google Ads (Data Manager API): ",
+        lines: ["Diagnostics pending for 3 upload requests."],
+        text: "Google Ads (Data Manager API): uploadingDiagnostics pending for 3 upload requests.",
+      },
+      { platform: "microsoft_ads", className: "ok", name: "Microsoft Ads: ", lines: [], text: "Microsoft Ads: uploading" },
+    ]);
+    expect(list({ googleAds: google({ diagnostics: { waiting: 1, lastError: null } }), microsoftAds: null, rules })[0]!.lines).toEqual([
+      "Diagnostics pending for 1 upload request.",
+    ]);
+    expect(list({ googleAds: google(), microsoftAds: null, rules })[0]!.lines).toEqual(["No diagnostics pending."]);
+  });
+
+  it("the last diagnostics error, as text", () => {
+    const [g] = list({
+      googleAds: google({
+        diagnostics: { waiting: 2, lastError: { requestId: "req-<1>", error: "HTTP 403: <b>insufficient scope</b>", checks: 4 } },
+      }),
+      microsoftAds: null,
+      rules,
+    });
+    expect(g!.lines).toEqual([
+      "Diagnostics pending for 2 upload requests.",
+      "Last diagnostics error: HTTP 403: <b>insufficient scope</b> (request req-<1>, after 4 checks).",
+    ]);
+  });
+
+  it("auth_failed: uploads paused since when, why, and what to do; the Google Ads API without diagnostics", () => {
+    const paused = { state: "auth_failed", reason: "token refresh failed: <i>invalid_grant</i>", since } as const;
+    const items = list({ googleAds: google({ api: "google_ads_api", auth: paused }), microsoftAds: { ...microsoft, auth: paused }, rules });
+    const words = `uploads paused since ${when(since)}: token refresh failed: <i>invalid_grant</i> — set new credentials to resume`;
+    expect(items.map((i) => [i.className, i.text])).toEqual([
+      ["bad", `Google Ads (Google Ads API): ${words}`],
+      ["bad", `Microsoft Ads: ${words}`],
+    ]);
+  });
+
+  it("not set up: a platform with no setting", () => {
+    expect(list({ googleAds: null, microsoftAds: null, rules }).map((i) => [i.platform, i.className, i.text])).toEqual([
+      ["google_ads", "off", "Google Ads: not set up"],
+      ["microsoft_ads", "off", "Microsoft Ads: not set up"],
+    ]);
+    expect(platformStatus({ googleAds: null, microsoftAds: microsoft, rules }).map((p) => p.state)).toEqual(["off", "ok"]);
+  });
+
+  it("draws afresh (the minute's reload), and never as markup", () => {
+    const ul = document.createElement("ul");
+    const hostile = { state: "auth_failed", reason: "<img src=x onerror=alert(1)>", since } as const;
+    renderPlatformStatus(ul, { googleAds: google({ auth: hostile }), microsoftAds: null, rules });
+    expect(ul.querySelector("img")).toBeNull();
+    expect(ul.querySelector("li.bad")?.textContent).toContain("<img src=x onerror=alert(1)>");
+    renderPlatformStatus(ul, { googleAds: google(), microsoftAds: null, rules });
+    expect([...ul.querySelectorAll("li")].map((li) => li.className)).toEqual(["ok", "off"]);
   });
 });
