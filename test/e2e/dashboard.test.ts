@@ -28,14 +28,17 @@ const web: string[] = [];
 /** The website number called two days ago (its visitor came later). */
 let early: string;
 
-/** A visitor's allocation as the snippet sends it, from a page on the worker's own origin (allowed for the demo account). */
-async function visit(source: string, pools: string[], landing?: string): Promise<string> {
+/**
+ * A visitor's allocation as the snippet sends it, from a page on the worker's own origin (allowed for
+ * the demo account); `base`: another worker's.
+ */
+async function visit(source: string, pools: string[], landing?: string, base = worker.url): Promise<string> {
   const session = `e2edash${crypto.randomUUID().replace(/-/g, "")}`;
-  const r = await fetch(`${worker.url}/v1/allocate`, {
+  const r = await fetch(`${base}/v1/allocate`, {
     method: "POST",
     headers: {
       "Content-Type": "text/plain;charset=UTF-8",
-      Origin: worker.url,
+      Origin: base,
       "User-Agent": DESKTOP_UA,
       "Accept-Language": "en-US,en;q=0.9",
       "Sec-Fetch-Mode": "cors",
@@ -62,24 +65,27 @@ interface Session {
   close(): Promise<void>;
 }
 
-/** A fresh tab (own sessionStorage) on /dashboard, signed in with `key`. */
-async function signIn(key: string, viewport = { width: 1280, height: 900 }): Promise<Session> {
+/** A fresh tab (own sessionStorage) on /dashboard (of the worker at `base`), signed in with `key`. */
+async function signIn(key: string, viewport = { width: 1280, height: 900 }, base = worker.url): Promise<Session> {
   const ctx = await chrome.newContext();
   const page = await ctx.newPage();
   const seen = await watch(page);
   await page.setViewportSize(viewport);
-  await page.goto(`${worker.url}/dashboard`);
+  await page.goto(`${base}/dashboard`);
   await page.locator("#key").fill(key);
   await page.getByRole("button", { name: "Sign in" }).click();
   return { page, seen, close: () => ctx.close() };
 }
 
 /**
- * Runs `test` in a fresh tab signed in with `key` (signIn: a phone's `viewport` if given), and closes
- * the tab however `test` ends.
+ * Runs `test` in a fresh tab signed in with `key` (signIn: a phone's `viewport` if given, another
+ * worker's page if `base`), and closes the tab however `test` ends.
  */
-async function withDashboard(key: string | { key: string; viewport: { width: number; height: number } }, test: (s: Session) => Promise<void>): Promise<void> {
-  const s = typeof key === "string" ? await signIn(key) : await signIn(key.key, key.viewport);
+async function withDashboard(
+  key: string | { key: string; viewport?: { width: number; height: number }; base?: string },
+  test: (s: Session) => Promise<void>,
+): Promise<void> {
+  const s = typeof key === "string" ? await signIn(key) : await signIn(key.key, key.viewport, key.base);
   try {
     await test(s);
   } finally {
@@ -1038,5 +1044,126 @@ describe("the dashboard, signing out", () => {
       await page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
       expect(await page.locator("#pools .pool").count()).toBe(0);
     });
+  });
+});
+
+describe("the dashboard, each ad platform's setting", () => {
+  /** As test/worker/conversions-helpers.ts sets them: Google through its Data Manager API (no developer token), and Microsoft. */
+  const GOOGLE = {
+    customerId: "123-456-7890",
+    conversionActionId: "987654321",
+    conversionName: "Phone call (DNI)",
+    clientId: "client-id-1234.apps.googleusercontent.com",
+    clientSecret: "client-secret-XYZW",
+    refreshToken: "1//datamanager-refresh-token-wxyz",
+  };
+  const MICROSOFT = {
+    customerId: "5550001",
+    accountId: "7770002",
+    conversionName: "Phone call",
+    developerToken: "ms-dev-token-9999",
+    clientId: "ms-client-id-0000",
+    refreshToken: "M.R3_refresh-token-efgh",
+  };
+  /** The status list's items as their text, in order. */
+  const statusLines = (page: Page) => page.locator("#conv-status li").allTextContents();
+
+  it("says which platforms are set up and uploading, with Google's diagnostics, follows the minute's reload, and fails as the other loads do", async () => {
+    const set = await adminCall(worker.url, "PATCH", "/v1/account/conversions", DEMO_ADMIN_KEY, { googleAds: GOOGLE, microsoftAds: MICROSOFT });
+    expect(set.status).toBe(200);
+    try {
+      await withDashboard(DEMO_ADMIN_KEY, async (s) => {
+        const { page } = s;
+        await loaded(page);
+        // The page's timers run on a clock the test moves: started afresh on it (the key stays in the tab).
+        await page.clock.install();
+        await page.reload();
+        await loaded(page);
+        await page.waitForFunction(() => document.querySelectorAll("#conv-status li").length === 2);
+        expect(await statusLines(page)).toEqual(["Google Ads (Data Manager API): uploadingNo diagnostics pending.", "Microsoft Ads: uploading"]);
+        // To a screen reader: a named list of two items, the state in words (not only the colour of the platform's name).
+        expect(await page.getByRole("list", { name: "Ad platforms" }).getByRole("listitem").allTextContents()).toEqual(await statusLines(page));
+
+        // Microsoft's setting removed: the minute's reload says so.
+        expect((await adminCall(worker.url, "PATCH", "/v1/account/conversions", DEMO_ADMIN_KEY, { microsoftAds: null })).status).toBe(200);
+        const asked = page.waitForRequest((r) => new URL(r.url()).pathname === "/v1/account/conversions");
+        await page.clock.fastForward(60_000);
+        await asked;
+        await page.waitForFunction(() => document.querySelector("#conv-status [data-platform=microsoft_ads]")?.textContent === "Microsoft Ads: not set up");
+        expect(await statusLines(page)).toEqual(["Google Ads (Data Manager API): uploadingNo diagnostics pending.", "Microsoft Ads: not set up"]);
+
+        // Its load failing: the alert, as for the other loads (the lines shown stay); a refused key signs out.
+        await page.route("**/v1/account/conversions", (r) =>
+          r.fulfill({ status: 500, contentType: "application/json", body: '{"error":{"code":"internal","message":"Internal error"}}' }),
+        );
+        await page.clock.fastForward(60_000);
+        await page.waitForFunction(() => document.querySelector("#ftext")?.textContent === "Could not load: Internal error.");
+        expect(await page.getByRole("alert").isVisible()).toBe(true);
+        expect(await statusLines(page)).toEqual(["Google Ads (Data Manager API): uploadingNo diagnostics pending.", "Microsoft Ads: not set up"]);
+        await page.unroute("**/v1/account/conversions");
+        await page.route("**/v1/account/conversions", (r) =>
+          r.fulfill({ status: 401, contentType: "application/json", body: JSON.stringify({ error: { code: "unauthorized", message: "Unknown admin key" } }) }),
+        );
+        await Promise.all([page.waitForEvent("load"), page.clock.fastForward(60_000)]);
+        await page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
+        expect(await page.locator("#conv-status li").count()).toBe(0);
+      });
+    } finally {
+      await adminCall(worker.url, "PATCH", "/v1/account/conversions", DEMO_ADMIN_KEY, { googleAds: null, microsoftAds: null });
+    }
+  });
+
+  it("says when a platform's uploads are paused, since when and why, and that new credentials resume them", async () => {
+    // A worker of its own, whose SECRETS_KEY is replaced without the old key: the stored credentials no
+    // longer open, so the next upload is refused as a refused token refresh is (auth_failed). (A refused
+    // refresh itself needs Google's token endpoint, which no test reaches.)
+    const own = await startWorker({ demo: true });
+    try {
+      const settings = { googleAds: GOOGLE, rules: { consent: "not_denied" } };
+      expect((await adminCall(own.url, "PATCH", "/v1/account/conversions", DEMO_ADMIN_KEY, settings)).status).toBe(200);
+      await own.restart({ SECRETS_KEY: "other:ERERERERERERERERERERERERERERERERERERERERERE=" });
+      // A call from a Google ad click, answered 95 s: its upload finds the credentials unusable.
+      const number = await visit("google-ads", ["demo-ads"], `${own.url}/pricing?gclid=e2e-paused`, own.url);
+      const voice = await adminCall(own.url, "GET", "/v1/account/voice", DEMO_ADMIN_KEY);
+      await ring(voice.json.callbackUrl, "e2e-dash-paused", number, Date.now());
+      const status = await fetch(`${voice.json.callbackUrl}/status`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ callId: "e2e-dash-paused", status: "completed", duration: 95 }),
+      });
+      expect(status.status).toBe(200);
+      // The upload goes once the call has settled (COMPLETED_SETTLE_MS, 10 s).
+      const auth = async () => (await adminCall(own.url, "GET", "/v1/account/conversions", DEMO_ADMIN_KEY)).json.googleAds.auth;
+      await expect.poll(async () => (await auth()).state, { timeout: 30_000, interval: 500 }).toBe("auth_failed");
+      const { reason, since } = await auth();
+      expect(reason).toBe("the stored credentials do not open with SECRETS_KEY");
+
+      await withDashboard({ key: DEMO_ADMIN_KEY, base: own.url }, async (s) => {
+        const { page } = s;
+        await loaded(page);
+        await page.waitForFunction(() => document.querySelectorAll("#conv-status li").length === 2);
+        const date = await page.evaluate((ms) => new Date(ms).toLocaleString(), since);
+        expect(await statusLines(page)).toEqual([
+          `Google Ads (Data Manager API): uploads paused since ${date}: the stored credentials do not open with SECRETS_KEY — set new credentials to resume` +
+            "No diagnostics pending.",
+          "Microsoft Ads: not set up",
+        ]);
+        expect(await page.locator("#conv-status [data-platform=google_ads]").getAttribute("class")).toBe("bad");
+        // The call's upload waits, paused, with the same reason.
+        await page.waitForFunction(() => document.querySelector("#conversions tbody tr"));
+        expect((await cells(page, "#conversions"))[0]!.slice(1, 4)).toEqual(["e2e-dash-paused", "Google Ads", "pending"]);
+
+        // New credentials (sealed with the key now in use): uploading again.
+        const renewed = await adminCall(own.url, "PATCH", "/v1/account/conversions", DEMO_ADMIN_KEY, { googleAds: GOOGLE });
+        expect(renewed.status).toBe(200);
+        expect(renewed.json.googleAds.auth.state).toBe("ok");
+        await page.reload();
+        await loaded(page);
+        await page.waitForFunction(() => document.querySelector("#conv-status [data-platform=google_ads]")?.textContent?.includes("uploading"));
+        expect(await statusLines(page)).toEqual(["Google Ads (Data Manager API): uploadingNo diagnostics pending.", "Microsoft Ads: not set up"]);
+      });
+    } finally {
+      await own.stop();
+    }
   });
 });

@@ -32,8 +32,11 @@ export interface RunningWorker {
   url: string;
   port: number;
   stop(): Promise<void>;
-  /** Kill and start again on the same port and storage (a runtime restart). */
-  restart(): Promise<void>;
+  /**
+   * Kill and start again on the same port and storage (a runtime restart); `vars`: these variables
+   * set otherwise from then on (e.g. a deployment's SECRETS_KEY replaced).
+   */
+  restart(vars?: Record<string, string>): Promise<void>;
 }
 
 async function waitUp(url: string, child: ChildProcess, log: () => string): Promise<void> {
@@ -95,6 +98,7 @@ export async function startWorker(opts: { demo?: boolean; assets?: string; confi
   const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess;
   let output = "";
+  let vars = { ...opts.vars };
   const launch = async () => {
     const args = [
       "dev",
@@ -115,7 +119,8 @@ export async function startWorker(opts: { demo?: boolean; assets?: string; confi
     ];
     if (opts.assets) args.push("--assets", opts.assets);
     if (opts.config) args.push("--config", opts.config);
-    for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+    // After the defaults: a variable given again here is the one wrangler sets.
+    for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
     child = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
       cwd: ROOT,
       detached: true,
@@ -153,8 +158,9 @@ export async function startWorker(opts: { demo?: boolean; assets?: string; confi
   return {
     url,
     port,
-    restart: async () => {
+    restart: async (changed?: Record<string, string>) => {
       await kill();
+      vars = { ...vars, ...changed };
       await launch();
     },
     stop: async () => {
