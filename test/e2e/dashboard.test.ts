@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DM_SETTINGS, MS_SETTINGS } from "../ad-settings";
 import { adminCall, DESKTOP_UA, launchChromium, OPERATOR_TOKEN, type RunningWorker, startWorker } from "./harness";
 import { type Watched, watch } from "./page-watch";
 
@@ -1048,28 +1049,11 @@ describe("the dashboard, signing out", () => {
 });
 
 describe("the dashboard, each ad platform's setting", () => {
-  /** As test/worker/conversions-helpers.ts sets them: Google through its Data Manager API (no developer token), and Microsoft. */
-  const GOOGLE = {
-    customerId: "123-456-7890",
-    conversionActionId: "987654321",
-    conversionName: "Phone call (DNI)",
-    clientId: "client-id-1234.apps.googleusercontent.com",
-    clientSecret: "client-secret-XYZW",
-    refreshToken: "1//datamanager-refresh-token-wxyz",
-  };
-  const MICROSOFT = {
-    customerId: "5550001",
-    accountId: "7770002",
-    conversionName: "Phone call",
-    developerToken: "ms-dev-token-9999",
-    clientId: "ms-client-id-0000",
-    refreshToken: "M.R3_refresh-token-efgh",
-  };
   /** The status list's items as their text, in order. */
   const statusLines = (page: Page) => page.locator("#conv-status li").allTextContents();
 
   it("says which platforms are set up and uploading, with Google's diagnostics, follows the minute's reload, and fails as the other loads do", async () => {
-    const set = await adminCall(worker.url, "PATCH", "/v1/account/conversions", DEMO_ADMIN_KEY, { googleAds: GOOGLE, microsoftAds: MICROSOFT });
+    const set = await adminCall(worker.url, "PATCH", "/v1/account/conversions", DEMO_ADMIN_KEY, { googleAds: DM_SETTINGS, microsoftAds: MS_SETTINGS });
     expect(set.status).toBe(200);
     try {
       await withDashboard(DEMO_ADMIN_KEY, async (s) => {
@@ -1119,7 +1103,7 @@ describe("the dashboard, each ad platform's setting", () => {
     // refresh itself needs Google's token endpoint, which no test reaches.)
     const own = await startWorker({ demo: true });
     try {
-      const settings = { googleAds: GOOGLE, rules: { consent: "not_denied" } };
+      const settings = { googleAds: DM_SETTINGS, rules: { consent: "not_denied" } };
       expect((await adminCall(own.url, "PATCH", "/v1/account/conversions", DEMO_ADMIN_KEY, settings)).status).toBe(200);
       await own.restart({ SECRETS_KEY: "other:ERERERERERERERERERERERERERERERERERERERERERE=" });
       // A call from a Google ad click, answered 95 s: its upload finds the credentials unusable.
@@ -1154,7 +1138,7 @@ describe("the dashboard, each ad platform's setting", () => {
         expect((await cells(page, "#conversions"))[0]!.slice(1, 4)).toEqual(["e2e-dash-paused", "Google Ads", "pending"]);
 
         // New credentials (sealed with the key now in use): uploading again.
-        const renewed = await adminCall(own.url, "PATCH", "/v1/account/conversions", DEMO_ADMIN_KEY, { googleAds: GOOGLE });
+        const renewed = await adminCall(own.url, "PATCH", "/v1/account/conversions", DEMO_ADMIN_KEY, { googleAds: DM_SETTINGS });
         expect(renewed.status).toBe(200);
         expect(renewed.json.googleAds.auth.state).toBe("ok");
         await page.reload();

@@ -1,6 +1,7 @@
 /** Ad conversion tests' common parts: settings with write-only credentials, a call from an ad click, the alarm. */
 import { runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { expect } from "vitest";
+import { DM_SETTINGS, MS_SETTINGS } from "../ad-settings";
 import { ALERT_HOOK, mockPlatforms } from "./ad-platforms";
 import { callBody, callId, callWorld, GOOGLE, getCall, ring, type Voice, visit } from "./calls-helpers";
 import { accountStub, api, BASE, type Created } from "./helpers";
@@ -17,24 +18,7 @@ export const GOOGLE_SETTINGS = {
   clientSecret: "client-secret-XYZW",
   refreshToken: "1//refresh-token-abcd",
 };
-/** Google through its Data Manager API, as a new setting is by default: no developer token, no `api`. */
-export const DM_SETTINGS = {
-  customerId: "123-456-7890",
-  conversionActionId: "987654321",
-  conversionName: "Phone call (DNI)",
-  timeZone: "America/New_York",
-  clientId: "client-id-1234.apps.googleusercontent.com",
-  clientSecret: "client-secret-XYZW",
-  refreshToken: "1//datamanager-refresh-token-wxyz",
-};
-export const MS_SETTINGS = {
-  customerId: "5550001",
-  accountId: "7770002",
-  conversionName: "Phone call",
-  developerToken: "ms-dev-token-9999",
-  clientId: "ms-client-id-0000",
-  refreshToken: "M.R3_refresh-token-efgh",
-};
+export { DM_SETTINGS, MS_SETTINGS };
 export const GRANTED = { adUserData: "granted", adStorage: "granted", adPersonalization: "granted" };
 
 export async function conversions(acct: Created, body: unknown) {
