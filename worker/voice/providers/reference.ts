@@ -28,14 +28,15 @@ async function verify(req: VoiceRequest, c: ReferenceCredentials, nowMs: number)
   if (!ts || !sig) return { ok: false, reason: "unsigned" };
   if (sig.trim().startsWith("v1=")) return { ok: false, reason: "v1 signatures do not cover the endpoint; sign with v3" };
   const url = new URL(req.url);
-  if (url.search && sig.trim().startsWith("v2="))
-    return { ok: false, reason: "a v2 signature does not part a URL's query from the body in one way only; sign with v3" };
   const signed = await verifySignature(c.secret, { method: req.method, path: url.pathname + url.search }, req.body, ts, sig, nowMs);
   // Accepted once: the same signed request again is a replay (voice-callback.ts answers an inbound
   // call's retry with its stored answer and refuses the rest).
   if (signed) return { ok: true, replay: { key: `reference:${signed.hex}`, until: signed.until } };
-  // Said apart in the log, for whoever writes the provider's side: a signature of the path without
-  // the query (as v2 was before it covered the query) is refused, as it would be good for any call.
+  // Why not, said apart in the log for whoever writes the provider's side (verifySignature refuses
+  // them): v2 on a URL with a query; a signature of the path without the query (as v2 was before it
+  // covered the query), which would be good for any call.
+  if (url.search && sig.trim().startsWith("v2="))
+    return { ok: false, reason: "a v2 signature does not part a URL's query from the body in one way only; sign with v3" };
   if (url.search && (await verifySignature(c.secret, { method: req.method, path: url.pathname }, req.body, ts, sig, nowMs)))
     return { ok: false, reason: "the signature does not cover the URL's query; sign the path with its query" };
   return { ok: false, reason: "missing, stale or wrong signature" };
