@@ -5,7 +5,6 @@
  * which calls qualify. A revoked refresh token or a refused account stops the platform's uploads
  * (auth_failed) until new credentials or settings are set.
  */
-
 import { fail, ok, type Result } from "../platform/result";
 import { keyring, open, resealTable, seal } from "../platform/secrets";
 import type { AdPlatform, ConversionRules, Conversions, ConversionsPatch, GoogleApi } from "../schemas/conversions";
