@@ -26,7 +26,7 @@ export interface NumbersTable {
    * reloaded): as many rows as were shown, in requests of up to the API's 1,000, so paging is not undone.
    */
   show(pool: string, keepPlace?: boolean): Promise<void>;
-  /** Appends the next page. */
+  /** Appends the next page (asked during a reload of the same pool: the page after the reloaded rows). */
   more(): Promise<void>;
 }
 
@@ -49,6 +49,8 @@ export function numbersTable(api: Api, body: HTMLTableSectionElement, moreButton
   let shown = 0;
   /** The next page while it is on its way: More pressed again waits for it instead of appending it twice. */
   let paging: Promise<void> | null = null;
+  /** The latest show() while it loads (its rows replace the table's): a next page is asked after it. */
+  let showing: Promise<void> | null = null;
   /**
    * `want` numbers (or all there are) after `after` (null: from the first), a page after the other
    * (each from the cursor the last answered: none twice); shown in one go, replacing the rows when
@@ -74,16 +76,32 @@ export function numbersTable(api: Api, body: HTMLTableSectionElement, moreButton
   return {
     show: (id, keepPlace = false) => {
       const want = keepPlace && id === pool ? Math.max(PAGE_SIZE, rows) : PAGE_SIZE;
+      // A next page asked for this pool stays asked (more() asks it after these rows); another pool's is dropped.
+      if (id !== pool) paging = null;
       pool = id;
       cursor = null;
       shown++;
-      paging = null;
-      return load(id, null, want);
+      const loading = load(id, null, want).finally(() => {
+        if (showing === loading) showing = null;
+      });
+      showing = loading;
+      return loading;
     },
     more: () => {
       if (paging) return paging;
-      if (!pool || !cursor) return Promise.resolve();
-      const next = load(pool, cursor).finally(() => {
+      const id = pool;
+      // Pressed while the table reloads (the minute's reload, the pool chosen again), or answered
+      // after a reload began (that answer is dropped): the page after the reloaded rows, once they
+      // are in (its cursor is known only then). Not once another pool is shown.
+      const next = (async () => {
+        for (let asked = -1; asked !== shown && id === pool; ) {
+          // A reload that failed leaves no cursor (its failure is told where it was asked).
+          while (showing) await showing.catch(() => {});
+          if (id === null || id !== pool || !cursor) return;
+          asked = shown;
+          await load(id, cursor);
+        }
+      })().finally(() => {
         if (paging === next) paging = null;
       });
       paging = next;

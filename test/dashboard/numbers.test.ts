@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Api, NumberPage } from "../../dashboard/api";
 import { numbersTable, PAGE_SIZE } from "../../dashboard/views/numbers";
 
@@ -92,10 +92,10 @@ describe("numbers table", () => {
     expect(asked).toHaveLength(2);
   });
 
-  it("drops a next page that arrives after the table was shown afresh (the minute's reload)", async () => {
+  it("a next page answered after the table was shown afresh is dropped and asked again after the new rows, once", async () => {
     const pending = new Map<string, () => void>();
     const list = range(PAGE_SIZE + 5);
-    const { api } = numbersApi({ web: list }, pending);
+    const { api, asked } = numbersApi({ web: list }, pending);
     const d = dom();
     const t = numbersTable(api, d.body, d.more);
     const first = t.show("web");
@@ -110,9 +110,67 @@ describe("numbers table", () => {
     pending.get("web")!();
     await again;
     resolveMore();
-    await more;
+    // The dropped answer wrote nothing; the page is asked again after the reloaded rows.
+    await vi.waitFor(() => expect(asked).toHaveLength(4));
     expect(d.rows()).toEqual(list.slice(0, PAGE_SIZE));
+    pending.get("web")!();
+    await more;
+    expect(d.rows()).toEqual(list);
+    expect(d.more.hidden).toBe(true);
+    expect(asked.at(-1)).toEqual(["web", list[PAGE_SIZE - 1], PAGE_SIZE]);
+  });
+
+  it("More numbers pressed while the table reloads in place shows the page after the reloaded rows", async () => {
+    const pending = new Map<string, () => void>();
+    const list = range(2 * PAGE_SIZE + 5);
+    const { api, asked } = numbersApi({ web: list }, pending);
+    const d = dom();
+    const t = numbersTable(api, d.body, d.more);
+    const first = t.show("web");
+    await Promise.resolve();
+    pending.get("web")!();
+    await first;
+    const reload = t.show("web", true);
+    const more = t.more();
+    await Promise.resolve();
+    expect(asked).toHaveLength(2); // the reload's request only: the next page's cursor comes with it
+    pending.get("web")!();
+    await reload;
+    await vi.waitFor(() => expect(asked).toHaveLength(3));
+    expect(asked.at(-1)).toEqual(["web", list[PAGE_SIZE - 1], PAGE_SIZE]);
+    pending.get("web")!();
+    await more;
+    expect(d.rows()).toEqual(list.slice(0, 2 * PAGE_SIZE));
     expect(d.more.hidden).toBe(false);
+  });
+
+  it("a next page asked before another pool is shown is not appended to it", async () => {
+    const pending = new Map<string, () => void>();
+    const list = range(PAGE_SIZE + 5);
+    const other = range(PAGE_SIZE + 1, 18775550000);
+    const { api, asked } = numbersApi({ web: list, other }, pending);
+    const d = dom();
+    const t = numbersTable(api, d.body, d.more);
+    const first = t.show("web");
+    await Promise.resolve();
+    pending.get("web")!();
+    await first;
+    const more = t.more();
+    await Promise.resolve();
+    const switched = t.show("other");
+    await Promise.resolve();
+    pending.get("other")!();
+    await switched;
+    pending.get("web")!();
+    await more;
+    expect(d.rows()).toEqual(other.slice(0, PAGE_SIZE));
+    expect(asked).toHaveLength(3);
+    // More now pages the pool shown.
+    const next = t.more();
+    await Promise.resolve();
+    pending.get("other")!();
+    await next;
+    expect(d.rows()).toEqual(other);
   });
 
   it("says so for a pool with no numbers (e.g. its order not yet filled)", async () => {
