@@ -1,3 +1,11 @@
+/**
+ * Which numbers the snippet looks for and what it writes in their place: from an answer's pools,
+ * the findings (each destination in each form a page may write it, for shared/pattern.ts) and the
+ * pairs (destination, tracking number, write mode) in the same order.
+ * (Over 300 lines: the forms and their pairs are made in one pass whose rules — trunk prefixes,
+ * area codes, national and native-digit forms, replaceAll, former numbers — decide each other's
+ * order; split up, the order that pattern groups and pairs share would be kept in two places.)
+ */
 // With its extension: the benches run this file on Node, which finds no extensionless module.
 import { FORMER_TRUNK, keepsParentheses, MOBILE_BARE } from "./page-styles.ts";
 import type { Pair, PhoneParts, PoolAllocation, WriteMode } from "./protocol";
