@@ -122,6 +122,12 @@ async function answerCallback(
     );
     return ok({ status: 200, body: reply.answer, contentType: answerContentType(reply.provider), duplicate: reply.duplicate });
   }
+  if ((leg === "status" || leg === "next") && adapter.notAReport?.(fields.value)) {
+    // A documented event that reports no status (Vonage's transfer, error…): taken, nothing stored;
+    // on a dial attempt's URL the call goes on as it is.
+    remember();
+    return ok(adapter.statusReply());
+  }
   if (leg === "status") {
     const report = adapter.status(fields.value, req);
     if (!report.ok) return badRequest(report);

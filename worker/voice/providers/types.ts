@@ -122,6 +122,13 @@ export interface Adapter<C> {
   fields(req: VoiceRequest): Parsed<Fields>;
   inbound(fields: Fields, nowMs: number): Parsed<InboundCall>;
   status(fields: Fields, req: VoiceRequest): Parsed<StatusReport>;
+  /**
+   * Whether a callback on a status URL is one of the provider's documented events that report no
+   * call status (Vonage's transfer, error, input, record and notify events reach the event URL
+   * too): acknowledged with the status reply, nothing stored. Absent: every callback there is a
+   * status report (one without a usable status is 400).
+   */
+  notAReport?(fields: Fields): boolean;
   /** The call a whisper leg is for (the `call` query parameter of the URL we gave). */
   whisperCall(fields: Fields, req: VoiceRequest): string | null;
   /** The plan's attempt `ctx.step` in the provider's format (past the last attempt: hang up). */

@@ -176,6 +176,17 @@ function answer(plan: CallPlan, ctx: RenderContext) {
   return jsonReply(ncco);
 }
 
+/**
+ * The event URL gets every event of the call, and only some report a status: a transfer
+ * (`conversation_uuid_from`, `conversation_uuid_to`: a leg moved to another conversation, as a
+ * connect does), an error (`reason`), an input (`dtmf`, `speech`), a record (`recording_url`) or a
+ * notify (`payload`) carries no `status` (Vonage's Voice API webhook reference; its SDKs tell the
+ * event types apart by these same fields). A non-2xx answer is a failed webhook to Vonage, which
+ * then tries the application's fallback URL.
+ */
+const NON_STATUS_FIELDS = ["conversation_uuid_from", "reason", "dtmf", "speech", "recording_url", "payload"];
+const notAReport = (fields: Record<string, unknown>) => fields.status === undefined && NON_STATUS_FIELDS.some((name) => fields[name] !== undefined);
+
 export const vonage: Adapter<VonageCredentials> = {
   provider: "vonage",
   verify,
@@ -202,6 +213,7 @@ export const vonage: Adapter<VonageCredentials> = {
       parent,
     );
   },
+  notAReport,
   whisperCall: (_fields, req) => callParam(req),
   answer,
   whisper: (text, report) =>

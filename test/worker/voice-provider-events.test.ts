@@ -1,0 +1,59 @@
+/**
+ * Provider callbacks the other voice tests do not send: events a provider documents on its status
+ * URLs that report no call status, sent as the provider sends them (signed with its own scheme) to
+ * the real worker in workerd.
+ */
+import { describe, expect, it } from "vitest";
+import { GOOGLE, getCall, storage, T0, visit } from "./calls-helpers";
+import { useTestClock } from "./helpers";
+import { inboundFields, nativeId, providerWorld, send, signed } from "./voice-helpers";
+
+useTestClock(T0, { silence: ["warn"] });
+
+/** The account's stored tables but the replay memory (each signed request taken is remembered, so that it is not taken twice). */
+const stored = async (acct: Parameters<typeof storage>[0]) =>
+  JSON.stringify((JSON.parse(await storage(acct, [])) as [string, unknown][]).filter(([table]) => table !== "voice_replays"));
+
+describe("Vonage: events with no status on the event URL and the connect's eventUrl", () => {
+  it("a transfer, an error or an input is taken (204) and stores nothing; a status-less event of no documented kind is still 400", async () => {
+    const w = await providerWorld("vonage");
+    const v = await visit(w.acct, GOOGLE);
+    const id = nativeId("vonage");
+    const answer = await send(await signed("vonage", w.keys, w.base, inboundFields("vonage", id, v.number), T0));
+    expect(answer.status).toBe(200);
+    const next: string = JSON.parse(answer.text)[0].eventUrl[0];
+    expect(next).toContain("/vonage/next?call=");
+    const at = "2031-03-01T10:00:05.000Z";
+    // The Voice API webhook reference's transfer event (a leg moved into another conversation) and error event.
+    const transfer = { conversation_uuid_from: `CON-${id}`, conversation_uuid_to: "CON-bbbbbbbb-0000-1111-2222-333333333333", uuid: id, timestamp: at };
+    const error = { reason: "Unable to connect to the endpoint", conversation_uuid: `CON-${id}`, timestamp: at };
+    const input = { uuid: id, conversation_uuid: `CON-${id}`, dtmf: { digits: "1", timed_out: false }, timestamp: at };
+    const before = await stored(w.acct);
+    for (const [url, event] of [
+      [`${w.base}/status`, transfer],
+      [`${w.base}/status`, error],
+      [`${w.base}/status`, input],
+      [next, { ...transfer, uuid: "b-leg-uuid" }],
+    ] as const) {
+      const res = await send(await signed("vonage", w.keys, url, event as unknown as Record<string, string>, T0 + 5000, { get: false }));
+      expect([res.status, res.text], JSON.stringify(event)).toEqual([204, ""]);
+      expect(res.headers.get("X-DNI-Report")).toBeNull();
+    }
+    expect(await stored(w.acct)).toBe(before);
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: null, talkSeconds: null });
+    // No status and none of those events' fields: as before, a report without a usable status.
+    const bare = await send(
+      await signed("vonage", w.keys, `${w.base}/status`, { uuid: id, conversation_uuid: `CON-${id}`, timestamp: at }, T0 + 6000, { get: false }),
+    );
+    expect(bare.status).toBe(400);
+    expect(bare.json.error.details).toEqual([{ path: "status", message: "required: the call status" }]);
+    expect(await stored(w.acct)).toBe(before);
+    // The call's own events go on being merged.
+    const done = await send(
+      await signed("vonage", w.keys, `${w.base}/status`, { uuid: id, conversation_uuid: `CON-${id}`, status: "completed", duration: "30" }, T0 + 7000, {
+        get: false,
+      }),
+    );
+    expect([done.status, done.headers.get("X-DNI-Report")]).toEqual([204, "merged"]);
+  });
+});
