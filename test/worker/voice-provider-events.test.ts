@@ -57,3 +57,42 @@ describe("Vonage: events with no status on the event URL and the connect's event
     expect([done.status, done.headers.get("X-DNI-Report")]).toEqual([204, "merged"]);
   });
 });
+
+describe("Telnyx TeXML: call-progress events on the status URL", () => {
+  it("an answered (in-progress) or ringing event's Timestamp is not the call's end; the completed one's is, in Telnyx's own time format", async () => {
+    const w = await providerWorld("telnyx");
+    const v = await visit(w.acct, GOOGLE);
+    const id = nativeId("telnyx");
+    expect((await send(await signed("telnyx", w.keys, w.base, inboundFields("telnyx", id, v.number), T0))).status).toBe(200);
+    // Telnyx's TexmlCallAnsweredWebhook and its completed status callback (the Hangup verb's "Expected callbacks").
+    const progress = (CallStatus: string, Timestamp: string, extra: Record<string, string> = {}) => ({
+      AccountSid: "f5586561-8ff0-4291-a51b-c7dfe4139ff9",
+      CallSid: id,
+      CallSidLegacy: id,
+      CallStatus,
+      CallbackSource: "call-progress-events",
+      ConnectionId: "1234567890",
+      From: "+13105550123",
+      To: v.number,
+      SequenceNumber: "2",
+      Timestamp,
+      ...extra,
+    });
+    for (const [i, status] of ["ringing", "in-progress"].entries()) {
+      const res = await send(await signed("telnyx", w.keys, `${w.base}/status`, progress(status, "2031-03-01T10:00:0" + (2 + i) + "Z"), T0 + 2000 + i));
+      expect([res.status, res.headers.get("X-DNI-Report")]).toEqual([200, "merged"]);
+      expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: null, talkSeconds: null, endedAt: null });
+    }
+    const done = await send(
+      await signed(
+        "telnyx",
+        w.keys,
+        `${w.base}/status`,
+        progress("completed", "2031-03-01 10:00:52.731479Z", { CallDuration: "50", HangupSource: "caller" }),
+        T0 + 52_000,
+      ),
+    );
+    expect(done.headers.get("X-DNI-Report")).toBe("merged");
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 50, endedAt: Date.parse("2031-03-01T10:00:52.731Z") });
+  });
+});

@@ -234,15 +234,18 @@ function isDialResult(fields: Fields, req: VoiceRequest): boolean {
 function twimlStatus(fields: Fields, req: VoiceRequest): ReturnType<typeof report> {
   const dial = isDialResult(fields, req);
   return report(fields, { id: "CallSid", status: dial ? "DialCallStatus" : "CallStatus" }, (status): Omit<StatusReport, "callId" | "status"> => {
-    const { outcome, ended } = twilioOutcome(status);
+    const { outcome, ended: callEnded } = twilioOutcome(status);
     const talk = seconds(dial ? fields.DialCallDuration : fields.CallDuration);
+    // The Dial action ends the forwarded leg whatever its word ("answered" is Telnyx/SignalWire's completed).
+    const ended = dial ? outcome !== null : callEnded;
     return {
       level: dial ? "dial" : "call",
       outcome,
-      // The Dial action ends the forwarded leg whatever its word ("answered" is Telnyx/SignalWire's completed).
-      ended: dial ? outcome !== null : ended,
+      ended,
       talkSeconds: outcome === "answered" ? talk : 0,
-      endedAt: instant(fields.EndTime) ?? instant(fields.Timestamp),
+      // `Timestamp` is when the event fired: a ringing or in-progress event's (Telnyx sends them to
+      // the status URL, as Twilio does with more statusCallbackEvents) is no end of the call.
+      endedAt: ended ? (instant(fields.EndTime) ?? instant(fields.Timestamp)) : null,
     };
   });
 }
