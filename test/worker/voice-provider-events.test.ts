@@ -79,7 +79,7 @@ describe("Telnyx TeXML: call-progress events on the status URL", () => {
       ...extra,
     });
     for (const [i, status] of ["ringing", "in-progress"].entries()) {
-      const res = await send(await signed("telnyx", w.keys, `${w.base}/status`, progress(status, "2031-03-01T10:00:0" + (2 + i) + "Z"), T0 + 2000 + i));
+      const res = await send(await signed("telnyx", w.keys, `${w.base}/status`, progress(status, `2031-03-01T10:00:0${2 + i}Z`), T0 + 2000 + i));
       expect([res.status, res.headers.get("X-DNI-Report")]).toEqual([200, "merged"]);
       expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: null, talkSeconds: null, endedAt: null });
     }
