@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { GOOGLE, getCall, storage, T0, visit } from "./calls-helpers";
-import { useTestClock } from "./helpers";
+import { api, useTestClock } from "./helpers";
 import { inboundFields, nativeId, providerWorld, send, signed } from "./voice-helpers";
 
 useTestClock(T0, { silence: ["warn"] });
@@ -94,5 +94,42 @@ describe("Telnyx TeXML: call-progress events on the status URL", () => {
     );
     expect(done.headers.get("X-DNI-Report")).toBe("merged");
     expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 50, endedAt: Date.parse("2031-03-01T10:00:52.731Z") });
+  });
+});
+
+describe("Vonage: the inbound leg's own answered event", () => {
+  it("is Vonage taking the call to run our NCCO, not an answer: the call stays pending while the agent rings, and ends as the forwarded leg did", async () => {
+    const w = await providerWorld("vonage");
+    const v = await visit(w.acct, GOOGLE);
+    const id = nativeId("vonage");
+    const answer = await send(await signed("vonage", w.keys, w.base, inboundFields("vonage", id, v.number), T0));
+    const next: string = JSON.parse(answer.text)[0].eventUrl[0];
+    const event = (status: string, extra: Record<string, string> = {}) => ({
+      uuid: id,
+      conversation_uuid: `CON-${id}`,
+      from: "13105550123",
+      to: v.number.slice(1),
+      direction: "inbound",
+      status,
+      timestamp: "2031-03-01T10:00:01.000Z",
+      ...extra,
+    });
+    // The application's event URL: the inbound leg started, rang and was answered (by Vonage, for our NCCO).
+    for (const [i, status] of ["started", "ringing", "answered"].entries()) {
+      const res = await send(await signed("vonage", w.keys, `${w.base}/status`, event(status), T0 + 1000 + i, { get: false }));
+      expect([res.status, res.headers.get("X-DNI-Report")]).toEqual([204, "merged"]);
+    }
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: null, talkSeconds: null, endedAt: null });
+    const pending = await api("GET", "/v1/calls?outcome=pending", { key: w.acct.adminKey });
+    expect(pending.json.calls.map((c: { id: string }) => c.id)).toEqual([id]);
+    // The agent never picked up: the connect's leg timed out, then the caller's call completed.
+    const leg = { uuid: "b-leg-1", conversation_uuid: `CON-${id}`, direction: "outbound", to: "12127365000", timestamp: "2031-03-01T10:00:21.000Z" };
+    expect((await send(await signed("vonage", w.keys, next, { ...leg, status: "timeout" }, T0 + 21_000, { get: false }))).status).toBe(204);
+    await send(
+      await signed("vonage", w.keys, `${w.base}/status`, event("completed", { duration: "22", end_time: "2031-03-01T10:00:22.000Z" }), T0 + 22_000, {
+        get: false,
+      }),
+    );
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "no-answer", talkSeconds: 0 });
   });
 });

@@ -200,8 +200,17 @@ export const vonage: Adapter<VonageCredentials> = {
       { id: "uuid", status: "status" },
       (s) => {
         const talk = seconds(fields.duration);
+        // The inbound leg's own `answered` is Vonage taking the call to run our NCCO (as Twilio's
+        // in-progress is), before the agent's phone has even rung: only a connect's leg answering
+        // (the `next` URL) is someone taking the call.
         const known =
-          s === "completed" ? (talk !== null && talk > 0 ? { outcome: "answered" as const, ended: true } : { outcome: null, ended: true }) : STATUS[s];
+          s === "completed"
+            ? talk !== null && talk > 0
+              ? { outcome: "answered" as const, ended: true }
+              : { outcome: null, ended: true }
+            : s === "answered" && !parent
+              ? { outcome: null, ended: false }
+              : STATUS[s];
         return {
           level: parent ? "dial" : "call",
           outcome: known?.outcome ?? null,
