@@ -133,3 +133,44 @@ describe("Vonage: the inbound leg's own answered event", () => {
     expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "no-answer", talkSeconds: 0 });
   });
 });
+
+describe("Vonage: the inbound leg's completed event with a duration of 0", () => {
+  it("ends a call we hung up on as failed, as every TwiML provider's completed does (it stayed pending for ever)", async () => {
+    const w = await providerWorld("vonage");
+    const id = nativeId("vonage");
+    // A number the account does not own, no fallback: the answer is an empty NCCO, Vonage hangs up at once.
+    const hung = await send(await signed("vonage", w.keys, w.base, inboundFields("vonage", id, "+18885559876"), T0));
+    expect(JSON.parse(hung.text)).toEqual([]);
+    const completed = {
+      uuid: id,
+      conversation_uuid: `CON-${id}`,
+      from: "13105550123",
+      to: "18885559876",
+      direction: "inbound",
+      status: "completed",
+      duration: "0",
+      start_time: "2031-03-01T10:00:00.000Z",
+      end_time: "2031-03-01T10:00:00.900Z",
+      timestamp: "2031-03-01T10:00:00.900Z",
+    };
+    const res = await send(await signed("vonage", w.keys, `${w.base}/status`, completed, T0 + 1000, { get: false }));
+    expect([res.status, res.headers.get("X-DNI-Report")]).toEqual([204, "merged"]);
+    expect((await getCall(w.acct, id)).json).toMatchObject({
+      route: { action: "hangup" },
+      outcome: "failed",
+      talkSeconds: 0,
+      endedAt: Date.parse("2031-03-01T10:00:00.900Z"),
+    });
+  });
+
+  it("a connect's leg that completed in 0 s is still not an answer", async () => {
+    const w = await providerWorld("vonage");
+    const v = await visit(w.acct, GOOGLE);
+    const id = nativeId("vonage");
+    const answer = await send(await signed("vonage", w.keys, w.base, inboundFields("vonage", id, v.number), T0));
+    const next: string = JSON.parse(answer.text)[0].eventUrl[0];
+    const leg = { uuid: "b-leg-1", conversation_uuid: `CON-${id}`, direction: "outbound", status: "completed", duration: "0" };
+    expect((await send(await signed("vonage", w.keys, next, leg, T0 + 20_000, { get: false }))).status).toBe(204);
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: null, talkSeconds: null });
+  });
+});

@@ -202,10 +202,12 @@ export const vonage: Adapter<VonageCredentials> = {
         const talk = seconds(fields.duration);
         // The inbound leg's own `answered` is Vonage taking the call to run our NCCO (as Twilio's
         // in-progress is), before the agent's phone has even rung: only a connect's leg answering
-        // (the `next` URL) is someone taking the call.
+        // (the `next` URL) is someone taking the call. Its `completed` is the call's end whatever
+        // its duration (Vonage answered it to run our NCCO: an empty one, our hang-up, lasts 0 s),
+        // as a TwiML provider's completed is; a connect's leg completed in 0 s answered nobody.
         const known =
           s === "completed"
-            ? talk !== null && talk > 0
+            ? (talk !== null && talk > 0) || !parent
               ? { outcome: "answered" as const, ended: true }
               : { outcome: null, ended: true }
             : s === "answered" && !parent
