@@ -174,3 +174,33 @@ describe("Vonage: the inbound leg's completed event with a duration of 0", () =>
     expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: null, talkSeconds: null });
   });
 });
+
+describe("Vonage: a connect's events out of order", () => {
+  it("a ringing event arriving after its attempt timed out leaves the attempt's result as it was, and the route goes on", async () => {
+    const route = {
+      start: "m",
+      lists: {
+        m: [
+          { type: "forward", to: "+12127365001" },
+          { type: "forward", to: "+12127365002" },
+        ],
+      },
+    };
+    const w = await providerWorld("vonage", { route, provider: "vonage" });
+    const v = await visit(w.acct, GOOGLE);
+    const id = nativeId("vonage");
+    const answer = await send(await signed("vonage", w.keys, w.base, inboundFields("vonage", id, v.number), T0));
+    const next0: string = JSON.parse(answer.text)[0].eventUrl[0];
+    const leg = (status: string) => ({ uuid: "b-leg-0", conversation_uuid: `CON-${id}`, direction: "outbound", to: "12127365001", status });
+    const timedOut = await send(await signed("vonage", w.keys, next0, leg("timeout"), T0 + 25_000, { get: false }));
+    expect(JSON.parse(timedOut.text)[0].endpoint).toEqual([{ type: "phone", number: "12127365002" }]);
+    // Vonage's events are separate requests: the leg's ringing may land after its timeout.
+    const late = await send(await signed("vonage", w.keys, next0, leg("ringing"), T0 + 25_500, { get: false }));
+    expect(late.status).toBe(204);
+    const attempts = (await getCall(w.acct, id)).json.route.attempts;
+    expect(attempts.map((a: { step: number; status: string | null; outcome: string | null }) => [a.step, a.status, a.outcome])).toEqual([
+      [0, "timeout", "no-answer"],
+      [1, null, null],
+    ]);
+  });
+});

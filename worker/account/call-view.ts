@@ -74,7 +74,10 @@ function routeView(r: CallRow): Call["route"] {
   const taken = takenOf(r);
   const log = logOf(r);
   const attempts = (taken?.plan.steps ?? []).flatMap((step, i) => {
-    const ended = log.filter((a) => a.step === i).at(-1);
+    // Its latest report that tells a result: a provider's events are separate requests, and one
+    // that tells none (Vonage's ringing landing after its leg's timeout) does not undo the result.
+    const reports = log.filter((a) => a.step === i);
+    const ended = reports.filter((a) => a.outcome !== null).at(-1) ?? reports.at(-1);
     const tried = i === 0 || log.some((a) => a.step === i - 1);
     if (!tried) return [];
     const to = step.kind === "dial" ? step.to : [];
