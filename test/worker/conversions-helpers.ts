@@ -29,14 +29,14 @@ export async function conversions(acct: Created, body: unknown) {
 export async function adCall(
   acct: Created,
   voice: Voice,
-  opts: { gclid?: string; talk?: number; consent?: unknown; msclkid?: string; outcome?: string; clickIds?: Record<string, string> },
+  opts: { gclid?: string; talk?: number; consent?: unknown; msclkid?: string; outcome?: string; clickIds?: Record<string, string>; caller?: string },
 ) {
   const clickIds = opts.clickIds ?? { gclid: opts.gclid, ...(opts.msclkid ? { msclkid: opts.msclkid } : {}) };
   const source = { ...GOOGLE, landing: "https://www.shop.example/", clickIds, consent: opts.consent ?? GRANTED };
   const v = await visit(acct, source);
   const id = callId("ads");
   const now = Date.now();
-  expect((await ring(voice.callbackUrl, callBody(id, v.number, now))).status).toBe(200);
+  expect((await ring(voice.callbackUrl, callBody(id, v.number, now, opts.caller ? { callerNo: opts.caller } : {}))).status).toBe(200);
   const r = await ring(`${voice.callbackUrl}/status`, { callId: id, status: opts.outcome ?? "completed", duration: opts.talk ?? 95, endTime: now + 100_000 });
   expect(r.status).toBe(200);
   return id;

@@ -305,6 +305,22 @@ describe("Google Ads uploads", () => {
     const off = await adCall(acct, voice, { gclid: "gclid-off", talk: 300 });
     expect(await conversionOf(acct, off)).toMatchObject({ status: "skipped", reason: "uploads are off for pool web" });
   });
+  it("enhanced conversions add no phone for a withheld caller id (anonymous, or a keypad spelling such as Twilio's +266696687)", async () => {
+    const { acct, voice } = await callWorld(3);
+    await conversions(acct, { googleAds: { ...GOOGLE_SETTINGS, enhancedConversions: true } });
+    const ads = mockPlatforms();
+    await adCall(acct, voice, { gclid: "gclid-anonymous", talk: 150, caller: "+266696687" });
+    await adCall(acct, voice, { gclid: "gclid-restricted", talk: 150, caller: "restricted" });
+    await adCall(acct, voice, { gclid: "gclid-number", talk: 150, caller: "+13105550123" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    const sent = ads.googleUploads().flatMap((u) => JSON.parse(u.body).conversions as { gclid: string; userIdentifiers?: unknown }[]);
+    expect(sent.map((c) => c.gclid).sort()).toEqual(["gclid-anonymous", "gclid-number", "gclid-restricted"]);
+    const byClick = Object.fromEntries(sent.map((c) => [c.gclid, c.userIdentifiers]));
+    expect(byClick["gclid-anonymous"]).toBeUndefined();
+    expect(byClick["gclid-restricted"]).toBeUndefined();
+    expect(byClick["gclid-number"]).toEqual([{ hashedPhoneNumber: "1b86a2a9accd0342714a487c0cf6e0f91cec8763e7e6096776bc1e9f74d84584" }]);
+  });
 });
 
 describe("order ids and Google's duplicate answers", () => {

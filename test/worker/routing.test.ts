@@ -577,6 +577,20 @@ describe("round robin", () => {
     const newcomer = await inbound("twilio", w, "+13105550998");
     expect(newcomer.answer.targets).toEqual([C]);
   });
+
+  it('sticky: a withheld caller id (Twilio\'s +266696687 ANONYMOUS, "anonymous") is no repeat caller: every caller who withholds it sends the same', async () => {
+    for (const withheld of ["+266696687", "anonymous"]) {
+      const w = await providerWorld("twilio", { provider: "twilio", route });
+      const first = await inbound("twilio", w, withheld);
+      expect(first.answer.targets).toEqual([A]);
+      const second = read("twilio", (await post("twilio", w, first.answer.next!, dialEnded("twilio", first.id, "no-answer"))).text);
+      await post("twilio", w, second.next!, dialEnded("twilio", first.id, "completed"));
+      expect((await getCall(w.acct, first.id)).json).toMatchObject({ caller: withheld, route: { answeredBy: B } });
+      expect((await inbound("twilio", w, "+13105550999")).answer.targets).toEqual([B]); // the rotation's next turn
+      // Not B again (as for a repeat caller): the rotation's next turn.
+      expect((await inbound("twilio", w, withheld)).answer.targets).toEqual([C]);
+    }
+  });
 });
 
 describe("schedule", () => {

@@ -10,6 +10,7 @@ import { totalled } from "../domain/call-stats";
 import { type LastTurn, turnAfter } from "../domain/route";
 import { localTime } from "../domain/schedule";
 import type { CallFilter, CallGroup, CallGrouping, CallPageQuery, CallStats } from "../schemas/calls";
+import { isCallerNumber } from "../voice/input";
 import type { CallPlan } from "../voice/plan";
 import { type CallRow, logOf, type RouteAttempt } from "./call-row";
 import { CALL_COLUMNS } from "./call-schema";
@@ -128,9 +129,12 @@ export class CallStore {
     this.sql.exec("UPDATE calls SET recording_url = ? WHERE id = ?", url, id);
   }
 
-  /** Who answered this caller's latest answered call in the pool, when it is one of `agents`. */
+  /**
+   * Who answered this caller's latest answered call in the pool, when it is one of `agents`. None
+   * for a withheld caller id ("anonymous", `+266696687`…): every caller who withholds it sends the same.
+   */
   lastAgent(poolId: string, caller: string | null, agents: readonly string[]): string | null {
-    if (!caller) return null;
+    if (!isCallerNumber(caller)) return null;
     const r = this.sql
       .exec<{ answered_by: string }>(
         "SELECT answered_by FROM calls WHERE pool_id = ? AND caller = ? AND answered_by IS NOT NULL ORDER BY started_at DESC LIMIT 1",

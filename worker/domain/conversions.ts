@@ -6,6 +6,7 @@
  */
 import type { Call } from "../schemas/calls";
 import type { AdPlatform, CallConversion, ConversionRules } from "../schemas/conversions";
+import { isCallerNumber } from "../voice/input";
 
 export type ClickIdType = NonNullable<CallConversion["clickIdType"]>;
 
@@ -99,7 +100,7 @@ export function qualify(call: Call, platform: AdPlatform, rules: ConversionRules
       currency: rule.value === null ? null : (rule.currency ?? null),
       adUserData,
       adPersonalization: consent?.adPersonalization ?? null,
-      phone: enhanced && call.caller?.startsWith("+") ? call.caller : null,
+      phone: enhanced && isCallerNumber(call.caller) ? call.caller : null,
     },
   };
 }

@@ -75,6 +75,15 @@ export function phoneOf(value: unknown): string | null {
   return r.ok ? r.e164 : null;
 }
 
+/**
+ * Whether a stored caller is a phone number (E.164, valid where it is), not a withheld caller id as
+ * the provider sent it: "anonymous", "restricted", or a keypad spelling of one, as carriers and
+ * Twilio send them with a plus (`+266696687` ANONYMOUS, `+7378742833` RESTRICTED, `+8656696`
+ * UNKNOWN, `+2562533` BLOCKED, `+86282452253` UNAVAILABLE), numbers no numbering plan holds. Only a
+ * number is one person: a repeat caller, or a phone to match an ad click with.
+ */
+export const isCallerNumber = (caller: string | null): caller is string => caller !== null && phoneOf(caller) === caller;
+
 /** ms since epoch from seconds, ms or µs since epoch (number or digits), or an ISO 8601 date. */
 export function timeOf(value: unknown): number | null {
   let n: number;
