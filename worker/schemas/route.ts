@@ -12,8 +12,23 @@ export const LIST_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 const ListName = z.string().regex(LIST_NAME, "1-32 of a-z 0-9 - starting with a letter");
 const RingSeconds = z.number().int().min(5).max(120).openapi({ description: "How long each number rings before the next step (or number) is tried." });
 const Agents = (min: number, max: number) => z.array(PhoneInputSchema).min(min).max(max);
-/** Spoken text: what a provider's text-to-speech reads (no markup survives rendering). */
-const Speech = (max: number) => z.string().trim().min(1).max(max);
+/**
+ * Characters an XML 1.0 document cannot carry, even escaped: C0 controls other than tab, line feed
+ * and carriage return, U+FFFE and U+FFFF, and lone surrogates (JSON's "\ud800" decodes to one).
+ */
+export const NOT_XML_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+/**
+ * Spoken text: what a provider's text-to-speech reads (no markup survives rendering). Rendered into
+ * TwiML, cXML, TeXML or Plivo XML, where a control character makes the whole answer unparseable
+ * and the caller hears the provider's application error instead of the route: refused here.
+ */
+const Speech = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !NOT_XML_CHAR.test(s), "no control characters or lone surrogates: only text a voice can read");
 
 const perStep = {
   whisper: z.boolean().default(false).openapi({ description: "The agent first hears where the call came from (its source), as the pool's whisper." }),

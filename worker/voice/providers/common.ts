@@ -42,8 +42,18 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 export const sameText = (a: string, b: string) => sameBytes(enc.encode(a), enc.encode(b));
 
-/** XML text or attribute value. */
-export const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+/**
+ * XML text or attribute value. Characters XML 1.0 cannot carry at all (see NOT_XML_CHAR: a control
+ * character, a lone surrogate) are dropped, so no stored text can make an answer unparseable.
+ */
+export const xmlEscape = (s: string) =>
+  s
+    .replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
 
 export const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>';
 export const xmlReply = (body: string): Reply => ({ status: 200, body: `${XML_DECL}${body}`, contentType: "application/xml; charset=utf-8" });

@@ -1,0 +1,79 @@
+/**
+ * Found by probing the public API from outside, as a client not in this repository would: each a
+ * bad input that was stored (or answered with another code than its condition's elsewhere).
+ */
+import { describe, expect, it } from "vitest";
+import { xmlEscape } from "../../worker/voice/providers/common";
+import { T0 } from "./calls-helpers";
+import { accountStub, api, createAccount, createPool, dump, freshNumbers, poolStub, useTestClock } from "./helpers";
+import { inbound } from "./route-helpers";
+import { providerWorld } from "./voice-helpers";
+
+const DEST = "+12127365000";
+const AGENT = "+12127365001";
+
+useTestClock(T0);
+
+const snapshot = async (accountId: string, pools: string[]) =>
+  [await dump(accountStub(accountId)), ...(await Promise.all(pools.map((p) => dump(poolStub(accountId, p)))))].join("\n");
+
+describe("spoken route text: nothing XML cannot carry", () => {
+  const say = (text: string) => ({ start: "m", lists: { m: [{ type: "message", text }] } });
+  const raw = (route: unknown) => JSON.stringify({ route }).replace("@@", "\\ud800");
+
+  it("a message, greeting or disclosure with a control character or a lone surrogate is 400 invalid_request on that field, and stores nothing", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(1), destinations: [DEST], route: say("We are closed.") });
+    const before = await snapshot(acct.accountId, ["web"]);
+    const cases: [string, unknown, string][] = [
+      ["NUL in a message", say("Closed\u0000now"), "route.lists.m.0.text"],
+      ["an escape sequence in a message", say("Closed \u001b[31mnow"), "route.lists.m.0.text"],
+      ["U+FFFF in a message", say("Closed\uffff"), "route.lists.m.0.text"],
+      ["a bell in a greeting", { start: "m", lists: { m: [{ type: "voicemail", greeting: "Leave a message\u0007" }] } }, "route.lists.m.0.greeting"],
+      [
+        "a lone surrogate in a disclosure",
+        { start: "m", lists: { m: [{ type: "forward", to: AGENT }] }, recording: { disclosure: "Recorded @@" } },
+        "route.recording.disclosure",
+      ],
+    ];
+    for (const [label, route, path] of cases) {
+      const r = await api("PATCH", "/v1/pools/web", { key: acct.adminKey, raw: raw(route), headers: { "Content-Type": "application/json" } });
+      expect({ label, status: r.status, code: r.json.error?.code, paths: r.json.error?.details?.map((d: { path: string }) => d.path) }).toEqual({
+        label,
+        status: 400,
+        code: "invalid_request",
+        paths: [path],
+      });
+    }
+    // Creating a pool with one is refused the same way: no pool.
+    const created = await api("POST", "/v1/pools", {
+      key: acct.adminKey,
+      body: { id: "other", name: "Other", trackingNumbers: freshNumbers(1), destinations: [DEST], route: say("Hi\u0000") },
+    });
+    expect(created.status).toBe(400);
+    expect((await api("GET", "/v1/pools/other", { key: acct.adminKey })).status).toBe(404);
+    expect(await snapshot(acct.accountId, ["web"])).toBe(before);
+    expect((await api("GET", "/v1/pools/web", { key: acct.adminKey })).json.route.lists.m[0].text).toBe("We are closed.");
+  });
+
+  it("text a voice reads is taken as is: line breaks, tabs, accents, emoji", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(1), destinations: [DEST] });
+    const text = "Fermé\tpour\nle déjeuner 🍽 — à 14h";
+    const r = await api("PATCH", "/v1/pools/web", { key: acct.adminKey, body: { route: say(text) } });
+    expect(r.status).toBe(200);
+    expect(r.json.route.lists.m[0].text).toBe(text);
+  });
+
+  it("a Twilio answer never carries a character XML 1.0 forbids (the route's message is said as is)", async () => {
+    const w = await providerWorld("twilio", { provider: "twilio", route: say("We are closed & back at 9 <am>.") });
+    const { text, answer } = await inbound("twilio", w);
+    expect(answer.said).toEqual(["We are closed & back at 9 <am>."]);
+    expect(text).not.toMatch(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u);
+  });
+
+  it("xmlEscape drops what XML cannot carry (text stored before the check), keeps the rest", () => {
+    // Compared as JSON: a lone surrogate in a failure message would break the test runner's own channel.
+    expect(JSON.stringify(xmlEscape("a\u0000b\u001bc\uffff\ud800d & <e> 🍽\t\n"))).toBe(JSON.stringify("abcd &amp; &lt;e&gt; 🍽\t\n"));
+  });
+});
