@@ -77,3 +77,31 @@ describe("spoken route text: nothing XML cannot carry", () => {
     expect(JSON.stringify(xmlEscape("a\u0000b\u001bc\uffff\ud800d & <e> 🍽\t\n"))).toBe(JSON.stringify("abcd &amp; &lt;e&gt; 🍽\t\n"));
   });
 });
+
+describe("a cursor a list never gave: invalid_cursor on every list", () => {
+  it("malformed or too long, on calls, deliveries, a pool's numbers and the archive: 400 invalid_cursor like a well-formed foreign one", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: [DEST] });
+    const paths = [
+      "/v1/calls?cursor=not-a-cursor",
+      `/v1/calls?cursor=${"x".repeat(201)}`,
+      "/v1/deliveries?cursor=abc",
+      "/v1/pools/web/numbers?cursor=garbage",
+      `/v1/archive/calls?cursor=${"x".repeat(1025)}`,
+    ];
+    for (const path of paths) {
+      const r = await api("GET", path, { key: acct.adminKey });
+      expect({ path, status: r.status, code: r.json.error?.code, message: r.json.error?.message }).toEqual({
+        path,
+        status: 400,
+        code: "invalid_cursor",
+        message: "cursor is not a nextCursor this API returned",
+      });
+    }
+    // A bad cursor beside another bad parameter is a malformed request: every field named.
+    const both = await api("GET", "/v1/deliveries?cursor=abc&limit=0", { key: acct.adminKey });
+    expect(both.status).toBe(400);
+    expect(both.json.error.code).toBe("invalid_request");
+    expect(both.json.error.details.map((d: { path: string }) => d.path).sort()).toEqual(["cursor", "limit"]);
+  });
+});

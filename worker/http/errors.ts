@@ -50,6 +50,9 @@ export function invalidRequest(issues: readonly { path: readonly PropertyKey[]; 
   );
 }
 
+/** The message of every `invalid_cursor`, whichever list or layer refuses the cursor. */
+export const INVALID_CURSOR = "cursor is not a nextCursor this API returned";
+
 /** The scheme a 401 asks for. */
 export const WWW_AUTHENTICATE = 'Bearer realm="edge-dni"';
 

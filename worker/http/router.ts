@@ -1,14 +1,27 @@
 /** Every sub-app is an OpenAPIHono whose request validation fails with the stable error shape. */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env";
-import { invalidRequest } from "./errors";
+import { errorBody, INVALID_CURSOR, invalidRequest } from "./errors";
 import { bodyRequired } from "./middleware/body-required";
 
 export function createRouter() {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
-        return c.json(invalidRequest(result.error.issues), 400);
+        const { issues } = result.error;
+        // A cursor that is not of the list's own shape is one it never gave: invalid_cursor, the same
+        // code the list answers for a well-formed cursor it cannot read (one code per condition).
+        if (result.target === "query" && issues.length > 0 && issues.every((i) => i.path.length === 1 && i.path[0] === "cursor")) {
+          return c.json(
+            errorBody(
+              "invalid_cursor",
+              INVALID_CURSOR,
+              issues.map((i) => ({ path: "cursor", message: i.message })),
+            ),
+            400,
+          );
+        }
+        return c.json(invalidRequest(issues), 400);
       }
     },
   });
