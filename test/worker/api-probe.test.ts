@@ -105,3 +105,37 @@ describe("a cursor a list never gave: invalid_cursor on every list", () => {
     expect(both.json.error.details.map((d: { path: string }) => d.path).sort()).toEqual(["cursor", "limit"]);
   });
 });
+
+describe("conversion rule overrides name the account's pools", () => {
+  it("an override for a pool the account does not have is 404 pool_not_found and stores nothing; removing one (null) is taken", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(1), destinations: [DEST] });
+    const before = await snapshot(acct.accountId, []);
+    const r = await api("PATCH", "/v1/account/conversions", {
+      key: acct.adminKey,
+      body: { rules: { minSeconds: 30, pools: { web: { minSeconds: 10 }, wbe: { enabled: false } } } },
+    });
+    expect(r.status).toBe(404);
+    expect(r.json.error).toMatchObject({ code: "pool_not_found", details: [{ path: "rules.pools.wbe", value: "wbe" }] });
+    expect(await snapshot(acct.accountId, [])).toBe(before);
+    expect((await api("GET", "/v1/account/conversions", { key: acct.adminKey })).json.rules).toMatchObject({ minSeconds: 60, pools: {} });
+    const removed = await api("PATCH", "/v1/account/conversions", { key: acct.adminKey, body: { rules: { pools: { wbe: null, web: { minSeconds: 10 } } } } });
+    expect(removed.status).toBe(200);
+    expect(removed.json.rules.pools).toEqual({ web: { minSeconds: 10 } });
+  });
+
+  it("a deleted pool's override goes with it: a pool created again under its id uploads by the account's rules", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(1), destinations: [DEST] });
+    await createPool(acct, { id: "ads", name: "Ads", trackingNumbers: freshNumbers(1), destinations: [DEST] });
+    const set = await api("PATCH", "/v1/account/conversions", {
+      key: acct.adminKey,
+      body: { rules: { pools: { web: { enabled: false }, ads: { minSeconds: 5 } } } },
+    });
+    expect(set.json.rules.pools).toEqual({ web: { enabled: false }, ads: { minSeconds: 5 } });
+    expect((await api("DELETE", "/v1/pools/web", { key: acct.adminKey })).status).toBe(204);
+    expect((await api("GET", "/v1/account/conversions", { key: acct.adminKey })).json.rules.pools).toEqual({ ads: { minSeconds: 5 } });
+    await createPool(acct, { id: "web", name: "Web again", trackingNumbers: freshNumbers(1), destinations: [DEST] });
+    expect((await api("GET", "/v1/account/conversions", { key: acct.adminKey })).json.rules.pools).toEqual({ ads: { minSeconds: 5 } });
+  });
+});

@@ -411,6 +411,7 @@ export class AccountObject extends DurableObject<Env> {
       const numbers = this.ctx.storage.transactionSync(() => {
         if (row.default_pool === id) this.settings.setDefaultPool(null);
         this.numbers.poolDeleted(id, now);
+        this.conversions.dropPoolRule(id);
         const held = this.registry.markDeleted(deleted, holdMs(current), now);
         this.journal.releasing(held, now + holdMs(current), now);
         this.sync.pending(deleted.id, shardIndexes(deleted), now);
@@ -565,6 +566,15 @@ export class AccountObject extends DurableObject<Env> {
     return this.serial(async () => {
       const row = this.row();
       if (!row) return accountNotFound();
+      // An override names a pool of the account (null, removing one, names any: a stale one can go).
+      const unknown = Object.entries(patch.rules?.pools ?? {}).flatMap(([id, o]) => (o !== null && !this.registry.get(id) ? [id] : []));
+      if (unknown.length)
+        return fail(
+          404,
+          "pool_not_found",
+          `No pool ${unknown.join(", ")} in this account: a conversion rule override names one of its pools`,
+          unknown.map((id) => ({ path: `rules.pools.${id}`, value: id, message: `No pool ${id} in this account` })),
+        );
       const outbox = new Outbox(this.sql);
       const applied = await this.conversions.apply(row.id, patch, now, (write) =>
         this.ctx.storage.transactionSync(() => {

@@ -172,13 +172,28 @@ export class ConversionSettings {
       if (o === null) delete pools[id];
       else pools[id] = { ...pools[id], ...o };
     }
-    const next: ConversionRules = {
+    this.writeRules({
       minSeconds: p.minSeconds ?? r.minSeconds,
       value: p.value !== undefined ? p.value : r.value,
       currency: p.currency !== undefined ? p.currency : r.currency,
       consent: p.consent ?? r.consent,
       pools,
-    };
+    });
+  }
+
+  /**
+   * A deleted pool's override goes with it (in the deletion's transaction): a pool created later
+   * under the same id starts from the account's rules, not from a stale `enabled: false`.
+   */
+  dropPoolRule(poolId: string): void {
+    const r = this.rules();
+    if (!Object.hasOwn(r.pools, poolId)) return;
+    const pools = { ...r.pools };
+    delete pools[poolId];
+    this.writeRules({ ...r, pools });
+  }
+
+  private writeRules(next: ConversionRules): void {
     this.sql.exec("INSERT INTO conversion_rules (id, rules) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET rules = excluded.rules", JSON.stringify(next));
   }
 

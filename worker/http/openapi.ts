@@ -61,6 +61,8 @@ export function errorStatuses(method: string, path: string, op: Operation): Map<
     add(404, "not_found");
   }
   if (!allocate && !voice && params.some((p) => p.in === "path")) add(404, ...notFound(path));
+  // A conversion rule override for a pool the account does not have.
+  if (method === "patch" && path === "/v1/account/conversions") add(404, "pool_not_found");
   // What a write conflicts with, by the resource it writes.
   const poolWrite = WRITES.has(method) && path.startsWith("/v1/pools") && !(method === "delete" && path.endsWith("/autoscale"));
   if (method === "post" && path === "/v1/pools") add(409, "pool_exists");
