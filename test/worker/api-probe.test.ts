@@ -139,3 +139,49 @@ describe("conversion rule overrides name the account's pools", () => {
     expect((await api("GET", "/v1/account/conversions", { key: acct.adminKey })).json.rules.pools).toEqual({ ads: { minSeconds: 5 } });
   });
 });
+
+describe("a lone surrogate in a JSON body", () => {
+  const J = { "Content-Type": "application/json" };
+
+  it("is 400 invalid_request naming the field, on any admin write, and stores nothing (an account name read back as three U+FFFD)", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(1), destinations: [DEST] });
+    const before = await snapshot(acct.accountId, ["web"]);
+    // Spelled in the body as JSON escapes: no lone surrogate passes through this file's own strings.
+    const cases: [string, string, string, string][] = [
+      ["PATCH", "/v1/account", '{"name":"Acme \\udc00"}', "name"],
+      ["PATCH", "/v1/pools/web", '{"name":"Web \\ud800"}', "name"],
+      ["PATCH", "/v1/pools/web", '{"destinations":["+12127365000"],"name":"\\ud83d"}', "name"],
+      [
+        "PATCH",
+        "/v1/account/integrations",
+        '{"alertEmail":{"apiKey":"re_123456789","from":"a@b.example","to":["c@d.example"],"subject":"x\\udfff"}}',
+        "alertEmail.subject",
+      ],
+      [
+        "PATCH",
+        "/v1/pools/web",
+        '{"route":{"lists":{"a":[{"type":"message","text":"hi"}],"b":[{"type":"message","text":"closed"}]},"schedule":{"timeZone":"UTC","exceptions":[{"date":"2031-12-25","hours":[],"name":"X\\ud800mas"}],"weekly":{"mon":[{"from":"09:00","to":"17:00","steps":"a"}]},"otherwise":"b"}}}',
+        "route.schedule.exceptions.0.name",
+      ],
+    ];
+    for (const [method, path, raw, field] of cases) {
+      const r = await api(method, path, { key: acct.adminKey, raw, headers: J });
+      expect({ path, status: r.status, code: r.json.error?.code, fields: r.json.error?.details?.map((d: { path: string }) => d.path) }).toEqual({
+        path,
+        status: 400,
+        code: "invalid_request",
+        fields: [field],
+      });
+    }
+    expect(await snapshot(acct.accountId, ["web"])).toBe(before);
+    expect((await api("GET", "/v1/account", { key: acct.adminKey })).json.name).toBe("Acme");
+  });
+
+  it("a surrogate pair (an emoji, escaped or not) is text: taken and read back as sent", async () => {
+    const acct = await createAccount();
+    const r = await api("PATCH", "/v1/account", { key: acct.adminKey, raw: '{"name":"Acme \\ud83d\\udcde 📞"}', headers: J });
+    expect(r.status).toBe(200);
+    expect((await api("GET", "/v1/account", { key: acct.adminKey })).json.name).toBe("Acme 📞 📞");
+  });
+});

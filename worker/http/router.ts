@@ -23,6 +23,12 @@ export function createRouter() {
         }
         return c.json(invalidRequest(issues), 400);
       }
+      // JSON can spell a lone surrogate ("\ud800") that no text holds: SQLite stored one as three
+      // U+FFFD (an account name answered 200 and read back otherwise). Refused, naming the field.
+      if (result.target === "json") {
+        const at = loneSurrogateAt(result.data, []);
+        if (at) return c.json(invalidRequest([{ path: at, message: "has a lone surrogate (\\ud800-\\udfff without its pair): not text" }]), 400);
+      }
     },
   });
   // A route that requires a body checks there is one (after the sub-app's auth, before validation).
@@ -33,6 +39,27 @@ export function createRouter() {
     return register({ ...route, middleware: [bodyRequired(route.method), ...own] }, handler, hook);
   }) as typeof app.openapi;
   return app;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The path of the first string (value or key) in a parsed body that holds a lone surrogate, else null. */
+export function loneSurrogateAt(value: unknown, path: PropertyKey[]): PropertyKey[] | null {
+  if (typeof value === "string") return LONE_SURROGATE.test(value) ? path : null;
+  if (typeof value !== "object" || value === null) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const at = loneSurrogateAt(value[i], [...path, i]);
+      if (at) return at;
+    }
+    return null;
+  }
+  for (const [key, v] of Object.entries(value)) {
+    if (LONE_SURROGATE.test(key)) return [...path, key];
+    const at = loneSurrogateAt(v, [...path, key]);
+    if (at) return at;
+  }
+  return null;
 }
 
 /** OpenAPI security requirement names used by the routes. */
