@@ -185,3 +185,27 @@ describe("a lone surrogate in a JSON body", () => {
     expect((await api("GET", "/v1/account", { key: acct.adminKey })).json.name).toBe("Acme 📞 📞");
   });
 });
+
+describe("405's Allow names only methods the path answers", () => {
+  it("a path with a trailing slash is no route for any method: 404 not_found without Allow, never a 405 whose Allow names GET that then 404s", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(1), destinations: [DEST] });
+    for (const path of ["/v1/pools/web/", "/v1/pools/", "/v1/account/", "/v1/pools/web/autoscale/", "/v1/orders/", "/openapi.json/"]) {
+      for (const method of ["GET", "PUT", "POST", "DELETE"]) {
+        const r = await api(method, path, { key: acct.adminKey });
+        expect({ method, path, status: r.status, code: r.json.error?.code, allow: r.headers.get("Allow") }).toEqual({
+          method,
+          path,
+          status: 404,
+          code: "not_found",
+          allow: null,
+        });
+      }
+    }
+    // Without the slash, the 405 still lists what the path has, and each method listed is a route there.
+    const refused = await api("PUT", "/v1/pools/web", { key: acct.adminKey });
+    expect(refused.status).toBe(405);
+    expect(refused.headers.get("Allow")).toBe("DELETE, GET, HEAD, PATCH");
+    expect((await api("GET", "/v1/pools/web", { key: acct.adminKey })).status).toBe(200);
+  });
+});

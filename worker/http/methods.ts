@@ -1,6 +1,8 @@
 /**
  * Which methods a path answers to, from the app's route table: a request with another method gets
  * 405 method_not_allowed with an `Allow` header instead of 404 (Hono itself answers 404 for both).
+ * Matched as the router matches (strict): `/v1/pools/web/` is no route for any method, so no
+ * method is listed for it (its Allow used to name GET, which answered 404 there).
  */
 type RouteEntry = { method: string; path: string };
 
@@ -9,7 +11,7 @@ const toRegex = (path: string) =>
     `^${path
       .split("/")
       .map((seg) => (seg === "*" ? ".*" : seg.startsWith(":") ? "[^/]+" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
-      .join("/")}/?$`,
+      .join("/")}$`,
   );
 
 export function methodTable(routes: readonly RouteEntry[]): (path: string) => string[] {
