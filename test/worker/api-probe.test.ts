@@ -209,3 +209,42 @@ describe("405's Allow names only methods the path answers", () => {
     expect((await api("GET", "/v1/pools/web", { key: acct.adminKey })).status).toBe(200);
   });
 });
+
+describe("numbers in the query", () => {
+  it("blank or in a radix form (0x10) is 400 invalid_request naming the parameter, not read as 0 or 16", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: [DEST] });
+    for (const [path, param] of [
+      ["/v1/pools/web/replay?numbers=", "numbers"],
+      ["/v1/pools/web/replay?numbers=%20", "numbers"],
+      ["/v1/pools/web/health?minutes=", "minutes"],
+      ["/v1/calls?limit=0x10", "limit"],
+      ["/v1/pools/web/numbers?limit=0b11", "limit"],
+      ["/v1/pools/web/sizing?visitorsPerHour=0x64", "visitorsPerHour"],
+    ]) {
+      const r = await api("GET", path!, { key: acct.adminKey });
+      expect({ path, status: r.status, code: r.json.error?.code, params: r.json.error?.details?.map((d: { path: string }) => d.path) }).toEqual({
+        path,
+        status: 400,
+        code: "invalid_request",
+        params: [param],
+      });
+    }
+  });
+
+  it("numbers written out, defaults, and dates (read into ms) are taken as before", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: [DEST] });
+    const replay = await api("GET", "/v1/pools/web/replay?numbers=1&leaseSeconds=60", { key: acct.adminKey });
+    expect(replay.status).toBe(200);
+    expect(replay.json.replay.numbers).toBe(1);
+    expect((await api("GET", "/v1/pools/web/replay", { key: acct.adminKey })).json.replay.numbers).toBe(2);
+    for (const path of [
+      "/v1/pools/web/health?minutes=60&step=5",
+      "/v1/pools/web/sizing?visitorsPerHour=1e2&share=.15",
+      "/v1/calls?from=2031-03-01&to=2031-03-02&limit=%2B10",
+      "/v1/pools/web/numbers?limit=1",
+    ])
+      expect({ path, status: (await api("GET", path, { key: acct.adminKey })).status }).toEqual({ path, status: 200 });
+  });
+});

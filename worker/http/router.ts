@@ -23,6 +23,17 @@ export function createRouter() {
         }
         return c.json(invalidRequest(issues), 400);
       }
+      // z.coerce reads "" and " " as 0 and "0x10" as 16: ?numbers= replayed the pool with no numbers.
+      // A number the query gives is written out in decimal, or the request is refused naming it.
+      if (result.target === "query") {
+        const written = Object.entries(result.data as Record<string, unknown>).flatMap(([name, v]) => {
+          const raw = typeof v === "number" ? c.req.query(name) : undefined;
+          return raw !== undefined && NOT_DECIMAL.test(raw)
+            ? [{ path: [name], message: `must be a number written in decimal (got "${raw.slice(0, 40)}")` }]
+            : [];
+        });
+        if (written.length) return c.json(invalidRequest(written), 400);
+      }
       // JSON can spell a lone surrogate ("\ud800") that no text holds: SQLite stored one as three
       // U+FFFD (an account name answered 200 and read back otherwise). Refused, naming the field.
       if (result.target === "json") {
@@ -40,6 +51,9 @@ export function createRouter() {
   }) as typeof app.openapi;
   return app;
 }
+
+/** What Number() reads as a number but no one writes for one: blank (0), or 0x / 0o / 0b radix forms. */
+const NOT_DECIMAL = /^\s*$|^\s*[+-]?0[xob]/i;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
