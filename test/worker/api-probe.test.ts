@@ -248,3 +248,30 @@ describe("numbers in the query", () => {
       expect({ path, status: (await api("GET", path, { key: acct.adminKey })).status }).toEqual({ path, status: 200 });
   });
 });
+
+describe("from and to name days of the calendar", () => {
+  it("2031-02-30 or 2031-02-31T10:00Z on calls, the CSV and stats is 400 invalid_request, not 2 or 3 March", async () => {
+    const acct = await createAccount();
+    for (const path of [
+      "/v1/calls?from=2031-02-30",
+      "/v1/calls?to=2031-02-31T10:00:00Z",
+      "/v1/calls.csv?from=2031-04-31",
+      "/v1/stats/calls?from=2031-02-29&to=2031-03-01",
+      "/v1/stats/calls?to=2031-06-31",
+    ]) {
+      const r = await api("GET", path, { key: acct.adminKey });
+      expect({ path, status: r.status, code: r.json?.error?.code, message: r.json?.error?.details?.[0]?.message }).toEqual({
+        path,
+        status: 400,
+        code: "invalid_request",
+        message: expect.stringContaining("is not a day of the calendar"),
+      });
+    }
+    for (const path of [
+      "/v1/calls?from=2032-02-29&to=2032-03-01T00:00:00Z",
+      "/v1/stats/calls?from=2031-12-31&to=1930125600000",
+      "/v1/calls.csv?from=2031-01-31",
+    ])
+      expect({ path, status: (await api("GET", path, { key: acct.adminKey })).status }).toEqual({ path, status: 200 });
+  });
+});

@@ -119,6 +119,14 @@ export const CallSchema = z
   })
   .openapi("Call");
 
+/** Whether a YYYY-MM-DD that begins a value is a day of the calendar (Date.parse reads 2031-02-30 as 2 March). */
+function calendarDay(v: string): boolean {
+  const day = /^(\d{4})-(\d{2})-(\d{2})/.exec(v);
+  if (!day) return true;
+  const t = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
+  return new Date(t).toISOString().slice(0, 10) === day[0];
+}
+
 /** ms since epoch, or an ISO 8601 date. */
 const TimeParam = z
   .string()
@@ -127,6 +135,11 @@ const TimeParam = z
     const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
     if (!Number.isFinite(n)) {
       ctx.addIssue({ code: "custom", message: "ms since epoch or an ISO 8601 date" });
+      return z.NEVER;
+    }
+    // A day that does not exist is a malformed request, not the day Date.parse rolls it over to.
+    if (!calendarDay(v)) {
+      ctx.addIssue({ code: "custom", message: `${v.slice(0, 10)} is not a day of the calendar` });
       return z.NEVER;
     }
     return n;
