@@ -178,6 +178,44 @@ describe("a lone surrogate in a JSON body", () => {
     expect((await api("GET", "/v1/account", { key: acct.adminKey })).json.name).toBe("Acme");
   });
 
+  it("so is a control character: a NUL in an alert email's subject, an escape in a conversion name, DEL in a pool name", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(1), destinations: [DEST] });
+    const before = await snapshot(acct.accountId, ["web"]);
+    const cases: [string, string, string][] = [
+      [
+        "/v1/account/integrations",
+        '{"alertEmail":{"apiKey":"re_123456789","from":"a@b.example","to":["c@d.example"],"subject":"Pool {{title}}\\u0000"}}',
+        "alertEmail.subject",
+      ],
+      [
+        "/v1/account/conversions",
+        '{"microsoftAds":{"customerId":"5550001","accountId":"7770002","conversionName":"Phone\\u001b[0m call","developerToken":"dev-token-1","clientId":"client-id-1","refreshToken":"refresh-token-1"}}',
+        "microsoftAds.conversionName",
+      ],
+      ["/v1/pools/web", '{"name":"Web\\u007f"}', "name"],
+      ["/v1/account", '{"name":"Acme\\u0007"}', "name"],
+    ];
+    for (const [path, raw, field] of cases) {
+      const r = await api("PATCH", path, { key: acct.adminKey, raw, headers: J });
+      expect({ path, status: r.status, code: r.json.error?.code, fields: r.json.error?.details?.map((d: { path: string }) => d.path) }).toEqual({
+        path,
+        status: 400,
+        code: "invalid_request",
+        fields: [field],
+      });
+    }
+    expect(await snapshot(acct.accountId, ["web"])).toBe(before);
+    // Tabs and line breaks are text: an email body template keeps them.
+    const text = "{{message}}\r\n\tPool: {{pool}}\n";
+    const ok = await api("PATCH", "/v1/account/integrations", {
+      key: acct.adminKey,
+      body: { alertEmail: { apiKey: "re_123456789", from: "a@b.example", to: ["c@d.example"], text } },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.json.alertEmail.text).toBe(text);
+  });
+
   it("a surrogate pair (an emoji, escaped or not) is text: taken and read back as sent", async () => {
     const acct = await createAccount();
     const r = await api("PATCH", "/v1/account", { key: acct.adminKey, raw: '{"name":"Acme \\ud83d\\udcde 📞"}', headers: J });

@@ -34,11 +34,13 @@ export function createRouter() {
         });
         if (written.length) return c.json(invalidRequest(written), 400);
       }
-      // JSON can spell a lone surrogate ("\ud800") that no text holds: SQLite stored one as three
-      // U+FFFD (an account name answered 200 and read back otherwise). Refused, naming the field.
+      // JSON can spell what no text holds: a lone surrogate ("\ud800"; SQLite stored one as three
+      // U+FFFD, so an account name answered 200 and read back otherwise) or a control character (a
+      // NUL in an alert email's subject, an escape in a conversion name Google must match). Refused,
+      // naming the field.
       if (result.target === "json") {
-        const at = loneSurrogateAt(result.data, []);
-        if (at) return c.json(invalidRequest([{ path: at, message: "has a lone surrogate (\\ud800-\\udfff without its pair): not text" }]), 400);
+        const bad = notTextAt(result.data, []);
+        if (bad) return c.json(invalidRequest([bad]), 400);
       }
     },
   });
@@ -56,21 +58,27 @@ export function createRouter() {
 const NOT_DECIMAL = /^\s*$|^\s*[+-]?0[xob]/i;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** C0 controls but tab, line feed and carriage return (which templates and spoken text may hold), and DEL. */
+const CONTROL = /[^\t\n\r\x20-\x7E\u0080-\uFFFF]/;
 
-/** The path of the first string (value or key) in a parsed body that holds a lone surrogate, else null. */
-export function loneSurrogateAt(value: unknown, path: PropertyKey[]): PropertyKey[] | null {
-  if (typeof value === "string") return LONE_SURROGATE.test(value) ? path : null;
-  if (typeof value !== "object" || value === null) return null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const at = loneSurrogateAt(value[i], [...path, i]);
-      if (at) return at;
-    }
-    return null;
+function notText(s: string): string | null {
+  if (LONE_SURROGATE.test(s)) return "has a lone surrogate (\\ud800-\\udfff without its pair): not text";
+  if (CONTROL.test(s)) return "has a control character (U+0000-U+001F but tab and line breaks, or U+007F): not text";
+  return null;
+}
+
+/** The first string (value or key) of a parsed body that is not text, with its path and why; else null. */
+export function notTextAt(value: unknown, path: PropertyKey[]): { path: PropertyKey[]; message: string } | null {
+  if (typeof value === "string") {
+    const message = notText(value);
+    return message ? { path, message } : null;
   }
-  for (const [key, v] of Object.entries(value)) {
-    if (LONE_SURROGATE.test(key)) return [...path, key];
-    const at = loneSurrogateAt(v, [...path, key]);
+  if (typeof value !== "object" || value === null) return null;
+  const entries: [PropertyKey, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  for (const [key, v] of entries) {
+    const message = typeof key === "string" ? notText(key) : null;
+    if (message) return { path: [...path, key], message };
+    const at = notTextAt(v, [...path, key]);
     if (at) return at;
   }
   return null;
