@@ -2,10 +2,12 @@
  * Found by probing the public API from outside, as a client not in this repository would: each a
  * bad input that was stored (or answered with another code than its condition's elsewhere).
  */
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { xmlEscape } from "../../worker/voice/providers/common";
-import { T0 } from "./calls-helpers";
+import { mockNetwork, T0 } from "./calls-helpers";
 import { accountStub, api, createAccount, createPool, dump, freshNumbers, poolStub, useTestClock } from "./helpers";
+import { FakeTwilio, stock, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
 import { inbound } from "./route-helpers";
 import { providerWorld } from "./voice-helpers";
 
@@ -311,5 +313,47 @@ describe("from and to name days of the calendar", () => {
       "/v1/calls.csv?from=2031-01-31",
     ])
       expect({ path, status: (await api("GET", path, { key: acct.adminKey })).status }).toEqual({ path, status: 200 });
+  });
+});
+
+describe("a deleted pool's autoscaling history goes with it", () => {
+  it("a pool created again under its id shows no old steps and gets its own first fill", async () => {
+    const acct = await createAccount();
+    const key = acct.adminKey;
+    await api("PATCH", "/v1/account/voice", {
+      key,
+      body: { provider: "twilio", credentials: { twilio: { authToken: TWILIO_TOKEN, accountSid: TWILIO_SID } } },
+    });
+    const twilio = new FakeTwilio(stock("510", 10));
+    mockNetwork((req) => (twilio.handles(req) ? twilio.handle(req) : new Response(null, { status: 204 })));
+    const autoscale = { min: 3, max: 6, dryRun: true, numbers: { country: "US", areaCode: "510" } };
+    const scale = async () => {
+      expect((await api("PUT", "/v1/pools/web/autoscale", { key, body: autoscale })).status).toBe(200);
+      await runDurableObjectAlarm(accountStub(acct.accountId));
+      return (await api("GET", "/v1/pools/web/autoscale", { key })).json.events as { action: string; from: number }[];
+    };
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(1), destinations: [DEST] });
+    expect((await scale()).map((e) => [e.action, e.from])).toEqual([["first_fill", 1]]);
+    expect((await api("DELETE", "/v1/pools/web", { key })).status).toBe(204);
+    await createPool(acct, { id: "web", name: "Web again", trackingNumbers: freshNumbers(2), destinations: [DEST] });
+    expect((await api("GET", "/v1/pools/web/autoscale", { key })).status).toBe(404);
+    expect((await scale()).map((e) => [e.action, e.from])).toEqual([["first_fill", 2]]);
+  });
+
+  it("DELETE …/autoscale still keeps the history (the pool stays)", async () => {
+    const acct = await createAccount();
+    const key = acct.adminKey;
+    await api("PATCH", "/v1/account/voice", {
+      key,
+      body: { provider: "twilio", credentials: { twilio: { authToken: TWILIO_TOKEN, accountSid: TWILIO_SID } } },
+    });
+    mockNetwork(() => new Response(null, { status: 204 }));
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(1), destinations: [DEST] });
+    const autoscale = { min: 3, max: 6, dryRun: true, numbers: { country: "US", areaCode: "510" } };
+    expect((await api("PUT", "/v1/pools/web/autoscale", { key, body: autoscale })).status).toBe(200);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect((await api("DELETE", "/v1/pools/web/autoscale", { key })).status).toBe(204);
+    const again = await api("PUT", "/v1/pools/web/autoscale", { key, body: autoscale });
+    expect(again.json.events.map((e: { action: string }) => e.action)).toEqual(["first_fill"]);
   });
 });

@@ -79,6 +79,16 @@ export class Autoscaler {
     return this.sql.exec("DELETE FROM autoscale WHERE pool_id = ?", poolId).rowsWritten > 0;
   }
 
+  /**
+   * A deleted pool's autoscaling and its history (DELETE …/autoscale keeps the history; deleting the
+   * pool does not): a pool created later under its id starts with none, not with the old pool's
+   * steps in its view, its first fill counted as done, or the backoff after the old pool's failed grows.
+   */
+  forget(poolId: string): void {
+    this.remove(poolId);
+    this.sql.exec("DELETE FROM scale_events WHERE pool_id = ?", poolId);
+  }
+
   /** The provider a pool's grows buy from. */
   provider(poolId: string): OrderingProvider | null {
     return (this.sql.exec<Row>("SELECT * FROM autoscale WHERE pool_id = ?", poolId).toArray()[0]?.provider as OrderingProvider | undefined) ?? null;
@@ -119,7 +129,7 @@ export class Autoscaler {
       this.sql.exec("UPDATE autoscale SET next_check_at = ? WHERE pool_id = ?", w.now + CHECK_MS, row.pool_id);
       const pool = w.pool(row.pool_id);
       if (!pool) {
-        this.remove(row.pool_id);
+        this.forget(row.pool_id);
         continue;
       }
       await this.check(row, pool, w);

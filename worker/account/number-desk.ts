@@ -138,7 +138,7 @@ export class NumberDesk {
   /** A pool was deleted: its open orders stop (nothing more is bought for it) and it no longer autoscales. */
   poolDeleted(poolId: string, now: number): void {
     for (const id of this.orders.openOf(poolId)) this.orders.cancel(id, `Pool ${poolId} was deleted`, now);
-    this.autoscaler.remove(poolId);
+    this.autoscaler.forget(poolId);
   }
 
   listOrders(poolId: string | undefined): Result<Order[]> {
