@@ -20,6 +20,17 @@ export const CALL_EVENTS_MIGRATION = `
   CREATE TABLE voice_replays (key TEXT PRIMARY KEY, until INTEGER NOT NULL);
   CREATE INDEX voice_replays_until ON voice_replays (until);`;
 
+/**
+ * The level a leg's report is kept under, as sent, while its answer waits on its bridge (`ifBridged`:
+ * Plivo's B-leg hangup, whose talk time counts only for the leg the bridge names): `held:<step>:<number>`
+ * (the attempt and the leg's number, pickupKey). Plivo's `connected` and `hangup` are separate
+ * requests that may cross, so a hangup may arrive before the bridge that gives it its meaning: it is
+ * kept here and settled again once that leg is known to have taken the call (CallEvents.held). A held
+ * row is never part of the outcome (outcomeOf reads `dial` and `call` only), is kept for stored
+ * calls only (never an orphan), and goes with its call's other reports (erasure, archive).
+ */
+export const heldLevel = (key: string) => `held:${key}`;
+
 /** How long a report for a call we do not have is kept, waiting for its inbound callback. */
 export const ORPHAN_TTL_MS = 2 * 86_400_000;
 
@@ -73,6 +84,41 @@ export class CallEvents {
     );
   }
 
+  /** Keep a leg's report as sent until its bridge is known (heldLevel); a repeat changes nothing. */
+  hold(r: StatusReport, key: string, provider: Provider, now: number): void {
+    this.sql.exec(
+      `INSERT INTO call_events (call_id, level, status, provider, outcome, ended, talk_seconds, ended_at, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      r.callId,
+      heldLevel(key),
+      r.status,
+      provider,
+      r.outcome,
+      r.ended ? 1 : 0,
+      r.talkSeconds,
+      r.endedAt,
+      now,
+    );
+  }
+
+  /** The reports held for the leg `key` of a call, as they were sent (their `ifBridged` is that leg's number). */
+  held(callId: string, key: string): StatusReport[] {
+    const number = key.slice(key.indexOf(":") + 1);
+    return this.sql
+      .exec<EventRow>("SELECT * FROM call_events WHERE call_id = ? AND level = ? ORDER BY received_at, rowid", callId, heldLevel(key))
+      .toArray()
+      .map((r) => ({
+        callId: r.call_id,
+        level: "dial",
+        status: r.status,
+        outcome: r.outcome,
+        ended: r.ended === 1,
+        talkSeconds: r.talk_seconds,
+        endedAt: r.ended_at,
+        ifBridged: number,
+      }));
+  }
+
   /** Whether the caller's call itself has reported its end (not only an attempt's). */
   callEnded(callId: string): boolean {
     return this.sql.exec("SELECT 1 FROM call_events WHERE call_id = ? AND level = 'call' AND ended = 1 LIMIT 1", callId).toArray().length > 0;
@@ -91,7 +137,9 @@ export class CallEvents {
    * hung up on is failed, and a message or a voicemail nobody picked up.
    */
   outcomeOf(callId: string, unattended: CallOutcome | null): Outcome {
-    const rows = this.sql.exec<EventRow>("SELECT * FROM call_events WHERE call_id = ? ORDER BY received_at, rowid", callId).toArray();
+    const rows = this.sql
+      .exec<EventRow>("SELECT * FROM call_events WHERE call_id = ? AND level IN ('dial', 'call') ORDER BY received_at, rowid", callId)
+      .toArray();
     const ended = rows.some((r) => r.ended === 1);
     const endedAt = rows.reduce<number | null>((t, r) => (r.ended_at !== null && (t === null || r.ended_at > t) ? r.ended_at : t), null);
     for (const level of ["dial", "call"] as const) {

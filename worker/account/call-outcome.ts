@@ -54,15 +54,18 @@ export class CallOutcomes {
 
   /**
    * A status report: stored once, merged into its call's outcome (a report for a call not stored
-   * yet waits for it). When the call has ended, `call.completed` is queued.
+   * yet waits for it). When the call has ended, `call.completed` is queued. `held`: the report as
+   * sent, kept under its leg `key` until that leg's bridge is known (CallRouting.holdKey).
    */
-  async report(acct: DeskAccount, provider: Provider, r: StatusReport, now: number): Promise<ReportState> {
+  async report(acct: DeskAccount, provider: Provider, r: StatusReport, now: number, held?: { key: string; sent: StatusReport }): Promise<ReportState> {
     if (await this.p.erased.has(r.callId, now)) {
       // Not kept. The caller's call is over: nothing more of it is routed, its kept route goes too.
       if (r.level === "call" && r.ended) await this.p.erased.over(r.callId);
       return "duplicate";
     }
     const state = this.p.storage.transactionSync((): ReportState => {
+      // A leg's report whose answer waits on its bridge is kept as sent too (CallEvents.hold).
+      if (held) this.p.events.hold(held.sent, held.key, provider, now);
       if (!this.p.events.add(r, provider, now)) return "duplicate";
       const row = this.p.calls.get(r.callId);
       if (!row) return "orphan";

@@ -198,6 +198,29 @@ export class CallRouting {
   }
 
   /**
+   * The leg a report is kept for while its answer waits on the bridge (`pickupKey` of the attempt
+   * and the leg's number; null: not to be kept): a report that holds only if its leg was bridged
+   * (`ifBridged`, Plivo's B-leg hangup), on a number of the attempt `ref` names, of a stored call
+   * that nobody has taken yet. Plivo's `connected` and `hangup` are separate requests that may
+   * arrive in either order: settled now, such a hangup says nothing; kept, it is settled again when
+   * its leg takes the call (`takerKey`), so its talk time is not lost to the order of arrival.
+   */
+  holdKey(ref: ResolvedRef | null, report: StatusReport): string | null {
+    const number = report.ifBridged;
+    const a = number !== undefined && report.callId === ref?.callId ? this.attempt(ref) : null;
+    if (!a?.call.stored || a.step.kind !== "dial" || !a.step.to.includes(number!) || a.call.answeredBy !== null) return null;
+    return pickupKey(a.index, number!);
+  }
+
+  /** The leg (`pickupKey`) that took the call, when it is a number of the attempt `ref` names; else null. */
+  takerKey(ref: ResolvedRef | null): string | null {
+    const a = this.attempt(ref);
+    const taker = a?.call.answeredBy ?? null;
+    if (!a?.call.stored || a.step.kind !== "dial" || taker === null || !a.step.to.includes(taker)) return null;
+    return pickupKey(a.index, taker);
+  }
+
+  /**
    * Who picked up an attempt: recorded only when it is one of that attempt's numbers. `bridged`:
    * the provider reports the bridge (after any press 1 or whisper, as Plivo's Dial callbackUrl
    * `connected` does), and the seconds since that agent's pick-up (`pickedUp`) are the whisper's or

@@ -11,7 +11,7 @@ import { type AgentReport, type Leg, type Provider, type Reply, routeUrl, type V
 import { heldSeconds } from "./agent-pickups";
 import type { CallDesk } from "./call-desk";
 import type { ReportState } from "./call-outcome";
-import { type RouteRef, routeRef } from "./call-route";
+import { type ResolvedRef, type RouteRef, routeRef } from "./call-route";
 import type { DeskAccount } from "./desk-account";
 
 export interface CallbackReply extends Reply {
@@ -155,6 +155,8 @@ async function answerCallback(
     const settled = deps.desk.routing.settle(ref, report.value);
     const state = await deps.desk.outcomes.report(deps.account, provider, settled, now);
     const next = deps.desk.routing.ended(ref, settled, adapter.continues(settled), now);
+    // An answered attempt names who took it: a leg's report that waited on that is settled now.
+    await releaseHeld(deps, provider, ref, now);
     if (!next) return ok({ ...adapter.doneReply(settled), report: state });
     return ok({ ...adapter.answer(next.plan, { base, callId: settled.callId, dialled: next.dialled, step: next.next }), report: state });
   }
@@ -169,10 +171,14 @@ async function answerCallback(
     const by = adapter.answeredBy(fields.value);
     const found = deps.desk.routing.answered(ref, by, adapter.answeredIsBridge, now);
     const report = adapter.status(fields.value, req);
-    const state =
-      report.ok && ref && report.value.callId === ref.callId
-        ? await deps.desk.outcomes.report(deps.account, provider, deps.desk.routing.settle(ref, report.value), now)
-        : undefined;
+    let state: ReportState | undefined;
+    if (report.ok && ref && report.value.callId === ref.callId) {
+      // A leg's hangup before its bridge is kept as sent (holdKey), and settled once the bridge is known.
+      const key = deps.desk.routing.holdKey(ref, report.value);
+      const held = key ? { key, sent: report.value } : undefined;
+      state = await deps.desk.outcomes.report(deps.account, provider, deps.desk.routing.settle(ref, report.value), now, held);
+      await releaseHeld(deps, provider, ref, now);
+    }
     if (!found && by !== null)
       console.warn("voice: answered callback names no number of that attempt", { account: deps.account.id, provider, call: ref?.callId });
     return ok({ ...adapter.statusReply(), ...(state ? { report: state } : {}) });
@@ -206,6 +212,18 @@ async function answerCallback(
   const picked = whisper ? adapter.pickedUp(fields.value, leg) : null;
   if (picked) deps.desk.routing.pickedUp(ref, picked.number, now);
   return ok(adapter.whisper(whisper?.text ?? "Untracked call", whisper && ref ? agentReport(base, ref, whisper.confirm, now) : null));
+}
+
+/**
+ * The reports kept for the leg that took the attempt `ref` names (CallRouting.holdKey: Plivo's
+ * hangup arriving before its `connected`, or before the Dial action that named a one-number
+ * attempt's taker), settled against the route now that it is known, and merged. A repeat changes
+ * nothing (CallEvents.add), so releasing them again on a later callback is harmless.
+ */
+async function releaseHeld(deps: CallbackDeps, provider: Provider, ref: ResolvedRef | null, now: number): Promise<void> {
+  const key = deps.desk.routing.takerKey(ref);
+  if (!ref || !key) return;
+  for (const sent of deps.desk.events.held(ref.callId, key)) await deps.desk.outcomes.report(deps.account, provider, deps.desk.routing.settle(ref, sent), now);
 }
 
 /**
