@@ -22,7 +22,7 @@ export function detailPairs(c: Call): [string, string][] {
   const pairs: [string, string | null | undefined][] = [
     ["Call id", c.id],
     ["Started", when(c.startedAt)],
-    ["Caller", c.caller],
+    ["Caller", c.callerWithheld ? `withheld${c.caller ? ` (sent as ${c.caller})` : ""}` : c.caller],
     ["Tracking number", c.trackingNumber],
     ["Pool", c.pool],
     ["Attributed", `${c.attributed ? "yes" : "no"}: ${REASONS[c.reason]}`],
@@ -53,7 +53,7 @@ export function deliveryLines(c: Call): string[] {
 
 /**
  * The call's detail; with a caller's number, a button that erases every call from it (an erasure
- * request: `eraseCaller` asks to confirm first).
+ * request: `eraseCaller` asks to confirm first). A withheld caller id names nobody: no button.
  */
 export function renderCallDetail(node: HTMLElement, title: HTMLElement, c: Call, eraseCaller?: (caller: string) => void): void {
   title.textContent = `Call ${when(c.startedAt)}`;
@@ -62,7 +62,7 @@ export function renderCallDetail(node: HTMLElement, title: HTMLElement, c: Call,
   const lines = deliveryLines(c);
   dl.append(el("dt", { textContent: "Deliveries" }), el("dd", {}, ...(lines.length ? lines.map((l) => el("div", { textContent: l })) : ["none"])));
   const caller = c.caller;
-  if (!caller || !eraseCaller) return void node.replaceChildren(dl);
+  if (!caller || c.callerWithheld || !eraseCaller) return void node.replaceChildren(dl);
   const erase = el("button", { type: "button", className: "danger", textContent: `Erase every call from ${caller}` });
   erase.addEventListener("click", () => eraseCaller(caller));
   node.replaceChildren(dl, el("p", { className: "small" }, erase));

@@ -122,6 +122,23 @@ describe("calls views", () => {
     expect([...node.querySelectorAll("dt")].map((d) => d.textContent)).toContain("Deliveries");
   });
 
+  it("a withheld caller id is said so, with what the provider sent, and offers no erasure; a caller's number does", () => {
+    const erased: string[] = [];
+    const render = (c: ReturnType<typeof call>) => {
+      const node = document.createElement("div");
+      renderCallDetail(node, document.createElement("h3"), c, (caller) => erased.push(caller));
+      return node;
+    };
+    const withheld = call({ caller: "+266696687", callerWithheld: true });
+    expect(Object.fromEntries(detailPairs(withheld)).Caller).toBe("withheld (sent as +266696687)");
+    expect(Object.fromEntries(detailPairs(call({ caller: null, callerWithheld: true }))).Caller).toBe("withheld");
+    expect(render(withheld).querySelector("button")).toBeNull();
+    const known = render(call());
+    expect(Object.fromEntries(detailPairs(call())).Caller).toBe("+13105550123");
+    known.querySelector("button")!.click();
+    expect(erased).toEqual(["+13105550123"]);
+  });
+
   it("failing deliveries: failing and dead in one list newest first, in words, Redeliver per row", () => {
     const list = failingDeliveries(
       [delivery({ id: "9" }), delivery({ id: "10" })],

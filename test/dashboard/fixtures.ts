@@ -59,6 +59,7 @@ export function call(over: Partial<Call> = {}): Call {
     pool: "web",
     trackingNumber: "+18885550100",
     caller: "+13105550123",
+    callerWithheld: false,
     startedAt: Date.UTC(2031, 0, 5, 10),
     receivedAt: Date.UTC(2031, 0, 5, 10),
     attributed: true,

@@ -569,7 +569,7 @@ describe("round robin", () => {
     expect(first.answer.targets).toEqual([A]);
     const second = read("twilio", (await post("twilio", w, first.answer.next!, dialEnded("twilio", first.id, "no-answer"))).text);
     await post("twilio", w, second.next!, dialEnded("twilio", first.id, "completed"));
-    expect((await getCall(w.acct, first.id)).json.route.answeredBy).toBe(B);
+    expect((await getCall(w.acct, first.id)).json).toMatchObject({ caller: CALLER, callerWithheld: false, route: { answeredBy: B } });
     const other = await inbound("twilio", w, "+13105550999");
     expect(other.answer.targets).toEqual([B]); // the rotation's next turn
     const again = await inbound("twilio", w, CALLER);
@@ -585,7 +585,7 @@ describe("round robin", () => {
       expect(first.answer.targets).toEqual([A]);
       const second = read("twilio", (await post("twilio", w, first.answer.next!, dialEnded("twilio", first.id, "no-answer"))).text);
       await post("twilio", w, second.next!, dialEnded("twilio", first.id, "completed"));
-      expect((await getCall(w.acct, first.id)).json).toMatchObject({ caller: withheld, route: { answeredBy: B } });
+      expect((await getCall(w.acct, first.id)).json).toMatchObject({ caller: withheld, callerWithheld: true, route: { answeredBy: B } });
       expect((await inbound("twilio", w, "+13105550999")).answer.targets).toEqual([B]); // the rotation's next turn
       // Not B again (as for a repeat caller): the rotation's next turn.
       expect((await inbound("twilio", w, withheld)).answer.targets).toEqual([C]);

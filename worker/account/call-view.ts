@@ -3,6 +3,7 @@
  * lease, the route it took with each attempt's result, its outcome, deliveries and ad uploads. Pure.
  */
 import type { Call, CallSource, Delivery } from "../schemas/calls";
+import { isCallerNumber } from "../voice/input";
 import { type CallRow, conversionsOf, logOf, takenOf } from "./call-row";
 
 export function callView(r: CallRow, deliveries: Delivery[]): Call {
@@ -34,6 +35,7 @@ export function callView(r: CallRow, deliveries: Delivery[]): Call {
     pool: r.pool_id,
     trackingNumber: r.tracking_number,
     caller: r.caller,
+    callerWithheld: !isCallerNumber(r.caller),
     startedAt: r.started_at,
     receivedAt: r.received_at,
     attributed: r.attributed === 1,

@@ -72,7 +72,13 @@ export const CallSchema = z
     id: z.string().openapi({ description: "The provider's call id." }),
     pool: text.openapi({ description: "Pool owning the dialled number; null when it is not this account's." }),
     trackingNumber: z.string(),
-    caller: text,
+    caller: text.openapi({
+      description: "The caller's number as E.164; a withheld caller id (callerWithheld) as the provider sent it (`anonymous`, Twilio's `+266696687`).",
+    }),
+    callerWithheld: z.boolean().openapi({
+      description:
+        "The caller id is no phone number: withheld, anonymous, restricted or unavailable (spelt out or as a keypad spelling with a plus, which no numbering plan holds). Such a call is nobody's repeat call and has no phone for ad platforms.",
+    }),
     startedAt: z.number(),
     receivedAt: z.number(),
     attributed: z.boolean(),
