@@ -64,15 +64,30 @@ export class CallEvents {
    * answered second); a repeat, or one that tells less, changes nothing.
    */
   add(r: StatusReport, provider: Provider, now: number): boolean {
+    return this.insert(
+      r,
+      r.level,
+      provider,
+      now,
+      `DO UPDATE SET outcome = excluded.outcome, ended = MAX(ended, excluded.ended), talk_seconds = excluded.talk_seconds,
+           ended_at = COALESCE(excluded.ended_at, ended_at), received_at = excluded.received_at
+         WHERE excluded.outcome = 'answered' AND (outcome IS NOT 'answered' OR excluded.talk_seconds > COALESCE(talk_seconds, -1))`,
+    );
+  }
+
+  /** Keep a leg's report as sent until its bridge is known (heldLevel); a repeat changes nothing. */
+  hold(r: StatusReport, key: string, provider: Provider, now: number): void {
+    this.insert(r, heldLevel(key), provider, now, "DO NOTHING");
+  }
+
+  /** One report's row under `level`; `onConflict` says what a row already there for its status becomes. Whether it wrote. */
+  private insert(r: StatusReport, level: string, provider: Provider, now: number, onConflict: string): boolean {
     return (
       this.sql.exec(
         `INSERT INTO call_events (call_id, level, status, provider, outcome, ended, talk_seconds, ended_at, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET outcome = excluded.outcome, ended = MAX(ended, excluded.ended), talk_seconds = excluded.talk_seconds,
-           ended_at = COALESCE(excluded.ended_at, ended_at), received_at = excluded.received_at
-         WHERE excluded.outcome = 'answered' AND (outcome IS NOT 'answered' OR excluded.talk_seconds > COALESCE(talk_seconds, -1))`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ${onConflict}`,
         r.callId,
-        r.level,
+        level,
         r.status,
         provider,
         r.outcome,
@@ -81,23 +96,6 @@ export class CallEvents {
         r.endedAt,
         now,
       ).rowsWritten > 0
-    );
-  }
-
-  /** Keep a leg's report as sent until its bridge is known (heldLevel); a repeat changes nothing. */
-  hold(r: StatusReport, key: string, provider: Provider, now: number): void {
-    this.sql.exec(
-      `INSERT INTO call_events (call_id, level, status, provider, outcome, ended, talk_seconds, ended_at, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      r.callId,
-      heldLevel(key),
-      r.status,
-      provider,
-      r.outcome,
-      r.ended ? 1 : 0,
-      r.talkSeconds,
-      r.endedAt,
-      now,
     );
   }
 
