@@ -264,6 +264,11 @@ describe("simultaneous ring, press 1 to accept (Twilio family and Plivo natively
     // A number that is not one of the attempt's is never recorded.
     await post(p, w, answer.answered!, legOf(p, id, "+19005550199"));
     expect((await getCall(w.acct, id)).json.route.answeredBy).toBeNull();
+    // A's leg ringing, then ending unanswered, reported on that URL: nobody picked up.
+    for (const CallStatus of ["ringing", "no-answer", "completed"]) {
+      expect((await post(p, w, answer.answered!, { ...legOf(p, id, A), CallStatus })).status).toBe(200);
+      expect({ CallStatus, answeredBy: (await getCall(w.acct, id)).json.route.answeredBy }).toEqual({ CallStatus, answeredBy: null });
+    }
     expect((await post(p, w, answer.answered!, legOf(p, id, B))).status).toBe(200);
     expect((await getCall(w.acct, id)).json.route.answeredBy).toBe(B);
   });

@@ -250,6 +250,9 @@ function twimlStatus(fields: Fields, req: VoiceRequest): ReturnType<typeof repor
   });
 }
 
+/** A leg's CallStatus when it has picked up: Twilio's answered event says in-progress; answered as Telnyx's TeXML may word it. */
+const ANSWERED_LEG = new Set(["in-progress", "answered"]);
+
 /** Our `heard` query parameter (ms), as the confirm and bridge URLs we hand out carry it. */
 function heardParam(req: VoiceRequest): number | null {
   const heard = new URL(req.url).searchParams.get("heard");
@@ -285,8 +288,10 @@ function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Ad
     statusReply: () => xmlReply("<Response><Hangup/></Response>"),
     continues: continuesAfter,
     doneReply: () => xmlReply("<Response><Hangup/></Response>"),
-    // The answered event of a number's leg: its To is the number that picked up.
-    answeredBy: (fields) => e164(fields.To ?? fields.Called),
+    // The answered event of a number's leg: its To is the number that picked up. Only an answer
+    // says so: another event of the leg on that URL (its ringing, or its completed, no-answer or
+    // busy, sent when a provider sends more than the answered event asked for) names nobody.
+    answeredBy: (fields) => (ANSWERED_LEG.has(String(fields.CallStatus ?? "in-progress").trim()) ? e164(fields.To ?? fields.Called) : null),
     answeredIsBridge: false,
     confirmed: (fields) => String(fields.Digits ?? "").trim() === "1",
     // An empty document ends the whisper: the agent is bridged. Hanging up leaves the others ringing.
