@@ -57,7 +57,7 @@ export class NumberDesk {
   async checkOrder(row: AccountRow, pool: Pick<Pool, "provider"> | null, request: NumberRequest): Promise<Result<OrderingProvider>> {
     const provider = request.provider ?? pool?.provider ?? this.host.providers.provider();
     if (!(ORDERING_PROVIDERS as readonly string[]).includes(provider)) {
-      return fail(400, "unsupported_provider", `Numbers cannot be bought through ${provider}; give order.provider (twilio or telnyx)`);
+      return fail(400, "unsupported_provider", `Numbers cannot be bought through ${provider}; give order.provider (${ORDERING_PROVIDERS.join(", ")})`);
     }
     const p = provider as OrderingProvider;
     const checked = checkNumberRequest(request, p);

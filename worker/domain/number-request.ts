@@ -61,13 +61,20 @@ export function checkNumberRequest(r: NumberRequest, provider: OrderingProvider)
     return fail(400, "unsupported_search", `${provider}'s number search has no coordinates; use areaCode or city and region`);
   }
   if (r.near && r.country !== "US" && r.country !== "CA") return fail(400, "unsupported_search", "near applies to US and CA numbers");
+  // SignalWire's search has Local and TollFree only, and its InLocality "requires InRegion".
+  if (provider === "signalwire" && r.type !== "local" && r.type !== "tollfree") {
+    return fail(400, "unsupported_search", `SignalWire sells local and toll-free numbers only, not ${r.type}`);
+  }
+  if (provider === "signalwire" && r.city && !r.region) {
+    return fail(400, "unsupported_search", "SignalWire's search takes a city only with its region (a US or CA state or province): give region");
+  }
   const foreign = foreignRegulatory(r, provider);
   if (foreign) return fail(400, "invalid_number_request", foreign);
   return ok(r);
 }
 
 /** Each provider's regulatory fields (schemas/orders.ts RegulatorySchema). */
-const REGULATORY_FIELDS: Record<OrderingProvider, readonly string[]> = { twilio: TWILIO_REGULATORY_FIELDS, telnyx: TELNYX_REGULATORY_FIELDS };
+const REGULATORY_FIELDS: Record<OrderingProvider, readonly string[]> = { twilio: TWILIO_REGULATORY_FIELDS, telnyx: TELNYX_REGULATORY_FIELDS, signalwire: [] };
 
 /**
  * Regulatory ids of another carrier than the one the order buys from: refused, not dropped (the
@@ -79,5 +86,6 @@ function foreignRegulatory(r: NumberRequest, provider: OrderingProvider): string
   if (!theirs.length) return null;
   const owner = theirs.some((k) => (TWILIO_REGULATORY_FIELDS as readonly string[]).includes(k)) ? "Twilio" : "Telnyx";
   const fields = (list: readonly string[]) => list.map((f) => `regulatory.${f}`).join(", ");
-  return `${fields(theirs)}: ${owner}'s, but this order buys from ${provider} (give ${fields(REGULATORY_FIELDS[provider])})`;
+  const instead = REGULATORY_FIELDS[provider].length ? `give ${fields(REGULATORY_FIELDS[provider])}` : `${provider} purchases take no regulatory ids`;
+  return `${fields(theirs)}: ${owner}'s, but this order buys from ${provider} (${instead})`;
 }

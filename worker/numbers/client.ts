@@ -2,13 +2,18 @@
 
 import type { OrderingProvider } from "../schemas/orders";
 import type { ProviderCredentials } from "../schemas/providers";
+import { signalwireNumbers } from "./signalwire";
 import { telnyxNumbers } from "./telnyx";
 import { twilioNumbers } from "./twilio";
 import type { NumberApi } from "./types";
 
 export type { NumberApi } from "./types";
 
-type Creds = { twilio: ProviderCredentials["twilio"] | null; telnyx: ProviderCredentials["telnyx"] | null };
+type Creds = {
+  twilio: ProviderCredentials["twilio"] | null;
+  telnyx: ProviderCredentials["telnyx"] | null;
+  signalwire: ProviderCredentials["signalwire"] | null;
+};
 
 /** A client, or the sentence saying which credentials are missing. */
 export function numberApiFor<P extends OrderingProvider>(provider: P, creds: Creds[P]): NumberApi | string {
@@ -16,6 +21,17 @@ export function numberApiFor<P extends OrderingProvider>(provider: P, creds: Cre
     const c = creds as Creds["twilio"];
     if (!c?.accountSid) return "Buying Twilio numbers needs credentials.twilio.accountSid and authToken (PATCH /v1/account/voice)";
     return twilioNumbers({ accountSid: c.accountSid, authToken: c.authToken });
+  }
+  if (provider === "signalwire") {
+    const c = creds as Creds["signalwire"];
+    const missing = (["space", "projectId", "apiToken"] as const).filter((k) => !c?.[k]);
+    if (missing.length || !c?.space || !c.projectId || !c.apiToken) {
+      return `Buying SignalWire numbers needs credentials.signalwire.space, projectId and apiToken (missing: ${missing.join(", ")}; PATCH /v1/account/voice)`;
+    }
+    return (
+      signalwireNumbers({ space: c.space, projectId: c.projectId, apiToken: c.apiToken }) ??
+      "credentials.signalwire.space is not a SignalWire Space (<name>.signalwire.com)"
+    );
   }
   const c = creds as Creds["telnyx"];
   if (!c?.apiKey || !c.texmlApplicationId) return "Buying Telnyx numbers needs credentials.telnyx.apiKey and texmlApplicationId (PATCH /v1/account/voice)";

@@ -13,6 +13,15 @@ const PEM = z
   .max(4096)
   .regex(/^-----BEGIN PUBLIC KEY-----[A-Za-z0-9+/=\s]+-----END PUBLIC KEY-----\s*$/, "a PEM public key (-----BEGIN PUBLIC KEY-----)");
 
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/**
+ * A SignalWire Space as its owner may paste it: the name, the host `<name>.signalwire.com`, or the
+ * Space URL `https://<name>.signalwire.com/`. One DNS label only, so nothing but a signalwire.com
+ * host can be named (no other domain, port, path, credentials or second label).
+ */
+export const SIGNALWIRE_SPACE = /^(?:https:\/\/(?=[^/]+\.signalwire\.com\/?$))?([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.signalwire\.com\/?)?$/;
+
 /** What each provider needs to verify its callbacks. */
 export const CredentialSchemas = {
   twilio: z
@@ -28,7 +37,26 @@ export const CredentialSchemas = {
       ).optional(),
     })
     .strict(),
-  signalwire: z.object({ signingKey: secret("The project's Signing Key (API → Signing Key), which signs X-SignalWire-Signature.") }).strict(),
+  signalwire: z
+    .object({
+      signingKey: secret("The project's Signing Key (API → Signing Key), which signs X-SignalWire-Signature."),
+      space: z
+        .string()
+        .regex(SIGNALWIRE_SPACE, "your Space's host, <name>.signalwire.com (or https://<name>.signalwire.com, or the name alone)")
+        .optional()
+        .openapi({
+          description:
+            "The Space the numbers are bought in (its Space URL, example.signalwire.com): needed to buy numbers. Only a host under signalwire.com is taken, so the API token is never sent elsewhere.",
+          example: "example.signalwire.com",
+        }),
+      projectId: z
+        .string()
+        .regex(UUID, "the Project ID, a UUID (API → Project ID)")
+        .optional()
+        .openapi({ description: "The Project ID (Dashboard → API): needed to buy numbers through SignalWire's Compatibility REST API." }),
+      apiToken: secret("An API token of the project with the Numbers scope (Dashboard → API → API Tokens): needed to buy numbers.").optional(),
+    })
+    .strict(),
   telnyx: z
     .object({
       publicKey: z
