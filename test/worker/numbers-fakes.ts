@@ -552,6 +552,167 @@ export class FakeTelnyx extends FakeProvider {
   }
 }
 
+export const SW_SPACE = "acme-calls.signalwire.com";
+export const SW_PROJECT = "b3877c40-da60-4998-90ad-b792e98472af";
+export const SW_TOKEN = "PT0123456789abcdef0123456789abcdef0123456789abcd";
+/** The Twilio-compatible code the fake answers a purchase of a number no longer available with (worker/numbers/signalwire.ts). */
+export const SW_NOT_AVAILABLE = 21422;
+
+interface SignalwireNumber {
+  sid: string;
+  stock: Stock;
+  friendly_name: string;
+  voice_url: string | null;
+  status_callback: string | null;
+  voice_application_sid: string | null;
+}
+
+/**
+ * SignalWire's Compatibility REST API at one Space (github.com/signalwire/docs
+ * specs/compatibility-api): Basic auth ProjectID:API token; AvailablePhoneNumbers Local and TollFree
+ * only (AreaCode for US/CA, Contains of [0-9a-zA-Z], InLocality only with InRegion: else 422; no
+ * PageSize: 50 at most); IncomingPhoneNumbers paged (PageSize, Page, next_page_uri) and filtered by
+ * FriendlyName; paths with or without ".json"; errors as `{ code, message, more_info, status }`.
+ */
+export class FakeSignalWire extends FakeProvider {
+  host = SW_SPACE;
+  owned = new Map<string, SignalwireNumber>();
+  private seq = 0;
+
+  private resource(n: SignalwireNumber) {
+    return {
+      account_sid: SW_PROJECT,
+      address_requirements: "none",
+      address_sid: null,
+      api_version: "2010-04-01",
+      beta: false,
+      capabilities: { voice: true, sms: true, mms: true, fax: true },
+      date_created: "Tue, 25 Sept 2018 23:00:00 +0000",
+      date_updated: "Tue, 25 Sept 2018 23:00:00 +0000",
+      emergency_address_sid: null,
+      emergency_status: "Inactive",
+      friendly_name: n.friendly_name,
+      identity_sid: null,
+      origin: "signalwire",
+      phone_number: n.stock.number,
+      sid: n.sid,
+      sms_application_sid: null,
+      status_callback: n.status_callback ?? "",
+      status_callback_method: "POST",
+      voice_application_sid: n.voice_application_sid,
+      voice_method: "POST",
+      voice_url: n.voice_url,
+      uri: `/api/laml/2010-04-01/Accounts/${SW_PROJECT}/IncomingPhoneNumbers/${n.sid}.json`,
+    };
+  }
+
+  private error(status: number, code: number, message: string) {
+    return json({ code, message, more_info: "https://developer.signalwire.com/compatibility-api/reference/errors", status }, status);
+  }
+
+  protected route(req: Seen): Response {
+    if (req.headers.get("Authorization") !== `Basic ${btoa(`${SW_PROJECT}:${SW_TOKEN}`)}`) return this.error(401, 20003, "Authentication failed");
+    const base = `/api/laml/2010-04-01/Accounts/${SW_PROJECT}`;
+    const path = req.url.pathname.replace(/\.json$/, "");
+    const q = req.url.searchParams;
+    const search = path.match(new RegExp(`^${base}/AvailablePhoneNumbers/([A-Z]{2})/(Local|TollFree)$`));
+    if (search && req.method === "GET") {
+      if (q.get("InLocality") && !q.get("InRegion")) return this.error(422, 21205, "InLocality requires InRegion");
+      const contains = q.get("Contains");
+      if (contains && !/^[0-9a-zA-Z]+$/.test(contains)) return this.error(422, 21205, "Contains: valid characters are [0-9a-zA-Z]");
+      const country = search[1]!;
+      const nanp = country === "US" || country === "CA";
+      const type = search[2] === "Local" ? "local" : "tollfree";
+      const list = this.inventory
+        .filter((s) => s.type === type && inCountry(s, country))
+        .filter((s) => !nanp || !q.get("AreaCode") || s.number.startsWith(`+1${q.get("AreaCode")}`))
+        .filter((s) => !contains || s.number.slice(1).includes(contains))
+        .filter((s) => !q.get("InRegion") || s.region === q.get("InRegion"))
+        .filter((s) => !q.get("InLocality") || s.locality === q.get("InLocality"))
+        .slice(0, 50);
+      return json({
+        uri: `${req.url.pathname}${req.url.search}`,
+        available_phone_numbers: list.map((s) => ({
+          beta: false,
+          capabilities: { voice: true, SMS: true, MMS: true, fax: false },
+          friendly_name: s.number,
+          iso_country: country,
+          lata: "722",
+          latitude: s.lat.toFixed(1),
+          longitude: s.lng.toFixed(1),
+          phone_number: s.number,
+          postal_code: "94703",
+          rate_center: s.locality.toUpperCase(),
+          region: s.region,
+        })),
+      });
+    }
+    if (path.startsWith(`${base}/AvailablePhoneNumbers/`)) return this.error(404, 20404, "The requested resource was not found");
+    if (path === `${base}/IncomingPhoneNumbers` && req.method === "GET") {
+      const name = q.get("FriendlyName");
+      const size = Number(q.get("PageSize") ?? 50);
+      const pageSize = Math.min(Number.isFinite(size) && size > 0 ? size : 50, 50); // a page holds 50 at most here, whatever was asked
+      const page = Number(q.get("Page") ?? 0);
+      const all = [...this.owned.values()].filter((n) => !name || n.friendly_name === name);
+      const items = all.slice(page * pageSize, (page + 1) * pageSize);
+      const link = (p: number) =>
+        `${base}/IncomingPhoneNumbers.json?${new URLSearchParams({ ...(name ? { FriendlyName: name } : {}), Page: String(p), PageSize: String(pageSize) })}`;
+      return json({
+        account_sid: SW_PROJECT,
+        uri: link(page),
+        first_page_uri: link(0),
+        next_page_uri: (page + 1) * pageSize < all.length ? link(page + 1) : null,
+        previous_page_uri: page > 0 ? link(page - 1) : null,
+        page,
+        page_size: pageSize,
+        incoming_phone_numbers: items.map((n) => this.resource(n)),
+      });
+    }
+    if (path === `${base}/IncomingPhoneNumbers` && req.method === "POST") {
+      const f = new URLSearchParams(req.body);
+      const wanted = f.get("PhoneNumber") ?? "";
+      if (!/^\+\d{5,17}$/.test(wanted)) return this.error(400, 21421, "PhoneNumber is invalid");
+      const stock = this.take(wanted);
+      if (!stock) return this.error(422, SW_NOT_AVAILABLE, "Phone number is not available for purchase");
+      const sid = `${(++this.seq).toString(16).padStart(8, "0")}-da60-4998-90ad-b792e98472pn`;
+      const n: SignalwireNumber = {
+        sid,
+        stock,
+        friendly_name: f.get("FriendlyName") ?? stock.number,
+        voice_url: f.get("VoiceUrl"),
+        status_callback: f.get("StatusCallback"),
+        voice_application_sid: f.get("VoiceApplicationSid") || null,
+      };
+      this.owned.set(sid, n);
+      return json(this.resource(n), 201);
+    }
+    const one = path.match(new RegExp(`^${base}/IncomingPhoneNumbers/([^/]+)$`));
+    const n = one ? this.owned.get(decodeURIComponent(one[1]!)) : undefined;
+    if (n && req.method === "POST") {
+      const f = new URLSearchParams(req.body);
+      n.voice_url = f.get("VoiceUrl") ?? n.voice_url;
+      n.status_callback = f.get("StatusCallback") ?? n.status_callback;
+      return json(this.resource(n));
+    }
+    if (n && req.method === "DELETE") {
+      this.owned.delete(n.sid);
+      this.released.push(n.stock.number);
+      return new Response(null, { status: 204 });
+    }
+    return this.error(404, 20404, "The requested resource was not found");
+  }
+
+  numbers(): string[] {
+    return [...this.owned.values()].map((n) => n.stock.number);
+  }
+
+  /** A number the project already holds (bought by hand, or by an earlier attempt whose answer was lost). */
+  hold(stock: Stock, friendlyName: string, urls: { voiceUrl: string | null; statusUrl: string | null } = { voiceUrl: null, statusUrl: null }): void {
+    const sid = `${(++this.seq).toString(16).padStart(8, "0")}-da60-4998-90ad-b792e98472pn`;
+    this.owned.set(sid, { sid, stock, friendly_name: friendlyName, voice_url: urls.voiceUrl, status_callback: urls.statusUrl, voice_application_sid: null });
+  }
+}
+
 let stockSeq = 2000;
 /**
  * `count` local numbers in an area code, all in one city (Berkeley, CA around 37.87,-122.27 by

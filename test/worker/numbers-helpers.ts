@@ -5,16 +5,32 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { at, DEST, mockNetwork } from "./calls-helpers";
 import { accountStub, api, type Created, createAccount } from "./helpers";
-import { type FakeTelnyx, type FakeTwilio, TELNYX_APP, TELNYX_KEY, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
+import {
+  type FakeSignalWire,
+  type FakeTelnyx,
+  type FakeTwilio,
+  SW_PROJECT,
+  SW_SPACE,
+  SW_TOKEN,
+  TELNYX_APP,
+  TELNYX_KEY,
+  TWILIO_SID,
+  TWILIO_TOKEN,
+} from "./numbers-fakes";
 
-export type Fake = FakeTwilio | FakeTelnyx;
+export type Fake = FakeTwilio | FakeTelnyx | FakeSignalWire;
 
-export async function world(provider: "twilio" | "telnyx") {
+/** The Signing Key of the SignalWire accounts of these tests (it signs callbacks; numbers are bought with the API token). */
+export const SW_SIGNING_KEY = "PSK_test-signalwire-signing-key";
+
+export async function world(provider: "twilio" | "telnyx" | "signalwire") {
   const acct = await createAccount();
   const credentials =
     provider === "twilio"
       ? { twilio: { authToken: TWILIO_TOKEN, accountSid: TWILIO_SID } }
-      : { telnyx: { publicKey: `${"A".repeat(43)}=`, apiKey: TELNYX_KEY, texmlApplicationId: TELNYX_APP } };
+      : provider === "telnyx"
+        ? { telnyx: { publicKey: `${"A".repeat(43)}=`, apiKey: TELNYX_KEY, texmlApplicationId: TELNYX_APP } }
+        : { signalwire: { signingKey: SW_SIGNING_KEY, space: SW_SPACE, projectId: SW_PROJECT, apiToken: SW_TOKEN } };
   const r = await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { provider, credentials } });
   if (r.status !== 200) throw new Error(`voice: ${r.status} ${JSON.stringify(r.json)}`);
   return acct;
