@@ -1,5 +1,5 @@
 /**
- * An account that buys numbers from Twilio or Telnyx (the fakes of numbers-fakes.ts at the network
+ * An account that buys numbers from Twilio, Telnyx or SignalWire (the fakes of numbers-fakes.ts at the network
  * edge), a pool with an order, and the account's alarm run at a chosen time: shared by the order tests.
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
