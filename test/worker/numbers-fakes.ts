@@ -731,3 +731,182 @@ export function stock(areaCode: string, count: number, over: Partial<Stock> = {}
     ...over,
   }));
 }
+
+export const PLIVO_AUTH_ID = "MA2025RK4E639VJFZAGV";
+export const PLIVO_TOKEN = "plivo-auth-token-0123456789";
+/** The application the account names (credentials.plivo.applicationId), and another of the account's. */
+export const PLIVO_APP = "21686794894743506";
+export const PLIVO_DEFAULT_APP = "29986316244302815";
+
+interface PlivoNumber {
+  stock: Stock;
+  alias: string | null;
+  app: string | null;
+}
+
+/**
+ * Plivo's PhoneNumber (search, buy) and Account Phone Number (list, get, update, unrent) APIs and
+ * its Application update, with the shapes of its API reference (www.plivo.com/docs/numbers/…): Basic
+ * auth AuthID:AuthToken, numbers as digits without the +, lists of `{ api_id, meta: { limit, next,
+ * offset, previous, total_count }, objects }` at most 20 a page (`meta.next` the next page's path),
+ * errors as `{ api_id, error }`. A number no longer in stock is 404 "not found" to a buy, as Plivo
+ * answers it (plivo-node#144). `verification` countries answer a buy with the number "pending".
+ */
+export class FakePlivo extends FakeProvider {
+  host = "api.plivo.com";
+  owned = new Map<string, PlivoNumber>();
+  apps = new Map<string, { answer_url: string | null; hangup_url: string | null; answer_method?: string; hangup_method?: string }>([
+    [PLIVO_APP, { answer_url: null, hangup_url: null }],
+    [PLIVO_DEFAULT_APP, { answer_url: "https://example.com/old", hangup_url: null }],
+  ]);
+  /** Countries whose numbers need address and identity verification (the buy answers "pending"). */
+  verification = new Set<string>();
+  private seq = 0;
+
+  private error(status: number, error: unknown) {
+    return json({ api_id: `api-${++this.seq}`, error }, status);
+  }
+
+  private page<T>(req: Seen, all: T[], path: string, extra: Record<string, string> = {}) {
+    const q = req.url.searchParams;
+    const limit = Number(q.get("limit") ?? 20);
+    const offset = Number(q.get("offset") ?? 0);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 20) return this.error(400, { limit: "limit must be between 1 and 20" });
+    const objects = all.slice(offset, offset + limit);
+    const more = offset + limit < all.length;
+    const link = (o: number) => `${path}?${new URLSearchParams({ ...extra, limit: String(limit), offset: String(o) })}`;
+    return json({
+      api_id: `api-${++this.seq}`,
+      meta: {
+        limit,
+        next: more ? link(offset + limit) : null,
+        offset,
+        previous: offset > 0 ? link(Math.max(0, offset - limit)) : null,
+        total_count: all.length,
+      },
+      objects,
+    });
+  }
+
+  private resource(n: PlivoNumber) {
+    const digits = n.stock.number.slice(1);
+    return {
+      added_on: "2024-02-14",
+      alias: n.alias,
+      application: n.app ? `/v1/Account/${PLIVO_AUTH_ID}/Application/${n.app}/` : null,
+      carrier: "Plivo",
+      monthly_rental_rate: "0.80000",
+      number: digits,
+      number_type: n.stock.type === "tollfree" ? "tollfree" : n.stock.type === "mobile" ? "mobile" : "local",
+      region: `${n.stock.region}, UNITED STATES`,
+      resource_uri: `/v1/Account/${PLIVO_AUTH_ID}/Number/${digits}/`,
+      sms_enabled: true,
+      sms_rate: "0.00000",
+      sub_account: null,
+      voice_enabled: true,
+      voice_rate: "0.00850",
+    };
+  }
+
+  /** The body of a POST as Plivo takes it: JSON (its SDKs) or form fields. */
+  private fields(req: Seen): Record<string, string> {
+    if (!req.body) return {};
+    if ((req.headers.get("Content-Type") ?? "").includes("json")) return JSON.parse(req.body) as Record<string, string>;
+    return Object.fromEntries(new URLSearchParams(req.body));
+  }
+
+  protected route(req: Seen): Response {
+    if (req.headers.get("Authorization") !== `Basic ${btoa(`${PLIVO_AUTH_ID}:${PLIVO_TOKEN}`)}`) return this.error(401, "authentication failed");
+    const base = `/v1/Account/${PLIVO_AUTH_ID}`;
+    const path = req.url.pathname;
+    const q = req.url.searchParams;
+    if (path === `${base}/PhoneNumber/` && req.method === "GET") {
+      const country = q.get("country_iso");
+      if (!country) return this.error(400, { country_iso: "This field is required." });
+      const type = q.get("type") ?? "local";
+      const cc = CALLING_CODES.find(([, c]) => c === country)?.[0] ?? (country === "CA" ? "+1" : "+");
+      const pattern = q.get("pattern");
+      const npanxx = q.get("npanxx");
+      const exchange = npanxx
+        ? [...this.owned.values(), ...this.inventory.map((stock) => ({ stock }))].find((n) => n.stock.number.startsWith(`+1${npanxx}`))
+        : undefined;
+      const list = this.inventory
+        .filter((s) => inCountry(s, country) && (type === "any" || s.type === type || (type === "fixed" && (s.type === "local" || s.type === "national"))))
+        .filter((s) => !pattern || s.number.startsWith(`${cc}${pattern}`))
+        .filter((s) => !q.get("city") || s.locality.toUpperCase() === q.get("city")!.toUpperCase())
+        .filter((s) => !q.get("region") || s.region === q.get("region"))
+        .filter((s) =>
+          !npanxx
+            ? true
+            : q.get("local_calling_area") === "true"
+              ? exchange !== undefined && miles(exchange.stock, s) <= 30
+              : s.number.startsWith(`+1${npanxx}`),
+        )
+        .map((s) => ({
+          number: s.number.slice(1),
+          prefix: s.number.slice(cc.length, cc.length + 3),
+          city: s.locality.toUpperCase(),
+          country: "UNITED STATES",
+          region: "United States",
+          rate_center: s.locality.toUpperCase(),
+          lata: 722,
+          type: s.type === "local" || s.type === "national" ? "fixed" : s.type,
+          sub_type: s.type,
+          setup_rate: "0.00000",
+          monthly_rental_rate: "0.80000",
+          sms_enabled: true,
+          sms_rate: "0.00800",
+          mms_enabled: false,
+          mms_rate: "0.00000",
+          voice_enabled: true,
+          voice_rate: "0.00500",
+          restriction: this.verification.has(countryOf(s)) ? "city-address" : null,
+          restriction_text: this.verification.has(countryOf(s)) ? "A local address is required" : null,
+          resource_uri: `${base}/PhoneNumber/${s.number.slice(1)}/`,
+        }));
+      return this.page(req, list, path, Object.fromEntries([...q].filter(([k]) => k !== "limit" && k !== "offset")));
+    }
+    const buy = path.match(new RegExp(`^${base}/PhoneNumber/\\+?(\\d+)/$`));
+    if (buy && req.method === "POST") {
+      const f = this.fields(req);
+      if (f.app_id && !this.apps.has(f.app_id)) return this.error(404, "not found");
+      const stock = this.take(`+${buy[1]}`);
+      if (!stock) return this.error(404, "not found");
+      this.owned.set(buy[1]!, { stock, alias: null, app: f.app_id ?? PLIVO_DEFAULT_APP });
+      const status = this.verification.has(countryOf(stock)) ? "pending" : "Success";
+      return json({ api_id: `api-${++this.seq}`, message: "created", numbers: [{ number: buy[1], status }], status: "fulfilled" }, 201);
+    }
+    if (path === `${base}/Number/` && req.method === "GET") {
+      const alias = q.get("alias");
+      const list = [...this.owned.values()].filter((n) => alias === null || n.alias === alias).map((n) => this.resource(n));
+      return this.page(req, list, path, alias === null ? {} : { alias });
+    }
+    const one = path.match(new RegExp(`^${base}/Number/\\+?(\\d+)/$`));
+    const n = one ? this.owned.get(one[1]!) : undefined;
+    if (one && !n) return this.error(404, "not found");
+    if (n && req.method === "GET") return json({ api_id: `api-${++this.seq}`, ...this.resource(n) });
+    if (n && req.method === "POST") {
+      const f = this.fields(req);
+      if (f.app_id && !this.apps.has(f.app_id)) return this.error(404, "not found");
+      if (f.app_id) n.app = f.app_id;
+      if (f.alias !== undefined) n.alias = f.alias;
+      return json({ api_id: `api-${++this.seq}`, message: "changed" }, 202);
+    }
+    if (n && req.method === "DELETE") {
+      this.owned.delete(one![1]!);
+      this.released.push(n.stock.number);
+      return new Response(null, { status: 204 });
+    }
+    const app = path.match(new RegExp(`^${base}/Application/(\\d+)/$`));
+    const a = app ? this.apps.get(app[1]!) : undefined;
+    if (a && req.method === "POST") {
+      Object.assign(a, this.fields(req));
+      return json({ api_id: `api-${++this.seq}`, message: "changed" }, 202);
+    }
+    return this.error(404, "not found");
+  }
+
+  numbers(): string[] {
+    return [...this.owned.values()].map((n) => n.stock.number);
+  }
+}

@@ -1,14 +1,18 @@
 /**
- * An account that buys numbers from Twilio, Telnyx or SignalWire (the fakes of numbers-fakes.ts at the network
+ * An account that buys numbers from Twilio, Telnyx, SignalWire or Plivo (the fakes of numbers-fakes.ts at the network
  * edge), a pool with an order, and the account's alarm run at a chosen time: shared by the order tests.
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { at, DEST, mockNetwork } from "./calls-helpers";
 import { accountStub, api, type Created, createAccount } from "./helpers";
 import {
+  type FakePlivo,
   type FakeSignalWire,
   type FakeTelnyx,
   type FakeTwilio,
+  PLIVO_APP,
+  PLIVO_AUTH_ID,
+  PLIVO_TOKEN,
   SW_PROJECT,
   SW_SPACE,
   SW_TOKEN,
@@ -18,19 +22,21 @@ import {
   TWILIO_TOKEN,
 } from "./numbers-fakes";
 
-export type Fake = FakeTwilio | FakeTelnyx | FakeSignalWire;
+export type Fake = FakeTwilio | FakeTelnyx | FakeSignalWire | FakePlivo;
 
 /** The Signing Key of the SignalWire accounts of these tests (it signs callbacks; numbers are bought with the API token). */
 export const SW_SIGNING_KEY = "PSK_test-signalwire-signing-key";
 
-export async function world(provider: "twilio" | "telnyx" | "signalwire") {
+export async function world(provider: "twilio" | "telnyx" | "signalwire" | "plivo") {
   const acct = await createAccount();
   const credentials =
     provider === "twilio"
       ? { twilio: { authToken: TWILIO_TOKEN, accountSid: TWILIO_SID } }
       : provider === "telnyx"
         ? { telnyx: { publicKey: `${"A".repeat(43)}=`, apiKey: TELNYX_KEY, texmlApplicationId: TELNYX_APP } }
-        : { signalwire: { signingKey: SW_SIGNING_KEY, space: SW_SPACE, projectId: SW_PROJECT, apiToken: SW_TOKEN } };
+        : provider === "signalwire"
+          ? { signalwire: { signingKey: SW_SIGNING_KEY, space: SW_SPACE, projectId: SW_PROJECT, apiToken: SW_TOKEN } }
+          : { plivo: { authToken: PLIVO_TOKEN, authId: PLIVO_AUTH_ID, applicationId: PLIVO_APP } };
   const r = await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { provider, credentials } });
   if (r.status !== 200) throw new Error(`voice: ${r.status} ${JSON.stringify(r.json)}`);
   return acct;

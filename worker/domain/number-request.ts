@@ -74,7 +74,13 @@ export function checkNumberRequest(r: NumberRequest, provider: OrderingProvider)
 }
 
 /** Each provider's regulatory fields (schemas/orders.ts RegulatorySchema). */
-const REGULATORY_FIELDS: Record<OrderingProvider, readonly string[]> = { twilio: TWILIO_REGULATORY_FIELDS, telnyx: TELNYX_REGULATORY_FIELDS, signalwire: [] };
+/** SignalWire, Plivo: none here (Plivo's buy's compliance_application_id is not taken yet): any id is refused, not dropped. */
+const REGULATORY_FIELDS: Record<OrderingProvider, readonly string[]> = {
+  twilio: TWILIO_REGULATORY_FIELDS,
+  telnyx: TELNYX_REGULATORY_FIELDS,
+  signalwire: [],
+  plivo: [],
+};
 
 /**
  * Regulatory ids of another carrier than the one the order buys from: refused, not dropped (the

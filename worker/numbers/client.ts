@@ -2,6 +2,7 @@
 
 import type { OrderingProvider } from "../schemas/orders";
 import type { ProviderCredentials } from "../schemas/providers";
+import { plivoNumbers } from "./plivo";
 import { signalwireNumbers } from "./signalwire";
 import { telnyxNumbers } from "./telnyx";
 import { twilioNumbers } from "./twilio";
@@ -13,6 +14,7 @@ type Creds = {
   twilio: ProviderCredentials["twilio"] | null;
   telnyx: ProviderCredentials["telnyx"] | null;
   signalwire: ProviderCredentials["signalwire"] | null;
+  plivo: ProviderCredentials["plivo"] | null;
 };
 
 /** A client, or the sentence saying which credentials are missing. */
@@ -32,6 +34,11 @@ export function numberApiFor<P extends OrderingProvider>(provider: P, creds: Cre
       signalwireNumbers({ space: c.space, projectId: c.projectId, apiToken: c.apiToken }) ??
       "credentials.signalwire.space is not a SignalWire Space (<name>.signalwire.com)"
     );
+  }
+  if (provider === "plivo") {
+    const c = creds as Creds["plivo"];
+    if (!c?.authId || !c.applicationId) return "Buying Plivo numbers needs credentials.plivo.authId, authToken and applicationId (PATCH /v1/account/voice)";
+    return plivoNumbers({ authId: c.authId, authToken: c.authToken, applicationId: c.applicationId });
   }
   const c = creds as Creds["telnyx"];
   if (!c?.apiKey || !c.texmlApplicationId) return "Buying Telnyx numbers needs credentials.telnyx.apiKey and texmlApplicationId (PATCH /v1/account/voice)";

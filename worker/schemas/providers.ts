@@ -71,7 +71,24 @@ export const CredentialSchemas = {
         .openapi({ description: "The TeXML application bought numbers are assigned to (its voice URLs are set to this account's)." }),
     })
     .strict(),
-  plivo: z.object({ authToken: secret("The Auth Token of the account (or subaccount) that owns the numbers.") }).strict(),
+  plivo: z
+    .object({
+      authToken: secret("The Auth Token of the account (or subaccount) that owns the numbers."),
+      authId: z
+        .string()
+        .regex(/^[MS]A[A-Z0-9]{18}$/, "MA or SA followed by 18 letters and digits")
+        .optional()
+        .openapi({ description: "The Auth ID of the same account (or subaccount): needed to buy numbers through Plivo's REST API (number orders)." }),
+      applicationId: z
+        .string()
+        .regex(/^\d{1,40}$/, "a Plivo app_id (digits)")
+        .optional()
+        .openapi({
+          description:
+            "The Plivo application bought numbers are assigned to (its answer and hangup URLs are set to this account's): one for edge-dni's numbers only.",
+        }),
+    })
+    .strict(),
   vonage: z
     .object({
       signatureSecret: secret("Dashboard → API settings → Signature secret (signed webhooks, HS256).").optional(),
