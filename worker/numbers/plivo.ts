@@ -63,7 +63,7 @@ export function plivoSearchParams(q: SearchQuery): URLSearchParams {
   if (q.city) p.set("city", q.city);
   if (q.region) p.set("region", q.region);
   // A wider search around a number found (US and CA): its NPA-NXX and that exchange's local calling area.
-  if (q.nearNumber && q.nearNumber.startsWith("+1") && q.nearNumber.length === 12) {
+  if (q.nearNumber?.startsWith("+1") && q.nearNumber.length === 12) {
     p.set("npanxx", q.nearNumber.slice(2, 8));
     p.set("local_calling_area", "true");
   }
