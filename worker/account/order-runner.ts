@@ -59,8 +59,9 @@ export function searchPlan(r: NumberRequest, provider: string, known: readonly s
     if (provider === "telnyx") plan.push({ query: { ...own, bestEffort: true }, fallback: true });
     else if (r.near) plan.push({ query: { ...own, near: { ...r.near, radiusMiles: Math.min(500, r.near.radiusMiles * 4) } }, fallback: true });
     else if (r.city && r.region) plan.push({ query: { ...own, city: undefined }, fallback: true });
-    // NearNumber is Twilio's: SignalWire's search has none (an area code alone widens to nothing there).
-    else if (known[0] && provider === "twilio") plan.push({ query: { ...own, areaCode: undefined, city: undefined, nearNumber: known[0] }, fallback: true });
+    // Near a number bought: Twilio's NearNumber, Plivo's local calling area. SignalWire's search has
+    // none (an area code alone widens to nothing there).
+    else if (known[0] && provider !== "signalwire") plan.push({ query: { ...own, areaCode: undefined, city: undefined, nearNumber: known[0] }, fallback: true });
     else if (r.region) plan.push({ query: { ...own, areaCode: undefined, city: undefined }, fallback: true });
   }
   return plan;

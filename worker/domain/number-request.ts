@@ -73,8 +73,10 @@ export function checkNumberRequest(r: NumberRequest, provider: OrderingProvider)
   return ok(r);
 }
 
-/** Each provider's regulatory fields (schemas/orders.ts RegulatorySchema). */
-/** SignalWire, Plivo: none here (Plivo's buy's compliance_application_id is not taken yet): any id is refused, not dropped. */
+/**
+ * Each provider's regulatory fields (schemas/orders.ts RegulatorySchema). SignalWire, Plivo: none here (Plivo's buy's compliance_application_id is not taken yet): any id is
+ * refused, not dropped.
+ */
 const REGULATORY_FIELDS: Record<OrderingProvider, readonly string[]> = {
   twilio: TWILIO_REGULATORY_FIELDS,
   telnyx: TELNYX_REGULATORY_FIELDS,
