@@ -13,7 +13,7 @@ import { FakePlivo, PLIVO_APP, PLIVO_AUTH_ID, PLIVO_TOKEN, type Stock } from "..
 import type { Seen } from "../worker/seen";
 
 const require = createRequire(import.meta.url);
-// biome-ignore lint/suspicious/noExplicitAny: the SDK's typings do not cover every resource used here
+// any: the SDK's typings do not cover every resource used here
 const { Client } = require("plivo") as { Client: new (id: string, token: string) => any };
 /** The axios the SDK loads (its CommonJS build: an ESM import here would be another instance). */
 const axios = createRequire(require.resolve("plivo"))("axios") as AxiosStatic;

@@ -61,7 +61,8 @@ export function searchPlan(r: NumberRequest, provider: string, known: readonly s
     else if (r.city && r.region) plan.push({ query: { ...own, city: undefined }, fallback: true });
     // Near a number bought: Twilio's NearNumber, Plivo's local calling area. SignalWire's search has
     // none (an area code alone widens to nothing there).
-    else if (known[0] && provider !== "signalwire") plan.push({ query: { ...own, areaCode: undefined, city: undefined, nearNumber: known[0] }, fallback: true });
+    else if (known[0] && provider !== "signalwire")
+      plan.push({ query: { ...own, areaCode: undefined, city: undefined, nearNumber: known[0] }, fallback: true });
     else if (r.region) plan.push({ query: { ...own, areaCode: undefined, city: undefined }, fallback: true });
   }
   return plan;
