@@ -82,7 +82,17 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
     }
     // 1. Reconcile.
     const fallbackTries = new Set(JSON.parse(order.fallback_tries) as string[]);
+    // An untagged listing (Vonage: every number linked to the order's application) is this order's
+    // only where no pool and no order of the account has the number, and up to what it still needs.
+    let room = request.quantity - orders.numbersOf(order.id).filter((n) => n.state !== "released").length;
     for (const o of unwrap(await api.owned(order.id, urls))) {
+      if (api.untagged) {
+        const known = orders.number(o.number);
+        if (known && known.state !== "released") {
+          if (known.order_id !== order.id) continue;
+        } else if (room <= 0 || !w.usable(o.number)) continue;
+        else room--;
+      }
       orders.recordBought(order, o.number, o.providerId, o.configured, fallbackTries.has(o.number), now, o.pending);
     }
     await configureAndAdd(w, order);

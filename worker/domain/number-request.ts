@@ -68,20 +68,30 @@ export function checkNumberRequest(r: NumberRequest, provider: OrderingProvider)
   if (provider === "signalwire" && r.city && !r.region) {
     return fail(400, "unsupported_search", "SignalWire's search takes a city only with its region (a US or CA state or province): give region");
   }
+  // Vonage's search takes a country, a type (landline, mobile-lvn, landline-toll-free) and the
+  // number's beginning: no national type, no locality or state (https://developer.vonage.com/en/api/numbers).
+  if (provider === "vonage" && r.type === "national") {
+    return fail(400, "unsupported_search", "Vonage sells local (landline), mobile and toll-free numbers, not national ones");
+  }
+  if (provider === "vonage" && (r.city || r.region)) {
+    return fail(400, "unsupported_search", "Vonage's number search has no city or region; use areaCode");
+  }
   const foreign = foreignRegulatory(r, provider);
   if (foreign) return fail(400, "invalid_number_request", foreign);
   return ok(r);
 }
 
 /**
- * Each provider's regulatory fields (schemas/orders.ts RegulatorySchema). SignalWire, Plivo: none here (Plivo's buy's compliance_application_id is not taken yet): any id is
- * refused, not dropped.
+ * Each provider's regulatory fields (schemas/orders.ts RegulatorySchema). SignalWire, Plivo, Vonage: none
+ * here (Plivo's buy's compliance_application_id is not taken yet; Vonage's purchase takes none:
+ * numbers that need an address are bought in its Dashboard): any id is refused, not dropped.
  */
 const REGULATORY_FIELDS: Record<OrderingProvider, readonly string[]> = {
   twilio: TWILIO_REGULATORY_FIELDS,
   telnyx: TELNYX_REGULATORY_FIELDS,
   signalwire: [],
   plivo: [],
+  vonage: [],
 };
 
 /**
@@ -94,6 +104,16 @@ function foreignRegulatory(r: NumberRequest, provider: OrderingProvider): string
   if (!theirs.length) return null;
   const owner = theirs.some((k) => (TWILIO_REGULATORY_FIELDS as readonly string[]).includes(k)) ? "Twilio" : "Telnyx";
   const fields = (list: readonly string[]) => list.map((f) => `regulatory.${f}`).join(", ");
-  const instead = REGULATORY_FIELDS[provider].length ? `give ${fields(REGULATORY_FIELDS[provider])}` : `${provider} purchases take no regulatory ids`;
-  return `${fields(theirs)}: ${owner}'s, but this order buys from ${provider} (${instead})`;
+/**
+ * Each provider's regulatory fields (schemas/orders.ts RegulatorySchema). SignalWire, Plivo, Vonage: none
+ * here (Plivo's buy's compliance_application_id is not taken yet; Vonage's purchase takes none:
+ * numbers that need an address are bought in its Dashboard): any id is refused, not dropped.
+ */
+const REGULATORY_FIELDS: Record<OrderingProvider, readonly string[]> = {
+  twilio: TWILIO_REGULATORY_FIELDS,
+  telnyx: TELNYX_REGULATORY_FIELDS,
+  signalwire: [],
+  plivo: [],
+  vonage: [],
+};
 }

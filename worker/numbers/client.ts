@@ -7,6 +7,7 @@ import { signalwireNumbers } from "./signalwire";
 import { telnyxNumbers } from "./telnyx";
 import { twilioNumbers } from "./twilio";
 import type { NumberApi } from "./types";
+import { vonageNumbers } from "./vonage";
 
 export type { NumberApi } from "./types";
 
@@ -15,6 +16,7 @@ type Creds = {
   telnyx: ProviderCredentials["telnyx"] | null;
   signalwire: ProviderCredentials["signalwire"] | null;
   plivo: ProviderCredentials["plivo"] | null;
+  vonage: ProviderCredentials["vonage"] | null;
 };
 
 /** A client, or the sentence saying which credentials are missing. */
@@ -39,6 +41,12 @@ export function numberApiFor<P extends OrderingProvider>(provider: P, creds: Cre
     const c = creds as Creds["plivo"];
     if (!c?.authId || !c.applicationId) return "Buying Plivo numbers needs credentials.plivo.authId, authToken and applicationId (PATCH /v1/account/voice)";
     return plivoNumbers({ authId: c.authId, authToken: c.authToken, applicationId: c.applicationId });
+  }
+  if (provider === "vonage") {
+    const c = creds as Creds["vonage"];
+    if (!c?.apiKey || !c.apiSecret || !c.applicationId)
+      return "Buying Vonage numbers needs credentials.vonage.apiKey, apiSecret and applicationId (PATCH /v1/account/voice)";
+    return vonageNumbers({ apiKey: c.apiKey, apiSecret: c.apiSecret, applicationId: c.applicationId });
   }
   const c = creds as Creds["telnyx"];
   if (!c?.apiKey || !c.texmlApplicationId) return "Buying Telnyx numbers needs credentials.telnyx.apiKey and texmlApplicationId (PATCH /v1/account/voice)";

@@ -57,6 +57,12 @@ export type ProviderError =
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ProviderError };
 
 export interface NumberApi {
+  /**
+   * `owned` answers every number linked to what the order's numbers are assigned to, not only this
+   * order's (Vonage: no marker a number could carry): the runner takes only those no pool or order
+   * of the account has, and no more than the order still needs.
+   */
+  untagged?: boolean;
   /** Before the first number: point what the numbers are assigned to (Telnyx: the TeXML application) at our callbacks. */
   prepare(urls: CallbackUrls): Promise<Outcome<true>>;
   search(q: SearchQuery): Promise<Outcome<Candidate[]>>;

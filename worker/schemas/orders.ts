@@ -5,7 +5,7 @@ import { PoolIdSchema } from "./common";
 export const NUMBER_TYPES = ["local", "national", "tollfree", "mobile"] as const;
 export const ORDER_FALLBACKS = ["tollfree", "nearest", "wait"] as const;
 /** The providers whose number APIs edge-dni can buy from. */
-export const ORDERING_PROVIDERS = ["twilio", "telnyx", "signalwire", "plivo"] as const;
+export const ORDERING_PROVIDERS = ["twilio", "telnyx", "signalwire", "plivo", "vonage"] as const;
 export const ORDER_STATUSES = ["pending", "running", "waiting", "completed", "failed", "canceled"] as const;
 /** Most numbers one order may buy. */
 export const MAX_ORDER_QUANTITY = 100;

@@ -97,7 +97,19 @@ export const CredentialSchemas = {
         .string()
         .regex(/^[A-Za-z0-9]{4,40}$/)
         .optional()
-        .openapi({ description: "When set, a token's api_key claim must be this." }),
+        .openapi({
+          description:
+            "The account's API key (Dashboard → API settings). When set, a signed callback's api_key claim must be this; with apiSecret and applicationId, it buys numbers.",
+        }),
+      apiSecret: secret("The API secret of apiKey (Dashboard → API settings): needed to buy numbers (Numbers API, Basic auth).").optional(),
+      applicationId: z
+        .string()
+        .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "a Vonage application id (a UUID)")
+        .optional()
+        .openapi({
+          description:
+            "The Vonage application bought numbers are linked to: its answer and event URLs are set to this account's, signed callbacks on (use one application for tracking numbers).",
+        }),
     })
     .strict()
     .refine((v) => v.signatureSecret || v.publicKey, "give signatureSecret or publicKey"),
