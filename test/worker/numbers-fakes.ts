@@ -910,3 +910,187 @@ export class FakePlivo extends FakeProvider {
     return [...this.owned.values()].map((n) => n.stock.number);
   }
 }
+
+export const VONAGE_KEY = "a1b2c3d4";
+export const VONAGE_SECRET = "VonageSecret0123";
+export const VONAGE_APP = "aaaaaaaa-bbbb-cccc-dddd-0123456789ab";
+/** Vonage's label of a purchase that needs a local address (the Numbers API reference's 420 example). */
+export const VONAGE_ADDRESS_LABEL =
+  "Numbers from this country can be requested from the Dashboard (https://dashboard.nexmo.com/buy-numbers) as they require a valid local address to be provided before being purchased.";
+
+interface VonageNumber {
+  stock: Stock;
+  country: string;
+  app_id: string | null;
+}
+
+const VONAGE_TYPE = { local: "landline", mobile: "mobile-lvn", tollfree: "landline-toll-free", national: "landline" } as const;
+
+/**
+ * Vonage's Numbers API (rest.nexmo.com: number/search, number/buy, number/update, number/cancel,
+ * account/numbers) and Application API v2 (api.nexmo.com/v2/applications), as the API references
+ * and github.com/Nexmo/api-specification define them: form-encoded requests, Basic api_key:api_secret
+ * (the Numbers API takes api_key/api_secret query parameters too), msisdn without '+', answers
+ * `{ "error-code", "error-code-label" }` with 401 for credentials and 420 "Action failed" for a
+ * refused action, whatever its reason ("method failed"): a number no longer for sale, an account
+ * without credit (`credit = false`), one that wants an address (`addressCountries`).
+ */
+export class FakeVonage extends FakeProvider {
+  host = "rest.nexmo.com";
+  owned = new Map<string, VonageNumber>();
+  /** The owner's application, as GET /v2/applications/{id} answers it. */
+  application: Record<string, unknown> = {
+    id: VONAGE_APP,
+    name: "Tracking numbers",
+    keys: { public_key: "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n" },
+    capabilities: {
+      voice: {
+        webhooks: {
+          answer_url: { address: "https://example.com/answer", http_method: "POST", connection_timeout: 500, socket_timeout: 3000 },
+          event_url: { address: "https://example.com/event", http_method: "POST", connection_timeout: 500, socket_timeout: 3000 },
+        },
+        signed_callbacks: false,
+      },
+      messages: { webhooks: { inbound_url: { address: "https://example.com/inbound", http_method: "POST" } } },
+    },
+    _links: { self: { href: `/v2/applications/${VONAGE_APP}` } },
+  };
+  /** Whether the account can pay for a number. */
+  credit = true;
+  /** Countries whose numbers Vonage sells only through its Dashboard (a local address). */
+  addressCountries = new Set(["DE"]);
+
+  override handles(req: Seen): boolean {
+    return req.url.hostname === "rest.nexmo.com" || req.url.hostname === "api.nexmo.com";
+  }
+
+  private refused(label = "method failed") {
+    return json({ "error-code": "420", "error-code-label": label }, 420);
+  }
+
+  private listed(n: VonageNumber) {
+    return {
+      country: n.country,
+      msisdn: n.stock.number.slice(1),
+      type: VONAGE_TYPE[n.stock.type],
+      features: ["VOICE", "SMS"],
+      ...(n.app_id
+        ? { app_id: n.app_id, voiceCallbackType: "app", voiceCallbackValue: n.app_id, messagesCallbackType: "app", messagesCallbackValue: n.app_id }
+        : {}),
+    };
+  }
+
+  /** One page of a list, by `size` (at most 100, default 10) and `index` (from 1). */
+  private page<T>(list: T[], q: URLSearchParams): T[] {
+    const size = Math.min(Number(q.get("size") ?? 10), 100);
+    const index = Number(q.get("index") ?? 1);
+    return list.slice((index - 1) * size, index * size);
+  }
+
+  private matches(msisdn: string, q: URLSearchParams): boolean {
+    const pattern = q.get("pattern");
+    if (!pattern) return true;
+    const how = q.get("search_pattern") ?? "0";
+    return how === "0" ? msisdn.startsWith(pattern) : how === "2" ? msisdn.endsWith(pattern) : msisdn.includes(pattern);
+  }
+
+  protected route(req: Seen): Response {
+    const basic = req.headers.get("Authorization") === `Basic ${btoa(`${VONAGE_KEY}:${VONAGE_SECRET}`)}`;
+    const query = req.url.searchParams.get("api_key") === VONAGE_KEY && req.url.searchParams.get("api_secret") === VONAGE_SECRET;
+    if (req.url.hostname === "api.nexmo.com") return this.applications(req, basic);
+    if (!basic && !query) return json({ "error-code": "401", "error-code-label": "authentication failed" }, 401);
+    const path = req.url.pathname;
+    const q = req.url.searchParams;
+    const f = new URLSearchParams(req.body);
+    if (path === "/number/search" && req.method === "GET") {
+      const country = q.get("country");
+      if (!country) return json({ "error-code": "420", "error-code-label": "country is required" }, 420);
+      const type = q.get("type");
+      const list = this.inventory.filter(
+        (s) =>
+          inCountry(s, country) &&
+          (!type || VONAGE_TYPE[s.type] === type) &&
+          (!q.get("features") || q.get("features") === "VOICE") &&
+          this.matches(s.number.slice(1), q),
+      );
+      const page = this.page(list, q);
+      const numbers = page.map((s) => ({ country, msisdn: s.number.slice(1), type: VONAGE_TYPE[s.type], cost: "0.90", features: ["VOICE", "SMS"] }));
+      return json(numbers.length ? { count: list.length, numbers } : { count: list.length });
+    }
+    if (path === "/account/numbers" && req.method === "GET") {
+      const app = q.get("application_id");
+      const list = [...this.owned.values()].filter((n) => (!app || n.app_id === app) && this.matches(n.stock.number.slice(1), q));
+      const page = this.page(list, q);
+      return json(page.length ? { count: list.length, numbers: page.map((n) => this.listed(n)) } : { count: list.length });
+    }
+    if (path === "/number/buy" && req.method === "POST") {
+      const country = f.get("country");
+      const msisdn = f.get("msisdn");
+      if (!country || !msisdn) return json({ "error-code": "420", "error-code-label": "Missing parameter" }, 420);
+      if (this.owned.has(msisdn)) return this.refused();
+      const stock = this.inventory.find((s) => s.number === `+${msisdn}` && inCountry(s, country));
+      if (stock && this.addressCountries.has(country)) return this.refused(VONAGE_ADDRESS_LABEL);
+      if (!stock || !this.credit) return this.refused();
+      this.take(stock.number);
+      this.owned.set(msisdn, { stock, country, app_id: null });
+      return json({ "error-code": "200", "error-code-label": "success" });
+    }
+    if (path === "/number/update" && req.method === "POST") {
+      const n = this.owned.get(f.get("msisdn") ?? "");
+      if (!n || n.country !== f.get("country")) return this.refused();
+      n.app_id = f.get("app_id") || null;
+      return json({ "error-code": "200", "error-code-label": "success" });
+    }
+    if (path === "/number/cancel" && req.method === "POST") {
+      const n = this.owned.get(f.get("msisdn") ?? "");
+      if (!n || n.country !== f.get("country")) return this.refused();
+      this.owned.delete(f.get("msisdn")!);
+      this.released.push(n.stock.number);
+      return json({ "error-code": "200", "error-code-label": "success" });
+    }
+    return json({ "error-code": "404", "error-code-label": "not found" }, 404);
+  }
+
+  /** The Application API v2: Basic auth only; its errors are RFC 7807 documents. */
+  private applications(req: Seen, basic: boolean): Response {
+    const problem = (status: number, title: string, detail: string) =>
+      json({ type: `https://developer.nexmo.com/api-errors#${status}`, title, detail, instance: crypto.randomUUID() }, status);
+    if (!basic) return problem(401, "Invalid credentials supplied", "You did not provide correct credentials.");
+    const id = req.url.pathname.match(/^\/v2\/applications\/([^/]+)$/)?.[1];
+    if (id !== VONAGE_APP) return problem(404, "Not found", `Application ${id} could not be found`);
+    if (req.method === "GET") return json(this.application);
+    if (req.method === "PUT") {
+      const b = JSON.parse(req.body) as Record<string, unknown>;
+      if (typeof b.name !== "string" || !b.name) {
+        return json(
+          {
+            type: "https://developer.nexmo.com/api-errors/application#payload-validation",
+            title: "Bad Request",
+            detail: "The request failed due to validation errors",
+            invalid_parameters: [{ name: "name", reason: "Is required." }],
+          },
+          400,
+        );
+      }
+      // PUT replaces the application: what the body leaves out is gone.
+      this.application = { id: VONAGE_APP, name: b.name, keys: b.keys ?? {}, capabilities: b.capabilities ?? {}, _links: this.application._links };
+      return json(this.application);
+    }
+    return problem(405, "Method not allowed", "The requested method is not allowed");
+  }
+
+  numbers(): string[] {
+    return [...this.owned.values()].map((n) => n.stock.number);
+  }
+
+  /** The numbers linked to `app`. */
+  linked(app = VONAGE_APP): string[] {
+    return [...this.owned.values()].filter((n) => n.app_id === app).map((n) => n.stock.number);
+  }
+
+  /** A number the account already holds (bought earlier, e.g. by an attempt whose record was lost), linked to `app`. */
+  hold(s: Stock, app: string | null = VONAGE_APP): void {
+    this.inventory = this.inventory.filter((x) => x.number !== s.number);
+    this.owned.set(s.number.slice(1), { stock: s, country: countryOf(s), app_id: app });
+  }
+}

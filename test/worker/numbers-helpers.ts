@@ -1,5 +1,5 @@
 /**
- * An account that buys numbers from Twilio, Telnyx, SignalWire or Plivo (the fakes of numbers-fakes.ts at the network
+ * An account that buys numbers from Twilio, Telnyx, SignalWire, Plivo or Vonage (the fakes of numbers-fakes.ts at the network
  * edge), a pool with an order, and the account's alarm run at a chosen time: shared by the order tests.
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
@@ -10,6 +10,7 @@ import {
   type FakeSignalWire,
   type FakeTelnyx,
   type FakeTwilio,
+  type FakeVonage,
   PLIVO_APP,
   PLIVO_AUTH_ID,
   PLIVO_TOKEN,
@@ -20,14 +21,20 @@ import {
   TELNYX_KEY,
   TWILIO_SID,
   TWILIO_TOKEN,
+  VONAGE_APP,
+  VONAGE_KEY,
+  VONAGE_SECRET,
 } from "./numbers-fakes";
 
-export type Fake = FakeTwilio | FakeTelnyx | FakeSignalWire | FakePlivo;
+export type Fake = FakeTwilio | FakeTelnyx | FakeSignalWire | FakePlivo | FakeVonage;
 
 /** The Signing Key of the SignalWire accounts of these tests (it signs callbacks; numbers are bought with the API token). */
 export const SW_SIGNING_KEY = "PSK_test-signalwire-signing-key";
 
-export async function world(provider: "twilio" | "telnyx" | "signalwire" | "plivo") {
+/** The Vonage account's signature secret (its signed callbacks). */
+export const VONAGE_SIGNATURE = "vonage-signature-secret-0123";
+
+export async function world(provider: "twilio" | "telnyx" | "signalwire" | "plivo" | "vonage") {
   const acct = await createAccount();
   const credentials =
     provider === "twilio"
@@ -36,7 +43,9 @@ export async function world(provider: "twilio" | "telnyx" | "signalwire" | "pliv
         ? { telnyx: { publicKey: `${"A".repeat(43)}=`, apiKey: TELNYX_KEY, texmlApplicationId: TELNYX_APP } }
         : provider === "signalwire"
           ? { signalwire: { signingKey: SW_SIGNING_KEY, space: SW_SPACE, projectId: SW_PROJECT, apiToken: SW_TOKEN } }
-          : { plivo: { authToken: PLIVO_TOKEN, authId: PLIVO_AUTH_ID, applicationId: PLIVO_APP } };
+          : provider === "plivo"
+            ? { plivo: { authToken: PLIVO_TOKEN, authId: PLIVO_AUTH_ID, applicationId: PLIVO_APP } }
+            : { vonage: { signatureSecret: VONAGE_SIGNATURE, apiKey: VONAGE_KEY, apiSecret: VONAGE_SECRET, applicationId: VONAGE_APP } };
   const r = await api("PATCH", "/v1/account/voice", { key: acct.adminKey, body: { provider, credentials } });
   if (r.status !== 200) throw new Error(`voice: ${r.status} ${JSON.stringify(r.json)}`);
   return acct;
