@@ -274,3 +274,24 @@ describe("Vonage credentials and release", () => {
     expect(vonage.numbers()).toEqual([kept]);
   });
 });
+
+describe("autoscaling on Vonage", () => {
+  it("the pool's first fill to min buys from Vonage, each number linked; the numbers already pooled are not taken again", async () => {
+    const acct = await world("vonage");
+    const vonage = new FakeVonage(stock("510", 10));
+    edge(vonage);
+    await order(acct, { country: "US", areaCode: "510", quantity: 1 });
+    await work(acct);
+    const put = await api("PUT", "/v1/pools/ads/autoscale", { key: acct.adminKey, body: { numbers: { country: "US", areaCode: "510" }, min: 3, max: 5 } });
+    expect(put.status).toBe(200);
+    await work(acct, T0 + 5 * 60_000);
+    await work(acct, T0 + 10 * 60_000);
+    const pool = await getPool(acct);
+    expect(pool.trackingNumbers).toHaveLength(3);
+    expect(vonage.purchases).toHaveLength(3);
+    expect(new Set(vonage.purchases).size).toBe(3);
+    expect(vonage.linked().sort()).toEqual(pool.trackingNumbers.slice().sort());
+    const orders = (await api("GET", "/v1/orders?pool=ads", { key: acct.adminKey })).json.orders as { provider: string; status: string }[];
+    expect(orders.every((o) => o.provider === "vonage" && o.status === "completed")).toBe(true);
+  });
+});
