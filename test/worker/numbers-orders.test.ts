@@ -567,7 +567,7 @@ describe("refused number requests buy nothing and store nothing", () => {
       400,
       "unsupported_search",
     ],
-    ["a provider without a number API", { country: "US", areaCode: "510", quantity: 1, provider: "vonage" }, 400, "invalid_request"],
+    ["a provider without a number API", { country: "US", areaCode: "510", quantity: 1, provider: "reference" }, 400, "invalid_request"],
     ["a region outside the US and Canada (no state filter there)", { country: "GB", city: "Manchester", region: "EN", quantity: 1 }, 400, "unsupported_search"],
     ["mobile numbers of a +1 country (mobiles are local numbers there)", { country: "US", type: "mobile", quantity: 1 }, 400, "unsupported_search"],
     ["mobile numbers of Canada", { country: "CA", type: "mobile", city: "Toronto", quantity: 1 }, 400, "unsupported_search"],

@@ -104,16 +104,6 @@ function foreignRegulatory(r: NumberRequest, provider: OrderingProvider): string
   if (!theirs.length) return null;
   const owner = theirs.some((k) => (TWILIO_REGULATORY_FIELDS as readonly string[]).includes(k)) ? "Twilio" : "Telnyx";
   const fields = (list: readonly string[]) => list.map((f) => `regulatory.${f}`).join(", ");
-/**
- * Each provider's regulatory fields (schemas/orders.ts RegulatorySchema). SignalWire, Plivo, Vonage: none
- * here (Plivo's buy's compliance_application_id is not taken yet; Vonage's purchase takes none:
- * numbers that need an address are bought in its Dashboard): any id is refused, not dropped.
- */
-const REGULATORY_FIELDS: Record<OrderingProvider, readonly string[]> = {
-  twilio: TWILIO_REGULATORY_FIELDS,
-  telnyx: TELNYX_REGULATORY_FIELDS,
-  signalwire: [],
-  plivo: [],
-  vonage: [],
-};
+  const instead = REGULATORY_FIELDS[provider].length ? `give ${fields(REGULATORY_FIELDS[provider])}` : `${provider} purchases take no regulatory ids`;
+  return `${fields(theirs)}: ${owner}'s, but this order buys from ${provider} (${instead})`;
 }
