@@ -1,6 +1,7 @@
 /**
- * Number orders against Twilio's and Telnyx's number APIs, mocked at the network edge from their
- * documented shapes (numbers-fakes.ts). The account's alarm does the work (runDurableObjectAlarm),
+ * Number orders against Twilio's and Telnyx's number APIs (SignalWire, Plivo and Vonage have their
+ * own numbers-<provider>.test.ts), mocked at the network edge from their documented shapes
+ * (numbers-fakes.ts). The account's alarm does the work (runDurableObjectAlarm),
  * with the clock faked far ahead so an alarm only runs when a test runs it.
  */
 import { runInDurableObject } from "cloudflare:test";
