@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { decideScale } from "../../worker/domain/autoscale";
 import { sizeFromObserved } from "../../worker/domain/sizing";
 import { at, DEST, mockNetwork, T0 } from "./calls-helpers";
-import { accountStub, allocate, api, type Created, createAccount, sessionId, useTestClock } from "./helpers";
+import { accountStub, allocate, api, type Created, createAccount, freshNumbers, sessionId, useTestClock } from "./helpers";
 import { FakeTwilio, stock, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
 
 const HOOK = "https://alerts.example/dni";
@@ -179,6 +179,29 @@ describe("autoscaling with Poisson traffic", () => {
     const events = (await api("GET", "/v1/pools/web/autoscale", { key: dry.acct.adminKey })).json.events;
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e: { dryRun: boolean; orderId: string | null }) => e.dryRun && e.orderId === null)).toBe(true);
+  });
+});
+
+describe("every autoscaled pool in one list", () => {
+  it("GET /v1/autoscale answers each autoscaled pool as its own GET does, and with ?pool= that pool's or none (no 404 to probe with)", async () => {
+    const { acct } = await scaledWorld({ min: 1, max: 5, dryRun: true });
+    const key = acct.adminKey;
+    const manual = await api("POST", "/v1/pools", { key, body: { id: "manual", name: "By hand", trackingNumbers: freshNumbers(2), destinations: [DEST] } });
+    expect(manual.status).toBe(201);
+    const web = (await api("GET", "/v1/pools/web/autoscale", { key })).json;
+    expect(web.pool).toBe("web");
+    expect((await api("GET", "/v1/autoscale", { key })).json).toEqual({ pools: [web] });
+    expect((await api("GET", "/v1/autoscale?pool=web", { key })).json).toEqual({ pools: [web] });
+    for (const pool of ["manual", "no-such-pool"]) {
+      const r = await api("GET", `/v1/autoscale?pool=${pool}`, { key });
+      expect({ pool, status: r.status, json: r.json }).toEqual({ pool, status: 200, json: { pools: [] } });
+    }
+    const bad = await api("GET", "/v1/autoscale?pool=%20bad", { key });
+    expect([bad.status, bad.json.error.code]).toEqual([400, "invalid_request"]);
+    expect((await api("GET", "/v1/autoscale")).status).toBe(401);
+    // Stopped: out of the list.
+    expect((await api("DELETE", "/v1/pools/web/autoscale", { key })).status).toBe(204);
+    expect((await api("GET", "/v1/autoscale", { key })).json).toEqual({ pools: [] });
   });
 });
 

@@ -858,6 +858,13 @@ export class AccountObject extends DurableObject<Env> {
     return this.registry.get(poolId) ? this.numbers.getAutoscale(poolId) : poolNotFound(poolId);
   }
 
+  /** Every pool's autoscaling (`poolId`: that pool's only; none when it does not autoscale, or is no pool). */
+  listAutoscale(poolId?: string): Result<AutoscaleView[]> {
+    if (!this.row()) return accountNotFound();
+    const ids = poolId === undefined ? this.registry.ids() : this.registry.get(poolId) ? [poolId] : [];
+    return ok(this.numbers.listAutoscale(ids));
+  }
+
   deleteAutoscale(poolId: string): Result<true> {
     if (!this.row()) return accountNotFound();
     return this.registry.get(poolId) ? this.numbers.deleteAutoscale(poolId) : poolNotFound(poolId);

@@ -159,6 +159,11 @@ export class NumberDesk {
     return view ? ok(view) : fail(404, "autoscale_not_set", `Pool ${poolId} does not autoscale`);
   }
 
+  /** The autoscaling of each of `poolIds` that autoscales, in that order. */
+  listAutoscale(poolIds: readonly string[]): AutoscaleView[] {
+    return poolIds.flatMap((id) => this.view(id) ?? []);
+  }
+
   deleteAutoscale(poolId: string): Result<true> {
     return this.autoscaler.remove(poolId) ? ok(true) : fail(404, "autoscale_not_set", `Pool ${poolId} does not autoscale`);
   }

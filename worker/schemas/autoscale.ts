@@ -1,5 +1,6 @@
 /** Autoscaling of a pool's numbers (a pool sub-resource; see account/autoscale.ts). */
 import { z } from "@hono/zod-openapi";
+import { PoolIdSchema } from "./common";
 import { NumberRequestSchema } from "./orders";
 
 export const SCALE_ACTIONS = ["first_fill", "grow", "shrink"] as const;
@@ -61,3 +62,5 @@ export const AutoscaleViewSchema = z
 
 export type ScaleEvent = z.infer<typeof ScaleEventSchema>;
 export type AutoscaleView = z.infer<typeof AutoscaleViewSchema>;
+
+export const AutoscaleListQuerySchema = z.object({ pool: PoolIdSchema.optional().openapi({ description: "Only this pool's autoscaling." }) });

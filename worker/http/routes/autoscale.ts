@@ -1,14 +1,15 @@
-/** A pool's autoscaling (admin key): its settings and scaling history. */
-import { createRoute } from "@hono/zod-openapi";
+/** A pool's autoscaling (admin key): its settings and scaling history; every autoscaled pool's in one list. */
+import { createRoute, z } from "@hono/zod-openapi";
 import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
-import { AutoscalePutSchema, AutoscaleViewSchema } from "../../schemas/autoscale";
+import { AutoscaleListQuerySchema, AutoscalePutSchema, AutoscaleViewSchema } from "../../schemas/autoscale";
 import { errorResponses, PoolParamSchema } from "../../schemas/common";
 import { adminAuth } from "../middleware/auth";
 import { ADMIN, createRouter, json } from "../router";
 
 const app = createRouter();
 app.use("/v1/pools/:id/autoscale", adminAuth());
+app.use("/v1/autoscale", adminAuth());
 
 const tags = ["numbers"];
 const path = "/v1/pools/{id}/autoscale";
@@ -24,6 +25,20 @@ app.openapi(
     responses: { 200: { description: "Autoscaling", ...json(AutoscaleViewSchema) }, ...errorResponses },
   }),
   async (c) => c.json(unwrap(await account(c.env, c.var.accountId).getAutoscale(c.req.valid("param").id)), 200),
+);
+
+app.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/autoscale",
+    tags,
+    summary:
+      "Every autoscaled pool's autoscaling (as GET /v1/pools/{id}/autoscale answers it), in the pools' order; with `pool`, that pool's only (an empty list when it does not autoscale: no 404 to probe with).",
+    security: ADMIN,
+    request: { query: AutoscaleListQuerySchema },
+    responses: { 200: { description: "Autoscaling", ...json(z.object({ pools: z.array(AutoscaleViewSchema) })) }, ...errorResponses },
+  }),
+  async (c) => c.json({ pools: unwrap(await account(c.env, c.var.accountId).listAutoscale(c.req.valid("query").pool)) }, 200),
 );
 
 app.openapi(
