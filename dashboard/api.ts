@@ -6,13 +6,30 @@
  * bundled).
  */
 import type { Account, AccountPatch } from "../worker/schemas/account";
+import type { AutoscaleView, ScaleEvent } from "../worker/schemas/autoscale";
 import type { Call, CallGroup, CallGrouping, CallStats } from "../worker/schemas/calls";
 import type { Conversions, ConversionsCheck } from "../worker/schemas/conversions";
 import type { DeliveryItem, DeliveryList } from "../worker/schemas/deliveries";
 import type { HealthView, NumberFigures } from "../worker/schemas/health";
+import type { Order } from "../worker/schemas/orders";
 import type { Pool } from "../worker/schemas/pool";
 
-export type { Account, Call, CallGroup, CallGrouping, CallStats, Conversions, ConversionsCheck, DeliveryItem, HealthView, NumberFigures, Pool };
+export type {
+  Account,
+  AutoscaleView,
+  Call,
+  CallGroup,
+  CallGrouping,
+  CallStats,
+  Conversions,
+  ConversionsCheck,
+  DeliveryItem,
+  HealthView,
+  NumberFigures,
+  Order,
+  Pool,
+  ScaleEvent,
+};
 
 export interface NumberPage {
   numbers: NumberFigures[];
@@ -105,6 +122,10 @@ export function endpoints(client: Client) {
     /** minutes 0: only the figures now (the cards); else buckets of `step` minutes over `minutes`. */
     health: (id: string, minutes: number, step?: number) => get<HealthView>(`${pool(id)}/health`, { minutes, step }),
     numbers: (id: string, after: string | null, limit: number) => get<NumberPage>(`${pool(id)}/numbers`, { limit, cursor: after ?? undefined }),
+    /** The pool's number orders, newest first (the API's last 100). */
+    orders: async (id: string) => (await get<{ orders: Order[] }>("/v1/orders", { pool: id })).orders,
+    /** The pool's autoscaling, or null when it has none (the list, not GET …/autoscale's 404: no failed request in the console). */
+    autoscale: async (id: string) => (await get<{ pools: AutoscaleView[] }>("/v1/autoscale", { pool: id })).pools[0] ?? null,
     /** Per day (the viewer's time zone's, as the range's days are: range.ts) and source, the total, and the totals by `groupBy`, over the range. */
     callStats: (r: Range, groupBy: CallGrouping) =>
       get<CallStats>("/v1/stats/calls", { ...rangeQuery(r), groupBy, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }),

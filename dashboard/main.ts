@@ -57,11 +57,25 @@ function failed(e: unknown): void {
   page.failure.hidden = false;
 }
 
-/** Loads everything again; a load that goes through clears the failure. */
-const reload = () =>
-  overview.load().then(() => {
-    page.failure.hidden = true;
-  }, failed);
+/** Counts reloads: only the latest one's outcome is shown. */
+let reloads = 0;
+
+/**
+ * Loads everything again; a load that goes through clears the failure. An earlier load that ends
+ * after a later one began (a slow minute's reload, then Try again or the next minute's) neither
+ * clears the later one's failure nor raises its own over it: a refused key still signs out.
+ */
+const reload = () => {
+  const n = ++reloads;
+  return overview.load().then(
+    () => {
+      if (n === reloads) page.failure.hidden = true;
+    },
+    (e: unknown) => {
+      if (n === reloads || (e instanceof ApiError && e.unauthorized)) failed(e);
+    },
+  );
+};
 
 async function start(): Promise<void> {
   if (!adminKey.get()) {

@@ -2,9 +2,12 @@
  * What the signed-in dashboard shows and when it reloads. Calls first, over the chosen date range:
  * the totals, calls per day, calls by source / campaign / landing page / pool, the recent calls (each
  * opening its detail), the CSV of the range, failing deliveries with Redeliver. Then the pools: a
- * card each, the utilization of all of them, the selected pool's numbers and its replaceAll setting,
+ * card each, the utilization of all of them, the selected pool's numbers, its replaceAll setting and
+ * where its numbers come from (autoscaling, number orders),
  * the ad conversions (each platform's setting, the recent calls' uploads). Last the account: the
  * snippet tag for the site, how long calls are kept.
+ * Over 300 lines: it is the page's one state (the choices shown, what was asked last) and every load
+ * that reads or moves it; the views it calls are pure and live in views/.
  */
 import { type Account, type Api, ApiError, type Call, type CallGrouping, type CallStats, type HealthView, type Pool, type Range } from "./api";
 import { markOn } from "./dom";
@@ -22,6 +25,7 @@ import { type ChartRange, RANGES, renderPoolChart } from "./views/pool-chart";
 import { markSelected, renderPools } from "./views/pools";
 import { renderRecentCalls } from "./views/recent-calls";
 import { refusedReplaceAll, savingReplaceAll, showReplaceAll } from "./views/replace-all";
+import { renderSupply } from "./views/supply";
 import { renderTotals } from "./views/totals";
 
 /** Calls listed (and their ad conversions); the CSV has every call of the range. */
@@ -61,7 +65,7 @@ export class Overview {
    * Counts what was asked, so that an answer to an earlier choice (a slow 30 days after Today was
    * clicked, a reload started before a click) is dropped instead of drawn over the later one.
    */
-  private asked = { calls: 0, groups: 0, pools: 0 };
+  private asked = { calls: 0, groups: 0, pools: 0, supply: 0 };
   /** The link that opened the call's detail: Close brings the focus back to it. */
   private opener: HTMLElement | null = null;
 
@@ -320,14 +324,26 @@ export class Overview {
     if (pick) await this.showPool(pick, pick === this.selected);
   }
 
-  /** Selects a pool: its card outlined, its replaceAll setting shown and its numbers listed (`reload`: as many as were). */
+  /**
+   * Selects a pool: its card outlined, its replaceAll setting shown, its numbers listed (`reload`: as
+   * many as were), and where they come from (its autoscaling and number orders).
+   */
   async showPool(id: string, reload = false): Promise<void> {
     this.selected = id;
     markSelected(this.page.pools, id);
     const pool = this.pools.find((p) => p.id === id);
     this.page.numbersTitle.textContent = `Numbers — ${pool?.name ?? id}`;
     if (pool) showReplaceAll(this.replaceAllControl(), pool);
-    await this.numbers.show(id, reload);
+    await Promise.all([this.numbers.show(id, reload), this.loadSupply(id)]);
+  }
+
+  /** The pool's autoscaling and orders; an answer for a pool no longer selected (another was clicked since) is dropped. */
+  private async loadSupply(id: string): Promise<void> {
+    const asked = ++this.asked.supply;
+    const [orders, autoscale] = await Promise.all([this.api.orders(id), this.api.autoscale(id)]);
+    if (asked !== this.asked.supply) return;
+    const { page } = this;
+    renderSupply({ autoscale: page.autoscale, body: page.ordersBody, empty: page.ordersEmpty }, orders, autoscale);
   }
 
   /**

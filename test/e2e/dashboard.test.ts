@@ -447,6 +447,35 @@ describe("the dashboard elsewhere", () => {
     });
   });
 
+  it("shows where the selected pool's numbers come from: its autoscaling and its number orders", async () => {
+    const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Orders", allowedOrigins: [worker.url] });
+    const key = acct.json.adminKey as string;
+    const twilio = { authToken: "e2e-twilio-auth-token-0123456789", accountSid: `AC${"0".repeat(32)}` };
+    expect((await adminCall(worker.url, "PATCH", "/v1/account/voice", key, { provider: "twilio", credentials: { twilio } })).status).toBe(200);
+    const pool = { id: "ads", name: "Ads", destinations: ["+12127365000"], order: { country: "US", areaCode: "510", quantity: 2 } };
+    expect((await adminCall(worker.url, "POST", "/v1/pools", key, pool)).status).toBe(201);
+    const autoscale = { min: 2, max: 6, dryRun: true, numbers: { country: "US", areaCode: "510" } };
+    expect((await adminCall(worker.url, "PUT", "/v1/pools/ads/autoscale", key, autoscale)).status).toBe(200);
+    await withDashboard(key, async (s) => {
+      await loaded(s.page);
+      await s.page.waitForFunction(() => document.querySelectorAll("#orders tbody tr").length === 1);
+      // Twilio cannot be reached from here: the order has bought nothing, whatever its status.
+      const [row] = await cells(s.page, "#orders");
+      expect(row!.slice(1, 2)).toEqual(["2 local numbers in US, area code 510, from Twilio"]);
+      expect(row![3]).toBe("0 of 2 in the pool");
+      expect(await s.page.locator("#autoscale").innerText()).toMatch(/^Autoscaling \(dry run: recommends, buys nothing\): 2–6 numbers; 0 numbers now/);
+      expect(await s.page.locator("#orders-empty").isVisible()).toBe(false);
+      expect(s.seen.errors).toEqual([]);
+    });
+    // The demo account's pools were filled by hand: no orders, no autoscaling.
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
+      await loaded(s.page);
+      await s.page.locator("#orders-empty").waitFor({ state: "visible" });
+      expect(await s.page.locator("#orders").isVisible()).toBe(false);
+      expect(await s.page.locator("#autoscale").innerText()).toMatch(/^Autoscaling: off\./);
+    });
+  });
+
   it("refuses a wrong key and forgets it", async () => {
     await withDashboard("sk_demo000000000000_wrong-key-wrong-key-wrong-key-wrong", async (s) => {
       await s.page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
@@ -803,6 +832,37 @@ describe("the dashboard, slow and failing answers", () => {
       // The range shown when Today's load failed (7 days, pressed again then).
       expect(await tiles(page)).toMatchObject({ Calls: "3" });
       expect(await page.locator("#app").isVisible()).toBe(true);
+    });
+  });
+
+  it("a slow minute's reload that goes through after a later one failed leaves that failure said", async () => {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
+      const { page } = s;
+      await loaded(page);
+      // The page's timers on a clock the test moves (started afresh on it; the key stays in the tab).
+      await page.clock.install();
+      await page.reload();
+      await loaded(page);
+      const before = await page.locator("#updated").textContent();
+      // The next minute's reload hangs on the pools list (its other requests answered)…
+      const held: Route[] = [];
+      await page.route("**/v1/pools", (r) => void held.push(r));
+      const answered = page.waitForResponse((r) => new URL(r.url()).pathname === "/v1/account/conversions");
+      await page.clock.fastForward(60_000);
+      await answered;
+      await expect.poll(() => held.length).toBeGreaterThan(0);
+      // …the one after it fails…
+      await page.route("**/v1/account/conversions", (r) =>
+        r.fulfill({ status: 500, contentType: "application/json", body: '{"error":{"code":"internal","message":"Internal error"}}' }),
+      );
+      await page.clock.fastForward(60_000);
+      await page.waitForFunction(() => document.querySelector("#ftext")?.textContent === "Could not load: Internal error.");
+      // …and the slow one then goes through: its figures are drawn, the later failure stays said.
+      await page.unroute("**/v1/pools");
+      for (const r of held) await r.continue();
+      await page.waitForFunction((was) => document.querySelector("#updated")?.textContent !== was, before);
+      expect(await page.locator("#failure").isVisible()).toBe(true);
+      expect(await page.locator("#ftext").textContent()).toBe("Could not load: Internal error.");
     });
   });
 
