@@ -60,7 +60,14 @@ import { ERASED_CALLS_MIGRATION, ERASED_ROUTES_MIGRATION, ERASED_UNTIL_MIGRATION
 import { ERASURE_PROGRESS_MIGRATION } from "./erasure-progress";
 import { INTEGRATION_SECRETS_MIGRATION, IntegrationSecrets } from "./integration-secrets";
 import { NumberDesk } from "./number-desk";
-import { changeKey, NUMBER_ADDED_MIGRATION, NUMBER_ORDERS_MIGRATION, ORDER_IDEMPOTENCY_CHANGE_MIGRATION, ORDER_IDEMPOTENCY_MIGRATION } from "./number-orders";
+import {
+  BUY_TRIES_MIGRATION,
+  changeKey,
+  NUMBER_ADDED_MIGRATION,
+  NUMBER_ORDERS_MIGRATION,
+  ORDER_IDEMPOTENCY_CHANGE_MIGRATION,
+  ORDER_IDEMPOTENCY_MIGRATION,
+} from "./number-orders";
 import { type DeliveryFilter, Outbox, type OutboxKind } from "./outbox";
 import { OUTBOX_DEAD_LETTER_MIGRATION, OUTBOX_EVENT_MIGRATION, OUTBOX_MIGRATION } from "./outbox-schema";
 import { type PoolState, PoolSync, SYNC_MIGRATION, shardIndexes } from "./pool-sync";
@@ -148,6 +155,8 @@ export const MIGRATIONS = [
   ORDER_IDEMPOTENCY_CHANGE_MIGRATION,
   // Whose round robin turn was last, and the agents then: a change to them keeps the turn's order.
   ROUTE_TURNS_LAST_MIGRATION,
+  // The numbers an order is about to buy (a retry asks Plivo and Vonage about each: they cannot list an order's numbers).
+  BUY_TRIES_MIGRATION,
 ];
 
 export type { VoiceSecrets };

@@ -4,8 +4,9 @@
  *
  * Number orders and the numbers they bought, in the AccountObject's SQLite. An order is worked on
  * by the account's one alarm (order-runner.ts), never by the request that made it, so it survives
- * restarts: every number is written here the moment the provider says it is ours, and each step
- * starts by listing what the provider holds under the order's id (the reconcile step).
+ * restarts: every number is written here the moment the provider says it is ours (and, where the
+ * provider cannot list an order's numbers by a marker, before it is asked to buy it), and each step
+ * starts by finding what the provider holds for the order (the reconcile step).
  *
  * `provider_numbers` is every number the account bought through edge-dni: (ordered: the provider's
  * order is pending, e.g. on regulatory documents →) bought → configured (voice URLs set) → added (in
@@ -65,6 +66,19 @@ export const NUMBER_ADDED_MIGRATION = `
   UPDATE provider_numbers SET added_at = created_at
    WHERE state IN ('added', 'parked')
       OR (state = 'released' AND order_id IN (SELECT id FROM number_orders WHERE status NOT IN ('failed', 'canceled')));`;
+
+/**
+ * The numbers an order is about to buy, written before it asks the provider to (a buy whose answer
+ * is lost, or whose object restarts before the answer is stored, leaves one here): the reconcile of
+ * a provider that cannot list an order's numbers by a marker (Plivo marks only after the buy; Vonage
+ * has no marker) asks the provider about each, adopts it when the account holds it, else forgets it.
+ * A row goes when its number is recorded as bought, or when the buy is known not to have happened.
+ */
+export const BUY_TRIES_MIGRATION = `
+  CREATE TABLE number_buy_tries (
+    order_id TEXT NOT NULL, number TEXT NOT NULL, created_at INTEGER NOT NULL,
+    PRIMARY KEY (order_id, number)
+  );`;
 
 /** The statuses of an order still working (it may buy more). */
 const OPEN = "('pending', 'running', 'waiting')";
@@ -227,11 +241,31 @@ export class NumberOrders {
     return this.sql.exec<ProviderNumberRow>("SELECT * FROM provider_numbers WHERE number = ?", n).toArray()[0] ?? null;
   }
 
+  /** The order is about to buy `number` (before the provider is asked). */
+  recordTry(orderId: string, number: string, now: number): void {
+    this.sql.exec("INSERT OR IGNORE INTO number_buy_tries (order_id, number, created_at) VALUES (?, ?, ?)", orderId, number, now);
+  }
+
+  /** The buy of `number` did not happen (the provider refused it, or the account does not hold it). */
+  forgetTry(orderId: string, number: string): void {
+    this.sql.exec("DELETE FROM number_buy_tries WHERE order_id = ? AND number = ?", orderId, number);
+  }
+
+  /** Numbers the order tried to buy whose outcome is not recorded, oldest first. */
+  triesOf(orderId: string): string[] {
+    return this.sql
+      .exec<{ number: string }>("SELECT number FROM number_buy_tries WHERE order_id = ? ORDER BY created_at, number", orderId)
+      .toArray()
+      .map((r) => r.number);
+  }
+
   /**
    * Record a number the provider holds for an order (once: a number already known keeps its row),
    * or ordered and `pending` there. An ordered one of this order becomes bought once it is not.
    */
   recordBought(order: OrderRow, number: string, providerId: string, configured: boolean, fallback: boolean, now: number, pending?: string): boolean {
+    // Its buy's outcome is known now (in the same write as the row, no await between).
+    this.forgetTry(order.id, number);
     const known = this.number(number);
     if (known?.state === "ordered" && known.order_id === order.id) {
       if (pending) {

@@ -1,7 +1,9 @@
 /**
  * One step of a number order, run from the account's alarm:
  *   1. reconcile: list what the provider holds under the order's id and record anything unknown
- *      (an answer lost to a restart or a dropped connection): nothing is ever bought twice;
+ *      (an answer lost to a restart or a dropped connection): nothing is ever bought twice; where the
+ *      provider cannot list by the order's id (Plivo, Vonage: `held`), each number the order recorded
+ *      before buying it and never heard back about is looked up: held, it is adopted; not, forgotten;
  *   2. configure the numbers whose voice URLs are not ours yet;
  *   3. add the configured numbers to the pool;
  *   4. search and buy what is still missing, one number at a time, each recorded as it is bought,
@@ -82,18 +84,23 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
     }
     // 1. Reconcile.
     const fallbackTries = new Set(JSON.parse(order.fallback_tries) as string[]);
-    // An untagged listing (Vonage: every number linked to the order's application) is this order's
-    // only where no pool and no order of the account has the number, and up to what it still needs.
-    let room = request.quantity - orders.numbersOf(order.id).filter((n) => n.state !== "released").length;
     for (const o of unwrap(await api.owned(order.id, urls))) {
-      if (api.untagged) {
-        const known = orders.number(o.number);
-        if (known && known.state !== "released") {
-          if (known.order_id !== order.id) continue;
-        } else if (room <= 0 || !w.usable(o.number)) continue;
-        else room--;
-      }
       orders.recordBought(order, o.number, o.providerId, o.configured, fallbackTries.has(o.number), now, o.pending);
+    }
+    // Where the provider cannot list by the order's id: each number this order went to buy and never
+    // heard back about is asked after. Only those: a number the order never tried to buy is never taken.
+    if (api.held) {
+      for (const number of orders.triesOf(order.id)) {
+        const known = orders.number(number);
+        if ((known && known.state !== "released") || !w.usable(number)) {
+          // Recorded already, or one of the account's numbers some other way: not this order's to take.
+          orders.forgetTry(order.id, number);
+          continue;
+        }
+        const o = unwrap(await api.held(number, order.id, urls));
+        if (o) orders.recordBought(order, o.number, o.providerId, o.configured, fallbackTries.has(o.number), now, o.pending);
+        else orders.forgetTry(order.id, number);
+      }
     }
     await configureAndAdd(w, order);
 
@@ -123,7 +130,11 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
           fallbackTries.add(c.number);
           orders.update(order.id, { fallback_tries: JSON.stringify([...fallbackTries]) }, now);
         }
+        // Written before the provider is asked: a retry finds the number even if its answer never comes.
+        if (api.held) orders.recordTry(order.id, c.number, now);
         const bought = await api.buy(c.number, order.id, urls, request.regulatory);
+        // Refused (taken, stale, or the account's): not bought. Unanswered (`retry`): kept for the reconcile.
+        if (!bought.ok && bought.error.kind !== "retry") orders.forgetTry(order.id, c.number);
         if (!bought.ok && bought.error.kind === "taken") {
           taken.add(c.number);
           skipped++;

@@ -26,7 +26,10 @@
  * Plivo has no idempotency key and its buy takes no name: the order id goes into the number's
  * `alias` right after the buy (Number update), and a retry lists the account's numbers by that
  * alias before it buys again. A buy whose answer is lost (network, 5xx) is looked up at once as a
- * number of the account: held, it is ours (marked then); not held, the buy is retried later.
+ * number of the account: held, it is ours (marked then); not held, the buy is retried later. What
+ * the alias cannot cover (the look-up fails too, or the object restarts between buy and alias) is
+ * covered by the order itself: it records each number before it buys it, and its retry looks each
+ * such number up (`held`): held with no other alias, it is adopted and marked; not held, forgotten.
  * Errors are `{ api_id, error }` with the HTTP status (https://www.plivo.com/docs/numbers/api/response:
  * 400 a parameter missing or invalid, 401, 404, 405, 429 rate limited, 500); a buy of a number no
  * longer in stock answers 404 "not found" (plivo-node#144, plivo-ruby#8): taken, another is bought.
@@ -99,13 +102,14 @@ export function plivoNumbers(creds: PlivoNumberCredentials): NumberApi {
     return r.ok ? { ok: true, value: true } : r;
   };
 
-  /** Whether the account holds the number (null: it does not). */
-  const held = async (number: string): Promise<Outcome<Owned | null>> => {
+  /** The account's number `number` and its alias (null: the account does not hold it). */
+  const lookup = async (number: string): Promise<Outcome<{ owned: Owned; alias: string } | null>> => {
     const r = await call(`${base}/Number/${digits(number)}/`, { headers: auth }, describe, (_b, status) =>
       status === 404 ? { kind: "taken", reason: "not held" } : null,
     );
     if (!r.ok) return r.error.kind === "taken" ? { ok: true, value: null } : r;
-    return { ok: true, value: owned(r.value.body) };
+    const o = owned(r.value.body);
+    return { ok: true, value: o ? { owned: o, alias: str(field(r.value.body, "alias")) ?? "" } : null };
   };
 
   const release = async (providerId: string): Promise<Outcome<true>> => {
@@ -167,7 +171,7 @@ export function plivoNumbers(creds: PlivoNumberCredentials): NumberApi {
       if (!r.ok) {
         if (r.error.kind !== "retry") return r;
         // The answer may be lost after Plivo rented it: held by the account, it is this order's.
-        const found = await held(number);
+        const found = await lookup(number);
         if (!found.ok || !found.value) return r;
       } else {
         const line = (Array.isArray(field(r.value.body, "numbers")) ? (field(r.value.body, "numbers") as unknown[]) : []).find(
@@ -181,6 +185,16 @@ export function plivoNumbers(creds: PlivoNumberCredentials): NumberApi {
       const marked = await mark(number, tag);
       // Not marked: bought all the same, recorded now; configure assigns it again.
       return { ok: true, value: { number: e164(number), providerId: digits(number), configured: marked.ok, pending } };
+    },
+
+    async held(number: string, tag: string): Promise<Outcome<Owned | null>> {
+      // A number this order went to buy, its answer never stored (lost, or a restart before the
+      // alias): held and not marked for anyone else, it is the order's, marked now as a buy marks it.
+      const found = await lookup(number);
+      if (!found.ok || !found.value) return found.ok ? { ok: true, value: null } : found;
+      if (found.value.alias && found.value.alias !== tag) return { ok: true, value: null };
+      const marked = await mark(number, tag);
+      return { ok: true, value: { ...found.value.owned, configured: marked.ok } };
     },
 
     async configure(o: Owned): Promise<Outcome<true>> {

@@ -57,17 +57,19 @@ export type ProviderError =
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ProviderError };
 
 export interface NumberApi {
-  /**
-   * `owned` answers every number linked to what the order's numbers are assigned to, not only this
-   * order's (Vonage: no marker a number could carry): the runner takes only those no pool or order
-   * of the account has, and no more than the order still needs.
-   */
-  untagged?: boolean;
   /** Before the first number: point what the numbers are assigned to (Telnyx: the TeXML application) at our callbacks. */
   prepare(urls: CallbackUrls): Promise<Outcome<true>>;
   search(q: SearchQuery): Promise<Outcome<Candidate[]>>;
   /** Numbers bought under `tag` (our order id): what a lost answer or a restart may have left bought. */
   owned(tag: string, urls: CallbackUrls): Promise<Outcome<Owned[]>>;
+  /**
+   * Providers whose `owned` cannot find every number an order bought (Plivo marks a number only after
+   * its buy; Vonage has no marker at all): the runner records each number before it buys it, and its
+   * reconcile asks here, for each recorded number whose buy's outcome was never stored, whether the
+   * account holds it. Held and free to take (no other marker, no other application): the number,
+   * marked or linked as a fresh buy is; null: not held (the buy did not happen) or not the order's.
+   */
+  held?(number: string, tag: string, urls: CallbackUrls): Promise<Outcome<Owned | null>>;
   /** Buy one number; `regulatory`: the ids the carrier requires for it (the order's, its provider's fields only). */
   buy(number: string, tag: string, urls: CallbackUrls, regulatory?: Regulatory): Promise<Outcome<Owned>>;
   configure(owned: Owned, urls: CallbackUrls): Promise<Outcome<true>>;

@@ -6,8 +6,7 @@
  *   GET  https://rest.nexmo.com/number/search?country=…&type=landline|mobile-lvn|landline-toll-free&features=VOICE&pattern=…&search_pattern=0&size=…&index=…
  *   POST https://rest.nexmo.com/number/buy      country, msisdn                      buy
  *   POST https://rest.nexmo.com/number/update   country, msisdn, app_id              link to the application
- *   GET  https://rest.nexmo.com/account/numbers?application_id=…&size=100&index=…    reconcile
- *   GET  https://rest.nexmo.com/account/numbers?pattern=<msisdn>&search_pattern=0     is this number ours now
+ *   GET  https://rest.nexmo.com/account/numbers?pattern=<msisdn>&search_pattern=0     is this number ours now (reconcile)
  *   POST https://rest.nexmo.com/number/cancel   country, msisdn                      release
  * and the Application API v2 (https://developer.vonage.com/en/api/application.v2, Basic auth with the
  * same api_key:api_secret, not a JWT):
@@ -30,13 +29,12 @@
  * leave every bought number answering nothing. The application should be one for tracking numbers.
  *
  * Reconcile: Vonage has no idempotency key and no field of a number an order could mark with its
- * id (a number has only its webhooks and application link). What an earlier attempt bought is found
- * as the numbers linked to the order's application that no pool or order of the account has yet
- * (`untagged`: the order runner takes only those, and no more than the order still needs). A number
- * is linked right after it is bought (configure); a purchase whose answer was lost is looked up by
- * its number at once. What remains: a worker stopped between Vonage's purchase and our record of
- * it leaves that number in the Vonage account, unlinked and not in the pool (never bought twice:
- * Vonage no longer offers it); it shows in the Dashboard, not linked to any application.
+ * id (a number has only its webhooks and application link). So the order records each number before
+ * it buys it, and its retry asks, for each such number whose answer it never stored (lost, or a
+ * restart between Vonage's purchase and our record), whether the account holds it (`held`): held
+ * and linked to no other application, it is the order's (linked then); not held, the buy did not
+ * happen and the number is forgotten. A number the order never tried to buy is never taken: one the
+ * owner linked to the application by hand stays theirs, out of every pool, never released by us.
  */
 import { type CountryCode, getCountryCallingCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { call, field, str } from "./http";
@@ -87,7 +85,7 @@ export interface VonageNumberCredentials {
   applicationId: string;
 }
 
-export function vonageNumbers(creds: VonageNumberCredentials): NumberApi & { untagged: true } {
+export function vonageNumbers(creds: VonageNumberCredentials): NumberApi {
   const auth = `Basic ${btoa(`${creds.apiKey}:${creds.apiSecret}`)}`;
   const get: RequestInit = { headers: { Authorization: auth, Accept: "application/json" } };
   const form = (fields: Record<string, string>): RequestInit => ({
@@ -185,8 +183,6 @@ export function vonageNumbers(creds: VonageNumberCredentials): NumberApi & { unt
   };
 
   return {
-    untagged: true,
-
     async prepare(urls: CallbackUrls): Promise<Outcome<true>> {
       const at = `${VONAGE_APPLICATIONS}/${encodeURIComponent(app)}`;
       const r = await call(at, get, describe, (body, status) =>
@@ -254,21 +250,17 @@ export function vonageNumbers(creds: VonageNumberCredentials): NumberApi & { unt
     },
 
     async owned(): Promise<Outcome<Owned[]>> {
-      const out: Owned[] = [];
-      for (let index = 1; ; index++) {
-        const p = new URLSearchParams({ application_id: app, size: String(PAGE), index: String(index) });
-        const r = await call(`${VONAGE_REST}/account/numbers?${p}`, get, describe);
-        if (!r.ok) return r;
-        const list = field(r.value.body, "numbers");
-        const page = Array.isArray(list) ? list : [];
-        for (const n of page) {
-          const o = owned(n);
-          if (o) out.push({ ...o, configured: true }); // listed under the application: linked
-        }
-        const count = field(r.value.body, "count");
-        if (page.length < PAGE || (typeof count === "number" && index * PAGE >= count)) break;
-      }
-      return { ok: true, value: out };
+      // No marker to list by: what an order bought is found from the numbers it recorded trying (`held`).
+      return { ok: true, value: [] };
+    },
+
+    async held(number: string): Promise<Outcome<Owned | null>> {
+      // A number this order went to buy, its answer never stored: the account's and linked to no
+      // other application, it is the order's (configure links it, as after a fresh buy).
+      const found = await holding(number);
+      if (!found.ok || !found.value) return found.ok ? { ok: true, value: null } : found;
+      if (found.value.appId !== null && found.value.appId !== app) return { ok: true, value: null };
+      return { ok: true, value: found.value.owned };
     },
 
     async buy(number: string): Promise<Outcome<Owned>> {
