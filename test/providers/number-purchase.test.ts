@@ -40,7 +40,7 @@ describe("Twilio: IncomingPhoneNumbers create with AddressSid and BundleSid", ()
     const httpClient = {
       async request(opts: { method: string; uri: string; username?: string; password?: string; data?: Record<string, string> }) {
         const headers = new Headers({ Authorization: `Basic ${btoa(`${opts.username}:${opts.password}`)}` });
-        const res = fake.handle({ url: new URL(opts.uri), method: opts.method.toUpperCase(), headers, body: new URLSearchParams(opts.data).toString() });
+        const res = await fake.handle({ url: new URL(opts.uri), method: opts.method.toUpperCase(), headers, body: new URLSearchParams(opts.data).toString() });
         return { statusCode: res.status, body: await res.text(), headers: {} };
       },
     };

@@ -31,7 +31,7 @@ const adapter: AxiosAdapter = async (config) => {
   const headers = new Headers();
   for (const [k, v] of Object.entries(config.headers ?? {})) if (typeof v === "string") headers.set(k, v);
   const body = typeof config.data === "string" ? config.data : config.data ? JSON.stringify(config.data) : "";
-  const res = fake.handle({ url: new URL(config.url!), method: (config.method ?? "get").toUpperCase(), headers, body });
+  const res = await fake.handle({ url: new URL(config.url!), method: (config.method ?? "get").toUpperCase(), headers, body });
   const text = await res.text();
   const response = { data: text ? JSON.parse(text) : "", status: res.status, statusText: res.statusText, headers: {}, config, request: {} };
   if (res.status >= 200 && res.status < 300) return response;

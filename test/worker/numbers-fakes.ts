@@ -3,7 +3,8 @@
  * shapes of their API references (AvailablePhoneNumbers / IncomingPhoneNumbers; available_phone_numbers,
  * number_orders, phone_numbers, texml_applications). Each keeps an inventory and the numbers the
  * account holds, so a test can check that nothing was bought twice. `faults` script failures:
- * a Response answers instead of the provider; "lost" lets the provider act, then drops its answer.
+ * a Response answers instead of the provider; "lost" lets the provider act, then drops its answer;
+ * "hang" lets the provider act and never answers (the caller is stopped meanwhile: a restart).
  */
 import type { NumberOrderCreateParams } from "telnyx/resources/number-orders";
 import type { IncomingPhoneNumberListInstanceCreateOptions } from "twilio/lib/rest/api/v2010/account/incomingPhoneNumber";
@@ -35,7 +36,7 @@ export const countryOf = (s: Stock): string => s.country ?? CALLING_CODES.find((
 const inCountry = (s: Stock, country: string) => countryOf(s) === country || (countryOf(s) === "US" && !s.country && country === "CA");
 
 /** `answer` makes its Response when used: a Response belongs to the object whose request made it. */
-export type Fault = { match: (req: Seen) => boolean; answer: (() => Response) | "lost" };
+export type Fault = { match: (req: Seen) => boolean; answer: (() => Response) | "lost" | "hang" };
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
@@ -62,7 +63,7 @@ abstract class FakeProvider {
     return req.url.hostname === this.host;
   }
 
-  handle(req: Seen): Response {
+  handle(req: Seen): Response | Promise<Response> {
     this.seen.push(req);
     const i = this.faults.findIndex((f) => f.match(req));
     if (i >= 0) {
@@ -70,6 +71,10 @@ abstract class FakeProvider {
       if (fault!.answer === "lost") {
         this.route(req);
         throw new TypeError("Network connection lost.");
+      }
+      if (fault!.answer === "hang") {
+        this.route(req);
+        return new Promise<Response>(() => {});
       }
       return fault!.answer();
     }

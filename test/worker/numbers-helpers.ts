@@ -2,7 +2,8 @@
  * An account that buys numbers from Twilio, Telnyx, SignalWire, Plivo or Vonage (the fakes of numbers-fakes.ts at the network
  * edge), a pool with an order, and the account's alarm run at a chosen time: shared by the order tests.
  */
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { expect, vi } from "vitest";
 import { at, DEST, mockNetwork } from "./calls-helpers";
 import { accountStub, api, type Created, createAccount } from "./helpers";
 import {
@@ -74,6 +75,28 @@ export async function work(acct: Created, ms = Date.now()) {
   at(ms);
   return runDurableObjectAlarm(accountStub(acct.accountId));
 }
+
+/**
+ * Run the account's alarm and restart the account object while it waits on the provider, once
+ * `reached()` (e.g. the provider has bought a number whose answer is held back by a "hang" fault):
+ * nothing the step would have done after that answer happens.
+ */
+export async function workUntilRestart(acct: Created, reached: () => boolean, ms = Date.now()) {
+  at(ms);
+  const step = runDurableObjectAlarm(accountStub(acct.accountId)).catch(() => undefined);
+  await vi.waitFor(() => expect(reached()).toBe(true));
+  await abortAllDurableObjects();
+  await step;
+}
+
+/** The numbers an order recorded as about to buy whose outcome it has not stored yet. */
+export const buyTries = (acct: Created) =>
+  runInDurableObject(accountStub(acct.accountId), (_i, state) =>
+    state.storage.sql
+      .exec<{ number: string }>("SELECT number FROM number_buy_tries ORDER BY number")
+      .toArray()
+      .map((r) => r.number),
+  );
 
 export const getOrder = async (acct: Created, id: string) => (await api("GET", `/v1/orders/${id}`, { key: acct.adminKey })).json;
 export const getPool = async (acct: Created, id = "ads") => (await api("GET", `/v1/pools/${id}`, { key: acct.adminKey })).json;

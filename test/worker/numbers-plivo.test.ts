@@ -9,7 +9,7 @@ import { plivoSearchParams } from "../../worker/numbers/plivo";
 import { T0 } from "./calls-helpers";
 import { accountStub, allocate, api, createAccount, dump, sessionId, useTestClock } from "./helpers";
 import { FakePlivo, PLIVO_APP, PLIVO_AUTH_ID, PLIVO_DEFAULT_APP, PLIVO_TOKEN, stock } from "./numbers-fakes";
-import { edge, getOrder, getPool, order, poolBody, work, world } from "./numbers-helpers";
+import { buyTries, edge, getOrder, getPool, order, poolBody, work, workUntilRestart, world } from "./numbers-helpers";
 
 useTestClock(T0, { silence: ["warn"] });
 
@@ -174,6 +174,66 @@ describe("Plivo number orders", () => {
     expect(await getOrder(acct, id)).toMatchObject({ status: "completed", progress: { bought: 3, configured: 3, added: 3 } });
     expect(plivo.purchases).toHaveLength(3);
     for (const n of plivo.owned.values()) expect(n).toMatchObject({ alias: id, app: PLIVO_APP });
+  });
+
+  it("a restart between Plivo's buy and the alias: the retry asks after the number the order went to buy, adopts and marks it; nothing bought twice", async () => {
+    const acct = await world("plivo");
+    const plivo = new FakePlivo(stock("510", 6));
+    edge(plivo);
+    let buys = 0;
+    // Plivo rents the second number; the object restarts before its answer (so before the alias).
+    plivo.faults.push({ match: (req) => isBuy(req) && ++buys === 2, answer: "hang" });
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 3 });
+    await workUntilRestart(acct, () => plivo.purchases.length === 2);
+    const [, orphan] = plivo.purchases;
+    expect(plivo.owned.get(orphan!.slice(1))).toMatchObject({ alias: null });
+    expect(await buyTries(acct)).toEqual([orphan]);
+    await work(acct, T0 + 60_000);
+    const o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "completed", progress: { bought: 3, configured: 3, added: 3 } });
+    expect(o.numbers.map((n: { number: string }) => n.number)).toContain(orphan);
+    expect(plivo.purchases).toHaveLength(3);
+    expect(plivo.numbers().sort()).toEqual((await getPool(acct)).trackingNumbers.slice().sort());
+    for (const n of plivo.owned.values()) expect(n).toMatchObject({ alias: id, app: PLIVO_APP });
+    expect(await buyTries(acct)).toEqual([]);
+  });
+
+  it("a buy whose answer is lost and whose look-up fails too: retried later, the retry adopts the number it went to buy", async () => {
+    const acct = await world("plivo");
+    const plivo = new FakePlivo(stock("510", 6));
+    edge(plivo);
+    plivo.faults.push(
+      { match: isBuy, answer: "lost" },
+      { match: (req) => req.method === "GET" && /\/Number\/\d+\/$/.test(req.url.pathname), answer: plivoError(503, "service unavailable") },
+    );
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 2 });
+    await work(acct);
+    expect(await getOrder(acct, id)).toMatchObject({ status: "running", attempts: 1, progress: { bought: 0 } });
+    expect(plivo.purchases).toHaveLength(1);
+    await work(acct, T0 + 30_000);
+    expect(await getOrder(acct, id)).toMatchObject({ status: "completed", progress: { bought: 2, added: 2 } });
+    expect(plivo.purchases).toHaveLength(2);
+    for (const n of plivo.owned.values()) expect(n).toMatchObject({ alias: id, app: PLIVO_APP });
+  });
+
+  it("a number the order went to buy that Plivo says the account does not hold is forgotten: the buy did not happen", async () => {
+    const acct = await world("plivo");
+    const plivo = new FakePlivo(stock("510", 3));
+    edge(plivo);
+    // The buy answers 500 without renting; the look-up after it fails too, so the step cannot tell.
+    plivo.faults.push(
+      { match: isBuy, answer: plivoError(500, "internal server error") },
+      { match: (req) => req.method === "GET" && /\/Number\/\d+\/$/.test(req.url.pathname), answer: plivoError(503, "service unavailable") },
+    );
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 1 });
+    await work(acct);
+    const [tried] = await buyTries(acct);
+    expect(tried).toMatch(/^\+1510/);
+    await work(acct, T0 + 30_000);
+    expect(await getOrder(acct, id)).toMatchObject({ status: "completed", progress: { bought: 1 } });
+    expect(plivo.purchases).toHaveLength(1);
+    expect(plivo.requests("GET", /\/Number\/\d+\/$/).map((r) => r.url.pathname.split("/")[5])).toEqual([tried!.slice(1), tried!.slice(1)]);
+    expect(await buyTries(acct)).toEqual([]);
   });
 
   it("interrupted after buying and marking, before recording (a restart): the retry lists the order's numbers by alias, over pages, and buys only the rest", async () => {

@@ -2,13 +2,14 @@
  * Vonage number orders (worker/numbers/vonage.ts) against a fake Vonage at the network edge: the
  * owner's application gets our callback URLs, bought numbers are linked to it, a 420 (Vonage's one
  * refusal for a taken number and a refused account alike) is decided by what Vonage then holds and
- * offers, an interrupted order finds what it bought among the application's numbers no pool has.
+ * offers, an interrupted order finds what it bought by asking after each number it went to buy (and
+ * only those: a number the owner linked to the application by hand is never taken).
  */
 import { describe, expect, it } from "vitest";
 import { T0 } from "./calls-helpers";
 import { accountStub, api, createAccount, dump, useTestClock } from "./helpers";
 import { FakeVonage, stock, VONAGE_ADDRESS_LABEL, VONAGE_APP, VONAGE_KEY, VONAGE_SECRET } from "./numbers-fakes";
-import { edge, getOrder, getPool, order, poolBody, VONAGE_SIGNATURE, work, world } from "./numbers-helpers";
+import { buyTries, edge, getOrder, getPool, order, poolBody, VONAGE_SIGNATURE, work, workUntilRestart, world } from "./numbers-helpers";
 
 useTestClock(T0, { silence: ["warn"] });
 
@@ -112,24 +113,73 @@ describe("a retried Vonage order buys nothing twice", () => {
     expect((await getPool(acct)).trackingNumbers.slice().sort()).toEqual(vonage.purchases.slice().sort());
   });
 
-  it("after an interruption, numbers linked to the application that no pool or order has are the order's (up to what it needs); pooled ones are not", async () => {
+  it("a restart between Vonage's purchase and our record: the retry asks after the number the order went to buy, links it and uses it; nothing bought twice", async () => {
+    const acct = await world("vonage");
+    const vonage = new FakeVonage(stock("510", 5));
+    edge(vonage);
+    // Vonage sells the first number; the object restarts before its answer (so before it is linked).
+    vonage.faults.push({ match: isBuy, answer: "hang" });
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 2 });
+    await workUntilRestart(acct, () => vonage.purchases.length === 1);
+    const [orphan] = vonage.purchases;
+    expect(vonage.linked()).toEqual([]);
+    expect(await buyTries(acct)).toEqual([orphan]);
+    await work(acct, T0 + 60_000);
+    const o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "completed", progress: { bought: 2, added: 2 } });
+    expect(o.numbers.map((n: { number: string }) => n.number)).toContain(orphan);
+    expect(vonage.purchases).toHaveLength(2);
+    expect(vonage.linked().sort()).toEqual(vonage.purchases.slice().sort());
+    expect((await getPool(acct)).trackingNumbers.slice().sort()).toEqual(vonage.purchases.slice().sort());
+    expect(await buyTries(acct)).toEqual([]);
+  });
+
+  it("a purchase whose answer is lost and whose look-up fails too: retried later, the retry finds the number it went to buy", async () => {
+    const acct = await world("vonage");
+    const vonage = new FakeVonage(stock("510", 4));
+    edge(vonage);
+    vonage.faults.push(
+      { match: isBuy, answer: "lost" },
+      {
+        match: (req) => req.url.pathname === "/account/numbers" && req.url.searchParams.has("pattern"),
+        answer: () => new Response("busy", { status: 503 }),
+      },
+    );
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 1 });
+    await work(acct);
+    expect(await getOrder(acct, id)).toMatchObject({ status: "running", attempts: 1, progress: { bought: 0 } });
+    await work(acct, T0 + 30_000);
+    expect(await getOrder(acct, id)).toMatchObject({ status: "completed", progress: { bought: 1, added: 1 } });
+    expect(vonage.purchases).toHaveLength(1);
+    expect(vonage.linked()).toEqual(vonage.purchases);
+  });
+
+  it("a number the owner linked to the application by hand, in no pool, is never taken by an order, nor ever canceled", async () => {
     const acct = await world("vonage");
     const vonage = new FakeVonage(stock("510", 6));
     edge(vonage);
-    // A first order fills the pool with one number; it stays linked to the application.
-    await order(acct, { country: "US", areaCode: "510", quantity: 1 });
+    const [mine] = stock("510", 1, { locality: "Front desk" });
+    vonage.hold(mine!); // the business's own number, on the same application, kept out of pools
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 2 });
     await work(acct);
-    const [pooled] = vonage.purchases;
-    // An attempt bought and linked three numbers whose record was lost (the worker stopped before it).
-    const lost = stock("510", 3);
-    for (const s of lost) vonage.hold(s);
-    const r = await api("POST", "/v1/pools/ads/numbers", { key: acct.adminKey, body: { order: { country: "US", areaCode: "510", quantity: 2 } } });
-    await work(acct);
-    const o = await getOrder(acct, r.json.order.id);
+    const o = await getOrder(acct, id);
     expect(o).toMatchObject({ status: "completed", progress: { bought: 2, added: 2 } });
-    expect(o.numbers.map((n: { number: string }) => n.number)).toEqual(lost.slice(0, 2).map((s) => s.number));
-    expect(vonage.purchases).toEqual([pooled]); // nothing bought again
-    expect((await getPool(acct)).trackingNumbers.slice().sort()).toEqual([pooled, lost[0]!.number, lost[1]!.number].sort());
+    expect(o.numbers.map((n: { number: string }) => n.number)).not.toContain(mine!.number);
+    expect(vonage.purchases).toHaveLength(2);
+    // Autoscaling's fills and a later order do not take it either; giving numbers back never cancels it.
+    const put = await api("PUT", "/v1/pools/ads/autoscale", { key: acct.adminKey, body: { numbers: { country: "US", areaCode: "510" }, min: 3, max: 5 } });
+    expect(put.status).toBe(200);
+    await work(acct, T0 + 5 * 60_000);
+    await work(acct, T0 + 10 * 60_000);
+    const pool = await getPool(acct);
+    expect(pool.trackingNumbers).toHaveLength(3);
+    expect(pool.trackingNumbers).not.toContain(mine!.number);
+    expect(vonage.purchases).toHaveLength(3);
+    await api("DELETE", "/v1/pools/ads/autoscale", { key: acct.adminKey });
+    expect((await api("POST", "/v1/pools/ads/numbers", { key: acct.adminKey, body: { remove: pool.trackingNumbers } })).status).toBe(200);
+    await work(acct, T0 + 60 * 60_000);
+    expect(vonage.released.slice().sort()).toEqual(pool.trackingNumbers.slice().sort());
+    expect(vonage.linked()).toEqual([mine!.number]);
   });
 });
 

@@ -7,7 +7,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS as ACCOUNT_MIGRATIONS } from "../../worker/account/account";
-import { NUMBER_ADDED_MIGRATION } from "../../worker/account/number-orders";
+import { BUY_TRIES_MIGRATION, NUMBER_ADDED_MIGRATION } from "../../worker/account/number-orders";
 import { migrate } from "../../worker/platform/sql";
 import { MIGRATIONS as POOL_MIGRATIONS } from "../../worker/pool/pool";
 import { accountStub, allocate, api, ORIGIN, poolStub, sessionId } from "./helpers";
@@ -147,5 +147,25 @@ describe("upgrade: when bought numbers joined their pool", () => {
       ["4", null],
       ["5", null],
     ]);
+  });
+});
+
+describe("upgrade: the numbers an order is about to buy", () => {
+  it("is the newest step; an order open before it keeps its row, with no tries recorded", async () => {
+    const id = "upgrade000000003";
+    expect(ACCOUNT_MIGRATIONS.at(-1)).toBe(BUY_TRIES_MIGRATION);
+    const after = await runInDurableObject(accountStub(id), (_i, state) => {
+      const sql = state.storage.sql;
+      migrate(state.storage, ACCOUNT_MIGRATIONS.slice(0, -1));
+      sql.exec(
+        "INSERT INTO number_orders (id, pool_id, provider, request, origin, status, next_attempt_at, created_at, updated_at) VALUES ('ord_open', 'web', 'vonage', '{}', 'https://dni.test', 'running', 9, 1, 1)",
+      );
+      migrate(state.storage, ACCOUNT_MIGRATIONS);
+      return {
+        order: sql.exec("SELECT id, status, next_attempt_at FROM number_orders").toArray(),
+        tries: sql.exec("SELECT * FROM number_buy_tries").toArray(),
+      };
+    });
+    expect(after).toEqual({ order: [{ id: "ord_open", status: "running", next_attempt_at: 9 }], tries: [] });
   });
 });
