@@ -216,6 +216,26 @@ describe("Plivo number orders", () => {
     for (const n of plivo.owned.values()) expect(n).toMatchObject({ alias: id, app: PLIVO_APP });
   });
 
+  it("an order canceled before it heard back about a buy: the number is asked after, found rented, and unrented", async () => {
+    const acct = await world("plivo");
+    const plivo = new FakePlivo(stock("510", 3));
+    edge(plivo);
+    plivo.faults.push(
+      { match: isBuy, answer: "lost" },
+      { match: (req) => req.method === "GET" && /\/Number\/\d+\/$/.test(req.url.pathname), answer: plivoError(503, "service unavailable") },
+    );
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 1 });
+    await work(acct);
+    const [orphan] = plivo.purchases;
+    expect(await buyTries(acct)).toEqual([orphan]);
+    expect((await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey })).status).toBe(200);
+    await work(acct, T0 + 1000);
+    expect(plivo.released).toEqual([orphan]);
+    expect(plivo.numbers()).toEqual([]);
+    expect(await buyTries(acct)).toEqual([]);
+    expect(await getOrder(acct, id)).toMatchObject({ status: "canceled", numbers: [{ number: orphan, state: "released" }] });
+  });
+
   it("a number the order went to buy that Plivo says the account does not hold is forgotten: the buy did not happen", async () => {
     const acct = await world("plivo");
     const plivo = new FakePlivo(stock("510", 3));

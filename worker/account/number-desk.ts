@@ -36,6 +36,9 @@ export interface NumberDeskHost {
   schedule(): Promise<void>;
 }
 
+/** How long after a failed look-up an ended order's try is asked after again. */
+const ENDED_TRY_RECHECK_MS = 3_600_000;
+
 export class NumberDesk {
   private readonly orders: NumberOrders;
   private readonly release: NumberRelease;
@@ -180,7 +183,10 @@ export class NumberDesk {
 
   /** The earliest time this module needs the alarm (null: never). */
   nextDue(): number | null {
-    const due = [this.orders.nextDue(), this.release.nextDue(), this.autoscaler.nextDue()].filter((t): t is number => t !== null);
+    const tries = this.orders.nextEndedTry();
+    const due = [this.orders.nextDue(), this.release.nextDue(), this.autoscaler.nextDue(), tries === null ? null : Math.max(tries, Date.now())].filter(
+      (t): t is number => t !== null,
+    );
     return due.length ? Math.min(...due) : null;
   }
 
@@ -209,6 +215,7 @@ export class NumberDesk {
         order,
       );
     }
+    await this.askAfterEndedTries(row, now);
     await this.release.sweep(
       async (p) => {
         const api = await this.numberApi(row, p);
@@ -217,6 +224,26 @@ export class NumberDesk {
       now,
       (key, payload) => this.host.alert(row, key, payload, now),
     );
+  }
+
+  /**
+   * Numbers an order went to buy and ended (failed, canceled) before it heard back about: held by
+   * the account, recorded under the ended order, so the release sweep gives them back; not held,
+   * forgotten; the provider not answering, asked again in an hour.
+   */
+  private async askAfterEndedTries(row: AccountRow, now: number): Promise<void> {
+    for (const { order, number } of this.orders.endedTries(now)) {
+      const api = await this.numberApi(row, order.provider);
+      if (api.ok && !api.value.held) {
+        this.orders.forgetTry(order.id, number);
+        continue;
+      }
+      const base = `${order.origin}/v1/voice/${row.id}/${order.provider}`;
+      const r = api.ok && api.value.held ? await api.value.held(number, order.id, { voiceUrl: base, statusUrl: `${base}/status` }) : null;
+      if (!r?.ok) this.orders.deferTry(order.id, number, now + ENDED_TRY_RECHECK_MS);
+      else if (r.value) this.orders.recordBought(order, r.value.number, r.value.providerId, r.value.configured, false, now, r.value.pending);
+      else this.orders.forgetTry(order.id, number);
+    }
   }
 
   private async runAutoscale(row: AccountRow, now: number): Promise<void> {

@@ -73,12 +73,17 @@ export const NUMBER_ADDED_MIGRATION = `
  * a provider that cannot list an order's numbers by a marker (Plivo marks only after the buy; Vonage
  * has no marker) asks the provider about each, adopts it when the account holds it, else forgets it.
  * A row goes when its number is recorded as bought, or when the buy is known not to have happened.
+ * An order that ends (failed, canceled) with rows left has them asked after by the alarm (`next_at`:
+ * when next, NULL: now), so a number it did buy is recorded and given back, not billed unseen.
  */
 export const BUY_TRIES_MIGRATION = `
   CREATE TABLE number_buy_tries (
-    order_id TEXT NOT NULL, number TEXT NOT NULL, created_at INTEGER NOT NULL,
+    order_id TEXT NOT NULL, number TEXT NOT NULL, created_at INTEGER NOT NULL, next_at INTEGER,
     PRIMARY KEY (order_id, number)
   );`;
+
+/** Tries of orders that ended before they heard back about them. */
+const ENDED_TRIES = `FROM number_buy_tries t JOIN number_orders o ON o.id = t.order_id WHERE o.status IN ('failed', 'canceled')`;
 
 /** The statuses of an order still working (it may buy more). */
 const OPEN = "('pending', 'running', 'waiting')";
@@ -257,6 +262,28 @@ export class NumberOrders {
       .exec<{ number: string }>("SELECT number FROM number_buy_tries WHERE order_id = ? ORDER BY created_at, number", orderId)
       .toArray()
       .map((r) => r.number);
+  }
+
+  /** Tries of ended orders due to be asked after (at most `limit`), with their order. */
+  endedTries(now: number, limit = 20): { order: OrderRow; number: string }[] {
+    return this.sql
+      .exec<{ order_id: string; number: string }>(
+        `SELECT t.order_id, t.number ${ENDED_TRIES} AND COALESCE(t.next_at, 0) <= ? ORDER BY t.created_at LIMIT ?`,
+        now,
+        limit,
+      )
+      .toArray()
+      .map((t) => ({ order: this.get(t.order_id)!, number: t.number }));
+  }
+
+  /** Ask after an ended order's try again at `at` (the provider could not answer). */
+  deferTry(orderId: string, number: string, at: number): void {
+    this.sql.exec("UPDATE number_buy_tries SET next_at = ? WHERE order_id = ? AND number = ?", at, orderId, number);
+  }
+
+  /** When an ended order's try is next due (null: none). */
+  nextEndedTry(): number | null {
+    return this.sql.exec<{ t: number | null }>(`SELECT MIN(COALESCE(t.next_at, 0)) AS t ${ENDED_TRIES}`).one().t;
   }
 
   /**
