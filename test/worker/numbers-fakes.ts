@@ -560,7 +560,10 @@ export class FakeTelnyx extends FakeProvider {
 export const SW_SPACE = "acme-calls.signalwire.com";
 export const SW_PROJECT = "b3877c40-da60-4998-90ad-b792e98472af";
 export const SW_TOKEN = "PT0123456789abcdef0123456789abcdef0123456789abcd";
-/** The Twilio-compatible code the fake answers a purchase of a number no longer available with (worker/numbers/signalwire.ts). */
+/**
+ * The code the fake answers a purchase of a number no longer available with: SignalWire documents none
+ * for it, so Twilio's 21422, which worker/numbers/signalwire.ts takes as taken should SignalWire mirror it.
+ */
 export const SW_NOT_AVAILABLE = 21422;
 
 interface SignalwireNumber {
@@ -676,7 +679,9 @@ export class FakeSignalWire extends FakeProvider {
     if (path === `${base}/IncomingPhoneNumbers` && req.method === "POST") {
       const f = new URLSearchParams(req.body);
       const wanted = f.get("PhoneNumber") ?? "";
-      if (!/^\+\d{5,17}$/.test(wanted)) return this.error(400, 21421, "PhoneNumber is invalid");
+      // SignalWire's codes (its error-codes page): 21421 no number given, 21401 a number of an invalid format.
+      if (!wanted) return this.error(400, 21421, "An area code or number must be provided to purchase a number");
+      if (!/^\+\d{5,17}$/.test(wanted)) return this.error(400, 21401, "The phone number you're attempting to purchase has an invalid format");
       const stock = this.take(wanted);
       if (!stock) return this.error(422, SW_NOT_AVAILABLE, "Phone number is not available for purchase");
       const sid = `${(++this.seq).toString(16).padStart(8, "0")}-da60-4998-90ad-b792e98472pn`;

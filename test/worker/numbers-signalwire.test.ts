@@ -9,6 +9,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { searchPlan } from "../../worker/account/order-runner";
 import { signalwireHost, signalwireNumbers } from "../../worker/numbers/signalwire";
+import { CredentialSchemas } from "../../worker/schemas/providers";
 import { T0 } from "./calls-helpers";
 import { accountStub, api, createAccount, dump, useTestClock } from "./helpers";
 import { FakeSignalWire, FakeTwilio, type Stock, SW_NOT_AVAILABLE, SW_PROJECT, SW_SPACE, SW_TOKEN, stock } from "./numbers-fakes";
@@ -191,6 +192,12 @@ describe("SignalWire number orders", () => {
       { code: 21215, message: "Account not allowed to purchase numbers", status: 422 },
       "422: Account not allowed to purchase numbers (SignalWire 21215)",
     ],
+    [
+      "SignalWire's 21421, a purchase without a number (its error-codes page; not Twilio's 21421 'PhoneNumber is invalid')",
+      400,
+      { code: 21421, message: "An area code or number must be provided to purchase a number", status: 400 },
+      "400: An area code or number must be provided to purchase a number (SignalWire 21421)",
+    ],
     ["an errors array", 400, { errors: [{ code: "30010", message: "Insufficient balance" }] }, "400: Insufficient balance (SignalWire 30010)"],
     [
       "an errors array of strings",
@@ -318,6 +325,10 @@ describe("SignalWire orders refused before anything is stored or bought", () => 
     "http://acme.signalwire.com",
     "a.b.signalwire.com",
     "https://acme",
+    "acme.\u017Fignalwire.com", // ſ (long s) is not s: case-insensitive for ASCII letters only
+    "acme.signalw\u0130re.com", // İ
+    "\u212Acme.signalwire.com", // the Kelvin sign, whose lower case is k: refused as typed
+    "ACME.SignalWire.com.evil.example",
   ])("a Space that is not <name>.signalwire.com (%s) is a 400 and nothing is stored", async (space) => {
     const acct = await createAccount();
     const before = await dump(accountStub(acct.accountId));
@@ -329,10 +340,46 @@ describe("SignalWire orders refused before anything is stored or bought", () => 
     expect(await dump(accountStub(acct.accountId))).toBe(before);
   });
 
-  it("the Space as its name, host or URL is the same host; anything else is none", () => {
-    for (const s of ["acme-calls", "acme-calls.signalwire.com", "https://acme-calls.signalwire.com/"]) expect(signalwireHost(s)).toBe(SW_SPACE);
-    for (const s of ["evil.example", "acme.signalwire.com.evil.example", "a.b.signalwire.com", ""]) expect(signalwireHost(s)).toBeNull();
+  it("the Space as its name, host or URL, in any case, is the same host; anything else is none", () => {
+    for (const s of [
+      "acme-calls",
+      "acme-calls.signalwire.com",
+      "https://acme-calls.signalwire.com/",
+      "ACME-Calls.SignalWire.com",
+      "HTTPS://ACME-CALLS.SIGNALWIRE.COM/",
+    ])
+      expect(signalwireHost(s)).toBe(SW_SPACE);
+    for (const s of [
+      "evil.example",
+      "acme.signalwire.com.evil.example",
+      "a.b.signalwire.com",
+      "",
+      "ACME.SIGNALWIRE.COM.EVIL.EXAMPLE",
+      "acme.\u017Fignalwire.com",
+    ])
+      expect(signalwireHost(s)).toBeNull();
   });
+
+  it.each(["ACME-Calls.SignalWire.com", "HTTPS://Acme-Calls.SIGNALWIRE.com/", "ACME-CALLS"])(
+    "a Space typed with capitals (%s) is taken, stored in lower case, and numbers are bought at that Space",
+    async (space) => {
+      const parsed = CredentialSchemas.signalwire.parse({ signingKey: SW_SIGNING_KEY, space, projectId: SW_PROJECT, apiToken: SW_TOKEN });
+      expect(parsed.space).toBe(space.toLowerCase());
+      const acct = await createAccount();
+      const v = await api("PATCH", "/v1/account/voice", {
+        key: acct.adminKey,
+        body: { provider: "signalwire", credentials: { signalwire: { signingKey: SW_SIGNING_KEY, space, projectId: SW_PROJECT, apiToken: SW_TOKEN } } },
+      });
+      expect(v.status).toBe(200);
+      const sw = new FakeSignalWire(stock("510", 2));
+      const net = edge(sw);
+      const id = await order(acct, { country: "US", areaCode: "510", quantity: 1 });
+      await work(acct);
+      expect(await getOrder(acct, id)).toMatchObject({ status: "completed", progress: { bought: 1, added: 1 } });
+      expect(net.seen.length).toBeGreaterThan(0);
+      expect(net.seen.every((s) => s.url.hostname === SW_SPACE)).toBe(true);
+    },
+  );
 
   it("a Twilio account's order with provider signalwire but no SignalWire credentials is 409; its Twilio numbers are untouched", async () => {
     const acct = await world("twilio");

@@ -26,10 +26,17 @@
  * - the host is the account's Space, checked to be <name>.signalwire.com (schemas/providers.ts
  *   SIGNALWIRE_SPACE) and paging links are followed on that host only: the API token goes nowhere else;
  * - errors come as `{ code, message, more_info, status }` (Twilio's), `{ errors: [{ code, message }] }`
- *   or `{ errors: ["…"] }` (errors.tsp): all three are read for the reason. SignalWire documents no
- *   code of its own for a number sold meanwhile; the Twilio codes it mirrors (21422 not available,
- *   21421 invalid, 21452 no numbers found) are taken as "taken", anything else is the order's
+ *   or `{ errors: ["…"] }` (errors.tsp): all three are read for the reason. SignalWire's list of its
+ *   Compatibility API codes (https://developer.signalwire.com/compatibility-api/rest/error-codes, source
+ *   fern/products/compatibility-api/pages/rest-api/core/error-codes.mdx) has no code for a number sold
+ *   meanwhile, and gives 21421 its own meaning, "An area code or number must be provided to purchase
+ *   a number" (a request error: the order fails with it, it is not "taken" as Twilio's 21421 "PhoneNumber
+ *   is invalid" might be). Twilio's 21422 (not available) and 21452 (no numbers found), absent from
+ *   that list, are still taken as "taken" should SignalWire mirror them; anything else is the order's
  *   failure with SignalWire's reason;
+ * - paths: the reference lists them without `.json` (…/IncomingPhoneNumbers); the resources' own `uri`
+ *   and SignalWire's earlier curl examples have it (…/IncomingPhoneNumbers.json, /{Sid}.json), as
+ *   Twilio's: both are served, the `.json` form is kept (its JSON answer does not rest on Accept);
  * - no regulatory ids are sent (its IncomingPhoneNumber's address_sid and identity_sid are "Always null").
  * The order id goes in FriendlyName (a documented list filter) so a retry finds what an earlier
  * attempt bought before it buys again, as with Twilio.
@@ -41,8 +48,8 @@ import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, ProviderError,
 
 const NANP = new Set(["US", "CA"]);
 const RESOURCE = { local: "Local", tollfree: "TollFree" } as const;
-/** The Twilio-compatible codes of a number that can no longer be bought. */
-const TAKEN_CODES = new Set(["21422", "21421", "21452"]);
+/** Twilio's codes of a number that can no longer be bought (SignalWire's 21421 is a missing number: not one of them). */
+const TAKEN_CODES = new Set(["21422", "21452"]);
 /** Most pages of owned numbers read in one reconcile (50 a page by default). */
 const MAX_PAGES = 40;
 

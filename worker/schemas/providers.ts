@@ -15,12 +15,20 @@ const PEM = z
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+/** `word` matched in either case by a pattern without flags (so the OpenAPI document's pattern says the same). */
+const anyCase = (word: string) => word.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`);
+const SIGNALWIRE_HOST = `\\.${anyCase("signalwire")}\\.${anyCase("com")}`;
+
 /**
  * A SignalWire Space as its owner may paste it: the name, the host `<name>.signalwire.com`, or the
- * Space URL `https://<name>.signalwire.com/`. One DNS label only, so nothing but a signalwire.com
- * host can be named (no other domain, port, path, credentials or second label).
+ * Space URL `https://<name>.signalwire.com/`, in any case (a host is case-insensitive: ACME.SignalWire.com
+ * is acme.signalwire.com; the schema stores it in lower case). One DNS label only, so nothing but a
+ * signalwire.com host can be named (no other domain, port, path, credentials or second label). ASCII
+ * letters only, each in both cases, rather than the `i` flag: ſ or the Kelvin sign never pass for s or k.
  */
-export const SIGNALWIRE_SPACE = /^(?:https:\/\/(?=[^/]+\.signalwire\.com\/?$))?([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.signalwire\.com\/?)?$/;
+export const SIGNALWIRE_SPACE = new RegExp(
+  `^(?:${anyCase("https")}:\\/\\/(?=[^/]+${SIGNALWIRE_HOST}\\/?$))?([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:${SIGNALWIRE_HOST}\\/?)?$`,
+);
 
 /** What each provider needs to verify its callbacks. */
 export const CredentialSchemas = {
@@ -43,6 +51,7 @@ export const CredentialSchemas = {
       space: z
         .string()
         .regex(SIGNALWIRE_SPACE, "your Space's host, <name>.signalwire.com (or https://<name>.signalwire.com, or the name alone)")
+        .toLowerCase()
         .optional()
         .openapi({
           description:
