@@ -754,13 +754,19 @@ interface PlivoNumber {
   app: string | null;
 }
 
+/** The names Plivo's region filter matches, of the regions the tests' stock is in. */
+const PLIVO_REGION_NAMES: Record<string, string> = { CA: "California", TX: "Texas", NY: "New York", WA: "Washington", ON: "Ontario" };
+
 /**
  * Plivo's PhoneNumber (search, buy) and Account Phone Number (list, get, update, unrent) APIs and
  * its Application update, with the shapes of its API reference (www.plivo.com/docs/numbers/…): Basic
  * auth AuthID:AuthToken, numbers as digits without the +, lists of `{ api_id, meta: { limit, next,
  * offset, previous, total_count }, objects }` at most 20 a page (`meta.next` the next page's path),
- * errors as `{ api_id, error }`. A number no longer in stock is 404 "not found" to a buy, as Plivo
- * answers it (plivo-node#144). `verification` countries answer a buy with the number "pending".
+ * errors as `{ api_id, error }`. A number no longer in stock is 404 "not found" to a buy (the buy's
+ * resource, the number, is not found: worker/numbers/plivo.ts). `verification` countries answer a
+ * buy with the number "pending". The search's `region` is a region's exact name, three or more
+ * characters (Plivo's Ruby SDK #search: region=Frankfurt; Texas in Plivo's example), in any case;
+ * a state code such as TX names no region, so it finds nothing.
  */
 export class FakePlivo extends FakeProvider {
   host = "api.plivo.com";
@@ -844,7 +850,7 @@ export class FakePlivo extends FakeProvider {
         .filter((s) => inCountry(s, country) && (type === "any" || s.type === type || (type === "fixed" && (s.type === "local" || s.type === "national"))))
         .filter((s) => !pattern || s.number.startsWith(`${cc}${pattern}`))
         .filter((s) => !q.get("city") || s.locality.toUpperCase() === q.get("city")!.toUpperCase())
-        .filter((s) => !q.get("region") || s.region === q.get("region"))
+        .filter((s) => !q.get("region") || PLIVO_REGION_NAMES[s.region]?.toUpperCase() === q.get("region")!.toUpperCase())
         .filter((s) =>
           !npanxx
             ? true
@@ -984,9 +990,9 @@ export class FakeVonage extends FakeProvider {
       msisdn: n.stock.number.slice(1),
       type: VONAGE_TYPE[n.stock.type],
       features: ["VOICE", "SMS"],
-      ...(n.app_id
-        ? { app_id: n.app_id, voiceCallbackType: "app", voiceCallbackValue: n.app_id, messagesCallbackType: "app", messagesCallbackValue: n.app_id }
-        : {}),
+      // The owned number as the API reference and the SDKs (Node NumbersOwnedNumber, Java OwnedNumber)
+      // define it: the link is voiceCallbackType "app" with the application's id; no app_id field.
+      ...(n.app_id ? { voiceCallbackType: "app", voiceCallbackValue: n.app_id, messagesCallbackType: "app", messagesCallbackValue: n.app_id } : {}),
     };
   }
 

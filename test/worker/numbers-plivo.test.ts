@@ -51,14 +51,14 @@ describe("Plivo number orders", () => {
     expect(plivo.purchases).toHaveLength(3);
   });
 
-  it("by city and state: Plivo's city and region filters", async () => {
+  it("by city and state: Plivo's city and region filters, the state sent by its name (Plivo matches region names, not codes)", async () => {
     const acct = await world("plivo");
     const plivo = new FakePlivo([...stock("510", 3, { locality: "Oakland", region: "CA" }), ...stock("512", 3, { locality: "Austin", region: "TX" })]);
     edge(plivo);
     const id = await order(acct, { country: "US", city: "Austin", region: "TX", quantity: 2 });
     await work(acct);
     expect(await getOrder(acct, id)).toMatchObject({ status: "completed", progress: { bought: 2 } });
-    expect(Object.fromEntries(plivo.requests("GET", /\/PhoneNumber\/$/)[0]!.url.searchParams)).toMatchObject({ city: "Austin", region: "TX" });
+    expect(Object.fromEntries(plivo.requests("GET", /\/PhoneNumber\/$/)[0]!.url.searchParams)).toMatchObject({ city: "Austin", region: "Texas" });
     expect(plivo.purchases.every((n) => n.startsWith("+1512"))).toBe(true);
   });
 
@@ -71,6 +71,10 @@ describe("Plivo number orders", () => {
       pattern: "161",
     });
     expect(plivoSearchParams({ country: "US", type: "tollfree", limit: 5 }).get("type")).toBe("tollfree");
+    // A state or province code as its name; a code of neither is sent as given.
+    expect(plivoSearchParams({ country: "US", type: "local", region: "NY", limit: 5 }).get("region")).toBe("New York");
+    expect(plivoSearchParams({ country: "CA", type: "local", region: "QC", limit: 5 }).get("region")).toBe("Quebec");
+    expect(plivoSearchParams({ country: "US", type: "local", region: "ZZ", limit: 5 }).get("region")).toBe("ZZ");
     expect(plivoSearchParams({ country: "GB", type: "mobile", limit: 5 }).get("type")).toBe("mobile");
     const wider = plivoSearchParams({ country: "US", type: "local", nearNumber: "+15105550123", limit: 5 });
     expect([wider.get("npanxx"), wider.get("local_calling_area"), wider.get("pattern")]).toEqual(["510555", "true", null]);

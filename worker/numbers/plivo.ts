@@ -3,7 +3,15 @@
  *   GET    /Account/{auth_id}/PhoneNumber/?country_iso=…&type=…&pattern=…&region=…&city=…   search
  *          (https://www.plivo.com/docs/numbers/phone-numbers; its parameters as plivo-python's
  *          numbers.search names them: country_iso, type, pattern, region, services, lata,
- *          rate_center, limit (at most 20), offset, city, npanxx, local_calling_area)
+ *          rate_center, limit (at most 20), offset, city, npanxx, local_calling_area). What they mean,
+ *          as Plivo's Ruby SDK documents them (https://www.rubydoc.info/gems/plivo/Plivo/Resources/PhoneNumberInterface,
+ *          #search): `pattern` "will search for numbers which start with the country code + pattern"
+ *          (415 with US: 1415…), so an area code is sent as is; `type` fixed, mobile or tollfree (any
+ *          when absent), local and national being the subtypes of fixed (the PhoneNumber object's
+ *          sub_type) that Plivo's own examples search by (type local); `region` "only applicable when
+ *          the type is fixed", by "Exact names of the region … three or more characters" (region=
+ *          Frankfurt; Plivo's example: Texas): a US state or Canadian province code is sent as its name;
+ *          `city` "Filter phone number based on the city name … only applicable when the type is Local"
  *   POST   /Account/{auth_id}/PhoneNumber/{number}/ { app_id }                              buy
  *          (https://www.plivo.com/docs/numbers/api/phone-number/buy-a-phone-number/: 201
  *          { numbers: [{ number, status: "Success" | "pending" }], status: "fulfilled" }; "pending"
@@ -30,9 +38,14 @@
  * the alias cannot cover (the look-up fails too, or the object restarts between buy and alias) is
  * covered by the order itself: it records each number before it buys it, and its retry looks each
  * such number up (`held`): held with no other alias, it is adopted and marked; not held, forgotten.
- * Errors are `{ api_id, error }` with the HTTP status (https://www.plivo.com/docs/numbers/api/response:
- * 400 a parameter missing or invalid, 401, 404, 405, 429 rate limited, 500); a buy of a number no
- * longer in stock answers 404 "not found" (plivo-node#144, plivo-ruby#8): taken, another is bought.
+ * Errors are `{ api_id, error }` with the HTTP status (https://plivo.com/docs/numbers/api/response:
+ * 400 a parameter missing or invalid, 401, 404 "Resource cannot be found", 405, 429 rate limited,
+ * 500). Plivo documents no answer of its own for a number sold meanwhile. A buy's resource is the
+ * number (PhoneNumber/{number}/), so one no longer in stock is taken to be "not found", 404 (as in
+ * plivo-ruby#8, a rent answered 404 "not found", its cause unstated); the other thing a buy names,
+ * the application, is a resource prepare has already updated (Application/{app_id}/) before any buy.
+ * So a buy's 404 is taken: another is bought. (plivo-node#144 and #171, 404 "not found" on every
+ * buy, were the SDK's own wrong path, fixed in plivo-node 26d7762: no evidence either way.)
  */
 import { call, field, str } from "./http";
 import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, SearchQuery } from "./types";
@@ -45,6 +58,22 @@ const PAGE = 20;
 const MAX_PAGES = 10;
 
 const TYPE = { local: "local", national: "national", tollfree: "tollfree", mobile: "mobile" } as const;
+
+/** US states and Canadian provinces by code: Plivo's region filter takes the name (see the header). */
+const REGION_NAMES: Record<string, string> = Object.fromEntries(
+  (
+    "AL Alabama|AK Alaska|AZ Arizona|AR Arkansas|CA California|CO Colorado|CT Connecticut|DE Delaware|DC District of Columbia|" +
+    "FL Florida|GA Georgia|HI Hawaii|ID Idaho|IL Illinois|IN Indiana|IA Iowa|KS Kansas|KY Kentucky|LA Louisiana|ME Maine|" +
+    "MD Maryland|MA Massachusetts|MI Michigan|MN Minnesota|MS Mississippi|MO Missouri|MT Montana|NE Nebraska|NV Nevada|" +
+    "NH New Hampshire|NJ New Jersey|NM New Mexico|NY New York|NC North Carolina|ND North Dakota|OH Ohio|OK Oklahoma|" +
+    "OR Oregon|PA Pennsylvania|RI Rhode Island|SC South Carolina|SD South Dakota|TN Tennessee|TX Texas|UT Utah|VT Vermont|" +
+    "VA Virginia|WA Washington|WV West Virginia|WI Wisconsin|WY Wyoming|AB Alberta|BC British Columbia|MB Manitoba|" +
+    "NB New Brunswick|NL Newfoundland and Labrador|NS Nova Scotia|NT Northwest Territories|NU Nunavut|ON Ontario|" +
+    "PE Prince Edward Island|QC Quebec|SK Saskatchewan|YT Yukon"
+  )
+    .split("|")
+    .map((e) => [e.slice(0, 2), e.slice(3)]),
+);
 
 /** Plivo's reason: its `error` (a string, or an object of field errors), else `message`. */
 const describe = (body: unknown): string => {
@@ -64,7 +93,8 @@ export function plivoSearchParams(q: SearchQuery): URLSearchParams {
   // The pattern is matched after the country code: 510 finds +1 510…, 20 finds +44 20….
   if (q.areaCode) p.set("pattern", q.areaCode);
   if (q.city) p.set("city", q.city);
-  if (q.region) p.set("region", q.region);
+  // CA, as the order gives it, is California here: Plivo matches region names, not codes.
+  if (q.region) p.set("region", (q.country === "US" || q.country === "CA" ? REGION_NAMES[q.region] : undefined) ?? q.region);
   // A wider search around a number found (US and CA): its NPA-NXX and that exchange's local calling area.
   if (q.nearNumber?.startsWith("+1") && q.nearNumber.length === 12) {
     p.set("npanxx", q.nearNumber.slice(2, 8));
