@@ -11,6 +11,13 @@
  * and the Application API v2 (https://developer.vonage.com/en/api/application.v2, Basic auth with the
  * same api_key:api_secret, not a JWT):
  *   GET, PUT https://api.nexmo.com/v2/applications/{id}                              our callbacks
+ * Checked against Vonage's SDKs: both APIs are Basic-auth clients in the Node SDK (@vonage/numbers,
+ * @vonage/applications: AuthenticationType.BASIC), the current List Your Numbers guide sends `-u
+ * key:secret` (https://developer.vonage.com/en/numbers/code-snippets/list-owned); the voice
+ * capability's `signed_callbacks` is the Node SDK's CapabilityVoiceResponse field ("Whether to use
+ * signed webhooks for voice events"); an owned number names its application as voiceCallbackType
+ * "app" + voiceCallbackValue (Numbers API spec, Node NumbersOwnedNumber, Java OwnedNumber), app_id
+ * being only a field of number/update; 420's label "may already own this number" (the spec's response420).
  *
  * Numbers are msisdn digits without '+' (E.164). A Numbers API answer is `{ "error-code": "200",
  * "error-code-label": "success" }`; a refusal is HTTP 401 (`authentication failed`) or 420 "Action
