@@ -121,7 +121,7 @@ export function vonageNumbers(creds: VonageNumberCredentials): NumberApi {
     const msisdn = str(field(n, "msisdn"));
     const country = str(field(n, "country"));
     if (!msisdn || !country) return null;
-    // app_id in today's answers (the SDKs' OwnedNumber), voiceCallbackValue with type app in older ones.
+    // voiceCallbackType "app" with the application in voiceCallbackValue, as the spec and SDKs list an owned number; app_id if an answer has one.
     const linked = str(field(n, "app_id")) ?? (field(n, "voiceCallbackType") === "app" ? str(field(n, "voiceCallbackValue")) : null);
     return { number: plus(msisdn), providerId: idOf(country, msisdn), configured: linked === app };
   };
