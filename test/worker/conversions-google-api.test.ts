@@ -11,7 +11,7 @@ import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { ROUTE_TURNS_LAST_MIGRATION } from "../../worker/account/call-schema";
 import { CONVERSION_GOOGLE_API_MIGRATION } from "../../worker/account/conversion-settings";
 import { DM_CHECKS_MIGRATION } from "../../worker/account/dm-diagnostics";
-import { ORDER_IDEMPOTENCY_CHANGE_MIGRATION } from "../../worker/account/number-orders";
+import { BUY_TRIES_MIGRATION, ORDER_IDEMPOTENCY_CHANGE_MIGRATION } from "../../worker/account/number-orders";
 import { mockPlatforms, platformViolations } from "./ad-platforms";
 import { at, callWorld, T0 } from "./calls-helpers";
 import { adCall, alarm, conversionOf, conversions, DM_SETTINGS, GOOGLE_SETTINGS } from "./conversions-helpers";
@@ -83,11 +83,13 @@ describe("googleAds.api", () => {
         DM_CHECKS_MIGRATION,
         ORDER_IDEMPOTENCY_CHANGE_MIGRATION,
         ROUTE_TURNS_LAST_MIGRATION,
+        BUY_TRIES_MIGRATION,
       ]);
       sql.exec("DROP TABLE dm_checks");
       sql.exec("ALTER TABLE number_orders DROP COLUMN idempotency_change");
       sql.exec("ALTER TABLE route_turns DROP COLUMN last");
       sql.exec("ALTER TABLE route_turns DROP COLUMN agents");
+      sql.exec("DROP TABLE number_buy_tries");
     });
     await evictDurableObject(accountStub(acct.accountId));
     expect(await googleView(acct)).toMatchObject({ api: "google_ads_api", credentials: { developerToken: "…1111" } });
