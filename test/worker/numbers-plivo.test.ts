@@ -281,6 +281,25 @@ describe("Plivo number orders", () => {
     expect((await getPool(acct)).trackingNumbers).not.toContain("+15105559999");
   });
 
+  it("the reconcile follows meta.next on api.plivo.com only: a page link to another host is not followed (the Auth Token goes nowhere else)", async () => {
+    const acct = await world("plivo");
+    const plivo = new FakePlivo(stock("510", 3));
+    const net = edge(plivo);
+    plivo.faults.push({
+      match: (req) => req.method === "GET" && /\/Number\/$/.test(req.url.pathname),
+      answer: () =>
+        Response.json({
+          api_id: "e1d2c3b4-0000-11ee-8000-000000000001",
+          meta: { limit: 20, offset: 0, next: `https://collector.example/v1/Account/${PLIVO_AUTH_ID}/Number/?offset=20`, previous: null, total_count: 40 },
+          objects: [],
+        }),
+    });
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 1 });
+    await work(acct);
+    expect(await getOrder(acct, id)).toMatchObject({ status: "completed" });
+    expect(net.seen.every((s) => s.url.hostname === "api.plivo.com")).toBe(true);
+  });
+
   it("a number removed from the pool is unrented at Plivo after lease + grace", async () => {
     const acct = await world("plivo");
     const plivo = new FakePlivo(stock("510", 2));

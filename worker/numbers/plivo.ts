@@ -18,7 +18,7 @@
  *          for a country with verification requirements, activated once they are met)
  *   GET    /Account/{auth_id}/Number/?alias=…&limit=20&offset=…                             reconcile
  *          (https://www.plivo.com/docs/numbers/api/account-phone-number/list-all-my-numbers/:
- *          "alias: Returns phone numbers that exactly match this alias"; pages by meta.next)
+ *          "alias: Returns phone numbers that exactly match this alias"; pages by meta.next, on api.plivo.com only)
  *   GET    /Account/{auth_id}/Number/{number}/                                              one number held
  *   POST   /Account/{auth_id}/Number/{number}/ { app_id, alias }                            assign to the app, mark
  *   DELETE /Account/{auth_id}/Number/{number}/                                              unrent (204)
@@ -103,6 +103,20 @@ export function plivoSearchParams(q: SearchQuery): URLSearchParams {
   return p;
 }
 
+/**
+ * A paging link, followed only on Plivo's API host under this account's numbers (the Auth Token
+ * goes with it): an absolute link elsewhere, or `//host/…`, is not followed (null).
+ */
+function plivoNextPage(next: string | null, base: string): string | null {
+  if (!next) return null;
+  try {
+    const u = new URL(next, PLIVO_API);
+    return u.origin === new URL(PLIVO_API).origin && u.pathname.startsWith(new URL(`${base}/Number/`).pathname) ? u.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface PlivoNumberCredentials {
   authId: string;
   authToken: string;
@@ -118,6 +132,7 @@ export function plivoNumbers(creds: PlivoNumberCredentials): NumberApi {
     body: JSON.stringify(body),
   });
   const app = creds.applicationId;
+  const nextPage = (next: string | null) => plivoNextPage(next, base);
   /** A number's `application` is the URI of its application: /v1/Account/{auth_id}/Application/{app_id}/. */
   const isOurs = (n: unknown) => (str(field(n, "application")) ?? "").replace(/\/$/, "").endsWith(`/Application/${app}`);
 
@@ -186,8 +201,7 @@ export function plivoNumbers(creds: PlivoNumberCredentials): NumberApi {
           if (o) out.push(o);
         }
         // meta.next: "/v1/Account/{auth_id}/Number/?limit=20&offset=20", or null on the last page.
-        const next = str(field(field(r.value.body, "meta"), "next"));
-        url = next ? new URL(next, PLIVO_API).toString() : null;
+        url = nextPage(str(field(field(r.value.body, "meta"), "next")));
       }
       return { ok: true, value: out };
     },
