@@ -36,7 +36,8 @@ export const countryOf = (s: Stock): string => s.country ?? CALLING_CODES.find((
 const inCountry = (s: Stock, country: string) => countryOf(s) === country || (countryOf(s) === "US" && !s.country && country === "CA");
 
 /** `answer` makes its Response when used: a Response belongs to the object whose request made it. */
-export type Fault = { match: (req: Seen) => boolean; answer: (() => Response) | "lost" | "hang" };
+/** `after`: the request is served at once, its answer held back until the promise settles (something happens meanwhile). */
+export type Fault = { match: (req: Seen) => boolean; answer: (() => Response) | "lost" | "hang" | { after: Promise<unknown> } };
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
@@ -75,6 +76,10 @@ abstract class FakeProvider {
       if (fault!.answer === "hang") {
         this.route(req);
         return new Promise<Response>(() => {});
+      }
+      if (typeof fault!.answer === "object") {
+        const res = this.route(req);
+        return fault!.answer.after.then(() => res);
       }
       return fault!.answer();
     }

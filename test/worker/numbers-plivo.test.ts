@@ -4,7 +4,7 @@
  * marked with the order id (its alias), so a retry finds what an interrupted attempt bought.
  */
 import { runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { plivoSearchParams } from "../../worker/numbers/plivo";
 import { T0 } from "./calls-helpers";
 import { accountStub, allocate, api, createAccount, dump, sessionId, useTestClock } from "./helpers";
@@ -238,6 +238,26 @@ describe("Plivo number orders", () => {
     expect(plivo.numbers()).toEqual([]);
     expect(await buyTries(acct)).toEqual([]);
     expect(await getOrder(acct, id)).toMatchObject({ status: "canceled", numbers: [{ number: orphan, state: "released" }] });
+  });
+
+  it("canceled while its step waits on a buy: the step buys nothing more, leaves the order canceled, and the number it was buying is given back", async () => {
+    const acct = await world("plivo");
+    const plivo = new FakePlivo(stock("510", 5));
+    edge(plivo);
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 3 });
+    let answer!: () => void;
+    plivo.faults.push({ match: isBuy, answer: { after: new Promise<void>((r) => (answer = r)) } });
+    const step = work(acct);
+    await vi.waitFor(() => expect(plivo.purchases).toHaveLength(1));
+    expect((await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey })).status).toBe(200);
+    answer();
+    await step;
+    expect(await getOrder(acct, id)).toMatchObject({ status: "canceled", lastError: "Canceled by the account", nextAttemptAt: null });
+    expect(plivo.purchases).toHaveLength(1);
+    expect((await getPool(acct)).trackingNumbers).toEqual([]);
+    await work(acct, T0 + 86_400_000);
+    expect(plivo.purchases).toHaveLength(1);
+    expect(plivo.owned.size).toBe(0);
   });
 
   it("a number the order went to buy that Plivo says the account does not hold is forgotten: the buy did not happen", async () => {

@@ -186,8 +186,10 @@ export class NumberOrders {
   ): void {
     const keys = Object.keys(fields) as (keyof typeof fields)[];
     if (!keys.length) return;
+    // Open orders only: a step that awaited the provider while the order was canceled (or its pool
+    // deleted) must not write it back to running, waiting or completed.
     this.sql.exec(
-      `UPDATE number_orders SET ${keys.map((k) => `${k} = ?`).join(", ")}, updated_at = ? WHERE id = ?`,
+      `UPDATE number_orders SET ${keys.map((k) => `${k} = ?`).join(", ")}, updated_at = ? WHERE id = ? AND status IN ${OPEN}`,
       ...keys.map((k) => fields[k] ?? null),
       now,
       id,
@@ -208,6 +210,11 @@ export class NumberOrders {
         id,
       ).rowsWritten > 0
     );
+  }
+
+  /** Whether the order is still open (pending, running, waiting): not canceled or failed meanwhile. */
+  isOpen(id: string): boolean {
+    return this.sql.exec(`SELECT 1 FROM number_orders WHERE id = ? AND status IN ${OPEN}`, id).toArray().length > 0;
   }
 
   /** The open orders of a pool (to cancel with it). */

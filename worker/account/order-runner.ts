@@ -124,6 +124,9 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
       );
       let searchAgain = false;
       for (const c of candidates) {
+        // Canceled (or its pool deleted) while this step awaited the provider: nothing more is bought,
+        // and what it bought stays out of the pool, for the release sweep.
+        if (!orders.isOpen(order.id)) return;
         if (request.quantity - live().length <= 0) break;
         if (taken.has(c.number)) continue;
         if (step.fallback && !fallbackTries.has(c.number)) {
@@ -210,6 +213,8 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
 
 /** Steps 2 and 3: voice URLs on every bought number, then the configured ones into the pool. */
 async function configureAndAdd(w: OrderWorld, order: OrderRow): Promise<void> {
+  // An order canceled while its step awaited: its numbers go back (release sweep), not into the pool.
+  if (!w.orders.isOpen(order.id)) return;
   for (const n of w.orders.numbersOf(order.id).filter((r) => r.state === "bought")) {
     unwrap(await w.api.configure({ number: n.number, providerId: n.provider_id, configured: false }, w.urls));
     w.orders.setState([n.number], "configured");
