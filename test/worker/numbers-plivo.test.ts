@@ -6,7 +6,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { plivoSearchParams } from "../../worker/numbers/plivo";
-import { T0 } from "./calls-helpers";
+import { DEST, T0 } from "./calls-helpers";
 import { accountStub, allocate, api, createAccount, dump, sessionId, useTestClock } from "./helpers";
 import { FakePlivo, PLIVO_APP, PLIVO_AUTH_ID, PLIVO_DEFAULT_APP, PLIVO_TOKEN, stock } from "./numbers-fakes";
 import { buyTries, edge, getOrder, getPool, order, poolBody, work, workUntilRestart, world } from "./numbers-helpers";
@@ -238,6 +238,29 @@ describe("Plivo number orders", () => {
     expect(plivo.numbers()).toEqual([]);
     expect(await buyTries(acct)).toEqual([]);
     expect(await getOrder(acct, id)).toMatchObject({ status: "canceled", numbers: [{ number: orphan, state: "released" }] });
+  });
+
+  it("an ended order's unanswered buy whose number the owner has since put in a pool by hand: forgotten, not marked, not unrented", async () => {
+    const acct = await world("plivo");
+    const plivo = new FakePlivo(stock("510", 3));
+    edge(plivo);
+    plivo.faults.push(
+      { match: isBuy, answer: "lost" },
+      { match: (req) => req.method === "GET" && /\/Number\/\d+\/$/.test(req.url.pathname), answer: plivoError(503, "service unavailable") },
+    );
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 1 });
+    await work(acct);
+    const [orphan] = plivo.purchases;
+    expect((await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey })).status).toBe(200);
+    // The owner saw the number in Plivo's console and added it to a pool themselves.
+    const mine = await api("POST", "/v1/pools", { key: acct.adminKey, body: { id: "mine", name: "Mine", trackingNumbers: [orphan], destinations: [DEST] } });
+    expect(mine.status).toBe(201);
+    await work(acct, T0 + 1000);
+    expect(await buyTries(acct)).toEqual([]);
+    expect(plivo.released).toEqual([]);
+    expect(plivo.owned.get(orphan!.slice(1))?.alias).toBeNull();
+    expect((await getPool(acct, "mine")).trackingNumbers).toEqual([orphan]);
+    expect(await getOrder(acct, id)).toMatchObject({ status: "canceled", numbers: [] });
   });
 
   it("canceled while its step waits on a buy: the step buys nothing more, leaves the order canceled, and the number it was buying is given back", async () => {

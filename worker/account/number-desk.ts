@@ -233,6 +233,13 @@ export class NumberDesk {
    */
   private async askAfterEndedTries(row: AccountRow, now: number): Promise<void> {
     for (const { order, number } of this.orders.endedTries(now)) {
+      // Recorded already (another order bought it since), or one of the account's numbers some
+      // other way: not this order's to take, nor to mark (as the retry of an open order decides).
+      const known = this.orders.number(number);
+      if ((known && known.state !== "released") || this.host.registry.trackingAt([number], now).length > 0) {
+        this.orders.forgetTry(order.id, number);
+        continue;
+      }
       const api = await this.numberApi(row, order.provider);
       if (api.ok && !api.value.held) {
         this.orders.forgetTry(order.id, number);
