@@ -110,7 +110,7 @@ export const NumberRequestSchema = z
       })
       .strict()
       .optional()
-      .openapi({ description: "Local numbers near a point, within a radius in miles (Twilio only: Telnyx's search has no coordinates)." }),
+      .openapi({ description: "Local numbers near a point, within a radius in miles (Twilio only: the other providers' searches have no coordinates)." }),
     sameStateOnly: z.boolean().default(false).openapi({ description: "With `near`: only numbers in `region` (a radius may cross a state line)." }),
     quantity: z.number().int().min(1).max(MAX_ORDER_QUANTITY),
     fallback: z.enum(ORDER_FALLBACKS).default("wait").openapi({
