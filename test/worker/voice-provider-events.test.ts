@@ -4,7 +4,7 @@
  * the real worker in workerd.
  */
 import { describe, expect, it } from "vitest";
-import { GOOGLE, getCall, storage, T0, visit } from "./calls-helpers";
+import { at, GOOGLE, getCall, storage, T0, visit } from "./calls-helpers";
 import { api, useTestClock } from "./helpers";
 import { inboundFields, nativeId, providerWorld, send, signed } from "./voice-helpers";
 
@@ -202,5 +202,36 @@ describe("Vonage: a connect's events out of order", () => {
       [0, "timeout", "no-answer"],
       [1, null, null],
     ]);
+  });
+});
+
+describe("an end no call can have", () => {
+  // Plivo writes its times in the time zone set in its console, without saying which: read as UTC,
+  // India's 10:01:00 is 15:31 and Los Angeles' is 02:01, the one after the report came, the other
+  // before the call began.
+  it.each([
+    ["a console in India (ahead of UTC)", "2031-03-01 15:31:00"],
+    ["a console in Los Angeles (behind UTC)", "2031-03-01 02:01:00"],
+  ])("Plivo's EndTime from %s: the call ended when its hangup report came", async (_, endTime) => {
+    const w = await providerWorld("plivo");
+    const v = await visit(w.acct, GOOGLE);
+    const id = nativeId("plivo");
+    expect((await send(await signed("plivo", w.keys, w.base, inboundFields("plivo", id, v.number), T0))).status).toBe(200);
+    const hangup = { CallUUID: id, To: v.number.slice(1), CallStatus: "completed", Event: "Hangup", Duration: "55", HangupCause: "NORMAL_CLEARING" };
+    at(T0 + 61_000);
+    const sent = await send(await signed("plivo", w.keys, `${w.base}/status`, { ...hangup, EndTime: endTime }, T0 + 61_000, { get: false }));
+    expect(sent.headers.get("X-DNI-Report")).toBe("merged");
+    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 55, endedAt: T0 + 61_000 });
+  });
+
+  it("an EndTime that can be the call's (after its start, not after its report) is taken as given", async () => {
+    const w = await providerWorld("plivo");
+    const v = await visit(w.acct, GOOGLE);
+    const id = nativeId("plivo");
+    expect((await send(await signed("plivo", w.keys, w.base, inboundFields("plivo", id, v.number), T0))).status).toBe(200);
+    at(T0 + 70_000);
+    const hangup = { CallUUID: id, To: v.number.slice(1), CallStatus: "completed", Event: "Hangup", Duration: "55", HangupCause: "NORMAL_CLEARING" };
+    await send(await signed("plivo", w.keys, `${w.base}/status`, { ...hangup, EndTime: "2031-03-01 10:01:00" }, T0 + 70_000, { get: false }));
+    expect((await getCall(w.acct, id)).json.endedAt).toBe(Date.parse("2031-03-01T10:01:00Z"));
   });
 });

@@ -31,6 +31,22 @@ export const CALL_EVENTS_MIGRATION = `
  */
 export const heldLevel = (key: string) => `held:${key}`;
 
+/** How far a report's end may be after we received it (the two clocks' drift). */
+const END_AFTER_RECEIPT_MS = 60_000;
+
+/**
+ * A report's end as the call's: the time it gives, unless no end can be then — before the call
+ * started, or after we received the report telling it — in which case the time we received it (a
+ * provider reports an end within seconds). A time written without a zone ("2031-01-05 10:00:00",
+ * read as UTC) is such a case when the provider wrote it in another zone: Plivo gives its times in
+ * the time zone set in its console (its Call object: "Timezone: Local timezone as updated in your
+ * Plivo Console"), hours off either way.
+ */
+function endedOf(r: EventRow, startedAt: number): number | null {
+  if (r.ended_at === null) return null;
+  return r.ended_at < startedAt || r.ended_at > r.received_at + END_AFTER_RECEIPT_MS ? r.received_at : r.ended_at;
+}
+
 /** How long a report for a call we do not have is kept, waiting for its inbound callback. */
 export const ORPHAN_TTL_MS = 2 * 86_400_000;
 
@@ -132,14 +148,18 @@ export class CallEvents {
    * any report of an answer means answered (with the longest talk time reported); otherwise the
    * latest terminal word. `unattended`: what the call's own "answered" is when the plan rang
    * nobody (null: it rang someone). The provider answers every call to play our answer, so a call we
-   * hung up on is failed, and a message or a voicemail nobody picked up.
+   * hung up on is failed, and a message or a voicemail nobody picked up. `startedAt`: the call's
+   * start, below which no reported end can be (endedOf).
    */
-  outcomeOf(callId: string, unattended: CallOutcome | null): Outcome {
+  outcomeOf(callId: string, unattended: CallOutcome | null, startedAt: number): Outcome {
     const rows = this.sql
       .exec<EventRow>("SELECT * FROM call_events WHERE call_id = ? AND level IN ('dial', 'call') ORDER BY received_at, rowid", callId)
       .toArray();
     const ended = rows.some((r) => r.ended === 1);
-    const endedAt = rows.reduce<number | null>((t, r) => (r.ended_at !== null && (t === null || r.ended_at > t) ? r.ended_at : t), null);
+    const endedAt = rows.reduce<number | null>((t, r) => {
+      const at = endedOf(r, startedAt);
+      return at !== null && (t === null || at > t) ? at : t;
+    }, null);
     for (const level of ["dial", "call"] as const) {
       const at = rows.filter((r) => r.level === level && r.outcome !== null);
       if (!at.length) continue;

@@ -85,7 +85,7 @@ export class CallOutcomes {
     // A plan that dials nobody (a hang-up, a closed-hours message, a voicemail) is never answered;
     // nor one whose every dial asks for press 1 while nobody pressed it.
     const unattended = row.routed_to === null ? (row.action === "hangup" ? "failed" : "no-answer") : pressOneUnaccepted(row) ? "no-answer" : null;
-    const o = this.p.events.outcomeOf(row.id, unattended);
+    const o = this.p.events.outcomeOf(row.id, unattended, row.started_at);
     calls.setOutcome(row.id, o);
     if (!o.ended || o.outcome === null) return;
     const view = callView({ ...row, outcome: o.outcome, talk_seconds: o.talkSeconds, ended_at: o.endedAt }, []);
