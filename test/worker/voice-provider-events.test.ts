@@ -235,3 +235,27 @@ describe("an end no call can have", () => {
     expect((await getCall(w.acct, id)).json.endedAt).toBe(Date.parse("2031-03-01T10:01:00Z"));
   });
 });
+
+describe("a forwarded leg's own events on the status URL", () => {
+  it.each(["telnyx", "twilio", "signalwire"] as const)(
+    "%s: a leg's ringing, answered and completed (ParentCallSid naming our call) are taken, stored nowhere, no orphan; the call's own report still counts",
+    async (p) => {
+      const w = await providerWorld(p);
+      const v = await visit(w.acct, GOOGLE);
+      const id = nativeId(p);
+      expect((await send(await signed(p, w.keys, w.base, inboundFields(p, id, v.number), T0))).status).toBe(200);
+      const before = await stored(w.acct);
+      const leg = { CallSid: nativeId(p), ParentCallSid: id, From: v.number, To: "+12127365001", CallbackSource: "call-progress-events" };
+      for (const CallStatus of ["ringing", "in-progress", "completed"]) {
+        const r = await send(await signed(p, w.keys, `${w.base}/status`, { ...leg, CallStatus, CallDuration: "20" }, T0 + 30_000, { get: false }));
+        expect({ CallStatus, status: r.status, report: r.headers.get("X-DNI-Report") }).toEqual({ CallStatus, status: 200, report: null });
+      }
+      expect(await stored(w.acct)).toBe(before);
+      expect((await api("GET", "/v1/call-reports/orphans", { key: w.acct.adminKey })).json.reports).toEqual([]);
+      // The call's own report (no ParentCallSid) is a report as before.
+      const own = { CallSid: id, From: "+13105550123", To: v.number, CallStatus: "completed", CallDuration: "50" };
+      const r = await send(await signed(p, w.keys, `${w.base}/status`, own, T0 + 60_000, { get: false }));
+      expect(r.headers.get("X-DNI-Report")).toBe("merged");
+    },
+  );
+});

@@ -253,6 +253,17 @@ function twimlStatus(fields: Fields, req: VoiceRequest): ReturnType<typeof repor
 /** A leg's CallStatus when it has picked up: Twilio's answered event says in-progress; answered as Telnyx's TeXML may word it. */
 const ANSWERED_LEG = new Set(["in-progress", "answered"]);
 
+/**
+ * A forwarded leg's own event on a status URL: its `ParentCallSid` names the call that dialled it
+ * (Telnyx's call-progress webhooks carry one, https://developers.telnyx.com/api-reference/callbacks/texml-call-answered).
+ * It is no report of that call (whose own reports and Dial action tell its outcome) nor of a call of
+ * ours: taken, nothing stored (it waited two days as an orphan). A Dial action is the parent's: never this.
+ */
+function legEvent(fields: Fields): boolean {
+  const parent = String(fields.ParentCallSid ?? "").trim();
+  return parent !== "" && parent !== String(fields.CallSid ?? "").trim() && (fields.DialCallStatus === undefined || fields.DialCallStatus === "");
+}
+
 /** Our `heard` query parameter (ms), as the confirm and bridge URLs we hand out carry it. */
 function heardParam(req: VoiceRequest): number | null {
   const heard = new URL(req.url).searchParams.get("heard");
@@ -266,6 +277,7 @@ function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Ad
     fields: requestFields,
     inbound: (fields, now) => nativeInbound(fields, now, { id: "CallSid", to: "To", from: "From" }),
     status: (fields, req) => twimlStatus(fields, req),
+    notAReport: legEvent,
     whisperCall: (_fields, req) => callParam(req),
     answer: (plan, ctx): Reply => xmlReply(dialXml(plan, ctx)),
     whisper: (text, report) => {
