@@ -48,9 +48,8 @@ function sibling(n: gl.PhoneNumber): gl.PhoneNumber | null {
   return null;
 }
 
-// Each case runs thousands of pairs (2–3 s on a quiet two-core machine): room for a busy one.
-// The sweep's tests take ~10 s each on a quiet two-core machine; a loaded one took one past 30 s
-// (a CI run beside other test runs): the timeout is a safety net, not a measure.
+// Each case runs thousands of pairs (2–3 s on a quiet two-core machine; one took 36 s in a CI run
+// beside other test runs): the timeout is a safety net, not a measure.
 describe("every region's example numbers", { timeout: 120_000 }, () => {
   const examples = util
     .getSupportedRegions()
