@@ -1,5 +1,6 @@
 /** Helpers the provider adapters share: digests, base64, XML text, the fields of a request, outcomes. */
 import type { CallOutcome } from "../../schemas/calls";
+import { NOT_XML_CHAR } from "../../schemas/route";
 import { CALL_ID, type Fields, type InboundCall, inboundCall, type Parsed, parseFields, phoneOf, timeOf } from "../input";
 import type { Reply, StatusReport, VoiceRequest } from "./types";
 
@@ -46,14 +47,9 @@ export const sameText = (a: string, b: string) => sameBytes(enc.encode(a), enc.e
  * XML text or attribute value. Characters XML 1.0 cannot carry at all (see NOT_XML_CHAR: a control
  * character, a lone surrogate) are dropped, so no stored text can make an answer unparseable.
  */
+const NOT_XML_CHARS = new RegExp(NOT_XML_CHAR.source, "gu");
 export const xmlEscape = (s: string) =>
-  s
-    .replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
+  s.replace(NOT_XML_CHARS, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 
 export const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>';
 export const xmlReply = (body: string): Reply => ({ status: 200, body: `${XML_DECL}${body}`, contentType: "application/xml; charset=utf-8" });
