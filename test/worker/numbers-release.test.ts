@@ -90,6 +90,22 @@ describe("releasing bought numbers", () => {
     expect(twilio.numbers()).toContain(a);
   });
 
+  it("a number already given back at the provider (its DELETE is 404) counts as released, not as a failure to retry", async () => {
+    const { acct, twilio, orderId } = await boughtPool(2);
+    const [gone, kept] = (await api("GET", "/v1/pools/web", { key: acct.adminKey })).json.trackingNumbers as string[];
+    await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { remove: [gone] } });
+    // The owner released it in Twilio's console meanwhile.
+    for (const [sid, n] of twilio.owned) if (n.stock.number === gone) twilio.owned.delete(sid);
+    await sweep(acct, T0 + HOLD);
+    await sweep(acct, T0 + HOLD + 3_600_000);
+    expect(twilio.requests("DELETE", /IncomingPhoneNumbers/)).toHaveLength(1);
+    const order = (await api("GET", `/v1/orders/${orderId}`, { key: acct.adminKey })).json;
+    expect(Object.fromEntries(order.numbers.map((n: { number: string; state: string }) => [n.number, n.state]))).toEqual({
+      [gone]: "released",
+      [kept]: "added",
+    });
+  });
+
   it("deleting the pool releases its bought numbers once their hold is over", async () => {
     const { acct, twilio } = await boughtPool(2);
     expect((await api("DELETE", "/v1/pools/web", { key: acct.adminKey })).status).toBe(204);

@@ -50,3 +50,19 @@ export async function call(
 
 export const field = (body: unknown, key: string): unknown => (body && typeof body === "object" ? (body as Record<string, unknown>)[key] : undefined);
 export const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+
+/**
+ * Delete a provider's resource (a number given back): its 404 says it is already gone, which is
+ * what was asked, so it counts as done; anything else as `call` classifies it (`refusal` first).
+ */
+export async function remove(
+  url: string,
+  headers: HeadersInit,
+  describe: (body: unknown, status: number) => string,
+  refusal?: (body: unknown, status: number) => ProviderError | null,
+): Promise<Outcome<true>> {
+  const r = await call(url, { method: "DELETE", headers }, describe, (body, status) =>
+    status === 404 ? { kind: "taken", reason: "already gone" } : (refusal?.(body, status) ?? null),
+  );
+  return r.ok || r.error.kind === "taken" ? { ok: true, value: true } : r;
+}

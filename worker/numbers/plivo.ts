@@ -47,7 +47,7 @@
  * So a buy's 404 is taken: another is bought. (plivo-node#144 and #171, 404 "not found" on every
  * buy, were the SDK's own wrong path, fixed in plivo-node 26d7762: no evidence either way.)
  */
-import { call, field, str } from "./http";
+import { call, field, remove, str } from "./http";
 import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, SearchQuery } from "./types";
 
 export const PLIVO_API = "https://api.plivo.com/v1";
@@ -157,13 +157,7 @@ export function plivoNumbers(creds: PlivoNumberCredentials): NumberApi {
     return { ok: true, value: o ? { owned: o, alias: str(field(r.value.body, "alias")) ?? "" } : null };
   };
 
-  const release = async (providerId: string): Promise<Outcome<true>> => {
-    const r = await call(`${base}/Number/${digits(providerId)}/`, { method: "DELETE", headers: auth }, describe, (_b, status) =>
-      status === 404 ? { kind: "taken", reason: "already gone" } : null,
-    );
-    if (!r.ok && r.error.kind === "taken") return { ok: true, value: true };
-    return r.ok ? { ok: true, value: true } : r;
-  };
+  const release = (providerId: string): Promise<Outcome<true>> => remove(`${base}/Number/${digits(providerId)}/`, auth, describe);
 
   return {
     async prepare(urls: CallbackUrls): Promise<Outcome<true>> {

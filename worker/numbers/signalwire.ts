@@ -43,7 +43,7 @@
  */
 import { type CountryCode, getCountryCallingCode } from "libphonenumber-js/max";
 import { SIGNALWIRE_SPACE } from "../schemas/providers";
-import { call, field, str } from "./http";
+import { call, field, remove, str } from "./http";
 import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, ProviderError, SearchQuery } from "./types";
 
 const NANP = new Set(["US", "CA"]);
@@ -193,11 +193,7 @@ export function signalwireNumbers(creds: SignalwireNumberCredentials): NumberApi
     },
 
     async release(providerId): Promise<Outcome<true>> {
-      const r = await call(numberUrl(providerId), { method: "DELETE", headers: { Authorization: auth, Accept: "application/json" } }, describe, (_b, status) =>
-        status === 404 ? { kind: "taken", reason: "already gone" } : null,
-      );
-      if (!r.ok && r.error.kind === "taken") return { ok: true, value: true };
-      return r.ok ? { ok: true, value: true } : r;
+      return remove(numberUrl(providerId), { Authorization: auth, Accept: "application/json" }, describe);
     },
 
     async releaseOrdered(_number, _tag, providerId): Promise<Outcome<true>> {

@@ -21,7 +21,7 @@
  * here is of one number, so its sub number orders hold that number only.
  */
 import type { Regulatory } from "../schemas/orders";
-import { call, field, str } from "./http";
+import { call, field, remove, str } from "./http";
 import { describeTelnyx, telnyxRefusal } from "./telnyx-errors";
 import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, SearchQuery } from "./types";
 
@@ -85,13 +85,7 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
     return { ok: true, value: mine ? owned(mine) : null };
   };
 
-  const release = async (providerId: string): Promise<Outcome<true>> => {
-    const r = await call(`${TELNYX_API}/phone_numbers/${providerId}`, { method: "DELETE", headers: auth }, describe, (body, status) =>
-      status === 404 ? { kind: "taken", reason: "already gone" } : refused(body),
-    );
-    if (!r.ok && r.error.kind === "taken") return { ok: true, value: true };
-    return r.ok ? { ok: true, value: true } : r;
-  };
+  const release = (providerId: string): Promise<Outcome<true>> => remove(`${TELNYX_API}/phone_numbers/${providerId}`, auth, describe, refused);
 
   /** The number orders placed under `tag` (our order id). */
   const ordersUnder = async (tag: string): Promise<Outcome<unknown[]>> => {

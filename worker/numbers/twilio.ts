@@ -10,7 +10,7 @@
  */
 import { type CountryCode, getCountryCallingCode } from "libphonenumber-js/max";
 import type { Regulatory } from "../schemas/orders";
-import { call, field, str } from "./http";
+import { call, field, remove, str } from "./http";
 import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, ProviderError, SearchQuery } from "./types";
 
 export const TWILIO_API = "https://api.twilio.com/2010-04-01";
@@ -145,11 +145,7 @@ export function twilioNumbers(creds: { accountSid: string; authToken: string }):
     },
 
     async release(providerId): Promise<Outcome<true>> {
-      const r = await call(`${base}/IncomingPhoneNumbers/${providerId}.json`, { method: "DELETE", headers: { Authorization: auth } }, describe, (_b, status) =>
-        status === 404 ? { kind: "taken", reason: "already gone" } : null,
-      );
-      if (!r.ok && r.error.kind === "taken") return { ok: true, value: true };
-      return r.ok ? { ok: true, value: true } : r;
+      return remove(`${base}/IncomingPhoneNumbers/${providerId}.json`, { Authorization: auth }, describe);
     },
 
     async releaseOrdered(_number, _tag, providerId): Promise<Outcome<true>> {
