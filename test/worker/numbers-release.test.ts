@@ -92,7 +92,7 @@ describe("releasing bought numbers", () => {
 
   it("a number already given back at the provider (its DELETE is 404) counts as released, not as a failure to retry", async () => {
     const { acct, twilio, orderId } = await boughtPool(2);
-    const [gone, kept] = (await api("GET", "/v1/pools/web", { key: acct.adminKey })).json.trackingNumbers as string[];
+    const [gone, kept] = (await api("GET", "/v1/pools/web", { key: acct.adminKey })).json.trackingNumbers as [string, string];
     await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { remove: [gone] } });
     // The owner released it in Twilio's console meanwhile.
     for (const [sid, n] of twilio.owned) if (n.stock.number === gone) twilio.owned.delete(sid);
