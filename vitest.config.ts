@@ -27,7 +27,37 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"], testTimeout: 30_000 },
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+          testTimeout: 30_000,
+          // Each test file loads the worker afresh, module by module through Vite's runner: the
+          // packages below, pre-bundled once (a module each instead of ~300: zod's and
+          // libphonenumber's files), take ~30% off that (7 files loading the worker: 39 s of import → 27 s).
+          deps: {
+            optimizer: {
+              ssr: {
+                enabled: true,
+                include: [
+                  "zod",
+                  "@hono/zod-openapi",
+                  "libphonenumber-js/max",
+                  "hono",
+                  "hono/factory",
+                  "hono/http-exception",
+                  "hono/body-limit",
+                  "hono/utils/http-status",
+                  "hono/router/reg-exp-router",
+                  "psl",
+                  "isbot",
+                  "fast-check",
+                  "standardwebhooks",
+                  "@xmldom/xmldom",
+                ],
+              },
+            },
+          },
+        },
       },
       {
         test: { name: "snippet", environment: "happy-dom", include: ["test/snippet/**/*.test.ts"] },
