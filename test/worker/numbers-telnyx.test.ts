@@ -136,6 +136,26 @@ describe("a Telnyx number still on order when its order ends is given back", () 
     expect((await getOrder(acct, id)).numbers).toEqual([{ number, state: "released", fallback: false }]);
   });
 
+  it("ordered, then its phone number lookup fails (a 5xx): recorded as ordered all the same, so a cancel gives it back", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(chicago(3));
+    edge(telnyx);
+    const isLookup = (req: { method: string; url: URL }) => req.method === "GET" && req.url.searchParams.has("filter[phone_number]");
+    telnyx.faults.push({ match: isLookup, answer: () => Response.json({ errors: [{ code: "10007", title: "Unexpected error" }] }, { status: 503 }) });
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
+    await work(acct);
+    const [number] = telnyx.purchases;
+    expect(telnyx.purchases).toHaveLength(1);
+    expect((await getOrder(acct, id)).numbers).toEqual([{ number, state: "ordered", fallback: false }]);
+    // Canceled before any later step: the number Telnyx filled is deleted, not left billing.
+    expect((await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey })).status).toBe(200);
+    await work(acct);
+    await work(acct, T0 + 60_000);
+    expect(telnyx.numbers()).toEqual([]);
+    expect(telnyx.purchases).toHaveLength(1);
+    expect((await getOrder(acct, id)).numbers).toEqual([{ number, state: "released", fallback: false }]);
+  });
+
   it("failed with a number pending whose cancel fails: looked at again until it is active, then deleted as a phone number", async () => {
     const acct = await world("telnyx");
     const telnyx = new FakeTelnyx(chicago(4));

@@ -174,9 +174,11 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
         return { ok: false, error: { kind: "taken", reason: `Telnyx number order ${str(field(order, "id")) ?? "?"} failed for ${number}` } };
       }
       // The order's line id is not the phone number's id: the number is found by its number next.
+      // That lookup failing (a 429, a 5xx) does not undo the order: the number is recorded as
+      // ordered all the same (answered `retry`, it was recorded nowhere: lost if the order was
+      // canceled before its next step, bought again if the order listing lagged).
       const found = await byNumber(number);
-      if (!found.ok) return found;
-      const mine = found.value;
+      const mine = found.ok ? found.value : null;
       // Orders are asynchronous: a pending one lists its number later (or once its regulatory
       // requirements are met). It is ours all the same: recorded as ordered, never bought again.
       const status = str(field(line, "status")) ?? str(field(order, "status")) ?? "pending";
