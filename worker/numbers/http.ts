@@ -18,8 +18,9 @@ export interface Answer {
 }
 
 /**
- * Send a request; 2xx (and 404 when `gone404`) answers the parsed body, 429/5xx/network failures are
- * `retry`, other 4xx are classified by `refusal` (default `fatal` with the provider's message).
+ * Send a request; 2xx answers the parsed body; 408, 429, 5xx and network failures are `retry` (a
+ * provider's moment, not the request's fault: Retry-After kept); other 4xx are classified by
+ * `refusal` (default `fatal` with the provider's message).
  */
 export async function call(
   url: string,
@@ -42,7 +43,8 @@ export async function call(
   }
   if (res.ok) return { ok: true, value: { status: res.status, body } };
   const reason = `${res.status}: ${describe(body, res.status)}`;
-  if (res.status === 429 || res.status >= 500) return { ok: false, error: { kind: "retry", reason, retryAfterMs: retryAfter(res.headers.get("Retry-After")) } };
+  if (res.status === 408 || res.status === 429 || res.status >= 500)
+    return { ok: false, error: { kind: "retry", reason, retryAfterMs: retryAfter(res.headers.get("Retry-After")) } };
   const classified = refusal?.(body, res.status);
   if (classified) return { ok: false, error: { ...classified, reason: `${res.status}: ${classified.reason}` } };
   return { ok: false, error: { kind: "fatal", reason } };
