@@ -482,7 +482,10 @@ export class FakeTelnyx extends FakeProvider {
           // not say which a canceled sub number order's lines show; failure (never filled) here.
           const lines = o.lines.map(({ id, line, canceled }) => {
             const n = this.owned.get(id);
-            return { ...line, status: canceled ? "failure" : !n || (n.status === "active" && n.hidden <= 0) ? "success" : "pending" };
+            return {
+              ...line,
+              status: canceled || n?.status === "purchase-failed" ? "failure" : !n || (n.status === "active" && n.hidden <= 0) ? "success" : "pending",
+            };
           });
           return { ...o.data, phone_numbers: lines, status: lines.every((l) => l.status === "success") ? "success" : "pending" };
         });

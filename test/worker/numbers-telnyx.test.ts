@@ -86,6 +86,49 @@ describe("a refused Telnyx number order is decided by its error code", () => {
   });
 });
 
+describe("a Telnyx number whose purchase fails after it was ordered", () => {
+  it("is forgotten and another bought in its place (it kept the order pending for ever)", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(chicago(3));
+    telnyx.async = { pending: "purchase-pending" };
+    edge(telnyx);
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
+    await work(acct);
+    const [first] = telnyx.purchases;
+    expect((await getOrder(acct, id)).numbers).toEqual([{ number: first, state: "ordered", fallback: false }]);
+    // Telnyx could not complete it.
+    for (const n of telnyx.owned.values()) n.status = "purchase-failed";
+    telnyx.async = {};
+    await work(acct, T0 + 60 * 60_000);
+    const o = await getOrder(acct, id);
+    const [, second] = telnyx.purchases;
+    expect(telnyx.purchases).toHaveLength(2);
+    expect(o).toMatchObject({ status: "completed", progress: { bought: 1, added: 1 } });
+    expect(o.numbers).toEqual([{ number: second, state: "added", fallback: false }]);
+    expect((await getPool(acct)).trackingNumbers).toEqual([second]);
+    // Nothing is deleted for the failed one: it never was the account's.
+    expect(telnyx.requests("DELETE", /phone_numbers/)).toEqual([]);
+  });
+
+  it("its order canceled: nothing to give back for it, and nothing asked again (it was retried for ever)", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(chicago(3));
+    telnyx.async = { pending: "purchase-pending" };
+    edge(telnyx);
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
+    await work(acct);
+    const [number] = telnyx.purchases;
+    for (const n of telnyx.owned.values()) n.status = "purchase-failed";
+    expect((await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey })).status).toBe(200);
+    await work(acct);
+    expect((await getOrder(acct, id)).numbers).toEqual([{ number, state: "released", fallback: false }]);
+    expect(telnyx.requests("DELETE", /phone_numbers/)).toEqual([]);
+    const seen = telnyx.seen.length;
+    await work(acct, T0 + 86_400_000);
+    expect(telnyx.seen).toHaveLength(seen);
+  });
+});
+
 describe("a Telnyx number still on order when its order ends is given back", () => {
   it("canceled (DELETE /v1/orders/{id}) while the number is pending: its sub number order is canceled, nothing left to bill", async () => {
     const acct = await world("telnyx");

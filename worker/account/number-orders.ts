@@ -352,6 +352,11 @@ export class NumberOrders {
       .toArray();
   }
 
+  /** A number this order has on order (state ordered) that the provider will never fill: as if never bought. */
+  forgetOrdered(orderId: string, number: string): void {
+    this.sql.exec("DELETE FROM provider_numbers WHERE number = ? AND order_id = ? AND state = 'ordered'", number, orderId);
+  }
+
   setState(numbers: readonly string[], state: NumberState): void {
     for (const n of numbers) this.sql.exec("UPDATE provider_numbers SET state = ? WHERE number = ?", state, n);
   }

@@ -85,7 +85,9 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
     // 1. Reconcile.
     const fallbackTries = new Set(JSON.parse(order.fallback_tries) as string[]);
     for (const o of unwrap(await api.owned(order.id, urls))) {
-      orders.recordBought(order, o.number, o.providerId, o.configured, fallbackTries.has(o.number), now, o.pending);
+      // Its purchase failed after all: forgotten, so step 4 buys another in its place.
+      if (o.failed) orders.forgetOrdered(order.id, o.number);
+      else orders.recordBought(order, o.number, o.providerId, o.configured, fallbackTries.has(o.number), now, o.pending);
     }
     // Where the provider cannot list by the order's id: each number this order went to buy and never
     // heard back about is asked after. Only those: a number the order never tried to buy is never taken.

@@ -59,6 +59,14 @@ export interface TelnyxNumberCredentials {
   texmlApplicationId: string;
 }
 
+/**
+ * A phone number's statuses (the API reference's enum: purchase-pending, purchase-failed,
+ * port-pending, port-failed, active, deleted, emergency-only, ported-out, port-out-pending,
+ * requirement-info-pending / -under-review / -exception) that are final without it being active:
+ * not the account's number, and never going to be. The others wait (pending).
+ */
+const NEVER_ACTIVE = new Set(["purchase-failed", "port-failed", "deleted", "ported-out"]);
+
 export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
   const auth = { Authorization: `Bearer ${creds.apiKey}`, Accept: "application/json" };
   const send = (method: string, body: unknown): RequestInit => ({
@@ -71,10 +79,13 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
   const owned = (r: unknown): Owned | null => {
     const number = str(field(r, "phone_number"));
     const id = str(field(r, "id"));
-    // A number is usable once active (purchase-pending, requirement-info-pending… are not yet).
+    if (!number || !id) return null;
+    // A number is usable once active (purchase-pending, requirement-info-pending… are not yet);
+    // one whose status is final and not active never will be.
     const status = str(field(r, "status"));
+    if (status && NEVER_ACTIVE.has(status)) return { number, providerId: id, configured: false, failed: `its status at Telnyx is ${status}` };
     const pending = status && status !== "active" ? status : undefined;
-    return number && id ? { number, providerId: id, configured: str(field(r, "connection_id")) === app, pending } : null;
+    return { number, providerId: id, configured: str(field(r, "connection_id")) === app, pending };
   };
 
   /** A phone number of the account, by its number (null: not listed, not yet or no longer). */
@@ -142,7 +153,10 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
           if (!number || seen.has(number)) continue;
           seen.add(number);
           const status = str(field(line, "status")) ?? str(field(order, "status")) ?? "pending";
-          if (status === "failure") continue;
+          if (status === "failure") {
+            out.push({ number, providerId: "", configured: false, failed: "its number order failed at Telnyx" });
+            continue;
+          }
           if (status !== "success") {
             out.push({ number, providerId: "", configured: false, pending: `number order ${status}` });
             continue;
@@ -179,6 +193,7 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
       // canceled before its next step, bought again if the order listing lagged).
       const found = await byNumber(number);
       const mine = found.ok ? found.value : null;
+      if (mine?.failed) return { ok: false, error: { kind: "taken", reason: `${number}: ${mine.failed}` } };
       // Orders are asynchronous: a pending one lists its number later (or once its regulatory
       // requirements are met). It is ours all the same: recorded as ordered, never bought again.
       const status = str(field(line, "status")) ?? str(field(order, "status")) ?? "pending";
@@ -211,6 +226,8 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
       // Filled, or its cancel refused (filled meanwhile): a phone number of the account, deleted once active.
       const found = await byNumber(number);
       if (!found.ok) return found;
+      // Never the account's (its purchase failed): nothing to give back.
+      if (found.value?.failed) return { ok: true, value: true };
       if (found.value && !found.value.pending) return release(found.value.providerId);
       if (found.value || status === "pending") {
         const why = refusal ? `its sub number order could not be canceled (${refusal})` : "no sub number order to cancel";

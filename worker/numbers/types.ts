@@ -35,6 +35,11 @@ export interface Owned {
   providerId: string;
   configured: boolean;
   pending?: string | undefined;
+  /**
+   * Never to be the account's after all, and why (Telnyx: its purchase failed, or it was deleted or
+   * ported out): an order's number still on order with this is forgotten, and another bought.
+   */
+  failed?: string | undefined;
 }
 
 export interface CallbackUrls {
