@@ -242,6 +242,35 @@ describe("Twilio number orders", () => {
   });
 });
 
+describe("an order ended (canceled, failed) before it heard back about a buy", () => {
+  const isBuy = (req: Seen) =>
+    (req.method === "POST" && req.url.pathname.endsWith("IncomingPhoneNumbers.json")) || (req.method === "POST" && req.url.pathname === "/v2/number_orders");
+
+  it.each(["twilio", "telnyx"] as const)("%s: the alarm lists the order's numbers once, finds the one bought, and gives it back", async (provider) => {
+    const acct = await world(provider);
+    const fake = provider === "twilio" ? new FakeTwilio(stock("510", 3)) : new FakeTelnyx(stock("510", 3));
+    edge(fake);
+    // The provider buys the number; its answer never arrives.
+    fake.faults.push({ match: isBuy, answer: "lost" });
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 1 });
+    await work(acct);
+    const [orphan] = fake.purchases;
+    expect(await getOrder(acct, id)).toMatchObject({ status: "running", numbers: [] });
+    // Canceled before the step that would have found it.
+    expect((await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey })).status).toBe(200);
+    await work(acct, T0 + 1000);
+    await work(acct, T0 + 2000);
+    expect(fake.purchases).toEqual([orphan]);
+    expect(fake.numbers()).toEqual([]);
+    expect(await getOrder(acct, id)).toMatchObject({ status: "canceled", numbers: [{ number: orphan, state: "released" }] });
+    expect((await getPool(acct)).trackingNumbers).toEqual([]);
+    // Settled: later alarms ask the provider nothing more.
+    const seen = fake.seen.length;
+    await work(acct, T0 + 86_400_000);
+    expect(fake.seen).toHaveLength(seen);
+  });
+});
+
 describe("Telnyx number orders", () => {
   it("points the TeXML application at our URLs, orders each number on it under the order id, and adds them", async () => {
     const acct = await world("telnyx");

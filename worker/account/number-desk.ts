@@ -229,9 +229,11 @@ export class NumberDesk {
   /**
    * Numbers an order went to buy and ended (failed, canceled) before it heard back about: held by
    * the account, recorded under the ended order, so the release sweep gives them back; not held,
-   * forgotten; the provider not answering, asked again in an hour.
+   * forgotten; the provider not answering, asked again in an hour. A provider that lists an order's
+   * numbers by its id (Twilio, SignalWire, Telnyx) is asked that once for all of the order's tries.
    */
   private async askAfterEndedTries(row: AccountRow, now: number): Promise<void> {
+    const listed = new Set<string>();
     for (const { order, number } of this.orders.endedTries(now)) {
       // Recorded already (another order bought it since), or one of the account's numbers some
       // other way: not this order's to take, nor to mark (as the retry of an open order decides).
@@ -241,12 +243,28 @@ export class NumberDesk {
         continue;
       }
       const api = await this.numberApi(row, order.provider);
+      const base = `${order.origin}/v1/voice/${row.id}/${order.provider}`;
+      const urls = { voiceUrl: base, statusUrl: `${base}/status` };
       if (api.ok && !api.value.held) {
-        this.orders.forgetTry(order.id, number);
+        if (listed.has(order.id)) continue;
+        listed.add(order.id);
+        const tries = this.orders.triesOf(order.id);
+        const owned = await api.value.owned(order.id, urls);
+        if (!owned.ok) {
+          for (const n of tries) this.orders.deferTry(order.id, n, now + ENDED_TRY_RECHECK_MS);
+          continue;
+        }
+        // Only the numbers it went to buy (what else is listed under its id was recorded by its steps).
+        for (const o of owned.value) {
+          if (!tries.includes(o.number) || o.failed) continue;
+          const known = this.orders.number(o.number);
+          if ((known && known.state !== "released") || this.host.registry.trackingAt([o.number], now).length > 0) continue;
+          this.orders.recordBought(order, o.number, o.providerId, o.configured, false, now, o.pending);
+        }
+        for (const n of tries) this.orders.forgetTry(order.id, n);
         continue;
       }
-      const base = `${order.origin}/v1/voice/${row.id}/${order.provider}`;
-      const r = api.ok && api.value.held ? await api.value.held(number, order.id, { voiceUrl: base, statusUrl: `${base}/status` }) : null;
+      const r = api.ok && api.value.held ? await api.value.held(number, order.id, urls) : null;
       if (!r?.ok) this.orders.deferTry(order.id, number, now + ENDED_TRY_RECHECK_MS);
       else if (r.value) this.orders.recordBought(order, r.value.number, r.value.providerId, r.value.configured, false, now, r.value.pending);
       else this.orders.forgetTry(order.id, number);

@@ -89,9 +89,12 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
       if (o.failed) orders.forgetOrdered(order.id, o.number);
       else orders.recordBought(order, o.number, o.providerId, o.configured, fallbackTries.has(o.number), now, o.pending);
     }
+    // Where the provider lists by the order's id, that listing was the word on every try: what it
+    // showed is recorded, and what it did not show was not bought.
+    if (!api.held) for (const number of orders.triesOf(order.id)) orders.forgetTry(order.id, number);
     // Where the provider cannot list by the order's id: each number this order went to buy and never
     // heard back about is asked after. Only those: a number the order never tried to buy is never taken.
-    if (api.held) {
+    else {
       for (const number of orders.triesOf(order.id)) {
         const known = orders.number(number);
         if ((known && known.state !== "released") || !w.usable(number)) {
@@ -135,8 +138,9 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
           fallbackTries.add(c.number);
           orders.update(order.id, { fallback_tries: JSON.stringify([...fallbackTries]) }, now);
         }
-        // Written before the provider is asked: a retry finds the number even if its answer never comes.
-        if (api.held) orders.recordTry(order.id, c.number, now);
+        // Written before the provider is asked: a retry finds the number even if its answer never
+        // comes, and so does the alarm if the order ends first (canceled, failed) with no next step.
+        orders.recordTry(order.id, c.number, now);
         const bought = await api.buy(c.number, order.id, urls, request.regulatory);
         // Refused (taken, stale, or the account's): not bought. Unanswered (`retry`): kept for the reconcile.
         if (!bought.ok && bought.error.kind !== "retry") orders.forgetTry(order.id, c.number);
