@@ -71,7 +71,8 @@ export const NUMBER_ADDED_MIGRATION = `
  * The numbers an order is about to buy, written before it asks the provider to (a buy whose answer
  * is lost, or whose object restarts before the answer is stored, leaves one here): the reconcile of
  * a provider that cannot list an order's numbers by a marker (Plivo marks only after the buy; Vonage
- * has no marker) asks the provider about each, adopts it when the account holds it, else forgets it.
+ * has no marker) asks the provider about each, adopts it when the account holds it, else forgets it;
+ * that of one that can (Twilio, SignalWire, Telnyx) records what the listing shows and forgets the rest.
  * A row goes when its number is recorded as bought, or when the buy is known not to have happened.
  * An order that ends (failed, canceled) with rows left has them asked after by the alarm (`next_at`:
  * when next, NULL: now), so a number it did buy is recorded and given back, not billed unseen.

@@ -1,8 +1,9 @@
 /**
  * A voice provider's number API as an order needs it: search, buy, find what an order already bought
  * (the reconcile step), point a number at our callbacks, release it. One implementation per provider
- * (twilio.ts, telnyx.ts), each written from the provider's REST reference: Workers have no SDK for
- * either (their Node SDKs need Node's http stack), and five calls do not justify one.
+ * (twilio.ts, signalwire.ts, telnyx.ts, plivo.ts, vonage.ts), each written from the provider's REST
+ * reference: Workers have no SDK for them (their Node SDKs need Node's http stack), and a handful of
+ * calls do not justify one.
  */
 import type { NumberType, Regulatory } from "../schemas/orders";
 
@@ -69,8 +70,8 @@ export interface NumberApi {
   owned(tag: string, urls: CallbackUrls): Promise<Outcome<Owned[]>>;
   /**
    * Providers whose `owned` cannot find every number an order bought (Plivo marks a number only after
-   * its buy; Vonage has no marker at all): the runner records each number before it buys it, and its
-   * reconcile asks here, for each recorded number whose buy's outcome was never stored, whether the
+   * its buy; Vonage has no marker at all): the runner records each number before it buys it (for
+   * every provider), and its reconcile asks here, for each recorded number whose buy's outcome was never stored, whether the
    * account holds it. Held and free to take (no other marker, no other application): the number,
    * marked or linked as a fresh buy is; null: not held (the buy did not happen) or not the order's.
    */
