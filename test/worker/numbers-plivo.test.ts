@@ -220,6 +220,19 @@ describe("Plivo number orders", () => {
     for (const n of plivo.owned.values()) expect(n).toMatchObject({ alias: id, app: PLIVO_APP });
   });
 
+  it("more numbers than one search answers (Plivo's 20): the area's own numbers are searched again before the fallback's", async () => {
+    const acct = await world("plivo");
+    const plivo = new FakePlivo([...stock("510", 50), ...stock("800", 50, { type: "tollfree" })]);
+    edge(plivo);
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 30, fallback: "tollfree" });
+    await work(acct);
+    const o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "completed", progress: { bought: 30, added: 30 } });
+    expect(plivo.purchases).toHaveLength(30);
+    expect(plivo.purchases.every((n) => n.startsWith("+1510"))).toBe(true);
+    expect(o.numbers.filter((n: { fallback: boolean }) => n.fallback)).toEqual([]);
+  });
+
   it("an order canceled before it heard back about a buy: the number is asked after, found rented, and unrented", async () => {
     const acct = await world("plivo");
     const plivo = new FakePlivo(stock("510", 3));

@@ -122,12 +122,14 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
       if (!step) break;
       const need = request.quantity - live().length;
       if (need <= 0) break;
-      const found = unwrap(await api.search({ ...step.query, limit: Math.min(100, need * 2 + 5) }));
+      const limit = Math.min(100, need * 2 + 5);
+      const found = unwrap(await api.search({ ...step.query, limit }));
       searched += found.length;
       const candidates = found.filter(
         (c: Candidate) => w.usable(c.number) && !orders.number(c.number) && (!request.sameStateOnly || c.region === request.region),
       );
-      let searchAgain = false;
+      let searchAgain = false,
+        boughtHere = 0;
       for (const c of candidates) {
         // Canceled (or its pool deleted) while this step awaited the provider: nothing more is bought,
         // and what it bought stays out of the pool, for the release sweep.
@@ -165,10 +167,15 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
         }
         const o: Owned = bought.value;
         orders.recordBought(order, o.number, o.providerId, o.configured, step.fallback, now, o.pending);
+        boughtHere++;
       }
       orders.update(order.id, { searched, skipped }, now);
       await configureAndAdd(w, order);
-      if (searchAgain) i--;
+      // The same search again when its answer was a full page, it bought and more are needed: the
+      // area may have more than one answer holds (Plivo's holds 20) before the fallback's search is
+      // due. Each repeat buys at least one: it ends.
+      const fullPage = found.length >= Math.min(limit, api.searchPage ?? limit);
+      if (searchAgain || (fullPage && boughtHere > 0 && request.quantity - live().length > 0)) i--;
     }
 
     const have = live().length;

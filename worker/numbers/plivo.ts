@@ -169,6 +169,8 @@ export function plivoNumbers(creds: PlivoNumberCredentials): NumberApi {
       return r.ok ? { ok: true, value: true } : r;
     },
 
+    searchPage: PAGE,
+
     async search(q: SearchQuery): Promise<Outcome<Candidate[]>> {
       const r = await call(`${base}/PhoneNumber/?${plivoSearchParams(q)}`, { headers: auth }, describe);
       if (!r.ok) return r;

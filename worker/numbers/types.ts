@@ -66,6 +66,8 @@ export interface NumberApi {
   /** Before the first number: point what the numbers are assigned to (Telnyx: the TeXML application) at our callbacks. */
   prepare(urls: CallbackUrls): Promise<Outcome<true>>;
   search(q: SearchQuery): Promise<Outcome<Candidate[]>>;
+  /** The most numbers one search answers, when fewer than the limit asked (Plivo: 20). */
+  searchPage?: number;
   /** Numbers bought under `tag` (our order id): what a lost answer or a restart may have left bought. */
   owned(tag: string, urls: CallbackUrls): Promise<Outcome<Owned[]>>;
   /**
