@@ -242,6 +242,33 @@ describe("Twilio number orders", () => {
   });
 });
 
+describe("credentials that cannot be opened now", () => {
+  it("(SECRETS_KEY missing on this deployment: 503) keep the order waiting, not failed; the deploy that mends it completes it", async () => {
+    const acct = await world("twilio");
+    const twilio = new FakeTwilio(stock("510", 3));
+    edge(twilio);
+    const secretsKey = (key: string | undefined) =>
+      runInDurableObject(accountStub(acct.accountId), (instance) => {
+        const providers = (instance as unknown as { providers: { secretsKey: string | undefined } }).providers;
+        const before = providers.secretsKey;
+        providers.secretsKey = key;
+        return before;
+      });
+    // Queued while the key was there (a new order is refused without it); the deployment loses it before the order's step.
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 1 });
+    const key = await secretsKey(undefined);
+    await work(acct);
+    const o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "running", attempts: 1 });
+    expect(o.lastError).toContain("SECRETS_KEY");
+    expect(o.nextAttemptAt).toBeGreaterThan(T0);
+    expect(twilio.seen).toEqual([]);
+    await secretsKey(key);
+    await work(acct, o.nextAttemptAt);
+    expect(await getOrder(acct, id)).toMatchObject({ status: "completed", progress: { bought: 1, added: 1 } });
+  });
+});
+
 describe("an order ended (canceled, failed) before it heard back about a buy", () => {
   const isBuy = (req: Seen) =>
     (req.method === "POST" && req.url.pathname.endsWith("IncomingPhoneNumbers.json")) || (req.method === "POST" && req.url.pathname === "/v2/number_orders");

@@ -16,7 +16,7 @@ import type { NumbersChange, Pool } from "../schemas/pool";
 import { Autoscaler } from "./autoscale";
 import { NumberOrders } from "./number-orders";
 import { beforeRenewal, NumberRelease } from "./number-release";
-import { runOrderStep } from "./order-runner";
+import { ORDER_MAX_ATTEMPTS, orderRetryMs, runOrderStep } from "./order-runner";
 import type { PoolRegistry, StoredPool } from "./registry";
 import type { AccountRow } from "./settings";
 import type { VoiceProviders } from "./voice-providers";
@@ -199,7 +199,18 @@ export class NumberDesk {
       }
       const api = await this.numberApi(row, order.provider);
       if (!api.ok) {
-        this.orders.update(order.id, { status: "failed", last_error: api.error.message, next_attempt_at: null }, now);
+        // Credentials that cannot be opened now (503: the deployment's SECRETS_KEY missing or
+        // wrong, which its next deploy mends) are waited for as a provider's moment is; none
+        // stored, or not enough to buy with (409), fail the order.
+        const attempts = order.attempts + 1;
+        const wait = api.error.status === 503 && attempts < ORDER_MAX_ATTEMPTS;
+        this.orders.update(
+          order.id,
+          wait
+            ? { status: "running", attempts, last_error: api.error.message, next_attempt_at: now + orderRetryMs(attempts) }
+            : { status: "failed", attempts, last_error: api.error.message, next_attempt_at: null },
+          now,
+        );
         continue;
       }
       const base = `${order.origin}/v1/voice/${row.id}/${order.provider}`;
