@@ -68,3 +68,18 @@ export async function remove(
   );
   return r.ok || r.error.kind === "taken" ? { ok: true, value: true } : r;
 }
+
+/**
+ * A provider's paging link (relative, or absolute), as a URL to follow only when it stays on the
+ * provider's `origin` under `path` (the credentials go with it): elsewhere, `//host/…`, or not a
+ * URL at all, null (not followed).
+ */
+export function pageLink(next: string | null, origin: string, path: string): string | null {
+  if (!next) return null;
+  try {
+    const u = new URL(next, origin);
+    return u.origin === origin && u.pathname.startsWith(path) ? u.toString() : null;
+  } catch {
+    return null;
+  }
+}

@@ -47,7 +47,7 @@
  * So a buy's 404 is taken: another is bought. (plivo-node#144 and #171, 404 "not found" on every
  * buy, were the SDK's own wrong path, fixed in plivo-node 26d7762: no evidence either way.)
  */
-import { call, field, remove, str } from "./http";
+import { call, field, pageLink, remove, str } from "./http";
 import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, SearchQuery } from "./types";
 
 export const PLIVO_API = "https://api.plivo.com/v1";
@@ -103,20 +103,6 @@ export function plivoSearchParams(q: SearchQuery): URLSearchParams {
   return p;
 }
 
-/**
- * A paging link, followed only on Plivo's API host under this account's numbers (the Auth Token
- * goes with it): an absolute link elsewhere, or `//host/…`, is not followed (null).
- */
-function plivoNextPage(next: string | null, base: string): string | null {
-  if (!next) return null;
-  try {
-    const u = new URL(next, PLIVO_API);
-    return u.origin === new URL(PLIVO_API).origin && u.pathname.startsWith(new URL(`${base}/Number/`).pathname) ? u.toString() : null;
-  } catch {
-    return null;
-  }
-}
-
 export interface PlivoNumberCredentials {
   authId: string;
   authToken: string;
@@ -132,7 +118,8 @@ export function plivoNumbers(creds: PlivoNumberCredentials): NumberApi {
     body: JSON.stringify(body),
   });
   const app = creds.applicationId;
-  const nextPage = (next: string | null) => plivoNextPage(next, base);
+  /** A paging link, followed only on Plivo's API host under this account's numbers (the Auth Token goes with it). */
+  const nextPage = (next: string | null) => pageLink(next, new URL(PLIVO_API).origin, new URL(`${base}/Number/`).pathname);
   /** A number's `application` is the URI of its application: /v1/Account/{auth_id}/Application/{app_id}/. */
   const isOurs = (n: unknown) => (str(field(n, "application")) ?? "").replace(/\/$/, "").endsWith(`/Application/${app}`);
 

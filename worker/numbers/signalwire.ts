@@ -43,7 +43,7 @@
  */
 import { type CountryCode, getCountryCallingCode } from "libphonenumber-js/max";
 import { SIGNALWIRE_SPACE } from "../schemas/providers";
-import { call, field, remove, str } from "./http";
+import { call, field, pageLink, remove, str } from "./http";
 import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, ProviderError, SearchQuery } from "./types";
 
 const NANP = new Set(["US", "CA"]);
@@ -130,16 +130,7 @@ export function signalwireNumbers(creds: SignalwireNumberCredentials): NumberApi
   };
 
   /** A paging link, followed only on the Space's own host (a relative /api/laml/… path, or an absolute URL there). */
-  const nextPage = (body: unknown): string | null => {
-    const next = str(field(body, "next_page_uri"));
-    if (!next) return null;
-    try {
-      const u = new URL(next, origin);
-      return u.origin === origin && u.pathname.startsWith("/api/laml/") ? u.toString() : null;
-    } catch {
-      return null;
-    }
-  };
+  const nextPage = (body: unknown): string | null => pageLink(str(field(body, "next_page_uri")), origin, "/api/laml/");
 
   return {
     async prepare(): Promise<Outcome<true>> {
