@@ -245,11 +245,10 @@ export class NumberDesk {
    */
   private async askAfterEndedTries(row: AccountRow, now: number): Promise<void> {
     const listed = new Set<string>();
+    const inUse = (n: string) => this.host.registry.trackingAt([n], now).length > 0;
     for (const { order, number } of this.orders.endedTries(now)) {
-      // Recorded already (another order bought it since), or one of the account's numbers some
-      // other way: not this order's to take, nor to mark (as the retry of an open order decides).
-      const known = this.orders.number(number);
-      if ((known && known.state !== "released") || this.host.registry.trackingAt([number], now).length > 0) {
+      // Not this order's to take, nor to mark (as the retry of an open order decides).
+      if (this.orders.claimed(number, inUse)) {
         this.orders.forgetTry(order.id, number);
         continue;
       }
@@ -267,9 +266,7 @@ export class NumberDesk {
         }
         // Only the numbers it went to buy (what else is listed under its id was recorded by its steps).
         for (const o of owned.value) {
-          if (!tries.includes(o.number) || o.failed) continue;
-          const known = this.orders.number(o.number);
-          if ((known && known.state !== "released") || this.host.registry.trackingAt([o.number], now).length > 0) continue;
+          if (!tries.includes(o.number) || o.failed || this.orders.claimed(o.number, inUse)) continue;
           this.orders.recordBought(order, o.number, o.providerId, o.configured, false, now, o.pending);
         }
         for (const n of tries) this.orders.forgetTry(order.id, n);

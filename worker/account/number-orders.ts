@@ -254,6 +254,15 @@ export class NumberOrders {
     return this.sql.exec<ProviderNumberRow>("SELECT * FROM provider_numbers WHERE number = ?", n).toArray()[0] ?? null;
   }
 
+  /**
+   * Not a buy try's to take: recorded already (another order bought it since, and it is not
+   * released), or one of the account's numbers some other way (`inUse`: in a pool).
+   */
+  claimed(number: string, inUse: (n: string) => boolean): boolean {
+    const known = this.number(number);
+    return (known !== null && known.state !== "released") || inUse(number);
+  }
+
   /** The order is about to buy `number` (before the provider is asked). */
   recordTry(orderId: string, number: string, now: number): void {
     this.sql.exec("INSERT OR IGNORE INTO number_buy_tries (order_id, number, created_at) VALUES (?, ?, ?)", orderId, number, now);

@@ -96,8 +96,7 @@ export async function runOrderStep(w: OrderWorld, order: OrderRow): Promise<void
     // heard back about is asked after. Only those: a number the order never tried to buy is never taken.
     else {
       for (const number of orders.triesOf(order.id)) {
-        const known = orders.number(number);
-        if ((known && known.state !== "released") || !w.usable(number)) {
+        if (orders.claimed(number, (n) => !w.usable(n))) {
           // Recorded already, or one of the account's numbers some other way: not this order's to take.
           orders.forgetTry(order.id, number);
           continue;
