@@ -7,6 +7,7 @@
  */
 import { checkNumberRequest } from "../domain/number-request";
 import { type NumberApi, numberApiFor } from "../numbers/client";
+import type { CallbackUrls } from "../numbers/types";
 import { fail, ok, type Result } from "../platform/result";
 import { poolHealth, poolNumbers } from "../pool/fan-out";
 import type { AutoscaleConfig, AutoscaleView } from "../schemas/autoscale";
@@ -14,7 +15,7 @@ import type { NumberFigures } from "../schemas/health";
 import { MAX_ORDER_QUANTITY, type NumberRequest, ORDERING_PROVIDERS, type Order, type OrderingProvider } from "../schemas/orders";
 import type { NumbersChange, Pool } from "../schemas/pool";
 import { Autoscaler } from "./autoscale";
-import { NumberOrders } from "./number-orders";
+import { NumberOrders, type OrderRow } from "./number-orders";
 import { beforeRenewal, NumberRelease } from "./number-release";
 import { ORDER_MAX_ATTEMPTS, orderRetryMs, runOrderStep } from "./order-runner";
 import type { PoolRegistry, StoredPool } from "./registry";
@@ -38,6 +39,12 @@ export interface NumberDeskHost {
 
 /** How long after a failed look-up an ended order's try is asked after again. */
 const ENDED_TRY_RECHECK_MS = 3_600_000;
+
+/** Where an order's numbers send their calls: the account's voice URLs at the origin the order was placed on. */
+const callbackUrls = (row: AccountRow, order: OrderRow): CallbackUrls => {
+  const base = `${order.origin}/v1/voice/${row.id}/${order.provider}`;
+  return { voiceUrl: base, statusUrl: `${base}/status` };
+};
 
 export class NumberDesk {
   private readonly orders: NumberOrders;
@@ -213,12 +220,11 @@ export class NumberDesk {
         );
         continue;
       }
-      const base = `${order.origin}/v1/voice/${row.id}/${order.provider}`;
       await runOrderStep(
         {
           orders: this.orders,
           api: api.value,
-          urls: { voiceUrl: base, statusUrl: `${base}/status` },
+          urls: callbackUrls(row, order),
           addToPool: (poolId, numbers) => this.host.addOrdered(poolId, numbers, order.provider, now),
           usable: (n) => this.host.registry.trackingAt([n], now).length === 0,
           now,
@@ -253,8 +259,7 @@ export class NumberDesk {
         continue;
       }
       const api = await this.numberApi(row, order.provider);
-      const base = `${order.origin}/v1/voice/${row.id}/${order.provider}`;
-      const urls = { voiceUrl: base, statusUrl: `${base}/status` };
+      const urls = callbackUrls(row, order);
       if (api.ok && !api.value.held) {
         if (listed.has(order.id)) continue;
         listed.add(order.id);
