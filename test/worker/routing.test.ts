@@ -532,6 +532,22 @@ describe("round robin", () => {
     expect(firsts).toEqual([B, C, B, C]);
   });
 
+  it("a plan of more than 100 attempts (6 round robins of 20 agents) rings every agent: attempt 100 and on are not dropped", async () => {
+    const team = (k: number) => Array.from({ length: 20 }, (_, i) => `+1212736${5000 + k * 20 + i}`);
+    const long = { start: "rr", lists: { rr: Array.from({ length: 6 }, (_, k) => ({ type: "roundRobin", to: team(k), ringSeconds: 5 })) } };
+    const w = await providerWorld("twilio", { provider: "twilio", route: long });
+    const { id, answer } = await inbound("twilio", w);
+    const rung = [answer.targets[0]];
+    let next = answer.next;
+    for (let i = 1; i < 120; i++) {
+      const r = read("twilio", (await post("twilio", w, next!, dialEnded("twilio", id, "no-answer"))).text);
+      expect(r.targets).toHaveLength(1);
+      rung.push(r.targets[0]);
+      next = r.next;
+    }
+    expect(new Set(rung).size).toBe(120);
+  });
+
   it("a change to the agents: the next turn is the one who would have been next in the old order, or the first after them still there", async () => {
     const D = "+12127365104";
     const rr = (to: string[]) => ({ start: "rr", lists: { rr: [{ type: "roundRobin", to, ringSeconds: 10 }] } });

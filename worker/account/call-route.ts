@@ -60,7 +60,8 @@ export function routeRef(url: string): RouteRef | null {
   if (!callId || !CALL_ID.test(callId)) return null;
   const raw = q.get("step");
   if (raw === null) return { callId, step: null };
-  return /^\d{1,2}$/.test(raw) ? { callId, step: Number(raw) } : null;
+  // A plan has up to 160 attempts (8 steps of a round robin of 20 agents).
+  return /^\d{1,3}$/.test(raw) ? { callId, step: Number(raw) } : null;
 }
 
 type Dial = Extract<CallStep, { kind: "dial" }>;
