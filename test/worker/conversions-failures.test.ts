@@ -268,6 +268,24 @@ describe("redeliveries", () => {
   });
 });
 
+describe("a redelivered upload that fails", () => {
+  it("is tried once: the call's conversion says failed with Google's reason, as its delivery is dead (it said pending for ever)", async () => {
+    const { acct, voice } = await callWorld(1);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    const id = await adCall(acct, voice, { gclid: "gclid-again" });
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    const delivery = await deliveryOf(acct, id);
+    expect(delivery).toMatchObject({ status: "delivered" });
+    expect((await api("POST", `/v1/deliveries/${delivery.id}/redeliver`, { key: acct.adminKey })).status).toBe(202);
+    ads.googleNext.push(googleError(503, "UNAVAILABLE", "The service is currently unavailable."));
+    await alarm(acct);
+    expect(await deliveryOf(acct, id)).toMatchObject({ status: "dead" });
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "failed", reason: "HTTP 503 UNAVAILABLE: The service is currently unavailable." });
+  });
+});
+
 describe("the stopped platform's alert", () => {
   it("reaches the alert email too (with no alert webhook), once, saying what to do", async () => {
     const { acct, voice } = await callWorld(2);

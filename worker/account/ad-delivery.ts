@@ -12,7 +12,7 @@ import type { AdPlatform, CallConversion } from "../schemas/conversions";
 import type { AdUploader, BatchResult, Withdrawn } from "./ad-uploads";
 import type { AdCredentials, ConversionSetup } from "./conversion-settings";
 import type { CheckedUpload, DmChecks } from "./dm-diagnostics";
-import { MAX_ATTEMPTS, type Outbox, type OutboxKind, type OutboxRow } from "./outbox";
+import type { Outbox, OutboxKind, OutboxRow } from "./outbox";
 
 /** What the account object gives the alarm about its ad settings. */
 export interface AdsContext {
@@ -165,8 +165,8 @@ async function deliverPlatform(
       state(i, "uploaded", null, at, r.requestId);
       return;
     }
-    const final = r.verdict === "final" || row.attempts + 1 >= MAX_ATTEMPTS;
-    outbox.attemptFailed(row, r.status, r.error, at, r.verdict === "final");
+    // As the outbox decides it (a redelivered copy is tried once too).
+    const final = outbox.attemptFailed(row, r.status, r.error, at, r.verdict === "final") === "dead";
     state(i, final ? "failed" : "pending", r.error, at);
     console.warn(`conversions: ${platform} upload of call ${row.call_id} ${final ? "refused" : "will be retried"}`, r.error);
   });
