@@ -89,6 +89,9 @@ describe("consent at GA4", () => {
     });
     expect(body(GRANTED).consent).toEqual({ ad_user_data: "GRANTED", ad_personalization: "GRANTED" });
     expect(body({ analyticsStorage: "granted", adUserData: "denied" }).consent).toEqual({ ad_user_data: "DENIED" });
+    // A page that signals only ad_storage: its denial is ad data's too, as every upload reads it.
+    expect(body({ analyticsStorage: "granted", adStorage: "denied" }).consent).toEqual({ ad_user_data: "DENIED" });
+    expect(body({ analyticsStorage: "granted", adStorage: "granted" }).consent).toEqual({ ad_user_data: "GRANTED" });
     // No consent signal on the page: GA4's default (nothing said).
     expect(body(null)).not.toHaveProperty("consent");
   });

@@ -5,6 +5,7 @@
  * each attempt, and a GA4 body's stream-bound session id and its timestamp are settled as it goes
  * (ga4AsSent).
  */
+import { adUserDataOf } from "../domain/conversions";
 import { type GaSessions, gaStreamOf } from "../domain/ga-cookies";
 import { outboundFetch } from "../platform/outbound";
 import { standardWebhookHeaders } from "../platform/standard-webhooks";
@@ -77,9 +78,11 @@ export function ga4Payload(call: Call, measurementId: string, completed = false)
   const at = completed ? (call.endedAt ?? call.startedAt) : call.startedAt;
   const body: Record<string, unknown> = { client_id: s.gaClientId, timestamp_micros: at * 1000 };
   // The visit's ad consent as Measurement Protocol takes it (GRANTED | DENIED): a visit that denied
-  // ad data must not feed a linked Google Ads account through GA4. Unknown: none sent (GA4's default).
+  // ad data (or, with no ad_user_data signal, ad_storage) must not feed a linked Google Ads account
+  // through GA4, as no upload does. Unknown: none sent (GA4's default).
   const consent: Record<string, string> = {};
-  if (s.consent?.adUserData) consent.ad_user_data = s.consent.adUserData.toUpperCase();
+  const adUserData = adUserDataOf(s.consent);
+  if (adUserData) consent.ad_user_data = adUserData.toUpperCase();
   if (s.consent?.adPersonalization) consent.ad_personalization = s.consent.adPersonalization.toUpperCase();
   if (Object.keys(consent).length) body.consent = consent;
   body.events = [{ name: completed ? GA4_COMPLETED_EVENT : GA4_EVENT, params }];

@@ -5,7 +5,7 @@
 import { type CsvDelimiter, csvRow } from "../platform/csv";
 import type { Call } from "../schemas/calls";
 import type { ConversionRules } from "../schemas/conversions";
-import { googleDateTime, qualify } from "./conversions";
+import { adUserDataOf, googleDateTime, qualify } from "./conversions";
 
 /** The columns of Google Ads' "conversions from clicks" import template, in its order. */
 export const GOOGLE_IMPORT_COLUMNS = ["Google Click ID", "Conversion Name", "Conversion Time", "Conversion Value", "Conversion Currency"] as const;
@@ -123,7 +123,7 @@ export function csvLine(call: Call, setup: ImportSetup, delimiter: CsvDelimiter)
       s?.clickIds.dclid,
       s?.clickIds.ttclid,
       s?.clickIds.li_fat_id,
-      s?.consent?.adUserData ?? s?.consent?.adStorage,
+      adUserDataOf(s?.consent),
       gaSessionsCell(s?.gaSessionIds),
       ...googleImportCells(call, setup),
     ],

@@ -72,6 +72,13 @@ function hash64(text: string): string {
 }
 
 /**
+ * The visit's ad_user_data consent as every upload reads it (Consent Mode v2's, else its
+ * ad_storage: a page that signals only ad_storage denied has denied ad data), null: no signal.
+ */
+export const adUserDataOf = (consent: { adUserData?: "granted" | "denied" | null; adStorage?: "granted" | "denied" | null } | null | undefined) =>
+  consent?.adUserData ?? consent?.adStorage ?? null;
+
+/**
  * Whether a call with a known outcome is uploaded to `platform`, and what is sent. The reason says
  * why not, in the words an agency checks: click id, consent, answered, talk time.
  */
@@ -79,7 +86,7 @@ export function qualify(call: Call, platform: AdPlatform, rules: ConversionRules
   if (!call.attributed || !call.source) return { ok: false, reason: "not attributed to a visit" };
   // Consent first: a denied visit's click ids are never stored, so "no click id" would hide the cause.
   const consent = call.source.consent;
-  const adUserData = consent?.adUserData ?? consent?.adStorage ?? null;
+  const adUserData = adUserDataOf(consent);
   if (adUserData === "denied") return { ok: false, reason: "the visitor denied ad_user_data consent" };
   const click = clickIdOf(call, platform);
   if (!click) return { ok: false, reason: platform === "google_ads" ? "the visit had no gclid, gbraid or wbraid" : "the visit had no msclkid" };
