@@ -4,8 +4,11 @@
  * redelivered with the same webhook-id; GET /v1/deliveries filters and pages with cursor.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
+import { mockPlatforms } from "./ad-platforms";
 import { at, callBody, callId, callWorld, mockNetwork, ring, type Seen, T0 } from "./calls-helpers";
+import { adCall, conversions, GOOGLE_SETTINGS } from "./conversions-helpers";
 import { accountStub, api, type Created, useTestClock } from "./helpers";
 import { receive } from "./receiver";
 
@@ -175,6 +178,33 @@ describe("Standard Webhooks deliveries", () => {
         status: 400,
         code: q.startsWith("?cursor") ? "invalid_cursor" : "invalid_request",
       });
+    }
+  });
+});
+
+describe("webhook-timestamp", () => {
+  it("is when the request is made, not when the alarm's run began: slow ad uploads before it do not make it stale", async () => {
+    const { acct, voice, secret } = await hooked(1);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    await adCall(acct, voice, { gclid: "gclid-slow" });
+    const ads = mockPlatforms();
+    // Google takes six minutes to answer (15 s timeouts, a token refresh, retries: the run's upkeep adds up).
+    const platforms = vi.mocked(globalThis.fetch).getMockImplementation()!;
+    vi.mocked(globalThis.fetch).mockImplementation(async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (url.startsWith("https://googleads.googleapis.com/")) at(Date.now() + 6 * 60_000);
+      return platforms(input, init);
+    });
+    const began = T0 + COMPLETED_SETTLE_MS;
+    at(began);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(ads.googleUploads()).toHaveLength(1);
+    const hooks = ads.seen.filter((s) => s.url.href === HOOK);
+    expect(hooks.length).toBeGreaterThan(0);
+    for (const h of hooks) {
+      expect(Number(h.headers.get("webhook-timestamp"))).toBeGreaterThanOrEqual(Math.floor((began + 6 * 60_000) / 1000));
+      // The receiver (its clock now) takes it: a timestamp six minutes old it refuses.
+      expect(receive(secret, h).ok).toBe(true);
     }
   });
 });

@@ -143,7 +143,7 @@ export function deliveryItem(row: OutboxRow, accountId: string): DeliveryItem {
   };
 }
 
-function request(row: OutboxRow, config: IntegrationConfig, accountId: string, now: number): Promise<Built> | Built {
+function request(row: OutboxRow, config: IntegrationConfig, accountId: string): Promise<Built> | Built {
   if (row.kind === "ga4") {
     if (!config.ga4) return null;
     const url = new URL(config.ga4.region === "eu" ? GA4_EU_ENDPOINT : GA4_ENDPOINT);
@@ -154,16 +154,21 @@ function request(row: OutboxRow, config: IntegrationConfig, accountId: string, n
   if (row.kind === "alert_email")
     return config.alertEmail ? { req: emailRequest(config.alertEmail, webhookId(accountId, row.id), row.payload), trusted: true } : null;
   const hook = row.kind === "alert" ? config.alertWebhook : config.webhook;
-  return hook ? signedPost(hook, row.kind === "alert" ? alertType(row.payload) : row.event, webhookId(accountId, row.id), row.payload, now) : null;
+  return hook ? signedPost(hook, row.kind === "alert" ? alertType(row.payload) : row.event, webhookId(accountId, row.id), row.payload) : null;
 }
 
-/** A webhook request: JSON body, Standard Webhooks headers (webhook-id the same on every attempt), X-DNI-Event for routing. */
-async function signedPost(hook: { url: string; secret: string }, event: string, id: string, payload: string, now: number): Promise<Built> {
+/**
+ * A webhook request: JSON body, Standard Webhooks headers (webhook-id the same on every attempt), X-DNI-Event for routing.
+ * Its webhook-timestamp is when it is made, just before it goes: not the time the alarm's run began
+ * (the upkeep and ad uploads before it may take minutes, and receivers refuse a timestamp more than
+ * five minutes off theirs).
+ */
+async function signedPost(hook: { url: string; secret: string }, event: string, id: string, payload: string): Promise<Built> {
   const headers = {
     "Content-Type": "application/json",
     "User-Agent": "edge-dni-webhook/2",
     "X-DNI-Event": event,
-    ...(await standardWebhookHeaders(hook.secret, id, payload, now)),
+    ...(await standardWebhookHeaders(hook.secret, id, payload, Date.now())),
   };
   return { req: new Request(hook.url, { method: "POST", headers, body: payload, redirect: "manual" }), trusted: false };
 }
@@ -199,7 +204,7 @@ export async function attempt(row: OutboxRow, config: IntegrationConfig, account
   // for the key, then is dead with this reason, for redelivery (integration-secrets.ts).
   if (secretOf(row.kind, config) === "")
     return { ok: false, status: null, error: `${row.kind}'s secret cannot be read: SECRETS_KEY is not set or lacks the key it was sealed with`, final: false };
-  const built = await request(row, config, accountId, now);
+  const built = await request(row, config, accountId);
   if (!built) return { ok: false, status: null, error: `${row.kind} is no longer configured for this account`, final: true };
   const sent = await outboundFetch(built.req, { timeoutMs: TIMEOUT_MS, trusted: built.trusted, stillWanted });
   if ("withdrawn" in sent) return null;
