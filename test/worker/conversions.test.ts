@@ -5,6 +5,7 @@
  * the call; an expired access token is refreshed once; a revoked refresh token stops uploads with
  * one alert; a visit without consent is never uploaded.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { JITTER, retryDelayMs } from "../../worker/account/outbox";
@@ -19,6 +20,20 @@ useTestClock(T0, { silence: ["warn", "error"] });
 afterEach(() => expect(platformViolations()).toEqual([]));
 
 describe("conversion settings", () => {
+  it("without SECRETS_KEY a change that keeps the stored credentials is 503 secrets_unavailable (they cannot be opened), not missing_credentials; nothing changes", async () => {
+    const { acct } = await callWorld(1);
+    expect((await conversions(acct, { googleAds: GOOGLE_SETTINGS })).status).toBe(200);
+    await runInDurableObject(accountStub(acct.accountId), (instance) => {
+      (instance as unknown as { conversions: { secretsKey: string | undefined } }).conversions.secretsKey = undefined;
+    });
+    const before = await dump(accountStub(acct.accountId));
+    const { developerToken: _d, clientId: _c, clientSecret: _s, refreshToken: _r, ...config } = GOOGLE_SETTINGS;
+    const r = await conversions(acct, { googleAds: { ...config, loginCustomerId: "1112223334" } });
+    expect(r.status).toBe(503);
+    expect(r.json.error.code).toBe("secrets_unavailable");
+    expect(await dump(accountStub(acct.accountId))).toBe(before);
+  });
+
   it("credentials are write-only (hints), refused without them, and nothing is stored on a bad request", async () => {
     const { acct } = await callWorld(1);
     const missing = await conversions(acct, { googleAds: { ...GOOGLE_SETTINGS, refreshToken: undefined } });

@@ -8,7 +8,7 @@
  * written and the caller seals again, from the setting as it is then.
  */
 import { fail, ok, type Result } from "../platform/result";
-import { type Keyring, keyring, open, seal } from "../platform/secrets";
+import { keyring, open, seal } from "../platform/secrets";
 import type { AdPlatform, ConversionsPatch, GoogleApi } from "../schemas/conversions";
 import type { AdCredentials, GoogleAdsConfig, SettingRow } from "./conversion-settings";
 
@@ -58,8 +58,9 @@ export async function sealPatch(sql: SqlStorage, secretsKey: string | undefined,
       return fail(400, "invalid_request", `Invalid request — googleAds.timeZone: ${message}`, [{ path: "googleAds.timeZone", message }]);
     }
     const r = await keyring(secretsKey);
-    const ring: Keyring | null = r.ok ? r.keyring : null;
-    const plain = old && ring ? await open(ring, old.sealed, credentialContext(accountId, platform)) : null;
+    // Nothing can be stored without the key (before "missing": the stored credentials do not open without it either).
+    if (!r.ok) return fail(503, "secrets_unavailable", `Ad platform credentials cannot be stored: ${r.reason}`);
+    const plain = old ? await open(r.keyring, old.sealed, credentialContext(accountId, platform)) : null;
     const current = plain === null ? null : (JSON.parse(plain) as AdCredentials);
     const given = Object.fromEntries(SECRET_KEYS.filter((k) => p[k] !== undefined).map((k) => [k, p[k]!]));
     const creds = { clientSecret: null, ...current, ...given } as Partial<AdCredentials>;
@@ -74,7 +75,6 @@ export async function sealPatch(sql: SqlStorage, secretsKey: string | undefined,
         `${platform}${platform === "google_ads" ? ` (api ${api})` : ""} needs ${missing.join(", ")} (write-only: give them once, omit them later to keep them)`,
         { missing },
       );
-    if (!r.ok) return fail(503, "secrets_unavailable", `Ad platform credentials cannot be stored: ${r.reason}`);
     const config =
       platform === "google_ads"
         ? ((q) => ({
