@@ -17,6 +17,7 @@
 import { clip, failureErrors, type GoogleError, googleVerdict } from "../domain/ad-answers";
 import { type AdUpload, orderIdOf } from "../domain/conversions";
 import { detailsOf, hintOf } from "../domain/data-manager-answers";
+import { randomSecret } from "../platform/crypto";
 import type { AdPlatform, ConversionCheckResult, ConversionRules } from "../schemas/conversions";
 import { authRemedies } from "./ad-delivery";
 import type { AdUploader, BatchResult, CheckSent } from "./ad-uploads";
@@ -44,11 +45,7 @@ export const CHECK_PHONE = "+12025550123";
  * call id no call has.
  */
 function checkUpload(rules: ConversionRules, enhanced: boolean, now: number): AdUpload {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  const random = btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+  const random = randomSecret(24);
   return {
     orderId: orderIdOf(`check-${random.slice(0, 16)}`),
     clickIdType: "gclid",

@@ -4,6 +4,7 @@
  * Field names follow Google Ads API ClickConversion (REST JSON, lowerCamelCase) and Microsoft
  * Advertising Campaign Management v13 OfflineConversion; the Data Manager API's Event is data-manager.ts.
  */
+import { sha256Hex } from "../platform/crypto";
 import type { Call } from "../schemas/calls";
 import type { AdPlatform, CallConversion, ConversionRules } from "../schemas/conversions";
 import { isCallerNumber } from "../voice/input";
@@ -139,12 +140,6 @@ export function googleDateTime(ms: number, timeZone: string): string {
   return `${p.year}-${pad(p.month!)}-${pad(p.day!)} ${pad(p.hour!)}:${pad(p.minute!)}:${pad(p.second!)}${sign}${pad(Math.trunc(offsetMin / 60))}:${pad(offsetMin % 60)}`;
 }
 
-/** SHA-256 hex of an E.164 number (enhanced conversions for leads: hashed_phone_number). */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** "yyyy-mm-ddThh:mm:ssZ": `ms` in UTC, to the second (Microsoft's ConversionTime, the Data Manager API's RFC 3339 eventTimestamp). */
 export const utcSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 
@@ -165,7 +160,9 @@ export async function googleClickConversion(u: AdUpload, cfg: { customerId: stri
     // ClickConversion takes ad_user_data only (ad_personalization is for customer match uploads);
     // without a signal the field is left out rather than sent as UNSPECIFIED.
     ...(u.adUserData ? { consent: { adUserData: CONSENT[u.adUserData] } } : {}),
-    ...(u.phone ? { userIdentifiers: [{ hashedPhoneNumber: await sha256Hex(u.phone) }] } : {}),
+    ...(u.phone
+      ? { userIdentifiers: [{ hashedPhoneNumber: await sha256Hex(u.phone) /* enhanced conversions for leads: the E.164 number's SHA-256, hex */ }] }
+      : {}),
   };
 }
 

@@ -7,7 +7,8 @@
  * account is the manager the credentials reach it through, order_id becomes transactionId and
  * conversion_date_time an RFC 3339 eventTimestamp.
  */
-import { type AdUpload, sha256Hex, utcSeconds } from "./conversions";
+import { sha256Hex } from "../platform/crypto";
+import { type AdUpload, utcSeconds } from "./conversions";
 
 export interface DataManagerDestination {
   customerId: string;
