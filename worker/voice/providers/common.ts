@@ -51,7 +51,13 @@ const NOT_XML_CHARS = new RegExp(NOT_XML_CHAR.source, "gu");
 export const xmlEscape = (s: string) =>
   s.replace(NOT_XML_CHARS, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 
+/** An XML attribute, with a space before it; none when the value is absent. */
+export const attr = (name: string, value: string | number | null | undefined) =>
+  value === null || value === undefined ? "" : ` ${name}="${xmlEscape(String(value))}"`;
+
 export const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>';
+/** TwiML's and Plivo XML's answer that ends the call (or says nothing more to a callback). */
+export const hangupReply = (): Reply => xmlReply("<Response><Hangup/></Response>");
 export const xmlReply = (body: string): Reply => ({ status: 200, body: `${XML_DECL}${body}`, contentType: "application/xml; charset=utf-8" });
 export const jsonReply = (value: unknown): Reply => ({ status: 200, body: JSON.stringify(value), contentType: "application/json; charset=utf-8" });
 export const emptyReply: Reply = { status: 204, body: "", contentType: "text/plain; charset=utf-8" };

@@ -48,12 +48,14 @@
 import type { CallOutcome } from "../../schemas/calls";
 import type { CallPlan } from "../plan";
 import {
+  attr,
   base64,
   callParam,
   confirmPrompt,
   continuesAfter,
   digits,
   e164,
+  hangupReply,
   hmac,
   httpsUrl,
   instant,
@@ -165,9 +167,6 @@ const dialAction = (fields: Record<string, unknown>) =>
     .trim()
     .toLowerCase();
 
-const attr = (name: string, value: string | number | null | undefined) =>
-  value === null || value === undefined ? "" : ` ${name}="${xmlEscape(String(value))}"`;
-
 /**
  * One attempt of the plan. `<Dial action>` gets `DialStatus` when it ends and its answer continues
  * the call (failover); several `<Number>` ring at once; `confirmSound` + `confirmKey="1"` is the
@@ -209,16 +208,16 @@ export const plivo: Adapter<PlivoCredentials> = {
   heard: () => null,
   bridgeReply: () => xmlReply("<Response/>"),
   pickedUp: (fields, leg) => (leg === "answered" && dialAction(fields) === "answer" ? { number: e164(fields.DialBLegTo) } : null),
-  statusReply: () => xmlReply("<Response><Hangup/></Response>"),
+  statusReply: () => hangupReply(),
   continues: continuesAfter,
-  doneReply: () => xmlReply("<Response><Hangup/></Response>"),
+  doneReply: () => hangupReply(),
   // Who took the call: the leg `connected` names (with confirmKey, once the agent pressed it). An
   // `answer` is only a pick-up: an agent who then does not press 1 never had the call.
   answeredBy: (fields) => (dialAction(fields) === "connected" ? e164(fields.DialBLegTo) : null),
   answeredIsBridge: true,
   // confirmKey is Plivo's own: no keypress callback reaches us.
   confirmed: () => false,
-  confirmReply: () => xmlReply("<Response><Hangup/></Response>"),
+  confirmReply: () => hangupReply(),
   recordingUrl: (fields) => httpsUrl(fields.RecordUrl),
-  recordingReply: () => xmlReply("<Response><Hangup/></Response>"),
+  recordingReply: () => hangupReply(),
 };

@@ -39,11 +39,13 @@
 import type { Fields } from "../input";
 import type { CallPlan } from "../plan";
 import {
+  attr,
   callParam,
   confirmPrompt,
   continuesAfter,
   e164,
   fromBase64,
+  hangupReply,
   hex,
   hmac,
   httpsUrl,
@@ -178,9 +180,6 @@ export async function verifyTelnyx(req: VoiceRequest, publicKey: string, nowMs: 
 
 // ---- TwiML ----
 
-const attr = (name: string, value: string | number | null | undefined) =>
-  value === null || value === undefined ? "" : ` ${name}="${xmlEscape(String(value))}"`;
-
 /**
  * One attempt of the plan. A dial reports to `next` when it ends (its `action`), which answers
  * with the following attempt; several numbers ring at once and the first to answer wins, each
@@ -297,9 +296,9 @@ function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Ad
     // An empty document ends the whisper: the agent is bridged.
     bridgeReply: () => xmlReply("<Response/>"),
     pickedUp: () => null,
-    statusReply: () => xmlReply("<Response><Hangup/></Response>"),
+    statusReply: () => hangupReply(),
     continues: continuesAfter,
-    doneReply: () => xmlReply("<Response><Hangup/></Response>"),
+    doneReply: () => hangupReply(),
     // The answered event of a number's leg: its To is the number that picked up. Only an answer
     // says so: another event of the leg on that URL (its ringing, or its completed, no-answer or
     // busy, sent when a provider sends more than the answered event asked for) names nobody.
@@ -309,7 +308,7 @@ function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Ad
     // An empty document ends the whisper: the agent is bridged. Hanging up leaves the others ringing.
     confirmReply: (accepted) => xmlReply(accepted ? "<Response/>" : "<Response><Hangup/></Response>"),
     recordingUrl: (fields) => httpsUrl(fields.RecordingUrl),
-    recordingReply: () => xmlReply("<Response><Hangup/></Response>"),
+    recordingReply: () => hangupReply(),
   };
 }
 
