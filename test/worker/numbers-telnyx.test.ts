@@ -110,6 +110,22 @@ describe("a Telnyx number whose purchase fails after it was ordered", () => {
     expect(telnyx.requests("DELETE", /phone_numbers/)).toEqual([]);
   });
 
+  it("a failed line of another number order for the same number does not speak for it while a live one does", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(chicago(3));
+    telnyx.async = { pending: "purchase-pending", unlisted: true };
+    edge(telnyx);
+    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
+    await work(acct);
+    const [number] = telnyx.purchases;
+    // An earlier number order of the same order for that number, refused: listed first.
+    const placed = telnyx.orders[0]!;
+    telnyx.orders.unshift({ ...placed, subId: `${placed.subId}-0`, lines: placed.lines.map((l) => ({ ...l, canceled: true })) });
+    await work(acct, T0 + 60 * 60_000);
+    expect(telnyx.purchases).toEqual([number]);
+    expect((await getOrder(acct, id)).numbers).toEqual([{ number, state: "ordered", fallback: false }]);
+  });
+
   it("its order canceled: nothing to give back for it, and nothing asked again (it was retried for ever)", async () => {
     const acct = await world("telnyx");
     const telnyx = new FakeTelnyx(chicago(3));

@@ -147,25 +147,29 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
         .map(owned)
         .filter((o): o is Owned => o !== null);
       const seen = new Set(out.map((o) => o.number));
-      for (const order of orders.value) {
-        for (const line of listOf(field(order, "phone_numbers"))) {
-          const number = str(field(line, "phone_number"));
-          if (!number || seen.has(number)) continue;
-          seen.add(number);
-          const status = str(field(line, "status")) ?? str(field(order, "status")) ?? "pending";
-          if (status === "failure") {
-            out.push({ number, providerId: "", configured: false, failed: "its number order failed at Telnyx" });
-            continue;
-          }
-          if (status !== "success") {
-            out.push({ number, providerId: "", configured: false, pending: `number order ${status}` });
-            continue;
-          }
-          // Filled, but not listed under the reference: found by its number (gone: it was released).
-          const found = await byNumber(number);
-          if (!found.ok) return found;
-          if (found.value) out.push(found.value);
+      // A number may be on two of the order's number orders (one refused, one placed again later):
+      // a failed line speaks for it only when no other line does, so failures come last.
+      const lines = orders.value.flatMap((order) =>
+        listOf(field(order, "phone_numbers")).map((line) => ({
+          number: str(field(line, "phone_number")),
+          status: str(field(line, "status")) ?? str(field(order, "status")) ?? "pending",
+        })),
+      );
+      for (const { number, status } of [...lines.filter((l) => l.status !== "failure"), ...lines.filter((l) => l.status === "failure")]) {
+        if (!number || seen.has(number)) continue;
+        seen.add(number);
+        if (status === "failure") {
+          out.push({ number, providerId: "", configured: false, failed: "its number order failed at Telnyx" });
+          continue;
         }
+        if (status !== "success") {
+          out.push({ number, providerId: "", configured: false, pending: `number order ${status}` });
+          continue;
+        }
+        // Filled, but not listed under the reference: found by its number (gone: it was released).
+        const found = await byNumber(number);
+        if (!found.ok) return found;
+        if (found.value) out.push(found.value);
       }
       return { ok: true, value: out };
     },
