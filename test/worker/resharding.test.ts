@@ -114,6 +114,44 @@ describe("resharding without loss", () => {
     expect(later.numbers).toMatchObject({ total: 40, held: 0 });
   });
 
+  it("a leased number that moved shards, removed and added back within its lease: held in its new shard, never leased to a second visitor", async () => {
+    const acct = await createAccount();
+    const tracking = freshNumbers(12);
+    await createPool(acct, {
+      id: "p",
+      name: "P",
+      trackingNumbers: tracking,
+      destinations: [DEST],
+      isDefault: true,
+      leaseSeconds: LEASE_MS / 1000,
+      graceSeconds: GRACE_MS / 1000,
+      exhaustionPolicy: "none",
+      maxNewLeasesPerMinute: 100_000,
+    });
+    // Every number leased in the one shard.
+    const first = Array.from({ length: 12 }, () => sessionId("a"));
+    const firstNumbers = await visit(acct, first);
+    expect(firstNumbers.every(Boolean)).toBe(true);
+    at(T0 + 1_000);
+    await reshard(acct, "p", 2);
+    const moved = tracking.find((n) => shardOf(n, 2) === 1)!;
+    // Out and back in again (a change-only push to its new shard each time).
+    at(T0 + 2_000);
+    expect((await api("POST", "/v1/pools/p/numbers", { key: acct.adminKey, body: { remove: [moved] } })).status).toBe(200);
+    at(T0 + 3_000);
+    expect((await api("POST", "/v1/pools/p/numbers", { key: acct.adminKey, body: { add: [moved] } })).status).toBe(200);
+    // New visitors in every shard: none gets a number some visitor's live lease holds.
+    at(T0 + 4_000);
+    const second = Array.from({ length: 30 }, () => sessionId("b"));
+    const secondNumbers = await visit(acct, second);
+    expect(secondNumbers.filter((n) => n !== null && firstNumbers.includes(n))).toEqual([]);
+    await liveEverywhere(acct, "p", 2);
+    // Its holder still gets it, and a call on it is that holder's.
+    const holder = first[firstNumbers.indexOf(moved)]!;
+    expect(await visit(acct, [holder])).toEqual([moved]);
+    expect(await callsOn(acct, [{ session: holder, number: moved }])).toBe(1);
+  });
+
   it("4 → 2 → 1 within one lease under load: every live lease reachable, every call attributed, no number leased twice; then 1 → 3", async () => {
     const acct = await createAccount();
     const tracking = freshNumbers(44);

@@ -181,7 +181,10 @@ export class PoolSync {
       let push: PoolPush = full();
       if (change && base !== null) {
         const mine = (n: string) => shardOf(n, pool.shards) === shard;
-        push = { ...push, base, numbers: { add: change.added.filter(mine).map((number) => ({ number })), remove: change.removed.filter(mine) } };
+        // An added number is held as the full push holds it: it may have moved in from a shard
+        // whose lease on it is still live (a reshard, then out of the pool and back in).
+        const now = Date.now();
+        push = { ...push, base, numbers: { add: change.added.filter(mine).map((n) => numberSpec(n, shard, pool, now)), remove: change.removed.filter(mine) } };
       }
       let result = await stub.sync(push);
       if (!result.ok) result = await stub.sync(full());
@@ -251,10 +254,13 @@ export function shardIndexes(pool: Parameters<typeof objectCount>[0]): number[] 
   return Array.from({ length: objectCount(pool) }, (_, i) => i);
 }
 
-/** A shard's numbers, each held a while if it just moved in from another shard (lowered by settleHolds). */
+/** A shard's number, held a while if it moved in from another shard (lowered by settleHolds). */
+function numberSpec(number: string, shard: number, pool: StoredPool, now: number): NumberSpec {
+  const until = movedUntil(number, shard, pool, now);
+  return until === null ? { number } : { number, heldUntil: until };
+}
+
+/** A shard's numbers, each held a while if it just moved in from another shard. */
 function shardNumbers(pool: StoredPool, numbers: readonly string[], shard: number, now: number): NumberSpec[] {
-  return numbersOfShard(numbers, shard, pool.shards).map((number) => {
-    const until = movedUntil(number, shard, pool, now);
-    return until === null ? { number } : { number, heldUntil: until };
-  });
+  return numbersOfShard(numbers, shard, pool.shards).map((number) => numberSpec(number, shard, pool, now));
 }
