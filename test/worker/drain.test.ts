@@ -75,6 +75,14 @@ describe("RateWindow", () => {
     expect(new RateWindow(60_000).take(600_000, 1).ok).toBe(true);
   });
 
+  it("an event stamped in the window before the current one (it queued across the boundary) counts in the current one, which it does not reset", () => {
+    const w = new RateWindow(60_000);
+    for (let i = 0; i < 5; i++) expect(w.take(60_000 + i, 5).ok).toBe(true);
+    // Stamped 59.9 s, arriving after the five of the window that began at 60 s.
+    expect(w.take(59_900, 5).ok).toBe(false);
+    expect(w.take(60_010, 5).ok).toBe(false);
+  });
+
   it("across several pools an allocation is all or nothing: a 429 from one pool leases nothing in the others", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(new Date("2031-05-01T10:00:05Z"));

@@ -12,13 +12,15 @@ export class RateWindow {
 
   /** Count one event if fewer than `limit` happened in the last period; else seconds to wait. */
   take(now: number, limit: number): { ok: true } | { ok: false; retryAfter: number } {
-    const w = Math.floor(now / this.periodMs);
+    // Never back to an earlier window: requests are stamped before they queue, so one stamped just
+    // before a window's end may come after one of the next (counted in the current one then).
+    const w = Math.max(this.window, Math.floor(now / this.periodMs));
     if (w !== this.window) {
       this.previous = w === this.window + 1 ? this.count : 0;
       this.count = 0;
       this.window = w;
     }
-    const elapsed = (now - w * this.periodMs) / this.periodMs;
+    const elapsed = Math.max(0, (now - w * this.periodMs) / this.periodMs);
     if (this.previous * (1 - elapsed) + this.count >= limit) {
       return { ok: false, retryAfter: Math.max(1, Math.ceil(((w + 1) * this.periodMs - now) / 1000)) };
     }
