@@ -230,6 +230,10 @@ describe("errors", () => {
     });
     expectError(made, "not_propagated");
     expectError(await allocate(acct.siteKey, sessionId()), "routing_changed");
+    // Its objects, never configured, have no leases to list (not a 500).
+    const leases = await api("GET", "/v1/pools/new/leases", { key: acct.adminKey });
+    expect(leases.status).toBe(200);
+    expect(leases.json.leases).toEqual([]);
     // Credentials cannot be sealed without SECRETS_KEY.
     await runInDurableObject(accountStub(acct.accountId), (instance) => {
       const providers = (instance as unknown as { providers: Record<string, unknown> }).providers;

@@ -221,9 +221,9 @@ export class PoolObject extends DurableObject<Env> {
     };
   }
 
-  /** Live leases, oldest first. */
+  /** Live leases, oldest first (none in a shard never configured: its first push failed). */
   liveLeases(now: number): Lease[] {
-    return this.leases.live(now);
+    return this.hasTables() ? this.leases.live(now) : [];
   }
 
   /**
