@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { groupQuery, LIST_ORDER } from "../../worker/account/call-store";
 import { LEASE_AT } from "../../worker/pool/lease-schema";
@@ -139,6 +139,34 @@ describe("attribution: the session that held the number at the call's start", ()
     const id = callId();
     expect((await ring(voice.callbackUrl, callBody(id, tracking[0]!, T0))).json).toEqual(transferTo(DEST));
     expect((await getCall(acct, id)).json).toMatchObject({ pool: "web", attributed: false, reason: "overflow", session: null, source: null });
+    expect((await poolStub(acct.accountId, "web").counters()).calls_unattributed).toBe(1);
+  });
+
+  it("the overflow number still leased to a visitor from before the policy (it waits for that lease): a call on it is that visitor's", async () => {
+    const { acct, tracking, voice } = await callWorld(2);
+    const a = await visit(acct);
+    const b = await visit(acct);
+    const holder = [a, b].find((v) => v.number === tracking[0])!;
+    expect(holder).toBeDefined();
+    expect((await api("PATCH", "/v1/pools/web", { key: acct.adminKey, body: { exhaustionPolicy: "overflow" } })).status).toBe(200);
+    at(T0 + 10_000);
+    const id = callId();
+    await ring(voice.callbackUrl, callBody(id, tracking[0]!, T0 + 10_000));
+    expect((await getCall(acct, id)).json).toMatchObject({ attributed: true, reason: "live", session: holder.session });
+  });
+
+  it("a call's figures are written within the minute (the alarm is set for them), so an evicted object keeps them", async () => {
+    const { acct, tracking, voice } = await callWorld(2);
+    const stub = poolStub(acct.accountId, "web");
+    // Nothing leased: nothing else is due in this object.
+    await ring(voice.callbackUrl, callBody(callId(), tracking[1]!, T0));
+    const alarm = await runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    expect(alarm!).toBeLessThanOrEqual(T0 + 60_000);
+    at(alarm!);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    // Evicted: what memory held is gone, what the alarm wrote is not.
+    await abortAllDurableObjects();
     expect((await poolStub(acct.accountId, "web").counters()).calls_unattributed).toBe(1);
   });
 

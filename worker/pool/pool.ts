@@ -228,17 +228,22 @@ export class PoolObject extends DurableObject<Env> {
 
   /**
    * Which session held `q.number` at the call's start (within the pool's grace), and records the
-   * ring on the number unless `peek`. The overflow number is never attributed. Null when this
-   * object has never been configured.
+   * ring on the number unless `peek`. The overflow number is attributed only to a lease that still
+   * held it (taken before it became the overflow number, which waits for it to end); otherwise a
+   * call on it is overflow. Null when this object has never been configured.
    */
-  attributeCall(q: CallQuery): CallMatch | null {
+  async attributeCall(q: CallQuery): Promise<CallMatch | null> {
     const settings = this.settings;
     if (!settings) return null;
-    const overflow = settings.exhaustionPolicy === "overflow" && settings.overflowNumber === q.number;
-    const lease = overflow ? null : this.leases.leaseAt(q.number, q.at, settings.graceSeconds * 1000);
+    const lease = this.leases.leaseAt(q.number, q.at, settings.graceSeconds * 1000);
+    const overflow = lease === null && settings.exhaustionPolicy === "overflow" && settings.overflowNumber === q.number;
     if (!q.peek) {
       this.transaction(() => this.leases.recordCall(q.number, q.at, lease !== null));
       this.log.call({ t: q.at, number: q.number, session: lease?.session ?? null });
+      // The figures are in memory until the alarm writes them: it must come (a quiet pool's next
+      // alarm may be a day away, and an evicted object loses what memory held).
+      const due = this.health.flushDue();
+      if (due !== null && (this.alarmAt === null || due < this.alarmAt)) await this.setAlarm(due);
     }
     return { lease, overflow };
   }
