@@ -1,7 +1,8 @@
+import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { clientKey, clientOf } from "../../worker/platform/client-key";
 import { RateWindow } from "../../worker/pool/rate-window";
-import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
+import { allocate, api, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
 
 const DEST = "+12127365000";
 const from = (ip: string) => ({ headers: { "CF-Connecting-IP": ip } });
@@ -100,5 +101,22 @@ describe("RateWindow", () => {
     const kept = answers[0]!.json.pools.map((p: { number: { e164: string } }) => p.number.e164);
     const again = await allocate(acct.siteKey, answers[0]!.json.session, { ...both, ...from("192.0.2.1") });
     expect(again.json.pools.map((p: { number: { e164: string } }) => p.number.e164)).toEqual(kept);
+  });
+  it("a lease undone after a push took its number out of the pool: the number goes (it stayed, retiring with no lease, for good)", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2031-05-01T10:00:05Z"));
+    const acct = await createAccount();
+    const numbers = freshNumbers(2);
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: numbers, destinations: [DEST], isDefault: true });
+    const leasedAt = Date.now();
+    const got = await allocate(acct.siteKey, sessionId("c"));
+    const number = got.json.pools[0].number.e164 as string;
+    const session = got.json.session as string;
+    // The number leaves the pool while leased: it retires in its object until the lease ends.
+    expect((await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { remove: [number] } })).status).toBe(200);
+    const stub = poolStub(acct.accountId, "web");
+    expect(await stub.cancelLease(session, leasedAt)).toBe(true);
+    const rows = await runInDurableObject(stub, (_o, state) => state.storage.sql.exec("SELECT number, retiring FROM numbers ORDER BY number").toArray());
+    expect(rows).toEqual(numbers.filter((n) => n !== number).map((n) => ({ number: n, retiring: 0 })));
   });
 });

@@ -55,6 +55,9 @@ export interface GrantHooks {
 /** What a lease query returns. */
 type Taken = { number: string; parts: string | null };
 
+/** A number row's lease columns, cleared (the lease ended or was undone). */
+const NO_LEASE = "lease_id = NULL, session = NULL, source = NULL, leased_at = NULL, expires_at = NULL, client = NULL, client_block = NULL";
+
 export class LeaseTable {
   /**
    * No live lease ends before this (a lower bound: 0 until storage was asked). It spares most
@@ -73,11 +76,10 @@ export class LeaseTable {
   cancel(session: string, leasedAt: number, now: number): boolean {
     const own = this.sql.exec<NumberRow>(QUERIES.own, session).toArray()[0];
     if (!own || own.leased_at !== leasedAt) return false;
-    // A lease has no history row before it ends: undone, it leaves none.
-    this.sql.exec(
-      "UPDATE numbers SET lease_id = NULL, session = NULL, source = NULL, leased_at = NULL, expires_at = NULL, client = NULL, client_block = NULL, sessions_served = sessions_served - 1 WHERE number = ?",
-      own.number,
-    );
+    // A lease has no history row before it ends: undone, it leaves none. A number retired meanwhile
+    // (a push took it out of the pool) goes, as it does when a lease ends.
+    if (own.retiring) this.sql.exec("DELETE FROM numbers WHERE number = ?", own.number);
+    else this.sql.exec(`UPDATE numbers SET ${NO_LEASE}, sessions_served = sessions_served - 1 WHERE number = ?`, own.number);
     this.health.leaseEnded(own, now);
     this.health.bump("cancelled", now);
     return true;
@@ -316,12 +318,7 @@ export class LeaseTable {
     // Leased again at once: the new lease writes every lease column of the row.
     if (!leasedAgain)
       if (row.retiring) this.sql.exec("DELETE FROM numbers WHERE number = ?", row.number);
-      else
-        this.sql.exec(
-          "UPDATE numbers SET lease_id = NULL, session = NULL, source = NULL, leased_at = NULL, expires_at = NULL, client = NULL, client_block = NULL, released_at = ? WHERE number = ?",
-          at,
-          row.number,
-        );
+      else this.sql.exec(`UPDATE numbers SET ${NO_LEASE}, released_at = ? WHERE number = ?`, at, row.number);
     this.health.leaseEnded(row, at);
   }
 }
