@@ -13,6 +13,7 @@
 
 import { CLICK_ID_COOKIES, CLICK_ID_PARAMS, type ClickIdKey } from "../../shared/protocol";
 import { parsedUrl } from "../../shared/url";
+import { textOnly } from "../platform/text";
 import type { Source } from "../schemas/allocate";
 import { type GaSessions, gaClientIdOf, gaCookiesOf } from "./ga-cookies";
 
@@ -22,7 +23,12 @@ const NAME_MAX = 64;
 
 const UTM = ["source", "medium", "campaign", "term", "content"] as const;
 
-const cut = (s: string | undefined, max: number) => (s === undefined ? undefined : s.slice(0, max));
+/**
+ * A value cut to `max`, without what is not text (a control character from a decoded query, a
+ * surrogate the cut split): kept, not refused, as for an over-long one, but never stored to reach
+ * the CSV export, GA4 or a webhook.
+ */
+const cut = (s: string | undefined, max: number) => (s === undefined ? undefined : textOnly(s.slice(0, max)));
 
 /** The snippet's value for a click id it may not send (snippet/session.ts). */
 export const WITHHELD = "withheld";

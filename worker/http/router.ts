@@ -1,5 +1,6 @@
 /** Every sub-app is an OpenAPIHono whose request validation fails with the stable error shape. */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { CONTROL, LONE_SURROGATE } from "../platform/text";
 import type { AppEnv } from "./app-env";
 import { errorBody, INVALID_CURSOR, invalidRequest } from "./errors";
 import { bodyRequired } from "./middleware/body-required";
@@ -56,10 +57,6 @@ export function createRouter() {
 
 /** What Number() reads as a number but no one writes for one: blank (0), or 0x / 0o / 0b radix forms. */
 const NOT_DECIMAL = /^\s*$|^\s*[+-]?0[xob]/i;
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-/** C0 controls but tab, line feed and carriage return (which templates and spoken text may hold), and DEL. */
-const CONTROL = /[^\t\n\r\x20-\x7E\u0080-\uFFFF]/;
 
 function notText(s: string): string | null {
   if (LONE_SURROGATE.test(s)) return "has a lone surrogate (\\ud800-\\udfff without its pair): not text";
