@@ -57,18 +57,20 @@ describe("source context", () => {
 
   it("what is not text (a control character, a lone surrogate, a surrogate pair the cut splits) is dropped, not stored, and the visit still gets a number", async () => {
     // A decoded query's %00 / %1B, a value cut inside an emoji.
-    expect(
-      enrichSource({
-        landing: "https://shop.example/?utm_campaign=a%00b%1Bc&gclid=x%01y",
-        utm: { source: "s\u0007rc", term: `${"t".repeat(199)}🍽` },
-        name: "n\ud800",
-      }),
-    ).toEqual({
+    // Compared as JSON (its escapes), so a failure's message carries no lone surrogate itself.
+    const out = enrichSource({
       landing: "https://shop.example/?utm_campaign=a%00b%1Bc&gclid=x%01y",
-      name: "n",
-      utm: { source: "src", campaign: "abc", term: "t".repeat(199) },
-      clickIds: { gclid: "xy" },
+      utm: { source: "s\u0007rc", term: `${"t".repeat(199)}🍽` },
+      name: "n\ud800",
     });
+    expect(JSON.stringify(out)).toBe(
+      JSON.stringify({
+        name: "n",
+        landing: "https://shop.example/?utm_campaign=a%00b%1Bc&gclid=x%01y",
+        utm: { source: "src", campaign: "abc", term: "t".repeat(199) },
+        clickIds: { gclid: "xy" },
+      }),
+    );
     const acct = await createAccount();
     await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"], isDefault: true });
     const s = sessionId();
@@ -78,7 +80,8 @@ describe("source context", () => {
       poolStub(acct.accountId, "web"),
       (_i, state) => state.storage.sql.exec<{ source: string }>("SELECT source FROM numbers WHERE session = ?", s).one().source,
     );
-    expect(JSON.parse(stored)).toMatchObject({ landing: "https://www.shop.example/", utm: { campaign: "win" } });
+    const kept = JSON.parse(stored);
+    expect(JSON.stringify([kept.landing, kept.utm])).toBe(JSON.stringify(["https://www.shop.example/", { campaign: "win" }]));
   });
 
   it("a landing URL over 8 KiB (the click id after a long query) still gets a number, with its click id and utm_*", async () => {
