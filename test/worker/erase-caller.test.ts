@@ -74,6 +74,47 @@ describe("erasure by caller or visit", () => {
     expect((await erase(acct, CALLER)).json).toEqual({ erased: 0, more: false });
   });
 
+  it("DELETE /v1/calls/{id} of a call only in the archive forgets its visit's touch on the lease too", async () => {
+    const { acct, voice } = await callWorld(2);
+    expect((await api("PATCH", "/v1/account", { key: acct.adminKey, body: { callRetentionDays: 7 } })).status).toBe(200);
+    mockNetwork();
+    const v = await visit(acct, { ...GOOGLE, landing: "https://www.shop.example/?gclid=gclid-archived", clickIds: { gclid: "gclid-archived" } });
+    const id = callId("archived");
+    expect((await ring(voice.callbackUrl, callBody(id, v.number, Date.now(), { callerNo: CALLER }))).status).toBe(200);
+    at(T0 + 9 * DAY);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(await archived(acct)).toContain(id);
+    expect(await storage(acct)).toContain("gclid-archived");
+    expect((await api("DELETE", `/v1/calls/${id}`, { key: acct.adminKey })).status).toBe(204);
+    expect(await archived(acct)).not.toContain(id);
+    expect(await storage(acct)).not.toContain("gclid-archived");
+  });
+
+  it("a deleted pool's objects keep their lease history a while: an erasure by caller or by visit reaches them", async () => {
+    const { acct, voice } = await callWorld(3);
+    mockNetwork();
+    const touch = (gclid: string) => ({ ...GOOGLE, landing: `https://www.shop.example/?gclid=${gclid}`, clickIds: { gclid } });
+    const called = await visit(acct, touch("gclid-deleted-called"));
+    expect((await ring(voice.callbackUrl, callBody(callId("deleted"), called.number, Date.now(), { callerNo: CALLER }))).status).toBe(200);
+    const browsing = await visit(acct, touch("gclid-deleted-browsing"));
+    expect((await api("DELETE", "/v1/pools/web", { key: acct.adminKey })).status).toBe(204);
+    // Past the numbers' hold (the tombstone's first purge), within the lease history's retention.
+    at(T0 + 2 * DAY);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(await storage(acct)).toContain("gclid-deleted-called");
+    expect((await erase(acct, CALLER)).json).toEqual({ erased: 1, more: false });
+    expect((await erase(acct, undefined, browsing.session)).json).toEqual({ erased: 0, more: false });
+    const stored = await storage(acct);
+    expect(stored).not.toContain("gclid-deleted-called");
+    expect(stored).not.toContain("gclid-deleted-browsing");
+    // Once that history is gone (grace + LEASE_RETENTION_DAYS), so is the deleted pool's config.
+    const kept = () => runInDurableObject(accountStub(acct.accountId), (_i, state) => state.storage.sql.exec("SELECT id FROM pools").toArray().length);
+    expect(await kept()).toBe(1);
+    at(T0 + 31 * DAY);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(await kept()).toBe(0);
+  });
+
   it("a caller with more calls than one request erases: 200 at a time, more until none is left", async () => {
     const { acct, voice, tracking } = await callWorld(1);
     for (let i = 0; i < 205; i++) {

@@ -11,6 +11,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { normalizePhone } from "../../shared/phone";
+import { leaseRetentionMs } from "../domain/lease-retention";
 import { originAllowed, patternWithin } from "../domain/origins";
 import { buildPool, normalizeList, normalizeOrigins } from "../domain/pool-rules";
 import { providerRefusal } from "../domain/route";
@@ -653,9 +654,16 @@ export class AccountObject extends DurableObject<Env> {
     const row = this.row();
     if (!row) return accountNotFound();
     const call = await this.desk.get(row.id, id);
-    const pool = call?.session && call.pool ? this.registry.view(call.pool, row.default_pool) : null;
-    if (pool && call?.session) await forgetSessionSource(this.env, row.id, pool, call.session);
-    return (await this.desk.erase(row.id, id)) ? ok(true) : fail(404, "call_not_found", `No call ${id} in this account`);
+    const forget = async (c: { session: string | null; pool: string | null } | null | undefined) => {
+      // Its pool deleted since: its objects keep their lease history all the same.
+      const pool = c?.session && c.pool ? this.registry.getAny(c.pool)?.pool : null;
+      if (pool && c?.session) await forgetSessionSource(this.env, row.id, pool, c.session);
+    };
+    await forget(call);
+    const erased = await this.desk.erase(row.id, id);
+    // Only in the archive (past the account's call retention): its visit's touch goes too.
+    if (!call) await forget(erased.archived);
+    return erased.found ? ok(true) : fail(404, "call_not_found", `No call ${id} in this account`);
   }
 
   /**
@@ -676,15 +684,11 @@ export class AccountObject extends DurableObject<Env> {
       const byPool = new Map<string, Set<string>>();
       for (const c of calls) if (c.session && c.pool_id) byPool.set(c.pool_id, (byPool.get(c.pool_id) ?? new Set()).add(c.session));
       for (const [poolId, sessions] of byPool) {
-        const pool = this.registry.view(poolId, row.default_pool);
+        const pool = this.registry.getAny(poolId)?.pool;
         if (pool) await forgetSessionSources(this.env, row.id, pool, [...sessions]);
       }
     });
-    if (key.by === "session" && !done.more)
-      for (const id of this.registry.ids()) {
-        const pool = this.registry.view(id, row.default_pool);
-        if (pool) await forgetSessionSource(this.env, row.id, pool, key.value);
-      }
+    if (key.by === "session" && !done.more) for (const pool of this.registry.allStored()) await forgetSessionSource(this.env, row.id, pool, key.value);
     return ok(done);
   }
 
@@ -761,7 +765,7 @@ export class AccountObject extends DurableObject<Env> {
     const row = this.row();
     if (!row) return;
     const now = Date.now();
-    this.registry.purge(now);
+    this.registry.purge(now, leaseRetentionMs(this.env));
     await this.serial(() => this.finishJournal(row.id, now));
     for (const id of this.sync.due(now)) {
       const found = this.registry.getAny(id);
@@ -1044,9 +1048,13 @@ export class AccountObject extends DurableObject<Env> {
 
   /** The one alarm at the earliest deadline: a delivery, a push retry, a number's routing time ending. */
   private async schedule(): Promise<void> {
-    const candidates = [this.desk.nextDue(), this.sync.nextDue(), this.journal.nextDue(), this.registry.nextPurge(), this.numbers.nextDue()].filter(
-      (t): t is number => t !== null,
-    );
+    const candidates = [
+      this.desk.nextDue(),
+      this.sync.nextDue(),
+      this.journal.nextDue(),
+      this.registry.nextPurge(leaseRetentionMs(this.env)),
+      this.numbers.nextDue(),
+    ].filter((t): t is number => t !== null);
     if (!candidates.length) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.min(...candidates));
   }

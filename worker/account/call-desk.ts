@@ -9,7 +9,7 @@
  * The desk itself reads calls for the API, erases one, and runs the alarm's share of the call path.
  */
 
-import { dropMatchingArchived, findMatchingArchived } from "../calllog/archive";
+import { type ArchivedCall, dropMatchingArchived, findMatchingArchived } from "../calllog/archive";
 import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { CallConversion } from "../schemas/conversions";
 import type { IntegrationConfig } from "../schemas/voice";
@@ -160,19 +160,18 @@ export class CallDesk {
    * A call still on the line goes on as its route says, and nothing of it is stored again
    * (erased-calls.ts).
    */
-  async erase(accountId: string, id: string): Promise<boolean> {
-    const found = await this.months.exclusive(async () => {
+  /** Erase a call everywhere; whether it was found, and the call as the archive held it (null: not archived). */
+  async erase(accountId: string, id: string): Promise<{ found: boolean; archived: ArchivedCall | null }> {
+    const done = await this.months.exclusive(async () => {
       const now = Date.now();
       const here = (await this.forgetHere([id], now, "found")).rows > 0;
-      if (await this.months.erase(accountId, id)) {
-        // Only in a month's log: no row here for a resend to be taken for (it would have been anyway).
-        if (!here) await this.erased.remember([id], now);
-        return true;
-      }
-      return here;
+      const elsewhere = await this.months.erase(accountId, id);
+      // Only in a month's log or the archive: no row here for a resend to be taken for (it would have been anyway).
+      if (elsewhere.found && !here) await this.erased.remember([id], now);
+      return { found: here || elsewhere.found, archived: elsewhere.archived };
     });
     await this.schedule();
-    return found;
+    return done;
   }
 
   /**

@@ -11,7 +11,7 @@
  * Reads (a page, one call, stats) merge the account's table with the months' logs.
  */
 
-import { eraseArchived, eraseArchivedIn, pruneArchive } from "../calllog/archive";
+import { type ArchivedCall, eraseArchived, eraseArchivedIn, pruneArchive } from "../calllog/archive";
 import { callLogName, monthOf } from "../calllog/call-log";
 import { decodeCursor, encodeCursor } from "../domain/call-cursor";
 import { grouped, totalled } from "../domain/call-stats";
@@ -150,18 +150,20 @@ export class CallMonths {
 
   /**
    * Erase a call from its log(s) and the archive: the days the index names, else (archived before
-   * there was an index) the days up to then. The account's own tables are the caller's; run it exclusive().
+   * there was an index) the days up to then. The account's own tables are the caller's; run it
+   * exclusive(). Whether it was found, and the call as the archive held it (its visit's touch is
+   * still to be forgotten on the leases: account.ts eraseCall).
    */
-  async erase(accountId: string, id: string): Promise<boolean> {
+  async erase(accountId: string, id: string): Promise<{ found: boolean; archived: ArchivedCall | null }> {
     let found = false;
     for (const m of this.months()) if (await this.log(accountId, m.month).erase(id)) found = true;
-    if (await eraseArchivedIn(this.env.ARCHIVE, accountId, id, await this.archived.daysOf(id))) found = true;
-    else {
+    let archived = await eraseArchivedIn(this.env.ARCHIVE, accountId, id, await this.archived.daysOf(id));
+    if (!archived) {
       const through = this.archived.unindexedThrough();
-      if (through && (await eraseArchived(this.env.ARCHIVE, accountId, id, through))) found = true;
+      if (through) archived = await eraseArchived(this.env.ARCHIVE, accountId, id, through);
     }
     await this.archived.forget([id]);
-    return found;
+    return { found: found || archived !== null, archived };
   }
 
   /** Erased archived calls (an erasure by caller or visit) leave the index. */

@@ -39,6 +39,9 @@ export interface Routing {
   earlier?: Record<string, number[]>;
 }
 
+/** When a tombstone's objects hold nothing of its leases any more (the `?`: the retention after grace, ms). */
+const TOMBSTONE_GONE = "deleted_at + COALESCE(json_extract(config, '$.graceSeconds'), 0) * 1000 + ?";
+
 export class PoolRegistry {
   /**
    * Parsed configs of live pools by id; dropped by every write. An id with no pool is never
@@ -65,6 +68,14 @@ export class PoolRegistry {
     if (live) return { pool: live, deleted: false };
     const r = this.sql.exec<{ config: string }>("SELECT config FROM pools WHERE id = ?", id).toArray()[0];
     return r ? { pool: JSON.parse(r.config) as StoredPool, deleted: true } : null;
+  }
+
+  /** Every pool kept, deleted ones (tombstones) too. */
+  allStored(): StoredPool[] {
+    return this.sql
+      .exec<{ config: string }>("SELECT config FROM pools ORDER BY id")
+      .toArray()
+      .map((r) => JSON.parse(r.config) as StoredPool);
   }
 
   ids(): string[] {
@@ -186,15 +197,21 @@ export class PoolRegistry {
     return numbers;
   }
 
-  /** Forget numbers whose routing time is over, and tombstones with no number left. */
-  purge(now: number): void {
+  /**
+   * Forget numbers whose routing time is over, and tombstones with no number left once their
+   * objects' lease history is gone too (grace + `historyMs` after the deletion: until then an
+   * erasure reaches those objects through the tombstone's config).
+   */
+  purge(now: number, historyMs: number): void {
     this.sql.exec("DELETE FROM pool_numbers WHERE released_until IS NOT NULL AND released_until <= ?", now);
-    this.sql.exec("DELETE FROM pools WHERE deleted_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pool_numbers WHERE pool_id = pools.id)");
+    this.sql.exec(`DELETE FROM pools WHERE ${TOMBSTONE_GONE} <= ? AND NOT EXISTS (SELECT 1 FROM pool_numbers WHERE pool_id = pools.id)`, historyMs, now);
   }
 
   /** When purge() next has something to do. */
-  nextPurge(): number | null {
-    return this.sql.exec<{ t: number | null }>("SELECT MIN(released_until) AS t FROM pool_numbers WHERE released_until IS NOT NULL").one().t;
+  nextPurge(historyMs: number): number | null {
+    const numbers = this.sql.exec<{ t: number | null }>("SELECT MIN(released_until) AS t FROM pool_numbers WHERE released_until IS NOT NULL").one().t;
+    const tombstones = this.sql.exec<{ t: number | null }>(`SELECT MIN(${TOMBSTONE_GONE}) AS t FROM pools WHERE deleted_at IS NOT NULL`, historyMs).one().t;
+    return numbers === null ? tombstones : tombstones === null ? numbers : Math.min(numbers, tombstones);
   }
 
   /** The next config version (account-wide, so a re-created pool's objects never see an older one). */

@@ -27,11 +27,11 @@ export function mergeArchive(existing: string, calls: Call[]): string {
   return render([...byId.values()].sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
 }
 
-/** An archived day without call `id`: null when it was not there; "" when nothing is left. */
-export function withoutCall(ndjson: string, id: string): string | null {
+/** An archived day without call `id` (text "" when nothing is left), and the call: null when it was not there. */
+export function withoutCall(ndjson: string, id: string): { text: string; erased: ArchivedCall } | null {
   const calls = parse(ndjson);
-  const kept = calls.filter((c) => c.id !== id);
-  return kept.length === calls.length ? null : render(kept);
+  const erased = calls.find((c) => c.id === id);
+  return erased ? { text: render(calls.filter((c) => c.id !== id)), erased } : null;
 }
 
 /** An archived day without the calls an erasure request names (a caller's, a visit's): null when it held none; "" when nothing is left. */
@@ -96,40 +96,40 @@ export async function pruneArchive(bucket: R2Bucket, accountId: string, beforeDa
 const dayOfKey = (key: string) => key.slice(-"YYYY-MM-DD.ndjson".length, -".ndjson".length);
 
 /** Remove a call from one archived day (its object key); true when the day held it. */
-async function eraseFromDay(bucket: R2Bucket, key: string, id: string): Promise<boolean> {
+async function eraseFromDay(bucket: R2Bucket, key: string, id: string): Promise<ArchivedCall | null> {
   const body = await bucket.get(key);
-  if (!body) return false;
+  if (!body) return null;
   const text = await body.text();
   // Cheap test first: most days do not mention the id at all.
-  if (!text.includes(JSON.stringify(id))) return false;
+  if (!text.includes(JSON.stringify(id))) return null;
   const next = withoutCall(text, id);
-  if (next === null) return false;
-  if (next) await bucket.put(key, next, { httpMetadata: { contentType: "application/x-ndjson" } });
+  if (next === null) return null;
+  if (next.text) await bucket.put(key, next.text, { httpMetadata: { contentType: "application/x-ndjson" } });
   else await bucket.delete(key);
-  return true;
+  return next.erased;
 }
 
-/** Remove a call from these archived days (where the account's index says it may be); true when one held it. */
-export async function eraseArchivedIn(bucket: R2Bucket, accountId: string, id: string, days: readonly string[]): Promise<boolean> {
-  let found = false;
-  for (const day of days) if (await eraseFromDay(bucket, archiveKey(accountId, day), id)) found = true;
+/** Remove a call from these archived days (where the account's index says it may be); the call as it was archived, or null when none held it. */
+export async function eraseArchivedIn(bucket: R2Bucket, accountId: string, id: string, days: readonly string[]): Promise<ArchivedCall | null> {
+  let found: ArchivedCall | null = null;
+  for (const day of days) found = (await eraseFromDay(bucket, archiveKey(accountId, day), id)) ?? found;
   return found;
 }
 
 /**
  * Remove a call from every archived day of the account up to `throughDay` (the days archived
- * before the account indexed its archived calls: account/archived-calls.ts); true when some day held it.
+ * before the account indexed its archived calls: account/archived-calls.ts); the call, or null when no day held it.
  */
-export async function eraseArchived(bucket: R2Bucket, accountId: string, id: string, throughDay: string): Promise<boolean> {
+export async function eraseArchived(bucket: R2Bucket, accountId: string, id: string, throughDay: string): Promise<ArchivedCall | null> {
   const bound = archiveKey(accountId, throughDay);
-  let found = false;
+  let found: ArchivedCall | null = null;
   let cursor: string | undefined;
   do {
     const list = await bucket.list({ prefix: archivePrefix(accountId), ...(cursor ? { cursor } : {}) });
     for (const obj of list.objects) {
       // The keys sort by day: none after the bound is looked at.
       if (obj.key > bound) return found;
-      if (await eraseFromDay(bucket, obj.key, id)) found = true;
+      found = (await eraseFromDay(bucket, obj.key, id)) ?? found;
     }
     cursor = list.truncated ? list.cursor : undefined;
   } while (cursor);

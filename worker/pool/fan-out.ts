@@ -12,15 +12,18 @@ import type { HealthView, NumberFigures, PoolSizing, PoolSizingQuery } from "../
 import type { Lease, Pool } from "../schemas/pool";
 import { replayer, sizeForMisattribution } from "./replay-fan-out";
 
-const objectsOf = (env: Env, accountId: string, pool: Pool) => shardIndexes(pool).map((shard) => poolShard(env, accountId, pool.id, shard));
+/** A pool's objects as its config names them (a deleted pool's too: its objects keep their lease history a while). */
+type PoolObjects = { id: string } & Parameters<typeof shardIndexes>[0];
+
+const objectsOf = (env: Env, accountId: string, pool: PoolObjects) => shardIndexes(pool).map((shard) => poolShard(env, accountId, pool.id, shard));
 
 /** Forget a session's touch on every object of the pool (erasure of one of its calls). */
-export async function forgetSessionSource(env: Env, accountId: string, pool: Pool, session: string): Promise<void> {
+export async function forgetSessionSource(env: Env, accountId: string, pool: PoolObjects, session: string): Promise<void> {
   await forgetSessionSources(env, accountId, pool, [session]);
 }
 
 /** Forget many sessions' touches on every object of the pool: one call to each (an erasure by caller). */
-export async function forgetSessionSources(env: Env, accountId: string, pool: Pool, sessions: readonly string[]): Promise<void> {
+export async function forgetSessionSources(env: Env, accountId: string, pool: PoolObjects, sessions: readonly string[]): Promise<void> {
   if (sessions.length) await Promise.all(objectsOf(env, accountId, pool).map((s) => s.forgetSources(sessions)));
 }
 

@@ -10,6 +10,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { partsCurrent, phoneParts } from "../../shared/phone";
 import type { PhoneParts } from "../../shared/protocol";
+import { leaseRetentionMs } from "../domain/lease-retention";
 import type { NumberPage, NumberPageQuery, PoolFigures } from "../domain/pool-figures";
 import { emptyFigures as noReplay, type ReplayFigures, replay } from "../domain/replay";
 import { shardOf } from "../domain/shards";
@@ -55,8 +56,6 @@ export const MIGRATIONS = [
   // The recycle victim by the expiry index: the last-shown index goes.
   RECYCLE_BY_EXPIRY_MIGRATION,
 ];
-
-const DAY_MS = 86_400_000;
 
 export interface ReplayQuery {
   /** Count from here (ms). */
@@ -371,8 +370,7 @@ export class PoolObject extends DurableObject<Env> {
 
   /** Finished leases are kept grace + retention: a late call can still find them. */
   private keepMs(): number {
-    const retentionDays = Number(this.env.LEASE_RETENTION_DAYS) || 30;
-    return (this.settings?.graceSeconds ?? 0) * 1000 + retentionDays * DAY_MS;
+    return (this.settings?.graceSeconds ?? 0) * 1000 + leaseRetentionMs(this.env);
   }
 
   /** One alarm, at the earliest deadline: the next lease expiry, history or minutes prune, or alert hand-over. */
