@@ -184,6 +184,25 @@ describe("attribution: the session that held the number at the call's start", ()
     expect((await getCall(acct, free)).json).toMatchObject({ pool: "web", attributed: false, reason: "no_lease" });
   });
 
+  it("a number removed after the lease length was shortened keeps routing as long as a lease given under the old length may run", async () => {
+    const { acct, voice } = await callWorld(2, { leaseSeconds: 3600, graceSeconds: 60 });
+    const v = await visit(acct);
+    expect((await api("PATCH", "/v1/pools/web", { key: acct.adminKey, body: { leaseSeconds: 60 } })).status).toBe(200);
+    at(T0 + 120_000);
+    expect((await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { remove: [v.number] } })).status).toBe(200);
+    // Ten minutes on: past the new length's hold (60 s + grace), well within the visitor's hour.
+    at(T0 + 600_000);
+    const id = callId();
+    expect((await ring(voice.callbackUrl, callBody(id, v.number, T0 + 600_000))).json).toEqual(transferTo(DEST));
+    expect((await getCall(acct, id)).json).toMatchObject({ pool: "web", attributed: true, session: v.session });
+    // After that lease's end and grace, the number is the account's no more.
+    at(T0 + 3_600_000 + 60_000 + 1_000);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const late = callId();
+    await ring(voice.callbackUrl, callBody(late, v.number, T0 + 3_661_000));
+    expect((await getCall(acct, late)).json).toMatchObject({ pool: null, reason: "unknown_number" });
+  });
+
   it("a call on another account's tracking number is not attributed across accounts", async () => {
     const { acct: a } = await callWorld(1);
     const { acct: b, tracking: theirs } = await callWorld(1);

@@ -418,17 +418,18 @@ export class AccountObject extends DurableObject<Env> {
       const current = this.registry.get(id);
       if (!current) return poolNotFound(id);
       const deleted: StoredPool = { ...current, version: this.registry.nextVersion(), updatedAt: now };
+      const hold = this.removalHold(current, null, now);
       const numbers = this.ctx.storage.transactionSync(() => {
         if (row.default_pool === id) this.settings.setDefaultPool(null);
         this.numbers.poolDeleted(id, now);
         this.conversions.dropPoolRule(id);
-        const held = this.registry.markDeleted(deleted, holdMs(current), now);
-        this.journal.releasing(held, now + holdMs(current), now);
+        const held = this.registry.markDeleted(deleted, hold, now);
+        this.journal.releasing(held, now + hold, now);
         this.sync.pending(deleted.id, shardIndexes(deleted), now);
         return held;
       });
       await this.schedule();
-      await this.releaseClaims(row.id, numbers, now + holdMs(current));
+      await this.releaseClaims(row.id, numbers, now + hold);
       const failed = await this.sync.push(row.id, this.state(deleted, this.row()!, false), gateOf(row), null);
       await this.schedule();
       return failed.length ? notPropagated(`Deleting pool ${id}`) : ok(true);
@@ -938,9 +939,11 @@ export class AccountObject extends DurableObject<Env> {
     }
     const { trackingNumbers: _numbers, isDefault: _default, ...rest } = built;
     const stored: StoredPool = { ...rest, version: this.registry.nextVersion() };
-    const hold = Math.max(holdMs(built), previous ? holdMs(previous) : 0);
+    const hold = this.removalHold(built, previous ?? null, now);
     const oldDefault = row.default_pool;
     const { change, other } = this.ctx.storage.transactionSync(() => {
+      // A shorter lease length from now: the leases already given may run their old length.
+      if (previous && previous.leaseSeconds > built.leaseSeconds) this.registry.leasesMayRunUntil(built.id, now + previous.leaseSeconds * 1000);
       const saved = this.registry.save(stored, tracking, hold, now);
       if (makeDefault === true) this.settings.setDefaultPool(stored.id);
       else if (makeDefault === false && oldDefault === stored.id) this.settings.setDefaultPool(null);
@@ -963,6 +966,20 @@ export class AccountObject extends DurableObject<Env> {
     await this.schedule();
     if (failed.length) return notPropagated(`Pool ${stored.id}`);
     return ok(this.registry.view(stored.id, after.default_pool)!);
+  }
+
+  /**
+   * How long a number removed from `pool` now (or with the pool) keeps routing to it: the longest
+   * lease that may still run — under its lease length, the one before this change, or an earlier,
+   * longer one a change shortened (PoolRegistry.longLeasesUntil) — then grace.
+   */
+  private removalHold(
+    pool: Pick<Pool, "id" | "leaseSeconds" | "graceSeconds">,
+    previous: Pick<Pool, "leaseSeconds" | "graceSeconds"> | null,
+    now: number,
+  ): number {
+    const grace = Math.max(pool.graceSeconds, previous?.graceSeconds ?? 0) * 1000;
+    return Math.max(holdMs(pool), previous ? holdMs(previous) : 0, this.registry.longLeasesUntil(pool.id) - now + grace);
   }
 
   /** Tell the Directory of released claims; one it does not take stays in the journal for the alarm. */

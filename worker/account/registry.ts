@@ -204,6 +204,7 @@ export class PoolRegistry {
    */
   purge(now: number, historyMs: number): void {
     this.sql.exec("DELETE FROM pool_numbers WHERE released_until IS NOT NULL AND released_until <= ?", now);
+    this.sql.exec("DELETE FROM meta WHERE key LIKE 'long_leases_until:%' AND CAST(value AS INTEGER) <= ?", now);
     this.sql.exec(`DELETE FROM pools WHERE ${TOMBSTONE_GONE} <= ? AND NOT EXISTS (SELECT 1 FROM pool_numbers WHERE pool_id = pools.id)`, historyMs, now);
   }
 
@@ -212,6 +213,22 @@ export class PoolRegistry {
     const numbers = this.sql.exec<{ t: number | null }>("SELECT MIN(released_until) AS t FROM pool_numbers WHERE released_until IS NOT NULL").one().t;
     const tombstones = this.sql.exec<{ t: number | null }>(`SELECT MIN(${TOMBSTONE_GONE}) AS t FROM pools WHERE deleted_at IS NOT NULL`, historyMs).one().t;
     return numbers === null ? tombstones : tombstones === null ? numbers : Math.min(numbers, tombstones);
+  }
+
+  /**
+   * Until when a lease of this pool taken under a longer lease length than its current one may run
+   * (0: none). A shortened lease length does not shorten the leases already given: a number removed
+   * meanwhile must be held as long as those may run, not the new length.
+   */
+  longLeasesUntil(poolId: string): number {
+    const r = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", `long_leases_until:${poolId}`).toArray()[0];
+    return r ? Number(r.value) : 0;
+  }
+
+  /** A lease length shortened now: leases of the earlier one may run until `until`. */
+  leasesMayRunUntil(poolId: string, until: number): void {
+    if (until <= this.longLeasesUntil(poolId)) return;
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", `long_leases_until:${poolId}`, String(until));
   }
 
   /** The next config version (account-wide, so a re-created pool's objects never see an older one). */
