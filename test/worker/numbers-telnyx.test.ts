@@ -145,6 +145,24 @@ describe("a Telnyx number whose purchase fails after it was ordered", () => {
   });
 });
 
+describe("autoscaling while an order waits at Telnyx", () => {
+  it("numbers on order (pending there, not in the pool yet) count as coming: no check orders again meanwhile", async () => {
+    const acct = await world("telnyx");
+    const telnyx = new FakeTelnyx(chicago(20));
+    telnyx.async = { pending: "requirement-info-pending" };
+    edge(telnyx);
+    await order(acct, { country: "US", areaCode: "312", quantity: 2 });
+    await work(acct);
+    expect(telnyx.purchases).toHaveLength(2);
+    const put = await api("PUT", "/v1/pools/ads/autoscale", { key: acct.adminKey, body: { numbers: { country: "US", areaCode: "312" }, min: 2, max: 10 } });
+    expect(put.status).toBe(200);
+    // Checks every few minutes for half an hour: the two on order are the pool's minimum already.
+    for (let m = 5; m <= 30; m += 5) await work(acct, T0 + m * 60_000);
+    expect(telnyx.purchases).toHaveLength(2);
+    expect((await api("GET", "/v1/pools/ads/autoscale", { key: acct.adminKey })).json).toMatchObject({ size: 0, onOrder: 2 });
+  });
+});
+
 describe("a Telnyx number still on order when its order ends is given back", () => {
   it("canceled (DELETE /v1/orders/{id}) while the number is pending: its sub number order is canceled, nothing left to bill", async () => {
     const acct = await world("telnyx");

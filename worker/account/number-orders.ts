@@ -226,12 +226,17 @@ export class NumberOrders {
       .map((r) => r.id);
   }
 
-  /** Numbers still to come into a pool from its open orders. */
+  /**
+   * Numbers still to come into a pool from its open orders: all but those that joined it. A number
+   * bought but not in the pool yet (on order at the carrier, waiting on regulatory papers, its
+   * voice URLs still to set) is still to come: counted as delivered, autoscaling ordered again
+   * at each check while it waited.
+   */
   onOrder(poolId: string): number {
     let n = 0;
     for (const o of this.sql.exec<OrderRow>(`SELECT * FROM number_orders WHERE pool_id = ? AND status IN ${OPEN}`, poolId).toArray()) {
-      const live = this.numbersOf(o.id).filter((r) => r.state !== "released").length;
-      n += Math.max(0, (JSON.parse(o.request) as NumberRequest).quantity - live);
+      const joined = this.numbersOf(o.id).filter((r) => r.added_at !== null).length;
+      n += Math.max(0, (JSON.parse(o.request) as NumberRequest).quantity - joined);
     }
     return n;
   }
