@@ -175,10 +175,21 @@ describe("autoscaling with Poisson traffic", () => {
     const dry = await scaledWorld({ min: 1, max: 30, target: 0.01, cooldownMinutes: 20, dryRun: true });
     const drySizes = await traffic(dry.acct, rng(3), Date.now(), 10, 3);
     expect(drySizes.every((s) => s === 1)).toBe(true);
+    // Checks go on (every 5 minutes) while the same recommendation stands.
+    const after = Date.now();
+    for (let i = 1; i <= 3; i++) {
+      at(after + i * 5 * MIN);
+      await runDurableObjectAlarm(accountStub(dry.acct.accountId));
+    }
     expect(dry.twilio.purchases).toHaveLength(1);
     const events = (await api("GET", "/v1/pools/web/autoscale", { key: dry.acct.adminKey })).json.events;
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e: { dryRun: boolean; orderId: string | null }) => e.dryRun && e.orderId === null)).toBe(true);
+    // Each recommendation once, not again at every check while it stands (an alert each time).
+    const said = events.map((e: { action: string; from: number; to: number }) => `${e.action} ${e.from}→${e.to}`);
+    for (let i = 1; i < said.length; i++) expect(said[i]).not.toBe(said[i - 1]);
+    const alerts = dry.net.seen.filter((s) => s.url.href === HOOK).map((s) => JSON.parse(s.body) as { type: string });
+    expect(alerts.filter((a) => a.type === "pool.scaled").length).toBeLessThanOrEqual(events.length);
   });
 });
 

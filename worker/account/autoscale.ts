@@ -171,6 +171,8 @@ export class Autoscaler {
       if (!removed.length || !(await w.remove(pool.id, removed))) return; // nothing idle enough yet: looked at again next time
     }
     const to = config.dryRun || decision.to > size ? decision.to : size - removed.length;
+    // A dry run changes nothing, so its recommendation comes again at every check: told once, until it changes.
+    if (config.dryRun && last?.dryRun && last.action === decision.action && last.from === size && last.to === to) return;
     const event: ScaleEvent = {
       at: w.now,
       action: decision.action,
