@@ -65,7 +65,7 @@ export class Overview {
    * Counts what was asked, so that an answer to an earlier choice (a slow 30 days after Today was
    * clicked, a reload started before a click) is dropped instead of drawn over the later one.
    */
-  private asked = { calls: 0, groups: 0, pools: 0, supply: 0 };
+  private asked = { calls: 0, groups: 0, pools: 0, supply: 0, detail: 0 };
   /** The link that opened the call's detail: Close brings the focus back to it. */
   private opener: HTMLElement | null = null;
 
@@ -250,9 +250,13 @@ export class Overview {
     }
   }
 
-  /** Shows one call's detail (from the URL's #call/<id>), or hides it (null). */
+  /**
+   * Shows one call's detail (from the URL's #call/<id>), or hides it (null). Only the latest
+   * choice's answer is drawn: a slow answer for a call left since draws nothing. A refused key signs out.
+   */
   async showCall(id: string | null): Promise<void> {
     const { page } = this;
+    const asked = ++this.asked.detail;
     if (id === null) {
       // Closed: the focus goes back to the link that opened it (it would be lost with the hidden detail).
       // If the minute's reload redrew it meanwhile, to the link to the same call.
@@ -270,8 +274,12 @@ export class Overview {
     page.detailBody.textContent = "Loading…";
     page.detail.scrollIntoView({ block: "start" });
     try {
-      renderCallDetail(page.detailBody, page.detailTitle, await this.api.call(id), (caller) => this.eraseCaller(caller).catch(this.onError));
+      const call = await this.api.call(id);
+      if (asked !== this.asked.detail) return;
+      renderCallDetail(page.detailBody, page.detailTitle, call, (caller) => this.eraseCaller(caller).catch(this.onError));
     } catch (e) {
+      if (e instanceof ApiError && e.unauthorized) return this.onError(e);
+      if (asked !== this.asked.detail) return;
       page.detailBody.textContent = e instanceof Error ? e.message : String(e);
     }
     // The keyboard's place moves to what was opened (a screen reader reads its title).
@@ -285,10 +293,24 @@ export class Overview {
   async eraseCaller(caller: string): Promise<void> {
     if (!confirm(`Erase every call from ${caller}? Their records, deliveries and visits' click ids are deleted for good.`)) return;
     const { page } = this;
+    // The detail is the erasure's now: another call opened meanwhile is not written over.
+    const asked = ++this.asked.detail;
     page.detailBody.textContent = "Erasing…";
-    const n = await this.api.eraseCaller(caller);
-    page.detailTitle.textContent = "Erased";
-    page.detailBody.textContent = `Erased ${n} call${n === 1 ? "" : "s"} from ${caller}.`;
+    let n: number;
+    try {
+      n = await this.api.eraseCaller(caller);
+    } catch (e) {
+      if (e instanceof ApiError && e.unauthorized) throw e;
+      // Said where it was asked for (what was erased before the failure stays erased).
+      if (asked === this.asked.detail)
+        page.detailBody.textContent = `The erasure of calls from ${caller} did not finish: ${e instanceof Error ? e.message : String(e)}. Erase again to go on.`;
+      await this.loadCalls();
+      return;
+    }
+    if (asked === this.asked.detail) {
+      page.detailTitle.textContent = "Erased";
+      page.detailBody.textContent = `Erased ${n} call${n === 1 ? "" : "s"} from ${caller}.`;
+    }
     await this.loadCalls();
   }
 

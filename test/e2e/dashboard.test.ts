@@ -1062,6 +1062,61 @@ describe("the dashboard by keyboard", () => {
   });
 });
 
+describe("the dashboard, a call's detail", () => {
+  it("shows the call chosen last though an earlier one's answer comes after it; an erasure that fails says so there; a refused key signs out", async () => {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
+      const { page } = s;
+      await loaded(page);
+      // The first call's answer held back until the second is shown.
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      await page.route("**/v1/calls/e2e-dash-news", async (r) => {
+        await held;
+        await r.continue();
+      });
+      await page.evaluate(() => {
+        location.hash = "#call/e2e-dash-news";
+      });
+      await page.evaluate(() => {
+        location.hash = "#call/e2e-dash-spring";
+      });
+      await page.waitForFunction(() => document.querySelector("#dbody")?.textContent?.includes("e2e-dash-spring"));
+      const answered = page.waitForResponse("**/v1/calls/e2e-dash-news");
+      release();
+      await answered;
+      // One more turn of the page's tasks, then: still the call chosen last.
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 50)));
+      expect(await page.locator("#dbody").textContent()).toContain("e2e-dash-spring");
+      expect(await page.locator("#dbody").textContent()).not.toContain("e2e-dash-news");
+
+      // An erasure the server fails: said in the detail, not as a load failure, nothing left "Erasing…".
+      await page.route("**/v1/calls/erase", (r) =>
+        r.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify({ error: { code: "internal_error", message: "Internal error" } }) }),
+      );
+      page.once("dialog", (d) => void d.accept());
+      await page.getByRole("button", { name: /^Erase every call from / }).click();
+      await page.waitForFunction(() => document.querySelector("#dbody")?.textContent?.includes("did not finish"));
+      expect(await page.locator("#dbody").textContent()).toMatch(
+        /^The erasure of calls from \+1310\d+ did not finish: Internal error\. Erase again to go on\.$/,
+      );
+      expect(await page.locator("#failure").isHidden()).toBe(true);
+
+      // The key revoked meanwhile: opening a call signs out.
+      await page.route("**/v1/calls/e2e-dash-early", (r) =>
+        r.fulfill({ status: 401, contentType: "application/json", body: JSON.stringify({ error: { code: "unauthorized", message: "Unknown admin key" } }) }),
+      );
+      await Promise.all([
+        page.waitForEvent("load"),
+        page.evaluate(() => {
+          location.hash = "#call/e2e-dash-early";
+        }),
+      ]);
+      await page.locator("#login").waitFor();
+      await page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
+    });
+  });
+});
+
 describe("the dashboard, signing out", () => {
   it("leaves nothing of the account on the page, so the next sign-in (a wrong key too) never shows it", async () => {
     await withDashboard(DEMO_ADMIN_KEY, async (s) => {
