@@ -5,11 +5,11 @@
  * (worker/calllog/), with the same table and this same class. Listing is newest first with a
  * keyset cursor on (started_at, id) (domain/call-cursor.ts); every filter has an index.
  */
-import { decodeCursor, encodeCursor } from "../domain/call-cursor";
+import { decodeCursor } from "../domain/call-cursor";
 import { totalled } from "../domain/call-stats";
 import { type LastTurn, turnAfter } from "../domain/route";
 import { localTime } from "../domain/schedule";
-import type { CallFilter, CallGroup, CallGrouping, CallPageQuery, CallStats } from "../schemas/calls";
+import type { CallFilter, CallGroup, CallGrouping, CallStats } from "../schemas/calls";
 import { isCallerNumber } from "../voice/input";
 import type { CallPlan } from "../voice/plan";
 import { type CallRow, logOf, type RouteAttempt } from "./call-row";
@@ -174,16 +174,6 @@ export class CallStore {
     return this.sql.exec<CallRow>("SELECT * FROM calls WHERE id = ?", id).toArray()[0] ?? null;
   }
 
-  /** One page, newest first; `nextCursor` is null on the last page. Null when the cursor is not one of ours. */
-  page(q: CallPageQuery): { rows: CallRow[]; nextCursor: string | null } | null {
-    const rows = this.after(q, q.limit + 1);
-    if (!rows) return null;
-    const more = rows.length > q.limit;
-    if (more) rows.pop();
-    const last = rows[rows.length - 1];
-    return { rows, nextCursor: more && last ? encodeCursor(last.started_at, last.id) : null };
-  }
-
   /** Up to `n` matching calls after the query's cursor, newest first (null: not a cursor of ours). */
   after(q: CallFilter & { cursor?: string | undefined }, n: number): CallRow[] | null {
     const { where, args } = conditions(q);
@@ -196,13 +186,9 @@ export class CallStore {
     return this.sql.exec<CallRow>(`SELECT * FROM calls ${whereClause(where)} ${LIST_ORDER} LIMIT ?`, ...args, n).toArray();
   }
 
-  /** Calls, attributed and answered calls and talk time per UTC day and source name (null: no source). */
-  stats(f: CallFilter): CallStats {
-    return totalled(this.statDays(f));
-  }
-
   /**
-   * stats() per day and source, without the total (to merge with other stores' days): UTC days, or
+   * Calls, attributed and answered calls and talk time per day and source name (null: no source),
+   * without the total (merged with the month logs' days: call-months.ts): UTC days, or
    * `f.timeZone`'s. For a zone, SQL counts per quarter hour (every zone's offset and change of
    * offset falls on one) and each quarter goes to its local day.
    */
