@@ -16,7 +16,7 @@ import { originAllowed, patternWithin } from "../domain/origins";
 import { buildPool, normalizeList, normalizeOrigins } from "../domain/pool-rules";
 import { providerRefusal } from "../domain/route";
 import { safeEqualFixed } from "../platform/crypto";
-import { fail, ok, type Result } from "../platform/result";
+import { fail, INVALID_CURSOR, ok, type Result } from "../platform/result";
 import { currentKeyId, STALE_SEAL } from "../platform/secrets";
 import { hasSchema, migrate } from "../platform/sql";
 import { directory } from "../platform/stubs";
@@ -637,7 +637,7 @@ export class AccountObject extends DurableObject<Env> {
     const row = this.row();
     if (!row) return accountNotFound();
     const page = await this.desk.page(row.id, q);
-    return page ? ok(page) : fail(400, "invalid_cursor", "cursor is not a nextCursor this API returned");
+    return page ? ok(page) : fail(400, "invalid_cursor", INVALID_CURSOR);
   }
 
   async getCall(id: string): Promise<Result<Call>> {

@@ -50,8 +50,7 @@ export function invalidRequest(issues: readonly { path: readonly PropertyKey[]; 
   );
 }
 
-/** The message of every `invalid_cursor`, whichever list or layer refuses the cursor. */
-export const INVALID_CURSOR = "cursor is not a nextCursor this API returned";
+export { INVALID_CURSOR } from "../platform/result";
 
 /** The scheme a 401 asks for. */
 export const WWW_AUTHENTICATE = 'Bearer realm="edge-dni"';

@@ -20,6 +20,9 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiErrorDat
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 
+/** The message of every `invalid_cursor`, whichever list or layer refuses the cursor. */
+export const INVALID_CURSOR = "cursor is not a nextCursor this API returned";
+
 export const fail = (status: ErrorStatus, code: string, message: string, details?: Json): { ok: false; error: ApiErrorData } => ({
   ok: false,
   error: details === undefined ? { status, code, message } : { status, code, message, details },

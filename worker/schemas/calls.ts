@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { SESSION_ID_PATTERN } from "../../shared/protocol";
 import { isTimeZone } from "../domain/schedule";
+import { CALL_ID } from "../voice/input";
 import { PoolIdSchema } from "./common";
 import { CallConversionSchema } from "./conversions";
 
@@ -265,7 +266,7 @@ export const CallerErasedSchema = z
 export const CallParamSchema = z.object({
   id: z
     .string()
-    .regex(/^[A-Za-z0-9._:-]{1,128}$/)
+    .regex(CALL_ID)
     .openapi({ param: { name: "id", in: "path" }, description: "The call id (the provider's call id)." }),
 });
 

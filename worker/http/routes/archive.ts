@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { archiveKey, archivePrefix } from "../../calllog/archive";
-import { ApiError } from "../../platform/result";
+import { ApiError, INVALID_CURSOR } from "../../platform/result";
 import { errorResponses } from "../../schemas/common";
 import { adminAuth } from "../middleware/auth";
 import { ADMIN, createRouter, json } from "../router";
@@ -38,7 +38,7 @@ app.openapi(
     try {
       list = await c.env.ARCHIVE.list({ prefix, limit: 500, ...(cursor ? { cursor } : {}) });
     } catch {
-      throw new ApiError({ status: 400, code: "invalid_cursor", message: "cursor is not a nextCursor this API returned" });
+      throw new ApiError({ status: 400, code: "invalid_cursor", message: INVALID_CURSOR });
     }
     const days = list.objects.map((o) => ({ day: o.key.slice(prefix.length).replace(/\.ndjson$/, ""), bytes: o.size, archivedAt: o.uploaded.getTime() }));
     return c.json({ days, nextCursor: list.truncated ? list.cursor : null }, 200);
