@@ -381,12 +381,13 @@ export class Overview {
     try {
       changed = await this.api.setReplaceAll(pool.id, on);
     } catch (e) {
-      refusedReplaceAll(control, pool, e instanceof Error ? e.message : String(e));
       if (e instanceof ApiError && e.unauthorized) throw e;
+      // Another pool selected meanwhile: its box shows its own setting, not this one's refusal.
+      if (this.selected === pool.id) refusedReplaceAll(control, pool, e instanceof Error ? e.message : String(e));
       return;
     }
     this.pools = this.pools.map((p) => (p.id === changed.id ? changed : p));
-    showReplaceAll(control, changed);
+    if (this.selected === changed.id) showReplaceAll(control, changed);
     // The cards say it too: reloaded with their health.
     await this.loadPools();
   }

@@ -554,6 +554,24 @@ describe("the dashboard elsewhere", () => {
         "/v1/pools/one",
         "/v1/pools/list",
       ]);
+
+      // Refused after another pool was chosen: that pool's box keeps its own setting and words.
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      await page.route("**/v1/pools/list", async (r) => {
+        if (r.request().method() !== "PATCH") return r.continue();
+        await held;
+        await r.continue();
+      });
+      await box.click();
+      await page.locator(".pool", { hasText: "One destination" }).click();
+      await noteIs("Off: only the destination +18005550100 is swapped.");
+      const refused = page.waitForResponse((r) => r.request().method() === "PATCH" && r.url().endsWith("/v1/pools/list"));
+      release();
+      await refused;
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 50)));
+      expect(await note.textContent()).toBe("Off: only the destination +18005550100 is swapped.");
+      expect(await box.isChecked()).toBe(false);
     });
   });
 
