@@ -362,7 +362,14 @@ export class Overview {
   /** The pool's autoscaling and orders; an answer for a pool no longer selected (another was clicked since) is dropped. */
   private async loadSupply(id: string): Promise<void> {
     const asked = ++this.asked.supply;
-    const [orders, autoscale] = await Promise.all([this.api.orders(id), this.api.autoscale(id)]);
+    let orders: Awaited<ReturnType<Api["orders"]>>, autoscale: Awaited<ReturnType<Api["autoscale"]>>;
+    try {
+      [orders, autoscale] = await Promise.all([this.api.orders(id), this.api.autoscale(id)]);
+    } catch (e) {
+      // Failed for a pool no longer chosen: not said over the one shown (a refused key still signs out).
+      if (asked !== this.asked.supply && !refused(e)) return;
+      throw e;
+    }
     if (asked !== this.asked.supply) return;
     const { page } = this;
     renderSupply({ autoscale: page.autoscale, body: page.ordersBody, empty: page.ordersEmpty }, orders, autoscale);

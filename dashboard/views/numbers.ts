@@ -2,7 +2,7 @@
  * The selected pool's numbers: state now, last shown, last called, sessions served; a page of
  * PAGE_SIZE at a time, "More numbers" fetching the next page after the last one shown.
  */
-import type { Api, NumberFigures } from "../api";
+import { type Api, ApiError, type NumberFigures } from "../api";
 import { el } from "../dom";
 import { count, when } from "../format";
 
@@ -61,7 +61,15 @@ export function numbersTable(api: Api, body: HTMLTableSectionElement, moreButton
     const numbers: NumberFigures[] = [];
     let next = after;
     do {
-      const page = await api.numbers(id, next, Math.min(API_LIMIT, want - numbers.length));
+      let page: Awaited<ReturnType<Api["numbers"]>>;
+      try {
+        page = await api.numbers(id, next, Math.min(API_LIMIT, want - numbers.length));
+      } catch (e) {
+        // A page nobody waits for any more (another pool chosen since): its failure is not said over
+        // what is shown; a refused key still signs out.
+        if (asked !== shown && !(e instanceof ApiError && e.unauthorized)) return;
+        throw e;
+      }
       if (asked !== shown) return;
       numbers.push(...page.numbers);
       next = page.nextCursor;

@@ -786,6 +786,24 @@ describe("the dashboard, slow and failing answers", () => {
     });
   });
 
+  it("says nothing of a pool's numbers or orders that fail after another pool was chosen", async () => {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
+      const { page } = s;
+      await loaded(page);
+      const first = await page.locator(".pool.sel").textContent();
+      // The newsletter pool's numbers and orders fail late (1.5 s, no answer).
+      const failLate = (route: Route) => setTimeout(() => void route.abort("internetdisconnected"), 1500);
+      await page.route((u) => u.pathname === "/v1/pools/demo-email/numbers" || u.searchParams.get("pool") === "demo-email", failLate);
+      await page.getByRole("button", { name: /^Newsletter/ }).click();
+      await page
+        .locator(".pool", { hasText: first ?? "" })
+        .first()
+        .click();
+      await page.waitForTimeout(2500);
+      expect(await page.locator("#failure").isVisible()).toBe(false);
+    });
+  });
+
   it("claims no empty list it has not been given: failing deliveries and uploads unknown while their answer is slow or failed", async () => {
     const ctx = await chrome.newContext();
     const page = await ctx.newPage();
