@@ -17,6 +17,18 @@ const isCancel = (req: { method: string; url: URL }) => req.method === "PATCH" &
 const refusal = (status: number, code: string, title: string, detail: string) => () =>
   Response.json({ errors: [{ code, title, detail, source: { pointer: "/" } }] }, { status });
 
+/** A one-number Chicago order whose number Telnyx holds at `pending` (its status there) after the order's first step. */
+async function pendingOrder(pending: string, more: { unlisted?: boolean } = {}) {
+  const acct = await world("telnyx");
+  const telnyx = new FakeTelnyx(chicago(3));
+  telnyx.async = { pending, ...more };
+  edge(telnyx);
+  const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
+  await work(acct);
+  const [number] = telnyx.purchases;
+  return { acct, telnyx, id, number: number! };
+}
+
 describe("a refused Telnyx number order is decided by its error code", () => {
   it.each([
     [422, "10015", "Bad Request", "connection_id is not a TeXML application of this account"],
@@ -88,13 +100,7 @@ describe("a refused Telnyx number order is decided by its error code", () => {
 
 describe("a Telnyx number whose purchase fails after it was ordered", () => {
   it("is forgotten and another bought in its place (it kept the order pending for ever)", async () => {
-    const acct = await world("telnyx");
-    const telnyx = new FakeTelnyx(chicago(3));
-    telnyx.async = { pending: "purchase-pending" };
-    edge(telnyx);
-    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
-    await work(acct);
-    const [first] = telnyx.purchases;
+    const { acct, telnyx, id, number: first } = await pendingOrder("purchase-pending");
     expect((await getOrder(acct, id)).numbers).toEqual([{ number: first, state: "ordered", fallback: false }]);
     // Telnyx could not complete it.
     for (const n of telnyx.owned.values()) n.status = "purchase-failed";
@@ -111,13 +117,7 @@ describe("a Telnyx number whose purchase fails after it was ordered", () => {
   });
 
   it("a failed line of another number order for the same number does not speak for it while a live one does", async () => {
-    const acct = await world("telnyx");
-    const telnyx = new FakeTelnyx(chicago(3));
-    telnyx.async = { pending: "purchase-pending", unlisted: true };
-    edge(telnyx);
-    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
-    await work(acct);
-    const [number] = telnyx.purchases;
+    const { acct, telnyx, id, number } = await pendingOrder("purchase-pending", { unlisted: true });
     // An earlier number order of the same order for that number, refused: listed first.
     const placed = telnyx.orders[0]!;
     telnyx.orders.unshift({ ...placed, subId: `${placed.subId}-0`, lines: placed.lines.map((l) => ({ ...l, canceled: true })) });
@@ -127,13 +127,7 @@ describe("a Telnyx number whose purchase fails after it was ordered", () => {
   });
 
   it("its order canceled: nothing to give back for it, and nothing asked again (it was retried for ever)", async () => {
-    const acct = await world("telnyx");
-    const telnyx = new FakeTelnyx(chicago(3));
-    telnyx.async = { pending: "purchase-pending" };
-    edge(telnyx);
-    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
-    await work(acct);
-    const [number] = telnyx.purchases;
+    const { acct, telnyx, id, number } = await pendingOrder("purchase-pending");
     for (const n of telnyx.owned.values()) n.status = "purchase-failed";
     expect((await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey })).status).toBe(200);
     await work(acct);
@@ -165,13 +159,7 @@ describe("autoscaling while an order waits at Telnyx", () => {
 
 describe("a Telnyx number still on order when its order ends is given back", () => {
   it("canceled (DELETE /v1/orders/{id}) while the number is pending: its sub number order is canceled, nothing left to bill", async () => {
-    const acct = await world("telnyx");
-    const telnyx = new FakeTelnyx(chicago(3));
-    telnyx.async = { pending: "requirement-info-pending" };
-    edge(telnyx);
-    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
-    await work(acct);
-    const [number] = telnyx.purchases;
+    const { acct, telnyx, id, number } = await pendingOrder("requirement-info-pending");
     expect((await getOrder(acct, id)).numbers).toEqual([{ number, state: "ordered", fallback: false }]);
 
     expect((await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey })).status).toBe(200);
@@ -191,13 +179,7 @@ describe("a Telnyx number still on order when its order ends is given back", () 
   });
 
   it("canceled while neither its order nor its pending number is listed yet (a lagging listing): looked at again, not counted released", async () => {
-    const acct = await world("telnyx");
-    const telnyx = new FakeTelnyx(chicago(3));
-    telnyx.async = { pending: "requirement-info-pending", unlisted: true };
-    edge(telnyx);
-    const id = await order(acct, { country: "US", areaCode: "312", quantity: 1 });
-    await work(acct);
-    const [number] = telnyx.purchases;
+    const { acct, telnyx, id, number } = await pendingOrder("requirement-info-pending", { unlisted: true });
     expect((await getOrder(acct, id)).numbers).toEqual([{ number, state: "ordered", fallback: false }]);
 
     telnyx.orderListingLag = 1;
