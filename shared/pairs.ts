@@ -344,6 +344,12 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
     }
     for (const d of pool.destinations) seen.add(d.e164);
   }
+  // With a replaceAll pool, every other pool's number already written on the page (a renewal scans
+  // again) is found as itself before every number is: written as it is, never overwritten with the
+  // replaceAll pool's number. (That pool's own number is the snippet's own check.)
+  if (every.length)
+    for (const pool of pools)
+      if (pool.number && !pool.destinations.some((d) => d.e164 === "*") && !seen.has(pool.number.e164)) own.push([pool.number, [pool.number, pool.number, 2]]);
   const all = [...own, ...every];
   const last = every[0];
   if (last) all.push(last);

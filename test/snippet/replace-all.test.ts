@@ -65,6 +65,28 @@ describe("replace every number", () => {
     expect(document.querySelector("#a")!.textContent).toBe("Sales 800.555.0123, support (800) 555-0123");
   });
 
+  it("beside another pool: that pool's number written on the page is not overwritten by a renewal's scan", async () => {
+    vi.useFakeTimers();
+    const salesDest = phoneParts("+12125550100");
+    const sales = alloc("sales", [salesDest], phoneParts("+18885550111"));
+    const all = alloc("all", [US, ANY_NUMBER], US_T);
+    const body = {
+      ...answerFor(all),
+      pools: [sales, all],
+      pattern: pattern(findings([sales, all], "direct").numbers, anyNumber([US])),
+      pairs: findings([sales, all], "direct").pairs,
+      lease: leaseMs([sales, all], Date.now()),
+      renew: renewMs([sales, all], Date.now()),
+    };
+    const f = stubFetch(body);
+    page(`<p id="a">Sales (212) 555-0100, support (646) 555-0101</p>`);
+    await run().number();
+    expect(document.querySelector("#a")!.textContent).toBe("Sales (888) 555-0111, support (800) 555-0123");
+    await vi.advanceTimersByTimeAsync(body.renew);
+    expect(f).toHaveBeenCalledTimes(2);
+    expect(document.querySelector("#a")!.textContent).toBe("Sales (888) 555-0111, support (800) 555-0123");
+  });
+
   it("Japan: numbers in full width too, written in full width; a renewal writes none of them again", async () => {
     vi.useFakeTimers();
     const tokyo = phoneParts("+81312345678");

@@ -253,7 +253,10 @@ describe("the replaceAll pool option", () => {
     const pair = two.json.pairs[m.slice(1).findIndex((g) => g)];
     expect(pair[0].e164).toBe("+12127365009");
     expect(pair[1].e164).toBe(two.json.pools[1].number.e164);
-    expect(two.json.pairs.map((p: [{ e164: string }]) => p[0].e164)).toEqual(["+12127365000", "+12127365009", "*", "*"]);
+    // Then that pool's number, as itself (already written on the page, a renewal leaves it), then every number.
+    const adsNumber = two.json.pools[1].number.e164;
+    expect(two.json.pairs.map((p: [{ e164: string }]) => p[0].e164)).toEqual(["+12127365000", "+12127365009", adsNumber, "*", "*"]);
+    expect(two.json.pairs[2][1].e164).toBe(adsNumber);
     // A pool without the option: only its destinations.
     await createPool(acct, { id: "list", name: "List", trackingNumbers: freshNumbers(1), destinations: ["+12127365000"] });
     const l = await allocate(acct.siteKey, sessionId(), { pools: ["list"] });
