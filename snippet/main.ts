@@ -221,7 +221,8 @@ export const start = (config: Config, visit: Visit = session()): Api => {
             // the lease ends otherwise and the number shown goes to another visitor. A first view's
             // failure leaves the originals (allocation 1: nothing asks again).
             inFlight = 0;
-            if (allocation) {
+            // Not after stop() (consent withdrawn while it was in flight): that request would carry the visit.
+            if (allocation && (!STOPPABLE || live)) {
               const timer = setTimeout(request, 2e4);
               if (STOPPABLE) renewal = timer;
             } else allocation = 1;

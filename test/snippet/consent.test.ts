@@ -181,6 +181,21 @@ describe("granted", () => {
       await vi.advanceTimersByTimeAsync(f.answers[0].lease);
       expect(f).toHaveBeenCalledTimes(3);
       expect(stored()).toEqual(UNTOUCHED);
+      // A renewal in flight when consent is withdrawn that then fails: not asked again 20 s later
+      // (that request would carry the visit's click ids and GA cookies).
+      f.mockImplementation(ok);
+      await dni("consent", true);
+      await dni.number();
+      expect(f).toHaveBeenCalledTimes(4);
+      let fail!: () => void;
+      f.mockImplementation(() => new Promise<Response>((_, reject) => (fail = () => reject(new TypeError("Failed to fetch")))));
+      await vi.advanceTimersByTimeAsync(f.answers[0].renew);
+      expect(f).toHaveBeenCalledTimes(5);
+      await dni("consent", false);
+      fail();
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(f).toHaveBeenCalledTimes(5);
+      expect(stored()).toEqual(UNTOUCHED);
     } finally {
       vi.useRealTimers();
     }
