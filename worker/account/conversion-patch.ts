@@ -8,14 +8,13 @@
  * written and the caller seals again, from the setting as it is then.
  */
 import { fail, ok, type Result } from "../platform/result";
-import { keyring, open, seal } from "../platform/secrets";
+import { hintOf, keyring, open, seal } from "../platform/secrets";
 import type { AdPlatform, ConversionsPatch, GoogleApi } from "../schemas/conversions";
 import type { AdCredentials, GoogleAdsConfig, SettingRow } from "./conversion-settings";
 
 export const SECRET_KEYS = ["developerToken", "clientId", "clientSecret", "refreshToken"] as const;
 /** What a platform's credentials are sealed to: opened only as that account's, that platform's. */
 export const credentialContext = (accountId: string, platform: AdPlatform) => `edge-dni/ad-credentials/${accountId}/${platform}`;
-export const hintOf = (v: string) => `…${v.slice(-4)}`;
 
 /** One platform's part of a PATCH, sealed. */
 export interface SealedPart {

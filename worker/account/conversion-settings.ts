@@ -6,9 +6,9 @@
  * (auth_failed) until new credentials or settings are set.
  */
 import { fail, ok, type Result } from "../platform/result";
-import { keyring, open, resealTable, seal } from "../platform/secrets";
+import { hintOf, keyring, open, resealTable, seal } from "../platform/secrets";
 import type { AdPlatform, ConversionRules, Conversions, ConversionsPatch, GoogleApi } from "../schemas/conversions";
-import { credentialContext, hintOf, sealPatch, storedSetting, writePatch } from "./conversion-patch";
+import { credentialContext, sealPatch, storedSetting, writePatch } from "./conversion-patch";
 import type { DiagnosticsSummary } from "./dm-diagnostics";
 
 export const CONVERSION_SETTINGS_MIGRATION = `

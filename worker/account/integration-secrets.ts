@@ -18,7 +18,7 @@
 
 import { fail, ok, type Result } from "../platform/result";
 import type { Keyring } from "../platform/secrets";
-import { keyring, open, resealTable, seal } from "../platform/secrets";
+import { hintOf, keyring, open, resealTable, seal } from "../platform/secrets";
 import type { IntegrationConfig } from "../schemas/voice";
 
 export const INTEGRATION_SECRETS_MIGRATION = `
@@ -34,7 +34,6 @@ export type SecretName = keyof typeof SECRET_FIELD;
 const NAMES = Object.keys(SECRET_FIELD) as SecretName[];
 
 const context = (accountId: string, name: SecretName) => `integration:${accountId}:${name}`;
-export const hintOf = (secret: string) => `…${secret.slice(-4)}`;
 
 type Setting = Record<string, unknown> | null;
 /** A setting's secret as `config` holds it (undefined: the setting is not there). */

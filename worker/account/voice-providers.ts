@@ -4,7 +4,7 @@
  * the account and provider. Credentials are write-only: the API shows their last 4 characters.
  */
 import { fail, ok, type Result } from "../platform/result";
-import { type Keyring, keyring, open, resealTable, seal } from "../platform/secrets";
+import { hintOf, type Keyring, keyring, open, resealTable, seal } from "../platform/secrets";
 import { CREDENTIAL_PROVIDERS, type CredentialProvider, type ProviderCredentials, type VoicePatch } from "../schemas/providers";
 import type { Provider } from "../voice/providers/types";
 
@@ -27,11 +27,7 @@ export interface StoredCredential {
 }
 
 /** The last 4 characters of a credential (of a PEM key's body, not its armour). */
-const hintOf = (v: string) =>
-  `…${v
-    .replace(/-----[A-Z ]+-----/g, "")
-    .replace(/\s+/g, "")
-    .slice(-4)}`;
+const credentialHint = (v: string) => hintOf(v.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""));
 
 const context = (accountId: string, provider: string) => `edge-dni/voice-credentials/${accountId}/${provider}`;
 
@@ -88,7 +84,7 @@ export class VoiceProviders {
         ring = r.value;
       }
       const hints: Record<string, string> = {};
-      for (const [k, v] of Object.entries(value)) if (typeof v === "string") hints[k] = hintOf(v);
+      for (const [k, v] of Object.entries(value)) if (typeof v === "string") hints[k] = credentialHint(v);
       writes.push({ provider, sealed: await seal(ring, JSON.stringify(value), context(accountId, provider)), hints: JSON.stringify(hints) });
     }
     return ok(writes);

@@ -114,3 +114,6 @@ export async function resealTable(
   }
   return n;
 }
+
+/** What the API shows of a stored secret: its last 4 characters. */
+export const hintOf = (secret: string) => `…${secret.slice(-4)}`;
