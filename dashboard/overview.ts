@@ -213,14 +213,16 @@ export class Overview {
   async loadDeliveries(): Promise<void> {
     const [failing, dead] = await Promise.all([this.api.deliveries("failing", DELIVERIES), this.api.deliveries("dead", DELIVERIES)]);
     renderDeliveries(this.page.deliveriesBody, this.page.deliveriesEmpty, failingDeliveries(failing, dead), (id, button, note) => {
-      button.disabled = true;
+      // Marked disabled, not disabled: a disabled button loses the keyboard's focus (as Download CSV).
+      if (button.getAttribute("aria-disabled") === "true") return;
+      button.setAttribute("aria-disabled", "true");
       note.textContent = "Sending…";
       this.api.redeliver(id).then(
         () => {
           note.textContent = "Queued: sent again within seconds.";
         },
         (e: unknown) => {
-          button.disabled = false;
+          button.removeAttribute("aria-disabled");
           // A key refused meanwhile (revoked, rotated) signs out, as a load's does.
           if (e instanceof ApiError && e.unauthorized) this.onError(e);
           else note.textContent = e instanceof Error ? e.message : String(e);
@@ -237,7 +239,9 @@ export class Overview {
   /** Tests the ad platforms' connection (POST /v1/account/conversions/check) and shows each one's answer. */
   async checkConversions(): Promise<void> {
     const { conversionsCheck: button, conversionsChecked: list } = this.page;
-    button.disabled = true;
+    // Marked disabled, not disabled: a disabled button loses the keyboard's focus.
+    if (button.getAttribute("aria-disabled") === "true") return;
+    button.setAttribute("aria-disabled", "true");
     list.hidden = false;
     list.textContent = "Checking…";
     try {
@@ -246,7 +250,7 @@ export class Overview {
       if (e instanceof ApiError && e.unauthorized) throw e;
       renderConversionCheck(list, { failure: e instanceof Error ? e.message : String(e) });
     } finally {
-      button.disabled = false;
+      button.removeAttribute("aria-disabled");
     }
   }
 

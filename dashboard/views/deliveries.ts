@@ -60,6 +60,8 @@ export function renderDeliveries(
       // Told apart from the other rows' buttons: "Redeliver Call webhook · call of call CA1".
       button.setAttribute("aria-label", `Redeliver ${l.what}${l.callId ? ` of call ${l.callId}` : ` ${l.id}`}`);
       const note = el("span", { className: "muted small note" });
+      // What Redeliver did is said to a screen reader too.
+      note.setAttribute("role", "status");
       button.addEventListener("click", () => onRedeliver(l.id, button, note));
       return el(
         "tr",

@@ -342,10 +342,17 @@ describe("the dashboard, calls first", () => {
     expect((await posted).status()).toBe(202);
     await page.waitForFunction((i) => document.querySelector(`[data-delivery="${i}"] .note`)?.textContent === "Queued: sent again within seconds.", id);
     expect(await row.getByRole("button", { name: "Redeliver" }).isDisabled()).toBe(true);
+    // The keyboard's place stays on the button (a disabled one loses it), and the outcome is a status a screen reader says.
+    expect(await page.evaluate(() => document.activeElement?.classList.contains("redeliver"))).toBe(true);
+    expect(await row.getByRole("status").textContent()).toBe("Queued: sent again within seconds.");
+    // Pressed again: nothing more is sent.
+    await row.getByRole("button", { name: "Redeliver" }).click({ force: true });
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 200)));
     const after = (await adminCall(worker.url, "GET", "/v1/deliveries?kind=webhook&limit=200", DEMO_ADMIN_KEY)).json.deliveries.find(
       (d: { id: string }) => d.id === id,
     );
     expect(after.redeliveries).toBe(target.redeliveries + 1);
+    expect(s.seen.requests.filter((r) => r.method === "POST" && r.url.endsWith(`/v1/deliveries/${id}/redeliver`))).toHaveLength(1);
     expect(s.seen.errors).toEqual([]);
   });
 
