@@ -53,23 +53,30 @@ async function callsOn(acct: Created, holds: { session: string; number: string }
   return results.filter(Boolean).length;
 }
 
+/** An account whose default pool "p" has `numbers` fresh numbers in `shards` objects, the lease and grace above, no limit on new leases. */
+async function leasePool(numbers: number, shards = 1) {
+  const acct = await createAccount();
+  const tracking = freshNumbers(numbers);
+  await createPool(acct, {
+    id: "p",
+    name: "P",
+    trackingNumbers: tracking,
+    destinations: [DEST],
+    isDefault: true,
+    ...(shards > 1 ? { shards } : {}),
+    leaseSeconds: LEASE_MS / 1000,
+    graceSeconds: GRACE_MS / 1000,
+    exhaustionPolicy: "none",
+    maxNewLeasesPerMinute: 100_000,
+  });
+  return { acct, tracking };
+}
+
 describe("resharding without loss", () => {
   useTestClock(T0);
 
   it("1 → 4 with half the numbers leased: every visitor keeps its number, free numbers serve new visitors at once, leased ones are held", async () => {
-    const acct = await createAccount();
-    const tracking = freshNumbers(40);
-    await createPool(acct, {
-      id: "p",
-      name: "P",
-      trackingNumbers: tracking,
-      destinations: [DEST],
-      isDefault: true,
-      leaseSeconds: LEASE_MS / 1000,
-      graceSeconds: GRACE_MS / 1000,
-      exhaustionPolicy: "none",
-      maxNewLeasesPerMinute: 100_000,
-    });
+    const { acct, tracking } = await leasePool(40);
     const first = Array.from({ length: 20 }, () => sessionId("a"));
     const firstNumbers = await visit(acct, first);
     expect(firstNumbers.every(Boolean)).toBe(true);
@@ -115,19 +122,7 @@ describe("resharding without loss", () => {
   });
 
   it("a leased number that moved shards, removed and added back within its lease: held in its new shard, never leased to a second visitor", async () => {
-    const acct = await createAccount();
-    const tracking = freshNumbers(12);
-    await createPool(acct, {
-      id: "p",
-      name: "P",
-      trackingNumbers: tracking,
-      destinations: [DEST],
-      isDefault: true,
-      leaseSeconds: LEASE_MS / 1000,
-      graceSeconds: GRACE_MS / 1000,
-      exhaustionPolicy: "none",
-      maxNewLeasesPerMinute: 100_000,
-    });
+    const { acct, tracking } = await leasePool(12);
     // Every number leased in the one shard.
     const first = Array.from({ length: 12 }, () => sessionId("a"));
     const firstNumbers = await visit(acct, first);
@@ -153,20 +148,7 @@ describe("resharding without loss", () => {
   });
 
   it("4 → 2 → 1 within one lease under load: every live lease reachable, every call attributed, no number leased twice; then 1 → 3", async () => {
-    const acct = await createAccount();
-    const tracking = freshNumbers(44);
-    await createPool(acct, {
-      id: "p",
-      name: "P",
-      trackingNumbers: tracking,
-      destinations: [DEST],
-      isDefault: true,
-      shards: 4,
-      leaseSeconds: LEASE_MS / 1000,
-      graceSeconds: GRACE_MS / 1000,
-      exhaustionPolicy: "none",
-      maxNewLeasesPerMinute: 100_000,
-    });
+    const { acct } = await leasePool(44, 4);
     const holders = new Map<string, string>();
     const wave = async (label: string, n: number) => {
       const sessions = Array.from({ length: n }, () => sessionId(label));
