@@ -387,6 +387,11 @@ export class Overview {
     const pool = this.pools.find((p) => p.id === this.selected);
     if (!pool) return;
     const control = this.replaceAllControl();
+    // Pressed while the last change is being saved: undone, nothing sent.
+    if (control.box.getAttribute("aria-disabled") === "true") {
+      control.box.checked = !on;
+      return;
+    }
     savingReplaceAll(control);
     let changed: Pool;
     try {
@@ -410,7 +415,7 @@ export class Overview {
   async saveRetention(): Promise<void> {
     const form = this.retentionForm();
     const account = this.account;
-    if (!account) return;
+    if (!account || form.save.getAttribute("aria-disabled") === "true") return;
     savingRetention(form);
     try {
       this.account = await this.api.patchAccount(retentionPatch(form));

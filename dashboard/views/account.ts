@@ -52,7 +52,7 @@ export function showRetention(f: RetentionForm, a: Account, force = false): void
   if (!force && f.form.contains(document.activeElement)) return;
   f.calls.value = String(a.callRetentionDays);
   f.archive.value = a.archiveRetentionDays === null ? "" : String(a.archiveRetentionDays);
-  f.save.disabled = false;
+  f.save.removeAttribute("aria-disabled");
   f.note.className = "muted small note";
   f.note.textContent = retentionWords(a);
 }
@@ -62,8 +62,9 @@ export function retentionPatch(f: RetentionForm): { callRetentionDays: number; a
   return { callRetentionDays: Number(f.calls.value), archiveRetentionDays: f.archive.value.trim() === "" ? null : Number(f.archive.value) };
 }
 
+/** While the change is being saved: Save marked disabled, not disabled (that would drop the keyboard's focus). */
 export function savingRetention(f: RetentionForm): void {
-  f.save.disabled = true;
+  f.save.setAttribute("aria-disabled", "true");
   f.note.className = "muted small note";
   f.note.textContent = "Saving…";
 }

@@ -21,14 +21,14 @@ export interface ReplaceAllControl {
 /** Shows `p`'s setting (the box enabled, the line in plain words). */
 export function showReplaceAll(c: ReplaceAllControl, p: Pool): void {
   c.box.checked = p.replaceAll === true;
-  c.box.disabled = false;
+  c.box.removeAttribute("aria-disabled");
   c.note.className = "muted small note";
   c.note.textContent = replaceAllWords(p);
 }
 
-/** While the change is being saved. */
+/** While the change is being saved: marked disabled, not disabled (that would drop the keyboard's focus; a press meanwhile changes nothing: overview.ts). */
 export function savingReplaceAll(c: ReplaceAllControl): void {
-  c.box.disabled = true;
+  c.box.setAttribute("aria-disabled", "true");
   c.note.className = "muted small note";
   c.note.textContent = "Saving…";
 }

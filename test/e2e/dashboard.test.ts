@@ -533,10 +533,13 @@ describe("the dashboard elsewhere", () => {
       expect(await stored("one")).toBe(true);
       await page.waitForFunction(() => document.querySelector(".pool.sel")?.textContent?.includes("replaces every number"));
 
-      await box.click();
+      // By keyboard: the box keeps the focus while the change is saved (a disabled box would lose it).
+      await box.focus();
+      await page.keyboard.press("Space");
       await noteIs("Off: only the destination +18005550100 is swapped.");
       expect(await box.isChecked()).toBe(false);
       expect(await stored("one")).toBe(false);
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe("replace-all");
 
       // Exclusive with a whitelist: the API refuses, the page says why and shows the pool unchanged.
       await page.locator(".pool", { hasText: "Whitelist" }).click();
@@ -611,8 +614,11 @@ describe("the dashboard elsewhere", () => {
 
       // Blank: archived until deleted by hand.
       await page.locator("#keep-archive").fill("");
-      await page.getByRole("button", { name: "Save" }).click();
+      // By keyboard: Save keeps the focus while saving (a disabled button would lose it).
+      await page.getByRole("button", { name: "Save" }).focus();
+      await page.keyboard.press("Enter");
       await noteIs("Saved. Calls are kept 30 days, then archived until deleted by hand.");
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe("keep-save");
       expect(await stored()).toEqual([30, null]);
 
       // Under the API's 7 days: the browser holds the form back, nothing is sent or changed.
