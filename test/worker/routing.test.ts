@@ -5,7 +5,7 @@
  * list by the clock (a change applies to the next call only), providers refusing what they cannot
  * render. The property (every number in every answer is the route's) is routing-property.test.ts.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { at, callBody, callId, getCall, ring, T0, voiceOf } from "./calls-helpers";
 import { accountStub, api, createAccount, createPool, freshNumbers, useTestClock } from "./helpers";
@@ -530,6 +530,22 @@ describe("round robin", () => {
       expect((await getCall(w.acct, id)).json.route.attempts.map((a: { to: string[] }) => a.to)).toEqual([[A], team.targets, other.targets]);
     }
     expect(firsts).toEqual([B, C, B, C]);
+  });
+
+  it("a deleted pool's turns go once the pool is gone for good (its lease history's retention after the deletion)", async () => {
+    const w = await providerWorld("twilio", { provider: "twilio", route });
+    await inbound("twilio", w, "+13105559000");
+    const turns = () =>
+      runInDurableObject(accountStub(w.acct.accountId), (_i, state) => state.storage.sql.exec("SELECT key FROM route_turns").toArray().length);
+    expect(await turns()).toBe(1);
+    const pools = (await api("GET", "/v1/pools", { key: w.acct.adminKey })).json.pools as { id: string }[];
+    for (const p of pools) expect((await api("DELETE", `/v1/pools/${p.id}`, { key: w.acct.adminKey })).status).toBe(204);
+    at(T0 + 2 * 86_400_000);
+    await runDurableObjectAlarm(accountStub(w.acct.accountId));
+    expect(await turns()).toBe(1);
+    at(T0 + 32 * 86_400_000);
+    await runDurableObjectAlarm(accountStub(w.acct.accountId));
+    expect(await turns()).toBe(0);
   });
 
   it("a plan of more than 100 attempts (6 round robins of 20 agents) rings every agent: attempt 100 and on are not dropped", async () => {

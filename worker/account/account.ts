@@ -766,7 +766,7 @@ export class AccountObject extends DurableObject<Env> {
     const row = this.row();
     if (!row) return;
     const now = Date.now();
-    this.registry.purge(now, leaseRetentionMs(this.env));
+    this.desk.poolsGone(this.registry.purge(now, leaseRetentionMs(this.env)));
     await this.serial(() => this.finishJournal(row.id, now));
     for (const id of this.sync.due(now)) {
       const found = this.registry.getAny(id);

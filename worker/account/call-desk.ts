@@ -160,6 +160,11 @@ export class CallDesk {
    * A call still on the line goes on as its route says, and nothing of it is stored again
    * (erased-calls.ts).
    */
+  /** Pools gone for good: their round robin turns go too. */
+  poolsGone(poolIds: readonly string[]): void {
+    if (poolIds.length) this.calls.forgetTurns(poolIds);
+  }
+
   /** Erase a call everywhere; whether it was found, and the call as the archive held it (null: not archived). */
   async erase(accountId: string, id: string): Promise<{ found: boolean; archived: ArchivedCall | null }> {
     const done = await this.months.exclusive(async () => {

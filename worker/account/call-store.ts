@@ -153,6 +153,12 @@ export class CallStore {
     return r ? { n: r.n, agent: r.last, agents: r.agents ? (JSON.parse(r.agents) as string[]) : null } : null;
   }
 
+  /** Forget the round robin turns of pools gone for good (keys `<pool>/…`: domain/route.ts). */
+  forgetTurns(poolIds: readonly string[]): void {
+    // The keys of a pool sort from "<pool>/" to just before "<pool>0" ("0" follows "/").
+    for (const id of poolIds) this.sql.exec("DELETE FROM route_turns WHERE key >= ? AND key < ?", `${id}/`, `${id}0`);
+  }
+
   /** Where a rotation's next call would start in `agents`, not counted (a resend of an erased call, which rings no one new). */
   peekTurn(key: string, agents: readonly string[]): number {
     return turnAfter(this.lastTurn(key), agents);

@@ -200,12 +200,19 @@ export class PoolRegistry {
   /**
    * Forget numbers whose routing time is over, and tombstones with no number left once their
    * objects' lease history is gone too (grace + `historyMs` after the deletion: until then an
-   * erasure reaches those objects through the tombstone's config).
+   * erasure reaches those objects through the tombstone's config). The pools gone for good.
    */
-  purge(now: number, historyMs: number): void {
+  purge(now: number, historyMs: number): string[] {
     this.sql.exec("DELETE FROM pool_numbers WHERE released_until IS NOT NULL AND released_until <= ?", now);
     this.sql.exec("DELETE FROM meta WHERE key LIKE 'long_leases_until:%' AND CAST(value AS INTEGER) <= ?", now);
-    this.sql.exec(`DELETE FROM pools WHERE ${TOMBSTONE_GONE} <= ? AND NOT EXISTS (SELECT 1 FROM pool_numbers WHERE pool_id = pools.id)`, historyMs, now);
+    return this.sql
+      .exec<{ id: string }>(
+        `DELETE FROM pools WHERE ${TOMBSTONE_GONE} <= ? AND NOT EXISTS (SELECT 1 FROM pool_numbers WHERE pool_id = pools.id) RETURNING id`,
+        historyMs,
+        now,
+      )
+      .toArray()
+      .map((r) => r.id);
   }
 
   /** When purge() next has something to do. */
