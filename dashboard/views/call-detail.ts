@@ -2,6 +2,7 @@
 import type { Call } from "../api";
 import { el } from "../dom";
 import { duration, when } from "../format";
+import { deliveryWhat } from "./deliveries";
 
 const REASONS: Record<Call["reason"], string> = {
   live: "the number was leased to a visit when the call started",
@@ -42,12 +43,12 @@ export function detailPairs(c: Call): [string, string][] {
   return pairs.filter((p): p is [string, string] => typeof p[1] === "string" && p[1] !== "");
 }
 
-/** Each delivery about the call in a line: "webhook call: delivered after 1 attempt". */
+/** Each delivery about the call in a line, named as the deliveries table names it: "Call webhook · call: delivered after 1 attempt". */
 export function deliveryLines(c: Call): string[] {
   return c.deliveries.map((d) => {
     const tries = `${d.attempts} attempt${d.attempts === 1 ? "" : "s"}`;
     const last = d.lastError ? ` — ${d.lastError}` : d.lastStatus ? ` — HTTP ${d.lastStatus}` : "";
-    return `${d.kind} ${d.event}: ${d.status} after ${tries}${d.status === "delivered" ? "" : last}`;
+    return `${deliveryWhat(d)}: ${d.status} after ${tries}${d.status === "delivered" ? "" : last}`;
   });
 }
 

@@ -7,6 +7,7 @@ import { el } from "../dom";
 import { when } from "../format";
 import { callHref } from "./recent-calls";
 
+/** A delivery's kind in words (the table's and the call detail's). */
 const KINDS: Record<string, string> = {
   ga4: "GA4",
   webhook: "Call webhook",
@@ -15,6 +16,9 @@ const KINDS: Record<string, string> = {
   google_ads: "Google Ads",
   microsoft_ads: "Microsoft Ads",
 };
+
+/** A delivery in words: its kind and event ("Call webhook · call"). */
+export const deliveryWhat = (d: { kind: string; event: string }) => `${KINDS[d.kind] ?? d.kind} · ${d.event}`;
 
 export interface DeliveryLine {
   id: string;
@@ -38,7 +42,7 @@ export function deliveryLine(d: DeliveryItem): DeliveryLine {
   const dead = d.status === "dead";
   return {
     id: d.id,
-    what: `${KINDS[d.kind] ?? d.kind} · ${d.event}`,
+    what: deliveryWhat(d),
     callId: d.callId,
     state: dead ? "dead" : "failing",
     tries: dead ? `gave up after ${attempts}` : `retrying: ${attempts}, next ${when(d.nextAttemptAt)}`,

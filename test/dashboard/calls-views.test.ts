@@ -115,7 +115,7 @@ describe("calls views", () => {
       "Talk time": "0:42",
     });
     expect(detailPairs(call({ source: null, attributed: false, reason: "no_lease" })).map(([k]) => k)).not.toContain("Campaign");
-    expect(deliveryLines(c)).toEqual(["webhook call: pending after 2 attempts — HTTP 500"]);
+    expect(deliveryLines(c)).toEqual(["Call webhook · call: pending after 2 attempts — HTTP 500"]);
     const node = document.createElement("div");
     const title = document.createElement("h3");
     renderCallDetail(node, title, c);

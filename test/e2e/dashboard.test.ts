@@ -295,7 +295,7 @@ describe("the dashboard, calls first", () => {
     expect(detail).toMatch(/Landing page\s+http:\/\/127\.0\.0\.1:\d+\/pricing\?utm_campaign=spring&gclid=e2e2/);
     expect(detail).toMatch(/Outcome\s+answered/);
     expect(detail).toMatch(/Talk time\s+0:42/);
-    expect(detail).toMatch(/webhook call: pending after \d+ attempts?/);
+    expect(detail).toMatch(/Call webhook · call: pending after \d+ attempts?/);
     mkdirSync(RESULTS, { recursive: true });
     await page.locator("#detail").screenshot({ path: join(RESULTS, "dashboard-call.png") });
     await page.locator("#dclose").click();
