@@ -258,10 +258,11 @@ export class NumberDesk {
         this.orders.forgetTry(order.id, number);
         continue;
       }
+      // Its order's tries were all settled by one listing already (before its credentials are opened again).
+      if (listed.has(order.id)) continue;
       const api = await this.numberApi(row, order.provider);
       const urls = callbackUrls(row, order);
       if (api.ok && !api.value.held) {
-        if (listed.has(order.id)) continue;
         listed.add(order.id);
         const tries = this.orders.triesOf(order.id);
         const owned = await api.value.owned(order.id, urls);
