@@ -233,7 +233,8 @@ describe("Plivo number orders", () => {
     expect(o.numbers.filter((n: { fallback: boolean }) => n.fallback)).toEqual([]);
   });
 
-  it("an order canceled before it heard back about a buy: the number is asked after, found rented, and unrented", async () => {
+  /** A one-number order whose buy Plivo made but whose answer was lost, and whose look-up after it failed too: the number is a try. */
+  const unansweredBuy = async () => {
     const acct = await world("plivo");
     const plivo = new FakePlivo(stock("510", 3));
     edge(plivo);
@@ -244,6 +245,11 @@ describe("Plivo number orders", () => {
     const id = await order(acct, { country: "US", areaCode: "510", quantity: 1 });
     await work(acct);
     const [orphan] = plivo.purchases;
+    return { acct, plivo, id, orphan: orphan! };
+  };
+
+  it("an order canceled before it heard back about a buy: the number is asked after, found rented, and unrented", async () => {
+    const { acct, plivo, id, orphan } = await unansweredBuy();
     expect(await buyTries(acct)).toEqual([orphan]);
     expect((await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey })).status).toBe(200);
     await work(acct, T0 + 1000);
@@ -254,16 +260,7 @@ describe("Plivo number orders", () => {
   });
 
   it("an ended order's unanswered buy whose number the owner has since put in a pool by hand: forgotten, not marked, not unrented", async () => {
-    const acct = await world("plivo");
-    const plivo = new FakePlivo(stock("510", 3));
-    edge(plivo);
-    plivo.faults.push(
-      { match: isBuy, answer: "lost" },
-      { match: (req) => req.method === "GET" && /\/Number\/\d+\/$/.test(req.url.pathname), answer: plivoError(503, "service unavailable") },
-    );
-    const id = await order(acct, { country: "US", areaCode: "510", quantity: 1 });
-    await work(acct);
-    const [orphan] = plivo.purchases;
+    const { acct, plivo, id, orphan } = await unansweredBuy();
     expect((await api("DELETE", `/v1/orders/${id}`, { key: acct.adminKey })).status).toBe(200);
     // The owner saw the number in Plivo's console and added it to a pool themselves.
     const mine = await api("POST", "/v1/pools", { key: acct.adminKey, body: { id: "mine", name: "Mine", trackingNumbers: [orphan], destinations: [DEST] } });
