@@ -219,13 +219,14 @@ export const start = (config: Config, visit: Visit = session()): Api => {
             DEBUG && trace("the request failed or was refused: the original numbers stay", e);
             // A renewal that failed (offline, asleep, a 5xx) is asked again until it is answered:
             // the lease ends otherwise and the number shown goes to another visitor. A first view's
-            // failure leaves the originals (allocation 1: nothing asks again).
+            // failure leaves the originals (allocation [], truthy: nothing asks again) and forgets what an
+            // expired cache taught (its numbers may be other visitors' by now): nothing found, none answered.
             inFlight = 0;
             // Not after stop() (consent withdrawn while it was in flight): that request would carry the visit.
             if (allocation && (!STOPPABLE || live)) {
               const timer = setTimeout(request, 2e4);
               if (STOPPABLE) renewal = timer;
-            } else allocation = 1;
+            } else (allocation = pairs = []), (pattern = /(?!)/g);
             unhide();
             warn(e);
           }))),
@@ -242,9 +243,9 @@ export const start = (config: Config, visit: Visit = session()): Api => {
   let pairs: Pair[] = [],
     pattern = /(?!)/g,
     // allocation, inFlight, waiting: only their truthiness is read (undefined at first: no `= 0`, bytes).
-    /** The allocation in use; 1 after a failure (nothing written); none before. */
-    allocation: Cached | 1 | undefined,
-    /** The request in flight (0 or undefined: none; after a first view's failure allocation 1 keeps it from asking again). */
+    /** The allocation in use; [] after a first view's failure (nothing written); none before. */
+    allocation: Cached | Pair[] | undefined,
+    /** The request in flight (0 or undefined: none; after a first view's failure allocation [] keeps it from asking again). */
     inFlight: Promise<void> | 0 | undefined,
     /** Anti-flicker (data-hide): on until the answer, or for at most a second. */
     hide: any = "hide" in config,
@@ -270,9 +271,11 @@ export const start = (config: Config, visit: Visit = session()): Api => {
   });
   doc.addEventListener("click", click, true);
   // A live answer of this session is used at once, unless this URL brings another campaign click
-  // (the worker may begin a new session: asked first).
-  if (cached?.asked == asked)
-    learn(cached), cached.token == visit.token && cached.at + cached.lease > Date.now() && !RegExp(cached.campaign).test(visit.source.landing!) && use(cached);
+  // (the worker may begin a new session: asked first). Then the cache teaches nothing: the page is a
+  // first view, which asks for anything phone-like (the new source's rules may pick a pool whose
+  // destinations the cached answer does not name, and the click must reach the worker).
+  if (cached?.asked == asked && !RegExp(cached.campaign).test(visit.source.landing!))
+    learn(cached), cached.token == visit.token && cached.at + cached.lease > Date.now() && use(cached);
   if (!allocation) {
     // Before the first answer, a second at most: then what was hidden is shown, and nothing more
     // is hidden before an answer.
@@ -294,7 +297,9 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           ? "cached allocation for other settings"
           : allocation
             ? "live cached allocation used"
-            : "cached allocation expired"
+            : pairs[0]
+              ? "cached allocation expired"
+              : "cached allocation not used: the URL brings another campaign click"
         : "no cached allocation",
     );
     if (!allocation && !inFlight) trace("nothing phone-like on the page (7 digits, or a tel: link): no request; content added later is still looked at");

@@ -244,6 +244,29 @@ describe("repeat views", () => {
     expect(text("#t")).toBe("Call us: (800) 555-0123");
   });
 
+  it("write nothing from the expired cache when the request fails: not later, not to number()", async () => {
+    await again();
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => Promise.reject(new TypeError("Failed to fetch"))),
+    );
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 2 * LEASE);
+    const dni = run();
+    // The expired lease's number may be another visitor's by now: neither shown nor answered.
+    expect(await dni.number("+18005550199")).toBeNull();
+    expect(await dni.number()).toBeNull();
+    // An SPA route that adds the destination later keeps it, and throws nothing into the page.
+    document.body.insertAdjacentHTML("beforeend", `<p id="later">Call (800) 555-0199</p><a id="later-link" href="tel:+18005550199">Call</a>`);
+    vi.useRealTimers();
+    await flush();
+    expect(text("#t")).toBe("Call us: (800) 555-0199");
+    expect(text("#later")).toBe("Call (800) 555-0199");
+    expect(href("#later-link")).toBe("tel:+18005550199");
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
   it.each([
     ["a new gclid", "?gclid=new"],
     ["a utm_source", "?x=1&utm_source=news"],
@@ -256,6 +279,19 @@ describe("repeat views", () => {
     expect(f).toHaveBeenCalledTimes(1);
     expect(sent(f).token).toBe(s);
     expect(sent(f).source.landing).toBe(`https://shop.example/${query}`);
+  });
+
+  it("ask on a campaign click's page that shows only a destination the cached answer does not name", async () => {
+    // The new source's rules pick another pool: its destination is all the landing page shows.
+    await again();
+    const f = stubFetch(answer([alloc("web", [US], US_T), alloc("uk", [UK], UK_T)]));
+    page(`<p id="uk">London: 020 7946 0958</p>`, "https://shop.example/?gclid=new");
+    run();
+    // Not number(): it asks on its own. The scan asks.
+    await flush();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(sent(f).source.landing).toBe("https://shop.example/?gclid=new");
+    expect(text("#uk")).toBe("London: 020 7946 0111");
   });
 
   it("use the cache when the URL brings no campaign click, or one withheld or empty", async () => {
