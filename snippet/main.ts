@@ -113,7 +113,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           // A replaceAll pool's "every number" also finds the numbers an earlier pass wrote (a
           // renewal scans again): the session's number stays as it was written. (A destination
           // never ends in its tracking number's digits.)
-          if (!(allocation && number) || written.replace(/\D/g, "").endsWith(number.nsn) || (wait ||= tries < 200 && pending(texts[0] || link!, hydrate)))
+          if (!(allocation && number) || written.replace(/\D/g, "").endsWith(number.nsn) || (wait ||= 200 > tries && pending(texts[0] || link!, hydrate)))
             return written;
           swapped = ++swaps;
           // The first swap of each destination on this page view is told: a `dni:swap` event on
@@ -162,7 +162,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
      * that writes the original back whenever it changes (an A/B testing tool re-applying its
      * variation) would otherwise trade writes with the snippet for ever, and freeze the page.
      */
-    observer = new MutationObserver((records) => (swaps < SWAPS_MAX ? scan([], records) : observer.disconnect())),
+    observer = new MutationObserver((records) => (SWAPS_MAX > swaps ? scan([], records) : observer.disconnect())),
     /** Observes a root (the document, an open shadow root): added content, changed text, an href set later. */
     watch = (root: Node) => observer.observe(root, { childList: true, subtree: true, characterData: true, attributeFilter: ["href"] }),
     /** Takes an allocation into use, swaps the page, and renews when the worker said (at once if that is past). */
@@ -305,7 +305,9 @@ export const start = (config: Config, visit: Visit = session()): Api => {
     if (!allocation && !inFlight) trace("nothing phone-like on the page (7 digits, or a tel: link): no request; content added later is still looked at");
   }
 
-  const api: Api = ((command: "number", destination?: string, callback?: any) => api[command](destination).then(callback)) as Api;
+  // A command this bundle has not (`consent` without data-consent, a typo) does nothing: a page's
+  // callback calling it goes on (a TypeError thrown into it would break the page's script).
+  const api: Api = ((command: "number", destination?: string, callback?: any) => api[command]?.(destination).then(callback)) as Api;
   api.number = (destination, pair?: any) =>
     ready().then(() => (destination ? (find(destination, pattern, pairs, (_, found) => (pair ||= found)), pair) : pairs[0])?.[1] || null);
   if (STOPPABLE)

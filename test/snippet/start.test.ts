@@ -690,6 +690,18 @@ describe("JS API and integrations", () => {
     expect(cb).toHaveBeenCalledWith(UK_T);
   });
 
+  it("throws nothing into the page for a command it does not have (consent without data-consent, a typo)", async () => {
+    const f = stubFetch();
+    page("<p>nothing</p>");
+    const dni = run();
+    // A CMP's callback calling dni("consent", …) on a page whose tag has no data-consent goes on.
+    expect(() => dni("consent", true)).not.toThrow();
+    expect(() => (dni as (command: string) => unknown)("numbr")).not.toThrow();
+    await flush();
+    expect(f).not.toHaveBeenCalled();
+    expect(warn).not.toHaveBeenCalled();
+  });
+
   it("allocates when asked, even on a page without numbers", async () => {
     const f = stubFetch();
     page("<p>nothing</p>");
