@@ -30,6 +30,7 @@ const ELSEWHERE: Record<string, string> = {
   missing_credentials: "conversions.test.ts",
   settings_changed: "conversions-patch-races.test.ts",
   whisper_needs_caller_id: "calls-callback.test.ts",
+  replace_all_with_whitelist: "replace-all.test.ts",
 };
 
 const SOURCES = import.meta.glob("./*.test.ts", { query: "?raw", import: "default", eager: true }) as Record<string, string>;

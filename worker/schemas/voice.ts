@@ -71,7 +71,8 @@ export const IntegrationsPatchSchema = z
       .optional(),
     webhook: HookPatch.optional(),
     alertWebhook: HookPatch.optional().openapi({
-      description: "Where pool alerts (status warning pools) are sent: pool.warning, pool.exhausted, pool.recovered.",
+      description:
+        "Where the account's alerts are sent (signed as Standard Webhooks, X-DNI-Event set to the type): pool.warning, pool.exhausted, pool.recovered, pool.scaled, pool.scale_failed, number.release_failing, delivery.failing, delivery.recovered, conversions.auth_failed, conversions.upload_refused.",
     }),
     alertEmail: AlertEmailPatch.optional().openapi({
       description:
