@@ -196,6 +196,11 @@ export interface AllocateResponse {
   lease: number;
   /** When to renew, ms after the answer: the pools' earliest `renewAt`, else three quarters of `lease` (shared/lease.ts). */
   renew: number;
+  /**
+   * What was wrong with the request's source rules (`bad rule: …`, each malformed rule, which was
+   * skipped: the others applied); none when nothing was. The debug report prints them.
+   */
+  warnings?: string[];
 }
 
 /**

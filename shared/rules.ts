@@ -10,6 +10,7 @@
  *   cond  := "*" | key | key "=" glob                 key: a URL parameter, or "referrer"
  *   name  := [A-Za-z0-9_.-]+ | "*"                    "*": let the snippet name it (direct/referral)
  */
+import { MAX_POOLS_PER_ALLOCATION } from "./protocol";
 import { parsedUrl } from "./url";
 
 export interface Rule {
@@ -37,17 +38,22 @@ export const glob = (g: string, v: string): boolean => RegExp("^" + g.replace(/[
 
 /**
  * Parses rules (separated by ";"). A malformed rule is reported once through `warn`, naming it, and
- * skipped; the others still work.
+ * skipped; the others still work. A rule naming more pools than one allocation may draw from
+ * (MAX_POOLS_PER_ALLOCATION) is malformed: its answer's session token could not name them all, and
+ * every later view would begin a new session.
  */
 export const parseRules = (src: string, warn: (m: string) => void): Rule[] =>
   src
     .split(";")
     .map((s, m?: any): any =>
       (m = RULE.exec((s = s.trim()).replace(/\s*([:|&=,]|->)\s*/g, "$1")))
-        ? { n: m[1], c: m[2] || "*", p: m[9] && m[9].split(",") }
+        ? m[9] && m[9].split(",").length > MAX_POOLS_PER_ALLOCATION
+          ? warn(`bad rule: ${s} (more than ${MAX_POOLS_PER_ALLOCATION} pools)`)
+          : { n: m[1], c: m[2] || "*", p: m[9] && m[9].split(",") }
         : s && warn("bad rule: " + s),
     )
-    .filter((r) => r);
+    // Rules only (not what a warn callback returned).
+    .filter((r) => r?.n);
 
 /**
  * One condition, [key, glob], against the landing URL's parameters and the external referrer's

@@ -20,6 +20,8 @@ const CANDIDATE = /\+?\(?\d[\d\s()./-]{5,}\d/g;
  */
 export const report = (answer: Cached, pairs: Pair[], seen: Record<string, unknown>) => {
   if (!debug.on) return;
+  // Malformed source rules (skipped by the worker; the others applied).
+  for (const warning of answer.warnings || []) trace(`data-sources: ${warning}: skipped, the other rules apply`);
   if (!answer.pools.length)
     return trace(`source "${answer.source}": no source rule matched and there is no data-pool, so nothing is tracked and the original numbers stay`);
   trace(`source "${answer.source}" (the source rule that matched, or direct/referral)`);

@@ -74,6 +74,13 @@ describe("debug report", () => {
     expect(said()).toContainEqual(expect.stringContaining("pool web: no number (pool exhausted, or policy none)"));
   });
 
+  it("names the malformed source rules the worker skipped", async () => {
+    stubFetch({ ...answer([alloc("web", [US], US_T)]), warnings: ["bad rule: no colon"] });
+    page("<p>Call (800) 555-0199</p>");
+    await run({ sources: "no colon; ads: gclid -> web" }).number();
+    expect(said()).toContainEqual("data-sources: bad rule: no colon: skipped, the other rules apply");
+  });
+
   it("says nothing when off", async () => {
     debug.on = false;
     stubFetch();

@@ -42,6 +42,20 @@ describe("parseRules", () => {
     ]);
   });
 
+  it("takes a rule naming up to 5 pools; one naming more is malformed (a session token names at most 5)", () => {
+    const warn = vi.fn();
+    const rules = parseRules("five: gclid -> a,b,c,d,e; six: gclid -> a,b,c,d,e,f; ok: * -> web", warn);
+    expect(rules.map((r) => [r.n, r.p])).toEqual([
+      ["five", ["a", "b", "c", "d", "e"]],
+      ["ok", ["web"]],
+    ]);
+    expect(warn.mock.calls.map((c) => c[0])).toEqual(["bad rule: six: gclid -> a,b,c,d,e,f (more than 5 pools)"]);
+  });
+
+  it("keeps no warn callback's return value as a rule", () => {
+    expect(parseRules("bad; ok: * -> web", () => 1)).toEqual([{ n: "ok", c: "*", p: ["web"] }]);
+  });
+
   it("accepts an empty attribute", () => {
     const warn = vi.fn();
     expect(parseRules("", warn)).toEqual([]);

@@ -145,6 +145,23 @@ describe("source rules, applied by the worker (the snippet sends their text)", (
     expect(await stored(acct, "web", s)).toEqual([]);
   });
 
+  it("names malformed rules in the answer's warnings, skips them and applies the others; a rule of more than 5 pools is one", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"], isDefault: true });
+    await createPool(acct, { id: "ads", name: "Ads", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"] });
+    const sources = "wide: gclid -> ads,p1,p2,p3,p4,p5; no colon; google-ads: gclid -> ads";
+    const r = await allocate(acct.siteKey, sessionId(), { sources, source: { landing: "https://www.shop.example/?gclid=abc", referrer: "" } });
+    expect(r.status).toBe(200);
+    expect(r.json.warnings).toEqual(["bad rule: wide: gclid -> ads,p1,p2,p3,p4,p5 (more than 5 pools)", "bad rule: no colon"]);
+    expect(r.json.source).toBe("google-ads");
+    expect(r.json.pools.map((p: { pool: string }) => p.pool)).toEqual(["ads"]);
+    // Rules that are all right: no warnings at all; an untracked visitor's answer carries them too.
+    const clean = await allocate(acct.siteKey, sessionId(), { sources: RULES, source: { landing: "https://www.shop.example/", referrer: "" } });
+    expect(clean.json).not.toHaveProperty("warnings");
+    const none = await allocate(acct.siteKey, sessionId(), { sources: "a b; x: gclid -> ads", source: { landing: "https://www.shop.example/", referrer: "" } });
+    expect(none.json).toMatchObject({ pools: [], warnings: ["bad rule: a b"] });
+  });
+
   it("refuses over-long rules", async () => {
     const acct = await createAccount();
     const r = await allocate(acct.siteKey, sessionId(), { sources: "x".repeat(2001) });

@@ -153,6 +153,10 @@ export const AllocateResponseSchema = z
     renew: z.number().openapi({
       description: "When to renew, ms after the answer: the pools' earliest renewAt, else three quarters of lease; the cached answer stays in use meanwhile.",
     }),
+    warnings: z.array(z.string()).optional().openapi({
+      description:
+        "What was wrong with the request's source rules: `bad rule: …` for each malformed rule (skipped; the others applied), a rule naming more than 5 pools among them. Absent when nothing was. The snippet's debug report (?dni_debug=1) prints them.",
+    }),
   })
   .openapi("AllocateResponse");
 

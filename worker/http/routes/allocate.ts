@@ -111,7 +111,12 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   const { first } = visit;
   const campaign = campaignPattern(visit.campaign);
   // The source rules, here rather than in the snippet (its size), on the first touch: a name and the pools.
-  const picked = classify(body.sources ?? "", first.landing, first.referrer, body.pools ?? (body.pool ? body.pool.split(",") : undefined), () => {});
+  // A malformed rule is skipped and named in the answer's warnings (the debug report prints them).
+  const warnings: string[] = [];
+  const picked = classify(body.sources ?? "", first.landing, first.referrer, body.pools ?? (body.pool ? body.pool.split(",") : undefined), (m) => {
+    warnings.push(m);
+  });
+  const warned = warnings.length ? { warnings } : {};
   const name = body.sources === undefined ? (first.name ?? picked.name) : picked.name;
   const now = Date.now();
   if (picked.pools === null)
@@ -129,6 +134,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
         pairs: [],
         lease: leaseMs([], now),
         renew: renewMs([], now),
+        ...warned,
       } satisfies AllocateResponse,
       200,
       origin,
@@ -175,6 +181,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
       pairs: namedForDestinations(pairs, former, pools),
       lease: leaseMs(pools, at),
       renew: renewMs(pools, at),
+      ...warned,
     } satisfies AllocateResponse,
     200,
     origin,
