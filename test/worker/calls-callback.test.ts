@@ -1,6 +1,7 @@
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, hmacHex, referenceSigned, ring, storage, T0, visit, voiceOf } from "./calls-helpers";
-import { api, createPool, freshNumbers, useTestClock } from "./helpers";
+import { api, createPool, freshNumbers, poolStub, useTestClock } from "./helpers";
 
 const transferTo = (no: string, callerId?: string) => ({
   actions: [{ type: "TRANSFER", params: callerId ? { no, caller_id_no: callerId } : { no } }, { type: "HANGUP" }],
@@ -169,6 +170,23 @@ describe("answering", () => {
     const list = await api("GET", "/v1/calls", { key: acct.adminKey });
     expect(list.json.calls.map((c: { id: string }) => c.id).sort()).toEqual([id, id2].sort());
     expect((await getCall(acct, id)).json.caller).toBe("+13105550123");
+  });
+
+  it("a pool object that fails while the call is attributed: the caller is still put through, the call stored unattributed", async () => {
+    const { acct, voice } = await callWorld(1);
+    const v = await visit(acct);
+    // The pool's lease table is gone (a broken object): its attributeCall throws.
+    await runInDurableObject(poolStub(acct.accountId, "web"), (_i, state) => {
+      state.storage.sql.exec("DROP TABLE numbers");
+    });
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const id = callId();
+    const r = await ring(voice.callbackUrl, callBody(id, v.number, T0));
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual(transferTo(DEST));
+    expect((await getCall(acct, id)).json).toMatchObject({ id, session: null, trackingNumber: v.number });
+    expect(error).toHaveBeenCalledWith("voice: attribution failed; the call is put through unattributed", expect.objectContaining({ call: id }));
+    error.mockRestore();
   });
 
   it("the TRANSFER target is always the pool's first destination, whatever numbers the callback carries", async () => {

@@ -127,7 +127,20 @@ export class CallAnswers {
           expected,
           provider,
         });
-      const match = await this.attribute(acct, pool, { number: call.dialled, at: call.startedAt, ...(erased ? { peek: true } : {}) });
+      const match = await this.attribute(acct, pool, { number: call.dialled, at: call.startedAt, ...(erased ? { peek: true } : {}) }).catch(
+        (error: unknown): CallMatch => {
+          // The pool's object unreachable (reset by a deploy, overloaded, broken): the caller is
+          // still put through, unattributed. An error answer would drop the call: Twilio, Telnyx and
+          // SignalWire do not retry a 5xx but play an error (or ask a fallback URL), as do the others.
+          console.error("voice: attribution failed; the call is put through unattributed", {
+            account: acct.id,
+            pool: pool.id,
+            call: call.id,
+            error: String(error),
+          });
+          return { lease: null, overflow: false };
+        },
+      );
       // An erased call's resend takes no turn, like the ring it does not tell the pool of: with no
       // route kept (its call reported over, or nothing after the first answer) it is decided again,
       // and counting a turn for it would make the next real call skip an agent.
