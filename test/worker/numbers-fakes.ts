@@ -121,6 +121,7 @@ interface TwilioNumber {
   stock: Stock;
   friendly_name: string;
   voice_url: string | null;
+  voice_fallback_url?: string | null;
   status_callback: string | null;
   address_sid: string | null;
   bundle_sid: string | null;
@@ -142,6 +143,7 @@ export class FakeTwilio extends FakeProvider {
       phone_number: n.stock.number,
       voice_url: n.voice_url,
       voice_method: "POST",
+      voice_fallback_url: n.voice_fallback_url ?? null,
       status_callback: n.status_callback,
       status_callback_method: "POST",
       address_sid: n.address_sid,
@@ -224,6 +226,7 @@ export class FakeTwilio extends FakeProvider {
         stock,
         friendly_name: twilioParam(f, "FriendlyName") ?? stock.number,
         voice_url: twilioParam(f, "VoiceUrl"),
+        voice_fallback_url: twilioParam(f, "VoiceFallbackUrl"),
         status_callback: twilioParam(f, "StatusCallback"),
         address_sid: twilioParam(f, "AddressSid"),
         bundle_sid: twilioParam(f, "BundleSid"),
@@ -238,6 +241,7 @@ export class FakeTwilio extends FakeProvider {
     if (n && req.method === "POST") {
       const f = new URLSearchParams(req.body);
       n.voice_url = f.get("VoiceUrl") ?? n.voice_url;
+      n.voice_fallback_url = f.get("VoiceFallbackUrl") ?? n.voice_fallback_url;
       n.status_callback = f.get("StatusCallback") ?? n.status_callback;
       return json(this.resource(n));
     }
@@ -306,7 +310,7 @@ interface TelnyxNumber {
 export class FakeTelnyx extends FakeProvider {
   host = "api.telnyx.com";
   owned = new Map<string, TelnyxNumber>();
-  app = { voice_url: null as string | null, status_callback: null as string | null };
+  app = { voice_url: null as string | null, voice_fallback_url: null as string | null, status_callback: null as string | null };
   /** Numbers near an area, given only to a best-effort search. */
   nearby: Stock[] = [];
   /**
@@ -513,8 +517,8 @@ export class FakeTelnyx extends FakeProvider {
     const sub = cancel ? this.orders.find((o) => o.subId === cancel[1]) : undefined;
     if (sub && req.method === "PATCH") return this.cancelSubOrder(sub);
     if (path === `/v2/texml_applications/${TELNYX_APP}` && req.method === "PATCH") {
-      const b = JSON.parse(req.body) as { voice_url: string; status_callback: string };
-      this.app = { voice_url: b.voice_url, status_callback: b.status_callback };
+      const b = JSON.parse(req.body) as { voice_url: string; voice_fallback_url?: string; status_callback: string };
+      this.app = { voice_url: b.voice_url, voice_fallback_url: b.voice_fallback_url ?? this.app.voice_fallback_url, status_callback: b.status_callback };
       return json({ data: { id: TELNYX_APP, record_type: "texml_application", ...b } });
     }
     return json({ errors: [{ code: "10005", title: "Resource not found", detail: "The requested resource or URL could not be found." }] }, 404);
@@ -579,6 +583,7 @@ interface SignalwireNumber {
   stock: Stock;
   friendly_name: string;
   voice_url: string | null;
+  voice_fallback_url?: string | null;
   status_callback: string | null;
   voice_application_sid: string | null;
 }
@@ -618,6 +623,7 @@ export class FakeSignalWire extends FakeProvider {
       voice_application_sid: n.voice_application_sid,
       voice_method: "POST",
       voice_url: n.voice_url,
+      voice_fallback_url: n.voice_fallback_url ?? null,
       uri: `/api/laml/2010-04-01/Accounts/${SW_PROJECT}/IncomingPhoneNumbers/${n.sid}.json`,
     };
   }
@@ -698,6 +704,7 @@ export class FakeSignalWire extends FakeProvider {
         stock,
         friendly_name: f.get("FriendlyName") ?? stock.number,
         voice_url: f.get("VoiceUrl"),
+        voice_fallback_url: f.get("VoiceFallbackUrl"),
         status_callback: f.get("StatusCallback"),
         voice_application_sid: f.get("VoiceApplicationSid") || null,
       };
@@ -709,6 +716,7 @@ export class FakeSignalWire extends FakeProvider {
     if (n && req.method === "POST") {
       const f = new URLSearchParams(req.body);
       n.voice_url = f.get("VoiceUrl") ?? n.voice_url;
+      n.voice_fallback_url = f.get("VoiceFallbackUrl") ?? n.voice_fallback_url;
       n.status_callback = f.get("StatusCallback") ?? n.status_callback;
       return json(this.resource(n));
     }

@@ -43,6 +43,9 @@ describe("Twilio number orders", () => {
     expect(buys).toHaveLength(3);
     const form = new URLSearchParams(buys[0]!.body);
     expect(form.get("VoiceUrl")).toBe(`https://dni.test/v1/voice/${acct.accountId}/twilio`);
+    // The fallback ("Primary handler fails") is the voice URL again: a second chance for a call whose first request failed.
+    expect(form.get("VoiceFallbackUrl")).toBe(`https://dni.test/v1/voice/${acct.accountId}/twilio`);
+    expect(form.get("VoiceFallbackMethod")).toBe("POST");
     expect(form.get("StatusCallback")).toBe(`https://dni.test/v1/voice/${acct.accountId}/twilio/status`);
     expect(form.get("VoiceMethod")).toBe("POST");
     expect(form.get("FriendlyName")).toBe(o.id);
@@ -309,6 +312,7 @@ describe("Telnyx number orders", () => {
     expect(o).toMatchObject({ status: "completed", provider: "telnyx", progress: { bought: 2, configured: 2, added: 2 } });
     expect(telnyx.app).toEqual({
       voice_url: `https://dni.test/v1/voice/${acct.accountId}/telnyx`,
+      voice_fallback_url: `https://dni.test/v1/voice/${acct.accountId}/telnyx`,
       status_callback: `https://dni.test/v1/voice/${acct.accountId}/telnyx/status`,
     });
     const q = telnyx.requests("GET", /available_phone_numbers$/)[0]!.url.searchParams;

@@ -30,7 +30,14 @@ describe("Plivo number orders", () => {
     expect(o).toMatchObject({ provider: "plivo", status: "completed", progress: { bought: 3, configured: 3, added: 3, skipped: 0 } });
 
     const voice = `https://dni.test/v1/voice/${acct.accountId}/plivo`;
-    expect(plivo.apps.get(PLIVO_APP)).toMatchObject({ answer_url: voice, answer_method: "POST", hangup_url: `${voice}/status`, hangup_method: "POST" });
+    expect(plivo.apps.get(PLIVO_APP)).toMatchObject({
+      answer_url: voice,
+      answer_method: "POST",
+      fallback_answer_url: voice,
+      fallback_method: "POST",
+      hangup_url: `${voice}/status`,
+      hangup_method: "POST",
+    });
     // The account's other application (its default_number_app) is not touched.
     expect(plivo.apps.get(PLIVO_DEFAULT_APP)).toEqual({ answer_url: "https://example.com/old", hangup_url: null });
     const search = plivo.requests("GET", /\/PhoneNumber\/$/)[0]!.url.searchParams;

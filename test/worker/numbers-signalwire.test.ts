@@ -50,6 +50,7 @@ describe("SignalWire number orders", () => {
     // The README's SignalWire row: "When a call comes in" …/signalwire, "Status Change Webhook" …/signalwire/status.
     for (const n of sw.owned.values()) {
       expect(n.voice_url).toBe(`https://dni.test/v1/voice/${acct.accountId}/signalwire`);
+      expect(n.voice_fallback_url).toBe(`https://dni.test/v1/voice/${acct.accountId}/signalwire`);
       expect(n.status_callback).toBe(`https://dni.test/v1/voice/${acct.accountId}/signalwire/status`);
     }
     const pool = await getPool(acct);

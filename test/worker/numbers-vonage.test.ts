@@ -45,7 +45,11 @@ describe("a Vonage order", () => {
     const app = vonage.application as { name: string; keys: { public_key: string }; capabilities: Record<string, Record<string, unknown>> };
     expect(app.capabilities.voice).toMatchObject({
       signed_callbacks: true,
-      webhooks: { answer_url: { address: answer, http_method: "GET", socket_timeout: 3000 }, event_url: { address: event, http_method: "POST" } },
+      webhooks: {
+        answer_url: { address: answer, http_method: "GET", socket_timeout: 3000 },
+        fallback_answer_url: { address: answer, http_method: "GET" },
+        event_url: { address: event, http_method: "POST" },
+      },
     });
     expect(app.name).toBe("Tracking numbers");
     expect(app.keys.public_key).toContain("BEGIN PUBLIC KEY");

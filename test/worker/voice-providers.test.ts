@@ -112,6 +112,12 @@ describe.each(NATIVE)("%s", (p) => {
     const again = await send(await signed(p, w.keys, w.base, fields, T0 + 1000));
     expect(again.text).toBe(res.text);
     expect(again.headers.get("X-DNI-Duplicate")).toBe("1");
+    // The fallback URL is the voice URL (worker/voice/setup.ts): after an error or a timeout the
+    // provider asks it with the same call, Twilio's family adding the error's fields: the same answer.
+    const extra: Record<string, string> = p === "twilio" || p === "signalwire" ? { ErrorCode: "11200", ErrorUrl: w.base } : {};
+    const fallback = await send(await signed(p, w.keys, w.base, { ...fields, ...extra }, T0 + 2000));
+    expect(fallback.status).toBe(200);
+    expect(fallback.text).toBe(res.text);
   });
 
   it("whisper: the agent's leg hears the call's source, through the provider's own pre-bridge hook", async () => {
@@ -501,6 +507,7 @@ describe("provider settings", () => {
       pools: ["web"],
       console: [
         { field: "A call comes in (Webhook)", url: w.base, method: "HTTP POST" },
+        { field: "Primary handler fails", url: w.base, method: "HTTP POST" },
         { field: "Call status changes", url: `${w.base}/status`, method: "HTTP POST" },
       ],
     });
@@ -508,6 +515,7 @@ describe("provider settings", () => {
       configured: false,
       console: [
         { field: "Answer URL", method: "HTTP GET" },
+        { field: "Fallback URL", method: "HTTP GET" },
         { field: "Event URL", method: "HTTP POST" },
       ],
     });

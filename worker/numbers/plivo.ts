@@ -150,7 +150,15 @@ export function plivoNumbers(creds: PlivoNumberCredentials): NumberApi {
     async prepare(urls: CallbackUrls): Promise<Outcome<true>> {
       const r = await call(
         `${base}/Application/${app}/`,
-        post({ answer_url: urls.voiceUrl, answer_method: "POST", hangup_url: urls.statusUrl, hangup_method: "POST" }),
+        // fallback_answer_url: asked when the answer URL is unavailable or its XML invalid; the same URL, a second chance for the call.
+        post({
+          answer_url: urls.voiceUrl,
+          answer_method: "POST",
+          fallback_answer_url: urls.voiceUrl,
+          fallback_method: "POST",
+          hangup_url: urls.statusUrl,
+          hangup_method: "POST",
+        }),
         describe,
       );
       return r.ok ? { ok: true, value: true } : r;

@@ -112,6 +112,8 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
         send("PATCH", {
           friendly_name: "edge-dni tracking numbers",
           voice_url: urls.voiceUrl,
+          // The "Webhook Failover URL", asked when the voice URL fails: the same URL, a second chance for the call.
+          voice_fallback_url: urls.voiceUrl,
           voice_method: "post",
           status_callback: urls.statusUrl,
           status_callback_method: "post",

@@ -88,7 +88,9 @@ export function twilioSearchParams(q: SearchQuery): URLSearchParams {
 function owned(r: unknown, urls: CallbackUrls): Owned | null {
   const number = str(field(r, "phone_number"));
   const sid = str(field(r, "sid"));
-  const configured = field(r, "voice_url") === urls.voiceUrl && field(r, "status_callback") === urls.statusUrl;
+  // The fallback too: a number bought before it was set is configured again (its URLs written once more).
+  const configured =
+    field(r, "voice_url") === urls.voiceUrl && field(r, "voice_fallback_url") === urls.voiceUrl && field(r, "status_callback") === urls.statusUrl;
   return number && sid ? { number, providerId: sid, configured } : null;
 }
 
@@ -101,7 +103,17 @@ export function twilioNumbers(creds: { accountSid: string; authToken: string }):
     body: new URLSearchParams(fields).toString(),
   });
   const get: RequestInit = { headers: { Authorization: auth } };
-  const urlFields = (u: CallbackUrls) => ({ VoiceUrl: u.voiceUrl, VoiceMethod: "POST", StatusCallback: u.statusUrl, StatusCallbackMethod: "POST" });
+  const urlFields = (u: CallbackUrls) => ({
+    VoiceUrl: u.voiceUrl,
+    VoiceMethod: "POST",
+    // Asked when the VoiceUrl answers an error or times out: the same URL, a second chance for the
+    // call (a repeated call id gets the answer stored or being made); without it Twilio plays an
+    // application error and hangs up.
+    VoiceFallbackUrl: u.voiceUrl,
+    VoiceFallbackMethod: "POST",
+    StatusCallback: u.statusUrl,
+    StatusCallbackMethod: "POST",
+  });
 
   return {
     async prepare(): Promise<Outcome<true>> {

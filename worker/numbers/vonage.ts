@@ -203,10 +203,13 @@ export function vonageNumbers(creds: VonageNumberCredentials): NumberApi {
       const voice = (capabilities.voice ?? {}) as Record<string, unknown>;
       const hooks = (voice.webhooks ?? {}) as Record<string, unknown>;
       const answer = hooks.answer_url;
+      const fallback = hooks.fallback_answer_url;
       const event = hooks.event_url;
       const set =
         field(answer, "address") === urls.voiceUrl &&
         field(answer, "http_method") === "GET" &&
+        field(fallback, "address") === urls.voiceUrl &&
+        field(fallback, "http_method") === "GET" &&
         field(event, "address") === urls.statusUrl &&
         field(event, "http_method") === "POST" &&
         voice.signed_callbacks === true;
@@ -224,6 +227,8 @@ export function vonageNumbers(creds: VonageNumberCredentials): NumberApi {
             webhooks: {
               ...hooks,
               answer_url: { ...(answer as object), address: urls.voiceUrl, http_method: "GET" },
+              // Asked when the answer URL is unreachable or answers an error: the same URL, a second chance for the call.
+              fallback_answer_url: { ...(fallback as object), address: urls.voiceUrl, http_method: "GET" },
               event_url: { ...(event as object), address: urls.statusUrl, http_method: "POST" },
             },
           },

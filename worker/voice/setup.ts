@@ -1,4 +1,9 @@
-/** What a developer pastes where in each provider's console, for one account on one origin. */
+/**
+ * What a developer pastes where in each provider's console, for one account on one origin. The
+ * fallback is the call's URL again: asked when it answers an error or times out, a second chance
+ * for the call (a repeated call id gets the answer stored or being made) instead of the provider's
+ * error message and a hang-up.
+ */
 import type { Provider } from "./providers/types";
 
 export interface ConsoleSetup {
@@ -15,6 +20,7 @@ export function consoleSetup(provider: Provider, base: string, referenceUrl: str
         where: "Console → Phone Numbers → Manage → Active numbers → each tracking number → Voice Configuration",
         console: [
           { field: "A call comes in (Webhook)", url: u, method: "HTTP POST" },
+          { field: "Primary handler fails", url: u, method: "HTTP POST" },
           { field: "Call status changes", url: `${u}/status`, method: "HTTP POST" },
         ],
       };
@@ -23,6 +29,7 @@ export function consoleSetup(provider: Provider, base: string, referenceUrl: str
         where: "Dashboard → Phone Numbers → each tracking number → Voice and Fax Settings (Handle calls using: LaML Webhooks)",
         console: [
           { field: "When a call comes in", url: u, method: "POST" },
+          { field: "Fallback URL (VoiceFallbackUrl)", url: u, method: "POST" },
           { field: "Status Change Webhook", url: `${u}/status`, method: "POST" },
         ],
       };
@@ -31,6 +38,7 @@ export function consoleSetup(provider: Provider, base: string, referenceUrl: str
         where: "Mission Control → Voice → TeXML Applications → the application the tracking numbers are assigned to",
         console: [
           { field: "Voice Method / Webhook URL", url: u, method: "POST" },
+          { field: "Webhook Failover URL", url: u, method: "POST" },
           { field: "Status Callback URL", url: `${u}/status`, method: "POST" },
         ],
       };
@@ -39,6 +47,7 @@ export function consoleSetup(provider: Provider, base: string, referenceUrl: str
         where: "Console → Voice → Applications → the application the tracking numbers are linked to",
         console: [
           { field: "Primary Answer URL", url: u, method: "POST" },
+          { field: "Fallback Answer URL", url: u, method: "POST" },
           { field: "Hangup URL", url: `${u}/status`, method: "POST" },
         ],
       };
@@ -47,6 +56,7 @@ export function consoleSetup(provider: Provider, base: string, referenceUrl: str
         where: "Dashboard → Applications → the application the tracking numbers are linked to → Capabilities → Voice (signed webhooks on)",
         console: [
           { field: "Answer URL", url: u, method: "HTTP GET" },
+          { field: "Fallback URL", url: u, method: "HTTP GET" },
           { field: "Event URL", url: `${u}/status`, method: "HTTP POST" },
         ],
       };
