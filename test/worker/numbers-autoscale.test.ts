@@ -145,12 +145,12 @@ describe("autoscaling with Poisson traffic", () => {
       );
     const parked = await states();
     for (const n of removed) expect(parked[n]).toBe("parked");
-    // ...and released two days before the month they were bought in renews (the alarm is set for it).
-    at(T0 + (30 - 2) * 86_400_000 - MIN);
+    // ...and released two days before the month they were bought in renews (T0 is March 1st: April 1st; the alarm is set for it).
+    at(T0 + (31 - 2) * 86_400_000 - MIN);
     await runDurableObjectAlarm(accountStub(acct.accountId));
     expect(twilio.released).toEqual([]);
     // (Each by its own purchase time: the last were bought an hour after the first.)
-    at(T0 + (30 - 2) * 86_400_000 + 2 * 60 * MIN);
+    at(T0 + (31 - 2) * 86_400_000 + 2 * 60 * MIN);
     await runDurableObjectAlarm(accountStub(acct.accountId));
     // (The idle month also shrank the pool to min: those numbers, near their renewal, went at once too.)
     const allRemoved = ((await api("GET", "/v1/pools/web/autoscale", { key: acct.adminKey })).json.events as { removed: string[] }[]).flatMap((e) => e.removed);

@@ -11,6 +11,7 @@
  * Failed releases retry with backoff, for as long as it takes: a pending number whose cancel is
  * refused is looked at again until it is active and can be released, never left to be billed.
  */
+import { nextRenewal } from "../domain/billing-month";
 import type { NumberApi } from "../numbers/types";
 import type { OrderingProvider } from "../schemas/orders";
 import type { ProviderNumberRow } from "./number-orders";
@@ -36,18 +37,16 @@ const GIVE_BACK = `(p.state IN ('added', 'parked') OR (p.state IN ('ordered', 'b
 const IDLE = `FROM provider_numbers p WHERE ${GIVE_BACK} AND NOT EXISTS (
   SELECT 1 FROM pool_numbers n WHERE n.number = p.number AND (n.released_until IS NULL OR n.released_until > ?))`;
 
-/** Providers bill a number monthly from when it was bought (Twilio: the full month up front, no proration). */
-export const BILLING_MONTH_MS = 30 * 86_400_000;
 /** A parked number is released this long before its next month would be billed. */
 export const RENEWAL_MARGIN_MS = 2 * 86_400_000;
 
 /**
  * When a number bought at `boughtAt`, idle from `now`, is released: shortly before its next monthly
- * renewal (what is paid is used to the end), or at once when that renewal is nearer than the margin.
+ * renewal, by calendar months from its purchase (domain/billing-month.ts; what is paid is used to the
+ * end), or at once when that renewal is nearer than the margin.
  */
 export function beforeRenewal(boughtAt: number, now: number): number {
-  const renewal = boughtAt + (Math.floor(Math.max(0, now - boughtAt) / BILLING_MONTH_MS) + 1) * BILLING_MONTH_MS;
-  return Math.max(now, renewal - RENEWAL_MARGIN_MS);
+  return Math.max(now, nextRenewal(boughtAt, now) - RENEWAL_MARGIN_MS);
 }
 
 export class NumberRelease {
