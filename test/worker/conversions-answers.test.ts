@@ -193,3 +193,64 @@ describe("Google Ads: a developer token not allowlisted for offline conversions"
     expect((await authState(acct, "googleAds")).reason).toContain("Data Manager API");
   });
 });
+
+describe("Google Ads: a row refused for the account's settings, not for itself", () => {
+  it("a conversion action not found: the platform stops (the calls wait, paused), and a PATCH with the right action sends them", async () => {
+    const { acct, voice } = await callWorld(2);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    const missing = { conversionUploadError: "NO_CONVERSION_ACTION_FOUND" };
+    ads.googleErrors.set("gclid-action-1", missing);
+    ads.googleErrors.set("gclid-action-2", missing);
+    const ids = [await adCall(acct, voice, { gclid: "gclid-action-1" }), await adCall(acct, voice, { gclid: "gclid-action-2" })];
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    // Not failed for good (each call would need redelivering by hand): waiting for the settings.
+    for (const id of ids) expect(await conversionOf(acct, id)).toMatchObject({ status: "pending", reason: expect.stringContaining("paused") });
+    const auth = await authState(acct, "googleAds");
+    expect(auth.state).toBe("auth_failed");
+    expect(auth.reason).toContain("conversionUploadError.NO_CONVERSION_ACTION_FOUND");
+    expect(auth.reason).toContain("conversionActionId");
+    at(T0 + COMPLETED_SETTLE_MS + 3_600_000);
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(1);
+    // The fix: the right conversion action. The waiting calls go.
+    ads.googleErrors.clear();
+    expect((await conversions(acct, { googleAds: { ...GOOGLE_SETTINGS, conversionActionId: "111222333" } })).status).toBe(200);
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(2);
+    expect(ads.googleUploads()[1]!.body).toContain("customers/1234567890/conversionActions/111222333");
+    for (const id of ids) expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded" });
+  });
+
+  it("one row refused for the customer data terms beside one uploaded: the same, and the uploaded one is taken as already there when sent again", async () => {
+    const { acct, voice } = await callWorld(2);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    ads.googleErrors.set("gclid-terms", { conversionUploadError: "CUSTOMER_NOT_ACCEPTED_CUSTOMER_DATA_TERMS" });
+    const ids = [await adCall(acct, voice, { gclid: "gclid-fine" }), await adCall(acct, voice, { gclid: "gclid-terms" })];
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    for (const id of ids) expect(await conversionOf(acct, id)).toMatchObject({ status: "pending", reason: expect.stringContaining("paused") });
+    expect((await authState(acct, "googleAds")).reason).toContain("CUSTOMER_NOT_ACCEPTED_CUSTOMER_DATA_TERMS");
+    // Terms accepted in Google Ads, the settings saved again: both go; Google has the first already.
+    ads.googleErrors.clear();
+    expect((await conversions(acct, { googleAds: GOOGLE_SETTINGS })).status).toBe(200);
+    await alarm(acct);
+    expect(ads.googleUploads()).toHaveLength(2);
+    for (const id of ids) expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded" });
+  });
+
+  it("a row refused for itself (an unparseable gclid) still fails alone, the platform going on", async () => {
+    const { acct, voice } = await callWorld(2);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const ads = mockPlatforms();
+    ads.googleErrors.set("gclid-bad", { conversionUploadError: "UNPARSEABLE_GCLID" });
+    const [good, bad] = [await adCall(acct, voice, { gclid: "gclid-good" }), await adCall(acct, voice, { gclid: "gclid-bad" })];
+    at(T0 + COMPLETED_SETTLE_MS);
+    await alarm(acct);
+    expect(await conversionOf(acct, good)).toMatchObject({ status: "uploaded" });
+    expect(await conversionOf(acct, bad)).toMatchObject({ status: "failed" });
+    expect((await authState(acct, "googleAds")).state).not.toBe("auth_failed");
+  });
+});

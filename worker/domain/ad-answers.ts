@@ -59,6 +59,29 @@ export const NOT_ALLOWLISTED = "notAllowlistedError.";
 const NOT_ALLOWLISTED_HINT =
   'Google takes no offline conversions from this developer token through the Google Ads API (only through its Data Manager API: set googleAds.api to "data_manager"); a developer token that was already uploading them still works.';
 
+/**
+ * Codes a row is refused with that are about the account's settings, not the row: the conversion
+ * action (missing, removed, of a type that takes no uploads, in another account), the customer (not
+ * the one the action tracks for), terms and policies the account must accept or change
+ * (conversion_upload_error.proto). Every other call would be refused alike: the platform stops and
+ * alerts, the calls wait (paused) until a PATCH changes the settings, as Data Manager's
+ * SETTINGS_REASONS do, instead of failing every call for good.
+ */
+const GOOGLE_SETTINGS_CODES = new Set([
+  "NO_CONVERSION_ACTION_FOUND",
+  "INVALID_CONVERSION_ACTION",
+  "INVALID_CONVERSION_ACTION_TYPE",
+  "UNAUTHORIZED_CUSTOMER",
+  "CUSTOMER_NOT_ACCEPTED_CUSTOMER_DATA_TERMS",
+  "CUSTOMER_NOT_ENABLED_ENHANCED_CONVERSIONS_FOR_LEADS",
+  "CUSTOMER_DATA_POLICY_PROHIBITS_ENHANCED_CONVERSIONS",
+]);
+
+/** Whether an error code stops the platform (NOT_ALLOWLISTED, or a settings code): the rows wait. */
+const stopsPlatform = (code: string) => code.startsWith(NOT_ALLOWLISTED) || GOOGLE_SETTINGS_CODES.has(code.slice(code.indexOf(".") + 1));
+const SETTINGS_HINT =
+  "Google refused the account's settings, not the call: fix them (conversionActionId, customerId, loginCustomerId, the account's customer data terms) and PATCH them to resume.";
+
 /** What to do with a row Google refused, by its error code (`errorCode: { <kind>: <CODE> }`). */
 export function googleVerdict(errorCode: Record<string, unknown> | undefined): { verdict: "already" | "retry" | "final"; code: string } {
   const [kind, value] = Object.entries(errorCode ?? {})[0] ?? ["unknown", "UNKNOWN"];
@@ -101,19 +124,22 @@ export function googleAnswer(status: number | null, json: unknown, n: number, er
     const reason = error && status === null ? clip(error) : googleRefusal(status, json, errors);
     // Whatever the status (Google does not say which it answers with).
     if (errors.some((x) => googleVerdict(x.errorCode).code.startsWith(NOT_ALLOWLISTED))) return { authFailed: clip(`${NOT_ALLOWLISTED_HINT} ${reason}`) };
+    if (errors.some((x) => stopsPlatform(googleVerdict(x.errorCode).code))) return { authFailed: clip(`${SETTINGS_HINT} ${reason}`) };
     if (status === 403) return { authFailed: reason };
     const retry = transient(status) || errors.some((x) => googleVerdict(x.errorCode).verdict === "retry");
     return { rows: all(n, { verdict: retry ? "retry" : "final", status, error: reason }) };
   }
   const rows: RowResult[] = all(n, { verdict: "uploaded" });
-  /** The rows refused as not allowlisted, with Google's words. */
+  /** The rows refused as not allowlisted, with Google's words; those refused for the account's settings. */
   const notAllowlisted = new Map<number, string>();
+  const settings = new Map<number, string>();
   for (const e of failureErrors((json as { partialFailureError?: { details?: unknown } } | null)?.partialFailureError)) {
     const index = e.location?.fieldPathElements?.find((f) => f.fieldName === "conversions")?.index;
     if (typeof index !== "number" || !rows[index]) continue;
     const v = googleVerdict(e.errorCode);
     const text = `${v.code}: ${String(e.message ?? "")}`;
     if (v.code.startsWith(NOT_ALLOWLISTED)) notAllowlisted.set(index, text);
+    else if (stopsPlatform(v.code)) settings.set(index, text);
     if (v.verdict === "already") continue;
     // A row with several errors is final if any of them is.
     if (rows[index]!.verdict === "final") continue;
@@ -126,6 +152,10 @@ export function googleAnswer(status: number | null, json: unknown, n: number, er
   // others would fail for good with no alert. All wait; each gets its own verdict once Google takes the token.
   const refused = notAllowlisted.values().next();
   if (!refused.done) return { authFailed: clip(`${NOT_ALLOWLISTED_HINT} HTTP 200: ${refused.value}`) };
+  // A row refused for the account's settings: the same (the rows uploaded beside it are sent again
+  // once resumed, and Google answers them as already there: the order id).
+  const misset = settings.values().next();
+  if (!misset.done) return { authFailed: clip(`${SETTINGS_HINT} HTTP 200: ${misset.value}`) };
   return { rows };
 }
 
