@@ -230,6 +230,32 @@ describe("Google's Data Manager API diagnostics, asked after the upload", () => 
     expect(await deliveryOf(acct, id)).toMatchObject({ status: "dead", lastError: reason });
     expect(ads.alerts()).toHaveLength(1);
   });
+
+  it("FAILED for Google's internal error: the calls are sent again with backoff (the same transaction id), not failed, and nothing is alerted", async () => {
+    const { acct, voice, ads } = await world(1);
+    const id = await adCall(acct, voice, { gclid: "gclid-diag-internal" });
+    at(UPLOADED);
+    await alarm(acct);
+    ads.dm.diagnostics.set("dm-req-1", [dmStatus("FAILED", 1, { PROCESSING_ERROR_REASON_INTERNAL_ERROR: 1 })]);
+    const checked = UPLOADED + CHECK_DELAYS_MS[0]!;
+    at(checked);
+    await alarm(acct);
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "pending", reason: expect.stringContaining("internal error"), requestId: "dm-req-1" });
+    expect(await deliveryOf(acct, id)).toMatchObject({ status: "pending" });
+    expect(ads.alerts()).toHaveLength(0);
+    // After the backoff: sent again, as it was.
+    at(checked + 3_600_000);
+    await alarm(acct);
+    const uploads = ads.dataManagerUploads();
+    expect(uploads).toHaveLength(2);
+    expect(JSON.parse(uploads[1]!.body).events[0].transactionId).toBe(JSON.parse(uploads[0]!.body).events[0].transactionId);
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded", requestId: "dm-req-2" });
+    // Its own diagnostics: SUCCESS.
+    at(checked + 3_600_000 + CHECK_DELAYS_MS[0]!);
+    await alarm(acct);
+    expect(await conversionOf(acct, id)).toMatchObject({ status: "uploaded" });
+    expect(ads.alerts()).toHaveLength(0);
+  });
 });
 
 describe("Google's credentials replaced while the diagnostics are asked", () => {

@@ -169,6 +169,14 @@ const REMEDIES: Record<string, string> = {
 
 const listOf = (refused: readonly { reason: string; count: number }[]) => refused.map((r) => `${r.reason} (${r.count})`).join(", ");
 
+/**
+ * Reasons that are Google's own trouble, not the events' (ProcessingErrorReason INTERNAL_ERROR): the
+ * request's calls are sent again with backoff, as a failed attempt, instead of failing for good.
+ * Google does not say which events it means, so all of them go: the ones it kept come back as
+ * DUPLICATE_TRANSACTION_ID (the transaction id is the call's), no refusal.
+ */
+const RETRY_REASONS = new Set(["INTERNAL_ERROR"]);
+
 /** The alarm's share: ask about the requests that are due, record what Google refused. */
 export async function checkDataManager(deps: DiagnosticsDeps, ads: AdsContext, now: number): Promise<void> {
   const due = deps.checks.due(now, PER_RUN);
@@ -221,9 +229,28 @@ export async function checkDataManager(deps: DiagnosticsDeps, ads: AdsContext, n
       return !!row && row.status === "delivered" && row.delivered_at === c.created_at;
     });
     if (!mine.length) continue;
+    const at = Date.now();
+    if (answer.refused.some((r) => RETRY_REASONS.has(r.reason))) {
+      const why = `Google took the upload, then had an internal error with it (diagnostics of request ${c.request_id}: ${listOf(answer.refused)}): sent again`;
+      for (const u of mine) {
+        const again = deps.outbox.attemptFailed(deps.outbox.get(u.row)!, null, why, at);
+        recorded.push(
+          deps.setConversion(u.callId, u.at, {
+            platform: "google_ads",
+            status: again === "pending" ? "pending" : "failed",
+            clickIdType: u.clickIdType,
+            orderId: u.orderId,
+            reason: why.slice(0, 400),
+            requestId: c.request_id,
+            updatedAt: at,
+          }),
+        );
+      }
+      console.warn(`conversions: Google had an internal error with request ${c.request_id} after taking it; its calls are sent again`);
+      continue;
+    }
     const refusedCount = answer.refused.reduce((s, r) => s + r.count, 0);
     const all = (answer.failed && !answer.duplicates) || refusedCount >= n;
-    const at = Date.now();
     const reason = all
       ? `Google took the upload, then refused it (diagnostics of request ${c.request_id}): ${listOf(answer.refused)}`
       : `uploaded, but Google then refused ${refusedCount} of the ${n} calls of its request (diagnostics of request ${c.request_id}: ${listOf(answer.refused)}); it does not say which`;
