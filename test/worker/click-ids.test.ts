@@ -44,6 +44,11 @@ describe("click ids", () => {
     expect(enrichSource({ landing: "https://shop.example/?gclid=fromurl", clickIds: { gcl_aw: "GCL.1700000000.Cj0Kfromcookie" } })?.clickIds?.gclid).toBe(
       "fromurl",
     );
+    // The URL's own wbraid or gbraid (an iPhone's ad click) is not overruled by an older gclid from the cookie.
+    for (const param of ["wbraid", "gbraid"]) {
+      const ids = enrichSource({ landing: `https://shop.example/?${param}=Wfromurl`, clickIds: { gcl_aw: "GCL.1700000000.Cj0Kfromcookie" } })?.clickIds;
+      expect(ids).toEqual({ [param]: "Wfromurl", gcl_aw: "GCL.1700000000.Cj0Kfromcookie" });
+    }
     // A cookie that is not in the GCL form is kept raw but gives no gclid.
     expect(enrichSource({ clickIds: { gcl_aw: "garbage" } })?.clickIds).toEqual({ gcl_aw: "garbage" });
   });
@@ -72,9 +77,10 @@ describe("click ids", () => {
     const id = callId();
     await ring(voice.callbackUrl, callBody(id, v.number, T0));
     const call = (await getCall(acct, id)).json;
+    // The URL's wbraid is the visit's Google click: no gclid or gbraid is taken from the older cookies (kept raw).
     expect(call.source.clickIds).toEqual({
-      gclid: "Cj0Kcookiegclid",
-      gbraid: "GBcookie",
+      gclid: null,
+      gbraid: null,
       wbraid: "WB9",
       dclid: "DC9",
       msclkid: "MS9",

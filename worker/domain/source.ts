@@ -107,9 +107,15 @@ export function enrichSource(input: Touch | undefined): Touch | null {
     const v = input.clickIds?.[k];
     if (v) clickIds[k] = cut(v, VALUE_MAX)!;
   }
-  // The landing URL's click is the visit's own; the cookie's is the latest earlier ad click.
-  clickIds.gclid ??= cut(clickIdFromGclCookie(clickIds.gcl_aw) ?? undefined, VALUE_MAX);
-  clickIds.gbraid ??= cut(clickIdFromGclCookie(clickIds.gcl_gb) ?? undefined, VALUE_MAX);
+  // The landing URL's click is the visit's own; the cookie's is the latest earlier ad click, taken
+  // only when the URL brings none of Google's: an older gclid from a cookie beside the URL's wbraid
+  // or gbraid would be the one uploaded (gclid first), a conversion given to the wrong click or
+  // refused as expired.
+  const landed = [clickIds.gclid, clickIds.gbraid, clickIds.wbraid].some((v) => v !== undefined && v !== WITHHELD);
+  if (!landed) {
+    clickIds.gclid ??= cut(clickIdFromGclCookie(clickIds.gcl_aw) ?? undefined, VALUE_MAX);
+    clickIds.gbraid ??= cut(clickIdFromGclCookie(clickIds.gcl_gb) ?? undefined, VALUE_MAX);
+  }
   for (const k of Object.keys(clickIds) as ClickIdKey[]) if (clickIds[k] === undefined || clickIds[k] === WITHHELD) delete clickIds[k];
   if (Object.keys(clickIds).length && input.consent?.adStorage !== "denied") out.clickIds = clickIds;
   return out;
