@@ -36,7 +36,7 @@ export const CALL_ID = /^(?!\.+$)[A-Za-z0-9._:-]{1,128}$/;
 /** A start time may be this far ahead of our clock (provider clock skew), no more. */
 const MAX_FUTURE_MS = 5 * 60_000;
 
-/** The body as flat fields: a JSON object, or form fields (first value of each name). No body, no fields. */
+/** The body as flat fields: a JSON object, or form fields (a repeated name: its last value). No body, no fields. */
 export function parseFields(contentType: string | undefined, raw: string): Parsed<Fields> {
   const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
   if (type === "application/x-www-form-urlencoded") return { ok: true, value: Object.fromEntries(new URLSearchParams(raw)) };
