@@ -25,17 +25,17 @@ import type { PhoneParts, WriteMode } from "../shared/protocol";
  */
 export const write = (original: string, destination: PhoneParts, tracking: PhoneParts, mode: WriteMode): string => {
   const borders = original.replace(/[^\0]/g, ""),
-    plain = original.replace(/\0/g, ""),
     /** The original's digits before its nsn's: its prefix's (a country code, a trunk prefix). */
     prefix = original.replace(/\D/g, "").slice(0, -destination.nsn.length);
   let next = 0;
   if (/[A-Z]/.test(original) || mode > 1) return tracking.national + borders;
   if (!mode) return original.replace(/\d/g, () => (prefix + tracking.nsn)[next++]!);
-  // [, prefix, the nsn as written]: the prefix ends where the nsn's first digit starts.
-  // ([^]: any character, a line break of the page's source inside the number too.)
-  const parts = RegExp("^(\\D*(?:\\d\\D*){" + prefix.length + "})([^]*)").exec(plain)!,
+  // Of the original without its node borders: [, prefix, (its last digit: unused; a group, fewer bytes
+  // than `(?:`), the nsn as written]: the prefix ends where the nsn's first digit starts. ([^]: any
+  // character, a line break of the page's source inside the number too.)
+  const parts = RegExp("^(\\D*(\\d\\D*){" + prefix.length + "})([^]*)").exec(original.replace(/\0/g, ""))!,
     /** What comes before each of the written nsn's digit runs, and after the last: "", its separators, "". */
-    separators = parts[2]!.split(/\d+/);
+    separators = parts[3]!.split(/\d+/);
   /** How many groups the tracking number has more than the written nsn has digit runs (fewer: below 0). */
   let more = tracking.groups.length + 1 - separators.length;
   // The first separator stays after the first group (it may close a parenthesis: `(020) 7946-0958`),

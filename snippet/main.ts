@@ -57,9 +57,12 @@ export const warn = (m: unknown) => console.warn("dni:", m);
  * (a known destination, or anything phone-like before the first answer), one request. Content
  * added later is swapped by a MutationObserver.
  */
-export const start = (config: Config, visit: Visit = session()): Api => {
-  const hydrate = "hydrate" in config,
-    asked = [config.key, config.pool, config.sources] + "",
+export const start = (config: Config, visit?: Visit): Api => {
+  // Not a default parameter: dni.js then makes the visit in place (fewer bytes).
+  visit ||= session();
+  const { key, pool, sources } = config,
+    hydrate = "hydrate" in config,
+    asked = [key, pool, sources] + "",
     hidden: CSSStyleDeclaration[] = [],
     /** Destinations whose swap was told on this page view (a timer id: never 0). */
     seen: Record<string, number> = {},
@@ -99,7 +102,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
      */
     found = (texts: Text[], value: string, link?: Element) => {
       // hit, swapped, wait: only their truthiness is read (undefined at first: no `= 0`, bytes).
-      let hit: unknown, swapped: unknown, wait: unknown, parts: string[], label: string | null | undefined, swap: (written: string, pair: Pair) => string;
+      let hit: unknown, swapped: unknown, wait: unknown, parts: string[], swap: (written: string, pair: Pair) => string;
       // The pattern is tried first: most texts with a digit hold no destination, and a test is
       // cheaper than a replace (profiled); swap is made only then.
       if (pattern.test(value))
@@ -132,7 +135,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           // 119; older ones keep the label); an SVG <a> has no title property and keeps its own.
           link &&
             (["ariaLabel", "title"] as const).forEach(
-              (name) => (label = (link as HTMLElement)[name]) && ((link as HTMLElement)[name] = find(label, pattern, pairs, swap)),
+              (name) => (link as HTMLElement)[name] && ((link as HTMLElement)[name] = find((link as HTMLElement)[name]!, pattern, pairs, swap)),
             );
       if (allocation) {
         if (wait) conceal(texts), (waiting ||= setTimeout(retry, 50));
@@ -151,7 +154,7 @@ export const start = (config: Config, visit: Visit = session()): Api => {
           .concat(...records.concat(observer.takeRecords()).map((record) => (record.type == "childList" ? [...record.addedNodes] : [record.target])))
           // A text (or comment) node: its parent, an element or a shadow root. Only elements have
           // matches(), only shadow roots a host.
-          .forEach((node: any) => (node = node && !node.matches && !node.host ? node.parentNode : node) && walk(node, found, watch));
+          .forEach((node: any) => node && (node.matches || node.host || (node = node.parentNode)) && walk(node, found, watch));
       } catch (e) {
         warn(e);
       }
@@ -189,14 +192,14 @@ export const start = (config: Config, visit: Visit = session()): Api => {
             "asking",
             config.api + "/v1/allocate",
             "for pools",
-            config.pool || "(the source rules', else the account's default)",
+            pool || "(the source rules', else the account's default)",
             "with rules",
-            config.sources || "(none)",
+            sources || "(none)",
           ),
         fetch(config.api + "/v1/allocate", {
           method: "POST",
           // The visit is its token and touch (session.ts), as the request names them.
-          body: JSON.stringify({ ...visit, key: config.key, pool: config.pool, sources: config.sources } satisfies AllocateRequest),
+          body: JSON.stringify({ ...visit, key, pool, sources } satisfies AllocateRequest),
           // Aborted after 2 s where the browser has AbortSignal.timeout (Safari 16, Chrome 103,
           // Firefox 100); before those, a late answer still swaps (an AbortController and a timer for
           // them cost 11 B).

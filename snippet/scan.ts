@@ -14,9 +14,10 @@ const LINK = '[href^="tel:"i],[href^="sms:"i]';
 /**
  * A link's number, after its scheme (and any slashes), up to an sms: body or a tel: extension
  * (`;ext=12`, a pause or wait and digits: `,,123`, `#204`, `p45`, `w45`, `x7`; a p, w or x before a
- * letter, as in `ext. 204` or 1-800-PLUMBER, is read on): read here, replaced by main.ts.
+ * letter, as in `ext. 204` or 1-800-PLUMBER, is read on): read here, replaced by main.ts. The
+ * number is the first group (the one inside it captures too: fewer bytes than `(?:`).
  */
-export const LINK_NUMBER = /:\/*((?:[^?;&,#pwx]|[pwx](?!\d))*)/i;
+export const LINK_NUMBER = /:\/*(([^?;&,#pwx]|[pwx](?!\d))*)/i;
 /**
  * Inline elements, by tag name: a text run goes on across them (`<b>(800)</b> 555-0199`). A tag
  * list: getComputedStyle is slow, and so is Element.matches() on every text's parent. Not a link:
@@ -86,8 +87,6 @@ export const walk = (root: Element | ShadowRoot, found: Found, observe: (r: Shad
     skipping: any,
     block: any,
     parent: any,
-    /** A text's data. */
-    data: string,
     shadow: ShadowRoot | null;
   // Inside a skipped element: nothing to do. A root may also be a fragment or the document (the
   // parent of a node an observer's record names, moved off the page since): no closest(), walked.
@@ -106,10 +105,12 @@ export const walk = (root: Element | ShadowRoot, found: Found, observe: (r: Shad
           ((shadow = node.shadowRoot) && (observe(shadow), walk(shadow, found, observe)))
         )
           return 1;
-      } else if ((data = node.data)) {
+      } else if (node.data) {
         for (parent = node.parentNode; parent != root && INLINE.test(parent.localName); ) parent = parent.parentNode;
         if (parent != block && end()) return 1;
-        value += (run.push(node) > 1 ? "\0" : "") + data;
+        run.push(node);
+        // Its texts joined by "\0" (the run's value is empty only while it has no text).
+        value += (value && "\0") + node.data;
         block = parent;
       }
   while ((node = walker.nextNode()));
