@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { GA4_TOO_OLD } from "../../worker/account/deliveries";
-import { JITTER, jitteredDelayMs, MAX_ATTEMPTS, retryDelayMs } from "../../worker/account/outbox";
+import { JITTER, MAX_ATTEMPTS, retryDelayMs } from "../../worker/account/outbox";
 import { at, callBody, callId, callWorld, DEST, GOOGLE, getCall, mockNetwork, onlyUpkeepDue, ring, type Seen, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created, useTestClock } from "./helpers";
 import { verifies } from "./receiver";
@@ -18,7 +18,7 @@ async function integrate(
 }
 
 const byKind = (seen: Seen[]) => ({ ga4: seen.filter((s) => s.url.hostname === "www.google-analytics.com"), hook: seen.filter((s) => s.url.href === HOOK) });
-type DeliveryJson = { kind: string; status: string; attempts: number; lastError: string | null };
+type DeliveryJson = { kind: string; status: string; attempts: number; lastError: string | null; nextAttemptAt: number | null };
 const deliveries = async (acct: Created, id: string): Promise<Record<string, DeliveryJson>> =>
   Object.fromEntries(((await getCall(acct, id)).json.deliveries as DeliveryJson[]).map((d) => [d.kind, d]));
 
@@ -133,15 +133,24 @@ describe("GA4 and webhook deliveries, at the network edge", () => {
     const v = await visit(acct);
     const id = callId();
     await ring(voice.callbackUrl, callBody(id, v.number, T0));
+    // Each attempt when the worker scheduled it (the delivery's nextAttemptAt), not before.
+    const sentAt: number[] = [];
     let now = T0;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       expect(await runDurableObjectAlarm(accountStub(acct.accountId))).toBe(true);
       expect(calls).toBe(attempt);
-      now += jitteredDelayMs(attempt, 1);
+      sentAt.push(now);
+      if (attempt === MAX_ATTEMPTS) break;
+      const next = (await deliveries(acct, id)).webhook!.nextAttemptAt!;
+      expect(next).toBeGreaterThanOrEqual(now + retryDelayMs(attempt));
+      at(next - 1);
+      await runDurableObjectAlarm(accountStub(acct.accountId));
+      expect(calls).toBe(attempt);
+      now = next;
       at(now);
     }
     // The last attempt came more than 72 h after the first.
-    expect(now - jitteredDelayMs(MAX_ATTEMPTS, 1) - T0).toBeGreaterThan(72 * 3_600_000);
+    expect(sentAt.at(-1)! - sentAt[0]!).toBeGreaterThan(72 * 3_600_000);
     const d = (await deliveries(acct, id)).webhook!;
     expect(d).toMatchObject({ kind: "webhook", status: "dead", attempts: MAX_ATTEMPTS, lastStatus: null, nextAttemptAt: null, deliveredAt: null });
     expect(d.lastError).toContain("connection refused");

@@ -2,7 +2,7 @@
  * Found by an outside probe of the public HTTP API (path and query edge cases, bodies, callbacks,
  * state after a refusal): each test failed before its fix.
  */
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { DEST, T0 } from "./calls-helpers";
 import { accountStub, accountWithWebPool, allocate, api, createPool, dump, freshNumbers, sessionId, useTestClock } from "./helpers";
@@ -16,19 +16,26 @@ async function hmacB64(hash: "SHA-1" | "SHA-256", key: string, data: string): Pr
   return btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.sign("HMAC", k, enc.encode(data)))));
 }
 
-/** Inside the account object, the first `n` attributions asked of a pool object fail (a pool object reset, overloaded). */
-async function failAttributions(accountId: string, n: number): Promise<void> {
+/**
+ * Inside the account object, the first `n` calls it would store fail (its storage failing: the
+ * answer is a 500). A failing pool object no longer fails the answer (the call is put through
+ * unattributed: calls-callback.test.ts).
+ */
+async function failStores(accountId: string, n: number): Promise<void> {
   let left = n;
   await runInDurableObject(accountStub(accountId), (instance) => {
-    const answers = (instance as unknown as { desk: { answers: { p: { env: Env } } } }).desk.answers;
-    const real = env.POOLS as unknown as DurableObjectNamespace;
-    const get = (id: DurableObjectId) => {
-      const stub = real.get(id) as unknown as { attributeCall: (q: unknown) => Promise<unknown> };
-      return {
-        attributeCall: (q: unknown) => (left-- > 0 ? Promise.reject(new Error("Durable Object reset because its code was updated.")) : stub.attributeCall(q)),
-      };
+    const answers = (instance as unknown as { desk: { answers: { p: { calls: { insert: (row: unknown) => boolean } } } } }).desk.answers;
+    const calls = answers.p.calls;
+    const insert = calls.insert.bind(calls);
+    answers.p = {
+      ...answers.p,
+      calls: Object.assign(Object.create(calls), {
+        insert: (row: unknown) => {
+          if (left-- > 0) throw new Error("SQLITE_FULL: database or disk is full");
+          return insert(row);
+        },
+      }),
     };
-    answers.p = { ...answers.p, env: { ...answers.p.env, POOLS: { idFromName: (name: string) => real.idFromName(name), get } } as unknown as Env };
   });
 }
 
@@ -38,7 +45,7 @@ describe("voice callbacks over HTTP", () => {
     const { acct, keys, tracking, base } = await providerWorld("vonage");
     const id = nativeId("vonage");
     const request = await signed("vonage", keys, base, inboundFields("vonage", id, tracking[0]!), Date.now());
-    await failAttributions(acct.accountId, 1);
+    await failStores(acct.accountId, 1);
     const failed = await send(request);
     expect(failed.status).toBe(500);
     // Vonage sends the same request again (the same token) when its answer URL failed.

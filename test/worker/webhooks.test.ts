@@ -4,9 +4,9 @@
  * redelivered with the same webhook-id; GET /v1/deliveries filters and pages with cursor.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
-import { mockPlatforms } from "./ad-platforms";
+import { mockPlatforms, platformViolations } from "./ad-platforms";
 import { at, callBody, callId, callWorld, mockNetwork, ring, type Seen, T0 } from "./calls-helpers";
 import { adCall, conversions, GOOGLE_SETTINGS } from "./conversions-helpers";
 import { accountStub, api, type Created, useTestClock } from "./helpers";
@@ -16,6 +16,8 @@ const HOOK = "https://hooks.example/dni";
 const HOUR = 3_600_000;
 
 useTestClock(T0, { silence: ["warn"] });
+// The platforms' fakes check each request Google or Microsoft would get; what they refused is listed here.
+afterEach(() => expect(platformViolations()).toEqual([]));
 
 async function hooked(size = 1) {
   const world = await callWorld(size);
