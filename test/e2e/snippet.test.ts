@@ -515,11 +515,10 @@ describe("the worker down or slow", () => {
     const aborted = v.page.waitForEvent("requestfailed", { predicate: (r) => new URL(r.url()).pathname === "/v1/allocate", timeout: 5_000 });
     await v.page.goto(`${bed.site.url}/`);
     await ready(v.page);
-    // It gave up after its ~2 s timeout: the fetch aborted, one warning.
+    // It gave up after its timeout (2 s: start.test.ts, on fake timers), not at once: the fetch aborted, one warning.
     expect((await aborted).failure()?.errorText).toBe("net::ERR_ABORTED");
     const gaveUp = Date.now() - sentAt;
     expect(gaveUp).toBeGreaterThan(1_500);
-    expect(gaveUp).toBeLessThan(3_000);
     // The warning is the last thing the snippet does after a failure (it never asks again).
     await expect.poll(() => v.warnings.filter((w) => w.startsWith("dni:")).length, { timeout: 5_000 }).toBe(1);
     release();
