@@ -19,6 +19,28 @@ const DEMO_ADMIN_KEY = "sk_demo000000000000_demo-admin-key-for-local-development
 const DEMO_SITE_KEY = "pk_demo000000000000_demo-site-key-not-secret";
 const RESULTS = resolve(import.meta.dirname, "../../test-results");
 const DAY = 86_400_000;
+
+/**
+ * Requests matching `match` answered (or, `fail`, aborted) `ms` late. `settled()`: once every request
+ * routed so far has been answered or has failed in the page (at least one was), and the page has
+ * had its turns to handle that: what a test of a late answer waits for, instead of a fixed sleep.
+ */
+async function lateRoute(page: Page, match: (u: URL) => boolean, ms: number, fail = false) {
+  const routed: Promise<unknown>[] = [];
+  await page.route(match, (route) => {
+    const request = route.request();
+    routed.push(request.response().then((r) => r?.finished()));
+    setTimeout(() => void (fail ? route.abort("internetdisconnected") : route.continue()), ms);
+  });
+  return {
+    settled: async () => {
+      expect(routed.length).toBeGreaterThan(0);
+      await Promise.all(routed);
+      // The page's handlers run in tasks after the network's: two animation frames pass them.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    },
+  };
+}
 /** A webhook receiver that cannot be reached: `.invalid` never resolves (RFC 6761), so every attempt fails for real. */
 const DEAD_RECEIVER = "https://receiver.dni-e2e.invalid/calls";
 
@@ -672,8 +694,9 @@ describe("the dashboard elsewhere", () => {
       // The pools reloading (the minute's reload; here a change of the chart's range) keeps the rows paged in.
       const reloaded = s.page.waitForResponse((r) => r.url().includes("/v1/pools/big/numbers"));
       await s.page.locator("[data-range=week]").click();
-      await reloaded;
-      await s.page.waitForTimeout(300);
+      await (await reloaded).finished();
+      // The page's handlers run after the network's: two animation frames pass them.
+      await s.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       expect(await s.page.locator("#numbers tbody tr td:first-child").allTextContents()).toEqual(numbers);
       expect(s.seen.errors).toEqual([]);
     });
@@ -763,14 +786,14 @@ describe("the dashboard, slow and failing answers", () => {
       const { page } = s;
       await loaded(page);
       // 30 days' and 7 days' utilization answer late (1.5 s); today's and 24 h's at once.
-      const late = (ms: number) => (route: Route) => setTimeout(() => void route.continue(), ms);
-      await page.route((u) => u.pathname.startsWith("/v1/") && Date.parse(u.searchParams.get("from") ?? "") < Date.now() - 20 * DAY, late(1500));
-      await page.route((u) => u.pathname.endsWith("/health") && u.searchParams.get("minutes") === "10080", late(1500));
+      const month = await lateRoute(page, (u) => u.pathname.startsWith("/v1/") && Date.parse(u.searchParams.get("from") ?? "") < Date.now() - 20 * DAY, 1500);
+      const week = await lateRoute(page, (u) => u.pathname.endsWith("/health") && u.searchParams.get("minutes") === "10080", 1500);
       await preset(page, "30 days").click();
       await preset(page, "Today").click();
       await page.locator("[data-range=week]").click();
       await page.locator("[data-range=day]").click();
-      await page.waitForTimeout(2500);
+      await month.settled();
+      await week.settled();
       const todayLabel = await page.evaluate(() => new Date().toLocaleDateString([], { month: "short", day: "numeric", year: "numeric" }));
       expect(await page.locator("#rlabel").textContent()).toBe(todayLabel);
       expect(await tiles(page)).toMatchObject({ Calls: "2" });
@@ -784,14 +807,19 @@ describe("the dashboard, slow and failing answers", () => {
       const { page } = s;
       await loaded(page);
       // 30 days' loads and 7 days' utilization fail late (1.5 s, no answer); today's and 24 h's answer at once.
-      const failLate = (route: Route) => setTimeout(() => void route.abort("internetdisconnected"), 1500);
-      await page.route((u) => u.pathname.startsWith("/v1/") && Date.parse(u.searchParams.get("from") ?? "") < Date.now() - 20 * DAY, failLate);
-      await page.route((u) => u.pathname.endsWith("/health") && u.searchParams.get("minutes") === "10080", failLate);
+      const month = await lateRoute(
+        page,
+        (u) => u.pathname.startsWith("/v1/") && Date.parse(u.searchParams.get("from") ?? "") < Date.now() - 20 * DAY,
+        1500,
+        true,
+      );
+      const week = await lateRoute(page, (u) => u.pathname.endsWith("/health") && u.searchParams.get("minutes") === "10080", 1500, true);
       await preset(page, "30 days").click();
       await preset(page, "Today").click();
       await page.locator("[data-range=week]").click();
       await page.locator("[data-range=day]").click();
-      await page.waitForTimeout(2500);
+      await month.settled();
+      await week.settled();
       expect(await page.locator("#failure").isVisible()).toBe(false);
       expect(await tiles(page)).toMatchObject({ Calls: "2" });
       expect((await pressedButtons(page)).on).toEqual(expect.arrayContaining(["Today", "24 h"]));
@@ -805,14 +833,14 @@ describe("the dashboard, slow and failing answers", () => {
       await loaded(page);
       const first = await page.locator(".pool.sel").textContent();
       // The newsletter pool's numbers and orders fail late (1.5 s, no answer).
-      const failLate = (route: Route) => setTimeout(() => void route.abort("internetdisconnected"), 1500);
-      await page.route((u) => u.pathname === "/v1/pools/demo-email/numbers" || u.searchParams.get("pool") === "demo-email", failLate);
+      const email = await lateRoute(page, (u) => u.pathname === "/v1/pools/demo-email/numbers" || u.searchParams.get("pool") === "demo-email", 1500, true);
       await page.getByRole("button", { name: /^Newsletter/ }).click();
       await page
         .locator(".pool", { hasText: first ?? "" })
         .first()
         .click();
-      await page.waitForTimeout(2500);
+      // Its loads were asked, and failed after the other pool was chosen.
+      await email.settled();
       expect(await page.locator("#failure").isVisible()).toBe(false);
     });
   });
@@ -847,15 +875,18 @@ describe("the dashboard, slow and failing answers", () => {
     await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
       await loaded(page);
-      await page.route("**/v1/calls.csv?*", (r) => setTimeout(() => void r.continue(), 1500));
+      const csv = await lateRoute(page, (u) => u.pathname === "/v1/calls.csv", 1500);
       const downloads: string[] = [];
       page.on("download", (d) => downloads.push(d.suggestedFilename()));
+      const downloaded = page.waitForEvent("download");
       const button = page.locator("#csv");
       await button.click();
       expect(await button.textContent()).toBe("Preparing the CSV…");
       await button.click({ force: true }); // Playwright would wait: the button says it is disabled (aria-disabled)
       await page.keyboard.press("Enter");
-      await page.waitForTimeout(2500);
+      // The presses came while the first was being made: a second would have been asked by now.
+      await downloaded;
+      await csv.settled();
       expect(s.seen.requests.filter((r) => r.url.includes("/v1/calls.csv")).length).toBe(1);
       expect(downloads).toHaveLength(1);
       expect(await button.isEnabled()).toBe(true);
