@@ -8,7 +8,7 @@
  * element). (Written out, not built from a shared name: gzip takes a repeated string for less than
  * the concatenation.)
  */
-const SKIP = "head,script,style,noscript,textarea,select,[contenteditable],[data-dni-ignore],[data-dni-reveal],br";
+export const SKIP = "head,script,style,noscript,textarea,select,[contenteditable],[data-dni-ignore],[data-dni-reveal],br";
 /** Links to a number: `tel:` and `sms:` (any case). */
 const LINK = '[href^="tel:"i],[href^="sms:"i]';
 /**

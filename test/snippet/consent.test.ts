@@ -206,7 +206,7 @@ describe("granted", () => {
     const dni = consentMode();
     await dni("consent", true);
     await dni.number();
-    expect(JSON.parse(localStorage["dni:t"]!)).toBe(f.answers.at(-1).token);
+    expect(JSON.parse(localStorage["dni:t"]!)).toBe(f.answers[f.answers.length - 1].token);
     await dni("consent", false);
     expect(stored()).toEqual(UNTOUCHED);
   });
@@ -278,7 +278,7 @@ describe("Consent Mode v2 (gtag on the dataLayer)", () => {
     await dni.number();
     expect(sent(f).source.landing).toBe("https://shop.example/?gclid=withheld&utm_source=google");
     expect(sent(f).source.gaClientId).toEqual([GA, GA_SESSION]);
-    expect(JSON.parse(localStorage["dni:t"]!)).toBe(f.answers.at(-1).token);
+    expect(JSON.parse(localStorage["dni:t"]!)).toBe(f.answers[f.answers.length - 1].token);
   });
 });
 
@@ -346,7 +346,7 @@ describe("Consent Mode defaults scoped by region", () => {
     await dni.number();
     expect(text()).toBe("Call (800) 555-0123");
     expect(sent(f).source).toMatchObject({ landing: LANDING, consent: { adStorage: "granted", analyticsStorage: "granted" } });
-    expect(JSON.parse(localStorage["dni:t"]!)).toBe(f.answers.at(-1).token);
+    expect(JSON.parse(localStorage["dni:t"]!)).toBe(f.answers[f.answers.length - 1].token);
   });
 
   it("the most specific match wins key by key, whatever the order pushed: subdivision over country over the global default", async () => {
@@ -392,7 +392,7 @@ describe("Consent Mode defaults scoped by region", () => {
     answer.settle({ country: "ES", subdivision: null });
     await flush();
     expect(sent(f).source.consent).toEqual({ adStorage: "granted", analyticsStorage: "granted" });
-    expect(JSON.parse(localStorage["dni:t"]!)).toBe(f.answers.at(-1).token);
+    expect(JSON.parse(localStorage["dni:t"]!)).toBe(f.answers[f.answers.length - 1].token);
     expect(f.asked).toHaveLength(1);
   });
 

@@ -187,6 +187,27 @@ describe("open shadow roots", () => {
     expect(Element.prototype.attachShadow).toBe(attach);
   });
 
+  it("leaves a root attached later to a host inside data-dni-ignore or a number not revealed yet, and what goes into it; a reveal swaps it", async () => {
+    stubFetch();
+    page(`<p>Call (800) 555-0199</p><div data-dni-ignore><div id="ignored"></div></div><button id="r" data-dni-reveal><span id="hidden"></span></button>`);
+    await run().number();
+    const ignored = $("#ignored").attachShadow({ mode: "open" });
+    ignored.innerHTML = `<p id="i">Call (800) 555-0199</p>`;
+    const hidden = $("#hidden").attachShadow({ mode: "open" });
+    hidden.innerHTML = `<p id="h">Call (800) 555-0199</p>`;
+    await flush();
+    ignored.append("or 800.555.0199");
+    hidden.append("or 800.555.0199");
+    await flush();
+    expect(ignored.textContent).toBe("Call (800) 555-0199or 800.555.0199");
+    expect(hidden.textContent).toBe("Call (800) 555-0199or 800.555.0199");
+    // The reveal looks into what it holds, its shadow root too.
+    ($("#r") as HTMLElement).click();
+    await flush();
+    expect(hidden.textContent).toBe("Call (800) 555-0123or 800.555.0123");
+    expect(ignored.textContent).toBe("Call (800) 555-0199or 800.555.0199");
+  });
+
   it("stop() leaves attachShadow to a script that wrapped it after the snippet, and observes nothing more", async () => {
     const f = stubFetch();
     page(`<p>Call (800) 555-0199</p><div id="later"></div>`);
