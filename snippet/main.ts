@@ -129,14 +129,16 @@ export const start = (config: Config, visit?: Visit): Api => {
           link?.setAttribute("href", link.getAttribute("href")!.replace(LINK_NUMBER, ":" + number.e164));
           return write(written, destination, number, mode);
         }),
-          (value = find(value, pattern, pairs, swap)),
           // What a screen reader (aria-label) and a tooltip (title) say of a link: the number it
           // dials. The properties reflect the attributes (ariaLabel: Chrome 81, Safari 12.1, Firefox
           // 119; older ones keep the label); an SVG <a> has no title property and keeps its own.
+          // Before the href's own number: a swap rewrites the href, and the last one written is the
+          // one it dials (a label may name another pool's destination: "or call London …").
           link &&
             (["ariaLabel", "title"] as const).forEach(
               (name) => (link as HTMLElement)[name] && ((link as HTMLElement)[name] = find((link as HTMLElement)[name]!, pattern, pairs, swap)),
-            );
+            ),
+          (value = find(value, pattern, pairs, swap));
       if (allocation) {
         if (wait) conceal(texts), (waiting ||= setTimeout(retry, 50));
         // Each text node of the run gets its part back, only if no text held a "\0" of its own (it

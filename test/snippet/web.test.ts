@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SWAPS_MAX } from "../../snippet/main";
-import { alloc, answer, FLOWERS, flush, page, reset, run, stubFetch, US, US_T } from "./helpers";
+import { alloc, answer, FLOWERS, flush, page, reset, run, stubFetch, UK, UK_T, US, US_T } from "./helpers";
 
 const $ = (sel: string, root: ParentNode = document) => root.querySelector(sel)!;
 
@@ -88,6 +88,14 @@ describe("links", () => {
     expect($("#n").getAttribute("title")).toBe("Call us");
     expect($("#e").hasAttribute("title")).toBe(false);
     expect($("#e").getAttribute("href")).toBe("tel:+18005550123");
+  });
+
+  it("dials the link's own destination's number when its title names another pool's destination", async () => {
+    stubFetch(answer([alloc("web", [US], US_T), alloc("uk", [UK], UK_T)]));
+    page(`<a id="l" href="tel:+18005550199" title="Or call London on 020 7946 0958">Call</a>`);
+    await run().number();
+    expect($("#l").getAttribute("href")).toBe("tel:+18005550123");
+    expect($("#l").getAttribute("title")).toBe("Or call London on 020 7946 0111");
   });
 
   it("swaps tel:// and sms:// links", async () => {
