@@ -57,25 +57,29 @@ function failed(e: unknown): void {
   page.failure.hidden = false;
 }
 
-/** Counts reloads: only the latest one's outcome is shown. */
-let reloads = 0;
+/** Counts loads of the view (reloads, and a range, grouping or chart range chosen): only the latest one's outcome is shown. */
+let loads = 0;
 
 /**
- * Loads everything again; a load that goes through clears the failure. An earlier load that ends
- * after a later one began (a slow minute's reload, then Try again or the next minute's) neither
- * clears the later one's failure nor raises its own over it: a refused key still signs out.
+ * Loads (what `work` loads) and says how it went: a load that goes through clears the failure. An
+ * earlier load that ends after a later one began (a slow minute's reload, then Try again, the next
+ * minute's or another range chosen) neither clears the later one's failure nor raises its own over
+ * it: a refused key still signs out.
  */
-const reload = () => {
-  const n = ++reloads;
-  return overview.load().then(
+const loading = (work: () => Promise<void>) => {
+  const n = ++loads;
+  return work().then(
     () => {
-      if (n === reloads) page.failure.hidden = true;
+      if (n === loads) page.failure.hidden = true;
     },
     (e: unknown) => {
-      if (n === reloads || (e instanceof ApiError && e.unauthorized)) failed(e);
+      if (n === loads || (e instanceof ApiError && e.unauthorized)) failed(e);
     },
   );
 };
+
+/** Loads everything again. */
+const reload = () => loading(() => overview.load());
 
 async function start(): Promise<void> {
   if (!adminKey.get()) {
@@ -85,6 +89,8 @@ async function start(): Promise<void> {
   }
   page.login.hidden = true;
   page.app.hidden = false;
+  // Before the first load: if it fails (offline, a 5xx), the key can still be changed.
+  page.signOut.hidden = false;
   await reload();
   if (!adminKey.get()) return;
   void overview.showCall(callOfHash(location.hash));
@@ -108,24 +114,29 @@ page.retentionForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
   overview.saveRetention().catch(failed);
 });
+// The view's loads: one that goes through clears a failure an earlier one left.
 page.customForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
-  overview.setCustom(page.customFrom.value, page.customTo.value).catch(failed);
+  void loading(() => overview.setCustom(page.customFrom.value, page.customTo.value));
 });
 for (const b of page.presetButtons) {
   b.addEventListener("click", () => {
     const p = b.dataset.preset;
-    if (p === "custom" || isPreset(p)) overview.setPreset(p).catch(failed);
+    // Custom only shows its dates (nothing loads until they are submitted).
+    if (p === "custom") void overview.setPreset(p).catch(failed);
+    else if (isPreset(p)) void loading(() => overview.setPreset(p));
   });
 }
 for (const b of page.groupButtons) {
   b.addEventListener("click", () => {
-    if (isGrouping(b.dataset.group)) overview.setGrouping(b.dataset.group).catch(failed);
+    const group = b.dataset.group;
+    if (isGrouping(group)) void loading(() => overview.setGrouping(group));
   });
 }
 for (const b of page.rangeButtons) {
   b.addEventListener("click", () => {
-    if (isChartRange(b.dataset.range)) overview.setChartRange(b.dataset.range).catch(failed);
+    const range = b.dataset.range;
+    if (isChartRange(range)) void loading(() => overview.setChartRange(range));
   });
 }
 page.detailClose.addEventListener("click", () => {

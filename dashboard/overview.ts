@@ -359,7 +359,11 @@ export class Overview {
     markSelected(this.page.pools, id);
     const pool = this.pools.find((p) => p.id === id);
     this.page.numbersTitle.textContent = `Numbers — ${pool?.name ?? id}`;
-    if (pool) showReplaceAll(this.replaceAllControl(), pool);
+    const control = this.replaceAllControl();
+    // A reload while the box's change is being saved (its pools asked before the save ended), or
+    // after a refusal was said: the box and its words stay as they are, not put back.
+    const busy = control.box.getAttribute("aria-disabled") === "true" || control.note.classList.contains("err");
+    if (pool && !(reload && busy)) showReplaceAll(control, pool);
     await Promise.all([this.numbers.show(id, reload), this.loadSupply(id)]);
   }
 

@@ -781,6 +781,82 @@ describe("the dashboard, an erasure request", () => {
 });
 
 describe("the dashboard, slow and failing answers", () => {
+  it("offers Sign out when the first load fails, so the key can be changed", async () => {
+    const ctx = await chrome.newContext();
+    const page = await ctx.newPage();
+    try {
+      await page.route("**/v1/account", (r) =>
+        r.fulfill({ status: 503, contentType: "application/json", body: '{"error":{"code":"unavailable","message":"Down"}}' }),
+      );
+      await page.goto(`${worker.url}/dashboard`);
+      await page.locator("#key").fill(DEMO_ADMIN_KEY);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("alert").waitFor();
+      const out = page.getByRole("button", { name: "Sign out" });
+      expect(await out.isVisible()).toBe(true);
+      await out.click();
+      await page.locator("#key").waitFor();
+      expect(await page.locator("#app").isHidden()).toBe(true);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it("a range chosen that loads clears the failure an earlier choice left", async () => {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
+      const { page } = s;
+      await loaded(page);
+      // 30 days' calls fail once (the network drops), then load.
+      let failures = 1;
+      await page.route(
+        (u) => u.pathname.startsWith("/v1/calls") && Date.parse(u.searchParams.get("from") ?? "") < Date.now() - 20 * DAY,
+        (r) => (failures-- > 0 ? r.abort("internetdisconnected") : r.continue()),
+      );
+      const alert = page.getByRole("alert");
+      await preset(page, "30 days").click();
+      await alert.waitFor();
+      await preset(page, "7 days").click();
+      await alert.waitFor({ state: "hidden" });
+      await preset(page, "30 days").click();
+      await page.waitForFunction(() => document.querySelector("#presets [aria-pressed=true]")?.textContent === "30 days");
+      expect(await alert.isHidden()).toBe(true);
+    });
+  });
+
+  it("a reload while replaceAll is being saved leaves the box saving; the save's answer then shows", async () => {
+    const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Swap all, slowly", allowedOrigins: [] });
+    const key: string = acct.json.adminKey;
+    const pool = { id: "one", name: "One destination", trackingNumbers: ["+18445550110"], destinations: ["+18005550100"], isDefault: true };
+    expect((await adminCall(worker.url, "POST", "/v1/pools", key, pool)).status).toBe(201);
+    await withDashboard(key, async (s) => {
+      const { page } = s;
+      await loaded(page);
+      const noteIs = (text: string) => page.waitForFunction((t) => document.querySelector("#replace-note")?.textContent === t, text);
+      await noteIs("Off: only the destination +18005550100 is swapped.");
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      await page.route("**/v1/pools/one", async (r) => {
+        if (r.request().method() !== "PATCH") return r.continue();
+        await held;
+        await r.continue();
+      });
+      const box = page.locator("#replace-all");
+      await box.click();
+      await noteIs("Saving…");
+      // The pools load again (another chart range) and answer before the save does.
+      const pools = page.waitForResponse((r) => r.url().includes("/v1/pools?") || r.url().endsWith("/v1/pools"));
+      await page.locator("[data-range=week]").click();
+      await (await pools).finished();
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      expect(await page.locator("#replace-note").textContent()).toBe("Saving…");
+      expect(await box.getAttribute("aria-disabled")).toBe("true");
+      expect(await box.isChecked()).toBe(true);
+      release();
+      await noteIs("On: every phone number on the page becomes the visitor's number (calls go to +18005550100).");
+      expect(s.seen.requests.filter((r) => r.method === "PATCH")).toHaveLength(1);
+    });
+  });
+
   it("shows the range and chart range chosen last, though an earlier choice's answer comes after it", async () => {
     await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
