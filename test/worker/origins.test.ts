@@ -2,6 +2,7 @@
  * Allowed origins as patterns: exact origins and one wildcard level, matched with scheme and port.
  * The unit cases pin the matcher; the API cases show the same through an allocation.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { normalizeOriginPattern, originAllowed } from "../../worker/domain/origins";
 import { accountStub, allocate, api, createAccount, createPool, dump, freshNumbers, poolStub, sessionId } from "./helpers";
@@ -107,6 +108,33 @@ describe("origin patterns", () => {
     expect([bad.status, bad.json.error.code, bad.json.error.details[0].path]).toEqual([400, "invalid_origin", "origins[0]"]);
     expect((await api("PATCH", "/v1/pools/shop", { key: acct.adminKey, body: { origins: null } })).json.origins).toBeNull();
     expect((await allocate(acct.siteKey, sessionId(), { origin: "https://blog.shop.example", pools: ["shop"] })).status).toBe(200);
+  });
+
+  it("a page leasing from two pools, one of which its origin may not lease from: refused, and the other pool's new lease undone", async () => {
+    const acct = await createAccount(["https://www.shop.example", "https://blog.shop.example"]);
+    await createPool(acct, {
+      id: "shop",
+      name: "Shop",
+      trackingNumbers: freshNumbers(2),
+      destinations: ["+12127365000"],
+      origins: ["https://www.shop.example"],
+    });
+    await createPool(acct, { id: "any", name: "Any", trackingNumbers: freshNumbers(2), destinations: ["+12127365001"], isDefault: true });
+    const held = (session: string) =>
+      runInDurableObject(
+        poolStub(acct.accountId, "any"),
+        (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM numbers WHERE session = ?", session).one().n,
+      );
+    // Every view of such a page comes without a token (the answer was a refusal): a new session each time.
+    for (let view = 0; view < 3; view++) {
+      const s = sessionId();
+      const r = await allocate(acct.siteKey, s, { origin: "https://blog.shop.example", pools: ["any", "shop"] });
+      expect([r.status, r.json.error.code]).toEqual([403, "origin_not_allowed"]);
+      expect(await held(s)).toBe(0);
+    }
+    // The pool was not drained: its two numbers are free for the pages that may lease them.
+    for (let i = 0; i < 2; i++)
+      expect((await allocate(acct.siteKey, sessionId(), { origin: "https://blog.shop.example", pools: ["any"] })).json.pools[0].number).not.toBeNull();
   });
 
   it("a pool's origins are among the account's: one the account does not allow is refused naming it, nothing stored", async () => {

@@ -9,8 +9,9 @@
  * find it (renewOnly), and the session's current shard only when none has it — two hops, and only
  * for a session without a lease during that window.
  *
- * Across several pools an allocation is all or nothing on a rate limit: when one pool refuses a new
- * session for its limit, the new leases the others just made are undone and the answer is 429.
+ * Across several pools an allocation is all or nothing: when one pool refuses (its rate limit: 429;
+ * its origins or key: 403/401), or the routing keeps changing (503), the new leases the others just
+ * made are undone.
  */
 import type { AllocateResponse, PoolAllocation } from "../../shared/protocol";
 import type { Routing } from "../account/registry";
@@ -53,6 +54,9 @@ export async function allocateFromPools(env: Env, req: AllocationRequest): Promi
   const asDefault = !req.pools?.length;
   let fresh = false;
   let asked = false;
+  /** The last round's pools and replies: what to undo when the rounds run out. */
+  let lastIds: readonly string[] = [];
+  let last: readonly Reply[] = [];
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const routed = await routingOf(env, req.accountId, check, fresh);
     if (!routed.ok) return { ok: false, error: routed.error };
@@ -72,8 +76,15 @@ export async function allocateFromPools(env: Env, req: AllocationRequest): Promi
     // The session holds no lease until a pool was asked: a later round may follow a pool that leased.
     const replies = await Promise.all(ids.map((id) => allocateIn(env, req, id, routing, asDefault, req.fresh && !asked)));
     asked = true;
+    lastIds = ids;
+    last = replies;
     const refused = replies.find((r) => !r.reply.ok && r.reply.kind === "refused")?.reply;
-    if (refused && !refused.ok && refused.kind === "refused") return { ok: false, error: refused.error };
+    if (refused && !refused.ok && refused.kind === "refused") {
+      // Refused by one pool (its origins, its key check): the leases the others just began go too,
+      // or every view of such a page (no token comes back) would lease again, draining them.
+      await undoNew(env, req, ids, replies);
+      return { ok: false, error: refused.error };
+    }
     const unsynced = ids.filter((_, i) => {
       const r = replies[i]!.reply;
       return !r.ok && r.kind === "unsynced";
@@ -96,6 +107,8 @@ export async function allocateFromPools(env: Env, req: AllocationRequest): Promi
     const pools = replies.map((r) => (r.reply as Extract<AllocateReply, { ok: true }>).allocation satisfies PoolAllocation);
     return ok({ session: req.session, now: req.now, pools });
   }
+  // No answer: what the last round began goes (the page asks again, as a new session if it had none).
+  await undoNew(env, req, lastIds, last);
   return fail(503, "routing_changed", "The account's pools changed during this request; try again");
 }
 
