@@ -121,6 +121,46 @@ describe("resharding without loss", () => {
     expect(later.numbers).toMatchObject({ total: 40, held: 0 });
   });
 
+  it("a pool deleted under live leases and created again under its id with another shard count: its leases stay its visitors', never leased twice, calls attributed", async () => {
+    const { acct, tracking } = await leasePool(24, 4);
+    const first = Array.from({ length: 12 }, () => sessionId("a"));
+    const firstNumbers = await visit(acct, first);
+    expect(firstNumbers.every(Boolean)).toBe(true);
+    const leased = new Set(firstNumbers as string[]);
+    at(T0 + 1_000);
+    expect((await api("DELETE", "/v1/pools/p", { key: acct.adminKey })).status).toBe(204);
+    at(T0 + 2_000);
+    const again = await api("POST", "/v1/pools", {
+      key: acct.adminKey,
+      body: {
+        id: "p",
+        name: "P again",
+        trackingNumbers: tracking,
+        destinations: [DEST],
+        isDefault: true,
+        leaseSeconds: LEASE_MS / 1000,
+        graceSeconds: GRACE_MS / 1000,
+        exhaustionPolicy: "none",
+        maxNewLeasesPerMinute: 100_000,
+      },
+    });
+    expect(again.status).toBe(201);
+    // The deleted pool's four shards are the new one's earlier count: its leases are still looked for.
+    expect(again.json.earlierShards).toEqual([{ shards: 4, until: T0 + 2_000 + LEASE_MS + GRACE_MS + 60_000 }]);
+    // New visitors get only numbers no visitor holds; the first visitors keep theirs.
+    const second = Array.from({ length: 24 }, () => sessionId("b"));
+    const secondNumbers = await visit(acct, second);
+    for (const n of secondNumbers) if (n) expect(leased.has(n)).toBe(false);
+    expect(secondNumbers.filter(Boolean).length).toBe(24 - leased.size);
+    expect(await visit(acct, first)).toEqual(firstNumbers);
+    await liveEverywhere(acct, "p", 4);
+    const holds = [
+      ...first.map((s, i) => ({ session: s, number: firstNumbers[i]! })),
+      ...second.flatMap((s, i) => (secondNumbers[i] ? [{ session: s, number: secondNumbers[i]! }] : [])),
+    ];
+    expect(await callsOn(acct, holds)).toBe(holds.length);
+  });
+
   it("a leased number that moved shards, removed and added back within its lease: held in its new shard, never leased to a second visitor", async () => {
     const { acct, tracking } = await leasePool(12);
     // Every number leased in the one shard.

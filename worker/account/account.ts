@@ -13,7 +13,7 @@ import { DurableObject } from "cloudflare:workers";
 import { normalizePhone } from "../../shared/phone";
 import { leaseRetentionMs } from "../domain/lease-retention";
 import { originAllowed, patternWithin } from "../domain/origins";
-import { buildPool, normalizeList, normalizeOrigins } from "../domain/pool-rules";
+import { afterDeleted, buildPool, normalizeList, normalizeOrigins } from "../domain/pool-rules";
 import { providerRefusal } from "../domain/route";
 import { safeEqualFixed } from "../platform/crypto";
 import { fail, INVALID_CURSOR, ok, type Result } from "../platform/result";
@@ -355,7 +355,10 @@ export class AccountObject extends DurableObject<Env> {
       if (!built.ok) return built;
       const outside = originsOutside(built.value, row);
       if (outside) return outside;
-      return this.commitPool(built.value, null, input.isDefault);
+      // The id of a pool deleted while its leases may still run: its shard history goes on.
+      const deleted = this.registry.getAny(input.id);
+      const pool = deleted?.deleted ? afterDeleted(built.value, deleted.pool, now) : built.value;
+      return this.commitPool(pool, null, input.isDefault);
     });
   }
 

@@ -5,7 +5,7 @@ import { MAX_TRACKING_NUMBERS, type Pool } from "../schemas/pool";
 import { normalizeOriginPattern } from "./origins";
 import { DEFAULT_ALERT_THRESHOLD } from "./pool-figures";
 import { normalizeRoute, routeNumbers } from "./route";
-import { earlierAfterChange, earlierOf } from "./shards";
+import { earlierAfterChange, earlierOf, type Sharded } from "./shards";
 
 /** Normalise a list of written numbers to E.164; every bad or repeated one is reported by index. */
 export function normalizeList(list: readonly string[], country: string | undefined, field: string): Result<string[]> {
@@ -165,7 +165,7 @@ export function normalizeOrigins(list: readonly string[], field = "allowedOrigin
  * Shard count, and when it changes the count it had, the time, and every earlier count still
  * answering for its leases (moved numbers and sessions' old shards go by these).
  */
-function sharding(shards: number, previous: Pool | null, now: number): Pick<Pool, "shards" | "previousShards" | "reshardedAt" | "earlierShards"> {
+function sharding(shards: number, previous: Sharded | null, now: number): Pick<Pool, "shards" | "previousShards" | "reshardedAt" | "earlierShards"> {
   const before = previous?.shards ?? 1;
   if (previous && before !== shards) return { shards, previousShards: before, reshardedAt: now, earlierShards: earlierAfterChange(previous, shards, now) };
   const kept = previous ? earlierOf(previous) : [];
@@ -176,3 +176,15 @@ function sharding(shards: number, previous: Pool | null, now: number): Pick<Pool
     ...(kept.length ? { earlierShards: kept } : {}),
   };
 }
+
+/**
+ * A pool created under the id of a deleted one (its tombstone: leases it gave may still run, in the
+ * same objects): the shard history goes on from the deleted pool's, as if it had been changed to
+ * this shard count now. A number leased in a shard of the old count is held in its new shard until
+ * no such lease can be live, and a call on it is looked for there; pushes reach every object the
+ * old pool had.
+ */
+export function afterDeleted(pool: Pool, deleted: Sharded, now: number): Pool {
+  return { ...pool, ...sharding(pool.shards, deleted, now) };
+}
+

@@ -39,7 +39,8 @@ export interface EarlierShards {
 /** A renewal already in flight when a change was committed may extend an old lease once more: margin for it. */
 export const RESHARD_MARGIN_MS = 60_000;
 
-type Sharded = {
+/** What of a pool its sharding is worked out from. */
+export type Sharded = {
   shards: number;
   previousShards?: number | null;
   reshardedAt?: number | null;
