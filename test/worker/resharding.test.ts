@@ -161,6 +161,24 @@ describe("resharding without loss", () => {
     expect(await callsOn(acct, holds)).toBe(holds.length);
   });
 
+  it("the lease shortened, then the shard count changed: moved leased numbers are held as long as the leases given under the long length may run", async () => {
+    const { acct } = await leasePool(16);
+    const first = Array.from({ length: 8 }, () => sessionId("a"));
+    const firstNumbers = await visit(acct, first);
+    expect(firstNumbers.every(Boolean)).toBe(true);
+    const leased = new Set(firstNumbers as string[]);
+    at(T0 + 1_000);
+    expect((await api("PATCH", "/v1/pools/p", { key: acct.adminKey, body: { leaseSeconds: 60, graceSeconds: 60 } })).status).toBe(200);
+    const pool = await reshard(acct, "p", 2);
+    // Held until the leases of the old length (given before T0 + 1 s) and their grace are over.
+    expect(pool.earlierShards).toEqual([{ shards: 1, until: T0 + 1_000 + LEASE_MS + 60_000 + 60_000 }]);
+    // Five minutes on (the short lease + grace long over, the old leases not): new visitors never get one of theirs.
+    at(T0 + 5 * 60_000);
+    const second = Array.from({ length: 16 }, () => sessionId("b"));
+    for (const n of await visit(acct, second)) if (n) expect(leased.has(n)).toBe(false);
+    await liveEverywhere(acct, "p", 2);
+  });
+
   it("a leased number that moved shards, removed and added back within its lease: held in its new shard, never leased to a second visitor", async () => {
     const { acct, tracking } = await leasePool(12);
     // Every number leased in the one shard.

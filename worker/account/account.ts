@@ -13,7 +13,7 @@ import { DurableObject } from "cloudflare:workers";
 import { normalizePhone } from "../../shared/phone";
 import { leaseRetentionMs } from "../domain/lease-retention";
 import { originAllowed, patternWithin } from "../domain/origins";
-import { afterDeleted, buildPool, normalizeList, normalizeOrigins } from "../domain/pool-rules";
+import { afterDeleted, buildPool, normalizeList, normalizeOrigins, withLongLeases } from "../domain/pool-rules";
 import { providerRefusal } from "../domain/route";
 import { safeEqualFixed } from "../platform/crypto";
 import { fail, INVALID_CURSOR, ok, type Result } from "../platform/result";
@@ -940,7 +940,16 @@ export class AccountObject extends DurableObject<Env> {
       this.journal.claimed(claiming);
       return fail(409, "number_conflict", "Some numbers cannot be used in this pool", { conflicts: claim.conflicts });
     }
-    const { trackingNumbers: _numbers, isDefault: _default, ...rest } = built;
+    const {
+      trackingNumbers: _numbers,
+      isDefault: _default,
+      ...rest
+    } = withLongLeases(
+      built,
+      Math.max(this.registry.longLeasesUntil(built.id), previous && previous.leaseSeconds > built.leaseSeconds ? now + previous.leaseSeconds * 1000 : 0),
+      Math.max(built.graceSeconds, previous?.graceSeconds ?? 0),
+      now,
+    );
     const stored: StoredPool = { ...rest, version: this.registry.nextVersion() };
     const hold = this.removalHold(built, previous ?? null, now);
     const oldDefault = row.default_pool;

@@ -5,7 +5,7 @@ import { MAX_TRACKING_NUMBERS, type Pool } from "../schemas/pool";
 import { normalizeOriginPattern } from "./origins";
 import { DEFAULT_ALERT_THRESHOLD } from "./pool-figures";
 import { normalizeRoute, routeNumbers } from "./route";
-import { earlierAfterChange, earlierOf, type Sharded } from "./shards";
+import { earlierAfterChange, earlierOf, RESHARD_MARGIN_MS, type Sharded } from "./shards";
 
 /** Normalise a list of written numbers to E.164; every bad or repeated one is reported by index. */
 export function normalizeList(list: readonly string[], country: string | undefined, field: string): Result<string[]> {
@@ -188,3 +188,14 @@ export function afterDeleted(pool: Pool, deleted: Sharded, now: number): Pool {
   return { ...pool, ...sharding(pool.shards, deleted, now) };
 }
 
+/**
+ * Earlier shard counts held at least as long as leases given under a longer lease length a change
+ * shortened may run (`longUntil`, PoolRegistry.longLeasesUntil) + grace: a shard count changed after
+ * the lease length was shortened had its `until` worked out from the short length, and moved
+ * numbers were freed in their new shard while old leases on them ran on.
+ */
+export function withLongLeases(pool: Pool, longUntil: number, graceSeconds: number, now: number): Pool {
+  if (longUntil <= now || !pool.earlierShards?.length) return pool;
+  const until = longUntil + graceSeconds * 1000 + RESHARD_MARGIN_MS;
+  return { ...pool, earlierShards: pool.earlierShards.map((e) => ({ ...e, until: Math.max(e.until, until) })) };
+}
