@@ -54,6 +54,8 @@ describe("Twilio: IncomingPhoneNumbers create with AddressSid and BundleSid", ()
       friendlyName: TAG,
       voiceUrl: URLS.voiceUrl,
       voiceMethod: "POST",
+      voiceFallbackUrl: URLS.voiceUrl,
+      voiceFallbackMethod: "POST",
       statusCallback: URLS.statusUrl,
       statusCallbackMethod: "POST",
       addressSid: ADDRESS,

@@ -109,7 +109,14 @@ describe("Plivo number calls: ours and the SDK's, against FakePlivo", () => {
   it("the application's URLs and the unrent: the same path and fields", async () => {
     fake = new FakePlivo(local(["+15105550121", "+15105550122"]));
     vi.stubGlobal("fetch", fetchInto(fake));
-    await sdk().applications.update(PLIVO_APP, { answerUrl: URLS.voiceUrl, answerMethod: "POST", hangupUrl: URLS.statusUrl, hangupMethod: "POST" });
+    await sdk().applications.update(PLIVO_APP, {
+      answerUrl: URLS.voiceUrl,
+      answerMethod: "POST",
+      fallbackAnswerUrl: URLS.voiceUrl,
+      fallbackMethod: "POST",
+      hangupUrl: URLS.statusUrl,
+      hangupMethod: "POST",
+    });
     expect(await ours().prepare(URLS)).toEqual({ ok: true, value: true });
     const [theirsApp, mineApp] = fake.requests("POST", /\/Application\/\d+\/$/);
     expect(mineApp!.url.pathname).toBe(theirsApp!.url.pathname);
