@@ -771,11 +771,17 @@ export class AccountObject extends DurableObject<Env> {
     const now = Date.now();
     this.desk.poolsGone(this.registry.purge(now, leaseRetentionMs(this.env)));
     await this.serial(() => this.finishJournal(row.id, now));
-    for (const id of this.sync.due(now)) {
-      const found = this.registry.getAny(id);
-      if (found) await this.sync.push(row.id, this.state(found.pool, row, !found.deleted), gateOf(row), null);
-      else this.sync.forget(id);
-    }
+    // Pushes that failed, sent again one admin write at a time, each from the account as it is then:
+    // one interleaved with a write (another pool made the default meanwhile) would carry a stale
+    // isDefault or gate at the same config version, and the object would take it.
+    await this.serial(async () => {
+      for (const id of this.sync.due(now)) {
+        const found = this.registry.getAny(id);
+        const current = this.row();
+        if (found && current) await this.sync.push(row.id, this.state(found.pool, current, !found.deleted), gateOf(current), null);
+        else if (!found) this.sync.forget(id);
+      }
+    });
     await this.desk.deliver(
       await this.secrets.opened(row.id, integrationConfig(this.row() ?? row)),
       { accountId: row.id, retentionDays: row.call_retention_days, archiveDays: row.archive_retention_days },
