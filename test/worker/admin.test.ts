@@ -196,6 +196,28 @@ describe("pools", () => {
     expect((await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: {} })).status).toBe(400);
   });
 
+  it("a pool with no grace: a number removed under a lease stays claimed a minute past the lease (a renewal taken meanwhile may run that long)", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2031-03-01T00:00:00Z"));
+    const acct = await createAccount();
+    const [n1, n2] = freshNumbers(2) as [string, string];
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: [n1, n2], destinations: [DEST], leaseSeconds: 60, graceSeconds: 0, isDefault: true });
+    expect((await allocate(acct.siteKey, sessionId())).json.pools[0].number.e164).toBe(n1);
+    const removedAt = Date.now();
+    expect((await api("POST", "/v1/pools/web/numbers", { key: acct.adminKey, body: { remove: [n1] } })).status).toBe(200);
+    const other = await createAccount(["https://o.example"]);
+    const claim = () => api("POST", "/v1/pools", { key: other.adminKey, body: { id: "x", name: "X", trackingNumbers: [n1], destinations: ["+12125550100"] } });
+    // Past the lease (no grace), within the minute: still this account's.
+    vi.setSystemTime(removedAt + 60_000 + 30_000);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    await runDurableObjectAlarm(directoryStub());
+    expect((await claim()).status).toBe(409);
+    vi.setSystemTime(removedAt + 60_000 + 61_000);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    await runDurableObjectAlarm(directoryStub());
+    expect((await claim()).status).toBe(201);
+  });
+
   it("numbers added to a pool count against its 20,000 as a created pool's do, and nothing is stored over it", async () => {
     const acct = await createAccount();
     const numbers = [...freshNumbers(20_000), ...freshNumbers(1)];

@@ -15,6 +15,7 @@ import { leaseRetentionMs } from "../domain/lease-retention";
 import { originAllowed, patternWithin } from "../domain/origins";
 import { afterDeleted, buildPool, normalizeList, normalizeOrigins, withLongLeases } from "../domain/pool-rules";
 import { providerRefusal } from "../domain/route";
+import { RESHARD_MARGIN_MS } from "../domain/shards";
 import { safeEqualFixed } from "../platform/crypto";
 import { fail, INVALID_CURSOR, ok, type Result } from "../platform/result";
 import { currentKeyId, STALE_SEAL } from "../platform/secrets";
@@ -183,7 +184,13 @@ const notPropagated = (what: string) =>
   fail(503, "not_propagated", `${what} is saved, but some pool objects could not be reached yet; they are updated within seconds. Retry to confirm.`);
 
 /** How long a removed number keeps routing calls to its pool: a lease that may still run, then grace. */
-const holdMs = (pool: Pick<Pool, "leaseSeconds" | "graceSeconds">) => (pool.leaseSeconds + pool.graceSeconds) * 1000;
+/**
+ * How long a number removed now keeps routing to its pool: a lease + grace. The grace is at least a
+ * margin for a renewal the pool's object takes between this request's time and the push that
+ * retires the number (it may extend the lease once more: with less grace, none, the number would be
+ * free to claim elsewhere while still leased).
+ */
+const holdMs = (pool: Pick<Pool, "leaseSeconds" | "graceSeconds">) => pool.leaseSeconds * 1000 + Math.max(pool.graceSeconds * 1000, RESHARD_MARGIN_MS);
 
 export class AccountObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
