@@ -92,6 +92,28 @@ describe("admin writes are never left half-done", () => {
     expect((await api("POST", "/v1/pools", { key: other.adminKey, body })).status).toBe(201);
   });
 
+  it("a release not yet told survives a refused claim of the same number (added back beside another account's number)", async () => {
+    const acct = await world();
+    const other = await createAccount(["https://o.example"]);
+    const [number, theirs] = freshNumbers(2) as [string, string];
+    await createPool(other, { id: "x", name: "X", trackingNumbers: [theirs], destinations: ["+12125550100"] });
+    await createPool(acct, { id: "p", name: "P", trackingNumbers: [number], destinations: [OLD_DEST], leaseSeconds: 60, graceSeconds: 60 });
+    // The Directory takes claims but not releases for now.
+    await rewire(acct, "DIRECTORY", (real) => ({
+      claim: (...args: unknown[]) => (real as unknown as { claim: (...a: unknown[]) => unknown }).claim(...args),
+      release: async () => Promise.reject(new Error("directory unreachable")),
+    }));
+    expect((await api("POST", "/v1/pools/p/numbers", { key: acct.adminKey, body: { remove: [number] } })).status).toBe(200);
+    const back = await api("POST", "/v1/pools/p/numbers", { key: acct.adminKey, body: { add: [number, theirs] } });
+    expect([back.status, back.json.error.code]).toEqual([409, "number_conflict"]);
+    await abortAllDurableObjects();
+    clock.advance(RETRY);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    // The release was told: the account's until lease + grace from the removal, then anyone's.
+    expect(await directoryStub().lookup(number, Date.now())).toBe(acct.accountId);
+    expect(await directoryStub().lookup(number, Date.now() + 120_000)).toBeNull();
+  });
+
   it("a release the Directory did not take is told again by the alarm", async () => {
     const acct = await world();
     const [number] = freshNumbers(1);

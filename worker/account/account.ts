@@ -951,6 +951,13 @@ export class AccountObject extends DurableObject<Env> {
     const claim = await directory(this.env).claim(row.id, claiming, now);
     if (!claim.ok) {
       this.journal.claimed(claiming);
+      // A number still held after its removal here (being added back) had its pending release
+      // replaced by this claim: it is still to be told, or the Directory would keep it ours for ever.
+      for (const n of claiming) {
+        const held = this.registry.claimOf(n);
+        if (typeof held === "object") this.journal.releasing([n], held.until, now);
+      }
+      await this.schedule();
       return fail(409, "number_conflict", "Some numbers cannot be used in this pool", { conflicts: claim.conflicts });
     }
     const {
