@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { twilio } from "../../worker/voice/providers/twilio";
 import { plivoSign } from "../providers/signers";
 import { at, DEST, GOOGLE, getCall, storage, T0, visit } from "./calls-helpers";
-import { api, useTestClock } from "./helpers";
+import { api, freshNumbers, useTestClock } from "./helpers";
 import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, xml } from "./voice-helpers";
 
 const CALLER_ID = "+12127365099";
@@ -549,6 +549,17 @@ describe("provider settings", () => {
     expect(removed.status).toBe(200);
     expect(removed.json.numberProviders).toEqual({});
     expect(removed.json.trackingNumbers).toEqual([b]);
+    // So does a PATCH that sends the pool a new list without it (the override, and the overflow number, go with it).
+    const [c, d] = freshNumbers(2) as [string, string];
+    expect((await api("PATCH", "/v1/pools/web", { key: w.acct.adminKey, body: { trackingNumbers: [b, c], numberProviders: { [c]: "telnyx" } } })).status).toBe(
+      200,
+    );
+    expect((await api("PATCH", "/v1/pools/web", { key: w.acct.adminKey, body: { exhaustionPolicy: "overflow", overflowNumber: c } })).json.overflowNumber).toBe(
+      c,
+    );
+    const listed = await api("PATCH", "/v1/pools/web", { key: w.acct.adminKey, body: { trackingNumbers: [b, d] } });
+    expect(listed.status, JSON.stringify(listed.json)).toBe(200);
+    expect(listed.json).toMatchObject({ trackingNumbers: [b, d], numberProviders: {}, overflowNumber: b });
   });
 
   it("bad provider settings are refused with 400 and change nothing", async () => {

@@ -185,6 +185,20 @@ const notPropagated = (what: string) =>
 
 /** How long a removed number keeps routing calls to its pool: a lease that may still run, then grace. */
 /**
+ * What a pool keeps of its numbers given a new list: the providers of the numbers still in it, and
+ * its overflow number if still in it (else none: the first number becomes it, as on creation). A
+ * number written otherwise in the list (not E.164) is matched once normalized.
+ */
+function keptOf(current: Pool, list: readonly string[], country: string | undefined): Pick<Pool, "numberProviders" | "overflowNumber"> {
+  const normalized = normalizeList(list, country, "trackingNumbers");
+  const still = new Set(normalized.ok ? normalized.value : list);
+  return {
+    numberProviders: Object.fromEntries(Object.entries(current.numberProviders).filter(([n]) => still.has(n))),
+    overflowNumber: current.overflowNumber && still.has(current.overflowNumber) ? current.overflowNumber : null,
+  };
+}
+
+/**
  * How long a number removed now keeps routing to its pool: a lease + grace. The grace is at least a
  * margin for a renewal the pool's object takes between this request's time and the push that
  * retires the number (it may extend the lease once more: with less grace, none, the number would be
@@ -377,7 +391,10 @@ export class AccountObject extends DurableObject<Env> {
       if (!current) return poolNotFound(id);
       const stray = strayOverflow(patch.overflowNumber, patch.exhaustionPolicy ?? current.exhaustionPolicy);
       if (stray) return stray;
-      const built = buildPool({ ...current, ...patch, id }, current, now);
+      // A new list of numbers: what the pool kept of a number it drops goes with it (its own provider,
+      // its being the overflow number), unless the patch sets those too (as changeNumbers does).
+      const kept = patch.trackingNumbers ? keptOf(current, patch.trackingNumbers, current.country ?? undefined) : {};
+      const built = buildPool({ ...current, ...kept, ...patch, id }, current, now);
       if (!built.ok) return built;
       // Only origins the patch sets: ones set before stay (the account's may have changed since; the gate checks both).
       const outside = patch.origins ? originsOutside(built.value, row) : null;
