@@ -52,6 +52,23 @@ describe("admin writes are never left half-done", () => {
     expect(await destinationOf(acct)).toBe(NEW_DEST);
   });
 
+  it("a site key rotated while pool objects cannot be reached: 503 says where the new key is, not to rotate again", async () => {
+    const acct = await world();
+    const before = (await api("GET", "/v1/account", { key: acct.adminKey })).json.siteKey;
+    await rewire(acct, "POOLS", () => ({ setGate: async () => Promise.reject(new Error("pool object unreachable")) }));
+    const r = await api("POST", "/v1/account/keys/rotate", { key: acct.adminKey, body: { key: "site" } });
+    expect([r.status, r.json.error.code]).toEqual([503, "not_propagated"]);
+    expect(r.json.error.message).toContain("GET /v1/account shows it");
+    expect(r.json.error.message).not.toContain("Retry");
+    const now = (await api("GET", "/v1/account", { key: acct.adminKey })).json.siteKey;
+    expect(now).not.toBe(before);
+    // The alarm brings the objects the new key: it allocates.
+    await abortAllDurableObjects();
+    clock.advance(RETRY);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect((await allocate(now, sessionId())).status).toBe(200);
+  });
+
   it("a crash of the account object mid-push: the alarm pushes what was saved", async () => {
     const acct = await world();
     await rewire(acct, "POOLS", () => ({ sync: never }));

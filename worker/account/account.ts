@@ -180,10 +180,9 @@ export interface VoiceSetup extends VoiceSecrets {
 }
 
 const poolNotFound = (id: string) => fail(404, "pool_not_found", `No pool ${id} in this account`);
-const notPropagated = (what: string) =>
-  fail(503, "not_propagated", `${what} is saved, but some pool objects could not be reached yet; they are updated within seconds. Retry to confirm.`);
+const notPropagated = (what: string, then = "Retry to confirm.") =>
+  fail(503, "not_propagated", `${what} is saved, but some pool objects could not be reached yet; they are updated within seconds. ${then}`);
 
-/** How long a removed number keeps routing calls to its pool: a lease that may still run, then grace. */
 /**
  * What a pool keeps of its numbers given a new list: the providers of the numbers still in it, and
  * its overflow number if still in it (else none: the first number becomes it, as on creation). A
@@ -319,7 +318,9 @@ export class AccountObject extends DurableObject<Env> {
       if (!this.row()) return accountNotFound();
       this.settings.rotateKey(kind, value, now);
       if (kind === "site") await this.markPending(this.livePools(), now);
-      if (kind === "site" && !(await this.pushGate(this.row()!, now))) return notPropagated("The new site key");
+      // Not "retry": a retry would rotate it again. The key is the account's (GET /v1/account shows it).
+      if (kind === "site" && !(await this.pushGate(this.row()!, now)))
+        return notPropagated("The new site key", "GET /v1/account shows it; do not rotate again to confirm (that would replace it).");
       return ok(true);
     });
   }
