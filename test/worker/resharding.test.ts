@@ -145,8 +145,8 @@ describe("resharding without loss", () => {
       },
     });
     expect(again.status).toBe(201);
-    // The deleted pool's four shards are the new one's earlier count: its leases are still looked for.
-    expect(again.json.earlierShards).toEqual([{ shards: 4, until: T0 + 2_000 + LEASE_MS + GRACE_MS + 60_000 }]);
+    // The deleted pool's four shards are the new one's earlier count from its deletion: its leases are still looked for.
+    expect(again.json.earlierShards).toEqual([{ shards: 4, until: T0 + 1_000 + LEASE_MS + GRACE_MS + 60_000 }]);
     // New visitors get only numbers no visitor holds; the first visitors keep theirs.
     const second = Array.from({ length: 24 }, () => sessionId("b"));
     const secondNumbers = await visit(acct, second);

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { afterDeleted, withLongLeases } from "../../worker/domain/pool-rules";
 import { earlierAfterChange, fnv1a, liveEarlier, movedUntil, numbersOfShard, objectCount, shardName, shardOf } from "../../worker/domain/shards";
 import { shardLimit } from "../../worker/pool/rate-window";
 
@@ -65,5 +66,42 @@ describe("shard routing", () => {
     expect(shardLimit(20, 4)).toBe(12);
     expect(shardLimit(10, 10)).toBe(4);
     expect(shardLimit(2, 4)).toBe(2);
+  });
+});
+
+describe("shard history carried over (pool-rules.ts)", () => {
+  const base = { leaseSeconds: 600, graceSeconds: 120, shards: 1 };
+  const MIN = 60_000;
+  const pool = (extra: Record<string, unknown>) => ({ ...base, ...extra }) as unknown as Parameters<typeof withLongLeases>[0];
+
+  it("withLongLeases extends only the earlier counts still live: an ended one is not brought back (it would cost a hop per allocation)", () => {
+    const now = 1_000 * MIN;
+    const p = pool({
+      earlierShards: [
+        { shards: 4, until: now - 10 * MIN },
+        { shards: 2, until: now + MIN },
+      ],
+    });
+    const out = withLongLeases(p, now + 60 * MIN, 120, now);
+    expect(out.earlierShards).toEqual([
+      { shards: 4, until: now - 10 * MIN },
+      { shards: 2, until: now + 60 * MIN + 120_000 + 60_000 },
+    ]);
+    expect(liveEarlier(out, now)).toEqual([2]);
+    // No long leases: unchanged.
+    expect(withLongLeases(p, now - 1, 120, now)).toBe(p);
+  });
+
+  it("afterDeleted counts the old shard count's window from the deletion, and takes nothing once it is over", () => {
+    const deletedAt = 1_000 * MIN;
+    const deleted = { ...base, shards: 4 };
+    const created = pool({ shards: 1 });
+    const soon = afterDeleted(created, deleted, deletedAt, deletedAt + MIN);
+    expect(soon.earlierShards).toEqual([{ shards: 4, until: deletedAt + (600 + 120) * 1000 + 60_000 }]);
+    expect(objectCount(soon)).toBe(4);
+    // Weeks later: nothing of the old pool's history (no extra hops).
+    const later = afterDeleted(created, deleted, deletedAt, deletedAt + 14 * 24 * 60 * MIN);
+    expect(later).toBe(created);
+    expect(objectCount(later)).toBe(1);
   });
 });

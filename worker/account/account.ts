@@ -379,7 +379,7 @@ export class AccountObject extends DurableObject<Env> {
       if (outside) return outside;
       // The id of a pool deleted while its leases may still run: its shard history goes on.
       const deleted = this.registry.getAny(input.id);
-      const pool = deleted?.deleted ? afterDeleted(built.value, deleted.pool, now) : built.value;
+      const pool = deleted?.deleted ? afterDeleted(built.value, deleted.pool, deleted.pool.updatedAt, now) : built.value;
       return this.commitPool(pool, null, input.isDefault);
     });
   }

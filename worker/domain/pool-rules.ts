@@ -180,12 +180,20 @@ function sharding(shards: number, previous: Sharded | null, now: number): Pick<P
 /**
  * A pool created under the id of a deleted one (its tombstone: leases it gave may still run, in the
  * same objects): the shard history goes on from the deleted pool's, as if it had been changed to
- * this shard count now. A number leased in a shard of the old count is held in its new shard until
- * no such lease can be live, and a call on it is looked for there; pushes reach every object the
- * old pool had.
+ * this shard count when it was deleted (`deletedAt`: no lease began after). A number leased in a
+ * shard of the old count is held in its new shard until no such lease can be live, and a call on it
+ * is looked for there; pushes reach every object the old pool had. Once no lease of the deleted pool
+ * can be live, nothing of its history is taken (it would only add hops).
  */
-export function afterDeleted(pool: Pool, deleted: Sharded, now: number): Pool {
-  return { ...pool, ...sharding(pool.shards, deleted, now) };
+export function afterDeleted(pool: Pool, deleted: Sharded, deletedAt: number, now: number): Pool {
+  const over = deletedAt + (deleted.leaseSeconds + deleted.graceSeconds) * 1000 + RESHARD_MARGIN_MS;
+  const live = earlierOf(deleted).some((e) => e.until > now);
+  if (over <= now && !live) return pool;
+  const history = sharding(pool.shards, deleted, deletedAt);
+  // A count whose window is over adds nothing but hops: only the live ones are kept.
+  const earlierShards = (history.earlierShards ?? []).filter((e) => e.until > now);
+  const { earlierShards: _all, ...rest } = history;
+  return { ...pool, ...rest, ...(earlierShards.length ? { earlierShards } : {}) };
 }
 
 /**
@@ -197,5 +205,6 @@ export function afterDeleted(pool: Pool, deleted: Sharded, now: number): Pool {
 export function withLongLeases(pool: Pool, longUntil: number, graceSeconds: number, now: number): Pool {
   if (longUntil <= now || !pool.earlierShards?.length) return pool;
   const until = longUntil + graceSeconds * 1000 + RESHARD_MARGIN_MS;
-  return { ...pool, earlierShards: pool.earlierShards.map((e) => ({ ...e, until: Math.max(e.until, until) })) };
+  // Only counts still live: one whose window ended before the lease was shortened holds no lease of it.
+  return { ...pool, earlierShards: pool.earlierShards.map((e) => (e.until > now ? { ...e, until: Math.max(e.until, until) } : e)) };
 }
