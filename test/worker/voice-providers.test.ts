@@ -560,6 +560,12 @@ describe("provider settings", () => {
     const listed = await api("PATCH", "/v1/pools/web", { key: w.acct.adminKey, body: { trackingNumbers: [b, d] } });
     expect(listed.status, JSON.stringify(listed.json)).toBe(200);
     expect(listed.json).toMatchObject({ trackingNumbers: [b, d], numberProviders: {}, overflowNumber: b });
+    // The list written nationally with the country the same PATCH sets: the numbers are still the pool's, and so is what it kept of them.
+    expect((await api("PATCH", "/v1/pools/web", { key: w.acct.adminKey, body: { numberProviders: { [d]: "telnyx" } } })).status).toBe(200);
+    const national = (n: string) => `(${n.slice(2, 5)}) ${n.slice(5, 8)}-${n.slice(8)}`;
+    const written = await api("PATCH", "/v1/pools/web", { key: w.acct.adminKey, body: { country: "US", trackingNumbers: [national(b), national(d)] } });
+    expect(written.status, JSON.stringify(written.json)).toBe(200);
+    expect(written.json).toMatchObject({ trackingNumbers: [b, d], numberProviders: { [d]: "telnyx" }, overflowNumber: b });
   });
 
   it("bad provider settings are refused with 400 and change nothing", async () => {

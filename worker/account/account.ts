@@ -185,12 +185,12 @@ const notPropagated = (what: string, then = "Retry to confirm.") =>
 
 /**
  * What a pool keeps of its numbers given a new list: the providers of the numbers still in it, and
- * its overflow number if still in it (else none: the first number becomes it, as on creation). A
- * number written otherwise in the list (not E.164) is matched once normalized.
+ * its overflow number if still in it (else none: the first number becomes it, as on creation). Each
+ * number of the list is matched as it will be stored (normalized with the pool's country as the
+ * patch leaves it); one that cannot be read is left to buildPool to refuse.
  */
 function keptOf(current: Pool, list: readonly string[], country: string | undefined): Pick<Pool, "numberProviders" | "overflowNumber"> {
-  const normalized = normalizeList(list, country, "trackingNumbers");
-  const still = new Set(normalized.ok ? normalized.value : list);
+  const still = new Set(list.map((n) => normalizePhone(n, country)).flatMap((r) => (r.ok ? [r.e164] : [])));
   return {
     numberProviders: Object.fromEntries(Object.entries(current.numberProviders).filter(([n]) => still.has(n))),
     overflowNumber: current.overflowNumber && still.has(current.overflowNumber) ? current.overflowNumber : null,
@@ -394,7 +394,8 @@ export class AccountObject extends DurableObject<Env> {
       if (stray) return stray;
       // A new list of numbers: what the pool kept of a number it drops goes with it (its own provider,
       // its being the overflow number), unless the patch sets those too (as changeNumbers does).
-      const kept = patch.trackingNumbers ? keptOf(current, patch.trackingNumbers, current.country ?? undefined) : {};
+      const country = (patch.country === undefined ? current.country : patch.country) ?? undefined;
+      const kept = patch.trackingNumbers ? keptOf(current, patch.trackingNumbers, country) : {};
       const built = buildPool({ ...current, ...kept, ...patch, id }, current, now);
       if (!built.ok) return built;
       // Only origins the patch sets: ones set before stay (the account's may have changed since; the gate checks both).
