@@ -59,7 +59,11 @@ export async function allocateFromPools(env: Env, req: AllocationRequest): Promi
   let last: readonly Reply[] = [];
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const routed = await routingOf(env, req.accountId, check, fresh);
-    if (!routed.ok) return { ok: false, error: routed.error };
+    if (!routed.ok) {
+      // A later round refused (the key rotated, a pool gone): what an earlier round began goes.
+      await undoNew(env, req, lastIds, last);
+      return { ok: false, error: routed.error };
+    }
     const { routing } = routed;
     const ids = asDefault ? (routing.defaultPool ? [routing.defaultPool] : []) : [...new Set(req.pools)];
     const unknown = ids.find((id) => shardsOf(routing, id) === undefined);
@@ -69,6 +73,7 @@ export async function allocateFromPools(env: Env, req: AllocationRequest): Promi
         fresh = true;
         continue;
       }
+      await undoNew(env, req, lastIds, last);
       return ids.length
         ? fail(404, "pool_not_found", `No pool ${unknown} for this site key`)
         : fail(404, "no_default_pool", "No pool named and the account has no default pool");
