@@ -12,7 +12,7 @@ import { DEBUG, FULL } from "./flags";
 import { write } from "./format";
 import { pending } from "./hydrate";
 import { find, type Pair, phoneLike } from "./match";
-import { doc, LINK_NUMBER, page, SKIP, walk } from "./scan";
+import { doc, LINK_NUMBER, page, walk } from "./scan";
 import { session, type Visit } from "./session";
 
 /** Defined (true) by scripts/build-snippet.mjs: the bundle leaves out what only tests use. */
@@ -263,10 +263,8 @@ export const start = (config: Config, visit?: Visit): Api => {
 
   watch(doc.documentElement);
   // A shadow root attached later to an element already in the page makes no mutation record: each
-  // open one is observed as it is attached, so what goes into it is (closed ones are left alone), unless
-  // its host is inside something never looked into (data-dni-ignore, a number not revealed yet: the
-  // reveal walks it then), which the walk of what goes into it could not tell (closest() stops at
-  // the shadow root).
+  // open one is observed as it is attached, so what goes into it is (closed ones are left alone; what
+  // goes into one whose host is inside something never looked into is left by the walk: scan.ts).
   // After stop() the wrapper may stay in the chain (another script wrapped it since): it then
   // observes nothing (observe() would wake the disconnected observer).
   const element = Element.prototype,
@@ -274,7 +272,7 @@ export const start = (config: Config, visit?: Visit): Api => {
   let live = 1;
   const wrapped = (element.attachShadow = function (this: Element, root: any /* the init, then the root: one name, fewer bytes */) {
     root = attach.call(this, root);
-    live && this.shadowRoot && !this.closest(SKIP) && watch(root);
+    live && this.shadowRoot && watch(root);
     return root;
   });
   doc.addEventListener("click", click, true);

@@ -8,7 +8,7 @@
  * element). (Written out, not built from a shared name: gzip takes a repeated string for less than
  * the concatenation.)
  */
-export const SKIP = "head,script,style,noscript,textarea,select,[contenteditable],[data-dni-ignore],[data-dni-reveal],br";
+const SKIP = "head,script,style,noscript,textarea,select,[contenteditable],[data-dni-ignore],[data-dni-reveal],br";
 /** Links to a number: `tel:` and `sms:` (any case). */
 const LINK = '[href^="tel:"i],[href^="sms:"i]';
 /**
@@ -88,9 +88,12 @@ export const walk = (root: Element | ShadowRoot, found: Found, observe: (r: Shad
     block: any,
     parent: any,
     shadow: ShadowRoot | null;
-  // Inside a skipped element: nothing to do. A root may also be a fragment or the document (the
-  // parent of a node an observer's record names, moved off the page since): no closest(), walked.
-  if (((root as ShadowRoot).host || (root as Element)).closest?.(SKIP)) return;
+  // Inside a skipped element: nothing to do, also one above the shadow hosts it is in (closest()
+  // stops at a shadow root: each host's own tree is asked in turn; a web component attaches its root
+  // before it is in the page, so only a walk of what goes into it can tell). A root may also be a
+  // fragment or the document (the parent of a node an observer's record names, moved off the page
+  // since): no closest(), no host, walked.
+  for (let outer: any = root; outer; outer = outer.getRootNode().host) if ((outer = outer.host || outer).closest?.(SKIP)) return;
   (root as any).matches?.(LINK) && links.add(root as Element);
   do
     if (!(skipping && skipping.contains(node)))

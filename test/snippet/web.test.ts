@@ -216,6 +216,31 @@ describe("open shadow roots", () => {
     expect(ignored.textContent).toBe("Call (800) 555-0199or 800.555.0199");
   });
 
+  it("leaves what a web component renders under data-dni-ignore: its root attached before it was in the page, a nested one inside it", async () => {
+    stubFetch();
+    page(`<p>Call (800) 555-0199</p><div id="ignored" data-dni-ignore></div>`);
+    await run().number();
+    // As a custom element's constructor does: the root first, the element put in the page after.
+    const host = document.createElement("div");
+    const root = host.attachShadow({ mode: "open" });
+    $("#ignored").append(host);
+    await flush();
+    root.innerHTML = `<p>Call (800) 555-0199</p><span id="inner"></span>`;
+    const inner = $("#inner", root).attachShadow({ mode: "open" });
+    await flush();
+    inner.innerHTML = `<b>800.555.0199</b>`;
+    await flush();
+    expect(root.textContent).toBe("Call (800) 555-0199");
+    expect(inner.textContent).toBe("800.555.0199");
+    // Elsewhere the same component is swapped.
+    const shown = document.createElement("div");
+    const open = shown.attachShadow({ mode: "open" });
+    document.body.append(shown);
+    open.innerHTML = `<p>Call (800) 555-0199</p>`;
+    await flush();
+    expect(open.textContent).toBe("Call (800) 555-0123");
+  });
+
   it("stop() leaves attachShadow to a script that wrapped it after the snippet, and observes nothing more", async () => {
     const f = stubFetch();
     page(`<p>Call (800) 555-0199</p><div id="later"></div>`);
