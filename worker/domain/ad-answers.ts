@@ -80,7 +80,7 @@ const GOOGLE_SETTINGS_CODES = new Set([
 /** Whether an error code stops the platform (NOT_ALLOWLISTED, or a settings code): the rows wait. */
 const stopsPlatform = (code: string) => code.startsWith(NOT_ALLOWLISTED) || GOOGLE_SETTINGS_CODES.has(code.slice(code.indexOf(".") + 1));
 const SETTINGS_HINT =
-  "Google refused the account's settings, not the call: fix them (conversionActionId, customerId, loginCustomerId, the account's customer data terms) and PATCH them to resume.";
+  "Google refused the account's settings, not the call: fix them (conversionActionId, customerId, loginCustomerId; in Google Ads, the customer data terms or the conversion action) and PATCH googleAds with the change, or with its credentials when the fix was in Google Ads, to resume.";
 
 /** What to do with a row Google refused, by its error code (`errorCode: { <kind>: <CODE> }`). */
 export function googleVerdict(errorCode: Record<string, unknown> | undefined): { verdict: "already" | "retry" | "final"; code: string } {
