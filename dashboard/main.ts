@@ -11,7 +11,7 @@
 import { ApiError, createClient, endpoints } from "./api";
 import { Overview } from "./overview";
 import { pageElements } from "./page";
-import { isPreset } from "./range";
+import { customRange, isPreset } from "./range";
 import { adminKey } from "./session";
 import { isGrouping } from "./views/groups";
 import { isChartRange } from "./views/pool-chart";
@@ -55,31 +55,54 @@ function failed(e: unknown): void {
   }
   page.failureText.textContent = `Could not load: ${e instanceof Error ? e.message : String(e)}.`;
   page.failure.hidden = false;
+  // An action's failure (not a load's: loading() names its kind after this): only a reload clears it.
+  failedKind = null;
 }
 
-/** Counts loads of the view (reloads, and a range, grouping or chart range chosen): only the latest one's outcome is shown. */
-let loads = 0;
+/**
+ * What a load loads: everything (a reload), the calls for a range (its totals, chart and groups),
+ * the groups alone (another grouping), the pools (another chart range).
+ */
+type LoadKind = "all" | "calls" | "groups" | "pools";
+/** The failures each kind of load, going through, shows to be over. */
+const CLEARS: Record<LoadKind, readonly LoadKind[]> = {
+  all: ["all", "calls", "groups", "pools"],
+  calls: ["calls", "groups"],
+  groups: ["groups"],
+  pools: ["pools"],
+};
+/** Loads of each kind asked so far: only the latest of a kind says how it went. */
+const asked: Record<LoadKind, number> = { all: 0, calls: 0, groups: 0, pools: 0 };
+/** The kind of load whose failure is shown (null: none). */
+let failedKind: LoadKind | null = null;
 
 /**
- * Loads (what `work` loads) and says how it went: a load that goes through clears the failure. An
- * earlier load that ends after a later one began (a slow minute's reload, then Try again, the next
- * minute's or another range chosen) neither clears the later one's failure nor raises its own over
- * it: a refused key still signs out.
+ * Loads (what `work` loads) and says how it went: a load that goes through clears a failure of
+ * what it loaded again (a range's calls do not clear the pools' failure; a reload clears any). An
+ * earlier load of a kind that ends after a later one of that kind began (a slow minute's reload,
+ * then Try again or the next minute's) neither clears the later one's failure nor raises its own
+ * over it: a refused key still signs out.
  */
-const loading = (work: () => Promise<void>) => {
-  const n = ++loads;
+const loading = (kind: LoadKind, work: () => Promise<void>) => {
+  const n = ++asked[kind];
   return work().then(
     () => {
-      if (n === loads) page.failure.hidden = true;
+      if (n === asked[kind] && (kind === "all" || (failedKind !== null && CLEARS[kind].includes(failedKind)))) {
+        page.failure.hidden = true;
+        failedKind = null;
+      }
     },
     (e: unknown) => {
-      if (n === loads || (e instanceof ApiError && e.unauthorized)) failed(e);
+      if (n === asked[kind] || (e instanceof ApiError && e.unauthorized)) {
+        failed(e);
+        failedKind = kind;
+      }
     },
   );
 };
 
 /** Loads everything again. */
-const reload = () => loading(() => overview.load());
+const reload = () => loading("all", () => overview.load());
 
 async function start(): Promise<void> {
   if (!adminKey.get()) {
@@ -117,26 +140,29 @@ page.retentionForm.addEventListener("submit", (ev) => {
 // The view's loads: one that goes through clears a failure an earlier one left.
 page.customForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
-  void loading(() => overview.setCustom(page.customFrom.value, page.customTo.value));
+  const [from, to] = [page.customFrom.value, page.customTo.value];
+  // Dates that make no range load nothing (the form says why): no load to count.
+  if (typeof customRange(from, to) === "string") void overview.setCustom(from, to).catch(failed);
+  else void loading("calls", () => overview.setCustom(from, to));
 });
 for (const b of page.presetButtons) {
   b.addEventListener("click", () => {
     const p = b.dataset.preset;
     // Custom only shows its dates (nothing loads until they are submitted).
     if (p === "custom") void overview.setPreset(p).catch(failed);
-    else if (isPreset(p)) void loading(() => overview.setPreset(p));
+    else if (isPreset(p)) void loading("calls", () => overview.setPreset(p));
   });
 }
 for (const b of page.groupButtons) {
   b.addEventListener("click", () => {
     const group = b.dataset.group;
-    if (isGrouping(group)) void loading(() => overview.setGrouping(group));
+    if (isGrouping(group)) void loading("groups", () => overview.setGrouping(group));
   });
 }
 for (const b of page.rangeButtons) {
   b.addEventListener("click", () => {
     const range = b.dataset.range;
-    if (isChartRange(range)) void loading(() => overview.setChartRange(range));
+    if (isChartRange(range)) void loading("pools", () => overview.setChartRange(range));
   });
 }
 page.detailClose.addEventListener("click", () => {

@@ -823,6 +823,31 @@ describe("the dashboard, slow and failing answers", () => {
     });
   });
 
+  it("a load of the calls leaves the pools' failure said; the pools loading again clears it", async () => {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
+      const { page } = s;
+      await loaded(page);
+      // The week's utilization fails once.
+      let failures = 1;
+      await page.route(
+        (u) => u.pathname.endsWith("/health") && u.searchParams.get("minutes") === "10080",
+        (r) => (failures-- > 0 ? r.abort("internetdisconnected") : r.continue()),
+      );
+      const alert = page.getByRole("alert");
+      await page.locator("[data-range=week]").click();
+      await alert.waitFor();
+      // Another range's calls load: the pools are still as they failed, and the page still says so.
+      const calls = page.waitForResponse((r) => r.url().includes("/v1/calls/stats") || r.url().includes("/v1/calls?"));
+      await preset(page, "7 days").click();
+      await (await calls).finished();
+      await page.waitForFunction(() => document.querySelector("#presets [aria-pressed=true]")?.textContent === "7 days");
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      expect(await alert.isVisible()).toBe(true);
+      await page.locator("[data-range=week]").click();
+      await alert.waitFor({ state: "hidden" });
+    });
+  });
+
   it("a reload while replaceAll is being saved leaves the box saving; the save's answer then shows", async () => {
     const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Swap all, slowly", allowedOrigins: [] });
     const key: string = acct.json.adminKey;
