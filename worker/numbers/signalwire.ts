@@ -44,6 +44,7 @@
 import { type CountryCode, getCountryCallingCode } from "libphonenumber-js/max";
 import { SIGNALWIRE_SPACE } from "../schemas/providers";
 import { call, field, pageLink, remove, str } from "./http";
+import { hasUrls, urlFields } from "./incoming-number-urls";
 import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, ProviderError, SearchQuery } from "./types";
 
 const NANP = new Set(["US", "CA"]);
@@ -117,15 +118,6 @@ export function signalwireNumbers(creds: SignalwireNumberCredentials): NumberApi
     headers: { Authorization: auth, Accept: "application/json", "Content-Type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams(fields).toString(),
   });
-  const urlFields = (u: CallbackUrls) => ({
-    VoiceUrl: u.voiceUrl,
-    VoiceMethod: "POST",
-    // Asked when the VoiceUrl fails (as Twilio's, twilio.ts): the same URL, a second chance for the call.
-    VoiceFallbackUrl: u.voiceUrl,
-    VoiceFallbackMethod: "POST",
-    StatusCallback: u.statusUrl,
-    StatusCallbackMethod: "POST",
-  });
   const numberUrl = (sid: string) => `${base}/IncomingPhoneNumbers/${encodeURIComponent(sid)}.json`;
 
   const owned = (r: unknown, urls: CallbackUrls): Owned | null => {
@@ -133,8 +125,7 @@ export function signalwireNumbers(creds: SignalwireNumberCredentials): NumberApi
     const sid = str(field(r, "sid"));
     // A number handled by a cXML application ignores its own URLs: not ours until configured.
     const app = field(r, "voice_application_sid");
-    const configured =
-      field(r, "voice_url") === urls.voiceUrl && field(r, "voice_fallback_url") === urls.voiceUrl && field(r, "status_callback") === urls.statusUrl && !app;
+    const configured = hasUrls(r, urls) && !app;
     return number && sid ? { number, providerId: sid, configured } : null;
   };
 

@@ -11,6 +11,7 @@
 import { type CountryCode, getCountryCallingCode } from "libphonenumber-js/max";
 import type { Regulatory } from "../schemas/orders";
 import { call, field, remove, str } from "./http";
+import { hasUrls, urlFields } from "./incoming-number-urls";
 import type { CallbackUrls, Candidate, NumberApi, Outcome, Owned, ProviderError, SearchQuery } from "./types";
 
 export const TWILIO_API = "https://api.twilio.com/2010-04-01";
@@ -89,8 +90,7 @@ function owned(r: unknown, urls: CallbackUrls): Owned | null {
   const number = str(field(r, "phone_number"));
   const sid = str(field(r, "sid"));
   // The fallback too: a number bought before it was set is configured again (its URLs written once more).
-  const configured =
-    field(r, "voice_url") === urls.voiceUrl && field(r, "voice_fallback_url") === urls.voiceUrl && field(r, "status_callback") === urls.statusUrl;
+  const configured = hasUrls(r, urls);
   return number && sid ? { number, providerId: sid, configured } : null;
 }
 
@@ -103,17 +103,6 @@ export function twilioNumbers(creds: { accountSid: string; authToken: string }):
     body: new URLSearchParams(fields).toString(),
   });
   const get: RequestInit = { headers: { Authorization: auth } };
-  const urlFields = (u: CallbackUrls) => ({
-    VoiceUrl: u.voiceUrl,
-    VoiceMethod: "POST",
-    // Asked when the VoiceUrl answers an error or times out: the same URL, a second chance for the
-    // call (a repeated call id gets the answer stored or being made); without it Twilio plays an
-    // application error and hangs up.
-    VoiceFallbackUrl: u.voiceUrl,
-    VoiceFallbackMethod: "POST",
-    StatusCallback: u.statusUrl,
-    StatusCallbackMethod: "POST",
-  });
 
   return {
     async prepare(): Promise<Outcome<true>> {
