@@ -39,3 +39,21 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props =
   node.append(...children);
   return node;
 }
+
+/**
+ * Redraws what `container` holds (`redraw`) and gives the keyboard's focus back to the same control
+ * when it was on one inside (a pool card, a call's link, a Redeliver button: found again by its
+ * `data-id` or `href`): the minute's reload redraws them, and focus dropped to the page's start.
+ */
+export function keepingFocus(container: HTMLElement, redraw: () => void): void {
+  const active = document.activeElement;
+  const key = active instanceof HTMLElement && container.contains(active) ? focusKey(active) : null;
+  redraw();
+  if (key) container.querySelector<HTMLElement>(key)?.focus();
+}
+
+function focusKey(e: HTMLElement): string | null {
+  if (e.dataset.id) return `[data-id="${CSS.escape(e.dataset.id)}"]`;
+  const href = e.getAttribute("href");
+  return href ? `a[href="${CSS.escape(href)}"]` : null;
+}

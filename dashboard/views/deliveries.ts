@@ -3,7 +3,7 @@
  * where, how often it was tried and why it failed, with a Redeliver button (one more copy, same id).
  */
 import type { DeliveryItem } from "../api";
-import { el } from "../dom";
+import { el, keepingFocus } from "../dom";
 import { when } from "../format";
 import { callHref } from "./recent-calls";
 
@@ -58,6 +58,14 @@ export function renderDeliveries(
   onRedeliver: (id: string, button: HTMLButtonElement, note: HTMLElement) => void,
 ): void {
   empty.hidden = items.length > 0;
+  keepingFocus(body, () => redrawDeliveries(body, items, onRedeliver));
+}
+
+function redrawDeliveries(
+  body: HTMLTableSectionElement,
+  items: DeliveryItem[],
+  onRedeliver: (id: string, button: HTMLButtonElement, note: HTMLElement) => void,
+): void {
   body.replaceChildren(
     ...items.map(deliveryLine).map((l) => {
       const button = el("button", { type: "button", className: "redeliver", textContent: "Redeliver", dataset: { id: l.id } });

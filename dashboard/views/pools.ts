@@ -3,7 +3,7 @@
  * the counters, and the open warning episode. A click selects the pool.
  */
 import type { HealthView, Pool } from "../api";
-import { el, markOn } from "../dom";
+import { el, keepingFocus, markOn } from "../dom";
 import { count, pct, when } from "../format";
 import { routeWords } from "../route-words";
 
@@ -78,11 +78,13 @@ function card(p: Pool, h: HealthView, key: string, onSelect: (id: string) => voi
 
 /** Fills `grid` with a card per pool (`health[i]` is `pools[i]`'s). */
 export function renderPools(grid: HTMLElement, pools: Pool[], health: HealthView[], onSelect: (id: string) => void): void {
-  grid.textContent = "";
-  if (!pools.length) grid.append(el("p", { className: "muted", textContent: "No pools yet: create one with POST /v1/pools." }));
-  pools.forEach((p, i) => {
-    const h = health[i];
-    if (h) grid.append(card(p, h, `pool-${i}`, onSelect));
+  keepingFocus(grid, () => {
+    grid.textContent = "";
+    if (!pools.length) grid.append(el("p", { className: "muted", textContent: "No pools yet: create one with POST /v1/pools." }));
+    pools.forEach((p, i) => {
+      const h = health[i];
+      if (h) grid.append(card(p, h, `pool-${i}`, onSelect));
+    });
   });
 }
 

@@ -1,6 +1,6 @@
 /** The range's latest calls: when, source, campaign, pool, outcome and talk time, each linking to its detail. */
 import type { Call } from "../api";
-import { el } from "../dom";
+import { el, keepingFocus } from "../dom";
 import { duration, shortWhen } from "../format";
 
 /** The link to a call's detail (the page reads it back from the URL's fragment). */
@@ -43,6 +43,10 @@ export function callLine(c: Call): CallLine {
 
 export function renderRecentCalls(body: HTMLTableSectionElement, empty: HTMLElement, calls: Call[]): void {
   empty.hidden = calls.length > 0;
+  keepingFocus(body, () => redrawCalls(body, calls));
+}
+
+function redrawCalls(body: HTMLTableSectionElement, calls: Call[]): void {
   body.replaceChildren(
     ...calls
       .map(callLine)

@@ -1016,6 +1016,35 @@ describe("the dashboard, slow and failing answers", () => {
     });
   });
 
+  it("the minute's reload gives the keyboard's focus back to the pool card, call link or Redeliver button it was on", async () => {
+    await withDashboard(DEMO_ADMIN_KEY, async (s) => {
+      const { page } = s;
+      await loaded(page);
+      await page.clock.install();
+      await page.reload();
+      await loaded(page);
+      const focused = () =>
+        page.evaluate(() => {
+          const a = document.activeElement as HTMLElement | null;
+          return a ? { tag: a.tagName, id: a.dataset.id ?? a.getAttribute("href") ?? "", connected: a.isConnected } : null;
+        });
+      for (const selector of ["#pools .pool", "#calls tbody a", "#deliveries tbody button.redeliver"]) {
+        const target = page.locator(selector).last();
+        if (!(await target.count())) continue;
+        await target.focus();
+        const before = await focused();
+        const was = await page.locator("#updated").textContent();
+        await page.clock.fastForward(60_000);
+        await page.waitForFunction((w) => document.querySelector("#updated")?.textContent !== w, was);
+        // The control was drawn anew; the focus is on the new one, not on the page.
+        expect(await focused(), selector).toEqual(before);
+      }
+      // At least the pool cards and the calls' links were there to check.
+      expect(await page.locator("#pools .pool").count()).toBeGreaterThan(0);
+      expect(await page.locator("#calls tbody a").count()).toBeGreaterThan(0);
+    });
+  });
+
   it("a slow minute's reload that goes through after a later one failed leaves that failure said", async () => {
     await withDashboard(DEMO_ADMIN_KEY, async (s) => {
       const { page } = s;
