@@ -306,14 +306,18 @@ export class Overview {
     } catch (e) {
       if (e instanceof ApiError && e.unauthorized) throw e;
       // Said where it was asked for (what was erased before the failure stays erased).
-      if (asked === this.asked.detail)
+      if (asked === this.asked.detail) {
         page.detailBody.textContent = `The erasure of calls from ${caller} did not finish: ${e instanceof Error ? e.message : String(e)}. Erase again to go on.`;
+        // The Erase button it was on went with the detail's body: the focus goes to the detail's title.
+        page.detailTitle.focus();
+      }
       await this.loadCalls();
       return;
     }
     if (asked === this.asked.detail) {
       page.detailTitle.textContent = "Erased";
       page.detailBody.textContent = `Erased ${n} call${n === 1 ? "" : "s"} from ${caller}.`;
+      page.detailTitle.focus();
     }
     await this.loadCalls();
   }

@@ -79,7 +79,16 @@ export function numbersTable(api: Api, body: HTMLTableSectionElement, moreButton
     else body.append(...numbers.map(row));
     rows = (after === null ? 0 : rows) + numbers.length;
     cursor = next;
+    // The last page: More goes, and the keyboard's focus on it goes to the table's last row (not the page's start).
+    const hadFocus = document.activeElement === moreButton;
     moreButton.hidden = !cursor;
+    if (hadFocus && !cursor) {
+      const last = body.lastElementChild as HTMLElement | null;
+      if (last) {
+        last.tabIndex = -1;
+        last.focus();
+      }
+    }
   };
   return {
     show: (id, keepPlace = false) => {

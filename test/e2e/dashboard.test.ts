@@ -687,10 +687,13 @@ describe("the dashboard elsewhere", () => {
     expect(pool.status).toBe(201);
     await withDashboard(acct.json.adminKey, async (s) => {
       await s.page.waitForFunction(() => document.querySelectorAll("#numbers tbody tr").length === 200);
-      await s.page.getByRole("button", { name: "More numbers" }).click();
+      // By keyboard: the button goes with the last page, the focus to the table's last row.
+      await s.page.getByRole("button", { name: "More numbers" }).focus();
+      await s.page.keyboard.press("Enter");
       await s.page.waitForFunction(() => document.querySelectorAll("#numbers tbody tr").length === 205);
       expect(await s.page.locator("#numbers tbody tr td:first-child").allTextContents()).toEqual(numbers);
       expect(await s.page.locator("#more").isHidden()).toBe(true);
+      expect(await s.page.evaluate(() => document.activeElement === document.querySelector("#numbers tbody tr:last-child"))).toBe(true);
       // The pools reloading (the minute's reload; here a change of the chart's range) keeps the rows paged in.
       const reloaded = s.page.waitForResponse((r) => r.url().includes("/v1/pools/big/numbers"));
       await s.page.locator("[data-range=week]").click();
@@ -770,6 +773,8 @@ describe("the dashboard, an erasure request", () => {
       });
       await erase.click();
       await page.waitForFunction(() => document.querySelector("#dbody")?.textContent === "Erased 1 call from +14155550177.");
+      // The Erase button went with the detail's body: the focus is on the detail's title, not the page.
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe("dtitle");
       await page.waitForFunction((n) => document.querySelectorAll("#calls tbody tr").length === n, before - 1);
       expect((await adminCall(worker.url, "GET", "/v1/calls/e2e-dash-erase", DEMO_ADMIN_KEY)).status).toBe(404);
       // The other caller's calls stay.
