@@ -96,6 +96,23 @@ describe("googleAds.timeZone with the Data Manager API", () => {
     expect(bad.json.error.code).toBe("invalid_request");
     expect(await googleView(acct)).toEqual(removed.json.googleAds);
   });
+
+  it("so does a PATCH that leaves out the manager account, the action's name or enhanced conversions: kept; null removes the manager account", async () => {
+    const acct = (await callWorld(1)).acct;
+    const full = { ...DM_SETTINGS, loginCustomerId: "111-222-3333", conversionName: "Calls (DNI)", enhancedConversions: true };
+    expect((await conversions(acct, { googleAds: full })).status).toBe(200);
+    const { conversionName: _n, ...unnamed } = DM_CONFIG;
+    const kept = await conversions(acct, { googleAds: { ...unnamed, conversionActionId: "555" } });
+    expect(kept.status).toBe(200);
+    expect(kept.json.googleAds).toMatchObject({
+      conversionActionId: "555",
+      loginCustomerId: "1112223333",
+      conversionName: "Calls (DNI)",
+      enhancedConversions: true,
+    });
+    const cleared = await conversions(acct, { googleAds: { ...unnamed, loginCustomerId: null, enhancedConversions: false } });
+    expect(cleared.json.googleAds).toMatchObject({ loginCustomerId: null, conversionName: "Calls (DNI)", enhancedConversions: false });
+  });
 });
 
 describe("googleAds.timeZone with the Google Ads API", () => {

@@ -46,6 +46,14 @@ export async function sealPatch(sql: SqlStorage, secretsKey: string | undefined,
     }
     const old = storedSetting(sql, platform);
     const stored = old && platform === "google_ads" ? (JSON.parse(old.config) as Partial<GoogleAdsConfig>) : null;
+    const storedAny = old ? (JSON.parse(old.config) as Record<string, unknown>) : null;
+    /** An optional field: the patch's (null clears it), else the stored setting's, else `none`. */
+    const kept = <T>(key: string, none: T): T =>
+      key in p && (p as Record<string, unknown>)[key] !== undefined
+        ? ((p as Record<string, unknown>)[key] as T)
+        : storedAny && key in storedAny
+          ? (storedAny[key] as T)
+          : none;
     // Google: the API the patch names, else the stored setting's, else (a new setting) the Data Manager API.
     const api: GoogleApi = ("api" in p && p.api) || stored?.api || "data_manager";
     // Google: the zone the patch names (null: none), else the stored setting's.
@@ -80,16 +88,17 @@ export async function sealPatch(sql: SqlStorage, secretsKey: string | undefined,
             api,
             customerId: q.customerId,
             conversionActionId: q.conversionActionId,
-            conversionName: q.conversionName ?? null,
-            loginCustomerId: q.loginCustomerId ?? null,
+            // Left out: kept as stored (as timeZone and api are), not reset.
+            conversionName: kept<string | null>("conversionName", null),
+            loginCustomerId: kept<string | null>("loginCustomerId", null),
             timeZone,
-            enhancedConversions: q.enhancedConversions ?? false,
+            enhancedConversions: kept("enhancedConversions", false),
           }))(p as NonNullable<ConversionsPatch["googleAds"]>)
         : ((q) => ({
             customerId: q.customerId,
             accountId: q.accountId,
             conversionName: q.conversionName,
-            enhancedConversions: q.enhancedConversions ?? false,
+            enhancedConversions: kept("enhancedConversions", false),
           }))(p as NonNullable<ConversionsPatch["microsoftAds"]>);
     const hints = Object.fromEntries(SECRET_KEYS.filter((k) => creds[k]).map((k) => [k, hintOf(creds[k]!)]));
     const sealed = await seal(r.keyring, JSON.stringify(creds), credentialContext(accountId, platform));

@@ -56,16 +56,24 @@ const GoogleAdsPatch = z
       example: "123-456-7890",
     }),
     conversionActionId: digits("conversionActionId", 1, 20).openapi({ description: "The id of an offline (import) conversion action." }),
-    conversionName: z.string().trim().min(1).max(100).optional().openapi({ description: "The action's name: the CSV's Conversion Name column." }),
+    conversionName: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({ description: "The action's name: the CSV's Conversion Name column. Left out: kept as stored." }),
     loginCustomerId: digits("loginCustomerId", 10, 10)
       .nullable()
       .optional()
-      .openapi({ description: "The manager account, when access is through one (the Data Manager API's login account)." }),
+      .openapi({
+        description: "The manager account, when access is through one (the Data Manager API's login account). Left out: kept as stored; null removes it.",
+      }),
     timeZone: TimeZone,
     enhancedConversions: z
       .boolean()
       .optional()
-      .openapi({ description: "Also send the caller's number, SHA-256 of E.164 (enhanced conversions for leads). Off by default." }),
+      .openapi({ description: "Also send the caller's number, SHA-256 of E.164 (enhanced conversions for leads). Off by default; left out: kept as stored." }),
     developerToken: secret("Google Ads API developer token: needed for api google_ads_api only.").optional(),
     clientId: secret("OAuth client id.").optional(),
     clientSecret: secret("OAuth client secret.").optional(),
@@ -81,7 +89,10 @@ const MicrosoftAdsPatch = z
     customerId: digits("customerId", 1, 20),
     accountId: digits("accountId", 1, 20).openapi({ description: "The ad account (CustomerAccountId)." }),
     conversionName: z.string().trim().min(1).max(100).openapi({ description: "The offline conversion goal's name." }),
-    enhancedConversions: z.boolean().optional().openapi({ description: "Also send HashedPhoneNumber (SHA-256 of E.164). Off by default." }),
+    enhancedConversions: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Also send HashedPhoneNumber (SHA-256 of E.164). Off by default; left out: kept as stored." }),
     developerToken: secret("Microsoft Advertising developer token.").optional(),
     clientId: secret("OAuth application (client) id.").optional(),
     clientSecret: secret("OAuth client secret (omit for a public client).").optional(),
