@@ -65,7 +65,7 @@ export class Overview {
    * Counts what was asked, so that an answer to an earlier choice (a slow 30 days after Today was
    * clicked, a reload started before a click) is dropped instead of drawn over the later one.
    */
-  private asked = { calls: 0, groups: 0, pools: 0, supply: 0, detail: 0 };
+  private asked = { calls: 0, groups: 0, pools: 0, supply: 0, detail: 0, account: 0, deliveries: 0, platforms: 0 };
   /** The link that opened the call's detail: Close brings the focus back to it. */
   private opener: HTMLElement | null = null;
 
@@ -85,11 +85,17 @@ export class Overview {
 
   /** Loads everything; keeps the selected pool if it still exists, else the default pool, else the first. */
   async load(): Promise<void> {
+    const asked = ++this.asked.account;
     const account = await this.api.account();
-    this.account = account;
-    this.page.who.textContent = account.name;
-    renderSite({ tag: this.page.snippetTag, origins: this.page.origins }, account, location.origin);
-    showRetention(this.retentionForm(), account);
+    // A retention saved meanwhile (its answer is newer) or a later load: this answer is not drawn.
+    if (asked === this.asked.account) {
+      this.account = account;
+      this.page.who.textContent = account.name;
+      renderSite({ tag: this.page.snippetTag, origins: this.page.origins }, account, location.origin);
+      // Not over what is being saved (showRetention leaves what is being typed).
+      const form = this.retentionForm();
+      if (form.save.getAttribute("aria-disabled") !== "true") showRetention(form, account);
+    }
     this.page.signOut.hidden = false;
     await Promise.all([this.loadCalls(), this.loadDeliveries(), this.loadPools(account.defaultPool), this.loadConversionSettings()]);
     this.page.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
@@ -211,7 +217,9 @@ export class Overview {
   }
 
   async loadDeliveries(): Promise<void> {
+    const asked = ++this.asked.deliveries;
     const [failing, dead] = await Promise.all([this.api.deliveries("failing", DELIVERIES), this.api.deliveries("dead", DELIVERIES)]);
+    if (asked !== this.asked.deliveries) return;
     renderDeliveries(this.page.deliveriesBody, this.page.deliveriesEmpty, failingDeliveries(failing, dead), (id, button, note) => {
       // Marked disabled, not disabled: a disabled button loses the keyboard's focus (as Download CSV).
       if (button.getAttribute("aria-disabled") === "true") return;
@@ -233,7 +241,9 @@ export class Overview {
 
   /** Each ad platform's setting: uploading or paused, and Google's diagnostics (GET /v1/account/conversions). */
   async loadConversionSettings(): Promise<void> {
-    renderPlatformStatus(this.page.conversionsStatus, await this.api.conversionSettings());
+    const asked = ++this.asked.platforms;
+    const settings = await this.api.conversionSettings();
+    if (asked === this.asked.platforms) renderPlatformStatus(this.page.conversionsStatus, settings);
   }
 
   /** Tests the ad platforms' connection (POST /v1/account/conversions/check) and shows each one's answer. */
@@ -425,6 +435,8 @@ export class Overview {
     const account = this.account;
     if (!account || form.save.getAttribute("aria-disabled") === "true") return;
     savingRetention(form);
+    // Loads of the account asked before this save answer older values: not drawn over it.
+    ++this.asked.account;
     try {
       this.account = await this.api.patchAccount(retentionPatch(form));
     } catch (e) {

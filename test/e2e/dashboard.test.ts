@@ -655,6 +655,45 @@ describe("the dashboard elsewhere", () => {
     });
   });
 
+  it("the minute's reload leaves what is being typed in the retention form, and its late answer does not undo a Save", async () => {
+    const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Keeper again", allowedOrigins: [] });
+    const key: string = acct.json.adminKey;
+    await withDashboard(key, async (s) => {
+      const { page } = s;
+      await loaded(page);
+      await page.clock.install();
+      await page.reload();
+      await loaded(page);
+      const updated = async () => page.locator("#updated").textContent();
+      // Typing when the reload comes: what is typed stays.
+      await page.locator("#keep-calls").fill("60");
+      let was = await updated();
+      await page.clock.fastForward(60_000);
+      await page.waitForFunction((w) => document.querySelector("#updated")?.textContent !== w, was);
+      expect(await page.locator("#keep-calls").inputValue()).toBe("60");
+      // The next reload's account is read at once (60 days' settings) but its answer held; meanwhile 45 days
+      // are saved; then the old answer comes.
+      const held: (() => Promise<void>)[] = [];
+      await page.route("**/v1/account", async (r) => {
+        if (r.request().method() !== "GET") return r.continue();
+        const response = await r.fetch();
+        held.push(() => r.fulfill({ response }));
+      });
+      was = await updated();
+      await page.clock.fastForward(60_000);
+      await expect.poll(() => held.length).toBeGreaterThan(0);
+      await page.locator("#keep-calls").fill("45");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.waitForFunction(() => document.querySelector("#keep-note")?.textContent?.startsWith("Saved. Calls are kept 45 days"));
+      // The user moves on (the form no longer has the focus), and the old answer comes.
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      for (const answer of held) await answer();
+      await page.waitForFunction((w) => document.querySelector("#updated")?.textContent !== w, was);
+      expect(await page.locator("#keep-calls").inputValue()).toBe("45");
+      expect((await adminCall(worker.url, "GET", "/v1/account", key)).json.callRetentionDays).toBe(45);
+    });
+  });
+
   it("Check the connection asks the API and shows its answer: with no ad platform set, what to do", async () => {
     const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Checker", allowedOrigins: [] });
     await withDashboard(acct.json.adminKey, async (s) => {
