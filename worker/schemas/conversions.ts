@@ -63,12 +63,9 @@ const GoogleAdsPatch = z
       .max(100)
       .optional()
       .openapi({ description: "The action's name: the CSV's Conversion Name column. Left out: kept as stored." }),
-    loginCustomerId: digits("loginCustomerId", 10, 10)
-      .nullable()
-      .optional()
-      .openapi({
-        description: "The manager account, when access is through one (the Data Manager API's login account). Left out: kept as stored; null removes it.",
-      }),
+    loginCustomerId: digits("loginCustomerId", 10, 10).nullable().optional().openapi({
+      description: "The manager account, when access is through one (the Data Manager API's login account). Left out: kept as stored; null removes it.",
+    }),
     timeZone: TimeZone,
     enhancedConversions: z
       .boolean()
