@@ -92,7 +92,8 @@ export function renderConversions(body: HTMLTableSectionElement, empty: HTMLElem
       el(
         "tr",
         {},
-        el("td", { textContent: when(r.at) }),
+        // The time links to the call too: the call id's column is hidden on a phone's narrow screen.
+        el("td", {}, el("a", { href: callHref(r.call), textContent: when(r.at) })),
         el("td", { className: "wide" }, el("a", { href: callHref(r.call), textContent: r.call })),
         el("td", { textContent: r.platform }),
         el("td", {}, el("span", { className: `st ${r.status}`, textContent: r.status })),

@@ -48,7 +48,8 @@ function card(p: Pool, h: HealthView, key: string, onSelect: (id: string) => voi
   const id = (part: string) => `${key}-${part}`;
   const c = el(
     "button",
-    { className: `card pool ${h.state}`, type: "button", dataset: { id: p.id } },
+    // A pool with no numbers yet is not styled as a full one (the API counts it as exhausted).
+    { className: `card pool ${healthTag(h) === "No numbers yet" ? "empty" : h.state}`, type: "button", dataset: { id: p.id } },
     el(
       "span",
       { className: "row" },

@@ -43,6 +43,10 @@ describe("ad conversions view", () => {
     expect(cells.slice(1)).toEqual(["<b>x</b>", "Google Ads", "pending", "gbraid", "<img src=x>"]);
     expect(body.querySelector("img, b")).toBeNull();
     expect(body.querySelector(".st.pending")).not.toBeNull();
+    // The call is linked from the time as well as its id (the id's column is hidden on a phone).
+    const [atLink, idLink] = [...body.querySelectorAll("tr")[0]!.querySelectorAll("a")];
+    expect(atLink!.closest("td")?.classList.contains("wide")).toBe(false);
+    expect(atLink!.getAttribute("href")).toBe(idLink!.getAttribute("href"));
     renderConversions(body, empty, []);
     expect(body.querySelectorAll("tr")).toHaveLength(0);
     expect(empty.hidden).toBe(false);

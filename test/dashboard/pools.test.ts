@@ -51,6 +51,8 @@ describe("pool cards", () => {
     const fresh = document.createElement("section");
     renderPools(fresh, [pool({ id: "new" })], [health({ state: "exhausted", utilization: 0, numbers: none })], () => {});
     expect(fresh.querySelector(".tag")?.textContent).toBe("No numbers yet");
+    // Not styled as a full pool (red).
+    expect(fresh.querySelector(".pool")?.className).toBe("card pool empty");
     expect(cards[0]!.querySelector<HTMLElement>(".bar i")?.style.width).toBe("30%");
     cards[1]!.click();
     expect(chosen).toEqual(["b"]);
