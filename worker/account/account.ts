@@ -432,10 +432,8 @@ export class AccountObject extends DurableObject<Env> {
     if (missing.length) return fail(404, "number_not_in_pool", "Some numbers to remove are not in this pool", { numbers: missing });
     const drop = new Set(remove.value);
     const next = [...current.trackingNumbers.filter((n) => !drop.has(n)), ...add.value.filter((n) => !had.has(n))];
-    const overflowNumber = current.overflowNumber && drop.has(current.overflowNumber) ? null : current.overflowNumber;
-    // A removed number's own provider goes with it.
-    const numberProviders = Object.fromEntries(Object.entries(current.numberProviders).filter(([n]) => !drop.has(n)));
-    const built = buildPool({ ...current, trackingNumbers: next, overflowNumber, numberProviders }, current, now);
+    // A removed number's own provider, and its being the overflow number, go with it.
+    const built = buildPool({ ...current, trackingNumbers: next, ...keptOf(current, next, country) }, current, now);
     return built.ok ? ok({ built: built.value, current }) : built;
   }
 
@@ -979,22 +977,16 @@ export class AccountObject extends DurableObject<Env> {
       await this.schedule();
       return fail(409, "number_conflict", "Some numbers cannot be used in this pool", { conflicts: claim.conflicts });
     }
-    const {
-      trackingNumbers: _numbers,
-      isDefault: _default,
-      ...rest
-    } = withLongLeases(
-      built,
-      Math.max(this.registry.longLeasesUntil(built.id), previous && previous.leaseSeconds > built.leaseSeconds ? now + previous.leaseSeconds * 1000 : 0),
-      Math.max(built.graceSeconds, previous?.graceSeconds ?? 0),
-      now,
-    );
+    // A shorter lease length from now: the leases already given may run their old length.
+    const shortenedUntil = previous && previous.leaseSeconds > built.leaseSeconds ? now + previous.leaseSeconds * 1000 : 0;
+    const longUntil = Math.max(this.registry.longLeasesUntil(built.id), shortenedUntil);
+    const grace = Math.max(built.graceSeconds, previous?.graceSeconds ?? 0);
+    const { trackingNumbers: _numbers, isDefault: _default, ...rest } = withLongLeases(built, longUntil, grace, now);
     const stored: StoredPool = { ...rest, version: this.registry.nextVersion() };
     const hold = this.removalHold(built, previous ?? null, now);
     const oldDefault = row.default_pool;
     const { change, other } = this.ctx.storage.transactionSync(() => {
-      // A shorter lease length from now: the leases already given may run their old length.
-      if (previous && previous.leaseSeconds > built.leaseSeconds) this.registry.leasesMayRunUntil(built.id, now + previous.leaseSeconds * 1000);
+      if (shortenedUntil) this.registry.leasesMayRunUntil(built.id, shortenedUntil);
       const saved = this.registry.save(stored, tracking, hold, now);
       if (makeDefault === true) this.settings.setDefaultPool(stored.id);
       else if (makeDefault === false && oldDefault === stored.id) this.settings.setDefaultPool(null);

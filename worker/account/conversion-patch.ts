@@ -45,8 +45,8 @@ export async function sealPatch(sql: SqlStorage, secretsKey: string | undefined,
       continue;
     }
     const old = storedSetting(sql, platform);
-    const stored = old && platform === "google_ads" ? (JSON.parse(old.config) as Partial<GoogleAdsConfig>) : null;
     const storedAny = old ? (JSON.parse(old.config) as Record<string, unknown>) : null;
+    const stored = platform === "google_ads" ? (storedAny as Partial<GoogleAdsConfig> | null) : null;
     /** An optional field: the patch's (null clears it), else the stored setting's, else `none`. */
     const kept = <T>(key: string, none: T): T =>
       key in p && (p as Record<string, unknown>)[key] !== undefined

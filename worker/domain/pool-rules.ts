@@ -186,14 +186,10 @@ function sharding(shards: number, previous: Sharded | null, now: number): Pick<P
  * can be live, nothing of its history is taken (it would only add hops).
  */
 export function afterDeleted(pool: Pool, deleted: Sharded, deletedAt: number, now: number): Pool {
-  const over = deletedAt + (deleted.leaseSeconds + deleted.graceSeconds) * 1000 + RESHARD_MARGIN_MS;
-  const live = earlierOf(deleted).some((e) => e.until > now);
-  if (over <= now && !live) return pool;
   const history = sharding(pool.shards, deleted, deletedAt);
   // A count whose window is over adds nothing but hops: only the live ones are kept.
   const earlierShards = (history.earlierShards ?? []).filter((e) => e.until > now);
-  const { earlierShards: _all, ...rest } = history;
-  return { ...pool, ...rest, ...(earlierShards.length ? { earlierShards } : {}) };
+  return earlierShards.length ? { ...pool, ...history, earlierShards } : pool;
 }
 
 /**
