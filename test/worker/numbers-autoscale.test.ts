@@ -193,6 +193,32 @@ describe("autoscaling with Poisson traffic", () => {
   });
 });
 
+describe("a pool with a shared overflow number", () => {
+  it("grows until the numbers that can be leased meet the peak: the overflow number is not one of them", async () => {
+    const acct = await createAccount();
+    const key = acct.adminKey;
+    await api("PATCH", "/v1/account/voice", {
+      key,
+      body: { provider: "twilio", credentials: { twilio: { authToken: TWILIO_TOKEN, accountSid: TWILIO_SID } } },
+    });
+    const twilio = new FakeTwilio(stock("510", 80));
+    mockNetwork((req) => (twilio.handles(req) ? twilio.handle(req) : new Response(null, { status: 204 })));
+    const pool = { id: "web", name: "Web", destinations: [DEST], trackingNumbers: freshNumbers(3), exhaustionPolicy: "overflow", isDefault: true };
+    expect((await api("POST", "/v1/pools", { key, body: { ...pool, leaseSeconds: 600, graceSeconds: 60 } })).status).toBe(201);
+    const put = await api("PUT", "/v1/pools/web/autoscale", { key, body: { numbers: { country: "US", areaCode: "510" }, min: 1, max: 30 } });
+    expect(put.status).toBe(200);
+    // Two sessions lease the two numbers; the third is shown the overflow number.
+    const shown = [];
+    for (let i = 0; i < 3; i++) shown.push((await allocate(acct.siteKey, sessionId())).json.pools[0]);
+    expect(shown.map((p: { overflow: boolean }) => p.overflow)).toEqual([false, false, true]);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const health = (await api("GET", "/v1/pools/web/health", { key })).json;
+    expect([health.numbers.total, health.numbers.overflow]).toEqual([sizeFromObserved(2, 0.01), 1]);
+    expect(await size(acct)).toBe(sizeFromObserved(2, 0.01) + 1);
+  });
+});
+
 describe("every autoscaled pool in one list", () => {
   it("GET /v1/autoscale answers each autoscaled pool as its own GET does, and with ?pool= that pool's or none (no 404 to probe with)", async () => {
     const { acct } = await scaledWorld({ min: 1, max: 5, dryRun: true });
@@ -277,7 +303,7 @@ describe("a grow the provider refuses", () => {
 
 describe("the autoscaler's decision", () => {
   const s = { min: 2, max: 20, target: 0.01, cooldownMinutes: 60 };
-  const base = { size: 10, onOrder: 0, recentPeak: 3, windowPeak: 3, since: 0, scaledBefore: true, now: 3_600_000 };
+  const base = { size: 10, shared: 0, onOrder: 0, recentPeak: 3, windowPeak: 3, since: 0, scaledBefore: true, now: 3_600_000 };
   it("waits for an open order, first-fills, grows in steps to the target, shrinks only after the cooldown", () => {
     expect(decideScale(s, { ...base, onOrder: 2, recentPeak: 50 })).toBeNull();
     expect(decideScale(s, { ...base, size: 0, scaledBefore: false })).toMatchObject({ action: "first_fill", to: 2 });
@@ -294,5 +320,21 @@ describe("the autoscaler's decision", () => {
     expect(decideScale(s, { ...base, size: 18, recentPeak: 0, windowPeak: 0, since: base.now - 59 * MIN })).toBeNull();
     expect(decideScale(s, { ...base, size: 18, recentPeak: 8, windowPeak: 8, since: 0 })).toMatchObject({ action: "shrink", to: sizeFromObserved(8, 0.01) });
     expect(decideScale(s, { ...base, size: 18, recentPeak: 0, windowPeak: 0, since: base.now - 60 * MIN })).toMatchObject({ action: "shrink", to: 2 });
+  });
+
+  it("counts a shared overflow number toward min and max but not toward the numbers that meet the peak", () => {
+    const overflow = { ...base, shared: 1 };
+    // 18 numbers of which one is the overflow number: 17 leasable, one short of the 18 a peak of 9 wants.
+    expect(decideScale(s, { ...overflow, size: 18, recentPeak: 9, windowPeak: 9 })).toMatchObject({ action: "grow", to: 19 });
+    expect(decideScale(s, { ...overflow, size: 19, recentPeak: 9, windowPeak: 9 })).toBeNull();
+    expect(decideScale(s, { ...overflow, size: 19, recentPeak: 8, windowPeak: 8, since: 0 })).toMatchObject({
+      action: "shrink",
+      to: sizeFromObserved(8, 0.01) + 1,
+    });
+    // Every leasable number taken (the overflow number shown): full, though one number is not leased.
+    expect(decideScale({ ...s, target: 0.5 }, { ...overflow, size: 5, recentPeak: 4, windowPeak: 4 })).toMatchObject({ action: "grow" });
+    expect(decideScale({ ...s, target: 0.5 }, { ...base, size: 5, recentPeak: 4, windowPeak: 4 })).toBeNull();
+    // The budget is every number bought, the overflow number too.
+    expect(decideScale(s, { ...overflow, size: 20, recentPeak: 19, windowPeak: 19 })).toBeNull();
   });
 });

@@ -149,6 +149,8 @@ export class Autoscaler {
     if (await this.afterFailedGrows(pool, w)) return;
     const decision = decideScale(config, {
       size,
+      // The overflow number: bought (it counts toward min and max) but never leased.
+      shared: pool.exhaustionPolicy === "overflow" && pool.overflowNumber !== null ? 1 : 0,
       onOrder: w.onOrder(pool.id),
       recentPeak,
       windowPeak,

@@ -5,7 +5,7 @@
  *   - first fill: a pool that never scaled and has fewer numbers than 10 % of max (at least min)
  *     is filled to that at once;
  *   - grow: the recent peak wants more numbers than the pool has (with those on order), or the pool
- *     was full at its peak (then demand was higher than it could show: grow by a quarter). Steps
+ *     was full at its peak (every number but a shared overflow number leased) (then demand was higher than it could show: grow by a quarter). Steps
  *     are at most half the pool (at least 5 numbers), never past max;
  *   - shrink: the peak over the whole cooldown wants fewer numbers (by a tenth of the pool at
  *     least), and the last step and the pool's creation are at least a cooldown ago; never below min.
@@ -22,6 +22,8 @@ export interface ScaleSettings {
 
 export interface Observed {
   size: number;
+  /** Numbers in `size` that are never leased (a pool's shared overflow number): the peak is met by the others. */
+  shared: number;
   onOrder: number;
   /** Peak concurrency of the last few minutes. */
   recentPeak: number;
@@ -44,9 +46,10 @@ export function decideScale(s: ScaleSettings, o: Observed): Decision {
   if (!o.scaledBefore && have < firstFill) {
     return { action: "first_fill", to: firstFill, peak: o.recentPeak, reason: `first fill: 10 % of max ${s.max} (at least min ${s.min})` };
   }
-  let want = clamp(sizeFromObserved(o.recentPeak, s.target), s);
-  const saturated = have > 0 && o.recentPeak >= have;
-  if (saturated) want = Math.max(want, Math.min(s.max, have + Math.max(1, Math.ceil(have / 4))));
+  const leasable = have - o.shared;
+  let want = clamp(sizeFromObserved(o.recentPeak, s.target) + o.shared, s);
+  const saturated = leasable > 0 && o.recentPeak >= leasable;
+  if (saturated) want = Math.max(want, Math.min(s.max, have + Math.max(1, Math.ceil(leasable / 4))));
   if (want > have) {
     const to = Math.min(want, have + Math.max(5, Math.ceil(have / 2)));
     const why = saturated
@@ -56,7 +59,7 @@ export function decideScale(s: ScaleSettings, o: Observed): Decision {
   }
   if (have < s.min) return { action: "grow", to: s.min, peak: o.recentPeak, reason: `under min ${s.min}` };
   const cooled = o.now - o.since >= s.cooldownMinutes * 60_000;
-  const low = clamp(sizeFromObserved(o.windowPeak, s.target), s);
+  const low = clamp(sizeFromObserved(o.windowPeak, s.target) + o.shared, s);
   // A margin of a tenth (at least one number) so that noise in the peak does not churn numbers.
   if (cooled && low <= have - Math.max(1, Math.ceil(have / 10))) {
     return {

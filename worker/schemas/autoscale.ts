@@ -8,7 +8,10 @@ export const SCALE_ACTIONS = ["first_fill", "grow", "shrink"] as const;
 const AutoscaleFields = z
   .object({
     min: z.number().int().min(0).max(20_000).openapi({ description: "Never fewer numbers than this (numbers in use are never taken away)." }),
-    max: z.number().int().min(1).max(20_000).openapi({ description: "Never more numbers than this: a hard budget, orders included." }),
+    max: z.number().int().min(1).max(20_000).openapi({
+      description:
+        "Never more numbers than this: a hard budget, orders and a shared overflow number included (the size wanted for the peak counts only numbers that can be leased).",
+    }),
     target: z
       .number()
       .min(0.0001)
