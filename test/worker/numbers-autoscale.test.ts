@@ -266,6 +266,38 @@ describe("numbers are paid by the month", () => {
   });
 });
 
+describe("parked numbers put back by hand", () => {
+  it("are in use again: a later grow does not count them as taken back, and buys what it needs", async () => {
+    const { acct, twilio } = await scaledWorld({ min: 2, max: 40, target: 0.01, cooldownMinutes: 30 });
+    const key = acct.adminKey;
+    const rand = rng(5);
+    await traffic(acct, rand, T0, 30, 6);
+    await traffic(acct, rand, T0 + 30 * MIN, 90, 0);
+    type Step = { action: string; to: number; removed: string[]; reused: string[] };
+    const steps = async () => (await api("GET", "/v1/pools/web/autoscale", { key })).json.events as Step[];
+    const parked = (await steps()).flatMap((e) => e.removed);
+    expect(parked.length).toBeGreaterThan(0);
+    expect((await api("POST", "/v1/pools/web/numbers", { key, body: { add: parked } })).status).toBe(200);
+    const states = async () =>
+      Object.fromEntries(
+        ((await api("GET", "/v1/orders?pool=web", { key })).json.orders as { numbers: { number: string; state: string }[] }[])
+          .flatMap((o) => o.numbers)
+          .map((n) => [n.number, n.state]),
+      );
+    const now = await states();
+    expect(parked.map((n) => now[n])).toEqual(parked.map(() => "added"));
+    const bought = twilio.purchases.length;
+    const before = (await steps()).length;
+    // Busier than before: the pool must grow past what it had.
+    const sizes = await traffic(acct, rand, T0 + 120 * MIN, 20, 12);
+    const grows = (await steps()).slice(0, -before || undefined).filter((e) => e.action === "grow");
+    expect(grows.length).toBeGreaterThan(0);
+    for (const g of grows) expect(g.reused.filter((n) => parked.includes(n))).toEqual([]);
+    expect(twilio.purchases.length).toBeGreaterThan(bought);
+    expect(sizes.at(-1)).toBe(grows[0]!.to);
+  });
+});
+
 describe("a grow the provider refuses", () => {
   it("is told once per failed order with the provider's reason, and tried again after a backoff that doubles, not at every check", async () => {
     const { acct, twilio, net } = await scaledWorld({ min: 3, max: 10, target: 0.01, cooldownMinutes: 20 });

@@ -995,6 +995,7 @@ export class AccountObject extends DurableObject<Env> {
       const other = oldDefault !== newDefault && oldDefault !== stored.id ? this.registry.get(oldDefault ?? "") : null;
       // In the same transaction: the claims are the account's now, the releases and pushes are due.
       this.journal.claimed(claiming);
+      this.numbers.pooled(stored.id, claiming);
       this.journal.releasing(saved.removed, now + hold, now);
       this.sync.pending(stored.id, shardIndexes(stored), now);
       if (other) this.sync.pending(other.id, shardIndexes(other), now);

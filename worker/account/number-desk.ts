@@ -151,6 +151,15 @@ export class NumberDesk {
     this.autoscaler.forget(poolId);
   }
 
+  /**
+   * Numbers a pool takes in (saved with it): a parked one is in use again, in that pool (added back
+   * by hand, or by a grow): not released at its renewal, never "reused" by a later grow that would
+   * add nothing, and removable by that pool's shrinks.
+   */
+  pooled(poolId: string, numbers: readonly string[]): void {
+    this.orders.unpark(numbers, poolId);
+  }
+
   listOrders(poolId: string | undefined): Result<Order[]> {
     return ok(this.orders.list(poolId).map((o) => this.orders.view(o)));
   }
@@ -324,7 +333,6 @@ export class NumberDesk {
         if (!parked.length || !provider) return [];
         const added = await this.host.addOrdered(poolId, parked, provider, now);
         if (!added.ok) return [];
-        this.orders.unpark(parked);
         return parked;
       },
       alert: (key, payload) => this.host.alert(row, key, payload, now),

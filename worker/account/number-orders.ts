@@ -355,9 +355,11 @@ export class NumberOrders {
     }
   }
 
-  /** Parked numbers back in use (in their pool again). */
-  unpark(numbers: readonly string[]): void {
-    for (const n of numbers) this.sql.exec("UPDATE provider_numbers SET state = 'added', release_next_at = NULL WHERE number = ? AND state = 'parked'", n);
+  /** Parked numbers back in use, in `poolId` (their own, or another the account put them in). */
+  unpark(numbers: readonly string[], poolId: string): void {
+    for (const n of numbers) {
+      this.sql.exec("UPDATE provider_numbers SET state = 'added', release_next_at = NULL, pool_id = ? WHERE number = ? AND state = 'parked'", poolId, n);
+    }
   }
 
   /** A pool's parked numbers (removed by autoscaling, still ours), oldest bought first. */
