@@ -498,7 +498,9 @@ export class FakeTelnyx extends FakeProvider {
     if (path === "/v2/phone_numbers" && req.method === "GET") {
       const ref = q.get("filter[customer_reference]");
       const number = q.get("filter[phone_number]");
-      const list = [...this.owned.values()].filter((n) => (!ref || n.customer_reference === ref) && (!number || n.stock.number === number) && n.hidden <= 0);
+      // Telnyx: "Requires at least three digits. Non-numerical characters will result in no values being returned."
+      const digits = (n: TelnyxNumber) => number === null || (/^\d{3,}$/.test(number) && n.stock.number.replace(/\D/g, "").includes(number));
+      const list = [...this.owned.values()].filter((n) => (!ref || n.customer_reference === ref) && digits(n) && n.hidden <= 0);
       for (const n of this.owned.values()) n.hidden--;
       return json({ data: list.map((n) => this.resource(n)), meta: { total_pages: 1, total_results: list.length, page_number: 1, page_size: 250 } });
     }

@@ -90,7 +90,10 @@ export function telnyxNumbers(creds: TelnyxNumberCredentials): NumberApi {
 
   /** A phone number of the account, by its number (null: not listed, not yet or no longer). */
   const byNumber = async (number: string): Promise<Outcome<Owned | null>> => {
-    const r = await call(`${TELNYX_API}/phone_numbers?${new URLSearchParams({ "filter[phone_number]": number })}`, { headers: auth }, describe, refused);
+    // Digits only: the filter answers nothing for a "+" ("Non-numerical characters will result in
+    // no values being returned"); it may match more than the one number, so the exact one is picked.
+    const digits = number.replace(/\D/g, "");
+    const r = await call(`${TELNYX_API}/phone_numbers?${new URLSearchParams({ "filter[phone_number]": digits })}`, { headers: auth }, describe, refused);
     if (!r.ok) return r;
     const mine = listOf(r.value.body).find((n) => str(field(n, "phone_number")) === number);
     return { ok: true, value: mine ? owned(mine) : null };
