@@ -9,6 +9,7 @@ import { RELEASE_ALERT_ATTEMPTS } from "../../worker/account/number-release";
 import { ALERT_HOOK } from "./ad-platforms";
 import { at, callBody, callId, DEST, GOOGLE, getCall, mockNetwork, ring, T0, visit, voiceOf } from "./calls-helpers";
 import { accountStub, api, type Created, createAccount, useTestClock } from "./helpers";
+import { holdRequests } from "./network-gates";
 import { FakeTwilio, stock, TWILIO_SID, TWILIO_TOKEN } from "./numbers-fakes";
 
 const HOLD = (60 + 120) * 1000; // lease + grace of the pool below
@@ -114,6 +115,33 @@ describe("releasing bought numbers", () => {
     await sweep(acct, T0 + HOLD);
     expect(twilio.released.sort()).toEqual(twilio.purchases.slice().sort());
     expect(twilio.numbers()).toEqual([]);
+  });
+
+  it("a pool saved while the numbers are being released takes those not yet given back and refuses the one with the provider", async () => {
+    const { acct, twilio } = await boughtPool(2);
+    const key = acct.adminKey;
+    const bought = twilio.purchases.slice();
+    expect((await api("DELETE", "/v1/pools/web", { key })).status).toBe(204);
+    const held = holdRequests((u) => /IncomingPhoneNumbers\/PN/.test(u.pathname));
+    at(T0 + HOLD);
+    const alarm = runDurableObjectAlarm(accountStub(acct.accountId));
+    await held.waiting;
+    // The pool comes back with both numbers while the first is being given back: that one is refused…
+    const pool = { id: "web", name: "Web", destinations: [DEST], leaseSeconds: 60, graceSeconds: 120, isDefault: true };
+    const both = await api("POST", "/v1/pools", { key, body: { ...pool, trackingNumbers: bought } });
+    expect([both.status, both.json.error.code, both.json.error.details.length]).toEqual([409, "number_conflict", 1]);
+    expect(both.json.error.details[0].message).toContain("being given back");
+    const leaving = both.json.error.details[0].value as string;
+    const staying = bought.find((n) => n !== leaving)!;
+    // …the other, not yet reached, is the pool's again and is not released.
+    expect((await api("POST", "/v1/pools", { key, body: { ...pool, trackingNumbers: [staying] } })).status).toBe(201);
+    held.release();
+    await alarm;
+    expect(twilio.released).toEqual([leaving]);
+    expect(twilio.numbers()).toEqual([staying]);
+    expect((await api("GET", "/v1/pools/web", { key })).json.trackingNumbers).toEqual([staying]);
+    await sweep(acct, T0 + 10 * HOLD);
+    expect(twilio.released).toEqual([leaving]);
   });
 
   it("a release that keeps failing is told once, after about five hours (number.release_failing), and goes on being tried", async () => {

@@ -958,10 +958,13 @@ export class AccountObject extends DurableObject<Env> {
     const tracking = built.trackingNumbers;
     const refused = providerRefusal(built.route, [built.provider ?? this.providers.provider(), ...Object.values(built.numberProviders)]);
     if (!refused.ok) return refused;
-    const inAccount = this.registry.conflicts(built.id, tracking, forwardTargetsOf(built), row.fallback_number, now);
-    if (inAccount.length) return fail(409, "number_conflict", "Some numbers cannot be used in this pool", { conflicts: inAccount });
     const had = new Set(previous?.trackingNumbers ?? []);
     const claiming = tracking.filter((n) => !had.has(n));
+    const inAccount = [
+      ...this.registry.conflicts(built.id, tracking, forwardTargetsOf(built), row.fallback_number, now),
+      ...this.numbers.releasing(claiming).map((number) => ({ number, reason: "is being given back at its provider now (no pool held it)" })),
+    ];
+    if (inAccount.length) return fail(409, "number_conflict", "Some numbers cannot be used in this pool", { conflicts: inAccount });
     // Written before the Directory is asked: a crash before the pool is saved gives the claim back (alarm).
     this.journal.claiming(claiming, now);
     await this.schedule(); // set in the same write as the journal entry (no await before it)

@@ -151,6 +151,11 @@ export class NumberDesk {
     this.autoscaler.forget(poolId);
   }
 
+  /** Of `numbers`, those being given back at their provider at this moment (a pool must not take them). */
+  releasing(numbers: readonly string[]): string[] {
+    return this.release.releasing(numbers);
+  }
+
   /**
    * Numbers a pool takes in (saved with it): a parked one is in use again, in that pool (added back
    * by hand, or by a grow): not released at its renewal, never "reused" by a later grow that would

@@ -50,7 +50,15 @@ export function beforeRenewal(boughtAt: number, now: number): number {
 }
 
 export class NumberRelease {
+  /** Numbers whose release is with their provider now: a pool save refuses them (account.ts) until it answers. */
+  private readonly inFlight = new Set<string>();
+
   constructor(private readonly sql: SqlStorage) {}
+
+  /** Of `numbers`, those being given back at their provider at this moment. */
+  releasing(numbers: readonly string[]): string[] {
+    return numbers.filter((n) => this.inFlight.has(n));
+  }
 
   /** When the sweep next has something to do: a held number's routing end, or a retry. */
   nextDue(): number | null {
@@ -70,14 +78,23 @@ export class NumberRelease {
     now: number,
     alert: (key: string, payload: unknown) => Promise<void>,
   ): Promise<void> {
-    const due = this.sql.exec<ProviderNumberRow>(`SELECT p.* ${IDLE} AND (p.release_next_at IS NULL OR p.release_next_at <= ?)`, now, now).toArray();
-    for (const row of due) {
-      const client = await api(row.provider);
-      const r = !client
-        ? { ok: false as const, error: { kind: "retry" as const, reason: `no ${row.provider} credentials` } }
-        : row.state === "ordered"
-          ? await client.releaseOrdered(row.number, row.order_id, row.provider_id)
-          : await client.release(row.provider_id);
+    const DUE = `SELECT p.* ${IDLE} AND (p.release_next_at IS NULL OR p.release_next_at <= ?)`;
+    for (const listed of this.sql.exec<ProviderNumberRow>(DUE, now, now).toArray()) {
+      const client = await api(listed.provider);
+      // Read again after each await: a pool saved meanwhile (re-created, the number added back) holds it now.
+      const row = this.sql.exec<ProviderNumberRow>(`${DUE} AND p.number = ?`, now, now, listed.number).toArray()[0];
+      if (!row) continue;
+      let r: Awaited<ReturnType<NumberApi["release"]>>;
+      this.inFlight.add(row.number);
+      try {
+        r = !client
+          ? { ok: false as const, error: { kind: "retry" as const, reason: `no ${row.provider} credentials` } }
+          : row.state === "ordered"
+            ? await client.releaseOrdered(row.number, row.order_id, row.provider_id)
+            : await client.release(row.provider_id);
+      } finally {
+        this.inFlight.delete(row.number);
+      }
       if (r.ok) {
         this.sql.exec(
           "UPDATE provider_numbers SET state = 'released', released_at = ?, release_error = NULL, release_next_at = NULL WHERE number = ?",
