@@ -10,7 +10,10 @@
  *   default without a region, whatever the order they were pushed in); where the visitor is comes
  *   from the worker (GET /v1/region), asked once, only when such a default exists, and no decision
  *   waits on a default until it answers. Unknown there (or no answer): a scoped default is taken
- *   where it denies, never where it grants (privacy-safe). An update with a `region` is skipped;
+ *   where it denies, never where it grants (privacy-safe). An update with a `region` is skipped.
+ *   A default's `wait_for_update` (ms, up to 10 s) holds every decision until an update comes or it
+ *   ends. A denial by defaults alone stores nothing but erases nothing: a returning visitor's CMP
+ *   restores their grant moments later (only the visitor's own denial erases);
  * - IAB TCF v2 (`__tcfapi`): purpose 1 (store on a device) for the storages, 1 and 7 for ad user
  *   data, 3 and 4 for ad personalisation; all granted where GDPR does not apply.
  *
@@ -79,7 +82,21 @@ export const gated = (config: Config): Api => {
         if (command[1] == "update") {
           if (regions.length) return DEBUG && trace("consent: a Consent Mode update with a region is skipped (region applies to defaults only)");
           Object.assign(over, values);
-        } else if (!regions.length) defaults.push({ values });
+          return 1;
+        }
+        if (fields.wait_for_update > 0) {
+          // The page's CMP sends the visitor's choice within this long (up to 10 s here): defaults
+          // decide nothing until then (a returning visitor's grant does not begin with a denial).
+          updating++;
+          setTimeout(
+            () => {
+              updating--;
+              if (!off) decide("Consent Mode (wait_for_update over)");
+            },
+            Math.min(+fields.wait_for_update, 1e4),
+          );
+        }
+        if (!regions.length) defaults.push({ values });
         else {
           defaults.push({ values, regions });
           if (!asked) {
@@ -132,6 +149,8 @@ export const gated = (config: Config): Api => {
     where: Partial<RegionResponse> | undefined,
     asked: any,
     off: any,
+    /** Consent Mode defaults' wait_for_update still running. */
+    updating = 0,
     inner: Api | undefined,
     visit: Visit | undefined,
     tcfListener: number | undefined,
@@ -154,8 +173,12 @@ export const gated = (config: Config): Api => {
       // every key such a default sets (then the answer cannot change the outcome).
       if (!where && !defaults.every((given) => !given.regions || Object.keys(given.values).every((key) => key in over)))
         return DEBUG && trace(`consent: ${from}: waiting for the visitor's region (a Consent Mode default is scoped by region)`);
+      if (updating && !over.analyticsStorage && !over.adStorage)
+        return DEBUG && trace(`consent: ${from}: waiting for the CMP's update (Consent Mode wait_for_update)`);
       state = { ...defaulted(where || {}, from == REGION), ...over };
-      const storage = state.analyticsStorage || state.adStorage;
+      /** The key that decides storage, and its value; an explicit signal's (in `over`) or only the page's defaults'. */
+      const key = state.analyticsStorage ? "analyticsStorage" : "adStorage",
+        storage = state[key];
       if (!storage) return DEBUG && trace(`consent: ${from} gave no ad_storage or analytics_storage yet: waiting`);
       const ads = state.adStorage == "granted",
         next = storage == "granted" ? (ads ? "granted" : "granted, no ads") : anon ? "anonymous" : "denied";
@@ -168,7 +191,9 @@ export const gated = (config: Config): Api => {
       if (inner) inner.stop!();
       inner = undefined;
       store.on = storage == "granted";
-      if (!store.on) forget();
+      // Erased on a visitor's denial or withdrawal only: a page's default denial comes before its
+      // CMP restores a returning visitor's grant, and must not end their session on every page view.
+      if (!store.on && over[key]) forget();
       if (next == "denied") {
         DEBUG && trace("consent denied: nothing is stored, asked or swapped (data-consent; data-consent=anonymous would show a number)");
         visit = undefined;

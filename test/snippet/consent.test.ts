@@ -270,6 +270,51 @@ describe("Consent Mode v2 (gtag on the dataLayer)", () => {
     expect(sent(f).source.consent).toEqual({ adStorage: "granted", analyticsStorage: "granted", adUserData: "granted" });
   });
 
+  it("a returning visitor: the page's default denial erases nothing, and the CMP's grant that follows goes on with their session", async () => {
+    const f = stubFetch();
+    localStorage["dni:t"] = JSON.stringify("token-of-an-earlier-visit");
+    (window as any).dataLayer = [];
+    gtag("consent", "default", { ad_storage: "denied", analytics_storage: "denied" });
+    const dni = consentMode();
+    await flush();
+    expect(f).not.toHaveBeenCalled();
+    expect(JSON.parse(localStorage["dni:t"]!)).toBe("token-of-an-earlier-visit");
+    gtag("consent", "update", { ad_storage: "granted", analytics_storage: "granted" });
+    await dni.number();
+    expect(sent(f).token).toBe("token-of-an-earlier-visit");
+    // The visitor's own denial does erase.
+    gtag("consent", "update", { analytics_storage: "denied", ad_storage: "denied" });
+    await flush();
+    expect(localStorage["dni:t"]).toBeUndefined();
+  });
+
+  it("wait_for_update: defaults decide nothing until the CMP's update (no anonymous lease first), or until the wait is over", async () => {
+    const f = stubFetch();
+    localStorage["dni:t"] = JSON.stringify("token-of-an-earlier-visit");
+    (window as any).dataLayer = [];
+    gtag("consent", "default", { ad_storage: "denied", analytics_storage: "denied", wait_for_update: 500 });
+    const dni = consentMode("anonymous");
+    await flush();
+    expect(f).not.toHaveBeenCalled();
+    gtag("consent", "update", { ad_storage: "granted", analytics_storage: "granted" });
+    await dni.number();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(sent(f).token).toBe("token-of-an-earlier-visit");
+
+    // No update within the wait: the defaults decide once it is over (here, a number kept in memory).
+    for (const a of running) a.stop?.();
+    const g = stubFetch();
+    (window as any).dataLayer = [];
+    gtag("consent", "default", { ad_storage: "denied", analytics_storage: "denied", wait_for_update: 40 });
+    const late = consentMode("anonymous");
+    await flush();
+    expect(g).not.toHaveBeenCalled();
+    await vi.waitFor(() => expect(g).toHaveBeenCalledTimes(1));
+    await late.number();
+    expect(sent(g).token).toBeUndefined();
+    expect(text()).toBe("Call (800) 555-0123");
+  });
+
   it("analytics granted, ads denied: stored, but the click ids withheld", async () => {
     const f = stubFetch();
     (window as any).dataLayer = [];
