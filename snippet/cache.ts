@@ -27,7 +27,8 @@ const inCookie = (key: string) => FULL && store.domain && key == "dni:t";
  */
 export const load = (key: string): any => {
   try {
-    if (!FULL || store.on) return JSON.parse(inCookie(key) ? readCookie() : localStorage[key]);
+    // No cookie: this origin's storage, where a cookie the browser refused was kept instead (save).
+    if (!FULL || store.on) return JSON.parse((inCookie(key) && readCookie()) || localStorage[key]);
   } catch {}
 };
 

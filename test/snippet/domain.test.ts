@@ -36,6 +36,39 @@ describe("data-domain", () => {
     expect(f.answers[1].session).toBe(f.answers[0].session);
   });
 
+  it("a cookie the browser refuses (a public suffix, cookies blocked, too long): the session is kept in this origin's storage, and read back from there", async () => {
+    const f = stubFetch();
+    let proto: object | null = document;
+    while (proto && !Object.getOwnPropertyDescriptor(proto, "cookie")) proto = Object.getPrototypeOf(proto);
+    const jar = Object.getOwnPropertyDescriptor(proto!, "cookie")!;
+    page("", "https://www.shop.example/");
+    // biome-ignore lint/suspicious/noDocumentCookie: an earlier test's session cookie, gone.
+    document.cookie = "dni_t=; domain=shop.example; path=/; max-age=0";
+    Object.defineProperty(document, "cookie", {
+      configurable: true,
+      get: () => jar.get!.call(document),
+      set: (v: string) => (v.startsWith("dni_t=") ? undefined : jar.set!.call(document, v)),
+    });
+    try {
+      page("<p>(800) 555-0199</p>", "https://www.shop.example/?gclid=G1");
+      sessionDomain("shop.example");
+      await run().number();
+      const first = f.answers[0].token;
+      expect(cookie()).toBeUndefined();
+      expect(JSON.parse(localStorage.getItem("dni:t")!)).toBe(first);
+      leave();
+      // The next page view of the same site, once the cached answer is over: data-domain again, still no cookie.
+      localStorage.removeItem("dni:a");
+      page("<p>(800) 555-0199</p>", "https://www.shop.example/pricing");
+      sessionDomain("shop.example");
+      await run().number();
+      expect(sent(f, 1).token).toBe(first);
+      expect(f.answers[1].session).toBe(f.answers[0].session);
+    } finally {
+      delete (document as { cookie?: string }).cookie;
+    }
+  });
+
   it("is ignored, with a warning, when it is not the page's host or a parent of it", () => {
     page("", "https://www.shop.example/");
     sessionDomain("other.example");
