@@ -35,14 +35,14 @@ function poisson(rand: () => number, mean: number): number {
   return k - 1;
 }
 
-async function scaledWorld(autoscale: Record<string, unknown>) {
+async function scaledWorld(autoscale: Record<string, unknown>, inStock = 80) {
   const acct = await createAccount();
   await api("PATCH", "/v1/account/voice", {
     key: acct.adminKey,
     body: { provider: "twilio", credentials: { twilio: { authToken: TWILIO_TOKEN, accountSid: TWILIO_SID } } },
   });
   await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: HOOK } } });
-  const twilio = new FakeTwilio(stock("510", 80));
+  const twilio = new FakeTwilio(stock("510", inStock));
   const net = mockNetwork((req) => (twilio.handles(req) ? twilio.handle(req) : new Response(null, { status: 204 })));
   const r = await api("POST", "/v1/pools", {
     key: acct.adminKey,
@@ -295,6 +295,27 @@ describe("parked numbers put back by hand", () => {
     for (const g of grows) expect(g.reused.filter((n) => parked.includes(n))).toEqual([]);
     expect(twilio.purchases.length).toBeGreaterThan(bought);
     expect(sizes.at(-1)).toBe(grows[0]!.to);
+  });
+});
+
+describe("a grow the provider has too few numbers for", () => {
+  it("waits for stock without holding the pool's scaling: told once, and canceled when the pool shrinks", async () => {
+    const { acct, twilio, net } = await scaledWorld({ min: 2, max: 40, target: 0.01, cooldownMinutes: 30 }, 6);
+    const key = acct.adminKey;
+    const rand = rng(5);
+    const busy = await traffic(acct, rand, T0, 30, 6);
+    expect(twilio.purchases).toHaveLength(6);
+    const orders = async () => (await api("GET", "/v1/orders?pool=web", { key })).json.orders as { id: string; status: string }[];
+    const waiting = (await orders()).filter((o) => o.status === "waiting");
+    expect(waiting).toHaveLength(1);
+    const alerts = () => net.seen.filter((r) => r.url.href === HOOK).map((r) => JSON.parse(r.body) as { type: string; orderId?: string; waiting?: boolean });
+    const told = alerts().filter((a) => a.type === "pool.scale_failed");
+    expect(told).toEqual([expect.objectContaining({ orderId: waiting[0]!.id, waiting: true })]);
+    // Quiet: the pool shrinks after the cooldown all the same, and the order it no longer needs stops.
+    const quiet = await traffic(acct, rand, T0 + 30 * MIN, 90, 0);
+    expect(quiet.at(-1)!).toBeLessThan(busy.at(-1)!);
+    expect((await orders()).find((o) => o.id === waiting[0]!.id)!.status).toBe("canceled");
+    expect(alerts().filter((a) => a.type === "pool.scale_failed")).toHaveLength(1);
   });
 });
 

@@ -43,6 +43,10 @@ type Row = { pool_id: string; config: string; provider: string; origin: string; 
 export interface ScaleWorld {
   pool: (id: string) => Pool | null;
   onOrder: (poolId: string) => number;
+  /** The pool's orders waiting for the provider to have numbers (fallback wait): their id, numbers still missing, why. */
+  waiting: (poolId: string) => { orderId: string; missing: number; reason: string | null; nextAttemptAt: number | null }[];
+  /** Stop an open order (what it bought and did not add is released). */
+  cancel: (orderId: string, reason: string) => void;
   /** The pool's numbers bought through orders (only those are ever removed). */
   bought: (poolId: string) => Set<string>;
   health: (pool: Pool, minutes: number, step: number) => Promise<HealthView>;
@@ -147,11 +151,15 @@ export class Autoscaler {
     const last = this.events(pool.id, 1)[0];
     const size = pool.trackingNumbers.length;
     if (await this.afterFailedGrows(pool, w)) return;
+    // An order waiting for the provider's stock may wait for days: it does not hold the pool's
+    // scaling (a shrink, a lower max) while it waits, and it is told once.
+    const waiting = w.waiting(pool.id);
+    for (const o of waiting) await this.tellWaiting(pool, o, w);
     const decision = decideScale(config, {
       size,
       // The overflow number: bought (it counts toward min and max) but never leased.
       shared: pool.exhaustionPolicy === "overflow" && pool.overflowNumber !== null ? 1 : 0,
-      onOrder: w.onOrder(pool.id),
+      onOrder: w.onOrder(pool.id) - waiting.reduce((n, o) => n + o.missing, 0),
       recentPeak,
       windowPeak,
       since: Math.max(pool.createdAt, last?.at ?? 0),
@@ -159,6 +167,14 @@ export class Autoscaler {
       now: w.now,
     });
     if (!decision) return;
+    if (waiting.length) {
+      // A grow is what the waiting order is already trying: no second order beside it.
+      if (decision.to > size) return;
+      // Fewer numbers wanted: what its own waiting orders would still buy is not needed (an order
+      // placed by hand is the account's to cancel).
+      const placed = new Set(this.events(pool.id).map((e) => e.orderId));
+      if (!config.dryRun) for (const o of waiting) if (placed.has(o.orderId)) w.cancel(o.orderId, `Autoscaling no longer needs it: ${decision.reason}`);
+    }
     let orderId: string | null = null;
     let removed: string[] = [];
     let reused: string[] = [];
@@ -197,6 +213,28 @@ export class Autoscaler {
       name: pool.name,
       ...event,
       message: `Pool "${pool.name}" ${config.dryRun ? "should go" : "goes"} from ${size} to ${to} numbers: ${decision.reason}.`,
+    });
+  }
+
+  /** A grow's order waiting for the provider's stock, told once (a `pool.scale_failed` alert, `waiting: true`). */
+  private async tellWaiting(pool: Pool, o: ReturnType<ScaleWorld["waiting"]>[number], w: ScaleWorld): Promise<void> {
+    await w.alert(`pool-scale-waiting/${pool.id}/${o.orderId}`, {
+      type: "pool.scale_failed",
+      pool: pool.id,
+      name: pool.name,
+      orderId: o.orderId,
+      reason: o.reason,
+      waiting: true,
+      missing: o.missing,
+      retryAt: o.nextAttemptAt,
+      message: `Pool "${pool.name}" could not grow by ${o.missing} number${o.missing === 1 ? "" : "s"}: number order ${o.orderId} is waiting for the provider to have them (${o.reason ?? "no reason given"}). It searches again hourly; autoscaling goes on meanwhile and cancels it if the pool no longer needs them.`,
+      remedies: [
+        {
+          message:
+            "Widen the pool's autoscale numbers request (another area code, no areaCode, a toll-free fallback), or cancel the order (DELETE /v1/orders/{id}) and add numbers by hand.",
+        },
+      ],
+      at: w.now,
     });
   }
 

@@ -304,6 +304,9 @@ export class NumberDesk {
     await this.autoscaler.run({
       pool: (id) => this.host.poolView(id),
       onOrder: (id) => this.orders.onOrder(id),
+      waiting: (id) =>
+        this.orders.waitingOf(id).map(({ order, missing }) => ({ orderId: order.id, missing, reason: order.last_error, nextAttemptAt: order.next_attempt_at })),
+      cancel: (id, reason) => this.orders.cancel(id, reason, now),
       bought: (id) => this.orders.boughtIn(id),
       health: (pool, minutes, step) => poolHealth(env, row.id, pool, { now, minutes, step }),
       figures: async (pool) => {

@@ -234,11 +234,22 @@ export class NumberOrders {
    */
   onOrder(poolId: string): number {
     let n = 0;
-    for (const o of this.sql.exec<OrderRow>(`SELECT * FROM number_orders WHERE pool_id = ? AND status IN ${OPEN}`, poolId).toArray()) {
-      const joined = this.numbersOf(o.id).filter((r) => r.added_at !== null).length;
-      n += Math.max(0, (JSON.parse(o.request) as NumberRequest).quantity - joined);
-    }
+    for (const o of this.sql.exec<OrderRow>(`SELECT * FROM number_orders WHERE pool_id = ? AND status IN ${OPEN}`, poolId).toArray()) n += this.missing(o);
     return n;
+  }
+
+  /** The pool's orders waiting for the provider to have numbers (fallback wait), with how many each still misses. */
+  waitingOf(poolId: string): { order: OrderRow; missing: number }[] {
+    return this.sql
+      .exec<OrderRow>("SELECT * FROM number_orders WHERE pool_id = ? AND status = 'waiting' ORDER BY created_at", poolId)
+      .toArray()
+      .map((order) => ({ order, missing: this.missing(order) }));
+  }
+
+  /** Numbers an order asked for that are not in its pool yet. */
+  private missing(o: OrderRow): number {
+    const joined = this.numbersOf(o.id).filter((r) => r.added_at !== null).length;
+    return Math.max(0, (JSON.parse(o.request) as NumberRequest).quantity - joined);
   }
 
   /** The bought numbers a pool holds (the only ones the autoscaler removes). */
