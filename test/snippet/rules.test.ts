@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { classify, test as cond, parseRules, pick } from "../../shared/rules";
+import { classify, test as cond, glob, parseRules, pick } from "../../shared/rules";
 
 const q = (s: string) => new URLSearchParams(s);
 /** The name of the rule that src picks for a query string and referrer host. */
@@ -85,6 +86,24 @@ describe("conditions", () => {
     expect(cond(["utm_campaign", "a.b*"], q("utm_campaign=axb"), "")).toBe(false);
     expect(cond(["gclid", "*"], q("gclid=x"), "")).toBe(true);
     expect(cond(["gclid", "*"], q(""), "")).toBe(false);
+  });
+
+  it("a glob answers as the RegExp it stands for (`*` any run, the rest literal, case-insensitive, the whole value)", () => {
+    const reference = (g: string, v: string) => RegExp(`^${g.replace(/[^\w*]/g, "\\$&").replace(/\*/g, "[^]*")}$`, "i").test(v);
+    const text = (chars: string[]) => fc.array(fc.constantFrom(...chars), { maxLength: 12 }).map((a) => a.join(""));
+    fc.assert(
+      fc.property(text(["a", "B", "b", "*", ".", "-", "é"]), text(["a", "A", "b", ".", "-", "é", "É", "\n"]), (g, v) => {
+        expect(glob(g, v)).toBe(reference(g, v));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("a rule of many `*` against the longest landing value answers at once (a backtracking RegExp ran for minutes)", () => {
+    const long = "a".repeat(2048);
+    expect(glob("*a*a*a*a*a*a*!", long)).toBe(false);
+    expect(glob("*a*a*a*a*a*a*", long)).toBe(true);
+    expect(cond(["q", "*a*a*a*a*a*a*!"], q(`q=${long}`), "")).toBe(false);
   });
 
   it("none: absent or empty", () => {
