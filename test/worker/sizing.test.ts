@@ -36,6 +36,17 @@ describe("sizing maths", () => {
     }
   });
 
+  it("the target size is the smallest meeting the target, for any mean and target the API takes", () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0.001, max: 1e5, noNaN: true }), fc.double({ min: 1e-12, max: 0.5, noNaN: true }), (mean, target) => {
+        const c = sizeForTarget(mean, target);
+        expect(poissonTail(mean, c)).toBeLessThanOrEqual(target);
+        if (c > Math.max(1, Math.floor(mean))) expect(poissonTail(mean, c - 1)).toBeGreaterThan(target);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("normalQuantile(0.99) ≈ 2.326", () => expect(normalQuantile(0.99)).toBeCloseTo(2.3263, 3));
 });
 
@@ -71,6 +82,13 @@ describe("POST /v1/sizing", () => {
     const expected = sizePools({ visitorsPerHour: 600, minutes: 30, share: 1, pools: 2, target: 0.01 });
     expect(r.json).toMatchObject(expected);
     expect(r.json.recommendation).toContain(`Buy ${expected.target.numbersPerPool} numbers per pool`);
+    // The largest inputs it takes, and a tiny target: answered (a step-by-one search ran past the CPU limit).
+    const big = await api("POST", "/v1/sizing", { key: acct.adminKey, body: { visitorsPerHour: 10_000_000, minutes: 1440, target: 1e-12 } });
+    expect(big.status).toBe(200);
+    const mean = (10_000_000 / 60) * 1440;
+    expect(big.json.target.numbersPerPool).toBe(sizeForTarget(mean, 1e-12));
+    expect(big.json.target.numbersPerPool).toBeGreaterThan(mean + 6 * Math.sqrt(mean));
+    expect(big.json.target.numbersPerPool).toBeLessThan(mean + 8 * Math.sqrt(mean));
     expect((await api("POST", "/v1/sizing", { key: acct.adminKey, body: { visitorsPerHour: -1, minutes: 30 } })).status).toBe(400);
     expect((await api("POST", "/v1/sizing", { body: { visitorsPerHour: 1, minutes: 30 } })).status).toBe(401);
   });
