@@ -250,6 +250,18 @@ describe("erasure by caller or visit", () => {
     expect(plan).toMatch(/^SEARCH erased_calls USING (COVERING )?INDEX erased_calls_until \(until<\?\)/);
   });
 
+  it("a caller's number the numbering metadata does not know (stored as sent) is erased by that number", async () => {
+    const { acct, voice, tracking } = await callWorld(1);
+    const unknown = "+15555550123"; // 555-01xx: not a valid number, stored as the provider sent it
+    const id = callId("unknown");
+    expect((await ring(voice.callbackUrl, callBody(id, tracking[0]!, Date.now(), { callerNo: unknown }))).status).toBe(200);
+    expect((await ring(voice.callbackUrl, callBody(callId("other"), tracking[0]!, Date.now(), { callerNo: CALLER }))).status).toBe(200);
+    expect((await api("GET", `/v1/calls/${id}`, { key: acct.adminKey })).json.caller).toBe(unknown);
+    expect((await erase(acct, unknown)).json).toEqual({ erased: 1, more: false });
+    expect((await api("GET", `/v1/calls/${id}`, { key: acct.adminKey })).status).toBe(404);
+    expect((await callIds(acct)).length).toBe(1);
+  });
+
   it("what is not a phone number is 400 with nothing changed", async () => {
     const { acct, voice, tracking } = await callWorld(1);
     expect((await ring(voice.callbackUrl, callBody(callId("kept"), tracking[0]!, Date.now(), { callerNo: CALLER }))).status).toBe(200);

@@ -112,15 +112,22 @@ export function inboundCall(fields: Fields, nowMs: number): Parsed<InboundCall> 
   else if (startedAt !== null && startedAt > nowMs + MAX_FUTURE_MS) issues.push({ path: start?.name ?? "startTime", message: "is in the future" });
   if (issues.length) return { ok: false, code: "invalid_request", message: "The callback does not carry a usable call", issues };
   const caller = pick(fields, FIELD_NAMES.caller);
-  let callerText: string | null = null;
-  if (caller)
-    callerText =
-      phoneOf(caller.value) ??
-      (String(caller.value)
-        .replace(/[^A-Za-z0-9+@._:-]/g, "")
-        .slice(0, 64) ||
-        null);
-  return { ok: true, value: { id: idText, caller: callerText, dialled: dialledE164!, startedAt: startedAt! } };
+  return { ok: true, value: { id: idText, caller: caller ? callerKey(caller.value) : null, dialled: dialledE164!, startedAt: startedAt! } };
+}
+
+/**
+ * The caller as a call stores it (and an erasure by caller looks it up): E.164 when it is a valid
+ * number, else the provider's text with only safe characters (an unknown or withheld caller, a SIP
+ * address, a number newer than the numbering metadata).
+ */
+export function callerKey(value: unknown): string | null {
+  return (
+    phoneOf(value) ??
+    (String(value)
+      .replace(/[^A-Za-z0-9+@._:-]/g, "")
+      .slice(0, 64) ||
+      null)
+  );
 }
 
 /**
