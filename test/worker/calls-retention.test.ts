@@ -257,6 +257,26 @@ describe("privacy: what outlives a call", () => {
     }
   });
 
+  it("a retention shorter than the outbox's 14 days: a call's delivered payloads go no later than the call itself", { timeout: 60_000 }, async () => {
+    const { acct, voice } = await callWorld(1);
+    const key = acct.adminKey;
+    expect((await api("PATCH", "/v1/account", { key, body: { callRetentionDays: 7, archiveRetentionDays: 0 } })).status).toBe(200);
+    expect((await api("PATCH", "/v1/account/integrations", { key, body: { webhook: { url: HOOK } } })).status).toBe(200);
+    mockNetwork(() => new Response(null, { status: 204 }));
+    const v = await visit(acct, SOURCE);
+    const id = callId("kept-short");
+    expect((await ring(voice.callbackUrl, callBody(id, v.number, T0 + 1000, { callerNo: CALLER }))).status).toBe(200);
+    expect((await ring(`${voice.callbackUrl}/status`, { callId: id, status: "completed", duration: 42 })).status).toBe(200);
+    await runAccountAlarms(acct.accountId, T0 + 9 * DAY);
+    expect((await getCall(acct, id)).status).toBe(404);
+    const left = await runInDurableObject(
+      accountStub(acct.accountId),
+      (_i, s) => s.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE call_id = ? OR payload LIKE ?", id, `%${CALLER}%`).one().n,
+    );
+    expect(left).toBe(0);
+    expect(JSON.stringify((await api("GET", "/v1/deliveries?limit=50", { key })).json)).not.toContain(id);
+  });
+
   it("a webhook that never succeeds: its dead outbox rows (caller number, gclid, GA client id) are pruned after 14 days too", { timeout: 60_000 }, async () => {
     const { acct, voice } = await callWorld(1);
     expect((await api("PATCH", "/v1/account", { key: acct.adminKey, body: { callRetentionDays: 7 } })).status).toBe(200);

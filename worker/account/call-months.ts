@@ -6,7 +6,7 @@
  *   object holds all of a busy account's calls; `call_months` lists the months that have a log;
  * - once its day is past the account's retention it is archived to R2 (NDJSON per day) and deleted;
  * - an archived day past the archive's own retention (when the account has one) is deleted from R2;
- * - delivered and given-up outbox rows are pruned after OUTBOX_KEEP_MS;
+ * - delivered and given-up outbox rows are pruned after OUTBOX_KEEP_MS (or the calls' retention, if shorter);
  * - erasure deletes a call from all of these, the archive included.
  * Reads (a page, one call, stats) merge the account's table with the months' logs.
  */
@@ -271,7 +271,8 @@ export class CallMonths {
       let more = await this.move(accountId, now - HOT_MS);
       await this.expire(accountId, now, retentionDays * DAY_MS);
       if (await this.pruneArchived(accountId, now, retentionDays, archiveDays)) more = true;
-      await prune(now - OUTBOX_KEEP_MS);
+      // Never kept past the calls' own retention: a payload holds the caller's number and click ids.
+      await prune(now - Math.min(OUTBOX_KEEP_MS, retentionDays * DAY_MS));
       // More to move: due again at once.
       this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('upkeep_at', ?)", String(more ? now - DAY_MS : now));
     });
