@@ -271,7 +271,7 @@ describe("reading calls back", () => {
   it("the OpenAPI document describes the call path", async () => {
     const doc = (await api("GET", "/openapi.json")).json;
     for (const path of [
-      "/v1/voice/{account}/{token}",
+      "/v1/voice/{account}/{at}",
       "/v1/voice/{account}/{token}/agent",
       "/v1/calls",
       "/v1/calls/{id}",

@@ -313,21 +313,15 @@ describe("calls, stats, csv, deliveries, archive", () => {
     mockNetwork((req) => new Response(answer(req.url), { status: req.url.href === HOOK ? 500 : 200, headers: { "Content-Type": "application/json" } }));
     const v = await visit(acct, { ...GOOGLE, consent: GRANTED });
     const id = callId();
-    await hit("POST", "/v1/voice/{account}/{token}", voice.callbackUrl.replace(BASE, ""), { body: callBody(id, v.number, T0) }, "reference inbound");
-    await hit("POST", "/v1/voice/{account}/{token}/status", `${voice.callbackUrl.replace(BASE, "")}/status`, {
+    await hit("POST", "/v1/voice/{account}/{at}", voice.callbackUrl.replace(BASE, ""), { body: callBody(id, v.number, T0) }, "reference inbound");
+    await hit("POST", "/v1/voice/{account}/{at}/status", `${voice.callbackUrl.replace(BASE, "")}/status`, {
       body: { callId: id, status: "completed", duration: 95, endTime: T0 + 100_000 },
     });
     const unattributed = callId();
+    await hit("POST", "/v1/voice/{account}/{at}", voice.callbackUrl.replace(BASE, ""), { body: callBody(unattributed, "+18005550199", T0) }, "unknown number");
     await hit(
       "POST",
-      "/v1/voice/{account}/{token}",
-      voice.callbackUrl.replace(BASE, ""),
-      { body: callBody(unattributed, "+18005550199", T0) },
-      "unknown number",
-    );
-    await hit(
-      "POST",
-      "/v1/voice/{account}/{token}/status",
+      "/v1/voice/{account}/{at}/status",
       `${voice.callbackUrl.replace(BASE, "")}/status`,
       { body: { callId: "never", status: "busy" } },
       "orphan",
@@ -517,14 +511,14 @@ describe("native voice callbacks", () => {
       const id = nativeId(p);
       const inbound = await send(await signed(p, w.keys, w.base, inboundFields(p, id, v.number), Date.now()));
       const method = p === "vonage" ? "GET" : "POST";
-      await conform(method, "/v1/voice/{account}/{provider}", { status: inbound.status, headers: inbound.headers, text: inbound.text }, `${p} inbound`);
+      await conform(method, "/v1/voice/{account}/{at}", { status: inbound.status, headers: inbound.headers, text: inbound.text }, `${p} inbound`);
       const bad = await SELF.fetch(w.base, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "a=b" });
-      await conform("POST", "/v1/voice/{account}/{provider}", { status: bad.status, headers: bad.headers, text: await bad.text() }, `${p} unsigned`);
+      await conform("POST", "/v1/voice/{account}/{at}", { status: bad.status, headers: bad.headers, text: await bad.text() }, `${p} unsigned`);
       const odd = await SELF.fetch(w.base, { method: "POST", headers: { "Content-Type": "text/plain" }, body: "a=b" });
-      await conform("POST", "/v1/voice/{account}/{provider}", { status: odd.status, headers: odd.headers, text: await odd.text() }, `${p} text/plain`);
+      await conform("POST", "/v1/voice/{account}/{at}", { status: odd.status, headers: odd.headers, text: await odd.text() }, `${p} text/plain`);
     }
     const nf = await SELF.fetch(`${BASE}/v1/voice/abcdefabcdefabcd/twilio/nope`, { method: "POST" });
-    await conform("POST", "/v1/voice/{account}/{provider}/status", { status: nf.status, headers: nf.headers, text: await nf.text() }, "unknown leg");
+    await conform("POST", "/v1/voice/{account}/{at}/status", { status: nf.status, headers: nf.headers, text: await nf.text() }, "unknown leg");
     expect(problems.slice(before)).toEqual([]);
   });
 

@@ -164,26 +164,37 @@ const native: [string, string][] = [
   ],
   ["/recording", "A voicemail or call recording is ready: its https URL is stored on the call."],
 ];
+/**
+ * A provider's URL and the reference API's voice-secret URL have one shape where their suffixes are
+ * the same (`/v1/voice/{account}/{provider}` and `…/{token}`): OpenAPI holds two paths that differ
+ * only in a parameter's name to be one path, and validators refuse the document. Those are one
+ * path with one parameter, `at`, that is either.
+ */
+const atParam = {
+  at: z.string().openapi({
+    param: { name: "at", in: "path" },
+    description: `A voice provider's name (${NATIVE.join(", ")}: its native webhook, signed by the provider), or the account's voice secret (the reference API).`,
+  }),
+};
+const REFERENCE_BY_SECRET: Record<string, string> = {
+  "": "Reference API inbound call (voice secret in the path): attribute, store once, answer TRANSFER (or whisper, fallback, HANGUP).",
+  "/status": "Reference API status (ours: callId, status, duration, endTime), voice secret in the path.",
+};
 for (const [suffix, summary] of native) {
+  const shared = REFERENCE_BY_SECRET[suffix];
   for (const method of ["get", "post"] as const) {
     app.openAPIRegistry.registerPath({
       method,
-      path: `/v1/voice/{account}/{provider}${suffix}`,
+      path: shared === undefined ? `/v1/voice/{account}/{provider}${suffix}` : `/v1/voice/{account}/{at}${suffix}`,
       tags: ["voice"],
-      summary,
-      request: { params: z.object({ ...accountParam, ...providerParam }), ...(method === "post" ? { body } : {}) },
+      summary: shared === undefined ? summary : `${summary} Or, POST with a voice secret as {at}: ${shared}`,
+      request: { params: z.object({ ...accountParam, ...(shared === undefined ? providerParam : atParam) }), ...(method === "post" ? { body } : {}) },
       responses,
     });
   }
 }
 for (const [path, summary, withToken] of [
-  [
-    "/v1/voice/{account}/{token}",
-    "Reference API inbound call (voice secret in the path): attribute, store once, answer TRANSFER (or whisper, fallback, HANGUP).",
-    true,
-  ],
   ["/v1/voice/{account}/{token}/agent", "Reference API whisper agent leg (voice secret in the path): SAY the source, join the caller's conference.", true],
-  ["/v1/voice/{account}/{token}/status", "Reference API status (ours: callId, status, duration, endTime), voice secret in the path.", true],
   ["/v1/voice/{account}", "Reference API inbound call, signed (X-DNI-Timestamp, X-DNI-Signature).", false],
   ["/v1/voice/{account}/agent", "Reference API whisper agent leg, signed.", false],
   ["/v1/voice/{account}/status", "Reference API status, signed.", false],
