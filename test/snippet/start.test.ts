@@ -231,6 +231,18 @@ describe("repeat views", () => {
     expect(f).not.toHaveBeenCalled();
   });
 
+  it("learn nothing from a cached answer over a week old: a page whose business number changed since is asked for (with the session)", async () => {
+    const f = await again("<p id='t'>New number: (800) 555-0100</p>");
+    const s = JSON.parse(localStorage.getItem("dni:t")!);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 7 * 86_400_000);
+    run();
+    vi.useRealTimers();
+    await flush();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(sent(f).token).toBe(s);
+  });
+
   it("ask again (with the session token) when the lease is over", async () => {
     const f = await again();
     const s = JSON.parse(localStorage.getItem("dni:t")!);
