@@ -24,13 +24,13 @@
  * the page: the session is stored (the same id, so the same number) and the page swapped, no reload.
  * The consent state is sent with every allocation (source.consent) and stored with the lease.
  */
-import type { ConsentState, ConsentValue, RegionResponse } from "../shared/protocol";
+import type { AllocateRequest, ConsentState, ConsentValue, RegionResponse } from "../shared/protocol";
 import { forget, save, store } from "./cache";
 import type { Config } from "./config";
 import { debug, trace } from "./debug";
 import { DEBUG } from "./flags";
 import { type Api, start, warn } from "./main";
-import { anonymous, session, type Visit } from "./session";
+import { anonymous, session, touch, type Visit } from "./session";
 
 /** Consent Mode's names → the protocol's. */
 const NAMES: Record<string, keyof ConsentState> = {
@@ -187,6 +187,10 @@ export const gated = (config: Config): Api => {
         if (visit) visit.source.consent = { ...state };
         return;
       }
+      // Less allowed than before (withdrawn, ads denied): the session's lease and token still hold
+      // the click ids and GA client id they were given, until a renewal that may be hours away (a
+      // live cached answer asks nothing). Told at once, so a call meanwhile uploads no conversion.
+      if (visit && visit.token && mode.startsWith("granted") && next != "granted") told(visit.token);
       mode = next;
       if (inner) inner.stop!();
       inner = undefined;
@@ -208,6 +212,22 @@ export const gated = (config: Config): Api => {
         inner = start(config, visit);
       }
       go();
+    },
+    /** One allocation request with the session's token and a touch as the consent now allows: the worker rewrites the lease and token. */
+    told = (token: string) => {
+      DEBUG && trace("consent: less is allowed now: the session's lease is told (its click ids or GA client id dropped)");
+      fetch(config.api + "/v1/allocate", {
+        method: "POST",
+        credentials: "omit",
+        keepalive: true,
+        body: JSON.stringify({
+          key: config.key,
+          pool: config.pool,
+          sources: config.sources,
+          token,
+          source: { ...touch(false, state.analyticsStorage == "granted"), consent: { ...state } },
+        } satisfies AllocateRequest),
+      }).catch(warn);
     },
     api = ((command: string, arg?: any, callback?: any) =>
       command == "consent"

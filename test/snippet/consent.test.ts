@@ -9,7 +9,7 @@ import { store } from "../../snippet/cache";
 import { gated } from "../../snippet/consent";
 import { debug } from "../../snippet/debug";
 import type { Api } from "../../snippet/main";
-import { API, flush, KEY, page, reset, sent, stubFetch } from "./helpers";
+import { API, flush, KEY, leave, page, reset, sent, stubFetch } from "./helpers";
 
 const GA = "_ga=GA1.1.1234567890.1700000000";
 /** The page's GA4 stream session cookie (its session id: 1747132561). */
@@ -154,18 +154,24 @@ describe("granted", () => {
       const f = stubFetch();
       const ok = f.getMockImplementation()!;
       const dni = consentMode();
+      // Requests made with the visit as granted (its click ids, GA cookies), and the withdrawal notices (withheld, denied).
+      const bodies = () => f.mock.calls.map((c) => JSON.parse(c[1]!.body as string) as { source: { consent: { adStorage: string } } });
+      const granted = () => bodies().filter((b) => b.source.consent.adStorage === "granted").length;
+      const told = () => bodies().filter((b) => b.source.consent.adStorage === "denied").length;
       await dni("consent", true);
       await dni.number();
       expect(text()).toBe("Call (800) 555-0123");
       // The renewal fails (offline): asked again in 20 s…
       f.mockImplementation(async () => Promise.reject(new TypeError("Failed to fetch")));
       await vi.advanceTimersByTimeAsync(f.answers[0].renew);
-      expect(f).toHaveBeenCalledTimes(2);
+      expect(granted()).toBe(2);
       // …but the visitor withdraws first: no request after that.
       await dni("consent", false);
       f.mockImplementation(ok);
       await vi.advanceTimersByTimeAsync(60_000);
-      expect(f).toHaveBeenCalledTimes(2);
+      expect(granted()).toBe(2);
+      // (Once, the worker is told of the withdrawal: the session's token, nothing of the visit.)
+      expect(told()).toBe(1);
       expect(stored()).toEqual(UNTOUCHED);
       // A renewal in flight when consent is withdrawn: its late answer swaps and stores nothing.
       let answer!: () => void;
@@ -174,31 +180,88 @@ describe("granted", () => {
       );
       await dni("consent", true);
       await vi.advanceTimersByTimeAsync(0);
-      expect(f).toHaveBeenCalledTimes(3);
+      expect(granted()).toBe(3);
       await dni("consent", false);
       answer();
       // Past its renewal time: the withdrawn instance asks nothing more.
       await vi.advanceTimersByTimeAsync(f.answers[0].lease);
-      expect(f).toHaveBeenCalledTimes(3);
+      expect(granted()).toBe(3);
       expect(stored()).toEqual(UNTOUCHED);
       // A renewal in flight when consent is withdrawn that then fails: not asked again 20 s later
       // (that request would carry the visit's click ids and GA cookies).
       f.mockImplementation(ok);
       await dni("consent", true);
       await dni.number();
-      expect(f).toHaveBeenCalledTimes(4);
+      expect(granted()).toBe(4);
       let fail!: () => void;
       f.mockImplementation(() => new Promise<Response>((_, reject) => (fail = () => reject(new TypeError("Failed to fetch")))));
       await vi.advanceTimersByTimeAsync(f.answers[0].renew);
-      expect(f).toHaveBeenCalledTimes(5);
+      expect(granted()).toBe(5);
       await dni("consent", false);
       fail();
       await vi.advanceTimersByTimeAsync(60_000);
-      expect(f).toHaveBeenCalledTimes(5);
+      expect(granted()).toBe(5);
+      // (A withdrawal before the new session's first answer has no token to tell of: two in all.)
+      expect(told()).toBe(2);
       expect(stored()).toEqual(UNTOUCHED);
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("withdrawn while the answer is live: the worker is told at once (the session's token, click ids withheld, no GA client id, denied)", async () => {
+    const f = stubFetch();
+    const dni = consentMode();
+    await dni("consent", true);
+    await dni.number();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(sent(f).source.landing).toBe(LANDING);
+    const token = f.answers[0].token;
+    await dni("consent", false);
+    await flush();
+    expect(f).toHaveBeenCalledTimes(2);
+    const told = sent(f, 1);
+    expect(told.token).toBe(token);
+    expect(told.source.landing).toBe("https://shop.example/?gclid=withheld&utm_source=google");
+    expect(told.source.gaClientId).toBeUndefined();
+    expect(told.source.consent).toEqual({ adStorage: "denied", analyticsStorage: "denied", adUserData: "denied", adPersonalization: "denied" });
+    expect(JSON.stringify(told)).not.toContain("Cj0-secret");
+    // Nothing more is asked, and what was stored is gone.
+    await flush();
+    expect(f).toHaveBeenCalledTimes(2);
+    expect(stored()).toEqual(UNTOUCHED);
+  });
+
+  it("ads withdrawn, analytics kept (Consent Mode update): the worker is told; the session and its storage go on", async () => {
+    const f = stubFetch();
+    (window as any).dataLayer = [];
+    const dni = consentMode();
+    const gtag = function (..._: unknown[]) {
+      // biome-ignore lint/complexity/noArguments: gtag pushes its arguments object.
+      (window as any).dataLayer.push(arguments);
+    };
+    gtag("consent", "update", { ad_storage: "granted", analytics_storage: "granted" });
+    await dni.number();
+    const token = f.answers[0].token;
+    // The visit's next page (no click id in its URL): the cached answer is live, nothing is asked.
+    dni.stop?.();
+    leave();
+    page(PAGE, "https://shop.example/contact");
+    (window as any).dataLayer = [];
+    const next = consentMode();
+    gtag("consent", "update", { ad_storage: "granted", analytics_storage: "granted" });
+    await next.number();
+    expect(f).toHaveBeenCalledTimes(1);
+    gtag("consent", "update", { ad_storage: "denied" });
+    await flush();
+    expect(f).toHaveBeenCalledTimes(2);
+    const told = sent(f, 1);
+    expect(told.token).toBe(token);
+    expect(told.source.landing).toBe("https://shop.example/contact");
+    expect(told.source.gaClientId).toEqual([GA, GA_SESSION]);
+    expect(told.source.consent.adStorage).toBe("denied");
+    expect(JSON.parse(localStorage["dni:t"]!)).toBe(token);
+    delete (window as any).dataLayer;
   });
 
   it("withdrawn later: what was stored is removed", async () => {
