@@ -23,7 +23,7 @@ export interface Visit {
  */
 export const withhold = (href: string) => {
   const url = new URL(href);
-  for (const name of "gclid gbraid wbraid dclid msclkid fbclid ttclid li_fat_id".split(" "))
+  for (const name of "gclid gbraid wbraid dclid msclkid fbclid ttclid li_fat_id twclid yclid ScCid sccid epik rdt_cid irclid qclid".split(" "))
     if (url.searchParams.has(name)) url.searchParams.set(name, "withheld");
   return url.href;
 };

@@ -32,6 +32,22 @@ describe("consent on the session and the call", () => {
     expect(adsOnly?.gaClientId).toBeUndefined();
   });
 
+  it("ads denied: other platforms' click ids in the landing URL and referrer are withheld too (X, Yandex, Snapchat, Pinterest, Reddit…)", async () => {
+    const { acct, voice } = await callWorld(1);
+    const ids = "twclid=TW1&yclid=YA1&ScCid=SC1&epik=EP1&rdt_cid=RD1&irclid=IR1&qclid=QU1";
+    const v = await visit(acct, {
+      landing: `https://www.shop.example/?${ids}&utm_source=x`,
+      referrer: `https://www.shop.example/landing?${ids}`,
+      consent: DENIED,
+    });
+    const id = callId();
+    await ring(voice.callbackUrl, callBody(id, v.number, T0 + 1000));
+    const call = (await getCall(acct, id)).json;
+    for (const value of ["TW1", "YA1", "SC1", "EP1", "RD1", "IR1", "QU1"]) expect(JSON.stringify(call.source)).not.toContain(value);
+    expect(new URL(call.source.landing).searchParams.get("twclid")).toBe("withheld");
+    expect(new URL(call.source.landing).searchParams.get("utm_source")).toBe("x");
+  });
+
   it("a denied visit's call has its consent state and no click ids or GA client id", async () => {
     const { acct, voice } = await callWorld(1);
     const v = await visit(acct, { landing: "https://www.shop.example/?gclid=withheld&utm_source=google", referrer: "", consent: DENIED });

@@ -101,6 +101,13 @@ const ownUrl = (landing: string | undefined): URL | null => {
 };
 
 /**
+ * Other ad platforms' click ids in a URL, which no upload of ours uses (X/Twitter, Yandex, Snapchat,
+ * Pinterest, Reddit, impact.com, Quora): identifiers of the visitor's ad click all the same, withheld
+ * with the others where ad storage is denied.
+ */
+const OTHER_CLICK_IDS = ["twclid", "yclid", "ScCid", "sccid", "epik", "rdt_cid", "irclid", "qclid"];
+
+/**
  * Google's linker parameters: `_gl` (Consent Mode's url_passthrough and cross-domain links: the GA
  * client id and the ad click, encoded), `_ga` (its older form) and `gclsrc`.
  */
@@ -126,7 +133,7 @@ function withheld(first: Touch, consent: Source["consent"]): Touch {
     const url = ownUrl(out[field]);
     if (!url) continue;
     // Only a URL with something to take out is written anew (a query re-serializes otherwise).
-    const clicks = ads ? CLICK_ID_PARAMS.filter((k) => url.searchParams.get(k) && url.searchParams.get(k) !== WITHHELD) : [];
+    const clicks = ads ? [...CLICK_ID_PARAMS, ...OTHER_CLICK_IDS].filter((k) => url.searchParams.get(k) && url.searchParams.get(k) !== WITHHELD) : [];
     const linker = LINKER.filter((k) => url.searchParams.has(k));
     if (!clicks.length && !linker.length) continue;
     for (const k of clicks) url.searchParams.set(k, WITHHELD);
