@@ -129,6 +129,35 @@ describe("Standard Webhooks deliveries", () => {
     expect(net.seen).toHaveLength(3);
   });
 
+  it("a webhook secret no one can decode is refused (400, nothing stored); one stored before that check fails its own rows, not the alarm", async () => {
+    const { acct, voice, tracking, secret } = await hooked();
+    const key = acct.adminKey;
+    for (const bad of [`whsec_${"A".repeat(33)}`, `whsec_${"A".repeat(32)}==`]) {
+      const r = await api("PATCH", "/v1/account/integrations", { key, body: { webhook: { url: HOOK, secret: bad } } });
+      expect([bad, r.status, r.json.error.code]).toEqual([bad, 400, "invalid_request"]);
+    }
+    expect((await api("GET", "/v1/account/integrations", { key })).json.webhook.secret).toBe(secret);
+    // Such a secret stored by an earlier version: sealed as the account seals secrets.
+    await runInDurableObject(accountStub(acct.accountId), async (instance) => {
+      type Secrets = { sealFor: (id: string, c: unknown) => Promise<{ value: { rows: unknown } }>; write: (c: unknown, rows: unknown) => void };
+      const secrets = (instance as unknown as { secrets: Secrets }).secrets;
+      const sealed = await secrets.sealFor(acct.accountId, { webhook: { url: HOOK, secret: `whsec_${"A".repeat(33)}` } });
+      secrets.write({ webhook: { url: HOOK, secret: "" } }, sealed.value.rows);
+    });
+    const seen = mockNetwork();
+    const id = callId();
+    expect((await ring(voice.callbackUrl, callBody(id, tracking[0]!, T0 + 1000))).status).toBe(200);
+    // The alarm runs to its end (it re-arms): the row has a failed attempt with the reason; the account goes on.
+    at(T0 + 5_000);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const rows = (await list(acct, "?kind=webhook")).deliveries as { callId: string; status: string; attempts: number; lastError: string }[];
+    const row = rows.find((d) => d.callId === id)!;
+    expect([row.status, row.attempts]).toEqual(["pending", 1]);
+    expect(row.lastError).toContain("could not be sent");
+    expect(seen.seen.filter((r) => r.url.href === HOOK)).toEqual([]);
+    expect(await runInDurableObject(accountStub(acct.accountId), (_i, st) => st.storage.getAlarm())).not.toBeNull();
+  });
+
   it("redeliver refuses what it cannot send: unknown id 404, malformed id 400, removed integration 409 (nothing changes)", async () => {
     const { acct, voice, tracking } = await hooked(1);
     mockNetwork();

@@ -8,7 +8,7 @@ import type { GaSessions } from "../domain/ga-cookies";
 import type { IntegrationConfig } from "../schemas/voice";
 import { type AdDeliveryDeps, type AdsContext, deliverAds } from "./ad-delivery";
 import { AdUploader } from "./ad-uploads";
-import { attempt, ga4AsSent } from "./deliveries";
+import { type Attempt, attempt, ga4AsSent } from "./deliveries";
 import { type AlertChannels, DeliveryAlerts } from "./delivery-alerts";
 import { checkDataManager, type DmChecks } from "./dm-diagnostics";
 import type { Outbox } from "./outbox";
@@ -82,7 +82,12 @@ export class DeliveryRun {
         // it, as they do for every undelivered delivery: nothing is sent, nothing recorded), or the
         // body replaced (a more precise outcome): not sent stale, the row stays due, and goes as it
         // is now on the next run.
-        const result = await attempt(row, config, accountId, now, () => outbox.unchanged(current));
+        // Whatever throws in one attempt (a stored secret that cannot be used, a payload that does
+        // not parse) is that row's failed attempt: not a rejection that stops the alarm for every
+        // other delivery, the account's upkeep and its numbers with it.
+        const result = await attempt(row, config, accountId, now, () => outbox.unchanged(current)).catch(
+          (e: unknown): Attempt => ({ ok: false, status: null, error: `could not be sent: ${e instanceof Error ? e.message : String(e)}`, final: false }),
+        );
         if (!result) return;
         const at = Date.now();
         storage.transactionSync(() => {

@@ -14,6 +14,21 @@ export const SECRET_PREFIX = "whsec_";
 /** A secret we accept: whsec_ + standard base64 of 24–64 random bytes. */
 export const SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
 
+/**
+ * A secret we accept, read as a receiver reads it: the pattern, and base64 that decodes (padded or
+ * not) to 24-64 bytes. The pattern alone let `whsec_` + 33 characters through, which no one can
+ * decode: every delivery signed with it threw.
+ */
+export function isWebhookSecret(secret: string): boolean {
+  if (!SECRET_PATTERN.test(secret)) return false;
+  try {
+    const bytes = secretKey(secret).length;
+    return bytes >= 24 && bytes <= 64;
+  } catch {
+    return false;
+  }
+}
+
 /** A new signing secret: whsec_ + base64 of 32 random bytes. */
 export function newWebhookSecret(): string {
   return SECRET_PREFIX + btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { checkOutboundUrl } from "../platform/outbound";
-import { SECRET_PATTERN } from "../platform/standard-webhooks";
+import { isWebhookSecret } from "../platform/standard-webhooks";
 
 /** A URL we will send to: https to a public host (platform/outbound.ts; checked again at every send). */
 export const OutboundUrlSchema = z
@@ -17,7 +17,7 @@ const HookPatch = z
     url: OutboundUrlSchema,
     secret: z
       .string()
-      .regex(SECRET_PATTERN, "must be whsec_ followed by the base64 of 24 to 64 random bytes (Standard Webhooks); omit it to have one made")
+      .refine(isWebhookSecret, "must be whsec_ followed by the base64 of 24 to 64 random bytes (Standard Webhooks); omit it to have one made")
       .optional()
       .openapi({ description: "Standard Webhooks signing secret whsec_<base64>; omitted: keep the current one, or generate one." }),
   })
