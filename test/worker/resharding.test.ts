@@ -4,7 +4,7 @@
  * back) and every call on one is attributed to its session; free numbers move at once, leased ones
  * wait for their lease + grace (counted as held); no number is ever leased to two sessions.
  */
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { shardName, shardOf } from "../../worker/domain/shards";
 import { at, callBody, callId, ring, T0, voiceOf } from "./calls-helpers";
@@ -119,6 +119,61 @@ describe("resharding without loss", () => {
     at(T0 + 2_000 + LEASE_MS + GRACE_MS + 1_000);
     const later = (await api("GET", "/v1/pools/p/health?minutes=0", { key: acct.adminKey })).json;
     expect(later.numbers).toMatchObject({ total: 40, held: 0 });
+  });
+
+  it("a watched pool resharded while full: a shard whose numbers are all held is full, not 'exhausted' then 'recovered' at every new visitor", async () => {
+    const { acct } = await leasePool(10);
+    expect((await api("PATCH", "/v1/pools/p", { key: acct.adminKey, body: { status: "warning" } })).status).toBe(200);
+    expect(
+      (
+        await visit(
+          acct,
+          Array.from({ length: 10 }, () => sessionId()),
+        )
+      ).every((n) => n !== null),
+    ).toBe(true);
+    await reshard(acct, "p", 2);
+    at(T0 + 1_000);
+    // New visitors, on both shards: none gets a number (every one is leased or held).
+    expect(
+      await visit(
+        acct,
+        Array.from({ length: 12 }, () => sessionId()),
+      ),
+    ).toEqual(Array(12).fill(null));
+    const alerts: string[] = [];
+    for (let shard = 0; shard < 2; shard++)
+      alerts.push(
+        ...(await runInDurableObject(shardStub(acct, "p", shard), (_i, st) =>
+          st.storage.sql
+            .exec<{ type: string }>("SELECT type FROM alerts ORDER BY id")
+            .toArray()
+            .map((r) => `${shard}:${r.type}`),
+        )),
+      );
+    // Each shard: its episode opened once (a warning, or exhausted), never closed while nothing is free.
+    expect(alerts.filter((a) => a.endsWith("pool.recovered"))).toEqual([]);
+    expect(alerts.filter((a) => a.endsWith("pool.exhausted")).length).toBeLessThanOrEqual(2);
+  });
+
+  it("a watched pool resharded down while full: the shard left without numbers ends its episode (the pool's health is not 'warning' for ever)", async () => {
+    const { acct, tracking } = await leasePool(10, 2);
+    expect((await api("PATCH", "/v1/pools/p", { key: acct.adminKey, body: { status: "warning" } })).status).toBe(200);
+    // Shard 1 filled (its episode opens), shard 0 left with free numbers.
+    const inShard1 = tracking.filter((n) => shardOf(n, 2) === 1).length;
+    const sessions: string[] = [];
+    while (sessions.length < inShard1) {
+      const s = sessionId();
+      if (shardOf(s, 2) === 1) sessions.push(s);
+    }
+    expect((await visit(acct, sessions)).every((n) => n !== null)).toBe(true);
+    expect((await api("GET", "/v1/pools/p/health", { key: acct.adminKey })).json.episode).not.toBeNull();
+    await reshard(acct, "p", 1);
+    // Every lease over, and its grace: each object's alarm ends what it held.
+    at(T0 + LEASE_MS + GRACE_MS + 60_000);
+    for (let shard = 0; shard < 2; shard++) await runDurableObjectAlarm(shardStub(acct, "p", shard));
+    const health = (await api("GET", "/v1/pools/p/health", { key: acct.adminKey })).json;
+    expect([health.state, health.episode, health.numbers.leased]).toEqual(["ok", null, 0]);
   });
 
   it("a pool deleted under live leases and created again under its id with another shard count: its leases stay its visitors', never leased twice, calls attributed", async () => {

@@ -87,12 +87,26 @@ export class PoolAlerts {
       return;
     }
     const { total, leased } = this.health.gauges();
+    // No number of its own any more (a pool resharded down: its numbers went to the other shards,
+    // where they are watched): its episode ends quietly, or it stayed open, the pool "warning", for ever.
+    if (episode && total === 0 && leased === 0) {
+      this.save(null);
+      return;
+    }
     const threshold = config.alertThreshold;
     const utilization = utilizationOf(leased, total);
     if (!episode && total > 0 && utilization >= threshold) {
       const opened = this.open("threshold", now, null);
       this.raise("pool.warning", config, opened, now);
-    } else if (episode && total > 0 && utilization <= recoveryOf(threshold)) {
+    } else if (
+      episode &&
+      total > 0 &&
+      utilization <= recoveryOf(threshold) &&
+      // Numbers held (moved in from another shard, an old lease there may still run) are not free:
+      // counted as used, as healthState counts them, or a shard of held numbers opened an episode
+      // at each new visitor (no free number) and closed it at once. Counted only here: a query.
+      utilizationOf(leased + this.health.held(now), total) <= recoveryOf(threshold)
+    ) {
       this.save(null);
       this.raise("pool.recovered", config, episode, now);
     }
