@@ -142,6 +142,38 @@ describe("alerts by email (Resend)", () => {
     expect(emails(net.seen).map((e) => e.subject)).toEqual(["[edge-dni] Deliveries failing", "[edge-dni] Deliveries recovered"]);
   });
 
+  it("one row the receiver always refuses, others delivered between its retries: one failing alert, one recovery once it is dead, not a pair per retry", async () => {
+    const { acct, voice, tracking } = await callWorld(1);
+    await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: "https://hooks.example/dni" } } });
+    expect((await setEmail(acct, EMAIL)).status).toBe(200);
+    const bad = callId("refused");
+    const net = mockNetwork((req) => new Response(null, { status: req.url.href === "https://hooks.example/dni" && req.body.includes(bad) ? 422 : 200 }));
+    await ring(voice.callbackUrl, callBody(bad, tracking[0]!, T0));
+    const stub = accountStub(acct.accountId);
+    const row = async () =>
+      (
+        (await api("GET", "/v1/deliveries?kind=webhook&limit=100", { key: acct.adminKey })).json.deliveries as {
+          callId: string;
+          status: string;
+          nextAttemptAt: number;
+        }[]
+      ).find((d) => d.callId === bad)!;
+    for (let i = 0; i < 40 && (await row()).status !== "dead"; i++) {
+      at(Math.max(Date.now(), (await row()).nextAttemptAt));
+      await runDurableObjectAlarm(stub);
+      await runDurableObjectAlarm(stub);
+      // Another call between the retries, delivered at once.
+      await ring(voice.callbackUrl, callBody(callId(), tracking[0]!, Date.now()));
+      await runDurableObjectAlarm(stub);
+      await runDurableObjectAlarm(stub);
+    }
+    expect((await row()).status).toBe("dead");
+    const subjects = emails(net.seen)
+      .map((e) => String(e.subject))
+      .filter((s) => s.includes("Deliveries"));
+    expect(subjects).toEqual(["[edge-dni] Deliveries failing", "[edge-dni] Deliveries recovered"]);
+  });
+
   it("a scaling event (raised by the account's autoscaling) goes out by email and alert webhook, once per key", async () => {
     const acct = await createAccount();
     await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: "https://hooks.example/alerts" } } });

@@ -3,7 +3,7 @@
  * alert webhook and the alert email. A kind of delivery (ga4, webhook, alert, alert_email) opens a
  * failing episode when one of its rows has failed FAILING_AFTER attempts in a row or went dead
  * (`delivery.failing`, once), and the episode ends with the next delivery of that kind that succeeds
- * (`delivery.recovered`). An alert about a failing channel is not sent through that channel.
+ * once no row of the kind is still failing its retries (`delivery.recovered`). An alert about a failing channel is not sent through that channel.
  */
 import type { OutboxRow } from "./outbox";
 import { Outbox, type OutboxKind } from "./outbox";
@@ -46,6 +46,11 @@ export class DeliveryAlerts {
     const open = this.sql.exec<{ opened_at: number }>("SELECT opened_at FROM delivery_episodes WHERE kind = ?", row.kind).toArray()[0];
     if (result.ok) {
       if (!open) return;
+      // Not while a row of the kind is still failing its retries (one the receiver always refuses,
+      // others delivered between its attempts): the episode flapped failing/recovered at each retry.
+      // It ends with the first success once none is left failing (delivered, or dead).
+      if (this.sql.exec("SELECT 1 FROM outbox WHERE kind = ? AND status = 'pending' AND attempts >= ? LIMIT 1", row.kind, FAILING_AFTER).toArray().length)
+        return;
       this.sql.exec("DELETE FROM delivery_episodes WHERE kind = ?", row.kind);
       this.queue(
         `delivery-alert/${row.kind}/${open.opened_at}/recovered`,
