@@ -113,6 +113,16 @@ describe("alerts by email (Resend)", () => {
     expect(body.subject).toBe("DNI pool.warning on Web (web)");
     expect(body.text).toBe(`Hello,\n${JSON.parse(all[0]!.body).text.split("\n")[1]}\n(${new Date(T0).toISOString()})\n.`);
     expect(body.text).toContain('Pool "Web" is 80 % leased');
+    // Redelivered (one more email, asked for): a key of its own, not the first one's (Resend would
+    // answer from its 24 h cache and send nothing), each redelivery its own.
+    const id = list[0].id as string;
+    for (let i = 0; i < 2; i++) {
+      expect((await api("POST", `/v1/deliveries/${id}/redeliver`, { key: acct.adminKey })).status).toBe(202);
+      await runDurableObjectAlarm(accountStub(acct.accountId));
+    }
+    const keys = net.seen.filter((s) => s.url.href === RESEND).map((s) => s.headers.get("Idempotency-Key"));
+    expect(keys).toHaveLength(4);
+    expect(new Set(keys.slice(1)).size).toBe(3);
   });
 
   it("failing deliveries alert once per episode (and not through the failing channel); recovery is told too", async () => {

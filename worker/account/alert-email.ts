@@ -6,7 +6,8 @@
  *
  * The subject and body come from templates the owner may change; `{{name}}` placeholders are filled
  * from the alert (unknown names are left empty). The Idempotency-Key is the alert's own key, so a
- * retry after a lost answer does not send the email twice. Resend is a fixed endpoint of ours, not a
+ * retry after a lost answer does not send the email twice; a redelivery (asked for: one more email)
+ * has its own. Resend is a fixed endpoint of ours, not a
  * URL the account typed, so it is sent as a trusted outbound request.
  */
 import type { AlertEmailConfig } from "../schemas/voice";

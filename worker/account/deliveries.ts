@@ -152,7 +152,11 @@ function request(row: OutboxRow, config: IntegrationConfig, accountId: string): 
     return { req: new Request(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: row.payload }), trusted: true };
   }
   if (row.kind === "alert_email")
-    return config.alertEmail ? { req: emailRequest(config.alertEmail, webhookId(accountId, row.id), row.payload), trusted: true } : null;
+    // A redelivery is one more email, asked for: its own Idempotency-Key (Resend keeps a key 24 h:
+    // the same one sent nothing and answered as sent, or 409 when the recipients had changed).
+    return config.alertEmail
+      ? { req: emailRequest(config.alertEmail, webhookId(accountId, row.id) + (row.redeliveries ? `.r${row.redeliveries}` : ""), row.payload), trusted: true }
+      : null;
   const hook = row.kind === "alert" ? config.alertWebhook : config.webhook;
   return hook ? signedPost(hook, row.kind === "alert" ? alertType(row.payload) : row.event, webhookId(accountId, row.id), row.payload) : null;
 }
