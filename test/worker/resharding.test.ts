@@ -154,6 +154,29 @@ describe("resharding without loss", () => {
     // Each shard: its episode opened once (a warning, or exhausted), never closed while nothing is free.
     expect(alerts.filter((a) => a.endsWith("pool.recovered"))).toEqual([]);
     expect(alerts.filter((a) => a.endsWith("pool.exhausted")).length).toBeLessThanOrEqual(2);
+    // Said as one shard's, not as the whole pool's: which shard, its own numbers, the pool's remedy.
+    const payloads = await runInDurableObject(shardStub(acct, "p", 1), (_i, st) =>
+      st.storage.sql
+        .exec<{ payload: string }>("SELECT payload FROM alerts ORDER BY id")
+        .toArray()
+        .map(
+          (r) =>
+            JSON.parse(r.payload) as {
+              message: string;
+              figures: { shard?: unknown; numbers: { total: number } };
+              remedies: { suggestedNumbers?: number; message: string }[];
+            },
+        ),
+    );
+    expect(payloads.length).toBeGreaterThan(0);
+    for (const a of payloads) {
+      expect(a.message).toContain('Pool "P" (shard 2 of 2)');
+      expect(a.figures.shard).toEqual({ index: 1, of: 2 });
+      const add = a.remedies.find((r) => r.suggestedNumbers !== undefined)!;
+      expect(add.suggestedNumbers! % 2).toBe(0);
+      expect(add.suggestedNumbers!).toBeGreaterThan(2 * a.figures.numbers.total);
+      expect(add.message).toContain("1/2 of the pool's");
+    }
   });
 
   it("a watched pool resharded down while full: the shard left without numbers ends its episode (the pool's health is not 'warning' for ever)", async () => {

@@ -17,15 +17,24 @@ interface Remedy {
 /** Shortest lease the API accepts. */
 const MIN_LEASE_SECONDS = 30;
 
-export function remedies(p: { poolId: string; total: number; peak: number; leaseSeconds: number; target?: number }): Remedy[] {
+/**
+ * `total` and `peak` are one object's: with `shards` > 1, one shard's of a pool whose numbers (and
+ * visitors) are spread evenly over that many, so the pool wants about `shards` times what it wants.
+ */
+export function remedies(p: { poolId: string; total: number; peak: number; leaseSeconds: number; target?: number; shards?: number }): Remedy[] {
   const target = p.target ?? 0.01;
   const needed = Math.max(p.total + 1, sizeFromObserved(p.peak, target));
   const pct = `${Math.round(target * 1000) / 10} %`;
+  const shards = Math.max(1, p.shards ?? 1);
+  const add = (needed - p.total) * shards;
   const out: Remedy[] = [
     {
       action: "add_numbers",
-      suggestedNumbers: needed,
-      message: `Add ${needed - p.total} numbers (to ${needed}): POST /v1/pools/${p.poolId}/numbers {"add":[…]}. Sized from the observed peak of ${p.peak} concurrent sessions so that at most ${pct} of new sessions find the pool full.`,
+      suggestedNumbers: needed * shards,
+      message:
+        shards === 1
+          ? `Add ${add} numbers (to ${needed}): POST /v1/pools/${p.poolId}/numbers {"add":[…]}. Sized from the observed peak of ${p.peak} concurrent sessions so that at most ${pct} of new sessions find the pool full.`
+          : `Add about ${add} numbers (to about ${needed * shards}): POST /v1/pools/${p.poolId}/numbers {"add":[…]}. Sized from this shard's observed peak of ${p.peak} concurrent sessions (its ${p.total} numbers are 1/${shards} of the pool's) so that at most ${pct} of new sessions find it full.`,
     },
   ];
   const lease = Math.max(MIN_LEASE_SECONDS, Math.floor((p.leaseSeconds * Math.max(p.total, 1)) / needed));

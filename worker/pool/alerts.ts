@@ -203,13 +203,17 @@ export class PoolAlerts {
       overflow: c.overflow - before.overflow,
       refused: c.refused - before.refused,
     };
-    const share = `${pct(utilization)} leased (${g.leased} of ${g.total} numbers)`;
+    // A sharded pool's objects each watch their share of its numbers and visitors: said so, not
+    // given as the whole pool's ("20 of 20 numbers" of a pool of 40).
+    const sharded = config.shards > 1;
+    const who = sharded ? `Pool "${name}" (shard ${config.shard + 1} of ${config.shards})` : `Pool "${name}"`;
+    const share = `${pct(utilization)} leased (${g.leased} of ${sharded ? "its " : ""}${g.total} numbers)`;
     const message =
       type === "pool.warning"
-        ? `Pool "${name}" is ${share}, at or over its alert threshold of ${pct(threshold)}.`
+        ? `${who} is ${share}, at or over its alert threshold of ${pct(threshold)}.`
         : type === "pool.exhausted"
-          ? `Pool "${name}" ran dry: a new session found no free number, so ${DRY[config.exhaustionPolicy]}.`
-          : `Pool "${name}" has recovered: ${share}, at or under ${pct(recoveryOf(threshold))}. During the episode: ${during.recycledEarly} recycled early, ${during.overflow} overflow, ${during.refused} refused.`;
+          ? `${who} ran dry: a new session found no free number, so ${DRY[config.exhaustionPolicy]}.`
+          : `${who} has recovered: ${share}, at or under ${pct(recoveryOf(threshold))}. During the episode: ${during.recycledEarly} recycled early, ${during.overflow} overflow, ${during.refused} refused.`;
     return {
       type,
       accountId: config.accountId,
@@ -217,6 +221,8 @@ export class PoolAlerts {
       at: now,
       message,
       figures: {
+        // With shards, these figures are one shard's (`shard`: which, of how many).
+        ...(sharded ? { shard: { index: config.shard, of: config.shards } } : {}),
         numbers: { total: g.total, leased: g.leased, free: Math.max(0, g.total - g.leased), retiring: g.retiring },
         utilization,
         alertThreshold: threshold,
@@ -233,7 +239,10 @@ export class PoolAlerts {
         endedAt: type === "pool.recovered" ? now : null,
         sinceOpened: during,
       },
-      remedies: type === "pool.recovered" ? [] : remedies({ poolId: config.poolId, total: g.total, peak: peak7d, leaseSeconds: config.leaseSeconds }),
+      remedies:
+        type === "pool.recovered"
+          ? []
+          : remedies({ poolId: config.poolId, total: g.total, peak: peak7d, leaseSeconds: config.leaseSeconds, shards: config.shards }),
     };
   }
 }
