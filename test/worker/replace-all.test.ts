@@ -247,7 +247,7 @@ describe("the replaceAll pool option", () => {
     expect(r.json.pairs[2]).toEqual(r.json.pairs[1]);
     // Asked with another pool after it, that pool's destination is that pool's (its own group comes
     // before every number's), not the replaceAll pool's.
-    await createPool(acct, { id: "ads", name: "Ads", trackingNumbers: freshNumbers(1), destinations: ["+12127365009"] });
+    await createPool(acct, { id: "ads", name: "Ads", trackingNumbers: freshNumbers(2), destinations: ["+12127365009"] });
     const two = await allocate(acct.siteKey, sessionId(), { pools: ["all", "ads"] });
     const m = RegExp(two.json.pattern).exec("Call (212) 736-5009")!;
     const pair = two.json.pairs[m.slice(1).findIndex((g) => g)];
@@ -257,6 +257,13 @@ describe("the replaceAll pool option", () => {
     const adsNumber = two.json.pools[1].number.e164;
     expect(two.json.pairs.map((p: [{ e164: string }]) => p[0].e164)).toEqual(["+12127365000", "+12127365009", adsNumber, "*", "*"]);
     expect(two.json.pairs[2][1].e164).toBe(adsNumber);
+    // Another visitor, given the other number of that pool: its own number is found as itself too
+    // (the patterns cached by destination must not hand it the first visitor's).
+    const other = await allocate(acct.siteKey, sessionId(), { pools: ["all", "ads"] });
+    const otherNumber = other.json.pools[1].number;
+    expect(otherNumber.e164).not.toBe(adsNumber);
+    const hit = RegExp(other.json.pattern).exec(`Sales ${otherNumber.national}`)!;
+    expect(other.json.pairs[hit.slice(1).findIndex((g) => g)][0].e164).toBe(otherNumber.e164);
     // A pool without the option: only its destinations.
     await createPool(acct, { id: "list", name: "List", trackingNumbers: freshNumbers(1), destinations: ["+12127365000"] });
     const l = await allocate(acct.siteKey, sessionId(), { pools: ["list"] });

@@ -201,7 +201,9 @@ function patternOf(pools: PoolAllocation[], numbers: Finding[]): string {
   // part made once.)
   const destinations = pools.map((p) => p.destinations.map((d) => d.e164).join()).join("|");
   // (An area form's variants too: which the tracking number's groups ask, shared/pairs.ts areaForms.)
-  const key = `${destinations}|${numbers.map((n) => `${n.form ?? ""}:${n.own ?? ""}:${n.tails ? JSON.stringify(n.tails) : ""}:${n.least ?? ""}:${n.glued ? 1 : ""}`).join("|")}`;
+  // A finding without a form is a number as itself (another pool's tracking number beside a
+  // replaceAll pool: each visitor's own): keyed by its number, or every visitor got the first's.
+  const key = `${destinations}|${numbers.map((n) => `${n.form ?? n.e164}:${n.own ?? ""}:${n.tails ? JSON.stringify(n.tails) : ""}:${n.least ?? ""}:${n.glued ? 1 : ""}`).join("|")}`;
   let made = patterns.get(key);
   if (made === undefined) {
     // By the replaceAll pools' destinations alone: a former number (domain/former-numbers.ts) changes nothing of it.
