@@ -8,7 +8,7 @@
  */
 // With its extension: the benches run this file on Node, which finds no extensionless module.
 import { FORMER_TRUNK, keepsParentheses, MOBILE_BARE } from "./page-styles.ts";
-import type { Pair, PhoneParts, PoolAllocation, WriteMode } from "./protocol";
+import { ANY_NUMBER, type Pair, type PhoneParts, type PoolAllocation, type WriteMode } from "./protocol";
 
 /** A grouping's shape, the lengths of its groups: "2,4,4". */
 const shape = (p: PhoneParts) => p.groups.map((g) => g.length).join();
@@ -36,7 +36,7 @@ export const writeMode = (destination: PhoneParts, tracking: PhoneParts): WriteM
  * trunk prefix the country has abolished, FORMER_TRUNK, in groups set apart without parentheses:
  * Mexico's `01-55-1234-5678`, `01 800 123 4567`; with them, `01 (55) 1234 5678`, its "trunk" form).
  */
-export type Form = "zero" | "international" | "trunk" | "bare" | "area" | "area-bare" | "country-area" | "regrouped" | "former";
+export type Form = "zero" | "international" | "trunk" | "bare" | "area" | "area-bare" | "country-area" | "regrouped" | "former" | "skip";
 /**
  * A destination as the pattern finds it; `digits`: written in a country's own digits (NATIVE_DIGITS,
  * the code points of their zeros), each digit found as any of them or ASCII.
@@ -350,7 +350,11 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
   if (every.length)
     for (const pool of pools)
       if (pool.number && !pool.destinations.some((d) => d.e164 === "*") && !seen.has(pool.number.e164)) own.push([pool.number, [pool.number, pool.number, 2]]);
-  const all = [...own, ...every];
+  // Before every number: what only looks like digit groups of one (an IBAN, a parcel or card number
+  // of more digits than any phone number has), found whole at its start and left as it is (a pair
+  // without a number): found from inside, its last groups were a number (`DE89 3704 0044 0532 0130 00`).
+  const skip: [Finding, Pair][] = every.length ? [[{ ...ANY_NUMBER, form: "skip" }, [ANY_NUMBER, null, 2]]] : [];
+  const all = [...own, ...skip, ...every];
   const last = every[0];
   if (last) all.push(last);
   return { numbers: all.slice(0, last ? -1 : undefined).map(([f]) => f), pairs: all.map(([, p]) => p) };

@@ -149,9 +149,11 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   // groups follow. (A match that may begin at the capital without a guard, a lookahead of its own
   // before the guard, made the pattern a third slower over the bench page's text; this, 4–7 %.)
   const glued = numbers.some((p) => p.glued);
+  // An IBAN begins with its country's letters: where one is skipped (Finding form skip), those too.
+  const skips = numbers.some((p) => p.form === "skip");
   const written =
     `(?:${start(wide)}|[^\\w.,/+(#$\\0${wide}${RANGE_DASHES}]|${LETTER}\\.|${glued ? `[A-Z](?=${CAPITAL})|` : ""}${CAPITAL}|\\D[\\u2013\\u2014])` +
-    `(?:${unclosed(digits)})?(?=[+(\\0\\d${wide}]${glued ? `|${CAPITAL}` : ""})(?![+\\0]*${unclosed(digits)})(?:${groupsOf(numbers, every).join("|") || "(?!)"})`;
+    `(?:${unclosed(digits)})?(?=[+(\\0\\d${wide}]${glued ? `|${CAPITAL}` : ""}${skips ? "|[A-Z]{2}\\d\\d" : ""})(?![+\\0]*${unclosed(digits)})(?:${groupsOf(numbers, every).join("|") || "(?!)"})`;
   const bare = numbers.some((p) => p.e164 === "*") ? `(?:${written}|(?:${start(wide)})(${every.bare}))` : written;
   const digit = digits ? `[\\d${digits}]` : "\\d";
   // After a border, digits the next node begins with are a longer run (`<b>800</b>555-0199<i>0</i>`),
@@ -161,6 +163,14 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
   // (`<span>020 7946 0958</span><span>0800 123 4567</span>`; not `12 34`).
   return `${bare}(?!(?!x\\d)\\w|\\0?[./${DASHES}]${digit}|${digit}|\\0${digit}(?!${digit}*\\s?[A-Za-z\\u0400-\\u04FF\\u3040-\\u9FFF\\uAC00-\\uD7A3]|${digit}?[:.]${digit}${digit}|${digit}?\\/7(?!\\d)|${digit}+\\s${digit}+\\s${digit}))`;
 };
+
+/**
+ * What a replaceAll pool leaves alone, found whole from its start (shared/pairs.ts findings: its pair
+ * has no number): an IBAN (two letters, two check digits, up to 30 letters and digits, in groups of
+ * four or not), or a run of digit groups longer than any phone number written with its 00 (15 digits
+ * of E.164 and 00: 18 or more), a parcel or account number.
+ */
+const SKIP = "[A-Z]{2}\\d\\d(?:[ \\u00A0]?[A-Z\\d]{4}){2,7}(?:[ \\u00A0]?[A-Z\\d]{1,3})?(?![A-Z\\d])|(?=(?:\\d[ .\\u00A0]?){18})\\d+(?:[ .\\u00A0]\\d+)*";
 
 /** A capital label glued to a parenthesis the number closes: `TEL(03)1234-5678`, `TEL（03）…`. */
 const CAPITAL = "[A-Z](?=[(\\uFF08][^()\\uFF08\\uFF09]{1,8}[)\\uFF09])";
@@ -180,14 +190,16 @@ const groupsOf = (numbers: Finding[], every: EveryNumber): string[] => {
     out.push(
       end > i + 1 || (p.glued && AREA_FORMS.has(p.form)) || p.tails
         ? areaForm(numbers.slice(i, end))
-        : p.e164 === "*"
-          ? `(${p.digits ? `${p.own ? `(?!${literally(p.own)})` : ""}(?:${every.native ?? "(?!)"})` : every.written})`
-          : AREA_FORMS.has(p.form)
-            ? `(${withArea(p)})`
-            : p.form === "former"
-              ? `([+\\0]*${rx(p.trunk, p.digits, Infinity, SEP_FLAT)}${SEP_FLAT}${rx(p.nsn, p.digits, p.groups[0]?.length || 1, SEP_FLAT)})`
-              : // Glued (another country's number after a capital label, shared/pairs.ts): the label's capital first.
-                `${p.glued ? "[A-Z]" : ""}([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${p.form === "regrouped" ? regrouped(p) : rx(p.nsn, p.digits, p.groups[0]?.length || 1)})`,
+        : p.form === "skip"
+          ? `(${SKIP})`
+          : p.e164 === "*"
+            ? `(${p.digits ? `${p.own ? `(?!${literally(p.own)})` : ""}(?:${every.native ?? "(?!)"})` : every.written})`
+            : AREA_FORMS.has(p.form)
+              ? `(${withArea(p)})`
+              : p.form === "former"
+                ? `([+\\0]*${rx(p.trunk, p.digits, Infinity, SEP_FLAT)}${SEP_FLAT}${rx(p.nsn, p.digits, p.groups[0]?.length || 1, SEP_FLAT)})`
+                : // Glued (another country's number after a capital label, shared/pairs.ts): the label's capital first.
+                  `${p.glued ? "[A-Z]" : ""}([+(\\0${NATIVE_DIGITS[p.cc]?.includes(FULL_WIDTH) ? WIDE_OPEN : ""}]*${prefixOf(p)}${p.form === "regrouped" ? regrouped(p) : rx(p.nsn, p.digits, p.groups[0]?.length || 1)})`,
     );
     i = end;
   }

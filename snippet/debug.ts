@@ -36,7 +36,9 @@ export const report = (answer: Cached, pairs: Pair[], seen: Record<string, unkno
     );
   // Each destination told once: a replaceAll pool's pair is repeated last (its bare digits' group),
   // and a destination written otherwise nationally than internationally has a pair per form (shared/pairs.ts).
-  for (const [destination, number] of pairs.filter((p, i) => pairs.findIndex((q) => q[0].e164 == p[0].e164) == i))
+  // (Not a replaceAll pool's pair of what it leaves alone, an IBAN, a long id: it has no number.)
+  const told = pairs.filter((p) => p[0].e164 != "*" || p[1]);
+  for (const [destination, number] of told.filter((p, i) => told.findIndex((q) => q[0].e164 == p[0].e164) == i))
     if (seen[destination.e164])
       trace(
         destination.e164 == "*"

@@ -1,7 +1,11 @@
 /** Debug mode (snippet/debug.ts): the console says what was found, which rule and pool, and why something was not swapped. */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { findings } from "../../shared/pairs";
+import { pattern } from "../../shared/pattern";
 import { phoneParts } from "../../shared/phone";
+import { ANY_NUMBER } from "../../shared/protocol";
 import { debug } from "../../snippet/debug";
+import { anyNumber } from "../../worker/domain/any-number";
 import { alloc, answer, flush, page, reset, run, stubFetch, US, US_T } from "./helpers";
 
 let info: ReturnType<typeof vi.spyOn>;
@@ -53,6 +57,18 @@ describe("debug report", () => {
     const lines = said();
     expect(lines.filter((l: string) => l === "found +61298765432 on the page: swapped for +611800123456")).toHaveLength(1);
     expect(lines.filter((l: string) => l.startsWith("destination +61398765432 ((03) 9876 5432) not found on this page"))).toHaveLength(1);
+  });
+
+  it("a replaceAll pool: says other numbers were swapped (its pair for what it leaves alone, an IBAN, has no number)", async () => {
+    const pools = [alloc("all", [US, ANY_NUMBER], US_T)];
+    const sent = answer(pools);
+    sent.pattern = pattern(findings(pools, "email").numbers, anyNumber([US]));
+    expect(sent.pairs.some(([d, n]) => d.e164 === "*" && n === null)).toBe(true);
+    stubFetch(sent);
+    page("<p>Call (800) 555-0199 or our office 212-555-0111</p>");
+    await run().number();
+    expect(said()).toContainEqual("found other numbers: swapped for +18005550123 (replaceAll)");
+    expect(console.warn).not.toHaveBeenCalled();
   });
 
   it("no rule matched; nothing phone-like; a pool with no number", async () => {

@@ -234,7 +234,8 @@ describe("the replaceAll pool option", () => {
     expect(r.status).toBe(200);
     expect(r.json.pools[0].destinations.map((d: { e164: string }) => d.e164)).toEqual(["+12127365000", "*"]);
     const re = RegExp(r.json.pattern, "g");
-    const hits = [..."Call (212) 736-5000 or 646-555-0100; $1,212.55 on 2026-11-25".matchAll(re)].map((m) => [m[1], m[2]]);
+    // Groups: the destination, what is left alone (an IBAN, a long id: its pair has no number), every number.
+    const hits = [..."Call (212) 736-5000 or 646-555-0100; $1,212.55 on 2026-11-25".matchAll(re)].map((m) => [m[1], m[3]]);
     expect(hits).toEqual([
       ["(212) 736-5000", undefined],
       [undefined, "646-555-0100"],
@@ -242,9 +243,10 @@ describe("the replaceAll pool option", () => {
     // Bare digits (a whole text, or after a node border) have the pattern's last group: the answer's
     // pairs repeat ANY_NUMBER's pair last for it, so the snippet swaps them like the others.
     const bare = [..."6465550100".matchAll(re), ..."Call:\u00006465550100".matchAll(re)].map((m) => m.slice(1).findIndex((g) => g));
-    expect(bare).toEqual([2, 2]);
-    expect(r.json.pairs.map((p: [{ e164: string }]) => p[0].e164)).toEqual(["+12127365000", "*", "*"]);
-    expect(r.json.pairs[2]).toEqual(r.json.pairs[1]);
+    expect(bare).toEqual([3, 3]);
+    expect(r.json.pairs.map((p: [{ e164: string }]) => p[0].e164)).toEqual(["+12127365000", "*", "*", "*"]);
+    expect(r.json.pairs[1][1]).toBeNull();
+    expect(r.json.pairs[3]).toEqual(r.json.pairs[2]);
     // Asked with another pool after it, that pool's destination is that pool's (its own group comes
     // before every number's), not the replaceAll pool's.
     await createPool(acct, { id: "ads", name: "Ads", trackingNumbers: freshNumbers(2), destinations: ["+12127365009"] });
@@ -255,7 +257,7 @@ describe("the replaceAll pool option", () => {
     expect(pair[1].e164).toBe(two.json.pools[1].number.e164);
     // Then that pool's number, as itself (already written on the page, a renewal leaves it), then every number.
     const adsNumber = two.json.pools[1].number.e164;
-    expect(two.json.pairs.map((p: [{ e164: string }]) => p[0].e164)).toEqual(["+12127365000", "+12127365009", adsNumber, "*", "*"]);
+    expect(two.json.pairs.map((p: [{ e164: string }]) => p[0].e164)).toEqual(["+12127365000", "+12127365009", adsNumber, "*", "*", "*"]);
     expect(two.json.pairs[2][1].e164).toBe(adsNumber);
     // Another visitor, given the other number of that pool: its own number is found as itself too
     // (the patterns cached by destination must not hand it the first visitor's).
@@ -269,6 +271,25 @@ describe("the replaceAll pool option", () => {
     const l = await allocate(acct.siteKey, sessionId(), { pools: ["list"] });
     expect(l.json.pools[0].destinations.map((d: { e164: string }) => d.e164)).toEqual(["+12127365000"]);
     expect("646-555-0100".match(RegExp(l.json.pattern))).toBeNull();
+  });
+
+  it("an imprint page: IBANs, parcel and account numbers stay as they are; the phone numbers beside them are swapped", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "de", name: "DE", trackingNumbers: ["+493012345678"], destinations: ["+493098765432"], replaceAll: true, isDefault: true });
+    const r = await allocate(acct.siteKey, sessionId());
+    expect(r.status).toBe(200);
+    const swap = (text: string) => find(text, RegExp(r.json.pattern, "g"), r.json.pairs, (w: string, [d, n, mode]: Pair) => (n ? write(w, d, n, mode) : w));
+    const kept = [
+      "IBAN DE89 3704 0044 0532 0130 00",
+      "IBAN: DE89370400440532013000",
+      "IBAN NL91 ABNA 0417 1643 00",
+      "IT60 X054 2811 1010 0000 0123 456",
+      "Sendungsnummer 0034 0434 1612 3456 78",
+      "Konto 1234 5678 9012 3456 78",
+    ];
+    for (const text of kept) expect(swap(`${text}, Tel. 030 98765432`)).toBe(`${text}, Tel. ${r.json.pools[0].number.national}`);
+    // A number written with 00 and the longest groups is still a number.
+    expect(swap("Tel. 0049 30 98765432")).not.toBe("Tel. 0049 30 98765432");
   });
 
   it("in Japan, every number in full width too: each visitor's answer writes its number in full width and never finds it again", async () => {
