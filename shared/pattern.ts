@@ -70,14 +70,23 @@ export const INVISIBLE = "\\u00AD\\u200B-\\u200F\\u202A-\\u202E\\u2060\\u2066-\\
  */
 const unclosed = (digits: string) => `[(\\uFF08](?![^()\\uFF08\\uFF09]{1,12}[)\\uFF09][\\s./(\\uFF08\\0${INVISIBLE}${DASHES}]*[\\dA-Z${digits}])`;
 
+/**
+ * A tel: link's UTF-8 escapes as the snippet reads them (`unescape`, byte by byte: `decodeURIComponent`
+ * costs dni.js bytes and throws on a stray %): a no-break space `%C2%A0` is `Â` and a no-break space,
+ * a non-breaking hyphen, en dash or narrow no-break space `%E2%80%91`… is `â`, a C1 control and
+ * another (`¯` for U+202F). Separators in a number, never its digits (no page writes `Â` or `â`
+ * between a number's digits).
+ */
+export const UNESCAPED = "\\u0080-\\u009F\\u00AF\\u00C2\\u00E2";
+
 /** Any run of spaces . / ( ), dashes, invisible characters and borders between text nodes ("\0", snippet/scan.ts). */
-const SEP = `[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]*`;
+const SEP = `[\\s./()${PARENS}${INVISIBLE}${UNESCAPED}\\0${DASHES}]*`;
 
 /** A run of one or more of SEP's separators: where a number must be set apart. */
 const APART = `${SEP.slice(0, -1)}+`;
 
 /** SEP without parentheses: a number written in groups without any (Finding.form "former"). */
-const SEP_FLAT = `[\\s./${INVISIBLE}\\0${DASHES}]*`;
+const SEP_FLAT = `[\\s./${INVISIBLE}${UNESCAPED}\\0${DASHES}]*`;
 
 /** A code point as a pattern escape: `\\uFF10`. */
 export const u = (code: number) => `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;

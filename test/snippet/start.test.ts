@@ -149,6 +149,17 @@ describe("first view", () => {
     expect(href("#d")).toBe("tel:%E0%A4%A");
   });
 
+  it("swaps tel: links whose separators are UTF-8 escapes (a no-break space %C2%A0, a non-breaking hyphen %E2%80%91, a narrow no-break space)", async () => {
+    stubFetch(answer([alloc("web", [US, UK], US_T)]));
+    page(`<a id='a' href='tel:+1%C2%A0800%C2%A0555%C2%A00199'>(800)&nbsp;555&#8209;0199</a><a id='b' href='tel:800%E2%80%91555%E2%80%910199'>Call</a>
+          <a id='c' href='tel:+44%E2%80%AF20%E2%80%AF7946%E2%80%AF0958'>London</a>`);
+    await run().number();
+    expect(href("#a")).toBe("tel:+18005550123");
+    expect(text("#a")).toBe("(800)\u00a0555\u20110123");
+    expect(href("#b")).toBe("tel:+18005550123");
+    expect(href("#c")).toBe("tel:+18005550123");
+  });
+
   it("keeps the originals of destinations whose pool has no number", async () => {
     stubFetch(answer([alloc("web", [US], null)]));
     page(PAGE);

@@ -23,7 +23,7 @@ import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/
 import { planOf, trunkOf } from "../../shared/numbering-plan";
 import { FORMER_TRUNK } from "../../shared/page-styles";
 import { NATIVE_DIGITS } from "../../shared/pairs";
-import { DASHES, type EveryNumber, INVISIBLE, PARENS, u } from "../../shared/pattern";
+import { DASHES, type EveryNumber, INVISIBLE, PARENS, UNESCAPED, u } from "../../shared/pattern";
 import type { PhoneParts } from "../../shared/protocol";
 
 /**
@@ -33,7 +33,7 @@ import type { PhoneParts } from "../../shared/protocol";
 const TYPES = ["FIXED_LINE", "MOBILE", "TOLL_FREE", "SHARED_COST", "UAN", "VOIP"];
 
 /** Between two digits: at most three of space . / ( ), a dash or a text node border (DIN's `0221 / 12 34 56`). */
-const S = `[\\s./()${PARENS}${INVISIBLE}\\0${DASHES}]{0,3}`;
+const S = `[\\s./()${PARENS}${INVISIBLE}${UNESCAPED}\\0${DASHES}]{0,3}`;
 /** No number at all. */
 const NONE: EveryNumber = { written: "(?!)", bare: "(?!)" };
 /** Shortest national number swapped: shorter ones are too much like other numbers. */
