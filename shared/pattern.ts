@@ -55,9 +55,9 @@ export const PARENS = "\\uFF08\\uFF09";
 /**
  * Invisible characters pages put into numbers: a soft hyphen, zero-width space, (non-)joiner and word
  * joiner (a CMS's typography, or a page keeping phones from linking the number themselves), and the
- * direction marks, embeddings and isolates of right-to-left pages.
+ * direction marks (the Arabic letter mark too), embeddings and isolates of right-to-left pages.
  */
-export const INVISIBLE = "\\u00AD\\u200B-\\u200F\\u202A-\\u202E\\u2060\\u2066-\\u2069";
+export const INVISIBLE = "\\u00AD\\u061C\\u200B-\\u200F\\u202A-\\u202E\\u2060\\u2066-\\u2069";
 
 /**
  * An opening parenthesis that is not the number's. The number's (`(020) 7946 0958`, `(+44) 20…`,

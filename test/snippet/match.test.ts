@@ -91,7 +91,14 @@ describe("find", () => {
       "800.555.0199",
     ]);
     // With invisible characters in it: zero-width spaces, a soft hyphen, word joiners.
-    for (const s of ["800\u200b555\u200b0199", "(800)\u00ad555-0199", "800\u2060555\u20600199", "+44\u200c20\u200d7946 0958", "(800)\u200e 555\u200e-0199"])
+    for (const s of [
+      "800\u200b555\u200b0199",
+      "(800)\u00ad555-0199",
+      "800\u2060555\u20600199",
+      "+44\u200c20\u200d7946 0958",
+      "(800)\u200e 555\u200e-0199",
+      "800\u061c555\u061c0199",
+    ])
       expect(found(`Call ${s}.`)).toEqual([s]);
   });
 
