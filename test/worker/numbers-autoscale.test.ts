@@ -219,6 +219,30 @@ describe("a pool with a shared overflow number", () => {
   });
 });
 
+describe("the autoscale budget and a request that adds or removes numbers beside its order", () => {
+  it("counts the numbers the same request adds or removes: added past max is refused (nothing stored), removed makes room", async () => {
+    const acct = await createAccount();
+    const key = acct.adminKey;
+    await api("PATCH", "/v1/account/voice", { key, body: { credentials: { twilio: { authToken: TWILIO_TOKEN, accountSid: TWILIO_SID } } } });
+    const twilio = new FakeTwilio(stock("510", 10));
+    mockNetwork((req) => (twilio.handles(req) ? twilio.handle(req) : new Response(null, { status: 204 })));
+    const eight = freshNumbers(8);
+    expect((await api("POST", "/v1/pools", { key, body: { id: "web", name: "Web", destinations: [DEST], trackingNumbers: eight } })).status).toBe(201);
+    const put = { numbers: { country: "US", areaCode: "510", provider: "twilio" }, min: 1, max: 10, dryRun: true };
+    expect((await api("PUT", "/v1/pools/web/autoscale", { key, body: put })).status).toBe(200);
+    const order = { country: "US", areaCode: "510", quantity: 2, provider: "twilio" };
+    const over = await api("POST", "/v1/pools/web/numbers", { key, body: { add: freshNumbers(2), order } });
+    expect([over.status, over.json.error.code]).toEqual([400, "over_budget"]);
+    expect((await api("GET", "/v1/pools/web", { key })).json.trackingNumbers).toHaveLength(8);
+    expect((await api("GET", "/v1/orders?pool=web", { key })).json.orders).toEqual([]);
+    // Full (10 with two added by hand): two removed beside an order of two stay within max.
+    const two = freshNumbers(2);
+    expect((await api("POST", "/v1/pools/web/numbers", { key, body: { add: two } })).status).toBe(200);
+    const swap = await api("POST", "/v1/pools/web/numbers", { key, body: { remove: two, order } });
+    expect(swap.status).toBe(202);
+  });
+});
+
 describe("every autoscaled pool in one list", () => {
   it("GET /v1/autoscale answers each autoscaled pool as its own GET does, and with ?pool= that pool's or none (no 404 to probe with)", async () => {
     const { acct } = await scaledWorld({ min: 1, max: 5, dryRun: true });

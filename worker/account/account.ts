@@ -847,12 +847,13 @@ export class AccountObject extends DurableObject<Env> {
       // A retry's change was made with its first try; another change under the key is another request.
       const replayed = this.numbers.replayed(pool, request, key, changeKey(change));
       if (replayed) return replayed.ok ? ok({ ...replayed.value, pool: null }) : replayed;
-      const provider = await this.numbers.prepare(row, pool, request);
+      // The change planned first: the order's budget is checked against the pool as it leaves it.
+      const planned = change ? this.planNumbers(poolId, change, now) : null;
+      if (planned && !planned.ok) return planned;
+      const provider = await this.numbers.prepare(row, pool, request, planned?.value.built.trackingNumbers.length);
       if (!provider.ok) return provider;
       let changed: Pool | null = null;
-      if (change) {
-        const planned = this.planNumbers(poolId, change, now);
-        if (!planned.ok) return planned;
+      if (planned) {
         const committed = await this.commitPool(planned.value.built, planned.value.current, undefined);
         // Saved but not yet pushed to every shard (the alarm goes on pushing): the order goes ahead, as createPoolWithOrder's does.
         if (!committed.ok && committed.error.code !== "not_propagated") return committed;

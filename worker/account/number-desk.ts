@@ -97,12 +97,15 @@ export class NumberDesk {
       : fail(409, "idempotency_key_reused", `Idempotency-Key ${key} was used for another request (order ${made.id} of pool ${made.pool_id})`);
   }
 
-  /** An order checked as queuing it would (the provider, the pool's autoscale budget), nothing stored: the provider it goes to. */
-  async prepare(row: AccountRow, pool: StoredPool, request: NumberRequest): Promise<Result<OrderingProvider>> {
+  /**
+   * An order checked as queuing it would (the provider, the pool's autoscale budget), nothing stored:
+   * the provider it goes to. `size`: the pool's numbers once the same request's add/remove is made.
+   */
+  async prepare(row: AccountRow, pool: StoredPool, request: NumberRequest, size?: number): Promise<Result<OrderingProvider>> {
     const provider = await this.checkOrder(row, pool, request);
     if (!provider.ok) return provider;
     const budget = this.autoscaler.config(pool.id)?.max;
-    const after = this.host.registry.numbers(pool.id).length + this.orders.onOrder(pool.id) + request.quantity;
+    const after = (size ?? this.host.registry.numbers(pool.id).length) + this.orders.onOrder(pool.id) + request.quantity;
     if (budget !== undefined && after > budget) {
       return fail(400, "over_budget", `The pool would have ${after} numbers with this order, over its autoscale max of ${budget}`);
     }
