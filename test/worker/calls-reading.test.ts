@@ -153,6 +153,10 @@ describe("reading calls back", () => {
     expect([hostile[col("utm_source")], hostile[col("utm_medium")], hostile[col("utm_campaign")]]).toEqual(["'+sum(1)", "'-cpc", "'@spring"]);
     // delimiter=semicolon: the same cells split on ";" (a "," inside a cell stays in it), still neutralised.
     const semi = await SELF.fetch("https://dni.test/v1/calls.csv?delimiter=semicolon", { headers: { Authorization: `Bearer ${w.acct.adminKey}` } });
+    // With a UTF-8 byte order mark (Excel reads accents right), which a decoder takes off; the comma CSV has none.
+    expect([...new Uint8Array(await semi.clone().arrayBuffer()).slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const comma = await SELF.fetch("https://dni.test/v1/calls.csv", { headers: { Authorization: `Bearer ${w.acct.adminKey}` } });
+    expect(new Uint8Array(await comma.arrayBuffer())[0]).toBe(header!.join(",").charCodeAt(0));
     const semiText = await semi.text();
     expect(semiText.split("\r\n")[0]).toBe(header!.join(";"));
     expect(semiText.endsWith("\r\n")).toBe(true);

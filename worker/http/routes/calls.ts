@@ -148,8 +148,12 @@ function csvStream(
     async pull(controller) {
       if (!started) {
         started = true;
+        // delimiter=semicolon is for Excel in Europe, which reads a CSV without a byte order mark in
+        // the locale's code page (a landing URL's or campaign's accents garbled): it gets one.
         const head =
-          format === "calls" ? csvRow(CSV_COLUMNS, delimiter) : `${csvRow([`Parameters:TimeZone=${importTimeZone(setup)}`])}${csvRow(GOOGLE_IMPORT_COLUMNS)}`;
+          format === "calls"
+            ? `${delimiter === ";" ? "\uFEFF" : ""}${csvRow(CSV_COLUMNS, delimiter)}`
+            : `${csvRow([`Parameters:TimeZone=${importTimeZone(setup)}`])}${csvRow(GOOGLE_IMPORT_COLUMNS)}`;
         controller.enqueue(enc.encode(head));
         return;
       }
@@ -167,7 +171,7 @@ app.openapi(
     path: "/v1/calls.csv",
     tags,
     summary:
-      "Every matching call as CSV (RFC 4180; cells starting with = + - @ are prefixed with ' so spreadsheets never run them; cells holding , ; a tab or a quote are quoted; `delimiter=semicolon` for European spreadsheets).",
+      "Every matching call as CSV (RFC 4180; cells starting with = + - @ are prefixed with ' so spreadsheets never run them; cells holding , ; a tab or a quote are quoted; `delimiter=semicolon` for European spreadsheets, with a UTF-8 byte order mark for Excel).",
     security: ADMIN,
     request: { query: CsvQuerySchema },
     responses: { 200: { description: "CSV", content: { "text/csv": { schema: z.string() } } }, ...errorResponses },
