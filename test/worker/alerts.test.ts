@@ -219,6 +219,27 @@ describe("pool alerts", () => {
     expect((await api("GET", "/v1/pools/web/health?minutes=0", { key: acct.adminKey })).json.episode).toBeNull();
   });
 
+  it("a small pool hovering a number below its threshold does not flap: recovery is at least two numbers under where it opened", async () => {
+    const { acct } = await world(5); // 80 %: opens at 4 leased
+    const net = mockNetwork();
+    for (let i = 0; i < 4; i++) {
+      at(T0 + i * 10 * S);
+      await newSessions(acct, 1);
+    }
+    expect(types(await flush(acct, net))).toEqual(["pool.warning"]);
+    // Leases end one by one and new visitors come: 3 of 5 (60 %, under the 70 % line but one number
+    // from where it opened) and 4 again, twice, without a word.
+    for (const t of [120, 130]) {
+      at(T0 + t * S + 500);
+      await flush(acct, net);
+      await newSessions(acct, 1);
+    }
+    expect(types(await flush(acct, net))).toEqual(["pool.warning"]);
+    // Every lease over: recovered.
+    at(T0 + 400 * S);
+    expect(types(await flush(acct, net))).toEqual(["pool.warning", "pool.recovered"]);
+  });
+
   it("with a 100 % threshold: warning when the last number goes, exhausted when a session finds none (policy none)", async () => {
     const { acct } = await world(2, { alertThreshold: 1, exhaustionPolicy: "none" });
     const net = mockNetwork();

@@ -98,18 +98,23 @@ export class PoolAlerts {
     if (!episode && total > 0 && utilization >= threshold) {
       const opened = this.open("threshold", now, null);
       this.raise("pool.warning", config, opened, now);
-    } else if (
-      episode &&
-      total > 0 &&
-      utilization <= recoveryOf(threshold) &&
-      // Numbers held (moved in from another shard, an old lease there may still run) are not free:
-      // counted as used, as healthState counts them, or a shard of held numbers opened an episode
-      // at each new visitor (no free number) and closed it at once. Counted only here: a query.
-      utilizationOf(leased + this.health.held(now), total) <= recoveryOf(threshold)
-    ) {
+    } else if (episode && total > 0 && utilization <= recoveryOf(threshold) && this.recovered(leased, total, threshold, now)) {
       this.save(null);
       this.raise("pool.recovered", config, episode, now);
     }
+  }
+
+  /**
+   * Whether an episode under its recovery line ends: counting the numbers held (moved in from another
+   * shard, an old lease there may still run) as used, as healthState does, or a shard of held numbers
+   * opened an episode at each new visitor (no free number) and closed it at once; and two numbers
+   * under where it opens at least: in a small pool the 0.1 margin is under one number (5 numbers at
+   * 80 %: opens at 4, 3 is under 70 %), and a pool swinging 3 ↔ 4 sent a warning and a recovery at
+   * every swing. (Held numbers counted only here: a query.)
+   */
+  private recovered(leased: number, total: number, threshold: number, now: number): boolean {
+    const used = leased + this.health.held(now);
+    return utilizationOf(used, total) <= recoveryOf(threshold) && used <= Math.max(0, Math.ceil(threshold * total - 1e-9) - 2);
   }
 
   /** A new session found no free number. */
