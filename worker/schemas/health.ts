@@ -46,7 +46,9 @@ export const HealthViewSchema = z
     name: z.string(),
     status: z.enum(POOL_STATUSES),
     alertThreshold: z.number(),
-    recoveryThreshold: z.number().openapi({ description: "An episode ends when utilization falls to this (threshold − 0.1)." }),
+    recoveryThreshold: z
+      .number()
+      .openapi({ description: "An episode ends when utilization falls to this (threshold − 0.1), with two numbers fewer in use than where it opens." }),
     at: z.number(),
     state: z
       .enum(HEALTH_STATES)
