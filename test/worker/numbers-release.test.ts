@@ -3,7 +3,7 @@
  * removed (or their pool deleted), then the last lease + grace over, and not put back meanwhile.
  * A call in between still routes to the pool and is attributed.
  */
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { RELEASE_ALERT_ATTEMPTS } from "../../worker/account/number-release";
 import { ALERT_HOOK } from "./ad-platforms";
@@ -142,6 +142,19 @@ describe("releasing bought numbers", () => {
     expect((await api("GET", "/v1/pools/web", { key })).json.trackingNumbers).toEqual([staying]);
     await sweep(acct, T0 + 10 * HOLD);
     expect(twilio.released).toEqual([leaving]);
+  });
+
+  it("a number a pool save is claiming (its Directory claim in flight) is not released under it", async () => {
+    const { acct, twilio } = await boughtPool(2);
+    expect((await api("DELETE", "/v1/pools/web", { key: acct.adminKey })).status).toBe(204);
+    const [claimed, other] = twilio.purchases;
+    // The journal entry a pool save writes before it awaits the Directory (claim-journal.ts).
+    await runInDurableObject(accountStub(acct.accountId), (_i, st) => {
+      st.storage.sql.exec("INSERT INTO directory_journal (number, op, until_at, at) VALUES (?, 'claim', NULL, ?)", claimed, T0 + HOLD);
+    });
+    at(T0 + HOLD);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(twilio.released).toEqual([other]);
   });
 
   it("a release that keeps failing is told once, after about five hours (number.release_failing), and goes on being tried", async () => {

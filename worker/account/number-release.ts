@@ -78,7 +78,10 @@ export class NumberRelease {
     now: number,
     alert: (key: string, payload: unknown) => Promise<void>,
   ): Promise<void> {
-    const DUE = `SELECT p.* ${IDLE} AND (p.release_next_at IS NULL OR p.release_next_at <= ?)`;
+    // Not a number a pool save is claiming at this moment (its journal entry is written before it
+    // asks the Directory and awaits: the number is in no pool yet, and was released under it).
+    const DUE = `SELECT p.* ${IDLE} AND (p.release_next_at IS NULL OR p.release_next_at <= ?)
+      AND NOT EXISTS (SELECT 1 FROM directory_journal j WHERE j.number = p.number AND j.op = 'claim')`;
     for (const listed of this.sql.exec<ProviderNumberRow>(DUE, now, now).toArray()) {
       const client = await api(listed.provider);
       // Read again after each await: a pool saved meanwhile (re-created, the number added back) holds it now.
