@@ -988,6 +988,8 @@ export class AccountObject extends DurableObject<Env> {
     const longUntil = Math.max(this.registry.longLeasesUntil(built.id), shortenedUntil);
     const grace = Math.max(built.graceSeconds, previous?.graceSeconds ?? 0);
     const { trackingNumbers: _numbers, isDefault: _default, ...rest } = withLongLeases(built, longUntil, grace, now);
+    /** The stored version the change is against (a pool saved anew: none). */
+    const from = previous ? this.registry.get(built.id)?.version : undefined;
     const stored: StoredPool = { ...rest, version: this.registry.nextVersion() };
     const hold = this.removalHold(built, previous ?? null, now);
     const oldDefault = row.default_pool;
@@ -1011,8 +1013,8 @@ export class AccountObject extends DurableObject<Env> {
     await this.releaseClaims(row.id, change.removed, now + hold);
     const after = this.row()!;
     const resharded = !!previous && previous.shards !== stored.shards;
-    const failed = await this.sync.push(row.id, this.state(stored, after, true), gateOf(after), resharded ? null : change);
-    if (other) failed.push(...(await this.sync.push(row.id, this.state(other, after, true), gateOf(after), { added: [], removed: [] })));
+    const failed = await this.sync.push(row.id, this.state(stored, after, true), gateOf(after), resharded ? null : { ...change, from });
+    if (other) failed.push(...(await this.sync.push(row.id, this.state(other, after, true), gateOf(after), { added: [], removed: [], from: other.version })));
     await this.schedule();
     if (failed.length) return notPropagated(`Pool ${stored.id}`);
     return ok(this.registry.view(stored.id, after.default_pool)!);

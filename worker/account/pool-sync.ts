@@ -27,7 +27,12 @@ export const SYNC_MIGRATION = `
 const RETRY_MS = 10_000;
 
 /** What changed: the numbers added and removed, or null to push every shard its full list. */
-export type NumbersChange = { added: string[]; removed: string[] } | null;
+/**
+ * The numbers a save added and removed, against the pool's stored version `from` (none: a new
+ * pool). Sent as such only to a shard that took `from`: a shard a version behind (a push cut short
+ * by a restart, then a retried PATCH whose own change is empty) is sent everything.
+ */
+export type NumbersChange = { added: string[]; removed: string[]; from?: number | undefined } | null;
 
 /** The pool as the sync needs it: its config, numbers, whether it is the default and still live. */
 export interface PoolState {
@@ -179,7 +184,7 @@ export class PoolSync {
     });
     try {
       let push: PoolPush = full();
-      if (change && base !== null) {
+      if (change && base !== null && change.from !== undefined && base === change.from) {
         const mine = (n: string) => shardOf(n, pool.shards) === shard;
         // An added number is held as the full push holds it: it may have moved in from a shard
         // whose lease on it is still live (a reshard, then out of the pool and back in).
