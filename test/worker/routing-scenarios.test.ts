@@ -14,9 +14,10 @@
  * Vonage: `connect` rings one endpoint with no accept-by-keypress, so a ring and press 1 are
  * refused for its pools (routing.test.ts); its whisper (`onAnswer`) and failover are here.
  */
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { at, getCall, T0 } from "./calls-helpers";
-import { api, createAccount, freshNumbers, useTestClock } from "./helpers";
+import { at, getCall, mockNetwork, T0 } from "./calls-helpers";
+import { accountStub, api, createAccount, freshNumbers, useTestClock } from "./helpers";
 import { agentLeg, connectOf, dialAction, dialOf, vonageEvent as event, TWIML, type Twiml } from "./leg-helpers";
 import { CALLER } from "./route-helpers";
 import { elements, inboundFields, nativeId, providerWorld, send, signed, whisperThen, xml } from "./voice-helpers";
@@ -24,6 +25,7 @@ import { elements, inboundFields, nativeId, providerWorld, send, signed, whisper
 const A = "+12127365101";
 const B = "+12127365102";
 const C = "+12127365103";
+const HOOK = "https://hooks.example/calls";
 
 useTestClock(T0);
 
@@ -187,6 +189,25 @@ describe.each(TWIML)("%s", (p) => {
     const done = await post(p, w, dial.action!, dialAction(p, id, "completed", 95));
     expect(dialOf(done.text).targets).toEqual([]);
     expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 95, route: { answeredBy: B } });
+  });
+
+  it("failover: A's no-answer does not complete the call: call.completed goes out once, answered by B, after the call ends", async () => {
+    const w = await providerWorld(p, { provider: p, route: { start: "m", lists: { m: [{ type: "failover", to: [A, B] }] } } });
+    expect((await api("PATCH", "/v1/account/integrations", { key: w.acct.adminKey, body: { webhook: { url: HOOK } } })).status).toBe(200);
+    const net = mockNetwork();
+    const completed = () => net.seen.filter((r) => r.url.href === HOOK && JSON.parse(r.body).type === "call.completed").map((r) => JSON.parse(r.body).call);
+    const { id, text } = await inbound(p, w);
+    const second = dialOf((await post(p, w, dialOf(text).action!, dialAction(p, id, "no-answer", 0))).text);
+    expect(second.targets).toEqual([B]);
+    // B rings, picks up and talks: the account's alarm runs meanwhile, well past the 10 s settle.
+    at(Date.now() + 30_000);
+    await runDurableObjectAlarm(accountStub(w.acct.accountId));
+    expect(completed()).toEqual([]);
+    await post(p, w, second.action!, dialAction(p, id, "completed", 95));
+    await post(p, w, `${w.base}/status`, callEnded(p, id, w.tracking[0]!, 130, ["completed", 95]));
+    at(Date.now() + 30_000);
+    await runDurableObjectAlarm(accountStub(w.acct.accountId));
+    expect(completed()).toEqual([expect.objectContaining({ id, outcome: "answered", talkSeconds: 95 })]);
   });
 
   it("the Dial action (our next URL) is the attempt's result even marked as a status callback (CallbackSource)", async () => {

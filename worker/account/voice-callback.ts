@@ -153,8 +153,11 @@ async function answerCallback(
     remember();
     // Read against the route first: a press-1 attempt nobody accepted did not answer, whatever its word.
     const settled = deps.desk.routing.settle(ref, report.value);
-    const state = await deps.desk.outcomes.report(deps.account, provider, settled, now);
     const next = deps.desk.routing.ended(ref, settled, adapter.continues(settled), now);
+    // An attempt the route goes on from did not end the call: stored as not ended, or call.completed
+    // went out (10 s on) with this agent's no-answer while the next one took the call, and was never
+    // corrected (a sent webhook or GA4 event is not sent again).
+    const state = await deps.desk.outcomes.report(deps.account, provider, next ? { ...settled, ended: false } : settled, now);
     // An answered attempt names who took it: a leg's report that waited on that is settled now.
     await releaseHeld(deps, provider, ref, now);
     if (!next) return ok({ ...adapter.doneReply(settled), report: state });
