@@ -210,6 +210,32 @@ describe.each(TWIML)("%s", (p) => {
     expect(completed()).toEqual([expect.objectContaining({ id, outcome: "answered", talkSeconds: 95 })]);
   });
 
+  it("a voicemail's recording that comes after the call ended is in call.completed (sent 10 s after the end)", async () => {
+    const route = {
+      start: "m",
+      lists: {
+        m: [
+          { type: "forward", to: A },
+          { type: "voicemail", greeting: "Leave a message", maxSeconds: 60 },
+        ],
+      },
+    };
+    const w = await providerWorld(p, { provider: p, route });
+    expect((await api("PATCH", "/v1/account/integrations", { key: w.acct.adminKey, body: { webhook: { url: HOOK } } })).status).toBe(200);
+    const net = mockNetwork();
+    const { id, text } = await inbound(p, w);
+    const voicemail = await post(p, w, dialOf(text).action!, dialAction(p, id, "no-answer", 0));
+    const record = elements(xml(voicemail.text), "Record")[0]!.getAttribute("action")!;
+    await post(p, w, `${w.base}/status`, callEnded(p, id, w.tracking[0]!, 40, ["no-answer", 0]));
+    at(Date.now() + 3_000);
+    const url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1";
+    expect((await post(p, w, record, { CallSid: id, RecordingUrl: url, RecordingSid: "RE1", RecordingDuration: "12" })).status).toBeLessThan(300);
+    at(Date.now() + 30_000);
+    await runDurableObjectAlarm(accountStub(w.acct.accountId));
+    const sent = net.seen.filter((r) => r.url.href === HOOK && JSON.parse(r.body).type === "call.completed").map((r) => JSON.parse(r.body).call);
+    expect(sent).toEqual([expect.objectContaining({ id, recordingUrl: url })]);
+  });
+
   it("the Dial action (our next URL) is the attempt's result even marked as a status callback (CallbackSource)", async () => {
     const w = await providerWorld(p, { provider: p, route: { start: "m", lists: { m: [{ type: "failover", to: [A, B] }] } } });
     const { id, text } = await inbound(p, w);

@@ -79,6 +79,17 @@ export class CallOutcomes {
     return state;
   }
 
+  /**
+   * A stored call that changed after its reports (its recording's URL came, often after the call
+   * ended): a call.completed not yet sent is built again with it.
+   */
+  async refresh(acct: DeskAccount, callId: string, now: number): Promise<void> {
+    const row = this.p.calls.get(callId);
+    if (!row) return;
+    this.merge(acct, row, now);
+    await this.p.schedule();
+  }
+
   /** Recompute a stored call's outcome from its reports; once it has ended, queue (or refresh) call.completed. */
   merge(acct: DeskAccount, row: CallRow, now: number): void {
     const { calls, outbox } = this.p;
