@@ -115,7 +115,14 @@ describe("TwiML (Twilio, SignalWire, Telnyx TeXML) against twilio's VoiceRespons
       0,
       (r) => {
         r.say("Leave a message");
-        r.record({ action: url("recording"), method: "POST", maxLength: 90, playBeep: true, finishOnKey: "#" });
+        r.record({
+          action: url("recording"),
+          method: "POST",
+          maxLength: 90,
+          playBeep: true,
+          finishOnKey: "#",
+          recordingStatusCallback: url("recording"),
+        });
         r.hangup();
       },
     ],

@@ -191,8 +191,12 @@ function stepXml(plan: CallPlan, ctx: RenderContext): string {
   const step = plan.steps[ctx.step];
   if (!step || step.kind === "hangup") return "<Hangup/>";
   if (step.kind === "message") return `<Say>${xmlEscape(step.text)}</Say><Hangup/>`;
+  // The voicemail's URL comes to our recording URL twice over: as the action's RecordingUrl (Twilio,
+  // SignalWire) and by recordingStatusCallback, the only way Telnyx's TeXML gives it ("Telnyx will
+  // deliver the URL for the recording to that address once the call has ended"; valid 10 minutes;
+  // its method is POST by default, and Telnyx's Record lists no recordingStatusCallbackMethod).
   if (step.kind === "voicemail")
-    return `<Say>${xmlEscape(step.greeting)}</Say><Record${attr("action", routeUrl(ctx, "recording"))} method="POST"${attr("maxLength", step.maxSeconds)} playBeep="true" finishOnKey="#"/><Hangup/>`;
+    return `<Say>${xmlEscape(step.greeting)}</Say><Record${attr("action", routeUrl(ctx, "recording"))} method="POST"${attr("maxLength", step.maxSeconds)} playBeep="true" finishOnKey="#"${attr("recordingStatusCallback", routeUrl(ctx, "recording"))}/><Hangup/>`;
   const several = step.to.length > 1;
   const leg = step.whisper || step.confirm ? `${attr("url", routeUrl(ctx, "whisper", ctx.step))} method="POST"` : "";
   // Who picked up a simultaneous ring; with press 1, picking up is not taking the call: the
