@@ -131,6 +131,20 @@ describe("admin writes are never left half-done", () => {
     expect(await directoryStub().lookup(number, Date.now() + 120_000)).toBeNull();
   });
 
+  it("while the Directory keeps failing, a release is tried again RETRY_MS later, not by an alarm set in the past", async () => {
+    const acct = await world();
+    const [number] = freshNumbers(1);
+    await createPool(acct, { id: "gone", name: "Gone", trackingNumbers: [number], destinations: [OLD_DEST], leaseSeconds: 60, graceSeconds: 60 });
+    await rewire(acct, "DIRECTORY", () => ({ release: async () => Promise.reject(new Error("directory unreachable")) }));
+    expect((await api("DELETE", "/v1/pools/gone", { key: acct.adminKey })).status).toBe(204);
+    for (let i = 0; i < 3; i++) {
+      clock.advance(RETRY);
+      await runDurableObjectAlarm(accountStub(acct.accountId));
+      const alarm = await runInDurableObject(accountStub(acct.accountId), (_i, st) => st.storage.getAlarm());
+      expect(alarm! - Date.now()).toBeGreaterThanOrEqual(RETRY - 1_001);
+    }
+  });
+
   it("a release the Directory did not take is told again by the alarm", async () => {
     const acct = await world();
     const [number] = freshNumbers(1);

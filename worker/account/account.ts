@@ -1042,6 +1042,7 @@ export class AccountObject extends DurableObject<Env> {
       this.journal.released(numbers, until);
     } catch (err) {
       console.warn("releasing numbers in the Directory failed; the alarm retries", err);
+      this.journal.retryLater(numbers, Date.now());
     }
   }
 
@@ -1061,6 +1062,7 @@ export class AccountObject extends DurableObject<Env> {
       this.journal.claimed(claims);
     } catch (err) {
       console.warn("giving back unsaved claims failed; the alarm retries", err);
+      this.journal.retryLater(claims, Date.now());
     }
     for (const [until, numbers] of releases) await this.releaseClaims(accountId, numbers, until);
   }

@@ -41,6 +41,15 @@ export class ClaimJournal {
     for (const n of numbers) this.sql.exec("DELETE FROM directory_journal WHERE number = ? AND op = 'release' AND until_at = ?", n, until);
   }
 
+  /**
+   * The Directory could not be told (it failed or could not be reached): the entries are due again
+   * RETRY_MS from now, not at once (their time stayed that of their write: the alarm was set in the
+   * past and ran again and again against a Directory that was failing).
+   */
+  retryLater(numbers: readonly string[], now: number): void {
+    for (const n of numbers) this.sql.exec("UPDATE directory_journal SET at = ? WHERE number = ?", now, n);
+  }
+
   /** Entries left over by a write that did not finish. */
   due(now: number): { claims: string[]; releases: Map<number, string[]> } {
     const rows = this.sql
