@@ -1023,7 +1023,10 @@ export class AccountObject extends DurableObject<Env> {
   /**
    * How long a number removed from `pool` now (or with the pool) keeps routing to it: the longest
    * lease that may still run — under its lease length, the one before this change, or an earlier,
-   * longer one a change shortened (PoolRegistry.longLeasesUntil) — then grace.
+   * longer one a change shortened (PoolRegistry.longLeasesUntil) — then grace. Counted from the
+   * moment it is asked, not from `now` (the request's, or the alarm run's start: an autoscale shrink
+   * after the run's deliveries and health reads could be minutes later): the pool objects are told
+   * after it, and a lease renewed until then may run its whole length.
    */
   private removalHold(
     pool: Pick<Pool, "id" | "leaseSeconds" | "graceSeconds">,
@@ -1031,7 +1034,8 @@ export class AccountObject extends DurableObject<Env> {
     now: number,
   ): number {
     const grace = Math.max(pool.graceSeconds, previous?.graceSeconds ?? 0) * 1000;
-    return Math.max(holdMs(pool), previous ? holdMs(previous) : 0, this.registry.longLeasesUntil(pool.id) - now + grace);
+    const late = Math.max(0, Date.now() - now);
+    return late + Math.max(holdMs(pool), previous ? holdMs(previous) : 0, this.registry.longLeasesUntil(pool.id) - now + grace);
   }
 
   /** Tell the Directory of released claims; one it does not take stays in the journal for the alarm. */
