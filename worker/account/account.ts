@@ -289,12 +289,11 @@ export class AccountObject extends DurableObject<Env> {
       if (stranded) return stranded;
       const changed = this.settings.update(row, patch, now);
       if (!changed.ok) return changed;
-      if (typeof patch.archiveRetentionDays === "number") {
-        this.desk.archiveRetentionSet();
-        await this.schedule();
-      }
-      // In the same write as the change: every pool object is due its new gate, whatever happens next.
+      if (typeof patch.archiveRetentionDays === "number") this.desk.archiveRetentionSet();
+      // In the same write as the change (no await before it): every pool object is due its new gate,
+      // whatever happens next (a restart at an await left new origins saved and no push due).
       if (changed.value.gateChanged) await this.markPending(this.livePools(), now);
+      else if (typeof patch.archiveRetentionDays === "number") await this.schedule();
       const after = this.row()!;
       if (changed.value.renamed) await directory(this.env).renameAccount(row.id, after.name);
       if (changed.value.gateChanged && !(await this.pushGate(after, now))) return notPropagated("The change of allowed origins");
