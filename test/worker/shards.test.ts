@@ -6,6 +6,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { shardName, shardOf } from "../../worker/domain/shards";
+import type { PoolPush, PushResult } from "../../worker/pool/protocol";
 import { at, callBody, callId, ring, T0, voiceOf } from "./calls-helpers";
 import { allocate, api, type Created, createAccount, createPool, freshNumbers, sessionId, useTestClock } from "./helpers";
 
@@ -191,5 +192,30 @@ describe("a pool split across shards", () => {
     const id = callId();
     await ring(voice.callbackUrl, callBody(id, far!.number, Date.now()));
     expect((await api("GET", `/v1/calls/${id}`, { key: acct.adminKey })).json).toMatchObject({ attributed: true, session: far!.session, pool: "gone" });
+  });
+
+  it("a push whose write fails leaves the object's version as stored: the account's next push is taken", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"], isDefault: true });
+    const stub = env.POOLS.get(env.POOLS.idFromName(shardName(acct.accountId, "web", 0)));
+    await runInDurableObject(stub, async (instance) => {
+      const pool = instance as unknown as {
+        settings: PoolPush["settings"];
+        version: number;
+        gate: { pushed: PoolPush["gate"] };
+        sync(p: PoolPush): Promise<PushResult>;
+      };
+      const { version, settings } = pool;
+      const gate = pool.gate.pushed;
+      // A gate that cannot be written (a BigInt has no JSON), after the settings and version were taken: the transaction throws and is rolled back.
+      const unwritable = { ...gate, extra: 1n } as unknown as PoolPush["gate"];
+      await expect(pool.sync({ version: version + 1, base: version, settings, gate: unwritable, numbers: { add: [], remove: [] } })).rejects.toThrow();
+      expect(pool.version).toBe(version);
+      // The next change from the version stored is taken as a change, not refused as behind.
+      expect(await pool.sync({ version: version + 1, base: version, settings, gate, numbers: { add: [], remove: [] } })).toMatchObject({
+        ok: true,
+        version: version + 1,
+      });
+    });
   });
 });

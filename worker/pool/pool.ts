@@ -116,6 +116,22 @@ export class PoolObject extends DurableObject<Env> {
     if (diff && push.base !== this.version) return { ok: false, resync: true };
     const now = Date.now();
     migrate(this.ctx.storage, MIGRATIONS);
+    // What the transaction sets in memory goes back with it if it fails: the version would be ahead
+    // of the numbers stored, and the account's full push refused as not newer.
+    const before = { settings: this.settings, version: this.version, gate: this.gate };
+    try {
+      this.applyPush(push, now);
+    } catch (err) {
+      ({ settings: this.settings, version: this.version, gate: this.gate } = before);
+      throw err;
+    }
+    await this.scheduleAlarm(now);
+    const graceMs = push.settings.graceSeconds * 1000;
+    return { ok: true, version: push.version, departing: this.numbers.departing(graceMs) };
+  }
+
+  /** A push's numbers, settings, version and gate, in one transaction. */
+  private applyPush(push: PoolPush, now: number): void {
     this.transaction(() => {
       const numbers = push.settings.active ? push.numbers : { all: [] };
       if ("all" in numbers) this.numbers.replaceNumbers(numbers.all);
@@ -133,9 +149,6 @@ export class PoolObject extends DurableObject<Env> {
       this.health.recount(now);
       this.alerts.settle(this.settings, now);
     });
-    await this.scheduleAlarm(now);
-    const graceMs = push.settings.graceSeconds * 1000;
-    return { ok: true, version: push.version, departing: this.numbers.departing(graceMs) };
   }
 
   /**
