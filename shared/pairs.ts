@@ -6,9 +6,9 @@
  * area codes, national and native-digit forms, replaceAll, former numbers — decide each other's
  * order; split up, the order that pattern groups and pairs share would be kept in two places.)
  */
-// With its extension: the benches run this file on Node, which finds no extensionless module.
+// With their extensions: the benches run this file on Node, which finds no extensionless module.
 import { FORMER_TRUNK, keepsParentheses, MOBILE_BARE } from "./page-styles.ts";
-import { ANY_NUMBER, type Pair, type PhoneParts, type PoolAllocation, type WriteMode } from "./protocol";
+import { ANY_NUMBER, type Pair, type PhoneParts, type PoolAllocation, type WriteMode } from "./protocol.ts";
 
 /** A grouping's shape, the lengths of its groups: "2,4,4". */
 const shape = (p: PhoneParts) => p.groups.map((g) => g.length).join();

@@ -239,6 +239,20 @@ describe.each(TWIML)("%s", (p) => {
     expect(completed()).toEqual([expect.objectContaining({ id, outcome: "answered", talkSeconds: 95 })]);
   });
 
+  it("failover: A and B both ring out (the same word twice): the second ends the call, call.completed goes out as no-answer", async () => {
+    const w = await providerWorld(p, { provider: p, route: { start: "m", lists: { m: [{ type: "failover", to: [A, B] }] } } });
+    expect((await api("PATCH", "/v1/account/integrations", { key: w.acct.adminKey, body: { webhook: { url: HOOK } } })).status).toBe(200);
+    const net = mockNetwork();
+    const { id, text } = await inbound(p, w);
+    const second = dialOf((await post(p, w, dialOf(text).action!, dialAction(p, id, "no-answer", 0))).text);
+    expect(dialOf((await post(p, w, second.action!, dialAction(p, id, "no-answer", 0))).text).targets).toEqual([]);
+    // No call-level status callback (a number wired without one): the last attempt's end is the call's.
+    at(Date.now() + 30_000);
+    await runDurableObjectAlarm(accountStub(w.acct.accountId));
+    const sent = net.seen.filter((r) => r.url.href === HOOK && JSON.parse(r.body).type === "call.completed").map((r) => JSON.parse(r.body).call);
+    expect(sent).toEqual([expect.objectContaining({ id, outcome: "no-answer" })]);
+  });
+
   it("a voicemail's recording that comes after the call ended is in call.completed (sent 10 s after the end)", async () => {
     const route = {
       start: "m",

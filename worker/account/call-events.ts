@@ -77,7 +77,8 @@ export class CallEvents {
    * Store a report; false when the same report (call, level, status) was stored before. A route's
    * attempts report under the same word (Plivo's `hangup`, Vonage's `completed`: one per leg), so a
    * later one that tells an answer, or a longer talk, replaces the earlier (failover: the number that
-   * answered second); a repeat, or one that tells less, changes nothing.
+   * answered second), and a later one that ends the call replaces one the route went on from (failover:
+   * A's no-answer, not the end, then B's, the end); a repeat, or one that tells less, changes nothing.
    */
   add(r: StatusReport, provider: Provider, now: number): boolean {
     return this.insert(
@@ -87,7 +88,8 @@ export class CallEvents {
       now,
       `DO UPDATE SET outcome = excluded.outcome, ended = MAX(ended, excluded.ended), talk_seconds = excluded.talk_seconds,
            ended_at = COALESCE(excluded.ended_at, ended_at), received_at = excluded.received_at
-         WHERE excluded.outcome = 'answered' AND (outcome IS NOT 'answered' OR excluded.talk_seconds > COALESCE(talk_seconds, -1))`,
+         WHERE (excluded.outcome = 'answered' AND (outcome IS NOT 'answered' OR excluded.talk_seconds > COALESCE(talk_seconds, -1)))
+            OR (excluded.ended > ended AND outcome IS NOT 'answered')`,
     );
   }
 
