@@ -97,6 +97,7 @@ export const reference: Adapter<ReferenceCredentials> & { agentConference: typeo
   doneReply: () => jsonReply({ actions: [] }),
   answeredBy: () => null,
   answeredIsBridge: false,
+  whisperBridges: false,
   confirmed: () => false,
   confirmReply: () => jsonReply({ actions: [{ type: "HANGUP" }] }),
   recordingUrl: () => null,

@@ -244,6 +244,7 @@ export const vonage: Adapter<VonageCredentials> = {
   doneReply: () => emptyReply,
   answeredBy: (fields) => (fields.status === "answered" ? e164(fields.to) : null),
   answeredIsBridge: false,
+  whisperBridges: false,
   confirmed: () => false,
   confirmReply: () => emptyReply,
   recordingUrl: (fields) => httpsUrl(fields.recording_url),
