@@ -176,10 +176,12 @@ export const pattern = (numbers: Finding[], every: EveryNumber = { written: "(?!
 /**
  * What a replaceAll pool leaves alone, found whole from its start (shared/pairs.ts findings: its pair
  * has no number): an IBAN (two letters, two check digits, up to 30 letters and digits, in groups of
- * four or not), or a run of digit groups longer than any phone number written with its 00 (15 digits
- * of E.164 and 00: 18 or more), a parcel or account number.
+ * four or not), or four or more groups of four digits and a short last one, as cards, parcel and
+ * account numbers are written (no phone number is: and a date and a number beside it, or two numbers
+ * side by side, are not one such run).
  */
-const SKIP = "[A-Z]{2}\\d\\d(?:[ \\u00A0]?[A-Z\\d]{4}){2,7}(?:[ \\u00A0]?[A-Z\\d]{1,3})?(?![A-Z\\d])|(?=(?:\\d[ .\\u00A0]?){18})\\d+(?:[ .\\u00A0]\\d+)*";
+const SKIP =
+  "[A-Z]{2}\\d\\d(?:[ \\u00A0]?[A-Z\\d]{4}){2,7}(?:[ \\u00A0]?[A-Z\\d]{1,3})?(?![A-Z\\d])|\\d{4}(?:[ \\u00A0]\\d{4}){3,}(?:[ \\u00A0]\\d{1,3})?(?!\\d)";
 
 /** A capital label glued to a parenthesis the number closes: `TEL(03)1234-5678`, `TEL（03）…`. */
 const CAPITAL = "[A-Z](?=[(\\uFF08][^()\\uFF08\\uFF09]{1,8}[)\\uFF09])";
