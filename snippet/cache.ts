@@ -38,8 +38,10 @@ export const save = (key: string, value: unknown) => {
       if (!store.on) return;
       if (inCookie(key)) {
         writeCookie(JSON.stringify(value));
-        // A cookie the browser refused (data-domain a public suffix, cookies blocked): this origin's storage.
-        if (readCookie() == JSON.stringify(value)) return;
+        // A cookie the browser refused (data-domain a public suffix, cookies blocked): this origin's
+        // storage. Taken: a copy kept there before goes (read when the cookie is gone, it would bring
+        // an old session back).
+        if (readCookie() == JSON.stringify(value)) return localStorage.removeItem(key);
         store.domain = "";
       }
     }

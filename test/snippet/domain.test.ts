@@ -67,6 +67,14 @@ describe("data-domain", () => {
     } finally {
       delete (document as { cookie?: string }).cookie;
     }
+    // The browser takes the cookie again: the copy in this origin's storage goes (it would bring this
+    // session back once the cookie is gone, months on).
+    localStorage.removeItem("dni:a");
+    page("<p>(800) 555-0199</p>", "https://www.shop.example/contact");
+    sessionDomain("shop.example");
+    await run().number();
+    expect(cookie()).toBeDefined();
+    expect(localStorage.getItem("dni:t")).toBeNull();
   });
 
   it("is ignored, with a warning, when it is not the page's host or a parent of it", () => {
