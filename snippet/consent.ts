@@ -175,6 +175,7 @@ export const gated = (config: Config): Api => {
         return DEBUG && trace(`consent: ${from}: waiting for the visitor's region (a Consent Mode default is scoped by region)`);
       if (updating && !over.analyticsStorage && !over.adStorage)
         return DEBUG && trace(`consent: ${from}: waiting for the CMP's update (Consent Mode wait_for_update)`);
+      const was = state;
       state = { ...defaulted(where || {}, from == REGION), ...over };
       /** The key that decides storage, and its value; an explicit signal's (in `over`) or only the page's defaults'. */
       const key = state.analyticsStorage ? "analyticsStorage" : "adStorage",
@@ -183,14 +184,15 @@ export const gated = (config: Config): Api => {
       const ads = state.adStorage == "granted",
         next = storage == "granted" ? (ads ? "granted" : "granted, no ads") : anon ? "anonymous" : "denied";
       DEBUG && trace(`consent (${from}):`, JSON.stringify(state), "→", next);
+      // Less allowed than before (withdrawn, ads denied, ad user data denied…): the session's lease
+      // and token still hold what they were given (click ids, the GA client id, a granted state),
+      // until a renewal that may be hours away (a live cached answer asks nothing). Told at once, so a
+      // call meanwhile uploads no conversion; key by key, a change that leaves the mode as it was too.
+      if (visit && visit.token && (Object.keys(was) as (keyof ConsentState)[]).some((k) => was[k] == "granted" && state[k] == "denied")) told(visit.token);
       if (next == mode) {
         if (visit) visit.source.consent = { ...state };
         return;
       }
-      // Less allowed than before (withdrawn, ads denied): the session's lease and token still hold
-      // the click ids and GA client id they were given, until a renewal that may be hours away (a
-      // live cached answer asks nothing). Told at once, so a call meanwhile uploads no conversion.
-      if (visit && visit.token && mode.startsWith("granted") && next != "granted") told(visit.token);
       mode = next;
       if (inner) inner.stop!();
       inner = undefined;
@@ -225,7 +227,8 @@ export const gated = (config: Config): Api => {
           pool: config.pool,
           sources: config.sources,
           token,
-          source: { ...touch(false, state.analyticsStorage == "granted"), consent: { ...state } },
+          // As the consent now allows: click ids only with ad storage, the GA cookies only with analytics storage.
+          source: { ...touch(state.adStorage == "granted", state.analyticsStorage == "granted", state.adStorage == "granted"), consent: { ...state } },
         } satisfies AllocateRequest),
       }).catch(warn);
     },

@@ -232,6 +232,25 @@ describe("granted", () => {
     expect(stored()).toEqual(UNTOUCHED);
   });
 
+  it("ad user data withdrawn alone (storage still granted, the mode unchanged): the worker is told with the new state", async () => {
+    const f = stubFetch();
+    (window as any).dataLayer = [];
+    const dni = consentMode();
+    const gtag = function (..._: unknown[]) {
+      // biome-ignore lint/complexity/noArguments: gtag pushes its arguments object.
+      (window as any).dataLayer.push(arguments);
+    };
+    gtag("consent", "update", { ad_storage: "granted", analytics_storage: "granted", ad_user_data: "granted" });
+    await dni.number();
+    expect(f).toHaveBeenCalledTimes(1);
+    gtag("consent", "update", { ad_user_data: "denied" });
+    await flush();
+    expect(f).toHaveBeenCalledTimes(2);
+    expect(sent(f, 1).token).toBe(f.answers[0].token);
+    expect(sent(f, 1).source.consent.adUserData).toBe("denied");
+    delete (window as any).dataLayer;
+  });
+
   it("ads withdrawn, analytics kept (Consent Mode update): the worker is told; the session and its storage go on", async () => {
     const f = stubFetch();
     (window as any).dataLayer = [];
