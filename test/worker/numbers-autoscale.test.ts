@@ -219,6 +219,30 @@ describe("a pool with a shared overflow number", () => {
   });
 });
 
+describe("an order placed by hand that waits for stock", () => {
+  it("is the account's: autoscaling neither tells of it as its own, nor cancels it", async () => {
+    const acct = await createAccount();
+    const key = acct.adminKey;
+    await api("PATCH", "/v1/account/voice", { key, body: { credentials: { twilio: { authToken: TWILIO_TOKEN, accountSid: TWILIO_SID } } } });
+    await api("PATCH", "/v1/account/integrations", { key, body: { alertWebhook: { url: HOOK } } });
+    const twilio = new FakeTwilio(stock("510", 2));
+    const net = mockNetwork((req) => (twilio.handles(req) ? twilio.handle(req) : new Response(null, { status: 204 })));
+    const order = { country: "US", areaCode: "510", quantity: 5, provider: "twilio" };
+    const r = await api("POST", "/v1/pools", { key, body: { id: "web", name: "Web", destinations: [DEST], isDefault: true, order } });
+    expect(r.status).toBe(201);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const put = { numbers: { country: "US", areaCode: "510", provider: "twilio" }, min: 1, max: 20, cooldownMinutes: 5 };
+    expect((await api("PUT", "/v1/pools/web/autoscale", { key, body: put })).status).toBe(200);
+    for (let m = 0; m <= 30; m += 5) {
+      at(T0 + m * MIN + 1);
+      await runDurableObjectAlarm(accountStub(acct.accountId));
+    }
+    expect((await api("GET", `/v1/orders/${r.json.order.id}`, { key })).json.status).toBe("waiting");
+    const told = net.seen.filter((s) => s.url.href === HOOK).map((s) => JSON.parse(s.body) as { type: string; orderId?: string });
+    expect(told.filter((a) => a.type === "pool.scale_failed" && a.orderId === r.json.order.id)).toEqual([]);
+  });
+});
+
 describe("the autoscale budget and a request that adds or removes numbers beside its order", () => {
   it("counts the numbers the same request adds or removes: added past max is refused (nothing stored), removed makes room", async () => {
     const acct = await createAccount();

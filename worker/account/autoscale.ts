@@ -151,9 +151,11 @@ export class Autoscaler {
     const last = this.events(pool.id, 1)[0];
     const size = pool.trackingNumbers.length;
     if (await this.afterFailedGrows(pool, w)) return;
-    // An order waiting for the provider's stock may wait for days: it does not hold the pool's
-    // scaling (a shrink, a lower max) while it waits, and it is told once.
-    const waiting = w.waiting(pool.id);
+    // An order of its own waiting for the provider's stock may wait for days: it does not hold the
+    // pool's scaling (a shrink, a lower max) while it waits, and it is told once. (One placed by hand
+    // is the account's: counted on order as any.)
+    const placed = new Set(this.events(pool.id).map((e) => e.orderId));
+    const waiting = w.waiting(pool.id).filter((o) => placed.has(o.orderId));
     for (const o of waiting) await this.tellWaiting(pool, o, w);
     const decision = decideScale(config, {
       size,
@@ -170,10 +172,8 @@ export class Autoscaler {
     if (waiting.length) {
       // A grow is what the waiting order is already trying: no second order beside it.
       if (decision.to > size) return;
-      // Fewer numbers wanted: what its own waiting orders would still buy is not needed (an order
-      // placed by hand is the account's to cancel).
-      const placed = new Set(this.events(pool.id).map((e) => e.orderId));
-      if (!config.dryRun) for (const o of waiting) if (placed.has(o.orderId)) w.cancel(o.orderId, `Autoscaling no longer needs it: ${decision.reason}`);
+      // Fewer numbers wanted: what its own waiting orders would still buy is not needed.
+      if (!config.dryRun) for (const o of waiting) w.cancel(o.orderId, `Autoscaling no longer needs it: ${decision.reason}`);
     }
     let orderId: string | null = null;
     let removed: string[] = [];
