@@ -186,6 +186,19 @@ describe("erasing an archived call", () => {
     expect(await env.ARCHIVE.head(archiveKey(acct.accountId, after))).not.toBeNull();
   });
 
+  it("a call found in the account object is not looked for in the days archived before the index (each erasure read them all)", async () => {
+    const { acct, voice, tracking } = await callWorld(1);
+    const id = callId("fresh");
+    expect((await ring(voice.callbackUrl, callBody(id, tracking[0]!, T0))).status).toBe(200);
+    // An old unindexed day that happens to name it too (a copy put there by hand): not read, so left.
+    const old = dayOf(T0 - 400 * DAY);
+    const line = `${JSON.stringify({ id, startedAt: T0 - 400 * DAY })}\n`;
+    await env.ARCHIVE.put(archiveKey(acct.accountId, old), line);
+    await setIndexedFrom(acct.accountId, old);
+    expect((await erase(acct, id)).status).toBe(204);
+    expect(await (await env.ARCHIVE.get(archiveKey(acct.accountId, old)))!.text()).toBe(line);
+  });
+
   it("erasure by caller and the archive's pruning leave the index too", { timeout: 60_000 }, async () => {
     const { acct, voice } = await callWorld(1);
     expect((await patch(acct, { callRetentionDays: RETENTION_DAYS })).status).toBe(200);

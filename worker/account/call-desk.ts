@@ -170,7 +170,7 @@ export class CallDesk {
     const done = await this.months.exclusive(async () => {
       const now = Date.now();
       const here = (await this.forgetHere([id], now, "found")).rows > 0;
-      const elsewhere = await this.months.erase(accountId, id);
+      const elsewhere = await this.months.erase(accountId, id, here);
       // Only in a month's log or the archive: no row here for a resend to be taken for (it would have been anyway).
       if (elsewhere.found && !here) await this.erased.remember([id], now);
       return { found: here || elsewhere.found, archived: elsewhere.archived };

@@ -154,11 +154,14 @@ export class CallMonths {
    * exclusive(). Whether it was found, and the call as the archive held it (its visit's touch is
    * still to be forgotten on the leases: account.ts eraseCall).
    */
-  async erase(accountId: string, id: string): Promise<{ found: boolean; archived: ArchivedCall | null }> {
+  async erase(accountId: string, id: string, foundHere = false): Promise<{ found: boolean; archived: ArchivedCall | null }> {
     let found = false;
     for (const m of this.months()) if (await this.log(accountId, m.month).erase(id)) found = true;
     let archived = await eraseArchivedIn(this.env.ARCHIVE, accountId, id, await this.archived.daysOf(id));
-    if (!archived) {
+    // The days archived before the index are read only for a call found nowhere else: one in the
+    // account object or a month's log is newer than they are (each erasure read them all, up to
+    // hundreds of R2 reads, near the subrequest limit).
+    if (!archived && !found && !foundHere) {
       const through = this.archived.unindexedThrough();
       if (through) archived = await eraseArchived(this.env.ARCHIVE, accountId, id, through);
     }
