@@ -209,6 +209,15 @@ describe("reading calls back", () => {
     }
     // The calls fall on other days than UTC's in some zone: the case is not vacuous.
     expect(moved).toBeGreaterThan(0);
+    // A day alone as from/to is that day's midnight in the zone: the days come back whole, none outside.
+    for (const zone of ["Pacific/Pago_Pago", "Pacific/Kiritimati"]) {
+      const days = [...new Set(w.ids.map((c) => localDay(c.startedAt, zone)))].sort();
+      const [first, last] = [days[0]!, days.at(-1)!];
+      const r = await api("GET", `/v1/stats/calls?timeZone=${encodeURIComponent(zone)}&from=${first}&to=${last}`, { key: w.acct.adminKey });
+      expect(r.status).toBe(200);
+      const inside = w.ids.filter((c) => localDay(c.startedAt, zone) >= first && localDay(c.startedAt, zone) < last);
+      expect({ zone, days: perDay(r.json.days) }).toEqual({ zone, days: perDay(inside.map((c) => ({ day: localDay(c.startedAt, zone), calls: 1 }))) });
+    }
     const bad = await api("GET", "/v1/stats/calls?timeZone=Mars%2FOlympus", { key: w.acct.adminKey });
     expect([bad.status, bad.json.error.code]).toEqual([400, "invalid_request"]);
   });

@@ -108,6 +108,23 @@ export function localTime(instant: number, timeZone: string): LocalTime {
   return { date: `${parts.year}-${parts.month}-${parts.day}`, weekday, minute: Number(parts.hour) * 60 + Number(parts.minute) };
 }
 
+/**
+ * The instant a calendar day (YYYY-MM-DD) begins in `timeZone`: its midnight there (the first
+ * minute of it where a change of offset skips midnight). Two corrections from the UTC midnight: the
+ * zone's offset there, then at the instant found (an offset that changes between the two).
+ */
+export function startOfDayIn(day: string, timeZone: string): number {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  const wanted = Date.UTC(y, m - 1, d);
+  let t = wanted;
+  for (let i = 0; i < 2; i++) {
+    const local = localTime(t, timeZone);
+    const [ly, lm, ld] = local.date.split("-").map(Number) as [number, number, number];
+    t += wanted - (Date.UTC(ly, lm - 1, ld) + local.minute * 60_000);
+  }
+  return t;
+}
+
 /** "HH:MM" → minutes; "24:00" → 1440. */
 export const minuteOfDay = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 

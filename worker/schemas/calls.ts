@@ -179,12 +179,11 @@ export const CALL_GROUPINGS = ["source", "campaign", "landing", "pool"] as const
 export type CallGrouping = (typeof CALL_GROUPINGS)[number];
 
 export const CallStatsQuerySchema = CallFilterQuerySchema.extend({
-  timeZone: z
-    .string()
-    .max(64)
-    .refine(isTimeZone, "an IANA time zone, e.g. America/New_York")
-    .optional()
-    .openapi({ description: "Count `days` as this IANA time zone's days (a business's, a viewer's) instead of UTC days.", example: "America/Los_Angeles" }),
+  timeZone: z.string().max(64).refine(isTimeZone, "an IANA time zone, e.g. America/New_York").optional().openapi({
+    description:
+      "Count `days` as this IANA time zone's days (a business's, a viewer's) instead of UTC days; a `from` or `to` given as a day alone (2026-03-01) is then that day's midnight in the zone.",
+    example: "America/Los_Angeles",
+  }),
   groupBy: z.enum(CALL_GROUPINGS).optional().openapi({
     description:
       "Also answer `groups`: the range's totals by source name, utm_campaign, landing page (the landing URL without its query and fragment) or pool; null is calls without one.",

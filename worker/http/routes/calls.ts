@@ -3,7 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { CSV_COLUMNS, csvLine, GOOGLE_IMPORT_COLUMNS, googleImportCells, type ImportSetup, importTimeZone } from "../../domain/call-csv";
-import { isTimeZone } from "../../domain/schedule";
+import { isTimeZone, startOfDayIn } from "../../domain/schedule";
 import { type CsvDelimiter, csvRow } from "../../platform/csv";
 import { unwrap } from "../../platform/result";
 import { account } from "../../platform/stubs";
@@ -211,6 +211,13 @@ app.openapi(
   async (c) => {
     const q = c.req.valid("query");
     const f = q.timeZone === undefined ? filterOf(q) : { ...filterOf(q), timeZone: q.timeZone };
+    // A day alone (from=2026-03-01) with a timeZone is that day's midnight in the zone, as the days
+    // counted are the zone's (else UTC's: a partial day before, the last evening missing).
+    if (q.timeZone !== undefined)
+      for (const bound of ["from", "to"] as const) {
+        const raw = c.req.query(bound);
+        if (raw !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(raw)) f[bound] = startOfDayIn(raw, q.timeZone);
+      }
     return c.json(unwrap(await account(c.env, c.var.accountId).callStats(f, q.groupBy)), 200);
   },
 );
