@@ -41,7 +41,9 @@ export const ScaleEventSchema = z
   .object({
     at: z.number(),
     action: z.enum(SCALE_ACTIONS),
-    from: z.number().openapi({ description: "Numbers (with those on order) before the step." }),
+    from: z.number().openapi({
+      description: "The pool's tracking numbers before the step (none on order: a step waits for an open order, but one of its own waiting for stock).",
+    }),
     to: z.number(),
     peak: z.number().openapi({ description: "The observed peak concurrency it was decided on." }),
     reason: z.string(),

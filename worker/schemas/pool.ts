@@ -58,11 +58,10 @@ const fields = {
         'Tracking numbers held at another provider than the pool\'s, one by one: { "+1 888 555 0100": "telnyx" }. Each must be a tracking number of the pool.',
     }),
   whisper: z.boolean().openapi({ description: "Two-leg whisper: the agent hears the call's source before being connected. Needs callerId." }),
-  alertThreshold: z
-    .number()
-    .min(0.2)
-    .max(1)
-    .openapi({ description: "With status warning: the utilization (leased / numbers) that opens an alert episode; it ends at this minus 0.1. Default 0.8." }),
+  alertThreshold: z.number().min(0.2).max(1).openapi({
+    description:
+      "With status warning: the utilization (leased / numbers) that opens an alert episode; it ends at this minus 0.1, with two numbers fewer in use (held numbers counted) than where it opens. Default 0.8.",
+  }),
   maxNewLeasesPerMinute: z.number().int().min(1).max(1_000_000).nullable().openapi({
     description: "Drain backstop: most new leases this pool hands out per minute (sticky renewals never count). null: 2 × its tracking numbers, at least 60.",
   }),

@@ -47,7 +47,7 @@ app.openapi(
     path,
     tags,
     summary:
-      "Let the pool size itself (off by default): it grows toward the Poisson-tail size for `target` at its observed peak, never past `max`, and shrinks after `cooldownMinutes` of lower peaks, never below `min`. Each step is an order or a removal, written to the history and sent as a `pool.scaled` alert. A grow whose order fails (the provider's refusal) is sent as a `pool.scale_failed` alert with the provider's reason, and the next grow waits 30 min, doubling with each failure in a row up to a day.",
+      "Let the pool size itself (off by default): it grows toward the Poisson-tail size for `target` at its observed peak, never past `max`, and shrinks after `cooldownMinutes` of lower peaks, never below `min`. Each step is an order or a removal, written to the history and sent as a `pool.scaled` alert. A grow whose order fails (the provider's refusal) is sent as a `pool.scale_failed` alert with the provider's reason, and the next grow waits 30 min, doubling with each failure in a row up to a day. One that waits for the provider's stock is told once (`pool.scale_failed`, `waiting: true`), places no second order beside it, and is canceled by a later shrink; an order placed by hand and still open holds every step until it ends.",
     security: ADMIN,
     request: { params: PoolParamSchema, body: { required: true, ...json(AutoscalePutSchema) } },
     responses: { 200: { description: "Autoscaling", ...json(AutoscaleViewSchema) }, ...errorResponses },

@@ -36,7 +36,7 @@ app.openapi(
     path: "/v1/deliveries/{id}/redeliver",
     tags,
     summary:
-      "Send one more copy of a delivery now, with the same body and webhook-id (receivers deduplicate on it). A delivered or dead delivery gets one attempt; a pending one is tried now and keeps its retries.",
+      "Send one more copy of a delivery now, with the same body and webhook-id (receivers deduplicate on it; an alert email's redelivery has its own Resend Idempotency-Key, or Resend would send nothing). A delivered or dead delivery gets one attempt; a pending one is tried now and keeps its retries.",
     security: ADMIN,
     request: { params: DeliveryParamSchema },
     responses: {
