@@ -228,13 +228,12 @@ export class CallRouting {
    * prompt's; else it reports the pick-up, which is not accepting a press-1 attempt (`accepted`
    * records that).
    */
-  answered(ref: ResolvedRef | null, number: string | null, bridged: boolean, now: number, whisperBridges = true): boolean {
+  answered(ref: ResolvedRef | null, number: string | null, bridged: boolean, now: number): boolean {
     const a = this.attempt(ref);
     // A pick-up is not taking the call where a screen comes before the bridge: press 1 (the keypress
-    // says who took it) or a whisper whose end reaches our bridge URL (an agent who picked up and hung
-    // up on the whisper was taken for the one who answered, and the agent bridged after was refused).
-    const waitsForBridge = a?.step.kind === "dial" && (a.step.confirm || (a.step.whisper && whisperBridges));
-    if (!ref || a?.step.kind !== "dial" || (waitsForBridge && !bridged) || !number || !a.step.to.includes(number)) return false;
+    // says who took it) or a whisper (its end, our bridge URL: an agent who picked up and hung up on
+    // the whisper was taken for the one who answered, and the agent bridged after was refused).
+    if (!ref || a?.step.kind !== "dial" || ((a.step.confirm || a.step.whisper) && !bridged) || !number || !a.step.to.includes(number)) return false;
     const held = bridged && screened(a.step) ? heldSeconds(pickupOf(a.call.pickups, pickupKey(a.index, number)), now) : null;
     return held === null ? this.claim(ref, a.call, number) : this.claimBridged(ref, a.call, number, held);
   }

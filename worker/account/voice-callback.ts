@@ -172,7 +172,7 @@ async function answerCallback(
     const picked = adapter.pickedUp(fields.value, leg);
     if (picked) deps.desk.routing.pickedUp(ref, picked.number, now);
     const by = adapter.answeredBy(fields.value);
-    const found = deps.desk.routing.answered(ref, by, adapter.answeredIsBridge, now, adapter.whisperBridges);
+    const found = deps.desk.routing.answered(ref, by, adapter.answeredIsBridge, now);
     const report = adapter.status(fields.value, req);
     let state: ReportState | undefined;
     if (report.ok && ref && report.value.callId === ref.callId) {

@@ -215,7 +215,6 @@ export const plivo: Adapter<PlivoCredentials> = {
   // `answer` is only a pick-up: an agent who then does not press 1 never had the call.
   answeredBy: (fields) => (dialAction(fields) === "connected" ? e164(fields.DialBLegTo) : null),
   answeredIsBridge: true,
-  whisperBridges: false,
   // confirmKey is Plivo's own: no keypress callback reaches us.
   confirmed: () => false,
   confirmReply: () => hangupReply(),

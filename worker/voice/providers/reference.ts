@@ -97,7 +97,6 @@ export const reference: Adapter<ReferenceCredentials> & { agentConference: typeo
   doneReply: () => jsonReply({ actions: [] }),
   answeredBy: () => null,
   answeredIsBridge: false,
-  whisperBridges: false,
   confirmed: () => false,
   confirmReply: () => jsonReply({ actions: [{ type: "HANGUP" }] }),
   recordingUrl: () => null,

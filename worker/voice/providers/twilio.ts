@@ -308,8 +308,6 @@ function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Ad
     // busy, sent when a provider sends more than the answered event asked for) names nobody.
     answeredBy: (fields) => (ANSWERED_LEG.has(String(fields.CallStatus ?? "in-progress").trim()) ? e164(fields.To ?? fields.Called) : null),
     answeredIsBridge: false,
-    // Twilio and SignalWire list actionOnEmptyResult on their Gather; Telnyx's TeXML does not.
-    whisperBridges: provider !== "telnyx",
     confirmed: (fields) => String(fields.Digits ?? "").trim() === "1",
     // An empty document ends the whisper: the agent is bridged. Hanging up leaves the others ringing.
     confirmReply: (accepted) => xmlReply(accepted ? "<Response/>" : "<Response><Hangup/></Response>"),

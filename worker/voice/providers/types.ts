@@ -159,12 +159,6 @@ export interface Adapter<C> {
   answeredBy(fields: Fields): string | null;
   /** Whether that callback reports the bridge (after the agent's press 1) rather than the pick-up. */
   answeredIsBridge: boolean;
-  /**
-   * Whether a whisper's end always reaches our bridge URL (then a pick-up is not taking the call:
-   * the agent may hang up on the whisper). false where it may not (Telnyx's Gather may ignore
-   * actionOnEmptyResult): a pick-up then says who took the call, as it is the only word of it.
-   */
-  whisperBridges: boolean;
   /** Whether the agent's keypress accepts the call, and the answer for it (bridge, or hang up the agent). */
   confirmed(fields: Fields): boolean;
   confirmReply(accepted: boolean): Reply;

@@ -244,7 +244,6 @@ export const vonage: Adapter<VonageCredentials> = {
   doneReply: () => emptyReply,
   answeredBy: (fields) => (fields.status === "answered" ? e164(fields.to) : null),
   answeredIsBridge: false,
-  whisperBridges: false,
   confirmed: () => false,
   confirmReply: () => emptyReply,
   recordingUrl: (fields) => httpsUrl(fields.recording_url),
