@@ -191,35 +191,6 @@ describe.each(TWIML)("%s", (p) => {
     expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 95, route: { answeredBy: B } });
   });
 
-  it("simultaneous ring with a whisper: A picks up and hangs up on the whisper, B is bridged: answered by B", async () => {
-    const w = await providerWorld(p, {
-      provider: p,
-      route: {
-        start: "m",
-        lists: {
-          m: [
-            { type: "ring", to: [A, B], whisper: true },
-            { type: "forward", to: C },
-          ],
-        },
-      },
-    });
-    const { id, text } = await inbound(p, w);
-    const dial = dialOf(text);
-    const bridgeOf = async (agent: string) => {
-      const whisper = xml((await post(p, w, dial.url!, agentLeg(p, id, agent))).text);
-      return elements(whisper, "Gather")[0]!.getAttribute("action")!;
-    };
-    // A picks up (its answered event, where asked for), hears the whisper, hangs up before the bridge.
-    if (dial.answered) await post(p, w, dial.answered, { ...agentLeg(p, id, A), CallbackSource: "call-progress-events" });
-    await bridgeOf(A);
-    // B picks up, hears it, and is bridged.
-    if (dial.answered) await post(p, w, dial.answered, { ...agentLeg(p, id, B), CallbackSource: "call-progress-events" });
-    expect((await post(p, w, await bridgeOf(B), agentLeg(p, id, B))).status).toBe(200);
-    await post(p, w, dial.action!, dialAction(p, id, "completed", 95));
-    expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", route: { answeredBy: B } });
-  });
-
   it("failover: A's no-answer does not complete the call: call.completed goes out once, answered by B, after the call ends", async () => {
     const w = await providerWorld(p, { provider: p, route: { start: "m", lists: { m: [{ type: "failover", to: [A, B] }] } } });
     expect((await api("PATCH", "/v1/account/integrations", { key: w.acct.adminKey, body: { webhook: { url: HOOK } } })).status).toBe(200);

@@ -230,10 +230,7 @@ export class CallRouting {
    */
   answered(ref: ResolvedRef | null, number: string | null, bridged: boolean, now: number): boolean {
     const a = this.attempt(ref);
-    // A pick-up is not taking the call where a screen comes before the bridge: press 1 (the keypress
-    // says who took it) or a whisper (its end, our bridge URL: an agent who picked up and hung up on
-    // the whisper was taken for the one who answered, and the agent bridged after was refused).
-    if (!ref || a?.step.kind !== "dial" || ((a.step.confirm || a.step.whisper) && !bridged) || !number || !a.step.to.includes(number)) return false;
+    if (!ref || a?.step.kind !== "dial" || (a.step.confirm && !bridged) || !number || !a.step.to.includes(number)) return false;
     const held = bridged && screened(a.step) ? heldSeconds(pickupOf(a.call.pickups, pickupKey(a.index, number)), now) : null;
     return held === null ? this.claim(ref, a.call, number) : this.claimBridged(ref, a.call, number, held);
   }
