@@ -34,6 +34,16 @@ type World = Awaited<ReturnType<typeof providerWorld>>;
 const post = async (p: Twiml | "vonage", w: World, url: string, fields: Record<string, string>) =>
   send(await signed(p, w.keys, url, fields, Date.now(), { get: false }));
 
+/** The calls webhook set, and the network mocked: what the account sends is seen. */
+async function hooked(w: World) {
+  expect((await api("PATCH", "/v1/account/integrations", { key: w.acct.adminKey, body: { webhook: { url: HOOK } } })).status).toBe(200);
+  return mockNetwork();
+}
+
+/** The calls of the call.completed webhooks sent. */
+const completedSent = (net: ReturnType<typeof mockNetwork>) =>
+  net.seen.filter((r) => r.url.href === HOOK && JSON.parse(r.body).type === "call.completed").map((r) => JSON.parse(r.body).call);
+
 async function inbound(p: Twiml | "vonage", w: World) {
   const id = nativeId(p);
   const res = await send(await signed(p, w.keys, w.base, inboundFields(p, id, w.tracking[0]!, CALLER), Date.now()));
@@ -193,9 +203,8 @@ describe.each(TWIML)("%s", (p) => {
 
   it("failover: A's no-answer does not complete the call: call.completed goes out once, answered by B, after the call ends", async () => {
     const w = await providerWorld(p, { provider: p, route: { start: "m", lists: { m: [{ type: "failover", to: [A, B] }] } } });
-    expect((await api("PATCH", "/v1/account/integrations", { key: w.acct.adminKey, body: { webhook: { url: HOOK } } })).status).toBe(200);
-    const net = mockNetwork();
-    const completed = () => net.seen.filter((r) => r.url.href === HOOK && JSON.parse(r.body).type === "call.completed").map((r) => JSON.parse(r.body).call);
+    const net = await hooked(w);
+    const completed = () => completedSent(net);
     const { id, text } = await inbound(p, w);
     const second = dialOf((await post(p, w, dialOf(text).action!, dialAction(p, id, "no-answer", 0))).text);
     expect(second.targets).toEqual([B]);
@@ -212,15 +221,14 @@ describe.each(TWIML)("%s", (p) => {
 
   it("failover: A and B both ring out (the same word twice): the second ends the call, call.completed goes out as no-answer", async () => {
     const w = await providerWorld(p, { provider: p, route: { start: "m", lists: { m: [{ type: "failover", to: [A, B] }] } } });
-    expect((await api("PATCH", "/v1/account/integrations", { key: w.acct.adminKey, body: { webhook: { url: HOOK } } })).status).toBe(200);
-    const net = mockNetwork();
+    const net = await hooked(w);
     const { id, text } = await inbound(p, w);
     const second = dialOf((await post(p, w, dialOf(text).action!, dialAction(p, id, "no-answer", 0))).text);
     expect(dialOf((await post(p, w, second.action!, dialAction(p, id, "no-answer", 0))).text).targets).toEqual([]);
     // No call-level status callback (a number wired without one): the last attempt's end is the call's.
     at(Date.now() + 30_000);
     await runDurableObjectAlarm(accountStub(w.acct.accountId));
-    const sent = net.seen.filter((r) => r.url.href === HOOK && JSON.parse(r.body).type === "call.completed").map((r) => JSON.parse(r.body).call);
+    const sent = completedSent(net);
     expect(sent).toEqual([expect.objectContaining({ id, outcome: "no-answer" })]);
   });
 
@@ -235,8 +243,7 @@ describe.each(TWIML)("%s", (p) => {
       },
     };
     const w = await providerWorld(p, { provider: p, route });
-    expect((await api("PATCH", "/v1/account/integrations", { key: w.acct.adminKey, body: { webhook: { url: HOOK } } })).status).toBe(200);
-    const net = mockNetwork();
+    const net = await hooked(w);
     const { id, text } = await inbound(p, w);
     const voicemail = await post(p, w, dialOf(text).action!, dialAction(p, id, "no-answer", 0));
     const record = elements(xml(voicemail.text), "Record")[0]!.getAttribute("action")!;
@@ -246,7 +253,7 @@ describe.each(TWIML)("%s", (p) => {
     expect((await post(p, w, record, { CallSid: id, RecordingUrl: url, RecordingSid: "RE1", RecordingDuration: "12" })).status).toBeLessThan(300);
     at(Date.now() + 30_000);
     await runDurableObjectAlarm(accountStub(w.acct.accountId));
-    const sent = net.seen.filter((r) => r.url.href === HOOK && JSON.parse(r.body).type === "call.completed").map((r) => JSON.parse(r.body).call);
+    const sent = completedSent(net);
     expect(sent).toEqual([expect.objectContaining({ id, recordingUrl: url })]);
   });
 
