@@ -188,7 +188,15 @@ export const gated = (config: Config): Api => {
       // and token still hold what they were given (click ids, the GA client id, a granted state),
       // until a renewal that may be hours away (a live cached answer asks nothing). Told at once, so a
       // call meanwhile uploads no conversion; key by key, a change that leaves the mode as it was too.
-      if (visit && visit.token && (Object.keys(was) as (keyof ConsentState)[]).some((k) => was[k] == "granted" && state[k] == "denied")) told(visit.token);
+      const asked = visit;
+      if (asked && (Object.keys(was) as (keyof ConsentState)[]).some((k) => was[k] == "granted" && state[k] == "denied"))
+        // With no token yet, the first request may be in flight: its answer sets the token (main.ts)
+        // within its 2 s, and leased with what was granted then. Told once it has come.
+        asked.token
+          ? told(asked.token)
+          : setTimeout(() => {
+              if (asked.token) told(asked.token);
+            }, 2500);
       if (next == mode) {
         if (visit) visit.source.consent = { ...state };
         return;
