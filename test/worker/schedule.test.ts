@@ -3,7 +3,7 @@
  * daylight-saving changes in two time zones — the schedule follows local wall time.
  */
 import { describe, expect, it } from "vitest";
-import { localTime, type Schedule, scheduleProblems, stepsAt } from "../../worker/domain/schedule";
+import { localTime, type Schedule, scheduleProblems, startOfDayIn, stepsAt } from "../../worker/domain/schedule";
 
 const Z = (iso: string) => Date.parse(iso);
 const everyDay = (from: string, to: string, steps = "open") =>
@@ -189,5 +189,28 @@ describe("business hours", () => {
       "exceptions[2].date",
       "otherwise",
     ]);
+  });
+});
+
+describe("the instant a day begins in a zone (stats' day-only bounds)", () => {
+  it("is the day's first minute there, where midnight is skipped or repeated too", () => {
+    const cases: [string, string][] = [
+      ["America/New_York", "2026-03-08"],
+      ["Europe/London", "2026-03-29"],
+      ["Pacific/Kiritimati", "2026-06-01"],
+      ["Pacific/Pago_Pago", "2026-06-01"],
+      // Midnight skipped: clocks go from 23:59 to 01:00.
+      ["America/Santiago", "2026-09-06"],
+      ["Atlantic/Azores", "2026-03-29"],
+      ["America/Havana", "2026-03-08"],
+      ["Asia/Beirut", "2026-03-29"],
+      // Midnight repeated (clocks go back from 00:00 to 23:00 of the day before).
+      ["America/Santiago", "2026-04-05"],
+    ];
+    for (const [zone, day] of cases) {
+      const t = startOfDayIn(day, zone);
+      expect({ zone, day, on: localTime(t, zone).date }).toEqual({ zone, day, on: day });
+      expect({ zone, day, before: localTime(t - 60_000, zone).date < day }).toEqual({ zone, day, before: true });
+    }
   });
 });

@@ -110,19 +110,23 @@ export function localTime(instant: number, timeZone: string): LocalTime {
 
 /**
  * The instant a calendar day (YYYY-MM-DD) begins in `timeZone`: its midnight there (the first
- * minute of it where a change of offset skips midnight). Two corrections from the UTC midnight: the
- * zone's offset there, then at the instant found (an offset that changes between the two).
+ * minute of it where a change of offset skips midnight: Santiago's, Beirut's, the Azores'). Two
+ * corrections from the UTC midnight, by the zone's offset there and then at the instant found; of
+ * those that fall on the day, the earliest (where midnight is skipped, the second correction lands
+ * on the day before).
  */
 export function startOfDayIn(day: string, timeZone: string): number {
   const [y, m, d] = day.split("-").map(Number) as [number, number, number];
   const wanted = Date.UTC(y, m - 1, d);
-  let t = wanted;
-  for (let i = 0; i < 2; i++) {
+  const corrected = (t: number) => {
     const local = localTime(t, timeZone);
     const [ly, lm, ld] = local.date.split("-").map(Number) as [number, number, number];
-    t += wanted - (Date.UTC(ly, lm - 1, ld) + local.minute * 60_000);
-  }
-  return t;
+    return t + wanted - (Date.UTC(ly, lm - 1, ld) + local.minute * 60_000);
+  };
+  const first = corrected(wanted);
+  const second = corrected(first);
+  const onDay = [first, second].filter((t) => localTime(t, timeZone).date === day);
+  return onDay.length ? Math.min(...onDay) : second;
 }
 
 /** "HH:MM" → minutes; "24:00" → 1440. */
