@@ -188,14 +188,16 @@ export const gated = (config: Config): Api => {
       // and token still hold what they were given (click ids, the GA client id, a granted state),
       // until a renewal that may be hours away (a live cached answer asks nothing). Told at once, so a
       // call meanwhile uploads no conversion; key by key, a change that leaves the mode as it was too.
-      const asked = visit;
-      if (asked && (Object.keys(was) as (keyof ConsentState)[]).some((k) => was[k] == "granted" && state[k] == "denied"))
+      const asked = visit,
+        withdrawn = (Object.keys(was) as (keyof ConsentState)[]).filter((k) => was[k] == "granted" && state[k] == "denied");
+      if (asked && withdrawn.length)
         // With no token yet, the first request may be in flight: its answer sets the token (main.ts)
-        // within its 2 s, and leased with what was granted then. Told once it has come.
+        // within its 2 s, and leased with what was granted then. Told once it has come, unless the
+        // snippet was stopped or what was withdrawn was granted again meanwhile.
         asked.token
           ? told(asked.token)
           : setTimeout(() => {
-              if (asked.token) told(asked.token);
+              if (!off && asked.token && withdrawn.every((k) => state[k] == "denied")) told(asked.token);
             }, 2500);
       if (next == mode) {
         if (visit) visit.source.consent = { ...state };

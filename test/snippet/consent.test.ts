@@ -216,6 +216,34 @@ describe("granted", () => {
     }
   });
 
+  it("withdrawn before the first answer, then granted again before its token came: the abandoned session is not told", async () => {
+    vi.useFakeTimers();
+    try {
+      const f = stubFetch();
+      const ok = f.getMockImplementation()!;
+      let answer!: () => void;
+      f.mockImplementation(
+        (...args: Parameters<typeof ok>) => new Promise<Response>((resolve) => (answer = () => resolve(ok(...args) as unknown as Response))),
+      );
+      const dni = consentMode();
+      await dni("consent", true);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(f).toHaveBeenCalledTimes(1);
+      const late = answer;
+      await dni("consent", false);
+      f.mockImplementation(ok);
+      await dni("consent", true);
+      late();
+      await vi.advanceTimersByTimeAsync(0);
+      const abandoned = f.answers[f.answers.length - 1].token;
+      await vi.advanceTimersByTimeAsync(3_000);
+      const withIt = f.mock.calls.slice(1).filter((c) => JSON.parse(c[1]!.body as string).token === abandoned);
+      expect(withIt).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("withdrawn while the answer is live: the worker is told at once (the session's token, click ids withheld, no GA client id, denied)", async () => {
     const f = stubFetch();
     const dni = consentMode();
