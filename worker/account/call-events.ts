@@ -86,7 +86,7 @@ export class CallEvents {
       r.level,
       provider,
       now,
-      `DO UPDATE SET outcome = excluded.outcome, ended = MAX(ended, excluded.ended), talk_seconds = excluded.talk_seconds,
+      `DO UPDATE SET outcome = COALESCE(excluded.outcome, outcome), ended = MAX(ended, excluded.ended), talk_seconds = excluded.talk_seconds,
            ended_at = COALESCE(excluded.ended_at, ended_at), received_at = excluded.received_at
          WHERE (excluded.outcome = 'answered' AND (outcome IS NOT 'answered' OR excluded.talk_seconds > COALESCE(talk_seconds, -1)))
             OR (excluded.ended > ended AND outcome IS NOT 'answered')`,
