@@ -38,6 +38,12 @@ export interface SourceContext {
 
 /** Every ad click id a visit can carry in its landing URL. */
 export const CLICK_ID_PARAMS = ["gclid", "gbraid", "wbraid", "dclid", "msclkid", "fbclid", "ttclid", "li_fat_id"] as const;
+/**
+ * Other ad platforms' click ids in a URL, which no upload of ours uses (X/Twitter, Yandex, Snapchat,
+ * Pinterest, Reddit, impact.com, Quora): identifiers of the visitor's ad click all the same, withheld
+ * with CLICK_ID_PARAMS where ad storage is denied (the snippet's withhold, the worker's first touch).
+ */
+export const OTHER_CLICK_ID_PARAMS = ["twclid", "yclid", "ScCid", "sccid", "epik", "rdt_cid", "irclid", "qclid"] as const;
 /** The Google first-party cookies the snippet may send: `_gcl_aw` (gclid) and `_gcl_gb` (gbraid). */
 export const CLICK_ID_COOKIES = ["gcl_aw", "gcl_gb"] as const;
 export type ClickIdKey = (typeof CLICK_ID_PARAMS)[number] | (typeof CLICK_ID_COOKIES)[number];

@@ -3,7 +3,7 @@
  * a new one on another campaign click: worker/domain/session.ts): the snippet sends the token of
  * its last answer with this page view's touch, and keeps the token the answer gives.
  */
-import type { SourceContext } from "../shared/protocol";
+import { CLICK_ID_PARAMS, OTHER_CLICK_ID_PARAMS, type SourceContext } from "../shared/protocol";
 import { load } from "./cache";
 import { FULL } from "./flags";
 import { doc } from "./scan";
@@ -19,12 +19,11 @@ export interface Visit {
 /**
  * A URL with its click ids' values withheld (data-consent without ad consent): `gclid=withheld`.
  * The source rules still see that a click id was there (`gclid` matches), not which; the worker
- * never takes "withheld" for another campaign click. (The list is inside: dni.js leaves it out.)
+ * never takes "withheld" for another campaign click. (dni.js leaves it out, the lists with it.)
  */
 export const withhold = (href: string) => {
   const url = new URL(href);
-  for (const name of "gclid gbraid wbraid dclid msclkid fbclid ttclid li_fat_id twclid yclid ScCid sccid epik rdt_cid irclid qclid".split(" "))
-    if (url.searchParams.has(name)) url.searchParams.set(name, "withheld");
+  for (const name of [...CLICK_ID_PARAMS, ...OTHER_CLICK_ID_PARAMS]) if (url.searchParams.has(name)) url.searchParams.set(name, "withheld");
   return url.href;
 };
 

@@ -21,7 +21,7 @@
  * nothing of a click goes into a token; without analytics consent no GA client id or session id.
  */
 import { z } from "@hono/zod-openapi";
-import { CLICK_ID_PARAMS, MAX_POOLS_PER_ALLOCATION, POOL_ID_PATTERN, SESSION_ID_PATTERN } from "../../shared/protocol";
+import { CLICK_ID_PARAMS, MAX_POOLS_PER_ALLOCATION, OTHER_CLICK_ID_PARAMS, POOL_ID_PATTERN, SESSION_ID_PATTERN } from "../../shared/protocol";
 import { parsedUrl } from "../../shared/url";
 import { base64urlDecode, base64urlOfText } from "../platform/base64url";
 import { type Source, SourceSchema } from "../schemas/allocate";
@@ -101,13 +101,6 @@ const ownUrl = (landing: string | undefined): URL | null => {
 };
 
 /**
- * Other ad platforms' click ids in a URL, which no upload of ours uses (X/Twitter, Yandex, Snapchat,
- * Pinterest, Reddit, impact.com, Quora): identifiers of the visitor's ad click all the same, withheld
- * with the others where ad storage is denied.
- */
-const OTHER_CLICK_IDS = ["twclid", "yclid", "ScCid", "sccid", "epik", "rdt_cid", "irclid", "qclid"];
-
-/**
  * Google's linker parameters: `_gl` (Consent Mode's url_passthrough and cross-domain links: the GA
  * client id and the ad click, encoded), `_ga` (its older form) and `gclsrc`.
  */
@@ -133,7 +126,7 @@ function withheld(first: Touch, consent: Source["consent"]): Touch {
     const url = ownUrl(out[field]);
     if (!url) continue;
     // Only a URL with something to take out is written anew (a query re-serializes otherwise).
-    const clicks = ads ? [...CLICK_ID_PARAMS, ...OTHER_CLICK_IDS].filter((k) => url.searchParams.get(k) && url.searchParams.get(k) !== WITHHELD) : [];
+    const clicks = ads ? [...CLICK_ID_PARAMS, ...OTHER_CLICK_ID_PARAMS].filter((k) => url.searchParams.get(k) && url.searchParams.get(k) !== WITHHELD) : [];
     const linker = LINKER.filter((k) => url.searchParams.has(k));
     if (!clicks.length && !linker.length) continue;
     for (const k of clicks) url.searchParams.set(k, WITHHELD);
