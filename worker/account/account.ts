@@ -32,7 +32,7 @@ import type { NumberRequest, Order, OrderingProvider } from "../schemas/orders";
 import type { NumbersChange, Pool, PoolCreate, PoolPatch } from "../schemas/pool";
 import { CREDENTIAL_PROVIDERS, type VoicePatch } from "../schemas/providers";
 import type { IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
-import { callerKey, phoneOf } from "../voice/input";
+import { callerKey } from "../voice/input";
 import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
 import type { AdsContext } from "./ad-delivery";
 import { ARCHIVED_CALLS_MIGRATION } from "./archived-calls";
@@ -701,9 +701,10 @@ export class AccountObject extends DurableObject<Env> {
   async eraseCalls(by: { caller?: string | undefined; session?: string | undefined }): Promise<Result<{ erased: number; more: boolean }>> {
     const row = this.row();
     if (!row) return accountNotFound();
-    // A valid number; else "+" and digits as a call stored it (a number the metadata does not know yet).
+    // As a call stores its caller (callerKey: E.164 for a valid number, else the text as sent), taken
+    // when it is "+" and 6 to 15 digits (a number the metadata does not know yet; a valid one is too).
     const stored = by.caller === undefined ? null : callerKey(by.caller);
-    const caller = by.caller === undefined ? null : (phoneOf(by.caller) ?? (stored && /^\+\d{6,15}$/.test(stored) ? stored : null));
+    const caller = stored && /^\+\d{6,15}$/.test(stored) ? stored : null;
     if (by.caller !== undefined && !caller)
       return fail(400, "invalid_request", "caller is not a phone number", [
         { path: "caller", message: "is not a valid international phone number (+<country code>…)" },
