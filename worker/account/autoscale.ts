@@ -148,13 +148,15 @@ export class Autoscaler {
     const buckets = health.minutes;
     const recentPeak = Math.max(health.numbers.leased, buckets.at(-1)?.peak ?? 0, buckets.at(-2)?.peak ?? 0);
     const windowPeak = Math.max(health.numbers.leased, ...buckets.map((b) => b.peak));
-    const last = this.events(pool.id, 1)[0];
+    /** The pool's scaling history, newest first (the last 100), read once for this check. */
+    const history = this.events(pool.id);
+    const last = history[0];
     const size = pool.trackingNumbers.length;
-    if (await this.afterFailedGrows(pool, w)) return;
+    if (await this.afterFailedGrows(pool, history.slice(0, 20), w)) return;
     // An order of its own waiting for the provider's stock may wait for days: it does not hold the
     // pool's scaling (a shrink, a lower max) while it waits, and it is told once. (One placed by hand
     // is the account's: counted on order as any.)
-    const placed = new Set(this.events(pool.id).map((e) => e.orderId));
+    const placed = new Set(history.map((e) => e.orderId));
     const waiting = w.waiting(pool.id).filter((o) => placed.has(o.orderId));
     for (const o of waiting) await this.tellWaiting(pool, o, w);
     const decision = decideScale(config, {
@@ -239,13 +241,13 @@ export class Autoscaler {
   }
 
   /**
-   * The pool's latest grows whose orders failed, in a row: each failure is told once (a
+   * The pool's latest grows (of `recent`, newest first) whose orders failed, in a row: each failure is told once (a
    * `pool.scale_failed` alert with the provider's reason), and true while the backoff after the
    * last one runs (no new order: the same refusal would come back every check).
    */
-  private async afterFailedGrows(pool: Pool, w: ScaleWorld): Promise<boolean> {
+  private async afterFailedGrows(pool: Pool, recent: readonly ScaleEvent[], w: ScaleWorld): Promise<boolean> {
     const failed: { orderId: string; lastError: string | null; updatedAt: number }[] = [];
-    for (const e of this.events(pool.id, 20)) {
+    for (const e of recent) {
       if (e.action === "shrink" || e.dryRun || !e.orderId) break;
       const state = w.orderState(e.orderId);
       if (state?.status !== "failed") break;
