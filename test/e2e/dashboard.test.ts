@@ -41,6 +41,12 @@ async function lateRoute(page: Page, match: (u: URL) => boolean, ms: number, fai
     },
   };
 }
+/** The first request matching `match` fails as a dropped network would; the later ones go through. */
+function failOnce(page: Page, match: (u: URL) => boolean) {
+  let failures = 1;
+  return page.route(match, (r) => (failures-- > 0 ? r.abort("internetdisconnected") : r.continue()));
+}
+
 /** A webhook receiver that cannot be reached: `.invalid` never resolves (RFC 6761), so every attempt fails for real. */
 const DEAD_RECEIVER = "https://receiver.dni-e2e.invalid/calls";
 
@@ -851,11 +857,7 @@ describe("the dashboard, slow and failing answers", () => {
       const { page } = s;
       await loaded(page);
       // 30 days' calls fail once (the network drops), then load.
-      let failures = 1;
-      await page.route(
-        (u) => u.pathname.startsWith("/v1/calls") && Date.parse(u.searchParams.get("from") ?? "") < Date.now() - 20 * DAY,
-        (r) => (failures-- > 0 ? r.abort("internetdisconnected") : r.continue()),
-      );
+      await failOnce(page, (u) => u.pathname.startsWith("/v1/calls") && Date.parse(u.searchParams.get("from") ?? "") < Date.now() - 20 * DAY);
       const alert = page.getByRole("alert");
       await preset(page, "30 days").click();
       await alert.waitFor();
@@ -872,11 +874,7 @@ describe("the dashboard, slow and failing answers", () => {
       const { page } = s;
       await loaded(page);
       // The week's utilization fails once.
-      let failures = 1;
-      await page.route(
-        (u) => u.pathname.endsWith("/health") && u.searchParams.get("minutes") === "10080",
-        (r) => (failures-- > 0 ? r.abort("internetdisconnected") : r.continue()),
-      );
+      await failOnce(page, (u) => u.pathname.endsWith("/health") && u.searchParams.get("minutes") === "10080");
       const alert = page.getByRole("alert");
       await page.locator("[data-range=week]").click();
       await alert.waitFor();
