@@ -22,6 +22,12 @@ const text = () => document.querySelector("#t")!.textContent;
 const stored = () => ({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie });
 const UNTOUCHED = { local: {}, session: {}, cookie: `${GA}; ${GA_SESSION}` };
 
+/** The page's gtag(): it pushes its arguments object onto the dataLayer. */
+function gtag(..._a: unknown[]) {
+  // biome-ignore lint/complexity/noArguments: gtag's own shape: the arguments object is what it pushes.
+  (window as any).dataLayer.push(arguments);
+}
+
 let running: Api[] = [];
 const consentMode = (mode = "") => {
   const a = gated({ key: KEY, api: API, consent: mode });
@@ -271,10 +277,6 @@ describe("granted", () => {
     const f = stubFetch();
     (window as any).dataLayer = [];
     const dni = consentMode();
-    const gtag = function (..._: unknown[]) {
-      // biome-ignore lint/complexity/noArguments: gtag pushes its arguments object.
-      (window as any).dataLayer.push(arguments);
-    };
     gtag("consent", "update", { ad_storage: "granted", analytics_storage: "granted", ad_user_data: "granted" });
     await dni.number();
     expect(f).toHaveBeenCalledTimes(1);
@@ -290,10 +292,6 @@ describe("granted", () => {
     const f = stubFetch();
     (window as any).dataLayer = [];
     const dni = consentMode();
-    const gtag = function (..._: unknown[]) {
-      // biome-ignore lint/complexity/noArguments: gtag pushes its arguments object.
-      (window as any).dataLayer.push(arguments);
-    };
     gtag("consent", "update", { ad_storage: "granted", analytics_storage: "granted" });
     await dni.number();
     const token = f.answers[0].token;
@@ -350,10 +348,6 @@ describe("the page's own calls", () => {
       const layer: unknown[] = [];
       (window as any).dataLayer = layer;
       const dni = consentMode();
-      const gtag = function (..._: unknown[]) {
-        // biome-ignore lint/complexity/noArguments: gtag pushes its arguments object.
-        layer.push(arguments);
-      };
       expect(() => gtag("consent", "update", { ad_storage: "granted", analytics_storage: "granted" })).not.toThrow();
       expect(() => dni("consent" as never, true as never)).not.toThrow();
       await flush();
@@ -368,12 +362,6 @@ describe("the page's own calls", () => {
 });
 
 describe("Consent Mode v2 (gtag on the dataLayer)", () => {
-  // gtag() pushes its arguments object.
-  function gtag(..._a: unknown[]) {
-    // biome-ignore lint/complexity/noArguments: gtag's own shape: the arguments object is what it pushes.
-    (window as any).dataLayer.push(arguments);
-  }
-
   it("a default pushed before the snippet decides at once; an update pushed later swaps mid-page", async () => {
     const f = stubFetch();
     (window as any).dataLayer = [];
@@ -445,10 +433,6 @@ describe("Consent Mode v2 (gtag on the dataLayer)", () => {
 });
 
 describe("Consent Mode defaults scoped by region", () => {
-  function gtag(..._a: unknown[]) {
-    // biome-ignore lint/complexity/noArguments: gtag's own shape: the arguments object is what it pushes.
-    (window as any).dataLayer.push(arguments);
-  }
   const EU = ["AT", "BE", "DE", "ES", "FR", "IT", "NL"];
   const DENIED = { ad_storage: "denied", analytics_storage: "denied" };
   const GRANTED = { ad_storage: "granted", analytics_storage: "granted" };
