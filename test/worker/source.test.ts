@@ -145,6 +145,23 @@ describe("source rules, applied by the worker (the snippet sends their text)", (
     expect(await stored(acct, "web", s)).toEqual([]);
   });
 
+  it("an untracked visitor's answer still needs the account's site key and an allowed Origin (no pool object checks them)", async () => {
+    const acct = await createAccount();
+    await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"], isDefault: true });
+    const direct = { sources: RULES, source: { landing: "https://www.shop.example/", referrer: "" } };
+    const last = acct.siteKey.at(-1) === "A" ? "B" : "A";
+    const wrong = await allocate(`${acct.siteKey.slice(0, -1)}${last}`, sessionId(), direct);
+    expect(wrong.status).toBe(401);
+    expect(wrong.json.error.code).toBe("invalid_key");
+    expect(wrong.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    const elsewhere = await allocate(acct.siteKey, sessionId(), { ...direct, origin: "https://evil.example" });
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.json.error.code).toBe("origin_not_allowed");
+    // Right key, allowed Origin: the empty answer, asked twice (the second from the isolate's memory).
+    for (let i = 0; i < 2; i++) expect((await allocate(acct.siteKey, sessionId(), direct)).json).toMatchObject({ source: "direct", pools: [] });
+    expect((await allocate(`${acct.siteKey.slice(0, -1)}${last}`, sessionId(), direct)).status).toBe(401);
+  });
+
   it("names malformed rules in the answer's warnings, skips them and applies the others; a rule of more than 5 pools is one", async () => {
     const acct = await createAccount();
     await createPool(acct, { id: "web", name: "Web", trackingNumbers: freshNumbers(2), destinations: ["+12127365000"], isDefault: true });

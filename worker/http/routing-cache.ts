@@ -33,6 +33,33 @@ export async function routingOf(env: Env, accountId: string, check: { siteKey: s
   return { ok: true, routing: answer.value };
 }
 
+/** Site key and Origin pairs an account object accepted lately, for answers that ask no pool object. */
+const accepted = new Map<string, number>();
+
+/**
+ * Whether the account takes this site key from this Origin, for an answer that leases nothing (the
+ * source rules picked no pool): no pool object is asked, so the account object checks them, once a
+ * minute per key and Origin in an isolate. (A rotated key may get such an empty answer for that
+ * minute; it never gets a lease: the pool objects check every allocation.)
+ */
+export async function checkSite(
+  env: Env,
+  accountId: string,
+  check: { siteKey: string; origin: string | null },
+): Promise<{ ok: true } | { ok: false; error: ApiErrorData }> {
+  const key = `${accountId}\n${check.siteKey}\n${check.origin ?? ""}`;
+  const now = Date.now();
+  const at = accepted.get(key);
+  if (at !== undefined && now - at < TTL_MS && now >= at) return { ok: true };
+  const answer = await routingOf(env, accountId, check, true);
+  if (!answer.ok) {
+    accepted.delete(key);
+    return answer;
+  }
+  remember(accepted, MAX_ACCOUNTS, key, now);
+  return { ok: true };
+}
+
 /** Forget an account's routing (a pool object said it is stale). */
 export function forgetRouting(accountId: string): void {
   cache.delete(accountId);

@@ -23,6 +23,7 @@ import { begin, campaignPattern, decide, encodeToken, type Session } from "../..
 import { enrichSource } from "../../domain/source";
 import { dialTrunk } from "../../domain/trunk";
 import { clientKey, clientOf } from "../../platform/client-key";
+import type { ApiErrorData } from "../../platform/result";
 import { AllocateRequestSchema, AllocateResponseSchema } from "../../schemas/allocate";
 import { errorResponses } from "../../schemas/common";
 import { allocateFromPools } from "../allocation";
@@ -30,6 +31,7 @@ import { errorBody, invalidRequest, WWW_AUTHENTICATE } from "../errors";
 import { browserOnly } from "../middleware/browser-only";
 import { capBody } from "../middleware/limits";
 import { createRouter } from "../router";
+import { checkSite } from "../routing-cache";
 
 /** The session token and this page view's touch (its URLs, whatever their length up to this) fit. */
 const ALLOCATE_MAX_BYTES = 24 * 1024;
@@ -119,7 +121,10 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
   const warned = warnings.length ? { warnings } : {};
   const name = body.sources === undefined ? (first.name ?? picked.name) : picked.name;
   const now = Date.now();
-  if (picked.pools === null)
+  if (picked.pools === null) {
+    // No pool object is asked, so none checks the key and Origin: the account does (a wrong key was answered 200).
+    const checked = await checkSite(c.env, key.accountId, { siteKey: body.key, origin: origin ?? null });
+    if (!checked.ok) return refusal(checked.error, origin);
     return answer(
       {
         session: visit.session,
@@ -139,6 +144,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
       200,
       origin,
     );
+  }
   const result = await allocateFromPools(c.env, {
     accountId: key.accountId,
     siteKey: body.key,
@@ -153,16 +159,7 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
     // Per-address holding caps count by the same address as the rate limit, and are off with it (load tools).
     client: c.env.ALLOCATE_RATE_LIMIT === "off" ? null : clientOf(c.req.raw.headers),
   });
-  if (!result.ok) {
-    // The key and then the Origin are checked first (gate.ts); any later refusal is for an allowed origin.
-    const { code, message, details, status, retryAfter } = result.error;
-    return answer(
-      errorBody(code, message, details),
-      status,
-      BEFORE_ORIGIN_CHECK.has(code) ? undefined : origin,
-      status === 401 ? MUST_AUTHENTICATE : retryAfter !== undefined ? { "Retry-After": String(retryAfter) } : undefined,
-    );
-  }
+  if (!result.ok) return refusal(result.error, origin);
   const { pools } = result.value;
   const at = result.value.now;
   // The numbers the page shows that its pools no longer give it are found too, and written over
@@ -187,6 +184,16 @@ app.post("/v1/allocate", browserOnly(), capBody(ALLOCATE_MAX_BYTES), async (c) =
     origin,
   );
 });
+
+/** A refusal by the pools or the account: the key and then the Origin are checked first (gate.ts); any later refusal is for an allowed origin. */
+function refusal({ code, message, details, status, retryAfter }: ApiErrorData, origin: string | undefined): Response {
+  return answer(
+    errorBody(code, message, details),
+    status,
+    BEFORE_ORIGIN_CHECK.has(code) ? undefined : origin,
+    status === 401 ? MUST_AUTHENTICATE : retryAfter !== undefined ? { "Retry-After": String(retryAfter) } : undefined,
+  );
+}
 
 /**
  * The pattern of the pools' destinations as shared/pairs.ts findings lists them (the answer's pairs
