@@ -158,6 +158,64 @@ describe("Standard Webhooks deliveries", () => {
     expect(await runInDurableObject(accountStub(acct.accountId), (_i, st) => st.storage.getAlarm())).not.toBeNull();
   });
 
+  it("a new secret (rotateSecret or given) keeps the one it replaces signing beside it for 24 hours, sealed; then only the new one signs", async () => {
+    const { acct, voice, tracking, secret: first } = await hooked(2);
+    const key = acct.adminKey;
+    const patch = (webhook: unknown) => api("PATCH", "/v1/account/integrations", { key, body: { webhook } });
+    const stored = () =>
+      runInDurableObject(accountStub(acct.accountId), (_i, state) => ({
+        rows: state.storage.sql
+          .exec<{ name: string }>("SELECT name FROM integration_secrets ORDER BY name")
+          .toArray()
+          .map((r) => r.name),
+        column: state.storage.sql.exec<{ webhook: string }>("SELECT webhook FROM account").one().webhook,
+      }));
+    expect((await patch({ url: HOOK, secret: first, rotateSecret: true })).status).toBe(400);
+
+    const rotated = await patch({ url: HOOK, rotateSecret: true });
+    expect(rotated.status).toBe(200);
+    const second = rotated.json.webhook.secret as string;
+    expect(second).not.toBe(first);
+    expect(rotated.json.webhook).toEqual({ url: HOOK, secret: second, previousSecretExpiresAt: T0 + 24 * HOUR });
+    // The old secret is sealed like the new one: neither is in the account's column.
+    const held = await stored();
+    expect(held.rows).toEqual(["webhook", "webhookPrevious"]);
+    expect(held.column).not.toContain(first.slice(6, 20));
+    expect(held.column).not.toContain(second.slice(6, 20));
+    // A URL-only change an hour later keeps both and the same end.
+    at(T0 + HOUR);
+    expect((await patch({ url: HOOK })).json.webhook).toEqual({ url: HOOK, secret: second, previousSecretExpiresAt: T0 + 24 * HOUR });
+
+    const net = mockNetwork((req) => new Response(null, { status: req.url.href === HOOK ? 200 : 204 }));
+    expect((await ring(voice.callbackUrl, callBody(callId(), tracking[0]!, T0 + HOUR))).status).toBe(200);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const during = net.seen.filter((r) => r.url.href === HOOK);
+    expect(during).toHaveLength(1);
+    // A receiver holding either secret verifies: two signatures, the current one first.
+    expect(during[0]!.headers.get("webhook-signature")!.split(" ")).toHaveLength(2);
+    expect([receive(first, during[0]!).ok, receive(second, during[0]!).ok]).toEqual([true, true]);
+
+    // A day later the old one signs nothing more; the API no longer names an end.
+    at(T0 + 24 * HOUR + 60_000);
+    expect((await api("GET", "/v1/account/integrations", { key })).json.webhook).toEqual({ url: HOOK, secret: second });
+    expect((await ring(voice.callbackUrl, callBody(callId(), tracking[1]!, T0 + 24 * HOUR + 60_000))).status).toBe(200);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const after = net.seen.filter((r) => r.url.href === HOOK).slice(1);
+    expect(after).toHaveLength(1);
+    expect(after[0]!.headers.get("webhook-signature")!.split(" ")).toHaveLength(1);
+    expect([receive(first, after[0]!).ok, receive(second, after[0]!).ok]).toEqual([false, true]);
+    // The next change drops the expired one's sealed row; a secret given replaces the current one the same way.
+    expect((await patch({ url: HOOK })).json.webhook).toEqual({ url: HOOK, secret: second });
+    expect((await stored()).rows).toEqual(["webhook"]);
+    const third = `whsec_${btoa(String.fromCharCode(...new Uint8Array(32).fill(7)))}`;
+    const given = await patch({ url: HOOK, secret: third });
+    expect(given.json.webhook).toEqual({ url: HOOK, secret: third, previousSecretExpiresAt: T0 + 48 * HOUR + 60_000 });
+    // The same secret again changes nothing; clearing the webhook drops both rows.
+    expect((await patch({ url: HOOK, secret: third })).json.webhook.previousSecretExpiresAt).toBe(T0 + 48 * HOUR + 60_000);
+    expect((await patch(null)).status).toBe(200);
+    expect((await stored()).rows).toEqual([]);
+  });
+
   it("redeliver refuses what it cannot send: unknown id 404, malformed id 400, removed integration 409 (nothing changes)", async () => {
     const { acct, voice, tracking } = await hooked(1);
     mockNetwork();

@@ -550,7 +550,7 @@ export class AccountObject extends DurableObject<Env> {
   /** The integrations as the API shows them: hints of the write-only secrets, the webhooks' signing secrets. */
   private async integrationsOf(row: AccountRow): Promise<Integrations> {
     const stored = integrationConfig(row);
-    return integrationsView(await this.secrets.opened(row.id, stored), this.secrets.hints(stored));
+    return integrationsView(await this.secrets.opened(row.id, stored), this.secrets.hints(stored), Date.now());
   }
 
   /** Secrets are sealed before anything is written (integration-secrets.ts). */
@@ -558,7 +558,7 @@ export class AccountObject extends DurableObject<Env> {
     return this.serial(async () => {
       const row = this.row();
       if (!row) return accountNotFound();
-      const next = this.settings.patchedIntegrations(await this.secrets.opened(row.id, integrationConfig(row)), patch);
+      const next = this.settings.patchedIntegrations(await this.secrets.opened(row.id, integrationConfig(row)), patch, now);
       if (!next.ok) return next;
       const stored = await this.storeIntegrations(row.id, next.value, now);
       return stored.ok ? ok(await this.integrationsOf(this.row()!)) : stored;

@@ -11,10 +11,11 @@ import { outboundFetch } from "../platform/outbound";
 import { standardWebhookHeaders } from "../platform/standard-webhooks";
 import type { Call } from "../schemas/calls";
 import type { DeliveryItem } from "../schemas/deliveries";
-import type { IntegrationConfig } from "../schemas/voice";
+import type { IntegrationConfig, WebhookConfig } from "../schemas/voice";
 import { emailRequest } from "./alert-email";
 import { fieldOf, type SecretName } from "./integration-secrets";
 import type { OutboxRow } from "./outbox";
+import { previousSigning } from "./settings";
 
 export const GA4_ENDPOINT = "https://www.google-analytics.com/mp/collect";
 /** The Measurement Protocol reference's endpoint "if you want your data to be collected in the EU". */
@@ -167,12 +168,15 @@ function request(row: OutboxRow, config: IntegrationConfig, accountId: string): 
  * (the upkeep and ad uploads before it may take minutes, and receivers refuse a timestamp more than
  * five minutes off theirs).
  */
-async function signedPost(hook: { url: string; secret: string }, event: string, id: string, payload: string): Promise<Built> {
+async function signedPost(hook: WebhookConfig, event: string, id: string, payload: string): Promise<Built> {
+  const now = Date.now();
+  // For a day after the secret changed, the one it replaced signs too: a receiver still holding it verifies.
+  const previous = previousSigning(hook, now);
   const headers = {
     "Content-Type": "application/json",
     "User-Agent": "edge-dni-webhook/2",
     "X-DNI-Event": event,
-    ...(await standardWebhookHeaders(hook.secret, id, payload, Date.now())),
+    ...(await standardWebhookHeaders(previous ? [hook.secret, previous] : [hook.secret], id, payload, now)),
   };
   return { req: new Request(hook.url, { method: "POST", headers, body: payload, redirect: "manual" }), trusted: false };
 }

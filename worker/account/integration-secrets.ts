@@ -23,32 +23,51 @@ import type { IntegrationConfig } from "../schemas/voice";
 
 export const INTEGRATION_SECRETS_MIGRATION = `
   CREATE TABLE integration_secrets (
-    name TEXT PRIMARY KEY,  -- ga4 | webhook | alertWebhook | alertEmail
+    name TEXT PRIMARY KEY,  -- ga4 | webhook | webhookPrevious | alertWebhook | alertWebhookPrevious | alertEmail
     sealed TEXT NOT NULL,   -- v1.<key id>.<iv>.<ciphertext> (platform/secrets.ts)
     hint TEXT NOT NULL      -- the secret's last 4 characters, as the API shows it
   );`;
 
-/** The integrations that hold a secret, and its field in each setting. */
-export const SECRET_FIELD = { ga4: "apiSecret", webhook: "secret", alertWebhook: "secret", alertEmail: "apiKey" } as const;
-export type SecretName = keyof typeof SECRET_FIELD;
-const NAMES = Object.keys(SECRET_FIELD) as SecretName[];
+/**
+ * The secrets the integrations hold: each one's setting and field. A webhook's previous secret (the
+ * one a rotation replaced, signing beside the new one for a day) is there only while the setting has it.
+ */
+const SECRETS = {
+  ga4: { setting: "ga4", field: "apiSecret" },
+  webhook: { setting: "webhook", field: "secret" },
+  webhookPrevious: { setting: "webhook", field: "previousSecret" },
+  alertWebhook: { setting: "alertWebhook", field: "secret" },
+  alertWebhookPrevious: { setting: "alertWebhook", field: "previousSecret" },
+  alertEmail: { setting: "alertEmail", field: "apiKey" },
+} as const satisfies Record<string, { setting: keyof IntegrationConfig; field: string }>;
+export type SecretName = keyof typeof SECRETS;
+const NAMES = Object.keys(SECRETS) as SecretName[];
+/** Fields a setting may be without (the others are always there, "" once sealed). */
+const OPTIONAL = new Set<string>(["previousSecret"]);
 
 const context = (accountId: string, name: SecretName) => `integration:${accountId}:${name}`;
 
 type Setting = Record<string, unknown> | null;
+/** The setting a secret belongs to, when `config` has it (and the secret: a previous one is not always there). */
+const holder = (config: IntegrationConfig, name: SecretName): Setting => {
+  const { setting, field } = SECRETS[name];
+  const held = config[setting] as Setting;
+  return held && (!OPTIONAL.has(field) || held[field] !== undefined) ? held : null;
+};
+
 /** A setting's secret as `config` holds it (undefined: the setting is not there). */
 export const fieldOf = (config: IntegrationConfig, name: SecretName): string | undefined => {
-  const setting = config[name] as Setting;
-  const value = setting?.[SECRET_FIELD[name]];
+  const value = holder(config, name)?.[SECRETS[name].field];
   return typeof value === "string" ? value : undefined;
 };
 
 /** `config` with each setting's secret as `value(name)` gives it. */
 export function withSecrets(config: IntegrationConfig, value: (name: SecretName) => string): IntegrationConfig {
-  const out = { ...config } as Record<SecretName, Setting>;
+  const out = { ...config } as Record<keyof IntegrationConfig, Setting>;
   for (const name of NAMES) {
-    const setting = out[name];
-    if (setting) out[name] = { ...setting, [SECRET_FIELD[name]]: value(name) };
+    if (!holder(config, name)) continue;
+    const { setting, field } = SECRETS[name];
+    out[setting] = { ...out[setting], [field]: value(name) };
   }
   return out as unknown as IntegrationConfig;
 }
@@ -74,7 +93,7 @@ export class IntegrationSecrets {
     const clear = new Map<SecretName, string>();
     let ring: Keyring | null | undefined;
     for (const name of NAMES) {
-      if (!stored[name]) continue;
+      if (!holder(stored, name)) continue;
       const row = rows.get(name);
       const legacy = fieldOf(stored, name);
       if (!row) {
@@ -95,7 +114,7 @@ export class IntegrationSecrets {
     const rows = this.rows();
     const out: Partial<Record<SecretName, string>> = {};
     for (const name of NAMES) {
-      if (!stored[name]) continue;
+      if (!holder(stored, name)) continue;
       const legacy = fieldOf(stored, name);
       out[name] = rows.get(name)?.hint ?? (legacy ? hintOf(legacy) : "…");
     }
@@ -113,7 +132,7 @@ export class IntegrationSecrets {
     config: IntegrationConfig,
   ): Promise<Result<{ config: IntegrationConfig; rows: Map<SecretName, { sealed: string; hint: string }> }>> {
     const rows = new Map<SecretName, { sealed: string; hint: string }>();
-    const present = NAMES.filter((name) => config[name] && fieldOf(config, name));
+    const present = NAMES.filter((name) => fieldOf(config, name));
     if (present.length) {
       const r = await keyring(this.secretsKey);
       if (!r.ok) return fail(503, "secrets_unavailable", `Integration secrets cannot be stored: ${r.reason}`);
@@ -130,7 +149,7 @@ export class IntegrationSecrets {
     for (const name of NAMES) {
       const row = rows.get(name);
       if (row) this.sql.exec("INSERT OR REPLACE INTO integration_secrets (name, sealed, hint) VALUES (?, ?, ?)", name, row.sealed, row.hint);
-      else if (!config[name]) this.sql.exec("DELETE FROM integration_secrets WHERE name = ?", name);
+      else if (!holder(config, name)) this.sql.exec("DELETE FROM integration_secrets WHERE name = ?", name);
     }
   }
 

@@ -9,7 +9,7 @@ import { fail, ok, type Result } from "../platform/result";
 import { newWebhookSecret } from "../platform/standard-webhooks";
 import type { AccountGate } from "../pool/protocol";
 import type { Account } from "../schemas/account";
-import type { AlertEmailConfig, IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
+import type { AlertEmailConfig, IntegrationConfig, Integrations, IntegrationsPatch, WebhookConfig } from "../schemas/voice";
 import { makeVoiceSecret } from "../voice/auth";
 import { DEFAULT_SUBJECT, DEFAULT_TEXT } from "./alert-email";
 import { DEFAULT_RETENTION_DAYS } from "./call-months";
@@ -157,12 +157,12 @@ export class AccountSettings {
    * one; the alert email keeps its API key unless a new one is given. Nothing is written: the
    * secrets are sealed first (integration-secrets.ts), then writeIntegrations.
    */
-  patchedIntegrations(current: IntegrationConfig, patch: IntegrationsPatch): Result<IntegrationConfig> {
+  patchedIntegrations(current: IntegrationConfig, patch: IntegrationsPatch, now: number): Result<IntegrationConfig> {
     // A new API secret or measurement id without a region keeps the one chosen (EU collection is not
     // given up by rotating a secret).
     const ga4 = patch.ga4 === undefined ? current.ga4 : patch.ga4 && { ...patch.ga4, region: patch.ga4.region ?? current.ga4?.region ?? "global" };
-    const webhook = hookSetting(patch.webhook, current.webhook);
-    const alertWebhook = hookSetting(patch.alertWebhook, current.alertWebhook);
+    const webhook = hookSetting(patch.webhook, current.webhook, now);
+    const alertWebhook = hookSetting(patch.alertWebhook, current.alertWebhook, now);
     let alertEmail = current.alertEmail;
     if (patch.alertEmail === null) alertEmail = null;
     else if (patch.alertEmail) {
@@ -228,11 +228,11 @@ export function integrationConfig(row: AccountRow): IntegrationConfig {
  * Resend API key are write-only (their hints are shown); a webhook's signing secret is shown, as
  * its receiver must verify with it.
  */
-export function integrationsView(c: IntegrationConfig, hints: Partial<Record<keyof IntegrationConfig, string>>): Integrations {
+export function integrationsView(c: IntegrationConfig, hints: Partial<Record<keyof IntegrationConfig, string>>, now: number): Integrations {
   return {
     ga4: c.ga4 ? { measurementId: c.ga4.measurementId, apiSecretHint: hints.ga4 ?? "…", region: c.ga4.region ?? "global" } : null,
-    webhook: c.webhook,
-    alertWebhook: c.alertWebhook,
+    webhook: hookView(c.webhook, now),
+    alertWebhook: hookView(c.alertWebhook, now),
     alertEmail: c.alertEmail
       ? {
           provider: c.alertEmail.provider,
@@ -246,14 +246,42 @@ export function integrationsView(c: IntegrationConfig, hints: Partial<Record<key
   };
 }
 
-/** A webhook setting after a patch: unchanged, cleared, or a URL keeping (or getting) a secret. */
+/** How long a replaced signing secret still signs beside the new one. */
+export const PREVIOUS_SECRET_MS = 24 * 3600_000;
+
+/** A webhook as the API shows it: the URL, the secret, and until when the one it replaced still signs. */
+function hookView(hook: WebhookConfig | null, now: number): Integrations["webhook"] {
+  if (!hook) return null;
+  const until = previousSigning(hook, now) === undefined ? undefined : hook.previousUntil;
+  return { url: hook.url, secret: hook.secret, ...(until !== undefined ? { previousSecretExpiresAt: until } : {}) };
+}
+
+/** The replaced secret that still signs beside a webhook's secret at `now`, if any ("" when sealed with a key no longer held: none). */
+export function previousSigning(hook: WebhookConfig, now: number): string | undefined {
+  return hook.previousSecret && hook.previousUntil !== undefined && hook.previousUntil > now ? hook.previousSecret : undefined;
+}
+
+/**
+ * A webhook setting after a patch: unchanged, cleared, or a URL keeping (or getting) a secret. A new
+ * secret (given, or made for rotateSecret) keeps the one it replaces signing for PREVIOUS_SECRET_MS;
+ * a previous secret whose time is over is dropped at the next patch (deliveries stop using it at once).
+ */
 function hookSetting(
-  patch: { url: string; secret?: string | undefined } | null | undefined,
-  current: { url: string; secret: string } | null,
-): { url: string; secret: string } | null {
+  patch: { url: string; secret?: string | undefined; rotateSecret?: true | undefined } | null | undefined,
+  current: WebhookConfig | null,
+  now: number,
+): WebhookConfig | null {
   if (patch === undefined) return current;
   if (patch === null) return null;
-  return { url: patch.url, secret: patch.secret ?? current?.secret ?? newWebhookSecret() };
+  const secret = patch.secret ?? (patch.rotateSecret ? newWebhookSecret() : undefined) ?? current?.secret ?? newWebhookSecret();
+  // The secret replaced now, or the one still within its time; "" (sealed with a key no longer held) signs nothing.
+  const previous =
+    current && current.secret !== secret && current.secret !== ""
+      ? { previousSecret: current.secret, previousUntil: now + PREVIOUS_SECRET_MS }
+      : current && previousSigning(current, now) !== undefined && current.previousSecret !== secret
+        ? { previousSecret: current.previousSecret, previousUntil: current.previousUntil }
+        : {};
+  return { url: patch.url, secret, ...previous };
 }
 
 export const accountNotFound = () => fail(404, "account_not_found", "No such account");

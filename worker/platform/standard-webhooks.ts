@@ -5,6 +5,7 @@
  *   webhook-timestamp: unix seconds of this attempt
  *   webhook-signature: v1,<base64 HMAC-SHA256(key, `${id}.${timestamp}.${body}`)>
  *
+ * (one signature per secret, separated by spaces, as the spec allows while a secret is rotated),
  * where key is the base64-decoded part of the secret after `whsec_`. Receivers verify with the
  * spec's libraries (the `standardwebhooks` package is our test receiver). Hand-written over
  * WebCrypto: the reference library's HMAC is a pure-JS SHA-256, and this is four lines.
@@ -40,10 +41,18 @@ export function secretKey(secret: string): Uint8Array {
   return Uint8Array.from(atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, "=")), (c) => c.charCodeAt(0));
 }
 
-/** The three Standard Webhooks headers for one attempt at sending `body` as message `id`. */
-export async function standardWebhookHeaders(secret: string, id: string, body: string, nowMs: number): Promise<Record<string, string>> {
+/**
+ * The three Standard Webhooks headers for one attempt at sending `body` as message `id`, signed with
+ * each of `secrets` (the current one first; a receiver verifies with whichever it holds).
+ */
+export async function standardWebhookHeaders(secrets: string[], id: string, body: string, nowMs: number): Promise<Record<string, string>> {
   const timestamp = String(Math.floor(nowMs / 1000));
-  const key = await crypto.subtle.importKey("raw", secretKey(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${id}.${timestamp}.${body}`)));
-  return { "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": `v1,${btoa(String.fromCharCode(...mac))}` };
+  const signed = new TextEncoder().encode(`${id}.${timestamp}.${body}`);
+  const signatures = await Promise.all(
+    secrets.map(async (secret) => {
+      const key = await crypto.subtle.importKey("raw", secretKey(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      return `v1,${btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.sign("HMAC", key, signed))))}`;
+    }),
+  );
+  return { "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": signatures.join(" ") };
 }

@@ -19,9 +19,16 @@ const HookPatch = z
       .string()
       .refine(isWebhookSecret, "must be whsec_ followed by the base64 of 24 to 64 random bytes (Standard Webhooks); omit it to have one made")
       .optional()
-      .openapi({ description: "Standard Webhooks signing secret whsec_<base64>; omitted: keep the current one, or generate one." }),
+      .openapi({
+        description:
+          "Standard Webhooks signing secret whsec_<base64>; omitted: keep the current one, or generate one. A new one replaces the current one, which still signs for 24 hours beside it.",
+      }),
+    rotateSecret: z.literal(true).optional().openapi({
+      description: "Make a new signing secret (instead of giving one); the current one still signs for 24 hours beside it.",
+    }),
   })
   .strict()
+  .refine((h) => !(h.secret && h.rotateSecret), { message: "give a secret or rotateSecret, not both", path: ["rotateSecret"] })
   .nullable();
 
 const EmailAddress = z
@@ -82,6 +89,11 @@ export const IntegrationsPatchSchema = z
   .strict()
   .openapi("IntegrationsPatch");
 
+const PreviousSecretExpiresAt = z.number().optional().openapi({
+  description:
+    "While the secret replaced last still signs beside this one (24 hours after the change): when it stops (ms since the epoch). Each delivery then carries both signatures.",
+});
+
 export const IntegrationsSchema = z
   .object({
     ga4: z
@@ -92,10 +104,18 @@ export const IntegrationsSchema = z
       })
       .nullable(),
     webhook: z
-      .object({ url: z.string(), secret: z.string().openapi({ description: "Standard Webhooks signing secret whsec_… (see docs/calls.md)." }) })
+      .object({
+        url: z.string(),
+        secret: z.string().openapi({ description: "Standard Webhooks signing secret whsec_… (see docs/calls.md)." }),
+        previousSecretExpiresAt: PreviousSecretExpiresAt,
+      })
       .nullable(),
     alertWebhook: z
-      .object({ url: z.string(), secret: z.string().openapi({ description: "Standard Webhooks signing secret, the same scheme as the calls webhook." }) })
+      .object({
+        url: z.string(),
+        secret: z.string().openapi({ description: "Standard Webhooks signing secret, the same scheme as the calls webhook." }),
+        previousSecretExpiresAt: PreviousSecretExpiresAt,
+      })
       .nullable(),
     alertEmail: z
       .object({
@@ -113,13 +133,25 @@ export const IntegrationsSchema = z
 export type IntegrationsPatch = z.infer<typeof IntegrationsPatchSchema>;
 export type Integrations = z.infer<typeof IntegrationsSchema>;
 
+/**
+ * A webhook as stored: its URL and signing secret, and for 24 hours after the secret changed the one
+ * it replaced, which signs beside it (a receiver can take the new one up without missing a delivery).
+ */
+export interface WebhookConfig {
+  url: string;
+  secret: string;
+  previousSecret?: string;
+  /** When the previous secret stops signing (ms since the epoch). */
+  previousUntil?: number;
+}
+
 /** As stored on the account (secrets in full). */
 export interface IntegrationConfig {
   /** `region`: stored since it could be chosen; none is `global`. */
   ga4: { measurementId: string; apiSecret: string; region?: Ga4Region } | null;
-  webhook: { url: string; secret: string } | null;
+  webhook: WebhookConfig | null;
   /** Where pool alerts go. */
-  alertWebhook: { url: string; secret: string } | null;
+  alertWebhook: WebhookConfig | null;
   /** Alerts by email too. */
   alertEmail: AlertEmailConfig | null;
 }
