@@ -34,26 +34,28 @@ export interface Params {
 const RULE = /^([\w.-]+|\*):((\*|[\w.-]+(=[^|&=]+?)?)([|&](\*|[\w.-]+(=[^|&=]+?)?))*)?(->([\w.-]+(,[\w.-]+)*))?$/;
 
 /**
- * `*` matches any run of characters; case-insensitive; the whole value. By hand, not a RegExp of
- * `.*`s: those backtrack, and a rule of a few `*` against a long landing URL (both sent by anyone
- * to POST /v1/allocate) ran for seconds. This walks back only to the last `*`: at most
- * pattern × value steps.
+ * `*` matches any run of characters; case-insensitive; the whole value. The text between stars is
+ * found piece by piece: the first piece begins the value, the last ends it, and each one between is
+ * taken at its leftmost place after the one before (leftmost is never wrong when `*` is the only
+ * wildcard). Not a RegExp of `.*`s, nor a walk that steps back to the last `*`: both cost pattern ×
+ * value steps, and a rule and a landing URL (both anyone can send to POST /v1/allocate, up to its
+ * 24 KiB) held the worker for tens of milliseconds to seconds. indexOf is linear in practice.
  */
 export const glob = (pattern: string, value: string): boolean => {
-  const g = pattern.toLowerCase(),
-    v = value.toLowerCase();
-  let at = 0,
-    i = 0,
-    star = -1,
-    from = 0;
-  while (i < v.length) {
-    if (g[at] == "*") (star = at++), (from = i);
-    else if (at < g.length && g[at] == v[i]) at++, i++;
-    else if (star >= 0) (at = star + 1), (i = ++from);
-    else return false;
+  const pieces = pattern.toLowerCase().split("*"),
+    v = value.toLowerCase(),
+    head = pieces[0]!,
+    tail = pieces[pieces.length - 1]!;
+  if (pieces.length == 1) return head == v;
+  const end = v.length - tail.length;
+  if (head.length > end || !v.startsWith(head) || !v.endsWith(tail)) return false;
+  let at = head.length;
+  for (const piece of pieces.slice(1, -1)) {
+    const found = v.indexOf(piece, at);
+    if (found < 0 || found + piece.length > end) return false;
+    at = found + piece.length;
   }
-  while (g[at] == "*") at++;
-  return at == g.length;
+  return true;
 };
 
 /**

@@ -100,6 +100,13 @@ describe("sessions decided by the worker", () => {
       expect(r.json.session).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(decodeToken(r.json.token)!.first).toEqual({ landing: `${SHOP}?gclid=C1` });
     }
+    // A landing URL longer than the worker ever keeps (2,048) is not in one of its tokens: the source
+    // rules' globs would run against all of it. The same token with one it keeps goes on.
+    const made = (landing: string) => btoa(JSON.stringify({ session: "abcdefghijklmnop1234", first: { landing }, campaign: {} }));
+    const kept = await ask(acct, {}, made(`${SHOP}?k=${"a".repeat(2000)}`));
+    expect(kept.json.session).toBe("abcdefghijklmnop1234");
+    const long = await ask(acct, {}, made(`${SHOP}?k=${"a".repeat(2100)}`));
+    expect([long.status, long.json.session === "abcdefghijklmnop1234"]).toEqual([200, false]);
   });
 
   it("a malformed token field is refused, nothing stored", async () => {

@@ -27,7 +27,7 @@ import { base64urlDecode, base64urlOfText } from "../platform/base64url";
 import { type Source, SourceSchema } from "../schemas/allocate";
 import type { Shown } from "./former-numbers";
 import { GaSessionsSchema, laterGaSessions } from "./ga-cookies";
-import { cutSource, type Touch, VALUE_MAX, WITHHELD } from "./source";
+import { cutSource, type Touch, URL_MAX, VALUE_MAX, WITHHELD } from "./source";
 
 /** Campaign parameters: another value of any of them starts a new session. The first eight are click ids. */
 export const CAMPAIGN = [...CLICK_ID_PARAMS, "utm_source", "utm_medium"] as const;
@@ -52,7 +52,11 @@ const TokenSchema = z
   .object({
     session: z.string().regex(SESSION_ID_PATTERN),
     // Tokens from before the GA session ids hold the GA client id as a string too.
+    // Made from a touch cut to size (source.ts): a longer URL is not one of ours (the source rules'
+    // globs run against it, and the body's 24 KiB would be all landing URL).
     first: SourceSchema.omit({ consent: true, gaClientId: true }).extend({
+      landing: z.string().max(URL_MAX).optional(),
+      referrer: z.string().max(URL_MAX).optional(),
       gaClientId: z.string().max(VALUE_MAX).optional(),
       gaSessions: GaSessionsSchema.optional(),
     }),

@@ -17,7 +17,7 @@ import { textOnly } from "../platform/text";
 import type { Source } from "../schemas/allocate";
 import { type GaSessions, gaClientIdOf, gaCookiesOf } from "./ga-cookies";
 
-const URL_MAX = 2048;
+export const URL_MAX = 2048;
 export const VALUE_MAX = 200;
 const NAME_MAX = 64;
 
