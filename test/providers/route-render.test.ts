@@ -195,7 +195,7 @@ describe("Plivo XML against plivo's Response (it refuses attributes Plivo does n
         0,
         (r) => {
           r.addSpeak("Recorded.");
-          r.addRecord({ action: url("recording"), method: "POST", startOnDialAnswer: "true", redirect: "false", maxLength: "14400" });
+          r.addRecord({ callbackUrl: url("recording"), callbackMethod: "POST", startOnDialAnswer: "true", maxLength: "14400" });
           const d = r.addDial({
             callerId: B.slice(1),
             timeout: "20",

@@ -184,6 +184,28 @@ describe("Twilio number orders", () => {
     expect(o.numbers.map((n: { number: string }) => n.number)).not.toContain(gone);
   });
 
+  it("Twilio's 21421 (PhoneNumber is invalid) is not a number taken: the order fails with Twilio's reason, no other candidate tried", async () => {
+    const acct = await world("twilio");
+    const twilio = new FakeTwilio(stock("510", 4));
+    edge(twilio);
+    let buys = 0;
+    twilio.faults.push({
+      match: (req) => {
+        const buy = req.method === "POST" && req.url.pathname.endsWith("IncomingPhoneNumbers.json");
+        if (buy) buys += 1;
+        return buy;
+      },
+      answer: () =>
+        Response.json({ code: 21421, message: "PhoneNumber is invalid", more_info: "https://www.twilio.com/docs/errors/21421", status: 400 }, { status: 400 }),
+    });
+    const id = await order(acct, { country: "US", areaCode: "510", quantity: 2 });
+    await work(acct);
+    const o = await getOrder(acct, id);
+    expect(o).toMatchObject({ status: "failed", progress: { bought: 0, skipped: 0 } });
+    expect(o.lastError).toContain("PhoneNumber is invalid (Twilio 21421)");
+    expect(buys).toBe(1);
+  });
+
   it("a 429 (Retry-After) and a 5xx are retried with backoff; nothing is bought twice", async () => {
     const acct = await world("twilio");
     const twilio = new FakeTwilio(stock("510", 5));

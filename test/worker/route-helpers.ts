@@ -45,7 +45,7 @@ export function read(p: Native, text: string): Read {
     next: dial?.getAttribute("action") ?? null,
     whisper: (p === "plivo" ? dial?.getAttribute("confirmSound") : numbers[0]?.getAttribute("url")) || null,
     answered: (p === "plivo" ? dial?.getAttribute("callbackUrl") : numbers[0]?.getAttribute("statusCallback")) || null,
-    record: rec?.getAttribute("action") ?? dial?.getAttribute("recordingStatusCallback") ?? null,
+    record: rec?.getAttribute("action") ?? rec?.getAttribute("callbackUrl") ?? dial?.getAttribute("recordingStatusCallback") ?? null,
     said: elements(doc, p === "plivo" ? "Speak" : "Say").map((e) => e.textContent!),
     hangup: elements(doc, "Hangup").length > 0,
   };

@@ -94,6 +94,18 @@ describe("failover: the number that answers second, its talk time", () => {
     expect((await getCall(w.acct, id)).json).toMatchObject({ outcome: "answered", talkSeconds: 95, route: { answeredBy: B } });
   });
 
+  it("plivo: a Dial that ends `timeout` (a carrier's or Plivo's delay connecting, its guide says) is a failed attempt, not a no-answer; the route goes on", async () => {
+    const p = "plivo";
+    const w = await providerWorld(p, { provider: p, route });
+    const { id, answer } = await inbound(p, w);
+    const next = read(
+      p,
+      (await post(p, w, answer.next!, { CallUUID: id, DialALegUUID: id, DialStatus: "timeout", DialHangupCause: "RECOVERY_ON_TIMER_EXPIRE" })).text,
+    );
+    expect(next.targets).toEqual([B]);
+    expect((await getCall(w.acct, id)).json.route.attempts[0]).toMatchObject({ step: 0, to: [A], outcome: "failed" });
+  });
+
   it("vonage: attempt 1's completed (duration 95) after attempt 0's timed-out leg completed (0 s)", async () => {
     const p = "vonage";
     const w = await providerWorld(p, { provider: p, route });

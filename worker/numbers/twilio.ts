@@ -21,8 +21,12 @@ const NANP = new Set(["US", "CA"]);
 
 const RESOURCE = { local: "Local", national: "National", tollfree: "TollFree", mobile: "Mobile" } as const;
 
-/** Twilio's error codes for a number that can no longer be bought (21422: not available; 21452: no numbers found). */
-const TAKEN_CODES = new Set([21422, 21421, 21452]);
+/**
+ * Twilio's error codes for a number that can no longer be bought (21422: not available; 21452: no
+ * numbers found). Not 21421, "PhoneNumber is invalid": a request of ours Twilio cannot read fails
+ * the order with Twilio's reason, rather than passing over every candidate the same way.
+ */
+const TAKEN_CODES = new Set([21422, 21452]);
 
 const describe = (body: unknown) => {
   const message = str(field(body, "message"));

@@ -114,7 +114,8 @@ async function verify(req: VoiceRequest, c: PlivoCredentials, nowMs: number): Pr
   return { ok: true, replay: { key: `plivo:${nonce}`, until: nowMs + NONCE_MEMORY_MS } };
 }
 
-const DIAL_STATUS: Record<string, CallOutcome> = { completed: "answered", busy: "busy", failed: "failed", timeout: "no-answer", "no-answer": "no-answer" };
+/** Plivo's `timeout` is a connection that failed (a carrier's or Plivo's own delay: its dial status reporting guide), not a call no one answered. */
+const DIAL_STATUS: Record<string, CallOutcome> = { completed: "answered", busy: "busy", failed: "failed", timeout: "failed", "no-answer": "no-answer" };
 const CALL_STATUS: Record<string, CallOutcome> = { ...DIAL_STATUS, cancel: "canceled" };
 
 function status(fields: Record<string, unknown>): ReturnType<typeof report> {
@@ -172,7 +173,7 @@ const dialAction = (fields: Record<string, unknown>) =>
  * the call (failover); several `<Number>` ring at once; `confirmSound` + `confirmKey="1"` is the
  * press-1 accept (confirmSound alone: the whisper); `callbackUrl` reports the B legs' answer,
  * bridge (`connected`, `DialBLegTo`: who took the call) and hangup (talk time). Recording:
- * `<Record startOnDialAnswer>`.
+ * `<Record startOnDialAnswer callbackUrl>`.
  */
 function stepXml(plan: CallPlan, ctx: RenderContext): string {
   const step = plan.steps[ctx.step];
@@ -180,8 +181,11 @@ function stepXml(plan: CallPlan, ctx: RenderContext): string {
   if (step.kind === "message") return `<Speak>${xmlEscape(step.text)}</Speak><Hangup/>`;
   if (step.kind === "voicemail")
     return `<Speak>${xmlEscape(step.greeting)}</Speak><Record${attr("action", routeUrl(ctx, "recording"))} method="POST"${attr("maxLength", step.maxSeconds)} playBeep="true" finishOnKey="#"/><Hangup/>`;
+  // callbackUrl, not action: with startOnDialAnswer Plivo requests the action at once, before anyone
+  // answers (duration -1, a URL to no recording; its CTO's answer in plivo/plivo-java#36); callbackUrl
+  // is requested when the recorded file is ready.
   const record = plan.disclosure
-    ? `<Record${attr("action", routeUrl(ctx, "recording"))} method="POST" startOnDialAnswer="true" redirect="false" maxLength="14400"/>`
+    ? `<Record${attr("callbackUrl", routeUrl(ctx, "recording"))} callbackMethod="POST" startOnDialAnswer="true" maxLength="14400"/>`
     : "";
   const sound = step.whisper || step.confirm ? `${attr("confirmSound", routeUrl(ctx, "whisper", ctx.step))}` : "";
   const answered = routeUrl(ctx, "answered", ctx.step);
@@ -218,6 +222,8 @@ export const plivo: Adapter<PlivoCredentials> = {
   // confirmKey is Plivo's own: no keypress callback reaches us.
   confirmed: () => false,
   confirmReply: () => hangupReply(),
-  recordingUrl: (fields) => httpsUrl(fields.RecordUrl),
+  // RecordUrl: the voicemail Record's action and (as documented for the action) the recording's
+  // callbackUrl; record_url: the form Plivo's REST recording callbacks use, taken too.
+  recordingUrl: (fields) => httpsUrl(fields.RecordUrl ?? fields.record_url),
   recordingReply: () => hangupReply(),
 };
