@@ -107,6 +107,13 @@ describe("every number of the destination's country", () => {
   it("each kind of number with its own lengths and first digits: no amount, postcode, address or id of another length", () => {
     expect(found("+390212345678", "Prezzo € 350.000, 1.250.000 visite, D.Lgs. 196/2003")).toEqual([]);
     expect(found("+551133334444", "Rua X, 100 - São Paulo - SP, 22250-040. CEP: 88015-600")).toEqual([]);
+    // Postcodes and ids of a number's length and first digit (a CEP of Minas Gerais or Bahia starts
+    // like a 3003 or 4004 number) are not numbers either; the numbers beside them are.
+    expect(
+      found("+553133334444", "CEP 30130-010, CEP 40015-970, CEP 30.130-010, CPF 529.982.247-25, CNPJ 11.222.333/0001-81. Ligue 4004-1234 ou (31) 3333-4444"),
+    ).toEqual(["4004-1234", "(31) 3333-4444"]);
+    expect(found("+56221230000", "RUT: 76.123.456-7, RUT 9.876.543-K, fono (2) 2123 4567")).toEqual(["(2) 2123 4567"]);
+    expect(found("+576012340000", "NIT 900.123.456-7, Tel 601 2340000")).toEqual(["601 2340000"]);
     // Bare digits where the trunk prefix is always written need it: an EAN or an article number in a
     // table cell is not a number.
     expect(found("+4930123456789", "EAN\u00004006381333931\u0000")).toEqual([]);

@@ -126,6 +126,19 @@ function broad(leading: string): boolean {
   return met >= 100;
 }
 
+/**
+ * An id written with a check digit after a dash, its digits in thousands split by dots (Brazil's CPF
+ * `529.982.247-25` and CNPJ `11.222.333/0001-81`, Chile's RUT `76.123.456-K`, Colombia's NIT
+ * `900.123.456-7`): never a number, though its digits may have a number's length and first digit.
+ */
+const CHECKED_ID = `(?!\\d{1,3}(?:\\.\\d{3}){2}(?:/\\d{4})?[${DASHES}][\\dkK]{1,2}(?!\\w))`;
+/**
+ * Postcodes written as no number of their country is, by calling code: Brazil's CEP, five digits and
+ * three after a dash (`30130-010`, `30.130-010`: eight digits starting 3 or 4, as its 4004 and 3003
+ * numbers do, which are written 4-4).
+ */
+const POSTCODES: Partial<Record<string, string>> = { "55": `(?!\\d{2}\\.?\\d{3}[${DASHES}]\\d{3}(?!\\d))` };
+
 /** Every number of one country (RegExp sources without groups). */
 export function anyNumberOf(country: CountryCode): EveryNumber {
   const plan = planOf(country);
@@ -196,7 +209,7 @@ export function anyNumberOf(country: CountryCode): EveryNumber {
   // is before them is the pattern's bare branch's guard: shared/pattern.ts), with the trunk prefix
   // as in groups (without it, where people write it, an article number or an EAN in a table cell).
   const bare = `${trunkThen("")}${nsn("")}(?![^\\0])`;
-  return { written: `${DATE}${IPV4}(?:${intl}|${grouped})`, bare: `${DATE}${bare}` };
+  return { written: `${DATE}${IPV4}${CHECKED_ID}${POSTCODES[cc] ?? ""}(?:${intl}|${grouped})`, bare: `${DATE}${bare}` };
 }
 
 /**
