@@ -297,7 +297,8 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
       // a capital label glued to the parenthesis with a space (areaForms; not where an earlier pool
       // has the destination too: its groups find it first, but the glued group, tried at the capital,
       // would find it there before them).
-      if (mode !== 2 && d.area && tracking.area === false && d.groups.length > 1 && !keepsParentheses(d, tracking)) {
+      const areaApart = mode !== 2 && d.area && tracking.area === false && d.groups.length > 1 && !keepsParentheses(d, tracking);
+      if (areaApart) {
         const glue = !seen.has(d.e164);
         // Its national form's groups after its trunk prefix (`0 800 12 34 56`: 800, 12, 34, 56).
         const rest = withoutTrunk(tracking);
@@ -308,6 +309,11 @@ export const findings = (pools: readonly PoolAllocation[], source: string, dial:
         const international = { ...tracking, national: `+${tracking.cc} ${tracking.groups.join(" ")}` };
         into.push(...areaForms({ ...found, form: "country-area" }, d, international, `+${tracking.cc} `, tracking.groups, swap, glue));
       }
+      // A tracking number of one group after a country code and a parenthesis the page opens around the
+      // destination's first group (a mobile's, Turkey's 850: `+90 (850) 123 45 67`), as above: its
+      // international form (written into the original's groups, the parenthesis was left open).
+      if (!areaApart && mode === 1 && tracking.groups.length < 2 && d.groups.length > 1)
+        into.push([{ ...found, form: "country-area" }, [d, { ...tracking, national: `+${tracking.cc} ${tracking.groups[0]}` }, 2, swap]]);
       // Written nationally without a trunk prefix: the tracking number's own national form's, if the
       // destination's national form writes none (else the original left out one it writes: so does the
       // copy), or where pages write a mobile without one but a geographic number with it (MOBILE_BARE).

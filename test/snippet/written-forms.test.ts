@@ -189,6 +189,12 @@ describe("an area code in parentheses, with a tracking number that has none", ()
 
   it("a one-group number after a country code leaves no parenthesis open (Turkey's 444 numbers)", () => {
     expect(swapped("+902123456789", "+904441444", "Tel +90 (212) 345 67 89, (0212) 345 67 89")).toBe("Tel +90 4441444, 4441444");
+    // Also in place of a number without an area code whose first group a page puts in parentheses
+    // (a mobile, Turkey's 850), and of one written in the `+31 (20)` style, and Norway's 5-digit numbers.
+    expect(swapped("+908501234567", "+904441444", "+90 (850) 123 45 67, 0 (850) 123 45 67, +90 850 123 45 67")).toBe("+90 4441444, 4441444, +90 4441444");
+    expect(swapped("+905321234567", "+904441444", "+90 (532) 123 45 67")).toBe("+90 4441444");
+    expect(swapped("+31201234567", "+3114020", "+31 (20) 123 4567, 020 123 4567")).toBe("+31 14020, 14020");
+    expect(swapped("+4722123456", "+4702000", "+47 (22) 12 34 56, 22 12 34 56")).toBe("+47 02000, 02000");
   });
 
   it("keeps them for a number with an area code: geographic, or written with one (NANP's, Brazil's mobiles)", () => {
