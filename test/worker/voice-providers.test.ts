@@ -4,7 +4,7 @@
  * whisper, fallback and hang-up; any altered byte refused with 401 and nothing stored; its status
  * callbacks recorded as the call's outcome.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { twilio } from "../../worker/voice/providers/twilio";
 import { plivoSign } from "../providers/signers";
 import { at, DEST, GOOGLE, getCall, storage, T0, visit } from "./calls-helpers";
@@ -225,6 +225,21 @@ describe.each(NATIVE)("%s", (p) => {
     expect(await storage(w.acct)).toBe(before);
     // The request as signed is accepted.
     expect((await send(good)).status).toBe(200);
+  });
+
+  it("a callback without what its provider signs with is refused before the account's object is asked (it is asked for one that does not verify)", async () => {
+    const w = await providerWorld(p);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const refusedThere = () => warn.mock.calls.filter((c) => c[0] === "voice: refused callback").length;
+    const v = await visit(w.acct);
+    const good = await signed(p, w.keys, w.base, inboundFields(p, nativeId(p), v.number), T0);
+    const unsigned = await send({ ...good, headers: { "Content-Type": good.headers["Content-Type"] ?? "application/json" } });
+    expect([unsigned.status, unsigned.json?.error?.message]).toEqual([401, `Not signed as ${p} signs its callbacks`]);
+    expect(refusedThere()).toBe(0);
+    const forged = await send(await signed(p, (await providerWorld(p)).keys, w.base, inboundFields(p, nativeId(p), v.number), T0));
+    expect(forged.status).toBe(401);
+    expect(refusedThere()).toBe(1);
+    warn.mockRestore();
   });
 
   it("its status and dial-action callbacks record the outcome: answered, talk time, end", async () => {

@@ -44,6 +44,21 @@ const AUTH_HEADERS = [
   "x-dni-signature",
 ];
 
+/**
+ * Whether a callback carries what its provider signs with (a signature, its nonce or timestamp; the
+ * reference API's signature or token): one without is refused here, before the account's object is
+ * asked (the account id is public, in the site key: an unsigned flood queued on the object that
+ * answers the account's calls).
+ */
+const SIGNED: Record<Provider, (h: Record<string, string>, token: string | undefined) => boolean> = {
+  twilio: (h) => !!h["x-twilio-signature"],
+  signalwire: (h) => !!(h["x-signalwire-signature"] || h["x-twilio-signature"]),
+  telnyx: (h) => !!h["telnyx-signature-ed25519"] && !!h["telnyx-timestamp"],
+  plivo: (h) => !!(h["x-plivo-signature-v3"] || h["x-plivo-signature-ma-v3"]) && !!h["x-plivo-signature-v3-nonce"],
+  vonage: (h) => !!h.authorization,
+  reference: (h, token) => token !== undefined || !!h["x-dni-signature"],
+};
+
 const app = createRouter();
 app.use("/v1/voice/*", capBody(VOICE_MAX_BYTES));
 
@@ -80,6 +95,7 @@ async function handle(c: Context<AppEnv>, provider: Provider, leg: Leg, token?: 
   // Bytes, decoded as UTF-8: the raw body is what a signature covers (and .text() warns on forms).
   const body = c.req.method === "GET" ? "" : new TextDecoder().decode(await c.req.arrayBuffer());
   if (c.req.method !== "GET") checkMediaType(c, body);
+  if (!SIGNED[provider](headers, token)) throw unauthorized(`Not signed as ${provider} signs its callbacks`);
   const req: VoiceRequest = { method: c.req.method, url: c.req.url, headers, body, ...(token !== undefined ? { token } : {}) };
   const reply = unwrap(await account(c.env, accountId).voiceCallback(provider, leg, req, Date.now()));
   if (reply.duplicate !== undefined) c.header("X-DNI-Duplicate", reply.duplicate ? "1" : "0");
