@@ -257,6 +257,44 @@ describe.each(TWIML)("%s", (p) => {
     expect(sent).toEqual([expect.objectContaining({ id, recordingUrl: url })]);
   });
 
+  it("a recording that comes after call.completed went out follows it as call.recording, once, the call with its URL", async () => {
+    const route = {
+      start: "m",
+      lists: {
+        m: [
+          { type: "forward", to: A },
+          { type: "voicemail", greeting: "Leave a message", maxSeconds: 60 },
+        ],
+      },
+    };
+    const w = await providerWorld(p, { provider: p, route });
+    const net = await hooked(w);
+    const { id, text } = await inbound(p, w);
+    const voicemail = await post(p, w, dialOf(text).action!, dialAction(p, id, "no-answer", 0));
+    const record = elements(xml(voicemail.text), "Record")[0]!.getAttribute("action")!;
+    await post(p, w, `${w.base}/status`, callEnded(p, id, w.tracking[0]!, 40, ["no-answer", 0]));
+    at(Date.now() + 30_000);
+    await runDurableObjectAlarm(accountStub(w.acct.accountId));
+    expect(completedSent(net)).toEqual([expect.objectContaining({ id, recordingUrl: null })]);
+    // Minutes later (a long message, the provider's processing) the recording's URL comes.
+    at(Date.now() + 5 * 60_000);
+    const url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE2";
+    const fields = { CallSid: id, RecordingUrl: url, RecordingSid: "RE2", RecordingDuration: "95" };
+    expect((await post(p, w, record, fields)).status).toBeLessThan(300);
+    await runDurableObjectAlarm(accountStub(w.acct.accountId));
+    const hook = (type: string) => net.seen.filter((r) => r.url.href === HOOK && JSON.parse(r.body).type === type);
+    expect(hook("call.recording").map((r) => [r.headers.get("X-DNI-Event"), JSON.parse(r.body).call])).toEqual([
+      ["call.recording", expect.objectContaining({ id, recordingUrl: url, outcome: "no-answer" })],
+    ]);
+    // The provider retrying its callback sends nothing more; call.completed went once.
+    at(Date.now() + 60_000);
+    await post(p, w, record, fields);
+    await runDurableObjectAlarm(accountStub(w.acct.accountId));
+    expect([hook("call.recording").length, completedSent(net).length]).toEqual([1, 1]);
+    const events = (await api("GET", `/v1/calls/${id}`, { key: w.acct.adminKey })).json.deliveries.map((d: { event: string }) => d.event);
+    expect(events).toContain("call.recording");
+  });
+
   it("the Dial action (our next URL) is the attempt's result even marked as a status callback (CallbackSource)", async () => {
     const w = await providerWorld(p, { provider: p, route: { start: "m", lists: { m: [{ type: "failover", to: [A, B] }] } } });
     const { id, text } = await inbound(p, w);

@@ -80,13 +80,18 @@ export class CallOutcomes {
   }
 
   /**
-   * A stored call that changed after its reports (its recording's URL came, often after the call
-   * ended): a call.completed not yet sent is built again with it.
+   * A stored call whose recording's URL came (often after the call ended): a call.completed not yet
+   * sent is built again with it; one already sent (its body fixed: sent 10 s after the end, while a
+   * recording may take minutes) is followed by `call.recording` to the webhook, the call with its URL.
    */
-  async refresh(acct: DeskAccount, callId: string, now: number): Promise<void> {
+  async recorded(acct: DeskAccount, callId: string, now: number): Promise<void> {
     const row = this.p.calls.get(callId);
     if (!row) return;
     this.merge(acct, row, now);
+    if (acct.integrations.webhook && row.recording_url && this.p.outbox.attempted(callId, "webhook", "call.completed")) {
+      const view = callView(this.p.calls.get(callId)!, []);
+      this.p.outbox.upsertPending(callId, "webhook", "call.recording", webhookPayload(acct.id, view, "call.recording"), now, now);
+    }
     await this.p.schedule();
   }
 

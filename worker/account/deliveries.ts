@@ -9,7 +9,7 @@ import { adUserDataOf } from "../domain/conversions";
 import { type GaSessions, gaStreamOf } from "../domain/ga-cookies";
 import { outboundFetch } from "../platform/outbound";
 import { standardWebhookHeaders } from "../platform/standard-webhooks";
-import type { Call } from "../schemas/calls";
+import type { Call, DeliveryEvent } from "../schemas/calls";
 import type { DeliveryItem } from "../schemas/deliveries";
 import type { IntegrationConfig, WebhookConfig } from "../schemas/voice";
 import { emailRequest } from "./alert-email";
@@ -112,7 +112,7 @@ export function ga4AsSent(payload: string, measurementId: string, sessions: GaSe
 }
 
 /** The webhook body: the call as the API shows it (without delivery status); type `call` or `call.completed`. */
-export function webhookPayload(accountId: string, call: Call, type: "call" | "call.completed" = "call"): string {
+export function webhookPayload(accountId: string, call: Call, type: DeliveryEvent = "call"): string {
   const { deliveries: _deliveries, ...rest } = call;
   return JSON.stringify({ type, accountId, call: rest });
 }

@@ -107,6 +107,15 @@ export class Outbox {
     else if (row.status === "pending" && row.attempts === 0) this.sql.exec("UPDATE outbox SET payload = ? WHERE id = ?", payload, row.id);
   }
 
+  /** Whether a call's delivery of `event` by `kind` has gone out at least once (its body is then what was sent: fixed). */
+  attempted(callId: string, kind: DeliveryKind, event: DeliveryEvent): boolean {
+    return (
+      this.sql
+        .exec("SELECT 1 FROM outbox WHERE call_id = ? AND kind = ? AND event = ? AND (attempts > 0 OR status <> 'pending')", callId, kind, event)
+        .toArray().length > 0
+    );
+  }
+
   /** Enqueue unless a row with this key and kind exists (a repeated hand-over); true when enqueued. */
   enqueueOnce(key: string, kind: OutboxKind, payload: string, now: number): boolean {
     return (

@@ -191,8 +191,9 @@ async function answerCallback(
     const url = adapter.recordingUrl(fields.value);
     if (!deps.desk.routing.recording(ref, url))
       console.warn("voice: recording for no recording call of ours, or no https URL", { account: deps.account.id, provider });
-    // Twilio's and Telnyx's come after the call's end: call.completed, if not yet sent, carries it.
-    else if (ref) await deps.desk.outcomes.refresh(deps.account, ref.callId, now);
+    // Twilio's and Telnyx's come after the call's end: call.completed carries it if not yet sent,
+    // else call.recording follows it.
+    else if (ref) await deps.desk.outcomes.recorded(deps.account, ref.callId, now);
     return ok(adapter.recordingReply());
   }
   if (leg === "confirm") {

@@ -14,8 +14,11 @@ export const CALL_OUTCOMES = ["answered", "busy", "no-answer", "failed", "cancel
 export const VOICE_PROVIDERS = ["reference", "twilio", "signalwire", "telnyx", "plivo", "vonage"] as const;
 /** google_ads / microsoft_ads: offline click conversion uploads (event call.completed). */
 export const DELIVERY_KINDS = ["ga4", "webhook", "google_ads", "microsoft_ads"] as const;
-/** A call's deliveries: `call` when it rang (stored), `call.completed` when its outcome is known. */
-export const DELIVERY_EVENTS = ["call", "call.completed"] as const;
+/**
+ * A call's deliveries: `call` when it rang (stored), `call.completed` when its outcome is known,
+ * `call.recording` (webhook only) when its recording's URL came after call.completed had gone out.
+ */
+export const DELIVERY_EVENTS = ["call", "call.completed", "call.recording"] as const;
 /** pending (incl. retrying after a failure) | delivered | dead (the dead letter: retries ran out, or the integration was removed). */
 export const DELIVERY_STATUSES = ["pending", "delivered", "dead"] as const;
 
