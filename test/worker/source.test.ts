@@ -1,8 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import type { AccountObject } from "../../worker/account/account";
 import { gaClientIdOf } from "../../worker/domain/ga-cookies";
 import { enrichSource } from "../../worker/domain/source";
-import { allocate, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
+import { accountStub, allocate, createAccount, createPool, freshNumbers, poolStub, sessionId } from "./helpers";
 
 describe("source context", () => {
   it("takes the GA client id out of the raw _ga cookie value the snippet sends; anything else is dropped, not refused", () => {
@@ -157,9 +158,18 @@ describe("source rules, applied by the worker (the snippet sends their text)", (
     const elsewhere = await allocate(acct.siteKey, sessionId(), { ...direct, origin: "https://evil.example" });
     expect(elsewhere.status).toBe(403);
     expect(elsewhere.json.error.code).toBe("origin_not_allowed");
-    // Right key, allowed Origin: the empty answer, asked twice (the second from the isolate's memory).
-    for (let i = 0; i < 2; i++) expect((await allocate(acct.siteKey, sessionId(), direct)).json).toMatchObject({ source: "direct", pools: [] });
-    expect((await allocate(`${acct.siteKey.slice(0, -1)}${last}`, sessionId(), direct)).status).toBe(401);
+    // Right key, allowed Origin: the empty answer.
+    expect((await allocate(acct.siteKey, sessionId(), direct)).json).toMatchObject({ source: "direct", pools: [] });
+    // Each pair is checked once a minute per isolate, refused or not: a page still sending an old key
+    // does not reach the account's object (which answers its calls) on every view.
+    const asked = await runInDurableObject(accountStub(acct.accountId), (instance) => vi.spyOn(Object.getPrototypeOf(instance) as AccountObject, "routing"));
+    for (let i = 0; i < 3; i++) {
+      expect((await allocate(`${acct.siteKey.slice(0, -1)}${last}`, sessionId(), direct)).status).toBe(401);
+      expect((await allocate(acct.siteKey, sessionId(), { ...direct, origin: "https://evil.example" })).status).toBe(403);
+      expect((await allocate(acct.siteKey, sessionId(), direct)).status).toBe(200);
+    }
+    expect(asked).not.toHaveBeenCalled();
+    asked.mockRestore();
   });
 
   it("names malformed rules in the answer's warnings, skips them and applies the others; a rule of more than 5 pools is one", async () => {

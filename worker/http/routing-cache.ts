@@ -33,14 +33,16 @@ export async function routingOf(env: Env, accountId: string, check: { siteKey: s
   return { ok: true, routing: answer.value };
 }
 
-/** Site key and Origin pairs an account object accepted lately, for answers that ask no pool object. */
-const accepted = new Map<string, number>();
+/** Site key and Origin pairs an account object answered lately (null: accepted), for answers that ask no pool object. */
+const checked = new Map<string, { error: ApiErrorData | null; at: number }>();
 
 /**
  * Whether the account takes this site key from this Origin, for an answer that leases nothing (the
  * source rules picked no pool): no pool object is asked, so the account object checks them, once a
- * minute per key and Origin in an isolate. (A rotated key may get such an empty answer for that
- * minute; it never gets a lease: the pool objects check every allocation.)
+ * minute per key and Origin in an isolate, refused or not (a page still sending a rotated key, or
+ * anyone sending the public key from another Origin, must not reach the object that answers the
+ * account's calls on every view). A rotated key may get such an empty answer for that minute; it
+ * never gets a lease: the pool objects check every allocation. The routing cache is not touched.
  */
 export async function checkSite(
   env: Env,
@@ -49,15 +51,12 @@ export async function checkSite(
 ): Promise<{ ok: true } | { ok: false; error: ApiErrorData }> {
   const key = `${accountId}\n${check.siteKey}\n${check.origin ?? ""}`;
   const now = Date.now();
-  const at = accepted.get(key);
-  if (at !== undefined && now - at < TTL_MS && now >= at) return { ok: true };
-  const answer = await routingOf(env, accountId, check, true);
-  if (!answer.ok) {
-    accepted.delete(key);
-    return answer;
+  let hit = checked.get(key);
+  if (!hit || now - hit.at >= TTL_MS || now < hit.at) {
+    const answer = await account(env, accountId).routing(check);
+    hit = remember(checked, MAX_ACCOUNTS, key, { error: answer.ok ? null : answer.error, at: now });
   }
-  remember(accepted, MAX_ACCOUNTS, key, now);
-  return { ok: true };
+  return hit.error ? { ok: false, error: hit.error } : { ok: true };
 }
 
 /** Forget an account's routing (a pool object said it is stale). */
