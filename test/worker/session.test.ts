@@ -100,13 +100,26 @@ describe("sessions decided by the worker", () => {
       expect(r.json.session).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(decodeToken(r.json.token)!.first).toEqual({ landing: `${SHOP}?gclid=C1` });
     }
-    // A landing URL longer than the worker ever keeps (2,048) is not in one of its tokens: the source
-    // rules' globs would run against all of it. The same token with one it keeps goes on.
+    // A landing URL longer than the worker ever keeps (2,048) is cut as the worker cuts one (the source
+    // rules' globs would run against all of it); the session goes on.
     const made = (landing: string) => btoa(JSON.stringify({ session: "abcdefghijklmnop1234", first: { landing }, campaign: {} }));
-    const kept = await ask(acct, {}, made(`${SHOP}?k=${"a".repeat(2000)}`));
-    expect(kept.json.session).toBe("abcdefghijklmnop1234");
-    const long = await ask(acct, {}, made(`${SHOP}?k=${"a".repeat(2100)}`));
-    expect([long.status, long.json.session === "abcdefghijklmnop1234"]).toEqual([200, false]);
+    const long = await ask(acct, {}, made(`${SHOP}?k=${"a".repeat(10_000)}`));
+    expect(long.json.session).toBe("abcdefghijklmnop1234");
+    expect(decodeToken(long.json.token)!.first.landing).toBe(`${SHOP}?k=${"a".repeat(2048 - SHOP.length - 3)}`);
+  });
+
+  it("a first touch whose withheld click ids make its landing URL longer (percent-encoded anew) still fits its token: the session goes on", async () => {
+    const acct = await world();
+    const query = Array.from({ length: 60 }, (_, i) => `r${i}=https://a.example/b/c,d:e`).join("&");
+    const landing = `${SHOP}?gclid=C1&${query}`.slice(0, 1830);
+    const consent = { adStorage: "denied", analyticsStorage: "granted" };
+    const first = await ask(acct, { landing, consent });
+    // The token as sent (decodeToken would cut it): its landing written anew, and no longer than the worker keeps.
+    const sent = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(first.json.token.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))));
+    expect(sent.first.landing.length).toBeLessThanOrEqual(2048);
+    expect(sent.first.landing).toContain("gclid=withheld");
+    const next = await ask(acct, { landing: SHOP, consent }, first.json.token);
+    expect(next.json.session).toBe(first.json.session);
   });
 
   it("a malformed token field is refused, nothing stored", async () => {

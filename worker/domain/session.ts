@@ -27,7 +27,7 @@ import { base64urlDecode, base64urlOfText } from "../platform/base64url";
 import { type Source, SourceSchema } from "../schemas/allocate";
 import type { Shown } from "./former-numbers";
 import { GaSessionsSchema, laterGaSessions } from "./ga-cookies";
-import { cutSource, type Touch, URL_MAX, VALUE_MAX, WITHHELD } from "./source";
+import { cut, cutSource, type Touch, URL_MAX, VALUE_MAX, WITHHELD } from "./source";
 
 /** Campaign parameters: another value of any of them starts a new session. The first eight are click ids. */
 export const CAMPAIGN = [...CLICK_ID_PARAMS, "utm_source", "utm_medium"] as const;
@@ -52,11 +52,17 @@ const TokenSchema = z
   .object({
     session: z.string().regex(SESSION_ID_PATTERN),
     // Tokens from before the GA session ids hold the GA client id as a string too.
-    // Made from a touch cut to size (source.ts): a longer URL is not one of ours (the source rules'
-    // globs run against it, and the body's 24 KiB would be all landing URL).
+    // Made from a touch cut to size (source.ts): a longer URL (sent by anyone: the token is not
+    // signed) is cut as the worker cuts one, not read whole (the source rules' globs run against it).
     first: SourceSchema.omit({ consent: true, gaClientId: true }).extend({
-      landing: z.string().max(URL_MAX).optional(),
-      referrer: z.string().max(URL_MAX).optional(),
+      landing: z
+        .string()
+        .transform((u) => cut(u, URL_MAX)!)
+        .optional(),
+      referrer: z
+        .string()
+        .transform((u) => cut(u, URL_MAX)!)
+        .optional(),
       gaClientId: z.string().max(VALUE_MAX).optional(),
       gaSessions: GaSessionsSchema.optional(),
     }),
@@ -135,7 +141,8 @@ function withheld(first: Touch, consent: Source["consent"]): Touch {
     if (!clicks.length && !linker.length) continue;
     for (const k of clicks) url.searchParams.set(k, WITHHELD);
     for (const k of linker) url.searchParams.delete(k);
-    out[field] = url.href;
+    // Written anew, its query is percent-encoded (`/ : ,` in values): cut to size again.
+    out[field] = cut(url.href, URL_MAX)!;
   }
   return out;
 }

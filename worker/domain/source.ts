@@ -28,7 +28,7 @@ const UTM = ["source", "medium", "campaign", "term", "content"] as const;
  * surrogate the cut split): kept, not refused, as for an over-long one, but never stored to reach
  * the CSV export, GA4 or a webhook.
  */
-const cut = (s: string | undefined, max: number) => (s === undefined ? undefined : textOnly(s.slice(0, max)));
+export const cut = (s: string | undefined, max: number) => (s === undefined ? undefined : textOnly(s.slice(0, max)));
 
 /** The snippet's value for a click id it may not send (snippet/session.ts). */
 export const WITHHELD = "withheld";
