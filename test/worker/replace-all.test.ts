@@ -114,6 +114,8 @@ describe("every number of the destination's country", () => {
     ).toEqual(["4004-1234", "(31) 3333-4444"]);
     expect(found("+56221230000", "RUT: 76.123.456-7, RUT 9.876.543-K, fono (2) 2123 4567")).toEqual(["(2) 2123 4567"]);
     expect(found("+576012340000", "NIT 900.123.456-7, Tel 601 2340000")).toEqual(["601 2340000"]);
+    // A number whose groups go on after such a dash is a number (Russia's dotted style).
+    expect(found("+74951234567", "Звоните 8.800.555-35-35 или 8.495.123-45-67")).toEqual(["8.800.555-35-35", "8.495.123-45-67"]);
     // Bare digits where the trunk prefix is always written need it: an EAN or an article number in a
     // table cell is not a number.
     expect(found("+4930123456789", "EAN\u00004006381333931\u0000")).toEqual([]);

@@ -130,8 +130,9 @@ function broad(leading: string): boolean {
  * An id written with a check digit after a dash, its digits in thousands split by dots (Brazil's CPF
  * `529.982.247-25` and CNPJ `11.222.333/0001-81`, Chile's RUT `76.123.456-K`, Colombia's NIT
  * `900.123.456-7`): never a number, though its digits may have a number's length and first digit.
+ * (A number goes on after its dash: Russia's `8.800.555-35-35`.)
  */
-const CHECKED_ID = `(?!\\d{1,3}(?:\\.\\d{3}){2}(?:/\\d{4})?[${DASHES}][\\dkK]{1,2}(?!\\w))`;
+const CHECKED_ID = `(?!\\d{1,3}(?:\\.\\d{3}){2}(?:/\\d{4})?[${DASHES}][\\dkK]{1,2}(?!\\w|[${DASHES}]\\d))`;
 /**
  * Postcodes written as no number of their country is, by calling code: Brazil's CEP, five digits and
  * three after a dash (`30130-010`, `30.130-010`: eight digits starting 3 or 4, as its 4004 and 3003
