@@ -212,4 +212,36 @@ describe("integration secrets at rest", () => {
     expect(receive(WEBHOOK_SECRET, sent[0]!).ok).toBe(true);
     expect(net.seen.filter((s) => s.url.searchParams.get("api_secret") === GA4_SECRET)).toHaveLength(1);
   });
+  it("a rotated webhook's previous secret is sealed as the current one: kept by a PATCH while it cannot be opened, signing again with the key back, dropped by any PATCH once its 24 hours are over", async () => {
+    const world = await callWorld(2);
+    const { acct } = world;
+    expect((await integrations(acct, { webhook: { url: HOOK, secret: WEBHOOK_SECRET } })).status).toBe(200);
+    const rotated = await integrations(acct, { webhook: { url: HOOK, rotateSecret: true } });
+    const next = rotated.json.webhook.secret as string;
+    await expectNoneInStorage(acct, [WEBHOOK_SECRET, next]);
+    const names = () =>
+      runInDurableObject(accountStub(acct.accountId), (_i, state) =>
+        state.storage.sql
+          .exec<{ name: string }>("SELECT name FROM integration_secrets ORDER BY name")
+          .toArray()
+          .map((r) => r.name),
+      );
+    expect(await names()).toEqual(["webhook", "webhookPrevious"]);
+    // Without the key they were sealed with, a URL-only PATCH keeps both as they are (neither signs meanwhile).
+    await useSecretsKey(acct, "k9:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    expect((await integrations(acct, { webhook: { url: HOOK } })).json.webhook).toEqual({ url: HOOK, secret: "" });
+    expect(await names()).toEqual(["webhook", "webhookPrevious"]);
+    // The key back: the day's end shows again, and a delivery within it verifies with either secret.
+    await useSecretsKey(acct, env.SECRETS_KEY);
+    expect((await api("GET", "/v1/account/integrations", { key: acct.adminKey })).json.webhook.previousSecretExpiresAt).toBe(T0 + 24 * 3_600_000);
+    const net = mockNetwork();
+    await callAndDeliver(world);
+    const sent = net.seen.filter((r) => r.url.href === HOOK);
+    expect(sent).toHaveLength(1);
+    expect([receive(WEBHOOK_SECRET, sent[0]!).ok, receive(next, sent[0]!).ok]).toEqual([true, true]);
+    // A day later any integrations PATCH (GA4's here) drops it.
+    at(T0 + 25 * 3_600_000);
+    expect((await integrations(acct, { ga4: FULL.ga4 })).json.webhook).toEqual({ url: HOOK, secret: next });
+    expect(await names()).toEqual(["ga4", "webhook"]);
+  });
 });

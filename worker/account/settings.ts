@@ -263,25 +263,30 @@ export function previousSigning(hook: WebhookConfig, now: number): string | unde
 
 /**
  * A webhook setting after a patch: unchanged, cleared, or a URL keeping (or getting) a secret. A new
- * secret (given, or made for rotateSecret) keeps the one it replaces signing for PREVIOUS_SECRET_MS;
- * a previous secret whose time is over is dropped at the next patch (deliveries stop using it at once).
+ * secret (given, or made for rotateSecret) keeps the one it replaces signing for PREVIOUS_SECRET_MS.
+ * A previous secret within its time is kept as it is, one that cannot be opened ("") too (its sealed
+ * row stays: integration-secrets.ts); one whose time is over is dropped at any integrations patch,
+ * this webhook's or not (deliveries stop using it at once).
  */
 function hookSetting(
   patch: { url: string; secret?: string | undefined; rotateSecret?: true | undefined } | null | undefined,
   current: WebhookConfig | null,
   now: number,
 ): WebhookConfig | null {
-  if (patch === undefined) return current;
-  if (patch === null) return null;
-  const secret = patch.secret ?? (patch.rotateSecret ? newWebhookSecret() : undefined) ?? current?.secret ?? newWebhookSecret();
-  // The secret replaced now, or the one still within its time; "" (sealed with a key no longer held) signs nothing.
+  if (patch === null || !(patch || current)) return null;
+  const url = patch ? patch.url : current!.url;
+  const secret = patch?.secret ?? (patch?.rotateSecret ? newWebhookSecret() : undefined) ?? current?.secret ?? newWebhookSecret();
+  // The secret replaced now ("", sealed with a key no longer held, signs nothing: not kept), else the one still within its time.
   const previous =
     current && current.secret !== secret && current.secret !== ""
       ? { previousSecret: current.secret, previousUntil: now + PREVIOUS_SECRET_MS }
-      : current && previousSigning(current, now) !== undefined && current.previousSecret !== secret
+      : current?.previousSecret !== undefined &&
+          current.previousUntil !== undefined &&
+          current.previousUntil > now &&
+          (current.previousSecret !== secret || secret === "")
         ? { previousSecret: current.previousSecret, previousUntil: current.previousUntil }
         : {};
-  return { url: patch.url, secret, ...previous };
+  return { url, secret, ...previous };
 }
 
 export const accountNotFound = () => fail(404, "account_not_found", "No such account");
