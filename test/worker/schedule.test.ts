@@ -3,7 +3,7 @@
  * daylight-saving changes in two time zones — the schedule follows local wall time.
  */
 import { describe, expect, it } from "vitest";
-import { localTime, type Schedule, scheduleProblems, startOfDayIn, stepsAt } from "../../worker/domain/schedule";
+import { isTimeZone, localTime, type Schedule, scheduleProblems, startOfDayIn, stepsAt } from "../../worker/domain/schedule";
 
 const Z = (iso: string) => Date.parse(iso);
 const everyDay = (from: string, to: string, steps = "open") =>
@@ -128,6 +128,19 @@ describe("business hours", () => {
     expect(at(s, "2031-11-02T05:15:00Z")).toBe("night");
     expect(at(s, "2031-11-02T06:15:00Z")).toBe("night");
     expect(at(s, "2031-11-02T06:45:00Z")).toBe("closed");
+  });
+
+  it("refuses three-letter abbreviations the runtime reads as one place each (BST as Dhaka, CST as Chicago, IST as Kolkata): in a schedule, stats and conversion settings", () => {
+    const lists = new Set(["open", "closed"]);
+    // What the runtime makes of BST: Dhaka, UTC+6; a London 09:00 opened at 04:00 London time.
+    expect(localTime(Z("2031-07-01T12:00:00Z"), "BST").minute).toBe(18 * 60);
+    for (const zone of ["BST", "bst", "CST", "IST", "AST", "NST", "SST", "ART", "PST", "JST"]) {
+      expect(isTimeZone(zone), zone).toBe(false);
+      const problems = scheduleProblems(schedule(zone), lists);
+      expect(problems.map((p) => [p.path, p.message.includes("abbreviation")])).toEqual([["timeZone", true]]);
+    }
+    // The places' own names, and the database's single-word zones that are clocks, are taken.
+    for (const zone of ["Europe/London", "Asia/Shanghai", "UTC", "GMT", "CET", "HST", "EST5EDT"]) expect(isTimeZone(zone), zone).toBe(true);
   });
 
   it("refuses a time zone name that is no place's clock: Factory (time unknown), and EST, MST (no daylight saving)", () => {

@@ -89,9 +89,17 @@ export function zoneSpelling(name: string): string {
   return resolved.toLowerCase() === name.toLowerCase() ? resolved : name;
 }
 
-/** Whether the runtime's time zone database knows this IANA name. */
+/**
+ * Three-letter names V8's time zone database takes (old Java ids, not IANA names) for one place
+ * each, often not the one meant: BST is Asia/Dhaka (not London's summer), CST Chicago (not China),
+ * IST Kolkata (not Israel or Ireland), AST Anchorage, NST Auckland, SST Guadalcanal, ART Cairo. A
+ * London 09:00-17:00 under "BST" opened at 04:00. Refused: name the place.
+ */
+const ABBREVIATIONS = new Set("ACT AET AGT ART AST BET BST CAT CNT CST CTT EAT ECT IET IST JST MIT NET NST PLT PNT PRT PST SST VST".split(" "));
+
+/** Whether the runtime's time zone database knows this IANA name (not an abbreviation it maps to one place). */
 export function isTimeZone(name: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/.test(name)) return false;
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/.test(name) || ABBREVIATIONS.has(name.toUpperCase())) return false;
   try {
     formatFor(name);
     return true;
@@ -172,6 +180,11 @@ export function scheduleProblems(s: Schedule, stepLists: ReadonlySet<string>): S
   const out: ScheduleProblem[] = [];
   const noPlace = NO_PLACE[s.timeZone.toLowerCase()];
   if (noPlace) out.push({ path: "timeZone", message: `"${s.timeZone}" is not accepted for business hours: ${noPlace}` });
+  else if (ABBREVIATIONS.has(s.timeZone.toUpperCase()))
+    out.push({
+      path: "timeZone",
+      message: `"${s.timeZone}" is an abbreviation, not a place (it is read as one place, often not the one meant): use an IANA name such as Europe/London`,
+    });
   else if (!isTimeZone(s.timeZone)) out.push({ path: "timeZone", message: `unknown time zone "${s.timeZone}": use an IANA name such as America/New_York` });
   const checkRanges = (ranges: HoursRange[], path: string) => {
     const sorted = ranges.map((r, i) => ({ r, i })).sort((a, b) => minuteOfDay(a.r.from) - minuteOfDay(b.r.from));
