@@ -217,6 +217,9 @@ describe("reading calls back", () => {
       expect(r.status).toBe(200);
       const inside = w.ids.filter((c) => localDay(c.startedAt, zone) >= first && localDay(c.startedAt, zone) < last);
       expect({ zone, days: perDay(r.json.days) }).toEqual({ zone, days: perDay(inside.map((c) => ({ day: localDay(c.startedAt, zone), calls: 1 }))) });
+      // The CSV export of the same days holds the same calls.
+      const csv = await api("GET", `/v1/calls.csv?timeZone=${encodeURIComponent(zone)}&from=${first}&to=${last}`, { key: w.acct.adminKey });
+      expect({ zone, ids: w.ids.filter((c) => csv.text.includes(c.id)).map((c) => c.id) }).toEqual({ zone, ids: inside.map((c) => c.id) });
     }
     const bad = await api("GET", "/v1/stats/calls?timeZone=Mars%2FOlympus", { key: w.acct.adminKey });
     expect([bad.status, bad.json.error.code]).toEqual([400, "invalid_request"]);

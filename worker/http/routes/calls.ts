@@ -52,6 +52,19 @@ const CsvQuerySchema = CallFilterQuerySchema.extend({
   }),
 });
 
+/**
+ * `f` with a day alone as `from` or `to` (from=2026-03-01) read as that day's midnight in `zone`, as
+ * the days counted or written are the zone's (else UTC's: a partial day before, the last evening missing).
+ */
+function inZone(c: Context<AppEnv>, f: CallFilter, zone: string | null | undefined): CallFilter {
+  if (!zone) return f;
+  for (const bound of ["from", "to"] as const) {
+    const raw = c.req.query(bound);
+    if (raw !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(raw)) f[bound] = startOfDayIn(raw, zone);
+  }
+  return f;
+}
+
 function filterOf(q: z.infer<typeof CallFilterQuerySchema>): CallFilter {
   const f: CallFilter = {};
   if (q.pool !== undefined) f.pool = q.pool;
@@ -186,7 +199,9 @@ app.openapi(
     };
     const format = q.format ?? "calls";
     const delimiter: CsvDelimiter = format === "calls" && q.delimiter === "semicolon" ? ";" : ",";
-    return new Response(csvStream(c, filterOf(q), format, setup, delimiter), {
+    // Day-only bounds in the zone asked, or for Google's template the zone its times are written in.
+    const zone = q.timeZone ?? (format === "google_ads" ? setup.timeZone : null);
+    return new Response(csvStream(c, inZone(c, filterOf(q), zone), format, setup, delimiter), {
       status: 200,
       headers: {
         "Content-Type": "text/csv; charset=utf-8",
@@ -210,14 +225,7 @@ app.openapi(
   }),
   async (c) => {
     const q = c.req.valid("query");
-    const f = q.timeZone === undefined ? filterOf(q) : { ...filterOf(q), timeZone: q.timeZone };
-    // A day alone (from=2026-03-01) with a timeZone is that day's midnight in the zone, as the days
-    // counted are the zone's (else UTC's: a partial day before, the last evening missing).
-    if (q.timeZone !== undefined)
-      for (const bound of ["from", "to"] as const) {
-        const raw = c.req.query(bound);
-        if (raw !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(raw)) f[bound] = startOfDayIn(raw, q.timeZone);
-      }
+    const f = inZone(c, q.timeZone === undefined ? filterOf(q) : { ...filterOf(q), timeZone: q.timeZone }, q.timeZone);
     return c.json(unwrap(await account(c.env, c.var.accountId).callStats(f, q.groupBy)), 200);
   },
 );
