@@ -111,6 +111,17 @@ describe("what-if replay of a scripted history", () => {
     );
     expect(gone).toBe(0);
     expect((await replayOf(acct, "web")).historySince).toBeNull();
+    // A lease + grace (90 s) before the 7 days are kept too: a 7-day replay starts with the sessions
+    // then live, as the pool did (it counted them as new and found the pool emptier).
+    await visit(acct);
+    const logged = () =>
+      runInDurableObject(poolStub(acct.accountId, "web"), (_i, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM replay_log").one().n);
+    at(T0 + 15 * 86_400_000 + 60_000);
+    await runDurableObjectAlarm(poolStub(acct.accountId, "web"));
+    expect(await logged()).toBe(1);
+    at(T0 + 15 * 86_400_000 + 120_000);
+    await runDurableObjectAlarm(poolStub(acct.accountId, "web"));
+    expect(await logged()).toBe(0);
     for (const q of ["?numbers=-1", "?numbers=20001", "?leaseSeconds=5", "?days=8", "?days=x"]) {
       const r = await api("GET", `/v1/pools/web/replay${q}`, { key: acct.adminKey });
       expect([r.status, r.json.error.code], q).toEqual([400, "invalid_request"]);

@@ -330,7 +330,8 @@ export class PoolObject extends DurableObject<Env> {
       this.alerts.settle(this.settings, now);
       this.health.flush();
       this.log.flush();
-      this.log.prune(now);
+      const s = this.settings;
+      this.log.prune(now, s ? (s.leaseSeconds + s.graceSeconds) * 1000 : 0);
     });
     const s = this.settings;
     // Alert ids are per object: a shard's alerts are keyed by the shard's name so they never collide.

@@ -63,9 +63,13 @@ export class ReplayLog {
     this.pending = [];
   }
 
-  /** Drop what is older than the retention, then the oldest chunks past MAX_EVENTS. */
-  prune(now: number): void {
-    this.sql.exec("DELETE FROM replay_log WHERE t1 < ?", now - REPLAY_DAYS * DAY_MS);
+  /**
+   * Drop what is older than the retention and `warmMs` before it (the pool's lease + grace: a replay
+   * of the whole retention starts with the sessions then live, as the pool did), then the oldest
+   * chunks past MAX_EVENTS.
+   */
+  prune(now: number, warmMs = 0): void {
+    this.sql.exec("DELETE FROM replay_log WHERE t1 < ?", now - REPLAY_DAYS * DAY_MS - warmMs);
     const kept = this.sql.exec<{ n: number | null }>("SELECT SUM(n) AS n FROM replay_log").one().n ?? 0;
     if (kept <= MAX_EVENTS) return;
     let over = kept - MAX_EVENTS;
