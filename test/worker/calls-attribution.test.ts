@@ -271,4 +271,27 @@ describe("the call path's queries are index lookups", () => {
     );
     for (const plan of grouped) expect(plan).toMatch(/INDEX calls_\w+ \([^)]*started_at[<>]/);
   });
+
+  it("groups landing URLs by page in SQL: a month's rows come back one per page, not one per click id", async () => {
+    // A scratch object's storage (no account in it), with the columns the query reads.
+    const rows = await runInDurableObject(accountStub(`scratch${crypto.randomUUID().slice(0, 8)}`), (_i, s) => {
+      const sql = s.storage.sql;
+      sql.exec("CREATE TABLE calls (landing TEXT, attributed INTEGER, outcome TEXT, talk_seconds INTEGER, started_at INTEGER)");
+      const landings = [
+        ...Array.from({ length: 50 }, (_, i) => `https://shop.example/?gclid=G${i}`),
+        "https://shop.example/#top",
+        "https://shop.example/p?x=1#y",
+        "https://shop.example/p#y?x=1",
+        "https://shop.example/p",
+        null,
+      ];
+      for (const l of landings) sql.exec("INSERT INTO calls VALUES (?, 1, 'answered', 10, 1)", l);
+      return sql.exec<{ key: string | null; calls: number }>(`${groupQuery("landing", "")} ORDER BY key`).toArray();
+    });
+    expect(rows.map((r) => [r.key, r.calls])).toEqual([
+      [null, 1],
+      ["https://shop.example/", 51],
+      ["https://shop.example/p", 3],
+    ]);
+  });
 });
