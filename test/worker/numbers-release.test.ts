@@ -5,7 +5,7 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { RELEASE_ALERT_ATTEMPTS } from "../../worker/account/number-release";
+import { RELEASE_ALERT_ATTEMPTS, RELEASES_PER_SWEEP } from "../../worker/account/number-release";
 import { ALERT_HOOK } from "./ad-platforms";
 import { at, callBody, callId, DEST, GOOGLE, getCall, mockNetwork, ring, T0, visit, voiceOf } from "./calls-helpers";
 import { accountStub, api, type Created, createAccount, useTestClock } from "./helpers";
@@ -115,6 +115,17 @@ describe("releasing bought numbers", () => {
     await sweep(acct, T0 + HOLD);
     expect(twilio.released.sort()).toEqual(twilio.purchases.slice().sort());
     expect(twilio.numbers()).toEqual([]);
+  });
+
+  it("a deleted pool of many bought numbers is given back RELEASES_PER_SWEEP at a time, the alarm coming back at once for the rest", async () => {
+    const { acct, twilio } = await boughtPool(RELEASES_PER_SWEEP + 10);
+    expect((await api("DELETE", "/v1/pools/web", { key: acct.adminKey })).status).toBe(204);
+    await sweep(acct, T0 + HOLD);
+    expect(twilio.released).toHaveLength(RELEASES_PER_SWEEP);
+    const next = await runInDurableObject(accountStub(acct.accountId), (_i, state) => state.storage.getAlarm());
+    expect(next).toBeLessThanOrEqual(T0 + HOLD);
+    await sweep(acct, T0 + HOLD);
+    expect(twilio.released.sort()).toEqual(twilio.purchases.slice().sort());
   });
 
   it("a pool saved while the numbers are being released takes those not yet given back and refuses the one with the provider", async () => {

@@ -49,6 +49,13 @@ export function beforeRenewal(boughtAt: number, now: number): number {
   return Math.max(now, nextRenewal(boughtAt, now) - RENEWAL_MARGIN_MS);
 }
 
+/**
+ * Numbers given back in one sweep: each is a request to its provider (two for Telnyx), and an alarm
+ * run has a subrequest limit and holds deliveries and pushes behind it. A deleted pool of thousands
+ * of bought numbers is given back over several runs; the alarm comes back at once while some are due.
+ */
+export const RELEASES_PER_SWEEP = 50;
+
 export class NumberRelease {
   /** Numbers whose release is with their provider now: a pool save refuses them (account.ts) until it answers. */
   private readonly inFlight = new Set<string>();
@@ -82,7 +89,8 @@ export class NumberRelease {
     // asks the Directory and awaits: the number is in no pool yet, and was released under it).
     const DUE = `SELECT p.* ${IDLE} AND (p.release_next_at IS NULL OR p.release_next_at <= ?)
       AND NOT EXISTS (SELECT 1 FROM directory_journal j WHERE j.number = p.number AND j.op = 'claim')`;
-    for (const listed of this.sql.exec<ProviderNumberRow>(DUE, now, now).toArray()) {
+    const due = this.sql.exec<ProviderNumberRow>(`${DUE} ORDER BY COALESCE(p.release_next_at, 0), p.number LIMIT ?`, now, now, RELEASES_PER_SWEEP).toArray();
+    for (const listed of due) {
       const client = await api(listed.provider);
       // Read again after each await: a pool saved meanwhile (re-created, the number added back) holds it now.
       const row = this.sql.exec<ProviderNumberRow>(`${DUE} AND p.number = ?`, now, now, listed.number).toArray()[0];
