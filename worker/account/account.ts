@@ -1059,7 +1059,9 @@ export class AccountObject extends DurableObject<Env> {
       if (claim === "live") continue;
       // Never saved (give it back now), or held after removal (the claim took the hold away: put it back).
       const until = claim === "none" ? now : claim.until;
-      giveBack.set(until, [...(giveBack.get(until) ?? []), n]);
+      const list = giveBack.get(until);
+      if (list) list.push(n);
+      else giveBack.set(until, [n]);
     }
     try {
       for (const [until, numbers] of giveBack) await directory(this.env).release(accountId, numbers, until);
@@ -1100,8 +1102,13 @@ export class AccountObject extends DurableObject<Env> {
     for (const id of this.registry.ids()) {
       const pool = this.registry.get(id)!;
       const p = pool.provider ?? provider;
+      // Pushed onto each list (a copy per number was quadratic: seconds for a pool of 20,000).
       pools[p] = [...(pools[p] ?? []), id];
-      for (const [n, np] of Object.entries(pool.numberProviders ?? {})) numbers[np] = [...(numbers[np] ?? []), n];
+      for (const [n, np] of Object.entries(pool.numberProviders ?? {})) {
+        const list = numbers[np] ?? [];
+        list.push(n);
+        numbers[np] = list;
+      }
     }
     return { ...voiceSecrets(row), provider, credentials: this.providers.stored(), pools, numbers };
   }

@@ -56,7 +56,11 @@ export class ClaimJournal {
       .exec<{ number: string; op: string; until_at: number | null }>("SELECT number, op, until_at FROM directory_journal WHERE at <= ?", now - RETRY_MS)
       .toArray();
     const releases = new Map<number, string[]>();
-    for (const r of rows.filter((r) => r.op === "release")) releases.set(r.until_at ?? now, [...(releases.get(r.until_at ?? now) ?? []), r.number]);
+    for (const r of rows.filter((r) => r.op === "release")) {
+      const list = releases.get(r.until_at ?? now);
+      if (list) list.push(r.number);
+      else releases.set(r.until_at ?? now, [r.number]);
+    }
     return { claims: rows.filter((r) => r.op === "claim").map((r) => r.number), releases };
   }
 
