@@ -71,6 +71,14 @@ export interface Outcome {
 }
 
 export class CallEvents {
+  /**
+   * When the oldest report of a call not stored came, as last read (null: none), kept so the alarm's
+   * reckoning (nextPurge, after every callback) does not walk every report of the last days to find
+   * there is none; undefined: to be read (at wake, after a purge). A report for a call not stored
+   * brings it forward; one whose call comes later leaves it early: a purge then finds nothing, and reads it again.
+   */
+  private oldestOrphan: number | null | undefined;
+
   constructor(private readonly sql: SqlStorage) {}
 
   /**
@@ -100,7 +108,7 @@ export class CallEvents {
 
   /** One report's row under `level`; `onConflict` says what a row already there for its status becomes. Whether it wrote. */
   private insert(r: StatusReport, level: string, provider: Provider, now: number, onConflict: string): boolean {
-    return (
+    const wrote =
       this.sql.exec(
         `INSERT INTO call_events (call_id, level, status, provider, outcome, ended, talk_seconds, ended_at, received_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ${onConflict}`,
@@ -113,8 +121,10 @@ export class CallEvents {
         r.talkSeconds,
         r.endedAt,
         now,
-      ).rowsWritten > 0
-    );
+      ).rowsWritten > 0;
+    if (wrote && this.oldestOrphan !== undefined && this.sql.exec("SELECT 1 FROM calls WHERE id = ?", r.callId).toArray().length === 0)
+      this.oldestOrphan = Math.min(this.oldestOrphan ?? now, now);
+    return wrote;
   }
 
   /** The reports held for the leg `key` of a call, as they were sent (their `ifBridged` is that leg's number). */
@@ -219,13 +229,16 @@ export class CallEvents {
       now - ORPHAN_TTL_MS,
     );
     this.sql.exec("DELETE FROM voice_replays WHERE until <= ?", now);
+    this.oldestOrphan = undefined;
   }
 
   /** When purge() next has something to do. */
   nextPurge(): number | null {
-    const orphan = this.sql
-      .exec<{ t: number | null }>("SELECT MIN(received_at) AS t FROM call_events WHERE NOT EXISTS (SELECT 1 FROM calls WHERE calls.id = call_events.call_id)")
-      .one().t;
+    if (this.oldestOrphan === undefined)
+      this.oldestOrphan = this.sql
+        .exec<{ t: number | null }>("SELECT MIN(received_at) AS t FROM call_events WHERE NOT EXISTS (SELECT 1 FROM calls WHERE calls.id = call_events.call_id)")
+        .one().t;
+    const orphan = this.oldestOrphan;
     const replay = this.sql.exec<{ t: number | null }>("SELECT MIN(until) AS t FROM voice_replays").one().t;
     const times = [orphan === null ? null : orphan + ORPHAN_TTL_MS, replay].filter((t): t is number => t !== null);
     return times.length ? Math.min(...times) : null;
