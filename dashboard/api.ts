@@ -93,7 +93,9 @@ export function errorMessage(body: unknown): string | undefined {
   if (typeof body !== "object" || body === null || !("error" in body)) return undefined;
   const error = body.error;
   if (typeof error !== "object" || error === null || !("message" in error) || typeof error.message !== "string") return undefined;
-  const details = "details" in error && Array.isArray(error.details) ? error.details.map(detailText).filter((d) => d) : [];
+  // A detail the message already says (invalid_request names its first in the message) is not said twice.
+  const message = error.message;
+  const details = "details" in error && Array.isArray(error.details) ? error.details.map(detailText).filter((d) => d && !message.includes(d)) : [];
   return details.length ? `${error.message} (${details.join("; ")})` : error.message;
 }
 

@@ -50,7 +50,8 @@ function signedOut(message = ""): void {
  */
 function failed(e: unknown): void {
   if (e instanceof ApiError && e.unauthorized) {
-    signedOut("That key was not accepted.");
+    // The API's own words say why (a site key given, a rotated key).
+    signedOut(`That key was not accepted: ${e.message}`);
     return;
   }
   page.failureText.textContent = `Could not load: ${e instanceof Error ? e.message : String(e)}.`;

@@ -23,9 +23,20 @@ export interface SiteView {
   origins: HTMLElement;
 }
 
+/**
+ * What the line under the tag says of the default pool: the tag as shown names no pool, so without a
+ * default one it leases nothing (every allocation answers 404 no_default_pool) and the site keeps its
+ * own numbers, with no error a visitor or the owner would see.
+ */
+export function defaultPoolWords(defaultPool: string | null): string {
+  return defaultPool
+    ? ""
+    : ' No pool is the default: add data-pool="<pool id>" to the tag, or make a pool the default (PATCH /v1/pools/{id} with "isDefault": true).';
+}
+
 export function renderSite(v: SiteView, account: Account, origin: string): void {
   v.tag.textContent = snippetTag(origin, account.siteKey);
-  v.origins.textContent = originsWords(account.allowedOrigins);
+  v.origins.textContent = originsWords(account.allowedOrigins) + defaultPoolWords(account.defaultPool);
 }
 
 export interface RetentionForm {

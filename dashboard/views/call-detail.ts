@@ -53,6 +53,19 @@ export function deliveryLines(c: Call): string[] {
 }
 
 /**
+ * The call's recording (a voicemail, or the call itself with recording on) as a link, when its URL is
+ * https: the provider's file, opened in a new tab (the page's policy plays no media itself).
+ */
+export function recordingHref(c: Pick<Call, "recordingUrl">): string | null {
+  if (!c.recordingUrl) return null;
+  try {
+    return new URL(c.recordingUrl).protocol === "https:" ? c.recordingUrl : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The call's detail; with a caller's number, a button that erases every call from it (an erasure
  * request: `eraseCaller` asks to confirm first). A withheld caller id names nobody: no button.
  */
@@ -60,6 +73,12 @@ export function renderCallDetail(node: HTMLElement, title: HTMLElement, c: Call,
   title.textContent = `Call ${when(c.startedAt)}`;
   const dl = el("dl");
   for (const [k, v] of detailPairs(c)) dl.append(el("dt", { textContent: k }), el("dd", { textContent: v }));
+  const recording = recordingHref(c);
+  if (recording)
+    dl.append(
+      el("dt", { textContent: "Recording" }),
+      el("dd", {}, el("a", { href: recording, target: "_blank", rel: "noopener noreferrer", textContent: "Listen (the provider's file, in a new tab)" })),
+    );
   const lines = deliveryLines(c);
   dl.append(el("dt", { textContent: "Deliveries" }), el("dd", {}, ...(lines.length ? lines.map((l) => el("div", { textContent: l })) : ["none"])));
   const caller = c.caller;

@@ -2,6 +2,7 @@
 import type { Call } from "../api";
 import { el, keepingFocus } from "../dom";
 import { duration, shortWhen } from "../format";
+import { recordingHref } from "./call-detail";
 
 /** The link to a call's detail (the page reads it back from the URL's fragment). */
 export const callHref = (id: string): string => `#call/${encodeURIComponent(id)}`;
@@ -24,6 +25,8 @@ export interface CallLine {
   campaign: string;
   pool: string;
   outcome: string;
+  /** "recorded" when the call has a recording (a voicemail left after a no-answer), else "". */
+  recorded: string;
   duration: string;
 }
 
@@ -37,6 +40,7 @@ export function callLine(c: Call): CallLine {
     campaign: c.source?.utm.campaign ?? "—",
     pool: c.pool ?? "—",
     outcome: c.outcome ?? "in progress",
+    recorded: recordingHref(c) ? "recorded" : "",
     duration: duration(c.talkSeconds),
   };
 }
@@ -58,7 +62,12 @@ function redrawCalls(body: HTMLTableSectionElement, calls: Call[]): void {
           el("td", { textContent: l.source }),
           el("td", { textContent: l.campaign }),
           el("td", { className: "wide", textContent: l.pool }),
-          el("td", {}, el("span", { className: `st ${l.outcome.replace(/\s+/g, "-")}`, textContent: l.outcome })),
+          el(
+            "td",
+            {},
+            el("span", { className: `st ${l.outcome.replace(/\s+/g, "-")}`, textContent: l.outcome }),
+            ...(l.recorded ? [el("span", { className: "small", textContent: ` · ${l.recorded}` })] : []),
+          ),
           el("td", { className: "num", textContent: l.duration }),
         ),
       ),

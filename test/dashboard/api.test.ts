@@ -95,6 +95,26 @@ describe("dashboard API client", () => {
     expect((err as ApiError).status).toBe(400);
     expect((err as ApiError).message).toBe("Not with a whitelist. (destinations: with replaceAll, exactly one destination; and another)");
     expect((err as ApiError).unauthorized).toBe(false);
+    // invalid_request names its first detail in its message: said once, the others after it.
+    const invalid = network(() =>
+      Response.json(
+        {
+          error: {
+            code: "invalid_request",
+            message: "Invalid request — callRetentionDays: too big (and 1 more)",
+            details: [
+              { path: "callRetentionDays", message: "too big" },
+              { path: "archiveRetentionDays", message: "too small" },
+            ],
+          },
+        },
+        { status: 400 },
+      ),
+    );
+    const twice = await endpoints(createClient(() => "k", invalid.fetcher))
+      .setReplaceAll("list", true)
+      .catch((e: unknown) => e);
+    expect((twice as ApiError).message).toBe("Invalid request — callRetentionDays: too big (and 1 more) (archiveRetentionDays: too small)");
   });
 
   it("falls back to the status text when the error body is not the API's", async () => {

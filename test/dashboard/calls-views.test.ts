@@ -1,6 +1,6 @@
 /** The calls parts of the page: totals, calls by group, recent calls with their links, a call's detail, failing deliveries. */
 import { describe, expect, it } from "vitest";
-import { deliveryLines, detailPairs, renderCallDetail } from "../../dashboard/views/call-detail";
+import { deliveryLines, detailPairs, recordingHref, renderCallDetail } from "../../dashboard/views/call-detail";
 import { deliveryLine, failingDeliveries, renderDeliveries } from "../../dashboard/views/deliveries";
 import { GROUPS_SHOWN, groupRows, renderGroups } from "../../dashboard/views/groups";
 import { callHref, callLine, callOfHash, renderRecentCalls } from "../../dashboard/views/recent-calls";
@@ -120,6 +120,25 @@ describe("calls views", () => {
     const title = document.createElement("h3");
     renderCallDetail(node, title, c);
     expect([...node.querySelectorAll("dt")].map((d) => d.textContent)).toContain("Deliveries");
+  });
+
+  it("a recording is a link to the provider's https file, in the detail and marked in the table; anything else is not linked", () => {
+    const url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1";
+    const voicemail = call({ outcome: "no-answer", talkSeconds: 0, recordingUrl: url });
+    expect(recordingHref(voicemail)).toBe(url);
+    for (const bad of [null, "http://media.example/r.mp3", "javascript:alert(1)", "not a url"]) expect(recordingHref(call({ recordingUrl: bad }))).toBeNull();
+    const node = document.createElement("div");
+    renderCallDetail(node, document.createElement("h3"), voicemail);
+    const link = node.querySelector("a")!;
+    expect([link.getAttribute("href"), link.target, link.rel]).toEqual([url, "_blank", "noopener noreferrer"]);
+    expect([...node.querySelectorAll("dt")].map((d) => d.textContent)).toContain("Recording");
+    const none = document.createElement("div");
+    renderCallDetail(none, document.createElement("h3"), call({ recordingUrl: "javascript:alert(1)" }));
+    expect(none.querySelector("a")).toBeNull();
+    expect([callLine(voicemail).recorded, callLine(call()).recorded]).toEqual(["recorded", ""]);
+    const body = document.createElement("tbody");
+    renderRecentCalls(body, document.createElement("p"), [voicemail]);
+    expect(body.textContent).toContain("no-answer · recorded");
   });
 
   it("a withheld caller id is said so, with what the provider sent, and offers no erasure; a caller's number does", () => {

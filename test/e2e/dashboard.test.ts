@@ -513,7 +513,9 @@ describe("the dashboard elsewhere", () => {
 
   it("refuses a wrong key and forgets it", async () => {
     await withDashboard("sk_demo000000000000_wrong-key-wrong-key-wrong-key-wrong", async (s) => {
-      await s.page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
+      await s.page.waitForFunction(() => document.querySelector("#lerr")?.textContent?.startsWith("That key was not accepted: "));
+      // In the API's words: what was wrong with it.
+      expect(await s.page.locator("#lerr").innerText()).toBe("That key was not accepted: Unknown or revoked admin key");
       expect(await s.page.evaluate(() => sessionStorage.getItem("dni.adminKey"))).toBeNull();
       expect(await s.page.locator("#app").isHidden()).toBe(true);
     });
@@ -625,7 +627,10 @@ describe("the dashboard elsewhere", () => {
       // The tag's script is the worker's snippet.
       const src = /src="([^"]+)"/.exec(tag!)![1]!;
       expect((await fetch(src)).headers.get("Content-Type")).toContain("javascript");
-      expect(await page.locator("#origins").textContent()).toBe("Pages of https://www.keeper.example may use it (PATCH /v1/account allowedOrigins).");
+      // No pool yet, so none is the default: the tag as shown would lease nothing, and says so.
+      expect(await page.locator("#origins").textContent()).toBe(
+        'Pages of https://www.keeper.example may use it (PATCH /v1/account allowedOrigins). No pool is the default: add data-pool="<pool id>" to the tag, or make a pool the default (PATCH /v1/pools/{id} with "isDefault": true).',
+      );
       await noteIs("Calls are kept 395 days, then archived until deleted by hand.");
       expect(await page.locator("#keep-calls").inputValue()).toBe("395");
       expect(await page.locator("#keep-archive").inputValue()).toBe("");
@@ -1284,9 +1289,9 @@ describe("the dashboard's structure to a screen reader", () => {
 
   it("describes the key's field by why it was refused", async () => {
     await withDashboard("sk_demo000000000000_wrong-key-wrong-key-wrong-key-wrong", async (s) => {
-      await s.page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
+      await s.page.waitForFunction(() => document.querySelector("#lerr")?.textContent?.startsWith("That key was not accepted: "));
       const field = (await axTree(s.page)).find((n) => n.role === "textbox" && n.name === "Admin key");
-      expect(field?.description).toBe("That key was not accepted.");
+      expect(field?.description).toMatch(/^That key was not accepted: \S/);
     });
   });
 });
@@ -1364,7 +1369,7 @@ describe("the dashboard, a call's detail", () => {
         }),
       ]);
       await page.locator("#login").waitFor();
-      await page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
+      await page.waitForFunction(() => document.querySelector("#lerr")?.textContent?.startsWith("That key was not accepted: "));
     });
   });
 });
@@ -1392,7 +1397,7 @@ describe("the dashboard, signing out", () => {
       expect(await left()).toEqual({ hash: "", calls: 0, pools: 0, detail: "", tag: "" });
       await page.locator("#key").fill("sk_demo000000000000_wrong-key-wrong-key-wrong-key-wrong");
       await page.getByRole("button", { name: "Sign in" }).click();
-      await page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
+      await page.waitForFunction(() => document.querySelector("#lerr")?.textContent?.startsWith("That key was not accepted: "));
       expect(await left()).toEqual({ hash: "", calls: 0, pools: 0, detail: "", tag: "" });
       expect(s.seen.errors.filter((e) => !e.includes("401"))).toEqual([]);
     });
@@ -1409,7 +1414,7 @@ describe("the dashboard, signing out", () => {
       );
       await Promise.all([page.waitForEvent("load"), button.click()]);
       await page.locator("#login").waitFor();
-      await page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
+      await page.waitForFunction(() => document.querySelector("#lerr")?.textContent?.startsWith("That key was not accepted: "));
       expect(await page.locator("#pools .pool").count()).toBe(0);
     });
   });
@@ -1456,7 +1461,7 @@ describe("the dashboard, each ad platform's setting", () => {
           r.fulfill({ status: 401, contentType: "application/json", body: JSON.stringify({ error: { code: "unauthorized", message: "Unknown admin key" } }) }),
         );
         await Promise.all([page.waitForEvent("load"), page.clock.fastForward(60_000)]);
-        await page.waitForFunction(() => document.querySelector("#lerr")?.textContent === "That key was not accepted.");
+        await page.waitForFunction(() => document.querySelector("#lerr")?.textContent?.startsWith("That key was not accepted: "));
         expect(await page.locator("#conv-status li").count()).toBe(0);
       });
     } finally {
