@@ -17,6 +17,9 @@ interface Props {
   hidden?: boolean;
   type?: "button" | "submit";
   href?: string;
+  /** A link's: "_blank" with rel "noopener noreferrer" for another site's. */
+  target?: string;
+  rel?: string;
   title?: string;
   disabled?: boolean;
   dataset?: Record<string, string>;
