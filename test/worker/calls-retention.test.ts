@@ -5,7 +5,9 @@
  * retention are readable from the R2 archive; erasure removes a call everywhere.
  */
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { ALARM_RETRY_MS } from "../../worker/account/account";
+import { UPKEEP_RETRY_MS } from "../../worker/account/call-months";
 import { callLogName, monthOf } from "../../worker/calllog/call-log";
 import { at, callBody, callId, callWorld, GOOGLE, getCall, mockNetwork, ring, runAccountAlarms, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created, dump, poolStub, useTestClock } from "./helpers";
@@ -255,6 +257,53 @@ describe("privacy: what outlives a call", () => {
       expect(live).not.toContain(secret);
       expect(history).not.toContain(secret);
     }
+  });
+
+  it("an upkeep that fails (a month's log unreachable) stops no delivery; it is tried again 10 minutes later, and the alarm does not spin", async () => {
+    const { acct, voice } = await callWorld(2);
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: HOOK } } })).status).toBe(200);
+    const net = mockNetwork(() => new Response(null, { status: 204 }));
+    const stub = accountStub(acct.accountId);
+    const old = callId("old");
+    const v = await visit(acct, SOURCE);
+    expect((await ring(voice.callbackUrl, callBody(old, v.number, T0 + 1000))).status).toBe(200);
+    await runDurableObjectAlarm(stub);
+    // Days later the old call is due to move to its month's log, which cannot be reached.
+    type Months = { env: Env };
+    await runInDurableObject(stub, (instance) => {
+      const m = (instance as unknown as { desk: { months: Months } }).desk.months;
+      m.env = {
+        ...m.env,
+        CALL_LOGS: { idFromName: (n: string) => env.CALL_LOGS.idFromName(n), get: () => ({ put: () => Promise.reject(new Error("log unreachable")) }) },
+      } as unknown as Env;
+    });
+    const later = T0 + 5 * DAY;
+    at(later);
+    const fresh = callId("fresh");
+    const w = await visit(acct, SOURCE);
+    expect((await ring(voice.callbackUrl, callBody(fresh, w.number, later))).status).toBe(200);
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    await runDurableObjectAlarm(stub);
+    // The new call's webhook went out all the same; the failure was said, and the alarm waits.
+    expect(net.seen.filter((r) => r.url.href === HOOK).map((r) => JSON.parse(r.body).call.id)).toEqual([old, fresh]);
+    expect(errors.mock.calls.some((c) => String(c[0]).includes("deliveries and upkeep failed"))).toBe(true);
+    errors.mockRestore();
+    const next = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(next).toBeGreaterThanOrEqual(later + ALARM_RETRY_MS);
+    // The log back: the upkeep's next try moves the old call.
+    await runInDurableObject(stub, (instance) => {
+      const m = (instance as unknown as { desk: { months: Months } }).desk.months;
+      m.env = env;
+    });
+    await runAccountAlarms(acct.accountId, later + UPKEEP_RETRY_MS + 1000);
+    const hot = await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql
+        .exec<{ id: string }>("SELECT id FROM calls")
+        .toArray()
+        .map((r) => r.id),
+    );
+    expect(hot).toEqual([fresh]);
+    expect((await getCall(acct, old)).json.id).toBe(old);
   });
 
   it("a retention shorter than the outbox's 14 days: a call's delivered payloads go no later than the call itself", { timeout: 60_000 }, async () => {

@@ -205,6 +205,9 @@ function keptOf(current: Pool, list: readonly string[], country: string | undefi
  */
 const holdMs = (pool: Pick<Pool, "leaseSeconds" | "graceSeconds">) => pool.leaseSeconds * 1000 + Math.max(pool.graceSeconds * 1000, RESHARD_MARGIN_MS);
 
+/** How long after an alarm a part of which failed the next comes, at the soonest. */
+export const ALARM_RETRY_MS = 30_000;
+
 export class AccountObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly settings: AccountSettings;
@@ -218,6 +221,8 @@ export class AccountObject extends DurableObject<Env> {
   /** GA4's, the webhooks' and the alert email's secrets, sealed. */
   private readonly secrets: IntegrationSecrets;
   private writes: Promise<unknown> = Promise.resolve();
+  /** No alarm before this (0: none): set for ALARM_RETRY_MS after an alarm a part of which failed. */
+  private alarmFloor = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -795,29 +800,48 @@ export class AccountObject extends DurableObject<Env> {
     const row = this.row();
     if (!row) return;
     const now = Date.now();
+    // Each part on its own: one that throws (a month's log, an ad platform's write, a provider) stops
+    // none of the others (deliveries, pushes, number orders), and the alarm comes back for it.
+    const failed: string[] = [];
+    const part = async (name: string, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (err) {
+        failed.push(name);
+        console.error(`account ${row.id}: the alarm's ${name} failed; the rest went on, it is tried again`, err);
+      }
+    };
     this.desk.poolsGone(this.registry.purge(now, leaseRetentionMs(this.env)));
-    await this.serial(() => this.finishJournal(row.id, now));
+    await part("journal", () => this.serial(() => this.finishJournal(row.id, now)));
     // Pushes that failed, sent again one admin write at a time, each from the account as it is then:
     // one interleaved with a write (another pool made the default meanwhile) would carry a stale
     // isDefault or gate at the same config version, and the object would take it.
-    await this.serial(async () => {
-      for (const id of this.sync.due(now)) {
-        const found = this.registry.getAny(id);
-        const current = this.row();
-        if (found && current) await this.sync.push(row.id, this.state(found.pool, current, !found.deleted), gateOf(current), null);
-        else if (!found) this.sync.forget(id);
-      }
-    });
-    await this.desk.deliver(
-      await this.secrets.opened(row.id, integrationConfig(this.row() ?? row)),
-      { accountId: row.id, retentionDays: row.call_retention_days, archiveDays: row.archive_retention_days },
-      this.adsContext(row),
+    await part("pushes", () =>
+      this.serial(async () => {
+        for (const id of this.sync.due(now)) {
+          const found = this.registry.getAny(id);
+          const current = this.row();
+          if (found && current) await this.sync.push(row.id, this.state(found.pool, current, !found.deleted), gateOf(current), null);
+          else if (!found) this.sync.forget(id);
+        }
+      }),
     );
-    await this.numbers.run(row, now);
+    await part("deliveries and upkeep", async () =>
+      this.desk.deliver(
+        await this.secrets.opened(row.id, integrationConfig(this.row() ?? row)),
+        { accountId: row.id, retentionDays: row.call_retention_days, archiveDays: row.archive_retention_days },
+        this.adsContext(row),
+      ),
+    );
+    await part("numbers", () => this.numbers.run(row, now));
     // SECRETS_KEY rotation completes without anyone opening the settings: what an older key sealed is sealed again.
-    await this.providers.reseal(row.id);
-    await this.conversions.reseal(row.id);
-    await this.secrets.reseal(row.id);
+    await part("reseal", async () => {
+      await this.providers.reseal(row.id);
+      await this.conversions.reseal(row.id);
+      await this.secrets.reseal(row.id);
+    });
+    // Something due that failed is not tried again at once (an alarm at every instant): a while later.
+    this.alarmFloor = failed.length ? Date.now() + ALARM_RETRY_MS : 0;
     await this.schedule();
   }
 
@@ -1138,7 +1162,7 @@ export class AccountObject extends DurableObject<Env> {
       this.numbers.nextDue(),
     ].filter((t): t is number => t !== null);
     if (!candidates.length) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.min(...candidates));
+    else await this.ctx.storage.setAlarm(Math.max(Math.min(...candidates), this.alarmFloor));
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -228,21 +228,28 @@ export class CallDesk {
   }
 
   /**
-   * The alarm: send what is due with the account's current settings, run the daily upkeep of the
-   * call storage when due (moves, retention, pruning), then re-arm for the next.
+   * The alarm: run the daily upkeep of the call storage when due (moves, retention, pruning), send
+   * what is due with the account's current settings, then re-arm for the next. An upkeep that fails
+   * (a month's log, the archive) stops no delivery: what is due is sent, then its failure is thrown.
    */
   async deliver(config: IntegrationConfig, upkeep: { accountId: string; retentionDays: number; archiveDays: number | null }, ads?: AdsContext): Promise<void> {
     this.run.accountId = upkeep.accountId;
     const now = Date.now();
     this.events.purge(now);
-    await this.months.upkeep(upkeep.accountId, now, upkeep, async (before) => {
-      this.outbox.prune(before);
-      this.erased.prune(now);
-      this.progress.prune(now);
-      await expireAdUploads({ outbox: this.outbox, setConversion: this.setConversion }, now);
-    });
+    let failed: { err: unknown } | null = null;
+    try {
+      await this.months.upkeep(upkeep.accountId, now, upkeep, async (before) => {
+        this.outbox.prune(before);
+        this.erased.prune(now);
+        this.progress.prune(now);
+        await expireAdUploads({ outbox: this.outbox, setConversion: this.setConversion }, now);
+      });
+    } catch (err) {
+      failed = { err };
+    }
     await this.run.sendDue(config, now, ads);
     await this.schedule();
+    if (failed) throw failed.err;
   }
 
   /** Deliveries newest first (see Outbox.list). */

@@ -24,6 +24,8 @@ import type { CallerCall, CallStore, ErasureKey } from "./call-store";
 const DAY_MS = 86_400_000;
 /** How long a call stays in the account object: beyond the longest wait for its status reports (2 days). */
 export const HOT_MS = 3 * DAY_MS;
+/** A failed upkeep is tried again this much later. */
+export const UPKEEP_RETRY_MS = 10 * 60_000;
 /** Delivered (and given-up) outbox rows are kept this long to show on their call, then pruned. */
 export const OUTBOX_KEEP_MS = 14 * DAY_MS;
 /** Calls moved to call logs per upkeep run; more are moved by the next run, due at once. */
@@ -271,13 +273,19 @@ export class CallMonths {
     const due = this.upkeepDue(now);
     if (due === null || now < due) return;
     await this.exclusive(async () => {
-      let more = await this.move(accountId, now - HOT_MS);
-      await this.expire(accountId, now, retentionDays * DAY_MS);
-      if (await this.pruneArchived(accountId, now, retentionDays, archiveDays)) more = true;
-      // Never kept past the calls' own retention: a payload holds the caller's number and click ids.
-      await prune(now - Math.min(OUTBOX_KEEP_MS, retentionDays * DAY_MS));
-      // More to move: due again at once.
-      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('upkeep_at', ?)", String(more ? now - DAY_MS : now));
+      try {
+        let more = await this.move(accountId, now - HOT_MS);
+        await this.expire(accountId, now, retentionDays * DAY_MS);
+        if (await this.pruneArchived(accountId, now, retentionDays, archiveDays)) more = true;
+        // Never kept past the calls' own retention: a payload holds the caller's number and click ids.
+        await prune(now - Math.min(OUTBOX_KEEP_MS, retentionDays * DAY_MS));
+        // More to move: due again at once.
+        this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('upkeep_at', ?)", String(more ? now - DAY_MS : now));
+      } catch (err) {
+        // A month's log or the archive failing: tried again UPKEEP_RETRY_MS later, not at every alarm.
+        this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('upkeep_at', ?)", String(now - DAY_MS + UPKEEP_RETRY_MS));
+        throw err;
+      }
     });
   }
 
