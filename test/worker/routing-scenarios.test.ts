@@ -19,6 +19,7 @@ import { describe, expect, it } from "vitest";
 import { at, getCall, mockNetwork, T0 } from "./calls-helpers";
 import { accountStub, api, createAccount, freshNumbers, useTestClock } from "./helpers";
 import { agentLeg, connectOf, dialAction, dialOf, vonageEvent as event, TWIML, type Twiml } from "./leg-helpers";
+import { duringRequest } from "./network-gates";
 import { CALLER } from "./route-helpers";
 import { elements, inboundFields, nativeId, providerWorld, send, signed, whisperThen, xml } from "./voice-helpers";
 
@@ -293,6 +294,40 @@ describe.each(TWIML)("%s", (p) => {
     expect([hook("call.recording").length, completedSent(net).length]).toEqual([1, 1]);
     const events = (await api("GET", `/v1/calls/${id}`, { key: w.acct.adminKey })).json.deliveries.map((d: { event: string }) => d.event);
     expect(events).toContain("call.recording");
+  });
+
+  it("a recording that comes while call.completed is out (its body replaced in flight) is not lost: call.recording follows", async () => {
+    const route = {
+      start: "m",
+      lists: {
+        m: [
+          { type: "forward", to: A },
+          { type: "voicemail", greeting: "Leave a message", maxSeconds: 60 },
+        ],
+      },
+    };
+    const w = await providerWorld(p, { provider: p, route });
+    const net = await hooked(w);
+    const { id, text } = await inbound(p, w);
+    // The ring's own event goes first (it is delivered before the call ends).
+    await runDurableObjectAlarm(accountStub(w.acct.accountId));
+    const voicemail = await post(p, w, dialOf(text).action!, dialAction(p, id, "no-answer", 0));
+    const record = elements(xml(voicemail.text), "Record")[0]!.getAttribute("action")!;
+    await post(p, w, `${w.base}/status`, callEnded(p, id, w.tracking[0]!, 40, ["no-answer", 0]));
+    at(Date.now() + 30_000);
+    const url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE3";
+    // The recording callback comes in while the receiver has call.completed and not yet answered.
+    const during = duringRequest(
+      (u) => u.href === HOOK,
+      () => post(p, w, record, { CallSid: id, RecordingUrl: url, RecordingSid: "RE3", RecordingDuration: "20" }),
+    );
+    await runDurableObjectAlarm(accountStub(w.acct.accountId));
+    expect(during.value?.status).toBeLessThan(300);
+    const of = (type: string) => net.seen.filter((r) => r.url.href === HOOK && JSON.parse(r.body).type === type).map((r) => JSON.parse(r.body).call);
+    // call.completed went as it was when sent (the delivery keeps that body); the URL follows.
+    expect(of("call.completed")).toEqual([expect.objectContaining({ id, recordingUrl: null })]);
+    await runDurableObjectAlarm(accountStub(w.acct.accountId));
+    expect(of("call.recording")).toEqual([expect.objectContaining({ id, recordingUrl: url })]);
   });
 
   it("the Dial action (our next URL) is the attempt's result even marked as a status callback (CallbackSource)", async () => {

@@ -82,6 +82,30 @@ describe("Standard Webhooks deliveries", () => {
     expect(all.deliveries.map((d: { status: string }) => d.status)).toEqual(Array(ids.length).fill("delivered"));
   });
 
+  it("a call's events go in order: call.completed waits while the call event is retrying, then follows it", async () => {
+    const { acct, voice, tracking } = await hooked(1);
+    const stub = accountStub(acct.accountId);
+    let refuse = 1;
+    const net = mockNetwork((req) => {
+      if (req.url.href !== HOOK) return new Response(null, { status: 204 });
+      return new Response(null, { status: refuse-- > 0 ? 500 : 200 });
+    });
+    const id = callId("ordered");
+    expect((await ring(voice.callbackUrl, callBody(id, tracking[0]!, T0))).status).toBe(200);
+    await runDurableObjectAlarm(stub);
+    // The call event failed once (retried 30 s on); the call ends meanwhile: its call.completed is due 10 s later.
+    expect((await ring(`${voice.callbackUrl}/status`, { callId: id, status: "completed", duration: 42 })).status).toBe(200);
+    for (let i = 0; i < 10; i++) {
+      const next = await runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
+      if (next === null || next > T0 + HOUR) break;
+      at(Math.max(Date.now(), next));
+      await runDurableObjectAlarm(stub);
+    }
+    const sent = net.seen.filter((r) => r.url.href === HOOK).map((r) => JSON.parse(r.body).type);
+    // Held, not sent before the call event went: call (refused), call (taken), call.completed.
+    expect(sent).toEqual(["call", "call", "call.completed"]);
+  });
+
   it("redeliver sends one more copy with the same webhook-id and body; a dead letter gets one attempt, then is dead again", async () => {
     const { acct, voice, tracking, secret } = await hooked(1);
     let status = 200;

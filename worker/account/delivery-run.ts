@@ -11,10 +11,12 @@ import { AdUploader } from "./ad-uploads";
 import { type Attempt, attempt, ga4AsSent } from "./deliveries";
 import { type AlertChannels, DeliveryAlerts } from "./delivery-alerts";
 import { checkDataManager, type DmChecks } from "./dm-diagnostics";
-import type { Outbox } from "./outbox";
+import type { Outbox, OutboxRow } from "./outbox";
 
 /** Outbox rows sent per alarm run; more are picked up by the next run, set at once. */
 const BATCH = 25;
+/** Rounds of sending in one run: a call's three events (call, call.completed, call.recording) can all go. */
+const ROUNDS = 3;
 
 export interface RunParts {
   storage: DurableObjectStorage;
@@ -54,8 +56,7 @@ export class DeliveryRun {
 
   /** Send what is due at `now` with the account's current settings (the caller re-arms the alarm). */
   async sendDue(config: IntegrationConfig, now: number, ads?: AdsContext): Promise<void> {
-    const { storage, outbox, setConversion } = this.p;
-    const accountId = this.accountId;
+    const { outbox, setConversion } = this.p;
     const queueOnce = (i: readonly { key: string; payload: string }[], t: number) => this.queueAlerts(i, config, t);
     // First the Data Manager API's diagnostics: an alert they queue goes out in this run.
     if (ads) await checkDataManager({ checks: this.p.checks, outbox, setConversion, uploader: this.uploader, queueOnce }, ads, now);
@@ -65,8 +66,22 @@ export class DeliveryRun {
     const due = all.filter((r) => !isAd(r.kind));
     const adRows = all.filter((r) => isAd(r.kind));
     if (adRows.length && ads) await deliverAds({ outbox, setConversion, uploader: this.uploader, queueOnce, checks: this.p.checks }, ads, adRows);
+    // In rounds: a call's later event waits for its earlier one (Outbox IN_TURN), and goes in the
+    // same run once that is delivered (call, then call.completed, then call.recording).
+    const tried = new Set<number>();
+    for (let batch = due, round = 0; batch.length > 0 && round < ROUNDS; round++) {
+      for (const r of batch) tried.add(r.id);
+      await this.sendEach(batch, config, now, channels);
+      batch = outbox.due(now, BATCH).filter((r) => !isAd(r.kind) && !tried.has(r.id));
+    }
+  }
+
+  /** One attempt at each of `rows` at once, each's result recorded (and its alerts settled). */
+  private async sendEach(rows: readonly OutboxRow[], config: IntegrationConfig, now: number, channels: AlertChannels): Promise<void> {
+    const { storage, outbox } = this.p;
+    const accountId = this.accountId;
     await Promise.all(
-      due.map(async (picked) => {
+      rows.map(async (picked) => {
         // Read again: the ad uploads above were awaited, and meanwhile the call may have been erased
         // (its rows deleted: nothing more goes out about it) or its outcome's body replaced.
         const current = outbox.get(picked.id);
@@ -92,7 +107,10 @@ export class DeliveryRun {
         const at = Date.now();
         storage.transactionSync(() => {
           if (result.ok) {
+            // The body as stored now: replaced while the request was out (a recording's URL came)?
+            const newer = outbox.get(row.id)?.payload;
             outbox.delivered(row.id, result.status, at, current.payload);
+            if (newer !== undefined && newer !== current.payload) recordingAfter(outbox, row, current.payload, newer, at);
             this.alerts.settle(row, { ok: true }, channels, at);
           } else {
             const state = outbox.attemptFailed(row, result.status, result.error, at, result.final);
@@ -103,6 +121,19 @@ export class DeliveryRun {
       }),
     );
   }
+}
+
+/**
+ * A call.completed webhook delivered while its body was replaced (the call's recording URL came as
+ * the request was out): the receiver has the body without it, so call.recording follows, as it does
+ * for a recording that comes after call.completed went (call-outcome.ts recorded).
+ */
+function recordingAfter(outbox: Outbox, row: OutboxRow, sent: string, newer: string, now: number): void {
+  if (row.kind !== "webhook" || row.event !== "call.completed") return;
+  type Body = { type: string; call?: { recordingUrl?: string | null } };
+  const [before, after] = [JSON.parse(sent) as Body, JSON.parse(newer) as Body];
+  if (!after.call?.recordingUrl || before.call?.recordingUrl === after.call.recordingUrl) return;
+  outbox.upsertPending(row.call_id, "webhook", "call.recording", JSON.stringify({ ...after, type: "call.recording" }), now, now);
 }
 
 /** Where alerts can go with these settings. */

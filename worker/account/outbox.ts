@@ -66,6 +66,14 @@ export type OutboxRow = {
 /** Which deliveries a listing shows: `failing` (pending after a failed attempt), `dead`, or any status. */
 export type DeliveryFilter = "failing" | "dead" | "pending" | "delivered" | "all";
 
+/**
+ * A call's webhook and GA4 events go in the order they were queued (call, call.completed,
+ * call.recording): a later one waits while an earlier one of the same call and kind is pending
+ * (retrying after a failure), and goes once that is delivered or dead. A receiver that keeps the
+ * latest body per call never has a newer one overwritten by an older one's retry.
+ */
+const IN_TURN = `(kind NOT IN ('webhook', 'ga4') OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.call_id = outbox.call_id AND e.kind = outbox.kind AND e.id < outbox.id AND e.status = 'pending'))`;
+
 export class Outbox {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -172,7 +180,7 @@ export class Outbox {
 
   due(now: number, limit: number): OutboxRow[] {
     return this.sql
-      .exec<OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", now, limit)
+      .exec<OutboxRow>(`SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND ${IN_TURN} ORDER BY next_attempt_at, id LIMIT ?`, now, limit)
       .toArray();
   }
 
@@ -267,7 +275,7 @@ export class Outbox {
   }
 
   nextDue(): number | null {
-    return this.sql.exec<{ t: number | null }>("SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'").one().t;
+    return this.sql.exec<{ t: number | null }>(`SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending' AND ${IN_TURN}`).one().t;
   }
 
   forCalls(ids: readonly string[]): Map<string, Delivery[]> {
