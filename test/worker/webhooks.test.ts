@@ -106,6 +106,25 @@ describe("Standard Webhooks deliveries", () => {
     expect(sent).toEqual(["call", "call", "call.completed"]);
   });
 
+  it("a receiver's 429 or 503 with Retry-After puts the next attempt off that long (seconds or a date), not the schedule's 30 s", async () => {
+    const { acct, voice, tracking } = await hooked(2);
+    const stub = accountStub(acct.accountId);
+    let answer = () => new Response(null, { status: 429, headers: { "Retry-After": "600" } });
+    mockNetwork((req) => (req.url.href === HOOK ? answer() : new Response(null, { status: 204 })));
+    const first = callId("later");
+    expect((await ring(voice.callbackUrl, callBody(first, tracking[0]!, T0))).status).toBe(200);
+    await runDurableObjectAlarm(stub);
+    const row = async (id: string) =>
+      ((await list(acct, "?kind=webhook")).deliveries as { callId: string; nextAttemptAt: number; lastStatus: number }[]).find((d) => d.callId === id)!;
+    expect(await row(first)).toMatchObject({ lastStatus: 429, nextAttemptAt: T0 + 600_000 });
+    // As an HTTP date, and from a 503; a 500's Retry-After is not read (the schedule's own wait).
+    answer = () => new Response(null, { status: 503, headers: { "Retry-After": new Date(T0 + 900_000).toUTCString() } });
+    const second = callId("date");
+    expect((await ring(voice.callbackUrl, callBody(second, tracking[1]!, T0))).status).toBe(200);
+    await runDurableObjectAlarm(stub);
+    expect((await row(second)).nextAttemptAt).toBe(T0 + 900_000);
+  });
+
   it("redeliver sends one more copy with the same webhook-id and body; a dead letter gets one attempt, then is dead again", async () => {
     const { acct, voice, tracking, secret } = await hooked(1);
     let status = 200;

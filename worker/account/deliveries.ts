@@ -8,6 +8,7 @@
 import { adUserDataOf } from "../domain/conversions";
 import { type GaSessions, gaStreamOf } from "../domain/ga-cookies";
 import { outboundFetch } from "../platform/outbound";
+import { retryAfterMs } from "../platform/retry-after";
 import { standardWebhookHeaders } from "../platform/standard-webhooks";
 import type { Call, DeliveryEvent } from "../schemas/calls";
 import type { DeliveryItem } from "../schemas/deliveries";
@@ -24,6 +25,8 @@ export const GA4_EVENT = "phone_call";
 /** Sent when the call's outcome is known, with `call_outcome` and `call_duration` (talk seconds). */
 export const GA4_COMPLETED_EVENT = "phone_call_completed";
 const TIMEOUT_MS = 10_000;
+/** The longest a receiver's Retry-After puts the next attempt off: the retry schedule's longest wait. */
+const MAX_RETRY_AFTER_MS = 12 * 3_600_000;
 /** GA4 takes an event's timestamp_micros up to 72 hours back (less a margin for the request's own time). */
 export const GA4_MAX_AGE_MS = 72 * 3_600_000 - 60_000;
 /** Why an event older than that is not sent (GA4 would take it, dated 72 hours ago). */
@@ -117,7 +120,8 @@ export function webhookPayload(accountId: string, call: Call, type: DeliveryEven
   return JSON.stringify({ type, accountId, call: rest });
 }
 
-export type Attempt = { ok: true; status: number } | { ok: false; status: number | null; error: string; final: boolean };
+/** An attempt's result; `retryAfterMs`: the receiver's Retry-After on a 429 or 503 (the next attempt not before it). */
+export type Attempt = { ok: true; status: number } | { ok: false; status: number | null; error: string; final: boolean; retryAfterMs?: number };
 
 /** The Standard Webhooks message id of a delivery: the same on every retry and redelivery, unique across accounts. */
 export const webhookId = (accountId: string, rowId: number) => `msg_${accountId}_${rowId}`;
@@ -225,5 +229,14 @@ export async function attempt(row: OutboxRow, config: IntegrationConfig, account
   if (row.kind === "ga4" && status >= 400 && status < 500 && status !== 408 && status !== 429)
     return { ok: false, status, error: `HTTP ${status}: GA4 refused the request itself; the same request is not retried`, final: true };
   const note = status >= 300 && status < 400 ? " (redirects are not followed)" : "";
-  return { ok: false, status, error: `HTTP ${status}${note}`, final: false };
+  // A receiver (Resend, a webhook's host) that asks to wait is not asked again before then: its
+  // schedule's 30 s would spend attempts and call the delivery failing (at most 12 h: the schedule's longest wait).
+  const wait = status === 429 || status === 503 ? retryAfterMs(sent.response.headers.get("Retry-After")) : undefined;
+  return {
+    ok: false,
+    status,
+    error: `HTTP ${status}${note}`,
+    final: false,
+    ...(wait !== undefined ? { retryAfterMs: Math.min(wait, MAX_RETRY_AFTER_MS) } : {}),
+  };
 }

@@ -113,7 +113,7 @@ export class DeliveryRun {
             if (newer !== undefined && newer !== current.payload) recordingAfter(outbox, row, current.payload, newer, at);
             this.alerts.settle(row, { ok: true }, channels, at);
           } else {
-            const state = outbox.attemptFailed(row, result.status, result.error, at, result.final);
+            const state = outbox.attemptFailed(row, result.status, result.error, at, result.final, result.retryAfterMs);
             this.alerts.settle(row, { ok: false, error: result.error, dead: state === "dead" }, channels, at);
           }
         });

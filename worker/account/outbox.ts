@@ -207,7 +207,7 @@ export class Outbox {
   }
 
   /** Record a failed attempt: retry later, or give up — dead letter (`final`, a redelivered copy, or after MAX_ATTEMPTS). */
-  attemptFailed(row: OutboxRow, status: number | null, error: string, now: number, final = false): "pending" | "dead" {
+  attemptFailed(row: OutboxRow, status: number | null, error: string, now: number, final = false, notBeforeMs = 0): "pending" | "dead" {
     const attempts = row.attempts + 1;
     const giveUp = final || row.one_shot === 1 || attempts >= MAX_ATTEMPTS;
     this.sql.exec(
@@ -216,7 +216,7 @@ export class Outbox {
       attempts,
       status,
       error.slice(0, 500),
-      giveUp ? null : now + jitteredDelayMs(attempts),
+      giveUp ? null : now + Math.max(jitteredDelayMs(attempts), notBeforeMs),
       row.id,
     );
     return giveUp ? "dead" : "pending";

@@ -1,16 +1,8 @@
 /** One provider HTTP call, its failure classified (types.ts ProviderError). */
+import { retryAfterMs } from "../platform/retry-after";
 import type { Outcome, ProviderError } from "./types";
 
 const TIMEOUT_MS = 15_000;
-
-/** Retry-After as seconds or an HTTP date, in ms. */
-function retryAfter(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const s = Number(header);
-  if (Number.isFinite(s)) return Math.max(0, s * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
 
 export interface Answer {
   status: number;
@@ -44,7 +36,7 @@ export async function call(
   if (res.ok) return { ok: true, value: { status: res.status, body } };
   const reason = `${res.status}: ${describe(body, res.status)}`;
   if (res.status === 408 || res.status === 429 || res.status >= 500)
-    return { ok: false, error: { kind: "retry", reason, retryAfterMs: retryAfter(res.headers.get("Retry-After")) } };
+    return { ok: false, error: { kind: "retry", reason, retryAfterMs: retryAfterMs(res.headers.get("Retry-After")) } };
   const classified = refusal?.(body, res.status);
   if (classified) return { ok: false, error: { ...classified, reason: `${res.status}: ${classified.reason}` } };
   return { ok: false, error: { kind: "fatal", reason } };
