@@ -158,13 +158,15 @@ describe("Standard Webhooks deliveries", () => {
     expect(receive(secret, copy).ok).toBe(true);
     expect((await list(acct)).deliveries[0]).toMatchObject({ status: "delivered", attempts: 2, redeliveries: 1 });
 
-    // Redelivering to a receiver that is down: one attempt, then dead again (no new 72 h of retries).
+    // Redelivering to a receiver that is down: one attempt, then dead again (no new 72 h of retries),
+    // Redeliver pressed twice before it went too.
     status = 500;
+    await api("POST", `/v1/deliveries/${d.id}/redeliver`, { key: acct.adminKey });
     await api("POST", `/v1/deliveries/${d.id}/redeliver`, { key: acct.adminKey });
     await runDurableObjectAlarm(accountStub(acct.accountId));
     expect(net.seen).toHaveLength(3);
     const dead = await list(acct, "?status=dead");
-    expect(dead.deliveries).toMatchObject([{ id: d.id, status: "dead", attempts: 3, lastStatus: 500, lastError: "HTTP 500", nextAttemptAt: null }]);
+    expect(dead.deliveries).toMatchObject([{ id: d.id, status: "dead", attempts: 3, lastStatus: 500, lastError: "HTTP 500", nextAttemptAt: null, redeliveries: 3 }]);
     expect((await list(acct, "?status=failing")).deliveries).toEqual([]);
     // The account's later alarms (daily upkeep) send nothing more.
     at(T0 + 30 * HOUR);

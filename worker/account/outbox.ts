@@ -190,7 +190,7 @@ export class Outbox {
    */
   delivered(id: number, status: number, now: number, sent: string): void {
     this.sql.exec(
-      "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, next_attempt_at = NULL, delivered_at = ?, payload = ? WHERE id = ?",
+      "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, next_attempt_at = NULL, delivered_at = ?, payload = ?, one_shot = 0 WHERE id = ?",
       status,
       now,
       sent,
@@ -243,7 +243,9 @@ export class Outbox {
   redeliver(id: number, now: number): OutboxRow | null {
     const row = this.get(id);
     if (!row) return null;
-    const oneShot = row.status === "pending" ? 0 : 1;
+    // A row retrying goes now and keeps its schedule; a delivered or dead one gets one attempt (a
+    // second click before it went keeps it one: not 75 hours of retries and an alert).
+    const oneShot = row.status === "pending" ? row.one_shot : 1;
     this.sql.exec(
       "UPDATE outbox SET status = 'pending', next_attempt_at = ?, one_shot = ?, redeliveries = redeliveries + 1, delivered_at = NULL WHERE id = ?",
       now,
