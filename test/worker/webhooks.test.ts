@@ -166,7 +166,9 @@ describe("Standard Webhooks deliveries", () => {
     await runDurableObjectAlarm(accountStub(acct.accountId));
     expect(net.seen).toHaveLength(3);
     const dead = await list(acct, "?status=dead");
-    expect(dead.deliveries).toMatchObject([{ id: d.id, status: "dead", attempts: 3, lastStatus: 500, lastError: "HTTP 500", nextAttemptAt: null, redeliveries: 3 }]);
+    expect(dead.deliveries).toMatchObject([
+      { id: d.id, status: "dead", attempts: 3, lastStatus: 500, lastError: "HTTP 500", nextAttemptAt: null, redeliveries: 3 },
+    ]);
     expect((await list(acct, "?status=failing")).deliveries).toEqual([]);
     // The account's later alarms (daily upkeep) send nothing more.
     at(T0 + 30 * HOUR);
