@@ -152,6 +152,21 @@ describe("alerts by email (Resend)", () => {
     expect(emails(net.seen).map((e) => e.subject)).toEqual(["[edge-dni] Deliveries failing", "[edge-dni] Deliveries recovered"]);
   });
 
+  it("a webhook removed on purpose, its pending deliveries dead with it, is no failing receiver: no alert", async () => {
+    const { acct, voice, tracking } = await callWorld(1);
+    await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: "https://hooks.example/dni" } } });
+    expect((await setEmail(acct, EMAIL)).status).toBe(200);
+    const net = mockNetwork(() => new Response(null, { status: 200 }));
+    await ring(voice.callbackUrl, callBody(callId(), tracking[0]!, T0));
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: null } })).status).toBe(200);
+    const stub = accountStub(acct.accountId);
+    await runDurableObjectAlarm(stub);
+    await runDurableObjectAlarm(stub);
+    const dead = (await api("GET", "/v1/deliveries?kind=webhook&status=dead", { key: acct.adminKey })).json.deliveries;
+    expect(dead.map((d: { lastError: string }) => d.lastError)).toEqual(["webhook is no longer configured for this account"]);
+    expect(emails(net.seen)).toEqual([]);
+  });
+
   it("one row the receiver always refuses, others delivered between its retries: one failing alert, one recovery once it is dead, not a pair per retry", async () => {
     const { acct, voice, tracking } = await callWorld(1);
     await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: "https://hooks.example/dni" } } });

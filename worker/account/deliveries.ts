@@ -120,8 +120,12 @@ export function webhookPayload(accountId: string, call: Call, type: DeliveryEven
   return JSON.stringify({ type, accountId, call: rest });
 }
 
-/** An attempt's result; `retryAfterMs`: the receiver's Retry-After on a 429 or 503 (the next attempt not before it). */
-export type Attempt = { ok: true; status: number } | { ok: false; status: number | null; error: string; final: boolean; retryAfterMs?: number };
+/**
+ * An attempt's result; `retryAfterMs`: the receiver's Retry-After on a 429 or 503 (the next attempt
+ * not before it); `notSent`: given up for a reason of ours, not the receiver's (a GA4 event too old,
+ * an integration removed on purpose): no delivery.failing about the receiver.
+ */
+export type Attempt = { ok: true; status: number } | { ok: false; status: number | null; error: string; final: boolean; retryAfterMs?: number; notSent?: true };
 
 /** The Standard Webhooks message id of a delivery: the same on every retry and redelivery, unique across accounts. */
 export const webhookId = (accountId: string, rowId: number) => `msg_${accountId}_${rowId}`;
@@ -209,7 +213,7 @@ export async function attempt(row: OutboxRow, config: IntegrationConfig, account
   // a call on the wrong day. Not sent, and never "delivered".
   if (row.kind === "ga4") {
     const micros = (JSON.parse(row.payload) as { timestamp_micros?: unknown }).timestamp_micros;
-    if (typeof micros === "number" && now - micros / 1000 > GA4_MAX_AGE_MS) return { ok: false, status: null, error: GA4_TOO_OLD, final: true };
+    if (typeof micros === "number" && now - micros / 1000 > GA4_MAX_AGE_MS) return { ok: false, status: null, error: GA4_TOO_OLD, final: true, notSent: true };
   }
   // A sealed secret that cannot be opened (no SECRETS_KEY, or one without the key it was sealed
   // with) reads as "": nothing goes out unsigned or unauthenticated; the row waits on its backoff
@@ -217,7 +221,7 @@ export async function attempt(row: OutboxRow, config: IntegrationConfig, account
   if (secretOf(row.kind, config) === "")
     return { ok: false, status: null, error: `${row.kind}'s secret cannot be read: SECRETS_KEY is not set or lacks the key it was sealed with`, final: false };
   const built = await request(row, config, accountId);
-  if (!built) return { ok: false, status: null, error: `${row.kind} is no longer configured for this account`, final: true };
+  if (!built) return { ok: false, status: null, error: `${row.kind} is no longer configured for this account`, final: true, notSent: true };
   const sent = await outboundFetch(built.req, { timeoutMs: TIMEOUT_MS, trusted: built.trusted, stillWanted });
   if ("withdrawn" in sent) return null;
   if (!sent.ok) return { ok: false, status: null, error: sent.reason, final: false };

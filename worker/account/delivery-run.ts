@@ -114,7 +114,7 @@ export class DeliveryRun {
             this.alerts.settle(row, { ok: true }, channels, at);
           } else {
             const state = outbox.attemptFailed(row, result.status, result.error, at, result.final, result.retryAfterMs);
-            this.alerts.settle(row, { ok: false, error: result.error, dead: state === "dead" }, channels, at);
+            if (!result.notSent) this.alerts.settle(row, { ok: false, error: result.error, dead: state === "dead" }, channels, at);
           }
         });
         if (!result.ok) console.warn(`delivery ${row.id} (${row.kind} for ${row.call_id}) failed (attempt ${row.attempts + 1})`, result.error);
