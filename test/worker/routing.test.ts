@@ -5,7 +5,7 @@
  * list by the clock (a change applies to the next call only), providers refusing what they cannot
  * render. The property (every number in every answer is the route's) is routing-property.test.ts.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { at, callBody, callId, getCall, ring, T0, voiceOf } from "./calls-helpers";
 import { accountStub, api, createAccount, createPool, freshNumbers, useTestClock } from "./helpers";
@@ -751,6 +751,34 @@ describe("what a provider cannot render is refused for its pools", () => {
       expect(r.status, JSON.stringify(r.json)).toBe(201);
       expect((await api("GET", `/v1/pools/${id}`, { key: acct.adminKey })).json.route.schedule.timeZone).toBe(stored);
     }
+  });
+
+  it("a schedule stored in an abbreviation (PST) before they were refused keeps its pool editable; giving one now is refused", async () => {
+    const acct = await createAccount();
+    const route = {
+      schedule: { timeZone: "America/Los_Angeles", weekly: { mon: [{ from: "09:00", to: "17:00", steps: "m" }] }, otherwise: "m" },
+      lists: { m: [{ type: "forward", to: A }] },
+    };
+    const made = await api("POST", "/v1/pools", {
+      key: acct.adminKey,
+      body: { id: "old", name: "Old", trackingNumbers: freshNumbers(1), destinations: [A], provider: "twilio", route },
+    });
+    expect(made.status).toBe(201);
+    // As an earlier version stored it.
+    await runInDurableObject(accountStub(acct.accountId), (_i, state) => {
+      state.storage.sql.exec("UPDATE pools SET config = replace(config, 'America/Los_Angeles', 'PST') WHERE id = 'old'");
+    });
+    await evictDurableObject(accountStub(acct.accountId));
+    expect((await api("GET", "/v1/pools/old", { key: acct.adminKey })).json.route.schedule.timeZone).toBe("PST");
+    // Edited otherwise: a name, its numbers.
+    expect((await api("PATCH", "/v1/pools/old", { key: acct.adminKey, body: { name: "Renamed" } })).status).toBe(200);
+    expect((await api("POST", "/v1/pools/old/numbers", { key: acct.adminKey, body: { add: freshNumbers(1) } })).status).toBe(200);
+    // A route given with it is held to the rule.
+    const given = await api("PATCH", "/v1/pools/old", {
+      key: acct.adminKey,
+      body: { route: { ...route, schedule: { ...route.schedule, timeZone: "PST", otherwise: "m" }, lists: { m: [{ type: "forward", to: B }] } } },
+    });
+    expect([given.status, given.json.error.code]).toEqual([400, "invalid_route"]);
   });
 
   it("a start beside a schedule (which would never run) is 400 invalid_route on route.start, nothing stored", async () => {

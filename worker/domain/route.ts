@@ -57,7 +57,7 @@ export function normalizeRoute(route: Route, country: string | undefined, given 
   }
   const names = new Set(Object.keys(lists));
   if (route.schedule) {
-    for (const p of scheduleProblems(route.schedule as Schedule, names)) problems.push({ path: `route.schedule.${p.path}`, message: p.message });
+    for (const p of scheduleProblems(route.schedule as Schedule, names, given)) problems.push({ path: `route.schedule.${p.path}`, message: p.message });
     // The schedule gives every call its list (`otherwise` outside its ranges): a start beside it would never run.
     if (route.start !== null)
       problems.push({

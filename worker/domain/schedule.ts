@@ -176,16 +176,18 @@ export interface ScheduleProblem {
  * range, ranges of one day that overlap, a date that does not exist, a date given twice, a step
  * list that is not defined.
  */
-export function scheduleProblems(s: Schedule, stepLists: ReadonlySet<string>): ScheduleProblem[] {
+export function scheduleProblems(s: Schedule, stepLists: ReadonlySet<string>, given = true): ScheduleProblem[] {
   const out: ScheduleProblem[] = [];
   const noPlace = NO_PLACE[s.timeZone.toLowerCase()];
   if (noPlace) out.push({ path: "timeZone", message: `"${s.timeZone}" is not accepted for business hours: ${noPlace}` });
-  else if (ABBREVIATIONS.has(s.timeZone.toUpperCase()))
+  // Refused when given; one stored before they were (its pool edited otherwise) keeps working as it did.
+  else if (ABBREVIATIONS.has(s.timeZone.toUpperCase()) && given)
     out.push({
       path: "timeZone",
       message: `"${s.timeZone}" is an abbreviation, not a place (it is read as one place, often not the one meant): use an IANA name such as Europe/London`,
     });
-  else if (!isTimeZone(s.timeZone)) out.push({ path: "timeZone", message: `unknown time zone "${s.timeZone}": use an IANA name such as America/New_York` });
+  else if (!isTimeZone(s.timeZone) && !ABBREVIATIONS.has(s.timeZone.toUpperCase()))
+    out.push({ path: "timeZone", message: `unknown time zone "${s.timeZone}": use an IANA name such as America/New_York` });
   const checkRanges = (ranges: HoursRange[], path: string) => {
     const sorted = ranges.map((r, i) => ({ r, i })).sort((a, b) => minuteOfDay(a.r.from) - minuteOfDay(b.r.from));
     for (const { r, i } of sorted) {
