@@ -106,6 +106,33 @@ describe("Standard Webhooks deliveries", () => {
     expect(sent).toEqual(["call", "call", "call.completed"]);
   });
 
+  it("a receiver that refuses only the ring's event still gets call.completed, once that event has failed three times", async () => {
+    const { acct, voice, tracking } = await hooked(1);
+    const stub = accountStub(acct.accountId);
+    const net = mockNetwork((req) => {
+      if (req.url.href !== HOOK) return new Response(null, { status: 204 });
+      return new Response(null, { status: JSON.parse(req.body).type === "call" ? 500 : 200 });
+    });
+    const id = callId("picky");
+    expect((await ring(voice.callbackUrl, callBody(id, tracking[0]!, T0))).status).toBe(200);
+    expect((await ring(`${voice.callbackUrl}/status`, { callId: id, status: "completed", duration: 42 })).status).toBe(200);
+    for (let i = 0; i < 10; i++) {
+      const next = await runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
+      if (next === null || next > T0 + HOUR) break;
+      at(Math.max(Date.now(), next));
+      await runDurableObjectAlarm(stub);
+    }
+    const types = net.seen.filter((r) => r.url.href === HOOK).map((r) => JSON.parse(r.body).type);
+    // Held through the ring's first three attempts, then sent; the ring's event goes on retrying.
+    expect(types.slice(0, 4)).toEqual(["call", "call", "call", "call.completed"]);
+    expect(types.slice(4).every((t) => t === "call")).toBe(true);
+    const rows = (await list(acct, "?kind=webhook")).deliveries as { event: string; status: string }[];
+    expect(rows.map((d) => [d.event, d.status])).toEqual([
+      ["call.completed", "delivered"],
+      ["call", "pending"],
+    ]);
+  });
+
   it("a receiver's 429 or 503 with Retry-After puts the next attempt off that long (seconds or a date), not the schedule's 30 s", async () => {
     const { acct, voice, tracking } = await hooked(2);
     const stub = accountStub(acct.accountId);

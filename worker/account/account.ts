@@ -221,8 +221,6 @@ export class AccountObject extends DurableObject<Env> {
   /** GA4's, the webhooks' and the alert email's secrets, sealed. */
   private readonly secrets: IntegrationSecrets;
   private writes: Promise<unknown> = Promise.resolve();
-  /** No alarm before this (0: none): set for ALARM_RETRY_MS after an alarm a part of which failed. */
-  private alarmFloor = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -840,9 +838,9 @@ export class AccountObject extends DurableObject<Env> {
       await this.conversions.reseal(row.id);
       await this.secrets.reseal(row.id);
     });
-    // Something due that failed is not tried again at once (an alarm at every instant): a while later.
-    this.alarmFloor = failed.length ? Date.now() + ALARM_RETRY_MS : 0;
-    await this.schedule();
+    // Something due that failed is not tried again at once (an alarm at every instant): a while
+    // later. Only this alarm's own re-arming waits: a call's webhook queued meanwhile sets it as ever.
+    await this.schedule(failed.length ? Date.now() + ALARM_RETRY_MS : 0);
   }
 
   // ---- Numbers from the provider (orders, release, autoscaling; logic in NumberDesk) ----
@@ -1153,7 +1151,7 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   /** The one alarm at the earliest deadline: a delivery, a push retry, a number's routing time ending. */
-  private async schedule(): Promise<void> {
+  private async schedule(notBefore = 0): Promise<void> {
     const candidates = [
       this.desk.nextDue(),
       this.sync.nextDue(),
@@ -1162,7 +1160,7 @@ export class AccountObject extends DurableObject<Env> {
       this.numbers.nextDue(),
     ].filter((t): t is number => t !== null);
     if (!candidates.length) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.max(Math.min(...candidates), this.alarmFloor));
+    else await this.ctx.storage.setAlarm(Math.max(Math.min(...candidates), notBefore));
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

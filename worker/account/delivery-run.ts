@@ -13,7 +13,7 @@ import { type AlertChannels, DeliveryAlerts } from "./delivery-alerts";
 import { checkDataManager, type DmChecks } from "./dm-diagnostics";
 import type { Outbox, OutboxRow } from "./outbox";
 
-/** Outbox rows sent per alarm run; more are picked up by the next run, set at once. */
+/** Outbox rows picked per round of an alarm run; more are picked up by the next run, set at once. */
 const BATCH = 25;
 /** Rounds of sending in one run: a call's three events (call, call.completed, call.recording) can all go. */
 const ROUNDS = 3;
@@ -59,13 +59,23 @@ export class DeliveryRun {
     const { outbox, setConversion } = this.p;
     const queueOnce = (i: readonly { key: string; payload: string }[], t: number) => this.queueAlerts(i, config, t);
     // First the Data Manager API's diagnostics: an alert they queue goes out in this run.
-    if (ads) await checkDataManager({ checks: this.p.checks, outbox, setConversion, uploader: this.uploader, queueOnce }, ads, now);
+    // The ad platforms' steps may throw (a call's conversion state written to a month's log that
+    // cannot be reached): the webhooks, GA4 and alerts go all the same, then the failure is thrown.
+    let adFailure: { err: unknown } | null = null;
+    const adStep = async (work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (err) {
+        adFailure ??= { err };
+      }
+    };
+    if (ads) await adStep(() => checkDataManager({ checks: this.p.checks, outbox, setConversion, uploader: this.uploader, queueOnce }, ads, now));
     const all = outbox.due(now, BATCH);
     const channels = channelsOf(config);
     const isAd = (kind: string) => kind === "google_ads" || kind === "microsoft_ads";
     const due = all.filter((r) => !isAd(r.kind));
     const adRows = all.filter((r) => isAd(r.kind));
-    if (adRows.length && ads) await deliverAds({ outbox, setConversion, uploader: this.uploader, queueOnce, checks: this.p.checks }, ads, adRows);
+    if (adRows.length && ads) await adStep(() => deliverAds({ outbox, setConversion, uploader: this.uploader, queueOnce, checks: this.p.checks }, ads, adRows));
     // In rounds: a call's later event waits for its earlier one (Outbox IN_TURN), and goes in the
     // same run once that is delivered (call, then call.completed, then call.recording).
     const tried = new Set<number>();
@@ -74,6 +84,7 @@ export class DeliveryRun {
       await this.sendEach(batch, config, now, channels);
       batch = outbox.due(now, BATCH).filter((r) => !isAd(r.kind) && !tried.has(r.id));
     }
+    if (adFailure) throw (adFailure as { err: unknown }).err;
   }
 
   /** One attempt at each of `rows` at once, each's result recorded (and its alerts settled). */

@@ -67,12 +67,15 @@ export type OutboxRow = {
 export type DeliveryFilter = "failing" | "dead" | "pending" | "delivered" | "all";
 
 /**
- * A call's webhook and GA4 events go in the order they were queued (call, call.completed,
- * call.recording): a later one waits while an earlier one of the same call and kind is pending
- * (retrying after a failure), and goes once that is delivered or dead. A receiver that keeps the
- * latest body per call never has a newer one overwritten by an older one's retry.
+ * A call's webhook events go in the order they were queued (call, call.completed, call.recording):
+ * a later one waits while an earlier one of the same call is pending with fewer than
+ * IN_TURN_ATTEMPTS attempts (its first retries, some 12 minutes), and goes once that is delivered or
+ * dead, or has failed that often: a receiver that keeps the latest body per call does not have a
+ * newer one overwritten by an older one's retry, and one that refuses only the ring's event still
+ * gets the others. (GA4 dates each event itself: not held.)
  */
-const IN_TURN = `(kind NOT IN ('webhook', 'ga4') OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.call_id = outbox.call_id AND e.kind = outbox.kind AND e.id < outbox.id AND e.status = 'pending'))`;
+const IN_TURN_ATTEMPTS = 3;
+const IN_TURN = `(kind <> 'webhook' OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.call_id = outbox.call_id AND e.kind = outbox.kind AND e.id < outbox.id AND e.status = 'pending' AND e.attempts < ${IN_TURN_ATTEMPTS}))`;
 
 export class Outbox {
   constructor(private readonly sql: SqlStorage) {}
