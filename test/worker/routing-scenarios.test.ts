@@ -45,6 +45,30 @@ async function hooked(w: World) {
 const completedSent = (net: ReturnType<typeof mockNetwork>) =>
   net.seen.filter((r) => r.url.href === HOOK && JSON.parse(r.body).type === "call.completed").map((r) => JSON.parse(r.body).call);
 
+/**
+ * A call no one answered that went to voicemail and ended (the calls webhook set): where the
+ * provider posts the recording. `ringFirst`: the ring's own event delivered before the call goes on.
+ */
+async function voicemailLeft(p: Twiml, ringFirst = false) {
+  const route = {
+    start: "m",
+    lists: {
+      m: [
+        { type: "forward", to: A },
+        { type: "voicemail", greeting: "Leave a message", maxSeconds: 60 },
+      ],
+    },
+  };
+  const w = await providerWorld(p, { provider: p, route });
+  const net = await hooked(w);
+  const { id, text } = await inbound(p, w);
+  if (ringFirst) await runDurableObjectAlarm(accountStub(w.acct.accountId));
+  const voicemail = await post(p, w, dialOf(text).action!, dialAction(p, id, "no-answer", 0));
+  const record = elements(xml(voicemail.text), "Record")[0]!.getAttribute("action")!;
+  await post(p, w, `${w.base}/status`, callEnded(p, id, w.tracking[0]!, 40, ["no-answer", 0]));
+  return { w, net, id, record };
+}
+
 async function inbound(p: Twiml | "vonage", w: World) {
   const id = nativeId(p);
   const res = await send(await signed(p, w.keys, w.base, inboundFields(p, id, w.tracking[0]!, CALLER), Date.now()));
@@ -234,21 +258,7 @@ describe.each(TWIML)("%s", (p) => {
   });
 
   it("a voicemail's recording that comes after the call ended is in call.completed (sent 10 s after the end)", async () => {
-    const route = {
-      start: "m",
-      lists: {
-        m: [
-          { type: "forward", to: A },
-          { type: "voicemail", greeting: "Leave a message", maxSeconds: 60 },
-        ],
-      },
-    };
-    const w = await providerWorld(p, { provider: p, route });
-    const net = await hooked(w);
-    const { id, text } = await inbound(p, w);
-    const voicemail = await post(p, w, dialOf(text).action!, dialAction(p, id, "no-answer", 0));
-    const record = elements(xml(voicemail.text), "Record")[0]!.getAttribute("action")!;
-    await post(p, w, `${w.base}/status`, callEnded(p, id, w.tracking[0]!, 40, ["no-answer", 0]));
+    const { w, net, id, record } = await voicemailLeft(p);
     at(Date.now() + 3_000);
     const url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1";
     expect((await post(p, w, record, { CallSid: id, RecordingUrl: url, RecordingSid: "RE1", RecordingDuration: "12" })).status).toBeLessThan(300);
@@ -259,21 +269,7 @@ describe.each(TWIML)("%s", (p) => {
   });
 
   it("a recording that comes after call.completed went out follows it as call.recording, once, the call with its URL", async () => {
-    const route = {
-      start: "m",
-      lists: {
-        m: [
-          { type: "forward", to: A },
-          { type: "voicemail", greeting: "Leave a message", maxSeconds: 60 },
-        ],
-      },
-    };
-    const w = await providerWorld(p, { provider: p, route });
-    const net = await hooked(w);
-    const { id, text } = await inbound(p, w);
-    const voicemail = await post(p, w, dialOf(text).action!, dialAction(p, id, "no-answer", 0));
-    const record = elements(xml(voicemail.text), "Record")[0]!.getAttribute("action")!;
-    await post(p, w, `${w.base}/status`, callEnded(p, id, w.tracking[0]!, 40, ["no-answer", 0]));
+    const { w, net, id, record } = await voicemailLeft(p);
     at(Date.now() + 30_000);
     await runDurableObjectAlarm(accountStub(w.acct.accountId));
     expect(completedSent(net)).toEqual([expect.objectContaining({ id, recordingUrl: null })]);
@@ -297,23 +293,8 @@ describe.each(TWIML)("%s", (p) => {
   });
 
   it("a recording that comes while call.completed is out (its body replaced in flight) is not lost: call.recording follows", async () => {
-    const route = {
-      start: "m",
-      lists: {
-        m: [
-          { type: "forward", to: A },
-          { type: "voicemail", greeting: "Leave a message", maxSeconds: 60 },
-        ],
-      },
-    };
-    const w = await providerWorld(p, { provider: p, route });
-    const net = await hooked(w);
-    const { id, text } = await inbound(p, w);
     // The ring's own event goes first (it is delivered before the call ends).
-    await runDurableObjectAlarm(accountStub(w.acct.accountId));
-    const voicemail = await post(p, w, dialOf(text).action!, dialAction(p, id, "no-answer", 0));
-    const record = elements(xml(voicemail.text), "Record")[0]!.getAttribute("action")!;
-    await post(p, w, `${w.base}/status`, callEnded(p, id, w.tracking[0]!, 40, ["no-answer", 0]));
+    const { w, net, id, record } = await voicemailLeft(p, true);
     at(Date.now() + 30_000);
     const url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE3";
     // The recording callback comes in while the receiver has call.completed and not yet answered.

@@ -7,7 +7,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { mockPlatforms, platformViolations } from "./ad-platforms";
-import { at, callBody, callId, callWorld, mockNetwork, ring, type Seen, T0 } from "./calls-helpers";
+import { at, callBody, callId, callWorld, mockNetwork, ring, runAccountAlarms, type Seen, T0 } from "./calls-helpers";
 import { adCall, conversions, GOOGLE_SETTINGS } from "./conversions-helpers";
 import { accountStub, api, type Created, useTestClock } from "./helpers";
 import { receive } from "./receiver";
@@ -95,12 +95,7 @@ describe("Standard Webhooks deliveries", () => {
     await runDurableObjectAlarm(stub);
     // The call event failed once (retried 30 s on); the call ends meanwhile: its call.completed is due 10 s later.
     expect((await ring(`${voice.callbackUrl}/status`, { callId: id, status: "completed", duration: 42 })).status).toBe(200);
-    for (let i = 0; i < 10; i++) {
-      const next = await runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
-      if (next === null || next > T0 + HOUR) break;
-      at(Math.max(Date.now(), next));
-      await runDurableObjectAlarm(stub);
-    }
+    await runAccountAlarms(acct.accountId, T0 + HOUR);
     const sent = net.seen.filter((r) => r.url.href === HOOK).map((r) => JSON.parse(r.body).type);
     // Held, not sent before the call event went: call (refused), call (taken), call.completed.
     expect(sent).toEqual(["call", "call", "call.completed"]);
@@ -108,7 +103,6 @@ describe("Standard Webhooks deliveries", () => {
 
   it("a receiver that refuses only the ring's event still gets call.completed, once that event has failed three times", async () => {
     const { acct, voice, tracking } = await hooked(1);
-    const stub = accountStub(acct.accountId);
     const net = mockNetwork((req) => {
       if (req.url.href !== HOOK) return new Response(null, { status: 204 });
       return new Response(null, { status: JSON.parse(req.body).type === "call" ? 500 : 200 });
@@ -116,12 +110,7 @@ describe("Standard Webhooks deliveries", () => {
     const id = callId("picky");
     expect((await ring(voice.callbackUrl, callBody(id, tracking[0]!, T0))).status).toBe(200);
     expect((await ring(`${voice.callbackUrl}/status`, { callId: id, status: "completed", duration: 42 })).status).toBe(200);
-    for (let i = 0; i < 10; i++) {
-      const next = await runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
-      if (next === null || next > T0 + HOUR) break;
-      at(Math.max(Date.now(), next));
-      await runDurableObjectAlarm(stub);
-    }
+    await runAccountAlarms(acct.accountId, T0 + HOUR);
     const types = net.seen.filter((r) => r.url.href === HOOK).map((r) => JSON.parse(r.body).type);
     // Held through the ring's first three attempts, then sent; the ring's event goes on retrying.
     expect(types.slice(0, 4)).toEqual(["call", "call", "call", "call.completed"]);
