@@ -56,10 +56,14 @@ export function renderGroups(body: HTMLTableSectionElement, head: HTMLElement, g
     ...rows.map((r) => {
       const fill = el("i");
       fill.style.width = pct(r.share).replace(" ", "");
+      // The bar's share in words too, for a screen reader (the bar alone says nothing to one).
+      const bar = el("span", { className: "bar thin" }, fill);
+      bar.setAttribute("role", "img");
+      bar.setAttribute("aria-label", `${pct(r.share)} of the calls`);
       return el(
         "tr",
         {},
-        el("td", { className: "name" }, el("span", { className: "key", textContent: r.name, title: r.name }), el("span", { className: "bar thin" }, fill)),
+        el("td", { className: "name" }, el("span", { className: "key", textContent: r.name, title: r.name }), bar),
         el("td", { className: "num", textContent: count(r.calls) }),
         el("td", { className: "num", textContent: r.attributed }),
         el("td", { className: "num", textContent: r.answered }),

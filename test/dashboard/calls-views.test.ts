@@ -28,6 +28,8 @@ describe("calls views", () => {
     const body = document.createElement("table").createTBody();
     renderGroups(body, document.createElement("th"), [{ key: "spring", calls: 12345, attributed: 1, answered: 1, talkSeconds: 1 }], "campaign", 20000);
     expect(body.querySelector(".num")?.textContent).toBe("12,345");
+    // The share bar says its share to a screen reader.
+    expect([body.querySelector(".bar")?.getAttribute("role"), body.querySelector(".bar")?.getAttribute("aria-label")]).toEqual(["img", "62 % of the calls"]);
   });
 
   it("groups: a null key named for the grouping, each group's share of all calls", () => {

@@ -711,6 +711,8 @@ describe("the dashboard elsewhere", () => {
       const { page } = s;
       await loaded(page);
       expect(await page.locator("#conv-checked").isHidden()).toBe(true);
+      // Its answer is announced where it appears (focus stays on the button).
+      expect(await page.locator("#conv-checked").getAttribute("aria-live")).toBe("polite");
       const posted = page.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith("/v1/account/conversions/check"));
       await page.getByRole("button", { name: "Check the connection" }).click();
       expect((await posted).status()).toBe(409);
