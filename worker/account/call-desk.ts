@@ -10,6 +10,7 @@
  */
 
 import { type ArchivedCall, dropMatchingArchived, findMatchingArchived } from "../calllog/archive";
+import { GoOn } from "../platform/go-on";
 import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { CallConversion } from "../schemas/conversions";
 import type { IntegrationConfig } from "../schemas/voice";
@@ -236,20 +237,18 @@ export class CallDesk {
     this.run.accountId = upkeep.accountId;
     const now = Date.now();
     this.events.purge(now);
-    let failed: { err: unknown } | null = null;
-    try {
-      await this.months.upkeep(upkeep.accountId, now, upkeep, async (before) => {
+    const steps = new GoOn();
+    await steps.step(() =>
+      this.months.upkeep(upkeep.accountId, now, upkeep, async (before) => {
         this.outbox.prune(before);
         this.erased.prune(now);
         this.progress.prune(now);
         await expireAdUploads({ outbox: this.outbox, setConversion: this.setConversion }, now);
-      });
-    } catch (err) {
-      failed = { err };
-    }
+      }),
+    );
     await this.run.sendDue(config, now, ads);
     await this.schedule();
-    if (failed) throw failed.err;
+    steps.rethrow();
   }
 
   /** Deliveries newest first (see Outbox.list). */

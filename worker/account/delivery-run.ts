@@ -4,7 +4,9 @@
  * on its row and may open or close a failing episode (delivery-alerts.ts). Alerts (pool alerts,
  * scaling events) are queued here too, to the alert webhook and the alert email.
  */
+
 import type { GaSessions } from "../domain/ga-cookies";
+import { GoOn } from "../platform/go-on";
 import type { IntegrationConfig } from "../schemas/voice";
 import { type AdDeliveryDeps, type AdsContext, deliverAds } from "./ad-delivery";
 import { AdUploader } from "./ad-uploads";
@@ -61,21 +63,15 @@ export class DeliveryRun {
     // First the Data Manager API's diagnostics: an alert they queue goes out in this run.
     // The ad platforms' steps may throw (a call's conversion state written to a month's log that
     // cannot be reached): the webhooks, GA4 and alerts go all the same, then the failure is thrown.
-    let adFailure: { err: unknown } | null = null;
-    const adStep = async (work: () => Promise<void>) => {
-      try {
-        await work();
-      } catch (err) {
-        adFailure ??= { err };
-      }
-    };
-    if (ads) await adStep(() => checkDataManager({ checks: this.p.checks, outbox, setConversion, uploader: this.uploader, queueOnce }, ads, now));
+    const adSteps = new GoOn();
+    if (ads) await adSteps.step(() => checkDataManager({ checks: this.p.checks, outbox, setConversion, uploader: this.uploader, queueOnce }, ads, now));
     const all = outbox.due(now, BATCH);
     const channels = channelsOf(config);
     const isAd = (kind: string) => kind === "google_ads" || kind === "microsoft_ads";
     const due = all.filter((r) => !isAd(r.kind));
     const adRows = all.filter((r) => isAd(r.kind));
-    if (adRows.length && ads) await adStep(() => deliverAds({ outbox, setConversion, uploader: this.uploader, queueOnce, checks: this.p.checks }, ads, adRows));
+    if (adRows.length && ads)
+      await adSteps.step(() => deliverAds({ outbox, setConversion, uploader: this.uploader, queueOnce, checks: this.p.checks }, ads, adRows));
     // In rounds: a call's later event waits for its earlier one (Outbox IN_TURN), and goes in the
     // same run once that is delivered (call, then call.completed, then call.recording).
     const tried = new Set<number>();
@@ -84,7 +80,7 @@ export class DeliveryRun {
       await this.sendEach(batch, config, now, channels);
       batch = outbox.due(now, BATCH).filter((r) => !isAd(r.kind) && !tried.has(r.id));
     }
-    if (adFailure) throw (adFailure as { err: unknown }).err;
+    adSteps.rethrow();
   }
 
   /** One attempt at each of `rows` at once, each's result recorded (and its alerts settled). */

@@ -179,14 +179,15 @@ export interface ScheduleProblem {
 export function scheduleProblems(s: Schedule, stepLists: ReadonlySet<string>, given = true): ScheduleProblem[] {
   const out: ScheduleProblem[] = [];
   const noPlace = NO_PLACE[s.timeZone.toLowerCase()];
+  const abbreviation = ABBREVIATIONS.has(s.timeZone.toUpperCase());
   if (noPlace) out.push({ path: "timeZone", message: `"${s.timeZone}" is not accepted for business hours: ${noPlace}` });
   // Refused when given; one stored before they were (its pool edited otherwise) keeps working as it did.
-  else if (ABBREVIATIONS.has(s.timeZone.toUpperCase()) && given)
+  else if (abbreviation && given)
     out.push({
       path: "timeZone",
       message: `"${s.timeZone}" is an abbreviation, not a place (it is read as one place, often not the one meant): use an IANA name such as Europe/London`,
     });
-  else if (!isTimeZone(s.timeZone) && !ABBREVIATIONS.has(s.timeZone.toUpperCase()))
+  else if (!abbreviation && !isTimeZone(s.timeZone))
     out.push({ path: "timeZone", message: `unknown time zone "${s.timeZone}": use an IANA name such as America/New_York` });
   const checkRanges = (ranges: HoursRange[], path: string) => {
     const sorted = ranges.map((r, i) => ({ r, i })).sort((a, b) => minuteOfDay(a.r.from) - minuteOfDay(b.r.from));

@@ -1,0 +1,22 @@
+/**
+ * Work that goes on when one step fails: each step's error is kept (not thrown at once) so the steps
+ * after it still run, then the first is thrown (the alarm's upkeep before its deliveries, the ad
+ * platforms' steps before the webhooks).
+ */
+export class GoOn {
+  private readonly failures: unknown[] = [];
+
+  /** Runs `step`, keeping what it throws. */
+  async step(step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      this.failures.push(err);
+    }
+  }
+
+  /** Throws the first error a step threw, if one did. */
+  rethrow(): void {
+    if (this.failures.length) throw this.failures[0];
+  }
+}
