@@ -34,6 +34,7 @@ import { CREDENTIAL_PROVIDERS, type VoicePatch } from "../schemas/providers";
 import type { IntegrationConfig, Integrations, IntegrationsPatch } from "../schemas/voice";
 import { callerKey } from "../voice/input";
 import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
+import { type RecordingSource, recordingSource } from "../voice/recordings";
 import type { AdsContext } from "./ad-delivery";
 import { ARCHIVED_CALLS_MIGRATION } from "./archived-calls";
 import { AUTOSCALE_MIGRATION } from "./autoscale";
@@ -48,6 +49,7 @@ import {
   CALLS_OUTCOME_MIGRATION,
   CALLS_PICKUPS_MIGRATION,
   CALLS_PROMPT_MIGRATION,
+  CALLS_RECORDING_REF_MIGRATION,
   CALLS_ROUTE_MIGRATION,
   ROUTE_TURNS_LAST_MIGRATION,
 } from "./call-schema";
@@ -159,6 +161,8 @@ export const MIGRATIONS = [
   ROUTE_TURNS_LAST_MIGRATION,
   // The numbers an order is about to buy (a retry asks Plivo and Vonage about each: they cannot list an order's numbers).
   BUY_TRIES_MIGRATION,
+  // What finds a call's recording again once its URL has expired (Telnyx's links last 10 minutes).
+  CALLS_RECORDING_REF_MIGRATION,
 ];
 
 export type { VoiceSecrets };
@@ -674,6 +678,17 @@ export class AccountObject extends DurableObject<Env> {
     if (!row) return accountNotFound();
     const call = await this.desk.get(row.id, id);
     return call ? ok(call) : fail(404, "call_not_found", `No call ${id} in this account`);
+  }
+
+  /** Where the call's recording is and how to ask its provider for it (GET /v1/calls/{id}/recording). */
+  async recordingSource(id: string): Promise<Result<RecordingSource>> {
+    const row = this.row();
+    if (!row) return accountNotFound();
+    const call = await this.desk.recorded(row.id, id);
+    if (!call) return fail(404, "call_not_found", `No call ${id} in this account`);
+    if (!call.recordingUrl) return fail(404, "recording_not_found", `Call ${id} has no recording`);
+    const creds = call.provider === "reference" ? ok(null) : await this.providers.credentials(row.id, call.provider);
+    return creds.ok ? recordingSource(call, creds.value, Date.now()) : creds;
   }
 
   /**

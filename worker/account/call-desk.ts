@@ -14,6 +14,7 @@ import { GoOn } from "../platform/go-on";
 import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { CallConversion } from "../schemas/conversions";
 import type { IntegrationConfig } from "../schemas/voice";
+import type { RecordedCall } from "../voice/recordings";
 import { type AdsContext, expireAdUploads } from "./ad-delivery";
 import type { AdUploader } from "./ad-uploads";
 import { AgentLegs } from "./agent-legs";
@@ -96,6 +97,12 @@ export class CallDesk {
   async get(accountId: string, id: string): Promise<Call | null> {
     const row = await this.months.get(accountId, id);
     return row ? callView(row, this.outbox.forCalls([row.id]).get(row.id) ?? []) : null;
+  }
+
+  /** A call's recording as GET /v1/calls/{id}/recording needs it (wherever the call is kept); null: no such call. */
+  async recorded(accountId: string, id: string): Promise<RecordedCall | null> {
+    const row = await this.months.get(accountId, id);
+    return row ? { id: row.id, provider: row.provider, recordingUrl: row.recording_url ?? null, recordingRef: row.recording_ref ?? null } : null;
   }
 
   /** Null when the cursor is not one we issued. */

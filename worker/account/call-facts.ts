@@ -106,6 +106,7 @@ export function buildCallRow(f: CallFacts): CallRow {
     route_log: "[]",
     answered_by: null,
     recording_url: null,
+    recording_ref: null,
     prompt_seconds: null,
     pickups: null,
     ga_session_ids: lease ? gaSessionsText(s.gaSessions) : null,

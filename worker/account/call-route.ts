@@ -295,11 +295,11 @@ export class CallRouting {
    * A recording's URL, stored on a call whose plan records (a voicemail, or recording on). An
    * erased call's is taken and not kept: its URL leads to the caller's voice.
    */
-  recording(ref: ResolvedRef | null, url: string | null): boolean {
+  recording(ref: ResolvedRef | null, url: string | null, recordingRef: string | null): boolean {
     const call = this.call(ref);
     const plan = call?.plan;
     if (!call || !plan || !url || !(plan.disclosure || plan.steps.some((s) => s.kind === "voicemail"))) return false;
-    if (call.stored) this.calls.setRecording(call.id, url);
+    if (call.stored) this.calls.setRecording(call.id, url, recordingRef);
     return true;
   }
 }

@@ -63,6 +63,8 @@ export type CallRow = {
   route_log: string;
   answered_by: Text;
   recording_url: Text;
+  /** What the provider needs to find the recording again (call-schema.ts CALLS_RECORDING_REF_MIGRATION). */
+  recording_ref: Text;
   /**
    * How long the agent who took the call was on the whisper or the press-1 prompt before being
    * bridged (s): not talk time, taken off the attempt's.

@@ -78,6 +78,13 @@ export const CALLS_PICKUPS_MIGRATION = `
  */
 export const CALLS_GA_SESSIONS_MIGRATION = `
   ALTER TABLE calls ADD COLUMN ga_session_ids TEXT;`;
+/**
+ * What the provider needs to find a call's recording again once its URL has expired: Telnyx's
+ * TeXML `<AccountSid>/<RecordingSid>` (its URL is a presigned link valid 10 minutes; GET
+ * /v1/calls/{id}/recording asks Telnyx for a fresh one). NULL for the others: their URL lasts.
+ */
+export const CALLS_RECORDING_REF_MIGRATION = `
+  ALTER TABLE calls ADD COLUMN recording_ref TEXT;`;
 /** Every click id a visit can carry, the raw Google cookie values, the consent state, ad uploads. */
 export const CALLS_CLICK_IDS_MIGRATION = `
   ALTER TABLE calls ADD COLUMN gbraid TEXT;
@@ -105,6 +112,7 @@ export const CALL_LOG_MIGRATIONS: string[] = [
   CALLS_ERASURE_INDEX_MIGRATION,
   CALLS_PICKUPS_MIGRATION,
   CALLS_GA_SESSIONS_MIGRATION,
+  CALLS_RECORDING_REF_MIGRATION,
 ];
 
 /** Every column of a row, in insert order. */
@@ -159,4 +167,5 @@ export const CALL_COLUMNS = [
   "prompt_seconds",
   "pickups",
   "ga_session_ids",
+  "recording_ref",
 ] as const satisfies readonly (keyof CallRow)[];

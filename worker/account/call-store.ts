@@ -138,8 +138,9 @@ export class CallStore {
     this.sql.exec("UPDATE calls SET route_plan = json_set(route_plan, '$.plan', json(?)) WHERE id = ? AND route_plan IS NOT NULL", JSON.stringify(plan), id);
   }
 
-  setRecording(id: string, url: string): void {
-    this.sql.exec("UPDATE calls SET recording_url = ? WHERE id = ?", url, id);
+  /** The recording's URL, and what finds it again (kept when a later report of it has none). */
+  setRecording(id: string, url: string, ref: string | null): void {
+    this.sql.exec("UPDATE calls SET recording_url = ?, recording_ref = COALESCE(?, recording_ref) WHERE id = ?", url, ref, id);
   }
 
   /**

@@ -189,7 +189,7 @@ async function answerCallback(
   if (leg === "recording") {
     remember();
     const url = adapter.recordingUrl(fields.value);
-    if (!deps.desk.routing.recording(ref, url))
+    if (!deps.desk.routing.recording(ref, url, adapter.recordingRef(fields.value)))
       console.warn("voice: recording for no recording call of ours, or no https URL", { account: deps.account.id, provider });
     // Twilio's and Telnyx's come after the call's end: call.completed carries it if not yet sent,
     // else call.recording follows it.

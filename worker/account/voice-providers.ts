@@ -7,6 +7,7 @@ import { fail, ok, type Result } from "../platform/result";
 import { hintOf, type Keyring, keyring, open, resealTable, seal } from "../platform/secrets";
 import { CREDENTIAL_PROVIDERS, type CredentialProvider, type ProviderCredentials, type VoicePatch } from "../schemas/providers";
 import type { Provider } from "../voice/providers/types";
+import { importVonageKey } from "../voice/vonage-token";
 
 export const VOICE_PROVIDERS_MIGRATION = `
   ALTER TABLE account ADD COLUMN voice_provider TEXT NOT NULL DEFAULT 'reference';
@@ -82,6 +83,12 @@ export class VoiceProviders {
         const r = await this.ring();
         if (!r.ok) return r;
         ring = r.value;
+      }
+      if (provider === "vonage" && "privateKey" in value && value.privateKey && !(await importVonageKey(value.privateKey))) {
+        const message = "not an RSA private key (PKCS #8 PEM, as Vonage's private.key)";
+        return fail(400, "invalid_request", `Invalid request — credentials.vonage.privateKey: ${message}`, [
+          { path: "credentials.vonage.privateKey", message },
+        ]);
       }
       const hints: Record<string, string> = {};
       for (const [k, v] of Object.entries(value)) if (typeof v === "string") hints[k] = credentialHint(v);

@@ -20,6 +20,7 @@ import meta from "./routes/meta";
 import orders from "./routes/orders";
 import poolHealth from "./routes/pool-health";
 import pools from "./routes/pools";
+import recording from "./routes/recording";
 import region from "./routes/region";
 import sizing from "./routes/sizing";
 import snippet from "./routes/snippet";
@@ -65,6 +66,7 @@ for (const routes of [
   pools,
   voice,
   calls,
+  recording,
   archive,
   accountVoice,
   sizing,

@@ -2,7 +2,7 @@
  * Errors cross Durable Object RPC as plain data (thrown Error subclasses lose their fields), so
  * every object method that can refuse returns a Result and the route turns it into a response.
  */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
 
 /** Error details: lists of numbers or of { path, value, reason }-like records (plain, RPC-safe). */
 export type Json = Record<string, string[] | Record<string, string>[]> | Record<string, string>[];

@@ -47,6 +47,7 @@ const ERROR_DESCRIPTIONS = {
   413: "Body too large (payload_too_large)",
   415: "Body not application/json (unsupported_media_type)",
   429: "Too many requests (rate_limited); carries Retry-After",
+  502: "A provider did not give what was asked of it (recording_unavailable)",
   503: "Saved but not everywhere yet (not_propagated), or not set up on this deployment",
 } as const;
 

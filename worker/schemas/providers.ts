@@ -13,6 +13,11 @@ const PEM = z
   .max(4096)
   .regex(/^-----BEGIN PUBLIC KEY-----[A-Za-z0-9+/=\s]+-----END PUBLIC KEY-----\s*$/, "a PEM public key (-----BEGIN PUBLIC KEY-----)");
 
+const PRIVATE_PEM = z
+  .string()
+  .max(8192)
+  .regex(/^-----BEGIN PRIVATE KEY-----[A-Za-z0-9+/=\s]+-----END PRIVATE KEY-----\s*$/, "a PEM private key in PKCS #8 (-----BEGIN PRIVATE KEY-----)");
+
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** `word` matched in either case by a pattern without flags (so the OpenAPI document's pattern says the same). */
@@ -119,9 +124,17 @@ export const CredentialSchemas = {
           description:
             "The Vonage application bought numbers are linked to: its answer and event URLs are set to this account's, signed callbacks on (use one application for tracking numbers).",
         }),
+      privateKey: PRIVATE_PEM.optional().openapi({
+        description:
+          "The private key of applicationId (the private.key Vonage gave when the application was made): Vonage serves a call's recording only with a token the application signs, so GET /v1/calls/{id}/recording needs it.",
+      }),
     })
     .strict()
-    .refine((v) => v.signatureSecret || v.publicKey, "give signatureSecret or publicKey"),
+    .refine((v) => v.signatureSecret || v.publicKey, "give signatureSecret or publicKey")
+    .refine((v) => !v.privateKey || v.applicationId, {
+      message: "privateKey is the key of an application: give applicationId with it",
+      path: ["applicationId"],
+    }),
 } as const;
 
 export type CredentialProvider = keyof typeof CredentialSchemas;

@@ -225,5 +225,6 @@ export const plivo: Adapter<PlivoCredentials> = {
   // RecordUrl: the voicemail Record's action and (as documented for the action) the recording's
   // callbackUrl; record_url: the form Plivo's REST recording callbacks use, taken too.
   recordingUrl: (fields) => httpsUrl(fields.RecordUrl ?? fields.record_url),
+  recordingRef: () => null,
   recordingReply: () => hangupReply(),
 };

@@ -100,6 +100,7 @@ export const reference: Adapter<ReferenceCredentials> & { agentConference: typeo
   confirmed: () => false,
   confirmReply: () => jsonReply({ actions: [{ type: "HANGUP" }] }),
   recordingUrl: () => null,
+  recordingRef: () => null,
   recordingReply: () => jsonReply({ actions: [] }),
   agentConference,
 };

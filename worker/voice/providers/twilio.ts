@@ -273,6 +273,15 @@ function heardParam(req: VoiceRequest): number | null {
   return heard !== null && /^\d{1,15}$/.test(heard) ? Number(heard) : null;
 }
 
+const SID = /^[A-Za-z0-9-]{1,64}$/;
+
+/** `<AccountSid>/<RecordingSid>` of a Telnyx recording callback, when both are plain ids. */
+function telnyxRecordingRef(fields: Fields): string | null {
+  const account = String(fields.AccountSid ?? "").trim();
+  const recording = String(fields.RecordingSid ?? "").trim();
+  return SID.test(account) && SID.test(recording) ? `${account}/${recording}` : null;
+}
+
 function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Adapter<C>["verify"]): Adapter<C> {
   return {
     provider,
@@ -312,6 +321,9 @@ function twimlFamily<C>(provider: "twilio" | "signalwire" | "telnyx", verify: Ad
     // An empty document ends the whisper: the agent is bridged. Hanging up leaves the others ringing.
     confirmReply: (accepted) => xmlReply(accepted ? "<Response/>" : "<Response><Hangup/></Response>"),
     recordingUrl: (fields) => httpsUrl(fields.RecordingUrl),
+    // Telnyx's RecordingUrl is a presigned link valid 10 minutes; its TeXML REST API gives a fresh
+    // one for the account and recording (GET /v2/texml/Accounts/{AccountSid}/Recordings/{RecordingSid}.json).
+    recordingRef: (fields) => (provider === "telnyx" ? telnyxRecordingRef(fields) : null),
     recordingReply: () => hangupReply(),
   };
 }

@@ -164,6 +164,11 @@ export interface Adapter<C> {
   confirmReply(accepted: boolean): Reply;
   /** The recording's URL in a recording callback. */
   recordingUrl(fields: Fields): string | null;
+  /**
+   * What finds that recording again once its URL has expired (stored beside it): Telnyx's
+   * `<AccountSid>/<RecordingSid>`; null where the URL lasts.
+   */
+  recordingRef(fields: Fields): string | null;
   /** The answer to a recording callback (a voicemail's Record action continues here: hang up). */
   recordingReply(): Reply;
 }

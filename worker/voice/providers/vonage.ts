@@ -247,5 +247,6 @@ export const vonage: Adapter<VonageCredentials> = {
   confirmed: () => false,
   confirmReply: () => emptyReply,
   recordingUrl: (fields) => httpsUrl(fields.recording_url),
+  recordingRef: () => null,
   recordingReply: () => emptyReply,
 };
