@@ -134,6 +134,8 @@ export function endpoints(client: Client) {
     /** The range's latest calls, newest first. */
     calls: async (r: Range, limit: number) => (await get<{ calls: Call[] }>("/v1/calls", { ...rangeQuery(r), limit })).calls,
     call: (id: string) => get<Call>(`/v1/calls/${encodeURIComponent(id)}`),
+    /** The call's recording, fetched from its provider by the API with the account's credentials. */
+    recording: (id: string) => client.blob(`/v1/calls/${encodeURIComponent(id)}/recording`),
     /** Every call of the range as the API's CSV export. */
     callsCsv: (r: Range) => client.blob("/v1/calls.csv", rangeQuery(r)),
     /** Deliveries retrying after a failure, or dead (retries ran out). */

@@ -290,7 +290,13 @@ export class Overview {
     try {
       const call = await this.api.call(id);
       if (asked !== this.asked.detail) return;
-      renderCallDetail(page.detailBody, page.detailTitle, call, (caller) => this.eraseCaller(caller).catch(this.onError));
+      renderCallDetail(
+        page.detailBody,
+        page.detailTitle,
+        call,
+        (caller) => this.eraseCaller(caller).catch(this.onError),
+        (id) => this.api.recording(id),
+      );
     } catch (e) {
       if (e instanceof ApiError && e.unauthorized) return this.onError(e);
       if (asked !== this.asked.detail) return;

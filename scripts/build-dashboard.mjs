@@ -41,6 +41,8 @@ const csp = [
   `style-src 'sha256-${sha256(css)}'`,
   "connect-src 'self'",
   "img-src 'self' data:",
+  // A call's recording plays from the blob the page fetched with the key (GET /v1/calls/{id}/recording).
+  "media-src blob:",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",

@@ -53,32 +53,68 @@ export function deliveryLines(c: Call): string[] {
 }
 
 /**
- * The call's recording (a voicemail, or the call itself with recording on) as a link, when its URL is
- * https: the provider's file, opened in a new tab (the page's policy plays no media itself).
+ * Whether the call has a recording (a voicemail, or the call itself with recording on): a provider's
+ * https URL. The page never opens that URL itself: the API fetches the file with the account's
+ * credentials (GET /v1/calls/{id}/recording), which Twilio's and Vonage's need and Telnyx's outlive.
  */
-export function recordingHref(c: Pick<Call, "recordingUrl">): string | null {
-  if (!c.recordingUrl) return null;
+export function isRecorded(c: Pick<Call, "recordingUrl">): boolean {
+  if (!c.recordingUrl) return false;
   try {
-    return new URL(c.recordingUrl).protocol === "https:" ? c.recordingUrl : null;
+    return new URL(c.recordingUrl).protocol === "https:";
   } catch {
-    return null;
+    return false;
   }
+}
+
+/** The blob URL of the recording last shown: let go when another is (one call's detail is open at a time). */
+let shownRecording: string | null = null;
+
+/** Where to fetch a call's recording from (the API, with the key). */
+export type RecordingOf = (id: string) => Promise<Blob>;
+
+/**
+ * The recording's cell: a Listen button that fetches the file through the API, then a player and
+ * a download link for it; or what went wrong, in the API's words.
+ */
+function recordingCell(c: Call, recordingOf: RecordingOf): HTMLElement {
+  const cell = el("dd", { className: "recording" });
+  const listen = el("button", { type: "button", textContent: "Listen" });
+  const status = el("span", { className: "small" });
+  status.setAttribute("role", "status");
+  listen.addEventListener("click", async () => {
+    listen.disabled = true;
+    status.textContent = "Fetching the recording from the provider…";
+    try {
+      const blob = await recordingOf(c.id);
+      if (shownRecording) URL.revokeObjectURL(shownRecording);
+      shownRecording = URL.createObjectURL(blob);
+      const audio = el("audio");
+      audio.controls = true;
+      audio.src = shownRecording;
+      audio.setAttribute("aria-label", `Recording of the call ${when(c.startedAt)}`);
+      const save = el("a", { href: shownRecording, textContent: "Download" });
+      save.download = `recording-${c.id}${blob.type.includes("wav") ? ".wav" : blob.type.includes("mpeg") ? ".mp3" : ""}`;
+      cell.replaceChildren(audio, " ", save);
+      audio.focus();
+    } catch (e) {
+      listen.disabled = false;
+      status.textContent = `The recording could not be fetched: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  });
+  cell.append(listen, " ", status);
+  return cell;
 }
 
 /**
  * The call's detail; with a caller's number, a button that erases every call from it (an erasure
  * request: `eraseCaller` asks to confirm first). A withheld caller id names nobody: no button.
+ * `recordingOf`: where a recorded call's file is fetched from (none: it is only said to exist).
  */
-export function renderCallDetail(node: HTMLElement, title: HTMLElement, c: Call, eraseCaller?: (caller: string) => void): void {
+export function renderCallDetail(node: HTMLElement, title: HTMLElement, c: Call, eraseCaller?: (caller: string) => void, recordingOf?: RecordingOf): void {
   title.textContent = `Call ${when(c.startedAt)}`;
   const dl = el("dl");
   for (const [k, v] of detailPairs(c)) dl.append(el("dt", { textContent: k }), el("dd", { textContent: v }));
-  const recording = recordingHref(c);
-  if (recording)
-    dl.append(
-      el("dt", { textContent: "Recording" }),
-      el("dd", {}, el("a", { href: recording, target: "_blank", rel: "noopener noreferrer", textContent: "Listen (the provider's file, in a new tab)" })),
-    );
+  if (isRecorded(c)) dl.append(el("dt", { textContent: "Recording" }), recordingOf ? recordingCell(c, recordingOf) : el("dd", { textContent: "yes" }));
   const lines = deliveryLines(c);
   dl.append(el("dt", { textContent: "Deliveries" }), el("dd", {}, ...(lines.length ? lines.map((l) => el("div", { textContent: l })) : ["none"])));
   const caller = c.caller;

@@ -2,7 +2,7 @@
 import type { Call } from "../api";
 import { el, keepingFocus } from "../dom";
 import { duration, shortWhen } from "../format";
-import { recordingHref } from "./call-detail";
+import { isRecorded } from "./call-detail";
 
 /** The link to a call's detail (the page reads it back from the URL's fragment). */
 export const callHref = (id: string): string => `#call/${encodeURIComponent(id)}`;
@@ -40,7 +40,7 @@ export function callLine(c: Call): CallLine {
     campaign: c.source?.utm.campaign ?? "—",
     pool: c.pool ?? "—",
     outcome: c.outcome ?? "in progress",
-    recorded: recordingHref(c) ? "recorded" : "",
+    recorded: isRecorded(c) ? "recorded" : "",
     duration: duration(c.talkSeconds),
   };
 }

@@ -1,6 +1,7 @@
 /** The calls parts of the page: totals, calls by group, recent calls with their links, a call's detail, failing deliveries. */
-import { describe, expect, it } from "vitest";
-import { deliveryLines, detailPairs, recordingHref, renderCallDetail } from "../../dashboard/views/call-detail";
+import { describe, expect, it, vi } from "vitest";
+import { ApiError } from "../../dashboard/api";
+import { deliveryLines, detailPairs, isRecorded, renderCallDetail } from "../../dashboard/views/call-detail";
 import { deliveryLine, failingDeliveries, renderDeliveries } from "../../dashboard/views/deliveries";
 import { GROUPS_SHOWN, groupRows, renderGroups } from "../../dashboard/views/groups";
 import { callHref, callLine, callOfHash, renderRecentCalls } from "../../dashboard/views/recent-calls";
@@ -124,23 +125,53 @@ describe("calls views", () => {
     expect([...node.querySelectorAll("dt")].map((d) => d.textContent)).toContain("Deliveries");
   });
 
-  it("a recording is a link to the provider's https file, in the detail and marked in the table; anything else is not linked", () => {
+  it("a recording is fetched through the API on Listen, then plays from a blob and can be saved; marked in the table; a non-https URL is no recording", async () => {
     const url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1";
     const voicemail = call({ outcome: "no-answer", talkSeconds: 0, recordingUrl: url });
-    expect(recordingHref(voicemail)).toBe(url);
-    for (const bad of [null, "http://media.example/r.mp3", "javascript:alert(1)", "not a url"]) expect(recordingHref(call({ recordingUrl: bad }))).toBeNull();
+    expect(isRecorded(voicemail)).toBe(true);
+    for (const bad of [null, "http://media.example/r.mp3", "javascript:alert(1)", "not a url"]) expect(isRecorded(call({ recordingUrl: bad }))).toBe(false);
+    const asked: string[] = [];
     const node = document.createElement("div");
-    renderCallDetail(node, document.createElement("h3"), voicemail);
-    const link = node.querySelector("a")!;
-    expect([link.getAttribute("href"), link.target, link.rel]).toEqual([url, "_blank", "noopener noreferrer"]);
+    renderCallDetail(node, document.createElement("h3"), voicemail, undefined, async (id) => {
+      asked.push(id);
+      return new Blob([new Uint8Array([0x49, 0x44, 0x33])], { type: "audio/mpeg" });
+    });
     expect([...node.querySelectorAll("dt")].map((d) => d.textContent)).toContain("Recording");
+    // Nothing is fetched (nor the provider's URL linked) before Listen is pressed.
+    expect(asked).toEqual([]);
+    expect(node.querySelector(`a[href="${url}"]`)).toBeNull();
+    const listen = [...node.querySelectorAll("button")].find((b) => b.textContent === "Listen")!;
+    listen.click();
+    await vi.waitFor(() => expect(node.querySelector("audio")).not.toBeNull());
+    expect(asked).toEqual([voicemail.id]);
+    const audio = node.querySelector("audio")!;
+    expect(audio.controls).toBe(true);
+    expect(audio.src).toMatch(/^blob:/);
+    const save = node.querySelector<HTMLAnchorElement>("a[download]")!;
+    expect([save.getAttribute("href"), save.download]).toEqual([audio.src, `recording-${voicemail.id}.mp3`]);
     const none = document.createElement("div");
-    renderCallDetail(none, document.createElement("h3"), call({ recordingUrl: "javascript:alert(1)" }));
-    expect(none.querySelector("a")).toBeNull();
+    renderCallDetail(none, document.createElement("h3"), call({ recordingUrl: "javascript:alert(1)" }), undefined, async () => new Blob());
+    expect([...none.querySelectorAll("dt")].map((d) => d.textContent)).not.toContain("Recording");
     expect([callLine(voicemail).recorded, callLine(call()).recorded]).toEqual(["recorded", ""]);
     const body = document.createElement("tbody");
     renderRecentCalls(body, document.createElement("p"), [voicemail]);
     expect(body.textContent).toContain("no-answer · recorded");
+  });
+
+  it("a recording the API cannot fetch says why in the API's words, and Listen can be pressed again", async () => {
+    const node = document.createElement("div");
+    let tries = 0;
+    renderCallDetail(node, document.createElement("h3"), call({ recordingUrl: "https://api-us.nexmo.com/v1/files/f" }), undefined, async () => {
+      tries++;
+      throw new ApiError(409, "Vonage serves recordings only with a token signed by the application's private key");
+    });
+    const listen = [...node.querySelectorAll("button")].find((b) => b.textContent === "Listen")!;
+    listen.click();
+    await vi.waitFor(() => expect(node.querySelector("[role=status]")!.textContent).toContain("application's private key"));
+    expect(listen.disabled).toBe(false);
+    expect(node.querySelector("audio")).toBeNull();
+    listen.click();
+    await vi.waitFor(() => expect(tries).toBe(2));
   });
 
   it("a withheld caller id is said so, with what the provider sent, and offers no erasure; a caller's number does", () => {

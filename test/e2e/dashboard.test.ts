@@ -330,6 +330,40 @@ describe("the dashboard, calls first", () => {
     await page.waitForFunction(() => (document.querySelector("#detail") as HTMLElement).hidden);
   });
 
+  it("plays a recording from the blob the page fetched with the key, within its CSP (media-src blob: only)", async () => {
+    const { page, seen } = s;
+    // What GET /v1/calls/{id}/recording hands the page (test/worker/recordings.test.ts fetches it from
+    // each provider): 0.1 s of 8 kHz 16-bit silence as a WAV file, played as call-detail.ts plays it.
+    const played = await page.evaluate(async () => {
+      const samples = 800;
+      const wav = new DataView(new ArrayBuffer(44 + samples * 2));
+      const text = (at: number, t: string) => {
+        for (let i = 0; i < t.length; i++) wav.setUint8(at + i, t.charCodeAt(i));
+      };
+      text(0, "RIFF");
+      wav.setUint32(4, 36 + samples * 2, true);
+      text(8, "WAVEfmt ");
+      wav.setUint32(16, 16, true);
+      wav.setUint16(20, 1, true);
+      wav.setUint16(22, 1, true);
+      wav.setUint32(24, 8000, true);
+      wav.setUint32(28, 16000, true);
+      wav.setUint16(32, 2, true);
+      wav.setUint16(34, 16, true);
+      text(36, "data");
+      wav.setUint32(40, samples * 2, true);
+      const audio = document.createElement("audio");
+      audio.src = URL.createObjectURL(new Blob([wav.buffer], { type: "audio/x-wav" }));
+      return new Promise<number | string>((done) => {
+        audio.addEventListener("loadedmetadata", () => done(audio.duration));
+        audio.addEventListener("error", () => done(`error ${audio.error?.code}`));
+        audio.load();
+      });
+    });
+    expect(played).toBeCloseTo(0.1, 2);
+    expect(await seen.cspViolations()).toEqual([]);
+  });
+
   it("downloads the range's calls as CSV", async () => {
     const { page } = s;
     const download = page.waitForEvent("download");
