@@ -36,6 +36,7 @@ import { callerKey } from "../voice/input";
 import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
 import { type RecordingSource, recordingSource } from "../voice/recordings";
 import type { AdsContext } from "./ad-delivery";
+import { ALARM_HEALTH_MIGRATION, AlarmHealth, type AlarmPart, type HealthAlert } from "./alarm-health";
 import { ARCHIVED_CALLS_MIGRATION } from "./archived-calls";
 import { AUTOSCALE_MIGRATION } from "./autoscale";
 import { CallDesk } from "./call-desk";
@@ -163,6 +164,8 @@ export const MIGRATIONS = [
   BUY_TRIES_MIGRATION,
   // What finds a call's recording again once its URL has expired (Telnyx's links last 10 minutes).
   CALLS_RECORDING_REF_MIGRATION,
+  // The alarm's parts failing in a row, and the task.failing alert told of them.
+  ALARM_HEALTH_MIGRATION,
 ];
 
 export type { VoiceSecrets };
@@ -209,8 +212,7 @@ function keptOf(current: Pool, list: readonly string[], country: string | undefi
  */
 const holdMs = (pool: Pick<Pool, "leaseSeconds" | "graceSeconds">) => pool.leaseSeconds * 1000 + Math.max(pool.graceSeconds * 1000, RESHARD_MARGIN_MS);
 
-/** How long after an alarm a part of which failed the next comes, at the soonest. */
-export const ALARM_RETRY_MS = 30_000;
+export { ALARM_RETRY_MS } from "./alarm-health";
 
 export class AccountObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -220,6 +222,7 @@ export class AccountObject extends DurableObject<Env> {
   private readonly journal: ClaimJournal;
   private readonly desk: CallDesk;
   private readonly providers: VoiceProviders;
+  private readonly health: AlarmHealth;
   private readonly conversions: ConversionSettings;
   private readonly numbers: NumberDesk;
   /** GA4's, the webhooks' and the alert email's secrets, sealed. */
@@ -235,6 +238,7 @@ export class AccountObject extends DurableObject<Env> {
     this.journal = new ClaimJournal(this.sql);
     this.desk = new CallDesk(ctx, env, () => this.schedule());
     this.providers = new VoiceProviders(this.sql, env.SECRETS_KEY);
+    this.health = new AlarmHealth(this.sql, () => this.row()?.id ?? "");
     this.conversions = new ConversionSettings(this.sql, env.SECRETS_KEY);
     this.secrets = new IntegrationSecrets(this.sql, env.SECRETS_KEY);
     this.numbers = new NumberDesk(this.sql, {
@@ -814,15 +818,23 @@ export class AccountObject extends DurableObject<Env> {
     if (!row) return;
     const now = Date.now();
     // Each part on its own: one that throws (a month's log, an ad platform's write, a provider) stops
-    // none of the others (deliveries, pushes, number orders), and the alarm comes back for it.
-    const failed: string[] = [];
-    const part = async (name: string, work: () => Promise<void>) => {
+    // none of the others (deliveries, pushes, number orders), and the alarm comes back for it. A
+    // part failing for long is told (alarm-health.ts); `false`: it had nothing to do.
+    const failed: AlarmPart[] = [];
+    // Queued at once, with the settings as they are then: the deliveries of this run send it (or the next run's).
+    const tell = async (alert: HealthAlert | null) => {
+      if (alert) await this.desk.queueAlerts([alert], integrationConfig(this.row() ?? row), Date.now());
+    };
+    const part = async (name: AlarmPart, work: () => Promise<boolean | void>) => {
+      let outcome: HealthAlert | null;
       try {
-        await work();
+        outcome = (await work()) === false ? null : this.health.worked(name, Date.now());
       } catch (err) {
         failed.push(name);
         console.error(`account ${row.id}: the alarm's ${name} failed; the rest went on, it is tried again`, err);
+        outcome = this.health.failed(name, err, Date.now());
       }
+      await tell(outcome).catch((err) => console.error(`account ${row.id}: queueing the ${name} alert failed`, err));
     };
     this.desk.poolsGone(this.registry.purge(now, leaseRetentionMs(this.env)));
     await part("journal", () => this.serial(() => this.finishJournal(row.id, now)));
@@ -839,12 +851,10 @@ export class AccountObject extends DurableObject<Env> {
         }
       }),
     );
-    await part("deliveries and upkeep", async () =>
-      this.desk.deliver(
-        await this.secrets.opened(row.id, integrationConfig(this.row() ?? row)),
-        { accountId: row.id, retentionDays: row.call_retention_days, archiveDays: row.archive_retention_days },
-        this.adsContext(row),
-      ),
+    // The upkeep before the deliveries; one failing (a month's log, R2) stops none of them.
+    await part("upkeep", () => this.desk.upkeep({ accountId: row.id, retentionDays: row.call_retention_days, archiveDays: row.archive_retention_days }));
+    await part("deliveries", async () =>
+      this.desk.deliver(await this.secrets.opened(row.id, integrationConfig(this.row() ?? row)), row.id, this.adsContext(row)),
     );
     await part("numbers", () => this.numbers.run(row, now));
     // SECRETS_KEY rotation completes without anyone opening the settings: what an older key sealed is sealed again.
@@ -854,8 +864,9 @@ export class AccountObject extends DurableObject<Env> {
       await this.secrets.reseal(row.id);
     });
     // Something due that failed is not tried again at once (an alarm at every instant): a while
-    // later. Only this alarm's own re-arming waits: a call's webhook queued meanwhile sets it as ever.
-    await this.schedule(failed.length ? Date.now() + ALARM_RETRY_MS : 0);
+    // later, longer each time it fails again. Only this alarm's own re-arming waits: a call's
+    // webhook queued meanwhile sets it as ever.
+    await this.schedule(this.health.retryAt(failed, Date.now()));
   }
 
   // ---- Numbers from the provider (orders, release, autoscaling; logic in NumberDesk) ----

@@ -38,6 +38,8 @@ const TITLES: Record<string, string> = {
   "conversions.auth_failed": "Ad conversion uploads stopped",
   "conversions.upload_refused": "Ad conversion uploads refused",
   "number.release_failing": "A number could not be given back",
+  "task.failing": "Background work failing",
+  "task.recovered": "Background work recovered",
 };
 
 /** The values an alert body (a pool alert or an account alert) gives the template. */

@@ -10,7 +10,6 @@
  */
 
 import { type ArchivedCall, dropMatchingArchived, findMatchingArchived } from "../calllog/archive";
-import { GoOn } from "../platform/go-on";
 import type { Call, CallFilter, CallGrouping, CallPage, CallPageQuery, CallStats, OrphanReport } from "../schemas/calls";
 import type { CallConversion } from "../schemas/conversions";
 import type { IntegrationConfig } from "../schemas/voice";
@@ -236,26 +235,27 @@ export class CallDesk {
   }
 
   /**
-   * The alarm: run the daily upkeep of the call storage when due (moves, retention, pruning), send
-   * what is due with the account's current settings, then re-arm for the next. An upkeep that fails
-   * (a month's log, the archive) stops no delivery: what is due is sent, then its failure is thrown.
+   * The alarm's daily upkeep of the call storage, when due (moves, retention, pruning): whether it
+   * ran (false: not due). One that fails (a month's log, the archive) is tried again later.
    */
-  async deliver(config: IntegrationConfig, upkeep: { accountId: string; retentionDays: number; archiveDays: number | null }, ads?: AdsContext): Promise<void> {
-    this.run.accountId = upkeep.accountId;
+  upkeep(u: { accountId: string; retentionDays: number; archiveDays: number | null }): Promise<boolean> {
+    this.run.accountId = u.accountId;
+    const now = Date.now();
+    return this.months.upkeep(u.accountId, now, u, async (before) => {
+      this.outbox.prune(before);
+      this.erased.prune(now);
+      this.progress.prune(now);
+      await expireAdUploads({ outbox: this.outbox, setConversion: this.setConversion }, now);
+    });
+  }
+
+  /** The alarm's deliveries: what is due, sent with the account's current settings; then re-armed for the next. */
+  async deliver(config: IntegrationConfig, accountId: string, ads?: AdsContext): Promise<void> {
+    this.run.accountId = accountId;
     const now = Date.now();
     this.events.purge(now);
-    const steps = new GoOn();
-    await steps.step(() =>
-      this.months.upkeep(upkeep.accountId, now, upkeep, async (before) => {
-        this.outbox.prune(before);
-        this.erased.prune(now);
-        this.progress.prune(now);
-        await expireAdUploads({ outbox: this.outbox, setConversion: this.setConversion }, now);
-      }),
-    );
     await this.run.sendDue(config, now, ads);
     await this.schedule();
-    steps.rethrow();
   }
 
   /** Deliveries newest first (see Outbox.list). */

@@ -269,10 +269,10 @@ export class CallMonths {
     now: number,
     { retentionDays, archiveDays }: { retentionDays: number; archiveDays: number | null },
     prune: (before: number) => Promise<void>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const due = this.upkeepDue(now);
-    if (due === null || now < due) return;
-    await this.exclusive(async () => {
+    if (due === null || now < due) return false;
+    return this.exclusive(async () => {
       try {
         let more = await this.move(accountId, now - HOT_MS);
         await this.expire(accountId, now, retentionDays * DAY_MS);
@@ -281,6 +281,7 @@ export class CallMonths {
         await prune(now - Math.min(OUTBOX_KEEP_MS, retentionDays * DAY_MS));
         // More to move: due again at once.
         this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('upkeep_at', ?)", String(more ? now - DAY_MS : now));
+        return true;
       } catch (err) {
         // A month's log or the archive failing: tried again UPKEEP_RETRY_MS later, not at every alarm.
         this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('upkeep_at', ?)", String(now - DAY_MS + UPKEEP_RETRY_MS));

@@ -79,7 +79,7 @@ export const IntegrationsPatchSchema = z
     webhook: HookPatch.optional(),
     alertWebhook: HookPatch.optional().openapi({
       description:
-        "Where the account's alerts are sent (signed as Standard Webhooks, X-DNI-Event set to the type): pool.warning, pool.exhausted, pool.recovered, pool.scaled, pool.scale_failed, number.release_failing, delivery.failing, delivery.recovered, conversions.auth_failed, conversions.upload_refused.",
+        "Where the account's alerts are sent (signed as Standard Webhooks, X-DNI-Event set to the type): pool.warning, pool.exhausted, pool.recovered, pool.scaled, pool.scale_failed, number.release_failing, delivery.failing, delivery.recovered, conversions.auth_failed, conversions.upload_refused, task.failing, task.recovered.",
     }),
     alertEmail: AlertEmailPatch.optional().openapi({
       description:

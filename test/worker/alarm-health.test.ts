@@ -1,0 +1,131 @@
+/**
+ * The account alarm's parts failing for long (worker/account/alarm-health.ts): an upkeep whose
+ * month's log cannot be reached, every try for 15 minutes, is told once to the alert webhook as
+ * `task.failing`, and its first try that works tells `task.recovered`; runs in between, when the
+ * upkeep is not due, neither end nor extend its failing run. A part failing every run brings the
+ * alarm back later each time (30 s doubling, at most 5 minutes).
+ */
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ALARM_RETRY_MAX_MS, ALARM_RETRY_MS, type AlarmHealth, FAILING_AFTER_MS } from "../../worker/account/alarm-health";
+import { templateValues } from "../../worker/account/alert-email";
+import { UPKEEP_RETRY_MS } from "../../worker/account/call-months";
+import { at, callBody, callId, callWorld, mockNetwork, ring, runAccountAlarms, T0, visit } from "./calls-helpers";
+import { accountStub, api, useTestClock } from "./helpers";
+
+useTestClock(T0, { silence: ["error"] });
+
+const DAY = 86_400_000;
+const ALERTS = "https://hooks.example/alerts";
+const CALLS = "https://hooks.example/calls";
+
+type Months = { env: Env };
+/** The account's months' logs unreachable (true) or back (false). */
+async function logsDown(accountId: string, down: boolean) {
+  await runInDurableObject(accountStub(accountId), (instance) => {
+    const m = (instance as unknown as { desk: { months: Months } }).desk.months;
+    m.env = down
+      ? ({
+          ...env,
+          CALL_LOGS: { idFromName: (n: string) => env.CALL_LOGS.idFromName(n), get: () => ({ put: () => Promise.reject(new Error("log unreachable")) }) },
+        } as unknown as Env)
+      : env;
+  });
+}
+
+describe("an alarm part failing for long", () => {
+  it("an upkeep failing every try for 15 minutes is told once (task.failing); its first try that works, task.recovered", async () => {
+    const { acct, voice } = await callWorld(1);
+    const hooks = { alertWebhook: { url: ALERTS }, webhook: { url: CALLS } };
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: hooks })).status).toBe(200);
+    const net = mockNetwork(() => new Response(null, { status: 204 }));
+    const alerts = () => net.seen.filter((r) => r.url.href === ALERTS).map((r) => JSON.parse(r.body));
+    const v = await visit(acct);
+    expect((await ring(voice.callbackUrl, callBody(callId("old"), v.number, T0 + 1000))).status).toBe(200);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    await logsDown(acct.accountId, true);
+    // Days later the old call is due to move to its log: the upkeep fails, and is tried 10 minutes apart.
+    const first = T0 + 5 * DAY;
+    at(first);
+    // Calls meanwhile: their webhooks run the alarm while the upkeep is not due, which neither ends
+    // nor extends its failing run.
+    const mid: string[] = [];
+    for (const minutes of [5, 15]) {
+      await runAccountAlarms(acct.accountId, first + minutes * 60_000);
+      const w = await visit(acct);
+      mid.push(callId(`mid${minutes}`));
+      expect((await ring(voice.callbackUrl, callBody(mid.at(-1)!, w.number, Date.now()))).status).toBe(200);
+    }
+    await runAccountAlarms(acct.accountId, first + 2 * UPKEEP_RETRY_MS - 1000);
+    expect(net.seen.filter((r) => r.url.href === CALLS).map((r) => JSON.parse(r.body).call.id)).toEqual(expect.arrayContaining(mid));
+    // Two tries so far, 10 minutes apart: not yet told. The third, 20 minutes after the first, is.
+    expect(alerts()).toEqual([]);
+    await runAccountAlarms(acct.accountId, first + 2 * UPKEEP_RETRY_MS + 60_000);
+    const failing = alerts();
+    expect(failing.map((a) => [a.type, a.task.name, a.task.failures])).toEqual([["task.failing", "upkeep", 3]]);
+    expect(failing[0].task.failingSince).toBeGreaterThanOrEqual(first);
+    expect(failing[0].at - failing[0].task.failingSince).toBeGreaterThanOrEqual(FAILING_AFTER_MS);
+    expect(failing[0].message).toContain("month's log");
+    expect(failing[0].task.lastError).toContain("log unreachable");
+    // The alert email names it in words.
+    expect(templateValues(JSON.stringify(failing[0])).title).toBe("Background work failing");
+    // Failing on: not told again.
+    await runAccountAlarms(acct.accountId, first + 5 * UPKEEP_RETRY_MS);
+    expect(alerts()).toHaveLength(1);
+    // The log back: the next try works, and says so once.
+    await logsDown(acct.accountId, false);
+    await runAccountAlarms(acct.accountId, first + 7 * UPKEEP_RETRY_MS);
+    const told = alerts();
+    expect(told.map((a) => a.type)).toEqual(["task.failing", "task.recovered"]);
+    expect(told[1].episode).toEqual({ openedAt: failing[0].at, endedAt: told[1].at });
+    expect(told[1].task.name).toBe("upkeep");
+  });
+
+  it("an upkeep that fails twice and then works tells nothing", async () => {
+    const { acct, voice } = await callWorld(1);
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: ALERTS } } })).status).toBe(200);
+    const net = mockNetwork(() => new Response(null, { status: 204 }));
+    const v = await visit(acct);
+    expect((await ring(voice.callbackUrl, callBody(callId("old"), v.number, T0 + 1000))).status).toBe(200);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    await logsDown(acct.accountId, true);
+    const first = T0 + 5 * DAY;
+    at(first);
+    await runAccountAlarms(acct.accountId, first + UPKEEP_RETRY_MS + 60_000);
+    await logsDown(acct.accountId, false);
+    await runAccountAlarms(acct.accountId, first + 4 * UPKEEP_RETRY_MS);
+    expect(net.seen.filter((r) => r.url.href === ALERTS)).toEqual([]);
+    const left = await runInDurableObject(accountStub(acct.accountId), (_i, s) => s.storage.sql.exec("SELECT * FROM alarm_failures").toArray());
+    expect(left).toEqual([]);
+  });
+
+  it("the alarm after a part failing every run comes later each time: 30 s, doubling, at most 5 minutes", async () => {
+    const { acct } = await callWorld(1);
+    const waits = await runInDurableObject(accountStub(acct.accountId), (instance) => {
+      const health = (instance as unknown as { health: AlarmHealth }).health;
+      const now = Date.now();
+      const out: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        health.failed("pushes", new Error("pool object unreachable"), now);
+        out.push(health.retryAt(["pushes"], now) - now);
+      }
+      // Another part failing for the first time beside it: the longest run decides.
+      health.failed("numbers", new Error("provider down"), now);
+      out.push(health.retryAt(["numbers", "pushes"], now) - now);
+      health.worked("pushes", now);
+      out.push(health.retryAt(["numbers"], now) - now, health.retryAt([], now));
+      return out;
+    });
+    expect(waits).toEqual([
+      ALARM_RETRY_MS,
+      2 * ALARM_RETRY_MS,
+      4 * ALARM_RETRY_MS,
+      8 * ALARM_RETRY_MS,
+      ALARM_RETRY_MAX_MS,
+      ALARM_RETRY_MAX_MS,
+      ALARM_RETRY_MAX_MS,
+      ALARM_RETRY_MS,
+      0,
+    ]);
+  });
+});

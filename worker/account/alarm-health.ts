@@ -1,0 +1,110 @@
+/**
+ * How the parts of the account's alarm fare (upkeep, deliveries, pushes, numbers, the Directory
+ * journal, resealing). A part that throws is tried again at the next alarm, which comes later each
+ * time it fails again (30 s doubling to 5 minutes), so a lasting failure does not wake the object
+ * every 30 s. One that has failed every time it ran for FAILING_AFTER_MS (and at least
+ * FAILING_RUNS times) opens an episode: a `task.failing` alert to the alert webhook and email, once;
+ * the first run of it that works closes it with `task.recovered`. A part that had nothing to do
+ * neither ends nor extends its failing run.
+ */
+import { textOnly } from "../platform/text";
+
+export const ALARM_HEALTH_MIGRATION = `
+  CREATE TABLE alarm_failures (
+    part TEXT PRIMARY KEY,
+    since INTEGER NOT NULL,        -- the first failure of this run of failures
+    failures INTEGER NOT NULL,
+    last_error TEXT NOT NULL,
+    alerted_at INTEGER             -- task.failing queued (the episode is open)
+  );`;
+
+/** The alarm's parts, in the order they run. */
+export const ALARM_PARTS = ["journal", "pushes", "upkeep", "deliveries", "numbers", "reseal"] as const;
+export type AlarmPart = (typeof ALARM_PARTS)[number];
+
+/** A part failing this long, every run, is told (transient failures come back within minutes). */
+export const FAILING_AFTER_MS = 15 * 60_000;
+export const FAILING_RUNS = 3;
+/** The alarm after a failed part: 30 s, doubling with each failure in a row, at most 5 minutes. */
+export const ALARM_RETRY_MS = 30_000;
+export const ALARM_RETRY_MAX_MS = 5 * 60_000;
+
+/** What a part failing stops, told in its alert. */
+const STOPS: Record<AlarmPart, string> = {
+  journal: "numbers claimed or given back wait to be told to the Directory",
+  pushes: "pool changes are saved, but some pool objects do not have them yet",
+  upkeep:
+    "calls are not moved to their month's log, archived or expired past their retention, and delivered payloads are not pruned (a month's log or the R2 archive failing)",
+  deliveries: "webhook, GA4, ad platform and alert deliveries are not sent (this alert goes out once they are)",
+  numbers: "number orders, releases and autoscaling wait",
+  reseal: "secrets sealed with an older SECRETS_KEY are not sealed again, so that key cannot be removed yet",
+};
+
+type Row = { part: AlarmPart; since: number; failures: number; last_error: string; alerted_at: number | null };
+
+/** An alert to queue: its once-only key and JSON body. */
+export interface HealthAlert {
+  key: string;
+  payload: string;
+}
+
+export class AlarmHealth {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly accountId: () => string,
+  ) {}
+
+  /** A part threw: counted; the alert when it has now failed long enough. */
+  failed(part: AlarmPart, err: unknown, now: number): HealthAlert | null {
+    const error = textOnly(err instanceof Error ? err.message : String(err)).slice(0, 500);
+    this.sql.exec(
+      `INSERT INTO alarm_failures (part, since, failures, last_error) VALUES (?, ?, 1, ?)
+       ON CONFLICT (part) DO UPDATE SET failures = failures + 1, last_error = excluded.last_error`,
+      part,
+      now,
+      error,
+    );
+    const row = this.row(part)!;
+    if (row.alerted_at !== null || row.failures < FAILING_RUNS || now - row.since < FAILING_AFTER_MS) return null;
+    this.sql.exec("UPDATE alarm_failures SET alerted_at = ? WHERE part = ?", now, part);
+    return this.alert("task.failing", row, now);
+  }
+
+  /** A part did its work: its failing run ends, told when it had been alerted. */
+  worked(part: AlarmPart, now: number): HealthAlert | null {
+    const row = this.row(part);
+    if (!row) return null;
+    this.sql.exec("DELETE FROM alarm_failures WHERE part = ?", part);
+    return row.alerted_at === null ? null : this.alert("task.recovered", row, now);
+  }
+
+  /** When the alarm comes back after `failed` parts failed this run (0: none failed). */
+  retryAt(failed: readonly AlarmPart[], now: number): number {
+    if (!failed.length) return 0;
+    const most = Math.max(...failed.map((p) => this.row(p)?.failures ?? 1));
+    return now + Math.min(ALARM_RETRY_MS * 2 ** Math.min(most - 1, 10), ALARM_RETRY_MAX_MS);
+  }
+
+  private row(part: AlarmPart): Row | undefined {
+    return this.sql.exec<Row>("SELECT * FROM alarm_failures WHERE part = ?", part).toArray()[0];
+  }
+
+  private alert(type: "task.failing" | "task.recovered", row: Row, now: number): HealthAlert {
+    const openedAt = row.alerted_at ?? now;
+    const message =
+      type === "task.failing"
+        ? `The account's ${row.part} has failed every time since ${new Date(row.since).toISOString()} (${row.failures} tries; last: ${row.last_error}): ${STOPS[row.part]}. It goes on being tried, at most 5 minutes apart.`
+        : `The account's ${row.part} works again (failing since ${new Date(row.since).toISOString()}).`;
+    return {
+      key: `task-alert/${row.part}/${row.since}/${type === "task.failing" ? "failing" : "recovered"}`,
+      payload: JSON.stringify({
+        type,
+        accountId: this.accountId(),
+        at: now,
+        message,
+        task: { name: row.part, failingSince: row.since, failures: row.failures, lastError: row.last_error },
+        episode: { openedAt, endedAt: type === "task.recovered" ? now : null },
+      }),
+    };
+  }
+}
