@@ -295,7 +295,12 @@ export class Overview {
         page.detailTitle,
         call,
         (caller) => this.eraseCaller(caller).catch(this.onError),
-        (id) => this.api.recording(id),
+        // A refused key signs out, as every other request's does; the detail says why all the same.
+        (id) =>
+          this.api.recording(id).catch((e: unknown) => {
+            if (e instanceof ApiError && e.unauthorized) this.onError(e);
+            throw e;
+          }),
       );
     } catch (e) {
       if (e instanceof ApiError && e.unauthorized) return this.onError(e);

@@ -66,7 +66,7 @@ export function isRecorded(c: Pick<Call, "recordingUrl">): boolean {
   }
 }
 
-/** The blob URL of the recording last shown: let go when another is (one call's detail is open at a time). */
+/** The blob URL of the recording shown: let go when another is (one call's detail is open at a time). */
 let shownRecording: string | null = null;
 
 /** Where to fetch a call's recording from (the API, with the key). */
@@ -74,7 +74,8 @@ export type RecordingOf = (id: string) => Promise<Blob>;
 
 /**
  * The recording's cell: a Listen button that fetches the file through the API, then a player and
- * a download link for it; or what went wrong, in the API's words.
+ * a download link for it; or what went wrong, in the API's words. A fetch that ends after the
+ * detail moved on to another call shows nothing (and takes no URL).
  */
 function recordingCell(c: Call, recordingOf: RecordingOf): HTMLElement {
   const cell = el("dd", { className: "recording" });
@@ -84,22 +85,26 @@ function recordingCell(c: Call, recordingOf: RecordingOf): HTMLElement {
   listen.addEventListener("click", async () => {
     listen.disabled = true;
     status.textContent = "Fetching the recording from the provider…";
+    let blob: Blob;
     try {
-      const blob = await recordingOf(c.id);
-      if (shownRecording) URL.revokeObjectURL(shownRecording);
-      shownRecording = URL.createObjectURL(blob);
-      const audio = el("audio");
-      audio.controls = true;
-      audio.src = shownRecording;
-      audio.setAttribute("aria-label", `Recording of the call ${when(c.startedAt)}`);
-      const save = el("a", { href: shownRecording, textContent: "Download" });
-      save.download = `recording-${c.id}${blob.type.includes("wav") ? ".wav" : blob.type.includes("mpeg") ? ".mp3" : ""}`;
-      cell.replaceChildren(audio, " ", save);
-      audio.focus();
+      blob = await recordingOf(c.id);
     } catch (e) {
       listen.disabled = false;
       status.textContent = `The recording could not be fetched: ${e instanceof Error ? e.message : String(e)}`;
+      return;
     }
+    if (!cell.isConnected) return;
+    if (shownRecording) URL.revokeObjectURL(shownRecording);
+    shownRecording = URL.createObjectURL(blob);
+    const audio = el("audio");
+    audio.controls = true;
+    audio.src = shownRecording;
+    audio.setAttribute("aria-label", `Recording of the call ${when(c.startedAt)}`);
+    const save = el("a", { href: shownRecording, textContent: "Download" });
+    save.download = `recording-${c.id}${blob.type.includes("wav") ? ".wav" : blob.type.includes("mpeg") ? ".mp3" : ""}`;
+    status.textContent = "Ready to play.";
+    cell.replaceChildren(audio, " ", save, " ", status);
+    audio.focus();
   });
   cell.append(listen, " ", status);
   return cell;

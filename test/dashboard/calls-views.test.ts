@@ -132,6 +132,7 @@ describe("calls views", () => {
     for (const bad of [null, "http://media.example/r.mp3", "javascript:alert(1)", "not a url"]) expect(isRecorded(call({ recordingUrl: bad }))).toBe(false);
     const asked: string[] = [];
     const node = document.createElement("div");
+    document.body.append(node);
     renderCallDetail(node, document.createElement("h3"), voicemail, undefined, async (id) => {
       asked.push(id);
       return new Blob([new Uint8Array([0x49, 0x44, 0x33])], { type: "audio/mpeg" });
@@ -149,6 +150,8 @@ describe("calls views", () => {
     expect(audio.src).toMatch(/^blob:/);
     const save = node.querySelector<HTMLAnchorElement>("a[download]")!;
     expect([save.getAttribute("href"), save.download]).toEqual([audio.src, `recording-${voicemail.id}.mp3`]);
+    expect(node.querySelector("[role=status]")!.textContent).toBe("Ready to play.");
+    node.remove();
     const none = document.createElement("div");
     renderCallDetail(none, document.createElement("h3"), call({ recordingUrl: "javascript:alert(1)" }), undefined, async () => new Blob());
     expect([...none.querySelectorAll("dt")].map((d) => d.textContent)).not.toContain("Recording");
@@ -172,6 +175,31 @@ describe("calls views", () => {
     expect(node.querySelector("audio")).toBeNull();
     listen.click();
     await vi.waitFor(() => expect(tries).toBe(2));
+  });
+
+  it("a recording that comes after the detail moved on to another call is not shown, nor given a URL", async () => {
+    let release: (b: Blob) => void = () => undefined;
+    const holder = document.createElement("div");
+    document.body.append(holder);
+    const node = document.createElement("div");
+    holder.append(node);
+    renderCallDetail(
+      node,
+      document.createElement("h3"),
+      call({ recordingUrl: "https://api.twilio.com/r" }),
+      undefined,
+      () => new Promise<Blob>((r) => (release = r)),
+    );
+    const made = vi.spyOn(URL, "createObjectURL");
+    [...node.querySelectorAll("button")].find((b) => b.textContent === "Listen")!.click();
+    // Another call's detail replaces this one before the file came.
+    node.replaceChildren();
+    release(new Blob([new Uint8Array([1])], { type: "audio/mpeg" }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(made).not.toHaveBeenCalled();
+    expect(node.querySelector("audio")).toBeNull();
+    made.mockRestore();
+    holder.remove();
   });
 
   it("a withheld caller id is said so, with what the provider sent, and offers no erasure; a caller's number does", () => {

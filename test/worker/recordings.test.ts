@@ -55,15 +55,15 @@ async function rsaPair() {
   return { pem: `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`, publicKey: pair.publicKey };
 }
 
-/** A recorded call on `p` whose recording callback came; `extra`: credentials beside the callbacks' own. */
-async function recordedCall(p: Native, extra: Record<string, string> = {}) {
+/** A recorded call on `p` whose recording callback came (with `url`); `extra`: credentials beside the callbacks' own. */
+async function recordedCall(p: Native, extra: Record<string, string> = {}, url = URLS[p]) {
   const w = await providerWorld(p, { provider: p, route: recorded });
   const patch = await api("PATCH", "/v1/account/voice", { key: w.acct.adminKey, body: { credentials: { [p]: { ...credentialsOf(p, w.keys), ...extra } } } });
   expect(patch.status, JSON.stringify(patch.json)).toBe(200);
   const { id, answer } = await inbound(p, w);
-  expect((await post(p, w, answer.record!, recordingFields(p, id))).status).toBeLessThan(300);
-  expect((await getCall(w.acct, id)).json.recordingUrl).toBe(URLS[p]);
-  return { ...w, id };
+  expect((await post(p, w, answer.record!, recordingFields(p, id, url))).status).toBeLessThan(300);
+  expect((await getCall(w.acct, id)).json.recordingUrl).toBe(url);
+  return { ...w, id, record: answer.record! };
 }
 
 const audio = (type = "audio/mpeg", status = 200, headers: Record<string, string> = {}) =>
@@ -261,8 +261,9 @@ describe("GET /v1/calls/{id}/recording: redirects and ranges", () => {
     const net = mockNetwork((s) => new Response(null, { status: 302, headers: { Location: `${s.url.origin}${s.url.pathname}?n=${s.url.search.length}` } }));
     const res = await getRecording(w.acct.adminKey, w.id);
     expect(res.status).toBe(502);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("redirects");
-    expect(net.seen).toHaveLength(3);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("more than 3 redirects");
+    // The first request and its three redirects.
+    expect(net.seen).toHaveLength(4);
   });
 
   it("a player's Range is passed on and the provider's 206 comes back with its Content-Range; a malformed one is not passed on", async () => {
@@ -281,5 +282,118 @@ describe("GET /v1/calls/{id}/recording: redirects and ranges", () => {
     expect(new Uint8Array(await part.arrayBuffer())).toEqual(AUDIO.slice(4));
     expect((await getRecording(w.acct.adminKey, w.id, { Range: "items=1-2" })).status).toBe(200);
     expect(net.seen.at(-1)!.headers.get("Range")).toBeNull();
+  });
+});
+
+describe("GET /v1/calls/{id}/recording: where it may fetch from", () => {
+  it("a stored URL off the provider's hosts (a lookalike, another provider's, a private name) is not fetched at all", async () => {
+    for (const [p, url] of [
+      ["twilio", "https://api.twilio.com.evil.example/2010-04-01/Accounts/AC1/Recordings/RE1"],
+      ["plivo", "https://evilplivo.com/v1/Account/MA1/Recording/r.mp3"],
+      ["vonage", "https://files.example.com/v1/files/aaaaaaaa-bbbb-cccc-dddd-0123456789ab"],
+      ["signalwire", "https://10.0.0.1.nip.io/api/laml/2010-04-01/Accounts/x/Recordings/y"],
+    ] as const) {
+      const w = await recordedCall(p, p === "vonage" ? { applicationId: VONAGE_APP, privateKey: (await rsaPair()).pem } : {}, url);
+      const net = mockNetwork(() => audio());
+      const res = await getRecording(w.acct.adminKey, w.id);
+      expect(res.status, p).toBe(502);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain(`not at a ${p} host`);
+      expect([net.seen, net.lookups]).toEqual([[], []]);
+    }
+  });
+
+  it("a redirect to a name that resolves to a private address is not followed", async () => {
+    const w = await recordedCall("twilio");
+    const net = mockNetwork((s) =>
+      s.url.hostname === "api.twilio.com" ? new Response(null, { status: 302, headers: { Location: "https://cdn.rebind.example/rec.wav" } }) : audio(),
+    );
+    net.dns.set("cdn.rebind.example", ["10.0.0.5"]);
+    const res = await getRecording(w.acct.adminKey, w.id);
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("private");
+    expect(net.seen.map((s) => s.url.hostname)).toEqual(["api.twilio.com"]);
+  });
+
+  it("twilio's regional hosts get the credentials; SignalWire's only its stored Space", async () => {
+    const regional = "https://api.dublin.ie1.twilio.com/2010-04-01/Accounts/" + TWILIO_SID + "/Recordings/RE1";
+    const tw = await recordedCall("twilio", { accountSid: TWILIO_SID }, regional);
+    const net = mockNetwork(() => audio("audio/x-wav"));
+    expect((await getRecording(tw.acct.adminKey, tw.id)).status).toBe(200);
+    expect(basicOf(net.seen[0]!)).toBe(`${TWILIO_SID}:${tw.keys.twilio}`);
+    const other = "https://other.signalwire.com/api/laml/2010-04-01/Accounts/x/Recordings/y";
+    const sw = await recordedCall("signalwire", { projectId: SW_PROJECT, apiToken: "PTa1b2c3d4e5f6a7b8c9", space: "acme.signalwire.com" }, other);
+    const net2 = mockNetwork(() => audio("audio/x-wav"));
+    expect((await getRecording(sw.acct.adminKey, sw.id)).status).toBe(200);
+    expect(net2.seen[0]!.headers.get("Authorization")).toBeNull();
+  });
+});
+
+describe("GET /v1/calls/{id}/recording: what is passed on", () => {
+  it("asks for the bytes as stored; a compressed answer all the same is passed on without its lengths", async () => {
+    const w = await recordedCall("plivo");
+    const net = mockNetwork(() => audio("audio/mpeg", 200, { "Content-Encoding": "gzip", "Content-Range": "bytes 0-13/14" }));
+    const res = await getRecording(w.acct.adminKey, w.id, { Range: "bytes=0-" });
+    expect(res.status).toBe(200);
+    expect(net.seen[0]!.headers.get("Accept-Encoding")).toBe("identity");
+    expect([res.headers.get("Content-Length"), res.headers.get("Content-Range")]).toEqual([null, null]);
+  });
+
+  it("a range past the end: 416 with the provider's Content-Range, as JSON; `bytes=-` is not a range", async () => {
+    const w = await recordedCall("plivo");
+    const net = mockNetwork((s) =>
+      s.headers.get("Range") === "bytes=999-" ? new Response("", { status: 416, headers: { "Content-Range": "bytes */14" } }) : audio(),
+    );
+    const res = await getRecording(w.acct.adminKey, w.id, { Range: "bytes=999-" });
+    expect(res.status).toBe(416);
+    expect(res.headers.get("Content-Range")).toBe("bytes */14");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("range_not_satisfiable");
+    expect((await getRecording(w.acct.adminKey, w.id, { Range: "bytes=-" })).status).toBe(200);
+    expect(net.seen.at(-1)!.headers.get("Range")).toBeNull();
+  });
+
+  it("HEAD asks the provider for its headers only", async () => {
+    const w = await recordedCall("plivo");
+    const net = mockNetwork((s) => (s.method === "HEAD" ? new Response(null, { headers: { "Content-Type": "audio/mpeg", "Content-Length": "14" } }) : audio()));
+    const res = await SELF.fetch(`${BASE}/v1/calls/${w.id}/recording`, { method: "HEAD", headers: { Authorization: `Bearer ${w.acct.adminKey}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toBe("audio/mpeg");
+    expect(net.seen.map((s) => s.method)).toEqual(["HEAD"]);
+  });
+
+  it("telnyx: its API failing, the stored link is tried (it may be within its 10 minutes); the API's 404 is the recording gone", async () => {
+    const apiKey = "KEY0123456789ABCDEF_abcdef";
+    const w = await recordedCall("telnyx", { apiKey });
+    const net = mockNetwork((s) => (s.url.hostname === "api.telnyx.com" ? new Response("busy", { status: 503 }) : audio()));
+    expect((await getRecording(w.acct.adminKey, w.id)).status).toBe(200);
+    expect(net.seen.map((s) => s.url.href)).toEqual([expect.stringContaining("api.telnyx.com"), URLS.telnyx]);
+    mockNetwork((s) => (s.url.hostname === "api.telnyx.com" ? Response.json({ errors: [{ code: "10005" }] }, { status: 404 }) : audio()));
+    const gone = await getRecording(w.acct.adminKey, w.id);
+    expect(gone.status).toBe(404);
+    expect(((await gone.json()) as { error: { code: string } }).error.code).toBe("recording_gone");
+  });
+
+  it("telnyx: a later recording of the call without its ids does not take the earlier one's (no refresh for it)", async () => {
+    const apiKey = "KEY0123456789ABCDEF_abcdef";
+    const w = await recordedCall("telnyx", { apiKey });
+    const later = "https://s3.amazonaws.com/telephony-recorder-prod/second.mp3?X-Amz-Expires=600";
+    const r = await post("telnyx", w, w.record, { CallSid: w.id, RecordingUrl: later, RecordingStatus: "completed" });
+    expect(r.status, r.text).toBeLessThan(300);
+    const net = mockNetwork(() => audio());
+    expect((await getRecording(w.acct.adminKey, w.id)).status).toBe(200);
+    expect(net.seen.map((s) => s.url.href)).toEqual([later]);
+    // The same URL again without its ids keeps them.
+    expect((await post("telnyx", w, w.record, { ...recordingFields("telnyx", w.id), RecordingDuration: "13" })).status).toBeLessThan(300);
+    expect((await post("telnyx", w, w.record, { CallSid: w.id, RecordingUrl: URLS.telnyx })).status).toBeLessThan(300);
+    const net2 = mockNetwork((s) => (s.url.hostname === "api.telnyx.com" ? Response.json({ media_url: URLS.telnyx }) : audio()));
+    expect((await getRecording(w.acct.adminKey, w.id)).status).toBe(200);
+    expect(net2.seen[0]!.url.hostname).toBe("api.telnyx.com");
+  });
+
+  it("the private key is write-only and shown as set, not by its last characters", async () => {
+    const { pem } = await rsaPair();
+    const w = await recordedCall("vonage", { applicationId: VONAGE_APP, privateKey: pem });
+    const voice = await api("GET", "/v1/account/voice", { key: w.acct.adminKey });
+    expect(JSON.stringify(voice.json)).not.toContain(pem.replace(/-----[A-Z ]+-----|\s/g, "").slice(-8, -4));
+    expect(voice.json.providers.vonage.hints.privateKey).toBe("set");
   });
 });

@@ -138,9 +138,19 @@ export class CallStore {
     this.sql.exec("UPDATE calls SET route_plan = json_set(route_plan, '$.plan', json(?)) WHERE id = ? AND route_plan IS NOT NULL", JSON.stringify(plan), id);
   }
 
-  /** The recording's URL, and what finds it again (kept when a later report of it has none). */
+  /**
+   * The recording's URL, and what finds it again: a later report of the same URL without it keeps
+   * it; another URL (another recording) brings its own, or none.
+   */
   setRecording(id: string, url: string, ref: string | null): void {
-    this.sql.exec("UPDATE calls SET recording_url = ?, recording_ref = COALESCE(?, recording_ref) WHERE id = ?", url, ref, id);
+    this.sql.exec(
+      "UPDATE calls SET recording_ref = CASE WHEN ? IS NOT NULL THEN ? WHEN recording_url = ? THEN recording_ref END, recording_url = ? WHERE id = ?",
+      ref,
+      ref,
+      url,
+      url,
+      id,
+    );
   }
 
   /**

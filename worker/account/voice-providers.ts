@@ -91,7 +91,8 @@ export class VoiceProviders {
         ]);
       }
       const hints: Record<string, string> = {};
-      for (const [k, v] of Object.entries(value)) if (typeof v === "string") hints[k] = credentialHint(v);
+      // A private key's last characters are part of the key: it is only said to be set.
+      for (const [k, v] of Object.entries(value)) if (typeof v === "string") hints[k] = k === "privateKey" ? "set" : credentialHint(v);
       writes.push({ provider, sealed: await seal(ring, JSON.stringify(value), context(accountId, provider)), hints: JSON.stringify(hints) });
     }
     return ok(writes);

@@ -165,6 +165,22 @@ async function resolve(host: string): Promise<{ ok: true; addresses: string[] } 
   return addresses.length ? { ok: true, addresses } : { ok: false, reason: `${host} does not resolve to any address` };
 }
 
+/**
+ * Why a URL that passed checkOutboundUrl may still not be reached: its host name resolves to an
+ * address that is not public (`refused`), or could not be resolved; null when it may be.
+ */
+export async function resolvedRefusal(url: URL): Promise<{ refused: boolean; reason: string } | null> {
+  const host = url.hostname.replace(/\.$/, "");
+  if (host.startsWith("[") || isIpv4(host)) return null;
+  const r = await resolve(host);
+  if (!r.ok) return { refused: false, reason: r.reason };
+  for (const addr of r.addresses) {
+    const why = addr.includes(":") ? ipv6Refusal(addr) : ipv4Refusal(addr);
+    if (why) return { refused: true, reason: `URL refused: ${host} resolves to ${why}` };
+  }
+  return null;
+}
+
 /** `withdrawn`: not sent, the sender's `stillWanted` said no. */
 export type Outcome = { ok: true; response: Response } | { ok: false; refused: boolean; reason: string } | { ok: false; withdrawn: true };
 
@@ -180,14 +196,9 @@ export type Outcome = { ok: true; response: Response } | { ok: false; refused: b
 export async function outboundFetch(req: Request, opts: { timeoutMs: number; trusted?: boolean; stillWanted?: () => boolean }): Promise<Outcome> {
   const checked = checkOutboundUrl(req.url);
   if (!checked.ok) return { ok: false, refused: true, reason: `URL refused: it ${checked.reason}` };
-  const host = checked.url.hostname.replace(/\.$/, "");
-  if (!opts.trusted && !host.startsWith("[") && !isIpv4(host)) {
-    const r = await resolve(host);
-    if (!r.ok) return { ok: false, refused: false, reason: r.reason };
-    for (const addr of r.addresses) {
-      const why = addr.includes(":") ? ipv6Refusal(addr) : ipv4Refusal(addr);
-      if (why) return { ok: false, refused: true, reason: `URL refused: ${host} resolves to ${why}` };
-    }
+  if (!opts.trusted) {
+    const why = await resolvedRefusal(checked.url);
+    if (why) return { ok: false, ...why };
   }
   if (opts.stillWanted && !opts.stillWanted()) return { ok: false, withdrawn: true };
   try {

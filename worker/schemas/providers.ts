@@ -68,7 +68,9 @@ export const CredentialSchemas = {
         .regex(UUID, "the Project ID, a UUID (API → Project ID)")
         .optional()
         .openapi({ description: "The Project ID (Dashboard → API): needed to buy numbers through SignalWire's Compatibility REST API." }),
-      apiToken: secret("An API token of the project with the Numbers scope (Dashboard → API → API Tokens): needed to buy numbers.").optional(),
+      apiToken: secret(
+        "An API token of the project (Dashboard → API → API Tokens): with the Numbers scope, to buy numbers; with the Voice scope, to play recordings of a Space that protects its media URLs.",
+      ).optional(),
     })
     .strict(),
   telnyx: z

@@ -29,13 +29,15 @@ app.openapi(
     responses: {
       200: { description: "The audio (audio/mpeg, audio/x-wav …)", content: { "audio/mpeg": audio, "audio/x-wav": audio } },
       206: { description: "The part a Range asked for", content: { "audio/mpeg": audio, "audio/x-wav": audio } },
+      416: { description: "A Range past the recording's end (range_not_satisfiable), with the provider's Content-Range" },
       ...errorResponsesFor([401, 403, 404, 409, 502]),
     },
   }),
   async (c) => {
     const id = c.req.valid("param").id;
     const source = unwrap(await account(c.env, c.var.accountId).recordingSource(id));
-    return unwrap(await fetchRecording(source, id, c.req.header("Range")));
+    // HEAD (which Hono routes here) asks the provider for its headers only: no download for nothing.
+    return unwrap(await fetchRecording(source, id, c.req.header("Range"), c.req.method === "HEAD" ? "HEAD" : "GET"));
   },
 );
 
