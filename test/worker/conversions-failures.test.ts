@@ -13,6 +13,7 @@ import { ALERT_HOOK, googleError, mockPlatforms, msAdApiFault, msFault, platform
 import { at, callWorld, getCall, T0 } from "./calls-helpers";
 import { adCall, alarm, conversionOf, conversions, GOOGLE_SETTINGS, MS_SETTINGS } from "./conversions-helpers";
 import { accountStub, api, dump, useTestClock } from "./helpers";
+import { holdRequests } from "./network-gates";
 
 /** Everything written to the console while a test runs, as text. */
 let logged: string[] = [];
@@ -430,5 +431,28 @@ describe("uploads that wait for days", () => {
     const outbox = tableOf(await dump(accountStub(acct.accountId)), "outbox");
     expect(outbox.filter((r) => r.call_id === id)).toEqual([]);
     expect(JSON.stringify(outbox)).not.toContain("gclid-never-resumed");
+  });
+});
+
+describe("a slow ad platform", () => {
+  it("does not hold up the webhooks: a call's webhook goes out while Google's upload is still waiting for its answer", async () => {
+    const { acct, voice } = await callWorld(2);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const hook = "https://hooks.example/calls";
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: hook } } })).status).toBe(200);
+    const ads = mockPlatforms();
+    await adCall(acct, voice, { gclid: "gclid-slow" });
+    await alarm(acct);
+    at(T0 + COMPLETED_SETTLE_MS);
+    // Google's upload is due now; a new call's webhook becomes due beside it.
+    const slow = holdRequests((u) => u.hostname === "googleads.googleapis.com");
+    const late = await adCall(acct, voice, { gclid: "gclid-late" });
+    const run = alarm(acct);
+    await slow.waiting;
+    await vi.waitFor(() => expect(ads.seen.some((s) => s.url.href === hook && JSON.parse(s.body).call?.id === late)).toBe(true), { timeout: 5_000 });
+    expect(ads.googleUploads()).toHaveLength(0);
+    slow.release();
+    await run;
+    expect(ads.googleUploads()).toHaveLength(1);
   });
 });

@@ -7,8 +7,9 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../worker/account/account";
+import { ALARM_HEALTH_MIGRATION } from "../../worker/account/alarm-health";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
-import { ROUTE_TURNS_LAST_MIGRATION } from "../../worker/account/call-schema";
+import { CALLS_RECORDING_REF_MIGRATION, ROUTE_TURNS_LAST_MIGRATION } from "../../worker/account/call-schema";
 import { CONVERSION_GOOGLE_API_MIGRATION } from "../../worker/account/conversion-settings";
 import { DM_CHECKS_MIGRATION } from "../../worker/account/dm-diagnostics";
 import { BUY_TRIES_MIGRATION, ORDER_IDEMPOTENCY_CHANGE_MIGRATION } from "../../worker/account/number-orders";
@@ -84,12 +85,16 @@ describe("googleAds.api", () => {
         ORDER_IDEMPOTENCY_CHANGE_MIGRATION,
         ROUTE_TURNS_LAST_MIGRATION,
         BUY_TRIES_MIGRATION,
+        CALLS_RECORDING_REF_MIGRATION,
+        ALARM_HEALTH_MIGRATION,
       ]);
       sql.exec("DROP TABLE dm_checks");
       sql.exec("ALTER TABLE number_orders DROP COLUMN idempotency_change");
       sql.exec("ALTER TABLE route_turns DROP COLUMN last");
       sql.exec("ALTER TABLE route_turns DROP COLUMN agents");
       sql.exec("DROP TABLE number_buy_tries");
+      sql.exec("ALTER TABLE calls DROP COLUMN recording_ref");
+      sql.exec("DROP TABLE alarm_failures");
     });
     await evictDurableObject(accountStub(acct.accountId));
     expect(await googleView(acct)).toMatchObject({ api: "google_ads_api", credentials: { developerToken: "…1111" } });

@@ -173,7 +173,7 @@ function request(row: OutboxRow, config: IntegrationConfig, accountId: string): 
 /**
  * A webhook request: JSON body, Standard Webhooks headers (webhook-id the same on every attempt), X-DNI-Event for routing.
  * Its webhook-timestamp is when it is made, just before it goes: not the time the alarm's run began
- * (the upkeep and ad uploads before it may take minutes, and receivers refuse a timestamp more than
+ * (the upkeep and earlier rounds before it may take minutes, and receivers refuse a timestamp more than
  * five minutes off theirs).
  */
 async function signedPost(hook: WebhookConfig, event: string, id: string, payload: string): Promise<Built> {

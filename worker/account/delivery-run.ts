@@ -60,18 +60,23 @@ export class DeliveryRun {
   async sendDue(config: IntegrationConfig, now: number, ads?: AdsContext): Promise<void> {
     const { outbox, setConversion } = this.p;
     const queueOnce = (i: readonly { key: string; payload: string }[], t: number) => this.queueAlerts(i, config, t);
-    // First the Data Manager API's diagnostics: an alert they queue goes out in this run.
-    // The ad platforms' steps may throw (a call's conversion state written to a month's log that
-    // cannot be reached): the webhooks, GA4 and alerts go all the same, then the failure is thrown.
+    // The ad platforms' steps (the Data Manager API's diagnostics, then the uploads) run beside the
+    // webhooks, GA4 and alerts, so a slow platform (15 s a request) holds none of them up. They may
+    // throw (a call's conversion state written to a month's log that cannot be reached): the rest
+    // goes all the same, then the failure is thrown. An alert the diagnostics queue goes out in this
+    // run (a round still to come, or the one after the ad steps).
     const adSteps = new GoOn();
-    if (ads) await adSteps.step(() => checkDataManager({ checks: this.p.checks, outbox, setConversion, uploader: this.uploader, queueOnce }, ads, now));
     const all = outbox.due(now, BATCH);
     const channels = channelsOf(config);
     const isAd = (kind: string) => kind === "google_ads" || kind === "microsoft_ads";
     const due = all.filter((r) => !isAd(r.kind));
     const adRows = all.filter((r) => isAd(r.kind));
-    if (adRows.length && ads)
-      await adSteps.step(() => deliverAds({ outbox, setConversion, uploader: this.uploader, queueOnce, checks: this.p.checks }, ads, adRows));
+    const adsDone = (async () => {
+      if (!ads) return;
+      await adSteps.step(() => checkDataManager({ checks: this.p.checks, outbox, setConversion, uploader: this.uploader, queueOnce }, ads, now));
+      if (adRows.length)
+        await adSteps.step(() => deliverAds({ outbox, setConversion, uploader: this.uploader, queueOnce, checks: this.p.checks }, ads, adRows));
+    })();
     // In rounds: a call's later event waits for its earlier one (Outbox IN_TURN), and goes in the
     // same run once that is delivered (call, then call.completed, then call.recording).
     const tried = new Set<number>();
@@ -80,6 +85,10 @@ export class DeliveryRun {
       await this.sendEach(batch, config, now, channels);
       batch = outbox.due(now, BATCH).filter((r) => !isAd(r.kind) && !tried.has(r.id));
     }
+    await adsDone;
+    // What the ad steps queued meanwhile (an alert from the diagnostics) goes in this run too.
+    const queued = outbox.due(now, BATCH).filter((r) => !isAd(r.kind) && !tried.has(r.id));
+    if (queued.length) await this.sendEach(queued, config, now, channels);
     adSteps.rethrow();
   }
 
@@ -89,7 +98,7 @@ export class DeliveryRun {
     const accountId = this.accountId;
     await Promise.all(
       rows.map(async (picked) => {
-        // Read again: the ad uploads above were awaited, and meanwhile the call may have been erased
+        // Read again: the ad uploads beside these and earlier rounds were awaited, and meanwhile the call may have been erased
         // (its rows deleted: nothing more goes out about it) or its outcome's body replaced.
         const current = outbox.get(picked.id);
         if (current?.status !== "pending" || current.attempts !== picked.attempts) return;

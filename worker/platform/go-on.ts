@@ -1,6 +1,6 @@
 /**
  * Work that goes on when one step fails: each step's error is kept (not thrown at once) so the steps
- * after it still run, then the first is thrown (the ad platforms' steps before the webhooks).
+ * after it still run, then the first is thrown (the ad platforms' diagnostics, then their uploads).
  */
 export class GoOn {
   private readonly failures: unknown[] = [];
