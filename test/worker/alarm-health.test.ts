@@ -99,21 +99,24 @@ describe("an alarm part failing for long", () => {
     expect(left).toEqual([]);
   });
 
-  it("the alarm after a part failing every run comes later each time: 30 s, doubling, at most 5 minutes", async () => {
+  it("a part failing every run is tried again later each time (30 s, doubling, at most 5 minutes); its deadline alone is put off", async () => {
     const { acct } = await callWorld(1);
     const waits = await runInDurableObject(accountStub(acct.accountId), (instance) => {
       const health = (instance as unknown as { health: AlarmHealth }).health;
       const now = Date.now();
-      const out: number[] = [];
+      const out: (number | boolean | null)[] = [];
       for (let i = 0; i < 6; i++) {
         health.failed("pushes", new Error("pool object unreachable"), now);
-        out.push(health.retryAt(["pushes"], now) - now);
+        out.push(health.deferred("pushes", now)! - now);
       }
-      // Another part failing for the first time beside it: the longest run decides.
-      health.failed("numbers", new Error("provider down"), now);
-      out.push(health.retryAt(["numbers", "pushes"], now) - now);
-      health.worked("pushes", now);
-      out.push(health.retryAt(["numbers"], now) - now, health.retryAt([], now));
+      // Not run again before then; a deadline later than the backoff stays as it is; another part is not put off.
+      out.push(health.waiting("pushes", now + ALARM_RETRY_MAX_MS - 1), health.waiting("pushes", now + ALARM_RETRY_MAX_MS));
+      out.push(health.deferred("pushes", now + DAY)! - now, health.deferred("numbers", now + 1000)! - now, health.deferred("numbers", null));
+      // A failing part with nothing due is tried again all the same; once it works, nothing more.
+      health.failed("reseal", new Error("no key"), now);
+      out.push(health.deferred("reseal", null)! - now);
+      health.worked("reseal", now);
+      out.push(health.deferred("reseal", null));
       return out;
     });
     expect(waits).toEqual([
@@ -123,9 +126,46 @@ describe("an alarm part failing for long", () => {
       8 * ALARM_RETRY_MS,
       ALARM_RETRY_MAX_MS,
       ALARM_RETRY_MAX_MS,
-      ALARM_RETRY_MAX_MS,
+      true,
+      false,
+      DAY,
+      1000,
+      null,
       ALARM_RETRY_MS,
-      0,
+      null,
     ]);
+  });
+
+  it("an upkeep failing for long delays no webhook retry: the alarm comes at the retry, not the upkeep's backoff", async () => {
+    const { acct, voice } = await callWorld(2);
+    const hook = "https://hooks.example/refusing";
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: hook } } })).status).toBe(200);
+    mockNetwork((s) => new Response(null, { status: s.url.href === hook ? 500 : 204 }));
+    const v = await visit(acct);
+    expect((await ring(voice.callbackUrl, callBody(callId("old"), v.number, T0 + 1000))).status).toBe(200);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    await logsDown(acct.accountId, true);
+    const first = T0 + 5 * DAY;
+    at(first);
+    // Three upkeep failures, 10 minutes apart (its backoff is 2 minutes now, and longer after the next).
+    await runAccountAlarms(acct.accountId, first + 2 * UPKEEP_RETRY_MS + 1000);
+    const failures = () =>
+      runInDurableObject(
+        accountStub(acct.accountId),
+        (_i, s) => s.storage.sql.exec<{ failures: number }>("SELECT failures FROM alarm_failures WHERE part = 'upkeep'").one().failures,
+      );
+    expect(await failures()).toBe(3);
+    // At the upkeep's next try a call comes whose webhook the receiver refuses: both in one run.
+    at(first + 3 * UPKEEP_RETRY_MS + 5_000);
+    const w = await visit(acct);
+    const id = callId("refused");
+    expect((await ring(voice.callbackUrl, callBody(id, w.number, Date.now()))).status).toBe(200);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(await failures()).toBe(4);
+    const delivery = (await api("GET", `/v1/calls/${id}`, { key: acct.adminKey })).json.deliveries.find((d: { kind: string }) => d.kind === "webhook");
+    expect(delivery).toMatchObject({ status: "pending", attempts: 1 });
+    const next = await runInDurableObject(accountStub(acct.accountId), (_i, s) => s.storage.getAlarm());
+    expect(next).toBe(delivery.nextAttemptAt);
+    expect(next! - Date.now()).toBeLessThan(4 * ALARM_RETRY_MS);
   });
 });

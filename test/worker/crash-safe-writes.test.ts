@@ -6,6 +6,7 @@
  */
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { mockNetwork } from "./calls-helpers";
 import { accountStub, allocate, api, type Created, createAccount, createPool, directoryStub, freshNumbers, sessionId, useTestClock } from "./helpers";
 
 const OLD_DEST = "+12127365000";
@@ -138,11 +139,50 @@ describe("admin writes are never left half-done", () => {
     await rewire(acct, "DIRECTORY", () => ({ release: async () => Promise.reject(new Error("directory unreachable")) }));
     expect((await api("DELETE", "/v1/pools/gone", { key: acct.adminKey })).status).toBe(204);
     for (let i = 0; i < 3; i++) {
-      clock.advance(RETRY);
+      // The alarm as set (the journal's own retry, or later while its failures back off).
+      const due = await runInDurableObject(accountStub(acct.accountId), (_i, st) => st.storage.getAlarm());
+      clock.at(Math.max(due!, Date.now() + 1));
       await runDurableObjectAlarm(accountStub(acct.accountId));
       const alarm = await runInDurableObject(accountStub(acct.accountId), (_i, st) => st.storage.getAlarm());
       expect(alarm! - Date.now()).toBeGreaterThanOrEqual(RETRY - 1_001);
     }
+  });
+
+  it("a Directory that refuses every release for 15 minutes is told once (task.failing, journal); its first release taken, task.recovered", async () => {
+    const acct = await world();
+    const alerts = "https://hooks.example/alerts";
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: alerts } } })).status).toBe(200);
+    const net = mockNetwork(() => new Response(null, { status: 204 }));
+    const told = () =>
+      net.seen.filter((r) => r.url.href === alerts).map((r) => JSON.parse(r.body) as { type: string; task: { name: string; failures: number } });
+    const [number] = freshNumbers(1);
+    await createPool(acct, { id: "gone", name: "Gone", trackingNumbers: [number], destinations: [OLD_DEST], leaseSeconds: 60, graceSeconds: 60 });
+    await rewire(acct, "DIRECTORY", () => ({ release: async () => Promise.reject(new Error("directory unreachable")) }));
+    expect((await api("DELETE", "/v1/pools/gone", { key: acct.adminKey })).status).toBe(204);
+    const start = Date.now();
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const warns = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const runUntil = async (t: number) => {
+      for (let i = 0; i < 200; i++) {
+        const next = await runInDurableObject(accountStub(acct.accountId), (_i, st) => st.storage.getAlarm());
+        if (next === null || next > t) break;
+        clock.at(Math.max(next, Date.now() + 1));
+        await runDurableObjectAlarm(accountStub(acct.accountId));
+      }
+    };
+    await runUntil(start + 14 * 60_000);
+    expect(told()).toEqual([]);
+    // Tries 30 s, 1, 2, 4, then 5 minutes apart: the first past 15 minutes of failing is told.
+    await runUntil(start + 21 * 60_000);
+    expect(told().map((a) => [a.type, a.task.name])).toEqual([["task.failing", "journal"]]);
+    expect(told()[0]!.task.failures).toBeGreaterThanOrEqual(3);
+    // The Directory back: the next try takes the release, and says so once.
+    await rewire(acct, "DIRECTORY", (real) => real);
+    await runUntil(start + 27 * 60_000);
+    expect(told().map((a) => a.type)).toEqual(["task.failing", "task.recovered"]);
+    expect(await directoryStub().lookup(number!, Date.now() + 120_000)).toBeNull();
+    errors.mockRestore();
+    warns.mockRestore();
   });
 
   it("a release the Directory did not take is told again by the alarm", async () => {

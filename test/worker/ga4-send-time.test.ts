@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { COMPLETED_SETTLE_MS } from "../../worker/account/call-outcome";
 import { at, callBody, callId, callWorld, getCall, mockNetwork, ring, type Seen, T0, visit } from "./calls-helpers";
 import { adCall, conversions, GOOGLE_SETTINGS } from "./conversions-helpers";
-import { accountStub, api, type Created, useTestClock } from "./helpers";
+import { accountStub, api, type Created, dump, useTestClock } from "./helpers";
 
 useTestClock(T0, { silence: ["warn", "error"] });
 
@@ -22,7 +22,7 @@ async function integrate(acct: Created, ga4: unknown) {
 }
 
 describe("GA4 events built at queue time, sent at send time", () => {
-  it("a call erased while the alarm waits on its ad upload: its GA4 event, already picked up, is not sent", async () => {
+  it("a call erased while the alarm waits on its ad upload: its GA4 event went beside the upload, and nothing of the call is left", async () => {
     const { acct, voice } = await callWorld(1);
     await integrate(acct, GA4);
     await conversions(acct, { googleAds: GOOGLE_SETTINGS });
@@ -37,13 +37,15 @@ describe("GA4 events built at queue time, sent at send time", () => {
     // The ring's event goes at once (no ad upload is due yet)…
     await runDurableObjectAlarm(accountStub(acct.accountId));
     expect(events(net.seen).map((e) => e.name)).toEqual(["phone_call"]);
-    // …the outcome's with the upload, after the settle time.
+    // …the outcome's beside the upload, after the settle time: the upload waits on its platform, the event on nothing.
     at(T0 + COMPLETED_SETTLE_MS);
     await runDurableObjectAlarm(accountStub(acct.accountId));
     expect(erased).toBe(204);
     expect(net.seen.filter((s) => !isGa4(s)).length).toBeGreaterThan(0);
-    expect(events(net.seen).map((e) => e.name)).toEqual(["phone_call"]);
+    expect(events(net.seen).map((e) => e.name)).toEqual(["phone_call", "phone_call_completed"]);
     expect((await getCall(acct, id)).status).toBe(404);
+    // The upload's answer (a 503 to retry) wrote nothing back for the erased call.
+    expect(await dump(accountStub(acct.accountId))).not.toContain("gclid-erased");
   });
 
   it("a call whose provider's clock runs ahead of ours: its outcome's event is dated when it is sent, never in the future", async () => {

@@ -151,12 +151,13 @@ describe("upgrade: when bought numbers joined their pool", () => {
 });
 
 describe("upgrade: the numbers an order is about to buy", () => {
-  it("is the newest step; an order open before it keeps its row, with no tries recorded", async () => {
+  it("an order open before it keeps its row, with no tries recorded", async () => {
     const id = "upgrade000000003";
-    expect(ACCOUNT_MIGRATIONS.at(-1)).toBe(BUY_TRIES_MIGRATION);
+    const step = ACCOUNT_MIGRATIONS.indexOf(BUY_TRIES_MIGRATION);
+    expect(step).toBeGreaterThan(0);
     const after = await runInDurableObject(accountStub(id), (_i, state) => {
       const sql = state.storage.sql;
-      migrate(state.storage, ACCOUNT_MIGRATIONS.slice(0, -1));
+      migrate(state.storage, ACCOUNT_MIGRATIONS.slice(0, step));
       sql.exec(
         "INSERT INTO number_orders (id, pool_id, provider, request, origin, status, next_attempt_at, created_at, updated_at) VALUES ('ord_open', 'web', 'vonage', '{}', 'https://dni.test', 'running', 9, 1, 1)",
       );

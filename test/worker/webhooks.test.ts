@@ -279,6 +279,38 @@ describe("Standard Webhooks deliveries", () => {
     expect((await stored()).rows).toEqual([]);
   });
 
+  it("a previous secret past its day is dropped by the alarm, with its sealed row, without any PATCH; the alarm wakes for it", async () => {
+    const { acct } = await hooked(1);
+    const key = acct.adminKey;
+    const stub = accountStub(acct.accountId);
+    const rotated = await api("PATCH", "/v1/account/integrations", { key, body: { webhook: { url: HOOK, rotateSecret: true } } });
+    const alert = await api("PATCH", "/v1/account/integrations", { key, body: { alertWebhook: { url: `${HOOK}/alerts` } } });
+    expect(alert.status).toBe(200);
+    const rotatedAlert = await api("PATCH", "/v1/account/integrations", { key, body: { alertWebhook: { url: `${HOOK}/alerts`, rotateSecret: true } } });
+    const ends = [rotated.json.webhook.previousSecretExpiresAt, rotatedAlert.json.alertWebhook.previousSecretExpiresAt];
+    expect(ends).toEqual([T0 + 24 * HOUR, T0 + 24 * HOUR]);
+    const held = () =>
+      runInDurableObject(stub, (_i, state) => ({
+        rows: state.storage.sql
+          .exec<{ name: string }>("SELECT name FROM integration_secrets ORDER BY name")
+          .toArray()
+          .map((r) => r.name),
+        columns: JSON.stringify(state.storage.sql.exec("SELECT webhook, alert_webhook FROM account").one()),
+        alarm: state.storage.getAlarm(),
+      }));
+    const before = await held();
+    expect(before.rows).toEqual(["alertWebhook", "alertWebhookPrevious", "webhook", "webhookPrevious"]);
+    // Nothing else due: the alarm is set no later than the day's end.
+    expect(await before.alarm).toBeLessThanOrEqual(T0 + 24 * HOUR);
+    mockNetwork();
+    await runAccountAlarms(acct.accountId, T0 + 24 * HOUR + 1000);
+    const after = await held();
+    expect(after.rows).toEqual(["alertWebhook", "webhook"]);
+    expect(after.columns).not.toContain("previous");
+    const view = (await api("GET", "/v1/account/integrations", { key })).json;
+    expect([view.webhook.secret, view.alertWebhook.secret]).toEqual([rotated.json.webhook.secret, rotatedAlert.json.alertWebhook.secret]);
+  });
+
   it("redeliver refuses what it cannot send: unknown id 404, malformed id 400, removed integration 409 (nothing changes)", async () => {
     const { acct, voice, tracking } = await hooked(1);
     mockNetwork();

@@ -248,7 +248,9 @@ export class AccountObject extends DurableObject<Env> {
       poolView: (id) => this.registry.view(id, this.row()?.default_pool ?? null),
       addOrdered: (poolId, numbers, provider, now) => this.addOrdered(poolId, numbers, provider, now),
       changeNumbers: (poolId, change, now) => this.changeNumbers(poolId, change, now),
-      alert: (row, key, payload, now) => this.desk.queueAlerts([{ key, payload: JSON.stringify(payload) }], integrationConfig(row), now),
+      alert: async (row, key, payload, now) => {
+        await this.desk.queueAlerts([{ key, payload: JSON.stringify(payload) }], integrationConfig(row), now);
+      },
       schedule: () => this.schedule(),
     });
     // Only an account that was created has a schema: a stray key must not create storage.
@@ -572,7 +574,10 @@ export class AccountObject extends DurableObject<Env> {
       const next = this.settings.patchedIntegrations(await this.secrets.opened(row.id, integrationConfig(row)), patch, now);
       if (!next.ok) return next;
       const stored = await this.storeIntegrations(row.id, next.value, now);
-      return stored.ok ? ok(await this.integrationsOf(this.row()!)) : stored;
+      if (!stored.ok) return stored;
+      // A rotated secret's previous one is dropped by the alarm at the end of its day.
+      await this.schedule();
+      return ok(await this.integrationsOf(this.row()!));
     });
   }
 
@@ -818,37 +823,48 @@ export class AccountObject extends DurableObject<Env> {
     if (!row) return;
     const now = Date.now();
     // Each part on its own: one that throws (a month's log, an ad platform's write, a provider) stops
-    // none of the others (deliveries, pushes, number orders), and the alarm comes back for it. A
-    // part failing for long is told (alarm-health.ts); `false`: it had nothing to do.
-    const failed: AlarmPart[] = [];
-    // Queued at once, with the settings as they are then: the deliveries of this run send it (or the next run's).
-    const tell = async (alert: HealthAlert | null) => {
-      if (alert) await this.desk.queueAlerts([alert], integrationConfig(this.row() ?? row), Date.now());
-    };
+    // none of the others (deliveries, pushes, number orders), and is tried again after its own
+    // backoff: its deadline alone is put off (schedule). A part failing for long is told
+    // (alarm-health.ts); `false`: it had nothing to do (neither ends nor extends a failing run).
     const part = async (name: AlarmPart, work: () => Promise<boolean | void>) => {
-      let outcome: HealthAlert | null;
+      if (this.health.waiting(name, Date.now())) return;
+      let alert: HealthAlert | null;
       try {
-        outcome = (await work()) === false ? null : this.health.worked(name, Date.now());
+        alert = (await work()) === false ? null : this.health.worked(name, Date.now());
       } catch (err) {
-        failed.push(name);
         console.error(`account ${row.id}: the alarm's ${name} failed; the rest went on, it is tried again`, err);
-        outcome = this.health.failed(name, err, Date.now());
+        alert = this.health.failed(name, err, Date.now());
       }
-      await tell(outcome).catch((err) => console.error(`account ${row.id}: queueing the ${name} alert failed`, err));
+      if (!alert) return;
+      // Queued at once, with the settings as they are then: this run's deliveries send it (or the next run's).
+      try {
+        const queued = await this.desk.queueAlerts([alert], integrationConfig(this.row() ?? row), Date.now());
+        if (queued && alert.failing) this.health.told(name, Date.now());
+      } catch (err) {
+        console.error(`account ${row.id}: queueing the ${name} alert failed`, err);
+      }
     };
     this.desk.poolsGone(this.registry.purge(now, leaseRetentionMs(this.env)));
+    // Armed before any part awaits: a restart in the middle of a run (a provider's answer never
+    // coming) finds the alarm set for what is still due, and goes on from there.
+    await this.schedule();
     await part("journal", () => this.serial(() => this.finishJournal(row.id, now)));
     // Pushes that failed, sent again one admin write at a time, each from the account as it is then:
     // one interleaved with a write (another pool made the default meanwhile) would carry a stale
     // isDefault or gate at the same config version, and the object would take it.
     await part("pushes", () =>
       this.serial(async () => {
-        for (const id of this.sync.due(now)) {
+        const due = this.sync.due(now);
+        if (!due.length) return false;
+        let unreached = 0;
+        for (const id of due) {
           const found = this.registry.getAny(id);
           const current = this.row();
-          if (found && current) await this.sync.push(row.id, this.state(found.pool, current, !found.deleted), gateOf(current), null);
+          if (found && current) unreached += (await this.sync.push(row.id, this.state(found.pool, current, !found.deleted), gateOf(current), null)).length;
           else if (!found) this.sync.forget(id);
         }
+        // Retried by the sync's own schedule; said here so that a pool object out of reach for long is told.
+        if (unreached) throw new Error(`${unreached} pool object(s) could not be reached`);
       }),
     );
     // The upkeep before the deliveries; one failing (a month's log, R2) stops none of them.
@@ -856,17 +872,24 @@ export class AccountObject extends DurableObject<Env> {
     await part("deliveries", async () =>
       this.desk.deliver(await this.secrets.opened(row.id, integrationConfig(this.row() ?? row)), row.id, this.adsContext(row)),
     );
-    await part("numbers", () => this.numbers.run(row, now));
+    await part("numbers", async () => {
+      if ((this.numbers.nextDue() ?? Number.POSITIVE_INFINITY) > now) return false;
+      await this.numbers.run(row, now);
+    });
     // SECRETS_KEY rotation completes without anyone opening the settings: what an older key sealed is sealed again.
     await part("reseal", async () => {
+      // A webhook's previous secret past its day: its sealed row goes too. One synchronous write, not
+      // behind the admin writes' queue (a PATCH waiting on this alarm would wait forever): a PATCH
+      // in flight drops an expired one itself.
+      this.ctx.storage.transactionSync(() => {
+        const current = this.row();
+        if (current && this.settings.dropExpiredPrevious(Date.now())) this.secrets.write(integrationConfig(this.settings.row() ?? current), new Map());
+      });
       await this.providers.reseal(row.id);
       await this.conversions.reseal(row.id);
       await this.secrets.reseal(row.id);
     });
-    // Something due that failed is not tried again at once (an alarm at every instant): a while
-    // later, longer each time it fails again. Only this alarm's own re-arming waits: a call's
-    // webhook queued meanwhile sets it as ever.
-    await this.schedule(this.health.retryAt(failed, Date.now()));
+    await this.schedule();
   }
 
   // ---- Numbers from the provider (orders, release, autoscaling; logic in NumberDesk) ----
@@ -1087,20 +1110,24 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   /** Tell the Directory of released claims; one it does not take stays in the journal for the alarm. */
-  private async releaseClaims(accountId: string, numbers: readonly string[], until: number): Promise<void> {
-    if (!numbers.length) return;
+  private async releaseClaims(accountId: string, numbers: readonly string[], until: number): Promise<boolean> {
+    if (!numbers.length) return true;
     try {
       await directory(this.env).release(accountId, numbers, until);
       this.journal.released(numbers, until);
+      return true;
     } catch (err) {
       console.warn("releasing numbers in the Directory failed; the alarm retries", err);
       this.journal.retryLater(numbers, Date.now());
+      return false;
     }
   }
 
   /** What a write that did not finish left in the journal: claims never saved are given back, releases told again. */
-  private async finishJournal(accountId: string, now: number): Promise<void> {
+  private async finishJournal(accountId: string, now: number): Promise<boolean> {
     const { claims, releases } = this.journal.due(now);
+    if (!claims.length && !releases.size) return false;
+    let failed = 0;
     const giveBack = new Map<number, string[]>();
     for (const n of claims) {
       const claim = this.registry.claimOf(n);
@@ -1117,8 +1144,12 @@ export class AccountObject extends DurableObject<Env> {
     } catch (err) {
       console.warn("giving back unsaved claims failed; the alarm retries", err);
       this.journal.retryLater(claims, Date.now());
+      failed += claims.length;
     }
-    for (const [until, numbers] of releases) await this.releaseClaims(accountId, numbers, until);
+    for (const [until, numbers] of releases) if (!(await this.releaseClaims(accountId, numbers, until))) failed += numbers.length;
+    // Retried on the journal's own schedule; said here so that a Directory out of reach for long is told.
+    if (failed) throw new Error(`the Directory could not be told of ${failed} number(s)`);
+    return true;
   }
 
   /** Live pools (for a gate change: every one of their objects takes it). */
@@ -1177,16 +1208,21 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   /** The one alarm at the earliest deadline: a delivery, a push retry, a number's routing time ending. */
-  private async schedule(notBefore = 0): Promise<void> {
+  private async schedule(): Promise<void> {
+    // Each part's deadline, put off while that part waits out its backoff (alarm-health.ts).
+    const health = this.row() ? this.health : null;
+    const of = (part: AlarmPart, due: number | null) => (health ? health.deferred(part, due) : due);
     const candidates = [
-      this.desk.nextDue(),
-      this.sync.nextDue(),
-      this.journal.nextDue(),
+      of("upkeep", this.desk.upkeepDue()),
+      of("deliveries", this.desk.deliveriesDue()),
+      of("pushes", this.sync.nextDue()),
+      of("journal", this.journal.nextDue()),
       this.registry.nextPurge(leaseRetentionMs(this.env)),
-      this.numbers.nextDue(),
+      of("numbers", this.numbers.nextDue()),
+      of("reseal", health ? this.settings.previousSecretsDue() : null),
     ].filter((t): t is number => t !== null);
     if (!candidates.length) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.max(Math.min(...candidates), notBefore));
+    else await this.ctx.storage.setAlarm(Math.min(...candidates));
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

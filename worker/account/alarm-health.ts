@@ -1,11 +1,11 @@
 /**
  * How the parts of the account's alarm fare (upkeep, deliveries, pushes, numbers, the Directory
- * journal, resealing). A part that throws is tried again at the next alarm, which comes later each
- * time it fails again (30 s doubling to 5 minutes), so a lasting failure does not wake the object
- * every 30 s. One that has failed every time it ran for FAILING_AFTER_MS (and at least
- * FAILING_RUNS times) opens an episode: a `task.failing` alert to the alert webhook and email, once;
- * the first run of it that works closes it with `task.recovered`. A part that had nothing to do
- * neither ends nor extends its failing run.
+ * journal, resealing). A part that throws is tried again after its own backoff (30 s doubling to 5
+ * minutes: `retry_at`), which defers that part's deadline in the one alarm and nothing else's: a
+ * month's log down delays no webhook. One that has failed every time it ran for FAILING_AFTER_MS
+ * (and at least FAILING_RUNS times) opens an episode: a `task.failing` alert to the alert webhook and
+ * email, once (marked told only when a channel took it); the first run of it that works closes it
+ * with `task.recovered`. A part that had nothing to do neither ends nor extends its failing run.
  */
 import { textOnly } from "../platform/text";
 
@@ -15,6 +15,7 @@ export const ALARM_HEALTH_MIGRATION = `
     since INTEGER NOT NULL,        -- the first failure of this run of failures
     failures INTEGER NOT NULL,
     last_error TEXT NOT NULL,
+    retry_at INTEGER NOT NULL,     -- the part is not run again before this
     alerted_at INTEGER             -- task.failing queued (the episode is open)
   );`;
 
@@ -25,7 +26,7 @@ export type AlarmPart = (typeof ALARM_PARTS)[number];
 /** A part failing this long, every run, is told (transient failures come back within minutes). */
 export const FAILING_AFTER_MS = 15 * 60_000;
 export const FAILING_RUNS = 3;
-/** The alarm after a failed part: 30 s, doubling with each failure in a row, at most 5 minutes. */
+/** A failed part's next try: 30 s after, doubling with each failure in a row, at most 5 minutes. */
 export const ALARM_RETRY_MS = 30_000;
 export const ALARM_RETRY_MAX_MS = 5 * 60_000;
 
@@ -40,12 +41,15 @@ const STOPS: Record<AlarmPart, string> = {
   reseal: "secrets sealed with an older SECRETS_KEY are not sealed again, so that key cannot be removed yet",
 };
 
-type Row = { part: AlarmPart; since: number; failures: number; last_error: string; alerted_at: number | null };
+type Row = { part: AlarmPart; since: number; failures: number; last_error: string; retry_at: number; alerted_at: number | null };
 
-/** An alert to queue: its once-only key and JSON body. */
+const backoff = (failures: number) => Math.min(ALARM_RETRY_MS * 2 ** Math.min(failures - 1, 10), ALARM_RETRY_MAX_MS);
+
+/** An alert to queue: its once-only key and JSON body; `failing`: task.failing (else task.recovered). */
 export interface HealthAlert {
   key: string;
   payload: string;
+  failing: boolean;
 }
 
 export class AlarmHealth {
@@ -54,20 +58,26 @@ export class AlarmHealth {
     private readonly accountId: () => string,
   ) {}
 
-  /** A part threw: counted; the alert when it has now failed long enough. */
+  /** A part threw: counted, its next try put off; the alert when it has failed long enough and was not told yet. */
   failed(part: AlarmPart, err: unknown, now: number): HealthAlert | null {
     const error = textOnly(err instanceof Error ? err.message : String(err)).slice(0, 500);
     this.sql.exec(
-      `INSERT INTO alarm_failures (part, since, failures, last_error) VALUES (?, ?, 1, ?)
+      `INSERT INTO alarm_failures (part, since, failures, last_error, retry_at) VALUES (?, ?, 1, ?, ?)
        ON CONFLICT (part) DO UPDATE SET failures = failures + 1, last_error = excluded.last_error`,
       part,
       now,
       error,
+      now + backoff(1),
     );
     const row = this.row(part)!;
+    this.sql.exec("UPDATE alarm_failures SET retry_at = ? WHERE part = ?", now + backoff(row.failures), part);
     if (row.alerted_at !== null || row.failures < FAILING_RUNS || now - row.since < FAILING_AFTER_MS) return null;
-    this.sql.exec("UPDATE alarm_failures SET alerted_at = ? WHERE part = ?", now, part);
     return this.alert("task.failing", row, now);
+  }
+
+  /** The failing alert was taken by a channel: not told again in this episode. */
+  told(part: AlarmPart, now: number): void {
+    this.sql.exec("UPDATE alarm_failures SET alerted_at = ? WHERE part = ? AND alerted_at IS NULL", now, part);
   }
 
   /** A part did its work: its failing run ends, told when it had been alerted. */
@@ -78,11 +88,20 @@ export class AlarmHealth {
     return row.alerted_at === null ? null : this.alert("task.recovered", row, now);
   }
 
-  /** When the alarm comes back after `failed` parts failed this run (0: none failed). */
-  retryAt(failed: readonly AlarmPart[], now: number): number {
-    if (!failed.length) return 0;
-    const most = Math.max(...failed.map((p) => this.row(p)?.failures ?? 1));
-    return now + Math.min(ALARM_RETRY_MS * 2 ** Math.min(most - 1, 10), ALARM_RETRY_MAX_MS);
+  /** Whether the part's next try is still to come. */
+  waiting(part: AlarmPart, now: number): boolean {
+    const row = this.row(part);
+    return !!row && row.retry_at > now;
+  }
+
+  /**
+   * The part's deadline in the alarm: `due` (its own, null: none), put off to its next try while it
+   * is failing; a failing part with nothing due is tried again at that time all the same.
+   */
+  deferred(part: AlarmPart, due: number | null): number | null {
+    const row = this.row(part);
+    if (!row) return due;
+    return due === null ? row.retry_at : Math.max(due, row.retry_at);
   }
 
   private row(part: AlarmPart): Row | undefined {
@@ -96,6 +115,7 @@ export class AlarmHealth {
         ? `The account's ${row.part} has failed every time since ${new Date(row.since).toISOString()} (${row.failures} tries; last: ${row.last_error}): ${STOPS[row.part]}. It goes on being tried, at most 5 minutes apart.`
         : `The account's ${row.part} works again (failing since ${new Date(row.since).toISOString()}).`;
     return {
+      failing: type === "task.failing",
       key: `task-alert/${row.part}/${row.since}/${type === "task.failing" ? "failing" : "recovered"}`,
       payload: JSON.stringify({
         type,

@@ -230,7 +230,7 @@ export class CallDesk {
   }
 
   /** Queue alerts to the alert webhook and email, once per key (see DeliveryRun.queueAlerts). */
-  queueAlerts(items: readonly { key: string; payload: string }[], config: IntegrationConfig, now: number): Promise<void> {
+  queueAlerts(items: readonly { key: string; payload: string }[], config: IntegrationConfig, now: number): Promise<number> {
     return this.run.queueAlerts(items, config, now);
   }
 
@@ -249,13 +249,15 @@ export class CallDesk {
     });
   }
 
-  /** The alarm's deliveries: what is due, sent with the account's current settings; then re-armed for the next. */
-  async deliver(config: IntegrationConfig, accountId: string, ads?: AdsContext): Promise<void> {
+  /** The alarm's deliveries: what is due, sent with the account's current settings; then re-armed for the next. False: nothing was due. */
+  async deliver(config: IntegrationConfig, accountId: string, ads?: AdsContext): Promise<boolean> {
     this.run.accountId = accountId;
     const now = Date.now();
+    if ((this.deliveriesDue() ?? Number.POSITIVE_INFINITY) > now) return false;
     this.events.purge(now);
     await this.run.sendDue(config, now, ads);
     await this.schedule();
+    return true;
   }
 
   /** Deliveries newest first (see Outbox.list). */
@@ -279,11 +281,14 @@ export class CallDesk {
     this.months.lookAtArchive();
   }
 
-  /** When the next delivery, diagnostics check, purge or upkeep is due (null: none). */
-  nextDue(): number | null {
-    const times = [this.outbox.nextDue(), this.checks.nextDue(), this.events.nextPurge(), this.months.upkeepDue(Date.now())].filter(
-      (t): t is number => t !== null,
-    );
+  /** When the daily upkeep is due (null: no calls to keep). */
+  upkeepDue(): number | null {
+    return this.months.upkeepDue(Date.now());
+  }
+
+  /** When the next delivery, diagnostics check or purge of call events is due (null: none). */
+  deliveriesDue(): number | null {
+    const times = [this.outbox.nextDue(), this.checks.nextDue(), this.events.nextPurge()].filter((t): t is number => t !== null);
     return times.length ? Math.min(...times) : null;
   }
 }

@@ -48,18 +48,22 @@ export class DeliveryRun {
    * Alerts (pool alerts, scaling events) go through the same outbox and alarm, to the alert webhook
    * and the alert email. A key already queued is skipped, so handing the same alert over twice sends it once.
    */
-  async queueAlerts(items: readonly { key: string; payload: string }[], config: IntegrationConfig, now: number): Promise<void> {
+  async queueAlerts(items: readonly { key: string; payload: string }[], config: IntegrationConfig, now: number): Promise<number> {
     const channels = channelsOf(config);
+    let queued = 0;
     this.p.storage.transactionSync(() => {
-      for (const i of items) this.alerts.queue(i.key, i.payload, channels, now);
+      for (const i of items) queued += this.alerts.queue(i.key, i.payload, channels, now);
     });
     await this.p.schedule();
+    return queued;
   }
 
   /** Send what is due at `now` with the account's current settings (the caller re-arms the alarm). */
   async sendDue(config: IntegrationConfig, now: number, ads?: AdsContext): Promise<void> {
     const { outbox, setConversion } = this.p;
-    const queueOnce = (i: readonly { key: string; payload: string }[], t: number) => this.queueAlerts(i, config, t);
+    const queueOnce = async (i: readonly { key: string; payload: string }[], t: number) => {
+      await this.queueAlerts(i, config, t);
+    };
     // The ad platforms' steps (the Data Manager API's diagnostics, then the uploads) run beside the
     // webhooks, GA4 and alerts, so a slow platform (15 s a request) holds none of them up. They may
     // throw (a call's conversion state written to a month's log that cannot be reached): the rest
@@ -80,14 +84,18 @@ export class DeliveryRun {
     // In rounds: a call's later event waits for its earlier one (Outbox IN_TURN), and goes in the
     // same run once that is delivered (call, then call.completed, then call.recording).
     const tried = new Set<number>();
-    for (let batch = due, round = 0; batch.length > 0 && round < ROUNDS; round++) {
-      for (const r of batch) tried.add(r.id);
-      await this.sendEach(batch, config, now, channels);
-      batch = outbox.due(now, BATCH).filter((r) => !isAd(r.kind) && !tried.has(r.id));
+    try {
+      for (let batch = due, round = 0; batch.length > 0 && round < ROUNDS; round++) {
+        for (const r of batch) tried.add(r.id);
+        await this.sendEach(batch, config, now, channels);
+        batch = outbox.due(now, BATCH).filter((r) => !isAd(r.kind) && !tried.has(r.id));
+      }
+    } finally {
+      // Never left running past the run (its rows would be picked again by the next).
+      await adsDone;
     }
-    await adsDone;
-    // What the ad steps queued meanwhile (an alert from the diagnostics) goes in this run too.
-    const queued = outbox.due(now, BATCH).filter((r) => !isAd(r.kind) && !tried.has(r.id));
+    // What the ad steps queued meanwhile (an alert from the diagnostics, queued at its own time) goes in this run too.
+    const queued = outbox.due(Date.now(), BATCH).filter((r) => !isAd(r.kind) && !tried.has(r.id));
     if (queued.length) await this.sendEach(queued, config, now, channels);
     adSteps.rethrow();
   }

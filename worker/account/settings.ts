@@ -178,6 +178,31 @@ export class AccountSettings {
     return ok({ ga4, webhook, alertWebhook, alertEmail });
   }
 
+  /**
+   * The webhooks' previous secrets whose day is over, dropped from their settings (their sealed rows
+   * go with integration-secrets.ts write): an old secret is not kept at rest past its use. Whether any was.
+   */
+  dropExpiredPrevious(now: number): boolean {
+    let dropped = 0;
+    for (const column of ["webhook", "alert_webhook"] as const)
+      dropped += this.sql.exec(
+        `UPDATE account SET ${column} = json_remove(${column}, '$.previousSecret', '$.previousUntil')
+         WHERE json_extract(${column}, '$.previousUntil') <= ?`,
+        now,
+      ).rowsWritten;
+    return dropped > 0;
+  }
+
+  /** When the first previous webhook secret's day ends (null: none held). */
+  previousSecretsDue(): number | null {
+    const r = this.sql
+      .exec<{ t: number | null }>(
+        "SELECT MIN(COALESCE(json_extract(webhook, '$.previousUntil'), 1e18), COALESCE(json_extract(alert_webhook, '$.previousUntil'), 1e18)) AS t FROM account",
+      )
+      .toArray()[0];
+    return r?.t !== undefined && r.t !== null && r.t < 1e18 ? r.t : null;
+  }
+
   /** Stores the integrations (their secrets' fields emptied once sealed elsewhere). */
   writeIntegrations({ ga4, webhook, alertWebhook, alertEmail }: IntegrationConfig, now: number): void {
     this.sql.exec(
