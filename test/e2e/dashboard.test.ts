@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import type { Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DM_SETTINGS, MS_SETTINGS } from "../ad-settings";
+import { sha256Hex, vonageGetPayload, vonageJwt } from "../providers/signers";
 import { adminCall, DESKTOP_UA, launchChromium, OPERATOR_TOKEN, type RunningWorker, startWorker } from "./harness";
 import { type Watched, watch } from "./page-watch";
 
@@ -542,6 +543,54 @@ describe("the dashboard elsewhere", () => {
       await s.page.locator("#orders-empty").waitFor({ state: "visible" });
       expect(await s.page.locator("#orders").isVisible()).toBe(false);
       expect(await s.page.locator("#autoscale").innerText()).toMatch(/^Autoscaling: off\./);
+    });
+  });
+
+  it("a recorded call's Listen asks the API, which asks the provider: without Vonage's application key, the page says what to set", async () => {
+    const acct = await adminCall(worker.url, "POST", "/v1/accounts", OPERATOR_TOKEN, { name: "Recorded", allowedOrigins: [worker.url] });
+    const key = acct.json.adminKey as string;
+    const accountId = acct.json.account.id as string;
+    const secret = "e2e-vonage-signature-secret-0123";
+    expect(
+      (await adminCall(worker.url, "PATCH", "/v1/account/voice", key, { provider: "vonage", credentials: { vonage: { signatureSecret: secret } } })).status,
+    ).toBe(200);
+    const tracking = "+12127365999";
+    const route = { start: "m", lists: { m: [{ type: "forward", to: "+12127365000" }] }, recording: { disclosure: "This call may be recorded." } };
+    const pool = { id: "rec", name: "Recorded", trackingNumbers: [tracking], destinations: ["+12127365000"], isDefault: true, route };
+    expect((await adminCall(worker.url, "POST", "/v1/pools", key, pool)).status).toBe(201);
+    // Vonage's answer request and its record event, signed as Vonage signs them (HS256, payload_hash).
+    const signedBy = async (payload: string) =>
+      `Bearer ${await vonageJwt(secret, { iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID(), application_id: "aaaaaaaa-bbbb-cccc-dddd-0123456789ab", payload_hash: await sha256Hex(payload) })}`;
+    const id = `e2e-rec-${crypto.randomUUID()}`;
+    const answerUrl = new URL(`${worker.url}/v1/voice/${accountId}/vonage`);
+    for (const [k, v] of Object.entries({ to: tracking.slice(1), from: "13105550123", uuid: id, conversation_uuid: `CON-${id}` }))
+      answerUrl.searchParams.append(k, v);
+    const answer = await fetch(answerUrl, { headers: { Authorization: await signedBy(vonageGetPayload(answerUrl.href)) } });
+    expect(answer.status, await answer.clone().text()).toBe(200);
+    const record = ((await answer.json()) as { action: string; eventUrl?: string[] }[]).find((a) => a.action === "record")!;
+    const event = JSON.stringify({
+      recording_url: "https://api-us.nexmo.com/v1/files/aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
+      recording_uuid: "r1",
+      conversation_uuid: `CON-${id}`,
+    });
+    const posted = await fetch(record.eventUrl![0]!, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: await signedBy(event) },
+      body: event,
+    });
+    expect(posted.status).toBeLessThan(300);
+    await withDashboard(key, async (s) => {
+      await loaded(s.page);
+      await s.page.goto(`${worker.url}/dashboard#call/${encodeURIComponent(id)}`);
+      await s.page.getByRole("button", { name: "Listen" }).click();
+      await s.page.waitForFunction(() => document.querySelector("#detail .recording [role=status]")?.textContent?.includes("private key"));
+      expect(await s.page.locator("#detail .recording [role=status]").innerText()).toMatch(
+        /^The recording could not be fetched: Vonage serves recordings only with a token signed by the application's private key/,
+      );
+      expect(await s.page.getByRole("button", { name: "Listen" }).isEnabled()).toBe(true);
+      const asked = s.seen.requests.filter((r) => new URL(r.url).pathname === `/v1/calls/${id}/recording`);
+      expect(asked.map((r) => r.headers.authorization)).toEqual([`Bearer ${key}`]);
+      expect(await s.seen.cspViolations()).toEqual([]);
     });
   });
 
