@@ -10,7 +10,9 @@ import { describe, expect, it } from "vitest";
 import { ALARM_RETRY_MAX_MS, ALARM_RETRY_MS, type AlarmHealth, FAILING_AFTER_MS } from "../../worker/account/alarm-health";
 import { templateValues } from "../../worker/account/alert-email";
 import { UPKEEP_RETRY_MS } from "../../worker/account/call-months";
-import { at, callBody, callId, callWorld, mockNetwork, ring, runAccountAlarms, T0, visit } from "./calls-helpers";
+import { googleError, mockPlatforms } from "./ad-platforms";
+import { at, callBody, callId, callWorld, getCall, mockNetwork, ring, runAccountAlarms, T0, visit } from "./calls-helpers";
+import { adCall, conversions, GOOGLE_SETTINGS } from "./conversions-helpers";
 import { accountStub, api, useTestClock } from "./helpers";
 
 useTestClock(T0, { silence: ["error"] });
@@ -167,5 +169,42 @@ describe("an alarm part failing for long", () => {
     const next = await runInDurableObject(accountStub(acct.accountId), (_i, s) => s.storage.getAlarm());
     expect(next).toBe(delivery.nextAttemptAt);
     expect(next! - Date.now()).toBeLessThan(4 * ALARM_RETRY_MS);
+  });
+
+  it("an ad step that fails (the call's month log out of reach when Google's answer is written) stops no webhook; the deliveries part is counted failing", async () => {
+    const { acct, voice } = await callWorld(2);
+    await conversions(acct, { googleAds: GOOGLE_SETTINGS });
+    const hook = "https://hooks.example/calls";
+    expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: hook } } })).status).toBe(200);
+    const ads = mockPlatforms();
+    for (let i = 0; i < 60; i++) ads.googleNext.push(googleError(503, "UNAVAILABLE", "The service is currently unavailable."));
+    const id = await adCall(acct, voice, { gclid: "gclid-moved" });
+    // Google refuses for four days; meanwhile the upkeep moves the call to its month's log.
+    await runAccountAlarms(acct.accountId, T0 + 4 * DAY);
+    const hot = await runInDurableObject(accountStub(acct.accountId), (_i, s) => s.storage.sql.exec("SELECT id FROM calls").toArray());
+    expect(hot).toEqual([]);
+    expect(ads.googleUploads().length).toBeGreaterThan(1);
+    // Its retries ran out (72 h): sent once more by hand, Google takes it, but the log its answer is
+    // written to cannot be reached.
+    const upload = (await getCall(acct, id)).json.deliveries.find((d: { kind: string }) => d.kind === "google_ads");
+    expect(upload.status).toBe("dead");
+    ads.googleNext.length = 0;
+    await logsDown(acct.accountId, true);
+    const w = await visit(acct);
+    const fresh = callId("fresh");
+    expect((await ring(voice.callbackUrl, callBody(fresh, w.number, Date.now()))).status).toBe(200);
+    expect((await api("POST", `/v1/deliveries/${upload.id}/redeliver`, { key: acct.adminKey })).status).toBe(202);
+    const uploads = ads.googleUploads().length;
+    await runAccountAlarms(acct.accountId, Date.now() + 60_000);
+    expect(ads.googleUploads().length).toBeGreaterThan(uploads);
+    // The new call's webhook went all the same; the deliveries part failed (the write it could not make).
+    expect(ads.seen.some((r) => r.url.href === hook && JSON.parse(r.body).call?.id === fresh)).toBe(true);
+    const failing = await runInDurableObject(accountStub(acct.accountId), (_i, s) =>
+      s.storage.sql
+        .exec<{ part: string }>("SELECT part FROM alarm_failures")
+        .toArray()
+        .map((r) => r.part),
+    );
+    expect(failing).toContain("deliveries");
   });
 });
