@@ -15,7 +15,7 @@ import { count } from "./format";
 import type { PageElements } from "./page";
 import { csvFileName, customRange, dateInput, type Preset, presetRange, rangeLabel } from "./range";
 import { refusedRetention, renderSite, retentionPatch, savedRetention, savingRetention, showRetention } from "./views/account";
-import { renderCallDetail } from "./views/call-detail";
+import { forgetRecording, renderCallDetail } from "./views/call-detail";
 import { renderCallsChart } from "./views/calls-chart";
 import { renderConversionCheck, renderConversions, renderPlatformStatus } from "./views/conversions";
 import { failingDeliveries, renderDeliveries } from "./views/deliveries";
@@ -272,6 +272,7 @@ export class Overview {
     const { page } = this;
     const asked = ++this.asked.detail;
     if (id === null) {
+      forgetRecording();
       // Closed: the focus goes back to the link that opened it (it would be lost with the hidden detail).
       // If the minute's reload redrew it meanwhile, to the link to the same call.
       const lost = page.detail.contains(document.activeElement) || document.activeElement === document.body;
@@ -317,6 +318,7 @@ export class Overview {
    */
   async eraseCaller(caller: string): Promise<void> {
     if (!confirm(`Erase every call from ${caller}? Their records, deliveries and visits' click ids are deleted for good.`)) return;
+    forgetRecording();
     const { page } = this;
     // The detail is the erasure's now: another call opened meanwhile is not written over.
     const asked = ++this.asked.detail;

@@ -69,6 +69,12 @@ export function isRecorded(c: Pick<Call, "recordingUrl">): boolean {
 /** The blob URL of the recording shown: let go when another is (one call's detail is open at a time). */
 let shownRecording: string | null = null;
 
+/** Lets the recording shown go (the detail closed, another call opened, its caller's calls erased): its audio is not kept in the page. */
+export function forgetRecording(): void {
+  if (shownRecording) URL.revokeObjectURL(shownRecording);
+  shownRecording = null;
+}
+
 /** Where to fetch a call's recording from (the API, with the key). */
 export type RecordingOf = (id: string) => Promise<Blob>;
 
@@ -116,6 +122,7 @@ function recordingCell(c: Call, recordingOf: RecordingOf): HTMLElement {
  * `recordingOf`: where a recorded call's file is fetched from (none: it is only said to exist).
  */
 export function renderCallDetail(node: HTMLElement, title: HTMLElement, c: Call, eraseCaller?: (caller: string) => void, recordingOf?: RecordingOf): void {
+  forgetRecording();
   title.textContent = `Call ${when(c.startedAt)}`;
   const dl = el("dl");
   for (const [k, v] of detailPairs(c)) dl.append(el("dt", { textContent: k }), el("dd", { textContent: v }));

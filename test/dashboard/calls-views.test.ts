@@ -1,7 +1,7 @@
 /** The calls parts of the page: totals, calls by group, recent calls with their links, a call's detail, failing deliveries. */
 import { describe, expect, it, vi } from "vitest";
 import { ApiError } from "../../dashboard/api";
-import { deliveryLines, detailPairs, isRecorded, renderCallDetail } from "../../dashboard/views/call-detail";
+import { deliveryLines, detailPairs, forgetRecording, isRecorded, renderCallDetail } from "../../dashboard/views/call-detail";
 import { deliveryLine, failingDeliveries, renderDeliveries } from "../../dashboard/views/deliveries";
 import { GROUPS_SHOWN, groupRows, renderGroups } from "../../dashboard/views/groups";
 import { callHref, callLine, callOfHash, renderRecentCalls } from "../../dashboard/views/recent-calls";
@@ -151,6 +151,11 @@ describe("calls views", () => {
     const save = node.querySelector<HTMLAnchorElement>("a[download]")!;
     expect([save.getAttribute("href"), save.download]).toEqual([audio.src, `recording-${voicemail.id}.mp3`]);
     expect(node.querySelector("[role=status]")!.textContent).toBe("Ready to play.");
+    // Another call's detail (or the detail closed, or the caller's calls erased) lets the audio go.
+    const revoked = vi.spyOn(URL, "revokeObjectURL");
+    forgetRecording();
+    expect(revoked).toHaveBeenCalledWith(audio.src);
+    revoked.mockRestore();
     node.remove();
     const none = document.createElement("div");
     renderCallDetail(none, document.createElement("h3"), call({ recordingUrl: "javascript:alert(1)" }), undefined, async () => new Blob());

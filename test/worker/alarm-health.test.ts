@@ -109,16 +109,18 @@ describe("an alarm part failing for long", () => {
       const out: (number | boolean | null)[] = [];
       for (let i = 0; i < 6; i++) {
         health.failed("pushes", new Error("pool object unreachable"), now);
-        out.push(health.deferred("pushes", now)! - now);
+        out.push(health.deferred("pushes", now, now)! - now);
       }
       // Not run again before then; a deadline later than the backoff stays as it is; another part is not put off.
       out.push(health.waiting("pushes", now + ALARM_RETRY_MAX_MS - 1), health.waiting("pushes", now + ALARM_RETRY_MAX_MS));
-      out.push(health.deferred("pushes", now + DAY)! - now, health.deferred("numbers", now + 1000)! - now, health.deferred("numbers", null));
+      out.push(health.deferred("pushes", now + DAY, now)! - now, health.deferred("numbers", now + 1000, now)! - now, health.deferred("numbers", null, now));
       // A failing part with nothing due is tried again all the same; once it works, nothing more.
       health.failed("reseal", new Error("no key"), now);
-      out.push(health.deferred("reseal", null)! - now);
+      out.push(health.deferred("reseal", null, now)! - now);
+      // Its try past with nothing due (the run found nothing to do): no deadline at all, never one in the past.
+      out.push(health.deferred("reseal", null, now + ALARM_RETRY_MS));
       health.worked("reseal", now);
-      out.push(health.deferred("reseal", null));
+      out.push(health.deferred("reseal", null, now));
       return out;
     });
     expect(waits).toEqual([
@@ -134,6 +136,7 @@ describe("an alarm part failing for long", () => {
       1000,
       null,
       ALARM_RETRY_MS,
+      null,
       null,
     ]);
   });
@@ -171,7 +174,7 @@ describe("an alarm part failing for long", () => {
     expect(next! - Date.now()).toBeLessThan(4 * ALARM_RETRY_MS);
   });
 
-  it("an ad step that fails (the call's month log out of reach when Google's answer is written) stops no webhook; the deliveries part is counted failing", async () => {
+  it("an ad step that fails (the call's month log out of reach when Google's answer is written) stops no webhook; the ad steps are counted failing, not the deliveries", async () => {
     const { acct, voice } = await callWorld(2);
     await conversions(acct, { googleAds: GOOGLE_SETTINGS });
     const hook = "https://hooks.example/calls";
@@ -197,7 +200,8 @@ describe("an alarm part failing for long", () => {
     const uploads = ads.googleUploads().length;
     await runAccountAlarms(acct.accountId, Date.now() + 60_000);
     expect(ads.googleUploads().length).toBeGreaterThan(uploads);
-    // The new call's webhook went all the same; the deliveries part failed (the write it could not make).
+    // The new call's webhook went all the same; the ad steps are counted failing (the write they could
+    // not make) as their own part: the deliveries' deadline is not put off with them.
     expect(ads.seen.some((r) => r.url.href === hook && JSON.parse(r.body).call?.id === fresh)).toBe(true);
     const failing = await runInDurableObject(accountStub(acct.accountId), (_i, s) =>
       s.storage.sql
@@ -205,6 +209,6 @@ describe("an alarm part failing for long", () => {
         .toArray()
         .map((r) => r.part),
     );
-    expect(failing).toContain("deliveries");
+    expect(failing).toEqual(["ads"]);
   });
 });

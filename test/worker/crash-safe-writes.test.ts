@@ -53,6 +53,26 @@ describe("admin writes are never left half-done", () => {
     expect(await destinationOf(acct)).toBe(NEW_DEST);
   });
 
+  it("pushes that failed, then made by a later PATCH: the failing run ends at the next alarm, which is never set in the past", async () => {
+    const acct = await world();
+    await rewire(acct, "POOLS", () => ({ sync: async () => Promise.reject(new Error("pool object unreachable")) }));
+    expect((await api("PATCH", "/v1/pools/web", { key: acct.adminKey, body: { destinations: [NEW_DEST] } })).status).toBe(503);
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    clock.advance(RETRY);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    const failing = () => runInDurableObject(accountStub(acct.accountId), (_i, st) => st.storage.sql.exec("SELECT part FROM alarm_failures").toArray());
+    expect(await failing()).toEqual([{ part: "pushes" }]);
+    // The objects back; a PATCH pushes everything (nothing is left due for the alarm's pushes).
+    await abortAllDurableObjects();
+    expect((await api("PATCH", "/v1/pools/web", { key: acct.adminKey, body: { destinations: [OLD_DEST] } })).status).toBe(200);
+    clock.advance(5 * 60_000);
+    await runDurableObjectAlarm(accountStub(acct.accountId));
+    expect(await failing()).toEqual([]);
+    const alarm = await runInDurableObject(accountStub(acct.accountId), (_i, st) => st.storage.getAlarm());
+    expect(alarm === null || alarm > Date.now()).toBe(true);
+    errors.mockRestore();
+  });
+
   it("a site key rotated while pool objects cannot be reached: 503 says where the new key is, not to rotate again", async () => {
     const acct = await world();
     const before = (await api("GET", "/v1/account", { key: acct.adminKey })).json.siteKey;

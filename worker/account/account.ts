@@ -36,7 +36,7 @@ import { callerKey } from "../voice/input";
 import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
 import { type RecordingSource, recordingSource } from "../voice/recordings";
 import type { AdsContext } from "./ad-delivery";
-import { ALARM_HEALTH_MIGRATION, AlarmHealth, type AlarmPart, type HealthAlert } from "./alarm-health";
+import { ALARM_HEALTH_MIGRATION, ALARM_PARTS, AlarmHealth, type AlarmPart, type HealthAlert } from "./alarm-health";
 import { ARCHIVED_CALLS_MIGRATION } from "./archived-calls";
 import { AUTOSCALE_MIGRATION } from "./autoscale";
 import { CallDesk } from "./call-desk";
@@ -59,6 +59,7 @@ import { checkConversions } from "./conversion-check";
 import { CONVERSION_GOOGLE_API_MIGRATION, CONVERSION_SETTINGS_MIGRATION, ConversionSettings } from "./conversion-settings";
 import { deliveryItem } from "./deliveries";
 import { DELIVERY_EPISODES_MIGRATION } from "./delivery-alerts";
+import type { AdSteps } from "./delivery-run";
 import type { DeskAccount } from "./desk-account";
 import { DM_CHECKS_MIGRATION, DmChecks } from "./dm-diagnostics";
 import { ERASED_CALLS_MIGRATION, ERASED_ROUTES_MIGRATION, ERASED_UNTIL_MIGRATION } from "./erased-calls";
@@ -826,23 +827,35 @@ export class AccountObject extends DurableObject<Env> {
     // none of the others (deliveries, pushes, number orders), and is tried again after its own
     // backoff: its deadline alone is put off (schedule). A part failing for long is told
     // (alarm-health.ts); `false`: it had nothing to do (neither ends nor extends a failing run).
-    const part = async (name: AlarmPart, work: () => Promise<boolean | void>) => {
-      if (this.health.waiting(name, Date.now())) return;
-      let alert: HealthAlert | null;
-      try {
-        alert = (await work()) === false ? null : this.health.worked(name, Date.now());
-      } catch (err) {
-        console.error(`account ${row.id}: the alarm's ${name} failed; the rest went on, it is tried again`, err);
-        alert = this.health.failed(name, err, Date.now());
+    const report = async (name: AlarmPart, outcome: "worked" | "idle" | { failed: unknown }) => {
+      let alert: HealthAlert | null = null;
+      if (outcome === "worked") alert = this.health.worked(name, Date.now());
+      // Nothing to do and nothing left pending (what failed went away: a PATCH pushed, the order was
+      // canceled): its failing run ends. Something still pending later: the run stays open.
+      else if (outcome === "idle") alert = this.partDue(name) === null ? this.health.worked(name, Date.now()) : null;
+      else {
+        console.error(`account ${row.id}: the alarm's ${name} failed; the rest went on, it is tried again`, outcome.failed);
+        alert = this.health.failed(name, outcome.failed, Date.now());
       }
       if (!alert) return;
       // Queued at once, with the settings as they are then: this run's deliveries send it (or the next run's).
       try {
-        const queued = await this.desk.queueAlerts([alert], integrationConfig(this.row() ?? row), Date.now());
-        if (queued && alert.failing) this.health.told(name, Date.now());
+        const config = integrationConfig(this.row() ?? row);
+        await this.desk.queueAlerts([alert], config, Date.now());
+        if (alert.failing && (config.alertWebhook || config.alertEmail)) this.health.told(name, Date.now());
       } catch (err) {
         console.error(`account ${row.id}: queueing the ${name} alert failed`, err);
       }
+    };
+    const part = async (name: AlarmPart, work: () => Promise<boolean | void>) => {
+      if (this.health.waiting(name, Date.now())) return;
+      let outcome: "worked" | "idle" | { failed: unknown };
+      try {
+        outcome = (await work()) === false ? "idle" : "worked";
+      } catch (err) {
+        outcome = { failed: err };
+      }
+      await report(name, outcome);
     };
     this.desk.poolsGone(this.registry.purge(now, leaseRetentionMs(this.env)));
     // Armed before any part awaits: a restart in the middle of a run (a provider's answer never
@@ -869,9 +882,15 @@ export class AccountObject extends DurableObject<Env> {
     );
     // The upkeep before the deliveries; one failing (a month's log, R2) stops none of them.
     await part("upkeep", () => this.desk.upkeep({ accountId: row.id, retentionDays: row.call_retention_days, archiveDays: row.archive_retention_days }));
-    await part("deliveries", async () =>
-      this.desk.deliver(await this.secrets.opened(row.id, integrationConfig(this.row() ?? row)), row.id, this.adsContext(row)),
-    );
+    // The ad platforms' steps run inside the deliveries, but are told as their own part: one that
+    // fails (Google's answer written to a month's log out of reach) puts off no webhook.
+    let ads: AdSteps = "none";
+    await part("deliveries", async () => {
+      const steps = await this.desk.deliver(await this.secrets.opened(row.id, integrationConfig(this.row() ?? row)), row.id, this.adsContext(row));
+      if (steps === false) return false;
+      ads = steps;
+    });
+    if (ads !== "none") await report("ads", ads);
     await part("numbers", async () => {
       if ((this.numbers.nextDue() ?? Number.POSITIVE_INFINITY) > now) return false;
       await this.numbers.run(row, now);
@@ -1208,19 +1227,31 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   /** The one alarm at the earliest deadline: a delivery, a push retry, a number's routing time ending. */
+  /** A part's own deadline (null: nothing pending); the ad steps have none of their own (they run with the deliveries). */
+  private partDue(part: AlarmPart): number | null {
+    switch (part) {
+      case "upkeep":
+        return this.desk.upkeepDue();
+      case "deliveries":
+        return this.desk.deliveriesDue();
+      case "pushes":
+        return this.sync.nextDue();
+      case "journal":
+        return this.journal.nextDue();
+      case "numbers":
+        return this.numbers.nextDue();
+      case "reseal":
+        return this.settings.previousSecretsDue();
+      case "ads":
+        return null;
+    }
+  }
+
   private async schedule(): Promise<void> {
     // Each part's deadline, put off while that part waits out its backoff (alarm-health.ts).
-    const health = this.row() ? this.health : null;
-    const of = (part: AlarmPart, due: number | null) => (health ? health.deferred(part, due) : due);
-    const candidates = [
-      of("upkeep", this.desk.upkeepDue()),
-      of("deliveries", this.desk.deliveriesDue()),
-      of("pushes", this.sync.nextDue()),
-      of("journal", this.journal.nextDue()),
-      this.registry.nextPurge(leaseRetentionMs(this.env)),
-      of("numbers", this.numbers.nextDue()),
-      of("reseal", health ? this.settings.previousSecretsDue() : null),
-    ].filter((t): t is number => t !== null);
+    const now = Date.now();
+    const parts = this.row() ? ALARM_PARTS.map((p) => this.health.deferred(p, this.partDue(p), now)) : [];
+    const candidates = [...parts, this.registry.nextPurge(leaseRetentionMs(this.env))].filter((t): t is number => t !== null);
     if (!candidates.length) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.min(...candidates));
   }

@@ -20,7 +20,7 @@ export const ALARM_HEALTH_MIGRATION = `
   );`;
 
 /** The alarm's parts, in the order they run. */
-export const ALARM_PARTS = ["journal", "pushes", "upkeep", "deliveries", "numbers", "reseal"] as const;
+export const ALARM_PARTS = ["journal", "pushes", "upkeep", "deliveries", "ads", "numbers", "reseal"] as const;
 export type AlarmPart = (typeof ALARM_PARTS)[number];
 
 /** A part failing this long, every run, is told (transient failures come back within minutes). */
@@ -36,7 +36,8 @@ const STOPS: Record<AlarmPart, string> = {
   pushes: "pool changes are saved, but some pool objects do not have them yet",
   upkeep:
     "calls are not moved to their month's log, archived or expired past their retention, and delivered payloads are not pruned (a month's log or the R2 archive failing)",
-  deliveries: "webhook, GA4, ad platform and alert deliveries are not sent (this alert goes out once they are)",
+  deliveries: "webhook, GA4 and alert deliveries are not sent (this alert goes out once they are)",
+  ads: "conversion uploads to Google Ads or Microsoft Advertising, or what their answers say about each call, are not stored (the webhooks and GA4 go all the same)",
   numbers: "number orders, releases and autoscaling wait",
   reseal: "secrets sealed with an older SECRETS_KEY are not sealed again, so that key cannot be removed yet",
 };
@@ -98,10 +99,12 @@ export class AlarmHealth {
    * The part's deadline in the alarm: `due` (its own, null: none), put off to its next try while it
    * is failing; a failing part with nothing due is tried again at that time all the same.
    */
-  deferred(part: AlarmPart, due: number | null): number | null {
+  deferred(part: AlarmPart, due: number | null, now: number): number | null {
     const row = this.row(part);
     if (!row) return due;
-    return due === null ? row.retry_at : Math.max(due, row.retry_at);
+    // Its try already past with nothing due (its run found nothing to do): no deadline, never one in the past.
+    if (due === null) return row.retry_at > now ? row.retry_at : null;
+    return Math.max(due, row.retry_at);
   }
 
   private row(part: AlarmPart): Row | undefined {

@@ -24,7 +24,7 @@ import { CallOutcomes } from "./call-outcome";
 import { CallRouting } from "./call-route";
 import { type CallerCall, CallStore, type ErasureKey } from "./call-store";
 import { callView, gaSessionsView } from "./call-view";
-import { DeliveryRun } from "./delivery-run";
+import { type AdSteps, DeliveryRun } from "./delivery-run";
 import { DmChecks } from "./dm-diagnostics";
 import { ErasedCalls, erasedKey } from "./erased-calls";
 import { ARCHIVE_DAYS_PER_ERASURE, ErasureProgress } from "./erasure-progress";
@@ -249,15 +249,18 @@ export class CallDesk {
     });
   }
 
-  /** The alarm's deliveries: what is due, sent with the account's current settings; then re-armed for the next. False: nothing was due. */
-  async deliver(config: IntegrationConfig, accountId: string, ads?: AdsContext): Promise<boolean> {
+  /**
+   * The alarm's deliveries: what is due, sent with the account's current settings; then re-armed for
+   * the next. False: nothing was due; else what the ad platforms' steps came to.
+   */
+  async deliver(config: IntegrationConfig, accountId: string, ads?: AdsContext): Promise<AdSteps | false> {
     this.run.accountId = accountId;
     const now = Date.now();
     if ((this.deliveriesDue() ?? Number.POSITIVE_INFINITY) > now) return false;
     this.events.purge(now);
-    await this.run.sendDue(config, now, ads);
+    const steps = await this.run.sendDue(config, now, ads);
     await this.schedule();
-    return true;
+    return steps;
   }
 
   /** Deliveries newest first (see Outbox.list). */

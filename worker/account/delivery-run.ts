@@ -33,6 +33,9 @@ export interface RunParts {
   gaSessions: (callId: string) => GaSessions | null;
 }
 
+/** What the ad platforms' steps of a run came to. */
+export type AdSteps = "none" | "worked" | { failed: unknown };
+
 export class DeliveryRun {
   private readonly alerts: DeliveryAlerts;
   /** OAuth access tokens of the ad platforms live as long as this object (the connection check shares them). */
@@ -58,8 +61,12 @@ export class DeliveryRun {
     return queued;
   }
 
-  /** Send what is due at `now` with the account's current settings (the caller re-arms the alarm). */
-  async sendDue(config: IntegrationConfig, now: number, ads?: AdsContext): Promise<void> {
+  /**
+   * Send what is due at `now` with the account's current settings (the caller re-arms the alarm).
+   * What the ad platforms' steps came to: none due, worked, or the first failure (told as its own
+   * part of the alarm, so the webhooks are not put off with it).
+   */
+  async sendDue(config: IntegrationConfig, now: number, ads?: AdsContext): Promise<AdSteps> {
     const { outbox, setConversion } = this.p;
     const queueOnce = async (i: readonly { key: string; payload: string }[], t: number) => {
       await this.queueAlerts(i, config, t);
@@ -67,7 +74,7 @@ export class DeliveryRun {
     // The ad platforms' steps (the Data Manager API's diagnostics, then the uploads) run beside the
     // webhooks, GA4 and alerts, so a slow platform (15 s a request) holds none of them up. They may
     // throw (a call's conversion state written to a month's log that cannot be reached): the rest
-    // goes all the same, then the failure is thrown. An alert the diagnostics queue goes out in this
+    // goes all the same, and the failure is answered. An alert the diagnostics queue goes out in this
     // run (a round still to come, or the one after the ad steps).
     const adSteps = new GoOn();
     const all = outbox.due(now, BATCH);
@@ -75,6 +82,7 @@ export class DeliveryRun {
     const isAd = (kind: string) => kind === "google_ads" || kind === "microsoft_ads";
     const due = all.filter((r) => !isAd(r.kind));
     const adRows = all.filter((r) => isAd(r.kind));
+    const checksDue = (this.p.checks.nextDue() ?? Number.POSITIVE_INFINITY) <= now;
     const adsDone = (async () => {
       if (!ads) return;
       await adSteps.step(() => checkDataManager({ checks: this.p.checks, outbox, setConversion, uploader: this.uploader, queueOnce }, ads, now));
@@ -97,7 +105,8 @@ export class DeliveryRun {
     // What the ad steps queued meanwhile (an alert from the diagnostics, queued at its own time) goes in this run too.
     const queued = outbox.due(Date.now(), BATCH).filter((r) => !isAd(r.kind) && !tried.has(r.id));
     if (queued.length) await this.sendEach(queued, config, now, channels);
-    adSteps.rethrow();
+    if (adSteps.failed) return { failed: adSteps.failure };
+    return ads && (adRows.length || checksDue) ? "worked" : "none";
   }
 
   /** One attempt at each of `rows` at once, each's result recorded (and its alerts settled). */

@@ -14,6 +14,16 @@ export class GoOn {
     }
   }
 
+  /** The first error a step threw (undefined: none did). */
+  get failure(): unknown {
+    return this.failures[0];
+  }
+
+  /** Whether a step threw. */
+  get failed(): boolean {
+    return this.failures.length > 0;
+  }
+
   /** Throws the first error a step threw, if one did. */
   rethrow(): void {
     if (this.failures.length) throw this.failures[0];

@@ -114,7 +114,10 @@ export const CallSchema = z
         .openapi({ description: "Each attempt of the route that ran, in order (failover: one per number)." }),
       answeredBy: text.openapi({ description: "The destination that answered." }),
     }),
-    recordingUrl: text.openapi({ description: "The provider's URL of the call's recording or voicemail." }),
+    recordingUrl: text.openapi({
+      description:
+        "The provider's URL of the call's recording or voicemail. It may need the provider's credentials (Twilio, Vonage) or expire (Telnyx: 10 minutes): GET /v1/calls/{id}/recording fetches it with the account's.",
+    }),
     provider: z.enum(VOICE_PROVIDERS).openapi({ description: "The voice provider whose callback brought the call." }),
     outcome: z.enum(CALL_OUTCOMES).nullable().openapi({
       description:

@@ -83,7 +83,7 @@ export const IntegrationsPatchSchema = z
     }),
     alertEmail: AlertEmailPatch.optional().openapi({
       description:
-        "Alerts by email as well (pool warning, exhausted, recovered, scaling, failing deliveries), through Resend. apiKey is required when first set.",
+        "Alerts by email as well (every alert the alert webhook gets: pools, scaling, number releases, deliveries, conversions, background tasks), through Resend. apiKey is required when first set.",
     }),
   })
   .strict()
