@@ -13,7 +13,7 @@ import { UPKEEP_RETRY_MS } from "../../worker/account/call-months";
 import { googleError, mockPlatforms } from "./ad-platforms";
 import { at, callBody, callId, callWorld, getCall, mockNetwork, ring, runAccountAlarms, T0, visit } from "./calls-helpers";
 import { adCall, conversions, GOOGLE_SETTINGS } from "./conversions-helpers";
-import { accountStub, api, useTestClock } from "./helpers";
+import { accountStub, api, type Created, useTestClock } from "./helpers";
 
 useTestClock(T0, { silence: ["error"] });
 
@@ -35,6 +35,20 @@ async function logsDown(accountId: string, down: boolean) {
   });
 }
 
+/**
+ * A call rung at T0, its first alarm run, then the months' logs out of reach: five days on (the
+ * clock set there, and answered) the upkeep is due to move the call to its log, and fails.
+ */
+async function oldCallThenLogsDown(acct: Created, voice: { callbackUrl: string }): Promise<number> {
+  const v = await visit(acct);
+  expect((await ring(voice.callbackUrl, callBody(callId("old"), v.number, T0 + 1000))).status).toBe(200);
+  await runDurableObjectAlarm(accountStub(acct.accountId));
+  await logsDown(acct.accountId, true);
+  const first = T0 + 5 * DAY;
+  at(first);
+  return first;
+}
+
 describe("an alarm part failing for long", () => {
   it("an upkeep failing every try for 15 minutes is told once (task.failing); its first try that works, task.recovered", async () => {
     const { acct, voice } = await callWorld(1);
@@ -42,13 +56,8 @@ describe("an alarm part failing for long", () => {
     expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: hooks })).status).toBe(200);
     const net = mockNetwork(() => new Response(null, { status: 204 }));
     const alerts = () => net.seen.filter((r) => r.url.href === ALERTS).map((r) => JSON.parse(r.body));
-    const v = await visit(acct);
-    expect((await ring(voice.callbackUrl, callBody(callId("old"), v.number, T0 + 1000))).status).toBe(200);
-    await runDurableObjectAlarm(accountStub(acct.accountId));
-    await logsDown(acct.accountId, true);
     // Days later the old call is due to move to its log: the upkeep fails, and is tried 10 minutes apart.
-    const first = T0 + 5 * DAY;
-    at(first);
+    const first = await oldCallThenLogsDown(acct, voice);
     // Calls meanwhile: their webhooks run the alarm while the upkeep is not due, which neither ends
     // nor extends its failing run.
     const mid: string[] = [];
@@ -87,12 +96,7 @@ describe("an alarm part failing for long", () => {
     const { acct, voice } = await callWorld(1);
     expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { alertWebhook: { url: ALERTS } } })).status).toBe(200);
     const net = mockNetwork(() => new Response(null, { status: 204 }));
-    const v = await visit(acct);
-    expect((await ring(voice.callbackUrl, callBody(callId("old"), v.number, T0 + 1000))).status).toBe(200);
-    await runDurableObjectAlarm(accountStub(acct.accountId));
-    await logsDown(acct.accountId, true);
-    const first = T0 + 5 * DAY;
-    at(first);
+    const first = await oldCallThenLogsDown(acct, voice);
     await runAccountAlarms(acct.accountId, first + UPKEEP_RETRY_MS + 60_000);
     await logsDown(acct.accountId, false);
     await runAccountAlarms(acct.accountId, first + 4 * UPKEEP_RETRY_MS);
@@ -146,12 +150,7 @@ describe("an alarm part failing for long", () => {
     const hook = "https://hooks.example/refusing";
     expect((await api("PATCH", "/v1/account/integrations", { key: acct.adminKey, body: { webhook: { url: hook } } })).status).toBe(200);
     mockNetwork((s) => new Response(null, { status: s.url.href === hook ? 500 : 204 }));
-    const v = await visit(acct);
-    expect((await ring(voice.callbackUrl, callBody(callId("old"), v.number, T0 + 1000))).status).toBe(200);
-    await runDurableObjectAlarm(accountStub(acct.accountId));
-    await logsDown(acct.accountId, true);
-    const first = T0 + 5 * DAY;
-    at(first);
+    const first = await oldCallThenLogsDown(acct, voice);
     // Three upkeep failures, 10 minutes apart (its backoff is 2 minutes now, and longer after the next).
     await runAccountAlarms(acct.accountId, first + 2 * UPKEEP_RETRY_MS + 1000);
     const failures = () =>

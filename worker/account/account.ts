@@ -36,7 +36,7 @@ import { callerKey } from "../voice/input";
 import type { Leg, Provider, VoiceRequest } from "../voice/providers/types";
 import { type RecordingSource, recordingSource } from "../voice/recordings";
 import type { AdsContext } from "./ad-delivery";
-import { ALARM_HEALTH_MIGRATION, ALARM_PARTS, AlarmHealth, type AlarmPart, type HealthAlert } from "./alarm-health";
+import { ALARM_HEALTH_MIGRATION, ALARM_PARTS, ALARM_RETRY_MS, AlarmHealth, type AlarmPart, type HealthAlert } from "./alarm-health";
 import { ARCHIVED_CALLS_MIGRATION } from "./archived-calls";
 import { AUTOSCALE_MIGRATION } from "./autoscale";
 import { CallDesk } from "./call-desk";
@@ -859,8 +859,9 @@ export class AccountObject extends DurableObject<Env> {
     };
     this.desk.poolsGone(this.registry.purge(now, leaseRetentionMs(this.env)));
     // Armed before any part awaits: a restart in the middle of a run (a provider's answer never
-    // coming) finds the alarm set for what is still due, and goes on from there.
-    await this.schedule();
+    // coming) finds an alarm and goes on from there within 30 s. (Not schedule(): its deadlines are
+    // read at the run's end, once.)
+    await this.ctx.storage.setAlarm(Date.now() + ALARM_RETRY_MS);
     await part("journal", () => this.serial(() => this.finishJournal(row.id, now)));
     // Pushes that failed, sent again one admin write at a time, each from the account as it is then:
     // one interleaved with a write (another pool made the default meanwhile) would carry a stale
