@@ -197,7 +197,7 @@ describe("an alarm part failing for long", () => {
     expect((await ring(voice.callbackUrl, callBody(fresh, w.number, Date.now()))).status).toBe(200);
     expect((await api("POST", `/v1/deliveries/${upload.id}/redeliver`, { key: acct.adminKey })).status).toBe(202);
     const uploads = ads.googleUploads().length;
-    await runAccountAlarms(acct.accountId, Date.now() + 60_000);
+    await runAccountAlarms(acct.accountId, Date.now() + 1000);
     expect(ads.googleUploads().length).toBeGreaterThan(uploads);
     // The new call's webhook went all the same; the ad steps are counted failing (the write they could
     // not make) as their own part: the deliveries' deadline is not put off with them.
@@ -209,5 +209,12 @@ describe("an alarm part failing for long", () => {
         .map((r) => r.part),
     );
     expect(failing).toEqual(["ads"]);
+    // Once, and no alarm left in the past (the ad steps wait out their own backoff, the rest goes on).
+    expect(ads.googleUploads().length).toBe(uploads + 1);
+    const alarm = await runInDurableObject(accountStub(acct.accountId), (_i, s) => s.storage.getAlarm());
+    expect(alarm === null || alarm > Date.now()).toBe(true);
+    // Nothing of theirs is left pending (the upload was taken): their next run ends the failing run.
+    await runAccountAlarms(acct.accountId, Date.now() + 5 * 60_000);
+    expect(await runInDurableObject(accountStub(acct.accountId), (_i, s) => s.storage.sql.exec("SELECT part FROM alarm_failures").toArray())).toEqual([]);
   });
 });

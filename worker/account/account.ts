@@ -885,13 +885,15 @@ export class AccountObject extends DurableObject<Env> {
     await part("upkeep", () => this.desk.upkeep({ accountId: row.id, retentionDays: row.call_retention_days, archiveDays: row.archive_retention_days }));
     // The ad platforms' steps run inside the deliveries, but are told as their own part: one that
     // fails (Google's answer written to a month's log out of reach) puts off no webhook.
-    let ads: AdSteps = "none";
+    // While they back off after a failure, the deliveries run without them (their rows wait).
+    const adsMayRun = !this.health.waiting("ads", Date.now());
+    let ads: AdSteps | false = false;
     await part("deliveries", async () => {
-      const steps = await this.desk.deliver(await this.secrets.opened(row.id, integrationConfig(this.row() ?? row)), row.id, this.adsContext(row));
-      if (steps === false) return false;
-      ads = steps;
+      const context = adsMayRun ? this.adsContext(row) : undefined;
+      ads = await this.desk.deliver(await this.secrets.opened(row.id, integrationConfig(this.row() ?? row)), row.id, context);
+      if (ads === false) return false;
     });
-    if (ads !== "none") await report("ads", ads);
+    if (adsMayRun) await report("ads", ads === false || ads === "none" ? "idle" : ads);
     await part("numbers", async () => {
       if ((this.numbers.nextDue() ?? Number.POSITIVE_INFINITY) > now) return false;
       await this.numbers.run(row, now);
@@ -1228,7 +1230,7 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   /** The one alarm at the earliest deadline: a delivery, a push retry, a number's routing time ending. */
-  /** A part's own deadline (null: nothing pending); the ad steps have none of their own (they run with the deliveries). */
+  /** A part's own deadline (null: nothing pending). The ad steps run within the deliveries' run, by their own deadline. */
   private partDue(part: AlarmPart): number | null {
     switch (part) {
       case "upkeep":
@@ -1244,7 +1246,7 @@ export class AccountObject extends DurableObject<Env> {
       case "reseal":
         return this.settings.previousSecretsDue();
       case "ads":
-        return null;
+        return this.desk.adsDue();
     }
   }
 

@@ -256,7 +256,9 @@ export class CallDesk {
   async deliver(config: IntegrationConfig, accountId: string, ads?: AdsContext): Promise<AdSteps | false> {
     this.run.accountId = accountId;
     const now = Date.now();
-    if ((this.deliveriesDue() ?? Number.POSITIVE_INFINITY) > now) return false;
+    // The ad steps (`ads`: not while they back off) count as something due only when they may run.
+    const due = Math.min(this.deliveriesDue() ?? Number.POSITIVE_INFINITY, ads ? (this.adsDue() ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY);
+    if (due > now) return false;
     this.events.purge(now);
     const steps = await this.run.sendDue(config, now, ads);
     await this.schedule();
@@ -289,9 +291,15 @@ export class CallDesk {
     return this.months.upkeepDue(Date.now());
   }
 
-  /** When the next delivery, diagnostics check or purge of call events is due (null: none). */
+  /** When the next webhook, GA4 or alert delivery, or purge of call events, is due (null: none). */
   deliveriesDue(): number | null {
-    const times = [this.outbox.nextDue(), this.checks.nextDue(), this.events.nextPurge()].filter((t): t is number => t !== null);
+    const times = [this.outbox.nextDue("rest"), this.events.nextPurge()].filter((t): t is number => t !== null);
+    return times.length ? Math.min(...times) : null;
+  }
+
+  /** When the next ad platform upload or Data Manager diagnostics check is due (null: none). */
+  adsDue(): number | null {
+    const times = [this.outbox.nextDue("ads"), this.checks.nextDue()].filter((t): t is number => t !== null);
     return times.length ? Math.min(...times) : null;
   }
 }

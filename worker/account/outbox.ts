@@ -279,8 +279,10 @@ export class Outbox {
       .toArray();
   }
 
-  nextDue(): number | null {
-    return this.sql.exec<{ t: number | null }>(`SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending' AND ${IN_TURN}`).one().t;
+  /** When the next pending row is due: every kind, or only the ad platforms' uploads, or only the rest. */
+  nextDue(of: "all" | "ads" | "rest" = "all"): number | null {
+    const kinds = of === "all" ? "" : `AND kind ${of === "ads" ? "IN" : "NOT IN"} ('google_ads', 'microsoft_ads')`;
+    return this.sql.exec<{ t: number | null }>(`SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending' ${kinds} AND ${IN_TURN}`).one().t;
   }
 
   forCalls(ids: readonly string[]): Map<string, Delivery[]> {
