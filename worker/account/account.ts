@@ -1229,7 +1229,6 @@ export class AccountObject extends DurableObject<Env> {
     };
   }
 
-  /** The one alarm at the earliest deadline: a delivery, a push retry, a number's routing time ending. */
   /** A part's own deadline (null: nothing pending). The ad steps run within the deliveries' run, by their own deadline. */
   private partDue(part: AlarmPart): number | null {
     switch (part) {
@@ -1250,6 +1249,7 @@ export class AccountObject extends DurableObject<Env> {
     }
   }
 
+  /** The one alarm at the earliest deadline: a delivery, a push retry, a number's routing time ending. */
   private async schedule(): Promise<void> {
     // Each part's deadline, put off while that part waits out its backoff (alarm-health.ts).
     const now = Date.now();
