@@ -13,7 +13,7 @@ import { callLogName } from "../../worker/calllog/call-log";
 import { at, callBody, callId, callWorld, GOOGLE, getCall, mockNetwork, ring, runAccountAlarms, storage, T0, visit } from "./calls-helpers";
 import { accountStub, api, type Created, useTestClock } from "./helpers";
 import { connectOf, vonageEvent } from "./leg-helpers";
-import { CALLER, callEnded, dialEnded, inbound, post, read } from "./route-helpers";
+import { CALLER, callEnded, dialEnded, forwardThenVoicemail, inbound, post, read } from "./route-helpers";
 import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, whisperThen, xml } from "./voice-helpers";
 
 const A = "+12127365101";
@@ -94,16 +94,7 @@ describe.each(NATIVE)("%s: a call erased while its first attempt rings", (p) => 
   });
 
   it("goes on to the voicemail after a no-answer; the recording's URL is not kept", async () => {
-    const route = {
-      start: "m",
-      lists: {
-        m: [
-          { type: "forward", to: A },
-          { type: "voicemail", greeting: "Leave a message", maxSeconds: 60 },
-        ],
-      },
-    };
-    const w = await providerWorld(p, { provider: p, route });
+    const w = await providerWorld(p, { provider: p, route: forwardThenVoicemail(A) });
     const net = mockNetwork();
     const v = await visit(w.acct, touch);
     const { id, answer } = await inbound(p, w, CALLER, v.number);

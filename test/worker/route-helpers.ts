@@ -7,6 +7,10 @@ import { expect } from "vitest";
 import { elements, inboundFields, type Native, nativeId, type providerWorld, send, signed, xml } from "./voice-helpers";
 
 export const CALLER = "+13105550123";
+/** The voicemail step the routing tests end their lists with. */
+export const VOICEMAIL = { type: "voicemail", greeting: "Leave a message", maxSeconds: 60 } as const;
+/** A route that rings `to`, then takes a voicemail. */
+export const forwardThenVoicemail = (to: string) => ({ start: "m", lists: { m: [{ type: "forward", to }, VOICEMAIL] } });
 const plus = (n: string) => (n.startsWith("+") ? n : `+${n}`);
 type World = Awaited<ReturnType<typeof providerWorld>>;
 

@@ -20,7 +20,7 @@ import { at, getCall, mockNetwork, T0 } from "./calls-helpers";
 import { accountStub, api, createAccount, freshNumbers, useTestClock } from "./helpers";
 import { agentLeg, connectOf, dialAction, dialOf, vonageEvent as event, TWIML, type Twiml } from "./leg-helpers";
 import { duringRequest } from "./network-gates";
-import { CALLER } from "./route-helpers";
+import { CALLER, forwardThenVoicemail, VOICEMAIL } from "./route-helpers";
 import { elements, inboundFields, nativeId, providerWorld, send, signed, whisperThen, xml } from "./voice-helpers";
 
 const A = "+12127365101";
@@ -50,16 +50,7 @@ const completedSent = (net: ReturnType<typeof mockNetwork>) =>
  * provider posts the recording. `ringFirst`: the ring's own event delivered before the call goes on.
  */
 async function voicemailLeft(p: Twiml, ringFirst = false) {
-  const route = {
-    start: "m",
-    lists: {
-      m: [
-        { type: "forward", to: A },
-        { type: "voicemail", greeting: "Leave a message", maxSeconds: 60 },
-      ],
-    },
-  };
-  const w = await providerWorld(p, { provider: p, route });
+  const w = await providerWorld(p, { provider: p, route: forwardThenVoicemail(A) });
   const net = await hooked(w);
   const { id, text } = await inbound(p, w);
   if (ringFirst) await runDurableObjectAlarm(accountStub(w.acct.accountId));
@@ -96,10 +87,7 @@ const callEnded = (p: Twiml, id: string, to: string, secs: number, dial: [string
 const pressOne = {
   start: "m",
   lists: {
-    m: [
-      { type: "ring", to: [A, B], confirm: true, whisper: true },
-      { type: "voicemail", greeting: "Leave a message", maxSeconds: 60 },
-    ],
+    m: [{ type: "ring", to: [A, B], confirm: true, whisper: true }, VOICEMAIL],
   },
 };
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { at, callBody, callId, getCall, ring, T0, voiceOf } from "./calls-helpers";
 import { accountStub, api, createAccount, createPool, freshNumbers, useTestClock } from "./helpers";
 import { plivoHangup, plivoLeg } from "./leg-helpers";
-import { CALLER, callEnded, dialEnded, inbound, post, read } from "./route-helpers";
+import { CALLER, callEnded, dialEnded, inbound, post, read, VOICEMAIL } from "./route-helpers";
 import { elements, inboundFields, NATIVE, type Native, nativeId, providerWorld, send, signed, whisperThen, xml } from "./voice-helpers";
 
 const A = "+12127365101";
@@ -22,10 +22,7 @@ useTestClock(T0);
 const failoverRoute = {
   start: "main",
   lists: {
-    main: [
-      { type: "failover", to: [A, B], ringSeconds: 15 },
-      { type: "voicemail", greeting: "Leave a message", maxSeconds: 60 },
-    ],
+    main: [{ type: "failover", to: [A, B], ringSeconds: 15 }, VOICEMAIL],
   },
 };
 
